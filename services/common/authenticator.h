@@ -1,0 +1,39 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_AUTHENTICATOR_H_
+#define CAREBRIDGE_SERVICES_COMMON_AUTHENTICATOR_H_
+
+#include <grpcpp/server_context.h>
+
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+#include "services/common/clock.h"
+#include "services/common/principal.h"
+#include "services/common/token.h"
+
+namespace carebridge {
+
+// The metadata key and scheme clients present tokens with.
+inline constexpr char kAuthorizationHeader[] = "authorization";
+inline constexpr char kBearerPrefix[] = "Bearer ";
+
+// Turns a call's `authorization: Bearer <token>` metadata into a Principal.
+// Every handler calls Authenticate first: no principal, no call. This class
+// is thread-safe.
+class Authenticator {
+ public:
+  Authenticator(const TokenSigner* signer, const Clock* clock)
+      : signer_(signer), clock_(clock) {}
+
+  absl::StatusOr<Principal> Authenticate(
+      const grpc::ServerContextBase& context) const;
+  // For the raw header value (used by the call log as well).
+  absl::StatusOr<Principal> AuthenticateHeader(absl::string_view value) const;
+
+ private:
+  const TokenSigner* signer_;
+  const Clock* clock_;
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_AUTHENTICATOR_H_

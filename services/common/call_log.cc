@@ -1,0 +1,82 @@
+#include "services/common/call_log.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/log.h"
+
+namespace carebridge {
+namespace {
+
+using grpc::experimental::InterceptionHookPoints;
+
+class CallLogInterceptor : public grpc::experimental::Interceptor {
+ public:
+  CallLogInterceptor(grpc::experimental::ServerRpcInfo* info,
+                     const Authenticator* authenticator)
+      : method_(info->method()),
+        authenticator_(authenticator),
+        start_(absl::Now()) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
+      auto* metadata = methods->GetRecvInitialMetadata();
+      auto it = metadata->find(kAuthorizationHeader);
+      if (it != metadata->end()) {
+        auto principal = authenticator_->AuthenticateHeader(
+            absl::string_view(it->second.data(), it->second.size()));
+        if (principal.ok()) principal_ = principal->subject;
+      }
+    }
+    if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::PRE_SEND_STATUS)) {
+      code_ = methods->GetSendStatus().error_code();
+      LogLine(absl::StrCat("call method=", method_, " principal=", principal_,
+                           " code=", CodeName(code_), " latency_ms=",
+                           absl::ToDoubleMilliseconds(absl::Now() - start_)));
+    }
+    methods->Proceed();
+  }
+
+ private:
+  static absl::string_view CodeName(grpc::StatusCode code) {
+    static constexpr absl::string_view kNames[] = {
+        "OK",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
+        "UNAUTHENTICATED"};
+    int index = static_cast<int>(code);
+    if (index < 0 || index > 16) return "UNKNOWN";
+    return kNames[index];
+  }
+
+  const std::string method_;
+  const Authenticator* authenticator_;
+  const absl::Time start_;
+  std::string principal_ = "-";
+  grpc::StatusCode code_ = grpc::StatusCode::OK;
+};
+
+}  // namespace
+
+grpc::experimental::Interceptor* CallLogFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new CallLogInterceptor(info, authenticator_);
+}
+
+}  // namespace carebridge

@@ -1,0 +1,28 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_ERRORS_H_
+#define CAREBRIDGE_SERVICES_COMMON_ERRORS_H_
+
+// Error text shared by every service. Messages name the field and the
+// problem: `referral.urgency: must be set`. Service-specific errors live in
+// each service's own errors.h.
+
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+
+namespace carebridge::errors {
+
+absl::Status MustBeSet(absl::string_view field);
+absl::Status TooLong(absl::string_view field, size_t max_chars);
+absl::Status TooMany(absl::string_view field, size_t max_items);
+absl::Status Invalid(absl::string_view field, absl::string_view problem);
+absl::Status BadResourceName(absl::string_view field, absl::string_view value,
+                             absl::string_view pattern);
+absl::Status NotFound(absl::string_view resource_name);
+absl::Status StaleEtag(absl::string_view resource_name);
+absl::Status BadPageToken();
+absl::Status Unauthenticated(absl::string_view problem);
+absl::Status PermissionDenied(absl::string_view problem);
+
+}  // namespace carebridge::errors
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_ERRORS_H_

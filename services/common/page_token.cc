@@ -1,0 +1,51 @@
+#include "services/common/page_token.h"
+
+#include "absl/hash/hash.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/common/errors.h"
+
+namespace carebridge {
+namespace {
+constexpr char kSeparator = '\x1f';
+
+std::string Fingerprint(absl::string_view filter) {
+  // Stable across processes: FNV-1a, not absl::Hash (which is per-process
+  // seeded).
+  uint64_t h = 1469598103934665603ull;
+  for (char c : filter) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return absl::StrCat(absl::Hex(h));
+}
+}  // namespace
+
+std::string EncodePageToken(absl::string_view filter_fingerprint,
+                            const std::vector<std::string>& cursor) {
+  std::string raw = absl::StrCat("1", std::string(1, kSeparator),
+                                 Fingerprint(filter_fingerprint));
+  for (const std::string& part : cursor) {
+    absl::StrAppend(&raw, std::string(1, kSeparator), part);
+  }
+  return absl::WebSafeBase64Escape(raw);
+}
+
+absl::StatusOr<std::vector<std::string>> DecodePageToken(
+    absl::string_view token, absl::string_view filter_fingerprint) {
+  if (token.empty()) return std::vector<std::string>{};
+  std::string raw;
+  if (token.size() > 2048 || !absl::WebSafeBase64Unescape(token, &raw)) {
+    return errors::BadPageToken();
+  }
+  std::vector<std::string> parts = absl::StrSplit(raw, kSeparator);
+  if (parts.size() < 2 || parts[0] != "1" ||
+      parts[1] != Fingerprint(filter_fingerprint)) {
+    return errors::BadPageToken();
+  }
+  return std::vector<std::string>(parts.begin() + 2, parts.end());
+}
+
+}  // namespace carebridge

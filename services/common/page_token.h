@@ -1,0 +1,26 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_PAGE_TOKEN_H_
+#define CAREBRIDGE_SERVICES_COMMON_PAGE_TOKEN_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace carebridge {
+
+// Opaque, URL-safe page tokens (AIP-158). A token carries the keyset cursor
+// (the sort key of the last item returned) and a fingerprint of the request's
+// filters, so a token reused with other filters is rejected with
+// INVALID_ARGUMENT rather than silently returning the wrong page.
+std::string EncodePageToken(absl::string_view filter_fingerprint,
+                            const std::vector<std::string>& cursor);
+
+// Returns the cursor, or INVALID_ARGUMENT naming `page_token`. An empty
+// token is the first page and yields an empty cursor.
+absl::StatusOr<std::vector<std::string>> DecodePageToken(
+    absl::string_view token, absl::string_view filter_fingerprint);
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_PAGE_TOKEN_H_

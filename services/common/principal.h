@@ -1,0 +1,45 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_PRINCIPAL_H_
+#define CAREBRIDGE_SERVICES_COMMON_PRINCIPAL_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/time/time.h"
+
+namespace carebridge {
+
+// What a caller is allowed to be. Mirrors carebridge.directory.v1.Role, plus
+// the identity services use to call each other.
+enum class Role {
+  kUnspecified = 0,
+  kClinician = 1,
+  kCareCoordinator = 2,
+  kTeamLead = 3,
+  kPeerSupportWorker = 4,
+  kAdmin = 5,
+  kService = 100,
+};
+
+absl::string_view RoleName(Role role);
+
+// The authenticated caller of an RPC.
+struct Principal {
+  // `members/{id}` for staff, `services/{name}` for a service identity.
+  std::string subject;
+  // `teams/{id}`; empty for admins without a team and for services.
+  std::string team;
+  Role role = Role::kUnspecified;
+  absl::Time expire_time = absl::InfinitePast();
+
+  bool is_admin() const { return role == Role::kAdmin; }
+  bool is_service() const { return role == Role::kService; }
+  // Clinical staff of a team (any role but admin and service).
+  bool is_clinical() const {
+    return !team.empty() && role != Role::kAdmin && role != Role::kService &&
+           role != Role::kUnspecified;
+  }
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_PRINCIPAL_H_

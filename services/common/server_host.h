@@ -1,0 +1,58 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_SERVER_HOST_H_
+#define CAREBRIDGE_SERVICES_COMMON_SERVER_HOST_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/common/authenticator.h"
+
+namespace carebridge {
+
+// Hosts gRPC services on one listener, with grpc.health.v1.Health (one
+// status per hosted service, plus "" for the whole server), server
+// reflection and a log line per call. Used by carebridge-server and by the
+// in-process test environment alike. Not thread-safe, except Shutdown(),
+// which may be called from any thread once.
+class ServerHost {
+ public:
+  explicit ServerHost(const Authenticator* authenticator)
+      : authenticator_(authenticator) {}
+  ~ServerHost();
+
+  // `health_name` is the fully-qualified service name,
+  // e.g. "carebridge.referral.v1.ReferralService". Before Start() only.
+  void AddService(grpc::Service* service, std::string health_name);
+
+  // Binds `listen` ("host:port"; port 0 picks a free one) and starts serving.
+  // Health reports SERVING for every added service.
+  absl::Status Start(const std::string& listen,
+                     std::shared_ptr<grpc::ServerCredentials> credentials,
+                     bool log_calls = true);
+  // The bound port, after Start().
+  int port() const { return port_; }
+  // A channel to this server that skips the network.
+  std::shared_ptr<grpc::Channel> InProcessChannel();
+
+  // Health goes NOT_SERVING, new calls are refused, calls in flight get up
+  // to `grace` to finish and are then cancelled.
+  void Shutdown(absl::Duration grace);
+  // Blocks until the server has shut down.
+  void Wait();
+
+ private:
+  const Authenticator* authenticator_;
+  std::vector<std::pair<grpc::Service*, std::string>> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_SERVER_HOST_H_

@@ -1,0 +1,306 @@
+#include "services/common/sqlite_db.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/macros.h"
+
+namespace carebridge {
+
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
+  std::string message = absl::StrCat(what, ": ", sqlite3_errstr(rc));
+  if (db != nullptr) absl::StrAppend(&message, " (", sqlite3_errmsg(db), ")");
+  int primary = rc & 0xff;
+  if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
+    return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
+// --- Statement ---
+
+Statement::Statement(Statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_) {}
+
+Statement::~Statement() {
+  if (stmt_ != nullptr) {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+}
+
+Statement& Statement::Bind(int index, int64_t value) {
+  sqlite3_bind_int64(stmt_, index, value);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, absl::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindBlob(int index, absl::string_view bytes) {
+  sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                    SQLITE_TRANSIENT);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteError(db_, rc, "sqlite step");
+}
+
+absl::Status Statement::Run() {
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return absl::OkStatus();
+  }
+}
+
+int64_t Statement::ColumnInt64(int index) const {
+  return sqlite3_column_int64(stmt_, index);
+}
+
+std::string Statement::ColumnText(int index) const {
+  const unsigned char* text = sqlite3_column_text(stmt_, index);
+  if (text == nullptr) return "";
+  return std::string(reinterpret_cast<const char*>(text),
+                     sqlite3_column_bytes(stmt_, index));
+}
+
+std::string Statement::ColumnBlob(int index) const {
+  const void* blob = sqlite3_column_blob(stmt_, index);
+  if (blob == nullptr) return "";
+  return std::string(static_cast<const char*>(blob),
+                     sqlite3_column_bytes(stmt_, index));
+}
+
+bool Statement::ColumnIsNull(int index) const {
+  return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+// --- Connection ---
+
+Connection::~Connection() {
+  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+  sqlite3_close_v2(db_);
+}
+
+absl::StatusOr<Statement> Connection::Prepare(absl::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it != cache_.end()) return Statement(it->second, db_);
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                              SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
+  if (rc != SQLITE_OK) return SqliteError(db_, rc, "sqlite prepare");
+  cache_.emplace(std::string(sql), stmt);
+  return Statement(stmt, db_);
+}
+
+absl::Status Connection::Exec(absl::string_view sql) {
+  std::string owned(sql);
+  char* error = nullptr;
+  int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &error);
+  if (rc != SQLITE_OK) {
+    std::string message = error != nullptr ? error : "";
+    sqlite3_free(error);
+    absl::Status status = SqliteError(db_, rc, "sqlite exec");
+    return absl::Status(status.code(),
+                        absl::StrCat(status.message(), ": ", message));
+  }
+  return absl::OkStatus();
+}
+
+int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
+
+// --- SqliteDb ---
+
+struct SqliteDb::PendingWrite {
+  absl::FunctionRef<absl::Status(Connection&)> fn;
+  absl::Status result;
+  bool done = false;
+};
+
+namespace {
+
+absl::StatusOr<std::unique_ptr<Connection>> OpenConnection(
+    const std::string& path, int busy_timeout_ms, bool read_only) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_NOMUTEX |
+              (read_only ? SQLITE_OPEN_READONLY
+                         : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status status =
+        SqliteError(db, rc, absl::StrCat("opening database ", path));
+    sqlite3_close_v2(db);
+    return status;
+  }
+  auto conn = std::make_unique<Connection>(db);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
+  if (!read_only) {
+    RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
+  }
+  RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous=FULL"));
+  return conn;
+}
+
+absl::StatusOr<int> UserVersion(Connection& conn) {
+  ASSIGN_OR_RETURN(Statement stmt, conn.Prepare("PRAGMA user_version"));
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return absl::InternalError("PRAGMA user_version returned no row");
+  return static_cast<int>(stmt.ColumnInt64(0));
+}
+
+absl::Status Migrate(Connection& conn, const std::vector<Migration>& migrations,
+                     int& version) {
+  ASSIGN_OR_RETURN(version, UserVersion(conn));
+  int known = migrations.empty() ? 0 : migrations.back().version;
+  if (version > known) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database schema version ", version,
+        " is newer than this binary knows (", known,
+        "); run a newer carebridge-server"));
+  }
+  for (const Migration& migration : migrations) {
+    if (migration.version <= version) continue;
+    if (migration.version != version + 1) {
+      return absl::InternalError(
+          absl::StrCat("migration versions must be consecutive; found ",
+                       migration.version, " after ", version));
+    }
+    RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
+    absl::Status status = conn.Exec(migration.sql);
+    if (status.ok()) {
+      status = conn.Exec(
+          absl::StrCat("PRAGMA user_version=", migration.version));
+    }
+    if (status.ok()) status = conn.Exec("COMMIT");
+    if (!status.ok()) {
+      conn.Exec("ROLLBACK").IgnoreError();
+      return absl::Status(status.code(),
+                          absl::StrCat("migration ", migration.version,
+                                       " failed: ", status.message()));
+    }
+    version = migration.version;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
+    const std::string& path, const std::vector<Migration>& migrations,
+    Options options) {
+  std::unique_ptr<SqliteDb> db(new SqliteDb(path, options));
+  ASSIGN_OR_RETURN(db->writer_, OpenConnection(path, options.busy_timeout_ms,
+                                               /*read_only=*/false));
+  RETURN_IF_ERROR(Migrate(*db->writer_, migrations, db->schema_version_));
+  absl::MutexLock lock(&db->pool_mu_);
+  for (int i = 0; i < options.read_connections; ++i) {
+    ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
+                     OpenConnection(path, options.busy_timeout_ms,
+                                    /*read_only=*/true));
+    db->idle_readers_.push_back(std::move(reader));
+  }
+  return db;
+}
+
+SqliteDb::~SqliteDb() {
+  absl::MutexLock lock(&pool_mu_);
+  idle_readers_.clear();
+}
+
+absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
+  PendingWrite write{fn, absl::OkStatus(), false};
+  absl::MutexLock lock(&queue_mu_);
+  queue_.push_back(&write);
+  while (!write.done) {
+    if (leader_active_) {
+      queue_cv_.Wait(&queue_mu_);
+      continue;
+    }
+    // Become the leader: take what is queued and commit it as one batch.
+    leader_active_ = true;
+    std::vector<PendingWrite*> batch;
+    size_t take = std::min(queue_.size(),
+                           static_cast<size_t>(options_.max_batch));
+    // Our own write is always in the queue; make sure it is taken.
+    auto own = std::find(queue_.begin(), queue_.end(), &write);
+    if (static_cast<size_t>(own - queue_.begin()) >= take) {
+      std::iter_swap(queue_.begin(), own);
+    }
+    batch.assign(queue_.begin(), queue_.begin() + take);
+    queue_.erase(queue_.begin(), queue_.begin() + take);
+    queue_mu_.Unlock();
+    RunBatch(batch);
+    queue_mu_.Lock();
+    for (PendingWrite* pending : batch) pending->done = true;
+    leader_active_ = false;
+    queue_cv_.SignalAll();
+  }
+  return write.result;
+}
+
+void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
+  Connection& conn = *writer_;
+  absl::Status begin = conn.Exec("BEGIN IMMEDIATE");
+  if (!begin.ok()) {
+    for (PendingWrite* pending : batch) pending->result = begin;
+    return;
+  }
+  bool any_ok = false;
+  for (PendingWrite* pending : batch) {
+    absl::Status status = conn.Exec("SAVEPOINT cb_write");
+    if (status.ok()) status = pending->fn(conn);
+    if (status.ok()) {
+      status = conn.Exec("RELEASE cb_write");
+    } else {
+      conn.Exec("ROLLBACK TO cb_write").IgnoreError();
+      conn.Exec("RELEASE cb_write").IgnoreError();
+    }
+    pending->result = status;
+    any_ok = any_ok || status.ok();
+  }
+  absl::Status commit = any_ok ? conn.Exec("COMMIT") : conn.Exec("ROLLBACK");
+  if (!commit.ok()) {
+    conn.Exec("ROLLBACK").IgnoreError();
+    for (PendingWrite* pending : batch) {
+      if (pending->result.ok()) pending->result = commit;
+    }
+  }
+}
+
+absl::Status SqliteDb::Read(absl::FunctionRef<absl::Status(Connection&)> fn) {
+  std::unique_ptr<Connection> conn;
+  {
+    absl::MutexLock lock(&pool_mu_);
+    pool_mu_.Await(absl::Condition(
+        +[](std::vector<std::unique_ptr<Connection>>* idle) {
+          return !idle->empty();
+        },
+        &idle_readers_));
+    conn = std::move(idle_readers_.back());
+    idle_readers_.pop_back();
+  }
+  absl::Status status = conn->Exec("BEGIN");
+  if (status.ok()) {
+    status = fn(*conn);
+    absl::Status end = conn->Exec("COMMIT");
+    if (status.ok()) status = end;
+  }
+  absl::MutexLock lock(&pool_mu_);
+  idle_readers_.push_back(std::move(conn));
+  return status;
+}
+
+}  // namespace carebridge

@@ -1,0 +1,157 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_SQLITE_DB_H_
+#define CAREBRIDGE_SERVICES_COMMON_SQLITE_DB_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+
+namespace carebridge {
+
+// One versioned schema step. Versions start at 1 and increase by one; each
+// runs once, in its own transaction, and the database's `user_version`
+// records the last one applied.
+struct Migration {
+  int version;
+  std::string sql;
+};
+
+// A prepared statement borrowed from a connection's cache. Binds are
+// 1-based, columns 0-based (as in SQLite). Reset on destruction.
+class Statement {
+ public:
+  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  Statement(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  Statement& Bind(int index, int64_t value);
+  Statement& Bind(int index, absl::string_view text);
+  Statement& BindBlob(int index, absl::string_view bytes);
+  Statement& BindNull(int index);
+
+  // Advances to the next row: true when a row is available, false when done.
+  absl::StatusOr<bool> Step();
+  // Steps to completion, for statements that return no rows.
+  absl::Status Run();
+
+  int64_t ColumnInt64(int index) const;
+  std::string ColumnText(int index) const;
+  std::string ColumnBlob(int index) const;
+  bool ColumnIsNull(int index) const;
+
+ private:
+  sqlite3_stmt* stmt_;
+  sqlite3* db_;
+};
+
+// One SQLite connection with a statement cache. Not thread-safe; SqliteDb
+// hands a connection to one caller at a time.
+class Connection {
+ public:
+  explicit Connection(sqlite3* db) : db_(db) {}
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  ~Connection();
+
+  // Prepares (or reuses) `sql`. Binds from a previous use are cleared.
+  absl::StatusOr<Statement> Prepare(absl::string_view sql);
+  // Runs one or more statements that return no rows.
+  absl::Status Exec(absl::string_view sql);
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  int64_t Changes() const;
+
+  sqlite3* raw() { return db_; }
+
+ private:
+  sqlite3* db_;
+  absl::flat_hash_map<std::string, sqlite3_stmt*> cache_;
+};
+
+// Converts a SQLite result code into a status: BUSY/LOCKED are UNAVAILABLE
+// (retryable), anything else INTERNAL.
+absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
+
+// An SQLite database file in WAL mode with synchronous=FULL: a write that
+// returned OK is on disk. Writes are serialised through one connection and
+// group-committed: concurrent Write() calls are run one after another inside
+// a single transaction, each in its own savepoint (so one failing changes
+// nothing of the others), and share one fsync. Reads run on a small pool of
+// connections, each in its own snapshot, concurrently with writes.
+//
+// This class is thread-safe.
+class SqliteDb {
+ public:
+  struct Options {
+    // Read connections. Reads beyond this many wait.
+    int read_connections = 4;
+    // How long a connection waits on a lock held by another process.
+    int busy_timeout_ms = 5000;
+    // Most writes committed together.
+    int max_batch = 128;
+  };
+
+  // Opens (creating if needed) the database at `path` and applies
+  // `migrations` not yet applied. Fails with FAILED_PRECONDITION if the file
+  // was written by a newer schema than `migrations` knows.
+  static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(
+      const std::string& path, const std::vector<Migration>& migrations,
+      Options options);
+  static absl::StatusOr<std::unique_ptr<SqliteDb>> Open(
+      const std::string& path, const std::vector<Migration>& migrations) {
+    return Open(path, migrations, Options());
+  }
+  ~SqliteDb();
+
+  // Runs `fn` in a write transaction; its changes commit durably if and only
+  // if it returns OK (and the commit succeeds). `fn` must not call Write or
+  // Read itself.
+  absl::Status Write(absl::FunctionRef<absl::Status(Connection&)> fn)
+      ABSL_LOCKS_EXCLUDED(queue_mu_);
+  // Runs `fn` on a read-only snapshot.
+  absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> fn)
+      ABSL_LOCKS_EXCLUDED(pool_mu_);
+
+  // The last migration applied.
+  int schema_version() const { return schema_version_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  struct PendingWrite;
+
+  SqliteDb(std::string path, Options options) : path_(std::move(path)),
+                                                options_(options) {}
+  void RunBatch(const std::vector<PendingWrite*>& batch);
+
+  const std::string path_;
+  const Options options_;
+  int schema_version_ = 0;
+
+  // Only the current batch leader touches writer_.
+  std::unique_ptr<Connection> writer_;
+
+  absl::Mutex queue_mu_;
+  absl::CondVar queue_cv_;
+  std::vector<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  absl::Mutex pool_mu_;
+  std::vector<std::unique_ptr<Connection>> idle_readers_
+      ABSL_GUARDED_BY(pool_mu_);
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_SQLITE_DB_H_

@@ -1,0 +1,143 @@
+#include "services/common/token.h"
+
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/errors.h"
+
+namespace carebridge {
+namespace {
+constexpr absl::string_view kPrefix = "cb1";
+constexpr size_t kKeyBytes = 32;
+}  // namespace
+
+absl::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kClinician:
+      return "clinician";
+    case Role::kCareCoordinator:
+      return "care_coordinator";
+    case Role::kTeamLead:
+      return "team_lead";
+    case Role::kPeerSupportWorker:
+      return "peer_support_worker";
+    case Role::kAdmin:
+      return "admin";
+    case Role::kService:
+      return "service";
+    case Role::kUnspecified:
+      break;
+  }
+  return "unspecified";
+}
+
+TokenSigner::TokenSigner(std::string key) : key_(std::move(key)) {}
+
+std::string TokenSigner::Mac(absl::string_view payload) const {
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_len = 0;
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
+       reinterpret_cast<const unsigned char*>(payload.data()), payload.size(),
+       mac, &mac_len);
+  return std::string(reinterpret_cast<const char*>(mac), mac_len);
+}
+
+std::string TokenSigner::Sign(const Principal& principal) const {
+  std::string payload = absl::StrCat(
+      principal.subject, "|", principal.team, "|",
+      static_cast<int>(principal.role), "|",
+      absl::ToUnixSeconds(principal.expire_time));
+  std::string encoded = absl::WebSafeBase64Escape(payload);
+  return absl::StrCat(kPrefix, ".", encoded, ".",
+                      absl::WebSafeBase64Escape(Mac(encoded)));
+}
+
+absl::StatusOr<Principal> TokenSigner::Verify(absl::string_view token,
+                                              absl::Time now) const {
+  std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
+  if (parts.size() != 3 || parts[0] != kPrefix || token.size() > 4096) {
+    return errors::Unauthenticated("bearer token is malformed");
+  }
+  std::string mac;
+  if (!absl::WebSafeBase64Unescape(parts[2], &mac)) {
+    return errors::Unauthenticated("bearer token is malformed");
+  }
+  std::string expected = Mac(parts[1]);
+  if (mac.size() != expected.size() ||
+      CRYPTO_memcmp(mac.data(), expected.data(), mac.size()) != 0) {
+    return errors::Unauthenticated("bearer token signature is not valid");
+  }
+  std::string payload;
+  if (!absl::WebSafeBase64Unescape(parts[1], &payload)) {
+    return errors::Unauthenticated("bearer token is malformed");
+  }
+  std::vector<std::string> fields = absl::StrSplit(payload, '|');
+  int role = 0;
+  int64_t expiry = 0;
+  if (fields.size() != 4 || !absl::SimpleAtoi(fields[2], &role) ||
+      !absl::SimpleAtoi(fields[3], &expiry)) {
+    return errors::Unauthenticated("bearer token payload is malformed");
+  }
+  Principal principal;
+  principal.subject = fields[0];
+  principal.team = fields[1];
+  principal.role = static_cast<Role>(role);
+  principal.expire_time = absl::FromUnixSeconds(expiry);
+  if (now >= principal.expire_time) {
+    return errors::Unauthenticated(absl::StrCat(
+        "bearer token expired at ",
+        absl::FormatTime(absl::RFC3339_sec, principal.expire_time,
+                         absl::UTCTimeZone()),
+        "; ask an admin for a new one"));
+  }
+  return principal;
+}
+
+absl::StatusOr<std::string> LoadOrCreateKey(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (in) {
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    std::string key = buffer.str();
+    if (key.size() < kKeyBytes) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "token key ", path, " is shorter than ", kKeyBytes, " bytes"));
+    }
+    return key;
+  }
+  std::string key(kKeyBytes, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), kKeyBytes) !=
+      1) {
+    return absl::InternalError("could not generate a token key");
+  }
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot create token key ", path, ": ", strerror(errno)));
+  }
+  bool ok = write(fd, key.data(), key.size()) ==
+                static_cast<ssize_t>(key.size()) &&
+            fsync(fd) == 0;
+  close(fd);
+  if (!ok) {
+    return absl::InternalError(absl::StrCat("cannot write token key ", path));
+  }
+  return key;
+}
+
+}  // namespace carebridge
