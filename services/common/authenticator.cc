@@ -13,8 +13,8 @@ absl::StatusOr<Principal> Authenticator::Authenticate(
     return errors::Unauthenticated(
         "no credentials: send `authorization: Bearer <token>` metadata");
   }
-  return AuthenticateHeader(absl::string_view(it->second.data(),
-                                             it->second.size()));
+  return AuthenticateHeader(
+      absl::string_view(it->second.data(), it->second.size()));
 }
 
 absl::StatusOr<Principal> Authenticator::AuthenticateHeader(

@@ -3,9 +3,8 @@
 
 #include <grpcpp/server_context.h>
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/common/clock.h"
 #include "services/common/principal.h"
 #include "services/common/token.h"

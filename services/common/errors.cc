@@ -24,9 +24,9 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
 
 absl::Status BadResourceName(absl::string_view field, absl::string_view value,
                              absl::string_view pattern) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      field, ": \"", value.substr(0, 100), "\" is not a resource name of the form ",
-      pattern));
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": \"", value.substr(0, 100),
+                   "\" is not a resource name of the form ", pattern));
 }
 
 absl::Status NotFound(absl::string_view resource_name) {

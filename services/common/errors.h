@@ -5,9 +5,8 @@
 // problem: `referral.urgency: must be set`. Service-specific errors live in
 // each service's own errors.h.
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 
 namespace carebridge::errors {
 

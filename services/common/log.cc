@@ -11,10 +11,10 @@
 namespace carebridge {
 
 void LogLine(absl::string_view line) {
-  std::string out = absl::StrCat(
-      absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
-                       absl::UTCTimeZone()),
-      " ", line, "\n");
+  std::string out =
+      absl::StrCat(absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                    absl::UTCTimeZone()),
+                   " ", line, "\n");
   // One write(2) per line: atomic for lines under PIPE_BUF on pipes.
   ssize_t ignored = write(STDERR_FILENO, out.data(), out.size());
   (void)ignored;

@@ -11,10 +11,10 @@
 #define CB_CONCAT_(a, b) CB_CONCAT_INNER_(a, b)
 
 // Returns from the enclosing function if `expr` is not OK.
-#define RETURN_IF_ERROR(expr)                          \
-  do {                                                 \
-    ::absl::Status cb_status_ = (expr);                \
-    if (!cb_status_.ok()) return cb_status_;           \
+#define RETURN_IF_ERROR(expr)                \
+  do {                                       \
+    ::absl::Status cb_status_ = (expr);      \
+    if (!cb_status_.ok()) return cb_status_; \
   } while (false)
 
 // `ASSIGN_OR_RETURN(T x, StatusOrExpr)` assigns the value or returns the

@@ -2,10 +2,10 @@
 #define CAREBRIDGE_SERVICES_COMMON_PAGE_TOKEN_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace carebridge {
 

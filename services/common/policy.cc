@@ -15,19 +15,18 @@ absl::Status RequireAdmin(const Principal& caller, absl::string_view action) {
 absl::Status RequireClinical(const Principal& caller,
                              absl::string_view action) {
   if (caller.is_clinical()) return absl::OkStatus();
-  return errors::PermissionDenied(absl::StrCat(
-      action, ": only clinical staff of a team may do this; ", caller.subject,
-      " is ", RoleName(caller.role)));
+  return errors::PermissionDenied(
+      absl::StrCat(action, ": only clinical staff of a team may do this; ",
+                   caller.subject, " is ", RoleName(caller.role)));
 }
 
 absl::Status RequireTeam(const Principal& caller, absl::string_view team,
                          absl::string_view action) {
   if (caller.is_service()) return absl::OkStatus();
   if (caller.is_clinical() && caller.team == team) return absl::OkStatus();
-  return errors::PermissionDenied(
-      absl::StrCat(action, ": only members of ", team, " may do this; ",
-                   caller.subject, " is in ",
-                   caller.team.empty() ? "no team" : caller.team));
+  return errors::PermissionDenied(absl::StrCat(
+      action, ": only members of ", team, " may do this; ", caller.subject,
+      " is in ", caller.team.empty() ? "no team" : caller.team));
 }
 
 absl::Status RequireTeamAdmin(const Principal& caller, absl::string_view team,

@@ -6,9 +6,8 @@
 // consent join these checks as the services that own them land; callers
 // pass what the decision needs, never raw request fields.
 
-#include "absl/strings/string_view.h"
-
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "services/common/principal.h"
 
 namespace carebridge::policy {

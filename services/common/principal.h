@@ -2,8 +2,8 @@
 #define CAREBRIDGE_SERVICES_COMMON_PRINCIPAL_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
 namespace carebridge {

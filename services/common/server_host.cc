@@ -42,9 +42,8 @@ absl::Status ServerHost::Start(
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     server_.reset();
-    return absl::UnavailableError(
-        absl::StrCat("cannot listen on ", listen,
-                     " (address in use or not valid)"));
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", listen, " (address in use or not valid)"));
   }
   auto* health = server_->GetHealthCheckService();
   health->SetServingStatus("", true);

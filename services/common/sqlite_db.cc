@@ -166,10 +166,10 @@ absl::Status Migrate(Connection& conn, const std::vector<Migration>& migrations,
   ASSIGN_OR_RETURN(version, UserVersion(conn));
   int known = migrations.empty() ? 0 : migrations.back().version;
   if (version > known) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database schema version ", version,
-        " is newer than this binary knows (", known,
-        "); run a newer carebridge-server"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("database schema version ", version,
+                     " is newer than this binary knows (", known,
+                     "); run a newer carebridge-server"));
   }
   for (const Migration& migration : migrations) {
     if (migration.version <= version) continue;
@@ -181,8 +181,8 @@ absl::Status Migrate(Connection& conn, const std::vector<Migration>& migrations,
     RETURN_IF_ERROR(conn.Exec("BEGIN IMMEDIATE"));
     absl::Status status = conn.Exec(migration.sql);
     if (status.ok()) {
-      status = conn.Exec(
-          absl::StrCat("PRAGMA user_version=", migration.version));
+      status =
+          conn.Exec(absl::StrCat("PRAGMA user_version=", migration.version));
     }
     if (status.ok()) status = conn.Exec("COMMIT");
     if (!status.ok()) {
@@ -232,8 +232,8 @@ absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
     // Become the leader: take what is queued and commit it as one batch.
     leader_active_ = true;
     std::vector<PendingWrite*> batch;
-    size_t take = std::min(queue_.size(),
-                           static_cast<size_t>(options_.max_batch));
+    size_t take =
+        std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
     // Our own write is always in the queue; make sure it is taken.
     auto own = std::find(queue_.begin(), queue_.end(), &write);
     if (static_cast<size_t>(own - queue_.begin()) >= take) {

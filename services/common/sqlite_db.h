@@ -7,7 +7,6 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -15,6 +14,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 
 namespace carebridge {
@@ -131,8 +131,8 @@ class SqliteDb {
  private:
   struct PendingWrite;
 
-  SqliteDb(std::string path, Options options) : path_(std::move(path)),
-                                                options_(options) {}
+  SqliteDb(std::string path, Options options)
+      : path_(std::move(path)), options_(options) {}
   void RunBatch(const std::vector<PendingWrite*>& batch);
 
   const std::string path_;

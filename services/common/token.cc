@@ -58,10 +58,10 @@ std::string TokenSigner::Mac(absl::string_view payload) const {
 }
 
 std::string TokenSigner::Sign(const Principal& principal) const {
-  std::string payload = absl::StrCat(
-      principal.subject, "|", principal.team, "|",
-      static_cast<int>(principal.role), "|",
-      absl::ToUnixSeconds(principal.expire_time));
+  std::string payload =
+      absl::StrCat(principal.subject, "|", principal.team, "|",
+                   static_cast<int>(principal.role), "|",
+                   absl::ToUnixSeconds(principal.expire_time));
   std::string encoded = absl::WebSafeBase64Escape(payload);
   return absl::StrCat(kPrefix, ".", encoded, ".",
                       absl::WebSafeBase64Escape(Mac(encoded)));
@@ -99,11 +99,11 @@ absl::StatusOr<Principal> TokenSigner::Verify(absl::string_view token,
   principal.role = static_cast<Role>(role);
   principal.expire_time = absl::FromUnixSeconds(expiry);
   if (now >= principal.expire_time) {
-    return errors::Unauthenticated(absl::StrCat(
-        "bearer token expired at ",
-        absl::FormatTime(absl::RFC3339_sec, principal.expire_time,
-                         absl::UTCTimeZone()),
-        "; ask an admin for a new one"));
+    return errors::Unauthenticated(
+        absl::StrCat("bearer token expired at ",
+                     absl::FormatTime(absl::RFC3339_sec, principal.expire_time,
+                                      absl::UTCTimeZone()),
+                     "; ask an admin for a new one"));
   }
   return principal;
 }
@@ -130,9 +130,9 @@ absl::StatusOr<std::string> LoadOrCreateKey(const std::string& path) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create token key ", path, ": ", strerror(errno)));
   }
-  bool ok = write(fd, key.data(), key.size()) ==
-                static_cast<ssize_t>(key.size()) &&
-            fsync(fd) == 0;
+  bool ok =
+      write(fd, key.data(), key.size()) == static_cast<ssize_t>(key.size()) &&
+      fsync(fd) == 0;
   close(fd);
   if (!ok) {
     return absl::InternalError(absl::StrCat("cannot write token key ", path));

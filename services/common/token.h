@@ -2,9 +2,9 @@
 #define CAREBRIDGE_SERVICES_COMMON_TOKEN_H_
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "services/common/principal.h"
 

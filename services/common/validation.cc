@@ -74,7 +74,8 @@ absl::StatusOr<std::string> ParseResourceName(absl::string_view field,
   if (value.empty()) return errors::MustBeSet(field);
   std::string pattern = absl::StrCat(collection, "/{id}");
   std::string prefix = absl::StrCat(collection, "/");
-  if (value.size() <= prefix.size() || value.substr(0, prefix.size()) != prefix) {
+  if (value.size() <= prefix.size() ||
+      value.substr(0, prefix.size()) != prefix) {
     return errors::BadResourceName(field, value, pattern);
   }
   absl::string_view id = value.substr(prefix.size());

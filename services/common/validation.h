@@ -5,10 +5,10 @@
 // INVALID_ARGUMENT naming the field.
 
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 
 namespace carebridge {
 

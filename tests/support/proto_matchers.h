@@ -43,24 +43,23 @@ MATCHER_P2(HasCodeAndMessage, code, message_matcher, "") {
 
 }  // namespace carebridge::testing
 
-#define ASSERT_GRPC_OK(expr)                                          \
-  do {                                                                \
-    const ::grpc::Status cb_grpc_status_ = (expr);                    \
-    ASSERT_TRUE(cb_grpc_status_.ok())                                 \
-        << cb_grpc_status_.error_code() << ": "                       \
-        << cb_grpc_status_.error_message();                           \
+#define ASSERT_GRPC_OK(expr)                                                  \
+  do {                                                                        \
+    const ::grpc::Status cb_grpc_status_ = (expr);                            \
+    ASSERT_TRUE(cb_grpc_status_.ok()) << cb_grpc_status_.error_code() << ": " \
+                                      << cb_grpc_status_.error_message();     \
   } while (false)
 
-#define ASSERT_OK(expr)                                                \
-  do {                                                                 \
-    const ::absl::Status cb_absl_status_ = (expr);                     \
-    ASSERT_TRUE(cb_absl_status_.ok()) << cb_absl_status_.ToString();   \
+#define ASSERT_OK(expr)                                              \
+  do {                                                               \
+    const ::absl::Status cb_absl_status_ = (expr);                   \
+    ASSERT_TRUE(cb_absl_status_.ok()) << cb_absl_status_.ToString(); \
   } while (false)
 
-#define ASSERT_OK_AND_ASSIGN(lhs, expr)                                \
-  auto CB_CONCAT_(cb_assign_, __LINE__) = (expr);                      \
-  ASSERT_TRUE(CB_CONCAT_(cb_assign_, __LINE__).ok())                   \
-      << CB_CONCAT_(cb_assign_, __LINE__).status().ToString();         \
+#define ASSERT_OK_AND_ASSIGN(lhs, expr)                        \
+  auto CB_CONCAT_(cb_assign_, __LINE__) = (expr);              \
+  ASSERT_TRUE(CB_CONCAT_(cb_assign_, __LINE__).ok())           \
+      << CB_CONCAT_(cb_assign_, __LINE__).status().ToString(); \
   lhs = std::move(CB_CONCAT_(cb_assign_, __LINE__)).value()
 
 #endif  // CAREBRIDGE_TESTS_SUPPORT_PROTO_MATCHERS_H_

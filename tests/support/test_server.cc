@@ -45,9 +45,9 @@ std::string TestServer::DataPath(absl::string_view file) const {
 }
 
 void TestServer::Start() {
-  absl::Status status = host_->Start("127.0.0.1:0",
-                                     grpc::InsecureServerCredentials(),
-                                     /*log_calls=*/false);
+  absl::Status status =
+      host_->Start("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                   /*log_calls=*/false);
   if (!status.ok()) {
     std::fprintf(stderr, "TestServer: %s\n", status.ToString().c_str());
     std::abort();

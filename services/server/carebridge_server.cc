@@ -1,0 +1,127 @@
+#include "services/server/carebridge_server.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/log.h"
+#include "services/common/macros.h"
+#include "services/server/bootstrap.h"
+
+namespace carebridge::server {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& flag,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(flag, ": cannot read ", path));
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
+    const ServerConfig& config) {
+  if (config.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions options;
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  ASSIGN_OR_RETURN(pair.cert_chain,
+                   ReadFile("--tls_cert_file", config.tls_cert_file));
+  ASSIGN_OR_RETURN(pair.private_key,
+                   ReadFile("--tls_key_file", config.tls_key_file));
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  return grpc::SslServerCredentials(options);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CarebridgeServer>> CarebridgeServer::Start(
+    const ServerConfig& config) {
+  ASSIGN_OR_RETURN(ServerConfig normalized, Normalize(config));
+  std::unique_ptr<CarebridgeServer> server(
+      new CarebridgeServer(std::move(normalized)));
+  RETURN_IF_ERROR(server->Init());
+  return server;
+}
+
+absl::Status CarebridgeServer::Init() {
+  RETURN_IF_ERROR(EnsureDataDir(config_.data_dir));
+  ASSIGN_OR_RETURN(std::string key, LoadOrCreateKey(config_.token_key_file));
+  signer_ = std::make_unique<TokenSigner>(std::move(key));
+  authenticator_ = std::make_unique<Authenticator>(signer_.get(), &clock_);
+  env_.clock = &clock_;
+  env_.ids = &ids_;
+  env_.signer = signer_.get();
+  env_.authenticator = authenticator_.get();
+  ASSIGN_OR_RETURN(bootstrap_token_path_,
+                   EnsureBootstrapToken(config_.data_dir, *signer_, clock_));
+
+  host_ = std::make_unique<ServerHost>(authenticator_.get());
+  if (Hosts(config_, "directory")) {
+    ASSIGN_OR_RETURN(
+        directory_, directory::DirectoryModule::Open(
+                        env_, absl::StrCat(config_.data_dir, "/directory.db")));
+    host_->AddService(directory_->service(),
+                      directory::DirectoryModule::kServiceName);
+  }
+  if (Hosts(config_, "referral")) {
+    ASSIGN_OR_RETURN(referral_,
+                     referral::ReferralModule::Open(
+                         env_, absl::StrCat(config_.data_dir, "/referral.db"),
+                         [this] { return DirectoryChannel(); }));
+    host_->AddService(referral_->service(),
+                      referral::ReferralModule::kServiceName);
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                   ListenerCredentials(config_));
+  RETURN_IF_ERROR(host_->Start(config_.listen, std::move(credentials)));
+  LogLine(absl::StrCat(
+      "carebridge-server serving ", absl::StrJoin(config_.services, ","),
+      " on ", config_.listen, " (port ", host_->port(),
+      config_.tls_cert_file.empty() ? ", plaintext" : ", TLS", "); data in ",
+      config_.data_dir, "; bootstrap admin token in ", bootstrap_token_path_));
+  if (!config_.port_file.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(
+        config_.port_file, absl::StrCat(host_->port(), "\n"), 0644));
+  }
+  return absl::OkStatus();
+}
+
+std::shared_ptr<grpc::Channel> CarebridgeServer::DirectoryChannel() {
+  absl::MutexLock lock(&channel_mu_);
+  if (directory_channel_ == nullptr) {
+    directory_channel_ =
+        directory_ != nullptr
+            ? host_->InProcessChannel()
+            : grpc::CreateChannel(config_.directory_address,
+                                  grpc::InsecureChannelCredentials());
+  }
+  return directory_channel_;
+}
+
+CarebridgeServer::~CarebridgeServer() {
+  {
+    absl::MutexLock lock(&channel_mu_);
+    directory_channel_.reset();
+  }
+  host_.reset();
+}
+
+void CarebridgeServer::Shutdown() {
+  LogLine(absl::StrCat("shutting down: health NOT_SERVING, up to ",
+                       absl::FormatDuration(config_.shutdown_grace),
+                       " for calls in flight"));
+  host_->Shutdown(config_.shutdown_grace);
+}
+
+void CarebridgeServer::Wait() { host_->Wait(); }
+
+}  // namespace carebridge::server

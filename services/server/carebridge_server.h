@@ -1,0 +1,69 @@
+#ifndef CAREBRIDGE_SERVICES_SERVER_CAREBRIDGE_SERVER_H_
+#define CAREBRIDGE_SERVICES_SERVER_CAREBRIDGE_SERVER_H_
+
+#include <grpcpp/channel.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/authenticator.h"
+#include "services/common/clock.h"
+#include "services/common/environment.h"
+#include "services/common/ids.h"
+#include "services/common/server_host.h"
+#include "services/common/token.h"
+#include "services/directory/directory_module.h"
+#include "services/referral/referral_module.h"
+#include "services/server/server_config.h"
+
+namespace carebridge::server {
+
+// One carebridge-server process: the environment (clock, ids, token signer),
+// the services it hosts and the listener they share. The binary's main()
+// builds exactly one; tests may build several. Shutdown() may be called from
+// any thread; the rest is not thread-safe.
+class CarebridgeServer {
+ public:
+  // Opens every hosted service's store (running migrations), starts
+  // listening and writes the port file if asked.
+  static absl::StatusOr<std::unique_ptr<CarebridgeServer>> Start(
+      const ServerConfig& config);
+  ~CarebridgeServer();
+
+  int port() const { return host_->port(); }
+  const std::string& bootstrap_token_path() const {
+    return bootstrap_token_path_;
+  }
+  // Health NOT_SERVING, then calls in flight get the configured grace.
+  void Shutdown();
+  void Wait();
+
+ private:
+  explicit CarebridgeServer(ServerConfig config) : config_(std::move(config)) {}
+  absl::Status Init();
+  // The channel the referral service reaches the directory through: this
+  // process when it hosts the directory, else --directory_address.
+  std::shared_ptr<grpc::Channel> DirectoryChannel();
+
+  const ServerConfig config_;
+  RealClock clock_;
+  IdGenerator ids_;
+  std::unique_ptr<TokenSigner> signer_;
+  std::unique_ptr<Authenticator> authenticator_;
+  Environment env_;
+  std::string bootstrap_token_path_;
+  std::unique_ptr<ServerHost> host_;
+  std::unique_ptr<directory::DirectoryModule> directory_;
+  std::unique_ptr<referral::ReferralModule> referral_;
+
+  absl::Mutex channel_mu_;
+  std::shared_ptr<grpc::Channel> directory_channel_
+      ABSL_GUARDED_BY(channel_mu_);
+};
+
+}  // namespace carebridge::server
+
+#endif  // CAREBRIDGE_SERVICES_SERVER_CAREBRIDGE_SERVER_H_

@@ -1,0 +1,75 @@
+// carebridge-server: hosts some or all carebridge services on one listener.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "services/common/log.h"
+#include "services/server/carebridge_server.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
+          "host:port to listen on; port 0 picks a free port");
+ABSL_FLAG(std::string, data_dir, "data",
+          "directory for the SQLite files, token key and bootstrap token");
+ABSL_FLAG(std::string, services, "",
+          "comma-separated services to host (directory,referral); default all");
+ABSL_FLAG(std::string, directory_address, "",
+          "host:port of the directory when it is not hosted here");
+ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
+ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
+          "how long calls in flight get to finish on SIGTERM/SIGINT");
+ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain for TLS");
+ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for TLS");
+ABSL_FLAG(std::string, token_key_file, "",
+          "token signing key (default DATA_DIR/token.key); shared by every "
+          "process of a deployment");
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "carebridge-server [--listen=HOST:PORT] [--data_dir=DIR] "
+      "[--services=a,b] ...");
+  absl::ParseCommandLine(argc, argv);
+
+  // Block the shutdown signals in every thread (gRPC's included); main
+  // waits for them below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  carebridge::server::ServerConfig config;
+  config.listen = absl::GetFlag(FLAGS_listen);
+  config.data_dir = absl::GetFlag(FLAGS_data_dir);
+  for (absl::string_view service :
+       absl::StrSplit(absl::GetFlag(FLAGS_services), ',', absl::SkipEmpty())) {
+    config.services.emplace_back(service);
+  }
+  config.directory_address = absl::GetFlag(FLAGS_directory_address);
+  config.port_file = absl::GetFlag(FLAGS_port_file);
+  config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.token_key_file = absl::GetFlag(FLAGS_token_key_file);
+
+  auto server = carebridge::server::CarebridgeServer::Start(config);
+  if (!server.ok()) {
+    carebridge::LogLine(
+        absl::StrCat("carebridge-server: ", server.status().ToString()));
+    return 1;
+  }
+  int signal_number = 0;
+  sigwait(&signals, &signal_number);
+  carebridge::LogLine(absl::StrCat("received signal ", signal_number));
+  (*server)->Shutdown();
+  (*server)->Wait();
+  carebridge::LogLine("stopped");
+  return 0;
+}

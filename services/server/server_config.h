@@ -1,0 +1,43 @@
+#ifndef CAREBRIDGE_SERVICES_SERVER_SERVER_CONFIG_H_
+#define CAREBRIDGE_SERVICES_SERVER_SERVER_CONFIG_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace carebridge::server {
+
+// The services this binary knows how to host, in start-up order.
+inline constexpr const char* kKnownServices[] = {"directory", "referral"};
+
+// How one carebridge-server process is set up: which services it hosts,
+// where it listens, where its data lives and where its peers are.
+struct ServerConfig {
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "data";
+  std::vector<std::string> services;  // empty: every known service
+  // Where the directory is when this process does not host it.
+  std::string directory_address;
+  // When set, the bound port is written here once serving.
+  std::string port_file;
+  absl::Duration shutdown_grace = absl::Seconds(10);
+  // TLS for the listener: both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // The token signing key; default DATA_DIR/token.key. Every process of one
+  // deployment must share it.
+  std::string token_key_file;
+};
+
+// Checks the config and fills in defaults: unknown or repeated service names,
+// a missing directory address when the directory is not hosted, half a TLS
+// pair are INVALID_ARGUMENT naming the flag.
+absl::StatusOr<ServerConfig> Normalize(ServerConfig config);
+
+bool Hosts(const ServerConfig& config, const std::string& service);
+
+}  // namespace carebridge::server
+
+#endif  // CAREBRIDGE_SERVICES_SERVER_SERVER_CONFIG_H_
