@@ -1,0 +1,58 @@
+#include "services/server/server_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace carebridge::server {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+TEST(ServerConfigTest, DefaultsToEveryKnownService) {
+  auto config = Normalize(ServerConfig());
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_THAT(config->services, ElementsAre("directory", "referral"));
+  EXPECT_EQ(config->token_key_file, "data/token.key");
+}
+
+TEST(ServerConfigTest, UnknownServiceIsRejectedNamingTheFlag) {
+  ServerConfig config;
+  config.services = {"directory", "careplan"};
+  auto normalized = Normalize(config);
+  EXPECT_EQ(normalized.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(normalized.status().message(), HasSubstr("--services"));
+  EXPECT_THAT(normalized.status().message(), HasSubstr("careplan"));
+}
+
+TEST(ServerConfigTest, RepeatedServiceIsRejected) {
+  ServerConfig config;
+  config.services = {"referral", "referral"};
+  EXPECT_EQ(Normalize(config).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ServerConfigTest, ReferralWithoutDirectoryNeedsItsAddress) {
+  ServerConfig config;
+  config.services = {"referral"};
+  auto normalized = Normalize(config);
+  EXPECT_THAT(normalized.status().message(), HasSubstr("--directory_address"));
+  config.directory_address = "127.0.0.1:6000";
+  EXPECT_TRUE(Normalize(config).ok());
+}
+
+TEST(ServerConfigTest, HalfATlsPairIsRejected) {
+  ServerConfig config;
+  config.tls_cert_file = "cert.pem";
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--tls_key_file"));
+}
+
+TEST(ServerConfigTest, ExplicitTokenKeyFileIsKept) {
+  ServerConfig config;
+  config.token_key_file = "/etc/carebridge/token.key";
+  EXPECT_EQ(Normalize(config)->token_key_file, "/etc/carebridge/token.key");
+}
+
+}  // namespace
+}  // namespace carebridge::server
