@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Starts carebridge as one service per process on this machine: the
+# directory on DIRECTORY_PORT (default 50061) and the referral service on
+# REFERRAL_PORT (default 50062), each with its own data directory under
+# DATA_ROOT (default ./data-multi), sharing one token key. Ctrl-C stops both.
+# Builds first if the binary is missing.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${BUILD_DIR:-$root/build}
+server=$build/services/server/carebridge-server
+[ -x "$server" ] || "$root/deploy/local/build.sh"
+data=${DATA_ROOT:-$root/data-multi}
+mkdir -p "$data/directory" "$data/referral"
+key=$data/token.key
+dport=${DIRECTORY_PORT:-50061}
+rport=${REFERRAL_PORT:-50062}
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
+"$server" --services=directory --listen="127.0.0.1:$dport" \
+  --data_dir="$data/directory" --token_key_file="$key" &
+pids+=($!)
+# The directory creates the key on first start; wait for it.
+for _ in $(seq 100); do [ -s "$key" ] && break; sleep 0.1; done
+"$server" --services=referral --listen="127.0.0.1:$rport" \
+  --data_dir="$data/referral" --token_key_file="$key" \
+  --directory_address="127.0.0.1:$dport" &
+pids+=($!)
+echo "directory on 127.0.0.1:$dport, referral on 127.0.0.1:$rport;" \
+  "admin token in $data/directory/bootstrap-admin.token"
+wait -n
