@@ -27,8 +27,10 @@ std::string EncodePageToken(absl::string_view filter_fingerprint,
                             const std::vector<std::string>& cursor) {
   std::string raw = absl::StrCat("1", std::string(1, kSeparator),
                                  Fingerprint(filter_fingerprint));
+  // Each part is escaped so that any byte, the separator included, survives.
   for (const std::string& part : cursor) {
-    absl::StrAppend(&raw, std::string(1, kSeparator), part);
+    absl::StrAppend(&raw, std::string(1, kSeparator),
+                    absl::WebSafeBase64Escape(part));
   }
   return absl::WebSafeBase64Escape(raw);
 }
@@ -45,7 +47,13 @@ absl::StatusOr<std::vector<std::string>> DecodePageToken(
       parts[1] != Fingerprint(filter_fingerprint)) {
     return errors::BadPageToken();
   }
-  return std::vector<std::string>(parts.begin() + 2, parts.end());
+  std::vector<std::string> cursor(parts.size() - 2);
+  for (size_t i = 2; i < parts.size(); ++i) {
+    if (!absl::WebSafeBase64Unescape(parts[i], &cursor[i - 2])) {
+      return errors::BadPageToken();
+    }
+  }
+  return cursor;
 }
 
 }  // namespace carebridge

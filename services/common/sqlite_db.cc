@@ -1,5 +1,6 @@
 #include "services/common/sqlite_db.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -270,6 +271,18 @@ void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
     }
     pending->result = status;
     any_ok = any_ok || status.ok();
+    if (sqlite3_get_autocommit(conn.raw()) != 0) {
+      // The failure rolled back the whole transaction (an OR ROLLBACK
+      // conflict, a full disk): nothing in this batch is committed, and
+      // writes after it must not run outside a transaction.
+      absl::Status lost = absl::UnavailableError(
+          "the write transaction was rolled back by another write in the "
+          "same batch; retry");
+      for (PendingWrite* other : batch) {
+        if (other->result.ok()) other->result = lost;
+      }
+      return;
+    }
   }
   absl::Status commit = any_ok ? conn.Exec("COMMIT") : conn.Exec("ROLLBACK");
   if (!commit.ok()) {

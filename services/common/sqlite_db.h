@@ -117,7 +117,8 @@ class SqliteDb {
 
   // Runs `fn` in a write transaction; its changes commit durably if and only
   // if it returns OK (and the commit succeeds). `fn` must not call Write or
-  // Read itself.
+  // Read itself. It may run on another caller's thread (the batch leader),
+  // so it must not take locks its own caller holds.
   absl::Status Write(absl::FunctionRef<absl::Status(Connection&)> fn)
       ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Runs `fn` on a read-only snapshot.

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -108,24 +109,37 @@ absl::StatusOr<Principal> TokenSigner::Verify(absl::string_view token,
   return principal;
 }
 
-absl::StatusOr<std::string> LoadOrCreateKey(const std::string& path) {
+namespace {
+absl::StatusOr<std::string> ReadKey(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (in) {
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string key = buffer.str();
-    if (key.size() < kKeyBytes) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "token key ", path, " is shorter than ", kKeyBytes, " bytes"));
-    }
-    return key;
+  if (!in) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot read token key ", path));
   }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string key = buffer.str();
+  if (key.size() < kKeyBytes) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "token key ", path, " is shorter than ", kKeyBytes, " bytes"));
+  }
+  return key;
+}
+}  // namespace
+
+absl::StatusOr<std::string> LoadOrCreateKey(const std::string& path) {
+  struct stat existing;
+  if (stat(path.c_str(), &existing) == 0) return ReadKey(path);
   std::string key(kKeyBytes, '\0');
   if (RAND_bytes(reinterpret_cast<unsigned char*>(key.data()), kKeyBytes) !=
       1) {
     return absl::InternalError("could not generate a token key");
   }
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  // Written under a temporary name and linked into place, so a crash never
+  // leaves a short key behind and a concurrent creator's key is never
+  // overwritten; the directory is synced so the key outlives a power cut.
+  std::string tmp = absl::StrCat(path, ".tmp.XXXXXX");
+  int fd = mkstemp(tmp.data());  // mode 0600
   if (fd < 0) {
     return absl::FailedPreconditionError(
         absl::StrCat("cannot create token key ", path, ": ", strerror(errno)));
@@ -135,7 +149,24 @@ absl::StatusOr<std::string> LoadOrCreateKey(const std::string& path) {
       fsync(fd) == 0;
   close(fd);
   if (!ok) {
+    unlink(tmp.c_str());
     return absl::InternalError(absl::StrCat("cannot write token key ", path));
+  }
+  int linked = link(tmp.c_str(), path.c_str());
+  int link_errno = errno;
+  unlink(tmp.c_str());
+  if (linked != 0) {
+    if (link_errno == EEXIST) return ReadKey(path);
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create token key ", path, ": ", strerror(link_errno)));
+  }
+  size_t slash = path.rfind('/');
+  std::string dir =
+      slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir_fd >= 0) {
+    fsync(dir_fd);
+    close(dir_fd);
   }
   return key;
 }

@@ -7,27 +7,36 @@
 namespace carebridge {
 namespace {
 
-// Returns the number of code points, or -1 when `s` is not valid UTF-8.
+// Returns the number of code points, or -1 when `s` is not valid UTF-8
+// (RFC 3629: no overlong forms, surrogates or code points above U+10FFFF,
+// which protobuf would refuse to parse back).
 long Utf8Length(absl::string_view s) {
   long count = 0;
   size_t i = 0;
   while (i < s.size()) {
     unsigned char c = static_cast<unsigned char>(s[i]);
-    int extra;
+    size_t extra;
+    // The range the second byte must fall in; later bytes are 80..BF.
+    unsigned char low = 0x80, high = 0xBF;
     if (c < 0x80) {
       extra = 0;
-    } else if ((c >> 5) == 0x6) {
+    } else if (c >= 0xC2 && c <= 0xDF) {
       extra = 1;
-    } else if ((c >> 4) == 0xE) {
+    } else if (c >= 0xE0 && c <= 0xEF) {
       extra = 2;
-    } else if ((c >> 3) == 0x1E) {
+      if (c == 0xE0) low = 0xA0;
+      if (c == 0xED) high = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
       extra = 3;
+      if (c == 0xF0) low = 0x90;
+      if (c == 0xF4) high = 0x8F;
     } else {
       return -1;
     }
-    if (i + extra >= s.size() && extra > 0) return -1;
-    for (int k = 1; k <= extra; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return -1;
+    if (s.size() - i <= extra) return -1;
+    for (size_t k = 1; k <= extra; ++k) {
+      unsigned char b = static_cast<unsigned char>(s[i + k]);
+      if (b < (k == 1 ? low : 0x80) || b > (k == 1 ? high : 0xBF)) return -1;
     }
     i += extra + 1;
     ++count;
