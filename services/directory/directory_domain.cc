@@ -1,0 +1,271 @@
+#include "services/directory/directory_domain.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/macros.h"
+#include "services/common/page_token.h"
+#include "services/common/policy.h"
+#include "services/common/time_util.h"
+#include "services/common/validation.h"
+#include "services/directory/directory_validation.h"
+#include "services/directory/errors.h"
+#include "services/directory/nhs_number.h"
+#include "services/directory/roles.h"
+
+namespace carebridge::directory {
+namespace {
+
+// Page tokens are bound to the filters of the request that made them.
+absl::StatusOr<std::optional<ListCursor>> DecodeCursor(
+    absl::string_view token, absl::string_view fingerprint) {
+  ASSIGN_OR_RETURN(std::vector<std::string> parts,
+                   DecodePageToken(token, fingerprint));
+  if (token.empty()) return std::optional<ListCursor>();
+  if (parts.size() != 2) return errors::BadPageToken();
+  return std::optional<ListCursor>(ListCursor{parts[0], parts[1]});
+}
+
+// `items` holds up to page_size + 1 rows; trims the extra one and returns
+// the token of the next page, or "" on the last page.
+template <typename Proto>
+std::string TrimToPage(std::vector<Proto>* items, int page_size,
+                       absl::string_view fingerprint) {
+  if (items->size() <= static_cast<size_t>(page_size)) return "";
+  items->resize(page_size);
+  const Proto& last = items->back();
+  return EncodePageToken(fingerprint,
+                         {SortKey(last.display_name()), last.name()});
+}
+
+IdempotencyKey KeyFor(const Principal& caller, absl::string_view method,
+                      const std::string& request_id) {
+  return IdempotencyKey{caller.subject, std::string(method), request_id};
+}
+
+// Tokens carry whole seconds; round up so a token never expires before the
+// lifetime asked for.
+absl::Time ToWholeSecondAtOrAfter(absl::Time t) {
+  absl::Time floor = absl::FromUnixSeconds(absl::ToUnixSeconds(t));
+  return floor < t ? floor + absl::Seconds(1) : floor;
+}
+
+}  // namespace
+
+// --- Teams ---
+
+absl::StatusOr<v1::Team> DirectoryDomain::CreateTeam(
+    const Principal& caller, const v1::CreateTeamRequest& request) {
+  RETURN_IF_ERROR(policy::RequireAdmin(caller, "CreateTeam"));
+  if (!request.has_team()) return errors::MustBeSet("team");
+  RETURN_IF_ERROR(CheckRequestId("request_id", request.request_id()));
+  v1::Team team = request.team();
+  RETURN_IF_ERROR(ValidateTeam(team));
+  FillDefaultDeadlines(&team);
+  const absl::Time now = clock_->Now();
+  team.set_name(absl::StrCat("teams/", ids_->NewId()));
+  *team.mutable_create_time() = ToProtoTimestamp(now);
+  *team.mutable_update_time() = ToProtoTimestamp(now);
+  team.set_etag(ids_->NewId());
+  return store_->CreateTeam(team,
+                            KeyFor(caller, "CreateTeam", request.request_id()));
+}
+
+absl::StatusOr<v1::Team> DirectoryDomain::GetTeam(
+    const Principal& /*caller*/, const v1::GetTeamRequest& request) {
+  // The team directory is open to every authenticated caller.
+  RETURN_IF_ERROR(ParseResourceName("name", request.name(), "teams").status());
+  return store_->GetTeam(request.name());
+}
+
+absl::StatusOr<v1::ListTeamsResponse> DirectoryDomain::ListTeams(
+    const Principal& /*caller*/, const v1::ListTeamsRequest& request) {
+  ASSIGN_OR_RETURN(int page_size,
+                   CheckPageSize("page_size", request.page_size()));
+  if (!v1::Sector_IsValid(request.sector())) {
+    return errors::Invalid("sector", "is not a known sector");
+  }
+  TeamFilter filter{request.sector(), request.accepting_referrals_only()};
+  const std::string fingerprint =
+      absl::StrCat("ListTeams|", filter.sector, "|",
+                   filter.accepting_referrals_only ? 1 : 0);
+  ASSIGN_OR_RETURN(std::optional<ListCursor> after,
+                   DecodeCursor(request.page_token(), fingerprint));
+  ASSIGN_OR_RETURN(std::vector<v1::Team> teams,
+                   store_->ListTeams(filter, after, page_size + 1));
+  v1::ListTeamsResponse response;
+  response.set_next_page_token(TrimToPage(&teams, page_size, fingerprint));
+  for (v1::Team& team : teams) *response.add_teams() = std::move(team);
+  return response;
+}
+
+absl::StatusOr<v1::Team> DirectoryDomain::UpdateTeam(
+    const Principal& caller, const v1::UpdateTeamRequest& request) {
+  if (!request.has_team()) return errors::MustBeSet("team");
+  const std::string& name = request.team().name();
+  RETURN_IF_ERROR(ParseResourceName("team.name", name, "teams").status());
+  RETURN_IF_ERROR(policy::RequireTeamAdmin(caller, name, "UpdateTeam"));
+  RETURN_IF_ERROR(CheckTeamUpdateMask(request.update_mask()));
+  // AIP-154 puts the etag on the resource; accept it there too.
+  const std::string& etag =
+      request.etag().empty() ? request.team().etag() : request.etag();
+  if (etag.empty()) return errors::MustBeSet("etag");
+
+  ASSIGN_OR_RETURN(v1::Team team, store_->GetTeam(name));
+  if (team.etag() != etag) return errors::StaleEtag(name);
+  ApplyTeamUpdate(request.update_mask(), request.team(), &team);
+  RETURN_IF_ERROR(ValidateTeam(team));
+  FillDefaultDeadlines(&team);
+  *team.mutable_update_time() = ToProtoTimestamp(clock_->Now());
+  team.set_etag(ids_->NewId());
+  // The store re-checks the etag in its transaction: of two concurrent
+  // updates from the same read, one is ABORTED.
+  RETURN_IF_ERROR(store_->ReplaceTeam(team, etag));
+  return team;
+}
+
+// --- Members ---
+
+absl::StatusOr<v1::Member> DirectoryDomain::CreateMember(
+    const Principal& caller, const v1::CreateMemberRequest& request) {
+  RETURN_IF_ERROR(policy::RequireAdmin(caller, "CreateMember"));
+  if (!request.has_member()) return errors::MustBeSet("member");
+  RETURN_IF_ERROR(CheckRequestId("request_id", request.request_id()));
+  v1::Member member = request.member();
+  RETURN_IF_ERROR(ValidateMember(member));
+  if (!member.team().empty()) {
+    absl::Status team = store_->GetTeam(member.team()).status();
+    if (absl::IsNotFound(team))
+      return errors::MemberTeamNotFound(member.team());
+    RETURN_IF_ERROR(team);
+  }
+  member.set_name(absl::StrCat("members/", ids_->NewId()));
+  *member.mutable_create_time() = ToProtoTimestamp(clock_->Now());
+  member.set_etag(ids_->NewId());
+  return store_->CreateMember(
+      member, KeyFor(caller, "CreateMember", request.request_id()));
+}
+
+absl::StatusOr<v1::Member> DirectoryDomain::GetMember(
+    const Principal& caller, const v1::GetMemberRequest& request) {
+  RETURN_IF_ERROR(
+      ParseResourceName("name", request.name(), "members").status());
+  // Who may read a member depends on the member's team, so the lookup comes
+  // first; staff names and roles are not clinical data.
+  ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(request.name()));
+  if (!caller.is_admin()) {
+    RETURN_IF_ERROR(policy::RequireTeam(caller, member.team(), "GetMember"));
+  }
+  return member;
+}
+
+absl::StatusOr<v1::ListMembersResponse> DirectoryDomain::ListMembers(
+    const Principal& caller, const v1::ListMembersRequest& request) {
+  RETURN_IF_ERROR(ParseResourceName("team", request.team(), "teams").status());
+  if (!caller.is_admin()) {
+    RETURN_IF_ERROR(policy::RequireTeam(caller, request.team(), "ListMembers"));
+  }
+  ASSIGN_OR_RETURN(int page_size,
+                   CheckPageSize("page_size", request.page_size()));
+  const std::string fingerprint = absl::StrCat("ListMembers|", request.team());
+  ASSIGN_OR_RETURN(std::optional<ListCursor> after,
+                   DecodeCursor(request.page_token(), fingerprint));
+  RETURN_IF_ERROR(store_->GetTeam(request.team()).status());
+  ASSIGN_OR_RETURN(std::vector<v1::Member> members,
+                   store_->ListMembers(request.team(), after, page_size + 1));
+  v1::ListMembersResponse response;
+  response.set_next_page_token(TrimToPage(&members, page_size, fingerprint));
+  for (v1::Member& member : members) {
+    *response.add_members() = std::move(member);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::IssueTokenResponse> DirectoryDomain::IssueToken(
+    const Principal& caller, const v1::IssueTokenRequest& request) {
+  RETURN_IF_ERROR(policy::RequireAdmin(caller, "IssueToken"));
+  RETURN_IF_ERROR(
+      ParseResourceName("member", request.member(), "members").status());
+  absl::Duration ttl = kDefaultTokenTtl;
+  if (request.has_ttl()) {
+    ttl = FromProtoDuration(request.ttl());
+    if (ttl <= absl::ZeroDuration()) return errors::TtlNotPositive();
+    if (ttl > kMaxTokenTtl) return errors::TtlTooLong("90 days");
+  }
+  ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(request.member()));
+  Principal principal;
+  principal.subject = member.name();
+  principal.team = member.team();
+  principal.role = FromProtoRole(member.role());
+  principal.expire_time = ToWholeSecondAtOrAfter(clock_->Now() + ttl);
+  v1::IssueTokenResponse response;
+  response.set_token(signer_->Sign(principal));
+  *response.mutable_expire_time() = ToProtoTimestamp(principal.expire_time);
+  return response;
+}
+
+// --- Persons ---
+
+absl::StatusOr<v1::Person> DirectoryDomain::CreatePerson(
+    const Principal& caller, const v1::CreatePersonRequest& request) {
+  RETURN_IF_ERROR(policy::RequireClinical(caller, "CreatePerson"));
+  if (!request.has_person()) return errors::MustBeSet("person");
+  RETURN_IF_ERROR(CheckRequestId("request_id", request.request_id()));
+  v1::Person person = request.person();
+  const absl::Time now = clock_->Now();
+  RETURN_IF_ERROR(ValidateAndNormalizePerson(&person, now));
+  person.set_name(absl::StrCat("persons/", ids_->NewId()));
+  *person.mutable_create_time() = ToProtoTimestamp(now);
+  *person.mutable_update_time() = ToProtoTimestamp(now);
+  person.set_etag(ids_->NewId());
+  return store_->CreatePerson(
+      person, KeyFor(caller, "CreatePerson", request.request_id()));
+}
+
+absl::StatusOr<v1::Person> DirectoryDomain::GetPerson(
+    const Principal& caller, const v1::GetPersonRequest& request) {
+  RETURN_IF_ERROR(
+      ParseResourceName("name", request.name(), "persons").status());
+  // Policy before the lookup: a refused caller cannot probe which persons
+  // exist.
+  RETURN_IF_ERROR(
+      policy::RequirePersonAccess(caller, request.name(), "GetPerson"));
+  return store_->GetPerson(request.name());
+}
+
+absl::StatusOr<v1::FindPersonsResponse> DirectoryDomain::FindPersons(
+    const Principal& caller, const v1::FindPersonsRequest& request) {
+  RETURN_IF_ERROR(
+      policy::RequirePersonAccess(caller, "any person", "FindPersons"));
+  const bool by_nhs_number = !request.nhs_number().empty();
+  const bool by_name =
+      !request.family_name().empty() || !request.birth_date().empty();
+  if (by_nhs_number && by_name) return errors::TwoSearchesGiven();
+  if (!by_nhs_number && !by_name) return errors::NoSearchGiven();
+
+  std::vector<v1::Person> persons;
+  if (by_nhs_number) {
+    ASSIGN_OR_RETURN(std::string nhs_number,
+                     NormalizeNhsNumber("nhs_number", request.nhs_number()));
+    ASSIGN_OR_RETURN(persons, store_->FindPersonsByNhsNumber(nhs_number));
+  } else {
+    RETURN_IF_ERROR(
+        CheckRequiredText("family_name", request.family_name(), kMaxNameChars));
+    if (request.birth_date().empty()) return errors::MustBeSet("birth_date");
+    RETURN_IF_ERROR(ParseDate("birth_date", request.birth_date()).status());
+    ASSIGN_OR_RETURN(persons, store_->FindPersonsByNameAndBirth(
+                                  FamilyNameKey(request.family_name()),
+                                  request.birth_date(), kMaxFindResults));
+  }
+  v1::FindPersonsResponse response;
+  for (v1::Person& person : persons) {
+    *response.add_persons() = std::move(person);
+  }
+  return response;
+}
+
+}  // namespace carebridge::directory

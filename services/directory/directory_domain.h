@@ -1,0 +1,66 @@
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_DOMAIN_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_DOMAIN_H_
+
+#include "absl/status/statusor.h"
+#include "carebridge/directory/v1/directory.pb.h"
+#include "services/common/clock.h"
+#include "services/common/ids.h"
+#include "services/common/principal.h"
+#include "services/common/token.h"
+#include "services/directory/directory_store.h"
+
+namespace carebridge::directory {
+
+// The directory's rules: who may do what, what a valid team, member or
+// person is, defaults, idempotent creates, etags and pagination. Each method
+// takes the authenticated caller and the request and returns the response or
+// a status naming the problem. This class is thread-safe (its collaborators
+// are).
+class DirectoryDomain {
+ public:
+  // FindPersons returns at most this many persons.
+  static constexpr int kMaxFindResults = 50;
+  // IssueToken's default and longest token lifetimes.
+  static constexpr absl::Duration kDefaultTokenTtl = absl::Hours(12);
+  static constexpr absl::Duration kMaxTokenTtl = absl::Hours(90 * 24);
+
+  // The pointees outlive this object.
+  DirectoryDomain(const Clock* clock, IdGenerator* ids,
+                  const TokenSigner* signer, DirectoryStore* store)
+      : clock_(clock), ids_(ids), signer_(signer), store_(store) {}
+
+  absl::StatusOr<v1::Team> CreateTeam(const Principal& caller,
+                                      const v1::CreateTeamRequest& request);
+  absl::StatusOr<v1::Team> GetTeam(const Principal& caller,
+                                   const v1::GetTeamRequest& request);
+  absl::StatusOr<v1::ListTeamsResponse> ListTeams(
+      const Principal& caller, const v1::ListTeamsRequest& request);
+  absl::StatusOr<v1::Team> UpdateTeam(const Principal& caller,
+                                      const v1::UpdateTeamRequest& request);
+
+  absl::StatusOr<v1::Member> CreateMember(
+      const Principal& caller, const v1::CreateMemberRequest& request);
+  absl::StatusOr<v1::Member> GetMember(const Principal& caller,
+                                       const v1::GetMemberRequest& request);
+  absl::StatusOr<v1::ListMembersResponse> ListMembers(
+      const Principal& caller, const v1::ListMembersRequest& request);
+  absl::StatusOr<v1::IssueTokenResponse> IssueToken(
+      const Principal& caller, const v1::IssueTokenRequest& request);
+
+  absl::StatusOr<v1::Person> CreatePerson(
+      const Principal& caller, const v1::CreatePersonRequest& request);
+  absl::StatusOr<v1::Person> GetPerson(const Principal& caller,
+                                       const v1::GetPersonRequest& request);
+  absl::StatusOr<v1::FindPersonsResponse> FindPersons(
+      const Principal& caller, const v1::FindPersonsRequest& request);
+
+ private:
+  const Clock* clock_;
+  IdGenerator* ids_;
+  const TokenSigner* signer_;
+  DirectoryStore* store_;
+};
+
+}  // namespace carebridge::directory
+
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_DOMAIN_H_

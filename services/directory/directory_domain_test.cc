@@ -1,0 +1,206 @@
+#include "services/directory/directory_domain.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "services/common/time_util.h"
+#include "services/directory/roles.h"
+#include "services/directory/sqlite_directory_store.h"
+
+namespace carebridge::directory {
+namespace {
+
+using ::testing::HasSubstr;
+
+// 2026-01-01T00:00:00Z, the FakeClock's default start.
+constexpr int64_t kStart = 1767225600;
+
+class DirectoryDomainTest : public ::testing::Test {
+ protected:
+  DirectoryDomainTest() : ids_(/*seed=*/7), signer_(std::string(32, 's')) {}
+
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "cb-dirdomain-XXXXXX")
+            .string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    auto store = SqliteDirectoryStore::Open(dir_ + "/directory.db");
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    domain_ = std::make_unique<DirectoryDomain>(&clock_, &ids_, &signer_,
+                                                store_.get());
+    admin_.subject = "members/admin";
+    admin_.role = Role::kAdmin;
+  }
+  void TearDown() override {
+    domain_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  v1::Team CreateTeam() {
+    v1::CreateTeamRequest request;
+    request.mutable_team()->set_display_name("North CMHT");
+    request.mutable_team()->set_sector(v1::COMMUNITY_MENTAL_HEALTH);
+    auto team = domain_->CreateTeam(admin_, request);
+    EXPECT_TRUE(team.ok()) << team.status();
+    return team.ok() ? *team : v1::Team();
+  }
+
+  Principal Clinician(const std::string& team) {
+    Principal p;
+    p.subject = "members/c";
+    p.team = team;
+    p.role = Role::kClinician;
+    return p;
+  }
+
+  absl::Status CreatePersonBornOn(const std::string& birth_date,
+                                  const std::string& team) {
+    v1::CreatePersonRequest request;
+    request.mutable_person()->set_given_name("Ada");
+    request.mutable_person()->set_family_name("Okafor");
+    request.mutable_person()->set_birth_date(birth_date);
+    return domain_->CreatePerson(Clinician(team), request).status();
+  }
+
+  std::string dir_;
+  FakeClock clock_;
+  IdGenerator ids_;
+  TokenSigner signer_;
+  std::unique_ptr<SqliteDirectoryStore> store_;
+  std::unique_ptr<DirectoryDomain> domain_;
+  Principal admin_;
+};
+
+TEST_F(DirectoryDomainTest, CreateTeamFillsDefaultDeadlinesAndTimes) {
+  v1::Team team = CreateTeam();
+  EXPECT_EQ(FromProtoDuration(team.response_deadlines().crisis()),
+            absl::Hours(4));
+  EXPECT_EQ(FromProtoDuration(team.response_deadlines().urgent()),
+            absl::Hours(72));
+  EXPECT_EQ(FromProtoDuration(team.response_deadlines().routine()),
+            absl::Hours(24 * 14));
+  EXPECT_EQ(FromProtoTimestamp(team.create_time()), clock_.Now());
+  EXPECT_FALSE(team.etag().empty());
+}
+
+TEST_F(DirectoryDomainTest, DeadlineBoundsAreInclusive) {
+  v1::CreateTeamRequest request;
+  request.mutable_team()->set_display_name("Crisis");
+  request.mutable_team()->set_sector(v1::CRISIS);
+  auto* deadlines = request.mutable_team()->mutable_response_deadlines();
+  *deadlines->mutable_crisis() = ToProtoDuration(absl::Minutes(15));
+  *deadlines->mutable_routine() = ToProtoDuration(absl::Hours(90 * 24));
+  EXPECT_TRUE(domain_->CreateTeam(admin_, request).ok());
+
+  *deadlines->mutable_crisis() =
+      ToProtoDuration(absl::Minutes(15) - absl::Seconds(1));
+  auto too_short = domain_->CreateTeam(admin_, request);
+  EXPECT_EQ(too_short.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(too_short.status().message(),
+              HasSubstr("team.response_deadlines.crisis"));
+
+  *deadlines->mutable_crisis() = ToProtoDuration(absl::Hours(1));
+  *deadlines->mutable_routine() =
+      ToProtoDuration(absl::Hours(90 * 24) + absl::Seconds(1));
+  auto too_long = domain_->CreateTeam(admin_, request);
+  EXPECT_THAT(too_long.status().message(),
+              HasSubstr("team.response_deadlines.routine"));
+}
+
+TEST_F(DirectoryDomainTest, UpdatingOneDeadlineKeepsTheOthers) {
+  v1::Team team = CreateTeam();
+  v1::UpdateTeamRequest request;
+  request.mutable_team()->set_name(team.name());
+  *request.mutable_team()->mutable_response_deadlines()->mutable_urgent() =
+      ToProtoDuration(absl::Hours(24));
+  request.mutable_update_mask()->add_paths("response_deadlines.urgent");
+  request.set_etag(team.etag());
+  auto updated = domain_->UpdateTeam(admin_, request);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(FromProtoDuration(updated->response_deadlines().urgent()),
+            absl::Hours(24));
+  EXPECT_EQ(FromProtoDuration(updated->response_deadlines().crisis()),
+            absl::Hours(4));
+  EXPECT_NE(updated->etag(), team.etag());
+}
+
+TEST_F(DirectoryDomainTest, ReplacingDeadlinesResetsUnsetOnesToDefaults) {
+  v1::Team team = CreateTeam();
+  v1::UpdateTeamRequest request;
+  request.mutable_team()->set_name(team.name());
+  *request.mutable_team()->mutable_response_deadlines()->mutable_crisis() =
+      ToProtoDuration(absl::Hours(2));
+  request.mutable_update_mask()->add_paths("response_deadlines");
+  request.set_etag(team.etag());
+  auto updated = domain_->UpdateTeam(admin_, request);
+  ASSERT_TRUE(updated.ok()) << updated.status();
+  EXPECT_EQ(FromProtoDuration(updated->response_deadlines().crisis()),
+            absl::Hours(2));
+  EXPECT_EQ(FromProtoDuration(updated->response_deadlines().routine()),
+            absl::Hours(24 * 14));
+}
+
+TEST_F(DirectoryDomainTest, BirthDateMayBeTodayButNotTomorrow) {
+  std::string team = CreateTeam().name();
+  clock_.Set(absl::FromUnixSeconds(kStart) + absl::Hours(12));
+  EXPECT_TRUE(CreatePersonBornOn("2026-01-01", team).ok());
+  absl::Status tomorrow = CreatePersonBornOn("2026-01-02", team);
+  EXPECT_EQ(tomorrow.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(tomorrow.message(),
+              HasSubstr("person.birth_date: must not be in the future"));
+}
+
+TEST_F(DirectoryDomainTest, BirthDateMustBeARealCalendarDate) {
+  std::string team = CreateTeam().name();
+  EXPECT_TRUE(CreatePersonBornOn("2024-02-29", team).ok());
+  for (const char* date :
+       {"2023-02-29", "2023-13-01", "2023-04-31", "2023-4-01", "01/04/2023",
+        "2023-04-01T00:00", "20a3-04-01", "+023-04-01"}) {
+    absl::Status status = CreatePersonBornOn(date, team);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << date;
+    EXPECT_THAT(status.message(), HasSubstr("person.birth_date:")) << date;
+  }
+}
+
+TEST_F(DirectoryDomainTest, IssuedTokenCarriesMemberTeamRoleAndExpiry) {
+  std::string team = CreateTeam().name();
+  v1::CreateMemberRequest create;
+  create.mutable_member()->set_display_name("Sam");
+  create.mutable_member()->set_team(team);
+  create.mutable_member()->set_role(v1::TEAM_LEAD);
+  auto member = domain_->CreateMember(admin_, create);
+  ASSERT_TRUE(member.ok()) << member.status();
+
+  v1::IssueTokenRequest request;
+  request.set_member(member->name());
+  *request.mutable_ttl() = ToProtoDuration(absl::Milliseconds(1500));
+  auto issued = domain_->IssueToken(admin_, request);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  // Tokens carry whole seconds, rounded up.
+  EXPECT_EQ(FromProtoTimestamp(issued->expire_time()),
+            clock_.Now() + absl::Seconds(2));
+  auto principal = signer_.Verify(issued->token(), clock_.Now());
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_EQ(principal->subject, member->name());
+  EXPECT_EQ(principal->team, team);
+  EXPECT_EQ(principal->role, Role::kTeamLead);
+  EXPECT_FALSE(
+      signer_.Verify(issued->token(), clock_.Now() + absl::Seconds(2)).ok());
+}
+
+TEST_F(DirectoryDomainTest, RolesMapBothWays) {
+  for (v1::Role role : {v1::CLINICIAN, v1::CARE_COORDINATOR, v1::TEAM_LEAD,
+                        v1::PEER_SUPPORT_WORKER, v1::ADMIN}) {
+    EXPECT_EQ(ToProtoRole(FromProtoRole(role)), role);
+  }
+  EXPECT_EQ(ToProtoRole(Role::kService), v1::ROLE_UNSPECIFIED);
+}
+
+}  // namespace
+}  // namespace carebridge::directory

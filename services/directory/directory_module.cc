@@ -1,0 +1,32 @@
+#include "services/directory/directory_module.h"
+
+#include <utility>
+
+#include "services/common/macros.h"
+#include "services/directory/directory_domain.h"
+#include "services/directory/directory_grpc.h"
+#include "services/directory/sqlite_directory_store.h"
+
+namespace carebridge::directory {
+
+absl::StatusOr<std::unique_ptr<DirectoryModule>> DirectoryModule::Open(
+    const Environment& env, const std::string& sqlite_path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDirectoryStore> store,
+                   SqliteDirectoryStore::Open(sqlite_path));
+  return std::unique_ptr<DirectoryModule>(
+      new DirectoryModule(std::move(store), env));
+}
+
+DirectoryModule::DirectoryModule(std::unique_ptr<SqliteDirectoryStore> store,
+                                 const Environment& env)
+    : store_(std::move(store)),
+      domain_(std::make_unique<DirectoryDomain>(env.clock, env.ids, env.signer,
+                                                store_.get())),
+      service_(std::make_unique<DirectoryGrpcService>(env.authenticator,
+                                                      domain_.get())) {}
+
+DirectoryModule::~DirectoryModule() = default;
+
+grpc::Service* DirectoryModule::service() { return service_.get(); }
+
+}  // namespace carebridge::directory

@@ -1,0 +1,45 @@
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_MODULE_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_MODULE_H_
+
+#include <grpcpp/impl/service_type.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/common/environment.h"
+
+namespace carebridge::directory {
+
+class SqliteDirectoryStore;
+class DirectoryDomain;
+class DirectoryGrpcService;
+
+// Owns the directory's store, domain and gRPC service. The server binary
+// (and integration tests) open one and host service(). This class is
+// thread-safe.
+class DirectoryModule {
+ public:
+  static constexpr char kServiceName[] =
+      "carebridge.directory.v1.DirectoryService";
+
+  // Opens (creating and migrating if needed) the directory database at
+  // `sqlite_path`. `env`'s pointees must outlive the module.
+  static absl::StatusOr<std::unique_ptr<DirectoryModule>> Open(
+      const Environment& env, const std::string& sqlite_path);
+  ~DirectoryModule();
+
+  grpc::Service* service();
+
+ private:
+  DirectoryModule(std::unique_ptr<SqliteDirectoryStore> store,
+                  const Environment& env);
+
+  std::unique_ptr<SqliteDirectoryStore> store_;
+  std::unique_ptr<DirectoryDomain> domain_;
+  std::unique_ptr<DirectoryGrpcService> service_;
+};
+
+}  // namespace carebridge::directory
+
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_MODULE_H_

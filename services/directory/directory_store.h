@@ -1,0 +1,97 @@
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_STORE_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "carebridge/directory/v1/directory.pb.h"
+
+namespace carebridge::directory {
+
+// Identifies a create for idempotent retries: the same caller repeating the
+// same method with the same request id gets the first result. An empty
+// `request_id` means the create is not idempotent.
+struct IdempotencyKey {
+  std::string subject;
+  std::string method;
+  std::string request_id;
+};
+
+// A keyset cursor: the sort key and resource name of the last item of the
+// previous page. Lists are ordered by (sort_key, name).
+struct ListCursor {
+  std::string sort_key;
+  std::string name;
+};
+
+struct TeamFilter {
+  // SECTOR_UNSPECIFIED means every sector.
+  v1::Sector sector = v1::SECTOR_UNSPECIFIED;
+  bool accepting_referrals_only = false;
+};
+
+// The sort key of teams and members: the display name folded to lower case
+// (ASCII only), so listings are case-insensitive and stable.
+std::string SortKey(absl::string_view display_name);
+// The search key of a family name: trimmed and folded to lower case.
+std::string FamilyNameKey(absl::string_view family_name);
+
+// Persistence of the directory. Resources are stored whole; the store
+// enforces what must hold under concurrency (unique NHS numbers,
+// compare-and-swap on etags, at-most-once creates per IdempotencyKey) and
+// nothing else: validation and policy belong to the domain. Implementations
+// are thread-safe. Every method either succeeds or changes nothing.
+class DirectoryStore {
+ public:
+  virtual ~DirectoryStore() = default;
+
+  // Inserts `team` (name already assigned) and returns it; if `key` was used
+  // before, returns the team it created instead and inserts nothing.
+  virtual absl::StatusOr<v1::Team> CreateTeam(const v1::Team& team,
+                                              const IdempotencyKey& key) = 0;
+  // NOT_FOUND when there is no team `name` (`teams/{id}`).
+  virtual absl::StatusOr<v1::Team> GetTeam(absl::string_view name) = 0;
+  // Replaces the stored team of the same name if its etag is still
+  // `expected_etag`; ABORTED if it changed, NOT_FOUND if it is gone.
+  virtual absl::Status ReplaceTeam(const v1::Team& team,
+                                   absl::string_view expected_etag) = 0;
+  // Up to `limit` teams after `after` (from the start when empty), ordered
+  // by (SortKey(display_name), name).
+  virtual absl::StatusOr<std::vector<v1::Team>> ListTeams(
+      const TeamFilter& filter, const std::optional<ListCursor>& after,
+      int limit) = 0;
+
+  // As CreateTeam, for members. The caller has checked the team exists
+  // (teams are never deleted).
+  virtual absl::StatusOr<v1::Member> CreateMember(
+      const v1::Member& member, const IdempotencyKey& key) = 0;
+  virtual absl::StatusOr<v1::Member> GetMember(absl::string_view name) = 0;
+  // Members of `team` ordered by (SortKey(display_name), name).
+  virtual absl::StatusOr<std::vector<v1::Member>> ListMembers(
+      absl::string_view team, const std::optional<ListCursor>& after,
+      int limit) = 0;
+
+  // As CreateTeam, for persons. A person whose NHS number is already
+  // registered fails with ALREADY_EXISTS naming the existing person; this
+  // holds under concurrent creates.
+  virtual absl::StatusOr<v1::Person> CreatePerson(
+      const v1::Person& person, const IdempotencyKey& key) = 0;
+  virtual absl::StatusOr<v1::Person> GetPerson(absl::string_view name) = 0;
+  // Persons with this (normalised) NHS number: none or one.
+  virtual absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
+      absl::string_view nhs_number) = 0;
+  // Up to `limit` persons whose FamilyNameKey matches `family_name_key`
+  // and who were born on `birth_date` (YYYY-MM-DD), ordered by name.
+  virtual absl::StatusOr<std::vector<v1::Person>> FindPersonsByNameAndBirth(
+      absl::string_view family_name_key, absl::string_view birth_date,
+      int limit) = 0;
+};
+
+}  // namespace carebridge::directory
+
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_STORE_H_

@@ -1,0 +1,59 @@
+#include "services/directory/errors.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace carebridge::directory::errors {
+
+absl::Status DeadlineOutOfRange(absl::string_view field) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": must be between 15 minutes and 90 days"));
+}
+
+absl::Status UnknownUpdatePath(absl::string_view path) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "update_mask: unknown path \"", path.substr(0, 100),
+      "\"; use display_name, sector, accepting_referrals, "
+      "response_deadlines (or response_deadlines.routine, .urgent, .crisis), "
+      "service_description, eligibility, contact"));
+}
+
+absl::Status MemberTeamNotFound(absl::string_view team) {
+  return absl::NotFoundError(absl::StrCat("member.team: ", team, " not found"));
+}
+
+absl::Status NhsNumberTaken(absl::string_view existing_person) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "person.nhs_number: already registered as ", existing_person));
+}
+
+absl::Status MalformedDate(absl::string_view field) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": must be a real date written YYYY-MM-DD"));
+}
+
+absl::Status DateInFuture(absl::string_view field) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(field, ": must not be in the future"));
+}
+
+absl::Status NoSearchGiven() {
+  return absl::InvalidArgumentError(
+      "nhs_number: must be set, or family_name and birth_date must both be "
+      "set");
+}
+
+absl::Status TwoSearchesGiven() {
+  return absl::InvalidArgumentError(
+      "nhs_number: search by nhs_number or by family_name and birth_date, "
+      "not both");
+}
+
+absl::Status TtlNotPositive() {
+  return absl::InvalidArgumentError("ttl: must be positive");
+}
+
+absl::Status TtlTooLong(absl::string_view max) {
+  return absl::InvalidArgumentError(absl::StrCat("ttl: must be at most ", max));
+}
+
+}  // namespace carebridge::directory::errors

@@ -1,0 +1,46 @@
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_ERRORS_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_ERRORS_H_
+
+// Error text of the directory service. The generic helpers of
+// services/common/errors.h are re-exported, so directory code writes
+// `errors::MustBeSet(...)` and `errors::NhsNumberTaken(...)` alike.
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "services/common/errors.h"
+
+namespace carebridge::directory::errors {
+
+using ::carebridge::errors::BadPageToken;
+using ::carebridge::errors::BadResourceName;
+using ::carebridge::errors::Invalid;
+using ::carebridge::errors::MustBeSet;
+using ::carebridge::errors::NotFound;
+using ::carebridge::errors::PermissionDenied;
+using ::carebridge::errors::StaleEtag;
+using ::carebridge::errors::TooLong;
+using ::carebridge::errors::TooMany;
+using ::carebridge::errors::Unauthenticated;
+
+// INVALID_ARGUMENT: `field: must be between 15 minutes and 90 days`.
+absl::Status DeadlineOutOfRange(absl::string_view field);
+// INVALID_ARGUMENT naming `update_mask` and the path it does not know.
+absl::Status UnknownUpdatePath(absl::string_view path);
+// NOT_FOUND: a member names a team that does not exist.
+absl::Status MemberTeamNotFound(absl::string_view team);
+// ALREADY_EXISTS naming the person who already has the NHS number.
+absl::Status NhsNumberTaken(absl::string_view existing_person);
+// INVALID_ARGUMENT: `field: must be a date YYYY-MM-DD`.
+absl::Status MalformedDate(absl::string_view field);
+// INVALID_ARGUMENT: `field: must not be in the future`.
+absl::Status DateInFuture(absl::string_view field);
+// INVALID_ARGUMENT: FindPersons got no search, or two kinds at once.
+absl::Status NoSearchGiven();
+absl::Status TwoSearchesGiven();
+// INVALID_ARGUMENT: the token lifetime is not positive or too long.
+absl::Status TtlNotPositive();
+absl::Status TtlTooLong(absl::string_view max);
+
+}  // namespace carebridge::directory::errors
+
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_ERRORS_H_

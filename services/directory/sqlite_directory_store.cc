@@ -1,0 +1,374 @@
+#include "services/directory/sqlite_directory_store.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/macros.h"
+#include "services/common/time_util.h"
+#include "services/directory/errors.h"
+
+namespace carebridge::directory {
+namespace {
+
+// Names are full resource names (`teams/{id}`), so ordering by name within
+// one table is ordering by id. Sort keys compare as bytes (BINARY), which a
+// PostgreSQL implementation matches with COLLATE "C".
+constexpr char kSchemaV1[] = R"sql(
+CREATE TABLE teams (
+  name TEXT PRIMARY KEY,
+  sort_key TEXT NOT NULL,
+  sector INTEGER NOT NULL,
+  accepting_referrals INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  resource BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX teams_by_sort_key ON teams (sort_key, name);
+
+CREATE TABLE members (
+  name TEXT PRIMARY KEY,
+  team TEXT NOT NULL,
+  sort_key TEXT NOT NULL,
+  resource BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX members_by_team ON members (team, sort_key, name);
+
+CREATE TABLE persons (
+  name TEXT PRIMARY KEY,
+  nhs_number TEXT,
+  family_name_key TEXT NOT NULL,
+  birth_date TEXT NOT NULL,
+  resource BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX persons_by_nhs_number ON persons (nhs_number);
+CREATE INDEX persons_by_family_name ON persons (family_name_key, birth_date);
+
+CREATE TABLE request_ids (
+  subject TEXT NOT NULL,
+  method TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  resource_name TEXT NOT NULL,
+  create_time_micros INTEGER NOT NULL,
+  PRIMARY KEY (subject, method, request_id)
+) WITHOUT ROWID;
+)sql";
+
+constexpr char kSelectTeam[] = "SELECT resource FROM teams WHERE name = ?1";
+constexpr char kSelectMember[] = "SELECT resource FROM members WHERE name = ?1";
+constexpr char kSelectPerson[] = "SELECT resource FROM persons WHERE name = ?1";
+
+template <typename Proto>
+absl::StatusOr<Proto> Parse(const std::string& blob, absl::string_view name) {
+  Proto resource;
+  if (!resource.ParseFromString(blob)) {
+    return absl::DataLossError(absl::StrCat("stored ", name, " is corrupt"));
+  }
+  return resource;
+}
+
+// The resource `sql` selects for `name`, or NOT_FOUND.
+template <typename Proto>
+absl::StatusOr<Proto> Load(Connection& conn, absl::string_view sql,
+                           absl::string_view name) {
+  ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql));
+  stmt.Bind(1, name);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return errors::NotFound(name);
+  return Parse<Proto>(stmt.ColumnBlob(0), name);
+}
+
+// Every row `stmt` yields, parsed.
+template <typename Proto>
+absl::StatusOr<std::vector<Proto>> LoadAll(Statement& stmt) {
+  std::vector<Proto> out;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return out;
+    ASSIGN_OR_RETURN(Proto resource, Parse<Proto>(stmt.ColumnBlob(0), "row"));
+    out.push_back(std::move(resource));
+  }
+}
+
+// The resource created earlier under `key`, if any.
+absl::StatusOr<std::optional<std::string>> EarlierCreate(
+    Connection& conn, const IdempotencyKey& key) {
+  ASSIGN_OR_RETURN(Statement stmt,
+                   conn.Prepare("SELECT resource_name FROM request_ids WHERE "
+                                "subject = ?1 AND method = ?2 AND "
+                                "request_id = ?3"));
+  stmt.Bind(1, key.subject).Bind(2, key.method).Bind(3, key.request_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt.ColumnText(0));
+}
+
+absl::Status RecordCreate(Connection& conn, const IdempotencyKey& key,
+                          absl::string_view name, int64_t create_time_micros) {
+  ASSIGN_OR_RETURN(Statement stmt,
+                   conn.Prepare("INSERT INTO request_ids (subject, method, "
+                                "request_id, resource_name, "
+                                "create_time_micros) VALUES (?1, ?2, ?3, ?4, "
+                                "?5)"));
+  stmt.Bind(1, key.subject)
+      .Bind(2, key.method)
+      .Bind(3, key.request_id)
+      .Bind(4, name)
+      .Bind(5, create_time_micros);
+  return stmt.Run();
+}
+
+// One idempotent create in one transaction: the earlier result for a reused
+// key, or `insert` followed by recording the key.
+template <typename Proto>
+absl::StatusOr<Proto> IdempotentCreate(
+    SqliteDb& db, const Proto& resource, const IdempotencyKey& key,
+    absl::string_view select_sql,
+    absl::FunctionRef<absl::Status(Connection&)> insert) {
+  Proto result;
+  RETURN_IF_ERROR(db.Write([&](Connection& conn) -> absl::Status {
+    if (!key.request_id.empty()) {
+      ASSIGN_OR_RETURN(std::optional<std::string> earlier,
+                       EarlierCreate(conn, key));
+      if (earlier.has_value()) {
+        ASSIGN_OR_RETURN(result, Load<Proto>(conn, select_sql, *earlier));
+        return absl::OkStatus();
+      }
+    }
+    RETURN_IF_ERROR(insert(conn));
+    if (!key.request_id.empty()) {
+      RETURN_IF_ERROR(RecordCreate(
+          conn, key, resource.name(),
+          ToUnixMicrosUtc(FromProtoTimestamp(resource.create_time()))));
+    }
+    result = resource;
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+// Binds a cursor's (sort_key, name) at `index` and `index + 1`.
+void BindCursor(Statement& stmt, int index, const ListCursor& cursor) {
+  stmt.Bind(index, cursor.sort_key).Bind(index + 1, cursor.name);
+}
+
+}  // namespace
+
+const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
+  static const auto* migrations =
+      new std::vector<Migration>{{/*version=*/1, kSchemaV1}};
+  return *migrations;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteDirectoryStore>>
+SqliteDirectoryStore::Open(const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
+                   SqliteDb::Open(path, Migrations()));
+  return std::unique_ptr<SqliteDirectoryStore>(
+      new SqliteDirectoryStore(std::move(db)));
+}
+
+// --- Teams ---
+
+absl::StatusOr<v1::Team> SqliteDirectoryStore::CreateTeam(
+    const v1::Team& team, const IdempotencyKey& key) {
+  return IdempotentCreate<v1::Team>(
+      *db_, team, key, kSelectTeam, [&](Connection& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(
+            Statement stmt,
+            conn.Prepare("INSERT INTO teams (name, sort_key, sector, "
+                         "accepting_referrals, etag, resource) VALUES (?1, "
+                         "?2, ?3, ?4, ?5, ?6)"));
+        stmt.Bind(1, team.name())
+            .Bind(2, SortKey(team.display_name()))
+            .Bind(3, static_cast<int64_t>(team.sector()))
+            .Bind(4, static_cast<int64_t>(team.accepting_referrals()))
+            .Bind(5, team.etag())
+            .BindBlob(6, team.SerializeAsString());
+        return stmt.Run();
+      });
+}
+
+absl::StatusOr<v1::Team> SqliteDirectoryStore::GetTeam(absl::string_view name) {
+  v1::Team team;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(team, Load<v1::Team>(conn, kSelectTeam, name));
+    return absl::OkStatus();
+  }));
+  return team;
+}
+
+absl::Status SqliteDirectoryStore::ReplaceTeam(
+    const v1::Team& team, absl::string_view expected_etag) {
+  return db_->Write([&](Connection& conn) -> absl::Status {
+    {
+      ASSIGN_OR_RETURN(
+          Statement stmt,
+          conn.Prepare("UPDATE teams SET sort_key = ?2, sector = ?3, "
+                       "accepting_referrals = ?4, etag = ?5, resource = ?6 "
+                       "WHERE name = ?1 AND etag = ?7"));
+      stmt.Bind(1, team.name())
+          .Bind(2, SortKey(team.display_name()))
+          .Bind(3, static_cast<int64_t>(team.sector()))
+          .Bind(4, static_cast<int64_t>(team.accepting_referrals()))
+          .Bind(5, team.etag())
+          .BindBlob(6, team.SerializeAsString())
+          .Bind(7, expected_etag);
+      RETURN_IF_ERROR(stmt.Run());
+    }
+    if (conn.Changes() == 1) return absl::OkStatus();
+    // Nothing matched: tell a lost race from a missing team.
+    RETURN_IF_ERROR(Load<v1::Team>(conn, kSelectTeam, team.name()).status());
+    return errors::StaleEtag(team.name());
+  });
+}
+
+absl::StatusOr<std::vector<v1::Team>> SqliteDirectoryStore::ListTeams(
+    const TeamFilter& filter, const std::optional<ListCursor>& after,
+    int limit) {
+  std::vector<v1::Team> teams;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn.Prepare(absl::StrCat(
+            "SELECT resource FROM teams WHERE (?1 = 0 OR sector = ?1) AND "
+            "(?2 = 0 OR accepting_referrals = 1)",
+            after.has_value() ? " AND (sort_key, name) > (?4, ?5)" : "",
+            " ORDER BY sort_key, name LIMIT ?3")));
+    stmt.Bind(1, static_cast<int64_t>(filter.sector))
+        .Bind(2, static_cast<int64_t>(filter.accepting_referrals_only))
+        .Bind(3, static_cast<int64_t>(limit));
+    if (after.has_value()) BindCursor(stmt, 4, *after);
+    ASSIGN_OR_RETURN(teams, LoadAll<v1::Team>(stmt));
+    return absl::OkStatus();
+  }));
+  return teams;
+}
+
+// --- Members ---
+
+absl::StatusOr<v1::Member> SqliteDirectoryStore::CreateMember(
+    const v1::Member& member, const IdempotencyKey& key) {
+  return IdempotentCreate<v1::Member>(
+      *db_, member, key, kSelectMember, [&](Connection& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(Statement stmt,
+                         conn.Prepare("INSERT INTO members (name, team, "
+                                      "sort_key, resource) VALUES (?1, ?2, "
+                                      "?3, ?4)"));
+        stmt.Bind(1, member.name())
+            .Bind(2, member.team())
+            .Bind(3, SortKey(member.display_name()))
+            .BindBlob(4, member.SerializeAsString());
+        return stmt.Run();
+      });
+}
+
+absl::StatusOr<v1::Member> SqliteDirectoryStore::GetMember(
+    absl::string_view name) {
+  v1::Member member;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(member, Load<v1::Member>(conn, kSelectMember, name));
+    return absl::OkStatus();
+  }));
+  return member;
+}
+
+absl::StatusOr<std::vector<v1::Member>> SqliteDirectoryStore::ListMembers(
+    absl::string_view team, const std::optional<ListCursor>& after, int limit) {
+  std::vector<v1::Member> members;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn.Prepare(absl::StrCat(
+            "SELECT resource FROM members WHERE team = ?1",
+            after.has_value() ? " AND (sort_key, name) > (?3, ?4)" : "",
+            " ORDER BY sort_key, name LIMIT ?2")));
+    stmt.Bind(1, team).Bind(2, static_cast<int64_t>(limit));
+    if (after.has_value()) BindCursor(stmt, 3, *after);
+    ASSIGN_OR_RETURN(members, LoadAll<v1::Member>(stmt));
+    return absl::OkStatus();
+  }));
+  return members;
+}
+
+// --- Persons ---
+
+absl::StatusOr<v1::Person> SqliteDirectoryStore::CreatePerson(
+    const v1::Person& person, const IdempotencyKey& key) {
+  return IdempotentCreate<v1::Person>(
+      *db_, person, key, kSelectPerson, [&](Connection& conn) -> absl::Status {
+        {
+          // The unique index on nhs_number decides, not a prior read: two
+          // concurrent registrations cannot both succeed.
+          ASSIGN_OR_RETURN(
+              Statement stmt,
+              conn.Prepare("INSERT INTO persons (name, nhs_number, "
+                           "family_name_key, birth_date, resource) VALUES "
+                           "(?1, ?2, ?3, ?4, ?5) ON CONFLICT (nhs_number) DO "
+                           "NOTHING"));
+          stmt.Bind(1, person.name());
+          if (person.nhs_number().empty()) {
+            stmt.BindNull(2);
+          } else {
+            stmt.Bind(2, person.nhs_number());
+          }
+          stmt.Bind(3, FamilyNameKey(person.family_name()))
+              .Bind(4, person.birth_date())
+              .BindBlob(5, person.SerializeAsString());
+          RETURN_IF_ERROR(stmt.Run());
+        }
+        if (conn.Changes() == 1) return absl::OkStatus();
+        ASSIGN_OR_RETURN(
+            Statement existing,
+            conn.Prepare("SELECT name FROM persons WHERE nhs_number = ?1"));
+        existing.Bind(1, person.nhs_number());
+        ASSIGN_OR_RETURN(bool row, existing.Step());
+        if (!row) {
+          return absl::InternalError("person insert changed no row");
+        }
+        return errors::NhsNumberTaken(existing.ColumnText(0));
+      });
+}
+
+absl::StatusOr<v1::Person> SqliteDirectoryStore::GetPerson(
+    absl::string_view name) {
+  v1::Person person;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(person, Load<v1::Person>(conn, kSelectPerson, name));
+    return absl::OkStatus();
+  }));
+  return person;
+}
+
+absl::StatusOr<std::vector<v1::Person>>
+SqliteDirectoryStore::FindPersonsByNhsNumber(absl::string_view nhs_number) {
+  std::vector<v1::Person> persons;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn.Prepare("SELECT resource FROM persons WHERE nhs_number = ?1"));
+    stmt.Bind(1, nhs_number);
+    ASSIGN_OR_RETURN(persons, LoadAll<v1::Person>(stmt));
+    return absl::OkStatus();
+  }));
+  return persons;
+}
+
+absl::StatusOr<std::vector<v1::Person>>
+SqliteDirectoryStore::FindPersonsByNameAndBirth(
+    absl::string_view family_name_key, absl::string_view birth_date,
+    int limit) {
+  std::vector<v1::Person> persons;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt,
+                     conn.Prepare("SELECT resource FROM persons WHERE "
+                                  "family_name_key = ?1 AND birth_date = ?2 "
+                                  "ORDER BY name LIMIT ?3"));
+    stmt.Bind(1, family_name_key)
+        .Bind(2, birth_date)
+        .Bind(3, static_cast<int64_t>(limit));
+    ASSIGN_OR_RETURN(persons, LoadAll<v1::Person>(stmt));
+    return absl::OkStatus();
+  }));
+  return persons;
+}
+
+}  // namespace carebridge::directory

@@ -1,0 +1,267 @@
+#include "services/directory/sqlite_directory_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/time_util.h"
+
+namespace carebridge::directory {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+class SqliteDirectoryStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "cb-dirstore-XXXXXX")
+            .string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    path_ = dir_ + "/directory.db";
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<SqliteDirectoryStore> OpenStore() {
+    auto store = SqliteDirectoryStore::Open(path_);
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  static v1::Team Team(const std::string& id, const std::string& display_name,
+                       v1::Sector sector = v1::CRISIS, bool accepting = true) {
+    v1::Team team;
+    team.set_name(absl::StrCat("teams/", id));
+    team.set_display_name(display_name);
+    team.set_sector(sector);
+    team.set_accepting_referrals(accepting);
+    team.set_etag(absl::StrCat("etag-", id));
+    *team.mutable_create_time() = ToProtoTimestamp(absl::FromUnixSeconds(1));
+    return team;
+  }
+
+  static v1::Person Person(const std::string& id, const std::string& nhs_number,
+                           const std::string& family_name = "Okafor") {
+    v1::Person person;
+    person.set_name(absl::StrCat("persons/", id));
+    person.set_nhs_number(nhs_number);
+    person.set_given_name("Ada");
+    person.set_family_name(family_name);
+    person.set_birth_date("1990-04-01");
+    return person;
+  }
+
+  static std::vector<std::string> Names(const std::vector<v1::Team>& teams) {
+    std::vector<std::string> names;
+    for (const v1::Team& team : teams) names.push_back(team.name());
+    return names;
+  }
+
+  std::string dir_;
+  std::string path_;
+  const IdempotencyKey no_key_{};
+};
+
+TEST_F(SqliteDirectoryStoreTest, FreshOpenCreatesSchema) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->schema_version(),
+            SqliteDirectoryStore::Migrations().back().version);
+  ASSERT_TRUE(store->CreateTeam(Team("a", "North CMHT"), no_key_).ok());
+  auto team = store->GetTeam("teams/a");
+  ASSERT_TRUE(team.ok()) << team.status();
+  EXPECT_EQ(team->display_name(), "North CMHT");
+}
+
+TEST_F(SqliteDirectoryStoreTest, ReopenKeepsData) {
+  {
+    auto store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->CreateTeam(Team("a", "North CMHT"), no_key_).ok());
+    v1::Member member;
+    member.set_name("members/m");
+    member.set_team("teams/a");
+    member.set_display_name("Sam");
+    member.set_role(v1::CLINICIAN);
+    ASSERT_TRUE(store->CreateMember(member, no_key_).ok());
+    ASSERT_TRUE(store->CreatePerson(Person("p", "9434765919"), no_key_).ok());
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->GetTeam("teams/a").ok());
+  EXPECT_TRUE(store->GetMember("members/m").ok());
+  auto found = store->FindPersonsByNhsNumber("9434765919");
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), 1u);
+  EXPECT_EQ((*found)[0].name(), "persons/p");
+}
+
+TEST_F(SqliteDirectoryStoreTest, NewerSchemaIsRefused) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "PRAGMA user_version=99", nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  auto store = SqliteDirectoryStore::Open(path_);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("newer"));
+}
+
+TEST_F(SqliteDirectoryStoreTest, MissingResourcesAreNotFound) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(store->GetTeam("teams/x").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetMember("members/x").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(store->GetPerson("persons/x").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteDirectoryStoreTest, ReusedRequestIdReturnsFirstTeam) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  IdempotencyKey key{"members/admin", "CreateTeam", "r1"};
+  ASSERT_TRUE(store->CreateTeam(Team("a", "First"), key).ok());
+  auto again = store->CreateTeam(Team("b", "Second"), key);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->name(), "teams/a");
+  EXPECT_EQ(store->GetTeam("teams/b").status().code(),
+            absl::StatusCode::kNotFound);
+  // Another caller's identical request id is a different request.
+  IdempotencyKey other{"members/other", "CreateTeam", "r1"};
+  auto theirs = store->CreateTeam(Team("c", "Third"), other);
+  ASSERT_TRUE(theirs.ok()) << theirs.status();
+  EXPECT_EQ(theirs->name(), "teams/c");
+}
+
+TEST_F(SqliteDirectoryStoreTest, DuplicateNhsNumberNamesExistingPerson) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->CreatePerson(Person("p1", "9434765919"), no_key_).ok());
+  auto second = store->CreatePerson(Person("p2", "9434765919"), no_key_);
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(second.status().message(), HasSubstr("persons/p1"));
+  EXPECT_EQ(store->GetPerson("persons/p2").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteDirectoryStoreTest, PersonsWithoutNhsNumberDoNotCollide) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->CreatePerson(Person("p1", ""), no_key_).ok());
+  EXPECT_TRUE(store->CreatePerson(Person("p2", ""), no_key_).ok());
+}
+
+TEST_F(SqliteDirectoryStoreTest, FailedCreateDoesNotRecordRequestId) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->CreatePerson(Person("p1", "9434765919"), no_key_).ok());
+  IdempotencyKey key{"members/c", "CreatePerson", "r1"};
+  EXPECT_EQ(
+      store->CreatePerson(Person("p2", "9434765919"), key).status().code(),
+      absl::StatusCode::kAlreadyExists);
+  auto retry = store->CreatePerson(Person("p3", "4010232137"), key);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->name(), "persons/p3");
+}
+
+TEST_F(SqliteDirectoryStoreTest, ConcurrentRegistrationsOfOneNhsNumber) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::atomic<int> created{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&, i] {
+      auto result = store->CreatePerson(
+          Person(absl::StrCat("p", i), "9434765919"), IdempotencyKey{});
+      if (result.ok()) {
+        ++created;
+      } else if (result.status().code() == absl::StatusCode::kAlreadyExists) {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
+}
+
+TEST_F(SqliteDirectoryStoreTest, ReplaceTeamChecksEtag) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->CreateTeam(Team("a", "North"), no_key_).ok());
+  v1::Team updated = Team("a", "South");
+  updated.set_etag("etag-2");
+  EXPECT_EQ(store->ReplaceTeam(updated, "stale").code(),
+            absl::StatusCode::kAborted);
+  ASSERT_TRUE(store->ReplaceTeam(updated, "etag-a").ok());
+  EXPECT_EQ(store->GetTeam("teams/a")->display_name(), "South");
+  EXPECT_EQ(store->ReplaceTeam(updated, "etag-a").code(),
+            absl::StatusCode::kAborted);
+  EXPECT_EQ(store->ReplaceTeam(Team("zzz", "Gone"), "etag-zzz").code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(SqliteDirectoryStoreTest, ListTeamsOrdersCaseInsensitivelyThenByName) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->CreateTeam(Team("b", "beta"), no_key_).ok());
+  ASSERT_TRUE(store->CreateTeam(Team("a", "Beta"), no_key_).ok());
+  ASSERT_TRUE(store->CreateTeam(Team("c", "Alpha"), no_key_).ok());
+  ASSERT_TRUE(
+      store->CreateTeam(Team("d", "alpha", v1::INPATIENT, false), no_key_)
+          .ok());
+  auto all = store->ListTeams(TeamFilter{}, std::nullopt, 10);
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_THAT(Names(*all),
+              ElementsAre("teams/c", "teams/d", "teams/a", "teams/b"));
+
+  auto after =
+      store->ListTeams(TeamFilter{}, ListCursor{"alpha", "teams/d"}, 10);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_THAT(Names(*after), ElementsAre("teams/a", "teams/b"));
+
+  auto crisis =
+      store->ListTeams(TeamFilter{v1::CRISIS, false}, std::nullopt, 10);
+  ASSERT_TRUE(crisis.ok());
+  EXPECT_THAT(Names(*crisis), ElementsAre("teams/c", "teams/a", "teams/b"));
+  auto accepting = store->ListTeams(TeamFilter{v1::SECTOR_UNSPECIFIED, true},
+                                    std::nullopt, 2);
+  ASSERT_TRUE(accepting.ok());
+  EXPECT_THAT(Names(*accepting), ElementsAre("teams/c", "teams/a"));
+}
+
+TEST_F(SqliteDirectoryStoreTest, FindsPersonsByFamilyNameKeyAndBirthDate) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->CreatePerson(Person("p1", "", "O'Neill"), no_key_).ok());
+  ASSERT_TRUE(store->CreatePerson(Person("p2", "", "o'neill "), no_key_).ok());
+  ASSERT_TRUE(store->CreatePerson(Person("p3", "", "Neill"), no_key_).ok());
+  auto found = store->FindPersonsByNameAndBirth(FamilyNameKey("O'NEILL"),
+                                                "1990-04-01", 50);
+  ASSERT_TRUE(found.ok()) << found.status();
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].name(), "persons/p1");
+  EXPECT_EQ((*found)[1].name(), "persons/p2");
+  auto other_day = store->FindPersonsByNameAndBirth(FamilyNameKey("O'Neill"),
+                                                    "1990-04-02", 50);
+  ASSERT_TRUE(other_day.ok());
+  EXPECT_TRUE(other_day->empty());
+}
+
+}  // namespace
+}  // namespace carebridge::directory

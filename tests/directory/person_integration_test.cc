@@ -1,0 +1,399 @@
+// Persons over a real gRPC channel: registration, NHS number uniqueness,
+// lookup and search.
+
+#include <atomic>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/time_util.h"
+#include "tests/directory/directory_test_fixture.h"
+
+namespace carebridge::directory {
+namespace {
+
+using ::carebridge::testing::EqualsProto;
+using ::carebridge::testing::HasCode;
+using ::carebridge::testing::HasCodeAndMessage;
+using ::testing::HasSubstr;
+using Stub = v1::DirectoryService::Stub;
+
+class PersonTest : public DirectoryTest {
+ protected:
+  void SetUp() override {
+    DirectoryTest::SetUp();
+    team_ = MakeTeam("North");
+    clinician_ = Staff(team_.name(), Role::kClinician, "members/clinician");
+  }
+
+  v1::Person Register(const v1::CreatePersonRequest& request) {
+    v1::Person person;
+    grpc::Status status =
+        Call(&Stub::CreatePerson, clinician_, request, &person);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return person;
+  }
+
+  v1::Team team_;
+  Principal clinician_;
+};
+
+TEST_F(PersonTest, CreatePersonStoresTheNormalisedNhsNumber) {
+  v1::Person person = Register(PersonRequest("943 476 5919"));
+  EXPECT_THAT(person.name(), ::testing::StartsWith("persons/"));
+  EXPECT_EQ(person.nhs_number(), "9434765919");
+  EXPECT_EQ(person.given_name(), "Ada");
+  EXPECT_EQ(person.preferred_name(), "Addy");
+  EXPECT_EQ(person.birth_date(), "1990-04-01");
+  ASSERT_EQ(person.local_identifiers_size(), 1);
+  EXPECT_EQ(person.local_identifiers(0).value(), "MRN-1");
+  EXPECT_EQ(FromProtoTimestamp(person.create_time()), server_.clock().Now());
+  EXPECT_FALSE(person.etag().empty());
+
+  v1::GetPersonRequest get;
+  get.set_name(person.name());
+  v1::Person read;
+  ASSERT_GRPC_OK(Call(&Stub::GetPerson, clinician_, get, &read));
+  EXPECT_THAT(read, EqualsProto(person));
+}
+
+TEST_F(PersonTest, NhsNumberIsOptional) {
+  v1::Person first = Register(PersonRequest(""));
+  v1::Person second = Register(PersonRequest(""));
+  EXPECT_NE(first.name(), second.name());
+  EXPECT_TRUE(first.nhs_number().empty());
+}
+
+TEST_F(PersonTest, PersonHasNoDiagnosisField) {
+  const google::protobuf::Descriptor* person = v1::Person::descriptor();
+  for (int i = 0; i < person->field_count(); ++i) {
+    EXPECT_THAT(absl::AsciiStrToLower(person->field(i)->name()),
+                ::testing::Not(HasSubstr("diagnos")));
+  }
+}
+
+TEST_F(PersonTest, DuplicateNhsNumberNamesTheExistingPerson) {
+  v1::Person existing = Register(PersonRequest("9434765919", "Okafor"));
+  v1::Person duplicate;
+  EXPECT_THAT(Call(&Stub::CreatePerson, clinician_,
+                   PersonRequest("943 476 5919", "Someone Else"), &duplicate),
+              HasCodeAndMessage(grpc::StatusCode::ALREADY_EXISTS,
+                                HasSubstr(existing.name())));
+  // Nothing was written: the other name finds no one.
+  v1::FindPersonsRequest find;
+  find.set_family_name("Someone Else");
+  find.set_birth_date("1990-04-01");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  EXPECT_EQ(found.persons_size(), 0);
+}
+
+TEST_F(PersonTest, ConcurrentRegistrationsOfOneNhsNumberCreateOnePerson) {
+  constexpr int kCallers = 8;
+  std::atomic<int> created{0};
+  std::vector<std::string> messages(kCallers);
+  std::vector<grpc::StatusCode> codes(kCallers);
+  std::vector<std::thread> threads;
+  std::string winner;
+  std::mutex winner_mu;
+  for (int i = 0; i < kCallers; ++i) {
+    threads.emplace_back([&, i] {
+      v1::Person person;
+      grpc::Status status = Call(
+          &Stub::CreatePerson,
+          Staff(team_.name(), Role::kClinician, absl::StrCat("members/c", i)),
+          PersonRequest("4010232137"), &person);
+      codes[i] = status.error_code();
+      messages[i] = status.error_message();
+      if (status.ok()) {
+        ++created;
+        std::lock_guard<std::mutex> lock(winner_mu);
+        winner = person.name();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  ASSERT_EQ(created.load(), 1);
+  for (int i = 0; i < kCallers; ++i) {
+    if (codes[i] == grpc::StatusCode::OK) continue;
+    EXPECT_EQ(codes[i], grpc::StatusCode::ALREADY_EXISTS) << messages[i];
+    EXPECT_THAT(messages[i], HasSubstr(winner));
+  }
+}
+
+TEST_F(PersonTest, RetriedCreatePersonReturnsTheFirstPerson) {
+  v1::CreatePersonRequest request = PersonRequest("9434765919");
+  request.set_request_id("register-ada");
+  v1::Person first = Register(request);
+  server_.clock().Advance(absl::Seconds(30));
+  // Not ALREADY_EXISTS: the retry is the same request, answered again.
+  v1::Person second = Register(request);
+  EXPECT_THAT(second, EqualsProto(first));
+
+  // Concurrent retries agree too.
+  request.set_request_id("register-bo");
+  request.mutable_person()->set_nhs_number("");
+  request.mutable_person()->set_family_name("Bo");
+  std::vector<std::string> names(6);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      v1::Person person;
+      if (Call(&Stub::CreatePerson, clinician_, request, &person).ok()) {
+        names[i] = person.name();
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 1u);
+  EXPECT_FALSE(names[0].empty());
+  v1::FindPersonsRequest find;
+  find.set_family_name("Bo");
+  find.set_birth_date("1990-04-01");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  EXPECT_EQ(found.persons_size(), 1);
+}
+
+TEST_F(PersonTest, CreatePersonRejectsInvalidFieldsNamingThem) {
+  struct Case {
+    std::string description;
+    std::function<void(v1::CreatePersonRequest*)> mutate;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"no person", [](auto* r) { r->clear_person(); }, "person: must be set"},
+      {"wrong check digit",
+       [](auto* r) { r->mutable_person()->set_nhs_number("9434765918"); },
+       "person.nhs_number: is not a valid NHS number"},
+      {"check digit ten",
+       [](auto* r) { r->mutable_person()->set_nhs_number("1234567890"); },
+       "person.nhs_number: is not a valid NHS number"},
+      {"short NHS number",
+       [](auto* r) { r->mutable_person()->set_nhs_number("943476591"); },
+       "person.nhs_number: must be 10 digits"},
+      {"letters in NHS number",
+       [](auto* r) { r->mutable_person()->set_nhs_number("94347659AB"); },
+       "person.nhs_number: must contain only digits"},
+      {"no given name",
+       [](auto* r) { r->mutable_person()->clear_given_name(); },
+       "person.given_name: must be set"},
+      {"no family name",
+       [](auto* r) { r->mutable_person()->set_family_name(" "); },
+       "person.family_name: must be set"},
+      {"long family name",
+       [](auto* r) {
+         r->mutable_person()->set_family_name(std::string(201, 'x'));
+       },
+       "person.family_name: must be at most 200"},
+      {"long preferred name",
+       [](auto* r) {
+         r->mutable_person()->set_preferred_name(std::string(201, 'x'));
+       },
+       "person.preferred_name: must be at most 200"},
+      {"no birth date",
+       [](auto* r) { r->mutable_person()->clear_birth_date(); },
+       "person.birth_date: must be set"},
+      {"malformed birth date",
+       [](auto* r) { r->mutable_person()->set_birth_date("01/04/1990"); },
+       "person.birth_date: must be a real date written YYYY-MM-DD"},
+      {"impossible birth date",
+       [](auto* r) { r->mutable_person()->set_birth_date("1990-02-30"); },
+       "person.birth_date: must be a real date"},
+      {"birth date tomorrow",
+       [](auto* r) { r->mutable_person()->set_birth_date("2026-01-02"); },
+       "person.birth_date: must not be in the future"},
+      {"too many local identifiers",
+       [](auto* r) {
+         for (int i = 0; i < 20; ++i) {
+           auto* id = r->mutable_person()->add_local_identifiers();
+           id->set_system("https://x.example");
+           id->set_value(absl::StrCat(i));
+         }
+       },
+       "person.local_identifiers: must have at most 20"},
+      {"identifier without system",
+       [](auto* r) {
+         r->mutable_person()->mutable_local_identifiers(0)->clear_system();
+       },
+       "person.local_identifiers[0].system: must be set"},
+      {"identifier without value",
+       [](auto* r) {
+         r->mutable_person()->add_local_identifiers()->set_system("s");
+       },
+       "person.local_identifiers[1].value: must be set"},
+      {"long identifier value",
+       [](auto* r) {
+         r->mutable_person()->mutable_local_identifiers(0)->set_value(
+             std::string(101, 'v'));
+       },
+       "person.local_identifiers[0].value: must be at most 100"},
+  };
+  for (const Case& c : cases) {
+    v1::CreatePersonRequest request = PersonRequest();
+    c.mutate(&request);
+    v1::Person person;
+    EXPECT_THAT(Call(&Stub::CreatePerson, clinician_, request, &person),
+                HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                  HasSubstr(c.message)))
+        << c.description;
+  }
+  // None of them registered the (valid) NHS number.
+  v1::FindPersonsRequest find;
+  find.set_nhs_number("9434765919");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  EXPECT_EQ(found.persons_size(), 0);
+}
+
+TEST_F(PersonTest, BirthDateTodayIsAccepted) {
+  v1::CreatePersonRequest request = PersonRequest("");
+  request.mutable_person()->set_birth_date("2026-01-01");
+  Register(request);
+}
+
+TEST_F(PersonTest, OnlyClinicalStaffRegisterPersons) {
+  v1::Person person;
+  EXPECT_THAT(Call(&Stub::CreatePerson, Admin(), PersonRequest(), &person),
+              HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                HasSubstr("CreatePerson")));
+  EXPECT_THAT(Call(&Stub::CreatePerson, Service(), PersonRequest(), &person),
+              HasCode(grpc::StatusCode::PERMISSION_DENIED));
+  for (Role role :
+       {Role::kCareCoordinator, Role::kTeamLead, Role::kPeerSupportWorker}) {
+    v1::CreatePersonRequest request = PersonRequest("");
+    ASSERT_GRPC_OK(
+        Call(&Stub::CreatePerson, Staff(team_.name(), role), request, &person));
+  }
+}
+
+TEST_F(PersonTest, ClinicalStaffAndServicesReadPersonsButAdminsDoNot) {
+  v1::Person person = Register(PersonRequest());
+  v1::GetPersonRequest get;
+  get.set_name(person.name());
+  v1::Person read;
+  v1::Team other = MakeTeam("South");
+  ASSERT_GRPC_OK(
+      Call(&Stub::GetPerson, Staff(other.name(), Role::kTeamLead), get, &read));
+  ASSERT_GRPC_OK(Call(&Stub::GetPerson, Service(), get, &read));
+  EXPECT_THAT(read, EqualsProto(person));
+  EXPECT_THAT(Call(&Stub::GetPerson, Admin(), get, &read),
+              HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                HasSubstr("GetPerson")));
+  EXPECT_THAT(CallAnonymously(&Stub::GetPerson, get, &read),
+              HasCode(grpc::StatusCode::UNAUTHENTICATED));
+
+  get.set_name("persons/nosuchperson");
+  EXPECT_THAT(Call(&Stub::GetPerson, clinician_, get, &read),
+              HasCodeAndMessage(grpc::StatusCode::NOT_FOUND,
+                                HasSubstr("persons/nosuchperson")));
+  get.set_name("teams/abc");
+  EXPECT_THAT(Call(&Stub::GetPerson, clinician_, get, &read),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("name:")));
+}
+
+TEST_F(PersonTest, ServiceIdentityMayReadTeamsAndPersons) {
+  // The referral service checks both before accepting a referral.
+  v1::Person person = Register(PersonRequest());
+  v1::GetTeamRequest get_team;
+  get_team.set_name(team_.name());
+  v1::Team team;
+  ASSERT_GRPC_OK(Call(&Stub::GetTeam, Service(), get_team, &team));
+  v1::GetPersonRequest get_person;
+  get_person.set_name(person.name());
+  v1::Person read;
+  ASSERT_GRPC_OK(Call(&Stub::GetPerson, Service(), get_person, &read));
+}
+
+TEST_F(PersonTest, FindPersonsByNhsNumber) {
+  v1::Person person = Register(PersonRequest("9434765919"));
+  Register(PersonRequest("4010232137"));
+  v1::FindPersonsRequest find;
+  find.set_nhs_number("943 476 5919");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  ASSERT_EQ(found.persons_size(), 1);
+  EXPECT_THAT(found.persons(0), EqualsProto(person));
+
+  find.set_nhs_number("9434765927");
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  EXPECT_EQ(found.persons_size(), 0);
+}
+
+TEST_F(PersonTest, FindPersonsByFamilyNameIgnoresCaseButNotBirthDate) {
+  v1::Person match = Register(PersonRequest("", "McDonald"));
+  v1::CreatePersonRequest other_day = PersonRequest("", "McDonald");
+  other_day.mutable_person()->set_birth_date("1990-04-02");
+  Register(other_day);
+  Register(PersonRequest("", "MacDonald"));
+
+  v1::FindPersonsRequest find;
+  find.set_family_name("mcdonald");
+  find.set_birth_date("1990-04-01");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  ASSERT_EQ(found.persons_size(), 1);
+  EXPECT_THAT(found.persons(0), EqualsProto(match));
+}
+
+TEST_F(PersonTest, FindPersonsReturnsAtMostFifty) {
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 5; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 11; ++i) Register(PersonRequest("", "Smith"));
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  v1::FindPersonsRequest find;
+  find.set_family_name("SMITH");
+  find.set_birth_date("1990-04-01");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  EXPECT_EQ(found.persons_size(), 50);
+}
+
+TEST_F(PersonTest, FindPersonsNeedsExactlyOneSearch) {
+  struct Case {
+    std::string description;
+    std::string nhs_number, family_name, birth_date;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {"nothing", "", "", "", "nhs_number: must be set, or family_name"},
+      {"both kinds", "9434765919", "Okafor", "1990-04-01", "not both"},
+      {"name without date", "", "Okafor", "", "birth_date: must be set"},
+      {"date without name", "", "", "1990-04-01", "family_name: must be set"},
+      {"bad NHS number", "9434765918", "", "", "nhs_number: is not a valid"},
+      {"bad date", "", "Okafor", "1990-4-1", "birth_date: must be a real date"},
+  };
+  for (const Case& c : cases) {
+    v1::FindPersonsRequest find;
+    find.set_nhs_number(c.nhs_number);
+    find.set_family_name(c.family_name);
+    find.set_birth_date(c.birth_date);
+    v1::FindPersonsResponse found;
+    EXPECT_THAT(Call(&Stub::FindPersons, clinician_, find, &found),
+                HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                  HasSubstr(c.message)))
+        << c.description;
+  }
+}
+
+TEST_F(PersonTest, AdminsCannotSearchPersons) {
+  v1::FindPersonsRequest find;
+  find.set_nhs_number("9434765919");
+  v1::FindPersonsResponse found;
+  EXPECT_THAT(Call(&Stub::FindPersons, Admin(), find, &found),
+              HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                HasSubstr("FindPersons")));
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, Service(), find, &found));
+}
+
+}  // namespace
+}  // namespace carebridge::directory
