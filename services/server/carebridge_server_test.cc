@@ -1,0 +1,245 @@
+#include "services/server/carebridge_server.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/referral/v1/referral.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace carebridge::server {
+namespace {
+
+namespace dir = ::carebridge::directory::v1;
+namespace ref = ::carebridge::referral::v1;
+using ::grpc::health::v1::Health;
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+
+class CarebridgeServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "cb-server-XXXXXX").string();
+    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  ServerConfig Config(const std::string& name) {
+    ServerConfig config;
+    config.listen = "127.0.0.1:0";
+    config.data_dir = absl::StrCat(dir_, "/", name);
+    config.shutdown_grace = absl::Milliseconds(200);
+    return config;
+  }
+
+  static std::shared_ptr<grpc::Channel> ChannelTo(const CarebridgeServer& s) {
+    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", s.port()),
+                               grpc::InsecureChannelCredentials());
+  }
+
+  static std::string ReadToken(const std::string& path) {
+    std::ifstream in(path);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return std::string(absl::StripAsciiWhitespace(buffer.str()));
+  }
+
+  static void Authorize(grpc::ClientContext& context,
+                        const std::string& token) {
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+  }
+
+  static HealthCheckResponse::ServingStatus HealthOf(
+      grpc::Channel& channel, const std::string& service,
+      grpc::StatusCode* code = nullptr) {
+    auto stub = Health::NewStub(
+        std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+    grpc::ClientContext context;
+    HealthCheckRequest request;
+    request.set_service(service);
+    HealthCheckResponse response;
+    grpc::Status status = stub->Check(&context, request, &response);
+    if (code != nullptr) *code = status.error_code();
+    return response.status();
+  }
+
+  static dir::Team CreateTeam(grpc::Channel& channel, const std::string& token,
+                              const std::string& display_name,
+                              grpc::Status* status_out = nullptr) {
+    auto stub = dir::DirectoryService::NewStub(
+        std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+    grpc::ClientContext context;
+    Authorize(context, token);
+    dir::CreateTeamRequest request;
+    request.mutable_team()->set_display_name(display_name);
+    request.mutable_team()->set_sector(dir::CRISIS);
+    request.mutable_team()->set_accepting_referrals(true);
+    dir::Team team;
+    grpc::Status status = stub->CreateTeam(&context, request, &team);
+    if (status_out != nullptr) *status_out = status;
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return team;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(CarebridgeServerTest, ReportsHealthPerHostedService) {
+  auto server = CarebridgeServer::Start(Config("all"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = ChannelTo(**server);
+  EXPECT_EQ(HealthOf(*channel, ""), HealthCheckResponse::SERVING);
+  EXPECT_EQ(HealthOf(*channel, "carebridge.directory.v1.DirectoryService"),
+            HealthCheckResponse::SERVING);
+  EXPECT_EQ(HealthOf(*channel, "carebridge.referral.v1.ReferralService"),
+            HealthCheckResponse::SERVING);
+  grpc::StatusCode code;
+  HealthOf(*channel, "carebridge.careplan.v1.CarePlanService", &code);
+  EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(CarebridgeServerTest, HostsOnlyTheServicesAsked) {
+  ServerConfig config = Config("directory-only");
+  config.services = {"directory"};
+  auto server = CarebridgeServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = ChannelTo(**server);
+  grpc::StatusCode code;
+  HealthOf(*channel, "carebridge.referral.v1.ReferralService", &code);
+  EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(HealthOf(*channel, "carebridge.directory.v1.DirectoryService"),
+            HealthCheckResponse::SERVING);
+}
+
+TEST_F(CarebridgeServerTest, ShutdownTurnsHealthNotServing) {
+  auto server = CarebridgeServer::Start(Config("shutdown"));
+  ASSERT_TRUE(server.ok()) << server.status();
+  auto channel = ChannelTo(**server);
+  ASSERT_EQ(HealthOf(*channel, ""), HealthCheckResponse::SERVING);
+  (*server)->Shutdown();
+  (*server)->Wait();
+  grpc::StatusCode code;
+  HealthCheckResponse::ServingStatus status = HealthOf(*channel, "", &code);
+  EXPECT_TRUE(code != grpc::StatusCode::OK ||
+              status == HealthCheckResponse::NOT_SERVING);
+}
+
+TEST_F(CarebridgeServerTest, BootstrapTokenIsAnAdminTokenKeptAcrossRestarts) {
+  ServerConfig config = Config("restart");
+  std::string token;
+  std::string team_name;
+  {
+    auto server = CarebridgeServer::Start(config);
+    ASSERT_TRUE(server.ok()) << server.status();
+    token = ReadToken((*server)->bootstrap_token_path());
+    ASSERT_FALSE(token.empty());
+    EXPECT_EQ(std::filesystem::status((*server)->bootstrap_token_path())
+                      .permissions() &
+                  std::filesystem::perms::others_read,
+              std::filesystem::perms::none);
+    auto channel = ChannelTo(**server);
+    team_name = CreateTeam(*channel, token, "Crisis team").name();
+    (*server)->Shutdown();
+    (*server)->Wait();
+  }
+  auto server = CarebridgeServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  EXPECT_EQ(ReadToken((*server)->bootstrap_token_path()), token);
+  auto stub = dir::DirectoryService::NewStub(ChannelTo(**server));
+  grpc::ClientContext context;
+  Authorize(context, token);
+  dir::GetTeamRequest request;
+  request.set_name(team_name);
+  dir::Team team;
+  grpc::Status status = stub->GetTeam(&context, request, &team);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(team.display_name(), "Crisis team");
+}
+
+TEST_F(CarebridgeServerTest, ReferralServiceReachesARemoteDirectory) {
+  // The one-service-per-process topology, in one test process: the
+  // directory in one server, the referral service in another that finds it
+  // through --directory_address. Both share the token key.
+  ServerConfig directory_config = Config("directory");
+  directory_config.services = {"directory"};
+  auto directory = CarebridgeServer::Start(directory_config);
+  ASSERT_TRUE(directory.ok()) << directory.status();
+
+  ServerConfig referral_config = Config("referral");
+  referral_config.services = {"referral"};
+  referral_config.directory_address =
+      absl::StrCat("127.0.0.1:", (*directory)->port());
+  referral_config.token_key_file = directory_config.data_dir + "/token.key";
+  auto referral = CarebridgeServer::Start(referral_config);
+  ASSERT_TRUE(referral.ok()) << referral.status();
+
+  std::string admin = ReadToken((*directory)->bootstrap_token_path());
+  auto directory_channel = ChannelTo(**directory);
+  dir::Team from = CreateTeam(*directory_channel, admin, "Community team");
+  dir::Team to = CreateTeam(*directory_channel, admin, "Crisis team");
+
+  auto directory_stub = dir::DirectoryService::NewStub(directory_channel);
+  dir::Member member;
+  {
+    grpc::ClientContext context;
+    Authorize(context, admin);
+    dir::CreateMemberRequest request;
+    request.mutable_member()->set_display_name("Sam Clinician");
+    request.mutable_member()->set_team(from.name());
+    request.mutable_member()->set_role(dir::CLINICIAN);
+    ASSERT_TRUE(directory_stub->CreateMember(&context, request, &member).ok());
+  }
+  std::string clinician;
+  {
+    grpc::ClientContext context;
+    Authorize(context, admin);
+    dir::IssueTokenRequest request;
+    request.set_member(member.name());
+    dir::IssueTokenResponse response;
+    ASSERT_TRUE(directory_stub->IssueToken(&context, request, &response).ok());
+    clinician = response.token();
+  }
+  dir::Person person;
+  {
+    grpc::ClientContext context;
+    Authorize(context, clinician);
+    dir::CreatePersonRequest request;
+    request.mutable_person()->set_given_name("Alex");
+    request.mutable_person()->set_family_name("Morgan");
+    request.mutable_person()->set_birth_date("1990-04-01");
+    grpc::Status status =
+        directory_stub->CreatePerson(&context, request, &person);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  auto referral_stub = ref::ReferralService::NewStub(ChannelTo(**referral));
+  grpc::ClientContext context;
+  Authorize(context, clinician);
+  ref::CreateReferralRequest request;
+  request.mutable_referral()->set_person(person.name());
+  request.mutable_referral()->set_receiving_team(to.name());
+  request.mutable_referral()->set_urgency(ref::CRISIS);
+  request.mutable_referral()->set_reason("Escalating distress this week");
+  ref::Referral created;
+  grpc::Status status =
+      referral_stub->CreateReferral(&context, request, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(created.sending_team(), from.name());
+  EXPECT_EQ(created.state(), ref::SENT);
+}
+
+}  // namespace
+}  // namespace carebridge::server
