@@ -1,0 +1,90 @@
+#ifndef CAREBRIDGE_CLIENTS_CARECTL_ARGS_H_
+#define CAREBRIDGE_CLIENTS_CARECTL_ARGS_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace carebridge::carectl {
+
+// One `--name[=value]` as written on the command line. Dashes in the name are
+// read as underscores, so `--display-name` and `--display_name` are the same.
+struct RawFlag {
+  std::string name;
+  std::optional<std::string> value;
+};
+
+// The command line split into words and flags; flags may appear anywhere.
+struct CommandLine {
+  std::vector<std::string> positional;
+  std::vector<RawFlag> flags;
+};
+
+// Splits `args` (without the program name). `--` ends flags; a single `-`
+// is a word. Fails on short options (`-x`), which carectl does not have.
+absl::StatusOr<CommandLine> Tokenize(const std::vector<std::string>& args);
+
+enum class FlagKind {
+  kValue,     // --name=value, at most once
+  kBool,      // --name, --name=true or --name=false, at most once
+  kRepeated,  // --name=value, any number of times
+};
+
+struct FlagSpec {
+  std::string name;
+  FlagKind kind;
+  bool required = false;
+};
+
+// The flags of one command, checked against its specs. Every error is a
+// usage error that names the flag.
+class Flags {
+ public:
+  // Takes the flags in `raw` that `specs` knows about; the rest are returned
+  // through `unknown` when it is non-null, else they are an error.
+  static absl::StatusOr<Flags> Bind(const std::vector<RawFlag>& raw,
+                                    const std::vector<FlagSpec>& specs,
+                                    std::vector<RawFlag>* unknown = nullptr);
+
+  bool Has(absl::string_view name) const;
+  // The value, or `fallback` when the flag is absent.
+  std::string Get(absl::string_view name,
+                  absl::string_view fallback = "") const;
+  // Every value of a repeated flag, in order.
+  std::vector<std::string> GetAll(absl::string_view name) const;
+  // False when absent.
+  bool GetBool(absl::string_view name) const;
+  // Parses the value with ParseDuration; `fallback` when absent.
+  absl::StatusOr<absl::Duration> GetDuration(absl::string_view name,
+                                             absl::Duration fallback) const;
+  // A positive integer; 0 when absent.
+  absl::StatusOr<int> GetPositiveInt(absl::string_view name) const;
+  // The names given, in command-line order (each once).
+  const std::vector<std::string>& given() const { return given_; }
+
+ private:
+  std::map<std::string, std::vector<std::string>, std::less<>> values_;
+  std::vector<std::string> given_;
+};
+
+// Parses durations such as 90s, 30m, 4h, 3d, 14d or 1h30m: one or more
+// positive integers each followed by s, m, h or d. Zero and negative
+// durations are rejected.
+absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
+
+// Formats a duration in the largest unit that divides it: 14d, 72h -> 3d,
+// 90m -> 90m, 45s. Sub-second remainders are shown in seconds with decimals.
+std::string ShortDuration(absl::Duration d);
+
+// Splits "a,b,,c" into {"a", "b", "c"}.
+std::vector<std::string> SplitList(absl::string_view text);
+
+}  // namespace carebridge::carectl
+
+#endif  // CAREBRIDGE_CLIENTS_CARECTL_ARGS_H_

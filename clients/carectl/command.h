@@ -1,0 +1,45 @@
+#ifndef CAREBRIDGE_CLIENTS_CARECTL_COMMAND_H_
+#define CAREBRIDGE_CLIENTS_CARECTL_COMMAND_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "clients/carectl/args.h"
+#include "clients/carectl/session.h"
+
+namespace carebridge::carectl {
+
+// The words after `<noun> <verb>` and the command's own flags.
+struct Invocation {
+  std::vector<std::string> args;
+  Flags flags;
+};
+
+// One `carectl <noun> <verb>`; `health` has no verb.
+struct Command {
+  std::string noun;
+  std::string verb;
+  // The usage line after `carectl `, e.g. "team get NAME".
+  std::string synopsis;
+  std::string summary;
+  // Names of the required words after the verb, e.g. {"NAME"}.
+  std::vector<std::string> args;
+  std::vector<FlagSpec> flags;
+  std::function<int(Session&, const Invocation&)> run;
+};
+
+std::vector<Command> DirectoryCommands();
+std::vector<Command> ReferralCommands();
+std::vector<Command> HealthCommands();
+
+// Paging flags shared by every list command.
+inline std::vector<FlagSpec> PagingFlags() {
+  return {{"page_size", FlagKind::kValue},
+          {"page_token", FlagKind::kValue},
+          {"all", FlagKind::kBool}};
+}
+
+}  // namespace carebridge::carectl
+
+#endif  // CAREBRIDGE_CLIENTS_CARECTL_COMMAND_H_

@@ -1,0 +1,269 @@
+// `carectl team|member|token|person …`: the directory.
+
+#include "clients/carectl/command.h"
+#include "clients/carectl/directory_requests.h"
+#include "clients/carectl/format.h"
+#include "clients/carectl/names.h"
+
+namespace carebridge::carectl {
+namespace {
+
+namespace dir = ::carebridge::directory::v1;
+
+const std::vector<std::string> kTeamColumns = {"name", "display_name", "sector",
+                                               "accepting_referrals"};
+const std::vector<std::string> kMemberColumns = {"name", "display_name", "role",
+                                                 "team", "email"};
+const std::vector<std::string> kPersonColumns = {
+    "name", "nhs_number", "family_name", "given_name", "birth_date"};
+
+std::vector<FlagSpec> Concat(std::vector<FlagSpec> a,
+                             const std::vector<FlagSpec>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+std::vector<FlagSpec> Required(std::vector<FlagSpec> specs,
+                               const std::vector<std::string>& names) {
+  for (FlagSpec& spec : specs) {
+    for (const std::string& name : names) {
+      if (spec.name == name) spec.required = true;
+    }
+  }
+  return specs;
+}
+
+int TeamCreate(Session& s, const Invocation& in) {
+  auto request = BuildCreateTeamRequest(in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::Team team;
+  return s.Finish(
+      s.directory().CreateTeam(s.NewContext().get(), *request, &team), team);
+}
+
+int TeamGet(Session& s, const Invocation& in) {
+  dir::GetTeamRequest request;
+  request.set_name(ResourceName("teams", in.args[0]));
+  dir::Team team;
+  return s.Finish(s.directory().GetTeam(s.NewContext().get(), request, &team),
+                  team);
+}
+
+int TeamList(Session& s, const Invocation& in) {
+  auto request = BuildListTeamsRequest(in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::ListTeamsResponse response;
+  grpc::Status status = FetchPages(
+      s, *request, in.flags.GetBool("all"),
+      [&s](grpc::ClientContext* c, const dir::ListTeamsRequest& r,
+           dir::ListTeamsResponse* out) {
+        return s.directory().ListTeams(c, r, out);
+      },
+      &response);
+  return s.Finish(status, response, [&response](std::ostream& out) {
+    PrintList(out, Rows(response.teams()), kTeamColumns,
+              response.next_page_token());
+  });
+}
+
+int TeamUpdate(Session& s, const Invocation& in) {
+  dir::ResponseDeadlines current;
+  if (UpdatesDeadlines(in.flags)) {
+    dir::GetTeamRequest get;
+    get.set_name(ResourceName("teams", in.args[0]));
+    dir::Team team;
+    grpc::Status status =
+        s.directory().GetTeam(s.NewContext().get(), get, &team);
+    if (!status.ok()) return s.RpcError(status);
+    current = team.response_deadlines();
+  }
+  auto request = BuildUpdateTeamRequest(in.args[0], in.flags, current);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::Team team;
+  return s.Finish(
+      s.directory().UpdateTeam(s.NewContext().get(), *request, &team), team);
+}
+
+int MemberCreate(Session& s, const Invocation& in) {
+  auto request = BuildCreateMemberRequest(in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::Member member;
+  return s.Finish(
+      s.directory().CreateMember(s.NewContext().get(), *request, &member),
+      member);
+}
+
+int MemberGet(Session& s, const Invocation& in) {
+  dir::GetMemberRequest request;
+  request.set_name(ResourceName("members", in.args[0]));
+  dir::Member member;
+  return s.Finish(
+      s.directory().GetMember(s.NewContext().get(), request, &member), member);
+}
+
+int MemberList(Session& s, const Invocation& in) {
+  auto request = BuildListMembersRequest(in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::ListMembersResponse response;
+  grpc::Status status = FetchPages(
+      s, *request, in.flags.GetBool("all"),
+      [&s](grpc::ClientContext* c, const dir::ListMembersRequest& r,
+           dir::ListMembersResponse* out) {
+        return s.directory().ListMembers(c, r, out);
+      },
+      &response);
+  return s.Finish(status, response, [&response](std::ostream& out) {
+    PrintList(out, Rows(response.members()), kMemberColumns,
+              response.next_page_token());
+  });
+}
+
+int TokenIssue(Session& s, const Invocation& in) {
+  auto request = BuildIssueTokenRequest(in.args[0], in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::IssueTokenResponse response;
+  grpc::Status status =
+      s.directory().IssueToken(s.NewContext().get(), *request, &response);
+  // Only the token, so that TOKEN=$(carectl token issue …) works.
+  return s.Finish(status, response, [&response](std::ostream& out) {
+    out << response.token() << "\n";
+  });
+}
+
+int PersonRegister(Session& s, const Invocation& in) {
+  auto request = BuildCreatePersonRequest(in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::Person person;
+  return s.Finish(
+      s.directory().CreatePerson(s.NewContext().get(), *request, &person),
+      person);
+}
+
+int PersonGet(Session& s, const Invocation& in) {
+  dir::GetPersonRequest request;
+  request.set_name(ResourceName("persons", in.args[0]));
+  dir::Person person;
+  return s.Finish(
+      s.directory().GetPerson(s.NewContext().get(), request, &person), person);
+}
+
+int PersonFind(Session& s, const Invocation& in) {
+  auto request = BuildFindPersonsRequest(in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::FindPersonsResponse response;
+  grpc::Status status =
+      s.directory().FindPersons(s.NewContext().get(), *request, &response);
+  return s.Finish(status, response, [&response](std::ostream& out) {
+    PrintTable(out, Rows(response.persons()), kPersonColumns);
+  });
+}
+
+}  // namespace
+
+std::vector<Command> DirectoryCommands() {
+  const std::vector<FlagSpec> request_id = {{"request_id", FlagKind::kValue}};
+  return {
+      {"team",
+       "create",
+       "team create --display_name=TEXT --sector=SECTOR "
+       "[--accepting_referrals=true|false] [--routine=14d] [--urgent=72h] "
+       "[--crisis=4h] [--service_description=TEXT] [--eligibility=TEXT] "
+       "[--contact=TEXT] [--request_id=ID]",
+       "Create a team (admins). New teams accept referrals unless "
+       "--accepting_referrals=false. SECTOR: crisis, "
+       "community_mental_health, voluntary_sector, primary_care, inpatient, "
+       "social_care, other.",
+       {},
+       Concat(Required(TeamFieldFlags(), {"display_name", "sector"}),
+              request_id),
+       TeamCreate},
+      {"team", "get", "team get NAME", "Show one team.", {"NAME"}, {}, TeamGet},
+      {"team",
+       "list",
+       "team list [--sector=SECTOR] [--accepting_only] [--page_size=N] "
+       "[--page_token=T] [--all]",
+       "List teams in name order.",
+       {},
+       Concat(
+           {{"sector", FlagKind::kValue}, {"accepting_only", FlagKind::kBool}},
+           PagingFlags()),
+       TeamList},
+      {"team",
+       "update",
+       "team update NAME --etag=ETAG [any team create flag]",
+       "Change exactly the fields given as flags (admins or the team lead).",
+       {"NAME"},
+       Concat(TeamFieldFlags(), {{"etag", FlagKind::kValue, true}}),
+       TeamUpdate},
+      {"member",
+       "create",
+       "member create --display_name=TEXT --team=TEAM --role=ROLE "
+       "[--email=ADDRESS] [--request_id=ID]",
+       "Add a member to a team (admins). ROLE: clinician, care_coordinator, "
+       "team_lead, peer_support_worker, admin (admins need no --team).",
+       {},
+       {{"display_name", FlagKind::kValue, true},
+        {"team", FlagKind::kValue},
+        {"role", FlagKind::kValue, true},
+        {"email", FlagKind::kValue},
+        {"request_id", FlagKind::kValue}},
+       MemberCreate},
+      {"member",
+       "get",
+       "member get NAME",
+       "Show one member.",
+       {"NAME"},
+       {},
+       MemberGet},
+      {"member",
+       "list",
+       "member list --team=TEAM [--page_size=N] [--page_token=T] [--all]",
+       "List the members of a team.",
+       {},
+       Concat({{"team", FlagKind::kValue, true}}, PagingFlags()),
+       MemberList},
+      {"token",
+       "issue",
+       "token issue MEMBER [--ttl=12h]",
+       "Issue a bearer token for a member (admins). Prints only the token: "
+       "TOKEN=$(carectl token issue members/ID).",
+       {"MEMBER"},
+       {{"ttl", FlagKind::kValue}},
+       TokenIssue},
+      {"person",
+       "register",
+       "person register --given_name=TEXT --family_name=TEXT "
+       "--birth_date=YYYY-MM-DD [--nhs_number=NUMBER] "
+       "[--preferred_name=TEXT] [--local_id=SYSTEM=VALUE]... "
+       "[--request_id=ID]",
+       "Register a person (clinical staff).",
+       {},
+       {{"given_name", FlagKind::kValue, true},
+        {"family_name", FlagKind::kValue, true},
+        {"birth_date", FlagKind::kValue, true},
+        {"nhs_number", FlagKind::kValue},
+        {"preferred_name", FlagKind::kValue},
+        {"local_id", FlagKind::kRepeated},
+        {"request_id", FlagKind::kValue}},
+       PersonRegister},
+      {"person",
+       "get",
+       "person get NAME",
+       "Show one person.",
+       {"NAME"},
+       {},
+       PersonGet},
+      {"person",
+       "find",
+       "person find --nhs_number=NUMBER | --family_name=TEXT "
+       "--birth_date=YYYY-MM-DD",
+       "Find persons by NHS number, or by family name and date of birth.",
+       {},
+       {{"nhs_number", FlagKind::kValue},
+        {"family_name", FlagKind::kValue},
+        {"birth_date", FlagKind::kValue}},
+       PersonFind},
+  };
+}
+
+}  // namespace carebridge::carectl

@@ -1,0 +1,222 @@
+#include "clients/carectl/directory_requests.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "clients/carectl/enums.h"
+#include "clients/carectl/names.h"
+#include "services/common/macros.h"
+
+namespace carebridge::carectl {
+namespace {
+
+namespace dir = ::carebridge::directory::v1;
+
+google::protobuf::Duration ToProto(absl::Duration d) {
+  google::protobuf::Duration out;
+  int64_t seconds = absl::IDivDuration(d, absl::Seconds(1), &d);
+  out.set_seconds(seconds);
+  out.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(d)));
+  return out;
+}
+
+absl::Status SetDeadline(const Flags& flags, const std::string& urgency,
+                         google::protobuf::Duration* field) {
+  ASSIGN_OR_RETURN(absl::Duration d,
+                   flags.GetDuration(urgency, absl::ZeroDuration()));
+  *field = ToProto(d);
+  return absl::OkStatus();
+}
+
+// Sets the team fields given as flags and returns their mask paths.
+absl::StatusOr<std::vector<std::string>> ApplyTeamFlags(const Flags& flags,
+                                                        dir::Team* team) {
+  std::vector<std::string> paths;
+  auto add_path = [&paths](const std::string& path) {
+    if (std::find(paths.begin(), paths.end(), path) == paths.end()) {
+      paths.push_back(path);
+    }
+  };
+  for (const std::string& name : flags.given()) {
+    std::string value = flags.Get(name);
+    if (name == "display_name") {
+      team->set_display_name(value);
+    } else if (name == "sector") {
+      ASSIGN_OR_RETURN(dir::Sector sector,
+                       ParseEnumFlag<dir::Sector>(name, value));
+      team->set_sector(sector);
+    } else if (name == "accepting_referrals") {
+      team->set_accepting_referrals(flags.GetBool(name));
+    } else if (name == "routine" || name == "urgent" || name == "crisis") {
+      dir::ResponseDeadlines* deadlines = team->mutable_response_deadlines();
+      if (flags.Has("routine")) {
+        RETURN_IF_ERROR(
+            SetDeadline(flags, "routine", deadlines->mutable_routine()));
+      }
+      if (flags.Has("urgent")) {
+        RETURN_IF_ERROR(
+            SetDeadline(flags, "urgent", deadlines->mutable_urgent()));
+      }
+      if (flags.Has("crisis")) {
+        RETURN_IF_ERROR(
+            SetDeadline(flags, "crisis", deadlines->mutable_crisis()));
+      }
+      add_path("response_deadlines");
+      continue;
+    } else if (name == "service_description") {
+      team->set_service_description(value);
+    } else if (name == "eligibility") {
+      team->set_eligibility(value);
+    } else if (name == "contact") {
+      team->set_contact(value);
+    } else {
+      continue;  // not a team field (e.g. --etag, --request_id)
+    }
+    add_path(name);
+  }
+  return paths;
+}
+
+}  // namespace
+
+std::vector<FlagSpec> TeamFieldFlags() {
+  return {{"display_name", FlagKind::kValue},
+          {"sector", FlagKind::kValue},
+          {"accepting_referrals", FlagKind::kBool},
+          {"routine", FlagKind::kValue},
+          {"urgent", FlagKind::kValue},
+          {"crisis", FlagKind::kValue},
+          {"service_description", FlagKind::kValue},
+          {"eligibility", FlagKind::kValue},
+          {"contact", FlagKind::kValue}};
+}
+
+absl::StatusOr<dir::CreateTeamRequest> BuildCreateTeamRequest(
+    const Flags& flags) {
+  dir::CreateTeamRequest request;
+  dir::Team* team = request.mutable_team();
+  team->set_accepting_referrals(true);
+  RETURN_IF_ERROR(ApplyTeamFlags(flags, team).status());
+  request.set_request_id(flags.Get("request_id"));
+  return request;
+}
+
+bool UpdatesDeadlines(const Flags& flags) {
+  return flags.Has("routine") || flags.Has("urgent") || flags.Has("crisis");
+}
+
+absl::StatusOr<dir::UpdateTeamRequest> BuildUpdateTeamRequest(
+    const std::string& name, const Flags& flags,
+    const dir::ResponseDeadlines& current) {
+  dir::UpdateTeamRequest request;
+  dir::Team* team = request.mutable_team();
+  team->set_name(ResourceName("teams", name));
+  if (UpdatesDeadlines(flags)) *team->mutable_response_deadlines() = current;
+  ASSIGN_OR_RETURN(std::vector<std::string> paths, ApplyTeamFlags(flags, team));
+  if (paths.empty()) {
+    return absl::InvalidArgumentError(
+        "give at least one field to change, e.g. --accepting_referrals=false");
+  }
+  for (const std::string& path : paths)
+    request.mutable_update_mask()->add_paths(path);
+  request.set_etag(flags.Get("etag"));
+  return request;
+}
+
+absl::StatusOr<dir::ListTeamsRequest> BuildListTeamsRequest(
+    const Flags& flags) {
+  dir::ListTeamsRequest request;
+  if (flags.Has("sector")) {
+    ASSIGN_OR_RETURN(dir::Sector sector,
+                     ParseEnumFlag<dir::Sector>("sector", flags.Get("sector")));
+    request.set_sector(sector);
+  }
+  request.set_accepting_referrals_only(flags.GetBool("accepting_only"));
+  ASSIGN_OR_RETURN(int page_size, flags.GetPositiveInt("page_size"));
+  request.set_page_size(page_size);
+  request.set_page_token(flags.Get("page_token"));
+  return request;
+}
+
+absl::StatusOr<dir::CreateMemberRequest> BuildCreateMemberRequest(
+    const Flags& flags) {
+  dir::CreateMemberRequest request;
+  dir::Member* member = request.mutable_member();
+  member->set_display_name(flags.Get("display_name"));
+  member->set_team(ResourceName("teams", flags.Get("team")));
+  ASSIGN_OR_RETURN(dir::Role role,
+                   ParseEnumFlag<dir::Role>("role", flags.Get("role")));
+  member->set_role(role);
+  member->set_email(flags.Get("email"));
+  request.set_request_id(flags.Get("request_id"));
+  return request;
+}
+
+absl::StatusOr<dir::ListMembersRequest> BuildListMembersRequest(
+    const Flags& flags) {
+  dir::ListMembersRequest request;
+  request.set_team(ResourceName("teams", flags.Get("team")));
+  ASSIGN_OR_RETURN(int page_size, flags.GetPositiveInt("page_size"));
+  request.set_page_size(page_size);
+  request.set_page_token(flags.Get("page_token"));
+  return request;
+}
+
+absl::StatusOr<dir::IssueTokenRequest> BuildIssueTokenRequest(
+    const std::string& member, const Flags& flags) {
+  dir::IssueTokenRequest request;
+  request.set_member(ResourceName("members", member));
+  if (flags.Has("ttl")) {
+    ASSIGN_OR_RETURN(absl::Duration ttl,
+                     flags.GetDuration("ttl", absl::ZeroDuration()));
+    *request.mutable_ttl() = ToProto(ttl);
+  }
+  return request;
+}
+
+absl::StatusOr<dir::CreatePersonRequest> BuildCreatePersonRequest(
+    const Flags& flags) {
+  dir::CreatePersonRequest request;
+  dir::Person* person = request.mutable_person();
+  person->set_given_name(flags.Get("given_name"));
+  person->set_family_name(flags.Get("family_name"));
+  person->set_birth_date(flags.Get("birth_date"));
+  person->set_nhs_number(flags.Get("nhs_number"));
+  person->set_preferred_name(flags.Get("preferred_name"));
+  for (const std::string& local_id : flags.GetAll("local_id")) {
+    size_t eq = local_id.rfind('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == local_id.size()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--local_id: expected SYSTEM=VALUE, not '", local_id, "'"));
+    }
+    dir::LocalIdentifier* id = person->add_local_identifiers();
+    id->set_system(local_id.substr(0, eq));
+    id->set_value(local_id.substr(eq + 1));
+  }
+  request.set_request_id(flags.Get("request_id"));
+  return request;
+}
+
+absl::StatusOr<dir::FindPersonsRequest> BuildFindPersonsRequest(
+    const Flags& flags) {
+  dir::FindPersonsRequest request;
+  bool by_number = flags.Has("nhs_number");
+  bool by_name = flags.Has("family_name") || flags.Has("birth_date");
+  if (by_number == by_name) {
+    return absl::InvalidArgumentError(
+        "give --nhs_number, or --family_name with --birth_date");
+  }
+  if (by_name && !(flags.Has("family_name") && flags.Has("birth_date"))) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flags.Has("family_name") ? "birth_date" : "family_name",
+        ": required with --",
+        flags.Has("family_name") ? "family_name" : "birth_date"));
+  }
+  request.set_nhs_number(flags.Get("nhs_number"));
+  request.set_family_name(flags.Get("family_name"));
+  request.set_birth_date(flags.Get("birth_date"));
+  return request;
+}
+
+}  // namespace carebridge::carectl

@@ -1,0 +1,58 @@
+#ifndef CAREBRIDGE_CLIENTS_CARECTL_FORMAT_H_
+#define CAREBRIDGE_CLIENTS_CARECTL_FORMAT_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "google/protobuf/message.h"
+#include "google/protobuf/repeated_ptr_field.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace carebridge::carectl {
+
+// Human-readable output, built on proto reflection so every resource prints
+// the same way: timestamps in RFC 3339 UTC, durations as 4h or 14d, enums as
+// lower-case words (see enums.h).
+
+// RFC 3339 in UTC to the second, e.g. 2024-05-01T09:30:00Z.
+std::string FormatTimestamp(const google::protobuf::Timestamp& ts);
+
+// The value at `path` ("name", "onward_route.signposting") as printed in
+// tables; repeated values are joined with ", ". Empty when unset.
+std::string ValueAt(const google::protobuf::Message& message,
+                    const std::string& path);
+
+// A `key: value` block, one line per set field (nested messages as
+// `parent.child`; strings only when non-empty). Repeated message fields such
+// as a referral's history follow as indented tables.
+void PrintResource(std::ostream& out, const google::protobuf::Message& message);
+
+// An aligned table with one row per message and one column per path; the
+// header is the path in upper case. Prints "(none)" for no rows.
+void PrintTable(std::ostream& out,
+                const std::vector<const google::protobuf::Message*>& rows,
+                const std::vector<std::string>& columns,
+                const std::string& indent = "");
+
+// A list result: the table, then `next page: <token>` when there is more.
+void PrintList(std::ostream& out,
+               const std::vector<const google::protobuf::Message*>& rows,
+               const std::vector<std::string>& columns,
+               const std::string& next_page_token);
+
+template <typename T>
+std::vector<const google::protobuf::Message*> Rows(
+    const google::protobuf::RepeatedPtrField<T>& items) {
+  std::vector<const google::protobuf::Message*> rows;
+  for (const T& item : items) rows.push_back(&item);
+  return rows;
+}
+
+// The message as JSON for scripts: proto field names, every scalar field
+// (defaults included), enums by name. Ends with a newline.
+std::string ToJson(const google::protobuf::Message& message);
+
+}  // namespace carebridge::carectl
+
+#endif  // CAREBRIDGE_CLIENTS_CARECTL_FORMAT_H_

@@ -1,0 +1,139 @@
+#include "clients/carectl/session.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "clients/carectl/format.h"
+
+namespace carebridge::carectl {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(absl::string_view flag,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--", flag, ": cannot read '", path, "'"));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string Lookup(const std::map<std::string, std::string>& env,
+                   const std::string& key) {
+  auto it = env.find(key);
+  return it == env.end() ? "" : it->second;
+}
+
+}  // namespace
+
+const std::vector<FlagSpec>& GlobalFlagSpecs() {
+  static const auto* specs = new std::vector<FlagSpec>{
+      {"server", FlagKind::kValue},     {"token", FlagKind::kValue},
+      {"token_file", FlagKind::kValue}, {"json", FlagKind::kBool},
+      {"timeout", FlagKind::kValue},    {"tls_ca_file", FlagKind::kValue},
+      {"help", FlagKind::kBool},
+  };
+  return *specs;
+}
+
+absl::StatusOr<GlobalOptions> ResolveGlobalOptions(
+    const Flags& flags, const std::map<std::string, std::string>& env) {
+  GlobalOptions options;
+  options.server = flags.Get("server", Lookup(env, "CAREBRIDGE_SERVER"));
+  if (options.server.empty()) options.server = GlobalOptions().server;
+  options.json = flags.GetBool("json");
+  absl::StatusOr<absl::Duration> timeout =
+      flags.GetDuration("timeout", options.timeout);
+  if (!timeout.ok()) return timeout.status();
+  options.timeout = *timeout;
+  options.tls_ca_file =
+      flags.Get("tls_ca_file", Lookup(env, "CAREBRIDGE_TLS_CA_FILE"));
+
+  if (flags.Has("token") && flags.Has("token_file")) {
+    return absl::InvalidArgumentError(
+        "--token and --token_file: give one, not both");
+  }
+  std::string token_file;
+  if (flags.Has("token")) {
+    options.token = flags.Get("token");
+  } else if (flags.Has("token_file")) {
+    token_file = flags.Get("token_file");
+  } else if (!Lookup(env, "CAREBRIDGE_TOKEN").empty()) {
+    options.token = Lookup(env, "CAREBRIDGE_TOKEN");
+  } else {
+    token_file = Lookup(env, "CAREBRIDGE_TOKEN_FILE");
+  }
+  if (!token_file.empty()) {
+    absl::StatusOr<std::string> text = ReadFile("token_file", token_file);
+    if (!text.ok()) return text.status();
+    options.token = *text;
+  }
+  options.token = std::string(absl::StripAsciiWhitespace(options.token));
+  return options;
+}
+
+absl::Status Session::Connect() {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options_.tls_ca_file.empty()) {
+    credentials = grpc::InsecureChannelCredentials();
+  } else {
+    absl::StatusOr<std::string> ca =
+        ReadFile("tls_ca_file", options_.tls_ca_file);
+    if (!ca.ok()) return ca.status();
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = *ca;
+    credentials = grpc::SslCredentials(ssl);
+  }
+  channel_ = grpc::CreateChannel(options_.server, credentials);
+  directory_ = carebridge::directory::v1::DirectoryService::NewStub(channel_);
+  referral_ = carebridge::referral::v1::ReferralService::NewStub(channel_);
+  health_ = grpc::health::v1::Health::NewStub(channel_);
+  return absl::OkStatus();
+}
+
+std::unique_ptr<grpc::ClientContext> Session::NewContext() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!options_.token.empty()) {
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", options_.token));
+  }
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  return context;
+}
+
+int Session::RpcError(const grpc::Status& status) {
+  err_ << "carectl: "
+       << absl::StatusCodeToString(
+              static_cast<absl::StatusCode>(status.error_code()))
+       << ": " << status.error_message() << "\n";
+  return kExitRpcError;
+}
+
+int Session::UsageError(const absl::Status& status) {
+  err_ << "carectl: usage: " << status.message() << "\n";
+  return kExitUsage;
+}
+
+int Session::Finish(const grpc::Status& status,
+                    const google::protobuf::Message& message,
+                    const std::function<void(std::ostream&)>& human) {
+  if (!status.ok()) return RpcError(status);
+  if (options_.json) {
+    out_ << ToJson(message);
+  } else if (human != nullptr) {
+    human(out_);
+  } else {
+    PrintResource(out_, message);
+  }
+  return kExitOk;
+}
+
+}  // namespace carebridge::carectl

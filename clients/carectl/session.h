@@ -1,0 +1,115 @@
+#ifndef CAREBRIDGE_CLIENTS_CARECTL_SESSION_H_
+#define CAREBRIDGE_CLIENTS_CARECTL_SESSION_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/status.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/referral/v1/referral.grpc.pb.h"
+#include "clients/carectl/args.h"
+#include "google/protobuf/message.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+
+namespace carebridge::carectl {
+
+// Exit codes, documented in `carectl help`.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 1;
+inline constexpr int kExitRpcError = 2;
+inline constexpr int kExitNotServing = 3;
+
+// How to reach the server, from global flags and the environment.
+struct GlobalOptions {
+  std::string server = "127.0.0.1:50051";
+  std::string token;  // empty: no authorization metadata is sent
+  bool json = false;
+  absl::Duration timeout = absl::Seconds(10);
+  std::string tls_ca_file;  // empty: plaintext
+};
+
+// The flags every command accepts, before or after the command words.
+const std::vector<FlagSpec>& GlobalFlagSpecs();
+
+// Flags win over the environment (CAREBRIDGE_SERVER, CAREBRIDGE_TOKEN,
+// CAREBRIDGE_TOKEN_FILE, CAREBRIDGE_TLS_CA_FILE). A token file is read here,
+// surrounding whitespace trimmed. Errors are usage errors.
+absl::StatusOr<GlobalOptions> ResolveGlobalOptions(
+    const Flags& flags, const std::map<std::string, std::string>& env);
+
+// One carectl run against one server: the stubs, per-call contexts with the
+// token and deadline, and the output conventions. Not thread-safe.
+class Session {
+ public:
+  Session(GlobalOptions options, std::ostream& out, std::ostream& err)
+      : options_(std::move(options)), out_(out), err_(err) {}
+
+  // Creates the channel; fails (a usage error) if the CA file is unreadable.
+  absl::Status Connect();
+
+  // A context carrying `authorization: Bearer <token>` and the deadline.
+  std::unique_ptr<grpc::ClientContext> NewContext() const;
+
+  carebridge::directory::v1::DirectoryService::Stub& directory() {
+    return *directory_;
+  }
+  carebridge::referral::v1::ReferralService::Stub& referral() {
+    return *referral_;
+  }
+  grpc::health::v1::Health::Stub& health() { return *health_; }
+
+  bool json() const { return options_.json; }
+  std::ostream& out() { return out_; }
+
+  // Prints `carectl: <CODE>: <message>` and returns kExitRpcError.
+  int RpcError(const grpc::Status& status);
+  // Prints `carectl: usage: <message>` and returns kExitUsage.
+  int UsageError(const absl::Status& status);
+
+  // Finishes a call: on error reports it; else prints `message` as JSON
+  // with --json, otherwise with `human` (default: a key: value block).
+  int Finish(const grpc::Status& status,
+             const google::protobuf::Message& message,
+             const std::function<void(std::ostream&)>& human = nullptr);
+
+ private:
+  GlobalOptions options_;
+  std::ostream& out_;
+  std::ostream& err_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<carebridge::directory::v1::DirectoryService::Stub> directory_;
+  std::unique_ptr<carebridge::referral::v1::ReferralService::Stub> referral_;
+  std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+};
+
+// Reads every page of a List call into `merged` when `all` is set, else the
+// one page asked for. `call` makes one RPC with a fresh context.
+template <typename Request, typename Response, typename Call>
+grpc::Status FetchPages(Session& session, Request request, bool all, Call call,
+                        Response* merged) {
+  while (true) {
+    Response page;
+    grpc::Status status = call(session.NewContext().get(), request, &page);
+    if (!status.ok()) return status;
+    std::string next = page.next_page_token();
+    merged->MergeFrom(page);
+    merged->set_next_page_token(next);
+    if (!all || next.empty() || next == request.page_token()) {
+      return grpc::Status::OK;
+    }
+    request.set_page_token(next);
+  }
+}
+
+}  // namespace carebridge::carectl
+
+#endif  // CAREBRIDGE_CLIENTS_CARECTL_SESSION_H_

@@ -1,0 +1,118 @@
+# Shared by the end-to-end scripts: sourced as `. lib.sh SERVER_BIN CARECTL_BIN`.
+# Gives a fresh work directory, starts and stops carebridge-server on a free
+# port, runs carectl against it, reads its --json output, and on exit kills
+# every process it started and removes the work directory.
+
+set -euo pipefail
+
+SERVER_BIN=${1:?usage: $0 SERVER_BIN CARECTL_BIN}
+CARECTL_BIN=${2:?usage: $0 SERVER_BIN CARECTL_BIN}
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/carebridge-e2e.XXXXXX")
+DATA=$WORK/data
+mkdir -p "$DATA"
+SERVER_PID=""
+ADDR=""
+STARTED_PIDS=()
+
+cleanup() {
+  local status=$?
+  local pid
+  # Output may go to a closed pipe by now; clean up regardless.
+  trap '' PIPE INT TERM HUP
+  for pid in "${STARTED_PIDS[@]}"; do
+    # Children first (a carectl call of a background loop), then the process.
+    pkill -9 -P "$pid" 2>/dev/null || true
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  if [ "$status" -ne 0 ] && [ -f "$WORK/server.log" ]; then
+    echo "--- last lines of the server log ---" >&2 || true
+    tail -n 40 "$WORK/server.log" >&2 || true
+  fi
+  rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP PIPE
+
+fail() {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+step() {
+  echo "--- $*"
+}
+
+# Whether process $1 has exited (gone, or a zombie not yet reaped).
+exited() {
+  [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]
+}
+
+# start_server [FLAG...]: starts carebridge-server on DATA and waits (with a
+# deadline) for its port file. Reuses the previous port when ADDR is set, so
+# clients keep working across a restart. Sets SERVER_PID and ADDR.
+start_server() {
+  local listen=127.0.0.1:0
+  [ -n "$ADDR" ] && listen=$ADDR
+  rm -f "$WORK/port"
+  "$SERVER_BIN" --listen="$listen" --data_dir="$DATA" \
+    --port_file="$WORK/port" "$@" >>"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  STARTED_PIDS+=("$SERVER_PID")
+  local deadline=$((SECONDS + 30))
+  until [ -s "$WORK/port" ]; do
+    exited "$SERVER_PID" && fail "carebridge-server exited during start-up"
+    [ "$SECONDS" -lt "$deadline" ] || fail "no port file after 30s"
+    sleep 0.05
+  done
+  ADDR=127.0.0.1:$(cat "$WORK/port")
+}
+
+# wait_for_exit PID SECONDS: waits for a child to exit and sets EXIT_CODE;
+# fails after SECONDS.
+# shellcheck disable=SC2034  # EXIT_CODE is read by the sourcing scripts
+wait_for_exit() {
+  local deadline=$((SECONDS + $2))
+  until exited "$1"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "process $1 still running after $2s"
+    sleep 0.05
+  done
+  EXIT_CODE=0
+  wait "$1" 2>/dev/null || EXIT_CODE=$?
+}
+
+# carectl against the server, with the token in $TOKEN if set.
+cc() {
+  "$CARECTL_BIN" --server="$ADDR" ${TOKEN:+--token="$TOKEN"} "$@"
+}
+
+# as TOKEN CARECTL_ARGS...: carectl with the given token.
+as() {
+  local token=$1
+  shift
+  TOKEN=$token cc "$@"
+}
+
+# py EXPR: evaluates a Python expression over the JSON on stdin, bound to d.
+py() {
+  /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
+}
+
+expect_eq() {
+  [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+}
+
+# expect_rpc_error CODE CARECTL_ARGS...: the call must fail with exit code 2
+# and `carectl: CODE: ...` on stderr. Leaves stderr in ERR.
+expect_rpc_error() {
+  local code=$1
+  shift
+  local status=0
+  ERR=$(cc "$@" 2>&1 >/dev/null) || status=$?
+  expect_eq "$status" 2 "exit code of carectl $*"
+  case "$ERR" in
+    "carectl: $code: "*) ;;
+    *) fail "carectl $*: expected $code, got: $ERR" ;;
+  esac
+}

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2119  # start_server takes optional server flags, not ours
+# The README walk-through, end to end: an admin sets up three teams and their
+# members, a clinician registers a person and refers them; the receiving
+# teams acknowledge, accept, decline with an onward route and redirect; the
+# sender withdraws. Every step is checked through carectl --json.
+#
+# usage: walkthrough.sh SERVER_BIN CARECTL_BIN
+
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+start_server
+ADMIN=$(cat "$DATA/bootstrap-admin.token")
+[ -n "$ADMIN" ] || fail "no bootstrap admin token in $DATA"
+
+step "health"
+cc health >/dev/null || fail "health is not SERVING"
+
+step "no token, or a bad one, is UNAUTHENTICATED"
+TOKEN='' expect_rpc_error UNAUTHENTICATED team list
+TOKEN=not-a-token expect_rpc_error UNAUTHENTICATED team list
+
+step "the admin creates three teams"
+CMHT=$(as "$ADMIN" --json team create --display_name="North CMHT" \
+  --sector=community_mental_health --routine=14d --urgent=72h \
+  --service_description="Community mental health care for adults" | py 'd["name"]')
+CRISIS=$(as "$ADMIN" --json team create --display_name="Crisis Resolution" \
+  --sector=crisis --crisis=4h | py 'd["name"]')
+VOLUNTARY=$(as "$ADMIN" --json team create --display_name="Safe Haven" \
+  --sector=voluntary_sector --eligibility="Anyone over 16" | py 'd["name"]')
+expect_eq "$(as "$ADMIN" --json team get "$CRISIS" | py 'd["sector"], d["accepting_referrals"]')" \
+  "CRISIS True" "crisis team"
+expect_eq "$(as "$ADMIN" --json team list --all | py 'len(d["teams"])')" 3 "team count"
+
+step "members for each team, and their tokens"
+member() {  # member TEAM ROLE DISPLAY_NAME -> prints the member name
+  as "$ADMIN" --json member create --team="$1" --role="$2" \
+    --display_name="$3" | py 'd["name"]'
+}
+CMHT_CLINICIAN=$(member "$CMHT" clinician "Sam Okafor")
+CRISIS_LEAD=$(member "$CRISIS" team_lead "Priya Shah")
+VOLUNTARY_WORKER=$(member "$VOLUNTARY" peer_support_worker "Jo Evans")
+T_CMHT=$(as "$ADMIN" token issue "$CMHT_CLINICIAN")
+T_CRISIS=$(as "$ADMIN" token issue "$CRISIS_LEAD" --ttl=1h)
+T_VOLUNTARY=$(as "$ADMIN" token issue "$VOLUNTARY_WORKER")
+case "$T_CMHT" in *" "* | "") fail "token issue printed more than a token: $T_CMHT" ;; esac
+expect_eq "$(as "$T_CRISIS" --json member get "$CRISIS_LEAD" | py 'd["role"], d["team"]')" \
+  "TEAM_LEAD $CRISIS" "crisis lead"
+
+step "a clinician registers a person"
+PERSON=$(as "$T_CMHT" --json person register --given_name=Alex \
+  --family_name=Morgan --preferred_name=Lex --birth_date=1990-04-12 \
+  --nhs_number="943 476 5919" --local_id=https://trust.example/mrn=A123 | py 'd["name"]')
+expect_eq "$(as "$T_CMHT" --json person find --nhs_number=9434765919 | py 'd["persons"][0]["name"]')" \
+  "$PERSON" "find by NHS number"
+expect_eq "$(as "$T_CMHT" --json person find --family_name=morgan --birth_date=1990-04-12 | py 'len(d["persons"])')" \
+  1 "find by name and birth date"
+TOKEN=$T_CMHT expect_rpc_error ALREADY_EXISTS person register --given_name=A \
+  --family_name=B --birth_date=1990-01-01 --nhs_number=9434765919
+case "$ERR" in *"$PERSON"*) ;; *) fail "ALREADY_EXISTS does not name $PERSON: $ERR" ;; esac
+TOKEN=$T_CMHT expect_rpc_error INVALID_ARGUMENT person register --given_name=A \
+  --family_name=B --birth_date=1990-01-01 --nhs_number=9434765918
+
+refer() {  # refer TEAM REQUEST_ID -> prints the referral name
+  as "$T_CMHT" --json referral create --person="$PERSON" --to="$1" \
+    --urgency=crisis --reason="Rising distress after discharge" \
+    --wishes="I want someone to call me back today" \
+    --risk="Safer with a friend nearby; plan agreed with CMHT" \
+    --request_id="$2" | py 'd["name"]'
+}
+
+step "referral 1: sent to the crisis team, acknowledged, accepted"
+R1=$(refer "$CRISIS" walk-1)
+as "$T_CMHT" --json referral get "$R1" >"$WORK/r1.json"
+expect_eq "$(py 'd["state"], d["sending_team"], d["receiving_team"], d["created_by"]' <"$WORK/r1.json")" \
+  "SENT $CMHT $CRISIS $CMHT_CLINICIAN" "referral 1 as sent"
+expect_eq "$(py 'bool(d["response_due_time"])' <"$WORK/r1.json")" True "response deadline"
+expect_eq "$(refer "$CRISIS" walk-1)" "$R1" "retry with the same request id"
+expect_eq "$(as "$T_CRISIS" --json referral inbox --state=sent | py '[r["name"] for r in d["referrals"]]')" \
+  "['$R1']" "crisis inbox"
+expect_eq "$(as "$T_CMHT" --json referral sent | py 'len(d["referrals"])')" 1 "CMHT sent list"
+expect_eq "$(as "$T_VOLUNTARY" --json referral inbox | py 'len(d["referrals"])')" 0 "voluntary inbox"
+expect_eq "$(as "$T_CRISIS" --json referral ack "$R1" --note="Seen by duty worker" | py 'd["state"]')" \
+  ACKNOWLEDGED "after ack"
+ETAG=$(as "$T_CRISIS" --json referral get "$R1" | py 'd["etag"]')
+expect_eq "$(as "$T_CRISIS" --json referral accept "$R1" --etag="$ETAG" --note="Home visit today" | py 'd["state"]')" \
+  ACCEPTED "after accept"
+TOKEN=$T_CRISIS expect_rpc_error FAILED_PRECONDITION referral accept "$R1"
+TOKEN=$T_CRISIS expect_rpc_error ABORTED referral complete "$R1" --etag="$ETAG"
+as "$T_CMHT" --json referral get "$R1" >"$WORK/r1.json"
+expect_eq "$(py '" ".join(e["action"] for e in d["history"])' <"$WORK/r1.json")" \
+  "CREATED ACKNOWLEDGED ACCEPTED" "referral 1 history"
+expect_eq "$(py '" ".join(e["actor"] + "@" + e["actor_team"] for e in d["history"])' <"$WORK/r1.json")" \
+  "$CMHT_CLINICIAN@$CMHT $CRISIS_LEAD@$CRISIS $CRISIS_LEAD@$CRISIS" "referral 1 actors"
+expect_eq "$(py 'd["history"][2]["from_state"], d["history"][2]["to_state"], d["history"][2]["note"]' <"$WORK/r1.json")" \
+  "ACKNOWLEDGED ACCEPTED Home visit today" "accept step"
+HUMAN=$(as "$T_CMHT" referral get "$R1")
+for want in "state:" "accepted" "history:" "Home visit today"; do
+  case "$HUMAN" in *"$want"*) ;; *) fail "referral get lacks '$want': $HUMAN" ;; esac
+done
+
+step "referral 2: a wrong-team accept is refused; declined with an onward route"
+R2=$(refer "$CRISIS" walk-2)
+TOKEN=$T_CMHT expect_rpc_error PERMISSION_DENIED referral accept "$R2"
+TOKEN=$T_VOLUNTARY expect_rpc_error PERMISSION_DENIED referral accept "$R2"
+status=0
+as "$T_CRISIS" referral decline "$R2" --reason="Not a crisis" >/dev/null 2>&1 || status=$?
+expect_eq "$status" 2 "decline without an onward route"
+expect_eq "$(as "$T_CRISIS" --json referral get "$R2" | py 'd["state"]')" SENT "after refused decline"
+as "$T_CRISIS" --json referral decline "$R2" --reason="Needs longer-term support, not crisis care" \
+  --signpost="Safe Haven drop-in, evenings" --suggest_team="$VOLUNTARY" >"$WORK/r2.json"
+expect_eq "$(py 'd["state"], d["onward_route"]["suggested_team"]' <"$WORK/r2.json")" \
+  "DECLINED $VOLUNTARY" "referral 2 declined"
+expect_eq "$(py 'd["onward_route"]["signposting"]' <"$WORK/r2.json")" \
+  "Safe Haven drop-in, evenings" "signposting"
+expect_eq "$(py 'd["history"][-1]["action"], d["history"][-1]["note"]' <"$WORK/r2.json")" \
+  "DECLINED Needs longer-term support, not crisis care" "decline step"
+
+step "referral 3: redirected to the voluntary-sector team"
+R3=$(refer "$CRISIS" walk-3)
+as "$T_CRISIS" --json referral redirect "$R3" --to="$VOLUNTARY" \
+  --reason="Better placed for ongoing peer support" >"$WORK/r3.json"
+R3B=$(py 'd["created"]["name"]' <"$WORK/r3.json")
+expect_eq "$(py 'd["redirected"]["state"], d["redirected"]["redirected_to"]' <"$WORK/r3.json")" \
+  "REDIRECTED $R3B" "referral 3 redirected"
+expect_eq "$(py 'd["created"]["state"], d["created"]["receiving_team"], d["created"]["sending_team"], d["created"]["redirected_from"]' <"$WORK/r3.json")" \
+  "SENT $VOLUNTARY $CMHT $R3" "redirected referral"
+expect_eq "$(as "$T_VOLUNTARY" --json referral inbox | py '[r["name"] for r in d["referrals"]]')" \
+  "['$R3B']" "voluntary inbox"
+expect_eq "$(as "$T_VOLUNTARY" --json referral accept "$R3B" | py 'd["state"]')" ACCEPTED \
+  "voluntary team accepts"
+
+step "referral 4: withdrawn by the sender"
+R4=$(refer "$CRISIS" walk-4)
+TOKEN=$T_CRISIS expect_rpc_error PERMISSION_DENIED referral withdraw "$R4" --reason=x
+as "$T_CMHT" --json referral withdraw "$R4" --reason="Person has moved out of area" >"$WORK/r4.json"
+expect_eq "$(py 'd["state"], d["history"][-1]["action"], d["history"][-1]["actor"]' <"$WORK/r4.json")" \
+  "WITHDRAWN WITHDRAWN $CMHT_CLINICIAN" "referral 4 withdrawn"
+
+step "lists by state, and completing the accepted referral"
+expect_eq "$(as "$T_CMHT" --json referral sent --state=declined,withdrawn | py 'sorted(r["name"] for r in d["referrals"])')" \
+  "$(printf '%s\n' "$R2" "$R4" | sort | /usr/bin/python3 -c 'import sys; print(sorted(sys.stdin.read().split()))')" \
+  "declined and withdrawn"
+expect_eq "$(as "$T_CMHT" --json referral sent --page_size=2 | py 'len(d["referrals"]), bool(d["next_page_token"])')" \
+  "2 True" "first page"
+expect_eq "$(as "$T_CMHT" --json referral sent --page_size=2 --all | py 'len(d["referrals"])')" \
+  5 "all pages"
+expect_eq "$(as "$T_CRISIS" --json referral complete "$R1" --note="Back to CMHT" | py 'd["state"]')" \
+  COMPLETED "referral 1 completed"
+
+echo "PASS walkthrough"
