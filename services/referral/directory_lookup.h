@@ -1,0 +1,40 @@
+#ifndef CAREBRIDGE_SERVICES_REFERRAL_DIRECTORY_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_REFERRAL_DIRECTORY_LOOKUP_H_
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace carebridge::referral {
+
+// What the referral service needs to know about a team.
+struct TeamInfo {
+  // `teams/{team_id}`.
+  std::string name;
+  std::string display_name;
+  bool accepting_referrals = false;
+  // How long the team allows itself to answer, per urgency.
+  absl::Duration routine_deadline = absl::Hours(14 * 24);
+  absl::Duration urgent_deadline = absl::Hours(72);
+  absl::Duration crisis_deadline = absl::Hours(4);
+};
+
+// The referral service's view of the directory. The referral service owns no
+// team or person data: it asks the directory, which may be in this process
+// or another. Implementations must be thread-safe.
+class DirectoryLookup {
+ public:
+  virtual ~DirectoryLookup() = default;
+
+  // The team `teams/{id}`; NOT_FOUND (naming the team) when there is none.
+  virtual absl::StatusOr<TeamInfo> GetTeam(absl::string_view team_name) = 0;
+  // OK when `persons/{id}` is registered; NOT_FOUND naming it otherwise.
+  virtual absl::Status CheckPersonExists(absl::string_view person_name) = 0;
+};
+
+}  // namespace carebridge::referral
+
+#endif  // CAREBRIDGE_SERVICES_REFERRAL_DIRECTORY_LOOKUP_H_

@@ -1,0 +1,134 @@
+#include "services/referral/grpc_directory_lookup.h"
+
+#include <grpcpp/client_context.h>
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/authenticator.h"
+#include "services/common/errors.h"
+#include "services/common/principal.h"
+#include "services/common/status.h"
+#include "services/common/time_util.h"
+#include "services/referral/errors.h"
+
+namespace carebridge::referral {
+namespace {
+
+namespace dir = ::carebridge::directory::v1;
+
+// Service tokens live an hour and are replaced well before they lapse, so a
+// call never presents one that expires in flight.
+constexpr absl::Duration kTokenLifetime = absl::Hours(1);
+constexpr absl::Duration kTokenRefreshMargin = absl::Minutes(5);
+
+// Converts a failed directory call. NOT_FOUND names the resource asked for;
+// a refusal of our own credentials is our misconfiguration, not the caller's
+// lack of permission, so it must not reach the caller as PERMISSION_DENIED.
+absl::Status FromDirectory(const grpc::Status& status,
+                           absl::string_view resource_name) {
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return carebridge::errors::NotFound(resource_name);
+  }
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+      status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    return absl::InternalError(
+        absl::StrCat("directory refused the referral service's credentials: ",
+                     status.error_message()));
+  }
+  return errors::DirectoryFailed(FromGrpcStatus(status));
+}
+
+absl::Duration DeadlineOr(bool has, const google::protobuf::Duration& value,
+                          absl::Duration fallback) {
+  if (!has) return fallback;
+  absl::Duration d = FromProtoDuration(value);
+  return d > absl::ZeroDuration() ? d : fallback;
+}
+
+}  // namespace
+
+GrpcDirectoryLookup::GrpcDirectoryLookup(
+    DirectoryChannelProvider channel_provider, const TokenSigner* signer,
+    const Clock* clock, absl::Duration call_deadline)
+    : channel_provider_(std::move(channel_provider)),
+      signer_(signer),
+      clock_(clock),
+      call_deadline_(call_deadline) {}
+
+absl::StatusOr<dir::DirectoryService::Stub*> GrpcDirectoryLookup::Stub() {
+  absl::MutexLock lock(&mu_);
+  if (stub_ == nullptr) {
+    std::shared_ptr<grpc::Channel> channel = channel_provider_();
+    if (channel == nullptr) {
+      return absl::UnavailableError(
+          "directory: no channel to the directory service yet");
+    }
+    stub_ = dir::DirectoryService::NewStub(channel);
+  }
+  return stub_.get();
+}
+
+std::string GrpcDirectoryLookup::Token() {
+  absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  if (token_.empty() || now + kTokenRefreshMargin >= token_expire_time_) {
+    Principal self;
+    self.subject = kSubject;
+    self.role = Role::kService;
+    self.expire_time = now + kTokenLifetime;
+    token_ = signer_->Sign(self);
+    token_expire_time_ = self.expire_time;
+  }
+  return token_;
+}
+
+void GrpcDirectoryLookup::PrepareContext(grpc::ClientContext& context) {
+  // A network deadline is real time, not domain time: a fake clock that
+  // never moves must not make calls wait forever.
+  context.set_deadline(absl::ToChronoTime(absl::Now() + call_deadline_));
+  context.AddMetadata(kAuthorizationHeader,
+                      absl::StrCat(kBearerPrefix, Token()));
+}
+
+absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
+    absl::string_view team_name) {
+  auto stub = Stub();
+  if (!stub.ok()) return stub.status();
+  grpc::ClientContext context;
+  PrepareContext(context);
+  dir::GetTeamRequest request;
+  request.set_name(std::string(team_name));
+  dir::Team team;
+  grpc::Status status = (*stub)->GetTeam(&context, request, &team);
+  if (!status.ok()) return FromDirectory(status, team_name);
+
+  TeamInfo info;
+  info.name = team.name();
+  info.display_name = team.display_name();
+  info.accepting_referrals = team.accepting_referrals();
+  const dir::ResponseDeadlines& deadlines = team.response_deadlines();
+  info.routine_deadline = DeadlineOr(
+      deadlines.has_routine(), deadlines.routine(), info.routine_deadline);
+  info.urgent_deadline = DeadlineOr(deadlines.has_urgent(), deadlines.urgent(),
+                                    info.urgent_deadline);
+  info.crisis_deadline = DeadlineOr(deadlines.has_crisis(), deadlines.crisis(),
+                                    info.crisis_deadline);
+  return info;
+}
+
+absl::Status GrpcDirectoryLookup::CheckPersonExists(
+    absl::string_view person_name) {
+  auto stub = Stub();
+  if (!stub.ok()) return stub.status();
+  grpc::ClientContext context;
+  PrepareContext(context);
+  dir::GetPersonRequest request;
+  request.set_name(std::string(person_name));
+  dir::Person person;
+  grpc::Status status = (*stub)->GetPerson(&context, request, &person);
+  if (!status.ok()) return FromDirectory(status, person_name);
+  return absl::OkStatus();
+}
+
+}  // namespace carebridge::referral

@@ -1,0 +1,63 @@
+#ifndef CAREBRIDGE_SERVICES_REFERRAL_GRPC_DIRECTORY_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_REFERRAL_GRPC_DIRECTORY_LOOKUP_H_
+
+#include <grpcpp/channel.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "services/common/clock.h"
+#include "services/common/token.h"
+#include "services/referral/directory_lookup.h"
+
+namespace carebridge::referral {
+
+// Yields the channel to the directory. Called on first use, not at
+// construction, so a server can build its services before it listens (and
+// so reach a directory it hosts itself).
+using DirectoryChannelProvider =
+    std::function<std::shared_ptr<grpc::Channel>()>;
+
+// Asks carebridge.directory.v1.DirectoryService over gRPC, authenticating as
+// the service identity `services/referral` with a token it signs itself
+// (refreshed before it expires). Every call has a deadline. This class is
+// thread-safe.
+class GrpcDirectoryLookup : public DirectoryLookup {
+ public:
+  inline static constexpr char kSubject[] = "services/referral";
+
+  GrpcDirectoryLookup(DirectoryChannelProvider channel_provider,
+                      const TokenSigner* signer, const Clock* clock,
+                      absl::Duration call_deadline = absl::Seconds(5));
+
+  absl::StatusOr<TeamInfo> GetTeam(absl::string_view team_name) override;
+  absl::Status CheckPersonExists(absl::string_view person_name) override;
+
+ private:
+  // A stub on the provider's channel, created once.
+  absl::StatusOr<directory::v1::DirectoryService::Stub*> Stub()
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // The bearer token to present, re-signed when near expiry.
+  std::string Token() ABSL_LOCKS_EXCLUDED(mu_);
+  void PrepareContext(grpc::ClientContext& context);
+
+  const DirectoryChannelProvider channel_provider_;
+  const TokenSigner* const signer_;
+  const Clock* const clock_;
+  const absl::Duration call_deadline_;
+
+  absl::Mutex mu_;
+  std::unique_ptr<directory::v1::DirectoryService::Stub> stub_
+      ABSL_GUARDED_BY(mu_);
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time token_expire_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace carebridge::referral
+
+#endif  // CAREBRIDGE_SERVICES_REFERRAL_GRPC_DIRECTORY_LOOKUP_H_

@@ -1,0 +1,362 @@
+#include "services/referral/referral_domain.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/errors.h"
+#include "services/common/macros.h"
+#include "services/common/page_token.h"
+#include "services/common/policy.h"
+#include "services/common/time_util.h"
+#include "services/common/validation.h"
+#include "services/referral/errors.h"
+#include "services/referral/referral_validation.h"
+
+namespace carebridge::referral {
+namespace {
+
+// A state change that lost a race with another writer is re-run on a fresh
+// read when the caller gave no etag (they asked to act on whatever is
+// current); with an etag the conflict is theirs to resolve.
+constexpr int kMaxAttempts = 5;
+
+v1::ReferralEvent MakeEvent(v1::ReferralEvent::Action action, absl::Time now,
+                            const Principal& caller, v1::State from,
+                            v1::State to, absl::string_view note) {
+  v1::ReferralEvent event;
+  event.set_action(action);
+  *event.mutable_time() = ToProtoTimestamp(now);
+  event.set_actor(caller.subject);
+  event.set_actor_team(caller.team);
+  event.set_from_state(from);
+  event.set_to_state(to);
+  event.set_note(std::string(note));
+  return event;
+}
+
+// Directory NOT_FOUND becomes NOT_FOUND naming the request field as well.
+absl::Status NameField(absl::string_view field, absl::string_view resource,
+                       const absl::Status& status) {
+  if (absl::IsNotFound(status)) {
+    return errors::ReferencedNotFound(field, resource);
+  }
+  return status;
+}
+
+std::string ListFingerprint(const Principal& caller,
+                            const v1::ListReferralsRequest& request) {
+  std::vector<int> states(request.states().begin(), request.states().end());
+  std::sort(states.begin(), states.end());
+  states.erase(std::unique(states.begin(), states.end()), states.end());
+  return absl::StrCat(request.mailbox(), "|", caller.team, "|",
+                      absl::StrJoin(states, ","), "|", request.person(), "|",
+                      request.overdue_only() ? 1 : 0);
+}
+
+absl::StatusOr<std::optional<ReferralCursor>> DecodeCursor(
+    const std::vector<std::string>& parts) {
+  if (parts.empty()) return std::optional<ReferralCursor>();
+  ReferralCursor cursor;
+  if (parts.size() != 2 ||
+      !absl::SimpleAtoi(parts[0], &cursor.create_time_us) ||
+      !absl::SimpleAtoi(parts[1], &cursor.sequence)) {
+    return carebridge::errors::BadPageToken();
+  }
+  return std::optional<ReferralCursor>(cursor);
+}
+
+}  // namespace
+
+std::string EtagOf(int64_t version) { return absl::StrCat(version); }
+
+absl::Duration DeadlineFor(const TeamInfo& team, v1::Urgency urgency) {
+  switch (urgency) {
+    case v1::CRISIS:
+      return team.crisis_deadline;
+    case v1::URGENT:
+      return team.urgent_deadline;
+    default:
+      return team.routine_deadline;
+  }
+}
+
+v1::Referral ReferralDomain::Present(const StoredReferral& stored,
+                                     absl::Time now) const {
+  v1::Referral referral = stored.referral;
+  referral.set_etag(EtagOf(stored.version));
+  referral.set_overdue(AwaitsAnswer(referral.state()) &&
+                       now > FromProtoTimestamp(referral.response_due_time()));
+  return referral;
+}
+
+absl::StatusOr<TeamInfo> ReferralDomain::AcceptingTeam(absl::string_view field,
+                                                       absl::string_view team) {
+  absl::StatusOr<TeamInfo> info = directory_->GetTeam(team);
+  if (!info.ok()) return NameField(field, team, info.status());
+  if (!info->accepting_referrals) {
+    return errors::NotAcceptingReferrals(field, team, info->display_name);
+  }
+  return info;
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
+    const Principal& caller, const v1::CreateReferralRequest& request) {
+  RETURN_IF_ERROR(policy::RequireClinical(caller, "send a referral"));
+  RETURN_IF_ERROR(ValidateCreate(request));
+  const v1::Referral& input = request.referral();
+  if (input.receiving_team() == caller.team) {
+    return errors::ReferralToOwnTeam("referral.receiving_team", caller.team);
+  }
+  // A retry is answered before the directory is asked again, so it returns
+  // the first referral even if the team has since stopped accepting.
+  if (!request.request_id().empty()) {
+    ASSIGN_OR_RETURN(
+        std::optional<StoredReferral> existing,
+        store_->FindByRequestId(caller.team, request.request_id()));
+    if (existing.has_value()) return Present(*existing, clock_->Now());
+  }
+  RETURN_IF_ERROR(NameField("referral.person", input.person(),
+                            directory_->CheckPersonExists(input.person())));
+  ASSIGN_OR_RETURN(TeamInfo team, AcceptingTeam("referral.receiving_team",
+                                                input.receiving_team()));
+
+  const absl::Time now = clock_->Now();
+  v1::Referral referral;
+  referral.set_name(absl::StrCat("referrals/", ids_->NewId()));
+  referral.set_person(input.person());
+  referral.set_sending_team(caller.team);
+  referral.set_receiving_team(input.receiving_team());
+  referral.set_urgency(input.urgency());
+  referral.set_reason(input.reason());
+  referral.set_person_wishes(input.person_wishes());
+  referral.set_risk_summary(input.risk_summary());
+  referral.set_state(v1::SENT);
+  referral.set_created_by(caller.subject);
+  *referral.mutable_create_time() = ToProtoTimestamp(now);
+  *referral.mutable_update_time() = ToProtoTimestamp(now);
+  *referral.mutable_response_due_time() =
+      ToProtoTimestamp(now + DeadlineFor(team, input.urgency()));
+  *referral.add_history() =
+      MakeEvent(v1::ReferralEvent::CREATED, now, caller, v1::STATE_UNSPECIFIED,
+                v1::SENT, /*note=*/"");
+  ASSIGN_OR_RETURN(StoredReferral stored,
+                   store_->Create(referral, request.request_id()));
+  return Present(stored, now);
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::GetReferral(
+    const Principal& caller, const v1::GetReferralRequest& request) {
+  RETURN_IF_ERROR(ValidateGet(request));
+  ASSIGN_OR_RETURN(StoredReferral stored, store_->Get(request.name()));
+  const v1::Referral& referral = stored.referral;
+  bool party =
+      caller.is_clinical() && (caller.team == referral.sending_team() ||
+                               caller.team == referral.receiving_team());
+  if (!party && !caller.is_service()) {
+    return errors::NotSenderOrReceiver("get", request.name(), caller.subject,
+                                       caller.team);
+  }
+  return Present(stored, clock_->Now());
+}
+
+absl::StatusOr<v1::ListReferralsResponse> ReferralDomain::ListReferrals(
+    const Principal& caller, const v1::ListReferralsRequest& request) {
+  RETURN_IF_ERROR(policy::RequireClinical(caller, "list referrals"));
+  RETURN_IF_ERROR(ValidateList(request));
+  const std::string fingerprint = ListFingerprint(caller, request);
+  ASSIGN_OR_RETURN(std::vector<std::string> cursor_parts,
+                   DecodePageToken(request.page_token(), fingerprint));
+
+  ReferralQuery query;
+  ASSIGN_OR_RETURN(query.after, DecodeCursor(cursor_parts));
+  ASSIGN_OR_RETURN(query.page_size,
+                   CheckPageSize("page_size", request.page_size()));
+  query.mailbox = request.mailbox() == v1::INBOX
+                      ? ReferralQuery::Mailbox::kInbox
+                      : ReferralQuery::Mailbox::kSentByTeam;
+  query.team = caller.team;
+  for (int state : request.states()) {
+    query.states.push_back(static_cast<v1::State>(state));
+  }
+  query.person = request.person();
+  query.overdue_only = request.overdue_only();
+  query.now = clock_->Now();
+  ASSIGN_OR_RETURN(ReferralPage page, store_->List(query));
+
+  v1::ListReferralsResponse response;
+  for (const StoredReferral& stored : page.referrals) {
+    *response.add_referrals() = Present(stored, query.now);
+  }
+  if (page.next.has_value()) {
+    response.set_next_page_token(
+        EncodePageToken(fingerprint, {absl::StrCat(page.next->create_time_us),
+                                      absl::StrCat(page.next->sequence)}));
+  }
+  return response;
+}
+
+absl::StatusOr<std::pair<StoredReferral, v1::State>>
+ReferralDomain::LoadForAction(const Principal& caller, absl::string_view name,
+                              absl::string_view etag, ReferralAction action) {
+  ASSIGN_OR_RETURN(StoredReferral stored, store_->Get(name));
+  const std::string& team = action == ReferralAction::kWithdraw
+                                ? stored.referral.sending_team()
+                                : stored.referral.receiving_team();
+  RETURN_IF_ERROR(
+      policy::RequireTeam(caller, team, absl::StrCat(Verb(action), " ", name)));
+  if (!etag.empty() && etag != EtagOf(stored.version)) {
+    return carebridge::errors::StaleEtag(name);
+  }
+  ASSIGN_OR_RETURN(v1::State next,
+                   NextState(name, stored.referral.state(), action));
+  return std::make_pair(std::move(stored), next);
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::Transition(
+    const Principal& caller, absl::string_view name, absl::string_view etag,
+    ReferralAction action, absl::string_view note,
+    absl::FunctionRef<absl::Status(v1::Referral&)> apply) {
+  for (int attempt = 1;; ++attempt) {
+    ASSIGN_OR_RETURN(auto loaded, LoadForAction(caller, name, etag, action));
+    auto& [stored, next] = loaded;
+    v1::Referral& referral = stored.referral;
+    RETURN_IF_ERROR(apply(referral));
+    const absl::Time now = clock_->Now();
+    *referral.add_history() = MakeEvent(EventAction(action), now, caller,
+                                        referral.state(), next, note);
+    referral.set_state(next);
+    *referral.mutable_update_time() = ToProtoTimestamp(now);
+    absl::StatusOr<int64_t> version = store_->Update(referral, stored.version);
+    if (version.ok()) {
+      stored.version = *version;
+      return Present(stored, now);
+    }
+    if (!absl::IsAborted(version.status()) || !etag.empty() ||
+        attempt == kMaxAttempts) {
+      return version.status();
+    }
+  }
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::AcknowledgeReferral(
+    const Principal& caller, const v1::AcknowledgeReferralRequest& request) {
+  RETURN_IF_ERROR(ValidateAcknowledge(request));
+  return Transition(caller, request.name(), request.etag(),
+                    ReferralAction::kAcknowledge, request.note(),
+                    [](v1::Referral&) { return absl::OkStatus(); });
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::AcceptReferral(
+    const Principal& caller, const v1::AcceptReferralRequest& request) {
+  RETURN_IF_ERROR(ValidateAccept(request));
+  return Transition(caller, request.name(), request.etag(),
+                    ReferralAction::kAccept, request.note(),
+                    [](v1::Referral&) { return absl::OkStatus(); });
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::CompleteReferral(
+    const Principal& caller, const v1::CompleteReferralRequest& request) {
+  RETURN_IF_ERROR(ValidateComplete(request));
+  return Transition(caller, request.name(), request.etag(),
+                    ReferralAction::kComplete, request.note(),
+                    [](v1::Referral&) { return absl::OkStatus(); });
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::WithdrawReferral(
+    const Principal& caller, const v1::WithdrawReferralRequest& request) {
+  RETURN_IF_ERROR(ValidateWithdraw(request));
+  return Transition(caller, request.name(), request.etag(),
+                    ReferralAction::kWithdraw, request.reason(),
+                    [](v1::Referral&) { return absl::OkStatus(); });
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::DeclineReferral(
+    const Principal& caller, const v1::DeclineReferralRequest& request) {
+  RETURN_IF_ERROR(ValidateDecline(request));
+  const v1::OnwardRoute& route = request.onward_route();
+  return Transition(
+      caller, request.name(), request.etag(), ReferralAction::kDecline,
+      request.reason(), [&](v1::Referral& referral) -> absl::Status {
+        if (!route.suggested_team().empty()) {
+          if (route.suggested_team() == referral.receiving_team()) {
+            return carebridge::errors::Invalid(
+                "onward_route.suggested_team",
+                "must be another team than the one declining");
+          }
+          RETURN_IF_ERROR(
+              NameField("onward_route.suggested_team", route.suggested_team(),
+                        directory_->GetTeam(route.suggested_team()).status()));
+        }
+        *referral.mutable_onward_route() = route;
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectReferral(
+    const Principal& caller, const v1::RedirectReferralRequest& request) {
+  RETURN_IF_ERROR(ValidateRedirect(request));
+  for (int attempt = 1;; ++attempt) {
+    absl::StatusOr<v1::RedirectReferralResponse> response =
+        RedirectOnce(caller, request);
+    if (response.ok() || !absl::IsAborted(response.status()) ||
+        !request.etag().empty() || attempt == kMaxAttempts) {
+      return response;
+    }
+  }
+}
+
+absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectOnce(
+    const Principal& caller, const v1::RedirectReferralRequest& request) {
+  ASSIGN_OR_RETURN(auto loaded,
+                   LoadForAction(caller, request.name(), request.etag(),
+                                 ReferralAction::kRedirect));
+  auto& [stored, next] = loaded;
+  v1::Referral& old = stored.referral;
+  const std::string& new_team_name = request.new_receiving_team();
+  if (new_team_name == old.receiving_team()) {
+    return errors::RedirectToSameTeam(old.name(), new_team_name);
+  }
+  if (new_team_name == old.sending_team()) {
+    return errors::RedirectToSender(old.name(), new_team_name);
+  }
+  ASSIGN_OR_RETURN(TeamInfo new_team,
+                   AcceptingTeam("new_receiving_team", new_team_name));
+
+  const absl::Time now = clock_->Now();
+  v1::Referral created;
+  created.set_name(absl::StrCat("referrals/", ids_->NewId()));
+  created.set_person(old.person());
+  created.set_sending_team(old.sending_team());
+  created.set_receiving_team(new_team_name);
+  created.set_urgency(old.urgency());
+  created.set_reason(old.reason());
+  created.set_person_wishes(old.person_wishes());
+  created.set_risk_summary(old.risk_summary());
+  created.set_state(v1::SENT);
+  created.set_created_by(old.created_by());
+  *created.mutable_create_time() = ToProtoTimestamp(now);
+  *created.mutable_update_time() = ToProtoTimestamp(now);
+  *created.mutable_response_due_time() =
+      ToProtoTimestamp(now + DeadlineFor(new_team, old.urgency()));
+  created.set_redirected_from(old.name());
+  *created.add_history() = MakeEvent(
+      v1::ReferralEvent::CREATED, now, caller, v1::STATE_UNSPECIFIED, v1::SENT,
+      absl::StrCat("redirected from ", old.name(), ": ", request.reason()));
+
+  *old.add_history() = MakeEvent(v1::ReferralEvent::REDIRECTED, now, caller,
+                                 old.state(), next, request.reason());
+  old.set_state(next);
+  old.set_redirected_to(created.name());
+  *old.mutable_update_time() = ToProtoTimestamp(now);
+
+  ASSIGN_OR_RETURN(auto both, store_->Redirect(old, stored.version, created));
+  v1::RedirectReferralResponse response;
+  *response.mutable_redirected() = Present(both.first, now);
+  *response.mutable_created() = Present(both.second, now);
+  return response;
+}
+
+}  // namespace carebridge::referral

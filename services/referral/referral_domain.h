@@ -1,0 +1,84 @@
+#ifndef CAREBRIDGE_SERVICES_REFERRAL_REFERRAL_DOMAIN_H_
+#define CAREBRIDGE_SERVICES_REFERRAL_REFERRAL_DOMAIN_H_
+
+#include <string>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "carebridge/referral/v1/referral.pb.h"
+#include "services/common/clock.h"
+#include "services/common/ids.h"
+#include "services/common/principal.h"
+#include "services/referral/directory_lookup.h"
+#include "services/referral/referral_state.h"
+#include "services/referral/referral_store.h"
+
+namespace carebridge::referral {
+
+// The rules of referrals: who may send, answer and withdraw them, what a
+// valid referral is, and the record every step leaves. Takes an
+// authenticated caller and a request, returns the resource as the API shows
+// it. The sending team is always the caller's team. This class is
+// thread-safe (its collaborators are).
+class ReferralDomain {
+ public:
+  ReferralDomain(const Clock* clock, IdGenerator* ids,
+                 DirectoryLookup* directory, ReferralStore* store)
+      : clock_(clock), ids_(ids), directory_(directory), store_(store) {}
+
+  absl::StatusOr<v1::Referral> CreateReferral(
+      const Principal& caller, const v1::CreateReferralRequest& request);
+  absl::StatusOr<v1::Referral> GetReferral(
+      const Principal& caller, const v1::GetReferralRequest& request);
+  absl::StatusOr<v1::ListReferralsResponse> ListReferrals(
+      const Principal& caller, const v1::ListReferralsRequest& request);
+  absl::StatusOr<v1::Referral> AcknowledgeReferral(
+      const Principal& caller, const v1::AcknowledgeReferralRequest& request);
+  absl::StatusOr<v1::Referral> AcceptReferral(
+      const Principal& caller, const v1::AcceptReferralRequest& request);
+  absl::StatusOr<v1::Referral> DeclineReferral(
+      const Principal& caller, const v1::DeclineReferralRequest& request);
+  absl::StatusOr<v1::RedirectReferralResponse> RedirectReferral(
+      const Principal& caller, const v1::RedirectReferralRequest& request);
+  absl::StatusOr<v1::Referral> WithdrawReferral(
+      const Principal& caller, const v1::WithdrawReferralRequest& request);
+  absl::StatusOr<v1::Referral> CompleteReferral(
+      const Principal& caller, const v1::CompleteReferralRequest& request);
+
+ private:
+  // A state change: `apply` adds what is particular to the action (an
+  // onward route, ...) after the common checks and before the write.
+  absl::StatusOr<v1::Referral> Transition(
+      const Principal& caller, absl::string_view name, absl::string_view etag,
+      ReferralAction action, absl::string_view note,
+      absl::FunctionRef<absl::Status(v1::Referral&)> apply);
+  // Loads `name` for `action`: checks the caller acts for the right team,
+  // the etag and the state machine. Returns the stored referral and the
+  // state `action` leads to.
+  absl::StatusOr<std::pair<StoredReferral, v1::State>> LoadForAction(
+      const Principal& caller, absl::string_view name, absl::string_view etag,
+      ReferralAction action);
+  absl::StatusOr<v1::RedirectReferralResponse> RedirectOnce(
+      const Principal& caller, const v1::RedirectReferralRequest& request);
+  // The team `field` names, which must exist and accept referrals.
+  absl::StatusOr<TeamInfo> AcceptingTeam(absl::string_view field,
+                                         absl::string_view team);
+  // The API view: etag from the version, `overdue` from the clock.
+  v1::Referral Present(const StoredReferral& stored, absl::Time now) const;
+
+  const Clock* const clock_;
+  IdGenerator* const ids_;
+  DirectoryLookup* const directory_;
+  ReferralStore* const store_;
+};
+
+// The etag a referral at `version` shows.
+std::string EtagOf(int64_t version);
+
+// How long `team` allows itself to answer at `urgency`.
+absl::Duration DeadlineFor(const TeamInfo& team, v1::Urgency urgency);
+
+}  // namespace carebridge::referral
+
+#endif  // CAREBRIDGE_SERVICES_REFERRAL_REFERRAL_DOMAIN_H_

@@ -1,0 +1,304 @@
+// ReferralDomain: sending, reading and listing referrals.
+
+#include <string>
+#include <vector>
+
+#include "services/common/time_util.h"
+#include "services/referral/referral_domain_test_fixture.h"
+
+namespace carebridge::referral {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+// --- CreateReferral ---
+
+TEST_F(ReferralDomainTest, CreateSendsFromTheCallersTeam) {
+  v1::CreateReferralRequest request = CreateRequest();
+  request.mutable_referral()->set_sending_team(kVoluntary);  // a spoof
+  ASSERT_OK_AND_ASSIGN(v1::Referral referral,
+                       domain_->CreateReferral(kAlice, request));
+  EXPECT_EQ(referral.sending_team(), kCmht);
+  EXPECT_EQ(referral.created_by(), "members/alice");
+  EXPECT_EQ(referral.state(), v1::SENT);
+  EXPECT_THAT(referral.name(), HasSubstr("referrals/"));
+  EXPECT_EQ(FromProtoTimestamp(referral.create_time()), clock_.Now());
+  EXPECT_EQ(referral.person_wishes(), "I want someone to talk to tonight.");
+  EXPECT_FALSE(referral.etag().empty());
+  ASSERT_THAT(referral.history(), SizeIs(1));
+  EXPECT_EQ(referral.history(0).action(), v1::ReferralEvent::CREATED);
+  EXPECT_EQ(referral.history(0).actor(), "members/alice");
+  EXPECT_EQ(referral.history(0).actor_team(), kCmht);
+  EXPECT_EQ(referral.history(0).to_state(), v1::SENT);
+}
+
+TEST_F(ReferralDomainTest, CreateIgnoresOutputOnlyFields) {
+  v1::CreateReferralRequest request = CreateRequest();
+  v1::Referral* input = request.mutable_referral();
+  input->set_name("referrals/chosen");
+  input->set_state(v1::ACCEPTED);
+  input->set_created_by("members/mallory");
+  input->set_redirected_from("referrals/other");
+  input->add_history()->set_note("forged");
+  input->set_overdue(true);
+  ASSERT_OK_AND_ASSIGN(v1::Referral referral,
+                       domain_->CreateReferral(kAlice, request));
+  EXPECT_NE(referral.name(), "referrals/chosen");
+  EXPECT_EQ(referral.state(), v1::SENT);
+  EXPECT_EQ(referral.created_by(), "members/alice");
+  EXPECT_EQ(referral.redirected_from(), "");
+  EXPECT_THAT(referral.history(), SizeIs(1));
+  EXPECT_FALSE(referral.overdue());
+}
+
+TEST_F(ReferralDomainTest, ResponseDeadlineIsTheReceivingTeamsForTheUrgency) {
+  const std::pair<v1::Urgency, absl::Duration> cases[] = {
+      {v1::ROUTINE, absl::Hours(240)},
+      {v1::URGENT, absl::Hours(48)},
+      {v1::CRISIS, absl::Hours(2)},
+  };
+  for (const auto& [urgency, deadline] : cases) {
+    ASSERT_OK_AND_ASSIGN(
+        v1::Referral referral,
+        domain_->CreateReferral(kAlice, CreateRequest(kCrisis, urgency)));
+    EXPECT_EQ(FromProtoTimestamp(referral.response_due_time()),
+              clock_.Now() + deadline)
+        << v1::Urgency_Name(urgency);
+  }
+}
+
+TEST_F(ReferralDomainTest, RetryWithSameRequestIdReturnsTheFirstReferral) {
+  v1::CreateReferralRequest request = CreateRequest();
+  request.set_request_id("retry-1");
+  ASSERT_OK_AND_ASSIGN(v1::Referral first,
+                       domain_->CreateReferral(kAlice, request));
+  clock_.Advance(absl::Minutes(1));
+  // Even a team that stopped accepting meanwhile answers the retry.
+  directory_.SetAccepting(kCrisis, false);
+  ASSERT_OK_AND_ASSIGN(v1::Referral retry,
+                       domain_->CreateReferral(kAlice, request));
+  EXPECT_EQ(retry.name(), first.name());
+  EXPECT_EQ(retry.create_time().seconds(), first.create_time().seconds());
+  EXPECT_THAT(SentNames(), ElementsAre(first.name()));
+}
+
+TEST_F(ReferralDomainTest, SameRequestIdFromAnotherTeamIsAnotherReferral) {
+  v1::CreateReferralRequest request = CreateRequest(kVoluntary);
+  request.set_request_id("shared");
+  ASSERT_OK_AND_ASSIGN(v1::Referral from_cmht,
+                       domain_->CreateReferral(kAlice, request));
+  ASSERT_OK_AND_ASSIGN(v1::Referral from_crisis,
+                       domain_->CreateReferral(kBob, request));
+  EXPECT_NE(from_cmht.name(), from_crisis.name());
+}
+
+TEST_F(ReferralDomainTest, OnlyClinicalStaffSendReferrals) {
+  Principal admin;
+  admin.subject = "members/root";
+  admin.role = Role::kAdmin;
+  Principal service;
+  service.subject = "services/other";
+  service.role = Role::kService;
+  for (const Principal& caller : {admin, service}) {
+    EXPECT_EQ(domain_->CreateReferral(caller, CreateRequest()).status().code(),
+              absl::StatusCode::kPermissionDenied)
+        << caller.subject;
+  }
+  EXPECT_TRUE(domain_
+                  ->CreateReferral(
+                      Staff("members/pat", kCmht, Role::kPeerSupportWorker),
+                      CreateRequest())
+                  .ok());
+}
+
+TEST_F(ReferralDomainTest, CreateValidationNamesTheField) {
+  struct Case {
+    std::string expected;
+    std::function<void(v1::CreateReferralRequest&)> mutate;
+  };
+  const Case cases[] = {
+      {"referral: must be set", [](auto& r) { r.clear_referral(); }},
+      {"referral.person: must be set",
+       [](auto& r) { r.mutable_referral()->clear_person(); }},
+      {"referral.person: \"people/p1\" is not a resource name",
+       [](auto& r) { r.mutable_referral()->set_person("people/p1"); }},
+      {"referral.receiving_team: must be set",
+       [](auto& r) { r.mutable_referral()->clear_receiving_team(); }},
+      {"referral.urgency: must be set",
+       [](auto& r) { r.mutable_referral()->clear_urgency(); }},
+      {"referral.urgency: unknown value 42",
+       [](auto& r) {
+         r.mutable_referral()->set_urgency(static_cast<v1::Urgency>(42));
+       }},
+      {"referral.reason: must be set",
+       [](auto& r) { r.mutable_referral()->set_reason("  "); }},
+      {"referral.reason: must be at most 4000 characters",
+       [](auto& r) {
+         r.mutable_referral()->set_reason(std::string(4001, 'x'));
+       }},
+      {"referral.person_wishes: must be at most 4000 characters",
+       [](auto& r) {
+         r.mutable_referral()->set_person_wishes(std::string(4001, 'x'));
+       }},
+      {"referral.risk_summary: must be at most 4000 characters",
+       [](auto& r) {
+         r.mutable_referral()->set_risk_summary(std::string(4001, 'x'));
+       }},
+      {"request_id: must be at most 64 characters",
+       [](auto& r) { r.set_request_id(std::string(65, 'r')); }},
+      {"request_id: must be printable",
+       [](auto& r) { r.set_request_id("has space"); }},
+      {"referral.receiving_team: must be another team",
+       [](auto& r) { r.mutable_referral()->set_receiving_team(kCmht); }},
+  };
+  for (const Case& c : cases) {
+    v1::CreateReferralRequest request = CreateRequest();
+    c.mutate(request);
+    absl::Status status = domain_->CreateReferral(kAlice, request).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.expected;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(c.expected));
+  }
+  EXPECT_THAT(SentNames(), IsEmpty());
+}
+
+TEST_F(ReferralDomainTest, TextLimitsCountCharactersNotBytes) {
+  v1::CreateReferralRequest request = CreateRequest();
+  std::string wishes;
+  for (int i = 0; i < 4000; ++i) wishes += "é";  // 2 bytes each
+  request.mutable_referral()->set_person_wishes(wishes);
+  EXPECT_TRUE(domain_->CreateReferral(kAlice, request).ok());
+}
+
+TEST_F(ReferralDomainTest, UnknownPersonIsNotFound) {
+  v1::CreateReferralRequest request = CreateRequest();
+  request.mutable_referral()->set_person("persons/nobody");
+  absl::Status status = domain_->CreateReferral(kAlice, request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(), "referral.person: persons/nobody not found");
+}
+
+TEST_F(ReferralDomainTest, UnknownReceivingTeamIsNotFound) {
+  absl::Status status =
+      domain_->CreateReferral(kAlice, CreateRequest("teams/nowhere")).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(status.message(),
+            "referral.receiving_team: teams/nowhere not found");
+}
+
+TEST_F(ReferralDomainTest, TeamNotAcceptingIsFailedPrecondition) {
+  absl::Status status =
+      domain_->CreateReferral(kAlice, CreateRequest(kClosed)).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("teams/closed (Team teams/closed) is not accepting"));
+}
+
+TEST_F(ReferralDomainTest, DirectoryOutagePassesThroughAndStoresNothing) {
+  directory_.FailWith(absl::UnavailableError("directory: connection refused"));
+  EXPECT_EQ(domain_->CreateReferral(kAlice, CreateRequest()).status().code(),
+            absl::StatusCode::kUnavailable);
+  directory_.FailWith(absl::OkStatus());
+  EXPECT_THAT(SentNames(), IsEmpty());
+}
+
+// --- GetReferral ---
+
+TEST_F(ReferralDomainTest, BothTeamsMayGetAReferralAndNobodyElse) {
+  v1::Referral sent = Send();
+  v1::GetReferralRequest request;
+  request.set_name(sent.name());
+  ASSERT_OK_AND_ASSIGN(v1::Referral by_sender,
+                       domain_->GetReferral(kAlice, request));
+  EXPECT_THAT(by_sender, carebridge::testing::EqualsProto(sent));
+  EXPECT_TRUE(domain_->GetReferral(kBob, request).ok());
+  absl::Status other = domain_->GetReferral(kVal, request).status();
+  EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(other.message()), HasSubstr("members/val"));
+}
+
+TEST_F(ReferralDomainTest, GetUnknownIsNotFoundAndBadNameInvalid) {
+  v1::GetReferralRequest request;
+  request.set_name("referrals/unknown");
+  EXPECT_EQ(domain_->GetReferral(kAlice, request).status().code(),
+            absl::StatusCode::kNotFound);
+  request.set_name("teams/x");
+  EXPECT_EQ(domain_->GetReferral(kAlice, request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ReferralDomainTest, OverdueIsComputedWhenRead) {
+  v1::Referral sent = Send();  // urgent: 48 h
+  v1::GetReferralRequest get;
+  get.set_name(sent.name());
+  clock_.Advance(absl::Hours(47));
+  ASSERT_OK_AND_ASSIGN(v1::Referral on_time, domain_->GetReferral(kBob, get));
+  EXPECT_FALSE(on_time.overdue());
+  clock_.Advance(absl::Hours(2));
+  ASSERT_OK_AND_ASSIGN(v1::Referral late, domain_->GetReferral(kBob, get));
+  EXPECT_TRUE(late.overdue());
+  ASSERT_OK_AND_ASSIGN(v1::Referral accepted, Accept(kBob, sent.name()));
+  EXPECT_FALSE(accepted.overdue());
+}
+
+// --- ListReferrals ---
+
+TEST_F(ReferralDomainTest, ListNeedsAMailboxAndAValidToken) {
+  v1::ListReferralsRequest request;
+  EXPECT_EQ(domain_->ListReferrals(kAlice, request).status().message(),
+            "mailbox: must be set");
+  request.set_mailbox(v1::INBOX);
+  request.set_page_token("garbage");
+  EXPECT_EQ(domain_->ListReferrals(kAlice, request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ReferralDomainTest, PageTokenOnlyWorksWithTheSameFilters) {
+  Send();
+  Send();
+  v1::ListReferralsRequest request;
+  request.set_mailbox(v1::SENT_BY_TEAM);
+  request.set_page_size(1);
+  ASSERT_OK_AND_ASSIGN(v1::ListReferralsResponse first,
+                       domain_->ListReferrals(kAlice, request));
+  ASSERT_FALSE(first.next_page_token().empty());
+  request.set_page_token(first.next_page_token());
+  request.set_overdue_only(true);
+  EXPECT_THAT(
+      std::string(domain_->ListReferrals(kAlice, request).status().message()),
+      HasSubstr("page_token"));
+}
+
+TEST_F(ReferralDomainTest, ListOverdueOnlyFollowsTheClock) {
+  v1::Referral crisis =
+      domain_->CreateReferral(kAlice, CreateRequest(kCrisis, v1::CRISIS))
+          .value();
+  Send();  // urgent, 48 h
+  v1::ListReferralsRequest request;
+  request.set_mailbox(v1::INBOX);
+  request.set_overdue_only(true);
+  ASSERT_OK_AND_ASSIGN(v1::ListReferralsResponse none,
+                       domain_->ListReferrals(kBob, request));
+  EXPECT_THAT(none.referrals(), IsEmpty());
+  clock_.Advance(absl::Hours(3));
+  ASSERT_OK_AND_ASSIGN(v1::ListReferralsResponse late,
+                       domain_->ListReferrals(kBob, request));
+  ASSERT_THAT(late.referrals(), SizeIs(1));
+  EXPECT_EQ(late.referrals(0).name(), crisis.name());
+  EXPECT_TRUE(late.referrals(0).overdue());
+}
+
+TEST_F(ReferralDomainTest, ListIsForClinicalStaff) {
+  Principal admin;
+  admin.subject = "members/root";
+  admin.role = Role::kAdmin;
+  v1::ListReferralsRequest request;
+  request.set_mailbox(v1::INBOX);
+  EXPECT_EQ(domain_->ListReferrals(admin, request).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+}  // namespace
+}  // namespace carebridge::referral

@@ -1,0 +1,44 @@
+#include "services/referral/referral_module.h"
+
+#include <utility>
+
+#include "services/common/macros.h"
+#include "services/referral/referral_domain.h"
+#include "services/referral/referral_grpc.h"
+#include "services/referral/sqlite_referral_store.h"
+
+namespace carebridge::referral {
+
+ReferralModule::ReferralModule() = default;
+ReferralModule::~ReferralModule() = default;
+
+absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
+    const Environment& env, const std::string& sqlite_path,
+    std::shared_ptr<grpc::Channel> directory_channel) {
+  if (directory_channel == nullptr) {
+    return absl::InvalidArgumentError(
+        "referral service: a channel to the directory is required");
+  }
+  return Open(
+      env, sqlite_path,
+      DirectoryChannelProvider(
+          [channel = std::move(directory_channel)] { return channel; }));
+}
+
+absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
+    const Environment& env, const std::string& sqlite_path,
+    DirectoryChannelProvider directory_channel_provider) {
+  std::unique_ptr<ReferralModule> module(new ReferralModule());
+  ASSIGN_OR_RETURN(module->store_, SqliteReferralStore::Open(sqlite_path));
+  module->directory_ = std::make_unique<GrpcDirectoryLookup>(
+      std::move(directory_channel_provider), env.signer, env.clock);
+  module->domain_ = std::make_unique<ReferralDomain>(
+      env.clock, env.ids, module->directory_.get(), module->store_.get());
+  module->service_ = std::make_unique<ReferralGrpcService>(
+      env.authenticator, module->domain_.get());
+  return module;
+}
+
+grpc::Service* ReferralModule::service() { return service_.get(); }
+
+}  // namespace carebridge::referral

@@ -1,0 +1,303 @@
+#include "services/referral/sqlite_referral_store.h"
+
+#include <cstdint>
+#include <limits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "services/common/errors.h"
+#include "services/common/macros.h"
+#include "services/common/time_util.h"
+#include "services/referral/errors.h"
+
+namespace carebridge::referral {
+namespace {
+
+constexpr absl::string_view kNamePrefix = "referrals/";
+
+// `seq` is SQLite's rowid: rows are never deleted, so it grows with every
+// insert and orders referrals that share a create time.
+const std::vector<Migration>& Migrations() {
+  static const auto* migrations = new std::vector<Migration>{
+      {1, R"sql(
+CREATE TABLE referrals (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  person TEXT NOT NULL,
+  sending_team TEXT NOT NULL,
+  receiving_team TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  create_time_us INTEGER NOT NULL,
+  response_due_time_us INTEGER NOT NULL,
+  request_id TEXT,
+  version INTEGER NOT NULL,
+  body BLOB NOT NULL
+);
+CREATE UNIQUE INDEX referrals_by_request_id
+  ON referrals (sending_team, request_id) WHERE request_id IS NOT NULL;
+CREATE INDEX referrals_inbox
+  ON referrals (receiving_team, create_time_us, seq);
+CREATE INDEX referrals_sent
+  ON referrals (sending_team, create_time_us, seq);
+CREATE INDEX referrals_by_create_time ON referrals (create_time_us);
+)sql"},
+  };
+  return *migrations;
+}
+
+absl::string_view IdOf(absl::string_view name) {
+  if (name.substr(0, kNamePrefix.size()) == kNamePrefix) {
+    name.remove_prefix(kNamePrefix.size());
+  }
+  return name;
+}
+
+// The etag and `overdue` are computed when read, never stored.
+std::string Serialize(const v1::Referral& referral) {
+  v1::Referral copy = referral;
+  copy.clear_etag();
+  copy.clear_overdue();
+  return copy.SerializeAsString();
+}
+
+absl::StatusOr<StoredReferral> Decode(absl::string_view id, int64_t version,
+                                      const std::string& body) {
+  StoredReferral stored;
+  if (!stored.referral.ParseFromString(body)) {
+    return errors::CorruptReferral(id);
+  }
+  stored.version = version;
+  return stored;
+}
+
+absl::StatusOr<std::optional<StoredReferral>> SelectByRequestId(
+    Connection& conn, absl::string_view sending_team,
+    absl::string_view request_id) {
+  ASSIGN_OR_RETURN(Statement stmt,
+                   conn.Prepare("SELECT id, version, body FROM referrals "
+                                "WHERE sending_team = ?1 AND request_id = ?2"));
+  stmt.Bind(1, sending_team).Bind(2, request_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::optional<StoredReferral>();
+  ASSIGN_OR_RETURN(
+      StoredReferral stored,
+      Decode(stmt.ColumnText(0), stmt.ColumnInt64(1), stmt.ColumnBlob(2)));
+  return std::optional<StoredReferral>(std::move(stored));
+}
+
+// Inserts at version 1. A create time earlier than one already stored is
+// raised to it, so listings (oldest first) only ever grow at the end, even
+// when a slower writer's clock reading lost the race to the commit.
+absl::StatusOr<StoredReferral> Insert(Connection& conn,
+                                      const v1::Referral& referral,
+                                      absl::string_view request_id) {
+  StoredReferral stored{referral, 1};
+  int64_t create_time_us =
+      ToUnixMicrosUtc(FromProtoTimestamp(referral.create_time()));
+  {
+    ASSIGN_OR_RETURN(Statement latest,
+                     conn.Prepare("SELECT MAX(create_time_us) FROM referrals"));
+    ASSIGN_OR_RETURN(bool row, latest.Step());
+    if (row && !latest.ColumnIsNull(0) &&
+        latest.ColumnInt64(0) > create_time_us) {
+      create_time_us = latest.ColumnInt64(0);
+      *stored.referral.mutable_create_time() =
+          ToProtoTimestamp(absl::FromUnixMicros(create_time_us));
+    }
+  }
+  ASSIGN_OR_RETURN(
+      Statement insert,
+      conn.Prepare("INSERT INTO referrals (id, person, sending_team, "
+                   "receiving_team, state, create_time_us, "
+                   "response_due_time_us, request_id, version, body) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)"));
+  const v1::Referral& r = stored.referral;
+  insert.Bind(1, IdOf(r.name()))
+      .Bind(2, r.person())
+      .Bind(3, r.sending_team())
+      .Bind(4, r.receiving_team())
+      .Bind(5, static_cast<int64_t>(r.state()))
+      .Bind(6, create_time_us)
+      .Bind(7, ToUnixMicrosUtc(FromProtoTimestamp(r.response_due_time())));
+  if (request_id.empty()) {
+    insert.BindNull(8);
+  } else {
+    insert.Bind(8, request_id);
+  }
+  insert.BindBlob(9, Serialize(r));
+  RETURN_IF_ERROR(insert.Run());
+  return stored;
+}
+
+absl::StatusOr<int64_t> CompareAndSwap(Connection& conn,
+                                       const v1::Referral& referral,
+                                       int64_t expected_version) {
+  absl::string_view id = IdOf(referral.name());
+  {
+    ASSIGN_OR_RETURN(
+        Statement update,
+        conn.Prepare("UPDATE referrals SET state = ?1, "
+                     "response_due_time_us = ?2, body = ?3, "
+                     "version = version + 1 WHERE id = ?4 AND version = ?5"));
+    update.Bind(1, static_cast<int64_t>(referral.state()))
+        .Bind(2,
+              ToUnixMicrosUtc(FromProtoTimestamp(referral.response_due_time())))
+        .BindBlob(3, Serialize(referral))
+        .Bind(4, id)
+        .Bind(5, expected_version);
+    RETURN_IF_ERROR(update.Run());
+  }
+  if (conn.Changes() == 1) return expected_version + 1;
+  ASSIGN_OR_RETURN(Statement exists,
+                   conn.Prepare("SELECT 1 FROM referrals WHERE id = ?1"));
+  exists.Bind(1, id);
+  ASSIGN_OR_RETURN(bool row, exists.Step());
+  if (!row) return errors::ReferralNotFound(referral.name());
+  return carebridge::errors::StaleEtag(referral.name());
+}
+
+std::string ListSql(ReferralQuery::Mailbox mailbox) {
+  absl::string_view team_column = mailbox == ReferralQuery::Mailbox::kInbox
+                                      ? "receiving_team"
+                                      : "sending_team";
+  return absl::StrCat(
+      "SELECT create_time_us, seq, id, version, body FROM referrals WHERE ",
+      team_column,
+      " = ?1 AND (create_time_us, seq) > (?2, ?3) "
+      "AND (?4 = 0 OR ((1 << state) & ?4) != 0) "
+      "AND (?5 = '' OR person = ?5) "
+      "AND (?6 = 0 OR (state IN (",
+      static_cast<int>(v1::SENT), ", ", static_cast<int>(v1::ACKNOWLEDGED),
+      ") AND response_due_time_us < ?7)) "
+      "ORDER BY create_time_us, seq LIMIT ?8");
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
+    const std::string& path) {
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
+                   SqliteDb::Open(path, Migrations()));
+  return std::unique_ptr<SqliteReferralStore>(
+      new SqliteReferralStore(std::move(db)));
+}
+
+absl::StatusOr<StoredReferral> SqliteReferralStore::Create(
+    const v1::Referral& referral, absl::string_view request_id) {
+  StoredReferral result;
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    if (!request_id.empty()) {
+      ASSIGN_OR_RETURN(
+          std::optional<StoredReferral> existing,
+          SelectByRequestId(conn, referral.sending_team(), request_id));
+      if (existing.has_value()) {
+        result = *std::move(existing);
+        return absl::OkStatus();
+      }
+    }
+    ASSIGN_OR_RETURN(result, Insert(conn, referral, request_id));
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<std::optional<StoredReferral>>
+SqliteReferralStore::FindByRequestId(absl::string_view sending_team,
+                                     absl::string_view request_id) {
+  std::optional<StoredReferral> result;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(result, SelectByRequestId(conn, sending_team, request_id));
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<StoredReferral> SqliteReferralStore::Get(
+    absl::string_view name) {
+  StoredReferral result;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn.Prepare("SELECT version, body FROM referrals WHERE id = ?1"));
+    stmt.Bind(1, IdOf(name));
+    ASSIGN_OR_RETURN(bool row, stmt.Step());
+    if (!row) return errors::ReferralNotFound(name);
+    ASSIGN_OR_RETURN(
+        result, Decode(IdOf(name), stmt.ColumnInt64(0), stmt.ColumnBlob(1)));
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<int64_t> SqliteReferralStore::Update(
+    const v1::Referral& referral, int64_t expected_version) {
+  int64_t version = 0;
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(version, CompareAndSwap(conn, referral, expected_version));
+    return absl::OkStatus();
+  }));
+  return version;
+}
+
+absl::StatusOr<std::pair<StoredReferral, StoredReferral>>
+SqliteReferralStore::Redirect(const v1::Referral& redirected,
+                              int64_t expected_version,
+                              const v1::Referral& created) {
+  std::pair<StoredReferral, StoredReferral> result;
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    result.first.referral = redirected;
+    ASSIGN_OR_RETURN(result.first.version,
+                     CompareAndSwap(conn, redirected, expected_version));
+    ASSIGN_OR_RETURN(result.second, Insert(conn, created, /*request_id=*/""));
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::StatusOr<ReferralPage> SqliteReferralStore::List(
+    const ReferralQuery& query) {
+  static const auto* const kInboxSql =
+      new std::string(ListSql(ReferralQuery::Mailbox::kInbox));
+  static const auto* const kSentSql =
+      new std::string(ListSql(ReferralQuery::Mailbox::kSentByTeam));
+  int64_t state_mask = 0;
+  for (v1::State state : query.states) state_mask |= int64_t{1} << state;
+  ReferralCursor after = query.after.value_or(
+      ReferralCursor{std::numeric_limits<int64_t>::min(), 0});
+
+  ReferralPage page;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn.Prepare(query.mailbox == ReferralQuery::Mailbox::kInbox
+                         ? *kInboxSql
+                         : *kSentSql));
+    stmt.Bind(1, query.team)
+        .Bind(2, after.create_time_us)
+        .Bind(3, after.sequence)
+        .Bind(4, state_mask)
+        .Bind(5, query.person)
+        .Bind(6, int64_t{query.overdue_only ? 1 : 0})
+        .Bind(7, ToUnixMicrosUtc(query.now))
+        .Bind(8, int64_t{query.page_size} + 1);
+    ReferralCursor last;
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      if (static_cast<int>(page.referrals.size()) == query.page_size) {
+        page.next = last;
+        break;
+      }
+      last = ReferralCursor{stmt.ColumnInt64(0), stmt.ColumnInt64(1)};
+      ASSIGN_OR_RETURN(
+          StoredReferral stored,
+          Decode(stmt.ColumnText(2), stmt.ColumnInt64(3), stmt.ColumnBlob(4)));
+      page.referrals.push_back(std::move(stored));
+    }
+    return absl::OkStatus();
+  }));
+  return page;
+}
+
+}  // namespace carebridge::referral

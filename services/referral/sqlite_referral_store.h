@@ -1,0 +1,44 @@
+#ifndef CAREBRIDGE_SERVICES_REFERRAL_SQLITE_REFERRAL_STORE_H_
+#define CAREBRIDGE_SERVICES_REFERRAL_SQLITE_REFERRAL_STORE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "services/common/sqlite_db.h"
+#include "services/referral/referral_store.h"
+
+namespace carebridge::referral {
+
+// ReferralStore on an SQLite file: each referral is a serialized proto BLOB
+// beside the columns listings filter and sort by. Writes go through
+// SqliteDb's group commit, so an OK return is on disk. This class is
+// thread-safe.
+class SqliteReferralStore : public ReferralStore {
+ public:
+  // Opens (creating and migrating if needed) the database at `path`.
+  static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(
+      const std::string& path);
+
+  absl::StatusOr<StoredReferral> Create(const v1::Referral& referral,
+                                        absl::string_view request_id) override;
+  absl::StatusOr<std::optional<StoredReferral>> FindByRequestId(
+      absl::string_view sending_team, absl::string_view request_id) override;
+  absl::StatusOr<StoredReferral> Get(absl::string_view name) override;
+  absl::StatusOr<int64_t> Update(const v1::Referral& referral,
+                                 int64_t expected_version) override;
+  absl::StatusOr<std::pair<StoredReferral, StoredReferral>> Redirect(
+      const v1::Referral& redirected, int64_t expected_version,
+      const v1::Referral& created) override;
+  absl::StatusOr<ReferralPage> List(const ReferralQuery& query) override;
+
+ private:
+  explicit SqliteReferralStore(std::unique_ptr<SqliteDb> db)
+      : db_(std::move(db)) {}
+
+  std::unique_ptr<SqliteDb> db_;
+};
+
+}  // namespace carebridge::referral
+
+#endif  // CAREBRIDGE_SERVICES_REFERRAL_SQLITE_REFERRAL_STORE_H_
