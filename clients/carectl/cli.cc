@@ -22,6 +22,8 @@ constexpr char kGlobalHelp[] = R"(global flags (before or after the command):
   --timeout=DURATION   deadline for each call (default 10s)
   --json               print responses as JSON (proto field names), for
                        scripts
+  --name_only          print only resource names, one per line (for
+                       NAME=$(carectl ... --name_only))
 
 values:
   durations   90s, 30m, 4h, 3d, 14d, 1h30m

@@ -120,6 +120,9 @@ TEST(CliUsageTest, BadGlobalFlagValues) {
   r = Carectl({"--token_file=/nonexistent/token", "health"});
   EXPECT_EQ(r.code, 1);
   EXPECT_THAT(r.err, HasSubstr("--token_file: cannot read"));
+  r = Carectl({"--json", "--name_only", "health"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("--json and --name_only"));
 }
 
 TEST(CliRpcTest, UnreachableServerIsUnavailable) {
@@ -238,6 +241,15 @@ TEST_F(CliRpcFakeServerTest, AllFollowsEveryPage) {
     EXPECT_THAT(r.out, HasSubstr(absl::StrCat("\"referrals/r", i, "\"")));
   }
   EXPECT_THAT(r.out, HasSubstr("\"next_page_token\": \"\""));
+}
+
+TEST_F(CliRpcFakeServerTest, NameOnlyPrintsOneNamePerLine) {
+  Result r =
+      Carectl({server_flag_, "--name_only", "referral", "sent", "--all"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "referrals/r0\nreferrals/r1\nreferrals/r2\nreferrals/r3\n"
+            "referrals/r4\n");
 }
 
 TEST_F(CliRpcFakeServerTest, ServerErrorPrintsCodeAndMessage) {

@@ -192,6 +192,30 @@ std::string ValueAt(const Message& message, const std::string& path) {
   return "";
 }
 
+bool PrintNames(std::ostream& out, const Message& message) {
+  const Descriptor* d = message.GetDescriptor();
+  const Reflection* r = message.GetReflection();
+  const FieldDescriptor* name = d->FindFieldByName("name");
+  if (name != nullptr && !name->is_repeated() &&
+      name->type() == FieldDescriptor::TYPE_STRING) {
+    out << r->GetString(message, name) << "\n";
+    return true;
+  }
+  bool printed = false;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const FieldDescriptor* field = d->field(i);
+    if (field->cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE) continue;
+    if (field->is_repeated()) {
+      for (int k = 0; k < r->FieldSize(message, field); ++k) {
+        printed |= PrintNames(out, r->GetRepeatedMessage(message, field, k));
+      }
+    } else if (r->HasField(message, field)) {
+      printed |= PrintNames(out, r->GetMessage(message, field));
+    }
+  }
+  return printed;
+}
+
 void PrintResource(std::ostream& out, const Message& message) {
   Block block;
   CollectBlock(message, "", &block);

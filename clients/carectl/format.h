@@ -49,6 +49,11 @@ std::vector<const google::protobuf::Message*> Rows(
   return rows;
 }
 
+// Prints the `name` of the message, or of each resource it holds (list
+// responses, a redirect's two referrals), one per line. Returns false, and
+// prints nothing, when there is no name to print.
+bool PrintNames(std::ostream& out, const google::protobuf::Message& message);
+
 // The message as JSON for scripts: proto field names, every scalar field
 // (defaults included), enums by name. Ends with a newline.
 std::string ToJson(const google::protobuf::Message& message);

@@ -26,6 +26,28 @@ TEST(FormatTimestampTest, IsRfc3339Utc) {
   EXPECT_EQ(FormatTimestamp(At(1714555800)), "2024-05-01T09:30:00Z");
 }
 
+TEST(PrintNamesTest, ResourceListAndPairOfResources) {
+  dir::Team team;
+  team.set_name("teams/t1");
+  team.set_display_name("North CMHT");
+  std::ostringstream one;
+  EXPECT_TRUE(PrintNames(one, team));
+  EXPECT_EQ(one.str(), "teams/t1\n");
+
+  ref::RedirectReferralResponse pair;
+  pair.mutable_redirected()->set_name("referrals/a");
+  pair.mutable_created()->set_name("referrals/b");
+  std::ostringstream two;
+  EXPECT_TRUE(PrintNames(two, pair));
+  EXPECT_EQ(two.str(), "referrals/a\nreferrals/b\n");
+
+  dir::IssueTokenResponse token;
+  token.set_token("cb1.x.y");
+  std::ostringstream none;
+  EXPECT_FALSE(PrintNames(none, token));
+  EXPECT_EQ(none.str(), "");
+}
+
 TEST(PrintResourceTest, TeamAsKeyValueBlock) {
   dir::Team team;
   team.set_name("teams/t1");

@@ -36,10 +36,10 @@ std::string Lookup(const std::map<std::string, std::string>& env,
 
 const std::vector<FlagSpec>& GlobalFlagSpecs() {
   static const auto* specs = new std::vector<FlagSpec>{
-      {"server", FlagKind::kValue},     {"token", FlagKind::kValue},
-      {"token_file", FlagKind::kValue}, {"json", FlagKind::kBool},
-      {"timeout", FlagKind::kValue},    {"tls_ca_file", FlagKind::kValue},
-      {"help", FlagKind::kBool},
+      {"server", FlagKind::kValue},      {"token", FlagKind::kValue},
+      {"token_file", FlagKind::kValue},  {"json", FlagKind::kBool},
+      {"name_only", FlagKind::kBool},    {"timeout", FlagKind::kValue},
+      {"tls_ca_file", FlagKind::kValue}, {"help", FlagKind::kBool},
   };
   return *specs;
 }
@@ -50,6 +50,11 @@ absl::StatusOr<GlobalOptions> ResolveGlobalOptions(
   options.server = flags.Get("server", Lookup(env, "CAREBRIDGE_SERVER"));
   if (options.server.empty()) options.server = GlobalOptions().server;
   options.json = flags.GetBool("json");
+  options.name_only = flags.GetBool("name_only");
+  if (options.json && options.name_only) {
+    return absl::InvalidArgumentError(
+        "--json and --name_only: give at most one");
+  }
   absl::StatusOr<absl::Duration> timeout =
       flags.GetDuration("timeout", options.timeout);
   if (!timeout.ok()) return timeout.status();
@@ -128,6 +133,8 @@ int Session::Finish(const grpc::Status& status,
   if (!status.ok()) return RpcError(status);
   if (options_.json) {
     out_ << ToJson(message);
+  } else if (options_.name_only && PrintNames(out_, message)) {
+    // Printed the names only.
   } else if (human != nullptr) {
     human(out_);
   } else {

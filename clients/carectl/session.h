@@ -33,6 +33,8 @@ struct GlobalOptions {
   std::string server = "127.0.0.1:50051";
   std::string token;  // empty: no authorization metadata is sent
   bool json = false;
+  // Print only resource names (one per line), for shell scripts.
+  bool name_only = false;
   absl::Duration timeout = absl::Seconds(10);
   std::string tls_ca_file;  // empty: plaintext
 };
