@@ -2,13 +2,16 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
+#include <functional>
+#include <optional>
+#include <utility>
+#include <vector>
 
 #include "services/common/time_util.h"
 #include "services/directory/roles.h"
 #include "services/directory/sqlite_directory_store.h"
+#include "tests/support/temp_dir.h"
 
 namespace carebridge::directory {
 namespace {
@@ -18,28 +21,77 @@ using ::testing::HasSubstr;
 // 2026-01-01T00:00:00Z, the FakeClock's default start.
 constexpr int64_t kStart = 1767225600;
 
+// A store that runs `after_get_team` once, right after the first GetTeam
+// returns: a way to slip a competing write between a read and the write
+// that follows it.
+class InterleavingStore : public DirectoryStore {
+ public:
+  explicit InterleavingStore(DirectoryStore* base) : base_(base) {}
+  std::function<void()> after_get_team;
+
+  absl::StatusOr<v1::Team> GetTeam(absl::string_view name) override {
+    absl::StatusOr<v1::Team> team = base_->GetTeam(name);
+    if (after_get_team) std::exchange(after_get_team, nullptr)();
+    return team;
+  }
+  absl::StatusOr<v1::Team> CreateTeam(const v1::Team& team,
+                                      const IdempotencyKey& key) override {
+    return base_->CreateTeam(team, key);
+  }
+  absl::Status ReplaceTeam(const v1::Team& team,
+                           absl::string_view expected_etag) override {
+    return base_->ReplaceTeam(team, expected_etag);
+  }
+  absl::StatusOr<std::vector<v1::Team>> ListTeams(
+      const TeamFilter& filter, const std::optional<ListCursor>& after,
+      int limit) override {
+    return base_->ListTeams(filter, after, limit);
+  }
+  absl::StatusOr<v1::Member> CreateMember(const v1::Member& member,
+                                          const IdempotencyKey& key) override {
+    return base_->CreateMember(member, key);
+  }
+  absl::StatusOr<v1::Member> GetMember(absl::string_view name) override {
+    return base_->GetMember(name);
+  }
+  absl::StatusOr<std::vector<v1::Member>> ListMembers(
+      absl::string_view team, const std::optional<ListCursor>& after,
+      int limit) override {
+    return base_->ListMembers(team, after, limit);
+  }
+  absl::StatusOr<v1::Person> CreatePerson(const v1::Person& person,
+                                          const IdempotencyKey& key) override {
+    return base_->CreatePerson(person, key);
+  }
+  absl::StatusOr<v1::Person> GetPerson(absl::string_view name) override {
+    return base_->GetPerson(name);
+  }
+  absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
+      absl::string_view nhs_number) override {
+    return base_->FindPersonsByNhsNumber(nhs_number);
+  }
+  absl::StatusOr<std::vector<v1::Person>> FindPersonsByNameAndBirth(
+      absl::string_view family_name_key, absl::string_view birth_date,
+      int limit) override {
+    return base_->FindPersonsByNameAndBirth(family_name_key, birth_date, limit);
+  }
+
+ private:
+  DirectoryStore* base_;
+};
+
 class DirectoryDomainTest : public ::testing::Test {
  protected:
   DirectoryDomainTest() : ids_(/*seed=*/7), signer_(std::string(32, 's')) {}
 
   void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "cb-dirdomain-XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    auto store = SqliteDirectoryStore::Open(dir_ + "/directory.db");
+    auto store = SqliteDirectoryStore::Open(dir_.File("directory.db"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     domain_ = std::make_unique<DirectoryDomain>(&clock_, &ids_, &signer_,
                                                 store_.get());
     admin_.subject = "members/admin";
     admin_.role = Role::kAdmin;
-  }
-  void TearDown() override {
-    domain_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   v1::Team CreateTeam() {
@@ -68,7 +120,7 @@ class DirectoryDomainTest : public ::testing::Test {
     return domain_->CreatePerson(Clinician(team), request).status();
   }
 
-  std::string dir_;
+  testing::TempDir dir_;
   FakeClock clock_;
   IdGenerator ids_;
   TokenSigner signer_;
@@ -146,6 +198,33 @@ TEST_F(DirectoryDomainTest, ReplacingDeadlinesResetsUnsetOnesToDefaults) {
             absl::Hours(24 * 14));
 }
 
+TEST_F(DirectoryDomainTest, UpdateLosingARaceAfterItsReadIsAbortedNotApplied) {
+  v1::Team team = CreateTeam();
+  InterleavingStore store(store_.get());
+  DirectoryDomain domain(&clock_, &ids_, &signer_, &store);
+  v1::UpdateTeamRequest rename;
+  rename.mutable_team()->set_name(team.name());
+  rename.mutable_update_mask()->add_paths("display_name");
+  rename.set_etag(team.etag());
+
+  v1::Team winner;
+  store.after_get_team = [&] {
+    v1::UpdateTeamRequest first = rename;
+    first.mutable_team()->set_display_name("First");
+    absl::StatusOr<v1::Team> updated = domain_->UpdateTeam(admin_, first);
+    ASSERT_TRUE(updated.ok()) << updated.status();
+    winner = *updated;
+  };
+  rename.mutable_team()->set_display_name("Second");
+  absl::StatusOr<v1::Team> late = domain.UpdateTeam(admin_, rename);
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(late.status().message(), HasSubstr(team.name()));
+  absl::StatusOr<v1::Team> stored = store_->GetTeam(team.name());
+  ASSERT_TRUE(stored.ok()) << stored.status();
+  EXPECT_EQ(stored->display_name(), "First");
+  EXPECT_EQ(stored->etag(), winner.etag());
+}
+
 TEST_F(DirectoryDomainTest, BirthDateMayBeTodayButNotTomorrow) {
   std::string team = CreateTeam().name();
   clock_.Set(absl::FromUnixSeconds(kStart) + absl::Hours(12));
@@ -154,6 +233,20 @@ TEST_F(DirectoryDomainTest, BirthDateMayBeTodayButNotTomorrow) {
   EXPECT_EQ(tomorrow.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(tomorrow.message(),
               HasSubstr("person.birth_date: must not be in the future"));
+}
+
+TEST_F(DirectoryDomainTest, BirthDateBoundFollowsTheUkDay) {
+  std::string team = CreateTeam().name();
+  // 23:30 UTC on 1 June is 00:30 on 2 June in London (BST): a baby born
+  // there just after midnight is registered with today's UK date.
+  clock_.Set(absl::FromUnixSeconds(kStart) + absl::Hours(151 * 24) +
+             absl::Minutes(23 * 60 + 30));
+  ASSERT_EQ(
+      absl::FormatTime("%Y-%m-%dT%H:%M", clock_.Now(), absl::UTCTimeZone()),
+      "2026-06-01T23:30");
+  EXPECT_TRUE(CreatePersonBornOn("2026-06-02", team).ok());
+  EXPECT_EQ(CreatePersonBornOn("2026-06-03", team).code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(DirectoryDomainTest, BirthDateMustBeARealCalendarDate) {

@@ -17,7 +17,7 @@ absl::StatusOr<std::unique_ptr<DirectoryModule>> DirectoryModule::Open(
       new DirectoryModule(std::move(store), env));
 }
 
-DirectoryModule::DirectoryModule(std::unique_ptr<SqliteDirectoryStore> store,
+DirectoryModule::DirectoryModule(std::unique_ptr<DirectoryStore> store,
                                  const Environment& env)
     : store_(std::move(store)),
       domain_(std::make_unique<DirectoryDomain>(env.clock, env.ids, env.signer,

@@ -11,7 +11,7 @@
 
 namespace carebridge::directory {
 
-class SqliteDirectoryStore;
+class DirectoryStore;
 class DirectoryDomain;
 class DirectoryGrpcService;
 
@@ -32,10 +32,11 @@ class DirectoryModule {
   grpc::Service* service();
 
  private:
-  DirectoryModule(std::unique_ptr<SqliteDirectoryStore> store,
+  DirectoryModule(std::unique_ptr<DirectoryStore> store,
                   const Environment& env);
 
-  std::unique_ptr<SqliteDirectoryStore> store_;
+  // Only Open() knows the store is SQLite; a PostgreSQL store slots in here.
+  std::unique_ptr<DirectoryStore> store_;
   std::unique_ptr<DirectoryDomain> domain_;
   std::unique_ptr<DirectoryGrpcService> service_;
 };

@@ -1,7 +1,11 @@
 #include "services/directory/sqlite_directory_store.h"
 
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
 #include "services/common/time_util.h"
@@ -150,6 +154,46 @@ void BindCursor(Statement& stmt, int index, const ListCursor& cursor) {
   stmt.Bind(index, cursor.sort_key).Bind(index + 1, cursor.name);
 }
 
+// Binds a team's columns at ?1 to ?6, in the order the teams table and
+// both team writes use: name, sort_key, sector, accepting_referrals, etag,
+// resource.
+void BindTeamColumns(Statement& stmt, const v1::Team& team) {
+  stmt.Bind(1, team.name())
+      .Bind(2, SortKey(team.display_name()))
+      .Bind(3, static_cast<int64_t>(team.sector()))
+      .Bind(4, static_cast<int64_t>(team.accepting_referrals()))
+      .Bind(5, team.etag())
+      .BindBlob(6, team.SerializeAsString());
+}
+
+// The resource `sql` selects for `name`, read on a snapshot.
+template <typename Proto>
+absl::StatusOr<Proto> ReadOne(SqliteDb& db, absl::string_view sql,
+                              absl::string_view name) {
+  Proto resource;
+  RETURN_IF_ERROR(db.Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(resource, Load<Proto>(conn, sql, name));
+    return absl::OkStatus();
+  }));
+  return resource;
+}
+
+// Every resource `sql` selects once `bind` has bound its parameters, read
+// on a snapshot.
+template <typename Proto>
+absl::StatusOr<std::vector<Proto>> ReadAll(
+    SqliteDb& db, absl::string_view sql,
+    absl::FunctionRef<void(Statement&)> bind) {
+  std::vector<Proto> resources;
+  RETURN_IF_ERROR(db.Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql));
+    bind(stmt);
+    ASSIGN_OR_RETURN(resources, LoadAll<Proto>(stmt));
+    return absl::OkStatus();
+  }));
+  return resources;
+}
+
 }  // namespace
 
 const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
@@ -177,23 +221,13 @@ absl::StatusOr<v1::Team> SqliteDirectoryStore::CreateTeam(
             conn.Prepare("INSERT INTO teams (name, sort_key, sector, "
                          "accepting_referrals, etag, resource) VALUES (?1, "
                          "?2, ?3, ?4, ?5, ?6)"));
-        stmt.Bind(1, team.name())
-            .Bind(2, SortKey(team.display_name()))
-            .Bind(3, static_cast<int64_t>(team.sector()))
-            .Bind(4, static_cast<int64_t>(team.accepting_referrals()))
-            .Bind(5, team.etag())
-            .BindBlob(6, team.SerializeAsString());
+        BindTeamColumns(stmt, team);
         return stmt.Run();
       });
 }
 
 absl::StatusOr<v1::Team> SqliteDirectoryStore::GetTeam(absl::string_view name) {
-  v1::Team team;
-  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(team, Load<v1::Team>(conn, kSelectTeam, name));
-    return absl::OkStatus();
-  }));
-  return team;
+  return ReadOne<v1::Team>(*db_, kSelectTeam, name);
 }
 
 absl::Status SqliteDirectoryStore::ReplaceTeam(
@@ -205,13 +239,8 @@ absl::Status SqliteDirectoryStore::ReplaceTeam(
           conn.Prepare("UPDATE teams SET sort_key = ?2, sector = ?3, "
                        "accepting_referrals = ?4, etag = ?5, resource = ?6 "
                        "WHERE name = ?1 AND etag = ?7"));
-      stmt.Bind(1, team.name())
-          .Bind(2, SortKey(team.display_name()))
-          .Bind(3, static_cast<int64_t>(team.sector()))
-          .Bind(4, static_cast<int64_t>(team.accepting_referrals()))
-          .Bind(5, team.etag())
-          .BindBlob(6, team.SerializeAsString())
-          .Bind(7, expected_etag);
+      BindTeamColumns(stmt, team);
+      stmt.Bind(7, expected_etag);
       RETURN_IF_ERROR(stmt.Run());
     }
     if (conn.Changes() == 1) return absl::OkStatus();
@@ -224,23 +253,19 @@ absl::Status SqliteDirectoryStore::ReplaceTeam(
 absl::StatusOr<std::vector<v1::Team>> SqliteDirectoryStore::ListTeams(
     const TeamFilter& filter, const std::optional<ListCursor>& after,
     int limit) {
-  std::vector<v1::Team> teams;
-  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Statement stmt,
-        conn.Prepare(absl::StrCat(
-            "SELECT resource FROM teams WHERE (?1 = 0 OR sector = ?1) AND "
-            "(?2 = 0 OR accepting_referrals = 1)",
-            after.has_value() ? " AND (sort_key, name) > (?4, ?5)" : "",
-            " ORDER BY sort_key, name LIMIT ?3")));
-    stmt.Bind(1, static_cast<int64_t>(filter.sector))
-        .Bind(2, static_cast<int64_t>(filter.accepting_referrals_only))
-        .Bind(3, static_cast<int64_t>(limit));
-    if (after.has_value()) BindCursor(stmt, 4, *after);
-    ASSIGN_OR_RETURN(teams, LoadAll<v1::Team>(stmt));
-    return absl::OkStatus();
-  }));
-  return teams;
+  return ReadAll<v1::Team>(
+      *db_,
+      absl::StrCat(
+          "SELECT resource FROM teams WHERE (?1 = 0 OR sector = ?1) AND "
+          "(?2 = 0 OR accepting_referrals = 1)",
+          after.has_value() ? " AND (sort_key, name) > (?4, ?5)" : "",
+          " ORDER BY sort_key, name LIMIT ?3"),
+      [&](Statement& stmt) {
+        stmt.Bind(1, static_cast<int64_t>(filter.sector))
+            .Bind(2, static_cast<int64_t>(filter.accepting_referrals_only))
+            .Bind(3, static_cast<int64_t>(limit));
+        if (after.has_value()) BindCursor(stmt, 4, *after);
+      });
 }
 
 // --- Members ---
@@ -263,30 +288,20 @@ absl::StatusOr<v1::Member> SqliteDirectoryStore::CreateMember(
 
 absl::StatusOr<v1::Member> SqliteDirectoryStore::GetMember(
     absl::string_view name) {
-  v1::Member member;
-  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(member, Load<v1::Member>(conn, kSelectMember, name));
-    return absl::OkStatus();
-  }));
-  return member;
+  return ReadOne<v1::Member>(*db_, kSelectMember, name);
 }
 
 absl::StatusOr<std::vector<v1::Member>> SqliteDirectoryStore::ListMembers(
     absl::string_view team, const std::optional<ListCursor>& after, int limit) {
-  std::vector<v1::Member> members;
-  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Statement stmt,
-        conn.Prepare(absl::StrCat(
-            "SELECT resource FROM members WHERE team = ?1",
-            after.has_value() ? " AND (sort_key, name) > (?3, ?4)" : "",
-            " ORDER BY sort_key, name LIMIT ?2")));
-    stmt.Bind(1, team).Bind(2, static_cast<int64_t>(limit));
-    if (after.has_value()) BindCursor(stmt, 3, *after);
-    ASSIGN_OR_RETURN(members, LoadAll<v1::Member>(stmt));
-    return absl::OkStatus();
-  }));
-  return members;
+  return ReadAll<v1::Member>(
+      *db_,
+      absl::StrCat("SELECT resource FROM members WHERE team = ?1",
+                   after.has_value() ? " AND (sort_key, name) > (?3, ?4)" : "",
+                   " ORDER BY sort_key, name LIMIT ?2"),
+      [&](Statement& stmt) {
+        stmt.Bind(1, team).Bind(2, static_cast<int64_t>(limit));
+        if (after.has_value()) BindCursor(stmt, 3, *after);
+      });
 }
 
 // --- Persons ---
@@ -330,45 +345,29 @@ absl::StatusOr<v1::Person> SqliteDirectoryStore::CreatePerson(
 
 absl::StatusOr<v1::Person> SqliteDirectoryStore::GetPerson(
     absl::string_view name) {
-  v1::Person person;
-  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(person, Load<v1::Person>(conn, kSelectPerson, name));
-    return absl::OkStatus();
-  }));
-  return person;
+  return ReadOne<v1::Person>(*db_, kSelectPerson, name);
 }
 
 absl::StatusOr<std::vector<v1::Person>>
 SqliteDirectoryStore::FindPersonsByNhsNumber(absl::string_view nhs_number) {
-  std::vector<v1::Person> persons;
-  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Statement stmt,
-        conn.Prepare("SELECT resource FROM persons WHERE nhs_number = ?1"));
-    stmt.Bind(1, nhs_number);
-    ASSIGN_OR_RETURN(persons, LoadAll<v1::Person>(stmt));
-    return absl::OkStatus();
-  }));
-  return persons;
+  return ReadAll<v1::Person>(
+      *db_, "SELECT resource FROM persons WHERE nhs_number = ?1",
+      [&](Statement& stmt) { stmt.Bind(1, nhs_number); });
 }
 
 absl::StatusOr<std::vector<v1::Person>>
 SqliteDirectoryStore::FindPersonsByNameAndBirth(
     absl::string_view family_name_key, absl::string_view birth_date,
     int limit) {
-  std::vector<v1::Person> persons;
-  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement stmt,
-                     conn.Prepare("SELECT resource FROM persons WHERE "
-                                  "family_name_key = ?1 AND birth_date = ?2 "
-                                  "ORDER BY name LIMIT ?3"));
-    stmt.Bind(1, family_name_key)
-        .Bind(2, birth_date)
-        .Bind(3, static_cast<int64_t>(limit));
-    ASSIGN_OR_RETURN(persons, LoadAll<v1::Person>(stmt));
-    return absl::OkStatus();
-  }));
-  return persons;
+  return ReadAll<v1::Person>(
+      *db_,
+      "SELECT resource FROM persons WHERE family_name_key = ?1 AND "
+      "birth_date = ?2 ORDER BY name LIMIT ?3",
+      [&](Statement& stmt) {
+        stmt.Bind(1, family_name_key)
+            .Bind(2, birth_date)
+            .Bind(3, static_cast<int64_t>(limit));
+      });
 }
 
 }  // namespace carebridge::directory

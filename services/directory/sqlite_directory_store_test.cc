@@ -3,15 +3,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <stdlib.h>
 
 #include <atomic>
-#include <filesystem>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/sqlite_db.h"
 #include "services/common/time_util.h"
+#include "tests/support/temp_dir.h"
 
 namespace carebridge::directory {
 namespace {
@@ -21,15 +21,7 @@ using ::testing::HasSubstr;
 
 class SqliteDirectoryStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "cb-dirstore-XXXXXX")
-            .string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-    path_ = dir_ + "/directory.db";
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  SqliteDirectoryStoreTest() : path_(dir_.File("directory.db")) {}
 
   std::unique_ptr<SqliteDirectoryStore> OpenStore() {
     auto store = SqliteDirectoryStore::Open(path_);
@@ -66,8 +58,8 @@ class SqliteDirectoryStoreTest : public ::testing::Test {
     return names;
   }
 
-  std::string dir_;
-  std::string path_;
+  testing::TempDir dir_;
+  const std::string path_;
   const IdempotencyKey no_key_{};
 };
 
@@ -118,6 +110,30 @@ TEST_F(SqliteDirectoryStoreTest, NewerSchemaIsRefused) {
   EXPECT_THAT(store.status().message(), HasSubstr("newer"));
 }
 
+TEST_F(SqliteDirectoryStoreTest, UpgradesAFileFromEveryEarlierSchemaVersion) {
+  const std::vector<Migration>& all = SqliteDirectoryStore::Migrations();
+  for (size_t applied = 0; applied <= all.size(); ++applied) {
+    const std::string path = dir_.File(absl::StrCat("v", applied, ".db"));
+    {
+      auto older = SqliteDb::Open(
+          path, std::vector<Migration>(all.begin(), all.begin() + applied));
+      ASSERT_TRUE(older.ok()) << older.status();
+    }
+    auto store = SqliteDirectoryStore::Open(path);
+    ASSERT_TRUE(store.ok())
+        << "from version " << applied << ": " << store.status();
+    EXPECT_EQ((*store)->schema_version(), all.back().version);
+    ASSERT_TRUE((*store)->CreatePerson(Person("p", "9434765919"), no_key_).ok())
+        << "from version " << applied;
+    EXPECT_EQ((*store)
+                  ->CreatePerson(Person("q", "9434765919"), no_key_)
+                  .status()
+                  .code(),
+              absl::StatusCode::kAlreadyExists)
+        << "from version " << applied;
+  }
+}
+
 TEST_F(SqliteDirectoryStoreTest, MissingResourcesAreNotFound) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -144,6 +160,25 @@ TEST_F(SqliteDirectoryStoreTest, ReusedRequestIdReturnsFirstTeam) {
   auto theirs = store->CreateTeam(Team("c", "Third"), other);
   ASSERT_TRUE(theirs.ok()) << theirs.status();
   EXPECT_EQ(theirs->name(), "teams/c");
+}
+
+TEST_F(SqliteDirectoryStoreTest, SameRequestIdForAnotherMethodIsAnotherCreate) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store
+                  ->CreateTeam(Team("a", "North"),
+                               {"members/admin", "CreateTeam", "r1"})
+                  .ok());
+  v1::Member member;
+  member.set_name("members/m");
+  member.set_team("teams/a");
+  member.set_display_name("Sam");
+  member.set_role(v1::CLINICIAN);
+  auto created =
+      store->CreateMember(member, {"members/admin", "CreateMember", "r1"});
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->name(), "members/m");
+  EXPECT_TRUE(store->GetMember("members/m").ok());
 }
 
 TEST_F(SqliteDirectoryStoreTest, DuplicateNhsNumberNamesExistingPerson) {

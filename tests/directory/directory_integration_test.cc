@@ -1,14 +1,14 @@
-// Teams and authentication, over a real gRPC channel. Members and tokens are
-// in member_integration_test.cc, persons in person_integration_test.cc.
+// Teams and authentication, over a real gRPC channel. Listing teams is in
+// team_list_integration_test.cc, members and tokens in
+// member_integration_test.cc, persons in person_integration_test.cc.
 
-#include <algorithm>
 #include <functional>
-#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "services/common/time_util.h"
 #include "tests/directory/directory_test_fixture.h"
 
@@ -49,6 +49,27 @@ TEST_F(DirectoryTest, CreateTeamAssignsNameTimesEtagAndDefaultDeadlines) {
   v1::Team read;
   ASSERT_GRPC_OK(Call(&Stub::GetTeam, Admin(), get, &read));
   EXPECT_THAT(read, EqualsProto(team));
+}
+
+TEST_F(DirectoryTest, CreateTeamIgnoresOutputOnlyFields) {
+  v1::CreateTeamRequest request = TeamRequest("North");
+  request.mutable_team()->set_name("teams/chosen-by-client");
+  request.mutable_team()->set_etag("client-etag");
+  *request.mutable_team()->mutable_create_time() =
+      ToProtoTimestamp(absl::FromUnixSeconds(1));
+  *request.mutable_team()->mutable_update_time() =
+      ToProtoTimestamp(absl::FromUnixSeconds(1));
+  v1::Team team;
+  ASSERT_GRPC_OK(Call(&Stub::CreateTeam, Admin(), request, &team));
+  EXPECT_NE(team.name(), "teams/chosen-by-client");
+  EXPECT_NE(team.etag(), "client-etag");
+  EXPECT_EQ(FromProtoTimestamp(team.create_time()), server_.clock().Now());
+  EXPECT_EQ(FromProtoTimestamp(team.update_time()), server_.clock().Now());
+  v1::GetTeamRequest get;
+  get.set_name("teams/chosen-by-client");
+  v1::Team read;
+  EXPECT_THAT(Call(&Stub::GetTeam, Admin(), get, &read),
+              HasCode(grpc::StatusCode::NOT_FOUND));
 }
 
 TEST_F(DirectoryTest, CreateTeamKeepsGivenDeadlines) {
@@ -230,128 +251,6 @@ TEST_F(DirectoryTest, GetTeamErrors) {
                                 HasSubstr("teams/nosuchteam")));
 }
 
-// Walks every page of ListTeams with `request` and returns the teams' names.
-std::vector<std::string> AllPages(
-    v1::ListTeamsRequest request,
-    const std::function<grpc::Status(const v1::ListTeamsRequest&,
-                                     v1::ListTeamsResponse*)>& list,
-    int* pages) {
-  std::vector<std::string> names;
-  *pages = 0;
-  do {
-    v1::ListTeamsResponse response;
-    grpc::Status status = list(request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    if (!status.ok()) break;
-    ++*pages;
-    for (const v1::Team& team : response.teams()) names.push_back(team.name());
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty() && *pages < 100);
-  return names;
-}
-
-TEST_F(DirectoryTest, ListTeamsPagesInNameOrderWithoutGapsOrDuplicates) {
-  // Created out of order, with clashing case, so order must come from the
-  // display name (case-insensitive) and then the resource name.
-  std::vector<v1::Team> teams;
-  for (const char* name :
-       {"delta", "Alpha", "charlie", "Bravo", "alpha", "Echo", "bravo"}) {
-    teams.push_back(MakeTeam(name));
-  }
-  auto list = [&](const v1::ListTeamsRequest& request,
-                  v1::ListTeamsResponse* response) {
-    return Call(&Stub::ListTeams, Staff("teams/x", Role::kClinician), request,
-                response);
-  };
-  v1::ListTeamsRequest request;
-  request.set_page_size(2);
-  int pages = 0;
-  std::vector<std::string> names = AllPages(request, list, &pages);
-  EXPECT_EQ(pages, 4);
-  ASSERT_EQ(names.size(), 7u);
-  EXPECT_EQ(std::set<std::string>(names.begin(), names.end()).size(), 7u);
-
-  v1::ListTeamsResponse everything;
-  ASSERT_GRPC_OK(list(v1::ListTeamsRequest(), &everything));
-  ASSERT_EQ(everything.teams_size(), 7);
-  EXPECT_TRUE(everything.next_page_token().empty());
-  std::vector<std::string> display_names;
-  for (int i = 0; i < everything.teams_size(); ++i) {
-    EXPECT_EQ(everything.teams(i).name(), names[i]);
-    display_names.push_back(
-        absl::AsciiStrToLower(everything.teams(i).display_name()));
-  }
-  EXPECT_TRUE(std::is_sorted(display_names.begin(), display_names.end()));
-  for (int i = 1; i < everything.teams_size(); ++i) {
-    if (display_names[i] == display_names[i - 1]) {
-      EXPECT_LT(everything.teams(i - 1).name(), everything.teams(i).name());
-    }
-  }
-}
-
-TEST_F(DirectoryTest, ListTeamsFiltersBySectorAndAccepting) {
-  v1::Team crisis = MakeTeam("Crisis", v1::CRISIS);
-  v1::Team cmht = MakeTeam("CMHT", v1::COMMUNITY_MENTAL_HEALTH);
-  v1::CreateTeamRequest closed_request = TeamRequest("Closed", v1::CRISIS);
-  closed_request.mutable_team()->set_accepting_referrals(false);
-  v1::Team closed;
-  ASSERT_GRPC_OK(Call(&Stub::CreateTeam, Admin(), closed_request, &closed));
-
-  v1::ListTeamsRequest request;
-  request.set_sector(v1::CRISIS);
-  v1::ListTeamsResponse response;
-  ASSERT_GRPC_OK(Call(&Stub::ListTeams, Admin(), request, &response));
-  ASSERT_EQ(response.teams_size(), 2);
-  EXPECT_EQ(response.teams(0).name(), closed.name());
-  EXPECT_EQ(response.teams(1).name(), crisis.name());
-
-  request.set_accepting_referrals_only(true);
-  ASSERT_GRPC_OK(Call(&Stub::ListTeams, Admin(), request, &response));
-  ASSERT_EQ(response.teams_size(), 1);
-  EXPECT_EQ(response.teams(0).name(), crisis.name());
-
-  request.clear_sector();
-  ASSERT_GRPC_OK(Call(&Stub::ListTeams, Admin(), request, &response));
-  ASSERT_EQ(response.teams_size(), 2);
-  EXPECT_EQ(response.teams(0).name(), cmht.name());
-}
-
-TEST_F(DirectoryTest, ListTeamsRejectsBadPageTokensAndSizes) {
-  for (int i = 0; i < 3; ++i) MakeTeam(absl::StrCat("Team ", i));
-  v1::ListTeamsRequest request;
-  request.set_page_size(1);
-  v1::ListTeamsResponse first;
-  ASSERT_GRPC_OK(Call(&Stub::ListTeams, Admin(), request, &first));
-  ASSERT_FALSE(first.next_page_token().empty());
-
-  v1::ListTeamsResponse response;
-  request.set_page_token("not-a-token");
-  EXPECT_THAT(Call(&Stub::ListTeams, Admin(), request, &response),
-              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
-                                HasSubstr("page_token")));
-  // A token is bound to the filters it was made with.
-  request.set_page_token(first.next_page_token());
-  request.set_sector(v1::CRISIS);
-  EXPECT_THAT(Call(&Stub::ListTeams, Admin(), request, &response),
-              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
-                                HasSubstr("page_token")));
-  request.clear_sector();
-  request.set_accepting_referrals_only(true);
-  EXPECT_THAT(Call(&Stub::ListTeams, Admin(), request, &response),
-              HasCode(grpc::StatusCode::INVALID_ARGUMENT));
-  // The page size may change between pages.
-  request.set_accepting_referrals_only(false);
-  request.set_page_size(10);
-  ASSERT_GRPC_OK(Call(&Stub::ListTeams, Admin(), request, &response));
-  EXPECT_EQ(response.teams_size(), 2);
-
-  v1::ListTeamsRequest negative;
-  negative.set_page_size(-1);
-  EXPECT_THAT(Call(&Stub::ListTeams, Admin(), negative, &response),
-              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
-                                HasSubstr("page_size")));
-}
-
 v1::UpdateTeamRequest RenameRequest(const v1::Team& team,
                                     const std::string& display_name) {
   v1::UpdateTeamRequest request;
@@ -425,6 +324,43 @@ TEST_F(DirectoryTest, StaleEtagIsAbortedAndChangesNothing) {
   on_team.mutable_team()->set_etag(first.etag());
   ASSERT_GRPC_OK(Call(&Stub::UpdateTeam, Admin(), on_team, &second));
   EXPECT_EQ(second.display_name(), "C");
+}
+
+TEST_F(DirectoryTest, ConcurrentUpdatesFromOneReadLetExactlyOneWin) {
+  v1::Team team = MakeTeam("North");
+  constexpr int kWriters = 16;
+  std::vector<grpc::StatusCode> codes(kWriters);
+  std::vector<v1::Team> results(kWriters);
+  std::vector<std::thread> threads;
+  // Released together, so reads of the old etag overlap the first write.
+  absl::Notification start;
+  for (int i = 0; i < kWriters; ++i) {
+    threads.emplace_back([&, i] {
+      start.WaitForNotification();
+      codes[i] =
+          Call(&Stub::UpdateTeam, Admin(),
+               RenameRequest(team, absl::StrCat("North ", i)), &results[i])
+              .error_code();
+    });
+  }
+  start.Notify();
+  for (std::thread& thread : threads) thread.join();
+  int winner = -1;
+  for (int i = 0; i < kWriters; ++i) {
+    if (codes[i] == grpc::StatusCode::OK) {
+      EXPECT_EQ(winner, -1)
+          << "writers " << winner << " and " << i << " both won";
+      winner = i;
+    } else {
+      EXPECT_EQ(codes[i], grpc::StatusCode::ABORTED) << "writer " << i;
+    }
+  }
+  ASSERT_NE(winner, -1);
+  v1::GetTeamRequest get;
+  get.set_name(team.name());
+  v1::Team read;
+  ASSERT_GRPC_OK(Call(&Stub::GetTeam, Admin(), get, &read));
+  EXPECT_THAT(read, EqualsProto(results[winner]));
 }
 
 TEST_F(DirectoryTest, UpdateTeamRejectsBadRequestsAndChangesNothing) {

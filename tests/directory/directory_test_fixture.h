@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "services/directory/directory_module.h"
@@ -57,6 +58,29 @@ class DirectoryTest : public ::testing::Test {
       const Request& request, Response* response) {
     auto context = server_.AnonymousContext();
     return (stub_.get()->*method)(context.get(), request, response);
+  }
+
+  // Follows next_page_token from `request` to the last page (giving up after
+  // 100) calling `method` as `as`, and returns the names of the resources
+  // `items` picks from each page, in order. `pages` counts the pages.
+  template <typename Request, typename Response, typename Items>
+  std::vector<std::string> NamesOnAllPages(
+      grpc::Status (v1::DirectoryService::Stub::*method)(grpc::ClientContext*,
+                                                         const Request&,
+                                                         Response*),
+      const Principal& as, Request request, Items items, int* pages) {
+    std::vector<std::string> names;
+    *pages = 0;
+    do {
+      Response response;
+      grpc::Status status = Call(method, as, request, &response);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      if (!status.ok()) break;
+      ++*pages;
+      for (const auto& item : items(response)) names.push_back(item.name());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty() && *pages < 100);
+    return names;
   }
 
   static Principal Admin() { return testing::TestServer::Admin(); }

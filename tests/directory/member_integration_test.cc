@@ -108,6 +108,48 @@ TEST_F(DirectoryTest, CreateMemberRejectsInvalidFieldsNamingThem) {
   EXPECT_EQ(members.members_size(), 0);
 }
 
+TEST_F(DirectoryTest, NoStaffRoleAdministersTheDirectory) {
+  // Only admins create teams and members and hand out tokens: a clinician
+  // who could do any of these could give themselves any role.
+  v1::Team team = MakeTeam("North");
+  v1::Member colleague = MakeMember(team.name(), v1::CLINICIAN, "Colleague");
+  v1::IssueTokenRequest issue;
+  issue.set_member(colleague.name());
+  for (Role role : {Role::kClinician, Role::kCareCoordinator, Role::kTeamLead,
+                    Role::kPeerSupportWorker}) {
+    const Principal staff = Staff(team.name(), role);
+    const std::string label(RoleName(role));
+    v1::Team created_team;
+    EXPECT_THAT(
+        Call(&Stub::CreateTeam, staff, TeamRequest("Mine"), &created_team),
+        HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                          HasSubstr("CreateTeam")))
+        << label;
+    v1::Member created_member;
+    EXPECT_THAT(Call(&Stub::CreateMember, staff,
+                     MemberRequest(team.name(), v1::ADMIN, "Me Again"),
+                     &created_member),
+                HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                  HasSubstr("CreateMember")))
+        << label;
+    v1::IssueTokenResponse token;
+    EXPECT_THAT(Call(&Stub::IssueToken, staff, issue, &token),
+                HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                  HasSubstr("IssueToken")))
+        << label;
+    EXPECT_TRUE(token.token().empty()) << label;
+  }
+  v1::ListTeamsResponse teams;
+  ASSERT_GRPC_OK(
+      Call(&Stub::ListTeams, Admin(), v1::ListTeamsRequest(), &teams));
+  EXPECT_EQ(teams.teams_size(), 1);
+  v1::ListMembersRequest list;
+  list.set_team(team.name());
+  v1::ListMembersResponse members;
+  ASSERT_GRPC_OK(Call(&Stub::ListMembers, Admin(), list, &members));
+  EXPECT_EQ(members.members_size(), 1);
+}
+
 TEST_F(DirectoryTest, OnlyAdminsCreateMembers) {
   v1::Team team = MakeTeam("North");
   v1::Member member;
@@ -204,18 +246,16 @@ TEST_F(DirectoryTest, ListMembersPagesWithoutGapsOrDuplicates) {
   v1::ListMembersRequest request;
   request.set_team(team.name());
   request.set_page_size(3);
-  std::vector<std::string> seen;
   int pages = 0;
-  do {
-    v1::ListMembersResponse response;
-    ASSERT_GRPC_OK(Call(&Stub::ListMembers, Admin(), request, &response));
-    ++pages;
-    for (const v1::Member& member : response.members()) {
-      EXPECT_EQ(member.team(), team.name());
-      seen.push_back(member.name());
-    }
-    request.set_page_token(response.next_page_token());
-  } while (!request.page_token().empty() && pages < 10);
+  std::vector<std::string> seen = NamesOnAllPages(
+      &Stub::ListMembers, Admin(), request,
+      [&](const v1::ListMembersResponse& response) -> const auto& {
+        for (const v1::Member& member : response.members()) {
+          EXPECT_EQ(member.team(), team.name());
+        }
+        return response.members();
+      },
+      &pages);
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(seen.size(), 7u);
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()), created);
@@ -228,6 +268,38 @@ TEST_F(DirectoryTest, ListMembersPagesWithoutGapsOrDuplicates) {
   request.set_team(other.name());
   request.set_page_token(first.next_page_token());
   v1::ListMembersResponse response;
+  EXPECT_THAT(Call(&Stub::ListMembers, Admin(), request, &response),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("page_token")));
+}
+
+TEST_F(DirectoryTest, ListMembersIsInNameOrderIgnoringCase) {
+  v1::Team team = MakeTeam("North");
+  v1::Member zoe = MakeMember(team.name(), v1::CLINICIAN, "zoe");
+  v1::Member amir = MakeMember(team.name(), v1::TEAM_LEAD, "Amir");
+  v1::Member bea = MakeMember(team.name(), v1::CLINICIAN, "bea");
+  v1::ListMembersRequest request;
+  request.set_team(team.name());
+  v1::ListMembersResponse response;
+  ASSERT_GRPC_OK(Call(&Stub::ListMembers, Admin(), request, &response));
+  ASSERT_EQ(response.members_size(), 3);
+  EXPECT_EQ(response.members(0).name(), amir.name());
+  EXPECT_EQ(response.members(1).name(), bea.name());
+  EXPECT_EQ(response.members(2).name(), zoe.name());
+  EXPECT_TRUE(response.next_page_token().empty());
+}
+
+TEST_F(DirectoryTest, ListMembersRejectsBadPageTokensAndSizes) {
+  v1::Team team = MakeTeam("North");
+  v1::ListMembersRequest request;
+  request.set_team(team.name());
+  request.set_page_size(-1);
+  v1::ListMembersResponse response;
+  EXPECT_THAT(Call(&Stub::ListMembers, Admin(), request, &response),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("page_size")));
+  request.set_page_size(0);
+  request.set_page_token("not-a-token");
   EXPECT_THAT(Call(&Stub::ListMembers, Admin(), request, &response),
               HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
                                 HasSubstr("page_token")));

@@ -62,6 +62,19 @@ TEST_F(PersonTest, CreatePersonStoresTheNormalisedNhsNumber) {
   EXPECT_THAT(read, EqualsProto(person));
 }
 
+TEST_F(PersonTest, CreatePersonIgnoresOutputOnlyFields) {
+  v1::CreatePersonRequest request = PersonRequest();
+  request.mutable_person()->set_name("persons/chosen-by-client");
+  request.mutable_person()->set_etag("client-etag");
+  *request.mutable_person()->mutable_create_time() =
+      ToProtoTimestamp(absl::FromUnixSeconds(1));
+  v1::Person person = Register(request);
+  EXPECT_NE(person.name(), "persons/chosen-by-client");
+  EXPECT_NE(person.etag(), "client-etag");
+  EXPECT_EQ(FromProtoTimestamp(person.create_time()), server_.clock().Now());
+  EXPECT_EQ(FromProtoTimestamp(person.update_time()), server_.clock().Now());
+}
+
 TEST_F(PersonTest, NhsNumberIsOptional) {
   v1::Person first = Register(PersonRequest(""));
   v1::Person second = Register(PersonRequest(""));
@@ -160,6 +173,29 @@ TEST_F(PersonTest, RetriedCreatePersonReturnsTheFirstPerson) {
   EXPECT_EQ(found.persons_size(), 1);
 }
 
+TEST_F(PersonTest, SameRequestIdFromAnotherCallerIsAnotherRequest) {
+  // Request ids are the caller's own: reusing another member's id must
+  // neither return their person nor stop this registration.
+  v1::CreatePersonRequest request = PersonRequest("");
+  request.set_request_id("register-1");
+  v1::Person mine = Register(request);
+  v1::Person theirs;
+  ASSERT_GRPC_OK(Call(&Stub::CreatePerson,
+                      Staff(team_.name(), Role::kClinician, "members/other"),
+                      request, &theirs));
+  EXPECT_NE(theirs.name(), mine.name());
+
+  // With an NHS number the second registration is a duplicate person, and
+  // says so, rather than quietly handing back the first caller's record.
+  request = PersonRequest("9434765919");
+  request.set_request_id("register-2");
+  Register(request);
+  EXPECT_THAT(Call(&Stub::CreatePerson,
+                   Staff(team_.name(), Role::kClinician, "members/other"),
+                   request, &theirs),
+              HasCode(grpc::StatusCode::ALREADY_EXISTS));
+}
+
 TEST_F(PersonTest, CreatePersonRejectsInvalidFieldsNamingThem) {
   struct Case {
     std::string description;
@@ -180,6 +216,11 @@ TEST_F(PersonTest, CreatePersonRejectsInvalidFieldsNamingThem) {
       {"letters in NHS number",
        [](auto* r) { r->mutable_person()->set_nhs_number("94347659AB"); },
        "person.nhs_number: must contain only digits"},
+      {"long given name",
+       [](auto* r) {
+         r->mutable_person()->set_given_name(std::string(201, 'x'));
+       },
+       "person.given_name: must be at most 200"},
       {"no given name",
        [](auto* r) { r->mutable_person()->clear_given_name(); },
        "person.given_name: must be set"},
@@ -227,6 +268,12 @@ TEST_F(PersonTest, CreatePersonRejectsInvalidFieldsNamingThem) {
          r->mutable_person()->add_local_identifiers()->set_system("s");
        },
        "person.local_identifiers[1].value: must be set"},
+      {"long identifier system",
+       [](auto* r) {
+         r->mutable_person()->mutable_local_identifiers(0)->set_system(
+             std::string(201, 's'));
+       },
+       "person.local_identifiers[0].system: must be at most 200"},
       {"long identifier value",
        [](auto* r) {
          r->mutable_person()->mutable_local_identifiers(0)->set_value(
