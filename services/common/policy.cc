@@ -6,7 +6,9 @@
 namespace carebridge::policy {
 
 absl::Status RequireAdmin(const Principal& caller, absl::string_view action) {
-  if (caller.is_admin() || caller.is_service()) return absl::OkStatus();
+  // Service identities are deliberately not admins: a leaked service token
+  // must not be able to mint members or tokens.
+  if (caller.is_admin()) return absl::OkStatus();
   return errors::PermissionDenied(
       absl::StrCat(action, ": only an admin may do this; ", caller.subject,
                    " is ", RoleName(caller.role)));
@@ -22,7 +24,8 @@ absl::Status RequireClinical(const Principal& caller,
 
 absl::Status RequireTeam(const Principal& caller, absl::string_view team,
                          absl::string_view action) {
-  if (caller.is_service()) return absl::OkStatus();
+  // Services never act for a team: answering a referral is a person's
+  // decision, recorded against them.
   if (caller.is_clinical() && caller.team == team) return absl::OkStatus();
   return errors::PermissionDenied(absl::StrCat(
       action, ": only members of ", team, " may do this; ", caller.subject,
@@ -31,7 +34,7 @@ absl::Status RequireTeam(const Principal& caller, absl::string_view team,
 
 absl::Status RequireTeamAdmin(const Principal& caller, absl::string_view team,
                               absl::string_view action) {
-  if (caller.is_admin() || caller.is_service()) return absl::OkStatus();
+  if (caller.is_admin()) return absl::OkStatus();
   if (caller.role == Role::kTeamLead && caller.team == team) {
     return absl::OkStatus();
   }

@@ -37,7 +37,7 @@ Principal Unspecified() { return Make("members/u", kTeam, Role::kUnspecified); }
 
 TEST(RequireAdminTest, AdminsAndServicesMay) {
   EXPECT_THAT(RequireAdmin(Admin(), "CreateTeam"), IsOk());
-  EXPECT_THAT(RequireAdmin(Service(), "CreateTeam"), IsOk());
+  EXPECT_THAT(RequireAdmin(Service(), "CreateTeam"), StatusIs(kDenied));
 }
 
 TEST(RequireAdminTest, ClinicalStaffIncludingTeamLeadsMayNot) {
@@ -101,14 +101,16 @@ TEST(RequireTeamTest, AdminsMayNotActForATeam) {
 }
 
 TEST(RequireTeamTest, ServicesMay) {
-  EXPECT_THAT(RequireTeam(Service(), kTeam, "AcceptReferral"), IsOk());
+  EXPECT_THAT(RequireTeam(Service(), kTeam, "AcceptReferral"),
+              StatusIs(kDenied));
 }
 
 // --- RequireTeamAdmin ---
 
 TEST(RequireTeamAdminTest, AdminsServicesAndThatTeamsLeadMay) {
   EXPECT_THAT(RequireTeamAdmin(Admin(), kTeam, "UpdateTeam"), IsOk());
-  EXPECT_THAT(RequireTeamAdmin(Service(), kTeam, "UpdateTeam"), IsOk());
+  EXPECT_THAT(RequireTeamAdmin(Service(), kTeam, "UpdateTeam"),
+              StatusIs(kDenied));
   EXPECT_THAT(RequireTeamAdmin(Lead(), kTeam, "UpdateTeam"), IsOk());
 }
 

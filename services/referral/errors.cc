@@ -64,6 +64,31 @@ absl::Status OnwardRouteRequired() {
       "onward_route: must give signposting or suggested_team");
 }
 
+absl::Status SuggestedDecliningTeam(absl::string_view team) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("onward_route.suggested_team: must be another team than "
+                   "the one declining (",
+                   team, ")"));
+}
+
+absl::Status SuggestedSendingTeam(absl::string_view name,
+                                  absl::string_view team) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "onward_route.suggested_team: ", team, " sent ", name,
+      " and cannot refer to itself; suggest a team it can refer the person "
+      "to, or give signposting"));
+}
+
+absl::Status RequestIdReused(absl::string_view request_id,
+                             absl::string_view team,
+                             absl::string_view existing) {
+  return absl::AlreadyExistsError(absl::StrCat(
+      "request_id: \"", request_id, "\" was already used by ", team, " for ",
+      existing,
+      ", which differs from this request; use a new request_id for a new "
+      "referral"));
+}
+
 absl::Status DirectoryFailed(const absl::Status& status) {
   return absl::Status(status.code(),
                       absl::StrCat("directory: ", status.message()));

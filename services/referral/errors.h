@@ -38,6 +38,17 @@ absl::Status NotSenderOrReceiver(absl::string_view action,
                                  absl::string_view caller_team);
 // INVALID_ARGUMENT: a decline needs somewhere for the person to go.
 absl::Status OnwardRouteRequired();
+// INVALID_ARGUMENT: a declining team cannot suggest itself as the way on.
+absl::Status SuggestedDecliningTeam(absl::string_view team);
+// INVALID_ARGUMENT: the sending team cannot refer to itself, so suggesting
+// it leads nowhere.
+absl::Status SuggestedSendingTeam(absl::string_view name,
+                                  absl::string_view team);
+// ALREADY_EXISTS: the team used `request_id` for `existing`, and this
+// request asks for a different referral, so it is not a retry.
+absl::Status RequestIdReused(absl::string_view request_id,
+                             absl::string_view team,
+                             absl::string_view existing);
 // The directory could not answer (passes its code through).
 absl::Status DirectoryFailed(const absl::Status& status);
 // INTERNAL: a stored referral could not be decoded.

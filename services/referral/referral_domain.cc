@@ -1,6 +1,9 @@
 #include "services/referral/referral_domain.h"
 
 #include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -36,6 +39,47 @@ v1::ReferralEvent MakeEvent(v1::ReferralEvent::Action action, absl::Time now,
   event.set_note(std::string(note));
   return event;
 }
+
+// A new SENT referral with what the sender wrote in `content` (person,
+// urgency, reason, wishes, risk summary), due by the receiving team's
+// deadline. The caller adds the CREATED event.
+v1::Referral NewReferral(const v1::Referral& content, std::string name,
+                         absl::string_view sending_team,
+                         absl::string_view receiving_team,
+                         absl::Duration deadline, absl::string_view created_by,
+                         absl::Time now) {
+  v1::Referral referral;
+  referral.set_name(std::move(name));
+  referral.set_person(content.person());
+  referral.set_sending_team(std::string(sending_team));
+  referral.set_receiving_team(std::string(receiving_team));
+  referral.set_urgency(content.urgency());
+  referral.set_reason(content.reason());
+  referral.set_person_wishes(content.person_wishes());
+  referral.set_risk_summary(content.risk_summary());
+  referral.set_state(v1::SENT);
+  referral.set_created_by(std::string(created_by));
+  *referral.mutable_create_time() = ToProtoTimestamp(now);
+  *referral.mutable_update_time() = ToProtoTimestamp(now);
+  *referral.mutable_response_due_time() = ToProtoTimestamp(now + deadline);
+  return referral;
+}
+
+// Whether a create reusing a request_id asks for the referral stored under
+// it. Only what the sender writes counts; output-only fields are ignored on
+// create anyway.
+bool AsksForTheSameReferral(const v1::Referral& input,
+                            const v1::Referral& stored) {
+  return input.person() == stored.person() &&
+         input.receiving_team() == stored.receiving_team() &&
+         input.urgency() == stored.urgency() &&
+         input.reason() == stored.reason() &&
+         input.person_wishes() == stored.person_wishes() &&
+         input.risk_summary() == stored.risk_summary();
+}
+
+// For steps that record only the event and the new state.
+absl::Status NoChange(v1::Referral&) { return absl::OkStatus(); }
 
 // Directory NOT_FOUND becomes NOT_FOUND naming the request field as well.
 absl::Status NameField(absl::string_view field, absl::string_view resource,
@@ -116,7 +160,7 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
     ASSIGN_OR_RETURN(
         std::optional<StoredReferral> existing,
         store_->FindByRequestId(caller.team, request.request_id()));
-    if (existing.has_value()) return Present(*existing, clock_->Now());
+    if (existing.has_value()) return AnswerRetry(caller, request, *existing);
   }
   RETURN_IF_ERROR(NameField("referral.person", input.person(),
                             directory_->CheckPersonExists(input.person())));
@@ -124,27 +168,30 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
                                                 input.receiving_team()));
 
   const absl::Time now = clock_->Now();
-  v1::Referral referral;
-  referral.set_name(absl::StrCat("referrals/", ids_->NewId()));
-  referral.set_person(input.person());
-  referral.set_sending_team(caller.team);
-  referral.set_receiving_team(input.receiving_team());
-  referral.set_urgency(input.urgency());
-  referral.set_reason(input.reason());
-  referral.set_person_wishes(input.person_wishes());
-  referral.set_risk_summary(input.risk_summary());
-  referral.set_state(v1::SENT);
-  referral.set_created_by(caller.subject);
-  *referral.mutable_create_time() = ToProtoTimestamp(now);
-  *referral.mutable_update_time() = ToProtoTimestamp(now);
-  *referral.mutable_response_due_time() =
-      ToProtoTimestamp(now + DeadlineFor(team, input.urgency()));
+  v1::Referral referral =
+      NewReferral(input, absl::StrCat("referrals/", ids_->NewId()), caller.team,
+                  input.receiving_team(), DeadlineFor(team, input.urgency()),
+                  caller.subject, now);
   *referral.add_history() =
       MakeEvent(v1::ReferralEvent::CREATED, now, caller, v1::STATE_UNSPECIFIED,
                 v1::SENT, /*note=*/"");
   ASSIGN_OR_RETURN(StoredReferral stored,
                    store_->Create(referral, request.request_id()));
+  // Another request with the same request_id was stored first.
+  if (stored.referral.name() != referral.name()) {
+    return AnswerRetry(caller, request, stored);
+  }
   return Present(stored, now);
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::AnswerRetry(
+    const Principal& caller, const v1::CreateReferralRequest& request,
+    const StoredReferral& existing) {
+  if (!AsksForTheSameReferral(request.referral(), existing.referral)) {
+    return errors::RequestIdReused(request.request_id(), caller.team,
+                                   existing.referral.name());
+  }
+  return Present(existing, clock_->Now());
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::GetReferral(
@@ -245,32 +292,28 @@ absl::StatusOr<v1::Referral> ReferralDomain::AcknowledgeReferral(
     const Principal& caller, const v1::AcknowledgeReferralRequest& request) {
   RETURN_IF_ERROR(ValidateAcknowledge(request));
   return Transition(caller, request.name(), request.etag(),
-                    ReferralAction::kAcknowledge, request.note(),
-                    [](v1::Referral&) { return absl::OkStatus(); });
+                    ReferralAction::kAcknowledge, request.note(), NoChange);
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::AcceptReferral(
     const Principal& caller, const v1::AcceptReferralRequest& request) {
   RETURN_IF_ERROR(ValidateAccept(request));
   return Transition(caller, request.name(), request.etag(),
-                    ReferralAction::kAccept, request.note(),
-                    [](v1::Referral&) { return absl::OkStatus(); });
+                    ReferralAction::kAccept, request.note(), NoChange);
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::CompleteReferral(
     const Principal& caller, const v1::CompleteReferralRequest& request) {
   RETURN_IF_ERROR(ValidateComplete(request));
   return Transition(caller, request.name(), request.etag(),
-                    ReferralAction::kComplete, request.note(),
-                    [](v1::Referral&) { return absl::OkStatus(); });
+                    ReferralAction::kComplete, request.note(), NoChange);
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::WithdrawReferral(
     const Principal& caller, const v1::WithdrawReferralRequest& request) {
   RETURN_IF_ERROR(ValidateWithdraw(request));
   return Transition(caller, request.name(), request.etag(),
-                    ReferralAction::kWithdraw, request.reason(),
-                    [](v1::Referral&) { return absl::OkStatus(); });
+                    ReferralAction::kWithdraw, request.reason(), NoChange);
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::DeclineReferral(
@@ -282,9 +325,11 @@ absl::StatusOr<v1::Referral> ReferralDomain::DeclineReferral(
       request.reason(), [&](v1::Referral& referral) -> absl::Status {
         if (!route.suggested_team().empty()) {
           if (route.suggested_team() == referral.receiving_team()) {
-            return carebridge::errors::Invalid(
-                "onward_route.suggested_team",
-                "must be another team than the one declining");
+            return errors::SuggestedDecliningTeam(route.suggested_team());
+          }
+          if (route.suggested_team() == referral.sending_team()) {
+            return errors::SuggestedSendingTeam(referral.name(),
+                                                route.suggested_team());
           }
           RETURN_IF_ERROR(
               NameField("onward_route.suggested_team", route.suggested_team(),
@@ -326,21 +371,10 @@ absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectOnce(
                    AcceptingTeam("new_receiving_team", new_team_name));
 
   const absl::Time now = clock_->Now();
-  v1::Referral created;
-  created.set_name(absl::StrCat("referrals/", ids_->NewId()));
-  created.set_person(old.person());
-  created.set_sending_team(old.sending_team());
-  created.set_receiving_team(new_team_name);
-  created.set_urgency(old.urgency());
-  created.set_reason(old.reason());
-  created.set_person_wishes(old.person_wishes());
-  created.set_risk_summary(old.risk_summary());
-  created.set_state(v1::SENT);
-  created.set_created_by(old.created_by());
-  *created.mutable_create_time() = ToProtoTimestamp(now);
-  *created.mutable_update_time() = ToProtoTimestamp(now);
-  *created.mutable_response_due_time() =
-      ToProtoTimestamp(now + DeadlineFor(new_team, old.urgency()));
+  v1::Referral created =
+      NewReferral(old, absl::StrCat("referrals/", ids_->NewId()),
+                  old.sending_team(), new_team_name,
+                  DeadlineFor(new_team, old.urgency()), old.created_by(), now);
   created.set_redirected_from(old.name());
   *created.add_history() = MakeEvent(
       v1::ReferralEvent::CREATED, now, caller, v1::STATE_UNSPECIFIED, v1::SENT,

@@ -2,6 +2,7 @@
 #define CAREBRIDGE_SERVICES_REFERRAL_REFERRAL_DOMAIN_H_
 
 #include <string>
+#include <utility>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
@@ -59,6 +60,12 @@ class ReferralDomain {
   absl::StatusOr<std::pair<StoredReferral, v1::State>> LoadForAction(
       const Principal& caller, absl::string_view name, absl::string_view etag,
       ReferralAction action);
+  // Answers a create whose request_id the caller's team already used: the
+  // stored referral when the request asks for the same one, else
+  // ALREADY_EXISTS.
+  absl::StatusOr<v1::Referral> AnswerRetry(
+      const Principal& caller, const v1::CreateReferralRequest& request,
+      const StoredReferral& existing);
   absl::StatusOr<v1::RedirectReferralResponse> RedirectOnce(
       const Principal& caller, const v1::RedirectReferralRequest& request);
   // The team `field` names, which must exist and accept referrals.

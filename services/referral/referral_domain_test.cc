@@ -1,6 +1,8 @@
 // ReferralDomain: sending, reading and listing referrals.
 
+#include <functional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "services/common/time_util.h"
@@ -93,6 +95,79 @@ TEST_F(ReferralDomainTest, SameRequestIdFromAnotherTeamIsAnotherReferral) {
   ASSERT_OK_AND_ASSIGN(v1::Referral from_crisis,
                        domain_->CreateReferral(kBob, request));
   EXPECT_NE(from_cmht.name(), from_crisis.name());
+}
+
+// A request_id reused for another person (or anything else the sender wrote)
+// is not a retry: answering it with the first referral would silently drop
+// the second one.
+TEST_F(ReferralDomainTest,
+       RequestIdReusedForADifferentReferralIsAlreadyExists) {
+  v1::CreateReferralRequest request = CreateRequest();
+  request.set_request_id("rq-7");
+  ASSERT_OK_AND_ASSIGN(v1::Referral first,
+                       domain_->CreateReferral(kAlice, request));
+  directory_.AddPerson("persons/p2");
+  const std::function<void(v1::Referral&)> changes[] = {
+      [](v1::Referral& r) { r.set_person("persons/p2"); },
+      [](v1::Referral& r) { r.set_receiving_team(kVoluntary); },
+      [](v1::Referral& r) { r.set_urgency(v1::CRISIS); },
+      [](v1::Referral& r) { r.set_reason("Another reason."); },
+      [](v1::Referral& r) { r.set_person_wishes("Other wishes."); },
+      [](v1::Referral& r) { r.set_risk_summary("Other risk."); },
+  };
+  for (const auto& change : changes) {
+    v1::CreateReferralRequest reused = request;
+    change(*reused.mutable_referral());
+    absl::Status status = domain_->CreateReferral(kAlice, reused).status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+    EXPECT_THAT(std::string(status.message()),
+                HasSubstr(absl::StrCat("request_id: \"rq-7\" was already used "
+                                       "by teams/cmht for ",
+                                       first.name())));
+  }
+  // Output-only fields are not part of what the sender asked for.
+  v1::CreateReferralRequest retry = request;
+  retry.mutable_referral()->set_sending_team(kVoluntary);
+  retry.mutable_referral()->set_state(v1::ACCEPTED);
+  ASSERT_OK_AND_ASSIGN(v1::Referral same,
+                       domain_->CreateReferral(kAlice, retry));
+  EXPECT_EQ(same.name(), first.name());
+  EXPECT_THAT(SentNames(), ElementsAre(first.name()));
+}
+
+TEST_F(ReferralDomainTest, RequestIdReusedConcurrentlyForADifferentReferral) {
+  v1::CreateReferralRequest mine = CreateRequest();
+  mine.set_request_id("rq-8");
+  v1::CreateReferralRequest theirs = mine;
+  theirs.mutable_referral()->set_receiving_team(kVoluntary);
+  v1::Referral won;
+  // The other request lands between our look-up and our insert.
+  store_->before_create = [&] {
+    ASSERT_OK_AND_ASSIGN(won, domain_->CreateReferral(kAlice, theirs));
+  };
+  absl::Status status = domain_->CreateReferral(kAlice, mine).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(std::string(status.message()), HasSubstr(won.name()));
+  EXPECT_THAT(SentNames(), ElementsAre(won.name()));
+}
+
+TEST_F(ReferralDomainTest, ConcurrentRetriesMakeOneReferral) {
+  constexpr int kThreads = 8;
+  v1::CreateReferralRequest request = CreateRequest();
+  request.set_request_id("rq-9");
+  std::vector<absl::StatusOr<v1::Referral>> results(
+      kThreads, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back(
+        [&, i] { results[i] = domain_->CreateReferral(kAlice, request); });
+  }
+  for (std::thread& thread : threads) thread.join();
+  for (const auto& result : results) {
+    ASSERT_TRUE(result.ok()) << result.status();
+    EXPECT_EQ(result->name(), results[0]->name());
+  }
+  EXPECT_THAT(SentNames(), ElementsAre(results[0]->name()));
 }
 
 TEST_F(ReferralDomainTest, OnlyClinicalStaffSendReferrals) {
@@ -217,6 +292,19 @@ TEST_F(ReferralDomainTest, BothTeamsMayGetAReferralAndNobodyElse) {
   absl::Status other = domain_->GetReferral(kVal, request).status();
   EXPECT_EQ(other.code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(std::string(other.message()), HasSubstr("members/val"));
+}
+
+TEST_F(ReferralDomainTest, ServicesMayGetAReferralAndAdminsMayNot) {
+  v1::Referral sent = Send();
+  v1::GetReferralRequest request;
+  request.set_name(sent.name());
+  Principal service;
+  service.subject = "services/record";
+  service.role = Role::kService;
+  EXPECT_TRUE(domain_->GetReferral(service, request).ok());
+  Principal admin = Staff("members/root", kCrisis, Role::kAdmin);
+  EXPECT_EQ(domain_->GetReferral(admin, request).status().code(),
+            absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(ReferralDomainTest, GetUnknownIsNotFoundAndBadNameInvalid) {

@@ -43,14 +43,17 @@ inline const Principal kBob = Staff("members/bob", kCrisis);
 inline const Principal kVal = Staff("members/val", kVoluntary);
 
 // Delegates to a real store, running `before_write` once just before the
-// next Update or Redirect: another writer winning the race.
+// next Update or Redirect, and `before_create` once just before the next
+// Create: another writer winning the race.
 class RacingStore : public ReferralStore {
  public:
   explicit RacingStore(ReferralStore* inner) : inner_(inner) {}
   std::function<void()> before_write;
+  std::function<void()> before_create;
 
   absl::StatusOr<StoredReferral> Create(const v1::Referral& referral,
                                         absl::string_view request_id) override {
+    if (before_create) std::exchange(before_create, nullptr)();
     return inner_->Create(referral, request_id);
   }
   absl::StatusOr<std::optional<StoredReferral>> FindByRequestId(
@@ -152,6 +155,15 @@ class ReferralDomainTest : public ::testing::Test {
     request.set_new_receiving_team(std::string(new_team));
     request.set_reason("Peer support fits what the person asked for.");
     return request;
+  }
+
+  // The referral as stored now, read by its receiving team (kBob's).
+  v1::Referral Reread(const std::string& name) {
+    v1::GetReferralRequest request;
+    request.set_name(name);
+    absl::StatusOr<v1::Referral> referral = domain_->GetReferral(kBob, request);
+    EXPECT_TRUE(referral.ok()) << referral.status();
+    return referral.value_or(v1::Referral());
   }
 
   std::vector<std::string> SentNames() {

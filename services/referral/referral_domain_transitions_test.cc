@@ -1,6 +1,7 @@
 // ReferralDomain: answering, withdrawing, declining and redirecting.
 
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "services/common/time_util.h"
@@ -53,10 +54,24 @@ TEST_F(ReferralDomainTest, OnlyTheReceivingTeamAnswers) {
                   .code(),
               absl::StatusCode::kPermissionDenied);
   }
-  v1::GetReferralRequest get;
-  get.set_name(sent.name());
-  ASSERT_OK_AND_ASSIGN(v1::Referral unchanged, domain_->GetReferral(kBob, get));
+  v1::Referral unchanged = Reread(sent.name());
   EXPECT_EQ(unchanged.state(), v1::SENT);
+}
+
+// An answer is a person's decision, recorded against them and their team.
+TEST_F(ReferralDomainTest, ServicesNeitherAnswerNorWithdraw) {
+  v1::Referral sent = Send();
+  Principal service;
+  service.subject = "services/record";
+  service.role = Role::kService;
+  EXPECT_EQ(Accept(service, sent.name()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::WithdrawReferralRequest withdraw;
+  withdraw.set_name(sent.name());
+  withdraw.set_reason("Automated clean-up.");
+  EXPECT_EQ(domain_->WithdrawReferral(service, withdraw).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Reread(sent.name()).state(), v1::SENT);
 }
 
 TEST_F(ReferralDomainTest, OnlyTheSendingTeamWithdraws) {
@@ -128,9 +143,7 @@ TEST_F(ReferralDomainTest, LostRaceWithEtagIsAbortedAndWritesNothing) {
   decline.set_etag(sent.etag());
   EXPECT_EQ(domain_->DeclineReferral(kBob, decline).status().code(),
             absl::StatusCode::kAborted);
-  v1::GetReferralRequest get;
-  get.set_name(sent.name());
-  ASSERT_OK_AND_ASSIGN(v1::Referral now, domain_->GetReferral(kBob, get));
+  v1::Referral now = Reread(sent.name());
   EXPECT_EQ(now.state(), v1::ACCEPTED);
   EXPECT_THAT(now.history(), SizeIs(2));
 }
@@ -200,6 +213,47 @@ TEST_F(ReferralDomainTest, DeclineCannotSuggestTheDecliningTeam) {
             absl::StatusCode::kInvalidArgument);
 }
 
+// The sender cannot refer to itself, so "back to the sender" leads nowhere.
+TEST_F(ReferralDomainTest, DeclineCannotSuggestTheSendingTeam) {
+  v1::Referral sent = Send();
+  v1::DeclineReferralRequest request = DeclineRequest(sent.name());
+  request.mutable_onward_route()->set_suggested_team(kCmht);
+  absl::Status status = domain_->DeclineReferral(kBob, request).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("onward_route.suggested_team: teams/cmht sent"));
+  v1::Referral unchanged = Reread(sent.name());
+  EXPECT_EQ(unchanged.state(), v1::SENT);
+}
+
+TEST_F(ReferralDomainTest, ConcurrentAnswersLeaveExactlyOneAnswer) {
+  v1::Referral sent = Send();
+  constexpr int kThreads = 8;
+  std::vector<absl::Status> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      results[i] =
+          i % 2 == 0
+              ? Accept(kBob, sent.name()).status()
+              : domain_->DeclineReferral(kBob, DeclineRequest(sent.name()))
+                    .status();
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  int answered = 0;
+  for (const absl::Status& status : results) {
+    if (status.ok()) {
+      ++answered;
+    } else {
+      EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition) << status;
+    }
+  }
+  EXPECT_EQ(answered, 1);
+  v1::Referral now = Reread(sent.name());
+  EXPECT_THAT(now.history(), SizeIs(2));
+}
+
 // --- Redirect ---
 
 TEST_F(ReferralDomainTest, RedirectClosesThisAndOpensALinkedReferral) {
@@ -233,6 +287,28 @@ TEST_F(ReferralDomainTest, RedirectClosesThisAndOpensALinkedReferral) {
   EXPECT_TRUE(Accept(kVal, created.name()).ok());
   EXPECT_EQ(Accept(kBob, sent.name()).status().code(),
             absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ReferralDomainTest, RedirectRecordsWhoWhenAndWhyOnBothReferrals) {
+  v1::Referral sent = Send();
+  clock_.Advance(absl::Hours(2));
+  v1::RedirectReferralRequest request = RedirectRequest(sent.name());
+  ASSERT_OK_AND_ASSIGN(v1::RedirectReferralResponse response,
+                       domain_->RedirectReferral(kBob, request));
+  for (const v1::ReferralEvent& event :
+       {response.redirected().history(1), response.created().history(0)}) {
+    EXPECT_EQ(event.actor(), "members/bob");
+    EXPECT_EQ(event.actor_team(), kCrisis);
+    EXPECT_EQ(FromProtoTimestamp(event.time()), clock_.Now());
+    EXPECT_THAT(event.note(), HasSubstr(request.reason()));
+  }
+  const v1::ReferralEvent& closed = response.redirected().history(1);
+  EXPECT_EQ(closed.from_state(), v1::SENT);
+  EXPECT_EQ(closed.to_state(), v1::REDIRECTED);
+  const v1::ReferralEvent& opened = response.created().history(0);
+  EXPECT_EQ(opened.action(), v1::ReferralEvent::CREATED);
+  EXPECT_EQ(opened.to_state(), v1::SENT);
+  EXPECT_THAT(opened.note(), HasSubstr(sent.name()));
 }
 
 TEST_F(ReferralDomainTest, RedirectTargetMustBeAnotherAcceptingTeam) {

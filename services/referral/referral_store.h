@@ -25,7 +25,12 @@ struct StoredReferral {
 // Where a listing resumes: the sort key of the last item of the previous
 // page. Listings run oldest first by (create_time, sequence), where the
 // sequence is the store's insertion order, so a referral created after a page
-// was read always sorts after it.
+// was read always sorts after it. Implementations must hand out keys in
+// commit order, so a reader never sees a key before a smaller one that is
+// still to commit (a page would skip it): SQLite serialises its writers; a
+// PostgreSQL implementation must serialise the key assignment with the
+// commit (e.g. a transaction-scoped advisory lock around insert and commit),
+// since a sequence alone is allocated out of commit order.
 struct ReferralCursor {
   int64_t create_time_us = 0;
   int64_t sequence = 0;
@@ -65,7 +70,7 @@ class ReferralStore {
   // the same sending team already created a referral with it, returns that
   // referral instead and stores nothing: the check and the insert are one
   // transaction, so concurrent retries never make two. The body of a retry
-  // is not compared with the first request; the first referral wins.
+  // is not compared here; the caller tells a retry from a reused id.
   virtual absl::StatusOr<StoredReferral> Create(
       const v1::Referral& referral, absl::string_view request_id) = 0;
 

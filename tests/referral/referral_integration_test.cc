@@ -182,6 +182,35 @@ TEST_F(ReferralTest, RetryWithSameRequestIdNeverDuplicates) {
   EXPECT_THAT(ListAll(bob_, Mailbox(v1::INBOX)), ElementsAre(first.name()));
 }
 
+TEST_F(ReferralTest, SameRequestIdFromAnotherTeamNeverReturnsTheFirstTeams) {
+  v1::CreateReferralRequest request = CreateRequest(crisis_.name());
+  request.set_request_id("shared-id");
+  v1::Referral from_cmht, from_voluntary;
+  ASSERT_GRPC_OK(Call(&Stub::CreateReferral, alice_, request, &from_cmht));
+  ASSERT_GRPC_OK(Call(&Stub::CreateReferral, val_, request, &from_voluntary));
+  EXPECT_NE(from_voluntary.name(), from_cmht.name());
+  EXPECT_EQ(from_voluntary.sending_team(), voluntary_.name());
+  EXPECT_THAT(ListAll(bob_, Mailbox(v1::INBOX)),
+              ElementsAre(from_cmht.name(), from_voluntary.name()));
+}
+
+TEST_F(ReferralTest, RequestIdReusedForAnotherReferralIsAlreadyExists) {
+  v1::CreateReferralRequest request = CreateRequest(crisis_.name());
+  request.set_request_id("cmht-2026-0002");
+  v1::Referral first, out;
+  ASSERT_GRPC_OK(Call(&Stub::CreateReferral, alice_, request, &first));
+  request.mutable_referral()->set_receiving_team(voluntary_.name());
+  EXPECT_THAT(
+      Call(&Stub::CreateReferral, alice_, request, &out),
+      HasCodeAndMessage(
+          grpc::StatusCode::ALREADY_EXISTS,
+          HasSubstr(absl::StrCat("request_id: \"cmht-2026-0002\" was already "
+                                 "used by ",
+                                 cmht_.name(), " for ", first.name()))));
+  EXPECT_THAT(ListAll(alice_, Mailbox(v1::SENT_BY_TEAM)),
+              ElementsAre(first.name()));
+}
+
 TEST_F(ReferralTest, GetIsForTheTwoTeamsOnly) {
   v1::Referral referral = Send(crisis_.name());
   v1::GetReferralRequest request;

@@ -127,6 +127,24 @@ TEST_F(ReferralLifecycleTest, OnlyTheSenderWithdraws) {
           absl::StrCat(sent.name(), " is WITHDRAWN; it cannot be accepted")));
 }
 
+TEST_F(ReferralLifecycleTest, OnlyTheReceivingTeamCompletes) {
+  v1::Referral sent = Send(crisis_.name());
+  v1::Referral out;
+  ASSERT_GRPC_OK(Accept(bob_, sent.name(), &out));
+  v1::CompleteReferralRequest complete;
+  complete.set_name(sent.name());
+  for (const Principal& other : {alice_, val_}) {
+    EXPECT_THAT(Call(&Stub::CompleteReferral, other, complete, &out),
+                HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                  HasSubstr(absl::StrCat(
+                                      "complete ", sent.name(),
+                                      ": only members of ", crisis_.name()))));
+  }
+  EXPECT_EQ(Get(alice_, sent.name()).state(), v1::ACCEPTED);
+  ASSERT_GRPC_OK(Call(&Stub::CompleteReferral, bob_, complete, &out));
+  EXPECT_EQ(out.state(), v1::COMPLETED);
+}
+
 TEST_F(ReferralLifecycleTest, IllegalTransitionNamesTheCurrentState) {
   v1::Referral sent = Send(crisis_.name());
   v1::Referral out;
