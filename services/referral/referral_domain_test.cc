@@ -343,6 +343,20 @@ TEST_F(ReferralDomainTest, ListNeedsAMailboxAndAValidToken) {
             absl::StatusCode::kInvalidArgument);
 }
 
+TEST_F(ReferralDomainTest, ListStateFilterMustNameRealStatesAndBeShort) {
+  v1::ListReferralsRequest request;
+  request.set_mailbox(v1::INBOX);
+  request.add_states(v1::STATE_UNSPECIFIED);
+  EXPECT_EQ(domain_->ListReferrals(kAlice, request).status().message(),
+            "states: unknown state 0");
+  request.clear_states();
+  for (int i = 0; i < 8; ++i) request.add_states(v1::SENT);
+  EXPECT_EQ(domain_->ListReferrals(kAlice, request).status().message(),
+            "states: must have at most 7 entries");
+  request.mutable_states()->RemoveLast();
+  EXPECT_TRUE(domain_->ListReferrals(kAlice, request).ok());
+}
+
 TEST_F(ReferralDomainTest, PageTokenOnlyWorksWithTheSameFilters) {
   Send();
   Send();

@@ -58,6 +58,9 @@ absl::Status ValidateGet(const v1::GetReferralRequest& request) {
   return CheckReferralName(request.name());
 }
 
+// There are seven states; a longer filter can only repeat them.
+constexpr size_t kMaxStateFilters = 7;
+
 absl::Status ValidateList(const v1::ListReferralsRequest& request) {
   if (request.mailbox() == v1::MAILBOX_UNSPECIFIED) {
     return carebridge::errors::MustBeSet("mailbox");
@@ -66,6 +69,9 @@ absl::Status ValidateList(const v1::ListReferralsRequest& request) {
     return carebridge::errors::Invalid(
         "mailbox", absl::StrCat("unknown value ", request.mailbox(),
                                 "; use INBOX or SENT_BY_TEAM"));
+  }
+  if (static_cast<size_t>(request.states_size()) > kMaxStateFilters) {
+    return carebridge::errors::TooMany("states", kMaxStateFilters);
   }
   for (int state : request.states()) {
     if (state == v1::STATE_UNSPECIFIED || !v1::State_IsValid(state)) {
