@@ -15,6 +15,7 @@
 #include "services/directory/directory_validation.h"
 #include "services/directory/errors.h"
 #include "services/directory/nhs_number.h"
+#include "services/directory/request_fingerprint.h"
 #include "services/directory/roles.h"
 
 namespace carebridge::directory {
@@ -42,9 +43,18 @@ std::string TrimToPage(std::vector<Proto>* items, int page_size,
                          {SortKey(last.display_name()), last.name()});
 }
 
-IdempotencyKey KeyFor(const Principal& caller, absl::string_view method,
-                      const std::string& request_id) {
-  return IdempotencyKey{caller.subject, std::string(method), request_id};
+// The key of a create: the caller's request id, with the fingerprint of the
+// resource as the caller sent it (before validation fills in defaults).
+template <typename Proto>
+absl::StatusOr<IdempotencyKey> KeyFor(const Principal& caller,
+                                      absl::string_view method,
+                                      const std::string& request_id,
+                                      const Proto& input) {
+  IdempotencyKey key{caller.subject, std::string(method), request_id};
+  if (!request_id.empty()) {
+    ASSIGN_OR_RETURN(key.request_fingerprint, CreateFingerprint(input));
+  }
+  return key;
 }
 
 // Tokens carry whole seconds; round up so a token never expires before the
@@ -71,8 +81,10 @@ absl::StatusOr<v1::Team> DirectoryDomain::CreateTeam(
   *team.mutable_create_time() = ToProtoTimestamp(now);
   *team.mutable_update_time() = ToProtoTimestamp(now);
   team.set_etag(ids_->NewId());
-  return store_->CreateTeam(team,
-                            KeyFor(caller, "CreateTeam", request.request_id()));
+  ASSIGN_OR_RETURN(
+      IdempotencyKey key,
+      KeyFor(caller, "CreateTeam", request.request_id(), request.team()));
+  return store_->CreateTeam(team, key);
 }
 
 absl::StatusOr<v1::Team> DirectoryDomain::GetTeam(
@@ -146,8 +158,10 @@ absl::StatusOr<v1::Member> DirectoryDomain::CreateMember(
   member.set_name(absl::StrCat("members/", ids_->NewId()));
   *member.mutable_create_time() = ToProtoTimestamp(clock_->Now());
   member.set_etag(ids_->NewId());
-  return store_->CreateMember(
-      member, KeyFor(caller, "CreateMember", request.request_id()));
+  ASSIGN_OR_RETURN(
+      IdempotencyKey key,
+      KeyFor(caller, "CreateMember", request.request_id(), request.member()));
+  return store_->CreateMember(member, key);
 }
 
 absl::StatusOr<v1::Member> DirectoryDomain::GetMember(
@@ -222,8 +236,10 @@ absl::StatusOr<v1::Person> DirectoryDomain::CreatePerson(
   *person.mutable_create_time() = ToProtoTimestamp(now);
   *person.mutable_update_time() = ToProtoTimestamp(now);
   person.set_etag(ids_->NewId());
-  return store_->CreatePerson(
-      person, KeyFor(caller, "CreatePerson", request.request_id()));
+  ASSIGN_OR_RETURN(
+      IdempotencyKey key,
+      KeyFor(caller, "CreatePerson", request.request_id(), request.person()));
+  return store_->CreatePerson(person, key);
 }
 
 absl::StatusOr<v1::Person> DirectoryDomain::GetPerson(

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/time_util.h"
 #include "services/directory/roles.h"
 #include "services/directory/sqlite_directory_store.h"
@@ -223,6 +224,86 @@ TEST_F(DirectoryDomainTest, UpdateLosingARaceAfterItsReadIsAbortedNotApplied) {
   ASSERT_TRUE(stored.ok()) << stored.status();
   EXPECT_EQ(stored->display_name(), "First");
   EXPECT_EQ(stored->etag(), winner.etag());
+}
+
+TEST_F(DirectoryDomainTest, ReusedRequestIdForAnotherTeamIsAlreadyExists) {
+  v1::CreateTeamRequest request;
+  request.mutable_team()->set_display_name("North CMHT");
+  request.mutable_team()->set_sector(v1::COMMUNITY_MENTAL_HEALTH);
+  request.set_request_id("t1");
+  auto first = domain_->CreateTeam(admin_, request);
+  ASSERT_TRUE(first.ok()) << first.status();
+
+  v1::CreateTeamRequest other = request;
+  other.mutable_team()->set_display_name("South CMHT");
+  auto refused = domain_->CreateTeam(admin_, other);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(refused.status().message(),
+            absl::StrCat("request_id: \"t1\" was already used by members/admin "
+                         "for ",
+                         first->name(),
+                         ", which differs from this request; use a new "
+                         "request_id for a new team"));
+
+  // Output-only fields are ignored on create, so they do not make a retry
+  // another request.
+  v1::CreateTeamRequest retry = request;
+  retry.mutable_team()->set_name("teams/whatever");
+  retry.mutable_team()->set_etag("stale");
+  auto again = domain_->CreateTeam(admin_, retry);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->name(), first->name());
+}
+
+TEST_F(DirectoryDomainTest, RetryAfterTheTeamWasUpdatedStillReturnsIt) {
+  // The retry is compared with the first request, not with the team as it
+  // is now.
+  v1::CreateTeamRequest request;
+  request.mutable_team()->set_display_name("North CMHT");
+  request.mutable_team()->set_sector(v1::COMMUNITY_MENTAL_HEALTH);
+  request.set_request_id("t1");
+  auto first = domain_->CreateTeam(admin_, request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  v1::UpdateTeamRequest rename;
+  rename.mutable_team()->set_name(first->name());
+  rename.mutable_team()->set_display_name("North Community Team");
+  rename.mutable_update_mask()->add_paths("display_name");
+  rename.set_etag(first->etag());
+  ASSERT_TRUE(domain_->UpdateTeam(admin_, rename).ok());
+
+  auto again = domain_->CreateTeam(admin_, request);
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->name(), first->name());
+  EXPECT_EQ(again->display_name(), "North Community Team");
+}
+
+TEST_F(DirectoryDomainTest, ReusedRequestIdForAnotherMemberOrPersonFails) {
+  const std::string team = CreateTeam().name();
+  v1::CreateMemberRequest member;
+  member.mutable_member()->set_display_name("Sam");
+  member.mutable_member()->set_team(team);
+  member.mutable_member()->set_role(v1::CLINICIAN);
+  member.set_request_id("m1");
+  auto sam = domain_->CreateMember(admin_, member);
+  ASSERT_TRUE(sam.ok()) << sam.status();
+  member.mutable_member()->set_role(v1::TEAM_LEAD);
+  auto lead = domain_->CreateMember(admin_, member);
+  EXPECT_EQ(lead.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(lead.status().message(), HasSubstr(sam->name()));
+  EXPECT_THAT(lead.status().message(), HasSubstr("for a new member"));
+
+  v1::CreatePersonRequest person;
+  person.mutable_person()->set_given_name("Ada");
+  person.mutable_person()->set_family_name("Okafor");
+  person.mutable_person()->set_birth_date("1990-04-01");
+  person.set_request_id("p1");
+  auto ada = domain_->CreatePerson(Clinician(team), person);
+  ASSERT_TRUE(ada.ok()) << ada.status();
+  person.mutable_person()->set_birth_date("1990-04-02");
+  auto other = domain_->CreatePerson(Clinician(team), person);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(other.status().message(), HasSubstr(ada->name()));
+  EXPECT_THAT(other.status().message(), HasSubstr("for a new person"));
 }
 
 TEST_F(DirectoryDomainTest, BirthDateMayBeTodayButNotTomorrow) {

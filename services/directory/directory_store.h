@@ -15,11 +15,14 @@ namespace carebridge::directory {
 
 // Identifies a create for idempotent retries: the same caller repeating the
 // same method with the same request id gets the first result. An empty
-// `request_id` means the create is not idempotent.
+// `request_id` means the create is not idempotent. `request_fingerprint`
+// (see request_fingerprint.h) is stored with the first create and tells a
+// retry, which must match it, from a different request reusing the id.
 struct IdempotencyKey {
   std::string subject;
   std::string method;
   std::string request_id;
+  std::string request_fingerprint = {};
 };
 
 // A keyset cursor: the sort key and resource name of the last item of the
@@ -43,15 +46,21 @@ std::string FamilyNameKey(absl::string_view family_name);
 
 // Persistence of the directory. Resources are stored whole; the store
 // enforces what must hold under concurrency (unique NHS numbers,
-// compare-and-swap on etags, at-most-once creates per IdempotencyKey) and
-// nothing else: validation and policy belong to the domain. Implementations
-// are thread-safe. Every method either succeeds or changes nothing.
+// compare-and-swap on etags, at-most-once creates per IdempotencyKey, one
+// request per request id) and nothing else: validation and policy belong to
+// the domain. Implementations are thread-safe. Every method either succeeds
+// or changes nothing.
 class DirectoryStore {
  public:
   virtual ~DirectoryStore() = default;
 
-  // Inserts `team` (name already assigned) and returns it; if `key` was used
-  // before, returns the team it created instead and inserts nothing.
+  // Inserts `team` (name already assigned) and returns it. If `key`
+  // (subject, method, request_id) was used before, inserts nothing and
+  // returns the team it created when `key.request_fingerprint` matches the
+  // stored one, or fails with ALREADY_EXISTS naming that team when it does
+  // not. The check and the insert are one transaction, so of concurrent
+  // creates with one key exactly one inserts; a PostgreSQL implementation
+  // gets the same from the primary key of its request-id table.
   virtual absl::StatusOr<v1::Team> CreateTeam(const v1::Team& team,
                                               const IdempotencyKey& key) = 0;
   // NOT_FOUND when there is no team `name` (`teams/{id}`).

@@ -26,6 +26,18 @@ absl::Status NhsNumberTaken(absl::string_view existing_person) {
       "person.nhs_number: already registered as ", existing_person));
 }
 
+absl::Status RequestIdReused(absl::string_view request_id,
+                             absl::string_view caller,
+                             absl::string_view existing,
+                             absl::string_view kind) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("request_id: \"", request_id, "\" was already used by ",
+                   caller, " for ", existing,
+                   ", which differs from this request; use a new "
+                   "request_id for a new ",
+                   kind));
+}
+
 absl::Status MalformedDate(absl::string_view field) {
   return absl::InvalidArgumentError(
       absl::StrCat(field, ": must be a real date written YYYY-MM-DD"));

@@ -30,6 +30,13 @@ absl::Status UnknownUpdatePath(absl::string_view path);
 absl::Status MemberTeamNotFound(absl::string_view team);
 // ALREADY_EXISTS naming the person who already has the NHS number.
 absl::Status NhsNumberTaken(absl::string_view existing_person);
+// ALREADY_EXISTS: `caller` used `request_id` for the `kind` of resource
+// `existing` (a team, member or person), and this request asks for a
+// different one, so it is not a retry.
+absl::Status RequestIdReused(absl::string_view request_id,
+                             absl::string_view caller,
+                             absl::string_view existing,
+                             absl::string_view kind);
 // INVALID_ARGUMENT: `field: must be a date YYYY-MM-DD`.
 absl::Status MalformedDate(absl::string_view field);
 // INVALID_ARGUMENT: `field: must not be in the future`.

@@ -56,6 +56,14 @@ CREATE TABLE request_ids (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 2 stores what each request asked for beside its request id, so a
+// reused id with a different body is refused rather than answered with the
+// first resource. Rows recorded before have no fingerprint (NULL) and keep
+// the old answer: the first resource, whatever the body.
+constexpr char kSchemaV2[] = R"sql(
+ALTER TABLE request_ids ADD COLUMN request_fingerprint TEXT;
+)sql";
+
 constexpr char kSelectTeam[] = "SELECT resource FROM teams WHERE name = ?1";
 constexpr char kSelectMember[] = "SELECT resource FROM members WHERE name = ?1";
 constexpr char kSelectPerson[] = "SELECT resource FROM persons WHERE name = ?1";
@@ -92,17 +100,27 @@ absl::StatusOr<std::vector<Proto>> LoadAll(Statement& stmt) {
   }
 }
 
-// The resource created earlier under `key`, if any.
-absl::StatusOr<std::optional<std::string>> EarlierCreate(
+// A create recorded under a request id.
+struct EarlierCreate {
+  std::string resource_name;
+  // Unset for creates recorded before schema version 2.
+  std::optional<std::string> request_fingerprint;
+};
+
+// The create recorded earlier under `key`, if any.
+absl::StatusOr<std::optional<EarlierCreate>> FindEarlierCreate(
     Connection& conn, const IdempotencyKey& key) {
   ASSIGN_OR_RETURN(Statement stmt,
-                   conn.Prepare("SELECT resource_name FROM request_ids WHERE "
-                                "subject = ?1 AND method = ?2 AND "
-                                "request_id = ?3"));
+                   conn.Prepare("SELECT resource_name, request_fingerprint "
+                                "FROM request_ids WHERE subject = ?1 AND "
+                                "method = ?2 AND request_id = ?3"));
   stmt.Bind(1, key.subject).Bind(2, key.method).Bind(3, key.request_id);
   ASSIGN_OR_RETURN(bool row, stmt.Step());
-  if (!row) return std::optional<std::string>();
-  return std::optional<std::string>(stmt.ColumnText(0));
+  if (!row) return std::optional<EarlierCreate>();
+  EarlierCreate earlier;
+  earlier.resource_name = stmt.ColumnText(0);
+  if (!stmt.ColumnIsNull(1)) earlier.request_fingerprint = stmt.ColumnText(1);
+  return std::optional<EarlierCreate>(std::move(earlier));
 }
 
 absl::Status RecordCreate(Connection& conn, const IdempotencyKey& key,
@@ -110,30 +128,40 @@ absl::Status RecordCreate(Connection& conn, const IdempotencyKey& key,
   ASSIGN_OR_RETURN(Statement stmt,
                    conn.Prepare("INSERT INTO request_ids (subject, method, "
                                 "request_id, resource_name, "
-                                "create_time_micros) VALUES (?1, ?2, ?3, ?4, "
-                                "?5)"));
+                                "create_time_micros, request_fingerprint) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
   stmt.Bind(1, key.subject)
       .Bind(2, key.method)
       .Bind(3, key.request_id)
       .Bind(4, name)
-      .Bind(5, create_time_micros);
+      .Bind(5, create_time_micros)
+      .Bind(6, key.request_fingerprint);
   return stmt.Run();
 }
 
-// One idempotent create in one transaction: the earlier result for a reused
-// key, or `insert` followed by recording the key.
+// One idempotent create in one transaction: for a reused key, the earlier
+// result if this request matches the one that made it, or ALREADY_EXISTS
+// naming that `kind` of resource if not; otherwise `insert` followed by
+// recording the key. Writes are serialised, so a concurrent create with the
+// same key sees the row this one records.
 template <typename Proto>
 absl::StatusOr<Proto> IdempotentCreate(
     SqliteDb& db, const Proto& resource, const IdempotencyKey& key,
-    absl::string_view select_sql,
+    absl::string_view kind, absl::string_view select_sql,
     absl::FunctionRef<absl::Status(Connection&)> insert) {
   Proto result;
   RETURN_IF_ERROR(db.Write([&](Connection& conn) -> absl::Status {
     if (!key.request_id.empty()) {
-      ASSIGN_OR_RETURN(std::optional<std::string> earlier,
-                       EarlierCreate(conn, key));
+      ASSIGN_OR_RETURN(std::optional<EarlierCreate> earlier,
+                       FindEarlierCreate(conn, key));
       if (earlier.has_value()) {
-        ASSIGN_OR_RETURN(result, Load<Proto>(conn, select_sql, *earlier));
+        if (earlier->request_fingerprint.has_value() &&
+            *earlier->request_fingerprint != key.request_fingerprint) {
+          return errors::RequestIdReused(key.request_id, key.subject,
+                                         earlier->resource_name, kind);
+        }
+        ASSIGN_OR_RETURN(result,
+                         Load<Proto>(conn, select_sql, earlier->resource_name));
         return absl::OkStatus();
       }
     }
@@ -197,8 +225,8 @@ absl::StatusOr<std::vector<Proto>> ReadAll(
 }  // namespace
 
 const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
-  static const auto* migrations =
-      new std::vector<Migration>{{/*version=*/1, kSchemaV1}};
+  static const auto* migrations = new std::vector<Migration>{
+      {/*version=*/1, kSchemaV1}, {/*version=*/2, kSchemaV2}};
   return *migrations;
 }
 
@@ -215,7 +243,8 @@ SqliteDirectoryStore::Open(const std::string& path) {
 absl::StatusOr<v1::Team> SqliteDirectoryStore::CreateTeam(
     const v1::Team& team, const IdempotencyKey& key) {
   return IdempotentCreate<v1::Team>(
-      *db_, team, key, kSelectTeam, [&](Connection& conn) -> absl::Status {
+      *db_, team, key, "team", kSelectTeam,
+      [&](Connection& conn) -> absl::Status {
         ASSIGN_OR_RETURN(
             Statement stmt,
             conn.Prepare("INSERT INTO teams (name, sort_key, sector, "
@@ -273,7 +302,8 @@ absl::StatusOr<std::vector<v1::Team>> SqliteDirectoryStore::ListTeams(
 absl::StatusOr<v1::Member> SqliteDirectoryStore::CreateMember(
     const v1::Member& member, const IdempotencyKey& key) {
   return IdempotentCreate<v1::Member>(
-      *db_, member, key, kSelectMember, [&](Connection& conn) -> absl::Status {
+      *db_, member, key, "member", kSelectMember,
+      [&](Connection& conn) -> absl::Status {
         ASSIGN_OR_RETURN(Statement stmt,
                          conn.Prepare("INSERT INTO members (name, team, "
                                       "sort_key, resource) VALUES (?1, ?2, "
@@ -309,7 +339,8 @@ absl::StatusOr<std::vector<v1::Member>> SqliteDirectoryStore::ListMembers(
 absl::StatusOr<v1::Person> SqliteDirectoryStore::CreatePerson(
     const v1::Person& person, const IdempotencyKey& key) {
   return IdempotentCreate<v1::Person>(
-      *db_, person, key, kSelectPerson, [&](Connection& conn) -> absl::Status {
+      *db_, person, key, "person", kSelectPerson,
+      [&](Connection& conn) -> absl::Status {
         {
           // The unique index on nhs_number decides, not a prior read: two
           // concurrent registrations cannot both succeed.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/macros.h"
 #include "services/common/sqlite_db.h"
 #include "services/common/time_util.h"
 #include "tests/support/temp_dir.h"
@@ -162,6 +163,122 @@ TEST_F(SqliteDirectoryStoreTest, ReusedRequestIdReturnsFirstTeam) {
   EXPECT_EQ(theirs->name(), "teams/c");
 }
 
+TEST_F(SqliteDirectoryStoreTest, ReusedRequestIdForAnotherRequestNamesFirst) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  IdempotencyKey key{"members/admin", "CreateTeam", "r1", "fingerprint-1"};
+  ASSERT_TRUE(store->CreateTeam(Team("a", "First"), key).ok());
+  key.request_fingerprint = "fingerprint-2";
+  auto other = store->CreateTeam(Team("b", "Second"), key);
+  EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(other.status().message(), HasSubstr("\"r1\""));
+  EXPECT_THAT(other.status().message(), HasSubstr("teams/a"));
+  EXPECT_EQ(store->GetTeam("teams/b").status().code(),
+            absl::StatusCode::kNotFound);
+
+  // The same for members and persons.
+  v1::Member member;
+  member.set_name("members/m");
+  member.set_team("teams/a");
+  member.set_display_name("Sam");
+  member.set_role(v1::CLINICIAN);
+  IdempotencyKey member_key{"members/admin", "CreateMember", "r1", "m-1"};
+  ASSERT_TRUE(store->CreateMember(member, member_key).ok());
+  member.set_name("members/n");
+  member_key.request_fingerprint = "m-2";
+  auto other_member = store->CreateMember(member, member_key);
+  EXPECT_EQ(other_member.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(other_member.status().message(), HasSubstr("members/m"));
+  EXPECT_EQ(store->GetMember("members/n").status().code(),
+            absl::StatusCode::kNotFound);
+
+  IdempotencyKey person_key{"members/c", "CreatePerson", "r1", "p-1"};
+  ASSERT_TRUE(store->CreatePerson(Person("p", ""), person_key).ok());
+  person_key.request_fingerprint = "p-2";
+  auto other_person = store->CreatePerson(Person("q", ""), person_key);
+  EXPECT_EQ(other_person.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(other_person.status().message(), HasSubstr("persons/p"));
+  EXPECT_EQ(store->GetPerson("persons/q").status().code(),
+            absl::StatusCode::kNotFound);
+  // A retry of the first request is still answered.
+  person_key.request_fingerprint = "p-1";
+  auto retry = store->CreatePerson(Person("r", ""), person_key);
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_EQ(retry->name(), "persons/p");
+}
+
+TEST_F(SqliteDirectoryStoreTest, RacingCreatesWithOneRequestIdMakeOneResource) {
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // Half retry one request, half send another under the same id: whichever
+  // is stored first, the rest either get it back or are refused naming it.
+  constexpr int kThreads = 8;
+  std::vector<absl::StatusOr<v1::Person>> results(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      IdempotencyKey key{"members/c", "CreatePerson", "r1",
+                         absl::StrCat("fingerprint-", i % 2)};
+      results[i] = store->CreatePerson(Person(absl::StrCat("p", i), ""), key);
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  std::string winner;
+  for (int i = 0; i < kThreads && winner.empty(); ++i) {
+    if (results[i].ok()) winner = results[i]->name();
+  }
+  ASSERT_FALSE(winner.empty());
+  int refused = 0;
+  for (int i = 0; i < kThreads; ++i) {
+    if (results[i].ok()) {
+      EXPECT_EQ(results[i]->name(), winner) << i;
+    } else {
+      ++refused;
+      EXPECT_EQ(results[i].status().code(), absl::StatusCode::kAlreadyExists);
+      EXPECT_THAT(results[i].status().message(), HasSubstr(winner));
+    }
+  }
+  EXPECT_EQ(refused, kThreads / 2);
+  auto found = store->FindPersonsByNameAndBirth("okafor", "1990-04-01", 50);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->size(), 1u);
+}
+
+TEST_F(SqliteDirectoryStoreTest, RequestIdsFromBeforeFingerprintsAnswerFirst) {
+  // A schema-1 file knows only which resource a request id made, not what
+  // was asked; after the upgrade, reusing such an id still answers with
+  // that resource rather than refusing a retry it cannot recognise.
+  {
+    auto v1_db = SqliteDb::Open(path_, {SqliteDirectoryStore::Migrations()[0]});
+    ASSERT_TRUE(v1_db.ok()) << v1_db.status();
+    absl::Status written =
+        (*v1_db)->Write([&](Connection& conn) -> absl::Status {
+          ASSIGN_OR_RETURN(
+              Statement team,
+              conn.Prepare("INSERT INTO teams (name, sort_key, "
+                           "sector, accepting_referrals, etag, "
+                           "resource) VALUES ('teams/old', 'old', 2, "
+                           "1, 'etag-old', ?1)"));
+          team.BindBlob(1, Team("old", "Old").SerializeAsString());
+          RETURN_IF_ERROR(team.Run());
+          ASSIGN_OR_RETURN(Statement key,
+                           conn.Prepare("INSERT INTO request_ids VALUES "
+                                        "('members/admin', 'CreateTeam', 'r1', "
+                                        "'teams/old', 1)"));
+          return key.Run();
+        });
+    ASSERT_TRUE(written.ok()) << written;
+  }
+  auto store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto again = store->CreateTeam(
+      Team("new", "New"), {"members/admin", "CreateTeam", "r1", "anything"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->name(), "teams/old");
+  EXPECT_EQ(store->GetTeam("teams/new").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_F(SqliteDirectoryStoreTest, SameRequestIdForAnotherMethodIsAnotherCreate) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -278,6 +395,18 @@ TEST_F(SqliteDirectoryStoreTest, ListTeamsOrdersCaseInsensitivelyThenByName) {
                                     std::nullopt, 2);
   ASSERT_TRUE(accepting.ok());
   EXPECT_THAT(Names(*accepting), ElementsAre("teams/c", "teams/a"));
+}
+
+TEST(DirectoryKeysTest, FoldOnlyAsciiLetters) {
+  // As directory.proto documents for ListTeams and FindPersons.
+  EXPECT_EQ(SortKey("North CMHT"), SortKey("north cmht"));
+  EXPECT_NE(SortKey("\xc3\x89ire"), SortKey("\xc3\xa9ire"));  // Éire, éire
+  EXPECT_GT(SortKey("\xc3\x89ire"), SortKey("Zeta"));
+  EXPECT_EQ(FamilyNameKey(" O'NEILL "), FamilyNameKey("O'Neill"));
+  EXPECT_EQ(FamilyNameKey("\xc3\x93 BRIAIN"),  // Ó BRIAIN
+            FamilyNameKey("\xc3\x93 Briain"));
+  EXPECT_NE(FamilyNameKey("\xc3\xb3 briain"),  // ó briain
+            FamilyNameKey("\xc3\x93 Briain"));
 }
 
 TEST_F(SqliteDirectoryStoreTest, FindsPersonsByFamilyNameKeyAndBirthDate) {
