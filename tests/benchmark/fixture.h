@@ -1,0 +1,37 @@
+#ifndef CAREBRIDGE_TESTS_BENCHMARK_FIXTURE_H_
+#define CAREBRIDGE_TESTS_BENCHMARK_FIXTURE_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace carebridge::bench {
+
+// What the benchmark creates on the server before loading it, through the
+// public API as the bootstrap admin: a sending team and a receiving team
+// (accepting referrals), a clinician in each with a token, and one person.
+struct Fixture {
+  std::string sending_team;    // teams/{id}
+  std::string receiving_team;  // teams/{id}
+  std::string person;          // persons/{id}
+  std::string sender_token;    // a clinician of the sending team
+  std::string receiver_token;  // a clinician of the receiving team
+};
+
+// Creates the fixture. `run_id` makes names and request ids unique, so the
+// benchmark can run repeatedly against one server.
+absl::StatusOr<Fixture> CreateFixture(
+    const std::shared_ptr<grpc::Channel>& channel,
+    absl::string_view admin_token, absl::string_view run_id);
+
+// Adds `authorization: Bearer <token>` to a call.
+void AddBearer(grpc::ClientContext& context, absl::string_view token);
+
+}  // namespace carebridge::bench
+
+#endif  // CAREBRIDGE_TESTS_BENCHMARK_FIXTURE_H_
