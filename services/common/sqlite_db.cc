@@ -120,6 +120,11 @@ absl::Status Connection::Exec(absl::string_view sql) {
   return absl::OkStatus();
 }
 
+absl::Status Connection::Run(absl::string_view sql) {
+  ASSIGN_OR_RETURN(Statement statement, Prepare(sql));
+  return statement.Run();
+}
+
 int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
 
 // --- SqliteDb ---
@@ -254,20 +259,20 @@ absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
 
 void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
   Connection& conn = *writer_;
-  absl::Status begin = conn.Exec("BEGIN IMMEDIATE");
+  absl::Status begin = conn.Run("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     for (PendingWrite* pending : batch) pending->result = begin;
     return;
   }
   bool any_ok = false;
   for (PendingWrite* pending : batch) {
-    absl::Status status = conn.Exec("SAVEPOINT cb_write");
+    absl::Status status = conn.Run("SAVEPOINT cb_write");
     if (status.ok()) status = pending->fn(conn);
     if (status.ok()) {
-      status = conn.Exec("RELEASE cb_write");
+      status = conn.Run("RELEASE cb_write");
     } else {
-      conn.Exec("ROLLBACK TO cb_write").IgnoreError();
-      conn.Exec("RELEASE cb_write").IgnoreError();
+      conn.Run("ROLLBACK TO cb_write").IgnoreError();
+      conn.Run("RELEASE cb_write").IgnoreError();
     }
     pending->result = status;
     any_ok = any_ok || status.ok();
@@ -284,9 +289,9 @@ void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
       return;
     }
   }
-  absl::Status commit = any_ok ? conn.Exec("COMMIT") : conn.Exec("ROLLBACK");
+  absl::Status commit = any_ok ? conn.Run("COMMIT") : conn.Run("ROLLBACK");
   if (!commit.ok()) {
-    conn.Exec("ROLLBACK").IgnoreError();
+    conn.Run("ROLLBACK").IgnoreError();
     for (PendingWrite* pending : batch) {
       if (pending->result.ok()) pending->result = commit;
     }
@@ -305,10 +310,10 @@ absl::Status SqliteDb::Read(absl::FunctionRef<absl::Status(Connection&)> fn) {
     conn = std::move(idle_readers_.back());
     idle_readers_.pop_back();
   }
-  absl::Status status = conn->Exec("BEGIN");
+  absl::Status status = conn->Run("BEGIN");
   if (status.ok()) {
     status = fn(*conn);
-    absl::Status end = conn->Exec("COMMIT");
+    absl::Status end = conn->Run("COMMIT");
     if (status.ok()) status = end;
   }
   absl::MutexLock lock(&pool_mu_);

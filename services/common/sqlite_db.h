@@ -70,6 +70,9 @@ class Connection {
   absl::StatusOr<Statement> Prepare(absl::string_view sql);
   // Runs one or more statements that return no rows.
   absl::Status Exec(absl::string_view sql);
+  // Runs one statement that returns no rows through the statement cache:
+  // for the transaction control run on every call (BEGIN, SAVEPOINT, ...).
+  absl::Status Run(absl::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int64_t Changes() const;
 

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "services/common/macros.h"
+#include "services/referral/caching_directory_lookup.h"
 #include "services/referral/referral_domain.h"
 #include "services/referral/referral_grpc.h"
 #include "services/referral/sqlite_referral_store.h"
@@ -30,8 +31,10 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
     DirectoryChannelProvider directory_channel_provider) {
   std::unique_ptr<ReferralModule> module(new ReferralModule());
   ASSIGN_OR_RETURN(module->store_, SqliteReferralStore::Open(sqlite_path));
-  module->directory_ = std::make_unique<GrpcDirectoryLookup>(
-      std::move(directory_channel_provider), env.signer, env.clock);
+  module->directory_ = std::make_unique<CachingDirectoryLookup>(
+      std::make_unique<GrpcDirectoryLookup>(
+          std::move(directory_channel_provider), env.signer, env.clock),
+      env.clock);
   module->domain_ = std::make_unique<ReferralDomain>(
       env.clock, env.ids, module->directory_.get(), module->store_.get());
   module->service_ = std::make_unique<ReferralGrpcService>(

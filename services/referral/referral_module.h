@@ -45,7 +45,7 @@ class ReferralModule {
   ReferralModule();
 
   std::unique_ptr<SqliteReferralStore> store_;
-  std::unique_ptr<GrpcDirectoryLookup> directory_;
+  std::unique_ptr<DirectoryLookup> directory_;
   std::unique_ptr<ReferralDomain> domain_;
   std::unique_ptr<ReferralGrpcService> service_;
 };

@@ -1,0 +1,41 @@
+#include "services/referral/caching_directory_lookup.h"
+
+namespace carebridge::referral {
+
+absl::StatusOr<TeamInfo> CachingDirectoryLookup::GetTeam(
+    absl::string_view team_name) {
+  const absl::Time now = clock_->Now();
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = teams_.find(team_name);
+    if (it != teams_.end() && now - it->second.fetched < team_ttl_) {
+      return it->second.team;
+    }
+  }
+  // Asked outside the lock: concurrent misses may each ask, which is
+  // harmless, and a slow directory never blocks cached answers.
+  absl::StatusOr<TeamInfo> team = inner_->GetTeam(team_name);
+  if (team.ok()) {
+    absl::MutexLock lock(&mu_);
+    if (teams_.size() >= max_entries_) teams_.clear();
+    teams_[team_name] = CachedTeam{*team, now};
+  }
+  return team;
+}
+
+absl::Status CachingDirectoryLookup::CheckPersonExists(
+    absl::string_view person_name) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (persons_.contains(person_name)) return absl::OkStatus();
+  }
+  absl::Status status = inner_->CheckPersonExists(person_name);
+  if (status.ok()) {
+    absl::MutexLock lock(&mu_);
+    if (persons_.size() >= max_entries_) persons_.clear();
+    persons_.insert(std::string(person_name));
+  }
+  return status;
+}
+
+}  // namespace carebridge::referral
