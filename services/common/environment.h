@@ -3,6 +3,7 @@
 
 #include "services/common/authenticator.h"
 #include "services/common/clock.h"
+#include "services/common/executor.h"
 #include "services/common/ids.h"
 #include "services/common/token.h"
 
@@ -16,6 +17,8 @@ struct Environment {
   IdGenerator* ids = nullptr;
   const TokenSigner* signer = nullptr;
   const Authenticator* authenticator = nullptr;
+  // Where handlers that block (writes, calls to other services) run.
+  BlockingExecutor* executor = nullptr;
 };
 
 }  // namespace carebridge

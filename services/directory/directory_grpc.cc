@@ -1,88 +1,100 @@
 #include "services/directory/directory_grpc.h"
 
-#include <utility>
-
-#include "services/common/status.h"
+#include "services/common/grpc_handler.h"
 
 namespace carebridge::directory {
 
 template <typename Request, typename Response>
-grpc::Status DirectoryGrpcService::Handle(
-    grpc::ServerContext* context, const Request& request, Response* response,
+grpc::ServerUnaryReactor* DirectoryGrpcService::Handle(
+    bool blocking, grpc::CallbackServerContext* context, const Request* request,
+    Response* response,
     absl::StatusOr<Response> (DirectoryDomain::*method)(const Principal&,
                                                         const Request&)) {
-  absl::StatusOr<Principal> caller = authenticator_->Authenticate(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<Response> result = (domain_->*method)(*caller, request);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
+  auto call = [this, method](const Principal& caller, const Request& r) {
+    return (domain_->*method)(caller, r);
+  };
+  if (blocking) {
+    return HandleBlocking(*authenticator_, *executor_, context, request,
+                          response, call);
+  }
+  return HandleInline(*authenticator_, context, request, response, call);
 }
 
-grpc::Status DirectoryGrpcService::CreateTeam(
-    grpc::ServerContext* context, const v1::CreateTeamRequest* request,
+grpc::ServerUnaryReactor* DirectoryGrpcService::CreateTeam(
+    grpc::CallbackServerContext* context, const v1::CreateTeamRequest* request,
     v1::Team* response) {
-  return Handle(context, *request, response, &DirectoryDomain::CreateTeam);
+  return Handle(/*blocking=*/true, context, request, response,
+                &DirectoryDomain::CreateTeam);
 }
 
-grpc::Status DirectoryGrpcService::GetTeam(grpc::ServerContext* context,
-                                           const v1::GetTeamRequest* request,
-                                           v1::Team* response) {
-  return Handle(context, *request, response, &DirectoryDomain::GetTeam);
+grpc::ServerUnaryReactor* DirectoryGrpcService::GetTeam(
+    grpc::CallbackServerContext* context, const v1::GetTeamRequest* request,
+    v1::Team* response) {
+  return Handle(/*blocking=*/false, context, request, response,
+                &DirectoryDomain::GetTeam);
 }
 
-grpc::Status DirectoryGrpcService::ListTeams(
-    grpc::ServerContext* context, const v1::ListTeamsRequest* request,
+grpc::ServerUnaryReactor* DirectoryGrpcService::ListTeams(
+    grpc::CallbackServerContext* context, const v1::ListTeamsRequest* request,
     v1::ListTeamsResponse* response) {
-  return Handle(context, *request, response, &DirectoryDomain::ListTeams);
+  return Handle(/*blocking=*/false, context, request, response,
+                &DirectoryDomain::ListTeams);
 }
 
-grpc::Status DirectoryGrpcService::UpdateTeam(
-    grpc::ServerContext* context, const v1::UpdateTeamRequest* request,
+grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateTeam(
+    grpc::CallbackServerContext* context, const v1::UpdateTeamRequest* request,
     v1::Team* response) {
-  return Handle(context, *request, response, &DirectoryDomain::UpdateTeam);
+  return Handle(/*blocking=*/true, context, request, response,
+                &DirectoryDomain::UpdateTeam);
 }
 
-grpc::Status DirectoryGrpcService::CreateMember(
-    grpc::ServerContext* context, const v1::CreateMemberRequest* request,
+grpc::ServerUnaryReactor* DirectoryGrpcService::CreateMember(
+    grpc::CallbackServerContext* context,
+    const v1::CreateMemberRequest* request, v1::Member* response) {
+  return Handle(/*blocking=*/true, context, request, response,
+                &DirectoryDomain::CreateMember);
+}
+
+grpc::ServerUnaryReactor* DirectoryGrpcService::GetMember(
+    grpc::CallbackServerContext* context, const v1::GetMemberRequest* request,
     v1::Member* response) {
-  return Handle(context, *request, response, &DirectoryDomain::CreateMember);
+  return Handle(/*blocking=*/false, context, request, response,
+                &DirectoryDomain::GetMember);
 }
 
-grpc::Status DirectoryGrpcService::GetMember(
-    grpc::ServerContext* context, const v1::GetMemberRequest* request,
-    v1::Member* response) {
-  return Handle(context, *request, response, &DirectoryDomain::GetMember);
-}
-
-grpc::Status DirectoryGrpcService::ListMembers(
-    grpc::ServerContext* context, const v1::ListMembersRequest* request,
+grpc::ServerUnaryReactor* DirectoryGrpcService::ListMembers(
+    grpc::CallbackServerContext* context, const v1::ListMembersRequest* request,
     v1::ListMembersResponse* response) {
-  return Handle(context, *request, response, &DirectoryDomain::ListMembers);
+  return Handle(/*blocking=*/false, context, request, response,
+                &DirectoryDomain::ListMembers);
 }
 
-grpc::Status DirectoryGrpcService::IssueToken(
-    grpc::ServerContext* context, const v1::IssueTokenRequest* request,
+grpc::ServerUnaryReactor* DirectoryGrpcService::IssueToken(
+    grpc::CallbackServerContext* context, const v1::IssueTokenRequest* request,
     v1::IssueTokenResponse* response) {
-  return Handle(context, *request, response, &DirectoryDomain::IssueToken);
+  return Handle(/*blocking=*/false, context, request, response,
+                &DirectoryDomain::IssueToken);
 }
 
-grpc::Status DirectoryGrpcService::CreatePerson(
-    grpc::ServerContext* context, const v1::CreatePersonRequest* request,
+grpc::ServerUnaryReactor* DirectoryGrpcService::CreatePerson(
+    grpc::CallbackServerContext* context,
+    const v1::CreatePersonRequest* request, v1::Person* response) {
+  return Handle(/*blocking=*/true, context, request, response,
+                &DirectoryDomain::CreatePerson);
+}
+
+grpc::ServerUnaryReactor* DirectoryGrpcService::GetPerson(
+    grpc::CallbackServerContext* context, const v1::GetPersonRequest* request,
     v1::Person* response) {
-  return Handle(context, *request, response, &DirectoryDomain::CreatePerson);
+  return Handle(/*blocking=*/false, context, request, response,
+                &DirectoryDomain::GetPerson);
 }
 
-grpc::Status DirectoryGrpcService::GetPerson(
-    grpc::ServerContext* context, const v1::GetPersonRequest* request,
-    v1::Person* response) {
-  return Handle(context, *request, response, &DirectoryDomain::GetPerson);
-}
-
-grpc::Status DirectoryGrpcService::FindPersons(
-    grpc::ServerContext* context, const v1::FindPersonsRequest* request,
+grpc::ServerUnaryReactor* DirectoryGrpcService::FindPersons(
+    grpc::CallbackServerContext* context, const v1::FindPersonsRequest* request,
     v1::FindPersonsResponse* response) {
-  return Handle(context, *request, response, &DirectoryDomain::FindPersons);
+  return Handle(/*blocking=*/false, context, request, response,
+                &DirectoryDomain::FindPersons);
 }
 
 }  // namespace carebridge::directory

@@ -3,65 +3,74 @@
 
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "services/common/authenticator.h"
+#include "services/common/executor.h"
 #include "services/directory/directory_domain.h"
 
 namespace carebridge::directory {
 
-// The gRPC edge of the directory: each method authenticates the caller,
-// hands the request to DirectoryDomain and converts the result. This class
-// is thread-safe.
-class DirectoryGrpcService final : public v1::DirectoryService::Service {
+// The gRPC edge of the directory, on gRPC's callback API: each method
+// authenticates the caller, hands the request to DirectoryDomain and
+// converts the result. Reads (and IssueToken, which only reads and signs)
+// run inline; writes wait for a durable commit on the blocking executor.
+// This class is thread-safe.
+class DirectoryGrpcService final
+    : public v1::DirectoryService::CallbackService {
  public:
   // The pointees outlive this object.
   DirectoryGrpcService(const Authenticator* authenticator,
-                       DirectoryDomain* domain)
-      : authenticator_(authenticator), domain_(domain) {}
+                       BlockingExecutor* executor, DirectoryDomain* domain)
+      : authenticator_(authenticator), executor_(executor), domain_(domain) {}
 
-  grpc::Status CreateTeam(grpc::ServerContext* context,
-                          const v1::CreateTeamRequest* request,
-                          v1::Team* response) override;
-  grpc::Status GetTeam(grpc::ServerContext* context,
-                       const v1::GetTeamRequest* request,
-                       v1::Team* response) override;
-  grpc::Status ListTeams(grpc::ServerContext* context,
-                         const v1::ListTeamsRequest* request,
-                         v1::ListTeamsResponse* response) override;
-  grpc::Status UpdateTeam(grpc::ServerContext* context,
-                          const v1::UpdateTeamRequest* request,
-                          v1::Team* response) override;
-  grpc::Status CreateMember(grpc::ServerContext* context,
-                            const v1::CreateMemberRequest* request,
-                            v1::Member* response) override;
-  grpc::Status GetMember(grpc::ServerContext* context,
-                         const v1::GetMemberRequest* request,
-                         v1::Member* response) override;
-  grpc::Status ListMembers(grpc::ServerContext* context,
-                           const v1::ListMembersRequest* request,
-                           v1::ListMembersResponse* response) override;
-  grpc::Status IssueToken(grpc::ServerContext* context,
-                          const v1::IssueTokenRequest* request,
-                          v1::IssueTokenResponse* response) override;
-  grpc::Status CreatePerson(grpc::ServerContext* context,
-                            const v1::CreatePersonRequest* request,
-                            v1::Person* response) override;
-  grpc::Status GetPerson(grpc::ServerContext* context,
-                         const v1::GetPersonRequest* request,
-                         v1::Person* response) override;
-  grpc::Status FindPersons(grpc::ServerContext* context,
-                           const v1::FindPersonsRequest* request,
-                           v1::FindPersonsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateTeam(grpc::CallbackServerContext* context,
+                                       const v1::CreateTeamRequest* request,
+                                       v1::Team* response) override;
+  grpc::ServerUnaryReactor* GetTeam(grpc::CallbackServerContext* context,
+                                    const v1::GetTeamRequest* request,
+                                    v1::Team* response) override;
+  grpc::ServerUnaryReactor* ListTeams(grpc::CallbackServerContext* context,
+                                      const v1::ListTeamsRequest* request,
+                                      v1::ListTeamsResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateTeam(grpc::CallbackServerContext* context,
+                                       const v1::UpdateTeamRequest* request,
+                                       v1::Team* response) override;
+  grpc::ServerUnaryReactor* CreateMember(grpc::CallbackServerContext* context,
+                                         const v1::CreateMemberRequest* request,
+                                         v1::Member* response) override;
+  grpc::ServerUnaryReactor* GetMember(grpc::CallbackServerContext* context,
+                                      const v1::GetMemberRequest* request,
+                                      v1::Member* response) override;
+  grpc::ServerUnaryReactor* ListMembers(
+      grpc::CallbackServerContext* context,
+      const v1::ListMembersRequest* request,
+      v1::ListMembersResponse* response) override;
+  grpc::ServerUnaryReactor* IssueToken(
+      grpc::CallbackServerContext* context,
+      const v1::IssueTokenRequest* request,
+      v1::IssueTokenResponse* response) override;
+  grpc::ServerUnaryReactor* CreatePerson(grpc::CallbackServerContext* context,
+                                         const v1::CreatePersonRequest* request,
+                                         v1::Person* response) override;
+  grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* context,
+                                      const v1::GetPersonRequest* request,
+                                      v1::Person* response) override;
+  grpc::ServerUnaryReactor* FindPersons(
+      grpc::CallbackServerContext* context,
+      const v1::FindPersonsRequest* request,
+      v1::FindPersonsResponse* response) override;
 
  private:
-  // Authenticates, runs `method` of the domain and moves its result into
-  // `response`.
+  // Authenticates, runs `method` of the domain (inline or on the executor)
+  // and moves its result into `response`.
   template <typename Request, typename Response>
-  grpc::Status Handle(grpc::ServerContext* context, const Request& request,
-                      Response* response,
-                      absl::StatusOr<Response> (DirectoryDomain::*method)(
-                          const Principal&, const Request&));
+  grpc::ServerUnaryReactor* Handle(
+      bool blocking, grpc::CallbackServerContext* context,
+      const Request* request, Response* response,
+      absl::StatusOr<Response> (DirectoryDomain::*method)(const Principal&,
+                                                          const Request&));
 
-  const Authenticator* authenticator_;
-  DirectoryDomain* domain_;
+  const Authenticator* const authenticator_;
+  BlockingExecutor* const executor_;
+  DirectoryDomain* const domain_;
 };
 
 }  // namespace carebridge::directory

@@ -22,8 +22,8 @@ DirectoryModule::DirectoryModule(std::unique_ptr<DirectoryStore> store,
     : store_(std::move(store)),
       domain_(std::make_unique<DirectoryDomain>(env.clock, env.ids, env.signer,
                                                 store_.get())),
-      service_(std::make_unique<DirectoryGrpcService>(env.authenticator,
-                                                      domain_.get())) {}
+      service_(std::make_unique<DirectoryGrpcService>(
+          env.authenticator, env.executor, domain_.get())) {}
 
 DirectoryModule::~DirectoryModule() = default;
 

@@ -38,7 +38,7 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
   module->domain_ = std::make_unique<ReferralDomain>(
       env.clock, env.ids, module->directory_.get(), module->store_.get());
   module->service_ = std::make_unique<ReferralGrpcService>(
-      env.authenticator, module->domain_.get());
+      env.authenticator, env.executor, module->domain_.get());
   return module;
 }
 

@@ -61,6 +61,8 @@ absl::Status CarebridgeServer::Init() {
   env_.ids = &ids_;
   env_.signer = signer_.get();
   env_.authenticator = authenticator_.get();
+  executor_ = std::make_unique<BlockingExecutor>();
+  env_.executor = executor_.get();
   ASSIGN_OR_RETURN(bootstrap_token_path_,
                    EnsureBootstrapToken(config_.data_dir, *signer_, clock_));
 

@@ -12,6 +12,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/clock.h"
 #include "services/common/environment.h"
+#include "services/common/executor.h"
 #include "services/common/ids.h"
 #include "services/common/server_host.h"
 #include "services/common/token.h"
@@ -55,6 +56,9 @@ class CarebridgeServer {
   std::unique_ptr<Authenticator> authenticator_;
   Environment env_;
   std::string bootstrap_token_path_;
+  // Outlives host_: calls still on the executor finish before the server
+  // is gone.
+  std::unique_ptr<BlockingExecutor> executor_;
   std::unique_ptr<ServerHost> host_;
   std::unique_ptr<directory::DirectoryModule> directory_;
   std::unique_ptr<referral::ReferralModule> referral_;

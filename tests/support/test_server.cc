@@ -17,7 +17,8 @@ namespace carebridge::testing {
 TestServer::TestServer()
     : ids_(/*seed=*/42),
       signer_(std::string(32, 'k')),
-      authenticator_(&signer_, &clock_) {
+      authenticator_(&signer_, &clock_),
+      executor_(/*threads=*/16) {
   std::string pattern =
       (std::filesystem::temp_directory_path() / "carebridge-test-XXXXXX")
           .string();
@@ -30,6 +31,7 @@ TestServer::TestServer()
   env_.ids = &ids_;
   env_.signer = &signer_;
   env_.authenticator = &authenticator_;
+  env_.executor = &executor_;
   host_ = std::make_unique<ServerHost>(&authenticator_);
 }
 

@@ -11,6 +11,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/clock.h"
 #include "services/common/environment.h"
+#include "services/common/executor.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
 #include "services/common/server_host.h"
@@ -61,6 +62,7 @@ class TestServer {
   IdGenerator ids_;
   TokenSigner signer_;
   Authenticator authenticator_;
+  BlockingExecutor executor_;
   Environment env_;
   std::unique_ptr<ServerHost> host_;
   std::shared_ptr<grpc::Channel> channel_;
