@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# One service per process: the directory in one carebridge-server, the
+# referral service in another that reaches it with --directory_address; both
+# share one token key. A referral made through the referral process is
+# checked against the directory process, and stopping the directory makes
+# creates fail with UNAVAILABLE and store nothing.
+# usage: multi_process.sh SERVER_BIN CARECTL_BIN
+
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+# start_named NAME FLAG...: a server on a free port with data in
+# $WORK/NAME; prints its address.
+start_named() {
+  local name=$1
+  shift
+  mkdir -p "$WORK/$name"
+  "$SERVER_BIN" --listen=127.0.0.1:0 --data_dir="$WORK/$name" \
+    --port_file="$WORK/$name.port" --token_key_file="$WORK/token.key" "$@" \
+    >>"$WORK/server.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  local pid=$! deadline=$((SECONDS + 30))
+  until [ -s "$WORK/$name.port" ]; do
+    exited "$pid" && fail "$name server exited during start-up"
+    [ "$SECONDS" -lt "$deadline" ] || fail "no port file for $name after 30s"
+    sleep 0.05
+  done
+  LAST_PID=$pid
+}
+
+start_named directory --services=directory
+DIRECTORY_PID=$LAST_PID
+DIRECTORY=127.0.0.1:$(cat "$WORK/directory.port")
+start_named referral --services=referral --directory_address="$DIRECTORY"
+REFERRAL=127.0.0.1:$(cat "$WORK/referral.port")
+ADMIN=$(cat "$WORK/directory/bootstrap-admin.token")
+
+step "each process serves only its own service"
+"$CARECTL_BIN" --server="$DIRECTORY" health \
+  --service=carebridge.directory.v1.DirectoryService >/dev/null ||
+  fail "directory process does not serve the directory"
+status=0
+"$CARECTL_BIN" --server="$DIRECTORY" health \
+  --service=carebridge.referral.v1.ReferralService >/dev/null 2>&1 || status=$?
+[ "$status" -ne 0 ] || fail "directory process claims the referral service"
+
+step "set up teams, a member and a person in the directory process"
+ADDR=$DIRECTORY
+FROM=$(as "$ADMIN" --name_only team create --display_name="CMHT" \
+  --sector=community_mental_health)
+TO=$(as "$ADMIN" --name_only team create --display_name="Crisis" --sector=crisis)
+SAM=$(as "$ADMIN" --name_only member create --display_name="Sam" \
+  --team="$FROM" --role=clinician)
+T_SAM=$(as "$ADMIN" token issue "$SAM")
+PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
+  --family_name=Morgan --birth_date=1990-04-12)
+
+step "a referral through the referral process, checked against the directory"
+ADDR=$REFERRAL
+R=$(as "$T_SAM" --json referral create --person="$PERSON" --to="$TO" \
+  --urgency=urgent --reason="Needs support this week")
+expect_eq "$(echo "$R" | py 'd["state"], d["sending_team"]')" "SENT $FROM" \
+  "referral made across processes"
+TOKEN=$T_SAM expect_rpc_error NOT_FOUND referral create \
+  --person=persons/nobody --to="$TO" --urgency=urgent --reason="x"
+
+step "with the directory down, creates fail UNAVAILABLE and store nothing"
+kill -TERM "$DIRECTORY_PID"
+wait_for_exit "$DIRECTORY_PID" 30
+status=0
+"$CARECTL_BIN" --server="$DIRECTORY" --token="$ADMIN" --timeout=1s team list \
+  >/dev/null 2>&1 || status=$?
+[ "$status" -ne 0 ] || fail "directory still answering after SIGTERM"
+# A person not seen before cannot be served from the referral service's cache.
+TOKEN=$T_SAM expect_rpc_error UNAVAILABLE referral create \
+  --person=persons/someoneelse --to="$TO" --urgency=urgent --reason="x"
+expect_eq "$(as "$T_SAM" --json referral sent --all | py 'len(d["referrals"])')" 1 \
+  "referrals stored while the directory was down"
+echo "PASS"
