@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/log.h"
@@ -34,37 +35,15 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       code_ = methods->GetSendStatus().error_code();
-      LogLine(absl::StrCat("call method=", method_, " principal=", principal_,
-                           " code=", CodeName(code_), " latency_ms=",
-                           absl::ToDoubleMilliseconds(absl::Now() - start_)));
+      LogLine(absl::StrCat(
+          "call method=", method_, " principal=", principal_, " code=",
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(code_)),
+          " latency_ms=", absl::ToDoubleMilliseconds(absl::Now() - start_)));
     }
     methods->Proceed();
   }
 
  private:
-  static absl::string_view CodeName(grpc::StatusCode code) {
-    static constexpr absl::string_view kNames[] = {"OK",
-                                                   "CANCELLED",
-                                                   "UNKNOWN",
-                                                   "INVALID_ARGUMENT",
-                                                   "DEADLINE_EXCEEDED",
-                                                   "NOT_FOUND",
-                                                   "ALREADY_EXISTS",
-                                                   "PERMISSION_DENIED",
-                                                   "RESOURCE_EXHAUSTED",
-                                                   "FAILED_PRECONDITION",
-                                                   "ABORTED",
-                                                   "OUT_OF_RANGE",
-                                                   "UNIMPLEMENTED",
-                                                   "INTERNAL",
-                                                   "UNAVAILABLE",
-                                                   "DATA_LOSS",
-                                                   "UNAUTHENTICATED"};
-    int index = static_cast<int>(code);
-    if (index < 0 || index > 16) return "UNKNOWN";
-    return kNames[index];
-  }
-
   const std::string method_;
   const Authenticator* authenticator_;
   const absl::Time start_;

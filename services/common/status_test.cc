@@ -59,12 +59,12 @@ TEST(StatusConversionTest, FieldErrorsKeepTheirTextAtTheEdge) {
 }
 
 TEST(StatusConversionTest, NonCanonicalCodesBecomeUnknown) {
+  // Only the absl side can be built with a non-canonical code: a
+  // grpc::StatusCode of 99 is outside the enum's range (undefined
+  // behaviour, which the sanitizer build rejects).
   EXPECT_EQ(ToGrpcStatus(absl::Status(static_cast<absl::StatusCode>(99), "x"))
                 .error_code(),
             grpc::StatusCode::UNKNOWN);
-  EXPECT_EQ(FromGrpcStatus(grpc::Status(static_cast<grpc::StatusCode>(99), "x"))
-                .code(),
-            absl::StatusCode::kUnknown);
 }
 
 TEST(StatusConversionTest, MessageAtTheCapIsKeptWhole) {

@@ -4,97 +4,114 @@
 
 namespace carebridge::directory {
 
-template <typename Request, typename Response>
-grpc::ServerUnaryReactor* DirectoryGrpcService::Handle(
-    bool blocking, grpc::CallbackServerContext* context, const Request* request,
-    Response* response,
-    absl::StatusOr<Response> (DirectoryDomain::*method)(const Principal&,
-                                                        const Request&)) {
-  auto call = [this, method](const Principal& caller, const Request& r) {
-    return (domain_->*method)(caller, r);
-  };
-  if (blocking) {
-    return HandleBlocking(*authenticator_, *executor_, context, request,
-                          response, call);
-  }
-  return HandleInline(*authenticator_, context, request, response, call);
-}
-
 grpc::ServerUnaryReactor* DirectoryGrpcService::CreateTeam(
     grpc::CallbackServerContext* context, const v1::CreateTeamRequest* request,
     v1::Team* response) {
-  return Handle(/*blocking=*/true, context, request, response,
-                &DirectoryDomain::CreateTeam);
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::CreateTeamRequest& r) {
+        return domain_->CreateTeam(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::GetTeam(
     grpc::CallbackServerContext* context, const v1::GetTeamRequest* request,
     v1::Team* response) {
-  return Handle(/*blocking=*/false, context, request, response,
-                &DirectoryDomain::GetTeam);
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::GetTeamRequest& r) {
+        return domain_->GetTeam(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::ListTeams(
     grpc::CallbackServerContext* context, const v1::ListTeamsRequest* request,
     v1::ListTeamsResponse* response) {
-  return Handle(/*blocking=*/false, context, request, response,
-                &DirectoryDomain::ListTeams);
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::ListTeamsRequest& r) {
+        return domain_->ListTeams(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateTeam(
     grpc::CallbackServerContext* context, const v1::UpdateTeamRequest* request,
     v1::Team* response) {
-  return Handle(/*blocking=*/true, context, request, response,
-                &DirectoryDomain::UpdateTeam);
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::UpdateTeamRequest& r) {
+        return domain_->UpdateTeam(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::CreateMember(
     grpc::CallbackServerContext* context,
     const v1::CreateMemberRequest* request, v1::Member* response) {
-  return Handle(/*blocking=*/true, context, request, response,
-                &DirectoryDomain::CreateMember);
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::CreateMemberRequest& r) {
+        return domain_->CreateMember(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::GetMember(
     grpc::CallbackServerContext* context, const v1::GetMemberRequest* request,
     v1::Member* response) {
-  return Handle(/*blocking=*/false, context, request, response,
-                &DirectoryDomain::GetMember);
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::GetMemberRequest& r) {
+        return domain_->GetMember(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::ListMembers(
     grpc::CallbackServerContext* context, const v1::ListMembersRequest* request,
     v1::ListMembersResponse* response) {
-  return Handle(/*blocking=*/false, context, request, response,
-                &DirectoryDomain::ListMembers);
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::ListMembersRequest& r) {
+        return domain_->ListMembers(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::IssueToken(
     grpc::CallbackServerContext* context, const v1::IssueTokenRequest* request,
     v1::IssueTokenResponse* response) {
-  return Handle(/*blocking=*/false, context, request, response,
-                &DirectoryDomain::IssueToken);
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::IssueTokenRequest& r) {
+        return domain_->IssueToken(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::CreatePerson(
     grpc::CallbackServerContext* context,
     const v1::CreatePersonRequest* request, v1::Person* response) {
-  return Handle(/*blocking=*/true, context, request, response,
-                &DirectoryDomain::CreatePerson);
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::CreatePersonRequest& r) {
+        return domain_->CreatePerson(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::GetPerson(
     grpc::CallbackServerContext* context, const v1::GetPersonRequest* request,
     v1::Person* response) {
-  return Handle(/*blocking=*/false, context, request, response,
-                &DirectoryDomain::GetPerson);
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::GetPersonRequest& r) {
+        return domain_->GetPerson(caller, r);
+      });
 }
 
 grpc::ServerUnaryReactor* DirectoryGrpcService::FindPersons(
     grpc::CallbackServerContext* context, const v1::FindPersonsRequest* request,
     v1::FindPersonsResponse* response) {
-  return Handle(/*blocking=*/false, context, request, response,
-                &DirectoryDomain::FindPersons);
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::FindPersonsRequest& r) {
+        return domain_->FindPersons(caller, r);
+      });
 }
 
 }  // namespace carebridge::directory

@@ -59,15 +59,6 @@ class DirectoryGrpcService final
       v1::FindPersonsResponse* response) override;
 
  private:
-  // Authenticates, runs `method` of the domain (inline or on the executor)
-  // and moves its result into `response`.
-  template <typename Request, typename Response>
-  grpc::ServerUnaryReactor* Handle(
-      bool blocking, grpc::CallbackServerContext* context,
-      const Request* request, Response* response,
-      absl::StatusOr<Response> (DirectoryDomain::*method)(const Principal&,
-                                                          const Request&));
-
   const Authenticator* const authenticator_;
   BlockingExecutor* const executor_;
   DirectoryDomain* const domain_;

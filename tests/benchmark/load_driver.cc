@@ -5,6 +5,7 @@
 #include <cmath>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
 namespace carebridge::bench {
@@ -28,24 +29,6 @@ struct PhaseClock {
   SteadyTime measure_start;
   SteadyTime measure_end;
 };
-
-constexpr absl::string_view kCodeNames[] = {"OK",
-                                            "CANCELLED",
-                                            "UNKNOWN",
-                                            "INVALID_ARGUMENT",
-                                            "DEADLINE_EXCEEDED",
-                                            "NOT_FOUND",
-                                            "ALREADY_EXISTS",
-                                            "PERMISSION_DENIED",
-                                            "RESOURCE_EXHAUSTED",
-                                            "FAILED_PRECONDITION",
-                                            "ABORTED",
-                                            "OUT_OF_RANGE",
-                                            "UNIMPLEMENTED",
-                                            "INTERNAL",
-                                            "UNAVAILABLE",
-                                            "DATA_LOSS",
-                                            "UNAUTHENTICATED"};
 
 void Record(const PendingCall& call, SteadyTime now, const PhaseClock& clock,
             ThreadOutcome& out) {
@@ -111,10 +94,9 @@ void DriveThread(int thread, int slots, const PhaseOptions& options,
 }  // namespace
 
 std::string DescribeStatus(const grpc::Status& status) {
-  const int code = static_cast<int>(status.error_code());
-  const absl::string_view name =
-      code >= 0 && code <= 16 ? kCodeNames[code] : "UNKNOWN";
-  return absl::StrCat(name, ": ", status.error_message());
+  return absl::StrCat(absl::StatusCodeToString(
+                          static_cast<absl::StatusCode>(status.error_code())),
+                      ": ", status.error_message());
 }
 
 double PhaseResult::ok_per_second() const {
