@@ -14,6 +14,7 @@ BlockingExecutor::~BlockingExecutor() {
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
+    work_available_.SignalAll();
   }
   for (std::thread& thread : threads_) thread.join();
 }
@@ -25,6 +26,7 @@ absl::Status BlockingExecutor::Post(std::function<void()> task) {
         "server is overloaded: too many calls waiting; retry with backoff");
   }
   queue_.push_back(std::move(task));
+  work_available_.Signal();
   return absl::OkStatus();
 }
 
@@ -33,11 +35,7 @@ void BlockingExecutor::Loop() {
     std::function<void()> task;
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(
-          +[](BlockingExecutor* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-            return self->stopping_ || !self->queue_.empty();
-          },
-          this));
+      while (!stopping_ && queue_.empty()) work_available_.Wait(&mu_);
       if (queue_.empty()) return;  // stopping, and nothing left to run
       task = std::move(queue_.front());
       queue_.pop_front();

@@ -38,6 +38,9 @@ class BlockingExecutor {
 
   const size_t max_queued_;
   absl::Mutex mu_;
+  // Wakes one idle thread per task (absl::Mutex::Await would re-evaluate
+  // every idle thread's condition on each unlock).
+  absl::CondVar work_available_;
   std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;

@@ -130,9 +130,15 @@ int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
 // --- SqliteDb ---
 
 struct SqliteDb::PendingWrite {
+  explicit PendingWrite(absl::FunctionRef<absl::Status(Connection&)> f)
+      : fn(f) {}
   absl::FunctionRef<absl::Status(Connection&)> fn;
   absl::Status result;
   bool done = false;
+  // Signalled when this write is done, or when it should lead the next
+  // batch. One per write, so finishing a batch wakes only its own writers
+  // and the next leader, not every writer waiting.
+  absl::CondVar wake;
 };
 
 namespace {
@@ -227,12 +233,12 @@ SqliteDb::~SqliteDb() {
 }
 
 absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
-  PendingWrite write{fn, absl::OkStatus(), false};
+  PendingWrite write(fn);
   absl::MutexLock lock(&queue_mu_);
   queue_.push_back(&write);
   while (!write.done) {
     if (leader_active_) {
-      queue_cv_.Wait(&queue_mu_);
+      write.wake.Wait(&queue_mu_);
       continue;
     }
     // Become the leader: take what is queued and commit it as one batch.
@@ -250,9 +256,14 @@ absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
     queue_mu_.Unlock();
     RunBatch(batch);
     queue_mu_.Lock();
-    for (PendingWrite* pending : batch) pending->done = true;
+    // Still under queue_mu_: a woken writer cannot return (and destroy its
+    // PendingWrite) before this loop is over.
+    for (PendingWrite* pending : batch) {
+      pending->done = true;
+      if (pending != &write) pending->wake.Signal();
+    }
     leader_active_ = false;
-    queue_cv_.SignalAll();
+    if (!queue_.empty()) queue_.front()->wake.Signal();
   }
   return write.result;
 }

@@ -147,7 +147,6 @@ class SqliteDb {
   std::unique_ptr<Connection> writer_;
 
   absl::Mutex queue_mu_;
-  absl::CondVar queue_cv_;
   std::vector<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
 
