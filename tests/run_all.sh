@@ -1,9 +1,22 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds everything and runs the whole test suite
-# (unit, integration over real gRPC, end to end against the server binary).
+# (unit, integration over real gRPC, end to end against the server binary),
+# then the same suite again built with AddressSanitizer and
+# UndefinedBehaviorSanitizer. SANITIZE=0 skips the sanitizer pass (quicker
+# local runs); BUILD_DIR and ASAN_BUILD_DIR choose the build folders.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/deploy/local/install-deps.sh"
-export BUILD_DIR=${BUILD_DIR:-$root/build}
-"$root/deploy/local/build.sh"
-ctest --test-dir "$BUILD_DIR" -j2 --output-on-failure --timeout 600
+
+echo "=== build and test (${BUILD_DIR:-$root/build})"
+BUILD_DIR=${BUILD_DIR:-$root/build} "$root/deploy/local/build.sh"
+ctest --test-dir "${BUILD_DIR:-$root/build}" -j2 --output-on-failure \
+  --timeout 600
+
+if [ "${SANITIZE:-1}" != 0 ]; then
+  asan=${ASAN_BUILD_DIR:-$root/build-asan}
+  echo "=== build and test with ASan+UBSan ($asan)"
+  BUILD_DIR=$asan "$root/deploy/local/build.sh" -DCAREBRIDGE_SANITIZE=ON \
+    -DCAREBRIDGE_BUILD_BENCHMARKS=OFF
+  ctest --test-dir "$asan" -j2 --output-on-failure --timeout 600
+fi
