@@ -3,27 +3,23 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "clients/carectl/format.h"
+#include "services/common/file_util.h"
 
 namespace carebridge::carectl {
 namespace {
 
 absl::StatusOr<std::string> ReadFile(absl::string_view flag,
                                      const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  absl::StatusOr<std::string> text = ReadFileToString(path);
+  if (!text.ok()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("--", flag, ": cannot read '", path, "'"));
+        absl::StrCat("--", flag, ": ", text.status().message()));
   }
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return text;
 }
 
 std::string Lookup(const std::map<std::string, std::string>& env,

@@ -11,8 +11,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/escaping.h"
@@ -20,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
+#include "services/common/file_util.h"
 
 namespace carebridge {
 namespace {
@@ -111,15 +110,12 @@ absl::StatusOr<Principal> TokenSigner::Verify(absl::string_view token,
 
 namespace {
 absl::StatusOr<std::string> ReadKey(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  absl::StatusOr<std::string> key = ReadFileToString(path);
+  if (!key.ok()) {
     return absl::FailedPreconditionError(
-        absl::StrCat("cannot read token key ", path));
+        absl::StrCat("token key: ", key.status().message()));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string key = buffer.str();
-  if (key.size() < kKeyBytes) {
+  if (key->size() < kKeyBytes) {
     return absl::FailedPreconditionError(absl::StrCat(
         "token key ", path, " is shorter than ", kKeyBytes, " bytes"));
   }
@@ -160,14 +156,7 @@ absl::StatusOr<std::string> LoadOrCreateKey(const std::string& path) {
     return absl::FailedPreconditionError(absl::StrCat(
         "cannot create token key ", path, ": ", strerror(link_errno)));
   }
-  size_t slash = path.rfind('/');
-  std::string dir =
-      slash == std::string::npos ? "." : path.substr(0, slash + 1);
-  int dir_fd = open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dir_fd >= 0) {
-    fsync(dir_fd);
-    close(dir_fd);
-  }
+  SyncParentDirectory(path);
   return key;
 }
 

@@ -22,10 +22,6 @@ absl::StatusOr<std::string> EnsureBootstrapToken(const std::string& data_dir,
 // Creates `dir` (and parents) with mode 0700 if it does not exist.
 absl::Status EnsureDataDir(const std::string& dir);
 
-// Writes `contents` to `path` atomically (temporary file, fsync, rename).
-absl::Status WriteFileAtomically(const std::string& path,
-                                 const std::string& contents, int mode);
-
 }  // namespace carebridge::server
 
 #endif  // CAREBRIDGE_SERVICES_SERVER_BOOTSTRAP_H_

@@ -4,11 +4,9 @@
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/file_util.h"
 #include "services/common/log.h"
 #include "services/common/macros.h"
 #include "services/server/bootstrap.h"
@@ -16,16 +14,14 @@
 namespace carebridge::server {
 namespace {
 
-absl::StatusOr<std::string> ReadFile(const std::string& flag,
+absl::StatusOr<std::string> ReadFile(absl::string_view flag,
                                      const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  absl::StatusOr<std::string> contents = ReadFileToString(path);
+  if (!contents.ok()) {
     return absl::FailedPreconditionError(
-        absl::StrCat(flag, ": cannot read ", path));
+        absl::StrCat(flag, ": ", contents.status().message()));
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  return contents;
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
