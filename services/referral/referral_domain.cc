@@ -116,7 +116,8 @@ absl::StatusOr<std::optional<ReferralCursor>> DecodeCursor(
 
 std::string EtagOf(int64_t version) { return absl::StrCat(version); }
 
-absl::Duration DeadlineFor(const TeamInfo& team, v1::Urgency urgency) {
+absl::Duration DeadlineFor(const directory_client::TeamInfo& team,
+                           v1::Urgency urgency) {
   switch (urgency) {
     case v1::CRISIS:
       return team.crisis_deadline;
@@ -136,9 +137,9 @@ v1::Referral ReferralDomain::Present(const StoredReferral& stored,
   return referral;
 }
 
-absl::StatusOr<TeamInfo> ReferralDomain::AcceptingTeam(absl::string_view field,
-                                                       absl::string_view team) {
-  absl::StatusOr<TeamInfo> info = directory_->GetTeam(team);
+absl::StatusOr<directory_client::TeamInfo> ReferralDomain::AcceptingTeam(
+    absl::string_view field, absl::string_view team) {
+  absl::StatusOr<directory_client::TeamInfo> info = directory_->GetTeam(team);
   if (!info.ok()) return NameField(field, team, info.status());
   if (!info->accepting_referrals) {
     return errors::NotAcceptingReferrals(field, team, info->display_name);
@@ -164,8 +165,9 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
   }
   RETURN_IF_ERROR(NameField("referral.person", input.person(),
                             directory_->CheckPersonExists(input.person())));
-  ASSIGN_OR_RETURN(TeamInfo team, AcceptingTeam("referral.receiving_team",
-                                                input.receiving_team()));
+  ASSIGN_OR_RETURN(
+      directory_client::TeamInfo team,
+      AcceptingTeam("referral.receiving_team", input.receiving_team()));
 
   const absl::Time now = clock_->Now();
   v1::Referral referral =
@@ -367,7 +369,7 @@ absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectOnce(
   if (new_team_name == old.sending_team()) {
     return errors::RedirectToSender(old.name(), new_team_name);
   }
-  ASSIGN_OR_RETURN(TeamInfo new_team,
+  ASSIGN_OR_RETURN(directory_client::TeamInfo new_team,
                    AcceptingTeam("new_receiving_team", new_team_name));
 
   const absl::Time now = clock_->Now();

@@ -11,7 +11,7 @@
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
-#include "services/referral/directory_lookup.h"
+#include "services/directory_client/directory_lookup.h"
 #include "services/referral/referral_state.h"
 #include "services/referral/referral_store.h"
 
@@ -25,7 +25,8 @@ namespace carebridge::referral {
 class ReferralDomain {
  public:
   ReferralDomain(const Clock* clock, IdGenerator* ids,
-                 DirectoryLookup* directory, ReferralStore* store)
+                 directory_client::DirectoryLookup* directory,
+                 ReferralStore* store)
       : clock_(clock), ids_(ids), directory_(directory), store_(store) {}
 
   absl::StatusOr<v1::Referral> CreateReferral(
@@ -69,14 +70,14 @@ class ReferralDomain {
   absl::StatusOr<v1::RedirectReferralResponse> RedirectOnce(
       const Principal& caller, const v1::RedirectReferralRequest& request);
   // The team `field` names, which must exist and accept referrals.
-  absl::StatusOr<TeamInfo> AcceptingTeam(absl::string_view field,
-                                         absl::string_view team);
+  absl::StatusOr<directory_client::TeamInfo> AcceptingTeam(
+      absl::string_view field, absl::string_view team);
   // The API view: etag from the version, `overdue` from the clock.
   v1::Referral Present(const StoredReferral& stored, absl::Time now) const;
 
   const Clock* const clock_;
   IdGenerator* const ids_;
-  DirectoryLookup* const directory_;
+  directory_client::DirectoryLookup* const directory_;
   ReferralStore* const store_;
 };
 
@@ -84,7 +85,8 @@ class ReferralDomain {
 std::string EtagOf(int64_t version);
 
 // How long `team` allows itself to answer at `urgency`.
-absl::Duration DeadlineFor(const TeamInfo& team, v1::Urgency urgency);
+absl::Duration DeadlineFor(const directory_client::TeamInfo& team,
+                           v1::Urgency urgency);
 
 }  // namespace carebridge::referral
 

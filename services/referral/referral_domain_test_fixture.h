@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "services/referral/fake_directory_lookup.h"
+#include "services/directory_client/fake_directory_lookup.h"
 #include "services/referral/referral_domain.h"
 #include "services/referral/sqlite_referral_store.h"
 #include "tests/support/proto_matchers.h"
@@ -92,7 +92,7 @@ class ReferralDomainTest : public ::testing::Test {
                          SqliteReferralStore::Open(dir_.File("referral.db")));
     store_ = std::make_unique<RacingStore>(sqlite_.get());
     AddTeam(kCmht, true);
-    TeamInfo crisis{kCrisis, "Crisis team", true};
+    directory_client::TeamInfo crisis{kCrisis, "Crisis team", true};
     crisis.routine_deadline = absl::Hours(24 * 10);
     crisis.urgent_deadline = absl::Hours(48);
     crisis.crisis_deadline = absl::Hours(2);
@@ -105,8 +105,8 @@ class ReferralDomainTest : public ::testing::Test {
   }
 
   void AddTeam(absl::string_view name, bool accepting) {
-    directory_.AddTeam(
-        TeamInfo{std::string(name), absl::StrCat("Team ", name), accepting});
+    directory_.AddTeam(directory_client::TeamInfo{
+        std::string(name), absl::StrCat("Team ", name), accepting});
   }
 
   v1::CreateReferralRequest CreateRequest(
@@ -180,7 +180,7 @@ class ReferralDomainTest : public ::testing::Test {
   ::carebridge::testing::TempDir dir_;
   FakeClock clock_;
   IdGenerator ids_{/*seed=*/7};
-  FakeDirectoryLookup directory_;
+  directory_client::FakeDirectoryLookup directory_;
   std::unique_ptr<SqliteReferralStore> sqlite_;
   std::unique_ptr<RacingStore> store_;
   std::unique_ptr<ReferralDomain> domain_;

@@ -9,7 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/environment.h"
-#include "services/referral/grpc_directory_lookup.h"
+#include "services/directory_client/grpc_directory_lookup.h"
 
 namespace carebridge::referral {
 
@@ -36,7 +36,7 @@ class ReferralModule {
   // it once it has started (e.g. `[&] { return host.InProcessChannel(); }`).
   static absl::StatusOr<std::unique_ptr<ReferralModule>> Open(
       const Environment& env, const std::string& sqlite_path,
-      DirectoryChannelProvider directory_channel_provider);
+      directory_client::DirectoryChannelProvider directory_channel_provider);
   ~ReferralModule();
 
   grpc::Service* service();
@@ -45,7 +45,7 @@ class ReferralModule {
   ReferralModule();
 
   std::unique_ptr<SqliteReferralStore> store_;
-  std::unique_ptr<DirectoryLookup> directory_;
+  std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<ReferralDomain> domain_;
   std::unique_ptr<ReferralGrpcService> service_;
 };

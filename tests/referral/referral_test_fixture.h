@@ -37,7 +37,7 @@ class ReferralTest : public ::testing::Test {
     directory_ = *std::move(directory);
     auto referral =
         ReferralModule::Open(server_.env(), server_.DataPath("referral.db"),
-                             DirectoryChannelProvider([this] {
+                             directory_client::DirectoryChannelProvider([this] {
                                return server_.host().InProcessChannel();
                              }));
     ASSERT_TRUE(referral.ok()) << referral.status();

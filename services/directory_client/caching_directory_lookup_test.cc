@@ -1,4 +1,4 @@
-#include "services/referral/caching_directory_lookup.h"
+#include "services/directory_client/caching_directory_lookup.h"
 
 #include <gtest/gtest.h>
 
@@ -6,9 +6,9 @@
 #include <memory>
 
 #include "services/common/clock.h"
-#include "services/referral/fake_directory_lookup.h"
+#include "services/directory_client/fake_directory_lookup.h"
 
-namespace carebridge::referral {
+namespace carebridge::directory_client {
 namespace {
 
 // Counts the calls that reach the directory.
@@ -113,4 +113,4 @@ TEST_F(CachingDirectoryLookupTest, StaysWithinItsBound) {
 }
 
 }  // namespace
-}  // namespace carebridge::referral
+}  // namespace carebridge::directory_client

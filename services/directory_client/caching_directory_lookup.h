@@ -1,5 +1,5 @@
-#ifndef CAREBRIDGE_SERVICES_REFERRAL_CACHING_DIRECTORY_LOOKUP_H_
-#define CAREBRIDGE_SERVICES_REFERRAL_CACHING_DIRECTORY_LOOKUP_H_
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_CACHING_DIRECTORY_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_CACHING_DIRECTORY_LOOKUP_H_
 
 #include <memory>
 #include <string>
@@ -10,9 +10,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
-#include "services/referral/directory_lookup.h"
+#include "services/directory_client/directory_lookup.h"
 
-namespace carebridge::referral {
+namespace carebridge::directory_client {
 
 // Remembers directory answers so a referral does not cost a directory call
 // per team and per person:
@@ -60,6 +60,6 @@ class CachingDirectoryLookup : public DirectoryLookup {
   absl::flat_hash_set<std::string> persons_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace carebridge::referral
+}  // namespace carebridge::directory_client
 
-#endif  // CAREBRIDGE_SERVICES_REFERRAL_CACHING_DIRECTORY_LOOKUP_H_
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_CACHING_DIRECTORY_LOOKUP_H_

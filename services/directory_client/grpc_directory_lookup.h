@@ -1,5 +1,5 @@
-#ifndef CAREBRIDGE_SERVICES_REFERRAL_GRPC_DIRECTORY_LOOKUP_H_
-#define CAREBRIDGE_SERVICES_REFERRAL_GRPC_DIRECTORY_LOOKUP_H_
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_GRPC_DIRECTORY_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_GRPC_DIRECTORY_LOOKUP_H_
 
 #include <grpcpp/channel.h>
 
@@ -13,9 +13,9 @@
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "services/common/clock.h"
 #include "services/common/token.h"
-#include "services/referral/directory_lookup.h"
+#include "services/directory_client/directory_lookup.h"
 
-namespace carebridge::referral {
+namespace carebridge::directory_client {
 
 // Yields the channel to the directory. Called on first use, not at
 // construction, so a server can build its services before it listens (and
@@ -24,14 +24,13 @@ using DirectoryChannelProvider =
     std::function<std::shared_ptr<grpc::Channel>()>;
 
 // Asks carebridge.directory.v1.DirectoryService over gRPC, authenticating as
-// the service identity `services/referral` with a token it signs itself
-// (refreshed before it expires). Every call has a deadline. This class is
-// thread-safe.
+// the calling service's identity (`subject`, e.g. `services/referral`) with a
+// token it signs itself (refreshed before it expires). Every call has a
+// deadline. This class is thread-safe.
 class GrpcDirectoryLookup : public DirectoryLookup {
  public:
-  inline static constexpr char kSubject[] = "services/referral";
-
-  GrpcDirectoryLookup(DirectoryChannelProvider channel_provider,
+  GrpcDirectoryLookup(std::string subject,
+                      DirectoryChannelProvider channel_provider,
                       const TokenSigner* signer, const Clock* clock,
                       absl::Duration call_deadline = absl::Seconds(5));
 
@@ -46,6 +45,7 @@ class GrpcDirectoryLookup : public DirectoryLookup {
   std::string Token() ABSL_LOCKS_EXCLUDED(mu_);
   void PrepareContext(grpc::ClientContext& context);
 
+  const std::string subject_;
   const DirectoryChannelProvider channel_provider_;
   const TokenSigner* const signer_;
   const Clock* const clock_;
@@ -58,6 +58,6 @@ class GrpcDirectoryLookup : public DirectoryLookup {
   absl::Time token_expire_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
-}  // namespace carebridge::referral
+}  // namespace carebridge::directory_client
 
-#endif  // CAREBRIDGE_SERVICES_REFERRAL_GRPC_DIRECTORY_LOOKUP_H_
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_GRPC_DIRECTORY_LOOKUP_H_

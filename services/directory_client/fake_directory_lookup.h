@@ -1,5 +1,5 @@
-#ifndef CAREBRIDGE_SERVICES_REFERRAL_FAKE_DIRECTORY_LOOKUP_H_
-#define CAREBRIDGE_SERVICES_REFERRAL_FAKE_DIRECTORY_LOOKUP_H_
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_FAKE_DIRECTORY_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_FAKE_DIRECTORY_LOOKUP_H_
 
 #include <string>
 
@@ -8,9 +8,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/errors.h"
-#include "services/referral/directory_lookup.h"
+#include "services/directory_client/directory_lookup.h"
 
-namespace carebridge::referral {
+namespace carebridge::directory_client {
 
 // An in-memory directory for unit tests. This class is thread-safe.
 class FakeDirectoryLookup : public DirectoryLookup {
@@ -58,6 +58,6 @@ class FakeDirectoryLookup : public DirectoryLookup {
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
 };
 
-}  // namespace carebridge::referral
+}  // namespace carebridge::directory_client
 
-#endif  // CAREBRIDGE_SERVICES_REFERRAL_FAKE_DIRECTORY_LOOKUP_H_
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_FAKE_DIRECTORY_LOOKUP_H_

@@ -1,5 +1,5 @@
-#ifndef CAREBRIDGE_SERVICES_REFERRAL_DIRECTORY_LOOKUP_H_
-#define CAREBRIDGE_SERVICES_REFERRAL_DIRECTORY_LOOKUP_H_
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_DIRECTORY_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_DIRECTORY_LOOKUP_H_
 
 #include <string>
 
@@ -8,9 +8,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace carebridge::referral {
+namespace carebridge::directory_client {
 
-// What the referral service needs to know about a team.
+// What other services need to know about a team.
 struct TeamInfo {
   // `teams/{team_id}`.
   std::string name;
@@ -22,9 +22,9 @@ struct TeamInfo {
   absl::Duration crisis_deadline = absl::Hours(4);
 };
 
-// The referral service's view of the directory. The referral service owns no
-// team or person data: it asks the directory, which may be in this process
-// or another. Implementations must be thread-safe.
+// A service's view of the directory. Services other than the directory own
+// no team or person data: they ask the directory, which may be in this
+// process or another. Implementations must be thread-safe.
 class DirectoryLookup {
  public:
   virtual ~DirectoryLookup() = default;
@@ -35,6 +35,6 @@ class DirectoryLookup {
   virtual absl::Status CheckPersonExists(absl::string_view person_name) = 0;
 };
 
-}  // namespace carebridge::referral
+}  // namespace carebridge::directory_client
 
-#endif  // CAREBRIDGE_SERVICES_REFERRAL_DIRECTORY_LOOKUP_H_
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_DIRECTORY_LOOKUP_H_

@@ -1,6 +1,6 @@
-#include "services/referral/caching_directory_lookup.h"
+#include "services/directory_client/caching_directory_lookup.h"
 
-namespace carebridge::referral {
+namespace carebridge::directory_client {
 
 absl::StatusOr<TeamInfo> CachingDirectoryLookup::GetTeam(
     absl::string_view team_name) {
@@ -38,4 +38,4 @@ absl::Status CachingDirectoryLookup::CheckPersonExists(
   return status;
 }
 
-}  // namespace carebridge::referral
+}  // namespace carebridge::directory_client

@@ -1,4 +1,4 @@
-#include "services/referral/grpc_directory_lookup.h"
+#include "services/directory_client/grpc_directory_lookup.h"
 
 #include <grpcpp/client_context.h>
 
@@ -10,9 +10,8 @@
 #include "services/common/principal.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
-#include "services/referral/errors.h"
 
-namespace carebridge::referral {
+namespace carebridge::directory_client {
 namespace {
 
 namespace dir = ::carebridge::directory::v1;
@@ -33,10 +32,12 @@ absl::Status FromDirectory(const grpc::Status& status,
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
       status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
     return absl::InternalError(
-        absl::StrCat("directory refused the referral service's credentials: ",
+        absl::StrCat("directory refused this service's credentials: ",
                      status.error_message()));
   }
-  return errors::DirectoryFailed(FromGrpcStatus(status));
+  absl::Status failed = FromGrpcStatus(status);
+  return absl::Status(failed.code(),
+                      absl::StrCat("directory: ", failed.message()));
 }
 
 absl::Duration DeadlineOr(bool has, const google::protobuf::Duration& value,
@@ -49,9 +50,10 @@ absl::Duration DeadlineOr(bool has, const google::protobuf::Duration& value,
 }  // namespace
 
 GrpcDirectoryLookup::GrpcDirectoryLookup(
-    DirectoryChannelProvider channel_provider, const TokenSigner* signer,
-    const Clock* clock, absl::Duration call_deadline)
-    : channel_provider_(std::move(channel_provider)),
+    std::string subject, DirectoryChannelProvider channel_provider,
+    const TokenSigner* signer, const Clock* clock, absl::Duration call_deadline)
+    : subject_(std::move(subject)),
+      channel_provider_(std::move(channel_provider)),
       signer_(signer),
       clock_(clock),
       call_deadline_(call_deadline) {}
@@ -74,7 +76,7 @@ std::string GrpcDirectoryLookup::Token() {
   absl::MutexLock lock(&mu_);
   if (token_.empty() || now + kTokenRefreshMargin >= token_expire_time_) {
     Principal self;
-    self.subject = kSubject;
+    self.subject = subject_;
     self.role = Role::kService;
     self.expire_time = now + kTokenLifetime;
     token_ = signer_->Sign(self);
@@ -131,4 +133,4 @@ absl::Status GrpcDirectoryLookup::CheckPersonExists(
   return absl::OkStatus();
 }
 
-}  // namespace carebridge::referral
+}  // namespace carebridge::directory_client

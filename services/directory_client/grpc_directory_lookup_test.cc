@@ -1,4 +1,4 @@
-#include "services/referral/grpc_directory_lookup.h"
+#include "services/directory_client/grpc_directory_lookup.h"
 
 #include <gmock/gmock.h>
 #include <grpcpp/create_channel.h>
@@ -15,7 +15,7 @@
 #include "tests/support/proto_matchers.h"
 #include "tests/support/test_server.h"
 
-namespace carebridge::referral {
+namespace carebridge::directory_client {
 namespace {
 
 namespace dir = ::carebridge::directory::v1;
@@ -96,6 +96,7 @@ class GrpcDirectoryLookupTest : public ::testing::Test {
     server_.host().AddService(&directory_, "carebridge.directory.v1.Fake");
     server_.Start();
     lookup_ = std::make_unique<GrpcDirectoryLookup>(
+        "services/referral",
         [this] {
           ++channel_requests_;
           return server_.Channel();
@@ -140,7 +141,7 @@ TEST_F(GrpcDirectoryLookupTest, NotFoundNamesTheResource) {
   ASSERT_OK(lookup_->CheckPersonExists("persons/known"));
 }
 
-TEST_F(GrpcDirectoryLookupTest, CallsAsTheReferralServiceIdentity) {
+TEST_F(GrpcDirectoryLookupTest, CallsAsTheGivenServiceIdentity) {
   ASSERT_OK(lookup_->GetTeam("teams/crisis").status());
   Principal caller = directory_.last_caller();
   EXPECT_EQ(caller.subject, "services/referral");
@@ -174,7 +175,8 @@ TEST_F(GrpcDirectoryLookupTest, AsksForTheChannelOnFirstUseOnly) {
 TEST(GrpcDirectoryLookupWithoutChannelTest, NoChannelYetIsUnavailable) {
   FakeClock clock;
   TokenSigner signer(std::string(32, 'k'));
-  GrpcDirectoryLookup lookup([] { return nullptr; }, &signer, &clock);
+  GrpcDirectoryLookup lookup(
+      "services/referral", [] { return nullptr; }, &signer, &clock);
   EXPECT_EQ(lookup.GetTeam("teams/crisis").status().code(),
             absl::StatusCode::kUnavailable);
 }
@@ -183,6 +185,7 @@ TEST(GrpcDirectoryLookupWithoutChannelTest, UnreachableDirectoryIsUnavailable) {
   FakeClock clock;
   TokenSigner signer(std::string(32, 'k'));
   GrpcDirectoryLookup lookup(
+      "services/referral",
       [] {
         return grpc::CreateChannel("127.0.0.1:1",
                                    grpc::InsecureChannelCredentials());
@@ -194,4 +197,4 @@ TEST(GrpcDirectoryLookupWithoutChannelTest, UnreachableDirectoryIsUnavailable) {
 }
 
 }  // namespace
-}  // namespace carebridge::referral
+}  // namespace carebridge::directory_client
