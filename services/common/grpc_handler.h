@@ -8,6 +8,9 @@
 //   never waiting on another service or on a commit). No thread hand-off.
 // - Blocking, on the BlockingExecutor, for writes (which wait for a durable
 //   commit) and for anything that calls another service.
+// - Inline or blocking, for reads that almost always need only the store but
+//   sometimes another service: inline first, and on the executor when the
+//   domain says it needs a remote call (see remote_calls.h).
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
@@ -18,6 +21,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/executor.h"
 #include "services/common/principal.h"
+#include "services/common/remote_calls.h"
 #include "services/common/status.h"
 
 namespace carebridge {
@@ -63,6 +67,40 @@ grpc::ServerUnaryReactor* HandleBlocking(const Authenticator& authenticator,
                                             response, call));
       });
   if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
+  return reactor;
+}
+
+// `call(const Principal&, const Request&, RemoteCalls)` returns
+// absl::StatusOr<Response>. Runs inline with RemoteCalls::kDeferred; when
+// that answers RemoteCallDeferred(), runs again on the executor with
+// RemoteCalls::kAllowed.
+template <typename Request, typename Response, typename DomainCall>
+grpc::ServerUnaryReactor* HandleInlineOrBlocking(
+    const Authenticator& authenticator, BlockingExecutor& executor,
+    grpc::CallbackServerContext* context, const Request* request,
+    Response* response, DomainCall call) {
+  absl::StatusOr<Principal> caller = authenticator.Authenticate(*context);
+  grpc::Status status;
+  if (!caller.ok()) {
+    status = ToGrpcStatus(caller.status());
+  } else {
+    absl::StatusOr<Response> result =
+        call(*caller, *request, RemoteCalls::kDeferred);
+    if (!result.ok() && IsRemoteCallDeferred(result.status())) {
+      return HandleBlocking(
+          authenticator, executor, context, request, response,
+          [call = std::move(call)](const Principal& c, const Request& r) {
+            return call(c, r, RemoteCalls::kAllowed);
+          });
+    }
+    if (result.ok()) {
+      *response = *std::move(result);
+    } else {
+      status = ToGrpcStatus(result.status());
+    }
+  }
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(status);
   return reactor;
 }
 

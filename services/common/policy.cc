@@ -51,4 +51,93 @@ absl::Status RequirePersonAccess(const Principal& caller,
                    ") has no care relationship with ", person));
 }
 
+absl::Status RequireCarePlanRole(const Principal& caller, bool services_may,
+                                 absl::string_view action) {
+  if (caller.is_clinical() || (services_may && caller.is_service())) {
+    return absl::OkStatus();
+  }
+  return errors::PermissionDenied(
+      absl::StrCat(action, ": only clinical staff of a team",
+                   services_may ? " or a service" : "", " may do this; ",
+                   caller.subject, " is ", RoleName(caller.role)));
+}
+
+namespace {
+
+absl::Status NotInvolved(const Principal& caller, absl::string_view person,
+                         absl::string_view what) {
+  if (!caller.is_clinical()) {
+    return errors::PermissionDenied(
+        absl::StrCat("only teams on ", person, "'s care team may ", what, "; ",
+                     caller.subject, " is ", RoleName(caller.role)));
+  }
+  return errors::PermissionDenied(
+      absl::StrCat("only teams on ", person, "'s care team may ", what, "; ",
+                   caller.team, " is not involved"));
+}
+
+}  // namespace
+
+absl::Status RequireCarePlanRead(const Principal& caller,
+                                 absl::string_view person,
+                                 bool caller_team_involved) {
+  if (caller.is_service()) return absl::OkStatus();
+  if (caller.is_clinical() && caller_team_involved) return absl::OkStatus();
+  return NotInvolved(caller, person, "read its care plan");
+}
+
+absl::Status RequireCarePlanWrite(const Principal& caller,
+                                  absl::string_view person,
+                                  bool caller_team_involved,
+                                  bool anyone_involved) {
+  if (caller.is_clinical() && (caller_team_involved || !anyone_involved)) {
+    return absl::OkStatus();
+  }
+  return NotInvolved(caller, person, "change its care plan");
+}
+
+absl::Status RequireCareTeamAdd(const Principal& caller,
+                                absl::string_view person,
+                                bool caller_team_involved,
+                                bool anyone_involved) {
+  if (caller.is_service()) return absl::OkStatus();
+  if (caller.is_clinical() && (caller_team_involved || !anyone_involved)) {
+    return absl::OkStatus();
+  }
+  return NotInvolved(caller, person, "add teams to it");
+}
+
+absl::Status RequireCareTeamEnd(const Principal& caller,
+                                absl::string_view person,
+                                absl::string_view team,
+                                absl::string_view lead_team) {
+  if (caller.is_service()) return absl::OkStatus();
+  if (caller.is_clinical() &&
+      (caller.team == team ||
+       (!lead_team.empty() && caller.team == lead_team))) {
+    return absl::OkStatus();
+  }
+  return errors::PermissionDenied(absl::StrCat(
+      "only ", team, " itself or the lead team",
+      lead_team.empty() ? "" : absl::StrCat(" (", lead_team, ")"),
+      " may end its involvement in ", person, "'s care; ", caller.subject,
+      " is in ", caller.team.empty() ? "no team" : caller.team));
+}
+
+absl::Status RequireLeadTransfer(const Principal& caller,
+                                 absl::string_view person,
+                                 absl::string_view from_team,
+                                 bool caller_team_involved) {
+  if (caller.is_service()) return absl::OkStatus();
+  if (!caller.is_clinical() || !caller_team_involved) {
+    return NotInvolved(caller, person, "read its care plan");
+  }
+  if (caller.team != from_team) {
+    return errors::PermissionDenied(absl::StrCat(
+        "only staff of ", from_team, " may pass its lead of ", person,
+        "'s care on; ", caller.subject, " is in ", caller.team));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace carebridge::policy

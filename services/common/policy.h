@@ -33,6 +33,57 @@ absl::Status RequirePersonAccess(const Principal& caller,
                                  absl::string_view person,
                                  absl::string_view action);
 
+// --- Care plans (carebridge.careplan.v1) ---
+// Relationship = the caller's team is on the person's care team now (an
+// entry without end_time). The service loads the plan and passes what the
+// decision needs.
+
+// Who may act on care plans at all, from the role alone, checked before the
+// plan is read (so a caller without the role learns nothing, not even
+// whether a plan exists): clinical staff of a team, and service identities
+// when `services_may`. Never admins.
+absl::Status RequireCarePlanRole(const Principal& caller, bool services_may,
+                                 absl::string_view action);
+
+// Reading a person's care plan and its history: service identities, or
+// clinical staff whose team is involved. Need to know is about now: a team
+// whose involvement ended reads nothing, not even the versions it wrote.
+absl::Status RequireCarePlanRead(const Principal& caller,
+                                 absl::string_view person,
+                                 bool caller_team_involved);
+
+// Changing what the plan says (content, agreement): clinical staff whose
+// team is involved, or of any team when nobody is involved
+// (`anyone_involved` false), which then joins as lead, so a plan nobody
+// looks after can be picked up. Not services: content is a person's work.
+absl::Status RequireCarePlanWrite(const Principal& caller,
+                                  absl::string_view person,
+                                  bool caller_team_involved,
+                                  bool anyone_involved);
+
+// Adding a team to the care team: as RequireCarePlanWrite, and service
+// identities (an accepted referral adds its receiving team).
+absl::Status RequireCareTeamAdd(const Principal& caller,
+                                absl::string_view person,
+                                bool caller_team_involved,
+                                bool anyone_involved);
+
+// Ending `team`'s involvement: clinical staff of that team or of the lead
+// team (`lead_team`, empty when nobody leads), or a service identity.
+absl::Status RequireCareTeamEnd(const Principal& caller,
+                                absl::string_view person,
+                                absl::string_view team,
+                                absl::string_view lead_team);
+
+// Passing the lead on from `from_team` directly: service identities (an
+// accepted transfer handover), or clinical staff of `from_team` while it is
+// involved. Whether `from_team` leads is a care team rule
+// (FAILED_PRECONDITION naming the lead), not a permission.
+absl::Status RequireLeadTransfer(const Principal& caller,
+                                 absl::string_view person,
+                                 absl::string_view from_team,
+                                 bool caller_team_involved);
+
 }  // namespace carebridge::policy
 
 #endif  // CAREBRIDGE_SERVICES_COMMON_POLICY_H_

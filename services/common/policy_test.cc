@@ -147,5 +147,110 @@ TEST(RequirePersonAccessTest, AdminsMayNotReadPersons) {
               StatusIs(kDenied));
 }
 
+// --- Care plans ---
+
+TEST(RequireCarePlanRoleTest, ClinicalStaffMayAndServicesOnlyWhenAllowed) {
+  EXPECT_THAT(RequireCarePlanRole(Clinician(), /*services_may=*/false, "x"),
+              IsOk());
+  EXPECT_THAT(RequireCarePlanRole(Service(), /*services_may=*/true, "x"),
+              IsOk());
+  EXPECT_THAT(
+      RequireCarePlanRole(Service(), /*services_may=*/false, "UpdateCarePlan"),
+      StatusIs(kDenied, HasSubstr("UpdateCarePlan: only clinical staff of a "
+                                  "team may do this; services/record is "
+                                  "service")));
+}
+
+TEST(RequireCarePlanRoleTest, AdminsNever) {
+  EXPECT_THAT(
+      RequireCarePlanRole(Admin(), /*services_may=*/true, "GetCarePlan"),
+      StatusIs(kDenied, HasSubstr("GetCarePlan: only clinical staff of a team "
+                                  "or a service may do this; members/admin is "
+                                  "admin")));
+  EXPECT_THAT(RequireCarePlanRole(Unspecified(), true, "x"), StatusIs(kDenied));
+}
+
+TEST(RequireCarePlanReadTest, InvolvedTeamsAndServicesMay) {
+  EXPECT_THAT(RequireCarePlanRead(Clinician(), "persons/p1", true), IsOk());
+  EXPECT_THAT(RequireCarePlanRead(Service(), "persons/p1", false), IsOk());
+}
+
+TEST(RequireCarePlanReadTest, TeamsNotInvolvedAndAdminsMayNot) {
+  EXPECT_THAT(RequireCarePlanRead(OtherLead(), "persons/p1", false),
+              StatusIs(kDenied, HasSubstr("only teams on persons/p1's care "
+                                          "team may read its care plan; "
+                                          "teams/crisis is not involved")));
+  EXPECT_THAT(RequireCarePlanRead(Admin(), "persons/p1", true),
+              StatusIs(kDenied));
+}
+
+TEST(RequireCarePlanWriteTest, InvolvedTeamsOrAnyTeamWhenNobodyIs) {
+  EXPECT_THAT(RequireCarePlanWrite(Clinician(), "persons/p1", true, true),
+              IsOk());
+  EXPECT_THAT(RequireCarePlanWrite(OtherLead(), "persons/p1", false, false),
+              IsOk());
+  EXPECT_THAT(RequireCarePlanWrite(OtherLead(), "persons/p1", false, true),
+              StatusIs(kDenied, HasSubstr("only teams on persons/p1's care "
+                                          "team may change its care plan; "
+                                          "teams/crisis is not involved")));
+}
+
+TEST(RequireCarePlanWriteTest, ServicesAndAdminsMayNotWriteContent) {
+  EXPECT_THAT(RequireCarePlanWrite(Service(), "persons/p1", false, false),
+              StatusIs(kDenied));
+  EXPECT_THAT(RequireCarePlanWrite(Admin(), "persons/p1", false, false),
+              StatusIs(kDenied));
+}
+
+TEST(RequireCareTeamAddTest, ServicesMayAsWellAsWriters) {
+  EXPECT_THAT(RequireCareTeamAdd(Service(), "persons/p1", false, true), IsOk());
+  EXPECT_THAT(RequireCareTeamAdd(Clinician(), "persons/p1", true, true),
+              IsOk());
+  EXPECT_THAT(RequireCareTeamAdd(OtherLead(), "persons/p1", false, false),
+              IsOk());
+  EXPECT_THAT(RequireCareTeamAdd(OtherLead(), "persons/p1", false, true),
+              StatusIs(kDenied, HasSubstr("teams/crisis is not involved")));
+  EXPECT_THAT(RequireCareTeamAdd(Admin(), "persons/p1", false, false),
+              StatusIs(kDenied));
+}
+
+TEST(RequireCareTeamEndTest, TheTeamItselfTheLeadOrAService) {
+  EXPECT_THAT(RequireCareTeamEnd(Clinician(), "persons/p1", kTeam, kOtherTeam),
+              IsOk());
+  EXPECT_THAT(RequireCareTeamEnd(OtherLead(), "persons/p1", kTeam, kOtherTeam),
+              IsOk());
+  EXPECT_THAT(RequireCareTeamEnd(Service(), "persons/p1", kTeam, kOtherTeam),
+              IsOk());
+}
+
+TEST(RequireCareTeamEndTest, OtherTeamsAndAdminsMayNot) {
+  EXPECT_THAT(
+      RequireCareTeamEnd(OtherLead(), "persons/p1", kTeam, "teams/vcs"),
+      StatusIs(kDenied, HasSubstr("only teams/cmht itself or the lead team "
+                                  "(teams/vcs) may end its involvement in "
+                                  "persons/p1's care; members/o is in "
+                                  "teams/crisis")));
+  EXPECT_THAT(RequireCareTeamEnd(Admin(), "persons/p1", kTeam, ""),
+              StatusIs(kDenied, HasSubstr("is in no team")));
+}
+
+TEST(RequireLeadTransferTest, ServicesOrStaffOfTheInvolvedFromTeam) {
+  EXPECT_THAT(RequireLeadTransfer(Service(), "persons/p1", kTeam, false),
+              IsOk());
+  EXPECT_THAT(RequireLeadTransfer(Clinician(), "persons/p1", kTeam, true),
+              IsOk());
+}
+
+TEST(RequireLeadTransferTest, TeamsNotInvolvedOrActingForAnotherMayNot) {
+  EXPECT_THAT(RequireLeadTransfer(Clinician(), "persons/p1", kTeam, false),
+              StatusIs(kDenied, HasSubstr("teams/cmht is not involved")));
+  EXPECT_THAT(
+      RequireLeadTransfer(OtherLead(), "persons/p1", kTeam, true),
+      StatusIs(kDenied, HasSubstr("only staff of teams/cmht may pass its lead "
+                                  "of persons/p1's care on")));
+  EXPECT_THAT(RequireLeadTransfer(Admin(), "persons/p1", kTeam, true),
+              StatusIs(kDenied));
+}
+
 }  // namespace
 }  // namespace carebridge::policy

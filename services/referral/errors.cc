@@ -89,11 +89,6 @@ absl::Status RequestIdReused(absl::string_view request_id,
       "referral"));
 }
 
-absl::Status DirectoryFailed(const absl::Status& status) {
-  return absl::Status(status.code(),
-                      absl::StrCat("directory: ", status.message()));
-}
-
 absl::Status CorruptReferral(absl::string_view id) {
   return absl::InternalError(
       absl::StrCat("referrals/", id, ": stored record cannot be decoded"));

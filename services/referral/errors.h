@@ -49,8 +49,6 @@ absl::Status SuggestedSendingTeam(absl::string_view name,
 absl::Status RequestIdReused(absl::string_view request_id,
                              absl::string_view team,
                              absl::string_view existing);
-// The directory could not answer (passes its code through).
-absl::Status DirectoryFailed(const absl::Status& status);
 // INTERNAL: a stored referral could not be decoded.
 absl::Status CorruptReferral(absl::string_view id);
 

@@ -1,0 +1,142 @@
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_DOMAIN_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_DOMAIN_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "carebridge/careplan/v1/careplan.pb.h"
+#include "services/careplan/careplan_store.h"
+#include "services/common/clock.h"
+#include "services/common/principal.h"
+#include "services/common/remote_calls.h"
+#include "services/directory_client/directory_lookup.h"
+
+namespace carebridge::careplan {
+
+// The rules of the shared care plan: who may read and write it, what a
+// valid change is, and the version every write leaves (who, when, why,
+// which sections). Takes an authenticated caller and a request, returns the
+// resource as the API shows it. Checks run in one order: request shape
+// (INVALID_ARGUMENT), the caller's role (PERMISSION_DENIED), the plan
+// (NOT_FOUND), the caller's relationship (PERMISSION_DENIED), the etag
+// (ABORTED), the rules (FAILED_PRECONDITION / ALREADY_EXISTS), the
+// directory for the teams named, then the write. A failed call writes
+// nothing. This class is thread-safe (its collaborators are).
+class CarePlanDomain {
+ public:
+  CarePlanDomain(const Clock* clock,
+                 directory_client::DirectoryLookup* directory,
+                 CarePlanStore* store)
+      : clock_(clock), directory_(directory), store_(store) {}
+
+  absl::StatusOr<v1::CarePlan> GetCarePlan(
+      const Principal& caller, const v1::GetCarePlanRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
+  absl::StatusOr<v1::CarePlan> UpdateCarePlan(
+      const Principal& caller, const v1::UpdateCarePlanRequest& request);
+  absl::StatusOr<v1::ListCarePlanVersionsResponse> ListCarePlanVersions(
+      const Principal& caller, const v1::ListCarePlanVersionsRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
+  absl::StatusOr<v1::CarePlan> GetCarePlanVersion(
+      const Principal& caller, const v1::GetCarePlanVersionRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
+  absl::StatusOr<v1::CarePlanDiff> DiffCarePlanVersions(
+      const Principal& caller, const v1::DiffCarePlanVersionsRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
+  absl::StatusOr<v1::CarePlan> RecordAgreement(
+      const Principal& caller, const v1::RecordAgreementRequest& request);
+  absl::StatusOr<v1::CarePlan> AddCareTeamMember(
+      const Principal& caller, const v1::AddCareTeamMemberRequest& request);
+  absl::StatusOr<v1::CarePlan> EndCareTeamInvolvement(
+      const Principal& caller,
+      const v1::EndCareTeamInvolvementRequest& request);
+  absl::StatusOr<v1::CarePlan> SetLeadTeam(
+      const Principal& caller, const v1::SetLeadTeamRequest& request);
+
+  // Passes the lead of person `person_id`'s care (the bare id, `p1`) from
+  // `from_team`, which must lead now, to `to_team`, which joins with `role`
+  // (default "care coordination") if not involved: one LEAD_CHANGED version.
+  // `actor` is a service identity (the accepted transfer-of-responsibility
+  // handover) or clinical staff of `from_team` (SetLeadTeam). No etag: it
+  // applies to the plan as it is. Not idempotent: once the lead has moved,
+  // a repeat is FAILED_PRECONDITION naming the new lead.
+  absl::StatusOr<v1::CarePlan> TransferLead(const Principal& actor,
+                                            absl::string_view person_id,
+                                            absl::string_view from_team,
+                                            absl::string_view to_team,
+                                            absl::string_view role,
+                                            absl::string_view reason);
+
+ private:
+  // The plan a write starts from: the current version, or for a registered
+  // person without a plan an empty one (version 0).
+  struct Loaded {
+    v1::CarePlan plan;
+    bool exists = false;
+  };
+  // What a write makes of the plan it loaded.
+  struct Draft {
+    // Starts as a copy of the loaded plan.
+    v1::CarePlan next;
+    v1::Change::Kind kind = v1::Change::KIND_UNSPECIFIED;
+    std::vector<v1::Section> sections;
+    std::string reason;
+    // When set, the call returns this and writes nothing.
+    std::optional<v1::CarePlan> answer;
+  };
+  using Build =
+      absl::FunctionRef<absl::Status(const Loaded&, absl::Time, Draft&)>;
+
+  // Load, `build`, append; a write that lost a race (ABORTED from the store)
+  // runs again on a fresh read, so etag checks in `build` then report the
+  // conflict and etag-less writes apply to the new plan. With `request`, a
+  // lost race may be a concurrent retry, answered with its version.
+  absl::StatusOr<v1::CarePlan> Write(const Principal& caller,
+                                     absl::string_view person_id,
+                                     const PlanRequestKey* request,
+                                     Build build);
+  absl::StatusOr<Loaded> LoadForWrite(absl::string_view person_id);
+  // The current plan; NOT_FOUND naming the person or saying there is no
+  // plan yet.
+  // With RemoteCalls::kDeferred, RemoteCallDeferred() instead of asking the
+  // directory.
+  absl::StatusOr<v1::CarePlan> LoadForRead(absl::string_view person_id,
+                                           RemoteCalls remote);
+  // The current plan, after the role and relationship checks for reading.
+  absl::StatusOr<v1::CarePlan> LoadReadable(const Principal& caller,
+                                            absl::string_view person_id,
+                                            absl::string_view action,
+                                            RemoteCalls remote);
+  // Version `version` of a plan whose current version is `current`.
+  absl::StatusOr<v1::CarePlan> VersionOf(const v1::CarePlan& current,
+                                         int64_t version);
+  // What `request` made before: nullopt when the team has not used the id
+  // on this plan; the plan as that version made it when the fingerprint
+  // matches; else ALREADY_EXISTS.
+  absl::StatusOr<std::optional<v1::CarePlan>> AnswerRetry(
+      absl::string_view person_id, const PlanRequestKey& request);
+  // NOT_FOUND naming `team` when the directory does not know it.
+  absl::Status CheckTeamExists(absl::string_view team);
+  // INVALID_ARGUMENT naming the action whose owning team does not exist.
+  absl::Status CheckOwningTeams(const v1::UpdateCarePlanRequest& request);
+  // The draft of passing the lead from `from_team` to `to_team` (care
+  // team rule PassLead), after the actor's and the etag's checks.
+  absl::Status BuildPassLead(const Principal& actor, const Loaded& loaded,
+                             absl::Time now, absl::string_view from_team,
+                             absl::string_view to_team, absl::string_view role,
+                             absl::string_view reason, absl::string_view etag,
+                             Draft& draft);
+
+  const Clock* const clock_;
+  directory_client::DirectoryLookup* const directory_;
+  CarePlanStore* const store_;
+};
+
+}  // namespace carebridge::careplan
+
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_DOMAIN_H_

@@ -1,0 +1,273 @@
+// CarePlanDomain: the care team — adding and ending involvement, the lead
+// team's rules, TransferLead, and who may do each.
+
+#include "services/careplan/care_team.h"
+#include "services/careplan/careplan_domain_test_fixture.h"
+#include "services/common/time_util.h"
+
+namespace carebridge::careplan {
+namespace {
+
+using ::carebridge::testing::EqualsProto;
+using ::carebridge::testing::IsOk;
+using ::carebridge::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::SizeIs;
+
+constexpr absl::StatusCode kAborted = absl::StatusCode::kAborted;
+constexpr absl::StatusCode kDenied = absl::StatusCode::kPermissionDenied;
+constexpr absl::StatusCode kNotFound = absl::StatusCode::kNotFound;
+constexpr absl::StatusCode kPrecondition =
+    absl::StatusCode::kFailedPrecondition;
+
+// --- AddCareTeamMember ---
+
+TEST_F(CarePlanDomainTest, AddingATeamIsACareTeamVersion) {
+  WriteGoals(kAlice, {"One"});
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, Add(kAlice, kCrisis, "1"));
+  EXPECT_EQ(plan.version(), 2);
+  EXPECT_EQ(plan.change().kind(), v1::Change::CARE_TEAM_CHANGED);
+  EXPECT_THAT(plan.change().sections(), ElementsAre(v1::CARE_TEAM));
+  EXPECT_EQ(plan.change().reason(), "Referral accepted");
+  ASSERT_THAT(plan.care_team(), SizeIs(2));
+  EXPECT_EQ(plan.care_team(1).team(), kCrisis);
+  EXPECT_EQ(plan.care_team(1).role(), "crisis support");
+  EXPECT_THAT(plan.care_team(1).start_time(),
+              EqualsProto(ToProtoTimestamp(clock_.Now())));
+  EXPECT_FALSE(plan.care_team(1).lead());
+  EXPECT_EQ(plan.lead_team(), kCmht);
+  EXPECT_EQ(plan.section_stamps(1).section(), v1::CARE_TEAM);
+  EXPECT_EQ(plan.section_stamps(1).version(), 2);
+}
+
+TEST_F(CarePlanDomainTest, AddingATeamAlreadyInvolvedIsAlreadyExists) {
+  WriteGoals(kAlice, {"One"});
+  EXPECT_THAT(Add(kAlice, kCmht),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       "teams/cmht is already on persons/p1's care team"));
+  EXPECT_EQ(StoredVersion(), 1);
+}
+
+TEST_F(CarePlanDomainTest, AddingAnUnknownTeamIsNotFound) {
+  WriteGoals(kAlice, {"One"});
+  EXPECT_THAT(Add(kAlice, "teams/nope"),
+              StatusIs(kNotFound, "teams/nope not found"));
+  EXPECT_EQ(StoredVersion(), 1);
+}
+
+TEST_F(CarePlanDomainTest, AServiceMayAddTheFirstTeamWhichLeads) {
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, Add(kRecordService, kCrisis));
+  EXPECT_EQ(plan.version(), 1);
+  EXPECT_EQ(plan.lead_team(), kCrisis);
+  EXPECT_EQ(plan.change().actor(), "services/record");
+  EXPECT_EQ(plan.change().actor_team(), "");
+  EXPECT_EQ(plan.goals_size(), 0);
+}
+
+TEST_F(CarePlanDomainTest, AddingToAnUnknownPersonsPlanIsNotFound) {
+  v1::AddCareTeamMemberRequest request;
+  request.set_name("persons/p9/carePlan");
+  request.set_team(kCrisis);
+  request.set_role("crisis support");
+  request.set_reason("Referral accepted");
+  EXPECT_THAT(domain_->AddCareTeamMember(kRecordService, request),
+              StatusIs(kNotFound, "persons/p9 not found"));
+}
+
+TEST_F(CarePlanDomainTest, OnlyInvolvedTeamsAddTeamsOnceAnyoneIsInvolved) {
+  WriteGoals(kAlice, {"One"});
+  EXPECT_THAT(Add(kBob, kVoluntary),
+              StatusIs(kDenied, HasSubstr("teams/crisis is not involved")));
+  EXPECT_THAT(Add(kAdmin, kVoluntary), StatusIs(kDenied));
+  EXPECT_EQ(StoredVersion(), 1);
+}
+
+TEST_F(CarePlanDomainTest, CareTeamEtagIsOptionalButCheckedWhenGiven) {
+  WriteGoals(kAlice, {"One"});
+  EXPECT_THAT(Add(kAlice, kCrisis, "7"),
+              StatusIs(kAborted, HasSubstr("(now version 1)")));
+  EXPECT_THAT(Add(kAlice, kCrisis, ""), IsOk());
+  EXPECT_THAT(End(kAlice, kCrisis, "1"), StatusIs(kAborted));
+  EXPECT_EQ(StoredVersion(), 2);
+}
+
+TEST_F(CarePlanDomainTest, CareTeamChangeWithoutEtagIsAppliedAfterARace) {
+  WriteGoals(kAlice, {"One"});
+  store_->before_append = [&] { ASSERT_OK(Add(kAlice, kVoluntary).status()); };
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, Add(kAlice, kCrisis));
+  EXPECT_EQ(plan.version(), 3);
+  EXPECT_TRUE(IsInvolved(plan, kVoluntary));
+  EXPECT_TRUE(IsInvolved(plan, kCrisis));
+}
+
+TEST_F(CarePlanDomainTest, CareTeamChangesKeepTheAgreement) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Agree(kAlice, 1).status());
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, Add(kAlice, kCrisis));
+  EXPECT_TRUE(plan.agreed());
+  ASSERT_OK_AND_ASSIGN(plan, SetLead(kAlice, kCrisis));
+  EXPECT_TRUE(plan.agreed());
+  ASSERT_OK_AND_ASSIGN(plan, End(kBob, kCmht));
+  EXPECT_TRUE(plan.agreed());
+}
+
+// --- EndCareTeamInvolvement ---
+
+TEST_F(CarePlanDomainTest, ATeamEndsItsOwnInvolvementKeptAsHistory) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis).status());
+  clock_.Advance(absl::Hours(2));
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, End(kBob, kCrisis));
+  EXPECT_EQ(plan.version(), 3);
+  EXPECT_EQ(plan.change().kind(), v1::Change::CARE_TEAM_CHANGED);
+  EXPECT_THAT(plan.change().sections(), ElementsAre(v1::CARE_TEAM));
+  ASSERT_THAT(plan.care_team(), SizeIs(2));
+  EXPECT_THAT(plan.care_team(1).end_time(),
+              EqualsProto(ToProtoTimestamp(clock_.Now())));
+  EXPECT_FALSE(IsInvolved(plan, kCrisis));
+  // Need to know is about now: the team no longer reads the plan.
+  EXPECT_THAT(Get(kBob), StatusIs(kDenied));
+}
+
+TEST_F(CarePlanDomainTest, TheLeadTeamOrAServiceMayEndAnotherTeam) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis).status());
+  ASSERT_OK(Add(kAlice, kVoluntary).status());
+  EXPECT_THAT(End(kAlice, kCrisis), IsOk());
+  EXPECT_THAT(End(kRecordService, kVoluntary), IsOk());
+}
+
+TEST_F(CarePlanDomainTest, AnotherInvolvedTeamMayNotEndATeam) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis).status());
+  ASSERT_OK(Add(kAlice, kVoluntary).status());
+  EXPECT_THAT(End(kBob, kVoluntary),
+              StatusIs(kDenied,
+                       "only teams/vcs itself or the lead team "
+                       "(teams/cmht) may end its involvement in "
+                       "persons/p1's care; members/bob is in "
+                       "teams/crisis"));
+  EXPECT_THAT(End(kAdmin, kVoluntary), StatusIs(kDenied));
+  EXPECT_EQ(StoredVersion(), 3);
+}
+
+TEST_F(CarePlanDomainTest, TheLeadCannotLeaveWhileOthersAreInvolved) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis).status());
+  EXPECT_THAT(End(kAlice, kCmht),
+              StatusIs(kPrecondition,
+                       "teams/cmht leads persons/p1's care: hand the lead over "
+                       "to another involved team first (SetLeadTeam or an "
+                       "accepted transfer handover)"));
+  EXPECT_EQ(StoredVersion(), 2);
+}
+
+TEST_F(CarePlanDomainTest, TheLastTeamLeavingLeavesNoLead) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, End(kAlice, kCmht));
+  EXPECT_EQ(plan.lead_team(), "");
+  EXPECT_FALSE(AnyoneInvolved(plan));
+}
+
+TEST_F(CarePlanDomainTest, EndingATeamNotInvolvedIsNotFound) {
+  WriteGoals(kAlice, {"One"});
+  EXPECT_THAT(End(kAlice, kVoluntary),
+              StatusIs(kNotFound,
+                       "teams/vcs is not on persons/p1's care "
+                       "team"));
+  EXPECT_EQ(StoredVersion(), 1);
+}
+
+// --- SetLeadTeam ---
+
+TEST_F(CarePlanDomainTest, TheLeadTeamPassesTheLeadOn) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis).status());
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, SetLead(kAlice, kCrisis));
+  EXPECT_EQ(plan.version(), 3);
+  EXPECT_EQ(plan.lead_team(), kCrisis);
+  EXPECT_EQ(plan.change().kind(), v1::Change::LEAD_CHANGED);
+  EXPECT_THAT(plan.change().sections(), ElementsAre(v1::CARE_TEAM));
+  EXPECT_THAT(CheckLeadInvariant(plan), IsOk());
+  EXPECT_TRUE(IsInvolved(plan, kCmht));
+}
+
+TEST_F(CarePlanDomainTest, PassingTheLeadToATeamNotInvolvedAddsIt) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan,
+                       SetLead(kAlice, kVoluntary, "peer-led coordination"));
+  EXPECT_EQ(plan.lead_team(), kVoluntary);
+  ASSERT_THAT(plan.care_team(), SizeIs(2));
+  EXPECT_EQ(plan.care_team(1).role(), "peer-led coordination");
+}
+
+TEST_F(CarePlanDomainTest, AnotherInvolvedTeamCannotTakeTheLead) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis).status());
+  EXPECT_THAT(SetLead(kBob, kCrisis),
+              StatusIs(kPrecondition, HasSubstr("teams/cmht does, and only "
+                                                "the lead team can pass the "
+                                                "lead on")));
+  EXPECT_EQ(StoredVersion(), 2);
+}
+
+TEST_F(CarePlanDomainTest, ATeamNotInvolvedCannotSetTheLead) {
+  WriteGoals(kAlice, {"One"});
+  EXPECT_THAT(SetLead(kBob, kCrisis),
+              StatusIs(kDenied, HasSubstr("teams/crisis is not involved")));
+  EXPECT_THAT(SetLead(kRecordService, kCrisis), StatusIs(kDenied));
+}
+
+TEST_F(CarePlanDomainTest, AnyTeamNamesALeadWhenNobodyIsInvolved) {
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, SetLead(kBob, kVoluntary));
+  EXPECT_EQ(plan.version(), 1);
+  EXPECT_EQ(plan.lead_team(), kVoluntary);
+  EXPECT_EQ(plan.care_team(0).role(), "care coordination");
+  EXPECT_EQ(plan.change().kind(), v1::Change::LEAD_CHANGED);
+}
+
+TEST_F(CarePlanDomainTest, SettingAnUnknownTeamAsLeadIsNotFound) {
+  EXPECT_THAT(SetLead(kBob, "teams/nope"),
+              StatusIs(kNotFound, "teams/nope not found"));
+  EXPECT_EQ(StoredVersion(), 0);
+}
+
+// --- TransferLead (the accepted transfer handover) ---
+
+TEST_F(CarePlanDomainTest, AServiceTransfersTheLeadBetweenTeams) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK_AND_ASSIGN(
+      v1::CarePlan plan,
+      domain_->TransferLead(kRecordService, "p1", kCmht, kCrisis,
+                            "crisis care coordination", "Handover accepted"));
+  EXPECT_EQ(plan.lead_team(), kCrisis);
+  EXPECT_EQ(plan.change().kind(), v1::Change::LEAD_CHANGED);
+  EXPECT_EQ(plan.change().reason(), "Handover accepted");
+  EXPECT_EQ(plan.change().actor(), "services/record");
+  EXPECT_EQ(plan.care_team(1).role(), "crisis care coordination");
+  EXPECT_EQ(plan.name(), kPlan);
+  EXPECT_EQ(plan.etag(), "2");
+}
+
+TEST_F(CarePlanDomainTest, TransferFromATeamThatDoesNotLeadFails) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis).status());
+  EXPECT_THAT(domain_->TransferLead(kRecordService, "p1", kCrisis, kVoluntary,
+                                    "", "Handover accepted"),
+              StatusIs(kPrecondition, HasSubstr("teams/crisis does not lead")));
+  EXPECT_THAT(domain_->TransferLead(kAdmin, "p1", kCmht, kCrisis, "",
+                                    "Handover accepted"),
+              StatusIs(kDenied));
+  EXPECT_THAT(domain_->TransferLead(kBob, "p1", kCmht, kCrisis, "",
+                                    "Handover accepted"),
+              StatusIs(kDenied, HasSubstr("only staff of teams/cmht")));
+  EXPECT_THAT(domain_->TransferLead(kRecordService, "p9", kCmht, kCrisis, "",
+                                    "Handover accepted"),
+              StatusIs(kNotFound, "persons/p9 not found"));
+  EXPECT_EQ(StoredVersion(), 2);
+}
+
+}  // namespace
+}  // namespace carebridge::careplan

@@ -1,0 +1,185 @@
+// CarePlanDomain: the reads (the plan, its versions, what changed).
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/careplan/care_team.h"
+#include "services/careplan/careplan_diff.h"
+#include "services/careplan/careplan_domain.h"
+#include "services/careplan/careplan_names.h"
+#include "services/careplan/careplan_validation.h"
+#include "services/careplan/careplan_version.h"
+#include "services/careplan/errors.h"
+#include "services/common/errors.h"
+#include "services/common/macros.h"
+#include "services/common/page_token.h"
+#include "services/common/policy.h"
+#include "services/common/validation.h"
+
+namespace carebridge::careplan {
+namespace {
+
+// A diff lists at most this many of the versions in its range.
+constexpr int64_t kMaxDiffVersions = 100;
+
+v1::VersionView EffectiveView(v1::VersionView view) {
+  return view == v1::VERSION_VIEW_UNSPECIFIED ? v1::BASIC : view;
+}
+
+absl::StatusOr<int64_t> DecodeBeforeVersion(
+    const std::vector<std::string>& cursor) {
+  if (cursor.empty()) return 0;
+  int64_t before = 0;
+  if (cursor.size() != 1 || !absl::SimpleAtoi(cursor[0], &before) ||
+      before < 2) {
+    return carebridge::errors::BadPageToken();
+  }
+  return before;
+}
+
+}  // namespace
+
+absl::StatusOr<v1::CarePlan> CarePlanDomain::LoadForRead(
+    absl::string_view person_id, RemoteCalls remote) {
+  absl::StatusOr<v1::CarePlan> current = store_->GetCurrent(person_id);
+  if (current.ok() || !absl::IsNotFound(current.status())) return current;
+  if (remote == RemoteCalls::kDeferred) return RemoteCallDeferred();
+  // Only a plan that is not there costs a directory call: to say whether
+  // the person is unknown or simply has no plan yet.
+  const std::string person = PersonName(person_id);
+  absl::Status known = directory_->CheckPersonExists(person);
+  if (absl::IsNotFound(known)) return errors::PersonNotFound(person);
+  if (!known.ok()) return errors::DirectoryFailed(known);
+  return errors::NoPlanYet(person);
+}
+
+absl::StatusOr<v1::CarePlan> CarePlanDomain::LoadReadable(
+    const Principal& caller, absl::string_view person_id,
+    absl::string_view action, RemoteCalls remote) {
+  RETURN_IF_ERROR(
+      policy::RequireCarePlanRole(caller, /*services_may=*/true, action));
+  ASSIGN_OR_RETURN(v1::CarePlan plan, LoadForRead(person_id, remote));
+  RETURN_IF_ERROR(policy::RequireCarePlanRead(caller, plan.person(),
+                                              IsInvolved(plan, caller.team)));
+  return plan;
+}
+
+absl::StatusOr<v1::CarePlan> CarePlanDomain::VersionOf(
+    const v1::CarePlan& current, int64_t version) {
+  const std::string person_id = PersonIdOf(current);
+  if (version == current.version()) return current;
+  if (version > current.version()) {
+    return errors::VersionNotFound(CarePlanVersionName(person_id, version));
+  }
+  absl::StatusOr<v1::CarePlan> stored = store_->GetVersion(person_id, version);
+  if (absl::IsNotFound(stored.status())) {
+    return errors::VersionNotFound(CarePlanVersionName(person_id, version));
+  }
+  return stored;
+}
+
+absl::StatusOr<v1::CarePlan> CarePlanDomain::GetCarePlan(
+    const Principal& caller, const v1::GetCarePlanRequest& request,
+    RemoteCalls remote) {
+  RETURN_IF_ERROR(ValidateGet(request));
+  ASSIGN_OR_RETURN(std::string person_id,
+                   ParseCarePlanName("name", request.name()));
+  ASSIGN_OR_RETURN(v1::CarePlan plan,
+                   LoadReadable(caller, person_id, "GetCarePlan", remote));
+  return PresentCurrent(std::move(plan));
+}
+
+absl::StatusOr<v1::ListCarePlanVersionsResponse>
+CarePlanDomain::ListCarePlanVersions(
+    const Principal& caller, const v1::ListCarePlanVersionsRequest& request,
+    RemoteCalls remote) {
+  RETURN_IF_ERROR(ValidateListVersions(request));
+  ASSIGN_OR_RETURN(std::string person_id,
+                   ParseCarePlanName("parent", request.parent()));
+  ASSIGN_OR_RETURN(int page_size,
+                   CheckPageSize("page_size", request.page_size()));
+  const v1::VersionView view = EffectiveView(request.view());
+  const std::string fingerprint =
+      absl::StrCat(request.parent(), "|", v1::VersionView_Name(view));
+  ASSIGN_OR_RETURN(std::vector<std::string> cursor,
+                   DecodePageToken(request.page_token(), fingerprint));
+  ASSIGN_OR_RETURN(int64_t before, DecodeBeforeVersion(cursor));
+  ASSIGN_OR_RETURN(
+      v1::CarePlan current,
+      LoadReadable(caller, person_id, "ListCarePlanVersions", remote));
+
+  ASSIGN_OR_RETURN(std::vector<v1::CarePlan> versions,
+                   store_->ListVersions(person_id, before, page_size));
+  v1::ListCarePlanVersionsResponse response;
+  for (const v1::CarePlan& version : versions) {
+    *response.add_versions() = PresentVersion(version, view);
+  }
+  // Versions run 1..current without gaps, so a full page that did not
+  // reach version 1 has more after it.
+  if (static_cast<int>(versions.size()) == page_size &&
+      versions.back().version() > 1) {
+    response.set_next_page_token(EncodePageToken(
+        fingerprint, {absl::StrCat(versions.back().version())}));
+  }
+  return response;
+}
+
+absl::StatusOr<v1::CarePlan> CarePlanDomain::GetCarePlanVersion(
+    const Principal& caller, const v1::GetCarePlanVersionRequest& request,
+    RemoteCalls remote) {
+  RETURN_IF_ERROR(ValidateGetVersion(request));
+  ASSIGN_OR_RETURN(CarePlanVersionRef ref,
+                   ParseCarePlanVersionName("name", request.name()));
+  // Need to know is about now: access follows the current care team.
+  ASSIGN_OR_RETURN(
+      v1::CarePlan current,
+      LoadReadable(caller, ref.person_id, "GetCarePlanVersion", remote));
+  ASSIGN_OR_RETURN(v1::CarePlan version, VersionOf(current, ref.version));
+  return PresentVersion(version, v1::FULL);
+}
+
+absl::StatusOr<v1::CarePlanDiff> CarePlanDomain::DiffCarePlanVersions(
+    const Principal& caller, const v1::DiffCarePlanVersionsRequest& request,
+    RemoteCalls remote) {
+  RETURN_IF_ERROR(ValidateDiff(request));
+  ASSIGN_OR_RETURN(std::string person_id,
+                   ParseCarePlanName("name", request.name()));
+  ASSIGN_OR_RETURN(
+      v1::CarePlan current,
+      LoadReadable(caller, person_id, "DiffCarePlanVersions", remote));
+  ASSIGN_OR_RETURN(v1::CarePlan from,
+                   VersionOf(current, request.from_version()));
+  const int64_t to_version =
+      request.to_version() == 0 ? current.version() : request.to_version();
+  // `from_version` exists, so the current version is at least it.
+  ASSIGN_OR_RETURN(v1::CarePlan to, VersionOf(current, to_version));
+
+  v1::CarePlanDiff diff;
+  diff.set_from_version(CarePlanVersionName(person_id, from.version()));
+  diff.set_to_version(CarePlanVersionName(person_id, to.version()));
+  for (v1::SectionDiff& section : DiffSections(from, to)) {
+    for (const v1::SectionStamp& stamp : to.section_stamps()) {
+      if (stamp.section() == section.section()) {
+        *section.mutable_last_changed() = stamp;
+      }
+    }
+    *diff.add_sections() = std::move(section);
+  }
+  const int64_t between = to.version() - from.version();
+  if (between > 0) {
+    ASSIGN_OR_RETURN(std::vector<v1::CarePlan> versions,
+                     store_->ListVersions(person_id, to.version() + 1,
+                                          static_cast<int>(std::min(
+                                              kMaxDiffVersions, between))));
+    for (const v1::CarePlan& version : versions) {
+      *diff.add_versions() = PresentVersion(version, v1::BASIC);
+    }
+  }
+  return diff;
+}
+
+}  // namespace carebridge::careplan

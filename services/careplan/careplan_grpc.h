@@ -1,0 +1,66 @@
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_GRPC_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_GRPC_H_
+
+#include "carebridge/careplan/v1/careplan.grpc.pb.h"
+#include "services/careplan/careplan_domain.h"
+#include "services/common/authenticator.h"
+#include "services/common/executor.h"
+
+namespace carebridge::careplan {
+
+// carebridge.careplan.v1.CarePlanService over gRPC's callback API: each
+// method authenticates the caller, hands the request to the domain and
+// converts the result. Reads run inline (they ask the directory only about
+// a plan that does not exist); writes, which wait for a durable commit and
+// may ask the directory, run on the blocking executor. This class is
+// thread-safe.
+class CarePlanGrpcService final : public v1::CarePlanService::CallbackService {
+ public:
+  CarePlanGrpcService(const Authenticator* authenticator,
+                      BlockingExecutor* executor, CarePlanDomain* domain)
+      : authenticator_(authenticator), executor_(executor), domain_(domain) {}
+
+  grpc::ServerUnaryReactor* GetCarePlan(grpc::CallbackServerContext* context,
+                                        const v1::GetCarePlanRequest* request,
+                                        v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* UpdateCarePlan(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateCarePlanRequest* request,
+      v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* ListCarePlanVersions(
+      grpc::CallbackServerContext* context,
+      const v1::ListCarePlanVersionsRequest* request,
+      v1::ListCarePlanVersionsResponse* response) override;
+  grpc::ServerUnaryReactor* GetCarePlanVersion(
+      grpc::CallbackServerContext* context,
+      const v1::GetCarePlanVersionRequest* request,
+      v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* DiffCarePlanVersions(
+      grpc::CallbackServerContext* context,
+      const v1::DiffCarePlanVersionsRequest* request,
+      v1::CarePlanDiff* response) override;
+  grpc::ServerUnaryReactor* RecordAgreement(
+      grpc::CallbackServerContext* context,
+      const v1::RecordAgreementRequest* request,
+      v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* AddCareTeamMember(
+      grpc::CallbackServerContext* context,
+      const v1::AddCareTeamMemberRequest* request,
+      v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* EndCareTeamInvolvement(
+      grpc::CallbackServerContext* context,
+      const v1::EndCareTeamInvolvementRequest* request,
+      v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* SetLeadTeam(grpc::CallbackServerContext* context,
+                                        const v1::SetLeadTeamRequest* request,
+                                        v1::CarePlan* response) override;
+
+ private:
+  const Authenticator* const authenticator_;
+  BlockingExecutor* const executor_;
+  CarePlanDomain* const domain_;
+};
+
+}  // namespace carebridge::careplan
+
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_GRPC_H_
