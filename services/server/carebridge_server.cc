@@ -78,6 +78,14 @@ absl::Status CarebridgeServer::Init() {
     host_->AddService(referral_->service(),
                       referral::ReferralModule::kServiceName);
   }
+  if (Hosts(config_, "careplan")) {
+    ASSIGN_OR_RETURN(careplan_,
+                     careplan::CarePlanModule::Open(
+                         env_, absl::StrCat(config_.data_dir, "/careplan.db"),
+                         [this] { return DirectoryChannel(); }));
+    host_->AddService(careplan_->service(),
+                      careplan::CarePlanModule::kServiceName);
+  }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ListenerCredentials(config_));
   RETURN_IF_ERROR(host_->Start(config_.listen, std::move(credentials)));

@@ -9,6 +9,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "services/careplan/careplan_module.h"
 #include "services/common/authenticator.h"
 #include "services/common/clock.h"
 #include "services/common/environment.h"
@@ -45,8 +46,9 @@ class CarebridgeServer {
  private:
   explicit CarebridgeServer(ServerConfig config) : config_(std::move(config)) {}
   absl::Status Init();
-  // The channel the referral service reaches the directory through: this
-  // process when it hosts the directory, else --directory_address.
+  // The channel the referral and care plan services reach the directory
+  // through: this process when it hosts the directory, else
+  // --directory_address.
   std::shared_ptr<grpc::Channel> DirectoryChannel();
 
   const ServerConfig config_;
@@ -62,6 +64,7 @@ class CarebridgeServer {
   std::unique_ptr<ServerHost> host_;
   std::unique_ptr<directory::DirectoryModule> directory_;
   std::unique_ptr<referral::ReferralModule> referral_;
+  std::unique_ptr<careplan::CarePlanModule> careplan_;
 
   absl::Mutex channel_mu_;
   std::shared_ptr<grpc::Channel> directory_channel_

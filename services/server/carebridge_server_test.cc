@@ -12,6 +12,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -19,6 +20,7 @@
 namespace carebridge::server {
 namespace {
 
+namespace cp = ::carebridge::careplan::v1;
 namespace dir = ::carebridge::directory::v1;
 namespace ref = ::carebridge::referral::v1;
 using ::grpc::health::v1::Health;
@@ -94,6 +96,49 @@ class CarebridgeServerTest : public ::testing::Test {
     return team;
   }
 
+  // A clinician of `team` and their token, made by `admin`.
+  static std::string ClinicianToken(grpc::Channel& channel,
+                                    const std::string& admin,
+                                    const std::string& team) {
+    auto stub = dir::DirectoryService::NewStub(
+        std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+    dir::Member member;
+    {
+      grpc::ClientContext context;
+      Authorize(context, admin);
+      dir::CreateMemberRequest request;
+      request.mutable_member()->set_display_name("Sam Clinician");
+      request.mutable_member()->set_team(team);
+      request.mutable_member()->set_role(dir::CLINICIAN);
+      grpc::Status status = stub->CreateMember(&context, request, &member);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+    }
+    grpc::ClientContext context;
+    Authorize(context, admin);
+    dir::IssueTokenRequest request;
+    request.set_member(member.name());
+    dir::IssueTokenResponse response;
+    grpc::Status status = stub->IssueToken(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.token();
+  }
+
+  static dir::Person CreatePerson(grpc::Channel& channel,
+                                  const std::string& token) {
+    auto stub = dir::DirectoryService::NewStub(
+        std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+    grpc::ClientContext context;
+    Authorize(context, token);
+    dir::CreatePersonRequest request;
+    request.mutable_person()->set_given_name("Alex");
+    request.mutable_person()->set_family_name("Morgan");
+    request.mutable_person()->set_birth_date("1990-04-01");
+    dir::Person person;
+    grpc::Status status = stub->CreatePerson(&context, request, &person);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return person;
+  }
+
   std::string dir_;
 };
 
@@ -106,8 +151,10 @@ TEST_F(CarebridgeServerTest, ReportsHealthPerHostedService) {
             HealthCheckResponse::SERVING);
   EXPECT_EQ(HealthOf(*channel, "carebridge.referral.v1.ReferralService"),
             HealthCheckResponse::SERVING);
+  EXPECT_EQ(HealthOf(*channel, "carebridge.careplan.v1.CarePlanService"),
+            HealthCheckResponse::SERVING);
   grpc::StatusCode code;
-  HealthOf(*channel, "carebridge.careplan.v1.CarePlanService", &code);
+  HealthOf(*channel, "carebridge.handover.v1.HandoverService", &code);
   EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
 }
 
@@ -119,6 +166,8 @@ TEST_F(CarebridgeServerTest, HostsOnlyTheServicesAsked) {
   auto channel = ChannelTo(**server);
   grpc::StatusCode code;
   HealthOf(*channel, "carebridge.referral.v1.ReferralService", &code);
+  EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
+  HealthOf(*channel, "carebridge.careplan.v1.CarePlanService", &code);
   EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(HealthOf(*channel, "carebridge.directory.v1.DirectoryService"),
             HealthCheckResponse::SERVING);
@@ -191,39 +240,10 @@ TEST_F(CarebridgeServerTest, ReferralServiceReachesARemoteDirectory) {
   dir::Team from = CreateTeam(*directory_channel, admin, "Community team");
   dir::Team to = CreateTeam(*directory_channel, admin, "Crisis team");
 
-  auto directory_stub = dir::DirectoryService::NewStub(directory_channel);
-  dir::Member member;
-  {
-    grpc::ClientContext context;
-    Authorize(context, admin);
-    dir::CreateMemberRequest request;
-    request.mutable_member()->set_display_name("Sam Clinician");
-    request.mutable_member()->set_team(from.name());
-    request.mutable_member()->set_role(dir::CLINICIAN);
-    ASSERT_TRUE(directory_stub->CreateMember(&context, request, &member).ok());
-  }
-  std::string clinician;
-  {
-    grpc::ClientContext context;
-    Authorize(context, admin);
-    dir::IssueTokenRequest request;
-    request.set_member(member.name());
-    dir::IssueTokenResponse response;
-    ASSERT_TRUE(directory_stub->IssueToken(&context, request, &response).ok());
-    clinician = response.token();
-  }
-  dir::Person person;
-  {
-    grpc::ClientContext context;
-    Authorize(context, clinician);
-    dir::CreatePersonRequest request;
-    request.mutable_person()->set_given_name("Alex");
-    request.mutable_person()->set_family_name("Morgan");
-    request.mutable_person()->set_birth_date("1990-04-01");
-    grpc::Status status =
-        directory_stub->CreatePerson(&context, request, &person);
-    ASSERT_TRUE(status.ok()) << status.error_message();
-  }
+  std::string clinician =
+      ClinicianToken(*directory_channel, admin, from.name());
+  dir::Person person = CreatePerson(*directory_channel, clinician);
+  ASSERT_FALSE(person.name().empty());
 
   auto referral_stub = ref::ReferralService::NewStub(ChannelTo(**referral));
   grpc::ClientContext context;
@@ -239,6 +259,59 @@ TEST_F(CarebridgeServerTest, ReferralServiceReachesARemoteDirectory) {
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(created.sending_team(), from.name());
   EXPECT_EQ(created.state(), ref::SENT);
+}
+
+TEST_F(CarebridgeServerTest, CarePlanServiceReachesARemoteDirectory) {
+  // As above for the care plan service: it asks the remote directory whether
+  // the person exists before creating their plan, as services/careplan.
+  ServerConfig directory_config = Config("directory");
+  directory_config.services = {"directory"};
+  auto directory = CarebridgeServer::Start(directory_config);
+  ASSERT_TRUE(directory.ok()) << directory.status();
+
+  ServerConfig careplan_config = Config("careplan");
+  careplan_config.services = {"careplan"};
+  careplan_config.directory_address =
+      absl::StrCat("127.0.0.1:", (*directory)->port());
+  careplan_config.token_key_file = directory_config.data_dir + "/token.key";
+  auto careplan = CarebridgeServer::Start(careplan_config);
+  ASSERT_TRUE(careplan.ok()) << careplan.status();
+  EXPECT_TRUE(
+      std::filesystem::exists(careplan_config.data_dir + "/careplan.db"));
+
+  std::string admin = ReadToken((*directory)->bootstrap_token_path());
+  auto directory_channel = ChannelTo(**directory);
+  dir::Team team = CreateTeam(*directory_channel, admin, "Community team");
+  std::string clinician =
+      ClinicianToken(*directory_channel, admin, team.name());
+  dir::Person person = CreatePerson(*directory_channel, clinician);
+  ASSERT_FALSE(person.name().empty());
+
+  auto stub = cp::CarePlanService::NewStub(ChannelTo(**careplan));
+  {
+    grpc::ClientContext context;
+    Authorize(context, clinician);
+    cp::UpdateCarePlanRequest request;
+    request.mutable_care_plan()->set_name(person.name() + "/carePlan");
+    request.mutable_care_plan()->add_goals()->set_description(
+        "Feel safe at home");
+    request.mutable_update_mask()->add_paths("goals");
+    request.set_reason("First plan, made with Alex");
+    cp::CarePlan plan;
+    grpc::Status status = stub->UpdateCarePlan(&context, request, &plan);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(plan.version(), 1);
+    EXPECT_EQ(plan.lead_team(), team.name());
+  }
+  // A person the directory does not know has no plan to write.
+  grpc::ClientContext context;
+  Authorize(context, clinician);
+  cp::GetCarePlanRequest request;
+  request.set_name("persons/nobody/carePlan");
+  cp::CarePlan plan;
+  grpc::Status status = stub->GetCarePlan(&context, request, &plan);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_message(), "persons/nobody not found");
 }
 
 }  // namespace

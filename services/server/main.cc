@@ -20,9 +20,11 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, data_dir, "data",
           "directory for the SQLite files, token key and bootstrap token");
 ABSL_FLAG(std::string, services, "",
-          "comma-separated services to host (directory,referral); default all");
+          "comma-separated services to host (directory,referral,careplan); "
+          "default all");
 ABSL_FLAG(std::string, directory_address, "",
-          "host:port of the directory when it is not hosted here");
+          "host:port of the directory when it is not hosted here (needed by "
+          "referral and careplan)");
 ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long calls in flight get to finish on SIGTERM/SIGINT");

@@ -32,7 +32,9 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
   if (config.data_dir.empty()) {
     return absl::InvalidArgumentError("--data_dir: must be set");
   }
-  if (Hosts(config, "referral") && !Hosts(config, "directory") &&
+  const bool needs_directory =
+      Hosts(config, "referral") || Hosts(config, "careplan");
+  if (needs_directory && !Hosts(config, "directory") &&
       config.directory_address.empty()) {
     return absl::InvalidArgumentError(
         "--directory_address: must be set when the directory is not hosted "

@@ -10,7 +10,8 @@
 namespace carebridge::server {
 
 // The services this binary knows how to host, in start-up order.
-inline constexpr const char* kKnownServices[] = {"directory", "referral"};
+inline constexpr const char* kKnownServices[] = {"directory", "referral",
+                                                 "careplan"};
 
 // How one carebridge-server process is set up: which services it hosts,
 // where it listens, where its data lives and where its peers are.
@@ -18,7 +19,8 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "data";
   std::vector<std::string> services;  // empty: every known service
-  // Where the directory is when this process does not host it.
+  // Where the directory is when this process does not host it (the
+  // referral and care plan services ask it).
   std::string directory_address;
   // When set, the bound port is written here once serving.
   std::string port_file;

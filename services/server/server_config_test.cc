@@ -12,17 +12,20 @@ using ::testing::HasSubstr;
 TEST(ServerConfigTest, DefaultsToEveryKnownService) {
   auto config = Normalize(ServerConfig());
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_THAT(config->services, ElementsAre("directory", "referral"));
+  EXPECT_THAT(config->services,
+              ElementsAre("directory", "referral", "careplan"));
   EXPECT_EQ(config->token_key_file, "data/token.key");
 }
 
 TEST(ServerConfigTest, UnknownServiceIsRejectedNamingTheFlag) {
   ServerConfig config;
-  config.services = {"directory", "careplan"};
+  config.services = {"directory", "careplans"};
   auto normalized = Normalize(config);
   EXPECT_EQ(normalized.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(normalized.status().message(), HasSubstr("--services"));
-  EXPECT_THAT(normalized.status().message(), HasSubstr("careplan"));
+  EXPECT_THAT(normalized.status().message(), HasSubstr("\"careplans\""));
+  EXPECT_THAT(normalized.status().message(),
+              HasSubstr("known: directory,referral,careplan"));
 }
 
 TEST(ServerConfigTest, RepeatedServiceIsRejected) {
@@ -37,6 +40,15 @@ TEST(ServerConfigTest, ReferralWithoutDirectoryNeedsItsAddress) {
   config.services = {"referral"};
   auto normalized = Normalize(config);
   EXPECT_THAT(normalized.status().message(), HasSubstr("--directory_address"));
+  config.directory_address = "127.0.0.1:6000";
+  EXPECT_TRUE(Normalize(config).ok());
+}
+
+TEST(ServerConfigTest, CarePlanWithoutDirectoryNeedsItsAddress) {
+  ServerConfig config;
+  config.services = {"careplan"};
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--directory_address"));
   config.directory_address = "127.0.0.1:6000";
   EXPECT_TRUE(Normalize(config).ok());
 }
