@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/status/status.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -27,8 +28,10 @@ constexpr char kGlobalHelp[] = R"(global flags (before or after the command):
 
 values:
   durations   90s, 30m, 4h, 3d, 14d, 1h30m
+  dates       YYYY-MM-DD (2026-06-30)
   names       teams/ID, members/ID, persons/ID, referrals/ID; the prefix
-              may be left out where the kind is clear
+              may be left out where the kind is clear. A care plan is
+              named by its person: persons/ID or persons/ID/carePlan
   enums       lower-case words, as carectl prints them
               (community_mental_health, team_lead, acknowledged)
 
@@ -47,7 +50,8 @@ exit codes:
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all = HealthCommands();
-  for (auto* group : {&DirectoryCommands, &ReferralCommands}) {
+  for (auto* group :
+       {&DirectoryCommands, &ReferralCommands, &CarePlanCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;
@@ -73,6 +77,36 @@ std::string Wrap(const std::string& text, const std::string& indent,
     line_empty = false;
   }
   return out + "\n";
+}
+
+// How many words after the noun `c.verb` takes when `words` (noun first)
+// name it; 0 when they do not.
+size_t VerbWords(const Command& c, const std::vector<std::string>& words) {
+  std::vector<std::string> verb = absl::StrSplit(c.verb, ' ');
+  if (words.size() < 1 + verb.size()) return 0;
+  for (size_t i = 0; i < verb.size(); ++i) {
+    if (words[1 + i] != verb[i]) return 0;
+  }
+  return verb.size();
+}
+
+// Why `words` (noun first) name no command: the words as typed, and the
+// verbs that start with the first word when it begins two-word verbs
+// (`careplan team` → add, end or lead).
+std::string UnknownCommand(const std::vector<const Command*>& matches,
+                           const std::vector<std::string>& words) {
+  std::string prefix = absl::StrCat(words[1], " ");
+  std::vector<std::string> rest;
+  for (const Command* c : matches) {
+    if (absl::StartsWith(c->verb, prefix)) {
+      rest.push_back(c->verb.substr(prefix.size()));
+    }
+  }
+  std::string typed = absl::StrCat(words[0], " ", words[1]);
+  if (rest.empty()) return absl::StrCat("unknown command '", typed, "'");
+  if (words.size() > 2) absl::StrAppend(&typed, " ", words[2]);
+  return absl::StrCat("unknown command '", typed, "' (", words[0], " ",
+                      words[1], " ", absl::StrJoin(rest, "|"), ")");
 }
 
 void PrintCommandHelp(std::ostream& out, const Command& c) {
@@ -168,15 +202,18 @@ int RunCarectl(const std::vector<std::string>& args,
       PrintNounHelp(words.size() < 2 && !help ? err : out, commands, noun);
       return words.size() < 2 && !help ? kExitUsage : kExitOk;
     }
+    size_t verb_words = 0;
     for (const Command* c : matches) {
-      if (c->verb == words[1]) command = c;
+      size_t n = VerbWords(*c, words);
+      if (n > verb_words) {
+        command = c;
+        verb_words = n;
+      }
     }
     if (command == nullptr) {
-      return Usage(err,
-                   absl::StrCat("unknown command '", noun, " ", words[1], "'"),
-                   noun_help);
+      return Usage(err, UnknownCommand(matches, words), noun_help);
     }
-    first_arg = 2;
+    first_arg = 1 + verb_words;
   }
   if (help) {
     PrintCommandHelp(out, *command);
@@ -190,11 +227,10 @@ int RunCarectl(const std::vector<std::string>& args,
     return Usage(err, absl::StrCat("missing ", command->args[rest.size()]),
                  noun_help);
   }
-  if (rest.size() > command->args.size()) {
-    return Usage(
-        err,
-        absl::StrCat("unexpected argument '", rest[command->args.size()], "'"),
-        noun_help);
+  size_t most = command->args.size() + command->optional_args.size();
+  if (rest.size() > most) {
+    return Usage(err, absl::StrCat("unexpected argument '", rest[most], "'"),
+                 noun_help);
   }
 
   absl::StatusOr<GlobalOptions> options = ResolveGlobalOptions(*globals, env);

@@ -16,7 +16,8 @@ struct Invocation {
   Flags flags;
 };
 
-// One `carectl <noun> <verb>`; `health` has no verb.
+// One `carectl <noun> <verb>`; `health` has no verb, and a verb may be two
+// words (`careplan team add`).
 struct Command {
   std::string noun;
   std::string verb;
@@ -27,10 +28,13 @@ struct Command {
   std::vector<std::string> args;
   std::vector<FlagSpec> flags;
   std::function<int(Session&, const Invocation&)> run;
+  // Names of optional words after the required ones, e.g. {"TO"}.
+  std::vector<std::string> optional_args = {};
 };
 
 std::vector<Command> DirectoryCommands();
 std::vector<Command> ReferralCommands();
+std::vector<Command> CarePlanCommands();
 std::vector<Command> HealthCommands();
 
 // Paging flags shared by every list command.

@@ -250,11 +250,6 @@ void PrintResource(std::ostream& out, const Message& message) {
 void PrintTable(std::ostream& out, const std::vector<const Message*>& rows,
                 const std::vector<std::string>& columns,
                 const std::string& indent) {
-  if (rows.empty()) {
-    out << indent << "(none)\n";
-    return;
-  }
-  std::vector<std::vector<std::string>> cells;
   std::vector<std::string> header;
   for (const std::string& column : columns) {
     std::string title = absl::AsciiStrToUpper(column);
@@ -262,15 +257,32 @@ void PrintTable(std::ostream& out, const std::vector<const Message*>& rows,
     std::replace(title.begin(), title.end(), '.', ' ');
     header.push_back(title);
   }
-  cells.push_back(header);
+  std::vector<std::vector<std::string>> cells;
   for (const Message* row : rows) {
     std::vector<std::string> line;
     for (const std::string& column : columns) {
-      line.push_back(OneLine(ValueAt(*row, column)));
+      line.push_back(ValueAt(*row, column));
     }
     cells.push_back(std::move(line));
   }
-  std::vector<size_t> widths(columns.size(), 0);
+  PrintTextTable(out, header, cells, indent);
+}
+
+void PrintTextTable(std::ostream& out, const std::vector<std::string>& header,
+                    const std::vector<std::vector<std::string>>& rows,
+                    const std::string& indent) {
+  if (rows.empty()) {
+    out << indent << "(none)\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> cells = {header};
+  for (const auto& row : rows) {
+    std::vector<std::string> line;
+    for (const std::string& cell : row) line.push_back(OneLine(cell));
+    line.resize(header.size());
+    cells.push_back(std::move(line));
+  }
+  std::vector<size_t> widths(header.size(), 0);
   for (const auto& line : cells) {
     for (size_t c = 0; c < line.size(); ++c) {
       widths[c] = std::max(widths[c], line[c].size());

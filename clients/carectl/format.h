@@ -35,6 +35,12 @@ void PrintTable(std::ostream& out,
                 const std::vector<std::string>& columns,
                 const std::string& indent = "");
 
+// An aligned table of ready-made cells: `header` (printed as given) and one
+// row per entry. Prints "(none)" for no rows.
+void PrintTextTable(std::ostream& out, const std::vector<std::string>& header,
+                    const std::vector<std::vector<std::string>>& rows,
+                    const std::string& indent = "");
+
 // A list result: the table, then `next page: <token>` when there is more.
 void PrintList(std::ostream& out,
                const std::vector<const google::protobuf::Message*>& rows,

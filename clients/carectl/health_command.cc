@@ -12,7 +12,8 @@ using grpc::health::v1::HealthCheckResponse;
 
 // Every service carebridge-server may host; "" is the server as a whole.
 const char* const kServices[] = {"", "carebridge.directory.v1.DirectoryService",
-                                 "carebridge.referral.v1.ReferralService"};
+                                 "carebridge.referral.v1.ReferralService",
+                                 "carebridge.careplan.v1.CarePlanService"};
 
 int Health(Session& s, const Invocation& in) {
   std::vector<std::string> services;

@@ -96,6 +96,7 @@ absl::Status Session::Connect() {
   channel_ = grpc::CreateChannel(options_.server, credentials);
   directory_ = carebridge::directory::v1::DirectoryService::NewStub(channel_);
   referral_ = carebridge::referral::v1::ReferralService::NewStub(channel_);
+  careplan_ = carebridge::careplan::v1::CarePlanService::NewStub(channel_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
   return absl::OkStatus();
 }

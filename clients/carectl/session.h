@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "clients/carectl/args.h"
@@ -67,10 +68,14 @@ class Session {
   carebridge::referral::v1::ReferralService::Stub& referral() {
     return *referral_;
   }
+  carebridge::careplan::v1::CarePlanService::Stub& careplan() {
+    return *careplan_;
+  }
   grpc::health::v1::Health::Stub& health() { return *health_; }
 
   bool json() const { return options_.json; }
   std::ostream& out() { return out_; }
+  std::ostream& err() { return err_; }
 
   // Prints `carectl: <CODE>: <message>` and returns kExitRpcError.
   int RpcError(const grpc::Status& status);
@@ -90,6 +95,7 @@ class Session {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<carebridge::directory::v1::DirectoryService::Stub> directory_;
   std::unique_ptr<carebridge::referral::v1::ReferralService::Stub> referral_;
+  std::unique_ptr<carebridge::careplan::v1::CarePlanService::Stub> careplan_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 

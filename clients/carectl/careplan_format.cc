@@ -1,0 +1,393 @@
+#include "clients/carectl/careplan_format.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "clients/carectl/enums.h"
+#include "clients/carectl/format.h"
+
+namespace carebridge::carectl {
+namespace {
+
+namespace cp = ::carebridge::careplan::v1;
+
+template <typename E>
+std::string Word(E value) {
+  if (static_cast<int>(value) == 0) return "";
+  return EnumWord(google::protobuf::GetEnumDescriptor<E>(),
+                  static_cast<int>(value));
+}
+
+std::string Who(const std::string& actor, const std::string& team) {
+  if (team.empty()) return actor;
+  return absl::StrCat(actor, " (", team, ")");
+}
+
+std::string OneLine(absl::string_view text) {
+  return absl::StrReplaceAll(absl::StripAsciiWhitespace(text),
+                             {{"\r\n", " "}, {"\n", " "}});
+}
+
+// The n of `.../versions/{n}`, or the whole name when it has no such part.
+std::string VersionOf(const std::string& version_name) {
+  size_t slash = version_name.rfind('/');
+  return slash == std::string::npos ? version_name
+                                    : version_name.substr(slash + 1);
+}
+
+// Every line of `text`, each prefixed with `indent`.
+std::string Indented(absl::string_view text, absl::string_view indent) {
+  std::string out;
+  for (absl::string_view line :
+       absl::StrSplit(absl::StripTrailingAsciiWhitespace(text), '\n')) {
+    absl::StrAppend(&out, indent, absl::StripTrailingAsciiWhitespace(line),
+                    "\n");
+  }
+  return out;
+}
+
+// `label:` padded to `width`, then the value; further lines of the value
+// line up under its first.
+std::string Labelled(absl::string_view indent, size_t width,
+                     absl::string_view label, absl::string_view value) {
+  std::string head = absl::StrCat(indent, label, ":");
+  head.resize(std::max(head.size() + 2, indent.size() + width + 3), ' ');
+  std::string continuation(head.size(), ' ');
+  std::string body = Indented(value, continuation);
+  return absl::StrCat(head, body.substr(continuation.size()));
+}
+
+const cp::SectionStamp* FindStamp(const cp::CarePlan& plan,
+                                  cp::Section section) {
+  for (const cp::SectionStamp& stamp : plan.section_stamps()) {
+    if (stamp.section() == section) return &stamp;
+  }
+  return nullptr;
+}
+
+std::string SectionTitle(cp::Section section) {
+  std::string title = cp::Section_Name(section);
+  std::replace(title.begin(), title.end(), '_', ' ');
+  return title;
+}
+
+// The section's title and who last changed it; `unstamped` when nobody has.
+void PrintHeading(std::ostream& out, cp::Section section,
+                  const cp::SectionStamp* stamp,
+                  absl::string_view unstamped = "not written yet") {
+  out << "\n" << SectionTitle(section);
+  if (stamp != nullptr) {
+    out << "  (last changed: " << StampText(*stamp) << ")";
+  } else if (!unstamped.empty()) {
+    out << "  (" << unstamped << ")";
+  }
+  out << "\n";
+}
+
+// Pads each column but the last to the widest cell in it.
+std::vector<std::string> AlignRows(
+    const std::vector<std::vector<std::string>>& rows,
+    const std::string& indent) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], row[c].size());
+    }
+  }
+  std::vector<std::string> lines;
+  for (const auto& row : rows) {
+    std::string line = indent;
+    for (size_t c = 0; c < row.size(); ++c) {
+      absl::StrAppend(&line, row[c]);
+      if (c + 1 < row.size()) line.append(widths[c] - row[c].size() + 2, ' ');
+    }
+    lines.emplace_back(absl::StripTrailingAsciiWhitespace(line));
+  }
+  return lines;
+}
+
+void PrintGoals(std::ostream& out, const cp::CarePlan& plan) {
+  PrintHeading(out, cp::GOALS, FindStamp(plan, cp::GOALS));
+  if (plan.goals().empty()) {
+    out << "  (none)\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const cp::Goal& goal : plan.goals()) {
+    std::string target = FormatDate(goal.target_date());
+    rows.push_back({goal.id(), Word(goal.status()),
+                    target.empty() ? "" : absl::StrCat("target ", target)});
+  }
+  std::vector<std::string> lines = AlignRows(rows, "  ");
+  for (int i = 0; i < plan.goals_size(); ++i) {
+    out << lines[i] << "\n" << Indented(plan.goals(i).description(), "      ");
+  }
+}
+
+void PrintActions(std::ostream& out, const cp::CarePlan& plan) {
+  PrintHeading(out, cp::ACTIONS, FindStamp(plan, cp::ACTIONS));
+  if (plan.actions().empty()) {
+    out << "  (none)\n";
+    return;
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const cp::Action& action : plan.actions()) {
+    std::string due = FormatDate(action.due_date());
+    std::string review = FormatDate(action.review_date());
+    rows.push_back({action.id(), action.owning_team(), Word(action.status()),
+                    due.empty() ? "" : absl::StrCat("due ", due),
+                    review.empty() ? "" : absl::StrCat("review ", review)});
+  }
+  std::vector<std::string> lines = AlignRows(rows, "  ");
+  for (int i = 0; i < plan.actions_size(); ++i) {
+    out << lines[i] << "\n"
+        << Indented(plan.actions(i).description(), "      ");
+  }
+}
+
+void PrintCrisisPlan(std::ostream& out, const cp::CarePlan& plan) {
+  PrintHeading(out, cp::CRISIS_PLAN, FindStamp(plan, cp::CRISIS_PLAN));
+  if (!plan.has_crisis_plan()) {
+    out << "  (none)\n";
+    return;
+  }
+  const cp::CrisisPlan& crisis = plan.crisis_plan();
+  const std::pair<const char*, const std::string*> blocks[] = {
+      {"Early warning signs", &crisis.early_warning_signs()},
+      {"Triggers", &crisis.triggers()},
+      {"What helps", &crisis.what_helps()},
+      {"What to avoid", &crisis.what_to_avoid()},
+      {"Preferred crisis response", &crisis.preferred_response()},
+      {"Advance statements", &crisis.advance_statements()},
+  };
+  for (const auto& [label, text] : blocks) {
+    out << "  " << label << ":\n"
+        << Indented(text->empty() ? "(not recorded)" : *text, "      ");
+  }
+  out << "  Who to contact, in order:\n";
+  if (crisis.contacts().empty()) out << "      (not recorded)\n";
+  for (int i = 0; i < crisis.contacts_size(); ++i) {
+    const cp::CrisisContact& c = crisis.contacts(i);
+    std::string number = absl::StrCat(i + 1, ". ");
+    out << "      " << number << c.name();
+    if (!c.relationship().empty()) out << " (" << c.relationship() << ")";
+    out << ": " << c.how_to_contact() << "\n";
+    if (!c.when_to_contact().empty()) {
+      out << Indented(absl::StrCat("when: ", c.when_to_contact()),
+                      std::string(6 + number.size(), ' '));
+    }
+  }
+}
+
+void PrintCommunication(std::ostream& out, const cp::CarePlan& plan) {
+  PrintHeading(out, cp::COMMUNICATION_PREFERENCES,
+               FindStamp(plan, cp::COMMUNICATION_PREFERENCES));
+  if (!plan.has_communication_preferences()) {
+    out << "  (none)\n";
+    return;
+  }
+  const cp::CommunicationPreferences& prefs = plan.communication_preferences();
+  std::vector<std::string> methods;
+  for (int method : prefs.contact_methods()) {
+    methods.push_back(Word(static_cast<cp::ContactMethod>(method)));
+  }
+  auto or_none = [](const std::string& text) {
+    return text.empty() ? std::string("(not recorded)") : text;
+  };
+  constexpr size_t kWidth = 20;
+  out << Labelled("  ", kWidth, "Contact methods",
+                  or_none(absl::StrJoin(methods, ", ")))
+      << Labelled("  ", kWidth, "Contact times", or_none(prefs.contact_times()))
+      << Labelled("  ", kWidth, "Interpreter language",
+                  or_none(prefs.interpreter_language()))
+      << Labelled("  ", kWidth, "Accessibility needs",
+                  or_none(prefs.accessibility_needs()))
+      << Labelled("  ", kWidth, "Other", or_none(prefs.other()))
+      << "  Supporters:\n";
+  if (prefs.supporters().empty()) out << "      (none named)\n";
+  for (int i = 0; i < prefs.supporters_size(); ++i) {
+    const cp::Supporter& s = prefs.supporters(i);
+    out << "      " << i + 1 << ". " << s.name();
+    if (!s.relationship().empty()) out << " (" << s.relationship() << ")";
+    if (!s.contact().empty()) out << ": " << s.contact();
+    out << "; may be contacted: " << (s.may_be_contacted() ? "yes" : "no")
+        << "\n";
+  }
+}
+
+void PrintReviewDate(std::ostream& out, const cp::CarePlan& plan) {
+  PrintHeading(out, cp::REVIEW_DATE, FindStamp(plan, cp::REVIEW_DATE));
+  std::string date = FormatDate(plan.review_date());
+  out << "  " << (date.empty() ? "(not set)" : date) << "\n";
+}
+
+std::string ChangeText(const cp::Change& change) {
+  if (change.kind() == cp::Change::KIND_UNSPECIFIED) return "";
+  std::vector<std::string> sections;
+  for (int section : change.sections()) {
+    sections.push_back(Word(static_cast<cp::Section>(section)));
+  }
+  std::string text = Word(change.kind());
+  if (!sections.empty()) {
+    absl::StrAppend(&text, " (", absl::StrJoin(sections, ", "), ")");
+  }
+  absl::StrAppend(&text, ", ", FormatTimestamp(change.time()), ", by ",
+                  Who(change.actor(), change.actor_team()));
+  if (!change.reason().empty()) {
+    absl::StrAppend(&text, ": \"", OneLine(change.reason()), "\"");
+  }
+  return text;
+}
+
+// One FieldChange: `+ path: after`, `- path: before` or `~ path: before →
+// after`; values of more than one line go below the path.
+std::string FieldChangeText(const cp::FieldChange& change) {
+  const std::string& before = change.before();
+  const std::string& after = change.after();
+  bool block =
+      absl::StrContains(before, '\n') || absl::StrContains(after, '\n');
+  switch (change.kind()) {
+    case cp::FieldChange::ADDED:
+      if (block) {
+        return absl::StrCat("  + ", change.path(), ":\n",
+                            Indented(after, "      "));
+      }
+      return absl::StrCat("  + ", change.path(), ": ", after, "\n");
+    case cp::FieldChange::REMOVED:
+      if (block) {
+        return absl::StrCat("  - ", change.path(), ":\n",
+                            Indented(before, "      "));
+      }
+      return absl::StrCat("  - ", change.path(), ": ", before, "\n");
+    default:
+      if (block) {
+        return absl::StrCat("  ~ ", change.path(), ":\n",
+                            Labelled("      ", 6, "before", before),
+                            Labelled("      ", 6, "after", after));
+      }
+      return absl::StrCat("  ~ ", change.path(), ": ", before, " → ", after,
+                          "\n");
+  }
+}
+
+}  // namespace
+
+std::string FormatDate(const cp::Date& date) {
+  if (date.year() == 0 && date.month() == 0 && date.day() == 0) return "";
+  return absl::StrFormat("%04d-%02d-%02d", date.year(), date.month(),
+                         date.day());
+}
+
+std::string AgreementStatus(const cp::CarePlan& plan) {
+  if (!plan.has_agreement()) {
+    return plan.agreed() ? "agreed with the person" : "never agreed";
+  }
+  const cp::Agreement& a = plan.agreement();
+  std::string version = VersionOf(a.agreed_version());
+  if (!plan.agreed()) {
+    return absl::StrCat("NOT agreed: changed since the person agreed version ",
+                        version);
+  }
+  std::string text =
+      absl::StrCat("agreed with the person (version ", version, ", ",
+                   FormatTimestamp(a.agree_time()), ", recorded by ",
+                   Who(a.recorded_by(), a.recorded_by_team()));
+  if (!a.person_comment().empty()) {
+    absl::StrAppend(&text, ": \"", OneLine(a.person_comment()), "\"");
+  }
+  return text + ")";
+}
+
+std::string StampText(const cp::SectionStamp& stamp) {
+  return absl::StrCat("version ", stamp.version(), ", ",
+                      FormatTimestamp(stamp.update_time()), ", by ",
+                      Who(stamp.updated_by(), stamp.updated_by_team()));
+}
+
+void PrintCarePlanSummary(std::ostream& out, const cp::CarePlan& plan) {
+  constexpr size_t kWidth = 11;
+  out << Labelled("", kWidth, "plan", plan.name())
+      << Labelled("", kWidth, "version", absl::StrCat(plan.version()));
+  if (!plan.etag().empty()) out << Labelled("", kWidth, "etag", plan.etag());
+  out << Labelled("", kWidth, "agreement", AgreementStatus(plan))
+      << Labelled("", kWidth, "lead team",
+                  plan.lead_team().empty() ? "none (nobody is involved)"
+                                           : plan.lead_team());
+  std::string change = ChangeText(plan.change());
+  if (!change.empty()) out << Labelled("", kWidth, "last change", change);
+}
+
+void PrintCareTeam(std::ostream& out, const cp::CarePlan& plan,
+                   const std::string& indent) {
+  std::vector<std::vector<std::string>> rows;
+  for (const cp::CareTeamMember& member : plan.care_team()) {
+    rows.push_back(
+        {member.team(), member.role(), member.lead() ? "lead" : "",
+         FormatTimestamp(member.start_time()),
+         member.has_end_time() ? FormatTimestamp(member.end_time()) : ""});
+  }
+  PrintTextTable(out, {"TEAM", "ROLE", "LEAD", "SINCE", "UNTIL"}, rows, indent);
+}
+
+void PrintCarePlan(std::ostream& out, const cp::CarePlan& plan) {
+  PrintCarePlanSummary(out, plan);
+  constexpr size_t kWidth = 11;
+  out << Labelled("", kWidth, "created", FormatTimestamp(plan.create_time()))
+      << Labelled("", kWidth, "updated", FormatTimestamp(plan.update_time()));
+  PrintHeading(out, cp::CARE_TEAM, FindStamp(plan, cp::CARE_TEAM));
+  PrintCareTeam(out, plan);
+  PrintGoals(out, plan);
+  PrintActions(out, plan);
+  PrintCrisisPlan(out, plan);
+  PrintCommunication(out, plan);
+  PrintReviewDate(out, plan);
+}
+
+void PrintCarePlanVersions(
+    std::ostream& out,
+    const google::protobuf::RepeatedPtrField<cp::CarePlan>& versions,
+    const std::string& next_page_token, const std::string& indent) {
+  std::vector<std::vector<std::string>> rows;
+  for (const cp::CarePlan& v : versions) {
+    std::vector<std::string> sections;
+    for (int section : v.change().sections()) {
+      sections.push_back(Word(static_cast<cp::Section>(section)));
+    }
+    rows.push_back({absl::StrCat(v.version()),
+                    FormatTimestamp(v.change().time()), v.change().actor(),
+                    v.change().actor_team(), Word(v.change().kind()),
+                    absl::StrJoin(sections, ","), v.change().reason(),
+                    v.agreed() ? "yes" : "no"});
+  }
+  PrintTextTable(out,
+                 {"VERSION", "TIME", "ACTOR", "TEAM", "KIND", "SECTIONS",
+                  "REASON", "AGREED"},
+                 rows, indent);
+  if (!next_page_token.empty()) out << "next page: " << next_page_token << "\n";
+}
+
+void PrintCarePlanDiff(std::ostream& out, const cp::CarePlanDiff& diff) {
+  out << "from " << diff.from_version() << " to " << diff.to_version() << "\n";
+  if (diff.sections().empty()) out << "\nno differences\n";
+  for (const cp::SectionDiff& section : diff.sections()) {
+    PrintHeading(out, section.section(),
+                 section.has_last_changed() ? &section.last_changed() : nullptr,
+                 /*unstamped=*/"");
+    for (const cp::FieldChange& change : section.changes()) {
+      out << FieldChangeText(change);
+    }
+  }
+  out << "\nVERSIONS IN BETWEEN (newest first)\n";
+  PrintCarePlanVersions(out, diff.versions(), "", "  ");
+}
+
+}  // namespace carebridge::carectl
