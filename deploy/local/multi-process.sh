@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts carebridge as one service per process on this machine: the
-# directory on DIRECTORY_PORT (default 50061) and the referral service on
-# REFERRAL_PORT (default 50062), each with its own data directory under
-# DATA_ROOT (default ./data-multi), sharing one token key. Ctrl-C stops both.
+# directory on DIRECTORY_PORT (default 50061), the referral service on
+# REFERRAL_PORT (default 50062) and the care plan service on CAREPLAN_PORT
+# (default 50063), each with its own data directory under DATA_ROOT (default
+# ./data-multi), sharing one token key. Ctrl-C stops them all.
 # Builds first if the binary is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -10,10 +11,11 @@ build=${BUILD_DIR:-$root/build}
 server=$build/services/server/carebridge-server
 [ -x "$server" ] || "$root/deploy/local/build.sh"
 data=${DATA_ROOT:-$root/data-multi}
-mkdir -p "$data/directory" "$data/referral"
+mkdir -p "$data/directory" "$data/referral" "$data/careplan"
 key=$data/token.key
 dport=${DIRECTORY_PORT:-50061}
 rport=${REFERRAL_PORT:-50062}
+cport=${CAREPLAN_PORT:-50063}
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
@@ -26,6 +28,11 @@ for _ in $(seq 100); do [ -s "$key" ] && break; sleep 0.1; done
   --data_dir="$data/referral" --token_key_file="$key" \
   --directory_address="127.0.0.1:$dport" &
 pids+=($!)
-echo "directory on 127.0.0.1:$dport, referral on 127.0.0.1:$rport;" \
+"$server" --services=careplan --listen="127.0.0.1:$cport" \
+  --data_dir="$data/careplan" --token_key_file="$key" \
+  --directory_address="127.0.0.1:$dport" &
+pids+=($!)
+echo "directory on 127.0.0.1:$dport, referral on 127.0.0.1:$rport," \
+  "care plan on 127.0.0.1:$cport;" \
   "admin token in $data/directory/bootstrap-admin.token"
 wait -n

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the end-to-end scripts: sourced as `. lib.sh SERVER_BIN CARECTL_BIN`.
 # Gives a fresh work directory, starts and stops carebridge-server on a free
 # port, runs carectl against it, reads its --json output, and on exit kills
@@ -67,6 +68,33 @@ start_server() {
     sleep 0.05
   done
   ADDR=127.0.0.1:$(cat "$WORK/port")
+}
+
+# start_named NAME FLAG...: one of several servers (one service per process),
+# with data in $WORK/NAME and the token key $WORK/token.key that they all
+# share. Listens on a free port the first time and on the same port when NAME
+# is started again, so its clients find it after a restart. Waits (with a
+# deadline) for it to listen; sets LAST_PID and LAST_ADDR.
+# shellcheck disable=SC2034  # LAST_PID and LAST_ADDR are read by the callers
+start_named() {
+  local name=$1
+  shift
+  local listen=127.0.0.1:0
+  [ -s "$WORK/$name.port" ] && listen=127.0.0.1:$(cat "$WORK/$name.port")
+  rm -f "$WORK/$name.port"
+  mkdir -p "$WORK/$name"
+  "$SERVER_BIN" --listen="$listen" --data_dir="$WORK/$name" \
+    --port_file="$WORK/$name.port" --token_key_file="$WORK/token.key" "$@" \
+    >>"$WORK/server.log" 2>&1 &
+  STARTED_PIDS+=("$!")
+  local pid=$! deadline=$((SECONDS + 30))
+  until [ -s "$WORK/$name.port" ]; do
+    exited "$pid" && fail "$name server exited during start-up"
+    [ "$SECONDS" -lt "$deadline" ] || fail "no port file for $name after 30s"
+    sleep 0.05
+  done
+  LAST_PID=$pid
+  LAST_ADDR=127.0.0.1:$(cat "$WORK/$name.port")
 }
 
 # wait_for_exit PID SECONDS: waits for a child to exit and sets EXIT_CODE;

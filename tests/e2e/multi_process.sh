@@ -9,30 +9,11 @@
 # shellcheck source=lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/lib.sh"
 
-# start_named NAME FLAG...: a server on a free port with data in
-# $WORK/NAME; prints its address.
-start_named() {
-  local name=$1
-  shift
-  mkdir -p "$WORK/$name"
-  "$SERVER_BIN" --listen=127.0.0.1:0 --data_dir="$WORK/$name" \
-    --port_file="$WORK/$name.port" --token_key_file="$WORK/token.key" "$@" \
-    >>"$WORK/server.log" 2>&1 &
-  STARTED_PIDS+=("$!")
-  local pid=$! deadline=$((SECONDS + 30))
-  until [ -s "$WORK/$name.port" ]; do
-    exited "$pid" && fail "$name server exited during start-up"
-    [ "$SECONDS" -lt "$deadline" ] || fail "no port file for $name after 30s"
-    sleep 0.05
-  done
-  LAST_PID=$pid
-}
-
 start_named directory --services=directory
 DIRECTORY_PID=$LAST_PID
-DIRECTORY=127.0.0.1:$(cat "$WORK/directory.port")
+DIRECTORY=$LAST_ADDR
 start_named referral --services=referral --directory_address="$DIRECTORY"
-REFERRAL=127.0.0.1:$(cat "$WORK/referral.port")
+REFERRAL=$LAST_ADDR
 ADMIN=$(cat "$WORK/directory/bootstrap-admin.token")
 
 step "each process serves only its own service"

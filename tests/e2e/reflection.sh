@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2119  # start_server takes optional server flags, not ours
 # Server reflection and per-service health, as a generic gRPC tool (grpcurl,
 # Postman, an integration engine) would use them: lists the services and
 # fetches the descriptor of ReferralService, using Debian's python3-grpcio
@@ -42,11 +43,12 @@ PY
 step "health reports each hosted service"
 cc health | grep -q SERVING || fail "health is not SERVING"
 status=0
-cc health --service=carebridge.careplan.v1.CarePlanService >/dev/null 2>&1 ||
+cc health --service=carebridge.handover.v1.HandoverService >/dev/null 2>&1 ||
   status=$?
 [ "$status" -ne 0 ] || fail "health claims a service this server does not host"
 for service in carebridge.directory.v1.DirectoryService \
-  carebridge.referral.v1.ReferralService; do
+  carebridge.referral.v1.ReferralService \
+  carebridge.careplan.v1.CarePlanService; do
   cc health --service="$service" >/dev/null || fail "$service is not SERVING"
 done
 echo "PASS"
