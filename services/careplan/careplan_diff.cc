@@ -54,7 +54,8 @@ std::string RenderSpecialMessage(const Message& message) {
   if (type == google::protobuf::Timestamp::descriptor()) {
     google::protobuf::Timestamp timestamp;
     timestamp.CopyFrom(message);
-    return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ",
+    // To the second: a reader compares times, not clock ticks.
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
                             FromProtoTimestamp(timestamp), absl::UTCTimeZone());
   }
   return absl::StrCat("(", RenderMessage(message, {}), ")");

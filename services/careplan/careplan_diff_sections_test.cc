@@ -45,7 +45,7 @@ TEST(CarePlanDiffTest, TeamLeavingGetsAnEndTimeAndLosesTheLead) {
       OnlySection(BasePlan(), to, v1::CARE_TEAM),
       ElementsAre(
           IsChange(FieldChange::ADDED, "care_team[teams/cmht].end_time", "",
-                   "2026-01-02T00:00:00.25Z"),
+                   "2026-01-02T00:00:00Z"),
           IsChange(FieldChange::MODIFIED, "care_team[teams/cmht].lead", "true",
                    "false"),
           IsChange(FieldChange::REMOVED, "lead_team", "teams/cmht", "")));
