@@ -1,17 +1,19 @@
 // carebridge-bench loads a running carebridge-server over gRPC and compares
-// CreateReferral and GetReferral with grpc.health.v1.Health/Check on the same
-// server, measured in the same run, so each figure is read as a ratio rather
-// than as a machine-specific absolute. Not a test: it reports, it does not
-// assert.
+// CreateReferral, GetReferral, GetCarePlan and UpdateCarePlan with
+// grpc.health.v1.Health/Check on the same server, measured in the same run,
+// so each figure is read as a ratio rather than as a machine-specific
+// absolute. Not a test: it reports, it does not assert.
 //
 // Usage (tests/benchmark/run.sh starts a server and does this):
 //   carebridge-bench --server=127.0.0.1:50051
 //                    --admin_token_file=DATA_DIR/bootstrap-admin.token
+//                    [--rpcs=get_care_plan,update_care_plan]
 
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -21,19 +23,26 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
-#include "carebridge/referral/v1/referral.grpc.pb.h"
-#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/benchmark/careplan_calls.h"
 #include "tests/benchmark/fixture.h"
+#include "tests/benchmark/load.h"
 #include "tests/benchmark/load_driver.h"
+#include "tests/benchmark/referral_calls.h"
 #include "tests/benchmark/report.h"
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "host:port of the carebridge-server to load");
 ABSL_FLAG(std::string, admin_token_file, "",
           "the server's DATA_DIR/bootstrap-admin.token; required");
+ABSL_FLAG(std::vector<std::string>, rpcs,
+          std::vector<std::string>({"health", "create_referral", "get_referral",
+                                    "get_care_plan", "update_care_plan"}),
+          "RPCs to measure, comma-separated, in any order (they run in the "
+          "default order); health, the baseline, always runs first");
 ABSL_FLAG(int, concurrency, 32, "calls kept outstanding at all times");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(5), "measured time per RPC");
 ABSL_FLAG(absl::Duration, warmup, absl::Seconds(1),
@@ -48,12 +57,19 @@ ABSL_FLAG(uint64_t, max_calls, 2'000'000,
           "at most this many calls per RPC (warm-up included)");
 ABSL_FLAG(int, get_pool, 1000,
           "referrals created before the GetReferral load, read at random");
+ABSL_FLAG(int, care_plan_pool, 200,
+          "persons whose realistic care plan is written before the care plan "
+          "load: GetCarePlan reads them at random, UpdateCarePlan gives each "
+          "outstanding call its own (so at least --concurrency)");
 
 namespace carebridge::bench {
 namespace {
 
 namespace health = ::grpc::health::v1;
-namespace ref = ::carebridge::referral::v1;
+
+constexpr const char* kKnownRpcs[] = {"health", "create_referral",
+                                      "get_referral", "get_care_plan",
+                                      "update_care_plan"};
 
 absl::StatusOr<std::string> ReadToken(const std::string& path) {
   if (path.empty()) {
@@ -74,6 +90,31 @@ absl::StatusOr<std::string> ReadToken(const std::string& path) {
   return token;
 }
 
+// The RPCs named by --rpcs, checked.
+class RpcSelection {
+ public:
+  static absl::StatusOr<RpcSelection> FromFlag(
+      const std::vector<std::string>& names) {
+    for (const std::string& name : names) {
+      if (std::find(std::begin(kKnownRpcs), std::end(kKnownRpcs), name) ==
+          std::end(kKnownRpcs)) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--rpcs: unknown RPC \"", name,
+                         "\"; known: ", absl::StrJoin(kKnownRpcs, ",")));
+      }
+    }
+    return RpcSelection(names);
+  }
+  bool Runs(absl::string_view rpc) const {
+    return std::find(names_.begin(), names_.end(), rpc) != names_.end();
+  }
+
+ private:
+  explicit RpcSelection(std::vector<std::string> names)
+      : names_(std::move(names)) {}
+  std::vector<std::string> names_;
+};
+
 // A channel with a connection of its own: channels with identical arguments
 // would otherwise share one.
 std::shared_ptr<grpc::Channel> NewChannel(const std::string& server,
@@ -85,115 +126,86 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& server,
                                    args);
 }
 
-// The stubs of one connection.
-struct ConnectionStubs {
-  std::unique_ptr<health::Health::Stub> health;
-  std::unique_ptr<ref::ReferralService::Stub> referral;
-};
-
-// Everything the call factories read; immutable while phases run.
-struct Load {
-  std::vector<ConnectionStubs> stubs;
-  Fixture fixture;
-  std::string run_id;
-};
-
-using CheckCall =
-    UnaryCall<health::HealthCheckRequest, health::HealthCheckResponse>;
-using CreateCall = UnaryCall<ref::CreateReferralRequest, ref::Referral>;
-using GetCall = UnaryCall<ref::GetReferralRequest, ref::Referral>;
-
-// Spreads calls over the connections.
-const ConnectionStubs& StubsFor(const Load& load, uint64_t sequence) {
-  return load.stubs[sequence % load.stubs.size()];
-}
-
-std::unique_ptr<PendingCall> NewCheck(const Load& load, uint64_t sequence) {
-  health::Health::Stub* stub = StubsFor(load, sequence).health.get();
-  auto call = std::make_unique<CheckCall>(
-      [stub](grpc::ClientContext* context,
-             const health::HealthCheckRequest& request,
-             grpc::CompletionQueue* cq) {
-        return stub->PrepareAsyncCheck(context, request, cq);
-      },
-      health::HealthCheckRequest());
-  // Health needs no token; it carries the same one as the measured calls so
-  // the ratio isolates the service's own work, not header handling.
-  AddBearer(call->context(), load.fixture.sender_token);
-  return call;
-}
-
-std::unique_ptr<PendingCall> NewCreate(const Load& load, uint64_t sequence,
-                                       absl::string_view request_id,
-                                       CreateCall::Done done = nullptr) {
-  ref::CreateReferralRequest request;
-  ref::Referral* referral = request.mutable_referral();
-  referral->set_person(load.fixture.person);
-  referral->set_receiving_team(load.fixture.receiving_team);
-  referral->set_urgency(ref::URGENT);
-  referral->set_reason(
-      "Increasing distress over the past fortnight; would benefit from "
-      "crisis team contact while community support is arranged.");
-  referral->set_person_wishes(
-      "I want someone to talk to at night when it gets bad.");
-  referral->set_risk_summary(
-      "Self-harm risk when alone at night; phoning a friend and the crisis "
-      "line helps. Contingency: crisis line, out-of-hours team.");
-  request.set_request_id(std::string(request_id));
-  ref::ReferralService::Stub* stub = StubsFor(load, sequence).referral.get();
-  auto call = std::make_unique<CreateCall>(
-      [stub](grpc::ClientContext* context,
-             const ref::CreateReferralRequest& request,
-             grpc::CompletionQueue* cq) {
-        return stub->PrepareAsyncCreateReferral(context, request, cq);
-      },
-      std::move(request), std::move(done));
-  AddBearer(call->context(), load.fixture.sender_token);
-  return call;
-}
-
-std::unique_ptr<PendingCall> NewGet(const Load& load, uint64_t sequence,
-                                    const std::string& name) {
-  ref::GetReferralRequest request;
-  request.set_name(name);
-  ref::ReferralService::Stub* stub = StubsFor(load, sequence).referral.get();
-  auto call = std::make_unique<GetCall>(
-      [stub](grpc::ClientContext* context,
-             const ref::GetReferralRequest& request,
-             grpc::CompletionQueue* cq) {
-        return stub->PrepareAsyncGetReferral(context, request, cq);
-      },
-      std::move(request));
-  // The receiving team reads its inbox, the common case.
-  AddBearer(call->context(), load.fixture.receiver_token);
-  return call;
-}
-
-// Creates `count` referrals for GetReferral to read, with the same driver.
-absl::StatusOr<std::vector<std::string>> CreatePool(const Load& load,
-                                                    PhaseOptions options,
-                                                    int count) {
-  options.warmup = absl::ZeroDuration();
-  options.duration = absl::Minutes(10);
-  options.max_calls = count;
-  absl::Mutex mu;
-  std::vector<std::string> names;
-  PhaseResult result =
-      RunPhase(options, [&](uint64_t sequence, std::mt19937_64&) {
-        return NewCreate(
-            load, sequence, absl::StrCat(load.run_id, "-pool-", sequence),
-            [&](const grpc::Status& status, const ref::Referral& referral) {
-              if (!status.ok()) return;
-              absl::MutexLock lock(&mu);
-              names.push_back(referral.name());
-            });
-      });
-  if (result.errors > 0 || names.empty()) {
-    return absl::UnavailableError(
-        absl::StrCat("creating referrals to read: ", result.errors,
-                     " errors, first: ", result.first_error));
+// Measures the referral RPCs selected; false if a set-up step failed.
+bool MeasureReferrals(const Load& load, const PhaseOptions& options,
+                      const RpcSelection& rpcs, std::vector<ReportRow>& rows) {
+  if (rpcs.Runs("create_referral")) {
+    rows.push_back({"CreateReferral",
+                    RunPhase(options,
+                             [&](uint64_t sequence, std::mt19937_64&) {
+                               return NewCreateReferral(
+                                   load, sequence,
+                                   absl::StrCat(load.run_id, "-", sequence));
+                             }),
+                    0.25});
   }
-  return names;
+  if (!rpcs.Runs("get_referral")) return true;
+  absl::StatusOr<std::vector<std::string>> pool = CreateReferralPool(
+      load, options, std::max(1, absl::GetFlag(FLAGS_get_pool)));
+  if (!pool.ok()) {
+    std::cerr << "GetReferral not measured: " << pool.status() << "\n";
+    return false;
+  }
+  absl::PrintF("referrals: %d created for GetReferral\n", pool->size());
+  rows.push_back({"GetReferral",
+                  RunPhase(options,
+                           [&](uint64_t sequence, std::mt19937_64& rng) {
+                             return NewGetReferral(
+                                 load, sequence, (*pool)[rng() % pool->size()]);
+                           }),
+                  0.5});
+  return true;
+}
+
+// Measures the care plan RPCs selected over one pool of plans (reads first,
+// as updates change them); false if a set-up step failed.
+bool MeasureCarePlans(const Load& load, const PhaseOptions& options,
+                      const RpcSelection& rpcs, std::vector<ReportRow>& rows) {
+  if (!rpcs.Runs("get_care_plan") && !rpcs.Runs("update_care_plan")) {
+    return true;
+  }
+  const int pool_size = std::max(1, absl::GetFlag(FLAGS_care_plan_pool));
+  absl::StatusOr<std::vector<careplan::v1::CarePlan>> plans =
+      CreateCarePlanPool(load, options, pool_size);
+  if (!plans.ok()) {
+    std::cerr << "care plan RPCs not measured: " << plans.status() << "\n";
+    return false;
+  }
+  absl::PrintF(
+      "care plans: %d persons, each plan %d bytes (%d goals, %d actions, "
+      "%d crisis contacts)\n",
+      plans->size(), plans->front().ByteSizeLong(), plans->front().goals_size(),
+      plans->front().actions_size(),
+      plans->front().crisis_plan().contacts_size());
+  if (rpcs.Runs("get_care_plan")) {
+    std::vector<std::string> names;
+    for (const careplan::v1::CarePlan& plan : *plans) {
+      names.push_back(plan.name());
+    }
+    rows.push_back({"GetCarePlan",
+                    RunPhase(options,
+                             [&](uint64_t sequence, std::mt19937_64& rng) {
+                               return NewGetCarePlan(
+                                   load, sequence, names[rng() % names.size()]);
+                             }),
+                    0.5});
+  }
+  if (rpcs.Runs("update_care_plan")) {
+    PhaseOptions update_options = options;
+    update_options.aborted_is_retry = true;
+    CarePlanUpdater updater(load, *std::move(plans));
+    rows.push_back({"UpdateCarePlan",
+                    RunPhase(update_options,
+                             [&](uint64_t sequence, std::mt19937_64& rng) {
+                               return updater.NewUpdate(sequence, rng);
+                             }),
+                    0, /*reports_aborted=*/true});
+    if (updater.failed_rereads() > 0) {
+      absl::PrintF("UpdateCarePlan: %d re-reads after a failed update failed\n",
+                   updater.failed_rereads());
+    }
+  }
+  return true;
 }
 
 int Run() {
@@ -201,6 +213,12 @@ int Run() {
       ReadToken(absl::GetFlag(FLAGS_admin_token_file));
   if (!admin_token.ok()) {
     std::cerr << admin_token.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<RpcSelection> rpcs =
+      RpcSelection::FromFlag(absl::GetFlag(FLAGS_rpcs));
+  if (!rpcs.ok()) {
+    std::cerr << rpcs.status().message() << "\n";
     return 2;
   }
   const std::string server = absl::GetFlag(FLAGS_server);
@@ -211,6 +229,14 @@ int Run() {
   options.duration = absl::GetFlag(FLAGS_duration);
   options.warmup = absl::GetFlag(FLAGS_warmup);
   options.max_calls = absl::GetFlag(FLAGS_max_calls);
+  if (rpcs->Runs("update_care_plan") &&
+      absl::GetFlag(FLAGS_care_plan_pool) < options.concurrency) {
+    std::cerr << "--care_plan_pool: must be at least --concurrency ("
+              << options.concurrency
+              << ") for update_care_plan: each outstanding update has a plan "
+                 "of its own\n";
+    return 2;
+  }
 
   Load load;
   load.run_id = absl::StrFormat("%x", absl::ToUnixMicros(absl::Now()));
@@ -218,7 +244,9 @@ int Run() {
   for (int c = 0; c < connections; ++c) {
     auto channel = NewChannel(server, c);
     load.stubs.push_back({health::Health::NewStub(channel),
-                          ref::ReferralService::NewStub(channel)});
+                          directory::v1::DirectoryService::NewStub(channel),
+                          referral::v1::ReferralService::NewStub(channel),
+                          careplan::v1::CarePlanService::NewStub(channel)});
   }
   absl::StatusOr<Fixture> fixture =
       CreateFixture(NewChannel(server, -1), *admin_token, load.run_id);
@@ -238,32 +266,13 @@ int Run() {
   rows.push_back({"Health/Check (baseline)",
                   RunPhase(options,
                            [&](uint64_t sequence, std::mt19937_64&) {
-                             return NewCheck(load, sequence);
+                             return NewHealthCheck(load, sequence);
                            }),
                   0});
-  rows.push_back({"CreateReferral",
-                  RunPhase(options,
-                           [&](uint64_t sequence, std::mt19937_64&) {
-                             return NewCreate(
-                                 load, sequence,
-                                 absl::StrCat(load.run_id, "-", sequence));
-                           }),
-                  0.25});
-  absl::StatusOr<std::vector<std::string>> pool =
-      CreatePool(load, options, std::max(1, absl::GetFlag(FLAGS_get_pool)));
-  if (!pool.ok()) {
-    PrintReport(rows);
-    std::cerr << "GetReferral not measured: " << pool.status() << "\n";
-    return 1;
-  }
-  rows.push_back({"GetReferral",
-                  RunPhase(options,
-                           [&](uint64_t sequence, std::mt19937_64& rng) {
-                             return NewGet(load, sequence,
-                                           (*pool)[rng() % pool->size()]);
-                           }),
-                  0.5});
+  const bool set_up = MeasureReferrals(load, options, *rpcs, rows) &&
+                      MeasureCarePlans(load, options, *rpcs, rows);
   PrintReport(rows);
+  if (!set_up) return 1;
   for (const ReportRow& row : rows) {
     if (row.result.errors > 0 || row.result.warmup_errors > 0) return 1;
   }

@@ -86,8 +86,14 @@ absl::StatusOr<Fixture> CreateFixture(
       CreateTeam(*stub, admin_token,
                  absl::StrCat("Bench receiving crisis team ", run_id),
                  dir::CRISIS));
+  ASSIGN_OR_RETURN(
+      dir::Team voluntary,
+      CreateTeam(*stub, admin_token,
+                 absl::StrCat("Bench peer support service ", run_id),
+                 dir::VOLUNTARY_SECTOR));
   fixture.sending_team = sending.name();
   fixture.receiving_team = receiving.name();
+  fixture.voluntary_team = voluntary.name();
   ASSIGN_OR_RETURN(fixture.sender_token,
                    CreateClinicianToken(*stub, admin_token, sending.name(),
                                         "Bench sending clinician"));

@@ -14,10 +14,12 @@ namespace carebridge::bench {
 
 // What the benchmark creates on the server before loading it, through the
 // public API as the bootstrap admin: a sending team and a receiving team
-// (accepting referrals), a clinician in each with a token, and one person.
+// (accepting referrals), a clinician in each with a token, one person, and a
+// voluntary-sector team that owns some care plan actions.
 struct Fixture {
-  std::string sending_team;    // teams/{id}
-  std::string receiving_team;  // teams/{id}
+  std::string sending_team;    // teams/{id}, a community mental health team
+  std::string receiving_team;  // teams/{id}, a crisis team
+  std::string voluntary_team;  // teams/{id}
   std::string person;          // persons/{id}
   std::string sender_token;    // a clinician of the sending team
   std::string receiver_token;  // a clinician of the receiving team

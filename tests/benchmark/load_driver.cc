@@ -18,6 +18,8 @@ struct ThreadOutcome {
   uint64_t calls = 0;
   uint64_t errors = 0;
   uint64_t warmup_errors = 0;
+  uint64_t aborted = 0;
+  uint64_t warmup_aborted = 0;
   std::string first_error;
   SteadyTime first_error_time = SteadyTime::max();
   SteadyTime last_measured_completion = SteadyTime::min();
@@ -30,21 +32,32 @@ struct PhaseClock {
   SteadyTime measure_end;
 };
 
-void Record(const PendingCall& call, SteadyTime now, const PhaseClock& clock,
+void Record(const PendingCall& call, SteadyTime now,
+            const PhaseOptions& options, const PhaseClock& clock,
             ThreadOutcome& out) {
   const bool ok = call.status().ok();
-  if (!ok && now < out.first_error_time) {
+  const bool aborted = options.aborted_is_retry &&
+                       call.status().error_code() == grpc::StatusCode::ABORTED;
+  if (!ok && !aborted && now < out.first_error_time) {
     out.first_error_time = now;
     out.first_error = DescribeStatus(call.status());
   }
   if (now < clock.measure_start) {
-    if (!ok) ++out.warmup_errors;
+    if (aborted) {
+      ++out.warmup_aborted;
+    } else if (!ok) {
+      ++out.warmup_errors;
+    }
     return;
   }
   // Calls finishing after the window (the drain) are not measured.
   if (now > clock.measure_end) return;
   ++out.calls;
   out.last_measured_completion = now;
+  if (aborted) {
+    ++out.aborted;
+    return;
+  }
   if (!ok) {
     ++out.errors;
     return;
@@ -69,6 +82,7 @@ void DriveThread(int thread, int slots, const PhaseOptions& options,
     const uint64_t sequence = started.fetch_add(1, std::memory_order_relaxed);
     if (sequence >= options.max_calls) return;
     std::unique_ptr<PendingCall> call = factory(sequence, rng);
+    if (call == nullptr) return;
     call->context().set_deadline(std::chrono::system_clock::now() + timeout);
     call->set_start_time(Clock::now());
     call.release()->Start(&cq);  // owned by the queue until its tag returns
@@ -83,7 +97,7 @@ void DriveThread(int thread, int slots, const PhaseOptions& options,
     --in_flight;
     const SteadyTime now = Clock::now();
     call->OnDone();
-    Record(*call, now, clock, out);
+    Record(*call, now, options, clock, out);
     start_next(now);
   }
   cq.Shutdown();
@@ -140,6 +154,8 @@ PhaseResult RunPhase(const PhaseOptions& options, const CallFactory& factory) {
     result.calls += outcome.calls;
     result.errors += outcome.errors;
     result.warmup_errors += outcome.warmup_errors;
+    result.aborted += outcome.aborted;
+    result.warmup_aborted += outcome.warmup_aborted;
     if (outcome.first_error_time < first_error_time) {
       first_error_time = outcome.first_error_time;
       result.first_error = outcome.first_error;

@@ -79,7 +79,8 @@ class UnaryCall : public PendingCall {
 
 // Makes the `sequence`-th call of a phase (0-based, unique across client
 // threads); `rng` belongs to the calling client thread. Called concurrently
-// from every client thread, so it must be thread-safe.
+// from every client thread, so it must be thread-safe. Returning nullptr
+// starts nothing (the phase then runs with one call fewer outstanding).
 using CallFactory = std::function<std::unique_ptr<PendingCall>(
     uint64_t sequence, std::mt19937_64& rng)>;
 
@@ -97,6 +98,10 @@ struct PhaseOptions {
   uint64_t max_calls = 2'000'000;
   // Deadline of each call, so a stuck server cannot hang the benchmark.
   absl::Duration call_timeout = absl::Seconds(30);
+  // For writes with etags: an ABORTED call is the caller's cue to re-read
+  // and retry, not a failure, so it is counted in `aborted` instead of
+  // `errors` (and, not being OK, not in the throughput).
+  bool aborted_is_retry = false;
 };
 
 // What one phase measured. Counts and latencies cover the measured window
@@ -105,6 +110,8 @@ struct PhaseResult {
   uint64_t calls = 0;   // completed in the window, OK or not
   uint64_t errors = 0;  // not OK, among `calls`
   uint64_t warmup_errors = 0;
+  uint64_t aborted = 0;  // with aborted_is_retry, among `calls`
+  uint64_t warmup_aborted = 0;
   std::string first_error;            // "CODE: message", empty without errors
   double seconds = 0;                 // length of the window actually measured
   std::vector<int64_t> latencies_ns;  // of the OK calls, sorted

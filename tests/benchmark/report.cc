@@ -30,6 +30,13 @@ bool PrintReport(const std::vector<ReportRow>& rows) {
     absl::PrintF("%s: %d errors (%d more in warm-up), first: %s\n", row.rpc,
                  r.errors, r.warmup_errors, r.first_error);
   }
+  for (const ReportRow& row : rows) {
+    if (!row.reports_aborted) continue;
+    absl::PrintF(
+        "%s: %d ABORTED (%d more in warm-up): stale etag, plan re-read before "
+        "its next update; neither errors nor in ok calls/s\n",
+        row.rpc, row.result.aborted, row.result.warmup_aborted);
+  }
   bool all_met = true;
   for (const ReportRow& row : rows) {
     if (row.aim_ratio <= 0) continue;

@@ -14,6 +14,9 @@ struct ReportRow {
   std::string rpc;
   PhaseResult result;
   double aim_ratio = 0;
+  // A write with etags, measured with aborted_is_retry: its ABORTED count is
+  // reported, even when zero.
+  bool reports_aborted = false;
 };
 
 // Throughput of `row` as a fraction of `baseline`'s (0 if the baseline has
@@ -21,8 +24,8 @@ struct ReportRow {
 double RatioToBaseline(const PhaseResult& row, const PhaseResult& baseline);
 
 // Prints the table (the first row is the baseline), the first error of each
-// RPC that had any, and one line per aim. Returns whether every aim is met
-// (an RPC with errors misses its aim).
+// RPC that had any, the ABORTED counts, and one line per aim. Returns whether
+// every aim is met (an RPC with errors misses its aim).
 bool PrintReport(const std::vector<ReportRow>& rows);
 
 }  // namespace carebridge::bench

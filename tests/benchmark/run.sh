@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Runs the benchmark end to end: starts carebridge-server on a fresh data
-# directory and a free port, runs carebridge-bench against it, stops the
-# server. Builds nothing.
+# directory and a free port, hosting every service (directory, referral,
+# care plan: the server's default), runs carebridge-bench against it, stops
+# the server. Builds nothing.
 #
 # Usage: tests/benchmark/run.sh [SERVER_BINARY [BENCH_BINARY]] [BENCH_FLAGS...]
 #   SERVER_BINARY  default: build/services/server/carebridge-server
 #   BENCH_BINARY   default: build/tests/benchmark/carebridge-bench
 #   BENCH_FLAGS    passed on, e.g. --duration=10s --concurrency=64
+#                  --rpcs=get_care_plan,update_care_plan
 # The data directory is made under $TMPDIR (default /tmp); it must be on a
-# real disk, or the durable CreateReferral figure means nothing.
+# real disk, or the durable write figures (CreateReferral, UpdateCarePlan)
+# mean nothing.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
