@@ -37,6 +37,12 @@ class CarePlanDomain {
   absl::StatusOr<v1::CarePlan> GetCarePlan(
       const Principal& caller, const v1::GetCarePlanRequest& request,
       RemoteCalls remote = RemoteCalls::kAllowed);
+  // GetCarePlan's answer already serialized, for the gRPC edge to send as
+  // bytes: the same plan GetCarePlan returns, without building, copying or
+  // serializing a message per call.
+  absl::StatusOr<std::string> GetCarePlanWire(
+      const Principal& caller, const v1::GetCarePlanRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::CarePlan> UpdateCarePlan(
       const Principal& caller, const v1::UpdateCarePlanRequest& request);
   absl::StatusOr<v1::ListCarePlanVersionsResponse> ListCarePlanVersions(
@@ -103,6 +109,11 @@ class CarePlanDomain {
   absl::StatusOr<Loaded> LoadForWrite(absl::string_view person_id);
   // The current plan; NOT_FOUND naming the person or saying there is no
   // plan yet.
+  // Why a person has no plan: NOT_FOUND naming the person when the directory
+  // does not know them, NOT_FOUND saying there is no plan yet otherwise.
+  // With RemoteCalls::kDeferred, RemoteCallDeferred() instead of asking the
+  // directory.
+  absl::Status NoPlan(absl::string_view person_id, RemoteCalls remote);
   // With RemoteCalls::kDeferred, RemoteCallDeferred() instead of asking the
   // directory.
   absl::StatusOr<v1::CarePlan> LoadForRead(absl::string_view person_id,

@@ -51,6 +51,34 @@ TEST_F(CarePlanDomainTest, ReadsDeferOnlyTheDirectoryCallForAMissingPlan) {
               ::carebridge::testing::IsOkAndHolds(EqualsProto(written)));
 }
 
+TEST_F(CarePlanDomainTest, TheWireFormIsThePlanGetCarePlanReturns) {
+  WriteGoals(kAlice, {"One", "Two"});
+  v1::GetCarePlanRequest request;
+  request.set_name("persons/p1/carePlan");
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan,
+                       domain_->GetCarePlan(kAlice, request));
+  ASSERT_OK_AND_ASSIGN(std::string wire,
+                       domain_->GetCarePlanWire(kAlice, request));
+  v1::CarePlan parsed;
+  ASSERT_TRUE(parsed.ParseFromString(wire));
+  EXPECT_THAT(parsed, EqualsProto(plan));
+  EXPECT_EQ(parsed.name(), "persons/p1/carePlan");
+  EXPECT_EQ(parsed.etag(), plan.etag());
+
+  // The same checks as GetCarePlan, in the same order.
+  EXPECT_THAT(domain_->GetCarePlanWire(kBob, request),
+              StatusIs(kDenied, HasSubstr("teams/crisis is not involved")));
+  request.set_name("persons/p9/carePlan");
+  EXPECT_THAT(domain_->GetCarePlanWire(kAlice, request),
+              StatusIs(kNotFound, "persons/p9 not found"));
+  EXPECT_TRUE(IsRemoteCallDeferred(
+      domain_->GetCarePlanWire(kAlice, request, RemoteCalls::kDeferred)
+          .status()));
+  request.set_name("persons/p1");
+  EXPECT_THAT(domain_->GetCarePlanWire(kAlice, request),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("name")));
+}
+
 TEST_F(CarePlanDomainTest, InvolvedTeamsAndServicesReadThePlan) {
   v1::CarePlan written = WriteGoals(kAlice, {"One"});
   EXPECT_THAT(Get(kAlice),

@@ -47,6 +47,11 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::LoadForRead(
     absl::string_view person_id, RemoteCalls remote) {
   absl::StatusOr<v1::CarePlan> current = store_->GetCurrent(person_id);
   if (current.ok() || !absl::IsNotFound(current.status())) return current;
+  return NoPlan(person_id, remote);
+}
+
+absl::Status CarePlanDomain::NoPlan(absl::string_view person_id,
+                                    RemoteCalls remote) {
   if (remote == RemoteCalls::kDeferred) return RemoteCallDeferred();
   // Only a plan that is not there costs a directory call: to say whether
   // the person is unknown or simply has no plan yet.
@@ -91,6 +96,33 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::GetCarePlan(
   ASSIGN_OR_RETURN(v1::CarePlan plan,
                    LoadReadable(caller, person_id, "GetCarePlan", remote));
   return PresentCurrent(std::move(plan));
+}
+
+absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
+    const Principal& caller, const v1::GetCarePlanRequest& request,
+    RemoteCalls remote) {
+  RETURN_IF_ERROR(ValidateGet(request));
+  ASSIGN_OR_RETURN(std::string person_id,
+                   ParseCarePlanName("name", request.name()));
+  RETURN_IF_ERROR(policy::RequireCarePlanRole(caller, /*services_may=*/true,
+                                              "GetCarePlan"));
+  absl::StatusOr<std::shared_ptr<const CurrentPlan>> current =
+      store_->GetCurrentShared(person_id);
+  if (absl::IsNotFound(current.status())) return NoPlan(person_id, remote);
+  if (!current.ok()) return current.status();
+  const v1::CarePlan& plan = (*current)->plan;
+  RETURN_IF_ERROR(policy::RequireCarePlanRead(caller, plan.person(),
+                                              IsInvolved(plan, caller.team)));
+  // Serialized messages concatenate as a merge: the stored plan has no name
+  // or etag, so appending them gives exactly what PresentCurrent shows.
+  v1::CarePlan presentation;
+  presentation.set_name(CarePlanName(person_id));
+  presentation.set_etag(EtagOf(plan.version()));
+  std::string wire;
+  const std::string suffix = presentation.SerializeAsString();
+  wire.reserve((*current)->wire.size() + suffix.size());
+  wire.append((*current)->wire).append(suffix);
+  return wire;
 }
 
 absl::StatusOr<v1::ListCarePlanVersionsResponse>

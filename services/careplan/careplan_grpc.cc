@@ -1,17 +1,43 @@
 #include "services/careplan/careplan_grpc.h"
 
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/slice.h>
+
+#include <memory>
+#include <string>
+#include <utility>
+
 #include "services/common/grpc_handler.h"
 
 namespace carebridge::careplan {
 
 grpc::ServerUnaryReactor* CarePlanGrpcService::GetCarePlan(
-    grpc::CallbackServerContext* context, const v1::GetCarePlanRequest* request,
-    v1::CarePlan* response) {
+    grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+    grpc::ByteBuffer* response) {
+  // Owned by the call below, so it outlives a hand-off to the executor.
+  auto parsed = std::make_shared<v1::GetCarePlanRequest>();
+  grpc::ByteBuffer bytes(*request);
+  grpc::Status decoded =
+      grpc::GenericDeserialize<grpc::ProtoBufferReader, v1::GetCarePlanRequest>(
+          &bytes, parsed.get());
+  if (!decoded.ok()) {
+    grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                 "request: not a GetCarePlanRequest"));
+    return reactor;
+  }
+  const v1::GetCarePlanRequest* request_message = parsed.get();
   return HandleInlineOrBlocking(
-      *authenticator_, *executor_, context, request, response,
-      [this](const Principal& caller, const v1::GetCarePlanRequest& r,
-             RemoteCalls remote) {
-        return domain_->GetCarePlan(caller, r, remote);
+      *authenticator_, *executor_, context, request_message, response,
+      [this, parsed = std::move(parsed)](
+          const Principal& caller, const v1::GetCarePlanRequest& r,
+          RemoteCalls remote) -> absl::StatusOr<grpc::ByteBuffer> {
+        absl::StatusOr<std::string> wire =
+            domain_->GetCarePlanWire(caller, r, remote);
+        if (!wire.ok()) return wire.status();
+        grpc::Slice slice(*wire);
+        return grpc::ByteBuffer(&slice, 1);
       });
 }
 

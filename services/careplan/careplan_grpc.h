@@ -14,15 +14,22 @@ namespace carebridge::careplan {
 // a plan that does not exist); writes, which wait for a durable commit and
 // may ask the directory, run on the blocking executor. This class is
 // thread-safe.
-class CarePlanGrpcService final : public v1::CarePlanService::CallbackService {
+//
+// GetCarePlan, the most frequent call, is served as raw bytes: the current
+// plan's wire form is kept in memory (CachingCarePlanStore), so answering
+// costs no message building, copying or serialization.
+class CarePlanGrpcService final
+    : public v1::CarePlanService::WithRawCallbackMethod_GetCarePlan<
+          v1::CarePlanService::CallbackService> {
  public:
   CarePlanGrpcService(const Authenticator* authenticator,
                       BlockingExecutor* executor, CarePlanDomain* domain)
       : authenticator_(authenticator), executor_(executor), domain_(domain) {}
 
+  // A serialized GetCarePlanRequest in, a serialized CarePlan out.
   grpc::ServerUnaryReactor* GetCarePlan(grpc::CallbackServerContext* context,
-                                        const v1::GetCarePlanRequest* request,
-                                        v1::CarePlan* response) override;
+                                        const grpc::ByteBuffer* request,
+                                        grpc::ByteBuffer* response) override;
   grpc::ServerUnaryReactor* UpdateCarePlan(
       grpc::CallbackServerContext* context,
       const v1::UpdateCarePlanRequest* request,

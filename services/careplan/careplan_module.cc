@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "services/careplan/caching_careplan_store.h"
 #include "services/careplan/careplan_domain.h"
 #include "services/careplan/careplan_grpc.h"
 #include "services/careplan/sqlite_careplan_store.h"
@@ -30,7 +31,11 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
     const Environment& env, const std::string& sqlite_path,
     directory_client::DirectoryChannelProvider directory_channel_provider) {
   std::unique_ptr<CarePlanModule> module(new CarePlanModule());
-  ASSIGN_OR_RETURN(module->store_, SqliteCarePlanStore::Open(sqlite_path));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteCarePlanStore> sqlite,
+                   SqliteCarePlanStore::Open(sqlite_path));
+  // This process owns the SQLite file, so it may keep current plans in
+  // memory (see CachingCarePlanStore).
+  module->store_ = std::make_unique<CachingCarePlanStore>(std::move(sqlite));
   module->directory_ =
       std::make_unique<directory_client::CachingDirectoryLookup>(
           std::make_unique<directory_client::GrpcDirectoryLookup>(

@@ -15,7 +15,7 @@ namespace carebridge::careplan {
 
 class CarePlanDomain;
 class CarePlanGrpcService;
-class SqliteCarePlanStore;
+class CarePlanStore;
 
 // The care plan service as a unit a server hosts: its store, its domain,
 // its link to the directory (asked as `services/careplan`) and its gRPC
@@ -47,7 +47,7 @@ class CarePlanModule {
  private:
   CarePlanModule();
 
-  std::unique_ptr<SqliteCarePlanStore> store_;
+  std::unique_ptr<CarePlanStore> store_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<CarePlanDomain> domain_;
   std::unique_ptr<CarePlanGrpcService> service_;

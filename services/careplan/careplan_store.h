@@ -2,6 +2,7 @@
 #define CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_STORE_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,14 @@ struct PlanRequestRecord {
   std::string fingerprint;
 };
 
+// The newest version of a plan, shared read-only between calls.
+struct CurrentPlan {
+  // As stored (no `name` or `etag`).
+  v1::CarePlan plan;
+  // `plan` serialized.
+  std::string wire;
+};
+
 // Persists care plans as a chain of immutable versions per person. Plans
 // are keyed by the person's id (the `{person_id}` of `persons/{person_id}`);
 // the plan stored is the whole resource at that version, with `version`,
@@ -40,6 +49,12 @@ class CarePlanStore {
   // The newest version; NOT_FOUND when the person has no plan.
   virtual absl::StatusOr<v1::CarePlan> GetCurrent(
       absl::string_view person_id) = 0;
+
+  // The newest version as shared, immutable data with its wire form, for
+  // the hot read path. This default reads and serializes it; a caching
+  // store answers from memory.
+  virtual absl::StatusOr<std::shared_ptr<const CurrentPlan>> GetCurrentShared(
+      absl::string_view person_id);
 
   // Appends `plan` as version `plan.version()` in one transaction, which
   // must be exactly one after the newest stored (1 for a new plan): when

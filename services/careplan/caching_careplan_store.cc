@@ -1,0 +1,87 @@
+#include "services/careplan/caching_careplan_store.h"
+
+#include <utility>
+
+namespace carebridge::careplan {
+
+absl::StatusOr<v1::CarePlan> CachingCarePlanStore::GetCurrent(
+    absl::string_view person_id) {
+  absl::StatusOr<std::shared_ptr<const CurrentPlan>> current =
+      GetCurrentShared(person_id);
+  if (!current.ok()) return current.status();
+  return (*current)->plan;
+}
+
+absl::StatusOr<std::shared_ptr<const CurrentPlan>>
+CachingCarePlanStore::GetCurrentShared(absl::string_view person_id) {
+  if (std::shared_ptr<const CurrentPlan> cached = Find(person_id)) {
+    return cached;
+  }
+  absl::StatusOr<std::shared_ptr<const CurrentPlan>> loaded =
+      inner_->GetCurrentShared(person_id);
+  if (loaded.ok()) Offer(person_id, *loaded);
+  return loaded;
+}
+
+absl::Status CachingCarePlanStore::Append(absl::string_view person_id,
+                                          const v1::CarePlan& plan,
+                                          const PlanRequestKey* request) {
+  absl::Status appended = inner_->Append(person_id, plan, request);
+  if (appended.ok()) {
+    auto current = std::make_shared<CurrentPlan>();
+    current->plan = plan;
+    current->wire = plan.SerializeAsString();
+    Offer(person_id, std::move(current));
+  }
+  return appended;
+}
+
+absl::StatusOr<std::optional<PlanRequestRecord>>
+CachingCarePlanStore::FindRequest(absl::string_view person_id,
+                                  absl::string_view team,
+                                  absl::string_view request_id) {
+  return inner_->FindRequest(person_id, team, request_id);
+}
+
+absl::StatusOr<v1::CarePlan> CachingCarePlanStore::GetVersion(
+    absl::string_view person_id, int64_t version) {
+  return inner_->GetVersion(person_id, version);
+}
+
+absl::StatusOr<std::vector<v1::CarePlan>> CachingCarePlanStore::ListVersions(
+    absl::string_view person_id, int64_t before_version, int limit) {
+  return inner_->ListVersions(person_id, before_version, limit);
+}
+
+size_t CachingCarePlanStore::size() const {
+  absl::MutexLock lock(&mu_);
+  return plans_.size();
+}
+
+std::shared_ptr<const CurrentPlan> CachingCarePlanStore::Find(
+    absl::string_view person_id) const {
+  absl::MutexLock lock(&mu_);
+  auto it = plans_.find(person_id);
+  return it == plans_.end() ? nullptr : it->second;
+}
+
+void CachingCarePlanStore::Offer(absl::string_view person_id,
+                                 std::shared_ptr<const CurrentPlan> plan) {
+  // What is dropped is destroyed after the lock is released.
+  std::shared_ptr<const CurrentPlan> replaced;
+  absl::flat_hash_map<std::string, std::shared_ptr<const CurrentPlan>> evicted;
+  absl::MutexLock lock(&mu_);
+  auto it = plans_.find(person_id);
+  if (it != plans_.end()) {
+    if (it->second->plan.version() < plan->plan.version()) {
+      replaced = std::exchange(it->second, std::move(plan));
+    } else {
+      replaced = std::move(plan);
+    }
+    return;
+  }
+  if (plans_.size() >= max_entries_) evicted.swap(plans_);
+  plans_.emplace(std::string(person_id), std::move(plan));
+}
+
+}  // namespace carebridge::careplan

@@ -1,0 +1,67 @@
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_CACHING_CAREPLAN_STORE_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_CACHING_CAREPLAN_STORE_H_
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "services/careplan/careplan_store.h"
+
+namespace carebridge::careplan {
+
+// Keeps the newest version of recently read or written plans in memory,
+// parsed and serialized, in front of another store: reading a plan — by
+// far the most frequent call — then costs no database read, parse or
+// serialization. Everything else passes through.
+//
+// Only correct while this process is the only writer of `inner`: true of
+// the SQLite store, whose file one server process owns. A store shared by
+// several processes (PostgreSQL behind replicas) must not be wrapped.
+//
+// An entry is replaced only by a newer version, so a slow reader that
+// loaded an older version never overwrites a write that finished after it.
+// At most `max_entries` plans are held; when full the cache is emptied and
+// refilled (simple and bounded). This class is thread-safe.
+class CachingCarePlanStore : public CarePlanStore {
+ public:
+  CachingCarePlanStore(std::unique_ptr<CarePlanStore> inner,
+                       size_t max_entries = 4096)
+      : inner_(std::move(inner)), max_entries_(max_entries) {}
+
+  absl::StatusOr<v1::CarePlan> GetCurrent(absl::string_view person_id) override;
+  absl::StatusOr<std::shared_ptr<const CurrentPlan>> GetCurrentShared(
+      absl::string_view person_id) override;
+  absl::Status Append(absl::string_view person_id, const v1::CarePlan& plan,
+                      const PlanRequestKey* request) override;
+  absl::StatusOr<std::optional<PlanRequestRecord>> FindRequest(
+      absl::string_view person_id, absl::string_view team,
+      absl::string_view request_id) override;
+  absl::StatusOr<v1::CarePlan> GetVersion(absl::string_view person_id,
+                                          int64_t version) override;
+  absl::StatusOr<std::vector<v1::CarePlan>> ListVersions(
+      absl::string_view person_id, int64_t before_version, int limit) override;
+
+  // How many plans are held (for tests).
+  size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  std::shared_ptr<const CurrentPlan> Find(absl::string_view person_id) const
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void Offer(absl::string_view person_id,
+             std::shared_ptr<const CurrentPlan> plan) ABSL_LOCKS_EXCLUDED(mu_);
+
+  const std::unique_ptr<CarePlanStore> inner_;
+  const size_t max_entries_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, std::shared_ptr<const CurrentPlan>> plans_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace carebridge::careplan
+
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_CACHING_CAREPLAN_STORE_H_
