@@ -249,8 +249,8 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::AddCareTeamMember(
       [&](const Loaded& loaded, absl::Time now, Draft& draft) -> absl::Status {
         const v1::CarePlan& plan = loaded.plan;
         RETURN_IF_ERROR(policy::RequireCareTeamAdd(
-            caller, plan.person(), IsInvolved(plan, caller.team),
-            AnyoneInvolved(plan)));
+            caller, plan.person(), request.team(),
+            IsInvolved(plan, caller.team), AnyoneInvolved(plan)));
         RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, request.etag(),
                                   /*required=*/false));
         RETURN_IF_ERROR(
@@ -275,7 +275,8 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::EndCareTeamInvolvement(
       [&](const Loaded& loaded, absl::Time now, Draft& draft) -> absl::Status {
         const v1::CarePlan& plan = loaded.plan;
         RETURN_IF_ERROR(policy::RequireCareTeamEnd(
-            caller, plan.person(), request.team(), plan.lead_team()));
+            caller, plan.person(), request.team(), plan.lead_team(),
+            IsInvolved(plan, caller.team)));
         RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, request.etag(),
                                   /*required=*/false));
         // No directory check: the team is on the care team, so it existed
@@ -305,6 +306,8 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::SetLeadTeam(
                                request.role(), request.reason(), request.etag(),
                                draft);
         }
+        RETURN_IF_ERROR(policy::RequirePickUpOwnTeam(
+            caller, loaded.plan.person(), request.team()));
         RETURN_IF_ERROR(CheckEtag(loaded.plan, loaded.exists, request.etag(),
                                   /*required=*/false));
         RETURN_IF_ERROR(

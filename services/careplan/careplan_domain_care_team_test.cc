@@ -153,6 +153,20 @@ TEST_F(CarePlanDomainTest, AnotherInvolvedTeamMayNotEndATeam) {
   EXPECT_EQ(StoredVersion(), 3);
 }
 
+TEST_F(CarePlanDomainTest, ATeamNotInvolvedLearnsNothingByEndingATeam) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis).status());
+  const std::string kOutsider =
+      "only teams on persons/p1's care team may change its care team; "
+      "teams/vcs is not involved";
+  // Not who leads (a refusal naming the lead team would tell it) ...
+  EXPECT_THAT(End(kVal, kCrisis), StatusIs(kDenied, kOutsider));
+  // ... nor, by a guessed etag, that there is a plan and its version.
+  EXPECT_THAT(End(kVal, kVoluntary, /*etag=*/"1"),
+              StatusIs(kDenied, kOutsider));
+  EXPECT_EQ(StoredVersion(), 2);
+}
+
 TEST_F(CarePlanDomainTest, TheLeadCannotLeaveWhileOthersAreInvolved) {
   WriteGoals(kAlice, {"One"});
   ASSERT_OK(Add(kAlice, kCrisis).status());
@@ -220,18 +234,26 @@ TEST_F(CarePlanDomainTest, ATeamNotInvolvedCannotSetTheLead) {
   EXPECT_THAT(SetLead(kRecordService, kCrisis), StatusIs(kDenied));
 }
 
-TEST_F(CarePlanDomainTest, AnyTeamNamesALeadWhenNobodyIsInvolved) {
-  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, SetLead(kBob, kVoluntary));
+TEST_F(CarePlanDomainTest, ATeamPicksUpAPlanNobodyLooksAfterByNamingItself) {
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, SetLead(kBob, kCrisis));
   EXPECT_EQ(plan.version(), 1);
-  EXPECT_EQ(plan.lead_team(), kVoluntary);
+  EXPECT_EQ(plan.lead_team(), kCrisis);
   EXPECT_EQ(plan.care_team(0).role(), "care coordination");
   EXPECT_EQ(plan.change().kind(), v1::Change::LEAD_CHANGED);
 }
 
-TEST_F(CarePlanDomainTest, SettingAnUnknownTeamAsLeadIsNotFound) {
-  EXPECT_THAT(SetLead(kBob, "teams/nope"),
-              StatusIs(kNotFound, "teams/nope not found"));
+TEST_F(CarePlanDomainTest, NamingAnotherTeamToPickUpAPlanIsDenied) {
+  // The answer would be a plan the caller may not read.
+  EXPECT_THAT(SetLead(kBob, kVoluntary),
+              StatusIs(kDenied, HasSubstr("may only pick it up itself")));
   EXPECT_EQ(StoredVersion(), 0);
+}
+
+TEST_F(CarePlanDomainTest, PassingTheLeadToAnUnknownTeamIsNotFound) {
+  WriteGoals(kAlice, {"One"});
+  EXPECT_THAT(SetLead(kAlice, "teams/nope"),
+              StatusIs(kNotFound, "teams/nope not found"));
+  EXPECT_EQ(StoredVersion(), 1);
 }
 
 // --- TransferLead (the accepted transfer handover) ---

@@ -98,20 +98,40 @@ absl::Status RequireCarePlanWrite(const Principal& caller,
 
 absl::Status RequireCareTeamAdd(const Principal& caller,
                                 absl::string_view person,
+                                absl::string_view team,
                                 bool caller_team_involved,
                                 bool anyone_involved) {
   if (caller.is_service()) return absl::OkStatus();
-  if (caller.is_clinical() && (caller_team_involved || !anyone_involved)) {
-    return absl::OkStatus();
+  if (caller.is_clinical() && caller_team_involved) return absl::OkStatus();
+  if (caller.is_clinical() && !anyone_involved) {
+    return RequirePickUpOwnTeam(caller, person, team);
   }
   return NotInvolved(caller, person, "add teams to it");
+}
+
+absl::Status RequirePickUpOwnTeam(const Principal& caller,
+                                  absl::string_view person,
+                                  absl::string_view team) {
+  // Naming another team would hand the caller a plan it cannot read.
+  if (caller.is_clinical() && caller.team == team) return absl::OkStatus();
+  return errors::PermissionDenied(absl::StrCat(
+      "nobody is involved in ", person, "'s care: a team may only pick it up ",
+      "itself (", caller.team.empty() ? caller.subject : caller.team,
+      " may add itself, not ", team, ")"));
 }
 
 absl::Status RequireCareTeamEnd(const Principal& caller,
                                 absl::string_view person,
                                 absl::string_view team,
-                                absl::string_view lead_team) {
+                                absl::string_view lead_team,
+                                bool caller_team_involved) {
   if (caller.is_service()) return absl::OkStatus();
+  // `lead_team` is set exactly while anyone is involved. With nobody
+  // involved any team may pick the plan up anyway (RequireCarePlanWrite), so
+  // the care team rules answer instead.
+  if (caller.is_clinical() && !caller_team_involved && !lead_team.empty()) {
+    return NotInvolved(caller, person, "change its care team");
+  }
   if (caller.is_clinical() &&
       (caller.team == team ||
        (!lead_team.empty() && caller.team == lead_team))) {

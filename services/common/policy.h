@@ -61,19 +61,31 @@ absl::Status RequireCarePlanWrite(const Principal& caller,
                                   bool caller_team_involved,
                                   bool anyone_involved);
 
-// Adding a team to the care team: as RequireCarePlanWrite, and service
-// identities (an accepted referral adds its receiving team).
+// Adding `team` to the care team: clinical staff of an involved team, or,
+// when nobody is involved, of `team` itself (RequirePickUpOwnTeam); and
+// service identities (an accepted referral adds its receiving team).
 absl::Status RequireCareTeamAdd(const Principal& caller,
                                 absl::string_view person,
+                                absl::string_view team,
                                 bool caller_team_involved,
                                 bool anyone_involved);
 
+// Picking up a plan nobody is involved in (adding a team or naming the first
+// lead): clinical staff may only bring in their own team, which then reads
+// the plan; naming another team would return a plan to a caller not on it.
+absl::Status RequirePickUpOwnTeam(const Principal& caller,
+                                  absl::string_view person,
+                                  absl::string_view team);
+
 // Ending `team`'s involvement: clinical staff of that team or of the lead
 // team (`lead_team`, empty when nobody leads), or a service identity.
+// While anyone is involved, staff whose team is not are refused as outsiders
+// before anything else is said: who leads a person's care is need to know.
 absl::Status RequireCareTeamEnd(const Principal& caller,
                                 absl::string_view person,
                                 absl::string_view team,
-                                absl::string_view lead_team);
+                                absl::string_view lead_team,
+                                bool caller_team_involved);
 
 // Passing the lead on from `from_team` directly: service identities (an
 // accepted transfer handover), or clinical staff of `from_team` while it is

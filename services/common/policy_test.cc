@@ -203,35 +203,74 @@ TEST(RequireCarePlanWriteTest, ServicesAndAdminsMayNotWriteContent) {
 }
 
 TEST(RequireCareTeamAddTest, ServicesMayAsWellAsWriters) {
-  EXPECT_THAT(RequireCareTeamAdd(Service(), "persons/p1", false, true), IsOk());
-  EXPECT_THAT(RequireCareTeamAdd(Clinician(), "persons/p1", true, true),
+  EXPECT_THAT(
+      RequireCareTeamAdd(Service(), "persons/p1", kOtherTeam, false, true),
+      IsOk());
+  EXPECT_THAT(
+      RequireCareTeamAdd(Clinician(), "persons/p1", kOtherTeam, true, true),
+      IsOk());
+  EXPECT_THAT(
+      RequireCareTeamAdd(OtherLead(), "persons/p1", kOtherTeam, false, false),
+      IsOk());
+  EXPECT_THAT(
+      RequireCareTeamAdd(OtherLead(), "persons/p1", kOtherTeam, false, true),
+      StatusIs(kDenied, HasSubstr("teams/crisis is not involved")));
+  EXPECT_THAT(
+      RequireCareTeamAdd(Admin(), "persons/p1", kOtherTeam, false, false),
+      StatusIs(kDenied));
+}
+
+TEST(RequireCareTeamAddTest, APlanNobodyLooksAfterIsPickedUpOnlyByOnesOwnTeam) {
+  // Otherwise the caller would get back a plan it may not read.
+  EXPECT_THAT(
+      RequireCareTeamAdd(OtherLead(), "persons/p1", kTeam, false, false),
+      StatusIs(kDenied, HasSubstr("may only pick it up itself")));
+  EXPECT_THAT(RequirePickUpOwnTeam(OtherLead(), "persons/p1", kOtherTeam),
               IsOk());
-  EXPECT_THAT(RequireCareTeamAdd(OtherLead(), "persons/p1", false, false),
-              IsOk());
-  EXPECT_THAT(RequireCareTeamAdd(OtherLead(), "persons/p1", false, true),
-              StatusIs(kDenied, HasSubstr("teams/crisis is not involved")));
-  EXPECT_THAT(RequireCareTeamAdd(Admin(), "persons/p1", false, false),
+  EXPECT_THAT(RequirePickUpOwnTeam(OtherLead(), "persons/p1", kTeam),
+              StatusIs(kDenied, HasSubstr("not " + std::string(kTeam))));
+  EXPECT_THAT(RequirePickUpOwnTeam(Admin(), "persons/p1", kTeam),
               StatusIs(kDenied));
 }
 
 TEST(RequireCareTeamEndTest, TheTeamItselfTheLeadOrAService) {
-  EXPECT_THAT(RequireCareTeamEnd(Clinician(), "persons/p1", kTeam, kOtherTeam),
-              IsOk());
-  EXPECT_THAT(RequireCareTeamEnd(OtherLead(), "persons/p1", kTeam, kOtherTeam),
-              IsOk());
-  EXPECT_THAT(RequireCareTeamEnd(Service(), "persons/p1", kTeam, kOtherTeam),
+  EXPECT_THAT(
+      RequireCareTeamEnd(Clinician(), "persons/p1", kTeam, kOtherTeam, true),
+      IsOk());
+  EXPECT_THAT(
+      RequireCareTeamEnd(OtherLead(), "persons/p1", kTeam, kOtherTeam, true),
+      IsOk());
+  EXPECT_THAT(
+      RequireCareTeamEnd(Service(), "persons/p1", kTeam, kOtherTeam, false),
+      IsOk());
+  // Nobody involved (no lead): the care team rules say the team is not on
+  // it.
+  EXPECT_THAT(RequireCareTeamEnd(Clinician(), "persons/p1", kTeam, "", false),
               IsOk());
 }
 
 TEST(RequireCareTeamEndTest, OtherTeamsAndAdminsMayNot) {
   EXPECT_THAT(
-      RequireCareTeamEnd(OtherLead(), "persons/p1", kTeam, "teams/vcs"),
+      RequireCareTeamEnd(OtherLead(), "persons/p1", kTeam, "teams/vcs", true),
       StatusIs(kDenied, HasSubstr("only teams/cmht itself or the lead team "
                                   "(teams/vcs) may end its involvement in "
                                   "persons/p1's care; members/o is in "
                                   "teams/crisis")));
-  EXPECT_THAT(RequireCareTeamEnd(Admin(), "persons/p1", kTeam, ""),
+  EXPECT_THAT(RequireCareTeamEnd(Admin(), "persons/p1", kTeam, "", false),
               StatusIs(kDenied, HasSubstr("is in no team")));
+}
+
+TEST(RequireCareTeamEndTest, TeamsNotInvolvedAreNotToldWhoLeads) {
+  // Even naming themselves or the lead team: an outsider learns nothing.
+  for (const char* team : {kOtherTeam, kTeam}) {
+    absl::Status status =
+        RequireCareTeamEnd(OtherLead(), "persons/p1", team, kTeam,
+                           /*caller_team_involved=*/false);
+    EXPECT_THAT(status, StatusIs(kDenied,
+                                 "only teams on persons/p1's care team may "
+                                 "change its care team; teams/crisis is not "
+                                 "involved"));
+  }
 }
 
 TEST(RequireLeadTransferTest, ServicesOrStaffOfTheInvolvedFromTeam) {

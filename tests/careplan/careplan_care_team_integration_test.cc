@@ -39,12 +39,28 @@ TEST_F(CarePlanTest, FirstTeamAddedCreatesThePlanAndLeads) {
   EXPECT_THAT(GetAs(alice_), EqualsProto(plan));
 }
 
-TEST_F(CarePlanTest, FirstTeamInvolvedLeadsEvenWhenAddedByAnother) {
-  v1::CarePlan plan = MustAddTeam(alice_, crisis_.name(), "crisis support");
+TEST_F(CarePlanTest, FirstTeamInvolvedLeadsEvenWhenAddedByAService) {
+  // As an accepted referral will add its receiving team.
+  v1::CarePlan plan = MustAddTeam(service_, crisis_.name(), "crisis support");
   EXPECT_EQ(plan.lead_team(), crisis_.name());
   ASSERT_THAT(plan.care_team(), SizeIs(1));
   EXPECT_EQ(plan.care_team(0).role(), "crisis support");
   ExpectOneLeadWhileAnyoneIsInvolved(plan);
+}
+
+TEST_F(CarePlanTest, APlanNobodyLooksAfterIsPickedUpOnlyByOnesOwnTeam) {
+  // Adding another team would hand Alice a plan she may not read.
+  MustAddTeam(alice_, community_.name(), "care coordination");
+  MustEndTeam(alice_, community_.name());
+  const Snapshot before = Take();
+  v1::CarePlan out;
+  EXPECT_THAT(AddTeam(alice_, crisis_.name(), "crisis support", &out),
+              HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                HasSubstr("may only pick it up itself")));
+  EXPECT_THAT(SetLead(alice_, crisis_.name(), &out),
+              HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                HasSubstr("may only pick it up itself")));
+  ExpectUnchanged(before);
 }
 
 TEST_F(CarePlanTest, LaterTeamsJoinWithoutTheLead) {
@@ -263,6 +279,25 @@ TEST_F(CarePlanTest, SetLeadOnAPlanNotWrittenYetCreatesIt) {
   ASSERT_THAT(plan.care_team(), SizeIs(1));
   EXPECT_EQ(plan.care_team(0).role(), "crisis coordination");
   EXPECT_EQ(plan.change().kind(), v1::Change::LEAD_CHANGED);
+}
+
+TEST_F(CarePlanTest, RefusedCareTeamWritesBeforeTheFirstCreateNothing) {
+  v1::CarePlan out;
+  // Nobody is involved yet: there is no involvement to end.
+  EXPECT_THAT(
+      EndTeam(alice_, community_.name(), &out),
+      HasCodeAndMessage(grpc::StatusCode::NOT_FOUND, HasSubstr(person_)));
+  // An etag names a version; there is none yet.
+  const auto no_plan_yet = HasCodeAndMessage(
+      grpc::StatusCode::ABORTED,
+      AllOf(StartsWith("etag: "), HasSubstr("no care plan yet")));
+  EXPECT_THAT(
+      AddTeam(alice_, community_.name(), "care coordination", &out, "1"),
+      no_plan_yet);
+  EXPECT_THAT(SetLead(alice_, community_.name(), &out, "", "1"), no_plan_yet);
+  EXPECT_THAT(TryGet(alice_, plan_, &out),
+              HasCodeAndMessage(grpc::StatusCode::NOT_FOUND,
+                                HasSubstr("no care plan yet")));
 }
 
 TEST_F(CarePlanTest, OnlyTheLeadPassesTheLeadOn) {
