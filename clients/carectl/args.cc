@@ -94,6 +94,11 @@ absl::StatusOr<Flags> Flags::Bind(const std::vector<RawFlag>& raw,
         return FlagError(
             flag.name, absl::StrCat("needs a value (--", flag.name, "=VALUE)"));
       }
+      // A required flag stands for a required field: an empty value would
+      // only be refused by the server.
+      if (spec->required && flag.value->empty()) {
+        return FlagError(flag.name, "required, and must not be empty");
+      }
       values.push_back(*flag.value);
     }
     if (values.size() == 1) flags.given_.push_back(flag.name);

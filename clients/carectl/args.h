@@ -39,6 +39,7 @@ enum class FlagKind {
 struct FlagSpec {
   std::string name;
   FlagKind kind;
+  // Must be given, and (for kValue and kRepeated) with a non-empty value.
   bool required = false;
 };
 

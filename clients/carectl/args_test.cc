@@ -106,6 +106,15 @@ TEST(FlagsTest, MissingRequiredFlagIsNamed) {
   EXPECT_EQ(flags.status().message(), "--must: required");
 }
 
+TEST(FlagsTest, RequiredFlagWithAnEmptyValueIsNamed) {
+  auto flags = BindArgs({"--must="});
+  ASSERT_FALSE(flags.ok());
+  EXPECT_EQ(flags.status().message(),
+            "--must: required, and must not be empty");
+  // Optional flags may be empty (an empty value often clears a field).
+  EXPECT_TRUE(BindArgs({"--must=1", "--name="}).ok());
+}
+
 TEST(FlagsTest, ValueFlagWithoutValueFails) {
   auto flags = BindArgs({"--must=1", "--name"});
   ASSERT_FALSE(flags.ok());

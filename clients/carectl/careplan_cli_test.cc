@@ -230,7 +230,10 @@ TEST_F(CarePlanCliTest, ShowPrintsThePlanSectionBySection) {
     absl::MutexLock lock(&service_.mu_);
     EXPECT_EQ(service_.get_.name(), "persons/p1/carePlan");
   }
-  EXPECT_THAT(r.out, HasSubstr("agreement:    never agreed\n"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr(
+          "agreement:    NOT agreed: the person has not agreed any version\n"));
   EXPECT_THAT(r.out, HasSubstr("\nGOALS  (not written yet)\n  g1-1  active\n"
                                "      Work\n"));
   EXPECT_THAT(r.out, HasSubstr("\nCRISIS PLAN"));
@@ -267,7 +270,10 @@ TEST_F(CarePlanCliTest, GoalFlagsReadThePlanAndSendTheEtagRead) {
   EXPECT_EQ(sent.care_plan().goals(0).status(), cp::Goal::ACHIEVED);
   EXPECT_EQ(sent.care_plan().goals(1).description(), "See my sister");
   EXPECT_THAT(r.out, HasSubstr("version:      5\netag:         5\n"));
-  EXPECT_THAT(r.out, HasSubstr("agreement:    never agreed\n"));
+  EXPECT_THAT(
+      r.out,
+      HasSubstr(
+          "agreement:    NOT agreed: the person has not agreed any version\n"));
 }
 
 TEST_F(CarePlanCliTest, GivenEtagWinsOverTheEtagRead) {
@@ -300,6 +306,22 @@ TEST_F(CarePlanCliTest, UnknownGoalIdIsAUsageErrorAndNothingIsWritten) {
             "carectl: usage: --remove_goal: persons/p1/carePlan has no goal "
             "g7-1 (its goals are g1-1)\n");
   EXPECT_EQ(Calls(), 1);  // the read only
+}
+
+TEST_F(CarePlanCliTest, FieldFlagsWithGoalFlagsNeedTheEtagAndWriteNothing) {
+  Result r = Run({"careplan", "update", "p1", "--add_goal=Rest",
+                  "--what_helps=Music", "--reason=R"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_THAT(r.err, HasSubstr("carectl: usage: --etag: required to change "
+                               "crisis_plan.what_helps together with goals"));
+  EXPECT_EQ(Calls(), 1);  // the read only
+  r = Run({"careplan", "update", "p1", "--add_goal=Rest", "--what_helps=Music",
+           "--etag=4", "--reason=R"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  absl::MutexLock lock(&service_.mu_);
+  EXPECT_EQ(service_.update_.etag(), "4");
+  EXPECT_THAT(service_.update_.update_mask().paths(),
+              ElementsAre("goals", "crisis_plan.what_helps"));
 }
 
 TEST_F(CarePlanCliTest, FieldFlagsWriteWithoutReading) {
@@ -377,6 +399,15 @@ TEST_F(CarePlanCliTest, UsageErrorsComeBeforeAnyCall) {
       {"careplan", "team", "lead", "p1", "--team=t"},
       {"careplan", "team"},
       {"careplan", "team", "join", "p1"},
+      // Required flags given empty, and names of the wrong kind.
+      {"careplan", "update", "p1", "--what_helps=x", "--reason="},
+      {"careplan", "agree", "p1", "--version="},
+      {"careplan", "team", "add", "p1", "--team=t", "--role=", "--reason=R"},
+      {"careplan", "team", "end", "p1", "--team=", "--reason=R"},
+      {"careplan", "team", "lead", "p1", "--team=t", "--reason="},
+      {"careplan", "team", "end", "p1", "--team=members/m1", "--reason=R"},
+      {"careplan", "update", "p1", "--add_action=Call|persons/p2|",
+       "--reason=R"},
   };
   for (const auto& args : bad) {
     Result r = Run(args);
@@ -430,8 +461,14 @@ TEST_F(CarePlanCliTest, VersionsTableAndView) {
     EXPECT_EQ(service_.list_.parent(), "persons/p1/carePlan");
     EXPECT_EQ(service_.list_.view(), cp::BASIC);
   }
+  EXPECT_THAT(r.out, Not(HasSubstr("\nGOALS")));
   r = Run({"careplan", "versions", "p1", "--full", "--page_size=10"});
   ASSERT_EQ(r.code, 0) << r.err;
+  // --full shows each version whole, not the same table again.
+  EXPECT_THAT(r.out, HasSubstr("plan:         persons/p1/carePlan/versions/4"));
+  EXPECT_THAT(r.out, HasSubstr("\nGOALS  (not written yet)\n  g1-1  active\n"));
+  EXPECT_THAT(r.out, HasSubstr("\nCRISIS PLAN"));
+  EXPECT_THAT(r.out, Not(HasSubstr("VERSION  TIME")));
   absl::MutexLock lock(&service_.mu_);
   EXPECT_EQ(service_.list_.view(), cp::FULL);
   EXPECT_EQ(service_.list_.page_size(), 10);
@@ -502,6 +539,15 @@ TEST(CarePlanHelpTest, HelpListsTheCarePlanCommands) {
   r = Carectl({"careplan", "help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("carectl careplan team lead PLAN --team=TEAM"));
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"careplan", "team", "--help"}, {"careplan", "team", "help"}}) {
+    r = Carectl(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr("carectl careplan team add PLAN"));
+    EXPECT_THAT(r.out, HasSubstr("carectl careplan team end PLAN"));
+    EXPECT_THAT(r.out, HasSubstr("carectl careplan team lead PLAN"));
+    EXPECT_THAT(r.out, Not(HasSubstr("careplan show")));
+  }
   r = Carectl({"careplan", "team", "add", "--help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("carectl careplan team add PLAN"));

@@ -1,6 +1,5 @@
 // `carectl careplan …`: reading and writing a person's shared care plan.
 
-#include <functional>
 #include <optional>
 #include <string>
 
@@ -22,16 +21,14 @@ template <typename Request, typename Response>
 using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
                                       Response*);
 
+// Calls `method` with the request the words and flags made, or reports why
+// they made none.
 template <typename Request, typename Response>
 int Call(Session& s, Method<Request, Response> method,
          const absl::StatusOr<Request>& request,
-         const std::function<void(std::ostream&, const Response&)>& print) {
+         void (*print)(std::ostream&, const Response&)) {
   if (!request.ok()) return s.UsageError(request.status());
-  Response response;
-  grpc::Status status =
-      (s.careplan().*method)(s.NewContext().get(), *request, &response);
-  return s.Finish(status, response,
-                  [&](std::ostream& out) { print(out, response); });
+  return CallAndFinish(s, s.careplan(), method, *request, print);
 }
 
 void PrintWithCareTeam(std::ostream& out, const cp::CarePlan& plan) {
@@ -110,8 +107,15 @@ int Versions(Session& s, const Invocation& in) {
         return s.careplan().ListCarePlanVersions(c, r, out);
       },
       &response);
-  return s.Finish(status, response, [&response](std::ostream& out) {
-    PrintCarePlanVersions(out, response.versions(), response.next_page_token());
+  const bool full = in.flags.GetBool("full");
+  return s.Finish(status, response, [&response, full](std::ostream& out) {
+    if (full) {
+      PrintCarePlanVersionsInFull(out, response.versions(),
+                                  response.next_page_token());
+    } else {
+      PrintCarePlanVersions(out, response.versions(),
+                            response.next_page_token());
+    }
   });
 }
 
@@ -189,13 +193,16 @@ std::vector<Command> CarePlanCommands() {
        "Change the plan and say why; the first change creates it, and your "
        "team joins its care team as lead when nobody is involved. Either "
        "--from_file, a CarePlan in JSON (e.g. edited `careplan show --json` "
-       "output): the mask defaults to the sections in the file and the etag "
-       "to the file's. Or section flags: each text flag replaces one field "
-       "(an empty value clears it); --crisis_contact and --supporter replace "
-       "the whole list, in order (an empty value clears it); --review_date= "
-       "clears the date. Goal and action flags read the plan, edit its list "
-       "and send the list whole, with the etag just read unless --etag is "
-       "given; other changes to an existing plan need --etag. "
+       "output): --mask (goals, actions, crisis_plan, "
+       "communication_preferences, review_date, or one field such as "
+       "crisis_plan.what_helps) defaults to the sections in the file, and "
+       "the etag to the file's. Or section flags: each text flag replaces one "
+       "field (an empty value clears it); --crisis_contact and --supporter "
+       "replace the whole list, in order (an empty value clears it); "
+       "--review_date= clears the date. Goal and action flags read the plan, "
+       "edit its list and send the list whole, with the etag just read "
+       "unless --etag is given; other changes to an existing plan need "
+       "--etag, also when given with goal or action flags. "
        "--goal_target_date applies to the goals added; DUE may be empty. "
        "METHOD: phone_call, text_message, email, letter, in_person, "
        "video_call. Goal STATUS: active, achieved, paused. Action STATUS: "
@@ -209,8 +216,8 @@ std::vector<Command> CarePlanCommands() {
        "careplan versions PLAN [--full] [--page_size=N] [--page_token=T] "
        "[--all]",
        "The plan's versions, newest first: who changed which sections, when "
-       "and why, and whether the person had agreed it. --full returns each "
-       "whole plan (with --json).",
+       "and why, and whether the person had agreed it. --full shows each "
+       "version whole, section by section.",
        {"PLAN"},
        versions_flags,
        Versions},

@@ -289,7 +289,8 @@ std::string FormatDate(const cp::Date& date) {
 
 std::string AgreementStatus(const cp::CarePlan& plan) {
   if (!plan.has_agreement()) {
-    return plan.agreed() ? "agreed with the person" : "never agreed";
+    return plan.agreed() ? "agreed with the person"
+                         : "NOT agreed: the person has not agreed any version";
   }
   const cp::Agreement& a = plan.agreement();
   std::string version = VersionOf(a.agreed_version());
@@ -373,6 +374,20 @@ void PrintCarePlanVersions(
                   "REASON", "AGREED"},
                  rows, indent);
   if (!next_page_token.empty()) out << "next page: " << next_page_token << "\n";
+}
+
+void PrintCarePlanVersionsInFull(
+    std::ostream& out,
+    const google::protobuf::RepeatedPtrField<cp::CarePlan>& versions,
+    const std::string& next_page_token) {
+  if (versions.empty()) out << "(none)\n";
+  for (int i = 0; i < versions.size(); ++i) {
+    if (i > 0) out << "\n" << std::string(78, '=') << "\n";
+    PrintCarePlan(out, versions[i]);
+  }
+  if (!next_page_token.empty()) {
+    out << "\nnext page: " << next_page_token << "\n";
+  }
 }
 
 void PrintCarePlanDiff(std::ostream& out, const cp::CarePlanDiff& diff) {

@@ -18,7 +18,8 @@ std::string FormatDate(const careplan::v1::Date& date);
 
 // "agreed with the person (version 5, 2026-01-02T10:00:00Z, recorded by
 // members/m1 (teams/t1): "comment")", "NOT agreed: changed since the person
-// agreed version 5", or "never agreed".
+// agreed version 5", or "NOT agreed: the person has not agreed any version".
+// Every state the person has not agreed starts with "NOT agreed".
 std::string AgreementStatus(const careplan::v1::CarePlan& plan);
 
 // "version 3, 2026-01-02T10:00:00Z, by members/m1 (teams/t1)".
@@ -44,6 +45,13 @@ void PrintCarePlanVersions(
     std::ostream& out,
     const google::protobuf::RepeatedPtrField<careplan::v1::CarePlan>& versions,
     const std::string& next_page_token, const std::string& indent = "");
+
+// Each version whole (as PrintCarePlan), newest first, separated by a rule;
+// then `next page: TOKEN` when there is more. For `careplan versions --full`.
+void PrintCarePlanVersionsInFull(
+    std::ostream& out,
+    const google::protobuf::RepeatedPtrField<careplan::v1::CarePlan>& versions,
+    const std::string& next_page_token);
 
 // Each differing section with its changes (`+ path: after`, `- path:
 // before`, `~ path: before → after`) and who changed it last, then the

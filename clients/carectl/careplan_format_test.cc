@@ -201,7 +201,8 @@ TEST(FormatDateTest, ZeroPaddedOrEmpty) {
 }
 
 TEST(AgreementStatusTest, NeverAgreed) {
-  EXPECT_EQ(AgreementStatus(cp::CarePlan()), "never agreed");
+  EXPECT_EQ(AgreementStatus(cp::CarePlan()),
+            "NOT agreed: the person has not agreed any version");
 }
 
 TEST(AgreementStatusTest, AgreedSaysWhenByWhomAndThePersonsWords) {
@@ -312,10 +313,13 @@ TEST(PrintCarePlanTest, EmptySectionsSaySo) {
   std::ostringstream out;
   PrintCarePlan(out, plan);
   std::string text = out.str();
-  EXPECT_THAT(text, HasSubstr("plan:         persons/p2/carePlan/versions/1\n"
-                              "version:      1\n"
-                              "agreement:    never agreed\n"
-                              "lead team:    none (nobody is involved)\n"));
+  EXPECT_THAT(
+      text,
+      HasSubstr(
+          "plan:         persons/p2/carePlan/versions/1\n"
+          "version:      1\n"
+          "agreement:    NOT agreed: the person has not agreed any version\n"
+          "lead team:    none (nobody is involved)\n"));
   EXPECT_THAT(text, Not(HasSubstr("etag:")));  // versions have none
   EXPECT_THAT(text, Not(HasSubstr("last change:")));
   EXPECT_THAT(text, HasSubstr("\nCARE TEAM  (not written yet)\n  (none)\n"));
@@ -389,6 +393,32 @@ TEST(PrintCarePlanVersionsTest, SeveralSectionsAndNoVersions) {
   EXPECT_THAT(out.str(), HasSubstr("goals,care_team"));
   std::ostringstream none;
   PrintCarePlanVersions(none, {}, "");
+  EXPECT_EQ(none.str(), "(none)\n");
+}
+
+TEST(PrintCarePlanVersionsInFullTest, EachVersionWholeThenNextPage) {
+  google::protobuf::RepeatedPtrField<cp::CarePlan> versions;
+  cp::CarePlan* newer = versions.Add();
+  newer->set_name("persons/p1/carePlan/versions/2");
+  newer->set_version(2);
+  newer->add_goals()->set_description("Sleep through the night.");
+  cp::CarePlan* older = versions.Add();
+  older->set_name("persons/p1/carePlan/versions/1");
+  older->set_version(1);
+  std::ostringstream out;
+  PrintCarePlanVersionsInFull(out, versions, "tok");
+  const std::string text = out.str();
+  const size_t second =
+      text.find("plan:         persons/p1/carePlan/versions/1");
+  ASSERT_NE(second, std::string::npos);
+  EXPECT_EQ(text.find("plan:         persons/p1/carePlan/versions/2"), 0u);
+  EXPECT_LT(text.find("Sleep through the night."), second);
+  EXPECT_THAT(text.substr(0, second),
+              HasSubstr("\n" + std::string(78, '=') + "\n"));
+  EXPECT_THAT(text, ::testing::EndsWith("\nnext page: tok\n"));
+
+  std::ostringstream none;
+  PrintCarePlanVersionsInFull(none, {}, "");
   EXPECT_EQ(none.str(), "(none)\n");
 }
 

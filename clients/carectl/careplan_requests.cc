@@ -48,6 +48,18 @@ absl::StatusOr<std::string> CarePlanName(absl::string_view plan) {
   return absl::StrCat(name, kPlanSuffix);
 }
 
+absl::StatusOr<std::string> TeamName(absl::string_view what,
+                                     absl::string_view team) {
+  std::string name = ResourceName("teams", team);
+  absl::string_view id = name;
+  if (!absl::ConsumePrefix(&id, "teams/") || id.empty() ||
+      absl::StrContains(id, '/')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, ": expected teams/ID or ID, not '", team, "'"));
+  }
+  return name;
+}
+
 absl::StatusOr<std::string> CarePlanVersionName(absl::string_view plan,
                                                 absl::string_view number) {
   ASSIGN_OR_RETURN(std::string name, CarePlanName(plan));
@@ -149,7 +161,8 @@ absl::StatusOr<cp::AddCareTeamMemberRequest> BuildAddCareTeamMemberRequest(
     absl::string_view plan, const Flags& flags) {
   cp::AddCareTeamMemberRequest request;
   ASSIGN_OR_RETURN(*request.mutable_name(), CarePlanName(plan));
-  request.set_team(ResourceName("teams", flags.Get("team")));
+  ASSIGN_OR_RETURN(*request.mutable_team(),
+                   TeamName("--team", flags.Get("team")));
   request.set_role(flags.Get("role"));
   request.set_reason(flags.Get("reason"));
   request.set_etag(flags.Get("etag"));
@@ -160,7 +173,8 @@ absl::StatusOr<cp::EndCareTeamInvolvementRequest>
 BuildEndCareTeamInvolvementRequest(absl::string_view plan, const Flags& flags) {
   cp::EndCareTeamInvolvementRequest request;
   ASSIGN_OR_RETURN(*request.mutable_name(), CarePlanName(plan));
-  request.set_team(ResourceName("teams", flags.Get("team")));
+  ASSIGN_OR_RETURN(*request.mutable_team(),
+                   TeamName("--team", flags.Get("team")));
   request.set_reason(flags.Get("reason"));
   request.set_etag(flags.Get("etag"));
   return request;
@@ -170,7 +184,8 @@ absl::StatusOr<cp::SetLeadTeamRequest> BuildSetLeadTeamRequest(
     absl::string_view plan, const Flags& flags) {
   cp::SetLeadTeamRequest request;
   ASSIGN_OR_RETURN(*request.mutable_name(), CarePlanName(plan));
-  request.set_team(ResourceName("teams", flags.Get("team")));
+  ASSIGN_OR_RETURN(*request.mutable_team(),
+                   TeamName("--team", flags.Get("team")));
   request.set_role(flags.Get("role"));
   request.set_reason(flags.Get("reason"));
   request.set_etag(flags.Get("etag"));

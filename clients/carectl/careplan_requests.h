@@ -21,6 +21,10 @@ namespace carebridge::carectl {
 // `persons/ID/carePlan`.
 absl::StatusOr<std::string> CarePlanName(absl::string_view plan);
 
+// `teams/ID` or a bare ID, as `teams/ID`; errors name `what` (a flag).
+absl::StatusOr<std::string> TeamName(absl::string_view what,
+                                     absl::string_view team);
+
 // `persons/ID/carePlan/versions/N`; `number` is the word N.
 absl::StatusOr<std::string> CarePlanVersionName(absl::string_view plan,
                                                 absl::string_view number);

@@ -1,5 +1,6 @@
 #include "clients/carectl/careplan_requests.h"
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -229,6 +230,24 @@ TEST(CareTeamRequestTest, LeadCarriesAnOptionalRole) {
                       TeamSpecs()));
   ASSERT_TRUE(with_role.ok());
   EXPECT_EQ(with_role->role(), "coordination");
+}
+
+TEST(CareTeamRequestTest, TeamMustBeATeamName) {
+  for (const char* team : {"members/m1", "teams/", "teams/a/b"}) {
+    Flags flags = MakeFlags(
+        {absl::StrCat("--team=", team), "--reason=R", "--role=x"}, TeamSpecs());
+    const std::string expected =
+        absl::StrCat("--team: expected teams/ID or ID, not '", team, "'");
+    auto add = BuildAddCareTeamMemberRequest("p1", flags);
+    ASSERT_FALSE(add.ok()) << team;
+    EXPECT_EQ(add.status().message(), expected);
+    auto end = BuildEndCareTeamInvolvementRequest("p1", flags);
+    ASSERT_FALSE(end.ok()) << team;
+    EXPECT_EQ(end.status().message(), expected);
+    auto lead = BuildSetLeadTeamRequest("p1", flags);
+    ASSERT_FALSE(lead.ok()) << team;
+    EXPECT_EQ(lead.status().message(), expected);
+  }
 }
 
 TEST(CareTeamRequestTest, BadPlanIsAUsageError) {

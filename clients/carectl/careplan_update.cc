@@ -5,13 +5,13 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "clients/carectl/careplan_requests.h"
 #include "clients/carectl/enums.h"
-#include "clients/carectl/names.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/macros.h"
@@ -146,7 +146,8 @@ absl::StatusOr<cp::Action> ParseNewAction(absl::string_view value) {
   }
   cp::Action action;
   action.set_description(f[0]);
-  action.set_owning_team(ResourceName("teams", f[1]));
+  ASSIGN_OR_RETURN(*action.mutable_owning_team(),
+                   TeamName("--add_action: TEAM", f[1]));
   if (!f[2].empty()) {
     ASSIGN_OR_RETURN(*action.mutable_due_date(),
                      ParseDate("--add_action: due date", f[2]));
@@ -180,6 +181,43 @@ absl::StatusOr<std::vector<std::string>> Ids(const Flags& flags,
     if (id.empty()) return FlagError(flag, "give an id (e.g. g3-1)");
   }
   return ids;
+}
+
+// A --mask path UpdateCarePlan accepts: a content section, or one field of
+// the crisis plan or communication preferences. Caught here so a typo is a
+// usage error, not a round trip.
+absl::Status CheckMaskPath(const std::string& path) {
+  for (const char* section : kContentSections) {
+    if (path == section) return absl::OkStatus();
+  }
+  const std::pair<absl::string_view, const google::protobuf::Descriptor*>
+      message_sections[] = {
+          {"crisis_plan.", cp::CrisisPlan::descriptor()},
+          {"communication_preferences.",
+           cp::CommunicationPreferences::descriptor()},
+      };
+  for (const auto& [prefix, descriptor] : message_sections) {
+    absl::string_view field = path;
+    if (absl::ConsumePrefix(&field, prefix) &&
+        descriptor->FindFieldByName(std::string(field)) != nullptr) {
+      return absl::OkStatus();
+    }
+  }
+  if (path == "care_team" || path == "lead_team") {
+    return FlagError("mask", absl::StrCat(path,
+                                          " is changed with `carectl careplan "
+                                          "team add|end|lead`, not here"));
+  }
+  if (path == "agreement" || path == "agreed") {
+    return FlagError("mask", absl::StrCat(path,
+                                          " is recorded with `carectl careplan "
+                                          "agree`, not here"));
+  }
+  return FlagError(
+      "mask", absl::StrCat("unknown path '", path, "' (give ",
+                           absl::StrJoin(kContentSections, ", "),
+                           ", or one field such as crisis_plan.what_helps or "
+                           "communication_preferences.contact_times)"));
 }
 
 void AddPath(cp::UpdateCarePlanRequest* request, const std::string& path) {
@@ -421,7 +459,10 @@ absl::StatusOr<CarePlanUpdate> CarePlanUpdate::FromFile(
     if (paths.empty()) {
       return FlagError("mask", "give at least one path (e.g. goals)");
     }
-    for (const std::string& path : paths) AddPath(&request, path);
+    for (const std::string& path : paths) {
+      RETURN_IF_ERROR(CheckMaskPath(path));
+      AddPath(&request, path);
+    }
   } else {
     const google::protobuf::Descriptor* d = cp::CarePlan::descriptor();
     std::set<std::string> present;
@@ -472,7 +513,21 @@ absl::StatusOr<cp::UpdateCarePlanRequest> CarePlanUpdate::Build(
                              action_statuses_, removed_actions_,
                              added_actions_));
   }
-  if (!etag_given_) request.set_etag(current.etag());
+  if (!etag_given_ && !current.etag().empty()) {
+    // The lists were just read, so the etag just read protects them; a field
+    // flag replaces text this caller may not have seen, so like any other
+    // field change it needs the etag of the plan the caller read.
+    for (const std::string& path : paths) {
+      if (path == "goals" || path == "actions") continue;
+      return FlagError("etag",
+                       absl::StrCat("required to change ", path,
+                                    " together with goals or actions: give "
+                                    "--etag=ETAG from `carectl careplan show ",
+                                    current.name(), "` after checking ", path,
+                                    " is what you mean to replace"));
+    }
+    request.set_etag(current.etag());
+  }
   return request;
 }
 

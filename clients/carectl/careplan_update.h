@@ -40,7 +40,9 @@ class CarePlanUpdate {
   // The request. `current` is the plan just read when NeedsCurrentPlan()
   // (a default CarePlan when it does not exist yet) and is ignored
   // otherwise; its etag is used unless --etag was given. Fails when an edit
-  // names a goal or action id the plan does not have.
+  // names a goal or action id the plan does not have, and when field flags
+  // are combined with goal or action flags on an existing plan without
+  // --etag (the etag just read would let them overwrite unseen changes).
   absl::StatusOr<careplan::v1::UpdateCarePlanRequest> Build(
       const careplan::v1::CarePlan& current) const;
 

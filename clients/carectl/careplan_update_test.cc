@@ -386,13 +386,35 @@ TEST(CarePlanUpdateActionsTest, StatusAndRemoval) {
 
 TEST(CarePlanUpdateActionsTest, GoalsActionsAndFieldsInOneVersion) {
   auto request = OnCurrentPlan({"--what_helps=Music", "--add_goal=Rest",
-                                "--action_status=a1-1=on_hold"});
-  ASSERT_TRUE(request.ok());
+                                "--action_status=a1-1=on_hold", "--etag=4"});
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->etag(), "4");
   EXPECT_THAT(request->update_mask().paths(),
               ElementsAre("crisis_plan.what_helps", "goals", "actions"));
   EXPECT_EQ(request->care_plan().crisis_plan().what_helps(), "Music");
   EXPECT_EQ(request->care_plan().goals_size(), 3);
   EXPECT_EQ(request->care_plan().actions_size(), 1);
+}
+
+// The etag just read covers the lists just read, not text the caller may
+// not have seen: a field flag must not overwrite a colleague's change to it.
+TEST(CarePlanUpdateActionsTest, FieldFlagsWithGoalFlagsStillNeedTheEtag) {
+  auto request = OnCurrentPlan({"--what_helps=Music", "--add_goal=Rest"});
+  ASSERT_FALSE(request.ok());
+  EXPECT_EQ(request.status().message(),
+            "--etag: required to change crisis_plan.what_helps together with "
+            "goals or actions: give --etag=ETAG from `carectl careplan show "
+            "persons/p1/carePlan` after checking crisis_plan.what_helps is "
+            "what you mean to replace");
+  // On a plan not written yet there is nothing to overwrite.
+  auto update = CarePlanUpdate::FromFlags(
+      "p1", UpdateFlags({"--what_helps=Music", "--add_goal=Rest"}));
+  ASSERT_TRUE(update.ok());
+  cp::CarePlan not_written;
+  not_written.set_name("persons/p1/carePlan");
+  auto created = update->Build(not_written);
+  ASSERT_TRUE(created.ok()) << created.status();
+  EXPECT_EQ(created->etag(), "");
 }
 
 TEST(CarePlanUpdateActionsTest, BadActionFlags) {
@@ -413,6 +435,8 @@ TEST(CarePlanUpdateActionsTest, BadActionFlags) {
               HasSubstr("expected ID=STATUS (e.g. a2-1=completed)"));
   EXPECT_EQ(FlagsError({"--remove_action="}),
             "--remove_action: give an id (e.g. g3-1)");
+  EXPECT_EQ(FlagsError({"--add_action=Call|members/m1|"}),
+            "--add_action: TEAM: expected teams/ID or ID, not 'members/m1'");
 }
 
 // --from_file.
@@ -462,10 +486,34 @@ TEST(CarePlanUpdateFileTest, MaskFlagChoosesThePaths) {
   ASSERT_TRUE(request.ok());
   EXPECT_THAT(request->update_mask().paths(),
               ElementsAre("crisis_plan.what_helps", "review_date"));
+  auto every_field = FromFile(
+      R"({"goals": []})",
+      {"--mask=goals,actions,crisis_plan,communication_preferences,"
+       "review_date,crisis_plan.contacts,communication_preferences.other"});
+  EXPECT_TRUE(every_field.ok()) << every_field.status();
   auto empty = FromFile(R"({"goals": []})", {"--mask=,"});
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.status().message(),
             "--mask: give at least one path (e.g. goals)");
+}
+
+TEST(CarePlanUpdateFileTest, MaskPathsTheServerRefusesAreUsageErrors) {
+  auto unknown =
+      FromFile(R"({"goals": []})", {"--mask=goals,crisis_plan.help"});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.status().message(),
+            "--mask: unknown path 'crisis_plan.help' (give goals, actions, "
+            "crisis_plan, communication_preferences, review_date, or one field "
+            "such as crisis_plan.what_helps or "
+            "communication_preferences.contact_times)");
+  auto team = FromFile(R"({"goals": []})", {"--mask=care_team"});
+  ASSERT_FALSE(team.ok());
+  EXPECT_THAT(team.status().message(),
+              HasSubstr("`carectl careplan team add|end|lead`"));
+  auto agreed = FromFile(R"({"goals": []})", {"--mask=agreed"});
+  ASSERT_FALSE(agreed.ok());
+  EXPECT_THAT(agreed.status().message(), HasSubstr("`carectl careplan agree`"));
+  EXPECT_FALSE(FromFile(R"({"goals": []})", {"--mask=goals.description"}).ok());
 }
 
 TEST(CarePlanUpdateFileTest, EtagFromTheFileUnlessGiven) {

@@ -211,6 +211,18 @@ int RunCarectl(const std::vector<std::string>& args,
       }
     }
     if (command == nullptr) {
+      // `careplan team --help` or `careplan team help`: the two-word verbs
+      // that start with `team`.
+      if (help || (words.size() == 3 && words[2] == "help")) {
+        bool printed = false;
+        for (const Command* c : matches) {
+          if (absl::StartsWith(c->verb, absl::StrCat(words[1], " "))) {
+            PrintCommandHelp(out, *c);
+            printed = true;
+          }
+        }
+        if (printed) return kExitOk;
+      }
       return Usage(err, UnknownCommand(matches, words), noun_help);
     }
     first_arg = 1 + verb_words;

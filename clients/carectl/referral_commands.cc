@@ -17,10 +17,7 @@ using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
 
 template <typename Request, typename Response>
 int Call(Session& s, Method<Request, Response> method, const Request& request) {
-  Response response;
-  grpc::Status status =
-      (s.referral().*method)(s.NewContext().get(), request, &response);
-  return s.Finish(status, response);
+  return CallAndFinish(s, s.referral(), method, request);
 }
 
 int Create(Session& s, const Invocation& in) {

@@ -99,6 +99,22 @@ class Session {
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 
+// Makes one unary call of `stub` with a fresh context and finishes it (see
+// Session::Finish), printing the response with `print` when given.
+template <typename Stub, typename Request, typename Response>
+int CallAndFinish(Session& session, Stub& stub,
+                  grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                               const Request&, Response*),
+                  const Request& request,
+                  void (*print)(std::ostream&, const Response&) = nullptr) {
+  Response response;
+  grpc::Status status =
+      (stub.*method)(session.NewContext().get(), request, &response);
+  if (print == nullptr) return session.Finish(status, response);
+  return session.Finish(status, response,
+                        [&](std::ostream& out) { print(out, response); });
+}
+
 // Reads every page of a List call into `merged` when `all` is set, else the
 // one page asked for. `call` makes one RPC with a fresh context.
 template <typename Request, typename Response, typename Call>

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
+#include "google/protobuf/message.h"
 #include "tests/careplan/careplan_test_fixture.h"
 
 namespace carebridge::careplan {
@@ -15,6 +17,7 @@ using ::carebridge::testing::HasCodeAndMessage;
 using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 using ::testing::StartsWith;
 
@@ -70,8 +73,34 @@ TEST_F(CarePlanTest, MaskPathsOutsideTheContentNameTheRightMethod) {
   ExpectUnchanged(before);
 }
 
-TEST_F(CarePlanTest, EveryContentPathIsAccepted) {
-  v1::CarePlan plan = CreateRealisticPlan();
+// `content` with empty message sections dropped, so that "cleared" and
+// "never written" compare equal.
+v1::CarePlan Normalized(v1::CarePlan content) {
+  if (content.crisis_plan().ByteSizeLong() == 0) content.clear_crisis_plan();
+  if (content.communication_preferences().ByteSizeLong() == 0) {
+    content.clear_communication_preferences();
+  }
+  if (content.review_date().ByteSizeLong() == 0) content.clear_review_date();
+  return content;
+}
+
+// `content` with the field at `path` (`crisis_plan.what_helps`, `goals`)
+// cleared, normalized.
+v1::CarePlan WithoutPath(v1::CarePlan content, const std::string& path) {
+  std::vector<std::string> parts = absl::StrSplit(path, '.');
+  google::protobuf::Message* message = &content;
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    message = message->GetReflection()->MutableMessage(
+        message, message->GetDescriptor()->FindFieldByName(parts[i]));
+  }
+  const google::protobuf::FieldDescriptor* field =
+      message->GetDescriptor()->FindFieldByName(parts.back());
+  EXPECT_NE(field, nullptr) << path;
+  if (field != nullptr) message->GetReflection()->ClearField(message, field);
+  return Normalized(content);
+}
+
+TEST_F(CarePlanTest, EveryContentPathReplacesJustWhatItNames) {
   const std::vector<std::string> paths = {
       "crisis_plan.early_warning_signs",
       "crisis_plan.triggers",
@@ -92,12 +121,36 @@ TEST_F(CarePlanTest, EveryContentPathIsAccepted) {
       "communication_preferences",
       "review_date",
   };
+  const v1::CarePlan realistic =
+      RealisticCarePlan({community_.name(), crisis_.name(), voluntary_.name()});
   for (const std::string& path : paths) {
-    v1::CarePlan out;
     SCOPED_TRACE(path);
-    ASSERT_GRPC_OK(Update(
-        alice_, UpdateRequest(plan, {path}, plan.etag(), "Tidying up."), &out));
-    EXPECT_EQ(out.version(), plan.version()) << path << " changed nothing";
+    // A plan of its own for each path, with every field written.
+    const std::string plan_name = PlanName(MakePerson("Ada", "Okafor"));
+    v1::UpdateCarePlanRequest create =
+        UpdateRequest(realistic, AllContentPaths(), /*etag=*/"");
+    create.mutable_care_plan()->set_name(plan_name);
+    v1::CarePlan before;
+    ASSERT_GRPC_OK(Update(alice_, create, &before));
+
+    // Sending it back unchanged under the path changes nothing.
+    v1::UpdateCarePlanRequest same = UpdateRequest(before, {path}, "1");
+    same.mutable_care_plan()->set_name(plan_name);
+    v1::CarePlan out;
+    ASSERT_GRPC_OK(Update(alice_, same, &out));
+    EXPECT_EQ(out.version(), 1);
+
+    // An empty plan under the path clears that path and nothing else.
+    v1::UpdateCarePlanRequest clear =
+        UpdateRequest(v1::CarePlan(), {path}, "1");
+    clear.mutable_care_plan()->set_name(plan_name);
+    ASSERT_GRPC_OK(Update(alice_, clear, &out));
+    EXPECT_EQ(out.version(), 2);
+    EXPECT_THAT(Normalized(ContentOf(out)),
+                EqualsProto(WithoutPath(ContentOf(before), path)));
+    // The realistic plan fills every path, so clearing one is a change.
+    EXPECT_THAT(WithoutPath(ContentOf(before), path),
+                Not(EqualsProto(Normalized(ContentOf(before)))));
   }
 }
 
