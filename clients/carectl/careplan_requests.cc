@@ -157,38 +157,43 @@ absl::StatusOr<cp::RecordAgreementRequest> BuildRecordAgreementRequest(
   return request;
 }
 
-absl::StatusOr<cp::AddCareTeamMemberRequest> BuildAddCareTeamMemberRequest(
-    absl::string_view plan, const Flags& flags) {
-  cp::AddCareTeamMemberRequest request;
+namespace {
+
+// What every care team request carries: the plan, --team, --reason and
+// --etag.
+template <typename Request>
+absl::StatusOr<Request> BuildCareTeamRequest(absl::string_view plan,
+                                             const Flags& flags) {
+  Request request;
   ASSIGN_OR_RETURN(*request.mutable_name(), CarePlanName(plan));
   ASSIGN_OR_RETURN(*request.mutable_team(),
                    TeamName("--team", flags.Get("team")));
-  request.set_role(flags.Get("role"));
   request.set_reason(flags.Get("reason"));
   request.set_etag(flags.Get("etag"));
+  return request;
+}
+
+}  // namespace
+
+absl::StatusOr<cp::AddCareTeamMemberRequest> BuildAddCareTeamMemberRequest(
+    absl::string_view plan, const Flags& flags) {
+  ASSIGN_OR_RETURN(
+      cp::AddCareTeamMemberRequest request,
+      BuildCareTeamRequest<cp::AddCareTeamMemberRequest>(plan, flags));
+  request.set_role(flags.Get("role"));
   return request;
 }
 
 absl::StatusOr<cp::EndCareTeamInvolvementRequest>
 BuildEndCareTeamInvolvementRequest(absl::string_view plan, const Flags& flags) {
-  cp::EndCareTeamInvolvementRequest request;
-  ASSIGN_OR_RETURN(*request.mutable_name(), CarePlanName(plan));
-  ASSIGN_OR_RETURN(*request.mutable_team(),
-                   TeamName("--team", flags.Get("team")));
-  request.set_reason(flags.Get("reason"));
-  request.set_etag(flags.Get("etag"));
-  return request;
+  return BuildCareTeamRequest<cp::EndCareTeamInvolvementRequest>(plan, flags);
 }
 
 absl::StatusOr<cp::SetLeadTeamRequest> BuildSetLeadTeamRequest(
     absl::string_view plan, const Flags& flags) {
-  cp::SetLeadTeamRequest request;
-  ASSIGN_OR_RETURN(*request.mutable_name(), CarePlanName(plan));
-  ASSIGN_OR_RETURN(*request.mutable_team(),
-                   TeamName("--team", flags.Get("team")));
+  ASSIGN_OR_RETURN(cp::SetLeadTeamRequest request,
+                   BuildCareTeamRequest<cp::SetLeadTeamRequest>(plan, flags));
   request.set_role(flags.Get("role"));
-  request.set_reason(flags.Get("reason"));
-  request.set_etag(flags.Get("etag"));
   return request;
 }
 

@@ -256,9 +256,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::AddCareTeamMember(
         RETURN_IF_ERROR(
             AddTeam(draft.next, request.team(), request.role(), now));
         RETURN_IF_ERROR(CheckTeamExists(request.team()));
-        draft.kind = v1::Change::CARE_TEAM_CHANGED;
-        draft.sections = {v1::CARE_TEAM};
-        draft.reason = request.reason();
+        draft.CareTeamChange(v1::Change::CARE_TEAM_CHANGED, request.reason());
         return absl::OkStatus();
       });
 }
@@ -282,9 +280,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::EndCareTeamInvolvement(
         // No directory check: the team is on the care team, so it existed
         // when it joined, and ending must work whatever the directory says.
         RETURN_IF_ERROR(EndInvolvement(draft.next, request.team(), now));
-        draft.kind = v1::Change::CARE_TEAM_CHANGED;
-        draft.sections = {v1::CARE_TEAM};
-        draft.reason = request.reason();
+        draft.CareTeamChange(v1::Change::CARE_TEAM_CHANGED, request.reason());
         return absl::OkStatus();
       });
 }
@@ -313,9 +309,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::SetLeadTeam(
         RETURN_IF_ERROR(
             SetFirstLead(draft.next, request.team(), request.role(), now));
         RETURN_IF_ERROR(CheckTeamExists(request.team()));
-        draft.kind = v1::Change::LEAD_CHANGED;
-        draft.sections = {v1::CARE_TEAM};
-        draft.reason = request.reason();
+        draft.CareTeamChange(v1::Change::LEAD_CHANGED, request.reason());
         return absl::OkStatus();
       });
 }
@@ -347,9 +341,7 @@ absl::Status CarePlanDomain::BuildPassLead(
   RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, etag, /*required=*/false));
   RETURN_IF_ERROR(PassLead(draft.next, from_team, to_team, role, now));
   RETURN_IF_ERROR(CheckTeamExists(to_team));
-  draft.kind = v1::Change::LEAD_CHANGED;
-  draft.sections = {v1::CARE_TEAM};
-  draft.reason = std::string(reason);
+  draft.CareTeamChange(v1::Change::LEAD_CHANGED, reason);
   return absl::OkStatus();
 }
 

@@ -94,6 +94,14 @@ class CarePlanDomain {
     std::string reason;
     // When set, the call returns this and writes nothing.
     std::optional<v1::CarePlan> answer;
+
+    // A change of `change_kind` to the care team section alone, for `why`:
+    // what every care-team and lead write records.
+    void CareTeamChange(v1::Change::Kind change_kind, absl::string_view why) {
+      kind = change_kind;
+      sections = {v1::CARE_TEAM};
+      reason = std::string(why);
+    }
   };
   using Build =
       absl::FunctionRef<absl::Status(const Loaded&, absl::Time, Draft&)>;

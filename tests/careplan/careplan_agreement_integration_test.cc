@@ -9,14 +9,6 @@
 namespace carebridge::careplan {
 namespace {
 
-using ::carebridge::testing::EqualsProto;
-using ::carebridge::testing::HasCodeAndMessage;
-using ::testing::AllOf;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-
 TEST_F(CarePlanTest, RecordAgreementMakesAVersionMarkedAgreed) {
   v1::CarePlan plan = CreateRealisticPlan();
   server_.clock().Advance(absl::Hours(1));

@@ -10,15 +10,6 @@
 namespace carebridge::careplan {
 namespace {
 
-using ::carebridge::testing::EqualsProto;
-using ::carebridge::testing::HasCodeAndMessage;
-using ::testing::AllOf;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-
 TEST_F(CarePlanTest, FirstTeamAddedCreatesThePlanAndLeads) {
   v1::CarePlan plan =
       MustAddTeam(alice_, community_.name(), "care coordination");

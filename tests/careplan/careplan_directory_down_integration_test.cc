@@ -13,12 +13,6 @@
 namespace carebridge::careplan {
 namespace {
 
-using ::carebridge::testing::HasCodeAndMessage;
-using ::testing::AllOf;
-using ::testing::HasSubstr;
-using ::testing::Not;
-using ::testing::StartsWith;
-
 TEST(CarePlanDirectoryDownTest, CallsThatNeedTheDirectoryAreUnavailable) {
   // Declared before the server so it outlives the server hosting it.
   std::unique_ptr<CarePlanModule> careplan;

@@ -9,14 +9,6 @@
 namespace carebridge::careplan {
 namespace {
 
-using ::carebridge::testing::EqualsProto;
-using ::carebridge::testing::HasCodeAndMessage;
-using ::testing::AllOf;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-
 TEST_F(CarePlanTest, NewIdsFollowTheVersionAndRequestOrder) {
   v1::CarePlan v1_plan =
       Write(alice_, Goals({"Feel safe.", "Sleep.", "Cook."}), {"goals"}, "");

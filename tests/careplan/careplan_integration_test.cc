@@ -11,18 +11,6 @@
 namespace carebridge::careplan {
 namespace {
 
-using ::carebridge::testing::EqualsProto;
-using ::carebridge::testing::HasCode;
-using ::carebridge::testing::HasCodeAndMessage;
-using ::testing::AllOf;
-using ::testing::Contains;
-using ::testing::HasSubstr;
-using ::testing::IsEmpty;
-using ::testing::Not;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-using ::testing::UnorderedElementsAre;
-
 TEST_F(CarePlanTest, FirstWriteCreatesVersionOneWithTheWritersTeamAsLead) {
   v1::CarePlan goals = Goals({"Feel safe at home.", "Sleep better."});
   goals.mutable_goals(1)->set_status(v1::Goal::PAUSED);
@@ -75,8 +63,7 @@ TEST_F(CarePlanTest, FirstWriteCreatesVersionOneWithTheWritersTeamAsLead) {
 }
 
 TEST_F(CarePlanTest, RealisticPlanIsStoredSectionBySection) {
-  const v1::CarePlan sent =
-      RealisticCarePlan({community_.name(), crisis_.name(), voluntary_.name()});
+  const v1::CarePlan sent = RealisticCarePlan();
   v1::CarePlan written = CreateRealisticPlan();
   EXPECT_THAT(written.change().sections(),
               UnorderedElementsAre(v1::GOALS, v1::ACTIONS, v1::CRISIS_PLAN,

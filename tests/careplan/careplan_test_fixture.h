@@ -18,13 +18,43 @@
 #include "services/careplan/careplan_module.h"
 #include "services/common/time_util.h"
 #include "services/directory/directory_module.h"
-#include "tests/careplan/realistic_plan.h"
 #include "tests/support/proto_matchers.h"
+#include "tests/support/sample_care_plan.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::careplan {
 
 namespace dir = ::carebridge::directory::v1;
+
+// The matchers the care plan integration tests share.
+using ::carebridge::testing::EqualsProto;
+using ::carebridge::testing::HasCode;
+using ::carebridge::testing::HasCodeAndMessage;
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::Property;
+using ::testing::SizeIs;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
+
+// Every content section, as UpdateCarePlan's update_mask paths: the ones the
+// sample plan fills.
+inline std::vector<std::string> AllContentPaths() {
+  const google::protobuf::FieldMask mask = testing::SampleCarePlanMask();
+  return {mask.paths().begin(), mask.paths().end()};
+}
+
+inline v1::Date MakeDate(int year, int month, int day) {
+  v1::Date date;
+  date.set_year(year);
+  date.set_month(month);
+  date.set_day(day);
+  return date;
+}
 
 // One server hosting the directory and the care plan service, as the
 // all-in-one binary does: the care plan service reaches the directory over
@@ -196,15 +226,20 @@ class CarePlanTest : public ::testing::Test {
     return plan;
   }
 
-  // Writes version 1 of the person's plan: the realistic plan, its actions
-  // owned by the community, crisis and voluntary teams, as `as` (alice by
-  // default, whose team becomes the lead).
+  // The sample plan's content, its actions owned by the community, crisis
+  // and voluntary teams.
+  v1::CarePlan RealisticCarePlan() const {
+    return testing::SampleCarePlan(
+        {community_.name(), crisis_.name(), voluntary_.name()});
+  }
+
+  // Writes version 1 of the person's plan: the sample plan (see
+  // RealisticCarePlan), as `as` (alice by default, whose team becomes the
+  // lead).
   v1::CarePlan CreateRealisticPlan() { return CreateRealisticPlanAs(alice_); }
   v1::CarePlan CreateRealisticPlanAs(const Principal& as) {
-    return Write(as,
-                 RealisticCarePlan(
-                     {community_.name(), crisis_.name(), voluntary_.name()}),
-                 AllContentPaths(), /*etag=*/"", "First plan made with Ada.");
+    return Write(as, RealisticCarePlan(), AllContentPaths(), /*etag=*/"",
+                 "First plan made with Ada.");
   }
 
   // A plan content with one goal per description.

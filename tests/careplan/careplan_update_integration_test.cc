@@ -12,15 +12,6 @@
 namespace carebridge::careplan {
 namespace {
 
-using ::carebridge::testing::EqualsProto;
-using ::carebridge::testing::HasCodeAndMessage;
-using ::testing::AllOf;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
-using ::testing::SizeIs;
-using ::testing::StartsWith;
-
 TEST_F(CarePlanTest, UpdateMaskIsRequired) {
   CreateRealisticPlan();
   const Snapshot before = Take();
@@ -121,8 +112,7 @@ TEST_F(CarePlanTest, EveryContentPathReplacesJustWhatItNames) {
       "communication_preferences",
       "review_date",
   };
-  const v1::CarePlan realistic =
-      RealisticCarePlan({community_.name(), crisis_.name(), voluntary_.name()});
+  const v1::CarePlan realistic = RealisticCarePlan();
   for (const std::string& path : paths) {
     SCOPED_TRACE(path);
     // A plan of its own for each path, with every field written.

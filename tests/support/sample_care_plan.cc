@@ -262,6 +262,7 @@ void FillCommunicationPreferences(v1::CommunicationPreferences* prefs) {
   prefs->set_contact_times(
       "Weekdays after 11am. Please text before calling; I don't answer "
       "unknown numbers. No calls on Sunday mornings.");
+  prefs->set_interpreter_language("Polish, for appointments about money");
   prefs->set_accessibility_needs(
       "Letters in plain language, and a text to say a letter is coming. "
       "Appointments on the ground floor, near the bus stop.");
