@@ -55,8 +55,8 @@ std::string RenderSpecialMessage(const Message& message) {
     google::protobuf::Timestamp timestamp;
     timestamp.CopyFrom(message);
     // To the second: a reader compares times, not clock ticks.
-    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
-                            FromProtoTimestamp(timestamp), absl::UTCTimeZone());
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", FromProtoTimestamp(timestamp),
+                            absl::UTCTimeZone());
   }
   return absl::StrCat("(", RenderMessage(message, {}), ")");
 }
