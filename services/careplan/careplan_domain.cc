@@ -68,6 +68,21 @@ absl::StatusOr<bool> JoinAsLeadIfNobodyIs(const Principal& caller,
   return true;
 }
 
+// True when `plan`'s newest version is the agreement `request` asks for,
+// recorded by `caller`, on the version before it.
+bool IsSameAgreement(const v1::CarePlan& plan,
+                     const v1::RecordAgreementRequest& request,
+                     const Principal& caller) {
+  const v1::Agreement& agreement = plan.agreement();
+  return plan.version() == request.version() + 1 &&
+         plan.change().kind() == v1::Change::AGREEMENT_RECORDED &&
+         plan.agreed() &&
+         agreement.agreed_version() ==
+             CarePlanVersionName(PersonIdOf(plan), request.version()) &&
+         agreement.recorded_by() == caller.subject &&
+         agreement.person_comment() == request.person_comment();
+}
+
 }  // namespace
 
 absl::StatusOr<CarePlanDomain::Loaded> CarePlanDomain::LoadForWrite(
@@ -148,8 +163,9 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::Write(
                        AnswerRetry(person_id, *request));
       if (answer.has_value()) return *std::move(answer);
     }
-    if (!absl::IsAborted(appended) || attempt == kMaxAttempts) {
-      return appended;
+    if (!absl::IsAborted(appended)) return appended;
+    if (attempt == kMaxAttempts) {
+      return errors::KeptChanging(CarePlanName(person_id), attempt);
     }
   }
 }
@@ -217,6 +233,12 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::RecordAgreement(
         RETURN_IF_ERROR(policy::RequireCarePlanWrite(
             caller, plan.person(), IsInvolved(plan, caller.team),
             AnyoneInvolved(plan)));
+        if (IsSameAgreement(plan, request, caller)) {
+          // A retry whose first attempt was recorded but whose answer was
+          // lost: that agreement is what the caller asked for.
+          draft.answer = PresentCurrent(plan);
+          return absl::OkStatus();
+        }
         if (request.version() != plan.version()) {
           return errors::AgreementOnOldVersion(plan.version());
         }

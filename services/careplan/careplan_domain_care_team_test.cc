@@ -1,6 +1,7 @@
 // CarePlanDomain: the care team — adding and ending involvement, the lead
 // team's rules, TransferLead, and who may do each.
 
+#include "absl/strings/str_cat.h"
 #include "services/careplan/care_team.h"
 #include "services/careplan/careplan_domain_test_fixture.h"
 #include "services/common/time_util.h"
@@ -100,6 +101,30 @@ TEST_F(CarePlanDomainTest, CareTeamChangeWithoutEtagIsAppliedAfterARace) {
   EXPECT_EQ(plan.version(), 3);
   EXPECT_TRUE(IsInvolved(plan, kVoluntary));
   EXPECT_TRUE(IsInvolved(plan, kCrisis));
+}
+
+TEST_F(CarePlanDomainTest, ChangeWithoutEtagGivesUpAfterLosingFiveRaces) {
+  WriteGoals(kAlice, {"One"});
+  // Before each of its appends, another writer gets in first.
+  int rivals = 0;
+  std::function<void()> rival = [&] {
+    const std::string goal = absl::StrCat("Rival ", ++rivals);
+    WriteGoals(kAlice, {goal.c_str()});
+    store_->before_append = rival;
+  };
+  store_->before_append = rival;
+  EXPECT_THAT(Add(kAlice, kCrisis),
+              StatusIs(absl::StatusCode::kAborted,
+                       "persons/p1/carePlan: changed by others 5 times while "
+                       "this change was being made; try again"));
+  EXPECT_EQ(rivals, 5);
+  store_->before_append = nullptr;
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, domain_->GetCarePlan(kAlice, [] {
+    v1::GetCarePlanRequest get;
+    get.set_name("persons/p1/carePlan");
+    return get;
+  }()));
+  EXPECT_FALSE(IsInvolved(plan, kCrisis));
 }
 
 TEST_F(CarePlanDomainTest, CareTeamChangesKeepTheAgreement) {

@@ -315,6 +315,21 @@ TEST_F(CarePlanDomainTest, AgreementOnAVersionThatIsNotCurrentIsAborted) {
   EXPECT_EQ(StoredVersion(), 2);
 }
 
+TEST_F(CarePlanDomainTest, ARetriedAgreementReturnsTheVersionItMade) {
+  // The first answer was lost; the same request again is not a stale one.
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan first, Agree(kAlice, 1, "Yes"));
+  EXPECT_THAT(Agree(kAlice, 1, "Yes"),
+              ::carebridge::testing::IsOkAndHolds(EqualsProto(first)));
+  EXPECT_EQ(StoredVersion(), 2);
+  // Anything else on version 1 is stale.
+  EXPECT_THAT(Agree(kAlice, 1, "Yes, mostly"),
+              StatusIs(absl::StatusCode::kAborted));
+  WriteGoals(kAlice, {"Two"});
+  EXPECT_THAT(Agree(kAlice, 1, "Yes"), StatusIs(absl::StatusCode::kAborted));
+  EXPECT_EQ(StoredVersion(), 3);
+}
+
 TEST_F(CarePlanDomainTest, AgreementMayBeRecordedAgainWithANewComment) {
   WriteGoals(kAlice, {"One"});
   ASSERT_OK(Agree(kAlice, 1, "Yes").status());

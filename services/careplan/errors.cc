@@ -49,6 +49,12 @@ absl::Status AgreementOnOldVersion(int64_t current_version) {
                    "the current version"));
 }
 
+absl::Status KeptChanging(absl::string_view plan_name, int attempts) {
+  return absl::AbortedError(
+      absl::StrCat(plan_name, ": changed by others ", attempts,
+                   " times while this change was being made; try again"));
+}
+
 absl::Status RequestIdReused(absl::string_view request_id, int64_t version) {
   return absl::AlreadyExistsError(absl::StrCat(
       "request_id: ", request_id,

@@ -29,6 +29,9 @@ absl::Status StaleEtag(int64_t current_version);
 absl::Status EtagWithoutPlan(absl::string_view person);
 // ABORTED: agreement recorded against a version that is not current.
 absl::Status AgreementOnOldVersion(int64_t current_version);
+// ABORTED: other writers kept changing the plan while a change without an
+// etag was being applied, `attempts` times.
+absl::Status KeptChanging(absl::string_view plan_name, int attempts);
 // ALREADY_EXISTS: the team used `request_id` for another change.
 absl::Status RequestIdReused(absl::string_view request_id, int64_t version);
 // INVALID_ARGUMENT: an update mask path naming something another method
