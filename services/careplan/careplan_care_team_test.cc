@@ -1,5 +1,3 @@
-#include "services/careplan/care_team.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -8,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "services/careplan/care_team.h"
 #include "services/common/time_util.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
