@@ -44,7 +44,7 @@ absl::Status CheckGoals(const v1::CarePlan& plan) {
     const v1::Goal& goal = plan.goals(i);
     RETURN_IF_ERROR(CheckItemId(kList, i, goal.id(), ids));
     RETURN_IF_ERROR(CheckRequiredText(Item(kList, i, "description"),
-                                      goal.description(), kMaxItemChars));
+                                      goal.description(), kMaxShortTextChars));
     if (!v1::Goal::Status_IsValid(goal.status())) {
       return UnknownEnumValue(Item(kList, i, "status"), goal.status());
     }
@@ -64,7 +64,8 @@ absl::Status CheckActions(const v1::CarePlan& plan) {
     const v1::Action& action = plan.actions(i);
     RETURN_IF_ERROR(CheckItemId(kList, i, action.id(), ids));
     RETURN_IF_ERROR(CheckRequiredText(Item(kList, i, "description"),
-                                      action.description(), kMaxItemChars));
+                                      action.description(),
+                                      kMaxShortTextChars));
     RETURN_IF_ERROR(ParseResourceName(Item(kList, i, "owning_team"),
                                       action.owning_team(), "teams")
                         .status());
@@ -110,7 +111,7 @@ absl::Status CheckCrisisPlan(const UpdateMask& mask,
   for (const auto& [field, text] : texts) {
     if (!mask.CoversCrisisPlanField(field)) continue;
     RETURN_IF_ERROR(CheckText(absl::StrCat("care_plan.crisis_plan.", field),
-                              *text, kMaxCrisisChars));
+                              *text, kMaxLongTextChars));
   }
   if (mask.CoversCrisisPlanField("contacts")) {
     RETURN_IF_ERROR(CheckCrisisContacts(crisis));

@@ -1,19 +1,15 @@
 #include "services/careplan/careplan_mask.h"
 
-#include <openssl/evp.h>
-
 #include <set>
 #include <utility>
 #include <vector>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/field_mask_util.h"
 #include "services/careplan/careplan_validation.h"
 #include "services/careplan/errors.h"
+#include "services/common/fingerprint.h"
 #include "services/common/macros.h"
 
 namespace carebridge::careplan {
@@ -105,17 +101,6 @@ void Normalize(v1::CarePlan& plan) {
   }
 }
 
-absl::StatusOr<std::string> Sha256Hex(absl::string_view bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &digest_size, EVP_sha256(),
-                 /*impl=*/nullptr) != 1) {
-    return absl::InternalError("request fingerprint: SHA-256 failed");
-  }
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), digest_size));
-}
-
 }  // namespace
 
 absl::Status ApplyUpdate(const v1::UpdateCarePlanRequest& request,
@@ -144,13 +129,7 @@ absl::StatusOr<std::string> UpdateFingerprint(
   ASSIGN_OR_RETURN(UpdateMask mask, ParseUpdateMask(request.update_mask()));
   v1::CarePlan masked;
   CopyMasked(mask, KnownFields(request.care_plan()), masked);
-  std::string content;
-  {
-    google::protobuf::io::StringOutputStream stream(&content);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    masked.SerializeToCodedStream(&out);
-  }
+  const std::string content = DeterministicBytes(masked);
   // Lengths first, so no two different requests concatenate to the same
   // bytes.
   std::string paths = absl::StrJoin(mask.paths, ",");

@@ -207,7 +207,7 @@ absl::Status ValidateAddCareTeamMember(
     const v1::AddCareTeamMemberRequest& request) {
   RETURN_IF_ERROR(CheckPlanName("name", request.name()));
   RETURN_IF_ERROR(CheckTeam("team", request.team()));
-  RETURN_IF_ERROR(CheckRequiredText("role", request.role(), kMaxRoleChars));
+  RETURN_IF_ERROR(CheckRequiredText("role", request.role(), kMaxNameChars));
   RETURN_IF_ERROR(CheckEtag(request.etag()));
   return CheckReason(request.reason());
 }
@@ -225,7 +225,7 @@ absl::Status ValidateSetLeadTeam(const v1::SetLeadTeamRequest& request) {
   RETURN_IF_ERROR(CheckTeam("team", request.team()));
   RETURN_IF_ERROR(CheckEtag(request.etag()));
   RETURN_IF_ERROR(CheckReason(request.reason()));
-  return CheckText("role", request.role(), kMaxRoleChars);
+  return CheckText("role", request.role(), kMaxNameChars);
 }
 
 absl::Status ValidateTransferLead(absl::string_view person_id,
@@ -237,7 +237,7 @@ absl::Status ValidateTransferLead(absl::string_view person_id,
       ParseResourceName("person", PersonName(person_id), "persons").status());
   RETURN_IF_ERROR(CheckTeam("from_team", from_team));
   RETURN_IF_ERROR(CheckTeam("to_team", to_team));
-  RETURN_IF_ERROR(CheckText("role", role, kMaxRoleChars));
+  RETURN_IF_ERROR(CheckText("role", role, kMaxNameChars));
   return CheckReason(reason);
 }
 

@@ -24,10 +24,7 @@ inline constexpr size_t kMaxGoals = 50;
 inline constexpr size_t kMaxActions = 100;
 inline constexpr size_t kMaxCrisisContacts = 20;
 inline constexpr size_t kMaxSupporters = 10;
-inline constexpr size_t kMaxItemChars = 2000;    // goal/action descriptions
-inline constexpr size_t kMaxCrisisChars = 4000;  // crisis plan texts
 inline constexpr size_t kMaxReasonChars = 500;
-inline constexpr size_t kMaxRoleChars = 200;
 
 // What an UpdateCarePlan mask names. A message section is written either
 // whole (`crisis_plan`) or field by field (`crisis_plan.what_helps`).

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/careplan/care_team.h"
+#include "services/careplan/careplan_names.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
 
@@ -38,14 +39,6 @@ CREATE TABLE care_plan_requests (
   return *migrations;
 }
 
-std::string PlanName(absl::string_view person_id) {
-  return absl::StrCat("persons/", person_id, "/carePlan");
-}
-
-std::string VersionName(absl::string_view person_id, int64_t version) {
-  return absl::StrCat(PlanName(person_id), "/versions/", version);
-}
-
 // The name and etag depend on how the plan is read, so they are never
 // stored.
 std::string Serialize(const v1::CarePlan& plan) {
@@ -59,8 +52,9 @@ absl::StatusOr<v1::CarePlan> Decode(absl::string_view person_id,
                                     int64_t version, const std::string& body) {
   v1::CarePlan plan;
   if (!plan.ParseFromString(body) || plan.version() != version) {
-    return absl::InternalError(absl::StrCat(
-        VersionName(person_id, version), ": stored record cannot be decoded"));
+    return absl::InternalError(
+        absl::StrCat(CarePlanVersionName(person_id, version),
+                     ": stored record cannot be decoded"));
   }
   return plan;
 }
@@ -81,11 +75,11 @@ absl::Status Lost(absl::string_view person_id, int64_t version,
                   int64_t newest) {
   if (newest == 0) {
     return absl::AbortedError(absl::StrCat(
-        PlanName(person_id), ": cannot append version ", version,
+        CarePlanName(person_id), ": cannot append version ", version,
         "; the plan has no versions yet (the first is version 1)"));
   }
   return absl::AbortedError(
-      absl::StrCat(PlanName(person_id), ": cannot append version ", version,
+      absl::StrCat(CarePlanName(person_id), ": cannot append version ", version,
                    "; the plan is now at version ", newest));
 }
 
@@ -123,7 +117,7 @@ absl::StatusOr<v1::CarePlan> SqliteCarePlanStore::GetCurrent(
                      "WHERE person_id = ?1 ORDER BY version DESC LIMIT 1"));
     stmt.Bind(1, person_id);
     ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return errors::NotFound(PlanName(person_id));
+    if (!row) return errors::NotFound(CarePlanName(person_id));
     ASSIGN_OR_RETURN(
         result, Decode(person_id, stmt.ColumnInt64(0), stmt.ColumnBlob(1)));
     return absl::OkStatus();
@@ -139,7 +133,7 @@ absl::Status SqliteCarePlanStore::Append(absl::string_view person_id,
   }
   if (plan.version() < 1) {
     return absl::InvalidArgumentError(absl::StrCat(
-        PlanName(person_id), ": version ", plan.version(), " is not >= 1"));
+        CarePlanName(person_id), ": version ", plan.version(), " is not >= 1"));
   }
   RETURN_IF_ERROR(CheckLeadInvariant(plan));
   // Serialized before the write, so the batch leader only runs SQL.
@@ -161,10 +155,10 @@ absl::Status SqliteCarePlanStore::AppendInTransaction(
         std::optional<PlanRequestRecord> used,
         SelectRequest(conn, person_id, request->team, request->request_id));
     if (used.has_value()) {
-      return absl::AlreadyExistsError(
-          absl::StrCat("request_id: ", request->request_id,
-                       " was already used by ", request->team, " on ",
-                       PlanName(person_id), " (version ", used->version, ")"));
+      return absl::AlreadyExistsError(absl::StrCat(
+          "request_id: ", request->request_id, " was already used by ",
+          request->team, " on ", CarePlanName(person_id), " (version ",
+          used->version, ")"));
     }
     ASSIGN_OR_RETURN(
         Statement insert,
@@ -206,7 +200,7 @@ absl::StatusOr<v1::CarePlan> SqliteCarePlanStore::GetVersion(
                                   "WHERE person_id = ?1 AND version = ?2"));
     stmt.Bind(1, person_id).Bind(2, version);
     ASSIGN_OR_RETURN(bool row, stmt.Step());
-    if (!row) return errors::NotFound(VersionName(person_id, version));
+    if (!row) return errors::NotFound(CarePlanVersionName(person_id, version));
     ASSIGN_OR_RETURN(result, Decode(person_id, version, stmt.ColumnBlob(0)));
     return absl::OkStatus();
   }));

@@ -1,13 +1,9 @@
 #include "services/directory/request_fingerprint.h"
 
-#include <openssl/evp.h>
-
 #include "absl/status/status.h"
-#include "absl/strings/escaping.h"
 #include "absl/strings/string_view.h"
-#include "google/protobuf/io/coded_stream.h"
-#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/message.h"
+#include "services/common/fingerprint.h"
 
 namespace carebridge::directory {
 namespace {
@@ -15,21 +11,7 @@ namespace {
 // `resource` has its output-only fields cleared already.
 absl::StatusOr<std::string> Digest(google::protobuf::Message& resource) {
   resource.DiscardUnknownFields();
-  std::string bytes;
-  {
-    google::protobuf::io::StringOutputStream stream(&bytes);
-    google::protobuf::io::CodedOutputStream out(&stream);
-    out.SetSerializationDeterministic(true);
-    resource.SerializeToCodedStream(&out);
-  }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int digest_size = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest, &digest_size, EVP_sha256(),
-                 /*impl=*/nullptr) != 1) {
-    return absl::InternalError("request fingerprint: SHA-256 failed");
-  }
-  return absl::BytesToHexString(
-      absl::string_view(reinterpret_cast<const char*>(digest), digest_size));
+  return Sha256Hex(DeterministicBytes(resource));
 }
 
 }  // namespace
