@@ -330,6 +330,18 @@ TEST_F(CarePlanDomainTest, ARetriedAgreementReturnsTheVersionItMade) {
   EXPECT_EQ(StoredVersion(), 3);
 }
 
+TEST_F(CarePlanDomainTest, AnAgreementRacingAContentChangeIsNeverRecorded) {
+  // Alice shows the person version 1; Bob's team changes the plan just
+  // before her agreement is stored. What the person agreed is no longer
+  // what the plan says, so the agreement must not land on it.
+  WriteGoals(kAlice, {"One"});
+  store_->before_append = [&] { WriteGoals(kAlice, {"Changed meanwhile"}); };
+  EXPECT_THAT(Agree(kAlice, 1, "Yes"), StatusIs(absl::StatusCode::kAborted));
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan plan, Get(kAlice));
+  EXPECT_EQ(plan.version(), 2);
+  EXPECT_FALSE(plan.agreed());
+}
+
 TEST_F(CarePlanDomainTest, AgreementMayBeRecordedAgainWithANewComment) {
   WriteGoals(kAlice, {"One"});
   ASSERT_OK(Agree(kAlice, 1, "Yes").status());
