@@ -1,0 +1,38 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_EVENT_FEED_GRPC_H_
+#define CAREBRIDGE_SERVICES_COMMON_EVENT_FEED_GRPC_H_
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/server_callback.h>
+
+#include "carebridge/events/v1/events.pb.h"
+#include "services/common/authenticator.h"
+#include "services/common/event_log.h"
+#include "services/common/executor.h"
+
+namespace carebridge {
+
+// Serves `log` as a service's `Subscribe` method (gRPC callback API): every
+// service's handler is one line,
+//
+//   return ServeEventFeed(context, request, *authenticator_, log_, executor_);
+//
+// The stream authenticates the caller, validates the request
+// (INVALID_ARGUMENT naming the field), then sends batches of events after
+// `after_sequence` (at most 100 per batch, one write in flight at a time,
+// so a slow client slows only itself), each filtered by
+// policy::EventVisibilityFor and the type prefixes. The first response is
+// sent at once, even when empty (a heartbeat with the head). Once caught up
+// it waits for the log's commit notifications — it holds no thread while it
+// waits — and sends new events as they commit. It ends with OK when
+// `stop_when_caught_up`, CANCELLED when the client goes away, UNAVAILABLE
+// when the log shuts down. Reads of the log run on `executor`, never on a
+// gRPC thread or a committing writer's thread.
+grpc::ServerWriteReactor<events::v1::SubscribeResponse>* ServeEventFeed(
+    grpc::CallbackServerContext* context,
+    const events::v1::SubscribeRequest* request,
+    const Authenticator& authenticator, EventLog* log,
+    BlockingExecutor* executor);
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_EVENT_FEED_GRPC_H_

@@ -1,0 +1,82 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_EVENT_LOG_H_
+#define CAREBRIDGE_SERVICES_COMMON_EVENT_LOG_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "carebridge/events/v1/events.pb.h"
+#include "google/protobuf/message.h"
+
+namespace carebridge {
+
+// An event as a service's domain describes a change, before the store gives
+// it a place in the feed (sequence, id and feed are filled in on append).
+// `payload` is packed into the event's Any.
+events::v1::Event MakeEvent(absl::string_view type, absl::string_view subject,
+                            absl::string_view person,
+                            std::vector<std::string> teams,
+                            absl::string_view actor, absl::Time time,
+                            const google::protobuf::Message& payload);
+
+// The read side of one service's outbox: the events it committed, in commit
+// order, and a way to learn that more have committed. Stores append events
+// in the same transaction as the change they describe (see
+// sqlite_event_log.h) and call NotifyCommitted() once that transaction has
+// committed; feeds (event_feed_grpc.h) read and wait here.
+//
+// This class is thread-safe.
+class EventLog {
+ public:
+  using ListenerId = uint64_t;
+
+  explicit EventLog(std::string feed) : feed_(std::move(feed)) {}
+  virtual ~EventLog() = default;
+  EventLog(const EventLog&) = delete;
+  EventLog& operator=(const EventLog&) = delete;
+
+  // `directory`, `referral`, `careplan` or `handover`.
+  const std::string& feed() const { return feed_; }
+
+  // Up to `limit` events with sequence > `after`, oldest first, each with
+  // sequence, id and feed filled in.
+  virtual absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(
+      int64_t after, int limit) = 0;
+  // The newest committed sequence; 0 when there is none.
+  virtual absl::StatusOr<int64_t> Head() = 0;
+
+  // Calls `on_commit` after every commit that appended events (and once on
+  // Shutdown). Listeners run on the committing thread, with this log's lock
+  // held: they must be quick, must not block and must not add or remove
+  // listeners (hand work to an executor instead).
+  ListenerId AddListener(std::function<void()> on_commit)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // After this returns the listener is not running and is never called
+  // again.
+  void RemoveListener(ListenerId id) ABSL_LOCKS_EXCLUDED(mu_);
+  // For stores: events committed; wake the listeners.
+  void NotifyCommitted() ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The server is stopping: feeds end their streams (UNAVAILABLE, resume
+  // later) instead of waiting for more events. Wakes the listeners.
+  void Shutdown() ABSL_LOCKS_EXCLUDED(mu_);
+  bool shutting_down() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  const std::string feed_;
+  mutable absl::Mutex mu_;
+  ListenerId next_id_ ABSL_GUARDED_BY(mu_) = 1;
+  std::map<ListenerId, std::function<void()>> listeners_ ABSL_GUARDED_BY(mu_);
+  bool shutting_down_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_EVENT_LOG_H_
