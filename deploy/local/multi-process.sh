@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Starts carebridge as one service per process on this machine: the
 # directory on DIRECTORY_PORT (default 50061), the referral service on
-# REFERRAL_PORT (default 50062) and the care plan service on CAREPLAN_PORT
-# (default 50063), each with its own data directory under DATA_ROOT (default
-# ./data-multi), sharing one token key. Ctrl-C stops them all.
+# REFERRAL_PORT (default 50062), the care plan service on CAREPLAN_PORT
+# (default 50063) and the handover service on HANDOVER_PORT (default 50064),
+# each with its own data directory under DATA_ROOT (default ./data-multi),
+# sharing one token key. The care plan service follows the referral and
+# handover feeds; the handover service asks the care plan service. Ctrl-C
+# stops them all.
 # Builds first if the binary is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,11 +14,12 @@ build=${BUILD_DIR:-$root/build}
 server=$build/services/server/carebridge-server
 [ -x "$server" ] || "$root/deploy/local/build.sh"
 data=${DATA_ROOT:-$root/data-multi}
-mkdir -p "$data/directory" "$data/referral" "$data/careplan"
+mkdir -p "$data/directory" "$data/referral" "$data/careplan" "$data/handover"
 key=$data/token.key
 dport=${DIRECTORY_PORT:-50061}
 rport=${REFERRAL_PORT:-50062}
 cport=${CAREPLAN_PORT:-50063}
+hport=${HANDOVER_PORT:-50064}
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
@@ -30,9 +34,16 @@ for _ in $(seq 100); do [ -s "$key" ] && break; sleep 0.1; done
 pids+=($!)
 "$server" --services=careplan --listen="127.0.0.1:$cport" \
   --data_dir="$data/careplan" --token_key_file="$key" \
-  --directory_address="127.0.0.1:$dport" &
+  --directory_address="127.0.0.1:$dport" \
+  --referral_address="127.0.0.1:$rport" \
+  --handover_address="127.0.0.1:$hport" &
+pids+=($!)
+"$server" --services=handover --listen="127.0.0.1:$hport" \
+  --data_dir="$data/handover" --token_key_file="$key" \
+  --directory_address="127.0.0.1:$dport" \
+  --careplan_address="127.0.0.1:$cport" &
 pids+=($!)
 echo "directory on 127.0.0.1:$dport, referral on 127.0.0.1:$rport," \
-  "care plan on 127.0.0.1:$cport;" \
+  "care plan on 127.0.0.1:$cport, handover on 127.0.0.1:$hport;" \
   "admin token in $data/directory/bootstrap-admin.token"
 wait -n

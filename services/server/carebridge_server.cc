@@ -74,7 +74,7 @@ absl::Status CarebridgeServer::Init() {
     ASSIGN_OR_RETURN(referral_,
                      referral::ReferralModule::Open(
                          env_, absl::StrCat(config_.data_dir, "/referral.db"),
-                         [this] { return DirectoryChannel(); }));
+                         PeerProvider("directory")));
     host_->AddService(referral_->service(),
                       referral::ReferralModule::kServiceName);
   }
@@ -82,13 +82,33 @@ absl::Status CarebridgeServer::Init() {
     ASSIGN_OR_RETURN(careplan_,
                      careplan::CarePlanModule::Open(
                          env_, absl::StrCat(config_.data_dir, "/careplan.db"),
-                         [this] { return DirectoryChannel(); }));
+                         PeerProvider("directory")));
     host_->AddService(careplan_->service(),
                       careplan::CarePlanModule::kServiceName);
+  }
+  if (Hosts(config_, "handover")) {
+    ASSIGN_OR_RETURN(handover_,
+                     handover::HandoverModule::Open(
+                         env_, absl::StrCat(config_.data_dir, "/handover.db"),
+                         PeerProvider("directory"), PeerProvider("careplan")));
+    host_->AddService(handover_->service(),
+                      handover::HandoverModule::kServiceName);
   }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ListenerCredentials(config_));
   RETURN_IF_ERROR(host_->Start(config_.listen, std::move(credentials)));
+  // Background work starts once the listener (and so the in-process
+  // channel) is up.
+  if (referral_ != nullptr) {
+    referral_->StartBackgroundWork(config_.deadline_scan_interval);
+  }
+  if (handover_ != nullptr) {
+    handover_->StartBackgroundWork(config_.deadline_scan_interval);
+  }
+  if (careplan_ != nullptr) {
+    careplan_->StartConsumers(PeerProvider("referral"),
+                              PeerProvider("handover"));
+  }
   LogLine(absl::StrCat(
       "carebridge-server serving ", absl::StrJoin(config_.services, ","),
       " on ", config_.listen, " (port ", host_->port(),
@@ -101,22 +121,32 @@ absl::Status CarebridgeServer::Init() {
   return absl::OkStatus();
 }
 
-std::shared_ptr<grpc::Channel> CarebridgeServer::DirectoryChannel() {
+std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
+    const std::string& service) {
   absl::MutexLock lock(&channel_mu_);
-  if (directory_channel_ == nullptr) {
-    directory_channel_ =
-        directory_ != nullptr
-            ? host_->InProcessChannel()
-            : grpc::CreateChannel(config_.directory_address,
-                                  grpc::InsecureChannelCredentials());
+  std::shared_ptr<grpc::Channel>& channel = channels_[service];
+  if (channel == nullptr) {
+    channel = Hosts(config_, service)
+                  ? host_->InProcessChannel()
+                  : grpc::CreateChannel(PeerAddress(config_, service),
+                                        grpc::InsecureChannelCredentials());
   }
-  return directory_channel_;
+  return channel;
+}
+
+void CarebridgeServer::StopBackgroundWork() {
+  // Consumers first (they call other services), then the producers' feeds.
+  if (careplan_ != nullptr) careplan_->StopBackgroundWork();
+  if (handover_ != nullptr) handover_->StopBackgroundWork();
+  if (referral_ != nullptr) referral_->StopBackgroundWork();
+  if (directory_ != nullptr) directory_->StopBackgroundWork();
 }
 
 CarebridgeServer::~CarebridgeServer() {
+  StopBackgroundWork();
   {
     absl::MutexLock lock(&channel_mu_);
-    directory_channel_.reset();
+    channels_.clear();
   }
   host_.reset();
 }
@@ -125,6 +155,7 @@ void CarebridgeServer::Shutdown() {
   LogLine(absl::StrCat("shutting down: health NOT_SERVING, up to ",
                        absl::FormatDuration(config_.shutdown_grace),
                        " for calls in flight"));
+  StopBackgroundWork();
   host_->Shutdown(config_.shutdown_grace);
 }
 

@@ -7,10 +7,12 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "services/careplan/careplan_module.h"
 #include "services/common/authenticator.h"
+#include "services/common/channel_provider.h"
 #include "services/common/clock.h"
 #include "services/common/environment.h"
 #include "services/common/executor.h"
@@ -18,6 +20,7 @@
 #include "services/common/server_host.h"
 #include "services/common/token.h"
 #include "services/directory/directory_module.h"
+#include "services/handover/handover_module.h"
 #include "services/referral/referral_module.h"
 #include "services/server/server_config.h"
 
@@ -46,10 +49,16 @@ class CarebridgeServer {
  private:
   explicit CarebridgeServer(ServerConfig config) : config_(std::move(config)) {}
   absl::Status Init();
-  // The channel the referral and care plan services reach the directory
-  // through: this process when it hosts the directory, else
-  // --directory_address.
-  std::shared_ptr<grpc::Channel> DirectoryChannel();
+  // The channel to a peer service (`directory`, `referral`, `careplan`,
+  // `handover`): this process when it hosts the peer, else the peer's
+  // --<service>_address. Created on first use.
+  std::shared_ptr<grpc::Channel> PeerChannel(const std::string& service);
+  ChannelProvider PeerProvider(std::string service) {
+    return [this, service] { return PeerChannel(service); };
+  }
+  // Stops what runs in the background (deadline scans, feed consumers) and
+  // ends event streams, so calls drain without waiting on open feeds.
+  void StopBackgroundWork();
 
   const ServerConfig config_;
   RealClock clock_;
@@ -65,9 +74,10 @@ class CarebridgeServer {
   std::unique_ptr<directory::DirectoryModule> directory_;
   std::unique_ptr<referral::ReferralModule> referral_;
   std::unique_ptr<careplan::CarePlanModule> careplan_;
+  std::unique_ptr<handover::HandoverModule> handover_;
 
   absl::Mutex channel_mu_;
-  std::shared_ptr<grpc::Channel> directory_channel_
+  absl::flat_hash_map<std::string, std::shared_ptr<grpc::Channel>> channels_
       ABSL_GUARDED_BY(channel_mu_);
 };
 

@@ -273,6 +273,10 @@ TEST_F(CarebridgeServerTest, CarePlanServiceReachesARemoteDirectory) {
   careplan_config.services = {"careplan"};
   careplan_config.directory_address =
       absl::StrCat("127.0.0.1:", (*directory)->port());
+  // Feeds it follows; nobody serves them here, so its consumers wait and
+  // retry, which must not get in the way of its own calls.
+  careplan_config.referral_address = "127.0.0.1:1";
+  careplan_config.handover_address = "127.0.0.1:1";
   careplan_config.token_key_file = directory_config.data_dir + "/token.key";
   auto careplan = CarebridgeServer::Start(careplan_config);
   ASSERT_TRUE(careplan.ok()) << careplan.status();

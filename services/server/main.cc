@@ -20,11 +20,23 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(std::string, data_dir, "data",
           "directory for the SQLite files, token key and bootstrap token");
 ABSL_FLAG(std::string, services, "",
-          "comma-separated services to host (directory,referral,careplan); "
-          "default all");
+          "comma-separated services to host "
+          "(directory,referral,careplan,handover); default all");
 ABSL_FLAG(std::string, directory_address, "",
           "host:port of the directory when it is not hosted here (needed by "
-          "referral and careplan)");
+          "referral, careplan and handover)");
+ABSL_FLAG(std::string, referral_address, "",
+          "host:port of the referral service when it is not hosted here "
+          "(careplan follows its event feed)");
+ABSL_FLAG(std::string, careplan_address, "",
+          "host:port of the care plan service when it is not hosted here "
+          "(needed by handover)");
+ABSL_FLAG(std::string, handover_address, "",
+          "host:port of the handover service when it is not hosted here "
+          "(careplan follows its event feed)");
+ABSL_FLAG(absl::Duration, deadline_scan_interval, absl::Seconds(30),
+          "how often referral and handover look for answers past their "
+          "deadline and escalate them");
 ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long calls in flight get to finish on SIGTERM/SIGINT");
@@ -60,6 +72,10 @@ int main(int argc, char** argv) {
     config.services.emplace_back(service);
   }
   config.directory_address = absl::GetFlag(FLAGS_directory_address);
+  config.referral_address = absl::GetFlag(FLAGS_referral_address);
+  config.careplan_address = absl::GetFlag(FLAGS_careplan_address);
+  config.handover_address = absl::GetFlag(FLAGS_handover_address);
+  config.deadline_scan_interval = absl::GetFlag(FLAGS_deadline_scan_interval);
   config.port_file = absl::GetFlag(FLAGS_port_file);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);

@@ -32,13 +32,24 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
   if (config.data_dir.empty()) {
     return absl::InvalidArgumentError("--data_dir: must be set");
   }
-  const bool needs_directory =
-      Hosts(config, "referral") || Hosts(config, "careplan");
-  if (needs_directory && !Hosts(config, "directory") &&
-      config.directory_address.empty()) {
+  // Which peers each service talks to.
+  static constexpr struct {
+    const char* service;
+    const char* peer;
+  } kNeeds[] = {{"referral", "directory"}, {"careplan", "directory"},
+                {"careplan", "referral"},  {"careplan", "handover"},
+                {"handover", "directory"}, {"handover", "careplan"}};
+  for (const auto& need : kNeeds) {
+    if (Hosts(config, need.service) && !Hosts(config, need.peer) &&
+        PeerAddress(config, need.peer).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--", need.peer, "_address: must be set when ", need.service,
+          " is hosted and ", need.peer, " is not hosted in this process"));
+    }
+  }
+  if (config.deadline_scan_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError(
-        "--directory_address: must be set when the directory is not hosted "
-        "in this process");
+        "--deadline_scan_interval: must be positive");
   }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return absl::InvalidArgumentError(
@@ -56,6 +67,16 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
 bool Hosts(const ServerConfig& config, const std::string& service) {
   return std::find(config.services.begin(), config.services.end(), service) !=
          config.services.end();
+}
+
+const std::string& PeerAddress(const ServerConfig& config,
+                               absl::string_view service) {
+  static const std::string* const kNone = new std::string();
+  if (service == "directory") return config.directory_address;
+  if (service == "referral") return config.referral_address;
+  if (service == "careplan") return config.careplan_address;
+  if (service == "handover") return config.handover_address;
+  return *kNone;
 }
 
 }  // namespace carebridge::server

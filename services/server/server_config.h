@@ -11,7 +11,7 @@ namespace carebridge::server {
 
 // The services this binary knows how to host, in start-up order.
 inline constexpr const char* kKnownServices[] = {"directory", "referral",
-                                                 "careplan"};
+                                                 "careplan", "handover"};
 
 // How one carebridge-server process is set up: which services it hosts,
 // where it listens, where its data lives and where its peers are.
@@ -19,9 +19,17 @@ struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "data";
   std::vector<std::string> services;  // empty: every known service
-  // Where the directory is when this process does not host it (the
-  // referral and care plan services ask it).
+  // Where each peer is when this process does not host it: the directory
+  // (asked by referral, care plan and handover), the referral and handover
+  // services (whose feeds the care plan follows) and the care plan service
+  // (asked by handover).
   std::string directory_address;
+  std::string referral_address;
+  std::string careplan_address;
+  std::string handover_address;
+  // How often the referral and handover services look for answers past
+  // their deadline.
+  absl::Duration deadline_scan_interval = absl::Seconds(30);
   // When set, the bound port is written here once serving.
   std::string port_file;
   absl::Duration shutdown_grace = absl::Seconds(10);
@@ -34,11 +42,16 @@ struct ServerConfig {
 };
 
 // Checks the config and fills in defaults: unknown or repeated service names,
-// a missing directory address when the directory is not hosted, half a TLS
-// pair are INVALID_ARGUMENT naming the flag.
+// a missing address for a peer a hosted service needs and this process does
+// not host, half a TLS pair are INVALID_ARGUMENT naming the flag.
 absl::StatusOr<ServerConfig> Normalize(ServerConfig config);
 
 bool Hosts(const ServerConfig& config, const std::string& service);
+
+// The address configured for `service` (e.g. --careplan_address); empty when
+// none is.
+const std::string& PeerAddress(const ServerConfig& config,
+                               absl::string_view service);
 
 }  // namespace carebridge::server
 

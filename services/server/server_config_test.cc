@@ -13,7 +13,7 @@ TEST(ServerConfigTest, DefaultsToEveryKnownService) {
   auto config = Normalize(ServerConfig());
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_THAT(config->services,
-              ElementsAre("directory", "referral", "careplan"));
+              ElementsAre("directory", "referral", "careplan", "handover"));
   EXPECT_EQ(config->token_key_file, "data/token.key");
 }
 
@@ -44,13 +44,45 @@ TEST(ServerConfigTest, ReferralWithoutDirectoryNeedsItsAddress) {
   EXPECT_TRUE(Normalize(config).ok());
 }
 
-TEST(ServerConfigTest, CarePlanWithoutDirectoryNeedsItsAddress) {
+TEST(ServerConfigTest, CarePlanAloneNeedsEveryPeerItTalksTo) {
+  // The directory it asks, and the referral and handover feeds it follows.
   ServerConfig config;
   config.services = {"careplan"};
   EXPECT_THAT(Normalize(config).status().message(),
               HasSubstr("--directory_address"));
   config.directory_address = "127.0.0.1:6000";
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--referral_address"));
+  config.referral_address = "127.0.0.1:6001";
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--handover_address"));
+  config.handover_address = "127.0.0.1:6002";
   EXPECT_TRUE(Normalize(config).ok());
+}
+
+TEST(ServerConfigTest, HandoverAloneNeedsTheDirectoryAndTheCarePlan) {
+  ServerConfig config;
+  config.services = {"handover"};
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--directory_address"));
+  config.directory_address = "127.0.0.1:6000";
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--careplan_address"));
+  config.careplan_address = "127.0.0.1:6001";
+  EXPECT_TRUE(Normalize(config).ok());
+}
+
+TEST(ServerConfigTest, PeersHostedHereNeedNoAddress) {
+  ServerConfig config;
+  config.services = {"careplan", "handover", "referral", "directory"};
+  EXPECT_TRUE(Normalize(config).ok());
+}
+
+TEST(ServerConfigTest, DeadlineScanIntervalMustBePositive) {
+  ServerConfig config;
+  config.deadline_scan_interval = absl::ZeroDuration();
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--deadline_scan_interval"));
 }
 
 TEST(ServerConfigTest, HalfATlsPairIsRejected) {

@@ -15,7 +15,10 @@
 start_named directory --services=directory
 DIRECTORY_PID=$LAST_PID
 DIRECTORY=$LAST_ADDR
-start_named careplan --services=careplan --directory_address="$DIRECTORY"
+# The referral and handover feeds it follows are not running in this test
+# (port 9, discard): its consumers retry in the background.
+start_named careplan --services=careplan --directory_address="$DIRECTORY" \
+  --referral_address=127.0.0.1:9 --handover_address=127.0.0.1:9
 CAREPLAN=$LAST_ADDR
 ADMIN=$(cat "$WORK/directory/bootstrap-admin.token")
 
