@@ -2,7 +2,9 @@
 // CreateReferral, GetReferral, GetCarePlan and UpdateCarePlan with
 // grpc.health.v1.Health/Check on the same server, measured in the same run,
 // so each figure is read as a ratio rather than as a machine-specific
-// absolute. Not a test: it reports, it does not assert.
+// absolute; then runs the whole closed loop (referral to handover, through
+// the care plan's event feed) and reports loops per second and how long the
+// care plan lags each answer. Not a test: it reports, it does not assert.
 //
 // Usage (tests/benchmark/run.sh starts a server and does this):
 //   carebridge-bench --server=127.0.0.1:50051
@@ -28,6 +30,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "tests/benchmark/careplan_calls.h"
+#include "tests/benchmark/closed_loop.h"
 #include "tests/benchmark/fixture.h"
 #include "tests/benchmark/load.h"
 #include "tests/benchmark/load_driver.h"
@@ -40,7 +43,8 @@ ABSL_FLAG(std::string, admin_token_file, "",
           "the server's DATA_DIR/bootstrap-admin.token; required");
 ABSL_FLAG(std::vector<std::string>, rpcs,
           std::vector<std::string>({"health", "create_referral", "get_referral",
-                                    "get_care_plan", "update_care_plan"}),
+                                    "get_care_plan", "update_care_plan",
+                                    "closed_loop"}),
           "RPCs to measure, comma-separated, in any order (they run in the "
           "default order); health, the baseline, always runs first");
 ABSL_FLAG(int, concurrency, 32, "calls kept outstanding at all times");
@@ -61,15 +65,21 @@ ABSL_FLAG(int, care_plan_pool, 200,
           "persons whose realistic care plan is written before the care plan "
           "load: GetCarePlan reads them at random, UpdateCarePlan gives each "
           "outstanding call its own (so at least --concurrency)");
+ABSL_FLAG(int, closed_loop_concurrency, 8,
+          "closed loops run at once (each one call at a time, as a team "
+          "works)");
+ABSL_FLAG(int, closed_loop_persons, 3000,
+          "persons registered before the closed loops, one per loop: the "
+          "most loops one run can make");
 
 namespace carebridge::bench {
 namespace {
 
 namespace health = ::grpc::health::v1;
 
-constexpr const char* kKnownRpcs[] = {"health", "create_referral",
-                                      "get_referral", "get_care_plan",
-                                      "update_care_plan"};
+constexpr const char* kKnownRpcs[] = {"health",           "create_referral",
+                                      "get_referral",     "get_care_plan",
+                                      "update_care_plan", "closed_loop"};
 
 absl::StatusOr<std::string> ReadToken(const std::string& path) {
   if (path.empty()) {
@@ -273,6 +283,25 @@ int Run() {
                       MeasureCarePlans(load, options, *rpcs, rows);
   PrintReport(rows);
   if (!set_up) return 1;
+  if (rpcs->Runs("closed_loop")) {
+    ClosedLoopOptions loop_options;
+    loop_options.concurrency =
+        std::max(1, absl::GetFlag(FLAGS_closed_loop_concurrency));
+    loop_options.duration = options.duration;
+    loop_options.persons = absl::GetFlag(FLAGS_closed_loop_persons);
+    std::vector<std::shared_ptr<grpc::Channel>> channels;
+    for (int c = 0; c < connections; ++c) {
+      channels.push_back(NewChannel(server, 100 + c));
+    }
+    absl::StatusOr<ClosedLoopResult> loops = RunClosedLoops(
+        channels, load.fixture, *admin_token, load.run_id, loop_options);
+    if (!loops.ok()) {
+      std::cerr << "closed loop not measured: " << loops.status() << "\n";
+      return 1;
+    }
+    PrintClosedLoop(*loops, loop_options.concurrency);
+    if (loops->errors > 0) return 1;
+  }
   for (const ReportRow& row : rows) {
     if (row.result.errors > 0 || row.result.warmup_errors > 0) return 1;
   }

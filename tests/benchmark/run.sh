@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the benchmark end to end: starts carebridge-server on a fresh data
 # directory and a free port, hosting every service (directory, referral,
-# care plan: the server's default), runs carebridge-bench against it, stops
+# care plan, handover: the server's default), runs carebridge-bench against it, stops
 # the server. Builds nothing.
 #
 # Usage: tests/benchmark/run.sh [SERVER_BINARY [BENCH_BINARY]] [BENCH_FLAGS...]
