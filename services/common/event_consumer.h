@@ -46,10 +46,10 @@ class EventConsumer {
  public:
   // Opens the producer's Subscribe stream: wraps the service's generated
   // stub, e.g. `stub->Subscribe(context, request)`.
-  using StreamOpener = std::function<
-      std::unique_ptr<grpc::ClientReaderInterface<events::v1::SubscribeResponse>>(
-          grpc::ClientContext* context,
-          const events::v1::SubscribeRequest& request)>;
+  using StreamOpener = std::function<std::unique_ptr<
+      grpc::ClientReaderInterface<events::v1::SubscribeResponse>>(
+      grpc::ClientContext* context,
+      const events::v1::SubscribeRequest& request)>;
   using CursorLoader = std::function<absl::StatusOr<int64_t>()>;
   using Apply = std::function<absl::Status(const events::v1::Event& event)>;
 
@@ -85,8 +85,14 @@ class EventConsumer {
  private:
   void Run();
   // One subscription, from the stored cursor until the stream ends or an
-  // apply fails. OK when stopped.
-  absl::Status FollowOnce();
+  // apply fails (then `*apply_failed`). OK when stopped.
+  absl::Status FollowOnce(bool* apply_failed);
+  // Logs a state change once: a connect, or a problem unlike the last one
+  // logged (so a producer that stays down, or an event that keeps failing,
+  // costs one line, not one per retry).
+  void LogConnected(int64_t cursor);
+  void LogProblem(const absl::Status& status, bool connected,
+                  bool apply_failed);
 
   const Options options_;
   ServiceCredentials* const credentials_;
@@ -98,6 +104,11 @@ class EventConsumer {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
+  // Only the consumer thread touches these.
+  bool connected_logged_ = false;
+  std::string last_problem_;
+  bool last_problem_was_apply_ = false;
+
   std::atomic<int64_t> applied_through_{0};
   std::atomic<int64_t> connections_{0};
 };

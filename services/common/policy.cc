@@ -1,5 +1,7 @@
 #include "services/common/policy.h"
 
+#include <string>
+
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 
@@ -49,6 +51,29 @@ absl::Status RequirePersonAccess(const Principal& caller,
   return errors::PermissionDenied(
       absl::StrCat(action, ": ", caller.subject, " (", RoleName(caller.role),
                    ") has no care relationship with ", person));
+}
+
+absl::Status RequireHandoverRole(const Principal& caller,
+                                 absl::string_view action) {
+  if (caller.is_clinical() || caller.is_service()) return absl::OkStatus();
+  return errors::PermissionDenied(absl::StrCat(
+      action, ": only clinical staff of a team or a service may do this; ",
+      caller.subject, " is ", RoleName(caller.role)));
+}
+
+absl::Status RequireHandoverParty(const Principal& caller,
+                                  absl::string_view handover,
+                                  absl::string_view sending_team,
+                                  absl::string_view receiving_team) {
+  if (caller.is_service()) return absl::OkStatus();
+  if (caller.is_clinical() &&
+      (caller.team == sending_team || caller.team == receiving_team)) {
+    return absl::OkStatus();
+  }
+  return errors::PermissionDenied(absl::StrCat(
+      "read ", handover,
+      ": only the sending and the receiving team may do this; ", caller.subject,
+      " is in ", caller.team.empty() ? "no team" : caller.team));
 }
 
 absl::Status RequireCarePlanRole(const Principal& caller, bool services_may,
@@ -158,6 +183,18 @@ absl::Status RequireLeadTransfer(const Principal& caller,
         "'s care on; ", caller.subject, " is in ", caller.team));
   }
   return absl::OkStatus();
+}
+
+EventVisibility EventVisibilityFor(const Principal& caller,
+                                   const events::v1::Event& event) {
+  if (caller.is_service()) return EventVisibility::kFull;
+  if (caller.is_admin()) return EventVisibility::kMetadataOnly;
+  if (caller.is_clinical()) {
+    for (const std::string& team : event.teams()) {
+      if (team == caller.team) return EventVisibility::kFull;
+    }
+  }
+  return EventVisibility::kHidden;
 }
 
 }  // namespace carebridge::policy

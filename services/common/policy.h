@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "carebridge/events/v1/events.pb.h"
 #include "services/common/principal.h"
 
 namespace carebridge::policy {
@@ -32,6 +33,21 @@ absl::Status RequireTeamAdmin(const Principal& caller, absl::string_view team,
 absl::Status RequirePersonAccess(const Principal& caller,
                                  absl::string_view person,
                                  absl::string_view action);
+
+// --- Handovers (carebridge.handover.v1) ---
+
+// Reading handovers at all, from the role alone, checked before the handover
+// is read (so a caller without the role learns nothing, not even whether it
+// exists): clinical staff of a team and service identities. Never admins.
+absl::Status RequireHandoverRole(const Principal& caller,
+                                 absl::string_view action);
+
+// Reading one handover: service identities, or clinical staff of its
+// sending or its receiving team.
+absl::Status RequireHandoverParty(const Principal& caller,
+                                  absl::string_view handover,
+                                  absl::string_view sending_team,
+                                  absl::string_view receiving_team);
 
 // --- Care plans (carebridge.careplan.v1) ---
 // Relationship = the caller's team is on the person's care team now (an
@@ -95,6 +111,25 @@ absl::Status RequireLeadTransfer(const Principal& caller,
                                  absl::string_view person,
                                  absl::string_view from_team,
                                  bool caller_team_involved);
+
+// --- Event feeds (carebridge.events.v1) ---
+
+// How much of one event a subscriber receives.
+enum class EventVisibility {
+  // Left out of the subscriber's batches (its sequence still counts as
+  // considered).
+  kHidden,
+  // Type, subject, person, teams, actor and time, without the payload.
+  kMetadataOnly,
+  kFull,
+};
+
+// Need to know, per event (the rules in events.proto): service identities
+// see everything; clinical staff see the events that name their team in
+// `teams`; admins see every event without its payload, enough to operate
+// and trace the system; anyone else sees nothing.
+EventVisibility EventVisibilityFor(const Principal& caller,
+                                   const events::v1::Event& event);
 
 }  // namespace carebridge::policy
 

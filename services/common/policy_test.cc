@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "tests/support/status_matchers.h"
 
@@ -289,6 +290,51 @@ TEST(RequireLeadTransferTest, TeamsNotInvolvedOrActingForAnotherMayNot) {
                                   "of persons/p1's care on")));
   EXPECT_THAT(RequireLeadTransfer(Admin(), "persons/p1", kTeam, true),
               StatusIs(kDenied));
+}
+
+// --- EventVisibilityFor ---
+
+events::v1::Event EventFor(std::vector<std::string> teams) {
+  events::v1::Event event;
+  event.set_type("referral.accepted");
+  for (std::string& team : teams) event.add_teams(std::move(team));
+  return event;
+}
+
+TEST(EventVisibilityForTest, ServicesSeeEveryEventInFull) {
+  EXPECT_EQ(EventVisibilityFor(Service(), EventFor({kOtherTeam})),
+            EventVisibility::kFull);
+  EXPECT_EQ(EventVisibilityFor(Service(), EventFor({})),
+            EventVisibility::kFull);
+}
+
+TEST(EventVisibilityForTest, ClinicalStaffSeeEventsNamingTheirTeamInFull) {
+  EXPECT_EQ(EventVisibilityFor(Clinician(), EventFor({kOtherTeam, kTeam})),
+            EventVisibility::kFull);
+  EXPECT_EQ(EventVisibilityFor(Lead(), EventFor({kTeam})),
+            EventVisibility::kFull);
+}
+
+TEST(EventVisibilityForTest, ClinicalStaffDoNotSeeOtherTeamsEvents) {
+  EXPECT_EQ(EventVisibilityFor(Clinician(), EventFor({kOtherTeam})),
+            EventVisibility::kHidden);
+  EXPECT_EQ(EventVisibilityFor(Clinician(), EventFor({})),
+            EventVisibility::kHidden);
+}
+
+TEST(EventVisibilityForTest, AdminsSeeEveryEventWithoutItsPayload) {
+  EXPECT_EQ(EventVisibilityFor(Admin(), EventFor({kTeam})),
+            EventVisibility::kMetadataOnly);
+  EXPECT_EQ(EventVisibilityFor(Admin(), EventFor({})),
+            EventVisibility::kMetadataOnly);
+}
+
+TEST(EventVisibilityForTest, CallersWithoutARoleOrTeamSeeNothing) {
+  EXPECT_EQ(EventVisibilityFor(Unspecified(), EventFor({kTeam})),
+            EventVisibility::kHidden);
+  EXPECT_EQ(EventVisibilityFor(Make("members/x", "", Role::kClinician),
+                               EventFor({""})),
+            EventVisibility::kHidden);
 }
 
 }  // namespace

@@ -5,9 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/common/authenticator.h"
 #include "services/common/errors.h"
-#include "services/common/principal.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 
@@ -15,11 +13,6 @@ namespace carebridge::directory_client {
 namespace {
 
 namespace dir = ::carebridge::directory::v1;
-
-// Service tokens live an hour and are replaced well before they lapse, so a
-// call never presents one that expires in flight.
-constexpr absl::Duration kTokenLifetime = absl::Hours(1);
-constexpr absl::Duration kTokenRefreshMargin = absl::Minutes(5);
 
 // Converts a failed directory call. NOT_FOUND names the resource asked for;
 // a refusal of our own credentials is our misconfiguration, not the caller's
@@ -52,11 +45,9 @@ absl::Duration DeadlineOr(bool has, const google::protobuf::Duration& value,
 GrpcDirectoryLookup::GrpcDirectoryLookup(
     std::string subject, DirectoryChannelProvider channel_provider,
     const TokenSigner* signer, const Clock* clock, absl::Duration call_deadline)
-    : subject_(std::move(subject)),
-      channel_provider_(std::move(channel_provider)),
-      signer_(signer),
-      clock_(clock),
-      call_deadline_(call_deadline) {}
+    : channel_provider_(std::move(channel_provider)),
+      call_deadline_(call_deadline),
+      credentials_(std::move(subject), signer, clock) {}
 
 absl::StatusOr<dir::DirectoryService::Stub*> GrpcDirectoryLookup::Stub() {
   absl::MutexLock lock(&mu_);
@@ -71,26 +62,11 @@ absl::StatusOr<dir::DirectoryService::Stub*> GrpcDirectoryLookup::Stub() {
   return stub_.get();
 }
 
-std::string GrpcDirectoryLookup::Token() {
-  absl::Time now = clock_->Now();
-  absl::MutexLock lock(&mu_);
-  if (token_.empty() || now + kTokenRefreshMargin >= token_expire_time_) {
-    Principal self;
-    self.subject = subject_;
-    self.role = Role::kService;
-    self.expire_time = now + kTokenLifetime;
-    token_ = signer_->Sign(self);
-    token_expire_time_ = self.expire_time;
-  }
-  return token_;
-}
-
 void GrpcDirectoryLookup::PrepareContext(grpc::ClientContext& context) {
   // A network deadline is real time, not domain time: a fake clock that
   // never moves must not make calls wait forever.
   context.set_deadline(absl::ToChronoTime(absl::Now() + call_deadline_));
-  context.AddMetadata(kAuthorizationHeader,
-                      absl::StrCat(kBearerPrefix, Token()));
+  credentials_.Apply(context);
 }
 
 absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(

@@ -3,7 +3,6 @@
 
 #include <grpcpp/channel.h>
 
-#include <functional>
 #include <memory>
 #include <string>
 
@@ -11,17 +10,16 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "services/common/channel_provider.h"
 #include "services/common/clock.h"
+#include "services/common/service_credentials.h"
 #include "services/common/token.h"
 #include "services/directory_client/directory_lookup.h"
 
 namespace carebridge::directory_client {
 
-// Yields the channel to the directory. Called on first use, not at
-// construction, so a server can build its services before it listens (and
-// so reach a directory it hosts itself).
-using DirectoryChannelProvider =
-    std::function<std::shared_ptr<grpc::Channel>()>;
+// Yields the channel to the directory (see channel_provider.h).
+using DirectoryChannelProvider = ::carebridge::ChannelProvider;
 
 // Asks carebridge.directory.v1.DirectoryService over gRPC, authenticating as
 // the calling service's identity (`subject`, e.g. `services/referral`) with a
@@ -41,21 +39,15 @@ class GrpcDirectoryLookup : public DirectoryLookup {
   // A stub on the provider's channel, created once.
   absl::StatusOr<directory::v1::DirectoryService::Stub*> Stub()
       ABSL_LOCKS_EXCLUDED(mu_);
-  // The bearer token to present, re-signed when near expiry.
-  std::string Token() ABSL_LOCKS_EXCLUDED(mu_);
   void PrepareContext(grpc::ClientContext& context);
 
-  const std::string subject_;
   const DirectoryChannelProvider channel_provider_;
-  const TokenSigner* const signer_;
-  const Clock* const clock_;
   const absl::Duration call_deadline_;
+  ServiceCredentials credentials_;
 
   absl::Mutex mu_;
   std::unique_ptr<directory::v1::DirectoryService::Stub> stub_
       ABSL_GUARDED_BY(mu_);
-  std::string token_ ABSL_GUARDED_BY(mu_);
-  absl::Time token_expire_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 }  // namespace carebridge::directory_client

@@ -1,0 +1,326 @@
+#include "services/common/event_feed_grpc.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/errors.h"
+#include "services/common/macros.h"
+#include "services/common/policy.h"
+#include "services/common/principal.h"
+#include "services/common/status.h"
+
+namespace carebridge {
+namespace {
+
+using events::v1::Event;
+using events::v1::SubscribeRequest;
+using events::v1::SubscribeResponse;
+
+constexpr int kMaxBatchEvents = 100;
+// A subscriber that may see few of the events still gets a batch (empty,
+// with through_sequence moved on) after this many, so one read never scans
+// the whole log.
+constexpr int kMaxScannedPerBatch = 1000;
+constexpr int kMaxTypePrefixes = 20;
+constexpr size_t kMaxTypePrefixChars = 100;
+
+absl::Status ValidateSubscribeRequest(const SubscribeRequest& request) {
+  if (request.after_sequence() < 0) {
+    return errors::Invalid("after_sequence", "must not be negative");
+  }
+  if (request.type_prefixes_size() > kMaxTypePrefixes) {
+    return errors::TooMany("type_prefixes", kMaxTypePrefixes);
+  }
+  for (int i = 0; i < request.type_prefixes_size(); ++i) {
+    if (request.type_prefixes(i).size() > kMaxTypePrefixChars) {
+      return errors::TooLong(absl::StrCat("type_prefixes[", i, "]"),
+                             kMaxTypePrefixChars);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// One subscription. States: reading (a read of the log is queued or running
+// on the executor), writing (one response in flight), idle (caught up,
+// waiting for the log's listener), finished. The reactor is never reading
+// and writing at once, and Finish is called only from idle, so when OnDone
+// deletes it no read can still be using it.
+class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
+ public:
+  FeedReactor(const SubscribeRequest& request, EventLog* log,
+              BlockingExecutor* executor)
+      : log_(log),
+        executor_(executor),
+        type_prefixes_(request.type_prefixes().begin(),
+                       request.type_prefixes().end()),
+        stop_when_caught_up_(request.stop_when_caught_up()),
+        through_(request.after_sequence()) {}
+
+  void Begin(const grpc::CallbackServerContext& context,
+             const SubscribeRequest& request,
+             const Authenticator& authenticator) {
+    absl::StatusOr<Principal> caller = authenticator.Authenticate(context);
+    absl::Status valid =
+        caller.ok() ? ValidateSubscribeRequest(request) : caller.status();
+    if (!valid.ok()) {
+      Finish(ToGrpcStatus(valid));
+      return;
+    }
+    principal_ = *std::move(caller);
+    listener_id_ = log_->AddListener([this] { OnCommit(); });
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      next = DecideLocked();
+    }
+    Perform(next);
+  }
+
+  void OnWriteDone(bool ok) override {
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok)
+        SetFinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
+                                     "the subscriber went away"));
+      next = DecideLocked();
+    }
+    Perform(next);
+  }
+
+  void OnCancel() override {
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      SetFinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
+                                   "the subscriber cancelled"));
+      next = DecideLocked();
+    }
+    Perform(next);
+  }
+
+  void OnDone() override {
+    // After RemoveListener returns the listener cannot be running.
+    if (listener_id_ != 0) log_->RemoveListener(listener_id_);
+    delete this;
+  }
+
+ private:
+  enum class Next { kNothing, kRead, kFinish };
+
+  struct Batch {
+    absl::Status status;
+    bool shutting_down = false;
+    bool caught_up = false;
+    SubscribeResponse response;
+  };
+
+  // The log's listener: runs on a committing thread with the log's lock
+  // held, so it only marks the wake-up and queues a read when idle.
+  void OnCommit() {
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      wake_pending_ = true;
+      next = DecideLocked();
+    }
+    Perform(next);
+  }
+
+  void SetFinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (!finish_with_.has_value()) finish_with_ = std::move(status);
+  }
+
+  // What to do next, from idle; nothing while a read or write is in flight
+  // (its completion decides again).
+  Next DecideLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_ || reading_ || writing_) return Next::kNothing;
+    if (stop_when_caught_up_ && sent_first_ && caught_up_) {
+      SetFinishLocked(grpc::Status::OK);
+    }
+    if (finish_with_.has_value()) {
+      finished_ = true;
+      return Next::kFinish;
+    }
+    // A commit notification that arrives while a read is in flight sets
+    // wake_pending_, so a commit after that read's view of the head is
+    // never missed.
+    if (!caught_up_ || wake_pending_) {
+      wake_pending_ = false;
+      reading_ = true;
+      return Next::kRead;
+    }
+    return Next::kNothing;
+  }
+
+  // Runs outside mu_. After Finish the reactor may be deleted at any moment
+  // (OnDone on another thread), so nothing touches it afterwards.
+  void Perform(Next next) {
+    switch (next) {
+      case Next::kNothing:
+        return;
+      case Next::kFinish: {
+        grpc::Status status;
+        {
+          absl::MutexLock lock(&mu_);
+          status = *finish_with_;
+        }
+        Finish(std::move(status));
+        return;
+      }
+      case Next::kRead: {
+        absl::Status posted = executor_->Post([this] { Read(); });
+        if (posted.ok()) return;
+        {
+          absl::MutexLock lock(&mu_);
+          reading_ = false;
+          SetFinishLocked(ToGrpcStatus(posted));
+          next = DecideLocked();
+        }
+        Perform(next);
+        return;
+      }
+    }
+  }
+
+  // On the executor.
+  void Read() {
+    int64_t after;
+    {
+      absl::MutexLock lock(&mu_);
+      after = through_;
+    }
+    Batch batch = ReadBatch(after);
+    bool write = false;
+    Next next = Next::kNothing;
+    {
+      absl::MutexLock lock(&mu_);
+      reading_ = false;
+      if (batch.shutting_down) {
+        SetFinishLocked(grpc::Status(
+            grpc::StatusCode::UNAVAILABLE,
+            absl::StrCat("the ", log_->feed(),
+                         " feed is shutting down; resume after sequence ",
+                         through_)));
+      } else if (!batch.status.ok()) {
+        SetFinishLocked(ToGrpcStatus(batch.status));
+      } else {
+        through_ = batch.response.through_sequence();
+        caught_up_ = batch.caught_up;
+        bool news = !sent_first_ || batch.response.events_size() > 0 ||
+                    through_ > last_sent_through_;
+        if (news && !finish_with_.has_value()) {
+          response_ = std::move(batch.response);
+          sent_first_ = true;
+          last_sent_through_ = through_;
+          writing_ = true;
+          write = true;
+        }
+      }
+      if (!write) next = DecideLocked();
+    }
+    if (write) {
+      StartWrite(&response_);
+      return;
+    }
+    Perform(next);
+  }
+
+  bool Wanted(const Event& event) const {
+    if (type_prefixes_.empty()) return true;
+    for (const std::string& prefix : type_prefixes_) {
+      if (absl::StartsWith(event.type(), prefix)) return true;
+    }
+    return false;
+  }
+
+  // Reads the next batch after `after`: no lock held, and no member but the
+  // immutable ones touched.
+  Batch ReadBatch(int64_t after) {
+    Batch batch;
+    if (log_->shutting_down()) {
+      batch.shutting_down = true;
+      return batch;
+    }
+    int64_t through = after;
+    int scanned = 0;
+    while (true) {
+      absl::StatusOr<std::vector<Event>> events =
+          log_->ReadAfter(through, kMaxBatchEvents);
+      if (!events.ok()) {
+        batch.status = events.status();
+        return batch;
+      }
+      for (Event& event : *events) {
+        through = event.sequence();
+        ++scanned;
+        if (!Wanted(event)) continue;
+        policy::EventVisibility visibility =
+            policy::EventVisibilityFor(principal_, event);
+        if (visibility == policy::EventVisibility::kHidden) continue;
+        if (visibility == policy::EventVisibility::kMetadataOnly) {
+          event.clear_payload();
+        }
+        *batch.response.add_events() = std::move(event);
+      }
+      if (static_cast<int>(events->size()) < kMaxBatchEvents ||
+          batch.response.events_size() > 0 || scanned >= kMaxScannedPerBatch) {
+        break;
+      }
+    }
+    // The head is read after the events, so it is never behind them.
+    absl::StatusOr<int64_t> head = log_->Head();
+    if (!head.ok()) {
+      batch.status = head.status();
+      return batch;
+    }
+    batch.response.set_through_sequence(through);
+    batch.response.set_head_sequence(std::max(*head, through));
+    batch.caught_up = through >= *head;
+    return batch;
+  }
+
+  EventLog* const log_;
+  BlockingExecutor* const executor_;
+  const std::vector<std::string> type_prefixes_;
+  const bool stop_when_caught_up_;
+  // Set in Begin, before any read.
+  Principal principal_;
+  EventLog::ListenerId listener_id_ = 0;
+
+  absl::Mutex mu_;
+  int64_t through_ ABSL_GUARDED_BY(mu_);
+  int64_t last_sent_through_ ABSL_GUARDED_BY(mu_) = -1;
+  bool sent_first_ ABSL_GUARDED_BY(mu_) = false;
+  bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
+  bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  std::optional<grpc::Status> finish_with_ ABSL_GUARDED_BY(mu_);
+  // The response in flight; written only while no write is.
+  SubscribeResponse response_;
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<SubscribeResponse>* ServeEventFeed(
+    grpc::CallbackServerContext* context, const SubscribeRequest* request,
+    const Authenticator& authenticator, EventLog* log,
+    BlockingExecutor* executor) {
+  auto* reactor = new FeedReactor(*request, log, executor);
+  reactor->Begin(*context, *request, authenticator);
+  return reactor;
+}
+
+}  // namespace carebridge

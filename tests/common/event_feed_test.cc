@@ -1,0 +1,347 @@
+// ServeEventFeed over a real gRPC stream: batches, resume, live delivery,
+// filters, need-to-know and the ways a stream ends.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/common/feed_test_env.h"
+
+namespace carebridge::testing {
+namespace {
+
+using events::v1::Event;
+using events::v1::SubscribeRequest;
+using events::v1::SubscribeResponse;
+using ::testing::ElementsAre;
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+struct Stream {
+  std::vector<SubscribeResponse> responses;
+  grpc::Status status;
+
+  std::vector<int64_t> Sequences() const {
+    std::vector<int64_t> sequences;
+    for (const SubscribeResponse& response : responses) {
+      for (const Event& event : response.events()) {
+        sequences.push_back(event.sequence());
+      }
+    }
+    return sequences;
+  }
+  std::vector<Event> Events() const {
+    std::vector<Event> events;
+    for (const SubscribeResponse& response : responses) {
+      events.insert(events.end(), response.events().begin(),
+                    response.events().end());
+    }
+    return events;
+  }
+};
+
+SubscribeRequest CaughtUpRequest(int64_t after = 0) {
+  SubscribeRequest request;
+  request.set_after_sequence(after);
+  request.set_stop_when_caught_up(true);
+  return request;
+}
+
+class EventFeedTest : public FeedTestEnv {
+ protected:
+  // Subscribes as `principal` and reads until the stream ends.
+  Stream ReadAll(const Principal& principal, const SubscribeRequest& request) {
+    auto context = server_->ContextAs(principal);
+    return ReadAllWith(context.get(), request);
+  }
+  Stream ReadAllWith(grpc::ClientContext* context,
+                     const SubscribeRequest& request) {
+    Stream stream;
+    auto reader = Subscribe(context, request);
+    SubscribeResponse response;
+    while (reader->Read(&response)) stream.responses.push_back(response);
+    stream.status = reader->Finish();
+    return stream;
+  }
+};
+
+TEST_F(EventFeedTest, FirstResponseIsAnImmediateHeartbeatWithTheHead) {
+  Commit("referral.created");
+  Commit("referral.created");
+  auto context = server_->ContextAs(Service());
+  SubscribeRequest request;
+  request.set_after_sequence(2);
+  auto reader = Subscribe(context.get(), request);
+  SubscribeResponse heartbeat;
+  ASSERT_TRUE(reader->Read(&heartbeat));
+  EXPECT_THAT(heartbeat.events(), IsEmpty());
+  EXPECT_EQ(heartbeat.through_sequence(), 2);
+  EXPECT_EQ(heartbeat.head_sequence(), 2);
+  context->TryCancel();
+}
+
+TEST_F(EventFeedTest, AnEmptyFeedSendsOneHeartbeatAndEndsWhenCaughtUp) {
+  Stream stream = ReadAll(Service(), CaughtUpRequest());
+  ASSERT_GRPC_OK(stream.status);
+  ASSERT_THAT(stream.responses, SizeIs(1));
+  EXPECT_THAT(stream.responses[0].events(), IsEmpty());
+  EXPECT_EQ(stream.responses[0].through_sequence(), 0);
+  EXPECT_EQ(stream.responses[0].head_sequence(), 0);
+}
+
+TEST_F(EventFeedTest, DeliversEveryEventInOrderInBatchesOfAtMostAHundred) {
+  std::vector<int64_t> committed;
+  for (int i = 0; i < 250; ++i) committed.push_back(Commit("referral.created"));
+
+  Stream stream = ReadAll(Service(), CaughtUpRequest());
+  ASSERT_GRPC_OK(stream.status);
+  EXPECT_THAT(stream.Sequences(), ElementsAreArray(committed));
+  EXPECT_GE(stream.responses.size(), 3u);
+  for (const SubscribeResponse& response : stream.responses) {
+    EXPECT_LE(response.events_size(), 100);
+    if (response.events_size() > 0) {
+      EXPECT_EQ(response.through_sequence(),
+                response.events(response.events_size() - 1).sequence());
+    }
+    EXPECT_EQ(response.head_sequence(), 250);
+  }
+  EXPECT_EQ(stream.responses.back().through_sequence(), 250);
+  std::vector<Event> events = stream.Events();
+  EXPECT_EQ(events[0].id(), "referral/1");
+  EXPECT_EQ(events[0].feed(), "referral");
+  EXPECT_EQ(events[0].type(), "referral.created");
+  referral::v1::Referral payload;
+  ASSERT_TRUE(events[0].payload().UnpackTo(&payload));
+  EXPECT_EQ(payload.name(), "referrals/r1");
+}
+
+TEST_F(EventFeedTest, ResumesAfterTheGivenSequence) {
+  for (int i = 0; i < 8; ++i) Commit("referral.created");
+  Stream stream = ReadAll(Service(), CaughtUpRequest(/*after=*/5));
+  ASSERT_GRPC_OK(stream.status);
+  EXPECT_THAT(stream.Sequences(), ElementsAre(6, 7, 8));
+  EXPECT_EQ(stream.responses.back().through_sequence(), 8);
+}
+
+TEST_F(EventFeedTest, EventsCommittedAfterCatchingUpArriveWithoutPolling) {
+  Commit("referral.created");
+  auto context = server_->ContextAs(Service());
+  auto reader = Subscribe(context.get(), SubscribeRequest());
+  SubscribeResponse response;
+  ASSERT_TRUE(reader->Read(&response));
+  ASSERT_EQ(response.through_sequence(), 1);
+  ASSERT_EQ(response.head_sequence(), 1);
+
+  // Each commit wakes the idle subscription; a subscription that missed a
+  // notification would sit until the context's deadline and fail here.
+  for (int i = 0; i < 5; ++i) {
+    int64_t sequence = Commit("referral.accepted");
+    ASSERT_TRUE(reader->Read(&response)) << reader->Finish().error_message();
+    ASSERT_THAT(response.events(), SizeIs(1));
+    EXPECT_EQ(response.events(0).sequence(), sequence);
+    EXPECT_EQ(response.events(0).type(), "referral.accepted");
+    EXPECT_EQ(response.through_sequence(), sequence);
+  }
+  context->TryCancel();
+  while (reader->Read(&response)) {
+  }
+  EXPECT_THAT(reader->Finish(), HasCode(grpc::StatusCode::CANCELLED));
+}
+
+TEST_F(EventFeedTest, TypePrefixesFilterEventsButThroughSequenceAdvances) {
+  Commit("referral.created");
+  Commit("referral.accepted");
+  Commit("referral.acknowledged");
+  Commit("referral.accepted");
+  Commit("referral.created");
+  SubscribeRequest request = CaughtUpRequest();
+  request.add_type_prefixes("referral.accepted");
+  request.add_type_prefixes("handover.");
+  Stream stream = ReadAll(Service(), request);
+  ASSERT_GRPC_OK(stream.status);
+  EXPECT_THAT(stream.Sequences(), ElementsAre(2, 4));
+  EXPECT_EQ(stream.responses.back().through_sequence(), 5);
+  EXPECT_EQ(stream.responses.back().head_sequence(), 5);
+}
+
+TEST_F(EventFeedTest, LiveEventsLeftOutByTheFilterStillMoveThroughSequence) {
+  auto context = server_->ContextAs(Service());
+  SubscribeRequest request;
+  request.add_type_prefixes("referral.accepted");
+  auto reader = Subscribe(context.get(), request);
+  SubscribeResponse response;
+  ASSERT_TRUE(reader->Read(&response));
+  Commit("referral.created");
+  ASSERT_TRUE(reader->Read(&response));
+  EXPECT_THAT(response.events(), IsEmpty());
+  EXPECT_EQ(response.through_sequence(), 1);
+  Commit("referral.accepted");
+  ASSERT_TRUE(reader->Read(&response));
+  ASSERT_THAT(response.events(), SizeIs(1));
+  EXPECT_EQ(response.events(0).sequence(), 2);
+  context->TryCancel();
+}
+
+TEST_F(EventFeedTest, AdminsReceiveEveryEventWithoutItsPayload) {
+  Commit("referral.created", {kTeamA});
+  Commit("referral.created", {kTeamB});
+  Stream stream = ReadAll(TestServer::Admin(), CaughtUpRequest());
+  ASSERT_GRPC_OK(stream.status);
+  std::vector<Event> events = stream.Events();
+  ASSERT_THAT(events, SizeIs(2));
+  for (const Event& event : events) {
+    EXPECT_FALSE(event.has_payload()) << event.DebugString();
+    EXPECT_EQ(event.type(), "referral.created");
+    EXPECT_EQ(event.person(), "persons/p1");
+    EXPECT_EQ(event.actor(), "members/m1");
+    EXPECT_THAT(event.teams(), SizeIs(1));
+  }
+}
+
+TEST_F(EventFeedTest, ClinicalStaffReceiveOnlyTheirTeamsEventsWithPayloads) {
+  Commit("referral.created", {kTeamA, kTeamB});
+  Commit("referral.created", {kTeamB});
+  Commit("referral.created", {kTeamA});
+  Commit("referral.created", {kTeamB});
+  Stream stream = ReadAll(StaffOf(kTeamA), CaughtUpRequest());
+  ASSERT_GRPC_OK(stream.status);
+  EXPECT_THAT(stream.Sequences(), ElementsAre(1, 3));
+  for (const Event& event : stream.Events()) {
+    EXPECT_TRUE(event.has_payload());
+  }
+  EXPECT_EQ(stream.responses.back().through_sequence(), 4);
+
+  Stream other = ReadAll(StaffOf("teams/c"), CaughtUpRequest());
+  ASSERT_GRPC_OK(other.status);
+  EXPECT_THAT(other.Sequences(), IsEmpty());
+  EXPECT_EQ(other.responses.back().through_sequence(), 4);
+}
+
+TEST_F(EventFeedTest, CallersWithoutATokenAreUnauthenticated) {
+  Commit("referral.created");
+  auto context = server_->AnonymousContext();
+  Stream stream = ReadAllWith(context.get(), CaughtUpRequest());
+  EXPECT_THAT(stream.status, HasCode(grpc::StatusCode::UNAUTHENTICATED));
+  EXPECT_THAT(stream.responses, IsEmpty());
+}
+
+TEST_F(EventFeedTest, InvalidRequestsNameTheField) {
+  SubscribeRequest negative = CaughtUpRequest();
+  negative.set_after_sequence(-1);
+  EXPECT_THAT(ReadAll(Service(), negative).status,
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("after_sequence")));
+
+  SubscribeRequest too_many = CaughtUpRequest();
+  for (int i = 0; i < 21; ++i) too_many.add_type_prefixes("referral.");
+  EXPECT_THAT(ReadAll(Service(), too_many).status,
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("type_prefixes")));
+
+  SubscribeRequest too_long = CaughtUpRequest();
+  too_long.add_type_prefixes("referral.");
+  too_long.add_type_prefixes(std::string(101, 'x'));
+  EXPECT_THAT(ReadAll(Service(), too_long).status,
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("type_prefixes[1]")));
+
+  SubscribeRequest at_limits = CaughtUpRequest();
+  for (int i = 0; i < 20; ++i) {
+    at_limits.add_type_prefixes(std::string(100, 'x'));
+  }
+  ASSERT_GRPC_OK(ReadAll(Service(), at_limits).status);
+}
+
+TEST_F(EventFeedTest, LogShutdownEndsLiveStreamsWithUnavailable) {
+  Commit("referral.created");
+  auto context = server_->ContextAs(Service());
+  auto reader = Subscribe(context.get(), SubscribeRequest());
+  SubscribeResponse response;
+  ASSERT_TRUE(reader->Read(&response));
+  ASSERT_EQ(response.through_sequence(), 1);
+
+  log_->Shutdown();
+  EXPECT_FALSE(reader->Read(&response));
+  EXPECT_THAT(reader->Finish(),
+              HasCodeAndMessage(grpc::StatusCode::UNAVAILABLE,
+                                HasSubstr("resume after sequence 1")));
+}
+
+TEST_F(EventFeedTest, ASubscriberThatCancelsEndsItsStreamAlone) {
+  auto cancelled = server_->ContextAs(Service());
+  auto cancelled_reader = Subscribe(cancelled.get(), SubscribeRequest());
+  auto staying = server_->ContextAs(Service());
+  auto staying_reader = Subscribe(staying.get(), SubscribeRequest());
+  SubscribeResponse response;
+  ASSERT_TRUE(cancelled_reader->Read(&response));
+  ASSERT_TRUE(staying_reader->Read(&response));
+
+  cancelled->TryCancel();
+  while (cancelled_reader->Read(&response)) {
+  }
+  EXPECT_THAT(cancelled_reader->Finish(), HasCode(grpc::StatusCode::CANCELLED));
+
+  Commit("referral.created");
+  ASSERT_TRUE(staying_reader->Read(&response));
+  EXPECT_THAT(response.events(), SizeIs(1));
+  staying->TryCancel();
+}
+
+TEST_F(EventFeedTest, ManySubscribersEachReceiveEveryEventInOrder) {
+  constexpr int kSubscribers = 20;
+  constexpr int kEvents = 60;
+  std::vector<std::vector<int64_t>> received(kSubscribers);
+  std::atomic<int> ready{0};
+  std::vector<std::thread> subscribers;
+  for (int s = 0; s < kSubscribers; ++s) {
+    subscribers.emplace_back([&, s] {
+      auto context = server_->ContextAs(Service());
+      auto reader = Subscribe(context.get(), SubscribeRequest());
+      SubscribeResponse response;
+      bool first = true;
+      while (static_cast<int>(received[s].size()) < kEvents &&
+             reader->Read(&response)) {
+        if (first) ready.fetch_add(1);
+        first = false;
+        for (const Event& event : response.events()) {
+          received[s].push_back(event.sequence());
+        }
+      }
+      context->TryCancel();
+      while (reader->Read(&response)) {
+      }
+      reader->Finish();
+    });
+  }
+  // Half the events before everyone is connected, half after, from
+  // concurrent writers.
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < kEvents / 3; ++i) {
+        if (w == 0 && i == kEvents / 6) {
+          Eventually([&] { return ready.load() == kSubscribers; });
+        }
+        Commit("referral.created");
+      }
+    });
+  }
+  for (std::thread& writer : writers) writer.join();
+  for (std::thread& subscriber : subscribers) subscriber.join();
+
+  std::vector<int64_t> all;
+  for (int i = 1; i <= kEvents; ++i) all.push_back(i);
+  for (int s = 0; s < kSubscribers; ++s) {
+    EXPECT_THAT(received[s], ElementsAreArray(all)) << "subscriber " << s;
+  }
+}
+
+}  // namespace
+}  // namespace carebridge::testing

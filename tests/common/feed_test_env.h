@@ -1,0 +1,178 @@
+#ifndef CAREBRIDGE_TESTS_COMMON_FEED_TEST_ENV_H_
+#define CAREBRIDGE_TESTS_COMMON_FEED_TEST_ENV_H_
+
+#include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/sync_stream.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "carebridge/events/v1/events.pb.h"
+#include "carebridge/referral/v1/referral.pb.h"
+#include "carebridge/testing/v1/feed_testing.grpc.pb.h"
+#include "services/common/event_feed_grpc.h"
+#include "services/common/event_log.h"
+#include "services/common/macros.h"
+#include "services/common/sqlite_db.h"
+#include "services/common/sqlite_event_log.h"
+#include "tests/support/proto_matchers.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_server.h"
+
+namespace carebridge::testing {
+
+// Polls `done` until it holds or ten seconds pass; true if it held.
+template <typename Predicate>
+bool Eventually(Predicate done, absl::Duration timeout = absl::Seconds(10)) {
+  absl::Time deadline = absl::Now() + timeout;
+  while (!done()) {
+    if (absl::Now() > deadline) return false;
+    absl::SleepFor(absl::Milliseconds(1));
+  }
+  return true;
+}
+
+// A service with nothing but Subscribe, served by ServeEventFeed: the one
+// line every real service's Subscribe is.
+class FeedTestingServiceImpl
+    : public testing::v1::FeedTestingService::CallbackService {
+ public:
+  FeedTestingServiceImpl(const Environment& env, EventLog* log)
+      : env_(env), log_(log) {}
+
+  grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const events::v1::SubscribeRequest* request) override {
+    return ServeEventFeed(context, request, *env_.authenticator, log_,
+                          env_.executor);
+  }
+
+ private:
+  const Environment& env_;
+  EventLog* const log_;
+};
+
+// A producer: an SQLite outbox in a directory that outlives servers, served
+// by a TestServer that can be stopped and replaced (a restarted process on
+// the same database).
+class FeedTestEnv : public ::testing::Test {
+ protected:
+  static constexpr char kFeed[] = "referral";
+  static constexpr char kTeamA[] = "teams/a";
+  static constexpr char kTeamB[] = "teams/b";
+
+  void SetUp() override { StartProducer(); }
+
+  void TearDown() override { StopProducer(); }
+
+  // Opens the outbox and serves it on a new server.
+  void StartProducer() {
+    absl::StatusOr<std::unique_ptr<SqliteDb>> db =
+        SqliteDb::Open(dir_.File("producer.db"), {{1, kOutboxSchemaSql}});
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    log_ = std::make_unique<SqliteEventLog>(kFeed, db_.get());
+    server_ = std::make_unique<TestServer>();
+    service_ =
+        std::make_unique<FeedTestingServiceImpl>(server_->env(), log_.get());
+    server_->host().AddService(service_.get(),
+                               "carebridge.testing.v1.FeedTestingService");
+    server_->Start();
+    absl::MutexLock lock(&mu_);
+    // Old channels stay alive: a consumer's stream may still be on one.
+    channels_.push_back(server_->Channel());
+    stub_ = testing::v1::FeedTestingService::NewStub(channels_.back());
+  }
+
+  // What a stopping process does: the log ends its feeds, then the server
+  // goes.
+  void StopProducer() {
+    if (server_ == nullptr) return;
+    log_->Shutdown();
+    server_->Stop();
+    server_.reset();
+    service_.reset();
+    log_.reset();
+    db_.reset();
+  }
+
+  // Commits one event about a referral between `teams` (a write of its own,
+  // then the commit notification, as a store does). Returns its sequence.
+  int64_t Commit(absl::string_view type,
+                 std::vector<std::string> teams = {kTeamA, kTeamB}) {
+    referral::v1::Referral referral;
+    referral.set_name(absl::StrCat("referrals/r", ++commits_));
+    referral.set_person("persons/p1");
+    events::v1::Event event =
+        MakeEvent(type, referral.name(), referral.person(), std::move(teams),
+                  "members/m1", absl::FromUnixSeconds(1767225600), referral);
+    int64_t sequence = 0;
+    absl::Status status = db_->Write([&](Connection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(sequence, SqliteEventLog::Append(conn, event));
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    log_->NotifyCommitted();
+    return sequence;
+  }
+
+  // Commits `type` events into the database while no server runs.
+  void CommitWhileDown(absl::string_view type, int count) {
+    absl::StatusOr<std::unique_ptr<SqliteDb>> db =
+        SqliteDb::Open(dir_.File("producer.db"), {{1, kOutboxSchemaSql}});
+    ASSERT_TRUE(db.ok()) << db.status();
+    for (int i = 0; i < count; ++i) {
+      ASSERT_TRUE((*db)
+                      ->Write([&](Connection& conn) {
+                        return SqliteEventLog::Append(
+                                   conn, MakeEvent(type, "referrals/down", "",
+                                                   {kTeamA}, "members/m1",
+                                                   absl::UnixEpoch(),
+                                                   referral::v1::Referral()))
+                            .status();
+                      })
+                      .ok());
+    }
+  }
+
+  std::unique_ptr<grpc::ClientReader<events::v1::SubscribeResponse>> Subscribe(
+      grpc::ClientContext* context,
+      const events::v1::SubscribeRequest& request) {
+    absl::MutexLock lock(&mu_);
+    return stub_->Subscribe(context, request);
+  }
+
+  static Principal Service() {
+    Principal service;
+    service.subject = "services/careplan";
+    service.role = Role::kService;
+    return service;
+  }
+  static Principal StaffOf(absl::string_view team) {
+    return TestServer::Member("members/staff", team);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqliteEventLog> log_;
+  std::unique_ptr<FeedTestingServiceImpl> service_;
+  std::unique_ptr<TestServer> server_;
+  std::atomic<int> commits_{0};
+
+  absl::Mutex mu_;
+  std::vector<std::shared_ptr<grpc::Channel>> channels_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<testing::v1::FeedTestingService::Stub> stub_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace carebridge::testing
+
+#endif  // CAREBRIDGE_TESTS_COMMON_FEED_TEST_ENV_H_
