@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/event_log.h"
 #include "services/common/macros.h"
 #include "services/common/page_token.h"
 #include "services/common/policy.h"
@@ -64,6 +65,20 @@ absl::Time ToWholeSecondAtOrAfter(absl::Time t) {
   return floor < t ? floor + absl::Seconds(1) : floor;
 }
 
+// The teams a member's events concern: the member's team (admins may have
+// none).
+std::vector<std::string> TeamsOf(const v1::Member& member) {
+  if (member.team().empty()) return {};
+  return {member.team()};
+}
+
+// The teams a person's creation concerns: the registering team, when the
+// caller belongs to one.
+std::vector<std::string> CreatingTeams(const Principal& caller) {
+  if (caller.team.empty()) return {};
+  return {caller.team};
+}
+
 }  // namespace
 
 // --- Teams ---
@@ -84,7 +99,10 @@ absl::StatusOr<v1::Team> DirectoryDomain::CreateTeam(
   ASSIGN_OR_RETURN(
       IdempotencyKey key,
       KeyFor(caller, "CreateTeam", request.request_id(), request.team()));
-  return store_->CreateTeam(team, key);
+  return store_->CreateTeam(
+      team, key,
+      MakeEvent("team.created", team.name(), /*person=*/"", {team.name()},
+                caller.subject, now, team));
 }
 
 absl::StatusOr<v1::Team> DirectoryDomain::GetTeam(
@@ -132,11 +150,15 @@ absl::StatusOr<v1::Team> DirectoryDomain::UpdateTeam(
   ApplyTeamUpdate(request.update_mask(), request.team(), &team);
   RETURN_IF_ERROR(ValidateTeam(team));
   FillDefaultDeadlines(&team);
-  *team.mutable_update_time() = ToProtoTimestamp(clock_->Now());
+  const absl::Time now = clock_->Now();
+  *team.mutable_update_time() = ToProtoTimestamp(now);
   team.set_etag(ids_->NewId());
   // The store re-checks the etag in its transaction: of two concurrent
   // updates from the same read, one is ABORTED.
-  RETURN_IF_ERROR(store_->ReplaceTeam(team, etag));
+  RETURN_IF_ERROR(
+      store_->ReplaceTeam(team, etag,
+                          MakeEvent("team.updated", name, /*person=*/"", {name},
+                                    caller.subject, now, team)));
   return team;
 }
 
@@ -155,13 +177,19 @@ absl::StatusOr<v1::Member> DirectoryDomain::CreateMember(
       return errors::MemberTeamNotFound(member.team());
     RETURN_IF_ERROR(team);
   }
+  const absl::Time now = clock_->Now();
   member.set_name(absl::StrCat("members/", ids_->NewId()));
-  *member.mutable_create_time() = ToProtoTimestamp(clock_->Now());
+  *member.mutable_create_time() = ToProtoTimestamp(now);
   member.set_etag(ids_->NewId());
   ASSIGN_OR_RETURN(
       IdempotencyKey key,
       KeyFor(caller, "CreateMember", request.request_id(), request.member()));
-  return store_->CreateMember(member, key);
+  // A member carries no credentials (tokens are issued, never stored), so
+  // the payload is the member as GetMember shows it.
+  return store_->CreateMember(
+      member, key,
+      MakeEvent("member.created", member.name(), /*person=*/"", TeamsOf(member),
+                caller.subject, now, member));
 }
 
 absl::StatusOr<v1::Member> DirectoryDomain::GetMember(
@@ -239,7 +267,10 @@ absl::StatusOr<v1::Person> DirectoryDomain::CreatePerson(
   ASSIGN_OR_RETURN(
       IdempotencyKey key,
       KeyFor(caller, "CreatePerson", request.request_id(), request.person()));
-  return store_->CreatePerson(person, key);
+  return store_->CreatePerson(
+      person, key,
+      MakeEvent("person.created", person.name(), person.name(),
+                CreatingTeams(caller), caller.subject, now, person));
 }
 
 absl::StatusOr<v1::Person> DirectoryDomain::GetPerson(

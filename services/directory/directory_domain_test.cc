@@ -35,22 +35,26 @@ class InterleavingStore : public DirectoryStore {
     if (after_get_team) std::exchange(after_get_team, nullptr)();
     return team;
   }
+  EventLog* event_log() override { return base_->event_log(); }
   absl::StatusOr<v1::Team> CreateTeam(const v1::Team& team,
-                                      const IdempotencyKey& key) override {
-    return base_->CreateTeam(team, key);
+                                      const IdempotencyKey& key,
+                                      const events::v1::Event& event) override {
+    return base_->CreateTeam(team, key, event);
   }
   absl::Status ReplaceTeam(const v1::Team& team,
-                           absl::string_view expected_etag) override {
-    return base_->ReplaceTeam(team, expected_etag);
+                           absl::string_view expected_etag,
+                           const events::v1::Event& event) override {
+    return base_->ReplaceTeam(team, expected_etag, event);
   }
   absl::StatusOr<std::vector<v1::Team>> ListTeams(
       const TeamFilter& filter, const std::optional<ListCursor>& after,
       int limit) override {
     return base_->ListTeams(filter, after, limit);
   }
-  absl::StatusOr<v1::Member> CreateMember(const v1::Member& member,
-                                          const IdempotencyKey& key) override {
-    return base_->CreateMember(member, key);
+  absl::StatusOr<v1::Member> CreateMember(
+      const v1::Member& member, const IdempotencyKey& key,
+      const events::v1::Event& event) override {
+    return base_->CreateMember(member, key, event);
   }
   absl::StatusOr<v1::Member> GetMember(absl::string_view name) override {
     return base_->GetMember(name);
@@ -60,9 +64,10 @@ class InterleavingStore : public DirectoryStore {
       int limit) override {
     return base_->ListMembers(team, after, limit);
   }
-  absl::StatusOr<v1::Person> CreatePerson(const v1::Person& person,
-                                          const IdempotencyKey& key) override {
-    return base_->CreatePerson(person, key);
+  absl::StatusOr<v1::Person> CreatePerson(
+      const v1::Person& person, const IdempotencyKey& key,
+      const events::v1::Event& event) override {
+    return base_->CreatePerson(person, key, event);
   }
   absl::StatusOr<v1::Person> GetPerson(absl::string_view name) override {
     return base_->GetPerson(name);

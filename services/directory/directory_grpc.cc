@@ -1,5 +1,6 @@
 #include "services/directory/directory_grpc.h"
 
+#include "services/common/event_feed_grpc.h"
 #include "services/common/grpc_handler.h"
 
 namespace carebridge::directory {
@@ -112,6 +113,13 @@ grpc::ServerUnaryReactor* DirectoryGrpcService::FindPersons(
       [this](const Principal& caller, const v1::FindPersonsRequest& r) {
         return domain_->FindPersons(caller, r);
       });
+}
+
+grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
+DirectoryGrpcService::Subscribe(grpc::CallbackServerContext* context,
+                                const events::v1::SubscribeRequest* request) {
+  return ServeEventFeed(context, request, *authenticator_, event_log_,
+                        executor_);
 }
 
 }  // namespace carebridge::directory

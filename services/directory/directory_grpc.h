@@ -2,7 +2,9 @@
 #define CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_GRPC_H_
 
 #include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/events/v1/events.pb.h"
 #include "services/common/authenticator.h"
+#include "services/common/event_log.h"
 #include "services/common/executor.h"
 #include "services/directory/directory_domain.h"
 
@@ -11,15 +13,20 @@ namespace carebridge::directory {
 // The gRPC edge of the directory, on gRPC's callback API: each method
 // authenticates the caller, hands the request to DirectoryDomain and
 // converts the result. Reads (and IssueToken, which only reads and signs)
-// run inline; writes wait for a durable commit on the blocking executor.
-// This class is thread-safe.
+// run inline; writes wait for a durable commit on the blocking executor;
+// Subscribe serves `event_log` (event_feed_grpc.h). This class is
+// thread-safe.
 class DirectoryGrpcService final
     : public v1::DirectoryService::CallbackService {
  public:
   // The pointees outlive this object.
   DirectoryGrpcService(const Authenticator* authenticator,
-                       BlockingExecutor* executor, DirectoryDomain* domain)
-      : authenticator_(authenticator), executor_(executor), domain_(domain) {}
+                       BlockingExecutor* executor, DirectoryDomain* domain,
+                       EventLog* event_log)
+      : authenticator_(authenticator),
+        executor_(executor),
+        domain_(domain),
+        event_log_(event_log) {}
 
   grpc::ServerUnaryReactor* CreateTeam(grpc::CallbackServerContext* context,
                                        const v1::CreateTeamRequest* request,
@@ -57,11 +64,15 @@ class DirectoryGrpcService final
       grpc::CallbackServerContext* context,
       const v1::FindPersonsRequest* request,
       v1::FindPersonsResponse* response) override;
+  grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const events::v1::SubscribeRequest* request) override;
 
  private:
   const Authenticator* const authenticator_;
   BlockingExecutor* const executor_;
   DirectoryDomain* const domain_;
+  EventLog* const event_log_;
 };
 
 }  // namespace carebridge::directory

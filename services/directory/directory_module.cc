@@ -23,10 +23,18 @@ DirectoryModule::DirectoryModule(std::unique_ptr<DirectoryStore> store,
       domain_(std::make_unique<DirectoryDomain>(env.clock, env.ids, env.signer,
                                                 store_.get())),
       service_(std::make_unique<DirectoryGrpcService>(
-          env.authenticator, env.executor, domain_.get())) {}
+          env.authenticator, env.executor, domain_.get(),
+          store_->event_log())) {}
 
-DirectoryModule::~DirectoryModule() = default;
+DirectoryModule::~DirectoryModule() { StopBackgroundWork(); }
 
 grpc::Service* DirectoryModule::service() { return service_.get(); }
+
+EventLog* DirectoryModule::event_log() { return store_->event_log(); }
+
+void DirectoryModule::StopBackgroundWork() {
+  if (stopped_.exchange(true)) return;
+  event_log()->Shutdown();
+}
 
 }  // namespace carebridge::directory

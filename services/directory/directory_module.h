@@ -3,11 +3,13 @@
 
 #include <grpcpp/impl/service_type.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "services/common/environment.h"
+#include "services/common/event_log.h"
 
 namespace carebridge::directory {
 
@@ -27,9 +29,16 @@ class DirectoryModule {
   // `sqlite_path`. `env`'s pointees must outlive the module.
   static absl::StatusOr<std::unique_ptr<DirectoryModule>> Open(
       const Environment& env, const std::string& sqlite_path);
+  // Stops background work first (StopBackgroundWork()).
   ~DirectoryModule();
 
   grpc::Service* service();
+  // The `directory` feed (what Subscribe serves).
+  EventLog* event_log();
+  // Shuts the event log down, so Subscribe streams end (UNAVAILABLE, resume
+  // later) instead of holding up the server's shutdown. Call before
+  // stopping the server. Idempotent.
+  void StopBackgroundWork();
 
  private:
   DirectoryModule(std::unique_ptr<DirectoryStore> store,
@@ -39,6 +48,7 @@ class DirectoryModule {
   std::unique_ptr<DirectoryStore> store_;
   std::unique_ptr<DirectoryDomain> domain_;
   std::unique_ptr<DirectoryGrpcService> service_;
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace carebridge::directory

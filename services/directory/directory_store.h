@@ -10,6 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "carebridge/directory/v1/directory.pb.h"
+#include "carebridge/events/v1/events.pb.h"
+#include "services/common/event_log.h"
 
 namespace carebridge::directory {
 
@@ -50,25 +52,38 @@ std::string FamilyNameKey(absl::string_view family_name);
 // request per request id) and nothing else: validation and policy belong to
 // the domain. Implementations are thread-safe. Every method either succeeds
 // or changes nothing.
+//
+// Every change commits with the event describing it (the transactional
+// outbox, see carebridge/events/v1/events.proto): each write below takes
+// the event the domain built and appends it in the same transaction as the
+// change, and wakes event_log() once that transaction has committed. A
+// write that fails, or a retry that stores nothing, appends nothing.
 class DirectoryStore {
  public:
   virtual ~DirectoryStore() = default;
 
-  // Inserts `team` (name already assigned) and returns it. If `key`
-  // (subject, method, request_id) was used before, inserts nothing and
-  // returns the team it created when `key.request_fingerprint` matches the
-  // stored one, or fails with ALREADY_EXISTS naming that team when it does
-  // not. The check and the insert are one transaction, so of concurrent
-  // creates with one key exactly one inserts; a PostgreSQL implementation
-  // gets the same from the primary key of its request-id table.
-  virtual absl::StatusOr<v1::Team> CreateTeam(const v1::Team& team,
-                                              const IdempotencyKey& key) = 0;
+  // The `directory` feed: the events this store committed. Owned by the
+  // store.
+  virtual EventLog* event_log() = 0;
+
+  // Inserts `team` (name already assigned) with `event` and returns it. If
+  // `key` (subject, method, request_id) was used before, inserts nothing
+  // (and appends no event) and returns the team it created when
+  // `key.request_fingerprint` matches the stored one, or fails with
+  // ALREADY_EXISTS naming that team when it does not. The check and the
+  // insert are one transaction, so of concurrent creates with one key
+  // exactly one inserts; a PostgreSQL implementation gets the same from the
+  // primary key of its request-id table.
+  virtual absl::StatusOr<v1::Team> CreateTeam(
+      const v1::Team& team, const IdempotencyKey& key,
+      const events::v1::Event& event) = 0;
   // NOT_FOUND when there is no team `name` (`teams/{id}`).
   virtual absl::StatusOr<v1::Team> GetTeam(absl::string_view name) = 0;
-  // Replaces the stored team of the same name if its etag is still
-  // `expected_etag`; ABORTED if it changed, NOT_FOUND if it is gone.
+  // Replaces the stored team of the same name, with `event`, if its etag is
+  // still `expected_etag`; ABORTED if it changed, NOT_FOUND if it is gone.
   virtual absl::Status ReplaceTeam(const v1::Team& team,
-                                   absl::string_view expected_etag) = 0;
+                                   absl::string_view expected_etag,
+                                   const events::v1::Event& event) = 0;
   // Up to `limit` teams after `after` (from the start when empty), ordered
   // by (SortKey(display_name), name).
   virtual absl::StatusOr<std::vector<v1::Team>> ListTeams(
@@ -78,7 +93,8 @@ class DirectoryStore {
   // As CreateTeam, for members. The caller has checked the team exists
   // (teams are never deleted).
   virtual absl::StatusOr<v1::Member> CreateMember(
-      const v1::Member& member, const IdempotencyKey& key) = 0;
+      const v1::Member& member, const IdempotencyKey& key,
+      const events::v1::Event& event) = 0;
   virtual absl::StatusOr<v1::Member> GetMember(absl::string_view name) = 0;
   // Members of `team` ordered by (SortKey(display_name), name).
   virtual absl::StatusOr<std::vector<v1::Member>> ListMembers(
@@ -89,7 +105,8 @@ class DirectoryStore {
   // registered fails with ALREADY_EXISTS naming the existing person; this
   // holds under concurrent creates.
   virtual absl::StatusOr<v1::Person> CreatePerson(
-      const v1::Person& person, const IdempotencyKey& key) = 0;
+      const v1::Person& person, const IdempotencyKey& key,
+      const events::v1::Event& event) = 0;
   virtual absl::StatusOr<v1::Person> GetPerson(absl::string_view name) = 0;
   // Persons with this (normalised) NHS number: none or one.
   virtual absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(

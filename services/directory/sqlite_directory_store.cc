@@ -142,14 +142,16 @@ absl::Status RecordCreate(Connection& conn, const IdempotencyKey& key,
 // One idempotent create in one transaction: for a reused key, the earlier
 // result if this request matches the one that made it, or ALREADY_EXISTS
 // naming that `kind` of resource if not; otherwise `insert` followed by
-// recording the key. Writes are serialised, so a concurrent create with the
-// same key sees the row this one records.
+// recording the key and appending `event`. Writes are serialised, so a
+// concurrent create with the same key sees the row this one records.
 template <typename Proto>
 absl::StatusOr<Proto> IdempotentCreate(
-    SqliteDb& db, const Proto& resource, const IdempotencyKey& key,
+    SqliteDb& db, EventLog& event_log, const Proto& resource,
+    const IdempotencyKey& key, const events::v1::Event& event,
     absl::string_view kind, absl::string_view select_sql,
     absl::FunctionRef<absl::Status(Connection&)> insert) {
   Proto result;
+  bool appended = false;
   RETURN_IF_ERROR(db.Write([&](Connection& conn) -> absl::Status {
     if (!key.request_id.empty()) {
       ASSIGN_OR_RETURN(std::optional<EarlierCreate> earlier,
@@ -171,9 +173,12 @@ absl::StatusOr<Proto> IdempotentCreate(
           conn, key, resource.name(),
           ToUnixMicrosUtc(FromProtoTimestamp(resource.create_time()))));
     }
+    RETURN_IF_ERROR(SqliteEventLog::Append(conn, event).status());
+    appended = true;
     result = resource;
     return absl::OkStatus();
   }));
+  if (appended) event_log.NotifyCommitted();
   return result;
 }
 
@@ -225,8 +230,12 @@ absl::StatusOr<std::vector<Proto>> ReadAll(
 }  // namespace
 
 const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
-  static const auto* migrations = new std::vector<Migration>{
-      {/*version=*/1, kSchemaV1}, {/*version=*/2, kSchemaV2}};
+  static const auto* migrations =
+      new std::vector<Migration>{{/*version=*/1, kSchemaV1},
+                                 {/*version=*/2, kSchemaV2},
+                                 // The outbox: the `directory` feed's events,
+                                 // committed with the changes they describe.
+                                 {/*version=*/3, kOutboxSchemaSql}};
   return *migrations;
 }
 
@@ -241,9 +250,10 @@ SqliteDirectoryStore::Open(const std::string& path) {
 // --- Teams ---
 
 absl::StatusOr<v1::Team> SqliteDirectoryStore::CreateTeam(
-    const v1::Team& team, const IdempotencyKey& key) {
+    const v1::Team& team, const IdempotencyKey& key,
+    const events::v1::Event& event) {
   return IdempotentCreate<v1::Team>(
-      *db_, team, key, "team", kSelectTeam,
+      *db_, event_log_, team, key, event, "team", kSelectTeam,
       [&](Connection& conn) -> absl::Status {
         ASSIGN_OR_RETURN(
             Statement stmt,
@@ -259,9 +269,10 @@ absl::StatusOr<v1::Team> SqliteDirectoryStore::GetTeam(absl::string_view name) {
   return ReadOne<v1::Team>(*db_, kSelectTeam, name);
 }
 
-absl::Status SqliteDirectoryStore::ReplaceTeam(
-    const v1::Team& team, absl::string_view expected_etag) {
-  return db_->Write([&](Connection& conn) -> absl::Status {
+absl::Status SqliteDirectoryStore::ReplaceTeam(const v1::Team& team,
+                                               absl::string_view expected_etag,
+                                               const events::v1::Event& event) {
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     {
       ASSIGN_OR_RETURN(
           Statement stmt,
@@ -272,11 +283,15 @@ absl::Status SqliteDirectoryStore::ReplaceTeam(
       stmt.Bind(7, expected_etag);
       RETURN_IF_ERROR(stmt.Run());
     }
-    if (conn.Changes() == 1) return absl::OkStatus();
-    // Nothing matched: tell a lost race from a missing team.
-    RETURN_IF_ERROR(Load<v1::Team>(conn, kSelectTeam, team.name()).status());
-    return errors::StaleEtag(team.name());
-  });
+    if (conn.Changes() != 1) {
+      // Nothing matched: tell a lost race from a missing team.
+      RETURN_IF_ERROR(Load<v1::Team>(conn, kSelectTeam, team.name()).status());
+      return errors::StaleEtag(team.name());
+    }
+    return SqliteEventLog::Append(conn, event).status();
+  }));
+  event_log_.NotifyCommitted();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<v1::Team>> SqliteDirectoryStore::ListTeams(
@@ -300,9 +315,10 @@ absl::StatusOr<std::vector<v1::Team>> SqliteDirectoryStore::ListTeams(
 // --- Members ---
 
 absl::StatusOr<v1::Member> SqliteDirectoryStore::CreateMember(
-    const v1::Member& member, const IdempotencyKey& key) {
+    const v1::Member& member, const IdempotencyKey& key,
+    const events::v1::Event& event) {
   return IdempotentCreate<v1::Member>(
-      *db_, member, key, "member", kSelectMember,
+      *db_, event_log_, member, key, event, "member", kSelectMember,
       [&](Connection& conn) -> absl::Status {
         ASSIGN_OR_RETURN(Statement stmt,
                          conn.Prepare("INSERT INTO members (name, team, "
@@ -337,9 +353,10 @@ absl::StatusOr<std::vector<v1::Member>> SqliteDirectoryStore::ListMembers(
 // --- Persons ---
 
 absl::StatusOr<v1::Person> SqliteDirectoryStore::CreatePerson(
-    const v1::Person& person, const IdempotencyKey& key) {
+    const v1::Person& person, const IdempotencyKey& key,
+    const events::v1::Event& event) {
   return IdempotentCreate<v1::Person>(
-      *db_, person, key, "person", kSelectPerson,
+      *db_, event_log_, person, key, event, "person", kSelectPerson,
       [&](Connection& conn) -> absl::Status {
         {
           // The unique index on nhs_number decides, not a prior read: two

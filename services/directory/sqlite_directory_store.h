@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "services/common/sqlite_db.h"
+#include "services/common/sqlite_event_log.h"
 #include "services/directory/directory_store.h"
 
 namespace carebridge::directory {
@@ -23,24 +24,30 @@ class SqliteDirectoryStore : public DirectoryStore {
   static absl::StatusOr<std::unique_ptr<SqliteDirectoryStore>> Open(
       const std::string& path);
 
+  EventLog* event_log() override { return &event_log_; }
+
   absl::StatusOr<v1::Team> CreateTeam(const v1::Team& team,
-                                      const IdempotencyKey& key) override;
+                                      const IdempotencyKey& key,
+                                      const events::v1::Event& event) override;
   absl::StatusOr<v1::Team> GetTeam(absl::string_view name) override;
   absl::Status ReplaceTeam(const v1::Team& team,
-                           absl::string_view expected_etag) override;
+                           absl::string_view expected_etag,
+                           const events::v1::Event& event) override;
   absl::StatusOr<std::vector<v1::Team>> ListTeams(
       const TeamFilter& filter, const std::optional<ListCursor>& after,
       int limit) override;
 
-  absl::StatusOr<v1::Member> CreateMember(const v1::Member& member,
-                                          const IdempotencyKey& key) override;
+  absl::StatusOr<v1::Member> CreateMember(
+      const v1::Member& member, const IdempotencyKey& key,
+      const events::v1::Event& event) override;
   absl::StatusOr<v1::Member> GetMember(absl::string_view name) override;
   absl::StatusOr<std::vector<v1::Member>> ListMembers(
       absl::string_view team, const std::optional<ListCursor>& after,
       int limit) override;
 
-  absl::StatusOr<v1::Person> CreatePerson(const v1::Person& person,
-                                          const IdempotencyKey& key) override;
+  absl::StatusOr<v1::Person> CreatePerson(
+      const v1::Person& person, const IdempotencyKey& key,
+      const events::v1::Event& event) override;
   absl::StatusOr<v1::Person> GetPerson(absl::string_view name) override;
   absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
       absl::string_view nhs_number) override;
@@ -52,9 +59,11 @@ class SqliteDirectoryStore : public DirectoryStore {
 
  private:
   explicit SqliteDirectoryStore(std::unique_ptr<SqliteDb> db)
-      : db_(std::move(db)) {}
+      : db_(std::move(db)), event_log_("directory", db_.get()) {}
 
   std::unique_ptr<SqliteDb> db_;
+  // The outbox in db_; declared after it so it goes first.
+  SqliteEventLog event_log_;
 };
 
 }  // namespace carebridge::directory

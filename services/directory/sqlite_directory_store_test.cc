@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/event_log.h"
 #include "services/common/macros.h"
 #include "services/common/sqlite_db.h"
 #include "services/common/time_util.h"
@@ -62,6 +63,11 @@ class SqliteDirectoryStoreTest : public ::testing::Test {
   testing::TempDir dir_;
   const std::string path_;
   const IdempotencyKey no_key_{};
+  // What every write here appends; sqlite_directory_store_events_test.cc
+  // checks the outbox itself.
+  const events::v1::Event event_ =
+      MakeEvent("test.changed", "teams/a", /*person=*/"", {"teams/a"},
+                "members/admin", absl::FromUnixSeconds(1), v1::Team());
 };
 
 TEST_F(SqliteDirectoryStoreTest, FreshOpenCreatesSchema) {
@@ -69,7 +75,7 @@ TEST_F(SqliteDirectoryStoreTest, FreshOpenCreatesSchema) {
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(store->schema_version(),
             SqliteDirectoryStore::Migrations().back().version);
-  ASSERT_TRUE(store->CreateTeam(Team("a", "North CMHT"), no_key_).ok());
+  ASSERT_TRUE(store->CreateTeam(Team("a", "North CMHT"), no_key_, event_).ok());
   auto team = store->GetTeam("teams/a");
   ASSERT_TRUE(team.ok()) << team.status();
   EXPECT_EQ(team->display_name(), "North CMHT");
@@ -79,14 +85,16 @@ TEST_F(SqliteDirectoryStoreTest, ReopenKeepsData) {
   {
     auto store = OpenStore();
     ASSERT_NE(store, nullptr);
-    ASSERT_TRUE(store->CreateTeam(Team("a", "North CMHT"), no_key_).ok());
+    ASSERT_TRUE(
+        store->CreateTeam(Team("a", "North CMHT"), no_key_, event_).ok());
     v1::Member member;
     member.set_name("members/m");
     member.set_team("teams/a");
     member.set_display_name("Sam");
     member.set_role(v1::CLINICIAN);
-    ASSERT_TRUE(store->CreateMember(member, no_key_).ok());
-    ASSERT_TRUE(store->CreatePerson(Person("p", "9434765919"), no_key_).ok());
+    ASSERT_TRUE(store->CreateMember(member, no_key_, event_).ok());
+    ASSERT_TRUE(
+        store->CreatePerson(Person("p", "9434765919"), no_key_, event_).ok());
   }
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -124,10 +132,11 @@ TEST_F(SqliteDirectoryStoreTest, UpgradesAFileFromEveryEarlierSchemaVersion) {
     ASSERT_TRUE(store.ok())
         << "from version " << applied << ": " << store.status();
     EXPECT_EQ((*store)->schema_version(), all.back().version);
-    ASSERT_TRUE((*store)->CreatePerson(Person("p", "9434765919"), no_key_).ok())
+    ASSERT_TRUE(
+        (*store)->CreatePerson(Person("p", "9434765919"), no_key_, event_).ok())
         << "from version " << applied;
     EXPECT_EQ((*store)
-                  ->CreatePerson(Person("q", "9434765919"), no_key_)
+                  ->CreatePerson(Person("q", "9434765919"), no_key_, event_)
                   .status()
                   .code(),
               absl::StatusCode::kAlreadyExists)
@@ -150,15 +159,15 @@ TEST_F(SqliteDirectoryStoreTest, ReusedRequestIdReturnsFirstTeam) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   IdempotencyKey key{"members/admin", "CreateTeam", "r1"};
-  ASSERT_TRUE(store->CreateTeam(Team("a", "First"), key).ok());
-  auto again = store->CreateTeam(Team("b", "Second"), key);
+  ASSERT_TRUE(store->CreateTeam(Team("a", "First"), key, event_).ok());
+  auto again = store->CreateTeam(Team("b", "Second"), key, event_);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->name(), "teams/a");
   EXPECT_EQ(store->GetTeam("teams/b").status().code(),
             absl::StatusCode::kNotFound);
   // Another caller's identical request id is a different request.
   IdempotencyKey other{"members/other", "CreateTeam", "r1"};
-  auto theirs = store->CreateTeam(Team("c", "Third"), other);
+  auto theirs = store->CreateTeam(Team("c", "Third"), other, event_);
   ASSERT_TRUE(theirs.ok()) << theirs.status();
   EXPECT_EQ(theirs->name(), "teams/c");
 }
@@ -167,9 +176,9 @@ TEST_F(SqliteDirectoryStoreTest, ReusedRequestIdForAnotherRequestNamesFirst) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   IdempotencyKey key{"members/admin", "CreateTeam", "r1", "fingerprint-1"};
-  ASSERT_TRUE(store->CreateTeam(Team("a", "First"), key).ok());
+  ASSERT_TRUE(store->CreateTeam(Team("a", "First"), key, event_).ok());
   key.request_fingerprint = "fingerprint-2";
-  auto other = store->CreateTeam(Team("b", "Second"), key);
+  auto other = store->CreateTeam(Team("b", "Second"), key, event_);
   EXPECT_EQ(other.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(other.status().message(), HasSubstr("\"r1\""));
   EXPECT_THAT(other.status().message(), HasSubstr("teams/a"));
@@ -183,26 +192,26 @@ TEST_F(SqliteDirectoryStoreTest, ReusedRequestIdForAnotherRequestNamesFirst) {
   member.set_display_name("Sam");
   member.set_role(v1::CLINICIAN);
   IdempotencyKey member_key{"members/admin", "CreateMember", "r1", "m-1"};
-  ASSERT_TRUE(store->CreateMember(member, member_key).ok());
+  ASSERT_TRUE(store->CreateMember(member, member_key, event_).ok());
   member.set_name("members/n");
   member_key.request_fingerprint = "m-2";
-  auto other_member = store->CreateMember(member, member_key);
+  auto other_member = store->CreateMember(member, member_key, event_);
   EXPECT_EQ(other_member.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(other_member.status().message(), HasSubstr("members/m"));
   EXPECT_EQ(store->GetMember("members/n").status().code(),
             absl::StatusCode::kNotFound);
 
   IdempotencyKey person_key{"members/c", "CreatePerson", "r1", "p-1"};
-  ASSERT_TRUE(store->CreatePerson(Person("p", ""), person_key).ok());
+  ASSERT_TRUE(store->CreatePerson(Person("p", ""), person_key, event_).ok());
   person_key.request_fingerprint = "p-2";
-  auto other_person = store->CreatePerson(Person("q", ""), person_key);
+  auto other_person = store->CreatePerson(Person("q", ""), person_key, event_);
   EXPECT_EQ(other_person.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(other_person.status().message(), HasSubstr("persons/p"));
   EXPECT_EQ(store->GetPerson("persons/q").status().code(),
             absl::StatusCode::kNotFound);
   // A retry of the first request is still answered.
   person_key.request_fingerprint = "p-1";
-  auto retry = store->CreatePerson(Person("r", ""), person_key);
+  auto retry = store->CreatePerson(Person("r", ""), person_key, event_);
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_EQ(retry->name(), "persons/p");
 }
@@ -219,7 +228,8 @@ TEST_F(SqliteDirectoryStoreTest, RacingCreatesWithOneRequestIdMakeOneResource) {
     threads.emplace_back([&, i] {
       IdempotencyKey key{"members/c", "CreatePerson", "r1",
                          absl::StrCat("fingerprint-", i % 2)};
-      results[i] = store->CreatePerson(Person(absl::StrCat("p", i), ""), key);
+      results[i] =
+          store->CreatePerson(Person(absl::StrCat("p", i), ""), key, event_);
     });
   }
   for (std::thread& thread : threads) thread.join();
@@ -272,7 +282,8 @@ TEST_F(SqliteDirectoryStoreTest, RequestIdsFromBeforeFingerprintsAnswerFirst) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
   auto again = store->CreateTeam(
-      Team("new", "New"), {"members/admin", "CreateTeam", "r1", "anything"});
+      Team("new", "New"), {"members/admin", "CreateTeam", "r1", "anything"},
+      event_);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->name(), "teams/old");
   EXPECT_EQ(store->GetTeam("teams/new").status().code(),
@@ -284,15 +295,15 @@ TEST_F(SqliteDirectoryStoreTest, SameRequestIdForAnotherMethodIsAnotherCreate) {
   ASSERT_NE(store, nullptr);
   ASSERT_TRUE(store
                   ->CreateTeam(Team("a", "North"),
-                               {"members/admin", "CreateTeam", "r1"})
+                               {"members/admin", "CreateTeam", "r1"}, event_)
                   .ok());
   v1::Member member;
   member.set_name("members/m");
   member.set_team("teams/a");
   member.set_display_name("Sam");
   member.set_role(v1::CLINICIAN);
-  auto created =
-      store->CreateMember(member, {"members/admin", "CreateMember", "r1"});
+  auto created = store->CreateMember(
+      member, {"members/admin", "CreateMember", "r1"}, event_);
   ASSERT_TRUE(created.ok()) << created.status();
   EXPECT_EQ(created->name(), "members/m");
   EXPECT_TRUE(store->GetMember("members/m").ok());
@@ -301,8 +312,10 @@ TEST_F(SqliteDirectoryStoreTest, SameRequestIdForAnotherMethodIsAnotherCreate) {
 TEST_F(SqliteDirectoryStoreTest, DuplicateNhsNumberNamesExistingPerson) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreatePerson(Person("p1", "9434765919"), no_key_).ok());
-  auto second = store->CreatePerson(Person("p2", "9434765919"), no_key_);
+  ASSERT_TRUE(
+      store->CreatePerson(Person("p1", "9434765919"), no_key_, event_).ok());
+  auto second =
+      store->CreatePerson(Person("p2", "9434765919"), no_key_, event_);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(second.status().message(), HasSubstr("persons/p1"));
@@ -313,19 +326,21 @@ TEST_F(SqliteDirectoryStoreTest, DuplicateNhsNumberNamesExistingPerson) {
 TEST_F(SqliteDirectoryStoreTest, PersonsWithoutNhsNumberDoNotCollide) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_TRUE(store->CreatePerson(Person("p1", ""), no_key_).ok());
-  EXPECT_TRUE(store->CreatePerson(Person("p2", ""), no_key_).ok());
+  EXPECT_TRUE(store->CreatePerson(Person("p1", ""), no_key_, event_).ok());
+  EXPECT_TRUE(store->CreatePerson(Person("p2", ""), no_key_, event_).ok());
 }
 
 TEST_F(SqliteDirectoryStoreTest, FailedCreateDoesNotRecordRequestId) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreatePerson(Person("p1", "9434765919"), no_key_).ok());
+  ASSERT_TRUE(
+      store->CreatePerson(Person("p1", "9434765919"), no_key_, event_).ok());
   IdempotencyKey key{"members/c", "CreatePerson", "r1"};
-  EXPECT_EQ(
-      store->CreatePerson(Person("p2", "9434765919"), key).status().code(),
-      absl::StatusCode::kAlreadyExists);
-  auto retry = store->CreatePerson(Person("p3", "4010232137"), key);
+  EXPECT_EQ(store->CreatePerson(Person("p2", "9434765919"), key, event_)
+                .status()
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  auto retry = store->CreatePerson(Person("p3", "4010232137"), key, event_);
   ASSERT_TRUE(retry.ok()) << retry.status();
   EXPECT_EQ(retry->name(), "persons/p3");
 }
@@ -339,7 +354,7 @@ TEST_F(SqliteDirectoryStoreTest, ConcurrentRegistrationsOfOneNhsNumber) {
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back([&, i] {
       auto result = store->CreatePerson(
-          Person(absl::StrCat("p", i), "9434765919"), IdempotencyKey{});
+          Person(absl::StrCat("p", i), "9434765919"), IdempotencyKey{}, event_);
       if (result.ok()) {
         ++created;
       } else if (result.status().code() == absl::StatusCode::kAlreadyExists) {
@@ -355,28 +370,29 @@ TEST_F(SqliteDirectoryStoreTest, ConcurrentRegistrationsOfOneNhsNumber) {
 TEST_F(SqliteDirectoryStoreTest, ReplaceTeamChecksEtag) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreateTeam(Team("a", "North"), no_key_).ok());
+  ASSERT_TRUE(store->CreateTeam(Team("a", "North"), no_key_, event_).ok());
   v1::Team updated = Team("a", "South");
   updated.set_etag("etag-2");
-  EXPECT_EQ(store->ReplaceTeam(updated, "stale").code(),
+  EXPECT_EQ(store->ReplaceTeam(updated, "stale", event_).code(),
             absl::StatusCode::kAborted);
-  ASSERT_TRUE(store->ReplaceTeam(updated, "etag-a").ok());
+  ASSERT_TRUE(store->ReplaceTeam(updated, "etag-a", event_).ok());
   EXPECT_EQ(store->GetTeam("teams/a")->display_name(), "South");
-  EXPECT_EQ(store->ReplaceTeam(updated, "etag-a").code(),
+  EXPECT_EQ(store->ReplaceTeam(updated, "etag-a", event_).code(),
             absl::StatusCode::kAborted);
-  EXPECT_EQ(store->ReplaceTeam(Team("zzz", "Gone"), "etag-zzz").code(),
+  EXPECT_EQ(store->ReplaceTeam(Team("zzz", "Gone"), "etag-zzz", event_).code(),
             absl::StatusCode::kNotFound);
 }
 
 TEST_F(SqliteDirectoryStoreTest, ListTeamsOrdersCaseInsensitivelyThenByName) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreateTeam(Team("b", "beta"), no_key_).ok());
-  ASSERT_TRUE(store->CreateTeam(Team("a", "Beta"), no_key_).ok());
-  ASSERT_TRUE(store->CreateTeam(Team("c", "Alpha"), no_key_).ok());
-  ASSERT_TRUE(
-      store->CreateTeam(Team("d", "alpha", v1::INPATIENT, false), no_key_)
-          .ok());
+  ASSERT_TRUE(store->CreateTeam(Team("b", "beta"), no_key_, event_).ok());
+  ASSERT_TRUE(store->CreateTeam(Team("a", "Beta"), no_key_, event_).ok());
+  ASSERT_TRUE(store->CreateTeam(Team("c", "Alpha"), no_key_, event_).ok());
+  ASSERT_TRUE(store
+                  ->CreateTeam(Team("d", "alpha", v1::INPATIENT, false),
+                               no_key_, event_)
+                  .ok());
   auto all = store->ListTeams(TeamFilter{}, std::nullopt, 10);
   ASSERT_TRUE(all.ok()) << all.status();
   EXPECT_THAT(Names(*all),
@@ -412,9 +428,12 @@ TEST(DirectoryKeysTest, FoldOnlyAsciiLetters) {
 TEST_F(SqliteDirectoryStoreTest, FindsPersonsByFamilyNameKeyAndBirthDate) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->CreatePerson(Person("p1", "", "O'Neill"), no_key_).ok());
-  ASSERT_TRUE(store->CreatePerson(Person("p2", "", "o'neill "), no_key_).ok());
-  ASSERT_TRUE(store->CreatePerson(Person("p3", "", "Neill"), no_key_).ok());
+  ASSERT_TRUE(
+      store->CreatePerson(Person("p1", "", "O'Neill"), no_key_, event_).ok());
+  ASSERT_TRUE(
+      store->CreatePerson(Person("p2", "", "o'neill "), no_key_, event_).ok());
+  ASSERT_TRUE(
+      store->CreatePerson(Person("p3", "", "Neill"), no_key_, event_).ok());
   auto found = store->FindPersonsByNameAndBirth(FamilyNameKey("O'NEILL"),
                                                 "1990-04-01", 50);
   ASSERT_TRUE(found.ok()) << found.status();
