@@ -16,6 +16,7 @@
 #include "services/common/time_util.h"
 #include "services/common/validation.h"
 #include "services/referral/errors.h"
+#include "services/referral/referral_escalation.h"
 #include "services/referral/referral_validation.h"
 
 namespace carebridge::referral {
@@ -26,9 +27,9 @@ namespace {
 // current); with an etag the conflict is theirs to resolve.
 constexpr int kMaxAttempts = 5;
 
-v1::ReferralEvent MakeEvent(v1::ReferralEvent::Action action, absl::Time now,
-                            const Principal& caller, v1::State from,
-                            v1::State to, absl::string_view note) {
+v1::ReferralEvent HistoryEntry(v1::ReferralEvent::Action action, absl::Time now,
+                               const Principal& caller, v1::State from,
+                               v1::State to, absl::string_view note) {
   v1::ReferralEvent event;
   event.set_action(action);
   *event.mutable_time() = ToProtoTimestamp(now);
@@ -114,8 +115,6 @@ absl::StatusOr<std::optional<ReferralCursor>> DecodeCursor(
 
 }  // namespace
 
-std::string EtagOf(int64_t version) { return absl::StrCat(version); }
-
 absl::Duration DeadlineFor(const directory_client::TeamInfo& team,
                            v1::Urgency urgency) {
   switch (urgency) {
@@ -126,15 +125,6 @@ absl::Duration DeadlineFor(const directory_client::TeamInfo& team,
     default:
       return team.routine_deadline;
   }
-}
-
-v1::Referral ReferralDomain::Present(const StoredReferral& stored,
-                                     absl::Time now) const {
-  v1::Referral referral = stored.referral;
-  referral.set_etag(EtagOf(stored.version));
-  referral.set_overdue(AwaitsAnswer(referral.state()) &&
-                       now > FromProtoTimestamp(referral.response_due_time()));
-  return referral;
 }
 
 absl::StatusOr<directory_client::TeamInfo> ReferralDomain::AcceptingTeam(
@@ -175,10 +165,14 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
                   input.receiving_team(), DeadlineFor(team, input.urgency()),
                   caller.subject, now);
   *referral.add_history() =
-      MakeEvent(v1::ReferralEvent::CREATED, now, caller, v1::STATE_UNSPECIFIED,
-                v1::SENT, /*note=*/"");
-  ASSIGN_OR_RETURN(StoredReferral stored,
-                   store_->Create(referral, request.request_id()));
+      HistoryEntry(v1::ReferralEvent::CREATED, now, caller,
+                   v1::STATE_UNSPECIFIED, v1::SENT, /*note=*/"");
+  ASSIGN_OR_RETURN(
+      StoredReferral stored,
+      store_->Create(
+          referral, request.request_id(),
+          ReferralChangeEvent(kReferralCreated, Present({referral, 1}, now),
+                              caller.subject, now)));
   // Another request with the same request_id was stored first.
   if (stored.referral.name() != referral.name()) {
     return AnswerRetry(caller, request, stored);
@@ -274,15 +268,15 @@ absl::StatusOr<v1::Referral> ReferralDomain::Transition(
     v1::Referral& referral = stored.referral;
     RETURN_IF_ERROR(apply(referral));
     const absl::Time now = clock_->Now();
-    *referral.add_history() = MakeEvent(EventAction(action), now, caller,
-                                        referral.state(), next, note);
+    *referral.add_history() = HistoryEntry(EventAction(action), now, caller,
+                                           referral.state(), next, note);
     referral.set_state(next);
     *referral.mutable_update_time() = ToProtoTimestamp(now);
-    absl::StatusOr<int64_t> version = store_->Update(referral, stored.version);
-    if (version.ok()) {
-      stored.version = *version;
-      return Present(stored, now);
-    }
+    v1::Referral after = Present({referral, stored.version + 1}, now);
+    absl::StatusOr<int64_t> version = store_->Update(
+        referral, stored.version,
+        ReferralChangeEvent(EventTypeFor(action), after, caller.subject, now));
+    if (version.ok()) return after;
     if (!absl::IsAborted(version.status()) || !etag.empty() ||
         attempt == kMaxAttempts) {
       return version.status();
@@ -378,21 +372,34 @@ absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectOnce(
                   old.sending_team(), new_team_name,
                   DeadlineFor(new_team, old.urgency()), old.created_by(), now);
   created.set_redirected_from(old.name());
-  *created.add_history() = MakeEvent(
+  *created.add_history() = HistoryEntry(
       v1::ReferralEvent::CREATED, now, caller, v1::STATE_UNSPECIFIED, v1::SENT,
       absl::StrCat("redirected from ", old.name(), ": ", request.reason()));
 
-  *old.add_history() = MakeEvent(v1::ReferralEvent::REDIRECTED, now, caller,
-                                 old.state(), next, request.reason());
+  *old.add_history() = HistoryEntry(v1::ReferralEvent::REDIRECTED, now, caller,
+                                    old.state(), next, request.reason());
   old.set_state(next);
   old.set_redirected_to(created.name());
   *old.mutable_update_time() = ToProtoTimestamp(now);
 
-  ASSIGN_OR_RETURN(auto both, store_->Redirect(old, stored.version, created));
+  ASSIGN_OR_RETURN(
+      auto both,
+      store_->Redirect(
+          old, stored.version,
+          ReferralChangeEvent(EventTypeFor(ReferralAction::kRedirect),
+                              Present({old, stored.version + 1}, now),
+                              caller.subject, now),
+          created,
+          ReferralChangeEvent(kReferralCreated, Present({created, 1}, now),
+                              caller.subject, now)));
   v1::RedirectReferralResponse response;
   *response.mutable_redirected() = Present(both.first, now);
   *response.mutable_created() = Present(both.second, now);
   return response;
+}
+
+absl::StatusOr<int> ReferralDomain::EscalateOverdue(absl::Time now) {
+  return EscalateOverdueReferrals(*store_, now);
 }
 
 }  // namespace carebridge::referral

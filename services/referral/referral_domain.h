@@ -12,16 +12,18 @@
 #include "services/common/ids.h"
 #include "services/common/principal.h"
 #include "services/directory_client/directory_lookup.h"
+#include "services/referral/referral_events.h"
 #include "services/referral/referral_state.h"
 #include "services/referral/referral_store.h"
 
 namespace carebridge::referral {
 
 // The rules of referrals: who may send, answer and withdraw them, what a
-// valid referral is, and the record every step leaves. Takes an
-// authenticated caller and a request, returns the resource as the API shows
-// it. The sending team is always the caller's team. This class is
-// thread-safe (its collaborators are).
+// valid referral is, the record every step leaves and the event it tells
+// other services (referral_events.h). Takes an authenticated caller and a
+// request, returns the resource as the API shows it. The sending team is
+// always the caller's team. This class is thread-safe (its collaborators
+// are).
 class ReferralDomain {
  public:
   ReferralDomain(const Clock* clock, IdGenerator* ids,
@@ -48,6 +50,14 @@ class ReferralDomain {
   absl::StatusOr<v1::Referral> CompleteReferral(
       const Principal& caller, const v1::CompleteReferralRequest& request);
 
+  // The deadline scan: escalates every referral awaiting an answer past its
+  // response_due_time at `now` that is not escalated yet (escalate_time =
+  // `now`, history ESCALATED, event `referral.escalated`, actor
+  // `services/referral`), each in its own compare-and-swap write, so a
+  // referral answered meanwhile is left alone and none is escalated twice,
+  // however often or concurrently scans run. Returns how many it escalated.
+  absl::StatusOr<int> EscalateOverdue(absl::Time now);
+
  private:
   // A state change: `apply` adds what is particular to the action (an
   // onward route, ...) after the common checks and before the write.
@@ -72,17 +82,12 @@ class ReferralDomain {
   // The team `field` names, which must exist and accept referrals.
   absl::StatusOr<directory_client::TeamInfo> AcceptingTeam(
       absl::string_view field, absl::string_view team);
-  // The API view: etag from the version, `overdue` from the clock.
-  v1::Referral Present(const StoredReferral& stored, absl::Time now) const;
 
   const Clock* const clock_;
   IdGenerator* const ids_;
   directory_client::DirectoryLookup* const directory_;
   ReferralStore* const store_;
 };
-
-// The etag a referral at `version` shows.
-std::string EtagOf(int64_t version);
 
 // How long `team` allows itself to answer at `urgency`.
 absl::Duration DeadlineFor(const directory_client::TeamInfo& team,

@@ -43,18 +43,20 @@ inline const Principal kBob = Staff("members/bob", kCrisis);
 inline const Principal kVal = Staff("members/val", kVoluntary);
 
 // Delegates to a real store, running `before_write` once just before the
-// next Update or Redirect, and `before_create` once just before the next
-// Create: another writer winning the race.
+// next Update or Redirect (the deadline scan's writes included), and
+// `before_create` once just before the next Create: another writer winning the
+// race.
 class RacingStore : public ReferralStore {
  public:
   explicit RacingStore(ReferralStore* inner) : inner_(inner) {}
   std::function<void()> before_write;
   std::function<void()> before_create;
 
-  absl::StatusOr<StoredReferral> Create(const v1::Referral& referral,
-                                        absl::string_view request_id) override {
+  absl::StatusOr<StoredReferral> Create(
+      const v1::Referral& referral, absl::string_view request_id,
+      const events::v1::Event& event) override {
     if (before_create) std::exchange(before_create, nullptr)();
-    return inner_->Create(referral, request_id);
+    return inner_->Create(referral, request_id, event);
   }
   absl::StatusOr<std::optional<StoredReferral>> FindByRequestId(
       absl::string_view team, absl::string_view request_id) override {
@@ -64,19 +66,27 @@ class RacingStore : public ReferralStore {
     return inner_->Get(name);
   }
   absl::StatusOr<int64_t> Update(const v1::Referral& referral,
-                                 int64_t expected_version) override {
+                                 int64_t expected_version,
+                                 const events::v1::Event& event) override {
     Race();
-    return inner_->Update(referral, expected_version);
+    return inner_->Update(referral, expected_version, event);
   }
   absl::StatusOr<std::pair<StoredReferral, StoredReferral>> Redirect(
       const v1::Referral& redirected, int64_t expected_version,
-      const v1::Referral& created) override {
+      const events::v1::Event& redirected_event, const v1::Referral& created,
+      const events::v1::Event& created_event) override {
     Race();
-    return inner_->Redirect(redirected, expected_version, created);
+    return inner_->Redirect(redirected, expected_version, redirected_event,
+                            created, created_event);
   }
   absl::StatusOr<ReferralPage> List(const ReferralQuery& query) override {
     return inner_->List(query);
   }
+  absl::StatusOr<std::vector<StoredReferral>> ListUnescalatedOverdue(
+      absl::Time now, int limit) override {
+    return inner_->ListUnescalatedOverdue(now, limit);
+  }
+  EventLog* event_log() override { return inner_->event_log(); }
 
  private:
   void Race() {
@@ -164,6 +174,14 @@ class ReferralDomainTest : public ::testing::Test {
     absl::StatusOr<v1::Referral> referral = domain_->GetReferral(kBob, request);
     EXPECT_TRUE(referral.ok()) << referral.status();
     return referral.value_or(v1::Referral());
+  }
+
+  // Every event the store committed, oldest first.
+  std::vector<events::v1::Event> Events() {
+    absl::StatusOr<std::vector<events::v1::Event>> events =
+        sqlite_->event_log()->ReadAfter(0, 1000);
+    EXPECT_TRUE(events.ok()) << events.status();
+    return events.value_or(std::vector<events::v1::Event>());
   }
 
   std::vector<std::string> SentNames() {

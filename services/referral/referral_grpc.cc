@@ -1,5 +1,6 @@
 #include "services/referral/referral_grpc.h"
 
+#include "services/common/event_feed_grpc.h"
 #include "services/common/grpc_handler.h"
 
 namespace carebridge::referral {
@@ -94,6 +95,13 @@ grpc::ServerUnaryReactor* ReferralGrpcService::CompleteReferral(
       [this](const Principal& caller, const v1::CompleteReferralRequest& r) {
         return domain_->CompleteReferral(caller, r);
       });
+}
+
+grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
+ReferralGrpcService::Subscribe(grpc::CallbackServerContext* context,
+                               const events::v1::SubscribeRequest* request) {
+  return ServeEventFeed(context, request, *authenticator_, event_log_,
+                        executor_);
 }
 
 }  // namespace carebridge::referral

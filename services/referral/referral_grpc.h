@@ -3,6 +3,7 @@
 
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "services/common/authenticator.h"
+#include "services/common/event_log.h"
 #include "services/common/executor.h"
 #include "services/referral/referral_domain.h"
 
@@ -11,13 +12,17 @@ namespace carebridge::referral {
 // carebridge.referral.v1.ReferralService over gRPC's callback API: each
 // method authenticates the caller, hands the request to the domain and
 // converts the result. Reads run inline; changes (which wait for a durable
-// commit, and may ask the directory) run on the blocking executor. This
-// class is thread-safe.
+// commit, and may ask the directory) run on the blocking executor.
+// Subscribe serves the service's event log. This class is thread-safe.
 class ReferralGrpcService final : public v1::ReferralService::CallbackService {
  public:
   ReferralGrpcService(const Authenticator* authenticator,
-                      BlockingExecutor* executor, ReferralDomain* domain)
-      : authenticator_(authenticator), executor_(executor), domain_(domain) {}
+                      BlockingExecutor* executor, ReferralDomain* domain,
+                      EventLog* event_log)
+      : authenticator_(authenticator),
+        executor_(executor),
+        domain_(domain),
+        event_log_(event_log) {}
 
   grpc::ServerUnaryReactor* CreateReferral(
       grpc::CallbackServerContext* context,
@@ -54,11 +59,15 @@ class ReferralGrpcService final : public v1::ReferralService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::CompleteReferralRequest* request,
       v1::Referral* response) override;
+  grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const events::v1::SubscribeRequest* request) override;
 
  private:
   const Authenticator* const authenticator_;
   BlockingExecutor* const executor_;
   ReferralDomain* const domain_;
+  EventLog* const event_log_;
 };
 
 }  // namespace carebridge::referral

@@ -11,7 +11,7 @@
 namespace carebridge::referral {
 
 ReferralModule::ReferralModule() = default;
-ReferralModule::~ReferralModule() = default;
+ReferralModule::~ReferralModule() { StopBackgroundWork(); }
 
 absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
     const Environment& env, const std::string& sqlite_path,
@@ -40,10 +40,42 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
   module->domain_ = std::make_unique<ReferralDomain>(
       env.clock, env.ids, module->directory_.get(), module->store_.get());
   module->service_ = std::make_unique<ReferralGrpcService>(
-      env.authenticator, env.executor, module->domain_.get());
+      env.authenticator, env.executor, module->domain_.get(),
+      module->store_->event_log());
+  module->clock_ = env.clock;
   return module;
 }
 
 grpc::Service* ReferralModule::service() { return service_.get(); }
+
+EventLog* ReferralModule::event_log() { return store_->event_log(); }
+
+absl::StatusOr<int> ReferralModule::ScanDeadlines() {
+  return domain_->EscalateOverdue(clock_->Now());
+}
+
+void ReferralModule::StartBackgroundWork(absl::Duration scan_interval) {
+  absl::MutexLock lock(&mu_);
+  if (started_ || stopped_) return;
+  started_ = true;
+  scan_ = std::make_unique<PeriodicTask>(
+      "referral deadline scan", scan_interval,
+      [this]() -> absl::Status { return ScanDeadlines().status(); });
+  scan_->Start();
+}
+
+void ReferralModule::StopBackgroundWork() {
+  std::unique_ptr<PeriodicTask> scan;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    scan = std::move(scan_);
+  }
+  // Outside the lock: Stop waits for a scan in progress.
+  if (scan != nullptr) scan->Stop();
+  // Null only when Open failed before the store opened.
+  if (store_ != nullptr) event_log()->Shutdown();
+}
 
 }  // namespace carebridge::referral

@@ -7,8 +7,14 @@
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "services/common/clock.h"
 #include "services/common/environment.h"
+#include "services/common/event_log.h"
+#include "services/common/periodic_task.h"
 #include "services/directory_client/grpc_directory_lookup.h"
 
 namespace carebridge::referral {
@@ -17,9 +23,10 @@ class ReferralDomain;
 class ReferralGrpcService;
 class SqliteReferralStore;
 
-// The referral service as a unit a server hosts: its store, its domain, its
-// link to the directory and its gRPC service. Not copyable; outlives the
-// server it is added to.
+// The referral service as a unit a server hosts: its store and event log,
+// its domain, its link to the directory, its gRPC service and its deadline
+// scan. Not copyable; outlives the server it is added to. This class is
+// thread-safe.
 class ReferralModule {
  public:
   static constexpr char kServiceName[] =
@@ -37,9 +44,26 @@ class ReferralModule {
   static absl::StatusOr<std::unique_ptr<ReferralModule>> Open(
       const Environment& env, const std::string& sqlite_path,
       directory_client::DirectoryChannelProvider directory_channel_provider);
+  // Stops the background work.
   ~ReferralModule();
 
   grpc::Service* service();
+  // The outbox, feed `referral`.
+  EventLog* event_log();
+
+  // One deadline scan at the environment clock's now (see
+  // ReferralDomain::EscalateOverdue); returns how many referrals it
+  // escalated. Tests move a FakeClock and call this instead of starting the
+  // background scan.
+  absl::StatusOr<int> ScanDeadlines();
+  // Runs ScanDeadlines every `scan_interval` of real time. Once; later calls
+  // do nothing.
+  void StartBackgroundWork(absl::Duration scan_interval)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Stops the scan (waiting for one in progress) and shuts the event log
+  // down, so open feeds end (UNAVAILABLE) instead of waiting for events.
+  // Idempotent.
+  void StopBackgroundWork() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   ReferralModule();
@@ -48,6 +72,12 @@ class ReferralModule {
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<ReferralDomain> domain_;
   std::unique_ptr<ReferralGrpcService> service_;
+  const Clock* clock_ = nullptr;
+
+  absl::Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<PeriodicTask> scan_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace carebridge::referral

@@ -11,7 +11,9 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "carebridge/events/v1/events.pb.h"
 #include "carebridge/referral/v1/referral.pb.h"
+#include "services/common/event_log.h"
 
 namespace carebridge::referral {
 
@@ -59,20 +61,27 @@ struct ReferralPage {
   std::optional<ReferralCursor> next;
 };
 
-// Persists referrals. Referral names are `referrals/{id}`; implementations
-// key rows by the id and index person, teams, state and times. Every method
-// is atomic. Implementations must be thread-safe.
+// Persists referrals and, in the same transaction as each change, the
+// event that describes it (the outbox, served by event_log()). Referral
+// names are `referrals/{id}`; implementations key rows by the id and index
+// person, teams, state and times. Every method is atomic: a change that
+// fails stores neither the change nor its event. Implementations must be
+// thread-safe.
 class ReferralStore {
  public:
   virtual ~ReferralStore() = default;
 
-  // Stores a new referral at version 1. When `request_id` is not empty and
-  // the same sending team already created a referral with it, returns that
-  // referral instead and stores nothing: the check and the insert are one
-  // transaction, so concurrent retries never make two. The body of a retry
-  // is not compared here; the caller tells a retry from a reused id.
+  // Stores a new referral at version 1 and appends `event`. When
+  // `request_id` is not empty and the same sending team already created a
+  // referral with it, returns that referral instead and stores nothing (no
+  // event either): the check and the insert are one transaction, so
+  // concurrent retries never make two. The body of a retry is not compared
+  // here; the caller tells a retry from a reused id. An implementation that
+  // raises the create time (so listings only grow at the end) raises it in
+  // the event's Referral payload too: the event shows what was stored.
   virtual absl::StatusOr<StoredReferral> Create(
-      const v1::Referral& referral, absl::string_view request_id) = 0;
+      const v1::Referral& referral, absl::string_view request_id,
+      const events::v1::Event& event) = 0;
 
   // The referral a sending team created with `request_id`, if any.
   virtual absl::StatusOr<std::optional<StoredReferral>> FindByRequestId(
@@ -81,21 +90,33 @@ class ReferralStore {
   // NOT_FOUND when there is no such referral.
   virtual absl::StatusOr<StoredReferral> Get(absl::string_view name) = 0;
 
-  // Replaces the referral if its stored version is still `expected_version`
-  // (compare-and-swap); ABORTED if it changed meanwhile, NOT_FOUND if it does
-  // not exist. Returns the new version.
+  // Replaces the referral and appends `event` if its stored version is
+  // still `expected_version` (compare-and-swap); ABORTED if it changed
+  // meanwhile, NOT_FOUND if it does not exist. Returns the new version.
   virtual absl::StatusOr<int64_t> Update(const v1::Referral& referral,
-                                         int64_t expected_version) = 0;
+                                         int64_t expected_version,
+                                         const events::v1::Event& event) = 0;
 
-  // In one transaction: updates `redirected` as Update does, and creates
-  // `created` as Create does (without a request id). Either both are stored
-  // or neither. Returns both as stored.
+  // In one transaction: updates `redirected` as Update does (appending
+  // `redirected_event`), then creates `created` as Create does without a
+  // request id (appending `created_event`). Either all of it is stored or
+  // nothing. Returns both referrals as stored.
   virtual absl::StatusOr<std::pair<StoredReferral, StoredReferral>> Redirect(
       const v1::Referral& redirected, int64_t expected_version,
-      const v1::Referral& created) = 0;
+      const events::v1::Event& redirected_event, const v1::Referral& created,
+      const events::v1::Event& created_event) = 0;
 
   // One page of a mailbox, oldest first.
   virtual absl::StatusOr<ReferralPage> List(const ReferralQuery& query) = 0;
+
+  // Up to `limit` referrals awaiting an answer (SENT or ACKNOWLEDGED) whose
+  // response_due_time is before `now` and that have no escalate_time, the
+  // most overdue first: what the deadline scan escalates (with Update).
+  virtual absl::StatusOr<std::vector<StoredReferral>> ListUnescalatedOverdue(
+      absl::Time now, int limit) = 0;
+
+  // The events this store has committed, in commit order.
+  virtual EventLog* event_log() = 0;
 };
 
 }  // namespace carebridge::referral

@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
+#include "services/common/sqlite_event_log.h"
 #include "services/common/time_util.h"
 #include "services/referral/errors.h"
 
@@ -42,6 +43,16 @@ CREATE INDEX referrals_sent
   ON referrals (sending_team, create_time_us, seq);
 CREATE INDEX referrals_by_create_time ON referrals (create_time_us);
 )sql"},
+      {2, kOutboxSchemaSql},
+      // The deadline scan's query (ListUnescalatedOverdue) reads only this
+      // partial index: the referrals still to escalate.
+      {3, absl::StrCat(R"sql(
+ALTER TABLE referrals ADD COLUMN escalate_time_us INTEGER;
+CREATE INDEX referrals_awaiting_escalation
+  ON referrals (response_due_time_us)
+  WHERE escalate_time_us IS NULL AND state IN ()sql",
+                       static_cast<int>(v1::SENT), ", ",
+                       static_cast<int>(v1::ACKNOWLEDGED), ");")},
   };
   return *migrations;
 }
@@ -59,6 +70,17 @@ std::string Serialize(const v1::Referral& referral) {
   copy.clear_etag();
   copy.clear_overdue();
   return copy.SerializeAsString();
+}
+
+// NULL until the deadline scan escalates the referral.
+void BindEscalateTime(Statement& stmt, int index,
+                      const v1::Referral& referral) {
+  if (referral.has_escalate_time()) {
+    stmt.Bind(index,
+              ToUnixMicrosUtc(FromProtoTimestamp(referral.escalate_time())));
+  } else {
+    stmt.BindNull(index);
+  }
 }
 
 absl::StatusOr<StoredReferral> Decode(absl::string_view id, int64_t version,
@@ -110,8 +132,9 @@ absl::StatusOr<StoredReferral> Insert(Connection& conn,
       Statement insert,
       conn.Prepare("INSERT INTO referrals (id, person, sending_team, "
                    "receiving_team, state, create_time_us, "
-                   "response_due_time_us, request_id, version, body) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9)"));
+                   "response_due_time_us, request_id, version, body, "
+                   "escalate_time_us) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10)"));
   const v1::Referral& r = stored.referral;
   insert.Bind(1, IdOf(r.name()))
       .Bind(2, r.person())
@@ -126,8 +149,28 @@ absl::StatusOr<StoredReferral> Insert(Connection& conn,
     insert.Bind(8, request_id);
   }
   insert.BindBlob(9, Serialize(r));
+  BindEscalateTime(insert, 10, r);
   RETURN_IF_ERROR(insert.Run());
   return stored;
+}
+
+// Appends `event`, which describes the referral that Insert stored as
+// `stored` from `referral`: when Insert raised the create time, the payload
+// shows the raised one.
+absl::Status AppendCreated(Connection& conn, const v1::Referral& referral,
+                           const StoredReferral& stored,
+                           const events::v1::Event& event) {
+  v1::Referral payload;
+  if (FromProtoTimestamp(referral.create_time()) ==
+          FromProtoTimestamp(stored.referral.create_time()) ||
+      !event.payload().UnpackTo(&payload) ||
+      payload.name() != stored.referral.name()) {
+    return SqliteEventLog::Append(conn, event).status();
+  }
+  *payload.mutable_create_time() = stored.referral.create_time();
+  events::v1::Event patched = event;
+  patched.mutable_payload()->PackFrom(payload);
+  return SqliteEventLog::Append(conn, patched).status();
 }
 
 absl::StatusOr<int64_t> CompareAndSwap(Connection& conn,
@@ -139,6 +182,7 @@ absl::StatusOr<int64_t> CompareAndSwap(Connection& conn,
         Statement update,
         conn.Prepare("UPDATE referrals SET state = ?1, "
                      "response_due_time_us = ?2, body = ?3, "
+                     "escalate_time_us = ?6, "
                      "version = version + 1 WHERE id = ?4 AND version = ?5"));
     update.Bind(1, static_cast<int64_t>(referral.state()))
         .Bind(2,
@@ -146,6 +190,7 @@ absl::StatusOr<int64_t> CompareAndSwap(Connection& conn,
         .BindBlob(3, Serialize(referral))
         .Bind(4, id)
         .Bind(5, expected_version);
+    BindEscalateTime(update, 6, referral);
     RETURN_IF_ERROR(update.Run());
   }
   if (conn.Changes() == 1) return expected_version + 1;
@@ -184,9 +229,12 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
 }
 
 absl::StatusOr<StoredReferral> SqliteReferralStore::Create(
-    const v1::Referral& referral, absl::string_view request_id) {
+    const v1::Referral& referral, absl::string_view request_id,
+    const events::v1::Event& event) {
   StoredReferral result;
+  bool inserted = false;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    inserted = false;
     if (!request_id.empty()) {
       ASSIGN_OR_RETURN(
           std::optional<StoredReferral> existing,
@@ -197,8 +245,11 @@ absl::StatusOr<StoredReferral> SqliteReferralStore::Create(
       }
     }
     ASSIGN_OR_RETURN(result, Insert(conn, referral, request_id));
+    RETURN_IF_ERROR(AppendCreated(conn, referral, result, event));
+    inserted = true;
     return absl::OkStatus();
   }));
+  if (inserted) event_log_.NotifyCommitted();
   return result;
 }
 
@@ -231,27 +282,33 @@ absl::StatusOr<StoredReferral> SqliteReferralStore::Get(
 }
 
 absl::StatusOr<int64_t> SqliteReferralStore::Update(
-    const v1::Referral& referral, int64_t expected_version) {
+    const v1::Referral& referral, int64_t expected_version,
+    const events::v1::Event& event) {
   int64_t version = 0;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(version, CompareAndSwap(conn, referral, expected_version));
-    return absl::OkStatus();
+    return SqliteEventLog::Append(conn, event).status();
   }));
+  event_log_.NotifyCommitted();
   return version;
 }
 
 absl::StatusOr<std::pair<StoredReferral, StoredReferral>>
 SqliteReferralStore::Redirect(const v1::Referral& redirected,
                               int64_t expected_version,
-                              const v1::Referral& created) {
+                              const events::v1::Event& redirected_event,
+                              const v1::Referral& created,
+                              const events::v1::Event& created_event) {
   std::pair<StoredReferral, StoredReferral> result;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     result.first.referral = redirected;
     ASSIGN_OR_RETURN(result.first.version,
                      CompareAndSwap(conn, redirected, expected_version));
+    RETURN_IF_ERROR(SqliteEventLog::Append(conn, redirected_event).status());
     ASSIGN_OR_RETURN(result.second, Insert(conn, created, /*request_id=*/""));
-    return absl::OkStatus();
+    return AppendCreated(conn, created, result.second, created_event);
   }));
+  event_log_.NotifyCommitted();
   return result;
 }
 
@@ -298,6 +355,32 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::List(
     return absl::OkStatus();
   }));
   return page;
+}
+
+absl::StatusOr<std::vector<StoredReferral>>
+SqliteReferralStore::ListUnescalatedOverdue(absl::Time now, int limit) {
+  // The WHERE clause repeats the partial index's, so SQLite uses it.
+  static const auto* const kSql = new std::string(absl::StrCat(
+      "SELECT id, version, body FROM referrals "
+      "WHERE escalate_time_us IS NULL AND state IN (",
+      static_cast<int>(v1::SENT), ", ", static_cast<int>(v1::ACKNOWLEDGED),
+      ") AND response_due_time_us < ?1 "
+      "ORDER BY response_due_time_us, seq LIMIT ?2"));
+  std::vector<StoredReferral> result;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(*kSql));
+    stmt.Bind(1, ToUnixMicrosUtc(now)).Bind(2, int64_t{limit});
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(
+          StoredReferral stored,
+          Decode(stmt.ColumnText(0), stmt.ColumnInt64(1), stmt.ColumnBlob(2)));
+      result.push_back(std::move(stored));
+    }
+    return absl::OkStatus();
+  }));
+  return result;
 }
 
 }  // namespace carebridge::referral

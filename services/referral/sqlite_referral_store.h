@@ -6,37 +6,45 @@
 
 #include "absl/status/statusor.h"
 #include "services/common/sqlite_db.h"
+#include "services/common/sqlite_event_log.h"
 #include "services/referral/referral_store.h"
 
 namespace carebridge::referral {
 
 // ReferralStore on an SQLite file: each referral is a serialized proto BLOB
-// beside the columns listings filter and sort by. Writes go through
-// SqliteDb's group commit, so an OK return is on disk. This class is
-// thread-safe.
+// beside the columns listings filter and sort by, and the outbox (feed
+// `referral`) in the same file. Writes go through SqliteDb's group commit,
+// so an OK return is on disk, event included. This class is thread-safe.
 class SqliteReferralStore : public ReferralStore {
  public:
   // Opens (creating and migrating if needed) the database at `path`.
   static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(
       const std::string& path);
 
-  absl::StatusOr<StoredReferral> Create(const v1::Referral& referral,
-                                        absl::string_view request_id) override;
+  absl::StatusOr<StoredReferral> Create(
+      const v1::Referral& referral, absl::string_view request_id,
+      const events::v1::Event& event) override;
   absl::StatusOr<std::optional<StoredReferral>> FindByRequestId(
       absl::string_view sending_team, absl::string_view request_id) override;
   absl::StatusOr<StoredReferral> Get(absl::string_view name) override;
   absl::StatusOr<int64_t> Update(const v1::Referral& referral,
-                                 int64_t expected_version) override;
+                                 int64_t expected_version,
+                                 const events::v1::Event& event) override;
   absl::StatusOr<std::pair<StoredReferral, StoredReferral>> Redirect(
       const v1::Referral& redirected, int64_t expected_version,
-      const v1::Referral& created) override;
+      const events::v1::Event& redirected_event, const v1::Referral& created,
+      const events::v1::Event& created_event) override;
   absl::StatusOr<ReferralPage> List(const ReferralQuery& query) override;
+  absl::StatusOr<std::vector<StoredReferral>> ListUnescalatedOverdue(
+      absl::Time now, int limit) override;
+  EventLog* event_log() override { return &event_log_; }
 
  private:
   explicit SqliteReferralStore(std::unique_ptr<SqliteDb> db)
-      : db_(std::move(db)) {}
+      : db_(std::move(db)), event_log_("referral", db_.get()) {}
 
   std::unique_ptr<SqliteDb> db_;
+  SqliteEventLog event_log_;
 };
 
 }  // namespace carebridge::referral

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/time_util.h"
+#include "services/referral/sqlite_referral_store_test_fixture.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
 
@@ -19,56 +20,9 @@ using ::carebridge::testing::EqualsProto;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 
-const absl::Time kStart = absl::FromUnixSeconds(1767225600);
-
-v1::Referral MakeReferral(absl::string_view id, absl::Time create_time,
-                          absl::string_view sending_team = "teams/cmht",
-                          absl::string_view receiving_team = "teams/crisis") {
-  v1::Referral referral;
-  referral.set_name(absl::StrCat("referrals/", id));
-  referral.set_person("persons/p1");
-  referral.set_sending_team(std::string(sending_team));
-  referral.set_receiving_team(std::string(receiving_team));
-  referral.set_urgency(v1::URGENT);
-  referral.set_reason("needs support");
-  referral.set_state(v1::SENT);
-  *referral.mutable_create_time() = ToProtoTimestamp(create_time);
-  *referral.mutable_update_time() = ToProtoTimestamp(create_time);
-  *referral.mutable_response_due_time() =
-      ToProtoTimestamp(create_time + absl::Hours(72));
-  return referral;
-}
-
-std::vector<std::string> Names(const ReferralPage& page) {
-  std::vector<std::string> names;
-  for (const StoredReferral& stored : page.referrals) {
-    names.push_back(stored.referral.name());
-  }
-  return names;
-}
-
-class SqliteReferralStoreTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(store_, SqliteReferralStore::Open(Path()));
-  }
-  std::string Path() const { return dir_.File("referral.db"); }
-
-  ReferralQuery Inbox(absl::string_view team = "teams/crisis") const {
-    ReferralQuery query;
-    query.mailbox = ReferralQuery::Mailbox::kInbox;
-    query.team = std::string(team);
-    query.now = kStart;
-    return query;
-  }
-
-  ::carebridge::testing::TempDir dir_;
-  std::unique_ptr<SqliteReferralStore> store_;
-};
-
 TEST_F(SqliteReferralStoreTest, CreatedReferralReadsBackAtVersionOne) {
   v1::Referral referral = MakeReferral("r1", kStart);
-  ASSERT_OK_AND_ASSIGN(StoredReferral created, store_->Create(referral, ""));
+  ASSERT_OK_AND_ASSIGN(StoredReferral created, Create(referral));
   EXPECT_EQ(created.version, 1);
   ASSERT_OK_AND_ASSIGN(StoredReferral read, store_->Get("referrals/r1"));
   EXPECT_EQ(read.version, 1);
@@ -79,7 +33,7 @@ TEST_F(SqliteReferralStoreTest, EtagAndOverdueAreNeverStored) {
   v1::Referral referral = MakeReferral("r1", kStart);
   referral.set_etag("7");
   referral.set_overdue(true);
-  ASSERT_OK(store_->Create(referral, "").status());
+  ASSERT_OK(Create(referral).status());
   ASSERT_OK_AND_ASSIGN(StoredReferral read, store_->Get("referrals/r1"));
   EXPECT_EQ(read.referral.etag(), "");
   EXPECT_FALSE(read.referral.overdue());
@@ -92,10 +46,10 @@ TEST_F(SqliteReferralStoreTest, GetUnknownIsNotFound) {
 
 TEST_F(SqliteReferralStoreTest, CreateWithSameRequestIdReturnsTheFirst) {
   ASSERT_OK_AND_ASSIGN(StoredReferral first,
-                       store_->Create(MakeReferral("r1", kStart), "req-1"));
+                       Create(MakeReferral("r1", kStart), "req-1"));
   v1::Referral retry = MakeReferral("r2", kStart);
   retry.set_reason("a different body");
-  ASSERT_OK_AND_ASSIGN(StoredReferral second, store_->Create(retry, "req-1"));
+  ASSERT_OK_AND_ASSIGN(StoredReferral second, Create(retry, "req-1"));
   EXPECT_EQ(second.referral.name(), "referrals/r1");
   EXPECT_EQ(second.referral.reason(), "needs support");
   EXPECT_EQ(store_->Get("referrals/r2").status().code(),
@@ -112,8 +66,8 @@ TEST_F(SqliteReferralStoreTest, ConcurrentRetriesMakeOneReferral) {
   std::vector<std::thread> threads;
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
-      absl::StatusOr<StoredReferral> stored = store_->Create(
-          MakeReferral(absl::StrCat("r", i), kStart), "same-request");
+      absl::StatusOr<StoredReferral> stored =
+          Create(MakeReferral(absl::StrCat("r", i), kStart), "same-request");
       names[i] = stored.ok() ? stored->referral.name() : "error";
     });
   }
@@ -124,28 +78,26 @@ TEST_F(SqliteReferralStoreTest, ConcurrentRetriesMakeOneReferral) {
 }
 
 TEST_F(SqliteReferralStoreTest, RequestIdsAreScopedToTheSendingTeam) {
-  ASSERT_OK(
-      store_->Create(MakeReferral("r1", kStart, "teams/a"), "req-1").status());
-  ASSERT_OK_AND_ASSIGN(
-      StoredReferral other,
-      store_->Create(MakeReferral("r2", kStart, "teams/b"), "req-1"));
+  ASSERT_OK(Create(MakeReferral("r1", kStart, "teams/a"), "req-1").status());
+  ASSERT_OK_AND_ASSIGN(StoredReferral other,
+                       Create(MakeReferral("r2", kStart, "teams/b"), "req-1"));
   EXPECT_EQ(other.referral.name(), "referrals/r2");
   ASSERT_OK_AND_ASSIGN(auto none, store_->FindByRequestId("teams/c", "req-1"));
   EXPECT_FALSE(none.has_value());
 }
 
 TEST_F(SqliteReferralStoreTest, CreatesWithoutRequestIdAreNeverMerged) {
-  ASSERT_OK(store_->Create(MakeReferral("r1", kStart), "").status());
-  ASSERT_OK(store_->Create(MakeReferral("r2", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("r1", kStart)).status());
+  ASSERT_OK(Create(MakeReferral("r2", kStart)).status());
   ASSERT_OK_AND_ASSIGN(ReferralPage page, store_->List(Inbox()));
   EXPECT_THAT(Names(page), ElementsAre("referrals/r1", "referrals/r2"));
 }
 
 TEST_F(SqliteReferralStoreTest, UpdateAtCurrentVersionBumpsIt) {
-  ASSERT_OK(store_->Create(MakeReferral("r1", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("r1", kStart)).status());
   v1::Referral changed = MakeReferral("r1", kStart);
   changed.set_state(v1::ACCEPTED);
-  ASSERT_OK_AND_ASSIGN(int64_t version, store_->Update(changed, 1));
+  ASSERT_OK_AND_ASSIGN(int64_t version, Update(changed, 1));
   EXPECT_EQ(version, 2);
   ASSERT_OK_AND_ASSIGN(StoredReferral read, store_->Get("referrals/r1"));
   EXPECT_EQ(read.version, 2);
@@ -154,32 +106,31 @@ TEST_F(SqliteReferralStoreTest, UpdateAtCurrentVersionBumpsIt) {
 
 TEST_F(SqliteReferralStoreTest,
        UpdateAtStaleVersionIsAbortedAndChangesNothing) {
-  ASSERT_OK(store_->Create(MakeReferral("r1", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("r1", kStart)).status());
   v1::Referral accepted = MakeReferral("r1", kStart);
   accepted.set_state(v1::ACCEPTED);
-  ASSERT_OK(store_->Update(accepted, 1).status());
+  ASSERT_OK(Update(accepted, 1).status());
   v1::Referral declined = MakeReferral("r1", kStart);
   declined.set_state(v1::DECLINED);
-  EXPECT_EQ(store_->Update(declined, 1).status().code(),
-            absl::StatusCode::kAborted);
+  EXPECT_EQ(Update(declined, 1).status().code(), absl::StatusCode::kAborted);
   ASSERT_OK_AND_ASSIGN(StoredReferral read, store_->Get("referrals/r1"));
   EXPECT_EQ(read.referral.state(), v1::ACCEPTED);
   EXPECT_EQ(read.version, 2);
 }
 
 TEST_F(SqliteReferralStoreTest, UpdateOfUnknownIsNotFound) {
-  EXPECT_EQ(store_->Update(MakeReferral("nope", kStart), 1).status().code(),
+  EXPECT_EQ(Update(MakeReferral("nope", kStart), 1).status().code(),
             absl::StatusCode::kNotFound);
 }
 
 TEST_F(SqliteReferralStoreTest, RedirectStoresBoth) {
-  ASSERT_OK(store_->Create(MakeReferral("r1", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("r1", kStart)).status());
   v1::Referral old = MakeReferral("r1", kStart);
   old.set_state(v1::REDIRECTED);
   old.set_redirected_to("referrals/r2");
   v1::Referral created = MakeReferral("r2", kStart, "teams/cmht", "teams/vcs");
   created.set_redirected_from("referrals/r1");
-  ASSERT_OK_AND_ASSIGN(auto both, store_->Redirect(old, 1, created));
+  ASSERT_OK_AND_ASSIGN(auto both, Redirect(old, 1, created));
   EXPECT_EQ(both.first.version, 2);
   EXPECT_EQ(both.second.version, 1);
   ASSERT_OK_AND_ASSIGN(StoredReferral read_old, store_->Get("referrals/r1"));
@@ -189,42 +140,35 @@ TEST_F(SqliteReferralStoreTest, RedirectStoresBoth) {
 }
 
 TEST_F(SqliteReferralStoreTest, RedirectAtStaleVersionStoresNeither) {
-  ASSERT_OK(store_->Create(MakeReferral("r1", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("r1", kStart)).status());
   v1::Referral old = MakeReferral("r1", kStart);
   old.set_state(v1::REDIRECTED);
-  EXPECT_EQ(
-      store_
-          ->Redirect(old, /*expected_version=*/7,
+  EXPECT_EQ(Redirect(old, /*expected_version=*/7,
                      MakeReferral("r2", kStart, "teams/cmht", "teams/vcs"))
-          .status()
-          .code(),
-      absl::StatusCode::kAborted);
+                .status()
+                .code(),
+            absl::StatusCode::kAborted);
   EXPECT_EQ(store_->Get("referrals/r2").status().code(),
             absl::StatusCode::kNotFound);
 }
 
 TEST_F(SqliteReferralStoreTest, RedirectWhoseNewReferralFailsLeavesTheOldOne) {
-  ASSERT_OK(store_->Create(MakeReferral("r1", kStart), "").status());
-  ASSERT_OK(store_->Create(MakeReferral("taken", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("r1", kStart)).status());
+  ASSERT_OK(Create(MakeReferral("taken", kStart)).status());
   v1::Referral old = MakeReferral("r1", kStart);
   old.set_state(v1::REDIRECTED);
   // The new referral's id collides, so its insert fails after the update.
-  EXPECT_FALSE(
-      store_->Redirect(old, 1, MakeReferral("taken", kStart)).status().ok());
+  EXPECT_FALSE(Redirect(old, 1, MakeReferral("taken", kStart)).status().ok());
   ASSERT_OK_AND_ASSIGN(StoredReferral read, store_->Get("referrals/r1"));
   EXPECT_EQ(read.referral.state(), v1::SENT);
   EXPECT_EQ(read.version, 1);
 }
 
 TEST_F(SqliteReferralStoreTest, MailboxesSelectByTeam) {
+  ASSERT_OK(Create(MakeReferral("in", kStart, "teams/cmht", "teams/crisis"))
+                .status());
   ASSERT_OK(
-      store_
-          ->Create(MakeReferral("in", kStart, "teams/cmht", "teams/crisis"), "")
-          .status());
-  ASSERT_OK(
-      store_
-          ->Create(MakeReferral("out", kStart, "teams/crisis", "teams/cmht"),
-                   "")
+      Create(MakeReferral("out", kStart, "teams/crisis", "teams/cmht"), "")
           .status());
   ASSERT_OK_AND_ASSIGN(ReferralPage inbox, store_->List(Inbox()));
   EXPECT_THAT(Names(inbox), ElementsAre("referrals/in"));
@@ -235,14 +179,14 @@ TEST_F(SqliteReferralStoreTest, MailboxesSelectByTeam) {
 }
 
 TEST_F(SqliteReferralStoreTest, ListFiltersByStateAndPerson) {
-  ASSERT_OK(store_->Create(MakeReferral("a", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("a", kStart)).status());
   v1::Referral other_person = MakeReferral("b", kStart);
   other_person.set_person("persons/p2");
-  ASSERT_OK(store_->Create(other_person, "").status());
-  ASSERT_OK(store_->Create(MakeReferral("c", kStart), "").status());
+  ASSERT_OK(Create(other_person, "").status());
+  ASSERT_OK(Create(MakeReferral("c", kStart)).status());
   v1::Referral accepted = MakeReferral("c", kStart);
   accepted.set_state(v1::ACCEPTED);
-  ASSERT_OK(store_->Update(accepted, 1).status());
+  ASSERT_OK(Update(accepted, 1).status());
 
   ReferralQuery by_state = Inbox();
   by_state.states = {v1::ACCEPTED, v1::DECLINED};
@@ -256,13 +200,13 @@ TEST_F(SqliteReferralStoreTest, ListFiltersByStateAndPerson) {
 }
 
 TEST_F(SqliteReferralStoreTest, OverdueOnlyListsUnansweredPastDeadline) {
-  ASSERT_OK(store_->Create(MakeReferral("late", kStart), "").status());
-  ASSERT_OK(store_->Create(MakeReferral("answered", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("late", kStart)).status());
+  ASSERT_OK(Create(MakeReferral("answered", kStart)).status());
   v1::Referral accepted = MakeReferral("answered", kStart);
   accepted.set_state(v1::ACCEPTED);
-  ASSERT_OK(store_->Update(accepted, 1).status());
+  ASSERT_OK(Update(accepted, 1).status());
   v1::Referral later = MakeReferral("not-yet", kStart + absl::Hours(48));
-  ASSERT_OK(store_->Create(later, "").status());
+  ASSERT_OK(Create(later, "").status());
 
   ReferralQuery overdue = Inbox();
   overdue.overdue_only = true;
@@ -277,7 +221,7 @@ TEST_F(SqliteReferralStoreTest, OverdueOnlyListsUnansweredPastDeadline) {
 
 TEST_F(SqliteReferralStoreTest, PagesAreOldestFirstAndStableUnderInserts) {
   for (const char* id : {"zz", "mm", "aa"}) {
-    ASSERT_OK(store_->Create(MakeReferral(id, kStart), "").status());
+    ASSERT_OK(Create(MakeReferral(id, kStart)).status());
   }
   ReferralQuery query = Inbox();
   query.page_size = 2;
@@ -287,7 +231,7 @@ TEST_F(SqliteReferralStoreTest, PagesAreOldestFirstAndStableUnderInserts) {
   ASSERT_TRUE(first.next.has_value());
 
   // Created between page reads, with an id that sorts first.
-  ASSERT_OK(store_->Create(MakeReferral("00", kStart), "").status());
+  ASSERT_OK(Create(MakeReferral("00", kStart)).status());
   query.after = first.next;
   ASSERT_OK_AND_ASSIGN(ReferralPage second, store_->List(query));
   EXPECT_THAT(Names(second), ElementsAre("referrals/aa", "referrals/00"));
@@ -295,10 +239,10 @@ TEST_F(SqliteReferralStoreTest, PagesAreOldestFirstAndStableUnderInserts) {
 }
 
 TEST_F(SqliteReferralStoreTest, CreateTimeNeverGoesBackwards) {
-  ASSERT_OK(store_->Create(MakeReferral("later", kStart + absl::Seconds(5)), "")
-                .status());
+  ASSERT_OK(
+      Create(MakeReferral("later", kStart + absl::Seconds(5)), "").status());
   ASSERT_OK_AND_ASSIGN(StoredReferral slow,
-                       store_->Create(MakeReferral("slow", kStart), ""));
+                       Create(MakeReferral("slow", kStart)));
   EXPECT_EQ(FromProtoTimestamp(slow.referral.create_time()),
             kStart + absl::Seconds(5));
   ASSERT_OK_AND_ASSIGN(ReferralPage page, store_->List(Inbox()));
@@ -306,7 +250,7 @@ TEST_F(SqliteReferralStoreTest, CreateTimeNeverGoesBackwards) {
 }
 
 TEST_F(SqliteReferralStoreTest, ReferralsSurviveReopening) {
-  ASSERT_OK(store_->Create(MakeReferral("r1", kStart), "req").status());
+  ASSERT_OK(Create(MakeReferral("r1", kStart), "req").status());
   store_.reset();
   ASSERT_OK_AND_ASSIGN(store_, SqliteReferralStore::Open(Path()));
   ASSERT_OK_AND_ASSIGN(StoredReferral read, store_->Get("referrals/r1"));
