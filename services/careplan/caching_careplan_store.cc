@@ -27,13 +27,33 @@ absl::Status CachingCarePlanStore::Append(absl::string_view person_id,
                                           const v1::CarePlan& plan,
                                           const PlanRequestKey* request) {
   absl::Status appended = inner_->Append(person_id, plan, request);
-  if (appended.ok()) {
-    auto current = std::make_shared<CurrentPlan>();
-    current->plan = plan;
-    current->wire = plan.SerializeAsString();
-    Offer(person_id, std::move(current));
-  }
+  if (appended.ok()) Appended(person_id, plan);
   return appended;
+}
+
+absl::Status CachingCarePlanStore::AppendApplied(absl::string_view person_id,
+                                                 const v1::CarePlan& plan,
+                                                 const FeedPosition& applied) {
+  absl::Status appended = inner_->AppendApplied(person_id, plan, applied);
+  if (appended.ok()) Appended(person_id, plan);
+  return appended;
+}
+
+absl::Status CachingCarePlanStore::RecordApplied(const FeedPosition& applied) {
+  return inner_->RecordApplied(applied);
+}
+
+absl::StatusOr<int64_t> CachingCarePlanStore::AppliedThrough(
+    absl::string_view feed) {
+  return inner_->AppliedThrough(feed);
+}
+
+void CachingCarePlanStore::Appended(absl::string_view person_id,
+                                    const v1::CarePlan& plan) {
+  auto current = std::make_shared<CurrentPlan>();
+  current->plan = plan;
+  current->wire = plan.SerializeAsString();
+  Offer(person_id, std::move(current));
 }
 
 absl::StatusOr<std::optional<PlanRequestRecord>>

@@ -17,7 +17,9 @@ namespace carebridge::careplan {
 // Keeps the newest version of recently read or written plans in memory,
 // parsed and serialized, in front of another store: reading a plan — by
 // far the most frequent call — then costs no database read, parse or
-// serialization. Everything else passes through.
+// serialization. Everything else passes through (the inner store writes
+// the events and cursors); the cache learns of a version only once the
+// inner store has committed it.
 //
 // Only correct while this process is the only writer of `inner`: true of
 // the SQLite store, whose file one server process owns. A store shared by
@@ -38,6 +40,11 @@ class CachingCarePlanStore : public CarePlanStore {
       absl::string_view person_id) override;
   absl::Status Append(absl::string_view person_id, const v1::CarePlan& plan,
                       const PlanRequestKey* request) override;
+  absl::Status AppendApplied(absl::string_view person_id,
+                             const v1::CarePlan& plan,
+                             const FeedPosition& applied) override;
+  absl::Status RecordApplied(const FeedPosition& applied) override;
+  absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed) override;
   absl::StatusOr<std::optional<PlanRequestRecord>> FindRequest(
       absl::string_view person_id, absl::string_view team,
       absl::string_view request_id) override;
@@ -54,6 +61,9 @@ class CachingCarePlanStore : public CarePlanStore {
       ABSL_LOCKS_EXCLUDED(mu_);
   void Offer(absl::string_view person_id,
              std::shared_ptr<const CurrentPlan> plan) ABSL_LOCKS_EXCLUDED(mu_);
+  // After `inner_` committed `plan`: it is the newest version.
+  void Appended(absl::string_view person_id, const v1::CarePlan& plan)
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   const std::unique_ptr<CarePlanStore> inner_;
   const size_t max_entries_;

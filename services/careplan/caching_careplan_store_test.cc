@@ -75,6 +75,32 @@ TEST_F(CachingCarePlanStoreTest, AFailedAppendLeavesTheCachedPlan) {
               IsOkAndHolds(EqualsProto(PlanAt(1, "Sleep"))));
 }
 
+TEST_F(CachingCarePlanStoreTest, AnAppliedVersionIsWhatTheNextReadSees) {
+  ASSERT_OK(store_->Append("p1", PlanAt(1, "Sleep"), nullptr));
+  ASSERT_OK(store_->GetCurrentShared("p1").status());
+  ASSERT_OK(
+      store_->AppendApplied("p1", PlanAt(2, "Walk the dog"), {"referral", 4}));
+  EXPECT_THAT(store_->GetCurrent("p1"),
+              IsOkAndHolds(EqualsProto(PlanAt(2, "Walk the dog"))));
+  EXPECT_THAT(store_->AppliedThrough("referral"), IsOkAndHolds(4));
+}
+
+TEST_F(CachingCarePlanStoreTest, AnAlreadyAppliedEventLeavesTheCachedPlan) {
+  ASSERT_OK(store_->AppendApplied("p1", PlanAt(1, "Sleep"), {"referral", 4}));
+  EXPECT_THAT(
+      store_->AppendApplied("p1", PlanAt(2, "Walk the dog"), {"referral", 4}),
+      StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(store_->GetCurrent("p1"),
+              IsOkAndHolds(EqualsProto(PlanAt(1, "Sleep"))));
+}
+
+TEST_F(CachingCarePlanStoreTest, CursorsAndEventsPassThrough) {
+  ASSERT_OK(store_->RecordApplied({"handover", 6}));
+  EXPECT_THAT(sqlite_->AppliedThrough("handover"), IsOkAndHolds(6));
+  ASSERT_OK(store_->Append("p1", PlanAt(1, "Sleep"), nullptr));
+  EXPECT_THAT(sqlite_->event_log()->Head(), IsOkAndHolds(1));
+}
+
 TEST_F(CachingCarePlanStoreTest, MissingPlansAreNotFoundAndNotCached) {
   EXPECT_THAT(store_->GetCurrentShared("p9"),
               StatusIs(absl::StatusCode::kNotFound));
@@ -110,6 +136,17 @@ class SlowReadStore : public CarePlanStore {
                       const PlanRequestKey*) override {
     current_ = plan;
     return absl::OkStatus();
+  }
+  absl::Status AppendApplied(absl::string_view, const v1::CarePlan& plan,
+                             const FeedPosition&) override {
+    current_ = plan;
+    return absl::OkStatus();
+  }
+  absl::Status RecordApplied(const FeedPosition&) override {
+    return absl::OkStatus();
+  }
+  absl::StatusOr<int64_t> AppliedThrough(absl::string_view) override {
+    return 0;
   }
   absl::StatusOr<std::optional<PlanRequestRecord>> FindRequest(
       absl::string_view, absl::string_view, absl::string_view) override {

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "carebridge/careplan/v1/careplan.pb.h"
+#include "carebridge/events/v1/events.pb.h"
 #include "services/careplan/careplan_store.h"
 #include "services/common/clock.h"
 #include "services/common/principal.h"
@@ -77,6 +78,19 @@ class CarePlanDomain {
                                             absl::string_view to_team,
                                             absl::string_view role,
                                             absl::string_view reason);
+
+  // Applies an event of another service's feed (what the care plan
+  // service's consumers call): an accepted referral or handover changes the
+  // care team (careplan_effects.h) in a version made by `services/careplan`,
+  // committed with the feed's cursor at the event. An event with no effect
+  // moves the cursor alone; an event at or below the cursor was applied
+  // already: OK, nothing written. An event that can never be applied (a
+  // malformed payload) is logged and passed over. Never asks the directory:
+  // the producing service checked the person and teams. A lost race runs
+  // again on a fresh read, as writes do.
+  absl::Status ApplyEvent(const events::v1::Event& event);
+  // The last sequence of `feed` applied; 0 when none was.
+  absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed);
 
  private:
   // The plan a write starts from: the current version, or for a registered

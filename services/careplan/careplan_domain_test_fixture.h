@@ -51,7 +51,7 @@ inline const Principal kRecordService =
     Caller("services/record", "", Role::kService);
 
 // Delegates to a real store, running `before_append` once just before the
-// next Append: another writer winning the race.
+// next Append or AppendApplied: another writer winning the race.
 class RacingStore : public CarePlanStore {
  public:
   explicit RacingStore(CarePlanStore* inner) : inner_(inner) {}
@@ -67,6 +67,19 @@ class RacingStore : public CarePlanStore {
     if (before_append) std::exchange(before_append, nullptr)();
     ++appends;
     return inner_->Append(person_id, plan, request);
+  }
+  absl::Status AppendApplied(absl::string_view person_id,
+                             const v1::CarePlan& plan,
+                             const FeedPosition& applied) override {
+    if (before_append) std::exchange(before_append, nullptr)();
+    ++appends;
+    return inner_->AppendApplied(person_id, plan, applied);
+  }
+  absl::Status RecordApplied(const FeedPosition& applied) override {
+    return inner_->RecordApplied(applied);
+  }
+  absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed) override {
+    return inner_->AppliedThrough(feed);
   }
   absl::StatusOr<std::optional<PlanRequestRecord>> FindRequest(
       absl::string_view person_id, absl::string_view team,

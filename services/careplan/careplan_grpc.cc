@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "services/common/event_feed_grpc.h"
 #include "services/common/grpc_handler.h"
 
 namespace carebridge::careplan {
@@ -124,6 +125,13 @@ grpc::ServerUnaryReactor* CarePlanGrpcService::SetLeadTeam(
       [this](const Principal& caller, const v1::SetLeadTeamRequest& r) {
         return domain_->SetLeadTeam(caller, r);
       });
+}
+
+grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
+CarePlanGrpcService::Subscribe(grpc::CallbackServerContext* context,
+                               const events::v1::SubscribeRequest* request) {
+  return ServeEventFeed(context, request, *authenticator_, event_log_,
+                        executor_);
 }
 
 }  // namespace carebridge::careplan

@@ -4,6 +4,7 @@
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "services/careplan/careplan_domain.h"
 #include "services/common/authenticator.h"
+#include "services/common/event_log.h"
 #include "services/common/executor.h"
 
 namespace carebridge::careplan {
@@ -22,9 +23,14 @@ class CarePlanGrpcService final
     : public v1::CarePlanService::WithRawCallbackMethod_GetCarePlan<
           v1::CarePlanService::CallbackService> {
  public:
+  // `event_log` is the `careplan` feed Subscribe serves.
   CarePlanGrpcService(const Authenticator* authenticator,
-                      BlockingExecutor* executor, CarePlanDomain* domain)
-      : authenticator_(authenticator), executor_(executor), domain_(domain) {}
+                      BlockingExecutor* executor, CarePlanDomain* domain,
+                      EventLog* event_log)
+      : authenticator_(authenticator),
+        executor_(executor),
+        domain_(domain),
+        event_log_(event_log) {}
 
   // A serialized GetCarePlanRequest in, a serialized CarePlan out.
   grpc::ServerUnaryReactor* GetCarePlan(grpc::CallbackServerContext* context,
@@ -61,11 +67,15 @@ class CarePlanGrpcService final
   grpc::ServerUnaryReactor* SetLeadTeam(grpc::CallbackServerContext* context,
                                         const v1::SetLeadTeamRequest* request,
                                         v1::CarePlan* response) override;
+  grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const events::v1::SubscribeRequest* request) override;
 
  private:
   const Authenticator* const authenticator_;
   BlockingExecutor* const executor_;
   CarePlanDomain* const domain_;
+  EventLog* const event_log_;
 };
 
 }  // namespace carebridge::careplan

@@ -2,17 +2,20 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "services/careplan/caching_careplan_store.h"
+#include "services/careplan/careplan_consumers.h"
 #include "services/careplan/careplan_domain.h"
 #include "services/careplan/careplan_grpc.h"
 #include "services/careplan/sqlite_careplan_store.h"
+#include "services/common/log.h"
 #include "services/common/macros.h"
 #include "services/directory_client/caching_directory_lookup.h"
 
 namespace carebridge::careplan {
 
 CarePlanModule::CarePlanModule() = default;
-CarePlanModule::~CarePlanModule() = default;
+CarePlanModule::~CarePlanModule() { StopBackgroundWork(); }
 
 absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
     const Environment& env, const std::string& sqlite_path,
@@ -33,9 +36,12 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   std::unique_ptr<CarePlanModule> module(new CarePlanModule());
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteCarePlanStore> sqlite,
                    SqliteCarePlanStore::Open(sqlite_path));
+  module->event_log_ = sqlite->event_log();
   // This process owns the SQLite file, so it may keep current plans in
   // memory (see CachingCarePlanStore).
   module->store_ = std::make_unique<CachingCarePlanStore>(std::move(sqlite));
+  module->credentials_ = std::make_unique<ServiceCredentials>(
+      "services/careplan", env.signer, env.clock);
   module->directory_ =
       std::make_unique<directory_client::CachingDirectoryLookup>(
           std::make_unique<directory_client::GrpcDirectoryLookup>(
@@ -45,12 +51,51 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   module->domain_ = std::make_unique<CarePlanDomain>(
       env.clock, module->directory_.get(), module->store_.get());
   module->service_ = std::make_unique<CarePlanGrpcService>(
-      env.authenticator, env.executor, module->domain_.get());
+      env.authenticator, env.executor, module->domain_.get(),
+      module->event_log_);
   return module;
 }
 
 grpc::Service* CarePlanModule::service() { return service_.get(); }
 
 CarePlanDomain* CarePlanModule::domain() { return domain_.get(); }
+
+EventLog* CarePlanModule::event_log() { return event_log_; }
+
+void CarePlanModule::StartConsumers(ChannelProvider referral,
+                                    ChannelProvider handover) {
+  absl::MutexLock lock(&mu_);
+  if (consumers_started_ || stopped_) return;
+  consumers_started_ = true;
+  consumers_.push_back(MakeReferralConsumer(std::move(referral),
+                                            credentials_.get(), domain_.get()));
+  consumers_.push_back(MakeHandoverConsumer(std::move(handover),
+                                            credentials_.get(), domain_.get()));
+  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+    consumer->Start();
+  }
+}
+
+void CarePlanModule::StopBackgroundWork() {
+  // Held throughout, so a second caller returns only once all is stopped.
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+    consumer->Stop();
+  }
+  consumers_.clear();
+  if (event_log_ != nullptr) event_log_->Shutdown();
+}
+
+int64_t CarePlanModule::applied_through(absl::string_view feed) {
+  absl::StatusOr<int64_t> cursor = domain_->AppliedThrough(feed);
+  if (!cursor.ok()) {
+    LogLine(absl::StrCat("careplan: cannot read the ", feed,
+                         " cursor: ", cursor.status().message()));
+    return 0;
+  }
+  return *cursor;
+}
 
 }  // namespace carebridge::careplan

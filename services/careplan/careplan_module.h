@@ -4,11 +4,20 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/impl/service_type.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/channel_provider.h"
 #include "services/common/environment.h"
+#include "services/common/event_consumer.h"
+#include "services/common/event_log.h"
+#include "services/common/service_credentials.h"
 #include "services/directory_client/grpc_directory_lookup.h"
 
 namespace carebridge::careplan {
@@ -18,8 +27,14 @@ class CarePlanGrpcService;
 class CarePlanStore;
 
 // The care plan service as a unit a server hosts: its store, its domain,
-// its link to the directory (asked as `services/careplan`) and its gRPC
-// service. Not copyable; outlives the server it is added to.
+// its link to the directory (asked as `services/careplan`), its gRPC
+// service, its event feed and the consumers that apply accepted referrals
+// and handovers to care teams. Not copyable; outlives the server it is
+// added to. This class is thread-safe.
+//
+// Effects of accepted referrals and handovers are eventual: a consumer is
+// woken by the producer's commit notification and applies the event in one
+// transaction, normally well under a second after the acceptance commits.
 class CarePlanModule {
  public:
   static constexpr char kServiceName[] =
@@ -37,20 +52,42 @@ class CarePlanModule {
   static absl::StatusOr<std::unique_ptr<CarePlanModule>> Open(
       const Environment& env, const std::string& sqlite_path,
       directory_client::DirectoryChannelProvider directory_channel_provider);
+  // Stops the background work.
   ~CarePlanModule();
 
   grpc::Service* service();
-  // For in-process callers that act on plans directly (the handover
-  // service's event consumer: TransferLead).
+  // For in-process callers that act on plans directly.
   CarePlanDomain* domain();
+  // The `careplan` feed.
+  EventLog* event_log();
+
+  // Starts the consumers of the referral and handover feeds: `referral`
+  // and `handover` yield channels to those services (in-process when
+  // co-hosted; asked on first use). Each resumes after its cursor in this
+  // module's database. Once; nothing after StopBackgroundWork.
+  void StartConsumers(ChannelProvider referral, ChannelProvider handover)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Stops the consumers (an event being applied finishes first) and shuts
+  // the event log, so this service's feeds end their streams. Idempotent.
+  void StopBackgroundWork() ABSL_LOCKS_EXCLUDED(mu_);
+  // For tests: the last sequence of `feed` (`referral`, `handover`) the
+  // consumers applied, as stored; 0 when none (or when it cannot be read).
+  int64_t applied_through(absl::string_view feed);
 
  private:
   CarePlanModule();
 
   std::unique_ptr<CarePlanStore> store_;
+  EventLog* event_log_ = nullptr;
+  std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<CarePlanDomain> domain_;
   std::unique_ptr<CarePlanGrpcService> service_;
+
+  absl::Mutex mu_;
+  bool consumers_started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::unique_ptr<EventConsumer>> consumers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace carebridge::careplan

@@ -28,6 +28,13 @@ struct PlanRequestRecord {
   std::string fingerprint;
 };
 
+// An event of another service's feed (`referral`, `handover`) that the care
+// plan service applies: where its consumer cursor moves once it is applied.
+struct FeedPosition {
+  std::string feed;
+  int64_t sequence = 0;
+};
+
 // The newest version of a plan, shared read-only between calls.
 struct CurrentPlan {
   // As stored (no `name` or `etag`).
@@ -41,7 +48,13 @@ struct CurrentPlan {
 // the plan stored is the whole resource at that version, with `version`,
 // `change`, `section_stamps`, `care_team`, `agreement` filled in and `name`
 // and `etag` left for the caller to present. Every method is atomic.
-// Implementations must be thread-safe.
+//
+// The store is also the care plan service's outbox: every version appended
+// commits, in the same transaction, with its event in the `careplan` feed
+// (VersionEvent in careplan_events.h: the event is determined by the version,
+// so no version can be stored without it). And it keeps the consumer cursors
+// of the feeds the service applies, moved in the same transaction as the
+// version an event made. Implementations must be thread-safe.
 class CarePlanStore {
  public:
   virtual ~CarePlanStore() = default;
@@ -65,6 +78,19 @@ class CarePlanStore {
   virtual absl::Status Append(absl::string_view person_id,
                               const v1::CarePlan& plan,
                               const PlanRequestKey* request) = 0;
+
+  // Append for a version made by applying another service's event: the
+  // cursor of `applied.feed` moves to `applied.sequence` in the same
+  // transaction. When the cursor is there or beyond already (the event was
+  // applied), ALREADY_EXISTS and nothing is stored.
+  virtual absl::Status AppendApplied(absl::string_view person_id,
+                                     const v1::CarePlan& plan,
+                                     const FeedPosition& applied) = 0;
+  // Moves the cursor alone, for an event that changes no plan. An event at
+  // or below the cursor was applied already: OK, nothing written.
+  virtual absl::Status RecordApplied(const FeedPosition& applied) = 0;
+  // The last sequence applied from `feed`; 0 when none was.
+  virtual absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed) = 0;
 
   // What `team` made with `request_id` on this person's plan, if anything.
   virtual absl::StatusOr<std::optional<PlanRequestRecord>> FindRequest(

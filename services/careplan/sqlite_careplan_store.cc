@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/careplan/care_team.h"
+#include "services/careplan/careplan_events.h"
 #include "services/careplan/careplan_names.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
@@ -15,7 +16,9 @@ namespace {
 
 // A version's row is never updated or deleted. The unique index makes
 // "newest version of a person" one backwards seek, and backs up the
-// compare-and-swap in Append should two writers ever get past it.
+// compare-and-swap in Append should two writers ever get past it. Version 2
+// adds the outbox (the `careplan` feed), version 3 the cursors of the feeds
+// this service applies.
 const std::vector<Migration>& Migrations() {
   static const auto* migrations = new std::vector<Migration>{
       {1, R"sql(
@@ -35,6 +38,8 @@ CREATE TABLE care_plan_requests (
   PRIMARY KEY (person_id, team, request_id)
 ) WITHOUT ROWID;
 )sql"},
+      {2, kOutboxSchemaSql},
+      {3, kConsumerCursorSchemaSql},
   };
   return *migrations;
 }
@@ -83,6 +88,22 @@ absl::Status Lost(absl::string_view person_id, int64_t version,
                    "; the plan is now at version ", newest));
 }
 
+absl::Status CheckPosition(const FeedPosition& position) {
+  if (position.feed.empty() || position.sequence < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "applied event: feed \"", position.feed, "\" and sequence ",
+        position.sequence, " must name an event (sequence >= 1)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AppliedAlready(const FeedPosition& position, int64_t cursor) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("event ", position.feed, "/", position.sequence,
+                   " was applied already (the ", position.feed,
+                   " cursor is at ", cursor, ")"));
+}
+
 absl::StatusOr<std::optional<PlanRequestRecord>> SelectRequest(
     Connection& conn, absl::string_view person_id, absl::string_view team,
     absl::string_view request_id) {
@@ -128,6 +149,20 @@ absl::StatusOr<v1::CarePlan> SqliteCarePlanStore::GetCurrent(
 absl::Status SqliteCarePlanStore::Append(absl::string_view person_id,
                                          const v1::CarePlan& plan,
                                          const PlanRequestKey* request) {
+  return AppendVersion(person_id, plan, request, /*applied=*/nullptr);
+}
+
+absl::Status SqliteCarePlanStore::AppendApplied(absl::string_view person_id,
+                                                const v1::CarePlan& plan,
+                                                const FeedPosition& applied) {
+  RETURN_IF_ERROR(CheckPosition(applied));
+  return AppendVersion(person_id, plan, /*request=*/nullptr, &applied);
+}
+
+absl::Status SqliteCarePlanStore::AppendVersion(absl::string_view person_id,
+                                                const v1::CarePlan& plan,
+                                                const PlanRequestKey* request,
+                                                const FeedPosition* applied) {
   if (person_id.empty()) {
     return absl::InvalidArgumentError("person_id: must be set");
   }
@@ -138,14 +173,23 @@ absl::Status SqliteCarePlanStore::Append(absl::string_view person_id,
   RETURN_IF_ERROR(CheckLeadInvariant(plan));
   // Serialized before the write, so the batch leader only runs SQL.
   const std::string body = Serialize(plan);
-  return db_->Write([&](Connection& conn) {
-    return AppendInTransaction(conn, person_id, plan.version(), body, request);
-  });
+  const events::v1::Event event = VersionEvent(person_id, plan);
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) {
+    return AppendInTransaction(conn, person_id, plan.version(), body, request,
+                               event, applied);
+  }));
+  event_log_.NotifyCommitted();
+  return absl::OkStatus();
 }
 
 absl::Status SqliteCarePlanStore::AppendInTransaction(
     Connection& conn, absl::string_view person_id, int64_t version,
-    absl::string_view body, const PlanRequestKey* request) {
+    absl::string_view body, const PlanRequestKey* request,
+    const events::v1::Event& event, const FeedPosition* applied) {
+  if (applied != nullptr) {
+    ASSIGN_OR_RETURN(int64_t cursor, ReadConsumerCursor(conn, applied->feed));
+    if (applied->sequence <= cursor) return AppliedAlready(*applied, cursor);
+  }
   ASSIGN_OR_RETURN(int64_t newest, NewestVersion(conn, person_id));
   if (version != newest + 1) {
     return Lost(person_id, version, newest);
@@ -176,7 +220,29 @@ absl::Status SqliteCarePlanStore::AppendInTransaction(
                    conn.Prepare("INSERT INTO care_plan_versions (person_id, "
                                 "version, body) VALUES (?1, ?2, ?3)"));
   insert.Bind(1, person_id).Bind(2, version).BindBlob(3, body);
-  return insert.Run();
+  RETURN_IF_ERROR(insert.Run());
+  RETURN_IF_ERROR(SqliteEventLog::Append(conn, event).status());
+  if (applied == nullptr) return absl::OkStatus();
+  return AdvanceConsumerCursor(conn, applied->feed, applied->sequence);
+}
+
+absl::Status SqliteCarePlanStore::RecordApplied(const FeedPosition& applied) {
+  RETURN_IF_ERROR(CheckPosition(applied));
+  return db_->Write([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(int64_t cursor, ReadConsumerCursor(conn, applied.feed));
+    if (applied.sequence <= cursor) return absl::OkStatus();
+    return AdvanceConsumerCursor(conn, applied.feed, applied.sequence);
+  });
+}
+
+absl::StatusOr<int64_t> SqliteCarePlanStore::AppliedThrough(
+    absl::string_view feed) {
+  int64_t cursor = 0;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(cursor, ReadConsumerCursor(conn, feed));
+    return absl::OkStatus();
+  }));
+  return cursor;
 }
 
 absl::StatusOr<std::optional<PlanRequestRecord>>

@@ -10,8 +10,11 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "carebridge/events/v1/events.pb.h"
 #include "services/careplan/careplan_store.h"
+#include "services/common/event_log.h"
 #include "services/common/sqlite_db.h"
+#include "services/common/sqlite_event_log.h"
 
 namespace carebridge::careplan {
 
@@ -21,7 +24,10 @@ namespace carebridge::careplan {
 // the version they made. Writes go through SqliteDb's group commit, so an OK
 // return is on disk. Append refuses a plan whose care team breaks the lead
 // invariant (INTERNAL), so no stored version ever does. A PlanRequestKey
-// with an empty request_id records nothing. This class is thread-safe.
+// with an empty request_id records nothing. The outbox (the `careplan` feed,
+// event_log()) and the consumer cursors live in the same file, so a
+// version, its event and the cursor of the event that made it commit
+// together. This class is thread-safe.
 class SqliteCarePlanStore : public CarePlanStore {
  public:
   // Opens (creating and migrating if needed) the database at `path`.
@@ -31,6 +37,11 @@ class SqliteCarePlanStore : public CarePlanStore {
   absl::StatusOr<v1::CarePlan> GetCurrent(absl::string_view person_id) override;
   absl::Status Append(absl::string_view person_id, const v1::CarePlan& plan,
                       const PlanRequestKey* request) override;
+  absl::Status AppendApplied(absl::string_view person_id,
+                             const v1::CarePlan& plan,
+                             const FeedPosition& applied) override;
+  absl::Status RecordApplied(const FeedPosition& applied) override;
+  absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed) override;
   absl::StatusOr<std::optional<PlanRequestRecord>> FindRequest(
       absl::string_view person_id, absl::string_view team,
       absl::string_view request_id) override;
@@ -39,22 +50,31 @@ class SqliteCarePlanStore : public CarePlanStore {
   absl::StatusOr<std::vector<v1::CarePlan>> ListVersions(
       absl::string_view person_id, int64_t before_version, int limit) override;
 
+  // The `careplan` feed: the events appended with the versions.
+  EventLog* event_log() { return &event_log_; }
+
  private:
   explicit SqliteCarePlanStore(std::unique_ptr<SqliteDb> db)
-      : db_(std::move(db)) {}
+      : db_(std::move(db)), event_log_("careplan", db_.get()) {}
 
-  // The whole of Append inside a write transaction already open on `conn`:
-  // the compare-and-swap on `version`, the version row (`body`, the
-  // serialized plan) and the request key. Whatever else must commit with a
-  // version (an outbox event) is written beside it in the same
-  // SqliteDb::Write.
-  static absl::Status AppendInTransaction(Connection& conn,
-                                          absl::string_view person_id,
-                                          int64_t version,
-                                          absl::string_view body,
-                                          const PlanRequestKey* request);
+  // Append and AppendApplied: checks, then the write, then wakes the feed.
+  absl::Status AppendVersion(absl::string_view person_id,
+                             const v1::CarePlan& plan,
+                             const PlanRequestKey* request,
+                             const FeedPosition* applied);
+
+  // The whole of an append inside a write transaction already open on
+  // `conn`: the applied check, the compare-and-swap on `version`, the
+  // request key, the version row (`body`, the serialized plan), its `event`
+  // in the outbox and the cursor moved to `applied`. A failure rolls all of
+  // it back.
+  static absl::Status AppendInTransaction(
+      Connection& conn, absl::string_view person_id, int64_t version,
+      absl::string_view body, const PlanRequestKey* request,
+      const events::v1::Event& event, const FeedPosition* applied);
 
   std::unique_ptr<SqliteDb> db_;
+  SqliteEventLog event_log_;
 };
 
 }  // namespace carebridge::careplan

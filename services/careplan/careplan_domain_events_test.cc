@@ -1,0 +1,252 @@
+// CarePlanDomain::ApplyEvent: accepted referrals and handovers from other
+// services' feeds, applied effectively once.
+
+#include "absl/strings/str_cat.h"
+#include "carebridge/handover/v1/handover.pb.h"
+#include "carebridge/referral/v1/referral.pb.h"
+#include "services/careplan/care_team.h"
+#include "services/careplan/careplan_domain_test_fixture.h"
+#include "services/careplan/careplan_effects.h"
+#include "services/common/time_util.h"
+
+namespace carebridge::careplan {
+namespace {
+
+using ::carebridge::testing::IsOk;
+using ::carebridge::testing::IsOkAndHolds;
+using ::carebridge::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::Pair;
+using ::testing::SizeIs;
+
+events::v1::Event ReferralAccepted(int64_t sequence,
+                                   const std::string& receiving,
+                                   const std::string& person = kPerson,
+                                   const std::string& sending = kCmht) {
+  referral::v1::Referral referral;
+  referral.set_name(absl::StrCat("referrals/r", sequence));
+  referral.set_person(person);
+  referral.set_sending_team(sending);
+  referral.set_receiving_team(receiving);
+  events::v1::Event event;
+  event.set_sequence(sequence);
+  event.set_feed("referral");
+  event.set_id(absl::StrCat("referral/", sequence));
+  event.set_type("referral.accepted");
+  event.mutable_payload()->PackFrom(referral);
+  return event;
+}
+
+events::v1::Event HandoverAccepted(int64_t sequence, handover::v1::Kind kind,
+                                   const std::string& sending,
+                                   const std::string& receiving) {
+  handover::v1::Handover handover;
+  handover.set_name(absl::StrCat("handovers/h", sequence));
+  handover.set_person(kPerson);
+  handover.set_sending_team(sending);
+  handover.set_receiving_team(receiving);
+  handover.set_kind(kind);
+  events::v1::Event event;
+  event.set_sequence(sequence);
+  event.set_feed("handover");
+  event.set_id(absl::StrCat("handover/", sequence));
+  event.set_type("handover.accepted");
+  event.mutable_payload()->PackFrom(handover);
+  return event;
+}
+
+class CarePlanDomainEventsTest : public CarePlanDomainTest {
+ protected:
+  v1::CarePlan Current(absl::string_view person_id = "p1") {
+    absl::StatusOr<v1::CarePlan> plan = sqlite_->GetCurrent(person_id);
+    EXPECT_THAT(plan.status(), IsOk());
+    return plan.value_or(v1::CarePlan());
+  }
+  int64_t Events() { return sqlite_->event_log()->Head().value_or(-1); }
+};
+
+TEST_F(CarePlanDomainEventsTest, AcceptedReferralCreatesThePlanWithTheLead) {
+  clock_.Advance(absl::Minutes(3));
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(42, kCrisis)), IsOk());
+
+  v1::CarePlan plan = Current();
+  EXPECT_EQ(plan.version(), 1);
+  EXPECT_EQ(plan.change().kind(), v1::Change::CARE_TEAM_CHANGED);
+  EXPECT_EQ(plan.change().actor(), "services/careplan");
+  EXPECT_EQ(plan.change().reason(),
+            "referral referrals/r42 accepted (event referral/42)");
+  EXPECT_THAT(plan.change().sections(), ElementsAre(v1::CARE_TEAM));
+  EXPECT_EQ(plan.lead_team(), kCrisis);
+  ASSERT_THAT(plan.care_team(), SizeIs(1));
+  EXPECT_EQ(plan.care_team(0).role(), kAcceptedReferralRole);
+  EXPECT_EQ(FromProtoTimestamp(plan.create_time()), clock_.Now());
+  EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(42));
+  EXPECT_EQ(Events(), 1);
+}
+
+TEST_F(CarePlanDomainEventsTest, NeverAsksTheDirectory) {
+  // The referral service validated the person; the directory may be down.
+  directory_.FailWith(absl::UnavailableError("directory down"));
+  ASSERT_THAT(domain_->ApplyEvent(
+                  ReferralAccepted(1, kCrisis, /*person=*/"persons/p9")),
+              IsOk());
+  EXPECT_EQ(Current("p9").lead_team(), kCrisis);
+}
+
+TEST_F(CarePlanDomainEventsTest, SameEventTwiceMakesOneVersion) {
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(5, kCrisis)), IsOk());
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(5, kCrisis)), IsOk());
+  // An older event redelivered after a newer one was applied.
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(6, kVoluntary)), IsOk());
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(5, kCrisis)), IsOk());
+  EXPECT_THAT(History(), ElementsAre(Pair(2, v1::Change::CARE_TEAM_CHANGED),
+                                     Pair(1, v1::Change::CARE_TEAM_CHANGED)));
+  EXPECT_EQ(store_->appends, 2);
+  EXPECT_EQ(Events(), 2);
+}
+
+TEST_F(CarePlanDomainEventsTest, SecondReferralJoinsAlongsideTheLead) {
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(1, kCrisis)), IsOk());
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(2, kVoluntary)), IsOk());
+  v1::CarePlan plan = Current();
+  EXPECT_EQ(plan.lead_team(), kCrisis);
+  ASSERT_THAT(plan.care_team(), SizeIs(2));
+  EXPECT_EQ(plan.care_team(1).team(), kVoluntary);
+  EXPECT_FALSE(plan.care_team(1).lead());
+}
+
+TEST_F(CarePlanDomainEventsTest, ReferralToAnInvolvedTeamMovesOnlyTheCursor) {
+  WriteGoals(kAlice, {"Sleep better"});  // cmht leads
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(7, kCmht)), IsOk());
+  EXPECT_EQ(StoredVersion(), 1);
+  EXPECT_EQ(Events(), 1);
+  EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(7));
+}
+
+TEST_F(CarePlanDomainEventsTest, OtherEventTypesMoveOnlyTheCursor) {
+  events::v1::Event declined = ReferralAccepted(3, kCrisis);
+  declined.set_type("referral.declined");
+  ASSERT_THAT(domain_->ApplyEvent(declined), IsOk());
+  EXPECT_EQ(StoredVersion(), 0);
+  EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(3));
+}
+
+TEST_F(CarePlanDomainEventsTest, MalformedEventIsPassedOver) {
+  events::v1::Event broken = ReferralAccepted(4, kCrisis);
+  broken.clear_payload();
+  // Not an error: the consumer would retry it for ever.
+  ASSERT_THAT(domain_->ApplyEvent(broken), IsOk());
+  EXPECT_EQ(StoredVersion(), 0);
+  EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(4));
+}
+
+TEST_F(CarePlanDomainEventsTest, EventWithoutPositionIsInvalid) {
+  events::v1::Event event = ReferralAccepted(4, kCrisis);
+  event.clear_feed();
+  EXPECT_THAT(domain_->ApplyEvent(event),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  event = ReferralAccepted(0, kCrisis);
+  EXPECT_THAT(domain_->ApplyEvent(event),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(StoredVersion(), 0);
+}
+
+TEST_F(CarePlanDomainEventsTest, LostRaceIsAppliedToTheNewerPlan) {
+  WriteGoals(kAlice, {"Sleep better"});
+  store_->before_append = [&] { WriteGoals(kAlice, {"Walk daily"}); };
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(1, kCrisis)), IsOk());
+  v1::CarePlan plan = Current();
+  EXPECT_EQ(plan.version(), 3);
+  EXPECT_EQ(plan.goals(0).description(), "Walk daily");
+  EXPECT_EQ(plan.care_team(1).team(), kCrisis);
+  EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(1));
+}
+
+TEST_F(CarePlanDomainEventsTest, ConcurrentDeliveryOfTheSameEventAppliesOnce) {
+  WriteGoals(kAlice, {"Sleep better"});
+  // Another delivery applies the event just before this one appends.
+  store_->before_append = [&] {
+    ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(1, kCrisis)), IsOk());
+  };
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(1, kCrisis)), IsOk());
+  EXPECT_EQ(StoredVersion(), 2);
+}
+
+// --- Handovers --------------------------------------------------------------
+
+TEST_F(CarePlanDomainEventsTest, AcceptedTransferPassesTheLead) {
+  WriteGoals(kAlice, {"Sleep better"});  // cmht leads
+  ASSERT_THAT(domain_->ApplyEvent(HandoverAccepted(
+                  1, handover::v1::TRANSFER_OF_RESPONSIBILITY, kCmht, kCrisis)),
+              IsOk());
+  v1::CarePlan plan = Current();
+  EXPECT_EQ(plan.version(), 2);
+  EXPECT_EQ(plan.change().kind(), v1::Change::LEAD_CHANGED);
+  EXPECT_EQ(plan.change().reason(),
+            "handover handovers/h1 accepted (event handover/1)");
+  EXPECT_EQ(plan.lead_team(), kCrisis);
+  EXPECT_TRUE(IsInvolved(plan, kCmht));
+  EXPECT_THAT(domain_->AppliedThrough("handover"), IsOkAndHolds(1));
+}
+
+TEST_F(CarePlanDomainEventsTest, TransferSeenAgainAfterTheLeadMovedIsANoOp) {
+  WriteGoals(kAlice, {"Sleep better"});
+  ASSERT_THAT(domain_->ApplyEvent(HandoverAccepted(
+                  1, handover::v1::TRANSFER_OF_RESPONSIBILITY, kCmht, kCrisis)),
+              IsOk());
+  // The same handover under a later position (a replayed feed): the lead
+  // has moved to the receiving team, so nothing is left to do.
+  ASSERT_THAT(domain_->ApplyEvent(HandoverAccepted(
+                  2, handover::v1::TRANSFER_OF_RESPONSIBILITY, kCmht, kCrisis)),
+              IsOk());
+  EXPECT_EQ(StoredVersion(), 2);
+  EXPECT_THAT(domain_->AppliedThrough("handover"), IsOkAndHolds(2));
+}
+
+TEST_F(CarePlanDomainEventsTest, TransferAfterAThirdTeamTookTheLeadKeepsIt) {
+  WriteGoals(kAlice, {"Sleep better"});  // cmht leads
+  ASSERT_OK(SetLead(kAlice, kVoluntary).status());
+  ASSERT_THAT(domain_->ApplyEvent(HandoverAccepted(
+                  1, handover::v1::TRANSFER_OF_RESPONSIBILITY, kCmht, kCrisis)),
+              IsOk());
+  v1::CarePlan plan = Current();
+  EXPECT_EQ(plan.lead_team(), kVoluntary);
+  EXPECT_TRUE(IsInvolved(plan, kCrisis));
+  EXPECT_EQ(plan.change().kind(), v1::Change::CARE_TEAM_CHANGED);
+  EXPECT_THAT(plan.change().reason(),
+              ::testing::HasSubstr("the lead stayed with teams/vcs"));
+}
+
+TEST_F(CarePlanDomainEventsTest, SharedCareJoinsAlongside) {
+  WriteGoals(kAlice, {"Sleep better"});
+  ASSERT_THAT(domain_->ApplyEvent(HandoverAccepted(1, handover::v1::SHARED_CARE,
+                                                   kCmht, kVoluntary)),
+              IsOk());
+  v1::CarePlan plan = Current();
+  EXPECT_EQ(plan.lead_team(), kCmht);
+  EXPECT_TRUE(IsInvolved(plan, kVoluntary));
+  EXPECT_EQ(plan.care_team(1).role(), kSharedCareRole);
+}
+
+TEST_F(CarePlanDomainEventsTest, InformationOnlyMovesOnlyTheCursor) {
+  WriteGoals(kAlice, {"Sleep better"});
+  ASSERT_THAT(domain_->ApplyEvent(HandoverAccepted(
+                  3, handover::v1::INFORMATION_ONLY, kCmht, kVoluntary)),
+              IsOk());
+  EXPECT_EQ(StoredVersion(), 1);
+  EXPECT_THAT(domain_->AppliedThrough("handover"), IsOkAndHolds(3));
+  EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(0));
+}
+
+TEST_F(CarePlanDomainEventsTest, AppliedVersionIsInTheCarePlanFeed) {
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(1, kCrisis)), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::vector<events::v1::Event> events,
+                       sqlite_->event_log()->ReadAfter(0, 10));
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].type(), "careplan.care_team_changed");
+  EXPECT_EQ(events[0].actor(), "services/careplan");
+  EXPECT_THAT(events[0].teams(), ElementsAre(kCrisis));
+}
+
+}  // namespace
+}  // namespace carebridge::careplan

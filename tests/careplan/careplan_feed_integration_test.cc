@@ -1,0 +1,152 @@
+// CarePlanService.Subscribe: the `careplan` feed, one event per version, as
+// other services and integrators read it over gRPC.
+
+#include <grpcpp/support/sync_stream.h>
+
+#include <string>
+#include <vector>
+
+#include "carebridge/events/v1/events.pb.h"
+#include "tests/careplan/careplan_test_fixture.h"
+
+namespace carebridge::careplan {
+namespace {
+
+using events::v1::Event;
+using events::v1::SubscribeRequest;
+using events::v1::SubscribeResponse;
+
+std::vector<std::string> Types(const std::vector<Event>& events) {
+  std::vector<std::string> types;
+  for (const Event& event : events) types.push_back(event.type());
+  return types;
+}
+
+class CarePlanFeedTest : public CarePlanTest {
+ protected:
+  // What `as` is shown of the feed after `after`, up to the head now.
+  std::vector<Event> ReadFeed(const Principal& as, int64_t after = 0) {
+    SubscribeRequest request;
+    request.set_after_sequence(after);
+    request.set_stop_when_caught_up(true);
+    auto context = server_.ContextAs(as);
+    auto reader = stub_->Subscribe(context.get(), request);
+    std::vector<Event> events;
+    SubscribeResponse response;
+    while (reader->Read(&response)) {
+      for (const Event& event : response.events()) events.push_back(event);
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return events;
+  }
+
+  v1::CarePlan PassLead(const Principal& as, const std::string& team) {
+    v1::SetLeadTeamRequest request;
+    request.set_name(plan_);
+    request.set_team(team);
+    request.set_reason("Crisis team takes the lead for now.");
+    v1::CarePlan plan;
+    grpc::Status status = Call(&Stub::SetLeadTeam, as, request, &plan);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return plan;
+  }
+};
+
+TEST_F(CarePlanFeedTest, EveryVersionIsOneEvent) {
+  CreateRealisticPlan();
+  MustAddTeam(alice_, crisis_.name(), "crisis support");
+  const v1::CarePlan led = PassLead(alice_, crisis_.name());
+
+  const std::vector<Event> events = ReadFeed(service_);
+  EXPECT_THAT(Types(events), ElementsAre("careplan.content_updated",
+                                         "careplan.care_team_changed",
+                                         "careplan.lead_changed"));
+  ASSERT_THAT(events, SizeIs(3));
+  const Event& last = events[2];
+  EXPECT_EQ(last.id(), absl::StrCat("careplan/", last.sequence()));
+  EXPECT_EQ(last.subject(), VersionName(3));
+  EXPECT_EQ(last.person(), person_);
+  EXPECT_THAT(last.teams(),
+              UnorderedElementsAre(community_.name(), crisis_.name()));
+  EXPECT_EQ(last.actor(), alice_.subject);
+  // The payload is the plan as GetCarePlan shows it, name and etag included.
+  v1::CarePlan payload;
+  ASSERT_TRUE(last.payload().UnpackTo(&payload));
+  EXPECT_THAT(payload, EqualsProto(led));
+  EXPECT_THAT(payload, EqualsProto(Get()));
+}
+
+TEST_F(CarePlanFeedTest, FailedWriteIsNoEvent) {
+  CreateRealisticPlan();
+  v1::CarePlan out;
+  EXPECT_THAT(Update(alice_,
+                     UpdateRequest(Goals({"Sleep better"}), {"goals"},
+                                   /*etag=*/"7"),
+                     &out),
+              HasCode(grpc::StatusCode::ABORTED));
+  EXPECT_THAT(ReadFeed(service_), SizeIs(1));
+}
+
+TEST_F(CarePlanFeedTest, StaffSeeOnlyEventsNamingTheirTeam) {
+  CreateRealisticPlan();
+  MustAddTeam(alice_, crisis_.name(), "crisis support");
+
+  // Crisis joined in version 2: version 1 never named it.
+  const std::vector<Event> seen_by_bob = ReadFeed(bob_);
+  ASSERT_THAT(seen_by_bob, SizeIs(1));
+  EXPECT_EQ(seen_by_bob[0].subject(), VersionName(2));
+  EXPECT_TRUE(seen_by_bob[0].has_payload());
+  EXPECT_THAT(ReadFeed(otto_), IsEmpty());
+  // Admins see that something changed, not what.
+  const std::vector<Event> seen_by_admin = ReadFeed(admin_);
+  ASSERT_THAT(seen_by_admin, SizeIs(2));
+  EXPECT_FALSE(seen_by_admin[0].has_payload());
+}
+
+TEST_F(CarePlanFeedTest, LiveSubscriberReceivesNewVersions) {
+  SubscribeRequest request;
+  auto context = server_.ContextAs(service_);
+  auto reader = stub_->Subscribe(context.get(), request);
+  SubscribeResponse heartbeat;
+  ASSERT_TRUE(reader->Read(&heartbeat));
+  EXPECT_THAT(heartbeat.events(), IsEmpty());
+  EXPECT_EQ(heartbeat.head_sequence(), 0);
+
+  CreateRealisticPlan();
+  SubscribeResponse response;
+  ASSERT_TRUE(reader->Read(&response));
+  ASSERT_THAT(response.events(), SizeIs(1));
+  EXPECT_EQ(response.events(0).type(), "careplan.content_updated");
+  EXPECT_EQ(response.through_sequence(), response.events(0).sequence());
+
+  context->TryCancel();
+  while (reader->Read(&response)) {
+  }
+  EXPECT_THAT(reader->Finish(), HasCode(grpc::StatusCode::CANCELLED));
+}
+
+TEST_F(CarePlanFeedTest, StoppingTheServiceEndsLiveFeeds) {
+  auto context = server_.ContextAs(service_);
+  auto reader = stub_->Subscribe(context.get(), SubscribeRequest());
+  SubscribeResponse response;
+  ASSERT_TRUE(reader->Read(&response));  // the heartbeat: it is waiting
+
+  careplan_->StopBackgroundWork();
+  careplan_->StopBackgroundWork();  // idempotent
+  while (reader->Read(&response)) {
+  }
+  // Resume later, from the last sequence seen.
+  EXPECT_THAT(reader->Finish(), HasCode(grpc::StatusCode::UNAVAILABLE));
+}
+
+TEST_F(CarePlanFeedTest, ResumesAfterTheLastSequenceSeen) {
+  CreateRealisticPlan();
+  const int64_t seen = ReadFeed(service_).back().sequence();
+  MustAddTeam(alice_, crisis_.name(), "crisis support");
+  EXPECT_THAT(Types(ReadFeed(service_, seen)),
+              ElementsAre("careplan.care_team_changed"));
+}
+
+}  // namespace
+}  // namespace carebridge::careplan
