@@ -20,7 +20,8 @@ constexpr char kGlobalHelp[] = R"(global flags (before or after the command):
                        (env CAREBRIDGE_TOKEN_FILE)
   --tls_ca_file=PATH   use TLS, trusting this CA certificate
                        (env CAREBRIDGE_TLS_CA_FILE); plaintext otherwise
-  --timeout=DURATION   deadline for each call (default 10s)
+  --timeout=DURATION   deadline for each call (default 10s; none for
+                       `events --follow`)
   --json               print responses as JSON (proto field names), for
                        scripts
   --name_only          print only resource names, one per line (for
@@ -28,20 +29,24 @@ constexpr char kGlobalHelp[] = R"(global flags (before or after the command):
 
 values:
   durations   90s, 30m, 4h, 3d, 14d, 1h30m
-  dates       YYYY-MM-DD (2026-06-30)
-  names       teams/ID, members/ID, persons/ID, referrals/ID; the prefix
-              may be left out where the kind is clear. A care plan is
-              named by its person: persons/ID or persons/ID/carePlan
+  dates       YYYY-MM-DD (2026-06-30); where a time is wanted, also
+              RFC 3339 (2026-06-30T17:00:00Z)
+  names       teams/ID, members/ID, persons/ID, referrals/ID,
+              handovers/ID; the prefix may be left out where the kind is
+              clear. A care plan is named by its person: persons/ID or
+              persons/ID/carePlan
   enums       lower-case words, as carectl prints them
               (community_mental_health, team_lead, acknowledged)
 
 output:
   One resource prints as `key: value` lines, lists as tables followed by
   `next page: TOKEN` when there is more (--all reads every page). Times are
-  RFC 3339 UTC.
+  RFC 3339 UTC. Referral and handover lists mark an item OVERDUE while it
+  awaits an answer past its deadline, and ESCALATED once the deadline scan
+  raised an escalation.
 
 exit codes:
-  0  success
+  0  success (also `events --follow` ended by Ctrl-C or SIGTERM)
   1  usage error: unknown command, bad flag or value, unreadable token file
   2  the server answered with an error; stderr has `carectl: CODE: message`
      (e.g. UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND, UNAVAILABLE)
@@ -50,8 +55,8 @@ exit codes:
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all = HealthCommands();
-  for (auto* group :
-       {&DirectoryCommands, &ReferralCommands, &CarePlanCommands}) {
+  for (auto* group : {&DirectoryCommands, &ReferralCommands, &CarePlanCommands,
+                      &HandoverCommands, &EventsCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;

@@ -35,6 +35,8 @@ struct Command {
 std::vector<Command> DirectoryCommands();
 std::vector<Command> ReferralCommands();
 std::vector<Command> CarePlanCommands();
+std::vector<Command> HandoverCommands();
+std::vector<Command> EventsCommands();
 std::vector<Command> HealthCommands();
 
 // Paging flags shared by every list command.

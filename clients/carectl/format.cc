@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -307,11 +308,39 @@ void PrintList(std::ostream& out, const std::vector<const Message*>& rows,
   if (!next_page_token.empty()) out << "next page: " << next_page_token << "\n";
 }
 
-std::string ToJson(const Message& message) {
+namespace {
+
+google::protobuf::util::JsonPrintOptions JsonOptions() {
   google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = true;
   options.always_print_primitive_fields = true;
   options.preserve_proto_field_names = true;
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ToJsonLine(const Message& message) {
+  std::string json;
+  google::protobuf::util::Status status =
+      google::protobuf::util::MessageToJsonString(message, &json,
+                                                  JsonOptions());
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        std::string(status.message().data(), status.message().size()));
+  }
+  return absl::StrCat(json, "\n");
+}
+
+std::string DeadlineMarkers(bool overdue, bool escalated) {
+  std::vector<std::string> markers;
+  if (overdue) markers.push_back("OVERDUE");
+  if (escalated) markers.push_back("ESCALATED");
+  return absl::StrJoin(markers, " ");
+}
+
+std::string ToJson(const Message& message) {
+  google::protobuf::util::JsonPrintOptions options = JsonOptions();
+  options.add_whitespace = true;
   std::string json;
   if (!google::protobuf::util::MessageToJsonString(message, &json, options)
            .ok()) {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "google/protobuf/message.h"
 #include "google/protobuf/repeated_ptr_field.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -63,6 +64,17 @@ bool PrintNames(std::ostream& out, const google::protobuf::Message& message);
 // The message as JSON for scripts: proto field names, every scalar field
 // (defaults included), enums by name. Ends with a newline.
 std::string ToJson(const google::protobuf::Message& message);
+
+// The same JSON on one line, ending with a newline, for streams of objects
+// (one per line). Fails when a google.protobuf.Any holds a type this carectl
+// does not know.
+absl::StatusOr<std::string> ToJsonLine(
+    const google::protobuf::Message& message);
+
+// What lists show for an item whose answer is late: "OVERDUE" while it
+// awaits an answer past its deadline, "ESCALATED" once the deadline scan
+// raised an escalation (kept after the answer, as history), both, or "".
+std::string DeadlineMarkers(bool overdue, bool escalated);
 
 }  // namespace carebridge::carectl
 

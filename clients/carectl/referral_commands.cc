@@ -3,6 +3,7 @@
 #include "clients/carectl/command.h"
 #include "clients/carectl/format.h"
 #include "clients/carectl/names.h"
+#include "clients/carectl/referral_format.h"
 #include "clients/carectl/referral_requests.h"
 
 namespace carebridge::carectl {
@@ -43,18 +44,8 @@ int List(Session& s, const Invocation& in, ref::Mailbox mailbox) {
         return s.referral().ListReferrals(c, r, out);
       },
       &response);
-  // The inbox shows who sent each referral; the sent list where it went.
-  std::vector<std::string> columns = {
-      "name",
-      "state",
-      "urgency",
-      "person",
-      mailbox == ref::INBOX ? "sending_team" : "receiving_team",
-      "response_due_time",
-      "overdue"};
   return s.Finish(status, response, [&](std::ostream& out) {
-    PrintList(out, Rows(response.referrals()), columns,
-              response.next_page_token());
+    PrintReferralList(out, response, mailbox);
   });
 }
 
@@ -90,7 +81,7 @@ int Withdraw(Session& s, const Invocation& in) {
 }
 
 std::vector<FlagSpec> ListFlags() {
-  std::vector<FlagSpec> flags = {{"state", FlagKind::kValue},
+  std::vector<FlagSpec> flags = {{"state", FlagKind::kRepeated},
                                  {"person", FlagKind::kValue},
                                  {"overdue", FlagKind::kBool}};
   for (FlagSpec& f : PagingFlags()) flags.push_back(f);
@@ -98,7 +89,7 @@ std::vector<FlagSpec> ListFlags() {
 }
 
 const char kListFlags[] =
-    "[--state=STATE,...] [--person=PERSON] [--overdue] [--page_size=N] "
+    "[--state=STATE,...]... [--person=PERSON] [--overdue] [--page_size=N] "
     "[--page_token=T] [--all]";
 
 std::vector<FlagSpec> NoteFlags() {
@@ -136,8 +127,9 @@ std::vector<Command> ReferralCommands() {
       {"referral",
        "inbox",
        std::string("referral inbox ") + kListFlags,
-       "Referrals your team received, oldest first. STATE: sent, "
-       "acknowledged, accepted, declined, redirected, withdrawn, completed.",
+       "Referrals your team received, oldest first, with the response "
+       "deadline and OVERDUE / ESCALATED. STATE: sent, acknowledged, "
+       "accepted, declined, redirected, withdrawn, completed.",
        {},
        ListFlags(),
        [](Session& s, const Invocation& in) {

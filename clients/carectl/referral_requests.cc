@@ -28,10 +28,12 @@ absl::StatusOr<ref::ListReferralsRequest> BuildListReferralsRequest(
     ref::Mailbox mailbox, const Flags& flags) {
   ref::ListReferralsRequest request;
   request.set_mailbox(mailbox);
-  for (const std::string& word : SplitList(flags.Get("state"))) {
-    ASSIGN_OR_RETURN(ref::State state,
-                     ParseEnumFlag<ref::State>("state", word));
-    request.add_states(state);
+  for (const std::string& value : flags.GetAll("state")) {
+    for (const std::string& word : SplitList(value)) {
+      ASSIGN_OR_RETURN(ref::State state,
+                       ParseEnumFlag<ref::State>("state", word));
+      request.add_states(state);
+    }
   }
   request.set_person(ResourceName("persons", flags.Get("person")));
   request.set_overdue_only(flags.GetBool("overdue"));

@@ -16,7 +16,8 @@ namespace carebridge::carectl {
 absl::StatusOr<referral::v1::CreateReferralRequest> BuildCreateReferralRequest(
     const Flags& flags);
 
-// --state=sent,acknowledged --person=P --overdue plus paging flags.
+// --state=sent,acknowledged --person=P --overdue plus paging flags; --state
+// may also repeat.
 absl::StatusOr<referral::v1::ListReferralsRequest> BuildListReferralsRequest(
     referral::v1::Mailbox mailbox, const Flags& flags);
 

@@ -254,6 +254,16 @@ TEST(ListReferralsRequestTest, ParsesStateList) {
   EXPECT_THAT(bad.status().message(), HasSubstr("--state: 'lost'"));
 }
 
+TEST(ListReferralsRequestTest, StateMayRepeat) {
+  std::vector<FlagSpec> specs = {{"state", FlagKind::kRepeated}};
+  auto request = BuildListReferralsRequest(
+      ref::SENT_BY_TEAM,
+      MakeFlags({"--state=sent", "--state=acknowledged,accepted"}, specs));
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_THAT(request->states(),
+              ElementsAre(ref::SENT, ref::ACKNOWLEDGED, ref::ACCEPTED));
+}
+
 TEST(DeclineReferralRequestTest, CarriesReasonAndOnwardRoute) {
   ref::DeclineReferralRequest request = BuildDeclineReferralRequest(
       "r1", MakeFlags({"--reason=Out of area", "--signpost=Samaritans 116 123",

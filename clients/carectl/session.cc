@@ -97,17 +97,23 @@ absl::Status Session::Connect() {
   directory_ = carebridge::directory::v1::DirectoryService::NewStub(channel_);
   referral_ = carebridge::referral::v1::ReferralService::NewStub(channel_);
   careplan_ = carebridge::careplan::v1::CarePlanService::NewStub(channel_);
+  handover_ = carebridge::handover::v1::HandoverService::NewStub(channel_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
   return absl::OkStatus();
 }
 
 std::unique_ptr<grpc::ClientContext> Session::NewContext() const {
+  std::unique_ptr<grpc::ClientContext> context = NewStreamContext();
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
+  return context;
+}
+
+std::unique_ptr<grpc::ClientContext> Session::NewStreamContext() const {
   auto context = std::make_unique<grpc::ClientContext>();
   if (!options_.token.empty()) {
     context->AddMetadata("authorization",
                          absl::StrCat("Bearer ", options_.token));
   }
-  context->set_deadline(absl::ToChronoTime(absl::Now() + options_.timeout));
   return context;
 }
 

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "clients/carectl/args.h"
 #include "google/protobuf/message.h"
@@ -61,6 +62,8 @@ class Session {
 
   // A context carrying `authorization: Bearer <token>` and the deadline.
   std::unique_ptr<grpc::ClientContext> NewContext() const;
+  // The same without a deadline, for a stream that lasts until cancelled.
+  std::unique_ptr<grpc::ClientContext> NewStreamContext() const;
 
   carebridge::directory::v1::DirectoryService::Stub& directory() {
     return *directory_;
@@ -71,9 +74,13 @@ class Session {
   carebridge::careplan::v1::CarePlanService::Stub& careplan() {
     return *careplan_;
   }
+  carebridge::handover::v1::HandoverService::Stub& handover() {
+    return *handover_;
+  }
   grpc::health::v1::Health::Stub& health() { return *health_; }
 
   bool json() const { return options_.json; }
+  bool name_only() const { return options_.name_only; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
 
@@ -96,6 +103,7 @@ class Session {
   std::unique_ptr<carebridge::directory::v1::DirectoryService::Stub> directory_;
   std::unique_ptr<carebridge::referral::v1::ReferralService::Stub> referral_;
   std::unique_ptr<carebridge::careplan::v1::CarePlanService::Stub> careplan_;
+  std::unique_ptr<carebridge::handover::v1::HandoverService::Stub> handover_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
 };
 
