@@ -21,7 +21,7 @@ constexpr char kGlobalHelp[] = R"(global flags (before or after the command):
   --tls_ca_file=PATH   use TLS, trusting this CA certificate
                        (env CAREBRIDGE_TLS_CA_FILE); plaintext otherwise
   --timeout=DURATION   deadline for each call (default 10s; none for
-                       `events --follow`)
+                       `events --follow` without --limit)
   --json               print responses as JSON (proto field names), for
                        scripts
   --name_only          print only resource names, one per line (for

@@ -305,11 +305,31 @@ TEST_F(EventsCliTest, StreamEndingInErrorSaysWhereToResume) {
             "carectl: read through sequence 2; resume with --after=2\n");
 }
 
+TEST_F(EventsCliTest, LimitStopsAfterThatManyEvents) {
+  Result r = Carectl(
+      {server_flag_, "events", "--feed=careplan", "--limit=1", "--follow"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("careplan.created"));
+  EXPECT_THAT(r.out, Not(HasSubstr("careplan.changed")));
+  EXPECT_EQ(r.err,
+            "carectl: caught up at sequence 1 (continue with --after=1)\n");
+}
+
+TEST_F(EventsCliTest, FollowWithALimitWaitsForTheEventsWithinTheTimeout) {
+  // The fake feed has two events and then waits: a third never comes.
+  Result r = Carectl({server_flag_, "--timeout=1s", "events", "--feed=careplan",
+                      "--limit=3", "--follow"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.out, HasSubstr("careplan.changed"));
+  EXPECT_THAT(r.err, HasSubstr("DEADLINE_EXCEEDED"));
+}
+
 TEST_F(EventsCliTest, BadFlagsExitOneBeforeAnyCall) {
   const std::pair<std::vector<std::string>, const char*> cases[] = {
       {{"events"}, "--feed: required"},
       {{"events", "--feed=audit"}, "--feed: 'audit' is not one of"},
       {{"events", "--feed=referral", "--after=x"}, "--after: must be"},
+      {{"events", "--feed=referral", "--limit=0"}, "--limit: must be"},
       {{"events", "--feed=referral", "--colour=red"}, "--colour: unknown flag"},
       {{"events", "now", "--feed=referral"}, "unexpected argument 'now'"},
   };

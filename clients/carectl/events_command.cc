@@ -41,9 +41,10 @@ void PrintEvent(Session& s, const ev::Event& event) {
 int Events(Session& s, const Invocation& in) {
   absl::StatusOr<EventsCall> call = BuildEventsCall(in.flags);
   if (!call.ok()) return s.UsageError(call.status());
-  // Following has no deadline: it lasts until interrupted.
+  // Following has no deadline: it lasts until interrupted, unless it waits
+  // for a number of events, which it does within --timeout.
   std::unique_ptr<grpc::ClientContext> context =
-      call->follow ? s.NewStreamContext() : s.NewContext();
+      call->follow && call->limit == 0 ? s.NewStreamContext() : s.NewContext();
   std::optional<CancelOnSignal> cancel;
   if (call->follow) {
     cancel.emplace([c = context.get()] { c->TryCancel(); });
@@ -51,13 +52,24 @@ int Events(Session& s, const Invocation& in) {
   std::unique_ptr<Reader> reader =
       Subscribe(s, call->feed, context.get(), call->request);
   int64_t through = call->request.after_sequence();
+  int64_t printed = 0;
+  bool reached_limit = false;
   ev::SubscribeResponse batch;
-  while (reader->Read(&batch)) {
-    for (const ev::Event& event : batch.events()) PrintEvent(s, event);
+  while (!reached_limit && reader->Read(&batch)) {
     through = batch.through_sequence();
+    for (const ev::Event& event : batch.events()) {
+      PrintEvent(s, event);
+      through = event.sequence();
+      if (call->limit > 0 && ++printed == call->limit) {
+        reached_limit = true;
+        break;
+      }
+    }
     s.out().flush();
   }
+  if (reached_limit) context->TryCancel();
   grpc::Status status = reader->Finish();
+  if (reached_limit) status = grpc::Status::OK;
   const bool interrupted = cancel.has_value() && cancel->interrupted();
   cancel.reset();
   const bool human = !s.json() && !s.name_only();
@@ -90,7 +102,7 @@ std::vector<Command> EventsCommands() {
       {"events",
        "",
        "events --feed=directory|referral|careplan|handover [--after=N] "
-       "[--type=PREFIX]... [--follow]",
+       "[--type=PREFIX]... [--follow] [--limit=N]",
        "Print a service's event feed, one event a line: sequence, time, type, "
        "subject, person, actor, teams (`-` for none). --after=N starts after "
        "sequence N (default: the start); --type keeps the events whose type "
@@ -98,7 +110,9 @@ std::vector<Command> EventsCommands() {
        "event as one line of JSON with its payload, --name_only each "
        "event's subject. Without --follow it stops once caught up and says "
        "where (on stderr); with --follow it keeps printing new events as "
-       "they commit until interrupted (Ctrl-C), then exits 0. Teams see "
+       "they commit until interrupted (Ctrl-C), then exits 0. --limit=N stops "
+       "after N events; with --follow it waits for them within --timeout "
+       "(how a script waits for an effect in another service). Teams see "
        "events about their own teams; admins see every event without its "
        "payload.",
        {},

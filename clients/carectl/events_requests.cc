@@ -24,8 +24,27 @@ std::vector<FlagSpec> EventsFlags() {
   return {{"feed", FlagKind::kValue, true},
           {"after", FlagKind::kValue},
           {"type", FlagKind::kRepeated},
-          {"follow", FlagKind::kBool}};
+          {"follow", FlagKind::kBool},
+          {"limit", FlagKind::kValue}};
 }
+
+namespace {
+
+// A whole number >= `min` in `flag`, or a usage error naming it.
+absl::StatusOr<int64_t> NonNegative(const Flags& flags, absl::string_view flag,
+                                    int64_t min, absl::string_view what) {
+  std::string text = flags.Get(std::string(flag));
+  int64_t value = -1;
+  bool digits = !text.empty();
+  for (char c : text) digits = digits && absl::ascii_isdigit(c);
+  if (!digits || !absl::SimpleAtoi(text, &value) || value < min) {
+    return FlagError(flag,
+                     absl::StrCat("must be ", what, ", not '", text, "'"));
+  }
+  return value;
+}
+
+}  // namespace
 
 absl::StatusOr<EventsCall> BuildEventsCall(const Flags& flags) {
   EventsCall call;
@@ -39,16 +58,16 @@ absl::StatusOr<EventsCall> BuildEventsCall(const Flags& flags) {
                                   absl::StrJoin(kFeeds, ", ")));
   }
   if (flags.Has("after")) {
-    std::string text = flags.Get("after");
-    int64_t after = -1;
-    bool digits = !text.empty();
-    for (char c : text) digits = digits && absl::ascii_isdigit(c);
-    if (!digits || !absl::SimpleAtoi(text, &after)) {
-      return FlagError("after", absl::StrCat("must be a sequence number (0, "
-                                             "1, 2, ...), not '",
-                                             text, "'"));
-    }
-    call.request.set_after_sequence(after);
+    absl::StatusOr<int64_t> after =
+        NonNegative(flags, "after", 0, "a sequence number (0, 1, 2, ...)");
+    if (!after.ok()) return after.status();
+    call.request.set_after_sequence(*after);
+  }
+  if (flags.Has("limit")) {
+    absl::StatusOr<int64_t> limit =
+        NonNegative(flags, "limit", 1, "a number of events (1, 2, ...)");
+    if (!limit.ok()) return limit.status();
+    call.limit = *limit;
   }
   for (const std::string& value : flags.GetAll("type")) {
     std::vector<std::string> prefixes = SplitList(value);

@@ -21,9 +21,14 @@ struct EventsCall {
   // Keep streaming new events until interrupted; otherwise the request
   // asks the server to stop once caught up.
   bool follow = false;
+  // Stop after this many events (0: no limit). With `follow`, carectl
+  // waits for them within its --timeout: how a script waits for an effect
+  // ("the next lead change of this plan") without polling.
+  int64_t limit = 0;
 };
 
-// `events --feed=FEED [--after=N] [--type=PREFIX]... [--follow]`. --type
+// `events --feed=FEED [--after=N] [--type=PREFIX]... [--follow] [--limit=N]`.
+// --type
 // may repeat and may hold a comma-separated list. Errors are usage errors
 // naming the flag.
 absl::StatusOr<EventsCall> BuildEventsCall(const Flags& flags);
