@@ -10,7 +10,10 @@
 #include <thread>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
+#include "absl/synchronization/notification.h"
 #include "tests/common/feed_test_env.h"
+#include "tests/support/status_matchers.h"
 
 namespace carebridge::testing {
 namespace {
@@ -341,6 +344,50 @@ TEST_F(EventFeedTest, ManySubscribersEachReceiveEveryEventInOrder) {
   for (int s = 0; s < kSubscribers; ++s) {
     EXPECT_THAT(received[s], ElementsAreArray(all)) << "subscriber " << s;
   }
+}
+
+// A feed whose executor refuses its read ends the stream (the subscriber
+// resumes later) instead of leaving it waiting for a read that never runs.
+TEST_F(EventFeedTest, AnExecutorThatRefusesTheReadEndsTheStream) {
+  absl::Notification release;
+  absl::Notification blocked;
+  BlockingExecutor executor(/*threads=*/1, /*max_queued=*/1);
+  // Unblocks the executor's thread however the test ends, before it joins.
+  absl::Cleanup unblock = [&] {
+    if (!release.HasBeenNotified()) release.Notify();
+  };
+  Environment env = server_->env();
+  env.executor = &executor;
+  FeedTestingServiceImpl service(env, log_.get());
+  TestServer server;
+  server.host().AddService(&service,
+                           "carebridge.testing.v1.FeedTestingService");
+  server.Start();
+  auto stub = testing::v1::FeedTestingService::NewStub(server.Channel());
+
+  auto live = server.ContextAs(Service());
+  auto live_reader = stub->Subscribe(live.get(), SubscribeRequest());
+  SubscribeResponse response;
+  ASSERT_TRUE(live_reader->Read(&response));
+
+  // The one thread blocked, the one queue slot taken: every Post fails.
+  ASSERT_OK(executor.Post([&] {
+    blocked.Notify();
+    release.WaitForNotification();
+  }));
+  blocked.WaitForNotification();
+  ASSERT_OK(executor.Post([] {}));
+
+  Commit("referral.created");
+  EXPECT_FALSE(live_reader->Read(&response));
+  EXPECT_THAT(live_reader->Finish(),
+              HasCode(grpc::StatusCode::RESOURCE_EXHAUSTED));
+
+  auto late = server.ContextAs(Service());
+  auto late_reader = stub->Subscribe(late.get(), SubscribeRequest());
+  EXPECT_FALSE(late_reader->Read(&response));
+  EXPECT_THAT(late_reader->Finish(),
+              HasCode(grpc::StatusCode::RESOURCE_EXHAUSTED));
 }
 
 }  // namespace
