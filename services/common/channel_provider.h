@@ -2,6 +2,7 @@
 #define CAREBRIDGE_SERVICES_COMMON_CHANNEL_PROVIDER_H_
 
 #include <grpcpp/channel.h>
+#include <grpcpp/support/channel_arguments.h>
 
 #include <functional>
 #include <memory>
@@ -12,6 +13,23 @@ namespace carebridge {
 // construction, so a server can build its services before it listens (and
 // so reach a service it hosts itself, over its in-process channel).
 using ChannelProvider = std::function<std::shared_ptr<grpc::Channel>()>;
+
+// How often a channel to a peer pings a connection with nothing to send.
+// A consumer waiting on an idle event feed would otherwise not notice a
+// peer host that vanished without closing the connection (power loss, a
+// network partition) and its effects would stall; with the pings the
+// stream fails within ~kPeerKeepaliveTimeMs + 10 s and the consumer
+// reconnects. ServerHost accepts pings this often.
+inline constexpr int kPeerKeepaliveTimeMs = 20000;
+
+// Arguments for channels between services.
+inline grpc::ChannelArguments PeerChannelArguments() {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kPeerKeepaliveTimeMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  return args;
+}
 
 }  // namespace carebridge
 

@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/call_log.h"
+#include "services/common/channel_provider.h"
+#include "services/common/channel_provider.h"
 
 namespace carebridge {
 
@@ -32,6 +34,13 @@ absl::Status ServerHost::Start(
   grpc::ServerBuilder builder;
   builder.AddListeningPort(listen, std::move(credentials), &port_);
   for (auto& [service, name] : services_) builder.RegisterService(service);
+  // Peers following an event feed ping an idle stream (PeerChannelArguments)
+  // so a peer host that vanished without closing the connection is noticed;
+  // accept those pings rather than treat them as abuse.
+  builder.AddChannelArgument(
+      GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+      kPeerKeepaliveTimeMs / 2);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   if (log_calls) {
     std::vector<
         std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>

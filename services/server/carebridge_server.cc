@@ -126,10 +126,11 @@ std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
   absl::MutexLock lock(&channel_mu_);
   std::shared_ptr<grpc::Channel>& channel = channels_[service];
   if (channel == nullptr) {
-    channel = Hosts(config_, service)
-                  ? host_->InProcessChannel()
-                  : grpc::CreateChannel(PeerAddress(config_, service),
-                                        grpc::InsecureChannelCredentials());
+    channel = Hosts(config_, service) ? host_->InProcessChannel()
+                                      : grpc::CreateCustomChannel(
+                                            PeerAddress(config_, service),
+                                            grpc::InsecureChannelCredentials(),
+                                            PeerChannelArguments());
   }
   return channel;
 }
