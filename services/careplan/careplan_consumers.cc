@@ -5,6 +5,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 
@@ -65,7 +66,8 @@ std::unique_ptr<EventConsumer> MakeConsumer(const std::string& feed,
                                             const std::string& type,
                                             ChannelProvider provider,
                                             ServiceCredentials* credentials,
-                                            CarePlanDomain* domain) {
+                                            CarePlanDomain* domain,
+                                            absl::Duration apply_delay) {
   auto opener = std::make_shared<FeedOpener<Service>>(std::move(provider));
   EventConsumer::Options options;
   options.name = "careplan<-" + feed;
@@ -77,7 +79,8 @@ std::unique_ptr<EventConsumer> MakeConsumer(const std::string& feed,
         return opener->Open(context, request);
       },
       [domain, feed] { return domain->AppliedThrough(feed); },
-      [domain](const events::v1::Event& event) {
+      [domain, apply_delay](const events::v1::Event& event) {
+        if (apply_delay > absl::ZeroDuration()) absl::SleepFor(apply_delay);
         return domain->ApplyEvent(event);
       });
 }
@@ -86,18 +89,18 @@ std::unique_ptr<EventConsumer> MakeConsumer(const std::string& feed,
 
 std::unique_ptr<EventConsumer> MakeReferralConsumer(
     ChannelProvider referral_channel, ServiceCredentials* credentials,
-    CarePlanDomain* domain) {
+    CarePlanDomain* domain, absl::Duration apply_delay) {
   return MakeConsumer<referral::v1::ReferralService>(
       kReferralFeed, "referral.accepted", std::move(referral_channel),
-      credentials, domain);
+      credentials, domain, apply_delay);
 }
 
 std::unique_ptr<EventConsumer> MakeHandoverConsumer(
     ChannelProvider handover_channel, ServiceCredentials* credentials,
-    CarePlanDomain* domain) {
+    CarePlanDomain* domain, absl::Duration apply_delay) {
   return MakeConsumer<handover::v1::HandoverService>(
       kHandoverFeed, "handover.accepted", std::move(handover_channel),
-      credentials, domain);
+      credentials, domain, apply_delay);
 }
 
 }  // namespace carebridge::careplan

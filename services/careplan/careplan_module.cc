@@ -63,14 +63,15 @@ CarePlanDomain* CarePlanModule::domain() { return domain_.get(); }
 EventLog* CarePlanModule::event_log() { return event_log_; }
 
 void CarePlanModule::StartConsumers(ChannelProvider referral,
-                                    ChannelProvider handover) {
+                                    ChannelProvider handover,
+                                    absl::Duration apply_delay) {
   absl::MutexLock lock(&mu_);
   if (consumers_started_ || stopped_) return;
   consumers_started_ = true;
-  consumers_.push_back(MakeReferralConsumer(std::move(referral),
-                                            credentials_.get(), domain_.get()));
-  consumers_.push_back(MakeHandoverConsumer(std::move(handover),
-                                            credentials_.get(), domain_.get()));
+  consumers_.push_back(MakeReferralConsumer(
+      std::move(referral), credentials_.get(), domain_.get(), apply_delay));
+  consumers_.push_back(MakeHandoverConsumer(
+      std::move(handover), credentials_.get(), domain_.get(), apply_delay));
   for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
     consumer->Start();
   }

@@ -65,7 +65,10 @@ class CarePlanModule {
   // and `handover` yield channels to those services (in-process when
   // co-hosted; asked on first use). Each resumes after its cursor in this
   // module's database. Once; nothing after StopBackgroundWork.
-  void StartConsumers(ChannelProvider referral, ChannelProvider handover)
+  // `apply_delay` is for fault-injection tests only (a pause before each
+  // event applied; see careplan_consumers.h).
+  void StartConsumers(ChannelProvider referral, ChannelProvider handover,
+                      absl::Duration apply_delay = absl::ZeroDuration())
       ABSL_LOCKS_EXCLUDED(mu_);
   // Stops the consumers (an event being applied finishes first) and shuts
   // the event log, so this service's feeds end their streams. Idempotent.

@@ -107,7 +107,8 @@ absl::Status CarebridgeServer::Init() {
   }
   if (careplan_ != nullptr) {
     careplan_->StartConsumers(PeerProvider("referral"),
-                              PeerProvider("handover"));
+                              PeerProvider("handover"),
+                              config_.testing_consumer_apply_delay);
   }
   LogLine(absl::StrCat(
       "carebridge-server serving ", absl::StrJoin(config_.services, ","),

@@ -37,6 +37,9 @@ ABSL_FLAG(std::string, handover_address, "",
 ABSL_FLAG(absl::Duration, deadline_scan_interval, absl::Seconds(30),
           "how often referral and handover look for answers past their "
           "deadline and escalate them");
+ABSL_FLAG(absl::Duration, testing_consumer_apply_delay, absl::ZeroDuration(),
+          "fault-injection tests only: pause before each event the care "
+          "plan service applies");
 ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long calls in flight get to finish on SIGTERM/SIGINT");
@@ -76,6 +79,8 @@ int main(int argc, char** argv) {
   config.careplan_address = absl::GetFlag(FLAGS_careplan_address);
   config.handover_address = absl::GetFlag(FLAGS_handover_address);
   config.deadline_scan_interval = absl::GetFlag(FLAGS_deadline_scan_interval);
+  config.testing_consumer_apply_delay =
+      absl::GetFlag(FLAGS_testing_consumer_apply_delay);
   config.port_file = absl::GetFlag(FLAGS_port_file);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);

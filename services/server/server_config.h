@@ -30,6 +30,10 @@ struct ServerConfig {
   // How often the referral and handover services look for answers past
   // their deadline.
   absl::Duration deadline_scan_interval = absl::Seconds(30);
+  // Fault-injection tests only: the care plan service pauses this long
+  // before applying each event it consumes, so a test can kill it part-way
+  // through a backlog. Zero in any real deployment.
+  absl::Duration testing_consumer_apply_delay = absl::ZeroDuration();
   // When set, the bound port is written here once serving.
   std::string port_file;
   absl::Duration shutdown_grace = absl::Seconds(10);
