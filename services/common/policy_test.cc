@@ -148,6 +148,44 @@ TEST(RequirePersonAccessTest, AdminsMayNotReadPersons) {
               StatusIs(kDenied));
 }
 
+// --- Handovers ---
+
+TEST(RequireHandoverRoleTest, ClinicalStaffAndServicesMay) {
+  EXPECT_THAT(RequireHandoverRole(Clinician(), "read handovers"), IsOk());
+  EXPECT_THAT(RequireHandoverRole(Service(), "read handovers"), IsOk());
+}
+
+TEST(RequireHandoverRoleTest, AdminsAndCallersWithoutARoleMayNot) {
+  EXPECT_THAT(RequireHandoverRole(Admin(), "read handovers"),
+              StatusIs(kDenied, HasSubstr("read handovers: only clinical "
+                                          "staff of a team or a service")));
+  EXPECT_THAT(RequireHandoverRole(Unspecified(), "read handovers"),
+              StatusIs(kDenied));
+}
+
+TEST(RequireHandoverPartyTest, SendingAndReceivingTeamsAndServicesMay) {
+  EXPECT_THAT(
+      RequireHandoverParty(Clinician(), "handovers/h1", kTeam, kOtherTeam),
+      IsOk());
+  EXPECT_THAT(
+      RequireHandoverParty(OtherLead(), "handovers/h1", kTeam, kOtherTeam),
+      IsOk());
+  EXPECT_THAT(
+      RequireHandoverParty(Service(), "handovers/h1", kTeam, kOtherTeam),
+      IsOk());
+}
+
+TEST(RequireHandoverPartyTest, OtherTeamsAndAdminsMayNot) {
+  EXPECT_THAT(
+      RequireHandoverParty(Clinician(), "handovers/h1", kOtherTeam,
+                           "teams/vcs"),
+      StatusIs(kDenied, HasSubstr("read handovers/h1: only the sending and "
+                                  "the receiving team may do this; "
+                                  "members/c is in teams/cmht")));
+  EXPECT_THAT(RequireHandoverParty(Admin(), "handovers/h1", kTeam, kOtherTeam),
+              StatusIs(kDenied, HasSubstr("members/admin is in no team")));
+}
+
 // --- Care plans ---
 
 TEST(RequireCarePlanRoleTest, ClinicalStaffMayAndServicesOnlyWhenAllowed) {

@@ -1,0 +1,50 @@
+#ifndef CAREBRIDGE_SERVICES_HANDOVER_CAREPLAN_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_HANDOVER_CAREPLAN_LOOKUP_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace carebridge::handover {
+
+// What the handover service needs to know about a person's care team, as
+// the care plan service sees it now.
+struct CareTeamView {
+  // False when the person is registered but has no care plan yet (then
+  // nobody is on their care team).
+  bool plan_exists = false;
+  // The plan's current version; 0 without a plan.
+  int64_t current_version = 0;
+  // `teams/{id}`; empty when nobody leads (nobody is involved).
+  std::string lead_team;
+  // The teams involved now (care team entries without an end time).
+  std::vector<std::string> involved_teams;
+
+  bool IsInvolved(absl::string_view team) const {
+    return std::find(involved_teams.begin(), involved_teams.end(), team) !=
+           involved_teams.end();
+  }
+};
+
+// The handover service's view of the care plan service, which owns care
+// teams: asked, never copied, so a handover is checked against who is on
+// the care team at the moment it is written. Implementations must be
+// thread-safe.
+class CarePlanLookup {
+ public:
+  virtual ~CarePlanLookup() = default;
+
+  // The care team of `persons/{id}`. NOT_FOUND naming the person when the
+  // directory does not know them; UNAVAILABLE (or the care plan service's
+  // own failure) when the care plan service cannot answer.
+  virtual absl::StatusOr<CareTeamView> GetCareTeam(
+      absl::string_view person) = 0;
+};
+
+}  // namespace carebridge::handover
+
+#endif  // CAREBRIDGE_SERVICES_HANDOVER_CAREPLAN_LOOKUP_H_

@@ -1,0 +1,64 @@
+#ifndef CAREBRIDGE_SERVICES_HANDOVER_FAKE_CAREPLAN_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_HANDOVER_FAKE_CAREPLAN_LOOKUP_H_
+
+#include <string>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/errors.h"
+#include "services/handover/careplan_lookup.h"
+
+namespace carebridge::handover {
+
+// In-memory care teams for unit tests. Persons are known once added (with
+// or without a plan). This class is thread-safe.
+class FakeCarePlanLookup : public CarePlanLookup {
+ public:
+  // A registered person without a care plan.
+  void AddPerson(const std::string& person) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    persons_.insert(person);
+  }
+  // A person whose plan shows `view` (plan_exists is set).
+  void SetCareTeam(const std::string& person, CareTeamView view)
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    persons_.insert(person);
+    view.plan_exists = true;
+    plans_[person] = std::move(view);
+  }
+  // Every call fails with `status` while it is not OK.
+  void FailWith(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    failure_ = std::move(status);
+  }
+  int calls() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+
+  absl::StatusOr<CareTeamView> GetCareTeam(absl::string_view person) override
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    if (!failure_.ok()) return failure_;
+    if (!persons_.contains(person)) return errors::NotFound(person);
+    auto it = plans_.find(person);
+    if (it == plans_.end()) return CareTeamView();
+    return it->second;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  absl::flat_hash_set<std::string> persons_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, CareTeamView> plans_ ABSL_GUARDED_BY(mu_);
+  absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  int calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace carebridge::handover
+
+#endif  // CAREBRIDGE_SERVICES_HANDOVER_FAKE_CAREPLAN_LOOKUP_H_

@@ -1,0 +1,93 @@
+#include "services/handover/grpc_careplan_lookup.h"
+
+#include <grpcpp/client_context.h>
+
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
+#include "services/common/status.h"
+#include "services/handover/errors.h"
+
+namespace carebridge::handover {
+namespace {
+
+namespace cp = ::carebridge::careplan::v1;
+
+// What the care plan service says (careplan errors NoPlanYet) when the
+// person is registered and nothing was written yet.
+constexpr absl::string_view kNoPlanYet = "has no care plan yet";
+
+absl::Status FromCarePlan(const grpc::Status& status,
+                          absl::string_view person) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::NOT_FOUND:
+      return carebridge::errors::NotFound(person);
+    // A refusal of our own credentials is this deployment's
+    // misconfiguration, not the caller's lack of permission.
+    case grpc::StatusCode::UNAUTHENTICATED:
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return absl::InternalError(
+          absl::StrCat("careplan: refused this service's credentials: ",
+                       status.error_message()));
+    // The peer does not host the care plan service (yet): as good as down.
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return absl::UnavailableError(absl::StrCat(
+          "careplan: the care plan service is not reachable where it is "
+          "configured: ",
+          status.error_message()));
+    default:
+      return errors::CarePlanFailed(FromGrpcStatus(status));
+  }
+}
+
+}  // namespace
+
+CareTeamView CareTeamViewOf(const cp::CarePlan& plan) {
+  CareTeamView view;
+  view.plan_exists = true;
+  view.current_version = plan.version();
+  view.lead_team = plan.lead_team();
+  for (const cp::CareTeamMember& member : plan.care_team()) {
+    if (!member.has_end_time()) view.involved_teams.push_back(member.team());
+  }
+  return view;
+}
+
+absl::StatusOr<cp::CarePlanService::Stub*> GrpcCarePlanLookup::Stub() {
+  absl::MutexLock lock(&mu_);
+  if (stub_ == nullptr) {
+    std::shared_ptr<grpc::Channel> channel = channel_provider_();
+    if (channel == nullptr) {
+      return absl::UnavailableError(
+          "careplan: no channel to the care plan service yet");
+    }
+    stub_ = cp::CarePlanService::NewStub(channel);
+  }
+  return stub_.get();
+}
+
+absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
+    absl::string_view person) {
+  auto stub = Stub();
+  if (!stub.ok()) return stub.status();
+  grpc::ClientContext context;
+  // A network deadline is real time, not domain time: a fake clock that
+  // never moves must not make calls wait forever.
+  context.set_deadline(absl::ToChronoTime(absl::Now() + call_deadline_));
+  credentials_->Apply(context);
+  cp::GetCarePlanRequest request;
+  request.set_name(absl::StrCat(person, "/carePlan"));
+  cp::CarePlan plan;
+  grpc::Status status = (*stub)->GetCarePlan(&context, request, &plan);
+  if (status.ok()) return CareTeamViewOf(plan);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND &&
+      absl::StrContains(status.error_message(), kNoPlanYet)) {
+    return CareTeamView();
+  }
+  return FromCarePlan(status, person);
+}
+
+}  // namespace carebridge::handover

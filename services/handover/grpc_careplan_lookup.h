@@ -1,0 +1,53 @@
+#ifndef CAREBRIDGE_SERVICES_HANDOVER_GRPC_CAREPLAN_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_HANDOVER_GRPC_CAREPLAN_LOOKUP_H_
+
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "carebridge/careplan/v1/careplan.grpc.pb.h"
+#include "services/common/channel_provider.h"
+#include "services/common/service_credentials.h"
+#include "services/handover/careplan_lookup.h"
+
+namespace carebridge::handover {
+
+// Asks carebridge.careplan.v1.CarePlanService (GetCarePlan) as the
+// handover service's own identity, with a deadline on every call. The care
+// plan service's answers map to the CarePlanLookup contract: "no care plan
+// yet" is a view without a plan; the person unknown is NOT_FOUND naming
+// them; the service not reachable (or not hosted where the channel points)
+// is UNAVAILABLE. This class is thread-safe.
+class GrpcCarePlanLookup : public CarePlanLookup {
+ public:
+  // `credentials` outlives this.
+  GrpcCarePlanLookup(ChannelProvider channel_provider,
+                     ServiceCredentials* credentials,
+                     absl::Duration call_deadline = absl::Seconds(5))
+      : channel_provider_(std::move(channel_provider)),
+        credentials_(credentials),
+        call_deadline_(call_deadline) {}
+
+  absl::StatusOr<CareTeamView> GetCareTeam(absl::string_view person) override;
+
+ private:
+  // A stub on the provider's channel, created once.
+  absl::StatusOr<careplan::v1::CarePlanService::Stub*> Stub()
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  const ChannelProvider channel_provider_;
+  ServiceCredentials* const credentials_;
+  const absl::Duration call_deadline_;
+
+  absl::Mutex mu_;
+  std::unique_ptr<careplan::v1::CarePlanService::Stub> stub_
+      ABSL_GUARDED_BY(mu_);
+};
+
+// The view of `plan` (a current care plan as GetCarePlan returns it).
+CareTeamView CareTeamViewOf(const careplan::v1::CarePlan& plan);
+
+}  // namespace carebridge::handover
+
+#endif  // CAREBRIDGE_SERVICES_HANDOVER_GRPC_CAREPLAN_LOOKUP_H_

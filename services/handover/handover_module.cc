@@ -1,0 +1,81 @@
+#include "services/handover/handover_module.h"
+
+#include <utility>
+
+#include "services/common/macros.h"
+#include "services/common/periodic_task.h"
+#include "services/common/service_credentials.h"
+#include "services/directory_client/caching_directory_lookup.h"
+#include "services/directory_client/grpc_directory_lookup.h"
+#include "services/handover/grpc_careplan_lookup.h"
+#include "services/handover/handover_domain.h"
+#include "services/handover/handover_grpc.h"
+#include "services/handover/sqlite_handover_store.h"
+
+namespace carebridge::handover {
+
+HandoverModule::HandoverModule() = default;
+
+HandoverModule::~HandoverModule() { StopBackgroundWork(); }
+
+absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
+    const Environment& env, const std::string& sqlite_path,
+    ChannelProvider directory, ChannelProvider careplan) {
+  if (directory == nullptr || careplan == nullptr) {
+    return absl::InvalidArgumentError(
+        "handover service: channels to the directory and the care plan "
+        "service are required");
+  }
+  std::unique_ptr<HandoverModule> module(new HandoverModule());
+  module->clock_ = env.clock;
+  ASSIGN_OR_RETURN(module->store_, SqliteHandoverStore::Open(sqlite_path));
+  module->credentials_ = std::make_unique<ServiceCredentials>(
+      HandoverDomain::kServiceActor, env.signer, env.clock);
+  module->directory_ =
+      std::make_unique<directory_client::CachingDirectoryLookup>(
+          std::make_unique<directory_client::GrpcDirectoryLookup>(
+              HandoverDomain::kServiceActor, std::move(directory), env.signer,
+              env.clock),
+          env.clock);
+  module->careplan_ = std::make_unique<GrpcCarePlanLookup>(
+      std::move(careplan), module->credentials_.get());
+  module->domain_ = std::make_unique<HandoverDomain>(
+      env.clock, env.ids, module->directory_.get(), module->careplan_.get(),
+      module->store_.get());
+  module->service_ = std::make_unique<HandoverGrpcService>(
+      env.authenticator, env.executor, module->domain_.get(),
+      module->store_->event_log());
+  return module;
+}
+
+grpc::Service* HandoverModule::service() { return service_.get(); }
+
+EventLog* HandoverModule::event_log() { return store_->event_log(); }
+
+absl::StatusOr<int> HandoverModule::ScanDeadlines() {
+  return domain_->EscalateOverdue(clock_->Now());
+}
+
+void HandoverModule::StartBackgroundWork(absl::Duration scan_interval) {
+  absl::MutexLock lock(&mu_);
+  if (scan_ != nullptr || stopped_) return;
+  scan_ = std::make_unique<PeriodicTask>(
+      "handover deadline scan", scan_interval,
+      [this]() { return ScanDeadlines().status(); });
+  scan_->Start();
+}
+
+void HandoverModule::StopBackgroundWork() {
+  std::unique_ptr<PeriodicTask> scan;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopped_) return;
+    stopped_ = true;
+    scan = std::move(scan_);
+  }
+  // Outside the lock: Stop waits for a scan in progress.
+  if (scan != nullptr) scan->Stop();
+  if (store_ != nullptr) store_->event_log()->Shutdown();
+}
+
+}  // namespace carebridge::handover

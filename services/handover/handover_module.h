@@ -1,0 +1,84 @@
+#ifndef CAREBRIDGE_SERVICES_HANDOVER_HANDOVER_MODULE_H_
+#define CAREBRIDGE_SERVICES_HANDOVER_HANDOVER_MODULE_H_
+
+#include <grpcpp/impl/service_type.h>
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "services/common/channel_provider.h"
+#include "services/common/environment.h"
+#include "services/common/event_log.h"
+
+namespace carebridge {
+class PeriodicTask;
+class ServiceCredentials;
+namespace directory_client {
+class DirectoryLookup;
+}  // namespace directory_client
+}  // namespace carebridge
+
+namespace carebridge::handover {
+
+class CarePlanLookup;
+class HandoverDomain;
+class HandoverGrpcService;
+class SqliteHandoverStore;
+
+// The handover service as a unit a server hosts: its store (with its event
+// log), its domain, its links to the directory and the care plan service
+// (asked as `services/handover`), its gRPC service and its deadline scan.
+// Not copyable; outlives the server it is added to. This class is
+// thread-safe.
+class HandoverModule {
+ public:
+  static constexpr char kServiceName[] =
+      "carebridge.handover.v1.HandoverService";
+
+  // `directory` reaches carebridge.directory.v1.DirectoryService and
+  // `careplan` carebridge.careplan.v1.CarePlanService (in this process or
+  // another); each is called on first use, so either may be a server that
+  // is not listening yet.
+  static absl::StatusOr<std::unique_ptr<HandoverModule>> Open(
+      const Environment& env, const std::string& sqlite_path,
+      ChannelProvider directory, ChannelProvider careplan);
+  // Stops the background work.
+  ~HandoverModule();
+
+  grpc::Service* service();
+  // The `handover` feed.
+  EventLog* event_log();
+
+  // One deadline scan now, at the environment clock's now: returns how many
+  // handovers it escalated.
+  absl::StatusOr<int> ScanDeadlines();
+  // Runs the deadline scan every `scan_interval` of real time. Once.
+  void StartBackgroundWork(absl::Duration scan_interval)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Stops the scan and shuts the event log (its feeds end, to be resumed).
+  // Idempotent.
+  void StopBackgroundWork() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  HandoverModule();
+
+  const Clock* clock_ = nullptr;
+  std::unique_ptr<SqliteHandoverStore> store_;
+  std::unique_ptr<ServiceCredentials> credentials_;
+  std::unique_ptr<directory_client::DirectoryLookup> directory_;
+  std::unique_ptr<CarePlanLookup> careplan_;
+  std::unique_ptr<HandoverDomain> domain_;
+  std::unique_ptr<HandoverGrpcService> service_;
+
+  absl::Mutex mu_;
+  std::unique_ptr<PeriodicTask> scan_ ABSL_GUARDED_BY(mu_);
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace carebridge::handover
+
+#endif  // CAREBRIDGE_SERVICES_HANDOVER_HANDOVER_MODULE_H_
