@@ -153,8 +153,11 @@ TEST_F(CarebridgeServerTest, ReportsHealthPerHostedService) {
             HealthCheckResponse::SERVING);
   EXPECT_EQ(HealthOf(*channel, "carebridge.careplan.v1.CarePlanService"),
             HealthCheckResponse::SERVING);
+  EXPECT_EQ(HealthOf(*channel, "carebridge.handover.v1.HandoverService"),
+            HealthCheckResponse::SERVING);
+  // A service carebridge does not have (yet) is not claimed.
   grpc::StatusCode code;
-  HealthOf(*channel, "carebridge.handover.v1.HandoverService", &code);
+  HealthOf(*channel, "carebridge.record.v1.RecordService", &code);
   EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
 }
 

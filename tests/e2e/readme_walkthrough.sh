@@ -3,7 +3,9 @@
 # Runs the README's carectl walk-through exactly as written, against a fresh
 # server, so the README cannot drift from what carebridge does. Then checks
 # the outcome it describes: every referral answered, with its onward route
-# or link, and a log line per call.
+# or link; the crisis team leading Alex's plan through the accepted
+# referral, then handing responsibility back with a read-back; and a log
+# line per call.
 # Usage: readme_walkthrough.sh SERVER_BIN CARECTL_BIN
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
@@ -35,25 +37,43 @@ expect_eq "$linked" True "redirected referral links to its successor"
 grep -q "Called Alex; visiting at 19:00" "$WORK/walkthrough.out" ||
   fail "history of the accepted referral is not shown"
 
-step "the care plan is at version 5, agreed again, led by the CMHT"
+step "the crisis team led while it treated Alex, then handed back to the CMHT"
 person=$(echo "$sent" | py 'd["referrals"][0]["person"]')
 cmht=$(echo "$sent" | py 'd["referrals"][0]["sending_team"]')
+crisis=$(echo "$sent" | py '[r for r in d["referrals"] if r["state"]=="ACCEPTED"][0]["receiving_team"]')
+versions=$(as "$TOKEN" --json careplan versions "$person" --all)
+expect_eq "$(echo "$versions" | py '" ".join(v["change"]["kind"] for v in reversed(d["versions"]))')" \
+  "CARE_TEAM_CHANGED CONTENT_UPDATED AGREEMENT_RECORDED LEAD_CHANGED CARE_TEAM_CHANGED CONTENT_UPDATED AGREEMENT_RECORDED" \
+  "the plan's versions, oldest first"
+expect_eq "$(echo "$versions" | py '[v for v in d["versions"] if v["version"] == "1"][0]["change"]["actor"]')" \
+  services/careplan "who made version 1 (the accepted referral's effect)"
 plan=$(as "$TOKEN" --json careplan show "$person")
-expect_eq "$(echo "$plan" | py 'd["version"]')" 5 "care plan version"
+expect_eq "$(echo "$plan" | py 'd["version"]')" 7 "care plan version"
 expect_eq "$(echo "$plan" | py 'd.get("agreed", False)')" True "agreed again"
-expect_eq "$(echo "$plan" | py 'd["agreement"]["agreed_version"].rsplit("/", 1)[1]')" 4 \
+expect_eq "$(echo "$plan" | py 'd["agreement"]["agreed_version"].rsplit("/", 1)[1]')" 6 \
   "the version agreed"
 expect_eq "$(echo "$plan" | py 'd["lead_team"]')" "$cmht" "lead team"
-expect_eq "$(echo "$plan" | py 'len([m for m in d["care_team"] if "end_time" not in m])')" 2 \
-  "teams involved"
+expect_eq "$(echo "$plan" | py '[m["team"] for m in d["care_team"] if "end_time" not in m]')" \
+  "['$cmht']" "teams involved"
+expect_eq "$(echo "$plan" | py '[m["team"] for m in d["care_team"] if "end_time" in m]')" \
+  "['$crisis']" "teams that ended their involvement"
 case "$(echo "$plan" | py 'd["crisis_plan"]["what_helps"]')" in
   *"a text before every visit"*) ;;
-  *) fail "the crisis team's change to the crisis plan is missing" ;;
+  *) fail "the crisis team's crisis plan is missing" ;;
 esac
-grep -q "NOT agreed: changed since the person agreed version 1" "$WORK/walkthrough.out" ||
+grep -q "NOT agreed: changed since the person agreed version 2" "$WORK/walkthrough.out" ||
   fail "the plan did not show that the change cleared the agreement"
-grep -q "crisis_plan.what_helps" "$WORK/walkthrough.out" ||
-  fail "the diff did not show the crisis plan change"
+grep -q "Help with the housing appeal letter" "$WORK/walkthrough.out" ||
+  fail "the diff did not show the actions the community team took on"
+
+step "the handover was accepted with the community team's read-back"
+handovers=$(as "$TOKEN" --json handover inbox --all)
+expect_eq "$(echo "$handovers" | py '[h["state"] for h in d["handovers"]]')" "['ACCEPTED']" \
+  "the community team's handover inbox"
+expect_eq "$(echo "$handovers" | py 'len(d["handovers"][0]["read_back"]["actions_taken_on"])')" 2 \
+  "actions taken on in the read-back"
+expect_eq "$(echo "$handovers" | py 'd["handovers"][0]["sending_team"]')" "$crisis" \
+  "who handed over"
 
 step "one log line per call, naming method, principal, code and latency"
 grep -Eq "call method=/carebridge.referral.v1.ReferralService/AcceptReferral principal=members/[a-z0-9]+ code=OK latency_ms=[0-9.]+" \
