@@ -43,7 +43,8 @@ std::string ListFingerprint(const Principal& caller,
   std::vector<int> states(request.states().begin(), request.states().end());
   std::sort(states.begin(), states.end());
   states.erase(std::unique(states.begin(), states.end()), states.end());
-  return absl::StrCat(request.mailbox(), "|", caller.team, "|",
+  // Named, so a referral list's token (same filter shape) is refused here.
+  return absl::StrCat("handovers|", request.mailbox(), "|", caller.team, "|",
                       absl::StrJoin(states, ","), "|", request.person(), "|",
                       request.overdue_only() ? 1 : 0);
 }
@@ -345,7 +346,10 @@ absl::StatusOr<v1::Handover> HandoverDomain::AcceptHandover(
   return Transition(
       caller, request.name(), request.etag(), HandoverAction::kAccept,
       [&](v1::Handover& handover, absl::Time now) -> absl::Status {
-        if (handover.kind() == v1::TRANSFER_OF_RESPONSIBILITY) {
+        // A read-back given with any kind must be whole (ReadBack.summary
+        // is required, at least one action): it is recorded as proof.
+        if (handover.kind() == v1::TRANSFER_OF_RESPONSIBILITY ||
+            request.has_read_back()) {
           RETURN_IF_ERROR(CheckReadBackForTransfer(handover, request));
         }
         if (request.has_read_back()) {

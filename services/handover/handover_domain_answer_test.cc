@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "services/common/page_token.h"
 #include "services/common/time_util.h"
 #include "services/handover/handover_domain_test_fixture.h"
 
@@ -84,6 +85,25 @@ TEST_F(AnswerHandoverTest, SharedCareIsAcceptedWithOrWithoutReadBack) {
       v1::Handover with_read_back,
       domain_->AcceptHandover(kAlice, AcceptRequest(info.name())));
   EXPECT_EQ(with_read_back.read_back().recorded_by(), "members/alice");
+}
+
+// A read-back is proof the situation was understood, whatever the kind: one
+// that is given must be whole (ReadBack.summary is required, and at least
+// one action), or an empty one would be recorded as that proof.
+TEST_F(AnswerHandoverTest, ReadBackGivenForOtherKindsMustBeComplete) {
+  v1::Handover shared = Create(kBob, CreateRequest(v1::SHARED_CARE));
+  v1::AcceptHandoverRequest request = AcceptRequest(shared.name());
+  request.mutable_read_back()->clear_summary();
+  EXPECT_THAT(domain_->AcceptHandover(kAlice, request),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       "read_back.summary: must be set"));
+  request = AcceptRequest(shared.name());
+  request.mutable_read_back()->clear_actions_taken_on();
+  EXPECT_THAT(domain_->AcceptHandover(kAlice, request),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("read_back.actions_taken_on: must name")));
+  EXPECT_THAT(Reread(shared.name()), EqualsProto(shared));
+  EXPECT_THAT(EventTypes(), ElementsAre("handover.created"));
 }
 
 TEST_F(AnswerHandoverTest, DeclineRecordsTheReasonAndLeavesTheSenderInCharge) {
@@ -271,6 +291,19 @@ TEST_F(AnswerHandoverTest, PageTokensAreBoundToTheirFilters) {
   ASSERT_FALSE(page.next_page_token().empty());
   request.set_page_token(page.next_page_token());
   request.set_overdue_only(true);
+  EXPECT_THAT(
+      domain_->ListHandovers(kBob, request),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+}
+
+TEST_F(AnswerHandoverTest, AReferralListsTokenIsRefused) {
+  // ListReferrals fingerprints the same filters the same way (mailbox,
+  // team, states, person, overdue): its tokens must not page handovers.
+  Create(kBob, CreateRequest(v1::SHARED_CARE));
+  v1::ListHandoversRequest request = Mailbox(v1::SENT_BY_TEAM);
+  request.set_page_token(EncodePageToken(
+      absl::StrCat(v1::SENT_BY_TEAM, "|", kBob.team, "||", "|", 0),
+      {"1767225600000000", "1"}));
   EXPECT_THAT(
       domain_->ListHandovers(kBob, request),
       StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
