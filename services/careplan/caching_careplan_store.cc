@@ -17,25 +17,28 @@ CachingCarePlanStore::GetCurrentShared(absl::string_view person_id) {
   if (std::shared_ptr<const CurrentPlan> cached = Find(person_id)) {
     return cached;
   }
+  const uint64_t generation = Generation();
   absl::StatusOr<std::shared_ptr<const CurrentPlan>> loaded =
       inner_->GetCurrentShared(person_id);
-  if (loaded.ok()) Offer(person_id, *loaded);
+  if (loaded.ok()) Offer(person_id, *loaded, generation, /*committed=*/false);
   return loaded;
 }
 
 absl::Status CachingCarePlanStore::Append(absl::string_view person_id,
                                           const v1::CarePlan& plan,
                                           const PlanRequestKey* request) {
+  const uint64_t generation = Generation();
   absl::Status appended = inner_->Append(person_id, plan, request);
-  if (appended.ok()) Appended(person_id, plan);
+  if (appended.ok()) Appended(person_id, plan, generation);
   return appended;
 }
 
 absl::Status CachingCarePlanStore::AppendApplied(absl::string_view person_id,
                                                  const v1::CarePlan& plan,
                                                  const FeedPosition& applied) {
+  const uint64_t generation = Generation();
   absl::Status appended = inner_->AppendApplied(person_id, plan, applied);
-  if (appended.ok()) Appended(person_id, plan);
+  if (appended.ok()) Appended(person_id, plan, generation);
   return appended;
 }
 
@@ -49,11 +52,12 @@ absl::StatusOr<int64_t> CachingCarePlanStore::AppliedThrough(
 }
 
 void CachingCarePlanStore::Appended(absl::string_view person_id,
-                                    const v1::CarePlan& plan) {
+                                    const v1::CarePlan& plan,
+                                    uint64_t generation) {
   auto current = std::make_shared<CurrentPlan>();
   current->plan = plan;
   current->wire = plan.SerializeAsString();
-  Offer(person_id, std::move(current));
+  Offer(person_id, std::move(current), generation, /*committed=*/true);
 }
 
 absl::StatusOr<std::optional<PlanRequestRecord>>
@@ -85,12 +89,24 @@ std::shared_ptr<const CurrentPlan> CachingCarePlanStore::Find(
   return it == plans_.end() ? nullptr : it->second;
 }
 
+uint64_t CachingCarePlanStore::Generation() const {
+  absl::MutexLock lock(&mu_);
+  return generation_;
+}
+
 void CachingCarePlanStore::Offer(absl::string_view person_id,
-                                 std::shared_ptr<const CurrentPlan> plan) {
+                                 std::shared_ptr<const CurrentPlan> plan,
+                                 uint64_t generation, bool committed) {
   // What is dropped is destroyed after the lock is released.
   std::shared_ptr<const CurrentPlan> replaced;
   absl::flat_hash_map<std::string, std::shared_ptr<const CurrentPlan>> evicted;
   absl::MutexLock lock(&mu_);
+  if (!committed && generation != generation_) {
+    // Entries were dropped during the read: a newer version may have been
+    // written and dropped meanwhile, so this one may be stale.
+    replaced = std::move(plan);
+    return;
+  }
   auto it = plans_.find(person_id);
   if (it != plans_.end()) {
     if (it->second->plan.version() < plan->plan.version()) {
@@ -100,7 +116,18 @@ void CachingCarePlanStore::Offer(absl::string_view person_id,
     }
     return;
   }
-  if (plans_.size() >= max_entries_) evicted.swap(plans_);
+  if (generation != generation_) {
+    // A write whose place was emptied while it ran: a newer write may have
+    // been held and dropped since. Not held; nor are reads in flight, which
+    // may have read what this write replaced.
+    ++generation_;
+    replaced = std::move(plan);
+    return;
+  }
+  if (plans_.size() >= max_entries_) {
+    evicted.swap(plans_);
+    ++generation_;
+  }
   plans_.emplace(std::string(person_id), std::move(plan));
 }
 

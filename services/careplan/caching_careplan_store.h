@@ -2,6 +2,7 @@
 #define CAREBRIDGE_SERVICES_CAREPLAN_CACHING_CAREPLAN_STORE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,7 +29,9 @@ namespace carebridge::careplan {
 // An entry is replaced only by a newer version, so a slow reader that
 // loaded an older version never overwrites a write that finished after it.
 // At most `max_entries` plans are held; when full the cache is emptied and
-// refilled (simple and bounded). This class is thread-safe.
+// refilled (simple and bounded). Emptying forgets which versions were
+// newest, so what a read or write begun before it offers is not trusted to
+// fill an empty place (see `generation_`). This class is thread-safe.
 class CachingCarePlanStore : public CarePlanStore {
  public:
   CachingCarePlanStore(std::unique_ptr<CarePlanStore> inner,
@@ -59,17 +62,30 @@ class CachingCarePlanStore : public CarePlanStore {
  private:
   std::shared_ptr<const CurrentPlan> Find(absl::string_view person_id) const
       ABSL_LOCKS_EXCLUDED(mu_);
+  uint64_t Generation() const ABSL_LOCKS_EXCLUDED(mu_);
+  // `plan` as read (`committed` false) or written (true) by a call to
+  // `inner_` begun at `generation`.
   void Offer(absl::string_view person_id,
-             std::shared_ptr<const CurrentPlan> plan) ABSL_LOCKS_EXCLUDED(mu_);
-  // After `inner_` committed `plan`: it is the newest version.
-  void Appended(absl::string_view person_id, const v1::CarePlan& plan)
-      ABSL_LOCKS_EXCLUDED(mu_);
+             std::shared_ptr<const CurrentPlan> plan, uint64_t generation,
+             bool committed) ABSL_LOCKS_EXCLUDED(mu_);
+  // After `inner_` committed `plan` in a write begun at `generation`: it is
+  // the newest version.
+  void Appended(absl::string_view person_id, const v1::CarePlan& plan,
+                uint64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
 
   const std::unique_ptr<CarePlanStore> inner_;
   const size_t max_entries_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const CurrentPlan>> plans_
       ABSL_GUARDED_BY(mu_);
+  // Raised whenever entries are dropped, or a committed version is not
+  // held. A plan read from `inner_` is held only if this did not change
+  // during the read: otherwise a newer version may have been written and
+  // dropped meanwhile. A written plan may take a place emptied during its
+  // write only if nothing newer can have been written and dropped since;
+  // when it cannot tell, it is not held, and this is raised so that reads
+  // in flight, which may predate the write, are not held either.
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace carebridge::careplan

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -124,17 +125,30 @@ TEST_F(CachingCarePlanStoreTest, HoldsAtMostMaxEntries) {
 
 // An inner store whose GetCurrent waits until told, so a test can let a
 // write finish while a read of the older version is still in flight.
+// Only the first read waits; `others` holds plans of persons other than
+// p1.
 class SlowReadStore : public CarePlanStore {
  public:
-  absl::StatusOr<v1::CarePlan> GetCurrent(absl::string_view) override {
+  absl::StatusOr<v1::CarePlan> GetCurrent(absl::string_view person) override {
+    if (person != "p1") return others_[std::string(person)];
     v1::CarePlan loaded = current_;
-    reading_.Notify();
-    release_.WaitForNotification();
+    if (!reading_.HasBeenNotified()) {
+      reading_.Notify();
+      release_.WaitForNotification();
+    }
     return loaded;
   }
-  absl::Status Append(absl::string_view, const v1::CarePlan& plan,
+  absl::Status Append(absl::string_view person, const v1::CarePlan& plan,
                       const PlanRequestKey*) override {
+    if (person != "p1") {
+      others_[std::string(person)] = plan;
+      return absl::OkStatus();
+    }
     current_ = plan;
+    if (hold_append_ && !appending_.HasBeenNotified()) {
+      appending_.Notify();
+      finish_append_.WaitForNotification();
+    }
     return absl::OkStatus();
   }
   absl::Status AppendApplied(absl::string_view, const v1::CarePlan& plan,
@@ -162,8 +176,14 @@ class SlowReadStore : public CarePlanStore {
   }
 
   v1::CarePlan current_ = PlanAt(1, "Sleep");
+  std::map<std::string, v1::CarePlan> others_;
   absl::Notification reading_;
   absl::Notification release_;
+  // When set, the first append of p1 stores its plan, then waits until
+  // told before returning (committed, not yet answered).
+  bool hold_append_ = false;
+  absl::Notification appending_;
+  absl::Notification finish_append_;
 };
 
 TEST(CachingCarePlanStoreRaceTest, ASlowReadNeverHidesANewerWrite) {
@@ -179,6 +199,52 @@ TEST(CachingCarePlanStoreRaceTest, ASlowReadNeverHidesANewerWrite) {
 
   EXPECT_THAT(store.GetCurrent("p1"),
               IsOkAndHolds(EqualsProto(PlanAt(2, "Walk the dog"))));
+}
+
+// The cache is emptied to make room while a read of an older version is in
+// flight: that read must not bring the older version back, or every later
+// write (and every accepted referral or handover the consumers apply) would
+// be built on it and lose its compare-and-swap for ever.
+TEST(CachingCarePlanStoreRaceTest,
+     ASlowReadNeverHidesANewerWriteAfterEmptying) {
+  auto inner = std::make_unique<SlowReadStore>();
+  SlowReadStore* slow = inner.get();
+  CachingCarePlanStore store(std::move(inner), /*max_entries=*/1);
+
+  std::thread reader([&] { EXPECT_THAT(store.GetCurrent("p1"), IsOk()); });
+  slow->reading_.WaitForNotification();  // it has loaded version 1
+  ASSERT_OK(store.Append("p1", PlanAt(2, "Walk the dog"), nullptr));
+  // Another person's plan fills the cache, which is emptied for it.
+  ASSERT_OK(store.Append("p2", PlanAt(1, "Cook"), nullptr));
+  slow->release_.Notify();  // now it offers version 1 to the cache
+  reader.join();
+
+  EXPECT_THAT(store.GetCurrent("p1"),
+              IsOkAndHolds(EqualsProto(PlanAt(2, "Walk the dog"))));
+}
+
+// The same for a write that committed but had not yet told the cache when
+// a newer write was held and then dropped to make room.
+TEST(CachingCarePlanStoreRaceTest,
+     ASlowWriteNeverHidesANewerWriteAfterEmptying) {
+  auto inner = std::make_unique<SlowReadStore>();
+  SlowReadStore* slow = inner.get();
+  slow->reading_.Notify();  // reads do not wait here
+  slow->hold_append_ = true;
+  CachingCarePlanStore store(std::move(inner), /*max_entries=*/1);
+
+  std::thread writer([&] {
+    EXPECT_THAT(store.Append("p1", PlanAt(2, "Cook"), nullptr), IsOk());
+  });
+  slow->appending_.WaitForNotification();  // version 2 is committed
+  ASSERT_OK(store.Append("p1", PlanAt(3, "Walk the dog"), nullptr));
+  // Another person's plan fills the cache, which is emptied for it.
+  ASSERT_OK(store.Append("p2", PlanAt(1, "Sleep"), nullptr));
+  slow->finish_append_.Notify();  // now it offers version 2 to the cache
+  writer.join();
+
+  EXPECT_THAT(store.GetCurrent("p1"),
+              IsOkAndHolds(EqualsProto(PlanAt(3, "Walk the dog"))));
 }
 
 }  // namespace

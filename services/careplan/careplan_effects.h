@@ -5,9 +5,11 @@
 // plan service's consumers, on a plan in memory (no store, no clock). An
 // accepted referral brings the receiving team onto the care team; an
 // accepted handover moves the lead (transfer of responsibility) or brings
-// the receiving team alongside (shared care). Every rule is idempotent: an
-// event whose effect the plan already shows changes nothing, so a
-// redelivered event is harmless even without the cursor.
+// the receiving team alongside (shared care). Every rule is idempotent on
+// the plan it was applied to: an event whose effect the plan already shows
+// changes nothing. That is a second line of defence; the cursor is what
+// makes redelivery harmless (a transfer redelivered after the lead was set
+// back by hand would otherwise move it again).
 
 #include <optional>
 #include <string>

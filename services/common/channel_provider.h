@@ -22,12 +22,20 @@ using ChannelProvider = std::function<std::shared_ptr<grpc::Channel>()>;
 // reconnects. ServerHost accepts pings this often.
 inline constexpr int kPeerKeepaliveTimeMs = 20000;
 
+// The longest a channel to a peer that was down waits before trying to
+// connect again. gRPC's default backs off to two minutes, during which
+// every call fails at once: a consumer (which itself retries every two
+// seconds at most) would resume a feed, and calls to a directory would
+// work again, only minutes after the peer came back.
+inline constexpr int kPeerMaxReconnectBackoffMs = 2000;
+
 // Arguments for channels between services.
 inline grpc::ChannelArguments PeerChannelArguments() {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kPeerKeepaliveTimeMs);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kPeerMaxReconnectBackoffMs);
   return args;
 }
 

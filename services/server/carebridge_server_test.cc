@@ -16,6 +16,7 @@
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "services/common/channel_provider.h"
 
 namespace carebridge::server {
 namespace {
@@ -319,6 +320,24 @@ TEST_F(CarebridgeServerTest, CarePlanServiceReachesARemoteDirectory) {
   grpc::Status status = stub->GetCarePlan(&context, request, &plan);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(status.error_message(), "persons/nobody not found");
+}
+
+// A peer that was down (a referral service whose feed the care plan
+// follows, a directory) must be tried again within seconds once it is back:
+// with gRPC's default the channel waits up to two minutes between attempts
+// after a long outage, and every effect and call waits with it.
+TEST(PeerChannelArgumentsTest, RetryConnectingAPeerAtLeastEveryTwoSeconds) {
+  grpc::ChannelArguments args = PeerChannelArguments();
+  const grpc_channel_args channel_args = args.c_channel_args();
+  int max_backoff_ms = -1;
+  for (size_t i = 0; i < channel_args.num_args; ++i) {
+    if (std::string(channel_args.args[i].key) ==
+        GRPC_ARG_MAX_RECONNECT_BACKOFF_MS) {
+      max_backoff_ms = channel_args.args[i].value.integer;
+    }
+  }
+  EXPECT_GT(max_backoff_ms, 0) << "gRPC's default (120 s) applies";
+  EXPECT_LE(max_backoff_ms, 2000);
 }
 
 }  // namespace
