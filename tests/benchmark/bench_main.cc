@@ -68,7 +68,7 @@ ABSL_FLAG(int, care_plan_pool, 200,
 ABSL_FLAG(int, closed_loop_concurrency, 8,
           "closed loops run at once (each one call at a time, as a team "
           "works)");
-ABSL_FLAG(int, closed_loop_persons, 3000,
+ABSL_FLAG(int, closed_loop_persons, 5000,
           "persons registered before the closed loops, one per loop: the "
           "most loops one run can make");
 
