@@ -8,7 +8,6 @@
 #include "absl/time/clock.h"
 #include "services/common/call_log.h"
 #include "services/common/channel_provider.h"
-#include "services/common/channel_provider.h"
 
 namespace carebridge {
 
