@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace carebridge::handover {
 
@@ -23,6 +24,9 @@ struct CareTeamView {
   std::string lead_team;
   // The teams involved now (care team entries without an end time).
   std::vector<std::string> involved_teams;
+  // When the care team (and so the lead) last changed, by the care plan
+  // service's clock; InfinitePast when unknown.
+  absl::Time care_team_change_time = absl::InfinitePast();
 
   bool IsInvolved(absl::string_view team) const {
     return std::find(involved_teams.begin(), involved_teams.end(), team) !=

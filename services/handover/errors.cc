@@ -56,6 +56,17 @@ absl::Status NotLeadTeam(absl::string_view team, absl::string_view person,
       ", not ", team));
 }
 
+absl::Status TransferNotYetApplied(absl::string_view team,
+                                   absl::string_view person,
+                                   absl::string_view accepted,
+                                   absl::string_view receiving_team) {
+  return absl::AbortedError(absl::StrCat(
+      "handover.kind: ", team, " already handed responsibility for ", person,
+      " to ", receiving_team, " (", accepted,
+      ", accepted); the care plan has not caught up yet, so ", team,
+      " may no longer be the lead: try again in a moment"));
+}
+
 absl::Status TransferPending(absl::string_view person,
                              absl::string_view pending) {
   return absl::FailedPreconditionError(absl::StrCat(

@@ -38,6 +38,12 @@ absl::Status NotLeadTeam(absl::string_view team, absl::string_view person,
                          absl::string_view lead_team);
 // FAILED_PRECONDITION: one transfer of responsibility per person may be
 // pending.
+// `team`'s own accepted transfer `accepted` (answered at `accepted_time`)
+// has not reached the care plan yet, which still shows `team` leading.
+absl::Status TransferNotYetApplied(absl::string_view team,
+                                   absl::string_view person,
+                                   absl::string_view accepted,
+                                   absl::string_view receiving_team);
 absl::Status TransferPending(absl::string_view person,
                              absl::string_view pending);
 // INVALID_ARGUMENT: a care plan version the plan does not have yet.

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
 #include "services/common/status.h"
+#include "services/common/time_util.h"
 #include "services/handover/errors.h"
 
 namespace carebridge::handover {
@@ -52,6 +53,11 @@ CareTeamView CareTeamViewOf(const cp::CarePlan& plan) {
   view.lead_team = plan.lead_team();
   for (const cp::CareTeamMember& member : plan.care_team()) {
     if (!member.has_end_time()) view.involved_teams.push_back(member.team());
+  }
+  for (const cp::SectionStamp& stamp : plan.section_stamps()) {
+    if (stamp.section() == cp::CARE_TEAM) {
+      view.care_team_change_time = FromProtoTimestamp(stamp.update_time());
+    }
   }
   return view;
 }

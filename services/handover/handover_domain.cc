@@ -33,6 +33,10 @@ constexpr int kMaxAttempts = 5;
 // How many overdue handovers a scan reads at a time.
 constexpr int kScanBatch = 100;
 
+// How long after a team's transfer is accepted the handover service
+// distrusts a care plan that still shows that team leading.
+constexpr absl::Duration kTransferCatchUpWindow = absl::Minutes(5);
+
 // The teams an event about `handover` concerns (and who may see it).
 std::vector<std::string> TeamsOf(const v1::Handover& handover) {
   return {handover.sending_team(), handover.receiving_team()};
@@ -171,9 +175,11 @@ absl::StatusOr<int64_t> HandoverDomain::CheckCareTeam(
   if (!view->IsInvolved(caller.team)) {
     return errors::NotOnCareTeam(caller.team, person);
   }
-  if (input.kind() == v1::TRANSFER_OF_RESPONSIBILITY &&
-      view->lead_team != caller.team) {
-    return errors::NotLeadTeam(caller.team, person, view->lead_team);
+  if (input.kind() == v1::TRANSFER_OF_RESPONSIBILITY) {
+    if (view->lead_team != caller.team) {
+      return errors::NotLeadTeam(caller.team, person, view->lead_team);
+    }
+    RETURN_IF_ERROR(CheckLastTransferApplied(caller, person, *view));
   }
   if (input.care_plan_version() > view->current_version) {
     return errors::CarePlanVersionAhead(input.care_plan_version(), person,
@@ -181,6 +187,25 @@ absl::StatusOr<int64_t> HandoverDomain::CheckCareTeam(
   }
   return input.care_plan_version() == 0 ? view->current_version
                                         : input.care_plan_version();
+}
+
+absl::Status HandoverDomain::CheckLastTransferApplied(
+    const Principal& caller, absl::string_view person,
+    const CareTeamView& view) {
+  ASSIGN_OR_RETURN(std::optional<StoredHandover> last,
+                   store_->LatestAcceptedTransferFrom(person, caller.team));
+  if (!last.has_value()) return absl::OkStatus();
+  const absl::Time accepted = FromProtoTimestamp(last->handover.answer_time());
+  // Applied: the care team changed after the acceptance. Not applied, but
+  // long ago: the lead came back some other way, or the two services'
+  // clocks disagree; either way waiting longer would not help.
+  if (view.care_team_change_time >= accepted ||
+      clock_->Now() - accepted > kTransferCatchUpWindow) {
+    return absl::OkStatus();
+  }
+  return errors::TransferNotYetApplied(caller.team, person,
+                                       last->handover.name(),
+                                       last->handover.receiving_team());
 }
 
 absl::StatusOr<directory_client::TeamInfo> HandoverDomain::CheckTeams(

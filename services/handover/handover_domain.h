@@ -82,6 +82,15 @@ class HandoverDomain {
   // transfer of responsibility).
   absl::StatusOr<int64_t> CheckCareTeam(const Principal& caller,
                                         const v1::Handover& input);
+  // ABORTED when the caller's team's own last accepted transfer for the
+  // person has not reached the care plan yet (it still shows the caller
+  // leading, but responsibility has already passed on): a second transfer
+  // now would hand over what the team no longer holds. Effects normally
+  // land within milliseconds; after kTransferCatchUpWindow the care plan
+  // is believed (the lead may have come back by SetLeadTeam).
+  absl::Status CheckLastTransferApplied(const Principal& caller,
+                                        absl::string_view person,
+                                        const CareTeamView& view);
   // The receiving team (NOT_FOUND naming the field when it does not exist),
   // after checking every action's owning team exists (INVALID_ARGUMENT).
   absl::StatusOr<directory_client::TeamInfo> CheckTeams(

@@ -215,6 +215,52 @@ TEST_F(CreateHandoverTest, OnePendingTransferPerPerson) {
   EXPECT_EQ(next.receiving_team(), kVoluntary);
 }
 
+TEST_F(CreateHandoverTest, NoSecondTransferBeforeTheCarePlanShowsTheFirst) {
+  // Bob's team handed responsibility to the CMHT; the care plan still shows
+  // the crisis team leading (its care team last changed before that).
+  CareTeamView view;
+  view.current_version = kPlanVersion;
+  view.lead_team = kCrisis;
+  view.involved_teams = {kCrisis, kCmht, kVoluntary};
+  view.care_team_change_time = clock_.Now() - absl::Hours(1);
+  careplan_.SetCareTeam(kPerson, view);
+  v1::Handover first = Create();
+  ASSERT_TRUE(
+      domain_->AcceptHandover(kAlice, AcceptRequest(first.name())).ok());
+  clock_.Advance(absl::Seconds(1));
+  const size_t events = Events().size();
+  EXPECT_THAT(
+      domain_->CreateHandover(
+          kBob, CreateRequest(v1::TRANSFER_OF_RESPONSIBILITY, kVoluntary)),
+      StatusIs(absl::StatusCode::kAborted,
+               AllOf(HasSubstr(first.name()), HasSubstr("not caught up"))));
+  EXPECT_EQ(Events().size(), events) << "a refused create stored something";
+  // Sharing care is not a transfer: still fine.
+  Create(kBob, CreateRequest(v1::SHARED_CARE, kVoluntary));
+  // Once the care plan's care team changed after the acceptance (the lead
+  // came back to the crisis team, say), the crisis team may transfer again.
+  view.care_team_change_time = clock_.Now();
+  careplan_.SetCareTeam(kPerson, view);
+  Create(kBob, CreateRequest(v1::TRANSFER_OF_RESPONSIBILITY, kVoluntary));
+}
+
+TEST_F(CreateHandoverTest, AStaleCarePlanIsBelievedAfterTheCatchUpWindow) {
+  CareTeamView view;
+  view.current_version = kPlanVersion;
+  view.lead_team = kCrisis;
+  view.involved_teams = {kCrisis, kCmht, kVoluntary};
+  careplan_.SetCareTeam(kPerson, view);  // no care team time known
+  v1::Handover first = Create();
+  ASSERT_TRUE(
+      domain_->AcceptHandover(kAlice, AcceptRequest(first.name())).ok());
+  EXPECT_THAT(
+      domain_->CreateHandover(
+          kBob, CreateRequest(v1::TRANSFER_OF_RESPONSIBILITY, kVoluntary)),
+      StatusIs(absl::StatusCode::kAborted));
+  clock_.Advance(absl::Minutes(6));
+  Create(kBob, CreateRequest(v1::TRANSFER_OF_RESPONSIBILITY, kVoluntary));
+}
+
 TEST_F(CreateHandoverTest, RetryWithTheSameRequestIdReturnsTheFirst) {
   v1::CreateHandoverRequest request = CreateRequest();
   request.set_request_id("crisis-2026-01-01-1");

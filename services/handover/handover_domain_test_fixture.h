@@ -95,6 +95,10 @@ class RacingStore : public HandoverStore {
       absl::Time now, int limit) override {
     return inner_->ListUnescalatedOverdue(now, limit);
   }
+  absl::StatusOr<std::optional<StoredHandover>> LatestAcceptedTransferFrom(
+      absl::string_view person, absl::string_view sending_team) override {
+    return inner_->LatestAcceptedTransferFrom(person, sending_team);
+  }
   EventLog* event_log() override { return inner_->event_log(); }
 
  private:

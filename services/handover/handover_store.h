@@ -117,6 +117,12 @@ class HandoverStore {
       absl::Time now, int limit) = 0;
 
   // The events this store has committed, in commit order.
+  // The accepted transfer of responsibility for `person` from
+  // `sending_team` answered last, if any.
+  virtual absl::StatusOr<std::optional<StoredHandover>>
+  LatestAcceptedTransferFrom(absl::string_view person,
+                             absl::string_view sending_team) = 0;
+
   virtual EventLog* event_log() = 0;
 };
 

@@ -57,6 +57,11 @@ CREATE INDEX handovers_by_create_time ON handovers (create_time_us);
                        static_cast<int>(v1::PENDING),
                        " AND escalate_time_us IS NULL;\n")},
       {2, kOutboxSchemaSql},
+      // A person's handovers, for the check that a team's last accepted
+      // transfer has reached the care plan before it transfers again.
+      {3,
+       "CREATE INDEX handovers_by_person ON handovers (person, "
+       "sending_team, kind, state);\n"},
   };
   return *migrations;
 }
@@ -292,6 +297,37 @@ SqliteHandoverStore::FindByRequestId(absl::string_view sending_team,
     return absl::OkStatus();
   }));
   return result;
+}
+
+absl::StatusOr<std::optional<StoredHandover>>
+SqliteHandoverStore::LatestAcceptedTransferFrom(
+    absl::string_view person, absl::string_view sending_team) {
+  std::optional<StoredHandover> latest;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn.Prepare(absl::StrCat(
+            "SELECT ", kColumns,
+            " FROM handovers WHERE person = ?1 AND sending_team = ?2 AND "
+            "kind = ?3 AND state = ?4")));
+    stmt.Bind(1, person)
+        .Bind(2, sending_team)
+        .Bind(3, int64_t{v1::TRANSFER_OF_RESPONSIBILITY})
+        .Bind(4, int64_t{v1::ACCEPTED});
+    // A team hands one person over a handful of times: compare in memory.
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, stmt.Step());
+      if (!row) break;
+      ASSIGN_OR_RETURN(StoredHandover stored, Decode(stmt));
+      if (!latest.has_value() ||
+          FromProtoTimestamp(stored.handover.answer_time()) >
+              FromProtoTimestamp(latest->handover.answer_time())) {
+        latest = std::move(stored);
+      }
+    }
+    return absl::OkStatus();
+  }));
+  return latest;
 }
 
 absl::StatusOr<StoredHandover> SqliteHandoverStore::Get(

@@ -34,6 +34,8 @@ class SqliteHandoverStore : public HandoverStore {
   absl::StatusOr<HandoverPage> List(const HandoverQuery& query) override;
   absl::StatusOr<std::vector<StoredHandover>> ListUnescalatedOverdue(
       absl::Time now, int limit) override;
+  absl::StatusOr<std::optional<StoredHandover>> LatestAcceptedTransferFrom(
+      absl::string_view person, absl::string_view sending_team) override;
   EventLog* event_log() override { return event_log_.get(); }
 
  private:

@@ -183,6 +183,21 @@ TEST_F(HandoverTest, AcceptedTransferMovesTheLeadInTheCarePlan) {
   EXPECT_EQ(plan.lead_team(), community_.name());
   EXPECT_EQ(plan.change().kind(), cp::Change::LEAD_CHANGED);
   EXPECT_EQ(careplan_->applied_through("handover"), 2);
+
+  // And back: once the plan shows the crisis team leading again (a care
+  // team change after its own transfer was accepted), it may hand over
+  // responsibility once more.
+  v1::Handover back = Create(alice_, Request(crisis_.name()));
+  ASSERT_GRPC_OK(
+      Call(&Stub::AcceptHandover, bob_, AcceptRequest(back.name()), &accepted));
+  plan = CurrentPlan();
+  while (plan.lead_team() != crisis_.name() && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+    plan = CurrentPlan();
+  }
+  ASSERT_EQ(plan.lead_team(), crisis_.name());
+  v1::Handover again = Create();
+  EXPECT_EQ(again.state(), v1::PENDING);
 }
 
 TEST_F(HandoverTest, StoppingBackgroundWorkEndsLiveFeeds) {
