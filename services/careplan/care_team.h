@@ -46,8 +46,8 @@ absl::Status SetFirstLead(v1::CarePlan& plan, absl::string_view team,
 // (FAILED_PRECONDITION naming the lead otherwise), to `to_team`, which joins
 // with `role` (kDefaultLeadRole when empty) if not involved. In one step:
 // there is never no lead, or two. Passing the lead to the lead team itself
-// is FAILED_PRECONDITION. The accepted transfer-of-responsibility handover
-// will call this same function.
+// is FAILED_PRECONDITION. Applying an accepted transfer-of-responsibility
+// handover (careplan_effects) calls this same function.
 absl::Status PassLead(v1::CarePlan& plan, absl::string_view from_team,
                       absl::string_view to_team, absl::string_view role,
                       absl::Time now);
