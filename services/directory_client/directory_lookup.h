@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "carebridge/referral/v1/referral.pb.h"
 
 namespace carebridge::directory_client {
 
@@ -20,6 +21,19 @@ struct TeamInfo {
   absl::Duration routine_deadline = absl::Hours(14 * 24);
   absl::Duration urgent_deadline = absl::Hours(72);
   absl::Duration crisis_deadline = absl::Hours(4);
+
+  // How long the team allows itself to answer a referral or handover of
+  // `urgency` (unspecified counts as routine).
+  absl::Duration DeadlineFor(referral::v1::Urgency urgency) const {
+    switch (urgency) {
+      case referral::v1::CRISIS:
+        return crisis_deadline;
+      case referral::v1::URGENT:
+        return urgent_deadline;
+      default:
+        return routine_deadline;
+    }
+  }
 };
 
 // A service's view of the directory. Services other than the directory own

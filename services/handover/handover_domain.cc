@@ -53,18 +53,6 @@ std::string ListFingerprint(const Principal& caller,
                       request.overdue_only() ? 1 : 0);
 }
 
-absl::StatusOr<std::optional<HandoverCursor>> DecodeCursor(
-    const std::vector<std::string>& parts) {
-  if (parts.empty()) return std::optional<HandoverCursor>();
-  HandoverCursor cursor;
-  if (parts.size() != 2 ||
-      !absl::SimpleAtoi(parts[0], &cursor.create_time_us) ||
-      !absl::SimpleAtoi(parts[1], &cursor.sequence)) {
-    return common_errors::BadPageToken();
-  }
-  return std::optional<HandoverCursor>(cursor);
-}
-
 // A new PENDING handover with what the sender wrote in `input`, due by the
 // receiving team's deadline.
 v1::Handover NewHandover(const v1::Handover& input, std::string name,
@@ -117,18 +105,6 @@ absl::Status CheckReadBackForTransfer(
 }  // namespace
 
 std::string EtagOf(int64_t version) { return absl::StrCat(version); }
-
-absl::Duration DeadlineFor(const directory_client::TeamInfo& team,
-                           referral::v1::Urgency urgency) {
-  switch (urgency) {
-    case referral::v1::CRISIS:
-      return team.crisis_deadline;
-    case referral::v1::URGENT:
-      return team.urgent_deadline;
-    default:
-      return team.routine_deadline;
-  }
-}
 
 absl::StatusOr<std::string> CreateFingerprint(const v1::Handover& input) {
   v1::Handover handover = input;
@@ -257,7 +233,7 @@ absl::StatusOr<v1::Handover> HandoverDomain::CreateHandover(
   const absl::Time now = clock_->Now();
   v1::Handover handover = NewHandover(
       input, absl::StrCat("handovers/", ids_->NewId()), caller,
-      care_plan_version, DeadlineFor(receiving, input.urgency()), now);
+      care_plan_version, receiving.DeadlineFor(input.urgency()), now);
   const events::v1::Event event = MakeEvent(
       "handover.created", handover.name(), handover.person(), TeamsOf(handover),
       caller.subject, now, Present(handover, 1, now));
@@ -295,11 +271,10 @@ absl::StatusOr<v1::ListHandoversResponse> HandoverDomain::ListHandovers(
   RETURN_IF_ERROR(ValidateList(request));
   RETURN_IF_ERROR(policy::RequireClinical(caller, "list handovers"));
   const std::string fingerprint = ListFingerprint(caller, request);
-  ASSIGN_OR_RETURN(std::vector<std::string> cursor_parts,
-                   DecodePageToken(request.page_token(), fingerprint));
 
   HandoverQuery query;
-  ASSIGN_OR_RETURN(query.after, DecodeCursor(cursor_parts));
+  ASSIGN_OR_RETURN(query.after, DecodeCreateOrderPageToken(request.page_token(),
+                                                           fingerprint));
   ASSIGN_OR_RETURN(query.page_size,
                    CheckPageSize("page_size", request.page_size()));
   query.mailbox = request.mailbox() == v1::INBOX
@@ -321,8 +296,7 @@ absl::StatusOr<v1::ListHandoversResponse> HandoverDomain::ListHandovers(
   }
   if (page.next.has_value()) {
     response.set_next_page_token(
-        EncodePageToken(fingerprint, {absl::StrCat(page.next->create_time_us),
-                                      absl::StrCat(page.next->sequence)}));
+        EncodeCreateOrderPageToken(fingerprint, *page.next));
   }
   return response;
 }

@@ -109,10 +109,6 @@ class HandoverDomain {
 // The etag a handover at `version` shows.
 std::string EtagOf(int64_t version);
 
-// How long `team` allows itself to answer at `urgency`.
-absl::Duration DeadlineFor(const directory_client::TeamInfo& team,
-                           referral::v1::Urgency urgency);
-
 // What a create asks for, as a short stable string (SHA-256 hex of the
 // handover as sent, without its output-only fields), so that a reused
 // request_id tells a retry from a different request. Stored: it must stay

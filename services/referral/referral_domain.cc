@@ -101,31 +101,7 @@ std::string ListFingerprint(const Principal& caller,
                       request.overdue_only() ? 1 : 0);
 }
 
-absl::StatusOr<std::optional<ReferralCursor>> DecodeCursor(
-    const std::vector<std::string>& parts) {
-  if (parts.empty()) return std::optional<ReferralCursor>();
-  ReferralCursor cursor;
-  if (parts.size() != 2 ||
-      !absl::SimpleAtoi(parts[0], &cursor.create_time_us) ||
-      !absl::SimpleAtoi(parts[1], &cursor.sequence)) {
-    return carebridge::errors::BadPageToken();
-  }
-  return std::optional<ReferralCursor>(cursor);
-}
-
 }  // namespace
-
-absl::Duration DeadlineFor(const directory_client::TeamInfo& team,
-                           v1::Urgency urgency) {
-  switch (urgency) {
-    case v1::CRISIS:
-      return team.crisis_deadline;
-    case v1::URGENT:
-      return team.urgent_deadline;
-    default:
-      return team.routine_deadline;
-  }
-}
 
 absl::StatusOr<directory_client::TeamInfo> ReferralDomain::AcceptingTeam(
     absl::string_view field, absl::string_view team) {
@@ -162,7 +138,7 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
   const absl::Time now = clock_->Now();
   v1::Referral referral =
       NewReferral(input, absl::StrCat("referrals/", ids_->NewId()), caller.team,
-                  input.receiving_team(), DeadlineFor(team, input.urgency()),
+                  input.receiving_team(), team.DeadlineFor(input.urgency()),
                   caller.subject, now);
   *referral.add_history() =
       HistoryEntry(v1::ReferralEvent::CREATED, now, caller,
@@ -210,11 +186,10 @@ absl::StatusOr<v1::ListReferralsResponse> ReferralDomain::ListReferrals(
   RETURN_IF_ERROR(policy::RequireClinical(caller, "list referrals"));
   RETURN_IF_ERROR(ValidateList(request));
   const std::string fingerprint = ListFingerprint(caller, request);
-  ASSIGN_OR_RETURN(std::vector<std::string> cursor_parts,
-                   DecodePageToken(request.page_token(), fingerprint));
 
   ReferralQuery query;
-  ASSIGN_OR_RETURN(query.after, DecodeCursor(cursor_parts));
+  ASSIGN_OR_RETURN(query.after, DecodeCreateOrderPageToken(request.page_token(),
+                                                           fingerprint));
   ASSIGN_OR_RETURN(query.page_size,
                    CheckPageSize("page_size", request.page_size()));
   query.mailbox = request.mailbox() == v1::INBOX
@@ -235,8 +210,7 @@ absl::StatusOr<v1::ListReferralsResponse> ReferralDomain::ListReferrals(
   }
   if (page.next.has_value()) {
     response.set_next_page_token(
-        EncodePageToken(fingerprint, {absl::StrCat(page.next->create_time_us),
-                                      absl::StrCat(page.next->sequence)}));
+        EncodeCreateOrderPageToken(fingerprint, *page.next));
   }
   return response;
 }
@@ -370,7 +344,7 @@ absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectOnce(
   v1::Referral created =
       NewReferral(old, absl::StrCat("referrals/", ids_->NewId()),
                   old.sending_team(), new_team_name,
-                  DeadlineFor(new_team, old.urgency()), old.created_by(), now);
+                  new_team.DeadlineFor(old.urgency()), old.created_by(), now);
   created.set_redirected_from(old.name());
   *created.add_history() = HistoryEntry(
       v1::ReferralEvent::CREATED, now, caller, v1::STATE_UNSPECIFIED, v1::SENT,

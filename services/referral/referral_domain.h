@@ -89,10 +89,6 @@ class ReferralDomain {
   ReferralStore* const store_;
 };
 
-// How long `team` allows itself to answer at `urgency`.
-absl::Duration DeadlineFor(const directory_client::TeamInfo& team,
-                           v1::Urgency urgency);
-
 }  // namespace carebridge::referral
 
 #endif  // CAREBRIDGE_SERVICES_REFERRAL_REFERRAL_DOMAIN_H_
