@@ -2,6 +2,7 @@
 
 #include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -54,6 +55,28 @@ absl::StatusOr<std::vector<std::string>> DecodePageToken(
     }
   }
   return cursor;
+}
+
+std::string EncodeCreateOrderPageToken(absl::string_view filter_fingerprint,
+                                       const CreateOrderCursor& cursor) {
+  return EncodePageToken(
+      filter_fingerprint,
+      {absl::StrCat(cursor.create_time_us), absl::StrCat(cursor.sequence)});
+}
+
+absl::StatusOr<std::optional<CreateOrderCursor>> DecodeCreateOrderPageToken(
+    absl::string_view token, absl::string_view filter_fingerprint) {
+  absl::StatusOr<std::vector<std::string>> parts =
+      DecodePageToken(token, filter_fingerprint);
+  if (!parts.ok()) return parts.status();
+  if (parts->empty()) return std::optional<CreateOrderCursor>();
+  CreateOrderCursor cursor;
+  if (parts->size() != 2 ||
+      !absl::SimpleAtoi((*parts)[0], &cursor.create_time_us) ||
+      !absl::SimpleAtoi((*parts)[1], &cursor.sequence)) {
+    return errors::BadPageToken();
+  }
+  return std::optional<CreateOrderCursor>(cursor);
 }
 
 }  // namespace carebridge

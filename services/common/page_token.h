@@ -1,6 +1,8 @@
 #ifndef CAREBRIDGE_SERVICES_COMMON_PAGE_TOKEN_H_
 #define CAREBRIDGE_SERVICES_COMMON_PAGE_TOKEN_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,23 @@ std::string EncodePageToken(absl::string_view filter_fingerprint,
 // Returns the cursor, or INVALID_ARGUMENT naming `page_token`. An empty
 // token is the first page and yields an empty cursor.
 absl::StatusOr<std::vector<std::string>> DecodePageToken(
+    absl::string_view token, absl::string_view filter_fingerprint);
+
+// The resume point of a listing ordered oldest first by (create time,
+// insertion sequence): the referral and handover mailboxes.
+struct CreateOrderCursor {
+  int64_t create_time_us = 0;
+  int64_t sequence = 0;
+};
+
+// A page token resuming after `cursor`.
+std::string EncodeCreateOrderPageToken(absl::string_view filter_fingerprint,
+                                       const CreateOrderCursor& cursor);
+
+// The cursor a token carries; nullopt for an empty token (the first page).
+// INVALID_ARGUMENT naming `page_token` when it is not one of ours or was
+// issued for other filters.
+absl::StatusOr<std::optional<CreateOrderCursor>> DecodeCreateOrderPageToken(
     absl::string_view token, absl::string_view filter_fingerprint);
 
 }  // namespace carebridge

@@ -13,6 +13,7 @@
 #include "carebridge/events/v1/events.pb.h"
 #include "carebridge/handover/v1/handover.pb.h"
 #include "services/common/event_log.h"
+#include "services/common/page_token.h"
 
 namespace carebridge::handover {
 
@@ -40,10 +41,7 @@ struct HandoverRequestKey {
 // page was read always sorts after it. Implementations hand out keys in
 // commit order (see referral_store.h ReferralCursor: SQLite serialises its
 // writers; PostgreSQL must serialise key assignment with the commit).
-struct HandoverCursor {
-  int64_t create_time_us = 0;
-  int64_t sequence = 0;
-};
+using HandoverCursor = CreateOrderCursor;
 
 struct HandoverQuery {
   enum class Mailbox { kInbox, kSentByTeam };

@@ -14,6 +14,7 @@
 #include "carebridge/events/v1/events.pb.h"
 #include "carebridge/referral/v1/referral.pb.h"
 #include "services/common/event_log.h"
+#include "services/common/page_token.h"
 
 namespace carebridge::referral {
 
@@ -33,10 +34,7 @@ struct StoredReferral {
 // PostgreSQL implementation must serialise the key assignment with the
 // commit (e.g. a transaction-scoped advisory lock around insert and commit),
 // since a sequence alone is allocated out of commit order.
-struct ReferralCursor {
-  int64_t create_time_us = 0;
-  int64_t sequence = 0;
-};
+using ReferralCursor = CreateOrderCursor;
 
 struct ReferralQuery {
   enum class Mailbox { kInbox, kSentByTeam };
