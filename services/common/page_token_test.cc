@@ -92,5 +92,35 @@ TEST(PageTokenTest, TokenIssuedByAnotherProcessStillDecodes) {
   EXPECT_THAT(*cursor, ElementsAre("1767225600000000", "abc"));
 }
 
+TEST(PageTokenTest, CreateOrderCursorRoundTrips) {
+  const std::string token = EncodeCreateOrderPageToken(
+      "inbox", CreateOrderCursor{1767225600000000, 42});
+  absl::StatusOr<std::optional<CreateOrderCursor>> cursor =
+      DecodeCreateOrderPageToken(token, "inbox");
+  ASSERT_THAT(cursor, IsOk());
+  ASSERT_TRUE(cursor->has_value());
+  EXPECT_EQ((*cursor)->create_time_us, 1767225600000000);
+  EXPECT_EQ((*cursor)->sequence, 42);
+  EXPECT_THAT(DecodeCreateOrderPageToken(token, "sent"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(PageTokenTest, EmptyTokenIsTheFirstPageOfACreateOrderListing) {
+  absl::StatusOr<std::optional<CreateOrderCursor>> cursor =
+      DecodeCreateOrderPageToken("", "inbox");
+  ASSERT_THAT(cursor, IsOk());
+  EXPECT_FALSE(cursor->has_value());
+}
+
+TEST(PageTokenTest, CreateOrderTokenWithAnotherCursorShapeIsRefused) {
+  for (const std::vector<std::string>& parts :
+       std::vector<std::vector<std::string>>{
+           {"1767225600000000"}, {"x", "1"}, {"1", "2", "3"}}) {
+    EXPECT_THAT(
+        DecodeCreateOrderPageToken(EncodePageToken("inbox", parts), "inbox"),
+        StatusIs(absl::StatusCode::kInvalidArgument));
+  }
+}
+
 }  // namespace
 }  // namespace carebridge
