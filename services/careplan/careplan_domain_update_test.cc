@@ -58,6 +58,35 @@ TEST_F(CarePlanDomainTest, FirstUpdateCreatesVersionOneLedByTheWritersTeam) {
               ::carebridge::testing::IsOkAndHolds(EqualsProto(plan)));
 }
 
+// Every version must fit in one feed event: a plan within every per-field
+// limit but made of 4-byte characters is refused, naming its largest
+// section, and nothing is stored.
+TEST_F(CarePlanDomainTest,
+       APlanTooLargeForOneVersionIsRefusedNamingTheSection) {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "\xF0\x9F\x8C\xBF";  // U+1F33F
+  v1::CarePlan goals;
+  for (int i = 0; i < 50; ++i) goals.add_goals()->set_description(text);
+  // 50 goals of 2,000 four-byte characters: 400 KB, within the limit.
+  ASSERT_OK_AND_ASSIGN(
+      v1::CarePlan first,
+      domain_->UpdateCarePlan(
+          kAlice, UpdateRequest({"goals"}, goals, "", "Large plan")));
+  v1::CarePlan actions;
+  for (int i = 0; i < 100; ++i) {
+    v1::Action* action = actions.add_actions();
+    action->set_description(text);
+    action->set_owning_team(kCmht);
+  }
+  EXPECT_THAT(
+      domain_->UpdateCarePlan(kAlice, UpdateRequest({"actions"}, actions,
+                                                    first.etag(), "Too much")),
+      StatusIs(kInvalid, HasSubstr("care_plan.actions: the plan "
+                                   "would be")));
+  EXPECT_THAT(Get(kAlice),
+              ::carebridge::testing::IsOkAndHolds(EqualsProto(first)));
+}
+
 TEST_F(CarePlanDomainTest, EveryUpdateIsANewVersionStampingOnlyWhatChanged) {
   WriteGoals(kAlice, {"Feel safe at home"});
   clock_.Advance(absl::Hours(1));

@@ -131,7 +131,7 @@ grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
 CarePlanGrpcService::Subscribe(grpc::CallbackServerContext* context,
                                const events::v1::SubscribeRequest* request) {
   return ServeEventFeed(context, request, *authenticator_, event_log_,
-                        executor_);
+                        executor_, event_access_);
 }
 
 }  // namespace carebridge::careplan

@@ -4,6 +4,7 @@
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "services/careplan/careplan_domain.h"
 #include "services/common/authenticator.h"
+#include "services/common/event_access.h"
 #include "services/common/event_log.h"
 #include "services/common/executor.h"
 
@@ -24,13 +25,16 @@ class CarePlanGrpcService final
           v1::CarePlanService::CallbackService> {
  public:
   // `event_log` is the `careplan` feed Subscribe serves.
+  // `event_access` decides per event what a subscriber sees when it is
+  // delivered.
   CarePlanGrpcService(const Authenticator* authenticator,
                       BlockingExecutor* executor, CarePlanDomain* domain,
-                      EventLog* event_log)
+                      EventLog* event_log, EventAccess* event_access)
       : authenticator_(authenticator),
         executor_(executor),
         domain_(domain),
-        event_log_(event_log) {}
+        event_log_(event_log),
+        event_access_(event_access) {}
 
   // A serialized GetCarePlanRequest in, a serialized CarePlan out.
   grpc::ServerUnaryReactor* GetCarePlan(grpc::CallbackServerContext* context,
@@ -76,6 +80,7 @@ class CarePlanGrpcService final
   BlockingExecutor* const executor_;
   CarePlanDomain* const domain_;
   EventLog* const event_log_;
+  EventAccess* const event_access_;
 };
 
 }  // namespace carebridge::careplan

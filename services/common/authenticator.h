@@ -28,6 +28,10 @@ class Authenticator {
   // For the raw header value (used by the call log as well).
   absl::StatusOr<Principal> AuthenticateHeader(absl::string_view value) const;
 
+  // The clock tokens are checked against (e.g. for streams that end when
+  // their token expires).
+  const Clock* clock() const { return clock_; }
+
  private:
   const TokenSigner* signer_;
   const Clock* clock_;

@@ -1,6 +1,10 @@
 #include "services/common/event_feed_grpc.h"
 
+#include <grpcpp/alarm.h>
+
 #include <algorithm>
+#include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -11,11 +15,12 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
-#include "services/common/policy.h"
 #include "services/common/principal.h"
 #include "services/common/status.h"
+#include "services/common/time_util.h"
 
 namespace carebridge {
 namespace {
@@ -31,6 +36,9 @@ constexpr int kMaxBatchEvents = 100;
 constexpr int kMaxScannedPerBatch = 1000;
 constexpr int kMaxTypePrefixes = 20;
 constexpr size_t kMaxTypePrefixChars = 100;
+// How often at most an idle stream looks at its token's expiry: the token
+// is checked against the injected clock, which a test may move.
+constexpr absl::Duration kExpiryCheckInterval = absl::Seconds(10);
 
 absl::Status ValidateSubscribeRequest(const SubscribeRequest& request) {
   if (request.after_sequence() < 0) {
@@ -50,15 +58,20 @@ absl::Status ValidateSubscribeRequest(const SubscribeRequest& request) {
 
 // One subscription. States: reading (a read of the log is queued or running
 // on the executor), writing (one response in flight), idle (caught up,
-// waiting for the log's listener), finished. The reactor is never reading
-// and writing at once, and Finish is called only from idle, so when OnDone
-// deletes it no read can still be using it.
+// waiting for the log's listener or the expiry alarm), finished. The
+// reactor is never reading and writing at once, and Finish is called only
+// from idle, so no read can still be using it when it goes. It is deleted
+// once gRPC is done with it (OnDone) and the expiry alarm has fired or been
+// cancelled, whichever is last.
 class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
  public:
   FeedReactor(const SubscribeRequest& request, EventLog* log,
-              BlockingExecutor* executor)
+              BlockingExecutor* executor, EventAccess* access,
+              const Clock* clock)
       : log_(log),
         executor_(executor),
+        access_(access),
+        clock_(clock),
         type_prefixes_(request.type_prefixes().begin(),
                        request.type_prefixes().end()),
         stop_when_caught_up_(request.stop_when_caught_up()),
@@ -79,6 +92,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     Next next;
     {
       absl::MutexLock lock(&mu_);
+      ArmExpiryLocked();
       next = DecideLocked();
     }
     Perform(next);
@@ -89,6 +103,9 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
+      // The response is not kept while idle: an idle subscriber costs only
+      // this object.
+      SubscribeResponse().Swap(&response_);
       if (!ok)
         SetFinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
                                      "the subscriber went away"));
@@ -111,6 +128,16 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   void OnDone() override {
     // After RemoveListener returns the listener cannot be running.
     if (listener_id_ != 0) log_->RemoveListener(listener_id_);
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+      if (alarm_pending_) {
+        // The alarm's callback (run with ok=false on a gRPC thread, never
+        // inside Cancel) deletes the reactor.
+        alarm_->Cancel();
+        return;
+      }
+    }
     delete this;
   }
 
@@ -137,6 +164,58 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     Perform(next);
   }
 
+  // Sets the alarm for the token's expiry (at most kExpiryCheckInterval
+  // ahead, so a moved clock is noticed too). Never after OnDone.
+  void ArmExpiryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (done_ || finished_ || principal_.expire_time == absl::InfiniteFuture())
+      return;
+    absl::Duration left =
+        std::max(principal_.expire_time - clock_->Now(), absl::ZeroDuration());
+    alarm_pending_ = true;
+    // A new alarm each time: an alarm is not set again from its own
+    // callback. Replacing the one whose callback is running is safe (gRPC
+    // keeps it alive until the callback returns).
+    alarm_ = std::make_unique<grpc::Alarm>();
+    alarm_->Set(
+        absl::ToChronoTime(absl::Now() + std::min(left, kExpiryCheckInterval) +
+                           absl::Milliseconds(1)),
+        [this](bool ok) { OnAlarm(ok); });
+  }
+
+  void OnAlarm(bool ok) {
+    Next next = Next::kNothing;
+    bool remove = false;
+    {
+      absl::MutexLock lock(&mu_);
+      alarm_pending_ = false;
+      if (done_) {
+        remove = true;
+      } else if (ok && !finished_) {
+        if (ExpiredLocked()) {
+          next = DecideLocked();
+        } else {
+          ArmExpiryLocked();
+        }
+      }
+    }
+    if (remove) {
+      delete this;
+      return;
+    }
+    Perform(next);
+  }
+
+  // True (and the stream set to end) once the caller's token has expired.
+  bool ExpiredLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (clock_->Now() < principal_.expire_time) return false;
+    SetFinishLocked(grpc::Status(
+        grpc::StatusCode::UNAUTHENTICATED,
+        absl::StrCat(
+            "the token expired at ", absl::FormatTime(principal_.expire_time),
+            "; subscribe again with a fresh token after sequence ", through_)));
+    return true;
+  }
+
   void SetFinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!finish_with_.has_value()) finish_with_ = std::move(status);
   }
@@ -148,6 +227,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     if (stop_when_caught_up_ && sent_first_ && caught_up_) {
       SetFinishLocked(grpc::Status::OK);
     }
+    ExpiredLocked();
     if (finish_with_.has_value()) {
       finished_ = true;
       return Next::kFinish;
@@ -219,7 +299,8 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
         caught_up_ = batch.caught_up;
         bool news = !sent_first_ || batch.response.events_size() > 0 ||
                     through_ > last_sent_through_;
-        if (news && !finish_with_.has_value()) {
+        // Nothing is delivered once the token has expired.
+        if (news && !ExpiredLocked() && !finish_with_.has_value()) {
           response_ = std::move(batch.response);
           sent_first_ = true;
           last_sent_through_ = through_;
@@ -244,8 +325,15 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     return false;
   }
 
+  absl::StatusOr<policy::EventVisibility> VisibilityOf(const Event& event) {
+    if (access_ == nullptr)
+      return policy::EventVisibilityFor(principal_, event);
+    return access_->VisibilityNow(principal_, event);
+  }
+
   // Reads the next batch after `after`: no lock held, and no member but the
-  // immutable ones touched.
+  // immutable ones touched. The batch stops before the event that would
+  // take it past the byte budget (the first event always goes in).
   Batch ReadBatch(int64_t after) {
     Batch batch;
     if (log_->shutting_down()) {
@@ -254,44 +342,79 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     }
     int64_t through = after;
     int scanned = 0;
-    while (true) {
+    size_t bytes = 0;
+    bool full = false;
+    while (!full) {
+      const size_t room = bytes < kFeedResponseBudgetBytes
+                              ? kFeedResponseBudgetBytes - bytes
+                              : 0;
       absl::StatusOr<std::vector<Event>> events =
-          log_->ReadAfter(through, kMaxBatchEvents);
+          log_->ReadAfter(through, kMaxBatchEvents, std::max<size_t>(room, 1));
       if (!events.ok()) {
         batch.status = events.status();
         return batch;
       }
       for (Event& event : *events) {
-        through = event.sequence();
-        ++scanned;
-        if (!Wanted(event)) continue;
-        policy::EventVisibility visibility =
-            policy::EventVisibilityFor(principal_, event);
-        if (visibility == policy::EventVisibility::kHidden) continue;
-        if (visibility == policy::EventVisibility::kMetadataOnly) {
+        if (batch.response.events_size() >= kMaxBatchEvents) {
+          full = true;
+          break;
+        }
+        if (!Wanted(event)) {
+          through = event.sequence();
+          ++scanned;
+          continue;
+        }
+        absl::StatusOr<policy::EventVisibility> visibility =
+            VisibilityOf(event);
+        if (!visibility.ok()) {
+          batch.status = visibility.status();
+          return batch;
+        }
+        if (*visibility == policy::EventVisibility::kHidden) {
+          through = event.sequence();
+          ++scanned;
+          continue;
+        }
+        if (*visibility == policy::EventVisibility::kMetadataOnly) {
           event.clear_payload();
         }
+        const size_t size = event.ByteSizeLong();
+        if (batch.response.events_size() > 0 &&
+            bytes + size > kFeedResponseBudgetBytes) {
+          full = true;
+          break;
+        }
+        bytes += size;
+        through = event.sequence();
+        ++scanned;
         *batch.response.add_events() = std::move(event);
       }
-      if (static_cast<int>(events->size()) < kMaxBatchEvents ||
-          batch.response.events_size() > 0 || scanned >= kMaxScannedPerBatch) {
+      if (full || events->empty() || batch.response.events_size() > 0 ||
+          scanned >= kMaxScannedPerBatch) {
         break;
       }
     }
     // The head is read after the events, so it is never behind them.
-    absl::StatusOr<int64_t> head = log_->Head();
-    if (!head.ok()) {
-      batch.status = head.status();
+    absl::StatusOr<FeedHead> head = log_->ReadHead();
+    absl::StatusOr<std::string> epoch = log_->Epoch();
+    if (!head.ok() || !epoch.ok()) {
+      batch.status = head.ok() ? epoch.status() : head.status();
       return batch;
     }
     batch.response.set_through_sequence(through);
-    batch.response.set_head_sequence(std::max(*head, through));
-    batch.caught_up = through >= *head;
+    batch.response.set_head_sequence(head->sequence);
+    batch.response.set_epoch(*std::move(epoch));
+    if (head->time != absl::InfinitePast()) {
+      *batch.response.mutable_head_time() = ToProtoTimestamp(head->time);
+    }
+    batch.caught_up = through >= head->sequence;
     return batch;
   }
 
   EventLog* const log_;
   BlockingExecutor* const executor_;
+  EventAccess* const access_;
+  const Clock* const clock_;
   const std::vector<std::string> type_prefixes_;
   const bool stop_when_caught_up_;
   // Set in Begin, before any read.
@@ -307,6 +430,9 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<grpc::Alarm> alarm_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> finish_with_ ABSL_GUARDED_BY(mu_);
   // The response in flight; written only while no write is.
   SubscribeResponse response_;
@@ -317,8 +443,9 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
 grpc::ServerWriteReactor<SubscribeResponse>* ServeEventFeed(
     grpc::CallbackServerContext* context, const SubscribeRequest* request,
     const Authenticator& authenticator, EventLog* log,
-    BlockingExecutor* executor) {
-  auto* reactor = new FeedReactor(*request, log, executor);
+    BlockingExecutor* executor, EventAccess* access) {
+  auto* reactor =
+      new FeedReactor(*request, log, executor, access, authenticator.clock());
   reactor->Begin(*context, *request, authenticator);
   return reactor;
 }

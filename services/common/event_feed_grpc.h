@@ -6,6 +6,7 @@
 
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/authenticator.h"
+#include "services/common/event_access.h"
 #include "services/common/event_log.h"
 #include "services/common/executor.h"
 
@@ -18,20 +19,29 @@ namespace carebridge {
 //
 // The stream authenticates the caller, validates the request
 // (INVALID_ARGUMENT naming the field), then sends batches of events after
-// `after_sequence` (at most 100 per batch, one write in flight at a time,
-// so a slow client slows only itself), each filtered by
-// policy::EventVisibilityFor and the type prefixes. The first response is
-// sent at once, even when empty (a heartbeat with the head). Once caught up
-// it waits for the log's commit notifications — it holds no thread while it
-// waits — and sends new events as they commit. It ends with OK when
-// `stop_when_caught_up`, CANCELLED when the client goes away, UNAVAILABLE
-// when the log shuts down. Reads of the log run on `executor`, never on a
-// gRPC thread or a committing writer's thread.
+// `after_sequence`, each event filtered by the type prefixes and by
+// `access` (need to know at the moment of delivery; nullptr for
+// policy::EventVisibilityFor alone). A batch holds at most
+// kFeedResponseBudgetBytes of events (or one larger event, at most
+// kMaxEventBytes) and at most 100 events; one write is in flight at a time
+// and the next batch is read from the log only when it completes, so a
+// client that does not read holds one batch on the server, and a slow
+// client slows only itself. The first response is sent at once, even when
+// empty (a heartbeat with the head). Once caught up it waits for the log's
+// commit notifications — it holds no thread while it waits — and sends new
+// events as they commit. It ends with OK when `stop_when_caught_up`,
+// CANCELLED when the client goes away, UNAVAILABLE when the log shuts down,
+// UNAUTHENTICATED when the caller's token expires. Reads of the log run on
+// `executor`, never on a gRPC thread or a committing writer's thread.
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>* ServeEventFeed(
     grpc::CallbackServerContext* context,
     const events::v1::SubscribeRequest* request,
     const Authenticator& authenticator, EventLog* log,
-    BlockingExecutor* executor);
+    BlockingExecutor* executor, EventAccess* access = nullptr);
+
+// The events one feed response holds at most (serialized), unless a single
+// event is larger.
+inline constexpr size_t kFeedResponseBudgetBytes = 128 * 1024;
 
 }  // namespace carebridge
 

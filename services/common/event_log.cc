@@ -22,6 +22,12 @@ events::v1::Event MakeEvent(absl::string_view type, absl::string_view subject,
   return event;
 }
 
+absl::StatusOr<int64_t> EventLog::Head() {
+  absl::StatusOr<FeedHead> head = ReadHead();
+  if (!head.ok()) return head.status();
+  return head->sequence;
+}
+
 EventLog::ListenerId EventLog::AddListener(std::function<void()> on_commit) {
   absl::MutexLock lock(&mu_);
   ListenerId id = next_id_++;

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -26,6 +27,22 @@ events::v1::Event MakeEvent(absl::string_view type, absl::string_view subject,
                             absl::string_view actor, absl::Time time,
                             const google::protobuf::Message& payload);
 
+// The most an event may take on the wire (its serialized size), so every
+// event fits in one feed response under the 4 MB a default gRPC client
+// accepts. Stores refuse a bigger event with INVALID_ARGUMENT; services bound
+// their resources well below it (e.g. a care plan version) so users meet a
+// clear error naming their field first.
+inline constexpr size_t kMaxEventBytes = 1 << 20;
+
+// Where a feed stands: its newest committed event.
+struct FeedHead {
+  // 0 when the feed has no events.
+  int64_t sequence = 0;
+  // When the head event happened (its `time`); InfinitePast when there is
+  // none or it is not known (an event stored before times were kept).
+  absl::Time time = absl::InfinitePast();
+};
+
 // The read side of one service's outbox: the events it committed, in commit
 // order, and a way to learn that more have committed. Stores append events
 // in the same transaction as the change they describe (see
@@ -46,11 +63,23 @@ class EventLog {
   const std::string& feed() const { return feed_; }
 
   // Up to `limit` events with sequence > `after`, oldest first, each with
-  // sequence, id and feed filled in.
+  // sequence, id and feed filled in, and together at most `max_bytes` of
+  // serialized events — except that the first event is always returned
+  // (events are at most kMaxEventBytes), so a reader always moves on.
   virtual absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(
-      int64_t after, int limit) = 0;
+      int64_t after, int limit, size_t max_bytes) = 0;
+  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(int64_t after,
+                                                           int limit) {
+    return ReadAfter(after, limit, std::numeric_limits<size_t>::max());
+  }
+  // The newest committed event's sequence and time.
+  virtual absl::StatusOr<FeedHead> ReadHead() = 0;
   // The newest committed sequence; 0 when there is none.
-  virtual absl::StatusOr<int64_t> Head() = 0;
+  absl::StatusOr<int64_t> Head();
+  // The feed's epoch: an id fixed when the producer's database was created.
+  // A consumer that sees it change knows the sequences it remembers belong
+  // to another database (a replaced or re-created one), not to this feed.
+  virtual absl::StatusOr<std::string> Epoch() = 0;
 
   // Calls `on_commit` after every commit that appended events (and once on
   // Shutdown). Listeners run on the committing thread, with this log's lock

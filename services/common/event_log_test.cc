@@ -20,11 +20,13 @@ using ::testing::ElementsAre;
 class EmptyLog : public EventLog {
  public:
   EmptyLog() : EventLog("directory") {}
-  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(int64_t,
-                                                           int) override {
+  using EventLog::ReadAfter;
+  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(int64_t, int,
+                                                           size_t) override {
     return std::vector<events::v1::Event>();
   }
-  absl::StatusOr<int64_t> Head() override { return 0; }
+  absl::StatusOr<FeedHead> ReadHead() override { return FeedHead(); }
+  absl::StatusOr<std::string> Epoch() override { return std::string("e"); }
 };
 
 TEST(MakeEventTest, FillsTheDescriptionAndPacksThePayload) {

@@ -197,4 +197,15 @@ EventVisibility EventVisibilityFor(const Principal& caller,
   return EventVisibility::kHidden;
 }
 
+EventVisibility CarePlanEventVisibility(const Principal& caller,
+                                        const events::v1::Event& event,
+                                        bool caller_team_involved_now,
+                                        bool event_ended_caller_team) {
+  EventVisibility named = EventVisibilityFor(caller, event);
+  if (!caller.is_clinical() || named == EventVisibility::kHidden) return named;
+  if (caller_team_involved_now) return EventVisibility::kFull;
+  if (event_ended_caller_team) return EventVisibility::kMetadataOnly;
+  return EventVisibility::kHidden;
+}
+
 }  // namespace carebridge::policy

@@ -131,6 +131,16 @@ enum class EventVisibility {
 EventVisibility EventVisibilityFor(const Principal& caller,
                                    const events::v1::Event& event);
 
+// A care plan event, decided when it is delivered: EventVisibilityFor,
+// narrowed for clinical staff to need to know now. Their team sees the
+// event while it is on the person's care team (`caller_team_involved_now`);
+// a team that has left sees the event that ended its involvement without
+// its payload (`event_ended_caller_team`), and nothing else of the person.
+EventVisibility CarePlanEventVisibility(const Principal& caller,
+                                        const events::v1::Event& event,
+                                        bool caller_team_involved_now,
+                                        bool event_ended_caller_team);
+
 }  // namespace carebridge::policy
 
 #endif  // CAREBRIDGE_SERVICES_COMMON_POLICY_H_

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
+#include "services/common/time_util.h"
 
 namespace carebridge {
 
@@ -16,6 +17,16 @@ CREATE TABLE outbox_events (
   type TEXT NOT NULL,
   event BLOB NOT NULL
 );
+)sql";
+
+// time_micros is NULL for events stored before this step.
+const char kOutboxEpochSchemaSql[] = R"sql(
+CREATE TABLE feed_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT INTO feed_meta (key, value) VALUES ('epoch', lower(hex(randomblob(16))));
+ALTER TABLE outbox_events ADD COLUMN time_micros INTEGER;
 )sql";
 
 const char kConsumerCursorSchemaSql[] = R"sql(
@@ -35,29 +46,48 @@ absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
   if (!stored.SerializeToString(&bytes)) {
     return absl::InternalError("outbox: could not serialise the event");
   }
-  ASSIGN_OR_RETURN(
-      Statement insert,
-      conn.Prepare("INSERT INTO outbox_events (type, event) VALUES (?, ?)"));
-  insert.Bind(1, event.type()).BindBlob(2, bytes);
+  if (bytes.size() > kMaxEventBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(event.subject(), ": the change would be ", bytes.size(),
+                     " bytes, more than the ", kMaxEventBytes,
+                     " bytes one change may hold; make it smaller"));
+  }
+  ASSIGN_OR_RETURN(Statement insert,
+                   conn.Prepare("INSERT INTO outbox_events (type, event, "
+                                "time_micros) VALUES (?, ?, ?)"));
+  insert.Bind(1, event.type())
+      .BindBlob(2, bytes)
+      .Bind(3, absl::ToUnixMicros(FromProtoTimestamp(event.time())));
   RETURN_IF_ERROR(insert.Run());
   return static_cast<int64_t>(sqlite3_last_insert_rowid(conn.raw()));
 }
 
 absl::StatusOr<std::vector<events::v1::Event>> SqliteEventLog::ReadAfter(
-    int64_t after, int limit) {
+    int64_t after, int limit, size_t max_bytes) {
   std::vector<events::v1::Event> events;
   RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement select,
-                     conn.Prepare("SELECT sequence, event FROM outbox_events "
-                                  "WHERE sequence > ? ORDER BY sequence "
-                                  "LIMIT ?"));
+    // The size comes first, so an event past the budget is never loaded.
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare("SELECT sequence, length(event) FROM outbox_events "
+                     "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
     select.Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+    size_t bytes = 0;
     while (true) {
       ASSIGN_OR_RETURN(bool row, select.Step());
       if (!row) break;
+      const int64_t sequence = select.ColumnInt64(0);
+      const size_t size = static_cast<size_t>(select.ColumnInt64(1));
+      if (!events.empty() && bytes + size > max_bytes) break;
+      bytes += size;
+      ASSIGN_OR_RETURN(
+          Statement load,
+          conn.Prepare("SELECT event FROM outbox_events WHERE sequence = ?"));
+      load.Bind(1, sequence);
+      ASSIGN_OR_RETURN(bool loaded, load.Step());
+      std::string blob = loaded ? load.ColumnBlob(0) : std::string();
       events::v1::Event event;
-      int64_t sequence = select.ColumnInt64(0);
-      if (!event.ParseFromString(select.ColumnBlob(1))) {
+      if (!loaded || !event.ParseFromString(blob)) {
         return absl::DataLossError(
             absl::StrCat("outbox: event ", sequence, " is corrupt"));
       }
@@ -71,17 +101,44 @@ absl::StatusOr<std::vector<events::v1::Event>> SqliteEventLog::ReadAfter(
   return events;
 }
 
-absl::StatusOr<int64_t> SqliteEventLog::Head() {
-  int64_t head = 0;
+absl::StatusOr<FeedHead> SqliteEventLog::ReadHead() {
+  FeedHead head;
   RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(
-        Statement select,
-        conn.Prepare("SELECT COALESCE(MAX(sequence), 0) FROM outbox_events"));
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT sequence, time_micros FROM "
+                                  "outbox_events ORDER BY sequence DESC "
+                                  "LIMIT 1"));
     ASSIGN_OR_RETURN(bool row, select.Step());
-    if (row) head = select.ColumnInt64(0);
+    if (row) {
+      head.sequence = select.ColumnInt64(0);
+      if (!select.ColumnIsNull(1)) {
+        head.time = absl::FromUnixMicros(select.ColumnInt64(1));
+      }
+    }
     return absl::OkStatus();
   }));
   return head;
+}
+
+absl::StatusOr<std::string> SqliteEventLog::Epoch() {
+  // Fixed for the database's life, so read once.
+  {
+    absl::MutexLock lock(&epoch_mu_);
+    if (!epoch_.empty()) return epoch_;
+  }
+  std::string epoch;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare("SELECT value FROM feed_meta WHERE key = 'epoch'"));
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) return absl::InternalError("outbox: the feed has no epoch");
+    epoch = select.ColumnText(0);
+    return absl::OkStatus();
+  }));
+  absl::MutexLock lock(&epoch_mu_);
+  epoch_ = epoch;
+  return epoch;
 }
 
 absl::StatusOr<int64_t> ReadConsumerCursor(Connection& conn,
@@ -94,6 +151,16 @@ absl::StatusOr<int64_t> ReadConsumerCursor(Connection& conn,
   return row ? select.ColumnInt64(0) : 0;
 }
 
+absl::Status SetConsumerCursor(Connection& conn, absl::string_view feed,
+                               int64_t sequence) {
+  ASSIGN_OR_RETURN(Statement upsert,
+                   conn.Prepare("INSERT INTO consumer_cursors (feed, sequence) "
+                                "VALUES (?, ?) ON CONFLICT (feed) DO UPDATE "
+                                "SET sequence = excluded.sequence"));
+  upsert.Bind(1, feed).Bind(2, sequence);
+  return upsert.Run();
+}
+
 absl::Status AdvanceConsumerCursor(Connection& conn, absl::string_view feed,
                                    int64_t sequence) {
   ASSIGN_OR_RETURN(int64_t current, ReadConsumerCursor(conn, feed));
@@ -102,12 +169,7 @@ absl::Status AdvanceConsumerCursor(Connection& conn, absl::string_view feed,
         absl::StrCat("feed ", feed, ": event ", sequence,
                      " was applied already (cursor at ", current, ")"));
   }
-  ASSIGN_OR_RETURN(Statement upsert,
-                   conn.Prepare("INSERT INTO consumer_cursors (feed, sequence) "
-                                "VALUES (?, ?) ON CONFLICT (feed) DO UPDATE "
-                                "SET sequence = excluded.sequence"));
-  upsert.Bind(1, feed).Bind(2, sequence);
-  return upsert.Run();
+  return SetConsumerCursor(conn, feed, sequence);
 }
 
 }  // namespace carebridge

@@ -5,8 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/event_log.h"
 #include "services/common/sqlite_db.h"
@@ -16,8 +18,13 @@ namespace carebridge {
 // SQL for a migration step that creates the outbox table. A service adds
 // it to its own migrations (as a new version).
 extern const char kOutboxSchemaSql[];
+// SQL for the migration step after kOutboxSchemaSql: the feed's epoch (a
+// random id fixed when the database is created) and each event's time, so
+// a feed can say when its head happened.
+extern const char kOutboxEpochSchemaSql[];
 // SQL for a migration step that creates the consumer cursor table, for a
-// service that consumes other services' feeds.
+// service that consumes other services' feeds. The ledger's own step
+// (kConsumerLedgerSchemaSql in consumer_ledger.h) follows it.
 extern const char kConsumerCursorSchemaSql[];
 
 // A service's outbox in its own SQLite database. Sequences are SQLite's
@@ -36,16 +43,21 @@ class SqliteEventLog : public EventLog {
   // Inside a store's write transaction: appends `event` to the outbox and
   // returns its sequence. The event commits (or rolls back) with the change
   // it describes. The caller calls NotifyCommitted() once the write
-  // returned OK.
+  // returned OK. An event larger than kMaxEventBytes is INVALID_ARGUMENT
+  // (the transaction must roll back): no feed could deliver it.
   static absl::StatusOr<int64_t> Append(Connection& conn,
                                         const events::v1::Event& event);
 
-  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(int64_t after,
-                                                           int limit) override;
-  absl::StatusOr<int64_t> Head() override;
+  using EventLog::ReadAfter;
+  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(
+      int64_t after, int limit, size_t max_bytes) override;
+  absl::StatusOr<FeedHead> ReadHead() override;
+  absl::StatusOr<std::string> Epoch() override;
 
  private:
   SqliteDb* const db_;
+  absl::Mutex epoch_mu_;
+  std::string epoch_ ABSL_GUARDED_BY(epoch_mu_);
 };
 
 // A consumer's position in another service's feed, kept in the consumer's
@@ -59,6 +71,10 @@ absl::StatusOr<int64_t> ReadConsumerCursor(Connection& conn,
 // caller's transaction must roll back, which makes redelivery harmless).
 absl::Status AdvanceConsumerCursor(Connection& conn, absl::string_view feed,
                                    int64_t sequence);
+// Sets the cursor of `feed` to `sequence`, forwards or backwards: for an
+// administrator re-anchoring a consumer on a reset producer.
+absl::Status SetConsumerCursor(Connection& conn, absl::string_view feed,
+                               int64_t sequence);
 
 }  // namespace carebridge
 

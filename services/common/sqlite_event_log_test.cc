@@ -15,6 +15,7 @@
 #include "services/common/event_log.h"
 #include "services/common/macros.h"
 #include "services/common/sqlite_db.h"
+#include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 
@@ -34,6 +35,7 @@ const std::vector<Migration> kSchema = {
     {1, "CREATE TABLE items (key TEXT PRIMARY KEY)"},
     {2, kOutboxSchemaSql},
     {3, kConsumerCursorSchemaSql},
+    {4, kOutboxEpochSchemaSql},
 };
 
 events::v1::Event TeamEvent(absl::string_view type, absl::string_view team) {
@@ -255,6 +257,56 @@ TEST_F(SqliteEventLogTest,
   }),
               IsOk());
   EXPECT_THAT(CursorOf("referral"), IsOkAndHolds(4));
+}
+
+events::v1::Event EventOfSize(size_t description_bytes) {
+  directory::v1::Team payload;
+  payload.set_name("teams/t1");
+  payload.set_service_description(std::string(description_bytes, 'd'));
+  return MakeEvent("team.updated", "teams/t1", "", {"teams/t1"}, "members/m1",
+                   absl::FromUnixSeconds(1767225600), payload);
+}
+
+TEST_F(SqliteEventLogTest, AnEventOverTheLimitIsRefusedAndNothingIsStored) {
+  EXPECT_THAT(AppendOne(EventOfSize(kMaxEventBytes)),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("teams/t1: the change would be")));
+  EXPECT_THAT(log_->Head(), IsOkAndHolds(0));
+  EXPECT_THAT(AppendOne(EventOfSize(kMaxEventBytes - 1024)), IsOk());
+}
+
+TEST_F(SqliteEventLogTest, ReadAfterStopsAtTheByteBudgetButAlwaysMovesOn) {
+  for (int i = 0; i < 5; ++i)
+    ASSERT_THAT(AppendOne(EventOfSize(10000)), IsOk());
+  ASSERT_OK_AND_ASSIGN(std::vector<events::v1::Event> two,
+                       log_->ReadAfter(0, 100, 25000));
+  EXPECT_THAT(Sequences(two), ElementsAre(1, 2));
+  ASSERT_OK_AND_ASSIGN(std::vector<events::v1::Event> one,
+                       log_->ReadAfter(2, 100, 10));
+  EXPECT_THAT(Sequences(one), ElementsAre(3));
+  ASSERT_OK_AND_ASSIGN(std::vector<events::v1::Event> rest,
+                       log_->ReadAfter(3, 100));
+  EXPECT_THAT(Sequences(rest), ElementsAre(4, 5));
+}
+
+TEST_F(SqliteEventLogTest, TheHeadCarriesItsTimeAndTheFeedAnEpoch) {
+  ASSERT_OK_AND_ASSIGN(FeedHead empty, log_->ReadHead());
+  EXPECT_EQ(empty.sequence, 0);
+  EXPECT_EQ(empty.time, absl::InfinitePast());
+  ASSERT_THAT(AppendOne(TeamEvent("team.created", "teams/t1")), IsOk());
+  ASSERT_OK_AND_ASSIGN(FeedHead head, log_->ReadHead());
+  EXPECT_EQ(head.sequence, 1);
+  EXPECT_EQ(head.time, absl::FromUnixSeconds(1767225600));
+  ASSERT_OK_AND_ASSIGN(std::string epoch, log_->Epoch());
+  EXPECT_EQ(epoch.size(), 32u);
+  EXPECT_THAT(log_->Epoch(), IsOkAndHolds(epoch));
+
+  // Another database, another epoch.
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteDb> other,
+                       SqliteDb::Open(dir_.File("other.db"), kSchema));
+  SqliteEventLog other_log("directory", other.get());
+  ASSERT_OK_AND_ASSIGN(std::string other_epoch, other_log.Epoch());
+  EXPECT_NE(other_epoch, epoch);
 }
 
 }  // namespace

@@ -235,7 +235,9 @@ const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
                                  {/*version=*/2, kSchemaV2},
                                  // The outbox: the `directory` feed's events,
                                  // committed with the changes they describe.
-                                 {/*version=*/3, kOutboxSchemaSql}};
+                                 {/*version=*/3, kOutboxSchemaSql},
+                                 // The feed's epoch and event times.
+                                 {/*version=*/4, kOutboxEpochSchemaSql}};
   return *migrations;
 }
 

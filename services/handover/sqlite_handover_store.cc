@@ -62,6 +62,8 @@ CREATE INDEX handovers_by_create_time ON handovers (create_time_us);
       {3,
        "CREATE INDEX handovers_by_person ON handovers (person, "
        "sending_team, kind, state);\n"},
+      // The feed's epoch and event times.
+      {4, kOutboxEpochSchemaSql},
   };
   return *migrations;
 }

@@ -53,6 +53,8 @@ CREATE INDEX referrals_awaiting_escalation
   WHERE escalate_time_us IS NULL AND state IN ()sql",
                        static_cast<int>(v1::SENT), ", ",
                        static_cast<int>(v1::ACKNOWLEDGED), ");")},
+      // The feed's epoch and event times.
+      {4, kOutboxEpochSchemaSql},
   };
   return *migrations;
 }

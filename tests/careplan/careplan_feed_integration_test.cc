@@ -104,6 +104,75 @@ TEST_F(CarePlanFeedTest, StaffSeeOnlyEventsNamingTheirTeam) {
   EXPECT_FALSE(seen_by_admin[0].has_payload());
 }
 
+// Issue 9, failure 3: a team that had left a person's care kept receiving
+// the crisis plan through its feed, because events keep every team they
+// ever named. Need to know is now decided when an event is delivered.
+TEST_F(CarePlanFeedTest, ATeamThatLeftReceivesOnlyTheEventThatEndedIt) {
+  CreateRealisticPlan();
+  MustAddTeam(alice_, crisis_.name(), "crisis support");  // version 2
+  MustEndTeam(alice_, crisis_.name());                    // version 3
+  const v1::CarePlan changed =
+      Write(alice_, WhatHelps("Text the crisis team must not see."),
+            {"crisis_plan.what_helps"}, Get().etag());  // version 4
+  ASSERT_EQ(changed.version(), 4);
+  // The event of version 4 still names the crisis team (it is in the care
+  // team's history): only delivery-time need to know keeps it away.
+  std::vector<Event> all = ReadFeed(service_);
+  ASSERT_THAT(all, SizeIs(4));
+  EXPECT_THAT(all[3].teams(), ::testing::Contains(crisis_.name()));
+
+  // Replayed from the start, the crisis team gets the event that ended its
+  // involvement, without content, and nothing else.
+  const std::vector<Event> seen_by_bob = ReadFeed(bob_);
+  ASSERT_THAT(seen_by_bob, SizeIs(1));
+  EXPECT_EQ(seen_by_bob[0].subject(), VersionName(3));
+  EXPECT_EQ(seen_by_bob[0].type(), "careplan.care_team_changed");
+  EXPECT_FALSE(seen_by_bob[0].has_payload());
+  // The lead team still sees everything.
+  EXPECT_THAT(ReadFeed(alice_), SizeIs(4));
+  v1::CarePlan payload;
+  ASSERT_TRUE(ReadFeed(alice_)[3].payload().UnpackTo(&payload));
+  EXPECT_EQ(payload.crisis_plan().what_helps(),
+            "Text the crisis team must not see.");
+}
+
+TEST_F(CarePlanFeedTest, ALiveStreamStopsDeliveringOnceTheTeamLeaves) {
+  CreateRealisticPlan();
+  MustAddTeam(alice_, crisis_.name(), "crisis support");  // version 2
+  SubscribeRequest request;
+  request.set_after_sequence(2);
+  auto context = server_.ContextAs(bob_);
+  auto reader = stub_->Subscribe(context.get(), request);
+  SubscribeResponse response;
+  ASSERT_TRUE(reader->Read(&response));  // the heartbeat
+  std::vector<Event> delivered;
+  auto read_until = [&](int64_t version) {
+    while (delivered.empty() ||
+           delivered.back().subject() != VersionName(version)) {
+      ASSERT_TRUE(reader->Read(&response));
+      for (const Event& event : response.events()) delivered.push_back(event);
+    }
+  };
+  Write(alice_, WhatHelps("Seen while on the care team."),
+        {"crisis_plan.what_helps"}, Get().etag());  // version 3
+  read_until(3);
+  EXPECT_TRUE(delivered.back().has_payload());
+  MustEndTeam(alice_, crisis_.name());  // version 4
+  read_until(4);
+  EXPECT_FALSE(delivered.back().has_payload());
+  Write(alice_, WhatHelps("Not seen after leaving."),
+        {"crisis_plan.what_helps"}, Get().etag());  // version 5
+  // Give the stream time to consider version 5 before it is cancelled.
+  absl::SleepFor(absl::Milliseconds(200));
+  context->TryCancel();
+  while (reader->Read(&response)) {
+    for (const Event& event : response.events()) delivered.push_back(event);
+  }
+  reader->Finish();
+  ASSERT_THAT(delivered, SizeIs(2));
+  EXPECT_EQ(delivered[1].subject(), VersionName(4));
+}
+
 TEST_F(CarePlanFeedTest, LiveSubscriberReceivesNewVersions) {
   SubscribeRequest request;
   auto context = server_.ContextAs(service_);

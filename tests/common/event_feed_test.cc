@@ -390,5 +390,112 @@ TEST_F(EventFeedTest, AnExecutorThatRefusesTheReadEndsTheStream) {
               HasCode(grpc::StatusCode::RESOURCE_EXHAUSTED));
 }
 
+// Issue 9, failure 1: a backlog of large events once made responses of up
+// to 100 whole resources (8 MB), past the 4 MB a default client accepts, so
+// no consumer could ever get past it. Now each response stays within the
+// byte budget, and a default client reads the whole backlog.
+TEST_F(EventFeedTest,
+       ABacklogOfLargeEventsComesInResponsesADefaultClientReads) {
+  constexpr int kEvents = 60;
+  constexpr size_t kReasonBytes = 90 * 1024;  // about a large care plan
+  for (int i = 0; i < kEvents; ++i) {
+    Commit("referral.accepted", {kTeamA, kTeamB}, kReasonBytes);
+  }
+  Stream stream = ReadAll(Service(), CaughtUpRequest());
+  ASSERT_TRUE(stream.status.ok()) << stream.status.error_message();
+  EXPECT_THAT(stream.Sequences(), SizeIs(kEvents));
+  for (const SubscribeResponse& response : stream.responses) {
+    size_t events_bytes = 0;
+    for (const Event& event : response.events()) {
+      events_bytes += event.ByteSizeLong();
+    }
+    if (response.events_size() > 1) {
+      EXPECT_LE(events_bytes, kFeedResponseBudgetBytes);
+    }
+    EXPECT_LT(response.ByteSizeLong(), size_t{2} * 1024 * 1024);
+  }
+}
+
+TEST_F(EventFeedTest, AnEventLargerThanTheBudgetComesAlone) {
+  Commit("referral.created");
+  Commit("referral.accepted", {kTeamA, kTeamB}, 600 * 1024);
+  Commit("referral.created");
+  Stream stream = ReadAll(Service(), CaughtUpRequest());
+  ASSERT_TRUE(stream.status.ok()) << stream.status.error_message();
+  EXPECT_THAT(stream.Sequences(), ElementsAre(1, 2, 3));
+  bool alone = false;
+  for (const SubscribeResponse& response : stream.responses) {
+    for (const Event& event : response.events()) {
+      if (event.sequence() == 2) alone = response.events_size() == 1;
+    }
+  }
+  EXPECT_TRUE(alone);
+}
+
+TEST_F(EventFeedTest, ResponsesCarryTheEpochAndTheHeadTime) {
+  Commit("referral.created");
+  Stream stream = ReadAll(Service(), CaughtUpRequest());
+  ASSERT_TRUE(stream.status.ok());
+  ASSERT_THAT(stream.responses, ::testing::Not(IsEmpty()));
+  EXPECT_EQ(stream.responses.back().epoch(), ProducerEpoch());
+  EXPECT_EQ(stream.responses.back().epoch().size(), 32u);
+  EXPECT_EQ(stream.responses.back().head_time().seconds(), 1767225600);
+}
+
+TEST_F(EventFeedTest, AHeadBelowTheAskedPositionIsReportedAsItIs) {
+  Commit("referral.created");
+  Commit("referral.created");
+  Stream stream = ReadAll(Service(), CaughtUpRequest(/*after=*/7));
+  ASSERT_TRUE(stream.status.ok());
+  ASSERT_THAT(stream.responses, SizeIs(1));
+  EXPECT_EQ(stream.responses[0].head_sequence(), 2);
+  EXPECT_EQ(stream.responses[0].through_sequence(), 7);
+}
+
+// Issue 9, failure 3 (second half): a stream kept delivering after its
+// token expired.
+TEST_F(EventFeedTest, AStreamEndsUnauthenticatedWhenItsTokenExpires) {
+  Principal staff = StaffOf(kTeamA);
+  staff.expire_time = server_->clock().Now() + absl::Seconds(1);
+  auto context = server_->ContextAs(staff);
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
+  auto reader = Subscribe(context.get(), SubscribeRequest());
+  SubscribeResponse response;
+  ASSERT_TRUE(reader->Read(&response));  // the heartbeat
+  server_->clock().Advance(absl::Seconds(2));
+  Commit("referral.created");
+  std::vector<int64_t> after_expiry;
+  absl::Time start = absl::Now();
+  while (reader->Read(&response)) {
+    for (const Event& event : response.events()) {
+      after_expiry.push_back(event.sequence());
+    }
+  }
+  grpc::Status status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), HasSubstr("token expired"));
+  EXPECT_THAT(after_expiry, IsEmpty());
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+TEST_F(EventFeedTest, AnIdleStreamEndsWhenItsTokenExpires) {
+  Principal staff = StaffOf(kTeamA);
+  staff.expire_time = server_->clock().Now() + absl::Seconds(1);
+  auto context = server_->ContextAs(staff);
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::seconds(30));
+  auto reader = Subscribe(context.get(), SubscribeRequest());
+  SubscribeResponse response;
+  ASSERT_TRUE(reader->Read(&response));
+  // No commit wakes it: the expiry alarm does.
+  server_->clock().Advance(absl::Seconds(2));
+  absl::Time start = absl::Now();
+  while (reader->Read(&response)) {
+  }
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
 }  // namespace
 }  // namespace carebridge::testing

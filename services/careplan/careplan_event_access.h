@@ -1,0 +1,33 @@
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_EVENT_ACCESS_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_EVENT_ACCESS_H_
+
+#include "services/careplan/careplan_store.h"
+#include "services/common/event_access.h"
+
+namespace carebridge::careplan {
+
+// Need to know for the `careplan` feed at the moment of delivery
+// (policy::CarePlanEventVisibility): a clinical subscriber's team must be on
+// the person's care team in the current plan, read from `store` (the
+// caching store answers from memory). This class is thread-safe.
+class CarePlanEventAccess : public EventAccess {
+ public:
+  // `store` outlives this.
+  explicit CarePlanEventAccess(CarePlanStore* store) : store_(store) {}
+
+  absl::StatusOr<policy::EventVisibility> VisibilityNow(
+      const Principal& caller, const events::v1::Event& event) override;
+
+ private:
+  CarePlanStore* const store_;
+};
+
+// True when `event` (a care plan version) is the one in which `team`'s
+// involvement ended: the version changed the care team, and shows the team
+// no longer involved, its entry ended at the version's time.
+bool EventEndedInvolvement(const events::v1::Event& event,
+                           absl::string_view team);
+
+}  // namespace carebridge::careplan
+
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_EVENT_ACCESS_H_

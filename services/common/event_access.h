@@ -1,0 +1,36 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_EVENT_ACCESS_H_
+#define CAREBRIDGE_SERVICES_COMMON_EVENT_ACCESS_H_
+
+#include "absl/status/statusor.h"
+#include "carebridge/events/v1/events.pb.h"
+#include "services/common/policy.h"
+#include "services/common/principal.h"
+
+namespace carebridge {
+
+// Decides, when an event is about to be delivered, what a subscriber may see
+// of it: need to know at the moment of delivery, not at the moment the event
+// was written. A feed asks once per event per subscriber, so answers must be
+// cheap (from memory where they can). Implementations are thread-safe.
+class EventAccess {
+ public:
+  virtual ~EventAccess() = default;
+
+  virtual absl::StatusOr<policy::EventVisibility> VisibilityNow(
+      const Principal& caller, const events::v1::Event& event) = 0;
+};
+
+// policy::EventVisibilityFor alone: right for feeds whose events name, in
+// `teams`, the teams entitled to the resource for its whole life (a
+// referral's or handover's sending and receiving team).
+class StaticEventAccess : public EventAccess {
+ public:
+  absl::StatusOr<policy::EventVisibility> VisibilityNow(
+      const Principal& caller, const events::v1::Event& event) override {
+    return policy::EventVisibilityFor(caller, event);
+  }
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_EVENT_ACCESS_H_
