@@ -46,6 +46,11 @@ absl::Status CachingCarePlanStore::RecordApplied(const FeedPosition& applied) {
   return inner_->RecordApplied(applied);
 }
 
+absl::StatusOr<bool> CachingCarePlanStore::IsPending(
+    const FeedPosition& position) {
+  return inner_->IsPending(position);
+}
+
 absl::StatusOr<int64_t> CachingCarePlanStore::AppliedThrough(
     absl::string_view feed) {
   return inner_->AppliedThrough(feed);

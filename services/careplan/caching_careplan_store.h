@@ -47,6 +47,7 @@ class CachingCarePlanStore : public CarePlanStore {
                              const v1::CarePlan& plan,
                              const FeedPosition& applied) override;
   absl::Status RecordApplied(const FeedPosition& applied) override;
+  absl::StatusOr<bool> IsPending(const FeedPosition& position) override;
   absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed) override;
   absl::StatusOr<std::optional<PlanRequestRecord>> FindRequest(
       absl::string_view person_id, absl::string_view team,

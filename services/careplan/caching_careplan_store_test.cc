@@ -159,6 +159,7 @@ class SlowReadStore : public CarePlanStore {
   absl::Status RecordApplied(const FeedPosition&) override {
     return absl::OkStatus();
   }
+  absl::StatusOr<bool> IsPending(const FeedPosition&) override { return true; }
   absl::StatusOr<int64_t> AppliedThrough(absl::string_view) override {
     return 0;
   }

@@ -65,42 +65,37 @@ template <typename Service>
 std::unique_ptr<EventConsumer> MakeConsumer(const std::string& feed,
                                             const std::string& type,
                                             ChannelProvider provider,
-                                            ServiceCredentials* credentials,
-                                            CarePlanDomain* domain,
-                                            absl::Duration apply_delay) {
+                                            const ConsumerDeps& deps) {
   auto opener = std::make_shared<FeedOpener<Service>>(std::move(provider));
   EventConsumer::Options options;
-  options.name = "careplan<-" + feed;
+  options.consumer = "careplan";
+  options.feed = feed;
   options.type_prefixes = {type};
   return std::make_unique<EventConsumer>(
-      std::move(options), credentials,
+      std::move(options), deps.credentials, deps.clock, deps.ledger,
       [opener](grpc::ClientContext* context,
                const events::v1::SubscribeRequest& request) {
         return opener->Open(context, request);
       },
-      [domain, feed] { return domain->AppliedThrough(feed); },
-      [domain, apply_delay](const events::v1::Event& event) {
+      [domain = deps.domain, apply_delay = deps.apply_delay](
+          const events::v1::Event& event, const FeedPosition& position) {
         if (apply_delay > absl::ZeroDuration()) absl::SleepFor(apply_delay);
-        return domain->ApplyEvent(event);
+        return domain->ApplyEvent(event, position);
       });
 }
 
 }  // namespace
 
 std::unique_ptr<EventConsumer> MakeReferralConsumer(
-    ChannelProvider referral_channel, ServiceCredentials* credentials,
-    CarePlanDomain* domain, absl::Duration apply_delay) {
+    ChannelProvider referral_channel, const ConsumerDeps& deps) {
   return MakeConsumer<referral::v1::ReferralService>(
-      kReferralFeed, "referral.accepted", std::move(referral_channel),
-      credentials, domain, apply_delay);
+      kReferralFeed, "referral.accepted", std::move(referral_channel), deps);
 }
 
 std::unique_ptr<EventConsumer> MakeHandoverConsumer(
-    ChannelProvider handover_channel, ServiceCredentials* credentials,
-    CarePlanDomain* domain, absl::Duration apply_delay) {
+    ChannelProvider handover_channel, const ConsumerDeps& deps) {
   return MakeConsumer<handover::v1::HandoverService>(
-      kHandoverFeed, "handover.accepted", std::move(handover_channel),
-      credentials, domain, apply_delay);
+      kHandoverFeed, "handover.accepted", std::move(handover_channel), deps);
 }
 
 }  // namespace carebridge::careplan

@@ -15,17 +15,27 @@ namespace carebridge::careplan {
 inline constexpr char kReferralFeed[] = "referral";
 inline constexpr char kHandoverFeed[] = "handover";
 
-// A consumer of the referral service's accepted referrals, applied by
-// `domain` (CarePlanDomain::ApplyEvent keeps the cursor). Not started.
+// What every consumer of the care plan service needs: `ledger` (cursors,
+// epochs, parked events, in careplan.db), the clock, and `domain`, which
+// applies events (CarePlanDomain::ApplyEvent records the position).
 // `apply_delay` is for fault-injection tests only: a pause before each
 // event, so a test can kill the process part-way through a backlog.
+struct ConsumerDeps {
+  ServiceCredentials* credentials = nullptr;
+  const Clock* clock = nullptr;
+  ConsumerLedger* ledger = nullptr;
+  CarePlanDomain* domain = nullptr;
+  absl::Duration apply_delay = absl::ZeroDuration();
+};
+
+// A consumer of the referral service's accepted referrals
+// (`careplan.referral`). Not started.
 std::unique_ptr<EventConsumer> MakeReferralConsumer(
-    ChannelProvider referral_channel, ServiceCredentials* credentials,
-    CarePlanDomain* domain, absl::Duration apply_delay = absl::ZeroDuration());
-// The same for the handover service's accepted handovers.
+    ChannelProvider referral_channel, const ConsumerDeps& deps);
+// The same for the handover service's accepted handovers
+// (`careplan.handover`).
 std::unique_ptr<EventConsumer> MakeHandoverConsumer(
-    ChannelProvider handover_channel, ServiceCredentials* credentials,
-    CarePlanDomain* domain, absl::Duration apply_delay = absl::ZeroDuration());
+    ChannelProvider handover_channel, const ConsumerDeps& deps);
 
 }  // namespace carebridge::careplan
 

@@ -82,12 +82,16 @@ class CarePlanDomain {
   // Applies an event of another service's feed (what the care plan
   // service's consumers call): an accepted referral or handover changes the
   // care team (careplan_effects.h) in a version made by `services/careplan`,
-  // committed with the feed's cursor at the event. An event with no effect
-  // moves the cursor alone; an event at or below the cursor was applied
-  // already: OK, nothing written. An event that can never be applied (a
-  // malformed payload) is logged and passed over. Never asks the directory:
-  // the producing service checked the person and teams. A lost race runs
-  // again on a fresh read, as writes do.
+  // committed with `position` recorded (the feed's cursor at the event, or
+  // a parked event marked applied). An event with no effect records the
+  // position alone; an event no longer pending was applied already: OK,
+  // nothing written. An event that can never be applied (a malformed
+  // payload) is INVALID_ARGUMENT, for the consumer to park. Never asks the
+  // directory: the producing service checked the person and teams. A lost
+  // race runs again on a fresh read, as writes do.
+  absl::Status ApplyEvent(const events::v1::Event& event,
+                          const FeedPosition& position);
+  // The consumer's own delivery: the position is the event's.
   absl::Status ApplyEvent(const events::v1::Event& event);
   // The last sequence of `feed` applied; 0 when none was.
   absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed);

@@ -34,27 +34,32 @@ absl::StatusOr<int64_t> CarePlanDomain::AppliedThrough(absl::string_view feed) {
 }
 
 absl::Status CarePlanDomain::ApplyEvent(const events::v1::Event& event) {
-  if (event.feed().empty() || event.sequence() < 1) {
+  FeedPosition position;
+  position.feed = event.feed();
+  position.sequence = event.sequence();
+  return ApplyEvent(event, position);
+}
+
+absl::Status CarePlanDomain::ApplyEvent(const events::v1::Event& event,
+                                        const FeedPosition& position) {
+  if (event.feed().empty() || event.sequence() < 1 ||
+      event.feed() != position.feed || event.sequence() != position.sequence) {
     return absl::InvalidArgumentError(
         absl::StrCat("event: feed (\"", event.feed(), "\") and sequence (",
-                     event.sequence(), ") must be set"));
+                     event.sequence(), ") must be set and match the position (",
+                     position.feed, "/", position.sequence, ")"));
   }
-  const FeedPosition position{event.feed(), event.sequence()};
-  absl::StatusOr<std::optional<AcceptedHandOff>> parsed =
-      ParseAcceptedEvent(event);
-  if (!parsed.ok()) {
-    // Retrying would never succeed, and the consumer must not stall on it.
-    LogLine(absl::StrCat("careplan: passing over ", parsed.status().message()));
-    return store_->RecordApplied(position);
-  }
-  if (!parsed->has_value()) return store_->RecordApplied(position);
-  const AcceptedHandOff& accepted = **parsed;
+  // Retrying a malformed event would never succeed: the error says so, and
+  // the consumer parks the event for an administrator.
+  ASSIGN_OR_RETURN(std::optional<AcceptedHandOff> parsed,
+                   ParseAcceptedEvent(event));
+  if (!parsed.has_value()) return store_->RecordApplied(position);
+  const AcceptedHandOff& accepted = *parsed;
 
   for (int attempt = 1;; ++attempt) {
     // Check first: a redelivered event costs one read, not a plan load.
-    ASSIGN_OR_RETURN(int64_t applied_through,
-                     store_->AppliedThrough(position.feed));
-    if (position.sequence <= applied_through) return absl::OkStatus();
+    ASSIGN_OR_RETURN(bool pending, store_->IsPending(position));
+    if (!pending) return absl::OkStatus();
 
     v1::CarePlan plan;
     absl::StatusOr<v1::CarePlan> current =

@@ -16,6 +16,7 @@ using ::carebridge::testing::IsOk;
 using ::carebridge::testing::IsOkAndHolds;
 using ::carebridge::testing::StatusIs;
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::Pair;
 using ::testing::SizeIs;
 
@@ -131,13 +132,47 @@ TEST_F(CarePlanDomainEventsTest, OtherEventTypesMoveOnlyTheCursor) {
   EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(3));
 }
 
-TEST_F(CarePlanDomainEventsTest, MalformedEventIsPassedOver) {
+// A lasting error, so the consumer parks the event (never skipped silently,
+// never holding up the feed).
+TEST_F(CarePlanDomainEventsTest, MalformedEventIsRefusedForTheConsumerToPark) {
   events::v1::Event broken = ReferralAccepted(4, kCrisis);
   broken.clear_payload();
-  // Not an error: the consumer would retry it for ever.
-  ASSERT_THAT(domain_->ApplyEvent(broken), IsOk());
+  EXPECT_THAT(domain_->ApplyEvent(broken),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("payload is not")));
   EXPECT_EQ(StoredVersion(), 0);
+  EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(0));
+}
+
+TEST_F(CarePlanDomainEventsTest, ARetriedParkedEventIsAppliedOnceAndMarked) {
+  const events::v1::Event accepted = ReferralAccepted(4, kCrisis);
+  ASSERT_THAT(sqlite_->consumer_ledger()->Park("referral", accepted, "why", 5,
+                                               clock_.Now()),
+              IsOk());
   EXPECT_THAT(domain_->AppliedThrough("referral"), IsOkAndHolds(4));
+  // The consumer's own redelivery is below the cursor: nothing happens.
+  ASSERT_THAT(domain_->ApplyEvent(accepted), IsOk());
+  EXPECT_EQ(StoredVersion(), 0);
+
+  FeedPosition retry("referral", 4);
+  retry.retried_by = "members/admin";
+  retry.retry_time = clock_.Now();
+  ASSERT_THAT(domain_->ApplyEvent(accepted, retry), IsOk());
+  EXPECT_EQ(StoredVersion(), 1);
+  ASSERT_OK_AND_ASSIGN(ParkedEvent parked,
+                       sqlite_->consumer_ledger()->GetParked("referral", 4));
+  EXPECT_EQ(parked.state, ParkedState::kApplied);
+  EXPECT_EQ(parked.resolved_by, "members/admin");
+  // Retried again: no second version.
+  ASSERT_THAT(domain_->ApplyEvent(accepted, retry), IsOk());
+  EXPECT_EQ(StoredVersion(), 1);
+}
+
+TEST_F(CarePlanDomainEventsTest, APositionThatIsNotTheEventsIsInvalid) {
+  EXPECT_THAT(domain_->ApplyEvent(ReferralAccepted(4, kCrisis),
+                                  FeedPosition("referral", 5)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(StoredVersion(), 0);
 }
 
 TEST_F(CarePlanDomainEventsTest, EventWithoutPositionIsInvalid) {

@@ -78,6 +78,9 @@ class RacingStore : public CarePlanStore {
   absl::Status RecordApplied(const FeedPosition& applied) override {
     return inner_->RecordApplied(applied);
   }
+  absl::StatusOr<bool> IsPending(const FeedPosition& position) override {
+    return inner_->IsPending(position);
+  }
   absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed) override {
     return inner_->AppliedThrough(feed);
   }

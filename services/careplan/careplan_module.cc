@@ -6,6 +6,7 @@
 #include "services/careplan/caching_careplan_store.h"
 #include "services/careplan/careplan_consumers.h"
 #include "services/careplan/careplan_domain.h"
+#include "services/careplan/careplan_event_access.h"
 #include "services/careplan/careplan_grpc.h"
 #include "services/careplan/sqlite_careplan_store.h"
 #include "services/common/log.h"
@@ -37,6 +38,8 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteCarePlanStore> sqlite,
                    SqliteCarePlanStore::Open(sqlite_path));
   module->event_log_ = sqlite->event_log();
+  module->ledger_ = sqlite->consumer_ledger();
+  module->clock_ = env.clock;
   // This process owns the SQLite file, so it may keep current plans in
   // memory (see CachingCarePlanStore).
   module->store_ = std::make_unique<CachingCarePlanStore>(std::move(sqlite));
@@ -50,9 +53,11 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
           env.clock);
   module->domain_ = std::make_unique<CarePlanDomain>(
       env.clock, module->directory_.get(), module->store_.get());
+  module->event_access_ =
+      std::make_unique<CarePlanEventAccess>(module->store_.get());
   module->service_ = std::make_unique<CarePlanGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
-      module->event_log_);
+      module->event_log_, module->event_access_.get());
   return module;
 }
 
@@ -68,10 +73,14 @@ void CarePlanModule::StartConsumers(ChannelProvider referral,
   absl::MutexLock lock(&mu_);
   if (consumers_started_ || stopped_) return;
   consumers_started_ = true;
-  consumers_.push_back(MakeReferralConsumer(
-      std::move(referral), credentials_.get(), domain_.get(), apply_delay));
-  consumers_.push_back(MakeHandoverConsumer(
-      std::move(handover), credentials_.get(), domain_.get(), apply_delay));
+  ConsumerDeps deps;
+  deps.credentials = credentials_.get();
+  deps.clock = clock_;
+  deps.ledger = ledger_;
+  deps.domain = domain_.get();
+  deps.apply_delay = apply_delay;
+  consumers_.push_back(MakeReferralConsumer(std::move(referral), deps));
+  consumers_.push_back(MakeHandoverConsumer(std::move(handover), deps));
   for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
     consumer->Start();
   }
@@ -87,6 +96,15 @@ void CarePlanModule::StopBackgroundWork() {
   }
   consumers_.clear();
   if (event_log_ != nullptr) event_log_->Shutdown();
+}
+
+std::vector<EventConsumer*> CarePlanModule::consumers() {
+  absl::MutexLock lock(&mu_);
+  std::vector<EventConsumer*> result;
+  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+    result.push_back(consumer.get());
+  }
+  return result;
 }
 
 int64_t CarePlanModule::applied_through(absl::string_view feed) {

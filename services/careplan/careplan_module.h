@@ -14,7 +14,9 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/channel_provider.h"
+#include "services/common/consumer_ledger.h"
 #include "services/common/environment.h"
+#include "services/common/event_access.h"
 #include "services/common/event_consumer.h"
 #include "services/common/event_log.h"
 #include "services/common/service_credentials.h"
@@ -76,12 +78,20 @@ class CarePlanModule {
   // For tests: the last sequence of `feed` (`referral`, `handover`) the
   // consumers applied, as stored; 0 when none (or when it cannot be read).
   int64_t applied_through(absl::string_view feed);
+  // The consumers started (for FeedAdmin); empty before StartConsumers and
+  // after StopBackgroundWork.
+  std::vector<EventConsumer*> consumers() ABSL_LOCKS_EXCLUDED(mu_);
+  // The consumers' ledger in careplan.db.
+  ConsumerLedger* consumer_ledger() { return ledger_; }
 
  private:
   CarePlanModule();
 
   std::unique_ptr<CarePlanStore> store_;
   EventLog* event_log_ = nullptr;
+  ConsumerLedger* ledger_ = nullptr;
+  const Clock* clock_ = nullptr;
+  std::unique_ptr<EventAccess> event_access_;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<CarePlanDomain> domain_;

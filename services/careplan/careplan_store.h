@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "carebridge/careplan/v1/careplan.pb.h"
+#include "services/common/consumer_ledger.h"
 
 namespace carebridge::careplan {
 
@@ -29,11 +30,8 @@ struct PlanRequestRecord {
 };
 
 // An event of another service's feed (`referral`, `handover`) that the care
-// plan service applies: where its consumer cursor moves once it is applied.
-struct FeedPosition {
-  std::string feed;
-  int64_t sequence = 0;
-};
+// plan service applies is named by a FeedPosition (consumer_ledger.h): its
+// cursor moves, or its parked record is marked applied, with the version.
 
 // The newest version of a plan, shared read-only between calls.
 struct CurrentPlan {
@@ -80,15 +78,18 @@ class CarePlanStore {
                               const PlanRequestKey* request) = 0;
 
   // Append for a version made by applying another service's event: the
-  // cursor of `applied.feed` moves to `applied.sequence` in the same
-  // transaction. When the cursor is there or beyond already (the event was
-  // applied), ALREADY_EXISTS and nothing is stored.
+  // cursor of `applied.feed` moves to `applied.sequence` (or, for a retry of
+  // a parked event, it is marked applied) in the same transaction. When the
+  // event is not pending any more (applied already), ALREADY_EXISTS and
+  // nothing is stored.
   virtual absl::Status AppendApplied(absl::string_view person_id,
                                      const v1::CarePlan& plan,
                                      const FeedPosition& applied) = 0;
-  // Moves the cursor alone, for an event that changes no plan. An event at
-  // or below the cursor was applied already: OK, nothing written.
+  // Records the event applied alone, for an event that changes no plan. An
+  // event not pending any more was applied already: OK, nothing written.
   virtual absl::Status RecordApplied(const FeedPosition& applied) = 0;
+  // Whether the event still needs applying (see IsPending).
+  virtual absl::StatusOr<bool> IsPending(const FeedPosition& position) = 0;
   // The last sequence applied from `feed`; 0 when none was.
   virtual absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed) = 0;
 

@@ -8,6 +8,7 @@
 #include "services/careplan/care_team.h"
 #include "services/careplan/careplan_events.h"
 #include "services/careplan/careplan_names.h"
+#include "services/careplan/careplan_size.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
 
@@ -40,6 +41,10 @@ CREATE TABLE care_plan_requests (
 )sql"},
       {2, kOutboxSchemaSql},
       {3, kConsumerCursorSchemaSql},
+      // The feed's epoch and event times; the consumers' ledger (epochs
+      // followed, parked events).
+      {4, kOutboxEpochSchemaSql},
+      {5, kConsumerLedgerSchemaSql},
   };
   return *migrations;
 }
@@ -95,13 +100,6 @@ absl::Status CheckPosition(const FeedPosition& position) {
         position.sequence, " must name an event (sequence >= 1)"));
   }
   return absl::OkStatus();
-}
-
-absl::Status AppliedAlready(const FeedPosition& position, int64_t cursor) {
-  return absl::AlreadyExistsError(
-      absl::StrCat("event ", position.feed, "/", position.sequence,
-                   " was applied already (the ", position.feed,
-                   " cursor is at ", cursor, ")"));
 }
 
 absl::StatusOr<std::optional<PlanRequestRecord>> SelectRequest(
@@ -171,6 +169,7 @@ absl::Status SqliteCarePlanStore::AppendVersion(absl::string_view person_id,
         CarePlanName(person_id), ": version ", plan.version(), " is not >= 1"));
   }
   RETURN_IF_ERROR(CheckLeadInvariant(plan));
+  RETURN_IF_ERROR(CheckPlanSize(plan));
   // Serialized before the write, so the batch leader only runs SQL.
   const std::string body = Serialize(plan);
   const events::v1::Event event = VersionEvent(person_id, plan);
@@ -186,10 +185,7 @@ absl::Status SqliteCarePlanStore::AppendInTransaction(
     Connection& conn, absl::string_view person_id, int64_t version,
     absl::string_view body, const PlanRequestKey* request,
     const events::v1::Event& event, const FeedPosition* applied) {
-  if (applied != nullptr) {
-    ASSIGN_OR_RETURN(int64_t cursor, ReadConsumerCursor(conn, applied->feed));
-    if (applied->sequence <= cursor) return AppliedAlready(*applied, cursor);
-  }
+  if (applied != nullptr) RETURN_IF_ERROR(MarkApplied(conn, *applied));
   ASSIGN_OR_RETURN(int64_t newest, NewestVersion(conn, person_id));
   if (version != newest + 1) {
     return Lost(person_id, version, newest);
@@ -221,18 +217,27 @@ absl::Status SqliteCarePlanStore::AppendInTransaction(
                                 "version, body) VALUES (?1, ?2, ?3)"));
   insert.Bind(1, person_id).Bind(2, version).BindBlob(3, body);
   RETURN_IF_ERROR(insert.Run());
-  RETURN_IF_ERROR(SqliteEventLog::Append(conn, event).status());
-  if (applied == nullptr) return absl::OkStatus();
-  return AdvanceConsumerCursor(conn, applied->feed, applied->sequence);
+  return SqliteEventLog::Append(conn, event).status();
 }
 
 absl::Status SqliteCarePlanStore::RecordApplied(const FeedPosition& applied) {
   RETURN_IF_ERROR(CheckPosition(applied));
   return db_->Write([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(int64_t cursor, ReadConsumerCursor(conn, applied.feed));
-    if (applied.sequence <= cursor) return absl::OkStatus();
-    return AdvanceConsumerCursor(conn, applied.feed, applied.sequence);
+    ASSIGN_OR_RETURN(bool pending, carebridge::IsPending(conn, applied));
+    if (!pending) return absl::OkStatus();
+    return MarkApplied(conn, applied);
   });
+}
+
+absl::StatusOr<bool> SqliteCarePlanStore::IsPending(
+    const FeedPosition& position) {
+  RETURN_IF_ERROR(CheckPosition(position));
+  bool pending = false;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(pending, carebridge::IsPending(conn, position));
+    return absl::OkStatus();
+  }));
+  return pending;
 }
 
 absl::StatusOr<int64_t> SqliteCarePlanStore::AppliedThrough(

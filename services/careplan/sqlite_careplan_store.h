@@ -41,6 +41,7 @@ class SqliteCarePlanStore : public CarePlanStore {
                              const v1::CarePlan& plan,
                              const FeedPosition& applied) override;
   absl::Status RecordApplied(const FeedPosition& applied) override;
+  absl::StatusOr<bool> IsPending(const FeedPosition& position) override;
   absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed) override;
   absl::StatusOr<std::optional<PlanRequestRecord>> FindRequest(
       absl::string_view person_id, absl::string_view team,
@@ -52,10 +53,14 @@ class SqliteCarePlanStore : public CarePlanStore {
 
   // The `careplan` feed: the events appended with the versions.
   EventLog* event_log() { return &event_log_; }
+  // The consumers' ledger (cursors, epochs, parked events) in this file.
+  ConsumerLedger* consumer_ledger() { return &ledger_; }
 
  private:
   explicit SqliteCarePlanStore(std::unique_ptr<SqliteDb> db)
-      : db_(std::move(db)), event_log_("careplan", db_.get()) {}
+      : db_(std::move(db)),
+        event_log_("careplan", db_.get()),
+        ledger_(db_.get()) {}
 
   // Append and AppendApplied: checks, then the write, then wakes the feed.
   absl::Status AppendVersion(absl::string_view person_id,
@@ -75,6 +80,7 @@ class SqliteCarePlanStore : public CarePlanStore {
 
   std::unique_ptr<SqliteDb> db_;
   SqliteEventLog event_log_;
+  SqliteConsumerLedger ledger_;
 };
 
 }  // namespace carebridge::careplan

@@ -16,30 +16,78 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "carebridge/events/v1/events.pb.h"
+#include "services/common/clock.h"
+#include "services/common/consumer_ledger.h"
 #include "services/common/service_credentials.h"
 
 namespace carebridge {
 
+// Where a consumer is, for operators (FeedAdminService, `carectl admin
+// feeds`).
+struct ConsumerState {
+  enum class Phase {
+    // Not connected yet since start.
+    kConnecting,
+    // Subscribed and applying.
+    kFollowing,
+    // The producer cannot be reached (or dropped the stream), or an event
+    // waits for something that is down; retrying.
+    kRetrying,
+    // The producer's database is not the one the cursor belongs to (another
+    // epoch, or a head below the cursor): nothing is applied from it until
+    // an administrator re-anchors the consumer (Reset).
+    kProducerReset,
+    kStopped,
+  };
+  Phase phase = Phase::kConnecting;
+  // The durable cursor: every event up to it applied or parked.
+  int64_t cursor = 0;
+  // The producer epoch the cursor belongs to, and the producer's epoch as
+  // last seen (they differ when the producer was reset).
+  std::string epoch;
+  std::string producer_epoch;
+  // The producer's head as last seen (0 before any response).
+  int64_t head_sequence = 0;
+  absl::Time head_time = absl::InfinitePast();
+  // Events behind the head: past the cursor and not yet considered (events
+  // the consumer's type filter leaves out count as considered).
+  int64_t lag_events = 0;
+  // How long ago the oldest event not yet applied happened; zero when
+  // caught up.
+  absl::Duration lag = absl::ZeroDuration();
+  std::string last_error;
+  absl::Time last_error_time = absl::InfinitePast();
+  int64_t parked_count = 0;
+  absl::Time connected_since = absl::InfinitePast();
+  absl::Time last_applied_time = absl::InfinitePast();
+};
+
 // Follows another service's event feed and applies each event, for ever:
 // at-least-once delivery made effectively-once by the consumer's own store.
 //
-// The contract with `apply`: it is called with events in feed order. It
-// must record `event.sequence()` as its cursor for the feed in the SAME
-// transaction as the effect (or alone, when the event needs nothing), and
-// must treat an event at or below its recorded cursor as applied already
-// (return OK, change nothing). It returns OK when the event is applied or
-// deliberately left without effect; any error is logged and the same event
-// is retried after a backoff — the consumer never skips an event it could
-// not apply, so `apply` must not return errors for events it can never
-// apply (record them as skipped instead).
+// The contract with `apply`: it is called with events in feed order and the
+// FeedPosition to record. It must record the position (MarkApplied) in the
+// SAME transaction as the effect (or alone, when the event needs nothing),
+// and must treat a position that is no longer pending (IsPending) as
+// applied already (return OK, change nothing). It returns OK when the event
+// is applied or deliberately left without effect.
 //
-// On start, and after every disconnect or error, the consumer asks
-// `load_cursor` where it stands and resubscribes after it, so what is
-// applied is decided only by the consumer's database. When the producing
-// service is down it retries with exponential backoff (min..max).
+// Errors: a transient error (UNAVAILABLE, DEADLINE_EXCEEDED,
+// RESOURCE_EXHAUSTED, CANCELLED: something the event needs is down) is
+// retried with backoff for as long as it lasts: the event is never skipped.
+// Any other error is retried `max_attempts` times, then the event is PARKED:
+// written to the ledger with the reason, the cursor moved past it in the
+// same transaction, and the consumer goes on with the next event. Nothing
+// is skipped silently: parked events are listed for administrators, who
+// retry them (RetryParked) or dismiss them with a reason.
+//
+// On start, and after every disconnect or error, the consumer reads its
+// position from the ledger and resubscribes after it, so what is applied is
+// decided only by the consumer's database. It checks the producer's epoch
+// (recorded on first sight) and head: a producer whose database changed or
+// went back below the cursor is reported (kProducerReset), not followed.
 //
 // This class is thread-safe.
 class EventConsumer {
@@ -50,24 +98,35 @@ class EventConsumer {
       grpc::ClientReaderInterface<events::v1::SubscribeResponse>>(
       grpc::ClientContext* context,
       const events::v1::SubscribeRequest& request)>;
-  using CursorLoader = std::function<absl::StatusOr<int64_t>()>;
-  using Apply = std::function<absl::Status(const events::v1::Event& event)>;
+  using Apply = std::function<absl::Status(const events::v1::Event& event,
+                                           const FeedPosition& position)>;
 
   struct Options {
-    // For logs: e.g. `careplan<-referral`.
-    std::string name;
+    // The consuming service (`careplan`) and the feed it follows
+    // (`referral`): the consumer is named `{consumer}.{feed}`.
+    std::string consumer;
+    std::string feed;
     // Passed to the feed: only these event types are delivered.
     std::vector<std::string> type_prefixes;
     absl::Duration min_backoff = absl::Milliseconds(50);
     absl::Duration max_backoff = absl::Seconds(2);
+    // Attempts at an event failing with a lasting error before it is
+    // parked.
+    int max_attempts = 5;
   };
 
   EventConsumer(Options options, ServiceCredentials* credentials,
-                StreamOpener open, CursorLoader load_cursor, Apply apply);
+                const Clock* clock, ConsumerLedger* ledger, StreamOpener open,
+                Apply apply);
   // Stops.
   ~EventConsumer();
   EventConsumer(const EventConsumer&) = delete;
   EventConsumer& operator=(const EventConsumer&) = delete;
+
+  // `{consumer}.{feed}`, e.g. `careplan.referral`.
+  const std::string& name() const { return name_; }
+  const Options& options() const { return options_; }
+  ConsumerLedger* ledger() const { return ledger_; }
 
   // Starts the thread that follows the feed. Once only.
   void Start();
@@ -75,39 +134,76 @@ class EventConsumer {
   // Idempotent.
   void Stop();
 
-  // The highest sequence applied since start (0 before any); for tests and
-  // logs. Durable truth is the consumer's store.
+  // Where the consumer stands now (durable parts read from the ledger).
+  absl::StatusOr<ConsumerState> State() ABSL_LOCKS_EXCLUDED(mu_);
+  // An administrator (`actor`) retries a parked event now: applied, it is
+  // marked so (OK); failing again, it stays parked with the new reason
+  // (FAILED_PRECONDITION saying why). NOT_FOUND when never parked;
+  // FAILED_PRECONDITION when no longer parked.
+  absl::Status RetryParked(int64_t sequence, absl::string_view actor);
+  // An administrator re-anchors the consumer at `sequence` of the producer
+  // database `epoch` (empty: whatever the producer says next), e.g. after
+  // restoring the producer from a backup. The stream restarts from there.
+  absl::Status Reset(int64_t sequence, absl::string_view epoch)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The highest sequence applied or parked since start (0 before any); for
+  // tests and logs. Durable truth is the ledger.
   int64_t applied_through() const { return applied_through_.load(); }
   // Streams opened since start (1 after the first connect); reconnects
   // after failures raise it.
   int64_t connections() const { return connections_.load(); }
 
  private:
+  enum class Outcome { kApplied, kStopped, kFailed };
+
   void Run();
-  // One subscription, from the stored cursor until the stream ends or an
-  // apply fails (then `*apply_failed`). OK when stopped.
-  absl::Status FollowOnce(bool* apply_failed);
-  // Logs a state change once: a connect, or a problem unlike the last one
-  // logged (so a producer that stays down, or an event that keeps failing,
-  // costs one line, not one per retry).
-  void LogConnected(int64_t cursor);
-  void LogProblem(const absl::Status& status, bool connected,
-                  bool apply_failed);
+  // One subscription, from the stored position until the stream ends, an
+  // event keeps failing transiently, or the producer looks reset. OK when
+  // stopped. `*progressed` when it applied or parked anything.
+  absl::Status FollowOnce(bool* progressed);
+  // Checks a response against the stored position; FAILED_PRECONDITION
+  // when the producer was reset.
+  absl::Status CheckProducer(const events::v1::SubscribeResponse& response,
+                             ConsumerPosition& position);
+  // Applies one event, retrying and at last parking it.
+  absl::Status ApplyOne(const events::v1::Event& event);
+  // Waits `delay` unless stopping; false when stopping.
+  bool Pause(absl::Duration delay) ABSL_LOCKS_EXCLUDED(mu_);
+  void NoteProblem(const absl::Status& status, ConsumerState::Phase phase)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void NoteApplied(const events::v1::Event& event) ABSL_LOCKS_EXCLUDED(mu_);
+  void Log(absl::string_view text) const;
 
   const Options options_;
+  const std::string name_;
   ServiceCredentials* const credentials_;
+  const Clock* const clock_;
+  ConsumerLedger* const ledger_;
   const StreamOpener open_;
-  const CursorLoader load_cursor_;
   const Apply apply_;
 
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool restart_ ABSL_GUARDED_BY(mu_) = false;
   grpc::ClientContext* active_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
-  // Only the consumer thread touches these.
-  bool connected_logged_ = false;
-  std::string last_problem_;
-  bool last_problem_was_apply_ = false;
+  // What operators see (the durable parts are read on demand).
+  ConsumerState::Phase phase_ ABSL_GUARDED_BY(mu_) =
+      ConsumerState::Phase::kConnecting;
+  int64_t head_sequence_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string producer_epoch_ ABSL_GUARDED_BY(mu_);
+  absl::Time head_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  int64_t considered_through_ ABSL_GUARDED_BY(mu_) = 0;
+  // The time of the oldest event received and not yet applied.
+  absl::Time oldest_pending_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::string last_error_ ABSL_GUARDED_BY(mu_);
+  absl::Time last_error_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time connected_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  absl::Time last_applied_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Only the consumer thread touches these: a problem is logged once, not
+  // once per retry.
+  std::string last_logged_;
 
   std::atomic<int64_t> applied_through_{0};
   std::atomic<int64_t> connections_{0};

@@ -63,6 +63,11 @@ absl::Status CarebridgeServer::Init() {
                    EnsureBootstrapToken(config_.data_dir, *signer_, clock_));
 
   host_ = std::make_unique<ServerHost>(authenticator_.get());
+  feed_admin_ = std::make_unique<FeedAdmin>(&clock_);
+  feed_admin_service_ = std::make_unique<FeedAdminGrpcService>(
+      authenticator_.get(), executor_.get(), feed_admin_.get());
+  host_->AddService(feed_admin_service_.get(),
+                    FeedAdminGrpcService::kServiceName);
   if (Hosts(config_, "directory")) {
     ASSIGN_OR_RETURN(
         directory_, directory::DirectoryModule::Open(
@@ -109,6 +114,9 @@ absl::Status CarebridgeServer::Init() {
     careplan_->StartConsumers(PeerProvider("referral"),
                               PeerProvider("handover"),
                               config_.testing_consumer_apply_delay);
+    for (EventConsumer* consumer : careplan_->consumers()) {
+      feed_admin_->Add(consumer);
+    }
   }
   LogLine(absl::StrCat(
       "carebridge-server serving ", absl::StrJoin(config_.services, ","),
@@ -138,7 +146,12 @@ std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
 
 void CarebridgeServer::StopBackgroundWork() {
   // Consumers first (they call other services), then the producers' feeds.
-  if (careplan_ != nullptr) careplan_->StopBackgroundWork();
+  if (careplan_ != nullptr) {
+    for (EventConsumer* consumer : careplan_->consumers()) {
+      feed_admin_->Remove(consumer);
+    }
+    careplan_->StopBackgroundWork();
+  }
   if (handover_ != nullptr) handover_->StopBackgroundWork();
   if (referral_ != nullptr) referral_->StopBackgroundWork();
   if (directory_ != nullptr) directory_->StopBackgroundWork();

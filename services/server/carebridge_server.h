@@ -16,6 +16,8 @@
 #include "services/common/clock.h"
 #include "services/common/environment.h"
 #include "services/common/executor.h"
+#include "services/common/feed_admin.h"
+#include "services/common/feed_admin_grpc.h"
 #include "services/common/ids.h"
 #include "services/common/server_host.h"
 #include "services/common/token.h"
@@ -75,6 +77,9 @@ class CarebridgeServer {
   std::unique_ptr<referral::ReferralModule> referral_;
   std::unique_ptr<careplan::CarePlanModule> careplan_;
   std::unique_ptr<handover::HandoverModule> handover_;
+  // The consumers this process hosts, for operators.
+  std::unique_ptr<FeedAdmin> feed_admin_;
+  std::unique_ptr<FeedAdminGrpcService> feed_admin_service_;
 
   absl::Mutex channel_mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<grpc::Channel>> channels_

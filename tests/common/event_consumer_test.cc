@@ -32,40 +32,43 @@ using events::v1::Event;
 using ::testing::ElementsAre;
 
 // A consumer's database the way a real consumer keeps it: each effect (a
-// row in `applied`) commits with the cursor, and an event at or below the
-// cursor changes nothing.
+// row in `applied`) commits with its position (the cursor, or a parked
+// event marked applied), and a position no longer pending changes nothing.
 class ConsumerStore {
  public:
   explicit ConsumerStore(const std::string& path) {
     absl::StatusOr<std::unique_ptr<SqliteDb>> db =
         SqliteDb::Open(path, {{1, kConsumerCursorSchemaSql},
-                              {2,
+                              {2, kConsumerLedgerSchemaSql},
+                              {3,
                                "CREATE TABLE applied (n INTEGER PRIMARY KEY "
                                "AUTOINCREMENT, sequence INTEGER NOT NULL)"}});
     EXPECT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
+    ledger_ = std::make_unique<SqliteConsumerLedger>(db_.get());
   }
+
+  ConsumerLedger* ledger() { return ledger_.get(); }
 
   absl::StatusOr<int64_t> Cursor() {
-    int64_t cursor = 0;
-    RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-      ASSIGN_OR_RETURN(cursor, ReadConsumerCursor(conn, "referral"));
-      return absl::OkStatus();
-    }));
-    return cursor;
+    ASSIGN_OR_RETURN(ConsumerPosition position, ledger_->Position("referral"));
+    return position.sequence;
   }
 
-  absl::Status Apply(const Event& event) {
+  absl::Status Apply(const Event& event, const FeedPosition& position) {
     return db_->Write([&](Connection& conn) -> absl::Status {
-      ASSIGN_OR_RETURN(int64_t cursor, ReadConsumerCursor(conn, "referral"));
-      if (event.sequence() <= cursor) return absl::OkStatus();
+      ASSIGN_OR_RETURN(bool pending, IsPending(conn, position));
+      if (!pending) return absl::OkStatus();
       ASSIGN_OR_RETURN(
           Statement insert,
           conn.Prepare("INSERT INTO applied (sequence) VALUES (?)"));
       insert.Bind(1, event.sequence());
       RETURN_IF_ERROR(insert.Run());
-      return AdvanceConsumerCursor(conn, "referral", event.sequence());
+      return MarkApplied(conn, position);
     });
+  }
+  absl::Status Apply(const Event& event) {
+    return Apply(event, FeedPosition("referral", event.sequence()));
   }
 
   // The effects, in the order they were applied.
@@ -86,6 +89,60 @@ class ConsumerStore {
 
  private:
   std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<SqliteConsumerLedger> ledger_;
+};
+
+// A ledger whose cursor reads `lag` events behind the stored one (as after a
+// crash between applying and recording): every resubscription redelivers.
+class LaggingLedger : public ConsumerLedger {
+ public:
+  LaggingLedger(ConsumerLedger* inner, int64_t lag)
+      : inner_(inner), lag_(lag) {}
+  absl::StatusOr<ConsumerPosition> Position(absl::string_view feed) override {
+    ASSIGN_OR_RETURN(ConsumerPosition position, inner_->Position(feed));
+    position.sequence = std::max<int64_t>(0, position.sequence - lag_);
+    return position;
+  }
+  absl::Status RecordEpoch(absl::string_view feed,
+                           absl::string_view epoch) override {
+    return inner_->RecordEpoch(feed, epoch);
+  }
+  absl::Status Park(absl::string_view feed, const Event& event,
+                    absl::string_view reason, int attempts,
+                    absl::Time now) override {
+    return inner_->Park(feed, event, reason, attempts, now);
+  }
+  absl::StatusOr<ParkedEvent> GetParked(absl::string_view feed,
+                                        int64_t sequence) override {
+    return inner_->GetParked(feed, sequence);
+  }
+  absl::StatusOr<std::vector<ParkedEvent>> ListParked(
+      absl::string_view feed, bool include_resolved,
+      absl::string_view after_feed, int64_t after_sequence,
+      int limit) override {
+    return inner_->ListParked(feed, include_resolved, after_feed,
+                              after_sequence, limit);
+  }
+  absl::StatusOr<int64_t> CountParked(absl::string_view feed) override {
+    return inner_->CountParked(feed);
+  }
+  absl::Status RecordRetryFailure(absl::string_view feed, int64_t sequence,
+                                  absl::string_view reason) override {
+    return inner_->RecordRetryFailure(feed, sequence, reason);
+  }
+  absl::Status Dismiss(absl::string_view feed, int64_t sequence,
+                       absl::string_view actor, absl::string_view why,
+                       absl::Time now) override {
+    return inner_->Dismiss(feed, sequence, actor, why, now);
+  }
+  absl::Status Reset(absl::string_view feed, int64_t sequence,
+                     absl::string_view epoch) override {
+    return inner_->Reset(feed, sequence, epoch);
+  }
+
+ private:
+  ConsumerLedger* const inner_;
+  const int64_t lag_;
 };
 
 class EventConsumerTest : public FeedTestEnv {
@@ -97,24 +154,27 @@ class EventConsumerTest : public FeedTestEnv {
 
   EventConsumer::Options FastOptions() {
     EventConsumer::Options options;
-    options.name = "test<-referral";
+    options.consumer = "test";
+    options.feed = "referral";
     options.min_backoff = absl::Milliseconds(1);
     options.max_backoff = absl::Milliseconds(20);
+    options.max_attempts = 3;
     return options;
   }
 
-  // Starts a consumer applying into store_; `apply` defaults to the store.
+  // Starts a consumer applying into store_; `apply` defaults to the store,
+  // `ledger` to the store's.
   void StartConsumer(EventConsumer::Options options,
                      EventConsumer::Apply apply = nullptr,
-                     EventConsumer::CursorLoader load_cursor = nullptr) {
+                     ConsumerLedger* ledger = nullptr) {
     if (apply == nullptr) {
-      apply = [this](const Event& event) { return store_.Apply(event); };
-    }
-    if (load_cursor == nullptr) {
-      load_cursor = [this] { return store_.Cursor(); };
+      apply = [this](const Event& event, const FeedPosition& position) {
+        return store_.Apply(event, position);
+      };
     }
     consumer_ = std::make_unique<EventConsumer>(
-        std::move(options), &credentials_,
+        std::move(options), &credentials_, &clock_,
+        ledger == nullptr ? store_.ledger() : ledger,
         [this](grpc::ClientContext* context,
                const events::v1::SubscribeRequest& request) {
           opens_.fetch_add(1);
@@ -122,7 +182,7 @@ class EventConsumerTest : public FeedTestEnv {
               grpc::ClientReaderInterface<events::v1::SubscribeResponse>>(
               Subscribe(context, request));
         },
-        std::move(load_cursor), std::move(apply));
+        std::move(apply));
     consumer_->Start();
   }
 
@@ -197,22 +257,26 @@ TEST_F(EventConsumerTest, AFailedApplyIsRetriedAndNeverSkipped) {
   for (int i = 0; i < 3; ++i) Commit("referral.created");
   absl::Mutex mu;
   std::vector<int64_t> attempts;
-  int failures_left = 3;
-  StartConsumer(FastOptions(), [&](const Event& event) -> absl::Status {
-    {
-      absl::MutexLock lock(&mu);
-      attempts.push_back(event.sequence());
-      if (event.sequence() == 2 && failures_left > 0) {
-        --failures_left;
-        return absl::UnavailableError("the store is busy");
-      }
-    }
-    return store_.Apply(event);
-  });
+  // More failures than max_attempts: a transient error is never parked.
+  int failures_left = 6;
+  StartConsumer(
+      FastOptions(),
+      [&](const Event& event, const FeedPosition& position) -> absl::Status {
+        {
+          absl::MutexLock lock(&mu);
+          attempts.push_back(event.sequence());
+          if (event.sequence() == 2 && failures_left > 0) {
+            --failures_left;
+            return absl::UnavailableError("the store is busy");
+          }
+        }
+        return store_.Apply(event, position);
+      });
   ASSERT_TRUE(AppliedThrough(3));
   EXPECT_THAT(store_.Applied(), ElementsAre(1, 2, 3));
+  EXPECT_THAT(store_.ledger()->CountParked("referral"), IsOkAndHolds(0));
   absl::MutexLock lock(&mu);
-  EXPECT_THAT(attempts, ElementsAre(1, 2, 2, 2, 2, 3));
+  EXPECT_THAT(attempts, ElementsAre(1, 2, 2, 2, 2, 2, 2, 2, 3));
 }
 
 TEST_F(EventConsumerTest, EventsDeliveredTwiceAreAppliedOnce) {
@@ -220,16 +284,14 @@ TEST_F(EventConsumerTest, EventsDeliveredTwiceAreAppliedOnce) {
   std::atomic<int> applies{0};
   // A cursor that lags two events behind (as after a crash between
   // applying and recording): every resubscription redelivers them.
+  LaggingLedger lagging(store_.ledger(), 2);
   StartConsumer(
       FastOptions(),
-      [&](const Event& event) {
+      [&](const Event& event, const FeedPosition& position) {
         applies.fetch_add(1);
-        return store_.Apply(event);
+        return store_.Apply(event, position);
       },
-      [&]() -> absl::StatusOr<int64_t> {
-        ASSIGN_OR_RETURN(int64_t cursor, store_.Cursor());
-        return std::max<int64_t>(0, cursor - 2);
-      });
+      &lagging);
   ASSERT_TRUE(AppliedThrough(3));
   StopProducer();
   StartProducer();
@@ -270,13 +332,14 @@ TEST_F(EventConsumerTest, StopWaitsForTheApplyInProgress) {
   absl::Notification entered;
   absl::Notification release;
   std::atomic<bool> apply_returned{false};
-  StartConsumer(FastOptions(), [&](const Event& event) {
-    entered.Notify();
-    release.WaitForNotification();
-    absl::Status status = store_.Apply(event);
-    apply_returned.store(true);
-    return status;
-  });
+  StartConsumer(FastOptions(),
+                [&](const Event& event, const FeedPosition& position) {
+                  entered.Notify();
+                  release.WaitForNotification();
+                  absl::Status status = store_.Apply(event, position);
+                  apply_returned.store(true);
+                  return status;
+                });
   entered.WaitForNotification();
   std::atomic<bool> stopped{false};
   bool returned_when_stopped = false;
@@ -320,6 +383,214 @@ TEST_F(EventConsumerTest, AProducerThatStaysDownIsLoggedOnceNotPerRetry) {
   EXPECT_LE(lines, 6) << log;
   EXPECT_THAT(log, ::testing::HasSubstr("shutting down"));
   EXPECT_THAT(log, ::testing::HasSubstr("following the feed after sequence 1"));
+}
+
+// An event that keeps failing with a lasting error is parked with its
+// reason after max_attempts, and the events after it are applied: one
+// event never holds up the feed, and none is skipped silently.
+TEST_F(EventConsumerTest, AnEventThatCannotBeAppliedIsParkedAndTheFeedGoesOn) {
+  for (int i = 0; i < 4; ++i) Commit("referral.accepted");
+  std::atomic<int> attempts_at_2{0};
+  StartConsumer(
+      FastOptions(),
+      [&](const Event& event, const FeedPosition& position) -> absl::Status {
+        if (event.sequence() == 2 && !position.is_retry()) {
+          attempts_at_2.fetch_add(1);
+          return absl::InvalidArgumentError("care_plan.actions: too large");
+        }
+        return store_.Apply(event, position);
+      });
+  ASSERT_TRUE(AppliedThrough(4));
+  EXPECT_THAT(store_.Applied(), ElementsAre(1, 3, 4));
+  EXPECT_THAT(store_.Cursor(), IsOkAndHolds(4));
+  EXPECT_EQ(attempts_at_2.load(), 3);
+
+  ASSERT_OK_AND_ASSIGN(ParkedEvent parked,
+                       store_.ledger()->GetParked("referral", 2));
+  EXPECT_EQ(parked.state, ParkedState::kParked);
+  EXPECT_EQ(parked.attempts, 3);
+  EXPECT_EQ(parked.event.sequence(), 2);
+  EXPECT_EQ(parked.event.type(), "referral.accepted");
+  EXPECT_THAT(parked.reason,
+              ::testing::HasSubstr("INVALID_ARGUMENT: care_plan.actions"));
+  ASSERT_OK_AND_ASSIGN(ConsumerState state, consumer_->State());
+  EXPECT_EQ(state.parked_count, 1);
+  EXPECT_EQ(state.cursor, 4);
+
+  // Parked survives a restart of the consumer: it is in its database.
+  consumer_->Stop();
+  StartConsumer(FastOptions());
+  Commit("referral.accepted");
+  ASSERT_TRUE(AppliedThrough(5));
+  EXPECT_THAT(store_.Applied(), ElementsAre(1, 3, 4, 5));
+  EXPECT_THAT(store_.ledger()->CountParked("referral"), IsOkAndHolds(1));
+}
+
+TEST_F(EventConsumerTest, ARetriedParkedEventIsAppliedOnceAndMarked) {
+  for (int i = 0; i < 3; ++i) Commit("referral.accepted");
+  std::atomic<bool> mended{false};
+  StartConsumer(
+      FastOptions(),
+      [&](const Event& event, const FeedPosition& position) -> absl::Status {
+        if (event.sequence() == 2 && !mended.load()) {
+          return absl::FailedPreconditionError("not yet");
+        }
+        return store_.Apply(event, position);
+      });
+  ASSERT_TRUE(AppliedThrough(3));
+  EXPECT_THAT(store_.Applied(), ElementsAre(1, 3));
+
+  // Still failing: it stays parked, with one more attempt.
+  absl::Status again = consumer_->RetryParked(2, "members/admin");
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition) << again;
+  EXPECT_THAT(again.message(), ::testing::HasSubstr("stays parked"));
+  ASSERT_OK_AND_ASSIGN(ParkedEvent parked,
+                       store_.ledger()->GetParked("referral", 2));
+  EXPECT_EQ(parked.state, ParkedState::kParked);
+  EXPECT_EQ(parked.attempts, 4);
+
+  mended.store(true);
+  ASSERT_THAT(consumer_->RetryParked(2, "members/admin"), IsOk());
+  EXPECT_THAT(store_.Applied(), ElementsAre(1, 3, 2));
+  ASSERT_OK_AND_ASSIGN(parked, store_.ledger()->GetParked("referral", 2));
+  EXPECT_EQ(parked.state, ParkedState::kApplied);
+  EXPECT_EQ(parked.resolved_by, "members/admin");
+  EXPECT_THAT(store_.ledger()->CountParked("referral"), IsOkAndHolds(0));
+
+  // A second retry changes nothing.
+  EXPECT_EQ(consumer_->RetryParked(2, "members/admin").code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(consumer_->RetryParked(3, "members/admin").code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_THAT(store_.Applied(), ElementsAre(1, 3, 2));
+}
+
+TEST_F(EventConsumerTest, ADismissedParkedEventKeepsWhoAndWhy) {
+  Commit("referral.accepted");
+  StartConsumer(FastOptions(), [&](const Event&, const FeedPosition&) {
+    return absl::InvalidArgumentError("malformed");
+  });
+  ASSERT_TRUE(AppliedThrough(1));
+  ASSERT_THAT(
+      store_.ledger()->Dismiss("referral", 1, "members/admin",
+                               "the team was added by hand", clock_.Now()),
+      IsOk());
+  ASSERT_OK_AND_ASSIGN(ParkedEvent parked,
+                       store_.ledger()->GetParked("referral", 1));
+  EXPECT_EQ(parked.state, ParkedState::kDismissed);
+  EXPECT_EQ(parked.resolution, "the team was added by hand");
+  EXPECT_EQ(store_.ledger()
+                ->Dismiss("referral", 1, "members/admin", "again", clock_.Now())
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(consumer_->RetryParked(1, "members/admin").code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(EventConsumerTest, StateShowsTheLagWhileBehindAndNoneOnceCaughtUp) {
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  absl::Notification entered;
+  absl::Notification release;
+  StartConsumer(FastOptions(),
+                [&](const Event& event, const FeedPosition& position) {
+                  if (event.sequence() == 3) {
+                    entered.Notify();
+                    release.WaitForNotification();
+                  }
+                  return store_.Apply(event, position);
+                });
+  entered.WaitForNotification();
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_OK_AND_ASSIGN(ConsumerState behind, consumer_->State());
+  EXPECT_EQ(behind.phase, ConsumerState::Phase::kFollowing);
+  EXPECT_EQ(behind.cursor, 2);
+  EXPECT_EQ(behind.head_sequence, 5);
+  EXPECT_EQ(behind.lag_events, 3);
+  EXPECT_GT(behind.lag, absl::ZeroDuration());
+  EXPECT_FALSE(behind.epoch.empty());
+  EXPECT_EQ(behind.epoch, ProducerEpoch());
+  release.Notify();
+  ASSERT_TRUE(AppliedThrough(5));
+  ASSERT_TRUE(Eventually([&] {
+    absl::StatusOr<ConsumerState> state = consumer_->State();
+    return state.ok() && state->lag_events == 0 &&
+           state->lag == absl::ZeroDuration();
+  }));
+}
+
+TEST_F(EventConsumerTest, ConsideredEventsOfOtherTypesAreNoLag) {
+  Commit("referral.accepted");
+  for (int i = 0; i < 4; ++i) Commit("referral.created");
+  EventConsumer::Options options = FastOptions();
+  options.type_prefixes = {"referral.accepted"};
+  StartConsumer(options);
+  ASSERT_TRUE(AppliedThrough(1));
+  ASSERT_TRUE(Eventually([&] {
+    absl::StatusOr<ConsumerState> state = consumer_->State();
+    return state.ok() && state->head_sequence == 5 && state->lag_events == 0;
+  }));
+}
+
+TEST_F(EventConsumerTest, AProducerWithANewDatabaseIsReportedNotFollowed) {
+  for (int i = 0; i < 3; ++i) Commit("referral.accepted");
+  StartConsumer(FastOptions());
+  ASSERT_TRUE(AppliedThrough(3));
+  const std::string old_epoch = ProducerEpoch();
+
+  StopProducer();
+  RemoveProducerDatabase();
+  StartProducer();
+  const std::string new_epoch = ProducerEpoch();
+  ASSERT_NE(new_epoch, old_epoch);
+  // Far enough for the sequences to pass the old cursor: without the
+  // epoch, 4 and 5 would look new and 1..3 would be skipped.
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+
+  ASSERT_TRUE(Eventually([&] {
+    absl::StatusOr<ConsumerState> state = consumer_->State();
+    return state.ok() && state->phase == ConsumerState::Phase::kProducerReset;
+  }));
+  ASSERT_OK_AND_ASSIGN(ConsumerState state, consumer_->State());
+  EXPECT_THAT(state.last_error, ::testing::HasSubstr(new_epoch));
+  EXPECT_EQ(state.epoch, old_epoch);
+  EXPECT_EQ(state.producer_epoch, new_epoch);
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_THAT(store_.Applied(), ElementsAre(1, 2, 3));
+
+  // The administrator decides: the new database from its start.
+  ASSERT_THAT(consumer_->Reset(0, new_epoch), IsOk());
+  ASSERT_TRUE(Eventually([&] { return store_.Applied().size() == 8; }));
+  EXPECT_THAT(store_.Applied(), ElementsAre(1, 2, 3, 1, 2, 3, 4, 5));
+  ASSERT_OK_AND_ASSIGN(state, consumer_->State());
+  EXPECT_EQ(state.phase, ConsumerState::Phase::kFollowing);
+  EXPECT_EQ(state.epoch, new_epoch);
+  EXPECT_EQ(state.last_error, "");
+}
+
+TEST_F(EventConsumerTest, AProducerRestoredBelowTheCursorIsReported) {
+  for (int i = 0; i < 2; ++i) Commit("referral.accepted");
+  StopProducer();
+  BackUpProducer();
+  StartProducer();
+  for (int i = 0; i < 2; ++i) Commit("referral.accepted");
+  StartConsumer(FastOptions());
+  ASSERT_TRUE(AppliedThrough(4));
+
+  StopProducer();
+  RestoreProducer();
+  StartProducer();
+  ASSERT_TRUE(Eventually([&] {
+    absl::StatusOr<ConsumerState> state = consumer_->State();
+    return state.ok() && state->phase == ConsumerState::Phase::kProducerReset;
+  }));
+  ASSERT_OK_AND_ASSIGN(ConsumerState state, consumer_->State());
+  EXPECT_THAT(state.last_error,
+              ::testing::HasSubstr("below this consumer's cursor 4"));
+  // New events reuse sequences 3 and 4: they are not taken for applied ones
+  // silently, nor applied past the cursor.
+  Commit("referral.accepted");
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_THAT(store_.Applied(), ElementsAre(1, 2, 3, 4));
 }
 
 }  // namespace

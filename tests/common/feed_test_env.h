@@ -7,6 +7,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -76,7 +78,7 @@ class FeedTestEnv : public ::testing::Test {
   // Opens the outbox and serves it on a new server.
   void StartProducer() {
     absl::StatusOr<std::unique_ptr<SqliteDb>> db =
-        SqliteDb::Open(dir_.File("producer.db"), {{1, kOutboxSchemaSql}});
+        SqliteDb::Open(dir_.File("producer.db"), ProducerMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
     log_ = std::make_unique<SqliteEventLog>(kFeed, db_.get());
@@ -90,6 +92,39 @@ class FeedTestEnv : public ::testing::Test {
     // Old channels stay alive: a consumer's stream may still be on one.
     channels_.push_back(server_->Channel());
     stub_ = testing::v1::FeedTestingService::NewStub(channels_.back());
+  }
+
+  static std::vector<Migration> ProducerMigrations() {
+    return {{1, kOutboxSchemaSql}, {2, kOutboxEpochSchemaSql}};
+  }
+
+  // With the producer stopped: copies its database aside (a backup), or
+  // puts the copy back (a restore), or removes it (a new, empty database
+  // with another epoch is made on the next start).
+  void CopyProducerDatabase(const std::string& from, const std::string& to) {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::remove((to + suffix).c_str());
+      std::ifstream in(from + suffix, std::ios::binary);
+      if (!in) continue;
+      std::ofstream out(to + suffix, std::ios::binary);
+      out << in.rdbuf();
+    }
+  }
+  void BackUpProducer() {
+    CopyProducerDatabase(dir_.File("producer.db"), dir_.File("backup.db"));
+  }
+  void RestoreProducer() {
+    CopyProducerDatabase(dir_.File("backup.db"), dir_.File("producer.db"));
+  }
+  void RemoveProducerDatabase() {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::remove((dir_.File("producer.db") + suffix).c_str());
+    }
+  }
+  std::string ProducerEpoch() {
+    absl::StatusOr<std::string> epoch = log_->Epoch();
+    EXPECT_TRUE(epoch.ok()) << epoch.status();
+    return epoch.value_or("");
   }
 
   // What a stopping process does: the log ends its feeds, then the server
@@ -107,10 +142,12 @@ class FeedTestEnv : public ::testing::Test {
   // Commits one event about a referral between `teams` (a write of its own,
   // then the commit notification, as a store does). Returns its sequence.
   int64_t Commit(absl::string_view type,
-                 std::vector<std::string> teams = {kTeamA, kTeamB}) {
+                 std::vector<std::string> teams = {kTeamA, kTeamB},
+                 size_t reason_bytes = 0) {
     referral::v1::Referral referral;
     referral.set_name(absl::StrCat("referrals/r", ++commits_));
     referral.set_person("persons/p1");
+    referral.set_reason(std::string(reason_bytes, 'r'));
     events::v1::Event event =
         MakeEvent(type, referral.name(), referral.person(), std::move(teams),
                   "members/m1", absl::FromUnixSeconds(1767225600), referral);
@@ -127,7 +164,7 @@ class FeedTestEnv : public ::testing::Test {
   // Commits `type` events into the database while no server runs.
   void CommitWhileDown(absl::string_view type, int count) {
     absl::StatusOr<std::unique_ptr<SqliteDb>> db =
-        SqliteDb::Open(dir_.File("producer.db"), {{1, kOutboxSchemaSql}});
+        SqliteDb::Open(dir_.File("producer.db"), ProducerMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     for (int i = 0; i < count; ++i) {
       ASSERT_TRUE((*db)
