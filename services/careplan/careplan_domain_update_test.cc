@@ -81,7 +81,7 @@ TEST_F(CarePlanDomainTest,
   EXPECT_THAT(
       domain_->UpdateCarePlan(kAlice, UpdateRequest({"actions"}, actions,
                                                     first.etag(), "Too much")),
-      StatusIs(kInvalid, HasSubstr("care_plan.actions: the plan "
+      StatusIs(kInvalid, HasSubstr("care_plan.actions: the care_plan "
                                    "would be")));
   EXPECT_THAT(Get(kAlice),
               ::carebridge::testing::IsOkAndHolds(EqualsProto(first)));

@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
+#include "services/common/resource_size.h"
 #include "services/common/time_util.h"
 #include "services/handover/errors.h"
 
@@ -266,6 +267,7 @@ absl::StatusOr<std::unique_ptr<SqliteHandoverStore>> SqliteHandoverStore::Open(
 absl::StatusOr<StoredHandover> SqliteHandoverStore::Create(
     const v1::Handover& handover, const HandoverRequestKey& key,
     const events::v1::Event& event) {
+  RETURN_IF_ERROR(CheckSerializedSize(handover, "handover"));
   StoredHandover result;
   bool inserted = false;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
@@ -351,6 +353,7 @@ absl::StatusOr<StoredHandover> SqliteHandoverStore::Get(
 absl::StatusOr<int64_t> SqliteHandoverStore::Update(
     const v1::Handover& handover, int64_t expected_version,
     const events::v1::Event& event) {
+  RETURN_IF_ERROR(CheckSerializedSize(handover, "handover"));
   int64_t version = 0;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(version, CompareAndSwap(conn, handover, expected_version));

@@ -22,6 +22,7 @@ using ::carebridge::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::SizeIs;
 
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);
 
@@ -124,6 +125,33 @@ TEST_F(SqliteHandoverStoreTest, CreatedHandoverReadsBackAtVersionOne) {
   ASSERT_OK_AND_ASSIGN(StoredHandover read, store_->Get("handovers/h1"));
   EXPECT_EQ(read.version, 1);
   EXPECT_THAT(read.handover, EqualsProto(handover));
+}
+
+// Every handover must fit in one feed event: one within every per-field
+// limit, written in 4-byte characters and answered with a maximal read-back,
+// is refused naming its largest field, and nothing is stored.
+TEST_F(SqliteHandoverStoreTest, AHandoverTooLargeForOneEventIsRefused) {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += "\xF0\x9F\x8C\xBF";
+  v1::Handover handover = MakeHandover("h1", kStart);
+  for (int i = 0; i < 50; ++i) {
+    v1::HandoverAction* action = handover.add_actions();
+    action->set_description(text);
+    action->set_owning_team("teams/b");
+  }
+  StoredHandover created = MustCreate(handover);  // 400 KB: fits
+  for (int i = 0; i < 50; ++i) {
+    handover.mutable_read_back()->add_actions_taken_on(text);
+  }
+  handover.set_state(v1::ACCEPTED);
+  EXPECT_THAT(
+      store_->Update(handover, created.version,
+                     EventFor("handover.accepted", handover, kStart)),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("handover.")));
+  EXPECT_THAT(Events(), SizeIs(1));
+  ASSERT_OK_AND_ASSIGN(StoredHandover stored, store_->Get("handovers/h1"));
+  EXPECT_EQ(stored.version, created.version);
+  EXPECT_EQ(stored.handover.state(), v1::PENDING);
 }
 
 TEST_F(SqliteHandoverStoreTest, UnknownHandoverIsNotFound) {

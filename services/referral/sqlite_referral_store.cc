@@ -8,6 +8,7 @@
 #include "absl/strings/string_view.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
+#include "services/common/resource_size.h"
 #include "services/common/sqlite_event_log.h"
 #include "services/common/time_util.h"
 #include "services/referral/errors.h"
@@ -233,6 +234,7 @@ absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
 absl::StatusOr<StoredReferral> SqliteReferralStore::Create(
     const v1::Referral& referral, absl::string_view request_id,
     const events::v1::Event& event) {
+  RETURN_IF_ERROR(CheckSerializedSize(referral, "referral"));
   StoredReferral result;
   bool inserted = false;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
@@ -286,6 +288,7 @@ absl::StatusOr<StoredReferral> SqliteReferralStore::Get(
 absl::StatusOr<int64_t> SqliteReferralStore::Update(
     const v1::Referral& referral, int64_t expected_version,
     const events::v1::Event& event) {
+  RETURN_IF_ERROR(CheckSerializedSize(referral, "referral"));
   int64_t version = 0;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(version, CompareAndSwap(conn, referral, expected_version));
@@ -301,6 +304,8 @@ SqliteReferralStore::Redirect(const v1::Referral& redirected,
                               const events::v1::Event& redirected_event,
                               const v1::Referral& created,
                               const events::v1::Event& created_event) {
+  RETURN_IF_ERROR(CheckSerializedSize(redirected, "referral"));
+  RETURN_IF_ERROR(CheckSerializedSize(created, "referral"));
   std::pair<StoredReferral, StoredReferral> result;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     result.first.referral = redirected;

@@ -1,0 +1,30 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_RESOURCE_SIZE_H_
+#define CAREBRIDGE_SERVICES_COMMON_RESOURCE_SIZE_H_
+
+#include <cstddef>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+
+namespace carebridge {
+
+// The most a resource a write stores may take serialized (a care plan
+// version, a referral, a handover): its event, the resource with an
+// envelope, then fits within kMaxEventBytes (event_log.h), so every feed
+// can deliver it. Resources within their per-field limits in plain text
+// stay well below it; text made of many multi-byte characters in every
+// field can reach it.
+inline constexpr size_t kMaxResourceBytes = 768 * 1024;
+
+// INVALID_ARGUMENT when `resource` serializes to more than `max_bytes`,
+// naming its largest field as `{prefix}.{field}`: `care_plan.actions: the
+// care_plan would be 800000 bytes, more than the 786432 one version may
+// hold; this field is the largest (500000 bytes): shorten it`. OK otherwise.
+absl::Status CheckSerializedSize(const google::protobuf::Message& resource,
+                                 absl::string_view prefix,
+                                 size_t max_bytes = kMaxResourceBytes);
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_RESOURCE_SIZE_H_
