@@ -1,11 +1,30 @@
 #include "services/careplan/careplan_event_access.h"
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "services/careplan/care_team.h"
 
 namespace carebridge::careplan {
+namespace {
+
+// The version an event's subject names
+// (`persons/{id}/carePlan/versions/{n}`); 0 when it names none.
+int64_t VersionOf(const events::v1::Event& event) {
+  absl::string_view subject = event.subject();
+  const size_t slash = subject.rfind('/');
+  int64_t version = 0;
+  if (slash == absl::string_view::npos ||
+      !absl::SimpleAtoi(subject.substr(slash + 1), &version)) {
+    return 0;
+  }
+  return version;
+}
+
+}  // namespace
 
 bool EventEndedInvolvement(const events::v1::Event& event,
                            absl::string_view team) {
@@ -38,13 +57,25 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::VisibilityNow(
   if (!absl::ConsumePrefix(&person_id, "persons/")) {
     return policy::EventVisibility::kHidden;
   }
-  bool involved_now = false;
+  // The care team now: the current plan, unless the event is newer than
+  // what the store shows (its notification can run before the cache takes
+  // the version in), in which case the event's own version is the newest.
   absl::StatusOr<std::shared_ptr<const CurrentPlan>> current =
       store_->GetCurrentShared(person_id);
-  if (current.ok()) {
-    involved_now = IsInvolved((*current)->plan, caller.team);
-  } else if (!absl::IsNotFound(current.status())) {
+  if (!current.ok() && !absl::IsNotFound(current.status())) {
     return current.status();
+  }
+  const int64_t event_version = VersionOf(event);
+  std::optional<v1::CarePlan> delivered;
+  bool involved_now;
+  if (current.ok() && (*current)->plan.version() >= event_version) {
+    involved_now = IsInvolved((*current)->plan, caller.team);
+  } else {
+    delivered.emplace();
+    if (!event.payload().UnpackTo(&*delivered)) {
+      return policy::EventVisibility::kHidden;
+    }
+    involved_now = IsInvolved(*delivered, caller.team);
   }
   return policy::CarePlanEventVisibility(
       caller, event, involved_now,
