@@ -81,25 +81,6 @@ constexpr const char* kKnownRpcs[] = {"health",           "create_referral",
                                       "get_referral",     "get_care_plan",
                                       "update_care_plan", "closed_loop"};
 
-absl::StatusOr<std::string> ReadToken(const std::string& path) {
-  if (path.empty()) {
-    return absl::InvalidArgumentError("--admin_token_file: must be set");
-  }
-  std::ifstream file(path);
-  if (!file) {
-    return absl::NotFoundError(
-        absl::StrCat("--admin_token_file: cannot read ", path));
-  }
-  std::stringstream contents;
-  contents << file.rdbuf();
-  std::string token(absl::StripAsciiWhitespace(contents.str()));
-  if (token.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("--admin_token_file: ", path, " is empty"));
-  }
-  return token;
-}
-
 // The RPCs named by --rpcs, checked.
 class RpcSelection {
  public:
@@ -220,7 +201,7 @@ bool MeasureCarePlans(const Load& load, const PhaseOptions& options,
 
 int Run() {
   absl::StatusOr<std::string> admin_token =
-      ReadToken(absl::GetFlag(FLAGS_admin_token_file));
+      ReadAdminToken(absl::GetFlag(FLAGS_admin_token_file));
   if (!admin_token.ok()) {
     std::cerr << admin_token.status().message() << "\n";
     return 2;

@@ -1,8 +1,11 @@
 #include "tests/benchmark/fixture.h"
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "services/common/macros.h"
 #include "services/common/status.h"
@@ -67,6 +70,25 @@ absl::StatusOr<std::string> CreateClinicianToken(
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> ReadAdminToken(const std::string& path) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError("--admin_token_file: must be set");
+  }
+  std::ifstream file(path);
+  if (!file) {
+    return absl::NotFoundError(
+        absl::StrCat("--admin_token_file: cannot read ", path));
+  }
+  std::stringstream contents;
+  contents << file.rdbuf();
+  std::string token(absl::StripAsciiWhitespace(contents.str()));
+  if (token.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--admin_token_file: ", path, " is empty"));
+  }
+  return token;
+}
 
 void AddBearer(grpc::ClientContext& context, absl::string_view token) {
   context.AddMetadata("authorization", absl::StrCat("Bearer ", token));

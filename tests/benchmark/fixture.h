@@ -31,6 +31,9 @@ absl::StatusOr<Fixture> CreateFixture(
     const std::shared_ptr<grpc::Channel>& channel,
     absl::string_view admin_token, absl::string_view run_id);
 
+// The bootstrap admin token in the file at `path` (--admin_token_file).
+absl::StatusOr<std::string> ReadAdminToken(const std::string& path);
+
 // Adds `authorization: Bearer <token>` to a call.
 void AddBearer(grpc::ClientContext& context, absl::string_view token);
 

@@ -75,7 +75,7 @@ done
 echo "carebridge-server pid $server_pid on 127.0.0.1:$port," \
   "data in $work/data ($fs_type)"
 status=0
-"$bench_bin" --server="127.0.0.1:$port" --admin_token_file="$token_file" \
+CAREBRIDGE_SERVER_PID=$server_pid "$bench_bin" --server="127.0.0.1:$port" --admin_token_file="$token_file" \
   "$@" || status=$?
 if ! kill -0 "$server_pid" 2>/dev/null; then
   server_failed "the server died during the benchmark"

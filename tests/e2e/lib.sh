@@ -144,3 +144,69 @@ expect_rpc_error() {
     *) fail "carectl $*: expected $code, got: $ERR" ;;
   esac
 }
+
+# reserve_port NAME: a free port for NAME's next start (start_named listens
+# on the port in $WORK/NAME.port when it exists), so the care plan and
+# handover services can each be told where the other is before either runs.
+reserve_port() {
+  /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' \
+    >"$WORK/$1.port"
+}
+
+# start_split_deployment: the documented split deployment
+# (deploy/local/multi-process.sh's shape): the directory, referral, care plan
+# and handover services each in their own carebridge-server, sharing one
+# token key. Sets DIRECTORY, REFERRAL, CAREPLAN_ADDR, HANDOVER (addresses),
+# CAREPLAN_PID, CAREPLAN_FLAGS (to start the care plan service again with
+# start_named careplan "${CAREPLAN_FLAGS[@]}") and ADMIN (a token).
+# shellcheck disable=SC2034  # the variables are read by the sourcing scripts
+start_split_deployment() {
+  reserve_port careplan
+  reserve_port handover
+  CAREPLAN_FLAGS=(--services=careplan)
+  start_named directory --services=directory
+  DIRECTORY=$LAST_ADDR
+  start_named referral --services=referral --directory_address="$DIRECTORY"
+  REFERRAL=$LAST_ADDR
+  CAREPLAN_ADDR=127.0.0.1:$(cat "$WORK/careplan.port")
+  local handover_addr
+  handover_addr=127.0.0.1:$(cat "$WORK/handover.port")
+  CAREPLAN_FLAGS+=(--directory_address="$DIRECTORY"
+    --referral_address="$REFERRAL" --handover_address="$handover_addr")
+  start_named careplan "${CAREPLAN_FLAGS[@]}"
+  CAREPLAN_PID=$LAST_PID
+  [ "$LAST_ADDR" = "$CAREPLAN_ADDR" ] || fail "care plan not on its reserved port"
+  start_named handover --services=handover --directory_address="$DIRECTORY" \
+    --careplan_address="$CAREPLAN_ADDR"
+  HANDOVER=$LAST_ADDR
+  ADMIN=$(cat "$WORK/directory/bootstrap-admin.token")
+}
+
+# at ADDRESS TOKEN CARECTL_ARGS...: carectl against one of the processes.
+at() {
+  local address=$1 token=$2
+  shift 2
+  "$CARECTL_BIN" --server="$address" --token="$token" "$@"
+}
+
+# wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND (every 0.1 s)
+# until it succeeds; fails after SECONDS. Effects across services are
+# eventual, so tests wait for them with a deadline, never a blind sleep.
+wait_until() {
+  local seconds=$1 what=$2
+  shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@"; do
+    [ "$SECONDS" -lt "$deadline" ] || fail "not within ${seconds}s: $what"
+    sleep 0.1
+  done
+}
+
+# team_state TOKEN PERSON: "LEAD INVOLVED..." of the person's plan, as TOKEN
+# sees it from the care plan service at CAREPLAN_ADDR; empty when it cannot
+# be read (yet).
+team_state() {
+  at "$CAREPLAN_ADDR" "$1" --json careplan show "$2" 2>/dev/null |
+    py '" ".join([d.get("lead_team", "")] + sorted(t["team"] for t in d.get("care_team", []) if not t.get("end_time")))' \
+      2>/dev/null || true
+}
