@@ -2,6 +2,9 @@
 // filters, need-to-know and the ways a stream ends.
 
 #include <gmock/gmock.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/channel_arguments.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -495,6 +498,59 @@ TEST_F(EventFeedTest, AnIdleStreamEndsWhenItsTokenExpires) {
   }
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+}
+
+// Issue 9, failure 2: a subscriber that never read made the server read
+// and hold whole batches of up to 100 resources (7.5-15 MiB each). Now the
+// log is read only as the client drains the stream: one response at most
+// is in flight, however far behind the subscriber is.
+TEST_F(EventFeedTest, ASubscriberThatDoesNotReadHoldsAtMostOneResponse) {
+  constexpr int kEvents = 200;
+  constexpr size_t kReasonBytes = 80 * 1024;
+  for (int i = 0; i < kEvents; ++i) {
+    Commit("referral.accepted", {kTeamA, kTeamB}, kReasonBytes);
+  }
+  const int64_t before = log_->bytes_read();
+  // A client whose transport takes in no more than 64 KiB it was not asked
+  // for (gRPC's window would otherwise grow and buffer megabytes on the
+  // client's side): what a subscriber that never reads looks like to the
+  // server.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  args.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 64 * 1024);
+  auto stub = testing::v1::FeedTestingService::NewStub(
+      grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                grpc::InsecureChannelCredentials(), args));
+  auto context = server_->ContextAs(Service());
+  auto reader = stub->Subscribe(context.get(), SubscribeRequest());
+  // Give the server every chance to read ahead.
+  absl::SleepFor(absl::Milliseconds(500));
+  const int64_t read_while_idle = log_->bytes_read() - before;
+  EXPECT_GT(read_while_idle, 0);
+  // The response in flight and the one after it, read once gRPC took the
+  // first into its buffers: nothing like the 16 MB of the backlog.
+  EXPECT_LE(read_while_idle, 4 * static_cast<int64_t>(kFeedResponseBudgetBytes))
+      << "the feed read ahead of a subscriber that does not read";
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(log_->bytes_read() - before, read_while_idle)
+      << "the feed kept reading while nothing was read";
+
+  // Draining the stream gets everything, in order.
+  SubscribeResponse response;
+  std::vector<int64_t> sequences;
+  while (sequences.size() < static_cast<size_t>(kEvents) &&
+         reader->Read(&response)) {
+    for (const Event& event : response.events()) {
+      sequences.push_back(event.sequence());
+    }
+  }
+  ASSERT_THAT(sequences, SizeIs(kEvents));
+  EXPECT_EQ(sequences.front(), 1);
+  EXPECT_EQ(sequences.back(), kEvents);
+  context->TryCancel();
+  while (reader->Read(&response)) {
+  }
+  reader->Finish();
 }
 
 }  // namespace

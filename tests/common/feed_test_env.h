@@ -42,6 +42,35 @@ bool Eventually(Predicate done, absl::Duration timeout = absl::Seconds(10)) {
   return true;
 }
 
+// An event log that counts the bytes of events read through it: how a test
+// sees how far ahead of its subscriber a feed reads.
+class CountingEventLog : public EventLog {
+ public:
+  explicit CountingEventLog(EventLog* inner)
+      : EventLog(inner->feed()), inner_(inner) {}
+
+  using EventLog::ReadAfter;
+  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(
+      int64_t after, int limit, size_t max_bytes) override {
+    absl::StatusOr<std::vector<events::v1::Event>> events =
+        inner_->ReadAfter(after, limit, max_bytes);
+    if (events.ok()) {
+      for (const events::v1::Event& event : *events) {
+        bytes_read_.fetch_add(static_cast<int64_t>(event.ByteSizeLong()));
+      }
+    }
+    return events;
+  }
+  absl::StatusOr<FeedHead> ReadHead() override { return inner_->ReadHead(); }
+  absl::StatusOr<std::string> Epoch() override { return inner_->Epoch(); }
+
+  int64_t bytes_read() const { return bytes_read_.load(); }
+
+ private:
+  EventLog* const inner_;
+  std::atomic<int64_t> bytes_read_{0};
+};
+
 // A service with nothing but Subscribe, served by ServeEventFeed: the one
 // line every real service's Subscribe is.
 class FeedTestingServiceImpl
@@ -81,7 +110,8 @@ class FeedTestEnv : public ::testing::Test {
         SqliteDb::Open(dir_.File("producer.db"), ProducerMigrations());
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = *std::move(db);
-    log_ = std::make_unique<SqliteEventLog>(kFeed, db_.get());
+    sqlite_log_ = std::make_unique<SqliteEventLog>(kFeed, db_.get());
+    log_ = std::make_unique<CountingEventLog>(sqlite_log_.get());
     server_ = std::make_unique<TestServer>();
     service_ =
         std::make_unique<FeedTestingServiceImpl>(server_->env(), log_.get());
@@ -136,6 +166,7 @@ class FeedTestEnv : public ::testing::Test {
     server_.reset();
     service_.reset();
     log_.reset();
+    sqlite_log_.reset();
     db_.reset();
   }
 
@@ -199,7 +230,9 @@ class FeedTestEnv : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<SqliteDb> db_;
-  std::unique_ptr<SqliteEventLog> log_;
+  std::unique_ptr<SqliteEventLog> sqlite_log_;
+  // What the feed serves: the SQLite log, counting what the feed reads.
+  std::unique_ptr<CountingEventLog> log_;
   std::unique_ptr<FeedTestingServiceImpl> service_;
   std::unique_ptr<TestServer> server_;
   std::atomic<int> commits_{0};
