@@ -27,11 +27,11 @@ const FlagSpec* FindSpec(const std::vector<FlagSpec>& specs,
   return nullptr;
 }
 
+}  // namespace
+
 absl::Status FlagError(absl::string_view name, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat("--", name, ": ", problem));
 }
-
-}  // namespace
 
 absl::StatusOr<CommandLine> Tokenize(const std::vector<std::string>& args) {
   CommandLine line;

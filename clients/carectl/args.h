@@ -36,6 +36,9 @@ enum class FlagKind {
   kRepeated,  // --name=value, any number of times
 };
 
+// INVALID_ARGUMENT `--name: problem`: every flag error says which flag.
+absl::Status FlagError(absl::string_view name, absl::string_view problem);
+
 struct FlagSpec {
   std::string name;
   FlagKind kind;

@@ -45,10 +45,6 @@ constexpr const char* kContentSections[] = {"goals", "actions", "crisis_plan",
                                             "communication_preferences",
                                             "review_date"};
 
-absl::Status FlagError(absl::string_view flag, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", problem));
-}
-
 void SetText(cp::CarePlan* plan, absl::string_view path,
              const std::string& value) {
   std::vector<std::string> parts = absl::StrSplit(path, '.');

@@ -56,7 +56,7 @@ exit codes:
 std::vector<Command> AllCommands() {
   std::vector<Command> all = HealthCommands();
   for (auto* group : {&DirectoryCommands, &ReferralCommands, &CarePlanCommands,
-                      &HandoverCommands, &EventsCommands}) {
+                      &HandoverCommands, &EventsCommands, &FeedsCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;

@@ -37,6 +37,7 @@ std::vector<Command> ReferralCommands();
 std::vector<Command> CarePlanCommands();
 std::vector<Command> HandoverCommands();
 std::vector<Command> EventsCommands();
+std::vector<Command> FeedsCommands();
 std::vector<Command> HealthCommands();
 
 // Paging flags shared by every list command.

@@ -14,10 +14,6 @@ namespace {
 constexpr const char* kFeeds[] = {"directory", "referral", "careplan",
                                   "handover"};
 
-absl::Status FlagError(absl::string_view flag, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", problem));
-}
-
 }  // namespace
 
 std::vector<FlagSpec> EventsFlags() {

@@ -30,10 +30,6 @@ constexpr int kRequiredContentFlags = 8;
 constexpr char kActionForm[] = "WHAT|TEAM|DUE";
 constexpr char kContingencyForm[] = "IF THIS|THEN DO";
 
-absl::Status FlagError(absl::string_view flag, absl::string_view problem) {
-  return absl::InvalidArgumentError(absl::StrCat("--", flag, ": ", problem));
-}
-
 // Short words for the kinds, as the synopsis offers them.
 struct KindWord {
   const char* word;

@@ -99,6 +99,7 @@ absl::Status Session::Connect() {
   careplan_ = carebridge::careplan::v1::CarePlanService::NewStub(channel_);
   handover_ = carebridge::handover::v1::HandoverService::NewStub(channel_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
+  feed_admin_ = carebridge::events::v1::FeedAdminService::NewStub(channel_);
   return absl::OkStatus();
 }
 

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/events/v1/feed_admin.grpc.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "clients/carectl/args.h"
@@ -78,6 +79,9 @@ class Session {
     return *handover_;
   }
   grpc::health::v1::Health::Stub& health() { return *health_; }
+  carebridge::events::v1::FeedAdminService::Stub& feed_admin() {
+    return *feed_admin_;
+  }
 
   bool json() const { return options_.json; }
   bool name_only() const { return options_.name_only; }
@@ -105,6 +109,7 @@ class Session {
   std::unique_ptr<carebridge::careplan::v1::CarePlanService::Stub> careplan_;
   std::unique_ptr<carebridge::handover::v1::HandoverService::Stub> handover_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
+  std::unique_ptr<carebridge::events::v1::FeedAdminService::Stub> feed_admin_;
 };
 
 // Makes one unary call of `stub` with a fresh context and finishes it (see

@@ -106,16 +106,21 @@ wait_until 30 "the peer team joins Noa's care team" solo_joined
 step "the consumers report no lag, nothing parked, no error"
 CONSUMERS=$(at "$CAREPLAN_ADDR" "$ADMIN" --json admin feeds)
 state() {
-  echo "$CONSUMERS" | py "[c for c in d['consumers'] if c['name'] == 'consumers/careplan.$1'][0].get('$2', '')"
+  echo "$CONSUMERS" | py "[c for c in d['consumers'] if c['name'] == 'consumers/careplan.$1'][0]['$2']"
 }
 caught_up() {
   CONSUMERS=$(at "$CAREPLAN_ADDR" "$ADMIN" --json admin feeds)
-  [ "$(state handover lagEvents)" = "" ] || [ "$(state handover lagEvents)" = "0" ]
+  [ "$(state handover lag_events)" = 0 ]
 }
 wait_until 10 "the handover consumer reports no lag" caught_up
 expect_eq "$(state handover state)" FOLLOWING "the handover consumer's state"
-expect_eq "$(state handover parkedCount)" "" "parked handover events"
-expect_eq "$(state handover lastError)" "" "the handover consumer's last error"
+expect_eq "$(state handover head_sequence)" 42 \
+  "the handover feed's head (20 created, 20 accepted, 1 + 1 more)"
+expect_eq "$(state handover cursor)" 42 "the handover consumer's cursor"
+expect_eq "$(state handover parked_count)" 0 "parked handover events"
+expect_eq "$(state handover last_error)" "" "the handover consumer's last error"
+at "$CAREPLAN_ADDR" "$ADMIN" admin feeds | sed 's/^/    /'
+TOKEN=$T_PRIYA ADDR=$CAREPLAN_ADDR expect_rpc_error PERMISSION_DENIED admin feeds
 if grep -q RESOURCE_EXHAUSTED "$WORK/server.log"; then
   fail "a consumer met RESOURCE_EXHAUSTED"
 fi
