@@ -124,4 +124,34 @@ TOKEN=$T_PRIYA ADDR=$CAREPLAN_ADDR expect_rpc_error PERMISSION_DENIED admin feed
 if grep -q RESOURCE_EXHAUSTED "$WORK/server.log"; then
   fail "a consumer met RESOURCE_EXHAUSTED"
 fi
+step "the referral service comes back on a new database: reported, not followed"
+REFERRAL_PID=$(pgrep -f -- "--data_dir=$WORK/referral " | head -1)
+[ -n "$REFERRAL_PID" ] || fail "no referral process"
+kill -TERM "$REFERRAL_PID"
+wait_for_exit "$REFERRAL_PID" 30
+mv "$WORK/referral" "$WORK/referral.old"
+start_named referral --services=referral --directory_address="$DIRECTORY"
+producer_reset() {
+  CONSUMERS=$(at "$CAREPLAN_ADDR" "$ADMIN" --json admin feeds)
+  [ "$(state referral state)" = PRODUCER_RESET ]
+}
+wait_until 30 "the referral consumer reports its producer reset" producer_reset
+at "$CAREPLAN_ADDR" "$ADMIN" admin feeds | sed 's/^/    /'
+KAI=$(at "$DIRECTORY" "$T_PRIYA" --name_only person register \
+  --given_name=Kai --family_name=Moss --birth_date=2001-02-03)
+R=$(at "$REFERRAL" "$T_PRIYA" --name_only referral create --person="$KAI" \
+  --to="$PEER" --urgency=routine --reason="Kai asked for the café group")
+at "$REFERRAL" "$T_VAL" referral accept "$R" >/dev/null
+sleep 1
+# An accepted referral for someone without a plan starts one, led by the
+# receiving team: not while the referral feed's new database is not followed.
+TOKEN=$T_VAL ADDR=$CAREPLAN_ADDR expect_rpc_error NOT_FOUND careplan show "$KAI"
+EPOCH=$(state referral producer_epoch)
+at "$CAREPLAN_ADDR" "$ADMIN" admin feeds reset careplan.referral --after=0 \
+  --epoch="$EPOCH" >/dev/null
+referral_applied() { [ "$(team_state "$T_VAL" "$KAI")" = "$PEER $PEER" ]; }
+wait_until 30 "the accepted referral applied after the reset" referral_applied
+CONSUMERS=$(at "$CAREPLAN_ADDR" "$ADMIN" --json admin feeds)
+expect_eq "$(state referral state)" FOLLOWING "the referral consumer after the reset"
+expect_eq "$(state referral epoch)" "$EPOCH" "the epoch the referral cursor follows"
 echo "PASS feed_catch_up_multi_process"
