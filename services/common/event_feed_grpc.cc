@@ -348,13 +348,13 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
       const size_t room = bytes < kFeedResponseBudgetBytes
                               ? kFeedResponseBudgetBytes - bytes
                               : 0;
-      absl::StatusOr<std::vector<Event>> events =
-          log_->ReadAfter(through, kMaxBatchEvents, std::max<size_t>(room, 1));
-      if (!events.ok()) {
-        batch.status = events.status();
+      absl::StatusOr<EventLog::Slice> slice =
+          log_->ReadSlice(through, kMaxBatchEvents, std::max<size_t>(room, 1));
+      if (!slice.ok()) {
+        batch.status = slice.status();
         return batch;
       }
-      for (Event& event : *events) {
+      for (Event& event : slice->events) {
         if (batch.response.events_size() >= kMaxBatchEvents) {
           full = true;
           break;
@@ -389,7 +389,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
         ++scanned;
         *batch.response.add_events() = std::move(event);
       }
-      if (full || events->empty() || batch.response.events_size() > 0 ||
+      if (full || !slice->more || batch.response.events_size() > 0 ||
           scanned >= kMaxScannedPerBatch) {
         break;
       }

@@ -62,15 +62,27 @@ class EventLog {
   // `directory`, `referral`, `careplan` or `handover`.
   const std::string& feed() const { return feed_; }
 
-  // Up to `limit` events with sequence > `after`, oldest first, each with
-  // sequence, id and feed filled in, and together at most `max_bytes` of
-  // serialized events — except that the first event is always returned
-  // (events are at most kMaxEventBytes), so a reader always moves on.
-  virtual absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(
-      int64_t after, int limit, size_t max_bytes) = 0;
+  // What one read of the log found.
+  struct Slice {
+    // Oldest first, each with sequence, id and feed filled in.
+    std::vector<events::v1::Event> events;
+    // The log holds events after the last one returned (the read stopped
+    // at its limit or its byte budget, not at the head).
+    bool more = false;
+  };
+
+  // Up to `limit` events with sequence > `after`, together at most
+  // `max_bytes` of serialized events — except that the first event is
+  // always returned (events are at most kMaxEventBytes), so a reader always
+  // moves on.
+  virtual absl::StatusOr<Slice> ReadSlice(int64_t after, int limit,
+                                          size_t max_bytes) = 0;
   absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(int64_t after,
                                                            int limit) {
-    return ReadAfter(after, limit, std::numeric_limits<size_t>::max());
+    absl::StatusOr<Slice> slice =
+        ReadSlice(after, limit, std::numeric_limits<size_t>::max());
+    if (!slice.ok()) return slice.status();
+    return std::move(slice->events);
   }
   // The newest committed event's sequence and time.
   virtual absl::StatusOr<FeedHead> ReadHead() = 0;

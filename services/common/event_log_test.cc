@@ -20,10 +20,8 @@ using ::testing::ElementsAre;
 class EmptyLog : public EventLog {
  public:
   EmptyLog() : EventLog("directory") {}
-  using EventLog::ReadAfter;
-  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(int64_t, int,
-                                                           size_t) override {
-    return std::vector<events::v1::Event>();
+  absl::StatusOr<Slice> ReadSlice(int64_t, int, size_t) override {
+    return Slice();
   }
   absl::StatusOr<FeedHead> ReadHead() override { return FeedHead(); }
   absl::StatusOr<std::string> Epoch() override { return std::string("e"); }

@@ -62,43 +62,42 @@ absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
   return static_cast<int64_t>(sqlite3_last_insert_rowid(conn.raw()));
 }
 
-absl::StatusOr<std::vector<events::v1::Event>> SqliteEventLog::ReadAfter(
-    int64_t after, int limit, size_t max_bytes) {
-  std::vector<events::v1::Event> events;
+absl::StatusOr<EventLog::Slice> SqliteEventLog::ReadSlice(int64_t after,
+                                                          int limit,
+                                                          size_t max_bytes) {
+  Slice slice;
   RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    // The size comes first, so an event past the budget is never loaded.
-    ASSIGN_OR_RETURN(
-        Statement select,
-        conn.Prepare("SELECT sequence, length(event) FROM outbox_events "
-                     "WHERE sequence > ? ORDER BY sequence LIMIT ?"));
-    select.Bind(1, after).Bind(2, static_cast<int64_t>(limit));
+    // One row past the limit says whether there is more.
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT sequence, event FROM outbox_events "
+                                  "WHERE sequence > ? ORDER BY sequence "
+                                  "LIMIT ?"));
+    select.Bind(1, after).Bind(2, static_cast<int64_t>(limit) + 1);
     size_t bytes = 0;
     while (true) {
       ASSIGN_OR_RETURN(bool row, select.Step());
       if (!row) break;
       const int64_t sequence = select.ColumnInt64(0);
-      const size_t size = static_cast<size_t>(select.ColumnInt64(1));
-      if (!events.empty() && bytes + size > max_bytes) break;
-      bytes += size;
-      ASSIGN_OR_RETURN(
-          Statement load,
-          conn.Prepare("SELECT event FROM outbox_events WHERE sequence = ?"));
-      load.Bind(1, sequence);
-      ASSIGN_OR_RETURN(bool loaded, load.Step());
-      std::string blob = loaded ? load.ColumnBlob(0) : std::string();
+      std::string blob = select.ColumnBlob(1);
+      if (static_cast<int>(slice.events.size()) == limit ||
+          (!slice.events.empty() && bytes + blob.size() > max_bytes)) {
+        slice.more = true;
+        break;
+      }
+      bytes += blob.size();
       events::v1::Event event;
-      if (!loaded || !event.ParseFromString(blob)) {
+      if (!event.ParseFromString(blob)) {
         return absl::DataLossError(
             absl::StrCat("outbox: event ", sequence, " is corrupt"));
       }
       event.set_sequence(sequence);
       event.set_feed(feed());
       event.set_id(absl::StrCat(feed(), "/", sequence));
-      events.push_back(std::move(event));
+      slice.events.push_back(std::move(event));
     }
     return absl::OkStatus();
   }));
-  return events;
+  return slice;
 }
 
 absl::StatusOr<FeedHead> SqliteEventLog::ReadHead() {

@@ -48,9 +48,8 @@ class SqliteEventLog : public EventLog {
   static absl::StatusOr<int64_t> Append(Connection& conn,
                                         const events::v1::Event& event);
 
-  using EventLog::ReadAfter;
-  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(
-      int64_t after, int limit, size_t max_bytes) override;
+  absl::StatusOr<Slice> ReadSlice(int64_t after, int limit,
+                                  size_t max_bytes) override;
   absl::StatusOr<FeedHead> ReadHead() override;
   absl::StatusOr<std::string> Epoch() override;
 

@@ -278,15 +278,18 @@ TEST_F(SqliteEventLogTest, AnEventOverTheLimitIsRefusedAndNothingIsStored) {
 TEST_F(SqliteEventLogTest, ReadAfterStopsAtTheByteBudgetButAlwaysMovesOn) {
   for (int i = 0; i < 5; ++i)
     ASSERT_THAT(AppendOne(EventOfSize(10000)), IsOk());
-  ASSERT_OK_AND_ASSIGN(std::vector<events::v1::Event> two,
-                       log_->ReadAfter(0, 100, 25000));
-  EXPECT_THAT(Sequences(two), ElementsAre(1, 2));
-  ASSERT_OK_AND_ASSIGN(std::vector<events::v1::Event> one,
-                       log_->ReadAfter(2, 100, 10));
-  EXPECT_THAT(Sequences(one), ElementsAre(3));
-  ASSERT_OK_AND_ASSIGN(std::vector<events::v1::Event> rest,
-                       log_->ReadAfter(3, 100));
-  EXPECT_THAT(Sequences(rest), ElementsAre(4, 5));
+  ASSERT_OK_AND_ASSIGN(EventLog::Slice two, log_->ReadSlice(0, 100, 25000));
+  EXPECT_THAT(Sequences(two.events), ElementsAre(1, 2));
+  EXPECT_TRUE(two.more);
+  ASSERT_OK_AND_ASSIGN(EventLog::Slice one, log_->ReadSlice(2, 100, 10));
+  EXPECT_THAT(Sequences(one.events), ElementsAre(3));
+  EXPECT_TRUE(one.more);
+  ASSERT_OK_AND_ASSIGN(EventLog::Slice limited, log_->ReadSlice(3, 1, 100000));
+  EXPECT_THAT(Sequences(limited.events), ElementsAre(4));
+  EXPECT_TRUE(limited.more);
+  ASSERT_OK_AND_ASSIGN(EventLog::Slice rest, log_->ReadSlice(3, 100, 100000));
+  EXPECT_THAT(Sequences(rest.events), ElementsAre(4, 5));
+  EXPECT_FALSE(rest.more);
 }
 
 TEST_F(SqliteEventLogTest, TheHeadCarriesItsTimeAndTheFeedAnEpoch) {

@@ -19,6 +19,7 @@
 #include "services/common/feed_admin.h"
 #include "services/common/feed_admin_grpc.h"
 #include "services/common/ids.h"
+#include "services/common/periodic_task.h"
 #include "services/common/server_host.h"
 #include "services/common/token.h"
 #include "services/directory/directory_module.h"
@@ -77,6 +78,8 @@ class CarebridgeServer {
   std::unique_ptr<referral::ReferralModule> referral_;
   std::unique_ptr<careplan::CarePlanModule> careplan_;
   std::unique_ptr<handover::HandoverModule> handover_;
+  // Gives memory a burst needed back to the system (see Init).
+  std::unique_ptr<PeriodicTask> memory_trim_;
   // The consumers this process hosts, for operators.
   std::unique_ptr<FeedAdmin> feed_admin_;
   std::unique_ptr<FeedAdminGrpcService> feed_admin_service_;

@@ -1,5 +1,4 @@
 // carebridge-server: hosts some or all carebridge services on one listener.
-#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 
@@ -59,13 +58,6 @@ int main(int argc, char** argv) {
   // bookkeeping in every absl::Mutex (gRPC's included): a debugging aid with
   // a measurable cost on every call. Tests keep it on.
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
-  // Memory a burst needed (feed batches for many subscribers, large plans)
-  // goes back to the system when the burst is over: blocks of 64 KiB and
-  // more are mapped on their own and unmapped when freed (glibc would
-  // otherwise raise this threshold as large blocks are freed, and keep
-  // them), and a few arenas serve every thread.
-  mallopt(M_MMAP_THRESHOLD, 64 * 1024);
-  mallopt(M_ARENA_MAX, 4);
 
   // Block the shutdown signals in every thread (gRPC's included); main
   // waits for them below.

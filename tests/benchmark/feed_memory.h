@@ -19,8 +19,9 @@ struct FeedMemoryOptions {
   int subscribers = 200;
   // The server process, whose resident memory is measured.
   int server_pid = 0;
-  // How long memory is left to settle before each measurement.
-  absl::Duration settle = absl::Seconds(3);
+  // How long memory is left to settle before each measurement (the server
+  // gives freed memory back every 5 s).
+  absl::Duration settle = absl::Seconds(6);
 };
 
 struct FeedMemoryResult {

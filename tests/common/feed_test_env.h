@@ -49,17 +49,15 @@ class CountingEventLog : public EventLog {
   explicit CountingEventLog(EventLog* inner)
       : EventLog(inner->feed()), inner_(inner) {}
 
-  using EventLog::ReadAfter;
-  absl::StatusOr<std::vector<events::v1::Event>> ReadAfter(
-      int64_t after, int limit, size_t max_bytes) override {
-    absl::StatusOr<std::vector<events::v1::Event>> events =
-        inner_->ReadAfter(after, limit, max_bytes);
-    if (events.ok()) {
-      for (const events::v1::Event& event : *events) {
+  absl::StatusOr<Slice> ReadSlice(int64_t after, int limit,
+                                  size_t max_bytes) override {
+    absl::StatusOr<Slice> slice = inner_->ReadSlice(after, limit, max_bytes);
+    if (slice.ok()) {
+      for (const events::v1::Event& event : slice->events) {
         bytes_read_.fetch_add(static_cast<int64_t>(event.ByteSizeLong()));
       }
     }
-    return events;
+    return slice;
   }
   absl::StatusOr<FeedHead> ReadHead() override { return inner_->ReadHead(); }
   absl::StatusOr<std::string> Epoch() override { return inner_->Epoch(); }
