@@ -264,7 +264,11 @@ absl::Status EventConsumer::ApplyOne(const Event& event) {
           applied.code(),
           absl::StrCat("applying event ", event.id(), ": ", applied.message()));
     }
-    if (attempt >= options_.max_attempts) {
+    // A lost race (ABORTED) is usually gone on the next try: only one that
+    // keeps coming back for several times as long is taken as lasting.
+    const int allowed = absl::IsAborted(applied) ? options_.max_attempts * 4
+                                                 : options_.max_attempts;
+    if (attempt >= allowed) {
       absl::Status parked =
           ledger_->Park(options_.feed, event, reason, attempt, clock_->Now());
       if (!parked.ok()) {

@@ -77,7 +77,8 @@ struct ConsumerState {
 // Errors: a transient error (UNAVAILABLE, DEADLINE_EXCEEDED,
 // RESOURCE_EXHAUSTED, CANCELLED: something the event needs is down) is
 // retried with backoff for as long as it lasts: the event is never skipped.
-// Any other error is retried `max_attempts` times, then the event is PARKED:
+// Any other error is retried `max_attempts` times (ABORTED, a lost race,
+// four times as many), then the event is PARKED:
 // written to the ledger with the reason, the cursor moved past it in the
 // same transaction, and the consumer goes on with the next event. Nothing
 // is skipped silently: parked events are listed for administrators, who

@@ -426,6 +426,23 @@ TEST_F(EventConsumerTest, AnEventThatCannotBeAppliedIsParkedAndTheFeedGoesOn) {
   EXPECT_THAT(store_.ledger()->CountParked("referral"), IsOkAndHolds(1));
 }
 
+TEST_F(EventConsumerTest, LostRacesAreRetriedLongerBeforeParking) {
+  Commit("referral.accepted");
+  std::atomic<int> attempts{0};
+  // max_attempts is 3: a lasting error would be parked by now.
+  StartConsumer(
+      FastOptions(),
+      [&](const Event& event, const FeedPosition& position) -> absl::Status {
+        if (attempts.fetch_add(1) < 8) {
+          return absl::AbortedError("the plan changed meanwhile");
+        }
+        return store_.Apply(event, position);
+      });
+  ASSERT_TRUE(AppliedThrough(1));
+  EXPECT_THAT(store_.Applied(), ElementsAre(1));
+  EXPECT_THAT(store_.ledger()->CountParked("referral"), IsOkAndHolds(0));
+}
+
 TEST_F(EventConsumerTest, ARetriedParkedEventIsAppliedOnceAndMarked) {
   for (int i = 0; i < 3; ++i) Commit("referral.accepted");
   std::atomic<bool> mended{false};
