@@ -237,7 +237,7 @@ TEST_F(FeedsCliTest, UsageErrorsNameTheFlagAndMakeNoCall) {
   EXPECT_THAT(result.err, HasSubstr("--reason"));
   result = Run({"admin", "feeds", "retry", "careplan.referral"});
   EXPECT_EQ(result.code, 1);
-  EXPECT_THAT(result.err, HasSubstr("CONSUMER/SEQUENCE"));
+  EXPECT_THAT(result.err, HasSubstr("CONSUMER/ID"));
   result = Run({"admin", "feeds", "reset", "careplan.referral", "--epoch=e"});
   EXPECT_EQ(result.code, 1);
   EXPECT_THAT(result.err, HasSubstr("--after"));

@@ -79,7 +79,7 @@ std::vector<Command> FeedsCommands() {
        "feeds retry",
        "admin feeds retry NAME",
        "Apply a parked event again, once its cause is mended (admins). NAME "
-       "is CONSUMER/SEQUENCE as `admin feeds parked` lists it. Still failing, "
+       "is CONSUMER/ID as `admin feeds parked` lists it. Still failing, "
        "it stays parked with the new reason (FAILED_PRECONDITION).",
        {"NAME"},
        {},

@@ -95,12 +95,14 @@ void PrintParkedEvents(std::ostream& out,
   for (const ParkedEvent& parked : response.parked_events()) {
     rows.push_back({Short(parked.name()),
                     Word(ParkedEvent::State_Name(parked.state())),
+                    absl::StrCat(parked.event().sequence()),
                     parked.event().type(), parked.event().subject(),
                     absl::StrCat(parked.attempts()), Time(parked.park_time())});
   }
-  PrintTextTable(
-      out, {"PARKED EVENT", "STATE", "TYPE", "SUBJECT", "ATTEMPTS", "PARKED"},
-      rows);
+  PrintTextTable(out,
+                 {"PARKED EVENT", "STATE", "SEQUENCE", "TYPE", "SUBJECT",
+                  "ATTEMPTS", "PARKED"},
+                 rows);
   for (const ParkedEvent& parked : response.parked_events()) {
     out << Short(parked.name()) << ": " << parked.reason() << "\n";
     if (parked.state() != ParkedEvent::PARKED) {

@@ -27,19 +27,19 @@ std::string ConsumerName(absl::string_view name) {
 absl::StatusOr<std::string> ParkedEventName(absl::string_view name) {
   std::vector<absl::string_view> full =
       absl::StrSplit(name, absl::MaxSplits(kParked, 1));
-  int64_t sequence = 0;
-  if (full.size() == 2 && absl::SimpleAtoi(full[1], &sequence)) {
-    return absl::StrCat(ConsumerName(full[0]), kParked, sequence);
+  int64_t id = 0;
+  if (full.size() == 2 && absl::SimpleAtoi(full[1], &id)) {
+    return absl::StrCat(ConsumerName(full[0]), kParked, id);
   }
   std::vector<absl::string_view> short_form =
       absl::StrSplit(name, absl::MaxSplits('/', 1));
   if (short_form.size() == 2 && !short_form[0].empty() &&
-      absl::SimpleAtoi(short_form[1], &sequence) && sequence > 0) {
-    return absl::StrCat(kConsumers, short_form[0], kParked, sequence);
+      absl::SimpleAtoi(short_form[1], &id) && id > 0) {
+    return absl::StrCat(kConsumers, short_form[0], kParked, id);
   }
   return absl::InvalidArgumentError(absl::StrCat(
       "NAME: '", name,
-      "' is not a parked event (CONSUMER/SEQUENCE, e.g. careplan.referral/42, "
+      "' is not a parked event (CONSUMER/ID, e.g. careplan.referral/42, "
       "as `carectl admin feeds parked` lists them)"));
 }
 

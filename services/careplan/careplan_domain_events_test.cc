@@ -155,12 +155,14 @@ TEST_F(CarePlanDomainEventsTest, ARetriedParkedEventIsAppliedOnceAndMarked) {
   EXPECT_EQ(StoredVersion(), 0);
 
   FeedPosition retry("referral", 4);
+  retry.parked_id = 1;
   retry.retried_by = "members/admin";
   retry.retry_time = clock_.Now();
   ASSERT_THAT(domain_->ApplyEvent(accepted, retry), IsOk());
   EXPECT_EQ(StoredVersion(), 1);
   ASSERT_OK_AND_ASSIGN(ParkedEvent parked,
-                       sqlite_->consumer_ledger()->GetParked("referral", 4));
+                       sqlite_->consumer_ledger()->GetParked("referral", 1));
+  EXPECT_EQ(parked.event.sequence(), 4);
   EXPECT_EQ(parked.state, ParkedState::kApplied);
   EXPECT_EQ(parked.resolved_by, "members/admin");
   // Retried again: no second version.

@@ -45,6 +45,8 @@ CREATE TABLE care_plan_requests (
       // followed, parked events).
       {4, kOutboxEpochSchemaSql},
       {5, kConsumerLedgerSchemaSql},
+      // Parked events get ids and keep their producer's epoch.
+      {6, kParkedEventIdSchemaSql},
   };
   return *migrations;
 }

@@ -19,10 +19,15 @@ namespace carebridge {
 // SQL for the migration step after kConsumerCursorSchemaSql: the epoch of
 // the feed each cursor follows, and the parked events.
 extern const char kConsumerLedgerSchemaSql[];
+// The step after kConsumerLedgerSchemaSql: each parked event gets an id of
+// its own and the producer epoch it came from, so an event of a reset
+// producer's new database never overwrites one parked from the old.
+extern const char kParkedEventIdSchemaSql[];
 
 // Which event an apply is for, and so what its transaction records: the
 // consumer's cursor moves to `sequence`, or, for an administrator's retry of
-// a parked event (`retried_by` set), the parked event is marked applied.
+// a parked event (`parked_id` and `retried_by` set), the parked event is
+// marked applied.
 // Either way an event already applied is refused in the same transaction,
 // which makes redelivery and repeated retries harmless.
 struct FeedPosition {
@@ -32,12 +37,14 @@ struct FeedPosition {
 
   std::string feed;
   int64_t sequence = 0;
-  // `members/{id}` of the administrator retrying a parked event, and when;
-  // empty for the consumer's own delivery.
+  // For an administrator's retry: the parked event (ParkedEvent::id), and
+  // `members/{id}` of the administrator and when; 0 and empty for the
+  // consumer's own delivery.
+  int64_t parked_id = 0;
   std::string retried_by;
   absl::Time retry_time = absl::InfinitePast();
 
-  bool is_retry() const { return !retried_by.empty(); }
+  bool is_retry() const { return parked_id != 0; }
 };
 
 // Inside a consumer's write transaction: true when the event at `position`
@@ -61,6 +68,11 @@ enum class ParkedState {
 // An event a consumer could not apply after its retries, kept with why, so
 // nothing is skipped silently and nothing holds up the events after it.
 struct ParkedEvent {
+  // The ledger's own number for it (events of two producer epochs may share
+  // a sequence): `consumers/{c}/parkedEvents/{id}`.
+  int64_t id = 0;
+  // The producer epoch the event came from.
+  std::string epoch;
   events::v1::Event event;
   std::string reason;
   int attempts = 0;
@@ -94,41 +106,43 @@ class ConsumerLedger {
   // Remembers the epoch of the feed's producer (first sight of it).
   virtual absl::Status RecordEpoch(absl::string_view feed,
                                    absl::string_view epoch) = 0;
-  // Parks `event` with why, and moves the cursor past it, in one
-  // transaction. An event at or below the cursor is left alone (OK).
+  // Parks `event` (of the cursor's epoch) with why, and moves the cursor
+  // past it, in one transaction. An event at or below the cursor is left
+  // alone (OK).
   virtual absl::Status Park(absl::string_view feed,
                             const events::v1::Event& event,
                             absl::string_view reason, int attempts,
                             absl::Time now) = 0;
-  // A parked event; NOT_FOUND when `sequence` of `feed` was never parked.
+  // A parked event of `feed`; NOT_FOUND when there is no parked event `id`.
   virtual absl::StatusOr<ParkedEvent> GetParked(absl::string_view feed,
-                                                int64_t sequence) = 0;
+                                                int64_t id) = 0;
   // Up to `limit` events of `feed` (every feed when empty) after
-  // (`after_feed`, `after_sequence`), in (feed, sequence) order; only those
-  // still parked unless `include_resolved`.
+  // (`after_feed`, `after_id`), in (feed, id) order; only those still
+  // parked unless `include_resolved`.
   virtual absl::StatusOr<std::vector<ParkedEvent>> ListParked(
       absl::string_view feed, bool include_resolved,
-      absl::string_view after_feed, int64_t after_sequence, int limit) = 0;
+      absl::string_view after_feed, int64_t after_id, int limit) = 0;
   // Events of `feed` still parked.
   virtual absl::StatusOr<int64_t> CountParked(absl::string_view feed) = 0;
   // A retry that failed again: the new reason, one more attempt.
-  virtual absl::Status RecordRetryFailure(absl::string_view feed,
-                                          int64_t sequence,
+  virtual absl::Status RecordRetryFailure(absl::string_view feed, int64_t id,
                                           absl::string_view reason) = 0;
   // Marks a parked event dismissed by `actor` with `why`. FAILED_PRECONDITION
   // when it is not parked (any more).
-  virtual absl::Status Dismiss(absl::string_view feed, int64_t sequence,
+  virtual absl::Status Dismiss(absl::string_view feed, int64_t id,
                                absl::string_view actor, absl::string_view why,
                                absl::Time now) = 0;
   // An administrator re-anchors the consumer: cursor `sequence` of the
-  // producer database `epoch` (forwards or backwards).
+  // producer database `epoch` (forwards or backwards; backwards, the events
+  // after `sequence` are delivered and applied again).
   virtual absl::Status Reset(absl::string_view feed, int64_t sequence,
                              absl::string_view epoch) = 0;
 };
 
 // ConsumerLedger on the consumer's SQLite database, which must have the
 // cursor and ledger tables (kConsumerCursorSchemaSql, then
-// kConsumerLedgerSchemaSql). This class is thread-safe.
+// kConsumerLedgerSchemaSql, then kParkedEventIdSchemaSql). This class is
+// thread-safe.
 class SqliteConsumerLedger : public ConsumerLedger {
  public:
   // `db` outlives this.
@@ -141,14 +155,14 @@ class SqliteConsumerLedger : public ConsumerLedger {
                     absl::string_view reason, int attempts,
                     absl::Time now) override;
   absl::StatusOr<ParkedEvent> GetParked(absl::string_view feed,
-                                        int64_t sequence) override;
+                                        int64_t id) override;
   absl::StatusOr<std::vector<ParkedEvent>> ListParked(
       absl::string_view feed, bool include_resolved,
-      absl::string_view after_feed, int64_t after_sequence, int limit) override;
+      absl::string_view after_feed, int64_t after_id, int limit) override;
   absl::StatusOr<int64_t> CountParked(absl::string_view feed) override;
-  absl::Status RecordRetryFailure(absl::string_view feed, int64_t sequence,
+  absl::Status RecordRetryFailure(absl::string_view feed, int64_t id,
                                   absl::string_view reason) override;
-  absl::Status Dismiss(absl::string_view feed, int64_t sequence,
+  absl::Status Dismiss(absl::string_view feed, int64_t id,
                        absl::string_view actor, absl::string_view why,
                        absl::Time now) override;
   absl::Status Reset(absl::string_view feed, int64_t sequence,

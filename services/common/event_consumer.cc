@@ -69,34 +69,45 @@ void EventConsumer::Log(absl::string_view text) const {
   LogLine(absl::StrCat(options_.consumer, "<-", options_.feed, ": ", text));
 }
 
-bool EventConsumer::Pause(absl::Duration delay) {
+bool EventConsumer::Current(int64_t generation) const {
   absl::MutexLock lock(&mu_);
-  return !mu_.AwaitWithTimeout(absl::Condition(&stopping_), delay);
+  return !stopping_ && generation_ == generation;
+}
+
+bool EventConsumer::Pause(absl::Duration delay, int64_t generation) {
+  struct Waiting {
+    const EventConsumer* consumer;
+    int64_t generation;
+  };
+  Waiting waiting{this, generation};
+  bool (*moved_on)(Waiting*) = [](Waiting* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return w->consumer->stopping_ || w->consumer->generation_ != w->generation;
+  };
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithTimeout(absl::Condition(moved_on, &waiting), delay);
+  return !stopping_ && generation_ == generation;
 }
 
 void EventConsumer::Run() {
   absl::Duration backoff = options_.min_backoff;
   while (true) {
-    bool progressed = false;
-    absl::Status status = FollowOnce(&progressed);
+    int64_t generation = 0;
     {
       absl::MutexLock lock(&mu_);
       if (stopping_) return;
-      if (restart_) {
-        // An administrator re-anchored the consumer: start again at once.
-        restart_ = false;
-        backoff = options_.min_backoff;
-        continue;
-      }
+      generation = generation_;
     }
-    if (status.ok()) {
-      // The producer ended the stream without an error: it should not (it
-      // streams until cancelled), so resubscribe like after any disconnect.
-      status = absl::UnavailableError("the feed ended the stream");
-    }
+    bool progressed = false;
+    // Problems are recorded (and logged once) by FollowOnce; whatever ended
+    // the subscription, the consumer subscribes again from its cursor.
+    FollowOnce(generation, &progressed).IgnoreError();
     if (progressed) backoff = options_.min_backoff;
-    // A producer that stays down, or reset, is retried ever more slowly.
-    if (!Pause(backoff)) return;
+    // A producer that stays down, or reset, is retried ever more slowly; an
+    // administrator's reset starts again at once.
+    if (!Pause(backoff, generation)) {
+      backoff = options_.min_backoff;
+      continue;
+    }
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
 }
@@ -131,12 +142,7 @@ absl::Status EventConsumer::CheckProducer(const SubscribeResponse& response,
   return absl::OkStatus();
 }
 
-absl::Status EventConsumer::FollowOnce(bool* progressed) {
-  {
-    // The position read next includes any reset made before this point.
-    absl::MutexLock lock(&mu_);
-    restart_ = false;
-  }
+absl::Status EventConsumer::FollowOnce(int64_t generation, bool* progressed) {
   absl::StatusOr<ConsumerPosition> position = ledger_->Position(options_.feed);
   if (!position.ok()) {
     absl::Status status(
@@ -149,7 +155,8 @@ absl::Status EventConsumer::FollowOnce(bool* progressed) {
   if (credentials_ != nullptr) credentials_->Apply(context);
   {
     absl::MutexLock lock(&mu_);
-    if (stopping_) return absl::OkStatus();
+    if (stopping_ || generation_ != generation) return absl::OkStatus();
+    // Stop and Reset cancel it from here on.
     active_context_ = &context;
   }
   SubscribeRequest request;
@@ -163,10 +170,16 @@ absl::Status EventConsumer::FollowOnce(bool* progressed) {
   absl::Status failed;
   ConsumerState::Phase failed_phase = ConsumerState::Phase::kRetrying;
   bool connected = false;
+  // Left before the stream ended: failed, or stopped or reset meanwhile.
+  bool left = false;
   SubscribeResponse response;
   while (failed.ok() && reader->Read(&response)) {
     {
       absl::MutexLock lock(&mu_);
+      if (stopping_ || generation_ != generation) {
+        left = true;
+        break;
+      }
       head_sequence_ = response.head_sequence();
       producer_epoch_ = response.epoch();
       head_time_ = response.has_head_time()
@@ -202,11 +215,7 @@ absl::Status EventConsumer::FollowOnce(bool* progressed) {
       break;
     }
     for (const Event& event : response.events()) {
-      {
-        absl::MutexLock lock(&mu_);
-        if (stopping_ || restart_) break;
-      }
-      absl::Status applied = ApplyOne(event);
+      absl::Status applied = ApplyOne(event, generation);
       if (!applied.ok()) {
         failed = applied;
         break;
@@ -215,14 +224,16 @@ absl::Status EventConsumer::FollowOnce(bool* progressed) {
     }
     if (failed.ok()) {
       absl::MutexLock lock(&mu_);
-      considered_through_ =
-          std::max(considered_through_, response.through_sequence());
-      if (considered_through_ >= head_sequence_) {
-        oldest_pending_time_ = absl::InfinitePast();
+      if (generation_ == generation) {
+        considered_through_ =
+            std::max(considered_through_, response.through_sequence());
+        if (considered_through_ >= head_sequence_) {
+          oldest_pending_time_ = absl::InfinitePast();
+        }
       }
     }
   }
-  if (!failed.ok()) {
+  if (left || !failed.ok()) {
     context.TryCancel();
     while (reader->Read(&response)) {
     }
@@ -231,7 +242,7 @@ absl::Status EventConsumer::FollowOnce(bool* progressed) {
   {
     absl::MutexLock lock(&mu_);
     active_context_ = nullptr;
-    if (stopping_ || restart_) return absl::OkStatus();
+    if (stopping_ || generation_ != generation) return absl::OkStatus();
   }
   absl::Status status = failed;
   if (status.ok() && !finished.ok()) {
@@ -241,20 +252,40 @@ absl::Status EventConsumer::FollowOnce(bool* progressed) {
         absl::StrCat(connected ? "disconnected: " : "cannot subscribe: ",
                      grpc_status.message()));
   }
-  if (!status.ok()) NoteProblem(status, failed_phase);
+  if (status.ok()) {
+    // The producer ended the stream without an error: it should not (it
+    // streams until cancelled), so resubscribe like after any disconnect.
+    status = absl::UnavailableError("the feed ended the stream");
+  }
+  NoteProblem(status, failed_phase);
   return status;
 }
 
-absl::Status EventConsumer::ApplyOne(const Event& event) {
-  FeedPosition position;
-  position.feed = options_.feed;
-  position.sequence = event.sequence();
+absl::Status EventConsumer::AttemptOrPark(const Event& event,
+                                          int64_t generation,
+                                          const std::string* park_reason,
+                                          int attempts) {
+  absl::MutexLock apply_lock(&apply_mu_);
+  if (!Current(generation)) {
+    return absl::CancelledError("the consumer was stopped or reset");
+  }
+  if (park_reason == nullptr) {
+    return apply_(event, FeedPosition(options_.feed, event.sequence()));
+  }
+  return ledger_->Park(options_.feed, event, *park_reason, attempts,
+                       clock_->Now());
+}
+
+absl::Status EventConsumer::ApplyOne(const Event& event, int64_t generation) {
   absl::Duration backoff = options_.min_backoff;
   for (int attempt = 1;; ++attempt) {
-    absl::Status applied = apply_(event, position);
+    absl::Status applied = AttemptOrPark(event, generation, nullptr, attempt);
     if (applied.ok()) {
-      NoteApplied(event);
+      NoteApplied(event, generation);
       return absl::OkStatus();
+    }
+    if (!Current(generation)) {
+      return absl::CancelledError("the consumer was stopped or reset");
     }
     const std::string reason = absl::StrCat(
         absl::StatusCodeToString(applied.code()), ": ", applied.message());
@@ -269,8 +300,7 @@ absl::Status EventConsumer::ApplyOne(const Event& event) {
     const int allowed = absl::IsAborted(applied) ? options_.max_attempts * 4
                                                  : options_.max_attempts;
     if (attempt >= allowed) {
-      absl::Status parked =
-          ledger_->Park(options_.feed, event, reason, attempt, clock_->Now());
+      absl::Status parked = AttemptOrPark(event, generation, &reason, attempt);
       if (!parked.ok()) {
         return absl::Status(
             parked.code(),
@@ -280,26 +310,30 @@ absl::Status EventConsumer::ApplyOne(const Event& event) {
                        event.subject(), ") after ", attempt,
                        " attempts: ", reason,
                        "; the feed goes on; see carectl admin feeds parked"));
-      NoteApplied(event);
+      NoteApplied(event, generation);
       return absl::OkStatus();
     }
     if (attempt == 1) {
       Log(absl::StrCat("could not apply event ", event.id(),
                        "; retrying: ", reason));
     }
-    if (!Pause(backoff)) return absl::CancelledError("stopping");
+    if (!Pause(backoff, generation)) {
+      return absl::CancelledError("the consumer was stopped or reset");
+    }
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
 }
 
-void EventConsumer::NoteApplied(const Event& event) {
+void EventConsumer::NoteApplied(const Event& event, int64_t generation) {
   int64_t seen = applied_through_.load();
   while (event.sequence() > seen &&
          !applied_through_.compare_exchange_weak(seen, event.sequence())) {
   }
   absl::MutexLock lock(&mu_);
   last_applied_time_ = clock_->Now();
-  considered_through_ = std::max(considered_through_, event.sequence());
+  if (generation_ == generation) {
+    considered_through_ = std::max(considered_through_, event.sequence());
+  }
 }
 
 void EventConsumer::NoteProblem(const absl::Status& status,
@@ -351,23 +385,34 @@ absl::StatusOr<ConsumerState> EventConsumer::State() {
   return state;
 }
 
-absl::Status EventConsumer::RetryParked(int64_t sequence,
+absl::Status EventConsumer::RetryParked(int64_t parked_id,
                                         absl::string_view actor) {
+  absl::MutexLock apply_lock(&apply_mu_);
   absl::StatusOr<ParkedEvent> parked =
-      ledger_->GetParked(options_.feed, sequence);
+      ledger_->GetParked(options_.feed, parked_id);
   if (!parked.ok()) return parked.status();
-  if (parked->state != ParkedState::kParked) {
+  auto not_parked = [&](ParkedState state) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "event ", options_.feed, "/", sequence, " is not parked any more (",
-        parked->state == ParkedState::kApplied ? "applied" : "dismissed", ")"));
-  }
-  FeedPosition position;
-  position.feed = options_.feed;
-  position.sequence = sequence;
+        "parked event ", parked_id, " of the ", options_.feed,
+        " feed is not parked any more (",
+        state == ParkedState::kApplied ? "applied" : "dismissed", ")"));
+  };
+  if (parked->state != ParkedState::kParked) return not_parked(parked->state);
+  FeedPosition position(options_.feed, parked->event.sequence());
+  position.parked_id = parked_id;
   position.retried_by = std::string(actor);
   position.retry_time = clock_->Now();
   absl::Status applied = apply_(parked->event, position);
   if (applied.ok()) {
+    // `apply` also returns OK for an event no longer pending: dismissed by
+    // another administrator meanwhile. Say what really became of it.
+    absl::StatusOr<ParkedEvent> now =
+        ledger_->GetParked(options_.feed, parked_id);
+    if (!now.ok()) return now.status();
+    if (now->state != ParkedState::kApplied ||
+        now->resolved_by != position.retried_by) {
+      return not_parked(now->state);
+    }
     Log(absl::StrCat("parked event ", parked->event.id(),
                      " applied on retry by ", actor));
     return absl::OkStatus();
@@ -375,20 +420,23 @@ absl::Status EventConsumer::RetryParked(int64_t sequence,
   const std::string reason = absl::StrCat(
       absl::StatusCodeToString(applied.code()), ": ", applied.message());
   absl::Status recorded =
-      ledger_->RecordRetryFailure(options_.feed, sequence, reason);
+      ledger_->RecordRetryFailure(options_.feed, parked_id, reason);
   if (!recorded.ok()) return recorded;
   return absl::FailedPreconditionError(
-      absl::StrCat("event ", options_.feed, "/", sequence,
-                   " still cannot be applied; it stays parked: ", reason));
+      absl::StrCat("parked event ", parked_id, " of the ", options_.feed,
+                   " feed still cannot be applied; it stays parked: ", reason));
 }
 
 absl::Status EventConsumer::Reset(int64_t sequence, absl::string_view epoch) {
+  // No apply or park is under way, and none started before this point
+  // writes after it (each checks the generation under apply_mu_).
+  absl::MutexLock apply_lock(&apply_mu_);
   absl::Status reset = ledger_->Reset(options_.feed, sequence, epoch);
   if (!reset.ok()) return reset;
   Log(absl::StrCat("reset by an administrator to sequence ", sequence,
                    epoch.empty() ? "" : absl::StrCat(" of epoch ", epoch)));
   absl::MutexLock lock(&mu_);
-  restart_ = true;
+  ++generation_;
   considered_through_ = sequence;
   head_sequence_ = 0;
   oldest_pending_time_ = absl::InfinitePast();
@@ -396,9 +444,8 @@ absl::Status EventConsumer::Reset(int64_t sequence, absl::string_view epoch) {
   if (phase_ != ConsumerState::Phase::kStopped) {
     phase_ = ConsumerState::Phase::kConnecting;
   }
+  // The subscription in progress ends; a backoff under way ends at once.
   if (active_context_ != nullptr) active_context_->TryCancel();
-  // A consumer waiting out a backoff wakes through restart_ on its next
-  // look; a short one is acceptable for an administrator's action.
   return absl::OkStatus();
 }
 

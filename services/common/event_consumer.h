@@ -137,16 +137,20 @@ class EventConsumer {
 
   // Where the consumer stands now (durable parts read from the ledger).
   absl::StatusOr<ConsumerState> State() ABSL_LOCKS_EXCLUDED(mu_);
-  // An administrator (`actor`) retries a parked event now: applied, it is
-  // marked so (OK); failing again, it stays parked with the new reason
-  // (FAILED_PRECONDITION saying why). NOT_FOUND when never parked;
-  // FAILED_PRECONDITION when no longer parked.
-  absl::Status RetryParked(int64_t sequence, absl::string_view actor);
+  // An administrator (`actor`) retries parked event `parked_id` now:
+  // applied, it is marked so (OK); failing again, it stays parked with the
+  // new reason (FAILED_PRECONDITION saying why). NOT_FOUND when there is no
+  // such parked event; FAILED_PRECONDITION when no longer parked.
+  absl::Status RetryParked(int64_t parked_id, absl::string_view actor)
+      ABSL_LOCKS_EXCLUDED(apply_mu_);
   // An administrator re-anchors the consumer at `sequence` of the producer
   // database `epoch` (empty: whatever the producer says next), e.g. after
-  // restoring the producer from a backup. The stream restarts from there.
+  // restoring the producer from a backup. It waits for an apply in
+  // progress; nothing delivered before the reset is applied after it, and
+  // the stream restarts from the new position at once. Backwards, the
+  // events after `sequence` are applied again.
   absl::Status Reset(int64_t sequence, absl::string_view epoch)
-      ABSL_LOCKS_EXCLUDED(mu_);
+      ABSL_LOCKS_EXCLUDED(mu_, apply_mu_);
 
   // The highest sequence applied or parked since start (0 before any); for
   // tests and logs. Durable truth is the ledger.
@@ -156,24 +160,33 @@ class EventConsumer {
   int64_t connections() const { return connections_.load(); }
 
  private:
-  enum class Outcome { kApplied, kStopped, kFailed };
-
   void Run();
   // One subscription, from the stored position until the stream ends, an
-  // event keeps failing transiently, or the producer looks reset. OK when
-  // stopped. `*progressed` when it applied or parked anything.
-  absl::Status FollowOnce(bool* progressed);
+  // event keeps failing transiently, the producer looks reset, or the
+  // consumer is reset (the generation moves on). OK when stopped or reset.
+  // `*progressed` when it applied or parked anything.
+  absl::Status FollowOnce(int64_t generation, bool* progressed);
   // Checks a response against the stored position; FAILED_PRECONDITION
   // when the producer was reset.
   absl::Status CheckProducer(const events::v1::SubscribeResponse& response,
                              ConsumerPosition& position);
-  // Applies one event, retrying and at last parking it.
-  absl::Status ApplyOne(const events::v1::Event& event);
-  // Waits `delay` unless stopping; false when stopping.
-  bool Pause(absl::Duration delay) ABSL_LOCKS_EXCLUDED(mu_);
+  // Applies one event, retrying and at last parking it. CANCELLED when
+  // stopped or reset meanwhile (then nothing more is written).
+  absl::Status ApplyOne(const events::v1::Event& event, int64_t generation)
+      ABSL_LOCKS_EXCLUDED(mu_, apply_mu_);
+  // One attempt at `event`, or parking it (`park_reason` set), unless the
+  // consumer was stopped or reset since `generation` (CANCELLED).
+  absl::Status AttemptOrPark(const events::v1::Event& event, int64_t generation,
+                             const std::string* park_reason, int attempts)
+      ABSL_LOCKS_EXCLUDED(mu_, apply_mu_);
+  // True while neither stopping nor reset since `generation`.
+  bool Current(int64_t generation) const ABSL_LOCKS_EXCLUDED(mu_);
+  // Waits `delay`; false at once when stopping or reset since `generation`.
+  bool Pause(absl::Duration delay, int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
   void NoteProblem(const absl::Status& status, ConsumerState::Phase phase)
       ABSL_LOCKS_EXCLUDED(mu_);
-  void NoteApplied(const events::v1::Event& event) ABSL_LOCKS_EXCLUDED(mu_);
+  void NoteApplied(const events::v1::Event& event, int64_t generation)
+      ABSL_LOCKS_EXCLUDED(mu_);
   void Log(absl::string_view text) const;
 
   const Options options_;
@@ -184,9 +197,15 @@ class EventConsumer {
   const StreamOpener open_;
   const Apply apply_;
 
+  // Held across each apply and park, and by Reset and RetryParked: a reset
+  // never lands in the middle of one, and an apply checks under it that no
+  // reset came since its events were read. Taken before mu_.
+  absl::Mutex apply_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   mutable absl::Mutex mu_;
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  bool restart_ ABSL_GUARDED_BY(mu_) = false;
+  // Raised by each Reset: a subscription opened at an older generation
+  // stops applying and is replaced.
+  int64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::ClientContext* active_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
   // What operators see (the durable parts are read on demand).

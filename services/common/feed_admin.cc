@@ -63,8 +63,9 @@ void SetTime(absl::Time time, google::protobuf::Timestamp* out) {
 events::v1::ParkedEvent ParkedProto(const std::string& consumer,
                                     const ParkedEvent& parked) {
   events::v1::ParkedEvent out;
-  out.set_name(absl::StrCat(kConsumersPrefix, consumer, kParkedInfix,
-                            parked.event.sequence()));
+  out.set_name(
+      absl::StrCat(kConsumersPrefix, consumer, kParkedInfix, parked.id));
+  out.set_epoch(parked.epoch);
   *out.mutable_event() = parked.event;
   // Admins see metadata, never clinical content.
   out.mutable_event()->clear_payload();
@@ -109,18 +110,16 @@ absl::StatusOr<EventConsumer*> FeedAdmin::Find(absl::string_view field,
 
 absl::StatusOr<std::pair<EventConsumer*, int64_t>> FeedAdmin::FindParked(
     absl::string_view name) {
-  constexpr char kPattern[] =
-      "consumers/{service}.{feed}/parkedEvents/{sequence}";
+  constexpr char kPattern[] = "consumers/{service}.{feed}/parkedEvents/{id}";
   if (name.empty()) return errors::MustBeSet("name");
   std::vector<absl::string_view> parts =
       absl::StrSplit(name, absl::MaxSplits(kParkedInfix, 1));
-  int64_t sequence = 0;
-  if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &sequence) ||
-      sequence < 1) {
+  int64_t id = 0;
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &id) || id < 1) {
     return errors::BadResourceName("name", name, kPattern);
   }
   ASSIGN_OR_RETURN(EventConsumer * consumer, Find("name", parts[0]));
-  return std::make_pair(consumer, sequence);
+  return std::make_pair(consumer, id);
 }
 
 absl::StatusOr<Consumer> FeedAdmin::Describe(EventConsumer* consumer) {
@@ -146,9 +145,9 @@ absl::StatusOr<Consumer> FeedAdmin::Describe(EventConsumer* consumer) {
 }
 
 absl::StatusOr<events::v1::ParkedEvent> FeedAdmin::ReadParked(
-    EventConsumer* consumer, int64_t sequence) {
-  ASSIGN_OR_RETURN(ParkedEvent parked, consumer->ledger()->GetParked(
-                                           consumer->options().feed, sequence));
+    EventConsumer* consumer, int64_t id) {
+  ASSIGN_OR_RETURN(ParkedEvent parked,
+                   consumer->ledger()->GetParked(consumer->options().feed, id));
   return ParkedProto(consumer->name(), parked);
 }
 
@@ -186,9 +185,9 @@ absl::StatusOr<ListParkedEventsResponse> FeedAdmin::ListParkedEvents(
   ASSIGN_OR_RETURN(std::vector<std::string> cursor,
                    DecodePageToken(request.page_token(), filters));
   std::string after_consumer;
-  int64_t after_sequence = 0;
+  int64_t after_id = 0;
   if (!cursor.empty()) {
-    if (cursor.size() != 2 || !absl::SimpleAtoi(cursor[1], &after_sequence)) {
+    if (cursor.size() != 2 || !absl::SimpleAtoi(cursor[1], &after_id)) {
       return errors::BadPageToken();
     }
     after_consumer = cursor[0];
@@ -196,8 +195,7 @@ absl::StatusOr<ListParkedEventsResponse> FeedAdmin::ListParkedEvents(
   ListParkedEventsResponse response;
   for (EventConsumer* consumer : consumers) {
     if (consumer->name() < after_consumer) continue;
-    const int64_t after =
-        consumer->name() == after_consumer ? after_sequence : 0;
+    const int64_t after = consumer->name() == after_consumer ? after_id : 0;
     const int room = page_size + 1 - response.parked_events_size();
     ASSIGN_OR_RETURN(std::vector<ParkedEvent> parked,
                      consumer->ledger()->ListParked(
@@ -212,13 +210,12 @@ absl::StatusOr<ListParkedEventsResponse> FeedAdmin::ListParkedEvents(
     response.mutable_parked_events()->RemoveLast();
     const events::v1::ParkedEvent& last =
         response.parked_events(response.parked_events_size() - 1);
-    std::vector<absl::string_view> parts =
+    std::vector<std::string> parts =
         absl::StrSplit(last.name(), absl::MaxSplits(kParkedInfix, 1));
     absl::string_view consumer_name = parts[0];
     absl::ConsumePrefix(&consumer_name, kConsumersPrefix);
-    response.set_next_page_token(EncodePageToken(
-        filters,
-        {std::string(consumer_name), absl::StrCat(last.event().sequence())}));
+    response.set_next_page_token(
+        EncodePageToken(filters, {std::string(consumer_name), parts[1]}));
   }
   return response;
 }

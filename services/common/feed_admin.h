@@ -50,12 +50,12 @@ class FeedAdmin {
   absl::StatusOr<EventConsumer*> Find(absl::string_view field,
                                       absl::string_view name)
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  // `consumers/{c}/parkedEvents/{n}`: the consumer and the sequence.
+  // `consumers/{c}/parkedEvents/{n}`: the consumer and the parked event's id.
   absl::StatusOr<std::pair<EventConsumer*, int64_t>> FindParked(
       absl::string_view name) ABSL_SHARED_LOCKS_REQUIRED(mu_);
   absl::StatusOr<events::v1::Consumer> Describe(EventConsumer* consumer);
   absl::StatusOr<events::v1::ParkedEvent> ReadParked(EventConsumer* consumer,
-                                                     int64_t sequence);
+                                                     int64_t id);
 
   const Clock* const clock_;
   // Held shared for the whole of each call, so Remove (exclusive) returns

@@ -143,6 +143,10 @@ TEST_F(CarePlanParkedTest,
   ASSERT_TRUE(admin_stub_->ListParkedEvents(context.get(), list, &parked).ok());
   ASSERT_THAT(parked.parked_events(), SizeIs(1));
   const events::v1::ParkedEvent& event = parked.parked_events(0);
+  EXPECT_EQ(event.name(), "consumers/careplan.referral/parkedEvents/1");
+  EXPECT_EQ(event.epoch(), from_referral.epoch());
+  EXPECT_GT(event.event().sequence(), 0);
+  EXPECT_LT(event.event().sequence(), from_referral.cursor());
   EXPECT_EQ(event.event().type(), "referral.accepted");
   EXPECT_EQ(event.event().subject(), referral);
   EXPECT_FALSE(event.event().has_payload());

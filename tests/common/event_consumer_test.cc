@@ -40,7 +40,8 @@ class ConsumerStore {
     absl::StatusOr<std::unique_ptr<SqliteDb>> db =
         SqliteDb::Open(path, {{1, kConsumerCursorSchemaSql},
                               {2, kConsumerLedgerSchemaSql},
-                              {3,
+                              {3, kParkedEventIdSchemaSql},
+                              {4,
                                "CREATE TABLE applied (n INTEGER PRIMARY KEY "
                                "AUTOINCREMENT, sequence INTEGER NOT NULL)"}});
     EXPECT_TRUE(db.ok()) << db.status();
@@ -113,8 +114,8 @@ class LaggingLedger : public ConsumerLedger {
     return inner_->Park(feed, event, reason, attempts, now);
   }
   absl::StatusOr<ParkedEvent> GetParked(absl::string_view feed,
-                                        int64_t sequence) override {
-    return inner_->GetParked(feed, sequence);
+                                        int64_t id) override {
+    return inner_->GetParked(feed, id);
   }
   absl::StatusOr<std::vector<ParkedEvent>> ListParked(
       absl::string_view feed, bool include_resolved,
@@ -406,7 +407,9 @@ TEST_F(EventConsumerTest, AnEventThatCannotBeAppliedIsParkedAndTheFeedGoesOn) {
   EXPECT_EQ(attempts_at_2.load(), 3);
 
   ASSERT_OK_AND_ASSIGN(ParkedEvent parked,
-                       store_.ledger()->GetParked("referral", 2));
+                       store_.ledger()->GetParked("referral", 1));
+  EXPECT_EQ(parked.id, 1);
+  EXPECT_EQ(parked.epoch, ProducerEpoch());
   EXPECT_EQ(parked.state, ParkedState::kParked);
   EXPECT_EQ(parked.attempts, 3);
   EXPECT_EQ(parked.event.sequence(), 2);
@@ -458,26 +461,27 @@ TEST_F(EventConsumerTest, ARetriedParkedEventIsAppliedOnceAndMarked) {
   EXPECT_THAT(store_.Applied(), ElementsAre(1, 3));
 
   // Still failing: it stays parked, with one more attempt.
-  absl::Status again = consumer_->RetryParked(2, "members/admin");
+  absl::Status again = consumer_->RetryParked(1, "members/admin");
   EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition) << again;
   EXPECT_THAT(again.message(), ::testing::HasSubstr("stays parked"));
   ASSERT_OK_AND_ASSIGN(ParkedEvent parked,
-                       store_.ledger()->GetParked("referral", 2));
+                       store_.ledger()->GetParked("referral", 1));
+  EXPECT_EQ(parked.event.sequence(), 2);
   EXPECT_EQ(parked.state, ParkedState::kParked);
   EXPECT_EQ(parked.attempts, 4);
 
   mended.store(true);
-  ASSERT_THAT(consumer_->RetryParked(2, "members/admin"), IsOk());
+  ASSERT_THAT(consumer_->RetryParked(1, "members/admin"), IsOk());
   EXPECT_THAT(store_.Applied(), ElementsAre(1, 3, 2));
-  ASSERT_OK_AND_ASSIGN(parked, store_.ledger()->GetParked("referral", 2));
+  ASSERT_OK_AND_ASSIGN(parked, store_.ledger()->GetParked("referral", 1));
   EXPECT_EQ(parked.state, ParkedState::kApplied);
   EXPECT_EQ(parked.resolved_by, "members/admin");
   EXPECT_THAT(store_.ledger()->CountParked("referral"), IsOkAndHolds(0));
 
   // A second retry changes nothing.
-  EXPECT_EQ(consumer_->RetryParked(2, "members/admin").code(),
+  EXPECT_EQ(consumer_->RetryParked(1, "members/admin").code(),
             absl::StatusCode::kFailedPrecondition);
-  EXPECT_EQ(consumer_->RetryParked(3, "members/admin").code(),
+  EXPECT_EQ(consumer_->RetryParked(2, "members/admin").code(),
             absl::StatusCode::kNotFound);
   EXPECT_THAT(store_.Applied(), ElementsAre(1, 3, 2));
 }
@@ -608,6 +612,148 @@ TEST_F(EventConsumerTest, AProducerRestoredBelowTheCursorIsReported) {
   Commit("referral.accepted");
   absl::SleepFor(absl::Milliseconds(50));
   EXPECT_THAT(store_.Applied(), ElementsAre(1, 2, 3, 4));
+}
+
+// An administrator's reset waits for the event being applied, and nothing
+// read before the reset is applied after it: reset backwards, every event
+// after the new cursor is applied again, none skipped.
+TEST_F(EventConsumerTest, AResetWaitsForTheApplyInProgressAndRestartsThere) {
+  for (int i = 0; i < 4; ++i) Commit("referral.accepted");
+  absl::Notification entered;
+  absl::Notification release;
+  std::atomic<bool> held{false};
+  StartConsumer(FastOptions(),
+                [&](const Event& event, const FeedPosition& position) {
+                  if (event.sequence() == 2 && !held.exchange(true)) {
+                    entered.Notify();
+                    release.WaitForNotification();
+                  }
+                  return store_.Apply(event, position);
+                });
+  entered.WaitForNotification();
+  std::atomic<bool> reset_returned{false};
+  absl::Status reset;
+  std::thread resetter([&] {
+    reset = consumer_->Reset(0, ProducerEpoch());
+    reset_returned.store(true);
+  });
+  absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_FALSE(reset_returned.load()) << "Reset returned during an apply";
+  release.Notify();
+  resetter.join();
+  ASSERT_THAT(reset, IsOk());
+  ASSERT_TRUE(Eventually([&] {
+    std::vector<int64_t> applied = store_.Applied();
+    return applied.size() >= 6 && applied.back() == 4;
+  }));
+  absl::SleepFor(absl::Milliseconds(20));
+  // Events after 2 may have been applied before the reset took the lock
+  // (it waits for the apply in progress, not for the stream); after it,
+  // everything from 1 again, in order.
+  std::vector<int64_t> applied = store_.Applied();
+  ASSERT_GE(applied.size(), 6u);
+  ASSERT_LE(applied.size(), 8u);
+  const size_t before = applied.size() - 4;
+  for (size_t i = 0; i < before; ++i) {
+    EXPECT_EQ(applied[i], static_cast<int64_t>(i + 1));
+  }
+  EXPECT_THAT(std::vector<int64_t>(applied.begin() + before, applied.end()),
+              ElementsAre(1, 2, 3, 4));
+  EXPECT_THAT(store_.Cursor(), IsOkAndHolds(4));
+}
+
+// A consumer reset in the middle of a retry backoff starts again at once.
+TEST_F(EventConsumerTest, AResetEndsARetryBackoffAtOnce) {
+  Commit("referral.accepted");
+  Commit("referral.accepted");
+  EventConsumer::Options options = FastOptions();
+  options.min_backoff = absl::Seconds(30);
+  options.max_backoff = absl::Seconds(60);
+  std::atomic<int> attempts_at_1{0};
+  StartConsumer(options, [&](const Event& event, const FeedPosition& position) {
+    if (event.sequence() == 1) {
+      attempts_at_1.fetch_add(1);
+      return absl::InvalidArgumentError("cannot");
+    }
+    return store_.Apply(event, position);
+  });
+  ASSERT_TRUE(Eventually([&] { return attempts_at_1.load() == 1; }));
+  // Into the 30 s backoff before the second attempt; the administrator
+  // skips event 1.
+  ASSERT_THAT(consumer_->Reset(1, ProducerEpoch()), IsOk());
+  ASSERT_TRUE(Eventually([&] { return store_.Applied().size() == 1; }));
+  EXPECT_THAT(store_.Applied(), ElementsAre(2));
+  EXPECT_EQ(attempts_at_1.load(), 1);
+}
+
+// Events parked from two producer databases (before and after a reset)
+// share sequences but never overwrite each other.
+TEST_F(EventConsumerTest, ParkedEventsOfTwoEpochsAreKeptApart) {
+  ConsumerLedger* ledger = store_.ledger();
+  ASSERT_THAT(ledger->RecordEpoch("referral", "aaaa"), IsOk());
+  Event old_event;
+  old_event.set_sequence(2);
+  old_event.set_id("old");
+  ASSERT_THAT(ledger->Park("referral", old_event, "first", 3, clock_.Now()),
+              IsOk());
+  ASSERT_THAT(ledger->Reset("referral", 0, "bbbb"), IsOk());
+  Event new_event = old_event;
+  new_event.set_id("new");
+  ASSERT_THAT(ledger->Park("referral", new_event, "second", 3, clock_.Now()),
+              IsOk());
+
+  ASSERT_OK_AND_ASSIGN(ParkedEvent first, ledger->GetParked("referral", 1));
+  EXPECT_EQ(first.event.id(), "old");
+  EXPECT_EQ(first.epoch, "aaaa");
+  EXPECT_EQ(first.reason, "first");
+  ASSERT_OK_AND_ASSIGN(ParkedEvent second, ledger->GetParked("referral", 2));
+  EXPECT_EQ(second.event.id(), "new");
+  EXPECT_EQ(second.epoch, "bbbb");
+  EXPECT_THAT(ledger->CountParked("referral"), IsOkAndHolds(2));
+  // Recording an epoch again does not move a cursor to another database.
+  ASSERT_THAT(ledger->RecordEpoch("referral", "cccc"), IsOk());
+  ASSERT_OK_AND_ASSIGN(ConsumerPosition position, ledger->Position("referral"));
+  EXPECT_EQ(position.epoch, "bbbb");
+}
+
+// A database whose events were parked before parked events had ids keeps
+// them, each with its cursor's epoch.
+TEST(ConsumerLedgerMigrationTest, ParkedEventsGetIdsAndTheirEpoch) {
+  TempDir dir;
+  const std::string path = dir.File("consumer.db");
+  Event event;
+  event.set_sequence(7);
+  event.set_id("e7");
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteDb> db,
+                         SqliteDb::Open(path, {{1, kConsumerCursorSchemaSql},
+                                               {2, kConsumerLedgerSchemaSql}}));
+    ASSERT_THAT(db->Write([&](Connection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(
+          Statement insert,
+          conn.Prepare("INSERT INTO parked_events (feed, sequence, event, "
+                       "reason, attempts, park_time_us, state) VALUES "
+                       "('referral', 7, ?, 'why', 5, 0, 1)"));
+      insert.BindBlob(1, event.SerializeAsString());
+      RETURN_IF_ERROR(insert.Run());
+      ASSIGN_OR_RETURN(Statement cursor,
+                       conn.Prepare("INSERT INTO consumer_cursors (feed, "
+                                    "sequence, epoch) VALUES ('referral', 9, "
+                                    "'e1')"));
+      return cursor.Run();
+    }),
+                IsOk());
+  }
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<SqliteDb> db,
+                       SqliteDb::Open(path, {{1, kConsumerCursorSchemaSql},
+                                             {2, kConsumerLedgerSchemaSql},
+                                             {3, kParkedEventIdSchemaSql}}));
+  SqliteConsumerLedger ledger(db.get());
+  ASSERT_OK_AND_ASSIGN(ParkedEvent parked, ledger.GetParked("referral", 1));
+  EXPECT_EQ(parked.event.id(), "e7");
+  EXPECT_EQ(parked.epoch, "e1");
+  EXPECT_EQ(parked.reason, "why");
+  EXPECT_THAT(ledger.CountParked("referral"), IsOkAndHolds(1));
 }
 
 }  // namespace
