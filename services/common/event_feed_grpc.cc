@@ -75,7 +75,8 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
         type_prefixes_(request.type_prefixes().begin(),
                        request.type_prefixes().end()),
         stop_when_caught_up_(request.stop_when_caught_up()),
-        through_(request.after_sequence()) {}
+        through_(request.after_sequence()),
+        delivered_through_(request.after_sequence()) {}
 
   void Begin(const grpc::CallbackServerContext& context,
              const SubscribeRequest& request,
@@ -128,15 +129,19 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   void OnDone() override {
     // After RemoveListener returns the listener cannot be running.
     if (listener_id_ != 0) log_->RemoveListener(listener_id_);
+    std::unique_ptr<grpc::Alarm> alarm;
     {
       absl::MutexLock lock(&mu_);
       done_ = true;
-      if (alarm_pending_) {
-        // The alarm's callback (run with ok=false on a gRPC thread, never
-        // inside Cancel) deletes the reactor.
-        alarm_->Cancel();
-        return;
-      }
+      if (alarm_pending_) alarm = std::move(alarm_);
+    }
+    if (alarm != nullptr) {
+      // The alarm's callback (with ok=false once cancelled, on a gRPC
+      // thread) sees done_ and deletes the reactor, maybe before Cancel
+      // returns: nothing here touches the reactor after unlocking. The alarm
+      // is ours, so it outlives the call.
+      alarm->Cancel();
+      return;
     }
     delete this;
   }
@@ -210,9 +215,10 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     if (clock_->Now() < principal_.expire_time) return false;
     SetFinishLocked(grpc::Status(
         grpc::StatusCode::UNAUTHENTICATED,
-        absl::StrCat(
-            "the token expired at ", absl::FormatTime(principal_.expire_time),
-            "; subscribe again with a fresh token after sequence ", through_)));
+        absl::StrCat("the token expired at ",
+                     absl::FormatTime(principal_.expire_time),
+                     "; subscribe again with a fresh token after sequence ",
+                     delivered_through_)));
     return true;
   }
 
@@ -291,7 +297,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
             grpc::StatusCode::UNAVAILABLE,
             absl::StrCat("the ", log_->feed(),
                          " feed is shutting down; resume after sequence ",
-                         through_)));
+                         delivered_through_)));
       } else if (!batch.status.ok()) {
         SetFinishLocked(ToGrpcStatus(batch.status));
       } else {
@@ -304,6 +310,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
           response_ = std::move(batch.response);
           sent_first_ = true;
           last_sent_through_ = through_;
+          delivered_through_ = through_;
           writing_ = true;
           write = true;
         }
@@ -424,6 +431,10 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   absl::Mutex mu_;
   int64_t through_ ABSL_GUARDED_BY(mu_);
   int64_t last_sent_through_ ABSL_GUARDED_BY(mu_) = -1;
+  // Where a client resumes: the request's position, then the last response
+  // handed to gRPC (a batch read but withheld, e.g. after the token
+  // expired, does not count).
+  int64_t delivered_through_ ABSL_GUARDED_BY(mu_);
   bool sent_first_ ABSL_GUARDED_BY(mu_) = false;
   bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
   bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;

@@ -162,8 +162,12 @@ TEST_F(CarePlanFeedTest, ALiveStreamStopsDeliveringOnceTheTeamLeaves) {
   EXPECT_FALSE(delivered.back().has_payload());
   Write(alice_, WhatHelps("Not seen after leaving."),
         {"crisis_plan.what_helps"}, Get().etag());  // version 5
-  // Give the stream time to consider version 5 before it is cancelled.
-  absl::SleepFor(absl::Milliseconds(200));
+  // The stream considers version 5 (its through_sequence passes it)
+  // without delivering it.
+  while (response.through_sequence() < 5) {
+    ASSERT_TRUE(reader->Read(&response));
+    for (const Event& event : response.events()) delivered.push_back(event);
+  }
   context->TryCancel();
   while (reader->Read(&response)) {
     for (const Event& event : response.events()) delivered.push_back(event);

@@ -7,6 +7,7 @@
 #include <grpcpp/support/channel_arguments.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -399,24 +400,33 @@ TEST_F(EventFeedTest, AnExecutorThatRefusesTheReadEndsTheStream) {
 // byte budget, and a default client reads the whole backlog.
 TEST_F(EventFeedTest,
        ABacklogOfLargeEventsComesInResponsesADefaultClientReads) {
-  constexpr int kEvents = 60;
-  constexpr size_t kReasonBytes = 90 * 1024;  // about a large care plan
+  // 5 MB in all, several events to a budget: batches fill up to the
+  // budget and never past it.
+  constexpr int kEvents = 250;
+  constexpr size_t kReasonBytes = 20 * 1024;
   for (int i = 0; i < kEvents; ++i) {
     Commit("referral.accepted", {kTeamA, kTeamB}, kReasonBytes);
   }
   Stream stream = ReadAll(Service(), CaughtUpRequest());
   ASSERT_TRUE(stream.status.ok()) << stream.status.error_message();
   EXPECT_THAT(stream.Sequences(), SizeIs(kEvents));
+  size_t total_bytes = 0;
+  int largest_batch = 0;
   for (const SubscribeResponse& response : stream.responses) {
     size_t events_bytes = 0;
     for (const Event& event : response.events()) {
       events_bytes += event.ByteSizeLong();
     }
+    total_bytes += events_bytes;
+    largest_batch = std::max(largest_batch, response.events_size());
     if (response.events_size() > 1) {
       EXPECT_LE(events_bytes, kFeedResponseBudgetBytes);
     }
     EXPECT_LT(response.ByteSizeLong(), size_t{2} * 1024 * 1024);
   }
+  EXPECT_GT(total_bytes, size_t{4} * 1024 * 1024);
+  // Batched, not one event per response.
+  EXPECT_GE(largest_batch, 4);
 }
 
 TEST_F(EventFeedTest, AnEventLargerThanTheBudgetComesAlone) {
