@@ -57,18 +57,26 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::VisibilityNow(
   if (!absl::ConsumePrefix(&person_id, "persons/")) {
     return policy::EventVisibility::kHidden;
   }
-  // The care team now: the current plan, unless the event is newer than
-  // what the store shows (its notification can run before the cache takes
-  // the version in), in which case the event's own version is the newest.
+  // The care team now: the current plan. The cache may not have taken in
+  // the newest versions yet (a commit wakes the feeds first); then the
+  // durable store says, and without one the event's own version is the
+  // newest known.
   absl::StatusOr<std::shared_ptr<const CurrentPlan>> current =
       store_->GetCurrentShared(person_id);
+  const int64_t event_version = VersionOf(event);
+  auto older_than_event = [&] {
+    return !current.ok() || (*current)->plan.version() < event_version;
+  };
+  if ((absl::IsNotFound(current.status()) || older_than_event()) &&
+      durable_ != nullptr) {
+    current = durable_->GetCurrentShared(person_id);
+  }
   if (!current.ok() && !absl::IsNotFound(current.status())) {
     return current.status();
   }
-  const int64_t event_version = VersionOf(event);
   std::optional<v1::CarePlan> delivered;
   bool involved_now;
-  if (current.ok() && (*current)->plan.version() >= event_version) {
+  if (!older_than_event()) {
     involved_now = IsInvolved((*current)->plan, caller.team);
   } else {
     delivered.emplace();

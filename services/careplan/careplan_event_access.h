@@ -12,14 +12,21 @@ namespace carebridge::careplan {
 // caching store answers from memory). This class is thread-safe.
 class CarePlanEventAccess : public EventAccess {
  public:
-  // `store` outlives this.
-  explicit CarePlanEventAccess(CarePlanStore* store) : store_(store) {}
+  // `store` and `durable` outlive this. `durable` is the store `store`
+  // caches (or null when it caches nothing): it is asked when an event is
+  // newer than what `store` shows, as it is between a commit (which wakes
+  // the feeds) and the cache taking the new version in; a version written
+  // after the event may have ended the subscriber's involvement.
+  explicit CarePlanEventAccess(CarePlanStore* store,
+                               CarePlanStore* durable = nullptr)
+      : store_(store), durable_(durable) {}
 
   absl::StatusOr<policy::EventVisibility> VisibilityNow(
       const Principal& caller, const events::v1::Event& event) override;
 
  private:
   CarePlanStore* const store_;
+  CarePlanStore* const durable_;
 };
 
 // True when `event` (a care plan version) is the one in which `team`'s

@@ -40,6 +40,7 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   module->event_log_ = sqlite->event_log();
   module->ledger_ = sqlite->consumer_ledger();
   module->clock_ = env.clock;
+  CarePlanStore* const durable = sqlite.get();
   // This process owns the SQLite file, so it may keep current plans in
   // memory (see CachingCarePlanStore).
   module->store_ = std::make_unique<CachingCarePlanStore>(std::move(sqlite));
@@ -54,7 +55,7 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   module->domain_ = std::make_unique<CarePlanDomain>(
       env.clock, module->directory_.get(), module->store_.get());
   module->event_access_ =
-      std::make_unique<CarePlanEventAccess>(module->store_.get());
+      std::make_unique<CarePlanEventAccess>(module->store_.get(), durable);
   module->service_ = std::make_unique<CarePlanGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
       module->event_log_, module->event_access_.get());
