@@ -57,6 +57,7 @@ ev::Consumer Behind() {
 ev::ParkedEvent Parked() {
   ev::ParkedEvent parked;
   parked.set_name("consumers/careplan.referral/parkedEvents/8");
+  parked.mutable_event()->set_sequence(42);
   parked.mutable_event()->set_type("referral.accepted");
   parked.mutable_event()->set_subject("referrals/r1");
   parked.set_reason(
@@ -182,8 +183,8 @@ TEST_F(FeedsCliTest, ParkedAsksEveryConsumerOrOneAndPrintsWhy) {
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(service_.last_request(), "parent: \"consumers/-\"");
   EXPECT_THAT(result.out,
-              HasSubstr("careplan.referral/8  parked  referral.accepted  "
-                        "referrals/r1  5"));
+              HasSubstr("careplan.referral/8  parked  42        "
+                        "referral.accepted  referrals/r1  5"));
   EXPECT_THAT(result.out,
               HasSubstr("careplan.referral/8: INVALID_ARGUMENT: care_plan."));
   EXPECT_THAT(result.out, HasSubstr("next page: --page_token=tok2"));
