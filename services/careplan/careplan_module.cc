@@ -62,6 +62,18 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   return module;
 }
 
+absl::StatusOr<std::unique_ptr<ServiceModule>> CarePlanModule::OpenModule(
+    const ModuleContext& context) {
+  return Open(
+      context.env, absl::StrCat(context.data_dir, "/careplan.db"),
+      directory_client::DirectoryChannelProvider(context.peer("directory")));
+}
+
+void CarePlanModule::StartBackgroundWork(const ModuleContext& context) {
+  StartConsumers(context.peer("referral"), context.peer("handover"),
+                 context.testing_consumer_apply_delay);
+}
+
 grpc::Service* CarePlanModule::service() { return service_.get(); }
 
 CarePlanDomain* CarePlanModule::domain() { return domain_.get(); }

@@ -20,6 +20,7 @@
 #include "services/common/event_consumer.h"
 #include "services/common/event_log.h"
 #include "services/common/service_credentials.h"
+#include "services/common/service_module.h"
 #include "services/directory_client/grpc_directory_lookup.h"
 
 namespace carebridge::careplan {
@@ -37,7 +38,7 @@ class CarePlanStore;
 // Effects of accepted referrals and handovers are eventual: a consumer is
 // woken by the producer's commit notification and applies the event in one
 // transaction, normally well under a second after the acceptance commits.
-class CarePlanModule {
+class CarePlanModule : public ServiceModule {
  public:
   static constexpr char kServiceName[] =
       "carebridge.careplan.v1.CarePlanService";
@@ -54,10 +55,14 @@ class CarePlanModule {
   static absl::StatusOr<std::unique_ptr<CarePlanModule>> Open(
       const Environment& env, const std::string& sqlite_path,
       directory_client::DirectoryChannelProvider directory_channel_provider);
+  // Open with `{data_dir}/careplan.db` and the `directory` peer.
+  static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
+      const ModuleContext& context);
   // Stops the background work.
-  ~CarePlanModule();
+  ~CarePlanModule() override;
 
-  grpc::Service* service();
+  const char* service_name() const override { return kServiceName; }
+  grpc::Service* service() override;
   // For in-process callers that act on plans directly.
   CarePlanDomain* domain();
   // The `careplan` feed.
@@ -74,13 +79,15 @@ class CarePlanModule {
       ABSL_LOCKS_EXCLUDED(mu_);
   // Stops the consumers (an event being applied finishes first) and shuts
   // the event log, so this service's feeds end their streams. Idempotent.
-  void StopBackgroundWork() ABSL_LOCKS_EXCLUDED(mu_);
+  void StopBackgroundWork() override ABSL_LOCKS_EXCLUDED(mu_);
+  // The consumers, following the `referral` and `handover` peers.
+  void StartBackgroundWork(const ModuleContext& context) override;
   // For tests: the last sequence of `feed` (`referral`, `handover`) the
   // consumers applied, as stored; 0 when none (or when it cannot be read).
   int64_t applied_through(absl::string_view feed);
   // The consumers started (for FeedAdmin); empty before StartConsumers and
   // after StopBackgroundWork.
-  std::vector<EventConsumer*> consumers() ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<EventConsumer*> consumers() override ABSL_LOCKS_EXCLUDED(mu_);
   // The consumers' ledger in careplan.db.
   ConsumerLedger* consumer_ledger() { return ledger_; }
 

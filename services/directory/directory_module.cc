@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
 #include "services/directory/directory_domain.h"
 #include "services/directory/directory_grpc.h"
@@ -27,6 +28,11 @@ DirectoryModule::DirectoryModule(std::unique_ptr<DirectoryStore> store,
           store_->event_log())) {}
 
 DirectoryModule::~DirectoryModule() { StopBackgroundWork(); }
+
+absl::StatusOr<std::unique_ptr<ServiceModule>> DirectoryModule::OpenModule(
+    const ModuleContext& context) {
+  return Open(context.env, absl::StrCat(context.data_dir, "/directory.db"));
+}
 
 grpc::Service* DirectoryModule::service() { return service_.get(); }
 

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
+#include "services/common/service_module.h"
 
 namespace carebridge::directory {
 
@@ -20,7 +21,7 @@ class DirectoryGrpcService;
 // Owns the directory's store, domain and gRPC service. The server binary
 // (and integration tests) open one and host service(). This class is
 // thread-safe.
-class DirectoryModule {
+class DirectoryModule : public ServiceModule {
  public:
   static constexpr char kServiceName[] =
       "carebridge.directory.v1.DirectoryService";
@@ -29,16 +30,22 @@ class DirectoryModule {
   // `sqlite_path`. `env`'s pointees must outlive the module.
   static absl::StatusOr<std::unique_ptr<DirectoryModule>> Open(
       const Environment& env, const std::string& sqlite_path);
+  // Open with `{data_dir}/directory.db`.
+  static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
+      const ModuleContext& context);
   // Stops background work first (StopBackgroundWork()).
-  ~DirectoryModule();
+  ~DirectoryModule() override;
 
-  grpc::Service* service();
+  const char* service_name() const override { return kServiceName; }
+  grpc::Service* service() override;
+  // Nothing runs in the background.
+  void StartBackgroundWork(const ModuleContext&) override {}
   // The `directory` feed (what Subscribe serves).
   EventLog* event_log();
   // Shuts the event log down, so Subscribe streams end (UNAVAILABLE, resume
   // later) instead of holding up the server's shutdown. Call before
   // stopping the server. Idempotent.
-  void StopBackgroundWork();
+  void StopBackgroundWork() override;
 
  private:
   DirectoryModule(std::unique_ptr<DirectoryStore> store,

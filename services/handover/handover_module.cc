@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
 #include "services/common/periodic_task.h"
 #include "services/common/service_credentials.h"
@@ -54,6 +55,16 @@ EventLog* HandoverModule::event_log() { return store_->event_log(); }
 
 absl::StatusOr<int> HandoverModule::ScanDeadlines() {
   return domain_->EscalateOverdue(clock_->Now());
+}
+
+absl::StatusOr<std::unique_ptr<ServiceModule>> HandoverModule::OpenModule(
+    const ModuleContext& context) {
+  return Open(context.env, absl::StrCat(context.data_dir, "/handover.db"),
+              context.peer("directory"), context.peer("careplan"));
+}
+
+void HandoverModule::StartBackgroundWork(const ModuleContext& context) {
+  StartBackgroundWork(context.deadline_scan_interval);
 }
 
 void HandoverModule::StartBackgroundWork(absl::Duration scan_interval) {

@@ -13,6 +13,7 @@
 #include "services/common/channel_provider.h"
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
+#include "services/common/service_module.h"
 
 namespace carebridge {
 class PeriodicTask;
@@ -34,7 +35,7 @@ class SqliteHandoverStore;
 // (asked as `services/handover`), its gRPC service and its deadline scan.
 // Not copyable; outlives the server it is added to. This class is
 // thread-safe.
-class HandoverModule {
+class HandoverModule : public ServiceModule {
  public:
   static constexpr char kServiceName[] =
       "carebridge.handover.v1.HandoverService";
@@ -46,10 +47,15 @@ class HandoverModule {
   static absl::StatusOr<std::unique_ptr<HandoverModule>> Open(
       const Environment& env, const std::string& sqlite_path,
       ChannelProvider directory, ChannelProvider careplan);
+  // Open with `{data_dir}/handover.db` and the `directory` and `careplan`
+  // peers.
+  static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
+      const ModuleContext& context);
   // Stops the background work.
-  ~HandoverModule();
+  ~HandoverModule() override;
 
-  grpc::Service* service();
+  const char* service_name() const override { return kServiceName; }
+  grpc::Service* service() override;
   // The `handover` feed.
   EventLog* event_log();
 
@@ -59,9 +65,11 @@ class HandoverModule {
   // Runs the deadline scan every `scan_interval` of real time. Once.
   void StartBackgroundWork(absl::Duration scan_interval)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // The scan, every `context.deadline_scan_interval`.
+  void StartBackgroundWork(const ModuleContext& context) override;
   // Stops the scan and shuts the event log (its feeds end, to be resumed).
   // Idempotent.
-  void StopBackgroundWork() ABSL_LOCKS_EXCLUDED(mu_);
+  void StopBackgroundWork() override ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   HandoverModule();

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
 #include "services/directory_client/caching_directory_lookup.h"
 #include "services/referral/referral_domain.h"
@@ -52,6 +53,17 @@ EventLog* ReferralModule::event_log() { return store_->event_log(); }
 
 absl::StatusOr<int> ReferralModule::ScanDeadlines() {
   return domain_->EscalateOverdue(clock_->Now());
+}
+
+absl::StatusOr<std::unique_ptr<ServiceModule>> ReferralModule::OpenModule(
+    const ModuleContext& context) {
+  return Open(
+      context.env, absl::StrCat(context.data_dir, "/referral.db"),
+      directory_client::DirectoryChannelProvider(context.peer("directory")));
+}
+
+void ReferralModule::StartBackgroundWork(const ModuleContext& context) {
+  StartBackgroundWork(context.deadline_scan_interval);
 }
 
 void ReferralModule::StartBackgroundWork(absl::Duration scan_interval) {

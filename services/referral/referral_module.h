@@ -15,6 +15,7 @@
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
 #include "services/common/periodic_task.h"
+#include "services/common/service_module.h"
 #include "services/directory_client/grpc_directory_lookup.h"
 
 namespace carebridge::referral {
@@ -27,7 +28,7 @@ class SqliteReferralStore;
 // its domain, its link to the directory, its gRPC service and its deadline
 // scan. Not copyable; outlives the server it is added to. This class is
 // thread-safe.
-class ReferralModule {
+class ReferralModule : public ServiceModule {
  public:
   static constexpr char kServiceName[] =
       "carebridge.referral.v1.ReferralService";
@@ -44,10 +45,14 @@ class ReferralModule {
   static absl::StatusOr<std::unique_ptr<ReferralModule>> Open(
       const Environment& env, const std::string& sqlite_path,
       directory_client::DirectoryChannelProvider directory_channel_provider);
+  // Open with `{data_dir}/referral.db` and the `directory` peer.
+  static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
+      const ModuleContext& context);
   // Stops the background work.
-  ~ReferralModule();
+  ~ReferralModule() override;
 
-  grpc::Service* service();
+  const char* service_name() const override { return kServiceName; }
+  grpc::Service* service() override;
   // The outbox, feed `referral`.
   EventLog* event_log();
 
@@ -60,10 +65,12 @@ class ReferralModule {
   // do nothing.
   void StartBackgroundWork(absl::Duration scan_interval)
       ABSL_LOCKS_EXCLUDED(mu_);
+  // The scan, every `context.deadline_scan_interval`.
+  void StartBackgroundWork(const ModuleContext& context) override;
   // Stops the scan (waiting for one in progress) and shuts the event log
   // down, so open feeds end (UNAVAILABLE) instead of waiting for events.
   // Idempotent.
-  void StopBackgroundWork() ABSL_LOCKS_EXCLUDED(mu_);
+  void StopBackgroundWork() override ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   ReferralModule();

@@ -11,6 +11,7 @@
 #include "services/common/log.h"
 #include "services/common/macros.h"
 #include "services/server/bootstrap.h"
+#include "services/server/modules.h"
 
 namespace carebridge::server {
 namespace {
@@ -69,53 +70,28 @@ absl::Status CarebridgeServer::Init() {
       authenticator_.get(), executor_.get(), feed_admin_.get());
   host_->AddService(feed_admin_service_.get(),
                     FeedAdminGrpcService::kServiceName);
-  if (Hosts(config_, "directory")) {
-    ASSIGN_OR_RETURN(
-        directory_, directory::DirectoryModule::Open(
-                        env_, absl::StrCat(config_.data_dir, "/directory.db")));
-    host_->AddService(directory_->service(),
-                      directory::DirectoryModule::kServiceName);
-  }
-  if (Hosts(config_, "referral")) {
-    ASSIGN_OR_RETURN(referral_,
-                     referral::ReferralModule::Open(
-                         env_, absl::StrCat(config_.data_dir, "/referral.db"),
-                         PeerProvider("directory")));
-    host_->AddService(referral_->service(),
-                      referral::ReferralModule::kServiceName);
-  }
-  if (Hosts(config_, "careplan")) {
-    ASSIGN_OR_RETURN(careplan_,
-                     careplan::CarePlanModule::Open(
-                         env_, absl::StrCat(config_.data_dir, "/careplan.db"),
-                         PeerProvider("directory")));
-    host_->AddService(careplan_->service(),
-                      careplan::CarePlanModule::kServiceName);
-  }
-  if (Hosts(config_, "handover")) {
-    ASSIGN_OR_RETURN(handover_,
-                     handover::HandoverModule::Open(
-                         env_, absl::StrCat(config_.data_dir, "/handover.db"),
-                         PeerProvider("directory"), PeerProvider("careplan")));
-    host_->AddService(handover_->service(),
-                      handover::HandoverModule::kServiceName);
+  context_.env = env_;
+  context_.data_dir = config_.data_dir;
+  context_.peer = [this](const std::string& service) {
+    return PeerProvider(service);
+  };
+  context_.deadline_scan_interval = config_.deadline_scan_interval;
+  context_.testing_consumer_apply_delay = config_.testing_consumer_apply_delay;
+  for (const HostedService& hosted : HostedServices()) {
+    if (!Hosts(config_, hosted.name)) continue;
+    ASSIGN_OR_RETURN(std::unique_ptr<ServiceModule> module,
+                     hosted.open(context_));
+    host_->AddService(module->service(), module->service_name());
+    modules_.push_back(std::move(module));
   }
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ListenerCredentials(config_));
   RETURN_IF_ERROR(host_->Start(config_.listen, std::move(credentials)));
   // Background work starts once the listener (and so the in-process
   // channel) is up.
-  if (referral_ != nullptr) {
-    referral_->StartBackgroundWork(config_.deadline_scan_interval);
-  }
-  if (handover_ != nullptr) {
-    handover_->StartBackgroundWork(config_.deadline_scan_interval);
-  }
-  if (careplan_ != nullptr) {
-    careplan_->StartConsumers(PeerProvider("referral"),
-                              PeerProvider("handover"),
-                              config_.testing_consumer_apply_delay);
-    for (EventConsumer* consumer : careplan_->consumers()) {
+  for (const std::unique_ptr<ServiceModule>& module : modules_) {
+    module->StartBackgroundWork(context_);
+    for (EventConsumer* consumer : module->consumers()) {
       feed_admin_->Add(consumer);
     }
   }
@@ -158,16 +134,16 @@ std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
 
 void CarebridgeServer::StopBackgroundWork() {
   if (memory_trim_ != nullptr) memory_trim_->Stop();
-  // Consumers first (they call other services), then the producers' feeds.
-  if (careplan_ != nullptr) {
-    for (EventConsumer* consumer : careplan_->consumers()) {
-      feed_admin_->Remove(consumer);
+  // Modules with consumers first (they call other services), then the
+  // producers' feeds; each pass the reverse of start-up order.
+  for (bool consumers : {true, false}) {
+    for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {
+      std::vector<EventConsumer*> running = (*it)->consumers();
+      if (running.empty() == consumers) continue;
+      for (EventConsumer* consumer : running) feed_admin_->Remove(consumer);
+      (*it)->StopBackgroundWork();
     }
-    careplan_->StopBackgroundWork();
   }
-  if (handover_ != nullptr) handover_->StopBackgroundWork();
-  if (referral_ != nullptr) referral_->StopBackgroundWork();
-  if (directory_ != nullptr) directory_->StopBackgroundWork();
 }
 
 CarebridgeServer::~CarebridgeServer() {

@@ -10,7 +10,6 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
-#include "services/careplan/careplan_module.h"
 #include "services/common/authenticator.h"
 #include "services/common/channel_provider.h"
 #include "services/common/clock.h"
@@ -21,10 +20,8 @@
 #include "services/common/ids.h"
 #include "services/common/periodic_task.h"
 #include "services/common/server_host.h"
+#include "services/common/service_module.h"
 #include "services/common/token.h"
-#include "services/directory/directory_module.h"
-#include "services/handover/handover_module.h"
-#include "services/referral/referral_module.h"
 #include "services/server/server_config.h"
 
 namespace carebridge::server {
@@ -74,10 +71,10 @@ class CarebridgeServer {
   // is gone.
   std::unique_ptr<BlockingExecutor> executor_;
   std::unique_ptr<ServerHost> host_;
-  std::unique_ptr<directory::DirectoryModule> directory_;
-  std::unique_ptr<referral::ReferralModule> referral_;
-  std::unique_ptr<careplan::CarePlanModule> careplan_;
-  std::unique_ptr<handover::HandoverModule> handover_;
+  // What every hosted module is given.
+  ModuleContext context_;
+  // The hosted services, in start-up order.
+  std::vector<std::unique_ptr<ServiceModule>> modules_;
   // Gives memory a burst needed back to the system (see Init).
   std::unique_ptr<PeriodicTask> memory_trim_;
   // The consumers this process hosts, for operators.

@@ -1,0 +1,67 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_SERVICE_MODULE_H_
+#define CAREBRIDGE_SERVICES_COMMON_SERVICE_MODULE_H_
+
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/channel_provider.h"
+#include "services/common/environment.h"
+
+namespace carebridge {
+
+class EventConsumer;
+
+// What a hosting process gives each service it hosts, besides the
+// Environment.
+struct ModuleContext {
+  Environment env;
+  // Where the service keeps its database (`{data_dir}/{service}.db`).
+  std::string data_dir;
+  // A channel to another service by its short name (`directory`, ...):
+  // in-process when this process hosts it, else its configured address.
+  // Asked on first use.
+  std::function<ChannelProvider(const std::string& service)> peer;
+  // How often deadline scans run.
+  absl::Duration deadline_scan_interval = absl::Seconds(30);
+  // Fault-injection tests only: a pause before each consumed event is
+  // applied (see ServerConfig::testing_consumer_apply_delay).
+  absl::Duration testing_consumer_apply_delay = absl::ZeroDuration();
+};
+
+// A service as a unit a process hosts, all of one shape: opened from a
+// ModuleContext, its gRPC service added to the listener, its background
+// work (deadline scans, feed consumers) started once the listener is up and
+// stopped before the listener goes.
+class ServiceModule {
+ public:
+  virtual ~ServiceModule() = default;
+
+  // The fully qualified gRPC service name, e.g.
+  // `carebridge.referral.v1.ReferralService` (health checks use it).
+  virtual const char* service_name() const = 0;
+  virtual grpc::Service* service() = 0;
+  // Once the listener is up. Once; nothing after StopBackgroundWork.
+  virtual void StartBackgroundWork(const ModuleContext& context) = 0;
+  // Stops what runs in the background (an event being applied or a scan
+  // in progress finishes first) and ends the service's event streams.
+  // Idempotent.
+  virtual void StopBackgroundWork() = 0;
+  // The feed consumers it runs (for FeedAdminService); empty before
+  // StartBackgroundWork and after StopBackgroundWork.
+  virtual std::vector<EventConsumer*> consumers() { return {}; }
+};
+
+// Opens a module (its store, running migrations) from the context.
+using ModuleOpener =
+    std::function<absl::StatusOr<std::unique_ptr<ServiceModule>>(
+        const ModuleContext& context)>;
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_SERVICE_MODULE_H_
