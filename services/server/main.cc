@@ -21,7 +21,7 @@ ABSL_FLAG(std::string, data_dir, "data",
           "directory for the SQLite files, token key and bootstrap token");
 ABSL_FLAG(std::string, services, "",
           "comma-separated services to host "
-          "(directory,referral,careplan,handover); default all");
+          "(directory,referral,careplan,handover,record); default all");
 ABSL_FLAG(std::string, directory_address, "",
           "host:port of the directory when it is not hosted here (needed by "
           "referral, careplan and handover)");

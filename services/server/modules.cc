@@ -3,6 +3,7 @@
 #include "services/careplan/careplan_module.h"
 #include "services/directory/directory_module.h"
 #include "services/handover/handover_module.h"
+#include "services/record/record_module.h"
 #include "services/referral/referral_module.h"
 
 namespace carebridge::server {
@@ -13,6 +14,7 @@ const std::vector<HostedService>& HostedServices() {
       {"referral", &referral::ReferralModule::OpenModule},
       {"careplan", &careplan::CarePlanModule::OpenModule},
       {"handover", &handover::HandoverModule::OpenModule},
+      {"record", &record::RecordModule::OpenModule},
   };
   return *kServices;
 }

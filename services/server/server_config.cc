@@ -38,7 +38,9 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
     const char* peer;
   } kNeeds[] = {{"referral", "directory"}, {"careplan", "directory"},
                 {"careplan", "referral"},  {"careplan", "handover"},
-                {"handover", "directory"}, {"handover", "careplan"}};
+                {"handover", "directory"}, {"handover", "careplan"},
+                {"record", "directory"},   {"record", "referral"},
+                {"record", "careplan"},    {"record", "handover"}};
   for (const auto& need : kNeeds) {
     if (Hosts(config, need.service) && !Hosts(config, need.peer) &&
         PeerAddress(config, need.peer).empty()) {

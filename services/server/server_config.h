@@ -10,8 +10,8 @@
 namespace carebridge::server {
 
 // The services this binary knows how to host, in start-up order.
-inline constexpr const char* kKnownServices[] = {"directory", "referral",
-                                                 "careplan", "handover"};
+inline constexpr const char* kKnownServices[] = {
+    "directory", "referral", "careplan", "handover", "record"};
 
 // How one carebridge-server process is set up: which services it hosts,
 // where it listens, where its data lives and where its peers are.

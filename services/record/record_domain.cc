@@ -1,0 +1,243 @@
+#include "services/record/record_domain.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+#include "services/common/errors.h"
+#include "services/common/macros.h"
+#include "services/common/page_token.h"
+#include "services/common/policy.h"
+#include "services/common/time_util.h"
+#include "services/common/validation.h"
+#include "services/record/record_visibility.h"
+
+namespace carebridge::record {
+namespace {
+
+constexpr int kDefaultPageSize = 100;
+constexpr int kMaxPageSize = 1000;
+// Entries looked at per call at most, so a caller who may see few of a
+// long timeline's entries gets a short page (with a token) rather than a
+// call that reads everything.
+constexpr int kMaxEntriesScanned = 5000;
+// How far back the summary looks for each team's last step.
+constexpr int kLastContactScan = 2000;
+constexpr char kSummarySuffix[] = "/careSummary";
+
+void Fill(const TimelineRow& row, policy::EventVisibility visibility,
+          v1::TimelineEntry* entry) {
+  entry->set_name(EntryName(row));
+  entry->set_kind(row.kind);
+  entry->set_type(row.type);
+  *entry->mutable_time() = ToProtoTimestamp(row.time);
+  entry->set_actor(row.actor);
+  entry->set_actor_team(row.actor_team);
+  entry->set_resource(row.resource);
+  entry->set_summary(row.summary);
+  for (const std::string& team : row.teams) entry->add_teams(team);
+  entry->set_event(absl::StrCat(row.feed, "/", row.sequence));
+  const bool detailed = visibility == policy::EventVisibility::kFull;
+  entry->set_detailed(detailed);
+  if (detailed) entry->set_reason(row.reason);
+}
+
+absl::StatusOr<absl::Time> OptionalTime(absl::string_view field,
+                                        const google::protobuf::Timestamp& time,
+                                        bool set, absl::Time unset) {
+  if (!set) return unset;
+  if (time.seconds() < -62135596800 || time.seconds() > 253402300799 ||
+      time.nanos() < 0 || time.nanos() > 999999999) {
+    return errors::Invalid(field, "is not a valid time");
+  }
+  return FromProtoTimestamp(time);
+}
+
+std::string KindsFingerprint(const v1::ListTimelineEntriesRequest& request) {
+  std::vector<int> kinds(request.kinds().begin(), request.kinds().end());
+  std::sort(kinds.begin(), kinds.end());
+  return absl::StrJoin(kinds, ",");
+}
+
+}  // namespace
+
+absl::Status RecordDomain::ApplyEvent(const events::v1::Event& event,
+                                      const FeedPosition& position) {
+  ASSIGN_OR_RETURN(RecordChange change, Project(event));
+  return store_->Apply(change, position);
+}
+
+absl::StatusOr<std::string> RecordDomain::KnownPerson(
+    const Principal& caller, absl::string_view field, absl::string_view person,
+    absl::string_view action) {
+  ASSIGN_OR_RETURN(std::string person_id,
+                   ParseResourceName(field, person, "persons"));
+  RETURN_IF_ERROR(policy::RequirePersonAccess(caller, person, action));
+  ASSIGN_OR_RETURN(bool known, store_->PersonKnown(person_id));
+  if (!known) return errors::NotFound(absl::StrCat("persons/", person_id));
+  return person_id;
+}
+
+absl::StatusOr<bool> RecordDomain::InvolvedNow(const Principal& caller,
+                                               absl::string_view person_id) {
+  if (!caller.is_clinical()) return false;
+  ASSIGN_OR_RETURN(std::optional<v1::CareSummary> plan,
+                   store_->ReadPlan(person_id));
+  if (!plan.has_value()) return false;
+  for (const v1::CareTeamMember& member : plan->care_team()) {
+    if (member.team() == caller.team) return true;
+  }
+  return false;
+}
+
+absl::StatusOr<v1::ListTimelineEntriesResponse>
+RecordDomain::ListTimelineEntries(
+    const Principal& caller, const v1::ListTimelineEntriesRequest& request) {
+  ASSIGN_OR_RETURN(
+      std::string person_id,
+      KnownPerson(caller, "parent", request.parent(), "ListTimelineEntries"));
+  ASSIGN_OR_RETURN(int page_size,
+                   CheckPageSize("page_size", request.page_size(),
+                                 kDefaultPageSize, kMaxPageSize));
+  TimelineQuery query;
+  query.person_id = person_id;
+  query.newest_first = request.newest_first();
+  for (int kind : request.kinds()) {
+    if (kind == v1::ENTRY_KIND_UNSPECIFIED || !v1::EntryKind_IsValid(kind)) {
+      return errors::Invalid("kinds", absl::StrCat(kind, " is not a kind"));
+    }
+    query.kinds.push_back(static_cast<v1::EntryKind>(kind));
+  }
+  ASSIGN_OR_RETURN(query.start, OptionalTime("start_time", request.start_time(),
+                                             request.has_start_time(),
+                                             absl::InfinitePast()));
+  ASSIGN_OR_RETURN(
+      query.end, OptionalTime("end_time", request.end_time(),
+                              request.has_end_time(), absl::InfiniteFuture()));
+  if (query.end <= query.start) {
+    return errors::Invalid("end_time", "must be after start_time");
+  }
+  const std::string filters =
+      absl::StrCat(request.parent(), "|", KindsFingerprint(request), "|",
+                   absl::ToUnixMicros(query.start), "|",
+                   absl::ToUnixMicros(query.end), "|", request.newest_first());
+  ASSIGN_OR_RETURN(std::vector<std::string> token,
+                   DecodePageToken(request.page_token(), filters));
+  if (!token.empty()) {
+    TimelineCursor cursor;
+    if (token.size() != 3 || !absl::SimpleAtoi(token[0], &cursor.time_us) ||
+        !absl::SimpleAtoi(token[2], &cursor.sequence)) {
+      return errors::BadPageToken();
+    }
+    cursor.feed = token[1];
+    query.after = cursor;
+  }
+  ASSIGN_OR_RETURN(bool involved, InvolvedNow(caller, person_id));
+
+  v1::ListTimelineEntriesResponse response;
+  std::optional<TimelineCursor> resume;
+  int scanned = 0;
+  bool more = true;
+  while (more && response.entries_size() < page_size &&
+         scanned < kMaxEntriesScanned) {
+    query.limit = std::min(page_size + 1, kMaxEntriesScanned - scanned);
+    ASSIGN_OR_RETURN(std::vector<TimelineRow> rows,
+                     store_->ReadTimeline(query));
+    more = static_cast<int>(rows.size()) == query.limit;
+    for (const TimelineRow& row : rows) {
+      if (response.entries_size() == page_size) {
+        // A visible entry after a full page is not needed to know there is
+        // more: any row left means another page may follow.
+        more = true;
+        break;
+      }
+      ++scanned;
+      query.after =
+          TimelineCursor{absl::ToUnixMicros(row.time), row.feed, row.sequence};
+      resume = query.after;
+      policy::EventVisibility visibility =
+          EntryVisibility(caller, row, involved);
+      if (visibility == policy::EventVisibility::kHidden) continue;
+      Fill(row, visibility, response.add_entries());
+    }
+  }
+  if (more && resume.has_value()) {
+    response.set_next_page_token(
+        EncodePageToken(filters, {absl::StrCat(resume->time_us), resume->feed,
+                                  absl::StrCat(resume->sequence)}));
+  }
+  *response.mutable_freshness() = freshness_();
+  return response;
+}
+
+absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
+    const Principal& caller, const v1::GetCareSummaryRequest& request) {
+  absl::string_view person = request.name();
+  if (!person.empty() && !absl::ConsumeSuffix(&person, kSummarySuffix)) {
+    return errors::BadResourceName("name", request.name(),
+                                   "persons/{person_id}/careSummary");
+  }
+  ASSIGN_OR_RETURN(std::string person_id,
+                   KnownPerson(caller, "name", person, "GetCareSummary"));
+  v1::CareSummary summary;
+  summary.set_name(absl::StrCat("persons/", person_id, kSummarySuffix));
+  summary.set_person(absl::StrCat("persons/", person_id));
+
+  ASSIGN_OR_RETURN(std::optional<v1::CareSummary> plan,
+                   store_->ReadPlan(person_id));
+  bool involved = false;
+  if (plan.has_value()) {
+    for (const v1::CareTeamMember& member : plan->care_team()) {
+      if (caller.is_clinical() && member.team() == caller.team) {
+        involved = true;
+      }
+    }
+    if (policy::RequireCarePlanRead(caller, summary.person(), involved).ok()) {
+      summary.MergeFrom(*plan);
+      summary.set_care_plan_visible(true);
+    }
+  }
+
+  const absl::Time now = clock_->Now();
+  ASSIGN_OR_RETURN(std::vector<v1::OpenLoop> loops,
+                   store_->ReadOpenLoops(person_id));
+  for (v1::OpenLoop& loop : loops) {
+    if (!caller.is_service() && loop.sending_team() != caller.team &&
+        loop.receiving_team() != caller.team) {
+      continue;
+    }
+    loop.set_overdue(loop.has_due_time() &&
+                     now > FromProtoTimestamp(loop.due_time()));
+    *summary.add_open_loops() = std::move(loop);
+  }
+
+  TimelineQuery query;
+  query.person_id = person_id;
+  query.newest_first = true;
+  query.limit = kLastContactScan;
+  ASSIGN_OR_RETURN(std::vector<TimelineRow> rows, store_->ReadTimeline(query));
+  absl::flat_hash_set<std::string> seen;
+  for (const TimelineRow& row : rows) {
+    if (row.actor_team.empty() || seen.contains(row.actor_team)) continue;
+    if (EntryVisibility(caller, row, involved) ==
+        policy::EventVisibility::kHidden) {
+      continue;
+    }
+    seen.insert(row.actor_team);
+    v1::LastContact& contact = *summary.add_last_contacts();
+    contact.set_team(row.actor_team);
+    *contact.mutable_time() = ToProtoTimestamp(row.time);
+    contact.set_type(row.type);
+    contact.set_entry(EntryName(row));
+  }
+  *summary.mutable_freshness() = freshness_();
+  return summary;
+}
+
+}  // namespace carebridge::record

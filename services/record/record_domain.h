@@ -1,0 +1,60 @@
+#ifndef CAREBRIDGE_SERVICES_RECORD_RECORD_DOMAIN_H_
+#define CAREBRIDGE_SERVICES_RECORD_RECORD_DOMAIN_H_
+
+#include <functional>
+
+#include "absl/status/statusor.h"
+#include "carebridge/events/v1/events.pb.h"
+#include "carebridge/record/v1/record.pb.h"
+#include "services/common/clock.h"
+#include "services/common/consumer_ledger.h"
+#include "services/common/principal.h"
+#include "services/record/record_store.h"
+
+namespace carebridge::record {
+
+// The record service's rules: what each event changes (applied by the
+// consumers of the four feeds) and what a caller may read (timeline, care
+// summary), never more than the source service would show it. No gRPC
+// here. This class is thread-safe.
+class RecordDomain {
+ public:
+  // How far behind each feed the record is, now.
+  using FreshnessSource = std::function<v1::Freshness()>;
+
+  // The pointees outlive this.
+  RecordDomain(const Clock* clock, RecordStore* store,
+               FreshnessSource freshness)
+      : clock_(clock), store_(store), freshness_(std::move(freshness)) {}
+
+  // A consumer's apply (EventConsumer::Apply): the event's projection and
+  // its position in one transaction; an event applied before changes
+  // nothing. DATA_LOSS for an event whose payload is not its resource
+  // (parked by the consumer).
+  absl::Status ApplyEvent(const events::v1::Event& event,
+                          const FeedPosition& position);
+
+  absl::StatusOr<v1::ListTimelineEntriesResponse> ListTimelineEntries(
+      const Principal& caller, const v1::ListTimelineEntriesRequest& request);
+  absl::StatusOr<v1::CareSummary> GetCareSummary(
+      const Principal& caller, const v1::GetCareSummaryRequest& request);
+
+ private:
+  // The person's id from `persons/{id}` after the checks every read makes:
+  // the caller may read persons, and the record knows this one.
+  absl::StatusOr<std::string> KnownPerson(const Principal& caller,
+                                          absl::string_view field,
+                                          absl::string_view person,
+                                          absl::string_view action);
+  // Whether the caller's team is on the person's care team now.
+  absl::StatusOr<bool> InvolvedNow(const Principal& caller,
+                                   absl::string_view person_id);
+
+  const Clock* const clock_;
+  RecordStore* const store_;
+  const FreshnessSource freshness_;
+};
+
+}  // namespace carebridge::record
+
+#endif  // CAREBRIDGE_SERVICES_RECORD_RECORD_DOMAIN_H_

@@ -1,0 +1,28 @@
+#include "services/record/record_grpc.h"
+
+#include "services/common/grpc_handler.h"
+
+namespace carebridge::record {
+
+grpc::ServerUnaryReactor* RecordGrpcService::ListTimelineEntries(
+    grpc::CallbackServerContext* context,
+    const v1::ListTimelineEntriesRequest* request,
+    v1::ListTimelineEntriesResponse* response) {
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::ListTimelineEntriesRequest& r) {
+        return domain_->ListTimelineEntries(caller, r);
+      });
+}
+
+grpc::ServerUnaryReactor* RecordGrpcService::GetCareSummary(
+    grpc::CallbackServerContext* context,
+    const v1::GetCareSummaryRequest* request, v1::CareSummary* response) {
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::GetCareSummaryRequest& r) {
+        return domain_->GetCareSummary(caller, r);
+      });
+}
+
+}  // namespace carebridge::record

@@ -1,0 +1,137 @@
+#include "services/record/record_module.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "carebridge/careplan/v1/careplan.grpc.pb.h"
+#include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/handover/v1/handover.grpc.pb.h"
+#include "carebridge/referral/v1/referral.grpc.pb.h"
+#include "services/common/feed_opener.h"
+#include "services/common/macros.h"
+#include "services/common/time_util.h"
+#include "services/record/record_domain.h"
+#include "services/record/record_grpc.h"
+#include "services/record/sqlite_record_store.h"
+
+namespace carebridge::record {
+namespace {
+
+EventConsumer::StreamOpener OpenerFor(const std::string& feed,
+                                      ChannelProvider provider) {
+  if (feed == "directory") {
+    return OpenFeedOf<directory::v1::DirectoryService>(std::move(provider));
+  }
+  if (feed == "referral") {
+    return OpenFeedOf<referral::v1::ReferralService>(std::move(provider));
+  }
+  if (feed == "careplan") {
+    return OpenFeedOf<careplan::v1::CarePlanService>(std::move(provider));
+  }
+  return OpenFeedOf<handover::v1::HandoverService>(std::move(provider));
+}
+
+}  // namespace
+
+RecordModule::RecordModule() = default;
+RecordModule::~RecordModule() { StopBackgroundWork(); }
+
+absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
+    const Environment& env, const std::string& sqlite_path) {
+  std::unique_ptr<RecordModule> module(new RecordModule());
+  module->clock_ = env.clock;
+  ASSIGN_OR_RETURN(module->store_, SqliteRecordStore::Open(sqlite_path));
+  module->credentials_ = std::make_unique<ServiceCredentials>(
+      "services/record", env.signer, env.clock);
+  RecordModule* self = module.get();
+  module->domain_ = std::make_unique<RecordDomain>(
+      env.clock, module->store_.get(), [self] { return self->Freshness(); });
+  module->service_ = std::make_unique<RecordGrpcService>(env.authenticator,
+                                                         module->domain_.get());
+  return module;
+}
+
+absl::StatusOr<std::unique_ptr<ServiceModule>> RecordModule::OpenModule(
+    const ModuleContext& context) {
+  return Open(context.env, absl::StrCat(context.data_dir, "/record.db"));
+}
+
+grpc::Service* RecordModule::service() { return service_.get(); }
+
+void RecordModule::StartBackgroundWork(const ModuleContext& context) {
+  StartConsumers(context.peer);
+}
+
+void RecordModule::StartConsumers(
+    std::function<ChannelProvider(const std::string&)> peer) {
+  absl::MutexLock lock(&mu_);
+  if (started_ || stopped_) return;
+  started_ = true;
+  for (const char* feed : kFeeds) {
+    EventConsumer::Options options;
+    options.consumer = "record";
+    options.feed = feed;
+    options.type_prefixes = FollowedTypes(feed);
+    consumers_.push_back(std::make_unique<EventConsumer>(
+        std::move(options), credentials_.get(), clock_, store_->ledger(),
+        OpenerFor(feed, peer(feed)),
+        [domain = domain_.get()](const events::v1::Event& event,
+                                 const FeedPosition& position) {
+          return domain->ApplyEvent(event, position);
+        }));
+  }
+  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+    consumer->Start();
+  }
+}
+
+void RecordModule::StopBackgroundWork() {
+  absl::MutexLock lock(&mu_);
+  if (stopped_) return;
+  stopped_ = true;
+  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+    consumer->Stop();
+  }
+  consumers_.clear();
+}
+
+std::vector<EventConsumer*> RecordModule::consumers() {
+  absl::MutexLock lock(&mu_);
+  std::vector<EventConsumer*> result;
+  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+    result.push_back(consumer.get());
+  }
+  return result;
+}
+
+v1::Freshness RecordModule::Freshness() {
+  v1::Freshness freshness;
+  bool caught_up = true;
+  absl::MutexLock lock(&mu_);
+  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+    v1::Freshness::Feed& feed = *freshness.add_feeds();
+    feed.set_feed(consumer->options().feed);
+    absl::StatusOr<ConsumerState> state = consumer->State();
+    if (!state.ok()) {
+      feed.set_problem(state.status().ToString());
+      caught_up = false;
+      continue;
+    }
+    feed.set_applied_through(state->cursor);
+    feed.set_head_sequence(state->head_sequence);
+    *feed.mutable_lag() = ToProtoDuration(state->lag);
+    if (state->phase != ConsumerState::Phase::kFollowing) {
+      feed.set_problem(state->last_error.empty()
+                           ? std::string("not connected yet")
+                           : state->last_error);
+    }
+    if (state->phase != ConsumerState::Phase::kFollowing ||
+        state->lag_events > 0) {
+      caught_up = false;
+    }
+  }
+  freshness.set_caught_up(caught_up && !consumers_.empty());
+  return freshness;
+}
+
+}  // namespace carebridge::record

@@ -1,0 +1,75 @@
+#ifndef CAREBRIDGE_SERVICES_RECORD_RECORD_MODULE_H_
+#define CAREBRIDGE_SERVICES_RECORD_RECORD_MODULE_H_
+
+#include <grpcpp/impl/service_type.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "carebridge/record/v1/record.pb.h"
+#include "services/common/environment.h"
+#include "services/common/event_consumer.h"
+#include "services/common/service_credentials.h"
+#include "services/common/service_module.h"
+
+namespace carebridge::record {
+
+class RecordDomain;
+class RecordGrpcService;
+class RecordStore;
+
+// The record service as a unit a server hosts: its store (`record.db`), its
+// domain, its gRPC service and the consumers of the directory, referral,
+// care plan and handover feeds (asked as `services/record`) that build it.
+// It calls no other service and writes nothing to them. This class is
+// thread-safe.
+class RecordModule : public ServiceModule {
+ public:
+  static constexpr char kServiceName[] = "carebridge.record.v1.RecordService";
+  // The feeds it follows, in start-up order.
+  static constexpr const char* kFeeds[] = {"directory", "referral", "careplan",
+                                           "handover"};
+
+  static absl::StatusOr<std::unique_ptr<RecordModule>> Open(
+      const Environment& env, const std::string& sqlite_path);
+  // Open with `{data_dir}/record.db`.
+  static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
+      const ModuleContext& context);
+  ~RecordModule() override;
+
+  const char* service_name() const override { return kServiceName; }
+  grpc::Service* service() override;
+  // Starts the consumers, following each feed's peer (context.peer).
+  void StartBackgroundWork(const ModuleContext& context) override;
+  // As above with the channels given per feed: for tests.
+  void StartConsumers(std::function<ChannelProvider(const std::string&)> peer)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void StopBackgroundWork() override ABSL_LOCKS_EXCLUDED(mu_);
+  std::vector<EventConsumer*> consumers() override ABSL_LOCKS_EXCLUDED(mu_);
+
+  RecordDomain* domain() { return domain_.get(); }
+  // How far behind each feed the record is.
+  v1::Freshness Freshness() ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  RecordModule();
+
+  const Clock* clock_ = nullptr;
+  std::unique_ptr<RecordStore> store_;
+  std::unique_ptr<ServiceCredentials> credentials_;
+  std::unique_ptr<RecordDomain> domain_;
+  std::unique_ptr<RecordGrpcService> service_;
+
+  absl::Mutex mu_;
+  bool started_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::vector<std::unique_ptr<EventConsumer>> consumers_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace carebridge::record
+
+#endif  // CAREBRIDGE_SERVICES_RECORD_RECORD_MODULE_H_

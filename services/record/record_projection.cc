@@ -1,0 +1,389 @@
+#include "services/record/record_projection.h"
+
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
+#include "carebridge/careplan/v1/careplan.pb.h"
+#include "carebridge/directory/v1/directory.pb.h"
+#include "carebridge/handover/v1/handover.pb.h"
+#include "carebridge/referral/v1/referral.pb.h"
+#include "services/common/time_util.h"
+
+namespace carebridge::record {
+namespace {
+
+namespace cp = careplan::v1;
+namespace ho = handover::v1;
+namespace rf = referral::v1;
+
+std::string Lower(absl::string_view text) {
+  std::string lower(text);
+  absl::AsciiStrToLower(&lower);
+  absl::StrReplaceAll({{"_", " "}}, &lower);
+  return lower;
+}
+
+std::string UrgencyWord(rf::Urgency urgency) {
+  return Lower(rf::Urgency_Name(urgency));
+}
+
+absl::StatusOr<std::string> PersonId(const events::v1::Event& event) {
+  absl::string_view person = event.person();
+  if (!absl::ConsumePrefix(&person, "persons/") || person.empty()) return "";
+  return std::string(person);
+}
+
+TimelineRow RowFor(const events::v1::Event& event, const std::string& person_id,
+                   v1::EntryKind kind) {
+  TimelineRow row;
+  row.person_id = person_id;
+  row.time = FromProtoTimestamp(event.time());
+  row.feed = event.feed();
+  row.sequence = event.sequence();
+  row.kind = kind;
+  row.type = event.type();
+  row.resource = event.subject();
+  row.actor = event.actor();
+  row.teams.assign(event.teams().begin(), event.teams().end());
+  return row;
+}
+
+absl::Status NotA(const events::v1::Event& event, absl::string_view what) {
+  return absl::DataLossError(absl::StrCat(
+      "event ", event.id(), " (", event.type(), ") does not carry a ", what));
+}
+
+// --- referral ---
+
+std::string OnwardRoute(const rf::Referral& referral) {
+  std::vector<std::string> parts;
+  if (!referral.onward_route().suggested_team().empty()) {
+    parts.push_back(
+        absl::StrCat("suggested ", referral.onward_route().suggested_team()));
+  }
+  if (!referral.onward_route().signposting().empty()) {
+    parts.push_back(
+        absl::StrCat("signposted: ", referral.onward_route().signposting()));
+  }
+  return absl::StrJoin(parts, "; ");
+}
+
+absl::StatusOr<RecordChange> ProjectReferral(const events::v1::Event& event,
+                                             const std::string& person_id) {
+  rf::Referral referral;
+  if (!event.payload().UnpackTo(&referral)) return NotA(event, "Referral");
+  const bool escalated = event.type() == "referral.escalated";
+  RecordChange change;
+  change.person_id = person_id;
+  TimelineRow row =
+      RowFor(event, person_id, escalated ? v1::ESCALATION : v1::REFERRAL);
+  row.resource = referral.name();
+  const std::string& from = referral.sending_team();
+  const std::string& to = referral.receiving_team();
+  const rf::ReferralEvent* step =
+      referral.history().empty()
+          ? nullptr
+          : &referral.history(referral.history_size() - 1);
+  if (step != nullptr) row.actor_team = step->actor_team();
+  if (step != nullptr) row.reason = step->note();
+  const std::string type(absl::StripPrefix(event.type(), "referral."));
+  if (type == "created") {
+    row.summary = absl::StrCat("Referral sent by ", from, " to ", to, " (",
+                               UrgencyWord(referral.urgency()), ")");
+    if (!referral.redirected_from().empty()) {
+      absl::StrAppend(&row.summary, ", redirected from ",
+                      referral.redirected_from());
+    }
+    row.reason = referral.reason();
+    row.actor_team = from;
+  } else if (type == "declined") {
+    row.summary = absl::StrCat("Referral declined by ", to);
+    const std::string onward = OnwardRoute(referral);
+    if (!onward.empty()) {
+      row.reason = row.reason.empty()
+                       ? onward
+                       : absl::StrCat(row.reason, " (", onward, ")");
+    }
+  } else if (type == "redirected") {
+    row.summary = absl::StrCat("Referral redirected by ", to);
+    if (!referral.redirected_to().empty()) {
+      absl::StrAppend(&row.summary, " as ", referral.redirected_to());
+    }
+  } else if (type == "withdrawn") {
+    row.summary = absl::StrCat("Referral withdrawn by ", from);
+  } else if (type == "escalated") {
+    row.summary =
+        absl::StrCat("Referral to ", to, " unanswered past its deadline (",
+                     UrgencyWord(referral.urgency()), ")");
+    row.actor_team.clear();
+    row.reason.clear();
+  } else {
+    // acknowledged, accepted, completed.
+    row.summary = absl::StrCat("Referral ", type, " by ", to);
+  }
+  change.entry = std::move(row);
+
+  LoopChange loop;
+  loop.resource = referral.name();
+  loop.person_id = person_id;
+  loop.open =
+      referral.state() == rf::SENT || referral.state() == rf::ACKNOWLEDGED;
+  if (loop.open) {
+    v1::OpenLoop& open = loop.loop;
+    open.set_resource(referral.name());
+    open.set_kind(v1::REFERRAL);
+    open.set_sending_team(from);
+    open.set_receiving_team(to);
+    open.set_urgency(referral.urgency());
+    open.set_state(rf::State_Name(referral.state()));
+    *open.mutable_since() = referral.create_time();
+    *open.mutable_due_time() = referral.response_due_time();
+    if (referral.has_escalate_time()) {
+      *open.mutable_escalate_time() = referral.escalate_time();
+    }
+  }
+  change.loop = std::move(loop);
+  return change;
+}
+
+// --- handover ---
+
+std::string HandoverKindWord(ho::Kind kind) {
+  return Lower(ho::Kind_Name(kind));
+}
+
+absl::StatusOr<RecordChange> ProjectHandover(const events::v1::Event& event,
+                                             const std::string& person_id) {
+  ho::Handover handover;
+  if (!event.payload().UnpackTo(&handover)) return NotA(event, "Handover");
+  const bool escalated = event.type() == "handover.escalated";
+  RecordChange change;
+  change.person_id = person_id;
+  TimelineRow row =
+      RowFor(event, person_id, escalated ? v1::ESCALATION : v1::HANDOVER);
+  row.resource = handover.name();
+  const std::string& from = handover.sending_team();
+  const std::string& to = handover.receiving_team();
+  const std::string type(absl::StripPrefix(event.type(), "handover."));
+  const std::string kind = HandoverKindWord(handover.kind());
+  if (type == "created") {
+    row.summary = absl::StrCat("Handover (", kind, ") sent by ", from, " to ",
+                               to, " (", UrgencyWord(handover.urgency()), ")");
+    row.actor_team = from;
+    row.reason = handover.situation();
+  } else if (type == "accepted" || type == "declined") {
+    row.summary = absl::StrCat("Handover (", kind, ") ", type, " by ", to);
+    row.actor_team = to;
+    row.reason = handover.answer_note();
+  } else if (type == "cancelled") {
+    row.summary = absl::StrCat("Handover (", kind, ") cancelled by ", from);
+    row.actor_team = from;
+    row.reason = handover.answer_note();
+  } else if (type == "escalated") {
+    row.summary = absl::StrCat("Handover (", kind, ") to ", to,
+                               " unanswered past its deadline (",
+                               UrgencyWord(handover.urgency()), ")");
+  } else {
+    row.summary = absl::StrCat("Handover (", kind, ") ", Lower(type));
+  }
+  change.entry = std::move(row);
+
+  LoopChange loop;
+  loop.resource = handover.name();
+  loop.person_id = person_id;
+  loop.open = handover.state() == ho::PENDING;
+  if (loop.open) {
+    v1::OpenLoop& open = loop.loop;
+    open.set_resource(handover.name());
+    open.set_kind(v1::HANDOVER);
+    open.set_sending_team(from);
+    open.set_receiving_team(to);
+    open.set_urgency(handover.urgency());
+    open.set_state(ho::State_Name(handover.state()));
+    *open.mutable_since() = handover.create_time();
+    *open.mutable_due_time() = handover.response_due_time();
+    if (handover.has_escalate_time()) {
+      *open.mutable_escalate_time() = handover.escalate_time();
+    }
+  }
+  change.loop = std::move(loop);
+  return change;
+}
+
+// --- care plan ---
+
+bool SameTime(const google::protobuf::Timestamp& a,
+              const google::protobuf::Timestamp& b) {
+  return a.seconds() == b.seconds() && a.nanos() == b.nanos();
+}
+
+bool Changed(const cp::CarePlan& plan, cp::Section section) {
+  for (int changed : plan.change().sections()) {
+    if (changed == section) return true;
+  }
+  return false;
+}
+
+std::string SectionsWord(const cp::CarePlan& plan) {
+  std::vector<std::string> names;
+  for (int section : plan.change().sections()) {
+    names.push_back(Lower(cp::Section_Name(static_cast<cp::Section>(section))));
+  }
+  return absl::StrJoin(names, ", ");
+}
+
+absl::StatusOr<RecordChange> ProjectCarePlan(const events::v1::Event& event,
+                                             const std::string& person_id) {
+  cp::CarePlan plan;
+  if (!event.payload().UnpackTo(&plan)) return NotA(event, "CarePlan");
+  const cp::Change& how = plan.change();
+  const bool care_team = how.kind() == cp::Change::CARE_TEAM_CHANGED ||
+                         how.kind() == cp::Change::LEAD_CHANGED;
+  RecordChange change;
+  change.person_id = person_id;
+  TimelineRow row =
+      RowFor(event, person_id, care_team ? v1::CARE_TEAM : v1::CARE_PLAN);
+  row.actor_team = how.actor_team();
+  row.reason = how.reason();
+  std::vector<std::string> joined;
+  for (const cp::CareTeamMember& member : plan.care_team()) {
+    if (!Changed(plan, cp::CARE_TEAM)) break;
+    if (member.has_end_time() && SameTime(member.end_time(), how.time())) {
+      row.ended_teams.push_back(member.team());
+    } else if (!member.has_end_time() &&
+               SameTime(member.start_time(), how.time())) {
+      joined.push_back(absl::StrCat(member.team(), " (", member.role(), ")"));
+    }
+  }
+  switch (how.kind()) {
+    case cp::Change::CARE_TEAM_CHANGED: {
+      std::vector<std::string> parts;
+      if (!joined.empty()) {
+        parts.push_back(
+            absl::StrCat(absl::StrJoin(joined, ", "), " joined the care team"));
+      }
+      if (!row.ended_teams.empty()) {
+        parts.push_back(absl::StrCat(absl::StrJoin(row.ended_teams, ", "),
+                                     " left the care team"));
+      }
+      row.summary =
+          parts.empty() ? "Care team changed" : absl::StrJoin(parts, "; ");
+      break;
+    }
+    case cp::Change::LEAD_CHANGED:
+      row.summary = plan.lead_team().empty()
+                        ? "Nobody leads the care team now"
+                        : absl::StrCat(plan.lead_team(), " leads the care now");
+      break;
+    case cp::Change::AGREEMENT_RECORDED:
+      row.summary =
+          absl::StrCat("The person agreed care plan version ", plan.version());
+      break;
+    default:
+      row.summary = absl::StrCat("Care plan version ", plan.version(),
+                                 plan.change().sections().empty()
+                                     ? std::string()
+                                     : absl::StrCat(": ", SectionsWord(plan)));
+      break;
+  }
+  change.entry = std::move(row);
+
+  PlanState state;
+  state.person_id = person_id;
+  state.time = FromProtoTimestamp(how.time());
+  v1::CareSummary& summary = state.plan;
+  summary.set_care_plan_version(plan.version());
+  summary.set_lead_team(plan.lead_team());
+  for (const cp::CareTeamMember& member : plan.care_team()) {
+    if (member.has_end_time()) continue;
+    v1::CareTeamMember& now = *summary.add_care_team();
+    now.set_team(member.team());
+    now.set_role(member.role());
+    now.set_lead(member.lead());
+    *now.mutable_since() = member.start_time();
+  }
+  summary.set_agreed(plan.agreed());
+  if (plan.has_agreement() && plan.agreement().has_agree_time()) {
+    *summary.mutable_agree_time() = plan.agreement().agree_time();
+  }
+  if (plan.has_review_date() && plan.review_date().year() > 0) {
+    absl::Time midnight = absl::FromCivil(
+        absl::CivilDay(plan.review_date().year(), plan.review_date().month(),
+                       plan.review_date().day()),
+        absl::UTCTimeZone());
+    *summary.mutable_review_time() = ToProtoTimestamp(midnight);
+  }
+  summary.set_has_crisis_plan(plan.has_crisis_plan() &&
+                              plan.crisis_plan().ByteSizeLong() > 0);
+  change.plan = std::move(state);
+  return change;
+}
+
+// --- directory ---
+
+absl::StatusOr<RecordChange> ProjectPerson(const events::v1::Event& event,
+                                           const std::string& person_id) {
+  directory::v1::Person person;
+  if (!event.payload().UnpackTo(&person)) return NotA(event, "Person");
+  RecordChange change;
+  change.person_id = person_id;
+  TimelineRow row = RowFor(event, person_id, v1::PERSON);
+  row.resource = person.name();
+  row.summary = event.type() == "person.created"
+                    ? "Registered with carebridge"
+                    : "Registration details changed";
+  change.entry = std::move(row);
+  return change;
+}
+
+}  // namespace
+
+bool TimelineRow::operator==(const TimelineRow& other) const {
+  return person_id == other.person_id && time == other.time &&
+         feed == other.feed && sequence == other.sequence &&
+         kind == other.kind && type == other.type &&
+         resource == other.resource && actor == other.actor &&
+         actor_team == other.actor_team && summary == other.summary &&
+         reason == other.reason && teams == other.teams &&
+         ended_teams == other.ended_teams;
+}
+
+std::vector<std::string> FollowedTypes(const std::string& feed) {
+  if (feed == "directory") return {"person."};
+  // Every step of referrals, handovers and care plans.
+  return {absl::StrCat(feed, ".")};
+}
+
+absl::StatusOr<RecordChange> Project(const events::v1::Event& event) {
+  absl::StatusOr<std::string> person_id = PersonId(event);
+  if (!person_id.ok()) return person_id.status();
+  if (person_id->empty()) return RecordChange();
+  if (event.feed() == "referral") return ProjectReferral(event, *person_id);
+  if (event.feed() == "handover") return ProjectHandover(event, *person_id);
+  if (event.feed() == "careplan") return ProjectCarePlan(event, *person_id);
+  if (event.feed() == "directory" &&
+      absl::StartsWith(event.type(), "person.")) {
+    return ProjectPerson(event, *person_id);
+  }
+  return RecordChange();
+}
+
+int FeedRank(absl::string_view feed) {
+  if (feed == "directory") return 0;
+  if (feed == "referral") return 1;
+  if (feed == "handover") return 2;
+  if (feed == "careplan") return 3;
+  return 4;
+}
+
+std::string EntryName(const TimelineRow& row) {
+  return absl::StrCat("persons/", row.person_id, "/timeline/", row.feed, "-",
+                      row.sequence);
+}
+
+}  // namespace carebridge::record

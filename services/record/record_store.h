@@ -1,0 +1,66 @@
+#ifndef CAREBRIDGE_SERVICES_RECORD_RECORD_STORE_H_
+#define CAREBRIDGE_SERVICES_RECORD_RECORD_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "carebridge/record/v1/record.pb.h"
+#include "services/common/consumer_ledger.h"
+#include "services/record/record_projection.h"
+
+namespace carebridge::record {
+
+// Where a timeline read starts: after (before, newest first) this entry.
+struct TimelineCursor {
+  int64_t time_us = 0;
+  std::string feed;
+  int64_t sequence = 0;
+};
+
+struct TimelineQuery {
+  std::string person_id;
+  // Kinds wanted; every kind when empty.
+  std::vector<v1::EntryKind> kinds;
+  // [start, end): either may be infinite.
+  absl::Time start = absl::InfinitePast();
+  absl::Time end = absl::InfiniteFuture();
+  bool newest_first = false;
+  std::optional<TimelineCursor> after;
+  int limit = 100;
+};
+
+// The record's projections, kept in its own database with the cursors of
+// the feeds it follows. Implementations are thread-safe.
+class RecordStore {
+ public:
+  virtual ~RecordStore() = default;
+
+  // Applies what one event changes, in one transaction with its position
+  // (MarkApplied); an event no longer pending (IsPending) changes nothing
+  // and is OK.
+  virtual absl::Status Apply(const RecordChange& change,
+                             const FeedPosition& position) = 0;
+  // True once any event about the person was applied.
+  virtual absl::StatusOr<bool> PersonKnown(absl::string_view person_id) = 0;
+  // Entries in (time, FeedRank(feed), sequence) order (reversed newest
+  // first).
+  virtual absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(
+      const TimelineQuery& query) = 0;
+  // The care plan part of the summary (with lead_since); nullopt when the
+  // person has no plan.
+  virtual absl::StatusOr<std::optional<v1::CareSummary>> ReadPlan(
+      absl::string_view person_id) = 0;
+  // Referrals and handovers about the person awaiting an answer, oldest
+  // first.
+  virtual absl::StatusOr<std::vector<v1::OpenLoop>> ReadOpenLoops(
+      absl::string_view person_id) = 0;
+  virtual ConsumerLedger* ledger() = 0;
+};
+
+}  // namespace carebridge::record
+
+#endif  // CAREBRIDGE_SERVICES_RECORD_RECORD_STORE_H_

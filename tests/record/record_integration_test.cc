@@ -1,0 +1,310 @@
+// The record service end to end in one server: the timeline and care
+// summary built from the other services' feeds, need to know per entry,
+// paging and filters, bad input, and a rebuild from the feeds' start that
+// equals what was built incrementally.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "google/protobuf/util/message_differencer.h"
+#include "services/record/record_domain.h"
+#include "services/record/record_module.h"
+#include "tests/record/record_test_fixture.h"
+#include "tests/support/status_matchers.h"
+
+namespace carebridge::record::testing {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+std::vector<std::string> Types(const std::vector<v1::TimelineEntry>& entries) {
+  std::vector<std::string> types;
+  for (const v1::TimelineEntry& entry : entries) types.push_back(entry.type());
+  return types;
+}
+
+// Ada: registered; referred to crisis (declined with an onward route), to
+// the voluntary team (accepted: it joins her care team and leads), and to
+// housing (still waiting). A minute passes between steps.
+class RecordTimelineTest : public RecordTest {
+ protected:
+  void SetUp() override {
+    RecordTest::SetUp();
+    ada_ = MakePerson("Ada");
+    Step();
+    to_crisis_ = Refer(ada_, crisis_).name();
+    Step();
+    Decline(to_crisis_, bob_);
+    Step();
+    to_voluntary_ = Refer(ada_, voluntary_).name();
+    Step();
+    Accept(to_voluntary_, val_);
+    // The care plan's effect (its own version) before the clock moves on.
+    ASSERT_TRUE(RecordShows(ada_, 6));
+    Step();
+    to_housing_ = Refer(ada_, housing_, ref::ROUTINE).name();
+    ASSERT_TRUE(RecordShows(ada_, 7));
+  }
+
+  void Step() { server_.clock().Advance(absl::Minutes(1)); }
+
+  std::string ada_, to_crisis_, to_voluntary_, to_housing_;
+};
+
+TEST_F(RecordTimelineTest, AServiceSeesEveryStepInTimeOrder) {
+  std::vector<v1::TimelineEntry> entries = Timeline(Service(), ada_);
+  EXPECT_THAT(
+      Types(entries),
+      ElementsAre("person.created", "referral.created", "referral.declined",
+                  "referral.created", "referral.accepted",
+                  "careplan.care_team_changed", "referral.created"));
+  for (size_t i = 1; i < entries.size(); ++i) {
+    EXPECT_LE(entries[i - 1].time().seconds(), entries[i].time().seconds());
+  }
+  EXPECT_EQ(entries[0].kind(), v1::PERSON);
+  EXPECT_EQ(entries[0].resource(), ada_);
+  const v1::TimelineEntry& declined = entries[2];
+  EXPECT_EQ(declined.kind(), v1::REFERRAL);
+  EXPECT_EQ(declined.resource(), to_crisis_);
+  EXPECT_EQ(declined.actor(), "members/bob");
+  EXPECT_EQ(declined.actor_team(), crisis_);
+  EXPECT_EQ(declined.summary(), "Referral declined by " + crisis_);
+  EXPECT_THAT(declined.reason(), HasSubstr("Not in crisis now"));
+  EXPECT_THAT(declined.reason(), HasSubstr("suggested " + voluntary_));
+  EXPECT_TRUE(declined.detailed());
+  EXPECT_THAT(declined.name(), HasSubstr(ada_ + "/timeline/referral-"));
+  EXPECT_THAT(declined.event(), HasSubstr("referral/"));
+  const v1::TimelineEntry& joined = entries[5];
+  EXPECT_EQ(joined.kind(), v1::CARE_TEAM);
+  EXPECT_THAT(joined.summary(), HasSubstr(voluntary_ + " ("));
+  EXPECT_THAT(joined.summary(), HasSubstr("joined the care team"));
+  EXPECT_THAT(joined.resource(), HasSubstr(ada_ + "/carePlan/versions/1"));
+}
+
+TEST_F(RecordTimelineTest, EachTeamSeesWhatItMaySeeInTheSourceServices) {
+  // Crisis: the referral it declined; not the others, not the plan.
+  EXPECT_THAT(
+      Types(Timeline(bob_, ada_)),
+      ElementsAre("person.created", "referral.created", "referral.declined"));
+  // Voluntary: its referral and the care plan it is now on.
+  EXPECT_THAT(Types(Timeline(val_, ada_)),
+              ElementsAre("person.created", "referral.created",
+                          "referral.accepted", "careplan.care_team_changed"));
+  // Housing: only what was sent to it.
+  EXPECT_THAT(Types(Timeline(otto_, ada_)),
+              ElementsAre("person.created", "referral.created"));
+  // Community sent every referral but is not on the care team.
+  EXPECT_THAT(
+      Types(Timeline(alice_, ada_)),
+      ElementsAre("person.created", "referral.created", "referral.declined",
+                  "referral.created", "referral.accepted", "referral.created"));
+
+  // Admins see nothing of a person.
+  v1::ListTimelineEntriesRequest request;
+  request.set_parent(ada_);
+  v1::ListTimelineEntriesResponse response;
+  EXPECT_EQ(List(carebridge::testing::TestServer::Admin(), request, &response)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(RecordTimelineTest, PagesFiltersAndOrder) {
+  const std::vector<v1::TimelineEntry> all = Timeline(Service(), ada_);
+  const std::vector<v1::TimelineEntry> paged = Timeline(Service(), ada_, 2);
+  ASSERT_THAT(paged, SizeIs(all.size()));
+  for (size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(paged[i].name(), all[i].name());
+  }
+  // Paged as a team that sees only some: the same as unpaged.
+  EXPECT_EQ(Types(Timeline(val_, ada_, 1)), Types(Timeline(val_, ada_)));
+
+  v1::ListTimelineEntriesRequest request;
+  request.set_parent(ada_);
+  request.add_kinds(v1::CARE_TEAM);
+  request.add_kinds(v1::PERSON);
+  v1::ListTimelineEntriesResponse response;
+  ASSERT_TRUE(List(Service(), request, &response).ok());
+  ASSERT_THAT(response.entries(), SizeIs(2));
+  EXPECT_EQ(response.entries(1).kind(), v1::CARE_TEAM);
+
+  request.clear_kinds();
+  request.set_newest_first(true);
+  request.set_page_size(1);
+  ASSERT_TRUE(List(Service(), request, &response).ok());
+  ASSERT_THAT(response.entries(), SizeIs(1));
+  EXPECT_EQ(response.entries(0).name(), all.back().name());
+
+  // A time window: the referral steps between the decline and the
+  // acceptance (inclusive start, exclusive end).
+  request = v1::ListTimelineEntriesRequest();
+  request.set_parent(ada_);
+  *request.mutable_start_time() = all[2].time();
+  *request.mutable_end_time() = all[4].time();
+  ASSERT_TRUE(List(Service(), request, &response).ok());
+  EXPECT_THAT(response.entries(), SizeIs(2));
+  EXPECT_TRUE(response.freshness().caught_up());
+  EXPECT_THAT(response.freshness().feeds(), SizeIs(4));
+}
+
+TEST_F(RecordTimelineTest, BadInputIsRefusedNamingTheField) {
+  auto expect_invalid = [&](const v1::ListTimelineEntriesRequest& request,
+                            const std::string& field) {
+    v1::ListTimelineEntriesResponse response;
+    grpc::Status status = List(Service(), request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_THAT(status.error_message(), HasSubstr(field));
+  };
+  v1::ListTimelineEntriesRequest request;
+  expect_invalid(request, "parent");
+  request.set_parent("people/x");
+  expect_invalid(request, "parent");
+  request.set_parent(ada_);
+  request.set_page_token("not-a-token");
+  expect_invalid(request, "page_token");
+  request.clear_page_token();
+  request.add_kinds(static_cast<v1::EntryKind>(42));
+  expect_invalid(request, "kinds");
+  request.clear_kinds();
+  request.set_page_size(-1);
+  expect_invalid(request, "page_size");
+  request.set_page_size(0);
+  request.mutable_start_time()->set_seconds(2000);
+  request.mutable_end_time()->set_seconds(1000);
+  expect_invalid(request, "end_time");
+
+  // A token from other filters is refused, not misapplied.
+  v1::ListTimelineEntriesRequest first;
+  first.set_parent(ada_);
+  first.set_page_size(1);
+  v1::ListTimelineEntriesResponse page;
+  ASSERT_TRUE(List(Service(), first, &page).ok());
+  first.set_page_token(page.next_page_token());
+  first.set_newest_first(true);
+  expect_invalid(first, "page_token");
+
+  request = v1::ListTimelineEntriesRequest();
+  request.set_parent("persons/nobody");
+  v1::ListTimelineEntriesResponse response;
+  EXPECT_EQ(List(Service(), request, &response).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  v1::CareSummary summary;
+  EXPECT_EQ(Summary(Service(), "persons/nobody", &summary).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  v1::GetCareSummaryRequest bad;
+  bad.set_name(ada_);
+  auto context = server_.ContextAs(Service());
+  grpc::Status status = record_->GetCareSummary(context.get(), bad, &summary);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("name"));
+}
+
+TEST_F(RecordTimelineTest, TheCareSummarySaysWhoLeadsAndWhatIsOpen) {
+  v1::CareSummary summary;
+  ASSERT_TRUE(Summary(val_, ada_, &summary).ok());
+  EXPECT_EQ(summary.name(), ada_ + "/careSummary");
+  EXPECT_TRUE(summary.care_plan_visible());
+  EXPECT_EQ(summary.lead_team(), voluntary_);
+  EXPECT_TRUE(summary.has_lead_since());
+  ASSERT_THAT(summary.care_team(), SizeIs(1));
+  EXPECT_EQ(summary.care_team(0).team(), voluntary_);
+  EXPECT_TRUE(summary.care_team(0).lead());
+  EXPECT_EQ(summary.care_plan_version(), 1);
+  EXPECT_FALSE(summary.agreed());
+  // The housing referral is community's and housing's business.
+  EXPECT_THAT(summary.open_loops(), IsEmpty());
+  // Newest first: voluntary accepting (the care team change that followed
+  // was the care plan service's), then community sending.
+  ASSERT_THAT(summary.last_contacts(), SizeIs(2));
+  EXPECT_EQ(summary.last_contacts(0).team(), voluntary_);
+  EXPECT_EQ(summary.last_contacts(0).type(), "referral.accepted");
+  EXPECT_EQ(summary.last_contacts(1).team(), community_);
+  EXPECT_TRUE(summary.freshness().caught_up());
+
+  // Community: not on the care team, so no plan; its open referral.
+  ASSERT_TRUE(Summary(alice_, ada_, &summary).ok());
+  EXPECT_FALSE(summary.care_plan_visible());
+  EXPECT_EQ(summary.lead_team(), "");
+  EXPECT_THAT(summary.care_team(), IsEmpty());
+  ASSERT_THAT(summary.open_loops(), SizeIs(1));
+  const v1::OpenLoop& loop = summary.open_loops(0);
+  EXPECT_EQ(loop.resource(), to_housing_);
+  EXPECT_EQ(loop.kind(), v1::REFERRAL);
+  EXPECT_EQ(loop.receiving_team(), housing_);
+  EXPECT_EQ(loop.state(), "SENT");
+  EXPECT_EQ(loop.urgency(), ref::ROUTINE);
+  EXPECT_TRUE(loop.has_due_time());
+  EXPECT_FALSE(loop.overdue());
+  // Newest first: the last step each team took that community may see.
+  std::vector<std::string> teams;
+  for (const v1::LastContact& contact : summary.last_contacts()) {
+    teams.push_back(contact.team());
+  }
+  EXPECT_THAT(teams, ElementsAre(community_, voluntary_, crisis_));
+
+  // Past its deadline the referral shows overdue.
+  server_.clock().Advance(absl::Hours(24 * 60));
+  ASSERT_TRUE(Summary(otto_, ada_, &summary).ok());
+  ASSERT_THAT(summary.open_loops(), SizeIs(1));
+  EXPECT_TRUE(summary.open_loops(0).overdue());
+
+  // Answered, the loop closes.
+  Accept(to_housing_, otto_);
+  ASSERT_TRUE(Eventually([&] {
+    return Summary(otto_, ada_, &summary).ok() &&
+           summary.open_loops_size() == 0;
+  }));
+}
+
+// The record rebuilt from the feeds' start (a new record.db) equals the one
+// built step by step.
+TEST_F(RecordTimelineTest, ARebuildFromTheFeedsEqualsTheIncrementalRecord) {
+  // One more step after the first build, so the live record applied them
+  // one by one while the rebuild reads a backlog.
+  Accept(to_housing_, otto_);
+  ASSERT_TRUE(RecordShows(ada_, 9));
+
+  absl::StatusOr<std::unique_ptr<RecordModule>> rebuilt =
+      RecordModule::Open(server_.env(), server_.DataPath("record-rebuilt.db"));
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
+  (*rebuilt)->StartConsumers(modules_.context().peer);
+  RecordDomain* live = modules_.As<RecordModule>("record")->domain();
+  RecordDomain* fresh = (*rebuilt)->domain();
+  ASSERT_TRUE(Eventually([&] { return (*rebuilt)->Freshness().caught_up(); }));
+
+  for (const Principal& as : {Service(), alice_, bob_, val_, otto_}) {
+    v1::ListTimelineEntriesRequest request;
+    request.set_parent(ada_);
+    request.set_page_size(1000);
+    absl::StatusOr<v1::ListTimelineEntriesResponse> want =
+        live->ListTimelineEntries(as, request);
+    absl::StatusOr<v1::ListTimelineEntriesResponse> got =
+        fresh->ListTimelineEntries(as, request);
+    ASSERT_TRUE(want.ok() && got.ok());
+    want->clear_freshness();
+    got->clear_freshness();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*want, *got))
+        << as.subject << "\nwant " << want->DebugString() << "\ngot "
+        << got->DebugString();
+
+    v1::GetCareSummaryRequest summary;
+    summary.set_name(ada_ + "/careSummary");
+    absl::StatusOr<v1::CareSummary> want_summary =
+        live->GetCareSummary(as, summary);
+    absl::StatusOr<v1::CareSummary> got_summary =
+        fresh->GetCareSummary(as, summary);
+    ASSERT_TRUE(want_summary.ok() && got_summary.ok());
+    want_summary->clear_freshness();
+    got_summary->clear_freshness();
+    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+        *want_summary, *got_summary))
+        << as.subject;
+  }
+  (*rebuilt)->StopBackgroundWork();
+}
+
+}  // namespace
+}  // namespace carebridge::record::testing

@@ -1,0 +1,150 @@
+#include "tests/record/record_test_fixture.h"
+
+namespace carebridge::record::testing {
+
+using carebridge::testing::TestServer;
+
+void RecordTest::SetUp() {
+  server_.Start();
+  modules_.Start();
+  directory_ = dir::DirectoryService::NewStub(server_.Channel());
+  referral_ = ref::ReferralService::NewStub(server_.Channel());
+  record_ = v1::RecordService::NewStub(server_.Channel());
+  community_ = MakeTeam("North CMHT", dir::COMMUNITY_MENTAL_HEALTH);
+  crisis_ = MakeTeam("Crisis Resolution", dir::CRISIS);
+  voluntary_ = MakeTeam("Peer Cafe", dir::VOLUNTARY_SECTOR);
+  housing_ = MakeTeam("Housing Support", dir::SOCIAL_CARE);
+  alice_ = TestServer::Member("members/alice", community_);
+  bob_ = TestServer::Member("members/bob", crisis_);
+  val_ = TestServer::Member("members/val", voluntary_);
+  otto_ = TestServer::Member("members/otto", housing_);
+}
+
+Principal RecordTest::Service() {
+  Principal service;
+  service.subject = "services/test";
+  service.role = Role::kService;
+  return service;
+}
+
+std::string RecordTest::MakeTeam(const std::string& display_name,
+                                 dir::Sector sector) {
+  dir::CreateTeamRequest request;
+  request.mutable_team()->set_display_name(display_name);
+  request.mutable_team()->set_sector(sector);
+  request.mutable_team()->set_accepting_referrals(true);
+  dir::Team team;
+  auto context = server_.ContextAs(TestServer::Admin());
+  grpc::Status status = directory_->CreateTeam(context.get(), request, &team);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return team.name();
+}
+
+std::string RecordTest::MakePerson(const std::string& given_name) {
+  dir::CreatePersonRequest request;
+  request.mutable_person()->set_given_name(given_name);
+  request.mutable_person()->set_family_name("Okafor");
+  request.mutable_person()->set_birth_date("1990-04-01");
+  dir::Person person;
+  auto context = server_.ContextAs(alice_);
+  grpc::Status status =
+      directory_->CreatePerson(context.get(), request, &person);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return person.name();
+}
+
+ref::Referral RecordTest::Refer(const std::string& person,
+                                const std::string& team, ref::Urgency urgency) {
+  ref::CreateReferralRequest create;
+  create.mutable_referral()->set_person(person);
+  create.mutable_referral()->set_receiving_team(team);
+  create.mutable_referral()->set_urgency(urgency);
+  create.mutable_referral()->set_reason("Needs support in the evenings.");
+  ref::Referral referral;
+  auto context = server_.ContextAs(alice_);
+  grpc::Status status =
+      referral_->CreateReferral(context.get(), create, &referral);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return referral;
+}
+
+void RecordTest::Accept(const std::string& referral, const Principal& by) {
+  ref::AcceptReferralRequest accept;
+  accept.set_name(referral);
+  accept.set_note("We can see Ada on Tuesdays.");
+  ref::Referral answered;
+  auto context = server_.ContextAs(by);
+  grpc::Status status =
+      referral_->AcceptReferral(context.get(), accept, &answered);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+void RecordTest::Decline(const std::string& referral, const Principal& by) {
+  ref::DeclineReferralRequest decline;
+  decline.set_name(referral);
+  decline.set_reason("Not in crisis now; evening support fits better.");
+  decline.mutable_onward_route()->set_suggested_team(voluntary_);
+  ref::Referral answered;
+  auto context = server_.ContextAs(by);
+  grpc::Status status =
+      referral_->DeclineReferral(context.get(), decline, &answered);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+bool RecordTest::Eventually(const std::function<bool()>& done) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(10);
+  while (absl::Now() < deadline) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return done();
+}
+
+bool RecordTest::RecordShows(const std::string& person, int entries) {
+  return Eventually([&] {
+    v1::ListTimelineEntriesRequest request;
+    request.set_parent(person);
+    request.set_page_size(1000);
+    v1::ListTimelineEntriesResponse response;
+    return List(Service(), request, &response).ok() &&
+           response.freshness().caught_up() &&
+           response.entries_size() == entries;
+  });
+}
+
+grpc::Status RecordTest::List(const Principal& as,
+                              const v1::ListTimelineEntriesRequest& request,
+                              v1::ListTimelineEntriesResponse* response) {
+  auto context = server_.ContextAs(as);
+  return record_->ListTimelineEntries(context.get(), request, response);
+}
+
+std::vector<v1::TimelineEntry> RecordTest::Timeline(const Principal& as,
+                                                    const std::string& person,
+                                                    int page_size) {
+  std::vector<v1::TimelineEntry> entries;
+  v1::ListTimelineEntriesRequest request;
+  request.set_parent(person);
+  request.set_page_size(page_size);
+  for (int page = 0; page < 1000; ++page) {
+    v1::ListTimelineEntriesResponse response;
+    grpc::Status status = List(as, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (!status.ok()) break;
+    entries.insert(entries.end(), response.entries().begin(),
+                   response.entries().end());
+    if (response.next_page_token().empty()) break;
+    request.set_page_token(response.next_page_token());
+  }
+  return entries;
+}
+
+grpc::Status RecordTest::Summary(const Principal& as, const std::string& person,
+                                 v1::CareSummary* summary) {
+  v1::GetCareSummaryRequest request;
+  request.set_name(person + "/careSummary");
+  auto context = server_.ContextAs(as);
+  return record_->GetCareSummary(context.get(), request, summary);
+}
+
+}  // namespace carebridge::record::testing

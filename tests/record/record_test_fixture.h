@@ -1,0 +1,70 @@
+#ifndef CAREBRIDGE_TESTS_RECORD_RECORD_TEST_FIXTURE_H_
+#define CAREBRIDGE_TESTS_RECORD_RECORD_TEST_FIXTURE_H_
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/time/clock.h"
+#include "carebridge/careplan/v1/careplan.grpc.pb.h"
+#include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/record/v1/record.grpc.pb.h"
+#include "carebridge/referral/v1/referral.grpc.pb.h"
+#include "tests/support/hosted_modules.h"
+#include "tests/support/test_server.h"
+
+namespace carebridge::record::testing {
+
+namespace dir = ::carebridge::directory::v1;
+namespace ref = ::carebridge::referral::v1;
+
+// Every service hosted in one server, as the all-in-one binary does: the
+// record follows the other four over the in-process channel. Alice
+// (community team) refers; bob (crisis), val (voluntary) and otto
+// (housing) answer.
+class RecordTest : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override { modules_.Stop(); }
+
+  static Principal Service();
+
+  std::string MakeTeam(const std::string& display_name, dir::Sector sector);
+  std::string MakePerson(const std::string& given_name);
+  ref::Referral Refer(const std::string& person, const std::string& team,
+                      ref::Urgency urgency = ref::URGENT);
+  void Accept(const std::string& referral, const Principal& by);
+  void Decline(const std::string& referral, const Principal& by);
+
+  // Polls (up to 10 s) until `done`.
+  bool Eventually(const std::function<bool()>& done);
+  // Waits until the record has caught up with every feed and shows
+  // `entries` entries of `person` to a service.
+  bool RecordShows(const std::string& person, int entries);
+
+  grpc::Status List(const Principal& as,
+                    const v1::ListTimelineEntriesRequest& request,
+                    v1::ListTimelineEntriesResponse* response);
+  // Every entry of `person` the caller sees, following page tokens.
+  std::vector<v1::TimelineEntry> Timeline(const Principal& as,
+                                          const std::string& person,
+                                          int page_size = 0);
+  grpc::Status Summary(const Principal& as, const std::string& person,
+                       v1::CareSummary* summary);
+
+  carebridge::testing::TestServer server_;
+  carebridge::testing::HostedModules modules_{&server_};
+  std::unique_ptr<dir::DirectoryService::Stub> directory_;
+  std::unique_ptr<ref::ReferralService::Stub> referral_;
+  std::unique_ptr<v1::RecordService::Stub> record_;
+  std::string community_, crisis_, voluntary_, housing_;
+  Principal alice_, bob_, val_, otto_;
+};
+
+}  // namespace carebridge::record::testing
+
+#endif  // CAREBRIDGE_TESTS_RECORD_RECORD_TEST_FIXTURE_H_

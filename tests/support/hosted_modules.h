@@ -1,0 +1,54 @@
+#ifndef CAREBRIDGE_TESTS_SUPPORT_HOSTED_MODULES_H_
+#define CAREBRIDGE_TESTS_SUPPORT_HOSTED_MODULES_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "services/common/feed_admin.h"
+#include "services/common/feed_admin_grpc.h"
+#include "services/common/service_module.h"
+#include "tests/support/test_server.h"
+
+namespace carebridge::testing {
+
+// Services hosted on a TestServer the way carebridge-server hosts them (the
+// same table, services/server/modules.cc): open each, add it to the server
+// before it starts, start the background work after, stop it before the
+// server goes. Peers are the server's in-process channel. Deadline scans
+// run only when a test asks (a day's interval).
+class HostedModules {
+ public:
+  // Opens `services` (every known one when empty) on `server`, which has not
+  // started yet; aborts the test on failure. FeedAdminService is hosted too.
+  explicit HostedModules(TestServer* server,
+                         std::vector<std::string> services = {});
+  // Stops the background work.
+  ~HostedModules();
+
+  // Starts the background work (after server->Start()).
+  void Start();
+  // Stops it (before the server stops). Idempotent.
+  void Stop();
+
+  // A hosted module by short name (`record`); null when not hosted.
+  ServiceModule* Get(const std::string& service);
+  template <typename Module>
+  Module* As(const std::string& service) {
+    return dynamic_cast<Module*>(Get(service));
+  }
+  const ModuleContext& context() const { return context_; }
+
+ private:
+  TestServer* const server_;
+  ModuleContext context_;
+  std::vector<std::string> names_;
+  std::vector<std::unique_ptr<ServiceModule>> modules_;
+  std::unique_ptr<FeedAdmin> feed_admin_;
+  std::unique_ptr<FeedAdminGrpcService> feed_admin_service_;
+  bool started_ = false;
+};
+
+}  // namespace carebridge::testing
+
+#endif  // CAREBRIDGE_TESTS_SUPPORT_HOSTED_MODULES_H_
