@@ -156,9 +156,11 @@ TEST_F(CarebridgeServerTest, ReportsHealthPerHostedService) {
             HealthCheckResponse::SERVING);
   EXPECT_EQ(HealthOf(*channel, "carebridge.handover.v1.HandoverService"),
             HealthCheckResponse::SERVING);
-  // A service carebridge does not have (yet) is not claimed.
+  EXPECT_EQ(HealthOf(*channel, "carebridge.record.v1.RecordService"),
+            HealthCheckResponse::SERVING);
+  // A service carebridge does not have is not claimed.
   grpc::StatusCode code;
-  HealthOf(*channel, "carebridge.record.v1.RecordService", &code);
+  HealthOf(*channel, "carebridge.fhir.v1.FhirService", &code);
   EXPECT_EQ(code, grpc::StatusCode::NOT_FOUND);
 }
 

@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/str_cat.h"
+
 namespace carebridge::server {
 namespace {
 
@@ -12,8 +14,8 @@ using ::testing::HasSubstr;
 TEST(ServerConfigTest, DefaultsToEveryKnownService) {
   auto config = Normalize(ServerConfig());
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_THAT(config->services,
-              ElementsAre("directory", "referral", "careplan", "handover"));
+  EXPECT_THAT(config->services, ElementsAre("directory", "referral", "careplan",
+                                            "handover", "record"));
   EXPECT_EQ(config->token_key_file, "data/token.key");
 }
 
@@ -69,6 +71,20 @@ TEST(ServerConfigTest, HandoverAloneNeedsTheDirectoryAndTheCarePlan) {
   EXPECT_THAT(Normalize(config).status().message(),
               HasSubstr("--careplan_address"));
   config.careplan_address = "127.0.0.1:6001";
+  EXPECT_TRUE(Normalize(config).ok());
+}
+
+TEST(ServerConfigTest, RecordAloneNeedsEveryFeedItFollows) {
+  ServerConfig config;
+  config.services = {"record"};
+  for (const char* peer : {"directory", "referral", "careplan", "handover"}) {
+    EXPECT_THAT(Normalize(config).status().message(),
+                HasSubstr(absl::StrCat("--", peer, "_address")));
+    if (std::string(peer) == "directory") config.directory_address = "a:1";
+    if (std::string(peer) == "referral") config.referral_address = "a:2";
+    if (std::string(peer) == "careplan") config.careplan_address = "a:3";
+    if (std::string(peer) == "handover") config.handover_address = "a:4";
+  }
   EXPECT_TRUE(Normalize(config).ok());
 }
 
