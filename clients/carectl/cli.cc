@@ -55,8 +55,9 @@ exit codes:
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all = HealthCommands();
-  for (auto* group : {&DirectoryCommands, &ReferralCommands, &CarePlanCommands,
-                      &HandoverCommands, &EventsCommands, &FeedsCommands}) {
+  for (auto* group :
+       {&DirectoryCommands, &ReferralCommands, &CarePlanCommands,
+        &HandoverCommands, &EventsCommands, &FeedsCommands, &RecordCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;

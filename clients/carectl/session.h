@@ -18,6 +18,7 @@
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/events/v1/feed_admin.grpc.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
+#include "carebridge/record/v1/record.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "clients/carectl/args.h"
 #include "google/protobuf/message.h"
@@ -82,6 +83,7 @@ class Session {
   carebridge::events::v1::FeedAdminService::Stub& feed_admin() {
     return *feed_admin_;
   }
+  carebridge::record::v1::RecordService::Stub& record() { return *record_; }
 
   bool json() const { return options_.json; }
   bool name_only() const { return options_.name_only; }
@@ -110,6 +112,7 @@ class Session {
   std::unique_ptr<carebridge::handover::v1::HandoverService::Stub> handover_;
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<carebridge::events::v1::FeedAdminService::Stub> feed_admin_;
+  std::unique_ptr<carebridge::record::v1::RecordService::Stub> record_;
 };
 
 // Makes one unary call of `stub` with a fresh context and finishes it (see

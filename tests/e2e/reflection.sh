@@ -45,12 +45,13 @@ cc health | grep -q SERVING || fail "health is not SERVING"
 cc health --service=carebridge.handover.v1.HandoverService | grep -q SERVING ||
   fail "health does not report the handover service"
 status=0
-cc health --service=carebridge.record.v1.RecordService >/dev/null 2>&1 ||
+cc health --service=carebridge.fhir.v1.FhirService >/dev/null 2>&1 ||
   status=$?
 [ "$status" -ne 0 ] || fail "health claims a service this server does not host"
 for service in carebridge.directory.v1.DirectoryService \
   carebridge.referral.v1.ReferralService \
-  carebridge.careplan.v1.CarePlanService; do
+  carebridge.careplan.v1.CarePlanService \
+  carebridge.record.v1.RecordService; do
   cc health --service="$service" >/dev/null || fail "$service is not SERVING"
 done
 echo "PASS"

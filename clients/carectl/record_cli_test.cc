@@ -1,0 +1,179 @@
+// `carectl person timeline|summary` against a fake RecordService: what each
+// command asks, what it prints, and the usage errors caught before any call.
+
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "carebridge/record/v1/record.grpc.pb.h"
+#include "clients/carectl/cli.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace carebridge::carectl {
+namespace {
+
+namespace rv = ::carebridge::record::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr int64_t kDec1 = 1796083200;  // 2026-12-01T00:00:00Z
+
+class FakeRecord final : public rv::RecordService::Service {
+ public:
+  grpc::Status ListTimelineEntries(
+      grpc::ServerContext*, const rv::ListTimelineEntriesRequest* request,
+      rv::ListTimelineEntriesResponse* response) override {
+    Keep(*request);
+    rv::TimelineEntry& entry = *response->add_entries();
+    entry.set_name("persons/p1/timeline/referral-2");
+    entry.set_kind(rv::REFERRAL);
+    entry.set_type("referral.declined");
+    entry.mutable_time()->set_seconds(kDec1);
+    entry.set_actor("members/bob");
+    entry.set_resource("referrals/r1");
+    entry.set_summary("Referral declined by teams/crisis");
+    entry.set_reason("Not in crisis now");
+    entry.set_detailed(true);
+    response->set_next_page_token("tok2");
+    rv::Freshness::Feed& feed = *response->mutable_freshness()->add_feeds();
+    feed.set_feed("handover");
+    feed.set_applied_through(3);
+    feed.set_head_sequence(5);
+    feed.set_problem("UNAVAILABLE: cannot subscribe");
+    return grpc::Status::OK;
+  }
+  grpc::Status GetCareSummary(grpc::ServerContext*,
+                              const rv::GetCareSummaryRequest* request,
+                              rv::CareSummary* response) override {
+    Keep(*request);
+    response->set_name("persons/p1/careSummary");
+    response->set_person("persons/p1");
+    response->set_care_plan_visible(true);
+    response->set_lead_team("teams/cmht");
+    response->mutable_lead_since()->set_seconds(kDec1);
+    response->set_care_plan_version(4);
+    response->set_has_crisis_plan(true);
+    rv::CareTeamMember& member = *response->add_care_team();
+    member.set_team("teams/cmht");
+    member.set_role("care coordination");
+    member.set_lead(true);
+    member.mutable_since()->set_seconds(kDec1);
+    rv::OpenLoop& loop = *response->add_open_loops();
+    loop.set_resource("referrals/r9");
+    loop.set_sending_team("teams/cmht");
+    loop.set_receiving_team("teams/housing");
+    loop.set_urgency(referral::v1::ROUTINE);
+    loop.mutable_due_time()->set_seconds(kDec1);
+    loop.set_overdue(true);
+    rv::LastContact& contact = *response->add_last_contacts();
+    contact.set_team("teams/cmht");
+    contact.mutable_time()->set_seconds(kDec1);
+    contact.set_type("careplan.content_updated");
+    response->mutable_freshness()->set_caught_up(true);
+    return grpc::Status::OK;
+  }
+
+  std::string last_request() {
+    absl::MutexLock lock(&mu_);
+    return last_request_;
+  }
+
+ private:
+  void Keep(const google::protobuf::Message& request) {
+    absl::MutexLock lock(&mu_);
+    last_request_ = request.ShortDebugString();
+  }
+  absl::Mutex mu_;
+  std::string last_request_ ABSL_GUARDED_BY(mu_);
+};
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class RecordCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    server_flag_ = absl::StrCat("--server=127.0.0.1:", port);
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  Result Run(std::vector<std::string> args) {
+    args.insert(args.begin(), server_flag_);
+    std::ostringstream out, err;
+    int code = RunCarectl(args, {}, out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  FakeRecord service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string server_flag_;
+};
+
+TEST_F(RecordCliTest, TimelineSendsTheFiltersAndPrintsEachStep) {
+  Result result =
+      Run({"person", "timeline", "p1", "--kind=referral,care_team",
+           "--since=2026-11-01", "--newest_first", "--page_size=20"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_request(),
+            "parent: \"persons/p1\" kinds: REFERRAL kinds: CARE_TEAM "
+            "start_time { seconds: 1793491200 } newest_first: true "
+            "page_size: 20");
+  EXPECT_THAT(result.out, HasSubstr("TIME"));
+  EXPECT_THAT(result.out,
+              HasSubstr("2026-12-01T00:00:00Z  referral  Referral declined by "
+                        "teams/crisis  members/bob"));
+  EXPECT_THAT(result.out, HasSubstr("referrals/r1: Not in crisis now"));
+  EXPECT_THAT(result.out, HasSubstr("next page: --page_token=tok2"));
+  EXPECT_THAT(result.out,
+              HasSubstr("record behind the handover feed (at 3 of 5): "
+                        "UNAVAILABLE: cannot subscribe"));
+}
+
+TEST_F(RecordCliTest, SummaryShowsLeadTeamLoopsAndContacts) {
+  Result result = Run({"person", "summary", "persons/p1"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_request(), "name: \"persons/p1/careSummary\"");
+  EXPECT_THAT(result.out,
+              HasSubstr("lead: teams/cmht since 2026-12-01T00:00:00Z"));
+  EXPECT_THAT(result.out, HasSubstr("care plan: version 4, not agreed"));
+  EXPECT_THAT(result.out, HasSubstr("crisis plan: yes"));
+  EXPECT_THAT(result.out, HasSubstr("teams/cmht  care coordination  lead"));
+  EXPECT_THAT(result.out, HasSubstr("referrals/r9  teams/cmht  teams/housing"));
+  EXPECT_THAT(result.out, HasSubstr("OVERDUE"));
+  EXPECT_THAT(result.out, HasSubstr("careplan.content_updated"));
+  EXPECT_THAT(result.out, Not(HasSubstr("record behind")));
+}
+
+TEST_F(RecordCliTest, SummaryAsJsonIsTheResponse) {
+  Result result = Run({"--json", "person", "summary", "p1"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("\"lead_team\": \"teams/cmht\""));
+  EXPECT_THAT(result.out, HasSubstr("\"care_plan_version\": \"4\""));
+}
+
+TEST_F(RecordCliTest, BadFlagsAreUsageErrorsAndMakeNoCall) {
+  Result result = Run({"person", "timeline", "p1", "--kind=gossip"});
+  EXPECT_NE(result.code, 0);
+  EXPECT_THAT(result.err, HasSubstr("kind"));
+  result = Run({"person", "timeline", "p1", "--since=yesterday"});
+  EXPECT_NE(result.code, 0);
+  EXPECT_THAT(result.err, HasSubstr("--since"));
+  EXPECT_EQ(service_.last_request(), "");
+}
+
+}  // namespace
+}  // namespace carebridge::carectl

@@ -1,0 +1,115 @@
+#include "clients/carectl/record_format.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "clients/carectl/enums.h"
+#include "clients/carectl/format.h"
+
+namespace carebridge::carectl {
+namespace {
+
+namespace rv = ::carebridge::record::v1;
+
+// "", or a note saying which feeds the record is behind and why.
+void PrintFreshness(std::ostream& out, const rv::Freshness& freshness) {
+  if (freshness.caught_up()) return;
+  for (const rv::Freshness::Feed& feed : freshness.feeds()) {
+    if (feed.problem().empty() &&
+        feed.applied_through() >= feed.head_sequence()) {
+      continue;
+    }
+    out << "record behind the " << feed.feed() << " feed (at "
+        << feed.applied_through() << " of " << feed.head_sequence() << ")";
+    if (!feed.problem().empty()) out << ": " << feed.problem();
+    out << "\n";
+  }
+}
+
+}  // namespace
+
+void PrintTimeline(std::ostream& out,
+                   const rv::ListTimelineEntriesResponse& response) {
+  std::vector<std::vector<std::string>> rows;
+  for (const rv::TimelineEntry& entry : response.entries()) {
+    rows.push_back({FormatTimestamp(entry.time()),
+                    EnumWord(rv::EntryKind_descriptor(), entry.kind()),
+                    entry.summary(), entry.actor()});
+  }
+  PrintTextTable(out, {"TIME", "KIND", "WHAT", "WHO"}, rows);
+  for (const rv::TimelineEntry& entry : response.entries()) {
+    if (entry.reason().empty()) continue;
+    out << FormatTimestamp(entry.time()) << " " << entry.resource() << ": "
+        << entry.reason() << "\n";
+  }
+  if (!response.next_page_token().empty()) {
+    out << "next page: --page_token=" << response.next_page_token() << "\n";
+  }
+  PrintFreshness(out, response.freshness());
+}
+
+void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
+  out << summary.person() << "\n";
+  if (!summary.care_plan_visible()) {
+    out << "care plan: not shown (your team is not on the care team)\n";
+  } else if (summary.care_plan_version() == 0) {
+    out << "care plan: none yet\n";
+  } else {
+    out << "lead: "
+        << (summary.lead_team().empty()
+                ? std::string("nobody")
+                : absl::StrCat(summary.lead_team(), " since ",
+                               FormatTimestamp(summary.lead_since())))
+        << "\n";
+    out << "care plan: version " << summary.care_plan_version() << ", "
+        << (summary.agreed() ? "agreed by the person"
+                             : "not agreed by the person")
+        << (summary.has_agree_time()
+                ? absl::StrCat(" (last agreed ",
+                               FormatTimestamp(summary.agree_time()), ")")
+                : std::string())
+        << "; crisis plan: " << (summary.has_crisis_plan() ? "yes" : "none")
+        << "; review: "
+        << (summary.has_review_time()
+                ? FormatTimestamp(summary.review_time()).substr(0, 10)
+                : std::string("not set"))
+        << "\n";
+    std::vector<std::vector<std::string>> team;
+    for (const rv::CareTeamMember& member : summary.care_team()) {
+      team.push_back({member.team(), member.role(), member.lead() ? "lead" : "",
+                      FormatTimestamp(member.since())});
+    }
+    out << "\ncare team:\n";
+    PrintTextTable(out, {"TEAM", "ROLE", "", "SINCE"}, team, "  ");
+  }
+  out << "\nopen loops:";
+  if (summary.open_loops().empty()) out << " none";
+  out << "\n";
+  std::vector<std::vector<std::string>> loops;
+  for (const rv::OpenLoop& loop : summary.open_loops()) {
+    loops.push_back(
+        {loop.resource(), loop.sending_team(), loop.receiving_team(),
+         EnumWord(referral::v1::Urgency_descriptor(), loop.urgency()),
+         FormatTimestamp(loop.due_time()),
+         DeadlineMarkers(loop.overdue(), loop.has_escalate_time())});
+  }
+  if (!loops.empty()) {
+    PrintTextTable(out, {"WAITING", "FROM", "HELD BY", "URGENCY", "DUE", ""},
+                   loops, "  ");
+  }
+  out << "\nlast contact:";
+  if (summary.last_contacts().empty()) out << " none";
+  out << "\n";
+  std::vector<std::vector<std::string>> contacts;
+  for (const rv::LastContact& contact : summary.last_contacts()) {
+    contacts.push_back(
+        {contact.team(), FormatTimestamp(contact.time()), contact.type()});
+  }
+  if (!contacts.empty()) {
+    PrintTextTable(out, {"TEAM", "WHEN", "WHAT"}, contacts, "  ");
+  }
+  PrintFreshness(out, summary.freshness());
+}
+
+}  // namespace carebridge::carectl

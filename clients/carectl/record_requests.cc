@@ -1,0 +1,53 @@
+#include "clients/carectl/record_requests.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "clients/carectl/enums.h"
+#include "clients/carectl/handover_requests.h"
+#include "clients/carectl/names.h"
+#include "services/common/macros.h"
+
+namespace carebridge::carectl {
+
+namespace rv = ::carebridge::record::v1;
+
+absl::StatusOr<rv::ListTimelineEntriesRequest> BuildTimelineRequest(
+    absl::string_view person, const Flags& flags) {
+  rv::ListTimelineEntriesRequest request;
+  request.set_parent(ResourceName("persons", person));
+  for (const std::string& words : flags.GetAll("kind")) {
+    for (absl::string_view word :
+         absl::StrSplit(words, ',', absl::SkipWhitespace())) {
+      ASSIGN_OR_RETURN(rv::EntryKind kind,
+                       ParseEnumFlag<rv::EntryKind>("kind", word));
+      request.add_kinds(kind);
+    }
+  }
+  if (flags.Has("since")) {
+    ASSIGN_OR_RETURN(*request.mutable_start_time(),
+                     ParseDueTime("--since", flags.Get("since")));
+  }
+  if (flags.Has("until")) {
+    ASSIGN_OR_RETURN(*request.mutable_end_time(),
+                     ParseDueTime("--until", flags.Get("until")));
+  }
+  request.set_newest_first(flags.GetBool("newest_first"));
+  ASSIGN_OR_RETURN(int page_size, flags.GetPositiveInt("page_size"));
+  request.set_page_size(page_size);
+  request.set_page_token(flags.Get("page_token"));
+  return request;
+}
+
+rv::GetCareSummaryRequest BuildSummaryRequest(absl::string_view person) {
+  std::string name = ResourceName("persons", person);
+  if (!absl::EndsWith(name, "/careSummary"))
+    absl::StrAppend(&name, "/careSummary");
+  rv::GetCareSummaryRequest request;
+  request.set_name(name);
+  return request;
+}
+
+}  // namespace carebridge::carectl

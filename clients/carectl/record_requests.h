@@ -1,0 +1,21 @@
+#ifndef CAREBRIDGE_CLIENTS_CARECTL_RECORD_REQUESTS_H_
+#define CAREBRIDGE_CLIENTS_CARECTL_RECORD_REQUESTS_H_
+
+#include "absl/status/statusor.h"
+#include "carebridge/record/v1/record.pb.h"
+#include "clients/carectl/args.h"
+
+namespace carebridge::carectl {
+
+// `person timeline PERSON [--kind=KIND,...] [--since=WHEN] [--until=WHEN]
+// [--newest_first] [--page_size=N] [--page_token=TOKEN]`; PERSON is an id or
+// persons/ID, WHEN a date (YYYY-MM-DD) or an RFC 3339 time.
+absl::StatusOr<record::v1::ListTimelineEntriesRequest> BuildTimelineRequest(
+    absl::string_view person, const Flags& flags);
+
+// `person summary PERSON`.
+record::v1::GetCareSummaryRequest BuildSummaryRequest(absl::string_view person);
+
+}  // namespace carebridge::carectl
+
+#endif  // CAREBRIDGE_CLIENTS_CARECTL_RECORD_REQUESTS_H_
