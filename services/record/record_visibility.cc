@@ -20,11 +20,20 @@ policy::EventVisibility EntryVisibility(const Principal& caller,
   event.set_person("persons/" + row.person_id);
   for (const std::string& team : row.teams) event.add_teams(team);
   if (row.feed == "careplan") {
+    // As the care plan service reads its history (RequireCarePlanRead): a
+    // team on the care team now sees every version, also those from before
+    // it joined; a team that has left sees only the change that ended its
+    // involvement, without its content.
+    if (policy::RequireCarePlanRead(caller, event.person(),
+                                    caller_team_involved_now)
+            .ok()) {
+      return policy::EventVisibility::kFull;
+    }
     const bool ended_caller =
         std::find(row.ended_teams.begin(), row.ended_teams.end(),
                   caller.team) != row.ended_teams.end();
-    return policy::CarePlanEventVisibility(
-        caller, event, caller_team_involved_now, ended_caller);
+    return ended_caller ? policy::EventVisibility::kMetadataOnly
+                        : policy::EventVisibility::kHidden;
   }
   return policy::EventVisibilityFor(caller, event);
 }

@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/record/record_domain.h"
 #include "services/record/record_module.h"
@@ -257,6 +258,103 @@ TEST_F(RecordTimelineTest, TheCareSummarySaysWhoLeadsAndWhatIsOpen) {
     return Summary(otto_, ada_, &summary).ok() &&
            summary.open_loops_size() == 0;
   }));
+}
+
+// A shared-care handover from the voluntary team (now leading) to the
+// crisis team: its steps are the two teams' business, and once the crisis
+// team is on the care team it sees the plan's whole history, as in the
+// care plan service (need to know is about now).
+TEST_F(RecordTimelineTest, HandoverStepsAndJoiningTheCareTeam) {
+  auto handovers = handover::v1::HandoverService::NewStub(server_.Channel());
+  handover::v1::CreateHandoverRequest create;
+  handover::v1::Handover* h = create.mutable_handover();
+  h->set_person(ada_);
+  h->set_receiving_team(crisis_);
+  h->set_kind(handover::v1::SHARED_CARE);
+  h->set_urgency(ref::URGENT);
+  h->set_situation("Evenings are hard again since the anniversary.");
+  h->set_assessment("Sleeping badly; her sister helps.");
+  h->set_recommendation("Evening check-ins for two weeks.");
+  h->set_illness_severity(handover::v1::WATCHER);
+  handover::v1::Handover created;
+  Step();
+  auto context = server_.ContextAs(val_);
+  grpc::Status status =
+      handovers->CreateHandover(context.get(), create, &created);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(RecordShows(ada_, 8));
+
+  // Crisis sees the handover it was sent, and the plan not yet.
+  std::vector<v1::TimelineEntry> seen = Timeline(bob_, ada_);
+  EXPECT_THAT(Types(seen),
+              ElementsAre("person.created", "referral.created",
+                          "referral.declined", "handover.created"));
+  EXPECT_EQ(seen.back().kind(), v1::HANDOVER);
+  EXPECT_EQ(seen.back().resource(), created.name());
+  EXPECT_THAT(seen.back().summary(), HasSubstr("shared care"));
+  EXPECT_THAT(seen.back().reason(), HasSubstr("anniversary"));
+  v1::CareSummary summary;
+  ASSERT_TRUE(Summary(bob_, ada_, &summary).ok());
+  EXPECT_FALSE(summary.care_plan_visible());
+  ASSERT_THAT(summary.open_loops(), SizeIs(1));
+  EXPECT_EQ(summary.open_loops(0).kind(), v1::HANDOVER);
+  EXPECT_EQ(summary.open_loops(0).state(), "PENDING");
+  // Housing has nothing to do with it.
+  EXPECT_THAT(Types(Timeline(otto_, ada_)),
+              ElementsAre("person.created", "referral.created"));
+
+  Step();
+  handover::v1::AcceptHandoverRequest accept;
+  accept.set_name(created.name());
+  accept.mutable_read_back()->set_summary("Evenings hard; sister helps.");
+  accept.mutable_read_back()->add_actions_taken_on("Evening calls");
+  handover::v1::Handover accepted;
+  context = server_.ContextAs(bob_);
+  status = handovers->AcceptHandover(context.get(), accept, &accepted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(RecordShows(ada_, 10));
+
+  seen = Timeline(bob_, ada_);
+  EXPECT_THAT(
+      Types(seen),
+      ElementsAre("person.created", "referral.created", "referral.declined",
+                  "careplan.care_team_changed", "handover.created",
+                  "handover.accepted", "careplan.care_team_changed"));
+  EXPECT_THAT(seen.back().summary(), HasSubstr(crisis_));
+  ASSERT_TRUE(Summary(bob_, ada_, &summary).ok());
+  EXPECT_TRUE(summary.care_plan_visible());
+  EXPECT_THAT(summary.care_team(), SizeIs(2));
+  EXPECT_EQ(summary.lead_team(), voluntary_);
+  EXPECT_THAT(summary.open_loops(), IsEmpty());
+
+  // The crisis team's part ends: it keeps its own referral and handover
+  // steps and sees that its involvement ended, without the reason; nothing
+  // else of the plan.
+  Step();
+  auto careplans = careplan::v1::CarePlanService::NewStub(server_.Channel());
+  careplan::v1::EndCareTeamInvolvementRequest end;
+  end.set_name(ada_ + "/carePlan");
+  end.set_team(crisis_);
+  end.set_reason("Evenings settled; back to the voluntary team alone.");
+  careplan::v1::CarePlan ended;
+  context = server_.ContextAs(bob_);
+  status = careplans->EndCareTeamInvolvement(context.get(), end, &ended);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(RecordShows(ada_, 11));
+  seen = Timeline(bob_, ada_);
+  EXPECT_THAT(Types(seen),
+              ElementsAre("person.created", "referral.created",
+                          "referral.declined", "handover.created",
+                          "handover.accepted", "careplan.care_team_changed"));
+  EXPECT_FALSE(seen.back().detailed());
+  EXPECT_EQ(seen.back().reason(), "");
+  EXPECT_THAT(seen.back().summary(),
+              HasSubstr(crisis_ + " left the care team"));
+  ASSERT_TRUE(Summary(bob_, ada_, &summary).ok());
+  EXPECT_FALSE(summary.care_plan_visible());
+  // The voluntary team sees why.
+  EXPECT_THAT(Timeline(val_, ada_).back().reason(),
+              HasSubstr("Evenings settled"));
 }
 
 // The record rebuilt from the feeds' start (a new record.db) equals the one
