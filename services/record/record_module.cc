@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
@@ -59,11 +60,12 @@ absl::StatusOr<std::unique_ptr<ServiceModule>> RecordModule::OpenModule(
 grpc::Service* RecordModule::service() { return service_.get(); }
 
 void RecordModule::StartBackgroundWork(const ModuleContext& context) {
-  StartConsumers(context.peer);
+  StartConsumers(context.peer, context.testing_consumer_apply_delay);
 }
 
 void RecordModule::StartConsumers(
-    std::function<ChannelProvider(const std::string&)> peer) {
+    std::function<ChannelProvider(const std::string&)> peer,
+    absl::Duration apply_delay) {
   absl::MutexLock lock(&mu_);
   if (started_ || stopped_) return;
   started_ = true;
@@ -75,8 +77,9 @@ void RecordModule::StartConsumers(
     consumers_.push_back(std::make_unique<EventConsumer>(
         std::move(options), credentials_.get(), clock_, store_->ledger(),
         OpenerFor(feed, peer(feed)),
-        [domain = domain_.get()](const events::v1::Event& event,
-                                 const FeedPosition& position) {
+        [domain = domain_.get(), apply_delay](const events::v1::Event& event,
+                                              const FeedPosition& position) {
+          if (apply_delay > absl::ZeroDuration()) absl::SleepFor(apply_delay);
           return domain->ApplyEvent(event, position);
         }));
   }

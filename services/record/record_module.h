@@ -45,8 +45,10 @@ class RecordModule : public ServiceModule {
   grpc::Service* service() override;
   // Starts the consumers, following each feed's peer (context.peer).
   void StartBackgroundWork(const ModuleContext& context) override;
-  // As above with the channels given per feed: for tests.
-  void StartConsumers(std::function<ChannelProvider(const std::string&)> peer)
+  // As above with the channels given per feed. `apply_delay` is for
+  // fault-injection tests only (a pause before each event applied).
+  void StartConsumers(std::function<ChannelProvider(const std::string&)> peer,
+                      absl::Duration apply_delay = absl::ZeroDuration())
       ABSL_LOCKS_EXCLUDED(mu_);
   void StopBackgroundWork() override ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<EventConsumer*> consumers() override ABSL_LOCKS_EXCLUDED(mu_);

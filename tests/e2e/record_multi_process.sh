@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# The record service in its own process, following the directory, referral,
+# care plan and handover services of the split deployment:
+# - a person's timeline and care summary across services, per team;
+# - with the record stopped, work goes on; started again it catches up;
+# - killed with SIGKILL in the middle of catching up on a backlog, it
+#   resumes from its cursors and loses and duplicates nothing;
+# - with a source service down it serves what it has and says how far
+#   behind it is.
+# usage: record_multi_process.sh SERVER_BIN CARECTL_BIN
+
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+
+start_split_deployment
+RECORD_FLAGS=(--services=record --directory_address="$DIRECTORY"
+  --referral_address="$REFERRAL" --careplan_address="$CAREPLAN_ADDR"
+  --handover_address="$HANDOVER")
+start_named record "${RECORD_FLAGS[@]}"
+RECORD=$LAST_ADDR
+RECORD_PID=$LAST_PID
+
+# entries TOKEN PERSON: how many timeline entries of PERSON the record shows
+# to TOKEN's team (empty when it cannot answer).
+entries() {
+  at "$RECORD" "$1" --json person timeline "$2" --page_size=1000 2>/dev/null |
+    py 'len(d.get("entries", []))' 2>/dev/null || true
+}
+# caught_up: the record has every event of every feed.
+caught_up() {
+  [ "$(at "$RECORD" "$T_SERVICE" --json person timeline "$ALEX" 2>/dev/null |
+    py 'd["freshness"].get("caught_up", False)' 2>/dev/null)" = True ]
+}
+
+step "set up two teams, a clinician in each, and a person"
+CMHT=$(at "$DIRECTORY" "$ADMIN" --name_only team create \
+  --display_name="North CMHT" --sector=community_mental_health)
+CRISIS=$(at "$DIRECTORY" "$ADMIN" --name_only team create \
+  --display_name="Crisis team" --sector=crisis)
+PRIYA=$(at "$DIRECTORY" "$ADMIN" --name_only member create \
+  --display_name="Priya" --team="$CMHT" --role=care_coordinator)
+JON=$(at "$DIRECTORY" "$ADMIN" --name_only member create \
+  --display_name="Jon" --team="$CRISIS" --role=clinician)
+T_PRIYA=$(at "$DIRECTORY" "$ADMIN" token issue "$PRIYA")
+T_JON=$(at "$DIRECTORY" "$ADMIN" token issue "$JON")
+T_SERVICE=$T_PRIYA
+ALEX=$(at "$DIRECTORY" "$T_PRIYA" --name_only person register \
+  --given_name=Alex --family_name=Morgan --birth_date=1994-03-12)
+
+step "the record shows Alex's referral, its answer and the plan it started"
+at "$CAREPLAN_ADDR" "$T_PRIYA" careplan update "$ALEX" \
+  --what_helps="Her sister Jo" --reason="First plan with Alex" >/dev/null
+R1=$(at "$REFERRAL" "$T_PRIYA" --name_only referral create --person="$ALEX" \
+  --to="$CRISIS" --urgency=crisis --reason="Rising distress")
+at "$REFERRAL" "$T_JON" referral accept "$R1" --note="Home treatment" >/dev/null
+# Registered, the first plan, sent, accepted, the crisis team joining.
+alex_complete() { [ "$(entries "$T_PRIYA" "$ALEX")" = 5 ]; }
+wait_until 15 "Alex's five steps in the record" alex_complete
+at "$RECORD" "$T_PRIYA" person timeline "$ALEX"
+expect_eq "$(entries "$T_JON" "$ALEX")" 5 "steps the crisis team sees (on the care team)"
+SUMMARY=$(at "$RECORD" "$T_JON" --json person summary "$ALEX")
+expect_eq "$(echo "$SUMMARY" | py 'd["lead_team"]')" "$CMHT" "lead team"
+expect_eq "$(echo "$SUMMARY" | py 'len(d["care_team"])')" 2 "teams on the care team"
+
+step "with the record stopped work goes on; started again it catches up"
+kill -TERM "$RECORD_PID"
+wait_for_exit "$RECORD_PID" 30
+BACKLOG=40
+PERSONS=()
+for i in $(seq "$BACKLOG"); do
+  P=$(at "$DIRECTORY" "$T_PRIYA" --name_only person register \
+    --given_name="Kim$i" --family_name=Backlog --birth_date=1980-02-03)
+  R=$(at "$REFERRAL" "$T_PRIYA" --name_only referral create --person="$P" \
+    --to="$CRISIS" --urgency=routine --reason="Backlog $i")
+  at "$REFERRAL" "$T_JON" referral accept "$R" >/dev/null
+  PERSONS+=("$P")
+done
+
+step "SIGKILL in the middle of catching up: resumes, nothing lost or twice"
+# A pause before each event (a flag for fault-injection tests only) makes the
+# backlog (four events per person) take a few seconds, so the kill lands
+# part-way through.
+start_named record "${RECORD_FLAGS[@]}" --testing_consumer_apply_delay=15ms
+RECORD_PID=$LAST_PID
+deadline=$((SECONDS + 30))
+until [ "$(entries "$T_JON" "${PERSONS[$((BACKLOG / 2))]}")" -ge 3 ] 2>/dev/null; do
+  [ "$SECONDS" -lt "$deadline" ] || fail "the backlog is not being applied"
+  sleep 0.02
+done
+kill -9 "$RECORD_PID"
+wait_for_exit "$RECORD_PID" 30
+LAST=${PERSONS[$((BACKLOG - 1))]}
+# Read the record's database directly (the process is gone): how far it got.
+APPLIED=$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from timeline").fetchone()[0])' "$WORK/record/record.db")
+[ "$APPLIED" -lt $((5 + 4 * BACKLOG)) ] ||
+  fail "the whole backlog was applied before the kill"
+echo "    killed with $APPLIED of $((5 + 4 * BACKLOG)) timeline entries applied"
+start_named record "${RECORD_FLAGS[@]}"
+RECORD_PID=$LAST_PID
+last_complete() { [ "$(entries "$T_JON" "$LAST")" = 4 ]; }
+wait_until 60 "the whole backlog in the record after the restart" last_complete
+wait_until 30 "the record caught up with every feed" caught_up
+for P in "${PERSONS[@]}"; do
+  # Registered, referral sent, accepted, the crisis team's new plan.
+  expect_eq "$(entries "$T_JON" "$P")" 4 "steps of $P"
+done
+expect_eq "$(entries "$T_PRIYA" "$ALEX")" 5 "Alex's steps after the restart"
+
+step "with the referral service down the record answers and says it is behind"
+REFERRAL_PID=$(pgrep -f -- "--data_dir=$WORK/referral " || true)
+[ -n "$REFERRAL_PID" ] || fail "cannot find the referral process"
+kill -TERM "$REFERRAL_PID"
+wait_for_exit "$REFERRAL_PID" 30
+behind() {
+  at "$RECORD" "$T_PRIYA" person summary "$ALEX" 2>/dev/null |
+    grep -q "record behind the referral feed"
+}
+wait_until 30 "the summary says the record is behind the referral feed" behind
+at "$RECORD" "$T_PRIYA" person summary "$ALEX"
+expect_eq "$(entries "$T_PRIYA" "$ALEX")" 5 "Alex's steps while referral is down"
+echo "PASS"
