@@ -1,6 +1,7 @@
 // `carectl person timeline|summary`: carebridge.record.v1.RecordService,
 // the continuous view of a person's care across services.
 
+#include "absl/time/clock.h"
 #include "clients/carectl/command.h"
 #include "clients/carectl/record_format.h"
 #include "clients/carectl/record_requests.h"
@@ -11,11 +12,32 @@ namespace {
 namespace rv = ::carebridge::record::v1;
 using Stub = rv::RecordService::Stub;
 
+// How long --wait_caught_up waits for the record to have every step.
+constexpr absl::Duration kCatchUpWait = absl::Seconds(30);
+
 int Timeline(Session& s, const Invocation& in) {
   auto request = BuildTimelineRequest(in.args[0], in.flags);
   if (!request.ok()) return s.UsageError(request.status());
-  return CallAndFinish(s, s.record(), &Stub::ListTimelineEntries, *request,
-                       PrintTimeline);
+  if (!in.flags.GetBool("wait_caught_up")) {
+    return CallAndFinish(s, s.record(), &Stub::ListTimelineEntries, *request,
+                         PrintTimeline);
+  }
+  // The record is eventually consistent: ask again (a person it has not
+  // heard of yet is NOT_FOUND) until it says it has every feed's events.
+  const absl::Time deadline = absl::Now() + kCatchUpWait;
+  while (true) {
+    rv::ListTimelineEntriesResponse response;
+    grpc::Status status = s.record().ListTimelineEntries(s.NewContext().get(),
+                                                         *request, &response);
+    const bool retry = (status.ok() && !response.freshness().caught_up()) ||
+                       status.error_code() == grpc::StatusCode::NOT_FOUND;
+    if (!retry || absl::Now() >= deadline) {
+      return s.Finish(status, response, [&response](std::ostream& out) {
+        PrintTimeline(out, response);
+      });
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
 }
 
 int Summary(Session& s, const Invocation& in) {
@@ -29,18 +51,22 @@ std::vector<Command> RecordCommands() {
   std::vector<FlagSpec> timeline_flags = {{"kind", FlagKind::kRepeated},
                                           {"since", FlagKind::kValue},
                                           {"until", FlagKind::kValue},
-                                          {"newest_first", FlagKind::kBool}};
+                                          {"newest_first", FlagKind::kBool},
+                                          {"wait_caught_up", FlagKind::kBool}};
   for (FlagSpec& f : PagingFlags()) timeline_flags.push_back(f);
   return {
       {"person",
        "timeline",
        "person timeline PERSON [--kind=KIND,...] [--since=WHEN] "
-       "[--until=WHEN] [--newest_first] [--page_size=N] [--page_token=TOKEN]",
+       "[--until=WHEN] [--newest_first] [--wait_caught_up] [--page_size=N] "
+       "[--page_token=TOKEN]",
        "Everything that happened in a person's care across services, in time "
        "order: referral and handover steps, care plan versions, care team "
        "changes, escalations, registration; each with who and why, as far as "
        "your team may see it. KIND: referral, handover, care_plan, care_team, "
-       "escalation, person. WHEN: YYYY-MM-DD or an RFC 3339 time.",
+       "escalation, person. WHEN: YYYY-MM-DD or an RFC 3339 time. "
+       "--wait_caught_up waits (up to 30 s) until the record has every "
+       "service's latest steps.",
        {"PERSON"},
        timeline_flags,
        Timeline},

@@ -2,11 +2,12 @@
 # Starts carebridge as one service per process on this machine: the
 # directory on DIRECTORY_PORT (default 50061), the referral service on
 # REFERRAL_PORT (default 50062), the care plan service on CAREPLAN_PORT
-# (default 50063) and the handover service on HANDOVER_PORT (default 50064),
-# each with its own data directory under DATA_ROOT (default ./data-multi),
-# sharing one token key. The care plan service follows the referral and
-# handover feeds; the handover service asks the care plan service. Ctrl-C
-# stops them all.
+# (default 50063), the handover service on HANDOVER_PORT (default 50064) and
+# the record service on RECORD_PORT (default 50065), each with its own data
+# directory under DATA_ROOT (default ./data-multi), sharing one token key.
+# The care plan service follows the referral and handover feeds; the
+# handover service asks the care plan service; the record follows all four
+# feeds. Ctrl-C stops them all.
 # Builds first if the binary is missing.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -14,12 +15,14 @@ build=${BUILD_DIR:-$root/build}
 server=$build/services/server/carebridge-server
 [ -x "$server" ] || "$root/deploy/local/build.sh"
 data=${DATA_ROOT:-$root/data-multi}
-mkdir -p "$data/directory" "$data/referral" "$data/careplan" "$data/handover"
+mkdir -p "$data/directory" "$data/referral" "$data/careplan" "$data/handover" \
+  "$data/record"
 key=$data/token.key
 dport=${DIRECTORY_PORT:-50061}
 rport=${REFERRAL_PORT:-50062}
 cport=${CAREPLAN_PORT:-50063}
 hport=${HANDOVER_PORT:-50064}
+xport=${RECORD_PORT:-50065}
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
@@ -43,7 +46,15 @@ pids+=($!)
   --directory_address="127.0.0.1:$dport" \
   --careplan_address="127.0.0.1:$cport" &
 pids+=($!)
+"$server" --services=record --listen="127.0.0.1:$xport" \
+  --data_dir="$data/record" --token_key_file="$key" \
+  --directory_address="127.0.0.1:$dport" \
+  --referral_address="127.0.0.1:$rport" \
+  --careplan_address="127.0.0.1:$cport" \
+  --handover_address="127.0.0.1:$hport" &
+pids+=($!)
 echo "directory on 127.0.0.1:$dport, referral on 127.0.0.1:$rport," \
-  "care plan on 127.0.0.1:$cport, handover on 127.0.0.1:$hport;" \
+  "care plan on 127.0.0.1:$cport, handover on 127.0.0.1:$hport," \
+  "record on 127.0.0.1:$xport;" \
   "admin token in $data/directory/bootstrap-admin.token"
 wait -n

@@ -93,14 +93,17 @@ absl::StatusOr<RecordChange> ProjectReferral(const events::v1::Event& event,
   if (step != nullptr) row.reason = step->note();
   const std::string type(absl::StripPrefix(event.type(), "referral."));
   if (type == "created") {
-    row.summary = absl::StrCat("Referral sent by ", from, " to ", to, " (",
-                               UrgencyWord(referral.urgency()), ")");
-    if (!referral.redirected_from().empty()) {
-      absl::StrAppend(&row.summary, ", redirected from ",
-                      referral.redirected_from());
+    if (referral.redirected_from().empty()) {
+      row.summary = absl::StrCat("Referral sent by ", from, " to ", to, " (",
+                                 UrgencyWord(referral.urgency()), ")");
+      row.actor_team = from;
+    } else {
+      // Opened by the team that redirected it, on the sender's behalf.
+      row.summary = absl::StrCat(
+          "Referral to ", to, " (", UrgencyWord(referral.urgency()),
+          ") opened on redirection from ", referral.redirected_from());
     }
     row.reason = referral.reason();
-    row.actor_team = from;
   } else if (type == "declined") {
     row.summary = absl::StrCat("Referral declined by ", to);
     const std::string onward = OnwardRoute(referral);
