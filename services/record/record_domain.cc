@@ -236,8 +236,83 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
     contact.set_type(row.type);
     contact.set_entry(EntryName(row));
   }
+  GapQuery gaps;
+  if (!caller.is_service()) gaps.team = caller.team;
+  gaps.person_id = person_id;
+  gaps.now = now;
+  gaps.limit = 1000;
+  ASSIGN_OR_RETURN(std::vector<v1::CareGap> open, store_->ListGaps(gaps));
+  for (v1::CareGap& gap : open) *summary.add_gaps() = std::move(gap);
   *summary.mutable_freshness() = freshness_();
   return summary;
+}
+
+absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
+    const Principal& caller, const v1::ListCareGapsRequest& request) {
+  GapQuery query;
+  if (request.parent() == "teams/-") {
+    if (!caller.is_service()) {
+      return errors::PermissionDenied(absl::StrCat(
+          "ListCareGaps: every team's gaps are for service identities; ",
+          caller.subject, " may list its own team's (teams/{team_id})"));
+    }
+  } else {
+    ASSIGN_OR_RETURN(std::string team_id,
+                     ParseResourceName("parent", request.parent(), "teams"));
+    query.team = absl::StrCat("teams/", team_id);
+    if (!caller.is_service()) {
+      RETURN_IF_ERROR(policy::RequireTeam(caller, query.team, "ListCareGaps"));
+    }
+  }
+  for (int kind : request.kinds()) {
+    if (kind == v1::GAP_KIND_UNSPECIFIED || !v1::GapKind_IsValid(kind)) {
+      return errors::Invalid("kinds", absl::StrCat(kind, " is not a kind"));
+    }
+    query.kinds.push_back(static_cast<v1::GapKind>(kind));
+  }
+  if (!request.person().empty()) {
+    ASSIGN_OR_RETURN(query.person_id,
+                     ParseResourceName("person", request.person(), "persons"));
+  }
+  ASSIGN_OR_RETURN(int page_size,
+                   CheckPageSize("page_size", request.page_size(),
+                                 kDefaultPageSize, kMaxPageSize));
+  std::vector<int> kinds(request.kinds().begin(), request.kinds().end());
+  std::sort(kinds.begin(), kinds.end());
+  const std::string filters =
+      absl::StrCat(request.parent(), "|", absl::StrJoin(kinds, ","), "|",
+                   request.include_closed(), "|", request.person());
+  ASSIGN_OR_RETURN(std::vector<std::string> token,
+                   DecodePageToken(request.page_token(), filters));
+  if (!token.empty()) {
+    GapQuery::Cursor cursor;
+    if (token.size() != 3 || !absl::SimpleAtoi(token[0], &cursor.open_us)) {
+      return errors::BadPageToken();
+    }
+    cursor.person_id = token[1];
+    cursor.key = token[2];
+    query.after = cursor;
+  }
+  query.include_closed = request.include_closed();
+  query.now = clock_->Now();
+  query.limit = page_size + 1;
+  ASSIGN_OR_RETURN(std::vector<v1::CareGap> gaps, store_->ListGaps(query));
+  v1::ListCareGapsResponse response;
+  const bool more = static_cast<int>(gaps.size()) > page_size;
+  if (more) gaps.pop_back();
+  for (v1::CareGap& gap : gaps) *response.add_gaps() = std::move(gap);
+  if (more) {
+    const v1::CareGap& last = response.gaps(response.gaps_size() - 1);
+    absl::string_view person = last.person();
+    absl::ConsumePrefix(&person, "persons/");
+    const std::string key = last.name().substr(last.name().rfind('/') + 1);
+    response.set_next_page_token(EncodePageToken(
+        filters,
+        {absl::StrCat(absl::ToUnixMicros(FromProtoTimestamp(last.open_time()))),
+         std::string(person), key}));
+  }
+  *response.mutable_freshness() = freshness_();
+  return response;
 }
 
 }  // namespace carebridge::record

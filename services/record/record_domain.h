@@ -38,6 +38,8 @@ class RecordDomain {
       const Principal& caller, const v1::ListTimelineEntriesRequest& request);
   absl::StatusOr<v1::CareSummary> GetCareSummary(
       const Principal& caller, const v1::GetCareSummaryRequest& request);
+  absl::StatusOr<v1::ListCareGapsResponse> ListCareGaps(
+      const Principal& caller, const v1::ListCareGapsRequest& request);
 
  private:
   // The person's id from `persons/{id}` after the checks every read makes:

@@ -25,4 +25,15 @@ grpc::ServerUnaryReactor* RecordGrpcService::GetCareSummary(
       });
 }
 
+grpc::ServerUnaryReactor* RecordGrpcService::ListCareGaps(
+    grpc::CallbackServerContext* context,
+    const v1::ListCareGapsRequest* request,
+    v1::ListCareGapsResponse* response) {
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::ListCareGapsRequest& r) {
+        return domain_->ListCareGaps(caller, r);
+      });
+}
+
 }  // namespace carebridge::record

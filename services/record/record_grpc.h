@@ -23,6 +23,10 @@ class RecordGrpcService final : public v1::RecordService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetCareSummaryRequest* request,
       v1::CareSummary* response) override;
+  grpc::ServerUnaryReactor* ListCareGaps(
+      grpc::CallbackServerContext* context,
+      const v1::ListCareGapsRequest* request,
+      v1::ListCareGapsResponse* response) override;
 
  private:
   const Authenticator* const authenticator_;

@@ -344,6 +344,27 @@ absl::StatusOr<RecordChange> ProjectPerson(const events::v1::Event& event,
   return change;
 }
 
+absl::StatusOr<RecordChange> ProjectEvent(const events::v1::Event& event) {
+  if (event.feed() == "directory" && absl::StartsWith(event.type(), "team.")) {
+    directory::v1::Team team;
+    if (!event.payload().UnpackTo(&team)) return NotA(event, "Team");
+    RecordChange change;
+    change.team = TeamSector{team.name(), static_cast<int>(team.sector())};
+    return change;
+  }
+  absl::StatusOr<std::string> person_id = PersonId(event);
+  if (!person_id.ok()) return person_id.status();
+  if (person_id->empty()) return RecordChange();
+  if (event.feed() == "referral") return ProjectReferral(event, *person_id);
+  if (event.feed() == "handover") return ProjectHandover(event, *person_id);
+  if (event.feed() == "careplan") return ProjectCarePlan(event, *person_id);
+  if (event.feed() == "directory" &&
+      absl::StartsWith(event.type(), "person.")) {
+    return ProjectPerson(event, *person_id);
+  }
+  return RecordChange();
+}
+
 }  // namespace
 
 bool TimelineRow::operator==(const TimelineRow& other) const {
@@ -357,23 +378,15 @@ bool TimelineRow::operator==(const TimelineRow& other) const {
 }
 
 std::vector<std::string> FollowedTypes(const std::string& feed) {
-  if (feed == "directory") return {"person."};
+  if (feed == "directory") return {"person.", "team."};
   // Every step of referrals, handovers and care plans.
   return {absl::StrCat(feed, ".")};
 }
 
 absl::StatusOr<RecordChange> Project(const events::v1::Event& event) {
-  absl::StatusOr<std::string> person_id = PersonId(event);
-  if (!person_id.ok()) return person_id.status();
-  if (person_id->empty()) return RecordChange();
-  if (event.feed() == "referral") return ProjectReferral(event, *person_id);
-  if (event.feed() == "handover") return ProjectHandover(event, *person_id);
-  if (event.feed() == "careplan") return ProjectCarePlan(event, *person_id);
-  if (event.feed() == "directory" &&
-      absl::StartsWith(event.type(), "person.")) {
-    return ProjectPerson(event, *person_id);
-  }
-  return RecordChange();
+  absl::StatusOr<RecordChange> change = ProjectEvent(event);
+  if (change.ok()) change->time = FromProtoTimestamp(event.time());
+  return change;
 }
 
 int FeedRank(absl::string_view feed) {

@@ -56,11 +56,19 @@ struct LoopChange {
   v1::OpenLoop loop;
 };
 
-// What one event changes in the record. Every field is optional; an event
-// about no person changes nothing.
+// A team's sector, from the directory (crisis teams matter to gaps).
+struct TeamSector {
+  std::string team;
+  int sector = 0;
+};
+
+// What one event changes in the record. Every field is optional.
 struct RecordChange {
+  // When the event happened (the source service's clock).
+  absl::Time time = absl::InfinitePast();
   // The person the event is about (without `persons/`); empty when none.
   std::string person_id;
+  std::optional<TeamSector> team;
   std::optional<TimelineRow> entry;
   std::optional<PlanState> plan;
   std::optional<LoopChange> loop;

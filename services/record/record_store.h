@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "carebridge/record/v1/record.pb.h"
 #include "services/common/consumer_ledger.h"
+#include "services/record/record_gaps.h"
 #include "services/record/record_projection.h"
 
 namespace carebridge::record {
@@ -19,6 +20,25 @@ struct TimelineCursor {
   int64_t time_us = 0;
   std::string feed;
   int64_t sequence = 0;
+};
+
+// Which gaps to list: open ones at `now` (and closed ones when asked), in
+// (open time, person, key) order after `after`.
+struct GapQuery {
+  // A team's work list; every team's when empty.
+  std::string team;
+  // One person's; everyone's when empty.
+  std::string person_id;
+  std::vector<v1::GapKind> kinds;
+  bool include_closed = false;
+  absl::Time now;
+  struct Cursor {
+    int64_t open_us = 0;
+    std::string person_id;
+    std::string key;
+  };
+  std::optional<Cursor> after;
+  int limit = 100;
 };
 
 struct TimelineQuery {
@@ -58,6 +78,9 @@ class RecordStore {
   // first.
   virtual absl::StatusOr<std::vector<v1::OpenLoop>> ReadOpenLoops(
       absl::string_view person_id) = 0;
+  // Care gaps (see GapQuery); each with its cursor key (`name` ends in it).
+  virtual absl::StatusOr<std::vector<v1::CareGap>> ListGaps(
+      const GapQuery& query) = 0;
   virtual ConsumerLedger* ledger() = 0;
 };
 

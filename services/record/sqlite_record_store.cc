@@ -3,8 +3,12 @@
 #include <limits>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "carebridge/directory/v1/directory.pb.h"
 #include "services/common/macros.h"
 #include "services/common/sqlite_event_log.h"
 #include "services/common/time_util.h"
@@ -59,6 +63,35 @@ CREATE TABLE open_loops (
 ) WITHOUT ROWID;
 CREATE INDEX open_loops_by_person ON open_loops (person_id, since_us, resource);
 )sql"},
+      // Care gaps, and what they are judged on beyond the timeline.
+      {5, R"sql(
+ALTER TABLE plans ADD COLUMN unagreed_since_us INTEGER;
+ALTER TABLE plans ADD COLUMN no_lead_since_us INTEGER;
+CREATE TABLE teams (team TEXT PRIMARY KEY, sector INTEGER NOT NULL)
+  WITHOUT ROWID;
+CREATE TABLE gaps (
+  person_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  open_us INTEGER NOT NULL,
+  close_us INTEGER,
+  close_reason TEXT NOT NULL DEFAULT '',
+  teams TEXT NOT NULL,
+  PRIMARY KEY (person_id, key)
+) WITHOUT ROWID;
+CREATE INDEX gaps_current ON gaps (person_id, kind, subject)
+  WHERE close_us IS NULL;
+CREATE INDEX gaps_by_open ON gaps (open_us, person_id, key);
+CREATE TABLE gap_teams (
+  team TEXT NOT NULL,
+  open_us INTEGER NOT NULL,
+  person_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY (team, open_us, person_id, key)
+) WITHOUT ROWID;
+)sql"},
   };
   return *migrations;
 }
@@ -110,33 +143,65 @@ TimelineRow RowFrom(const Statement& select) {
 
 absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
   ASSIGN_OR_RETURN(Statement select,
-                   conn.Prepare("SELECT version, summary FROM plans WHERE "
+                   conn.Prepare("SELECT version, summary, unagreed_since_us, "
+                                "no_lead_since_us FROM plans WHERE "
                                 "person_id = ?"));
   select.Bind(1, state.person_id);
   ASSIGN_OR_RETURN(bool exists, select.Step());
   v1::CareSummary plan = state.plan;
+  const int64_t now_us = absl::ToUnixMicros(state.time);
+  // -1: unset (NULL). Plain integers: GCC takes std::optional here for
+  // maybe-uninitialized.
+  int64_t unagreed_since = -1;
+  int64_t no_lead_since = -1;
+  v1::CareSummary before;
   if (exists) {
     if (select.ColumnInt64(0) >= plan.care_plan_version()) {
       return absl::OkStatus();
     }
-    v1::CareSummary before;
     if (!before.ParseFromString(select.ColumnBlob(1))) {
       return absl::DataLossError("record: a stored care plan is corrupt");
     }
     if (before.lead_team() == plan.lead_team()) {
       *plan.mutable_lead_since() = before.lead_since();
     }
+    if (!select.ColumnIsNull(2)) unagreed_since = select.ColumnInt64(2);
+    if (!select.ColumnIsNull(3)) no_lead_since = select.ColumnInt64(3);
   }
   if (!plan.has_lead_since() && !plan.lead_team().empty()) {
     *plan.mutable_lead_since() = ToProtoTimestamp(state.time);
   }
   if (plan.lead_team().empty()) plan.clear_lead_since();
-  ASSIGN_OR_RETURN(Statement upsert,
-                   conn.Prepare("INSERT OR REPLACE INTO plans (person_id, "
-                                "version, summary) VALUES (?, ?, ?)"));
+  // Not agreed since the first version that was not (kept while it stays
+  // so); the lead gone since the version that left nobody leading.
+  if (plan.agreed()) {
+    unagreed_since = -1;
+  } else if (!exists || before.agreed() || unagreed_since < 0) {
+    unagreed_since = now_us;
+  }
+  if (!plan.lead_team().empty()) {
+    no_lead_since = -1;
+  } else if (exists && !before.lead_team().empty()) {
+    no_lead_since = now_us;
+  }
+  ASSIGN_OR_RETURN(
+      Statement upsert,
+      conn.Prepare("INSERT OR REPLACE INTO plans (person_id, version, "
+                   "summary, unagreed_since_us, no_lead_since_us) VALUES (?, "
+                   "?, ?, ?, ?)"));
   upsert.Bind(1, state.person_id)
       .Bind(2, plan.care_plan_version())
       .BindBlob(3, plan.SerializeAsString());
+  if (unagreed_since >= 0) upsert.Bind(4, unagreed_since);
+  if (no_lead_since >= 0) upsert.Bind(5, no_lead_since);
+  return upsert.Run();
+}
+
+absl::Status ApplyTeam(Connection& conn, const TeamSector& team) {
+  ASSIGN_OR_RETURN(Statement upsert,
+                   conn.Prepare("INSERT OR REPLACE INTO teams (team, sector) "
+                                "VALUES (?, ?)"));
+  upsert.Bind(1, team.team).Bind(2, static_cast<int64_t>(team.sector));
   return upsert.Run();
 }
 
@@ -158,14 +223,183 @@ absl::Status ApplyLoop(Connection& conn, const LoopChange& loop) {
   return upsert.Run();
 }
 
+// A gap's key within its person: kind, open time and the subject, so the
+// record built incrementally and one rebuilt from the feeds name it alike.
+std::string GapKey(const WantedGap& gap) {
+  uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char c : gap.subject) {
+    hash = (hash ^ c) * 16777619u;
+  }
+  std::string kind = v1::GapKind_Name(gap.kind);
+  absl::AsciiStrToLower(&kind);
+  return absl::StrCat(kind, "-", absl::ToUnixMicros(gap.open_time), "-",
+                      absl::Hex(hash, absl::kZeroPad8));
+}
+
+std::string CloseReason(v1::GapKind kind) {
+  switch (kind) {
+    case v1::BOUNCED:
+      return "a referral was accepted";
+    case v1::ONWARD_ROUTE_NOT_TAKEN:
+      return "a new referral was made";
+    case v1::ANSWER_OVERDUE:
+      return "answered";
+    case v1::PLAN_NOT_AGREED:
+      return "the person agreed the plan";
+    case v1::REVIEW_OVERDUE:
+      return "the review date changed";
+    case v1::NO_CRISIS_PLAN:
+      return "a crisis plan was written, or no crisis team is involved";
+    case v1::NO_LEAD:
+      return "a team leads the care again";
+    default:
+      return "its cause went";
+  }
+}
+
+absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
+                                        const std::string& person_id) {
+  GapInputs in;
+  in.person_id = person_id;
+  {
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare(absl::StrCat(
+            "SELECT ", kTimelineColumns,
+            " FROM timeline WHERE person_id = ? AND kind = ? ORDER BY "
+            "time_us, feed_rank, sequence")));
+    select.Bind(1, person_id).Bind(2, static_cast<int64_t>(v1::REFERRAL));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      in.referral_steps.push_back(RowFrom(select));
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT loop FROM open_loops WHERE "
+                                  "person_id = ? ORDER BY since_us, resource"));
+    select.Bind(1, person_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      if (!in.open_loops.emplace_back().ParseFromString(select.ColumnBlob(0))) {
+        return absl::DataLossError("record: a stored open loop is corrupt");
+      }
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT summary, unagreed_since_us, "
+                                  "no_lead_since_us FROM plans WHERE "
+                                  "person_id = ?"));
+    select.Bind(1, person_id);
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (row) {
+      in.plan.emplace();
+      if (!in.plan->ParseFromString(select.ColumnBlob(0))) {
+        return absl::DataLossError("record: a stored care plan is corrupt");
+      }
+      if (!select.ColumnIsNull(1)) {
+        in.unagreed_since = absl::FromUnixMicros(select.ColumnInt64(1));
+      }
+      if (!select.ColumnIsNull(2)) {
+        in.no_lead_since = absl::FromUnixMicros(select.ColumnInt64(2));
+      }
+    }
+  }
+  if (in.plan.has_value()) {
+    for (const v1::CareTeamMember& member : in.plan->care_team()) {
+      ASSIGN_OR_RETURN(Statement select,
+                       conn.Prepare("SELECT sector FROM teams WHERE team = ?"));
+      select.Bind(1, member.team());
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (row && select.ColumnInt64(0) == directory::v1::CRISIS) {
+        in.crisis_teams.insert(member.team());
+      }
+    }
+  }
+  return in;
+}
+
+absl::Status InsertGap(Connection& conn, const std::string& person_id,
+                       const WantedGap& gap) {
+  const std::string key = GapKey(gap);
+  const int64_t open_us = absl::ToUnixMicros(gap.open_time);
+  ASSIGN_OR_RETURN(
+      Statement insert,
+      conn.Prepare("INSERT OR REPLACE INTO gaps (person_id, key, kind, "
+                   "subject, detail, open_us, close_us, close_reason, teams) "
+                   "VALUES (?, ?, ?, ?, ?, ?, NULL, '', ?)"));
+  insert.Bind(1, person_id)
+      .Bind(2, key)
+      .Bind(3, static_cast<int64_t>(gap.kind))
+      .Bind(4, gap.subject)
+      .Bind(5, gap.detail)
+      .Bind(6, open_us)
+      .Bind(7, JoinTeams(gap.teams));
+  RETURN_IF_ERROR(insert.Run());
+  for (const std::string& team : gap.teams) {
+    ASSIGN_OR_RETURN(Statement link,
+                     conn.Prepare("INSERT OR IGNORE INTO gap_teams (team, "
+                                  "open_us, person_id, key) VALUES (?, ?, ?, "
+                                  "?)"));
+    link.Bind(1, team).Bind(2, open_us).Bind(3, person_id).Bind(4, key);
+    RETURN_IF_ERROR(link.Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DropGap(Connection& conn, const std::string& person_id,
+                     const std::string& key) {
+  ASSIGN_OR_RETURN(Statement remove,
+                   conn.Prepare("DELETE FROM gaps WHERE person_id = ? AND "
+                                "key = ?"));
+  remove.Bind(1, person_id).Bind(2, key);
+  RETURN_IF_ERROR(remove.Run());
+  ASSIGN_OR_RETURN(Statement unlink,
+                   conn.Prepare("DELETE FROM gap_teams WHERE person_id = ? "
+                                "AND key = ?"));
+  unlink.Bind(1, person_id).Bind(2, key);
+  return unlink.Run();
+}
+
+v1::CareGap GapFrom(const Statement& select) {
+  // person_id, key, kind, subject, detail, open_us, close_us, close_reason,
+  // teams
+  v1::CareGap gap;
+  const std::string person_id = select.ColumnText(0);
+  gap.set_name(
+      absl::StrCat("persons/", person_id, "/careGaps/", select.ColumnText(1)));
+  gap.set_person(absl::StrCat("persons/", person_id));
+  gap.set_kind(static_cast<v1::GapKind>(select.ColumnInt64(2)));
+  gap.set_subject(select.ColumnText(3));
+  gap.set_detail(select.ColumnText(4));
+  *gap.mutable_open_time() =
+      ToProtoTimestamp(absl::FromUnixMicros(select.ColumnInt64(5)));
+  if (!select.ColumnIsNull(6)) {
+    *gap.mutable_close_time() =
+        ToProtoTimestamp(absl::FromUnixMicros(select.ColumnInt64(6)));
+  }
+  gap.set_close_reason(select.ColumnText(7));
+  for (const std::string& team : SplitTeams(select.ColumnText(8))) {
+    gap.add_teams(team);
+  }
+  return gap;
+}
+
+constexpr char kGapColumns[] =
+    "g.person_id, g.key, g.kind, g.subject, g.detail, g.open_us, g.close_us, "
+    "g.close_reason, g.teams";
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
-    const std::string& path) {
+    const std::string& path, GapSettings settings) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
                    SqliteDb::Open(path, Migrations()));
   return std::unique_ptr<SqliteRecordStore>(
-      new SqliteRecordStore(std::move(db)));
+      new SqliteRecordStore(std::move(db), settings));
 }
 
 absl::Status SqliteRecordStore::Apply(const RecordChange& change,
@@ -185,6 +419,10 @@ absl::Status SqliteRecordStore::Apply(const RecordChange& change,
     }
     if (change.plan.has_value()) RETURN_IF_ERROR(ApplyPlan(conn, *change.plan));
     if (change.loop.has_value()) RETURN_IF_ERROR(ApplyLoop(conn, *change.loop));
+    if (change.team.has_value()) RETURN_IF_ERROR(ApplyTeam(conn, *change.team));
+    if (!change.person_id.empty()) {
+      RETURN_IF_ERROR(ReconcileGaps(conn, change.person_id, change.time));
+    }
     return MarkApplied(conn, position);
   });
 }
@@ -276,6 +514,99 @@ absl::StatusOr<std::vector<v1::OpenLoop>> SqliteRecordStore::ReadOpenLoops(
     }
   }));
   return loops;
+}
+
+absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
+                                              const std::string& person_id,
+                                              absl::Time time) {
+  ASSIGN_OR_RETURN(GapInputs inputs, ReadGapInputs(conn, person_id));
+  std::vector<WantedGap> wanted = WantedGaps(inputs, settings_);
+  std::vector<bool> present(wanted.size(), false);
+  ASSIGN_OR_RETURN(
+      Statement select,
+      conn.Prepare(absl::StrCat("SELECT ", kGapColumns,
+                                " FROM gaps g WHERE g.person_id = ? AND "
+                                "g.close_us IS NULL")));
+  select.Bind(1, person_id);
+  std::vector<v1::CareGap> current;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    current.push_back(GapFrom(select));
+  }
+  const int64_t now_us = absl::ToUnixMicros(time);
+  for (const v1::CareGap& gap : current) {
+    const std::string key(
+        absl::string_view(gap.name()).substr(gap.name().rfind('/') + 1));
+    const int64_t open_us =
+        absl::ToUnixMicros(FromProtoTimestamp(gap.open_time()));
+    bool still = false;
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      if (present[i] || GapKey(wanted[i]) != key) continue;
+      present[i] = true;
+      still = true;
+      // The same gap: keep its detail and teams current.
+      RETURN_IF_ERROR(DropGap(conn, person_id, key));
+      RETURN_IF_ERROR(InsertGap(conn, person_id, wanted[i]));
+    }
+    if (still) continue;
+    if (open_us > now_us) {
+      // It never opened: nothing to keep.
+      RETURN_IF_ERROR(DropGap(conn, person_id, key));
+      continue;
+    }
+    ASSIGN_OR_RETURN(Statement close,
+                     conn.Prepare("UPDATE gaps SET close_us = ?, "
+                                  "close_reason = ? WHERE person_id = ? AND "
+                                  "key = ?"));
+    close.Bind(1, std::max(now_us, open_us))
+        .Bind(2, CloseReason(gap.kind()))
+        .Bind(3, person_id)
+        .Bind(4, key);
+    RETURN_IF_ERROR(close.Run());
+  }
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (!present[i]) RETURN_IF_ERROR(InsertGap(conn, person_id, wanted[i]));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::CareGap>> SqliteRecordStore::ListGaps(
+    const GapQuery& query) {
+  int64_t kinds = 0;
+  for (v1::GapKind kind : query.kinds) kinds |= int64_t{1} << kind;
+  const bool by_team = !query.team.empty();
+  std::vector<v1::CareGap> gaps;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare(absl::StrCat(
+            "SELECT ", kGapColumns, " FROM ",
+            by_team ? "gap_teams t JOIN gaps g ON g.person_id = t.person_id "
+                      "AND g.key = t.key WHERE t.team = ?1 AND "
+                    : "gaps g WHERE ?1 = '' AND ",
+            "g.open_us <= ?2 AND (?3 OR g.close_us IS NULL) AND (?4 = '' OR "
+            "g.person_id = ?4) AND (?5 = 0 OR ((1 << g.kind) & ?5) != 0) AND "
+            "(?6 = 0 OR (g.open_us, g.person_id, g.key) > (?7, ?8, ?9)) "
+            "ORDER BY g.open_us, g.person_id, g.key LIMIT ?10")));
+    select.Bind(1, query.team)
+        .Bind(2, absl::ToUnixMicros(query.now))
+        .Bind(3, static_cast<int64_t>(query.include_closed))
+        .Bind(4, query.person_id)
+        .Bind(5, kinds)
+        .Bind(6, static_cast<int64_t>(query.after.has_value()))
+        .Bind(7, query.after.has_value() ? query.after->open_us : 0)
+        .Bind(8,
+              query.after.has_value() ? query.after->person_id : std::string())
+        .Bind(9, query.after.has_value() ? query.after->key : std::string())
+        .Bind(10, static_cast<int64_t>(query.limit));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) return absl::OkStatus();
+      gaps.push_back(GapFrom(select));
+    }
+  }));
+  return gaps;
 }
 
 }  // namespace carebridge::record

@@ -17,7 +17,7 @@ class SqliteRecordStore : public RecordStore {
  public:
   // Opens (creating and migrating if needed) the database at `path`.
   static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(
-      const std::string& path);
+      const std::string& path, GapSettings settings = GapSettings());
 
   absl::Status Apply(const RecordChange& change,
                      const FeedPosition& position) override;
@@ -28,13 +28,22 @@ class SqliteRecordStore : public RecordStore {
       absl::string_view person_id) override;
   absl::StatusOr<std::vector<v1::OpenLoop>> ReadOpenLoops(
       absl::string_view person_id) override;
+  absl::StatusOr<std::vector<v1::CareGap>> ListGaps(
+      const GapQuery& query) override;
   ConsumerLedger* ledger() override { return &ledger_; }
 
  private:
-  explicit SqliteRecordStore(std::unique_ptr<SqliteDb> db)
-      : db_(std::move(db)), ledger_(db_.get()) {}
+  SqliteRecordStore(std::unique_ptr<SqliteDb> db, GapSettings settings)
+      : db_(std::move(db)), settings_(settings), ledger_(db_.get()) {}
+
+  // Brings the person's gaps in line with what the record now says, as of
+  // `time` (the event's): new ones opened, gone ones closed (or dropped,
+  // if they had not opened yet).
+  absl::Status ReconcileGaps(Connection& conn, const std::string& person_id,
+                             absl::Time time);
 
   std::unique_ptr<SqliteDb> db_;
+  const GapSettings settings_;
   SqliteConsumerLedger ledger_;
 };
 

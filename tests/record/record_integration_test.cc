@@ -357,6 +357,98 @@ TEST_F(RecordTimelineTest, HandoverStepsAndJoiningTheCareTeam) {
               HasSubstr("Evenings settled"));
 }
 
+// Bo is referred to three teams; each declines or redirects. Nobody has
+// taken Bo on: the referring team's work list says so, with why and since
+// when, until a team accepts.
+TEST_F(RecordTest, APersonRefusedByThreeTeamsIsOnTheReferrersWorkList) {
+  const std::string bo = MakePerson("Bo");
+  const std::string to_crisis = Refer(bo, crisis_).name();
+  const std::string to_voluntary = Refer(bo, voluntary_).name();
+  const std::string to_housing = Refer(bo, housing_).name();
+  server_.clock().Advance(absl::Hours(1));
+  Decline(to_crisis, bob_);
+  Decline(to_voluntary, val_, housing_);
+  ref::RedirectReferralRequest redirect;
+  redirect.set_name(to_housing);
+  redirect.set_new_receiving_team(crisis_);
+  redirect.set_reason("Out of hours support is the crisis team's");
+  ref::RedirectReferralResponse redirected;
+  auto context = server_.ContextAs(otto_);
+  grpc::Status status =
+      referral_->RedirectReferral(context.get(), redirect, &redirected);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  // Registered, three sent, three refused, the redirect's new referral.
+  ASSERT_TRUE(RecordShows(bo, 8));
+
+  auto list = [&](const Principal& as, const std::string& parent,
+                  v1::ListCareGapsResponse* response,
+                  bool include_closed = false) {
+    v1::ListCareGapsRequest request;
+    request.set_parent(parent);
+    request.set_include_closed(include_closed);
+    auto context = server_.ContextAs(as);
+    return record_->ListCareGaps(context.get(), request, response);
+  };
+  v1::ListCareGapsResponse gaps;
+  ASSERT_TRUE(list(alice_, community_, &gaps).ok());
+  ASSERT_THAT(gaps.gaps(), SizeIs(1));
+  const v1::CareGap bounced = gaps.gaps(0);
+  EXPECT_EQ(bounced.kind(), v1::BOUNCED);
+  EXPECT_EQ(bounced.person(), bo);
+  EXPECT_THAT(bounced.name(), HasSubstr(bo + "/careGaps/bounced-"));
+  EXPECT_THAT(bounced.detail(), HasSubstr("by 3 teams"));
+  EXPECT_THAT(bounced.detail(), HasSubstr("no referral accepted since"));
+  EXPECT_FALSE(bounced.has_close_time());
+  // The teams that declined are not asked to chase it.
+  ASSERT_TRUE(list(bob_, crisis_, &gaps).ok());
+  EXPECT_THAT(gaps.gaps(), IsEmpty());
+  // Only one's own team's list; every team's is for services.
+  EXPECT_EQ(list(bob_, community_, &gaps).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(list(carebridge::testing::TestServer::Admin(), "teams/-", &gaps)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(list(Service(), "teams/-", &gaps).ok());
+  EXPECT_THAT(gaps.gaps(), SizeIs(1));
+  v1::CareSummary summary;
+  ASSERT_TRUE(Summary(alice_, bo, &summary).ok());
+  ASSERT_THAT(summary.gaps(), SizeIs(1));
+  EXPECT_EQ(summary.gaps(0).name(), bounced.name());
+
+  // The redirected referral to the crisis team waits past its deadline:
+  // both teams see it.
+  server_.clock().Advance(absl::Hours(24 * 20));
+  ASSERT_TRUE(list(bob_, crisis_, &gaps).ok());
+  ASSERT_THAT(gaps.gaps(), SizeIs(1));
+  EXPECT_EQ(gaps.gaps(0).kind(), v1::ANSWER_OVERDUE);
+  EXPECT_EQ(gaps.gaps(0).subject(), redirected.created().name());
+  ASSERT_TRUE(list(alice_, community_, &gaps).ok());
+  EXPECT_THAT(gaps.gaps(), SizeIs(2));
+
+  // The crisis team takes Bo on: both gaps close themselves, and stay as
+  // history.
+  Accept(redirected.created().name(), bob_);
+  ASSERT_TRUE(Eventually([&] {
+    return list(alice_, community_, &gaps).ok() && gaps.gaps_size() == 0;
+  }));
+  ASSERT_TRUE(list(alice_, community_, &gaps, /*include_closed=*/true).ok());
+  ASSERT_THAT(gaps.gaps(), SizeIs(2));
+  for (const v1::CareGap& gap : gaps.gaps()) {
+    EXPECT_TRUE(gap.has_close_time()) << gap.name();
+    EXPECT_FALSE(gap.close_reason().empty());
+  }
+  EXPECT_EQ(gaps.gaps(0).name(), bounced.name());
+  EXPECT_EQ(gaps.gaps(0).close_reason(), "a referral was accepted");
+
+  v1::ListCareGapsRequest bad;
+  bad.set_parent(community_);
+  bad.add_kinds(static_cast<v1::GapKind>(99));
+  context = server_.ContextAs(alice_);
+  status = record_->ListCareGaps(context.get(), bad, &gaps);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("kinds"));
+}
+
 // The record rebuilt from the feeds' start (a new record.db) equals the one
 // built step by step.
 TEST_F(RecordTimelineTest, ARebuildFromTheFeedsEqualsTheIncrementalRecord) {

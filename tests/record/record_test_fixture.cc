@@ -79,11 +79,13 @@ void RecordTest::Accept(const std::string& referral, const Principal& by) {
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
-void RecordTest::Decline(const std::string& referral, const Principal& by) {
+void RecordTest::Decline(const std::string& referral, const Principal& by,
+                         const std::string& suggested) {
   ref::DeclineReferralRequest decline;
   decline.set_name(referral);
   decline.set_reason("Not in crisis now; evening support fits better.");
-  decline.mutable_onward_route()->set_suggested_team(voluntary_);
+  decline.mutable_onward_route()->set_suggested_team(
+      suggested.empty() ? voluntary_ : suggested);
   ref::Referral answered;
   auto context = server_.ContextAs(by);
   grpc::Status status =

@@ -38,7 +38,10 @@ class RecordTest : public ::testing::Test {
   ref::Referral Refer(const std::string& person, const std::string& team,
                       ref::Urgency urgency = ref::URGENT);
   void Accept(const std::string& referral, const Principal& by);
-  void Decline(const std::string& referral, const Principal& by);
+  // Declines with an onward route suggesting `suggested` (default: the
+  // voluntary team).
+  void Decline(const std::string& referral, const Principal& by,
+               const std::string& suggested = "");
 
   // Polls (up to 10 s) until `done`.
   bool Eventually(const std::function<bool()>& done);

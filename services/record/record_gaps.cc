@@ -1,0 +1,204 @@
+#include "services/record/record_gaps.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "services/common/time_util.h"
+
+namespace carebridge::record {
+namespace {
+
+std::string Day(absl::Time time) {
+  return absl::FormatTime("%Y-%m-%d", time, absl::UTCTimeZone());
+}
+
+bool Is(const TimelineRow& row, absl::string_view type) {
+  return row.type == type;
+}
+
+// The teams on a referral step other than `team`: for a decline, the
+// sender(s) whose work list it goes on.
+std::vector<std::string> OthersThan(const TimelineRow& row,
+                                    const std::string& team) {
+  std::vector<std::string> others;
+  for (const std::string& t : row.teams) {
+    if (t != team) others.push_back(t);
+  }
+  return others;
+}
+
+void AddUnique(std::vector<std::string>& to,
+               const std::vector<std::string>& teams) {
+  for (const std::string& team : teams) {
+    if (std::find(to.begin(), to.end(), team) == to.end()) to.push_back(team);
+  }
+}
+
+std::vector<std::string> CareTeam(const v1::CareSummary& plan) {
+  std::vector<std::string> teams;
+  for (const v1::CareTeamMember& member : plan.care_team()) {
+    teams.push_back(member.team());
+  }
+  return teams;
+}
+
+void Bounced(const GapInputs& in, const GapSettings& settings,
+             std::vector<WantedGap>& out) {
+  // Declines and redirects since the last acceptance.
+  std::vector<const TimelineRow*> refusals;
+  for (const TimelineRow& row : in.referral_steps) {
+    if (Is(row, "referral.accepted")) refusals.clear();
+    if (Is(row, "referral.declined") || Is(row, "referral.redirected")) {
+      refusals.push_back(&row);
+    }
+  }
+  // The first moment `bounce_teams` different teams refused within the
+  // window.
+  for (size_t end = 0; end < refusals.size(); ++end) {
+    const absl::Time at = refusals[end]->time;
+    std::vector<std::string> teams;
+    std::vector<std::string> referrers;
+    for (size_t i = 0; i <= end; ++i) {
+      if (at - refusals[i]->time > settings.bounce_window) continue;
+      AddUnique(teams, {refusals[i]->actor_team});
+      AddUnique(referrers, OthersThan(*refusals[i], refusals[i]->actor_team));
+    }
+    if (static_cast<int>(teams.size()) < settings.bounce_teams) continue;
+    // Everyone who refused since also counts (the detail stays current).
+    for (size_t i = end + 1; i < refusals.size(); ++i) {
+      AddUnique(teams, {refusals[i]->actor_team});
+      AddUnique(referrers, OthersThan(*refusals[i], refusals[i]->actor_team));
+    }
+    WantedGap gap;
+    gap.kind = v1::BOUNCED;
+    gap.subject = absl::StrCat("persons/", in.person_id);
+    gap.open_time = at;
+    gap.detail = absl::StrCat("Declined or redirected by ", teams.size(),
+                              " teams (", absl::StrJoin(teams, ", "),
+                              ") since ", Day(refusals.front()->time),
+                              ", with no referral accepted since");
+    gap.teams = referrers;
+    out.push_back(std::move(gap));
+    return;
+  }
+}
+
+void OnwardRoutes(const GapInputs& in, const GapSettings& settings,
+                  std::vector<WantedGap>& out) {
+  for (size_t i = 0; i < in.referral_steps.size(); ++i) {
+    const TimelineRow& decline = in.referral_steps[i];
+    if (!Is(decline, "referral.declined")) continue;
+    bool acted = false;
+    for (size_t j = i + 1; j < in.referral_steps.size(); ++j) {
+      if (Is(in.referral_steps[j], "referral.created")) acted = true;
+    }
+    if (acted) continue;
+    WantedGap gap;
+    gap.kind = v1::ONWARD_ROUTE_NOT_TAKEN;
+    gap.subject = decline.resource;
+    gap.open_time = decline.time + settings.onward_route_grace;
+    gap.detail = absl::StrCat("Declined by ", decline.actor_team, " on ",
+                              Day(decline.time),
+                              " with an onward route; no new referral since");
+    gap.teams = OthersThan(decline, decline.actor_team);
+    out.push_back(std::move(gap));
+  }
+}
+
+void Overdue(const GapInputs& in, std::vector<WantedGap>& out) {
+  for (const v1::OpenLoop& loop : in.open_loops) {
+    if (!loop.has_due_time()) continue;
+    WantedGap gap;
+    gap.kind = v1::ANSWER_OVERDUE;
+    gap.subject = loop.resource();
+    gap.open_time = FromProtoTimestamp(loop.due_time());
+    gap.detail = absl::StrCat(
+        loop.kind() == v1::HANDOVER ? "Handover" : "Referral", " to ",
+        loop.receiving_team(), " unanswered past its deadline (",
+        Day(gap.open_time), ")");
+    gap.teams = {loop.sending_team(), loop.receiving_team()};
+    out.push_back(std::move(gap));
+  }
+}
+
+void PlanGaps(const GapInputs& in, const GapSettings& settings,
+              std::vector<WantedGap>& out) {
+  if (!in.plan.has_value() || in.plan->care_plan_version() == 0) return;
+  const v1::CareSummary& plan = *in.plan;
+  const std::string subject =
+      absl::StrCat("persons/", in.person_id, "/carePlan");
+  const std::vector<std::string> care_team = CareTeam(plan);
+  if (in.no_lead_since.has_value() && plan.lead_team().empty()) {
+    WantedGap gap;
+    gap.kind = v1::NO_LEAD;
+    gap.subject = subject;
+    gap.open_time = *in.no_lead_since;
+    gap.detail = absl::StrCat(
+        "The lead team ended its involvement on ", Day(gap.open_time),
+        " without handing over; no team is looking after the plan");
+    out.push_back(std::move(gap));
+  }
+  if (care_team.empty()) return;
+  if (!plan.agreed() && in.unagreed_since.has_value()) {
+    WantedGap gap;
+    gap.kind = v1::PLAN_NOT_AGREED;
+    gap.subject = subject;
+    gap.open_time = *in.unagreed_since + settings.agreement_grace;
+    gap.detail = absl::StrCat(
+        "The care plan has not been agreed with the "
+        "person since ",
+        Day(*in.unagreed_since));
+    gap.teams = care_team;
+    out.push_back(std::move(gap));
+  }
+  if (plan.has_review_time()) {
+    const absl::Time review = FromProtoTimestamp(plan.review_time());
+    WantedGap gap;
+    gap.kind = v1::REVIEW_OVERDUE;
+    gap.subject = subject;
+    // Passed once the review day is over.
+    gap.open_time = review + absl::Hours(24);
+    gap.detail = absl::StrCat("The care plan's review date ", Day(review),
+                              " has passed");
+    gap.teams = care_team;
+    out.push_back(std::move(gap));
+  }
+  if (!plan.has_crisis_plan()) {
+    for (const v1::CareTeamMember& member : plan.care_team()) {
+      if (!in.crisis_teams.contains(member.team())) continue;
+      WantedGap gap;
+      gap.kind = v1::NO_CRISIS_PLAN;
+      gap.subject = subject;
+      gap.open_time = FromProtoTimestamp(member.since());
+      gap.detail = absl::StrCat("The crisis team ", member.team(),
+                                " is involved and the plan has no crisis "
+                                "plan");
+      gap.teams = care_team;
+      out.push_back(std::move(gap));
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+bool WantedGap::operator==(const WantedGap& other) const {
+  return kind == other.kind && subject == other.subject &&
+         detail == other.detail && open_time == other.open_time &&
+         teams == other.teams;
+}
+
+std::vector<WantedGap> WantedGaps(const GapInputs& inputs,
+                                  const GapSettings& settings) {
+  std::vector<WantedGap> gaps;
+  Bounced(inputs, settings, gaps);
+  OnwardRoutes(inputs, settings, gaps);
+  Overdue(inputs, gaps);
+  PlanGaps(inputs, settings, gaps);
+  return gaps;
+}
+
+}  // namespace carebridge::record

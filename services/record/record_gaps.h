@@ -1,0 +1,62 @@
+#ifndef CAREBRIDGE_SERVICES_RECORD_RECORD_GAPS_H_
+#define CAREBRIDGE_SERVICES_RECORD_RECORD_GAPS_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
+#include "carebridge/record/v1/record.pb.h"
+#include "services/record/record_projection.h"
+
+namespace carebridge::record {
+
+// When a cause becomes a gap.
+struct GapSettings {
+  // BOUNCED: this many different teams declining or redirecting within
+  // `bounce_window`, with no acceptance since.
+  int bounce_teams = 3;
+  absl::Duration bounce_window = absl::Hours(24 * 90);
+  // ONWARD_ROUTE_NOT_TAKEN: no new referral this long after a decline.
+  absl::Duration onward_route_grace = absl::Hours(24 * 14);
+  // PLAN_NOT_AGREED: the plan not agreed for this long.
+  absl::Duration agreement_grace = absl::Hours(24 * 28);
+};
+
+// What the gaps of one person are judged on, all from the record's own
+// projections.
+struct GapInputs {
+  std::string person_id;
+  // The person's referral steps (REFERRAL entries), oldest first.
+  std::vector<TimelineRow> referral_steps;
+  std::vector<v1::OpenLoop> open_loops;
+  // The care plan part of the summary; nullopt when there is no plan.
+  std::optional<v1::CareSummary> plan;
+  // Since when the plan is not agreed (unset when agreed), and since when
+  // nobody leads after the lead left (unset when someone leads).
+  std::optional<absl::Time> unagreed_since;
+  std::optional<absl::Time> no_lead_since;
+  // The teams known to be crisis teams (directory sector CRISIS).
+  absl::flat_hash_set<std::string> crisis_teams;
+};
+
+// A gap the inputs say should exist (it is open once `open_time` has
+// passed). Identified per person by (kind, subject).
+struct WantedGap {
+  v1::GapKind kind = v1::GAP_KIND_UNSPECIFIED;
+  std::string subject;
+  std::string detail;
+  absl::Time open_time;
+  std::vector<std::string> teams;
+
+  bool operator==(const WantedGap& other) const;
+};
+
+// The gaps `inputs` call for, by the rules in record.proto (GapKind).
+std::vector<WantedGap> WantedGaps(const GapInputs& inputs,
+                                  const GapSettings& settings);
+
+}  // namespace carebridge::record
+
+#endif  // CAREBRIDGE_SERVICES_RECORD_RECORD_GAPS_H_
