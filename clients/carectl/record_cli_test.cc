@@ -77,6 +77,21 @@ class FakeRecord final : public rv::RecordService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ListCareGaps(grpc::ServerContext*,
+                            const rv::ListCareGapsRequest* request,
+                            rv::ListCareGapsResponse* response) override {
+    Keep(*request);
+    rv::CareGap& gap = *response->add_gaps();
+    gap.set_name("persons/p1/careGaps/bounced-1-00000000");
+    gap.set_person("persons/p1");
+    gap.set_kind(rv::BOUNCED);
+    gap.set_subject("persons/p1");
+    gap.set_detail("Declined or redirected by 3 teams");
+    gap.mutable_open_time()->set_seconds(kDec1);
+    response->mutable_freshness()->set_caught_up(true);
+    return grpc::Status::OK;
+  }
+
   std::string last_request() {
     absl::MutexLock lock(&mu_);
     return last_request_;
@@ -163,6 +178,26 @@ TEST_F(RecordCliTest, SummaryAsJsonIsTheResponse) {
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("\"lead_team\": \"teams/cmht\""));
   EXPECT_THAT(result.out, HasSubstr("\"care_plan_version\": \"4\""));
+}
+
+TEST_F(RecordCliTest, GapsAsksForATeamsWorkListAndSaysWhy) {
+  Result result =
+      Run({"gaps", "--team=cmht", "--kind=bounced,no_lead", "--closed"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_request(),
+            "parent: \"teams/cmht\" kinds: BOUNCED kinds: NO_LEAD "
+            "include_closed: true");
+  EXPECT_THAT(result.out,
+              HasSubstr("2026-12-01T00:00:00Z  bounced  persons/p1"));
+  EXPECT_THAT(result.out,
+              HasSubstr("persons/p1/careGaps/bounced-1-00000000: Declined or "
+                        "redirected by 3 teams"));
+  result = Run({"gaps", "--all_teams"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_request(), "parent: \"teams/-\"");
+  result = Run({"gaps"});
+  EXPECT_NE(result.code, 0);
+  EXPECT_THAT(result.err, HasSubstr("--team"));
 }
 
 TEST_F(RecordCliTest, BadFlagsAreUsageErrorsAndMakeNoCall) {

@@ -40,6 +40,13 @@ int Timeline(Session& s, const Invocation& in) {
   }
 }
 
+int Gaps(Session& s, const Invocation& in) {
+  auto request = BuildGapsRequest(in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  return CallAndFinish(s, s.record(), &Stub::ListCareGaps, *request,
+                       PrintCareGaps);
+}
+
 int Summary(Session& s, const Invocation& in) {
   return CallAndFinish(s, s.record(), &Stub::GetCareSummary,
                        BuildSummaryRequest(in.args[0]), PrintCareSummary);
@@ -54,7 +61,26 @@ std::vector<Command> RecordCommands() {
                                           {"newest_first", FlagKind::kBool},
                                           {"wait_caught_up", FlagKind::kBool}};
   for (FlagSpec& f : PagingFlags()) timeline_flags.push_back(f);
+  std::vector<FlagSpec> gaps_flags = {{"team", FlagKind::kValue},
+                                      {"all_teams", FlagKind::kBool},
+                                      {"kind", FlagKind::kRepeated},
+                                      {"person", FlagKind::kValue},
+                                      {"closed", FlagKind::kBool}};
+  for (FlagSpec& f : PagingFlags()) gaps_flags.push_back(f);
   return {
+      {"gaps",
+       "",
+       "gaps (--team=TEAM | --all_teams) [--kind=KIND,...] [--person=PERSON] "
+       "[--closed] [--page_size=N] [--page_token=TOKEN]",
+       "People at risk of falling between services, oldest first, each with "
+       "why and since when: your team's work list (--team=your team), or "
+       "every team's (--all_teams, services). KIND: bounced, "
+       "onward_route_not_taken, answer_overdue, plan_not_agreed, "
+       "review_overdue, no_crisis_plan, no_lead. --closed also lists gaps "
+       "that have closed, with why.",
+       {},
+       gaps_flags,
+       Gaps},
       {"person",
        "timeline",
        "person timeline PERSON [--kind=KIND,...] [--since=WHEN] "

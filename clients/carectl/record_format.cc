@@ -49,6 +49,30 @@ void PrintTimeline(std::ostream& out,
   PrintFreshness(out, response.freshness());
 }
 
+void PrintCareGaps(std::ostream& out,
+                   const rv::ListCareGapsResponse& response) {
+  std::vector<std::vector<std::string>> rows;
+  for (const rv::CareGap& gap : response.gaps()) {
+    rows.push_back(
+        {FormatTimestamp(gap.open_time()),
+         EnumWord(rv::GapKind_descriptor(), gap.kind()), gap.person(),
+         gap.subject(),
+         gap.has_close_time()
+             ? absl::StrCat("closed ", FormatTimestamp(gap.close_time()))
+             : std::string("open")});
+  }
+  PrintTextTable(out, {"SINCE", "GAP", "PERSON", "ABOUT", "STATE"}, rows);
+  for (const rv::CareGap& gap : response.gaps()) {
+    out << gap.name() << ": " << gap.detail();
+    if (gap.has_close_time()) out << "; closed: " << gap.close_reason();
+    out << "\n";
+  }
+  if (!response.next_page_token().empty()) {
+    out << "next page: --page_token=" << response.next_page_token() << "\n";
+  }
+  PrintFreshness(out, response.freshness());
+}
+
 void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
   out << summary.person() << "\n";
   if (!summary.care_plan_visible()) {
@@ -108,6 +132,13 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
   }
   if (!contacts.empty()) {
     PrintTextTable(out, {"TEAM", "WHEN", "WHAT"}, contacts, "  ");
+  }
+  if (!summary.gaps().empty()) {
+    out << "\ncare gaps:\n";
+    for (const rv::CareGap& gap : summary.gaps()) {
+      out << "  " << EnumWord(rv::GapKind_descriptor(), gap.kind()) << " since "
+          << FormatTimestamp(gap.open_time()) << ": " << gap.detail() << "\n";
+    }
   }
   PrintFreshness(out, summary.freshness());
 }

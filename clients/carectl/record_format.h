@@ -11,6 +11,9 @@ namespace carebridge::carectl {
 // under it, then how far behind the record is when it is.
 void PrintTimeline(std::ostream& out,
                    const record::v1::ListTimelineEntriesResponse& response);
+// One line per gap (since, kind, person, subject), why under the table.
+void PrintCareGaps(std::ostream& out,
+                   const record::v1::ListCareGapsResponse& response);
 // Who leads, the care team, the plan's state, open loops, last contacts.
 void PrintCareSummary(std::ostream& out,
                       const record::v1::CareSummary& summary);

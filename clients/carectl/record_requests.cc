@@ -41,6 +41,38 @@ absl::StatusOr<rv::ListTimelineEntriesRequest> BuildTimelineRequest(
   return request;
 }
 
+absl::StatusOr<rv::ListCareGapsRequest> BuildGapsRequest(const Flags& flags) {
+  rv::ListCareGapsRequest request;
+  if (flags.Has("team") && flags.GetBool("all_teams")) {
+    return FlagError("team", "give --team or --all_teams, not both");
+  }
+  if (flags.GetBool("all_teams")) {
+    request.set_parent("teams/-");
+  } else if (flags.Has("team")) {
+    request.set_parent(ResourceName("teams", flags.Get("team")));
+  } else {
+    return FlagError("team",
+                     "say whose work list: --team=TEAM (yours) or "
+                     "--all_teams (services)");
+  }
+  for (const std::string& words : flags.GetAll("kind")) {
+    for (absl::string_view word :
+         absl::StrSplit(words, ',', absl::SkipWhitespace())) {
+      ASSIGN_OR_RETURN(rv::GapKind kind,
+                       ParseEnumFlag<rv::GapKind>("kind", word));
+      request.add_kinds(kind);
+    }
+  }
+  if (flags.Has("person")) {
+    request.set_person(ResourceName("persons", flags.Get("person")));
+  }
+  request.set_include_closed(flags.GetBool("closed"));
+  ASSIGN_OR_RETURN(int page_size, flags.GetPositiveInt("page_size"));
+  request.set_page_size(page_size);
+  request.set_page_token(flags.Get("page_token"));
+  return request;
+}
+
 rv::GetCareSummaryRequest BuildSummaryRequest(absl::string_view person) {
   std::string name = ResourceName("persons", person);
   if (!absl::EndsWith(name, "/careSummary"))

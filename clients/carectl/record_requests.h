@@ -13,6 +13,12 @@ namespace carebridge::carectl {
 absl::StatusOr<record::v1::ListTimelineEntriesRequest> BuildTimelineRequest(
     absl::string_view person, const Flags& flags);
 
+// `gaps [--team=TEAM | --all_teams] [--kind=KIND,...] [--person=PERSON]
+// [--closed] [--page_size=N] [--page_token=TOKEN]`; the caller's own team
+// when neither --team nor --all_teams is given (`my_team`, from the token).
+absl::StatusOr<record::v1::ListCareGapsRequest> BuildGapsRequest(
+    const Flags& flags);
+
 // `person summary PERSON`.
 record::v1::GetCareSummaryRequest BuildSummaryRequest(absl::string_view person);
 
