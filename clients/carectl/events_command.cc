@@ -4,10 +4,14 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
 #include "carebridge/events/v1/events.pb.h"
+#include "carebridge/record/v1/record.pb.h"
 #include "clients/carectl/command.h"
 #include "clients/carectl/events_format.h"
 #include "clients/carectl/events_requests.h"
+#include "clients/carectl/format.h"
 #include "clients/carectl/interrupt.h"
 
 namespace carebridge::carectl {
@@ -23,6 +27,7 @@ std::unique_ptr<Reader> Subscribe(Session& s, const std::string& feed,
   if (feed == "directory") return s.directory().Subscribe(context, request);
   if (feed == "referral") return s.referral().Subscribe(context, request);
   if (feed == "careplan") return s.careplan().Subscribe(context, request);
+  if (feed == "record") return s.record().Subscribe(context, request);
   return s.handover().Subscribe(context, request);
 }
 
@@ -38,8 +43,48 @@ void PrintEvent(Session& s, const ev::Event& event) {
   }
 }
 
+// One inbox item a line: sequence, time, what, the person, the resource.
+void PrintInboxItem(Session& s, const ev::Event& event) {
+  record::v1::InboxItem item;
+  if (s.json() || s.name_only() || !event.payload().UnpackTo(&item)) {
+    PrintEvent(s, event);
+    return;
+  }
+  absl::string_view type = event.type();
+  absl::ConsumePrefix(&type, "inbox.");
+  s.out() << event.sequence() << "  " << FormatTimestamp(event.time()) << "  "
+          << type << "  " << item.person() << "  " << item.summary() << "  "
+          << item.resource() << "\n";
+}
+
+int Follow(Session& s, absl::StatusOr<EventsCall> call,
+           void (*print)(Session&, const ev::Event&));
+
 int Events(Session& s, const Invocation& in) {
-  absl::StatusOr<EventsCall> call = BuildEventsCall(in.flags);
+  return Follow(s, BuildEventsCall(in.flags), PrintEvent);
+}
+
+// `inbox [--watch] [--after=N]`: the record feed's inbox items the caller's
+// team receives.
+int Inbox(Session& s, const Invocation& in) {
+  EventsCall call;
+  call.feed = "record";
+  call.request.add_type_prefixes("inbox.");
+  if (in.flags.Has("after")) {
+    int64_t after = 0;
+    if (!absl::SimpleAtoi(in.flags.Get("after"), &after) || after < 0) {
+      return s.UsageError(
+          FlagError("after", "must be a sequence number (0, 1, 2, ...)"));
+    }
+    call.request.set_after_sequence(after);
+  }
+  call.follow = in.flags.GetBool("watch");
+  call.request.set_stop_when_caught_up(!call.follow);
+  return Follow(s, call, PrintInboxItem);
+}
+
+int Follow(Session& s, absl::StatusOr<EventsCall> call,
+           void (*print)(Session&, const ev::Event&)) {
   if (!call.ok()) return s.UsageError(call.status());
   // Following has no deadline: it lasts until interrupted, unless it waits
   // for a number of events, which it does within --timeout.
@@ -58,7 +103,7 @@ int Events(Session& s, const Invocation& in) {
   while (!reached_limit && reader->Read(&batch)) {
     through = batch.through_sequence();
     for (const ev::Event& event : batch.events()) {
-      PrintEvent(s, event);
+      print(s, event);
       through = event.sequence();
       if (call->limit > 0 && ++printed == call->limit) {
         reached_limit = true;
@@ -101,7 +146,8 @@ std::vector<Command> EventsCommands() {
   return {
       {"events",
        "",
-       "events --feed=directory|referral|careplan|handover [--after=N] "
+       "events --feed=directory|referral|careplan|handover|record "
+       "[--after=N] "
        "[--type=PREFIX]... [--follow] [--limit=N]",
        "Print a service's event feed, one event a line: sequence, time, type, "
        "subject, person, actor, teams (`-` for none). --after=N starts after "
@@ -118,6 +164,17 @@ std::vector<Command> EventsCommands() {
        {},
        EventsFlags(),
        Events},
+      {"inbox",
+       "",
+       "inbox [--watch] [--after=N]",
+       "What needs your team's attention, one item a line: new referrals and "
+       "handovers to it, answers to what it sent, escalations, care gaps "
+       "opening and closing (from the record service). --watch keeps "
+       "printing items as they happen until interrupted; --after=N resumes "
+       "after item N (carectl says where it stopped).",
+       {},
+       {{"watch", FlagKind::kBool}, {"after", FlagKind::kValue}},
+       Inbox},
   };
 }
 

@@ -12,7 +12,7 @@ namespace carebridge::carectl {
 namespace {
 
 constexpr const char* kFeeds[] = {"directory", "referral", "careplan",
-                                  "handover"};
+                                  "handover", "record"};
 
 }  // namespace
 

@@ -15,7 +15,7 @@ std::vector<FlagSpec> EventsFlags();
 
 // One `carectl events` run: which service's feed, and what to ask it.
 struct EventsCall {
-  // `directory`, `referral`, `careplan` or `handover`.
+  // `directory`, `referral`, `careplan`, `handover` or `record`.
   std::string feed;
   events::v1::SubscribeRequest request;
   // Keep streaming new events until interrupted; otherwise the request

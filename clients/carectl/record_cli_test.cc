@@ -92,6 +92,28 @@ class FakeRecord final : public rv::RecordService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status Subscribe(
+      grpc::ServerContext*, const events::v1::SubscribeRequest* request,
+      grpc::ServerWriter<events::v1::SubscribeResponse>* writer) override {
+    Keep(*request);
+    events::v1::SubscribeResponse response;
+    events::v1::Event& event = *response.add_events();
+    event.set_sequence(7);
+    event.set_feed("record");
+    event.set_type("inbox.referral_received");
+    event.mutable_time()->set_seconds(kDec1);
+    rv::InboxItem item;
+    item.set_team("teams/crisis");
+    item.set_person("persons/p1");
+    item.set_resource("referrals/r1");
+    item.set_summary("Referral sent by teams/cmht to teams/crisis (urgent)");
+    event.mutable_payload()->PackFrom(item);
+    response.set_through_sequence(7);
+    response.set_head_sequence(7);
+    writer->Write(response);
+    return grpc::Status::OK;
+  }
+
   std::string last_request() {
     absl::MutexLock lock(&mu_);
     return last_request_;
@@ -198,6 +220,19 @@ TEST_F(RecordCliTest, GapsAsksForATeamsWorkListAndSaysWhy) {
   result = Run({"gaps"});
   EXPECT_NE(result.code, 0);
   EXPECT_THAT(result.err, HasSubstr("--team"));
+}
+
+TEST_F(RecordCliTest, InboxPrintsTheTeamsItemsAndWhereItStopped) {
+  Result result = Run({"inbox", "--after=3"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_request(),
+            "after_sequence: 3 type_prefixes: \"inbox.\" "
+            "stop_when_caught_up: true");
+  EXPECT_THAT(result.out,
+              HasSubstr("7  2026-12-01T00:00:00Z  referral_received  "
+                        "persons/p1  Referral sent by teams/cmht to "
+                        "teams/crisis (urgent)  referrals/r1"));
+  EXPECT_THAT(result.err, HasSubstr("--after=7"));
 }
 
 TEST_F(RecordCliTest, BadFlagsAreUsageErrorsAndMakeNoCall) {

@@ -1,5 +1,6 @@
 #include "services/record/record_grpc.h"
 
+#include "services/common/event_feed_grpc.h"
 #include "services/common/grpc_handler.h"
 
 namespace carebridge::record {
@@ -34,6 +35,15 @@ grpc::ServerUnaryReactor* RecordGrpcService::ListCareGaps(
       [this](const Principal& caller, const v1::ListCareGapsRequest& r) {
         return domain_->ListCareGaps(caller, r);
       });
+}
+
+grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
+RecordGrpcService::Subscribe(grpc::CallbackServerContext* context,
+                             const events::v1::SubscribeRequest* request) {
+  // Each item names the one team whose inbox it is in: the feed's own
+  // need to know (policy::EventVisibilityFor) delivers a team its items.
+  return ServeEventFeed(context, request, *authenticator_, event_log_,
+                        executor_);
 }
 
 }  // namespace carebridge::record

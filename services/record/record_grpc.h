@@ -3,17 +3,24 @@
 
 #include "carebridge/record/v1/record.grpc.pb.h"
 #include "services/common/authenticator.h"
+#include "services/common/event_log.h"
+#include "services/common/executor.h"
 #include "services/record/record_domain.h"
 
 namespace carebridge::record {
 
 // carebridge.record.v1.RecordService over gRPC's callback API. Every method
-// reads the record's own store, so all run inline. This class is
-// thread-safe.
+// reads the record's own store, so all run inline; Subscribe serves the
+// record's feed (the team inbox items). This class is thread-safe.
 class RecordGrpcService final : public v1::RecordService::CallbackService {
  public:
-  RecordGrpcService(const Authenticator* authenticator, RecordDomain* domain)
-      : authenticator_(authenticator), domain_(domain) {}
+  RecordGrpcService(const Authenticator* authenticator,
+                    BlockingExecutor* executor, RecordDomain* domain,
+                    EventLog* event_log)
+      : authenticator_(authenticator),
+        executor_(executor),
+        domain_(domain),
+        event_log_(event_log) {}
 
   grpc::ServerUnaryReactor* ListTimelineEntries(
       grpc::CallbackServerContext* context,
@@ -27,10 +34,15 @@ class RecordGrpcService final : public v1::RecordService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListCareGapsRequest* request,
       v1::ListCareGapsResponse* response) override;
+  grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const events::v1::SubscribeRequest* request) override;
 
  private:
   const Authenticator* const authenticator_;
+  BlockingExecutor* const executor_;
   RecordDomain* const domain_;
+  EventLog* const event_log_;
 };
 
 }  // namespace carebridge::record

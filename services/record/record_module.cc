@@ -41,14 +41,18 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
     const Environment& env, const std::string& sqlite_path) {
   std::unique_ptr<RecordModule> module(new RecordModule());
   module->clock_ = env.clock;
-  ASSIGN_OR_RETURN(module->store_, SqliteRecordStore::Open(sqlite_path));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteRecordStore> sqlite,
+                   SqliteRecordStore::Open(sqlite_path));
+  module->event_log_ = sqlite->event_log();
+  module->store_ = std::move(sqlite);
   module->credentials_ = std::make_unique<ServiceCredentials>(
       "services/record", env.signer, env.clock);
   RecordModule* self = module.get();
   module->domain_ = std::make_unique<RecordDomain>(
       env.clock, module->store_.get(), [self] { return self->Freshness(); });
-  module->service_ = std::make_unique<RecordGrpcService>(env.authenticator,
-                                                         module->domain_.get());
+  module->service_ = std::make_unique<RecordGrpcService>(
+      env.authenticator, env.executor, module->domain_.get(),
+      module->event_log_);
   return module;
 }
 
@@ -96,6 +100,8 @@ void RecordModule::StopBackgroundWork() {
     consumer->Stop();
   }
   consumers_.clear();
+  // The inbox streams end (UNAVAILABLE, resume later).
+  if (event_log_ != nullptr) event_log_->Shutdown();
 }
 
 std::vector<EventConsumer*> RecordModule::consumers() {

@@ -13,6 +13,7 @@
 #include "carebridge/record/v1/record.pb.h"
 #include "services/common/environment.h"
 #include "services/common/event_consumer.h"
+#include "services/common/event_log.h"
 #include "services/common/service_credentials.h"
 #include "services/common/service_module.h"
 
@@ -54,6 +55,8 @@ class RecordModule : public ServiceModule {
   std::vector<EventConsumer*> consumers() override ABSL_LOCKS_EXCLUDED(mu_);
 
   RecordDomain* domain() { return domain_.get(); }
+  // The `record` feed: the team inbox items.
+  EventLog* event_log() { return event_log_; }
   // How far behind each feed the record is.
   v1::Freshness Freshness() ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -62,6 +65,8 @@ class RecordModule : public ServiceModule {
 
   const Clock* clock_ = nullptr;
   std::unique_ptr<RecordStore> store_;
+  // The record's feed (team inbox items), in store_.
+  EventLog* event_log_ = nullptr;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<RecordDomain> domain_;
   std::unique_ptr<RecordGrpcService> service_;

@@ -53,6 +53,21 @@ TimelineRow RowFor(const events::v1::Event& event, const std::string& person_id,
   return row;
 }
 
+// Puts `row` in `team`'s inbox as `type`.
+void Notify(RecordChange& change, const std::string& type,
+            const std::string& team, const TimelineRow& row) {
+  if (team.empty()) return;
+  InboxNote note;
+  note.type = type;
+  note.item.set_team(team);
+  note.item.set_person(absl::StrCat("persons/", row.person_id));
+  note.item.set_resource(row.resource);
+  note.item.set_summary(row.summary);
+  note.item.set_entry(EntryName(row));
+  *note.item.mutable_time() = ToProtoTimestamp(row.time);
+  change.inbox.push_back(std::move(note));
+}
+
 absl::Status NotA(const events::v1::Event& event, absl::string_view what) {
   return absl::DataLossError(absl::StrCat(
       "event ", event.id(), " (", event.type(), ") does not carry a ", what));
@@ -129,6 +144,16 @@ absl::StatusOr<RecordChange> ProjectReferral(const events::v1::Event& event,
     // acknowledged, accepted, completed.
     row.summary = absl::StrCat("Referral ", type, " by ", to);
   }
+  if (type == "created") {
+    Notify(change, "inbox.referral_received", to, row);
+  } else if (type == "withdrawn") {
+    Notify(change, "inbox.referral_withdrawn", to, row);
+  } else if (type == "accepted" || type == "declined" || type == "redirected") {
+    Notify(change, "inbox.referral_answered", from, row);
+  } else if (type == "escalated") {
+    Notify(change, "inbox.escalated", from, row);
+    Notify(change, "inbox.escalated", to, row);
+  }
   change.entry = std::move(row);
 
   LoopChange loop;
@@ -193,6 +218,16 @@ absl::StatusOr<RecordChange> ProjectHandover(const events::v1::Event& event,
                                UrgencyWord(handover.urgency()), ")");
   } else {
     row.summary = absl::StrCat("Handover (", kind, ") ", Lower(type));
+  }
+  if (type == "created") {
+    Notify(change, "inbox.handover_received", to, row);
+  } else if (type == "cancelled") {
+    Notify(change, "inbox.handover_cancelled", to, row);
+  } else if (type == "accepted" || type == "declined") {
+    Notify(change, "inbox.handover_answered", from, row);
+  } else if (type == "escalated") {
+    Notify(change, "inbox.escalated", from, row);
+    Notify(change, "inbox.escalated", to, row);
   }
   change.entry = std::move(row);
 

@@ -56,6 +56,12 @@ struct LoopChange {
   v1::OpenLoop loop;
 };
 
+// An item for a team's inbox (the record's feed event `type`).
+struct InboxNote {
+  std::string type;
+  v1::InboxItem item;
+};
+
 // A team's sector, from the directory (crisis teams matter to gaps).
 struct TeamSector {
   std::string team;
@@ -72,6 +78,8 @@ struct RecordChange {
   std::optional<TimelineRow> entry;
   std::optional<PlanState> plan;
   std::optional<LoopChange> loop;
+  // What it puts in teams' inboxes.
+  std::vector<InboxNote> inbox;
 };
 
 // The event types the record follows, per feed (SubscribeRequest

@@ -92,6 +92,11 @@ CREATE TABLE gap_teams (
   PRIMARY KEY (team, open_us, person_id, key)
 ) WITHOUT ROWID;
 )sql"},
+      // The record's own feed (team inbox items), and whether a gap's
+      // opening has been put in the inboxes.
+      {6, kOutboxSchemaSql},
+      {7, kOutboxEpochSchemaSql},
+      {8, "ALTER TABLE gaps ADD COLUMN announced INTEGER NOT NULL DEFAULT 0"},
   };
   return *migrations;
 }
@@ -323,21 +328,22 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
 }
 
 absl::Status InsertGap(Connection& conn, const std::string& person_id,
-                       const WantedGap& gap) {
+                       const WantedGap& gap, bool announced) {
   const std::string key = GapKey(gap);
   const int64_t open_us = absl::ToUnixMicros(gap.open_time);
   ASSIGN_OR_RETURN(
       Statement insert,
       conn.Prepare("INSERT OR REPLACE INTO gaps (person_id, key, kind, "
-                   "subject, detail, open_us, close_us, close_reason, teams) "
-                   "VALUES (?, ?, ?, ?, ?, ?, NULL, '', ?)"));
+                   "subject, detail, open_us, close_us, close_reason, teams, "
+                   "announced) VALUES (?, ?, ?, ?, ?, ?, NULL, '', ?, ?)"));
   insert.Bind(1, person_id)
       .Bind(2, key)
       .Bind(3, static_cast<int64_t>(gap.kind))
       .Bind(4, gap.subject)
       .Bind(5, gap.detail)
       .Bind(6, open_us)
-      .Bind(7, JoinTeams(gap.teams));
+      .Bind(7, JoinTeams(gap.teams))
+      .Bind(8, static_cast<int64_t>(announced));
   RETURN_IF_ERROR(insert.Run());
   for (const std::string& team : gap.teams) {
     ASSIGN_OR_RETURN(Statement link,
@@ -388,9 +394,37 @@ v1::CareGap GapFrom(const Statement& select) {
   return gap;
 }
 
+v1::CareGap GapOf(const std::string& person_id, const WantedGap& wanted) {
+  v1::CareGap gap;
+  gap.set_name(
+      absl::StrCat("persons/", person_id, "/careGaps/", GapKey(wanted)));
+  gap.set_person(absl::StrCat("persons/", person_id));
+  gap.set_kind(wanted.kind);
+  gap.set_subject(wanted.subject);
+  gap.set_detail(wanted.detail);
+  *gap.mutable_open_time() = ToProtoTimestamp(wanted.open_time);
+  for (const std::string& team : wanted.teams) gap.add_teams(team);
+  return gap;
+}
+
 constexpr char kGapColumns[] =
     "g.person_id, g.key, g.kind, g.subject, g.detail, g.open_us, g.close_us, "
-    "g.close_reason, g.teams";
+    "g.close_reason, g.teams, g.announced";
+
+// Puts a gap's opening or closing in each of its teams' inboxes.
+void NotifyGap(std::vector<InboxNote>& inbox, const std::string& type,
+               const v1::CareGap& gap, absl::Time time) {
+  for (const std::string& team : gap.teams()) {
+    InboxNote note;
+    note.type = type;
+    note.item.set_team(team);
+    note.item.set_person(gap.person());
+    note.item.set_resource(gap.name());
+    note.item.set_summary(gap.detail());
+    *note.item.mutable_time() = ToProtoTimestamp(time);
+    inbox.push_back(std::move(note));
+  }
+}
 
 }  // namespace
 
@@ -404,7 +438,10 @@ absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
 
 absl::Status SqliteRecordStore::Apply(const RecordChange& change,
                                       const FeedPosition& position) {
-  return db_->Write([&](Connection& conn) -> absl::Status {
+  bool appended = false;
+  absl::Status written = db_->Write([&](Connection& conn) -> absl::Status {
+    appended = false;
+    std::vector<InboxNote> inbox = change.inbox;
     ASSIGN_OR_RETURN(bool pending, IsPending(conn, position));
     if (!pending) return absl::OkStatus();
     if (!change.person_id.empty()) {
@@ -421,10 +458,23 @@ absl::Status SqliteRecordStore::Apply(const RecordChange& change,
     if (change.loop.has_value()) RETURN_IF_ERROR(ApplyLoop(conn, *change.loop));
     if (change.team.has_value()) RETURN_IF_ERROR(ApplyTeam(conn, *change.team));
     if (!change.person_id.empty()) {
-      RETURN_IF_ERROR(ReconcileGaps(conn, change.person_id, change.time));
+      RETURN_IF_ERROR(
+          ReconcileGaps(conn, change.person_id, change.time, inbox));
+    }
+    for (const InboxNote& note : inbox) {
+      RETURN_IF_ERROR(
+          SqliteEventLog::Append(
+              conn, MakeEvent(note.type, note.item.resource(),
+                              note.item.person(), {note.item.team()},
+                              "services/record", change.time, note.item))
+              .status());
+      appended = true;
     }
     return MarkApplied(conn, position);
   });
+  // Wakes the inbox streams once the items are durable.
+  if (written.ok() && appended) event_log_.NotifyCommitted();
+  return written;
 }
 
 absl::StatusOr<bool> SqliteRecordStore::PersonKnown(
@@ -518,7 +568,8 @@ absl::StatusOr<std::vector<v1::OpenLoop>> SqliteRecordStore::ReadOpenLoops(
 
 absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
                                               const std::string& person_id,
-                                              absl::Time time) {
+                                              absl::Time time,
+                                              std::vector<InboxNote>& inbox) {
   ASSIGN_OR_RETURN(GapInputs inputs, ReadGapInputs(conn, person_id));
   std::vector<WantedGap> wanted = WantedGaps(inputs, settings_);
   std::vector<bool> present(wanted.size(), false);
@@ -528,45 +579,63 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
                                 " FROM gaps g WHERE g.person_id = ? AND "
                                 "g.close_us IS NULL")));
   select.Bind(1, person_id);
-  std::vector<v1::CareGap> current;
+  struct Current {
+    v1::CareGap gap;
+    std::string key;
+    int64_t open_us;
+    bool announced;
+  };
+  std::vector<Current> current;
   while (true) {
     ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) break;
-    current.push_back(GapFrom(select));
+    current.push_back({GapFrom(select), select.ColumnText(1),
+                       select.ColumnInt64(5), select.ColumnInt64(9) != 0});
   }
   const int64_t now_us = absl::ToUnixMicros(time);
-  for (const v1::CareGap& gap : current) {
-    const std::string key(
-        absl::string_view(gap.name()).substr(gap.name().rfind('/') + 1));
-    const int64_t open_us =
-        absl::ToUnixMicros(FromProtoTimestamp(gap.open_time()));
+  for (const Current& gap : current) {
     bool still = false;
     for (size_t i = 0; i < wanted.size(); ++i) {
-      if (present[i] || GapKey(wanted[i]) != key) continue;
+      if (present[i] || GapKey(wanted[i]) != gap.key) continue;
       present[i] = true;
       still = true;
-      // The same gap: keep its detail and teams current.
-      RETURN_IF_ERROR(DropGap(conn, person_id, key));
-      RETURN_IF_ERROR(InsertGap(conn, person_id, wanted[i]));
+      // The same gap: keep its detail and teams current; announce it once
+      // its threshold has passed.
+      const bool open_now = gap.open_us <= now_us;
+      RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
+      RETURN_IF_ERROR(
+          InsertGap(conn, person_id, wanted[i], gap.announced || open_now));
+      if (!gap.announced && open_now) {
+        NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, wanted[i]), time);
+      }
     }
     if (still) continue;
-    if (open_us > now_us) {
+    if (gap.open_us > now_us) {
       // It never opened: nothing to keep.
-      RETURN_IF_ERROR(DropGap(conn, person_id, key));
+      RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
       continue;
     }
     ASSIGN_OR_RETURN(Statement close,
                      conn.Prepare("UPDATE gaps SET close_us = ?, "
-                                  "close_reason = ? WHERE person_id = ? AND "
-                                  "key = ?"));
-    close.Bind(1, std::max(now_us, open_us))
-        .Bind(2, CloseReason(gap.kind()))
+                                  "close_reason = ?, announced = 1 WHERE "
+                                  "person_id = ? AND key = ?"));
+    close.Bind(1, std::max(now_us, gap.open_us))
+        .Bind(2, CloseReason(gap.gap.kind()))
         .Bind(3, person_id)
-        .Bind(4, key);
+        .Bind(4, gap.key);
     RETURN_IF_ERROR(close.Run());
+    v1::CareGap closed = gap.gap;
+    closed.set_detail(absl::StrCat("Closed (", CloseReason(gap.gap.kind()),
+                                   "): ", gap.gap.detail()));
+    NotifyGap(inbox, "inbox.gap_closed", closed, time);
   }
   for (size_t i = 0; i < wanted.size(); ++i) {
-    if (!present[i]) RETURN_IF_ERROR(InsertGap(conn, person_id, wanted[i]));
+    if (present[i]) continue;
+    const bool open_now = absl::ToUnixMicros(wanted[i].open_time) <= now_us;
+    RETURN_IF_ERROR(InsertGap(conn, person_id, wanted[i], open_now));
+    if (open_now) {
+      NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, wanted[i]), time);
+    }
   }
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "services/common/sqlite_db.h"
+#include "services/common/sqlite_event_log.h"
 #include "services/record/record_store.h"
 
 namespace carebridge::record {
@@ -31,20 +32,26 @@ class SqliteRecordStore : public RecordStore {
   absl::StatusOr<std::vector<v1::CareGap>> ListGaps(
       const GapQuery& query) override;
   ConsumerLedger* ledger() override { return &ledger_; }
+  // The record's own feed: the team inbox items (RecordService.Subscribe).
+  EventLog* event_log() { return &event_log_; }
 
  private:
   SqliteRecordStore(std::unique_ptr<SqliteDb> db, GapSettings settings)
-      : db_(std::move(db)), settings_(settings), ledger_(db_.get()) {}
+      : db_(std::move(db)),
+        settings_(settings),
+        ledger_(db_.get()),
+        event_log_("record", db_.get()) {}
 
   // Brings the person's gaps in line with what the record now says, as of
   // `time` (the event's): new ones opened, gone ones closed (or dropped,
   // if they had not opened yet).
   absl::Status ReconcileGaps(Connection& conn, const std::string& person_id,
-                             absl::Time time);
+                             absl::Time time, std::vector<InboxNote>& inbox);
 
   std::unique_ptr<SqliteDb> db_;
   const GapSettings settings_;
   SqliteConsumerLedger ledger_;
+  SqliteEventLog event_log_;
 };
 
 }  // namespace carebridge::record

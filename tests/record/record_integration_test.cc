@@ -6,6 +6,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "carebridge/events/v1/events.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/record/record_domain.h"
@@ -447,6 +448,79 @@ TEST_F(RecordTest, APersonRefusedByThreeTeamsIsOnTheReferrersWorkList) {
   status = record_->ListCareGaps(context.get(), bad, &gaps);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("kinds"));
+}
+
+// Each team's inbox stream: what needs its attention, as it happens.
+TEST_F(RecordTest, TheInboxStreamBringsEachTeamItsOwnItems) {
+  // Everything in the record feed a principal receives now.
+  auto inbox = [&](const Principal& as, int64_t after = 0) {
+    events::v1::SubscribeRequest request;
+    request.set_after_sequence(after);
+    request.add_type_prefixes("inbox.");
+    request.set_stop_when_caught_up(true);
+    auto context = server_.ContextAs(as);
+    auto reader = record_->Subscribe(context.get(), request);
+    std::vector<events::v1::Event> items;
+    events::v1::SubscribeResponse response;
+    while (reader->Read(&response)) {
+      for (const events::v1::Event& event : response.events()) {
+        items.push_back(event);
+      }
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return items;
+  };
+  const std::string dee = MakePerson("Dee");
+  const std::string referral = Refer(dee, crisis_).name();
+  Decline(referral, bob_);
+  ASSERT_TRUE(RecordShows(dee, 3));
+
+  std::vector<events::v1::Event> bobs = inbox(bob_);
+  ASSERT_THAT(bobs, SizeIs(1));
+  EXPECT_EQ(bobs[0].type(), "inbox.referral_received");
+  EXPECT_EQ(bobs[0].feed(), "record");
+  v1::InboxItem item;
+  ASSERT_TRUE(bobs[0].payload().UnpackTo(&item));
+  EXPECT_EQ(item.team(), crisis_);
+  EXPECT_EQ(item.person(), dee);
+  EXPECT_EQ(item.resource(), referral);
+  EXPECT_THAT(item.summary(), HasSubstr("Referral sent by " + community_));
+  EXPECT_THAT(item.entry(), HasSubstr(dee + "/timeline/referral-"));
+
+  std::vector<events::v1::Event> alices = inbox(alice_);
+  ASSERT_THAT(alices, SizeIs(1));
+  EXPECT_EQ(alices[0].type(), "inbox.referral_answered");
+  // Admins see that items exist, not what they say.
+  std::vector<events::v1::Event> admins =
+      inbox(carebridge::testing::TestServer::Admin());
+  ASSERT_THAT(admins, SizeIs(2));
+  EXPECT_FALSE(admins[0].has_payload());
+
+  // Live, resumed after what it has: two more declines (three teams have
+  // now refused Dee) put the referrals' answers and the bounce in the
+  // community team's inbox as they happen.
+  events::v1::SubscribeRequest live;
+  live.set_after_sequence(alices.back().sequence());
+  live.add_type_prefixes("inbox.");
+  auto context = server_.ContextAs(alice_);
+  auto reader = record_->Subscribe(context.get(), live);
+  Decline(Refer(dee, voluntary_).name(), val_, housing_);
+  Decline(Refer(dee, housing_).name(), otto_);
+  std::vector<std::string> types;
+  events::v1::SubscribeResponse response;
+  while (types.size() < 3 && reader->Read(&response)) {
+    for (const events::v1::Event& event : response.events()) {
+      types.push_back(event.type());
+    }
+  }
+  context->TryCancel();
+  while (reader->Read(&response)) {
+  }
+  reader->Finish();
+  EXPECT_THAT(types,
+              ElementsAre("inbox.referral_answered", "inbox.referral_answered",
+                          "inbox.gap_opened"));
 }
 
 // The record rebuilt from the feeds' start (a new record.db) equals the one
