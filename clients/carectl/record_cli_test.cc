@@ -92,6 +92,31 @@ class FakeRecord final : public rv::RecordService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status GetTeamReport(grpc::ServerContext*,
+                             const rv::GetTeamReportRequest* request,
+                             rv::TeamReport* response) override {
+    Keep(*request);
+    response->set_team("teams/crisis");
+    *response->mutable_start_time() = request->start_time();
+    *response->mutable_end_time() = request->end_time();
+    response->set_referrals_received(3);
+    response->set_accepted(1);
+    response->set_declined(1);
+    response->set_unanswered(1);
+    response->set_bounced_persons_seen(1);
+    rv::TeamReport::Responses& urgent = *response->add_responses();
+    urgent.set_urgency(referral::v1::URGENT);
+    urgent.set_received(2);
+    urgent.set_answered(2);
+    urgent.mutable_p50()->set_seconds(7200);
+    urgent.mutable_p90()->set_seconds(36000);
+    rv::TeamReport::Count& reason = *response->add_decline_reasons();
+    reason.set_value("Not in crisis now");
+    reason.set_count(1);
+    response->mutable_freshness()->set_caught_up(true);
+    return grpc::Status::OK;
+  }
+
   grpc::Status Subscribe(
       grpc::ServerContext*, const events::v1::SubscribeRequest* request,
       grpc::ServerWriter<events::v1::SubscribeResponse>* writer) override {
@@ -233,6 +258,24 @@ TEST_F(RecordCliTest, InboxPrintsTheTeamsItemsAndWhereItStopped) {
                         "persons/p1  Referral sent by teams/cmht to "
                         "teams/crisis (urgent)  referrals/r1"));
   EXPECT_THAT(result.err, HasSubstr("--after=7"));
+}
+
+TEST_F(RecordCliTest, TeamReportAsksForThePeriodAndPrintsTheFigures) {
+  Result result = Run(
+      {"team", "report", "crisis", "--since=2026-11-01", "--until=2026-12-01"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_request(),
+            "team: \"teams/crisis\" start_time { seconds: 1793491200 } "
+            "end_time { seconds: 1796083200 }");
+  EXPECT_THAT(result.out, HasSubstr("referrals received: 3; accepted 1, "
+                                    "declined 1, redirected 0, withdrawn 0, "
+                                    "unanswered 1"));
+  EXPECT_THAT(result.out, HasSubstr("urgent   2         2         2h   10h"));
+  EXPECT_THAT(result.out, HasSubstr("1  Not in crisis now"));
+  EXPECT_THAT(result.out, HasSubstr("declined by 3 or more teams: 1"));
+  result = Run({"team", "report", "crisis"});
+  EXPECT_NE(result.code, 0);
+  EXPECT_THAT(result.err, HasSubstr("--since"));
 }
 
 TEST_F(RecordCliTest, BadFlagsAreUsageErrorsAndMakeNoCall) {

@@ -47,6 +47,13 @@ int Gaps(Session& s, const Invocation& in) {
                        PrintCareGaps);
 }
 
+int TeamReport(Session& s, const Invocation& in) {
+  auto request = BuildTeamReportRequest(in.args[0], in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  return CallAndFinish(s, s.record(), &Stub::GetTeamReport, *request,
+                       PrintTeamReport);
+}
+
 int Summary(Session& s, const Invocation& in) {
   return CallAndFinish(s, s.record(), &Stub::GetCareSummary,
                        BuildSummaryRequest(in.args[0]), PrintCareSummary);
@@ -96,6 +103,18 @@ std::vector<Command> RecordCommands() {
        {"PERSON"},
        timeline_flags,
        Timeline},
+      {"team",
+       "report",
+       "team report TEAM --since=WHEN [--until=WHEN]",
+       "A team's figures for a period (referrals and handovers it received "
+       "from WHEN until WHEN, default now): response times per urgency (p50, "
+       "p90, late), accepted, declined, redirected, withdrawn, unanswered, "
+       "decline reasons and onward routes, escalations, and how many people "
+       "it saw who had been declined by 3 or more teams. Names no person. "
+       "The team's staff and admins.",
+       {"TEAM"},
+       {{"since", FlagKind::kValue}, {"until", FlagKind::kValue}},
+       TeamReport},
       {"person",
        "summary",
        "person summary PERSON",

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "clients/carectl/enums.h"
 #include "clients/carectl/format.h"
 
@@ -71,6 +72,50 @@ void PrintCareGaps(std::ostream& out,
     out << "next page: --page_token=" << response.next_page_token() << "\n";
   }
   PrintFreshness(out, response.freshness());
+}
+
+void PrintTeamReport(std::ostream& out, const rv::TeamReport& report) {
+  out << report.team() << ": " << FormatTimestamp(report.start_time()) << " to "
+      << FormatTimestamp(report.end_time()) << "\n";
+  out << "referrals received: " << report.referrals_received() << "; accepted "
+      << report.accepted() << ", declined " << report.declined()
+      << ", redirected " << report.redirected() << ", withdrawn "
+      << report.withdrawn() << ", unanswered " << report.unanswered() << "\n";
+  out << "handovers received: " << report.handovers_received() << "; accepted "
+      << report.handovers_accepted() << ", declined "
+      << report.handovers_declined() << "\n";
+  out << "escalations: " << report.escalations()
+      << "; people seen who had been declined by 3 or more teams: "
+      << report.bounced_persons_seen() << "\n";
+  std::vector<std::vector<std::string>> rows;
+  for (const rv::TeamReport::Responses& r : report.responses()) {
+    rows.push_back({EnumWord(referral::v1::Urgency_descriptor(), r.urgency()),
+                    absl::StrCat(r.received()), absl::StrCat(r.answered()),
+                    r.answered() > 0
+                        ? absl::FormatDuration(absl::Seconds(r.p50().seconds()))
+                        : "-",
+                    r.answered() > 0
+                        ? absl::FormatDuration(absl::Seconds(r.p90().seconds()))
+                        : "-",
+                    absl::StrCat(r.late())});
+  }
+  out << "\nresponse times:\n";
+  PrintTextTable(out, {"URGENCY", "RECEIVED", "ANSWERED", "P50", "P90", "LATE"},
+                 rows, "  ");
+  auto counts =
+      [&out](const char* title,
+             const google::protobuf::RepeatedPtrField<rv::TeamReport::Count>&
+                 values) {
+        out << "\n" << title << ":";
+        if (values.empty()) out << " none";
+        out << "\n";
+        for (const rv::TeamReport::Count& c : values) {
+          out << "  " << c.count() << "  " << c.value() << "\n";
+        }
+      };
+  counts("decline reasons", report.decline_reasons());
+  counts("onward routes", report.onward_routes());
+  PrintFreshness(out, report.freshness());
 }
 
 void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {

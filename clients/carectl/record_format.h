@@ -14,6 +14,8 @@ void PrintTimeline(std::ostream& out,
 // One line per gap (since, kind, person, subject), why under the table.
 void PrintCareGaps(std::ostream& out,
                    const record::v1::ListCareGapsResponse& response);
+// The team's figures for the period, in sections.
+void PrintTeamReport(std::ostream& out, const record::v1::TeamReport& report);
 // Who leads, the care team, the plan's state, open loops, last contacts.
 void PrintCareSummary(std::ostream& out,
                       const record::v1::CareSummary& summary);

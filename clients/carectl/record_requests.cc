@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/time/clock.h"
 #include "clients/carectl/enums.h"
 #include "clients/carectl/handover_requests.h"
 #include "clients/carectl/names.h"
@@ -70,6 +71,25 @@ absl::StatusOr<rv::ListCareGapsRequest> BuildGapsRequest(const Flags& flags) {
   ASSIGN_OR_RETURN(int page_size, flags.GetPositiveInt("page_size"));
   request.set_page_size(page_size);
   request.set_page_token(flags.Get("page_token"));
+  return request;
+}
+
+absl::StatusOr<rv::GetTeamReportRequest> BuildTeamReportRequest(
+    absl::string_view team, const Flags& flags) {
+  rv::GetTeamReportRequest request;
+  request.set_team(ResourceName("teams", team));
+  if (!flags.Has("since")) {
+    return FlagError("since", "say from when (YYYY-MM-DD or an RFC 3339 time)");
+  }
+  ASSIGN_OR_RETURN(*request.mutable_start_time(),
+                   ParseDueTime("--since", flags.Get("since")));
+  if (flags.Has("until")) {
+    ASSIGN_OR_RETURN(*request.mutable_end_time(),
+                     ParseDueTime("--until", flags.Get("until")));
+  } else {
+    request.mutable_end_time()->set_seconds(absl::ToUnixSeconds(absl::Now()) +
+                                            1);
+  }
   return request;
 }
 

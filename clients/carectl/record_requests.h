@@ -19,6 +19,10 @@ absl::StatusOr<record::v1::ListTimelineEntriesRequest> BuildTimelineRequest(
 absl::StatusOr<record::v1::ListCareGapsRequest> BuildGapsRequest(
     const Flags& flags);
 
+// `team report TEAM --since=WHEN [--until=WHEN]` (until: now).
+absl::StatusOr<record::v1::GetTeamReportRequest> BuildTeamReportRequest(
+    absl::string_view team, const Flags& flags);
+
 // `person summary PERSON`.
 record::v1::GetCareSummaryRequest BuildSummaryRequest(absl::string_view person);
 

@@ -1,6 +1,8 @@
 #include "services/record/record_domain.h"
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -313,6 +315,125 @@ absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
   }
   *response.mutable_freshness() = freshness_();
   return response;
+}
+
+namespace {
+
+// The nearest-rank percentile `p` (0..1) of sorted `values`.
+absl::Duration Percentile(const std::vector<absl::Duration>& sorted, double p) {
+  if (sorted.empty()) return absl::ZeroDuration();
+  size_t rank = static_cast<size_t>(std::ceil(p * sorted.size()));
+  if (rank == 0) rank = 1;
+  return sorted[rank - 1];
+}
+
+void AddCounts(const std::map<std::string, int>& counts,
+               google::protobuf::RepeatedPtrField<v1::TeamReport::Count>* out) {
+  std::vector<std::pair<std::string, int>> sorted(counts.begin(), counts.end());
+  std::stable_sort(
+      sorted.begin(), sorted.end(),
+      [](const auto& a, const auto& b) { return a.second > b.second; });
+  for (const auto& [value, count] : sorted) {
+    v1::TeamReport::Count& c = *out->Add();
+    c.set_value(value);
+    c.set_count(count);
+  }
+}
+
+constexpr absl::Duration kMaxReportPeriod = absl::Hours(24 * 366);
+
+}  // namespace
+
+absl::StatusOr<v1::TeamReport> RecordDomain::GetTeamReport(
+    const Principal& caller, const v1::GetTeamReportRequest& request) {
+  ASSIGN_OR_RETURN(std::string team_id,
+                   ParseResourceName("team", request.team(), "teams"));
+  const std::string team = absl::StrCat("teams/", team_id);
+  if (!caller.is_service() && !caller.is_admin()) {
+    RETURN_IF_ERROR(policy::RequireTeam(caller, team, "GetTeamReport"));
+  }
+  if (!request.has_start_time()) return errors::MustBeSet("start_time");
+  if (!request.has_end_time()) return errors::MustBeSet("end_time");
+  ASSIGN_OR_RETURN(absl::Time start,
+                   OptionalTime("start_time", request.start_time(), true,
+                                absl::InfinitePast()));
+  ASSIGN_OR_RETURN(absl::Time end, OptionalTime("end_time", request.end_time(),
+                                                true, absl::InfiniteFuture()));
+  if (end <= start)
+    return errors::Invalid("end_time", "must be after start_time");
+  if (end - start > kMaxReportPeriod) {
+    return errors::Invalid("end_time", "the period may be at most 366 days");
+  }
+  ASSIGN_OR_RETURN(std::vector<HandOffFacts> received,
+                   store_->ReadReceived(team, start, end));
+  const absl::Time now = clock_->Now();
+  v1::TeamReport report;
+  report.set_team(team);
+  *report.mutable_start_time() = request.start_time();
+  *report.mutable_end_time() = request.end_time();
+  std::map<int, std::vector<absl::Duration>> times;
+  std::map<int, v1::TeamReport::Responses> responses;
+  std::map<std::string, int> reasons;
+  std::map<std::string, int> routes;
+  std::vector<std::string> persons;
+  for (const HandOffFacts& facts : received) {
+    if (facts.escalated) report.set_escalations(report.escalations() + 1);
+    if (facts.handover) {
+      report.set_handovers_received(report.handovers_received() + 1);
+      if (facts.outcome == "accepted") {
+        report.set_handovers_accepted(report.handovers_accepted() + 1);
+      }
+      if (facts.outcome == "declined") {
+        report.set_handovers_declined(report.handovers_declined() + 1);
+      }
+      continue;
+    }
+    report.set_referrals_received(report.referrals_received() + 1);
+    if (std::find(persons.begin(), persons.end(), facts.person_id) ==
+        persons.end()) {
+      persons.push_back(facts.person_id);
+    }
+    v1::TeamReport::Responses& figures = responses[facts.urgency];
+    figures.set_urgency(static_cast<referral::v1::Urgency>(facts.urgency));
+    figures.set_received(figures.received() + 1);
+    const bool answered = facts.answer_time != absl::InfinitePast();
+    if (answered) {
+      figures.set_answered(figures.answered() + 1);
+      times[facts.urgency].push_back(facts.answer_time - facts.create_time);
+    }
+    if (facts.due_time != absl::InfinitePast() &&
+        ((answered && facts.answer_time > facts.due_time) ||
+         (!answered && facts.outcome.empty() && now > facts.due_time))) {
+      figures.set_late(figures.late() + 1);
+    }
+    if (facts.outcome == "accepted") report.set_accepted(report.accepted() + 1);
+    if (facts.outcome == "declined") {
+      report.set_declined(report.declined() + 1);
+      ++reasons[facts.reason.empty() ? std::string("(no reason given)")
+                                     : facts.reason];
+      ++routes[facts.onward];
+    }
+    if (facts.outcome == "redirected") {
+      report.set_redirected(report.redirected() + 1);
+    }
+    if (facts.outcome == "withdrawn") {
+      report.set_withdrawn(report.withdrawn() + 1);
+    }
+    if (facts.outcome.empty()) report.set_unanswered(report.unanswered() + 1);
+  }
+  for (auto& [urgency, figures] : responses) {
+    std::vector<absl::Duration>& sorted = times[urgency];
+    std::sort(sorted.begin(), sorted.end());
+    *figures.mutable_p50() = ToProtoDuration(Percentile(sorted, 0.5));
+    *figures.mutable_p90() = ToProtoDuration(Percentile(sorted, 0.9));
+    *report.add_responses() = figures;
+  }
+  AddCounts(reasons, report.mutable_decline_reasons());
+  AddCounts(routes, report.mutable_onward_routes());
+  ASSIGN_OR_RETURN(int bounced, store_->CountBounced(persons, start, end));
+  report.set_bounced_persons_seen(bounced);
+  *report.mutable_freshness() = freshness_();
+  return report;
 }
 
 }  // namespace carebridge::record

@@ -40,6 +40,8 @@ class RecordDomain {
       const Principal& caller, const v1::GetCareSummaryRequest& request);
   absl::StatusOr<v1::ListCareGapsResponse> ListCareGaps(
       const Principal& caller, const v1::ListCareGapsRequest& request);
+  absl::StatusOr<v1::TeamReport> GetTeamReport(
+      const Principal& caller, const v1::GetTeamReportRequest& request);
 
  private:
   // The person's id from `persons/{id}` after the checks every read makes:

@@ -37,6 +37,16 @@ grpc::ServerUnaryReactor* RecordGrpcService::ListCareGaps(
       });
 }
 
+grpc::ServerUnaryReactor* RecordGrpcService::GetTeamReport(
+    grpc::CallbackServerContext* context,
+    const v1::GetTeamReportRequest* request, v1::TeamReport* response) {
+  return HandleInline(
+      *authenticator_, context, request, response,
+      [this](const Principal& caller, const v1::GetTeamReportRequest& r) {
+        return domain_->GetTeamReport(caller, r);
+      });
+}
+
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
 RecordGrpcService::Subscribe(grpc::CallbackServerContext* context,
                              const events::v1::SubscribeRequest* request) {

@@ -34,6 +34,10 @@ class RecordGrpcService final : public v1::RecordService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListCareGapsRequest* request,
       v1::ListCareGapsResponse* response) override;
+  grpc::ServerUnaryReactor* GetTeamReport(
+      grpc::CallbackServerContext* context,
+      const v1::GetTeamReportRequest* request,
+      v1::TeamReport* response) override;
   grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
       const events::v1::SubscribeRequest* request) override;

@@ -176,6 +176,50 @@ absl::StatusOr<RecordChange> ProjectReferral(const events::v1::Event& event,
     }
   }
   change.loop = std::move(loop);
+
+  HandOffFacts facts;
+  facts.resource = referral.name();
+  facts.person_id = person_id;
+  facts.sending_team = from;
+  facts.receiving_team = to;
+  facts.urgency = referral.urgency();
+  facts.create_time = FromProtoTimestamp(referral.create_time());
+  if (referral.has_response_due_time()) {
+    facts.due_time = FromProtoTimestamp(referral.response_due_time());
+  }
+  for (const rf::ReferralEvent& step : referral.history()) {
+    if (step.action() == rf::ReferralEvent::ACCEPTED ||
+        step.action() == rf::ReferralEvent::DECLINED ||
+        step.action() == rf::ReferralEvent::REDIRECTED) {
+      facts.answer_time = FromProtoTimestamp(step.time());
+      if (step.action() == rf::ReferralEvent::DECLINED) {
+        facts.reason = step.note();
+      }
+      break;
+    }
+  }
+  switch (referral.state()) {
+    case rf::ACCEPTED:
+    case rf::COMPLETED:
+      facts.outcome = "accepted";
+      break;
+    case rf::DECLINED:
+      facts.outcome = "declined";
+      facts.onward = referral.onward_route().suggested_team().empty()
+                         ? "signposting"
+                         : referral.onward_route().suggested_team();
+      break;
+    case rf::REDIRECTED:
+      facts.outcome = "redirected";
+      break;
+    case rf::WITHDRAWN:
+      facts.outcome = "withdrawn";
+      break;
+    default:
+      break;
+  }
+  facts.escalated = referral.has_escalate_time();
+  change.facts = std::move(facts);
   return change;
 }
 
@@ -250,6 +294,29 @@ absl::StatusOr<RecordChange> ProjectHandover(const events::v1::Event& event,
     }
   }
   change.loop = std::move(loop);
+
+  HandOffFacts facts;
+  facts.resource = handover.name();
+  facts.handover = true;
+  facts.person_id = person_id;
+  facts.sending_team = from;
+  facts.receiving_team = to;
+  facts.urgency = handover.urgency();
+  facts.create_time = FromProtoTimestamp(handover.create_time());
+  if (handover.has_response_due_time()) {
+    facts.due_time = FromProtoTimestamp(handover.response_due_time());
+  }
+  if (handover.state() != ho::PENDING && handover.has_answer_time()) {
+    facts.answer_time = FromProtoTimestamp(handover.answer_time());
+  }
+  if (handover.state() == ho::ACCEPTED) facts.outcome = "accepted";
+  if (handover.state() == ho::DECLINED) {
+    facts.outcome = "declined";
+    facts.reason = handover.answer_note();
+  }
+  if (handover.state() == ho::CANCELLED) facts.outcome = "cancelled";
+  facts.escalated = handover.has_escalate_time();
+  change.facts = std::move(facts);
   return change;
 }
 

@@ -56,6 +56,29 @@ struct LoopChange {
   v1::OpenLoop loop;
 };
 
+// A referral or handover as the team reports count it (the latest state).
+struct HandOffFacts {
+  std::string resource;
+  bool handover = false;
+  std::string person_id;
+  std::string sending_team;
+  std::string receiving_team;
+  int urgency = 0;
+  absl::Time create_time;
+  absl::Time due_time = absl::InfinitePast();
+  // When answered (accepted, declined, redirected; for handovers also
+  // cancelled); InfinitePast while not.
+  absl::Time answer_time = absl::InfinitePast();
+  // `accepted`, `declined`, `redirected`, `withdrawn`, `cancelled`; empty
+  // while awaiting an answer.
+  std::string outcome;
+  // A decline's reason, and where the person was sent (the suggested team,
+  // or `signposting`).
+  std::string reason;
+  std::string onward;
+  bool escalated = false;
+};
+
 // An item for a team's inbox (the record's feed event `type`).
 struct InboxNote {
   std::string type;
@@ -80,6 +103,7 @@ struct RecordChange {
   std::optional<LoopChange> loop;
   // What it puts in teams' inboxes.
   std::vector<InboxNote> inbox;
+  std::optional<HandOffFacts> facts;
 };
 
 // The event types the record follows, per feed (SubscribeRequest

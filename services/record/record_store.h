@@ -78,6 +78,14 @@ class RecordStore {
   // first.
   virtual absl::StatusOr<std::vector<v1::OpenLoop>> ReadOpenLoops(
       absl::string_view person_id) = 0;
+  // The referrals (and handovers) `team` received in [start, end).
+  virtual absl::StatusOr<std::vector<HandOffFacts>> ReadReceived(
+      absl::string_view team, absl::Time start, absl::Time end) = 0;
+  // How many of `person_ids` had a BOUNCED gap open at some time in
+  // [start, end).
+  virtual absl::StatusOr<int> CountBounced(
+      const std::vector<std::string>& person_ids, absl::Time start,
+      absl::Time end) = 0;
   // Care gaps (see GapQuery); each with its cursor key (`name` ends in it).
   virtual absl::StatusOr<std::vector<v1::CareGap>> ListGaps(
       const GapQuery& query) = 0;

@@ -97,6 +97,25 @@ CREATE TABLE gap_teams (
       {6, kOutboxSchemaSql},
       {7, kOutboxEpochSchemaSql},
       {8, "ALTER TABLE gaps ADD COLUMN announced INTEGER NOT NULL DEFAULT 0"},
+      // What team reports count: each referral and handover, as it stands.
+      {9, R"sql(
+CREATE TABLE handoffs (
+  resource TEXT PRIMARY KEY,
+  handover INTEGER NOT NULL,
+  person_id TEXT NOT NULL,
+  sending_team TEXT NOT NULL,
+  receiving_team TEXT NOT NULL,
+  urgency INTEGER NOT NULL,
+  create_us INTEGER NOT NULL,
+  due_us INTEGER,
+  answer_us INTEGER,
+  outcome TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  onward TEXT NOT NULL,
+  escalated INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX handoffs_received ON handoffs (receiving_team, create_us);
+)sql"},
   };
   return *migrations;
 }
@@ -199,6 +218,34 @@ absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
       .BindBlob(3, plan.SerializeAsString());
   if (unagreed_since >= 0) upsert.Bind(4, unagreed_since);
   if (no_lead_since >= 0) upsert.Bind(5, no_lead_since);
+  return upsert.Run();
+}
+
+absl::Status ApplyFacts(Connection& conn, const HandOffFacts& facts) {
+  ASSIGN_OR_RETURN(
+      Statement upsert,
+      conn.Prepare("INSERT OR REPLACE INTO handoffs (resource, handover, "
+                   "person_id, sending_team, receiving_team, urgency, "
+                   "create_us, due_us, answer_us, outcome, reason, onward, "
+                   "escalated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                   "?)"));
+  upsert.Bind(1, facts.resource)
+      .Bind(2, static_cast<int64_t>(facts.handover))
+      .Bind(3, facts.person_id)
+      .Bind(4, facts.sending_team)
+      .Bind(5, facts.receiving_team)
+      .Bind(6, static_cast<int64_t>(facts.urgency))
+      .Bind(7, absl::ToUnixMicros(facts.create_time))
+      .Bind(10, facts.outcome)
+      .Bind(11, facts.reason)
+      .Bind(12, facts.onward)
+      .Bind(13, static_cast<int64_t>(facts.escalated));
+  if (facts.due_time != absl::InfinitePast()) {
+    upsert.Bind(8, absl::ToUnixMicros(facts.due_time));
+  }
+  if (facts.answer_time != absl::InfinitePast()) {
+    upsert.Bind(9, absl::ToUnixMicros(facts.answer_time));
+  }
   return upsert.Run();
 }
 
@@ -457,6 +504,9 @@ absl::Status SqliteRecordStore::Apply(const RecordChange& change,
     if (change.plan.has_value()) RETURN_IF_ERROR(ApplyPlan(conn, *change.plan));
     if (change.loop.has_value()) RETURN_IF_ERROR(ApplyLoop(conn, *change.loop));
     if (change.team.has_value()) RETURN_IF_ERROR(ApplyTeam(conn, *change.team));
+    if (change.facts.has_value()) {
+      RETURN_IF_ERROR(ApplyFacts(conn, *change.facts));
+    }
     if (!change.person_id.empty()) {
       RETURN_IF_ERROR(
           ReconcileGaps(conn, change.person_id, change.time, inbox));
@@ -676,6 +726,69 @@ absl::StatusOr<std::vector<v1::CareGap>> SqliteRecordStore::ListGaps(
     }
   }));
   return gaps;
+}
+
+absl::StatusOr<std::vector<HandOffFacts>> SqliteRecordStore::ReadReceived(
+    absl::string_view team, absl::Time start, absl::Time end) {
+  std::vector<HandOffFacts> received;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare("SELECT resource, handover, person_id, sending_team, "
+                     "receiving_team, urgency, create_us, due_us, answer_us, "
+                     "outcome, reason, onward, escalated FROM handoffs WHERE "
+                     "receiving_team = ? AND create_us >= ? AND create_us < ? "
+                     "ORDER BY create_us"));
+    select.Bind(1, team)
+        .Bind(2, absl::ToUnixMicros(start))
+        .Bind(3, absl::ToUnixMicros(end));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) return absl::OkStatus();
+      HandOffFacts& facts = received.emplace_back();
+      facts.resource = select.ColumnText(0);
+      facts.handover = select.ColumnInt64(1) != 0;
+      facts.person_id = select.ColumnText(2);
+      facts.sending_team = select.ColumnText(3);
+      facts.receiving_team = select.ColumnText(4);
+      facts.urgency = static_cast<int>(select.ColumnInt64(5));
+      facts.create_time = absl::FromUnixMicros(select.ColumnInt64(6));
+      if (!select.ColumnIsNull(7)) {
+        facts.due_time = absl::FromUnixMicros(select.ColumnInt64(7));
+      }
+      if (!select.ColumnIsNull(8)) {
+        facts.answer_time = absl::FromUnixMicros(select.ColumnInt64(8));
+      }
+      facts.outcome = select.ColumnText(9);
+      facts.reason = select.ColumnText(10);
+      facts.onward = select.ColumnText(11);
+      facts.escalated = select.ColumnInt64(12) != 0;
+    }
+  }));
+  return received;
+}
+
+absl::StatusOr<int> SqliteRecordStore::CountBounced(
+    const std::vector<std::string>& person_ids, absl::Time start,
+    absl::Time end) {
+  int count = 0;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    for (const std::string& person_id : person_ids) {
+      ASSIGN_OR_RETURN(
+          Statement select,
+          conn.Prepare("SELECT 1 FROM gaps WHERE person_id = ? AND kind = ? "
+                       "AND open_us < ? AND (close_us IS NULL OR close_us >= "
+                       "?) LIMIT 1"));
+      select.Bind(1, person_id)
+          .Bind(2, static_cast<int64_t>(v1::BOUNCED))
+          .Bind(3, absl::ToUnixMicros(end))
+          .Bind(4, absl::ToUnixMicros(start));
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (row) ++count;
+    }
+    return absl::OkStatus();
+  }));
+  return count;
 }
 
 }  // namespace carebridge::record

@@ -31,6 +31,10 @@ class SqliteRecordStore : public RecordStore {
       absl::string_view person_id) override;
   absl::StatusOr<std::vector<v1::CareGap>> ListGaps(
       const GapQuery& query) override;
+  absl::StatusOr<std::vector<HandOffFacts>> ReadReceived(
+      absl::string_view team, absl::Time start, absl::Time end) override;
+  absl::StatusOr<int> CountBounced(const std::vector<std::string>& person_ids,
+                                   absl::Time start, absl::Time end) override;
   ConsumerLedger* ledger() override { return &ledger_; }
   // The record's own feed: the team inbox items (RecordService.Subscribe).
   EventLog* event_log() { return &event_log_; }

@@ -9,6 +9,7 @@
 #include "carebridge/events/v1/events.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "services/common/time_util.h"
 #include "services/record/record_domain.h"
 #include "services/record/record_module.h"
 #include "tests/record/record_test_fixture.h"
@@ -521,6 +522,69 @@ TEST_F(RecordTest, TheInboxStreamBringsEachTeamItsOwnItems) {
   EXPECT_THAT(types,
               ElementsAre("inbox.referral_answered", "inbox.referral_answered",
                           "inbox.gap_opened"));
+}
+
+// The crisis team's report for a period: what it received, how fast it
+// answered per urgency, why it declined, and whom it saw who had been
+// declined by team after team. No person is named.
+TEST_F(RecordTest, ATeamReportCountsWhatTheTeamReceivedAndHowItAnswered) {
+  const absl::Time start = server_.clock().Now();
+  const std::string cy = MakePerson("Cy");
+  // Cy is refused by voluntary and housing first.
+  Decline(Refer(cy, voluntary_).name(), val_, housing_);
+  Decline(Refer(cy, housing_).name(), otto_);
+  const std::string first = Refer(cy, crisis_, ref::URGENT).name();
+  server_.clock().Advance(absl::Hours(2));
+  Decline(first, bob_, housing_);  // the third team: Cy has bounced
+  const std::string second = Refer(cy, crisis_, ref::URGENT).name();
+  server_.clock().Advance(absl::Hours(10));
+  Accept(second, bob_);
+  Refer(MakePerson("Di"), crisis_, ref::ROUTINE);  // unanswered
+  ASSERT_TRUE(RecordShows(cy, 10));
+
+  v1::GetTeamReportRequest request;
+  request.set_team(crisis_);
+  *request.mutable_start_time() = ToProtoTimestamp(start);
+  *request.mutable_end_time() =
+      ToProtoTimestamp(server_.clock().Now() + absl::Hours(1));
+  v1::TeamReport report;
+  auto context = server_.ContextAs(bob_);
+  grpc::Status status = record_->GetTeamReport(context.get(), request, &report);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(report.referrals_received(), 3);
+  EXPECT_EQ(report.accepted(), 1);
+  EXPECT_EQ(report.declined(), 1);
+  EXPECT_EQ(report.unanswered(), 1);
+  // By urgency: routine, then urgent.
+  ASSERT_THAT(report.responses(), SizeIs(2));
+  const v1::TeamReport::Responses& urgent = report.responses(1);
+  EXPECT_EQ(urgent.urgency(), ref::URGENT);
+  EXPECT_EQ(urgent.received(), 2);
+  EXPECT_EQ(urgent.answered(), 2);
+  EXPECT_EQ(urgent.p50().seconds(), 2 * 3600);
+  EXPECT_EQ(urgent.p90().seconds(), 10 * 3600);
+  EXPECT_EQ(report.responses(0).urgency(), ref::ROUTINE);
+  EXPECT_EQ(report.responses(0).answered(), 0);
+  ASSERT_THAT(report.decline_reasons(), SizeIs(1));
+  EXPECT_THAT(report.decline_reasons(0).value(), HasSubstr("Not in crisis"));
+  ASSERT_THAT(report.onward_routes(), SizeIs(1));
+  EXPECT_EQ(report.onward_routes(0).value(), housing_);
+  EXPECT_EQ(report.bounced_persons_seen(), 1);
+  EXPECT_EQ(report.DebugString().find(cy), std::string::npos)
+      << "the report names a person";
+
+  // Admins may read it (no person in it); another team may not.
+  context = server_.ContextAs(carebridge::testing::TestServer::Admin());
+  EXPECT_TRUE(record_->GetTeamReport(context.get(), request, &report).ok());
+  context = server_.ContextAs(val_);
+  EXPECT_EQ(
+      record_->GetTeamReport(context.get(), request, &report).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  request.clear_end_time();
+  context = server_.ContextAs(bob_);
+  status = record_->GetTeamReport(context.get(), request, &report);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("end_time"));
 }
 
 // The record rebuilt from the feeds' start (a new record.db) equals the one

@@ -29,7 +29,12 @@ namespace ref = ::carebridge::referral::v1;
 class RecordTest : public ::testing::Test {
  protected:
   void SetUp() override;
-  void TearDown() override { modules_.Stop(); }
+  // The server stops before the modules (declared after it) go, so no
+  // call reaches a destroyed service.
+  void TearDown() override {
+    modules_.Stop();
+    server_.Stop();
+  }
 
   static Principal Service();
 

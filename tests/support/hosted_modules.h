@@ -16,7 +16,10 @@ namespace carebridge::testing {
 // same table, services/server/modules.cc): open each, add it to the server
 // before it starts, start the background work after, stop it before the
 // server goes. Peers are the server's in-process channel. Deadline scans
-// run only when a test asks (a day's interval).
+// run only when a test asks (a day's interval). The modules outlive the
+// server's calls only if the server is stopped (TestServer::Stop) before
+// this is destroyed: a fixture declaring this after its TestServer stops
+// both in TearDown.
 class HostedModules {
  public:
   // Opens `services` (every known one when empty) on `server`, which has not
