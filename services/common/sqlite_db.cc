@@ -144,7 +144,8 @@ struct SqliteDb::PendingWrite {
 namespace {
 
 absl::StatusOr<std::unique_ptr<Connection>> OpenConnection(
-    const std::string& path, int busy_timeout_ms, bool read_only) {
+    const std::string& path, int busy_timeout_ms, bool read_only,
+    bool durable_commits) {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
               (read_only ? SQLITE_OPEN_READONLY
@@ -162,7 +163,8 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenConnection(
   if (!read_only) {
     RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
   }
-  RETURN_IF_ERROR(conn->Exec("PRAGMA synchronous=FULL"));
+  RETURN_IF_ERROR(conn->Exec(durable_commits ? "PRAGMA synchronous=FULL"
+                                             : "PRAGMA synchronous=NORMAL"));
   return conn;
 }
 
@@ -215,13 +217,15 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
     Options options) {
   std::unique_ptr<SqliteDb> db(new SqliteDb(path, options));
   ASSIGN_OR_RETURN(db->writer_, OpenConnection(path, options.busy_timeout_ms,
-                                               /*read_only=*/false));
+                                               /*read_only=*/false,
+                                               options.durable_commits));
   RETURN_IF_ERROR(Migrate(*db->writer_, migrations, db->schema_version_));
   absl::MutexLock lock(&db->pool_mu_);
   for (int i = 0; i < options.read_connections; ++i) {
-    ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader,
-                     OpenConnection(path, options.busy_timeout_ms,
-                                    /*read_only=*/true));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<Connection> reader,
+        OpenConnection(path, options.busy_timeout_ms,
+                       /*read_only=*/true, options.durable_commits));
     db->idle_readers_.push_back(std::move(reader));
   }
   return db;

@@ -104,6 +104,12 @@ class SqliteDb {
     int busy_timeout_ms = 5000;
     // Most writes committed together.
     int max_batch = 128;
+    // Each commit is on disk before Write returns (synchronous=FULL). False
+    // (synchronous=NORMAL) only for a database that can be rebuilt from
+    // elsewhere: a commit then survives the process being killed but not
+    // the machine losing power, and the database stays consistent either
+    // way (the record service's projections, rebuilt from the feeds).
+    bool durable_commits = true;
   };
 
   // Opens (creating if needed) the database at `path` and applies

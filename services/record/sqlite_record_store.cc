@@ -116,6 +116,9 @@ CREATE TABLE handoffs (
 ) WITHOUT ROWID;
 CREATE INDEX handoffs_received ON handoffs (receiving_team, create_us);
 )sql"},
+      // Dropping or re-keeping a gap finds its team links by gap, not by a
+      // scan of every link (the scale benchmark found the scan).
+      {10, "CREATE INDEX gap_teams_by_gap ON gap_teams (person_id, key)"},
   };
   return *migrations;
 }
@@ -477,8 +480,14 @@ void NotifyGap(std::vector<InboxNote>& inbox, const std::string& type,
 
 absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
     const std::string& path, GapSettings settings) {
+  // The record is rebuilt from the feeds, and its cursors commit with its
+  // projections: a commit lost with the machine's power is applied again
+  // from the feeds, so commits need not wait for the disk (which every
+  // service's durable writes share).
+  SqliteDb::Options options;
+  options.durable_commits = false;
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
-                   SqliteDb::Open(path, Migrations()));
+                   SqliteDb::Open(path, Migrations(), options));
   return std::unique_ptr<SqliteRecordStore>(
       new SqliteRecordStore(std::move(db), settings));
 }
@@ -697,17 +706,31 @@ absl::StatusOr<std::vector<v1::CareGap>> SqliteRecordStore::ListGaps(
   const bool by_team = !query.team.empty();
   std::vector<v1::CareGap> gaps;
   RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    // Each list walks its own index in its own order: a team's links
+    // (team, open_us, person_id, key), one person's gaps (person_id, ...),
+    // or every gap (open_us, person_id, key); never a scan and a sort.
+    const char* order = by_team ? "t" : "g";
+    std::string from;
+    if (by_team) {
+      from =
+          "gap_teams t JOIN gaps g ON g.person_id = t.person_id AND g.key = "
+          "t.key WHERE t.team = ?1 AND t.open_us <= ?2 AND (?4 = '' OR "
+          "t.person_id = ?4) AND ";
+    } else if (!query.person_id.empty()) {
+      from =
+          "gaps g WHERE ?1 = '' AND g.person_id = ?4 AND g.open_us <= ?2 AND ";
+    } else {
+      from = "gaps g WHERE ?1 = '' AND ?4 = '' AND g.open_us <= ?2 AND ";
+    }
     ASSIGN_OR_RETURN(
         Statement select,
         conn.Prepare(absl::StrCat(
-            "SELECT ", kGapColumns, " FROM ",
-            by_team ? "gap_teams t JOIN gaps g ON g.person_id = t.person_id "
-                      "AND g.key = t.key WHERE t.team = ?1 AND "
-                    : "gaps g WHERE ?1 = '' AND ",
-            "g.open_us <= ?2 AND (?3 OR g.close_us IS NULL) AND (?4 = '' OR "
-            "g.person_id = ?4) AND (?5 = 0 OR ((1 << g.kind) & ?5) != 0) AND "
-            "(?6 = 0 OR (g.open_us, g.person_id, g.key) > (?7, ?8, ?9)) "
-            "ORDER BY g.open_us, g.person_id, g.key LIMIT ?10")));
+            "SELECT ", kGapColumns, " FROM ", from,
+            "(?3 OR g.close_us IS NULL) AND (?5 = 0 OR ((1 << g.kind) & ?5) "
+            "!= 0) AND (?6 = 0 OR (",
+            order, ".open_us, ", order, ".person_id, ", order,
+            ".key) > (?7, ?8, ?9)) ORDER BY ", order, ".open_us, ", order,
+            ".person_id, ", order, ".key LIMIT ?10")));
     select.Bind(1, query.team)
         .Bind(2, absl::ToUnixMicros(query.now))
         .Bind(3, static_cast<int64_t>(query.include_closed))

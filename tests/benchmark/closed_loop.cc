@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <optional>
 #include <thread>
 
 #include "absl/base/thread_annotations.h"
@@ -17,6 +19,7 @@
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
+#include "carebridge/record/v1/record.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "services/common/macros.h"
 #include "services/common/status.h"
@@ -29,19 +32,29 @@ namespace dir = ::carebridge::directory::v1;
 namespace ev = ::carebridge::events::v1;
 namespace ho = ::carebridge::handover::v1;
 namespace ref = ::carebridge::referral::v1;
+namespace rv = ::carebridge::record::v1;
 
 constexpr char kJoined[] = "careplan.care_team_changed";
 constexpr char kLeadChanged[] = "careplan.lead_changed";
 constexpr absl::Duration kCallTimeout = absl::Seconds(30);
 constexpr absl::Duration kEffectTimeout = absl::Seconds(30);
 
-// Follows the care plan feed (one stream, as the admin: metadata is
-// enough) and records when each person's care team change and lead change
-// arrived, for the loops to wait on. This class is thread-safe.
+constexpr char kRecordAnswered[] = "inbox.referral_answered";
+
+using Opener =
+    std::function<std::unique_ptr<grpc::ClientReader<ev::SubscribeResponse>>(
+        grpc::ClientContext*, const ev::SubscribeRequest&)>;
+
+// Follows one feed (one stream, as the admin: metadata is enough) and
+// records when each person's events of the given types arrived, for the
+// loops to wait on: the care plan feed's care team and lead changes, the
+// record's inbox items. This class is thread-safe.
 class FeedWatcher {
  public:
-  FeedWatcher(std::shared_ptr<grpc::Channel> channel, std::string admin_token)
-      : stub_(cp::CarePlanService::NewStub(std::move(channel))),
+  FeedWatcher(Opener open, std::vector<std::string> types,
+              std::string admin_token)
+      : open_(std::move(open)),
+        types_(std::move(types)),
         admin_token_(std::move(admin_token)) {}
   ~FeedWatcher() { Stop(); }
 
@@ -49,10 +62,9 @@ class FeedWatcher {
   // response is sent at once), so nothing a loop does later is missed.
   absl::Status Start() {
     ev::SubscribeRequest request;
-    request.add_type_prefixes(kJoined);
-    request.add_type_prefixes(kLeadChanged);
+    for (const std::string& type : types_) request.add_type_prefixes(type);
     AddBearer(context_, admin_token_);
-    reader_ = stub_->Subscribe(&context_, request);
+    reader_ = open_(&context_, request);
     ev::SubscribeResponse first;
     if (!reader_->Read(&first)) {
       return FromGrpcStatus(reader_->Finish());
@@ -104,7 +116,8 @@ class FeedWatcher {
     }
   }
 
-  std::unique_ptr<cp::CarePlanService::Stub> stub_;
+  const Opener open_;
+  const std::vector<std::string> types_;
   const std::string admin_token_;
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<ev::SubscribeResponse>> reader_;
@@ -155,10 +168,12 @@ absl::StatusOr<std::string> RegisterPerson(Stubs& stubs, const Fixture& fixture,
 struct LoopDelays {
   absl::Duration referral_effect;
   absl::Duration handover_effect;
+  // Unset when the server hosts no record service.
+  std::optional<absl::Duration> record_reflects;
 };
 
 absl::StatusOr<LoopDelays> OneLoop(Stubs& stubs, FeedWatcher& watcher,
-                                   const Fixture& fixture,
+                                   FeedWatcher* record, const Fixture& fixture,
                                    const std::string& person) {
   LoopDelays delays;
   ref::CreateReferralRequest create;
@@ -185,6 +200,12 @@ absl::StatusOr<LoopDelays> OneLoop(Stubs& stubs, FeedWatcher& watcher,
   ASSIGN_OR_RETURN(absl::Time joined, watcher.WaitFor(person, kJoined));
   delays.referral_effect =
       std::max(absl::ZeroDuration(), joined - referral_accepted);
+  if (record != nullptr) {
+    ASSIGN_OR_RETURN(absl::Time reflected,
+                     record->WaitFor(person, kRecordAnswered));
+    delays.record_reflects =
+        std::max(absl::ZeroDuration(), reflected - referral_accepted);
+  }
 
   // The receiving team leads the new plan; after the crisis it hands
   // responsibility back.
@@ -267,8 +288,25 @@ absl::StatusOr<ClosedLoopResult> RunClosedLoops(
   }
   RETURN_IF_ERROR(setup_error);
 
-  FeedWatcher watcher(channels.front(), std::string(admin_token));
+  auto careplan = std::shared_ptr<cp::CarePlanService::Stub>(
+      cp::CarePlanService::NewStub(channels.front()));
+  FeedWatcher watcher(
+      [careplan](grpc::ClientContext* context,
+                 const ev::SubscribeRequest& request) {
+        return careplan->Subscribe(context, request);
+      },
+      {kJoined, kLeadChanged}, std::string(admin_token));
   RETURN_IF_ERROR(watcher.Start());
+  // The record's view of each answer, when the server hosts the record.
+  auto record_stub = std::shared_ptr<rv::RecordService::Stub>(
+      rv::RecordService::NewStub(channels.front()));
+  auto record = std::make_unique<FeedWatcher>(
+      [record_stub](grpc::ClientContext* context,
+                    const ev::SubscribeRequest& request) {
+        return record_stub->Subscribe(context, request);
+      },
+      std::vector<std::string>{kRecordAnswered}, std::string(admin_token));
+  if (!record->Start().ok()) record.reset();
 
   ClosedLoopResult result;
   absl::Mutex result_mu;
@@ -282,7 +320,7 @@ absl::StatusOr<ClosedLoopResult> RunClosedLoops(
         const int i = next++;
         if (i >= static_cast<int>(persons.size())) return;
         absl::StatusOr<LoopDelays> delays =
-            OneLoop(*stubs[t], watcher, fixture, persons[i]);
+            OneLoop(*stubs[t], watcher, record.get(), fixture, persons[i]);
         absl::MutexLock lock(&result_mu);
         if (!delays.ok()) {
           if (result.errors++ == 0) {
@@ -293,12 +331,16 @@ absl::StatusOr<ClosedLoopResult> RunClosedLoops(
         ++result.loops;
         result.referral_effect_delays.push_back(delays->referral_effect);
         result.handover_effect_delays.push_back(delays->handover_effect);
+        if (delays->record_reflects.has_value()) {
+          result.record_delays.push_back(*delays->record_reflects);
+        }
       }
     });
   }
   for (std::thread& thread : threads) thread.join();
   result.elapsed = absl::Now() - start;
   watcher.Stop();
+  if (record != nullptr) record->Stop();
   return result;
 }
 
@@ -317,6 +359,13 @@ void PrintClosedLoop(const ClosedLoopResult& result, int concurrency) {
       PercentileMs(result.referral_effect_delays, 0.99),
       PercentileMs(result.handover_effect_delays, 0.5),
       PercentileMs(result.handover_effect_delays, 0.99));
+  if (!result.record_delays.empty()) {
+    absl::PrintF(
+        "  the record reflects the accepted referral: p50 %.1f ms, p99 %.1f "
+        "ms\n",
+        PercentileMs(result.record_delays, 0.5),
+        PercentileMs(result.record_delays, 0.99));
+  }
   if (result.errors > 0) {
     absl::PrintF("  first error: %s\n", result.first_error);
   }

@@ -32,6 +32,10 @@ struct ClosedLoopResult {
   // carrying the lead change: how long the care plan lags an answer.
   std::vector<absl::Duration> referral_effect_delays;
   std::vector<absl::Duration> handover_effect_delays;
+  // From AcceptReferral's answer to the record's inbox item saying so (the
+  // record service reflecting a change committed elsewhere); empty when the
+  // server hosts no record service.
+  std::vector<absl::Duration> record_delays;
 };
 
 // The whole closed loop, as teams would run it, for one new person per
