@@ -42,12 +42,22 @@ void Fill(const TimelineRow& row, policy::EventVisibility visibility,
   entry->set_actor(row.actor);
   entry->set_actor_team(row.actor_team);
   entry->set_resource(row.resource);
-  entry->set_summary(row.summary);
+  const bool detailed = visibility == policy::EventVisibility::kFull;
+  // Without the detail, only what the event's metadata says: the summary
+  // is made from the plan's content (who else joined, who leads now).
+  entry->set_summary(detailed ? row.summary : "Care team changed");
   for (const std::string& team : row.teams) entry->add_teams(team);
   entry->set_event(absl::StrCat(row.feed, "/", row.sequence));
-  const bool detailed = visibility == policy::EventVisibility::kFull;
   entry->set_detailed(detailed);
   if (detailed) entry->set_reason(row.reason);
+}
+
+// What a caller sees of a gap: a clinical caller sees its own team on it,
+// not the other teams whose lists it is on (other referrers' business).
+void ForCaller(const Principal& caller, v1::CareGap& gap) {
+  if (caller.is_service()) return;
+  gap.clear_teams();
+  gap.add_teams(caller.team);
 }
 
 absl::StatusOr<absl::Time> OptionalTime(absl::string_view field,
@@ -244,7 +254,10 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
   gaps.now = now;
   gaps.limit = 1000;
   ASSIGN_OR_RETURN(std::vector<v1::CareGap> open, store_->ListGaps(gaps));
-  for (v1::CareGap& gap : open) *summary.add_gaps() = std::move(gap);
+  for (v1::CareGap& gap : open) {
+    ForCaller(caller, gap);
+    *summary.add_gaps() = std::move(gap);
+  }
   *summary.mutable_freshness() = freshness_();
   return summary;
 }
@@ -302,7 +315,10 @@ absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
   v1::ListCareGapsResponse response;
   const bool more = static_cast<int>(gaps.size()) > page_size;
   if (more) gaps.pop_back();
-  for (v1::CareGap& gap : gaps) *response.add_gaps() = std::move(gap);
+  for (v1::CareGap& gap : gaps) {
+    ForCaller(caller, gap);
+    *response.add_gaps() = std::move(gap);
+  }
   if (more) {
     const v1::CareGap& last = response.gaps(response.gaps_size() - 1);
     absl::string_view person = last.person();
@@ -428,7 +444,9 @@ absl::StatusOr<v1::TeamReport> RecordDomain::GetTeamReport(
     *figures.mutable_p90() = ToProtoDuration(Percentile(sorted, 0.9));
     *report.add_responses() = figures;
   }
-  AddCounts(reasons, report.mutable_decline_reasons());
+  // Reasons are clinicians' own words about particular people: for the
+  // team's staff (and services), not for admins.
+  if (!caller.is_admin()) AddCounts(reasons, report.mutable_decline_reasons());
   AddCounts(routes, report.mutable_onward_routes());
   ASSIGN_OR_RETURN(int bounced, store_->CountBounced(persons, start, end));
   report.set_bounced_persons_seen(bounced);

@@ -76,9 +76,10 @@ void Bounced(const GapInputs& in, const GapSettings& settings,
     gap.kind = v1::BOUNCED;
     gap.subject = absl::StrCat("persons/", in.person_id);
     gap.open_time = at;
+    // Which teams refused is each referral's parties' business: the
+    // detail counts them without naming them.
     gap.detail = absl::StrCat("Declined or redirected by ", teams.size(),
-                              " teams (", absl::StrJoin(teams, ", "),
-                              ") since ", Day(refusals.front()->time),
+                              " teams since ", Day(refusals.front()->time),
                               ", with no referral accepted since");
     gap.teams = referrers;
     out.push_back(std::move(gap));

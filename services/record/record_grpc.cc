@@ -47,13 +47,19 @@ grpc::ServerUnaryReactor* RecordGrpcService::GetTeamReport(
       });
 }
 
+absl::StatusOr<policy::EventVisibility> InboxAccess::VisibilityNow(
+    const Principal& caller, const events::v1::Event& event) {
+  // Every item is about a person: admins see nothing of it.
+  if (caller.is_admin()) return policy::EventVisibility::kHidden;
+  // Each item names the one team whose inbox it is in.
+  return policy::EventVisibilityFor(caller, event);
+}
+
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
 RecordGrpcService::Subscribe(grpc::CallbackServerContext* context,
                              const events::v1::SubscribeRequest* request) {
-  // Each item names the one team whose inbox it is in: the feed's own
-  // need to know (policy::EventVisibilityFor) delivers a team its items.
   return ServeEventFeed(context, request, *authenticator_, event_log_,
-                        executor_);
+                        executor_, &inbox_access_);
 }
 
 }  // namespace carebridge::record

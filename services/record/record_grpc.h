@@ -3,11 +3,21 @@
 
 #include "carebridge/record/v1/record.grpc.pb.h"
 #include "services/common/authenticator.h"
+#include "services/common/event_access.h"
 #include "services/common/event_log.h"
 #include "services/common/executor.h"
 #include "services/record/record_domain.h"
 
 namespace carebridge::record {
+
+// Need to know for the record's feed (the team inbox items): a clinical
+// subscriber receives its own team's items; admins nothing, as every item
+// is about a person; services everything.
+class InboxAccess : public EventAccess {
+ public:
+  absl::StatusOr<policy::EventVisibility> VisibilityNow(
+      const Principal& caller, const events::v1::Event& event) override;
+};
 
 // carebridge.record.v1.RecordService over gRPC's callback API. Every method
 // reads the record's own store, so all run inline; Subscribe serves the
@@ -47,6 +57,7 @@ class RecordGrpcService final : public v1::RecordService::CallbackService {
   BlockingExecutor* const executor_;
   RecordDomain* const domain_;
   EventLog* const event_log_;
+  InboxAccess inbox_access_;
 };
 
 }  // namespace carebridge::record
