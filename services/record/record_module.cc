@@ -78,7 +78,7 @@ void RecordModule::StartConsumers(
     options.consumer = "record";
     options.feed = feed;
     options.type_prefixes = FollowedTypes(feed);
-    consumers_.push_back(std::make_unique<EventConsumer>(
+    consumers_.push_back(std::make_shared<EventConsumer>(
         std::move(options), credentials_.get(), clock_, store_->ledger(),
         OpenerFor(feed, peer(feed)),
         [domain = domain_.get(), apply_delay](const events::v1::Event& event,
@@ -87,7 +87,7 @@ void RecordModule::StartConsumers(
           return domain->ApplyEvent(event, position);
         }));
   }
-  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+  for (const std::shared_ptr<EventConsumer>& consumer : consumers_) {
     consumer->Start();
   }
 }
@@ -96,7 +96,7 @@ void RecordModule::StopBackgroundWork() {
   absl::MutexLock lock(&mu_);
   if (stopped_) return;
   stopped_ = true;
-  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+  for (const std::shared_ptr<EventConsumer>& consumer : consumers_) {
     consumer->Stop();
   }
   consumers_.clear();
@@ -107,17 +107,21 @@ void RecordModule::StopBackgroundWork() {
 std::vector<EventConsumer*> RecordModule::consumers() {
   absl::MutexLock lock(&mu_);
   std::vector<EventConsumer*> result;
-  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+  for (const std::shared_ptr<EventConsumer>& consumer : consumers_) {
     result.push_back(consumer.get());
   }
   return result;
 }
 
 v1::Freshness RecordModule::Freshness() {
+  std::vector<std::shared_ptr<EventConsumer>> consumers;
+  {
+    absl::MutexLock lock(&mu_);
+    consumers = consumers_;
+  }
   v1::Freshness freshness;
-  bool caught_up = true;
-  absl::MutexLock lock(&mu_);
-  for (const std::unique_ptr<EventConsumer>& consumer : consumers_) {
+  bool caught_up = !consumers.empty();
+  for (const std::shared_ptr<EventConsumer>& consumer : consumers) {
     v1::Freshness::Feed& feed = *freshness.add_feeds();
     feed.set_feed(consumer->options().feed);
     absl::StatusOr<ConsumerState> state = consumer->State();
@@ -139,7 +143,7 @@ v1::Freshness RecordModule::Freshness() {
       caught_up = false;
     }
   }
-  freshness.set_caught_up(caught_up && !consumers_.empty());
+  freshness.set_caught_up(caught_up);
   return freshness;
 }
 

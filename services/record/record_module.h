@@ -74,7 +74,9 @@ class RecordModule : public ServiceModule {
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<std::unique_ptr<EventConsumer>> consumers_ ABSL_GUARDED_BY(mu_);
+  // Shared so Freshness() reads their state outside mu_ (every RPC asks;
+  // StopBackgroundWork holds mu_ while the consumers finish).
+  std::vector<std::shared_ptr<EventConsumer>> consumers_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace carebridge::record

@@ -669,8 +669,10 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
       }
     }
     if (still) continue;
-    if (gap.open_us > now_us) {
-      // It never opened: nothing to keep.
+    if (gap.open_us > now_us && !gap.announced) {
+      // It never opened: nothing to keep. (One already announced, judged
+      // open when another feed was further on, is closed like any other,
+      // so every gap_opened item has its gap_closed.)
       RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
       continue;
     }
