@@ -182,9 +182,8 @@ TEST_F(FeedsCliTest, ParkedAsksEveryConsumerOrOneAndPrintsWhy) {
   Result result = Run({"admin", "feeds", "parked"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(service_.last_request(), "parent: \"consumers/-\"");
-  EXPECT_THAT(result.out,
-              HasSubstr("careplan.referral/8  parked  42        "
-                        "referral.accepted  referrals/r1  5"));
+  EXPECT_THAT(result.out, HasSubstr("careplan.referral/8  parked  42        "
+                                    "referral.accepted  referrals/r1  5"));
   EXPECT_THAT(result.out,
               HasSubstr("careplan.referral/8: INVALID_ARGUMENT: care_plan."));
   EXPECT_THAT(result.out, HasSubstr("next page: --page_token=tok2"));
