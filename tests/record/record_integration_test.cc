@@ -591,6 +591,48 @@ TEST_F(RecordTest, ATeamReportCountsWhatTheTeamReceivedAndHowItAnswered) {
   EXPECT_THAT(status.error_message(), HasSubstr("end_time"));
 }
 
+// The longest texts the services take (a 4,000-character referral reason, a
+// 2,000-character decline reason and signposting, in multi-byte
+// characters) reach the timeline and the inbox whole.
+TEST_F(RecordTest, TheLongestTextsReachTheTimelineWhole) {
+  auto text = [](size_t chars) {
+    std::string out;
+    for (size_t i = 0; i < chars; ++i) out += (i % 2 == 0) ? "\xC3\xA9" : "x";
+    return out;
+  };
+  const std::string ev = MakePerson("Ev");
+  ref::CreateReferralRequest create;
+  create.mutable_referral()->set_person(ev);
+  create.mutable_referral()->set_receiving_team(crisis_);
+  create.mutable_referral()->set_urgency(ref::URGENT);
+  create.mutable_referral()->set_reason(text(4000));
+  create.mutable_referral()->set_person_wishes(text(4000));
+  create.mutable_referral()->set_risk_summary(text(4000));
+  ref::Referral referral;
+  auto context = server_.ContextAs(alice_);
+  grpc::Status status =
+      referral_->CreateReferral(context.get(), create, &referral);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ref::DeclineReferralRequest decline;
+  decline.set_name(referral.name());
+  decline.set_reason(text(2000));
+  decline.mutable_onward_route()->set_signposting(text(2000));
+  decline.mutable_onward_route()->set_suggested_team(voluntary_);
+  context = server_.ContextAs(bob_);
+  status = referral_->DeclineReferral(context.get(), decline, &referral);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(RecordShows(ev, 3));
+
+  std::vector<v1::TimelineEntry> entries = Timeline(alice_, ev);
+  ASSERT_THAT(entries, SizeIs(3));
+  EXPECT_EQ(entries[1].reason(), text(4000));
+  EXPECT_THAT(entries[2].reason(), HasSubstr(text(2000)));
+  EXPECT_THAT(entries[2].reason(), HasSubstr("signposted: " + text(2000)));
+  v1::CareSummary summary;
+  ASSERT_TRUE(Summary(alice_, ev, &summary).ok());
+  EXPECT_THAT(summary.last_contacts(), SizeIs(2));
+}
+
 // The record rebuilt from the feeds' start (a new record.db) equals the one
 // built step by step.
 TEST_F(RecordTimelineTest, ARebuildFromTheFeedsEqualsTheIncrementalRecord) {
