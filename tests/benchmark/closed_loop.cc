@@ -51,11 +51,10 @@ using Opener =
 // record's inbox items. This class is thread-safe.
 class FeedWatcher {
  public:
-  FeedWatcher(Opener open, std::vector<std::string> types,
-              std::string admin_token)
+  FeedWatcher(Opener open, std::vector<std::string> types, std::string token)
       : open_(std::move(open)),
         types_(std::move(types)),
-        admin_token_(std::move(admin_token)) {}
+        token_(std::move(token)) {}
   ~FeedWatcher() { Stop(); }
 
   // Starts following; returns once the stream has answered (its first
@@ -63,7 +62,7 @@ class FeedWatcher {
   absl::Status Start() {
     ev::SubscribeRequest request;
     for (const std::string& type : types_) request.add_type_prefixes(type);
-    AddBearer(context_, admin_token_);
+    AddBearer(context_, token_);
     reader_ = open_(&context_, request);
     ev::SubscribeResponse first;
     if (!reader_->Read(&first)) {
@@ -118,7 +117,8 @@ class FeedWatcher {
 
   const Opener open_;
   const std::vector<std::string> types_;
-  const std::string admin_token_;
+  // Whom the stream is opened as.
+  const std::string token_;
   grpc::ClientContext context_;
   std::unique_ptr<grpc::ClientReader<ev::SubscribeResponse>> reader_;
   std::thread thread_;
@@ -297,7 +297,9 @@ absl::StatusOr<ClosedLoopResult> RunClosedLoops(
       },
       {kJoined, kLeadChanged}, std::string(admin_token));
   RETURN_IF_ERROR(watcher.Start());
-  // The record's view of each answer, when the server hosts the record.
+  // The record's view of each answer, when the server hosts the record:
+  // the sending team's inbox, as its clinician sees it (admins receive no
+  // inbox items).
   auto record_stub = std::shared_ptr<rv::RecordService::Stub>(
       rv::RecordService::NewStub(channels.front()));
   auto record = std::make_unique<FeedWatcher>(
@@ -305,7 +307,7 @@ absl::StatusOr<ClosedLoopResult> RunClosedLoops(
                     const ev::SubscribeRequest& request) {
         return record_stub->Subscribe(context, request);
       },
-      std::vector<std::string>{kRecordAnswered}, std::string(admin_token));
+      std::vector<std::string>{kRecordAnswered}, fixture.sender_token);
   if (!record->Start().ok()) record.reset();
 
   ClosedLoopResult result;
