@@ -1,6 +1,7 @@
 #ifndef CAREBRIDGE_SERVICES_COMMON_TOKEN_H_
 #define CAREBRIDGE_SERVICES_COMMON_TOKEN_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -16,6 +17,10 @@ namespace carebridge {
 // server-side. This class is thread-safe (immutable after construction).
 class TokenSigner {
  public:
+  // OpenSSL's keyed HMAC state, made once (fetching the algorithm on every
+  // call costs more than the HMAC itself).
+  struct MacTemplate;
+
   // `key` must be at least 32 bytes.
   explicit TokenSigner(std::string key);
 
@@ -28,6 +33,8 @@ class TokenSigner {
  private:
   std::string Mac(absl::string_view payload) const;
   const std::string key_;
+  // Copied per MAC; never changed after construction.
+  std::shared_ptr<const MacTemplate> mac_template_;
 };
 
 // Reads the signing key at `path`, creating it (32 random bytes, mode 0600)
