@@ -34,14 +34,16 @@ bool IsTransient(const absl::Status& status) {
 
 EventConsumer::EventConsumer(Options options, ServiceCredentials* credentials,
                              const Clock* clock, ConsumerLedger* ledger,
-                             StreamOpener open, Apply apply)
+                             StreamOpener open, Apply apply,
+                             ApplyBatch apply_batch)
     : options_(std::move(options)),
       name_(absl::StrCat(options_.consumer, ".", options_.feed)),
       credentials_(credentials),
       clock_(clock),
       ledger_(ledger),
       open_(std::move(open)),
-      apply_(std::move(apply)) {}
+      apply_(std::move(apply)),
+      apply_batch_(std::move(apply_batch)) {}
 
 EventConsumer::~EventConsumer() { Stop(); }
 
@@ -214,13 +216,26 @@ absl::Status EventConsumer::FollowOnce(int64_t generation, bool* progressed) {
       failed_phase = ConsumerState::Phase::kProducerReset;
       break;
     }
-    for (const Event& event : response.events()) {
-      absl::Status applied = ApplyOne(event, generation);
-      if (!applied.ok()) {
-        failed = applied;
-        break;
+    const absl::Span<const Event* const> events(response.events().data(),
+                                                response.events_size());
+    const size_t max_batch =
+        static_cast<size_t>(std::max(1, options_.max_batch));
+    for (size_t start = 0; start < events.size() && failed.ok();) {
+      const absl::Span<const Event* const> batch =
+          events.subspan(start, std::min(max_batch, events.size() - start));
+      start += batch.size();
+      if (batch.size() > 1 && TryBatch(batch, generation)) {
+        *progressed = true;
+        continue;
       }
-      *progressed = true;
+      for (const Event* event : batch) {
+        absl::Status applied = ApplyOne(*event, generation);
+        if (!applied.ok()) {
+          failed = applied;
+          break;
+        }
+        *progressed = true;
+      }
     }
     if (failed.ok()) {
       absl::MutexLock lock(&mu_);
@@ -274,6 +289,18 @@ absl::Status EventConsumer::AttemptOrPark(const Event& event,
   }
   return ledger_->Park(options_.feed, event, *park_reason, attempts,
                        clock_->Now());
+}
+
+bool EventConsumer::TryBatch(absl::Span<const Event* const> events,
+                             int64_t generation) {
+  if (!apply_batch_) return false;
+  {
+    absl::MutexLock apply_lock(&apply_mu_);
+    if (!Current(generation)) return false;
+    if (!apply_batch_(events, options_.feed).ok()) return false;
+  }
+  for (const Event* event : events) NoteApplied(*event, generation);
+  return true;
 }
 
 absl::Status EventConsumer::ApplyOne(const Event& event, int64_t generation) {

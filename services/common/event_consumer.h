@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/clock.h"
 #include "services/common/consumer_ledger.h"
@@ -101,6 +102,16 @@ class EventConsumer {
       const events::v1::SubscribeRequest& request)>;
   using Apply = std::function<absl::Status(const events::v1::Event& event,
                                            const FeedPosition& position)>;
+  // Optional: applies several events, in feed order, in ONE transaction:
+  // each still pending is applied and its position recorded as `apply`
+  // would, and either all of it commits or nothing does. Under load a
+  // feed's responses carry many events, and one commit for them all keeps
+  // the consumer up with its producer. On any error the consumer applies
+  // the same events one at a time through `apply`, with the retries and
+  // parking described above, so one bad event never holds up the others.
+  using ApplyBatch = std::function<absl::Status(
+      absl::Span<const events::v1::Event* const> events,
+      const std::string& feed)>;
 
   struct Options {
     // The consuming service (`careplan`) and the feed it follows
@@ -114,11 +125,15 @@ class EventConsumer {
     // Attempts at an event failing with a lasting error before it is
     // parked.
     int max_attempts = 5;
+    // The most events given to one ApplyBatch call (one transaction): more
+    // would hold the consumer's database longer than a commit should.
+    int max_batch = 64;
   };
 
+  // `apply_batch` may be empty: then every event goes through `apply`.
   EventConsumer(Options options, ServiceCredentials* credentials,
                 const Clock* clock, ConsumerLedger* ledger, StreamOpener open,
-                Apply apply);
+                Apply apply, ApplyBatch apply_batch = nullptr);
   // Stops.
   ~EventConsumer();
   EventConsumer(const EventConsumer&) = delete;
@@ -174,6 +189,11 @@ class EventConsumer {
   // stopped or reset meanwhile (then nothing more is written).
   absl::Status ApplyOne(const events::v1::Event& event, int64_t generation)
       ABSL_LOCKS_EXCLUDED(mu_, apply_mu_);
+  // Applies `events` (more than one) in one ApplyBatch call; false when the
+  // batch failed and nothing of it was applied (or the consumer was
+  // stopped or reset meanwhile).
+  bool TryBatch(absl::Span<const events::v1::Event* const> events,
+                int64_t generation) ABSL_LOCKS_EXCLUDED(mu_, apply_mu_);
   // One attempt at `event`, or parking it (`park_reason` set), unless the
   // consumer was stopped or reset since `generation` (CANCELLED).
   absl::Status AttemptOrPark(const events::v1::Event& event, int64_t generation,
@@ -196,6 +216,7 @@ class EventConsumer {
   ConsumerLedger* const ledger_;
   const StreamOpener open_;
   const Apply apply_;
+  const ApplyBatch apply_batch_;
 
   // Held across each apply and park, and by Reset and RetryParked: a reset
   // never lands in the middle of one, and an apply checks under it that no
