@@ -82,7 +82,21 @@ std::string KindsFingerprint(const v1::ListTimelineEntriesRequest& request) {
 absl::Status RecordDomain::ApplyEvent(const events::v1::Event& event,
                                       const FeedPosition& position) {
   ASSIGN_OR_RETURN(RecordChange change, Project(event));
-  return store_->Apply(change, position);
+  PositionedChange one{std::move(change), position};
+  return store_->Apply(absl::MakeConstSpan(&one, 1));
+}
+
+absl::Status RecordDomain::ApplyEvents(
+    absl::Span<const events::v1::Event* const> events,
+    const std::string& feed) {
+  std::vector<PositionedChange> changes;
+  changes.reserve(events.size());
+  for (const events::v1::Event* event : events) {
+    ASSIGN_OR_RETURN(RecordChange change, Project(*event));
+    changes.push_back(
+        {std::move(change), FeedPosition(feed, event->sequence())});
+  }
+  return store_->Apply(changes);
 }
 
 absl::StatusOr<std::string> RecordDomain::KnownPerson(

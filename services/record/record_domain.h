@@ -33,6 +33,10 @@ class RecordDomain {
   // (parked by the consumer).
   absl::Status ApplyEvent(const events::v1::Event& event,
                           const FeedPosition& position);
+  // A consumer's batch (EventConsumer::ApplyBatch): the events of `feed`,
+  // in order, in one transaction; any error applies none of them.
+  absl::Status ApplyEvents(absl::Span<const events::v1::Event* const> events,
+                           const std::string& feed);
 
   absl::StatusOr<v1::ListTimelineEntriesResponse> ListTimelineEntries(
       const Principal& caller, const v1::ListTimelineEntriesRequest& request);

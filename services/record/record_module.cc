@@ -85,6 +85,14 @@ void RecordModule::StartConsumers(
                                               const FeedPosition& position) {
           if (apply_delay > absl::ZeroDuration()) absl::SleepFor(apply_delay);
           return domain->ApplyEvent(event, position);
+        },
+        [domain = domain_.get(), apply_delay](
+            absl::Span<const events::v1::Event* const> events,
+            const std::string& feed) {
+          if (apply_delay > absl::ZeroDuration()) {
+            absl::SleepFor(apply_delay * static_cast<int64_t>(events.size()));
+          }
+          return domain->ApplyEvents(events, feed);
         }));
   }
   for (const std::shared_ptr<EventConsumer>& consumer : consumers_) {

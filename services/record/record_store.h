@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "carebridge/record/v1/record.pb.h"
 #include "services/common/consumer_ledger.h"
 #include "services/record/record_gaps.h"
@@ -53,17 +54,22 @@ struct TimelineQuery {
   int limit = 100;
 };
 
+// What one event changes, and its place in its feed.
+struct PositionedChange {
+  RecordChange change;
+  FeedPosition position;
+};
+
 // The record's projections, kept in its own database with the cursors of
 // the feeds it follows. Implementations are thread-safe.
 class RecordStore {
  public:
   virtual ~RecordStore() = default;
 
-  // Applies what one event changes, in one transaction with its position
-  // (MarkApplied); an event no longer pending (IsPending) changes nothing
-  // and is OK.
-  virtual absl::Status Apply(const RecordChange& change,
-                             const FeedPosition& position) = 0;
+  // Applies what events change, in feed order and in ONE transaction, each
+  // with its position (MarkApplied); an event no longer pending
+  // (IsPending) changes nothing. All of it commits or none of it does.
+  virtual absl::Status Apply(absl::Span<const PositionedChange> changes) = 0;
   // True once any event about the person was applied.
   virtual absl::StatusOr<bool> PersonKnown(absl::string_view person_id) = 0;
   // Entries in (time, FeedRank(feed), sequence) order (reversed newest

@@ -1,5 +1,6 @@
 #include "services/record/sqlite_record_store.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -406,6 +407,15 @@ absl::Status InsertGap(Connection& conn, const std::string& person_id,
   return absl::OkStatus();
 }
 
+absl::Status MarkAnnounced(Connection& conn, const std::string& person_id,
+                           const std::string& key) {
+  ASSIGN_OR_RETURN(Statement update,
+                   conn.Prepare("UPDATE gaps SET announced = 1 WHERE "
+                                "person_id = ? AND key = ?"));
+  update.Bind(1, person_id).Bind(2, key);
+  return update.Run();
+}
+
 absl::Status DropGap(Connection& conn, const std::string& person_id,
                      const std::string& key) {
   ASSIGN_OR_RETURN(Statement remove,
@@ -457,6 +467,15 @@ v1::CareGap GapOf(const std::string& person_id, const WantedGap& wanted) {
   return gap;
 }
 
+// Whether `change` touches what gaps are judged on (GapInputs): a referral
+// step, the plan or an open loop. Gaps whose threshold passes between
+// events are announced by AnnounceDueGaps.
+bool MayChangeGaps(const RecordChange& change) {
+  if (change.person_id.empty()) return false;
+  return change.plan.has_value() || change.loop.has_value() ||
+         (change.entry.has_value() && change.entry->kind == v1::REFERRAL);
+}
+
 constexpr char kGapColumns[] =
     "g.person_id, g.key, g.kind, g.subject, g.detail, g.open_us, g.close_us, "
     "g.close_reason, g.teams, g.announced";
@@ -492,48 +511,57 @@ absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
       new SqliteRecordStore(std::move(db), settings));
 }
 
-absl::Status SqliteRecordStore::Apply(const RecordChange& change,
-                                      const FeedPosition& position) {
+absl::Status SqliteRecordStore::Apply(
+    absl::Span<const PositionedChange> changes) {
   bool appended = false;
   absl::Status written = db_->Write([&](Connection& conn) -> absl::Status {
     appended = false;
-    std::vector<InboxNote> inbox = change.inbox;
-    ASSIGN_OR_RETURN(bool pending, IsPending(conn, position));
-    if (!pending) return absl::OkStatus();
-    if (!change.person_id.empty()) {
-      ASSIGN_OR_RETURN(Statement person,
-                       conn.Prepare("INSERT OR IGNORE INTO persons "
-                                    "(person_id) VALUES (?)"));
-      person.Bind(1, change.person_id);
-      RETURN_IF_ERROR(person.Run());
+    for (const PositionedChange& one : changes) {
+      RETURN_IF_ERROR(ApplyOne(conn, one.change, one.position, &appended));
     }
-    if (change.entry.has_value()) {
-      RETURN_IF_ERROR(InsertEntry(conn, *change.entry));
-    }
-    if (change.plan.has_value()) RETURN_IF_ERROR(ApplyPlan(conn, *change.plan));
-    if (change.loop.has_value()) RETURN_IF_ERROR(ApplyLoop(conn, *change.loop));
-    if (change.team.has_value()) RETURN_IF_ERROR(ApplyTeam(conn, *change.team));
-    if (change.facts.has_value()) {
-      RETURN_IF_ERROR(ApplyFacts(conn, *change.facts));
-    }
-    if (!change.person_id.empty()) {
-      RETURN_IF_ERROR(
-          ReconcileGaps(conn, change.person_id, change.time, inbox));
-    }
-    for (const InboxNote& note : inbox) {
-      RETURN_IF_ERROR(
-          SqliteEventLog::Append(
-              conn, MakeEvent(note.type, note.item.resource(),
-                              note.item.person(), {note.item.team()},
-                              "services/record", change.time, note.item))
-              .status());
-      appended = true;
-    }
-    return MarkApplied(conn, position);
+    return absl::OkStatus();
   });
   // Wakes the inbox streams once the items are durable.
   if (written.ok() && appended) event_log_.NotifyCommitted();
   return written;
+}
+
+absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
+                                         const RecordChange& change,
+                                         const FeedPosition& position,
+                                         bool* appended) {
+  ASSIGN_OR_RETURN(bool pending, IsPending(conn, position));
+  if (!pending) return absl::OkStatus();
+  std::vector<InboxNote> inbox = change.inbox;
+  if (!change.person_id.empty()) {
+    ASSIGN_OR_RETURN(Statement person,
+                     conn.Prepare("INSERT OR IGNORE INTO persons "
+                                  "(person_id) VALUES (?)"));
+    person.Bind(1, change.person_id);
+    RETURN_IF_ERROR(person.Run());
+  }
+  if (change.entry.has_value()) {
+    RETURN_IF_ERROR(InsertEntry(conn, *change.entry));
+  }
+  if (change.plan.has_value()) RETURN_IF_ERROR(ApplyPlan(conn, *change.plan));
+  if (change.loop.has_value()) RETURN_IF_ERROR(ApplyLoop(conn, *change.loop));
+  if (change.team.has_value()) RETURN_IF_ERROR(ApplyTeam(conn, *change.team));
+  if (change.facts.has_value()) {
+    RETURN_IF_ERROR(ApplyFacts(conn, *change.facts));
+  }
+  if (MayChangeGaps(change)) {
+    RETURN_IF_ERROR(ReconcileGaps(conn, change.person_id, change.time, inbox));
+  }
+  for (const InboxNote& note : inbox) {
+    RETURN_IF_ERROR(
+        SqliteEventLog::Append(
+            conn, MakeEvent(note.type, note.item.resource(), note.item.person(),
+                            {note.item.team()}, "services/record", change.time,
+                            note.item))
+            .status());
+    *appended = true;
+  }
+  return MarkApplied(conn, position);
 }
 
 absl::StatusOr<bool> SqliteRecordStore::PersonKnown(
@@ -658,12 +686,20 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
       if (present[i] || GapKey(wanted[i]) != gap.key) continue;
       present[i] = true;
       still = true;
-      // The same gap: keep its detail and teams current; announce it once
-      // its threshold has passed.
+      // The same gap: keep its detail and teams current (rewritten only
+      // when they changed); announce it once its threshold has passed.
       const bool open_now = gap.open_us <= now_us;
-      RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
-      RETURN_IF_ERROR(
-          InsertGap(conn, person_id, wanted[i], gap.announced || open_now));
+      const bool same =
+          gap.gap.detail() == wanted[i].detail &&
+          std::equal(gap.gap.teams().begin(), gap.gap.teams().end(),
+                     wanted[i].teams.begin(), wanted[i].teams.end());
+      if (!same) {
+        RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
+        RETURN_IF_ERROR(
+            InsertGap(conn, person_id, wanted[i], gap.announced || open_now));
+      } else if (!gap.announced && open_now) {
+        RETURN_IF_ERROR(MarkAnnounced(conn, person_id, gap.key));
+      }
       if (!gap.announced && open_now) {
         NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, wanted[i]), time);
       }

@@ -20,8 +20,7 @@ class SqliteRecordStore : public RecordStore {
   static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(
       const std::string& path, GapSettings settings = GapSettings());
 
-  absl::Status Apply(const RecordChange& change,
-                     const FeedPosition& position) override;
+  absl::Status Apply(absl::Span<const PositionedChange> changes) override;
   absl::StatusOr<bool> PersonKnown(absl::string_view person_id) override;
   absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(
       const TimelineQuery& query) override;
@@ -46,6 +45,10 @@ class SqliteRecordStore : public RecordStore {
         ledger_(db_.get()),
         event_log_("record", db_.get()) {}
 
+  // One event's change within Apply's transaction; `*appended` when it put
+  // items in the inbox.
+  absl::Status ApplyOne(Connection& conn, const RecordChange& change,
+                        const FeedPosition& position, bool* appended);
   // Brings the person's gaps in line with what the record now says, as of
   // `time` (the event's): new ones opened, gone ones closed (or dropped,
   // if they had not opened yet).
