@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/care_gap_thresholds.h"
 #include "services/common/channel_provider.h"
 #include "services/common/environment.h"
 
@@ -29,6 +30,8 @@ struct ModuleContext {
   std::function<ChannelProvider(const std::string& service)> peer;
   // How often deadline scans run.
   absl::Duration deadline_scan_interval = absl::Seconds(30);
+  // When causes become care gaps (the record service).
+  CareGapThresholds care_gaps;
   // Fault-injection tests only: a pause before each consumed event is
   // applied (see ServerConfig::testing_consumer_apply_delay).
   absl::Duration testing_consumer_apply_delay = absl::ZeroDuration();

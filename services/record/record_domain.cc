@@ -99,6 +99,10 @@ absl::Status RecordDomain::ApplyEvents(
   return store_->Apply(changes);
 }
 
+absl::StatusOr<int> RecordDomain::AnnounceDueGaps() {
+  return store_->AnnounceDueGaps(clock_->Now());
+}
+
 absl::StatusOr<std::string> RecordDomain::KnownPerson(
     const Principal& caller, absl::string_view field, absl::string_view person,
     absl::string_view action) {

@@ -38,6 +38,10 @@ class RecordDomain {
   absl::Status ApplyEvents(absl::Span<const events::v1::Event* const> events,
                            const std::string& feed);
 
+  // Announces the gaps whose threshold passed by now (the clock) since the
+  // person's last change; how many.
+  absl::StatusOr<int> AnnounceDueGaps();
+
   absl::StatusOr<v1::ListTimelineEntriesResponse> ListTimelineEntries(
       const Principal& caller, const v1::ListTimelineEntriesRequest& request);
   absl::StatusOr<v1::CareSummary> GetCareSummary(

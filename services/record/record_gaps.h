@@ -8,21 +8,13 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "carebridge/record/v1/record.pb.h"
+#include "services/common/care_gap_thresholds.h"
 #include "services/record/record_projection.h"
 
 namespace carebridge::record {
 
-// When a cause becomes a gap.
-struct GapSettings {
-  // BOUNCED: this many different teams declining or redirecting within
-  // `bounce_window`, with no acceptance since.
-  int bounce_teams = 3;
-  absl::Duration bounce_window = absl::Hours(24 * 90);
-  // ONWARD_ROUTE_NOT_TAKEN: no new referral this long after a decline.
-  absl::Duration onward_route_grace = absl::Hours(24 * 14);
-  // PLAN_NOT_AGREED: the plan not agreed for this long.
-  absl::Duration agreement_grace = absl::Hours(24 * 28);
-};
+// When a cause becomes a gap (a deployment's setting).
+using GapSettings = CareGapThresholds;
 
 // What the gaps of one person are judged on, all from the record's own
 // projections.

@@ -38,11 +38,12 @@ RecordModule::RecordModule() = default;
 RecordModule::~RecordModule() { StopBackgroundWork(); }
 
 absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
-    const Environment& env, const std::string& sqlite_path) {
+    const Environment& env, const std::string& sqlite_path,
+    const CareGapThresholds& care_gaps) {
   std::unique_ptr<RecordModule> module(new RecordModule());
   module->clock_ = env.clock;
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteRecordStore> sqlite,
-                   SqliteRecordStore::Open(sqlite_path));
+                   SqliteRecordStore::Open(sqlite_path, care_gaps));
   module->event_log_ = sqlite->event_log();
   module->store_ = std::move(sqlite);
   module->credentials_ = std::make_unique<ServiceCredentials>(
@@ -58,13 +59,24 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
 
 absl::StatusOr<std::unique_ptr<ServiceModule>> RecordModule::OpenModule(
     const ModuleContext& context) {
-  return Open(context.env, absl::StrCat(context.data_dir, "/record.db"));
+  return Open(context.env, absl::StrCat(context.data_dir, "/record.db"),
+              context.care_gaps);
 }
 
 grpc::Service* RecordModule::service() { return service_.get(); }
 
 void RecordModule::StartBackgroundWork(const ModuleContext& context) {
   StartConsumers(context.peer, context.testing_consumer_apply_delay);
+  absl::MutexLock lock(&mu_);
+  if (sweep_ != nullptr || stopped_) return;
+  sweep_ = std::make_unique<PeriodicTask>(
+      "record gap sweep", context.deadline_scan_interval,
+      [this]() { return AnnounceDueGaps().status(); });
+  sweep_->Start();
+}
+
+absl::StatusOr<int> RecordModule::AnnounceDueGaps() {
+  return domain_->AnnounceDueGaps();
 }
 
 void RecordModule::StartConsumers(
@@ -101,6 +113,13 @@ void RecordModule::StartConsumers(
 }
 
 void RecordModule::StopBackgroundWork() {
+  std::unique_ptr<PeriodicTask> sweep;
+  {
+    absl::MutexLock lock(&mu_);
+    sweep = std::move(sweep_);
+  }
+  // Outside the lock: Stop waits for a sweep in progress.
+  if (sweep != nullptr) sweep->Stop();
   absl::MutexLock lock(&mu_);
   if (stopped_) return;
   stopped_ = true;

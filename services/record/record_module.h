@@ -14,6 +14,7 @@
 #include "services/common/environment.h"
 #include "services/common/event_consumer.h"
 #include "services/common/event_log.h"
+#include "services/common/periodic_task.h"
 #include "services/common/service_credentials.h"
 #include "services/common/service_module.h"
 
@@ -36,15 +37,17 @@ class RecordModule : public ServiceModule {
                                            "handover"};
 
   static absl::StatusOr<std::unique_ptr<RecordModule>> Open(
-      const Environment& env, const std::string& sqlite_path);
-  // Open with `{data_dir}/record.db`.
+      const Environment& env, const std::string& sqlite_path,
+      const CareGapThresholds& care_gaps = CareGapThresholds());
+  // Open with `{data_dir}/record.db` and the context's care gap thresholds.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   ~RecordModule() override;
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
-  // Starts the consumers, following each feed's peer (context.peer).
+  // Starts the consumers, following each feed's peer (context.peer), and
+  // the gap sweep (every context.deadline_scan_interval).
   void StartBackgroundWork(const ModuleContext& context) override;
   // As above with the channels given per feed. `apply_delay` is for
   // fault-injection tests only (a pause before each event applied).
@@ -53,6 +56,10 @@ class RecordModule : public ServiceModule {
       ABSL_LOCKS_EXCLUDED(mu_);
   void StopBackgroundWork() override ABSL_LOCKS_EXCLUDED(mu_);
   std::vector<EventConsumer*> consumers() override ABSL_LOCKS_EXCLUDED(mu_);
+
+  // The gap sweep: announces in the teams' inboxes the gaps whose threshold
+  // passed (now, by the clock) since the person's last change. How many.
+  absl::StatusOr<int> AnnounceDueGaps();
 
   RecordDomain* domain() { return domain_.get(); }
   // The `record` feed: the team inbox items.
@@ -74,6 +81,7 @@ class RecordModule : public ServiceModule {
   absl::Mutex mu_;
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<PeriodicTask> sweep_ ABSL_GUARDED_BY(mu_);
   // Shared so Freshness() reads their state outside mu_ (every RPC asks;
   // StopBackgroundWork holds mu_ while the consumers finish).
   std::vector<std::shared_ptr<EventConsumer>> consumers_ ABSL_GUARDED_BY(mu_);

@@ -70,6 +70,10 @@ class RecordStore {
   // with its position (MarkApplied); an event no longer pending
   // (IsPending) changes nothing. All of it commits or none of it does.
   virtual absl::Status Apply(absl::Span<const PositionedChange> changes) = 0;
+  // Announces (inbox.gap_opened in each of its teams' inboxes, as of `now`)
+  // every gap not yet announced whose open time is at or before `now`: its
+  // threshold passed with no change to the person since. How many.
+  virtual absl::StatusOr<int> AnnounceDueGaps(absl::Time now) = 0;
   // True once any event about the person was applied.
   virtual absl::StatusOr<bool> PersonKnown(absl::string_view person_id) = 0;
   // Entries in (time, FeedRank(feed), sequence) order (reversed newest

@@ -120,6 +120,10 @@ CREATE INDEX handoffs_received ON handoffs (receiving_team, create_us);
       // Dropping or re-keeping a gap finds its team links by gap, not by a
       // scan of every link (the scale benchmark found the scan).
       {10, "CREATE INDEX gap_teams_by_gap ON gap_teams (person_id, key)"},
+      // The gap sweep's work: open gaps not yet announced, by open time.
+      {11,
+       "CREATE INDEX gaps_to_announce ON gaps (open_us) WHERE announced = 0 "
+       "AND close_us IS NULL"},
   };
   return *migrations;
 }
@@ -495,6 +499,19 @@ void NotifyGap(std::vector<InboxNote>& inbox, const std::string& type,
   }
 }
 
+// Puts the items in the record's feed (the team inboxes), as of `time`.
+absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
+                         absl::Time time) {
+  for (const InboxNote& note : inbox) {
+    RETURN_IF_ERROR(SqliteEventLog::Append(
+                        conn, MakeEvent(note.type, note.item.resource(),
+                                        note.item.person(), {note.item.team()},
+                                        "services/record", time, note.item))
+                        .status());
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
@@ -552,16 +569,53 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
   if (MayChangeGaps(change)) {
     RETURN_IF_ERROR(ReconcileGaps(conn, change.person_id, change.time, inbox));
   }
-  for (const InboxNote& note : inbox) {
-    RETURN_IF_ERROR(
-        SqliteEventLog::Append(
-            conn, MakeEvent(note.type, note.item.resource(), note.item.person(),
-                            {note.item.team()}, "services/record", change.time,
-                            note.item))
-            .status());
-    *appended = true;
-  }
+  RETURN_IF_ERROR(AppendInbox(conn, inbox, change.time));
+  *appended = *appended || !inbox.empty();
   return MarkApplied(conn, position);
+}
+
+absl::StatusOr<int> SqliteRecordStore::AnnounceDueGaps(absl::Time now) {
+  // In transactions of a bounded size, so the consumers' writes go on
+  // between them.
+  constexpr int kPerTransaction = 200;
+  int total = 0;
+  while (true) {
+    int announced = 0;
+    RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+      announced = 0;
+      ASSIGN_OR_RETURN(
+          Statement select,
+          conn.Prepare(absl::StrCat(
+              "SELECT ", kGapColumns,
+              " FROM gaps g WHERE g.announced = 0 AND g.close_us IS NULL AND "
+              "g.open_us <= ? ORDER BY g.open_us LIMIT ?")));
+      select.Bind(1, absl::ToUnixMicros(now))
+          .Bind(2, static_cast<int64_t>(kPerTransaction));
+      struct Due {
+        std::string person_id;
+        std::string key;
+        v1::CareGap gap;
+      };
+      std::vector<Due> due;
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) break;
+        due.push_back(
+            {select.ColumnText(0), select.ColumnText(1), GapFrom(select)});
+      }
+      std::vector<InboxNote> inbox;
+      for (const Due& one : due) {
+        RETURN_IF_ERROR(MarkAnnounced(conn, one.person_id, one.key));
+        NotifyGap(inbox, "inbox.gap_opened", one.gap, now);
+      }
+      RETURN_IF_ERROR(AppendInbox(conn, inbox, now));
+      announced = static_cast<int>(due.size());
+      return absl::OkStatus();
+    }));
+    if (announced > 0) event_log_.NotifyCommitted();
+    total += announced;
+    if (announced < kPerTransaction) return total;
+  }
 }
 
 absl::StatusOr<bool> SqliteRecordStore::PersonKnown(

@@ -21,6 +21,7 @@ class SqliteRecordStore : public RecordStore {
       const std::string& path, GapSettings settings = GapSettings());
 
   absl::Status Apply(absl::Span<const PositionedChange> changes) override;
+  absl::StatusOr<int> AnnounceDueGaps(absl::Time now) override;
   absl::StatusOr<bool> PersonKnown(absl::string_view person_id) override;
   absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(
       const TimelineQuery& query) override;

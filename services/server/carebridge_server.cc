@@ -76,6 +76,7 @@ absl::Status CarebridgeServer::Init() {
     return PeerProvider(service);
   };
   context_.deadline_scan_interval = config_.deadline_scan_interval;
+  context_.care_gaps = config_.care_gaps;
   context_.testing_consumer_apply_delay = config_.testing_consumer_apply_delay;
   for (const HostedService& hosted : HostedServices()) {
     if (!Hosts(config_, hosted.name)) continue;

@@ -37,6 +37,18 @@ ABSL_FLAG(std::string, handover_address, "",
 ABSL_FLAG(absl::Duration, deadline_scan_interval, absl::Seconds(30),
           "how often referral and handover look for answers past their "
           "deadline and escalate them");
+ABSL_FLAG(int, gap_bounce_teams, 3,
+          "care gaps: a person declined or redirected by this many different "
+          "teams within --gap_bounce_window, with no acceptance since, has "
+          "bounced");
+ABSL_FLAG(absl::Duration, gap_bounce_window, absl::Hours(24 * 90),
+          "care gaps: the window for --gap_bounce_teams (default 90 days)");
+ABSL_FLAG(absl::Duration, gap_onward_route_grace, absl::Hours(24 * 14),
+          "care gaps: a decline's onward route not taken (no new referral) "
+          "this long after it (default 14 days)");
+ABSL_FLAG(absl::Duration, gap_agreement_grace, absl::Hours(24 * 28),
+          "care gaps: a care plan not agreed by the person for this long "
+          "(default 28 days)");
 ABSL_FLAG(absl::Duration, testing_consumer_apply_delay, absl::ZeroDuration(),
           "fault-injection tests only: pause before each event the care "
           "plan service applies");
@@ -79,6 +91,11 @@ int main(int argc, char** argv) {
   config.careplan_address = absl::GetFlag(FLAGS_careplan_address);
   config.handover_address = absl::GetFlag(FLAGS_handover_address);
   config.deadline_scan_interval = absl::GetFlag(FLAGS_deadline_scan_interval);
+  config.care_gaps.bounce_teams = absl::GetFlag(FLAGS_gap_bounce_teams);
+  config.care_gaps.bounce_window = absl::GetFlag(FLAGS_gap_bounce_window);
+  config.care_gaps.onward_route_grace =
+      absl::GetFlag(FLAGS_gap_onward_route_grace);
+  config.care_gaps.agreement_grace = absl::GetFlag(FLAGS_gap_agreement_grace);
   config.testing_consumer_apply_delay =
       absl::GetFlag(FLAGS_testing_consumer_apply_delay);
   config.port_file = absl::GetFlag(FLAGS_port_file);

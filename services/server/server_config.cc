@@ -53,6 +53,27 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
     return absl::InvalidArgumentError(
         "--deadline_scan_interval: must be positive");
   }
+  if (config.care_gaps.bounce_teams < 2 || config.care_gaps.bounce_teams > 20) {
+    return absl::InvalidArgumentError(
+        "--gap_bounce_teams: must be from 2 to 20 (teams that declined or "
+        "redirected the person)");
+  }
+  const struct {
+    const char* flag;
+    absl::Duration value;
+  } kGapDurations[] = {
+      {"--gap_bounce_window", config.care_gaps.bounce_window},
+      {"--gap_onward_route_grace", config.care_gaps.onward_route_grace},
+      {"--gap_agreement_grace", config.care_gaps.agreement_grace}};
+  for (const auto& duration : kGapDurations) {
+    if (duration.value <= absl::ZeroDuration() ||
+        duration.value > absl::Hours(24 * 3660)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(duration.flag,
+                       ": must be positive and at most 10 "
+                       "years, e.g. 336h for 14 days"));
+    }
+  }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls_cert_file and --tls_key_file: give both or neither");

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "services/common/care_gap_thresholds.h"
 
 namespace carebridge::server {
 
@@ -30,6 +31,8 @@ struct ServerConfig {
   // How often the referral and handover services look for answers past
   // their deadline.
   absl::Duration deadline_scan_interval = absl::Seconds(30);
+  // When causes become care gaps in the record service (--gap_*).
+  CareGapThresholds care_gaps;
   // Fault-injection tests only: the care plan service pauses this long
   // before applying each event it consumes, so a test can kill it part-way
   // through a backlog. Zero in any real deployment.

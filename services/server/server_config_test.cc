@@ -101,6 +101,34 @@ TEST(ServerConfigTest, DeadlineScanIntervalMustBePositive) {
               HasSubstr("--deadline_scan_interval"));
 }
 
+TEST(ServerConfigTest, CareGapThresholdsAreCheckedNamingTheFlag) {
+  ServerConfig config;
+  config.care_gaps.bounce_teams = 2;
+  config.care_gaps.onward_route_grace = absl::Hours(48);
+  absl::StatusOr<ServerConfig> normalized = Normalize(config);
+  ASSERT_TRUE(normalized.ok()) << normalized.status();
+  EXPECT_EQ(normalized->care_gaps.bounce_teams, 2);
+  EXPECT_EQ(normalized->care_gaps.onward_route_grace, absl::Hours(48));
+
+  config.care_gaps.bounce_teams = 1;
+  EXPECT_EQ(Normalize(config).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--gap_bounce_teams"));
+  config = ServerConfig();
+  config.care_gaps.bounce_window = absl::ZeroDuration();
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--gap_bounce_window"));
+  config = ServerConfig();
+  config.care_gaps.onward_route_grace = -absl::Hours(1);
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--gap_onward_route_grace"));
+  config = ServerConfig();
+  config.care_gaps.agreement_grace = absl::Hours(24 * 365 * 11);
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--gap_agreement_grace"));
+}
+
 TEST(ServerConfigTest, HalfATlsPairIsRejected) {
   ServerConfig config;
   config.tls_cert_file = "cert.pem";

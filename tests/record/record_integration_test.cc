@@ -385,11 +385,7 @@ TEST_F(RecordTest, APersonRefusedByThreeTeamsIsOnTheReferrersWorkList) {
   auto list = [&](const Principal& as, const std::string& parent,
                   v1::ListCareGapsResponse* response,
                   bool include_closed = false) {
-    v1::ListCareGapsRequest request;
-    request.set_parent(parent);
-    request.set_include_closed(include_closed);
-    auto context = server_.ContextAs(as);
-    return record_->ListCareGaps(context.get(), request, response);
+    return Gaps(as, parent, response, include_closed);
   };
   v1::ListCareGapsResponse gaps;
   ASSERT_TRUE(list(alice_, community_, &gaps).ok());
@@ -457,25 +453,7 @@ TEST_F(RecordTest, APersonRefusedByThreeTeamsIsOnTheReferrersWorkList) {
 
 // Each team's inbox stream: what needs its attention, as it happens.
 TEST_F(RecordTest, TheInboxStreamBringsEachTeamItsOwnItems) {
-  // Everything in the record feed a principal receives now.
-  auto inbox = [&](const Principal& as, int64_t after = 0) {
-    events::v1::SubscribeRequest request;
-    request.set_after_sequence(after);
-    request.add_type_prefixes("inbox.");
-    request.set_stop_when_caught_up(true);
-    auto context = server_.ContextAs(as);
-    auto reader = record_->Subscribe(context.get(), request);
-    std::vector<events::v1::Event> items;
-    events::v1::SubscribeResponse response;
-    while (reader->Read(&response)) {
-      for (const events::v1::Event& event : response.events()) {
-        items.push_back(event);
-      }
-    }
-    grpc::Status status = reader->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return items;
-  };
+  auto inbox = [&](const Principal& as) { return Inbox(as); };
   const std::string dee = MakePerson("Dee");
   const std::string referral = Refer(dee, crisis_).name();
   Decline(referral, bob_);

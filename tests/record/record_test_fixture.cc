@@ -149,4 +149,34 @@ grpc::Status RecordTest::Summary(const Principal& as, const std::string& person,
   return record_->GetCareSummary(context.get(), request, summary);
 }
 
+std::vector<events::v1::Event> RecordTest::Inbox(const Principal& as,
+                                                 int64_t after) {
+  events::v1::SubscribeRequest request;
+  request.set_after_sequence(after);
+  request.add_type_prefixes("inbox.");
+  request.set_stop_when_caught_up(true);
+  auto context = server_.ContextAs(as);
+  auto reader = record_->Subscribe(context.get(), request);
+  std::vector<events::v1::Event> items;
+  events::v1::SubscribeResponse response;
+  while (reader->Read(&response)) {
+    for (const events::v1::Event& event : response.events()) {
+      items.push_back(event);
+    }
+  }
+  grpc::Status status = reader->Finish();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return items;
+}
+
+grpc::Status RecordTest::Gaps(const Principal& as, const std::string& parent,
+                              v1::ListCareGapsResponse* response,
+                              bool include_closed) {
+  v1::ListCareGapsRequest request;
+  request.set_parent(parent);
+  request.set_include_closed(include_closed);
+  auto context = server_.ContextAs(as);
+  return record_->ListCareGaps(context.get(), request, response);
+}
+
 }  // namespace carebridge::record::testing

@@ -28,6 +28,11 @@ namespace ref = ::carebridge::referral::v1;
 // (housing) answer.
 class RecordTest : public ::testing::Test {
  protected:
+  RecordTest() : RecordTest(CareGapThresholds()) {}
+  // With the record judging gaps by `care_gaps`.
+  explicit RecordTest(const CareGapThresholds& care_gaps)
+      : modules_(&server_, {}, care_gaps) {}
+
   void SetUp() override;
   // The server stops before the modules (declared after it) go, so no
   // call reaches a destroyed service.
@@ -63,9 +68,16 @@ class RecordTest : public ::testing::Test {
                                           int page_size = 0);
   grpc::Status Summary(const Principal& as, const std::string& person,
                        v1::CareSummary* summary);
+  // Everything in the record feed (team inbox items) the caller receives
+  // now, after `after`.
+  std::vector<events::v1::Event> Inbox(const Principal& as, int64_t after = 0);
+  // The care gaps on `parent`'s list (a team, or `teams/-`).
+  grpc::Status Gaps(const Principal& as, const std::string& parent,
+                    v1::ListCareGapsResponse* response,
+                    bool include_closed = false);
 
   carebridge::testing::TestServer server_;
-  carebridge::testing::HostedModules modules_{&server_};
+  carebridge::testing::HostedModules modules_;
   std::unique_ptr<dir::DirectoryService::Stub> directory_;
   std::unique_ptr<ref::ReferralService::Stub> referral_;
   std::unique_ptr<v1::RecordService::Stub> record_;

@@ -10,7 +10,8 @@
 namespace carebridge::testing {
 
 HostedModules::HostedModules(TestServer* server,
-                             std::vector<std::string> services)
+                             std::vector<std::string> services,
+                             const CareGapThresholds& care_gaps)
     : server_(server) {
   context_.env = server->env();
   context_.data_dir = server->DataPath("");
@@ -21,6 +22,7 @@ HostedModules::HostedModules(TestServer* server,
     return [server] { return server->host().InProcessChannel(); };
   };
   context_.deadline_scan_interval = absl::Hours(24);
+  context_.care_gaps = care_gaps;
   for (const server::HostedService& hosted : server::HostedServices()) {
     if (!services.empty() && std::find(services.begin(), services.end(),
                                        hosted.name) == services.end()) {

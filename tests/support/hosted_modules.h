@@ -24,8 +24,10 @@ class HostedModules {
  public:
   // Opens `services` (every known one when empty) on `server`, which has not
   // started yet; aborts the test on failure. FeedAdminService is hosted too.
+  // `care_gaps`: the record's thresholds (carebridge-server --gap_*).
   explicit HostedModules(TestServer* server,
-                         std::vector<std::string> services = {});
+                         std::vector<std::string> services = {},
+                         const CareGapThresholds& care_gaps = {});
   // Stops the background work.
   ~HostedModules();
 
