@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -382,9 +383,34 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
   return in;
 }
 
+// Whether stored `key` is the gap `base` (GapKey) names: itself, or, when
+// the same cause came back after a gap closed, `{base}-{n}`.
+bool IsGap(absl::string_view key, absl::string_view base) {
+  return key == base ||
+         (key.size() > base.size() + 1 && absl::StartsWith(key, base) &&
+          key[base.size()] == '-');
+}
+
+// The key for a new gap named `base`: `base` itself, unless a closed gap
+// of the same cause has it (its history stays), then `{base}-2`, `-3`...
+absl::StatusOr<std::string> FreshKey(Connection& conn,
+                                     const std::string& person_id,
+                                     const std::string& base) {
+  std::string key = base;
+  for (int n = 2;; ++n) {
+    ASSIGN_OR_RETURN(Statement taken,
+                     conn.Prepare("SELECT 1 FROM gaps WHERE person_id = ? AND "
+                                  "key = ?"));
+    taken.Bind(1, person_id).Bind(2, key);
+    ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (!row) return key;
+    key = absl::StrCat(base, "-", n);
+  }
+}
+
 absl::Status InsertGap(Connection& conn, const std::string& person_id,
-                       const WantedGap& gap, bool announced) {
-  const std::string key = GapKey(gap);
+                       const std::string& key, const WantedGap& gap,
+                       bool announced) {
   const int64_t open_us = absl::ToUnixMicros(gap.open_time);
   ASSIGN_OR_RETURN(
       Statement insert,
@@ -458,10 +484,10 @@ v1::CareGap GapFrom(const Statement& select) {
   return gap;
 }
 
-v1::CareGap GapOf(const std::string& person_id, const WantedGap& wanted) {
+v1::CareGap GapOf(const std::string& person_id, const std::string& key,
+                  const WantedGap& wanted) {
   v1::CareGap gap;
-  gap.set_name(
-      absl::StrCat("persons/", person_id, "/careGaps/", GapKey(wanted)));
+  gap.set_name(absl::StrCat("persons/", person_id, "/careGaps/", key));
   gap.set_person(absl::StrCat("persons/", person_id));
   gap.set_kind(wanted.kind);
   gap.set_subject(wanted.subject);
@@ -737,7 +763,7 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
   for (const Current& gap : current) {
     bool still = false;
     for (size_t i = 0; i < wanted.size(); ++i) {
-      if (present[i] || GapKey(wanted[i]) != gap.key) continue;
+      if (present[i] || !IsGap(gap.key, GapKey(wanted[i]))) continue;
       present[i] = true;
       still = true;
       // The same gap: keep its detail and teams current (rewritten only
@@ -749,13 +775,14 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
                      wanted[i].teams.begin(), wanted[i].teams.end());
       if (!same) {
         RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
-        RETURN_IF_ERROR(
-            InsertGap(conn, person_id, wanted[i], gap.announced || open_now));
+        RETURN_IF_ERROR(InsertGap(conn, person_id, gap.key, wanted[i],
+                                  gap.announced || open_now));
       } else if (!gap.announced && open_now) {
         RETURN_IF_ERROR(MarkAnnounced(conn, person_id, gap.key));
       }
       if (!gap.announced && open_now) {
-        NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, wanted[i]), time);
+        NotifyGap(inbox, "inbox.gap_opened",
+                  GapOf(person_id, gap.key, wanted[i]), time);
       }
     }
     if (still) continue;
@@ -783,9 +810,12 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
   for (size_t i = 0; i < wanted.size(); ++i) {
     if (present[i]) continue;
     const bool open_now = absl::ToUnixMicros(wanted[i].open_time) <= now_us;
-    RETURN_IF_ERROR(InsertGap(conn, person_id, wanted[i], open_now));
+    ASSIGN_OR_RETURN(std::string key,
+                     FreshKey(conn, person_id, GapKey(wanted[i])));
+    RETURN_IF_ERROR(InsertGap(conn, person_id, key, wanted[i], open_now));
     if (open_now) {
-      NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, wanted[i]), time);
+      NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, key, wanted[i]),
+                time);
     }
   }
   return absl::OkStatus();

@@ -1,0 +1,123 @@
+// SqliteRecordStore's care gaps over a real database: a gap whose cause
+// goes and comes back is a new gap, and the closed one stays as history.
+
+#include "services/record/sqlite_record_store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/time_util.h"
+
+namespace carebridge::record {
+namespace {
+
+using ::testing::SizeIs;
+
+const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
+
+class SqliteRecordStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat(
+               "record-store-", getpid(), "-",
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
+        SqliteRecordStore::Open((dir_ / "record.db").string());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Care plan version `version` of persons/p1 at `time`: led by teams/a,
+  // agreed, review on `review` (a day).
+  absl::Status Plan(int version, absl::Time time, absl::Time review) {
+    PositionedChange change;
+    change.change.time = time;
+    change.change.person_id = "p1";
+    PlanState state;
+    state.person_id = "p1";
+    state.time = time;
+    state.plan.set_care_plan_version(version);
+    state.plan.set_lead_team("teams/a");
+    state.plan.set_agreed(true);
+    *state.plan.mutable_review_time() = ToProtoTimestamp(review);
+    v1::CareTeamMember* member = state.plan.add_care_team();
+    member->set_team("teams/a");
+    member->set_lead(true);
+    *member->mutable_since() = ToProtoTimestamp(kStart);
+    change.change.plan = std::move(state);
+    change.position = FeedPosition("careplan", ++sequence_);
+    return store_->Apply(absl::MakeConstSpan(&change, 1));
+  }
+
+  std::vector<v1::CareGap> ReviewGaps(absl::Time now) {
+    GapQuery query;
+    query.person_id = "p1";
+    query.kinds = {v1::REVIEW_OVERDUE};
+    query.include_closed = true;
+    query.now = now;
+    absl::StatusOr<std::vector<v1::CareGap>> gaps = store_->ListGaps(query);
+    EXPECT_TRUE(gaps.ok()) << gaps.status();
+    return gaps.ok() ? *gaps : std::vector<v1::CareGap>();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<SqliteRecordStore> store_;
+  int64_t sequence_ = 0;
+};
+
+TEST_F(SqliteRecordStoreTest, AGapThatComesBackIsNewAndTheClosedOneStays) {
+  const absl::Time review = kStart + absl::Hours(24 * 10);
+  ASSERT_TRUE(Plan(1, kStart, review).ok());
+  // Two days past the review date, a new version keeps it: overdue.
+  ASSERT_TRUE(Plan(2, review + absl::Hours(48), review).ok());
+  std::vector<v1::CareGap> gaps = ReviewGaps(review + absl::Hours(48));
+  ASSERT_THAT(gaps, SizeIs(1));
+  const std::string first = gaps[0].name();
+  EXPECT_FALSE(gaps[0].has_close_time());
+
+  // The review is moved a month on: the gap closes.
+  ASSERT_TRUE(
+      Plan(3, review + absl::Hours(72), review + absl::Hours(24 * 30)).ok());
+  gaps = ReviewGaps(review + absl::Hours(72));
+  ASSERT_THAT(gaps, SizeIs(1));
+  EXPECT_TRUE(gaps[0].has_close_time());
+
+  // And moved back to the same day: overdue again, a gap of its own; the
+  // closed one keeps its name and its closing.
+  ASSERT_TRUE(Plan(4, review + absl::Hours(96), review).ok());
+  gaps = ReviewGaps(review + absl::Hours(96));
+  ASSERT_THAT(gaps, SizeIs(2));
+  int open = 0;
+  for (const v1::CareGap& gap : gaps) {
+    if (gap.name() == first) {
+      EXPECT_TRUE(gap.has_close_time());
+      EXPECT_EQ(FromProtoTimestamp(gap.close_time()), review + absl::Hours(72));
+    } else {
+      EXPECT_EQ(gap.name(), first + "-2");
+      EXPECT_FALSE(gap.has_close_time());
+      ++open;
+    }
+  }
+  EXPECT_EQ(open, 1);
+
+  // Later changes keep matching the open one (no third gap).
+  ASSERT_TRUE(Plan(5, review + absl::Hours(120), review).ok());
+  EXPECT_THAT(ReviewGaps(review + absl::Hours(120)), SizeIs(2));
+}
+
+}  // namespace
+}  // namespace carebridge::record
