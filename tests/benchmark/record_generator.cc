@@ -157,6 +157,26 @@ GeneratedFeeds GenerateFeeds(int first_person, int persons,
            MakeEvent("handover.accepted", handover.name(), person,
                      {accepts, from}, "members/m1", now, handover));
     }
+    // Up to exactly `events_per_person`: further content updates by the
+    // team that leads.
+    for (int extra = 1 + 8 * rounds; extra < events_per_person; ++extra) {
+      plan.set_version(plan.version() + 1);
+      plan.mutable_goals()->Clear();
+      plan.add_goals()->set_description(
+          absl::StrCat("Evenings settled, week ", extra));
+      plan.mutable_change()->set_kind(cp::Change::CONTENT_UPDATED);
+      plan.mutable_change()->clear_sections();
+      plan.mutable_change()->add_sections(cp::GOALS);
+      plan.mutable_change()->set_actor("members/m3");
+      plan.mutable_change()->set_actor_team(plan.lead_team());
+      plan.mutable_change()->set_reason("Review with the person.");
+      *plan.mutable_change()->mutable_time() = ToProtoTimestamp(tick());
+      Push(
+          feeds.careplan, "careplan",
+          MakeEvent("careplan.content_updated",
+                    absl::StrCat(person, "/carePlan/versions/", plan.version()),
+                    person, {plan.lead_team()}, "members/m3", now, plan));
+    }
   }
   return feeds;
 }

@@ -25,9 +25,10 @@ struct GeneratedFeeds {
   }
 };
 
-// `persons` persons (`persons/p{n}` from n = `first_person`) with about
-// `events_per_person` events each (at least 10), among `teams` teams, starting
-// at `start`, a minute apart. Deterministic.
+// `persons` persons (`persons/p{n}` from n = `first_person`) with exactly
+// `events_per_person` events each (at least 9: a registration and rounds of
+// 8, then care plan updates to make up the rest), among `teams` teams,
+// starting at `start`, a minute apart. Deterministic.
 GeneratedFeeds GenerateFeeds(int first_person, int persons,
                              int events_per_person, int teams,
                              absl::Time start);
