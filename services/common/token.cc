@@ -1,7 +1,6 @@
 #include "services/common/token.h"
 
 #include <fcntl.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -46,48 +45,11 @@ absl::string_view RoleName(Role role) {
   return "unspecified";
 }
 
-struct TokenSigner::MacTemplate {
-  ~MacTemplate() {
-    EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
-  }
-  EVP_MAC* mac = nullptr;
-  EVP_MAC_CTX* ctx = nullptr;
-};
-
-TokenSigner::TokenSigner(std::string key) : key_(std::move(key)) {
-  auto made = std::make_shared<MacTemplate>();
-  made->mac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (made->mac != nullptr) made->ctx = EVP_MAC_CTX_new(made->mac);
-  char digest[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_end()};
-  if (made->ctx == nullptr ||
-      EVP_MAC_init(made->ctx,
-                   reinterpret_cast<const unsigned char*>(key_.data()),
-                   key_.size(), params) != 1) {
-    // Without HMAC nothing can be signed or verified safely.
-    std::abort();
-  }
-  mac_template_ = std::move(made);
-}
+TokenSigner::TokenSigner(std::string key)
+    : key_(std::move(key)), hmac_(std::make_shared<HmacSha256>(key_)) {}
 
 std::string TokenSigner::Mac(absl::string_view payload) const {
-  // A copy of the keyed state per call: the template is shared by threads.
-  std::unique_ptr<EVP_MAC_CTX, decltype(&EVP_MAC_CTX_free)> ctx(
-      EVP_MAC_CTX_dup(mac_template_->ctx), &EVP_MAC_CTX_free);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  size_t mac_len = 0;
-  if (ctx == nullptr ||
-      EVP_MAC_update(ctx.get(),
-                     reinterpret_cast<const unsigned char*>(payload.data()),
-                     payload.size()) != 1 ||
-      EVP_MAC_final(ctx.get(), mac, &mac_len, sizeof(mac)) != 1) {
-    // An empty MAC never matches a token's, so nothing verifies.
-    return std::string();
-  }
-  return std::string(reinterpret_cast<const char*>(mac), mac_len);
+  return hmac_->Mac(payload);
 }
 
 std::string TokenSigner::Sign(const Principal& principal) const {

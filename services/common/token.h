@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/common/hmac.h"
 #include "services/common/principal.h"
 
 namespace carebridge {
@@ -17,10 +18,6 @@ namespace carebridge {
 // server-side. This class is thread-safe (immutable after construction).
 class TokenSigner {
  public:
-  // OpenSSL's keyed HMAC state, made once (fetching the algorithm on every
-  // call costs more than the HMAC itself).
-  struct MacTemplate;
-
   // `key` must be at least 32 bytes.
   explicit TokenSigner(std::string key);
 
@@ -33,8 +30,8 @@ class TokenSigner {
  private:
   std::string Mac(absl::string_view payload) const;
   const std::string key_;
-  // Copied per MAC; never changed after construction.
-  std::shared_ptr<const MacTemplate> mac_template_;
+  // Shared, so a TokenSigner copies cheaply.
+  std::shared_ptr<const HmacSha256> hmac_;
 };
 
 // Reads the signing key at `path`, creating it (32 random bytes, mode 0600)

@@ -1,0 +1,227 @@
+#include "services/common/audit_chain.h"
+
+#include <algorithm>
+#include <map>
+#include <utility>
+
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/macros.h"
+
+namespace carebridge {
+namespace {
+
+constexpr char kRecordColumns[] =
+    "seq, time_us, actor, team, role, on_behalf_of, method, resource, "
+    "person, sections, reason, outcome, prev, hash";
+
+// Each field with its length first, so no two records serialise alike.
+void Field(std::string& out, absl::string_view value) {
+  absl::StrAppend(&out, value.size(), ":", value, ";");
+}
+
+AuditRecord RecordFrom(const Statement& row) {
+  AuditRecord record;
+  record.seq = row.ColumnInt64(0);
+  record.time = absl::FromUnixMicros(row.ColumnInt64(1));
+  record.actor = row.ColumnText(2);
+  record.team = row.ColumnText(3);
+  record.role = row.ColumnText(4);
+  record.on_behalf_of = row.ColumnText(5);
+  record.method = row.ColumnText(6);
+  record.resource = row.ColumnText(7);
+  record.person = row.ColumnText(8);
+  record.sections = row.ColumnText(9);
+  record.reason = row.ColumnText(10);
+  record.outcome = row.ColumnText(11);
+  return record;
+}
+
+}  // namespace
+
+AuditChain::AuditChain(std::shared_ptr<const HmacSha256> key,
+                       int checkpoint_every)
+    : key_(std::move(key)), checkpoint_every_(std::max(1, checkpoint_every)) {}
+
+std::string AuditChain::RecordHash(const std::string& prev,
+                                   const AuditRecord& record) const {
+  std::string data = "cb-audit-1;";
+  Field(data, prev);
+  Field(data, absl::StrCat(record.seq));
+  Field(data, absl::StrCat(absl::ToUnixMicros(record.time)));
+  for (const std::string* field :
+       {&record.actor, &record.team, &record.role, &record.on_behalf_of,
+        &record.method, &record.resource, &record.person, &record.sections,
+        &record.reason, &record.outcome}) {
+    Field(data, *field);
+  }
+  return key_->Mac(data);
+}
+
+std::string AuditChain::HeadMac(int64_t seq, const std::string& hash) const {
+  std::string data = "cb-audit-head;";
+  Field(data, absl::StrCat(seq));
+  Field(data, hash);
+  return key_->Mac(data);
+}
+
+std::string AuditChain::CheckpointMac(int64_t seq, int64_t time_us,
+                                      const std::string& hash) const {
+  std::string data = "cb-audit-checkpoint;";
+  Field(data, absl::StrCat(seq));
+  Field(data, absl::StrCat(time_us));
+  Field(data, hash);
+  return key_->Mac(data);
+}
+
+absl::StatusOr<int64_t> AuditChain::Append(Connection& conn,
+                                           const AuditRecord& record) const {
+  ASSIGN_OR_RETURN(Statement head,
+                   conn.Prepare("SELECT seq, hash FROM audit_head"));
+  ASSIGN_OR_RETURN(bool has_head, head.Step());
+  AuditRecord stored = record;
+  std::string prev;
+  stored.seq = 1;
+  if (has_head) {
+    stored.seq = head.ColumnInt64(0) + 1;
+    prev = head.ColumnBlob(1);
+  }
+  const std::string hash = RecordHash(prev, stored);
+  if (hash.empty()) return absl::InternalError("audit: HMAC failed");
+  ASSIGN_OR_RETURN(
+      Statement insert,
+      conn.Prepare(absl::StrCat("INSERT INTO audit_log (", kRecordColumns,
+                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                "?, ?, ?)")));
+  insert.Bind(1, stored.seq)
+      .Bind(2, absl::ToUnixMicros(stored.time))
+      .Bind(3, stored.actor)
+      .Bind(4, stored.team)
+      .Bind(5, stored.role)
+      .Bind(6, stored.on_behalf_of)
+      .Bind(7, stored.method)
+      .Bind(8, stored.resource)
+      .Bind(9, stored.person)
+      .Bind(10, stored.sections)
+      .Bind(11, stored.reason)
+      .Bind(12, stored.outcome)
+      .BindBlob(13, prev)
+      .BindBlob(14, hash);
+  RETURN_IF_ERROR(insert.Run());
+  ASSIGN_OR_RETURN(Statement upsert,
+                   conn.Prepare("INSERT OR REPLACE INTO audit_head (id, seq, "
+                                "hash, mac) VALUES (1, ?, ?, ?)"));
+  upsert.Bind(1, stored.seq)
+      .BindBlob(2, hash)
+      .BindBlob(3, HeadMac(stored.seq, hash));
+  RETURN_IF_ERROR(upsert.Run());
+  if (stored.seq % checkpoint_every_ == 0) {
+    const int64_t time_us = absl::ToUnixMicros(stored.time);
+    ASSIGN_OR_RETURN(Statement checkpoint,
+                     conn.Prepare("INSERT INTO audit_checkpoints (seq, "
+                                  "time_us, hash, mac) VALUES (?, ?, ?, ?)"));
+    checkpoint.Bind(1, stored.seq)
+        .Bind(2, time_us)
+        .BindBlob(3, hash)
+        .BindBlob(4, CheckpointMac(stored.seq, time_us, hash));
+    RETURN_IF_ERROR(checkpoint.Run());
+  }
+  return stored.seq;
+}
+
+absl::StatusOr<AuditVerification> AuditChain::Verify(Connection& conn) const {
+  AuditVerification result;
+  auto problem = [&result](std::string text) {
+    if (result.problems.size() < static_cast<size_t>(kMaxProblems)) {
+      result.problems.push_back(std::move(text));
+    }
+  };
+  // The checkpoints first (few): each must be keyed, and match the record
+  // at its seq when the walk gets there.
+  std::map<int64_t, std::string> checkpoints;
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT seq, time_us, hash, mac FROM "
+                                  "audit_checkpoints ORDER BY seq"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      const int64_t seq = select.ColumnInt64(0);
+      const std::string hash = select.ColumnBlob(2);
+      if (CheckpointMac(seq, select.ColumnInt64(1), hash) !=
+          select.ColumnBlob(3)) {
+        problem(absl::StrCat("checkpoint at record ", seq,
+                             ": not made with this log's key (forged or "
+                             "edited)"));
+      }
+      checkpoints[seq] = hash;
+      ++result.checkpoints;
+    }
+  }
+  std::string prev;
+  int64_t expected = 1;
+  int64_t last_seq = 0;
+  {
+    ASSIGN_OR_RETURN(Statement select, conn.Prepare(absl::StrCat(
+                                           "SELECT ", kRecordColumns,
+                                           " FROM audit_log ORDER BY seq")));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      const AuditRecord record = RecordFrom(select);
+      const std::string stored_prev = select.ColumnBlob(12);
+      const std::string stored_hash = select.ColumnBlob(13);
+      ++result.records;
+      if (record.seq != expected) {
+        problem(absl::StrCat("records ", expected, " to ", record.seq - 1,
+                             " are missing (deleted)"));
+      }
+      if (stored_prev != prev) {
+        problem(absl::StrCat("record ", record.seq,
+                             ": does not follow the record before it "
+                             "(inserted, deleted or reordered)"));
+      }
+      if (RecordHash(stored_prev, record) != stored_hash) {
+        problem(absl::StrCat("record ", record.seq,
+                             ": its contents do not match its hash (edited)"));
+      }
+      auto checkpoint = checkpoints.find(record.seq);
+      if (checkpoint != checkpoints.end() &&
+          checkpoint->second != stored_hash) {
+        problem(absl::StrCat("record ", record.seq,
+                             ": differs from the checkpoint made of it"));
+      }
+      prev = stored_hash;
+      expected = record.seq + 1;
+      last_seq = record.seq;
+    }
+  }
+  if (!checkpoints.empty() && checkpoints.rbegin()->first > last_seq) {
+    problem(absl::StrCat("the log ends at record ", last_seq,
+                         " but was checkpointed at record ",
+                         checkpoints.rbegin()->first, " (cut short)"));
+  }
+  ASSIGN_OR_RETURN(Statement head,
+                   conn.Prepare("SELECT seq, hash, mac FROM audit_head"));
+  ASSIGN_OR_RETURN(bool has_head, head.Step());
+  if (!has_head) {
+    if (result.records > 0) problem("the log's head is missing (deleted)");
+    return result;
+  }
+  result.head_seq = head.ColumnInt64(0);
+  const std::string head_hash = head.ColumnBlob(1);
+  result.head_hash_hex = absl::BytesToHexString(head_hash);
+  if (HeadMac(result.head_seq, head_hash) != head.ColumnBlob(2)) {
+    problem(
+        "the log's head was not made with this log's key (forged or "
+        "edited)");
+  }
+  if (result.head_seq != last_seq || head_hash != prev) {
+    problem(absl::StrCat("the log ends at record ", last_seq,
+                         " but its head says ", result.head_seq,
+                         " (cut short or added to)"));
+  }
+  return result;
+}
+
+}  // namespace carebridge

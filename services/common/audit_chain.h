@@ -1,0 +1,119 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_AUDIT_CHAIN_H_
+#define CAREBRIDGE_SERVICES_COMMON_AUDIT_CHAIN_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "services/common/hmac.h"
+#include "services/common/sqlite_db.h"
+
+namespace carebridge {
+
+// The migration step that adds a service's audit log to its database: the
+// records, their per-person index, the checkpoints and the head.
+inline constexpr char kAuditSchemaSql[] = R"sql(
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY,
+  time_us INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  team TEXT NOT NULL,
+  role TEXT NOT NULL,
+  on_behalf_of TEXT NOT NULL,
+  method TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  person TEXT NOT NULL,
+  sections TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  prev BLOB NOT NULL,
+  hash BLOB NOT NULL
+);
+CREATE INDEX audit_by_person ON audit_log (person, seq);
+CREATE TABLE audit_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  time_us INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  mac BLOB NOT NULL
+);
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  mac BLOB NOT NULL
+);
+)sql";
+
+// One access to clinical data: who (actor, team, role, on whose behalf),
+// what (the RPC method, the resource, the person, the sections), why (a
+// break-glass reason), and how it ended (`OK` or the canonical code).
+struct AuditRecord {
+  int64_t seq = 0;  // set by Append
+  absl::Time time;
+  std::string actor;
+  std::string team;
+  std::string role;
+  std::string on_behalf_of;
+  std::string method;
+  std::string resource;
+  std::string person;
+  std::string sections;
+  std::string reason;
+  std::string outcome;
+};
+
+// What Verify found.
+struct AuditVerification {
+  int64_t records = 0;
+  int64_t checkpoints = 0;
+  // The newest record as the head says (a value to note down outside the
+  // database: a log cut back to an older state would show another).
+  int64_t head_seq = 0;
+  std::string head_hash_hex;
+  // Each problem found, worded for an administrator (`record 17: its
+  // contents do not match its hash (edited)`); at most kMaxProblems.
+  std::vector<std::string> problems;
+  bool intact() const { return problems.empty(); }
+};
+
+// An append-only log of AuditRecords in a service's own database,
+// hash-chained: each record's hash is an HMAC-SHA256, under a key kept
+// outside the database, over the previous record's hash and the record's
+// own fields. Editing, deleting, inserting or reordering records, or
+// cutting the log short, breaks the chain or disagrees with the keyed head
+// and checkpoints; without the key nobody can write a chain that verifies.
+// This class is thread-safe; Append runs inside the caller's write
+// transaction (SqliteDb serialises writers).
+class AuditChain {
+ public:
+  static constexpr int kMaxProblems = 20;
+
+  // A checkpoint (seq, hash, keyed) every `checkpoint_every` records.
+  explicit AuditChain(std::shared_ptr<const HmacSha256> key,
+                      int checkpoint_every = 1000);
+
+  // Appends `record` (its seq is the next) in `conn`'s open transaction:
+  // it commits or rolls back with what it describes. Returns the seq.
+  absl::StatusOr<int64_t> Append(Connection& conn,
+                                 const AuditRecord& record) const;
+  // Walks the whole log in `conn` (a read transaction), recomputing every
+  // hash, and checks the head and the checkpoints. Memory stays constant.
+  absl::StatusOr<AuditVerification> Verify(Connection& conn) const;
+
+ private:
+  std::string RecordHash(const std::string& prev,
+                         const AuditRecord& record) const;
+  std::string HeadMac(int64_t seq, const std::string& hash) const;
+  std::string CheckpointMac(int64_t seq, int64_t time_us,
+                            const std::string& hash) const;
+
+  const std::shared_ptr<const HmacSha256> key_;
+  const int checkpoint_every_;
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_AUDIT_CHAIN_H_

@@ -1,0 +1,204 @@
+// AuditChain over a real SQLite file, tampered with directly through
+// SQLite as someone with the file (but not the key) could: every edited,
+// deleted, inserted or reordered record, and a log cut short, is detected.
+
+#include "services/common/audit_chain.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <random>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace carebridge {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+const absl::Time kStart = absl::FromUnixSeconds(1767225600);
+
+class AuditChainTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat(
+               "audit-", getpid(), "-",
+               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::string Path() const { return (dir_ / "service.db").string(); }
+
+  std::unique_ptr<SqliteDb> Open() {
+    absl::StatusOr<std::unique_ptr<SqliteDb>> db =
+        SqliteDb::Open(Path(), {{1, kAuditSchemaSql}});
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? *std::move(db) : nullptr;
+  }
+
+  static AuditRecord Record(int i) {
+    AuditRecord record;
+    record.time = kStart + absl::Seconds(i);
+    record.actor = absl::StrCat("members/m", i % 7);
+    record.team = absl::StrCat("teams/t", i % 3);
+    record.role = "clinician";
+    record.method = i % 4 == 0 ? "/carebridge.careplan.v1.CarePlanService/"
+                                 "UpdateCarePlan"
+                               : "/carebridge.careplan.v1.CarePlanService/"
+                                 "GetCarePlan";
+    record.resource = absl::StrCat("persons/p", i % 50, "/carePlan");
+    record.person = absl::StrCat("persons/p", i % 50);
+    record.sections = "goals,crisis_plan";
+    record.outcome = "OK";
+    return record;
+  }
+
+  // Writes `count` records, then closes the database.
+  void Write(int count) {
+    std::unique_ptr<SqliteDb> db = Open();
+    ASSERT_NE(db, nullptr);
+    for (int i = 1; i <= count; ++i) {
+      absl::Status written = db->Write([&](Connection& conn) -> absl::Status {
+        absl::StatusOr<int64_t> seq = chain_.Append(conn, Record(i));
+        if (!seq.ok()) return seq.status();
+        EXPECT_EQ(*seq, i);
+        return absl::OkStatus();
+      });
+      ASSERT_TRUE(written.ok()) << written;
+    }
+  }
+
+  AuditVerification Verify(const AuditChain& chain) {
+    std::unique_ptr<SqliteDb> db = Open();
+    AuditVerification result;
+    absl::Status read = db->Read([&](Connection& conn) -> absl::Status {
+      absl::StatusOr<AuditVerification> verified = chain.Verify(conn);
+      if (!verified.ok()) return verified.status();
+      result = *std::move(verified);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(read.ok()) << read;
+    return result;
+  }
+  AuditVerification Verify() { return Verify(chain_); }
+
+  // Runs `sql` on the file directly, as a person with the file could.
+  void Tamper(const std::string& sql) {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(Path().c_str(), &raw), SQLITE_OK);
+    char* error = nullptr;
+    int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error);
+    EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "") << " in " << sql;
+    sqlite3_free(error);
+    sqlite3_close(raw);
+  }
+
+  std::filesystem::path dir_;
+  std::shared_ptr<const HmacSha256> key_ =
+      std::make_shared<HmacSha256>(std::string(32, 'a'));
+  AuditChain chain_{key_, /*checkpoint_every=*/100};
+};
+
+TEST_F(AuditChainTest, AnUntouchedLogVerifies) {
+  Write(250);
+  AuditVerification result = Verify();
+  EXPECT_THAT(result.problems, IsEmpty());
+  EXPECT_EQ(result.records, 250);
+  EXPECT_EQ(result.checkpoints, 2);
+  EXPECT_EQ(result.head_seq, 250);
+  EXPECT_EQ(result.head_hash_hex.size(), 64u);
+}
+
+TEST_F(AuditChainTest, AnEmptyLogVerifies) {
+  Write(0);
+  AuditVerification result = Verify();
+  EXPECT_TRUE(result.intact());
+  EXPECT_EQ(result.records, 0);
+}
+
+TEST_F(AuditChainTest, EveryKindOfTamperingIsDetected) {
+  const std::string kinds[][2] = {
+      {"edited: who",
+       "UPDATE audit_log SET actor = 'members/x' WHERE seq = 40"},
+      {"edited: outcome",
+       "UPDATE audit_log SET outcome = 'PERMISSION_DENIED' WHERE seq = 7"},
+      {"edited: time",
+       "UPDATE audit_log SET time_us = time_us + 1 WHERE seq = 120"},
+      {"deleted", "DELETE FROM audit_log WHERE seq = 55"},
+      {"deleted: the first", "DELETE FROM audit_log WHERE seq = 1"},
+      {"deleted: a run", "DELETE FROM audit_log WHERE seq BETWEEN 90 AND 110"},
+      {"inserted",
+       "INSERT INTO audit_log SELECT 1000, time_us, actor, team, role, "
+       "on_behalf_of, method, resource, person, sections, reason, outcome, "
+       "prev, hash FROM audit_log WHERE seq = 149"},
+      {"reordered",
+       "UPDATE audit_log SET seq = -1 WHERE seq = 60; UPDATE audit_log SET "
+       "seq = 60 WHERE seq = 61; UPDATE audit_log SET seq = 61 WHERE seq = "
+       "-1"},
+      {"cut short", "DELETE FROM audit_log WHERE seq > 140"},
+      {"cut short, checkpoints and head too",
+       "DELETE FROM audit_log WHERE seq > 140; DELETE FROM audit_checkpoints "
+       "WHERE seq > 140; UPDATE audit_head SET seq = 140, hash = (SELECT hash "
+       "FROM audit_log WHERE seq = 140)"},
+      {"head deleted", "DELETE FROM audit_head"},
+      {"rehashed without the key",
+       "UPDATE audit_log SET actor = 'members/x', hash = randomblob(32) WHERE "
+       "seq = 150"},
+  };
+  for (const auto& kind : kinds) {
+    SCOPED_TRACE(kind[0]);
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    Write(150);
+    ASSERT_TRUE(Verify().intact());
+    Tamper(kind[1]);
+    AuditVerification result = Verify();
+    EXPECT_THAT(result.problems, Not(IsEmpty()));
+  }
+}
+
+TEST_F(AuditChainTest, AHundredRandomEditsAreAllDetected) {
+  Write(300);
+  const char* columns[] = {"actor",  "team",     "role",   "on_behalf_of",
+                           "method", "resource", "person", "sections",
+                           "reason", "outcome",  "prev",   "hash"};
+  // The untouched log, put back after each edit.
+  const std::filesystem::path golden =
+      dir_.parent_path() / (dir_.filename().string() + "-golden");
+  std::filesystem::remove_all(golden);
+  std::filesystem::copy(dir_, golden);
+  std::mt19937 random(20261204);
+  int detected = 0;
+  for (int i = 0; i < 100; ++i) {
+    const int seq = 1 + static_cast<int>(random() % 300);
+    const std::string column = columns[random() % std::size(columns)];
+    Tamper(absl::StrCat("UPDATE audit_log SET ", column, " = ", column,
+                        " || 'x' WHERE seq = ", seq));
+    if (!Verify().intact()) ++detected;
+    std::filesystem::remove_all(dir_);
+    std::filesystem::copy(golden, dir_);
+  }
+  std::filesystem::remove_all(golden);
+  EXPECT_EQ(detected, 100);
+  EXPECT_TRUE(Verify().intact());
+}
+
+TEST_F(AuditChainTest, AnotherKeyVerifiesNothing) {
+  Write(20);
+  AuditChain other(std::make_shared<HmacSha256>(std::string(32, 'b')), 100);
+  AuditVerification result = Verify(other);
+  EXPECT_FALSE(result.intact());
+  EXPECT_THAT(result.problems.front(), HasSubstr("record 1"));
+}
+
+}  // namespace
+}  // namespace carebridge
