@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "services/common/call_audit.h"
+
 namespace carebridge::careplan {
 
 absl::StatusOr<v1::CarePlan> CachingCarePlanStore::GetCurrent(
@@ -14,6 +16,8 @@ absl::StatusOr<v1::CarePlan> CachingCarePlanStore::GetCurrent(
 
 absl::StatusOr<std::shared_ptr<const CurrentPlan>>
 CachingCarePlanStore::GetCurrentShared(absl::string_view person_id) {
+  // Served from memory, the read is still the database's to record.
+  NoteAuditedAccess(audited_);
   if (std::shared_ptr<const CurrentPlan> cached = Find(person_id)) {
     return cached;
   }

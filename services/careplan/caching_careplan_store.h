@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "services/careplan/careplan_store.h"
+#include "services/common/sqlite_db.h"
 
 namespace carebridge::careplan {
 
@@ -34,9 +35,13 @@ namespace carebridge::careplan {
 // fill an empty place (see `generation_`). This class is thread-safe.
 class CachingCarePlanStore : public CarePlanStore {
  public:
+  // `audited`: the database whose audit log records the calls this store
+  // serves (a read from memory included); may be null.
   CachingCarePlanStore(std::unique_ptr<CarePlanStore> inner,
-                       size_t max_entries = 4096)
-      : inner_(std::move(inner)), max_entries_(max_entries) {}
+                       size_t max_entries = 4096, SqliteDb* audited = nullptr)
+      : inner_(std::move(inner)),
+        max_entries_(max_entries),
+        audited_(audited) {}
 
   absl::StatusOr<v1::CarePlan> GetCurrent(absl::string_view person_id) override;
   absl::StatusOr<std::shared_ptr<const CurrentPlan>> GetCurrentShared(
@@ -76,6 +81,7 @@ class CachingCarePlanStore : public CarePlanStore {
 
   const std::unique_ptr<CarePlanStore> inner_;
   const size_t max_entries_;
+  SqliteDb* const audited_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const CurrentPlan>> plans_
       ABSL_GUARDED_BY(mu_);

@@ -36,14 +36,16 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
     directory_client::DirectoryChannelProvider directory_channel_provider) {
   std::unique_ptr<CarePlanModule> module(new CarePlanModule());
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteCarePlanStore> sqlite,
-                   SqliteCarePlanStore::Open(sqlite_path));
+                   SqliteCarePlanStore::Open(sqlite_path, env.audit_key));
   module->event_log_ = sqlite->event_log();
   module->ledger_ = sqlite->consumer_ledger();
   module->clock_ = env.clock;
   CarePlanStore* const durable = sqlite.get();
+  SqliteDb* const audited = sqlite->db();
   // This process owns the SQLite file, so it may keep current plans in
   // memory (see CachingCarePlanStore).
-  module->store_ = std::make_unique<CachingCarePlanStore>(std::move(sqlite));
+  module->store_ = std::make_unique<CachingCarePlanStore>(
+      std::move(sqlite), /*max_entries=*/4096, audited);
   module->credentials_ = std::make_unique<ServiceCredentials>(
       "services/careplan", env.signer, env.clock);
   module->directory_ =

@@ -121,9 +121,10 @@ absl::StatusOr<std::optional<PlanRequestRecord>> SelectRequest(
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteCarePlanStore>> SqliteCarePlanStore::Open(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
-                   SqliteDb::Open(path, Migrations()));
+    const std::string& path, const HmacSha256* audit_key) {
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteDb> db,
+      SqliteDb::Open(path, Migrations(), AuditedOptions(audit_key)));
   return std::unique_ptr<SqliteCarePlanStore>(
       new SqliteCarePlanStore(std::move(db)));
 }

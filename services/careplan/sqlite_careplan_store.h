@@ -31,8 +31,9 @@ namespace carebridge::careplan {
 class SqliteCarePlanStore : public CarePlanStore {
  public:
   // Opens (creating and migrating if needed) the database at `path`.
+  // `audit_key`: the audit log's key (SqliteDb::Options::audit_key).
   static absl::StatusOr<std::unique_ptr<SqliteCarePlanStore>> Open(
-      const std::string& path);
+      const std::string& path, const HmacSha256* audit_key = nullptr);
 
   absl::StatusOr<v1::CarePlan> GetCurrent(absl::string_view person_id) override;
   absl::Status Append(absl::string_view person_id, const v1::CarePlan& plan,
@@ -51,6 +52,9 @@ class SqliteCarePlanStore : public CarePlanStore {
   absl::StatusOr<std::vector<v1::CarePlan>> ListVersions(
       absl::string_view person_id, int64_t before_version, int limit) override;
 
+  // The database (its audit log receives the records of calls this store
+  // serves, also from a cache in front of it).
+  SqliteDb* db() { return db_.get(); }
   // The `careplan` feed: the events appended with the versions.
   EventLog* event_log() { return &event_log_; }
   // The consumers' ledger (cursors, epochs, parked events) in this file.

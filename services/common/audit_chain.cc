@@ -39,9 +39,8 @@ AuditRecord RecordFrom(const Statement& row) {
 
 }  // namespace
 
-AuditChain::AuditChain(std::shared_ptr<const HmacSha256> key,
-                       int checkpoint_every)
-    : key_(std::move(key)), checkpoint_every_(std::max(1, checkpoint_every)) {}
+AuditChain::AuditChain(const HmacSha256* key, int checkpoint_every)
+    : key_(key), checkpoint_every_(std::max(1, checkpoint_every)) {}
 
 std::string AuditChain::RecordHash(const std::string& prev,
                                    const AuditRecord& record) const {

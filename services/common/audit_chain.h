@@ -13,10 +13,11 @@
 
 namespace carebridge {
 
-// The migration step that adds a service's audit log to its database: the
-// records, their per-person index, the checkpoints and the head.
+// A service's audit log in its database: the records, their per-person
+// index, the checkpoints and the head. Idempotent (SqliteDb runs it at
+// every open of an audited database, outside the store's migrations).
 inline constexpr char kAuditSchemaSql[] = R"sql(
-CREATE TABLE audit_log (
+CREATE TABLE IF NOT EXISTS audit_log (
   seq INTEGER PRIMARY KEY,
   time_us INTEGER NOT NULL,
   actor TEXT NOT NULL,
@@ -32,14 +33,14 @@ CREATE TABLE audit_log (
   prev BLOB NOT NULL,
   hash BLOB NOT NULL
 );
-CREATE INDEX audit_by_person ON audit_log (person, seq);
-CREATE TABLE audit_checkpoints (
+CREATE INDEX IF NOT EXISTS audit_by_person ON audit_log (person, seq);
+CREATE TABLE IF NOT EXISTS audit_checkpoints (
   seq INTEGER PRIMARY KEY,
   time_us INTEGER NOT NULL,
   hash BLOB NOT NULL,
   mac BLOB NOT NULL
 );
-CREATE TABLE audit_head (
+CREATE TABLE IF NOT EXISTS audit_head (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   seq INTEGER NOT NULL,
   hash BLOB NOT NULL,
@@ -91,9 +92,9 @@ class AuditChain {
  public:
   static constexpr int kMaxProblems = 20;
 
-  // A checkpoint (seq, hash, keyed) every `checkpoint_every` records.
-  explicit AuditChain(std::shared_ptr<const HmacSha256> key,
-                      int checkpoint_every = 1000);
+  // A checkpoint (seq, hash, keyed) every `checkpoint_every` records. The
+  // key outlives this.
+  explicit AuditChain(const HmacSha256* key, int checkpoint_every = 1000);
 
   // Appends `record` (its seq is the next) in `conn`'s open transaction:
   // it commits or rolls back with what it describes. Returns the seq.
@@ -110,7 +111,7 @@ class AuditChain {
   std::string CheckpointMac(int64_t seq, int64_t time_us,
                             const std::string& hash) const;
 
-  const std::shared_ptr<const HmacSha256> key_;
+  const HmacSha256* const key_;
   const int checkpoint_every_;
 };
 

@@ -103,9 +103,8 @@ class AuditChainTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  std::shared_ptr<const HmacSha256> key_ =
-      std::make_shared<HmacSha256>(std::string(32, 'a'));
-  AuditChain chain_{key_, /*checkpoint_every=*/100};
+  HmacSha256 key_{std::string(32, 'a')};
+  AuditChain chain_{&key_, /*checkpoint_every=*/100};
 };
 
 TEST_F(AuditChainTest, AnUntouchedLogVerifies) {
@@ -194,7 +193,8 @@ TEST_F(AuditChainTest, AHundredRandomEditsAreAllDetected) {
 
 TEST_F(AuditChainTest, AnotherKeyVerifiesNothing) {
   Write(20);
-  AuditChain other(std::make_shared<HmacSha256>(std::string(32, 'b')), 100);
+  HmacSha256 other_key(std::string(32, 'b'));
+  AuditChain other(&other_key, 100);
   AuditVerification result = Verify(other);
   EXPECT_FALSE(result.intact());
   EXPECT_THAT(result.problems.front(), HasSubstr("record 1"));

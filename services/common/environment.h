@@ -4,6 +4,7 @@
 #include "services/common/authenticator.h"
 #include "services/common/clock.h"
 #include "services/common/executor.h"
+#include "services/common/hmac.h"
 #include "services/common/ids.h"
 #include "services/common/token.h"
 
@@ -19,6 +20,9 @@ struct Environment {
   const Authenticator* authenticator = nullptr;
   // Where handlers that block (writes, calls to other services) run.
   BlockingExecutor* executor = nullptr;
+  // The key of every service's audit log (kept outside the databases);
+  // null: no audit log (tools and tests that need none).
+  const HmacSha256* audit_key = nullptr;
 };
 
 }  // namespace carebridge

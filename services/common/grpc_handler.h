@@ -11,20 +11,56 @@
 // - Inline or blocking, for reads that almost always need only the store but
 //   sometimes another service: inline first, and on the executor when the
 //   domain says it needs a remote call (see remote_calls.h).
+//
+// Every authenticated call is audited (call_audit.h): a call that writes
+// carries its record in its own transaction; one that only reads has its
+// record written durably before the response leaves.
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <type_traits>
 #include <utility>
 
 #include "absl/status/statusor.h"
+#include "google/protobuf/message.h"
 #include "services/common/authenticator.h"
+#include "services/common/call_audit.h"
 #include "services/common/executor.h"
 #include "services/common/principal.h"
 #include "services/common/remote_calls.h"
 #include "services/common/status.h"
 
 namespace carebridge {
+
+// `response` as a message, when it is one (not raw bytes).
+template <typename Response>
+const google::protobuf::Message* AsMessage(const Response& response) {
+  if constexpr (std::is_base_of_v<google::protobuf::Message, Response>) {
+    return &response;
+  } else {
+    return nullptr;
+  }
+}
+
+// Calls `call` as `caller` under the call's audit, and finishes the audit:
+// the result, or UNAVAILABLE when its record could not be written.
+template <typename Request, typename Response, typename DomainCall>
+absl::StatusOr<Response> AuditedCall(const Authenticator& authenticator,
+                                     const Principal& caller,
+                                     const Request& request, DomainCall& call) {
+  CallAudit audit =
+      BeginCallAudit(caller, authenticator.clock()->Now(), request);
+  absl::StatusOr<Response> result;
+  {
+    ScopedCallAudit scope(&audit);
+    result = call(caller, request);
+  }
+  absl::Status finished = FinishCallAudit(
+      audit, result.status(), result.ok() ? AsMessage(*result) : nullptr);
+  if (!finished.ok()) return finished;
+  return result;
+}
 
 // `call(const Principal&, const Request&)` returns absl::StatusOr<Response>.
 template <typename Request, typename Response, typename DomainCall>
@@ -34,7 +70,8 @@ grpc::Status AuthenticateAndCall(const Authenticator& authenticator,
                                  DomainCall& call) {
   absl::StatusOr<Principal> caller = authenticator.Authenticate(context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<Response> result = call(*caller, request);
+  absl::StatusOr<Response> result =
+      AuditedCall<Request, Response>(authenticator, *caller, request, call);
   if (!result.ok()) return ToGrpcStatus(result.status());
   *response = *std::move(result);
   return grpc::Status::OK;
@@ -84,8 +121,14 @@ grpc::ServerUnaryReactor* HandleInlineOrBlocking(
   if (!caller.ok()) {
     status = ToGrpcStatus(caller.status());
   } else {
-    absl::StatusOr<Response> result =
-        call(*caller, *request, RemoteCalls::kDeferred);
+    // Audited unless deferred: then the blocking run is the call.
+    CallAudit audit =
+        BeginCallAudit(*caller, authenticator.clock()->Now(), *request);
+    absl::StatusOr<Response> result;
+    {
+      ScopedCallAudit scope(&audit);
+      result = call(*caller, *request, RemoteCalls::kDeferred);
+    }
     if (!result.ok() && IsRemoteCallDeferred(result.status())) {
       return HandleBlocking(
           authenticator, executor, context, request, response,
@@ -93,7 +136,11 @@ grpc::ServerUnaryReactor* HandleInlineOrBlocking(
             return call(c, r, RemoteCalls::kAllowed);
           });
     }
-    if (result.ok()) {
+    absl::Status finished = FinishCallAudit(
+        audit, result.status(), result.ok() ? AsMessage(*result) : nullptr);
+    if (!finished.ok()) {
+      status = ToGrpcStatus(finished);
+    } else if (result.ok()) {
       *response = *std::move(result);
     } else {
       status = ToGrpcStatus(result.status());

@@ -4,6 +4,8 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/audit_chain.h"
+#include "services/common/call_audit.h"
 #include "services/common/macros.h"
 
 namespace carebridge {
@@ -133,6 +135,9 @@ struct SqliteDb::PendingWrite {
   explicit PendingWrite(absl::FunctionRef<absl::Status(Connection&)> f)
       : fn(f) {}
   absl::FunctionRef<absl::Status(Connection&)> fn;
+  // The call whose record the transaction carries (audited databases).
+  CallAudit* audit = nullptr;
+  bool audited = false;
   absl::Status result;
   bool done = false;
   // Signalled when this write is done, or when it should lead the next
@@ -220,6 +225,10 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
                                                /*read_only=*/false,
                                                options.durable_commits));
   RETURN_IF_ERROR(Migrate(*db->writer_, migrations, db->schema_version_));
+  if (options.audit_key != nullptr) {
+    RETURN_IF_ERROR(db->writer_->Exec(kAuditSchemaSql));
+    db->audit_ = std::make_unique<AuditChain>(options.audit_key);
+  }
   absl::MutexLock lock(&db->pool_mu_);
   for (int i = 0; i < options.read_connections; ++i) {
     ASSIGN_OR_RETURN(
@@ -231,13 +240,50 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
   return db;
 }
 
+SqliteDb::SqliteDb(std::string path, Options options)
+    : path_(std::move(path)), options_(options) {}
+
 SqliteDb::~SqliteDb() {
   absl::MutexLock lock(&pool_mu_);
   idle_readers_.clear();
 }
 
 absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
+  CallAudit* audit = nullptr;
+  if (audit_ != nullptr) {
+    audit = CurrentCallAudit();
+    if (audit != nullptr && audit->sink == nullptr) audit->sink = this;
+  }
+  return WriteAudited(fn, audit);
+}
+
+absl::Status SqliteDb::AppendAudit(const AuditRecord& record) {
+  if (audit_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, " keeps no audit log"));
+  }
+  return WriteAudited(
+      [&](Connection& conn) { return audit_->Append(conn, record).status(); },
+      nullptr);
+}
+
+absl::StatusOr<AuditVerification> SqliteDb::VerifyAudit() {
+  if (audit_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, " keeps no audit log"));
+  }
+  AuditVerification result;
+  RETURN_IF_ERROR(Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(result, audit_->Verify(conn));
+    return absl::OkStatus();
+  }));
+  return result;
+}
+
+absl::Status SqliteDb::WriteAudited(
+    absl::FunctionRef<absl::Status(Connection&)> fn, CallAudit* audit) {
   PendingWrite write(fn);
+  write.audit = audit;
   absl::MutexLock lock(&queue_mu_);
   queue_.push_back(&write);
   while (!write.done) {
@@ -269,6 +315,7 @@ absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
     leader_active_ = false;
     if (!queue_.empty()) queue_.front()->wake.Signal();
   }
+  if (write.result.ok() && write.audited) write.audit->written = true;
   return write.result;
 }
 
@@ -283,6 +330,13 @@ void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
   for (PendingWrite* pending : batch) {
     absl::Status status = conn.Run("SAVEPOINT cb_write");
     if (status.ok()) status = pending->fn(conn);
+    if (status.ok() && pending->audit != nullptr) {
+      // The call's record, in the transaction of the change it describes.
+      AuditRecord record = pending->audit->record;
+      record.outcome = "OK";
+      status = audit_->Append(conn, record).status();
+      pending->audited = status.ok();
+    }
     if (status.ok()) {
       status = conn.Run("RELEASE cb_write");
     } else {
@@ -324,6 +378,10 @@ absl::Status SqliteDb::Read(absl::FunctionRef<absl::Status(Connection&)> fn) {
         &idle_readers_));
     conn = std::move(idle_readers_.back());
     idle_readers_.pop_back();
+  }
+  if (audit_ != nullptr) {
+    CallAudit* audit = CurrentCallAudit();
+    if (audit != nullptr && audit->sink == nullptr) audit->sink = this;
   }
   absl::Status status = conn->Run("BEGIN");
   if (status.ok()) {

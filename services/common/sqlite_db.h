@@ -19,6 +19,12 @@
 
 namespace carebridge {
 
+class AuditChain;
+class HmacSha256;
+struct AuditRecord;
+struct AuditVerification;
+struct CallAudit;
+
 // One versioned schema step. Versions start at 1 and increase by one; each
 // runs once, in its own transaction, and the database's `user_version`
 // records the last one applied.
@@ -110,6 +116,10 @@ class SqliteDb {
     // the machine losing power, and the database stays consistent either
     // way (the record service's projections, rebuilt from the feeds).
     bool durable_commits = true;
+    // When set, the database keeps an audit log (AuditChain under this
+    // key, which outlives the database): each write transaction made while
+    // a call is being served (CurrentCallAudit) carries the call's record.
+    const HmacSha256* audit_key = nullptr;
   };
 
   // Opens (creating if needed) the database at `path` and applies
@@ -134,6 +144,15 @@ class SqliteDb {
   absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> fn)
       ABSL_LOCKS_EXCLUDED(pool_mu_);
 
+  // Audited databases: appends `record` in a transaction of its own,
+  // durably (a call that wrote nothing). FAILED_PRECONDITION when not
+  // audited.
+  absl::Status AppendAudit(const AuditRecord& record)
+      ABSL_LOCKS_EXCLUDED(queue_mu_);
+  // Verifies the audit log (AuditChain::Verify).
+  absl::StatusOr<AuditVerification> VerifyAudit() ABSL_LOCKS_EXCLUDED(pool_mu_);
+  bool audited() const { return audit_ != nullptr; }
+
   // The last migration applied.
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return path_; }
@@ -141,13 +160,15 @@ class SqliteDb {
  private:
   struct PendingWrite;
 
-  SqliteDb(std::string path, Options options)
-      : path_(std::move(path)), options_(options) {}
+  SqliteDb(std::string path, Options options);
+  absl::Status WriteAudited(absl::FunctionRef<absl::Status(Connection&)> fn,
+                            CallAudit* audit) ABSL_LOCKS_EXCLUDED(queue_mu_);
   void RunBatch(const std::vector<PendingWrite*>& batch);
 
   const std::string path_;
   const Options options_;
   int schema_version_ = 0;
+  std::unique_ptr<AuditChain> audit_;
 
   // Only the current batch leader touches writer_.
   std::unique_ptr<Connection> writer_;
@@ -160,6 +181,13 @@ class SqliteDb {
   std::vector<std::unique_ptr<Connection>> idle_readers_
       ABSL_GUARDED_BY(pool_mu_);
 };
+
+// Default options with an audit log under `audit_key` (none when null).
+inline SqliteDb::Options AuditedOptions(const HmacSha256* audit_key) {
+  SqliteDb::Options options;
+  options.audit_key = audit_key;
+  return options;
+}
 
 }  // namespace carebridge
 

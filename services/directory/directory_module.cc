@@ -13,7 +13,7 @@ namespace carebridge::directory {
 absl::StatusOr<std::unique_ptr<DirectoryModule>> DirectoryModule::Open(
     const Environment& env, const std::string& sqlite_path) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDirectoryStore> store,
-                   SqliteDirectoryStore::Open(sqlite_path));
+                   SqliteDirectoryStore::Open(sqlite_path, env.audit_key));
   return std::unique_ptr<DirectoryModule>(
       new DirectoryModule(std::move(store), env));
 }

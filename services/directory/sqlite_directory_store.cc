@@ -242,9 +242,11 @@ const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
 }
 
 absl::StatusOr<std::unique_ptr<SqliteDirectoryStore>>
-SqliteDirectoryStore::Open(const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
-                   SqliteDb::Open(path, Migrations()));
+SqliteDirectoryStore::Open(const std::string& path,
+                           const HmacSha256* audit_key) {
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteDb> db,
+      SqliteDb::Open(path, Migrations(), AuditedOptions(audit_key)));
   return std::unique_ptr<SqliteDirectoryStore>(
       new SqliteDirectoryStore(std::move(db)));
 }

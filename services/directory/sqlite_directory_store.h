@@ -21,8 +21,9 @@ class SqliteDirectoryStore : public DirectoryStore {
 
   // Opens or creates the database at `path` and migrates it. Fails with
   // FAILED_PRECONDITION if the file has a newer schema than this binary.
+  // `audit_key`: the audit log's key (SqliteDb::Options::audit_key).
   static absl::StatusOr<std::unique_ptr<SqliteDirectoryStore>> Open(
-      const std::string& path);
+      const std::string& path, const HmacSha256* audit_key = nullptr);
 
   EventLog* event_log() override { return &event_log_; }
 

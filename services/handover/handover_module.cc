@@ -29,7 +29,8 @@ absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
   }
   std::unique_ptr<HandoverModule> module(new HandoverModule());
   module->clock_ = env.clock;
-  ASSIGN_OR_RETURN(module->store_, SqliteHandoverStore::Open(sqlite_path));
+  ASSIGN_OR_RETURN(module->store_,
+                   SqliteHandoverStore::Open(sqlite_path, env.audit_key));
   module->credentials_ = std::make_unique<ServiceCredentials>(
       HandoverDomain::kServiceActor, env.signer, env.clock);
   module->directory_ =

@@ -257,9 +257,10 @@ SqliteHandoverStore::SqliteHandoverStore(std::unique_ptr<SqliteDb> db)
       event_log_(std::make_unique<SqliteEventLog>(kFeed, db_.get())) {}
 
 absl::StatusOr<std::unique_ptr<SqliteHandoverStore>> SqliteHandoverStore::Open(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
-                   SqliteDb::Open(path, Migrations()));
+    const std::string& path, const HmacSha256* audit_key) {
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteDb> db,
+      SqliteDb::Open(path, Migrations(), AuditedOptions(audit_key)));
   return std::unique_ptr<SqliteHandoverStore>(
       new SqliteHandoverStore(std::move(db)));
 }

@@ -19,8 +19,9 @@ namespace carebridge::handover {
 class SqliteHandoverStore : public HandoverStore {
  public:
   // Opens (creating and migrating if needed) the database at `path`.
+  // `audit_key`: the audit log's key (SqliteDb::Options::audit_key).
   static absl::StatusOr<std::unique_ptr<SqliteHandoverStore>> Open(
-      const std::string& path);
+      const std::string& path, const HmacSha256* audit_key = nullptr);
 
   absl::StatusOr<StoredHandover> Create(
       const v1::Handover& handover, const HandoverRequestKey& key,

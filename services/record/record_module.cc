@@ -42,8 +42,9 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
     const CareGapThresholds& care_gaps) {
   std::unique_ptr<RecordModule> module(new RecordModule());
   module->clock_ = env.clock;
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteRecordStore> sqlite,
-                   SqliteRecordStore::Open(sqlite_path, care_gaps));
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteRecordStore> sqlite,
+      SqliteRecordStore::Open(sqlite_path, care_gaps, env.audit_key));
   module->event_log_ = sqlite->event_log();
   module->store_ = std::move(sqlite);
   module->credentials_ = std::make_unique<ServiceCredentials>(

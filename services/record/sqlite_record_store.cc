@@ -541,13 +541,15 @@ absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
-    const std::string& path, GapSettings settings) {
+    const std::string& path, GapSettings settings,
+    const HmacSha256* audit_key) {
   // The record is rebuilt from the feeds, and its cursors commit with its
   // projections: a commit lost with the machine's power is applied again
   // from the feeds, so commits need not wait for the disk (which every
   // service's durable writes share).
   SqliteDb::Options options;
   options.durable_commits = false;
+  options.audit_key = audit_key;
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
                    SqliteDb::Open(path, Migrations(), options));
   return std::unique_ptr<SqliteRecordStore>(

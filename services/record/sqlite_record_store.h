@@ -18,7 +18,8 @@ class SqliteRecordStore : public RecordStore {
  public:
   // Opens (creating and migrating if needed) the database at `path`.
   static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(
-      const std::string& path, GapSettings settings = GapSettings());
+      const std::string& path, GapSettings settings = GapSettings(),
+      const HmacSha256* audit_key = nullptr);
 
   absl::Status Apply(absl::Span<const PositionedChange> changes) override;
   absl::StatusOr<int> AnnounceDueGaps(absl::Time now) override;

@@ -31,7 +31,8 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
     const Environment& env, const std::string& sqlite_path,
     directory_client::DirectoryChannelProvider directory_channel_provider) {
   std::unique_ptr<ReferralModule> module(new ReferralModule());
-  ASSIGN_OR_RETURN(module->store_, SqliteReferralStore::Open(sqlite_path));
+  ASSIGN_OR_RETURN(module->store_,
+                   SqliteReferralStore::Open(sqlite_path, env.audit_key));
   module->directory_ =
       std::make_unique<directory_client::CachingDirectoryLookup>(
           std::make_unique<directory_client::GrpcDirectoryLookup>(

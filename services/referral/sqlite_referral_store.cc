@@ -224,9 +224,10 @@ std::string ListSql(ReferralQuery::Mailbox mailbox) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
-    const std::string& path) {
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
-                   SqliteDb::Open(path, Migrations()));
+    const std::string& path, const HmacSha256* audit_key) {
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<SqliteDb> db,
+      SqliteDb::Open(path, Migrations(), AuditedOptions(audit_key)));
   return std::unique_ptr<SqliteReferralStore>(
       new SqliteReferralStore(std::move(db)));
 }

@@ -18,8 +18,9 @@ namespace carebridge::referral {
 class SqliteReferralStore : public ReferralStore {
  public:
   // Opens (creating and migrating if needed) the database at `path`.
+  // `audit_key`: the audit log's key (SqliteDb::Options::audit_key).
   static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(
-      const std::string& path);
+      const std::string& path, const HmacSha256* audit_key = nullptr);
 
   absl::StatusOr<StoredReferral> Create(
       const v1::Referral& referral, absl::string_view request_id,

@@ -54,10 +54,16 @@ absl::Status CarebridgeServer::Init() {
   RETURN_IF_ERROR(EnsureDataDir(config_.data_dir));
   ASSIGN_OR_RETURN(std::string key, LoadOrCreateKey(config_.token_key_file));
   signer_ = std::make_unique<TokenSigner>(std::move(key));
+  // The audit logs' key stays with the data directory but outside every
+  // database: someone with a database file alone cannot rewrite its log.
+  ASSIGN_OR_RETURN(std::string audit_key, LoadOrCreateKey(absl::StrCat(
+                                              config_.data_dir, "/audit.key")));
+  audit_key_ = std::make_unique<HmacSha256>(audit_key);
   authenticator_ = std::make_unique<Authenticator>(signer_.get(), &clock_);
   env_.clock = &clock_;
   env_.ids = &ids_;
   env_.signer = signer_.get();
+  if (config_.audit_log) env_.audit_key = audit_key_.get();
   env_.authenticator = authenticator_.get();
   executor_ = std::make_unique<BlockingExecutor>();
   env_.executor = executor_.get();

@@ -64,6 +64,7 @@ class CarebridgeServer {
   RealClock clock_;
   IdGenerator ids_;
   std::unique_ptr<TokenSigner> signer_;
+  std::unique_ptr<HmacSha256> audit_key_;
   std::unique_ptr<Authenticator> authenticator_;
   Environment env_;
   std::string bootstrap_token_path_;

@@ -37,6 +37,10 @@ ABSL_FLAG(std::string, handover_address, "",
 ABSL_FLAG(absl::Duration, deadline_scan_interval, absl::Seconds(30),
           "how often referral and handover look for answers past their "
           "deadline and escalate them");
+ABSL_FLAG(bool, audit_log, false,
+          "every service records each call (who, what, outcome) in a keyed, "
+          "hash-chained audit log in its database, the key in "
+          "DATA_DIR/audit.key; in progress: reads cost a durable write each");
 ABSL_FLAG(int, gap_bounce_teams, 3,
           "care gaps: a person declined or redirected by this many different "
           "teams within --gap_bounce_window, with no acceptance since, has "
@@ -91,6 +95,7 @@ int main(int argc, char** argv) {
   config.careplan_address = absl::GetFlag(FLAGS_careplan_address);
   config.handover_address = absl::GetFlag(FLAGS_handover_address);
   config.deadline_scan_interval = absl::GetFlag(FLAGS_deadline_scan_interval);
+  config.audit_log = absl::GetFlag(FLAGS_audit_log);
   config.care_gaps.bounce_teams = absl::GetFlag(FLAGS_gap_bounce_teams);
   config.care_gaps.bounce_window = absl::GetFlag(FLAGS_gap_bounce_window);
   config.care_gaps.onward_route_grace =

@@ -30,6 +30,7 @@ TestServer::TestServer()
   env_.clock = &clock_;
   env_.ids = &ids_;
   env_.signer = &signer_;
+  env_.audit_key = &audit_key_;
   env_.authenticator = &authenticator_;
   env_.executor = &executor_;
   host_ = std::make_unique<ServerHost>(&authenticator_);

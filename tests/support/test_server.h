@@ -61,6 +61,7 @@ class TestServer {
   FakeClock clock_;
   IdGenerator ids_;
   TokenSigner signer_;
+  HmacSha256 audit_key_{std::string(32, 'a')};
   Authenticator authenticator_;
   BlockingExecutor executor_;
   Environment env_;

@@ -1,0 +1,112 @@
+#include "services/common/call_audit.h"
+
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "google/protobuf/descriptor.h"
+#include "services/common/sqlite_db.h"
+
+namespace carebridge {
+namespace {
+
+thread_local CallAudit* current_call_audit = nullptr;
+
+std::string StringField(const google::protobuf::Message& message,
+                        const char* name) {
+  const google::protobuf::FieldDescriptor* field =
+      message.GetDescriptor()->FindFieldByName(name);
+  if (field == nullptr ||
+      field->type() != google::protobuf::FieldDescriptor::TYPE_STRING ||
+      field->is_repeated()) {
+    return std::string();
+  }
+  return message.GetReflection()->GetString(message, field);
+}
+
+// `persons/{id}` when `resource` is that person or under it.
+std::string PersonOf(absl::string_view resource) {
+  if (!absl::StartsWith(resource, "persons/")) return std::string();
+  std::vector<absl::string_view> parts =
+      absl::StrSplit(resource, absl::MaxSplits('/', 2));
+  if (parts.size() < 2 || parts[1].empty()) return std::string();
+  return absl::StrCat(parts[0], "/", parts[1]);
+}
+
+}  // namespace
+
+CallAudit* CurrentCallAudit() { return current_call_audit; }
+
+ScopedCallAudit::ScopedCallAudit(CallAudit* audit)
+    : previous_(current_call_audit) {
+  current_call_audit = audit;
+}
+
+ScopedCallAudit::~ScopedCallAudit() { current_call_audit = previous_; }
+
+void NoteAuditedAccess(SqliteDb* db) {
+  CallAudit* audit = CurrentCallAudit();
+  if (db == nullptr || audit == nullptr || audit->sink != nullptr ||
+      !db->audited()) {
+    return;
+  }
+  audit->sink = db;
+}
+
+CallAudit BeginCallAudit(const Principal& caller, absl::Time now,
+                         const google::protobuf::Message& request) {
+  CallAudit audit;
+  AuditRecord& record = audit.record;
+  record.time = now;
+  record.actor = caller.subject;
+  record.team = caller.team;
+  record.role = std::string(RoleName(caller.role));
+  const google::protobuf::Descriptor* type = request.GetDescriptor();
+  record.method = absl::StrCat(type->file()->package(), ".",
+                               absl::StripSuffix(type->name(), "Request"));
+  for (const char* field : {"name", "parent", "person"}) {
+    record.resource = StringField(request, field);
+    if (!record.resource.empty()) break;
+  }
+  // A write names its resource inside the message it writes
+  // (`care_plan.name`, `referral.person`).
+  for (int i = 0; record.resource.empty() && i < type->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = type->field(i);
+    if (field->type() != google::protobuf::FieldDescriptor::TYPE_MESSAGE ||
+        field->is_repeated() ||
+        !request.GetReflection()->HasField(request, field)) {
+      continue;
+    }
+    const google::protobuf::Message& inner =
+        request.GetReflection()->GetMessage(request, field);
+    for (const char* name : {"name", "person"}) {
+      record.resource = StringField(inner, name);
+      if (!record.resource.empty()) break;
+    }
+  }
+  record.person = PersonOf(record.resource);
+  if (record.person.empty()) record.person = StringField(request, "person");
+  return audit;
+}
+
+absl::Status FinishCallAudit(CallAudit& audit, const absl::Status& status,
+                             const google::protobuf::Message* response) {
+  if (audit.written || audit.sink == nullptr) return status;
+  AuditRecord& record = audit.record;
+  if (record.person.empty() && response != nullptr) {
+    record.person = PersonOf(StringField(*response, "person"));
+  }
+  record.outcome = absl::StatusCodeToString(status.code());
+  absl::Status written = audit.sink->AppendAudit(record);
+  if (!written.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("this access could not be recorded in the audit log (",
+                     written.message(), "); nothing was returned; try again"));
+  }
+  audit.written = true;
+  return status;
+}
+
+}  // namespace carebridge

@@ -1,0 +1,65 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
+#define CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
+
+#include "absl/status/status.h"
+#include "google/protobuf/message.h"
+#include "services/common/audit_chain.h"
+#include "services/common/principal.h"
+
+namespace carebridge {
+
+class SqliteDb;
+
+// The audit of the call a thread is serving: who and what, the database it
+// belongs in, and whether a write already carried it. The RPC edge begins
+// it; each audited database's write transaction made during the call
+// appends the record in that same transaction (SqliteDb::Write); a call
+// that wrote nothing gets its record written, durably, before its response
+// leaves (FinishCallAudit).
+struct CallAudit {
+  AuditRecord record;
+  // The first audited database the call read or wrote: where a read's
+  // record goes.
+  SqliteDb* sink = nullptr;
+  // A committed write transaction carried the record.
+  bool written = false;
+};
+
+// The call being served on this thread; null outside a call.
+CallAudit* CurrentCallAudit();
+
+// Makes `audit` the thread's current call for its lifetime.
+class ScopedCallAudit {
+ public:
+  explicit ScopedCallAudit(CallAudit* audit);
+  ~ScopedCallAudit();
+  ScopedCallAudit(const ScopedCallAudit&) = delete;
+  ScopedCallAudit& operator=(const ScopedCallAudit&) = delete;
+
+ private:
+  CallAudit* const previous_;
+};
+
+// The call (if any) touched `db`'s data without reading the database (from
+// a cache in front of it): its record belongs in `db`'s audit log. No-op
+// when `db` is null or not audited, or outside a call.
+void NoteAuditedAccess(SqliteDb* db);
+
+// The audit of a call by `caller` with `request`: the method is named by
+// the request type (`carebridge.careplan.v1.GetCarePlan`), the resource by
+// its `name`, `parent` or `person` field, the person by the resource when
+// it is under `persons/{id}`.
+CallAudit BeginCallAudit(const Principal& caller, absl::Time now,
+                         const google::protobuf::Message& request);
+
+// Ends the call's audit with `status` (the person from `response`'s
+// `person` field when the request did not name one): when no write carried
+// it and the call touched an audited database, the record is written now,
+// durably. Returns `status`, or UNAVAILABLE when the record could not be
+// written: nothing leaves without its audit record.
+absl::Status FinishCallAudit(CallAudit& audit, const absl::Status& status,
+                             const google::protobuf::Message* response);
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
