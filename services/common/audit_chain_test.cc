@@ -7,13 +7,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/temp_dir.h"
 
 namespace carebridge {
 namespace {
@@ -26,17 +26,9 @@ const absl::Time kStart = absl::FromUnixSeconds(1767225600);
 
 class AuditChainTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat(
-               "audit-", getpid(), "-",
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  std::string Path() const { return (dir_ / "service.db").string(); }
+  std::string Path() const { return dir_->File("service.db"); }
+  // Starts again in an empty directory.
+  void Fresh() { dir_ = std::make_unique<testing::TempDir>(); }
 
   std::unique_ptr<SqliteDb> Open() {
     absl::StatusOr<std::unique_ptr<SqliteDb>> db =
@@ -102,7 +94,7 @@ class AuditChainTest : public ::testing::Test {
     sqlite3_close(raw);
   }
 
-  std::filesystem::path dir_;
+  std::unique_ptr<testing::TempDir> dir_ = std::make_unique<testing::TempDir>();
   HmacSha256 key_{std::string(32, 'a')};
   AuditChain chain_{&key_, /*checkpoint_every=*/100};
 };
@@ -155,8 +147,7 @@ TEST_F(AuditChainTest, EveryKindOfTamperingIsDetected) {
   };
   for (const auto& kind : kinds) {
     SCOPED_TRACE(kind[0]);
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    Fresh();
     Write(150);
     ASSERT_TRUE(Verify().intact());
     Tamper(kind[1]);
@@ -171,10 +162,8 @@ TEST_F(AuditChainTest, AHundredRandomEditsAreAllDetected) {
                            "method", "resource", "person", "sections",
                            "reason", "outcome",  "prev",   "hash"};
   // The untouched log, put back after each edit.
-  const std::filesystem::path golden =
-      dir_.parent_path() / (dir_.filename().string() + "-golden");
-  std::filesystem::remove_all(golden);
-  std::filesystem::copy(dir_, golden);
+  testing::TempDir golden;
+  std::filesystem::copy(dir_->path(), golden.path());
   std::mt19937 random(20261204);
   int detected = 0;
   for (int i = 0; i < 100; ++i) {
@@ -183,10 +172,9 @@ TEST_F(AuditChainTest, AHundredRandomEditsAreAllDetected) {
     Tamper(absl::StrCat("UPDATE audit_log SET ", column, " = ", column,
                         " || 'x' WHERE seq = ", seq));
     if (!Verify().intact()) ++detected;
-    std::filesystem::remove_all(dir_);
-    std::filesystem::copy(golden, dir_);
+    std::filesystem::remove_all(dir_->path());
+    std::filesystem::copy(golden.path(), dir_->path());
   }
-  std::filesystem::remove_all(golden);
   EXPECT_EQ(detected, 100);
   EXPECT_TRUE(Verify().intact());
 }

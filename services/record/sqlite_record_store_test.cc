@@ -5,15 +5,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "services/common/time_util.h"
+#include "tests/support/temp_dir.h"
 
 namespace carebridge::record {
 namespace {
@@ -25,20 +23,10 @@ const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 class SqliteRecordStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat(
-               "record-store-", getpid(), "-",
-               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
     absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open((dir_ / "record.db").string());
+        SqliteRecordStore::Open(dir_.File("record.db"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   // Care plan version `version` of persons/p1 at `time`: led by teams/a,
@@ -74,7 +62,7 @@ class SqliteRecordStoreTest : public ::testing::Test {
     return gaps.ok() ? *gaps : std::vector<v1::CareGap>();
   }
 
-  std::filesystem::path dir_;
+  carebridge::testing::TempDir dir_;
   std::unique_ptr<SqliteRecordStore> store_;
   int64_t sequence_ = 0;
 };
