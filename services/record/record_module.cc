@@ -91,6 +91,15 @@ void RecordModule::StartConsumers(
     options.consumer = "record";
     options.feed = feed;
     options.type_prefixes = FollowedTypes(feed);
+    EventConsumer::ApplyBatch batch =
+        [domain = domain_.get()](
+            absl::Span<const events::v1::Event* const> events,
+            const std::string& feed) {
+          return domain->ApplyEvents(events, feed);
+        };
+    // Fault injection slows each event and wants progress event by event
+    // (a kill lands part-way through a backlog): no batches then.
+    if (apply_delay > absl::ZeroDuration()) batch = nullptr;
     consumers_.push_back(std::make_shared<EventConsumer>(
         std::move(options), credentials_.get(), clock_, store_->ledger(),
         OpenerFor(feed, peer(feed)),
@@ -99,14 +108,7 @@ void RecordModule::StartConsumers(
           if (apply_delay > absl::ZeroDuration()) absl::SleepFor(apply_delay);
           return domain->ApplyEvent(event, position);
         },
-        [domain = domain_.get(), apply_delay](
-            absl::Span<const events::v1::Event* const> events,
-            const std::string& feed) {
-          if (apply_delay > absl::ZeroDuration()) {
-            absl::SleepFor(apply_delay * static_cast<int64_t>(events.size()));
-          }
-          return domain->ApplyEvents(events, feed);
-        }));
+        std::move(batch)));
   }
   for (const std::shared_ptr<EventConsumer>& consumer : consumers_) {
     consumer->Start();
