@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/time_util.h"
 #include "tests/support/temp_dir.h"
 
@@ -31,12 +32,13 @@ class SqliteRecordStoreTest : public ::testing::Test {
 
   // Care plan version `version` of persons/p1 at `time`: led by teams/a,
   // agreed, review on `review` (a day).
-  absl::Status Plan(int version, absl::Time time, absl::Time review) {
+  absl::Status Plan(int version, absl::Time time, absl::Time review,
+                    const std::string& person_id = "p1") {
     PositionedChange change;
     change.change.time = time;
-    change.change.person_id = "p1";
+    change.change.person_id = person_id;
     PlanState state;
-    state.person_id = "p1";
+    state.person_id = person_id;
     state.time = time;
     state.plan.set_care_plan_version(version);
     state.plan.set_lead_team("teams/a");
@@ -105,6 +107,25 @@ TEST_F(SqliteRecordStoreTest, AGapThatComesBackIsNewAndTheClosedOneStays) {
   // Later changes keep matching the open one (no third gap).
   ASSERT_TRUE(Plan(5, review + absl::Hours(120), review).ok());
   EXPECT_THAT(ReviewGaps(review + absl::Hours(120)), SizeIs(2));
+}
+
+TEST_F(SqliteRecordStoreTest, TheSweepAnnouncesThousandsOfDueGapsOnce) {
+  // 1,500 persons whose review falls due after their last change: more
+  // than the sweep announces in one transaction.
+  constexpr int kPersons = 1500;
+  const absl::Time review = kStart + absl::Hours(24 * 10);
+  for (int i = 0; i < kPersons; ++i) {
+    ASSERT_TRUE(Plan(1, kStart, review, absl::StrCat("p", i)).ok());
+  }
+  // Before the threshold nothing is due.
+  EXPECT_EQ(store_->AnnounceDueGaps(review).value_or(-1), 0);
+  const absl::Time later = review + absl::Hours(48);
+  EXPECT_EQ(store_->AnnounceDueGaps(later).value_or(-1), kPersons);
+  EXPECT_EQ(store_->AnnounceDueGaps(later).value_or(-1), 0);
+  // Each announcement is an inbox item for the care team.
+  absl::StatusOr<FeedHead> head = store_->event_log()->ReadHead();
+  ASSERT_TRUE(head.ok()) << head.status();
+  EXPECT_EQ(head->sequence, kPersons);
 }
 
 }  // namespace
