@@ -1,6 +1,7 @@
 #include "services/common/audit_chain.h"
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <utility>
 
@@ -75,57 +76,82 @@ std::string AuditChain::CheckpointMac(int64_t seq, int64_t time_us,
 
 absl::StatusOr<int64_t> AuditChain::Append(Connection& conn,
                                            const AuditRecord& record) const {
+  return Append(conn, absl::MakeConstSpan(&record, 1));
+}
+
+absl::StatusOr<int64_t> AuditChain::Append(
+    Connection& conn, absl::Span<const AuditRecord> records) const {
   ASSIGN_OR_RETURN(Statement head,
                    conn.Prepare("SELECT seq, hash FROM audit_head"));
   ASSIGN_OR_RETURN(bool has_head, head.Step());
-  AuditRecord stored = record;
-  std::string prev;
-  stored.seq = 1;
-  if (has_head) {
-    stored.seq = head.ColumnInt64(0) + 1;
-    prev = head.ColumnBlob(1);
+  int64_t seq = has_head ? head.ColumnInt64(0) : 0;
+  std::string prev = has_head ? head.ColumnBlob(1) : std::string();
+  if (records.empty()) return seq;
+  for (const AuditRecord& record : records) {
+    AuditRecord stored = record;
+    stored.seq = ++seq;
+    std::string hash = RecordHash(prev, stored);
+    if (hash.empty()) return absl::InternalError("audit: HMAC failed");
+    ASSIGN_OR_RETURN(
+        Statement insert,
+        conn.Prepare(absl::StrCat("INSERT INTO audit_log (", kRecordColumns,
+                                  ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                  "?, ?, ?)")));
+    insert.Bind(1, stored.seq)
+        .Bind(2, absl::ToUnixMicros(stored.time))
+        .Bind(3, stored.actor)
+        .Bind(4, stored.team)
+        .Bind(5, stored.role)
+        .Bind(6, stored.on_behalf_of)
+        .Bind(7, stored.method)
+        .Bind(8, stored.resource)
+        .Bind(9, stored.person)
+        .Bind(10, stored.sections)
+        .Bind(11, stored.reason)
+        .Bind(12, stored.outcome)
+        .BindBlob(13, prev)
+        .BindBlob(14, hash);
+    RETURN_IF_ERROR(insert.Run());
+    if (stored.seq % checkpoint_every_ == 0) {
+      const int64_t time_us = absl::ToUnixMicros(stored.time);
+      ASSIGN_OR_RETURN(Statement checkpoint,
+                       conn.Prepare("INSERT INTO audit_checkpoints (seq, "
+                                    "time_us, hash, mac) VALUES (?, ?, ?, ?)"));
+      checkpoint.Bind(1, stored.seq)
+          .Bind(2, time_us)
+          .BindBlob(3, hash)
+          .BindBlob(4, CheckpointMac(stored.seq, time_us, hash));
+      RETURN_IF_ERROR(checkpoint.Run());
+    }
+    prev = std::move(hash);
   }
-  const std::string hash = RecordHash(prev, stored);
-  if (hash.empty()) return absl::InternalError("audit: HMAC failed");
-  ASSIGN_OR_RETURN(
-      Statement insert,
-      conn.Prepare(absl::StrCat("INSERT INTO audit_log (", kRecordColumns,
-                                ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                "?, ?, ?)")));
-  insert.Bind(1, stored.seq)
-      .Bind(2, absl::ToUnixMicros(stored.time))
-      .Bind(3, stored.actor)
-      .Bind(4, stored.team)
-      .Bind(5, stored.role)
-      .Bind(6, stored.on_behalf_of)
-      .Bind(7, stored.method)
-      .Bind(8, stored.resource)
-      .Bind(9, stored.person)
-      .Bind(10, stored.sections)
-      .Bind(11, stored.reason)
-      .Bind(12, stored.outcome)
-      .BindBlob(13, prev)
-      .BindBlob(14, hash);
-  RETURN_IF_ERROR(insert.Run());
+  // The head once, after the last record.
   ASSIGN_OR_RETURN(Statement upsert,
                    conn.Prepare("INSERT OR REPLACE INTO audit_head (id, seq, "
                                 "hash, mac) VALUES (1, ?, ?, ?)"));
-  upsert.Bind(1, stored.seq)
-      .BindBlob(2, hash)
-      .BindBlob(3, HeadMac(stored.seq, hash));
+  upsert.Bind(1, seq).BindBlob(2, prev).BindBlob(3, HeadMac(seq, prev));
   RETURN_IF_ERROR(upsert.Run());
-  if (stored.seq % checkpoint_every_ == 0) {
-    const int64_t time_us = absl::ToUnixMicros(stored.time);
-    ASSIGN_OR_RETURN(Statement checkpoint,
-                     conn.Prepare("INSERT INTO audit_checkpoints (seq, "
-                                  "time_us, hash, mac) VALUES (?, ?, ?, ?)"));
-    checkpoint.Bind(1, stored.seq)
-        .Bind(2, time_us)
-        .BindBlob(3, hash)
-        .BindBlob(4, CheckpointMac(stored.seq, time_us, hash));
-    RETURN_IF_ERROR(checkpoint.Run());
+  return seq;
+}
+
+absl::StatusOr<std::vector<AuditRecord>> AuditChain::ListForPerson(
+    Connection& conn, absl::string_view person, int64_t before_seq, int limit) {
+  ASSIGN_OR_RETURN(
+      Statement select,
+      conn.Prepare(absl::StrCat("SELECT ", kRecordColumns,
+                                " FROM audit_log WHERE person = ? AND seq < ? "
+                                "ORDER BY seq DESC LIMIT ?")));
+  select.Bind(1, person)
+      .Bind(2,
+            before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max())
+      .Bind(3, limit);
+  std::vector<AuditRecord> records;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    records.push_back(RecordFrom(select));
   }
-  return stored.seq;
+  return records;
 }
 
 absl::StatusOr<AuditVerification> AuditChain::Verify(Connection& conn) const {

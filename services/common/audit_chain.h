@@ -8,6 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
+#include "services/common/audit_record.h"
 #include "services/common/hmac.h"
 #include "services/common/sqlite_db.h"
 
@@ -48,24 +50,6 @@ CREATE TABLE IF NOT EXISTS audit_head (
 );
 )sql";
 
-// One access to clinical data: who (actor, team, role, on whose behalf),
-// what (the RPC method, the resource, the person, the sections), why (a
-// break-glass reason), and how it ended (`OK` or the canonical code).
-struct AuditRecord {
-  int64_t seq = 0;  // set by Append
-  absl::Time time;
-  std::string actor;
-  std::string team;
-  std::string role;
-  std::string on_behalf_of;
-  std::string method;
-  std::string resource;
-  std::string person;
-  std::string sections;
-  std::string reason;
-  std::string outcome;
-};
-
 // What Verify found.
 struct AuditVerification {
   int64_t records = 0;
@@ -100,6 +84,15 @@ class AuditChain {
   // it commits or rolls back with what it describes. Returns the seq.
   absl::StatusOr<int64_t> Append(Connection& conn,
                                  const AuditRecord& record) const;
+  // Appends `records` in order (one head update); returns the last seq.
+  absl::StatusOr<int64_t> Append(Connection& conn,
+                                 absl::Span<const AuditRecord> records) const;
+  // The records about `person` (`persons/{id}`) in `conn`'s log, newest
+  // first, with seq below `before_seq` (from the newest when 0), at most
+  // `limit`. Walks the per-person index.
+  static absl::StatusOr<std::vector<AuditRecord>> ListForPerson(
+      Connection& conn, absl::string_view person, int64_t before_seq,
+      int limit);
   // Walks the whole log in `conn` (a read transaction), recomputing every
   // hash, and checks the head and the checkpoints. Memory stays constant.
   absl::StatusOr<AuditVerification> Verify(Connection& conn) const;

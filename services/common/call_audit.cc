@@ -1,5 +1,6 @@
 #include "services/common/call_audit.h"
 
+#include <utility>
 #include <vector>
 
 #include "absl/strings/match.h"
@@ -55,6 +56,12 @@ void NoteAuditedAccess(SqliteDb* db) {
   audit->sink = db;
 }
 
+void NoteAuditedPerson(absl::string_view person) {
+  CallAudit* audit = CurrentCallAudit();
+  if (audit == nullptr || !audit->record.person.empty()) return;
+  audit->record.person = std::string(person);
+}
+
 CallAudit BeginCallAudit(const Principal& caller, absl::Time now,
                          const google::protobuf::Message& request) {
   CallAudit audit;
@@ -91,22 +98,50 @@ CallAudit BeginCallAudit(const Principal& caller, absl::Time now,
   return audit;
 }
 
-absl::Status FinishCallAudit(CallAudit& audit, const absl::Status& status,
-                             const google::protobuf::Message* response) {
-  if (audit.written || audit.sink == nullptr) return status;
-  AuditRecord& record = audit.record;
+namespace {
+
+// Completes the record of a call that ended with `status`.
+void CompleteRecord(AuditRecord& record, const absl::Status& status,
+                    const google::protobuf::Message* response) {
   if (record.person.empty() && response != nullptr) {
     record.person = PersonOf(StringField(*response, "person"));
   }
   record.outcome = absl::StatusCodeToString(status.code());
-  absl::Status written = audit.sink->AppendAudit(record);
-  if (!written.ok()) {
-    return absl::UnavailableError(
-        absl::StrCat("this access could not be recorded in the audit log (",
-                     written.message(), "); nothing was returned; try again"));
+}
+
+// What the caller gets: `status`, or UNAVAILABLE when `written` failed.
+absl::Status AfterWrite(const absl::Status& status,
+                        const absl::Status& written) {
+  if (written.ok()) return status;
+  return absl::UnavailableError(
+      absl::StrCat("this access could not be recorded in the audit log (",
+                   written.message(), "); nothing was returned; try again"));
+}
+
+}  // namespace
+
+absl::Status FinishCallAudit(CallAudit& audit, const absl::Status& status,
+                             const google::protobuf::Message* response) {
+  if (audit.written || audit.sink == nullptr) return status;
+  CompleteRecord(audit.record, status, response);
+  absl::Status written = audit.sink->AppendAudit(audit.record);
+  audit.written = written.ok();
+  return AfterWrite(status, written);
+}
+
+void FinishCallAuditAsync(CallAudit& audit, const absl::Status& status,
+                          const google::protobuf::Message* response,
+                          absl::AnyInvocable<void(absl::Status)> done) {
+  if (audit.written || audit.sink == nullptr) {
+    std::move(done)(status);
+    return;
   }
-  audit.written = true;
-  return status;
+  CompleteRecord(audit.record, status, response);
+  audit.sink->AppendAuditAsync(
+      std::move(audit.record),
+      [status, done = std::move(done)](absl::Status written) mutable {
+        std::move(done)(AfterWrite(status, written));
+      });
 }
 
 }  // namespace carebridge

@@ -1,6 +1,7 @@
 #ifndef CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
 #define CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
 #include "services/common/audit_chain.h"
@@ -45,6 +46,12 @@ class ScopedCallAudit {
 // when `db` is null or not audited, or outside a call.
 void NoteAuditedAccess(SqliteDb* db);
 
+// The call (if any) is about `person` (`persons/{id}`) though its request
+// named only a resource of theirs (`referrals/{id}`): its audit record names
+// the person, so the person's accesses list it. No-op outside a call or
+// when the record already names someone.
+void NoteAuditedPerson(absl::string_view person);
+
 // The audit of a call by `caller` with `request`: the method is named by
 // the request type (`carebridge.careplan.v1.GetCarePlan`), the resource by
 // its `name`, `parent` or `person` field, the person by the resource when
@@ -59,6 +66,13 @@ CallAudit BeginCallAudit(const Principal& caller, absl::Time now,
 // written: nothing leaves without its audit record.
 absl::Status FinishCallAudit(CallAudit& audit, const absl::Status& status,
                              const google::protobuf::Message* response);
+
+// FinishCallAudit without waiting: `done` gets what FinishCallAudit would
+// return, at once when no record is due, else once the record is durable
+// (on the audit writer's thread). `audit.record` is used up.
+void FinishCallAuditAsync(CallAudit& audit, const absl::Status& status,
+                          const google::protobuf::Message* response,
+                          absl::AnyInvocable<void(absl::Status)> done);
 
 }  // namespace carebridge
 

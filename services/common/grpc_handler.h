@@ -14,7 +14,9 @@
 //
 // Every authenticated call is audited (call_audit.h): a call that writes
 // carries its record in its own transaction; one that only reads has its
-// record written durably before the response leaves.
+// record written durably before the response leaves, by the database's
+// audit writer, which commits many calls' records together while no gRPC
+// or executor thread waits for the disk.
 
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
@@ -43,38 +45,43 @@ const google::protobuf::Message* AsMessage(const Response& response) {
   }
 }
 
-// Calls `call` as `caller` under the call's audit, and finishes the audit:
-// the result, or UNAVAILABLE when its record could not be written.
+// Finishes `reactor` with `result` once the call's audit record is durable
+// (without holding this thread meanwhile), or with UNAVAILABLE when the
+// record could not be written: then nothing of the result leaves.
+template <typename Response>
+void FinishAudited(CallAudit& audit, absl::StatusOr<Response> result,
+                   Response* response, grpc::ServerUnaryReactor* reactor) {
+  const absl::Status status = result.status();
+  if (result.ok()) *response = *std::move(result);
+  FinishCallAuditAsync(audit, status,
+                       status.ok() ? AsMessage(*response) : nullptr,
+                       [reactor](absl::Status finished) {
+                         reactor->Finish(ToGrpcStatus(finished));
+                       });
+}
+
+// Authenticates the caller, calls `call(const Principal&, const Request&)`
+// (returning absl::StatusOr<Response>) under the call's audit, and finishes
+// `reactor`.
 template <typename Request, typename Response, typename DomainCall>
-absl::StatusOr<Response> AuditedCall(const Authenticator& authenticator,
-                                     const Principal& caller,
-                                     const Request& request, DomainCall& call) {
+void AuthenticateCallAndFinish(const Authenticator& authenticator,
+                               const grpc::ServerContextBase& context,
+                               const Request& request, Response* response,
+                               grpc::ServerUnaryReactor* reactor,
+                               DomainCall& call) {
+  absl::StatusOr<Principal> caller = authenticator.Authenticate(context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return;
+  }
   CallAudit audit =
-      BeginCallAudit(caller, authenticator.clock()->Now(), request);
+      BeginCallAudit(*caller, authenticator.clock()->Now(), request);
   absl::StatusOr<Response> result;
   {
     ScopedCallAudit scope(&audit);
-    result = call(caller, request);
+    result = call(*caller, request);
   }
-  absl::Status finished = FinishCallAudit(
-      audit, result.status(), result.ok() ? AsMessage(*result) : nullptr);
-  if (!finished.ok()) return finished;
-  return result;
-}
-
-// `call(const Principal&, const Request&)` returns absl::StatusOr<Response>.
-template <typename Request, typename Response, typename DomainCall>
-grpc::Status AuthenticateAndCall(const Authenticator& authenticator,
-                                 const grpc::ServerContextBase& context,
-                                 const Request& request, Response* response,
-                                 DomainCall& call) {
-  absl::StatusOr<Principal> caller = authenticator.Authenticate(context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  absl::StatusOr<Response> result =
-      AuditedCall<Request, Response>(authenticator, *caller, request, call);
-  if (!result.ok()) return ToGrpcStatus(result.status());
-  *response = *std::move(result);
-  return grpc::Status::OK;
+  FinishAudited(audit, std::move(result), response, reactor);
 }
 
 template <typename Request, typename Response, typename DomainCall>
@@ -83,13 +90,29 @@ grpc::ServerUnaryReactor* HandleInline(const Authenticator& authenticator,
                                        const Request* request,
                                        Response* response, DomainCall call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(
-      AuthenticateAndCall(authenticator, *context, *request, response, call));
+  AuthenticateCallAndFinish(authenticator, *context, *request, response,
+                            reactor, call);
   return reactor;
 }
 
-// `context`, `request` and `response` stay valid until Finish, so the
-// executor may use them after the handler has returned.
+// Runs AuthenticateCallAndFinish on `executor`. `context`, `request` and
+// `response` stay valid until Finish, so the executor may use them after
+// the handler has returned.
+template <typename Request, typename Response, typename DomainCall>
+void PostCallAndFinish(const Authenticator& authenticator,
+                       BlockingExecutor& executor,
+                       grpc::CallbackServerContext* context,
+                       const Request* request, Response* response,
+                       grpc::ServerUnaryReactor* reactor, DomainCall call) {
+  absl::Status posted =
+      executor.Post([&authenticator, context, request, response, reactor,
+                     call = std::move(call)]() mutable {
+        AuthenticateCallAndFinish(authenticator, *context, *request, response,
+                                  reactor, call);
+      });
+  if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
+}
+
 template <typename Request, typename Response, typename DomainCall>
 grpc::ServerUnaryReactor* HandleBlocking(const Authenticator& authenticator,
                                          BlockingExecutor& executor,
@@ -97,13 +120,8 @@ grpc::ServerUnaryReactor* HandleBlocking(const Authenticator& authenticator,
                                          const Request* request,
                                          Response* response, DomainCall call) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  absl::Status posted =
-      executor.Post([&authenticator, context, request, response, reactor,
-                     call = std::move(call)]() mutable {
-        reactor->Finish(AuthenticateAndCall(authenticator, *context, *request,
-                                            response, call));
-      });
-  if (!posted.ok()) reactor->Finish(ToGrpcStatus(posted));
+  PostCallAndFinish(authenticator, executor, context, request, response,
+                    reactor, std::move(call));
   return reactor;
 }
 
@@ -116,38 +134,29 @@ grpc::ServerUnaryReactor* HandleInlineOrBlocking(
     const Authenticator& authenticator, BlockingExecutor& executor,
     grpc::CallbackServerContext* context, const Request* request,
     Response* response, DomainCall call) {
-  absl::StatusOr<Principal> caller = authenticator.Authenticate(*context);
-  grpc::Status status;
-  if (!caller.ok()) {
-    status = ToGrpcStatus(caller.status());
-  } else {
-    // Audited unless deferred: then the blocking run is the call.
-    CallAudit audit =
-        BeginCallAudit(*caller, authenticator.clock()->Now(), *request);
-    absl::StatusOr<Response> result;
-    {
-      ScopedCallAudit scope(&audit);
-      result = call(*caller, *request, RemoteCalls::kDeferred);
-    }
-    if (!result.ok() && IsRemoteCallDeferred(result.status())) {
-      return HandleBlocking(
-          authenticator, executor, context, request, response,
-          [call = std::move(call)](const Principal& c, const Request& r) {
-            return call(c, r, RemoteCalls::kAllowed);
-          });
-    }
-    absl::Status finished = FinishCallAudit(
-        audit, result.status(), result.ok() ? AsMessage(*result) : nullptr);
-    if (!finished.ok()) {
-      status = ToGrpcStatus(finished);
-    } else if (result.ok()) {
-      *response = *std::move(result);
-    } else {
-      status = ToGrpcStatus(result.status());
-    }
-  }
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(status);
+  absl::StatusOr<Principal> caller = authenticator.Authenticate(*context);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  // Audited unless deferred: then the blocking run is the call.
+  CallAudit audit =
+      BeginCallAudit(*caller, authenticator.clock()->Now(), *request);
+  absl::StatusOr<Response> result;
+  {
+    ScopedCallAudit scope(&audit);
+    result = call(*caller, *request, RemoteCalls::kDeferred);
+  }
+  if (!result.ok() && IsRemoteCallDeferred(result.status())) {
+    PostCallAndFinish(
+        authenticator, executor, context, request, response, reactor,
+        [call = std::move(call)](const Principal& c, const Request& r) {
+          return call(c, r, RemoteCalls::kAllowed);
+        });
+    return reactor;
+  }
+  FinishAudited(audit, std::move(result), response, reactor);
   return reactor;
 }
 

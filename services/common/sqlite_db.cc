@@ -138,6 +138,9 @@ struct SqliteDb::PendingWrite {
   // The call whose record the transaction carries (audited databases).
   CallAudit* audit = nullptr;
   bool audited = false;
+  // Carries audit records: committed durably even where commits need not
+  // be (Options::durable_commits false).
+  bool carries_audit = false;
   absl::Status result;
   bool done = false;
   // Signalled when this write is done, or when it should lead the next
@@ -228,6 +231,8 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
   if (options.audit_key != nullptr) {
     RETURN_IF_ERROR(db->writer_->Exec(kAuditSchemaSql));
     db->audit_ = std::make_unique<AuditChain>(options.audit_key);
+    SqliteDb* raw = db.get();
+    db->audit_writer_ = std::thread([raw] { raw->RunAuditWriter(); });
   }
   absl::MutexLock lock(&db->pool_mu_);
   for (int i = 0; i < options.read_connections; ++i) {
@@ -244,6 +249,13 @@ SqliteDb::SqliteDb(std::string path, Options options)
     : path_(std::move(path)), options_(options) {}
 
 SqliteDb::~SqliteDb() {
+  if (audit_writer_.joinable()) {
+    {
+      absl::MutexLock lock(&audit_mu_);
+      audit_stopping_ = true;
+    }
+    audit_writer_.join();  // after it has written what was queued
+  }
   absl::MutexLock lock(&pool_mu_);
   idle_readers_.clear();
 }
@@ -264,7 +276,45 @@ absl::Status SqliteDb::AppendAudit(const AuditRecord& record) {
   }
   return WriteAudited(
       [&](Connection& conn) { return audit_->Append(conn, record).status(); },
-      nullptr);
+      nullptr, /*appends_audit=*/true);
+}
+
+void SqliteDb::AppendAuditAsync(AuditRecord record,
+                                absl::AnyInvocable<void(absl::Status)> done) {
+  if (audit_ == nullptr) {
+    std::move(done)(absl::FailedPreconditionError(
+        absl::StrCat(path_, " keeps no audit log")));
+    return;
+  }
+  absl::MutexLock lock(&audit_mu_);
+  audit_queue_.push_back(QueuedAudit{std::move(record), std::move(done)});
+}
+
+void SqliteDb::RunAuditWriter() {
+  for (;;) {
+    std::vector<QueuedAudit> batch;
+    {
+      absl::MutexLock lock(&audit_mu_);
+      audit_mu_.Await(absl::Condition(
+          +[](SqliteDb* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->audit_mu_) {
+            return !db->audit_queue_.empty() || db->audit_stopping_;
+          },
+          this));
+      if (audit_queue_.empty()) return;  // stopping, and nothing left
+      batch.swap(audit_queue_);
+    }
+    std::vector<AuditRecord> records;
+    records.reserve(batch.size());
+    for (QueuedAudit& queued : batch) {
+      records.push_back(std::move(queued.record));
+    }
+    absl::Status status = WriteAudited(
+        [&](Connection& conn) {
+          return audit_->Append(conn, records).status();
+        },
+        nullptr, /*appends_audit=*/true);
+    for (QueuedAudit& queued : batch) std::move(queued.done)(status);
+  }
 }
 
 absl::StatusOr<AuditVerification> SqliteDb::VerifyAudit() {
@@ -281,9 +331,11 @@ absl::StatusOr<AuditVerification> SqliteDb::VerifyAudit() {
 }
 
 absl::Status SqliteDb::WriteAudited(
-    absl::FunctionRef<absl::Status(Connection&)> fn, CallAudit* audit) {
+    absl::FunctionRef<absl::Status(Connection&)> fn, CallAudit* audit,
+    bool appends_audit) {
   PendingWrite write(fn);
   write.audit = audit;
+  write.carries_audit = audit != nullptr || appends_audit;
   absl::MutexLock lock(&queue_mu_);
   queue_.push_back(&write);
   while (!write.done) {
@@ -320,6 +372,28 @@ absl::Status SqliteDb::WriteAudited(
 }
 
 void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
+  Connection& conn = *writer_;
+  // An audit record reaches the disk before its call returns, even in a
+  // database whose other commits need not (the record's projections): this
+  // commit syncs the WAL (and with it every commit before it).
+  const bool sync_this_commit =
+      !options_.durable_commits &&
+      std::any_of(batch.begin(), batch.end(),
+                  [](const PendingWrite* p) { return p->carries_audit; });
+  if (sync_this_commit) {
+    absl::Status full = conn.Exec("PRAGMA synchronous=FULL");
+    if (!full.ok()) {
+      for (PendingWrite* pending : batch) pending->result = full;
+      return;
+    }
+  }
+  RunBatchInTransaction(batch);
+  if (sync_this_commit) {
+    conn.Exec("PRAGMA synchronous=NORMAL").IgnoreError();
+  }
+}
+
+void SqliteDb::RunBatchInTransaction(const std::vector<PendingWrite*>& batch) {
   Connection& conn = *writer_;
   absl::Status begin = conn.Run("BEGIN IMMEDIATE");
   if (!begin.ok()) {

@@ -7,21 +7,23 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "services/common/audit_record.h"
 
 namespace carebridge {
 
 class AuditChain;
 class HmacSha256;
-struct AuditRecord;
 struct AuditVerification;
 struct CallAudit;
 
@@ -149,6 +151,15 @@ class SqliteDb {
   // audited.
   absl::Status AppendAudit(const AuditRecord& record)
       ABSL_LOCKS_EXCLUDED(queue_mu_);
+  // Audited databases: queues `record` for the database's audit writer and
+  // returns at once. The writer appends what has queued meanwhile in one
+  // transaction (which shares its fsync with other writes) and then calls
+  // each `done` with the outcome, on the writer's thread: so a call that
+  // only read need not hold a thread while its record reaches the disk.
+  // `done` gets FAILED_PRECONDITION at once when not audited.
+  void AppendAuditAsync(AuditRecord record,
+                        absl::AnyInvocable<void(absl::Status)> done)
+      ABSL_LOCKS_EXCLUDED(audit_mu_);
   // Verifies the audit log (AuditChain::Verify).
   absl::StatusOr<AuditVerification> VerifyAudit() ABSL_LOCKS_EXCLUDED(pool_mu_);
   bool audited() const { return audit_ != nullptr; }
@@ -161,9 +172,15 @@ class SqliteDb {
   struct PendingWrite;
 
   SqliteDb(std::string path, Options options);
+  // `audit`: the call whose record the write carries (null: none);
+  // `appends_audit`: `fn` appends audit records itself.
   absl::Status WriteAudited(absl::FunctionRef<absl::Status(Connection&)> fn,
-                            CallAudit* audit) ABSL_LOCKS_EXCLUDED(queue_mu_);
+                            CallAudit* audit, bool appends_audit = false)
+      ABSL_LOCKS_EXCLUDED(queue_mu_);
   void RunBatch(const std::vector<PendingWrite*>& batch);
+  void RunBatchInTransaction(const std::vector<PendingWrite*>& batch);
+  // The audit writer's loop (AppendAuditAsync), until audit_stopping_.
+  void RunAuditWriter() ABSL_LOCKS_EXCLUDED(audit_mu_);
 
   const std::string path_;
   const Options options_;
@@ -180,6 +197,16 @@ class SqliteDb {
   absl::Mutex pool_mu_;
   std::vector<std::unique_ptr<Connection>> idle_readers_
       ABSL_GUARDED_BY(pool_mu_);
+
+  struct QueuedAudit {
+    AuditRecord record;
+    absl::AnyInvocable<void(absl::Status)> done;
+  };
+  absl::Mutex audit_mu_;
+  std::vector<QueuedAudit> audit_queue_ ABSL_GUARDED_BY(audit_mu_);
+  bool audit_stopping_ ABSL_GUARDED_BY(audit_mu_) = false;
+  // Runs RunAuditWriter; started by Open for audited databases.
+  std::thread audit_writer_;
 };
 
 // Default options with an audit log under `audit_key` (none when null).
