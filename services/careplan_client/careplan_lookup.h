@@ -1,5 +1,5 @@
-#ifndef CAREBRIDGE_SERVICES_HANDOVER_CAREPLAN_LOOKUP_H_
-#define CAREBRIDGE_SERVICES_HANDOVER_CAREPLAN_LOOKUP_H_
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_CAREPLAN_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_CAREPLAN_LOOKUP_H_
 
 #include <algorithm>
 #include <cstdint>
@@ -10,10 +10,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
-namespace carebridge::handover {
+namespace carebridge::careplan_client {
 
-// What the handover service needs to know about a person's care team, as
-// the care plan service sees it now.
+// What another service needs to know about a person's care team, as the
+// care plan service sees it now.
 struct CareTeamView {
   // False when the person is registered but has no care plan yet (then
   // nobody is on their care team).
@@ -34,10 +34,10 @@ struct CareTeamView {
   }
 };
 
-// The handover service's view of the care plan service, which owns care
-// teams: asked, never copied, so a handover is checked against who is on
-// the care team at the moment it is written. Implementations must be
-// thread-safe.
+// Another service's view of the care plan service, which owns care teams:
+// asked, never copied, so a handover (or the right to see who accessed a
+// record) is checked against who is on the care team at that moment.
+// Implementations must be thread-safe.
 class CarePlanLookup {
  public:
   virtual ~CarePlanLookup() = default;
@@ -49,6 +49,6 @@ class CarePlanLookup {
       absl::string_view person) = 0;
 };
 
-}  // namespace carebridge::handover
+}  // namespace carebridge::careplan_client
 
-#endif  // CAREBRIDGE_SERVICES_HANDOVER_CAREPLAN_LOOKUP_H_
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_CAREPLAN_LOOKUP_H_

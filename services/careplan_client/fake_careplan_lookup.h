@@ -1,5 +1,5 @@
-#ifndef CAREBRIDGE_SERVICES_HANDOVER_FAKE_CAREPLAN_LOOKUP_H_
-#define CAREBRIDGE_SERVICES_HANDOVER_FAKE_CAREPLAN_LOOKUP_H_
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_FAKE_CAREPLAN_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_FAKE_CAREPLAN_LOOKUP_H_
 
 #include <string>
 #include <utility>
@@ -8,10 +8,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
+#include "services/careplan_client/careplan_lookup.h"
 #include "services/common/errors.h"
-#include "services/handover/careplan_lookup.h"
 
-namespace carebridge::handover {
+namespace carebridge::careplan_client {
 
 // In-memory care teams for unit tests. Persons are known once added (with
 // or without a plan). This class is thread-safe.
@@ -59,6 +59,6 @@ class FakeCarePlanLookup : public CarePlanLookup {
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
-}  // namespace carebridge::handover
+}  // namespace carebridge::careplan_client
 
-#endif  // CAREBRIDGE_SERVICES_HANDOVER_FAKE_CAREPLAN_LOOKUP_H_
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_FAKE_CAREPLAN_LOOKUP_H_

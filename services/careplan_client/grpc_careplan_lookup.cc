@@ -1,4 +1,4 @@
-#include "services/handover/grpc_careplan_lookup.h"
+#include "services/careplan_client/grpc_careplan_lookup.h"
 
 #include <grpcpp/client_context.h>
 
@@ -10,9 +10,8 @@
 #include "services/common/errors.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
-#include "services/handover/errors.h"
 
-namespace carebridge::handover {
+namespace carebridge::careplan_client {
 namespace {
 
 namespace cp = ::carebridge::careplan::v1;
@@ -25,7 +24,7 @@ absl::Status FromCarePlan(const grpc::Status& status,
                           absl::string_view person) {
   switch (status.error_code()) {
     case grpc::StatusCode::NOT_FOUND:
-      return carebridge::errors::NotFound(person);
+      return errors::NotFound(person);
     // A refusal of our own credentials is this deployment's
     // misconfiguration, not the caller's lack of permission.
     case grpc::StatusCode::UNAUTHENTICATED:
@@ -39,8 +38,12 @@ absl::Status FromCarePlan(const grpc::Status& status,
           "careplan: the care plan service is not reachable where it is "
           "configured: ",
           status.error_message()));
-    default:
-      return errors::CarePlanFailed(FromGrpcStatus(status));
+    default: {
+      absl::Status failed = FromGrpcStatus(status);
+      if (absl::StartsWith(failed.message(), "careplan: ")) return failed;
+      return absl::Status(failed.code(),
+                          absl::StrCat("careplan: ", failed.message()));
+    }
   }
 }
 
@@ -96,4 +99,4 @@ absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
   return FromCarePlan(status, person);
 }
 
-}  // namespace carebridge::handover
+}  // namespace carebridge::careplan_client

@@ -1,5 +1,5 @@
-#ifndef CAREBRIDGE_SERVICES_HANDOVER_GRPC_CAREPLAN_LOOKUP_H_
-#define CAREBRIDGE_SERVICES_HANDOVER_GRPC_CAREPLAN_LOOKUP_H_
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_GRPC_CAREPLAN_LOOKUP_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_GRPC_CAREPLAN_LOOKUP_H_
 
 #include <memory>
 
@@ -7,14 +7,14 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
+#include "services/careplan_client/careplan_lookup.h"
 #include "services/common/channel_provider.h"
 #include "services/common/service_credentials.h"
-#include "services/handover/careplan_lookup.h"
 
-namespace carebridge::handover {
+namespace carebridge::careplan_client {
 
 // Asks carebridge.careplan.v1.CarePlanService (GetCarePlan) as the
-// handover service's own identity, with a deadline on every call. The care
+// calling service's own identity, with a deadline on every call. The care
 // plan service's answers map to the CarePlanLookup contract: "no care plan
 // yet" is a view without a plan; the person unknown is NOT_FOUND naming
 // them; the service not reachable (or not hosted where the channel points)
@@ -48,6 +48,6 @@ class GrpcCarePlanLookup : public CarePlanLookup {
 // The view of `plan` (a current care plan as GetCarePlan returns it).
 CareTeamView CareTeamViewOf(const careplan::v1::CarePlan& plan);
 
-}  // namespace carebridge::handover
+}  // namespace carebridge::careplan_client
 
-#endif  // CAREBRIDGE_SERVICES_HANDOVER_GRPC_CAREPLAN_LOOKUP_H_
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_CLIENT_GRPC_CAREPLAN_LOOKUP_H_

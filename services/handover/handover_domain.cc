@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/call_audit.h"
 #include "services/common/errors.h"
 #include "services/common/event_log.h"
 #include "services/common/fingerprint.h"
@@ -260,6 +261,7 @@ absl::StatusOr<v1::Handover> HandoverDomain::GetHandover(
   RETURN_IF_ERROR(ValidateGet(request));
   RETURN_IF_ERROR(policy::RequireHandoverRole(caller, "read handovers"));
   ASSIGN_OR_RETURN(StoredHandover stored, store_->Get(request.name()));
+  NoteAuditedPerson(stored.handover.person());
   RETURN_IF_ERROR(policy::RequireHandoverParty(
       caller, request.name(), stored.handover.sending_team(),
       stored.handover.receiving_team()));
@@ -309,6 +311,7 @@ absl::StatusOr<v1::Handover> HandoverDomain::Transition(
   RETURN_IF_ERROR(policy::RequireClinical(caller, what));
   for (int attempt = 1;; ++attempt) {
     ASSIGN_OR_RETURN(StoredHandover stored, store_->Get(name));
+    NoteAuditedPerson(stored.handover.person());
     v1::Handover& handover = stored.handover;
     const std::string& team = action == HandoverAction::kCancel
                                   ? handover.sending_team()

@@ -9,15 +9,18 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "carebridge/handover/v1/handover.pb.h"
+#include "services/careplan_client/careplan_lookup.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
 #include "services/directory_client/directory_lookup.h"
-#include "services/handover/careplan_lookup.h"
 #include "services/handover/handover_state.h"
 #include "services/handover/handover_store.h"
 
 namespace carebridge::handover {
+
+using careplan_client::CarePlanLookup;
+using careplan_client::CareTeamView;
 
 // The rules of handovers: who may hand over, answer and cancel, what a
 // valid handover is, and the event every change leaves. Takes an

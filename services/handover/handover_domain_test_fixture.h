@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/careplan_client/fake_careplan_lookup.h"
 #include "services/common/event_log.h"
 #include "services/directory_client/fake_directory_lookup.h"
-#include "services/handover/fake_careplan_lookup.h"
 #include "services/handover/handover_domain.h"
 #include "services/handover/sqlite_handover_store.h"
 #include "tests/support/proto_matchers.h"
@@ -27,6 +27,8 @@
 #include "tests/support/temp_dir.h"
 
 namespace carebridge::handover {
+
+using careplan_client::FakeCarePlanLookup;
 
 inline constexpr char kCrisis[] = "teams/crisis";
 inline constexpr char kCmht[] = "teams/cmht";

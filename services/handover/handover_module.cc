@@ -3,12 +3,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/careplan_client/grpc_careplan_lookup.h"
 #include "services/common/macros.h"
 #include "services/common/periodic_task.h"
 #include "services/common/service_credentials.h"
 #include "services/directory_client/caching_directory_lookup.h"
 #include "services/directory_client/grpc_directory_lookup.h"
-#include "services/handover/grpc_careplan_lookup.h"
 #include "services/handover/handover_domain.h"
 #include "services/handover/handover_grpc.h"
 #include "services/handover/sqlite_handover_store.h"
@@ -31,6 +31,7 @@ absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
   module->clock_ = env.clock;
   ASSIGN_OR_RETURN(module->store_,
                    SqliteHandoverStore::Open(sqlite_path, env.audit_key));
+  module->audit_log_ = module->store_->db();
   module->credentials_ = std::make_unique<ServiceCredentials>(
       HandoverDomain::kServiceActor, env.signer, env.clock);
   module->directory_ =
@@ -39,7 +40,7 @@ absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
               HandoverDomain::kServiceActor, std::move(directory), env.signer,
               env.clock),
           env.clock);
-  module->careplan_ = std::make_unique<GrpcCarePlanLookup>(
+  module->careplan_ = std::make_unique<careplan_client::GrpcCarePlanLookup>(
       std::move(careplan), module->credentials_.get());
   module->domain_ = std::make_unique<HandoverDomain>(
       env.clock, env.ids, module->directory_.get(), module->careplan_.get(),

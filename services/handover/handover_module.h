@@ -18,6 +18,9 @@
 namespace carebridge {
 class PeriodicTask;
 class ServiceCredentials;
+namespace careplan_client {
+class CarePlanLookup;
+}  // namespace careplan_client
 namespace directory_client {
 class DirectoryLookup;
 }  // namespace directory_client
@@ -25,7 +28,7 @@ class DirectoryLookup;
 
 namespace carebridge::handover {
 
-class CarePlanLookup;
+using careplan_client::CarePlanLookup;
 class HandoverDomain;
 class HandoverGrpcService;
 class SqliteHandoverStore;
@@ -56,6 +59,7 @@ class HandoverModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
+  SqliteDb* audit_log() override { return audit_log_; }
   // The `handover` feed.
   EventLog* event_log();
 
@@ -76,6 +80,8 @@ class HandoverModule : public ServiceModule {
 
   const Clock* clock_ = nullptr;
   std::unique_ptr<SqliteHandoverStore> store_;
+  // store_'s database, which keeps the audit log.
+  SqliteDb* audit_log_ = nullptr;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<CarePlanLookup> careplan_;

@@ -38,6 +38,7 @@ class SqliteHandoverStore : public HandoverStore {
   absl::StatusOr<std::optional<StoredHandover>> LatestAcceptedTransferFrom(
       absl::string_view person, absl::string_view sending_team) override;
   EventLog* event_log() override { return event_log_.get(); }
+  SqliteDb* db() { return db_.get(); }
 
  private:
   explicit SqliteHandoverStore(std::unique_ptr<SqliteDb> db);
