@@ -51,13 +51,14 @@ exit codes:
   2  the server answered with an error; stderr has `carectl: CODE: message`
      (e.g. UNAUTHENTICATED, PERMISSION_DENIED, NOT_FOUND, UNAVAILABLE)
   3  health: the server or service is not serving
+  4  admin audit verify: an audit log has been altered
 )";
 
 std::vector<Command> AllCommands() {
   std::vector<Command> all = HealthCommands();
-  for (auto* group :
-       {&DirectoryCommands, &ReferralCommands, &CarePlanCommands,
-        &HandoverCommands, &EventsCommands, &FeedsCommands, &RecordCommands}) {
+  for (auto* group : {&DirectoryCommands, &ReferralCommands, &CarePlanCommands,
+                      &HandoverCommands, &EventsCommands, &FeedsCommands,
+                      &RecordCommands, &AuditCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;

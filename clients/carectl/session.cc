@@ -100,6 +100,7 @@ absl::Status Session::Connect() {
   handover_ = carebridge::handover::v1::HandoverService::NewStub(channel_);
   health_ = grpc::health::v1::Health::NewStub(channel_);
   feed_admin_ = carebridge::events::v1::FeedAdminService::NewStub(channel_);
+  audit_ = carebridge::audit::v1::AuditService::NewStub(channel_);
   record_ = carebridge::record::v1::RecordService::NewStub(channel_);
   return absl::OkStatus();
 }

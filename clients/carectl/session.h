@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "carebridge/audit/v1/audit.grpc.pb.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/events/v1/feed_admin.grpc.pb.h"
@@ -31,6 +32,8 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 1;
 inline constexpr int kExitRpcError = 2;
 inline constexpr int kExitNotServing = 3;
+// `admin audit verify` found an audit log altered.
+inline constexpr int kExitAuditBroken = 4;
 
 // How to reach the server, from global flags and the environment.
 struct GlobalOptions {
@@ -84,6 +87,7 @@ class Session {
     return *feed_admin_;
   }
   carebridge::record::v1::RecordService::Stub& record() { return *record_; }
+  carebridge::audit::v1::AuditService::Stub& audit() { return *audit_; }
 
   bool json() const { return options_.json; }
   bool name_only() const { return options_.name_only; }
@@ -113,6 +117,7 @@ class Session {
   std::unique_ptr<grpc::health::v1::Health::Stub> health_;
   std::unique_ptr<carebridge::events::v1::FeedAdminService::Stub> feed_admin_;
   std::unique_ptr<carebridge::record::v1::RecordService::Stub> record_;
+  std::unique_ptr<carebridge::audit::v1::AuditService::Stub> audit_;
 };
 
 // Makes one unary call of `stub` with a fresh context and finishes it (see

@@ -37,6 +37,7 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   std::unique_ptr<CarePlanModule> module(new CarePlanModule());
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteCarePlanStore> sqlite,
                    SqliteCarePlanStore::Open(sqlite_path, env.audit_key));
+  module->audit_log_ = sqlite->db();
   module->event_log_ = sqlite->event_log();
   module->ledger_ = sqlite->consumer_ledger();
   module->clock_ = env.clock;

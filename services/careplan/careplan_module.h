@@ -63,6 +63,7 @@ class CarePlanModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
+  SqliteDb* audit_log() override { return audit_log_; }
   // For in-process callers that act on plans directly.
   CarePlanDomain* domain();
   // The `careplan` feed.
@@ -95,6 +96,8 @@ class CarePlanModule : public ServiceModule {
   CarePlanModule();
 
   std::unique_ptr<CarePlanStore> store_;
+  // store_'s database, which keeps the audit log.
+  SqliteDb* audit_log_ = nullptr;
   EventLog* event_log_ = nullptr;
   ConsumerLedger* ledger_ = nullptr;
   const Clock* clock_ = nullptr;

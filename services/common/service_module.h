@@ -17,6 +17,7 @@
 namespace carebridge {
 
 class EventConsumer;
+class SqliteDb;
 
 // What a hosting process gives each service it hosts, besides the
 // Environment.
@@ -58,6 +59,9 @@ class ServiceModule {
   // The feed consumers it runs (for FeedAdminService); empty before
   // StartBackgroundWork and after StopBackgroundWork.
   virtual std::vector<EventConsumer*> consumers() { return {}; }
+  // The database keeping the audit log of calls to this service (null when
+  // it keeps none): AuditService verifies and searches it.
+  virtual SqliteDb* audit_log() { return nullptr; }
 };
 
 // Opens a module (its store, running migrations) from the context.

@@ -14,8 +14,11 @@ absl::StatusOr<std::unique_ptr<DirectoryModule>> DirectoryModule::Open(
     const Environment& env, const std::string& sqlite_path) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDirectoryStore> store,
                    SqliteDirectoryStore::Open(sqlite_path, env.audit_key));
-  return std::unique_ptr<DirectoryModule>(
+  SqliteDb* audit_log = store->db();
+  auto module = std::unique_ptr<DirectoryModule>(
       new DirectoryModule(std::move(store), env));
+  module->audit_log_ = audit_log;
+  return module;
 }
 
 DirectoryModule::DirectoryModule(std::unique_ptr<DirectoryStore> store,

@@ -38,6 +38,7 @@ class DirectoryModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
+  SqliteDb* audit_log() override { return audit_log_; }
   // Nothing runs in the background.
   void StartBackgroundWork(const ModuleContext&) override {}
   // The `directory` feed (what Subscribe serves).
@@ -53,6 +54,8 @@ class DirectoryModule : public ServiceModule {
 
   // Only Open() knows the store is SQLite; a PostgreSQL store slots in here.
   std::unique_ptr<DirectoryStore> store_;
+  // store_'s database, which keeps the audit log.
+  SqliteDb* audit_log_ = nullptr;
   std::unique_ptr<DirectoryDomain> domain_;
   std::unique_ptr<DirectoryGrpcService> service_;
   std::atomic<bool> stopped_{false};

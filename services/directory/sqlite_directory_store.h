@@ -26,6 +26,7 @@ class SqliteDirectoryStore : public DirectoryStore {
       const std::string& path, const HmacSha256* audit_key = nullptr);
 
   EventLog* event_log() override { return &event_log_; }
+  SqliteDb* db() { return db_.get(); }
 
   absl::StatusOr<v1::Team> CreateTeam(const v1::Team& team,
                                       const IdempotencyKey& key,

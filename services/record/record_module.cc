@@ -46,6 +46,7 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
       std::unique_ptr<SqliteRecordStore> sqlite,
       SqliteRecordStore::Open(sqlite_path, care_gaps, env.audit_key));
   module->event_log_ = sqlite->event_log();
+  module->audit_log_ = sqlite->db();
   module->store_ = std::move(sqlite);
   module->credentials_ = std::make_unique<ServiceCredentials>(
       "services/record", env.signer, env.clock);

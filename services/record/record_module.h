@@ -46,6 +46,7 @@ class RecordModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
+  SqliteDb* audit_log() override { return audit_log_; }
   // Starts the consumers, following each feed's peer (context.peer), and
   // the gap sweep (every context.deadline_scan_interval).
   void StartBackgroundWork(const ModuleContext& context) override;
@@ -72,6 +73,8 @@ class RecordModule : public ServiceModule {
 
   const Clock* clock_ = nullptr;
   std::unique_ptr<RecordStore> store_;
+  // store_'s database, which keeps the audit log.
+  SqliteDb* audit_log_ = nullptr;
   // The record's feed (team inbox items), in store_.
   EventLog* event_log_ = nullptr;
   std::unique_ptr<ServiceCredentials> credentials_;

@@ -39,6 +39,7 @@ class SqliteRecordStore : public RecordStore {
   ConsumerLedger* ledger() override { return &ledger_; }
   // The record's own feed: the team inbox items (RecordService.Subscribe).
   EventLog* event_log() { return &event_log_; }
+  SqliteDb* db() { return db_.get(); }
 
  private:
   SqliteRecordStore(std::unique_ptr<SqliteDb> db, GapSettings settings)

@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/call_audit.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
 #include "services/common/page_token.h"
@@ -170,6 +171,7 @@ absl::StatusOr<v1::Referral> ReferralDomain::GetReferral(
     const Principal& caller, const v1::GetReferralRequest& request) {
   RETURN_IF_ERROR(ValidateGet(request));
   ASSIGN_OR_RETURN(StoredReferral stored, store_->Get(request.name()));
+  NoteAuditedPerson(stored.referral.person());
   const v1::Referral& referral = stored.referral;
   bool party =
       caller.is_clinical() && (caller.team == referral.sending_team() ||
@@ -219,6 +221,7 @@ absl::StatusOr<std::pair<StoredReferral, v1::State>>
 ReferralDomain::LoadForAction(const Principal& caller, absl::string_view name,
                               absl::string_view etag, ReferralAction action) {
   ASSIGN_OR_RETURN(StoredReferral stored, store_->Get(name));
+  NoteAuditedPerson(stored.referral.person());
   const std::string& team = action == ReferralAction::kWithdraw
                                 ? stored.referral.sending_team()
                                 : stored.referral.receiving_team();

@@ -33,6 +33,7 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
   std::unique_ptr<ReferralModule> module(new ReferralModule());
   ASSIGN_OR_RETURN(module->store_,
                    SqliteReferralStore::Open(sqlite_path, env.audit_key));
+  module->audit_log_ = module->store_->db();
   module->directory_ =
       std::make_unique<directory_client::CachingDirectoryLookup>(
           std::make_unique<directory_client::GrpcDirectoryLookup>(

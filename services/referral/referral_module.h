@@ -53,6 +53,7 @@ class ReferralModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
+  SqliteDb* audit_log() override { return audit_log_; }
   // The outbox, feed `referral`.
   EventLog* event_log();
 
@@ -76,6 +77,8 @@ class ReferralModule : public ServiceModule {
   ReferralModule();
 
   std::unique_ptr<SqliteReferralStore> store_;
+  // store_'s database, which keeps the audit log.
+  SqliteDb* audit_log_ = nullptr;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<ReferralDomain> domain_;
   std::unique_ptr<ReferralGrpcService> service_;

@@ -39,6 +39,7 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<std::vector<StoredReferral>> ListUnescalatedOverdue(
       absl::Time now, int limit) override;
   EventLog* event_log() override { return &event_log_; }
+  SqliteDb* db() { return db_.get(); }
 
  private:
   explicit SqliteReferralStore(std::unique_ptr<SqliteDb> db)

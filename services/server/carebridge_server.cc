@@ -90,7 +90,12 @@ absl::Status CarebridgeServer::Init() {
                      hosted.open(context_));
     host_->AddService(module->service(), module->service_name());
     modules_.push_back(std::move(module));
+    names_.push_back(hosted.name);
   }
+  ASSIGN_OR_RETURN(audit_, audit::AuditModule::Open(context_, [this] {
+                     return audit::AuditLogsOf(names_, modules_);
+                   }));
+  host_->AddService(audit_->service(), audit_->service_name());
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ListenerCredentials(config_));
   RETURN_IF_ERROR(host_->Start(config_.listen, std::move(credentials)));

@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "services/audit/audit_module.h"
 #include "services/common/authenticator.h"
 #include "services/common/channel_provider.h"
 #include "services/common/clock.h"
@@ -74,8 +75,11 @@ class CarebridgeServer {
   std::unique_ptr<ServerHost> host_;
   // What every hosted module is given.
   ModuleContext context_;
-  // The hosted services, in start-up order.
+  // The hosted services, in start-up order, and their short names.
   std::vector<std::unique_ptr<ServiceModule>> modules_;
+  std::vector<std::string> names_;
+  // AuditService over the hosted services' audit logs.
+  std::unique_ptr<audit::AuditModule> audit_;
   // Gives memory a burst needed back to the system (see Init).
   std::unique_ptr<PeriodicTask> memory_trim_;
   // The consumers this process hosts, for operators.

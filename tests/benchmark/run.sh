@@ -52,8 +52,10 @@ fi
 
 mkdir "$work/data"
 # One log line per call; kept out of the terminal and shown only on failure.
+# SERVER_FLAGS: more carebridge-server flags, e.g. --audit_log=false.
+# shellcheck disable=SC2086
 "$server_bin" --listen=127.0.0.1:0 --data_dir="$work/data" \
-  --port_file="$work/port" 2>"$work/server.log" &
+  --port_file="$work/port" ${SERVER_FLAGS:-} 2>"$work/server.log" &
 server_pid=$!
 
 server_failed() {

@@ -38,6 +38,15 @@ HostedModules::HostedModules(TestServer* server,
     names_.push_back(hosted.name);
     modules_.push_back(*std::move(module));
   }
+  absl::StatusOr<std::unique_ptr<audit::AuditModule>> audit =
+      audit::AuditModule::Open(
+          context_, [this] { return audit::AuditLogsOf(names_, modules_); });
+  if (!audit.ok()) {
+    ADD_FAILURE() << "opening audit: " << audit.status();
+    std::abort();
+  }
+  audit_ = *std::move(audit);
+  server->host().AddService(audit_->service(), audit_->service_name());
   feed_admin_ = std::make_unique<FeedAdmin>(server->env().clock);
   feed_admin_service_ = std::make_unique<FeedAdminGrpcService>(
       server->env().authenticator, server->env().executor, feed_admin_.get());

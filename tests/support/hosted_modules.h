@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "services/audit/audit_module.h"
 #include "services/common/feed_admin.h"
 #include "services/common/feed_admin_grpc.h"
 #include "services/common/service_module.h"
@@ -23,7 +24,8 @@ namespace carebridge::testing {
 class HostedModules {
  public:
   // Opens `services` (every known one when empty) on `server`, which has not
-  // started yet; aborts the test on failure. FeedAdminService is hosted too.
+  // started yet; aborts the test on failure. FeedAdminService and
+  // AuditService are hosted too.
   // `care_gaps`: the record's thresholds (carebridge-server --gap_*).
   explicit HostedModules(TestServer* server,
                          std::vector<std::string> services = {},
@@ -51,6 +53,7 @@ class HostedModules {
   std::vector<std::unique_ptr<ServiceModule>> modules_;
   std::unique_ptr<FeedAdmin> feed_admin_;
   std::unique_ptr<FeedAdminGrpcService> feed_admin_service_;
+  std::unique_ptr<audit::AuditModule> audit_;
   bool started_ = false;
 };
 

@@ -1,0 +1,120 @@
+// `carectl admin audit verify` and `carectl person accesses`:
+// carebridge.audit.v1.AuditService, proof that no audit log was rewritten
+// and who accessed a person's record.
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "clients/carectl/command.h"
+#include "clients/carectl/format.h"
+#include "clients/carectl/names.h"
+
+namespace carebridge::carectl {
+namespace {
+
+namespace au = ::carebridge::audit::v1;
+
+void PrintVerification(std::ostream& out,
+                       const au::VerifyAuditLogsResponse& response) {
+  std::vector<std::vector<std::string>> rows;
+  for (const au::AuditLogVerification& log : response.logs()) {
+    const double took = static_cast<double>(log.took().seconds()) +
+                        static_cast<double>(log.took().nanos()) / 1e9;
+    rows.push_back(
+        {log.log(), absl::StrCat(log.records()),
+         absl::StrCat(log.checkpoints()), absl::StrCat(log.head_sequence()),
+         log.head_hash().substr(0, 16), log.intact() ? "intact" : "BROKEN",
+         absl::StrFormat("%.2fs", took)});
+  }
+  PrintTextTable(
+      out,
+      {"LOG", "RECORDS", "CHECKPOINTS", "HEAD", "HEAD HASH", "STATE", "TOOK"},
+      rows);
+  for (const au::AuditLogVerification& log : response.logs()) {
+    for (const std::string& problem : log.problems()) {
+      out << log.log() << ": " << problem << "\n";
+    }
+  }
+  out << (response.intact() ? "every audit log is intact\n"
+                            : "AN AUDIT LOG HAS BEEN ALTERED: see above\n");
+}
+
+int Verify(Session& s, const Invocation&) {
+  au::VerifyAuditLogsResponse response;
+  grpc::Status status = s.audit().VerifyAuditLogs(
+      s.NewContext().get(), au::VerifyAuditLogsRequest(), &response);
+  const int code = s.Finish(status, response, [&response](std::ostream& out) {
+    PrintVerification(out, response);
+  });
+  if (code != kExitOk) return code;
+  return response.intact() ? kExitOk : kExitAuditBroken;
+}
+
+void PrintAccesses(std::ostream& out,
+                   const au::ListAccessesResponse& response) {
+  std::vector<std::vector<std::string>> rows;
+  for (const au::Access& access : response.accesses()) {
+    rows.push_back({FormatTimestamp(access.time()), access.actor(),
+                    access.team(), access.role(), access.method(),
+                    access.resource(), access.outcome(), access.reason()});
+  }
+  PrintTextTable(
+      out,
+      {"TIME", "WHO", "TEAM", "ROLE", "WHAT", "RESOURCE", "OUTCOME", "WHY"},
+      rows);
+  if (!response.next_page_token().empty()) {
+    out << "next page: " << response.next_page_token() << "\n";
+  }
+}
+
+int Accesses(Session& s, const Invocation& in) {
+  au::ListAccessesRequest request;
+  request.set_person(ResourceName("persons", in.args[0]));
+  absl::StatusOr<int> page_size = in.flags.GetPositiveInt("page_size");
+  if (!page_size.ok()) return s.UsageError(page_size.status());
+  request.set_page_size(*page_size);
+  request.set_page_token(in.flags.Get("page_token"));
+  au::ListAccessesResponse response;
+  grpc::Status status = FetchPages(
+      s, request, in.flags.GetBool("all"),
+      [&s](grpc::ClientContext* c, const au::ListAccessesRequest& r,
+           au::ListAccessesResponse* out) {
+        return s.audit().ListAccesses(c, r, out);
+      },
+      &response);
+  return s.Finish(status, response, [&response](std::ostream& out) {
+    PrintAccesses(out, response);
+  });
+}
+
+}  // namespace
+
+std::vector<Command> AuditCommands() {
+  return {
+      {"admin",
+       "audit verify",
+       "admin audit verify",
+       "Check every audit log this server keeps, record by record, against "
+       "its keyed hash chain, checkpoints and head: any record edited, "
+       "deleted, inserted or reordered, or a log cut short, is reported "
+       "(admins). Exit status 4 when a log is not intact. Note the head "
+       "hashes down elsewhere: a log later restored to an older state shows "
+       "an older head.",
+       {},
+       {},
+       Verify},
+      {"person",
+       "accesses",
+       "person accesses PERSON [--all] [--page_size=N] [--page_token=TOKEN]",
+       "Who accessed a person's record, newest first: who, which team and "
+       "role, what they read or changed, why (break-glass), and whether it "
+       "was allowed. For the person's lead team and admins; no clinical "
+       "content is shown.",
+       {"PERSON"},
+       PagingFlags(),
+       Accesses},
+  };
+}
+
+}  // namespace carebridge::carectl

@@ -1,0 +1,56 @@
+#include "services/audit/audit_module.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/audit/audit_grpc.h"
+#include "services/careplan_client/grpc_careplan_lookup.h"
+#include "services/common/macros.h"
+#include "services/common/service_credentials.h"
+
+namespace carebridge::audit {
+
+AuditModule::AuditModule() = default;
+AuditModule::~AuditModule() = default;
+
+absl::StatusOr<std::unique_ptr<AuditModule>> AuditModule::Open(
+    const ModuleContext& context,
+    std::function<std::vector<AuditLogRef>()> hosted_logs) {
+  std::unique_ptr<AuditModule> module(new AuditModule());
+  const Environment& env = context.env;
+  if (env.audit_key != nullptr) {
+    ASSIGN_OR_RETURN(module->db_,
+                     SqliteDb::Open(absl::StrCat(context.data_dir, "/audit.db"),
+                                    {}, AuditedOptions(env.audit_key)));
+  }
+  module->credentials_ = std::make_unique<ServiceCredentials>(
+      "services/audit", env.signer, env.clock);
+  module->careplan_ = std::make_unique<careplan_client::GrpcCarePlanLookup>(
+      context.peer("careplan"), module->credentials_.get());
+  SqliteDb* own = module->db_.get();
+  module->domain_ = std::make_unique<AuditDomain>(
+      [hosted_logs = std::move(hosted_logs), own] {
+        std::vector<AuditLogRef> logs = hosted_logs();
+        if (own != nullptr) logs.push_back(AuditLogRef{"audit", own});
+        return logs;
+      },
+      own, module->careplan_.get());
+  module->service_ = std::make_unique<AuditGrpcService>(
+      env.authenticator, env.executor, module->domain_.get());
+  return module;
+}
+
+grpc::Service* AuditModule::service() { return service_.get(); }
+
+std::vector<AuditLogRef> AuditLogsOf(
+    const std::vector<std::string>& names,
+    const std::vector<std::unique_ptr<ServiceModule>>& modules) {
+  std::vector<AuditLogRef> logs;
+  for (size_t i = 0; i < modules.size() && i < names.size(); ++i) {
+    SqliteDb* db = modules[i]->audit_log();
+    if (db != nullptr && db->audited()) logs.push_back({names[i], db});
+  }
+  return logs;
+}
+
+}  // namespace carebridge::audit
