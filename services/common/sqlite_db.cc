@@ -231,8 +231,6 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
   if (options.audit_key != nullptr) {
     RETURN_IF_ERROR(db->writer_->Exec(kAuditSchemaSql));
     db->audit_ = std::make_unique<AuditChain>(options.audit_key);
-    SqliteDb* raw = db.get();
-    db->audit_writer_ = std::thread([raw] { raw->RunAuditWriter(); });
   }
   absl::MutexLock lock(&db->pool_mu_);
   for (int i = 0; i < options.read_connections; ++i) {
@@ -249,12 +247,11 @@ SqliteDb::SqliteDb(std::string path, Options options)
     : path_(std::move(path)), options_(options) {}
 
 SqliteDb::~SqliteDb() {
-  if (audit_writer_.joinable()) {
-    {
-      absl::MutexLock lock(&audit_mu_);
-      audit_stopping_ = true;
-    }
-    audit_writer_.join();  // after it has written what was queued
+  {
+    // A caller still flushing queued records finishes first.
+    absl::MutexLock lock(&audit_mu_);
+    audit_mu_.Await(absl::Condition(
+        +[](int* flushers) { return *flushers == 0; }, &audit_flushers_));
   }
   absl::MutexLock lock(&pool_mu_);
   idle_readers_.clear();
@@ -286,21 +283,22 @@ void SqliteDb::AppendAuditAsync(AuditRecord record,
         absl::StrCat(path_, " keeps no audit log")));
     return;
   }
-  absl::MutexLock lock(&audit_mu_);
-  audit_queue_.push_back(QueuedAudit{std::move(record), std::move(done)});
-}
-
-void SqliteDb::RunAuditWriter() {
+  {
+    absl::MutexLock lock(&audit_mu_);
+    audit_queue_.push_back(QueuedAudit{std::move(record), std::move(done)});
+    // Someone is committing: what they did not take, they or the next
+    // caller will.
+    if (audit_flushing_) return;
+    audit_flushing_ = true;
+    ++audit_flushers_;
+  }
+  // This caller commits what is queued and then tells each of those
+  // callers; while it tells them, the next caller may commit what queued
+  // meanwhile. Once done it commits again if records wait and nobody is.
   for (;;) {
     std::vector<QueuedAudit> batch;
     {
       absl::MutexLock lock(&audit_mu_);
-      audit_mu_.Await(absl::Condition(
-          +[](SqliteDb* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->audit_mu_) {
-            return !db->audit_queue_.empty() || db->audit_stopping_;
-          },
-          this));
-      if (audit_queue_.empty()) return;  // stopping, and nothing left
       batch.swap(audit_queue_);
     }
     std::vector<AuditRecord> records;
@@ -308,12 +306,25 @@ void SqliteDb::RunAuditWriter() {
     for (QueuedAudit& queued : batch) {
       records.push_back(std::move(queued.record));
     }
-    absl::Status status = WriteAudited(
-        [&](Connection& conn) {
-          return audit_->Append(conn, records).status();
-        },
-        nullptr, /*appends_audit=*/true);
+    absl::Status status = absl::OkStatus();
+    if (!records.empty()) {
+      status = WriteAudited(
+          [&](Connection& conn) {
+            return audit_->Append(conn, records).status();
+          },
+          nullptr, /*appends_audit=*/true);
+    }
+    {
+      absl::MutexLock lock(&audit_mu_);
+      audit_flushing_ = false;
+    }
     for (QueuedAudit& queued : batch) std::move(queued.done)(status);
+    absl::MutexLock lock(&audit_mu_);
+    if (audit_queue_.empty() || audit_flushing_) {
+      --audit_flushers_;
+      return;
+    }
+    audit_flushing_ = true;
   }
 }
 

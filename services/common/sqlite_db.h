@@ -151,12 +151,15 @@ class SqliteDb {
   // audited.
   absl::Status AppendAudit(const AuditRecord& record)
       ABSL_LOCKS_EXCLUDED(queue_mu_);
-  // Audited databases: queues `record` for the database's audit writer and
-  // returns at once. The writer appends what has queued meanwhile in one
-  // transaction (which shares its fsync with other writes) and then calls
-  // each `done` with the outcome, on the writer's thread: so a call that
-  // only read need not hold a thread while its record reaches the disk.
-  // `done` gets FAILED_PRECONDITION at once when not audited.
+  // Audited databases: appends `record` durably without holding most
+  // callers. Records queue; the caller that finds nobody committing
+  // commits everything queued in one transaction (sharing its fsync with
+  // other writes) and then calls each queued `done` with the outcome, on
+  // its own thread; every other caller returns at once. While one caller
+  // tells its batch, the next may commit what queued meanwhile. So a call
+  // that only read holds no thread while its record reaches the disk, and
+  // there is no extra thread to hand over to. `done` may run before this
+  // returns. FAILED_PRECONDITION at once when not audited.
   void AppendAuditAsync(AuditRecord record,
                         absl::AnyInvocable<void(absl::Status)> done)
       ABSL_LOCKS_EXCLUDED(audit_mu_);
@@ -179,8 +182,6 @@ class SqliteDb {
       ABSL_LOCKS_EXCLUDED(queue_mu_);
   void RunBatch(const std::vector<PendingWrite*>& batch);
   void RunBatchInTransaction(const std::vector<PendingWrite*>& batch);
-  // The audit writer's loop (AppendAuditAsync), until audit_stopping_.
-  void RunAuditWriter() ABSL_LOCKS_EXCLUDED(audit_mu_);
 
   const std::string path_;
   const Options options_;
@@ -204,9 +205,10 @@ class SqliteDb {
   };
   absl::Mutex audit_mu_;
   std::vector<QueuedAudit> audit_queue_ ABSL_GUARDED_BY(audit_mu_);
-  bool audit_stopping_ ABSL_GUARDED_BY(audit_mu_) = false;
-  // Runs RunAuditWriter; started by Open for audited databases.
-  std::thread audit_writer_;
+  // A caller of AppendAuditAsync is committing the queue.
+  bool audit_flushing_ ABSL_GUARDED_BY(audit_mu_) = false;
+  // Callers of AppendAuditAsync committing or telling what they committed.
+  int audit_flushers_ ABSL_GUARDED_BY(audit_mu_) = 0;
 };
 
 // Default options with an audit log under `audit_key` (none when null).
