@@ -1,6 +1,7 @@
-// `carectl admin audit verify` and `carectl person accesses`:
-// carebridge.audit.v1.AuditService, proof that no audit log was rewritten
-// and who accessed a person's record.
+// `carectl admin audit verify` and `carectl person accesses`
+// (carebridge.audit.v1.AuditService: proof that no audit log was rewritten,
+// and who accessed a person's record), and `carectl person token`
+// (CarePlanService.IssuePersonToken: the person's own access).
 
 #include <algorithm>
 
@@ -88,6 +89,24 @@ int Accesses(Session& s, const Invocation& in) {
   });
 }
 
+int PersonToken(Session& s, const Invocation& in) {
+  careplan::v1::IssuePersonTokenRequest request;
+  request.set_name(ResourceName("persons", in.args[0]) + "/carePlan");
+  if (in.flags.Has("ttl")) {
+    absl::StatusOr<absl::Duration> ttl =
+        in.flags.GetDuration("ttl", absl::ZeroDuration());
+    if (!ttl.ok()) return s.UsageError(ttl.status());
+    request.mutable_ttl()->set_seconds(absl::ToInt64Seconds(*ttl));
+  }
+  careplan::v1::IssuePersonTokenResponse response;
+  grpc::Status status =
+      s.careplan().IssuePersonToken(s.NewContext().get(), request, &response);
+  // Only the token, so that TOKEN=$(carectl person token …) works.
+  return s.Finish(status, response, [&response](std::ostream& out) {
+    out << response.token() << "\n";
+  });
+}
+
 }  // namespace
 
 std::vector<Command> AuditCommands() {
@@ -114,6 +133,17 @@ std::vector<Command> AuditCommands() {
        {"PERSON"},
        PagingFlags(),
        Accesses},
+      {"person",
+       "token",
+       "person token PERSON [--ttl=720h]",
+       "Give a person access to their own record (their lead team only): "
+       "prints a token with which they read their care plan, its versions "
+       "and their care summary, record their own agreement and comment, and "
+       "see who accessed their record, and nothing else. Hand it to them; it "
+       "is not stored. Default 30 days, at most 90.",
+       {"PERSON"},
+       {{"ttl", FlagKind::kValue}},
+       PersonToken},
   };
 }
 

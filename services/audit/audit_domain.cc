@@ -118,7 +118,7 @@ absl::StatusOr<v1::VerifyAuditLogsResponse> AuditDomain::VerifyAuditLogs(
 
 absl::Status AuditDomain::RequireAccessListReader(const Principal& caller,
                                                   const std::string& person) {
-  if (caller.is_admin()) return absl::OkStatus();
+  if (caller.is_admin() || caller.is_person(person)) return absl::OkStatus();
   if (caller.is_clinical()) {
     ASSIGN_OR_RETURN(careplan_client::CareTeamView view,
                      lookup_->GetCareTeam(person));
@@ -127,10 +127,11 @@ absl::Status AuditDomain::RequireAccessListReader(const Principal& caller,
     }
   }
   return errors::PermissionDenied(absl::StrCat(
-      "ListAccesses: only the lead team of ", person,
-      " and admins may see who accessed their record; ", caller.subject, " (",
-      RoleName(caller.role), caller.team.empty() ? "" : " of ", caller.team,
-      ") may not"));
+      "ListAccesses: only ", person,
+      ", their lead team and admins may see "
+      "who accessed their record; ",
+      caller.subject, " (", RoleName(caller.role),
+      caller.team.empty() ? "" : " of ", caller.team, ") may not"));
 }
 
 absl::StatusOr<v1::ListAccessesResponse> AuditDomain::ListAccesses(

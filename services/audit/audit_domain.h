@@ -21,8 +21,9 @@ struct AuditLogRef {
 };
 
 // The rules of AuditService: only admins verify; the accesses to a person
-// are shown to the clinical members of the person's lead team (asked of the
-// care plan service at the time of asking) and to admins; nobody else.
+// are shown to the person themselves, to the clinical members of the
+// person's lead team (asked of the care plan service at the time of asking)
+// and to admins; nobody else.
 // What is shown is the audit records themselves: who, when, what, why,
 // outcome; never clinical content (the logs hold none). This class is
 // thread-safe.

@@ -221,7 +221,8 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::RecordAgreement(
     const Principal& caller, const v1::RecordAgreementRequest& request) {
   RETURN_IF_ERROR(ValidateRecordAgreement(request));
   RETURN_IF_ERROR(policy::RequireCarePlanRole(caller, /*services_may=*/false,
-                                              "RecordAgreement"));
+                                              "RecordAgreement",
+                                              /*persons_may=*/true));
   ASSIGN_OR_RETURN(std::string person_id,
                    ParseCarePlanName("name", request.name()));
   return Write(
@@ -229,10 +230,17 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::RecordAgreement(
       [&](const Loaded& loaded, absl::Time now, Draft& draft) -> absl::Status {
         const v1::CarePlan& plan = loaded.plan;
         // There is nothing to agree to before the first write.
+        if (caller.is_person()) {
+          // The person records their own agreement, in their own words.
+          RETURN_IF_ERROR(policy::RequireOwnRecord(caller, plan.person(),
+                                                   "RecordAgreement"));
+        }
         if (!loaded.exists) return errors::NoPlanYet(plan.person());
-        RETURN_IF_ERROR(policy::RequireCarePlanWrite(
-            caller, plan.person(), IsInvolved(plan, caller.team),
-            AnyoneInvolved(plan)));
+        if (!caller.is_person()) {
+          RETURN_IF_ERROR(policy::RequireCarePlanWrite(
+              caller, plan.person(), IsInvolved(plan, caller.team),
+              AnyoneInvolved(plan)));
+        }
         if (IsSameAgreement(plan, request, caller)) {
           // A retry whose first attempt was recorded but whose answer was
           // lost: that agreement is what the caller asked for.
@@ -242,8 +250,13 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::RecordAgreement(
         if (request.version() != plan.version()) {
           return errors::AgreementOnOldVersion(plan.version());
         }
-        ASSIGN_OR_RETURN(bool joined,
-                         JoinAsLeadIfNobodyIs(caller, now, draft.next));
+        // A team recording it joins as lead when nobody leads; the person
+        // joins nothing.
+        bool joined = false;
+        if (!caller.is_person()) {
+          ASSIGN_OR_RETURN(joined,
+                           JoinAsLeadIfNobodyIs(caller, now, draft.next));
+        }
         v1::Agreement* agreement = draft.next.mutable_agreement();
         agreement->set_agreed_version(
             CarePlanVersionName(person_id, plan.version()));

@@ -15,6 +15,7 @@
 #include "services/common/clock.h"
 #include "services/common/principal.h"
 #include "services/common/remote_calls.h"
+#include "services/common/token.h"
 #include "services/directory_client/directory_lookup.h"
 
 namespace carebridge::careplan {
@@ -30,10 +31,12 @@ namespace carebridge::careplan {
 // nothing. This class is thread-safe (its collaborators are).
 class CarePlanDomain {
  public:
+  // `signer` signs the persons' own tokens (IssuePersonToken); null: none
+  // are issued (UNAVAILABLE).
   CarePlanDomain(const Clock* clock,
                  directory_client::DirectoryLookup* directory,
-                 CarePlanStore* store)
-      : clock_(clock), directory_(directory), store_(store) {}
+                 CarePlanStore* store, const TokenSigner* signer = nullptr)
+      : clock_(clock), directory_(directory), store_(store), signer_(signer) {}
 
   absl::StatusOr<v1::CarePlan> GetCarePlan(
       const Principal& caller, const v1::GetCarePlanRequest& request,
@@ -57,6 +60,8 @@ class CarePlanDomain {
       RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::CarePlan> RecordAgreement(
       const Principal& caller, const v1::RecordAgreementRequest& request);
+  absl::StatusOr<v1::IssuePersonTokenResponse> IssuePersonToken(
+      const Principal& caller, const v1::IssuePersonTokenRequest& request);
   absl::StatusOr<v1::CarePlan> AddCareTeamMember(
       const Principal& caller, const v1::AddCareTeamMemberRequest& request);
   absl::StatusOr<v1::CarePlan> EndCareTeamInvolvement(
@@ -172,6 +177,7 @@ class CarePlanDomain {
   const Clock* const clock_;
   directory_client::DirectoryLookup* const directory_;
   CarePlanStore* const store_;
+  const TokenSigner* const signer_;
 };
 
 }  // namespace carebridge::careplan

@@ -65,8 +65,14 @@ absl::Status CarePlanDomain::NoPlan(absl::string_view person_id,
 absl::StatusOr<v1::CarePlan> CarePlanDomain::LoadReadable(
     const Principal& caller, absl::string_view person_id,
     absl::string_view action, RemoteCalls remote) {
-  RETURN_IF_ERROR(
-      policy::RequireCarePlanRole(caller, /*services_may=*/true, action));
+  RETURN_IF_ERROR(policy::RequireCarePlanRole(caller, /*services_may=*/true,
+                                              action, /*persons_may=*/true));
+  // A person learns nothing of anyone else's plan, not even whether it
+  // exists.
+  if (caller.is_person()) {
+    RETURN_IF_ERROR(
+        policy::RequireOwnRecord(caller, PersonName(person_id), action));
+  }
   ASSIGN_OR_RETURN(v1::CarePlan plan, LoadForRead(person_id, remote));
   RETURN_IF_ERROR(policy::RequireCarePlanRead(caller, plan.person(),
                                               IsInvolved(plan, caller.team)));
@@ -105,7 +111,12 @@ absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
   ASSIGN_OR_RETURN(std::string person_id,
                    ParseCarePlanName("name", request.name()));
   RETURN_IF_ERROR(policy::RequireCarePlanRole(caller, /*services_may=*/true,
-                                              "GetCarePlan"));
+                                              "GetCarePlan",
+                                              /*persons_may=*/true));
+  if (caller.is_person()) {
+    RETURN_IF_ERROR(
+        policy::RequireOwnRecord(caller, PersonName(person_id), "GetCarePlan"));
+  }
   absl::StatusOr<std::shared_ptr<const CurrentPlan>> current =
       store_->GetCurrentShared(person_id);
   if (absl::IsNotFound(current.status())) return NoPlan(person_id, remote);

@@ -97,6 +97,17 @@ grpc::ServerUnaryReactor* CarePlanGrpcService::RecordAgreement(
       });
 }
 
+grpc::ServerUnaryReactor* CarePlanGrpcService::IssuePersonToken(
+    grpc::CallbackServerContext* context,
+    const v1::IssuePersonTokenRequest* request,
+    v1::IssuePersonTokenResponse* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::IssuePersonTokenRequest& r) {
+        return domain_->IssuePersonToken(caller, r);
+      });
+}
+
 grpc::ServerUnaryReactor* CarePlanGrpcService::AddCareTeamMember(
     grpc::CallbackServerContext* context,
     const v1::AddCareTeamMemberRequest* request, v1::CarePlan* response) {

@@ -60,6 +60,10 @@ class CarePlanGrpcService final
       grpc::CallbackServerContext* context,
       const v1::RecordAgreementRequest* request,
       v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* IssuePersonToken(
+      grpc::CallbackServerContext* context,
+      const v1::IssuePersonTokenRequest* request,
+      v1::IssuePersonTokenResponse* response) override;
   grpc::ServerUnaryReactor* AddCareTeamMember(
       grpc::CallbackServerContext* context,
       const v1::AddCareTeamMemberRequest* request,

@@ -56,7 +56,7 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
               env.signer, env.clock),
           env.clock);
   module->domain_ = std::make_unique<CarePlanDomain>(
-      env.clock, module->directory_.get(), module->store_.get());
+      env.clock, module->directory_.get(), module->store_.get(), env.signer);
   module->event_access_ =
       std::make_unique<CarePlanEventAccess>(module->store_.get(), durable);
   module->service_ = std::make_unique<CarePlanGrpcService>(

@@ -48,6 +48,12 @@ absl::Status RequirePersonAccess(const Principal& caller,
                                  absl::string_view person,
                                  absl::string_view action) {
   if (caller.is_clinical() || caller.is_service()) return absl::OkStatus();
+  if (caller.is_person()) {
+    return errors::PermissionDenied(absl::StrCat(
+        action, ": not open to a person's own access (", caller.subject,
+        "): they see their care plan, their care summary and who accessed "
+        "their record"));
+  }
   return errors::PermissionDenied(
       absl::StrCat(action, ": ", caller.subject, " (", RoleName(caller.role),
                    ") has no care relationship with ", person));
@@ -77,8 +83,9 @@ absl::Status RequireHandoverParty(const Principal& caller,
 }
 
 absl::Status RequireCarePlanRole(const Principal& caller, bool services_may,
-                                 absl::string_view action) {
-  if (caller.is_clinical() || (services_may && caller.is_service())) {
+                                 absl::string_view action, bool persons_may) {
+  if (caller.is_clinical() || (services_may && caller.is_service()) ||
+      (persons_may && caller.is_person())) {
     return absl::OkStatus();
   }
   return errors::PermissionDenied(
@@ -103,10 +110,23 @@ absl::Status NotInvolved(const Principal& caller, absl::string_view person,
 
 }  // namespace
 
+absl::Status RequireOwnRecord(const Principal& caller, absl::string_view person,
+                              absl::string_view action) {
+  if (caller.is_person(person)) return absl::OkStatus();
+  return errors::PermissionDenied(
+      absl::StrCat(action,
+                   ": a person may see and act on their own record "
+                   "only; ",
+                   caller.subject, " is not ", person));
+}
+
 absl::Status RequireCarePlanRead(const Principal& caller,
                                  absl::string_view person,
                                  bool caller_team_involved) {
   if (caller.is_service()) return absl::OkStatus();
+  if (caller.is_person()) {
+    return RequireOwnRecord(caller, person, "read a care plan");
+  }
   if (caller.is_clinical() && caller_team_involved) return absl::OkStatus();
   return NotInvolved(caller, person, "read its care plan");
 }

@@ -56,14 +56,22 @@ absl::Status RequireHandoverParty(const Principal& caller,
 
 // Who may act on care plans at all, from the role alone, checked before the
 // plan is read (so a caller without the role learns nothing, not even
-// whether a plan exists): clinical staff of a team, and service identities
-// when `services_may`. Never admins.
+// whether a plan exists): clinical staff of a team, service identities
+// when `services_may`, persons (for their own plan, checked once it is
+// read) when `persons_may`. Never admins.
 absl::Status RequireCarePlanRole(const Principal& caller, bool services_may,
-                                 absl::string_view action);
+                                 absl::string_view action,
+                                 bool persons_may = false);
 
-// Reading a person's care plan and its history: service identities, or
-// clinical staff whose team is involved. Need to know is about now: a team
-// whose involvement ended reads nothing, not even the versions it wrote.
+// The caller is the person `person` (`persons/{id}`) themselves:
+// PERMISSION_DENIED for anyone else, naming `action`.
+absl::Status RequireOwnRecord(const Principal& caller, absl::string_view person,
+                              absl::string_view action);
+
+// Reading a person's care plan and its history: service identities,
+// clinical staff whose team is involved, or the person themselves. Need to know
+// is about now: a team whose involvement ended reads nothing, not even the
+// versions it wrote.
 absl::Status RequireCarePlanRead(const Principal& caller,
                                  absl::string_view person,
                                  bool caller_team_involved);

@@ -17,6 +17,9 @@ enum class Role {
   kTeamLead = 3,
   kPeerSupportWorker = 4,
   kAdmin = 5,
+  // The person whose care it is, with access their lead team gave them
+  // (subject `persons/{id}`, no team).
+  kPerson = 6,
   kService = 100,
 };
 
@@ -24,7 +27,8 @@ absl::string_view RoleName(Role role);
 
 // The authenticated caller of an RPC.
 struct Principal {
-  // `members/{id}` for staff, `services/{name}` for a service identity.
+  // `members/{id}` for staff, `services/{name}` for a service identity,
+  // `persons/{id}` for a person.
   std::string subject;
   // `teams/{id}`; empty for admins without a team and for services.
   std::string team;
@@ -33,10 +37,15 @@ struct Principal {
 
   bool is_admin() const { return role == Role::kAdmin; }
   bool is_service() const { return role == Role::kService; }
+  bool is_person() const { return role == Role::kPerson; }
+  // The person `person` (`persons/{id}`) themselves.
+  bool is_person(absl::string_view person) const {
+    return is_person() && subject == person;
+  }
   // Clinical staff of a team (any role but admin and service).
   bool is_clinical() const {
     return !team.empty() && role != Role::kAdmin && role != Role::kService &&
-           role != Role::kUnspecified;
+           role != Role::kPerson && role != Role::kUnspecified;
   }
 };
 

@@ -39,6 +39,8 @@ absl::string_view RoleName(Role role) {
       return "admin";
     case Role::kService:
       return "service";
+    case Role::kPerson:
+      return "person";
     case Role::kUnspecified:
       break;
   }

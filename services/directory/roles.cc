@@ -32,6 +32,7 @@ v1::Role ToProtoRole(Role role) {
     case Role::kAdmin:
       return v1::ADMIN;
     case Role::kService:
+    case Role::kPerson:
     case Role::kUnspecified:
       break;
   }

@@ -103,12 +103,18 @@ absl::StatusOr<int> RecordDomain::AnnounceDueGaps() {
   return store_->AnnounceDueGaps(clock_->Now());
 }
 
-absl::StatusOr<std::string> RecordDomain::KnownPerson(
-    const Principal& caller, absl::string_view field, absl::string_view person,
-    absl::string_view action) {
+absl::StatusOr<std::string> RecordDomain::KnownPerson(const Principal& caller,
+                                                      absl::string_view field,
+                                                      absl::string_view person,
+                                                      absl::string_view action,
+                                                      bool person_may) {
   ASSIGN_OR_RETURN(std::string person_id,
                    ParseResourceName(field, person, "persons"));
-  RETURN_IF_ERROR(policy::RequirePersonAccess(caller, person, action));
+  if (person_may && caller.is_person()) {
+    RETURN_IF_ERROR(policy::RequireOwnRecord(caller, person, action));
+  } else {
+    RETURN_IF_ERROR(policy::RequirePersonAccess(caller, person, action));
+  }
   ASSIGN_OR_RETURN(bool known, store_->PersonKnown(person_id));
   if (!known) return errors::NotFound(absl::StrCat("persons/", person_id));
   return person_id;
@@ -214,7 +220,8 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
                                    "persons/{person_id}/careSummary");
   }
   ASSIGN_OR_RETURN(std::string person_id,
-                   KnownPerson(caller, "name", person, "GetCareSummary"));
+                   KnownPerson(caller, "name", person, "GetCareSummary",
+                               /*person_may=*/true));
   v1::CareSummary summary;
   summary.set_name(absl::StrCat("persons/", person_id, kSummarySuffix));
   summary.set_person(absl::StrCat("persons/", person_id));
@@ -265,6 +272,11 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
     *contact.mutable_time() = ToProtoTimestamp(row.time);
     contact.set_type(row.type);
     contact.set_entry(EntryName(row));
+  }
+  // Gaps are the teams' work list, not shown to the person.
+  if (caller.is_person()) {
+    *summary.mutable_freshness() = freshness_();
+    return summary;
   }
   GapQuery gaps;
   if (!caller.is_service()) gaps.team = caller.team;

@@ -53,11 +53,13 @@ class RecordDomain {
 
  private:
   // The person's id from `persons/{id}` after the checks every read makes:
-  // the caller may read persons, and the record knows this one.
+  // the caller may read persons (or is this person, when `person_may`), and
+  // the record knows this one.
   absl::StatusOr<std::string> KnownPerson(const Principal& caller,
                                           absl::string_view field,
                                           absl::string_view person,
-                                          absl::string_view action);
+                                          absl::string_view action,
+                                          bool person_may = false);
   // Whether the caller's team is on the person's care team now.
   absl::StatusOr<bool> InvolvedNow(const Principal& caller,
                                    absl::string_view person_id);
