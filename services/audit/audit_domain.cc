@@ -148,7 +148,8 @@ absl::StatusOr<v1::ListAccessesResponse> AuditDomain::ListAccesses(
   // Up to a page and one more from each log, then the newest page of all.
   std::vector<AuditLogRef> logs = logs_();
   std::vector<Found> found;
-  std::map<std::string, bool> more;  // a log has records beyond those read
+  // Per log asked: how many records were read (at most a page and one).
+  std::map<std::string, size_t> read;
   for (const AuditLogRef& log : logs) {
     auto it = cursor.find(log.name);
     const int64_t before = it == cursor.end() ? 0 : it->second;
@@ -160,7 +161,7 @@ absl::StatusOr<v1::ListAccessesResponse> AuditDomain::ListAccesses(
                                                  page_size + 1));
       return absl::OkStatus();
     }));
-    more[log.name] = records.size() > static_cast<size_t>(page_size);
+    read[log.name] = records.size();
     for (AuditRecord& record : records) {
       found.push_back(Found{&log, std::move(record)});
     }
@@ -175,17 +176,13 @@ absl::StatusOr<v1::ListAccessesResponse> AuditDomain::ListAccesses(
     next[found[i].log->name] = found[i].record.seq;
     ++taken[found[i].log->name];
   }
+  // A log read beyond what was shown has more; one that was not is done.
   bool any_left = false;
-  for (const AuditLogRef& log : logs) {
-    if (next.count(log.name) != 0 && next[log.name] == kFinished) continue;
-    // Records read but not shown, or beyond what was read, remain.
-    size_t read = 0;
-    for (const Found& f : found) read += f.log == &log ? 1 : 0;
-    const bool left = taken[log.name] < read || more[log.name];
-    if (left) {
+  for (const auto& [name, count] : read) {
+    if (taken[name] < count) {
       any_left = true;
-    } else if (more.count(log.name) != 0) {
-      next[log.name] = kFinished;
+    } else {
+      next[name] = kFinished;
     }
   }
   if (any_left) {

@@ -149,6 +149,29 @@ TEST_F(PersonAccessTest, ThePersonRecordsTheirOwnAgreementInTheirWords) {
   EXPECT_EQ(agreed.care_team_size(), plan.care_team_size());
 }
 
+TEST_F(PersonAccessTest, TheLongestCommentIsKeptAsSaid) {
+  cp::CarePlan plan;
+  ASSERT_TRUE(GetPlanWith(AsAda(), ada_, &plan).ok());
+  cp::RecordAgreementRequest request;
+  request.set_name(ada_ + "/carePlan");
+  request.set_version(plan.version());
+  // At most 2,000 characters, in the person's own words.
+  std::string comment;
+  while (comment.size() < 2000) comment += "Evenings are hard; ring me. ";
+  comment.resize(2000);
+  request.set_person_comment(comment);
+  cp::CarePlan agreed;
+  grpc::Status status =
+      careplan_->RecordAgreement(AsAda().get(), request, &agreed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(agreed.agreement().person_comment(), comment);
+  request.set_person_comment(comment + "x");
+  request.set_version(agreed.version());
+  status = careplan_->RecordAgreement(AsAda().get(), request, &agreed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("person_comment"));
+}
+
 TEST_F(PersonAccessTest, NothingElseAndNobodyElses) {
   auto expect_denied = [](const grpc::Status& status, const char* what) {
     EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
