@@ -53,4 +53,25 @@ std::vector<AuditLogRef> AuditLogsOf(
   return logs;
 }
 
+namespace {
+
+void Register(ServiceModule& module, Authenticator& authenticator) {
+  SqliteDb* log = module.audit_log();
+  if (log == nullptr || !log->audited()) return;
+  absl::string_view name = module.service_name();
+  // `carebridge.careplan.v1.CarePlanService` -> `carebridge.careplan.v1`.
+  authenticator.SetAuditLog(std::string(name.substr(0, name.rfind('.'))), log);
+}
+
+}  // namespace
+
+void RegisterAuditLogs(
+    const std::vector<std::unique_ptr<ServiceModule>>& modules,
+    AuditModule& audit, Authenticator& authenticator) {
+  for (const std::unique_ptr<ServiceModule>& module : modules) {
+    Register(*module, authenticator);
+  }
+  Register(audit, authenticator);
+}
+
 }  // namespace carebridge::audit

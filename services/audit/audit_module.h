@@ -61,6 +61,12 @@ std::vector<AuditLogRef> AuditLogsOf(
     const std::vector<std::string>& names,
     const std::vector<std::unique_ptr<ServiceModule>>& modules);
 
+// Tells `authenticator` each module's audit log (and `audit`'s), by the
+// package of its gRPC service, so every call to it is recorded there.
+void RegisterAuditLogs(
+    const std::vector<std::unique_ptr<ServiceModule>>& modules,
+    AuditModule& audit, Authenticator& authenticator);
+
 }  // namespace carebridge::audit
 
 #endif  // CAREBRIDGE_SERVICES_AUDIT_AUDIT_MODULE_H_

@@ -3,6 +3,9 @@
 
 #include <grpcpp/server_context.h>
 
+#include <string>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/common/clock.h"
@@ -10,6 +13,8 @@
 #include "services/common/token.h"
 
 namespace carebridge {
+
+class SqliteDb;
 
 // The metadata key and scheme clients present tokens with.
 inline constexpr char kAuthorizationHeader[] = "authorization";
@@ -32,9 +37,24 @@ class Authenticator {
   // their token expires).
   const Clock* clock() const { return clock_; }
 
+  // The audit log of the services of `package` (`carebridge.careplan.v1`):
+  // where a call to them leaves its record when it reads no audited
+  // database first, so a refusal before anything is read, or a token that
+  // does not verify, is recorded too. Set while the process is set up,
+  // before it serves; not thread-safe against calls.
+  void SetAuditLog(std::string package, SqliteDb* log) {
+    audit_logs_[std::move(package)] = log;
+  }
+  // Null when none was set.
+  SqliteDb* AuditLogFor(absl::string_view package) const {
+    auto it = audit_logs_.find(package);
+    return it == audit_logs_.end() ? nullptr : it->second;
+  }
+
  private:
   const TokenSigner* signer_;
   const Clock* clock_;
+  absl::flat_hash_map<std::string, SqliteDb*> audit_logs_;
 };
 
 }  // namespace carebridge

@@ -60,6 +60,33 @@ void FinishAudited(CallAudit& audit, absl::StatusOr<Response> result,
                        });
 }
 
+// The call's audit, its record going to the audit log of the request's
+// service unless a database the call touches first takes it.
+template <typename Request>
+CallAudit BeginAudit(const Authenticator& authenticator,
+                     const Principal& caller, const Request& request) {
+  CallAudit audit =
+      BeginCallAudit(caller, authenticator.clock()->Now(), request);
+  audit.sink =
+      authenticator.AuditLogFor(request.GetDescriptor()->file()->package());
+  return audit;
+}
+
+// Finishes `reactor` with `refused` (the caller could not be
+// authenticated) once that attempt is recorded, as `unauthenticated`.
+template <typename Request>
+void FinishUnauthenticated(const Authenticator& authenticator,
+                           const Request& request, const absl::Status& refused,
+                           grpc::ServerUnaryReactor* reactor) {
+  Principal nobody;
+  nobody.subject = "unauthenticated";
+  CallAudit audit = BeginAudit(authenticator, nobody, request);
+  FinishCallAuditAsync(audit, refused, nullptr,
+                       [reactor](absl::Status finished) {
+                         reactor->Finish(ToGrpcStatus(finished));
+                       });
+}
+
 // Authenticates the caller, calls `call(const Principal&, const Request&)`
 // (returning absl::StatusOr<Response>) under the call's audit, and finishes
 // `reactor`.
@@ -71,11 +98,10 @@ void AuthenticateCallAndFinish(const Authenticator& authenticator,
                                DomainCall& call) {
   absl::StatusOr<Principal> caller = authenticator.Authenticate(context);
   if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
+    FinishUnauthenticated(authenticator, request, caller.status(), reactor);
     return;
   }
-  CallAudit audit =
-      BeginCallAudit(*caller, authenticator.clock()->Now(), request);
+  CallAudit audit = BeginAudit(authenticator, *caller, request);
   absl::StatusOr<Response> result;
   {
     ScopedCallAudit scope(&audit);
@@ -137,12 +163,11 @@ grpc::ServerUnaryReactor* HandleInlineOrBlocking(
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   absl::StatusOr<Principal> caller = authenticator.Authenticate(*context);
   if (!caller.ok()) {
-    reactor->Finish(ToGrpcStatus(caller.status()));
+    FinishUnauthenticated(authenticator, *request, caller.status(), reactor);
     return reactor;
   }
   // Audited unless deferred: then the blocking run is the call.
-  CallAudit audit =
-      BeginCallAudit(*caller, authenticator.clock()->Now(), *request);
+  CallAudit audit = BeginAudit(authenticator, *caller, *request);
   absl::StatusOr<Response> result;
   {
     ScopedCallAudit scope(&audit);

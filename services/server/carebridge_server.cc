@@ -96,6 +96,7 @@ absl::Status CarebridgeServer::Init() {
                      return audit::AuditLogsOf(names_, modules_);
                    }));
   host_->AddService(audit_->service(), audit_->service_name());
+  audit::RegisterAuditLogs(modules_, *audit_, *authenticator_);
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ListenerCredentials(config_));
   RETURN_IF_ERROR(host_->Start(config_.listen, std::move(credentials)));

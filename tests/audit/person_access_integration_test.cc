@@ -73,6 +73,27 @@ class PersonAccessTest : public RecordTest {
     return careplan_->GetCarePlan(context.get(), request, plan);
   }
 
+  // How many of `person`'s accesses (as an admin sees them) are by `actor`
+  // calling `method` with `outcome`.
+  int Accesses(const std::string& person, const std::string& actor,
+               const std::string& method, const std::string& outcome) {
+    au::ListAccessesRequest request;
+    request.set_person(person);
+    request.set_page_size(500);
+    au::ListAccessesResponse response;
+    grpc::Status status = audit_->ListAccesses(
+        server_.ContextAs(TestServer::Admin()).get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    int found = 0;
+    for (const au::Access& access : response.accesses()) {
+      if (access.actor() == actor && access.method() == method &&
+          access.outcome() == outcome) {
+        ++found;
+      }
+    }
+    return found;
+  }
+
   std::unique_ptr<au::AuditService::Stub> audit_;
   std::unique_ptr<cp::CarePlanService::Stub> careplan_;
   std::string ada_, bea_, ada_token_;
@@ -180,6 +201,10 @@ TEST_F(PersonAccessTest, NothingElseAndNobodyElses) {
   cp::CarePlan plan;
   // Another person's plan, summary and accesses.
   expect_denied(GetPlanWith(AsAda(), bea_, &plan), "Bea's plan");
+  // Refused before Bea's plan was even read, and recorded.
+  EXPECT_EQ(Accesses(bea_, ada_, "carebridge.careplan.v1.GetCarePlan",
+                     "PERMISSION_DENIED"),
+            1);
   // Whether someone unknown has a plan is not revealed either.
   expect_denied(GetPlanWith(AsAda(), "persons/nobody", &plan),
                 "an unknown person's plan");
@@ -296,6 +321,10 @@ TEST_F(PersonAccessTest, ForgedAndExpiredTokensAreRefused) {
       parts[0], ".", absl::WebSafeBase64Escape(forged_payload), ".", parts[2]);
   EXPECT_EQ(GetPlanWith(WithToken(forged), bea_, &plan).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
+  // The attempt is recorded against the plan it asked for.
+  EXPECT_EQ(Accesses(bea_, "unauthenticated",
+                     "carebridge.careplan.v1.GetCarePlan", "UNAUTHENTICATED"),
+            1);
   // Signed with another key.
   TokenSigner other(std::string(32, 'z'));
   Principal bea;

@@ -47,6 +47,7 @@ HostedModules::HostedModules(TestServer* server,
   }
   audit_ = *std::move(audit);
   server->host().AddService(audit_->service(), audit_->service_name());
+  audit::RegisterAuditLogs(modules_, *audit_, server->authenticator());
   feed_admin_ = std::make_unique<FeedAdmin>(server->env().clock);
   feed_admin_service_ = std::make_unique<FeedAdminGrpcService>(
       server->env().authenticator, server->env().executor, feed_admin_.get());

@@ -31,6 +31,8 @@ class TestServer {
 
   const Environment& env() const { return env_; }
   FakeClock& clock() { return clock_; }
+  // Set up before Start (Authenticator::SetAuditLog).
+  Authenticator& authenticator() { return authenticator_; }
   // A path inside the temporary data directory.
   std::string DataPath(absl::string_view file) const;
   ServerHost& host() { return *host_; }
