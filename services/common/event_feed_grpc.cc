@@ -3,6 +3,7 @@
 #include <grpcpp/alarm.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -135,15 +136,11 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
       done_ = true;
       if (alarm_pending_) alarm = std::move(alarm_);
     }
-    if (alarm != nullptr) {
-      // The alarm's callback (with ok=false once cancelled, on a gRPC
-      // thread) sees done_ and deletes the reactor, maybe before Cancel
-      // returns: nothing here touches the reactor after unlocking. The alarm
-      // is ours, so it outlives the call.
-      alarm->Cancel();
-      return;
-    }
-    delete this;
+    // The alarm's callback (with ok=false once cancelled, on a gRPC thread)
+    // drops the alarm's reference, maybe before Cancel returns. The alarm
+    // is ours, so it outlives the call.
+    if (alarm != nullptr) alarm->Cancel();
+    Unref();
   }
 
  private:
@@ -177,6 +174,8 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     absl::Duration left =
         std::max(principal_.expire_time - clock_->Now(), absl::ZeroDuration());
     alarm_pending_ = true;
+    // The alarm's callback holds a reference until it has run.
+    refs_.fetch_add(1, std::memory_order_relaxed);
     // A new alarm each time: an alarm is not set again from its own
     // callback. Replacing the one whose callback is running is safe (gRPC
     // keeps it alive until the callback returns).
@@ -188,14 +187,19 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   }
 
   void OnAlarm(bool ok) {
+    // A cancelled alarm (OnDone, or gRPC shutting down, which runs the
+    // callbacks of pending alarms while holding its executor's lock) takes
+    // no lock of ours: taking mu_ there would order gRPC's lock before mu_,
+    // while Set (under mu_) orders them the other way.
+    if (!ok) {
+      Unref();
+      return;
+    }
     Next next = Next::kNothing;
-    bool remove = false;
     {
       absl::MutexLock lock(&mu_);
       alarm_pending_ = false;
-      if (done_) {
-        remove = true;
-      } else if (ok && !finished_) {
+      if (!done_ && !finished_) {
         if (ExpiredLocked()) {
           next = DecideLocked();
         } else {
@@ -203,11 +207,14 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
         }
       }
     }
-    if (remove) {
-      delete this;
-      return;
-    }
     Perform(next);
+    Unref();
+  }
+
+  // Deletes the reactor once the call is done (OnDone) and no alarm
+  // callback is still to run.
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
   // True (and the stream set to end) once the caller's token has expired.
@@ -444,6 +451,8 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<grpc::Alarm> alarm_ ABSL_GUARDED_BY(mu_);
   bool done_ ABSL_GUARDED_BY(mu_) = false;
+  // One for the call (until OnDone) and one per alarm set and not yet run.
+  std::atomic<int> refs_{1};
   std::optional<grpc::Status> finish_with_ ABSL_GUARDED_BY(mu_);
   // The response in flight; written only while no write is.
   SubscribeResponse response_;
