@@ -146,6 +146,15 @@ absl::Status CarePlanDomain::CheckOwningTeams(
 absl::StatusOr<v1::CarePlan> CarePlanDomain::Write(
     const Principal& caller, absl::string_view person_id,
     const PlanRequestKey* request, Build build) {
+  ASSIGN_OR_RETURN(v1::CarePlan written,
+                   WriteVersion(caller, person_id, request, build));
+  // Judged on what was written: a write may have made the caller lead.
+  return ShownTo(caller, written, written, RemoteCalls::kAllowed);
+}
+
+absl::StatusOr<v1::CarePlan> CarePlanDomain::WriteVersion(
+    const Principal& caller, absl::string_view person_id,
+    const PlanRequestKey* request, Build build) {
   for (int attempt = 1;; ++attempt) {
     ASSIGN_OR_RETURN(Loaded loaded, LoadForWrite(person_id));
     const absl::Time now = clock_->Now();
@@ -200,6 +209,14 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::UpdateCarePlan(
         }
         RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, request.etag(),
                                   /*required=*/true));
+        // A team may not change what the person does not share with it.
+        ASSIGN_OR_RETURN(SharedParts shared,
+                         PartsShownTo(caller, plan, RemoteCalls::kAllowed));
+        if (!shared.IsAll()) {
+          ASSIGN_OR_RETURN(UpdateMask mask,
+                           ParseUpdateMask(request.update_mask()));
+          RETURN_IF_ERROR(RequireSharedForWrite(shared, caller.team, mask));
+        }
         RETURN_IF_ERROR(ApplyUpdate(request, plan.version() + 1, draft.next));
         ASSIGN_OR_RETURN(bool joined,
                          JoinAsLeadIfNobodyIs(caller, now, draft.next));

@@ -11,7 +11,9 @@
 #include "absl/time/time.h"
 #include "carebridge/careplan/v1/careplan.pb.h"
 #include "carebridge/events/v1/events.pb.h"
+#include "services/careplan/careplan_sharing.h"
 #include "services/careplan/careplan_store.h"
+#include "services/careplan/sharing_store.h"
 #include "services/common/clock.h"
 #include "services/common/principal.h"
 #include "services/common/remote_calls.h"
@@ -32,11 +34,17 @@ namespace carebridge::careplan {
 class CarePlanDomain {
  public:
   // `signer` signs the persons' own tokens (IssuePersonToken); null: none
-  // are issued (UNAVAILABLE).
+  // are issued (UNAVAILABLE). `sharing` keeps the persons' sharing choices;
+  // null: none can be made and every team sees its sector's default.
   CarePlanDomain(const Clock* clock,
                  directory_client::DirectoryLookup* directory,
-                 CarePlanStore* store, const TokenSigner* signer = nullptr)
-      : clock_(clock), directory_(directory), store_(store), signer_(signer) {}
+                 CarePlanStore* store, const TokenSigner* signer = nullptr,
+                 SharingStore* sharing = nullptr)
+      : clock_(clock),
+        directory_(directory),
+        store_(store),
+        signer_(signer),
+        sharing_(sharing) {}
 
   absl::StatusOr<v1::CarePlan> GetCarePlan(
       const Principal& caller, const v1::GetCarePlanRequest& request,
@@ -69,6 +77,26 @@ class CarePlanDomain {
       const v1::EndCareTeamInvolvementRequest& request);
   absl::StatusOr<v1::CarePlan> SetLeadTeam(
       const Principal& caller, const v1::SetLeadTeamRequest& request);
+
+  // The person's sharing choices (careplan_domain_sharing.cc). Every plan
+  // this class returns to a caller is shown as the choices let the caller's
+  // team see it (Withhold in careplan_sharing.h).
+  absl::StatusOr<v1::SharingChoices> GetSharingChoices(
+      const Principal& caller, const v1::GetSharingChoicesRequest& request);
+  absl::StatusOr<v1::SharingChoices> UpdateSharingChoices(
+      const Principal& caller, const v1::UpdateSharingChoicesRequest& request);
+  absl::StatusOr<v1::ListSharingChoicesVersionsResponse>
+  ListSharingChoicesVersions(
+      const Principal& caller,
+      const v1::ListSharingChoicesVersionsRequest& request);
+
+  // What `caller` sees of the plan whose current version is `current`: all
+  // of it for the person, services and the lead team; for another team, its
+  // rule under the person's choices. With RemoteCalls::kDeferred,
+  // RemoteCallDeferred() when the directory would be asked.
+  absl::StatusOr<SharedParts> PartsShownTo(const Principal& caller,
+                                           const v1::CarePlan& current,
+                                           RemoteCalls remote);
 
   // Passes the lead of person `person_id`'s care (the bare id, `p1`) from
   // `from_team`, which must lead now, to `to_team`, which joins with `role`
@@ -129,14 +157,19 @@ class CarePlanDomain {
   using Build =
       absl::FunctionRef<absl::Status(const Loaded&, absl::Time, Draft&)>;
 
-  // Load, `build`, append; a write that lost a race (ABORTED from the store)
-  // runs again on a fresh read, so etag checks in `build` then report the
-  // conflict and etag-less writes apply to the new plan. With `request`, a
-  // lost race may be a concurrent retry, answered with its version.
+  // WriteVersion, then the plan as the caller may see it.
   absl::StatusOr<v1::CarePlan> Write(const Principal& caller,
                                      absl::string_view person_id,
                                      const PlanRequestKey* request,
                                      Build build);
+  // Load, `build`, append; a write that lost a race (ABORTED from the store)
+  // runs again on a fresh read, so etag checks in `build` then report the
+  // conflict and etag-less writes apply to the new plan. With `request`, a
+  // lost race may be a concurrent retry, answered with its version.
+  absl::StatusOr<v1::CarePlan> WriteVersion(const Principal& caller,
+                                            absl::string_view person_id,
+                                            const PlanRequestKey* request,
+                                            Build build);
   absl::StatusOr<Loaded> LoadForWrite(absl::string_view person_id);
   // The current plan; NOT_FOUND naming the person or saying there is no
   // plan yet.
@@ -154,6 +187,14 @@ class CarePlanDomain {
                                             absl::string_view person_id,
                                             absl::string_view action,
                                             RemoteCalls remote);
+  // `plan` (a version of the plan whose current version is `current`) as
+  // `caller` may see it (PartsShownTo, Withhold).
+  absl::StatusOr<v1::CarePlan> ShownTo(const Principal& caller,
+                                       const v1::CarePlan& current,
+                                       v1::CarePlan plan, RemoteCalls remote);
+  // The newest sharing choices; nullopt when none were made.
+  absl::StatusOr<std::optional<v1::SharingChoices>> CurrentSharing(
+      absl::string_view person_id);
   // Version `version` of a plan whose current version is `current`.
   absl::StatusOr<v1::CarePlan> VersionOf(const v1::CarePlan& current,
                                          int64_t version);
@@ -178,6 +219,7 @@ class CarePlanDomain {
   directory_client::DirectoryLookup* const directory_;
   CarePlanStore* const store_;
   const TokenSigner* const signer_;
+  SharingStore* const sharing_;
 };
 
 }  // namespace carebridge::careplan

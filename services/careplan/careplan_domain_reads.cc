@@ -101,7 +101,10 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::GetCarePlan(
                    ParseCarePlanName("name", request.name()));
   ASSIGN_OR_RETURN(v1::CarePlan plan,
                    LoadReadable(caller, person_id, "GetCarePlan", remote));
-  return PresentCurrent(std::move(plan));
+  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, plan, remote));
+  v1::CarePlan shown = PresentCurrent(std::move(plan));
+  Withhold(parts, caller.team, shown);
+  return shown;
 }
 
 absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
@@ -124,6 +127,12 @@ absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
   const v1::CarePlan& plan = (*current)->plan;
   RETURN_IF_ERROR(policy::RequireCarePlanRead(caller, plan.person(),
                                               IsInvolved(plan, caller.team)));
+  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, plan, remote));
+  if (!parts.IsAll()) {
+    v1::CarePlan shown = PresentCurrent(plan);
+    Withhold(parts, caller.team, shown);
+    return shown.SerializeAsString();
+  }
   // Serialized messages concatenate as a merge: the stored plan has no name
   // or etag, so appending them gives exactly what PresentCurrent shows.
   v1::CarePlan presentation;
@@ -155,11 +164,14 @@ CarePlanDomain::ListCarePlanVersions(
       v1::CarePlan current,
       LoadReadable(caller, person_id, "ListCarePlanVersions", remote));
 
+  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, current, remote));
   ASSIGN_OR_RETURN(std::vector<v1::CarePlan> versions,
                    store_->ListVersions(person_id, before, page_size));
   v1::ListCarePlanVersionsResponse response;
   for (const v1::CarePlan& version : versions) {
-    *response.add_versions() = PresentVersion(version, view);
+    v1::CarePlan* shown = response.add_versions();
+    *shown = PresentVersion(version, view);
+    Withhold(parts, caller.team, *shown);
   }
   // Versions run 1..current without gaps, so a full page that did not
   // reach version 1 has more after it.
@@ -182,7 +194,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::GetCarePlanVersion(
       v1::CarePlan current,
       LoadReadable(caller, ref.person_id, "GetCarePlanVersion", remote));
   ASSIGN_OR_RETURN(v1::CarePlan version, VersionOf(current, ref.version));
-  return PresentVersion(version, v1::FULL);
+  return ShownTo(caller, current, PresentVersion(version, v1::FULL), remote);
 }
 
 absl::StatusOr<v1::CarePlanDiff> CarePlanDomain::DiffCarePlanVersions(
@@ -200,6 +212,10 @@ absl::StatusOr<v1::CarePlanDiff> CarePlanDomain::DiffCarePlanVersions(
       request.to_version() == 0 ? current.version() : request.to_version();
   // `from_version` exists, so the current version is at least it.
   ASSIGN_OR_RETURN(v1::CarePlan to, VersionOf(current, to_version));
+  // The diff is between what the caller may see of the two versions.
+  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, current, remote));
+  Withhold(parts, caller.team, from);
+  Withhold(parts, caller.team, to);
 
   v1::CarePlanDiff diff;
   diff.set_from_version(CarePlanVersionName(person_id, from.version()));
@@ -219,9 +235,12 @@ absl::StatusOr<v1::CarePlanDiff> CarePlanDomain::DiffCarePlanVersions(
                                           static_cast<int>(std::min(
                                               kMaxDiffVersions, between))));
     for (const v1::CarePlan& version : versions) {
-      *diff.add_versions() = PresentVersion(version, v1::BASIC);
+      v1::CarePlan* shown = diff.add_versions();
+      *shown = PresentVersion(version, v1::BASIC);
+      Withhold(parts, caller.team, *shown);
     }
   }
+  ListWithheld(parts, diff.mutable_withheld());
   return diff;
 }
 

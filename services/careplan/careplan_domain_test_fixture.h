@@ -18,6 +18,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/careplan/careplan_domain.h"
 #include "services/careplan/sqlite_careplan_store.h"
+#include "services/careplan/sqlite_sharing_store.h"
 #include "services/directory_client/fake_directory_lookup.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
@@ -108,14 +109,20 @@ class CarePlanDomainTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(sqlite_,
                          SqliteCarePlanStore::Open(dir_.File("careplan.db")));
     store_ = std::make_unique<RacingStore>(sqlite_.get());
-    for (const char* team : {kCmht, kCrisis, kVoluntary}) {
-      directory_.AddTeam(
-          directory_client::TeamInfo{team, absl::StrCat("Team ", team), true});
+    const std::pair<const char*, directory::v1::Sector> teams[] = {
+        {kCmht, directory::v1::COMMUNITY_MENTAL_HEALTH},
+        {kCrisis, directory::v1::CRISIS},
+        {kVoluntary, directory::v1::VOLUNTARY_SECTOR}};
+    for (const auto& [team, sector] : teams) {
+      directory_client::TeamInfo info{team, absl::StrCat("Team ", team), true};
+      info.sector = sector;
+      directory_.AddTeam(std::move(info));
     }
     directory_.AddPerson(kPerson);
     directory_.AddPerson(kOtherPerson);
-    domain_ =
-        std::make_unique<CarePlanDomain>(&clock_, &directory_, store_.get());
+    sharing_ = std::make_unique<SqliteSharingStore>(sqlite_->db());
+    domain_ = std::make_unique<CarePlanDomain>(
+        &clock_, &directory_, store_.get(), /*signer=*/nullptr, sharing_.get());
   }
 
   // An update of `paths` with the content of `content` (named kPlan).
@@ -251,6 +258,7 @@ class CarePlanDomainTest : public ::testing::Test {
   directory_client::FakeDirectoryLookup directory_;
   std::unique_ptr<SqliteCarePlanStore> sqlite_;
   std::unique_ptr<RacingStore> store_;
+  std::unique_ptr<SqliteSharingStore> sharing_;
   std::unique_ptr<CarePlanDomain> domain_;
 };
 

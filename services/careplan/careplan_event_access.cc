@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "services/careplan/care_team.h"
+#include "services/common/macros.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -85,9 +86,19 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::VisibilityNow(
     }
     involved_now = IsInvolved(*delivered, caller.team);
   }
-  return policy::CarePlanEventVisibility(
+  const policy::EventVisibility visibility = policy::CarePlanEventVisibility(
       caller, event, involved_now,
       !involved_now && EventEndedInvolvement(event, caller.team));
+  if (visibility != policy::EventVisibility::kFull || !sees_whole_plan_) {
+    return visibility;
+  }
+  // A team the person's sharing choices keep from part of the plan gets
+  // the event without its payload (the plan): that it changed, who, when.
+  ASSIGN_OR_RETURN(
+      bool whole,
+      sees_whole_plan_(caller,
+                       older_than_event() ? *delivered : (*current)->plan));
+  return whole ? visibility : policy::EventVisibility::kMetadataOnly;
 }
 
 }  // namespace carebridge::careplan

@@ -1,6 +1,9 @@
 #ifndef CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_EVENT_ACCESS_H_
 #define CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_EVENT_ACCESS_H_
 
+#include <functional>
+#include <utility>
+
 #include "services/careplan/careplan_store.h"
 #include "services/common/event_access.h"
 
@@ -12,6 +15,11 @@ namespace carebridge::careplan {
 // caching store answers from memory). This class is thread-safe.
 class CarePlanEventAccess : public EventAccess {
  public:
+  // Whether `caller` sees the whole of the plan whose current version is
+  // the one given, under the person's sharing choices.
+  using SeesWholePlan = std::function<absl::StatusOr<bool>(
+      const Principal& caller, const v1::CarePlan& current)>;
+
   // `store` and `durable` outlive this. `durable` is the store `store`
   // caches (or null when it caches nothing): it is asked when an event is
   // newer than what `store` shows, as it is between a commit (which wakes
@@ -21,12 +29,19 @@ class CarePlanEventAccess : public EventAccess {
                                CarePlanStore* durable = nullptr)
       : store_(store), durable_(durable) {}
 
+  // From now on a subscriber that `sees_whole_plan` says does not see the
+  // whole plan gets events without their payload. Call before serving.
+  void SetSharing(SeesWholePlan sees_whole_plan) {
+    sees_whole_plan_ = std::move(sees_whole_plan);
+  }
+
   absl::StatusOr<policy::EventVisibility> VisibilityNow(
       const Principal& caller, const events::v1::Event& event) override;
 
  private:
   CarePlanStore* const store_;
   CarePlanStore* const durable_;
+  SeesWholePlan sees_whole_plan_;
 };
 
 // True when `event` (a care plan version) is the one in which `team`'s

@@ -138,6 +138,38 @@ grpc::ServerUnaryReactor* CarePlanGrpcService::SetLeadTeam(
       });
 }
 
+grpc::ServerUnaryReactor* CarePlanGrpcService::GetSharingChoices(
+    grpc::CallbackServerContext* context,
+    const v1::GetSharingChoicesRequest* request, v1::SharingChoices* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::GetSharingChoicesRequest& r) {
+        return domain_->GetSharingChoices(caller, r);
+      });
+}
+
+grpc::ServerUnaryReactor* CarePlanGrpcService::UpdateSharingChoices(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateSharingChoicesRequest* request,
+    v1::SharingChoices* response) {
+  return HandleBlocking(*authenticator_, *executor_, context, request, response,
+                        [this](const Principal& caller,
+                               const v1::UpdateSharingChoicesRequest& r) {
+                          return domain_->UpdateSharingChoices(caller, r);
+                        });
+}
+
+grpc::ServerUnaryReactor* CarePlanGrpcService::ListSharingChoicesVersions(
+    grpc::CallbackServerContext* context,
+    const v1::ListSharingChoicesVersionsRequest* request,
+    v1::ListSharingChoicesVersionsResponse* response) {
+  return HandleBlocking(*authenticator_, *executor_, context, request, response,
+                        [this](const Principal& caller,
+                               const v1::ListSharingChoicesVersionsRequest& r) {
+                          return domain_->ListSharingChoicesVersions(caller, r);
+                        });
+}
+
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
 CarePlanGrpcService::Subscribe(grpc::CallbackServerContext* context,
                                const events::v1::SubscribeRequest* request) {

@@ -75,6 +75,18 @@ class CarePlanGrpcService final
   grpc::ServerUnaryReactor* SetLeadTeam(grpc::CallbackServerContext* context,
                                         const v1::SetLeadTeamRequest* request,
                                         v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* GetSharingChoices(
+      grpc::CallbackServerContext* context,
+      const v1::GetSharingChoicesRequest* request,
+      v1::SharingChoices* response) override;
+  grpc::ServerUnaryReactor* UpdateSharingChoices(
+      grpc::CallbackServerContext* context,
+      const v1::UpdateSharingChoicesRequest* request,
+      v1::SharingChoices* response) override;
+  grpc::ServerUnaryReactor* ListSharingChoicesVersions(
+      grpc::CallbackServerContext* context,
+      const v1::ListSharingChoicesVersionsRequest* request,
+      v1::ListSharingChoicesVersionsResponse* response) override;
   grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
       const events::v1::SubscribeRequest* request) override;

@@ -9,6 +9,7 @@
 #include "services/careplan/careplan_event_access.h"
 #include "services/careplan/careplan_grpc.h"
 #include "services/careplan/sqlite_careplan_store.h"
+#include "services/careplan/sqlite_sharing_store.h"
 #include "services/common/log.h"
 #include "services/common/macros.h"
 #include "services/directory_client/caching_directory_lookup.h"
@@ -55,10 +56,22 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
               "services/careplan", std::move(directory_channel_provider),
               env.signer, env.clock),
           env.clock);
+  module->sharing_ = std::make_unique<SqliteSharingStore>(audited);
   module->domain_ = std::make_unique<CarePlanDomain>(
-      env.clock, module->directory_.get(), module->store_.get(), env.signer);
-  module->event_access_ =
+      env.clock, module->directory_.get(), module->store_.get(), env.signer,
+      module->sharing_.get());
+  auto event_access =
       std::make_unique<CarePlanEventAccess>(module->store_.get(), durable);
+  event_access->SetSharing(
+      [domain = module->domain_.get()](
+          const Principal& caller,
+          const v1::CarePlan& current) -> absl::StatusOr<bool> {
+        ASSIGN_OR_RETURN(
+            SharedParts parts,
+            domain->PartsShownTo(caller, current, RemoteCalls::kAllowed));
+        return parts.IsAll();
+      });
+  module->event_access_ = std::move(event_access);
   module->service_ = std::make_unique<CarePlanGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
       module->event_log_, module->event_access_.get());

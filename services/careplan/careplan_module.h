@@ -28,6 +28,7 @@ namespace carebridge::careplan {
 class CarePlanDomain;
 class CarePlanGrpcService;
 class CarePlanStore;
+class SharingStore;
 
 // The care plan service as a unit a server hosts: its store, its domain,
 // its link to the directory (asked as `services/careplan`), its gRPC
@@ -96,6 +97,8 @@ class CarePlanModule : public ServiceModule {
   CarePlanModule();
 
   std::unique_ptr<CarePlanStore> store_;
+  // On the database store_ owns.
+  std::unique_ptr<SharingStore> sharing_;
   // store_'s database, which keeps the audit log.
   SqliteDb* audit_log_ = nullptr;
   EventLog* event_log_ = nullptr;

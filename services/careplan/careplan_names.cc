@@ -12,6 +12,7 @@ namespace carebridge::careplan {
 namespace {
 
 constexpr char kPlanPattern[] = "persons/{person_id}/carePlan";
+constexpr char kSharingPattern[] = "persons/{person_id}/sharingChoices";
 constexpr char kVersionPattern[] = "persons/{person_id}/carePlan/versions/{n}";
 
 // Person ids as the directory makes them (see ParseResourceName).
@@ -58,6 +59,21 @@ absl::StatusOr<std::string> ParseCarePlanName(absl::string_view field,
   if (parts.size() != 3 || parts[0] != "persons" || !IsPersonId(parts[1]) ||
       parts[2] != "carePlan") {
     return carebridge::errors::BadResourceName(field, name, kPlanPattern);
+  }
+  return std::string(parts[1]);
+}
+
+std::string SharingChoicesName(absl::string_view person_id) {
+  return absl::StrCat("persons/", person_id, "/sharingChoices");
+}
+
+absl::StatusOr<std::string> ParseSharingChoicesName(absl::string_view field,
+                                                    absl::string_view name) {
+  if (name.empty()) return carebridge::errors::MustBeSet(field);
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  if (parts.size() != 3 || parts[0] != "persons" || !IsPersonId(parts[1]) ||
+      parts[2] != "sharingChoices") {
+    return carebridge::errors::BadResourceName(field, name, kSharingPattern);
   }
   return std::string(parts[1]);
 }

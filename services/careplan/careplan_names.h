@@ -18,6 +18,8 @@ std::string PersonName(absl::string_view person_id);
 std::string CarePlanName(absl::string_view person_id);
 std::string CarePlanVersionName(absl::string_view person_id, int64_t version);
 std::string EtagOf(int64_t version);
+// `persons/{person_id}/sharingChoices`.
+std::string SharingChoicesName(absl::string_view person_id);
 
 // The person id of `persons/{person_id}/carePlan`; INVALID_ARGUMENT naming
 // `field` otherwise (`field: must be set` when empty).
@@ -31,6 +33,11 @@ struct CarePlanVersionRef {
 
 // Parses `persons/{person_id}/carePlan/versions/{n}`; INVALID_ARGUMENT
 // naming `field` otherwise.
+// The person id of `persons/{person_id}/sharingChoices`; INVALID_ARGUMENT
+// naming `field` otherwise.
+absl::StatusOr<std::string> ParseSharingChoicesName(absl::string_view field,
+                                                    absl::string_view name);
+
 absl::StatusOr<CarePlanVersionRef> ParseCarePlanVersionName(
     absl::string_view field, absl::string_view name);
 

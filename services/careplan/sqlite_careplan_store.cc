@@ -9,6 +9,7 @@
 #include "services/careplan/careplan_events.h"
 #include "services/careplan/careplan_names.h"
 #include "services/careplan/careplan_size.h"
+#include "services/careplan/sqlite_sharing_store.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
 
@@ -47,6 +48,8 @@ CREATE TABLE care_plan_requests (
       {5, kConsumerLedgerSchemaSql},
       // Parked events get ids and keep their producer's epoch.
       {6, kParkedEventIdSchemaSql},
+      // The persons' sharing choices (SqliteSharingStore).
+      {7, kSharingSchemaSql},
   };
   return *migrations;
 }

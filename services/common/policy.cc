@@ -120,6 +120,19 @@ absl::Status RequireOwnRecord(const Principal& caller, absl::string_view person,
                    caller.subject, " is not ", person));
 }
 
+absl::Status RequireSharingChange(const Principal& caller,
+                                  absl::string_view person,
+                                  bool caller_team_leads) {
+  if (caller.is_person(person)) return absl::OkStatus();
+  if (caller.is_clinical() && caller_team_leads) return absl::OkStatus();
+  return errors::PermissionDenied(absl::StrCat(
+      "UpdateSharingChoices: only ", person,
+      " or clinical staff of their lead team may change their sharing "
+      "choices; ",
+      caller.subject, caller.team.empty() ? "" : " of ", caller.team,
+      " may not"));
+}
+
 absl::Status RequireCarePlanRead(const Principal& caller,
                                  absl::string_view person,
                                  bool caller_team_involved) {

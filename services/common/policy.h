@@ -68,6 +68,13 @@ absl::Status RequireCarePlanRole(const Principal& caller, bool services_may,
 absl::Status RequireOwnRecord(const Principal& caller, absl::string_view person,
                               absl::string_view action);
 
+// Changing a person's sharing choices: the person themselves, or clinical
+// staff of their lead team (`caller_team_leads`). Nobody else: not another
+// care team member, not a service, not an admin.
+absl::Status RequireSharingChange(const Principal& caller,
+                                  absl::string_view person,
+                                  bool caller_team_leads);
+
 // Reading a person's care plan and its history: service identities,
 // clinical staff whose team is involved, or the person themselves. Need to know
 // is about now: a team whose involvement ended reads nothing, not even the

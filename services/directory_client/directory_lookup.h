@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "carebridge/directory/v1/directory.pb.h"
 #include "carebridge/referral/v1/referral.pb.h"
 
 namespace carebridge::directory_client {
@@ -17,6 +18,8 @@ struct TeamInfo {
   std::string name;
   std::string display_name;
   bool accepting_referrals = false;
+  // The sector it works in (what the persons' sharing choices speak of).
+  directory::v1::Sector sector = directory::v1::SECTOR_UNSPECIFIED;
   // How long the team allows itself to answer, per urgency.
   absl::Duration routine_deadline = absl::Hours(14 * 24);
   absl::Duration urgent_deadline = absl::Hours(72);

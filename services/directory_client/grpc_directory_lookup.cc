@@ -85,6 +85,7 @@ absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
   info.name = team.name();
   info.display_name = team.display_name();
   info.accepting_referrals = team.accepting_referrals();
+  info.sector = team.sector();
   const dir::ResponseDeadlines& deadlines = team.response_deadlines();
   info.routine_deadline = DeadlineOr(
       deadlines.has_routine(), deadlines.routine(), info.routine_deadline);

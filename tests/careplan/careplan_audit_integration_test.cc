@@ -2,72 +2,13 @@
 // commits in the same transaction as the new version, a read's is written
 // before the plan leaves, a refusal is recorded too, and the log verifies.
 
-#include <sqlite3.h>
-
 #include <string>
 #include <vector>
 
-#include "services/common/audit_chain.h"
-#include "tests/careplan/careplan_test_fixture.h"
+#include "tests/careplan/careplan_audit_fixture.h"
 
 namespace carebridge::careplan {
 namespace {
-
-class CarePlanAuditTest : public CarePlanTest {
- protected:
-  // careplan.db's audit log, read directly from the file.
-  std::vector<AuditRecord> AuditLog() {
-    std::vector<AuditRecord> records;
-    sqlite3* raw = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(server_.DataPath("careplan.db").c_str(), &raw,
-                              SQLITE_OPEN_READONLY, nullptr),
-              SQLITE_OK);
-    Connection conn(raw);
-    absl::StatusOr<Statement> select = conn.Prepare(
-        "SELECT seq, actor, team, role, method, resource, "
-        "person, outcome FROM audit_log ORDER BY seq");
-    EXPECT_TRUE(select.ok()) << select.status();
-    if (!select.ok()) return records;
-    while (true) {
-      absl::StatusOr<bool> row = select->Step();
-      EXPECT_TRUE(row.ok()) << row.status();
-      if (!row.ok() || !*row) break;
-      AuditRecord& record = records.emplace_back();
-      record.seq = select->ColumnInt64(0);
-      record.actor = select->ColumnText(1);
-      record.team = select->ColumnText(2);
-      record.role = select->ColumnText(3);
-      record.method = select->ColumnText(4);
-      record.resource = select->ColumnText(5);
-      record.person = select->ColumnText(6);
-      record.outcome = select->ColumnText(7);
-    }
-    return records;
-  }
-
-  AuditVerification Verify() {
-    sqlite3* raw = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(server_.DataPath("careplan.db").c_str(), &raw,
-                              SQLITE_OPEN_READONLY, nullptr),
-              SQLITE_OK);
-    Connection conn(raw);
-    // The TestServer's audit key.
-    HmacSha256 key(std::string(32, 'a'));
-    AuditChain chain(&key);
-    absl::StatusOr<AuditVerification> result = chain.Verify(conn);
-    EXPECT_TRUE(result.ok()) << result.status();
-    return result.ok() ? *result : AuditVerification();
-  }
-
-  static std::vector<AuditRecord> Of(const std::vector<AuditRecord>& log,
-                                     const std::string& method) {
-    std::vector<AuditRecord> found;
-    for (const AuditRecord& record : log) {
-      if (record.method == method) found.push_back(record);
-    }
-    return found;
-  }
-};
 
 TEST_F(CarePlanAuditTest, WritesReadsAndRefusalsAreEachRecordedOnce) {
   CreateRealisticPlanAs(alice_);

@@ -142,6 +142,10 @@ TEST_F(CarePlanConcurrencyTest, EveryAcknowledgedUpdateIsInTheHistoryOnce) {
   CreateRealisticPlan();
   MustAddTeam(alice_, crisis_.name(), "crisis support");
   MustAddTeam(alice_, voluntary_.name(), "peer support");
+  // The person shares the whole plan with the voluntary-sector team, so
+  // every client may write every section.
+  v1::SharingChoices shared;
+  ASSERT_GRPC_OK(Share(alice_, {ShareEverything(voluntary_.name())}, &shared));
   const int64_t setup_versions = Get().version();
   const std::vector<Principal> clients = {
       alice_,

@@ -24,23 +24,6 @@ std::vector<std::string> Types(const std::vector<Event>& events) {
 
 class CarePlanFeedTest : public CarePlanTest {
  protected:
-  // What `as` is shown of the feed after `after`, up to the head now.
-  std::vector<Event> ReadFeed(const Principal& as, int64_t after = 0) {
-    SubscribeRequest request;
-    request.set_after_sequence(after);
-    request.set_stop_when_caught_up(true);
-    auto context = server_.ContextAs(as);
-    auto reader = stub_->Subscribe(context.get(), request);
-    std::vector<Event> events;
-    SubscribeResponse response;
-    while (reader->Read(&response)) {
-      for (const Event& event : response.events()) events.push_back(event);
-    }
-    grpc::Status status = reader->Finish();
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return events;
-  }
-
   v1::CarePlan PassLead(const Principal& as, const std::string& team) {
     v1::SetLeadTeamRequest request;
     request.set_name(plan_);

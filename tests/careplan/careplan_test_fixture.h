@@ -5,6 +5,7 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/support/channel_arguments.h>
+#include <grpcpp/support/sync_stream.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -15,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/events/v1/events.pb.h"
 #include "services/careplan/careplan_module.h"
 #include "services/common/time_util.h"
 #include "services/directory/directory_module.h"
@@ -85,6 +87,10 @@ class CarePlanTest : public ::testing::Test {
                               directory::DirectoryModule::kServiceName);
     server_.host().AddService(careplan_->service(),
                               CarePlanModule::kServiceName);
+    // As every server does (audit::RegisterAuditLogs): refusals before
+    // anything is read are recorded in careplan.db's audit log.
+    server_.authenticator().SetAuditLog("carebridge.careplan.v1",
+                                        careplan_->audit_log());
     server_.Start();
     directory_stub_ = dir::DirectoryService::NewStub(server_.Channel());
     stub_ = v1::CarePlanService::NewStub(server_.Channel());
@@ -277,6 +283,53 @@ class CarePlanTest : public ::testing::Test {
     EXPECT_TRUE(status.ok())
         << status.error_code() << ": " << status.error_message();
     return plan;
+  }
+
+  // What `as` is shown of the feed after `after`, up to the head now.
+  std::vector<events::v1::Event> ReadFeed(const Principal& as,
+                                          int64_t after = 0) {
+    events::v1::SubscribeRequest request;
+    request.set_after_sequence(after);
+    request.set_stop_when_caught_up(true);
+    auto context = server_.ContextAs(as);
+    auto reader = stub_->Subscribe(context.get(), request);
+    std::vector<events::v1::Event> events;
+    events::v1::SubscribeResponse response;
+    while (reader->Read(&response)) {
+      for (const events::v1::Event& event : response.events())
+        events.push_back(event);
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return events;
+  }
+
+  // Replaces the person's sharing choices with `rules`, as `as`.
+  grpc::Status Share(const Principal& as, std::vector<v1::SharingRule> rules,
+                     v1::SharingChoices* out,
+                     const std::string& reason = "The person chose this.") {
+    v1::UpdateSharingChoicesRequest request;
+    request.mutable_sharing_choices()->set_name(
+        absl::StrCat(person_, "/sharingChoices"));
+    for (v1::SharingRule& rule : rules) {
+      *request.mutable_sharing_choices()->add_rules() = std::move(rule);
+    }
+    request.set_reason(reason);
+    return Call(&Stub::UpdateSharingChoices, as, request, out);
+  }
+
+  // A rule sharing every part of the plan with `team`.
+  static v1::SharingRule ShareEverything(const std::string& team) {
+    v1::SharingRule rule;
+    rule.set_team(team);
+    rule.add_parts(v1::SHARED_GOALS);
+    rule.add_parts(v1::SHARED_ALL_ACTIONS);
+    rule.add_parts(v1::SHARED_CRISIS_PLAN);
+    rule.add_parts(v1::SHARED_COMMUNICATION_PREFERENCES);
+    rule.add_parts(v1::SHARED_REVIEW_DATE);
+    rule.add_parts(v1::SHARED_CARE_TEAM);
+    rule.add_parts(v1::SHARED_AGREEMENT);
+    return rule;
   }
 
   grpc::Status EndTeam(const Principal& as, const std::string& team,

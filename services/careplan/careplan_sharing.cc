@@ -1,0 +1,305 @@
+#include "services/careplan/careplan_sharing.h"
+
+#include <set>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/careplan/careplan_names.h"
+#include "services/common/errors.h"
+#include "services/common/macros.h"
+#include "services/common/validation.h"
+
+namespace carebridge::careplan {
+namespace {
+
+namespace dir = ::carebridge::directory::v1;
+
+constexpr v1::SharedPart kEveryPart[] = {
+    v1::SHARED_GOALS,       v1::SHARED_ALL_ACTIONS,
+    v1::SHARED_OWN_ACTIONS, v1::SHARED_CRISIS_PLAN,
+    v1::SHARED_WHAT_HELPS,  v1::SHARED_COMMUNICATION_PREFERENCES,
+    v1::SHARED_REVIEW_DATE, v1::SHARED_CARE_TEAM,
+    v1::SHARED_AGREEMENT,
+};
+
+// The part that shares a whole section.
+v1::SharedPart WholePartOf(v1::Section section) {
+  switch (section) {
+    case v1::GOALS:
+      return v1::SHARED_GOALS;
+    case v1::ACTIONS:
+      return v1::SHARED_ALL_ACTIONS;
+    case v1::CRISIS_PLAN:
+      return v1::SHARED_CRISIS_PLAN;
+    case v1::COMMUNICATION_PREFERENCES:
+      return v1::SHARED_COMMUNICATION_PREFERENCES;
+    case v1::REVIEW_DATE:
+      return v1::SHARED_REVIEW_DATE;
+    case v1::CARE_TEAM:
+      return v1::SHARED_CARE_TEAM;
+    case v1::AGREEMENT:
+      return v1::SHARED_AGREEMENT;
+    default:
+      return v1::SHARED_PART_UNSPECIFIED;
+  }
+}
+
+SharedParts PartsOf(std::initializer_list<v1::SharedPart> parts) {
+  SharedParts result;
+  for (v1::SharedPart part : parts) result.Add(part);
+  return result;
+}
+
+// Only what helps, what to avoid and the preferred response stay.
+void KeepWhatHelps(v1::CrisisPlan& crisis_plan) {
+  v1::CrisisPlan kept;
+  kept.set_what_helps(crisis_plan.what_helps());
+  kept.set_what_to_avoid(crisis_plan.what_to_avoid());
+  kept.set_preferred_response(crisis_plan.preferred_response());
+  crisis_plan = std::move(kept);
+}
+
+std::string SectorName(dir::Sector sector) { return dir::Sector_Name(sector); }
+
+}  // namespace
+
+SharedParts SharedParts::All() {
+  SharedParts all;
+  for (v1::SharedPart part : kEveryPart) all.Add(part);
+  return all;
+}
+
+SharedParts SharedParts::Of(const v1::SharingRule& rule) {
+  SharedParts parts;
+  for (int part : rule.parts()) {
+    if (v1::SharedPart_IsValid(part)) {
+      parts.Add(static_cast<v1::SharedPart>(part));
+    }
+  }
+  return parts;
+}
+
+void SharedParts::Add(v1::SharedPart part) {
+  if (part == v1::SHARED_PART_UNSPECIFIED) return;
+  bits_ |= Bit(part);
+  if (part == v1::SHARED_ALL_ACTIONS) bits_ |= Bit(v1::SHARED_OWN_ACTIONS);
+  if (part == v1::SHARED_CRISIS_PLAN) bits_ |= Bit(v1::SHARED_WHAT_HELPS);
+}
+
+void SharedParts::AppendTo(v1::SharingRule& rule) const {
+  for (v1::SharedPart part : kEveryPart) {
+    if (!Has(part)) continue;
+    if (part == v1::SHARED_OWN_ACTIONS && Has(v1::SHARED_ALL_ACTIONS)) continue;
+    if (part == v1::SHARED_WHAT_HELPS && Has(v1::SHARED_CRISIS_PLAN)) continue;
+    rule.add_parts(part);
+  }
+}
+
+SharedParts DefaultParts(dir::Sector sector) {
+  switch (sector) {
+    case dir::COMMUNITY_MENTAL_HEALTH:
+    case dir::CRISIS:
+    case dir::INPATIENT:
+    case dir::PRIMARY_CARE:
+      return SharedParts::All();
+    case dir::SOCIAL_CARE:
+      return PartsOf(
+          {v1::SHARED_GOALS, v1::SHARED_ALL_ACTIONS, v1::SHARED_WHAT_HELPS,
+           v1::SHARED_COMMUNICATION_PREFERENCES, v1::SHARED_REVIEW_DATE,
+           v1::SHARED_CARE_TEAM, v1::SHARED_AGREEMENT});
+    default:
+      // Voluntary sector, other, and a sector not known.
+      return PartsOf(
+          {v1::SHARED_GOALS, v1::SHARED_OWN_ACTIONS, v1::SHARED_WHAT_HELPS,
+           v1::SHARED_COMMUNICATION_PREFERENCES, v1::SHARED_REVIEW_DATE,
+           v1::SHARED_CARE_TEAM, v1::SHARED_AGREEMENT});
+  }
+}
+
+SharedParts PartsFor(const v1::SharingChoices* choices, absl::string_view team,
+                     dir::Sector sector) {
+  if (choices != nullptr) {
+    for (const v1::SharingRule& rule : choices->rules()) {
+      if (!rule.team().empty() && rule.team() == team) {
+        return SharedParts::Of(rule);
+      }
+    }
+    for (const v1::SharingRule& rule : choices->rules()) {
+      if (rule.team().empty() && rule.sector() == sector &&
+          sector != dir::SECTOR_UNSPECIFIED) {
+        return SharedParts::Of(rule);
+      }
+    }
+  }
+  return DefaultParts(sector);
+}
+
+void ListWithheld(const SharedParts& parts,
+                  google::protobuf::RepeatedField<int>* withheld) {
+  withheld->Clear();
+  for (v1::SharedPart part : kEveryPart) {
+    if (parts.Has(part)) continue;
+    // Own actions alone withhold the others': SHARED_ALL_ACTIONS is listed.
+    if (part == v1::SHARED_OWN_ACTIONS && parts.Has(v1::SHARED_ALL_ACTIONS)) {
+      continue;
+    }
+    withheld->Add(part);
+  }
+}
+
+void Withhold(const SharedParts& parts, absl::string_view team,
+              v1::CarePlan& plan) {
+  if (parts.IsAll()) {
+    plan.clear_withheld();
+    return;
+  }
+  if (!parts.Has(v1::SHARED_GOALS)) plan.clear_goals();
+  if (!parts.Has(v1::SHARED_ALL_ACTIONS)) {
+    google::protobuf::RepeatedPtrField<v1::Action> kept;
+    if (parts.Has(v1::SHARED_OWN_ACTIONS)) {
+      for (v1::Action& action : *plan.mutable_actions()) {
+        if (action.owning_team() == team) *kept.Add() = std::move(action);
+      }
+    }
+    plan.mutable_actions()->Swap(&kept);
+  }
+  if (!parts.Has(v1::SHARED_CRISIS_PLAN)) {
+    if (parts.Has(v1::SHARED_WHAT_HELPS) && plan.has_crisis_plan()) {
+      KeepWhatHelps(*plan.mutable_crisis_plan());
+    } else {
+      plan.clear_crisis_plan();
+    }
+  }
+  if (!parts.Has(v1::SHARED_COMMUNICATION_PREFERENCES)) {
+    plan.clear_communication_preferences();
+  }
+  if (!parts.Has(v1::SHARED_REVIEW_DATE)) plan.clear_review_date();
+  if (!parts.Has(v1::SHARED_CARE_TEAM)) plan.clear_care_team();
+  if (!parts.Has(v1::SHARED_AGREEMENT)) plan.clear_agreement();
+  if (plan.has_change()) {
+    for (int section : plan.change().sections()) {
+      const v1::SharedPart whole =
+          WholePartOf(static_cast<v1::Section>(section));
+      if (whole != v1::SHARED_PART_UNSPECIFIED && !parts.Has(whole)) {
+        plan.mutable_change()->clear_reason();
+        break;
+      }
+    }
+  }
+  ListWithheld(parts, plan.mutable_withheld());
+}
+
+absl::Status RequireSharedForWrite(const SharedParts& parts,
+                                   absl::string_view team,
+                                   const UpdateMask& mask) {
+  auto denied = [&](v1::SharedPart part, absl::string_view path) {
+    return carebridge::errors::PermissionDenied(absl::StrCat(
+        "update_mask: ", path, " cannot be changed by ", team,
+        ": the person's ", "sharing choices do not share ",
+        v1::SharedPart_Name(part), " with it (ask the lead team)"));
+  };
+  if (mask.goals && !parts.Has(v1::SHARED_GOALS)) {
+    return denied(v1::SHARED_GOALS, "goals");
+  }
+  // Writing actions replaces the list, including other teams' actions.
+  if (mask.actions && !parts.Has(v1::SHARED_ALL_ACTIONS)) {
+    return denied(v1::SHARED_ALL_ACTIONS, "actions");
+  }
+  if (!parts.Has(v1::SHARED_CRISIS_PLAN)) {
+    static constexpr const char* kWhatHelpsFields[] = {
+        "what_helps", "what_to_avoid", "preferred_response"};
+    if (mask.crisis_plan) return denied(v1::SHARED_CRISIS_PLAN, "crisis_plan");
+    for (const std::string& field : mask.crisis_plan_fields) {
+      bool what_helps = false;
+      for (const char* shown : kWhatHelpsFields) what_helps |= field == shown;
+      if (!what_helps || !parts.Has(v1::SHARED_WHAT_HELPS)) {
+        return denied(
+            what_helps ? v1::SHARED_WHAT_HELPS : v1::SHARED_CRISIS_PLAN,
+            absl::StrCat("crisis_plan.", field));
+      }
+    }
+  }
+  if ((mask.communication_preferences ||
+       !mask.communication_preferences_fields.empty()) &&
+      !parts.Has(v1::SHARED_COMMUNICATION_PREFERENCES)) {
+    return denied(v1::SHARED_COMMUNICATION_PREFERENCES,
+                  "communication_preferences");
+  }
+  if (mask.review_date && !parts.Has(v1::SHARED_REVIEW_DATE)) {
+    return denied(v1::SHARED_REVIEW_DATE, "review_date");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateSharingUpdate(const v1::UpdateSharingChoicesRequest& req) {
+  const v1::SharingChoices& choices = req.sharing_choices();
+  if (choices.name().empty()) {
+    return carebridge::errors::MustBeSet("sharing_choices.name");
+  }
+  RETURN_IF_ERROR(
+      ParseSharingChoicesName("sharing_choices.name", choices.name()).status());
+  if (static_cast<size_t>(choices.rules_size()) > kMaxSharingRules) {
+    return carebridge::errors::TooMany("sharing_choices.rules",
+                                       kMaxSharingRules);
+  }
+  std::set<int> sectors;
+  std::set<std::string> teams;
+  for (int i = 0; i < choices.rules_size(); ++i) {
+    const v1::SharingRule& rule = choices.rules(i);
+    const std::string field = absl::StrCat("sharing_choices.rules[", i, "]");
+    const bool has_sector = rule.sector() != dir::SECTOR_UNSPECIFIED;
+    if (has_sector == !rule.team().empty()) {
+      return carebridge::errors::Invalid(
+          field, "must name exactly one of sector and team");
+    }
+    if (has_sector) {
+      if (!dir::Sector_IsValid(rule.sector())) {
+        return carebridge::errors::Invalid(absl::StrCat(field, ".sector"),
+                                           "is not a known sector");
+      }
+      if (!sectors.insert(rule.sector()).second) {
+        return carebridge::errors::Invalid(
+            absl::StrCat(field, ".sector"),
+            absl::StrCat(SectorName(rule.sector()), " has a rule already"));
+      }
+    } else {
+      RETURN_IF_ERROR(
+          ParseResourceName(absl::StrCat(field, ".team"), rule.team(), "teams")
+              .status());
+      if (!teams.insert(rule.team()).second) {
+        return carebridge::errors::Invalid(
+            absl::StrCat(field, ".team"),
+            absl::StrCat(rule.team(), " has a rule already"));
+      }
+    }
+    std::set<int> seen;
+    for (int j = 0; j < rule.parts_size(); ++j) {
+      const int part = rule.parts(j);
+      const std::string part_field = absl::StrCat(field, ".parts[", j, "]");
+      if (part == v1::SHARED_PART_UNSPECIFIED ||
+          !v1::SharedPart_IsValid(part)) {
+        return carebridge::errors::Invalid(part_field, "is not a shared part");
+      }
+      if (!seen.insert(part).second) {
+        return carebridge::errors::Invalid(part_field, "is listed twice");
+      }
+    }
+  }
+  return CheckRequiredText("reason", req.reason(), kMaxReasonChars);
+}
+
+void FillEffective(v1::SharingChoices& choices) {
+  choices.clear_effective();
+  for (int sector = dir::Sector_MIN; sector <= dir::Sector_MAX; ++sector) {
+    if (sector == dir::SECTOR_UNSPECIFIED || !dir::Sector_IsValid(sector)) {
+      continue;
+    }
+    v1::SharingRule* rule = choices.add_effective();
+    rule->set_sector(static_cast<dir::Sector>(sector));
+    PartsFor(&choices, /*team=*/"", static_cast<dir::Sector>(sector))
+        .AppendTo(*rule);
+  }
+}
+
+}  // namespace carebridge::careplan

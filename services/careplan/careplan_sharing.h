@@ -1,0 +1,84 @@
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_SHARING_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_SHARING_H_
+
+// The person's sharing choices as rules: what each team sees of the care
+// plan (its own rule, else its sector's, else the sector's default), and the
+// plan as a team may see it. Pure functions over protos, for the domain, the
+// feed and tests alike.
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "carebridge/careplan/v1/careplan.pb.h"
+#include "carebridge/directory/v1/directory.pb.h"
+#include "services/careplan/careplan_validation.h"
+
+namespace carebridge::careplan {
+
+inline constexpr size_t kMaxSharingRules = 50;
+
+// A set of SharedParts, with the inclusions applied (all actions includes
+// the team's own; the crisis plan includes what helps).
+class SharedParts {
+ public:
+  static SharedParts All();
+  static SharedParts None() { return SharedParts(); }
+  static SharedParts Of(const v1::SharingRule& rule);
+
+  bool Has(v1::SharedPart part) const { return (bits_ & Bit(part)) != 0; }
+  bool IsAll() const { return bits_ == All().bits_; }
+  void Add(v1::SharedPart part);
+  bool operator==(const SharedParts& other) const {
+    return bits_ == other.bits_;
+  }
+
+  // The parts in this set, in SharedPart order, without the ones another
+  // part implies (SHARED_OWN_ACTIONS when SHARED_ALL_ACTIONS is there).
+  void AppendTo(v1::SharingRule& rule) const;
+
+ private:
+  static uint32_t Bit(v1::SharedPart part) { return uint32_t{1} << part; }
+  uint32_t bits_ = 0;
+};
+
+// What a team of `sector` sees when the person has made no rule for it or
+// its sector (documented in careplan.proto, SharingChoices).
+SharedParts DefaultParts(directory::v1::Sector sector);
+
+// What `team` (of `sector`) sees under `choices` (null: no choices made).
+SharedParts PartsFor(const v1::SharingChoices* choices, absl::string_view team,
+                     directory::v1::Sector sector);
+
+// Leaves out of `plan` (a version as stored or presented) what `parts` do
+// not share with `team`, and names what was left out in `plan.withheld`.
+// The lead team is kept in `lead_team` whatever the parts; a version's
+// change keeps its kind, sections, who and when, and loses its reason when
+// it changed a section that is withheld (the reason may tell what changed).
+void Withhold(const SharedParts& parts, absl::string_view team,
+              v1::CarePlan& plan);
+
+// The SharedParts whose absence makes `parts` leave something out, in
+// SharedPart order (what `withheld` lists).
+void ListWithheld(const SharedParts& parts,
+                  google::protobuf::RepeatedField<int>* withheld);
+
+// PERMISSION_DENIED, naming the first part and the team, when `mask` writes
+// a part of the plan `parts` do not share with `team` whole: a team cannot
+// change what it is not shown.
+absl::Status RequireSharedForWrite(const SharedParts& parts,
+                                   absl::string_view team,
+                                   const UpdateMask& mask);
+
+// Request shape: name, at most kMaxSharingRules rules, each with exactly
+// one of a known sector or a team name, no sector or team twice, parts
+// known and not repeated; reason required. INVALID_ARGUMENT naming the
+// field (`sharing_choices.rules[2].team: ...`).
+absl::Status ValidateSharingUpdate(const v1::UpdateSharingChoicesRequest& req);
+
+// Fills `choices.effective`: each sector's parts under the rules.
+void FillEffective(v1::SharingChoices& choices);
+
+}  // namespace carebridge::careplan
+
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_SHARING_H_

@@ -1,0 +1,43 @@
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_SQLITE_SHARING_STORE_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_SQLITE_SHARING_STORE_H_
+
+#include "services/careplan/sharing_store.h"
+#include "services/common/sqlite_db.h"
+
+namespace carebridge::careplan {
+
+// The table SqliteSharingStore keeps, a migration of careplan.db: one row
+// per version, never updated or deleted.
+inline constexpr char kSharingSchemaSql[] = R"sql(
+CREATE TABLE sharing_choice_versions (
+  person_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  body BLOB NOT NULL,
+  PRIMARY KEY (person_id, version)
+) WITHOUT ROWID;
+)sql";
+
+// SharingStore in the care plan service's SQLite file (the SqliteDb of
+// SqliteCarePlanStore), so a change commits with its audit record and is
+// read on every read of the plan by a team that is not its lead (one index
+// seek; nothing cached, so a withdrawn choice holds from its commit). This
+// class is thread-safe.
+class SqliteSharingStore : public SharingStore {
+ public:
+  // `db` outlives this and has run kSharingSchemaSql.
+  explicit SqliteSharingStore(SqliteDb* db) : db_(db) {}
+
+  absl::StatusOr<std::optional<v1::SharingChoices>> GetCurrent(
+      absl::string_view person_id) override;
+  absl::Status Append(absl::string_view person_id,
+                      const v1::SharingChoices& choices) override;
+  absl::StatusOr<std::vector<v1::SharingChoices>> ListVersions(
+      absl::string_view person_id, int64_t before_version, int limit) override;
+
+ private:
+  SqliteDb* const db_;
+};
+
+}  // namespace carebridge::careplan
+
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_SQLITE_SHARING_STORE_H_
