@@ -13,6 +13,7 @@
 #include "absl/strings/strip.h"
 #include "clients/carectl/enums.h"
 #include "clients/carectl/format.h"
+#include "clients/carectl/sharing_requests.h"
 
 namespace carebridge::carectl {
 namespace {
@@ -344,6 +345,14 @@ void PrintCarePlan(std::ostream& out, const cp::CarePlan& plan) {
   constexpr size_t kWidth = 11;
   out << Labelled("", kWidth, "created", FormatTimestamp(plan.create_time()))
       << Labelled("", kWidth, "updated", FormatTimestamp(plan.update_time()));
+  if (plan.withheld_size() > 0) {
+    cp::SharingRule withheld;
+    *withheld.mutable_parts() = plan.withheld();
+    out << Labelled("", kWidth, "not shared",
+                    absl::StrCat(SharedPartsText(withheld),
+                                 " (the person's sharing choices; ask the "
+                                 "lead team)"));
+  }
   PrintHeading(out, cp::CARE_TEAM, FindStamp(plan, cp::CARE_TEAM));
   PrintCareTeam(out, plan);
   PrintGoals(out, plan);

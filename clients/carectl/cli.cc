@@ -58,7 +58,7 @@ std::vector<Command> AllCommands() {
   std::vector<Command> all = HealthCommands();
   for (auto* group : {&DirectoryCommands, &ReferralCommands, &CarePlanCommands,
                       &HandoverCommands, &EventsCommands, &FeedsCommands,
-                      &RecordCommands, &AuditCommands}) {
+                      &RecordCommands, &AuditCommands, &SharingCommands}) {
     for (Command& c : group()) all.push_back(std::move(c));
   }
   return all;

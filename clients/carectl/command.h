@@ -40,6 +40,7 @@ std::vector<Command> EventsCommands();
 std::vector<Command> FeedsCommands();
 std::vector<Command> RecordCommands();
 std::vector<Command> AuditCommands();
+std::vector<Command> SharingCommands();
 std::vector<Command> HealthCommands();
 
 // Paging flags shared by every list command.

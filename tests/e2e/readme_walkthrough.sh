@@ -43,18 +43,19 @@ cmht=$(echo "$sent" | py 'd["referrals"][0]["sending_team"]')
 crisis=$(echo "$sent" | py '[r for r in d["referrals"] if r["state"]=="ACCEPTED"][0]["receiving_team"]')
 versions=$(as "$TOKEN" --json careplan versions "$person" --all)
 expect_eq "$(echo "$versions" | py '" ".join(v["change"]["kind"] for v in reversed(d["versions"]))')" \
-  "CARE_TEAM_CHANGED CONTENT_UPDATED AGREEMENT_RECORDED LEAD_CHANGED CARE_TEAM_CHANGED CONTENT_UPDATED AGREEMENT_RECORDED" \
+  "CARE_TEAM_CHANGED CONTENT_UPDATED AGREEMENT_RECORDED LEAD_CHANGED CARE_TEAM_CHANGED CONTENT_UPDATED AGREEMENT_RECORDED CARE_TEAM_CHANGED" \
   "the plan's versions, oldest first"
 expect_eq "$(echo "$versions" | py '[v for v in d["versions"] if v["version"] == "1"][0]["change"]["actor"]')" \
   services/careplan "who made version 1 (the accepted referral's effect)"
 plan=$(as "$TOKEN" --json careplan show "$person")
-expect_eq "$(echo "$plan" | py 'd["version"]')" 7 "care plan version"
+expect_eq "$(echo "$plan" | py 'd["version"]')" 8 "care plan version"
 expect_eq "$(echo "$plan" | py 'd.get("agreed", False)')" True "agreed again"
 expect_eq "$(echo "$plan" | py 'd["agreement"]["agreed_version"].rsplit("/", 1)[1]')" 6 \
   "the version agreed"
 expect_eq "$(echo "$plan" | py 'd["lead_team"]')" "$cmht" "lead team"
+peer=$(echo "$sent" | py '[r for r in d["referrals"] if r["state"]=="SENT"][0]["receiving_team"]')
 expect_eq "$(echo "$plan" | py '[m["team"] for m in d["care_team"] if "end_time" not in m]')" \
-  "['$cmht']" "teams involved"
+  "['$cmht', '$peer']" "teams involved"
 expect_eq "$(echo "$plan" | py '[m["team"] for m in d["care_team"] if "end_time" in m]')" \
   "['$crisis']" "teams that ended their involvement"
 case "$(echo "$plan" | py 'd["crisis_plan"]["what_helps"]')" in
@@ -65,6 +66,17 @@ grep -q "NOT agreed: changed since the person agreed version 2" "$WORK/walkthrou
   fail "the plan did not show that the change cleared the agreement"
 grep -q "Help with the housing appeal letter" "$WORK/walkthrough.out" ||
   fail "the diff did not show the actions the community team took on"
+
+step "Alex's sharing choice is hers, and holds"
+ALEX_TOKEN=$(cat "$WORK/alex.token")
+sharing=$(as "$ALEX_TOKEN" --json person sharing "$person")
+expect_eq "$(echo "$sharing" | py 'd["updated_by"]')" "$person" "who made the choice"
+expect_eq "$(echo "$sharing" | py 'd["rules"][0]["team"]')" "$peer" "whom it is about"
+expect_eq "$(echo "$sharing" | py 'd["rules"][0]["parts"]')" \
+  "['SHARED_GOALS', 'SHARED_OWN_ACTIONS', 'SHARED_CRISIS_PLAN', 'SHARED_COMMUNICATION_PREFERENCES', 'SHARED_CARE_TEAM']" \
+  "what Alex shares with Open Door"
+TOKEN=$(cat "$WORK/jon.token") expect_rpc_error PERMISSION_DENIED person share "$person" \
+  --rules= --reason="not Jon's to change"
 
 step "the handover was accepted with the community team's read-back"
 handovers=$(as "$TOKEN" --json handover inbox --all)
