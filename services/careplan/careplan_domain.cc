@@ -209,9 +209,13 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::UpdateCarePlan(
         }
         RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, request.etag(),
                                   /*required=*/true));
-        // A team may not change what the person does not share with it.
-        ASSIGN_OR_RETURN(SharedParts shared,
-                         PartsShownTo(caller, plan, RemoteCalls::kAllowed));
+        // A team may not change what the person does not share with it (a
+        // team not involved got here only by joining as lead).
+        SharedParts shared = SharedParts::All();
+        if (IsInvolved(plan, caller.team)) {
+          ASSIGN_OR_RETURN(shared,
+                           PartsShownTo(caller, plan, RemoteCalls::kAllowed));
+        }
         if (!shared.IsAll()) {
           ASSIGN_OR_RETURN(UpdateMask mask,
                            ParseUpdateMask(request.update_mask()));

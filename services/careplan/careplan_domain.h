@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "carebridge/careplan/v1/careplan.pb.h"
 #include "carebridge/events/v1/events.pb.h"
+#include "services/careplan/break_glass_store.h"
 #include "services/careplan/careplan_sharing.h"
 #include "services/careplan/careplan_store.h"
 #include "services/careplan/sharing_store.h"
@@ -36,15 +37,18 @@ class CarePlanDomain {
   // `signer` signs the persons' own tokens (IssuePersonToken); null: none
   // are issued (UNAVAILABLE). `sharing` keeps the persons' sharing choices;
   // null: none can be made and every team sees its sector's default.
+  // `break_glass` keeps break-glass accesses; null: none can be made.
   CarePlanDomain(const Clock* clock,
                  directory_client::DirectoryLookup* directory,
                  CarePlanStore* store, const TokenSigner* signer = nullptr,
-                 SharingStore* sharing = nullptr)
+                 SharingStore* sharing = nullptr,
+                 BreakGlassStore* break_glass = nullptr)
       : clock_(clock),
         directory_(directory),
         store_(store),
         signer_(signer),
-        sharing_(sharing) {}
+        sharing_(sharing),
+        break_glass_(break_glass) {}
 
   absl::StatusOr<v1::CarePlan> GetCarePlan(
       const Principal& caller, const v1::GetCarePlanRequest& request,
@@ -89,6 +93,13 @@ class CarePlanDomain {
   ListSharingChoicesVersions(
       const Principal& caller,
       const v1::ListSharingChoicesVersionsRequest& request);
+
+  // Break-glass (careplan_break_glass.cc).
+  absl::StatusOr<v1::BreakGlassAccess> BreakGlass(
+      const Principal& caller, const v1::BreakGlassRequest& request);
+  absl::StatusOr<v1::ListBreakGlassAccessesResponse> ListBreakGlassAccesses(
+      const Principal& caller,
+      const v1::ListBreakGlassAccessesRequest& request);
 
   // What `caller` sees of the plan whose current version is `current`: all
   // of it for the person, services and the lead team; for another team, its
@@ -192,6 +203,18 @@ class CarePlanDomain {
   absl::StatusOr<v1::CarePlan> ShownTo(const Principal& caller,
                                        const v1::CarePlan& current,
                                        v1::CarePlan plan, RemoteCalls remote);
+  // What a read lets `caller` see of the plan whose current version is
+  // `current`: PartsShownTo, or the crisis plan alone for staff not on the
+  // care team (who read only through break-glass).
+  absl::StatusOr<SharedParts> ReadableParts(const Principal& caller,
+                                            const v1::CarePlan& current,
+                                            RemoteCalls remote);
+  // policy::RequireCarePlanRead for `plan`, or, for clinical staff not on
+  // the care team, a break-glass access of theirs still open (its reason
+  // then goes in the call's audit record); PERMISSION_DENIED saying when
+  // theirs ended otherwise.
+  absl::Status RequireReadable(const Principal& caller,
+                               const v1::CarePlan& plan);
   // The newest sharing choices; nullopt when none were made.
   absl::StatusOr<std::optional<v1::SharingChoices>> CurrentSharing(
       absl::string_view person_id);
@@ -220,6 +243,7 @@ class CarePlanDomain {
   CarePlanStore* const store_;
   const TokenSigner* const signer_;
   SharingStore* const sharing_;
+  BreakGlassStore* const break_glass_;
 };
 
 }  // namespace carebridge::careplan

@@ -74,8 +74,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::LoadReadable(
         policy::RequireOwnRecord(caller, PersonName(person_id), action));
   }
   ASSIGN_OR_RETURN(v1::CarePlan plan, LoadForRead(person_id, remote));
-  RETURN_IF_ERROR(policy::RequireCarePlanRead(caller, plan.person(),
-                                              IsInvolved(plan, caller.team)));
+  RETURN_IF_ERROR(RequireReadable(caller, plan));
   return plan;
 }
 
@@ -101,7 +100,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::GetCarePlan(
                    ParseCarePlanName("name", request.name()));
   ASSIGN_OR_RETURN(v1::CarePlan plan,
                    LoadReadable(caller, person_id, "GetCarePlan", remote));
-  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, plan, remote));
+  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote));
   v1::CarePlan shown = PresentCurrent(std::move(plan));
   Withhold(parts, caller.team, shown);
   return shown;
@@ -125,9 +124,8 @@ absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
   if (absl::IsNotFound(current.status())) return NoPlan(person_id, remote);
   if (!current.ok()) return current.status();
   const v1::CarePlan& plan = (*current)->plan;
-  RETURN_IF_ERROR(policy::RequireCarePlanRead(caller, plan.person(),
-                                              IsInvolved(plan, caller.team)));
-  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, plan, remote));
+  RETURN_IF_ERROR(RequireReadable(caller, plan));
+  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote));
   if (!parts.IsAll()) {
     v1::CarePlan shown = PresentCurrent(plan);
     Withhold(parts, caller.team, shown);
@@ -164,7 +162,7 @@ CarePlanDomain::ListCarePlanVersions(
       v1::CarePlan current,
       LoadReadable(caller, person_id, "ListCarePlanVersions", remote));
 
-  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, current, remote));
+  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, current, remote));
   ASSIGN_OR_RETURN(std::vector<v1::CarePlan> versions,
                    store_->ListVersions(person_id, before, page_size));
   v1::ListCarePlanVersionsResponse response;
@@ -194,7 +192,10 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::GetCarePlanVersion(
       v1::CarePlan current,
       LoadReadable(caller, ref.person_id, "GetCarePlanVersion", remote));
   ASSIGN_OR_RETURN(v1::CarePlan version, VersionOf(current, ref.version));
-  return ShownTo(caller, current, PresentVersion(version, v1::FULL), remote);
+  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, current, remote));
+  v1::CarePlan shown = PresentVersion(version, v1::FULL);
+  Withhold(parts, caller.team, shown);
+  return shown;
 }
 
 absl::StatusOr<v1::CarePlanDiff> CarePlanDomain::DiffCarePlanVersions(
@@ -213,7 +214,7 @@ absl::StatusOr<v1::CarePlanDiff> CarePlanDomain::DiffCarePlanVersions(
   // `from_version` exists, so the current version is at least it.
   ASSIGN_OR_RETURN(v1::CarePlan to, VersionOf(current, to_version));
   // The diff is between what the caller may see of the two versions.
-  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, current, remote));
+  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, current, remote));
   Withhold(parts, caller.team, from);
   Withhold(parts, caller.team, to);
 

@@ -80,6 +80,18 @@ absl::StatusOr<SharedParts> CarePlanDomain::PartsShownTo(
                   sector);
 }
 
+absl::StatusOr<SharedParts> CarePlanDomain::ReadableParts(
+    const Principal& caller, const v1::CarePlan& current, RemoteCalls remote) {
+  // Staff not on the care team read only through break-glass
+  // (RequireReadable): the crisis plan alone.
+  if (caller.is_clinical() && !IsInvolved(current, caller.team)) {
+    SharedParts crisis_plan;
+    crisis_plan.Add(v1::SHARED_CRISIS_PLAN);
+    return crisis_plan;
+  }
+  return PartsShownTo(caller, current, remote);
+}
+
 absl::StatusOr<v1::CarePlan> CarePlanDomain::ShownTo(
     const Principal& caller, const v1::CarePlan& current, v1::CarePlan plan,
     RemoteCalls remote) {

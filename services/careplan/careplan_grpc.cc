@@ -170,6 +170,27 @@ grpc::ServerUnaryReactor* CarePlanGrpcService::ListSharingChoicesVersions(
                         });
 }
 
+grpc::ServerUnaryReactor* CarePlanGrpcService::BreakGlass(
+    grpc::CallbackServerContext* context, const v1::BreakGlassRequest* request,
+    v1::BreakGlassAccess* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::BreakGlassRequest& r) {
+        return domain_->BreakGlass(caller, r);
+      });
+}
+
+grpc::ServerUnaryReactor* CarePlanGrpcService::ListBreakGlassAccesses(
+    grpc::CallbackServerContext* context,
+    const v1::ListBreakGlassAccessesRequest* request,
+    v1::ListBreakGlassAccessesResponse* response) {
+  return HandleBlocking(*authenticator_, *executor_, context, request, response,
+                        [this](const Principal& caller,
+                               const v1::ListBreakGlassAccessesRequest& r) {
+                          return domain_->ListBreakGlassAccesses(caller, r);
+                        });
+}
+
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
 CarePlanGrpcService::Subscribe(grpc::CallbackServerContext* context,
                                const events::v1::SubscribeRequest* request) {

@@ -87,6 +87,13 @@ class CarePlanGrpcService final
       grpc::CallbackServerContext* context,
       const v1::ListSharingChoicesVersionsRequest* request,
       v1::ListSharingChoicesVersionsResponse* response) override;
+  grpc::ServerUnaryReactor* BreakGlass(grpc::CallbackServerContext* context,
+                                       const v1::BreakGlassRequest* request,
+                                       v1::BreakGlassAccess* response) override;
+  grpc::ServerUnaryReactor* ListBreakGlassAccesses(
+      grpc::CallbackServerContext* context,
+      const v1::ListBreakGlassAccessesRequest* request,
+      v1::ListBreakGlassAccessesResponse* response) override;
   grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
       const events::v1::SubscribeRequest* request) override;

@@ -8,6 +8,7 @@
 #include "services/careplan/careplan_domain.h"
 #include "services/careplan/careplan_event_access.h"
 #include "services/careplan/careplan_grpc.h"
+#include "services/careplan/sqlite_break_glass_store.h"
 #include "services/careplan/sqlite_careplan_store.h"
 #include "services/careplan/sqlite_sharing_store.h"
 #include "services/common/log.h"
@@ -57,9 +58,10 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
               env.signer, env.clock),
           env.clock);
   module->sharing_ = std::make_unique<SqliteSharingStore>(audited);
+  module->break_glass_ = std::make_unique<SqliteBreakGlassStore>(audited);
   module->domain_ = std::make_unique<CarePlanDomain>(
       env.clock, module->directory_.get(), module->store_.get(), env.signer,
-      module->sharing_.get());
+      module->sharing_.get(), module->break_glass_.get());
   auto event_access =
       std::make_unique<CarePlanEventAccess>(module->store_.get(), durable);
   event_access->SetSharing(

@@ -29,6 +29,7 @@ class CarePlanDomain;
 class CarePlanGrpcService;
 class CarePlanStore;
 class SharingStore;
+class BreakGlassStore;
 
 // The care plan service as a unit a server hosts: its store, its domain,
 // its link to the directory (asked as `services/careplan`), its gRPC
@@ -99,6 +100,7 @@ class CarePlanModule : public ServiceModule {
   std::unique_ptr<CarePlanStore> store_;
   // On the database store_ owns.
   std::unique_ptr<SharingStore> sharing_;
+  std::unique_ptr<BreakGlassStore> break_glass_;
   // store_'s database, which keeps the audit log.
   SqliteDb* audit_log_ = nullptr;
   EventLog* event_log_ = nullptr;

@@ -9,6 +9,7 @@
 #include "services/careplan/careplan_events.h"
 #include "services/careplan/careplan_names.h"
 #include "services/careplan/careplan_size.h"
+#include "services/careplan/sqlite_break_glass_store.h"
 #include "services/careplan/sqlite_sharing_store.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
@@ -50,6 +51,8 @@ CREATE TABLE care_plan_requests (
       {6, kParkedEventIdSchemaSql},
       // The persons' sharing choices (SqliteSharingStore).
       {7, kSharingSchemaSql},
+      // Break-glass accesses (SqliteBreakGlassStore).
+      {8, kBreakGlassSchemaSql},
   };
   return *migrations;
 }

@@ -56,6 +56,12 @@ void NoteAuditedAccess(SqliteDb* db) {
   audit->sink = db;
 }
 
+void NoteAuditReason(absl::string_view reason) {
+  CallAudit* audit = CurrentCallAudit();
+  if (audit == nullptr) return;
+  audit->record.reason = std::string(reason);
+}
+
 void NoteAuditedPerson(absl::string_view person) {
   CallAudit* audit = CurrentCallAudit();
   if (audit == nullptr || !audit->record.person.empty()) return;

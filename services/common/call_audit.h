@@ -52,6 +52,10 @@ void NoteAuditedAccess(SqliteDb* db);
 // when the record already names someone.
 void NoteAuditedPerson(absl::string_view person);
 
+// The call (if any) gives a reason its record must keep (the stated reason
+// of a break-glass access). No-op outside a call.
+void NoteAuditReason(absl::string_view reason);
+
 // The audit of a call by `caller` with `request`: the method is named by
 // the request type (`carebridge.careplan.v1.GetCarePlan`), the resource by
 // its `name`, `parent` or `person` field, the person by the resource when

@@ -25,7 +25,7 @@ class CarePlanAuditTest : public CarePlanTest {
     Connection conn(raw);
     absl::StatusOr<Statement> select = conn.Prepare(
         "SELECT seq, actor, team, role, method, resource, "
-        "person, outcome FROM audit_log ORDER BY seq");
+        "person, outcome, reason FROM audit_log ORDER BY seq");
     EXPECT_TRUE(select.ok()) << select.status();
     if (!select.ok()) return records;
     while (true) {
@@ -41,6 +41,7 @@ class CarePlanAuditTest : public CarePlanTest {
       record.resource = select->ColumnText(5);
       record.person = select->ColumnText(6);
       record.outcome = select->ColumnText(7);
+      record.reason = select->ColumnText(8);
     }
     return records;
   }

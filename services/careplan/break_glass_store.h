@@ -1,0 +1,38 @@
+#ifndef CAREBRIDGE_SERVICES_CAREPLAN_BREAK_GLASS_STORE_H_
+#define CAREBRIDGE_SERVICES_CAREPLAN_BREAK_GLASS_STORE_H_
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "carebridge/careplan/v1/careplan.pb.h"
+
+namespace carebridge::careplan {
+
+// Keeps every break-glass access to a person's plan, never changed or
+// removed, numbered in the order they were made (the number is the access's
+// id). Stored without `name` or `crisis_plan`. Implementations must be
+// thread-safe.
+class BreakGlassStore {
+ public:
+  virtual ~BreakGlassStore() = default;
+
+  // Records `access` to person `person_id`'s plan; returns its number.
+  virtual absl::StatusOr<int64_t> Insert(
+      absl::string_view person_id, const v1::BreakGlassAccess& access) = 0;
+
+  // The newest access `member` made to the person's plan, if any.
+  virtual absl::StatusOr<std::optional<v1::BreakGlassAccess>> Latest(
+      absl::string_view person_id, absl::string_view member) = 0;
+
+  // Up to `limit` accesses with their numbers, newest first, numbered below
+  // `before` (0: from the newest).
+  virtual absl::StatusOr<std::vector<std::pair<int64_t, v1::BreakGlassAccess>>>
+  List(absl::string_view person_id, int64_t before, int limit) = 0;
+};
+
+}  // namespace carebridge::careplan
+
+#endif  // CAREBRIDGE_SERVICES_CAREPLAN_BREAK_GLASS_STORE_H_

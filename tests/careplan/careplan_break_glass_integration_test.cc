@@ -1,0 +1,209 @@
+// Break-glass (issue 11): a clinician not on the person's care team opens
+// their crisis plan in an emergency with a stated reason; the access lasts 4
+// hours, shows the crisis plan alone, is audited with its reason, and is
+// listed for the lead team and the person to review.
+
+#include <string>
+#include <vector>
+
+#include "tests/careplan/careplan_audit_fixture.h"
+
+namespace carebridge::careplan {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+constexpr char kReason[] =
+    "Found by police in distress at 3am; crisis line needs her crisis plan";
+
+class CarePlanBreakGlassTest : public CarePlanAuditTest {
+ protected:
+  void SetUp() override {
+    CarePlanAuditTest::SetUp();
+    full_ = CreateRealisticPlan();
+    out_of_hours_ = MakeTeam("Out-of-hours crisis line", dir::CRISIS);
+    nina_ = Member("members/nina", out_of_hours_.name());
+    omar_ = Member("members/omar", out_of_hours_.name());
+    ada_.subject = person_;
+    ada_.role = Role::kPerson;
+    ada_.expire_time = absl::InfiniteFuture();
+  }
+
+  grpc::Status Break(const Principal& as, const std::string& reason,
+                     v1::BreakGlassAccess* out) {
+    v1::BreakGlassRequest request;
+    request.set_name(plan_);
+    request.set_reason(reason);
+    return Call(&Stub::BreakGlass, as, request, out);
+  }
+
+  grpc::Status List(const Principal& as,
+                    v1::ListBreakGlassAccessesResponse* out, int page_size = 0,
+                    const std::string& token = "") {
+    v1::ListBreakGlassAccessesRequest request;
+    request.set_parent(person_);
+    request.set_page_size(page_size);
+    request.set_page_token(token);
+    return Call(&Stub::ListBreakGlassAccesses, as, request, out);
+  }
+
+  int Listed() {
+    v1::ListBreakGlassAccessesResponse response;
+    grpc::Status status = List(alice_, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.accesses_size();
+  }
+
+  v1::CarePlan full_;
+  dir::Team out_of_hours_;
+  Principal nina_, omar_, ada_;
+};
+
+TEST_F(CarePlanBreakGlassTest, OpensTheCrisisPlanAloneForFourHours) {
+  v1::CarePlan out;
+  EXPECT_EQ(TryGet(nina_, plan_, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  v1::BreakGlassAccess access;
+  ASSERT_GRPC_OK(Break(nina_, kReason, &access));
+  EXPECT_THAT(access.crisis_plan(), EqualsProto(full_.crisis_plan()));
+  EXPECT_EQ(access.person(), person_);
+  EXPECT_EQ(access.member(), nina_.subject);
+  EXPECT_EQ(access.team(), out_of_hours_.name());
+  EXPECT_EQ(access.reason(), kReason);
+  EXPECT_EQ(access.lead_team(), community_.name());
+  EXPECT_EQ(access.plan_version(), full_.version());
+  EXPECT_EQ(FromProtoTimestamp(access.expire_time()) -
+                FromProtoTimestamp(access.start_time()),
+            absl::Hours(4));
+  EXPECT_THAT(access.name(), HasSubstr(person_ + "/breakGlassAccesses/"));
+
+  // Within the window she reads the plan: the crisis plan and nothing else.
+  server_.clock().Advance(absl::Hours(3) + absl::Minutes(59));
+  ASSERT_GRPC_OK(TryGet(nina_, plan_, &out));
+  EXPECT_THAT(out.crisis_plan(), EqualsProto(full_.crisis_plan()));
+  EXPECT_THAT(out.goals(), IsEmpty());
+  EXPECT_THAT(out.actions(), IsEmpty());
+  EXPECT_FALSE(out.has_communication_preferences());
+  EXPECT_THAT(out.care_team(), IsEmpty());
+  EXPECT_EQ(out.lead_team(), community_.name());
+  // Everything but the crisis plan (and what helps, within it).
+  EXPECT_THAT(out.withheld(), SizeIs(7));
+  // It is hers, not her team's.
+  EXPECT_EQ(TryGet(omar_, plan_, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Nor does it let her write.
+  EXPECT_EQ(Update(nina_,
+                   UpdateRequest(RealisticCarePlan(), {"goals"}, full_.etag(),
+                                 "Not hers to change."),
+                   &out)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Past its window it is closed, and says so.
+  server_.clock().Advance(absl::Minutes(1));
+  grpc::Status ended = TryGet(nina_, plan_, &out);
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(ended.error_message(),
+              HasSubstr("break-glass access to " + person_ + " ended at"));
+  EXPECT_THAT(Get(), EqualsProto(full_));
+}
+
+TEST_F(CarePlanBreakGlassTest, WithoutAReasonOrByTheWrongCallerItIsRefused) {
+  v1::BreakGlassAccess access;
+  grpc::Status status = Break(nina_, "", &access);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("reason: must be set"));
+  status = Break(nina_, std::string(501, 'r'), &access);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("reason"));
+  for (const Principal& as : {admin_, service_, ada_}) {
+    EXPECT_EQ(Break(as, kReason, &access).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << as.subject;
+  }
+  status = Break(alice_, kReason, &access);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("without breaking glass"));
+  EXPECT_EQ(Listed(), 0);
+  v1::CarePlan out;
+  EXPECT_EQ(TryGet(nina_, plan_, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A person with no plan has nothing to open.
+  v1::BreakGlassRequest request;
+  request.set_name(PlanName(MakePerson("Bea", "Adeyemi")));
+  request.set_reason(kReason);
+  EXPECT_EQ(Call(&Stub::BreakGlass, nina_, request, &access).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(CarePlanBreakGlassTest, ListedForTheLeadTeamAndThePersonAndAudited) {
+  v1::BreakGlassAccess access;
+  ASSERT_GRPC_OK(Break(nina_, kReason, &access));
+  v1::CarePlan out;
+  ASSERT_GRPC_OK(TryGet(nina_, plan_, &out));
+
+  for (const Principal& as : {alice_, ada_, admin_}) {
+    v1::ListBreakGlassAccessesResponse listed;
+    ASSERT_GRPC_OK(List(as, &listed));
+    ASSERT_THAT(listed.accesses(), SizeIs(1)) << as.subject;
+    EXPECT_EQ(listed.accesses(0).name(), access.name());
+    EXPECT_EQ(listed.accesses(0).member(), nina_.subject);
+    EXPECT_EQ(listed.accesses(0).reason(), kReason);
+    // Who, when and why; never the plan.
+    EXPECT_FALSE(listed.accesses(0).has_crisis_plan());
+  }
+  MustAddTeam(alice_, crisis_.name(), "crisis support");
+  for (const Principal& as : {bob_, nina_}) {
+    v1::ListBreakGlassAccessesResponse listed;
+    EXPECT_EQ(List(as, &listed).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << as.subject;
+  }
+
+  // The access and the read it allowed carry the reason in the audit log.
+  const std::vector<AuditRecord> log = AuditLog();
+  const std::vector<AuditRecord> broke =
+      Of(log, "carebridge.careplan.v1.BreakGlass");
+  ASSERT_THAT(broke, SizeIs(1));
+  EXPECT_EQ(broke[0].actor, nina_.subject);
+  EXPECT_EQ(broke[0].person, person_);
+  EXPECT_EQ(broke[0].outcome, "OK");
+  EXPECT_EQ(broke[0].reason, std::string("break-glass: ") + kReason);
+  bool read_recorded = false;
+  for (const AuditRecord& record :
+       Of(log, "carebridge.careplan.v1.GetCarePlan")) {
+    if (record.actor == nina_.subject && record.outcome == "OK") {
+      read_recorded = true;
+      EXPECT_EQ(record.reason, std::string("break-glass: ") + kReason);
+    }
+  }
+  EXPECT_TRUE(read_recorded);
+  EXPECT_TRUE(Verify().intact());
+}
+
+TEST_F(CarePlanBreakGlassTest, TheReviewListPagesNewestFirst) {
+  for (const Principal& as : {nina_, omar_, nina_}) {
+    v1::BreakGlassAccess access;
+    ASSERT_GRPC_OK(Break(as, kReason, &access));
+    server_.clock().Advance(absl::Minutes(5));
+  }
+  std::vector<std::string> members;
+  std::string token;
+  do {
+    v1::ListBreakGlassAccessesResponse page;
+    ASSERT_GRPC_OK(List(alice_, &page, 2, token));
+    EXPECT_LE(page.accesses_size(), 2);
+    for (const v1::BreakGlassAccess& a : page.accesses()) {
+      members.push_back(a.member());
+    }
+    token = page.next_page_token();
+  } while (!token.empty());
+  EXPECT_EQ(members, (std::vector<std::string>{nina_.subject, omar_.subject,
+                                               nina_.subject}));
+}
+
+}  // namespace
+}  // namespace carebridge::careplan
