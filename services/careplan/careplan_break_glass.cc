@@ -7,7 +7,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/careplan/care_team.h"
 #include "services/careplan/careplan_domain.h"
@@ -106,14 +105,8 @@ CarePlanDomain::ListBreakGlassAccesses(
                    CheckPageSize("page_size", request.page_size()));
   const std::string fingerprint =
       absl::StrCat("ListBreakGlassAccesses|", request.parent());
-  ASSIGN_OR_RETURN(std::vector<std::string> cursor,
-                   DecodePageToken(request.page_token(), fingerprint));
-  int64_t before = 0;
-  if (!cursor.empty() &&
-      (cursor.size() != 1 || !absl::SimpleAtoi(cursor[0], &before) ||
-       before < 2)) {
-    return carebridge::errors::BadPageToken();
-  }
+  ASSIGN_OR_RETURN(int64_t before, DecodeBelowNumberPageToken(
+                                       request.page_token(), fingerprint));
   const std::string person = PersonName(person_id);
   // The person, admins and services; staff only of the lead team.
   if (caller.is_person()) {

@@ -5,7 +5,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "services/careplan/care_team.h"
 #include "services/careplan/careplan_diff.h"
@@ -28,17 +27,6 @@ constexpr int64_t kMaxDiffVersions = 100;
 
 v1::VersionView EffectiveView(v1::VersionView view) {
   return view == v1::VERSION_VIEW_UNSPECIFIED ? v1::BASIC : view;
-}
-
-absl::StatusOr<int64_t> DecodeBeforeVersion(
-    const std::vector<std::string>& cursor) {
-  if (cursor.empty()) return 0;
-  int64_t before = 0;
-  if (cursor.size() != 1 || !absl::SimpleAtoi(cursor[0], &before) ||
-      before < 2) {
-    return carebridge::errors::BadPageToken();
-  }
-  return before;
 }
 
 }  // namespace
@@ -155,9 +143,8 @@ CarePlanDomain::ListCarePlanVersions(
   const v1::VersionView view = EffectiveView(request.view());
   const std::string fingerprint =
       absl::StrCat(request.parent(), "|", v1::VersionView_Name(view));
-  ASSIGN_OR_RETURN(std::vector<std::string> cursor,
-                   DecodePageToken(request.page_token(), fingerprint));
-  ASSIGN_OR_RETURN(int64_t before, DecodeBeforeVersion(cursor));
+  ASSIGN_OR_RETURN(int64_t before, DecodeBelowNumberPageToken(
+                                       request.page_token(), fingerprint));
   ASSIGN_OR_RETURN(
       v1::CarePlan current,
       LoadReadable(caller, person_id, "ListCarePlanVersions", remote));

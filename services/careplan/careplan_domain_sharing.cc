@@ -6,7 +6,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "services/careplan/care_team.h"
@@ -176,14 +175,8 @@ CarePlanDomain::ListSharingChoicesVersions(
                    CheckPageSize("page_size", request.page_size()));
   const std::string fingerprint =
       absl::StrCat("ListSharingChoicesVersions|", request.parent());
-  ASSIGN_OR_RETURN(std::vector<std::string> cursor,
-                   DecodePageToken(request.page_token(), fingerprint));
-  int64_t before = 0;
-  if (!cursor.empty() &&
-      (cursor.size() != 1 || !absl::SimpleAtoi(cursor[0], &before) ||
-       before < 2)) {
-    return carebridge::errors::BadPageToken();
-  }
+  ASSIGN_OR_RETURN(int64_t before, DecodeBelowNumberPageToken(
+                                       request.page_token(), fingerprint));
   ASSIGN_OR_RETURN(v1::CarePlan plan,
                    LoadReadable(caller, person_id, "ListSharingChoicesVersions",
                                 RemoteCalls::kAllowed));

@@ -79,4 +79,18 @@ absl::StatusOr<std::optional<CreateOrderCursor>> DecodeCreateOrderPageToken(
   return std::optional<CreateOrderCursor>(cursor);
 }
 
+absl::StatusOr<int64_t> DecodeBelowNumberPageToken(
+    absl::string_view token, absl::string_view filter_fingerprint) {
+  absl::StatusOr<std::vector<std::string>> parts =
+      DecodePageToken(token, filter_fingerprint);
+  if (!parts.ok()) return parts.status();
+  if (parts->empty()) return 0;
+  int64_t below = 0;
+  if (parts->size() != 1 || !absl::SimpleAtoi((*parts)[0], &below) ||
+      below < 2) {
+    return errors::BadPageToken();
+  }
+  return below;
+}
+
 }  // namespace carebridge

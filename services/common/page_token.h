@@ -40,6 +40,15 @@ std::string EncodeCreateOrderPageToken(absl::string_view filter_fingerprint,
 absl::StatusOr<std::optional<CreateOrderCursor>> DecodeCreateOrderPageToken(
     absl::string_view token, absl::string_view filter_fingerprint);
 
+// The resume point of a listing ordered newest first by a number that runs
+// 1, 2, ... (versions, access numbers): the token carries the last number
+// returned, and the next page starts below it. 0 for an empty token (the
+// first page); INVALID_ARGUMENT naming `page_token` when the token is not
+// one of ours, was issued for other filters, or names no number >= 2 (a
+// page ending at 1 has nothing after it).
+absl::StatusOr<int64_t> DecodeBelowNumberPageToken(
+    absl::string_view token, absl::string_view filter_fingerprint);
+
 }  // namespace carebridge
 
 #endif  // CAREBRIDGE_SERVICES_COMMON_PAGE_TOKEN_H_

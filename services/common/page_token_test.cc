@@ -122,5 +122,21 @@ TEST(PageTokenTest, CreateOrderTokenWithAnotherCursorShapeIsRefused) {
   }
 }
 
+TEST(PageTokenTest, BelowNumberTokensResumeBelowTheLastNumber) {
+  EXPECT_EQ(DecodeBelowNumberPageToken("", "f").value(), 0);
+  EXPECT_EQ(
+      DecodeBelowNumberPageToken(EncodePageToken("f", {"42"}), "f").value(),
+      42);
+  // Another listing's token, a number with nothing below it, not a number,
+  // two numbers: all refused.
+  for (const std::string& token :
+       {EncodePageToken("g", {"42"}), EncodePageToken("f", {"1"}),
+        EncodePageToken("f", {"x"}), EncodePageToken("f", {"4", "2"})}) {
+    EXPECT_THAT(
+        DecodeBelowNumberPageToken(token, "f"),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("page_token")));
+  }
+}
+
 }  // namespace
 }  // namespace carebridge
