@@ -211,10 +211,13 @@ class CarePlanDomain {
                                             RemoteCalls remote);
   // policy::RequireCarePlanRead for `plan`, or, for clinical staff not on
   // the care team, a break-glass access of theirs still open (its reason
-  // then goes in the call's audit record); PERMISSION_DENIED saying when
-  // theirs ended otherwise.
+  // then goes in the call's audit record) when `action` is GetCarePlan:
+  // break-glass opens the current crisis plan, nothing else (no versions,
+  // diffs or sharing choices). PERMISSION_DENIED saying when theirs ended
+  // otherwise.
   absl::Status RequireReadable(const Principal& caller,
-                               const v1::CarePlan& plan);
+                               const v1::CarePlan& plan,
+                               absl::string_view action);
   // The newest sharing choices; nullopt when none were made.
   absl::StatusOr<std::optional<v1::SharingChoices>> CurrentSharing(
       absl::string_view person_id);

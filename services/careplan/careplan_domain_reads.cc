@@ -62,7 +62,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::LoadReadable(
         policy::RequireOwnRecord(caller, PersonName(person_id), action));
   }
   ASSIGN_OR_RETURN(v1::CarePlan plan, LoadForRead(person_id, remote));
-  RETURN_IF_ERROR(RequireReadable(caller, plan));
+  RETURN_IF_ERROR(RequireReadable(caller, plan, action));
   return plan;
 }
 
@@ -112,7 +112,7 @@ absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
   if (absl::IsNotFound(current.status())) return NoPlan(person_id, remote);
   if (!current.ok()) return current.status();
   const v1::CarePlan& plan = (*current)->plan;
-  RETURN_IF_ERROR(RequireReadable(caller, plan));
+  RETURN_IF_ERROR(RequireReadable(caller, plan, "GetCarePlan"));
   ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote));
   if (!parts.IsAll()) {
     v1::CarePlan shown = PresentCurrent(plan);

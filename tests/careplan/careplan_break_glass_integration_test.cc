@@ -91,6 +91,20 @@ TEST_F(CarePlanBreakGlassTest, OpensTheCrisisPlanAloneForFourHours) {
   EXPECT_EQ(out.lead_team(), community_.name());
   // Everything but the crisis plan (and what helps, within it).
   EXPECT_THAT(out.withheld(), SizeIs(7));
+  // The current crisis plan only: not its history, nor the person's
+  // sharing choices.
+  v1::CarePlan version;
+  EXPECT_EQ(GetVersion(nina_, VersionName(1), &version).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::CarePlanDiff diff;
+  EXPECT_EQ(Diff(nina_, 1, 0, &diff).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::GetSharingChoicesRequest sharing_request;
+  sharing_request.set_name(person_ + "/sharingChoices");
+  v1::SharingChoices sharing;
+  EXPECT_EQ(Call(&Stub::GetSharingChoices, nina_, sharing_request, &sharing)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   // It is hers, not her team's.
   EXPECT_EQ(TryGet(omar_, plan_, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
