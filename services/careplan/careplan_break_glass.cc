@@ -11,6 +11,7 @@
 #include "services/careplan/care_team.h"
 #include "services/careplan/careplan_domain.h"
 #include "services/careplan/careplan_names.h"
+#include "services/careplan/careplan_sharing.h"
 #include "services/careplan/careplan_validation.h"
 #include "services/careplan/careplan_version.h"
 #include "services/common/call_audit.h"
@@ -81,6 +82,16 @@ absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::BreakGlass(
         absl::StrCat(caller.team, " is on ", plan.person(),
                      "'s care team and reads the plan without breaking glass"));
   }
+  ASSIGN_OR_RETURN(SharedParts parts,
+                   ReadableParts(caller, plan, RemoteCalls::kAllowed));
+  if (!parts.Has(v1::SHARED_WHAT_HELPS)) {
+    return carebridge::errors::PermissionDenied(absl::StrCat(
+        plan.person(), "'s sharing choices keep the crisis plan from ",
+        caller.team, ", and break-glass does not override them; ask ",
+        plan.lead_team().empty() ? std::string("the care team")
+                                 : plan.lead_team(),
+        " for what is needed"));
+  }
   const absl::Time now = clock_->Now();
   v1::BreakGlassAccess access;
   access.set_person(plan.person());
@@ -93,7 +104,8 @@ absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::BreakGlass(
   access.set_lead_team(plan.lead_team());
   ASSIGN_OR_RETURN(int64_t seq, break_glass_->Insert(person_id, access));
   access.set_name(AccessName(person_id, seq));
-  *access.mutable_crisis_plan() = plan.crisis_plan();
+  Withhold(parts, caller.team, plan);
+  *access.mutable_crisis_plan() = std::move(*plan.mutable_crisis_plan());
   return access;
 }
 

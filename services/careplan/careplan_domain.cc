@@ -146,33 +146,41 @@ absl::Status CarePlanDomain::CheckOwningTeams(
 absl::StatusOr<v1::CarePlan> CarePlanDomain::Write(
     const Principal& caller, absl::string_view person_id,
     const PlanRequestKey* request, Build build) {
-  ASSIGN_OR_RETURN(v1::CarePlan written,
-                   WriteVersion(caller, person_id, request, build));
-  // Judged on what was written: a write may have made the caller lead.
-  return ShownTo(caller, written, written, RemoteCalls::kAllowed);
-}
-
-absl::StatusOr<v1::CarePlan> CarePlanDomain::WriteVersion(
-    const Principal& caller, absl::string_view person_id,
-    const PlanRequestKey* request, Build build) {
+  // What the caller is shown is decided before anything is committed (a
+  // directory outage then fails the call, never a write already made), on
+  // the plan as it stands after the call: a write may make the caller lead,
+  // and an answered retry is judged on today's plan, not the old version's.
   for (int attempt = 1;; ++attempt) {
     ASSIGN_OR_RETURN(Loaded loaded, LoadForWrite(person_id));
+    if (request != nullptr && attempt > 1) {
+      // The race lost may have been to a concurrent retry of this request.
+      ASSIGN_OR_RETURN(std::optional<v1::CarePlan> made,
+                       AnswerRetry(person_id, *request));
+      if (made.has_value())
+        return ShownTo(caller, loaded.plan, *std::move(made),
+                       RemoteCalls::kAllowed);
+    }
     const absl::Time now = clock_->Now();
     Draft draft;
     draft.next = loaded.plan;
     RETURN_IF_ERROR(build(loaded, now, draft));
-    if (draft.answer.has_value()) return *std::move(draft.answer);
+    if (draft.answer.has_value()) {
+      return ShownTo(caller, loaded.plan, *std::move(draft.answer),
+                     RemoteCalls::kAllowed);
+    }
     FinishVersion(loaded.plan, draft.kind, draft.sections, draft.reason, caller,
                   now, draft.next);
+    ASSIGN_OR_RETURN(SharedParts parts,
+                     PartsShownTo(caller, draft.next, RemoteCalls::kAllowed));
     absl::Status appended = store_->Append(person_id, draft.next, request);
-    if (appended.ok()) return PresentCurrent(std::move(draft.next));
-    if (request != nullptr &&
-        (absl::IsAborted(appended) || absl::IsAlreadyExists(appended))) {
-      ASSIGN_OR_RETURN(std::optional<v1::CarePlan> answer,
-                       AnswerRetry(person_id, *request));
-      if (answer.has_value()) return *std::move(answer);
+    if (appended.ok()) {
+      v1::CarePlan shown = PresentCurrent(std::move(draft.next));
+      Withhold(parts, caller.team, shown);
+      return shown;
     }
-    if (!absl::IsAborted(appended)) return appended;
+    const bool raced = absl::IsAborted(appended) ||
+                       (request != nullptr && absl::IsAlreadyExists(appended));
+    if (!raced) return appended;
     if (attempt == kMaxAttempts) {
       return errors::KeptChanging(CarePlanName(person_id), attempt);
     }

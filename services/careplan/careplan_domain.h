@@ -168,19 +168,15 @@ class CarePlanDomain {
   using Build =
       absl::FunctionRef<absl::Status(const Loaded&, absl::Time, Draft&)>;
 
-  // WriteVersion, then the plan as the caller may see it.
+  // Load, `build`, append, and the plan as the caller may see it (decided
+  // before the append). A write that lost a race (ABORTED from the store)
+  // runs again on a fresh read, so etag checks in `build` then report the
+  // conflict and etag-less writes apply to the new plan. With `request`, a
+  // lost race may be a concurrent retry, answered with its version.
   absl::StatusOr<v1::CarePlan> Write(const Principal& caller,
                                      absl::string_view person_id,
                                      const PlanRequestKey* request,
                                      Build build);
-  // Load, `build`, append; a write that lost a race (ABORTED from the store)
-  // runs again on a fresh read, so etag checks in `build` then report the
-  // conflict and etag-less writes apply to the new plan. With `request`, a
-  // lost race may be a concurrent retry, answered with its version.
-  absl::StatusOr<v1::CarePlan> WriteVersion(const Principal& caller,
-                                            absl::string_view person_id,
-                                            const PlanRequestKey* request,
-                                            Build build);
   absl::StatusOr<Loaded> LoadForWrite(absl::string_view person_id);
   // The current plan; NOT_FOUND naming the person or saying there is no
   // plan yet.

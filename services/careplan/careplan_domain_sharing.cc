@@ -81,14 +81,18 @@ absl::StatusOr<SharedParts> CarePlanDomain::PartsShownTo(
 
 absl::StatusOr<SharedParts> CarePlanDomain::ReadableParts(
     const Principal& caller, const v1::CarePlan& current, RemoteCalls remote) {
+  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, current, remote));
   // Staff not on the care team read only through break-glass
-  // (RequireReadable): the crisis plan alone.
+  // (RequireReadable): the crisis plan alone, and no more of it than the
+  // person shares with their team (break-glass does not override the
+  // person's choices: a team they keep the crisis plan from gets what helps
+  // at most, or nothing).
   if (caller.is_clinical() && !IsInvolved(current, caller.team)) {
     SharedParts crisis_plan;
     crisis_plan.Add(v1::SHARED_CRISIS_PLAN);
-    return crisis_plan;
+    return parts.Intersect(crisis_plan);
   }
-  return PartsShownTo(caller, current, remote);
+  return parts;
 }
 
 absl::StatusOr<v1::CarePlan> CarePlanDomain::ShownTo(

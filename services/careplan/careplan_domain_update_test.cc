@@ -240,6 +240,22 @@ TEST_F(CarePlanDomainTest, DirectoryDownWhileCheckingTeamsIsUnavailable) {
   EXPECT_EQ(StoredVersion(), 1);
 }
 
+TEST_F(CarePlanDomainTest, DirectoryDownBeforeAWriteCommitsMakesNoVersion) {
+  // What the caller will be shown is decided before the commit: a team
+  // ending its own involvement is then shown its sector's share, which
+  // takes the directory. Down, the call fails and nothing is written.
+  WriteGoals(kAlice, {"One"});
+  ASSERT_TRUE(Add(kAlice, kCrisis, CurrentEtag()).ok());
+  const int64_t before = StoredVersion();
+  directory_.FailWith(absl::UnavailableError("connection refused"));
+  EXPECT_THAT(End(kBob, kCrisis),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("directory")));
+  EXPECT_EQ(StoredVersion(), before);
+  directory_.FailWith(absl::OkStatus());
+  EXPECT_TRUE(End(kBob, kCrisis).ok());
+  EXPECT_EQ(StoredVersion(), before + 1);
+}
+
 TEST_F(CarePlanDomainTest, PlanOfAnUnknownPersonIsNotFound) {
   v1::UpdateCarePlanRequest request =
       UpdateRequest({"goals"}, Goals({"One"}), "");

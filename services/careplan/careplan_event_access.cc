@@ -1,8 +1,10 @@
 #include "services/careplan/careplan_event_access.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
@@ -50,6 +52,38 @@ bool EventEndedInvolvement(const events::v1::Event& event,
 
 absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::VisibilityNow(
     const Principal& caller, const events::v1::Event& event) {
+  SharedParts parts;
+  std::string lead_team;
+  return Decide(caller, event, parts, lead_team);
+}
+
+absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Present(
+    const Principal& caller, events::v1::Event& event) {
+  SharedParts parts;
+  std::string lead_team;
+  ASSIGN_OR_RETURN(policy::EventVisibility visibility,
+                   Decide(caller, event, parts, lead_team));
+  if (visibility == policy::EventVisibility::kMetadataOnly) {
+    event.clear_payload();
+  }
+  if (visibility != policy::EventVisibility::kHidden &&
+      !parts.Has(v1::SHARED_CARE_TEAM)) {
+    // Who else is on the care team is itself withheld.
+    auto* teams = event.mutable_teams();
+    teams->erase(std::remove_if(teams->begin(), teams->end(),
+                                [&](const std::string& team) {
+                                  return team != caller.team &&
+                                         team != lead_team;
+                                }),
+                 teams->end());
+  }
+  return visibility;
+}
+
+absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Decide(
+    const Principal& caller, const events::v1::Event& event, SharedParts& parts,
+    std::string& lead_team) {
+  parts = SharedParts::All();
   policy::EventVisibility named = policy::EventVisibilityFor(caller, event);
   if (!caller.is_clinical() || named == policy::EventVisibility::kHidden) {
     return named;
@@ -89,16 +123,15 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::VisibilityNow(
   const policy::EventVisibility visibility = policy::CarePlanEventVisibility(
       caller, event, involved_now,
       !involved_now && EventEndedInvolvement(event, caller.team));
-  if (visibility != policy::EventVisibility::kFull || !sees_whole_plan_) {
+  if (visibility == policy::EventVisibility::kHidden || !parts_shown_) {
     return visibility;
   }
   // A team the person's sharing choices keep from part of the plan gets
   // the event without its payload (the plan): that it changed, who, when.
-  ASSIGN_OR_RETURN(
-      bool whole,
-      sees_whole_plan_(caller,
-                       older_than_event() ? *delivered : (*current)->plan));
-  return whole ? visibility : policy::EventVisibility::kMetadataOnly;
+  const v1::CarePlan& now = older_than_event() ? *delivered : (*current)->plan;
+  lead_team = now.lead_team();
+  ASSIGN_OR_RETURN(parts, parts_shown_(caller, now));
+  return parts.IsAll() ? visibility : policy::EventVisibility::kMetadataOnly;
 }
 
 }  // namespace carebridge::careplan

@@ -2,8 +2,10 @@
 #define CAREBRIDGE_SERVICES_CAREPLAN_CAREPLAN_EVENT_ACCESS_H_
 
 #include <functional>
+#include <string>
 #include <utility>
 
+#include "services/careplan/careplan_sharing.h"
 #include "services/careplan/careplan_store.h"
 #include "services/common/event_access.h"
 
@@ -15,9 +17,9 @@ namespace carebridge::careplan {
 // caching store answers from memory). This class is thread-safe.
 class CarePlanEventAccess : public EventAccess {
  public:
-  // Whether `caller` sees the whole of the plan whose current version is
-  // the one given, under the person's sharing choices.
-  using SeesWholePlan = std::function<absl::StatusOr<bool>(
+  // What `caller` is shown, under the person's sharing choices, of the
+  // plan whose current version is the one given.
+  using PartsShown = std::function<absl::StatusOr<SharedParts>(
       const Principal& caller, const v1::CarePlan& current)>;
 
   // `store` and `durable` outlive this. `durable` is the store `store`
@@ -29,19 +31,30 @@ class CarePlanEventAccess : public EventAccess {
                                CarePlanStore* durable = nullptr)
       : store_(store), durable_(durable) {}
 
-  // From now on a subscriber that `sees_whole_plan` says does not see the
-  // whole plan gets events without their payload. Call before serving.
-  void SetSharing(SeesWholePlan sees_whole_plan) {
-    sees_whole_plan_ = std::move(sees_whole_plan);
+  // From now on a subscriber `parts_shown` says is not shown the whole
+  // plan gets events without their payload, and one not shown the care
+  // team gets events naming, of the teams, only its own and the lead team.
+  // Call before serving.
+  void SetSharing(PartsShown parts_shown) {
+    parts_shown_ = std::move(parts_shown);
   }
 
   absl::StatusOr<policy::EventVisibility> VisibilityNow(
       const Principal& caller, const events::v1::Event& event) override;
+  absl::StatusOr<policy::EventVisibility> Present(
+      const Principal& caller, events::v1::Event& event) override;
 
  private:
   CarePlanStore* const store_;
   CarePlanStore* const durable_;
-  SeesWholePlan sees_whole_plan_;
+  PartsShown parts_shown_;
+
+  // VisibilityNow, and in `parts` what sharing shows the caller (all of it
+  // when sharing is not what hides or narrows the event).
+  absl::StatusOr<policy::EventVisibility> Decide(const Principal& caller,
+                                                 const events::v1::Event& event,
+                                                 SharedParts& parts,
+                                                 std::string& lead_team);
 };
 
 // True when `event` (a care plan version) is the one in which `team`'s

@@ -67,11 +67,8 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   event_access->SetSharing(
       [domain = module->domain_.get()](
           const Principal& caller,
-          const v1::CarePlan& current) -> absl::StatusOr<bool> {
-        ASSIGN_OR_RETURN(
-            SharedParts parts,
-            domain->PartsShownTo(caller, current, RemoteCalls::kAllowed));
-        return parts.IsAll();
+          const v1::CarePlan& current) -> absl::StatusOr<SharedParts> {
+        return domain->PartsShownTo(caller, current, RemoteCalls::kAllowed);
       });
   module->event_access_ = std::move(event_access);
   module->service_ = std::make_unique<CarePlanGrpcService>(

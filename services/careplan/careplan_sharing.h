@@ -29,6 +29,12 @@ class SharedParts {
   bool Has(v1::SharedPart part) const { return (bits_ & Bit(part)) != 0; }
   bool IsAll() const { return bits_ == All().bits_; }
   void Add(v1::SharedPart part);
+  // The parts in both sets.
+  SharedParts Intersect(const SharedParts& other) const {
+    SharedParts both;
+    both.bits_ = bits_ & other.bits_;
+    return both;
+  }
   bool operator==(const SharedParts& other) const {
     return bits_ == other.bits_;
   }

@@ -216,6 +216,16 @@ TEST(CarePlanSharingTest, WholePartsIncludeTheirNarrowerParts) {
               ElementsAre(v1::SHARED_ALL_ACTIONS, v1::SHARED_CRISIS_PLAN));
 }
 
+TEST(CarePlanSharingTest, IntersectKeepsWhatBothShare) {
+  const SharedParts crisis_plan = Parts({v1::SHARED_CRISIS_PLAN});
+  EXPECT_TRUE(SharedParts::All().Intersect(crisis_plan) == crisis_plan);
+  const SharedParts what_helps =
+      DefaultParts(dir::VOLUNTARY_SECTOR).Intersect(crisis_plan);
+  EXPECT_TRUE(what_helps == Parts({v1::SHARED_WHAT_HELPS}));
+  EXPECT_TRUE(Parts({v1::SHARED_GOALS}).Intersect(crisis_plan) ==
+              SharedParts::None());
+}
+
 TEST(CarePlanSharingTest, AChangeKeepsItsReasonWhenItsSectionsAreShown) {
   v1::CarePlan shown = FullPlan();
   Withhold(Parts({v1::SHARED_GOALS}), "teams/peer", shown);

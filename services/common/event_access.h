@@ -18,6 +18,21 @@ class EventAccess {
 
   virtual absl::StatusOr<policy::EventVisibility> VisibilityNow(
       const Principal& caller, const events::v1::Event& event) = 0;
+
+  // `event` as `caller` receives it, shaped in place: VisibilityNow, and
+  // without its payload when that says kMetadataOnly. A feed may narrow
+  // more of it (the teams it names, say) for callers the resource's rules
+  // show less to. What the feeds call.
+  virtual absl::StatusOr<policy::EventVisibility> Present(
+      const Principal& caller, events::v1::Event& event) {
+    absl::StatusOr<policy::EventVisibility> visibility =
+        VisibilityNow(caller, event);
+    if (visibility.ok() &&
+        *visibility == policy::EventVisibility::kMetadataOnly) {
+      event.clear_payload();
+    }
+    return visibility;
+  }
 };
 
 // policy::EventVisibilityFor alone: right for feeds whose events name, in

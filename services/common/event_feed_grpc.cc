@@ -64,6 +64,12 @@ absl::Status ValidateSubscribeRequest(const SubscribeRequest& request) {
 // from idle, so no read can still be using it when it goes. It is deleted
 // once gRPC is done with it (OnDone) and the expiry alarm has fired or been
 // cancelled, whichever is last.
+// The access a feed given none uses: policy::EventVisibilityFor alone.
+EventAccess* StaticAccess() {
+  static EventAccess* const access = new StaticEventAccess();
+  return access;
+}
+
 class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
  public:
   FeedReactor(const SubscribeRequest& request, EventLog* log,
@@ -71,7 +77,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
               const Clock* clock)
       : log_(log),
         executor_(executor),
-        access_(access),
+        access_(access != nullptr ? access : StaticAccess()),
         clock_(clock),
         type_prefixes_(request.type_prefixes().begin(),
                        request.type_prefixes().end()),
@@ -339,10 +345,9 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     return false;
   }
 
-  absl::StatusOr<policy::EventVisibility> VisibilityOf(const Event& event) {
-    if (access_ == nullptr)
-      return policy::EventVisibilityFor(principal_, event);
-    return access_->VisibilityNow(principal_, event);
+  // What the subscriber may see of `event`, which is shaped to it in place.
+  absl::StatusOr<policy::EventVisibility> Present(Event& event) {
+    return access_->Present(principal_, event);
   }
 
   // Reads the next batch after `after`: no lock held, and no member but the
@@ -378,8 +383,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
           ++scanned;
           continue;
         }
-        absl::StatusOr<policy::EventVisibility> visibility =
-            VisibilityOf(event);
+        absl::StatusOr<policy::EventVisibility> visibility = Present(event);
         if (!visibility.ok()) {
           batch.status = visibility.status();
           return batch;
@@ -388,9 +392,6 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
           through = event.sequence();
           ++scanned;
           continue;
-        }
-        if (*visibility == policy::EventVisibility::kMetadataOnly) {
-          event.clear_payload();
         }
         const size_t size = event.ByteSizeLong();
         if (batch.response.events_size() > 0 &&

@@ -219,5 +219,63 @@ TEST_F(CarePlanBreakGlassTest, TheReviewListPagesNewestFirst) {
                                                nina_.subject}));
 }
 
+TEST_F(CarePlanBreakGlassTest, ThePersonsSharingChoicesStillHold) {
+  // The person shares only what helps with the out-of-hours line.
+  v1::SharingChoices choices;
+  ASSERT_GRPC_OK(
+      Share(ada_, {TeamRule(out_of_hours_.name(), {v1::SHARED_WHAT_HELPS})},
+            &choices));
+  v1::BreakGlassAccess access;
+  ASSERT_GRPC_OK(Break(nina_, kReason, &access));
+  EXPECT_EQ(access.crisis_plan().what_helps(),
+            full_.crisis_plan().what_helps());
+  EXPECT_EQ(access.crisis_plan().what_to_avoid(),
+            full_.crisis_plan().what_to_avoid());
+  EXPECT_EQ(access.crisis_plan().triggers(), "");
+  EXPECT_EQ(access.crisis_plan().contacts_size(), 0);
+  v1::CarePlan out;
+  ASSERT_GRPC_OK(TryGet(nina_, plan_, &out));
+  EXPECT_EQ(out.crisis_plan().what_helps(), full_.crisis_plan().what_helps());
+  EXPECT_EQ(out.crisis_plan().triggers(), "");
+  EXPECT_EQ(out.goals_size(), 0);
+
+  // Kept from the crisis plan altogether: breaking glass is refused, and
+  // an open access shows nothing of it either.
+  ASSERT_GRPC_OK(Share(
+      ada_, {TeamRule(out_of_hours_.name(), {v1::SHARED_GOALS})}, &choices));
+  ASSERT_GRPC_OK(TryGet(nina_, plan_, &out));
+  EXPECT_THAT(out.crisis_plan(), EqualsProto(v1::CrisisPlan()));
+  EXPECT_EQ(out.goals_size(), 0) << "break-glass opens no other part";
+  const int listed = Listed();
+  grpc::Status refused = Break(omar_, kReason, &access);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("sharing choices keep the crisis plan from " +
+                        out_of_hours_.name()));
+  EXPECT_EQ(Listed(), listed) << "nothing recorded";
+}
+
+TEST_F(CarePlanBreakGlassTest, ATeamThePersonRestrictedCannotLeaveAndBreakIn) {
+  MustAddTeam(alice_, out_of_hours_.name(), "Out-of-hours cover");
+  v1::SharingChoices choices;
+  ASSERT_GRPC_OK(Share(
+      ada_, {TeamRule(out_of_hours_.name(), {v1::SHARED_GOALS})}, &choices));
+  MustEndTeam(nina_, out_of_hours_.name());
+  v1::BreakGlassAccess access;
+  EXPECT_EQ(Break(nina_, kReason, &access).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Listed(), 0);
+}
+
+TEST_F(CarePlanBreakGlassTest, ALongestReasonIsKeptWhole) {
+  const std::string reason(500, 'r');
+  v1::BreakGlassAccess access;
+  ASSERT_GRPC_OK(Break(nina_, reason, &access));
+  v1::ListBreakGlassAccessesResponse listed;
+  ASSERT_GRPC_OK(List(ada_, &listed));
+  ASSERT_THAT(listed.accesses(), SizeIs(1));
+  EXPECT_EQ(listed.accesses(0).reason(), reason);
+}
+
 }  // namespace
 }  // namespace carebridge::careplan

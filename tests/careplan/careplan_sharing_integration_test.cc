@@ -14,6 +14,7 @@ namespace carebridge::careplan {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 constexpr v1::SharedPart kParts[] = {
     v1::SHARED_GOALS,       v1::SHARED_ALL_ACTIONS,
@@ -117,14 +118,6 @@ class CarePlanSharingTest : public CarePlanAuditTest {
     grpc::Status status = Share(as, std::move(rules), &choices);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return choices;
-  }
-
-  static v1::SharingRule TeamRule(const std::string& team,
-                                  std::initializer_list<v1::SharedPart> parts) {
-    v1::SharingRule rule;
-    rule.set_team(team);
-    for (v1::SharedPart part : parts) rule.add_parts(part);
-    return rule;
   }
 
   grpc::Status GetChoices(const Principal& as, v1::SharingChoices* out) {
@@ -416,6 +409,58 @@ TEST_F(CarePlanSharingTest, TheFeedCarriesNoPlanToATeamNotShownAllOfIt) {
   for (const events::v1::Event& event : val_reads) {
     EXPECT_TRUE(event.has_payload()) << event.type();
   }
+}
+
+TEST_F(CarePlanSharingTest, TheFeedNamesNoOtherTeamToATeamNotShownTheCareTeam) {
+  MustShare(ada_, {TeamRule(voluntary_.name(), {v1::SHARED_GOALS})});
+  const std::vector<events::v1::Event> val_reads = ReadFeed(val_);
+  ASSERT_FALSE(val_reads.empty());
+  for (const events::v1::Event& event : val_reads) {
+    EXPECT_FALSE(event.has_payload()) << event.type();
+    for (const std::string& team : event.teams()) {
+      EXPECT_TRUE(team == voluntary_.name() || team == community_.name())
+          << event.type() << " names " << team;
+    }
+  }
+  // A team shown the care team still gets every team the event names.
+  const std::vector<events::v1::Event> bob_reads = ReadFeed(bob_);
+  ASSERT_FALSE(bob_reads.empty());
+  std::set<std::string> named;
+  for (const events::v1::Event& event : bob_reads) {
+    named.insert(event.teams().begin(), event.teams().end());
+  }
+  EXPECT_TRUE(named.count(housing_.name())) << "the crisis team sees it";
+  // With the care team shared again, the voluntary team sees who else is on
+  // it, in the same events.
+  MustShare(ada_, {TeamRule(voluntary_.name(),
+                            {v1::SHARED_GOALS, v1::SHARED_CARE_TEAM})});
+  named.clear();
+  for (const events::v1::Event& event : ReadFeed(val_)) {
+    named.insert(event.teams().begin(), event.teams().end());
+  }
+  EXPECT_TRUE(named.count(housing_.name()));
+}
+
+TEST_F(CarePlanSharingTest, ARetryIsShownAsTheCallerMaySeeThePlanToday) {
+  // The voluntary team leads for a while and writes with a request id.
+  MustSetLead(alice_, voluntary_.name());
+  v1::UpdateCarePlanRequest request = UpdateRequest(
+      Goals({"Walk to the allotment twice a week"}), {"goals"}, Get().etag());
+  request.set_request_id("val-goals-1");
+  v1::CarePlan first;
+  ASSERT_GRPC_OK(Call(&Stub::UpdateCarePlan, val_, request, &first));
+  EXPECT_THAT(Withheld(first), IsEmpty()) << "the lead sees everything";
+  // The community team leads again; the voluntary team's default share
+  // (no crisis plan beyond what helps, its own actions) now applies.
+  MustSetLead(val_, community_.name());
+  v1::CarePlan retried;
+  ASSERT_GRPC_OK(Call(&Stub::UpdateCarePlan, val_, request, &retried));
+  EXPECT_EQ(retried.version(), first.version()) << "answered, not written";
+  EXPECT_EQ(Withheld(retried),
+            Set({v1::SHARED_ALL_ACTIONS, v1::SHARED_CRISIS_PLAN}));
+  EXPECT_EQ(retried.crisis_plan().triggers(), "");
+  EXPECT_EQ(retried.crisis_plan().what_helps(),
+            full_.crisis_plan().what_helps());
 }
 
 }  // namespace

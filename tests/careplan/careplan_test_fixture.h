@@ -318,6 +318,15 @@ class CarePlanTest : public ::testing::Test {
     return Call(&Stub::UpdateSharingChoices, as, request, out);
   }
 
+  // A rule sharing `parts` with `team`.
+  static v1::SharingRule TeamRule(const std::string& team,
+                                  std::initializer_list<v1::SharedPart> parts) {
+    v1::SharingRule rule;
+    rule.set_team(team);
+    for (v1::SharedPart part : parts) rule.add_parts(part);
+    return rule;
+  }
+
   // A rule sharing every part of the plan with `team`.
   static v1::SharingRule ShareEverything(const std::string& team) {
     v1::SharingRule rule;
