@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
+#include "clients/carectl/careplan_format.h"
 #include "clients/carectl/cli.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -179,6 +180,50 @@ class FakeCarePlanService : public cp::CarePlanService::Service {
     return grpc::Status::OK;
   }
 
+  grpc::Status ReviewCareTeamJoin(grpc::ServerContext*,
+                                  const cp::ReviewCareTeamJoinRequest* request,
+                                  cp::CarePlan* response) override {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    review_ = *request;
+    *response = StoredPlan();
+    return grpc::Status::OK;
+  }
+  grpc::Status BreakGlass(grpc::ServerContext*,
+                          const cp::BreakGlassRequest* request,
+                          cp::BreakGlassAccess* response) override {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    break_glass_ = *request;
+    *response = Access();
+    *response->mutable_crisis_plan() = StoredPlan().crisis_plan();
+    response->add_withheld(cp::SHARED_CRISIS_PLAN);
+    return grpc::Status::OK;
+  }
+  grpc::Status ListBreakGlassAccesses(
+      grpc::ServerContext*, const cp::ListBreakGlassAccessesRequest* request,
+      cp::ListBreakGlassAccessesResponse* response) override {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    list_break_glass_ = *request;
+    *response->add_accesses() = Access();
+    if (request->page_token().empty()) response->set_next_page_token("more");
+    return grpc::Status::OK;
+  }
+  static cp::BreakGlassAccess Access() {
+    cp::BreakGlassAccess access;
+    access.set_name("persons/p1/breakGlassAccesses/3");
+    access.set_person("persons/p1");
+    access.set_member("members/nina");
+    access.set_team("teams/ooh");
+    access.set_reason("Found in distress at 3am");
+    access.mutable_start_time()->set_seconds(1767258000);
+    access.mutable_expire_time()->set_seconds(1767258000 + 4 * 3600);
+    access.set_plan_version(4);
+    access.set_lead_team("teams/cmht");
+    return access;
+  }
+
   absl::Mutex mu_;
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
   bool exists_ ABSL_GUARDED_BY(mu_) = true;
@@ -193,6 +238,9 @@ class FakeCarePlanService : public cp::CarePlanService::Service {
   cp::AddCareTeamMemberRequest add_ ABSL_GUARDED_BY(mu_);
   cp::EndCareTeamInvolvementRequest end_ ABSL_GUARDED_BY(mu_);
   cp::SetLeadTeamRequest lead_ ABSL_GUARDED_BY(mu_);
+  cp::ReviewCareTeamJoinRequest review_ ABSL_GUARDED_BY(mu_);
+  cp::BreakGlassRequest break_glass_ ABSL_GUARDED_BY(mu_);
+  cp::ListBreakGlassAccessesRequest list_break_glass_ ABSL_GUARDED_BY(mu_);
 };
 
 class CarePlanCliTest : public ::testing::Test {
@@ -406,6 +454,11 @@ TEST_F(CarePlanCliTest, UsageErrorsComeBeforeAnyCall) {
       {"careplan", "team", "end", "p1", "--team=", "--reason=R"},
       {"careplan", "team", "lead", "p1", "--team=t", "--reason="},
       {"careplan", "team", "end", "p1", "--team=members/m1", "--reason=R"},
+      {"careplan", "team", "review", "p1", "--team=t"},
+      {"careplan", "break-glass", "open", "p1"},
+      {"careplan", "break-glass", "open", "p1", "--reason="},
+      {"careplan", "break-glass", "open", "teams/t1", "--reason=R"},
+      {"careplan", "break-glass", "list", "p1", "--page_size=0"},
       {"careplan", "update", "p1", "--add_action=Call|persons/p2|",
        "--reason=R"},
   };
@@ -425,7 +478,7 @@ TEST_F(CarePlanCliTest, UsageErrorsNameTheProblem) {
             "YYYY-MM-DD)\n");
   EXPECT_THAT(Run({"careplan", "team"}).err,
               HasSubstr("unknown command 'careplan team' (careplan team "
-                        "add|end|lead)"));
+                        "add|end|review|lead)"));
   EXPECT_THAT(Run({"careplan", "version", "p1"}).err, HasSubstr("missing N"));
   EXPECT_THAT(Run({"careplan", "diff", "p1", "1", "2", "3"}).err,
               HasSubstr("unexpected argument '3'"));
@@ -532,10 +585,67 @@ TEST_F(CarePlanCliTest, TeamCommandsPrintTheCareTeam) {
   EXPECT_EQ(service_.lead_.name(), "persons/p1/carePlan");
 }
 
+TEST_F(CarePlanCliTest, TeamReviewAcceptsAJoinFromOutside) {
+  Result r = Run({"careplan", "team", "review", "p1", "--team=crisis",
+                  "--reason=Agreed with Sam"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\ncare team:\n"));
+  absl::MutexLock lock(&service_.mu_);
+  EXPECT_EQ(service_.review_.name(), "persons/p1/carePlan");
+  EXPECT_EQ(service_.review_.team(), "teams/crisis");
+  EXPECT_EQ(service_.review_.reason(), "Agreed with Sam");
+}
+
+TEST_F(CarePlanCliTest, ShowMarksAJoinNotReviewed) {
+  cp::CarePlan plan = StoredPlan();
+  cp::CareTeamMember& joined = *plan.add_care_team();
+  joined.set_team("teams/elsewhere");
+  joined.set_role("accepted referral");
+  joined.set_joined_through("referrals/r9");
+  joined.set_unreviewed(true);
+  std::ostringstream out;
+  PrintCareTeam(out, plan);
+  EXPECT_THAT(out.str(),
+              HasSubstr("NOT REVIEWED: teams/elsewhere joined through "
+                        "referrals/r9, which no team on the care team sent"));
+  out.str("");
+  PrintCareTeam(out, StoredPlan());
+  EXPECT_THAT(out.str(), Not(HasSubstr("NOT REVIEWED")));
+}
+
+TEST_F(CarePlanCliTest, BreakGlassOpensAndListsAccesses) {
+  Result r = Run({"careplan", "break-glass", "open", "p1",
+                  "--reason=Found in distress at 3am"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("access:       persons/p1/breakGlassAccesses/3"));
+  EXPECT_THAT(r.out, HasSubstr("reason:       Found in distress at 3am"));
+  EXPECT_THAT(r.out, HasSubstr("not shared:   the crisis plan beyond what "
+                               "helps"));
+  EXPECT_THAT(r.out, HasSubstr("CRISIS PLAN  (as of version 4)"));
+  EXPECT_THAT(r.out, HasSubstr("What helps:\n      Music"));
+  r = Run({"careplan", "break-glass", "list", "persons/p1", "--page_size=5"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("OPENED"));
+  EXPECT_THAT(r.out, HasSubstr("members/nina"));
+  EXPECT_THAT(r.out, HasSubstr("Found in distress at 3am"));
+  EXPECT_THAT(r.out, HasSubstr("next page: more"));
+  {
+    absl::MutexLock lock(&service_.mu_);
+    EXPECT_EQ(service_.break_glass_.name(), "persons/p1/carePlan");
+    EXPECT_EQ(service_.break_glass_.reason(), "Found in distress at 3am");
+    EXPECT_EQ(service_.list_break_glass_.parent(), "persons/p1");
+    EXPECT_EQ(service_.list_break_glass_.page_size(), 5);
+  }
+  r = Run({"careplan", "break-glass", "list", "p1", "--all"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("next page")));
+}
+
 TEST(CarePlanHelpTest, HelpListsTheCarePlanCommands) {
   Result r = Carectl({"help"});
   EXPECT_THAT(r.out, HasSubstr("careplan show|update|versions|version|diff|"
-                               "agree|team add|team end|team lead"));
+                               "agree|team add|team end|team review|team "
+                               "lead|break-glass open|break-glass list"));
   r = Carectl({"careplan", "help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("carectl careplan team lead PLAN --team=TEAM"));

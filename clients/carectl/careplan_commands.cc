@@ -153,6 +153,34 @@ int TeamEnd(Session& s, const Invocation& in) {
       PrintWithCareTeam);
 }
 
+int TeamReview(Session& s, const Invocation& in) {
+  return Call<cp::ReviewCareTeamJoinRequest, cp::CarePlan>(
+      s, &Stub::ReviewCareTeamJoin,
+      BuildReviewCareTeamJoinRequest(in.args[0], in.flags), PrintWithCareTeam);
+}
+
+int BreakGlassOpen(Session& s, const Invocation& in) {
+  return Call<cp::BreakGlassRequest, cp::BreakGlassAccess>(
+      s, &Stub::BreakGlass, BuildBreakGlassRequest(in.args[0], in.flags),
+      PrintBreakGlassAccess);
+}
+
+int BreakGlassList(Session& s, const Invocation& in) {
+  auto request = BuildListBreakGlassAccessesRequest(in.args[0], in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  cp::ListBreakGlassAccessesResponse response;
+  grpc::Status status = FetchPages(
+      s, *request, in.flags.GetBool("all"),
+      [&s](grpc::ClientContext* c, const cp::ListBreakGlassAccessesRequest& r,
+           cp::ListBreakGlassAccessesResponse* out) {
+        return s.careplan().ListBreakGlassAccesses(c, r, out);
+      },
+      &response);
+  return s.Finish(status, response, [&response](std::ostream& out) {
+    PrintBreakGlassAccesses(out, response);
+  });
+}
+
 int TeamLead(Session& s, const Invocation& in) {
   return Call<cp::SetLeadTeamRequest, cp::CarePlan>(
       s, &Stub::SetLeadTeam, BuildSetLeadTeamRequest(in.args[0], in.flags),
@@ -269,6 +297,18 @@ std::vector<Command> CarePlanCommands() {
         {"etag", FlagKind::kValue}},
        TeamEnd},
       {"careplan",
+       "team review",
+       "careplan team review PLAN --team=TEAM --reason=TEXT [--etag=ETAG]",
+       "Accept a team that joined from outside the care team (through a "
+       "referral or handover no team on the care team sent), shown as NOT "
+       "REVIEWED until the lead team or the person reviews it. To object "
+       "instead, the person ends its involvement (careplan team end).",
+       {"PLAN"},
+       {{"team", FlagKind::kValue, true},
+        {"reason", FlagKind::kValue, true},
+        {"etag", FlagKind::kValue}},
+       TeamReview},
+      {"careplan",
        "team lead",
        "careplan team lead PLAN --team=TEAM --reason=TEXT [--role=TEXT] "
        "[--etag=ETAG]",
@@ -281,6 +321,24 @@ std::vector<Command> CarePlanCommands() {
         {"role", FlagKind::kValue},
         {"etag", FlagKind::kValue}},
        TeamLead},
+      {"careplan",
+       "break-glass open",
+       "careplan break-glass open PLAN --reason=TEXT",
+       "In an emergency, open the crisis plan of a person whose care team "
+       "your team is not on, for 4 hours, with the reason it is needed now. "
+       "Audited, and shown to the person and their lead team.",
+       {"PLAN"},
+       {{"reason", FlagKind::kValue, true}},
+       BreakGlassOpen},
+      {"careplan",
+       "break-glass list",
+       "careplan break-glass list PERSON [--page_size=N] [--page_token=T] "
+       "[--all]",
+       "Break-glass accesses to a person's crisis plan, newest first, for "
+       "review (the person, their lead team and admins).",
+       {"PERSON"},
+       PagingFlags(),
+       BreakGlassList},
   };
 }
 

@@ -155,8 +155,10 @@ void PrintActions(std::ostream& out, const cp::CarePlan& plan) {
   }
 }
 
-void PrintCrisisPlan(std::ostream& out, const cp::CarePlan& plan) {
-  PrintHeading(out, cp::CRISIS_PLAN, FindStamp(plan, cp::CRISIS_PLAN));
+void PrintCrisisPlan(std::ostream& out, const cp::CarePlan& plan,
+                     absl::string_view unstamped = "not written yet") {
+  PrintHeading(out, cp::CRISIS_PLAN, FindStamp(plan, cp::CRISIS_PLAN),
+               unstamped);
   if (!plan.has_crisis_plan()) {
     out << "  (none)\n";
     return;
@@ -338,6 +340,13 @@ void PrintCareTeam(std::ostream& out, const cp::CarePlan& plan,
          member.has_end_time() ? FormatTimestamp(member.end_time()) : ""});
   }
   PrintTextTable(out, {"TEAM", "ROLE", "LEAD", "SINCE", "UNTIL"}, rows, indent);
+  for (const cp::CareTeamMember& member : plan.care_team()) {
+    if (!member.unreviewed() || member.has_end_time()) continue;
+    out << indent << "NOT REVIEWED: " << member.team() << " joined through "
+        << member.joined_through()
+        << ", which no team on the care team sent (the lead team or the "
+           "person reviews it: careplan team review; the person may end it)\n";
+  }
 }
 
 void PrintCarePlan(std::ostream& out, const cp::CarePlan& plan) {
@@ -412,6 +421,47 @@ void PrintCarePlanDiff(std::ostream& out, const cp::CarePlanDiff& diff) {
   }
   out << "\nVERSIONS IN BETWEEN (newest first)\n";
   PrintCarePlanVersions(out, diff.versions(), "", "  ");
+}
+
+void PrintBreakGlassAccess(std::ostream& out,
+                           const cp::BreakGlassAccess& access) {
+  constexpr size_t kWidth = 11;
+  out << Labelled("", kWidth, "access", access.name())
+      << Labelled("", kWidth, "by", Who(access.member(), access.team()))
+      << Labelled("", kWidth, "open until",
+                  absl::StrCat(FormatTimestamp(access.expire_time()),
+                               " (audited; the lead team ",
+                               access.lead_team().empty() ? "(none)"
+                                                          : access.lead_team(),
+                               " and the person are shown it)"))
+      << Labelled("", kWidth, "reason", access.reason());
+  if (access.withheld_size() > 0) {
+    out << Labelled("", kWidth, "not shared",
+                    "the crisis plan beyond what helps (the person's sharing "
+                    "choices)");
+  }
+  cp::CarePlan plan;
+  *plan.mutable_crisis_plan() = access.crisis_plan();
+  PrintCrisisPlan(out, plan,
+                  absl::StrCat("as of version ", access.plan_version()));
+}
+
+void PrintBreakGlassAccesses(
+    std::ostream& out, const cp::ListBreakGlassAccessesResponse& response) {
+  std::vector<std::vector<std::string>> rows;
+  for (const cp::BreakGlassAccess& access : response.accesses()) {
+    rows.push_back({FormatTimestamp(access.start_time()),
+                    FormatTimestamp(access.expire_time()), access.member(),
+                    access.team(), OneLine(access.reason())});
+  }
+  if (rows.empty()) {
+    out << "no break-glass accesses\n";
+  } else {
+    PrintTextTable(out, {"OPENED", "UNTIL", "BY", "TEAM", "REASON"}, rows, "");
+  }
+  if (!response.next_page_token().empty()) {
+    out << "next page: " << response.next_page_token() << "\n";
+  }
 }
 
 }  // namespace carebridge::carectl

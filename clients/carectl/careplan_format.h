@@ -59,6 +59,17 @@ void PrintCarePlanVersionsInFull(
 void PrintCarePlanDiff(std::ostream& out,
                        const careplan::v1::CarePlanDiff& diff);
 
+// An access just opened: who, until when, why, then the crisis plan it
+// opens (as much as the person shares with the team).
+void PrintBreakGlassAccess(std::ostream& out,
+                           const careplan::v1::BreakGlassAccess& access);
+
+// Break-glass accesses for review, newest first, one row each with its
+// reason; then `next page: TOKEN` when there is more.
+void PrintBreakGlassAccesses(
+    std::ostream& out,
+    const careplan::v1::ListBreakGlassAccessesResponse& response);
+
 }  // namespace carebridge::carectl
 
 #endif  // CAREBRIDGE_CLIENTS_CARECTL_CAREPLAN_FORMAT_H_

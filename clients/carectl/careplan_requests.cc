@@ -189,6 +189,36 @@ BuildEndCareTeamInvolvementRequest(absl::string_view plan, const Flags& flags) {
   return BuildCareTeamRequest<cp::EndCareTeamInvolvementRequest>(plan, flags);
 }
 
+absl::StatusOr<cp::ReviewCareTeamJoinRequest> BuildReviewCareTeamJoinRequest(
+    absl::string_view plan, const Flags& flags) {
+  return BuildCareTeamRequest<cp::ReviewCareTeamJoinRequest>(plan, flags);
+}
+
+absl::StatusOr<cp::BreakGlassRequest> BuildBreakGlassRequest(
+    absl::string_view plan, const Flags& flags) {
+  cp::BreakGlassRequest request;
+  ASSIGN_OR_RETURN(*request.mutable_name(), CarePlanName(plan));
+  if (flags.Get("reason").empty()) {
+    return absl::InvalidArgumentError(
+        "--reason: required: say why the crisis plan is needed now");
+  }
+  request.set_reason(flags.Get("reason"));
+  return request;
+}
+
+absl::StatusOr<cp::ListBreakGlassAccessesRequest>
+BuildListBreakGlassAccessesRequest(absl::string_view person,
+                                   const Flags& flags) {
+  cp::ListBreakGlassAccessesRequest request;
+  ASSIGN_OR_RETURN(std::string plan, CarePlanName(person));
+  request.set_parent(
+      plan.substr(0, plan.size() - absl::string_view(kPlanSuffix).size()));
+  ASSIGN_OR_RETURN(int page_size, flags.GetPositiveInt("page_size"));
+  request.set_page_size(page_size);
+  request.set_page_token(flags.Get("page_token"));
+  return request;
+}
+
 absl::StatusOr<cp::SetLeadTeamRequest> BuildSetLeadTeamRequest(
     absl::string_view plan, const Flags& flags) {
   ASSIGN_OR_RETURN(cp::SetLeadTeamRequest request,

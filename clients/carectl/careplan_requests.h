@@ -65,6 +65,20 @@ absl::StatusOr<careplan::v1::AddCareTeamMemberRequest>
 BuildAddCareTeamMemberRequest(absl::string_view plan, const Flags& flags);
 absl::StatusOr<careplan::v1::EndCareTeamInvolvementRequest>
 BuildEndCareTeamInvolvementRequest(absl::string_view plan, const Flags& flags);
+// `careplan team review PLAN --team=TEAM --reason=WHY [--etag=E]`.
+absl::StatusOr<careplan::v1::ReviewCareTeamJoinRequest>
+BuildReviewCareTeamJoinRequest(absl::string_view plan, const Flags& flags);
+
+// `careplan break-glass open PLAN --reason=WHY`.
+absl::StatusOr<careplan::v1::BreakGlassRequest> BuildBreakGlassRequest(
+    absl::string_view plan, const Flags& flags);
+
+// `careplan break-glass list PERSON [--page_size=N] [--page_token=T]`;
+// PERSON is persons/ID, ID or the plan's name.
+absl::StatusOr<careplan::v1::ListBreakGlassAccessesRequest>
+BuildListBreakGlassAccessesRequest(absl::string_view person,
+                                   const Flags& flags);
+
 absl::StatusOr<careplan::v1::SetLeadTeamRequest> BuildSetLeadTeamRequest(
     absl::string_view plan, const Flags& flags);
 

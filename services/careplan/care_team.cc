@@ -78,6 +78,28 @@ absl::Status AddTeam(CarePlan& plan, absl::string_view team,
   return absl::OkStatus();
 }
 
+absl::Status MarkJoinedFromOutside(CarePlan& plan, absl::string_view team,
+                                   absl::string_view through) {
+  CareTeamMember* member = CurrentEntry(plan, team);
+  if (member == nullptr) return NotOnCareTeam(plan, team);
+  member->set_joined_through(std::string(through));
+  member->set_unreviewed(true);
+  return absl::OkStatus();
+}
+
+absl::Status ReviewJoin(CarePlan& plan, absl::string_view team) {
+  CareTeamMember* member = CurrentEntry(plan, team);
+  if (member == nullptr) return NotOnCareTeam(plan, team);
+  if (!member->unreviewed()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        team, "'s join to ", Whose(plan),
+        " care team needs no review: the care team brought it in, or its "
+        "join was reviewed already"));
+  }
+  member->set_unreviewed(false);
+  return absl::OkStatus();
+}
+
 absl::Status EndInvolvement(CarePlan& plan, absl::string_view team,
                             absl::Time now) {
   RETURN_IF_ERROR(CheckLeadInvariant(plan));

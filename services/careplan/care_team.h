@@ -52,6 +52,17 @@ absl::Status PassLead(v1::CarePlan& plan, absl::string_view from_team,
                       absl::string_view to_team, absl::string_view role,
                       absl::Time now);
 
+// Marks `team`'s current entry as joined from outside the care team, through
+// `through` (an accepted referral or handover): `joined_through` set,
+// `unreviewed` true. NOT_FOUND when the team is not involved.
+absl::Status MarkJoinedFromOutside(v1::CarePlan& plan, absl::string_view team,
+                                   absl::string_view through);
+
+// Clears `unreviewed` on `team`'s current entry (`joined_through` stays, as
+// history). NOT_FOUND when the team is not involved; FAILED_PRECONDITION
+// when its join needs no review.
+absl::Status ReviewJoin(v1::CarePlan& plan, absl::string_view team);
+
 // OK when the invariant above holds; INTERNAL describing the breach
 // otherwise (stores and tests use it as a guard).
 absl::Status CheckLeadInvariant(const v1::CarePlan& plan);

@@ -27,10 +27,6 @@ namespace {
 
 constexpr absl::Duration kBreakGlassWindow = absl::Hours(4);
 
-std::string AccessName(absl::string_view person_id, int64_t seq) {
-  return absl::StrCat("persons/", person_id, "/breakGlassAccesses/", seq);
-}
-
 }  // namespace
 
 absl::Status CarePlanDomain::RequireReadable(const Principal& caller,
@@ -103,9 +99,12 @@ absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::BreakGlass(
   access.set_plan_version(plan.version());
   access.set_lead_team(plan.lead_team());
   ASSIGN_OR_RETURN(int64_t seq, break_glass_->Insert(person_id, access));
-  access.set_name(AccessName(person_id, seq));
+  access.set_name(BreakGlassAccessName(person_id, seq));
   Withhold(parts, caller.team, plan);
   *access.mutable_crisis_plan() = std::move(*plan.mutable_crisis_plan());
+  if (!parts.Has(v1::SHARED_CRISIS_PLAN)) {
+    access.add_withheld(v1::SHARED_CRISIS_PLAN);
+  }
   return access;
 }
 
@@ -139,14 +138,17 @@ CarePlanDomain::ListBreakGlassAccesses(
   }
   v1::ListBreakGlassAccessesResponse response;
   if (break_glass_ == nullptr) return response;
+  // Numbers are shared by every person's accesses: one more than the page
+  // says whether another page holds any.
   ASSIGN_OR_RETURN(auto accesses,
-                   break_glass_->List(person_id, before, page_size));
+                   break_glass_->List(person_id, before, page_size + 1));
+  const bool more = static_cast<int>(accesses.size()) > page_size;
+  if (more) accesses.pop_back();
   for (auto& [seq, access] : accesses) {
-    access.set_name(AccessName(person_id, seq));
+    access.set_name(BreakGlassAccessName(person_id, seq));
     *response.add_accesses() = std::move(access);
   }
-  if (static_cast<int>(accesses.size()) == page_size &&
-      accesses.back().first > 1) {
+  if (more) {
     response.set_next_page_token(
         EncodePageToken(fingerprint, {absl::StrCat(accesses.back().first)}));
   }

@@ -329,9 +329,16 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::EndCareTeamInvolvement(
     const Principal& caller, const v1::EndCareTeamInvolvementRequest& request) {
   RETURN_IF_ERROR(ValidateEndCareTeamInvolvement(request));
   RETURN_IF_ERROR(policy::RequireCarePlanRole(caller, /*services_may=*/true,
-                                              "EndCareTeamInvolvement"));
+                                              "EndCareTeamInvolvement",
+                                              /*persons_may=*/true));
   ASSIGN_OR_RETURN(std::string person_id,
                    ParseCarePlanName("name", request.name()));
+  // A person learns nothing of another person's plan, not even whether
+  // there is one.
+  if (caller.is_person()) {
+    RETURN_IF_ERROR(policy::RequireOwnRecord(caller, PersonName(person_id),
+                                             "EndCareTeamInvolvement"));
+  }
   return Write(
       caller, person_id, /*request=*/nullptr,
       [&](const Loaded& loaded, absl::Time now, Draft& draft) -> absl::Status {
@@ -344,6 +351,33 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::EndCareTeamInvolvement(
         // No directory check: the team is on the care team, so it existed
         // when it joined, and ending must work whatever the directory says.
         RETURN_IF_ERROR(EndInvolvement(draft.next, request.team(), now));
+        draft.CareTeamChange(v1::Change::CARE_TEAM_CHANGED, request.reason());
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::CarePlan> CarePlanDomain::ReviewCareTeamJoin(
+    const Principal& caller, const v1::ReviewCareTeamJoinRequest& request) {
+  RETURN_IF_ERROR(ValidateReviewCareTeamJoin(request));
+  RETURN_IF_ERROR(policy::RequireCarePlanRole(caller, /*services_may=*/false,
+                                              "ReviewCareTeamJoin",
+                                              /*persons_may=*/true));
+  ASSIGN_OR_RETURN(std::string person_id,
+                   ParseCarePlanName("name", request.name()));
+  if (caller.is_person()) {
+    RETURN_IF_ERROR(policy::RequireOwnRecord(caller, PersonName(person_id),
+                                             "ReviewCareTeamJoin"));
+  }
+  return Write(
+      caller, person_id, /*request=*/nullptr,
+      [&](const Loaded& loaded, absl::Time, Draft& draft) -> absl::Status {
+        const v1::CarePlan& plan = loaded.plan;
+        RETURN_IF_ERROR(policy::RequireJoinReview(
+            caller, plan.person(), IsInvolved(plan, caller.team),
+            !plan.lead_team().empty() && plan.lead_team() == caller.team));
+        RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, request.etag(),
+                                  /*required=*/false));
+        RETURN_IF_ERROR(ReviewJoin(draft.next, request.team()));
         draft.CareTeamChange(v1::Change::CARE_TEAM_CHANGED, request.reason());
         return absl::OkStatus();
       });

@@ -79,6 +79,10 @@ class CarePlanDomain {
   absl::StatusOr<v1::CarePlan> EndCareTeamInvolvement(
       const Principal& caller,
       const v1::EndCareTeamInvolvementRequest& request);
+  // CareTeamMember.unreviewed cleared for the request's team, by the person
+  // or their lead team.
+  absl::StatusOr<v1::CarePlan> ReviewCareTeamJoin(
+      const Principal& caller, const v1::ReviewCareTeamJoinRequest& request);
   absl::StatusOr<v1::CarePlan> SetLeadTeam(
       const Principal& caller, const v1::SetLeadTeamRequest& request);
 

@@ -285,5 +285,141 @@ TEST_F(CarePlanDomainEventsTest, AppliedVersionIsInTheCarePlanFeed) {
   EXPECT_THAT(events[0].teams(), ElementsAre(kCrisis));
 }
 
+// --- A team joining from outside the care team -----------------------------
+
+class CarePlanDomainJoinsTest : public CarePlanDomainEventsTest {
+ protected:
+  void SetUp() override {
+    CarePlanDomainEventsTest::SetUp();
+    person_ = Caller(kPerson, "", Role::kPerson);
+    other_person_ = Caller("persons/p2", "", Role::kPerson);
+    // The community team leads; the voluntary team, not on the care team,
+    // refers to the crisis team, which accepts and joins.
+    WriteGoals(kAlice, {"One"});
+    ASSERT_THAT(
+        domain_->ApplyEvent(ReferralAccepted(7, kCrisis, kPerson, kVoluntary)),
+        IsOk());
+  }
+
+  absl::StatusOr<v1::CarePlan> Review(
+      const Principal& caller, const std::string& team,
+      const std::string& reason = "Talked it through with Sam") {
+    v1::ReviewCareTeamJoinRequest request;
+    request.set_name(kPlan);
+    request.set_team(team);
+    request.set_reason(reason);
+    return domain_->ReviewCareTeamJoin(caller, request);
+  }
+
+  const v1::CareTeamMember& Entry(const v1::CarePlan& plan,
+                                  const std::string& team) {
+    for (const v1::CareTeamMember& member : plan.care_team()) {
+      if (member.team() == team && !member.has_end_time()) return member;
+    }
+    static const v1::CareTeamMember kNone;
+    return kNone;
+  }
+
+  Principal person_, other_person_;
+};
+
+TEST_F(CarePlanDomainJoinsTest, TheJoinIsShownUntilTheLeadTeamReviewsIt) {
+  const v1::CarePlan joined = Current();
+  EXPECT_TRUE(Entry(joined, kCrisis).unreviewed());
+  EXPECT_EQ(Entry(joined, kCrisis).joined_through(), "referrals/r7");
+  // The person sees it on their plan.
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan seen, Get(person_));
+  EXPECT_TRUE(Entry(seen, kCrisis).unreviewed());
+
+  clock_.Advance(absl::Hours(1));
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan reviewed, Review(kAlice, kCrisis));
+  EXPECT_EQ(reviewed.version(), joined.version() + 1);
+  EXPECT_FALSE(Entry(reviewed, kCrisis).unreviewed());
+  EXPECT_EQ(Entry(reviewed, kCrisis).joined_through(), "referrals/r7");
+  EXPECT_EQ(reviewed.change().kind(), v1::Change::CARE_TEAM_CHANGED);
+  EXPECT_EQ(reviewed.change().actor(), kAlice.subject);
+  EXPECT_EQ(reviewed.change().reason(), "Talked it through with Sam");
+  EXPECT_TRUE(IsInvolved(reviewed, kCrisis));
+  // Reviewed once is enough.
+  EXPECT_THAT(Review(kAlice, kCrisis),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("needs no review")));
+}
+
+TEST_F(CarePlanDomainJoinsTest, ThePersonMayReviewTheJoin) {
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan reviewed, Review(person_, kCrisis));
+  EXPECT_FALSE(Entry(reviewed, kCrisis).unreviewed());
+  EXPECT_EQ(reviewed.change().actor(), kPerson);
+}
+
+TEST_F(CarePlanDomainJoinsTest, ThePersonObjectsAndTheTeamLosesAccess) {
+  ASSERT_THAT(Get(kBob), IsOk());
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan ended, End(person_, kCrisis));
+  EXPECT_FALSE(IsInvolved(ended, kCrisis));
+  EXPECT_EQ(ended.change().actor(), kPerson);
+  EXPECT_EQ(ended.change().reason(), "Support finished");
+  EXPECT_THAT(Get(kBob), StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
+TEST_F(CarePlanDomainJoinsTest, OnlyThePersonOrTheLeadTeamReviews) {
+  const int64_t before = StoredVersion();
+  // The team that joined cannot wave its own join through.
+  EXPECT_THAT(Review(kBob, kCrisis),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("only persons/p1 or clinical staff of their "
+                                 "lead team")));
+  // A team not involved learns nothing, not even who leads.
+  EXPECT_THAT(Review(kVal, kCrisis),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("teams/vcs is not involved")));
+  EXPECT_THAT(Review(kAdmin, kCrisis),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Review(kRecordService, kCrisis),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(Review(other_person_, kCrisis),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(StoredVersion(), before);
+}
+
+TEST_F(CarePlanDomainJoinsTest, ThePersonCannotEndTheLeadOrAnotherPersonsTeam) {
+  const int64_t before = StoredVersion();
+  EXPECT_THAT(End(person_, kCmht),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("but the lead team's (teams/cmht)")));
+  EXPECT_THAT(End(other_person_, kCrisis),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  // Another person learns nothing of a plan that does not exist either.
+  v1::EndCareTeamInvolvementRequest request;
+  request.set_name("persons/p404/carePlan");
+  request.set_team(kCrisis);
+  request.set_reason("x");
+  EXPECT_THAT(domain_->EndCareTeamInvolvement(other_person_, request),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(StoredVersion(), before);
+}
+
+TEST_F(CarePlanDomainJoinsTest, BadReviewsNameTheFieldAndChangeNothing) {
+  const int64_t before = StoredVersion();
+  EXPECT_THAT(
+      Review(kAlice, kCrisis, ""),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reason")));
+  EXPECT_THAT(
+      Review(kAlice, kCrisis, std::string(501, 'r')),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("reason")));
+  EXPECT_THAT(Review(kAlice, "crisis"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("team")));
+  EXPECT_THAT(Review(kAlice, kVoluntary),
+              StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Review(kAlice, kCmht),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_EQ(StoredVersion(), before);
+}
+
+TEST_F(CarePlanDomainJoinsTest, AReferralFromTheCareTeamNeedsNoReview) {
+  ASSERT_THAT(domain_->ApplyEvent(ReferralAccepted(8, kVoluntary)), IsOk());
+  EXPECT_FALSE(Entry(Current(), kVoluntary).unreviewed());
+  EXPECT_EQ(Entry(Current(), kVoluntary).joined_through(), "");
+}
+
 }  // namespace
 }  // namespace carebridge::careplan

@@ -130,19 +130,23 @@ absl::StatusOr<v1::SharingChoices> CarePlanDomain::UpdateSharingChoices(
   if (caller.is_person() && !caller.is_person(person)) {
     return policy::RequireOwnRecord(caller, person, "UpdateSharingChoices");
   }
-  ASSIGN_OR_RETURN(v1::CarePlan plan,
-                   LoadForRead(person_id, RemoteCalls::kAllowed));
-  RETURN_IF_ERROR(policy::RequireSharingChange(
-      caller, plan.person(),
-      !plan.lead_team().empty() && plan.lead_team() == caller.team));
   if (sharing_ == nullptr) {
     return absl::UnavailableError(
         "UpdateSharingChoices: this server keeps no sharing choices");
   }
-  for (const v1::SharingRule& rule : request.sharing_choices().rules()) {
-    if (!rule.team().empty()) RETURN_IF_ERROR(CheckTeamExists(rule.team()));
-  }
   for (int attempt = 1;; ++attempt) {
+    // Who leads is read afresh on each attempt: the lead may have passed on
+    // while another change won the race.
+    ASSIGN_OR_RETURN(v1::CarePlan plan,
+                     LoadForRead(person_id, RemoteCalls::kAllowed));
+    RETURN_IF_ERROR(policy::RequireSharingChange(
+        caller, plan.person(),
+        !plan.lead_team().empty() && plan.lead_team() == caller.team));
+    if (attempt == 1) {
+      for (const v1::SharingRule& rule : request.sharing_choices().rules()) {
+        if (!rule.team().empty()) RETURN_IF_ERROR(CheckTeamExists(rule.team()));
+      }
+    }
     ASSIGN_OR_RETURN(std::optional<v1::SharingChoices> current,
                      sharing_->GetCurrent(person_id));
     const int64_t version = current.has_value() ? current->version() : 0;
@@ -160,7 +164,11 @@ absl::StatusOr<v1::SharingChoices> CarePlanDomain::UpdateSharingChoices(
     next.set_updated_by_team(caller.team);
     *next.mutable_update_time() = ToProtoTimestamp(clock_->Now());
     next.set_reason(request.reason());
-    absl::Status appended = sharing_->Append(person_id, next);
+    std::vector<std::string> teams;
+    for (const v1::CareTeamMember& member : plan.care_team()) {
+      if (!member.has_end_time()) teams.push_back(member.team());
+    }
+    absl::Status appended = sharing_->Append(person_id, next, teams);
     if (appended.ok()) return PresentSharing(person_id, std::move(next));
     if (!absl::IsAborted(appended)) return appended;
     if (attempt == kMaxSharingAttempts) {

@@ -98,6 +98,12 @@ absl::StatusOr<PlanEffect> Join(const AcceptedHandOff& accepted,
   if (IsInvolved(plan, accepted.receiving_team)) return effect;
   effect.next = plan;
   RETURN_IF_ERROR(AddTeam(effect.next, accepted.receiving_team, role, now));
+  // A care team that did not send the referral or handover is shown the
+  // join, as is the person, until one of them reviews it.
+  if (AnyoneInvolved(plan) && !IsInvolved(plan, accepted.sending_team)) {
+    RETURN_IF_ERROR(MarkJoinedFromOutside(effect.next, accepted.receiving_team,
+                                          accepted.source));
+  }
   effect.changes = true;
   effect.kind = v1::Change::CARE_TEAM_CHANGED;
   effect.reason = Reason(accepted);

@@ -331,6 +331,39 @@ TEST(EffectRulesTest, JoiningTeamStartsNow) {
   EXPECT_FALSE(joined.lead());
 }
 
+TEST(EffectRulesTest, AJoinTheCareTeamDidNotSendIsMarkedForReview) {
+  // Sent by a team on the care team: nothing to review.
+  for (const Member& sender : {kSendingLeads, kSendingInvolved}) {
+    absl::StatusOr<PlanEffect> effect =
+        EffectOf(HandOff(Kind::kReferral),
+                 sender.entry == Entry::kLead ? PlanWith({sender})
+                                              : PlanWith({kThirdLeads, sender}),
+                 kNow);
+    ASSERT_THAT(effect.status(), IsOk());
+    const v1::CareTeamMember& joined =
+        effect->next.care_team(effect->next.care_team_size() - 1);
+    EXPECT_EQ(joined.team(), kReceiving);
+    EXPECT_FALSE(joined.unreviewed());
+    EXPECT_EQ(joined.joined_through(), "");
+  }
+  // Sent from outside it (a referral or shared care): marked, with how.
+  for (Kind kind : {Kind::kReferral, Kind::kSharedCare}) {
+    absl::StatusOr<PlanEffect> effect =
+        EffectOf(HandOff(kind), PlanWith({kThirdLeads}), kNow);
+    ASSERT_THAT(effect.status(), IsOk());
+    const v1::CareTeamMember& joined = effect->next.care_team(1);
+    EXPECT_EQ(joined.team(), kReceiving);
+    EXPECT_TRUE(joined.unreviewed());
+    EXPECT_EQ(joined.joined_through(),
+              kind == Kind::kReferral ? "referrals/r1" : "handovers/h1");
+  }
+  // The first team to join a plan nobody is on needs no review.
+  absl::StatusOr<PlanEffect> first =
+      EffectOf(HandOff(Kind::kReferral), PlanWith({}, false), kNow);
+  ASSERT_THAT(first.status(), IsOk());
+  EXPECT_FALSE(first->next.care_team(0).unreviewed());
+}
+
 // --- Parsing events ---------------------------------------------------------
 
 events::v1::Event ReferralAccepted() {

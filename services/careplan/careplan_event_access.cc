@@ -9,6 +9,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/strip.h"
 #include "services/careplan/care_team.h"
+#include "services/careplan/careplan_events.h"
 #include "services/common/macros.h"
 
 namespace carebridge::careplan {
@@ -91,6 +92,20 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Decide(
   absl::string_view person_id = event.person();
   if (!absl::ConsumePrefix(&person_id, "persons/")) {
     return policy::EventVisibility::kHidden;
+  }
+  // A break-glass access or a change of sharing choices carries no plan:
+  // the teams it names (the lead team and the team that broke glass; the
+  // care team when the choices changed) receive it, less what the person's
+  // sharing choices keep from them (the choices' rules, the care team).
+  if (!IsVersionEvent(event)) {
+    if (!parts_shown_) return named;
+    absl::StatusOr<std::shared_ptr<const CurrentPlan>> now =
+        store_->GetCurrentShared(person_id);
+    if (absl::IsNotFound(now.status())) return named;
+    if (!now.ok()) return now.status();
+    lead_team = (*now)->plan.lead_team();
+    ASSIGN_OR_RETURN(parts, parts_shown_(caller, (*now)->plan));
+    return parts.IsAll() ? named : policy::EventVisibility::kMetadataOnly;
   }
   // The care team now: the current plan. The cache may not have taken in
   // the newest versions yet (a commit wakes the feeds first); then the

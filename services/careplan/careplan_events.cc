@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/careplan/careplan_names.h"
 #include "services/common/event_log.h"
@@ -32,6 +33,35 @@ events::v1::Event VersionEvent(absl::string_view person_id,
                    PersonName(person_id), std::move(teams),
                    version.change().actor(),
                    FromProtoTimestamp(version.change().time()), presented);
+}
+
+bool IsVersionEvent(const events::v1::Event& event) {
+  return absl::StrContains(event.subject(), "/carePlan/versions/");
+}
+
+events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
+                                  const v1::BreakGlassAccess& access) {
+  std::vector<std::string> teams;
+  if (!access.lead_team().empty()) teams.push_back(access.lead_team());
+  teams.push_back(access.team());
+  v1::BreakGlassAccess presented = access;
+  presented.set_name(BreakGlassAccessName(person_id, seq));
+  presented.clear_crisis_plan();
+  return MakeEvent(kBreakGlassEventType, presented.name(),
+                   PersonName(person_id), std::move(teams), access.member(),
+                   FromProtoTimestamp(access.start_time()), presented);
+}
+
+events::v1::Event SharingChangedEvent(absl::string_view person_id,
+                                      const v1::SharingChoices& choices,
+                                      std::vector<std::string> teams) {
+  v1::SharingChoices presented = choices;
+  presented.set_name(SharingChoicesName(person_id));
+  presented.clear_effective();
+  return MakeEvent(kSharingChangedEventType, presented.name(),
+                   PersonName(person_id), std::move(teams),
+                   choices.updated_by(),
+                   FromProtoTimestamp(choices.update_time()), presented);
 }
 
 }  // namespace carebridge::careplan

@@ -4,6 +4,7 @@
 // The events of the `careplan` feed: one per version appended.
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 #include "carebridge/careplan/v1/careplan.pb.h"
@@ -22,6 +23,29 @@ std::string VersionEventType(v1::Change::Kind kind);
 // the change, payload the plan as GetCarePlan presents it (name and etag).
 events::v1::Event VersionEvent(absl::string_view person_id,
                                const v1::CarePlan& version);
+
+// Events about a person's plan that are not versions of it.
+inline constexpr char kBreakGlassEventType[] = "careplan.break_glass";
+inline constexpr char kSharingChangedEventType[] = "careplan.sharing_changed";
+
+// True when `event` is a version of a plan (VersionEvent), not one of the
+// events above.
+bool IsVersionEvent(const events::v1::Event& event);
+
+// The event break-glass access number `seq` commits with: subject the
+// access's name, teams the lead team (when there is one) and the team that
+// broke glass, actor the member, time the start, payload the access
+// (named, without the crisis plan).
+events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
+                                  const v1::BreakGlassAccess& access);
+
+// The event a new version of the person's sharing choices commits with:
+// subject the choices' name, teams `teams` (the care team then), actor and
+// time those of the change, payload the choices (named, without
+// `effective`).
+events::v1::Event SharingChangedEvent(absl::string_view person_id,
+                                      const v1::SharingChoices& choices,
+                                      std::vector<std::string> teams);
 
 }  // namespace carebridge::careplan
 

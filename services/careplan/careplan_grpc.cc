@@ -128,6 +128,16 @@ grpc::ServerUnaryReactor* CarePlanGrpcService::EndCareTeamInvolvement(
                         });
 }
 
+grpc::ServerUnaryReactor* CarePlanGrpcService::ReviewCareTeamJoin(
+    grpc::CallbackServerContext* context,
+    const v1::ReviewCareTeamJoinRequest* request, v1::CarePlan* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::ReviewCareTeamJoinRequest& r) {
+        return domain_->ReviewCareTeamJoin(caller, r);
+      });
+}
+
 grpc::ServerUnaryReactor* CarePlanGrpcService::SetLeadTeam(
     grpc::CallbackServerContext* context, const v1::SetLeadTeamRequest* request,
     v1::CarePlan* response) {

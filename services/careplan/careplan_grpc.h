@@ -72,6 +72,10 @@ class CarePlanGrpcService final
       grpc::CallbackServerContext* context,
       const v1::EndCareTeamInvolvementRequest* request,
       v1::CarePlan* response) override;
+  grpc::ServerUnaryReactor* ReviewCareTeamJoin(
+      grpc::CallbackServerContext* context,
+      const v1::ReviewCareTeamJoinRequest* request,
+      v1::CarePlan* response) override;
   grpc::ServerUnaryReactor* SetLeadTeam(grpc::CallbackServerContext* context,
                                         const v1::SetLeadTeamRequest* request,
                                         v1::CarePlan* response) override;

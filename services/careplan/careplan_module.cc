@@ -57,8 +57,10 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
               "services/careplan", std::move(directory_channel_provider),
               env.signer, env.clock),
           env.clock);
-  module->sharing_ = std::make_unique<SqliteSharingStore>(audited);
-  module->break_glass_ = std::make_unique<SqliteBreakGlassStore>(audited);
+  module->sharing_ =
+      std::make_unique<SqliteSharingStore>(audited, module->event_log_);
+  module->break_glass_ =
+      std::make_unique<SqliteBreakGlassStore>(audited, module->event_log_);
   module->domain_ = std::make_unique<CarePlanDomain>(
       env.clock, module->directory_.get(), module->store_.get(), env.signer,
       module->sharing_.get(), module->break_glass_.get());

@@ -67,6 +67,10 @@ std::string SharingChoicesName(absl::string_view person_id) {
   return absl::StrCat("persons/", person_id, "/sharingChoices");
 }
 
+std::string BreakGlassAccessName(absl::string_view person_id, int64_t seq) {
+  return absl::StrCat("persons/", person_id, "/breakGlassAccesses/", seq);
+}
+
 absl::StatusOr<std::string> ParseSharingChoicesName(absl::string_view field,
                                                     absl::string_view name) {
   if (name.empty()) return carebridge::errors::MustBeSet(field);

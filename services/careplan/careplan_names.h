@@ -20,6 +20,8 @@ std::string CarePlanVersionName(absl::string_view person_id, int64_t version);
 std::string EtagOf(int64_t version);
 // `persons/{person_id}/sharingChoices`.
 std::string SharingChoicesName(absl::string_view person_id);
+// `persons/{person_id}/breakGlassAccesses/{seq}`.
+std::string BreakGlassAccessName(absl::string_view person_id, int64_t seq);
 
 // The person id of `persons/{person_id}/carePlan`; INVALID_ARGUMENT naming
 // `field` otherwise (`field: must be set` when empty).

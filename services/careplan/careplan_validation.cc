@@ -15,7 +15,8 @@ namespace carebridge::careplan {
 namespace {
 
 constexpr char kCareTeamMethods[] =
-    "AddCareTeamMember, EndCareTeamInvolvement or SetLeadTeam";
+    "AddCareTeamMember, EndCareTeamInvolvement, ReviewCareTeamJoin or "
+    "SetLeadTeam";
 
 bool IsOutputOnly(absl::string_view field) {
   static constexpr absl::string_view kOutputOnly[] = {
@@ -214,6 +215,14 @@ absl::Status ValidateAddCareTeamMember(
 
 absl::Status ValidateEndCareTeamInvolvement(
     const v1::EndCareTeamInvolvementRequest& request) {
+  RETURN_IF_ERROR(CheckPlanName("name", request.name()));
+  RETURN_IF_ERROR(CheckTeam("team", request.team()));
+  RETURN_IF_ERROR(CheckEtag(request.etag()));
+  return CheckReason(request.reason());
+}
+
+absl::Status ValidateReviewCareTeamJoin(
+    const v1::ReviewCareTeamJoinRequest& request) {
   RETURN_IF_ERROR(CheckPlanName("name", request.name()));
   RETURN_IF_ERROR(CheckTeam("team", request.team()));
   RETURN_IF_ERROR(CheckEtag(request.etag()));

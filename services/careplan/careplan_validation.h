@@ -77,6 +77,8 @@ absl::Status ValidateAddCareTeamMember(
     const v1::AddCareTeamMemberRequest& request);
 absl::Status ValidateEndCareTeamInvolvement(
     const v1::EndCareTeamInvolvementRequest& request);
+absl::Status ValidateReviewCareTeamJoin(
+    const v1::ReviewCareTeamJoinRequest& request);
 absl::Status ValidateSetLeadTeam(const v1::SetLeadTeamRequest& request);
 // CarePlanDomain::TransferLead's arguments (`person_id` is the bare id).
 absl::Status ValidateTransferLead(absl::string_view person_id,

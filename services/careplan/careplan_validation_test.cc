@@ -135,7 +135,8 @@ TEST(ParseUpdateMaskTest, CareTeamPathsNameTheMethodsThatChangeThem) {
       ParseUpdateMask(Mask({"goals", "care_team"})),
       StatusIs(kInvalid,
                "update_mask.paths[1]: care_team cannot be updated here; use "
-               "AddCareTeamMember, EndCareTeamInvolvement or SetLeadTeam"));
+               "AddCareTeamMember, EndCareTeamInvolvement, ReviewCareTeamJoin "
+               "or SetLeadTeam"));
   EXPECT_THAT(ParseUpdateMask(Mask({"care_team.role"})),
               StatusIs(kInvalid, HasSubstr("AddCareTeamMember")));
   EXPECT_THAT(ParseUpdateMask(Mask({"lead_team"})),

@@ -27,9 +27,11 @@ class SharingStore {
 
   // Appends `choices` as version `choices.version()`, which must be exactly
   // one after the newest stored (1 for the first): else ABORTED and nothing
-  // is stored.
+  // is stored. `teams` are those to be told (the care team now), where the
+  // store announces changes (a careplan.sharing_changed event).
   virtual absl::Status Append(absl::string_view person_id,
-                              const v1::SharingChoices& choices) = 0;
+                              const v1::SharingChoices& choices,
+                              const std::vector<std::string>& teams) = 0;
 
   // Up to `limit` versions, newest first, below `before_version`
   // (exclusive; 0 starts at the newest).

@@ -3,7 +3,9 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "services/careplan/careplan_events.h"
 #include "services/common/macros.h"
+#include "services/common/sqlite_event_log.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -38,8 +40,11 @@ absl::StatusOr<int64_t> SqliteBreakGlassStore::Insert(
     seq = insert.ColumnInt64(0);
     ASSIGN_OR_RETURN(bool more, insert.Step());
     (void)more;
-    return absl::OkStatus();
+    if (events_ == nullptr) return absl::OkStatus();
+    return SqliteEventLog::Append(conn, BreakGlassEvent(person_id, seq, access))
+        .status();
   }));
+  if (events_ != nullptr) events_->NotifyCommitted();
   return seq;
 }
 

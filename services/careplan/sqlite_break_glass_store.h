@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "services/careplan/break_glass_store.h"
+#include "services/common/event_log.h"
 #include "services/common/sqlite_db.h"
 
 namespace carebridge::careplan {
@@ -27,8 +28,11 @@ CREATE INDEX break_glass_by_member
 // thread-safe.
 class SqliteBreakGlassStore : public BreakGlassStore {
  public:
-  // `db` outlives this and has run kBreakGlassSchemaSql.
-  explicit SqliteBreakGlassStore(SqliteDb* db) : db_(db) {}
+  // `db` outlives this and has run kBreakGlassSchemaSql. With `events`
+  // (the careplan feed in the same file, which outlives this) each access
+  // commits with its careplan.break_glass event.
+  explicit SqliteBreakGlassStore(SqliteDb* db, EventLog* events = nullptr)
+      : db_(db), events_(events) {}
 
   absl::StatusOr<int64_t> Insert(absl::string_view person_id,
                                  const v1::BreakGlassAccess& access) override;
@@ -39,6 +43,7 @@ class SqliteBreakGlassStore : public BreakGlassStore {
 
  private:
   SqliteDb* const db_;
+  EventLog* const events_;
 };
 
 }  // namespace carebridge::careplan

@@ -4,8 +4,10 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/careplan/careplan_events.h"
 #include "services/careplan/careplan_names.h"
 #include "services/common/macros.h"
+#include "services/common/sqlite_event_log.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -43,7 +45,8 @@ SqliteSharingStore::GetCurrent(absl::string_view person_id) {
 }
 
 absl::Status SqliteSharingStore::Append(absl::string_view person_id,
-                                        const v1::SharingChoices& choices) {
+                                        const v1::SharingChoices& choices,
+                                        const std::vector<std::string>& teams) {
   if (person_id.empty()) {
     return absl::InvalidArgumentError("person_id: must be set");
   }
@@ -52,7 +55,9 @@ absl::Status SqliteSharingStore::Append(absl::string_view person_id,
   stored.clear_etag();
   stored.clear_effective();
   const std::string body = stored.SerializeAsString();
-  return db_->Write([&](Connection& conn) -> absl::Status {
+  const events::v1::Event event =
+      SharingChangedEvent(person_id, choices, teams);
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(
         Statement newest,
         conn.Prepare("SELECT version FROM sharing_choice_versions "
@@ -70,8 +75,12 @@ absl::Status SqliteSharingStore::Append(absl::string_view person_id,
         conn.Prepare("INSERT INTO sharing_choice_versions (person_id, "
                      "version, body) VALUES (?1, ?2, ?3)"));
     insert.Bind(1, person_id).Bind(2, choices.version()).BindBlob(3, body);
-    return insert.Run();
-  });
+    RETURN_IF_ERROR(insert.Run());
+    if (events_ == nullptr) return absl::OkStatus();
+    return SqliteEventLog::Append(conn, event).status();
+  }));
+  if (events_ != nullptr) events_->NotifyCommitted();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<v1::SharingChoices>>

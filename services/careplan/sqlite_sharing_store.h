@@ -2,6 +2,7 @@
 #define CAREBRIDGE_SERVICES_CAREPLAN_SQLITE_SHARING_STORE_H_
 
 #include "services/careplan/sharing_store.h"
+#include "services/common/event_log.h"
 #include "services/common/sqlite_db.h"
 
 namespace carebridge::careplan {
@@ -24,18 +25,23 @@ CREATE TABLE sharing_choice_versions (
 // class is thread-safe.
 class SqliteSharingStore : public SharingStore {
  public:
-  // `db` outlives this and has run kSharingSchemaSql.
-  explicit SqliteSharingStore(SqliteDb* db) : db_(db) {}
+  // `db` outlives this and has run kSharingSchemaSql. With `events` (the
+  // careplan feed in the same file, which outlives this) each version
+  // commits with its careplan.sharing_changed event.
+  explicit SqliteSharingStore(SqliteDb* db, EventLog* events = nullptr)
+      : db_(db), events_(events) {}
 
   absl::StatusOr<std::optional<v1::SharingChoices>> GetCurrent(
       absl::string_view person_id) override;
   absl::Status Append(absl::string_view person_id,
-                      const v1::SharingChoices& choices) override;
+                      const v1::SharingChoices& choices,
+                      const std::vector<std::string>& teams) override;
   absl::StatusOr<std::vector<v1::SharingChoices>> ListVersions(
       absl::string_view person_id, int64_t before_version, int limit) override;
 
  private:
   SqliteDb* const db_;
+  EventLog* const events_;
 };
 
 }  // namespace carebridge::careplan

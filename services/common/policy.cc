@@ -133,6 +133,23 @@ absl::Status RequireSharingChange(const Principal& caller,
       " may not"));
 }
 
+absl::Status RequireJoinReview(const Principal& caller,
+                               absl::string_view person,
+                               bool caller_team_involved,
+                               bool caller_team_leads) {
+  if (caller.is_person(person)) return absl::OkStatus();
+  if (caller.is_clinical() && !caller_team_involved) {
+    return NotInvolved(caller, person, "review who joins its care team");
+  }
+  if (caller.is_clinical() && caller_team_leads) return absl::OkStatus();
+  return errors::PermissionDenied(absl::StrCat(
+      "ReviewCareTeamJoin: only ", person,
+      " or clinical staff of their lead team may review who joins their "
+      "care team; ",
+      caller.subject, caller.team.empty() ? "" : " of ", caller.team,
+      " may not"));
+}
+
 absl::Status RequireCarePlanRead(const Principal& caller,
                                  absl::string_view person,
                                  bool caller_team_involved) {
@@ -184,6 +201,19 @@ absl::Status RequireCareTeamEnd(const Principal& caller,
                                 absl::string_view lead_team,
                                 bool caller_team_involved) {
   if (caller.is_service()) return absl::OkStatus();
+  if (caller.is_person()) {
+    absl::Status own =
+        RequireOwnRecord(caller, person, "EndCareTeamInvolvement");
+    if (!own.ok()) return own;
+    if (!lead_team.empty() && team == lead_team) {
+      return errors::PermissionDenied(
+          absl::StrCat(person,
+                       " may end any team's involvement in their care but the "
+                       "lead team's (",
+                       lead_team, "): ask it to hand over to another team"));
+    }
+    return absl::OkStatus();
+  }
   // `lead_team` is set exactly while anyone is involved. With nobody
   // involved any team may pick the plan up anyway (RequireCarePlanWrite), so
   // the care team rules answer instead.

@@ -75,6 +75,15 @@ absl::Status RequireSharingChange(const Principal& caller,
                                   absl::string_view person,
                                   bool caller_team_leads);
 
+// Reviewing a team's join from outside the care team: the person
+// themselves, or clinical staff of their lead team (`caller_team_leads`).
+// Staff of a team not involved are refused as outsiders; the team that
+// joined, services and admins may not.
+absl::Status RequireJoinReview(const Principal& caller,
+                               absl::string_view person,
+                               bool caller_team_involved,
+                               bool caller_team_leads);
+
 // Reading a person's care plan and its history: service identities,
 // clinical staff whose team is involved, or the person themselves. Need to know
 // is about now: a team whose involvement ended reads nothing, not even the
@@ -109,7 +118,8 @@ absl::Status RequirePickUpOwnTeam(const Principal& caller,
                                   absl::string_view team);
 
 // Ending `team`'s involvement: clinical staff of that team or of the lead
-// team (`lead_team`, empty when nobody leads), or a service identity.
+// team (`lead_team`, empty when nobody leads), a service identity, or the
+// person themselves (their objection) for any team but the lead.
 // While anyone is involved, staff whose team is not are refused as outsiders
 // before anything else is said: who leads a person's care is need to know.
 absl::Status RequireCareTeamEnd(const Principal& caller,

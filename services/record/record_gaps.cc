@@ -143,6 +143,20 @@ void PlanGaps(const GapInputs& in, const GapSettings& settings,
     out.push_back(std::move(gap));
   }
   if (care_team.empty()) return;
+  for (const v1::CareTeamMember& member : plan.care_team()) {
+    if (!member.unreviewed() || plan.lead_team().empty()) continue;
+    WantedGap gap;
+    gap.kind = v1::JOIN_NOT_REVIEWED;
+    gap.subject = member.joined_through();
+    gap.open_time = FromProtoTimestamp(member.since());
+    gap.detail = absl::StrCat(
+        member.team(), " joined the care team on ", Day(gap.open_time),
+        " through ", member.joined_through(),
+        ", which no team on the care team sent; review the join or, with "
+        "the person, end it");
+    gap.teams = {plan.lead_team()};
+    out.push_back(std::move(gap));
+  }
   if (!plan.agreed() && in.unagreed_since.has_value()) {
     WantedGap gap;
     gap.kind = v1::PLAN_NOT_AGREED;

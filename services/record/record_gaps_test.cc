@@ -163,5 +163,30 @@ TEST(RecordGapsTest, NobodyLeadingAfterTheLeadLeftIsAGap) {
   EXPECT_THAT(WantedGaps(in, GapSettings()), IsEmpty());
 }
 
+TEST(RecordGapsTest, AJoinFromOutsideTheCareTeamIsOnTheLeadsListUntilReviewed) {
+  GapInputs in = Inputs();
+  in.plan.emplace();
+  in.plan->set_care_plan_version(4);
+  in.plan->set_lead_team("teams/cmht");
+  in.plan->set_agreed(true);
+  in.plan->set_has_crisis_plan(true);
+  in.plan->add_care_team()->set_team("teams/cmht");
+  v1::CareTeamMember& joined = *in.plan->add_care_team();
+  joined.set_team("teams/elsewhere");
+  *joined.mutable_since() = ToProtoTimestamp(kStart + 3 * kDay);
+  joined.set_joined_through("referrals/r9");
+  joined.set_unreviewed(true);
+  std::vector<WantedGap> gaps = WantedGaps(in, GapSettings());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].kind, v1::JOIN_NOT_REVIEWED);
+  EXPECT_EQ(gaps[0].subject, "referrals/r9");
+  EXPECT_EQ(gaps[0].open_time, kStart + 3 * kDay);
+  EXPECT_THAT(gaps[0].teams, ElementsAre("teams/cmht"));
+  EXPECT_THAT(gaps[0].detail, HasSubstr("teams/elsewhere joined"));
+  // Reviewed (the flag cleared; how it came stays): no gap.
+  joined.set_unreviewed(false);
+  EXPECT_THAT(WantedGaps(in, GapSettings()), IsEmpty());
+}
+
 }  // namespace
 }  // namespace carebridge::record

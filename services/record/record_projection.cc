@@ -362,7 +362,13 @@ absl::StatusOr<RecordChange> ProjectCarePlan(const events::v1::Event& event,
       row.ended_teams.push_back(member.team());
     } else if (!member.has_end_time() &&
                SameTime(member.start_time(), how.time())) {
-      joined.push_back(absl::StrCat(member.team(), " (", member.role(), ")"));
+      joined.push_back(absl::StrCat(
+          member.team(), " (", member.role(), ")",
+          member.unreviewed()
+              ? absl::StrCat(" through ", member.joined_through(),
+                             ", which no team on the care team sent: to "
+                             "review")
+              : std::string()));
     }
   }
   switch (how.kind()) {
@@ -411,6 +417,8 @@ absl::StatusOr<RecordChange> ProjectCarePlan(const events::v1::Event& event,
     now.set_role(member.role());
     now.set_lead(member.lead());
     *now.mutable_since() = member.start_time();
+    now.set_unreviewed(member.unreviewed());
+    now.set_joined_through(member.joined_through());
   }
   summary.set_agreed(plan.agreed());
   if (plan.has_agreement() && plan.agreement().has_agree_time()) {
@@ -426,6 +434,49 @@ absl::StatusOr<RecordChange> ProjectCarePlan(const events::v1::Event& event,
   summary.set_has_crisis_plan(plan.has_crisis_plan() &&
                               plan.crisis_plan().ByteSizeLong() > 0);
   change.plan = std::move(state);
+  return change;
+}
+
+absl::StatusOr<RecordChange> ProjectBreakGlass(const events::v1::Event& event,
+                                               const std::string& person_id) {
+  cp::BreakGlassAccess access;
+  if (!event.payload().UnpackTo(&access)) {
+    return NotA(event, "BreakGlassAccess");
+  }
+  RecordChange change;
+  change.person_id = person_id;
+  TimelineRow row = RowFor(event, person_id, v1::BREAK_GLASS);
+  row.actor_team = access.team();
+  row.reason = access.reason();
+  row.summary =
+      absl::StrCat("Crisis plan opened by break-glass by ", access.member(),
+                   " of ", access.team(), ", not on the care team, until ",
+                   absl::FormatTime("%Y-%m-%d %H:%M UTC",
+                                    FromProtoTimestamp(access.expire_time()),
+                                    absl::UTCTimeZone()));
+  Notify(change, "inbox.break_glass", access.lead_team(), row);
+  change.entry = std::move(row);
+  return change;
+}
+
+absl::StatusOr<RecordChange> ProjectSharingChange(
+    const events::v1::Event& event, const std::string& person_id) {
+  cp::SharingChoices choices;
+  if (!event.payload().UnpackTo(&choices)) {
+    return NotA(event, "SharingChoices");
+  }
+  RecordChange change;
+  change.person_id = person_id;
+  TimelineRow row = RowFor(event, person_id, v1::SHARING_CHOICES);
+  row.actor_team = choices.updated_by_team();
+  row.reason = choices.reason();
+  row.summary = absl::StrCat(
+      "Sharing choices changed (version ", choices.version(), ", ",
+      choices.rules_size(), choices.rules_size() == 1 ? " rule" : " rules",
+      ") by ",
+      choices.updated_by_team().empty() ? "the person"
+                                        : choices.updated_by_team());
+  change.entry = std::move(row);
   return change;
 }
 
@@ -459,7 +510,15 @@ absl::StatusOr<RecordChange> ProjectEvent(const events::v1::Event& event) {
   if (person_id->empty()) return RecordChange();
   if (event.feed() == "referral") return ProjectReferral(event, *person_id);
   if (event.feed() == "handover") return ProjectHandover(event, *person_id);
-  if (event.feed() == "careplan") return ProjectCarePlan(event, *person_id);
+  if (event.feed() == "careplan") {
+    if (event.type() == "careplan.break_glass") {
+      return ProjectBreakGlass(event, *person_id);
+    }
+    if (event.type() == "careplan.sharing_changed") {
+      return ProjectSharingChange(event, *person_id);
+    }
+    return ProjectCarePlan(event, *person_id);
+  }
   if (event.feed() == "directory" &&
       absl::StartsWith(event.type(), "person.")) {
     return ProjectPerson(event, *person_id);

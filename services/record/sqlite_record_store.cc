@@ -313,6 +313,8 @@ std::string CloseReason(v1::GapKind kind) {
       return "a crisis plan was written, or no crisis team is involved";
     case v1::NO_LEAD:
       return "a team leads the care again";
+    case v1::JOIN_NOT_REVIEWED:
+      return "the join was reviewed, or the team left the care team";
     default:
       return "its cause went";
   }

@@ -11,6 +11,7 @@
 namespace carebridge::careplan {
 namespace {
 
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -69,6 +70,7 @@ TEST_F(CarePlanBreakGlassTest, OpensTheCrisisPlanAloneForFourHours) {
   v1::BreakGlassAccess access;
   ASSERT_GRPC_OK(Break(nina_, kReason, &access));
   EXPECT_THAT(access.crisis_plan(), EqualsProto(full_.crisis_plan()));
+  EXPECT_THAT(access.withheld(), IsEmpty());
   EXPECT_EQ(access.person(), person_);
   EXPECT_EQ(access.member(), nina_.subject);
   EXPECT_EQ(access.team(), out_of_hours_.name());
@@ -233,6 +235,7 @@ TEST_F(CarePlanBreakGlassTest, ThePersonsSharingChoicesStillHold) {
             full_.crisis_plan().what_to_avoid());
   EXPECT_EQ(access.crisis_plan().triggers(), "");
   EXPECT_EQ(access.crisis_plan().contacts_size(), 0);
+  EXPECT_THAT(access.withheld(), ElementsAre(v1::SHARED_CRISIS_PLAN));
   v1::CarePlan out;
   ASSERT_GRPC_OK(TryGet(nina_, plan_, &out));
   EXPECT_EQ(out.crisis_plan().what_helps(), full_.crisis_plan().what_helps());
@@ -275,6 +278,54 @@ TEST_F(CarePlanBreakGlassTest, ALongestReasonIsKeptWhole) {
   ASSERT_GRPC_OK(List(ada_, &listed));
   ASSERT_THAT(listed.accesses(), SizeIs(1));
   EXPECT_EQ(listed.accesses(0).reason(), reason);
+}
+
+TEST_F(CarePlanBreakGlassTest, AFullLastPageSaysThereIsNoMore) {
+  // Another person's access takes the first number.
+  const std::string other = MakePerson("Bea", "Adeyemi");
+  v1::UpdateCarePlanRequest write =
+      UpdateRequest(Goals({"Sleep through the night"}), {"goals"}, "");
+  write.mutable_care_plan()->set_name(PlanName(other));
+  v1::CarePlan written;
+  ASSERT_GRPC_OK(Update(alice_, write, &written));
+  v1::BreakGlassRequest request;
+  request.set_name(PlanName(other));
+  request.set_reason(kReason);
+  v1::BreakGlassAccess access;
+  ASSERT_GRPC_OK(Call(&Stub::BreakGlass, nina_, request, &access));
+  ASSERT_GRPC_OK(Break(nina_, kReason, &access));
+  ASSERT_GRPC_OK(Break(omar_, kReason, &access));
+  v1::ListBreakGlassAccessesResponse page;
+  ASSERT_GRPC_OK(List(alice_, &page, 2));
+  EXPECT_THAT(page.accesses(), SizeIs(2));
+  EXPECT_EQ(page.next_page_token(), "");
+  ASSERT_GRPC_OK(List(alice_, &page, 1));
+  EXPECT_THAT(page.accesses(), SizeIs(1));
+  EXPECT_NE(page.next_page_token(), "");
+}
+
+TEST_F(CarePlanBreakGlassTest, TheFeedTellsTheLeadTeamWithoutThePlan) {
+  const int64_t before =
+      ReadFeed(service_).empty() ? 0 : ReadFeed(service_).back().sequence();
+  v1::BreakGlassAccess access;
+  ASSERT_GRPC_OK(Break(nina_, kReason, &access));
+  for (const Principal& as : {alice_, nina_}) {
+    std::vector<events::v1::Event> events = ReadFeed(as, before);
+    ASSERT_THAT(events, SizeIs(1)) << as.subject;
+    const events::v1::Event& event = events[0];
+    EXPECT_EQ(event.type(), "careplan.break_glass");
+    EXPECT_EQ(event.subject(), access.name());
+    EXPECT_EQ(event.person(), person_);
+    EXPECT_EQ(event.actor(), nina_.subject);
+    EXPECT_THAT(event.teams(),
+                ElementsAre(community_.name(), out_of_hours_.name()));
+    v1::BreakGlassAccess carried;
+    ASSERT_TRUE(event.payload().UnpackTo(&carried));
+    EXPECT_EQ(carried.reason(), kReason);
+    EXPECT_FALSE(carried.has_crisis_plan()) << "the event carries no plan";
+  }
+  // A team neither leading nor breaking glass is not told.
+  EXPECT_THAT(ReadFeed(bob_, before), IsEmpty());
 }
 
 }  // namespace

@@ -15,6 +15,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::SizeIs;
 
 constexpr v1::SharedPart kParts[] = {
     v1::SHARED_GOALS,       v1::SHARED_ALL_ACTIONS,
@@ -404,8 +405,10 @@ TEST_F(CarePlanSharingTest, TheFeedCarriesNoPlanToATeamNotShownAllOfIt) {
   // Once the person shares everything with it, the team gets the plan.
   MustShare(ada_, {ShareEverything(voluntary_.name())});
   const std::vector<events::v1::Event> val_reads = ReadFeed(val_);
-  // The same events (from when it joined), now with the plan.
-  ASSERT_EQ(val_reads.size(), val_before.size());
+  // The same events (from when it joined), now with the plan, and the
+  // change of choices itself.
+  ASSERT_EQ(val_reads.size(), val_before.size() + 1);
+  EXPECT_EQ(val_reads.back().type(), "careplan.sharing_changed");
   for (const events::v1::Event& event : val_reads) {
     EXPECT_TRUE(event.has_payload()) << event.type();
   }
@@ -461,6 +464,33 @@ TEST_F(CarePlanSharingTest, ARetryIsShownAsTheCallerMaySeeThePlanToday) {
   EXPECT_EQ(retried.crisis_plan().triggers(), "");
   EXPECT_EQ(retried.crisis_plan().what_helps(),
             full_.crisis_plan().what_helps());
+}
+
+TEST_F(CarePlanSharingTest, AChangeIsAnEventForTheCareTeam) {
+  const int64_t before = ReadFeed(service_).back().sequence();
+  MustShare(ada_, {TeamRule(voluntary_.name(), {v1::SHARED_GOALS})});
+  std::vector<events::v1::Event> events = ReadFeed(alice_, before);
+  ASSERT_THAT(events, SizeIs(1));
+  EXPECT_EQ(events[0].type(), "careplan.sharing_changed");
+  EXPECT_EQ(events[0].subject(), person_ + "/sharingChoices");
+  EXPECT_EQ(events[0].actor(), person_);
+  std::set<std::string> teams(events[0].teams().begin(),
+                              events[0].teams().end());
+  EXPECT_EQ(teams, (std::set<std::string>{community_.name(), crisis_.name(),
+                                          voluntary_.name(), housing_.name()}));
+  v1::SharingChoices carried;
+  ASSERT_TRUE(events[0].payload().UnpackTo(&carried));
+  EXPECT_EQ(carried.version(), 1);
+  EXPECT_EQ(carried.reason(), "The person chose this.");
+  // Every team on the care team is told; one the choices keep from part of
+  // the plan learns that they changed, not what they say, nor (without
+  // the care team) who else is told.
+  std::vector<events::v1::Event> told = ReadFeed(val_, before);
+  ASSERT_THAT(told, SizeIs(1));
+  EXPECT_FALSE(told[0].has_payload());
+  for (const std::string& team : told[0].teams()) {
+    EXPECT_TRUE(team == voluntary_.name() || team == community_.name()) << team;
+  }
 }
 
 }  // namespace

@@ -55,13 +55,20 @@ std::string RecordTest::MakePerson(const std::string& given_name) {
 
 ref::Referral RecordTest::Refer(const std::string& person,
                                 const std::string& team, ref::Urgency urgency) {
+  return ReferAs(alice_, person, team, urgency);
+}
+
+ref::Referral RecordTest::ReferAs(const Principal& as,
+                                  const std::string& person,
+                                  const std::string& team,
+                                  ref::Urgency urgency) {
   ref::CreateReferralRequest create;
   create.mutable_referral()->set_person(person);
   create.mutable_referral()->set_receiving_team(team);
   create.mutable_referral()->set_urgency(urgency);
   create.mutable_referral()->set_reason("Needs support in the evenings.");
   ref::Referral referral;
-  auto context = server_.ContextAs(alice_);
+  auto context = server_.ContextAs(as);
   grpc::Status status =
       referral_->CreateReferral(context.get(), create, &referral);
   EXPECT_TRUE(status.ok()) << status.error_message();

@@ -47,6 +47,10 @@ class RecordTest : public ::testing::Test {
   std::string MakePerson(const std::string& given_name);
   ref::Referral Refer(const std::string& person, const std::string& team,
                       ref::Urgency urgency = ref::URGENT);
+  // A routine referral sent by `as` (Refer sends as alice).
+  ref::Referral ReferAs(const Principal& as, const std::string& person,
+                        const std::string& team,
+                        ref::Urgency urgency = ref::ROUTINE);
   void Accept(const std::string& referral, const Principal& by);
   // Declines with an onward route suggesting `suggested` (default: the
   // voluntary team).
