@@ -37,10 +37,11 @@ ABSL_FLAG(std::string, handover_address, "",
 ABSL_FLAG(absl::Duration, deadline_scan_interval, absl::Seconds(30),
           "how often referral and handover look for answers past their "
           "deadline and escalate them");
-ABSL_FLAG(bool, audit_log, false,
+ABSL_FLAG(bool, audit_log, true,
           "every service records each call (who, what, outcome) in a keyed, "
           "hash-chained audit log in its database, the key in "
-          "DATA_DIR/audit.key; in progress: reads cost a durable write each");
+          "DATA_DIR/audit.key; a read costs its share of a durable commit. "
+          "--audit_log=false only for measuring what auditing costs");
 ABSL_FLAG(int, gap_bounce_teams, 3,
           "care gaps: a person declined or redirected by this many different "
           "teams within --gap_bounce_window, with no acceptance since, has "
