@@ -441,7 +441,9 @@ void PrintBreakGlassAccess(std::ostream& out,
                     "choices)");
   }
   cp::CarePlan plan;
-  *plan.mutable_crisis_plan() = access.crisis_plan();
+  if (access.has_crisis_plan()) {
+    *plan.mutable_crisis_plan() = access.crisis_plan();
+  }
   PrintCrisisPlan(out, plan,
                   absl::StrCat("as of version ", access.plan_version()));
 }

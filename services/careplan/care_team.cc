@@ -65,6 +65,15 @@ bool AnyoneInvolved(const CarePlan& plan) {
   return false;
 }
 
+bool JoinUnreviewed(const CarePlan& plan, absl::string_view team) {
+  for (const CareTeamMember& member : plan.care_team()) {
+    if (member.team() == team && !member.has_end_time()) {
+      return member.unreviewed();
+    }
+  }
+  return false;
+}
+
 absl::Status AddTeam(CarePlan& plan, absl::string_view team,
                      absl::string_view role, absl::Time now) {
   RETURN_IF_ERROR(CheckLeadInvariant(plan));

@@ -23,6 +23,9 @@ inline constexpr char kDefaultLeadRole[] = "care coordination";
 bool IsInvolved(const v1::CarePlan& plan, absl::string_view team);
 // True when at least one team is involved.
 bool AnyoneInvolved(const v1::CarePlan& plan);
+// True when `team` is involved and its join from outside the care team is
+// not reviewed yet (CareTeamMember.unreviewed).
+bool JoinUnreviewed(const v1::CarePlan& plan, absl::string_view team);
 
 // Adds a new entry for `team` starting at `now`. ALREADY_EXISTS when the
 // team is involved already. The first team involved becomes the lead.

@@ -83,10 +83,9 @@ absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::BreakGlass(
   if (!parts.Has(v1::SHARED_WHAT_HELPS)) {
     return carebridge::errors::PermissionDenied(absl::StrCat(
         plan.person(), "'s sharing choices keep the crisis plan from ",
-        caller.team, ", and break-glass does not override them; ask ",
-        plan.lead_team().empty() ? std::string("the care team")
-                                 : plan.lead_team(),
-        " for what is needed"));
+        caller.team,
+        ", and break-glass does not override them; ask the person's care "
+        "team for what is needed"));
   }
   const absl::Time now = clock_->Now();
   v1::BreakGlassAccess access;

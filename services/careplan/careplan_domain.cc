@@ -13,6 +13,7 @@
 #include "services/careplan/careplan_validation.h"
 #include "services/careplan/careplan_version.h"
 #include "services/careplan/errors.h"
+#include "services/common/errors.h"
 #include "services/common/macros.h"
 #include "services/common/policy.h"
 #include "services/common/time_util.h"
@@ -182,6 +183,16 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::Write(
                        (request != nullptr && absl::IsAlreadyExists(appended));
     if (!raced) return appended;
     if (attempt == kMaxAttempts) {
+      if (request != nullptr) {
+        // The last race lost may still have been to a retry of this one.
+        ASSIGN_OR_RETURN(Loaded now, LoadForWrite(person_id));
+        ASSIGN_OR_RETURN(std::optional<v1::CarePlan> made,
+                         AnswerRetry(person_id, *request));
+        if (made.has_value()) {
+          return ShownTo(caller, now.plan, *std::move(made),
+                         RemoteCalls::kAllowed);
+        }
+      }
       return errors::KeptChanging(CarePlanName(person_id), attempt);
     }
   }
@@ -317,6 +328,13 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::AddCareTeamMember(
             IsInvolved(plan, caller.team), AnyoneInvolved(plan)));
         RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, request.etag(),
                                   /*required=*/false));
+        if (caller.is_clinical() && JoinUnreviewed(plan, caller.team)) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              caller.team, " joined ", plan.person(),
+              "'s care team from outside it and its join is not reviewed "
+              "yet: it may add no team until the lead team or the person "
+              "reviews it"));
+        }
         RETURN_IF_ERROR(
             AddTeam(draft.next, request.team(), request.role(), now));
         RETURN_IF_ERROR(CheckTeamExists(request.team()));
@@ -378,6 +396,11 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::ReviewCareTeamJoin(
         RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, request.etag(),
                                   /*required=*/false));
         RETURN_IF_ERROR(ReviewJoin(draft.next, request.team()));
+        if (caller.is_clinical() && request.team() == caller.team) {
+          return carebridge::errors::PermissionDenied(
+              absl::StrCat("ReviewCareTeamJoin: ", caller.team,
+                           " cannot review its own join; the person may"));
+        }
         draft.CareTeamChange(v1::Change::CARE_TEAM_CHANGED, request.reason());
         return absl::OkStatus();
       });

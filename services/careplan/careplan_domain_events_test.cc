@@ -421,5 +421,33 @@ TEST_F(CarePlanDomainJoinsTest, AReferralFromTheCareTeamNeedsNoReview) {
   EXPECT_EQ(Entry(Current(), kVoluntary).joined_through(), "");
 }
 
+TEST_F(CarePlanDomainJoinsTest, ATeamNotReviewedBringsInNobodyUnseen) {
+  // It may add no team itself ...
+  const int64_t before = StoredVersion();
+  EXPECT_THAT(Add(kBob, kVoluntary),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("its join is not reviewed yet")));
+  EXPECT_EQ(StoredVersion(), before);
+  // ... and a team it refers joins marked for review too.
+  ASSERT_THAT(
+      domain_->ApplyEvent(ReferralAccepted(9, kVoluntary, kPerson, kCrisis)),
+      IsOk());
+  EXPECT_TRUE(Entry(Current(), kVoluntary).unreviewed());
+  EXPECT_EQ(Entry(Current(), kVoluntary).joined_through(), "referrals/r9");
+  // Once reviewed, it is on the care team like any other.
+  ASSERT_THAT(Review(kAlice, kCrisis).status(), IsOk());
+  ASSERT_THAT(End(kAlice, kVoluntary).status(), IsOk());
+  EXPECT_THAT(Add(kBob, kVoluntary).status(), IsOk());
+}
+
+TEST_F(CarePlanDomainJoinsTest, ATeamGivenTheLeadCannotReviewItsOwnJoin) {
+  ASSERT_THAT(SetLead(kAlice, kCrisis).status(), IsOk());
+  EXPECT_THAT(Review(kBob, kCrisis),
+              StatusIs(absl::StatusCode::kPermissionDenied,
+                       HasSubstr("cannot review its own join")));
+  EXPECT_TRUE(Entry(Current(), kCrisis).unreviewed());
+  EXPECT_THAT(Review(person_, kCrisis).status(), IsOk());
+}
+
 }  // namespace
 }  // namespace carebridge::careplan

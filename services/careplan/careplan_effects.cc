@@ -100,7 +100,10 @@ absl::StatusOr<PlanEffect> Join(const AcceptedHandOff& accepted,
   RETURN_IF_ERROR(AddTeam(effect.next, accepted.receiving_team, role, now));
   // A care team that did not send the referral or handover is shown the
   // join, as is the person, until one of them reviews it.
-  if (AnyoneInvolved(plan) && !IsInvolved(plan, accepted.sending_team)) {
+  // A sender whose own join is not reviewed yet is outside it too: a team
+  // let in from outside cannot bring in more unseen.
+  if (AnyoneInvolved(plan) && (!IsInvolved(plan, accepted.sending_team) ||
+                               JoinUnreviewed(plan, accepted.sending_team))) {
     RETURN_IF_ERROR(MarkJoinedFromOutside(effect.next, accepted.receiving_team,
                                           accepted.source));
   }

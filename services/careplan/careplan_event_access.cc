@@ -94,15 +94,18 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Decide(
     return policy::EventVisibility::kHidden;
   }
   // A break-glass access or a change of sharing choices carries no plan:
-  // the teams it names (the lead team and the team that broke glass; the
-  // care team when the choices changed) receive it, less what the person's
-  // sharing choices keep from them (the choices' rules, the care team).
+  // the teams it names (the lead team; the care team when the choices
+  // changed) receive it while they are on the care team, less what the
+  // person's sharing choices keep from them (the choices' rules, the care
+  // team).
   if (!IsVersionEvent(event)) {
-    if (!parts_shown_) return named;
     absl::StatusOr<std::shared_ptr<const CurrentPlan>> now =
         store_->GetCurrentShared(person_id);
-    if (absl::IsNotFound(now.status())) return named;
-    if (!now.ok()) return now.status();
+    if (!now.ok() && !absl::IsNotFound(now.status())) return now.status();
+    if (!now.ok() || !IsInvolved((*now)->plan, caller.team)) {
+      return policy::EventVisibility::kHidden;
+    }
+    if (!parts_shown_) return named;
     lead_team = (*now)->plan.lead_team();
     ASSIGN_OR_RETURN(parts, parts_shown_(caller, (*now)->plan));
     return parts.IsAll() ? named : policy::EventVisibility::kMetadataOnly;

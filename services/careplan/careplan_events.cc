@@ -43,7 +43,6 @@ events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
                                   const v1::BreakGlassAccess& access) {
   std::vector<std::string> teams;
   if (!access.lead_team().empty()) teams.push_back(access.lead_team());
-  teams.push_back(access.team());
   v1::BreakGlassAccess presented = access;
   presented.set_name(BreakGlassAccessName(person_id, seq));
   presented.clear_crisis_plan();

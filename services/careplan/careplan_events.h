@@ -33,9 +33,9 @@ inline constexpr char kSharingChangedEventType[] = "careplan.sharing_changed";
 bool IsVersionEvent(const events::v1::Event& event);
 
 // The event break-glass access number `seq` commits with: subject the
-// access's name, teams the lead team (when there is one) and the team that
-// broke glass, actor the member, time the start, payload the access
-// (named, without the crisis plan).
+// access's name, teams the lead team (when there is one; the access is the
+// member's, not their team's), actor the member, time the start, payload the
+// access (named, without the crisis plan).
 events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
                                   const v1::BreakGlassAccess& access);
 

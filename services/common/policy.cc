@@ -88,10 +88,12 @@ absl::Status RequireCarePlanRole(const Principal& caller, bool services_may,
       (persons_may && caller.is_person())) {
     return absl::OkStatus();
   }
-  return errors::PermissionDenied(
-      absl::StrCat(action, ": only clinical staff of a team",
-                   services_may ? " or a service" : "", " may do this; ",
-                   caller.subject, " is ", RoleName(caller.role)));
+  return errors::PermissionDenied(absl::StrCat(
+      action, ": only clinical staff of a team",
+      services_may
+          ? (persons_may ? ", a service or the person" : " or a service")
+          : (persons_may ? " or the person" : ""),
+      " may do this; ", caller.subject, " is ", RoleName(caller.role)));
 }
 
 namespace {

@@ -43,9 +43,12 @@ void Fill(const TimelineRow& row, policy::EventVisibility visibility,
   entry->set_actor_team(row.actor_team);
   entry->set_resource(row.resource);
   const bool detailed = visibility == policy::EventVisibility::kFull;
-  // Without the detail, only what the event's metadata says: the summary
-  // is made from the plan's content (who else joined, who leads now).
-  entry->set_summary(detailed ? row.summary : "Care team changed");
+  // Without the detail, only what the event's metadata says: a care team
+  // change's summary is made from the plan's content (who else joined, who
+  // leads now); a sharing change's says only which version, and who.
+  entry->set_summary(detailed || row.kind == v1::SHARING_CHOICES
+                         ? row.summary
+                         : "Care team changed");
   for (const std::string& team : row.teams) entry->add_teams(team);
   entry->set_event(absl::StrCat(row.feed, "/", row.sequence));
   entry->set_detailed(detailed);
@@ -262,6 +265,11 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
   absl::flat_hash_set<std::string> seen;
   for (const TimelineRow& row : rows) {
     if (row.actor_team.empty() || seen.contains(row.actor_team)) continue;
+    // Opening the crisis plan by break-glass, or a change of the person's
+    // choices, is no contact with the person's care.
+    if (row.kind == v1::BREAK_GLASS || row.kind == v1::SHARING_CHOICES) {
+      continue;
+    }
     if (EntryVisibility(caller, row, involved) ==
         policy::EventVisibility::kHidden) {
       continue;

@@ -19,6 +19,24 @@ policy::EventVisibility EntryVisibility(const Principal& caller,
   event.set_type(row.type);
   event.set_person("persons/" + row.person_id);
   for (const std::string& team : row.teams) event.add_teams(team);
+  if (row.kind == v1::BREAK_GLASS || row.kind == v1::SHARING_CHOICES) {
+    // As the care plan feed tells them: a break-glass access to the lead
+    // team it named, while on the care team; a change of sharing choices to
+    // the care team, that it happened and who made it, not what the choices
+    // say or why (the person's words: GetSharingChoices for the lead team).
+    // (The person reads them in the care plan service: their break-glass
+    // list and their choices.)
+    if (!caller.is_clinical() || !caller_team_involved_now) {
+      return policy::EventVisibility::kHidden;
+    }
+    if (row.kind == v1::SHARING_CHOICES) {
+      return policy::EventVisibility::kMetadataOnly;
+    }
+    return std::find(row.teams.begin(), row.teams.end(), caller.team) !=
+                   row.teams.end()
+               ? policy::EventVisibility::kFull
+               : policy::EventVisibility::kHidden;
+  }
   if (row.feed == "careplan") {
     // As the care plan service reads its history (RequireCarePlanRead): a
     // team on the care team now sees every version, also those from before

@@ -491,6 +491,17 @@ TEST_F(CarePlanSharingTest, AChangeIsAnEventForTheCareTeam) {
   for (const std::string& team : told[0].teams()) {
     EXPECT_TRUE(team == voluntary_.name() || team == community_.name()) << team;
   }
+  // A team that has left is not told of what came after, nor of what it
+  // was told before.
+  MustEndTeam(alice_, housing_.name());
+  const int64_t left = ReadFeed(service_).back().sequence();
+  MustShare(ada_, {TeamRule(voluntary_.name(), {v1::SHARED_GOALS}),
+                   TeamRule(crisis_.name(), {v1::SHARED_GOALS})});
+  EXPECT_THAT(ReadFeed(otto_, left), IsEmpty());
+  for (const events::v1::Event& event : ReadFeed(otto_, before)) {
+    EXPECT_NE(event.type(), "careplan.sharing_changed");
+  }
+  EXPECT_THAT(ReadFeed(bob_, left), SizeIs(1));
 }
 
 }  // namespace

@@ -217,6 +217,12 @@ TEST_F(RecordProtectionTest, BreakGlassIsOnTheTimelineAndInTheLeadsInbox) {
   EXPECT_EQ(entry.actor(), "members/otto");
   EXPECT_EQ(entry.actor_team(), housing_);
   EXPECT_EQ(entry.reason(), "Cy called the housing line in crisis at 2am");
+  // Breaking glass is no contact with Cy's care.
+  v1::CareSummary summary;
+  ASSERT_TRUE(Summary(bob_, cy_, &summary).ok());
+  for (const v1::LastContact& contact : summary.last_contacts()) {
+    EXPECT_NE(contact.team(), housing_);
+  }
   // The team that broke glass is not on the care team: it reads no
   // timeline of Cy's.
   for (const v1::TimelineEntry& e : Timeline(otto_, cy_)) {
@@ -244,8 +250,16 @@ TEST_F(RecordProtectionTest, ASharingChangeIsOnTheCareTeamsTimeline) {
     return entry.kind() == v1::SHARING_CHOICES;
   }));
   EXPECT_EQ(entry.actor(), cy_);
-  EXPECT_EQ(entry.reason(), "Only my goals with peer groups");
   EXPECT_THAT(entry.summary(), HasSubstr("by the person"));
+  // That the choices changed, and who changed them; not why (the person's
+  // words), which the lead team reads in the care plan service.
+  EXPECT_EQ(entry.reason(), "");
+  EXPECT_FALSE(entry.detailed());
+  v1::CareSummary summary;
+  ASSERT_TRUE(Summary(bob_, cy_, &summary).ok());
+  for (const v1::LastContact& contact : summary.last_contacts()) {
+    EXPECT_NE(contact.type(), "careplan.sharing_changed");
+  }
 }
 
 }  // namespace
