@@ -122,34 +122,44 @@ absl::Status RequireOwnRecord(const Principal& caller, absl::string_view person,
                    caller.subject, " is not ", person));
 }
 
-absl::Status RequireSharingChange(const Principal& caller,
-                                  absl::string_view person,
-                                  bool caller_team_leads) {
+namespace {
+
+// The person themselves, or clinical staff of their lead team
+// (`caller_team_leads`); PERMISSION_DENIED naming `method` and `what`
+// otherwise.
+absl::Status RequirePersonOrLeadTeam(const Principal& caller,
+                                     absl::string_view person,
+                                     bool caller_team_leads,
+                                     absl::string_view method,
+                                     absl::string_view what) {
   if (caller.is_person(person)) return absl::OkStatus();
   if (caller.is_clinical() && caller_team_leads) return absl::OkStatus();
   return errors::PermissionDenied(absl::StrCat(
-      "UpdateSharingChoices: only ", person,
-      " or clinical staff of their lead team may change their sharing "
-      "choices; ",
-      caller.subject, caller.team.empty() ? "" : " of ", caller.team,
-      " may not"));
+      method, ": only ", person, " or clinical staff of their lead team may ",
+      what, "; ", caller.subject, caller.team.empty() ? "" : " of ",
+      caller.team, " may not"));
+}
+
+}  // namespace
+
+absl::Status RequireSharingChange(const Principal& caller,
+                                  absl::string_view person,
+                                  bool caller_team_leads) {
+  return RequirePersonOrLeadTeam(caller, person, caller_team_leads,
+                                 "UpdateSharingChoices",
+                                 "change their sharing choices");
 }
 
 absl::Status RequireJoinReview(const Principal& caller,
                                absl::string_view person,
                                bool caller_team_involved,
                                bool caller_team_leads) {
-  if (caller.is_person(person)) return absl::OkStatus();
   if (caller.is_clinical() && !caller_team_involved) {
     return NotInvolved(caller, person, "review who joins its care team");
   }
-  if (caller.is_clinical() && caller_team_leads) return absl::OkStatus();
-  return errors::PermissionDenied(absl::StrCat(
-      "ReviewCareTeamJoin: only ", person,
-      " or clinical staff of their lead team may review who joins their "
-      "care team; ",
-      caller.subject, caller.team.empty() ? "" : " of ", caller.team,
-      " may not"));
+  return RequirePersonOrLeadTeam(caller, person, caller_team_leads,
+                                 "ReviewCareTeamJoin",
+                                 "review who joins their care team");
 }
 
 absl::Status RequireCarePlanRead(const Principal& caller,
