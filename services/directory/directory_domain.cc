@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/call_audit.h"
 #include "services/common/event_log.h"
 #include "services/common/macros.h"
 #include "services/common/page_token.h"
@@ -294,23 +295,41 @@ absl::StatusOr<v1::FindPersonsResponse> DirectoryDomain::FindPersons(
   if (by_nhs_number && by_name) return errors::TwoSearchesGiven();
   if (!by_nhs_number && !by_name) return errors::NoSearchGiven();
 
-  std::vector<v1::Person> persons;
+  std::string nhs_number;
   if (by_nhs_number) {
-    ASSIGN_OR_RETURN(std::string nhs_number,
+    ASSIGN_OR_RETURN(nhs_number,
                      NormalizeNhsNumber("nhs_number", request.nhs_number()));
-    ASSIGN_OR_RETURN(persons, store_->FindPersonsByNhsNumber(nhs_number));
   } else {
     RETURN_IF_ERROR(
         CheckRequiredText("family_name", request.family_name(), kMaxNameChars));
     if (request.birth_date().empty()) return errors::MustBeSet("birth_date");
     RETURN_IF_ERROR(ParseDate("birth_date", request.birth_date()).status());
+  }
+  // Counted once the request is well formed, before anything is read.
+  if (!caller.is_service()) RETURN_IF_ERROR(lookups_.Admit(caller.subject));
+  std::vector<v1::Person> persons;
+  if (by_nhs_number) {
+    ASSIGN_OR_RETURN(persons, store_->FindPersonsByNhsNumber(nhs_number));
+  } else {
     ASSIGN_OR_RETURN(persons, store_->FindPersonsByNameAndBirth(
                                   FamilyNameKey(request.family_name()),
                                   request.birth_date(), kMaxFindResults));
   }
+  if (persons.size() == 1) NoteAuditedPerson(persons[0].name());
   v1::FindPersonsResponse response;
   for (v1::Person& person : persons) {
-    *response.add_persons() = std::move(person);
+    if (caller.is_service()) {
+      *response.add_persons() = std::move(person);
+      continue;
+    }
+    // The minimum needed to refer: no local identifiers, no preferred
+    // name, and no NHS number the caller did not already have.
+    v1::Person& minimal = *response.add_persons();
+    minimal.set_name(person.name());
+    minimal.set_given_name(person.given_name());
+    minimal.set_family_name(person.family_name());
+    minimal.set_birth_date(person.birth_date());
+    if (by_nhs_number) minimal.set_nhs_number(person.nhs_number());
   }
   return response;
 }

@@ -8,6 +8,7 @@
 #include "services/common/principal.h"
 #include "services/common/token.h"
 #include "services/directory/directory_store.h"
+#include "services/directory/lookup_limiter.h"
 
 namespace carebridge::directory {
 
@@ -27,7 +28,11 @@ class DirectoryDomain {
   // The pointees outlive this object.
   DirectoryDomain(const Clock* clock, IdGenerator* ids,
                   const TokenSigner* signer, DirectoryStore* store)
-      : clock_(clock), ids_(ids), signer_(signer), store_(store) {}
+      : clock_(clock),
+        ids_(ids),
+        signer_(signer),
+        store_(store),
+        lookups_(clock) {}
 
   absl::StatusOr<v1::Team> CreateTeam(const Principal& caller,
                                       const v1::CreateTeamRequest& request);
@@ -51,6 +56,11 @@ class DirectoryDomain {
       const Principal& caller, const v1::CreatePersonRequest& request);
   absl::StatusOr<v1::Person> GetPerson(const Principal& caller,
                                        const v1::GetPersonRequest& request);
+  // Clinical staff get what a referral needs of each match (name, names,
+  // birth date; the NHS number only when they searched by it), at most
+  // LookupLimiter's lookups an hour each; services get whole persons. A
+  // lookup that finds one person is filed under that person in the audit
+  // log.
   absl::StatusOr<v1::FindPersonsResponse> FindPersons(
       const Principal& caller, const v1::FindPersonsRequest& request);
 
@@ -59,6 +69,7 @@ class DirectoryDomain {
   IdGenerator* ids_;
   const TokenSigner* signer_;
   DirectoryStore* store_;
+  LookupLimiter lookups_;
 };
 
 }  // namespace carebridge::directory

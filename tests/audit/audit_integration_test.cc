@@ -154,6 +154,24 @@ TEST_F(AuditServiceTest, TheLeadTeamSeesWhoReadTheRecordInEveryService) {
   }
 }
 
+// Looking a person up is an access to their record (issue 11).
+TEST_F(AuditServiceTest, ALookupIsListedUnderThePersonFound) {
+  directory::v1::FindPersonsRequest find;
+  find.set_family_name("Okafor");
+  find.set_birth_date("1990-04-01");
+  directory::v1::FindPersonsResponse found;
+  auto context = server_.ContextAs(otto_);
+  ASSERT_TRUE(directory_->FindPersons(context.get(), find, &found).ok());
+  ASSERT_EQ(found.persons_size(), 1);
+  EXPECT_EQ(found.persons(0).name(), person_);
+  std::vector<au::Access> lookups = By(AllAccesses(bob_, 50), "members/otto",
+                                       "carebridge.directory.v1.FindPersons");
+  ASSERT_EQ(lookups.size(), 1u);
+  EXPECT_EQ(lookups[0].log(), "directory");
+  EXPECT_EQ(lookups[0].team(), housing_);
+  EXPECT_EQ(lookups[0].outcome(), "OK");
+}
+
 TEST_F(AuditServiceTest, OnlyTheLeadTeamAndAdminsMayListAndAskingIsRecorded) {
   au::ListAccessesRequest request;
   request.set_person(person_);

@@ -12,6 +12,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/time_util.h"
+#include "services/directory/lookup_limiter.h"
 #include "tests/directory/directory_test_fixture.h"
 
 namespace carebridge::directory {
@@ -359,17 +360,18 @@ TEST_F(PersonTest, ServiceIdentityMayReadTeamsAndPersons) {
 }
 
 TEST_F(PersonTest, FindPersonsByNhsNumber) {
+  // Whole persons, as a service sees them (staff see less: below).
   v1::Person person = Register(PersonRequest("9434765919"));
   Register(PersonRequest("4010232137"));
   v1::FindPersonsRequest find;
   find.set_nhs_number("943 476 5919");
   v1::FindPersonsResponse found;
-  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, Service(), find, &found));
   ASSERT_EQ(found.persons_size(), 1);
   EXPECT_THAT(found.persons(0), EqualsProto(person));
 
   find.set_nhs_number("9434765927");
-  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, Service(), find, &found));
   EXPECT_EQ(found.persons_size(), 0);
 }
 
@@ -384,7 +386,7 @@ TEST_F(PersonTest, FindPersonsByFamilyNameIgnoresCaseButNotBirthDate) {
   find.set_family_name("mcdonald");
   find.set_birth_date("1990-04-01");
   v1::FindPersonsResponse found;
-  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, Service(), find, &found));
   ASSERT_EQ(found.persons_size(), 1);
   EXPECT_THAT(found.persons(0), EqualsProto(match));
 }
@@ -440,6 +442,59 @@ TEST_F(PersonTest, AdminsCannotSearchPersons) {
               HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
                                 HasSubstr("FindPersons")));
   ASSERT_GRPC_OK(Call(&Stub::FindPersons, Service(), find, &found));
+}
+
+// Lookups give clinical staff the minimum needed to refer (issue 11).
+TEST_F(PersonTest, ALookupGivesStaffOnlyWhatAReferralNeeds) {
+  const v1::Person full = Register(PersonRequest("943 476 5919", "Okafor"));
+  v1::FindPersonsRequest by_name;
+  by_name.set_family_name("okafor");
+  by_name.set_birth_date("1990-04-01");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, by_name, &found));
+  ASSERT_EQ(found.persons_size(), 1);
+  v1::Person expected;
+  expected.set_name(full.name());
+  expected.set_given_name("Ada");
+  expected.set_family_name("Okafor");
+  expected.set_birth_date("1990-04-01");
+  // Found by name and birth date: not the NHS number, the preferred name
+  // or the local identifiers.
+  EXPECT_THAT(found.persons(0), EqualsProto(expected));
+  v1::FindPersonsRequest by_number;
+  by_number.set_nhs_number("9434765919");
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, by_number, &found));
+  ASSERT_EQ(found.persons_size(), 1);
+  expected.set_nhs_number("9434765919");
+  EXPECT_THAT(found.persons(0), EqualsProto(expected));
+  // A service gets the whole person.
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, Service(), by_number, &found));
+  ASSERT_EQ(found.persons_size(), 1);
+  EXPECT_EQ(found.persons(0).local_identifiers_size(), 1);
+  EXPECT_EQ(found.persons(0).preferred_name(), "Addy");
+}
+
+TEST_F(PersonTest, BulkLookupsAreRefused) {
+  Register(PersonRequest("943 476 5919", "Okafor"));
+  v1::FindPersonsRequest find;
+  find.set_nhs_number("9434765919");
+  v1::FindPersonsResponse found;
+  for (int i = 0; i < LookupLimiter::kDefaultMaxLookups; ++i) {
+    ASSERT_TRUE(Call(&Stub::FindPersons, clinician_, find, &found).ok()) << i;
+  }
+  grpc::Status refused = Call(&Stub::FindPersons, clinician_, find, &found);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("bulk lookups are refused"));
+  // A colleague is not held up; an hour on, the member may look up again.
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons,
+                      Staff(team_.name(), Role::kClinician, "members/other"),
+                      find, &found));
+  server_.clock().Advance(LookupLimiter::kDefaultWindow);
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  // A malformed request is refused without being counted, and says why.
+  find.set_nhs_number("123");
+  EXPECT_EQ(Call(&Stub::FindPersons, clinician_, find, &found).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace
