@@ -92,4 +92,14 @@ grep -Eq "call method=/carebridge.referral.v1.ReferralService/AcceptReferral pri
   "$WORK/server.log" || fail "no call log line for AcceptReferral"
 grep -Eq "call method=/carebridge.directory.v1.DirectoryService/CreateTeam principal=members/bootstrap-admin code=OK" \
   "$WORK/server.log" || fail "no call log line for CreateTeam by the bootstrap admin"
+step "the night line's break-glass is listed for Alex's lead team, with its reason"
+TOKEN=$(cat "$WORK/priya.token")
+accesses=$(as "$TOKEN" --json careplan break-glass list "$person")
+expect_eq "$(echo "$accesses" | py 'len(d["accesses"])')" 1 "break-glass accesses"
+case "$(echo "$accesses" | py 'd["accesses"][0]["reason"]')" in
+  *"night line at 3am"*) ;;
+  *) fail "the break-glass reason is missing" ;;
+esac
+grep -q "What helps:" "$WORK/walkthrough.out" ||
+  fail "break-glass did not show the crisis plan"
 echo "PASS"
