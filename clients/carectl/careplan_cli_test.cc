@@ -617,7 +617,8 @@ TEST_F(CarePlanCliTest, BreakGlassOpensAndListsAccesses) {
   Result r = Run({"careplan", "break-glass", "open", "p1",
                   "--reason=Found in distress at 3am"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("access:       persons/p1/breakGlassAccesses/3"));
+  EXPECT_THAT(r.out,
+              HasSubstr("access:       persons/p1/breakGlassAccesses/3"));
   EXPECT_THAT(r.out, HasSubstr("reason:       Found in distress at 3am"));
   EXPECT_THAT(r.out, HasSubstr("not shared:   the crisis plan beyond what "
                                "helps"));

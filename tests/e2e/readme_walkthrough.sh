@@ -100,6 +100,6 @@ case "$(echo "$accesses" | py 'd["accesses"][0]["reason"]')" in
   *"night line at 3am"*) ;;
   *) fail "the break-glass reason is missing" ;;
 esac
-grep -q "What helps:" "$WORK/walkthrough.out" ||
+grep -q "open until:.*audited; the lead team" "$WORK/walkthrough.out" ||
   fail "break-glass did not show the crisis plan"
 echo "PASS"
