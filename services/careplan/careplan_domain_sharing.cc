@@ -112,7 +112,11 @@ absl::StatusOr<v1::SharingChoices> CarePlanDomain::GetSharingChoices(
                                 RemoteCalls::kAllowed));
   ASSIGN_OR_RETURN(std::optional<v1::SharingChoices> choices,
                    CurrentSharing(person_id));
-  return PresentSharing(person_id, std::move(choices));
+  v1::SharingChoices shown = PresentSharing(person_id, std::move(choices));
+  if (!ReadsChoicesInFull(caller, plan.person(), plan.lead_team())) {
+    OutlineChoices(shown);
+  }
+  return shown;
 }
 
 absl::StatusOr<v1::SharingChoices> CarePlanDomain::UpdateSharingChoices(
@@ -196,8 +200,12 @@ CarePlanDomain::ListSharingChoicesVersions(
   if (sharing_ == nullptr) return response;
   ASSIGN_OR_RETURN(std::vector<v1::SharingChoices> versions,
                    sharing_->ListVersions(person_id, before, page_size));
+  const bool in_full =
+      ReadsChoicesInFull(caller, plan.person(), plan.lead_team());
   for (v1::SharingChoices& version : versions) {
-    *response.add_versions() = PresentSharing(person_id, std::move(version));
+    v1::SharingChoices* shown = response.add_versions();
+    *shown = PresentSharing(person_id, std::move(version));
+    if (!in_full) OutlineChoices(*shown);
   }
   if (static_cast<int>(versions.size()) == page_size &&
       response.versions(page_size - 1).version() > 1) {

@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "services/careplan/care_team.h"
 #include "services/careplan/careplan_events.h"
+#include "services/careplan/careplan_sharing.h"
 #include "services/common/macros.h"
 
 namespace carebridge::careplan {
@@ -67,6 +68,16 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Present(
   if (visibility == policy::EventVisibility::kMetadataOnly) {
     event.clear_payload();
   }
+  if (event.has_payload() && event.type() == kSharingChangedEventType &&
+      !ReadsChoicesInFull(caller, event.person(), lead_team)) {
+    v1::SharingChoices choices;
+    if (!event.payload().UnpackTo(&choices)) {
+      event.clear_payload();
+    } else {
+      OutlineChoices(choices);
+      event.mutable_payload()->PackFrom(choices);
+    }
+  }
   if (visibility != policy::EventVisibility::kHidden &&
       !parts.Has(v1::SHARED_CARE_TEAM)) {
     // Who else is on the care team is itself withheld.
@@ -105,8 +116,8 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Decide(
     if (!now.ok() || !IsInvolved((*now)->plan, caller.team)) {
       return policy::EventVisibility::kHidden;
     }
-    if (!parts_shown_) return named;
     lead_team = (*now)->plan.lead_team();
+    if (!parts_shown_) return named;
     ASSIGN_OR_RETURN(parts, parts_shown_(caller, (*now)->plan));
     return parts.IsAll() ? named : policy::EventVisibility::kMetadataOnly;
   }

@@ -302,4 +302,16 @@ void FillEffective(v1::SharingChoices& choices) {
   }
 }
 
+bool ReadsChoicesInFull(const Principal& caller, absl::string_view person,
+                        absl::string_view lead_team) {
+  if (caller.is_service() || caller.is_person(person)) return true;
+  return caller.is_clinical() && !lead_team.empty() && caller.team == lead_team;
+}
+
+void OutlineChoices(v1::SharingChoices& choices) {
+  choices.clear_rules();
+  choices.clear_effective();
+  choices.clear_reason();
+}
+
 }  // namespace carebridge::careplan

@@ -13,6 +13,7 @@
 #include "carebridge/careplan/v1/careplan.pb.h"
 #include "carebridge/directory/v1/directory.pb.h"
 #include "services/careplan/careplan_validation.h"
+#include "services/common/principal.h"
 
 namespace carebridge::careplan {
 
@@ -84,6 +85,18 @@ absl::Status ValidateSharingUpdate(const v1::UpdateSharingChoicesRequest& req);
 
 // Fills `choices.effective`: each sector's parts under the rules.
 void FillEffective(v1::SharingChoices& choices);
+
+// Whether `caller` reads the choices of `person` (`persons/{id}`) in full:
+// their rules, what each sector sees under them, and why they changed. The
+// person, the clinical staff of their lead team (`lead_team`) and service
+// identities do; the choices are the person's words to their lead team.
+bool ReadsChoicesInFull(const Principal& caller, absl::string_view person,
+                        absl::string_view lead_team);
+
+// The choices as any other team reads them: that they exist, their
+// version, who changed them and when. What the choices show the caller's
+// own team is in the plan's `withheld`.
+void OutlineChoices(v1::SharingChoices& choices);
 
 }  // namespace carebridge::careplan
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "services/careplan/careplan_validation.h"
 #include "tests/careplan/careplan_audit_fixture.h"
 
 namespace carebridge::careplan {
@@ -167,11 +168,59 @@ TEST_F(CarePlanSharingTest, EachSectorSeesItsDefaultWithoutChoices) {
   EXPECT_EQ(Shown(otto_sees, housing_.name()),
             Complement(Set({v1::SHARED_CRISIS_PLAN})));
   EXPECT_EQ(Withheld(otto_sees), Set({v1::SHARED_CRISIS_PLAN}));
-  // The choices say so, sector by sector.
+  // The choices say so, sector by sector, to the lead team.
   v1::SharingChoices choices;
-  ASSERT_GRPC_OK(GetChoices(val_, &choices));
+  ASSERT_GRPC_OK(GetChoices(alice_, &choices));
   EXPECT_EQ(choices.name(), person_ + "/sharingChoices");
   EXPECT_EQ(choices.effective_size(), dir::Sector_MAX);
+}
+
+// The rules and why they changed are the person's words to their lead
+// team: any other team on the care team (even one shown the whole plan)
+// reads that they exist, their version and who changed them when, and
+// what they show it in the plan's `withheld`.
+TEST_F(CarePlanSharingTest, OnlyThePersonAndTheLeadTeamReadTheChoicesInFull) {
+  const std::string why(kMaxReasonChars, 'w');
+  MustShare(ada_, {TeamRule(voluntary_.name(), {v1::SHARED_GOALS})});
+  v1::SharingChoices second;
+  ASSERT_GRPC_OK(Share(ada_,
+                       {TeamRule(voluntary_.name(), {v1::SHARED_GOALS}),
+                        TeamRule(housing_.name(), {v1::SHARED_GOALS})},
+                       &second, why));
+  for (const Principal* full : {&ada_, &alice_, &service_}) {
+    v1::SharingChoices read;
+    ASSERT_GRPC_OK(GetChoices(*full, &read));
+    EXPECT_EQ(read.reason(), why) << full->subject;
+    EXPECT_THAT(read.rules(), SizeIs(2)) << full->subject;
+    EXPECT_EQ(read.effective_size(), dir::Sector_MAX) << full->subject;
+  }
+  v1::ListSharingChoicesVersionsRequest list;
+  list.set_parent(person_ + "/sharingChoices");
+  for (const Principal* other : {&bob_, &val_, &otto_}) {
+    v1::SharingChoices read;
+    ASSERT_GRPC_OK(GetChoices(*other, &read));
+    EXPECT_EQ(read.version(), 2) << other->subject;
+    EXPECT_EQ(read.updated_by(), person_) << other->subject;
+    EXPECT_TRUE(read.has_update_time()) << other->subject;
+    EXPECT_EQ(read.etag(), "2") << other->subject;
+    EXPECT_EQ(read.reason(), "") << other->subject;
+    EXPECT_THAT(read.rules(), IsEmpty()) << other->subject;
+    EXPECT_THAT(read.effective(), IsEmpty()) << other->subject;
+    v1::ListSharingChoicesVersionsResponse versions;
+    ASSERT_GRPC_OK(
+        Call(&Stub::ListSharingChoicesVersions, *other, list, &versions));
+    ASSERT_THAT(versions.versions(), SizeIs(2)) << other->subject;
+    for (const v1::SharingChoices& version : versions.versions()) {
+      EXPECT_EQ(version.reason(), "") << other->subject;
+      EXPECT_THAT(version.rules(), IsEmpty()) << other->subject;
+    }
+  }
+  v1::ListSharingChoicesVersionsResponse versions;
+  ASSERT_GRPC_OK(
+      Call(&Stub::ListSharingChoicesVersions, alice_, list, &versions));
+  ASSERT_THAT(versions.versions(), SizeIs(2));
+  EXPECT_EQ(versions.versions(0).reason(), why);
+  EXPECT_THAT(versions.versions(1).rules(), SizeIs(1));
 }
 
 // The matrix: each part shared alone with the voluntary-sector team, read
@@ -482,6 +531,17 @@ TEST_F(CarePlanSharingTest, AChangeIsAnEventForTheCareTeam) {
   ASSERT_TRUE(events[0].payload().UnpackTo(&carried));
   EXPECT_EQ(carried.version(), 1);
   EXPECT_EQ(carried.reason(), "The person chose this.");
+  EXPECT_THAT(carried.rules(), SizeIs(1));
+  // A team shown the whole plan but not leading it learns that they
+  // changed, who changed them and when, not what they say nor why.
+  std::vector<events::v1::Event> to_crisis = ReadFeed(bob_, before);
+  ASSERT_THAT(to_crisis, SizeIs(1));
+  v1::SharingChoices outlined;
+  ASSERT_TRUE(to_crisis[0].payload().UnpackTo(&outlined));
+  EXPECT_EQ(outlined.version(), 1);
+  EXPECT_EQ(outlined.updated_by(), person_);
+  EXPECT_EQ(outlined.reason(), "");
+  EXPECT_THAT(outlined.rules(), IsEmpty());
   // Every team on the care team is told; one the choices keep from part of
   // the plan learns that they changed, not what they say, nor (without
   // the care team) who else is told.
