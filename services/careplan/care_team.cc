@@ -96,6 +96,15 @@ absl::Status MarkJoinedFromOutside(CarePlan& plan, absl::string_view team,
   return absl::OkStatus();
 }
 
+bool AwaitsReview(const CarePlan& plan, absl::string_view team) {
+  for (const CareTeamMember& member : plan.care_team()) {
+    if (member.team() == team && !member.has_end_time()) {
+      return member.unreviewed();
+    }
+  }
+  return false;
+}
+
 absl::Status ReviewJoin(CarePlan& plan, absl::string_view team) {
   CareTeamMember* member = CurrentEntry(plan, team);
   if (member == nullptr) return NotOnCareTeam(plan, team);

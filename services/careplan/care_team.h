@@ -61,6 +61,9 @@ absl::Status PassLead(v1::CarePlan& plan, absl::string_view from_team,
 absl::Status MarkJoinedFromOutside(v1::CarePlan& plan, absl::string_view team,
                                    absl::string_view through);
 
+// Whether `team` is on the care team through a join not yet reviewed.
+bool AwaitsReview(const v1::CarePlan& plan, absl::string_view team);
+
 // Clears `unreviewed` on `team`'s current entry (`joined_through` stays, as
 // history). NOT_FOUND when the team is not involved; FAILED_PRECONDITION
 // when its join needs no review.

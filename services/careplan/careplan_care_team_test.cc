@@ -71,6 +71,36 @@ TEST(CareTeamTest, OnlyEntriesWithoutEndTimeAreInvolved) {
   EXPECT_TRUE(AnyoneInvolved(plan));
 }
 
+// --- Joins from outside and their review ---
+
+TEST(CareTeamTest, AJoinFromOutsideAwaitsReviewUntilReviewedOnce) {
+  CarePlan plan = PlanLedBy("teams/cmht", {"teams/crisis"});
+  EXPECT_FALSE(AwaitsReview(plan, "teams/crisis"));
+  ASSERT_THAT(MarkJoinedFromOutside(plan, "teams/crisis", "referrals/r1"),
+              IsOk());
+  EXPECT_TRUE(AwaitsReview(plan, "teams/crisis"));
+  EXPECT_FALSE(AwaitsReview(plan, "teams/cmht"));
+  EXPECT_FALSE(AwaitsReview(plan, "teams/other"));
+  ASSERT_THAT(ReviewJoin(plan, "teams/crisis"), IsOk());
+  EXPECT_FALSE(AwaitsReview(plan, "teams/crisis"));
+  EXPECT_EQ(plan.care_team(1).joined_through(), "referrals/r1");
+  EXPECT_THAT(ReviewJoin(plan, "teams/crisis"),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("needs no review")));
+  EXPECT_THAT(ReviewJoin(plan, "teams/other"),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+TEST(CareTeamTest, OnlyTheCurrentEntryOfATeamAwaitsReview) {
+  CarePlan plan = PlanLedBy("teams/cmht", {"teams/crisis"});
+  ASSERT_THAT(MarkJoinedFromOutside(plan, "teams/crisis", "referrals/r1"),
+              IsOk());
+  ASSERT_THAT(EndInvolvement(plan, "teams/crisis", kT1), IsOk());
+  EXPECT_FALSE(AwaitsReview(plan, "teams/crisis"));
+  ASSERT_THAT(AddTeam(plan, "teams/crisis", "crisis support", kT2), IsOk());
+  EXPECT_FALSE(AwaitsReview(plan, "teams/crisis"));
+}
+
 // --- AddTeam ---
 
 TEST(CareTeamTest, FirstTeamAddedBecomesTheLead) {

@@ -395,12 +395,15 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::ReviewCareTeamJoin(
             !plan.lead_team().empty() && plan.lead_team() == caller.team));
         RETURN_IF_ERROR(CheckEtag(plan, loaded.exists, request.etag(),
                                   /*required=*/false));
-        RETURN_IF_ERROR(ReviewJoin(draft.next, request.team()));
-        if (caller.is_clinical() && request.team() == caller.team) {
+        // Decided on the plan as it is, before anything is changed: a
+        // team whose own join awaits review cannot clear it.
+        if (caller.is_clinical() && request.team() == caller.team &&
+            AwaitsReview(plan, caller.team)) {
           return carebridge::errors::PermissionDenied(
               absl::StrCat("ReviewCareTeamJoin: ", caller.team,
                            " cannot review its own join; the person may"));
         }
+        RETURN_IF_ERROR(ReviewJoin(draft.next, request.team()));
         draft.CareTeamChange(v1::Change::CARE_TEAM_CHANGED, request.reason());
         return absl::OkStatus();
       });

@@ -442,11 +442,17 @@ TEST_F(CarePlanDomainJoinsTest, ATeamNotReviewedBringsInNobodyUnseen) {
 
 TEST_F(CarePlanDomainJoinsTest, ATeamGivenTheLeadCannotReviewItsOwnJoin) {
   ASSERT_THAT(SetLead(kAlice, kCrisis).status(), IsOk());
+  const int64_t before = StoredVersion();
   EXPECT_THAT(Review(kBob, kCrisis),
               StatusIs(absl::StatusCode::kPermissionDenied,
                        HasSubstr("cannot review its own join")));
   EXPECT_TRUE(Entry(Current(), kCrisis).unreviewed());
+  EXPECT_EQ(StoredVersion(), before);
   EXPECT_THAT(Review(person_, kCrisis).status(), IsOk());
+  // Reviewed, there is nothing left for it to review.
+  EXPECT_THAT(Review(kBob, kCrisis),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       HasSubstr("needs no review")));
 }
 
 }  // namespace

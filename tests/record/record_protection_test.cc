@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "tests/record/record_test_fixture.h"
+#include "tests/support/proto_matchers.h"
 
 namespace carebridge::record::testing {
 namespace {
@@ -255,10 +256,41 @@ TEST_F(RecordProtectionTest, ASharingChangeIsOnTheCareTeamsTimeline) {
   // words), which the lead team reads in the care plan service.
   EXPECT_EQ(entry.reason(), "");
   EXPECT_FALSE(entry.detailed());
+
+  // Changed again by the lead team at Cy's request: on the timeline with
+  // the team, and still no contact with Cy's care (the crisis team's last
+  // contact stays the referral it accepted).
+  v1::CareSummary before;
+  ASSERT_TRUE(Summary(bob_, cy_, &before).ok());
+  request.mutable_sharing_choices()->clear_rules();
+  request.set_reason("Cy asked us to share everything again");
+  context = server_.ContextAs(bob_);
+  status = careplan_->UpdateSharingChoices(context.get(), request, &choices);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(choices.version(), 2);
+  v1::TimelineEntry by_team;
+  ASSERT_TRUE(Eventually([&] {
+    for (const v1::TimelineEntry& e : Timeline(bob_, cy_)) {
+      if (e.kind() == v1::SHARING_CHOICES && e.actor() == bob_.subject) {
+        by_team = e;
+      }
+    }
+    return by_team.kind() == v1::SHARING_CHOICES;
+  }));
+  EXPECT_EQ(by_team.actor_team(), crisis_);
+  EXPECT_EQ(by_team.reason(), "");
   v1::CareSummary summary;
   ASSERT_TRUE(Summary(bob_, cy_, &summary).ok());
+  bool crisis_contact = false;
   for (const v1::LastContact& contact : summary.last_contacts()) {
     EXPECT_NE(contact.type(), "careplan.sharing_changed");
+    if (contact.team() == crisis_) crisis_contact = true;
+  }
+  EXPECT_TRUE(crisis_contact);
+  ASSERT_EQ(summary.last_contacts_size(), before.last_contacts_size());
+  for (int i = 0; i < summary.last_contacts_size(); ++i) {
+    EXPECT_THAT(summary.last_contacts(i),
+                carebridge::testing::EqualsProto(before.last_contacts(i)));
   }
 }
 
