@@ -185,11 +185,11 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::Write(
     if (attempt == kMaxAttempts) {
       if (request != nullptr) {
         // The last race lost may still have been to a retry of this one.
-        ASSIGN_OR_RETURN(Loaded now, LoadForWrite(person_id));
+        ASSIGN_OR_RETURN(Loaded latest, LoadForWrite(person_id));
         ASSIGN_OR_RETURN(std::optional<v1::CarePlan> made,
                          AnswerRetry(person_id, *request));
         if (made.has_value()) {
-          return ShownTo(caller, now.plan, *std::move(made),
+          return ShownTo(caller, latest.plan, *std::move(made),
                          RemoteCalls::kAllowed);
         }
       }

@@ -52,11 +52,14 @@ inline const Principal kRecordService =
     Caller("services/record", "", Role::kService);
 
 // Delegates to a real store, running `before_append` once just before the
-// next Append or AppendApplied: another writer winning the race.
+// next Append or AppendApplied: another writer winning the race. The next
+// `busy_appends` Appends fail ABORTED first, committing nothing (a store
+// too busy to take the write).
 class RacingStore : public CarePlanStore {
  public:
   explicit RacingStore(CarePlanStore* inner) : inner_(inner) {}
   std::function<void()> before_append;
+  int busy_appends = 0;
   int appends = 0;
 
   absl::StatusOr<v1::CarePlan> GetCurrent(
@@ -65,6 +68,11 @@ class RacingStore : public CarePlanStore {
   }
   absl::Status Append(absl::string_view person_id, const v1::CarePlan& plan,
                       const PlanRequestKey* request) override {
+    if (busy_appends > 0) {
+      --busy_appends;
+      ++appends;
+      return absl::AbortedError("the store is busy");
+    }
     if (before_append) std::exchange(before_append, nullptr)();
     ++appends;
     return inner_->Append(person_id, plan, request);

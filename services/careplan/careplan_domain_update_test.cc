@@ -390,5 +390,27 @@ TEST_F(CarePlanDomainTest, RetryRacingItsFirstAttemptGetsTheFirstResult) {
   EXPECT_EQ(StoredVersion(), 2);
 }
 
+// Every attempt lost its race; the last one to a retry of this very
+// request, which is the answer (not "kept changing").
+TEST_F(CarePlanDomainTest, ARetryThatWinsTheLastRaceIsTheAnswer) {
+  WriteGoals(kAlice, {"One"});
+  v1::UpdateCarePlanRequest request =
+      UpdateRequest({"goals"}, Goals({"Two"}), "1");
+  request.set_request_id("r1");
+  v1::CarePlan first;
+  store_->busy_appends = 4;
+  store_->before_append = [&] {
+    first = Succeed(domain_->UpdateCarePlan(kAlice, request));
+  };
+  const int appends_before = store_->appends;
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan retry,
+                       domain_->UpdateCarePlan(kAlice, request));
+  // Four busy attempts, the racing retry's append and the last attempt.
+  EXPECT_EQ(store_->appends - appends_before, 6);
+  EXPECT_EQ(first.version(), 2);
+  EXPECT_THAT(retry, EqualsProto(first));
+  EXPECT_EQ(StoredVersion(), 2);
+}
+
 }  // namespace
 }  // namespace carebridge::careplan

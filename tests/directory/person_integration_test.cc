@@ -491,10 +491,21 @@ TEST_F(PersonTest, BulkLookupsAreRefused) {
                       find, &found));
   server_.clock().Advance(LookupLimiter::kDefaultWindow);
   ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
-  // A malformed request is refused without being counted, and says why.
-  find.set_nhs_number("123");
+  // A malformed request is refused without being counted, and says why:
+  // after any number of them the member still has the rest of the hour's
+  // lookups, and no more.
+  v1::FindPersonsRequest malformed;
+  malformed.set_nhs_number("123");
+  for (int i = 0; i < 2 * LookupLimiter::kDefaultMaxLookups; ++i) {
+    grpc::Status bad = Call(&Stub::FindPersons, clinician_, malformed, &found);
+    ASSERT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << i;
+    ASSERT_THAT(bad.error_message(), HasSubstr("nhs_number")) << i;
+  }
+  for (int i = 1; i < LookupLimiter::kDefaultMaxLookups; ++i) {
+    ASSERT_TRUE(Call(&Stub::FindPersons, clinician_, find, &found).ok()) << i;
+  }
   EXPECT_EQ(Call(&Stub::FindPersons, clinician_, find, &found).error_code(),
-            grpc::StatusCode::INVALID_ARGUMENT);
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
 }  // namespace
