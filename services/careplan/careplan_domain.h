@@ -205,7 +205,8 @@ class CarePlanDomain {
                                        v1::CarePlan plan, RemoteCalls remote);
   // What a read lets `caller` see of the plan whose current version is
   // `current`: PartsShownTo, or the crisis plan alone for staff not on the
-  // care team (who read only through break-glass).
+  // care team (who read only through break-glass); PERMISSION_DENIED for
+  // them when the person's choices keep even what helps from their team.
   absl::StatusOr<SharedParts> ReadableParts(const Principal& caller,
                                             const v1::CarePlan& current,
                                             RemoteCalls remote);

@@ -114,13 +114,6 @@ absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
   const v1::CarePlan& plan = (*current)->plan;
   RETURN_IF_ERROR(RequireReadable(caller, plan, "GetCarePlan"));
   ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote));
-  if (caller.is_clinical() && !parts.Has(v1::SHARED_WHAT_HELPS) &&
-      !IsInvolved(plan, caller.team)) {
-    // A break-glass access the person's choices have since emptied.
-    return carebridge::errors::PermissionDenied(absl::StrCat(
-        plan.person(), "'s sharing choices now keep the crisis plan from ",
-        caller.team, "; break-glass does not override them"));
-  }
   if (!parts.IsAll()) {
     v1::CarePlan shown = PresentCurrent(plan);
     Withhold(parts, caller.team, shown);

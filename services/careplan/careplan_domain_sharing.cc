@@ -90,7 +90,15 @@ absl::StatusOr<SharedParts> CarePlanDomain::ReadableParts(
   if (caller.is_clinical() && !IsInvolved(current, caller.team)) {
     SharedParts crisis_plan;
     crisis_plan.Add(v1::SHARED_CRISIS_PLAN);
-    return parts.Intersect(crisis_plan);
+    SharedParts shown = parts.Intersect(crisis_plan);
+    if (!shown.Has(v1::SHARED_WHAT_HELPS)) {
+      return carebridge::errors::PermissionDenied(absl::StrCat(
+          current.person(), "'s sharing choices keep the crisis plan from ",
+          caller.team,
+          ", and break-glass does not override them; ask the person's care "
+          "team for what is needed"));
+    }
+    return shown;
   }
   return parts;
 }

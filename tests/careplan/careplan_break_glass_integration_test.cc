@@ -249,7 +249,8 @@ TEST_F(CarePlanBreakGlassTest, ThePersonsSharingChoicesStillHold) {
   grpc::Status emptied = TryGet(nina_, plan_, &out);
   EXPECT_EQ(emptied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(emptied.error_message(),
-              HasSubstr("sharing choices now keep the crisis plan from"));
+              HasSubstr("sharing choices keep the crisis plan from " +
+                        out_of_hours_.name()));
   const int listed = Listed();
   grpc::Status refused = Break(omar_, kReason, &access);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
