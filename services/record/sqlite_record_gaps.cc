@@ -1,0 +1,440 @@
+// SqliteRecordStore: the care gaps, kept in line with the record as each
+// event is applied (ReconcileGaps), announced once their threshold passes
+// (AnnounceDueGaps), and listed (ListGaps).
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "carebridge/directory/v1/directory.pb.h"
+#include "services/common/macros.h"
+#include "services/common/time_util.h"
+#include "services/record/sqlite_record_rows.h"
+#include "services/record/sqlite_record_store.h"
+
+namespace carebridge::record {
+namespace {
+
+// A gap's key within its person: kind, open time and the subject, so the
+// record built incrementally and one rebuilt from the feeds name it alike.
+std::string GapKey(const WantedGap& gap) {
+  uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char c : gap.subject) {
+    hash = (hash ^ c) * 16777619u;
+  }
+  std::string kind = v1::GapKind_Name(gap.kind);
+  absl::AsciiStrToLower(&kind);
+  return absl::StrCat(kind, "-", absl::ToUnixMicros(gap.open_time), "-",
+                      absl::Hex(hash, absl::kZeroPad8));
+}
+
+std::string CloseReason(v1::GapKind kind) {
+  switch (kind) {
+    case v1::BOUNCED:
+      return "a referral was accepted";
+    case v1::ONWARD_ROUTE_NOT_TAKEN:
+      return "a new referral was made";
+    case v1::ANSWER_OVERDUE:
+      return "answered";
+    case v1::PLAN_NOT_AGREED:
+      return "the person agreed the plan";
+    case v1::REVIEW_OVERDUE:
+      return "the review date changed";
+    case v1::NO_CRISIS_PLAN:
+      return "a crisis plan was written, or no crisis team is involved";
+    case v1::NO_LEAD:
+      return "a team leads the care again";
+    case v1::JOIN_NOT_REVIEWED:
+      return "the join was reviewed, or the team left the care team";
+    default:
+      return "its cause went";
+  }
+}
+
+absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
+                                        const std::string& person_id) {
+  GapInputs in;
+  in.person_id = person_id;
+  {
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare(absl::StrCat(
+            "SELECT ", kTimelineColumns,
+            " FROM timeline WHERE person_id = ? AND kind = ? ORDER BY "
+            "time_us, feed_rank, sequence")));
+    select.Bind(1, person_id).Bind(2, static_cast<int64_t>(v1::REFERRAL));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      in.referral_steps.push_back(RowFrom(select));
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT loop FROM open_loops WHERE "
+                                  "person_id = ? ORDER BY since_us, resource"));
+    select.Bind(1, person_id);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      if (!in.open_loops.emplace_back().ParseFromString(select.ColumnBlob(0))) {
+        return absl::DataLossError("record: a stored open loop is corrupt");
+      }
+    }
+  }
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT summary, unagreed_since_us, "
+                                  "no_lead_since_us FROM plans WHERE "
+                                  "person_id = ?"));
+    select.Bind(1, person_id);
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (row) {
+      in.plan.emplace();
+      if (!in.plan->ParseFromString(select.ColumnBlob(0))) {
+        return absl::DataLossError("record: a stored care plan is corrupt");
+      }
+      if (!select.ColumnIsNull(1)) {
+        in.unagreed_since = absl::FromUnixMicros(select.ColumnInt64(1));
+      }
+      if (!select.ColumnIsNull(2)) {
+        in.no_lead_since = absl::FromUnixMicros(select.ColumnInt64(2));
+      }
+    }
+  }
+  if (in.plan.has_value()) {
+    for (const v1::CareTeamMember& member : in.plan->care_team()) {
+      ASSIGN_OR_RETURN(Statement select,
+                       conn.Prepare("SELECT sector FROM teams WHERE team = ?"));
+      select.Bind(1, member.team());
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (row && select.ColumnInt64(0) == directory::v1::CRISIS) {
+        in.crisis_teams.insert(member.team());
+      }
+    }
+  }
+  return in;
+}
+
+// Whether stored `key` is the gap `base` (GapKey) names: itself, or, when
+// the same cause came back after a gap closed, `{base}-{n}`.
+bool IsGap(absl::string_view key, absl::string_view base) {
+  return key == base ||
+         (key.size() > base.size() + 1 && absl::StartsWith(key, base) &&
+          key[base.size()] == '-');
+}
+
+// The key for a new gap named `base`: `base` itself, unless a closed gap
+// of the same cause has it (its history stays), then `{base}-2`, `-3`...
+absl::StatusOr<std::string> FreshKey(Connection& conn,
+                                     const std::string& person_id,
+                                     const std::string& base) {
+  std::string key = base;
+  for (int n = 2;; ++n) {
+    ASSIGN_OR_RETURN(Statement taken,
+                     conn.Prepare("SELECT 1 FROM gaps WHERE person_id = ? AND "
+                                  "key = ?"));
+    taken.Bind(1, person_id).Bind(2, key);
+    ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (!row) return key;
+    key = absl::StrCat(base, "-", n);
+  }
+}
+
+absl::Status InsertGap(Connection& conn, const std::string& person_id,
+                       const std::string& key, const WantedGap& gap,
+                       bool announced) {
+  const int64_t open_us = absl::ToUnixMicros(gap.open_time);
+  ASSIGN_OR_RETURN(
+      Statement insert,
+      conn.Prepare("INSERT OR REPLACE INTO gaps (person_id, key, kind, "
+                   "subject, detail, open_us, close_us, close_reason, teams, "
+                   "announced) VALUES (?, ?, ?, ?, ?, ?, NULL, '', ?, ?)"));
+  insert.Bind(1, person_id)
+      .Bind(2, key)
+      .Bind(3, static_cast<int64_t>(gap.kind))
+      .Bind(4, gap.subject)
+      .Bind(5, gap.detail)
+      .Bind(6, open_us)
+      .Bind(7, JoinTeams(gap.teams))
+      .Bind(8, static_cast<int64_t>(announced));
+  RETURN_IF_ERROR(insert.Run());
+  for (const std::string& team : gap.teams) {
+    ASSIGN_OR_RETURN(Statement link,
+                     conn.Prepare("INSERT OR IGNORE INTO gap_teams (team, "
+                                  "open_us, person_id, key) VALUES (?, ?, ?, "
+                                  "?)"));
+    link.Bind(1, team).Bind(2, open_us).Bind(3, person_id).Bind(4, key);
+    RETURN_IF_ERROR(link.Run());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MarkAnnounced(Connection& conn, const std::string& person_id,
+                           const std::string& key) {
+  ASSIGN_OR_RETURN(Statement update,
+                   conn.Prepare("UPDATE gaps SET announced = 1 WHERE "
+                                "person_id = ? AND key = ?"));
+  update.Bind(1, person_id).Bind(2, key);
+  return update.Run();
+}
+
+absl::Status DropGap(Connection& conn, const std::string& person_id,
+                     const std::string& key) {
+  ASSIGN_OR_RETURN(Statement remove,
+                   conn.Prepare("DELETE FROM gaps WHERE person_id = ? AND "
+                                "key = ?"));
+  remove.Bind(1, person_id).Bind(2, key);
+  RETURN_IF_ERROR(remove.Run());
+  ASSIGN_OR_RETURN(Statement unlink,
+                   conn.Prepare("DELETE FROM gap_teams WHERE person_id = ? "
+                                "AND key = ?"));
+  unlink.Bind(1, person_id).Bind(2, key);
+  return unlink.Run();
+}
+
+v1::CareGap GapFrom(const Statement& select) {
+  // person_id, key, kind, subject, detail, open_us, close_us, close_reason,
+  // teams
+  v1::CareGap gap;
+  const std::string person_id = select.ColumnText(0);
+  gap.set_name(
+      absl::StrCat("persons/", person_id, "/careGaps/", select.ColumnText(1)));
+  gap.set_person(absl::StrCat("persons/", person_id));
+  gap.set_kind(static_cast<v1::GapKind>(select.ColumnInt64(2)));
+  gap.set_subject(select.ColumnText(3));
+  gap.set_detail(select.ColumnText(4));
+  *gap.mutable_open_time() =
+      ToProtoTimestamp(absl::FromUnixMicros(select.ColumnInt64(5)));
+  if (!select.ColumnIsNull(6)) {
+    *gap.mutable_close_time() =
+        ToProtoTimestamp(absl::FromUnixMicros(select.ColumnInt64(6)));
+  }
+  gap.set_close_reason(select.ColumnText(7));
+  for (const std::string& team : SplitTeams(select.ColumnText(8))) {
+    gap.add_teams(team);
+  }
+  return gap;
+}
+
+v1::CareGap GapOf(const std::string& person_id, const std::string& key,
+                  const WantedGap& wanted) {
+  v1::CareGap gap;
+  gap.set_name(absl::StrCat("persons/", person_id, "/careGaps/", key));
+  gap.set_person(absl::StrCat("persons/", person_id));
+  gap.set_kind(wanted.kind);
+  gap.set_subject(wanted.subject);
+  gap.set_detail(wanted.detail);
+  *gap.mutable_open_time() = ToProtoTimestamp(wanted.open_time);
+  for (const std::string& team : wanted.teams) gap.add_teams(team);
+  return gap;
+}
+
+constexpr char kGapColumns[] =
+    "g.person_id, g.key, g.kind, g.subject, g.detail, g.open_us, g.close_us, "
+    "g.close_reason, g.teams, g.announced";
+
+// Puts a gap's opening or closing in each of its teams' inboxes.
+void NotifyGap(std::vector<InboxNote>& inbox, const std::string& type,
+               const v1::CareGap& gap, absl::Time time) {
+  for (const std::string& team : gap.teams()) {
+    InboxNote note;
+    note.type = type;
+    note.item.set_team(team);
+    note.item.set_person(gap.person());
+    note.item.set_resource(gap.name());
+    note.item.set_summary(gap.detail());
+    *note.item.mutable_time() = ToProtoTimestamp(time);
+    inbox.push_back(std::move(note));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<int> SqliteRecordStore::AnnounceDueGaps(absl::Time now) {
+  // In transactions of a bounded size, so the consumers' writes go on
+  // between them.
+  constexpr int kPerTransaction = 200;
+  int total = 0;
+  while (true) {
+    int announced = 0;
+    RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+      announced = 0;
+      ASSIGN_OR_RETURN(
+          Statement select,
+          conn.Prepare(absl::StrCat(
+              "SELECT ", kGapColumns,
+              " FROM gaps g WHERE g.announced = 0 AND g.close_us IS NULL AND "
+              "g.open_us <= ? ORDER BY g.open_us LIMIT ?")));
+      select.Bind(1, absl::ToUnixMicros(now))
+          .Bind(2, static_cast<int64_t>(kPerTransaction));
+      struct Due {
+        std::string person_id;
+        std::string key;
+        v1::CareGap gap;
+      };
+      std::vector<Due> due;
+      while (true) {
+        ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) break;
+        due.push_back(
+            {select.ColumnText(0), select.ColumnText(1), GapFrom(select)});
+      }
+      std::vector<InboxNote> inbox;
+      for (const Due& one : due) {
+        RETURN_IF_ERROR(MarkAnnounced(conn, one.person_id, one.key));
+        NotifyGap(inbox, "inbox.gap_opened", one.gap, now);
+      }
+      RETURN_IF_ERROR(AppendInbox(conn, inbox, now));
+      announced = static_cast<int>(due.size());
+      return absl::OkStatus();
+    }));
+    if (announced > 0) event_log_.NotifyCommitted();
+    total += announced;
+    if (announced < kPerTransaction) return total;
+  }
+}
+
+absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
+                                              const std::string& person_id,
+                                              absl::Time time,
+                                              std::vector<InboxNote>& inbox) {
+  ASSIGN_OR_RETURN(GapInputs inputs, ReadGapInputs(conn, person_id));
+  std::vector<WantedGap> wanted = WantedGaps(inputs, settings_);
+  std::vector<bool> present(wanted.size(), false);
+  ASSIGN_OR_RETURN(
+      Statement select,
+      conn.Prepare(absl::StrCat("SELECT ", kGapColumns,
+                                " FROM gaps g WHERE g.person_id = ? AND "
+                                "g.close_us IS NULL")));
+  select.Bind(1, person_id);
+  struct Current {
+    v1::CareGap gap;
+    std::string key;
+    int64_t open_us;
+    bool announced;
+  };
+  std::vector<Current> current;
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) break;
+    current.push_back({GapFrom(select), select.ColumnText(1),
+                       select.ColumnInt64(5), select.ColumnInt64(9) != 0});
+  }
+  const int64_t now_us = absl::ToUnixMicros(time);
+  for (const Current& gap : current) {
+    bool still = false;
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      if (present[i] || !IsGap(gap.key, GapKey(wanted[i]))) continue;
+      present[i] = true;
+      still = true;
+      // The same gap: keep its detail and teams current (rewritten only
+      // when they changed); announce it once its threshold has passed.
+      const bool open_now = gap.open_us <= now_us;
+      const bool same =
+          gap.gap.detail() == wanted[i].detail &&
+          std::equal(gap.gap.teams().begin(), gap.gap.teams().end(),
+                     wanted[i].teams.begin(), wanted[i].teams.end());
+      if (!same) {
+        RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
+        RETURN_IF_ERROR(InsertGap(conn, person_id, gap.key, wanted[i],
+                                  gap.announced || open_now));
+      } else if (!gap.announced && open_now) {
+        RETURN_IF_ERROR(MarkAnnounced(conn, person_id, gap.key));
+      }
+      if (!gap.announced && open_now) {
+        NotifyGap(inbox, "inbox.gap_opened",
+                  GapOf(person_id, gap.key, wanted[i]), time);
+      }
+    }
+    if (still) continue;
+    if (gap.open_us > now_us && !gap.announced) {
+      // It never opened: nothing to keep. (One already announced, judged
+      // open when another feed was further on, is closed like any other,
+      // so every gap_opened item has its gap_closed.)
+      RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
+      continue;
+    }
+    ASSIGN_OR_RETURN(Statement close,
+                     conn.Prepare("UPDATE gaps SET close_us = ?, "
+                                  "close_reason = ?, announced = 1 WHERE "
+                                  "person_id = ? AND key = ?"));
+    close.Bind(1, std::max(now_us, gap.open_us))
+        .Bind(2, CloseReason(gap.gap.kind()))
+        .Bind(3, person_id)
+        .Bind(4, gap.key);
+    RETURN_IF_ERROR(close.Run());
+    v1::CareGap closed = gap.gap;
+    closed.set_detail(absl::StrCat("Closed (", CloseReason(gap.gap.kind()),
+                                   "): ", gap.gap.detail()));
+    NotifyGap(inbox, "inbox.gap_closed", closed, time);
+  }
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (present[i]) continue;
+    const bool open_now = absl::ToUnixMicros(wanted[i].open_time) <= now_us;
+    ASSIGN_OR_RETURN(std::string key,
+                     FreshKey(conn, person_id, GapKey(wanted[i])));
+    RETURN_IF_ERROR(InsertGap(conn, person_id, key, wanted[i], open_now));
+    if (open_now) {
+      NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, key, wanted[i]),
+                time);
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<v1::CareGap>> SqliteRecordStore::ListGaps(
+    const GapQuery& query) {
+  int64_t kinds = 0;
+  for (v1::GapKind kind : query.kinds) kinds |= int64_t{1} << kind;
+  const bool by_team = !query.team.empty();
+  std::vector<v1::CareGap> gaps;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    // Each list walks its own index in its own order: a team's links
+    // (team, open_us, person_id, key), one person's gaps (person_id, ...),
+    // or every gap (open_us, person_id, key); never a scan and a sort.
+    const char* order = by_team ? "t" : "g";
+    std::string from;
+    if (by_team) {
+      from =
+          "gap_teams t JOIN gaps g ON g.person_id = t.person_id AND g.key = "
+          "t.key WHERE t.team = ?1 AND t.open_us <= ?2 AND (?4 = '' OR "
+          "t.person_id = ?4) AND ";
+    } else if (!query.person_id.empty()) {
+      from =
+          "gaps g WHERE ?1 = '' AND g.person_id = ?4 AND g.open_us <= ?2 AND ";
+    } else {
+      from = "gaps g WHERE ?1 = '' AND ?4 = '' AND g.open_us <= ?2 AND ";
+    }
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare(absl::StrCat(
+            "SELECT ", kGapColumns, " FROM ", from,
+            "(?3 OR g.close_us IS NULL) AND (?5 = 0 OR ((1 << g.kind) & ?5) "
+            "!= 0) AND (?6 = 0 OR (",
+            order, ".open_us, ", order, ".person_id, ", order,
+            ".key) > (?7, ?8, ?9)) ORDER BY ", order, ".open_us, ", order,
+            ".person_id, ", order, ".key LIMIT ?10")));
+    select.Bind(1, query.team)
+        .Bind(2, absl::ToUnixMicros(query.now))
+        .Bind(3, static_cast<int64_t>(query.include_closed))
+        .Bind(4, query.person_id)
+        .Bind(5, kinds)
+        .Bind(6, static_cast<int64_t>(query.after.has_value()))
+        .Bind(7, query.after.has_value() ? query.after->open_us : 0)
+        .Bind(8,
+              query.after.has_value() ? query.after->person_id : std::string())
+        .Bind(9, query.after.has_value() ? query.after->key : std::string())
+        .Bind(10, static_cast<int64_t>(query.limit));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) return absl::OkStatus();
+      gaps.push_back(GapFrom(select));
+    }
+  }));
+  return gaps;
+}
+
+}  // namespace carebridge::record

@@ -1,0 +1,55 @@
+#include "services/record/sqlite_record_rows.h"
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "services/common/macros.h"
+#include "services/common/sqlite_event_log.h"
+
+namespace carebridge::record {
+
+std::string JoinTeams(const std::vector<std::string>& teams) {
+  return absl::StrJoin(teams, "\n");
+}
+
+std::vector<std::string> SplitTeams(const std::string& joined) {
+  if (joined.empty()) return {};
+  return absl::StrSplit(joined, '\n');
+}
+
+TimelineRow RowFrom(const Statement& select) {
+  TimelineRow row;
+  row.person_id = select.ColumnText(0);
+  row.time = absl::FromUnixMicros(select.ColumnInt64(1));
+  row.feed = select.ColumnText(2);
+  row.sequence = select.ColumnInt64(3);
+  row.kind = static_cast<v1::EntryKind>(select.ColumnInt64(4));
+  row.type = select.ColumnText(5);
+  row.resource = select.ColumnText(6);
+  row.actor = select.ColumnText(7);
+  row.actor_team = select.ColumnText(8);
+  row.summary = select.ColumnText(9);
+  row.reason = select.ColumnText(10);
+  row.teams = SplitTeams(select.ColumnText(11));
+  row.ended_teams = SplitTeams(select.ColumnText(12));
+  return row;
+}
+
+absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
+                         absl::Time time) {
+  for (const InboxNote& note : inbox) {
+    RETURN_IF_ERROR(SqliteEventLog::Append(
+                        conn, MakeEvent(note.type, note.item.resource(),
+                                        note.item.person(), {note.item.team()},
+                                        "services/record", time, note.item))
+                        .status());
+  }
+  return absl::OkStatus();
+}
+
+bool MayChangeGaps(const RecordChange& change) {
+  if (change.person_id.empty()) return false;
+  return change.plan.has_value() || change.loop.has_value() ||
+         (change.entry.has_value() && change.entry->kind == v1::REFERRAL);
+}
+
+}  // namespace carebridge::record

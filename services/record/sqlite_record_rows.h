@@ -1,0 +1,41 @@
+#ifndef CAREBRIDGE_SERVICES_RECORD_SQLITE_RECORD_ROWS_H_
+#define CAREBRIDGE_SERVICES_RECORD_SQLITE_RECORD_ROWS_H_
+
+// Row helpers shared by SqliteRecordStore's files (the projections and the
+// gaps): how team lists and timeline rows are stored, and how inbox items
+// are appended. Internal to the record store.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "services/common/sqlite_db.h"
+#include "services/record/record_store.h"
+
+namespace carebridge::record {
+
+// Team lists are stored one per line (team names have no line breaks).
+std::string JoinTeams(const std::vector<std::string>& teams);
+std::vector<std::string> SplitTeams(const std::string& joined);
+
+// The timeline's columns, in the order RowFrom reads them.
+inline constexpr char kTimelineColumns[] =
+    "person_id, time_us, feed, sequence, kind, type, resource, actor, "
+    "actor_team, summary, reason, teams, ended_teams, feed_rank";
+
+// The timeline row `select` (of kTimelineColumns) is on.
+TimelineRow RowFrom(const Statement& select);
+
+// Puts the items in the record's feed (the team inboxes), as of `time`.
+absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
+                         absl::Time time);
+
+// Whether `change` touches what gaps are judged on (GapInputs): a referral
+// step, the plan or an open loop. Gaps whose threshold passes between
+// events are announced by AnnounceDueGaps.
+bool MayChangeGaps(const RecordChange& change);
+
+}  // namespace carebridge::record
+
+#endif  // CAREBRIDGE_SERVICES_RECORD_SQLITE_RECORD_ROWS_H_
