@@ -110,8 +110,11 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Decide(
   // person's sharing choices keep from them (the choices' rules, the care
   // team).
   if (!IsVersionEvent(event)) {
+    // Rare events, with no version to tell how current the cache is: the
+    // durable store says who is on the care team now.
+    CarePlanStore* const source = durable_ != nullptr ? durable_ : store_;
     absl::StatusOr<std::shared_ptr<const CurrentPlan>> now =
-        store_->GetCurrentShared(person_id);
+        source->GetCurrentShared(person_id);
     if (!now.ok() && !absl::IsNotFound(now.status())) return now.status();
     if (!now.ok() || !IsInvolved((*now)->plan, caller.team)) {
       return policy::EventVisibility::kHidden;

@@ -13,6 +13,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/careplan/caching_careplan_store.h"
+#include "services/careplan/careplan_events.h"
 #include "services/careplan/sqlite_careplan_store.h"
 #include "services/common/time_util.h"
 #include "tests/support/proto_matchers.h"
@@ -117,6 +118,65 @@ TEST_F(CarePlanEventAccessTest, AnInvolvedTeamSeesTheEventInFull) {
   CarePlanEventAccess access(cache_.get(), sqlite_);
   EXPECT_THAT(access.VisibilityNow(Vcs(), EventOfVersion(1)),
               testing::IsOkAndHolds(policy::EventVisibility::kFull));
+}
+
+v1::SharingChoices Choices() {
+  v1::SharingChoices choices;
+  choices.set_person("persons/p1");
+  choices.set_version(1);
+  choices.set_updated_by("persons/p1");
+  *choices.mutable_update_time() = ToProtoTimestamp(kStart);
+  choices.set_reason("I would rather the peer team saw only my goals");
+  v1::SharingRule& rule = *choices.add_rules();
+  rule.set_team("teams/vcs");
+  rule.add_parts(v1::SHARED_GOALS);
+  return choices;
+}
+
+// A change of sharing choices carries no version to tell how current the
+// cache is: who is on the care team now comes from the durable store.
+TEST_F(CarePlanEventAccessTest, AnEventWithoutAVersionIsJudgedOnTheStore) {
+  ASSERT_THAT(cache_->Append("p1", Version(1, false), nullptr), IsOk());
+  ASSERT_THAT(sqlite_->Append("p1", Version(2, true), nullptr), IsOk());
+  const events::v1::Event changed =
+      SharingChangedEvent("p1", Choices(), {"teams/cmht", "teams/vcs"});
+  CarePlanEventAccess access(cache_.get(), sqlite_);
+  EXPECT_THAT(access.VisibilityNow(Vcs(), changed),
+              testing::IsOkAndHolds(policy::EventVisibility::kHidden));
+  CarePlanEventAccess cache_only(cache_.get());
+  EXPECT_THAT(cache_only.VisibilityNow(Vcs(), changed),
+              testing::IsOkAndHolds(policy::EventVisibility::kFull));
+}
+
+// The rules and the reason are the person's words to their lead team: a
+// team shown the whole plan but not leading it gets that the choices
+// changed, by whom and when.
+TEST_F(CarePlanEventAccessTest, OnlyTheLeadTeamGetsTheChoicesInFull) {
+  ASSERT_THAT(cache_->Append("p1", Version(1, false), nullptr), IsOk());
+  CarePlanEventAccess access(cache_.get(), sqlite_);
+  events::v1::Event to_vcs =
+      SharingChangedEvent("p1", Choices(), {"teams/cmht", "teams/vcs"});
+  ASSERT_THAT(access.Present(Vcs(), to_vcs),
+              testing::IsOkAndHolds(policy::EventVisibility::kFull));
+  v1::SharingChoices outlined;
+  ASSERT_TRUE(to_vcs.payload().UnpackTo(&outlined));
+  EXPECT_EQ(outlined.version(), 1);
+  EXPECT_EQ(outlined.updated_by(), "persons/p1");
+  EXPECT_TRUE(outlined.has_update_time());
+  EXPECT_EQ(outlined.reason(), "");
+  EXPECT_EQ(outlined.rules_size(), 0);
+
+  Principal lead = Vcs();
+  lead.subject = "members/alice";
+  lead.team = "teams/cmht";
+  events::v1::Event to_lead =
+      SharingChangedEvent("p1", Choices(), {"teams/cmht", "teams/vcs"});
+  ASSERT_THAT(access.Present(lead, to_lead),
+              testing::IsOkAndHolds(policy::EventVisibility::kFull));
+  v1::SharingChoices full;
+  ASSERT_TRUE(to_lead.payload().UnpackTo(&full));
+  EXPECT_EQ(full.reason(), Choices().reason());
+  EXPECT_EQ(full.rules_size(), 1);
 }
 
 }  // namespace
