@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/call_audit.h"
 #include "services/common/event_log.h"
+#include "services/common/log.h"
 #include "services/common/macros.h"
 #include "services/common/page_token.h"
 #include "services/common/policy.h"
@@ -22,6 +23,19 @@
 
 namespace carebridge::directory {
 namespace {
+
+// The minimum needed to refer: the name, given and family name and birth
+// date; no local identifiers, no preferred name, and the NHS number only
+// when `with_nhs_number`.
+v1::Person MinimalPerson(const v1::Person& person, bool with_nhs_number) {
+  v1::Person minimal;
+  minimal.set_name(person.name());
+  minimal.set_given_name(person.given_name());
+  minimal.set_family_name(person.family_name());
+  minimal.set_birth_date(person.birth_date());
+  if (with_nhs_number) minimal.set_nhs_number(person.nhs_number());
+  return minimal;
+}
 
 // Page tokens are bound to the filters of the request that made them.
 absl::StatusOr<std::optional<ListCursor>> DecodeCursor(
@@ -275,14 +289,33 @@ absl::StatusOr<v1::Person> DirectoryDomain::CreatePerson(
 }
 
 absl::StatusOr<v1::Person> DirectoryDomain::GetPerson(
-    const Principal& caller, const v1::GetPersonRequest& request) {
+    const Principal& caller, const v1::GetPersonRequest& request,
+    RemoteCalls remote) {
   RETURN_IF_ERROR(
       ParseResourceName("name", request.name(), "persons").status());
   // Policy before the lookup: a refused caller cannot probe which persons
   // exist.
   RETURN_IF_ERROR(
       policy::RequirePersonAccess(caller, request.name(), "GetPerson"));
-  return store_->GetPerson(request.name());
+  ASSIGN_OR_RETURN(v1::Person person, store_->GetPerson(request.name()));
+  if (caller.is_service()) return person;
+  // Clinical staff (RequirePersonAccess lets no one else by).
+  if (relationships_ != nullptr && remote == RemoteCalls::kDeferred) {
+    return RemoteCallDeferred();
+  }
+  absl::StatusOr<bool> related =
+      relationships_ == nullptr
+          ? absl::StatusOr<bool>(false)
+          : relationships_->Related(person.name(), caller.team);
+  if (!related.ok()) {
+    LogLine(absl::StrCat("directory: GetPerson ", person.name(), " for ",
+                         caller.team,
+                         " gives the minimum: no care relationship could be "
+                         "told: ",
+                         related.status().ToString()));
+  }
+  if (related.ok() && *related) return person;
+  return MinimalPerson(person, /*with_nhs_number=*/false);
 }
 
 absl::StatusOr<v1::FindPersonsResponse> DirectoryDomain::FindPersons(
@@ -322,14 +355,8 @@ absl::StatusOr<v1::FindPersonsResponse> DirectoryDomain::FindPersons(
       *response.add_persons() = std::move(person);
       continue;
     }
-    // The minimum needed to refer: no local identifiers, no preferred
-    // name, and no NHS number the caller did not already have.
-    v1::Person& minimal = *response.add_persons();
-    minimal.set_name(person.name());
-    minimal.set_given_name(person.given_name());
-    minimal.set_family_name(person.family_name());
-    minimal.set_birth_date(person.birth_date());
-    if (by_nhs_number) minimal.set_nhs_number(person.nhs_number());
+    // No NHS number the caller did not already have.
+    *response.add_persons() = MinimalPerson(person, by_nhs_number);
   }
   return response;
 }

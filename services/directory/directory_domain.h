@@ -6,7 +6,9 @@
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
+#include "services/common/remote_calls.h"
 #include "services/common/token.h"
+#include "services/directory/care_relationships.h"
 #include "services/directory/directory_store.h"
 #include "services/directory/lookup_limiter.h"
 
@@ -25,13 +27,17 @@ class DirectoryDomain {
   static constexpr absl::Duration kDefaultTokenTtl = absl::Hours(12);
   static constexpr absl::Duration kMaxTokenTtl = absl::Hours(90 * 24);
 
-  // The pointees outlive this object.
+  // The pointees outlive this object. Without `relationships`, no team is
+  // known to have a care relationship with anyone (GetPerson gives clinical
+  // staff the minimum).
   DirectoryDomain(const Clock* clock, IdGenerator* ids,
-                  const TokenSigner* signer, DirectoryStore* store)
+                  const TokenSigner* signer, DirectoryStore* store,
+                  CareRelationships* relationships = nullptr)
       : clock_(clock),
         ids_(ids),
         signer_(signer),
         store_(store),
+        relationships_(relationships),
         lookups_(clock) {}
 
   absl::StatusOr<v1::Team> CreateTeam(const Principal& caller,
@@ -54,8 +60,14 @@ class DirectoryDomain {
 
   absl::StatusOr<v1::Person> CreatePerson(
       const Principal& caller, const v1::CreatePersonRequest& request);
-  absl::StatusOr<v1::Person> GetPerson(const Principal& caller,
-                                       const v1::GetPersonRequest& request);
+  // Services, and clinical staff whose team has a care relationship with
+  // the person now (CareRelationships), get the whole person; other
+  // clinical staff what a referral needs (name, names, birth date), as do
+  // all when the relationship cannot be told. Asking about the relationship
+  // is a remote call (RemoteCallDeferred() under RemoteCalls::kDeferred).
+  absl::StatusOr<v1::Person> GetPerson(
+      const Principal& caller, const v1::GetPersonRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   // Clinical staff get what a referral needs of each match (name, names,
   // birth date; the NHS number only when they searched by it), at most
   // LookupLimiter's lookups an hour each; services get whole persons. A
@@ -69,6 +81,7 @@ class DirectoryDomain {
   IdGenerator* ids_;
   const TokenSigner* signer_;
   DirectoryStore* store_;
+  CareRelationships* const relationships_;
   LookupLimiter lookups_;
 };
 

@@ -98,10 +98,13 @@ grpc::ServerUnaryReactor* DirectoryGrpcService::CreatePerson(
 grpc::ServerUnaryReactor* DirectoryGrpcService::GetPerson(
     grpc::CallbackServerContext* context, const v1::GetPersonRequest* request,
     v1::Person* response) {
-  return HandleInline(
-      *authenticator_, context, request, response,
-      [this](const Principal& caller, const v1::GetPersonRequest& r) {
-        return domain_->GetPerson(caller, r);
+  // Inline for services; clinical staff wait on the record service (the
+  // care relationship) on the blocking executor.
+  return HandleInlineOrBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::GetPersonRequest& r,
+             RemoteCalls remote) {
+        return domain_->GetPerson(caller, r, remote);
       });
 }
 

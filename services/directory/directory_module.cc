@@ -6,26 +6,30 @@
 #include "services/common/macros.h"
 #include "services/directory/directory_domain.h"
 #include "services/directory/directory_grpc.h"
+#include "services/directory/record_care_relationships.h"
 #include "services/directory/sqlite_directory_store.h"
 
 namespace carebridge::directory {
 
 absl::StatusOr<std::unique_ptr<DirectoryModule>> DirectoryModule::Open(
-    const Environment& env, const std::string& sqlite_path) {
+    const Environment& env, const std::string& sqlite_path,
+    std::unique_ptr<CareRelationships> relationships) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDirectoryStore> store,
                    SqliteDirectoryStore::Open(sqlite_path, env.audit_key));
   SqliteDb* audit_log = store->db();
   auto module = std::unique_ptr<DirectoryModule>(
-      new DirectoryModule(std::move(store), env));
+      new DirectoryModule(std::move(store), std::move(relationships), env));
   module->audit_log_ = audit_log;
   return module;
 }
 
-DirectoryModule::DirectoryModule(std::unique_ptr<DirectoryStore> store,
-                                 const Environment& env)
+DirectoryModule::DirectoryModule(
+    std::unique_ptr<DirectoryStore> store,
+    std::unique_ptr<CareRelationships> relationships, const Environment& env)
     : store_(std::move(store)),
-      domain_(std::make_unique<DirectoryDomain>(env.clock, env.ids, env.signer,
-                                                store_.get())),
+      relationships_(std::move(relationships)),
+      domain_(std::make_unique<DirectoryDomain>(
+          env.clock, env.ids, env.signer, store_.get(), relationships_.get())),
       service_(std::make_unique<DirectoryGrpcService>(
           env.authenticator, env.executor, domain_.get(),
           store_->event_log())) {}
@@ -34,7 +38,10 @@ DirectoryModule::~DirectoryModule() { StopBackgroundWork(); }
 
 absl::StatusOr<std::unique_ptr<ServiceModule>> DirectoryModule::OpenModule(
     const ModuleContext& context) {
-  return Open(context.env, absl::StrCat(context.data_dir, "/directory.db"));
+  return Open(
+      context.env, absl::StrCat(context.data_dir, "/directory.db"),
+      std::make_unique<RecordCareRelationships>(
+          context.peer("record"), context.env.signer, context.env.clock));
 }
 
 grpc::Service* DirectoryModule::service() { return service_.get(); }

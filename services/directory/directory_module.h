@@ -11,6 +11,7 @@
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
 #include "services/common/service_module.h"
+#include "services/directory/care_relationships.h"
 
 namespace carebridge::directory {
 
@@ -28,9 +29,13 @@ class DirectoryModule : public ServiceModule {
 
   // Opens (creating and migrating if needed) the directory database at
   // `sqlite_path`. `env`'s pointees must outlive the module.
+  // `relationships` (null: none known) says which teams have a care
+  // relationship with a person (GetPerson).
   static absl::StatusOr<std::unique_ptr<DirectoryModule>> Open(
-      const Environment& env, const std::string& sqlite_path);
-  // Open with `{data_dir}/directory.db`.
+      const Environment& env, const std::string& sqlite_path,
+      std::unique_ptr<CareRelationships> relationships = nullptr);
+  // Open with `{data_dir}/directory.db`, asking the record service (its
+  // peer `record`) about care relationships.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   // Stops background work first (StopBackgroundWork()).
@@ -50,10 +55,12 @@ class DirectoryModule : public ServiceModule {
 
  private:
   DirectoryModule(std::unique_ptr<DirectoryStore> store,
+                  std::unique_ptr<CareRelationships> relationships,
                   const Environment& env);
 
   // Only Open() knows the store is SQLite; a PostgreSQL store slots in here.
   std::unique_ptr<DirectoryStore> store_;
+  std::unique_ptr<CareRelationships> relationships_;
   // store_'s database, which keeps the audit log.
   SqliteDb* audit_log_ = nullptr;
   std::unique_ptr<DirectoryDomain> domain_;

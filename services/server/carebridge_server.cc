@@ -136,11 +136,15 @@ std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
   absl::MutexLock lock(&channel_mu_);
   std::shared_ptr<grpc::Channel>& channel = channels_[service];
   if (channel == nullptr) {
-    channel = Hosts(config_, service) ? host_->InProcessChannel()
-                                      : grpc::CreateCustomChannel(
-                                            PeerAddress(config_, service),
-                                            grpc::InsecureChannelCredentials(),
-                                            PeerChannelArguments());
+    if (Hosts(config_, service)) {
+      channel = host_->InProcessChannel();
+    } else if (!PeerAddress(config_, service).empty()) {
+      channel = grpc::CreateCustomChannel(PeerAddress(config_, service),
+                                          grpc::InsecureChannelCredentials(),
+                                          PeerChannelArguments());
+    }
+    // Else none: only an optional peer (the record, for the directory) may
+    // be missing; Normalize refused the rest.
   }
   return channel;
 }

@@ -51,8 +51,8 @@ class CarebridgeServer {
   explicit CarebridgeServer(ServerConfig config) : config_(std::move(config)) {}
   absl::Status Init();
   // The channel to a peer service (`directory`, `referral`, `careplan`,
-  // `handover`): this process when it hosts the peer, else the peer's
-  // --<service>_address. Created on first use.
+  // `handover`, `record`): this process when it hosts the peer, else the
+  // peer's --<service>_address; null when neither. Created on first use.
   std::shared_ptr<grpc::Channel> PeerChannel(const std::string& service);
   ChannelProvider PeerProvider(std::string service) {
     return [this, service] { return PeerChannel(service); };

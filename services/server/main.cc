@@ -34,6 +34,10 @@ ABSL_FLAG(std::string, careplan_address, "",
 ABSL_FLAG(std::string, handover_address, "",
           "host:port of the handover service when it is not hosted here "
           "(careplan follows its event feed)");
+ABSL_FLAG(std::string, record_address, "",
+          "host:port of the record service when it is not hosted here (the "
+          "directory asks it which teams have a care relationship with a "
+          "person; without it, GetPerson gives clinical staff the minimum)");
 ABSL_FLAG(absl::Duration, deadline_scan_interval, absl::Seconds(30),
           "how often referral and handover look for answers past their "
           "deadline and escalate them");
@@ -95,6 +99,7 @@ int main(int argc, char** argv) {
   config.referral_address = absl::GetFlag(FLAGS_referral_address);
   config.careplan_address = absl::GetFlag(FLAGS_careplan_address);
   config.handover_address = absl::GetFlag(FLAGS_handover_address);
+  config.record_address = absl::GetFlag(FLAGS_record_address);
   config.deadline_scan_interval = absl::GetFlag(FLAGS_deadline_scan_interval);
   config.audit_log = absl::GetFlag(FLAGS_audit_log);
   config.care_gaps.bounce_teams = absl::GetFlag(FLAGS_gap_bounce_teams);

@@ -99,6 +99,7 @@ const std::string& PeerAddress(const ServerConfig& config,
   if (service == "referral") return config.referral_address;
   if (service == "careplan") return config.careplan_address;
   if (service == "handover") return config.handover_address;
+  if (service == "record") return config.record_address;
   return *kNone;
 }
 

@@ -23,11 +23,14 @@ struct ServerConfig {
   // Where each peer is when this process does not host it: the directory
   // (asked by referral, care plan and handover), the referral and handover
   // services (whose feeds the care plan follows) and the care plan service
-  // (asked by handover).
+  // (asked by handover), and the record service (asked by the directory
+  // about care relationships; without it, GetPerson gives clinical staff
+  // the minimum).
   std::string directory_address;
   std::string referral_address;
   std::string careplan_address;
   std::string handover_address;
+  std::string record_address;
   // How often the referral and handover services look for answers past
   // their deadline.
   absl::Duration deadline_scan_interval = absl::Seconds(30);

@@ -10,6 +10,7 @@
 
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "services/directory/directory_module.h"
+#include "services/directory/fake_care_relationships.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/test_server.h"
 
@@ -20,8 +21,11 @@ namespace carebridge::directory {
 class DirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    auto relationships = std::make_unique<FakeCareRelationships>();
+    relationships_ = relationships.get();
     auto module =
-        DirectoryModule::Open(server_.env(), server_.DataPath("directory.db"));
+        DirectoryModule::Open(server_.env(), server_.DataPath("directory.db"),
+                              std::move(relationships));
     ASSERT_TRUE(module.ok()) << module.status();
     module_ = *std::move(module);
     server_.host().AddService(module_->service(),
@@ -149,6 +153,9 @@ class DirectoryTest : public ::testing::Test {
 
   // Declared before server_ so the service outlives the server hosting it.
   std::unique_ptr<DirectoryModule> module_;
+  // Which teams have a care relationship with which persons (owned by
+  // module_).
+  FakeCareRelationships* relationships_ = nullptr;
   testing::TestServer server_;
   std::unique_ptr<v1::DirectoryService::Stub> stub_;
 };

@@ -59,6 +59,7 @@ TEST_F(PersonTest, CreatePersonStoresTheNormalisedNhsNumber) {
   v1::GetPersonRequest get;
   get.set_name(person.name());
   v1::Person read;
+  relationships_->Relate(person.name(), clinician_.team);
   ASSERT_GRPC_OK(Call(&Stub::GetPerson, clinician_, get, &read));
   EXPECT_THAT(read, EqualsProto(person));
 }
@@ -326,8 +327,10 @@ TEST_F(PersonTest, ClinicalStaffAndServicesReadPersonsButAdminsDoNot) {
   get.set_name(person.name());
   v1::Person read;
   v1::Team other = MakeTeam("South");
+  relationships_->Relate(person.name(), other.name());
   ASSERT_GRPC_OK(
       Call(&Stub::GetPerson, Staff(other.name(), Role::kTeamLead), get, &read));
+  EXPECT_THAT(read, EqualsProto(person));
   ASSERT_GRPC_OK(Call(&Stub::GetPerson, Service(), get, &read));
   EXPECT_THAT(read, EqualsProto(person));
   EXPECT_THAT(Call(&Stub::GetPerson, Admin(), get, &read),
@@ -344,6 +347,35 @@ TEST_F(PersonTest, ClinicalStaffAndServicesReadPersonsButAdminsDoNot) {
   EXPECT_THAT(Call(&Stub::GetPerson, clinician_, get, &read),
               HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
                                 HasSubstr("name:")));
+}
+
+// Over the wire: a team without a care relationship reads the minimum a
+// referral needs, and the read is audited under the person like any other.
+TEST_F(PersonTest, StaffWithoutACareRelationshipReadTheMinimum) {
+  v1::Person person = Register(PersonRequest("943 476 5919"));
+  v1::GetPersonRequest get;
+  get.set_name(person.name());
+  v1::Person read;
+  ASSERT_GRPC_OK(Call(&Stub::GetPerson, clinician_, get, &read));
+  v1::Person minimal;
+  minimal.set_name(person.name());
+  minimal.set_given_name(person.given_name());
+  minimal.set_family_name(person.family_name());
+  minimal.set_birth_date(person.birth_date());
+  EXPECT_THAT(read, EqualsProto(minimal));
+  // Once in a relationship (a referral received, say), the whole person;
+  // once it ends, the minimum again.
+  relationships_->Relate(person.name(), clinician_.team);
+  ASSERT_GRPC_OK(Call(&Stub::GetPerson, clinician_, get, &read));
+  EXPECT_THAT(read, EqualsProto(person));
+  relationships_->Unrelate(person.name(), clinician_.team);
+  ASSERT_GRPC_OK(Call(&Stub::GetPerson, clinician_, get, &read));
+  EXPECT_THAT(read, EqualsProto(minimal));
+  // The record service unreachable: the minimum, never an error.
+  relationships_->Relate(person.name(), clinician_.team);
+  relationships_->Fail(absl::UnavailableError("record: connection refused"));
+  ASSERT_GRPC_OK(Call(&Stub::GetPerson, clinician_, get, &read));
+  EXPECT_THAT(read, EqualsProto(minimal));
 }
 
 TEST_F(PersonTest, ServiceIdentityMayReadTeamsAndPersons) {

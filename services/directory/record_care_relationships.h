@@ -1,0 +1,51 @@
+#ifndef CAREBRIDGE_SERVICES_DIRECTORY_RECORD_CARE_RELATIONSHIPS_H_
+#define CAREBRIDGE_SERVICES_DIRECTORY_RECORD_CARE_RELATIONSHIPS_H_
+
+#include <memory>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "carebridge/record/v1/record.grpc.pb.h"
+#include "services/common/channel_provider.h"
+#include "services/common/clock.h"
+#include "services/common/service_credentials.h"
+#include "services/common/token.h"
+#include "services/directory/care_relationships.h"
+
+namespace carebridge::directory {
+
+// CareRelationships as the record service knows them: the person's care
+// summary, read with the directory's own service identity
+// (`services/directory`), names the care team and every referral and
+// handover still awaiting an answer. Asked afresh each time (nothing
+// remembered, so a team that has left is not shown more). A person the
+// record does not know has no relationships; a record service that cannot
+// be reached is an error (the caller then gives the minimum).
+//
+// This class is thread-safe.
+class RecordCareRelationships : public CareRelationships {
+ public:
+  static constexpr absl::Duration kDefaultCallDeadline = absl::Seconds(2);
+
+  RecordCareRelationships(ChannelProvider record, const TokenSigner* signer,
+                          const Clock* clock,
+                          absl::Duration call_deadline = kDefaultCallDeadline);
+
+  absl::StatusOr<bool> Related(absl::string_view person,
+                               absl::string_view team) override;
+
+ private:
+  absl::StatusOr<record::v1::RecordService::Stub*> Stub()
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  const ChannelProvider record_;
+  const absl::Duration call_deadline_;
+  ServiceCredentials credentials_;
+  absl::Mutex mu_;
+  std::unique_ptr<record::v1::RecordService::Stub> stub_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace carebridge::directory
+
+#endif  // CAREBRIDGE_SERVICES_DIRECTORY_RECORD_CARE_RELATIONSHIPS_H_
