@@ -120,6 +120,9 @@ std::string SharedPartsText(const cp::SharingRule& rule) {
 void PrintSharingChoices(std::ostream& out, const cp::SharingChoices& choices) {
   out << choices.name() << "  version " << choices.version() << " (etag "
       << choices.etag() << ")\n";
+  // Only the person, their lead team and services are given the rules
+  // (every sector has a line in `effective` for them).
+  const bool outline = choices.effective().empty();
   if (choices.version() == 0) {
     out << "no choices made yet: every sector sees its default\n";
   } else {
@@ -128,7 +131,14 @@ void PrintSharingChoices(std::ostream& out, const cp::SharingChoices& choices) {
     if (!choices.updated_by_team().empty()) {
       out << " of " << choices.updated_by_team();
     }
-    out << ": " << choices.reason() << "\n";
+    if (!choices.reason().empty()) out << ": " << choices.reason();
+    out << "\n";
+  }
+  if (outline) {
+    out << "\nthe rules and why are for the person and their lead team; what "
+           "they keep from your team is listed under \"not shared\" in "
+           "`carectl careplan show`\n";
+    return;
   }
   std::vector<std::vector<std::string>> rules;
   for (const cp::SharingRule& rule : choices.rules()) {

@@ -13,6 +13,7 @@ namespace dir = ::carebridge::directory::v1;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 TEST(SharingRequestsTest, RulesNameASectorOrATeamAndTheirParts) {
   absl::StatusOr<std::vector<cp::SharingRule>> rules = ParseSharingRules(
@@ -81,6 +82,23 @@ TEST(SharingRequestsTest, ChoicesPrintWhoWhyAndEverySector) {
   EXPECT_THAT(out.str(), HasSubstr("crisis_plan"));
   EXPECT_THAT(out.str(), HasSubstr("crisis"));
   EXPECT_THAT(out.str(), HasSubstr("nothing"));
+}
+
+// A team other than the lead is given who changed the choices and when,
+// not the rules nor why: carectl says where its own view is.
+TEST(SharingPrintTest, AnOutlineSaysWhereToLookInsteadOfAnEmptyTable) {
+  cp::SharingChoices choices;
+  choices.set_name("persons/p1/sharingChoices");
+  choices.set_version(3);
+  choices.set_etag("3");
+  choices.set_updated_by("members/alice");
+  choices.set_updated_by_team("teams/cmht");
+  std::ostringstream out;
+  PrintSharingChoices(out, choices);
+  EXPECT_THAT(out.str(), HasSubstr("version 3 (etag 3)"));
+  EXPECT_THAT(out.str(), HasSubstr("by members/alice of teams/cmht\n"));
+  EXPECT_THAT(out.str(), HasSubstr("for the person and their lead team"));
+  EXPECT_THAT(out.str(), Not(HasSubstr("what each sector sees")));
 }
 
 }  // namespace
