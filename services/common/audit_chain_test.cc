@@ -16,6 +16,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/call_audit.h"
+#include "services/common/sqlite_db.h"
 #include "tests/support/temp_dir.h"
 
 namespace carebridge {
@@ -301,6 +303,70 @@ TEST_F(AuditChainTest, QueueingOnADatabaseWithoutALogFailsAtOnce) {
   absl::Status told = absl::OkStatus();
   db->AppendAuditAsync(Record(1), [&told](absl::Status s) { told = s; });
   EXPECT_EQ(told.code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// A call about several persons (a lookup that found them) makes one record
+// per person, on each path a record takes: written after a read, queued,
+// and in the transaction of a write.
+TEST_F(AuditChainTest, ACallAboutSeveralPersonsIsListedUnderEach) {
+  absl::StatusOr<std::unique_ptr<SqliteDb>> db =
+      SqliteDb::Open(Path(), {}, AuditedOptions(&key_));
+  ASSERT_TRUE(db.ok()) << db.status();
+  SqliteDb& log = **db;
+  const std::vector<std::string> found = {"persons/a", "persons/b", "persons/a",
+                                          "persons/c"};
+  auto call = [&](int i) {
+    CallAudit audit;
+    audit.record = Record(i);
+    audit.record.person.clear();
+    audit.record.resource = "any person";
+    ScopedCallAudit scope(&audit);
+    NoteAuditedPersons(found);
+    EXPECT_EQ(audit.record.person, "persons/a");
+    EXPECT_THAT(audit.more_persons,
+                ::testing::ElementsAre("persons/b", "persons/c"));
+    return audit;
+  };
+  // Written once the read is done.
+  CallAudit read = call(1);
+  read.sink = &log;
+  EXPECT_TRUE(FinishCallAudit(read, absl::OkStatus(), nullptr).ok());
+  // Queued.
+  CallAudit queued = call(2);
+  queued.sink = &log;
+  absl::Status told = absl::UnknownError("not told");
+  FinishCallAuditAsync(queued, absl::OkStatus(), nullptr,
+                       [&told](absl::Status s) { told = s; });
+  EXPECT_TRUE(told.ok()) << told;
+  // In a write's transaction.
+  CallAudit written = call(3);
+  {
+    ScopedCallAudit scope(&written);
+    ASSERT_TRUE(log.Write([](Connection&) { return absl::OkStatus(); }).ok());
+  }
+  EXPECT_TRUE(written.written);
+
+  for (const char* person : {"persons/a", "persons/b", "persons/c"}) {
+    std::vector<AuditRecord> listed;
+    ASSERT_TRUE(log.Read([&](Connection& conn) -> absl::Status {
+                     absl::StatusOr<std::vector<AuditRecord>> records =
+                         AuditChain::ListForPerson(conn, person, 0, 10);
+                     if (!records.ok()) return records.status();
+                     listed = *std::move(records);
+                     return absl::OkStatus();
+                   })
+                    .ok());
+    ASSERT_EQ(listed.size(), 3u) << person;
+    for (const AuditRecord& record : listed) {
+      EXPECT_EQ(record.person, person);
+      EXPECT_EQ(record.resource, "any person");
+      EXPECT_EQ(record.outcome, "OK");
+    }
+  }
+  absl::StatusOr<AuditVerification> verified = log.VerifyAudit();
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->intact());
+  EXPECT_EQ(verified->records, 9);
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 #include "services/common/call_audit.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
 
@@ -54,6 +55,31 @@ void NoteAuditedAccess(SqliteDb* db) {
     return;
   }
   audit->sink = db;
+}
+
+void NoteAuditedPersons(const std::vector<std::string>& persons) {
+  CallAudit* audit = CurrentCallAudit();
+  if (audit == nullptr) return;
+  for (const std::string& person : persons) {
+    if (audit->record.person.empty()) {
+      audit->record.person = person;
+    } else if (person != audit->record.person &&
+               std::find(audit->more_persons.begin(), audit->more_persons.end(),
+                         person) == audit->more_persons.end()) {
+      audit->more_persons.push_back(person);
+    }
+  }
+}
+
+std::vector<AuditRecord> AuditRecordsOf(const CallAudit& audit) {
+  std::vector<AuditRecord> records;
+  records.reserve(1 + audit.more_persons.size());
+  records.push_back(audit.record);
+  for (const std::string& person : audit.more_persons) {
+    records.push_back(audit.record);
+    records.back().person = person;
+  }
+  return records;
 }
 
 void NoteAuditReason(absl::string_view reason) {
@@ -130,7 +156,7 @@ absl::Status FinishCallAudit(CallAudit& audit, const absl::Status& status,
                              const google::protobuf::Message* response) {
   if (audit.written || audit.sink == nullptr) return status;
   CompleteRecord(audit.record, status, response);
-  absl::Status written = audit.sink->AppendAudit(audit.record);
+  absl::Status written = audit.sink->AppendAudit(AuditRecordsOf(audit));
   audit.written = written.ok();
   return AfterWrite(status, written);
 }
@@ -144,7 +170,7 @@ void FinishCallAuditAsync(CallAudit& audit, const absl::Status& status,
   }
   CompleteRecord(audit.record, status, response);
   audit.sink->AppendAuditAsync(
-      std::move(audit.record),
+      AuditRecordsOf(audit),
       [status, done = std::move(done)](absl::Status written) mutable {
         std::move(done)(AfterWrite(status, written));
       });

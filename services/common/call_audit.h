@@ -1,6 +1,9 @@
 #ifndef CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
 #define CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "google/protobuf/message.h"
@@ -24,7 +27,14 @@ struct CallAudit {
   SqliteDb* sink = nullptr;
   // A committed write transaction carried the record.
   bool written = false;
+  // Further persons the call was about (a lookup that found several): each
+  // gets a record of its own, the same but for `person`, so each person's
+  // accesses list the call.
+  std::vector<std::string> more_persons;
 };
+
+// The records `audit` makes: its record, and one more per `more_persons`.
+std::vector<AuditRecord> AuditRecordsOf(const CallAudit& audit);
 
 // The call being served on this thread; null outside a call.
 CallAudit* CurrentCallAudit();
@@ -51,6 +61,12 @@ void NoteAuditedAccess(SqliteDb* db);
 // the person, so the person's accesses list it. No-op outside a call or
 // when the record already names someone.
 void NoteAuditedPerson(absl::string_view person);
+
+// The call (if any) is about each of `persons` (`persons/{id}`), e.g. the
+// persons a lookup found: the first is the record's person (unless it
+// names someone already), every other one gets a record of its own. No-op
+// outside a call.
+void NoteAuditedPersons(const std::vector<std::string>& persons);
 
 // The call (if any) gives a reason its record must keep (the stated reason
 // of a break-glass access). No-op outside a call.

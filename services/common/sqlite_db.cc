@@ -267,16 +267,27 @@ absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
 }
 
 absl::Status SqliteDb::AppendAudit(const AuditRecord& record) {
+  return AppendAudit(std::vector<AuditRecord>{record});
+}
+
+absl::Status SqliteDb::AppendAudit(const std::vector<AuditRecord>& records) {
   if (audit_ == nullptr) {
     return absl::FailedPreconditionError(
         absl::StrCat(path_, " keeps no audit log"));
   }
   return WriteAudited(
-      [&](Connection& conn) { return audit_->Append(conn, record).status(); },
+      [&](Connection& conn) { return audit_->Append(conn, records).status(); },
       nullptr, /*appends_audit=*/true);
 }
 
 void SqliteDb::AppendAuditAsync(AuditRecord record,
+                                absl::AnyInvocable<void(absl::Status)> done) {
+  std::vector<AuditRecord> records;
+  records.push_back(std::move(record));
+  AppendAuditAsync(std::move(records), std::move(done));
+}
+
+void SqliteDb::AppendAuditAsync(std::vector<AuditRecord> records,
                                 absl::AnyInvocable<void(absl::Status)> done) {
   if (audit_ == nullptr) {
     std::move(done)(absl::FailedPreconditionError(
@@ -285,7 +296,7 @@ void SqliteDb::AppendAuditAsync(AuditRecord record,
   }
   {
     absl::MutexLock lock(&audit_mu_);
-    audit_queue_.push_back(QueuedAudit{std::move(record), std::move(done)});
+    audit_queue_.push_back(QueuedAudit{std::move(records), std::move(done)});
     // Someone is committing: what they did not take, they or the next
     // caller will.
     if (audit_flushing_) return;
@@ -304,7 +315,9 @@ void SqliteDb::AppendAuditAsync(AuditRecord record,
     std::vector<AuditRecord> records;
     records.reserve(batch.size());
     for (QueuedAudit& queued : batch) {
-      records.push_back(std::move(queued.record));
+      for (AuditRecord& record : queued.records) {
+        records.push_back(std::move(record));
+      }
     }
     absl::Status status = absl::OkStatus();
     if (!records.empty()) {
@@ -417,9 +430,9 @@ void SqliteDb::RunBatchInTransaction(const std::vector<PendingWrite*>& batch) {
     if (status.ok()) status = pending->fn(conn);
     if (status.ok() && pending->audit != nullptr) {
       // The call's record, in the transaction of the change it describes.
-      AuditRecord record = pending->audit->record;
-      record.outcome = "OK";
-      status = audit_->Append(conn, record).status();
+      std::vector<AuditRecord> records = AuditRecordsOf(*pending->audit);
+      for (AuditRecord& record : records) record.outcome = "OK";
+      status = audit_->Append(conn, records).status();
       pending->audited = status.ok();
     }
     if (status.ok()) {

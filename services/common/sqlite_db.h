@@ -151,6 +151,10 @@ class SqliteDb {
   // audited.
   absl::Status AppendAudit(const AuditRecord& record)
       ABSL_LOCKS_EXCLUDED(queue_mu_);
+  // The same for several records (one call about several persons), in one
+  // transaction.
+  absl::Status AppendAudit(const std::vector<AuditRecord>& records)
+      ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Audited databases: appends `record` durably without holding most
   // callers. Records queue; the caller that finds nobody committing
   // commits everything queued in one transaction (sharing its fsync with
@@ -161,6 +165,10 @@ class SqliteDb {
   // there is no extra thread to hand over to. `done` may run before this
   // returns. FAILED_PRECONDITION at once when not audited.
   void AppendAuditAsync(AuditRecord record,
+                        absl::AnyInvocable<void(absl::Status)> done)
+      ABSL_LOCKS_EXCLUDED(audit_mu_);
+  // The same for several records, committed together.
+  void AppendAuditAsync(std::vector<AuditRecord> records,
                         absl::AnyInvocable<void(absl::Status)> done)
       ABSL_LOCKS_EXCLUDED(audit_mu_);
   // Verifies the audit log (AuditChain::Verify).
@@ -200,7 +208,7 @@ class SqliteDb {
       ABSL_GUARDED_BY(pool_mu_);
 
   struct QueuedAudit {
-    AuditRecord record;
+    std::vector<AuditRecord> records;
     absl::AnyInvocable<void(absl::Status)> done;
   };
   absl::Mutex audit_mu_;

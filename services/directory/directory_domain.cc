@@ -348,7 +348,11 @@ absl::StatusOr<v1::FindPersonsResponse> DirectoryDomain::FindPersons(
                                   FamilyNameKey(request.family_name()),
                                   request.birth_date(), kMaxFindResults));
   }
-  if (persons.size() == 1) NoteAuditedPerson(persons[0].name());
+  // An access to each person found: audited under each.
+  std::vector<std::string> found;
+  found.reserve(persons.size());
+  for (const v1::Person& person : persons) found.push_back(person.name());
+  NoteAuditedPersons(found);
   v1::FindPersonsResponse response;
   for (v1::Person& person : persons) {
     if (caller.is_service()) {

@@ -71,8 +71,7 @@ class DirectoryDomain {
   // Clinical staff get what a referral needs of each match (name, names,
   // birth date; the NHS number only when they searched by it), at most
   // LookupLimiter's lookups an hour each; services get whole persons. A
-  // lookup that finds one person is filed under that person in the audit
-  // log.
+  // lookup is filed under each person it found in the audit log.
   absl::StatusOr<v1::FindPersonsResponse> FindPersons(
       const Principal& caller, const v1::FindPersonsRequest& request);
 

@@ -66,11 +66,12 @@ class AuditServiceTest : public RecordTest {
     return audit_->ListAccesses(context.get(), request, response);
   }
 
-  // Every access to the person, page by page.
-  std::vector<au::Access> AllAccesses(const Principal& as, int page_size) {
+  // Every access to `person` (default: Ada), page by page.
+  std::vector<au::Access> AllAccesses(const Principal& as, int page_size,
+                                      const std::string& person = "") {
     std::vector<au::Access> all;
     au::ListAccessesRequest request;
-    request.set_person(person_);
+    request.set_person(person.empty() ? person_ : person);
     request.set_page_size(page_size);
     for (int page = 0; page < 1000; ++page) {
       au::ListAccessesResponse response;
@@ -170,6 +171,33 @@ TEST_F(AuditServiceTest, ALookupIsListedUnderThePersonFound) {
   EXPECT_EQ(lookups[0].log(), "directory");
   EXPECT_EQ(lookups[0].team(), housing_);
   EXPECT_EQ(lookups[0].outcome(), "OK");
+}
+
+// A lookup that finds several persons is an access to each of them.
+TEST_F(AuditServiceTest, ALookupIsListedUnderEveryPersonFound) {
+  std::vector<std::string> okafors = {person_};
+  for (const char* name : {"Bea", "Cal", "Dan"}) {
+    okafors.push_back(MakePerson(name));
+  }
+  directory::v1::FindPersonsRequest find;
+  find.set_family_name("okafor");
+  find.set_birth_date("1990-04-01");
+  directory::v1::FindPersonsResponse found;
+  auto context = server_.ContextAs(otto_);
+  ASSERT_TRUE(directory_->FindPersons(context.get(), find, &found).ok());
+  ASSERT_EQ(found.persons_size(), 4);
+  const Principal admin = carebridge::testing::TestServer::Admin();
+  for (const std::string& person : okafors) {
+    SCOPED_TRACE(person);
+    std::vector<au::Access> lookups =
+        By(AllAccesses(admin, 50, person), "members/otto",
+           "carebridge.directory.v1.FindPersons");
+    ASSERT_EQ(lookups.size(), 1u);
+    EXPECT_EQ(lookups[0].log(), "directory");
+    EXPECT_EQ(lookups[0].outcome(), "OK");
+  }
+  // The records are chained like any others.
+  EXPECT_TRUE(Verify().intact());
 }
 
 TEST_F(AuditServiceTest, OnlyTheLeadTeamAndAdminsMayListAndAskingIsRecorded) {
