@@ -31,7 +31,7 @@ TEST(SharingRequestsTest, RulesNameASectorOrATeamAndTheirParts) {
       ElementsAre(cp::SHARED_GOALS, cp::SHARED_ALL_ACTIONS,
                   cp::SHARED_CRISIS_PLAN, cp::SHARED_COMMUNICATION_PREFERENCES,
                   cp::SHARED_REVIEW_DATE, cp::SHARED_CARE_TEAM,
-                  cp::SHARED_AGREEMENT));
+                  cp::SHARED_AGREEMENT, cp::SHARED_RISK));
   EXPECT_EQ((*rules)[2].sector(), dir::CRISIS);
   EXPECT_THAT((*rules)[2].parts(), IsEmpty());
   EXPECT_EQ(SharedPartsText((*rules)[2]), "nothing");

@@ -235,7 +235,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::UpdateCarePlan(
           ASSIGN_OR_RETURN(shared,
                            PartsShownTo(caller, plan, RemoteCalls::kAllowed));
         }
-        if (!shared.IsAll()) {
+        if (!shared.HasWholePlan()) {
           ASSIGN_OR_RETURN(UpdateMask mask,
                            ParseUpdateMask(request.update_mask()));
           RETURN_IF_ERROR(RequireSharedForWrite(shared, caller.team, mask));

@@ -114,7 +114,7 @@ absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
   const v1::CarePlan& plan = (*current)->plan;
   RETURN_IF_ERROR(RequireReadable(caller, plan, "GetCarePlan"));
   ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote));
-  if (!parts.IsAll()) {
+  if (!parts.HasWholePlan()) {
     v1::CarePlan shown = PresentCurrent(plan);
     Withhold(parts, caller.team, shown);
     return shown.SerializeAsString();

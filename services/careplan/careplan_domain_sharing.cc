@@ -26,13 +26,17 @@ namespace {
 
 constexpr int kMaxSharingAttempts = 5;
 
+// The choices as stored (none: version 0), with their name, etag, what each
+// sector sees and who leads (`lead_team`, now).
 v1::SharingChoices PresentSharing(absl::string_view person_id,
+                                  absl::string_view lead_team,
                                   std::optional<v1::SharingChoices> stored) {
   v1::SharingChoices choices =
       stored.has_value() ? *std::move(stored) : v1::SharingChoices();
   choices.set_name(SharingChoicesName(person_id));
   choices.set_person(PersonName(person_id));
   choices.set_etag(EtagOf(choices.version()));
+  choices.set_lead_team(std::string(lead_team));
   FillEffective(choices);
   return choices;
 }
@@ -120,7 +124,8 @@ absl::StatusOr<v1::SharingChoices> CarePlanDomain::GetSharingChoices(
                                 RemoteCalls::kAllowed));
   ASSIGN_OR_RETURN(std::optional<v1::SharingChoices> choices,
                    CurrentSharing(person_id));
-  v1::SharingChoices shown = PresentSharing(person_id, std::move(choices));
+  v1::SharingChoices shown =
+      PresentSharing(person_id, plan.lead_team(), std::move(choices));
   if (!ReadsChoicesInFull(caller, plan.person(), plan.lead_team())) {
     OutlineChoices(shown);
   }
@@ -168,7 +173,7 @@ absl::StatusOr<v1::SharingChoices> CarePlanDomain::UpdateSharingChoices(
     v1::SharingChoices next;
     *next.mutable_rules() = request.sharing_choices().rules();
     if (SameRules(next, current.value_or(v1::SharingChoices()))) {
-      return PresentSharing(person_id, std::move(current));
+      return PresentSharing(person_id, plan.lead_team(), std::move(current));
     }
     next.set_person(person);
     next.set_version(version + 1);
@@ -181,7 +186,8 @@ absl::StatusOr<v1::SharingChoices> CarePlanDomain::UpdateSharingChoices(
       if (!member.has_end_time()) teams.push_back(member.team());
     }
     absl::Status appended = sharing_->Append(person_id, next, teams);
-    if (appended.ok()) return PresentSharing(person_id, std::move(next));
+    if (appended.ok())
+      return PresentSharing(person_id, plan.lead_team(), std::move(next));
     if (!absl::IsAborted(appended)) return appended;
     if (attempt == kMaxSharingAttempts) {
       return errors::KeptChanging(SharingChoicesName(person_id), attempt);
@@ -212,7 +218,7 @@ CarePlanDomain::ListSharingChoicesVersions(
       ReadsChoicesInFull(caller, plan.person(), plan.lead_team());
   for (v1::SharingChoices& version : versions) {
     v1::SharingChoices* shown = response.add_versions();
-    *shown = PresentSharing(person_id, std::move(version));
+    *shown = PresentSharing(person_id, plan.lead_team(), std::move(version));
     if (!in_full) OutlineChoices(*shown);
   }
   if (static_cast<int>(versions.size()) == page_size &&

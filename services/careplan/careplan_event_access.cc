@@ -122,7 +122,8 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Decide(
     lead_team = (*now)->plan.lead_team();
     if (!parts_shown_) return named;
     ASSIGN_OR_RETURN(parts, parts_shown_(caller, (*now)->plan));
-    return parts.IsAll() ? named : policy::EventVisibility::kMetadataOnly;
+    return parts.HasWholePlan() ? named
+                                : policy::EventVisibility::kMetadataOnly;
   }
   // The care team now: the current plan. The cache may not have taken in
   // the newest versions yet (a commit wakes the feeds first); then the
@@ -163,7 +164,8 @@ absl::StatusOr<policy::EventVisibility> CarePlanEventAccess::Decide(
   const v1::CarePlan& now = older_than_event() ? *delivered : (*current)->plan;
   lead_team = now.lead_team();
   ASSIGN_OR_RETURN(parts, parts_shown_(caller, now));
-  return parts.IsAll() ? visibility : policy::EventVisibility::kMetadataOnly;
+  return parts.HasWholePlan() ? visibility
+                              : policy::EventVisibility::kMetadataOnly;
 }
 
 }  // namespace carebridge::careplan

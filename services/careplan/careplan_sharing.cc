@@ -15,14 +15,6 @@ namespace {
 
 namespace dir = ::carebridge::directory::v1;
 
-constexpr v1::SharedPart kEveryPart[] = {
-    v1::SHARED_GOALS,       v1::SHARED_ALL_ACTIONS,
-    v1::SHARED_OWN_ACTIONS, v1::SHARED_CRISIS_PLAN,
-    v1::SHARED_WHAT_HELPS,  v1::SHARED_COMMUNICATION_PREFERENCES,
-    v1::SHARED_REVIEW_DATE, v1::SHARED_CARE_TEAM,
-    v1::SHARED_AGREEMENT,
-};
-
 // The part that shares a whole section.
 v1::SharedPart WholePartOf(v1::Section section) {
   switch (section) {
@@ -45,12 +37,6 @@ v1::SharedPart WholePartOf(v1::Section section) {
   }
 }
 
-SharedParts PartsOf(std::initializer_list<v1::SharedPart> parts) {
-  SharedParts result;
-  for (v1::SharedPart part : parts) result.Add(part);
-  return result;
-}
-
 // Only what helps, what to avoid and the preferred response stay.
 void KeepWhatHelps(v1::CrisisPlan& crisis_plan) {
   v1::CrisisPlan kept;
@@ -64,93 +50,19 @@ std::string SectorName(dir::Sector sector) { return dir::Sector_Name(sector); }
 
 }  // namespace
 
-SharedParts SharedParts::All() {
-  SharedParts all;
-  for (v1::SharedPart part : kEveryPart) all.Add(part);
-  return all;
-}
-
-SharedParts SharedParts::Of(const v1::SharingRule& rule) {
-  SharedParts parts;
-  for (int part : rule.parts()) {
-    if (v1::SharedPart_IsValid(part)) {
-      parts.Add(static_cast<v1::SharedPart>(part));
-    }
-  }
-  return parts;
-}
-
-void SharedParts::Add(v1::SharedPart part) {
-  if (part == v1::SHARED_PART_UNSPECIFIED) return;
-  bits_ |= Bit(part);
-  if (part == v1::SHARED_ALL_ACTIONS) bits_ |= Bit(v1::SHARED_OWN_ACTIONS);
-  if (part == v1::SHARED_CRISIS_PLAN) bits_ |= Bit(v1::SHARED_WHAT_HELPS);
-}
-
-void SharedParts::AppendTo(v1::SharingRule& rule) const {
-  for (v1::SharedPart part : kEveryPart) {
-    if (!Has(part)) continue;
-    if (part == v1::SHARED_OWN_ACTIONS && Has(v1::SHARED_ALL_ACTIONS)) continue;
-    if (part == v1::SHARED_WHAT_HELPS && Has(v1::SHARED_CRISIS_PLAN)) continue;
-    rule.add_parts(part);
-  }
-}
-
-SharedParts DefaultParts(dir::Sector sector) {
-  switch (sector) {
-    case dir::COMMUNITY_MENTAL_HEALTH:
-    case dir::CRISIS:
-    case dir::INPATIENT:
-    case dir::PRIMARY_CARE:
-      return SharedParts::All();
-    case dir::SOCIAL_CARE:
-      return PartsOf(
-          {v1::SHARED_GOALS, v1::SHARED_ALL_ACTIONS, v1::SHARED_WHAT_HELPS,
-           v1::SHARED_COMMUNICATION_PREFERENCES, v1::SHARED_REVIEW_DATE,
-           v1::SHARED_CARE_TEAM, v1::SHARED_AGREEMENT});
-    default:
-      // Voluntary sector, other, and a sector not known.
-      return PartsOf(
-          {v1::SHARED_GOALS, v1::SHARED_OWN_ACTIONS, v1::SHARED_WHAT_HELPS,
-           v1::SHARED_COMMUNICATION_PREFERENCES, v1::SHARED_REVIEW_DATE,
-           v1::SHARED_CARE_TEAM, v1::SHARED_AGREEMENT});
-  }
-}
-
-SharedParts PartsFor(const v1::SharingChoices* choices, absl::string_view team,
-                     dir::Sector sector) {
-  if (choices != nullptr) {
-    for (const v1::SharingRule& rule : choices->rules()) {
-      if (!rule.team().empty() && rule.team() == team) {
-        return SharedParts::Of(rule);
-      }
-    }
-    for (const v1::SharingRule& rule : choices->rules()) {
-      if (rule.team().empty() && rule.sector() == sector &&
-          sector != dir::SECTOR_UNSPECIFIED) {
-        return SharedParts::Of(rule);
-      }
-    }
-  }
-  return DefaultParts(sector);
-}
-
 void ListWithheld(const SharedParts& parts,
                   google::protobuf::RepeatedField<int>* withheld) {
   withheld->Clear();
-  for (v1::SharedPart part : kEveryPart) {
-    if (parts.Has(part)) continue;
-    // Own actions alone withhold the others': SHARED_ALL_ACTIONS is listed.
-    if (part == v1::SHARED_OWN_ACTIONS && parts.Has(v1::SHARED_ALL_ACTIONS)) {
-      continue;
-    }
-    withheld->Add(part);
-  }
+  // The plan's parts only: risk is withheld (and named) on referrals and
+  // handovers, which hold it.
+  SharedParts with_risk = parts;
+  with_risk.Add(v1::SHARED_RISK);
+  with_risk.AppendMissingTo(withheld);
 }
 
 void Withhold(const SharedParts& parts, absl::string_view team,
               v1::CarePlan& plan) {
-  if (parts.IsAll()) {
+  if (parts.HasWholePlan()) {
     plan.clear_withheld();
     return;
   }

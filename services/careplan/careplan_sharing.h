@@ -14,48 +14,16 @@
 #include "carebridge/directory/v1/directory.pb.h"
 #include "services/careplan/careplan_validation.h"
 #include "services/common/principal.h"
+#include "services/sharing/shared_parts.h"
 
 namespace carebridge::careplan {
 
 inline constexpr size_t kMaxSharingRules = 50;
 
-// A set of SharedParts, with the inclusions applied (all actions includes
-// the team's own; the crisis plan includes what helps).
-class SharedParts {
- public:
-  static SharedParts All();
-  static SharedParts None() { return SharedParts(); }
-  static SharedParts Of(const v1::SharingRule& rule);
-
-  bool Has(v1::SharedPart part) const { return (bits_ & Bit(part)) != 0; }
-  bool IsAll() const { return bits_ == All().bits_; }
-  void Add(v1::SharedPart part);
-  // The parts in both sets.
-  SharedParts Intersect(const SharedParts& other) const {
-    SharedParts both;
-    both.bits_ = bits_ & other.bits_;
-    return both;
-  }
-  bool operator==(const SharedParts& other) const {
-    return bits_ == other.bits_;
-  }
-
-  // The parts in this set, in SharedPart order, without the ones another
-  // part implies (SHARED_OWN_ACTIONS when SHARED_ALL_ACTIONS is there).
-  void AppendTo(v1::SharingRule& rule) const;
-
- private:
-  static uint32_t Bit(v1::SharedPart part) { return uint32_t{1} << part; }
-  uint32_t bits_ = 0;
-};
-
-// What a team of `sector` sees when the person has made no rule for it or
-// its sector (documented in careplan.proto, SharingChoices).
-SharedParts DefaultParts(directory::v1::Sector sector);
-
-// What `team` (of `sector`) sees under `choices` (null: no choices made).
-SharedParts PartsFor(const v1::SharingChoices* choices, absl::string_view team,
-                     directory::v1::Sector sector);
+// The rules themselves are every service's (services/sharing).
+using sharing::DefaultParts;
+using sharing::PartsFor;
+using sharing::SharedParts;
 
 // Leaves out of `plan` (a version as stored or presented) what `parts` do
 // not share with `team`, and names what was left out in `plan.withheld`.
@@ -65,8 +33,9 @@ SharedParts PartsFor(const v1::SharingChoices* choices, absl::string_view team,
 void Withhold(const SharedParts& parts, absl::string_view team,
               v1::CarePlan& plan);
 
-// The SharedParts whose absence makes `parts` leave something out, in
-// SharedPart order (what `withheld` lists).
+// The SharedParts of the plan whose absence makes `parts` leave something
+// out, in SharedPart order (what `withheld` lists; never SHARED_RISK, which
+// referrals and handovers name in their own `withheld_from_receiving_team`).
 void ListWithheld(const SharedParts& parts,
                   google::protobuf::RepeatedField<int>* withheld);
 

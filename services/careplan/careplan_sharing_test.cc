@@ -44,39 +44,6 @@ std::vector<int> Withheld(const v1::CarePlan& plan) {
   return std::vector<int>(plan.withheld().begin(), plan.withheld().end());
 }
 
-// Each sector's default, part by part: the table careplan.proto documents.
-TEST(CarePlanSharingTest, DefaultsPerSectorPartByPart) {
-  struct Row {
-    dir::Sector sector;
-    std::vector<v1::SharedPart> not_shared;
-  };
-  const std::vector<Row> rows = {
-      {dir::COMMUNITY_MENTAL_HEALTH, {}},
-      {dir::CRISIS, {}},
-      {dir::INPATIENT, {}},
-      {dir::PRIMARY_CARE, {}},
-      {dir::SOCIAL_CARE, {v1::SHARED_CRISIS_PLAN}},
-      {dir::VOLUNTARY_SECTOR, {v1::SHARED_ALL_ACTIONS, v1::SHARED_CRISIS_PLAN}},
-      {dir::OTHER, {v1::SHARED_ALL_ACTIONS, v1::SHARED_CRISIS_PLAN}},
-      {dir::SECTOR_UNSPECIFIED,
-       {v1::SHARED_ALL_ACTIONS, v1::SHARED_CRISIS_PLAN}},
-  };
-  for (const Row& row : rows) {
-    const SharedParts parts = DefaultParts(row.sector);
-    for (int part = v1::SharedPart_MIN + 1; part <= v1::SharedPart_MAX;
-         ++part) {
-      const bool expected =
-          std::find(row.not_shared.begin(), row.not_shared.end(), part) ==
-          row.not_shared.end();
-      EXPECT_EQ(parts.Has(static_cast<v1::SharedPart>(part)), expected)
-          << dir::Sector_Name(row.sector) << " "
-          << v1::SharedPart_Name(static_cast<v1::SharedPart>(part));
-    }
-  }
-}
-
-// Withholding one part at a time changes exactly that part of the plan and
-// names it; everything else is as it was.
 TEST(CarePlanSharingTest, WithholdsEachPartAloneSectionBySection) {
   const v1::CarePlan full = FullPlan();
   struct Row {
@@ -178,52 +145,6 @@ TEST(CarePlanSharingTest, VoluntarySectorDefaultIsTheIssuesExample) {
   EXPECT_TRUE(shown.has_communication_preferences());
   EXPECT_THAT(Withheld(shown),
               ElementsAre(v1::SHARED_ALL_ACTIONS, v1::SHARED_CRISIS_PLAN));
-}
-
-TEST(CarePlanSharingTest, ATeamsRuleComesBeforeItsSectorsBeforeTheDefault) {
-  v1::SharingChoices choices;
-  v1::SharingRule* sector = choices.add_rules();
-  sector->set_sector(dir::VOLUNTARY_SECTOR);
-  sector->add_parts(v1::SHARED_GOALS);
-  v1::SharingRule* team = choices.add_rules();
-  team->set_team("teams/peer");
-  team->add_parts(v1::SHARED_CRISIS_PLAN);
-
-  EXPECT_EQ(PartsFor(&choices, "teams/peer", dir::VOLUNTARY_SECTOR),
-            Parts({v1::SHARED_CRISIS_PLAN}));
-  EXPECT_EQ(PartsFor(&choices, "teams/other", dir::VOLUNTARY_SECTOR),
-            Parts({v1::SHARED_GOALS}));
-  EXPECT_EQ(PartsFor(&choices, "teams/other", dir::SOCIAL_CARE),
-            DefaultParts(dir::SOCIAL_CARE));
-  EXPECT_EQ(PartsFor(nullptr, "teams/peer", dir::VOLUNTARY_SECTOR),
-            DefaultParts(dir::VOLUNTARY_SECTOR));
-  // The person may also narrow what an NHS sector sees.
-  v1::SharingRule* crisis = choices.add_rules();
-  crisis->set_sector(dir::CRISIS);
-  crisis->add_parts(v1::SHARED_CRISIS_PLAN);
-  EXPECT_EQ(PartsFor(&choices, "teams/crisis", dir::CRISIS),
-            Parts({v1::SHARED_CRISIS_PLAN}));
-}
-
-TEST(CarePlanSharingTest, WholePartsIncludeTheirNarrowerParts) {
-  const SharedParts parts =
-      Parts({v1::SHARED_ALL_ACTIONS, v1::SHARED_CRISIS_PLAN});
-  EXPECT_TRUE(parts.Has(v1::SHARED_OWN_ACTIONS));
-  EXPECT_TRUE(parts.Has(v1::SHARED_WHAT_HELPS));
-  v1::SharingRule rule;
-  parts.AppendTo(rule);
-  EXPECT_THAT(rule.parts(),
-              ElementsAre(v1::SHARED_ALL_ACTIONS, v1::SHARED_CRISIS_PLAN));
-}
-
-TEST(CarePlanSharingTest, IntersectKeepsWhatBothShare) {
-  const SharedParts crisis_plan = Parts({v1::SHARED_CRISIS_PLAN});
-  EXPECT_TRUE(SharedParts::All().Intersect(crisis_plan) == crisis_plan);
-  const SharedParts what_helps =
-      DefaultParts(dir::VOLUNTARY_SECTOR).Intersect(crisis_plan);
-  EXPECT_TRUE(what_helps == Parts({v1::SHARED_WHAT_HELPS}));
-  EXPECT_TRUE(Parts({v1::SHARED_GOALS}).Intersect(crisis_plan) ==
-              SharedParts::None());
 }
 
 TEST(CarePlanSharingTest, AChangeKeepsItsReasonWhenItsSectionsAreShown) {

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "services/sharing/shared_parts.h"
 
 namespace carebridge::careplan_client {
 
@@ -46,6 +47,13 @@ class CarePlanLookup {
   // directory does not know them; UNAVAILABLE (or the care plan service's
   // own failure) when the care plan service cannot answer.
   virtual absl::StatusOr<CareTeamView> GetCareTeam(
+      absl::string_view person) = 0;
+
+  // The sharing choices of `persons/{id}` in full and who leads their care,
+  // as the care plan service holds them now: no choices (the defaults hold)
+  // when the person has made none or has no care plan yet. Errors as
+  // GetCareTeam.
+  virtual absl::StatusOr<sharing::PersonSharing> GetSharing(
       absl::string_view person) = 0;
 };
 

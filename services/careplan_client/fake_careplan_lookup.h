@@ -30,6 +30,13 @@ class FakeCarePlanLookup : public CarePlanLookup {
     view.plan_exists = true;
     plans_[person] = std::move(view);
   }
+  // The person's choices (the person is known).
+  void SetSharing(const std::string& person, sharing::PersonSharing sharing)
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    persons_.insert(person);
+    sharing_[person] = std::move(sharing);
+  }
   // Every call fails with `status` while it is not OK.
   void FailWith(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
@@ -38,6 +45,10 @@ class FakeCarePlanLookup : public CarePlanLookup {
   int calls() const ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     return calls_;
+  }
+  int sharing_calls() const ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    return sharing_calls_;
   }
 
   absl::StatusOr<CareTeamView> GetCareTeam(absl::string_view person) override
@@ -51,12 +62,30 @@ class FakeCarePlanLookup : public CarePlanLookup {
     return it->second;
   }
 
+  absl::StatusOr<sharing::PersonSharing> GetSharing(
+      absl::string_view person) override ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    ++sharing_calls_;
+    if (!failure_.ok()) return failure_;
+    if (!persons_.contains(person)) return errors::NotFound(person);
+    auto it = sharing_.find(person);
+    if (it != sharing_.end()) return it->second;
+    // No choices made: the defaults, and whoever leads the care team.
+    sharing::PersonSharing none;
+    auto plan = plans_.find(person);
+    if (plan != plans_.end()) none.lead_team = plan->second.lead_team;
+    return none;
+  }
+
  private:
   mutable absl::Mutex mu_;
   absl::flat_hash_set<std::string> persons_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, CareTeamView> plans_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, sharing::PersonSharing> sharing_
+      ABSL_GUARDED_BY(mu_);
   int calls_ ABSL_GUARDED_BY(mu_) = 0;
+  int sharing_calls_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace carebridge::careplan_client

@@ -78,15 +78,19 @@ absl::StatusOr<cp::CarePlanService::Stub*> GrpcCarePlanLookup::Stub() {
   return stub_.get();
 }
 
+void GrpcCarePlanLookup::Prepare(grpc::ClientContext& context) {
+  // A network deadline is real time, not domain time: a fake clock that
+  // never moves must not make calls wait forever.
+  context.set_deadline(absl::ToChronoTime(absl::Now() + call_deadline_));
+  credentials_->Apply(context);
+}
+
 absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
     absl::string_view person) {
   auto stub = Stub();
   if (!stub.ok()) return stub.status();
   grpc::ClientContext context;
-  // A network deadline is real time, not domain time: a fake clock that
-  // never moves must not make calls wait forever.
-  context.set_deadline(absl::ToChronoTime(absl::Now() + call_deadline_));
-  credentials_->Apply(context);
+  Prepare(context);
   cp::GetCarePlanRequest request;
   request.set_name(absl::StrCat(person, "/carePlan"));
   cp::CarePlan plan;
@@ -95,6 +99,30 @@ absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
   if (status.error_code() == grpc::StatusCode::NOT_FOUND &&
       absl::StrContains(status.error_message(), kNoPlanYet)) {
     return CareTeamView();
+  }
+  return FromCarePlan(status, person);
+}
+
+absl::StatusOr<sharing::PersonSharing> GrpcCarePlanLookup::GetSharing(
+    absl::string_view person) {
+  auto stub = Stub();
+  if (!stub.ok()) return stub.status();
+  grpc::ClientContext context;
+  Prepare(context);
+  cp::GetSharingChoicesRequest request;
+  request.set_name(absl::StrCat(person, "/sharingChoices"));
+  cp::SharingChoices choices;
+  grpc::Status status = (*stub)->GetSharingChoices(&context, request, &choices);
+  sharing::PersonSharing found;
+  if (status.ok()) {
+    found.lead_team = choices.lead_team();
+    // Version 0: the person has made no choices; the defaults hold.
+    if (choices.version() > 0) found.choices = std::move(choices);
+    return found;
+  }
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND &&
+      absl::StrContains(status.error_message(), kNoPlanYet)) {
+    return found;
   }
   return FromCarePlan(status, person);
 }

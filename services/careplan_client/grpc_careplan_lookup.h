@@ -30,8 +30,12 @@ class GrpcCarePlanLookup : public CarePlanLookup {
         call_deadline_(call_deadline) {}
 
   absl::StatusOr<CareTeamView> GetCareTeam(absl::string_view person) override;
+  absl::StatusOr<sharing::PersonSharing> GetSharing(
+      absl::string_view person) override;
 
  private:
+  // A context with the deadline and this service's credentials.
+  void Prepare(grpc::ClientContext& context);
   // A stub on the provider's channel, created once.
   absl::StatusOr<careplan::v1::CarePlanService::Stub*> Stub()
       ABSL_LOCKS_EXCLUDED(mu_);

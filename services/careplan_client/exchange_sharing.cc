@@ -1,0 +1,68 @@
+#include "services/careplan_client/exchange_sharing.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/common/log.h"
+
+namespace carebridge::careplan_client {
+
+absl::StatusOr<ExchangeSharing::Verdict> ExchangeSharing::Reader::Judge(
+    const Exchange& exchange, careplan::v1::SharedPart part) {
+  // Every verdict may need the care plan service and the directory.
+  if (remote_ == RemoteCalls::kDeferred) return RemoteCallDeferred();
+  Verdict verdict;
+  verdict.receiver_reads =
+      PartsFor(exchange.person, exchange.receiving_team).Has(part);
+  if (caller_->is_service() || caller_->team == exchange.sending_team) {
+    verdict.caller_reads = true;
+  } else if (caller_->team == exchange.receiving_team) {
+    verdict.caller_reads = verdict.receiver_reads;
+  } else {
+    verdict.caller_reads = PartsFor(exchange.person, caller_->team).Has(part);
+  }
+  return verdict;
+}
+
+absl::Status ExchangeSharing::Reader::Show(
+    const Exchange& exchange, careplan::v1::SharedPart part,
+    absl::string_view field_name, std::string& field,
+    google::protobuf::RepeatedPtrField<std::string>& withheld) {
+  if (field.empty()) return absl::OkStatus();
+  absl::StatusOr<Verdict> verdict = Judge(exchange, part);
+  if (!verdict.ok()) return verdict.status();
+  if (!verdict->receiver_reads) withheld.Add(std::string(field_name));
+  if (!verdict->caller_reads) field.clear();
+  return absl::OkStatus();
+}
+
+sharing::SharedParts ExchangeSharing::Reader::PartsFor(absl::string_view person,
+                                                       absl::string_view team) {
+  auto it = persons_.find(person);
+  if (it == persons_.end()) {
+    absl::StatusOr<sharing::PersonSharing> found =
+        sharing_->careplan_ == nullptr
+            ? sharing::PersonSharing()
+            : sharing_->careplan_->GetSharing(person);
+    if (!found.ok()) {
+      LogLine(absl::StrCat("sharing choices of ", person,
+                           " could not be read; withholding what they decide "
+                           "on: ",
+                           found.status().ToString()));
+    }
+    it = persons_.emplace(std::string(person), std::move(found)).first;
+  }
+  if (!it->second.ok()) return sharing::SharedParts::None();
+  const sharing::PersonSharing& choices = *it->second;
+  // The lead team needs no sector; anyone else's comes from the directory
+  // (a team it cannot name gets the narrowest default).
+  if (!choices.lead_team.empty() && team == choices.lead_team) {
+    return sharing::SharedParts::All();
+  }
+  absl::StatusOr<directory_client::TeamInfo> info =
+      sharing_->directory_->GetTeam(team);
+  return choices.PartsFor(
+      team, info.ok() ? info->sector : directory::v1::SECTOR_UNSPECIFIED);
+}
+
+}  // namespace carebridge::careplan_client

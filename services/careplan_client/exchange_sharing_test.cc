@@ -1,0 +1,145 @@
+#include "services/careplan_client/exchange_sharing.h"
+
+#include <string>
+
+#include "gtest/gtest.h"
+#include "services/careplan_client/fake_careplan_lookup.h"
+#include "services/directory_client/fake_directory_lookup.h"
+
+namespace carebridge::careplan_client {
+namespace {
+
+namespace cp = ::carebridge::careplan::v1;
+namespace dir = ::carebridge::directory::v1;
+
+constexpr char kPerson[] = "persons/p1";
+constexpr char kCmht[] = "teams/cmht";
+constexpr char kCrisis[] = "teams/crisis";
+constexpr char kPeer[] = "teams/peer";
+
+Principal MemberOf(const std::string& team) {
+  Principal caller;
+  caller.subject = "members/m";
+  caller.team = team;
+  caller.role = Role::kClinician;
+  return caller;
+}
+
+class ExchangeSharingTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AddTeam(kCmht, dir::COMMUNITY_MENTAL_HEALTH);
+    AddTeam(kCrisis, dir::CRISIS);
+    AddTeam(kPeer, dir::VOLUNTARY_SECTOR);
+    careplan_.AddPerson(kPerson);
+  }
+
+  void AddTeam(const std::string& name, dir::Sector sector) {
+    directory_client::TeamInfo team;
+    team.name = name;
+    team.sector = sector;
+    directory_.AddTeam(team);
+  }
+
+  ExchangeSharing::Verdict Judge(const Principal& caller,
+                                 const std::string& receiving_team,
+                                 ExchangeSharing* sharing = nullptr) {
+    ExchangeSharing own(&careplan_, &directory_);
+    ExchangeSharing::Reader reader =
+        (sharing != nullptr ? sharing : &own)
+            ->ReaderFor(caller, RemoteCalls::kAllowed);
+    absl::StatusOr<ExchangeSharing::Verdict> verdict =
+        reader.Judge({kPerson, kCmht, receiving_team}, cp::SHARED_RISK);
+    EXPECT_TRUE(verdict.ok()) << verdict.status();
+    return verdict.value_or(ExchangeSharing::Verdict());
+  }
+
+  FakeCarePlanLookup careplan_;
+  directory_client::FakeDirectoryLookup directory_;
+};
+
+TEST_F(ExchangeSharingTest, SectorDefaultsDecideWithoutChoices) {
+  ExchangeSharing::Verdict to_crisis = Judge(MemberOf(kCrisis), kCrisis);
+  EXPECT_TRUE(to_crisis.caller_reads);
+  EXPECT_TRUE(to_crisis.receiver_reads);
+  ExchangeSharing::Verdict to_peer = Judge(MemberOf(kPeer), kPeer);
+  EXPECT_FALSE(to_peer.caller_reads);
+  EXPECT_FALSE(to_peer.receiver_reads);
+  // The sender wrote it and reads it, and is told the receiver does not.
+  ExchangeSharing::Verdict sender = Judge(MemberOf(kCmht), kPeer);
+  EXPECT_TRUE(sender.caller_reads);
+  EXPECT_FALSE(sender.receiver_reads);
+}
+
+TEST_F(ExchangeSharingTest, ThePersonsRuleDecidesEitherWay) {
+  sharing::PersonSharing choices;
+  choices.choices.emplace();
+  cp::SharingRule* peer = choices.choices->add_rules();
+  peer->set_team(kPeer);
+  peer->add_parts(cp::SHARED_RISK);
+  cp::SharingRule* crisis = choices.choices->add_rules();
+  crisis->set_sector(dir::CRISIS);
+  crisis->add_parts(cp::SHARED_GOALS);
+  careplan_.SetSharing(kPerson, choices);
+
+  EXPECT_TRUE(Judge(MemberOf(kPeer), kPeer).caller_reads);
+  EXPECT_FALSE(Judge(MemberOf(kCrisis), kCrisis).caller_reads);
+  // A team the exchange was redirected from reads by its own rule.
+  ExchangeSharing::Verdict redirected = Judge(MemberOf(kCrisis), kPeer);
+  EXPECT_FALSE(redirected.caller_reads);
+  EXPECT_TRUE(redirected.receiver_reads);
+}
+
+TEST_F(ExchangeSharingTest, TheLeadTeamAndServicesReadEverything) {
+  sharing::PersonSharing choices;
+  choices.lead_team = kCrisis;
+  choices.choices.emplace();
+  cp::SharingRule* crisis = choices.choices->add_rules();
+  crisis->set_team(kCrisis);
+  careplan_.SetSharing(kPerson, choices);
+  EXPECT_TRUE(Judge(MemberOf(kCrisis), kCrisis).caller_reads);
+
+  Principal service;
+  service.subject = "services/record";
+  service.role = Role::kService;
+  ExchangeSharing::Verdict verdict = Judge(service, kPeer);
+  EXPECT_TRUE(verdict.caller_reads);
+  EXPECT_FALSE(verdict.receiver_reads);
+}
+
+TEST_F(ExchangeSharingTest,
+       ChoicesThatCannotBeReadShareNothingBeyondTheSender) {
+  careplan_.FailWith(absl::UnavailableError("careplan: down"));
+  EXPECT_FALSE(Judge(MemberOf(kCrisis), kCrisis).caller_reads);
+  ExchangeSharing::Verdict sender = Judge(MemberOf(kCmht), kCrisis);
+  EXPECT_TRUE(sender.caller_reads);
+  EXPECT_FALSE(sender.receiver_reads);
+}
+
+TEST_F(ExchangeSharingTest, WithoutACarePlanServiceTheDefaultsHold) {
+  careplan_.FailWith(absl::UnavailableError("careplan: down"));
+  ExchangeSharing none(nullptr, &directory_);
+  EXPECT_TRUE(Judge(MemberOf(kCrisis), kCrisis, &none).caller_reads);
+  EXPECT_FALSE(Judge(MemberOf(kPeer), kPeer, &none).caller_reads);
+}
+
+TEST_F(ExchangeSharingTest, AReaderAsksOncePerPersonAndDefersWhenItMustNot) {
+  ExchangeSharing sharing(&careplan_, &directory_);
+  const Principal caller = MemberOf(kCrisis);
+  ExchangeSharing::Reader deferred =
+      sharing.ReaderFor(caller, RemoteCalls::kDeferred);
+  absl::StatusOr<ExchangeSharing::Verdict> verdict =
+      deferred.Judge({kPerson, kCmht, kCrisis}, cp::SHARED_RISK);
+  EXPECT_TRUE(IsRemoteCallDeferred(verdict.status())) << verdict.status();
+  EXPECT_EQ(careplan_.sharing_calls(), 0);
+
+  ExchangeSharing::Reader reader =
+      sharing.ReaderFor(caller, RemoteCalls::kAllowed);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(reader.Judge({kPerson, kCmht, kCrisis}, cp::SHARED_RISK).ok());
+  }
+  EXPECT_EQ(careplan_.sharing_calls(), 1);
+}
+
+}  // namespace
+}  // namespace carebridge::careplan_client
