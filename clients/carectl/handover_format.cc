@@ -103,8 +103,21 @@ void PrintSbar(std::ostream& out, const hv::Handover& h) {
       {"recommendation", &h.recommendation()},
   };
   for (const auto& [title, text] : sections) {
+    const bool withheld =
+        std::find(h.withheld_from_receiving_team().begin(),
+                  h.withheld_from_receiving_team().end(),
+                  title) != h.withheld_from_receiving_team().end();
     out << "\n" << title << ":\n";
+    if (withheld && text->empty()) {
+      out << "  (withheld: the person's sharing choices do not share it "
+             "with your team)\n";
+      continue;
+    }
     out << (text->empty() ? "  (none)\n" : Indented(*text, "  "));
+    if (withheld) {
+      out << "  (withheld from " << h.receiving_team()
+          << " by the person's sharing choices)\n";
+    }
   }
 }
 

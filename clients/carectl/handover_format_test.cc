@@ -120,6 +120,32 @@ TEST(HandoverFormatTest, ShowPrintsWhereTheLoopStandsAndTheSbar) {
             "  Alex calls in crisis  Crisis line\n");
 }
 
+// The person's sharing choices keep the assessment from the receiving
+// team: it reads why it is empty, the sender that the receiver does not.
+TEST(HandoverFormatTest, AWithheldAssessmentSaysWhy) {
+  hv::Handover received = PendingTransfer();
+  received.clear_assessment();
+  received.add_withheld_from_receiving_team("assessment");
+  std::ostringstream out;
+  PrintHandover(out, received);
+  EXPECT_THAT(out.str(),
+              HasSubstr("assessment:\n  (withheld: the person's sharing "
+                        "choices do not share it with your team)\n"));
+
+  hv::Handover sent = PendingTransfer();
+  sent.add_withheld_from_receiving_team("assessment");
+  out.str("");
+  PrintHandover(out, sent);
+  EXPECT_THAT(out.str(),
+              HasSubstr("assessment:\n  Risk low; what helps: music, a walk.\n"
+                        "  (withheld from teams/cmht by the person's sharing "
+                        "choices)\n"));
+  // Nothing withheld: nothing said.
+  out.str("");
+  PrintHandover(out, PendingTransfer());
+  EXPECT_THAT(out.str(), Not(HasSubstr("withheld")));
+}
+
 TEST(HandoverFormatTest, AcceptedShowsTheReadBackAndTheAnswer) {
   hv::Handover h = PendingTransfer();
   h.set_state(hv::ACCEPTED);

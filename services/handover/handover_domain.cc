@@ -27,6 +27,14 @@ namespace {
 
 namespace common_errors = ::carebridge::errors;
 
+// What feeds carry: never what the person's sharing choices decide on (a
+// feed cannot ask them per subscriber).
+v1::Handover ForFeed(v1::Handover handover) {
+  handover.clear_assessment();
+  handover.clear_withheld_from_receiving_team();
+  return handover;
+}
+
 // A state change that lost a race with another writer is re-run on a fresh
 // read when the caller gave no etag (they asked to act on whatever is
 // current); with an etag the conflict is theirs to resolve.
@@ -237,13 +245,13 @@ absl::StatusOr<v1::Handover> HandoverDomain::CreateHandover(
       care_plan_version, receiving.DeadlineFor(input.urgency()), now);
   const events::v1::Event event = MakeEvent(
       "handover.created", handover.name(), handover.person(), TeamsOf(handover),
-      caller.subject, now, Present(handover, 1, now));
+      caller.subject, now, ForFeed(Present(handover, 1, now)));
   ASSIGN_OR_RETURN(StoredHandover stored, store_->Create(handover, key, event));
   // Another request with the same request_id was stored first.
   if (stored.handover.name() != handover.name()) {
     return AnswerRetry(caller, key, stored);
   }
-  return Present(stored.handover, stored.version, now);
+  return Shown(caller, Present(stored.handover, stored.version, now));
 }
 
 absl::StatusOr<v1::Handover> HandoverDomain::AnswerRetry(
@@ -253,11 +261,31 @@ absl::StatusOr<v1::Handover> HandoverDomain::AnswerRetry(
     return errors::RequestIdReused(key.request_id, caller.team,
                                    existing.handover.name());
   }
-  return Present(existing.handover, existing.version, clock_->Now());
+  return Shown(caller,
+               Present(existing.handover, existing.version, clock_->Now()));
+}
+
+absl::Status HandoverDomain::ShowTo(
+    careplan_client::ExchangeSharing::Reader& reader, v1::Handover& handover) {
+  handover.clear_withheld_from_receiving_team();
+  return reader.Show(
+      {handover.person(), handover.sending_team(), handover.receiving_team()},
+      careplan::v1::SHARED_RISK, "assessment", *handover.mutable_assessment(),
+      *handover.mutable_withheld_from_receiving_team());
+}
+
+absl::StatusOr<v1::Handover> HandoverDomain::Shown(const Principal& caller,
+                                                   v1::Handover handover,
+                                                   RemoteCalls remote) {
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, remote);
+  RETURN_IF_ERROR(ShowTo(reader, handover));
+  return handover;
 }
 
 absl::StatusOr<v1::Handover> HandoverDomain::GetHandover(
-    const Principal& caller, const v1::GetHandoverRequest& request) {
+    const Principal& caller, const v1::GetHandoverRequest& request,
+    RemoteCalls remote) {
   RETURN_IF_ERROR(ValidateGet(request));
   RETURN_IF_ERROR(policy::RequireHandoverRole(caller, "read handovers"));
   ASSIGN_OR_RETURN(StoredHandover stored, store_->Get(request.name()));
@@ -265,11 +293,13 @@ absl::StatusOr<v1::Handover> HandoverDomain::GetHandover(
   RETURN_IF_ERROR(policy::RequireHandoverParty(
       caller, request.name(), stored.handover.sending_team(),
       stored.handover.receiving_team()));
-  return Present(stored.handover, stored.version, clock_->Now());
+  return Shown(caller, Present(stored.handover, stored.version, clock_->Now()),
+               remote);
 }
 
 absl::StatusOr<v1::ListHandoversResponse> HandoverDomain::ListHandovers(
-    const Principal& caller, const v1::ListHandoversRequest& request) {
+    const Principal& caller, const v1::ListHandoversRequest& request,
+    RemoteCalls remote) {
   RETURN_IF_ERROR(ValidateList(request));
   RETURN_IF_ERROR(policy::RequireClinical(caller, "list handovers"));
   const std::string fingerprint = ListFingerprint(caller, request);
@@ -292,9 +322,13 @@ absl::StatusOr<v1::ListHandoversResponse> HandoverDomain::ListHandovers(
   ASSIGN_OR_RETURN(HandoverPage page, store_->List(query));
 
   v1::ListHandoversResponse response;
+  // One read of each person's choices for the page.
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, remote);
   for (const StoredHandover& stored : page.handovers) {
-    *response.add_handovers() =
-        Present(stored.handover, stored.version, query.now);
+    v1::Handover* shown = response.add_handovers();
+    *shown = Present(stored.handover, stored.version, query.now);
+    RETURN_IF_ERROR(ShowTo(reader, *shown));
   }
   if (page.next.has_value()) {
     response.set_next_page_token(
@@ -331,10 +365,10 @@ absl::StatusOr<v1::Handover> HandoverDomain::Transition(
     const v1::Handover presented = Present(handover, stored.version + 1, now);
     const events::v1::Event event =
         MakeEvent(EventType(action), handover.name(), handover.person(),
-                  TeamsOf(handover), caller.subject, now, presented);
+                  TeamsOf(handover), caller.subject, now, ForFeed(presented));
     absl::StatusOr<int64_t> version =
         store_->Update(handover, stored.version, event);
-    if (version.ok()) return presented;
+    if (version.ok()) return Shown(caller, presented);
     if (!absl::IsAborted(version.status()) || !etag.empty() ||
         attempt == kMaxAttempts) {
       return version.status();
@@ -404,7 +438,7 @@ absl::StatusOr<int> HandoverDomain::EscalateOverdue(absl::Time now) {
       const events::v1::Event event =
           MakeEvent("handover.escalated", handover.name(), handover.person(),
                     TeamsOf(handover), kServiceActor, now,
-                    Present(handover, stored.version + 1, now));
+                    ForFeed(Present(handover, stored.version + 1, now)));
       absl::StatusOr<int64_t> version =
           store_->Update(handover, stored.version, event);
       if (version.ok()) {

@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "carebridge/handover/v1/handover.pb.h"
 #include "services/careplan_client/careplan_lookup.h"
+#include "services/careplan_client/exchange_sharing.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
@@ -31,8 +32,9 @@ using careplan_client::CareTeamView;
 // relationship to it (PERMISSION_DENIED), the etag (ABORTED), the rules
 // (FAILED_PRECONDITION, ALREADY_EXISTS, INVALID_ARGUMENT for what the
 // handover's kind requires), then the other services (care plan, directory)
-// and the write. A failed call writes nothing. This class is thread-safe
-// (its collaborators are).
+// and the write. A failed call writes nothing. The assessment is shown as
+// the person's sharing choices say (SHARED_RISK), asked of the care plan
+// service at every read. This class is thread-safe (its collaborators are).
 class HandoverDomain {
  public:
   // Who escalations are recorded as.
@@ -45,14 +47,19 @@ class HandoverDomain {
         ids_(ids),
         directory_(directory),
         careplan_(careplan),
-        store_(store) {}
+        store_(store),
+        sharing_(careplan, directory) {}
 
   absl::StatusOr<v1::Handover> CreateHandover(
       const Principal& caller, const v1::CreateHandoverRequest& request);
+  // Reads: with RemoteCalls::kDeferred, RemoteCallDeferred() when the
+  // assessment needs the person's sharing choices.
   absl::StatusOr<v1::Handover> GetHandover(
-      const Principal& caller, const v1::GetHandoverRequest& request);
+      const Principal& caller, const v1::GetHandoverRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::ListHandoversResponse> ListHandovers(
-      const Principal& caller, const v1::ListHandoversRequest& request);
+      const Principal& caller, const v1::ListHandoversRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::Handover> AcceptHandover(
       const Principal& caller, const v1::AcceptHandoverRequest& request);
   absl::StatusOr<v1::Handover> DeclineHandover(
@@ -101,12 +108,20 @@ class HandoverDomain {
   // The API view: etag from the version, `overdue` from `now`.
   v1::Handover Present(const v1::Handover& handover, int64_t version,
                        absl::Time now) const;
+  // `handover` (as presented) as `reader`'s caller reads it under the
+  // person's sharing choices now.
+  static absl::Status ShowTo(careplan_client::ExchangeSharing::Reader& reader,
+                             v1::Handover& handover);
+  absl::StatusOr<v1::Handover> Shown(
+      const Principal& caller, v1::Handover handover,
+      RemoteCalls remote = RemoteCalls::kAllowed);
 
   const Clock* const clock_;
   IdGenerator* const ids_;
   directory_client::DirectoryLookup* const directory_;
   CarePlanLookup* const careplan_;
   HandoverStore* const store_;
+  const careplan_client::ExchangeSharing sharing_;
 };
 
 // The etag a handover at `version` shows.

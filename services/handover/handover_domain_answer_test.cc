@@ -43,7 +43,7 @@ TEST_F(AnswerHandoverTest, AcceptedTransferKeepsTheReadBack) {
   EXPECT_EQ(events[1].actor(), "members/alice");
   EXPECT_THAT(events[1].teams(), ElementsAre(kCrisis, kCmht));
   EXPECT_EQ(FromProtoTimestamp(events[1].time()), now);
-  EXPECT_THAT(PayloadOf(events[1]), EqualsProto(accepted));
+  EXPECT_THAT(PayloadOf(events[1]), EqualsProto(AsFeedCarries(accepted)));
 }
 
 TEST_F(AnswerHandoverTest, TransferIsNotAcceptedWithoutAReadBack) {
@@ -117,7 +117,7 @@ TEST_F(AnswerHandoverTest, DeclineRecordsTheReasonAndLeavesTheSenderInCharge) {
   EXPECT_FALSE(declined.has_read_back());
   EXPECT_THAT(EventTypes(),
               ElementsAre("handover.created", "handover.declined"));
-  EXPECT_THAT(PayloadOf(Events()[1]), EqualsProto(declined));
+  EXPECT_THAT(PayloadOf(Events()[1]), EqualsProto(AsFeedCarries(declined)));
 }
 
 TEST_F(AnswerHandoverTest, DeclineAndCancelNeedAReason) {

@@ -76,7 +76,8 @@ TEST_F(CreateHandoverTest, WritesOneCreatedEventWithTheHandoverAsShown) {
   EXPECT_THAT(event.teams(), ElementsAre(kCrisis, kCmht));
   EXPECT_EQ(event.actor(), "members/bob");
   EXPECT_EQ(FromProtoTimestamp(event.time()), clock_.Now());
-  EXPECT_THAT(PayloadOf(event), EqualsProto(handover));
+  EXPECT_THAT(PayloadOf(event), EqualsProto(AsFeedCarries(handover)));
+  EXPECT_FALSE(handover.assessment().empty());
 }
 
 TEST_F(CreateHandoverTest, GivenCarePlanVersionIsKept) {
@@ -279,7 +280,12 @@ TEST_F(CreateHandoverTest, RetryIsAnsweredEvenAfterTheCareTeamChanged) {
   request.set_request_id("r1");
   v1::Handover first = Create(kBob, request);
   careplan_.FailWith(absl::UnavailableError("down"));
-  EXPECT_THAT(Create(kBob, request), EqualsProto(first));
+  // The same handover; as the person's sharing choices cannot be read now,
+  // the sender is told the receiving team would not be shown the
+  // assessment (withheld, never guessed).
+  v1::Handover expected = first;
+  expected.add_withheld_from_receiving_team("assessment");
+  EXPECT_THAT(Create(kBob, request), EqualsProto(expected));
 }
 
 TEST_F(CreateHandoverTest, ReusedRequestIdWithAnotherHandoverAlreadyExists) {

@@ -113,14 +113,17 @@ class HandoverDomainTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(sqlite_,
                          SqliteHandoverStore::Open(dir_.File("handover.db")));
     store_ = std::make_unique<RacingStore>(sqlite_.get());
-    directory_client::TeamInfo cmht{kCmht, "North CMHT", true};
+    directory_client::TeamInfo cmht{kCmht, "North CMHT", true,
+                                    directory::v1::COMMUNITY_MENTAL_HEALTH};
     cmht.routine_deadline = absl::Hours(24 * 10);
     cmht.urgent_deadline = absl::Hours(48);
     cmht.crisis_deadline = absl::Hours(2);
     directory_.AddTeam(cmht);
-    directory_.AddTeam({kCrisis, "Crisis team", true});
-    directory_.AddTeam({kVoluntary, "Peer Café", true});
-    directory_.AddTeam({kHousing, "Housing", false});
+    directory_.AddTeam({kCrisis, "Crisis team", true, directory::v1::CRISIS});
+    directory_.AddTeam(
+        {kVoluntary, "Peer Café", true, directory::v1::VOLUNTARY_SECTOR});
+    directory_.AddTeam(
+        {kHousing, "Housing", false, directory::v1::SOCIAL_CARE});
     CareTeamView view;
     view.current_version = kPlanVersion;
     view.lead_team = kCrisis;
@@ -219,6 +222,13 @@ class HandoverDomainTest : public ::testing::Test {
   static v1::Handover PayloadOf(const events::v1::Event& event) {
     v1::Handover handover;
     EXPECT_TRUE(event.payload().UnpackTo(&handover));
+    return handover;
+  }
+  // `handover` as a feed carries it: never what the person's sharing
+  // choices decide on.
+  static v1::Handover AsFeedCarries(v1::Handover handover) {
+    handover.clear_assessment();
+    handover.clear_withheld_from_receiving_team();
     return handover;
   }
 

@@ -18,10 +18,12 @@ grpc::ServerUnaryReactor* HandoverGrpcService::CreateHandover(
 grpc::ServerUnaryReactor* HandoverGrpcService::GetHandover(
     grpc::CallbackServerContext* context, const v1::GetHandoverRequest* request,
     v1::Handover* response) {
-  return HandleInline(
-      *authenticator_, context, request, response,
-      [this](const Principal& caller, const v1::GetHandoverRequest& r) {
-        return domain_->GetHandover(caller, r);
+  // Inline unless the assessment needs the person's sharing choices.
+  return HandleInlineOrBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::GetHandoverRequest& r,
+             RemoteCalls remote) {
+        return domain_->GetHandover(caller, r, remote);
       });
 }
 
@@ -29,10 +31,12 @@ grpc::ServerUnaryReactor* HandoverGrpcService::ListHandovers(
     grpc::CallbackServerContext* context,
     const v1::ListHandoversRequest* request,
     v1::ListHandoversResponse* response) {
-  return HandleInline(
-      *authenticator_, context, request, response,
-      [this](const Principal& caller, const v1::ListHandoversRequest& r) {
-        return domain_->ListHandovers(caller, r);
+  // Inline unless the assessment needs the person's sharing choices.
+  return HandleInlineOrBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::ListHandoversRequest& r,
+             RemoteCalls remote) {
+        return domain_->ListHandovers(caller, r, remote);
       });
 }
 

@@ -114,6 +114,25 @@ absl::StatusOr<directory_client::TeamInfo> ReferralDomain::AcceptingTeam(
   return info;
 }
 
+absl::Status ReferralDomain::ShowTo(
+    careplan_client::ExchangeSharing::Reader& reader, v1::Referral& referral) {
+  referral.clear_withheld_from_receiving_team();
+  return reader.Show(
+      {referral.person(), referral.sending_team(), referral.receiving_team()},
+      careplan::v1::SHARED_RISK, "risk_summary",
+      *referral.mutable_risk_summary(),
+      *referral.mutable_withheld_from_receiving_team());
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::Shown(const Principal& caller,
+                                                   v1::Referral referral,
+                                                   RemoteCalls remote) {
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, remote);
+  RETURN_IF_ERROR(ShowTo(reader, referral));
+  return referral;
+}
+
 absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
     const Principal& caller, const v1::CreateReferralRequest& request) {
   RETURN_IF_ERROR(policy::RequireClinical(caller, "send a referral"));
@@ -154,7 +173,7 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
   if (stored.referral.name() != referral.name()) {
     return AnswerRetry(caller, request, stored);
   }
-  return Present(stored, now);
+  return Shown(caller, Present(stored, now));
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::AnswerRetry(
@@ -164,11 +183,12 @@ absl::StatusOr<v1::Referral> ReferralDomain::AnswerRetry(
     return errors::RequestIdReused(request.request_id(), caller.team,
                                    existing.referral.name());
   }
-  return Present(existing, clock_->Now());
+  return Shown(caller, Present(existing, clock_->Now()));
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::GetReferral(
-    const Principal& caller, const v1::GetReferralRequest& request) {
+    const Principal& caller, const v1::GetReferralRequest& request,
+    RemoteCalls remote) {
   RETURN_IF_ERROR(ValidateGet(request));
   ASSIGN_OR_RETURN(StoredReferral stored, store_->Get(request.name()));
   NoteAuditedPerson(stored.referral.person());
@@ -180,11 +200,12 @@ absl::StatusOr<v1::Referral> ReferralDomain::GetReferral(
     return errors::NotSenderOrReceiver("get", request.name(), caller.subject,
                                        caller.team);
   }
-  return Present(stored, clock_->Now());
+  return Shown(caller, Present(stored, clock_->Now()), remote);
 }
 
 absl::StatusOr<v1::ListReferralsResponse> ReferralDomain::ListReferrals(
-    const Principal& caller, const v1::ListReferralsRequest& request) {
+    const Principal& caller, const v1::ListReferralsRequest& request,
+    RemoteCalls remote) {
   RETURN_IF_ERROR(policy::RequireClinical(caller, "list referrals"));
   RETURN_IF_ERROR(ValidateList(request));
   const std::string fingerprint = ListFingerprint(caller, request);
@@ -207,8 +228,13 @@ absl::StatusOr<v1::ListReferralsResponse> ReferralDomain::ListReferrals(
   ASSIGN_OR_RETURN(ReferralPage page, store_->List(query));
 
   v1::ListReferralsResponse response;
+  // One read of each person's choices for the page.
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, remote);
   for (const StoredReferral& stored : page.referrals) {
-    *response.add_referrals() = Present(stored, query.now);
+    v1::Referral* shown = response.add_referrals();
+    *shown = Present(stored, query.now);
+    RETURN_IF_ERROR(ShowTo(reader, *shown));
   }
   if (page.next.has_value()) {
     response.set_next_page_token(
@@ -253,7 +279,7 @@ absl::StatusOr<v1::Referral> ReferralDomain::Transition(
     absl::StatusOr<int64_t> version = store_->Update(
         referral, stored.version,
         ReferralChangeEvent(EventTypeFor(action), after, caller.subject, now));
-    if (version.ok()) return after;
+    if (version.ok()) return Shown(caller, std::move(after));
     if (!absl::IsAborted(version.status()) || !etag.empty() ||
         attempt == kMaxAttempts) {
       return version.status();
@@ -372,6 +398,10 @@ absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectOnce(
   v1::RedirectReferralResponse response;
   *response.mutable_redirected() = Present(both.first, now);
   *response.mutable_created() = Present(both.second, now);
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, RemoteCalls::kAllowed);
+  RETURN_IF_ERROR(ShowTo(reader, *response.mutable_redirected()));
+  RETURN_IF_ERROR(ShowTo(reader, *response.mutable_created()));
   return response;
 }
 

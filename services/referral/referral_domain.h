@@ -8,9 +8,12 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "carebridge/referral/v1/referral.pb.h"
+#include "services/careplan_client/careplan_lookup.h"
+#include "services/careplan_client/exchange_sharing.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
+#include "services/common/remote_calls.h"
 #include "services/directory_client/directory_lookup.h"
 #include "services/referral/referral_events.h"
 #include "services/referral/referral_state.h"
@@ -22,21 +25,32 @@ namespace carebridge::referral {
 // valid referral is, the record every step leaves and the event it tells
 // other services (referral_events.h). Takes an authenticated caller and a
 // request, returns the resource as the API shows it. The sending team is
-// always the caller's team. This class is thread-safe (its collaborators
-// are).
+// always the caller's team. The risk summary is shown as the person's
+// sharing choices say (SHARED_RISK), asked of the care plan service at every
+// read (`careplan`; null in a deployment without one: the sector defaults
+// hold). This class is thread-safe (its collaborators are).
 class ReferralDomain {
  public:
   ReferralDomain(const Clock* clock, IdGenerator* ids,
                  directory_client::DirectoryLookup* directory,
-                 ReferralStore* store)
-      : clock_(clock), ids_(ids), directory_(directory), store_(store) {}
+                 ReferralStore* store,
+                 careplan_client::CarePlanLookup* careplan = nullptr)
+      : clock_(clock),
+        ids_(ids),
+        directory_(directory),
+        store_(store),
+        sharing_(careplan, directory) {}
 
   absl::StatusOr<v1::Referral> CreateReferral(
       const Principal& caller, const v1::CreateReferralRequest& request);
+  // Reads: with RemoteCalls::kDeferred, RemoteCallDeferred() when a risk
+  // summary needs the person's sharing choices.
   absl::StatusOr<v1::Referral> GetReferral(
-      const Principal& caller, const v1::GetReferralRequest& request);
+      const Principal& caller, const v1::GetReferralRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::ListReferralsResponse> ListReferrals(
-      const Principal& caller, const v1::ListReferralsRequest& request);
+      const Principal& caller, const v1::ListReferralsRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::Referral> AcknowledgeReferral(
       const Principal& caller, const v1::AcknowledgeReferralRequest& request);
   absl::StatusOr<v1::Referral> AcceptReferral(
@@ -79,6 +93,13 @@ class ReferralDomain {
       const StoredReferral& existing);
   absl::StatusOr<v1::RedirectReferralResponse> RedirectOnce(
       const Principal& caller, const v1::RedirectReferralRequest& request);
+  // `referral` (as presented) as `reader`'s caller reads it under the
+  // person's sharing choices now.
+  static absl::Status ShowTo(careplan_client::ExchangeSharing::Reader& reader,
+                             v1::Referral& referral);
+  absl::StatusOr<v1::Referral> Shown(
+      const Principal& caller, v1::Referral referral,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   // The team `field` names, which must exist and accept referrals.
   absl::StatusOr<directory_client::TeamInfo> AcceptingTeam(
       absl::string_view field, absl::string_view team);
@@ -87,6 +108,7 @@ class ReferralDomain {
   IdGenerator* const ids_;
   directory_client::DirectoryLookup* const directory_;
   ReferralStore* const store_;
+  const careplan_client::ExchangeSharing sharing_;
 };
 
 }  // namespace carebridge::referral

@@ -404,3 +404,75 @@ TEST_F(ReferralDomainTest, ListIsForClinicalStaff) {
 
 }  // namespace
 }  // namespace carebridge::referral
+
+namespace carebridge::referral {
+namespace {
+
+// The risk summary is read as the person's sharing choices say now
+// (SHARED_RISK): not by a voluntary-sector team by default, by one the
+// person shares it with, by nobody but the sender when the choices cannot
+// be read; the sender always, and told when the receiver does not.
+TEST_F(ReferralDomainTest, TheRiskSummaryIsReadAsThePersonsChoicesSay) {
+  ASSERT_OK_AND_ASSIGN(
+      v1::Referral sent,
+      domain_->CreateReferral(kAlice, CreateRequest(kVoluntary)));
+  const std::string risk = CreateRequest().referral().risk_summary();
+  ASSERT_FALSE(risk.empty());
+  EXPECT_EQ(sent.risk_summary(), risk);
+  EXPECT_THAT(sent.withheld_from_receiving_team(), ElementsAre("risk_summary"));
+  v1::GetReferralRequest get;
+  get.set_name(sent.name());
+  auto read = [&](const Principal& as) {
+    absl::StatusOr<v1::Referral> referral = domain_->GetReferral(as, get);
+    EXPECT_TRUE(referral.ok()) << referral.status();
+    return referral.value_or(v1::Referral());
+  };
+  EXPECT_EQ(read(kVal).risk_summary(), "");
+  EXPECT_THAT(read(kVal).withheld_from_receiving_team(),
+              ElementsAre("risk_summary"));
+
+  sharing::PersonSharing choices;
+  choices.choices.emplace();
+  careplan::v1::SharingRule* rule = choices.choices->add_rules();
+  rule->set_team(kVoluntary);
+  rule->add_parts(careplan::v1::SHARED_RISK);
+  careplan_.SetSharing(kPerson, choices);
+  EXPECT_EQ(read(kVal).risk_summary(), risk);
+  EXPECT_THAT(read(kVal).withheld_from_receiving_team(), IsEmpty());
+
+  careplan_.FailWith(absl::UnavailableError("careplan: down"));
+  EXPECT_EQ(read(kVal).risk_summary(), "");
+  EXPECT_EQ(read(kAlice).risk_summary(), risk);
+}
+
+// A read that would need the care plan service on gRPC's own thread asks to
+// be run again where it may block; one without a risk summary does not.
+TEST_F(ReferralDomainTest,
+       AReadNeedingTheChoicesIsDeferredOffTheNetworkThread) {
+  ASSERT_OK_AND_ASSIGN(v1::Referral with_risk,
+                       domain_->CreateReferral(kAlice, CreateRequest()));
+  v1::CreateReferralRequest bare = CreateRequest(kVoluntary);
+  bare.mutable_referral()->clear_risk_summary();
+  ASSERT_OK_AND_ASSIGN(v1::Referral without,
+                       domain_->CreateReferral(kAlice, bare));
+  const int calls = careplan_.sharing_calls();
+
+  v1::GetReferralRequest get;
+  get.set_name(with_risk.name());
+  absl::StatusOr<v1::Referral> deferred =
+      domain_->GetReferral(kBob, get, RemoteCalls::kDeferred);
+  EXPECT_TRUE(IsRemoteCallDeferred(deferred.status())) << deferred.status();
+  get.set_name(without.name());
+  EXPECT_TRUE(domain_->GetReferral(kVal, get, RemoteCalls::kDeferred).ok());
+  EXPECT_EQ(careplan_.sharing_calls(), calls);
+  // A page asks once per person.
+  v1::ListReferralsRequest list;
+  list.set_mailbox(v1::SENT_BY_TEAM);
+  ASSERT_OK_AND_ASSIGN(v1::ListReferralsResponse page,
+                       domain_->ListReferrals(kAlice, list));
+  EXPECT_THAT(page.referrals(), SizeIs(2));
+  EXPECT_EQ(careplan_.sharing_calls(), calls + 1);
+}
+
+}  // namespace
+}  // namespace carebridge::referral

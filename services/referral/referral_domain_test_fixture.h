@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/careplan_client/fake_careplan_lookup.h"
 #include "services/directory_client/fake_directory_lookup.h"
 #include "services/referral/referral_domain.h"
 #include "services/referral/sqlite_referral_store.h"
@@ -101,22 +102,25 @@ class ReferralDomainTest : public ::testing::Test {
     ASSERT_OK_AND_ASSIGN(sqlite_,
                          SqliteReferralStore::Open(dir_.File("referral.db")));
     store_ = std::make_unique<RacingStore>(sqlite_.get());
-    AddTeam(kCmht, true);
-    directory_client::TeamInfo crisis{kCrisis, "Crisis team", true};
+    AddTeam(kCmht, true, directory::v1::COMMUNITY_MENTAL_HEALTH);
+    directory_client::TeamInfo crisis{kCrisis, "Crisis team", true,
+                                      directory::v1::CRISIS};
     crisis.routine_deadline = absl::Hours(24 * 10);
     crisis.urgent_deadline = absl::Hours(48);
     crisis.crisis_deadline = absl::Hours(2);
     directory_.AddTeam(crisis);
-    AddTeam(kVoluntary, true);
-    AddTeam(kClosed, false);
+    AddTeam(kVoluntary, true, directory::v1::VOLUNTARY_SECTOR);
+    AddTeam(kClosed, false, directory::v1::OTHER);
     directory_.AddPerson(kPerson);
+    careplan_.AddPerson(kPerson);
     domain_ = std::make_unique<ReferralDomain>(&clock_, &ids_, &directory_,
-                                               store_.get());
+                                               store_.get(), &careplan_);
   }
 
-  void AddTeam(absl::string_view name, bool accepting) {
+  void AddTeam(absl::string_view name, bool accepting,
+               directory::v1::Sector sector) {
     directory_.AddTeam(directory_client::TeamInfo{
-        std::string(name), absl::StrCat("Team ", name), accepting});
+        std::string(name), absl::StrCat("Team ", name), accepting, sector});
   }
 
   v1::CreateReferralRequest CreateRequest(
@@ -199,6 +203,7 @@ class ReferralDomainTest : public ::testing::Test {
   FakeClock clock_;
   IdGenerator ids_{/*seed=*/7};
   directory_client::FakeDirectoryLookup directory_;
+  careplan_client::FakeCarePlanLookup careplan_;
   std::unique_ptr<SqliteReferralStore> sqlite_;
   std::unique_ptr<RacingStore> store_;
   std::unique_ptr<ReferralDomain> domain_;

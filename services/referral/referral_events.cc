@@ -24,9 +24,14 @@ events::v1::Event ReferralChangeEvent(absl::string_view type,
                                       const v1::Referral& after,
                                       absl::string_view actor,
                                       absl::Time time) {
+  // Feeds never carry what the person's sharing choices decide on: a feed
+  // cannot ask them per subscriber.
+  v1::Referral payload = after;
+  payload.clear_risk_summary();
+  payload.clear_withheld_from_receiving_team();
   return MakeEvent(type, after.name(), after.person(),
                    {after.sending_team(), after.receiving_team()}, actor, time,
-                   after);
+                   payload);
 }
 
 }  // namespace carebridge::referral

@@ -32,8 +32,9 @@ std::string EventTypeFor(ReferralAction action);
 v1::Referral Present(const StoredReferral& stored, absl::Time now);
 
 // The event for a change `actor` made at `time` that left the referral as
-// `after` (the API view): subject the referral, person its person, teams
-// the sending and the receiving team.
+// `after` (the API view, without the risk summary, which the person's
+// sharing choices decide on): subject the referral, person its person,
+// teams the sending and the receiving team.
 events::v1::Event ReferralChangeEvent(absl::string_view type,
                                       const v1::Referral& after,
                                       absl::string_view actor, absl::Time time);

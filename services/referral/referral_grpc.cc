@@ -18,10 +18,12 @@ grpc::ServerUnaryReactor* ReferralGrpcService::CreateReferral(
 grpc::ServerUnaryReactor* ReferralGrpcService::GetReferral(
     grpc::CallbackServerContext* context, const v1::GetReferralRequest* request,
     v1::Referral* response) {
-  return HandleInline(
-      *authenticator_, context, request, response,
-      [this](const Principal& caller, const v1::GetReferralRequest& r) {
-        return domain_->GetReferral(caller, r);
+  // Inline unless a risk summary needs the person's sharing choices.
+  return HandleInlineOrBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::GetReferralRequest& r,
+             RemoteCalls remote) {
+        return domain_->GetReferral(caller, r, remote);
       });
 }
 
@@ -29,10 +31,12 @@ grpc::ServerUnaryReactor* ReferralGrpcService::ListReferrals(
     grpc::CallbackServerContext* context,
     const v1::ListReferralsRequest* request,
     v1::ListReferralsResponse* response) {
-  return HandleInline(
-      *authenticator_, context, request, response,
-      [this](const Principal& caller, const v1::ListReferralsRequest& r) {
-        return domain_->ListReferrals(caller, r);
+  // Inline unless a risk summary needs the person's sharing choices.
+  return HandleInlineOrBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::ListReferralsRequest& r,
+             RemoteCalls remote) {
+        return domain_->ListReferrals(caller, r, remote);
       });
 }
 

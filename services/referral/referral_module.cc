@@ -3,9 +3,11 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/careplan_client/grpc_careplan_lookup.h"
 #include "services/common/macros.h"
 #include "services/directory_client/caching_directory_lookup.h"
 #include "services/referral/referral_domain.h"
+#include "services/referral/referral_events.h"
 #include "services/referral/referral_grpc.h"
 #include "services/referral/sqlite_referral_store.h"
 
@@ -29,7 +31,8 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
 
 absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
     const Environment& env, const std::string& sqlite_path,
-    directory_client::DirectoryChannelProvider directory_channel_provider) {
+    directory_client::DirectoryChannelProvider directory_channel_provider,
+    ChannelProvider careplan) {
   std::unique_ptr<ReferralModule> module(new ReferralModule());
   ASSIGN_OR_RETURN(module->store_,
                    SqliteReferralStore::Open(sqlite_path, env.audit_key));
@@ -40,8 +43,15 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
               "services/referral", std::move(directory_channel_provider),
               env.signer, env.clock),
           env.clock);
+  if (careplan != nullptr) {
+    module->credentials_ = std::make_unique<ServiceCredentials>(
+        kReferralServiceActor, env.signer, env.clock);
+    module->careplan_ = std::make_unique<careplan_client::GrpcCarePlanLookup>(
+        std::move(careplan), module->credentials_.get());
+  }
   module->domain_ = std::make_unique<ReferralDomain>(
-      env.clock, env.ids, module->directory_.get(), module->store_.get());
+      env.clock, env.ids, module->directory_.get(), module->store_.get(),
+      module->careplan_.get());
   module->service_ = std::make_unique<ReferralGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
       module->store_->event_log());
@@ -61,7 +71,8 @@ absl::StatusOr<std::unique_ptr<ServiceModule>> ReferralModule::OpenModule(
     const ModuleContext& context) {
   return Open(
       context.env, absl::StrCat(context.data_dir, "/referral.db"),
-      directory_client::DirectoryChannelProvider(context.peer("directory")));
+      directory_client::DirectoryChannelProvider(context.peer("directory")),
+      context.peer("careplan"));
 }
 
 void ReferralModule::StartBackgroundWork(const ModuleContext& context) {

@@ -11,10 +11,13 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/careplan_client/careplan_lookup.h"
+#include "services/common/channel_provider.h"
 #include "services/common/clock.h"
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
 #include "services/common/periodic_task.h"
+#include "services/common/service_credentials.h"
 #include "services/common/service_module.h"
 #include "services/directory_client/grpc_directory_lookup.h"
 
@@ -42,10 +45,15 @@ class ReferralModule : public ServiceModule {
   // As above, with the channel obtained on the first call to the directory:
   // for a server that hosts the directory itself and only has a channel to
   // it once it has started (e.g. `[&] { return host.InProcessChannel(); }`).
+  // `careplan` reaches the care plan service, which holds the persons'
+  // sharing choices (who reads a risk summary); without it the sector
+  // defaults hold.
   static absl::StatusOr<std::unique_ptr<ReferralModule>> Open(
       const Environment& env, const std::string& sqlite_path,
-      directory_client::DirectoryChannelProvider directory_channel_provider);
-  // Open with `{data_dir}/referral.db` and the `directory` peer.
+      directory_client::DirectoryChannelProvider directory_channel_provider,
+      ChannelProvider careplan = nullptr);
+  // Open with `{data_dir}/referral.db` and the `directory` and `careplan`
+  // peers.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   // Stops the background work.
@@ -80,6 +88,8 @@ class ReferralModule : public ServiceModule {
   // store_'s database, which keeps the audit log.
   SqliteDb* audit_log_ = nullptr;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
+  std::unique_ptr<ServiceCredentials> credentials_;
+  std::unique_ptr<careplan_client::CarePlanLookup> careplan_;
   std::unique_ptr<ReferralDomain> domain_;
   std::unique_ptr<ReferralGrpcService> service_;
   const Clock* clock_ = nullptr;

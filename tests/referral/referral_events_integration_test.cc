@@ -40,6 +40,15 @@ v1::Referral PayloadOf(const Event& event) {
   return referral;
 }
 
+// `referral` as feeds carry it: without the risk summary, which the
+// person's sharing choices decide on.
+v1::Referral AsFeedCarries(v1::Referral referral) {
+  EXPECT_FALSE(referral.risk_summary().empty());
+  referral.clear_risk_summary();
+  referral.clear_withheld_from_receiving_team();
+  return referral;
+}
+
 class ReferralEventsTest : public ReferralTest {
  protected:
   // What `as` is shown of the feed after `after`, up to the head now.
@@ -150,7 +159,7 @@ TEST_F(ReferralEventsTest, SubscribeDeliversEveryChangeInCommitOrder) {
   EXPECT_EQ(accept.person(), person_);
   EXPECT_THAT(accept.teams(), ElementsAre(cmht_.name(), crisis_.name()));
   EXPECT_EQ(accept.actor(), "members/bob");
-  EXPECT_THAT(PayloadOf(accept), EqualsProto(accepted));
+  EXPECT_THAT(PayloadOf(accept), EqualsProto(AsFeedCarries(accepted)));
   EXPECT_EQ(events[6].subject(), r3);
   EXPECT_EQ(events[7].actor(), "members/val");
 }
@@ -195,7 +204,7 @@ TEST_F(ReferralEventsTest, LiveSubscriberReceivesAnAcceptMadeAfterCatchingUp) {
   }
   ASSERT_THAT(received, SizeIs(1));
   EXPECT_EQ(received[0].type(), "referral.accepted");
-  EXPECT_THAT(PayloadOf(received[0]), EqualsProto(accepted));
+  EXPECT_THAT(PayloadOf(received[0]), EqualsProto(AsFeedCarries(accepted)));
   context->TryCancel();
   EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::CANCELLED);
 }

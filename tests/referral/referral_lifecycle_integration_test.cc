@@ -245,7 +245,13 @@ TEST_F(ReferralLifecycleTest, RedirectChainIsVisibleOnBothReferrals) {
   EXPECT_THAT(Get(alice_, old.name()), EqualsProto(old));
   EXPECT_THAT(Get(bob_, old.name()), EqualsProto(old));
   EXPECT_THAT(Get(alice_, created.name()), EqualsProto(created));
-  EXPECT_THAT(Get(val_, created.name()), EqualsProto(created));
+  // The voluntary team reads it without the risk summary (its sector's
+  // default under the person's sharing choices); both other teams are told.
+  EXPECT_THAT(created.withheld_from_receiving_team(),
+              ElementsAre("risk_summary"));
+  v1::Referral to_val = created;
+  to_val.clear_risk_summary();
+  EXPECT_THAT(Get(val_, created.name()), EqualsProto(to_val));
   EXPECT_THAT(ListAll(val_, Mailbox(v1::INBOX)), ElementsAre(created.name()));
   EXPECT_THAT(ListAll(alice_, Mailbox(v1::SENT_BY_TEAM)),
               ElementsAre(old.name(), created.name()));
