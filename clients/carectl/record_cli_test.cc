@@ -56,6 +56,17 @@ class FakeRecord final : public rv::RecordService::Service {
     response->set_lead_team("teams/cmht");
     response->mutable_lead_since()->set_seconds(kDec1);
     response->set_care_plan_version(4);
+    if (request->name() == "persons/p2/careSummary") {
+      // A team the person shares only their goals with.
+      for (careplan::v1::SharedPart part :
+           {careplan::v1::SHARED_ALL_ACTIONS, careplan::v1::SHARED_CRISIS_PLAN,
+            careplan::v1::SHARED_WHAT_HELPS,
+            careplan::v1::SHARED_REVIEW_DATE}) {
+        response->add_withheld(part);
+      }
+      response->mutable_freshness()->set_caught_up(true);
+      return grpc::Status::OK;
+    }
     response->set_has_crisis_plan(true);
     rv::CareTeamMember& member = *response->add_care_team();
     member.set_team("teams/cmht");
@@ -218,6 +229,21 @@ TEST_F(RecordCliTest, SummaryShowsLeadTeamLoopsAndContacts) {
   EXPECT_THAT(result.out, HasSubstr("OVERDUE"));
   EXPECT_THAT(result.out, HasSubstr("careplan.content_updated"));
   EXPECT_THAT(result.out, Not(HasSubstr("record behind")));
+}
+
+// What the person's sharing choices keep from the caller's team reads "not
+// shared", never "none" or "not set".
+TEST_F(RecordCliTest, SummarySaysWhatIsNotShared) {
+  Result result = Run({"person", "summary", "p2"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out,
+              HasSubstr("crisis plan: not shared; review: not shared\n"));
+  EXPECT_THAT(result.out,
+              HasSubstr("not shared: all_actions, crisis_plan, what_helps, "
+                        "review_date "
+                        "(the person's sharing choices; ask the lead team)"));
+  result = Run({"person", "summary", "p1"});
+  EXPECT_THAT(result.out, Not(HasSubstr("not shared")));
 }
 
 TEST_F(RecordCliTest, SummaryAsJsonIsTheResponse) {

@@ -1,5 +1,6 @@
 #include "clients/carectl/record_format.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -7,6 +8,7 @@
 #include "absl/time/time.h"
 #include "clients/carectl/enums.h"
 #include "clients/carectl/format.h"
+#include "clients/carectl/sharing_requests.h"
 
 namespace carebridge::carectl {
 namespace {
@@ -125,6 +127,12 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
   } else if (summary.care_plan_version() == 0) {
     out << "care plan: none yet\n";
   } else {
+    // What the person's sharing choices keep from the caller's team is
+    // "not shared", never mistaken for "none".
+    auto withheld = [&](careplan::v1::SharedPart part) {
+      return std::find(summary.withheld().begin(), summary.withheld().end(),
+                       part) != summary.withheld().end();
+    };
     out << "lead: "
         << (summary.lead_team().empty()
                 ? std::string("nobody")
@@ -138,12 +146,23 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
                 ? absl::StrCat(" (last agreed ",
                                FormatTimestamp(summary.agree_time()), ")")
                 : std::string())
-        << "; crisis plan: " << (summary.has_crisis_plan() ? "yes" : "none")
+        << "; crisis plan: "
+        << (summary.has_crisis_plan()                   ? "yes"
+            : withheld(careplan::v1::SHARED_WHAT_HELPS) ? "not shared"
+                                                        : "none")
         << "; review: "
         << (summary.has_review_time()
                 ? FormatTimestamp(summary.review_time()).substr(0, 10)
+            : withheld(careplan::v1::SHARED_REVIEW_DATE)
+                ? std::string("not shared")
                 : std::string("not set"))
         << "\n";
+    if (summary.withheld_size() > 0) {
+      careplan::v1::SharingRule parts;
+      *parts.mutable_parts() = summary.withheld();
+      out << "not shared: " << SharedPartsText(parts)
+          << " (the person's sharing choices; ask the lead team)\n";
+    }
     std::vector<std::vector<std::string>> team;
     for (const rv::CareTeamMember& member : summary.care_team()) {
       team.push_back({member.team(), member.role(), member.lead() ? "lead" : "",

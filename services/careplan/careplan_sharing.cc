@@ -53,11 +53,7 @@ std::string SectorName(dir::Sector sector) { return dir::Sector_Name(sector); }
 void ListWithheld(const SharedParts& parts,
                   google::protobuf::RepeatedField<int>* withheld) {
   withheld->Clear();
-  // The plan's parts only: risk is withheld (and named) on referrals and
-  // handovers, which hold it.
-  SharedParts with_risk = parts;
-  with_risk.Add(v1::SHARED_RISK);
-  with_risk.AppendMissingTo(withheld);
+  parts.AppendMissingPlanPartsTo(withheld);
 }
 
 void Withhold(const SharedParts& parts, absl::string_view team,

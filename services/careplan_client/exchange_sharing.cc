@@ -24,6 +24,16 @@ absl::StatusOr<ExchangeSharing::Verdict> ExchangeSharing::Reader::Judge(
   return verdict;
 }
 
+absl::StatusOr<sharing::SharedParts> ExchangeSharing::Reader::CallerParts(
+    absl::string_view person) {
+  if (caller_->is_service() || caller_->is_person(person)) {
+    return sharing::SharedParts::All();
+  }
+  if (!caller_->is_clinical()) return sharing::SharedParts::None();
+  if (remote_ == RemoteCalls::kDeferred) return RemoteCallDeferred();
+  return PartsFor(person, caller_->team);
+}
+
 absl::Status ExchangeSharing::Reader::Show(
     const Exchange& exchange, careplan::v1::SharedPart part,
     absl::string_view field_name, std::string& field,
@@ -59,10 +69,13 @@ sharing::SharedParts ExchangeSharing::Reader::PartsFor(absl::string_view person,
   if (!choices.lead_team.empty() && team == choices.lead_team) {
     return sharing::SharedParts::All();
   }
-  absl::StatusOr<directory_client::TeamInfo> info =
-      sharing_->directory_->GetTeam(team);
-  return choices.PartsFor(
-      team, info.ok() ? info->sector : directory::v1::SECTOR_UNSPECIFIED);
+  directory::v1::Sector sector = directory::v1::SECTOR_UNSPECIFIED;
+  if (sharing_->directory_ != nullptr) {
+    absl::StatusOr<directory_client::TeamInfo> info =
+        sharing_->directory_->GetTeam(team);
+    if (info.ok()) sector = info->sector;
+  }
+  return choices.PartsFor(team, sector);
 }
 
 }  // namespace carebridge::careplan_client

@@ -40,7 +40,8 @@ struct Exchange {
 // a Reader is not.
 class ExchangeSharing {
  public:
-  // `careplan` may be null (no care plan service: the defaults hold).
+  // `careplan` may be null (no care plan service: the defaults hold);
+  // `directory` too (no sectors known: the narrowest default).
   ExchangeSharing(CarePlanLookup* careplan,
                   directory_client::DirectoryLookup* directory)
       : careplan_(careplan), directory_(directory) {}
@@ -60,6 +61,14 @@ class ExchangeSharing {
     // `remote` is kDeferred.
     absl::StatusOr<Verdict> Judge(const Exchange& exchange,
                                   careplan::v1::SharedPart part);
+
+    // What the caller's team sees of `person`'s care under the choices:
+    // everything for services and the person; a clinical team's parts
+    // (everything when it leads); nothing for anyone else. For another
+    // service's views of the person (the record's). RemoteCallDeferred()
+    // when a clinical caller's parts need the care plan service and
+    // `remote` is kDeferred.
+    absl::StatusOr<sharing::SharedParts> CallerParts(absl::string_view person);
 
     // Judges `field` (named `field_name`) of an exchange: empties it when
     // the caller does not read it, and names it in `withheld` when the

@@ -123,6 +123,37 @@ TEST_F(ExchangeSharingTest, WithoutACarePlanServiceTheDefaultsHold) {
   EXPECT_FALSE(Judge(MemberOf(kPeer), kPeer, &none).caller_reads);
 }
 
+TEST_F(ExchangeSharingTest, ACallersOwnPartsForAnotherServicesViews) {
+  ExchangeSharing sharing(&careplan_, &directory_);
+  auto parts = [&](const Principal& caller, RemoteCalls remote) {
+    return sharing.ReaderFor(caller, remote).CallerParts(kPerson);
+  };
+  Principal service;
+  service.subject = "services/directory";
+  service.role = Role::kService;
+  Principal person;
+  person.subject = kPerson;
+  person.role = Role::kPerson;
+  Principal admin;
+  admin.subject = "members/admin";
+  admin.role = Role::kAdmin;
+  // Services and the person need nothing asked, even on gRPC's thread.
+  EXPECT_TRUE(parts(service, RemoteCalls::kDeferred)->IsAll());
+  EXPECT_TRUE(parts(person, RemoteCalls::kDeferred)->IsAll());
+  EXPECT_TRUE(*parts(admin, RemoteCalls::kDeferred) ==
+              sharing::SharedParts::None());
+  EXPECT_TRUE(IsRemoteCallDeferred(
+      parts(MemberOf(kPeer), RemoteCalls::kDeferred).status()));
+  EXPECT_EQ(careplan_.sharing_calls(), 0);
+  EXPECT_TRUE(*parts(MemberOf(kPeer), RemoteCalls::kAllowed) ==
+              sharing::DefaultParts(dir::VOLUNTARY_SECTOR));
+  // No directory: a team's sector is not known, so the narrowest default.
+  ExchangeSharing blind(&careplan_, nullptr);
+  EXPECT_TRUE(*blind.ReaderFor(MemberOf(kCrisis), RemoteCalls::kAllowed)
+                   .CallerParts(kPerson) ==
+              sharing::DefaultParts(dir::SECTOR_UNSPECIFIED));
+}
+
 TEST_F(ExchangeSharingTest, AReaderAsksOncePerPersonAndDefersWhenItMustNot) {
   ExchangeSharing sharing(&careplan_, &directory_);
   const Principal caller = MemberOf(kCrisis);

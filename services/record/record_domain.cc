@@ -46,9 +46,9 @@ void Fill(const TimelineRow& row, policy::EventVisibility visibility,
   // Without the detail, only what the event's metadata says: a care team
   // change's summary is made from the plan's content (who else joined, who
   // leads now); a sharing change's says only which version, and who.
-  entry->set_summary(detailed || row.kind == v1::SHARING_CHOICES
-                         ? row.summary
-                         : "Care team changed");
+  entry->set_summary(detailed || row.kind == v1::SHARING_CHOICES ? row.summary
+                     : row.kind == v1::CARE_PLAN ? "Care plan changed"
+                                                 : "Care team changed");
   for (const std::string& team : row.teams) entry->add_teams(team);
   entry->set_event(absl::StrCat(row.feed, "/", row.sequence));
   entry->set_detailed(detailed);
@@ -123,21 +123,19 @@ absl::StatusOr<std::string> RecordDomain::KnownPerson(const Principal& caller,
   return person_id;
 }
 
-absl::StatusOr<bool> RecordDomain::InvolvedNow(const Principal& caller,
-                                               absl::string_view person_id) {
-  if (!caller.is_clinical()) return false;
-  ASSIGN_OR_RETURN(std::optional<v1::CareSummary> plan,
-                   store_->ReadPlan(person_id));
-  if (!plan.has_value()) return false;
-  for (const v1::CareTeamMember& member : plan->care_team()) {
-    if (member.team() == caller.team) return true;
+absl::StatusOr<sharing::SharedParts> RecordDomain::PartsShown(
+    const Principal& caller, absl::string_view person, bool involved,
+    RemoteCalls remote) {
+  if (careplan_ == nullptr || !caller.is_clinical() || !involved) {
+    return sharing::SharedParts::All();
   }
-  return false;
+  return sharing_.ReaderFor(caller, remote).CallerParts(person);
 }
 
 absl::StatusOr<v1::ListTimelineEntriesResponse>
-RecordDomain::ListTimelineEntries(
-    const Principal& caller, const v1::ListTimelineEntriesRequest& request) {
+RecordDomain::ListTimelineEntries(const Principal& caller,
+                                  const v1::ListTimelineEntriesRequest& request,
+                                  RemoteCalls remote) {
   ASSIGN_OR_RETURN(
       std::string person_id,
       KnownPerson(caller, "parent", request.parent(), "ListTimelineEntries"));
@@ -177,7 +175,17 @@ RecordDomain::ListTimelineEntries(
     cursor.feed = token[1];
     query.after = cursor;
   }
-  ASSIGN_OR_RETURN(bool involved, InvolvedNow(caller, person_id));
+  ASSIGN_OR_RETURN(std::optional<v1::CareSummary> plan,
+                   store_->ReadPlan(person_id));
+  bool involved = false;
+  if (plan.has_value() && caller.is_clinical()) {
+    for (const v1::CareTeamMember& member : plan->care_team()) {
+      if (member.team() == caller.team) involved = true;
+    }
+  }
+  ASSIGN_OR_RETURN(const sharing::SharedParts parts,
+                   PartsShown(caller, request.parent(), involved, remote));
+  const std::string lead_team = plan.has_value() ? plan->lead_team() : "";
 
   v1::ListTimelineEntriesResponse response;
   std::optional<TimelineCursor> resume;
@@ -189,7 +197,7 @@ RecordDomain::ListTimelineEntries(
     ASSIGN_OR_RETURN(std::vector<TimelineRow> rows,
                      store_->ReadTimeline(query));
     more = static_cast<int>(rows.size()) == query.limit;
-    for (const TimelineRow& row : rows) {
+    for (TimelineRow& row : rows) {
       if (response.entries_size() == page_size) {
         // A visible entry after a full page is not needed to know there is
         // more: any row left means another page may follow.
@@ -200,8 +208,9 @@ RecordDomain::ListTimelineEntries(
       query.after =
           TimelineCursor{absl::ToUnixMicros(row.time), row.feed, row.sequence};
       resume = query.after;
-      policy::EventVisibility visibility =
-          EntryVisibility(caller, row, involved);
+      const policy::EventVisibility visibility =
+          ShareEntry(caller, parts, lead_team,
+                     EntryVisibility(caller, row, involved), row);
       if (visibility == policy::EventVisibility::kHidden) continue;
       Fill(row, visibility, response.add_entries());
     }
@@ -216,7 +225,8 @@ RecordDomain::ListTimelineEntries(
 }
 
 absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
-    const Principal& caller, const v1::GetCareSummaryRequest& request) {
+    const Principal& caller, const v1::GetCareSummaryRequest& request,
+    RemoteCalls remote) {
   absl::string_view person = request.name();
   if (!person.empty() && !absl::ConsumeSuffix(&person, kSummarySuffix)) {
     return errors::BadResourceName("name", request.name(),
@@ -243,6 +253,8 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
       summary.set_care_plan_visible(true);
     }
   }
+  ASSIGN_OR_RETURN(const sharing::SharedParts parts,
+                   PartsShown(caller, summary.person(), involved, remote));
 
   const absl::Time now = clock_->Now();
   ASSIGN_OR_RETURN(std::vector<v1::OpenLoop> loops,
@@ -263,15 +275,16 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
   query.limit = kLastContactScan;
   ASSIGN_OR_RETURN(std::vector<TimelineRow> rows, store_->ReadTimeline(query));
   absl::flat_hash_set<std::string> seen;
-  for (const TimelineRow& row : rows) {
+  for (TimelineRow& row : rows) {
+    if (ShareEntry(caller, parts, summary.lead_team(),
+                   EntryVisibility(caller, row, involved),
+                   row) == policy::EventVisibility::kHidden) {
+      continue;
+    }
     if (row.actor_team.empty() || seen.contains(row.actor_team)) continue;
     // Opening the crisis plan by break-glass, or a change of the person's
     // choices, is no contact with the person's care.
     if (row.kind == v1::BREAK_GLASS || row.kind == v1::SHARING_CHOICES) {
-      continue;
-    }
-    if (EntryVisibility(caller, row, involved) ==
-        policy::EventVisibility::kHidden) {
       continue;
     }
     seen.insert(row.actor_team);
@@ -281,6 +294,7 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
     contact.set_type(row.type);
     contact.set_entry(EntryName(row));
   }
+  if (summary.care_plan_visible()) ShareSummary(parts, caller.team, summary);
   // Gaps are the teams' work list, not shown to the person.
   if (caller.is_person()) {
     *summary.mutable_freshness() = freshness_();

@@ -6,9 +6,12 @@
 #include "absl/status/statusor.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "carebridge/record/v1/record.pb.h"
+#include "services/careplan_client/careplan_lookup.h"
+#include "services/careplan_client/exchange_sharing.h"
 #include "services/common/clock.h"
 #include "services/common/consumer_ledger.h"
 #include "services/common/principal.h"
+#include "services/common/remote_calls.h"
 #include "services/record/record_store.h"
 
 namespace carebridge::record {
@@ -23,9 +26,19 @@ class RecordDomain {
   using FreshnessSource = std::function<v1::Freshness()>;
 
   // The pointees outlive this.
+  // `careplan` and `directory` say what the person's sharing choices show
+  // each team of the care plan part of the views (asked at every read);
+  // without `careplan` (a record opened on its own: tests, the benchmark)
+  // the views show what the record holds.
   RecordDomain(const Clock* clock, RecordStore* store,
-               FreshnessSource freshness)
-      : clock_(clock), store_(store), freshness_(std::move(freshness)) {}
+               FreshnessSource freshness,
+               careplan_client::CarePlanLookup* careplan = nullptr,
+               directory_client::DirectoryLookup* directory = nullptr)
+      : clock_(clock),
+        store_(store),
+        freshness_(std::move(freshness)),
+        careplan_(careplan),
+        sharing_(careplan, directory) {}
 
   // A consumer's apply (EventConsumer::Apply): the event's projection and
   // its position in one transaction; an event applied before changes
@@ -42,10 +55,14 @@ class RecordDomain {
   // person's last change; how many.
   absl::StatusOr<int> AnnounceDueGaps();
 
+  // The views: with RemoteCalls::kDeferred, RemoteCallDeferred() when a
+  // clinical caller on the care team needs the person's sharing choices.
   absl::StatusOr<v1::ListTimelineEntriesResponse> ListTimelineEntries(
-      const Principal& caller, const v1::ListTimelineEntriesRequest& request);
+      const Principal& caller, const v1::ListTimelineEntriesRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::CareSummary> GetCareSummary(
-      const Principal& caller, const v1::GetCareSummaryRequest& request);
+      const Principal& caller, const v1::GetCareSummaryRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::ListCareGapsResponse> ListCareGaps(
       const Principal& caller, const v1::ListCareGapsRequest& request);
   absl::StatusOr<v1::TeamReport> GetTeamReport(
@@ -60,13 +77,20 @@ class RecordDomain {
                                           absl::string_view person,
                                           absl::string_view action,
                                           bool person_may = false);
-  // Whether the caller's team is on the person's care team now.
-  absl::StatusOr<bool> InvolvedNow(const Principal& caller,
-                                   absl::string_view person_id);
+  // What the person's sharing choices show the caller's team of the care
+  // plan (everything without a care plan service, for a caller not on the
+  // care team, who sees no plan part anyway, and for services and the
+  // person).
+  absl::StatusOr<sharing::SharedParts> PartsShown(const Principal& caller,
+                                                  absl::string_view person,
+                                                  bool involved,
+                                                  RemoteCalls remote);
 
   const Clock* const clock_;
   RecordStore* const store_;
   const FreshnessSource freshness_;
+  careplan_client::CarePlanLookup* const careplan_;
+  const careplan_client::ExchangeSharing sharing_;
 };
 
 }  // namespace carebridge::record

@@ -9,20 +9,24 @@ grpc::ServerUnaryReactor* RecordGrpcService::ListTimelineEntries(
     grpc::CallbackServerContext* context,
     const v1::ListTimelineEntriesRequest* request,
     v1::ListTimelineEntriesResponse* response) {
-  return HandleInline(
-      *authenticator_, context, request, response,
-      [this](const Principal& caller, const v1::ListTimelineEntriesRequest& r) {
-        return domain_->ListTimelineEntries(caller, r);
+  // Inline unless a care team member needs the person's sharing choices.
+  return HandleInlineOrBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::ListTimelineEntriesRequest& r,
+             RemoteCalls remote) {
+        return domain_->ListTimelineEntries(caller, r, remote);
       });
 }
 
 grpc::ServerUnaryReactor* RecordGrpcService::GetCareSummary(
     grpc::CallbackServerContext* context,
     const v1::GetCareSummaryRequest* request, v1::CareSummary* response) {
-  return HandleInline(
-      *authenticator_, context, request, response,
-      [this](const Principal& caller, const v1::GetCareSummaryRequest& r) {
-        return domain_->GetCareSummary(caller, r);
+  // Inline unless a care team member needs the person's sharing choices.
+  return HandleInlineOrBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::GetCareSummaryRequest& r,
+             RemoteCalls remote) {
+        return domain_->GetCareSummary(caller, r, remote);
       });
 }
 

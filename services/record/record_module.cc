@@ -8,9 +8,12 @@
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
+#include "services/careplan_client/grpc_careplan_lookup.h"
 #include "services/common/feed_opener.h"
 #include "services/common/macros.h"
 #include "services/common/time_util.h"
+#include "services/directory_client/caching_directory_lookup.h"
+#include "services/directory_client/grpc_directory_lookup.h"
 #include "services/record/record_domain.h"
 #include "services/record/record_grpc.h"
 #include "services/record/sqlite_record_store.h"
@@ -39,7 +42,8 @@ RecordModule::~RecordModule() { StopBackgroundWork(); }
 
 absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
     const Environment& env, const std::string& sqlite_path,
-    const CareGapThresholds& care_gaps) {
+    const CareGapThresholds& care_gaps, ChannelProvider directory,
+    ChannelProvider careplan) {
   std::unique_ptr<RecordModule> module(new RecordModule());
   module->clock_ = env.clock;
   ASSIGN_OR_RETURN(
@@ -50,9 +54,19 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
   module->store_ = std::move(sqlite);
   module->credentials_ = std::make_unique<ServiceCredentials>(
       "services/record", env.signer, env.clock);
+  if (directory != nullptr && careplan != nullptr) {
+    module->directory_ =
+        std::make_unique<directory_client::CachingDirectoryLookup>(
+            std::make_unique<directory_client::GrpcDirectoryLookup>(
+                "services/record", std::move(directory), env.signer, env.clock),
+            env.clock);
+    module->careplan_ = std::make_unique<careplan_client::GrpcCarePlanLookup>(
+        std::move(careplan), module->credentials_.get());
+  }
   RecordModule* self = module.get();
   module->domain_ = std::make_unique<RecordDomain>(
-      env.clock, module->store_.get(), [self] { return self->Freshness(); });
+      env.clock, module->store_.get(), [self] { return self->Freshness(); },
+      module->careplan_.get(), module->directory_.get());
   module->service_ = std::make_unique<RecordGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
       module->event_log_);
@@ -62,7 +76,8 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
 absl::StatusOr<std::unique_ptr<ServiceModule>> RecordModule::OpenModule(
     const ModuleContext& context) {
   return Open(context.env, absl::StrCat(context.data_dir, "/record.db"),
-              context.care_gaps);
+              context.care_gaps, context.peer("directory"),
+              context.peer("careplan"));
 }
 
 grpc::Service* RecordModule::service() { return service_.get(); }

@@ -11,12 +11,15 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "carebridge/record/v1/record.pb.h"
+#include "services/careplan_client/careplan_lookup.h"
+#include "services/common/channel_provider.h"
 #include "services/common/environment.h"
 #include "services/common/event_consumer.h"
 #include "services/common/event_log.h"
 #include "services/common/periodic_task.h"
 #include "services/common/service_credentials.h"
 #include "services/common/service_module.h"
+#include "services/directory_client/directory_lookup.h"
 
 namespace carebridge::record {
 
@@ -27,8 +30,9 @@ class RecordStore;
 // The record service as a unit a server hosts: its store (`record.db`), its
 // domain, its gRPC service and the consumers of the directory, referral,
 // care plan and handover feeds (asked as `services/record`) that build it.
-// It calls no other service and writes nothing to them. This class is
-// thread-safe.
+// Its views ask the care plan service and the directory what the person's
+// sharing choices show a care team member; it writes nothing to them. This
+// class is thread-safe.
 class RecordModule : public ServiceModule {
  public:
   static constexpr char kServiceName[] = "carebridge.record.v1.RecordService";
@@ -36,10 +40,15 @@ class RecordModule : public ServiceModule {
   static constexpr const char* kFeeds[] = {"directory", "referral", "careplan",
                                            "handover"};
 
+  // `directory` and `careplan` (both or neither) reach the services whose
+  // answers apply the person's sharing choices to the views; without them
+  // the views show what the record holds (a record opened on its own).
   static absl::StatusOr<std::unique_ptr<RecordModule>> Open(
       const Environment& env, const std::string& sqlite_path,
-      const CareGapThresholds& care_gaps = CareGapThresholds());
-  // Open with `{data_dir}/record.db` and the context's care gap thresholds.
+      const CareGapThresholds& care_gaps = CareGapThresholds(),
+      ChannelProvider directory = nullptr, ChannelProvider careplan = nullptr);
+  // Open with `{data_dir}/record.db`, the context's care gap thresholds and
+  // its `directory` and `careplan` peers.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   ~RecordModule() override;
@@ -78,6 +87,8 @@ class RecordModule : public ServiceModule {
   // The record's feed (team inbox items), in store_.
   EventLog* event_log_ = nullptr;
   std::unique_ptr<ServiceCredentials> credentials_;
+  std::unique_ptr<directory_client::DirectoryLookup> directory_;
+  std::unique_ptr<careplan_client::CarePlanLookup> careplan_;
   std::unique_ptr<RecordDomain> domain_;
   std::unique_ptr<RecordGrpcService> service_;
 

@@ -1,6 +1,10 @@
 #include "services/record/record_visibility.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
 
 namespace carebridge::record {
 
@@ -54,6 +58,85 @@ policy::EventVisibility EntryVisibility(const Principal& caller,
                         : policy::EventVisibility::kHidden;
   }
   return policy::EventVisibilityFor(caller, event);
+}
+
+namespace {
+
+namespace cp = ::carebridge::careplan::v1;
+
+bool Contains(const std::vector<std::string>& teams, absl::string_view team) {
+  return std::find(teams.begin(), teams.end(), team) != teams.end();
+}
+
+// Only `team` and `lead_team` of `teams`.
+void KeepOnly(absl::string_view team, absl::string_view lead_team,
+              std::vector<std::string>& teams) {
+  teams.erase(std::remove_if(teams.begin(), teams.end(),
+                             [&](const std::string& named) {
+                               return named != team && named != lead_team;
+                             }),
+              teams.end());
+}
+
+}  // namespace
+
+policy::EventVisibility ShareEntry(const Principal& caller,
+                                   const sharing::SharedParts& parts,
+                                   absl::string_view lead_team,
+                                   policy::EventVisibility visibility,
+                                   TimelineRow& row) {
+  if (visibility == policy::EventVisibility::kHidden || !caller.is_clinical() ||
+      row.feed != "careplan" || parts.HasWholePlan()) {
+    return visibility;
+  }
+  // Break-glass and sharing changes follow their own rules (EntryVisibility).
+  if (row.kind == v1::BREAK_GLASS || row.kind == v1::SHARING_CHOICES) {
+    return visibility;
+  }
+  if (!parts.Has(cp::SHARED_CARE_TEAM)) {
+    if (row.kind == v1::CARE_TEAM && row.actor_team != caller.team &&
+        row.type != "careplan.lead_changed" &&
+        !Contains(row.ended_teams, caller.team)) {
+      return policy::EventVisibility::kHidden;
+    }
+    KeepOnly(caller.team, lead_team, row.teams);
+    KeepOnly(caller.team, lead_team, row.ended_teams);
+    // A plan change by another team would say that team is on it.
+    if (row.actor_team != caller.team && row.actor_team != lead_team) {
+      row.actor.clear();
+      row.actor_team.clear();
+    }
+  }
+  return policy::EventVisibility::kMetadataOnly;
+}
+
+void ShareSummary(const sharing::SharedParts& parts, absl::string_view team,
+                  v1::CareSummary& summary) {
+  summary.clear_withheld();
+  if (parts.HasWholePlan()) return;
+  const std::string lead = summary.lead_team();
+  if (!parts.Has(cp::SHARED_CARE_TEAM)) {
+    google::protobuf::RepeatedPtrField<v1::CareTeamMember> kept;
+    for (v1::CareTeamMember& member : *summary.mutable_care_team()) {
+      if (member.team() == team || member.team() == lead) {
+        *kept.Add() = std::move(member);
+      }
+    }
+    summary.mutable_care_team()->Swap(&kept);
+    // A care plan step by another team would say that team is on it.
+    google::protobuf::RepeatedPtrField<v1::LastContact> contacts;
+    for (v1::LastContact& contact : *summary.mutable_last_contacts()) {
+      if (!absl::StartsWith(contact.type(), "careplan.") ||
+          contact.team() == team || contact.team() == lead) {
+        *contacts.Add() = std::move(contact);
+      }
+    }
+    summary.mutable_last_contacts()->Swap(&contacts);
+  }
+  if (!parts.Has(cp::SHARED_REVIEW_DATE)) summary.clear_review_time();
+  if (!parts.Has(cp::SHARED_WHAT_HELPS)) summary.clear_has_crisis_plan();
+  if (!parts.Has(cp::SHARED_AGREEMENT)) summary.clear_agree_time();
+  parts.AppendMissingPlanPartsTo(summary.mutable_withheld());
 }
 
 }  // namespace carebridge::record

@@ -1,9 +1,12 @@
 #ifndef CAREBRIDGE_SERVICES_RECORD_RECORD_VISIBILITY_H_
 #define CAREBRIDGE_SERVICES_RECORD_RECORD_VISIBILITY_H_
 
+#include "absl/strings/string_view.h"
+#include "carebridge/record/v1/record.pb.h"
 #include "services/common/policy.h"
 #include "services/common/principal.h"
 #include "services/record/record_projection.h"
+#include "services/sharing/shared_parts.h"
 
 namespace carebridge::record {
 
@@ -17,6 +20,29 @@ namespace carebridge::record {
 policy::EventVisibility EntryVisibility(const Principal& caller,
                                         const TimelineRow& row,
                                         bool caller_team_involved_now);
+
+// A care plan step (`row`, already judged `visibility`) as the person's
+// sharing choices show it to the caller's team (`parts`; `lead_team` leads
+// the care now): a team not shown the whole plan reads a plan change
+// without its summary and reason (they may tell what changed); one not
+// shown the care team reads only its own care team steps and changes of
+// lead, and no team but its own and the lead named on any step. Other
+// steps, and callers shown the whole plan, are unchanged.
+policy::EventVisibility ShareEntry(const Principal& caller,
+                                   const sharing::SharedParts& parts,
+                                   absl::string_view lead_team,
+                                   policy::EventVisibility visibility,
+                                   TimelineRow& row);
+
+// The summary's care plan part as the person's sharing choices show it to
+// `team` (`parts`), with what is left out named in `withheld`: the care
+// team and last contacts but the lead and `team` (SHARED_CARE_TEAM), the
+// review date, the crisis-plan flag (neither the crisis plan nor what
+// helps), when the person agreed (SHARED_AGREEMENT; whether they agree is
+// always shown). Last contacts other than care plan steps stay (a referral
+// or handover the caller's team is party to).
+void ShareSummary(const sharing::SharedParts& parts, absl::string_view team,
+                  v1::CareSummary& summary);
 
 }  // namespace carebridge::record
 

@@ -74,6 +74,13 @@ void SharedParts::AppendMissingTo(
   }
 }
 
+void SharedParts::AppendMissingPlanPartsTo(
+    google::protobuf::RepeatedField<int>* missing) const {
+  SharedParts with_risk = *this;
+  with_risk.Add(cp::SHARED_RISK);
+  with_risk.AppendMissingTo(missing);
+}
+
 SharedParts DefaultParts(dir::Sector sector) {
   switch (sector) {
     case dir::COMMUNITY_MENTAL_HEALTH:

@@ -51,6 +51,10 @@ class SharedParts {
   // SHARED_OWN_ACTIONS when only the others' actions are missing (what a
   // `withheld` list names).
   void AppendMissingTo(google::protobuf::RepeatedField<int>* missing) const;
+  // As AppendMissingTo, for the care plan's parts only (never SHARED_RISK,
+  // which referrals and handovers name in their own lists).
+  void AppendMissingPlanPartsTo(
+      google::protobuf::RepeatedField<int>* missing) const;
 
  private:
   static uint32_t Bit(careplan::v1::SharedPart part) {

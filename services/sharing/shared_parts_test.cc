@@ -141,6 +141,10 @@ TEST(SharedPartsTest, TheWholePlanLeavesRiskAside) {
   SharedParts risk_only;
   risk_only.Add(cp::SHARED_RISK);
   EXPECT_FALSE(risk_only.HasWholePlan());
+  google::protobuf::RepeatedField<int> missing;
+  DefaultParts(dir::VOLUNTARY_SECTOR).AppendMissingPlanPartsTo(&missing);
+  EXPECT_THAT(missing,
+              ElementsAre(cp::SHARED_ALL_ACTIONS, cp::SHARED_CRISIS_PLAN));
 }
 
 TEST(SharedPartsTest, IntersectKeepsWhatBothShare) {

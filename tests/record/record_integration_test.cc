@@ -619,8 +619,12 @@ TEST_F(RecordTimelineTest, ARebuildFromTheFeedsEqualsTheIncrementalRecord) {
   Accept(to_housing_, otto_);
   ASSERT_TRUE(RecordShows(ada_, 9));
 
-  absl::StatusOr<std::unique_ptr<RecordModule>> rebuilt =
-      RecordModule::Open(server_.env(), server_.DataPath("record-rebuilt.db"));
+  // With the same peers, so its views apply the person's sharing choices
+  // as the live record's do.
+  absl::StatusOr<std::unique_ptr<RecordModule>> rebuilt = RecordModule::Open(
+      server_.env(), server_.DataPath("record-rebuilt.db"), CareGapThresholds(),
+      modules_.context().peer("directory"),
+      modules_.context().peer("careplan"));
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
   (*rebuilt)->StartConsumers(modules_.context().peer);
   RecordDomain* live = modules_.As<RecordModule>("record")->domain();

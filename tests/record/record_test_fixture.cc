@@ -86,6 +86,24 @@ void RecordTest::Accept(const std::string& referral, const Principal& by) {
   EXPECT_TRUE(status.ok()) << status.error_message();
 }
 
+void RecordTest::ShareWithTeam(
+    const Principal& as, const std::string& person, const std::string& team,
+    std::initializer_list<careplan::v1::SharedPart> parts) {
+  careplan::v1::UpdateSharingChoicesRequest request;
+  request.mutable_sharing_choices()->set_name(person + "/sharingChoices");
+  careplan::v1::SharingRule& rule =
+      *request.mutable_sharing_choices()->add_rules();
+  rule.set_team(team);
+  for (careplan::v1::SharedPart part : parts) rule.add_parts(part);
+  request.set_reason("What the person wants this team to see");
+  careplan::v1::SharingChoices choices;
+  auto context = server_.ContextAs(as);
+  grpc::Status status =
+      careplan::v1::CarePlanService::NewStub(server_.Channel())
+          ->UpdateSharingChoices(context.get(), request, &choices);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
 void RecordTest::Decline(const std::string& referral, const Principal& by,
                          const std::string& suggested) {
   ref::DeclineReferralRequest decline;

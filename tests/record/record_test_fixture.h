@@ -56,6 +56,11 @@ class RecordTest : public ::testing::Test {
   // voluntary team).
   void Decline(const std::string& referral, const Principal& by,
                const std::string& suggested = "");
+  // `as` (the person or their lead team) records the person's choice that
+  // `team` sees `parts` alone.
+  void ShareWithTeam(const Principal& as, const std::string& person,
+                     const std::string& team,
+                     std::initializer_list<careplan::v1::SharedPart> parts);
 
   // Polls (up to 10 s) until `done`.
   bool Eventually(const std::function<bool()>& done);

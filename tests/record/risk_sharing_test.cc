@@ -79,19 +79,9 @@ class RiskSharingTest : public RecordTest {
     return response;
   }
 
-  // The lead team sets Cy's choices: `parts` for the voluntary team alone.
+  // The lead team records Cy's choice: the peer café sees `parts` alone.
   void ShareWithVoluntaryTeam(std::initializer_list<cp::SharedPart> parts) {
-    cp::UpdateSharingChoicesRequest request;
-    request.mutable_sharing_choices()->set_name(cy_ + "/sharingChoices");
-    cp::SharingRule& rule = *request.mutable_sharing_choices()->add_rules();
-    rule.set_team(voluntary_);
-    for (cp::SharedPart part : parts) rule.add_parts(part);
-    request.set_reason("Cy agreed what the peer café sees");
-    cp::SharingChoices choices;
-    auto context = server_.ContextAs(bob_);
-    grpc::Status status =
-        careplan_->UpdateSharingChoices(context.get(), request, &choices);
-    ASSERT_TRUE(status.ok()) << status.error_message();
+    ShareWithTeam(bob_, cy_, voluntary_, parts);
   }
 
   // Every event of `service`'s feed `as` receives now.
