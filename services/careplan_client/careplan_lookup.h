@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,16 @@ class CarePlanLookup {
   // GetCareTeam.
   virtual absl::StatusOr<sharing::PersonSharing> GetSharing(
       absl::string_view person) = 0;
+
+  // The choices as GetSharing would answer now, when that is known without
+  // asking the care plan service (CachingCarePlanLookup); nullopt when it
+  // is not, and always for a lookup that remembers nothing. Never blocks on
+  // the network: for reads run inline (RemoteCalls::kDeferred).
+  virtual std::optional<sharing::PersonSharing> RememberedSharing(
+      absl::string_view person) {
+    (void)person;
+    return std::nullopt;
+  }
 };
 
 }  // namespace carebridge::careplan_client

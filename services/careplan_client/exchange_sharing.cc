@@ -9,17 +9,20 @@ namespace carebridge::careplan_client {
 
 absl::StatusOr<ExchangeSharing::Verdict> ExchangeSharing::Reader::Judge(
     const Exchange& exchange, careplan::v1::SharedPart part) {
-  // Every verdict may need the care plan service and the directory.
-  if (remote_ == RemoteCalls::kDeferred) return RemoteCallDeferred();
   Verdict verdict;
-  verdict.receiver_reads =
-      PartsFor(exchange.person, exchange.receiving_team).Has(part);
+  absl::StatusOr<sharing::SharedParts> receiver =
+      PartsFor(exchange.person, exchange.receiving_team);
+  if (!receiver.ok()) return receiver.status();
+  verdict.receiver_reads = receiver->Has(part);
   if (caller_->is_service() || caller_->team == exchange.sending_team) {
     verdict.caller_reads = true;
   } else if (caller_->team == exchange.receiving_team) {
     verdict.caller_reads = verdict.receiver_reads;
   } else {
-    verdict.caller_reads = PartsFor(exchange.person, caller_->team).Has(part);
+    absl::StatusOr<sharing::SharedParts> caller =
+        PartsFor(exchange.person, caller_->team);
+    if (!caller.ok()) return caller.status();
+    verdict.caller_reads = caller->Has(part);
   }
   return verdict;
 }
@@ -30,7 +33,6 @@ absl::StatusOr<sharing::SharedParts> ExchangeSharing::Reader::CallerParts(
     return sharing::SharedParts::All();
   }
   if (!caller_->is_clinical()) return sharing::SharedParts::None();
-  if (remote_ == RemoteCalls::kDeferred) return RemoteCallDeferred();
   return PartsFor(person, caller_->team);
 }
 
@@ -46,14 +48,20 @@ absl::Status ExchangeSharing::Reader::Show(
   return absl::OkStatus();
 }
 
-sharing::SharedParts ExchangeSharing::Reader::PartsFor(absl::string_view person,
-                                                       absl::string_view team) {
+absl::StatusOr<sharing::SharedParts> ExchangeSharing::Reader::PartsFor(
+    absl::string_view person, absl::string_view team) {
+  const bool inline_only = remote_ == RemoteCalls::kDeferred;
   auto it = persons_.find(person);
   if (it == persons_.end()) {
-    absl::StatusOr<sharing::PersonSharing> found =
-        sharing_->careplan_ == nullptr
-            ? sharing::PersonSharing()
-            : sharing_->careplan_->GetSharing(person);
+    absl::StatusOr<sharing::PersonSharing> found = sharing::PersonSharing();
+    if (sharing_->careplan_ != nullptr && inline_only) {
+      std::optional<sharing::PersonSharing> remembered =
+          sharing_->careplan_->RememberedSharing(person);
+      if (!remembered.has_value()) return RemoteCallDeferred();
+      found = *std::move(remembered);
+    } else if (sharing_->careplan_ != nullptr) {
+      found = sharing_->careplan_->GetSharing(person);
+    }
     if (!found.ok()) {
       LogLine(absl::StrCat("sharing choices of ", person,
                            " could not be read; withholding what they decide "
@@ -70,7 +78,12 @@ sharing::SharedParts ExchangeSharing::Reader::PartsFor(absl::string_view person,
     return sharing::SharedParts::All();
   }
   directory::v1::Sector sector = directory::v1::SECTOR_UNSPECIFIED;
-  if (sharing_->directory_ != nullptr) {
+  if (sharing_->directory_ != nullptr && inline_only) {
+    std::optional<directory_client::TeamInfo> info =
+        sharing_->directory_->RememberedTeam(team);
+    if (!info.has_value()) return RemoteCallDeferred();
+    sector = info->sector;
+  } else if (sharing_->directory_ != nullptr) {
     absl::StatusOr<directory_client::TeamInfo> info =
         sharing_->directory_->GetTeam(team);
     if (info.ok()) sector = info->sector;

@@ -33,7 +33,10 @@ struct Exchange {
 // Everyone is told whether the receiving team reads them.
 //
 // The choices are asked of the care plan service (CarePlanLookup::
-// GetSharing) once per person per ExchangeSharing::Reader. When they
+// GetSharing) once per person per ExchangeSharing::Reader; a reader for a
+// read run inline (RemoteCalls::kDeferred) uses only what the lookups
+// remember (RememberedSharing, RememberedTeam) and defers the read when
+// they do not know. When they
 // cannot be read, nothing is shared beyond the sending team (the person's
 // consent is not assumed); without a care plan service at all (a
 // deployment that keeps no choices) the sector defaults hold. Thread-safe;
@@ -57,8 +60,9 @@ class ExchangeSharing {
   // its own life (one read, or one page of a list).
   class Reader {
    public:
-    // RemoteCallDeferred() when judging needs the care plan service and
-    // `remote` is kDeferred.
+    // RemoteCallDeferred() when judging needs the care plan service or the
+    // directory (what they remember is not enough) and `remote` is
+    // kDeferred.
     absl::StatusOr<Verdict> Judge(const Exchange& exchange,
                                   careplan::v1::SharedPart part);
 
@@ -85,9 +89,10 @@ class ExchangeSharing {
         : sharing_(sharing), caller_(caller), remote_(remote) {}
 
     // What `team` reads of `person`'s parts; None when the choices cannot
-    // be read.
-    sharing::SharedParts PartsFor(absl::string_view person,
-                                  absl::string_view team);
+    // be read. Under RemoteCalls::kDeferred only what the lookups remember
+    // is used: RemoteCallDeferred() when that is not enough.
+    absl::StatusOr<sharing::SharedParts> PartsFor(absl::string_view person,
+                                                  absl::string_view team);
 
     const ExchangeSharing* sharing_;
     const Principal* caller_;

@@ -1,9 +1,12 @@
 #include "services/careplan_client/exchange_sharing.h"
 
+#include <memory>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "services/careplan_client/caching_careplan_lookup.h"
 #include "services/careplan_client/fake_careplan_lookup.h"
+#include "services/directory_client/caching_directory_lookup.h"
 #include "services/directory_client/fake_directory_lookup.h"
 
 namespace carebridge::careplan_client {
@@ -169,6 +172,69 @@ TEST_F(ExchangeSharingTest, AReaderAsksOncePerPersonAndDefersWhenItMustNot) {
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(reader.Judge({kPerson, kCmht, kCrisis}, cp::SHARED_RISK).ok());
   }
+  EXPECT_EQ(careplan_.sharing_calls(), 1);
+}
+
+// Directory answers that reach the fake are counted.
+class CountingDirectory : public directory_client::DirectoryLookup {
+ public:
+  explicit CountingDirectory(directory_client::DirectoryLookup* inner)
+      : inner_(inner) {}
+  absl::StatusOr<directory_client::TeamInfo> GetTeam(
+      absl::string_view team) override {
+    ++calls;
+    return inner_->GetTeam(team);
+  }
+  absl::Status CheckPersonExists(absl::string_view person) override {
+    return inner_->CheckPersonExists(person);
+  }
+  int calls = 0;
+
+ private:
+  directory_client::DirectoryLookup* const inner_;
+};
+
+TEST_F(ExchangeSharingTest, WhatTheLookupsRememberIsJudgedInline) {
+  FakeClock clock;
+  CachingCarePlanLookup careplan(&careplan_, &clock);
+  careplan.SetFollowing(true);
+  auto counting = std::make_unique<CountingDirectory>(&directory_);
+  CountingDirectory* directory_calls = counting.get();
+  directory_client::CachingDirectoryLookup directory(std::move(counting),
+                                                     &clock);
+  ExchangeSharing sharing(&careplan, &directory);
+  const Principal caller = MemberOf(kCmht);
+  auto judge = [&](RemoteCalls remote, const char* receiving) {
+    return sharing.ReaderFor(caller, remote)
+        .Judge({kPerson, kCmht, receiving}, cp::SHARED_RISK);
+  };
+  // Nothing remembered yet: the inline read defers, asking nothing.
+  EXPECT_TRUE(
+      IsRemoteCallDeferred(judge(RemoteCalls::kDeferred, kPeer).status()));
+  EXPECT_EQ(careplan_.sharing_calls(), 0);
+  EXPECT_EQ(directory_calls->calls, 0);
+  // The deferred read asks once; from then on the inline read is judged
+  // from memory, the same way.
+  absl::StatusOr<ExchangeSharing::Verdict> asked =
+      judge(RemoteCalls::kAllowed, kPeer);
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  EXPECT_FALSE(asked->receiver_reads);
+  for (int i = 0; i < 20; ++i) {
+    absl::StatusOr<ExchangeSharing::Verdict> inline_verdict =
+        judge(RemoteCalls::kDeferred, kPeer);
+    ASSERT_TRUE(inline_verdict.ok()) << inline_verdict.status();
+    EXPECT_FALSE(inline_verdict->receiver_reads);
+  }
+  EXPECT_EQ(careplan_.sharing_calls(), 1);
+  EXPECT_EQ(directory_calls->calls, 1);
+  // A team whose sector is not remembered defers again.
+  EXPECT_TRUE(
+      IsRemoteCallDeferred(judge(RemoteCalls::kDeferred, kCrisis).status()));
+  // And a delivered change of choices makes the next inline read defer
+  // rather than judge from what was remembered.
+  careplan.Invalidate(kPerson);
+  EXPECT_TRUE(
+      IsRemoteCallDeferred(judge(RemoteCalls::kDeferred, kPeer).status()));
   EXPECT_EQ(careplan_.sharing_calls(), 1);
 }
 

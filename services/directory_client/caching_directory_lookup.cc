@@ -2,16 +2,21 @@
 
 namespace carebridge::directory_client {
 
+std::optional<TeamInfo> CachingDirectoryLookup::RememberedTeam(
+    absl::string_view team_name) {
+  const absl::Time now = clock_->Now();
+  absl::MutexLock lock(&mu_);
+  auto it = teams_.find(team_name);
+  if (it != teams_.end() && now - it->second.fetched < team_ttl_) {
+    return it->second.team;
+  }
+  return std::nullopt;
+}
+
 absl::StatusOr<TeamInfo> CachingDirectoryLookup::GetTeam(
     absl::string_view team_name) {
   const absl::Time now = clock_->Now();
-  {
-    absl::MutexLock lock(&mu_);
-    auto it = teams_.find(team_name);
-    if (it != teams_.end() && now - it->second.fetched < team_ttl_) {
-      return it->second.team;
-    }
-  }
+  if (std::optional<TeamInfo> team = RememberedTeam(team_name)) return *team;
   // Asked outside the lock: concurrent misses may each ask, which is
   // harmless, and a slow directory never blocks cached answers.
   absl::StatusOr<TeamInfo> team = inner_->GetTeam(team_name);

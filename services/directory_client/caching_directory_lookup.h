@@ -43,6 +43,8 @@ class CachingDirectoryLookup : public DirectoryLookup {
       ABSL_LOCKS_EXCLUDED(mu_);
   absl::Status CheckPersonExists(absl::string_view person_name) override
       ABSL_LOCKS_EXCLUDED(mu_);
+  std::optional<TeamInfo> RememberedTeam(absl::string_view team_name) override
+      ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   struct CachedTeam {

@@ -60,6 +60,20 @@ TEST_F(CachingDirectoryLookupTest, TeamIsAskedOncePerTtl) {
   EXPECT_EQ(counting_->team_calls, 2);
 }
 
+TEST_F(CachingDirectoryLookupTest, RemembersATeamOnlyWhileItIsFresh) {
+  // Nothing asked yet: nothing known without asking, and asking it does not.
+  EXPECT_FALSE(cache_->RememberedTeam("teams/crisis").has_value());
+  EXPECT_EQ(counting_->team_calls, 0);
+  ASSERT_TRUE(cache_->GetTeam("teams/crisis").ok());
+  std::optional<TeamInfo> remembered = cache_->RememberedTeam("teams/crisis");
+  ASSERT_TRUE(remembered.has_value());
+  EXPECT_TRUE(remembered->accepting_referrals);
+  EXPECT_EQ(counting_->team_calls, 1);
+  clock_.Advance(absl::Seconds(5));
+  EXPECT_FALSE(cache_->RememberedTeam("teams/crisis").has_value());
+  EXPECT_EQ(counting_->team_calls, 1);
+}
+
 TEST_F(CachingDirectoryLookupTest, TeamSettingChangesArriveAfterTheTtl) {
   ASSERT_TRUE(cache_->GetTeam("teams/crisis")->accepting_referrals);
   fake_.SetAccepting("teams/crisis", false);

@@ -1,6 +1,7 @@
 #ifndef CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_DIRECTORY_LOOKUP_H_
 #define CAREBRIDGE_SERVICES_DIRECTORY_CLIENT_DIRECTORY_LOOKUP_H_
 
+#include <optional>
 #include <string>
 
 #include "absl/status/status.h"
@@ -50,6 +51,15 @@ class DirectoryLookup {
   virtual absl::StatusOr<TeamInfo> GetTeam(absl::string_view team_name) = 0;
   // OK when `persons/{id}` is registered; NOT_FOUND naming it otherwise.
   virtual absl::Status CheckPersonExists(absl::string_view person_name) = 0;
+
+  // The team as GetTeam would answer now, when that is known without
+  // asking the directory (a cache's fresh answer); nullopt when it is not,
+  // and always for a lookup that remembers nothing. Never blocks on the
+  // network: for reads run inline (RemoteCalls::kDeferred).
+  virtual std::optional<TeamInfo> RememberedTeam(absl::string_view team_name) {
+    (void)team_name;
+    return std::nullopt;
+  }
 };
 
 }  // namespace carebridge::directory_client

@@ -3,7 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/careplan_client/grpc_careplan_lookup.h"
+#include "services/careplan_client/careplan_peer.h"
 #include "services/common/macros.h"
 #include "services/common/periodic_task.h"
 #include "services/common/service_credentials.h"
@@ -40,10 +40,10 @@ absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
               HandoverDomain::kServiceActor, std::move(directory), env.signer,
               env.clock),
           env.clock);
-  module->careplan_ = std::make_unique<careplan_client::GrpcCarePlanLookup>(
-      std::move(careplan), module->credentials_.get());
+  module->careplan_ = std::make_unique<careplan_client::CarePlanPeer>(
+      std::move(careplan), module->credentials_.get(), env.clock);
   module->domain_ = std::make_unique<HandoverDomain>(
-      env.clock, env.ids, module->directory_.get(), module->careplan_.get(),
+      env.clock, env.ids, module->directory_.get(), module->careplan_->lookup(),
       module->store_.get());
   module->service_ = std::make_unique<HandoverGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
@@ -76,6 +76,7 @@ void HandoverModule::StartBackgroundWork(absl::Duration scan_interval) {
       "handover deadline scan", scan_interval,
       [this]() { return ScanDeadlines().status(); });
   scan_->Start();
+  careplan_->StartFollowing();
 }
 
 void HandoverModule::StopBackgroundWork() {
@@ -88,6 +89,8 @@ void HandoverModule::StopBackgroundWork() {
   }
   // Outside the lock: Stop waits for a scan in progress.
   if (scan != nullptr) scan->Stop();
+  // Null only when Open failed before it was made.
+  if (careplan_ != nullptr) careplan_->StopFollowing();
   if (store_ != nullptr) store_->event_log()->Shutdown();
 }
 

@@ -19,7 +19,7 @@ namespace carebridge {
 class PeriodicTask;
 class ServiceCredentials;
 namespace careplan_client {
-class CarePlanLookup;
+class CarePlanPeer;
 }  // namespace careplan_client
 namespace directory_client {
 class DirectoryLookup;
@@ -28,7 +28,6 @@ class DirectoryLookup;
 
 namespace carebridge::handover {
 
-using careplan_client::CarePlanLookup;
 class HandoverDomain;
 class HandoverGrpcService;
 class SqliteHandoverStore;
@@ -60,6 +59,8 @@ class HandoverModule : public ServiceModule {
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
   SqliteDb* audit_log() override { return audit_log_; }
+  // The care plan service as this service asks it (null without one).
+  careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The `handover` feed.
   EventLog* event_log();
 
@@ -84,7 +85,7 @@ class HandoverModule : public ServiceModule {
   SqliteDb* audit_log_ = nullptr;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
-  std::unique_ptr<CarePlanLookup> careplan_;
+  std::unique_ptr<careplan_client::CarePlanPeer> careplan_;
   std::unique_ptr<HandoverDomain> domain_;
   std::unique_ptr<HandoverGrpcService> service_;
 

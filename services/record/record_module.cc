@@ -8,7 +8,7 @@
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
-#include "services/careplan_client/grpc_careplan_lookup.h"
+#include "services/careplan_client/careplan_peer.h"
 #include "services/common/feed_opener.h"
 #include "services/common/macros.h"
 #include "services/common/time_util.h"
@@ -60,13 +60,14 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
             std::make_unique<directory_client::GrpcDirectoryLookup>(
                 "services/record", std::move(directory), env.signer, env.clock),
             env.clock);
-    module->careplan_ = std::make_unique<careplan_client::GrpcCarePlanLookup>(
-        std::move(careplan), module->credentials_.get());
+    module->careplan_ = std::make_unique<careplan_client::CarePlanPeer>(
+        std::move(careplan), module->credentials_.get(), env.clock);
   }
   RecordModule* self = module.get();
   module->domain_ = std::make_unique<RecordDomain>(
       env.clock, module->store_.get(), [self] { return self->Freshness(); },
-      module->careplan_.get(), module->directory_.get());
+      module->careplan_ == nullptr ? nullptr : module->careplan_->lookup(),
+      module->directory_.get());
   module->service_ = std::make_unique<RecordGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
       module->event_log_);
@@ -129,6 +130,7 @@ void RecordModule::StartConsumers(
   for (const std::shared_ptr<EventConsumer>& consumer : consumers_) {
     consumer->Start();
   }
+  if (careplan_ != nullptr) careplan_->StartFollowing();
 }
 
 void RecordModule::StopBackgroundWork() {
@@ -146,6 +148,7 @@ void RecordModule::StopBackgroundWork() {
     consumer->Stop();
   }
   consumers_.clear();
+  if (careplan_ != nullptr) careplan_->StopFollowing();
   // The inbox streams end (UNAVAILABLE, resume later).
   if (event_log_ != nullptr) event_log_->Shutdown();
 }

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "carebridge/record/v1/record.pb.h"
-#include "services/careplan_client/careplan_lookup.h"
+#include "services/careplan_client/careplan_peer.h"
 #include "services/common/channel_provider.h"
 #include "services/common/environment.h"
 #include "services/common/event_consumer.h"
@@ -72,6 +72,8 @@ class RecordModule : public ServiceModule {
   absl::StatusOr<int> AnnounceDueGaps();
 
   RecordDomain* domain() { return domain_.get(); }
+  // The care plan service as this service asks it (null without one).
+  careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The `record` feed: the team inbox items.
   EventLog* event_log() { return event_log_; }
   // How far behind each feed the record is.
@@ -88,7 +90,7 @@ class RecordModule : public ServiceModule {
   EventLog* event_log_ = nullptr;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
-  std::unique_ptr<careplan_client::CarePlanLookup> careplan_;
+  std::unique_ptr<careplan_client::CarePlanPeer> careplan_;
   std::unique_ptr<RecordDomain> domain_;
   std::unique_ptr<RecordGrpcService> service_;
 

@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "services/careplan_client/grpc_careplan_lookup.h"
 #include "services/common/macros.h"
 #include "services/directory_client/caching_directory_lookup.h"
 #include "services/referral/referral_domain.h"
@@ -46,12 +45,12 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
   if (careplan != nullptr) {
     module->credentials_ = std::make_unique<ServiceCredentials>(
         kReferralServiceActor, env.signer, env.clock);
-    module->careplan_ = std::make_unique<careplan_client::GrpcCarePlanLookup>(
-        std::move(careplan), module->credentials_.get());
+    module->careplan_ = std::make_unique<careplan_client::CarePlanPeer>(
+        std::move(careplan), module->credentials_.get(), env.clock);
   }
   module->domain_ = std::make_unique<ReferralDomain>(
       env.clock, env.ids, module->directory_.get(), module->store_.get(),
-      module->careplan_.get());
+      module->careplan_ == nullptr ? nullptr : module->careplan_->lookup());
   module->service_ = std::make_unique<ReferralGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
       module->store_->event_log());
@@ -87,6 +86,7 @@ void ReferralModule::StartBackgroundWork(absl::Duration scan_interval) {
       "referral deadline scan", scan_interval,
       [this]() -> absl::Status { return ScanDeadlines().status(); });
   scan_->Start();
+  if (careplan_ != nullptr) careplan_->StartFollowing();
 }
 
 void ReferralModule::StopBackgroundWork() {
@@ -99,6 +99,7 @@ void ReferralModule::StopBackgroundWork() {
   }
   // Outside the lock: Stop waits for a scan in progress.
   if (scan != nullptr) scan->Stop();
+  if (careplan_ != nullptr) careplan_->StopFollowing();
   // Null only when Open failed before the store opened.
   if (store_ != nullptr) event_log()->Shutdown();
 }

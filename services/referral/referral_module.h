@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "services/careplan_client/careplan_lookup.h"
+#include "services/careplan_client/careplan_peer.h"
 #include "services/common/channel_provider.h"
 #include "services/common/clock.h"
 #include "services/common/environment.h"
@@ -62,6 +62,8 @@ class ReferralModule : public ServiceModule {
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
   SqliteDb* audit_log() override { return audit_log_; }
+  // The care plan service as this service asks it (null without one).
+  careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The outbox, feed `referral`.
   EventLog* event_log();
 
@@ -89,7 +91,7 @@ class ReferralModule : public ServiceModule {
   SqliteDb* audit_log_ = nullptr;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<ServiceCredentials> credentials_;
-  std::unique_ptr<careplan_client::CarePlanLookup> careplan_;
+  std::unique_ptr<careplan_client::CarePlanPeer> careplan_;
   std::unique_ptr<ReferralDomain> domain_;
   std::unique_ptr<ReferralGrpcService> service_;
   const Clock* clock_ = nullptr;

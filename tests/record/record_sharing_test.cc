@@ -49,6 +49,7 @@ class RecordSharingTest : public RecordTest {
       return Summary(bob_, cy_, &summary).ok() &&
              summary.care_team_size() == 3 && summary.has_crisis_plan();
     }));
+    ASSERT_TRUE(modules_.CarePlanChangesDelivered());
   }
 
   cp::CarePlan Plan() {

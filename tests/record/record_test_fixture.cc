@@ -102,6 +102,9 @@ void RecordTest::ShareWithTeam(
       careplan::v1::CarePlanService::NewStub(server_.Channel())
           ->UpdateSharingChoices(context.get(), request, &choices);
   ASSERT_TRUE(status.ok()) << status.error_message();
+  // The choices hold in the referral, handover and record services once
+  // the care plan feed delivers them.
+  ASSERT_TRUE(modules_.CarePlanChangesDelivered());
 }
 
 void RecordTest::Decline(const std::string& referral, const Principal& by,

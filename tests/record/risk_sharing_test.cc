@@ -28,6 +28,7 @@ class RiskSharingTest : public RecordTest {
     // The crisis team takes Cy on and leads: Cy has a plan, so choices.
     Accept(Refer(cy_, crisis_).name(), bob_);
     EXPECT_TRUE(Eventually([&] { return LeadTeam() == crisis_; }));
+    EXPECT_TRUE(modules_.CarePlanChangesDelivered());
   }
 
   std::string LeadTeam() {
@@ -166,6 +167,7 @@ TEST_F(RiskSharingTest, TeamsSharedRiskByDefaultReadItUnlessThePersonSaysNot) {
   auto context = server_.ContextAs(bob_);
   ASSERT_TRUE(
       careplan_->UpdateSharingChoices(context.get(), request, &choices).ok());
+  ASSERT_TRUE(modules_.CarePlanChangesDelivered());
   EXPECT_EQ(Get(otto_, name).risk_summary(), "");
   EXPECT_THAT(Get(otto_, name).withheld_from_receiving_team(),
               ElementsAre(kRisk));
@@ -182,6 +184,7 @@ TEST_F(RiskSharingTest, TheLeadTeamReadsRiskWhateverItsSectorsRule) {
   auto context = server_.ContextAs(bob_);
   ASSERT_TRUE(
       careplan_->UpdateSharingChoices(context.get(), request, &choices).ok());
+  ASSERT_TRUE(modules_.CarePlanChangesDelivered());
   const std::string name = ReferWithRisk(crisis_, "Risk is low.").name();
   EXPECT_EQ(Get(bob_, name).risk_summary(), "Risk is low.");
 }

@@ -5,6 +5,12 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "absl/time/clock.h"
+#include "services/careplan/careplan_module.h"
+#include "services/careplan_client/careplan_peer.h"
+#include "services/handover/handover_module.h"
+#include "services/record/record_module.h"
+#include "services/referral/referral_module.h"
 #include "services/server/modules.h"
 
 namespace carebridge::testing {
@@ -78,6 +84,35 @@ void HostedModules::Stop() {
       (*it)->StopBackgroundWork();
     }
   }
+}
+
+bool HostedModules::CarePlanChangesDelivered() {
+  auto* careplan = As<careplan::CarePlanModule>("careplan");
+  if (careplan == nullptr) return true;
+  absl::StatusOr<FeedHead> head = careplan->event_log()->ReadHead();
+  if (!head.ok()) {
+    ADD_FAILURE() << "reading the care plan feed's head: " << head.status();
+    return false;
+  }
+  std::vector<careplan_client::CarePlanPeer*> peers;
+  if (auto* referral = As<referral::ReferralModule>("referral")) {
+    peers.push_back(referral->careplan_peer());
+  }
+  if (auto* handover = As<handover::HandoverModule>("handover")) {
+    peers.push_back(handover->careplan_peer());
+  }
+  if (auto* record = As<record::RecordModule>("record")) {
+    peers.push_back(record->careplan_peer());
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  for (careplan_client::CarePlanPeer* peer : peers) {
+    if (peer == nullptr) continue;
+    while (peer->follower().delivered_through() < head->sequence) {
+      if (absl::Now() > deadline) return false;
+      absl::SleepFor(absl::Milliseconds(1));
+    }
+  }
+  return true;
 }
 
 ServiceModule* HostedModules::Get(const std::string& service) {

@@ -38,6 +38,14 @@ class HostedModules {
   // Stops it (before the server stops). Idempotent.
   void Stop();
 
+  // Waits until every hosted service that remembers sharing choices
+  // (referral, handover, record: CarePlanPeer) follows the care plan feed
+  // and has been delivered every care plan change committed so far; false
+  // after 20 seconds. A change of choices, care team or lead holds in those
+  // services from its delivery: a test that makes one and then reads
+  // through them waits for it, as the services themselves would.
+  bool CarePlanChangesDelivered();
+
   // A hosted module by short name (`record`); null when not hosted.
   ServiceModule* Get(const std::string& service);
   template <typename Module>
