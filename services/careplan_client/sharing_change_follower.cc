@@ -112,6 +112,8 @@ bool SharingChangeFollower::FollowOnce(int64_t* after, std::string* epoch) {
     // again there: what came before it changes nothing remembered.
     if (asked_after == 0 &&
         response.through_sequence() < response.head_sequence()) {
+      // The next subscription must come from the same database.
+      *epoch = response.epoch();
       *after = response.head_sequence();
       restart = true;
       break;
