@@ -44,6 +44,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
 absl::StatusOr<std::unique_ptr<CarebridgeServer>> CarebridgeServer::Start(
     const ServerConfig& config) {
   ASSIGN_OR_RETURN(ServerConfig normalized, Normalize(config));
+  for (const std::string& warning : Warnings(normalized)) {
+    LogLine(absl::StrCat("warning: ", warning));
+  }
   std::unique_ptr<CarebridgeServer> server(
       new CarebridgeServer(std::move(normalized)));
   RETURN_IF_ERROR(server->Init());

@@ -87,6 +87,19 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
   return config;
 }
 
+std::vector<std::string> Warnings(const ServerConfig& config) {
+  std::vector<std::string> warnings;
+  if (Hosts(config, "referral") && !Hosts(config, "careplan") &&
+      config.careplan_address.empty()) {
+    warnings.push_back(
+        "--careplan_address is not set: the referral service cannot read "
+        "each person's sharing choices, so every referral's risk summary is "
+        "withheld from its receiving team (never guessed); set it to the "
+        "care plan service's address");
+  }
+  return warnings;
+}
+
 bool Hosts(const ServerConfig& config, const std::string& service) {
   return std::find(config.services.begin(), config.services.end(), service) !=
          config.services.end();

@@ -59,6 +59,11 @@ struct ServerConfig {
 // not host, half a TLS pair are INVALID_ARGUMENT naming the flag.
 absl::StatusOr<ServerConfig> Normalize(ServerConfig config);
 
+// What a normalized config leaves weaker than a whole deployment, one
+// sentence each, for the log at start: a referral service with no care
+// plan service to ask withholds every risk summary from receiving teams.
+std::vector<std::string> Warnings(const ServerConfig& config);
+
 bool Hosts(const ServerConfig& config, const std::string& service);
 
 // The address configured for `service` (e.g. --careplan_address); empty when

@@ -10,6 +10,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 TEST(ServerConfigTest, DefaultsToEveryKnownService) {
   auto config = Normalize(ServerConfig());
@@ -60,6 +61,25 @@ TEST(ServerConfigTest, CarePlanAloneNeedsEveryPeerItTalksTo) {
               HasSubstr("--handover_address"));
   config.handover_address = "127.0.0.1:6002";
   EXPECT_TRUE(Normalize(config).ok());
+}
+
+// A referral service alone runs without the care plan service (sector
+// defaults), and says so at start; with its address, or hosting both, it
+// does not.
+TEST(ServerConfigTest, ReferralWithoutTheCarePlanWarns) {
+  ServerConfig config;
+  config.services = {"referral"};
+  config.directory_address = "127.0.0.1:6000";
+  absl::StatusOr<ServerConfig> normalized = Normalize(config);
+  ASSERT_TRUE(normalized.ok());
+  EXPECT_THAT(Warnings(*normalized),
+              ElementsAre(HasSubstr("--careplan_address is not set")));
+  config.careplan_address = "127.0.0.1:6001";
+  EXPECT_THAT(Warnings(*Normalize(config)), IsEmpty());
+  config.careplan_address.clear();
+  config.services = {"referral", "careplan", "handover"};
+  EXPECT_THAT(Warnings(*Normalize(config)), IsEmpty());
+  EXPECT_THAT(Warnings(*Normalize(ServerConfig{})), IsEmpty());
 }
 
 TEST(ServerConfigTest, HandoverAloneNeedsTheDirectoryAndTheCarePlan) {
