@@ -15,28 +15,6 @@ namespace {
 
 namespace dir = ::carebridge::directory::v1;
 
-// The part that shares a whole section.
-v1::SharedPart WholePartOf(v1::Section section) {
-  switch (section) {
-    case v1::GOALS:
-      return v1::SHARED_GOALS;
-    case v1::ACTIONS:
-      return v1::SHARED_ALL_ACTIONS;
-    case v1::CRISIS_PLAN:
-      return v1::SHARED_CRISIS_PLAN;
-    case v1::COMMUNICATION_PREFERENCES:
-      return v1::SHARED_COMMUNICATION_PREFERENCES;
-    case v1::REVIEW_DATE:
-      return v1::SHARED_REVIEW_DATE;
-    case v1::CARE_TEAM:
-      return v1::SHARED_CARE_TEAM;
-    case v1::AGREEMENT:
-      return v1::SHARED_AGREEMENT;
-    default:
-      return v1::SHARED_PART_UNSPECIFIED;
-  }
-}
-
 // Only what helps, what to avoid and the preferred response stay.
 void KeepWhatHelps(v1::CrisisPlan& crisis_plan) {
   v1::CrisisPlan kept;
@@ -85,15 +63,9 @@ void Withhold(const SharedParts& parts, absl::string_view team,
   if (!parts.Has(v1::SHARED_REVIEW_DATE)) plan.clear_review_date();
   if (!parts.Has(v1::SHARED_CARE_TEAM)) plan.clear_care_team();
   if (!parts.Has(v1::SHARED_AGREEMENT)) plan.clear_agreement();
-  if (plan.has_change()) {
-    for (int section : plan.change().sections()) {
-      const v1::SharedPart whole =
-          WholePartOf(static_cast<v1::Section>(section));
-      if (whole != v1::SHARED_PART_UNSPECIFIED && !parts.Has(whole)) {
-        plan.mutable_change()->clear_reason();
-        break;
-      }
-    }
+  if (plan.has_change() &&
+      !sharing::ShowsChangeTo(parts, plan.change().sections())) {
+    plan.mutable_change()->clear_reason();
   }
   ListWithheld(parts, plan.mutable_withheld());
 }

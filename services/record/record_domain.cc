@@ -18,6 +18,7 @@
 #include "services/common/policy.h"
 #include "services/common/time_util.h"
 #include "services/common/validation.h"
+#include "services/record/record_gaps.h"
 #include "services/record/record_visibility.h"
 
 namespace carebridge::record {
@@ -307,6 +308,7 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
   gaps.limit = 1000;
   ASSIGN_OR_RETURN(std::vector<v1::CareGap> open, store_->ListGaps(gaps));
   for (v1::CareGap& gap : open) {
+    if (!GapShown(gap.kind(), parts)) continue;
     ForCaller(caller, gap);
     *summary.add_gaps() = std::move(gap);
   }
@@ -314,8 +316,29 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
   return summary;
 }
 
+absl::StatusOr<bool> RecordDomain::TellsOfGap(
+    const Principal& caller, v1::GapKind kind, absl::string_view person,
+    careplan_client::ExchangeSharing::Reader& reader) {
+  if (careplan_ == nullptr || !caller.is_clinical() ||
+      GapShown(kind, sharing::SharedParts::None())) {
+    return true;
+  }
+  ASSIGN_OR_RETURN(const sharing::SharedParts parts,
+                   reader.CallerParts(person));
+  return GapShown(kind, parts);
+}
+
+absl::StatusOr<bool> RecordDomain::TellsOfGap(const Principal& caller,
+                                              absl::string_view gap_name,
+                                              absl::string_view person) {
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, RemoteCalls::kAllowed);
+  return TellsOfGap(caller, GapKindOfName(gap_name), person, reader);
+}
+
 absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
-    const Principal& caller, const v1::ListCareGapsRequest& request) {
+    const Principal& caller, const v1::ListCareGapsRequest& request,
+    RemoteCalls remote) {
   GapQuery query;
   if (request.parent() == "teams/-") {
     if (!caller.is_service()) {
@@ -366,13 +389,11 @@ absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
   ASSIGN_OR_RETURN(std::vector<v1::CareGap> gaps, store_->ListGaps(query));
   v1::ListCareGapsResponse response;
   const bool more = static_cast<int>(gaps.size()) > page_size;
-  if (more) gaps.pop_back();
-  for (v1::CareGap& gap : gaps) {
-    ForCaller(caller, gap);
-    *response.add_gaps() = std::move(gap);
-  }
   if (more) {
-    const v1::CareGap& last = response.gaps(response.gaps_size() - 1);
+    // The next page starts after the last gap listed, told or not (so a
+    // page may hold fewer than page_size).
+    gaps.pop_back();
+    const v1::CareGap& last = gaps.back();
     absl::string_view person = last.person();
     absl::ConsumePrefix(&person, "persons/");
     const std::string key = last.name().substr(last.name().rfind('/') + 1);
@@ -380,6 +401,16 @@ absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
         filters,
         {absl::StrCat(absl::ToUnixMicros(FromProtoTimestamp(last.open_time()))),
          std::string(person), key}));
+  }
+  // Each person's choices are asked once for the page.
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, remote);
+  for (v1::CareGap& gap : gaps) {
+    ASSIGN_OR_RETURN(bool told,
+                     TellsOfGap(caller, gap.kind(), gap.person(), reader));
+    if (!told) continue;
+    ForCaller(caller, gap);
+    *response.add_gaps() = std::move(gap);
   }
   *response.mutable_freshness() = freshness_();
   return response;

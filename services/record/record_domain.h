@@ -64,9 +64,18 @@ class RecordDomain {
       const Principal& caller, const v1::GetCareSummaryRequest& request,
       RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::ListCareGapsResponse> ListCareGaps(
-      const Principal& caller, const v1::ListCareGapsRequest& request);
+      const Principal& caller, const v1::ListCareGapsRequest& request,
+      RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::TeamReport> GetTeamReport(
       const Principal& caller, const v1::GetTeamReportRequest& request);
+
+  // Whether the caller is told of `person`'s gap `gap_name` (its inbox
+  // items): GapShown under what the person's sharing choices show the
+  // caller's team now (asked of the care plan service when not
+  // remembered). Gaps, summaries and inbox items tell the same.
+  absl::StatusOr<bool> TellsOfGap(const Principal& caller,
+                                  absl::string_view gap_name,
+                                  absl::string_view person);
 
  private:
   // The person's id from `persons/{id}` after the checks every read makes:
@@ -85,6 +94,12 @@ class RecordDomain {
                                                   absl::string_view person,
                                                   bool involved,
                                                   RemoteCalls remote);
+
+  // TellsOfGap for a gap of `kind`, `reader` remembering each person's
+  // choices for one read.
+  absl::StatusOr<bool> TellsOfGap(
+      const Principal& caller, v1::GapKind kind, absl::string_view person,
+      careplan_client::ExchangeSharing::Reader& reader);
 
   const Clock* const clock_;
   RecordStore* const store_;

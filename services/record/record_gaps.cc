@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/time_util.h"
@@ -214,6 +215,27 @@ std::vector<WantedGap> WantedGaps(const GapInputs& inputs,
   Overdue(inputs, gaps);
   PlanGaps(inputs, settings, gaps);
   return gaps;
+}
+
+std::string GapKey(const WantedGap& gap) {
+  uint32_t hash = 2166136261u;  // FNV-1a
+  for (unsigned char c : gap.subject) {
+    hash = (hash ^ c) * 16777619u;
+  }
+  std::string kind = v1::GapKind_Name(gap.kind);
+  absl::AsciiStrToLower(&kind);
+  return absl::StrCat(kind, "-", absl::ToUnixMicros(gap.open_time), "-",
+                      absl::Hex(hash, absl::kZeroPad8));
+}
+
+v1::GapKind GapKindOfName(absl::string_view name) {
+  const size_t slash = name.rfind('/');
+  if (slash != absl::string_view::npos) name.remove_prefix(slash + 1);
+  std::string kind(name.substr(0, name.find('-')));
+  absl::AsciiStrToUpper(&kind);
+  v1::GapKind parsed = v1::GAP_KIND_UNSPECIFIED;
+  if (!v1::GapKind_Parse(kind, &parsed)) return v1::GAP_KIND_UNSPECIFIED;
+  return parsed;
 }
 
 }  // namespace carebridge::record

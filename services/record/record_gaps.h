@@ -49,6 +49,16 @@ struct WantedGap {
 std::vector<WantedGap> WantedGaps(const GapInputs& inputs,
                                   const GapSettings& settings);
 
+// A gap's key within its person: kind, open time and the subject, so the
+// record built incrementally and one rebuilt from the feeds name it alike
+// (`review_overdue-1781481600000000-0a1b2c3d`; the store may add `-N` when
+// a closed gap took the key).
+std::string GapKey(const WantedGap& gap);
+
+// The kind a gap's name (`persons/{id}/careGaps/{key}`) or key names;
+// GAP_KIND_UNSPECIFIED when it names none.
+v1::GapKind GapKindOfName(absl::string_view name);
+
 }  // namespace carebridge::record
 
 #endif  // CAREBRIDGE_SERVICES_RECORD_RECORD_GAPS_H_

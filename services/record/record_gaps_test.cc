@@ -188,5 +188,25 @@ TEST(RecordGapsTest, AJoinFromOutsideTheCareTeamIsOnTheLeadsListUntilReviewed) {
   EXPECT_THAT(WantedGaps(in, GapSettings()), IsEmpty());
 }
 
+// A gap's name says its kind (what the inbox judges an item by).
+TEST(RecordGapsTest, AGapsNameSaysItsKind) {
+  for (v1::GapKind kind : {v1::BOUNCED, v1::REVIEW_OVERDUE, v1::PLAN_NOT_AGREED,
+                           v1::NO_CRISIS_PLAN}) {
+    WantedGap gap;
+    gap.kind = kind;
+    gap.subject = "persons/p1/carePlan";
+    gap.open_time = absl::FromUnixSeconds(1767225600);
+    const std::string key = GapKey(gap);
+    EXPECT_EQ(GapKindOfName(key), kind) << key;
+    EXPECT_EQ(GapKindOfName(absl::StrCat("persons/p1/careGaps/", key)), kind);
+    EXPECT_EQ(GapKindOfName(absl::StrCat("persons/p1/careGaps/", key, "-2")),
+              kind);
+  }
+  EXPECT_EQ(GapKindOfName("persons/p1/careGaps/"), v1::GAP_KIND_UNSPECIFIED);
+  EXPECT_EQ(GapKindOfName("persons/p1/careGaps/nothing-1-2"),
+            v1::GAP_KIND_UNSPECIFIED);
+  EXPECT_EQ(GapKindOfName(""), v1::GAP_KIND_UNSPECIFIED);
+}
+
 }  // namespace
 }  // namespace carebridge::record

@@ -1,7 +1,9 @@
 #include "services/record/record_grpc.h"
 
+#include "absl/strings/match.h"
 #include "services/common/event_feed_grpc.h"
 #include "services/common/grpc_handler.h"
+#include "services/common/macros.h"
 
 namespace carebridge::record {
 
@@ -34,10 +36,13 @@ grpc::ServerUnaryReactor* RecordGrpcService::ListCareGaps(
     grpc::CallbackServerContext* context,
     const v1::ListCareGapsRequest* request,
     v1::ListCareGapsResponse* response) {
-  return HandleInline(
-      *authenticator_, context, request, response,
-      [this](const Principal& caller, const v1::ListCareGapsRequest& r) {
-        return domain_->ListCareGaps(caller, r);
+  // Inline unless a gap on a care team member's list needs the person's
+  // sharing choices.
+  return HandleInlineOrBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::ListCareGapsRequest& r,
+             RemoteCalls remote) {
+        return domain_->ListCareGaps(caller, r, remote);
       });
 }
 
@@ -56,7 +61,17 @@ absl::StatusOr<policy::EventVisibility> InboxAccess::VisibilityNow(
   // Every item is about a person: admins see nothing of it.
   if (caller.is_admin()) return policy::EventVisibility::kHidden;
   // Each item names the one team whose inbox it is in.
-  return policy::EventVisibilityFor(caller, event);
+  const policy::EventVisibility visibility =
+      policy::EventVisibilityFor(caller, event);
+  // A gap tells no more than the person's choices show the team (on the
+  // executor, where the feed is read: the care plan service may be asked).
+  if (visibility != policy::EventVisibility::kHidden &&
+      absl::StartsWith(event.type(), "inbox.gap_")) {
+    ASSIGN_OR_RETURN(bool told, domain_->TellsOfGap(caller, event.subject(),
+                                                    event.person()));
+    if (!told) return policy::EventVisibility::kHidden;
+  }
+  return visibility;
 }
 
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>*

@@ -11,16 +11,25 @@
 namespace carebridge::record {
 
 // Need to know for the record's feed (the team inbox items): a clinical
-// subscriber receives its own team's items; admins nothing, as every item
-// is about a person; services everything.
+// subscriber receives its own team's items, but a gap's only when the
+// person's sharing choices let its team be told of it (RecordDomain::
+// TellsOfGap); admins nothing, as every item is about a person; services
+// everything.
 class InboxAccess : public EventAccess {
  public:
+  // `domain` outlives this.
+  explicit InboxAccess(RecordDomain* domain) : domain_(domain) {}
+
   absl::StatusOr<policy::EventVisibility> VisibilityNow(
       const Principal& caller, const events::v1::Event& event) override;
+
+ private:
+  RecordDomain* const domain_;
 };
 
 // carebridge.record.v1.RecordService over gRPC's callback API. Every method
-// reads the record's own store, so all run inline; Subscribe serves the
+// reads the record's own store, inline unless the person's sharing choices
+// must be asked; Subscribe serves the
 // record's feed (the team inbox items). This class is thread-safe.
 class RecordGrpcService final : public v1::RecordService::CallbackService {
  public:
@@ -30,7 +39,8 @@ class RecordGrpcService final : public v1::RecordService::CallbackService {
       : authenticator_(authenticator),
         executor_(executor),
         domain_(domain),
-        event_log_(event_log) {}
+        event_log_(event_log),
+        inbox_access_(domain) {}
 
   grpc::ServerUnaryReactor* ListTimelineEntries(
       grpc::CallbackServerContext* context,

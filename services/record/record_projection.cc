@@ -355,6 +355,7 @@ absl::StatusOr<RecordChange> ProjectCarePlan(const events::v1::Event& event,
       RowFor(event, person_id, care_team ? v1::CARE_TEAM : v1::CARE_PLAN);
   row.actor_team = how.actor_team();
   row.reason = how.reason();
+  row.sections.emplace(how.sections().begin(), how.sections().end());
   std::vector<std::string> joined;
   for (const cp::CareTeamMember& member : plan.care_team()) {
     if (!Changed(plan, cp::CARE_TEAM)) break;
@@ -535,7 +536,7 @@ bool TimelineRow::operator==(const TimelineRow& other) const {
          resource == other.resource && actor == other.actor &&
          actor_team == other.actor_team && summary == other.summary &&
          reason == other.reason && teams == other.teams &&
-         ended_teams == other.ended_teams;
+         ended_teams == other.ended_teams && sections == other.sections;
 }
 
 std::vector<std::string> FollowedTypes(const std::string& feed) {

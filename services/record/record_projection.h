@@ -33,6 +33,10 @@ struct TimelineRow {
   std::vector<std::string> teams;
   // For care team changes: the teams whose involvement this step ended.
   std::vector<std::string> ended_teams;
+  // For care plan and care team steps: the sections of the plan the change
+  // touched (careplan::v1::Section values); unset when not known (steps
+  // recorded before the record kept them).
+  std::optional<std::vector<int>> sections;
 
   bool operator==(const TimelineRow& other) const;
 };

@@ -107,6 +107,12 @@ policy::EventVisibility ShareEntry(const Principal& caller,
       row.actor_team.clear();
     }
   }
+  // Why the plan changed, as the care plan service tells it: when the
+  // change touched nothing withheld from the team.
+  if (row.sections.has_value() &&
+      sharing::ShowsChangeTo(parts, *row.sections)) {
+    return visibility;
+  }
   return policy::EventVisibility::kMetadataOnly;
 }
 
@@ -137,6 +143,19 @@ void ShareSummary(const sharing::SharedParts& parts, absl::string_view team,
   if (!parts.Has(cp::SHARED_WHAT_HELPS)) summary.clear_has_crisis_plan();
   if (!parts.Has(cp::SHARED_AGREEMENT)) summary.clear_agree_time();
   parts.AppendMissingPlanPartsTo(summary.mutable_withheld());
+}
+
+bool GapShown(v1::GapKind kind, const sharing::SharedParts& parts) {
+  switch (kind) {
+    case v1::REVIEW_OVERDUE:
+      return parts.Has(cp::SHARED_REVIEW_DATE);
+    case v1::PLAN_NOT_AGREED:
+      return parts.Has(cp::SHARED_AGREEMENT);
+    case v1::NO_CRISIS_PLAN:
+      return parts.Has(cp::SHARED_WHAT_HELPS);
+    default:
+      return true;
+  }
 }
 
 }  // namespace carebridge::record

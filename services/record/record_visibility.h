@@ -23,11 +23,13 @@ policy::EventVisibility EntryVisibility(const Principal& caller,
 
 // A care plan step (`row`, already judged `visibility`) as the person's
 // sharing choices show it to the caller's team (`parts`; `lead_team` leads
-// the care now): a team not shown the whole plan reads a plan change
-// without its summary and reason (they may tell what changed); one not
-// shown the care team reads only its own care team steps and changes of
-// lead, and no team but its own and the lead named on any step. Other
-// steps, and callers shown the whole plan, are unchanged.
+// the care now): a team not shown the whole plan reads a change that
+// touched a section withheld from it (or touched what the record does not
+// know) without its summary and reason (they may tell what changed), as
+// the care plan service shows its versions; one not shown the care team
+// reads only its own care team steps and changes of lead, and no team but
+// its own and the lead named on any step. Other steps, and callers shown
+// the whole plan, are unchanged.
 policy::EventVisibility ShareEntry(const Principal& caller,
                                    const sharing::SharedParts& parts,
                                    absl::string_view lead_team,
@@ -43,6 +45,14 @@ policy::EventVisibility ShareEntry(const Principal& caller,
 // or handover the caller's team is party to).
 void ShareSummary(const sharing::SharedParts& parts, absl::string_view team,
                   v1::CareSummary& summary);
+
+// Whether a team the person's sharing choices show `parts` of the care plan
+// is told of a gap of `kind` (on its list, in its summary and inbox): a
+// review overdue tells the review date passed (SHARED_REVIEW_DATE), a plan
+// unagreed for weeks when the person last agreed (SHARED_AGREEMENT), no
+// crisis plan that there is none (SHARED_WHAT_HELPS). The other kinds are
+// about hand-offs and the lead, for the teams they name.
+bool GapShown(v1::GapKind kind, const sharing::SharedParts& parts);
 
 }  // namespace carebridge::record
 

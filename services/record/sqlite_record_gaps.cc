@@ -17,19 +17,6 @@
 namespace carebridge::record {
 namespace {
 
-// A gap's key within its person: kind, open time and the subject, so the
-// record built incrementally and one rebuilt from the feeds name it alike.
-std::string GapKey(const WantedGap& gap) {
-  uint32_t hash = 2166136261u;  // FNV-1a
-  for (unsigned char c : gap.subject) {
-    hash = (hash ^ c) * 16777619u;
-  }
-  std::string kind = v1::GapKind_Name(gap.kind);
-  absl::AsciiStrToLower(&kind);
-  return absl::StrCat(kind, "-", absl::ToUnixMicros(gap.open_time), "-",
-                      absl::Hex(hash, absl::kZeroPad8));
-}
-
 std::string CloseReason(v1::GapKind kind) {
   switch (kind) {
     case v1::BOUNCED:

@@ -1,5 +1,6 @@
 #include "services/record/sqlite_record_rows.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/common/macros.h"
@@ -31,6 +32,14 @@ TimelineRow RowFrom(const Statement& select) {
   row.reason = select.ColumnText(10);
   row.teams = SplitTeams(select.ColumnText(11));
   row.ended_teams = SplitTeams(select.ColumnText(12));
+  if (!select.ColumnIsNull(14)) {
+    row.sections.emplace();
+    for (absl::string_view section :
+         absl::StrSplit(select.ColumnText(14), ',', absl::SkipEmpty())) {
+      int value = 0;
+      if (absl::SimpleAtoi(section, &value)) row.sections->push_back(value);
+    }
+  }
   return row;
 }
 

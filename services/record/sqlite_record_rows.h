@@ -22,7 +22,7 @@ std::vector<std::string> SplitTeams(const std::string& joined);
 // The timeline's columns, in the order RowFrom reads them.
 inline constexpr char kTimelineColumns[] =
     "person_id, time_us, feed, sequence, kind, type, resource, actor, "
-    "actor_team, summary, reason, teams, ended_teams, feed_rank";
+    "actor_team, summary, reason, teams, ended_teams, feed_rank, sections";
 
 // The timeline row `select` (of kTimelineColumns) is on.
 TimelineRow RowFrom(const Statement& select);

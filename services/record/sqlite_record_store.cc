@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/common/macros.h"
 #include "services/common/sqlite_event_log.h"
 #include "services/common/time_util.h"
@@ -108,6 +109,10 @@ CREATE INDEX handoffs_received ON handoffs (receiving_team, create_us);
       {11,
        "CREATE INDEX gaps_to_announce ON gaps (open_us) WHERE announced = 0 "
        "AND close_us IS NULL"},
+      // The sections each care plan step touched (NULL: not known), so a
+      // team the choices show part of the plan reads why it changed when
+      // the change touched nothing withheld from it.
+      {12, "ALTER TABLE timeline ADD COLUMN sections TEXT"},
   };
   return *migrations;
 }
@@ -117,7 +122,7 @@ absl::Status InsertEntry(Connection& conn, const TimelineRow& row) {
                    conn.Prepare(absl::StrCat(
                        "INSERT OR REPLACE INTO timeline (", kTimelineColumns,
                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                       "?, ?)")));
+                       "?, ?, ?)")));
   insert.Bind(1, row.person_id)
       .Bind(2, absl::ToUnixMicros(row.time))
       .Bind(3, row.feed)
@@ -132,6 +137,11 @@ absl::Status InsertEntry(Connection& conn, const TimelineRow& row) {
       .Bind(12, JoinTeams(row.teams))
       .Bind(13, JoinTeams(row.ended_teams))
       .Bind(14, static_cast<int64_t>(FeedRank(row.feed)));
+  if (row.sections.has_value()) {
+    insert.Bind(15, absl::StrJoin(*row.sections, ","));
+  } else {
+    insert.BindNull(15);
+  }
   return insert.Run();
 }
 

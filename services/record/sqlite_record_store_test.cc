@@ -109,6 +109,40 @@ TEST_F(SqliteRecordStoreTest, AGapThatComesBackIsNewAndTheClosedOneStays) {
   EXPECT_THAT(ReviewGaps(review + absl::Hours(120)), SizeIs(2));
 }
 
+// A care plan step keeps the sections its change touched (none is not
+// unknown); a step without them (recorded before they were kept) reads
+// back as unknown.
+TEST_F(SqliteRecordStoreTest, AStepKeepsTheSectionsItsChangeTouched) {
+  std::vector<PositionedChange> changes(3);
+  for (int i = 0; i < 3; ++i) {
+    TimelineRow row;
+    row.person_id = "p1";
+    row.time = kStart + absl::Minutes(i);
+    row.feed = "careplan";
+    row.sequence = i + 1;
+    row.kind = v1::CARE_PLAN;
+    row.type = "careplan.content_updated";
+    row.resource = "persons/p1/carePlan";
+    changes[i].change.time = row.time;
+    changes[i].change.person_id = "p1";
+    changes[i].change.entry = row;
+    changes[i].position = FeedPosition("careplan", i + 1);
+  }
+  changes[0].change.entry->sections = std::vector<int>{1, 3};
+  changes[1].change.entry->sections = std::vector<int>{};
+  ASSERT_TRUE(store_->Apply(changes).ok());
+  TimelineQuery query;
+  query.person_id = "p1";
+  absl::StatusOr<std::vector<TimelineRow>> rows = store_->ReadTimeline(query);
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_THAT(*rows, SizeIs(3));
+  EXPECT_EQ((*rows)[0].sections, std::optional<std::vector<int>>({1, 3}));
+  EXPECT_EQ((*rows)[1].sections,
+            std::optional<std::vector<int>>(std::vector<int>()));
+  EXPECT_EQ((*rows)[2].sections, std::nullopt);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ((*rows)[i], *changes[i].change.entry);
+}
+
 TEST_F(SqliteRecordStoreTest, TheSweepAnnouncesThousandsOfDueGapsOnce) {
   // 1,500 persons whose review falls due after their last change: more
   // than the sweep announces in one transaction.

@@ -127,4 +127,37 @@ SharedParts PersonSharing::PartsFor(absl::string_view team,
                            sector);
 }
 
+careplan::v1::SharedPart WholePartOf(careplan::v1::Section section) {
+  namespace cp = careplan::v1;
+  switch (section) {
+    case cp::GOALS:
+      return cp::SHARED_GOALS;
+    case cp::ACTIONS:
+      return cp::SHARED_ALL_ACTIONS;
+    case cp::CRISIS_PLAN:
+      return cp::SHARED_CRISIS_PLAN;
+    case cp::COMMUNICATION_PREFERENCES:
+      return cp::SHARED_COMMUNICATION_PREFERENCES;
+    case cp::REVIEW_DATE:
+      return cp::SHARED_REVIEW_DATE;
+    case cp::CARE_TEAM:
+      return cp::SHARED_CARE_TEAM;
+    case cp::AGREEMENT:
+      return cp::SHARED_AGREEMENT;
+    default:
+      return cp::SHARED_PART_UNSPECIFIED;
+  }
+}
+
+bool ShowsChangeTo(const SharedParts& parts, absl::Span<const int> sections) {
+  for (int section : sections) {
+    const careplan::v1::SharedPart whole =
+        WholePartOf(static_cast<careplan::v1::Section>(section));
+    if (whole != careplan::v1::SHARED_PART_UNSPECIFIED && !parts.Has(whole)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace carebridge::sharing

@@ -12,6 +12,8 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
+#include "carebridge/careplan/v1/careplan.pb.h"
 #include "carebridge/careplan/v1/sharing.pb.h"
 #include "carebridge/directory/v1/directory.pb.h"
 
@@ -62,6 +64,15 @@ class SharedParts {
   }
   uint32_t bits_ = 0;
 };
+
+// The part that shares the whole of a care plan `section`
+// (SHARED_PART_UNSPECIFIED for none).
+careplan::v1::SharedPart WholePartOf(careplan::v1::Section section);
+
+// Whether a team shown `parts` reads why the plan changed when the change
+// touched `sections` (careplan::v1::Section values): when none of them is
+// withheld from it in whole (the reason may tell what changed).
+bool ShowsChangeTo(const SharedParts& parts, absl::Span<const int> sections);
 
 // What a team of `sector` sees when the person has made no rule for it or
 // its sector (documented in sharing.proto, SharingChoices).

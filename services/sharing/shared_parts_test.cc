@@ -157,5 +157,30 @@ TEST(SharedPartsTest, IntersectKeepsWhatBothShare) {
               SharedParts::None());
 }
 
+// Why the plan changed is told to a team when nothing the change touched
+// is withheld from it in whole (as the care plan's versions show it).
+TEST(SharedPartsTest, AChangeIsToldWhenItTouchedNothingWithheld) {
+  const SharedParts goals = Parts({cp::SHARED_GOALS});
+  EXPECT_TRUE(ShowsChangeTo(goals, {cp::GOALS}));
+  EXPECT_TRUE(ShowsChangeTo(goals, {}));
+  EXPECT_FALSE(ShowsChangeTo(goals, {cp::GOALS, cp::ACTIONS}));
+  EXPECT_FALSE(ShowsChangeTo(goals, {cp::CARE_TEAM}));
+  // Its own actions are not all the actions.
+  EXPECT_FALSE(ShowsChangeTo(Parts({cp::SHARED_OWN_ACTIONS}), {cp::ACTIONS}));
+  // What helps is not the whole crisis plan.
+  EXPECT_FALSE(
+      ShowsChangeTo(Parts({cp::SHARED_WHAT_HELPS}), {cp::CRISIS_PLAN}));
+  EXPECT_TRUE(
+      ShowsChangeTo(Parts({cp::SHARED_CRISIS_PLAN}), {cp::CRISIS_PLAN}));
+  for (int section = cp::Section_MIN; section <= cp::Section_MAX; ++section) {
+    if (!cp::Section_IsValid(section)) continue;
+    EXPECT_TRUE(ShowsChangeTo(SharedParts::All(), {section}));
+    EXPECT_EQ(ShowsChangeTo(SharedParts::None(), {section}),
+              WholePartOf(static_cast<cp::Section>(section)) ==
+                  cp::SHARED_PART_UNSPECIFIED)
+        << cp::Section_Name(static_cast<cp::Section>(section));
+  }
+}
+
 }  // namespace
 }  // namespace carebridge::sharing

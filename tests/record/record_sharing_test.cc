@@ -2,20 +2,29 @@
 // team member's summary and timeline show no more of the care plan than the
 // care plan service shows that team (the care team, the review date, the
 // crisis-plan flag, when the person agreed; a plan change's summary and
-// reason), judged at every read. The whole system in one server.
+// reason; the gaps that would tell them), judged at every read. The whole
+// system in one server.
 
 #include <set>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
+#include "services/record/record_gaps.h"
+#include "services/record/record_module.h"
 #include "tests/record/record_test_fixture.h"
 #include "tests/support/sample_care_plan.h"
+#include "tests/support/status_matchers.h"
 
 namespace carebridge::record::testing {
 namespace {
 
 namespace cp = ::carebridge::careplan::v1;
+using ::carebridge::testing::IsOkAndHolds;
+using ::testing::Contains;
+using ::testing::Gt;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::UnorderedElementsAre;
 
 constexpr char kWhy[] = "Written with Cy after the admission";
@@ -157,7 +166,8 @@ TEST_F(RecordSharingTest, TheTimelineShowsPlanChangesWithoutWhatIsWithheld) {
   EXPECT_TRUE(reason_seen);
 
   // A team not shown the whole plan reads that the plan changed and when,
-  // not what or why (the reason may tell what changed).
+  // not what or why (the reason may tell what changed), when the change
+  // touched a section withheld from it: here every change did.
   ShareWithVoluntaryTeam({cp::SHARED_GOALS});
   std::vector<v1::TimelineEntry> peer = plan_changes(val_);
   ASSERT_FALSE(peer.empty());
@@ -166,6 +176,54 @@ TEST_F(RecordSharingTest, TheTimelineShowsPlanChangesWithoutWhatIsWithheld) {
     EXPECT_EQ(entry.reason(), "");
     EXPECT_EQ(entry.summary(), "Care plan changed");
   }
+  // A change to the goals alone touches nothing withheld from it: it reads
+  // that one in full (what changed and why), as the care plan service
+  // shows the version.
+  constexpr char kGoalsWhy[] = "Cy put her second goal in her own words";
+  cp::UpdateCarePlanRequest update;
+  *update.mutable_care_plan() = Plan();
+  update.mutable_care_plan()->mutable_goals(1)->set_description(
+      "Sleep through most nights, in my own room");
+  update.mutable_update_mask()->add_paths("goals");
+  update.set_etag(update.care_plan().etag());
+  update.set_reason(kGoalsWhy);
+  cp::CarePlan written;
+  auto context = server_.ContextAs(bob_);
+  grpc::Status status =
+      careplan_->UpdateCarePlan(context.get(), update, &written);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::string goals_change =
+      absl::StrCat("Care plan version ", written.version(), ": goals");
+  ASSERT_TRUE(Eventually([&] {
+    for (const v1::TimelineEntry& entry : plan_changes(val_)) {
+      if (entry.reason() == kGoalsWhy) return true;
+    }
+    return false;
+  }));
+  for (const v1::TimelineEntry& entry : plan_changes(val_)) {
+    if (entry.reason() == kGoalsWhy) {
+      EXPECT_TRUE(entry.detailed());
+      EXPECT_EQ(entry.summary(), goals_change);
+    } else {
+      EXPECT_FALSE(entry.detailed()) << entry.summary();
+      EXPECT_EQ(entry.reason(), "");
+    }
+  }
+  // Housing, shown the goals too, reads it; so does the lead.
+  for (const Principal& as : {otto_, bob_}) {
+    bool read = false;
+    for (const v1::TimelineEntry& entry : plan_changes(as)) {
+      read = read || entry.reason() == kGoalsWhy;
+    }
+    EXPECT_TRUE(read) << as.subject;
+  }
+  // Not shown the goals either: that change too is told without why.
+  ShareWithVoluntaryTeam({cp::SHARED_COMMUNICATION_PREFERENCES});
+  for (const v1::TimelineEntry& entry : plan_changes(val_)) {
+    EXPECT_FALSE(entry.detailed()) << entry.summary();
+    EXPECT_EQ(entry.reason(), "");
+  }
+
   // Not shown the care team: no care team step by another team but a
   // change of lead, and no team but itself and the lead named anywhere.
   for (const v1::TimelineEntry& entry : Timeline(val_, cy_)) {
@@ -192,6 +250,64 @@ TEST_F(RecordSharingTest, TheTimelineShowsPlanChangesWithoutWhatIsWithheld) {
     reason_seen = reason_seen || entry.reason() == kWhy;
   }
   EXPECT_TRUE(reason_seen);
+}
+
+// A gap on a team's work list tells what it is about: a review overdue that
+// the review date passed, a plan unagreed for weeks when the person last
+// agreed. A team the choices do not show those parts is not told of such
+// gaps, in its list, its summary or its inbox, while the lead team is; once
+// shared, it is told again (the same stored items, judged at every read).
+TEST_F(RecordSharingTest, GapsTellATeamNoMoreThanTheChoicesShare) {
+  server_.clock().Advance(absl::Hours(24 * 400));
+  ASSERT_THAT(modules_.As<RecordModule>("record")->AnnounceDueGaps(),
+              IsOkAndHolds(Gt(0)));
+  auto listed = [&](const Principal& as) {
+    std::vector<v1::GapKind> kinds;
+    v1::ListCareGapsResponse gaps;
+    grpc::Status status = Gaps(as, as.team, &gaps);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    for (const v1::CareGap& gap : gaps.gaps()) kinds.push_back(gap.kind());
+    return kinds;
+  };
+  auto in_summary = [&](const Principal& as) {
+    std::vector<v1::GapKind> kinds;
+    const v1::CareSummary summary = SummaryOf(as);
+    for (const v1::CareGap& gap : summary.gaps()) {
+      kinds.push_back(gap.kind());
+    }
+    return kinds;
+  };
+  auto in_inbox = [&](const Principal& as) {
+    std::vector<v1::GapKind> kinds;
+    for (const events::v1::Event& item : Inbox(as)) {
+      if (item.type() == "inbox.gap_opened") {
+        kinds.push_back(GapKindOfName(item.subject()));
+      }
+    }
+    return kinds;
+  };
+  // Sector defaults show the peer café the review date and the agreement.
+  for (const auto& told : {listed(bob_), in_summary(bob_), in_inbox(bob_),
+                           listed(val_), in_summary(val_), in_inbox(val_)}) {
+    EXPECT_THAT(told, Contains(v1::REVIEW_OVERDUE));
+    EXPECT_THAT(told, Contains(v1::PLAN_NOT_AGREED));
+  }
+
+  ShareWithVoluntaryTeam({cp::SHARED_GOALS});
+  for (const auto& told : {listed(val_), in_summary(val_), in_inbox(val_)}) {
+    EXPECT_THAT(told, Not(Contains(v1::REVIEW_OVERDUE)));
+    EXPECT_THAT(told, Not(Contains(v1::PLAN_NOT_AGREED)));
+  }
+  for (const auto& told : {listed(bob_), in_summary(bob_), in_inbox(bob_),
+                           listed(otto_), in_inbox(otto_)}) {
+    EXPECT_THAT(told, Contains(v1::REVIEW_OVERDUE));
+  }
+
+  ShareWithVoluntaryTeam({cp::SHARED_GOALS, cp::SHARED_REVIEW_DATE});
+  for (const auto& told : {listed(val_), in_summary(val_), in_inbox(val_)}) {
+    EXPECT_THAT(told, Contains(v1::REVIEW_OVERDUE));
+    EXPECT_THAT(told, Not(Contains(v1::PLAN_NOT_AGREED)));
+  }
 }
 
 }  // namespace
