@@ -65,6 +65,10 @@ ABSL_FLAG(int, care_plan_pool, 200,
           "persons whose realistic care plan is written before the care plan "
           "load: GetCarePlan reads them at random, UpdateCarePlan gives each "
           "outstanding call its own (so at least --concurrency)");
+ABSL_FLAG(bool, half_peak, true,
+          "after GetReferral's and GetCarePlan's closed-loop phase, measure "
+          "each again as an open loop offered half the throughput just "
+          "measured: the latency at half of peak");
 ABSL_FLAG(int, closed_loop_concurrency, 8,
           "closed loops run at once (each one call at a time, as a team "
           "works)");
@@ -117,6 +121,19 @@ std::shared_ptr<grpc::Channel> NewChannel(const std::string& server,
                                    args);
 }
 
+// With --half_peak, measures `factory` again as an open loop at half the
+// throughput of the row just measured, as a row of its own.
+void MeasureAtHalfPeak(const PhaseOptions& options, const CallFactory& factory,
+                       std::vector<ReportRow>& rows) {
+  if (!absl::GetFlag(FLAGS_half_peak)) return;
+  PhaseOptions half = options;
+  half.rate = rows.back().result.ok_per_second() / 2;
+  if (half.rate <= 0) return;
+  const std::string name = absl::StrFormat("%s at half of peak (%.0f/s)",
+                                           rows.back().rpc, half.rate);
+  rows.push_back({name, RunPhase(half, factory), 0});
+}
+
 // Measures the referral RPCs selected; false if a set-up step failed.
 bool MeasureReferrals(const Load& load, const PhaseOptions& options,
                       const RpcSelection& rpcs, std::vector<ReportRow>& rows) {
@@ -138,13 +155,11 @@ bool MeasureReferrals(const Load& load, const PhaseOptions& options,
     return false;
   }
   absl::PrintF("referrals: %d created for GetReferral\n", pool->size());
-  rows.push_back({"GetReferral",
-                  RunPhase(options,
-                           [&](uint64_t sequence, std::mt19937_64& rng) {
-                             return NewGetReferral(
-                                 load, sequence, (*pool)[rng() % pool->size()]);
-                           }),
-                  0.5});
+  const CallFactory get = [&](uint64_t sequence, std::mt19937_64& rng) {
+    return NewGetReferral(load, sequence, (*pool)[rng() % pool->size()]);
+  };
+  rows.push_back({"GetReferral", RunPhase(options, get), 0.5});
+  MeasureAtHalfPeak(options, get, rows);
   return true;
 }
 
@@ -173,13 +188,11 @@ bool MeasureCarePlans(const Load& load, const PhaseOptions& options,
     for (const careplan::v1::CarePlan& plan : *plans) {
       names.push_back(plan.name());
     }
-    rows.push_back({"GetCarePlan",
-                    RunPhase(options,
-                             [&](uint64_t sequence, std::mt19937_64& rng) {
-                               return NewGetCarePlan(
-                                   load, sequence, names[rng() % names.size()]);
-                             }),
-                    0.5});
+    const CallFactory get = [&](uint64_t sequence, std::mt19937_64& rng) {
+      return NewGetCarePlan(load, sequence, names[rng() % names.size()]);
+    };
+    rows.push_back({"GetCarePlan", RunPhase(options, get), 0.5});
+    MeasureAtHalfPeak(options, get, rows);
   }
   if (rpcs.Runs("update_care_plan")) {
     PhaseOptions update_options = options;

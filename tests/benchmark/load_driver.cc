@@ -77,28 +77,71 @@ void DriveThread(int thread, int slots, const PhaseOptions& options,
   const auto timeout = absl::ToChronoNanoseconds(options.call_timeout);
   int in_flight = 0;
 
-  auto start_next = [&](SteadyTime now) {
-    if (now >= clock.measure_end) return;
+  // Starts one call, its latency counted from `since`; false when the
+  // phase has started all it may.
+  auto start_next = [&](SteadyTime now, SteadyTime since) {
+    if (now >= clock.measure_end) return false;
     const uint64_t sequence = started.fetch_add(1, std::memory_order_relaxed);
-    if (sequence >= options.max_calls) return;
+    if (sequence >= options.max_calls) return false;
     std::unique_ptr<PendingCall> call = factory(sequence, rng);
-    if (call == nullptr) return;
+    if (call == nullptr) return true;
     call->context().set_deadline(std::chrono::system_clock::now() + timeout);
-    call->set_start_time(Clock::now());
+    call->set_start_time(since);
     call.release()->Start(&cq);  // owned by the queue until its tag returns
     ++in_flight;
+    return true;
   };
-
-  for (int i = 0; i < slots; ++i) start_next(Clock::now());
   void* tag = nullptr;
   bool ok = false;
-  while (in_flight > 0 && cq.Next(&tag, &ok)) {
-    std::unique_ptr<PendingCall> call(static_cast<PendingCall*>(tag));
+  auto finish = [&](void* done) {
+    std::unique_ptr<PendingCall> call(static_cast<PendingCall*>(done));
     --in_flight;
     const SteadyTime now = Clock::now();
     call->OnDone();
     Record(*call, now, options, clock, out);
-    start_next(now);
+    return now;
+  };
+
+  if (options.rate > 0) {
+    // Open loop: this thread's share of the rate, on a fixed schedule.
+    const auto interval = std::chrono::nanoseconds(
+        static_cast<int64_t>(1e9 * options.client_threads / options.rate));
+    SteadyTime next = Clock::now();
+    bool starting = true;
+    while (starting || in_flight > 0) {
+      SteadyTime now = Clock::now();
+      while (starting && next <= now && in_flight < kMaxOpenLoopInFlight) {
+        starting = start_next(now, next);
+        next += interval;
+      }
+      if (!starting && in_flight == 0) break;
+      const SteadyTime wake = starting && in_flight < kMaxOpenLoopInFlight
+                                  ? next
+                                  : now + std::chrono::milliseconds(100);
+      // gRPC takes system_clock deadlines.
+      const auto deadline =
+          std::chrono::system_clock::now() +
+          std::chrono::duration_cast<std::chrono::nanoseconds>(wake -
+                                                               Clock::now());
+      switch (cq.AsyncNext(&tag, &ok, deadline)) {
+        case grpc::CompletionQueue::GOT_EVENT:
+          finish(tag);
+          break;
+        case grpc::CompletionQueue::TIMEOUT:
+          break;
+        case grpc::CompletionQueue::SHUTDOWN:
+          return;
+      }
+    }
+  } else {
+    for (int i = 0; i < slots; ++i) {
+      const SteadyTime now = Clock::now();
+      start_next(now, now);
+    }
+    while (in_flight > 0 && cq.Next(&tag, &ok)) {
+      const SteadyTime now = finish(tag);
+      start_next(now, Clock::now());
+    }
   }
   cq.Shutdown();
   while (cq.Next(&tag, &ok)) {

@@ -87,6 +87,12 @@ using CallFactory = std::function<std::unique_ptr<PendingCall>(
 struct PhaseOptions {
   // Calls kept outstanding at all times (closed loop), split over threads.
   int concurrency = 32;
+  // When positive: an open loop instead, calls started at this many per
+  // second on a fixed schedule whatever is outstanding (at most
+  // kMaxOpenLoopInFlight), each call's latency counted from when the
+  // schedule wanted it started (a stalled server shows as latency, not as
+  // fewer calls). `concurrency` is then unused.
+  double rate = 0;
   // Client threads, each with its own completion queue.
   int client_threads = 1;
   // Calls completing before this are not measured.
@@ -121,10 +127,15 @@ struct PhaseResult {
   double PercentileMs(double p) const;
 };
 
+// Calls an open-loop phase keeps in flight at most per client thread (past
+// it, scheduled calls wait; their latency still counts from the schedule).
+inline constexpr int kMaxOpenLoopInFlight = 4096;
+
 // Drives `factory` as a closed loop: `options.concurrency` calls in flight
 // through the async completion-queue API, each finished call immediately
 // replaced, until the window ends or `max_calls` have been started; then
-// waits for the calls in flight.
+// waits for the calls in flight. With `options.rate`, an open loop at that
+// rate instead.
 PhaseResult RunPhase(const PhaseOptions& options, const CallFactory& factory);
 
 // The gRPC status as "CODE: message".
