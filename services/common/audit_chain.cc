@@ -134,24 +134,86 @@ absl::StatusOr<int64_t> AuditChain::Append(
   return seq;
 }
 
+namespace {
+
+// The last record the per-person index lists (0: none).
+absl::StatusOr<int64_t> IndexedThrough(Connection& conn) {
+  ASSIGN_OR_RETURN(Statement select,
+                   conn.Prepare("SELECT seq FROM audit_indexed"));
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  return row ? select.ColumnInt64(0) : 0;
+}
+
+}  // namespace
+
 absl::StatusOr<std::vector<AuditRecord>> AuditChain::ListForPerson(
     Connection& conn, absl::string_view person, int64_t before_seq, int limit) {
-  ASSIGN_OR_RETURN(
-      Statement select,
-      conn.Prepare(absl::StrCat("SELECT ", kRecordColumns,
-                                " FROM audit_log WHERE person = ? AND seq < ? "
-                                "ORDER BY seq DESC LIMIT ?")));
-  select.Bind(1, person)
-      .Bind(2,
-            before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max())
-      .Bind(3, limit);
+  const int64_t before =
+      before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max();
+  ASSIGN_OR_RETURN(const int64_t indexed, IndexedThrough(conn));
   std::vector<AuditRecord> records;
-  for (;;) {
-    ASSIGN_OR_RETURN(bool row, select.Step());
-    if (!row) break;
-    records.push_back(RecordFrom(select));
-  }
+  auto read = [&](Statement& select) -> absl::Status {
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) return absl::OkStatus();
+      records.push_back(RecordFrom(select));
+    }
+  };
+  // The newest records, not indexed yet: the log's end, walked by seq.
+  ASSIGN_OR_RETURN(
+      Statement tail,
+      conn.Prepare(absl::StrCat("SELECT ", kRecordColumns,
+                                " FROM audit_log WHERE seq > ? AND seq < ? AND "
+                                "person = ? ORDER BY seq DESC LIMIT ?")));
+  tail.Bind(1, indexed).Bind(2, before).Bind(3, person).Bind(4, limit);
+  RETURN_IF_ERROR(read(tail));
+  if (static_cast<int>(records.size()) >= limit) return records;
+  // Then the index.
+  ASSIGN_OR_RETURN(
+      Statement listed,
+      conn.Prepare(absl::StrCat(
+          "SELECT ", kRecordColumns,
+          " FROM audit_log WHERE seq IN (SELECT seq FROM audit_persons WHERE "
+          "person = ? AND seq < ? AND seq <= ? ORDER BY seq DESC LIMIT ?) "
+          "ORDER BY seq DESC")));
+  listed.Bind(1, person)
+      .Bind(2, before)
+      .Bind(3, indexed)
+      .Bind(4, limit - static_cast<int64_t>(records.size()));
+  RETURN_IF_ERROR(read(listed));
   return records;
+}
+
+absl::StatusOr<int> AuditChain::IndexPersons(Connection& conn, int limit) {
+  ASSIGN_OR_RETURN(const int64_t indexed, IndexedThrough(conn));
+  std::vector<std::pair<int64_t, std::string>> found;
+  {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT seq, person FROM audit_log WHERE seq "
+                                  "> ? ORDER BY seq LIMIT ?"));
+    select.Bind(1, indexed).Bind(2, limit);
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      found.emplace_back(select.ColumnInt64(0), select.ColumnText(1));
+    }
+  }
+  if (found.empty()) return 0;
+  for (const auto& [seq, person] : found) {
+    // A record about nobody in particular is listed for nobody.
+    if (person.empty()) continue;
+    ASSIGN_OR_RETURN(Statement insert,
+                     conn.Prepare("INSERT OR IGNORE INTO audit_persons "
+                                  "(person, seq) VALUES (?, ?)"));
+    insert.Bind(1, person).Bind(2, seq);
+    RETURN_IF_ERROR(insert.Run());
+  }
+  ASSIGN_OR_RETURN(Statement mark,
+                   conn.Prepare("INSERT OR REPLACE INTO audit_indexed (id, "
+                                "seq) VALUES (1, ?)"));
+  mark.Bind(1, found.back().first);
+  RETURN_IF_ERROR(mark.Run());
+  return static_cast<int>(found.size());
 }
 
 absl::StatusOr<AuditVerification> AuditChain::Verify(Connection& conn) const {
@@ -225,6 +287,37 @@ absl::StatusOr<AuditVerification> AuditChain::Verify(Connection& conn) const {
     problem(absl::StrCat("the log ends at record ", last_seq,
                          " but was checkpointed at record ",
                          checkpoints.rbegin()->first, " (cut short)"));
+  }
+  // The per-person index: every record up to its end under its person,
+  // and no other entry.
+  {
+    ASSIGN_OR_RETURN(const int64_t indexed, IndexedThrough(conn));
+    ASSIGN_OR_RETURN(
+        Statement missing,
+        conn.Prepare("SELECT COUNT(*), MIN(l.seq) FROM audit_log l WHERE "
+                     "l.seq <= ? AND l.person != '' AND NOT EXISTS (SELECT 1 "
+                     "FROM audit_persons p WHERE p.person = l.person AND "
+                     "p.seq = l.seq)"));
+    missing.Bind(1, indexed);
+    ASSIGN_OR_RETURN(bool row, missing.Step());
+    if (row && missing.ColumnInt64(0) > 0) {
+      problem(absl::StrCat(
+          "the per-person index lacks ", missing.ColumnInt64(0),
+          " records, the first record ", missing.ColumnInt64(1),
+          " (who accessed a person would not list them: deleted from it)"));
+    }
+    ASSIGN_OR_RETURN(
+        Statement extra,
+        conn.Prepare("SELECT COUNT(*), MIN(p.seq) FROM audit_persons p WHERE "
+                     "NOT EXISTS (SELECT 1 FROM audit_log l WHERE l.seq = "
+                     "p.seq AND l.person = p.person)"));
+    ASSIGN_OR_RETURN(row, extra.Step());
+    if (row && extra.ColumnInt64(0) > 0) {
+      problem(
+          absl::StrCat("the per-person index lists ", extra.ColumnInt64(0),
+                       " entries that are not the log's, the first at record ",
+                       extra.ColumnInt64(1), " (inserted or edited)"));
+    }
   }
   ASSIGN_OR_RETURN(Statement head,
                    conn.Prepare("SELECT seq, hash, mac FROM audit_head"));

@@ -23,6 +23,7 @@
 namespace carebridge {
 namespace {
 
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
@@ -367,6 +368,129 @@ TEST_F(AuditChainTest, ACallAboutSeveralPersonsIsListedUnderEach) {
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_TRUE(verified->intact());
   EXPECT_EQ(verified->records, 9);
+}
+
+// Indexes up to `limit` records of the log in `db` behind its end.
+int IndexSome(SqliteDb& db, int limit) {
+  int indexed = -1;
+  EXPECT_TRUE(db.Write([&](Connection& conn) -> absl::Status {
+                  absl::StatusOr<int> done =
+                      AuditChain::IndexPersons(conn, limit);
+                  if (!done.ok()) return done.status();
+                  indexed = *done;
+                  return absl::OkStatus();
+                }).ok());
+  return indexed;
+}
+
+std::vector<int64_t> Listed(SqliteDb& db, const std::string& person,
+                            int64_t before, int limit) {
+  std::vector<int64_t> seqs;
+  EXPECT_TRUE(db.Read([&](Connection& conn) -> absl::Status {
+                  absl::StatusOr<std::vector<AuditRecord>> records =
+                      AuditChain::ListForPerson(conn, person, before, limit);
+                  if (!records.ok()) return records.status();
+                  for (const AuditRecord& record : *records) {
+                    EXPECT_EQ(record.person, person);
+                    seqs.push_back(record.seq);
+                  }
+                  return absl::OkStatus();
+                }).ok());
+  return seqs;
+}
+
+// The per-person index is written behind the log: a person's records are
+// listed newest first, page by page, whether they are past the index's
+// end or in it.
+TEST_F(AuditChainTest, APersonsRecordsAreListedAcrossTheIndexsEnd) {
+  Write(250);
+  std::unique_ptr<SqliteDb> db = Open();
+  using Seqs = std::vector<int64_t>;
+  // Nothing indexed yet, then the first 120 records, then all.
+  for (int indexed : {0, 120, 130}) {
+    if (indexed > 0) {
+      EXPECT_EQ(IndexSome(*db, indexed), indexed);
+    }
+    EXPECT_EQ(Listed(*db, "persons/p7", 0, 10), (Seqs{207, 157, 107, 57, 7}));
+    EXPECT_EQ(Listed(*db, "persons/p7", 0, 2), (Seqs{207, 157}));
+    EXPECT_EQ(Listed(*db, "persons/p7", 157, 2), (Seqs{107, 57}));
+    EXPECT_EQ(Listed(*db, "persons/p7", 57, 2), (Seqs{7}));
+    EXPECT_EQ(Listed(*db, "persons/p7", 7, 2), (Seqs{}));
+    EXPECT_EQ(Listed(*db, "persons/nobody", 0, 10), (Seqs{}));
+  }
+  EXPECT_EQ(IndexSome(*db, 100), 0);
+  db.reset();
+  EXPECT_TRUE(Verify().intact());
+}
+
+// Someone with the file could hide a read from "who accessed" by editing
+// the index alone (the log itself intact): verify says so.
+TEST_F(AuditChainTest, EditingThePerPersonIndexIsDetected) {
+  const std::string kinds[][2] = {
+      {"lacks 1 records, the first record 57",
+       "DELETE FROM audit_persons WHERE seq = 57"},
+      {"lists 1 entries that are not the log's, the first at record 57",
+       "INSERT INTO audit_persons VALUES ('persons/p9', 57)"},
+      {"lacks 1 records, the first record 57",
+       "UPDATE audit_persons SET person = 'persons/p9' WHERE seq = 57"},
+      {"lacks 249 records", "DELETE FROM audit_persons WHERE seq != 1"},
+  };
+  for (const auto& kind : kinds) {
+    Fresh();
+    Write(250);
+    {
+      std::unique_ptr<SqliteDb> db = Open();
+      EXPECT_EQ(IndexSome(*db, 1000), 250);
+    }
+    ASSERT_TRUE(Verify().intact());
+    Tamper(kind[1]);
+    AuditVerification result = Verify();
+    EXPECT_THAT(result.problems, Contains(HasSubstr(kind[0]))) << kind[1];
+  }
+}
+
+// An audited database indexes what its callers append once enough waits
+// (on the caller's thread, after the records are durable), and at open
+// whatever the last run left.
+TEST_F(AuditChainTest, CallersIndexTheLogBehindItsEnd) {
+  constexpr int kRecords = 5000;
+  auto indexed_through = [](SqliteDb& db) {
+    int64_t seq = -1;
+    EXPECT_TRUE(db.Read([&](Connection& conn) -> absl::Status {
+                    absl::StatusOr<Statement> select =
+                        conn.Prepare("SELECT seq FROM audit_indexed");
+                    if (!select.ok()) return select.status();
+                    absl::StatusOr<bool> row = select->Step();
+                    if (!row.ok()) return row.status();
+                    seq = *row ? select->ColumnInt64(0) : 0;
+                    return absl::OkStatus();
+                  }).ok());
+    return seq;
+  };
+  {
+    absl::StatusOr<std::unique_ptr<SqliteDb>> db =
+        SqliteDb::Open(Path(), {}, AuditedOptions(&key_));
+    ASSERT_TRUE(db.ok()) << db.status();
+    for (int i = 1; i <= kRecords; ++i) {
+      absl::Status told = absl::UnknownError("not told");
+      (*db)->AppendAuditAsync(Record(i), [&](absl::Status s) { told = s; });
+      ASSERT_TRUE(told.ok()) << told;
+    }
+    const int64_t through = indexed_through(**db);
+    EXPECT_GE(through, kRecords - 2048);
+    EXPECT_LT(through, kRecords);
+    // Listed in full all the same.
+    EXPECT_EQ(Listed(**db, "persons/p7", 0, 1000).size(), 100u);
+  }
+  absl::StatusOr<std::unique_ptr<SqliteDb>> reopened =
+      SqliteDb::Open(Path(), {}, AuditedOptions(&key_));
+  ASSERT_TRUE(reopened.ok()) << reopened.status();
+  EXPECT_EQ(indexed_through(**reopened), kRecords);
+  EXPECT_EQ(Listed(**reopened, "persons/p7", 0, 1000).size(), 100u);
+  absl::StatusOr<AuditVerification> verified = (*reopened)->VerifyAudit();
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_THAT(verified->problems, IsEmpty());
+  EXPECT_EQ(verified->records, kRecords);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/audit_chain.h"
 #include "services/common/call_audit.h"
+#include "services/common/log.h"
 #include "services/common/macros.h"
 
 namespace carebridge {
@@ -232,14 +233,19 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
     RETURN_IF_ERROR(db->writer_->Exec(kAuditSchemaSql));
     db->audit_ = std::make_unique<AuditChain>(options.audit_key);
   }
-  absl::MutexLock lock(&db->pool_mu_);
-  for (int i = 0; i < options.read_connections; ++i) {
-    ASSIGN_OR_RETURN(
-        std::unique_ptr<Connection> reader,
-        OpenConnection(path, options.busy_timeout_ms,
-                       /*read_only=*/true, options.durable_commits));
-    db->idle_readers_.push_back(std::move(reader));
+  {
+    absl::MutexLock lock(&db->pool_mu_);
+    for (int i = 0; i < options.read_connections; ++i) {
+      ASSIGN_OR_RETURN(
+          std::unique_ptr<Connection> reader,
+          OpenConnection(path, options.busy_timeout_ms,
+                         /*read_only=*/true, options.durable_commits));
+      db->idle_readers_.push_back(std::move(reader));
+    }
   }
+  // What the last run appended and did not index (or a log from before the
+  // index was kept apart).
+  if (db->audit_ != nullptr) RETURN_IF_ERROR(db->CatchUpAuditIndex());
   return db;
 }
 
@@ -266,6 +272,49 @@ absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
   return WriteAudited(fn, audit);
 }
 
+namespace {
+
+// Unindexed audit records that make a caller index them: a "who accessed"
+// query walks at most about this many records of the log's end.
+constexpr int64_t kAuditIndexEvery = 2048;
+// Records indexed in one transaction.
+constexpr int kAuditIndexBatch = 16384;
+
+}  // namespace
+
+absl::Status SqliteDb::CatchUpAuditIndex() {
+  if (audit_ == nullptr) return absl::OkStatus();
+  for (;;) {
+    int indexed = 0;
+    RETURN_IF_ERROR(WriteAudited(
+        [&](Connection& conn) -> absl::Status {
+          ASSIGN_OR_RETURN(indexed,
+                           AuditChain::IndexPersons(conn, kAuditIndexBatch));
+          return absl::OkStatus();
+        },
+        nullptr));
+    if (indexed < kAuditIndexBatch) return absl::OkStatus();
+  }
+}
+
+void SqliteDb::NoteAuditAppended(int64_t records) {
+  if (audit_unindexed_.fetch_add(records, std::memory_order_relaxed) + records <
+      kAuditIndexEvery) {
+    return;
+  }
+  bool idle = false;
+  if (!audit_indexing_.compare_exchange_strong(idle, true)) return;
+  // Records appended from here on are indexed now or counted for next time.
+  audit_unindexed_.store(0, std::memory_order_relaxed);
+  absl::Status indexed = CatchUpAuditIndex();
+  if (!indexed.ok()) {
+    // The records stay at the log's end, where queries find them anyway.
+    LogLine(
+        absl::StrCat(path_, ": audit index not written: ", indexed.ToString()));
+  }
+  audit_indexing_.store(false);
+}
+
 absl::Status SqliteDb::AppendAudit(const AuditRecord& record) {
   return AppendAudit(std::vector<AuditRecord>{record});
 }
@@ -275,9 +324,11 @@ absl::Status SqliteDb::AppendAudit(const std::vector<AuditRecord>& records) {
     return absl::FailedPreconditionError(
         absl::StrCat(path_, " keeps no audit log"));
   }
-  return WriteAudited(
+  absl::Status written = WriteAudited(
       [&](Connection& conn) { return audit_->Append(conn, records).status(); },
       nullptr, /*appends_audit=*/true);
+  if (written.ok()) NoteAuditAppended(static_cast<int64_t>(records.size()));
+  return written;
 }
 
 void SqliteDb::AppendAuditAsync(AuditRecord record,
@@ -332,6 +383,7 @@ void SqliteDb::AppendAuditAsync(std::vector<AuditRecord> records,
       audit_flushing_ = false;
     }
     for (QueuedAudit& queued : batch) std::move(queued.done)(status);
+    if (status.ok()) NoteAuditAppended(static_cast<int64_t>(records.size()));
     absl::MutexLock lock(&audit_mu_);
     if (audit_queue_.empty() || audit_flushing_) {
       --audit_flushers_;
@@ -360,38 +412,45 @@ absl::Status SqliteDb::WriteAudited(
   PendingWrite write(fn);
   write.audit = audit;
   write.carries_audit = audit != nullptr || appends_audit;
-  absl::MutexLock lock(&queue_mu_);
-  queue_.push_back(&write);
-  while (!write.done) {
-    if (leader_active_) {
-      write.wake.Wait(&queue_mu_);
-      continue;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(&write);
+    while (!write.done) {
+      if (leader_active_) {
+        write.wake.Wait(&queue_mu_);
+        continue;
+      }
+      // Become the leader: take what is queued and commit it as one batch.
+      leader_active_ = true;
+      std::vector<PendingWrite*> batch;
+      size_t take =
+          std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
+      // Our own write is always in the queue; make sure it is taken.
+      auto own = std::find(queue_.begin(), queue_.end(), &write);
+      if (static_cast<size_t>(own - queue_.begin()) >= take) {
+        std::iter_swap(queue_.begin(), own);
+      }
+      batch.assign(queue_.begin(), queue_.begin() + take);
+      queue_.erase(queue_.begin(), queue_.begin() + take);
+      queue_mu_.Unlock();
+      RunBatch(batch);
+      queue_mu_.Lock();
+      // Still under queue_mu_: a woken writer cannot return (and destroy its
+      // PendingWrite) before this loop is over.
+      for (PendingWrite* pending : batch) {
+        pending->done = true;
+        if (pending != &write) pending->wake.Signal();
+      }
+      leader_active_ = false;
+      if (!queue_.empty()) queue_.front()->wake.Signal();
     }
-    // Become the leader: take what is queued and commit it as one batch.
-    leader_active_ = true;
-    std::vector<PendingWrite*> batch;
-    size_t take =
-        std::min(queue_.size(), static_cast<size_t>(options_.max_batch));
-    // Our own write is always in the queue; make sure it is taken.
-    auto own = std::find(queue_.begin(), queue_.end(), &write);
-    if (static_cast<size_t>(own - queue_.begin()) >= take) {
-      std::iter_swap(queue_.begin(), own);
-    }
-    batch.assign(queue_.begin(), queue_.begin() + take);
-    queue_.erase(queue_.begin(), queue_.begin() + take);
-    queue_mu_.Unlock();
-    RunBatch(batch);
-    queue_mu_.Lock();
-    // Still under queue_mu_: a woken writer cannot return (and destroy its
-    // PendingWrite) before this loop is over.
-    for (PendingWrite* pending : batch) {
-      pending->done = true;
-      if (pending != &write) pending->wake.Signal();
-    }
-    leader_active_ = false;
-    if (!queue_.empty()) queue_.front()->wake.Signal();
   }
-  if (write.result.ok() && write.audited) write.audit->written = true;
+  // The leader is done with `write` (it let go of queue_mu_ after the
+  // batch).
+  if (write.result.ok() && write.audited) {
+    write.audit->written = true;
+    NoteAuditAppended(1 + static_cast<int64_t>(audit->more_persons.size()));
+  }
   return write.result;
 }
 

@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -171,6 +172,11 @@ class SqliteDb {
   void AppendAuditAsync(std::vector<AuditRecord> records,
                         absl::AnyInvocable<void(absl::Status)> done)
       ABSL_LOCKS_EXCLUDED(audit_mu_);
+  // Lists every record not yet in the audit log's per-person index there
+  // (AuditChain::IndexPersons), in transactions of a bounded size. Open does
+  // it; after that each caller that finds enough records unindexed does it
+  // for them, off the commit that made any call's record durable.
+  absl::Status CatchUpAuditIndex() ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Verifies the audit log (AuditChain::Verify).
   absl::StatusOr<AuditVerification> VerifyAudit() ABSL_LOCKS_EXCLUDED(pool_mu_);
   bool audited() const { return audit_ != nullptr; }
@@ -189,6 +195,10 @@ class SqliteDb {
                             CallAudit* audit, bool appends_audit = false)
       ABSL_LOCKS_EXCLUDED(queue_mu_);
   void RunBatch(const std::vector<PendingWrite*>& batch);
+  // Counts `records` appended to the audit log and, past
+  // kAuditIndexEvery unindexed and nobody else indexing, indexes them now
+  // on this thread.
+  void NoteAuditAppended(int64_t records) ABSL_LOCKS_EXCLUDED(queue_mu_);
   void RunBatchInTransaction(const std::vector<PendingWrite*>& batch);
 
   const std::string path_;
@@ -217,6 +227,10 @@ class SqliteDb {
   bool audit_flushing_ ABSL_GUARDED_BY(audit_mu_) = false;
   // Callers of AppendAuditAsync committing or telling what they committed.
   int audit_flushers_ ABSL_GUARDED_BY(audit_mu_) = 0;
+  // Audit records appended since the per-person index was last written.
+  std::atomic<int64_t> audit_unindexed_{0};
+  // A caller is writing the per-person index.
+  std::atomic<bool> audit_indexing_{false};
 };
 
 // Default options with an audit log under `audit_key` (none when null).
