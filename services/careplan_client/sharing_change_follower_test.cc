@@ -20,10 +20,12 @@
 #include "services/common/clock.h"
 #include "services/common/service_credentials.h"
 #include "services/common/token.h"
+#include "tests/support/eventually.h"
 
 namespace carebridge::careplan_client {
 namespace {
 
+using ::carebridge::testing::Eventually;
 using events::v1::SubscribeRequest;
 using events::v1::SubscribeResponse;
 
@@ -136,15 +138,6 @@ SubscribeResponse Response(const std::string& epoch, int64_t head,
   return response;
 }
 
-bool WaitFor(const std::function<bool()>& done) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(2));
-  }
-  return done();
-}
-
 class SharingChangeFollowerTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -187,7 +180,7 @@ TEST_F(SharingChangeFollowerTest, LearnsTheHeadThenFollowsFromIt) {
                   /*held=*/false);
   feed_.AddScript({Response("A", 10, 10)}, /*held=*/true);
   follower_->Start();
-  ASSERT_TRUE(WaitFor([&] { return follower_->delivered_through() == 10; }));
+  ASSERT_TRUE(Eventually([&] { return follower_->delivered_through() == 10; }));
   EXPECT_TRUE(cache_.following());
   std::vector<SubscribeRequest> requests = feed_.requests();
   ASSERT_EQ(requests.size(), 2u);
@@ -201,7 +194,7 @@ TEST_F(SharingChangeFollowerTest, LearnsTheHeadThenFollowsFromIt) {
   EXPECT_EQ(AsksFor("persons/p1"), 0);
   EXPECT_EQ(AsksFor("persons/p3"), 0);
   feed_.Push(Response("A", 11, 11, {"persons/p3"}), /*ends=*/false);
-  ASSERT_TRUE(WaitFor([&] { return follower_->delivered_through() == 11; }));
+  ASSERT_TRUE(Eventually([&] { return follower_->delivered_through() == 11; }));
   EXPECT_EQ(AsksFor("persons/p1"), 0);
   EXPECT_EQ(AsksFor("persons/p3"), 1);
   EXPECT_EQ(feed_.requests().size(), 2u);
@@ -213,14 +206,14 @@ TEST_F(SharingChangeFollowerTest, AFeedFromAnotherDatabaseStartsItAgain) {
   // The next probe finds the other database's head reached at once.
   feed_.AddScript({Response("B", 4, 4)}, /*held=*/true);
   follower_->Start();
-  ASSERT_TRUE(WaitFor([&] { return follower_->delivered_through() == 10; }));
+  ASSERT_TRUE(Eventually([&] { return follower_->delivered_through() == 10; }));
   EXPECT_EQ(AsksFor("persons/p1"), 1);
   EXPECT_EQ(AsksFor("persons/p1"), 0);
 
   // The care plan database was replaced: nothing remembered holds.
   feed_.Push(Response("B", 12, 12), /*ends=*/true);
-  ASSERT_TRUE(WaitFor([&] { return feed_.requests().size() == 3u; }));
-  ASSERT_TRUE(WaitFor([&] { return follower_->delivered_through() == 4; }));
+  ASSERT_TRUE(Eventually([&] { return feed_.requests().size() == 3u; }));
+  ASSERT_TRUE(Eventually([&] { return follower_->delivered_through() == 4; }));
   std::vector<SubscribeRequest> requests = feed_.requests();
   EXPECT_EQ(requests[2].after_sequence(), 0);
   EXPECT_TRUE(cache_.following());
@@ -232,13 +225,13 @@ TEST_F(SharingChangeFollowerTest, AFeedGoneBackBelowItsStartStartsItAgain) {
   feed_.AddScript({Response("A", 10, 10)}, /*held=*/true);
   feed_.AddScript({Response("A", 5, 5)}, /*held=*/true);
   follower_->Start();
-  ASSERT_TRUE(WaitFor([&] { return follower_->delivered_through() == 10; }));
+  ASSERT_TRUE(Eventually([&] { return follower_->delivered_through() == 10; }));
   EXPECT_EQ(AsksFor("persons/p2"), 1);
 
   // The same epoch, but its head is below where this subscription began.
   feed_.Push(Response("A", 5, 5), /*ends=*/true);
-  ASSERT_TRUE(WaitFor([&] { return feed_.requests().size() == 3u; }));
-  ASSERT_TRUE(WaitFor([&] { return follower_->delivered_through() == 5; }));
+  ASSERT_TRUE(Eventually([&] { return feed_.requests().size() == 3u; }));
+  ASSERT_TRUE(Eventually([&] { return follower_->delivered_through() == 5; }));
   EXPECT_EQ(feed_.requests()[2].after_sequence(), 0);
   EXPECT_EQ(AsksFor("persons/p2"), 1);
 }
@@ -246,12 +239,12 @@ TEST_F(SharingChangeFollowerTest, AFeedGoneBackBelowItsStartStartsItAgain) {
 TEST_F(SharingChangeFollowerTest, AStreamThatEndsLeavesNothingRemembered) {
   feed_.AddScript({Response("A", 10, 10)}, /*held=*/true);
   follower_->Start();
-  ASSERT_TRUE(WaitFor([&] { return cache_.following(); }));
+  ASSERT_TRUE(Eventually([&] { return cache_.following(); }));
   EXPECT_EQ(AsksFor("persons/p1"), 1);
   EXPECT_EQ(AsksFor("persons/p1"), 0);
   // The care plan service went away: every read asks until it is back.
   feed_.Push(Response("A", 10, 10), /*ends=*/true);
-  ASSERT_TRUE(WaitFor([&] { return !cache_.following(); }));
+  ASSERT_TRUE(Eventually([&] { return !cache_.following(); }));
   EXPECT_EQ(AsksFor("persons/p1"), 1);
   EXPECT_EQ(AsksFor("persons/p1"), 1);
 }

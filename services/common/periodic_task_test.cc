@@ -9,25 +9,16 @@
 
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "tests/support/eventually.h"
 #include "tests/support/status_matchers.h"
 
 namespace carebridge {
 namespace {
 
+using ::carebridge::testing::Eventually;
 using ::carebridge::testing::IsOk;
 using ::carebridge::testing::StatusIs;
 using ::testing::HasSubstr;
-
-// Polls `done` until it holds or five seconds pass.
-template <typename Predicate>
-bool Eventually(Predicate done) {
-  absl::Time deadline = absl::Now() + absl::Seconds(5);
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
 
 TEST(PeriodicTaskTest, RunNowRunsOnTheCallersThreadAndReturnsTheResult) {
   std::thread::id ran_on;

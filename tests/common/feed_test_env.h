@@ -25,22 +25,12 @@
 #include "services/common/macros.h"
 #include "services/common/sqlite_db.h"
 #include "services/common/sqlite_event_log.h"
+#include "tests/support/eventually.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::testing {
-
-// Polls `done` until it holds or ten seconds pass; true if it held.
-template <typename Predicate>
-bool Eventually(Predicate done, absl::Duration timeout = absl::Seconds(10)) {
-  absl::Time deadline = absl::Now() + timeout;
-  while (!done()) {
-    if (absl::Now() > deadline) return false;
-    absl::SleepFor(absl::Milliseconds(1));
-  }
-  return true;
-}
 
 // An event log that counts the bytes of events read through it: how a test
 // sees how far ahead of its subscriber a feed reads.

@@ -1,5 +1,7 @@
 #include "tests/record/record_test_fixture.h"
 
+#include "tests/support/eventually.h"
+
 namespace carebridge::record::testing {
 
 using carebridge::testing::TestServer;
@@ -122,12 +124,7 @@ void RecordTest::Decline(const std::string& referral, const Principal& by,
 }
 
 bool RecordTest::Eventually(const std::function<bool()>& done) {
-  const absl::Time deadline = absl::Now() + absl::Seconds(10);
-  while (absl::Now() < deadline) {
-    if (done()) return true;
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  return done();
+  return carebridge::testing::Eventually(done);
 }
 
 bool RecordTest::RecordShows(const std::string& person, int entries) {
