@@ -319,6 +319,7 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
 absl::StatusOr<bool> RecordDomain::TellsOfGap(
     const Principal& caller, v1::GapKind kind, absl::string_view person,
     careplan_client::ExchangeSharing::Reader& reader) {
+  // A kind told even to a team shown nothing of the plan needs no choices.
   if (careplan_ == nullptr || !caller.is_clinical() ||
       GapShown(kind, sharing::SharedParts::None())) {
     return true;

@@ -27,7 +27,8 @@ class RecordDomain {
 
   // The pointees outlive this.
   // `careplan` and `directory` say what the person's sharing choices show
-  // each team of the care plan part of the views (asked at every read);
+  // each team of the care plan part of the views and of its gaps (as
+  // their lookups answer: remembered while the care plan feed is followed);
   // without `careplan` (a record opened on its own: tests, the benchmark)
   // the views show what the record holds.
   RecordDomain(const Clock* clock, RecordStore* store,
