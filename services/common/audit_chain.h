@@ -15,13 +15,13 @@
 
 namespace carebridge {
 
-// A service's audit log in its database: the records, their per-person
-// index (`audit_persons`, written behind the log up to `audit_indexed`; it
-// replaced a SQL index, dropped here, that made every commit of a record
-// write a page of the index at a random place), the checkpoints and the
-// head. Idempotent (SqliteDb runs it at
-// every open of an audited database, outside the store's migrations).
-inline constexpr char kAuditSchemaSql[] = R"sql(
+// A service's audit log in its database: the records, the checkpoints and
+// the head. Idempotent (SqliteDb runs it at every open of an audited
+// database, outside the store's migrations). It drops what earlier versions
+// kept here: a SQL index on person (every commit of a record wrote a page of
+// it at a random place) and then the per-person index, now in a file of its
+// own (kAuditIndexSchemaSql).
+inline constexpr char kAuditLogSchemaSql[] = R"sql(
 CREATE TABLE IF NOT EXISTS audit_log (
   seq INTEGER PRIMARY KEY,
   time_us INTEGER NOT NULL,
@@ -39,15 +39,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
   hash BLOB NOT NULL
 );
 DROP INDEX IF EXISTS audit_by_person;
-CREATE TABLE IF NOT EXISTS audit_persons (
-  person TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  PRIMARY KEY (person, seq)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS audit_indexed (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
-  seq INTEGER NOT NULL
-);
+DROP TABLE IF EXISTS audit_persons;
+DROP TABLE IF EXISTS audit_indexed;
 CREATE TABLE IF NOT EXISTS audit_checkpoints (
   seq INTEGER PRIMARY KEY,
   time_us INTEGER NOT NULL,
@@ -59,6 +52,23 @@ CREATE TABLE IF NOT EXISTS audit_head (
   seq INTEGER NOT NULL,
   hash BLOB NOT NULL,
   mac BLOB NOT NULL
+);
+)sql";
+
+// The log's per-person index (`audit_persons`), written behind the log up
+// to `audit_indexed`. SqliteDb keeps it in a file of its own beside the
+// database (SqliteDb::AuditIndexPath), written on a connection of its own,
+// so writing it never holds the database's writer; the log's readers
+// attach it. It can be rebuilt from the log at any time.
+inline constexpr char kAuditIndexSchemaSql[] = R"sql(
+CREATE TABLE IF NOT EXISTS audit_persons (
+  person TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (person, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS audit_indexed (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL
 );
 )sql";
 
@@ -102,7 +112,9 @@ class AuditChain {
   // The records about `person` (`persons/{id}`) in `conn`'s log, newest
   // first, with seq below `before_seq` (from the newest when 0), at most
   // `limit`: the records not yet indexed (IndexPersons), then the
-  // per-person index.
+  // per-person index. `conn` sees the log and the index (one file, or the
+  // index attached); the index is read first, so in a read transaction it
+  // is never newer than the log.
   static absl::StatusOr<std::vector<AuditRecord>> ListForPerson(
       Connection& conn, absl::string_view person, int64_t before_seq,
       int limit);
@@ -110,6 +122,7 @@ class AuditChain {
   // their persons, in `conn`'s open write transaction; how many it indexed
   // (0: the index is complete). The index is written behind the log, in
   // batches, so an audited call's own commit writes only at the log's end.
+  // `conn` may have the index as its own file and the log attached.
   static absl::StatusOr<int> IndexPersons(Connection& conn, int limit);
   // Walks the whole log in `conn` (a read transaction), recomputing every
   // hash, and checks the head, the checkpoints and that the per-person

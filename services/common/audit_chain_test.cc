@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <string>
 #include <thread>
@@ -37,8 +38,8 @@ class AuditChainTest : public ::testing::Test {
   void Fresh() { dir_ = std::make_unique<testing::TempDir>(); }
 
   std::unique_ptr<SqliteDb> Open() {
-    absl::StatusOr<std::unique_ptr<SqliteDb>> db =
-        SqliteDb::Open(Path(), {{1, kAuditSchemaSql}});
+    absl::StatusOr<std::unique_ptr<SqliteDb>> db = SqliteDb::Open(
+        Path(), {{1, absl::StrCat(kAuditLogSchemaSql, kAuditIndexSchemaSql)}});
     EXPECT_TRUE(db.ok()) << db.status();
     return db.ok() ? *std::move(db) : nullptr;
   }
@@ -90,9 +91,10 @@ class AuditChainTest : public ::testing::Test {
   AuditVerification Verify() { return Verify(chain_); }
 
   // Runs `sql` on the file directly, as a person with the file could.
-  void Tamper(const std::string& sql) {
+  void Tamper(const std::string& sql) { Tamper(Path(), sql); }
+  void Tamper(const std::string& file, const std::string& sql) {
     sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(Path().c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_open(file.c_str(), &raw), SQLITE_OK);
     char* error = nullptr;
     int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error);
     EXPECT_EQ(rc, SQLITE_OK) << (error ? error : "") << " in " << sql;
@@ -399,6 +401,21 @@ std::vector<int64_t> Listed(SqliteDb& db, const std::string& person,
   return seqs;
 }
 
+// The last record the per-person index of `db` lists.
+int64_t IndexedThrough(SqliteDb& db) {
+  int64_t seq = -1;
+  EXPECT_TRUE(db.Read([&](Connection& conn) -> absl::Status {
+                  absl::StatusOr<Statement> select =
+                      conn.Prepare("SELECT seq FROM audit_indexed");
+                  if (!select.ok()) return select.status();
+                  absl::StatusOr<bool> row = select->Step();
+                  if (!row.ok()) return row.status();
+                  seq = *row ? select->ColumnInt64(0) : 0;
+                  return absl::OkStatus();
+                }).ok());
+  return seq;
+}
+
 // The per-person index is written behind the log: a person's records are
 // listed newest first, page by page, whether they are past the index's
 // end or in it.
@@ -454,19 +471,7 @@ TEST_F(AuditChainTest, EditingThePerPersonIndexIsDetected) {
 // whatever the last run left.
 TEST_F(AuditChainTest, CallersIndexTheLogBehindItsEnd) {
   constexpr int kRecords = 5000;
-  auto indexed_through = [](SqliteDb& db) {
-    int64_t seq = -1;
-    EXPECT_TRUE(db.Read([&](Connection& conn) -> absl::Status {
-                    absl::StatusOr<Statement> select =
-                        conn.Prepare("SELECT seq FROM audit_indexed");
-                    if (!select.ok()) return select.status();
-                    absl::StatusOr<bool> row = select->Step();
-                    if (!row.ok()) return row.status();
-                    seq = *row ? select->ColumnInt64(0) : 0;
-                    return absl::OkStatus();
-                  }).ok());
-    return seq;
-  };
+  auto indexed_through = IndexedThrough;
   {
     absl::StatusOr<std::unique_ptr<SqliteDb>> db =
         SqliteDb::Open(Path(), {}, AuditedOptions(&key_));
@@ -491,6 +496,100 @@ TEST_F(AuditChainTest, CallersIndexTheLogBehindItsEnd) {
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_THAT(verified->problems, IsEmpty());
   EXPECT_EQ(verified->records, kRecords);
+}
+
+// An audited database keeps the per-person index in a file of its own
+// (written without holding the database's writer). Editing that file is
+// detected like editing the log; an index that is missing, damaged, or
+// past the log's end (the database put back from an older copy) is rebuilt
+// from the log at open, and the log itself is never touched.
+TEST_F(AuditChainTest, ThePerPersonIndexIsAFileOfItsOwnRebuiltFromTheLog) {
+  constexpr int kRecords = 3000;
+  const std::string index = SqliteDb::AuditIndexPath(Path());
+  auto open = [&]() {
+    absl::StatusOr<std::unique_ptr<SqliteDb>> db =
+        SqliteDb::Open(Path(), {}, AuditedOptions(&key_));
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? *std::move(db) : nullptr;
+  };
+  auto verify = [&]() {
+    std::unique_ptr<SqliteDb> db = open();
+    absl::StatusOr<AuditVerification> verified = db->VerifyAudit();
+    EXPECT_TRUE(verified.ok()) << verified.status();
+    return verified.ok() ? *verified : AuditVerification();
+  };
+  auto expect_whole = [&]() {
+    std::unique_ptr<SqliteDb> db = open();
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(IndexedThrough(*db), kRecords);
+    EXPECT_EQ(Listed(*db, "persons/p7", 0, 1000).size(),
+              static_cast<size_t>(kRecords / 50));
+    absl::StatusOr<AuditVerification> verified = db->VerifyAudit();
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_THAT(verified->problems, IsEmpty());
+    EXPECT_EQ(verified->records, kRecords);
+  };
+  const std::string older = dir_->File("older.db");
+  auto append = [&](int from, int to) {
+    std::unique_ptr<SqliteDb> db = open();
+    ASSERT_NE(db, nullptr);
+    std::vector<AuditRecord> records;
+    for (int i = from; i <= to; ++i) records.push_back(Record(i));
+    ASSERT_TRUE(db->AppendAudit(records).ok());
+    ASSERT_TRUE(db->CatchUpAuditIndex().ok());
+    // The database itself holds no index.
+    EXPECT_FALSE(db->Read([&](Connection& conn) {
+                     return conn.Exec("SELECT 1 FROM main.audit_persons");
+                   }).ok());
+  };
+  append(1, 1000);
+  // A copy of the database as it was (closed, so its WAL is folded in).
+  std::filesystem::copy_file(Path(), older);
+  append(1001, kRecords);
+  EXPECT_TRUE(std::filesystem::exists(index));
+  expect_whole();
+
+  // Edited in its own file: detected.
+  Tamper(index, "DELETE FROM audit_persons WHERE seq = 57");
+  EXPECT_THAT(verify().problems,
+              Contains(HasSubstr("lacks 1 records, the first record 57")));
+  Tamper(index, "INSERT INTO audit_persons VALUES ('persons/p9', 58)");
+  EXPECT_THAT(verify().problems,
+              Contains(HasSubstr("lists 1 entries that are not the log's")));
+
+  // Deleted: rebuilt whole.
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(index + suffix);
+  }
+  expect_whole();
+
+  // Damaged (not a database at all): rebuilt whole.
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::filesystem::remove(index + suffix);
+  }
+  {
+    std::ofstream out(index, std::ios::trunc | std::ios::binary);
+    out << std::string(8192, 'x');
+  }
+  expect_whole();
+
+  // The database put back from the older copy, the index left as it was:
+  // the index lists records the log no longer has, so it starts again.
+  for (const char* suffix : {"-wal", "-shm"}) {
+    std::filesystem::remove(Path() + suffix);
+  }
+  std::filesystem::copy_file(older, Path(),
+                             std::filesystem::copy_options::overwrite_existing);
+  {
+    std::unique_ptr<SqliteDb> db = open();
+    ASSERT_NE(db, nullptr);
+    EXPECT_EQ(IndexedThrough(*db), 1000);
+    EXPECT_EQ(Listed(*db, "persons/p7", 0, 1000).size(), 1000u / 50);
+    absl::StatusOr<AuditVerification> verified = db->VerifyAudit();
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_THAT(verified->problems, IsEmpty());
+    EXPECT_EQ(verified->records, 1000);
+  }
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "services/common/sqlite_db.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -230,16 +231,14 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
                                                options.durable_commits));
   RETURN_IF_ERROR(Migrate(*db->writer_, migrations, db->schema_version_));
   if (options.audit_key != nullptr) {
-    RETURN_IF_ERROR(db->writer_->Exec(kAuditSchemaSql));
+    RETURN_IF_ERROR(db->writer_->Exec(kAuditLogSchemaSql));
     db->audit_ = std::make_unique<AuditChain>(options.audit_key);
+    RETURN_IF_ERROR(db->OpenAuditIndex());
   }
   {
     absl::MutexLock lock(&db->pool_mu_);
     for (int i = 0; i < options.read_connections; ++i) {
-      ASSIGN_OR_RETURN(
-          std::unique_ptr<Connection> reader,
-          OpenConnection(path, options.busy_timeout_ms,
-                         /*read_only=*/true, options.durable_commits));
+      ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, db->OpenReader());
       db->idle_readers_.push_back(std::move(reader));
     }
   }
@@ -251,6 +250,65 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
 
 SqliteDb::SqliteDb(std::string path, Options options)
     : path_(std::move(path)), options_(options) {}
+
+absl::StatusOr<std::unique_ptr<Connection>> SqliteDb::OpenReader() {
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<Connection> reader,
+      OpenConnection(path_, options_.busy_timeout_ms,
+                     /*read_only=*/true, options_.durable_commits));
+  if (audit_ != nullptr) {
+    // Read-only too, as the connection is.
+    ASSIGN_OR_RETURN(Statement attach,
+                     reader->Prepare("ATTACH DATABASE ? AS audit_index"));
+    attach.Bind(1, AuditIndexPath(path_));
+    RETURN_IF_ERROR(attach.Run());
+  }
+  return reader;
+}
+
+absl::Status SqliteDb::OpenAuditIndex() {
+  const std::string index_path = AuditIndexPath(path_);
+  absl::MutexLock lock(&index_mu_);
+  auto open = [&]() -> absl::Status {
+    ASSIGN_OR_RETURN(audit_index_,
+                     OpenConnection(index_path, options_.busy_timeout_ms,
+                                    /*read_only=*/false,
+                                    /*durable_commits=*/false));
+    RETURN_IF_ERROR(audit_index_->Exec(kAuditIndexSchemaSql));
+    {
+      ASSIGN_OR_RETURN(Statement attach,
+                       audit_index_->Prepare("ATTACH DATABASE ? AS log"));
+      attach.Bind(1, path_);
+      RETURN_IF_ERROR(attach.Run());
+    }
+    // An index past the log's end (the database put back from an older
+    // copy, the index not) starts again.
+    ASSIGN_OR_RETURN(Statement ahead,
+                     audit_index_->Prepare(
+                         "SELECT (SELECT seq FROM audit_indexed) > (SELECT "
+                         "IFNULL(MAX(seq), 0) FROM log.audit_log)"));
+    ASSIGN_OR_RETURN(bool row, ahead.Step());
+    if (row && ahead.ColumnInt64(0) == 1) {
+      LogLine(absl::StrCat(index_path,
+                           ": lists records past the audit log's end; "
+                           "rebuilding it from the log"));
+      RETURN_IF_ERROR(
+          audit_index_->Exec("DELETE FROM audit_persons; DELETE FROM "
+                             "audit_indexed"));
+    }
+    return absl::OkStatus();
+  };
+  absl::Status opened = open();
+  if (opened.ok()) return opened;
+  // Unreadable (damaged, or not a database): the log has all it held.
+  LogLine(absl::StrCat(index_path, ": unusable (", opened.ToString(),
+                       "); rebuilding it from the audit log"));
+  audit_index_.reset();
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::remove(absl::StrCat(index_path, suffix).c_str());
+  }
+  return open();
+}
 
 SqliteDb::~SqliteDb() {
   {
@@ -284,16 +342,19 @@ constexpr int kAuditIndexBatch = 16384;
 
 absl::Status SqliteDb::CatchUpAuditIndex() {
   if (audit_ == nullptr) return absl::OkStatus();
+  absl::MutexLock lock(&index_mu_);
+  Connection& conn = *audit_index_;
   for (;;) {
-    int indexed = 0;
-    RETURN_IF_ERROR(WriteAudited(
-        [&](Connection& conn) -> absl::Status {
-          ASSIGN_OR_RETURN(indexed,
-                           AuditChain::IndexPersons(conn, kAuditIndexBatch));
-          return absl::OkStatus();
-        },
-        nullptr));
-    if (indexed < kAuditIndexBatch) return absl::OkStatus();
+    // Deferred: the log is only read (its snapshot), the index written.
+    RETURN_IF_ERROR(conn.Run("BEGIN"));
+    absl::StatusOr<int> indexed =
+        AuditChain::IndexPersons(conn, kAuditIndexBatch);
+    absl::Status status = indexed.ok() ? conn.Run("COMMIT") : indexed.status();
+    if (!status.ok()) {
+      conn.Run("ROLLBACK").IgnoreError();
+      return status;
+    }
+    if (*indexed < kAuditIndexBatch) return absl::OkStatus();
   }
 }
 

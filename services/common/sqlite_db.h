@@ -175,8 +175,17 @@ class SqliteDb {
   // Lists every record not yet in the audit log's per-person index there
   // (AuditChain::IndexPersons), in transactions of a bounded size. Open does
   // it; after that each caller that finds enough records unindexed does it
-  // for them, off the commit that made any call's record durable.
-  absl::Status CatchUpAuditIndex() ABSL_LOCKS_EXCLUDED(queue_mu_);
+  // for them, off the commit that made any call's record durable. The index
+  // is a file of its own (AuditIndexPath) with a connection of its own, so
+  // this never holds the database's writer; it is not synced (it can be
+  // rebuilt from the log: Open rebuilds one that is unreadable or lists
+  // records the log lacks).
+  absl::Status CatchUpAuditIndex() ABSL_LOCKS_EXCLUDED(index_mu_);
+  // Where an audited database at `path` keeps its audit log's per-person
+  // index.
+  static std::string AuditIndexPath(const std::string& path) {
+    return path + ".audit-index";
+  }
   // Verifies the audit log (AuditChain::Verify).
   absl::StatusOr<AuditVerification> VerifyAudit() ABSL_LOCKS_EXCLUDED(pool_mu_);
   bool audited() const { return audit_ != nullptr; }
@@ -198,7 +207,12 @@ class SqliteDb {
   // Counts `records` appended to the audit log and, past
   // kAuditIndexEvery unindexed and nobody else indexing, indexes them now
   // on this thread.
-  void NoteAuditAppended(int64_t records) ABSL_LOCKS_EXCLUDED(queue_mu_);
+  void NoteAuditAppended(int64_t records) ABSL_LOCKS_EXCLUDED(index_mu_);
+  // Opens (creating, or rebuilding when unusable) the per-person index
+  // beside the database, with the log attached as `log`.
+  absl::Status OpenAuditIndex() ABSL_LOCKS_EXCLUDED(index_mu_);
+  // Opens a read connection (with the audit index attached when audited).
+  absl::StatusOr<std::unique_ptr<Connection>> OpenReader();
   void RunBatchInTransaction(const std::vector<PendingWrite*>& batch);
 
   const std::string path_;
@@ -231,6 +245,9 @@ class SqliteDb {
   std::atomic<int64_t> audit_unindexed_{0};
   // A caller is writing the per-person index.
   std::atomic<bool> audit_indexing_{false};
+  absl::Mutex index_mu_;
+  // The per-person index's own file, the log attached (audited only).
+  std::unique_ptr<Connection> audit_index_ ABSL_GUARDED_BY(index_mu_);
 };
 
 // Default options with an audit log under `audit_key` (none when null).

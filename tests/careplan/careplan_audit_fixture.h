@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/audit_chain.h"
 #include "tests/careplan/careplan_test_fixture.h"
 
@@ -52,6 +53,12 @@ class CarePlanAuditTest : public CarePlanTest {
                               SQLITE_OPEN_READONLY, nullptr),
               SQLITE_OK);
     Connection conn(raw);
+    // With its per-person index beside it, as the server reads it.
+    EXPECT_TRUE(conn.Exec(absl::StrCat("ATTACH DATABASE '",
+                                       SqliteDb::AuditIndexPath(
+                                           server_.DataPath("careplan.db")),
+                                       "' AS audit_index"))
+                    .ok());
     // The TestServer's audit key.
     HmacSha256 key(std::string(32, 'a'));
     AuditChain chain(&key);
