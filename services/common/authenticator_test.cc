@@ -76,7 +76,8 @@ TEST_F(AuthenticatorTest, BearerWithoutATokenIsUnauthenticated) {
 TEST_F(AuthenticatorTest, ForgedTokenIsUnauthenticated) {
   std::string forged = TokenSigner(std::string(32, 'x'))
                            .Sign(Principal{"members/m1", "", Role::kAdmin,
-                                           clock_.Now() + absl::Hours(1)});
+                                           clock_.Now() + absl::Hours(1),
+                                           absl::InfinitePast(), ""});
   EXPECT_THAT(
       authenticator_.AuthenticateHeader(absl::StrCat("Bearer ", forged)),
       StatusIs(kUnauthenticated, HasSubstr("signature")));

@@ -34,6 +34,11 @@ struct Principal {
   std::string team;
   Role role = Role::kUnspecified;
   absl::Time expire_time = absl::InfinitePast();
+  // When the token was issued (InfinitePast: not said), and its id (random,
+  // given by TokenSigner::Sign when empty): what names one token among a
+  // member's several.
+  absl::Time issue_time = absl::InfinitePast();
+  std::string token_id;
 
   bool is_admin() const { return role == Role::kAdmin; }
   bool is_service() const { return role == Role::kService; }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,8 @@ struct ModuleContext {
   absl::Duration deadline_scan_interval = absl::Seconds(30);
   // When causes become care gaps (the record service).
   CareGapThresholds care_gaps;
+  // The longest staff token the directory issues (unset: its default).
+  std::optional<absl::Duration> max_token_lifetime;
   // Fault-injection tests only: a pause before each consumed event is
   // applied (see ServerConfig::testing_consumer_apply_delay).
   absl::Duration testing_consumer_apply_delay = absl::ZeroDuration();

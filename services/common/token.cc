@@ -21,8 +21,20 @@
 
 namespace carebridge {
 namespace {
-constexpr absl::string_view kPrefix = "cb1";
+// cb2 added the issue time and the token's id; cb1 tokens (before
+// 2026-12-05, up to 90 days long) are refused.
+constexpr absl::string_view kPrefix = "cb2";
+constexpr absl::string_view kOldPrefix = "cb1";
 constexpr size_t kKeyBytes = 32;
+// Random bytes in a token id: 96 bits, 16 characters.
+constexpr size_t kTokenIdBytes = 12;
+
+std::string NewTokenId() {
+  unsigned char bytes[kTokenIdBytes];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();
+  return absl::WebSafeBase64Escape(
+      absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
 }  // namespace
 
 absl::string_view RoleName(Role role) {
@@ -55,10 +67,14 @@ std::string TokenSigner::Mac(absl::string_view payload) const {
 }
 
 std::string TokenSigner::Sign(const Principal& principal) const {
-  std::string payload =
-      absl::StrCat(principal.subject, "|", principal.team, "|",
-                   static_cast<int>(principal.role), "|",
-                   absl::ToUnixSeconds(principal.expire_time));
+  const int64_t issued = principal.issue_time == absl::InfinitePast()
+                             ? 0
+                             : absl::ToUnixSeconds(principal.issue_time);
+  std::string payload = absl::StrCat(
+      principal.subject, "|", principal.team, "|",
+      static_cast<int>(principal.role), "|",
+      absl::ToUnixSeconds(principal.expire_time), "|", issued, "|",
+      principal.token_id.empty() ? NewTokenId() : principal.token_id);
   std::string encoded = absl::WebSafeBase64Escape(payload);
   return absl::StrCat(kPrefix, ".", encoded, ".",
                       absl::WebSafeBase64Escape(Mac(encoded)));
@@ -67,6 +83,11 @@ std::string TokenSigner::Sign(const Principal& principal) const {
 absl::StatusOr<Principal> TokenSigner::Verify(absl::string_view token,
                                               absl::Time now) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
+  if (parts.size() == 3 && parts[0] == kOldPrefix) {
+    return errors::Unauthenticated(
+        "bearer token is of a form no longer accepted (issued before "
+        "2026-12-05, without an id); ask for a new one");
+  }
   if (parts.size() != 3 || parts[0] != kPrefix || token.size() > 4096) {
     return errors::Unauthenticated("bearer token is malformed");
   }
@@ -86,8 +107,11 @@ absl::StatusOr<Principal> TokenSigner::Verify(absl::string_view token,
   std::vector<std::string> fields = absl::StrSplit(payload, '|');
   int role = 0;
   int64_t expiry = 0;
-  if (fields.size() != 4 || !absl::SimpleAtoi(fields[2], &role) ||
-      !absl::SimpleAtoi(fields[3], &expiry)) {
+  int64_t issued = 0;
+  if (fields.size() != 6 || !absl::SimpleAtoi(fields[2], &role) ||
+      !absl::SimpleAtoi(fields[3], &expiry) ||
+      !absl::SimpleAtoi(fields[4], &issued) || issued < 0 ||
+      fields[5].empty()) {
     return errors::Unauthenticated("bearer token payload is malformed");
   }
   Principal principal;
@@ -95,6 +119,8 @@ absl::StatusOr<Principal> TokenSigner::Verify(absl::string_view token,
   principal.team = fields[1];
   principal.role = static_cast<Role>(role);
   principal.expire_time = absl::FromUnixSeconds(expiry);
+  if (issued > 0) principal.issue_time = absl::FromUnixSeconds(issued);
+  principal.token_id = fields[5];
   if (now >= principal.expire_time) {
     return errors::Unauthenticated(
         absl::StrCat("bearer token expired at ",

@@ -12,10 +12,11 @@
 
 namespace carebridge {
 
-// Signs and verifies bearer tokens: `cb1.<payload>.<mac>`, both parts
+// Signs and verifies bearer tokens: `cb2.<payload>.<mac>`, both parts
 // URL-safe base64, the MAC an HMAC-SHA256 over the payload with a server
-// key. The payload carries subject, team, role and expiry; nothing is stored
-// server-side. This class is thread-safe (immutable after construction).
+// key. The payload carries subject, team, role, expiry, issue time and the
+// token's id (random, made by Sign when the principal has none); nothing is
+// stored server-side. This class is thread-safe (immutable after construction).
 class TokenSigner {
  public:
   // `key` must be at least 32 bytes.

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -52,7 +53,7 @@ std::string SignRawPayload(const std::string& key, absl::string_view payload) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
        reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(),
        mac, &mac_len);
-  return absl::StrCat("cb1.", encoded, ".",
+  return absl::StrCat("cb2.", encoded, ".",
                       absl::WebSafeBase64Escape(absl::string_view(
                           reinterpret_cast<const char*>(mac), mac_len)));
 }
@@ -85,9 +86,9 @@ TEST(TokenSignerTest, TokenHasThePublishedShape) {
   std::string token = TokenSigner(kKey).Sign(Lead());
   std::vector<std::string> parts = absl::StrSplit(token, '.');
   ASSERT_EQ(parts.size(), 3u);
-  EXPECT_EQ(parts[0], "cb1");
+  EXPECT_EQ(parts[0], "cb2");
   EXPECT_THAT(token,
-              ::testing::MatchesRegex("cb1\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"));
+              ::testing::MatchesRegex("cb2\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"));
 }
 
 TEST(TokenSignerTest, ExpiredAtAndAfterTheExpiryTime) {
@@ -117,7 +118,7 @@ TEST(TokenSignerTest, TamperedPayloadIsRejected) {
       absl::StrCat("members/m1|teams/cmht|", static_cast<int>(Role::kAdmin),
                    "|", absl::ToUnixSeconds(kNow + absl::Hours(24))));
   EXPECT_THAT(
-      signer.Verify(absl::StrCat("cb1.", forged_payload, ".", parts[2]), kNow),
+      signer.Verify(absl::StrCat("cb2.", forged_payload, ".", parts[2]), kNow),
       StatusIs(kUnauthenticated, HasSubstr("signature")));
 }
 
@@ -165,17 +166,17 @@ TEST(TokenSignerTest, MalformedStringsAreRejected) {
   std::vector<std::string> parts = absl::StrSplit(good, '.');
   const std::string cases[] = {
       "",
-      "cb1",
-      "cb1.",
-      "cb1..",
-      "cb1.abc",
-      absl::StrCat("cb2.", parts[1], ".", parts[2]),
+      "cb2",
+      "cb2.",
+      "cb2..",
+      "cb2.abc",
+      absl::StrCat("cb3.", parts[1], ".", parts[2]),
       absl::StrCat(good, ".extra"),
       absl::StrCat("Bearer ", good),
-      absl::StrCat("cb1.", parts[1], ".", parts[2], "!"),
-      absl::StrCat("cb1.", parts[1], "$.", parts[2]),
+      absl::StrCat("cb2.", parts[1], ".", parts[2], "!"),
+      absl::StrCat("cb2.", parts[1], "$.", parts[2]),
       std::string(5000, 'a'),
-      absl::StrCat("cb1.", std::string(5000, 'a'), ".", parts[2]),
+      absl::StrCat("cb2.", std::string(5000, 'a'), ".", parts[2]),
   };
   for (const std::string& token : cases) {
     EXPECT_THAT(signer.Verify(token, kNow), StatusIs(kUnauthenticated))
@@ -187,7 +188,13 @@ TEST(TokenSignerTest, SignedButMalformedPayloadIsRejected) {
   TokenSigner signer(kKey);
   for (absl::string_view payload :
        {"members/m1|teams/cmht|3", "members/m1|teams/cmht|3|soon",
-        "members/m1|teams/cmht|lead|1767312000", "a|b|c|d|e", ""}) {
+        "members/m1|teams/cmht|lead|1767312000", "a|b|c|d|e", "",
+        // The form before ids and issue times.
+        "members/m1|teams/cmht|3|1767312000",
+        "members/m1|teams/cmht|3|1767312000|then|t1",
+        "members/m1|teams/cmht|3|1767312000|-5|t1",
+        "members/m1|teams/cmht|3|1767312000|1767225600|",
+        "members/m1|teams/cmht|3|1767312000|1767225600|t1|x"}) {
     EXPECT_THAT(signer.Verify(SignRawPayload(kKey, payload), kNow),
                 StatusIs(kUnauthenticated, HasSubstr("malformed")))
         << payload;
@@ -196,9 +203,52 @@ TEST(TokenSignerTest, SignedButMalformedPayloadIsRejected) {
   // fail for their payload alone.
   EXPECT_THAT(signer.Verify(SignRawPayload(kKey,
                                            "members/m1|teams/cmht|3|"
-                                           "1767312000"),
+                                           "1767312000|1767225600|t1"),
                             kNow),
               IsOk());
+}
+
+// Each token names itself: an id (random unless the issuer chose one) and
+// when it was issued, both signed, so one of a member's tokens can be told
+// from another (to revoke or trace it).
+TEST(TokenSignerTest, TokensCarryAnIdAndTheirIssueTime) {
+  TokenSigner signer(kKey);
+  Principal p = Lead();
+  p.issue_time = kNow - absl::Minutes(5);
+  absl::StatusOr<Principal> first = signer.Verify(signer.Sign(p), kNow);
+  absl::StatusOr<Principal> second = signer.Verify(signer.Sign(p), kNow);
+  ASSERT_THAT(first, IsOk());
+  ASSERT_THAT(second, IsOk());
+  EXPECT_EQ(first->issue_time, kNow - absl::Minutes(5));
+  EXPECT_EQ(first->token_id.size(), 16u);
+  EXPECT_THAT(first->token_id, ::testing::MatchesRegex("[A-Za-z0-9_-]+"));
+  EXPECT_NE(first->token_id, second->token_id);
+  // An id the issuer gave is kept; a token with no issue time says none.
+  p.token_id = "chosen-id";
+  p.issue_time = absl::InfinitePast();
+  absl::StatusOr<Principal> chosen = signer.Verify(signer.Sign(p), kNow);
+  ASSERT_THAT(chosen, IsOk());
+  EXPECT_EQ(chosen->token_id, "chosen-id");
+  EXPECT_EQ(chosen->issue_time, absl::InfinitePast());
+  // A thousand tokens, a thousand ids.
+  absl::flat_hash_set<std::string> ids;
+  for (int i = 0; i < 1000; ++i) {
+    absl::StatusOr<Principal> verified =
+        signer.Verify(signer.Sign(Lead()), kNow);
+    ASSERT_THAT(verified, IsOk());
+    ids.insert(verified->token_id);
+  }
+  EXPECT_EQ(ids.size(), 1000u);
+}
+
+// Tokens of the earlier form (no id, up to 90 days long) are refused, with
+// a message that says to ask for a new one, even with a good signature.
+TEST(TokenSignerTest, TokensOfTheEarlierFormAreRefused) {
+  TokenSigner signer(kKey);
+  std::string old = SignRawPayload(kKey, "members/m1|teams/cmht|3|1767312000");
+  old.replace(0, 3, "cb1");
+  EXPECT_THAT(signer.Verify(old, kNow),
+              StatusIs(kUnauthenticated, HasSubstr("no longer accepted")));
 }
 
 // --- LoadOrCreateKey ---

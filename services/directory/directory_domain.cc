@@ -1,5 +1,6 @@
 #include "services/directory/directory_domain.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -247,21 +248,27 @@ absl::StatusOr<v1::IssueTokenResponse> DirectoryDomain::IssueToken(
   RETURN_IF_ERROR(policy::RequireAdmin(caller, "IssueToken"));
   RETURN_IF_ERROR(
       ParseResourceName("member", request.member(), "members").status());
-  absl::Duration ttl = kDefaultTokenTtl;
+  absl::Duration ttl = std::min(kDefaultTokenTtl, max_token_ttl_);
   if (request.has_ttl()) {
     ttl = FromProtoDuration(request.ttl());
     if (ttl <= absl::ZeroDuration()) return errors::TtlNotPositive();
-    if (ttl > kMaxTokenTtl) return errors::TtlTooLong("90 days");
+    if (ttl > max_token_ttl_) return errors::TtlTooLong(max_token_ttl_);
   }
   ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(request.member()));
   Principal principal;
   principal.subject = member.name();
   principal.team = member.team();
   principal.role = FromProtoRole(member.role());
-  principal.expire_time = ToWholeSecondAtOrAfter(clock_->Now() + ttl);
+  const absl::Time now = clock_->Now();
+  principal.expire_time = ToWholeSecondAtOrAfter(now + ttl);
+  // Tokens carry whole seconds.
+  principal.issue_time = absl::FromUnixSeconds(absl::ToUnixSeconds(now));
+  principal.token_id = ids_->NewId();
   v1::IssueTokenResponse response;
   response.set_token(signer_->Sign(principal));
   *response.mutable_expire_time() = ToProtoTimestamp(principal.expire_time);
+  response.set_token_id(principal.token_id);
+  *response.mutable_issue_time() = ToProtoTimestamp(principal.issue_time);
   return response;
 }
 

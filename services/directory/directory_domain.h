@@ -23,21 +23,27 @@ class DirectoryDomain {
  public:
   // FindPersons returns at most this many persons.
   static constexpr int kMaxFindResults = 50;
-  // IssueToken's default and longest token lifetimes.
-  static constexpr absl::Duration kDefaultTokenTtl = absl::Hours(12);
-  static constexpr absl::Duration kMaxTokenTtl = absl::Hours(90 * 24);
+  // IssueToken's default token lifetime (a working shift), the longest a
+  // deployment allows unless its operator says otherwise, and the longest
+  // an operator may allow.
+  static constexpr absl::Duration kDefaultTokenTtl = absl::Hours(8);
+  static constexpr absl::Duration kDefaultMaxTokenTtl = absl::Hours(12);
+  static constexpr absl::Duration kLongestMaxTokenTtl = absl::Hours(90 * 24);
 
   // The pointees outlive this object. Without `relationships`, no team is
   // known to have a care relationship with anyone (GetPerson gives clinical
-  // staff the minimum).
+  // staff the minimum). IssueToken issues tokens of at most
+  // `max_token_ttl` (carebridge-server --max_token_lifetime).
   DirectoryDomain(const Clock* clock, IdGenerator* ids,
                   const TokenSigner* signer, DirectoryStore* store,
-                  CareRelationships* relationships = nullptr)
+                  CareRelationships* relationships = nullptr,
+                  absl::Duration max_token_ttl = kDefaultMaxTokenTtl)
       : clock_(clock),
         ids_(ids),
         signer_(signer),
         store_(store),
         relationships_(relationships),
+        max_token_ttl_(max_token_ttl),
         lookups_(clock) {}
 
   absl::StatusOr<v1::Team> CreateTeam(const Principal& caller,
@@ -81,6 +87,7 @@ class DirectoryDomain {
   const TokenSigner* signer_;
   DirectoryStore* store_;
   CareRelationships* const relationships_;
+  const absl::Duration max_token_ttl_;
   LookupLimiter lookups_;
 };
 

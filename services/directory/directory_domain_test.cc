@@ -373,6 +373,69 @@ TEST_F(DirectoryDomainTest, IssuedTokenCarriesMemberTeamRoleAndExpiry) {
       signer_.Verify(issued->token(), clock_.Now() + absl::Seconds(2)).ok());
 }
 
+// Each token is named: its id and issue time are in the response and in
+// the token itself; two tokens for one member differ.
+TEST_F(DirectoryDomainTest, IssuedTokensCarryAnIdAndTheirIssueTime) {
+  std::string team = CreateTeam().name();
+  v1::CreateMemberRequest create;
+  create.mutable_member()->set_display_name("Sam");
+  create.mutable_member()->set_team(team);
+  create.mutable_member()->set_role(v1::CLINICIAN);
+  auto member = domain_->CreateMember(admin_, create);
+  ASSERT_TRUE(member.ok()) << member.status();
+  v1::IssueTokenRequest request;
+  request.set_member(member->name());
+  clock_.Advance(absl::Milliseconds(300));
+  auto first = domain_->IssueToken(admin_, request);
+  auto second = domain_->IssueToken(admin_, request);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_TRUE(second.ok()) << second.status();
+  // Whole seconds, as the token carries them.
+  const absl::Time issued =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now()));
+  EXPECT_EQ(FromProtoTimestamp(first->issue_time()), issued);
+  EXPECT_FALSE(first->token_id().empty());
+  EXPECT_NE(first->token_id(), second->token_id());
+  auto principal = signer_.Verify(first->token(), clock_.Now());
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_EQ(principal->token_id, first->token_id());
+  EXPECT_EQ(principal->issue_time, issued);
+}
+
+// The longest token is the deployment's to say: tokens default to 8 hours
+// or that, whichever is shorter, and a longer ttl is refused naming it.
+TEST_F(DirectoryDomainTest, TokenLifetimeIsBoundedByTheDeployment) {
+  std::string team = CreateTeam().name();
+  v1::CreateMemberRequest create;
+  create.mutable_member()->set_display_name("Sam");
+  create.mutable_member()->set_team(team);
+  create.mutable_member()->set_role(v1::CLINICIAN);
+  auto member = domain_->CreateMember(admin_, create);
+  ASSERT_TRUE(member.ok()) << member.status();
+  v1::IssueTokenRequest request;
+  request.set_member(member->name());
+  for (absl::Duration max : {absl::Hours(2), absl::Hours(24 * 30)}) {
+    DirectoryDomain domain(&clock_, &ids_, &signer_, store_.get(), nullptr,
+                           max);
+    request.clear_ttl();
+    auto by_default = domain.IssueToken(admin_, request);
+    ASSERT_TRUE(by_default.ok()) << by_default.status();
+    EXPECT_EQ(FromProtoTimestamp(by_default->expire_time()),
+              clock_.Now() + std::min(max, absl::Hours(8)))
+        << max;
+    *request.mutable_ttl() = ToProtoDuration(max);
+    auto longest = domain.IssueToken(admin_, request);
+    ASSERT_TRUE(longest.ok()) << longest.status();
+    EXPECT_EQ(FromProtoTimestamp(longest->expire_time()), clock_.Now() + max);
+    *request.mutable_ttl() = ToProtoDuration(max + absl::Seconds(1));
+    auto refused = domain.IssueToken(admin_, request);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(refused.status().message(),
+                HasSubstr(absl::StrCat("ttl: must be at most ",
+                                       absl::FormatDuration(max))));
+  }
+}
+
 TEST_F(DirectoryDomainTest, RolesMapBothWays) {
   for (v1::Role role : {v1::CLINICIAN, v1::CARE_COORDINATOR, v1::TEAM_LEAD,
                         v1::PEER_SUPPORT_WORKER, v1::ADMIN}) {

@@ -13,23 +13,26 @@ namespace carebridge::directory {
 
 absl::StatusOr<std::unique_ptr<DirectoryModule>> DirectoryModule::Open(
     const Environment& env, const std::string& sqlite_path,
-    std::unique_ptr<CareRelationships> relationships) {
+    std::unique_ptr<CareRelationships> relationships,
+    std::optional<absl::Duration> max_token_ttl) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDirectoryStore> store,
                    SqliteDirectoryStore::Open(sqlite_path, env.audit_key));
   SqliteDb* audit_log = store->db();
-  auto module = std::unique_ptr<DirectoryModule>(
-      new DirectoryModule(std::move(store), std::move(relationships), env));
+  auto module = std::unique_ptr<DirectoryModule>(new DirectoryModule(
+      std::move(store), std::move(relationships), env, max_token_ttl));
   module->audit_log_ = audit_log;
   return module;
 }
 
 DirectoryModule::DirectoryModule(
     std::unique_ptr<DirectoryStore> store,
-    std::unique_ptr<CareRelationships> relationships, const Environment& env)
+    std::unique_ptr<CareRelationships> relationships, const Environment& env,
+    std::optional<absl::Duration> max_token_ttl)
     : store_(std::move(store)),
       relationships_(std::move(relationships)),
       domain_(std::make_unique<DirectoryDomain>(
-          env.clock, env.ids, env.signer, store_.get(), relationships_.get())),
+          env.clock, env.ids, env.signer, store_.get(), relationships_.get(),
+          max_token_ttl.value_or(DirectoryDomain::kDefaultMaxTokenTtl))),
       service_(std::make_unique<DirectoryGrpcService>(
           env.authenticator, env.executor, domain_.get(),
           store_->event_log())) {}
@@ -41,7 +44,8 @@ absl::StatusOr<std::unique_ptr<ServiceModule>> DirectoryModule::OpenModule(
   return Open(
       context.env, absl::StrCat(context.data_dir, "/directory.db"),
       std::make_unique<RecordCareRelationships>(
-          context.peer("record"), context.env.signer, context.env.clock));
+          context.peer("record"), context.env.signer, context.env.clock),
+      context.max_token_lifetime);
 }
 
 grpc::Service* DirectoryModule::service() { return service_.get(); }

@@ -5,9 +5,11 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
 #include "services/common/service_module.h"
@@ -30,10 +32,12 @@ class DirectoryModule : public ServiceModule {
   // Opens (creating and migrating if needed) the directory database at
   // `sqlite_path`. `env`'s pointees must outlive the module.
   // `relationships` (null: none known) says which teams have a care
-  // relationship with a person (GetPerson).
+  // relationship with a person (GetPerson). IssueToken issues tokens of at
+  // most `max_token_ttl` (default DirectoryDomain::kDefaultMaxTokenTtl).
   static absl::StatusOr<std::unique_ptr<DirectoryModule>> Open(
       const Environment& env, const std::string& sqlite_path,
-      std::unique_ptr<CareRelationships> relationships = nullptr);
+      std::unique_ptr<CareRelationships> relationships = nullptr,
+      std::optional<absl::Duration> max_token_ttl = std::nullopt);
   // Open with `{data_dir}/directory.db`, asking the record service (its
   // peer `record`) about care relationships.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
@@ -56,7 +60,8 @@ class DirectoryModule : public ServiceModule {
  private:
   DirectoryModule(std::unique_ptr<DirectoryStore> store,
                   std::unique_ptr<CareRelationships> relationships,
-                  const Environment& env);
+                  const Environment& env,
+                  std::optional<absl::Duration> max_token_ttl);
 
   // Only Open() knows the store is SQLite; a PostgreSQL store slots in here.
   std::unique_ptr<DirectoryStore> store_;

@@ -64,8 +64,10 @@ absl::Status TtlNotPositive() {
   return absl::InvalidArgumentError("ttl: must be positive");
 }
 
-absl::Status TtlTooLong(absl::string_view max) {
-  return absl::InvalidArgumentError(absl::StrCat("ttl: must be at most ", max));
+absl::Status TtlTooLong(absl::Duration max) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("ttl: must be at most ", absl::FormatDuration(max),
+                   " (this deployment's --max_token_lifetime)"));
 }
 
 }  // namespace carebridge::directory::errors

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "services/common/errors.h"
 
 namespace carebridge::directory::errors {
@@ -46,7 +47,8 @@ absl::Status NoSearchGiven();
 absl::Status TwoSearchesGiven();
 // INVALID_ARGUMENT: the token lifetime is not positive or too long.
 absl::Status TtlNotPositive();
-absl::Status TtlTooLong(absl::string_view max);
+// `max`: the deployment's longest token lifetime.
+absl::Status TtlTooLong(absl::Duration max);
 
 }  // namespace carebridge::directory::errors
 

@@ -86,6 +86,7 @@ absl::Status CarebridgeServer::Init() {
   };
   context_.deadline_scan_interval = config_.deadline_scan_interval;
   context_.care_gaps = config_.care_gaps;
+  context_.max_token_lifetime = config_.max_token_lifetime;
   context_.testing_consumer_apply_delay = config_.testing_consumer_apply_delay;
   for (const HostedService& hosted : HostedServices()) {
     if (!Hosts(config_, hosted.name)) continue;

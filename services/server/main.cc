@@ -46,6 +46,10 @@ ABSL_FLAG(bool, audit_log, true,
           "hash-chained audit log in its database, the key in "
           "DATA_DIR/audit.key; a read costs its share of a durable commit. "
           "--audit_log=false only for measuring what auditing costs");
+ABSL_FLAG(absl::Duration, max_token_lifetime, absl::Hours(12),
+          "the longest staff token the directory issues (carectl token issue "
+          "--ttl); from 5m to 2160h (90 days). Tokens default to 8h or this, "
+          "whichever is shorter");
 ABSL_FLAG(int, gap_bounce_teams, 3,
           "care gaps: a person declined or redirected by this many different "
           "teams within --gap_bounce_window, with no acceptance since, has "
@@ -109,6 +113,7 @@ int main(int argc, char** argv) {
   config.care_gaps.agreement_grace = absl::GetFlag(FLAGS_gap_agreement_grace);
   config.testing_consumer_apply_delay =
       absl::GetFlag(FLAGS_testing_consumer_apply_delay);
+  config.max_token_lifetime = absl::GetFlag(FLAGS_max_token_lifetime);
   config.port_file = absl::GetFlag(FLAGS_port_file);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);

@@ -74,6 +74,11 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
                        "years, e.g. 336h for 14 days"));
     }
   }
+  if (config.max_token_lifetime < absl::Minutes(5) ||
+      config.max_token_lifetime > absl::Hours(24 * 90)) {
+    return absl::InvalidArgumentError(
+        "--max_token_lifetime: must be from 5m to 2160h (90 days), e.g. 12h");
+  }
   if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
     return absl::InvalidArgumentError(
         "--tls_cert_file and --tls_key_file: give both or neither");

@@ -43,6 +43,9 @@ struct ServerConfig {
   // before applying each event it consumes, so a test can kill it part-way
   // through a backlog. Zero in any real deployment.
   absl::Duration testing_consumer_apply_delay = absl::ZeroDuration();
+  // The longest staff token the directory issues (IssueToken's ttl):
+  // from 5 minutes to 90 days.
+  absl::Duration max_token_lifetime = absl::Hours(12);
   // When set, the bound port is written here once serving.
   std::string port_file;
   absl::Duration shutdown_grace = absl::Seconds(10);

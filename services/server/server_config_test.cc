@@ -121,6 +121,28 @@ TEST(ServerConfigTest, DeadlineScanIntervalMustBePositive) {
               HasSubstr("--deadline_scan_interval"));
 }
 
+// Staff tokens last hours by default; an operator may allow from 5 minutes
+// to 90 days, and anything else is refused naming the flag.
+TEST(ServerConfigTest, MaxTokenLifetimeIsBounded) {
+  ServerConfig config;
+  EXPECT_EQ(config.max_token_lifetime, absl::Hours(12));
+  for (absl::Duration ok : {absl::Minutes(5), absl::Hours(24 * 90)}) {
+    config.max_token_lifetime = ok;
+    absl::StatusOr<ServerConfig> normalized = Normalize(config);
+    ASSERT_TRUE(normalized.ok()) << normalized.status();
+    EXPECT_EQ(normalized->max_token_lifetime, ok);
+  }
+  for (absl::Duration bad :
+       {absl::ZeroDuration(), absl::Minutes(5) - absl::Seconds(1),
+        absl::Hours(24 * 90) + absl::Seconds(1), -absl::Hours(1)}) {
+    config.max_token_lifetime = bad;
+    EXPECT_EQ(Normalize(config).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(Normalize(config).status().message(),
+                HasSubstr("--max_token_lifetime: must be from 5m to 2160h"));
+  }
+}
+
 TEST(ServerConfigTest, CareGapThresholdsAreCheckedNamingTheFlag) {
   ServerConfig config;
   config.care_gaps.bounce_teams = 2;

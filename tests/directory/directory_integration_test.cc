@@ -175,7 +175,7 @@ TEST_F(DirectoryTest, OnlyAdminsCreateTeams) {
               HasCode(grpc::StatusCode::PERMISSION_DENIED));
   EXPECT_THAT(CallAnonymously(&Stub::CreateTeam, TeamRequest("X"), &team),
               HasCode(grpc::StatusCode::UNAUTHENTICATED));
-  EXPECT_THAT(CallWithToken(&Stub::CreateTeam, "cb1.forged.token",
+  EXPECT_THAT(CallWithToken(&Stub::CreateTeam, "cb2.forged.token",
                             TeamRequest("X"), &team),
               HasCode(grpc::StatusCode::UNAUTHENTICATED));
 }

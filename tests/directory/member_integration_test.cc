@@ -312,8 +312,11 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesTheMemberUntilItExpires) {
   request.set_member(member.name());
   v1::IssueTokenResponse issued;
   ASSERT_GRPC_OK(Call(&Stub::IssueToken, Admin(), request, &issued));
+  // A working shift by default.
   EXPECT_EQ(FromProtoTimestamp(issued.expire_time()),
-            server_.clock().Now() + absl::Hours(12));
+            server_.clock().Now() + absl::Hours(8));
+  EXPECT_EQ(FromProtoTimestamp(issued.issue_time()), server_.clock().Now());
+  EXPECT_FALSE(issued.token_id().empty());
 
   // The token acts as the member: it may list its own team...
   v1::ListMembersRequest list;
@@ -332,7 +335,7 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesTheMemberUntilItExpires) {
                             &refused),
               HasCode(grpc::StatusCode::PERMISSION_DENIED));
 
-  server_.clock().Advance(absl::Hours(12));
+  server_.clock().Advance(absl::Hours(8));
   EXPECT_THAT(CallWithToken(&Stub::ListMembers, issued.token(), list, &members),
               HasCodeAndMessage(grpc::StatusCode::UNAUTHENTICATED,
                                 HasSubstr("expired")));
@@ -343,11 +346,12 @@ TEST_F(DirectoryTest, IssueTokenHonoursTtl) {
   v1::Member member = MakeMember(team.name(), v1::TEAM_LEAD);
   v1::IssueTokenRequest request;
   request.set_member(member.name());
-  *request.mutable_ttl() = ToProtoDuration(absl::Hours(90 * 24));
+  // The deployment's longest (--max_token_lifetime, 12 hours by default).
+  *request.mutable_ttl() = ToProtoDuration(absl::Hours(12));
   v1::IssueTokenResponse issued;
   ASSERT_GRPC_OK(Call(&Stub::IssueToken, Admin(), request, &issued));
   EXPECT_EQ(FromProtoTimestamp(issued.expire_time()),
-            server_.clock().Now() + absl::Hours(90 * 24));
+            server_.clock().Now() + absl::Hours(12));
 
   *request.mutable_ttl() = ToProtoDuration(absl::Minutes(5));
   ASSERT_GRPC_OK(Call(&Stub::IssueToken, Admin(), request, &issued));
@@ -368,10 +372,15 @@ TEST_F(DirectoryTest, IssueTokenErrors) {
   request.set_member(member.name());
   v1::IssueTokenResponse issued;
 
-  *request.mutable_ttl() = ToProtoDuration(absl::Hours(90 * 24 + 1));
+  *request.mutable_ttl() = ToProtoDuration(absl::Hours(12) + absl::Seconds(1));
+  EXPECT_THAT(
+      Call(&Stub::IssueToken, Admin(), request, &issued),
+      HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                        HasSubstr("ttl: must be at most 12h (this "
+                                  "deployment's --max_token_lifetime)")));
+  *request.mutable_ttl() = ToProtoDuration(absl::Hours(90 * 24));
   EXPECT_THAT(Call(&Stub::IssueToken, Admin(), request, &issued),
-              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
-                                HasSubstr("ttl: must be at most 90 days")));
+              HasCode(grpc::StatusCode::INVALID_ARGUMENT));
   *request.mutable_ttl() = ToProtoDuration(absl::ZeroDuration());
   EXPECT_THAT(Call(&Stub::IssueToken, Admin(), request, &issued),
               HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
