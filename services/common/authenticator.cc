@@ -24,7 +24,12 @@ absl::StatusOr<Principal> Authenticator::AuthenticateHeader(
         "authorization metadata must be `Bearer <token>`");
   }
   value.remove_prefix(sizeof(kBearerPrefix) - 1);
-  return signer_->Verify(value, clock_->Now());
+  absl::StatusOr<Principal> principal = signer_->Verify(value, clock_->Now());
+  if (principal.ok() && revocations_ != nullptr) {
+    absl::Status stands = revocations_->Check(*principal);
+    if (!stands.ok()) return stands;
+  }
+  return principal;
 }
 
 }  // namespace carebridge

@@ -11,6 +11,7 @@
 #include "services/common/clock.h"
 #include "services/common/principal.h"
 #include "services/common/token.h"
+#include "services/common/token_revocations.h"
 
 namespace carebridge {
 
@@ -33,6 +34,15 @@ class Authenticator {
   // For the raw header value (used by the call log as well).
   absl::StatusOr<Principal> AuthenticateHeader(absl::string_view value) const;
 
+  // What makes a verified token no longer stand (revoked, its member
+  // changed or deactivated): asked after the signature and expiry. Null
+  // (the default): nothing is revoked. Set while the process is set up,
+  // before it serves; the pointee outlives this.
+  void SetRevocations(const TokenRevocations* revocations) {
+    revocations_ = revocations;
+  }
+  const TokenRevocations* revocations() const { return revocations_; }
+
   // The clock tokens are checked against (e.g. for streams that end when
   // their token expires).
   const Clock* clock() const { return clock_; }
@@ -54,6 +64,7 @@ class Authenticator {
  private:
   const TokenSigner* signer_;
   const Clock* clock_;
+  const TokenRevocations* revocations_ = nullptr;
   absl::flat_hash_map<std::string, SqliteDb*> audit_logs_;
 };
 

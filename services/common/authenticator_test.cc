@@ -46,6 +46,28 @@ TEST_F(AuthenticatorTest, ValidBearerTokenGivesThePrincipal) {
   EXPECT_EQ(principal->role, Role::kClinician);
 }
 
+// A token that verifies but was revoked, or whose member was deactivated,
+// is refused with why; others stand.
+TEST_F(AuthenticatorTest, RevokedTokensAreUnauthenticated) {
+  TokenRevocations revocations(&clock_);
+  authenticator_.SetRevocations(&revocations);
+  const std::string token = TokenExpiringIn(absl::Hours(1));
+  const std::string other = TokenExpiringIn(absl::Hours(1));
+  absl::StatusOr<Principal> principal =
+      authenticator_.AuthenticateHeader(absl::StrCat("Bearer ", token));
+  ASSERT_THAT(principal, IsOk());
+  revocations.RevokeToken(principal->token_id, principal->expire_time,
+                          "reported lost");
+  EXPECT_THAT(authenticator_.AuthenticateHeader(absl::StrCat("Bearer ", token)),
+              StatusIs(kUnauthenticated, HasSubstr("reported lost")));
+  EXPECT_THAT(authenticator_.AuthenticateHeader(absl::StrCat("Bearer ", other)),
+              IsOk());
+  revocations.Deactivate("members/m1", "left");
+  EXPECT_THAT(authenticator_.AuthenticateHeader(absl::StrCat("Bearer ", other)),
+              StatusIs(kUnauthenticated, HasSubstr("deactivated")));
+  authenticator_.SetRevocations(nullptr);
+}
+
 TEST_F(AuthenticatorTest, SchemeIsCaseInsensitive) {
   EXPECT_THAT(authenticator_.AuthenticateHeader(
                   absl::StrCat("bearer ", TokenExpiringIn(absl::Hours(1)))),
