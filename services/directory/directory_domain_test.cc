@@ -100,6 +100,16 @@ class DirectoryDomainTest : public ::testing::Test {
     admin_.role = Role::kAdmin;
   }
 
+  // A member of `team` with `role`, created by the admin.
+  absl::StatusOr<v1::Member> CreateMember(const std::string& team,
+                                          v1::Role role) {
+    v1::CreateMemberRequest create;
+    create.mutable_member()->set_display_name("Sam");
+    create.mutable_member()->set_team(team);
+    create.mutable_member()->set_role(role);
+    return domain_->CreateMember(admin_, create);
+  }
+
   v1::Team CreateTeam() {
     v1::CreateTeamRequest request;
     request.mutable_team()->set_display_name("North CMHT");
@@ -349,11 +359,7 @@ TEST_F(DirectoryDomainTest, BirthDateMustBeARealCalendarDate) {
 
 TEST_F(DirectoryDomainTest, IssuedTokenCarriesMemberTeamRoleAndExpiry) {
   std::string team = CreateTeam().name();
-  v1::CreateMemberRequest create;
-  create.mutable_member()->set_display_name("Sam");
-  create.mutable_member()->set_team(team);
-  create.mutable_member()->set_role(v1::TEAM_LEAD);
-  auto member = domain_->CreateMember(admin_, create);
+  absl::StatusOr<v1::Member> member = CreateMember(team, v1::TEAM_LEAD);
   ASSERT_TRUE(member.ok()) << member.status();
 
   v1::IssueTokenRequest request;
@@ -377,11 +383,7 @@ TEST_F(DirectoryDomainTest, IssuedTokenCarriesMemberTeamRoleAndExpiry) {
 // the token itself; two tokens for one member differ.
 TEST_F(DirectoryDomainTest, IssuedTokensCarryAnIdAndTheirIssueTime) {
   std::string team = CreateTeam().name();
-  v1::CreateMemberRequest create;
-  create.mutable_member()->set_display_name("Sam");
-  create.mutable_member()->set_team(team);
-  create.mutable_member()->set_role(v1::CLINICIAN);
-  auto member = domain_->CreateMember(admin_, create);
+  absl::StatusOr<v1::Member> member = CreateMember(team, v1::CLINICIAN);
   ASSERT_TRUE(member.ok()) << member.status();
   v1::IssueTokenRequest request;
   request.set_member(member->name());
@@ -406,11 +408,7 @@ TEST_F(DirectoryDomainTest, IssuedTokensCarryAnIdAndTheirIssueTime) {
 // or that, whichever is shorter, and a longer ttl is refused naming it.
 TEST_F(DirectoryDomainTest, TokenLifetimeIsBoundedByTheDeployment) {
   std::string team = CreateTeam().name();
-  v1::CreateMemberRequest create;
-  create.mutable_member()->set_display_name("Sam");
-  create.mutable_member()->set_team(team);
-  create.mutable_member()->set_role(v1::CLINICIAN);
-  auto member = domain_->CreateMember(admin_, create);
+  absl::StatusOr<v1::Member> member = CreateMember(team, v1::CLINICIAN);
   ASSERT_TRUE(member.ok()) << member.status();
   v1::IssueTokenRequest request;
   request.set_member(member->name());
