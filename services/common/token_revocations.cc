@@ -21,13 +21,16 @@ std::string Because(const std::string& reason) {
 }  // namespace
 
 void TokenRevocations::RevokeToken(const std::string& token_id,
-                                   absl::Time expire_time, std::string reason) {
+                                   absl::Time expire_time, std::string reason,
+                                   absl::Time revoke_time) {
   {
     absl::MutexLock lock(&mu_);
     ForgetExpired();
-    if (expire_time > clock_->Now() &&
+    const absl::Time now = clock_->Now();
+    if (revoke_time == absl::InfinitePast()) revoke_time = now;
+    if (expire_time > now &&
         revoked_tokens_
-            .try_emplace(token_id, Said{clock_->Now(), std::move(reason)})
+            .try_emplace(token_id, Said{revoke_time, std::move(reason)})
             .second) {
       expiries_.emplace(expire_time, token_id);
     }
@@ -49,16 +52,35 @@ void TokenRevocations::RevokeIssuedBefore(const std::string& subject,
 }
 
 void TokenRevocations::Deactivate(const std::string& subject,
-                                  std::string reason) {
+                                  std::string reason, absl::Time when) {
   {
     absl::MutexLock lock(&mu_);
-    const absl::Time now = clock_->Now();
+    if (when == absl::InfinitePast()) when = clock_->Now();
     // Reactivated later, they start again with new tokens only.
     Said& before = issued_before_[subject];
-    if (before.time < now) before = Said{now, reason};
-    deactivated_.insert_or_assign(subject, Said{now, std::move(reason)});
+    if (before.time < when) before = Said{when, reason};
+    deactivated_.insert_or_assign(subject, Said{when, std::move(reason)});
   }
   Changed();
+}
+
+void TokenRevocations::ExpectFeed() {
+  absl::MutexLock lock(&mu_);
+  known_ = false;
+}
+
+void TokenRevocations::FeedCaughtUp() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (known_) return;
+    known_ = true;
+  }
+  Changed();
+}
+
+bool TokenRevocations::known() const {
+  absl::MutexLock lock(&mu_);
+  return known_;
 }
 
 void TokenRevocations::Reactivate(const std::string& subject) {
@@ -70,7 +92,14 @@ void TokenRevocations::Reactivate(const std::string& subject) {
 }
 
 absl::Status TokenRevocations::Check(const Principal& principal) const {
-  absl::MutexLock lock(&mu_);
+  // Every call of every service asks: readers do not wait on each other.
+  absl::ReaderMutexLock lock(&mu_);
+  if (principal.is_service()) return absl::OkStatus();
+  if (!known_) {
+    return absl::UnavailableError(
+        "this service is still reading the directory's feed to learn which "
+        "tokens are revoked; try again in a moment");
+  }
   if (auto it = deactivated_.find(principal.subject);
       it != deactivated_.end()) {
     return errors::Unauthenticated(absl::StrCat(
@@ -95,14 +124,14 @@ absl::Status TokenRevocations::Check(const Principal& principal) const {
   return absl::OkStatus();
 }
 
-int TokenRevocations::AddListener(absl::AnyInvocable<void()> listener) {
+int TokenRevocations::AddListener(absl::AnyInvocable<void()> listener) const {
   absl::MutexLock lock(&listeners_mu_);
   const int id = next_listener_++;
   listeners_.emplace(id, std::move(listener));
   return id;
 }
 
-void TokenRevocations::RemoveListener(int id) {
+void TokenRevocations::RemoveListener(int id) const {
   absl::MutexLock lock(&listeners_mu_);
   listeners_.erase(id);
 }

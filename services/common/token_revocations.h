@@ -37,29 +37,47 @@ class TokenRevocations {
 
   // The token `token_id` stands no more. Remembered until `expire_time`
   // (the token's own expiry: after it the token does not verify anyway).
+  // `revoke_time`: when it was revoked (as the feed says; now when not
+  // given), which refusals name.
   void RevokeToken(const std::string& token_id, absl::Time expire_time,
-                   std::string reason) ABSL_LOCKS_EXCLUDED(mu_);
+                   std::string reason,
+                   absl::Time revoke_time = absl::InfinitePast())
+      ABSL_LOCKS_EXCLUDED(mu_);
   // No token of `subject` issued before `when` stands. A later call with
   // an earlier moment changes nothing.
   void RevokeIssuedBefore(const std::string& subject, absl::Time when,
                           std::string reason) ABSL_LOCKS_EXCLUDED(mu_);
   // No token of `subject` stands, whenever issued, until Reactivate; after
-  // it, only tokens issued since deactivation.
-  void Deactivate(const std::string& subject, std::string reason)
+  // it, only tokens issued since deactivation, at `when` (as the feed says;
+  // now when not given: a replayed feed must not end tokens issued after a
+  // later reactivation).
+  void Deactivate(const std::string& subject, std::string reason,
+                  absl::Time when = absl::InfinitePast())
       ABSL_LOCKS_EXCLUDED(mu_);
   void Reactivate(const std::string& subject) ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Until FeedCaughtUp, after ExpectFeed, what has been said is not yet
+  // known (the process is still reading the directory's feed): Check
+  // refuses staff with UNAVAILABLE rather than let a revoked token by.
+  // Service identities are not directory members and always pass. A
+  // revocations set that is fed nothing is known from the start.
+  void ExpectFeed() ABSL_LOCKS_EXCLUDED(mu_);
+  void FeedCaughtUp() ABSL_LOCKS_EXCLUDED(mu_);
+  bool known() const ABSL_LOCKS_EXCLUDED(mu_);
+
   // OK when nothing said stops `principal`'s token; else UNAUTHENTICATED
-  // saying what and why, worded for the person holding the token.
+  // saying what and why, worded for the person holding the token
+  // (UNAVAILABLE before the feed is known, see ExpectFeed).
   absl::Status Check(const Principal& principal) const ABSL_LOCKS_EXCLUDED(mu_);
 
   // `listener` is called after every change (on the changing thread, no
   // lock of this class's state held), e.g. so a stream checks its caller
   // again. Returns the id RemoveListener takes; a listener is never called
   // after RemoveListener returns, and must not itself add or remove one.
-  int AddListener(absl::AnyInvocable<void()> listener)
+  // Listening changes nothing said, so a reader (const) may listen.
+  int AddListener(absl::AnyInvocable<void()> listener) const
       ABSL_LOCKS_EXCLUDED(listeners_mu_);
-  void RemoveListener(int id) ABSL_LOCKS_EXCLUDED(listeners_mu_);
+  void RemoveListener(int id) const ABSL_LOCKS_EXCLUDED(listeners_mu_);
 
   // Token ids remembered (revoked and not yet expired).
   size_t revoked_tokens() const ABSL_LOCKS_EXCLUDED(mu_);
@@ -85,11 +103,12 @@ class TokenRevocations {
   std::multimap<absl::Time, std::string> expiries_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Said> issued_before_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, Said> deactivated_ ABSL_GUARDED_BY(mu_);
+  bool known_ ABSL_GUARDED_BY(mu_) = true;
 
   // Held while listeners run, so RemoveListener waits for a running one.
-  absl::Mutex listeners_mu_;
-  int next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 0;
-  std::map<int, absl::AnyInvocable<void()>> listeners_
+  mutable absl::Mutex listeners_mu_;
+  mutable int next_listener_ ABSL_GUARDED_BY(listeners_mu_) = 0;
+  mutable std::map<int, absl::AnyInvocable<void()>> listeners_
       ABSL_GUARDED_BY(listeners_mu_);
 };
 
