@@ -12,8 +12,8 @@ namespace dir = ::carebridge::directory::v1;
 
 const std::vector<std::string> kTeamColumns = {"name", "display_name", "sector",
                                                "accepting_referrals"};
-const std::vector<std::string> kMemberColumns = {"name", "display_name", "role",
-                                                 "team", "email"};
+const std::vector<std::string> kMemberColumns = {
+    "name", "display_name", "role", "team", "state", "email"};
 const std::vector<std::string> kPersonColumns = {
     "name", "nhs_number", "family_name", "given_name", "birth_date"};
 
@@ -116,6 +116,57 @@ int MemberList(Session& s, const Invocation& in) {
     PrintList(out, Rows(response.members()), kMemberColumns,
               response.next_page_token());
   });
+}
+
+int MemberUpdate(Session& s, const Invocation& in) {
+  auto request = BuildUpdateMemberRequest(in.args[0], in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::Member member;
+  return s.Finish(
+      s.directory().UpdateMember(s.NewContext().get(), *request, &member),
+      member);
+}
+
+int MemberDeactivate(Session& s, const Invocation& in) {
+  dir::DeactivateMemberRequest request;
+  request.set_name(ResourceName("members", in.args[0]));
+  request.set_reason(in.flags.Get("reason"));
+  request.set_etag(in.flags.Get("etag"));
+  dir::Member member;
+  return s.Finish(
+      s.directory().DeactivateMember(s.NewContext().get(), request, &member),
+      member);
+}
+
+int MemberReactivate(Session& s, const Invocation& in) {
+  dir::ReactivateMemberRequest request;
+  request.set_name(ResourceName("members", in.args[0]));
+  request.set_etag(in.flags.Get("etag"));
+  dir::Member member;
+  return s.Finish(
+      s.directory().ReactivateMember(s.NewContext().get(), request, &member),
+      member);
+}
+
+int TokenRevoke(Session& s, const Invocation& in) {
+  dir::RevokeTokenRequest request;
+  request.set_member(ResourceName("members", in.args[0]));
+  request.set_token_id(in.args[1]);
+  request.set_reason(in.flags.Get("reason"));
+  dir::TokenRevocation revocation;
+  return s.Finish(
+      s.directory().RevokeToken(s.NewContext().get(), request, &revocation),
+      revocation);
+}
+
+int TokenRevokeAll(Session& s, const Invocation& in) {
+  dir::RevokeMemberTokensRequest request;
+  request.set_name(ResourceName("members", in.args[0]));
+  request.set_reason(in.flags.Get("reason"));
+  dir::Member member;
+  return s.Finish(
+      s.directory().RevokeMemberTokens(s.NewContext().get(), request, &member),
+      member);
 }
 
 int TokenIssue(Session& s, const Invocation& in) {
@@ -222,6 +273,53 @@ std::vector<Command> DirectoryCommands() {
        {},
        Concat({{"team", FlagKind::kValue, true}}, PagingFlags()),
        MemberList},
+      {"member",
+       "update",
+       "member update NAME --etag=ETAG [--display_name=TEXT] [--email=ADDRESS] "
+       "[--role=ROLE] [--team=TEAM]",
+       "Change exactly the fields given (admins). A new role or team ends "
+       "the member's earlier tokens in every service within 5 seconds.",
+       {"NAME"},
+       {{"etag", FlagKind::kValue, true},
+        {"display_name", FlagKind::kValue},
+        {"email", FlagKind::kValue},
+        {"role", FlagKind::kValue},
+        {"team", FlagKind::kValue}},
+       MemberUpdate},
+      {"member",
+       "deactivate",
+       "member deactivate NAME --reason=TEXT [--etag=ETAG]",
+       "Deactivate a member (admins): none of their tokens works any more, "
+       "in every service within 5 seconds, and none is issued until "
+       "reactivated.",
+       {"NAME"},
+       {{"reason", FlagKind::kValue, true}, {"etag", FlagKind::kValue}},
+       MemberDeactivate},
+      {"member",
+       "reactivate",
+       "member reactivate NAME [--etag=ETAG]",
+       "Make a deactivated member active again (admins); they need a new "
+       "token.",
+       {"NAME"},
+       {{"etag", FlagKind::kValue}},
+       MemberReactivate},
+      {"token",
+       "revoke",
+       "token revoke MEMBER TOKEN_ID --reason=TEXT",
+       "End one token (admins, or the member themself) in every service "
+       "within 5 seconds. TOKEN_ID: from `carectl --output=json token "
+       "issue`.",
+       {"MEMBER", "TOKEN_ID"},
+       {{"reason", FlagKind::kValue, true}},
+       TokenRevoke},
+      {"token",
+       "revoke-all",
+       "token revoke-all MEMBER --reason=TEXT",
+       "End every token the member holds now (admins, or the member "
+       "themself: sign out everywhere); new ones may be issued at once.",
+       {"MEMBER"},
+       {{"reason", FlagKind::kValue, true}},
+       TokenRevokeAll},
       {"token",
        "issue",
        "token issue MEMBER [--ttl=12h]",

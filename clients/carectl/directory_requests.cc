@@ -163,6 +163,41 @@ absl::StatusOr<dir::ListMembersRequest> BuildListMembersRequest(
   return request;
 }
 
+absl::StatusOr<dir::UpdateMemberRequest> BuildUpdateMemberRequest(
+    const std::string& member, const Flags& flags) {
+  dir::UpdateMemberRequest request;
+  dir::Member* patch = request.mutable_member();
+  patch->set_name(ResourceName("members", member));
+  request.set_etag(flags.Get("etag"));
+  google::protobuf::FieldMask* mask = request.mutable_update_mask();
+  if (flags.Has("display_name")) {
+    patch->set_display_name(flags.Get("display_name"));
+    mask->add_paths("display_name");
+  }
+  if (flags.Has("email")) {
+    patch->set_email(flags.Get("email"));
+    mask->add_paths("email");
+  }
+  if (flags.Has("role")) {
+    ASSIGN_OR_RETURN(dir::Role role,
+                     ParseEnumFlag<dir::Role>("role", flags.Get("role")));
+    patch->set_role(role);
+    mask->add_paths("role");
+  }
+  if (flags.Has("team")) {
+    if (!flags.Get("team").empty()) {
+      patch->set_team(ResourceName("teams", flags.Get("team")));
+    }
+    mask->add_paths("team");
+  }
+  if (mask->paths().empty()) {
+    return absl::InvalidArgumentError(
+        "member update: give at least one of --display_name, --email, "
+        "--role, --team");
+  }
+  return request;
+}
+
 absl::StatusOr<dir::IssueTokenRequest> BuildIssueTokenRequest(
     const std::string& member, const Flags& flags) {
   dir::IssueTokenRequest request;

@@ -39,6 +39,10 @@ absl::StatusOr<directory::v1::CreateMemberRequest> BuildCreateMemberRequest(
 absl::StatusOr<directory::v1::ListMembersRequest> BuildListMembersRequest(
     const Flags& flags);
 
+// The fields given as flags (--display_name, --email, --role, --team)
+// make the update mask; at least one is needed.
+absl::StatusOr<directory::v1::UpdateMemberRequest> BuildUpdateMemberRequest(
+    const std::string& member, const Flags& flags);
 absl::StatusOr<directory::v1::IssueTokenRequest> BuildIssueTokenRequest(
     const std::string& member, const Flags& flags);
 

@@ -89,6 +89,24 @@ std::vector<std::string> TeamsOf(const v1::Member& member) {
   return {member.team()};
 }
 
+// Members stored before states existed are active.
+v1::Member WithState(v1::Member member) {
+  if (member.state() == v1::MEMBER_STATE_UNSPECIFIED) {
+    member.set_state(v1::ACTIVE);
+  }
+  return member;
+}
+
+// Admins, or the member themself (signing out).
+absl::Status RequireAdminOrSelf(const Principal& caller,
+                                absl::string_view member,
+                                absl::string_view action) {
+  if (caller.subject == member && !caller.is_service()) {
+    return absl::OkStatus();
+  }
+  return policy::RequireAdmin(caller, action);
+}
+
 // The teams a person's creation concerns: the registering team, when the
 // caller belongs to one.
 std::vector<std::string> CreatingTeams(const Principal& caller) {
@@ -197,16 +215,24 @@ absl::StatusOr<v1::Member> DirectoryDomain::CreateMember(
   const absl::Time now = clock_->Now();
   member.set_name(absl::StrCat("members/", ids_->NewId()));
   *member.mutable_create_time() = ToProtoTimestamp(now);
+  *member.mutable_update_time() = ToProtoTimestamp(now);
   member.set_etag(ids_->NewId());
+  member.set_state(v1::ACTIVE);
+  member.clear_state_reason();
+  member.clear_tokens_valid_after();
+  member.clear_tokens_valid_after_reason();
   ASSIGN_OR_RETURN(
       IdempotencyKey key,
       KeyFor(caller, "CreateMember", request.request_id(), request.member()));
   // A member carries no credentials (tokens are issued, never stored), so
   // the payload is the member as GetMember shows it.
-  return store_->CreateMember(
-      member, key,
-      MakeEvent("member.created", member.name(), /*person=*/"", TeamsOf(member),
-                caller.subject, now, member));
+  ASSIGN_OR_RETURN(
+      v1::Member created,
+      store_->CreateMember(
+          member, key,
+          MakeEvent("member.created", member.name(), /*person=*/"",
+                    TeamsOf(member), caller.subject, now, member)));
+  return WithState(std::move(created));
 }
 
 absl::StatusOr<v1::Member> DirectoryDomain::GetMember(
@@ -219,7 +245,7 @@ absl::StatusOr<v1::Member> DirectoryDomain::GetMember(
   if (!caller.is_admin()) {
     RETURN_IF_ERROR(policy::RequireTeam(caller, member.team(), "GetMember"));
   }
-  return member;
+  return WithState(std::move(member));
 }
 
 absl::StatusOr<v1::ListMembersResponse> DirectoryDomain::ListMembers(
@@ -239,9 +265,146 @@ absl::StatusOr<v1::ListMembersResponse> DirectoryDomain::ListMembers(
   v1::ListMembersResponse response;
   response.set_next_page_token(TrimToPage(&members, page_size, fingerprint));
   for (v1::Member& member : members) {
-    *response.add_members() = std::move(member);
+    *response.add_members() = WithState(std::move(member));
   }
   return response;
+}
+
+absl::StatusOr<v1::Member> DirectoryDomain::ChangeMember(
+    const Principal& caller, absl::string_view name, absl::string_view etag,
+    absl::string_view type,
+    absl::FunctionRef<absl::Status(v1::Member&, absl::Time now)> change) {
+  ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(name));
+  if (!etag.empty() && member.etag() != etag) return errors::StaleEtag(name);
+  const std::string read_etag = member.etag();
+  member = WithState(std::move(member));
+  const absl::Time now = clock_->Now();
+  RETURN_IF_ERROR(change(member, now));
+  *member.mutable_update_time() = ToProtoTimestamp(now);
+  member.set_etag(ids_->NewId());
+  // The store re-checks the etag it was read with in its transaction: of
+  // two concurrent changes one is ABORTED, never silently overwritten.
+  RETURN_IF_ERROR(store_->ReplaceMember(
+      member, read_etag,
+      MakeEvent(type, member.name(), /*person=*/"", TeamsOf(member),
+                caller.subject, now, member)));
+  return member;
+}
+
+absl::StatusOr<v1::Member> DirectoryDomain::UpdateMember(
+    const Principal& caller, const v1::UpdateMemberRequest& request) {
+  RETURN_IF_ERROR(policy::RequireAdmin(caller, "UpdateMember"));
+  if (!request.has_member()) return errors::MustBeSet("member");
+  const std::string& name = request.member().name();
+  RETURN_IF_ERROR(ParseResourceName("member.name", name, "members").status());
+  RETURN_IF_ERROR(CheckMemberUpdateMask(request.update_mask()));
+  const std::string& etag =
+      request.etag().empty() ? request.member().etag() : request.etag();
+  if (etag.empty()) return errors::MustBeSet("etag");
+  return ChangeMember(
+      caller, name, etag, "member.updated",
+      [&](v1::Member& member, absl::Time now) -> absl::Status {
+        const v1::Member before = member;
+        ApplyMemberUpdate(request.update_mask(), request.member(), &member);
+        RETURN_IF_ERROR(ValidateMember(member));
+        if (member.team() != before.team() && !member.team().empty()) {
+          absl::Status team = store_->GetTeam(member.team()).status();
+          if (absl::IsNotFound(team)) {
+            return errors::MemberTeamNotFound(member.team());
+          }
+          RETURN_IF_ERROR(team);
+        }
+        // Tokens carry the role and team they were issued with: a change
+        // of either ends them.
+        if (member.role() != before.role() || member.team() != before.team()) {
+          *member.mutable_tokens_valid_after() = ToProtoTimestamp(now);
+          member.set_tokens_valid_after_reason("their role or team changed");
+        }
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::Member> DirectoryDomain::DeactivateMember(
+    const Principal& caller, const v1::DeactivateMemberRequest& request) {
+  RETURN_IF_ERROR(policy::RequireAdmin(caller, "DeactivateMember"));
+  RETURN_IF_ERROR(
+      ParseResourceName("name", request.name(), "members").status());
+  RETURN_IF_ERROR(CheckReason("reason", request.reason()));
+  return ChangeMember(
+      caller, request.name(), request.etag(), "member.deactivated",
+      [&](v1::Member& member, absl::Time now) -> absl::Status {
+        if (member.state() == v1::DEACTIVATED) {
+          return errors::MemberDeactivated(member.name(), member.state_reason(),
+                                           "it is already");
+        }
+        member.set_state(v1::DEACTIVATED);
+        member.set_state_reason(request.reason());
+        *member.mutable_tokens_valid_after() = ToProtoTimestamp(now);
+        member.set_tokens_valid_after_reason(request.reason());
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::Member> DirectoryDomain::ReactivateMember(
+    const Principal& caller, const v1::ReactivateMemberRequest& request) {
+  RETURN_IF_ERROR(policy::RequireAdmin(caller, "ReactivateMember"));
+  RETURN_IF_ERROR(
+      ParseResourceName("name", request.name(), "members").status());
+  return ChangeMember(caller, request.name(), request.etag(),
+                      "member.reactivated",
+                      [&](v1::Member& member, absl::Time) -> absl::Status {
+                        if (member.state() != v1::DEACTIVATED) {
+                          return errors::MemberActive(member.name());
+                        }
+                        // tokens_valid_after stays: tokens from before stay
+                        // ended.
+                        member.set_state(v1::ACTIVE);
+                        member.clear_state_reason();
+                        return absl::OkStatus();
+                      });
+}
+
+absl::StatusOr<v1::Member> DirectoryDomain::RevokeMemberTokens(
+    const Principal& caller, const v1::RevokeMemberTokensRequest& request) {
+  RETURN_IF_ERROR(
+      ParseResourceName("name", request.name(), "members").status());
+  RETURN_IF_ERROR(
+      RequireAdminOrSelf(caller, request.name(), "RevokeMemberTokens"));
+  RETURN_IF_ERROR(CheckReason("reason", request.reason()));
+  return ChangeMember(
+      caller, request.name(), /*etag=*/"", "member.tokens_revoked",
+      [&](v1::Member& member, absl::Time now) {
+        *member.mutable_tokens_valid_after() = ToProtoTimestamp(now);
+        member.set_tokens_valid_after_reason(request.reason());
+        return absl::OkStatus();
+      });
+}
+
+absl::StatusOr<v1::TokenRevocation> DirectoryDomain::RevokeToken(
+    const Principal& caller, const v1::RevokeTokenRequest& request) {
+  RETURN_IF_ERROR(
+      ParseResourceName("member", request.member(), "members").status());
+  RETURN_IF_ERROR(RequireAdminOrSelf(caller, request.member(), "RevokeToken"));
+  if (request.token_id().empty()) return errors::MustBeSet("token_id");
+  RETURN_IF_ERROR(CheckRequestId("token_id", request.token_id()));
+  RETURN_IF_ERROR(CheckReason("reason", request.reason()));
+  ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(request.member()));
+  const absl::Time now = clock_->Now();
+  v1::TokenRevocation revocation;
+  revocation.set_member(member.name());
+  revocation.set_token_id(request.token_id());
+  revocation.set_reason(request.reason());
+  revocation.set_revoked_by(caller.subject);
+  *revocation.mutable_revoke_time() = ToProtoTimestamp(now);
+  // Tokens are not stored, so its own expiry is not known here: remember
+  // it as long as any token, issued now or before, could live (the
+  // longest lifetime a deployment may ever have allowed).
+  *revocation.mutable_expire_time() =
+      ToProtoTimestamp(now + kLongestMaxTokenTtl);
+  RETURN_IF_ERROR(store_->AppendEvent(
+      MakeEvent("token.revoked", member.name(), /*person=*/"", TeamsOf(member),
+                caller.subject, now, revocation)));
+  return revocation;
 }
 
 absl::StatusOr<v1::IssueTokenResponse> DirectoryDomain::IssueToken(
@@ -256,16 +419,22 @@ absl::StatusOr<v1::IssueTokenResponse> DirectoryDomain::IssueToken(
     if (ttl > max_token_ttl_) return errors::TtlTooLong(max_token_ttl_);
   }
   ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(request.member()));
+  if (member.state() == v1::DEACTIVATED) {
+    return errors::MemberDeactivated(member.name(), member.state_reason(),
+                                     "reactivate them first");
+  }
   Principal principal;
   principal.subject = member.name();
   principal.team = member.team();
   principal.role = FromProtoRole(member.role());
   const absl::Time now = clock_->Now();
   principal.expire_time = ToWholeSecondAtOrAfter(now + ttl);
-  // Whole seconds, by the rule revocations judge tokens by (nothing about
-  // this member is revoked yet: issue 12's lifecycle calls will pass it).
-  principal.issue_time =
-      TokenRevocations::IssueTimeFor(now, absl::InfinitePast());
+  // Whole seconds, by the rule revocations judge tokens by: after the
+  // member's tokens_valid_after, so the new token stands.
+  principal.issue_time = TokenRevocations::IssueTimeFor(
+      now, member.has_tokens_valid_after()
+               ? FromProtoTimestamp(member.tokens_valid_after())
+               : absl::InfinitePast());
   principal.token_id = ids_->NewId();
   v1::IssueTokenResponse response;
   response.set_token(signer_->Sign(principal));

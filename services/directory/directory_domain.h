@@ -1,6 +1,7 @@
 #ifndef CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_DOMAIN_H_
 #define CAREBRIDGE_SERVICES_DIRECTORY_DIRECTORY_DOMAIN_H_
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "carebridge/directory/v1/directory.pb.h"
 #include "services/common/clock.h"
@@ -61,6 +62,20 @@ class DirectoryDomain {
                                        const v1::GetMemberRequest& request);
   absl::StatusOr<v1::ListMembersResponse> ListMembers(
       const Principal& caller, const v1::ListMembersRequest& request);
+  // Role or team changed: the member's earlier tokens end
+  // (tokens_valid_after).
+  absl::StatusOr<v1::Member> UpdateMember(
+      const Principal& caller, const v1::UpdateMemberRequest& request);
+  absl::StatusOr<v1::Member> DeactivateMember(
+      const Principal& caller, const v1::DeactivateMemberRequest& request);
+  absl::StatusOr<v1::Member> ReactivateMember(
+      const Principal& caller, const v1::ReactivateMemberRequest& request);
+  absl::StatusOr<v1::Member> RevokeMemberTokens(
+      const Principal& caller, const v1::RevokeMemberTokensRequest& request);
+  // Tokens are not stored: the revocation is its event (token.revoked),
+  // which every process follows.
+  absl::StatusOr<v1::TokenRevocation> RevokeToken(
+      const Principal& caller, const v1::RevokeTokenRequest& request);
   absl::StatusOr<v1::IssueTokenResponse> IssueToken(
       const Principal& caller, const v1::IssueTokenRequest& request);
 
@@ -82,6 +97,14 @@ class DirectoryDomain {
       const Principal& caller, const v1::FindPersonsRequest& request);
 
  private:
+  // Reads member `name`, checks `etag` when one is given, lets `change`
+  // alter it (or refuse), then stores it with a new etag and update time
+  // and an event of `type` carrying it.
+  absl::StatusOr<v1::Member> ChangeMember(
+      const Principal& caller, absl::string_view name, absl::string_view etag,
+      absl::string_view type,
+      absl::FunctionRef<absl::Status(v1::Member&, absl::Time now)> change);
+
   const Clock* clock_;
   IdGenerator* ids_;
   const TokenSigner* signer_;

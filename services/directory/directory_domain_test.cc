@@ -59,6 +59,14 @@ class InterleavingStore : public DirectoryStore {
   absl::StatusOr<v1::Member> GetMember(absl::string_view name) override {
     return base_->GetMember(name);
   }
+  absl::Status ReplaceMember(const v1::Member& member,
+                             absl::string_view expected_etag,
+                             const events::v1::Event& event) override {
+    return base_->ReplaceMember(member, expected_etag, event);
+  }
+  absl::Status AppendEvent(const events::v1::Event& event) override {
+    return base_->AppendEvent(event);
+  }
   absl::StatusOr<std::vector<v1::Member>> ListMembers(
       absl::string_view team, const std::optional<ListCursor>& after,
       int limit) override {

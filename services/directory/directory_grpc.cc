@@ -75,6 +75,56 @@ grpc::ServerUnaryReactor* DirectoryGrpcService::ListMembers(
       });
 }
 
+grpc::ServerUnaryReactor* DirectoryGrpcService::UpdateMember(
+    grpc::CallbackServerContext* context,
+    const v1::UpdateMemberRequest* request, v1::Member* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::UpdateMemberRequest& r) {
+        return domain_->UpdateMember(caller, r);
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryGrpcService::DeactivateMember(
+    grpc::CallbackServerContext* context,
+    const v1::DeactivateMemberRequest* request, v1::Member* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::DeactivateMemberRequest& r) {
+        return domain_->DeactivateMember(caller, r);
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryGrpcService::ReactivateMember(
+    grpc::CallbackServerContext* context,
+    const v1::ReactivateMemberRequest* request, v1::Member* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::ReactivateMemberRequest& r) {
+        return domain_->ReactivateMember(caller, r);
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryGrpcService::RevokeMemberTokens(
+    grpc::CallbackServerContext* context,
+    const v1::RevokeMemberTokensRequest* request, v1::Member* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::RevokeMemberTokensRequest& r) {
+        return domain_->RevokeMemberTokens(caller, r);
+      });
+}
+
+grpc::ServerUnaryReactor* DirectoryGrpcService::RevokeToken(
+    grpc::CallbackServerContext* context, const v1::RevokeTokenRequest* request,
+    v1::TokenRevocation* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::RevokeTokenRequest& r) {
+        return domain_->RevokeToken(caller, r);
+      });
+}
+
 grpc::ServerUnaryReactor* DirectoryGrpcService::IssueToken(
     grpc::CallbackServerContext* context, const v1::IssueTokenRequest* request,
     v1::IssueTokenResponse* response) {

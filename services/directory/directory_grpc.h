@@ -50,6 +50,24 @@ class DirectoryGrpcService final
       grpc::CallbackServerContext* context,
       const v1::ListMembersRequest* request,
       v1::ListMembersResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateMember(grpc::CallbackServerContext* context,
+                                         const v1::UpdateMemberRequest* request,
+                                         v1::Member* response) override;
+  grpc::ServerUnaryReactor* DeactivateMember(
+      grpc::CallbackServerContext* context,
+      const v1::DeactivateMemberRequest* request,
+      v1::Member* response) override;
+  grpc::ServerUnaryReactor* ReactivateMember(
+      grpc::CallbackServerContext* context,
+      const v1::ReactivateMemberRequest* request,
+      v1::Member* response) override;
+  grpc::ServerUnaryReactor* RevokeMemberTokens(
+      grpc::CallbackServerContext* context,
+      const v1::RevokeMemberTokensRequest* request,
+      v1::Member* response) override;
+  grpc::ServerUnaryReactor* RevokeToken(grpc::CallbackServerContext* context,
+                                        const v1::RevokeTokenRequest* request,
+                                        v1::TokenRevocation* response) override;
   grpc::ServerUnaryReactor* IssueToken(
       grpc::CallbackServerContext* context,
       const v1::IssueTokenRequest* request,

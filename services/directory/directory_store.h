@@ -96,6 +96,13 @@ class DirectoryStore {
       const v1::Member& member, const IdempotencyKey& key,
       const events::v1::Event& event) = 0;
   virtual absl::StatusOr<v1::Member> GetMember(absl::string_view name) = 0;
+  // As ReplaceTeam, for members (their etag is in the stored resource).
+  virtual absl::Status ReplaceMember(const v1::Member& member,
+                                     absl::string_view expected_etag,
+                                     const events::v1::Event& event) = 0;
+  // Commits `event` alone: a change that is nothing but its event (a token
+  // revoked: tokens are not stored, the feed is the record).
+  virtual absl::Status AppendEvent(const events::v1::Event& event) = 0;
   // Members of `team` ordered by (SortKey(display_name), name).
   virtual absl::StatusOr<std::vector<v1::Member>> ListMembers(
       absl::string_view team, const std::optional<ListCursor>& after,

@@ -172,6 +172,36 @@ absl::Status ValidateMember(const v1::Member& member) {
   return CheckEmail("member.email", member.email());
 }
 
+absl::Status CheckMemberUpdateMask(const google::protobuf::FieldMask& mask) {
+  if (mask.paths().empty()) return errors::MustBeSet("update_mask");
+  for (const std::string& path : mask.paths()) {
+    if (path != "display_name" && path != "email" && path != "role" &&
+        path != "team") {
+      return errors::UnknownUpdatePath(path);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ApplyMemberUpdate(const google::protobuf::FieldMask& mask,
+                       const v1::Member& patch, v1::Member* member) {
+  for (const std::string& path : mask.paths()) {
+    if (path == "display_name") {
+      member->set_display_name(patch.display_name());
+    } else if (path == "email") {
+      member->set_email(patch.email());
+    } else if (path == "role") {
+      member->set_role(patch.role());
+    } else if (path == "team") {
+      member->set_team(patch.team());
+    }
+  }
+}
+
+absl::Status CheckReason(absl::string_view field, absl::string_view reason) {
+  return CheckRequiredText(field, reason, kMaxReasonChars);
+}
+
 absl::Status ValidateAndNormalizePerson(v1::Person* person, absl::Time now) {
   if (!person->nhs_number().empty()) {
     ASSIGN_OR_RETURN(

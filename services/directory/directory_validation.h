@@ -50,6 +50,18 @@ void ApplyTeamUpdate(const google::protobuf::FieldMask& mask,
 // Checks every client-settable field of a member.
 absl::Status ValidateMember(const v1::Member& member);
 
+// As CheckTeamUpdateMask, for UpdateMemberRequest's paths (display_name,
+// email, role, team).
+absl::Status CheckMemberUpdateMask(const google::protobuf::FieldMask& mask);
+// Copies the fields `mask` names from `patch` into `member`; the mask must
+// have passed CheckMemberUpdateMask.
+void ApplyMemberUpdate(const google::protobuf::FieldMask& mask,
+                       const v1::Member& patch, v1::Member* member);
+// A reason given for deactivating a member or revoking tokens: required,
+// at most kMaxReasonChars.
+inline constexpr int kMaxReasonChars = 500;
+absl::Status CheckReason(absl::string_view field, absl::string_view reason);
+
 // Checks a person and puts its NHS number in stored form. `now` bounds the
 // date of birth.
 absl::Status ValidateAndNormalizePerson(v1::Person* person, absl::Time now);

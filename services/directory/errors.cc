@@ -70,4 +70,18 @@ absl::Status TtlTooLong(absl::Duration max) {
                    " (this deployment's --max_token_lifetime)"));
 }
 
+absl::Status MemberDeactivated(absl::string_view member,
+                               absl::string_view reason,
+                               absl::string_view what) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(member, " is deactivated (", reason, "); ", what));
+}
+
+absl::Status MemberActive(absl::string_view member) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(member,
+                   " is active; only a deactivated member can be "
+                   "reactivated"));
+}
+
 }  // namespace carebridge::directory::errors

@@ -45,6 +45,13 @@ absl::Status DateInFuture(absl::string_view field);
 // INVALID_ARGUMENT: FindPersons got no search, or two kinds at once.
 absl::Status NoSearchGiven();
 absl::Status TwoSearchesGiven();
+// FAILED_PRECONDITION: `member` is deactivated (IssueToken,
+// DeactivateMember again), saying why and what to do.
+absl::Status MemberDeactivated(absl::string_view member,
+                               absl::string_view reason,
+                               absl::string_view what);
+// FAILED_PRECONDITION: ReactivateMember of an active member.
+absl::Status MemberActive(absl::string_view member);
 // INVALID_ARGUMENT: the token lifetime is not positive or too long.
 absl::Status TtlNotPositive();
 // `max`: the deployment's longest token lifetime.

@@ -341,6 +341,39 @@ absl::StatusOr<v1::Member> SqliteDirectoryStore::GetMember(
   return ReadOne<v1::Member>(*db_, kSelectMember, name);
 }
 
+absl::Status SqliteDirectoryStore::ReplaceMember(
+    const v1::Member& member, absl::string_view expected_etag,
+    const events::v1::Event& event) {
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    // The etag lives in the stored resource: compare it inside the write
+    // transaction, so of two updates from one read only one lands.
+    ASSIGN_OR_RETURN(v1::Member stored,
+                     Load<v1::Member>(conn, kSelectMember, member.name()));
+    if (stored.etag() != expected_etag) return errors::StaleEtag(member.name());
+    {
+      ASSIGN_OR_RETURN(Statement stmt,
+                       conn.Prepare("UPDATE members SET team = ?2, sort_key = "
+                                    "?3, resource = ?4 WHERE name = ?1"));
+      stmt.Bind(1, member.name())
+          .Bind(2, member.team())
+          .Bind(3, SortKey(member.display_name()))
+          .BindBlob(4, member.SerializeAsString());
+      RETURN_IF_ERROR(stmt.Run());
+    }
+    return SqliteEventLog::Append(conn, event).status();
+  }));
+  event_log_.NotifyCommitted();
+  return absl::OkStatus();
+}
+
+absl::Status SqliteDirectoryStore::AppendEvent(const events::v1::Event& event) {
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    return SqliteEventLog::Append(conn, event).status();
+  }));
+  event_log_.NotifyCommitted();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<v1::Member>> SqliteDirectoryStore::ListMembers(
     absl::string_view team, const std::optional<ListCursor>& after, int limit) {
   return ReadAll<v1::Member>(

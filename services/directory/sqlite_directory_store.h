@@ -43,6 +43,10 @@ class SqliteDirectoryStore : public DirectoryStore {
       const v1::Member& member, const IdempotencyKey& key,
       const events::v1::Event& event) override;
   absl::StatusOr<v1::Member> GetMember(absl::string_view name) override;
+  absl::Status ReplaceMember(const v1::Member& member,
+                             absl::string_view expected_etag,
+                             const events::v1::Event& event) override;
+  absl::Status AppendEvent(const events::v1::Event& event) override;
   absl::StatusOr<std::vector<v1::Member>> ListMembers(
       absl::string_view team, const std::optional<ListCursor>& after,
       int limit) override;
