@@ -97,10 +97,17 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     }
     principal_ = *std::move(caller);
     listener_id_ = log_->AddListener([this] { OnCommit(); });
+    revocations_ = authenticator.revocations();
+    if (revocations_ != nullptr) {
+      revocation_listener_ =
+          revocations_->AddListener([this] { OnRevocations(); });
+    }
     Next next;
     {
       absl::MutexLock lock(&mu_);
       ArmExpiryLocked();
+      // A revocation between Authenticate and AddListener is not missed.
+      RevokedLocked();
       next = DecideLocked();
     }
     Perform(next);
@@ -136,6 +143,9 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   void OnDone() override {
     // After RemoveListener returns the listener cannot be running.
     if (listener_id_ != 0) log_->RemoveListener(listener_id_);
+    if (revocation_listener_ >= 0) {
+      revocations_->RemoveListener(revocation_listener_);
+    }
     std::unique_ptr<grpc::Alarm> alarm;
     {
       absl::MutexLock lock(&mu_);
@@ -170,6 +180,33 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
       next = DecideLocked();
     }
     Perform(next);
+  }
+
+  // The process's revocations changed (the directory's feed said so): a
+  // stream whose caller's token no longer stands ends.
+  void OnRevocations() {
+    Next next = Next::kNothing;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_ || !RevokedLocked()) return;
+      next = DecideLocked();
+    }
+    Perform(next);
+  }
+
+  // True (and the stream set to end) once the caller's token no longer
+  // stands: revoked, or its member changed or deactivated.
+  bool RevokedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (revocations_ == nullptr) return false;
+    absl::Status stands = revocations_->Check(principal_);
+    if (stands.ok()) return false;
+    SetFinishLocked(
+        grpc::Status(static_cast<grpc::StatusCode>(stands.code()),
+                     absl::StrCat(stands.message(),
+                                  "; subscribe again with a new token "
+                                  "after sequence ",
+                                  delivered_through_)));
+    return true;
   }
 
   // Sets the alarm for the token's expiry (at most kExpiryCheckInterval
@@ -435,6 +472,10 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   // Set in Begin, before any read.
   Principal principal_;
   EventLog::ListenerId listener_id_ = 0;
+  // Set in Begin: the process's revocations (null: none) and this
+  // stream's listener on them (-1: none).
+  const TokenRevocations* revocations_ = nullptr;
+  int revocation_listener_ = -1;
 
   absl::Mutex mu_;
   int64_t through_ ABSL_GUARDED_BY(mu_);

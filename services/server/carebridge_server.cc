@@ -26,6 +26,9 @@ absl::StatusOr<std::string> ReadFile(absl::string_view flag,
   return contents;
 }
 
+// How long start-up waits for the directory's feed before it serves anyway.
+constexpr absl::Duration kRevocationsWait = absl::Seconds(5);
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
     const ServerConfig& config) {
   if (config.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
@@ -101,11 +104,16 @@ absl::Status CarebridgeServer::Init() {
                    }));
   host_->AddService(audit_->service(), audit_->service_name());
   audit::RegisterAuditLogs(modules_, *audit_, *authenticator_);
+  // Every service here refuses a token the directory has ended, once this
+  // process has read the directory's feed.
+  revocations_ = std::make_unique<directory_client::RevocationsPeer>(
+      PeerProvider("directory"), authenticator_.get(), signer_.get(), &clock_);
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ListenerCredentials(config_));
   RETURN_IF_ERROR(host_->Start(config_.listen, std::move(credentials)));
   // Background work starts once the listener (and so the in-process
   // channel) is up.
+  revocations_->Start();
   for (const std::unique_ptr<ServiceModule>& module : modules_) {
     module->StartBackgroundWork(context_);
     for (EventConsumer* consumer : module->consumers()) {
@@ -123,6 +131,14 @@ absl::Status CarebridgeServer::Init() {
         return absl::OkStatus();
       });
   memory_trim_->Start();
+  // Ready (the port file) once ended tokens are known; a directory that is
+  // not up yet keeps staff calls UNAVAILABLE until it is, not the start.
+  if (!revocations_->AwaitCaughtUp(kRevocationsWait)) {
+    LogLine(absl::StrCat(
+        "warning: the directory's feed could not be read within ",
+        absl::FormatDuration(kRevocationsWait),
+        "; staff calls are UNAVAILABLE until it is (service calls go on)"));
+  }
   LogLine(absl::StrCat(
       "carebridge-server serving ", absl::StrJoin(config_.services, ","),
       " on ", config_.listen, " (port ", host_->port(),
@@ -155,6 +171,7 @@ std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
 
 void CarebridgeServer::StopBackgroundWork() {
   if (memory_trim_ != nullptr) memory_trim_->Stop();
+  if (revocations_ != nullptr) revocations_->Stop();
   // Modules with consumers first (they call other services), then the
   // producers' feeds; each pass the reverse of start-up order.
   for (bool consumers : {true, false}) {

@@ -23,6 +23,7 @@
 #include "services/common/server_host.h"
 #include "services/common/service_module.h"
 #include "services/common/token.h"
+#include "services/directory_client/revocations_peer.h"
 #include "services/server/server_config.h"
 
 namespace carebridge::server {
@@ -82,6 +83,8 @@ class CarebridgeServer {
   std::unique_ptr<audit::AuditModule> audit_;
   // Gives memory a burst needed back to the system (see Init).
   std::unique_ptr<PeriodicTask> memory_trim_;
+  // Ended tokens, from the directory's feed, for every service here.
+  std::unique_ptr<directory_client::RevocationsPeer> revocations_;
   // The consumers this process hosts, for operators.
   std::unique_ptr<FeedAdmin> feed_admin_;
   std::unique_ptr<FeedAdminGrpcService> feed_admin_service_;

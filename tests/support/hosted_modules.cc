@@ -59,6 +59,11 @@ HostedModules::HostedModules(TestServer* server,
       server->env().authenticator, server->env().executor, feed_admin_.get());
   server->host().AddService(feed_admin_service_.get(),
                             FeedAdminGrpcService::kServiceName);
+  if (Get("directory") != nullptr) {
+    revocations_ = std::make_unique<directory_client::RevocationsPeer>(
+        context_.peer("directory"), &server->authenticator(),
+        server->env().signer, server->env().clock);
+  }
 }
 
 HostedModules::~HostedModules() { Stop(); }
@@ -66,6 +71,12 @@ HostedModules::~HostedModules() { Stop(); }
 void HostedModules::Start() {
   if (started_) return;
   started_ = true;
+  if (revocations_ != nullptr) {
+    revocations_->Start();
+    if (!revocations_->AwaitCaughtUp(absl::Seconds(20))) {
+      ADD_FAILURE() << "the directory's feed was not read within 20 s";
+    }
+  }
   for (const std::unique_ptr<ServiceModule>& module : modules_) {
     module->StartBackgroundWork(context_);
     for (EventConsumer* consumer : module->consumers()) {
@@ -75,6 +86,7 @@ void HostedModules::Start() {
 }
 
 void HostedModules::Stop() {
+  if (revocations_ != nullptr) revocations_->Stop();
   // As carebridge-server: modules with consumers first, then the feeds.
   for (bool consumers : {true, false}) {
     for (auto it = modules_.rbegin(); it != modules_.rend(); ++it) {

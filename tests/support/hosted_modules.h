@@ -9,6 +9,7 @@
 #include "services/common/feed_admin.h"
 #include "services/common/feed_admin_grpc.h"
 #include "services/common/service_module.h"
+#include "services/directory_client/revocations_peer.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::testing {
@@ -33,7 +34,9 @@ class HostedModules {
   // Stops the background work.
   ~HostedModules();
 
-  // Starts the background work (after server->Start()).
+  // Starts the background work (after server->Start()); with the directory
+  // hosted, also the process's token revocations (RevocationsPeer), as
+  // carebridge-server does, and waits until they are known.
   void Start();
   // Stops it (before the server stops). Idempotent.
   void Stop();
@@ -53,6 +56,10 @@ class HostedModules {
     return dynamic_cast<Module*>(Get(service));
   }
   const ModuleContext& context() const { return context_; }
+  // Null unless the directory is hosted.
+  directory_client::RevocationsPeer* revocations() {
+    return revocations_.get();
+  }
 
  private:
   TestServer* const server_;
@@ -62,6 +69,7 @@ class HostedModules {
   std::unique_ptr<FeedAdmin> feed_admin_;
   std::unique_ptr<FeedAdminGrpcService> feed_admin_service_;
   std::unique_ptr<audit::AuditModule> audit_;
+  std::unique_ptr<directory_client::RevocationsPeer> revocations_;
   bool started_ = false;
 };
 
