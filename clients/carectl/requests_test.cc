@@ -145,6 +145,38 @@ TEST(CreateMemberRequestTest, ParsesRoleAndPrefixesTeam) {
   EXPECT_THAT(bad.status().message(), HasSubstr("--role: 'doctor'"));
 }
 
+std::vector<FlagSpec> MemberUpdateSpecs() {
+  return {{"etag", FlagKind::kValue, true},
+          {"display_name", FlagKind::kValue},
+          {"email", FlagKind::kValue},
+          {"role", FlagKind::kValue},
+          {"team", FlagKind::kValue}};
+}
+
+TEST(UpdateMemberRequestTest, MaskIsExactlyTheFlagsGiven) {
+  auto request = BuildUpdateMemberRequest(
+      "m1", MakeFlags({"--etag=e1", "--role=care_coordinator", "--team=t2"},
+                      MemberUpdateSpecs()));
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->member().name(), "members/m1");
+  EXPECT_EQ(request->etag(), "e1");
+  EXPECT_THAT(request->update_mask().paths(), ElementsAre("role", "team"));
+  EXPECT_EQ(request->member().role(), dir::CARE_COORDINATOR);
+  EXPECT_EQ(request->member().team(), "teams/t2");
+}
+
+TEST(UpdateMemberRequestTest, BadRoleOrNothingToChangeIsAUsageError) {
+  auto bad = BuildUpdateMemberRequest(
+      "m1", MakeFlags({"--etag=e", "--role=surgeon"}, MemberUpdateSpecs()));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("--role"));
+  auto nothing = BuildUpdateMemberRequest(
+      "m1", MakeFlags({"--etag=e"}, MemberUpdateSpecs()));
+  ASSERT_FALSE(nothing.ok());
+  EXPECT_THAT(std::string(nothing.status().message()),
+              HasSubstr("--display_name"));
+}
+
 TEST(IssueTokenRequestTest, TtlIsOptional) {
   std::vector<FlagSpec> specs = {{"ttl", FlagKind::kValue}};
   auto plain = BuildIssueTokenRequest("m1", MakeFlags({}, specs));

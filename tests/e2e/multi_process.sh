@@ -45,6 +45,40 @@ expect_eq "$(echo "$R" | py 'd["state"], d["sending_team"]')" "SENT $FROM" \
 TOKEN=$T_SAM expect_rpc_error NOT_FOUND referral create \
   --person=persons/nobody --to="$TO" --urgency=urgent --reason="x"
 
+# refused_soon TOKEN TEXT: the referral process refuses TOKEN with
+# UNAUTHENTICATED saying TEXT within 5 seconds.
+refused_soon() {
+  local deadline=$((SECONDS + 5)) err
+  while :; do
+    err=$(ADDR=$REFERRAL as "$1" referral inbox 2>&1 >/dev/null) && err=""
+    case "$err" in *UNAUTHENTICATED*"$2"*) return 0 ;; esac
+    [ "$SECONDS" -le "$deadline" ] || fail "token still accepted after 5s: $err"
+    sleep 0.1
+  done
+}
+
+step "a revoked token and a deactivated member are refused by the referral process within 5s"
+ADDR=$DIRECTORY
+KIM=$(as "$ADMIN" --name_only member create --display_name="Kim" \
+  --team="$FROM" --role=clinician)
+ISSUED=$(as "$ADMIN" --json token issue "$KIM")
+T_KIM=$(echo "$ISSUED" | py 'd["token"]')
+KIM_TOKEN_ID=$(echo "$ISSUED" | py 'd["token_id"]')
+T_KIM2=$(as "$ADMIN" token issue "$KIM")
+ADDR=$REFERRAL as "$T_KIM" referral inbox >/dev/null || fail "Kim's token refused"
+as "$ADMIN" token revoke "$KIM" "$KIM_TOKEN_ID" --reason="left on a shared PC" \
+  >/dev/null || fail "token revoke failed"
+refused_soon "$T_KIM" "left on a shared PC"
+ADDR=$REFERRAL as "$T_KIM2" referral inbox >/dev/null ||
+  fail "Kim's other token was refused too"
+as "$ADMIN" member deactivate "$KIM" --reason="suspended pending review" \
+  >/dev/null || fail "member deactivate failed"
+refused_soon "$T_KIM2" "deactivated"
+TOKEN=$ADMIN expect_rpc_error FAILED_PRECONDITION token issue "$KIM"
+expect_eq "$(as "$ADMIN" --json member get "$KIM" | py 'd["state"]')" \
+  DEACTIVATED "Kim's state"
+ADDR=$REFERRAL
+
 step "with the directory down, creates fail UNAVAILABLE and store nothing"
 kill -TERM "$DIRECTORY_PID"
 wait_for_exit "$DIRECTORY_PID" 30
