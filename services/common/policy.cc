@@ -37,11 +37,13 @@ absl::Status RequireTeam(const Principal& caller, absl::string_view team,
 absl::Status RequireTeamAdmin(const Principal& caller, absl::string_view team,
                               absl::string_view action) {
   if (caller.is_admin()) return absl::OkStatus();
-  if (caller.role == Role::kTeamLead && caller.team == team) {
+  if ((caller.role == Role::kTeamLead && caller.team == team) ||
+      caller.manages(team)) {
     return absl::OkStatus();
   }
-  return errors::PermissionDenied(absl::StrCat(
-      action, ": only an admin or the team lead of ", team, " may do this"));
+  return errors::PermissionDenied(
+      absl::StrCat(action, ": only an admin, or the team lead or manager of ",
+                   team, ", may do this"));
 }
 
 absl::Status RequirePersonAccess(const Principal& caller,

@@ -117,8 +117,9 @@ TEST(RequireTeamAdminTest, AdminsServicesAndThatTeamsLeadMay) {
 
 TEST(RequireTeamAdminTest, AnotherTeamsLeadAndOtherStaffMayNot) {
   EXPECT_THAT(RequireTeamAdmin(OtherLead(), kTeam, "UpdateTeam"),
-              StatusIs(kDenied, HasSubstr("UpdateTeam: only an admin or the "
-                                          "team lead of teams/cmht")));
+              StatusIs(kDenied, HasSubstr("UpdateTeam: only an admin, or the "
+                                          "team lead or manager of "
+                                          "teams/cmht")));
   EXPECT_THAT(RequireTeamAdmin(Clinician(), kTeam, "UpdateTeam"),
               StatusIs(kDenied));
   EXPECT_THAT(

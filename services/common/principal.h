@@ -20,6 +20,9 @@ enum class Role {
   // The person whose care it is, with access their lead team gave them
   // (subject `persons/{id}`, no team).
   kPerson = 6,
+  // Manages one team's members and issues their tokens; not clinical: no
+  // clinical record is open to them (carebridge.directory.v1.TEAM_MANAGER).
+  kTeamManager = 7,
   kService = 100,
 };
 
@@ -43,14 +46,28 @@ struct Principal {
   bool is_admin() const { return role == Role::kAdmin; }
   bool is_service() const { return role == Role::kService; }
   bool is_person() const { return role == Role::kPerson; }
+  bool is_team_manager() const { return role == Role::kTeamManager; }
+  // The manager of `team`.
+  bool manages(absl::string_view team) const {
+    return is_team_manager() && !team.empty() && this->team == team;
+  }
   // The person `person` (`persons/{id}`) themselves.
   bool is_person(absl::string_view person) const {
     return is_person() && subject == person;
   }
-  // Clinical staff of a team (any role but admin and service).
+  // Clinical staff of a team: the clinical roles only (a role added later
+  // is not clinical unless it is listed here).
   bool is_clinical() const {
-    return !team.empty() && role != Role::kAdmin && role != Role::kService &&
-           role != Role::kPerson && role != Role::kUnspecified;
+    if (team.empty()) return false;
+    switch (role) {
+      case Role::kClinician:
+      case Role::kCareCoordinator:
+      case Role::kTeamLead:
+      case Role::kPeerSupportWorker:
+        return true;
+      default:
+        return false;
+    }
   }
 };
 

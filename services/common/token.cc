@@ -53,6 +53,8 @@ absl::string_view RoleName(Role role) {
       return "service";
     case Role::kPerson:
       return "person";
+    case Role::kTeamManager:
+      return "team_manager";
     case Role::kUnspecified:
       break;
   }

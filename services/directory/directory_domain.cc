@@ -19,6 +19,7 @@
 #include "services/common/validation.h"
 #include "services/directory/directory_validation.h"
 #include "services/directory/errors.h"
+#include "services/directory/member_policy.h"
 #include "services/directory/nhs_number.h"
 #include "services/directory/request_fingerprint.h"
 #include "services/directory/roles.h"
@@ -97,14 +98,10 @@ v1::Member WithState(v1::Member member) {
   return member;
 }
 
-// Admins, or the member themself (signing out).
-absl::Status RequireAdminOrSelf(const Principal& caller,
-                                absl::string_view member,
-                                absl::string_view action) {
-  if (caller.subject == member && !caller.is_service()) {
-    return absl::OkStatus();
-  }
-  return policy::RequireAdmin(caller, action);
+// The member themself (signing out): staff only.
+bool IsSelf(const Principal& caller, absl::string_view member) {
+  return caller.subject == member && !caller.is_service() &&
+         !caller.is_person();
 }
 
 // The teams a person's creation concerns: the registering team, when the
@@ -201,11 +198,12 @@ absl::StatusOr<v1::Team> DirectoryDomain::UpdateTeam(
 
 absl::StatusOr<v1::Member> DirectoryDomain::CreateMember(
     const Principal& caller, const v1::CreateMemberRequest& request) {
-  RETURN_IF_ERROR(policy::RequireAdmin(caller, "CreateMember"));
+  RETURN_IF_ERROR(RequireMemberManager(caller, "CreateMember"));
   if (!request.has_member()) return errors::MustBeSet("member");
   RETURN_IF_ERROR(CheckRequestId("request_id", request.request_id()));
   v1::Member member = request.member();
   RETURN_IF_ERROR(ValidateMember(member));
+  RETURN_IF_ERROR(RequireManages(caller, member, "CreateMember"));
   if (!member.team().empty()) {
     absl::Status team = store_->GetTeam(member.team()).status();
     if (absl::IsNotFound(team))
@@ -242,18 +240,14 @@ absl::StatusOr<v1::Member> DirectoryDomain::GetMember(
   // Who may read a member depends on the member's team, so the lookup comes
   // first; staff names and roles are not clinical data.
   ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(request.name()));
-  if (!caller.is_admin()) {
-    RETURN_IF_ERROR(policy::RequireTeam(caller, member.team(), "GetMember"));
-  }
+  RETURN_IF_ERROR(RequireMayReadMembers(caller, member.team(), "GetMember"));
   return WithState(std::move(member));
 }
 
 absl::StatusOr<v1::ListMembersResponse> DirectoryDomain::ListMembers(
     const Principal& caller, const v1::ListMembersRequest& request) {
   RETURN_IF_ERROR(ParseResourceName("team", request.team(), "teams").status());
-  if (!caller.is_admin()) {
-    RETURN_IF_ERROR(policy::RequireTeam(caller, request.team(), "ListMembers"));
-  }
+  RETURN_IF_ERROR(RequireMayReadMembers(caller, request.team(), "ListMembers"));
   ASSIGN_OR_RETURN(int page_size,
                    CheckPageSize("page_size", request.page_size()));
   const std::string fingerprint = absl::StrCat("ListMembers|", request.team());
@@ -293,7 +287,7 @@ absl::StatusOr<v1::Member> DirectoryDomain::ChangeMember(
 
 absl::StatusOr<v1::Member> DirectoryDomain::UpdateMember(
     const Principal& caller, const v1::UpdateMemberRequest& request) {
-  RETURN_IF_ERROR(policy::RequireAdmin(caller, "UpdateMember"));
+  RETURN_IF_ERROR(RequireMemberManager(caller, "UpdateMember"));
   if (!request.has_member()) return errors::MustBeSet("member");
   const std::string& name = request.member().name();
   RETURN_IF_ERROR(ParseResourceName("member.name", name, "members").status());
@@ -304,9 +298,11 @@ absl::StatusOr<v1::Member> DirectoryDomain::UpdateMember(
   return ChangeMember(
       caller, name, etag, "member.updated",
       [&](v1::Member& member, absl::Time now) -> absl::Status {
+        RETURN_IF_ERROR(RequireManages(caller, member, "UpdateMember"));
         const v1::Member before = member;
         ApplyMemberUpdate(request.update_mask(), request.member(), &member);
         RETURN_IF_ERROR(ValidateMember(member));
+        RETURN_IF_ERROR(RequireSameSide(before, member, "UpdateMember"));
         if (member.team() != before.team() && !member.team().empty()) {
           absl::Status team = store_->GetTeam(member.team()).status();
           if (absl::IsNotFound(team)) {
@@ -326,13 +322,15 @@ absl::StatusOr<v1::Member> DirectoryDomain::UpdateMember(
 
 absl::StatusOr<v1::Member> DirectoryDomain::DeactivateMember(
     const Principal& caller, const v1::DeactivateMemberRequest& request) {
-  RETURN_IF_ERROR(policy::RequireAdmin(caller, "DeactivateMember"));
+  RETURN_IF_ERROR(RequireMemberManager(caller, "DeactivateMember"));
   RETURN_IF_ERROR(
       ParseResourceName("name", request.name(), "members").status());
   RETURN_IF_ERROR(CheckReason("reason", request.reason()));
   return ChangeMember(
       caller, request.name(), request.etag(), "member.deactivated",
       [&](v1::Member& member, absl::Time now) -> absl::Status {
+        RETURN_IF_ERROR(
+            RequireMayEndAccess(caller, member, "DeactivateMember"));
         if (member.state() == v1::DEACTIVATED) {
           return errors::MemberDeactivated(member.name(), member.state_reason(),
                                            "it is already");
@@ -347,33 +345,38 @@ absl::StatusOr<v1::Member> DirectoryDomain::DeactivateMember(
 
 absl::StatusOr<v1::Member> DirectoryDomain::ReactivateMember(
     const Principal& caller, const v1::ReactivateMemberRequest& request) {
-  RETURN_IF_ERROR(policy::RequireAdmin(caller, "ReactivateMember"));
+  RETURN_IF_ERROR(RequireMemberManager(caller, "ReactivateMember"));
   RETURN_IF_ERROR(
       ParseResourceName("name", request.name(), "members").status());
-  return ChangeMember(caller, request.name(), request.etag(),
-                      "member.reactivated",
-                      [&](v1::Member& member, absl::Time) -> absl::Status {
-                        if (member.state() != v1::DEACTIVATED) {
-                          return errors::MemberActive(member.name());
-                        }
-                        // tokens_valid_after stays: tokens from before stay
-                        // ended.
-                        member.set_state(v1::ACTIVE);
-                        member.clear_state_reason();
-                        return absl::OkStatus();
-                      });
+  return ChangeMember(
+      caller, request.name(), request.etag(), "member.reactivated",
+      [&](v1::Member& member, absl::Time) -> absl::Status {
+        RETURN_IF_ERROR(RequireManages(caller, member, "ReactivateMember"));
+        if (member.state() != v1::DEACTIVATED) {
+          return errors::MemberActive(member.name());
+        }
+        // tokens_valid_after stays: tokens from before stay ended.
+        member.set_state(v1::ACTIVE);
+        member.clear_state_reason();
+        return absl::OkStatus();
+      });
 }
 
 absl::StatusOr<v1::Member> DirectoryDomain::RevokeMemberTokens(
     const Principal& caller, const v1::RevokeMemberTokensRequest& request) {
   RETURN_IF_ERROR(
       ParseResourceName("name", request.name(), "members").status());
-  RETURN_IF_ERROR(
-      RequireAdminOrSelf(caller, request.name(), "RevokeMemberTokens"));
+  const bool self = IsSelf(caller, request.name());
+  if (!self)
+    RETURN_IF_ERROR(RequireMemberManager(caller, "RevokeMemberTokens"));
   RETURN_IF_ERROR(CheckReason("reason", request.reason()));
   return ChangeMember(
       caller, request.name(), /*etag=*/"", "member.tokens_revoked",
-      [&](v1::Member& member, absl::Time now) {
+      [&](v1::Member& member, absl::Time now) -> absl::Status {
+        if (!self) {
+          RETURN_IF_ERROR(
+              RequireMayEndAccess(caller, member, "RevokeMemberTokens"));
+        }
         *member.mutable_tokens_valid_after() = ToProtoTimestamp(now);
         member.set_tokens_valid_after_reason(request.reason());
         return absl::OkStatus();
@@ -384,11 +387,14 @@ absl::StatusOr<v1::TokenRevocation> DirectoryDomain::RevokeToken(
     const Principal& caller, const v1::RevokeTokenRequest& request) {
   RETURN_IF_ERROR(
       ParseResourceName("member", request.member(), "members").status());
-  RETURN_IF_ERROR(RequireAdminOrSelf(caller, request.member(), "RevokeToken"));
+  const bool self = IsSelf(caller, request.member());
+  if (!self) RETURN_IF_ERROR(RequireMemberManager(caller, "RevokeToken"));
   if (request.token_id().empty()) return errors::MustBeSet("token_id");
   RETURN_IF_ERROR(CheckRequestId("token_id", request.token_id()));
   RETURN_IF_ERROR(CheckReason("reason", request.reason()));
   ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(request.member()));
+  if (!self)
+    RETURN_IF_ERROR(RequireMayEndAccess(caller, member, "RevokeToken"));
   const absl::Time now = clock_->Now();
   v1::TokenRevocation revocation;
   revocation.set_member(member.name());
@@ -409,7 +415,7 @@ absl::StatusOr<v1::TokenRevocation> DirectoryDomain::RevokeToken(
 
 absl::StatusOr<v1::IssueTokenResponse> DirectoryDomain::IssueToken(
     const Principal& caller, const v1::IssueTokenRequest& request) {
-  RETURN_IF_ERROR(policy::RequireAdmin(caller, "IssueToken"));
+  RETURN_IF_ERROR(RequireMemberManager(caller, "IssueToken"));
   RETURN_IF_ERROR(
       ParseResourceName("member", request.member(), "members").status());
   absl::Duration ttl = std::min(kDefaultTokenTtl, max_token_ttl_);
@@ -419,6 +425,7 @@ absl::StatusOr<v1::IssueTokenResponse> DirectoryDomain::IssueToken(
     if (ttl > max_token_ttl_) return errors::TtlTooLong(max_token_ttl_);
   }
   ASSIGN_OR_RETURN(v1::Member member, store_->GetMember(request.member()));
+  RETURN_IF_ERROR(RequireManages(caller, member, "IssueToken"));
   if (member.state() == v1::DEACTIVATED) {
     return errors::MemberDeactivated(member.name(), member.state_reason(),
                                      "reactivate them first");

@@ -141,7 +141,8 @@ TEST_F(DirectoryDomainEventsTest, CreateMemberWritesMemberCreatedForItsTeam) {
   v1::CreateMemberRequest request;
   request.mutable_member()->set_display_name("Sam Patel");
   request.mutable_member()->set_team(team.name());
-  request.mutable_member()->set_role(v1::CLINICIAN);
+  // The admin appoints the team's manager.
+  request.mutable_member()->set_role(v1::TEAM_MANAGER);
   auto member = domain_->CreateMember(admin_, request);
   ASSERT_TRUE(member.ok()) << member.status();
 
@@ -181,7 +182,7 @@ TEST_F(DirectoryDomainEventsTest, IssueTokenWritesNothing) {
   v1::CreateMemberRequest create;
   create.mutable_member()->set_display_name("Sam Patel");
   create.mutable_member()->set_team(team.name());
-  create.mutable_member()->set_role(v1::CLINICIAN);
+  create.mutable_member()->set_role(v1::TEAM_MANAGER);
   auto member = domain_->CreateMember(admin_, create);
   ASSERT_TRUE(member.ok()) << member.status();
   v1::IssueTokenRequest request;
@@ -228,7 +229,7 @@ TEST_F(DirectoryDomainEventsTest, RequestIdRetryWritesNoSecondEvent) {
   v1::CreateMemberRequest member;
   member.mutable_member()->set_display_name("Sam Patel");
   member.mutable_member()->set_team(first->name());
-  member.mutable_member()->set_role(v1::CLINICIAN);
+  member.mutable_member()->set_role(v1::TEAM_MANAGER);
   member.set_request_id("m1");
   ASSERT_TRUE(domain_->CreateMember(admin_, member).ok());
   ASSERT_TRUE(domain_->CreateMember(admin_, member).ok());

@@ -115,7 +115,19 @@ class DirectoryDomainTest : public ::testing::Test {
     create.mutable_member()->set_display_name("Sam");
     create.mutable_member()->set_team(team);
     create.mutable_member()->set_role(role);
-    return domain_->CreateMember(admin_, create);
+    return domain_->CreateMember(
+        role == v1::ADMIN || role == v1::TEAM_MANAGER ? admin_ : Manager(team),
+        create);
+  }
+
+  // The manager of `team`, who adds its clinical members and issues their
+  // tokens.
+  static Principal Manager(const std::string& team) {
+    Principal manager;
+    manager.subject = "members/manager";
+    manager.team = team;
+    manager.role = Role::kTeamManager;
+    return manager;
   }
 
   v1::Team CreateTeam() {
@@ -307,10 +319,10 @@ TEST_F(DirectoryDomainTest, ReusedRequestIdForAnotherMemberOrPersonFails) {
   member.mutable_member()->set_team(team);
   member.mutable_member()->set_role(v1::CLINICIAN);
   member.set_request_id("m1");
-  auto sam = domain_->CreateMember(admin_, member);
+  auto sam = domain_->CreateMember(Manager(team), member);
   ASSERT_TRUE(sam.ok()) << sam.status();
   member.mutable_member()->set_role(v1::TEAM_LEAD);
-  auto lead = domain_->CreateMember(admin_, member);
+  auto lead = domain_->CreateMember(Manager(team), member);
   EXPECT_EQ(lead.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(lead.status().message(), HasSubstr(sam->name()));
   EXPECT_THAT(lead.status().message(), HasSubstr("for a new member"));
@@ -373,7 +385,7 @@ TEST_F(DirectoryDomainTest, IssuedTokenCarriesMemberTeamRoleAndExpiry) {
   v1::IssueTokenRequest request;
   request.set_member(member->name());
   *request.mutable_ttl() = ToProtoDuration(absl::Milliseconds(1500));
-  auto issued = domain_->IssueToken(admin_, request);
+  auto issued = domain_->IssueToken(Manager(team), request);
   ASSERT_TRUE(issued.ok()) << issued.status();
   // Tokens carry whole seconds, rounded up.
   EXPECT_EQ(FromProtoTimestamp(issued->expire_time()),
@@ -396,8 +408,8 @@ TEST_F(DirectoryDomainTest, IssuedTokensCarryAnIdAndTheirIssueTime) {
   v1::IssueTokenRequest request;
   request.set_member(member->name());
   clock_.Advance(absl::Milliseconds(300));
-  auto first = domain_->IssueToken(admin_, request);
-  auto second = domain_->IssueToken(admin_, request);
+  auto first = domain_->IssueToken(Manager(team), request);
+  auto second = domain_->IssueToken(Manager(team), request);
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_TRUE(second.ok()) << second.status();
   // Whole seconds, as the token carries them.
@@ -424,17 +436,17 @@ TEST_F(DirectoryDomainTest, TokenLifetimeIsBoundedByTheDeployment) {
     DirectoryDomain domain(&clock_, &ids_, &signer_, store_.get(), nullptr,
                            max);
     request.clear_ttl();
-    auto by_default = domain.IssueToken(admin_, request);
+    auto by_default = domain.IssueToken(Manager(team), request);
     ASSERT_TRUE(by_default.ok()) << by_default.status();
     EXPECT_EQ(FromProtoTimestamp(by_default->expire_time()),
               clock_.Now() + std::min(max, absl::Hours(8)))
         << max;
     *request.mutable_ttl() = ToProtoDuration(max);
-    auto longest = domain.IssueToken(admin_, request);
+    auto longest = domain.IssueToken(Manager(team), request);
     ASSERT_TRUE(longest.ok()) << longest.status();
     EXPECT_EQ(FromProtoTimestamp(longest->expire_time()), clock_.Now() + max);
     *request.mutable_ttl() = ToProtoDuration(max + absl::Seconds(1));
-    auto refused = domain.IssueToken(admin_, request);
+    auto refused = domain.IssueToken(Manager(team), request);
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(refused.status().message(),
                 HasSubstr(absl::StrCat("ttl: must be at most ",

@@ -33,11 +33,12 @@ class MemberLifecycleTest : public ::testing::Test {
     admin_.subject = "members/admin";
     admin_.role = Role::kAdmin;
     team_ = CreateTeam("North CMHT");
+    manager_ = ManagerOf(team_);
     v1::CreateMemberRequest create;
     create.mutable_member()->set_display_name("Sam Okafor");
     create.mutable_member()->set_team(team_);
     create.mutable_member()->set_role(v1::CLINICIAN);
-    auto member = domain_->CreateMember(admin_, create);
+    auto member = domain_->CreateMember(manager_, create);
     ASSERT_TRUE(member.ok()) << member.status();
     member_ = *member;
     self_.subject = member_.name();
@@ -66,6 +67,17 @@ class MemberLifecycleTest : public ::testing::Test {
     return head.ok() ? head->sequence : -1;
   }
 
+  // The manager of `team`: who manages its clinical members.
+  static Principal ManagerOf(const std::string& team) {
+    Principal manager;
+    manager.subject = "members/manager-of-" + team.substr(team.rfind('/') + 1);
+    manager.team = team;
+    manager.role = Role::kTeamManager;
+    return manager;
+  }
+  // The manager of the member's team now.
+  Principal Manager() { return ManagerOf(Current().team()); }
+
   absl::StatusOr<v1::Member> Update(const std::string& path,
                                     const v1::Member& patch) {
     v1::UpdateMemberRequest request;
@@ -73,7 +85,7 @@ class MemberLifecycleTest : public ::testing::Test {
     request.mutable_member()->set_name(member_.name());
     request.mutable_update_mask()->add_paths(path);
     request.set_etag(Current().etag());
-    return domain_->UpdateMember(admin_, request);
+    return domain_->UpdateMember(Manager(), request);
   }
   v1::Member Current() {
     v1::GetMemberRequest get;
@@ -91,7 +103,7 @@ class MemberLifecycleTest : public ::testing::Test {
   absl::StatusOr<v1::IssueTokenResponse> Issue() {
     v1::IssueTokenRequest request;
     request.set_member(member_.name());
-    return domain_->IssueToken(admin_, request);
+    return domain_->IssueToken(Manager(), request);
   }
   // Whether `token` stands after what the feed says so far, as every
   // process judges it (RevocationFollower's rule over these events).
@@ -111,6 +123,7 @@ class MemberLifecycleTest : public ::testing::Test {
   std::unique_ptr<SqliteDirectoryStore> store_;
   std::unique_ptr<DirectoryDomain> domain_;
   Principal admin_;
+  Principal manager_;
   Principal self_;
   std::string team_;
   v1::Member member_;
@@ -182,50 +195,50 @@ TEST_F(MemberLifecycleTest, UpdateRefusesBadInputAndChangesNothing) {
   request.mutable_member()->set_name(member_.name());
   request.set_etag(member_.etag());
   // No mask.
-  auto status = domain_->UpdateMember(admin_, request).status();
+  auto status = domain_->UpdateMember(manager_, request).status();
   EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr("update_mask"));
   // A path that cannot be updated.
   request.mutable_update_mask()->add_paths("state");
-  status = domain_->UpdateMember(admin_, request).status();
+  status = domain_->UpdateMember(manager_, request).status();
   EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr("state"));
   // A team that does not exist.
   request.mutable_update_mask()->Clear();
   request.mutable_update_mask()->add_paths("team");
   request.mutable_member()->set_team("teams/nowhere");
-  status = domain_->UpdateMember(admin_, request).status();
+  status = domain_->UpdateMember(manager_, request).status();
   EXPECT_TRUE(absl::IsNotFound(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr("teams/nowhere"));
   // No team for a clinician.
   request.mutable_member()->clear_team();
-  status = domain_->UpdateMember(admin_, request).status();
+  status = domain_->UpdateMember(manager_, request).status();
   EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr("member.team"));
   // A display name too long.
   request.mutable_update_mask()->Clear();
   request.mutable_update_mask()->add_paths("display_name");
   request.mutable_member()->set_display_name(std::string(201, 'x'));
-  status = domain_->UpdateMember(admin_, request).status();
+  status = domain_->UpdateMember(manager_, request).status();
   EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr("member.display_name"));
   // A stale etag.
   request.mutable_member()->set_display_name("Sam O.");
   request.set_etag("stale");
-  status = domain_->UpdateMember(admin_, request).status();
+  status = domain_->UpdateMember(manager_, request).status();
   EXPECT_TRUE(absl::IsAborted(status)) << status;
   // No etag.
   request.clear_etag();
-  status = domain_->UpdateMember(admin_, request).status();
+  status = domain_->UpdateMember(manager_, request).status();
   EXPECT_TRUE(absl::IsInvalidArgument(status)) << status;
   EXPECT_THAT(status.message(), HasSubstr("etag"));
-  // Not an admin, not even the member themself.
+  // Not their manager, not even the member themself.
   request.set_etag(member_.etag());
   status = domain_->UpdateMember(self_, request).status();
   EXPECT_TRUE(absl::IsPermissionDenied(status)) << status;
   // An unknown member.
   request.mutable_member()->set_name("members/nobody");
-  status = domain_->UpdateMember(admin_, request).status();
+  status = domain_->UpdateMember(manager_, request).status();
   EXPECT_TRUE(absl::IsNotFound(status)) << status;
 
   EXPECT_EQ(Head(), head);
@@ -258,7 +271,7 @@ TEST_F(MemberLifecycleTest, ADeactivatedMemberHasNoTokenUntilReactivated) {
   clock_.Advance(absl::Minutes(1));
   v1::ReactivateMemberRequest reactivate;
   reactivate.set_name(member_.name());
-  auto reactivated = domain_->ReactivateMember(admin_, reactivate);
+  auto reactivated = domain_->ReactivateMember(manager_, reactivate);
   ASSERT_TRUE(reactivated.ok()) << reactivated.status();
   EXPECT_EQ(reactivated->state(), v1::ACTIVE);
   EXPECT_TRUE(reactivated->state_reason().empty());
@@ -267,7 +280,7 @@ TEST_F(MemberLifecycleTest, ADeactivatedMemberHasNoTokenUntilReactivated) {
   auto fresh = Issue();
   ASSERT_TRUE(fresh.ok()) << fresh.status();
   EXPECT_TRUE(Stands(fresh->token()).ok()) << Stands(fresh->token());
-  auto twice = domain_->ReactivateMember(admin_, reactivate);
+  auto twice = domain_->ReactivateMember(manager_, reactivate);
   EXPECT_TRUE(absl::IsFailedPrecondition(twice.status())) << twice.status();
 }
 

@@ -14,6 +14,9 @@ Role FromProtoRole(v1::Role role) {
       return Role::kPeerSupportWorker;
     case v1::ADMIN:
       return Role::kAdmin;
+    // Not the same number: 6 is a person's own access in tokens.
+    case v1::TEAM_MANAGER:
+      return Role::kTeamManager;
     default:
       return Role::kUnspecified;
   }
@@ -31,6 +34,8 @@ v1::Role ToProtoRole(Role role) {
       return v1::PEER_SUPPORT_WORKER;
     case Role::kAdmin:
       return v1::ADMIN;
+    case Role::kTeamManager:
+      return v1::TEAM_MANAGER;
     case Role::kService:
     case Role::kPerson:
     case Role::kUnspecified:

@@ -101,21 +101,30 @@ class CarebridgeServerTest : public ::testing::Test {
   static std::string ClinicianToken(grpc::Channel& channel,
                                     const std::string& admin,
                                     const std::string& team) {
+    // The admin appoints the team's manager, who adds the clinician.
+    return MemberToken(channel,
+                       MemberToken(channel, admin, team, dir::TEAM_MANAGER),
+                       team, dir::CLINICIAN);
+  }
+
+  // A member of `team` with `role`, added by `by`, and their token.
+  static std::string MemberToken(grpc::Channel& channel, const std::string& by,
+                                 const std::string& team, dir::Role role) {
     auto stub = dir::DirectoryService::NewStub(
         std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
     dir::Member member;
     {
       grpc::ClientContext context;
-      Authorize(context, admin);
+      Authorize(context, by);
       dir::CreateMemberRequest request;
       request.mutable_member()->set_display_name("Sam Clinician");
       request.mutable_member()->set_team(team);
-      request.mutable_member()->set_role(dir::CLINICIAN);
+      request.mutable_member()->set_role(role);
       grpc::Status status = stub->CreateMember(&context, request, &member);
       EXPECT_TRUE(status.ok()) << status.error_message();
     }
     grpc::ClientContext context;
-    Authorize(context, admin);
+    Authorize(context, by);
     dir::IssueTokenRequest request;
     request.set_member(member.name());
     dir::IssueTokenResponse response;

@@ -88,8 +88,28 @@ class RevocationServerTest : public ::testing::TestWithParam<bool> {
     dir::Team created;
     ASSERT_TRUE(directory_stub_->CreateTeam(&context, team, &created).ok());
     team_ = created.name();
+    // The admin appoints the team's manager, who adds Sam.
+    dir::Member manager;
+    {
+      grpc::ClientContext context;
+      Authorize(context, admin_);
+      dir::CreateMemberRequest request;
+      request.mutable_member()->set_display_name("Team manager");
+      request.mutable_member()->set_team(team_);
+      request.mutable_member()->set_role(dir::TEAM_MANAGER);
+      ASSERT_TRUE(
+          directory_stub_->CreateMember(&context, request, &manager).ok());
+      grpc::ClientContext issue_context;
+      Authorize(issue_context, admin_);
+      dir::IssueTokenRequest issue;
+      issue.set_member(manager.name());
+      dir::IssueTokenResponse token;
+      ASSERT_TRUE(
+          directory_stub_->IssueToken(&issue_context, issue, &token).ok());
+      manager_ = token.token();
+    }
     grpc::ClientContext member_context;
-    Authorize(member_context, admin_);
+    Authorize(member_context, manager_);
     dir::CreateMemberRequest member;
     member.mutable_member()->set_display_name("Sam Okafor");
     member.mutable_member()->set_team(team_);
@@ -114,7 +134,7 @@ class RevocationServerTest : public ::testing::TestWithParam<bool> {
 
   dir::IssueTokenResponse Issue(grpc::Status* status_out = nullptr) {
     grpc::ClientContext context;
-    Authorize(context, admin_);
+    Authorize(context, manager_);
     dir::IssueTokenRequest request;
     request.set_member(member_.name());
     dir::IssueTokenResponse response;
@@ -154,6 +174,7 @@ class RevocationServerTest : public ::testing::TestWithParam<bool> {
   std::unique_ptr<CarebridgeServer> directory_;
   std::unique_ptr<CarebridgeServer> referral_;
   std::string admin_;
+  std::string manager_;
   std::unique_ptr<dir::DirectoryService::Stub> directory_stub_;
   std::unique_ptr<ref::ReferralService::Stub> referral_stub_;
   std::string team_;
@@ -216,7 +237,7 @@ TEST_P(RevocationServerTest, ADeactivatedMemberIsRefusedAndTheirStreamEnds) {
   Issue(&refused);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   grpc::ClientContext reactivate_context;
-  Authorize(reactivate_context, admin_);
+  Authorize(reactivate_context, manager_);
   dir::ReactivateMemberRequest reactivate;
   reactivate.set_name(member_.name());
   dir::Member active;
@@ -240,8 +261,9 @@ TEST_P(RevocationServerTest, ANewTeamEndsTokensCarryingTheOldOne) {
   team.mutable_team()->set_sector(dir::CRISIS);
   dir::Team crisis;
   ASSERT_TRUE(directory_stub_->CreateTeam(&team_context, team, &crisis).ok());
+  // The team's manager moves Sam to the crisis team.
   grpc::ClientContext context;
-  Authorize(context, admin_);
+  Authorize(context, manager_);
   dir::UpdateMemberRequest request;
   request.mutable_member()->set_name(member_.name());
   request.mutable_member()->set_team(crisis.name());
@@ -252,7 +274,10 @@ TEST_P(RevocationServerTest, ANewTeamEndsTokensCarryingTheOldOne) {
       directory_stub_->UpdateMember(&context, request, &moved);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_TRUE(RefusedSoon(token.token(), "role or team changed"));
-  EXPECT_TRUE(ReadInbox(Issue().token()).ok());
+  // Sam is the crisis team's to manage now, not the old team's manager's.
+  grpc::Status refused;
+  Issue(&refused);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
 INSTANTIATE_TEST_SUITE_P(Deployments, RevocationServerTest,

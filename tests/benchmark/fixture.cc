@@ -48,25 +48,39 @@ absl::StatusOr<dir::Team> CreateTeam(dir::DirectoryService::Stub& stub,
       request);
 }
 
-// A clinician in `team` and a token for them.
-absl::StatusOr<std::string> CreateClinicianToken(
-    dir::DirectoryService::Stub& stub, absl::string_view admin_token,
-    const std::string& team, absl::string_view display_name) {
+// A member of `team` with `role`, added by `by_token`, and a token for them
+// (issued by the same: duties are separated, so an admin appoints a team's
+// manager and the manager adds the team's clinicians).
+absl::StatusOr<std::string> CreateMemberToken(dir::DirectoryService::Stub& stub,
+                                              absl::string_view by_token,
+                                              const std::string& team,
+                                              dir::Role role,
+                                              absl::string_view display_name) {
   dir::CreateMemberRequest member_request;
   member_request.mutable_member()->set_display_name(std::string(display_name));
   member_request.mutable_member()->set_team(team);
-  member_request.mutable_member()->set_role(dir::CLINICIAN);
+  member_request.mutable_member()->set_role(role);
   ASSIGN_OR_RETURN(dir::Member member,
                    (Call<dir::CreateMemberRequest, dir::Member>(
                        stub, &dir::DirectoryService::Stub::CreateMember,
-                       "CreateMember", admin_token, member_request)));
+                       "CreateMember", by_token, member_request)));
   dir::IssueTokenRequest token_request;
   token_request.set_member(member.name());
   ASSIGN_OR_RETURN(dir::IssueTokenResponse token,
                    (Call<dir::IssueTokenRequest, dir::IssueTokenResponse>(
                        stub, &dir::DirectoryService::Stub::IssueToken,
-                       "IssueToken", admin_token, token_request)));
+                       "IssueToken", by_token, token_request)));
   return token.token();
+}
+
+// A clinician in `team` and a token for them, through the team's manager.
+absl::StatusOr<std::string> CreateClinicianToken(
+    dir::DirectoryService::Stub& stub, absl::string_view admin_token,
+    const std::string& team, absl::string_view display_name) {
+  ASSIGN_OR_RETURN(std::string manager,
+                   CreateMemberToken(stub, admin_token, team, dir::TEAM_MANAGER,
+                                     absl::StrCat(display_name, "'s manager")));
+  return CreateMemberToken(stub, manager, team, dir::CLINICIAN, display_name);
 }
 
 }  // namespace

@@ -88,6 +88,16 @@ class DirectoryTest : public ::testing::Test {
   }
 
   static Principal Admin() { return testing::TestServer::Admin(); }
+  // Who adds a member of `role` to `team` and issues their tokens: an admin
+  // for admins and team managers, else the team's manager.
+  static Principal Manager(const std::string& team) {
+    return testing::TestServer::Manager(team);
+  }
+  static Principal ManagerFor(const std::string& team, v1::Role role) {
+    return role == v1::ADMIN || role == v1::TEAM_MANAGER
+               ? Admin()
+               : testing::TestServer::Manager(team);
+  }
   static Principal Staff(const std::string& team, Role role,
                          const std::string& subject = "members/staff") {
     return testing::TestServer::Member(subject, team, role);
@@ -129,7 +139,7 @@ class DirectoryTest : public ::testing::Test {
                         const std::string& name = "Sam Patel") {
     v1::Member member;
     grpc::Status status =
-        Call(&v1::DirectoryService::Stub::CreateMember, Admin(),
+        Call(&v1::DirectoryService::Stub::CreateMember, ManagerFor(team, role),
              MemberRequest(team, role, name), &member);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return member;

@@ -24,7 +24,8 @@ TEST_F(DirectoryTest, CreateMemberAndReadItBack) {
       MemberRequest(team.name(), v1::CARE_COORDINATOR, "Sam Patel");
   request.mutable_member()->set_email("sam@example.org");
   v1::Member member;
-  ASSERT_GRPC_OK(Call(&Stub::CreateMember, Admin(), request, &member));
+  ASSERT_GRPC_OK(
+      Call(&Stub::CreateMember, Manager(team.name()), request, &member));
   EXPECT_THAT(member.name(), ::testing::StartsWith("members/"));
   EXPECT_EQ(member.team(), team.name());
   EXPECT_EQ(member.role(), v1::CARE_COORDINATOR);
@@ -97,7 +98,10 @@ TEST_F(DirectoryTest, CreateMemberRejectsInvalidFieldsNamingThem) {
         MemberRequest(team.name(), v1::CLINICIAN, "Sam");
     c.mutate(&request);
     v1::Member member;
-    EXPECT_THAT(Call(&Stub::CreateMember, Admin(), request, &member),
+    // As the manager of the team asked for (who manages its members).
+    EXPECT_THAT(Call(&Stub::CreateMember,
+                     ManagerFor(request.member().team(), v1::CLINICIAN),
+                     request, &member),
                 HasCodeAndMessage(c.code, HasSubstr(c.message)))
         << c.description;
   }
@@ -170,8 +174,10 @@ TEST_F(DirectoryTest, RetriedCreateMemberReturnsTheFirstMember) {
   request.set_request_id("member-sam");
   v1::Member first;
   v1::Member second;
-  ASSERT_GRPC_OK(Call(&Stub::CreateMember, Admin(), request, &first));
-  ASSERT_GRPC_OK(Call(&Stub::CreateMember, Admin(), request, &second));
+  ASSERT_GRPC_OK(
+      Call(&Stub::CreateMember, Manager(team.name()), request, &first));
+  ASSERT_GRPC_OK(
+      Call(&Stub::CreateMember, Manager(team.name()), request, &second));
   EXPECT_THAT(second, EqualsProto(first));
   v1::ListMembersRequest list;
   list.set_team(team.name());
@@ -311,7 +317,8 @@ TEST_F(DirectoryTest, IssuedTokenAuthenticatesTheMemberUntilItExpires) {
   v1::IssueTokenRequest request;
   request.set_member(member.name());
   v1::IssueTokenResponse issued;
-  ASSERT_GRPC_OK(Call(&Stub::IssueToken, Admin(), request, &issued));
+  ASSERT_GRPC_OK(
+      Call(&Stub::IssueToken, Manager(team.name()), request, &issued));
   // A working shift by default.
   EXPECT_EQ(FromProtoTimestamp(issued.expire_time()),
             server_.clock().Now() + absl::Hours(8));
@@ -349,12 +356,14 @@ TEST_F(DirectoryTest, IssueTokenHonoursTtl) {
   // The deployment's longest (--max_token_lifetime, 12 hours by default).
   *request.mutable_ttl() = ToProtoDuration(absl::Hours(12));
   v1::IssueTokenResponse issued;
-  ASSERT_GRPC_OK(Call(&Stub::IssueToken, Admin(), request, &issued));
+  ASSERT_GRPC_OK(
+      Call(&Stub::IssueToken, Manager(team.name()), request, &issued));
   EXPECT_EQ(FromProtoTimestamp(issued.expire_time()),
             server_.clock().Now() + absl::Hours(12));
 
   *request.mutable_ttl() = ToProtoDuration(absl::Minutes(5));
-  ASSERT_GRPC_OK(Call(&Stub::IssueToken, Admin(), request, &issued));
+  ASSERT_GRPC_OK(
+      Call(&Stub::IssueToken, Manager(team.name()), request, &issued));
   server_.clock().Advance(absl::Minutes(4));
   v1::GetTeamRequest get;
   get.set_name(team.name());

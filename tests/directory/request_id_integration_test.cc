@@ -60,13 +60,14 @@ TEST_F(DirectoryTest, CreateMemberReusingARequestIdForAnotherMemberFails) {
       MemberRequest(team.name(), v1::CLINICIAN, "Sam Patel");
   request.set_request_id("member-sam");
   v1::Member first;
-  ASSERT_GRPC_OK(Call(&Stub::CreateMember, Admin(), request, &first));
+  ASSERT_GRPC_OK(
+      Call(&Stub::CreateMember, Manager(team.name()), request, &first));
 
   v1::CreateMemberRequest other =
       MemberRequest(team.name(), v1::CLINICIAN, "Jo Byrne");
   other.set_request_id("member-sam");
   v1::Member member;
-  EXPECT_THAT(Call(&Stub::CreateMember, Admin(), other, &member),
+  EXPECT_THAT(Call(&Stub::CreateMember, Manager(team.name()), other, &member),
               RequestIdReused("member-sam", first.name()));
 
   v1::ListMembersRequest list;

@@ -88,9 +88,12 @@ TEST_F(DirectorySubscribeTest, AdminGetsEveryEventWithoutPayload) {
   for (const Event& event : feed.events) {
     EXPECT_FALSE(event.has_payload()) << event.type();
     EXPECT_EQ(event.feed(), "directory");
-    EXPECT_EQ(event.actor(), event.type() == "person.created"
-                                 ? "members/staff"
-                                 : Admin().subject);
+    // The team's manager added the member; the admin made the team.
+    const std::string actor = event.type() == "person.created" ? "members/staff"
+                              : event.type() == "member.created"
+                                  ? Manager(team_.name()).subject
+                                  : Admin().subject;
+    EXPECT_EQ(event.actor(), actor);
   }
   EXPECT_EQ(feed.events[0].subject(), team_.name());
   EXPECT_THAT(feed.events[0].teams(), ElementsAre(team_.name()));

@@ -23,9 +23,9 @@ ADMIN=$(cat "$DATA/bootstrap-admin.token")
 step "set-up: a team, a clinician, a person"
 TEAM=$(as "$ADMIN" --name_only team create --display_name="North CMHT" \
   --sector=community_mental_health)
-SAM=$(as "$ADMIN" --name_only member create --team="$TEAM" \
+SAM=$(as "$(manager_of "$TEAM")" --name_only member create --team="$TEAM" \
   --role=clinician --display_name="Sam")
-T_SAM=$(as "$ADMIN" token issue "$SAM")
+T_SAM=$(issue_token "$SAM" "$ADDR")
 PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
   --family_name=Morgan --birth_date=1990-04-12)
 

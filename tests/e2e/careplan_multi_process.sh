@@ -49,9 +49,9 @@ CRISIS=$(as "$ADMIN" --name_only team create --display_name="Crisis" \
   --sector=crisis)
 PEER=$(as "$ADMIN" --name_only team create --display_name="Peer support" \
   --sector=voluntary_sector)
-SAM=$(as "$ADMIN" --name_only member create --display_name="Sam" \
+SAM=$(as "$(manager_of "$CMHT")" --name_only member create --display_name="Sam" \
   --team="$CMHT" --role=clinician)
-T_SAM=$(as "$ADMIN" token issue "$SAM")
+T_SAM=$(issue_token "$SAM" "$ADDR")
 ALEX=$(as "$T_SAM" --name_only person register --given_name=Alex \
   --family_name=Morgan --birth_date=1990-04-12)
 JO=$(as "$T_SAM" --name_only person register --given_name=Jo \

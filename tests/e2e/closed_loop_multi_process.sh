@@ -28,12 +28,12 @@ CMHT=$(at "$DIRECTORY" "$ADMIN" --name_only team create \
   --display_name="North CMHT" --sector=community_mental_health)
 CRISIS=$(at "$DIRECTORY" "$ADMIN" --name_only team create \
   --display_name="Crisis team" --sector=crisis)
-PRIYA=$(at "$DIRECTORY" "$ADMIN" --name_only member create \
+PRIYA=$(at "$DIRECTORY" "$(manager_of "$CMHT" "$DIRECTORY")" --name_only member create \
   --display_name="Priya" --team="$CMHT" --role=care_coordinator)
-JON=$(at "$DIRECTORY" "$ADMIN" --name_only member create \
+JON=$(at "$DIRECTORY" "$(manager_of "$CRISIS" "$DIRECTORY")" --name_only member create \
   --display_name="Jon" --team="$CRISIS" --role=clinician)
-T_PRIYA=$(at "$DIRECTORY" "$ADMIN" token issue "$PRIYA")
-T_JON=$(at "$DIRECTORY" "$ADMIN" token issue "$JON")
+T_PRIYA=$(issue_token "$PRIYA" "$DIRECTORY")
+T_JON=$(issue_token "$JON" "$DIRECTORY")
 ALEX=$(at "$DIRECTORY" "$T_PRIYA" --name_only person register \
   --given_name=Alex --family_name=Morgan --birth_date=1994-03-12)
 

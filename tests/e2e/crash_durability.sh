@@ -21,9 +21,9 @@ SENDER_TEAM=$(as "$ADMIN" --json team create --display_name="North CMHT" \
   --sector=community_mental_health | py 'd["name"]')
 RECEIVER_TEAM=$(as "$ADMIN" --json team create --display_name="Crisis" \
   --sector=crisis | py 'd["name"]')
-SENDER=$(as "$ADMIN" --json member create --team="$SENDER_TEAM" \
+SENDER=$(as "$(manager_of "$SENDER_TEAM")" --json member create --team="$SENDER_TEAM" \
   --role=clinician --display_name="Sam" | py 'd["name"]')
-T_SENDER=$(as "$ADMIN" token issue "$SENDER")
+T_SENDER=$(issue_token "$SENDER" "$ADDR")
 PERSON=$(as "$T_SENDER" --json person register --given_name=Alex \
   --family_name=Morgan --birth_date=1990-04-12 | py 'd["name"]')
 

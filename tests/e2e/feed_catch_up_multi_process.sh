@@ -21,12 +21,12 @@ CMHT=$(at "$DIRECTORY" "$ADMIN" --name_only team create \
   --display_name="North CMHT" --sector=community_mental_health)
 PEER=$(at "$DIRECTORY" "$ADMIN" --name_only team create \
   --display_name="Peer Café" --sector=voluntary_sector)
-PRIYA=$(at "$DIRECTORY" "$ADMIN" --name_only member create \
+PRIYA=$(at "$DIRECTORY" "$(manager_of "$CMHT" "$DIRECTORY")" --name_only member create \
   --display_name="Priya" --team="$CMHT" --role=care_coordinator)
-VAL=$(at "$DIRECTORY" "$ADMIN" --name_only member create \
+VAL=$(at "$DIRECTORY" "$(manager_of "$PEER" "$DIRECTORY")" --name_only member create \
   --display_name="Val" --team="$PEER" --role=peer_support_worker)
-T_PRIYA=$(at "$DIRECTORY" "$ADMIN" token issue "$PRIYA")
-T_VAL=$(at "$DIRECTORY" "$ADMIN" token issue "$VAL")
+T_PRIYA=$(issue_token "$PRIYA" "$DIRECTORY")
+T_VAL=$(issue_token "$VAL" "$DIRECTORY")
 # team_state's form: the lead, then the teams involved, sorted.
 JOINED=$(printf '%s\n' "$CMHT" "$PEER" | sort | tr '\n' ' ')
 JOINED="$CMHT ${JOINED% }"

@@ -122,6 +122,34 @@ as() {
   TOKEN=$token cc "$@"
 }
 
+# manager_of TEAM [ADDRESS]: a token of TEAM's manager (a TEAM_MANAGER
+# member that $ADMIN appoints the first time it is asked), who adds the
+# team's clinical members and issues their tokens: admins may not
+# (separated duties). Against ADDRESS (default $ADDR).
+manager_of() {
+  local team=$1 addr=${2:-$ADDR} file member
+  file="$WORK/manager-${team##*/}.token"
+  if [ ! -s "$file" ]; then
+    member=$("$CARECTL_BIN" --server="$addr" --token="$ADMIN" --name_only \
+      member create --display_name="Manager" --team="$team" \
+      --role=team_manager) || fail "appointing the manager of $team"
+    "$CARECTL_BIN" --server="$addr" --token="$ADMIN" token issue "$member" \
+      >"$file" || fail "issuing the manager of $team a token"
+  fi
+  cat "$file"
+}
+
+# issue_token MEMBER [ADDRESS] [TOKEN_ISSUE_FLAGS...]: a token for MEMBER,
+# issued by their team's manager (carectl token issue's output).
+issue_token() {
+  local member=$1 addr=${2:-$ADDR} team
+  shift $(($# < 2 ? $# : 2))
+  team=$("$CARECTL_BIN" --server="$addr" --token="$ADMIN" --json member get \
+    "$member" | py 'd["team"]') || fail "reading $member"
+  "$CARECTL_BIN" --server="$addr" --token="$(manager_of "$team" "$addr")" \
+    token issue "$member" "$@"
+}
+
 # py EXPR: evaluates a Python expression over the JSON on stdin, bound to d.
 py() {
   /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"

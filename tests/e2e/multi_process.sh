@@ -30,9 +30,9 @@ ADDR=$DIRECTORY
 FROM=$(as "$ADMIN" --name_only team create --display_name="CMHT" \
   --sector=community_mental_health)
 TO=$(as "$ADMIN" --name_only team create --display_name="Crisis" --sector=crisis)
-SAM=$(as "$ADMIN" --name_only member create --display_name="Sam" \
+SAM=$(as "$(manager_of "$FROM")" --name_only member create --display_name="Sam" \
   --team="$FROM" --role=clinician)
-T_SAM=$(as "$ADMIN" token issue "$SAM")
+T_SAM=$(issue_token "$SAM" "$ADDR")
 PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
   --family_name=Morgan --birth_date=1990-04-12)
 
@@ -59,12 +59,12 @@ refused_soon() {
 
 step "a revoked token and a deactivated member are refused by the referral process within 5s"
 ADDR=$DIRECTORY
-KIM=$(as "$ADMIN" --name_only member create --display_name="Kim" \
+KIM=$(as "$(manager_of "$FROM")" --name_only member create --display_name="Kim" \
   --team="$FROM" --role=clinician)
-ISSUED=$(as "$ADMIN" --json token issue "$KIM")
+ISSUED=$(as "$(manager_of "$FROM")" --json token issue "$KIM")
 T_KIM=$(echo "$ISSUED" | py 'd["token"]')
 KIM_TOKEN_ID=$(echo "$ISSUED" | py 'd["token_id"]')
-T_KIM2=$(as "$ADMIN" token issue "$KIM")
+T_KIM2=$(issue_token "$KIM" "$ADDR")
 ADDR=$REFERRAL as "$T_KIM" referral inbox >/dev/null || fail "Kim's token refused"
 as "$ADMIN" token revoke "$KIM" "$KIM_TOKEN_ID" --reason="left on a shared PC" \
   >/dev/null || fail "token revoke failed"
@@ -74,7 +74,7 @@ ADDR=$REFERRAL as "$T_KIM2" referral inbox >/dev/null ||
 as "$ADMIN" member deactivate "$KIM" --reason="suspended pending review" \
   >/dev/null || fail "member deactivate failed"
 refused_soon "$T_KIM2" "deactivated"
-TOKEN=$ADMIN expect_rpc_error FAILED_PRECONDITION token issue "$KIM"
+TOKEN=$(manager_of "$FROM") expect_rpc_error FAILED_PRECONDITION token issue "$KIM"
 expect_eq "$(as "$ADMIN" --json member get "$KIM" | py 'd["state"]')" \
   DEACTIVATED "Kim's state"
 ADDR=$REFERRAL

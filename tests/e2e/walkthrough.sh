@@ -35,16 +35,25 @@ expect_eq "$(as "$ADMIN" --json team list --all | py 'len(d["teams"])')" 3 "team
 
 step "members for each team, and their tokens"
 member() {  # member TEAM ROLE DISPLAY_NAME -> prints the member name
-  as "$ADMIN" --json member create --team="$1" --role="$2" \
+  as "$(manager_of "$1")" --json member create --team="$1" --role="$2" \
     --display_name="$3" | py 'd["name"]'
 }
 CMHT_CLINICIAN=$(member "$CMHT" clinician "Sam Okafor")
 CRISIS_LEAD=$(member "$CRISIS" team_lead "Priya Shah")
 VOLUNTARY_WORKER=$(member "$VOLUNTARY" peer_support_worker "Jo Evans")
-T_CMHT=$(as "$ADMIN" token issue "$CMHT_CLINICIAN")
-T_CRISIS=$(as "$ADMIN" token issue "$CRISIS_LEAD" --ttl=1h)
-T_VOLUNTARY=$(as "$ADMIN" token issue "$VOLUNTARY_WORKER")
+T_CMHT=$(issue_token "$CMHT_CLINICIAN" "$ADDR")
+T_CRISIS=$(issue_token "$CRISIS_LEAD" "$ADDR" --ttl=1h)
+T_VOLUNTARY=$(issue_token "$VOLUNTARY_WORKER" "$ADDR")
 case "$T_CMHT" in *" "* | "") fail "token issue printed more than a token: $T_CMHT" ;; esac
+
+step "separated duties: an admin adds no clinical staff and issues them no token"
+TOKEN=$ADMIN expect_rpc_error PERMISSION_DENIED member create --team="$CMHT" \
+  --role=clinician --display_name="Admin's own clinician"
+TOKEN=$ADMIN expect_rpc_error PERMISSION_DENIED token issue "$CMHT_CLINICIAN"
+# A team manager manages only their own team, and reads no clinical record.
+TOKEN=$(manager_of "$CMHT") expect_rpc_error PERMISSION_DENIED token issue \
+  "$CRISIS_LEAD"
+TOKEN=$(manager_of "$CMHT") expect_rpc_error PERMISSION_DENIED referral inbox
 expect_eq "$(as "$T_CRISIS" --json member get "$CRISIS_LEAD" | py 'd["role"], d["team"]')" \
   "TEAM_LEAD $CRISIS" "crisis lead"
 

@@ -96,6 +96,12 @@ Principal TestServer::Admin() {
   return admin;
 }
 
+Principal TestServer::Manager(absl::string_view team) {
+  return Member(
+      absl::StrCat("members/manager-of-", team.substr(team.rfind('/') + 1)),
+      team, Role::kTeamManager);
+}
+
 Principal TestServer::Member(absl::string_view member, absl::string_view team,
                              Role role) {
   Principal principal;

@@ -55,6 +55,9 @@ class TestServer {
 
   // Handy principals.
   static Principal Admin();
+  // The manager of `team` (TEAM_MANAGER): who adds its clinical members and
+  // issues their tokens.
+  static Principal Manager(absl::string_view team);
   static Principal Member(absl::string_view member, absl::string_view team,
                           Role role = Role::kClinician);
 
