@@ -242,7 +242,8 @@ std::vector<Command> DirectoryCommands() {
       {"team",
        "update",
        "team update NAME --etag=ETAG [any team create flag]",
-       "Change exactly the fields given as flags (admins or the team lead).",
+       "Change exactly the fields given as flags (admins, or the team lead "
+       "or manager).",
        {"NAME"},
        Concat(TeamFieldFlags(), {{"etag", FlagKind::kValue, true}}),
        TeamUpdate},
@@ -250,8 +251,10 @@ std::vector<Command> DirectoryCommands() {
        "create",
        "member create --display_name=TEXT --team=TEAM --role=ROLE "
        "[--email=ADDRESS] [--request_id=ID]",
-       "Add a member to a team (admins). ROLE: clinician, care_coordinator, "
-       "team_lead, peer_support_worker, admin (admins need no --team).",
+       "Add a member to a team: admins add admins and team managers, a "
+       "team's manager its clinical staff. ROLE: clinician, "
+       "care_coordinator, team_lead, peer_support_worker, team_manager, "
+       "admin (admins need no --team).",
        {},
        {{"display_name", FlagKind::kValue, true},
         {"team", FlagKind::kValue},
@@ -277,7 +280,8 @@ std::vector<Command> DirectoryCommands() {
        "update",
        "member update NAME --etag=ETAG [--display_name=TEXT] [--email=ADDRESS] "
        "[--role=ROLE] [--team=TEAM]",
-       "Change exactly the fields given (admins). A new role or team ends "
+       "Change exactly the fields given (whoever manages the member). A new "
+       "role or team ends "
        "the member's earlier tokens in every service within 5 seconds.",
        {"NAME"},
        {{"etag", FlagKind::kValue, true},
@@ -289,7 +293,8 @@ std::vector<Command> DirectoryCommands() {
       {"member",
        "deactivate",
        "member deactivate NAME --reason=TEXT [--etag=ETAG]",
-       "Deactivate a member (admins): none of their tokens works any more, "
+       "Deactivate a member (admins, or their manager): none of their tokens "
+       "works any more, "
        "in every service within 5 seconds, and none is issued until "
        "reactivated.",
        {"NAME"},
@@ -298,7 +303,8 @@ std::vector<Command> DirectoryCommands() {
       {"member",
        "reactivate",
        "member reactivate NAME [--etag=ETAG]",
-       "Make a deactivated member active again (admins); they need a new "
+       "Make a deactivated member active again (whoever manages them); they "
+       "need a new "
        "token.",
        {"NAME"},
        {{"etag", FlagKind::kValue}},
@@ -306,7 +312,8 @@ std::vector<Command> DirectoryCommands() {
       {"token",
        "revoke",
        "token revoke MEMBER TOKEN_ID --reason=TEXT",
-       "End one token (admins, or the member themself) in every service "
+       "End one token (admins, the member's manager, or the member themself) "
+       "in every service "
        "within 5 seconds. TOKEN_ID: from `carectl --output=json token "
        "issue`.",
        {"MEMBER", "TOKEN_ID"},
@@ -315,7 +322,8 @@ std::vector<Command> DirectoryCommands() {
       {"token",
        "revoke-all",
        "token revoke-all MEMBER --reason=TEXT",
-       "End every token the member holds now (admins, or the member "
+       "End every token the member holds now (admins, their manager, or the "
+       "member "
        "themself: sign out everywhere); new ones may be issued at once.",
        {"MEMBER"},
        {{"reason", FlagKind::kValue, true}},
@@ -323,7 +331,9 @@ std::vector<Command> DirectoryCommands() {
       {"token",
        "issue",
        "token issue MEMBER [--ttl=12h]",
-       "Issue a bearer token for a member (admins). Prints only the token: "
+       "Issue a bearer token for a member (admins for admins and team "
+       "managers, a team's manager for its clinical staff). Prints only the "
+       "token: "
        "TOKEN=$(carectl token issue members/ID).",
        {"MEMBER"},
        {{"ttl", FlagKind::kValue}},
