@@ -11,6 +11,7 @@
 #include "services/common/time_util.h"
 #include "services/common/token_revocations.h"
 #include "services/directory/directory_domain.h"
+#include "services/directory/directory_validation.h"
 #include "services/directory/sqlite_directory_store.h"
 #include "services/directory_client/revocation_follower.h"
 #include "tests/support/temp_dir.h"
@@ -56,10 +57,18 @@ class MemberLifecycleTest : public ::testing::Test {
   }
 
   // The directory feed's events, oldest first.
+  // The whole feed, slice by slice (as a follower reads it).
   std::vector<events::v1::Event> Events() {
-    auto slice = store_->event_log()->ReadSlice(0, 1000, 1 << 24);
-    EXPECT_TRUE(slice.ok()) << slice.status();
-    return slice.ok() ? slice->events : std::vector<events::v1::Event>();
+    std::vector<events::v1::Event> all;
+    int64_t after = 0;
+    while (true) {
+      auto slice = store_->event_log()->ReadSlice(after, 1000, 1 << 24);
+      EXPECT_TRUE(slice.ok()) << slice.status();
+      if (!slice.ok() || slice->events.empty()) return all;
+      after = slice->events.back().sequence();
+      for (auto& event : slice->events) all.push_back(std::move(event));
+      if (!slice->more) return all;
+    }
   }
   int64_t Head() {
     auto head = store_->event_log()->ReadHead();
@@ -402,6 +411,36 @@ TEST_F(MemberLifecycleTest, RevokeTokenRefusesBadInputAndChangesNothing) {
   status = domain_->RevokeToken(admin_, request).status();
   EXPECT_TRUE(absl::IsNotFound(status)) << status;
   EXPECT_EQ(Head(), head);
+}
+
+// At real sizes: the longest reason (500 characters) is accepted and
+// reaches the refused holder whole, and a member with a thousand revoked
+// tokens still has every other token stand.
+TEST_F(MemberLifecycleTest, TheLongestReasonAndAThousandRevocationsHold) {
+  const std::string reason(kMaxReasonChars, 'r');
+  std::vector<std::string> revoked;
+  for (int i = 0; i < 1000; ++i) {
+    auto token = Issue();
+    ASSERT_TRUE(token.ok()) << token.status();
+    v1::RevokeTokenRequest request;
+    request.set_member(member_.name());
+    request.set_token_id(token->token_id());
+    request.set_reason(reason);
+    ASSERT_TRUE(domain_->RevokeToken(admin_, request).ok());
+    revoked.push_back(token->token());
+  }
+  auto kept = Issue();
+  ASSERT_TRUE(kept.ok());
+  EXPECT_TRUE(Stands(kept->token()).ok());
+  absl::Status first = Stands(revoked.front());
+  EXPECT_TRUE(absl::IsUnauthenticated(first)) << first;
+  EXPECT_THAT(first.message(), HasSubstr(reason));
+  EXPECT_FALSE(Stands(revoked.back()).ok());
+
+  auto deactivated = Deactivate(reason);
+  ASSERT_TRUE(deactivated.ok()) << deactivated.status();
+  EXPECT_EQ(deactivated->state_reason(), reason);
+  EXPECT_THAT(std::string(Stands(kept->token()).message()), HasSubstr(reason));
 }
 
 }  // namespace
