@@ -11,6 +11,7 @@
 #include "services/common/time_util.h"
 #include "services/common/token_revocations.h"
 #include "services/directory/directory_domain.h"
+#include "services/directory/directory_domain_fixture.h"
 #include "services/directory/directory_validation.h"
 #include "services/directory/sqlite_directory_store.h"
 #include "services/directory_client/revocation_follower.h"
@@ -21,18 +22,12 @@ namespace {
 
 using ::testing::HasSubstr;
 
-class MemberLifecycleTest : public ::testing::Test {
+class MemberLifecycleTest : public testing::DirectoryDomainFixture {
  protected:
-  MemberLifecycleTest() : ids_(/*seed=*/11), signer_(std::string(32, 's')) {}
+  MemberLifecycleTest() : DirectoryDomainFixture(/*seed=*/11) {}
 
   void SetUp() override {
-    auto store = SqliteDirectoryStore::Open(dir_.File("directory.db"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    domain_ = std::make_unique<DirectoryDomain>(&clock_, &ids_, &signer_,
-                                                store_.get());
-    admin_.subject = "members/admin";
-    admin_.role = Role::kAdmin;
+    DirectoryDomainFixture::SetUp();
     team_ = CreateTeam("North CMHT");
     manager_ = ManagerOf(team_);
     v1::CreateMemberRequest create;
@@ -45,15 +40,6 @@ class MemberLifecycleTest : public ::testing::Test {
     self_.subject = member_.name();
     self_.team = team_;
     self_.role = Role::kClinician;
-  }
-
-  std::string CreateTeam(const std::string& name) {
-    v1::CreateTeamRequest request;
-    request.mutable_team()->set_display_name(name);
-    request.mutable_team()->set_sector(v1::COMMUNITY_MENTAL_HEALTH);
-    auto team = domain_->CreateTeam(admin_, request);
-    EXPECT_TRUE(team.ok()) << team.status();
-    return team.ok() ? team->name() : "";
   }
 
   // The directory feed's events, oldest first.
@@ -76,14 +62,6 @@ class MemberLifecycleTest : public ::testing::Test {
     return head.ok() ? head->sequence : -1;
   }
 
-  // The manager of `team`: who manages its clinical members.
-  static Principal ManagerOf(const std::string& team) {
-    Principal manager;
-    manager.subject = "members/manager-of-" + team.substr(team.rfind('/') + 1);
-    manager.team = team;
-    manager.role = Role::kTeamManager;
-    return manager;
-  }
   // The manager of the member's team now.
   Principal Manager() { return ManagerOf(Current().team()); }
 
@@ -125,13 +103,6 @@ class MemberLifecycleTest : public ::testing::Test {
     if (!principal.ok()) return principal.status();
     return revocations.Check(*principal);
   }
-  carebridge::testing::TempDir dir_;
-  FakeClock clock_;
-  IdGenerator ids_;
-  TokenSigner signer_;
-  std::unique_ptr<SqliteDirectoryStore> store_;
-  std::unique_ptr<DirectoryDomain> domain_;
-  Principal admin_;
   Principal manager_;
   Principal self_;
   std::string team_;

@@ -9,43 +9,21 @@
 #include <vector>
 
 #include "services/directory/directory_domain.h"
+#include "services/directory/directory_domain_fixture.h"
 #include "services/directory/sqlite_directory_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace carebridge::directory {
 namespace {
 
-class SeparatedDutiesTest : public ::testing::Test {
+class SeparatedDutiesTest : public testing::DirectoryDomainFixture {
  protected:
-  SeparatedDutiesTest() : ids_(/*seed=*/13), signer_(std::string(32, 's')) {}
+  SeparatedDutiesTest() : DirectoryDomainFixture(/*seed=*/13) {}
 
   void SetUp() override {
-    auto store = SqliteDirectoryStore::Open(dir_.File("directory.db"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-    domain_ = std::make_unique<DirectoryDomain>(&clock_, &ids_, &signer_,
-                                                store_.get());
-    admin_ = Caller("members/admin", "", Role::kAdmin);
-    north_ = MakeTeam("North CMHT");
-    south_ = MakeTeam("South CMHT");
-  }
-
-  static Principal Caller(const std::string& subject, const std::string& team,
-                          Role role) {
-    Principal principal;
-    principal.subject = subject;
-    principal.team = team;
-    principal.role = role;
-    return principal;
-  }
-
-  std::string MakeTeam(const std::string& name) {
-    v1::CreateTeamRequest request;
-    request.mutable_team()->set_display_name(name);
-    request.mutable_team()->set_sector(v1::COMMUNITY_MENTAL_HEALTH);
-    auto team = domain_->CreateTeam(admin_, request);
-    EXPECT_TRUE(team.ok()) << team.status();
-    return team.ok() ? team->name() : "";
+    DirectoryDomainFixture::SetUp();
+    north_ = CreateTeam("North CMHT");
+    south_ = CreateTeam("South CMHT");
   }
 
   absl::StatusOr<v1::Member> Create(const Principal& by,
@@ -57,13 +35,6 @@ class SeparatedDutiesTest : public ::testing::Test {
     return domain_->CreateMember(by, request);
   }
 
-  carebridge::testing::TempDir dir_;
-  FakeClock clock_;
-  IdGenerator ids_;
-  TokenSigner signer_;
-  std::unique_ptr<SqliteDirectoryStore> store_;
-  std::unique_ptr<DirectoryDomain> domain_;
-  Principal admin_;
   std::string north_, south_;
 };
 
