@@ -4,7 +4,7 @@
 # REFERRAL_PORT (default 50062), the care plan service on CAREPLAN_PORT
 # (default 50063), the handover service on HANDOVER_PORT (default 50064) and
 # the record service on RECORD_PORT (default 50065), each with its own data
-# directory under DATA_ROOT (default ./data-multi), sharing one token key.
+# directory under DATA_ROOT (default ./data-multi), sharing one token key directory.
 # The care plan service follows the referral and handover feeds; the
 # handover service asks the care plan service; the record follows all four
 # feeds. Ctrl-C stops them all.
@@ -17,7 +17,7 @@ server=$build/services/server/carebridge-server
 data=${DATA_ROOT:-$root/data-multi}
 mkdir -p "$data/directory" "$data/referral" "$data/careplan" "$data/handover" \
   "$data/record"
-key=$data/token.key
+keys=$data/token-keys
 dport=${DIRECTORY_PORT:-50061}
 rport=${REFERRAL_PORT:-50062}
 cport=${CAREPLAN_PORT:-50063}
@@ -27,27 +27,27 @@ xport=${RECORD_PORT:-50065}
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 "$server" --services=directory --listen="127.0.0.1:$dport" \
-  --data_dir="$data/directory" --token_key_file="$key" &
+  --data_dir="$data/directory" --token_keys_dir="$keys" &
 pids+=($!)
-# The directory creates the key on first start; wait for it.
-for _ in $(seq 100); do [ -s "$key" ] && break; sleep 0.1; done
+# The directory creates the keys on first start; wait for them.
+for _ in $(seq 100); do [ -s "$keys/jwks.json" ] && break; sleep 0.1; done
 "$server" --services=referral --listen="127.0.0.1:$rport" \
-  --data_dir="$data/referral" --token_key_file="$key" \
+  --data_dir="$data/referral" --token_keys_dir="$keys" \
   --directory_address="127.0.0.1:$dport" &
 pids+=($!)
 "$server" --services=careplan --listen="127.0.0.1:$cport" \
-  --data_dir="$data/careplan" --token_key_file="$key" \
+  --data_dir="$data/careplan" --token_keys_dir="$keys" \
   --directory_address="127.0.0.1:$dport" \
   --referral_address="127.0.0.1:$rport" \
   --handover_address="127.0.0.1:$hport" &
 pids+=($!)
 "$server" --services=handover --listen="127.0.0.1:$hport" \
-  --data_dir="$data/handover" --token_key_file="$key" \
+  --data_dir="$data/handover" --token_keys_dir="$keys" \
   --directory_address="127.0.0.1:$dport" \
   --careplan_address="127.0.0.1:$cport" &
 pids+=($!)
 "$server" --services=record --listen="127.0.0.1:$xport" \
-  --data_dir="$data/record" --token_key_file="$key" \
+  --data_dir="$data/record" --token_keys_dir="$keys" \
   --directory_address="127.0.0.1:$dport" \
   --referral_address="127.0.0.1:$rport" \
   --careplan_address="127.0.0.1:$cport" \

@@ -54,9 +54,11 @@ absl::StatusOr<v1::IssuePersonTokenResponse> CarePlanDomain::IssuePersonToken(
         "IssuePersonToken: only ", person, "'s lead team (", plan.lead_team(),
         ") may give them access; ", caller.subject, " is in ", caller.team));
   }
-  if (signer_ == nullptr) {
-    return absl::UnavailableError(
-        "IssuePersonToken: this server issues no tokens");
+  if (signer_ == nullptr || !signer_->can_sign()) {
+    return absl::FailedPreconditionError(
+        "IssuePersonToken: this process holds no signing key (it was given "
+        "--token_jwks_file); host the care plan service where the token "
+        "keys are");
   }
   Principal principal;
   principal.subject = person;

@@ -27,6 +27,8 @@ enum class Role {
 };
 
 absl::string_view RoleName(Role role);
+// The role named `name` (what RoleName gives); false for no role.
+bool RoleFromName(absl::string_view name, Role* role);
 
 // The authenticated caller of an RPC.
 struct Principal {

@@ -16,20 +16,29 @@ constexpr absl::Duration kRefreshMargin = absl::Minutes(5);
 
 std::string ServiceCredentials::AuthorizationHeader() {
   absl::Time now = clock_->Now();
+  std::shared_ptr<const TokenKeySet> keys = signer_->keys();
+  const std::string kid =
+      keys->signing == nullptr ? std::string() : keys->signing->kid();
   absl::MutexLock lock(&mu_);
-  if (header_.empty() || now + kRefreshMargin >= expire_time_) {
+  // Signed again before it lapses, and when the signing key has changed
+  // (a rotation, or a key withdrawn).
+  if (header_.empty() || now + kRefreshMargin >= expire_time_ ||
+      kid != signed_with_) {
     Principal self;
     self.subject = subject_;
     self.role = Role::kService;
     self.expire_time = now + kTokenLifetime;
-    header_ = absl::StrCat(kBearerPrefix, signer_->Sign(self));
+    std::string token = signer_->Sign(self);
+    header_ = token.empty() ? "" : absl::StrCat(kBearerPrefix, token);
     expire_time_ = self.expire_time;
+    signed_with_ = kid;
   }
   return header_;
 }
 
 void ServiceCredentials::Apply(grpc::ClientContext& context) {
-  context.AddMetadata(kAuthorizationHeader, AuthorizationHeader());
+  std::string header = AuthorizationHeader();
+  if (!header.empty()) context.AddMetadata(kAuthorizationHeader, header);
 }
 
 }  // namespace carebridge

@@ -23,7 +23,8 @@ class ServiceCredentials {
       : subject_(std::move(subject)), signer_(signer), clock_(clock) {}
 
   const std::string& subject() const { return subject_; }
-  // `Bearer <token>`.
+  // `Bearer <token>`; empty when this process cannot sign (its identity is
+  // then its TLS client certificate).
   std::string AuthorizationHeader() ABSL_LOCKS_EXCLUDED(mu_);
   // Adds the authorization header to `context`.
   void Apply(grpc::ClientContext& context) ABSL_LOCKS_EXCLUDED(mu_);
@@ -35,6 +36,7 @@ class ServiceCredentials {
   absl::Mutex mu_;
   std::string header_ ABSL_GUARDED_BY(mu_);
   absl::Time expire_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  std::string signed_with_ ABSL_GUARDED_BY(mu_);  // the key's kid
 };
 
 }  // namespace carebridge

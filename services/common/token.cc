@@ -1,7 +1,8 @@
 #include "services/common/token.h"
 
 #include <fcntl.h>
-#include <openssl/crypto.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
@@ -13,27 +14,113 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
 #include "services/common/file_util.h"
 
 namespace carebridge {
 namespace {
-// cb2 added the issue time and the token's id; cb1 tokens (before
-// 2026-12-05, up to 90 days long) are refused.
-constexpr absl::string_view kPrefix = "cb2";
-constexpr absl::string_view kOldPrefix = "cb1";
+// Tokens before 2026-12-06 were HMAC-signed `cb1.`/`cb2.` strings, made
+// with a key every process shared: refused.
+constexpr absl::string_view kOldPrefixes[] = {"cb1.", "cb2."};
+constexpr absl::string_view kIssuer = "carebridge";
+constexpr size_t kMaxTokenBytes = 4096;
 constexpr size_t kKeyBytes = 32;
 // Random bytes in a token id: 96 bits, 16 characters.
 constexpr size_t kTokenIdBytes = 12;
+// Verified tokens remembered; past this, the memory starts again.
+constexpr size_t kMaxRemembered = 20000;
+
+constexpr Role kRoles[] = {Role::kClinician, Role::kCareCoordinator,
+                           Role::kTeamLead,  Role::kPeerSupportWorker,
+                           Role::kAdmin,     Role::kService,
+                           Role::kPerson,    Role::kTeamManager};
 
 std::string NewTokenId() {
   unsigned char bytes[kTokenIdBytes];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1) std::abort();
   return absl::WebSafeBase64Escape(
       absl::string_view(reinterpret_cast<const char*>(bytes), sizeof(bytes)));
+}
+
+// `value` as a JSON string.
+std::string JsonString(absl::string_view value) {
+  std::string out = "\"";
+  for (char c : value) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      absl::StrAppend(&out, "\\", std::string(1, c));
+    } else if (u < 0x20) {
+      absl::StrAppend(&out, absl::StrFormat("\\u%04x", u));
+    } else {
+      out.push_back(c);
+    }
+  }
+  out.push_back('"');
+  return out;
+}
+
+absl::Status Malformed(absl::string_view what) {
+  return errors::Unauthenticated(
+      absl::StrCat("bearer token is malformed: ", what));
+}
+
+// Decodes unpadded base64url, refusing a string that is not exactly what
+// encoding its bytes gives: the bits a last character leaves over must be
+// zero, so no two strings are one token.
+bool CanonicalBase64(absl::string_view part, std::string* bytes) {
+  return absl::WebSafeBase64Unescape(part, bytes) &&
+         absl::WebSafeBase64Escape(*bytes) == part;
+}
+
+// The JSON object a token part encodes.
+absl::StatusOr<google::protobuf::Struct> DecodePart(absl::string_view part,
+                                                    absl::string_view name) {
+  std::string json;
+  google::protobuf::Struct object;
+  if (!CanonicalBase64(part, &json) ||
+      !google::protobuf::util::JsonStringToMessage(json, &object).ok()) {
+    return Malformed(absl::StrCat("its ", name, " is not base64url JSON"));
+  }
+  return object;
+}
+
+const google::protobuf::Value* Field(const google::protobuf::Struct& object,
+                                     const std::string& name) {
+  auto it = object.fields().find(name);
+  return it == object.fields().end() ? nullptr : &it->second;
+}
+
+bool StringClaim(const google::protobuf::Struct& object,
+                 const std::string& name, std::string* value) {
+  const google::protobuf::Value* field = Field(object, name);
+  if (field == nullptr || !field->has_string_value()) return false;
+  *value = field->string_value();
+  return true;
+}
+
+// Whole seconds since the epoch, as JWT's NumericDate.
+bool TimeClaim(const google::protobuf::Struct& object, const std::string& name,
+               absl::Time* value) {
+  const google::protobuf::Value* field = Field(object, name);
+  if (field == nullptr ||
+      field->kind_case() != google::protobuf::Value::kNumberValue ||
+      !(field->number_value() >= 0 && field->number_value() < 1e12)) {
+    return false;
+  }
+  *value = absl::FromUnixSeconds(static_cast<int64_t>(field->number_value()));
+  return true;
+}
+
+absl::Status Expired(absl::Time expire_time) {
+  return errors::Unauthenticated(absl::StrCat(
+      "bearer token expired at ",
+      absl::FormatTime(absl::RFC3339_sec, expire_time, absl::UTCTimeZone()),
+      "; ask for a new one"));
 }
 }  // namespace
 
@@ -61,74 +148,160 @@ absl::string_view RoleName(Role role) {
   return "unspecified";
 }
 
-TokenSigner::TokenSigner(std::string key)
-    : key_(std::move(key)), hmac_(std::make_shared<HmacSha256>(key_)) {}
+bool RoleFromName(absl::string_view name, Role* role) {
+  for (Role candidate : kRoles) {
+    if (RoleName(candidate) == name) {
+      *role = candidate;
+      return true;
+    }
+  }
+  return false;
+}
 
-std::string TokenSigner::Mac(absl::string_view payload) const {
-  return hmac_->Mac(payload);
+TokenSigner::TokenSigner(absl::string_view seed)
+    : TokenSigner(TokenKeySet::Of(TokenKey::FromSeed(seed))) {}
+
+TokenSigner::TokenSigner(std::shared_ptr<const TokenKeySet> keys)
+    : keys_(std::move(keys)) {}
+
+void TokenSigner::SetKeys(std::shared_ptr<const TokenKeySet> keys) {
+  absl::MutexLock lock(&mu_);
+  keys_ = std::move(keys);
+  verified_.clear();
+}
+
+std::shared_ptr<const TokenKeySet> TokenSigner::keys() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return keys_;
+}
+
+bool TokenSigner::can_sign() const {
+  std::shared_ptr<const TokenKeySet> set = keys();
+  return set->signing != nullptr && set->signing->has_private();
 }
 
 std::string TokenSigner::Sign(const Principal& principal) const {
-  const int64_t issued = principal.issue_time == absl::InfinitePast()
-                             ? 0
-                             : absl::ToUnixSeconds(principal.issue_time);
-  std::string payload = absl::StrCat(
-      principal.subject, "|", principal.team, "|",
-      static_cast<int>(principal.role), "|",
-      absl::ToUnixSeconds(principal.expire_time), "|", issued, "|",
-      principal.token_id.empty() ? NewTokenId() : principal.token_id);
-  std::string encoded = absl::WebSafeBase64Escape(payload);
-  return absl::StrCat(kPrefix, ".", encoded, ".",
-                      absl::WebSafeBase64Escape(Mac(encoded)));
+  std::shared_ptr<const TokenKeySet> set = keys();
+  if (set->signing == nullptr || !set->signing->has_private()) return "";
+  std::string header = absl::WebSafeBase64Escape(
+      absl::StrCat(R"({"alg":"EdDSA","typ":"JWT","kid":)",
+                   JsonString(set->signing->kid()), "}"));
+  std::string claims =
+      absl::StrCat(R"({"iss":)", JsonString(kIssuer), R"(,"sub":)",
+                   JsonString(principal.subject));
+  if (!principal.team.empty()) {
+    absl::StrAppend(&claims, R"(,"team":)", JsonString(principal.team));
+  }
+  absl::StrAppend(&claims, R"(,"role":)", JsonString(RoleName(principal.role)));
+  if (principal.issue_time != absl::InfinitePast()) {
+    absl::StrAppend(&claims, R"(,"iat":)",
+                    absl::ToUnixSeconds(principal.issue_time));
+  }
+  absl::StrAppend(&claims, R"(,"exp":)",
+                  absl::ToUnixSeconds(principal.expire_time), R"(,"jti":)",
+                  JsonString(principal.token_id.empty() ? NewTokenId()
+                                                        : principal.token_id),
+                  "}");
+  std::string signed_part =
+      absl::StrCat(header, ".", absl::WebSafeBase64Escape(claims));
+  return absl::StrCat(
+      signed_part, ".",
+      absl::WebSafeBase64Escape(set->signing->Sign(signed_part)));
 }
 
 absl::StatusOr<Principal> TokenSigner::Verify(absl::string_view token,
                                               absl::Time now) const {
+  for (absl::string_view old : kOldPrefixes) {
+    if (absl::StartsWith(token, old)) {
+      return errors::Unauthenticated(
+          "bearer token is of a form no longer accepted (HMAC-signed, "
+          "issued before 2026-12-06); ask for a new one");
+    }
+  }
+  if (token.size() > kMaxTokenBytes) {
+    return Malformed(absl::StrCat("longer than ", kMaxTokenBytes, " bytes"));
+  }
+  std::shared_ptr<const TokenKeySet> set;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto it = verified_.find(token);
+    if (it != verified_.end()) {
+      if (now >= it->second.expire_time) return Expired(it->second.expire_time);
+      return it->second;
+    }
+    set = keys_;
+  }
+  absl::StatusOr<Principal> principal = VerifyUncached(token, *set);
+  if (!principal.ok()) return principal;
+  {
+    absl::MutexLock lock(&mu_);
+    // Remembered only under the keys it was checked with.
+    if (keys_ == set) {
+      if (verified_.size() >= kMaxRemembered) verified_.clear();
+      verified_.emplace(token, *principal);
+    }
+  }
+  if (now >= principal->expire_time) return Expired(principal->expire_time);
+  return principal;
+}
+
+absl::StatusOr<Principal> TokenSigner::VerifyUncached(
+    absl::string_view token, const TokenKeySet& keys) const {
   std::vector<absl::string_view> parts = absl::StrSplit(token, '.');
-  if (parts.size() == 3 && parts[0] == kOldPrefix) {
-    return errors::Unauthenticated(
-        "bearer token is of a form no longer accepted (issued before "
-        "2026-12-05, without an id); ask for a new one");
+  if (parts.size() != 3 || parts[0].empty() || parts[1].empty()) {
+    return Malformed("not three base64url parts joined by `.`");
   }
-  if (parts.size() != 3 || parts[0] != kPrefix || token.size() > 4096) {
-    return errors::Unauthenticated("bearer token is malformed");
+  absl::StatusOr<google::protobuf::Struct> header =
+      DecodePart(parts[0], "header");
+  if (!header.ok()) return header.status();
+  std::string alg;
+  if (!StringClaim(*header, "alg", &alg)) return Malformed("no `alg`");
+  if (alg != "EdDSA") {
+    return errors::Unauthenticated(absl::StrCat(
+        "bearer token algorithm `", alg, "` is not accepted (EdDSA only)"));
   }
-  std::string mac;
-  if (!absl::WebSafeBase64Unescape(parts[2], &mac)) {
-    return errors::Unauthenticated("bearer token is malformed");
+  std::string kid;
+  if (!StringClaim(*header, "kid", &kid)) return Malformed("no `kid`");
+  auto key = keys.trusted.find(kid);
+  if (key == keys.trusted.end()) {
+    return errors::Unauthenticated(absl::StrCat(
+        "bearer token signature is not valid: its key `", kid.substr(0, 64),
+        "` is not one this server trusts (unknown, or retired by rotation)"));
   }
-  std::string expected = Mac(parts[1]);
-  if (expected.empty() || mac.size() != expected.size() ||
-      CRYPTO_memcmp(mac.data(), expected.data(), mac.size()) != 0) {
+  std::string signature;
+  if (!CanonicalBase64(parts[2], &signature) ||
+      !key->second->Verify(
+          token.substr(0, parts[0].size() + 1 + parts[1].size()), signature)) {
     return errors::Unauthenticated("bearer token signature is not valid");
   }
-  std::string payload;
-  if (!absl::WebSafeBase64Unescape(parts[1], &payload)) {
-    return errors::Unauthenticated("bearer token is malformed");
-  }
-  std::vector<std::string> fields = absl::StrSplit(payload, '|');
-  int role = 0;
-  int64_t expiry = 0;
-  int64_t issued = 0;
-  if (fields.size() != 6 || !absl::SimpleAtoi(fields[2], &role) ||
-      !absl::SimpleAtoi(fields[3], &expiry) ||
-      !absl::SimpleAtoi(fields[4], &issued) || issued < 0 ||
-      fields[5].empty()) {
-    return errors::Unauthenticated("bearer token payload is malformed");
+  absl::StatusOr<google::protobuf::Struct> claims =
+      DecodePart(parts[1], "payload");
+  if (!claims.ok()) return claims.status();
+  std::string issuer;
+  if (!StringClaim(*claims, "iss", &issuer) || issuer != kIssuer) {
+    return errors::Unauthenticated(absl::StrCat(
+        "bearer token issuer `", issuer.substr(0, 64), "` is not ", kIssuer));
   }
   Principal principal;
-  principal.subject = fields[0];
-  principal.team = fields[1];
-  principal.role = static_cast<Role>(role);
-  principal.expire_time = absl::FromUnixSeconds(expiry);
-  if (issued > 0) principal.issue_time = absl::FromUnixSeconds(issued);
-  principal.token_id = fields[5];
-  if (now >= principal.expire_time) {
+  std::string role;
+  if (!StringClaim(*claims, "sub", &principal.subject) ||
+      principal.subject.empty() || !StringClaim(*claims, "role", &role) ||
+      !RoleFromName(role, &principal.role) ||
+      !TimeClaim(*claims, "exp", &principal.expire_time) ||
+      !StringClaim(*claims, "jti", &principal.token_id) ||
+      principal.token_id.empty()) {
     return errors::Unauthenticated(
-        absl::StrCat("bearer token expired at ",
-                     absl::FormatTime(absl::RFC3339_sec, principal.expire_time,
-                                      absl::UTCTimeZone()),
-                     "; ask an admin for a new one"));
+        "bearer token payload is malformed: it needs sub, role, exp and jti");
+  }
+  if (Field(*claims, "team") != nullptr &&
+      !StringClaim(*claims, "team", &principal.team)) {
+    return errors::Unauthenticated(
+        "bearer token payload is malformed: team is not a string");
+  }
+  if (Field(*claims, "iat") != nullptr &&
+      !TimeClaim(*claims, "iat", &principal.issue_time)) {
+    return errors::Unauthenticated(
+        "bearer token payload is malformed: iat is not a time");
   }
   return principal;
 }

@@ -2,8 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -17,6 +15,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -44,18 +43,27 @@ Principal Lead() {
   return p;
 }
 
-// A token over `payload` with a valid MAC, built the way the signer does, to
-// reach the checks that follow the signature check.
-std::string SignRawPayload(const std::string& key, absl::string_view payload) {
-  std::string encoded = absl::WebSafeBase64Escape(payload);
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int mac_len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(encoded.data()), encoded.size(),
-       mac, &mac_len);
-  return absl::StrCat("cb2.", encoded, ".",
-                      absl::WebSafeBase64Escape(absl::string_view(
-                          reinterpret_cast<const char*>(mac), mac_len)));
+std::string B64(absl::string_view data) {
+  return absl::WebSafeBase64Escape(data);
+}
+
+// A token of `header` and `claims` (JSON) signed with `key`, built the way
+// the signer builds one, to reach the checks after the signature's.
+std::string SignRaw(const TokenKey& key, absl::string_view header,
+                    absl::string_view claims) {
+  std::string signed_part = absl::StrCat(B64(header), ".", B64(claims));
+  return absl::StrCat(signed_part, ".", B64(key.Sign(signed_part)));
+}
+
+std::string Header(const TokenKey& key) {
+  return absl::StrCat(R"({"alg":"EdDSA","typ":"JWT","kid":")", key.kid(),
+                      R"("})");
+}
+
+std::string Decoded(absl::string_view part) {
+  std::string out;
+  EXPECT_TRUE(absl::WebSafeBase64Unescape(part, &out)) << part;
+  return out;
 }
 
 TEST(TokenSignerTest, RoundTripKeepsSubjectTeamRoleAndExpiry) {
@@ -71,7 +79,8 @@ TEST(TokenSignerTest, RoundTripKeepsSubjectTeamRoleAndExpiry) {
 TEST(TokenSignerTest, RoundTripKeepsEveryRoleAndAnEmptyTeam) {
   TokenSigner signer(kKey);
   for (Role role : {Role::kClinician, Role::kCareCoordinator, Role::kTeamLead,
-                    Role::kPeerSupportWorker, Role::kAdmin, Role::kService}) {
+                    Role::kPeerSupportWorker, Role::kAdmin, Role::kService,
+                    Role::kPerson, Role::kTeamManager}) {
     Principal p = Lead();
     p.role = role;
     p.team = role == Role::kAdmin ? "" : "teams/cmht";
@@ -82,13 +91,37 @@ TEST(TokenSignerTest, RoundTripKeepsEveryRoleAndAnEmptyTeam) {
   }
 }
 
-TEST(TokenSignerTest, TokenHasThePublishedShape) {
-  std::string token = TokenSigner(kKey).Sign(Lead());
+// Integrators can read a token with any JWT library: three base64url parts,
+// an EdDSA header naming its key, the claims by their registered names.
+TEST(TokenSignerTest, TokenIsAJwtSignedWithEdDsa) {
+  TokenSigner signer(kKey);
+  Principal p = Lead();
+  p.issue_time = kNow;
+  p.token_id = "t1";
+  std::string token = signer.Sign(p);
+  EXPECT_THAT(token, ::testing::MatchesRegex(
+                         "[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"));
   std::vector<std::string> parts = absl::StrSplit(token, '.');
   ASSERT_EQ(parts.size(), 3u);
-  EXPECT_EQ(parts[0], "cb2");
-  EXPECT_THAT(token,
-              ::testing::MatchesRegex("cb2\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+"));
+  EXPECT_EQ(Decoded(parts[0]),
+            absl::StrCat(R"({"alg":"EdDSA","typ":"JWT","kid":")",
+                         signer.keys()->signing->kid(), R"("})"));
+  EXPECT_EQ(Decoded(parts[1]),
+            absl::StrCat(R"({"iss":"carebridge","sub":"members/m1",)",
+                         R"("team":"teams/cmht","role":"team_lead",)",
+                         R"("iat":1767225600,"exp":1767312000,"jti":"t1"})"));
+  EXPECT_EQ(Decoded(parts[2]).size(), 64u);  // an Ed25519 signature
+}
+
+TEST(TokenSignerTest, TextThatNeedsEscapingRoundTrips) {
+  TokenSigner signer(kKey);
+  Principal p = Lead();
+  p.subject = "members/a\"b\\c\n\x01";
+  p.team = "teams/\xc3\xa9quipe";
+  absl::StatusOr<Principal> verified = signer.Verify(signer.Sign(p), kNow);
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->subject, p.subject);
+  EXPECT_EQ(verified->team, p.team);
 }
 
 TEST(TokenSignerTest, ExpiredAtAndAfterTheExpiryTime) {
@@ -98,7 +131,11 @@ TEST(TokenSignerTest, ExpiredAtAndAfterTheExpiryTime) {
   EXPECT_THAT(signer.Verify(token, p.expire_time - absl::Seconds(1)), IsOk());
   EXPECT_THAT(signer.Verify(token, p.expire_time),
               StatusIs(kUnauthenticated, HasSubstr("expired")));
+  // Also once it is remembered as verified.
   EXPECT_THAT(signer.Verify(token, p.expire_time + absl::Hours(1)),
+              StatusIs(kUnauthenticated, HasSubstr("expired")));
+  TokenSigner fresh(kKey);
+  EXPECT_THAT(fresh.Verify(token, p.expire_time + absl::Hours(1)),
               StatusIs(kUnauthenticated, HasSubstr("expired")));
 }
 
@@ -109,16 +146,15 @@ TEST(TokenSignerTest, PrincipalWithoutExpiryIsNeverValid) {
   EXPECT_THAT(signer.Verify(signer.Sign(p), kNow), StatusIs(kUnauthenticated));
 }
 
-TEST(TokenSignerTest, TamperedPayloadIsRejected) {
+TEST(TokenSignerTest, TamperedClaimsAreRejected) {
   TokenSigner signer(kKey);
-  std::string token = signer.Sign(Lead());
-  std::vector<std::string> parts = absl::StrSplit(token, '.');
-  // Same MAC, payload rewritten to claim the admin role.
-  std::string forged_payload = absl::WebSafeBase64Escape(
-      absl::StrCat("members/m1|teams/cmht|", static_cast<int>(Role::kAdmin),
-                   "|", absl::ToUnixSeconds(kNow + absl::Hours(24))));
+  std::vector<std::string> parts = absl::StrSplit(signer.Sign(Lead()), '.');
+  // Same signature, claims rewritten to the admin role.
+  std::string claims = Decoded(parts[1]);
+  absl::StrReplaceAll({{"team_lead", "admin"}}, &claims);
   EXPECT_THAT(
-      signer.Verify(absl::StrCat("cb2.", forged_payload, ".", parts[2]), kNow),
+      signer.Verify(absl::StrCat(parts[0], ".", B64(claims), ".", parts[2]),
+                    kNow),
       StatusIs(kUnauthenticated, HasSubstr("signature")));
 }
 
@@ -133,31 +169,139 @@ TEST(TokenSignerTest, AnySingleCharacterChangeIsRejected) {
   }
 }
 
-TEST(TokenSignerTest, TamperedMacIsRejected) {
+TEST(TokenSignerTest, TamperedSignatureIsRejected) {
   TokenSigner signer(kKey);
-  std::string token = signer.Sign(Lead());
-  std::vector<std::string> parts = absl::StrSplit(token, '.');
-  std::string mac;
-  ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[2], &mac));
-  mac[0] ^= 1;
-  EXPECT_THAT(signer.Verify(absl::StrCat(parts[0], ".", parts[1], ".",
-                                         absl::WebSafeBase64Escape(mac)),
-                            kNow),
-              StatusIs(kUnauthenticated, HasSubstr("signature")));
-  // A truncated MAC is not a shorter valid MAC.
+  std::vector<std::string> parts = absl::StrSplit(signer.Sign(Lead()), '.');
+  std::string signature = Decoded(parts[2]);
+  signature[0] ^= 1;
   EXPECT_THAT(
-      signer.Verify(absl::StrCat(parts[0], ".", parts[1], ".",
-                                 absl::WebSafeBase64Escape(mac.substr(0, 16))),
+      signer.Verify(absl::StrCat(parts[0], ".", parts[1], ".", B64(signature)),
                     kNow),
-      StatusIs(kUnauthenticated));
+      StatusIs(kUnauthenticated, HasSubstr("signature")));
+  // A truncated signature is not a shorter valid one.
+  EXPECT_THAT(signer.Verify(absl::StrCat(parts[0], ".", parts[1], ".",
+                                         B64(signature.substr(0, 32))),
+                            kNow),
+              StatusIs(kUnauthenticated));
   EXPECT_THAT(signer.Verify(absl::StrCat(parts[0], ".", parts[1], "."), kNow),
               StatusIs(kUnauthenticated));
 }
 
 TEST(TokenSignerTest, TokenFromAnotherKeyIsRejected) {
   std::string token = TokenSigner(std::string(32, 'x')).Sign(Lead());
-  EXPECT_THAT(TokenSigner(kKey).Verify(token, kNow),
-              StatusIs(kUnauthenticated, HasSubstr("signature")));
+  EXPECT_THAT(
+      TokenSigner(kKey).Verify(token, kNow),
+      StatusIs(kUnauthenticated, HasSubstr("is not one this server trusts")));
+  // Another key that claims this one's kid fails on its signature.
+  std::unique_ptr<TokenKey> impostor =
+      TokenKey::Generate(TokenKey::FromSeed(kKey)->kid(), kNow);
+  EXPECT_THAT(TokenSigner(kKey).Verify(
+                  SignRaw(*impostor, Header(*impostor),
+                          R"({"iss":"carebridge","sub":"members/m1",)"
+                          R"("role":"admin","exp":1767312000,"jti":"t"})"),
+                  kNow),
+              StatusIs(kUnauthenticated, HasSubstr("signature is not valid")));
+}
+
+// What a process given only the public keys can do: verify every token the
+// directory signs, and sign none.
+TEST(TokenSignerTest, PublicKeysVerifyButCannotSign) {
+  TokenSigner signer(kKey);
+  absl::StatusOr<std::shared_ptr<const TokenKeySet>> public_keys =
+      ParseJwks(signer.keys()->ToJwks());
+  ASSERT_THAT(public_keys, IsOk());
+  TokenSigner verifier(*public_keys);
+  EXPECT_TRUE(signer.can_sign());
+  EXPECT_FALSE(verifier.can_sign());
+  EXPECT_EQ(verifier.Sign(Lead()), "");
+  absl::StatusOr<Principal> verified =
+      verifier.Verify(signer.Sign(Lead()), kNow);
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_EQ(verified->subject, "members/m1");
+}
+
+TEST(TokenSignerTest, AlgorithmsOtherThanEdDsaAreRefused) {
+  TokenSigner signer(kKey);
+  std::unique_ptr<TokenKey> key = TokenKey::FromSeed(kKey);
+  const std::string claims =
+      R"({"iss":"carebridge","sub":"members/m1","role":"admin",)"
+      R"("exp":1767312000,"jti":"t"})";
+  // `none` with no signature at all.
+  std::string unsigned_token = absl::StrCat(
+      B64(absl::StrCat(R"({"alg":"none","kid":")", key->kid(), R"("})")), ".",
+      B64(claims), ".");
+  EXPECT_THAT(signer.Verify(unsigned_token, kNow),
+              StatusIs(kUnauthenticated, HasSubstr("algorithm `none`")));
+  for (absl::string_view alg : {"none", "HS256", "RS256", "ES256", "eddsa"}) {
+    std::string header =
+        absl::StrCat(R"({"alg":")", alg, R"(","kid":")", key->kid(), R"("})");
+    EXPECT_THAT(signer.Verify(SignRaw(*key, header, claims), kNow),
+                StatusIs(kUnauthenticated,
+                         HasSubstr(absl::StrCat("algorithm `", alg, "`"))))
+        << alg;
+  }
+  // The same claims under the right header verify: the header alone failed.
+  EXPECT_THAT(signer.Verify(SignRaw(*key, Header(*key), claims), kNow), IsOk());
+}
+
+TEST(TokenSignerTest, SignedButMalformedTokensAreRejected) {
+  TokenSigner signer(kKey);
+  std::unique_ptr<TokenKey> key = TokenKey::FromSeed(kKey);
+  const struct {
+    std::string header;
+    std::string claims;
+    std::string message;
+  } cases[] = {
+      {"not json", "{}", "header is not base64url JSON"},
+      {R"({"kid":"x"})", "{}", "no `alg`"},
+      {R"({"alg":"EdDSA"})", "{}", "no `kid`"},
+      {Header(*key), "[1,2]", "payload is not base64url JSON"},
+      {Header(*key),
+       R"({"iss":"elsewhere","sub":"members/m1","role":"admin",)"
+       R"("exp":1767312000,"jti":"t"})",
+       "issuer `elsewhere`"},
+      {Header(*key),
+       R"({"sub":"members/m1","role":"admin","exp":1767312000,)"
+       R"("jti":"t"})",
+       "issuer"},
+      {Header(*key),
+       R"({"iss":"carebridge","role":"admin",)"
+       R"("exp":1767312000,"jti":"t"})",
+       "needs sub"},
+      {Header(*key),
+       R"({"iss":"carebridge","sub":"","role":"admin",)"
+       R"("exp":1767312000,"jti":"t"})",
+       "needs sub"},
+      {Header(*key),
+       R"({"iss":"carebridge","sub":"members/m1",)"
+       R"("role":"superuser","exp":1767312000,"jti":"t"})",
+       "needs sub"},
+      {Header(*key),
+       R"({"iss":"carebridge","sub":"members/m1",)"
+       R"("role":"admin","exp":"soon","jti":"t"})",
+       "needs sub"},
+      {Header(*key),
+       R"({"iss":"carebridge","sub":"members/m1",)"
+       R"("role":"admin","exp":-5,"jti":"t"})",
+       "needs sub"},
+      {Header(*key),
+       R"({"iss":"carebridge","sub":"members/m1",)"
+       R"("role":"admin","exp":1767312000})",
+       "needs sub"},
+      {Header(*key),
+       R"({"iss":"carebridge","sub":"members/m1","team":7,)"
+       R"("role":"admin","exp":1767312000,"jti":"t"})",
+       "team is not a string"},
+      {Header(*key),
+       R"({"iss":"carebridge","sub":"members/m1","iat":"x",)"
+       R"("role":"admin","exp":1767312000,"jti":"t"})",
+       "iat is not a time"},
+  };
+  for (const auto& c : cases) {
+    EXPECT_THAT(signer.Verify(SignRaw(*key, c.header, c.claims), kNow),
+                StatusIs(kUnauthenticated, HasSubstr(c.message)))
+        << c.header << " " << c.claims;
+  }
 }
 
 TEST(TokenSignerTest, MalformedStringsAreRejected) {
@@ -166,46 +310,22 @@ TEST(TokenSignerTest, MalformedStringsAreRejected) {
   std::vector<std::string> parts = absl::StrSplit(good, '.');
   const std::string cases[] = {
       "",
-      "cb2",
-      "cb2.",
-      "cb2..",
-      "cb2.abc",
-      absl::StrCat("cb3.", parts[1], ".", parts[2]),
+      ".",
+      "..",
+      "abc",
+      absl::StrCat(parts[0], ".", parts[1]),
+      absl::StrCat(".", parts[1], ".", parts[2]),
       absl::StrCat(good, ".extra"),
       absl::StrCat("Bearer ", good),
-      absl::StrCat("cb2.", parts[1], ".", parts[2], "!"),
-      absl::StrCat("cb2.", parts[1], "$.", parts[2]),
+      absl::StrCat(parts[0], ".", parts[1], ".", parts[2], "!"),
+      absl::StrCat(parts[0], ".", parts[1], "$.", parts[2]),
       std::string(5000, 'a'),
-      absl::StrCat("cb2.", std::string(5000, 'a'), ".", parts[2]),
+      absl::StrCat(parts[0], ".", std::string(5000, 'a'), ".", parts[2]),
   };
   for (const std::string& token : cases) {
     EXPECT_THAT(signer.Verify(token, kNow), StatusIs(kUnauthenticated))
         << token.substr(0, 60);
   }
-}
-
-TEST(TokenSignerTest, SignedButMalformedPayloadIsRejected) {
-  TokenSigner signer(kKey);
-  for (absl::string_view payload :
-       {"members/m1|teams/cmht|3", "members/m1|teams/cmht|3|soon",
-        "members/m1|teams/cmht|lead|1767312000", "a|b|c|d|e", "",
-        // The form before ids and issue times.
-        "members/m1|teams/cmht|3|1767312000",
-        "members/m1|teams/cmht|3|1767312000|then|t1",
-        "members/m1|teams/cmht|3|1767312000|-5|t1",
-        "members/m1|teams/cmht|3|1767312000|1767225600|",
-        "members/m1|teams/cmht|3|1767312000|1767225600|t1|x"}) {
-    EXPECT_THAT(signer.Verify(SignRawPayload(kKey, payload), kNow),
-                StatusIs(kUnauthenticated, HasSubstr("malformed")))
-        << payload;
-  }
-  // The same construction with a good payload verifies, so the cases above
-  // fail for their payload alone.
-  EXPECT_THAT(signer.Verify(SignRawPayload(kKey,
-                                           "members/m1|teams/cmht|3|"
-                                           "1767312000|1767225600|t1"),
-                            kNow),
-              IsOk());
 }
 
 // Each token names itself: an id (random unless the issuer chose one) and
@@ -241,14 +361,59 @@ TEST(TokenSignerTest, TokensCarryAnIdAndTheirIssueTime) {
   EXPECT_EQ(ids.size(), 1000u);
 }
 
-// Tokens of the earlier form (no id, up to 90 days long) are refused, with
-// a message that says to ask for a new one, even with a good signature.
-TEST(TokenSignerTest, TokensOfTheEarlierFormAreRefused) {
+// Tokens of the earlier, HMAC-signed forms are refused with a message that
+// says to ask for a new one.
+TEST(TokenSignerTest, TokensOfTheEarlierFormsAreRefused) {
   TokenSigner signer(kKey);
-  std::string old = SignRawPayload(kKey, "members/m1|teams/cmht|3|1767312000");
-  old.replace(0, 3, "cb1");
-  EXPECT_THAT(signer.Verify(old, kNow),
-              StatusIs(kUnauthenticated, HasSubstr("no longer accepted")));
+  for (absl::string_view old :
+       {"cb1.bWVtYmVycy9tMQ.c2ln", "cb2.bWVtYmVycy9tMQ.c2ln"}) {
+    EXPECT_THAT(signer.Verify(old, kNow),
+                StatusIs(kUnauthenticated, HasSubstr("no longer accepted")));
+  }
+}
+
+// A verified token is remembered, but only under the keys it was checked
+// with: once its key is withdrawn, it is refused at once.
+TEST(TokenSignerTest, NewKeysForgetTokensVerifiedUnderTheOldOnes) {
+  TokenSigner signer(kKey);
+  std::string token = signer.Sign(Lead());
+  ASSERT_THAT(signer.Verify(token, kNow), IsOk());
+  signer.SetKeys(TokenKeySet::Of(TokenKey::FromSeed("another key")));
+  EXPECT_THAT(signer.Verify(token, kNow),
+              StatusIs(kUnauthenticated, HasSubstr("not one this server")));
+  // And tokens signed now carry the new key.
+  EXPECT_THAT(signer.Verify(signer.Sign(Lead()), kNow), IsOk());
+}
+
+// Verifying from many threads while the keys change: every answer is right
+// for the keys of its moment (the old token verifies or names its key as
+// untrusted; the new ones always verify).
+TEST(TokenSignerTest, VerifyIsSafeWhileKeysChange) {
+  TokenSigner signer(kKey);
+  std::shared_ptr<const TokenKeySet> both = [] {
+    auto set = std::make_shared<TokenKeySet>();
+    set->signing = TokenKey::FromSeed(kKey);
+    set->trusted[set->signing->kid()] = set->signing;
+    return std::shared_ptr<const TokenKeySet>(set);
+  }();
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 50; ++i) tokens.push_back(signer.Sign(Lead()));
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      while (!stop.load()) {
+        for (const std::string& token : tokens) {
+          if (!signer.Verify(token, kNow).ok()) ++failures;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 200; ++i) signer.SetKeys(both);
+  stop = true;
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
 }
 
 // --- LoadOrCreateKey ---

@@ -21,6 +21,24 @@ absl::Status EnsureDataDir(const std::string& dir) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> RotateTokenKey(const ServerConfig& config,
+                                           absl::Time now,
+                                           absl::Duration activate_in) {
+  absl::StatusOr<ServerConfig> normalized = Normalize(config);
+  if (!normalized.ok()) return normalized.status();
+  if (activate_in < absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "--token_key_activate_in: must not be negative");
+  }
+  TokenKeyDirectory keys(normalized->token_keys_dir,
+                         normalized->token_key_overlap);
+  absl::StatusOr<std::string> kid = keys.Rotate(now + activate_in);
+  if (!kid.ok()) return kid.status();
+  absl::StatusOr<std::shared_ptr<const TokenKeySet>> published = keys.Load(now);
+  if (!published.ok()) return published.status();
+  return kid;
+}
+
 absl::StatusOr<std::string> EnsureBootstrapToken(const std::string& data_dir,
                                                  const TokenSigner& signer,
                                                  const Clock& clock) {

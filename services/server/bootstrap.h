@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "services/common/clock.h"
 #include "services/common/token.h"
+#include "services/server/server_config.h"
 
 namespace carebridge::server {
 
@@ -18,6 +19,13 @@ inline constexpr absl::Duration kBootstrapTokenTtl = absl::Hours(24 * 30);
 absl::StatusOr<std::string> EnsureBootstrapToken(const std::string& data_dir,
                                                  const TokenSigner& signer,
                                                  const Clock& clock);
+
+// Adds a signing key to the config's --token_keys_dir that starts signing
+// `activate_in` after `now`, and publishes the key set (jwks.json) with it.
+// Returns the new key's kid.
+absl::StatusOr<std::string> RotateTokenKey(const ServerConfig& config,
+                                           absl::Time now,
+                                           absl::Duration activate_in);
 
 // Creates `dir` (and parents) with mode 0700 if it does not exist.
 absl::Status EnsureDataDir(const std::string& dir);

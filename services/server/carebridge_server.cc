@@ -5,6 +5,8 @@
 #include <grpcpp/security/server_credentials.h>
 #include <malloc.h>
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "services/common/file_util.h"
@@ -58,8 +60,12 @@ absl::StatusOr<std::unique_ptr<CarebridgeServer>> CarebridgeServer::Start(
 
 absl::Status CarebridgeServer::Init() {
   RETURN_IF_ERROR(EnsureDataDir(config_.data_dir));
-  ASSIGN_OR_RETURN(std::string key, LoadOrCreateKey(config_.token_key_file));
-  signer_ = std::make_unique<TokenSigner>(std::move(key));
+  if (config_.token_jwks_file.empty()) {
+    key_dir_ = std::make_unique<TokenKeyDirectory>(config_.token_keys_dir,
+                                                   config_.token_key_overlap);
+  }
+  ASSIGN_OR_RETURN(std::shared_ptr<const TokenKeySet> keys, LoadTokenKeys());
+  signer_ = std::make_unique<TokenSigner>(std::move(keys));
   // The audit logs' key stays with the data directory but outside every
   // database: someone with a database file alone cannot rewrite its log.
   ASSIGN_OR_RETURN(std::string audit_key, LoadOrCreateKey(absl::StrCat(
@@ -73,8 +79,10 @@ absl::Status CarebridgeServer::Init() {
   env_.authenticator = authenticator_.get();
   executor_ = std::make_unique<BlockingExecutor>();
   env_.executor = executor_.get();
-  ASSIGN_OR_RETURN(bootstrap_token_path_,
-                   EnsureBootstrapToken(config_.data_dir, *signer_, clock_));
+  if (signer_->can_sign()) {
+    ASSIGN_OR_RETURN(bootstrap_token_path_,
+                     EnsureBootstrapToken(config_.data_dir, *signer_, clock_));
+  }
 
   host_ = std::make_unique<ServerHost>(authenticator_.get());
   feed_admin_ = std::make_unique<FeedAdmin>(&clock_);
@@ -114,6 +122,10 @@ absl::Status CarebridgeServer::Init() {
   // Background work starts once the listener (and so the in-process
   // channel) is up.
   revocations_->Start();
+  token_keys_ = std::make_unique<PeriodicTask>(
+      "token keys", config_.token_keys_reload_interval,
+      [this] { return ReloadTokenKeys(); });
+  token_keys_->Start();
   for (const std::unique_ptr<ServiceModule>& module : modules_) {
     module->StartBackgroundWork(context_);
     for (EventConsumer* consumer : module->consumers()) {
@@ -139,11 +151,15 @@ absl::Status CarebridgeServer::Init() {
         absl::FormatDuration(kRevocationsWait),
         "; staff calls are UNAVAILABLE until it is (service calls go on)"));
   }
-  LogLine(absl::StrCat(
-      "carebridge-server serving ", absl::StrJoin(config_.services, ","),
-      " on ", config_.listen, " (port ", host_->port(),
-      config_.tls_cert_file.empty() ? ", plaintext" : ", TLS", "); data in ",
-      config_.data_dir, "; bootstrap admin token in ", bootstrap_token_path_));
+  LogLine(absl::StrCat("carebridge-server serving ",
+                       absl::StrJoin(config_.services, ","), " on ",
+                       config_.listen, " (port ", host_->port(),
+                       config_.tls_cert_file.empty() ? ", plaintext" : ", TLS",
+                       "); data in ", config_.data_dir,
+                       bootstrap_token_path_.empty()
+                           ? "; verifying tokens only (no signing key here)"
+                           : absl::StrCat("; bootstrap admin token in ",
+                                          bootstrap_token_path_)));
   if (!config_.port_file.empty()) {
     RETURN_IF_ERROR(WriteFileAtomically(
         config_.port_file, absl::StrCat(host_->port(), "\n"), 0644));
@@ -169,8 +185,44 @@ std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
   return channel;
 }
 
+absl::StatusOr<std::shared_ptr<const TokenKeySet>>
+CarebridgeServer::LoadTokenKeys() {
+  if (key_dir_ != nullptr) return key_dir_->Load(clock_.Now());
+  absl::StatusOr<std::string> jwks =
+      ReadFile("--token_jwks_file", config_.token_jwks_file);
+  if (!jwks.ok()) return jwks.status();
+  absl::StatusOr<std::shared_ptr<const TokenKeySet>> keys = ParseJwks(*jwks);
+  if (!keys.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--token_jwks_file ", config_.token_jwks_file, ": ",
+                     keys.status().message()));
+  }
+  return keys;
+}
+
+absl::Status CarebridgeServer::ReloadTokenKeys() {
+  ASSIGN_OR_RETURN(std::shared_ptr<const TokenKeySet> keys, LoadTokenKeys());
+  if (!keys->SameAs(*signer_->keys())) {
+    std::vector<std::string> kids;
+    for (const auto& [kid, key] : keys->trusted) kids.push_back(kid);
+    std::sort(kids.begin(), kids.end());
+    LogLine(
+        absl::StrCat("token keys: signing with ",
+                     keys->signing == nullptr ? "none" : keys->signing->kid(),
+                     "; trusting ", absl::StrJoin(kids, ", ")));
+    signer_->SetKeys(std::move(keys));
+  }
+  // A bootstrap token signed with a key now retired is signed again.
+  if (signer_->can_sign()) {
+    RETURN_IF_ERROR(
+        EnsureBootstrapToken(config_.data_dir, *signer_, clock_).status());
+  }
+  return absl::OkStatus();
+}
+
 void CarebridgeServer::StopBackgroundWork() {
   if (memory_trim_ != nullptr) memory_trim_->Stop();
+  if (token_keys_ != nullptr) token_keys_->Stop();
   if (revocations_ != nullptr) revocations_->Stop();
   // Modules with consumers first (they call other services), then the
   // producers' feeds; each pass the reverse of start-up order.

@@ -61,11 +61,20 @@ class CarebridgeServer {
   // Stops what runs in the background (deadline scans, feed consumers) and
   // ends event streams, so calls drain without waiting on open feeds.
   void StopBackgroundWork();
+  // The keys tokens are signed and verified with: the key directory's, or
+  // the public key set file's.
+  absl::StatusOr<std::shared_ptr<const TokenKeySet>> LoadTokenKeys();
+  // Reads the keys again (rotation, retirement) and re-signs the bootstrap
+  // token when its key is gone.
+  absl::Status ReloadTokenKeys();
 
   const ServerConfig config_;
   RealClock clock_;
   IdGenerator ids_;
+  // Null when this process is given public keys only.
+  std::unique_ptr<TokenKeyDirectory> key_dir_;
   std::unique_ptr<TokenSigner> signer_;
+  std::unique_ptr<PeriodicTask> token_keys_;
   std::unique_ptr<HmacSha256> audit_key_;
   std::unique_ptr<Authenticator> authenticator_;
   Environment env_;

@@ -236,7 +236,7 @@ TEST_F(CarebridgeServerTest, BootstrapTokenIsAnAdminTokenKeptAcrossRestarts) {
 TEST_F(CarebridgeServerTest, ReferralServiceReachesARemoteDirectory) {
   // The one-service-per-process topology, in one test process: the
   // directory in one server, the referral service in another that finds it
-  // through --directory_address. Both share the token key.
+  // through --directory_address. Both share the token keys.
   ServerConfig directory_config = Config("directory");
   directory_config.services = {"directory"};
   auto directory = CarebridgeServer::Start(directory_config);
@@ -246,7 +246,7 @@ TEST_F(CarebridgeServerTest, ReferralServiceReachesARemoteDirectory) {
   referral_config.services = {"referral"};
   referral_config.directory_address =
       absl::StrCat("127.0.0.1:", (*directory)->port());
-  referral_config.token_key_file = directory_config.data_dir + "/token.key";
+  referral_config.token_keys_dir = directory_config.data_dir + "/token-keys";
   auto referral = CarebridgeServer::Start(referral_config);
   ASSERT_TRUE(referral.ok()) << referral.status();
 
@@ -292,7 +292,7 @@ TEST_F(CarebridgeServerTest, CarePlanServiceReachesARemoteDirectory) {
   // retry, which must not get in the way of its own calls.
   careplan_config.referral_address = "127.0.0.1:1";
   careplan_config.handover_address = "127.0.0.1:1";
-  careplan_config.token_key_file = directory_config.data_dir + "/token.key";
+  careplan_config.token_keys_dir = directory_config.data_dir + "/token-keys";
   auto careplan = CarebridgeServer::Start(careplan_config);
   ASSERT_TRUE(careplan.ok()) << careplan.status();
   EXPECT_TRUE(

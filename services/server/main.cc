@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/log.h"
+#include "services/server/bootstrap.h"
 #include "services/server/carebridge_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
@@ -70,9 +71,29 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long calls in flight get to finish on SIGTERM/SIGINT");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain for TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for TLS");
-ABSL_FLAG(std::string, token_key_file, "",
-          "token signing key (default DATA_DIR/token.key); shared by every "
-          "process of a deployment");
+ABSL_FLAG(std::string, token_keys_dir, "",
+          "the Ed25519 keys tokens are signed with, one PEM file each "
+          "(default DATA_DIR/token-keys, made on first start); the "
+          "directory's process needs them. DIR/jwks.json holds their public "
+          "halves");
+ABSL_FLAG(std::string, token_jwks_file, "",
+          "instead of --token_keys_dir: the public keys only (a copy of the "
+          "directory's token-keys/jwks.json), for a process that verifies "
+          "tokens but must not be able to mint one");
+ABSL_FLAG(absl::Duration, token_key_overlap, absl::Hours(24 * 90),
+          "how long a rotated-out key still verifies after its successor "
+          "starts signing: at least the longest token (default 90 days, a "
+          "person's token)");
+ABSL_FLAG(absl::Duration, token_keys_reload_interval, absl::Seconds(30),
+          "how often the keys or the key set file are read again");
+ABSL_FLAG(bool, rotate_token_key, false,
+          "add a new signing key to --token_keys_dir (starting to sign after "
+          "--token_key_activate_in), publish the key set, print its kid and "
+          "exit; running processes pick it up within "
+          "--token_keys_reload_interval");
+ABSL_FLAG(absl::Duration, token_key_activate_in, absl::ZeroDuration(),
+          "with --rotate_token_key: how long before the new key signs (time "
+          "to copy jwks.json to processes given --token_jwks_file)");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -118,7 +139,23 @@ int main(int argc, char** argv) {
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
-  config.token_key_file = absl::GetFlag(FLAGS_token_key_file);
+  config.token_keys_dir = absl::GetFlag(FLAGS_token_keys_dir);
+  config.token_jwks_file = absl::GetFlag(FLAGS_token_jwks_file);
+  config.token_key_overlap = absl::GetFlag(FLAGS_token_key_overlap);
+  config.token_keys_reload_interval =
+      absl::GetFlag(FLAGS_token_keys_reload_interval);
+
+  if (absl::GetFlag(FLAGS_rotate_token_key)) {
+    absl::StatusOr<std::string> kid = carebridge::server::RotateTokenKey(
+        config, absl::Now(), absl::GetFlag(FLAGS_token_key_activate_in));
+    if (!kid.ok()) {
+      carebridge::LogLine(
+          absl::StrCat("carebridge-server: ", kid.status().ToString()));
+      return 1;
+    }
+    std::printf("%s\n", kid->c_str());
+    return 0;
+  }
 
   auto server = carebridge::server::CarebridgeServer::Start(config);
   if (!server.ok()) {

@@ -62,7 +62,7 @@ class RevocationServerTest : public ::testing::TestWithParam<bool> {
       referral.services = {"referral"};
       referral.directory_address =
           absl::StrCat("127.0.0.1:", directory_->port());
-      referral.token_key_file = config.data_dir + "/token.key";
+      referral.token_keys_dir = config.data_dir + "/token-keys";
       auto started = CarebridgeServer::Start(referral);
       ASSERT_TRUE(started.ok()) << started.status();
       referral_ = *std::move(started);

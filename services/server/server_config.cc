@@ -86,8 +86,23 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
   if (config.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace: must not be negative");
   }
-  if (config.token_key_file.empty()) {
-    config.token_key_file = absl::StrCat(config.data_dir, "/token.key");
+  if (!config.token_jwks_file.empty() && Hosts(config, "directory")) {
+    return absl::InvalidArgumentError(
+        "--token_jwks_file: the directory issues tokens and needs the signing "
+        "keys (--token_keys_dir); give --token_jwks_file only to processes "
+        "that do not host it");
+  }
+  if (config.token_key_overlap < config.max_token_lifetime) {
+    return absl::InvalidArgumentError(
+        "--token_key_overlap: must be at least --max_token_lifetime, or "
+        "tokens signed before a rotation would end early");
+  }
+  if (config.token_keys_reload_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        "--token_keys_reload_interval: must be at least 1s");
+  }
+  if (config.token_keys_dir.empty()) {
+    config.token_keys_dir = absl::StrCat(config.data_dir, "/token-keys");
   }
   return config;
 }

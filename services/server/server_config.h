@@ -52,9 +52,21 @@ struct ServerConfig {
   // TLS for the listener: both or neither.
   std::string tls_cert_file;
   std::string tls_key_file;
-  // The token signing key; default DATA_DIR/token.key. Every process of one
-  // deployment must share it.
-  std::string token_key_file;
+  // The token signing keys (Ed25519, one PEM file each; see
+  // TokenKeyDirectory); default DATA_DIR/token-keys. The directory signs
+  // staff tokens with them; a process given them signs its own service
+  // identity too.
+  std::string token_keys_dir;
+  // Instead of the signing keys: the public keys only (a JSON Web Key Set,
+  // the directory's DATA_DIR/token-keys/jwks.json), for a process that
+  // verifies tokens and cannot mint one. Not with the directory hosted.
+  std::string token_jwks_file;
+  // How long a rotated-out key still verifies once its successor signs: the
+  // longest a token may live (a person's token: 90 days).
+  absl::Duration token_key_overlap = absl::Hours(24 * 90);
+  // How often the keys (or the key set file) are read again, so a rotation
+  // or a retirement reaches a running process.
+  absl::Duration token_keys_reload_interval = absl::Seconds(30);
 };
 
 // Checks the config and fills in defaults: unknown or repeated service names,

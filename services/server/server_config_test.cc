@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "tests/support/status_matchers.h"
 
 namespace carebridge::server {
 namespace {
 
+using ::carebridge::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -17,7 +19,9 @@ TEST(ServerConfigTest, DefaultsToEveryKnownService) {
   ASSERT_TRUE(config.ok()) << config.status();
   EXPECT_THAT(config->services, ElementsAre("directory", "referral", "careplan",
                                             "handover", "record"));
-  EXPECT_EQ(config->token_key_file, "data/token.key");
+  EXPECT_EQ(config->token_keys_dir, "data/token-keys");
+  EXPECT_EQ(config->token_jwks_file, "");
+  EXPECT_EQ(config->token_key_overlap, absl::Hours(24 * 90));
 }
 
 TEST(ServerConfigTest, UnknownServiceIsRejectedNamingTheFlag) {
@@ -178,10 +182,28 @@ TEST(ServerConfigTest, HalfATlsPairIsRejected) {
               HasSubstr("--tls_key_file"));
 }
 
-TEST(ServerConfigTest, ExplicitTokenKeyFileIsKept) {
+TEST(ServerConfigTest, PublicKeysOnlyAreRefusedWhereTheDirectoryIsHosted) {
   ServerConfig config;
-  config.token_key_file = "/etc/carebridge/token.key";
-  EXPECT_EQ(Normalize(config)->token_key_file, "/etc/carebridge/token.key");
+  config.token_jwks_file = "/etc/carebridge/jwks.json";
+  EXPECT_THAT(Normalize(config), StatusIs(absl::StatusCode::kInvalidArgument,
+                                          HasSubstr("--token_jwks_file")));
+  config.services = {"referral"};
+  config.directory_address = "127.0.0.1:1";
+  EXPECT_TRUE(Normalize(config).ok());
+}
+
+TEST(ServerConfigTest, KeyOverlapShorterThanATokenIsRefused) {
+  ServerConfig config;
+  config.max_token_lifetime = absl::Hours(24);
+  config.token_key_overlap = absl::Hours(23);
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--token_key_overlap"));
+}
+
+TEST(ServerConfigTest, ExplicitTokenKeysDirIsKept) {
+  ServerConfig config;
+  config.token_keys_dir = "/etc/carebridge/token-keys";
+  EXPECT_EQ(Normalize(config)->token_keys_dir, "/etc/carebridge/token-keys");
 }
 
 }  // namespace

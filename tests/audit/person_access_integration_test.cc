@@ -8,6 +8,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "carebridge/audit/v1/audit.grpc.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
@@ -316,7 +317,7 @@ TEST_F(PersonAccessTest, ForgedAndExpiredTokensAreRefused) {
   std::string payload;
   ASSERT_TRUE(absl::WebSafeBase64Unescape(parts[1], &payload));
   std::string forged_payload = payload;
-  forged_payload.replace(0, ada_.size(), bea_);
+  ASSERT_EQ(absl::StrReplaceAll({{ada_, bea_}}, &forged_payload), 1);
   std::string forged = absl::StrCat(
       parts[0], ".", absl::WebSafeBase64Escape(forged_payload), ".", parts[2]);
   EXPECT_EQ(GetPlanWith(WithToken(forged), bea_, &plan).error_code(),

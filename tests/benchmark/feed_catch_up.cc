@@ -141,7 +141,7 @@ absl::StatusOr<CatchUpResult> RunFeedCatchUp(const CatchUpOptions& options) {
   a.data_dir = absl::StrCat(work, "/a");
   a.services = {"directory", "referral", "handover"};
   a.careplan_address = absl::StrCat("127.0.0.1:", careplan_port);
-  a.token_key_file = absl::StrCat(work, "/token.key");
+  a.token_keys_dir = absl::StrCat(work, "/token-keys");
   a.shutdown_grace = absl::Seconds(1);
   ASSIGN_OR_RETURN(std::unique_ptr<CarebridgeServer> server_a,
                    CarebridgeServer::Start(a));

@@ -29,7 +29,7 @@ class CarePlanBreakGlassTest : public CarePlanAuditTest {
     omar_ = Member("members/omar", out_of_hours_.name());
     ada_.subject = person_;
     ada_.role = Role::kPerson;
-    ada_.expire_time = absl::InfiniteFuture();
+    ada_.expire_time = server_.clock().Now() + absl::Hours(24 * 365);
   }
 
   grpc::Status Break(const Principal& as, const std::string& reason,

@@ -54,7 +54,7 @@ class CarePlanSharingTest : public CarePlanAuditTest {
     full_ = Get();
     ada_.subject = person_;
     ada_.role = Role::kPerson;
-    ada_.expire_time = absl::InfiniteFuture();
+    ada_.expire_time = server_.clock().Now() + absl::Hours(24 * 365);
   }
 
   // What `plan` shows, as parts: a whole section, or only its shared slice.

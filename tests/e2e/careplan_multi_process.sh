@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The care plan service in its own process: the directory in one
 # carebridge-server, the care plan service in another that reaches it with
-# --directory_address; both share one token key. Plan writes made through
+# --directory_address; both share the token keys. Plan writes made through
 # the care plan process are checked against the directory process. With the
 # directory stopped, a write that needs an answer the care plan process has
 # not cached (a person it never looked up, a team it never looked up) fails

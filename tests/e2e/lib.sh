@@ -71,7 +71,7 @@ start_server() {
 }
 
 # start_named NAME FLAG...: one of several servers (one service per process),
-# with data in $WORK/NAME and the token key $WORK/token.key that they all
+# with data in $WORK/NAME and the token keys $WORK/token-keys that they all
 # share. Listens on a free port the first time and on the same port when NAME
 # is started again, so its clients find it after a restart. Waits (with a
 # deadline) for it to listen; sets LAST_PID and LAST_ADDR.
@@ -84,7 +84,7 @@ start_named() {
   rm -f "$WORK/$name.port"
   mkdir -p "$WORK/$name"
   "$SERVER_BIN" --listen="$listen" --data_dir="$WORK/$name" \
-    --port_file="$WORK/$name.port" --token_key_file="$WORK/token.key" "$@" \
+    --port_file="$WORK/$name.port" --token_keys_dir="$WORK/token-keys" "$@" \
     >>"$WORK/server.log" 2>&1 &
   STARTED_PIDS+=("$!")
   local pid=$! deadline=$((SECONDS + 30))
@@ -184,7 +184,7 @@ reserve_port() {
 # start_split_deployment: the documented split deployment
 # (deploy/local/multi-process.sh's shape): the directory, referral, care plan
 # and handover services each in their own carebridge-server, sharing one
-# token key. Sets DIRECTORY, REFERRAL, CAREPLAN_ADDR, HANDOVER (addresses),
+# token keys. Sets DIRECTORY, REFERRAL, CAREPLAN_ADDR, HANDOVER (addresses),
 # CAREPLAN_PID, CAREPLAN_FLAGS (to start the care plan service again with
 # start_named careplan "${CAREPLAN_FLAGS[@]}") and ADMIN (a token).
 # shellcheck disable=SC2034  # the variables are read by the sourcing scripts

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One service per process: the directory in one carebridge-server, the
 # referral service in another that reaches it with --directory_address; both
-# share one token key. A referral made through the referral process is
+# share the token keys. A referral made through the referral process is
 # checked against the directory process, and stopping the directory makes
 # creates fail with UNAVAILABLE and store nothing.
 # usage: multi_process.sh SERVER_BIN CARECTL_BIN

@@ -27,7 +27,7 @@ class RecordProtectionTest : public RecordTest {
     cy_ = MakePerson("Cy");
     person_.subject = cy_;
     person_.role = Role::kPerson;
-    person_.expire_time = absl::InfiniteFuture();
+    person_.expire_time = server_.clock().Now() + absl::Hours(24 * 365);
     // The crisis team takes Cy on (the first team: it leads).
     Accept(Refer(cy_, crisis_).name(), bob_);
     EXPECT_TRUE(Eventually([&] { return Plan(bob_).lead_team() == crisis_; }));
