@@ -3,6 +3,7 @@
 
 #include <grpcpp/server_context.h>
 
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -20,10 +21,17 @@ class SqliteDb;
 // The metadata key and scheme clients present tokens with.
 inline constexpr char kAuthorizationHeader[] = "authorization";
 inline constexpr char kBearerPrefix[] = "Bearer ";
+// What a carebridge process's TLS client certificate names it by (a URI
+// subject alternative name, SPIFFE-shaped): `<prefix><name>` is the service
+// identity `services/<name>`. deploy/tls/gen-certs.sh makes them.
+inline constexpr char kServiceCertificateUriPrefix[] =
+    "spiffe://carebridge/services/";
 
-// Turns a call's `authorization: Bearer <token>` metadata into a Principal.
-// Every handler calls Authenticate first: no principal, no call. This class
-// is thread-safe.
+// Turns a call's `authorization: Bearer <token>` metadata into a Principal,
+// or, for a call with no token from a peer whose TLS client certificate the
+// listener verified against the deployment's CA, into that service's
+// identity. Every handler calls Authenticate first: no principal, no call.
+// This class is thread-safe.
 class Authenticator {
  public:
   Authenticator(const TokenSigner* signer, const Clock* clock)
@@ -31,8 +39,26 @@ class Authenticator {
 
   absl::StatusOr<Principal> Authenticate(
       const grpc::ServerContextBase& context) const;
+  // What Authenticate decides from the call's authorization header (none:
+  // nullopt) and its transport's auth context (null: none).
+  absl::StatusOr<Principal> AuthenticateCall(
+      std::optional<absl::string_view> header,
+      const grpc::AuthContext* auth) const;
   // For the raw header value (used by the call log as well).
   absl::StatusOr<Principal> AuthenticateHeader(absl::string_view value) const;
+  // The service identity a verified client certificate names; NOT_FOUND
+  // when the peer presented none, or one that names no carebridge service.
+  static absl::StatusOr<Principal> CertificatePrincipal(
+      const grpc::AuthContext* auth);
+
+  // Mutual TLS between processes: a service identity must then come from a
+  // verified client certificate (or this process itself, in-process): a
+  // service bearer token over TLS from a peer without one is refused, so a
+  // service token that leaked is no use elsewhere. Set while the process is
+  // set up, before it serves.
+  void RequireServiceCertificates(bool required) {
+    require_service_certificates_ = required;
+  }
 
   // What makes a verified token no longer stand (revoked, its member
   // changed or deactivated): asked after the signature and expiry. Null
@@ -65,6 +91,7 @@ class Authenticator {
   const TokenSigner* signer_;
   const Clock* clock_;
   const TokenRevocations* revocations_ = nullptr;
+  bool require_service_certificates_ = false;
   absl::flat_hash_map<std::string, SqliteDb*> audit_logs_;
 };
 

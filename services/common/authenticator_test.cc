@@ -1,9 +1,11 @@
 #include "services/common/authenticator.h"
 
 #include <gmock/gmock.h>
+#include <grpc/grpc_security_constants.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "tests/support/status_matchers.h"
@@ -17,6 +19,46 @@ using ::testing::HasSubstr;
 
 constexpr absl::StatusCode kUnauthenticated =
     absl::StatusCode::kUnauthenticated;
+
+// What gRPC tells a handler about a call's transport: its security type and,
+// for a verified client certificate, the certificate's names.
+class FakeAuthContext : public grpc::AuthContext {
+ public:
+  // `transport` "ssl" or "insecure"; `uris` the certificate's URI names
+  // (a verified certificate when not empty).
+  FakeAuthContext(std::string transport, std::vector<std::string> uris)
+      : transport_(std::move(transport)), uris_(std::move(uris)) {}
+
+  bool IsPeerAuthenticated() const override { return !uris_.empty(); }
+  std::vector<grpc::string_ref> GetPeerIdentity() const override {
+    return FindPropertyValues(GRPC_PEER_URI_PROPERTY_NAME);
+  }
+  std::string GetPeerIdentityPropertyName() const override {
+    return uris_.empty() ? "" : GRPC_PEER_URI_PROPERTY_NAME;
+  }
+  std::vector<grpc::string_ref> FindPropertyValues(
+      const std::string& name) const override {
+    std::vector<grpc::string_ref> values;
+    if (name == GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME) {
+      values.emplace_back(transport_);
+    } else if (name == GRPC_PEER_URI_PROPERTY_NAME) {
+      for (const std::string& uri : uris_) values.emplace_back(uri);
+    }
+    return values;
+  }
+  grpc::AuthPropertyIterator begin() const override { return Empty(); }
+  grpc::AuthPropertyIterator end() const override { return Empty(); }
+  void AddProperty(const std::string&, const grpc::string_ref&) override {}
+  bool SetPeerIdentityPropertyName(const std::string&) override {
+    return false;
+  }
+
+ private:
+  struct EmptyIterator : grpc::AuthPropertyIterator {};
+  static grpc::AuthPropertyIterator Empty() { return EmptyIterator(); }
+  const std::string transport_;
+  const std::vector<std::string> uris_;
+};
 
 class AuthenticatorTest : public ::testing::Test {
  protected:
@@ -112,6 +154,76 @@ TEST_F(AuthenticatorTest, ExpiryIsJudgedByTheInjectedClock) {
   clock_.Advance(absl::Minutes(10));
   EXPECT_THAT(authenticator_.AuthenticateHeader(header),
               StatusIs(kUnauthenticated, HasSubstr("expired")));
+}
+
+// Mutual TLS: a peer process's verified certificate names its service.
+TEST_F(AuthenticatorTest, AServiceCertificateIsThatServicesIdentity) {
+  FakeAuthContext referral("ssl", {"spiffe://carebridge/services/referral"});
+  absl::StatusOr<Principal> principal =
+      authenticator_.AuthenticateCall(std::nullopt, &referral);
+  ASSERT_THAT(principal, IsOk());
+  EXPECT_EQ(principal->subject, "services/referral");
+  EXPECT_EQ(principal->role, Role::kService);
+  EXPECT_EQ(principal->team, "");
+  // A token, when sent, is what counts.
+  std::string header = absl::StrCat("Bearer ", TokenExpiringIn(absl::Hours(1)));
+  principal = authenticator_.AuthenticateCall(header, &referral);
+  ASSERT_THAT(principal, IsOk());
+  EXPECT_EQ(principal->subject, "members/m1");
+}
+
+TEST_F(AuthenticatorTest, NoServiceIdentityWithoutAVerifiedServiceCertificate) {
+  const struct {
+    std::string transport;
+    std::vector<std::string> uris;
+  } cases[] = {
+      {"ssl", {}},                                       // none presented
+      {"insecure", {"spiffe://carebridge/services/x"}},  // not TLS
+      {"ssl", {"spiffe://elsewhere/services/referral"}},
+      {"ssl", {"spiffe://carebridge/services/"}},
+      {"ssl", {"spiffe://carebridge/services/a/b"}},
+      {"ssl", {"spiffe://carebridge/services/a b"}},
+      {"ssl", {"spiffe://carebridge/members/m1"}},
+      {"ssl", {"https://carebridge/services/referral"}},
+  };
+  for (const auto& c : cases) {
+    FakeAuthContext auth(c.transport, c.uris);
+    EXPECT_THAT(authenticator_.AuthenticateCall(std::nullopt, &auth),
+                StatusIs(kUnauthenticated, HasSubstr("no credentials")))
+        << c.transport << " " << (c.uris.empty() ? "" : c.uris[0]);
+  }
+  EXPECT_THAT(authenticator_.AuthenticateCall(std::nullopt, nullptr),
+              StatusIs(kUnauthenticated, HasSubstr("no credentials")));
+}
+
+// With mutual TLS on, a service token over TLS must come with a service's
+// certificate: a leaked service token is no use from elsewhere. In-process
+// calls (not TLS) and staff tokens are unaffected.
+TEST_F(AuthenticatorTest, WithMutualTlsAServiceTokenNeedsAServiceCertificate) {
+  Principal service;
+  service.subject = "services/careplan";
+  service.role = Role::kService;
+  service.expire_time = clock_.Now() + absl::Hours(1);
+  const std::string service_header =
+      absl::StrCat("Bearer ", signer_.Sign(service));
+  const std::string staff_header =
+      absl::StrCat("Bearer ", TokenExpiringIn(absl::Hours(1)));
+  FakeAuthContext bare_tls("ssl", {});
+  FakeAuthContext in_process("insecure", {});
+  FakeAuthContext certified("ssl", {"spiffe://carebridge/services/careplan"});
+
+  // Off (no --tls_ca_file): the token alone.
+  EXPECT_THAT(authenticator_.AuthenticateCall(service_header, &bare_tls),
+              IsOk());
+  authenticator_.RequireServiceCertificates(true);
+  EXPECT_THAT(authenticator_.AuthenticateCall(service_header, &bare_tls),
+              StatusIs(kUnauthenticated,
+                       HasSubstr("services/careplan) is accepted only with")));
+  EXPECT_THAT(authenticator_.AuthenticateCall(service_header, &in_process),
+              IsOk());
+  EXPECT_THAT(authenticator_.AuthenticateCall(service_header, &certified),
+              IsOk());
+  EXPECT_THAT(authenticator_.AuthenticateCall(staff_header, &bare_tls), IsOk());
 }
 
 }  // namespace

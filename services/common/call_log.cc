@@ -17,6 +17,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   CallLogInterceptor(grpc::experimental::ServerRpcInfo* info,
                      const Authenticator* authenticator)
       : method_(info->method()),
+        context_(info->server_context()),
         authenticator_(authenticator),
         start_(absl::Now()) {}
 
@@ -29,6 +30,11 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
       if (it != metadata->end()) {
         auto principal = authenticator_->AuthenticateHeader(
             absl::string_view(it->second.data(), it->second.size()));
+        if (principal.ok()) principal_ = principal->subject;
+      } else if (context_ != nullptr) {
+        // A peer process known by its TLS client certificate.
+        auto principal =
+            Authenticator::CertificatePrincipal(context_->auth_context().get());
         if (principal.ok()) principal_ = principal->subject;
       }
     }
@@ -45,6 +51,7 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
 
  private:
   const std::string method_;
+  grpc::ServerContextBase* const context_;
   const Authenticator* authenticator_;
   const absl::Time start_;
   std::string principal_ = "-";

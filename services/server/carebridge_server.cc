@@ -41,7 +41,30 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ListenerCredentials(
   ASSIGN_OR_RETURN(pair.private_key,
                    ReadFile("--tls_key_file", config.tls_key_file));
   options.pem_key_cert_pairs.push_back(std::move(pair));
+  if (!config.tls_ca_file.empty()) {
+    // Staff clients present no certificate; a peer process presents its
+    // service certificate, which must chain to the deployment's CA.
+    ASSIGN_OR_RETURN(options.pem_root_certs,
+                     ReadFile("--tls_ca_file", config.tls_ca_file));
+    options.client_certificate_request =
+        GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
   return grpc::SslServerCredentials(options);
+}
+
+// How this process reaches a peer at its address: plaintext, or with mutual
+// TLS its own certificate as the client's.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> PeerCredentials(
+    const ServerConfig& config) {
+  if (config.tls_ca_file.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  ASSIGN_OR_RETURN(options.pem_root_certs,
+                   ReadFile("--tls_ca_file", config.tls_ca_file));
+  ASSIGN_OR_RETURN(options.pem_cert_chain,
+                   ReadFile("--tls_cert_file", config.tls_cert_file));
+  ASSIGN_OR_RETURN(options.pem_private_key,
+                   ReadFile("--tls_key_file", config.tls_key_file));
+  return grpc::SslCredentials(options);
 }
 
 }  // namespace
@@ -72,6 +95,8 @@ absl::Status CarebridgeServer::Init() {
                                               config_.data_dir, "/audit.key")));
   audit_key_ = std::make_unique<HmacSha256>(audit_key);
   authenticator_ = std::make_unique<Authenticator>(signer_.get(), &clock_);
+  authenticator_->RequireServiceCertificates(!config_.tls_ca_file.empty());
+  ASSIGN_OR_RETURN(peer_credentials_, PeerCredentials(config_));
   env_.clock = &clock_;
   env_.ids = &ids_;
   env_.signer = signer_.get();
@@ -154,7 +179,9 @@ absl::Status CarebridgeServer::Init() {
   LogLine(absl::StrCat("carebridge-server serving ",
                        absl::StrJoin(config_.services, ","), " on ",
                        config_.listen, " (port ", host_->port(),
-                       config_.tls_cert_file.empty() ? ", plaintext" : ", TLS",
+                       config_.tls_cert_file.empty() ? ", plaintext"
+                       : config_.tls_ca_file.empty() ? ", TLS"
+                                                     : ", mutual TLS",
                        "); data in ", config_.data_dir,
                        bootstrap_token_path_.empty()
                            ? "; verifying tokens only (no signing key here)"
@@ -175,9 +202,9 @@ std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
     if (Hosts(config_, service)) {
       channel = host_->InProcessChannel();
     } else if (!PeerAddress(config_, service).empty()) {
-      channel = grpc::CreateCustomChannel(PeerAddress(config_, service),
-                                          grpc::InsecureChannelCredentials(),
-                                          PeerChannelArguments());
+      channel =
+          grpc::CreateCustomChannel(PeerAddress(config_, service),
+                                    peer_credentials_, PeerChannelArguments());
     }
     // Else none: only an optional peer (the record, for the directory) may
     // be missing; Normalize refused the rest.

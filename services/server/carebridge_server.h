@@ -2,6 +2,7 @@
 #define CAREBRIDGE_SERVICES_SERVER_CAREBRIDGE_SERVER_H_
 
 #include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
 
 #include <memory>
 #include <string>
@@ -74,6 +75,8 @@ class CarebridgeServer {
   // Null when this process is given public keys only.
   std::unique_ptr<TokenKeyDirectory> key_dir_;
   std::unique_ptr<TokenSigner> signer_;
+  // How peers at an address are reached (plaintext or mutual TLS).
+  std::shared_ptr<grpc::ChannelCredentials> peer_credentials_;
   std::unique_ptr<PeriodicTask> token_keys_;
   std::unique_ptr<HmacSha256> audit_key_;
   std::unique_ptr<Authenticator> authenticator_;

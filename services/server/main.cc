@@ -71,6 +71,12 @@ ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long calls in flight get to finish on SIGTERM/SIGINT");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain for TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for TLS");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "mutual TLS between processes: the deployment's CA (PEM). The "
+          "listener verifies any client certificate against it (a peer "
+          "process's certificate is its service identity; staff present "
+          "none), and calls to peers use TLS verified against it with "
+          "--tls_cert_file as this process's client certificate");
 ABSL_FLAG(std::string, token_keys_dir, "",
           "the Ed25519 keys tokens are signed with, one PEM file each "
           "(default DATA_DIR/token-keys, made on first start); the "
@@ -139,6 +145,7 @@ int main(int argc, char** argv) {
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
+  config.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);
   config.token_keys_dir = absl::GetFlag(FLAGS_token_keys_dir);
   config.token_jwks_file = absl::GetFlag(FLAGS_token_jwks_file);
   config.token_key_overlap = absl::GetFlag(FLAGS_token_key_overlap);

@@ -83,6 +83,11 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
     return absl::InvalidArgumentError(
         "--tls_cert_file and --tls_key_file: give both or neither");
   }
+  if (!config.tls_ca_file.empty() && config.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--tls_ca_file: needs --tls_cert_file and --tls_key_file (this "
+        "process's certificate, which it also presents to its peers)");
+  }
   if (config.shutdown_grace < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("--shutdown_grace: must not be negative");
   }
@@ -109,6 +114,13 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
 
 std::vector<std::string> Warnings(const ServerConfig& config) {
   std::vector<std::string> warnings;
+  if (!config.token_jwks_file.empty() && config.tls_ca_file.empty()) {
+    warnings.push_back(
+        "--token_jwks_file without --tls_ca_file: this process cannot sign "
+        "its own service identity, so its calls to other services carry "
+        "none and are refused; give it a service certificate "
+        "(deploy/tls/gen-certs.sh) and --tls_ca_file");
+  }
   if (Hosts(config, "referral") && !Hosts(config, "careplan") &&
       config.careplan_address.empty()) {
     warnings.push_back(

@@ -52,6 +52,13 @@ struct ServerConfig {
   // TLS for the listener: both or neither.
   std::string tls_cert_file;
   std::string tls_key_file;
+  // Mutual TLS between processes: the deployment's CA. With it, the
+  // listener asks every client for a certificate and verifies one presented
+  // against this CA (staff clients present none and use their token), and
+  // calls to peers go over TLS verified against it, presenting this
+  // process's certificate (tls_cert_file) as its client certificate: its
+  // service identity. Needs tls_cert_file.
+  std::string tls_ca_file;
   // The token signing keys (Ed25519, one PEM file each; see
   // TokenKeyDirectory); default DATA_DIR/token-keys. The directory signs
   // staff tokens with them; a process given them signs its own service

@@ -14,6 +14,8 @@ mkdir -p "$DATA"
 SERVER_PID=""
 ADDR=""
 STARTED_PIDS=()
+# Flags every carectl call gets (e.g. --tls_ca_file against TLS listeners).
+CARECTL_EXTRA=()
 
 cleanup() {
   local status=$?
@@ -72,7 +74,7 @@ start_server() {
 
 # start_named NAME FLAG...: one of several servers (one service per process),
 # with data in $WORK/NAME and the token keys $WORK/token-keys that they all
-# share. Listens on a free port the first time and on the same port when NAME
+# share, unless FLAG gives --token_jwks_file (public keys only). Listens on a free port the first time and on the same port when NAME
 # is started again, so its clients find it after a restart. Waits (with a
 # deadline) for it to listen; sets LAST_PID and LAST_ADDR.
 # shellcheck disable=SC2034  # LAST_PID and LAST_ADDR are read by the callers
@@ -83,8 +85,10 @@ start_named() {
   [ -s "$WORK/$name.port" ] && listen=127.0.0.1:$(cat "$WORK/$name.port")
   rm -f "$WORK/$name.port"
   mkdir -p "$WORK/$name"
+  local keys=(--token_keys_dir="$WORK/token-keys")
+  case " $* " in *" --token_jwks_file="*) keys=() ;; esac
   "$SERVER_BIN" --listen="$listen" --data_dir="$WORK/$name" \
-    --port_file="$WORK/$name.port" --token_keys_dir="$WORK/token-keys" "$@" \
+    --port_file="$WORK/$name.port" "${keys[@]}" "$@" \
     >>"$WORK/server.log" 2>&1 &
   STARTED_PIDS+=("$!")
   local pid=$! deadline=$((SECONDS + 30))
@@ -112,7 +116,8 @@ wait_for_exit() {
 
 # carectl against the server, with the token in $TOKEN if set.
 cc() {
-  "$CARECTL_BIN" --server="$ADDR" ${TOKEN:+--token="$TOKEN"} "$@"
+  "$CARECTL_BIN" "${CARECTL_EXTRA[@]}" --server="$ADDR" \
+    ${TOKEN:+--token="$TOKEN"} "$@"
 }
 
 # as TOKEN CARECTL_ARGS...: carectl with the given token.
@@ -130,10 +135,12 @@ manager_of() {
   local team=$1 addr=${2:-$ADDR} file member
   file="$WORK/manager-${team##*/}.token"
   if [ ! -s "$file" ]; then
-    member=$("$CARECTL_BIN" --server="$addr" --token="$ADMIN" --name_only \
+    member=$("$CARECTL_BIN" "${CARECTL_EXTRA[@]}" --server="$addr" \
+      --token="$ADMIN" --name_only \
       member create --display_name="Manager" --team="$team" \
       --role=team_manager) || fail "appointing the manager of $team"
-    "$CARECTL_BIN" --server="$addr" --token="$ADMIN" token issue "$member" \
+    "$CARECTL_BIN" "${CARECTL_EXTRA[@]}" --server="$addr" --token="$ADMIN" \
+      token issue "$member" \
       >"$file" || fail "issuing the manager of $team a token"
   fi
   cat "$file"
@@ -144,9 +151,11 @@ manager_of() {
 issue_token() {
   local member=$1 addr=${2:-$ADDR} team
   shift $(($# < 2 ? $# : 2))
-  team=$("$CARECTL_BIN" --server="$addr" --token="$ADMIN" --json member get \
+  team=$("$CARECTL_BIN" "${CARECTL_EXTRA[@]}" --server="$addr" \
+    --token="$ADMIN" --json member get \
     "$member" | py 'd["team"]') || fail "reading $member"
-  "$CARECTL_BIN" --server="$addr" --token="$(manager_of "$team" "$addr")" \
+  "$CARECTL_BIN" "${CARECTL_EXTRA[@]}" --server="$addr" \
+    --token="$(manager_of "$team" "$addr")" \
     token issue "$member" "$@"
 }
 
@@ -214,7 +223,8 @@ start_split_deployment() {
 at() {
   local address=$1 token=$2
   shift 2
-  "$CARECTL_BIN" --server="$address" --token="$token" "$@"
+  "$CARECTL_BIN" "${CARECTL_EXTRA[@]}" --server="$address" --token="$token" \
+    "$@"
 }
 
 # wait_until SECONDS DESCRIPTION COMMAND...: polls COMMAND (every 0.1 s)
