@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
@@ -21,6 +20,7 @@
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
 #include "services/common/file_util.h"
+#include "services/common/jwt_parts.h"
 
 namespace carebridge {
 namespace {
@@ -64,58 +64,6 @@ std::string JsonString(absl::string_view value) {
   return out;
 }
 
-absl::Status Malformed(absl::string_view what) {
-  return errors::Unauthenticated(
-      absl::StrCat("bearer token is malformed: ", what));
-}
-
-// Decodes unpadded base64url, refusing a string that is not exactly what
-// encoding its bytes gives: the bits a last character leaves over must be
-// zero, so no two strings are one token.
-bool CanonicalBase64(absl::string_view part, std::string* bytes) {
-  return absl::WebSafeBase64Unescape(part, bytes) &&
-         absl::WebSafeBase64Escape(*bytes) == part;
-}
-
-// The JSON object a token part encodes.
-absl::StatusOr<google::protobuf::Struct> DecodePart(absl::string_view part,
-                                                    absl::string_view name) {
-  std::string json;
-  google::protobuf::Struct object;
-  if (!CanonicalBase64(part, &json) ||
-      !google::protobuf::util::JsonStringToMessage(json, &object).ok()) {
-    return Malformed(absl::StrCat("its ", name, " is not base64url JSON"));
-  }
-  return object;
-}
-
-const google::protobuf::Value* Field(const google::protobuf::Struct& object,
-                                     const std::string& name) {
-  auto it = object.fields().find(name);
-  return it == object.fields().end() ? nullptr : &it->second;
-}
-
-bool StringClaim(const google::protobuf::Struct& object,
-                 const std::string& name, std::string* value) {
-  const google::protobuf::Value* field = Field(object, name);
-  if (field == nullptr || !field->has_string_value()) return false;
-  *value = field->string_value();
-  return true;
-}
-
-// Whole seconds since the epoch, as JWT's NumericDate.
-bool TimeClaim(const google::protobuf::Struct& object, const std::string& name,
-               absl::Time* value) {
-  const google::protobuf::Value* field = Field(object, name);
-  if (field == nullptr ||
-      field->kind_case() != google::protobuf::Value::kNumberValue ||
-      !(field->number_value() >= 0 && field->number_value() < 1e12)) {
-    return false;
-  }
-  *value = absl::FromUnixSeconds(static_cast<int64_t>(field->number_value()));
-  return true;
-}
-
 absl::Status Expired(absl::Time expire_time) {
   return errors::Unauthenticated(absl::StrCat(
       "bearer token expired at ",
@@ -123,6 +71,13 @@ absl::Status Expired(absl::Time expire_time) {
       "; ask for a new one"));
 }
 }  // namespace
+
+using jwt::CanonicalBase64;
+using jwt::DecodePart;
+using jwt::Field;
+using jwt::Malformed;
+using jwt::StringClaim;
+using jwt::TimeClaim;
 
 absl::string_view RoleName(Role role) {
   switch (role) {
