@@ -442,6 +442,18 @@ absl::StatusOr<std::string> TokenKeyDirectory::Rotate(
     return absl::FailedPreconditionError(
         absl::StrCat("token keys: cannot lock ", dir_, ": ", strerror(errno)));
   }
+  // Kids name whole seconds: a key added in the second of the newest one
+  // starts a second after it, so which key is newer is never a tie.
+  activate_time = absl::FromUnixSeconds(absl::ToUnixSeconds(activate_time));
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
+    std::string name = entry.path().filename().string();
+    if (!absl::EndsWith(name, ".pem")) continue;
+    absl::Time existing = KidTime(name.substr(0, name.size() - 4));
+    if (existing != absl::InfinitePast() && existing >= activate_time) {
+      activate_time = existing + absl::Seconds(1);
+    }
+  }
   std::unique_ptr<TokenKey> key =
       TokenKey::Generate(KidFor(activate_time), activate_time);
   absl::Status written = WriteKey(dir_, *key);

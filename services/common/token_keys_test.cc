@@ -262,6 +262,28 @@ TEST(TokenKeyDirectoryTest, ADeletedKeyIsWithdrawnAtOnce) {
   EXPECT_NE((*after)->signing->kid(), leaked);
 }
 
+// Kids name whole seconds; a rotation in the same second as the newest
+// key still makes a key that is newer, never a tie decided by chance.
+TEST(TokenKeyDirectoryTest, ARotationInTheSameSecondStillMakesTheNewestKey) {
+  for (int round = 0; round < 20; ++round) {
+    TempDir dir;
+    TokenKeyDirectory keys(dir.File("keys"), kOverlap);
+    absl::StatusOr<std::shared_ptr<const TokenKeySet>> first = keys.Load(kNow);
+    ASSERT_THAT(first, IsOk());
+    absl::StatusOr<std::string> second =
+        keys.Rotate(kNow + absl::Milliseconds(300));
+    ASSERT_THAT(second, IsOk());
+    absl::StatusOr<std::string> third = keys.Rotate(kNow);
+    ASSERT_THAT(third, IsOk());
+    absl::StatusOr<std::shared_ptr<const TokenKeySet>> later =
+        keys.Load(kNow + absl::Seconds(2));
+    ASSERT_THAT(later, IsOk());
+    EXPECT_EQ((*later)->signing->kid(), *third) << "round " << round;
+    EXPECT_LT((*first)->signing->kid(), *second);
+    EXPECT_LT(*second, *third);
+  }
+}
+
 TEST(TokenKeyDirectoryTest, ProcessesStartingTogetherMakeOneKey) {
   for (int round = 0; round < 10; ++round) {
     TempDir dir;
