@@ -13,6 +13,41 @@ bool CanonicalBase64(absl::string_view part, std::string* bytes) {
          absl::WebSafeBase64Escape(*bytes) == part;
 }
 
+std::string StringOf(const google::protobuf::Struct& object,
+                     const std::string& name) {
+  std::string value;
+  StringClaim(object, name, &value);
+  return value;
+}
+
+absl::Status ForEachJwk(
+    absl::string_view json,
+    absl::FunctionRef<absl::Status(const google::protobuf::Struct& jwk,
+                                   std::string where)>
+        each) {
+  google::protobuf::Struct document;
+  if (!google::protobuf::util::JsonStringToMessage(
+           google::protobuf::StringPiece(json.data(), json.size()), &document)
+           .ok()) {
+    return absl::InvalidArgumentError("key set is not a JSON object");
+  }
+  const google::protobuf::Value* keys = Field(document, "keys");
+  if (keys == nullptr || !keys->has_list_value()) {
+    return absl::InvalidArgumentError("key set has no `keys` list");
+  }
+  int index = 0;
+  for (const google::protobuf::Value& value : keys->list_value().values()) {
+    std::string where = absl::StrCat("keys[", index++, "]");
+    if (!value.has_struct_value()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, " is not an object"));
+    }
+    absl::Status status = each(value.struct_value(), std::move(where));
+    if (!status.ok()) return status;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Malformed(absl::string_view what) {
   return errors::Unauthenticated(
       absl::StrCat("bearer token is malformed: ", what));

@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
@@ -33,6 +34,19 @@ bool StringClaim(const google::protobuf::Struct& object,
 // when absent or not such a number.
 bool TimeClaim(const google::protobuf::Struct& object, const std::string& name,
                absl::Time* value);
+
+// A string claim, or "" when absent or not a string.
+std::string StringOf(const google::protobuf::Struct& object,
+                     const std::string& name);
+
+// Reads a JSON Web Key Set (RFC 7517) and calls `each` with every key
+// object and where it is (`keys[3]`). INVALID_ARGUMENT for a set that is
+// not `{"keys":[{...}, ...]}`; else the first error `each` returns.
+absl::Status ForEachJwk(
+    absl::string_view json,
+    absl::FunctionRef<absl::Status(const google::protobuf::Struct& jwk,
+                                   std::string where)>
+        each);
 
 // UNAUTHENTICATED "bearer token is malformed: <what>".
 absl::Status Malformed(absl::string_view what);

@@ -1,6 +1,5 @@
 #include "services/common/oidc_token.h"
 
-#include <google/protobuf/util/json_util.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
@@ -12,14 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
+#include "services/common/evp_key.h"
 #include "services/common/jwt_parts.h"
 
 namespace carebridge {
 
-struct IdpKey::Pkey {
-  ~Pkey() { EVP_PKEY_free(pkey); }
-  EVP_PKEY* pkey = nullptr;
-};
+struct IdpKey::Pkey : EvpKey {};
 
 namespace {
 
@@ -27,12 +24,7 @@ constexpr size_t kMaxTokenBytes = 16384;
 constexpr int kMinRsaBits = 2048;
 constexpr size_t kP256Bytes = 32;
 
-std::string StringOf(const google::protobuf::Struct& object,
-                     const std::string& name) {
-  std::string value;
-  jwt::StringClaim(object, name, &value);
-  return value;
-}
+using jwt::StringOf;
 
 absl::Status Refused(absl::string_view why) {
   return errors::Unauthenticated(
@@ -168,72 +160,51 @@ bool IdpKey::Verify(absl::string_view data, absl::string_view signature) const {
     if (der.empty()) return false;
     signature = der;
   }
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok =
-      ctx != nullptr &&
-      EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, pkey_->pkey) ==
-          1 &&
-      EVP_DigestVerify(
-          ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-          signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
-          data.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  return ok;
+  return EvpVerify(pkey_->pkey, EVP_sha256(), data, signature);
 }
 
 absl::StatusOr<std::shared_ptr<const IdpKeySet>> ParseIdpJwks(
     absl::string_view json) {
-  google::protobuf::Struct document;
-  if (!google::protobuf::util::JsonStringToMessage(
-           google::protobuf::StringPiece(json.data(), json.size()), &document)
-           .ok()) {
-    return absl::InvalidArgumentError("key set is not a JSON object");
-  }
-  const google::protobuf::Value* list = jwt::Field(document, "keys");
-  if (list == nullptr || !list->has_list_value()) {
-    return absl::InvalidArgumentError("key set has no `keys` list");
-  }
   auto set = std::make_shared<IdpKeySet>();
-  int index = 0;
-  for (const google::protobuf::Value& value : list->list_value().values()) {
-    std::string where = absl::StrCat("keys[", index++, "]");
-    if (!value.has_struct_value()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, " is not an object"));
-    }
-    const google::protobuf::Struct& jwk = value.struct_value();
-    std::string use = StringOf(jwk, "use");
-    if (!use.empty() && use != "sig") continue;  // e.g. encryption keys
-    std::string kid = StringOf(jwk, "kid");
-    if (kid.empty() || kid.size() > 256) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ".kid must be 1 to 256 characters"));
-    }
-    where = absl::StrCat(where, " (", kid, ")");
-    std::string kty = StringOf(jwk, "kty");
-    std::string alg = StringOf(jwk, "alg");
-    std::string expected = kty == "RSA" ? "RS256" : kty == "EC" ? "ES256" : "";
-    if (expected.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": kty `", kty, "` is not accepted (RSA or EC)"));
-    }
-    if (!alg.empty() && alg != expected) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": alg `", alg, "` is not accepted for ", kty,
-                       " (", expected, " only)"));
-    }
-    absl::StatusOr<EVP_PKEY*> pkey =
-        kty == "RSA" ? RsaKey(jwk, where) : EcKey(jwk, where);
-    if (!pkey.ok()) return pkey.status();
-    auto holder = std::make_unique<IdpKey::Pkey>();
-    holder->pkey = *pkey;
-    std::shared_ptr<const IdpKey> key(
-        new IdpKey(kid, expected, std::move(holder)));
-    if (!set->keys.emplace(kid, std::move(key)).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": kid appears twice"));
-    }
-  }
+  absl::Status each = jwt::ForEachJwk(
+      json, [&](const google::protobuf::Struct& jwk, std::string where) {
+        std::string use = StringOf(jwk, "use");
+        // Keys for other uses (encryption) are not for us.
+        if (!use.empty() && use != "sig") return absl::OkStatus();
+        std::string kid = StringOf(jwk, "kid");
+        if (kid.empty() || kid.size() > 256) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ".kid must be 1 to 256 characters"));
+        }
+        where = absl::StrCat(where, " (", kid, ")");
+        std::string kty = StringOf(jwk, "kty");
+        std::string alg = StringOf(jwk, "alg");
+        std::string expected = kty == "RSA"  ? "RS256"
+                               : kty == "EC" ? "ES256"
+                                             : "";
+        if (expected.empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ": kty `", kty, "` is not accepted (RSA or EC)"));
+        }
+        if (!alg.empty() && alg != expected) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": alg `", alg, "` is not accepted for ", kty,
+                           " (", expected, " only)"));
+        }
+        absl::StatusOr<EVP_PKEY*> pkey =
+            kty == "RSA" ? RsaKey(jwk, where) : EcKey(jwk, where);
+        if (!pkey.ok()) return pkey.status();
+        auto holder = std::make_unique<IdpKey::Pkey>();
+        holder->pkey = *pkey;
+        std::shared_ptr<const IdpKey> key(
+            new IdpKey(kid, expected, std::move(holder)));
+        if (!set->keys.emplace(kid, std::move(key)).second) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": kid appears twice"));
+        }
+        return absl::OkStatus();
+      });
+  if (!each.ok()) return each;
   return std::shared_ptr<const IdpKeySet>(std::move(set));
 }
 

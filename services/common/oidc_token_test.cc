@@ -162,6 +162,21 @@ TEST_F(OidcTokenTest, Rs256AndEs256TokensVerify) {
   }
 }
 
+// The largest RSA keys providers use (4096 bits) verify too.
+TEST(IdpJwksTest, A4096BitRsaKeyVerifies) {
+  TestKey big("rsa-4096", true, 4096);
+  absl::StatusOr<std::shared_ptr<const IdpKeySet>> keys =
+      ParseIdpJwks(Jwks({&big}));
+  ASSERT_THAT(keys, IsOk());
+  OidcSettings settings;
+  settings.issuer = "https://login.example.nhs.uk";
+  settings.audience = "carebridge";
+  absl::StatusOr<OidcClaims> claims =
+      VerifyOidcToken(big.Sign(big.Header(), Claims()), **keys, settings, kNow);
+  ASSERT_THAT(claims, IsOk());
+  EXPECT_EQ(claims->subject, "ada@example.nhs.uk");
+}
+
 TEST_F(OidcTokenTest, ABadSignatureIsRefused) {
   for (const TestKey* key : {&rsa_, &ec_}) {
     std::string token = key->Sign(key->Header(), Claims());

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <google/protobuf/struct.pb.h>
-#include <google/protobuf/util/json_util.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -22,15 +21,14 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/evp_key.h"
 #include "services/common/file_util.h"
+#include "services/common/jwt_parts.h"
 #include "services/common/log.h"
 
 namespace carebridge {
 
-struct TokenKey::Pkey {
-  ~Pkey() { EVP_PKEY_free(pkey); }
-  EVP_PKEY* pkey = nullptr;
-};
+struct TokenKey::Pkey : EvpKey {};
 
 namespace {
 
@@ -76,13 +74,6 @@ bool IsKid(absl::string_view kid) {
   });
 }
 
-std::string StringField(const google::protobuf::Struct& object,
-                        const std::string& name) {
-  auto it = object.fields().find(name);
-  if (it == object.fields().end() || !it->second.has_string_value()) return "";
-  return it->second.string_value();
-}
-
 // Serialises loads and rotations of one key directory across processes.
 class DirectoryLock {
  public:
@@ -110,6 +101,44 @@ absl::Status EnsureKeyDir(const std::string& dir) {
         absl::StrCat("token keys: cannot create ", dir, ": ", error.message()));
   }
   chmod(dir.c_str(), 0700);
+  return absl::OkStatus();
+}
+
+struct KeyFile {
+  std::string kid;
+  absl::Time activate_time;
+  std::string path;
+};
+
+// Makes `dir` if needed, takes its lock (held while `lock` lives) and lists
+// its key files, `<time>-<id>.pem`; other files are logged and ignored.
+absl::Status OpenKeyDir(const std::string& dir,
+                        std::unique_ptr<DirectoryLock>* lock,
+                        std::vector<KeyFile>* files) {
+  absl::Status made = EnsureKeyDir(dir);
+  if (!made.ok()) return made;
+  *lock = std::make_unique<DirectoryLock>(dir);
+  if (!(*lock)->ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("token keys: cannot lock ", dir, ": ", strerror(errno)));
+  }
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
+    std::string name = entry.path().filename().string();
+    if (!absl::EndsWith(name, ".pem")) continue;
+    std::string kid = name.substr(0, name.size() - 4);
+    absl::Time activate_time = KidTime(kid);
+    if (!IsKid(kid) || activate_time == absl::InfinitePast()) {
+      LogLine(absl::StrCat("token keys: ignoring ", entry.path().string(),
+                           " (not named <time>-<id>.pem)"));
+      continue;
+    }
+    files->push_back({kid, activate_time, entry.path().string()});
+  }
+  if (error) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("token keys: cannot list ", dir, ": ", error.message()));
+  }
   return absl::OkStatus();
 }
 
@@ -227,16 +256,7 @@ std::string TokenKey::Sign(absl::string_view data) const {
 bool TokenKey::Verify(absl::string_view data,
                       absl::string_view signature) const {
   if (signature.size() != kSignatureBytes) return false;
-  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  bool ok =
-      ctx != nullptr &&
-      EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, pkey_->pkey) == 1 &&
-      EVP_DigestVerify(
-          ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-          signature.size(), reinterpret_cast<const unsigned char*>(data.data()),
-          data.size()) == 1;
-  EVP_MD_CTX_free(ctx);
-  return ok;
+  return EvpVerify(pkey_->pkey, nullptr, data, signature);
 }
 
 std::string TokenKey::PrivatePem() const {
@@ -298,93 +318,62 @@ bool TokenKeySet::SameAs(const TokenKeySet& other) const {
 
 absl::StatusOr<std::shared_ptr<const TokenKeySet>> ParseJwks(
     absl::string_view json) {
-  google::protobuf::Struct document;
-  if (!google::protobuf::util::JsonStringToMessage(
-           google::protobuf::StringPiece(json.data(), json.size()), &document)
-           .ok()) {
-    return absl::InvalidArgumentError("key set is not a JSON object");
-  }
-  auto keys = document.fields().find("keys");
-  if (keys == document.fields().end() || !keys->second.has_list_value()) {
-    return absl::InvalidArgumentError("key set has no `keys` list");
-  }
   auto set = std::make_shared<TokenKeySet>();
-  int index = 0;
-  for (const google::protobuf::Value& value :
-       keys->second.list_value().values()) {
-    std::string where = absl::StrCat("keys[", index++, "]");
-    if (!value.has_struct_value()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, " is not an object"));
-    }
-    const google::protobuf::Struct& jwk = value.struct_value();
-    std::string kid = StringField(jwk, "kid");
-    if (!IsKid(kid)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ".kid must be 1 to 64 letters, digits, `-` or `_`"));
-    }
-    if (StringField(jwk, "kty") != "OKP" ||
-        StringField(jwk, "crv") != "Ed25519") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, " (", kid, ") is not an Ed25519 key (kty OKP, crv Ed25519)"));
-    }
-    std::string alg = StringField(jwk, "alg");
-    if (!alg.empty() && alg != "EdDSA") {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, " (", kid, ") has alg ", alg, ", not EdDSA"));
-    }
-    std::string use = StringField(jwk, "use");
-    if (!use.empty() && use != "sig") {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, " (", kid, ") is for ", use, ", not sig"));
-    }
-    std::string x;
-    if (!absl::WebSafeBase64Unescape(StringField(jwk, "x"), &x)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, " (", kid, ").x is not base64url"));
-    }
-    absl::StatusOr<std::unique_ptr<TokenKey>> key =
-        TokenKey::FromPublicBytes(kid, x);
-    if (!key.ok()) return key.status();
-    if (!set->trusted.emplace(kid, std::move(*key)).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": kid ", kid, " appears twice"));
-    }
-  }
+  absl::Status each = jwt::ForEachJwk(
+      json, [&](const google::protobuf::Struct& jwk, std::string where) {
+        std::string kid = jwt::StringOf(jwk, "kid");
+        if (!IsKid(kid)) {
+          return absl::InvalidArgumentError(absl::StrCat(
+              where, ".kid must be 1 to 64 letters, digits, `-` or `_`"));
+        }
+        if (jwt::StringOf(jwk, "kty") != "OKP" ||
+            jwt::StringOf(jwk, "crv") != "Ed25519") {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, " (", kid,
+                           ") is not an Ed25519 key (kty OKP, crv Ed25519)"));
+        }
+        std::string alg = jwt::StringOf(jwk, "alg");
+        if (!alg.empty() && alg != "EdDSA") {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, " (", kid, ") has alg ", alg, ", not EdDSA"));
+        }
+        std::string use = jwt::StringOf(jwk, "use");
+        if (!use.empty() && use != "sig") {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, " (", kid, ") is for ", use, ", not sig"));
+        }
+        std::string x;
+        if (!absl::WebSafeBase64Unescape(jwt::StringOf(jwk, "x"), &x)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, " (", kid, ").x is not base64url"));
+        }
+        absl::StatusOr<std::unique_ptr<TokenKey>> key =
+            TokenKey::FromPublicBytes(kid, x);
+        if (!key.ok()) return key.status();
+        if (!set->trusted.emplace(kid, std::move(*key)).second) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(where, ": kid ", kid, " appears twice"));
+        }
+        return absl::OkStatus();
+      });
+  if (!each.ok()) return each;
   return std::shared_ptr<const TokenKeySet>(std::move(set));
 }
 
 absl::StatusOr<std::shared_ptr<const TokenKeySet>> TokenKeyDirectory::Load(
     absl::Time now) {
-  absl::Status made = EnsureKeyDir(dir_);
-  if (!made.ok()) return made;
-  DirectoryLock lock(dir_);
-  if (!lock.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("token keys: cannot lock ", dir_, ": ", strerror(errno)));
-  }
+  std::unique_ptr<DirectoryLock> lock;
+  std::vector<KeyFile> files;
+  absl::Status opened = OpenKeyDir(dir_, &lock, &files);
+  if (!opened.ok()) return opened;
   std::vector<std::shared_ptr<const TokenKey>> keys;
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
-    std::string name = entry.path().filename().string();
-    if (!absl::EndsWith(name, ".pem")) continue;
-    std::string kid = name.substr(0, name.size() - 4);
-    absl::Time activate = KidTime(kid);
-    if (!IsKid(kid) || activate == absl::InfinitePast()) {
-      LogLine(absl::StrCat("token keys: ignoring ", entry.path().string(),
-                           " (not named <time>-<id>.pem)"));
-      continue;
-    }
-    absl::StatusOr<std::string> pem = ReadFileToString(entry.path().string());
+  for (const KeyFile& file : files) {
+    absl::StatusOr<std::string> pem = ReadFileToString(file.path);
     if (!pem.ok()) return pem.status();
     absl::StatusOr<std::unique_ptr<TokenKey>> key =
-        TokenKey::FromPrivatePem(kid, activate, *pem);
+        TokenKey::FromPrivatePem(file.kid, file.activate_time, *pem);
     if (!key.ok()) return key.status();
     keys.push_back(std::move(*key));
-  }
-  if (error) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("token keys: cannot list ", dir_, ": ", error.message()));
   }
   if (keys.empty()) {
     std::shared_ptr<const TokenKey> first =
@@ -435,23 +424,16 @@ absl::StatusOr<std::shared_ptr<const TokenKeySet>> TokenKeyDirectory::Load(
 
 absl::StatusOr<std::string> TokenKeyDirectory::Rotate(
     absl::Time activate_time) {
-  absl::Status made = EnsureKeyDir(dir_);
-  if (!made.ok()) return made;
-  DirectoryLock lock(dir_);
-  if (!lock.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("token keys: cannot lock ", dir_, ": ", strerror(errno)));
-  }
+  std::unique_ptr<DirectoryLock> lock;
+  std::vector<KeyFile> files;
+  absl::Status opened = OpenKeyDir(dir_, &lock, &files);
+  if (!opened.ok()) return opened;
   // Kids name whole seconds: a key added in the second of the newest one
   // starts a second after it, so which key is newer is never a tie.
   activate_time = absl::FromUnixSeconds(absl::ToUnixSeconds(activate_time));
-  std::error_code error;
-  for (const auto& entry : std::filesystem::directory_iterator(dir_, error)) {
-    std::string name = entry.path().filename().string();
-    if (!absl::EndsWith(name, ".pem")) continue;
-    absl::Time existing = KidTime(name.substr(0, name.size() - 4));
-    if (existing != absl::InfinitePast() && existing >= activate_time) {
-      activate_time = existing + absl::Seconds(1);
+  for (const KeyFile& file : files) {
+    if (file.activate_time >= activate_time) {
+      activate_time = file.activate_time + absl::Seconds(1);
     }
   }
   std::unique_ptr<TokenKey> key =

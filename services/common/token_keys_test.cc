@@ -284,6 +284,32 @@ TEST(TokenKeyDirectoryTest, ARotationInTheSameSecondStillMakesTheNewestKey) {
   }
 }
 
+// Years of monthly rotations: a hundred keys in the directory, each
+// retired once its successor has signed for the overlap; only the newest
+// signs and only those still within reach are trusted and kept.
+TEST(TokenKeyDirectoryTest, AHundredRotationsKeepOnlyTheKeysStillInReach) {
+  TempDir dir;
+  constexpr absl::Duration kMonth = absl::Hours(24 * 30);
+  TokenKeyDirectory keys(dir.File("keys"), 2 * kMonth);
+  ASSERT_THAT(keys.Load(kNow), IsOk());
+  std::vector<std::string> kids;
+  for (int i = 1; i <= 100; ++i) {
+    absl::StatusOr<std::string> kid = keys.Rotate(kNow + i * kMonth);
+    ASSERT_THAT(kid, IsOk());
+    kids.push_back(*kid);
+  }
+  EXPECT_EQ(PemFiles(keys.dir()).size(), 101u);
+  absl::StatusOr<std::shared_ptr<const TokenKeySet>> set =
+      keys.Load(kNow + 100 * kMonth);
+  ASSERT_THAT(set, IsOk());
+  EXPECT_EQ((*set)->signing->kid(), kids[99]);
+  // The newest signs; the two before it are within the two-month overlap
+  // of their successors' start (the one before them is exactly at its end).
+  EXPECT_THAT(Kids(**set), UnorderedElementsAre(kids[97], kids[98], kids[99]));
+  EXPECT_THAT(PemFiles(keys.dir()),
+              UnorderedElementsAre(kids[97], kids[98], kids[99]));
+}
+
 TEST(TokenKeyDirectoryTest, ProcessesStartingTogetherMakeOneKey) {
   for (int round = 0; round < 10; ++round) {
     TempDir dir;

@@ -385,6 +385,28 @@ TEST(TokenSignerTest, NewKeysForgetTokensVerifiedUnderTheOldOnes) {
   EXPECT_THAT(signer.Verify(signer.Sign(Lead()), kNow), IsOk());
 }
 
+// More distinct tokens than are remembered (20,000): the memory starts
+// again and every token, early or late, still verifies.
+TEST(TokenSignerTest, MoreTokensThanAreRememberedAllStillVerify) {
+  TokenSigner signer(kKey);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 20500; ++i) {
+    Principal p = Lead();
+    p.subject = absl::StrCat("members/m", i);
+    tokens.push_back(signer.Sign(p));
+  }
+  for (int i = 0; i < 20500; ++i) {
+    absl::StatusOr<Principal> verified = signer.Verify(tokens[i], kNow);
+    ASSERT_THAT(verified, IsOk()) << i;
+    ASSERT_EQ(verified->subject, absl::StrCat("members/m", i));
+  }
+  for (int i : {0, 1, 19999, 20000, 20499}) {
+    absl::StatusOr<Principal> again = signer.Verify(tokens[i], kNow);
+    ASSERT_THAT(again, IsOk()) << i;
+    EXPECT_EQ(again->subject, absl::StrCat("members/m", i));
+  }
+}
+
 // Verifying from many threads while the keys change: every answer is right
 // for the keys of its moment (the old token verifies or names its key as
 // untrusted; the new ones always verify).

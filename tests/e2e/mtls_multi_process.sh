@@ -23,6 +23,23 @@ tls() {
   echo "--tls_cert_file=$T/$1.pem --tls_key_file=$T/$1.key --tls_ca_file=$T/ca.pem"
 }
 
+# people: at the directory at $ADDR, two teams (FROM, TO) with a clinician
+# each (SAM, KIM; tokens T_SAM, T_KIM) and a person (PERSON).
+people() {
+  FROM=$(as "$ADMIN" --name_only team create --display_name="CMHT" \
+    --sector=community_mental_health)
+  TO=$(as "$ADMIN" --name_only team create --display_name="Crisis" \
+    --sector=crisis)
+  SAM=$(as "$(manager_of "$FROM")" --name_only member create \
+    --display_name="Sam" --team="$FROM" --role=clinician)
+  KIM=$(as "$(manager_of "$TO")" --name_only member create \
+    --display_name="Kim" --team="$TO" --role=clinician)
+  T_SAM=$(issue_token "$SAM")
+  T_KIM=$(issue_token "$KIM")
+  PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
+    --family_name=Morgan --birth_date=1990-04-12)
+}
+
 step "the directory holds the signing keys; the others only the public keys"
 reserve_port careplan
 CAREPLAN_ADDR=127.0.0.1:$(cat "$WORK/careplan.port")
@@ -53,17 +70,7 @@ grep -q "could not be read within" "$WORK/server.log" &&
 
 step "staff work across processes, services reaching each other by certificate"
 ADDR=$DIRECTORY
-FROM=$(as "$ADMIN" --name_only team create --display_name="CMHT" \
-  --sector=community_mental_health)
-TO=$(as "$ADMIN" --name_only team create --display_name="Crisis" --sector=crisis)
-SAM=$(as "$(manager_of "$FROM")" --name_only member create --display_name="Sam" \
-  --team="$FROM" --role=clinician)
-KIM=$(as "$(manager_of "$TO")" --name_only member create --display_name="Kim" \
-  --team="$TO" --role=clinician)
-T_SAM=$(issue_token "$SAM")
-T_KIM=$(issue_token "$KIM")
-PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
-  --family_name=Morgan --birth_date=1990-04-12)
+people
 # The care plan process asks the directory (its certificate its identity).
 at "$CAREPLAN_ADDR" "$T_SAM" careplan update "$PERSON" \
   --what_helps="Her sister Jo" --reason="First plan with Alex" >/dev/null ||
@@ -142,18 +149,8 @@ ADDR=""
 # shellcheck disable=SC2046
 start_server $(tls directory)
 ADMIN=$(cat "$DATA/bootstrap-admin.token")
-FROM=$(as "$ADMIN" --name_only team create --display_name="CMHT" \
-  --sector=community_mental_health)
-TO=$(as "$ADMIN" --name_only team create --display_name="Crisis" --sector=crisis)
 rm -f "$WORK"/manager-*.token
-SAM=$(as "$(manager_of "$FROM")" --name_only member create --display_name="Sam" \
-  --team="$FROM" --role=clinician)
-KIM=$(as "$(manager_of "$TO")" --name_only member create --display_name="Kim" \
-  --team="$TO" --role=clinician)
-T_SAM=$(issue_token "$SAM")
-T_KIM=$(issue_token "$KIM")
-PERSON=$(as "$T_SAM" --name_only person register --given_name=Bo \
-  --family_name=Lee --birth_date=1985-01-02)
+people
 as "$T_SAM" careplan update "$PERSON" --what_helps="Music" \
   --reason="First plan" >/dev/null || fail "plan write all-in-one"
 R=$(as "$T_SAM" --name_only referral create --person="$PERSON" --to="$TO" \
