@@ -192,6 +192,38 @@ TEST(ServerConfigTest, PublicKeysOnlyAreRefusedWhereTheDirectoryIsHosted) {
   EXPECT_TRUE(Normalize(config).ok());
 }
 
+TEST(ServerConfigTest, MutualTlsNeedsThisProcesssCertificate) {
+  ServerConfig config;
+  config.tls_ca_file = "ca.pem";
+  EXPECT_THAT(Normalize(config),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("--tls_ca_file: needs --tls_cert_file")));
+  config.tls_cert_file = "referral.pem";
+  config.tls_key_file = "referral.key";
+  EXPECT_TRUE(Normalize(config).ok());
+}
+
+// A process that only verifies cannot sign its own service identity: it
+// needs its certificate, and says so at start when it has none.
+TEST(ServerConfigTest, PublicKeysOnlyWithoutMutualTlsIsWarnedAbout) {
+  ServerConfig config;
+  config.services = {"referral"};
+  config.directory_address = "127.0.0.1:1";
+  config.careplan_address = "127.0.0.1:2";
+  config.token_jwks_file = "jwks.json";
+  absl::StatusOr<ServerConfig> normalized = Normalize(config);
+  ASSERT_TRUE(normalized.ok());
+  EXPECT_THAT(
+      Warnings(*normalized),
+      ElementsAre(HasSubstr("--token_jwks_file without --tls_ca_file")));
+  config.tls_cert_file = "referral.pem";
+  config.tls_key_file = "referral.key";
+  config.tls_ca_file = "ca.pem";
+  normalized = Normalize(config);
+  ASSERT_TRUE(normalized.ok());
+  EXPECT_THAT(Warnings(*normalized), IsEmpty());
+}
+
 TEST(ServerConfigTest, KeyOverlapShorterThanATokenIsRefused) {
   ServerConfig config;
   config.max_token_lifetime = absl::Hours(24);
