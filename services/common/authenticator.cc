@@ -95,7 +95,17 @@ absl::StatusOr<Principal> Authenticator::AuthenticateHeader(
         "authorization metadata must be `Bearer <token>`");
   }
   value.remove_prefix(sizeof(kBearerPrefix) - 1);
-  absl::StatusOr<Principal> principal = signer_->Verify(value, clock_->Now());
+  absl::Time now = clock_->Now();
+  absl::StatusOr<Principal> principal = signer_->Verify(value, now);
+  // Not one of ours: perhaps the identity provider's. Which member it
+  // names is known once the directory's feed is.
+  if (!principal.ok() && oidc_ != nullptr && oidc_->FromIssuer(value)) {
+    if (revocations_ != nullptr) {
+      absl::Status known = revocations_->CheckKnown();
+      if (!known.ok()) return known;
+    }
+    principal = oidc_->Authenticate(value, now);
+  }
   if (principal.ok() && revocations_ != nullptr) {
     absl::Status stands = revocations_->Check(*principal);
     if (!stands.ok()) return stands;

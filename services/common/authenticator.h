@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/common/clock.h"
+#include "services/common/oidc_sign_in.h"
 #include "services/common/principal.h"
 #include "services/common/token.h"
 #include "services/common/token_revocations.h"
@@ -69,6 +70,14 @@ class Authenticator {
   }
   const TokenRevocations* revocations() const { return revocations_; }
 
+  // Sign-in with the organisation's identity provider: a bearer token that
+  // is not carebridge's own and says it comes from the provider's issuer is
+  // verified by `sign_in` and becomes the member it names (then checked
+  // against the revocations like any token). Null (the default): only
+  // carebridge's tokens. Set while the process is set up, before it
+  // serves; the pointee outlives this.
+  void SetOidcSignIn(const OidcSignIn* sign_in) { oidc_ = sign_in; }
+
   // The clock tokens are checked against (e.g. for streams that end when
   // their token expires).
   const Clock* clock() const { return clock_; }
@@ -91,6 +100,7 @@ class Authenticator {
   const TokenSigner* signer_;
   const Clock* clock_;
   const TokenRevocations* revocations_ = nullptr;
+  const OidcSignIn* oidc_ = nullptr;
   bool require_service_certificates_ = false;
   absl::flat_hash_map<std::string, SqliteDb*> audit_logs_;
 };

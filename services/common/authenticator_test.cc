@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_idp.h"
 
 namespace carebridge {
 namespace {
@@ -16,6 +17,7 @@ namespace {
 using ::carebridge::testing::IsOk;
 using ::carebridge::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 constexpr absl::StatusCode kUnauthenticated =
     absl::StatusCode::kUnauthenticated;
@@ -108,6 +110,63 @@ TEST_F(AuthenticatorTest, RevokedTokensAreUnauthenticated) {
   EXPECT_THAT(authenticator_.AuthenticateHeader(absl::StrCat("Bearer ", other)),
               StatusIs(kUnauthenticated, HasSubstr("deactivated")));
   authenticator_.SetRevocations(nullptr);
+}
+
+// With sign-in by the organisation's identity provider set, its tokens
+// sign members in (then face the revocations like carebridge's own), and
+// carebridge's own tokens go on working.
+TEST_F(AuthenticatorTest, IdentityProviderTokensSignMembersIn) {
+  testing::TestIdpKey idp("idp-1", /*rsa=*/false);
+  absl::StatusOr<std::shared_ptr<const IdpKeySet>> keys =
+      ParseIdpJwks(testing::TestJwks({&idp}));
+  ASSERT_THAT(keys, IsOk());
+  MemberIndex members;
+  members.Put({"members/ada", "teams/north", Role::kCareCoordinator, true},
+              "ada@example.nhs.uk");
+  OidcSignInSettings settings;
+  settings.token.issuer = "https://login.example.nhs.uk";
+  settings.token.audience = "carebridge";
+  OidcSignIn sign_in(settings, *keys, &members);
+  TokenRevocations revocations(&clock_);
+  authenticator_.SetOidcSignIn(&sign_in);
+  authenticator_.SetRevocations(&revocations);
+  const int64_t now = absl::ToUnixSeconds(clock_.Now());
+  const std::string token = absl::StrCat(
+      "Bearer ", idp.Sign(absl::StrCat(
+                     R"({"iss":"https://login.example.nhs.uk","aud":)",
+                     R"("carebridge","sub":"1","email":"ada@example.nhs.uk",)",
+                     R"("iat":)", now - 10, R"(,"exp":)", now + 3600, "}")));
+
+  // Until the directory's feed is read nobody is known: unavailable, not
+  // "no such member".
+  revocations.ExpectFeed();
+  EXPECT_THAT(
+      authenticator_.AuthenticateHeader(token),
+      StatusIs(absl::StatusCode::kUnavailable, HasSubstr("directory's feed")));
+  revocations.FeedCaughtUp();
+  absl::StatusOr<Principal> principal =
+      authenticator_.AuthenticateHeader(token);
+  ASSERT_THAT(principal, IsOk());
+  EXPECT_EQ(principal->subject, "members/ada");
+  EXPECT_EQ(principal->team, "teams/north");
+  EXPECT_EQ(principal->role, Role::kCareCoordinator);
+  // carebridge's own tokens still verify.
+  EXPECT_THAT(authenticator_.AuthenticateHeader(
+                  absl::StrCat("Bearer ", TokenExpiringIn(absl::Hours(1)))),
+              IsOk());
+  // A token of another issuer is judged as carebridge's own.
+  EXPECT_THAT(authenticator_.AuthenticateHeader(absl::StrCat(
+                  "Bearer ", idp.Sign(R"({"iss":"https://other.example"})"))),
+              StatusIs(kUnauthenticated, Not(HasSubstr("identity provider"))));
+  // Signed out everywhere, or deactivated: refused like any token.
+  revocations.RevokeIssuedBefore("members/ada", clock_.Now(), "lost laptop");
+  EXPECT_THAT(authenticator_.AuthenticateHeader(token),
+              StatusIs(kUnauthenticated, HasSubstr("lost laptop")));
+  revocations.Deactivate("members/ada", "left the trust");
+  EXPECT_THAT(authenticator_.AuthenticateHeader(token),
+              StatusIs(kUnauthenticated, HasSubstr("deactivated")));
+  authenticator_.SetRevocations(nullptr);
+  authenticator_.SetOidcSignIn(nullptr);
 }
 
 TEST_F(AuthenticatorTest, SchemeIsCaseInsensitive) {

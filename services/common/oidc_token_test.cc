@@ -2,10 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/ec.h>
-#include <openssl/evp.h>
 
 #include <string>
 #include <vector>
@@ -14,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/test_idp.h"
 
 namespace carebridge {
 namespace {
@@ -27,97 +24,13 @@ constexpr absl::StatusCode kUnauthenticated =
 const absl::Time kNow = absl::FromUnixSeconds(1780000000);
 
 std::string B64(absl::string_view bytes) {
-  return absl::WebSafeBase64Escape(bytes);
+  return ::carebridge::testing::Base64Url(bytes);
 }
 
-// A test identity provider's key: RSA 2048 (RS256) or EC P-256 (ES256).
-class TestKey {
- public:
-  TestKey(std::string kid, bool rsa, int rsa_bits = 2048)
-      : kid_(std::move(kid)), rsa_(rsa) {
-    pkey_ = rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA",
-                                    static_cast<size_t>(rsa_bits))
-                : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
-  }
-  ~TestKey() { EVP_PKEY_free(pkey_); }
-
-  const std::string& kid() const { return kid_; }
-  std::string alg() const { return rsa_ ? "RS256" : "ES256"; }
-
-  std::string Jwk() const {
-    if (rsa_) {
-      return absl::StrCat(R"({"kty":"RSA","use":"sig","alg":"RS256","kid":")",
-                          kid_, R"(","n":")", B64(Bn(OSSL_PKEY_PARAM_RSA_N)),
-                          R"(","e":")", B64(Bn(OSSL_PKEY_PARAM_RSA_E)),
-                          R"("})");
-    }
-    unsigned char point[65];
-    size_t length = 0;
-    EVP_PKEY_get_octet_string_param(pkey_, OSSL_PKEY_PARAM_PUB_KEY, point,
-                                    sizeof(point), &length);
-    std::string raw(reinterpret_cast<char*>(point), length);
-    return absl::StrCat(R"({"kty":"EC","crv":"P-256","use":"sig","kid":")",
-                        kid_, R"(","x":")", B64(raw.substr(1, 32)),
-                        R"(","y":")", B64(raw.substr(33, 32)), R"("})");
-  }
-
-  // A compact JWS of `header` and `claims`, signed as the algorithm says.
-  std::string Sign(absl::string_view header, absl::string_view claims) const {
-    std::string signed_part = absl::StrCat(B64(header), ".", B64(claims));
-    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-    size_t length = 0;
-    EVP_DigestSignInit(ctx, nullptr, EVP_sha256(), nullptr, pkey_);
-    EVP_DigestSign(ctx, nullptr, &length,
-                   reinterpret_cast<const unsigned char*>(signed_part.data()),
-                   signed_part.size());
-    std::string signature(length, '\0');
-    EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()),
-                   &length,
-                   reinterpret_cast<const unsigned char*>(signed_part.data()),
-                   signed_part.size());
-    EVP_MD_CTX_free(ctx);
-    signature.resize(length);
-    if (!rsa_) signature = RawEcdsa(signature);
-    return absl::StrCat(signed_part, ".", B64(signature));
-  }
-
-  std::string Header() const {
-    return absl::StrCat(R"({"alg":")", alg(), R"(","typ":"JWT","kid":")", kid_,
-                        R"("})");
-  }
-
- private:
-  std::string Bn(const char* name) const {
-    BIGNUM* bn = nullptr;
-    EVP_PKEY_get_bn_param(pkey_, name, &bn);
-    std::string out(BN_num_bytes(bn), '\0');
-    BN_bn2bin(bn, reinterpret_cast<unsigned char*>(out.data()));
-    BN_free(bn);
-    return out;
-  }
-  // DER ECDSA to JWS's r||s.
-  static std::string RawEcdsa(const std::string& der) {
-    const unsigned char* in =
-        reinterpret_cast<const unsigned char*>(der.data());
-    ECDSA_SIG* sig = d2i_ECDSA_SIG(nullptr, &in, static_cast<long>(der.size()));
-    std::string raw(64, '\0');
-    BN_bn2binpad(ECDSA_SIG_get0_r(sig),
-                 reinterpret_cast<unsigned char*>(raw.data()), 32);
-    BN_bn2binpad(ECDSA_SIG_get0_s(sig),
-                 reinterpret_cast<unsigned char*>(raw.data()) + 32, 32);
-    ECDSA_SIG_free(sig);
-    return raw;
-  }
-
-  const std::string kid_;
-  const bool rsa_;
-  EVP_PKEY* pkey_ = nullptr;
-};
+using TestKey = ::carebridge::testing::TestIdpKey;
 
 std::string Jwks(const std::vector<const TestKey*>& keys) {
-  std::vector<std::string> jwks;
-  for (const TestKey* key : keys) jwks.push_back(key->Jwk());
-  return absl::StrCat(R"({"keys":[)", absl::StrJoin(jwks, ","), "]}");
+  return ::carebridge::testing::TestJwks(keys);
 }
 
 std::string Claims(absl::string_view extra = "") {

@@ -9,6 +9,12 @@
 namespace carebridge {
 namespace {
 
+absl::Status NotKnownYet() {
+  return absl::UnavailableError(
+      "this service is still reading the directory's feed to learn which "
+      "tokens are revoked; try again in a moment");
+}
+
 std::string Rfc3339(absl::Time time) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", time, absl::UTCTimeZone());
 }
@@ -91,15 +97,16 @@ void TokenRevocations::Reactivate(const std::string& subject) {
   Changed();
 }
 
+absl::Status TokenRevocations::CheckKnown() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return known_ ? absl::OkStatus() : NotKnownYet();
+}
+
 absl::Status TokenRevocations::Check(const Principal& principal) const {
   // Every call of every service asks: readers do not wait on each other.
   absl::ReaderMutexLock lock(&mu_);
   if (principal.is_service()) return absl::OkStatus();
-  if (!known_) {
-    return absl::UnavailableError(
-        "this service is still reading the directory's feed to learn which "
-        "tokens are revoked; try again in a moment");
-  }
+  if (!known_) return NotKnownYet();
   if (auto it = deactivated_.find(principal.subject);
       it != deactivated_.end()) {
     return errors::Unauthenticated(absl::StrCat(

@@ -64,6 +64,8 @@ class TokenRevocations {
   void ExpectFeed() ABSL_LOCKS_EXCLUDED(mu_);
   void FeedCaughtUp() ABSL_LOCKS_EXCLUDED(mu_);
   bool known() const ABSL_LOCKS_EXCLUDED(mu_);
+  // OK once known; else the UNAVAILABLE Check gives staff meanwhile.
+  absl::Status CheckKnown() const ABSL_LOCKS_EXCLUDED(mu_);
 
   // OK when nothing said stops `principal`'s token; else UNAUTHENTICATED
   // saying what and why, worded for the person holding the token

@@ -9,6 +9,7 @@
 #include "carebridge/directory/v1/directory.pb.h"
 #include "services/common/log.h"
 #include "services/common/time_util.h"
+#include "services/directory/roles.h"
 
 namespace carebridge::directory_client {
 
@@ -22,10 +23,11 @@ const char* const RevocationFollower::kTypePrefixes[2] = {"member.",
 RevocationFollower::RevocationFollower(EventConsumer::StreamOpener open,
                                        ServiceCredentials* credentials,
                                        TokenRevocations* revocations,
-                                       Options options)
+                                       MemberIndex* members, Options options)
     : open_(std::move(open)),
       credentials_(credentials),
       revocations_(revocations),
+      members_(members),
       options_(options) {
   revocations_->ExpectFeed();
 }
@@ -63,7 +65,8 @@ bool RevocationFollower::Pause(absl::Duration delay) {
 }
 
 void RevocationFollower::Apply(const Event& event,
-                               TokenRevocations* revocations) {
+                               TokenRevocations* revocations,
+                               MemberIndex* members) {
   if (event.type() == "token.revoked") {
     directory::v1::TokenRevocation revoked;
     if (!event.payload().UnpackTo(&revoked)) return;
@@ -76,6 +79,12 @@ void RevocationFollower::Apply(const Event& event,
   if (!absl::StartsWith(event.type(), "member.") ||
       !event.payload().UnpackTo(&member)) {
     return;
+  }
+  if (members != nullptr) {
+    members->Put(
+        {member.name(), member.team(), directory::FromProtoRole(member.role()),
+         member.state() != directory::v1::DEACTIVATED},
+        member.email());
   }
   // Deactivation first and alone (it ends the earlier tokens too), so a
   // stream watching hears "deactivated", not only "issued before".
@@ -140,7 +149,9 @@ bool RevocationFollower::FollowOnce(int64_t* after, std::string* epoch) {
       break;
     }
     *epoch = response.epoch();
-    for (const Event& event : response.events()) Apply(event, revocations_);
+    for (const Event& event : response.events()) {
+      Apply(event, revocations_, members_);
+    }
     *after = response.through_sequence();
     applied_through_ = *after;
     delivered = true;

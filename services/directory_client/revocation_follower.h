@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/event_consumer.h"
+#include "services/common/member_index.h"
 #include "services/common/service_credentials.h"
 #include "services/common/token_revocations.h"
 
@@ -22,7 +23,9 @@ namespace carebridge::directory_client {
 // (new role or team), deactivated, reactivated or signed out everywhere
 // (member.*), one token revoked (token.revoked) -- and tells a process's
 // TokenRevocations, so every service refuses those tokens within moments
-// of the change, in a split deployment too.
+// of the change, in a split deployment too. The same member events keep
+// the process's MemberIndex (who signs in with the identity provider as
+// whom) up to date.
 //
 // Nothing is stored: each process reads the feed from its start when it
 // starts (members and revocations are few), keeping its place across
@@ -45,15 +48,17 @@ class RevocationFollower {
   // The event types followed.
   static const char* const kTypePrefixes[2];
 
-  // `credentials` and `revocations` outlive this. Marks `revocations` not
-  // known until the feed is caught up.
+  // `credentials`, `revocations` and `members` (may be null) outlive this.
+  // Marks `revocations` not known until the feed is caught up.
   RevocationFollower(EventConsumer::StreamOpener open,
                      ServiceCredentials* credentials,
-                     TokenRevocations* revocations, Options options);
+                     TokenRevocations* revocations, MemberIndex* members,
+                     Options options);
   RevocationFollower(EventConsumer::StreamOpener open,
                      ServiceCredentials* credentials,
-                     TokenRevocations* revocations)
-      : RevocationFollower(std::move(open), credentials, revocations,
+                     TokenRevocations* revocations,
+                     MemberIndex* members = nullptr)
+      : RevocationFollower(std::move(open), credentials, revocations, members,
                            Options()) {}
   // Stops.
   ~RevocationFollower();
@@ -73,9 +78,11 @@ class RevocationFollower {
   int64_t applied_through() const { return applied_through_.load(); }
   int64_t subscriptions() const { return subscriptions_.load(); }
 
-  // What one event says, told to `revocations` (also for tests).
+  // What one event says, told to `revocations` and `members` (may be
+  // null; also for tests).
   static void Apply(const events::v1::Event& event,
-                    TokenRevocations* revocations);
+                    TokenRevocations* revocations,
+                    MemberIndex* members = nullptr);
 
  private:
   void Run();
@@ -87,6 +94,7 @@ class RevocationFollower {
   const EventConsumer::StreamOpener open_;
   ServiceCredentials* const credentials_;
   TokenRevocations* const revocations_;
+  MemberIndex* const members_;
   const Options options_;
   std::atomic<int64_t> subscriptions_{0};
   std::atomic<int64_t> applied_through_{0};

@@ -101,6 +101,45 @@ TEST_F(ApplyTest, ATokenRevokedByIdIsRefusedNamingWhenAndWhy) {
   EXPECT_EQ(revocations_.revoked_tokens(), 1u);
 }
 
+// The member events keep who signs in as whom: created with an email, a
+// new team and role, a changed email, deactivation.
+TEST_F(ApplyTest, MemberEventsKeepTheMemberIndex) {
+  MemberIndex members;
+  directory::v1::Member ada;
+  ada.set_name("members/ada");
+  ada.set_team("teams/north");
+  ada.set_role(directory::v1::CLINICIAN);
+  ada.set_email("Ada@Example.nhs.uk");
+  RevocationFollower::Apply(MemberEvent("member.created", ada, 1),
+                            &revocations_, &members);
+  absl::StatusOr<MemberIndex::Member> found =
+      members.Find("ada@example.nhs.uk");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->name, "members/ada");
+  EXPECT_EQ(found->team, "teams/north");
+  EXPECT_EQ(found->role, Role::kClinician);
+  EXPECT_TRUE(found->active);
+
+  ada.set_team("teams/south");
+  ada.set_role(directory::v1::TEAM_MANAGER);
+  ada.set_email("ada.l@example.nhs.uk");
+  RevocationFollower::Apply(MemberEvent("member.updated", ada, 2),
+                            &revocations_, &members);
+  EXPECT_TRUE(absl::IsNotFound(members.Find("ada@example.nhs.uk").status()));
+  found = members.Find("ada.l@example.nhs.uk");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->team, "teams/south");
+  EXPECT_EQ(found->role, Role::kTeamManager);
+
+  ada.set_state(directory::v1::DEACTIVATED);
+  RevocationFollower::Apply(MemberEvent("member.deactivated", ada, 3),
+                            &revocations_, &members);
+  found = members.Find("members/ada");
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_FALSE(found->active);
+  EXPECT_EQ(members.size(), 1u);
+}
+
 // A stream of scripted responses, then an end.
 class ScriptedReader : public grpc::ClientReaderInterface<SubscribeResponse> {
  public:
@@ -166,7 +205,7 @@ TEST(RevocationFollowerTest, StaffWaitUntilCaughtUpThenThePlaceIsKept) {
         }
         return std::make_unique<ScriptedReader>(std::move(script));
       },
-      &credentials, &revocations, fast);
+      &credentials, &revocations, nullptr, fast);
   const Principal old = Staff("members/sam", clock.Now() - absl::Hours(1));
   absl::Status waiting = revocations.Check(old);
   EXPECT_TRUE(absl::IsUnavailable(waiting)) << waiting;
@@ -214,7 +253,7 @@ TEST(RevocationFollowerTest, AnotherDatabaseIsReadFromItsStart) {
         if (asked.size() == 2) script.push_back(Batch({}, 30, 30, "new"));
         return std::make_unique<ScriptedReader>(std::move(script));
       },
-      &credentials, &revocations, fast);
+      &credentials, &revocations, nullptr, fast);
   follower.Start();
   ASSERT_TRUE(testing::Eventually([&] {
     absl::MutexLock lock(&mu);

@@ -15,7 +15,7 @@ RevocationsPeer::RevocationsPeer(ChannelProvider directory,
       revocations_(clock),
       follower_(
           OpenFeedOf<directory::v1::DirectoryService>(std::move(directory)),
-          &credentials_, &revocations_) {
+          &credentials_, &revocations_, &members_) {
   authenticator_->SetRevocations(&revocations_);
 }
 

@@ -17,7 +17,8 @@ namespace carebridge::directory_client {
 // process's Authenticator asks after every token verifies (so every
 // service of the process, and their open streams, honour it), fed by a
 // RevocationFollower of the directory's feed over `directory` (in-process
-// when the process hosts the directory). Until Start and the feed's first
+// when the process hosts the directory), which also keeps the members
+// identity provider tokens sign in as. Until Start and the feed's first
 // catch-up, staff calls are UNAVAILABLE (TokenRevocations::ExpectFeed).
 class RevocationsPeer {
  public:
@@ -38,12 +39,16 @@ class RevocationsPeer {
   }
 
   const TokenRevocations& revocations() const { return revocations_; }
+  // The directory's members as the feed tells them (for sign-in with the
+  // identity provider).
+  const MemberIndex& members() const { return members_; }
   const RevocationFollower& follower() const { return follower_; }
 
  private:
   Authenticator* const authenticator_;
   ServiceCredentials credentials_;
   TokenRevocations revocations_;
+  MemberIndex members_;
   RevocationFollower follower_;
 };
 
