@@ -141,6 +141,7 @@ absl::Status CarebridgeServer::Init() {
   // process has read the directory's feed.
   revocations_ = std::make_unique<directory_client::RevocationsPeer>(
       PeerProvider("directory"), authenticator_.get(), signer_.get(), &clock_);
+  RETURN_IF_ERROR(StartOidcSignIn());
   ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
                    ListenerCredentials(config_));
   RETURN_IF_ERROR(host_->Start(config_.listen, std::move(credentials)));
@@ -151,6 +152,12 @@ absl::Status CarebridgeServer::Init() {
       "token keys", config_.token_keys_reload_interval,
       [this] { return ReloadTokenKeys(); });
   token_keys_->Start();
+  if (oidc_ != nullptr) {
+    idp_keys_ = std::make_unique<PeriodicTask>(
+        "identity provider keys", config_.token_keys_reload_interval,
+        [this] { return ReloadIdpKeys(); });
+    idp_keys_->Start();
+  }
   for (const std::unique_ptr<ServiceModule>& module : modules_) {
     module->StartBackgroundWork(context_);
     for (EventConsumer* consumer : module->consumers()) {
@@ -247,8 +254,54 @@ absl::Status CarebridgeServer::ReloadTokenKeys() {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::shared_ptr<const IdpKeySet>>
+CarebridgeServer::LoadIdpKeys() {
+  ASSIGN_OR_RETURN(std::string jwks,
+                   ReadFile("--oidc_jwks_file", config_.oidc_jwks_file));
+  absl::StatusOr<std::shared_ptr<const IdpKeySet>> keys = ParseIdpJwks(jwks);
+  if (!keys.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--oidc_jwks_file ", config_.oidc_jwks_file, ": ",
+                     keys.status().message()));
+  }
+  idp_jwks_ = std::move(jwks);
+  return keys;
+}
+
+absl::Status CarebridgeServer::StartOidcSignIn() {
+  if (config_.oidc_issuer.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::shared_ptr<const IdpKeySet> keys, LoadIdpKeys());
+  OidcSignInSettings settings;
+  settings.token.issuer = config_.oidc_issuer;
+  settings.token.audience = config_.oidc_audience;
+  settings.member_claim = config_.oidc_member_claim;
+  settings.max_lifetime = config_.max_token_lifetime;
+  LogLine(absl::StrCat("sign-in with the identity provider ",
+                       config_.oidc_issuer, " (", keys->keys.size(),
+                       " keys; the `", config_.oidc_member_claim,
+                       "` claim names the member)"));
+  oidc_ = std::make_unique<OidcSignIn>(std::move(settings), std::move(keys),
+                                       &revocations_->members());
+  authenticator_->SetOidcSignIn(oidc_.get());
+  return absl::OkStatus();
+}
+
+absl::Status CarebridgeServer::ReloadIdpKeys() {
+  std::string before = idp_jwks_;
+  ASSIGN_OR_RETURN(std::shared_ptr<const IdpKeySet> keys, LoadIdpKeys());
+  if (idp_jwks_ == before) return absl::OkStatus();
+  std::vector<std::string> kids;
+  for (const auto& [kid, key] : keys->keys) kids.push_back(kid);
+  std::sort(kids.begin(), kids.end());
+  LogLine(absl::StrCat("identity provider keys: trusting ",
+                       absl::StrJoin(kids, ", ")));
+  oidc_->SetKeys(std::move(keys));
+  return absl::OkStatus();
+}
+
 void CarebridgeServer::StopBackgroundWork() {
   if (memory_trim_ != nullptr) memory_trim_->Stop();
+  if (idp_keys_ != nullptr) idp_keys_->Stop();
   if (token_keys_ != nullptr) token_keys_->Stop();
   if (revocations_ != nullptr) revocations_->Stop();
   // Modules with consumers first (they call other services), then the

@@ -20,6 +20,7 @@
 #include "services/common/feed_admin.h"
 #include "services/common/feed_admin_grpc.h"
 #include "services/common/ids.h"
+#include "services/common/oidc_sign_in.h"
 #include "services/common/periodic_task.h"
 #include "services/common/server_host.h"
 #include "services/common/service_module.h"
@@ -68,6 +69,12 @@ class CarebridgeServer {
   // Reads the keys again (rotation, retirement) and re-signs the bootstrap
   // token when its key is gone.
   absl::Status ReloadTokenKeys();
+  // Sign-in with the identity provider, when configured: its key set.
+  absl::StatusOr<std::shared_ptr<const IdpKeySet>> LoadIdpKeys();
+  absl::Status StartOidcSignIn();
+  // Reads the provider's key set again; a file that does not read keeps the
+  // keys known.
+  absl::Status ReloadIdpKeys();
 
   const ServerConfig config_;
   RealClock clock_;
@@ -97,6 +104,11 @@ class CarebridgeServer {
   std::unique_ptr<PeriodicTask> memory_trim_;
   // Ended tokens, from the directory's feed, for every service here.
   std::unique_ptr<directory_client::RevocationsPeer> revocations_;
+  // Sign-in with the identity provider (null when not configured), and
+  // what reads its key set again.
+  std::unique_ptr<OidcSignIn> oidc_;
+  std::unique_ptr<PeriodicTask> idp_keys_;
+  std::string idp_jwks_;
   // The consumers this process hosts, for operators.
   std::unique_ptr<FeedAdmin> feed_admin_;
   std::unique_ptr<FeedAdminGrpcService> feed_admin_service_;

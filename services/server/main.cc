@@ -92,6 +92,20 @@ ABSL_FLAG(absl::Duration, token_key_overlap, absl::Hours(24 * 90),
           "person's token)");
 ABSL_FLAG(absl::Duration, token_keys_reload_interval, absl::Seconds(30),
           "how often the keys or the key set file are read again");
+ABSL_FLAG(std::string, oidc_issuer, "",
+          "sign-in with the organisation's identity provider (OpenID "
+          "Connect): the issuer (`iss`) its access tokens must carry; with "
+          "--oidc_audience and --oidc_jwks_file");
+ABSL_FLAG(std::string, oidc_audience, "",
+          "the audience (`aud`) identity provider tokens must be for, e.g. "
+          "carebridge's client id with the provider");
+ABSL_FLAG(std::string, oidc_jwks_file, "",
+          "the identity provider's signing keys (its JSON Web Key Set, RSA "
+          "or EC P-256), read again every --token_keys_reload_interval: "
+          "replace the file when the provider rotates its keys");
+ABSL_FLAG(std::string, oidc_member_claim, "email",
+          "the identity provider token's claim that names the carebridge "
+          "member: its value is the member's email (or `members/{id}`)");
 ABSL_FLAG(bool, rotate_token_key, false,
           "add a new signing key to --token_keys_dir (starting to sign after "
           "--token_key_activate_in), publish the key set, print its kid and "
@@ -151,6 +165,10 @@ int main(int argc, char** argv) {
   config.token_key_overlap = absl::GetFlag(FLAGS_token_key_overlap);
   config.token_keys_reload_interval =
       absl::GetFlag(FLAGS_token_keys_reload_interval);
+  config.oidc_issuer = absl::GetFlag(FLAGS_oidc_issuer);
+  config.oidc_audience = absl::GetFlag(FLAGS_oidc_audience);
+  config.oidc_jwks_file = absl::GetFlag(FLAGS_oidc_jwks_file);
+  config.oidc_member_claim = absl::GetFlag(FLAGS_oidc_member_claim);
 
   if (absl::GetFlag(FLAGS_rotate_token_key)) {
     absl::StatusOr<std::string> kid = carebridge::server::RotateTokenKey(

@@ -106,6 +106,23 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
     return absl::InvalidArgumentError(
         "--token_keys_reload_interval: must be at least 1s");
   }
+  if (config.oidc_issuer.empty() != config.oidc_audience.empty() ||
+      config.oidc_issuer.empty() != config.oidc_jwks_file.empty()) {
+    return absl::InvalidArgumentError(
+        "--oidc_issuer, --oidc_audience and --oidc_jwks_file: give all three "
+        "(sign-in with the identity provider) or none");
+  }
+  if (config.oidc_issuer == "carebridge") {
+    return absl::InvalidArgumentError(
+        "--oidc_issuer: `carebridge` is the issuer of carebridge's own "
+        "tokens; give the identity provider's (e.g. "
+        "https://login.example.nhs.uk)");
+  }
+  if (config.oidc_member_claim.empty()) {
+    return absl::InvalidArgumentError(
+        "--oidc_member_claim: must name the claim that names the member "
+        "(e.g. email)");
+  }
   if (config.token_keys_dir.empty()) {
     config.token_keys_dir = absl::StrCat(config.data_dir, "/token-keys");
   }

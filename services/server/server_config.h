@@ -74,6 +74,15 @@ struct ServerConfig {
   // How often the keys (or the key set file) are read again, so a rotation
   // or a retirement reaches a running process.
   absl::Duration token_keys_reload_interval = absl::Seconds(30);
+  // Sign-in with the organisation's identity provider (OpenID Connect):
+  // its access tokens are accepted when signed by a key of the JSON Web
+  // Key Set in oidc_jwks_file (read again with the token keys), issued by
+  // oidc_issuer for oidc_audience; the claim oidc_member_claim names the
+  // member (their email, or `members/{id}`). All three or none.
+  std::string oidc_issuer;
+  std::string oidc_audience;
+  std::string oidc_jwks_file;
+  std::string oidc_member_claim = "email";
 };
 
 // Checks the config and fills in defaults: unknown or repeated service names,

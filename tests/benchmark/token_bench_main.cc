@@ -2,7 +2,8 @@
 // Ed25519-signed JWTs of today against the HMAC-SHA256 tokens before them
 // (issue 12): uncached (a token seen for the first time: parse, look up the
 // key, check the signature, read the claims), remembered (the same token
-// again: one lookup) and signing. Prints figures; not a test.
+// again: one lookup) and signing; and an identity provider's access tokens
+// (RS256 and ES256) through sign-in. Prints figures; not a test.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -15,7 +16,10 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "services/common/hmac.h"
+#include "services/common/member_index.h"
+#include "services/common/oidc_sign_in.h"
 #include "services/common/token.h"
+#include "tests/support/test_idp.h"
 
 ABSL_FLAG(int, tokens, 20000, "distinct tokens per measurement");
 
@@ -63,6 +67,47 @@ double NanosPer(int n, F f) {
   return absl::ToDoubleNanoseconds(absl::Now() - start) / n;
 }
 
+// Sign-in with an identity provider: its access tokens (RSA 2048 and EC
+// P-256) verified the first time and remembered, the member found by email.
+int RunIdentityProvider(int n, absl::Time now) {
+  MemberIndex members;
+  for (int i = 0; i < n; ++i) {
+    members.Put(
+        {absl::StrCat("members/m", i), "teams/north", Role::kClinician, true},
+        absl::StrCat("staff", i, "@example.nhs.uk"));
+  }
+  int failures = 0;
+  for (bool rsa : {true, false}) {
+    testing::TestIdpKey key("idp-1", rsa);
+    absl::StatusOr<std::shared_ptr<const IdpKeySet>> keys =
+        ParseIdpJwks(testing::TestJwks({&key}));
+    if (!keys.ok()) return 1;
+    OidcSignInSettings settings;
+    settings.token.issuer = "https://login.example.nhs.uk";
+    settings.token.audience = "carebridge";
+    OidcSignIn sign_in(settings, *keys, &members);
+    std::vector<std::string> tokens;
+    const int64_t iat = absl::ToUnixSeconds(now);
+    for (int i = 0; i < n; ++i) {
+      tokens.push_back(key.Sign(absl::StrCat(
+          R"({"iss":"https://login.example.nhs.uk","aud":"carebridge",)",
+          R"("sub":"uid-)", i, R"(","email":"staff)", i,
+          R"(@example.nhs.uk","iat":)", iat, R"(,"exp":)", iat + 3600, "}")));
+    }
+    double first_ns = NanosPer(n, [&](int i) {
+      if (!sign_in.Authenticate(tokens[i], now).ok()) ++failures;
+    });
+    double again_ns = NanosPer(n, [&](int i) {
+      if (!sign_in.Authenticate(tokens[i % 64], now).ok()) ++failures;
+    });
+    std::printf("  identity provider %s, first sight:  %8.2f us\n",
+                key.alg().c_str(), first_ns / 1000);
+    std::printf("  identity provider %s, remembered:   %8.2f us\n",
+                key.alg().c_str(), again_ns / 1000);
+  }
+  return failures;
+}
+
 int Run(int n) {
   const absl::Time now = absl::Now();
   TokenSigner signer("benchmark key");
@@ -103,6 +148,7 @@ int Run(int n) {
               cached_ns / 1000, cached_ns / hmac_ns);
   std::printf("  Ed25519 JWT sign:                   %8.2f us\n",
               sign_ns / 1000);
+  failures += RunIdentityProvider(n / 4, now);
   if (failures != 0) {
     std::printf("FAILED: %d verifications failed\n", failures);
     return 1;
