@@ -12,6 +12,9 @@
 # certificate per service under DATA_ROOT/tls) and only the directory holds
 # the token signing keys; the others get its public keys (jwks.json). Call
 # with carectl --tls_ca_file=DATA_ROOT/tls/ca.pem.
+# Arguments are flags every process gets (e.g. --oidc_issuer=...
+# --oidc_audience=... --oidc_jwks_file=... for sign-in with the
+# organisation's identity provider).
 # Builds first if the binary is missing.
 # shellcheck disable=SC2046  # the words of tls and key_flags are flags
 set -euo pipefail
@@ -44,32 +47,32 @@ fi
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 "$server" --services=directory --listen="127.0.0.1:$dport" \
-  --data_dir="$data/directory" --token_keys_dir="$keys" $(tls directory) &
+  --data_dir="$data/directory" --token_keys_dir="$keys" $(tls directory) "$@" &
 pids+=($!)
 # The directory creates the keys on first start; wait for them.
 for _ in $(seq 100); do [ -s "$keys/jwks.json" ] && break; sleep 0.1; done
 "$server" --services=referral --listen="127.0.0.1:$rport" \
   --data_dir="$data/referral" $(key_flags) $(tls referral) \
   --directory_address="127.0.0.1:$dport" \
-  --careplan_address="127.0.0.1:$cport" &
+  --careplan_address="127.0.0.1:$cport" "$@" &
 pids+=($!)
 "$server" --services=careplan --listen="127.0.0.1:$cport" \
   --data_dir="$data/careplan" $(key_flags) $(tls careplan) \
   --directory_address="127.0.0.1:$dport" \
   --referral_address="127.0.0.1:$rport" \
-  --handover_address="127.0.0.1:$hport" &
+  --handover_address="127.0.0.1:$hport" "$@" &
 pids+=($!)
 "$server" --services=handover --listen="127.0.0.1:$hport" \
   --data_dir="$data/handover" $(key_flags) $(tls handover) \
   --directory_address="127.0.0.1:$dport" \
-  --careplan_address="127.0.0.1:$cport" &
+  --careplan_address="127.0.0.1:$cport" "$@" &
 pids+=($!)
 "$server" --services=record --listen="127.0.0.1:$xport" \
   --data_dir="$data/record" $(key_flags) $(tls record) \
   --directory_address="127.0.0.1:$dport" \
   --referral_address="127.0.0.1:$rport" \
   --careplan_address="127.0.0.1:$cport" \
-  --handover_address="127.0.0.1:$hport" &
+  --handover_address="127.0.0.1:$hport" "$@" &
 pids+=($!)
 echo "directory on 127.0.0.1:$dport, referral on 127.0.0.1:$rport," \
   "care plan on 127.0.0.1:$cport, handover on 127.0.0.1:$hport," \
