@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "services/common/file_util.h"
 #include "services/common/log.h"
 #include "services/common/macros.h"
@@ -194,6 +195,7 @@ absl::Status CarebridgeServer::Init() {
                            ? "; verifying tokens only (no signing key here)"
                            : absl::StrCat("; bootstrap admin token in ",
                                           bootstrap_token_path_)));
+  RETURN_IF_ERROR(StartHttp());
   if (!config_.port_file.empty()) {
     RETURN_IF_ERROR(WriteFileAtomically(
         config_.port_file, absl::StrCat(host_->port(), "\n"), 0644));
@@ -299,6 +301,39 @@ absl::Status CarebridgeServer::ReloadIdpKeys() {
   return absl::OkStatus();
 }
 
+absl::Status CarebridgeServer::StartHttp() {
+  if (config_.http_listen.empty()) return absl::OkStatus();
+  // A service's package names it: carebridge.referral.v1 is the referral
+  // service, reached as any peer is; the audit and feed administration
+  // services are in every process.
+  rpc_bridge_ = std::make_unique<http::RpcBridge>(
+      [this](const google::protobuf::ServiceDescriptor& service)
+          -> std::shared_ptr<grpc::Channel> {
+        std::vector<std::string> package =
+            absl::StrSplit(service.file()->package(), '.');
+        if (package.size() != 3 || package[0] != "carebridge") return nullptr;
+        if (package[1] == "audit" || package[1] == "events") {
+          return host_->InProcessChannel();
+        }
+        return PeerChannel(package[1]);
+      });
+  http_ = std::make_unique<http::HttpEndpoint>(rpc_bridge_.get());
+  http::HttpEndpointOptions options;
+  options.listen = config_.http_listen;
+  options.tls_cert_file = config_.tls_cert_file;
+  options.tls_key_file = config_.tls_key_file;
+  RETURN_IF_ERROR(http_->Start(options));
+  LogLine(
+      absl::StrCat("HTTP (JSON API, FHIR R4) on ", config_.http_listen,
+                   " (port ", http_->port(),
+                   config_.tls_cert_file.empty() ? ", plaintext)" : ", TLS)"));
+  if (!config_.http_port_file.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(
+        config_.http_port_file, absl::StrCat(http_->port(), "\n"), 0644));
+  }
+  return absl::OkStatus();
+}
+
 void CarebridgeServer::StopBackgroundWork() {
   if (memory_trim_ != nullptr) memory_trim_->Stop();
   if (idp_keys_ != nullptr) idp_keys_->Stop();
@@ -317,6 +352,7 @@ void CarebridgeServer::StopBackgroundWork() {
 }
 
 CarebridgeServer::~CarebridgeServer() {
+  if (http_ != nullptr) http_->Stop();
   StopBackgroundWork();
   {
     absl::MutexLock lock(&channel_mu_);
@@ -329,6 +365,8 @@ void CarebridgeServer::Shutdown() {
   LogLine(absl::StrCat("shutting down: health NOT_SERVING, up to ",
                        absl::FormatDuration(config_.shutdown_grace),
                        " for calls in flight"));
+  // HTTP requests first: each is a call of the services below.
+  if (http_ != nullptr) http_->Stop();
   StopBackgroundWork();
   host_->Shutdown(config_.shutdown_grace);
 }

@@ -26,6 +26,7 @@
 #include "services/common/service_module.h"
 #include "services/common/token.h"
 #include "services/directory_client/revocations_peer.h"
+#include "services/http/http_endpoint.h"
 #include "services/server/server_config.h"
 
 namespace carebridge::server {
@@ -43,6 +44,8 @@ class CarebridgeServer {
   ~CarebridgeServer();
 
   int port() const { return host_->port(); }
+  // The HTTP listener's port; 0 when there is none.
+  int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
   const std::string& bootstrap_token_path() const {
     return bootstrap_token_path_;
   }
@@ -75,6 +78,8 @@ class CarebridgeServer {
   // Reads the provider's key set again; a file that does not read keeps the
   // keys known.
   absl::Status ReloadIdpKeys();
+  // The HTTP listener, when configured: after the gRPC one is up.
+  absl::Status StartHttp();
 
   const ServerConfig config_;
   RealClock clock_;
@@ -104,6 +109,9 @@ class CarebridgeServer {
   std::unique_ptr<PeriodicTask> memory_trim_;
   // Ended tokens, from the directory's feed, for every service here.
   std::unique_ptr<directory_client::RevocationsPeer> revocations_;
+  // The HTTP listener (null when not configured) and the calls it makes.
+  std::unique_ptr<http::RpcBridge> rpc_bridge_;
+  std::unique_ptr<http::HttpEndpoint> http_;
   // Sign-in with the identity provider (null when not configured), and
   // what reads its key set again.
   std::unique_ptr<OidcSignIn> oidc_;

@@ -106,6 +106,12 @@ ABSL_FLAG(std::string, oidc_jwks_file, "",
 ABSL_FLAG(std::string, oidc_member_claim, "email",
           "the identity provider token's claim that names the carebridge "
           "member: its value is the member's email (or `members/{id}`)");
+ABSL_FLAG(std::string, http_listen, "",
+          "HTTP listener (host:port; off when empty): the gRPC API in JSON "
+          "under /v1/ and FHIR R4 under /fhir/, with the same tokens and "
+          "rules; TLS with --tls_cert_file/--tls_key_file");
+ABSL_FLAG(std::string, http_port_file, "",
+          "write the HTTP listener's bound port here once serving");
 ABSL_FLAG(bool, rotate_token_key, false,
           "add a new signing key to --token_keys_dir (starting to sign after "
           "--token_key_activate_in), publish the key set, print its kid and "
@@ -169,6 +175,8 @@ int main(int argc, char** argv) {
   config.oidc_audience = absl::GetFlag(FLAGS_oidc_audience);
   config.oidc_jwks_file = absl::GetFlag(FLAGS_oidc_jwks_file);
   config.oidc_member_claim = absl::GetFlag(FLAGS_oidc_member_claim);
+  config.http_listen = absl::GetFlag(FLAGS_http_listen);
+  config.http_port_file = absl::GetFlag(FLAGS_http_port_file);
 
   if (absl::GetFlag(FLAGS_rotate_token_key)) {
     absl::StatusOr<std::string> kid = carebridge::server::RotateTokenKey(

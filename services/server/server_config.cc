@@ -118,6 +118,10 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
         "tokens; give the identity provider's (e.g. "
         "https://login.example.nhs.uk)");
   }
+  if (!config.http_port_file.empty() && config.http_listen.empty()) {
+    return absl::InvalidArgumentError(
+        "--http_port_file: needs --http_listen (the HTTP listener)");
+  }
   if (config.oidc_member_claim.empty()) {
     return absl::InvalidArgumentError(
         "--oidc_member_claim: must name the claim that names the member "

@@ -83,6 +83,11 @@ struct ServerConfig {
   std::string oidc_audience;
   std::string oidc_jwks_file;
   std::string oidc_member_claim = "email";
+  // The HTTP listener (the gRPC API in JSON, FHIR R4): "host:port"; empty
+  // (the default): none. TLS with tls_cert_file/tls_key_file when given.
+  std::string http_listen;
+  // When set, the HTTP listener's bound port is written here once serving.
+  std::string http_port_file;
 };
 
 // Checks the config and fills in defaults: unknown or repeated service names,

@@ -1,0 +1,140 @@
+#include "services/http/http_endpoint.h"
+
+#include <httplib.h>
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/clock.h"
+#include "services/common/log.h"
+
+namespace carebridge::http {
+namespace {
+
+CallHeaders HeadersOf(const httplib::Request& request) {
+  CallHeaders headers;
+  headers.authorization = request.get_header_value("Authorization");
+  return headers;
+}
+
+void Write(const HttpReply& reply, httplib::Response& response) {
+  response.status = reply.status;
+  for (const auto& [name, value] : reply.headers) {
+    response.set_header(name, value);
+  }
+  // RFC 6750: a request without a good token is told how to send one.
+  if (reply.status == 401) response.set_header("WWW-Authenticate", "Bearer");
+  response.set_content(reply.body, reply.content_type.c_str());
+}
+
+// "host:port" or "[v6]:port".
+bool ParseListen(absl::string_view listen, std::string* host, int* port) {
+  size_t colon = listen.rfind(':');
+  if (colon == absl::string_view::npos) return false;
+  absl::string_view h = listen.substr(0, colon);
+  if (absl::ConsumePrefix(&h, "[") && !absl::ConsumeSuffix(&h, "]")) {
+    return false;
+  }
+  *host = std::string(h);
+  return !host->empty() && absl::SimpleAtoi(listen.substr(colon + 1), port) &&
+         *port >= 0 && *port <= 65535;
+}
+
+}  // namespace
+
+HttpEndpoint::HttpEndpoint(const RpcBridge* bridge)
+    : bridge_(bridge), gateway_(bridge) {}
+
+HttpEndpoint::~HttpEndpoint() { Stop(); }
+
+absl::Status HttpEndpoint::Start(const HttpEndpointOptions& options) {
+  std::string host;
+  int port = 0;
+  if (!ParseListen(options.listen, &host, &port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--http_listen: `", options.listen,
+                     "` is not host:port (e.g. 127.0.0.1:8080, [::1]:0)"));
+  }
+  if (options.tls_cert_file.empty()) {
+    server_ = std::make_unique<httplib::Server>();
+  } else {
+    auto tls = std::make_unique<httplib::SSLServer>(
+        options.tls_cert_file.c_str(), options.tls_key_file.c_str());
+    if (!tls->is_valid()) {
+      return absl::FailedPreconditionError(
+          "--http_listen: cannot serve TLS with --tls_cert_file and "
+          "--tls_key_file");
+    }
+    server_ = std::move(tls);
+  }
+  const int threads = options.threads;
+  server_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<size_t>(threads));
+  };
+  server_->set_payload_max_length(options.max_body_bytes);
+  max_body_bytes_ = options.max_body_bytes;
+  AddRoutes();
+  port_ = port == 0 ? server_->bind_to_any_port(host)
+                    : (server_->bind_to_port(host, port) ? port : -1);
+  if (port_ <= 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("--http_listen: cannot listen on ", options.listen));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return absl::OkStatus();
+}
+
+void HttpEndpoint::Stop() {
+  if (server_ != nullptr) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void HttpEndpoint::AddRoutes() {
+  server_->Post(
+      R"(/v1/([^/]+)/([^/]+))",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        if (!request.body.empty() &&
+            !absl::StartsWith(request.get_header_value("Content-Type"),
+                              "application/json")) {
+          HttpReply reply = ErrorReply(absl::InvalidArgumentError(
+              "Content-Type must be application/json"));
+          reply.status = 415;
+          Write(reply, response);
+          return;
+        }
+        Write(gateway_.Post(absl::StrCat(request.matches[1].str(), "/",
+                                         request.matches[2].str()),
+                            request.body, HeadersOf(request)),
+              response);
+      });
+  server_->Get(R"(/v1/(.+))", [this](const httplib::Request& request,
+                                     httplib::Response& response) {
+    Write(gateway_.Get(request.matches[1].str(), HeadersOf(request)), response);
+  });
+  // What no route answered (404, 413 for a body too large, ...): an error
+  // body saying so.
+  server_->set_error_handler(
+      [max = max_body_bytes_](const httplib::Request& request,
+                              httplib::Response& response) {
+        if (!response.body.empty()) return;
+        absl::Status status =
+            response.status == 413
+                ? absl::InvalidArgumentError(
+                      absl::StrCat("the body is larger than the ", max,
+                                   " bytes this server accepts"))
+                : absl::NotFoundError(absl::StrCat(
+                      "no route for ", request.method, " ", request.path));
+        HttpReply reply = ErrorReply(status);
+        reply.status = response.status;
+        Write(reply, response);
+      });
+  server_->set_logger([](const httplib::Request& request,
+                         const httplib::Response& response) {
+    LogLine(absl::StrCat("http method=", request.method, " path=", request.path,
+                         " status=", response.status));
+  });
+}
+
+}  // namespace carebridge::http

@@ -1,0 +1,61 @@
+#ifndef CAREBRIDGE_SERVICES_HTTP_HTTP_ENDPOINT_H_
+#define CAREBRIDGE_SERVICES_HTTP_HTTP_ENDPOINT_H_
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "services/http/json_gateway.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace carebridge::http {
+
+struct HttpEndpointOptions {
+  // "host:port" ("[::1]:0"; port 0 picks a free one).
+  std::string listen;
+  // TLS: both or neither.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Bodies larger are refused (413) before they are read.
+  size_t max_body_bytes = 4 << 20;
+  // Requests served at once.
+  int threads = 16;
+};
+
+// carebridge-server's HTTP listener (cpp-httplib): the gRPC API in JSON
+// (JsonGateway) and FHIR R4, every request a call of the same gRPC
+// services with the caller's bearer token. One log line per request.
+class HttpEndpoint {
+ public:
+  // `bridge` outlives this.
+  explicit HttpEndpoint(const RpcBridge* bridge);
+  ~HttpEndpoint();
+  HttpEndpoint(const HttpEndpoint&) = delete;
+  HttpEndpoint& operator=(const HttpEndpoint&) = delete;
+
+  // Binds and serves on a thread of its own. INVALID_ARGUMENT for a listen
+  // address that does not parse, FAILED_PRECONDITION when it cannot bind or
+  // read the TLS files.
+  absl::Status Start(const HttpEndpointOptions& options);
+  int port() const { return port_; }
+  // Stops accepting and waits for the serving thread. Idempotent.
+  void Stop();
+
+ private:
+  void AddRoutes();
+
+  const RpcBridge* const bridge_;
+  JsonGateway gateway_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+  int port_ = 0;
+  size_t max_body_bytes_ = 0;
+};
+
+}  // namespace carebridge::http
+
+#endif  // CAREBRIDGE_SERVICES_HTTP_HTTP_ENDPOINT_H_

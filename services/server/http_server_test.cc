@@ -1,0 +1,174 @@
+// The HTTP listener's JSON API against real servers: every request is a
+// call of the same gRPC services (authentication, rules, validation), in
+// one all-in-one process and split, where the referral process's HTTP
+// listener reaches the directory as its peer.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "services/server/test_deployment.h"
+
+namespace carebridge::server {
+namespace {
+
+namespace dir = ::carebridge::directory::v1;
+using ::testing::HasSubstr;
+
+constexpr char kJson[] = "application/json";
+constexpr char kDirectory[] = "/v1/carebridge.directory.v1.DirectoryService/";
+
+google::protobuf::Struct Parse(const std::string& body) {
+  google::protobuf::Struct parsed;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(body, &parsed).ok())
+      << body;
+  return parsed;
+}
+
+std::string Field(const google::protobuf::Struct& object,
+                  const std::string& name) {
+  auto it = object.fields().find(name);
+  return it == object.fields().end() ? "" : it->second.string_value();
+}
+
+// The error body's status and message.
+std::string ErrorOf(const std::string& body) {
+  google::protobuf::Struct parsed = Parse(body);
+  const google::protobuf::Struct& error =
+      parsed.fields().at("error").struct_value();
+  return absl::StrCat(Field(error, "status"), ": ", Field(error, "message"));
+}
+
+class HttpServerTest : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override {
+    absl::Status started = deployment_.Start(
+        GetParam(), [](const std::string&, ServerConfig* config) {
+          config->http_listen = "127.0.0.1:0";
+        });
+    ASSERT_TRUE(started.ok()) << started;
+    admin_ = deployment_.admin_token;
+    // Split, the referral process's listener (which reaches the directory
+    // as its peer); else the one process's.
+    CarebridgeServer* front = deployment_.referral != nullptr
+                                  ? deployment_.referral.get()
+                                  : deployment_.directory.get();
+    ASSERT_GT(front->http_port(), 0);
+    client_ =
+        std::make_unique<httplib::Client>("127.0.0.1", front->http_port());
+  }
+
+  httplib::Headers As(const std::string& token) {
+    return {{"Authorization", absl::StrCat("Bearer ", token)}};
+  }
+
+  httplib::Result Call(const std::string& token, const std::string& method,
+                       const std::string& body) {
+    return client_->Post(absl::StrCat(kDirectory, method).c_str(), As(token),
+                         body, kJson);
+  }
+
+  size_t Teams() {
+    httplib::Result listed = Call(admin_, "ListTeams", "{}");
+    EXPECT_TRUE(listed && listed->status == 200);
+    if (!listed) return 0;
+    google::protobuf::Struct body = Parse(listed->body);
+    auto it = body.fields().find("teams");
+    return it == body.fields().end() ? 0
+                                     : it->second.list_value().values_size();
+  }
+
+  TestDeployment deployment_;
+  std::string admin_;
+  std::unique_ptr<httplib::Client> client_;
+};
+
+TEST_P(HttpServerTest, AMethodCalledInJsonAndAResourceReadByName) {
+  httplib::Result created = Call(
+      admin_, "CreateTeam",
+      R"({"team":{"displayName":"North CMHT","sector":"COMMUNITY_MENTAL_HEALTH"}})");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  EXPECT_EQ(created->get_header_value("Content-Type"), kJson);
+  google::protobuf::Struct team = Parse(created->body);
+  const std::string name = Field(team, "name");
+  EXPECT_THAT(name, ::testing::StartsWith("teams/"));
+  EXPECT_EQ(Field(team, "sector"), "COMMUNITY_MENTAL_HEALTH");
+
+  httplib::Result got =
+      client_->Get(absl::StrCat("/v1/", name).c_str(), As(admin_));
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->status, 200) << got->body;
+  EXPECT_EQ(Field(Parse(got->body), "displayName"), "North CMHT");
+  EXPECT_EQ(Field(Parse(got->body), "etag"), Field(team, "etag"));
+}
+
+// Bad requests get the gRPC code's HTTP status and an AIP-193 body saying
+// what is wrong; nothing is stored.
+TEST_P(HttpServerTest, BadRequestsAreRefusedSayingWhyAndStoreNothing) {
+  const size_t before = Teams();
+  struct Case {
+    httplib::Result result;
+    int status;
+    std::string says;
+  };
+  const std::string big(5 << 20, 'a');
+  Case cases[] = {
+      {client_->Post((std::string(kDirectory) + "CreateTeam").c_str(),
+                     R"({"team":{"displayName":"x","sector":"CRISIS"}})",
+                     kJson),
+       401, "UNAUTHENTICATED: no credentials"},
+      {Call("not-a-token", "CreateTeam", "{}"), 401, "UNAUTHENTICATED"},
+      {Call(admin_, "CreateTeam", R"({"team":{"displayName":)"), 400,
+       "INVALID_ARGUMENT: the body is not a "
+       "carebridge.directory.v1.CreateTeamRequest in JSON"},
+      {Call(admin_, "CreateTeam", R"({"team":{"colour":"red"}})"), 400,
+       "colour"},
+      {Call(admin_, "CreateTeam", R"({"team":{"sector":"CRISIS"}})"), 400,
+       "INVALID_ARGUMENT: team.display_name"},
+      {Call(admin_, "NoSuchMethod", "{}"), 404, "NOT_FOUND: no method"},
+      {Call(admin_, "Subscribe", "{}"), 501, "served over gRPC only"},
+      {client_->Post((std::string(kDirectory) + "CreateTeam").c_str(),
+                     As(admin_), "team=x", "text/plain"),
+       415, "Content-Type must be application/json"},
+      {Call(admin_, "CreateTeam", big), 413, "larger than the 4194304 bytes"},
+      {client_->Get("/v1/widgets/w1", As(admin_)), 404,
+       "names no resource kind"},
+      {client_->Get("/v1/teams/nosuchteam", As(admin_)), 404, "NOT_FOUND"},
+      {client_->Get("/elsewhere", As(admin_)), 404, "no route for GET"},
+  };
+  for (Case& c : cases) {
+    ASSERT_TRUE(c.result) << c.says;
+    EXPECT_EQ(c.result->status, c.status) << c.says << ": " << c.result->body;
+    EXPECT_THAT(ErrorOf(c.result->body), HasSubstr(c.says));
+    if (c.status == 401) {
+      EXPECT_EQ(c.result->get_header_value("WWW-Authenticate"), "Bearer");
+    }
+  }
+  EXPECT_EQ(Teams(), before);
+}
+
+// The rules are the gRPC services' own: an admin reads no clinical record
+// over HTTP either.
+TEST_P(HttpServerTest, TheRulesAreTheServicesOwn) {
+  httplib::Result inbox =
+      client_->Post("/v1/carebridge.referral.v1.ReferralService/ListReferrals",
+                    As(admin_), R"({"mailbox":"INBOX"})", kJson);
+  ASSERT_TRUE(inbox);
+  EXPECT_EQ(inbox->status, 403) << inbox->body;
+  EXPECT_THAT(ErrorOf(inbox->body), HasSubstr("PERMISSION_DENIED"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Deployments, HttpServerTest,
+                         ::testing::Values(false, true),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "Split" : "AllInOne";
+                         });
+
+}  // namespace
+}  // namespace carebridge::server
