@@ -45,7 +45,12 @@ bool ParseListen(absl::string_view listen, std::string* host, int* port) {
 }  // namespace
 
 HttpEndpoint::HttpEndpoint(const RpcBridge* bridge)
-    : bridge_(bridge), gateway_(bridge) {}
+    : bridge_(bridge), gateway_(bridge), fhir_(bridge) {}
+
+std::string HttpEndpoint::BaseOf(const httplib::Request& request) const {
+  return absl::StrCat(tls_ ? "https://" : "http://",
+                      request.get_header_value("Host"), "/fhir");
+}
 
 HttpEndpoint::~HttpEndpoint() { Stop(); }
 
@@ -57,6 +62,7 @@ absl::Status HttpEndpoint::Start(const HttpEndpointOptions& options) {
         absl::StrCat("--http_listen: `", options.listen,
                      "` is not host:port (e.g. 127.0.0.1:8080, [::1]:0)"));
   }
+  tls_ = !options.tls_cert_file.empty();
   if (options.tls_cert_file.empty()) {
     server_ = std::make_unique<httplib::Server>();
   } else {
@@ -113,6 +119,35 @@ void HttpEndpoint::AddRoutes() {
                                      httplib::Response& response) {
     Write(gateway_.Get(request.matches[1].str(), HeadersOf(request)), response);
   });
+  // FHIR R4.
+  server_->Get("/fhir/metadata", [this](const httplib::Request& request,
+                                        httplib::Response& response) {
+    Write(fhir_.Metadata(BaseOf(request)), response);
+  });
+  server_->Get(
+      R"(/fhir/([A-Za-z]+)/([A-Za-z0-9\-\.]{1,64}))",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Write(fhir_.Read(request.matches[1].str(), request.matches[2].str(),
+                         HeadersOf(request)),
+              response);
+      });
+  server_->Get(R"(/fhir/([A-Za-z]+))", [this](const httplib::Request& request,
+                                              httplib::Response& response) {
+    Write(fhir_.Search(request.matches[1].str(), request.params,
+                       BaseOf(request), HeadersOf(request)),
+          response);
+  });
+  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
+    auto unsupported = [method](const httplib::Request& request,
+                                httplib::Response& response) {
+      Write(FhirFront::Unsupported(method, request.path), response);
+    };
+    const char* pattern = R"(/fhir/.*)";
+    if (std::string(method) == "POST") server_->Post(pattern, unsupported);
+    if (std::string(method) == "PUT") server_->Put(pattern, unsupported);
+    if (std::string(method) == "PATCH") server_->Patch(pattern, unsupported);
+    if (std::string(method) == "DELETE") server_->Delete(pattern, unsupported);
+  }
   // What no route answered (404, 413 for a body too large, ...): an error
   // body saying so.
   server_->set_error_handler(

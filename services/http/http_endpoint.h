@@ -6,10 +6,12 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "services/http/fhir_front.h"
 #include "services/http/json_gateway.h"
 
 namespace httplib {
 class Server;
+struct Request;
 }  // namespace httplib
 
 namespace carebridge::http {
@@ -47,9 +49,13 @@ class HttpEndpoint {
 
  private:
   void AddRoutes();
+  // The FHIR base URL as the client reached this server.
+  std::string BaseOf(const httplib::Request& request) const;
 
   const RpcBridge* const bridge_;
   JsonGateway gateway_;
+  FhirFront fhir_;
+  bool tls_ = false;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;

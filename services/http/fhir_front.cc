@@ -1,0 +1,406 @@
+#include "services/http/fhir_front.h"
+
+#include <set>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "carebridge/directory/v1/directory.pb.h"
+#include "carebridge/referral/v1/referral.pb.h"
+
+namespace carebridge::http {
+namespace {
+
+namespace dir = ::carebridge::directory::v1;
+namespace ref = ::carebridge::referral::v1;
+using fhir::Json;
+
+constexpr int kDefaultCount = 20;
+constexpr int kMaxCount = 100;
+
+constexpr char kDirectory[] = "carebridge.directory.v1.DirectoryService.";
+constexpr char kReferral[] = "carebridge.referral.v1.ReferralService.";
+
+// Every search parameter must be one this search knows (and _format, which
+// only ever says json here): a misspelt filter must not silently widen it.
+absl::Status CheckParams(absl::string_view type, const FhirParams& params,
+                         const std::set<std::string>& known) {
+  for (const auto& [name, value] : params) {
+    if (name == "_format" || known.count(name) > 0) continue;
+    return absl::InvalidArgumentError(
+        absl::StrCat("search parameter `", name, "` is not supported for ",
+                     type, " (supported: ", absl::StrJoin(known, ", "), ")"));
+  }
+  return absl::OkStatus();
+}
+
+std::string Param(const FhirParams& params, const std::string& name) {
+  auto it = params.find(name);
+  return it == params.end() ? "" : it->second;
+}
+
+absl::StatusOr<int> Count(const FhirParams& params) {
+  std::string count = Param(params, "_count");
+  if (count.empty()) return kDefaultCount;
+  int value = 0;
+  if (!absl::SimpleAtoi(count, &value) || value < 1 || value > kMaxCount) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("_count: must be a whole number from 1 to ", kMaxCount));
+  }
+  return value;
+}
+
+// The reference `value` (Type/id, or a full URL ending so) to a resource
+// of `type`; its id.
+absl::StatusOr<std::string> ReferenceId(absl::string_view param,
+                                        absl::string_view value,
+                                        absl::string_view type) {
+  std::vector<absl::string_view> parts = absl::StrSplit(value, '/');
+  if (parts.size() >= 2 && parts[parts.size() - 2] == type &&
+      !parts.back().empty()) {
+    return std::string(parts.back());
+  }
+  if (parts.size() == 1 && !value.empty()) return std::string(value);
+  return absl::InvalidArgumentError(absl::StrCat(param, ": `", value,
+                                                 "` is not a reference to a ",
+                                                 type, " (", type, "/{id})"));
+}
+
+std::string QueryOf(const FhirParams& params, absl::string_view skip) {
+  std::vector<std::string> parts;
+  for (const auto& [name, value] : params) {
+    if (name == skip) continue;
+    parts.push_back(absl::StrCat(name, "=", value));
+  }
+  return absl::StrJoin(parts, "&");
+}
+
+// A searchset Bundle of `resources`, with self and (when there is more)
+// next links.
+Json Searchset(const std::string& base, absl::string_view type,
+               const FhirParams& params, const std::vector<Json>& resources,
+               const std::string& next_page_token) {
+  Json bundle{
+      {"resourceType", "Bundle"},
+      {"meta",
+       {{"lastUpdated", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                         absl::UTCTimeZone())}}},
+      {"type", "searchset"}};
+  if (next_page_token.empty()) {
+    bundle["total"] = resources.size();
+  }
+  std::string self = absl::StrCat(base, "/", type);
+  std::string query = QueryOf(params, "");
+  Json links = Json::array(
+      {{{"relation", "self"},
+        {"url", query.empty() ? self : absl::StrCat(self, "?", query)}}});
+  if (!next_page_token.empty()) {
+    std::string rest = QueryOf(params, "_page_token");
+    links.push_back(
+        {{"relation", "next"},
+         {"url", absl::StrCat(self, "?", rest, rest.empty() ? "" : "&",
+                              "_page_token=", next_page_token)}});
+  }
+  bundle["link"] = links;
+  Json entries = Json::array();
+  for (const Json& resource : resources) {
+    entries.push_back(
+        {{"fullUrl",
+          absl::StrCat(base, "/", resource["resourceType"].get<std::string>(),
+                       "/", resource["id"].get<std::string>())},
+         {"resource", resource},
+         {"search", {{"mode", "match"}}}});
+  }
+  bundle["entry"] = entries;
+  return bundle;
+}
+
+Json SearchParam(const char* name, const char* type, const char* doc) {
+  return Json{{"name", name}, {"type", type}, {"documentation", doc}};
+}
+
+Json ReadAndSearch(const char* type, Json params) {
+  Json resource{{"type", type},
+                {"interaction",
+                 Json::array({{{"code", "read"}}, {{"code", "search-type"}}})}};
+  if (!params.empty()) resource["searchParam"] = params;
+  return resource;
+}
+
+}  // namespace
+
+HttpReply FhirReply(const Json& resource, int status) {
+  HttpReply reply;
+  reply.status = status;
+  reply.content_type = fhir::kFhirJson;
+  reply.body = resource.dump();
+  if (resource.contains("meta") && resource["meta"].contains("versionId")) {
+    reply.headers.emplace_back(
+        "ETag",
+        absl::StrCat("W/\"", resource["meta"]["versionId"].get<std::string>(),
+                     "\""));
+  }
+  return reply;
+}
+
+HttpReply FhirError(const absl::Status& status) {
+  return FhirReply(fhir::OperationOutcome(status),
+                   HttpStatusFor(status.code()));
+}
+
+HttpReply FhirFront::Unsupported(absl::string_view method,
+                                 absl::string_view path) {
+  HttpReply reply = FhirError(absl::UnimplementedError(
+      absl::StrCat(method, " ", path,
+                   " is not supported; GET /fhir/metadata lists what is")));
+  reply.status = 405;
+  return reply;
+}
+
+HttpReply FhirFront::Metadata(const std::string& base) const {
+  Json capability{
+      {"resourceType", "CapabilityStatement"},
+      {"status", "active"},
+      {"date", "2026-12-06"},
+      {"publisher", "carebridge"},
+      {"kind", "instance"},
+      {"software", {{"name", "carebridge"}}},
+      {"implementation",
+       {{"description", "carebridge: one continuous view of a person's care"},
+        {"url", base}}},
+      {"fhirVersion", "4.0.1"},
+      {"format", Json::array({"application/fhir+json"})}};
+  Json resources = Json::array();
+  resources.push_back(ReadAndSearch(
+      "Patient",
+      Json::array(
+          {SearchParam("identifier", "token",
+                       "NHS number: "
+                       "https://fhir.nhs.uk/Id/nhs-number|{10 digits}"),
+           SearchParam("family", "string",
+                       "family name, exactly (with birthdate)"),
+           SearchParam("birthdate", "date", "YYYY-MM-DD (with family)")})));
+  resources.push_back(ReadAndSearch(
+      "Organization",
+      Json::array({SearchParam("_count", "number", "page size, 1 to 100")})));
+  resources.push_back(ReadAndSearch(
+      "HealthcareService",
+      Json::array({SearchParam("_count", "number", "page size, 1 to 100")})));
+  Json referral_params = Json::array(
+      {SearchParam("requester", "reference",
+                   "Organization/{your team}: referrals your team sent"),
+       SearchParam("patient", "reference", "Patient/{id}"),
+       SearchParam("_count", "number", "page size, 1 to 100")});
+  Json service_request_params = referral_params;
+  service_request_params.push_back(
+      SearchParam("performer", "reference",
+                  "HealthcareService/{your team}: referrals to your team"));
+  Json task_params = referral_params;
+  task_params.push_back(
+      SearchParam("owner", "reference",
+                  "HealthcareService/{your team}: your team's worklist"));
+  task_params.push_back(SearchParam(
+      "status", "token",
+      "requested, received, accepted, rejected, cancelled, completed"));
+  resources.push_back(ReadAndSearch("ServiceRequest", service_request_params));
+  resources.push_back(ReadAndSearch("Task", task_params));
+  capability["rest"] = Json::array(
+      {{{"mode", "server"},
+        {"documentation",
+         "Every request carries `Authorization: Bearer <token>` (a "
+         "carebridge token or the organisation's identity provider's); "
+         "what it may read is what the gRPC API allows its holder."},
+        {"resource", resources}}});
+  return FhirReply(capability);
+}
+
+HttpReply FhirFront::Read(absl::string_view type, absl::string_view id,
+                          const CallHeaders& headers) const {
+  if (type == "Patient") {
+    dir::GetPersonRequest request;
+    request.set_name(absl::StrCat("persons/", id));
+    dir::Person person;
+    absl::Status status = bridge_->Call(absl::StrCat(kDirectory, "GetPerson"),
+                                        request, &person, headers);
+    if (!status.ok()) return FhirError(status);
+    return FhirReply(fhir::Patient(person));
+  }
+  if (type == "Organization" || type == "HealthcareService") {
+    dir::GetTeamRequest request;
+    request.set_name(absl::StrCat("teams/", id));
+    dir::Team team;
+    absl::Status status = bridge_->Call(absl::StrCat(kDirectory, "GetTeam"),
+                                        request, &team, headers);
+    if (!status.ok()) return FhirError(status);
+    return FhirReply(type == "Organization" ? fhir::Organization(team)
+                                            : fhir::HealthcareService(team));
+  }
+  if (type == "ServiceRequest" || type == "Task") {
+    ref::GetReferralRequest request;
+    request.set_name(absl::StrCat("referrals/", id));
+    ref::Referral referral;
+    absl::Status status = bridge_->Call(absl::StrCat(kReferral, "GetReferral"),
+                                        request, &referral, headers);
+    if (!status.ok()) return FhirError(status);
+    return FhirReply(type == "Task" ? fhir::Task(referral)
+                                    : fhir::ServiceRequest(referral));
+  }
+  return FhirError(absl::NotFoundError(
+      absl::StrCat("resource type `", type,
+                   "` is not served here; GET /fhir/metadata lists those that "
+                   "are")));
+}
+
+HttpReply FhirFront::Search(absl::string_view type, const FhirParams& params,
+                            const std::string& base,
+                            const CallHeaders& headers) const {
+  if (type == "Patient") return SearchPatients(params, base, headers);
+  if (type == "Organization" || type == "HealthcareService") {
+    return SearchTeams(type, params, base, headers);
+  }
+  if (type == "ServiceRequest" || type == "Task") {
+    return SearchReferrals(type, params, base, headers);
+  }
+  return FhirError(absl::NotFoundError(
+      absl::StrCat("resource type `", type,
+                   "` is not served here; GET /fhir/metadata lists those that "
+                   "are")));
+}
+
+HttpReply FhirFront::SearchPatients(const FhirParams& params,
+                                    const std::string& base,
+                                    const CallHeaders& headers) const {
+  absl::Status known =
+      CheckParams("Patient", params, {"identifier", "family", "birthdate"});
+  if (!known.ok()) return FhirError(known);
+  dir::FindPersonsRequest request;
+  std::string identifier = Param(params, "identifier");
+  if (!identifier.empty()) {
+    absl::string_view value = identifier;
+    size_t bar = value.find('|');
+    if (bar != absl::string_view::npos) {
+      if (value.substr(0, bar) != fhir::kNhsNumberSystem) {
+        return FhirError(absl::InvalidArgumentError(
+            absl::StrCat("identifier: only NHS numbers are searched (",
+                         fhir::kNhsNumberSystem, "|{10 digits})")));
+      }
+      value.remove_prefix(bar + 1);
+    }
+    request.set_nhs_number(std::string(value));
+  } else {
+    request.set_family_name(Param(params, "family"));
+    request.set_birth_date(Param(params, "birthdate"));
+    if (request.family_name().empty() || request.birth_date().empty()) {
+      return FhirError(absl::InvalidArgumentError(
+          "search Patient by identifier (an NHS number), or by family and "
+          "birthdate together"));
+    }
+  }
+  dir::FindPersonsResponse response;
+  absl::Status status = bridge_->Call(absl::StrCat(kDirectory, "FindPersons"),
+                                      request, &response, headers);
+  if (!status.ok()) return FhirError(status);
+  std::vector<Json> resources;
+  for (const dir::Person& person : response.persons()) {
+    resources.push_back(fhir::Patient(person));
+  }
+  return FhirReply(Searchset(base, "Patient", params, resources, ""));
+}
+
+HttpReply FhirFront::SearchTeams(absl::string_view type,
+                                 const FhirParams& params,
+                                 const std::string& base,
+                                 const CallHeaders& headers) const {
+  absl::Status known = CheckParams(type, params, {"_count", "_page_token"});
+  if (!known.ok()) return FhirError(known);
+  absl::StatusOr<int> count = Count(params);
+  if (!count.ok()) return FhirError(count.status());
+  dir::ListTeamsRequest request;
+  request.set_page_size(*count);
+  request.set_page_token(Param(params, "_page_token"));
+  dir::ListTeamsResponse response;
+  absl::Status status = bridge_->Call(absl::StrCat(kDirectory, "ListTeams"),
+                                      request, &response, headers);
+  if (!status.ok()) return FhirError(status);
+  std::vector<Json> resources;
+  for (const dir::Team& team : response.teams()) {
+    resources.push_back(type == "Organization" ? fhir::Organization(team)
+                                               : fhir::HealthcareService(team));
+  }
+  return FhirReply(Searchset(base, std::string(type), params, resources,
+                             response.next_page_token()));
+}
+
+HttpReply FhirFront::SearchReferrals(absl::string_view type,
+                                     const FhirParams& params,
+                                     const std::string& base,
+                                     const CallHeaders& headers) const {
+  const bool task = type == "Task";
+  const std::string receiver = task ? "owner" : "performer";
+  std::set<std::string> allowed = {receiver, "requester", "patient", "_count",
+                                   "_page_token"};
+  if (task) allowed.insert("status");
+  absl::Status known = CheckParams(type, params, allowed);
+  if (!known.ok()) return FhirError(known);
+  absl::StatusOr<int> count = Count(params);
+  if (!count.ok()) return FhirError(count.status());
+  const std::string owner = Param(params, receiver);
+  const std::string requester = Param(params, "requester");
+  if (owner.empty() == requester.empty()) {
+    return FhirError(absl::InvalidArgumentError(absl::StrCat(
+        "search ", type, " by ", receiver,
+        "=HealthcareService/{your team} (referrals to your team) or "
+        "requester=Organization/{your team} (referrals it sent), not both")));
+  }
+  ref::ListReferralsRequest request;
+  request.set_mailbox(owner.empty() ? ref::SENT_BY_TEAM : ref::INBOX);
+  absl::StatusOr<std::string> team =
+      owner.empty() ? ReferenceId("requester", requester, "Organization")
+                    : ReferenceId(receiver, owner, "HealthcareService");
+  if (!team.ok()) return FhirError(team.status());
+  std::string patient = Param(params, "patient");
+  if (!patient.empty()) {
+    absl::StatusOr<std::string> id = ReferenceId("patient", patient, "Patient");
+    if (!id.ok()) return FhirError(id.status());
+    request.set_person(absl::StrCat("persons/", *id));
+  }
+  for (const auto& [name, value] : params) {
+    if (name != "status") continue;
+    for (absl::string_view status : absl::StrSplit(value, ',')) {
+      std::vector<ref::State> states = fhir::StatesForTaskStatus(status);
+      if (states.empty()) {
+        return FhirError(absl::InvalidArgumentError(absl::StrCat(
+            "status: `", status,
+            "` is not a Task status a referral has (requested, received, "
+            "accepted, rejected, cancelled, completed)")));
+      }
+      for (ref::State state : states) request.add_states(state);
+    }
+  }
+  request.set_page_size(*count);
+  request.set_page_token(Param(params, "_page_token"));
+  ref::ListReferralsResponse response;
+  absl::Status status = bridge_->Call(absl::StrCat(kReferral, "ListReferrals"),
+                                      request, &response, headers);
+  if (!status.ok()) return FhirError(status);
+  // The mailbox is the caller's team's: a reference to another team finds
+  // nothing (never another team's referrals).
+  const std::string team_name = absl::StrCat("teams/", *team);
+  std::vector<Json> resources;
+  for (const ref::Referral& referral : response.referrals()) {
+    const std::string& of =
+        owner.empty() ? referral.sending_team() : referral.receiving_team();
+    if (of != team_name) continue;
+    resources.push_back(task ? fhir::Task(referral)
+                             : fhir::ServiceRequest(referral));
+  }
+  return FhirReply(Searchset(base, std::string(type), params, resources,
+                             response.next_page_token()));
+}
+
+}  // namespace carebridge::http

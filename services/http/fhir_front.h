@@ -1,0 +1,62 @@
+#ifndef CAREBRIDGE_SERVICES_HTTP_FHIR_FRONT_H_
+#define CAREBRIDGE_SERVICES_HTTP_FHIR_FRONT_H_
+
+#include <map>
+#include <string>
+
+#include "absl/strings/string_view.h"
+#include "services/http/fhir_resources.h"
+#include "services/http/http_reply.h"
+#include "services/http/json_gateway.h"
+
+namespace carebridge::http {
+
+// A FHIR request's search parameters, as the query string gave them.
+using FhirParams = std::multimap<std::string, std::string>;
+
+// FHIR R4 REST over carebridge (application/fhir+json), every interaction
+// one or more calls of the gRPC services through the RpcBridge with the
+// caller's token, so what a caller may read and do is what the gRPC API
+// allows them:
+//   GET /fhir/metadata                      CapabilityStatement
+//   GET /fhir/Patient/{id}, ?identifier=, ?family=&birthdate=
+//   GET /fhir/Organization/{id}, HealthcareService/{id}, and searches
+//   GET /fhir/ServiceRequest/{id}, Task/{id}  (a referral)
+//   GET /fhir/Task?owner=|requester=&status=&patient=&_count=
+// Errors are OperationOutcomes with the HTTP status for the gRPC code.
+// Thread-safe.
+class FhirFront {
+ public:
+  explicit FhirFront(const RpcBridge* bridge) : bridge_(bridge) {}
+
+  // `base`: this server's FHIR base URL as the client reached it
+  // (https://host:port/fhir), for links and full URLs.
+  HttpReply Metadata(const std::string& base) const;
+  HttpReply Read(absl::string_view type, absl::string_view id,
+                 const CallHeaders& headers) const;
+  HttpReply Search(absl::string_view type, const FhirParams& params,
+                   const std::string& base, const CallHeaders& headers) const;
+  // An interaction this server does not offer (405 or 501).
+  static HttpReply Unsupported(absl::string_view method,
+                               absl::string_view path);
+
+ private:
+  HttpReply SearchPatients(const FhirParams& params, const std::string& base,
+                           const CallHeaders& headers) const;
+  HttpReply SearchTeams(absl::string_view type, const FhirParams& params,
+                        const std::string& base,
+                        const CallHeaders& headers) const;
+  HttpReply SearchReferrals(absl::string_view type, const FhirParams& params,
+                            const std::string& base,
+                            const CallHeaders& headers) const;
+
+  const RpcBridge* const bridge_;
+};
+
+// The FHIR reply for a resource or an error.
+HttpReply FhirReply(const fhir::Json& resource, int status = 200);
+HttpReply FhirError(const absl::Status& status);
+
+}  // namespace carebridge::http
+
+#endif  // CAREBRIDGE_SERVICES_HTTP_FHIR_FRONT_H_

@@ -1,0 +1,141 @@
+#include "services/http/fhir_resources.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "services/common/time_util.h"
+
+namespace carebridge::http::fhir {
+namespace {
+
+namespace dir = ::carebridge::directory::v1;
+namespace ref = ::carebridge::referral::v1;
+
+ref::Referral Sent() {
+  ref::Referral referral;
+  referral.set_name("referrals/r1");
+  referral.set_person("persons/p1");
+  referral.set_sending_team("teams/north");
+  referral.set_receiving_team("teams/crisis");
+  referral.set_urgency(ref::URGENT);
+  referral.set_reason("Escalating distress");
+  referral.set_state(ref::SENT);
+  referral.set_etag("e1");
+  *referral.mutable_create_time() =
+      ToProtoTimestamp(absl::FromUnixMillis(1764990000123));
+  *referral.mutable_update_time() = referral.create_time();
+  *referral.mutable_response_due_time() =
+      ToProtoTimestamp(absl::FromUnixSeconds(1765249200));
+  return referral;
+}
+
+TEST(FhirResourcesTest, EveryReferralStateHasATaskStatusAndBack) {
+  for (ref::State state :
+       {ref::SENT, ref::ACKNOWLEDGED, ref::ACCEPTED, ref::DECLINED,
+        ref::REDIRECTED, ref::WITHDRAWN, ref::COMPLETED}) {
+    std::string status = TaskStatus(state);
+    ASSERT_FALSE(status.empty()) << ref::State_Name(state);
+    EXPECT_THAT(StatesForTaskStatus(status), ::testing::Contains(state));
+  }
+  EXPECT_EQ(TaskStatus(ref::SENT), "requested");
+  EXPECT_EQ(TaskStatus(ref::ACKNOWLEDGED), "received");
+  EXPECT_EQ(TaskStatus(ref::DECLINED), "rejected");
+  EXPECT_THAT(StatesForTaskStatus("cancelled"),
+              ::testing::UnorderedElementsAre(ref::REDIRECTED, ref::WITHDRAWN));
+  EXPECT_TRUE(StatesForTaskStatus("draft").empty());
+}
+
+TEST(FhirResourcesTest, ASentReferralIsAnActiveRequestAndARequestedTask) {
+  ref::Referral referral = Sent();
+  Json request = ServiceRequest(referral);
+  EXPECT_EQ(request["status"], "active");
+  EXPECT_EQ(request["intent"], "order");
+  EXPECT_EQ(request["priority"], "urgent");
+  EXPECT_EQ(request["subject"]["reference"], "Patient/p1");
+  EXPECT_EQ(request["requester"]["reference"], "Organization/north");
+  EXPECT_EQ(request["performer"][0]["reference"], "HealthcareService/crisis");
+  EXPECT_EQ(request["authoredOn"], "2025-12-06T03:00:00.123Z");
+  EXPECT_EQ(request["meta"]["versionId"], "e1");
+  // Nothing the answer withheld appears (no risk summary here).
+  EXPECT_FALSE(request.contains("note"));
+  Json task = Task(referral);
+  EXPECT_EQ(task["status"], "requested");
+  EXPECT_EQ(task["businessStatus"]["text"], "Sent");
+  EXPECT_EQ(task["focus"]["reference"], "ServiceRequest/r1");
+  EXPECT_EQ(task["owner"]["reference"], "HealthcareService/crisis");
+  EXPECT_EQ(task["restriction"]["period"]["end"], "2025-12-09T03:00:00.000Z");
+  EXPECT_FALSE(task.contains("output"));
+}
+
+TEST(FhirResourcesTest, ADeclineCarriesItsReasonAndOnwardRoute) {
+  ref::Referral referral = Sent();
+  referral.set_state(ref::DECLINED);
+  ref::ReferralEvent* declined = referral.add_history();
+  declined->set_action(ref::ReferralEvent::DECLINED);
+  declined->set_note("Not a crisis need");
+  referral.mutable_onward_route()->set_signposting("Housing advice line");
+  referral.mutable_onward_route()->set_suggested_team("teams/housing");
+  Json task = Task(referral);
+  EXPECT_EQ(task["status"], "rejected");
+  EXPECT_EQ(task["statusReason"]["text"], "Not a crisis need");
+  EXPECT_EQ(task["output"][0]["valueString"], "Housing advice line");
+  EXPECT_EQ(task["output"][1]["valueReference"]["reference"],
+            "HealthcareService/housing");
+  EXPECT_EQ(ServiceRequest(referral)["status"], "revoked");
+}
+
+TEST(FhirResourcesTest, ARedirectLinksBothWays) {
+  ref::Referral moved = Sent();
+  moved.set_state(ref::REDIRECTED);
+  moved.set_redirected_to("referrals/r2");
+  EXPECT_EQ(Task(moved)["output"][0]["valueReference"]["reference"], "Task/r2");
+  ref::Referral successor = Sent();
+  successor.set_name("referrals/r2");
+  successor.set_redirected_from("referrals/r1");
+  EXPECT_EQ(ServiceRequest(successor)["replaces"][0]["reference"],
+            "ServiceRequest/r1");
+}
+
+TEST(FhirResourcesTest, APatientHasItsNhsNumberAndNames) {
+  dir::Person person;
+  person.set_name("persons/p1");
+  person.set_nhs_number("9434765919");
+  person.set_given_name("Alex");
+  person.set_family_name("Morgan");
+  person.set_preferred_name("Al");
+  person.set_birth_date("1990-04-12");
+  dir::LocalIdentifier* mrn = person.add_local_identifiers();
+  mrn->set_system("https://trust.example/mrn");
+  mrn->set_value("MRN123");
+  Json patient = Patient(person);
+  EXPECT_EQ(patient["resourceType"], "Patient");
+  EXPECT_EQ(patient["identifier"][0]["system"], kNhsNumberSystem);
+  EXPECT_EQ(patient["identifier"][0]["value"], "9434765919");
+  EXPECT_EQ(patient["identifier"][1]["value"], "MRN123");
+  EXPECT_EQ(patient["name"][0]["use"], "official");
+  EXPECT_EQ(patient["name"][0]["family"], "Morgan");
+  EXPECT_EQ(patient["name"][1]["use"], "usual");
+  EXPECT_EQ(patient["name"][1]["given"][0], "Al");
+  EXPECT_EQ(patient["birthDate"], "1990-04-12");
+  // Without an NHS number or identifiers, no empty identifier list.
+  person.clear_nhs_number();
+  person.clear_local_identifiers();
+  EXPECT_FALSE(Patient(person).contains("identifier"));
+}
+
+TEST(FhirResourcesTest, OutcomesNameTheIssueTypeForTheCode) {
+  EXPECT_EQ(
+      OperationOutcome(absl::InvalidArgumentError("x"))["issue"][0]["code"],
+      "invalid");
+  EXPECT_EQ(
+      OperationOutcome(absl::PermissionDeniedError("x"))["issue"][0]["code"],
+      "forbidden");
+  Json outcome = OperationOutcome(absl::NotFoundError("no persons/p9"));
+  EXPECT_EQ(outcome["resourceType"], "OperationOutcome");
+  EXPECT_EQ(outcome["issue"][0]["severity"], "error");
+  EXPECT_EQ(outcome["issue"][0]["code"], "not-found");
+  EXPECT_EQ(outcome["issue"][0]["diagnostics"], "no persons/p9");
+}
+
+}  // namespace
+}  // namespace carebridge::http::fhir

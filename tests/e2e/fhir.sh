@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# FHIR R4 over carebridge-server's HTTP listener, end to end: a care
+# network set up with carectl (teams, clinicians, a person with an NHS
+# number, referrals sent, declined with an onward route and redirected) is
+# read back as FHIR -- the CapabilityStatement, Patient, Organization,
+# HealthcareService, ServiceRequest and Task, read and searched with paging
+# -- and every resource and error is validated by an independent FHIR
+# validator (the `fhir` npm package in tests/fhir, installed by
+# tests/run_all.sh). Need-to-know holds over HTTP: no token is 401, an
+# admin reads no referral, another team's worklist is empty.
+# usage: fhir.sh SERVER_BIN CARECTL_BIN
+
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
+FHIR_DIR=$(cd "$(dirname "$0")/../fhir" && pwd)
+[ -d "$FHIR_DIR/node_modules/fhir" ] ||
+  fail "the FHIR validator is not installed: npm ci --prefix $FHIR_DIR"
+OUT=$WORK/fhir
+mkdir -p "$OUT"
+
+step "a server with the HTTP listener"
+start_server --http_listen=127.0.0.1:0 --http_port_file="$WORK/http.port"
+HTTP=http://127.0.0.1:$(cat "$WORK/http.port")
+ADMIN=$(cat "$DATA/bootstrap-admin.token")
+
+# get FILE TOKEN PATH: GET $HTTP/fhir/PATH as TOKEN into $OUT/FILE; prints
+# the HTTP status.
+get() {
+  curl -s -o "$OUT/$1" -w '%{http_code}' ${2:+-H "Authorization: Bearer $2"} \
+    "$HTTP/fhir/$3"
+}
+# fhir_ok FILE TOKEN PATH: the GET must be 200 with FHIR JSON.
+fhir_ok() {
+  local status
+  status=$(get "$@")
+  [ "$status" = 200 ] || fail "GET $3: HTTP $status: $(cat "$OUT/$1")"
+}
+field() { py "$2" <"$OUT/$1"; }
+
+step "a care network: two teams, a clinician each, a person, referrals"
+FROM=$(as "$ADMIN" --name_only team create --display_name="North CMHT" \
+  --sector=community_mental_health)
+TO=$(as "$ADMIN" --name_only team create --display_name="Crisis team" \
+  --sector=crisis)
+OTHER=$(as "$ADMIN" --name_only team create --display_name="Recovery college" \
+  --sector=voluntary_sector)
+SAM=$(as "$(manager_of "$FROM")" --name_only member create \
+  --display_name="Sam" --team="$FROM" --role=clinician)
+KIM=$(as "$(manager_of "$TO")" --name_only member create \
+  --display_name="Kim" --team="$TO" --role=clinician)
+T_SAM=$(issue_token "$SAM")
+T_KIM=$(issue_token "$KIM")
+PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
+  --family_name=Morgan --birth_date=1990-04-12 --nhs_number=9434765919 \
+  --preferred_name=Al --local_id=https://trust.example/mrn=MRN123)
+SENT=$(as "$T_SAM" --name_only referral create --person="$PERSON" --to="$TO" \
+  --urgency=crisis --reason="Escalating distress" --wishes="Prefers calls")
+DECLINED=$(as "$T_SAM" --name_only referral create --person="$PERSON" \
+  --to="$TO" --urgency=routine --reason="Housing support")
+as "$T_KIM" referral decline "$DECLINED" --reason="Not a crisis need" \
+  --signpost="Local housing advice line" --suggest_team="$OTHER" >/dev/null
+MOVED=$(as "$T_SAM" --name_only referral create --person="$PERSON" \
+  --to="$TO" --urgency=urgent --reason="Needs a care coordinator")
+NEW=$(as "$T_KIM" --json referral redirect "$MOVED" --to="$OTHER" \
+  --reason="Better placed there" | py 'd["created"]["name"]')
+id() { echo "${1##*/}"; }
+
+step "the CapabilityStatement"
+fhir_ok metadata.json "" metadata
+expect_eq "$(field metadata.json 'd["fhirVersion"], sorted(r["type"] for r in d["rest"][0]["resource"])')" \
+  "4.0.1 ['HealthcareService', 'Organization', 'Patient', 'ServiceRequest', 'Task']" \
+  "what the CapabilityStatement lists"
+
+step "Patient: read, by NHS number, by family name and birth date"
+fhir_ok patient.json "$T_SAM" "Patient/$(id "$PERSON")"
+expect_eq "$(field patient.json '[i["value"] for i in d["identifier"] if i["system"] == "https://fhir.nhs.uk/Id/nhs-number"][0], d["name"][0]["family"], d["name"][1]["given"][0], d["birthDate"]')" \
+  "9434765919 Morgan Al 1990-04-12" "the Patient"
+fhir_ok patients.json "$T_SAM" \
+  "Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9434765919"
+expect_eq "$(field patients.json 'd["type"], d["total"], d["entry"][0]["resource"]["id"]')" \
+  "searchset 1 $(id "$PERSON")" "Patient by NHS number"
+fhir_ok patients2.json "$T_SAM" "Patient?family=morgan&birthdate=1990-04-12"
+expect_eq "$(field patients2.json 'd["total"]')" 1 "Patient by name and birth date"
+
+step "teams as Organization and HealthcareService, paged"
+fhir_ok organization.json "$T_SAM" "Organization/$(id "$TO")"
+fhir_ok service.json "$T_SAM" "HealthcareService/$(id "$TO")"
+expect_eq "$(field service.json 'd["name"], d["providedBy"]["reference"]')" \
+  "Crisis team Organization/$(id "$TO")" "the HealthcareService"
+fhir_ok services1.json "$T_SAM" "HealthcareService?_count=2"
+NEXT=$(field services1.json '[l["url"] for l in d["link"] if l["relation"] == "next"][0]')
+expect_eq "$(field services1.json 'len(d["entry"])')" 2 "first page"
+fhir_ok services2.json "$T_SAM" "${NEXT#"$HTTP/fhir/"}"
+expect_eq "$(field services2.json 'len(d["entry"]), d["total"]')" "1 1" "last page"
+
+step "a referral as ServiceRequest and Task"
+fhir_ok request.json "$T_KIM" "ServiceRequest/$(id "$SENT")"
+expect_eq "$(field request.json 'd["status"], d["priority"], d["subject"]["reference"], d["performer"][0]["reference"]')" \
+  "active stat Patient/$(id "$PERSON") HealthcareService/$(id "$TO")" \
+  "the ServiceRequest"
+fhir_ok task.json "$T_KIM" "Task/$(id "$SENT")"
+expect_eq "$(field task.json 'd["status"], d["businessStatus"]["text"], d["focus"]["reference"], d["owner"]["reference"]')" \
+  "requested Sent ServiceRequest/$(id "$SENT") HealthcareService/$(id "$TO")" \
+  "the Task"
+fhir_ok declined.json "$T_SAM" "Task/$(id "$DECLINED")"
+expect_eq "$(field declined.json 'd["status"], d["statusReason"]["text"], d["output"][0]["valueString"], d["output"][1]["valueReference"]["reference"]')" \
+  "rejected Not a crisis need Local housing advice line HealthcareService/$(id "$OTHER")" \
+  "the declined Task"
+fhir_ok moved.json "$T_SAM" "Task/$(id "$MOVED")"
+expect_eq "$(field moved.json 'd["status"], d["output"][0]["valueReference"]["reference"]')" \
+  "cancelled Task/$(id "$NEW")" "the redirected Task links its successor"
+fhir_ok successor.json "$T_SAM" "ServiceRequest/$(id "$NEW")"
+expect_eq "$(field successor.json 'd["replaces"][0]["reference"]')" \
+  "ServiceRequest/$(id "$MOVED")" "the successor replaces it"
+
+step "the worklist: Task by owner and status, ServiceRequest by requester"
+fhir_ok worklist.json "$T_KIM" \
+  "Task?owner=HealthcareService/$(id "$TO")&status=requested"
+expect_eq "$(field worklist.json '[e["resource"]["id"] for e in d["entry"]]')" \
+  "['$(id "$SENT")']" "the crisis team's requested Tasks"
+fhir_ok sent.json "$T_SAM" \
+  "ServiceRequest?requester=Organization/$(id "$FROM")&patient=Patient/$(id "$PERSON")"
+expect_eq "$(field sent.json 'd["total"]')" 4 \
+  "the referrals North sent for Alex (the redirected one's successor too)"
+fhir_ok elsewhere.json "$T_KIM" "Task?owner=HealthcareService/$(id "$FROM")"
+expect_eq "$(field elsewhere.json 'd["total"]')" 0 "another team's worklist"
+
+step "errors are OperationOutcomes with the HTTP status"
+# expect_outcome FILE STATUS CODE TOKEN PATH
+expect_outcome() {
+  local status
+  status=$(get "$1" "$4" "$5")
+  expect_eq "$status" "$2" "HTTP status of GET $5"
+  expect_eq "$(field "$1" 'd["resourceType"], d["issue"][0]["code"]')" \
+    "OperationOutcome $3" "the outcome of GET $5"
+}
+expect_outcome e401.json 401 login "" "Patient/$(id "$PERSON")"
+expect_outcome e403.json 403 forbidden "$ADMIN" "Task/$(id "$SENT")"
+expect_outcome e404.json 404 not-found "$T_SAM" "Patient/nosuchperson"
+expect_outcome e400.json 400 invalid "$T_SAM" "Task?owner=HealthcareService/x&colour=red"
+expect_outcome e400b.json 400 invalid "$T_SAM" "Task?status=requested"
+expect_outcome e404b.json 404 not-found "$T_SAM" "Observation/o1"
+status=$(curl -s -o "$OUT/e405.json" -w '%{http_code}' -X DELETE \
+  -H "Authorization: Bearer $T_SAM" "$HTTP/fhir/Patient/$(id "$PERSON")")
+expect_eq "$status" 405 "DELETE is not offered"
+
+step "an independent FHIR validator accepts every resource and outcome"
+node "$FHIR_DIR/validate.js" "$OUT"/*.json || fail "FHIR validation"
+echo "PASS"
