@@ -11,6 +11,18 @@
 
 namespace carebridge::http {
 
+// The headers a FHIR write reads.
+struct FhirWrite {
+  std::string content_type;
+  // X-Request-ID: a retry with the same one returns what the first made.
+  std::string request_id;
+  // If-None-Exist (conditional create): `identifier=system|value`, kept as
+  // the retry key when there is no X-Request-ID.
+  std::string if_none_exist;
+  // If-Match: W/"{versionId}"; a stale one is 412.
+  std::string if_match;
+};
+
 // A FHIR request's search parameters, as the query string gave them.
 using FhirParams = std::multimap<std::string, std::string>;
 
@@ -36,6 +48,16 @@ class FhirFront {
                  const CallHeaders& headers) const;
   HttpReply Search(absl::string_view type, const FhirParams& params,
                    const std::string& base, const CallHeaders& headers) const;
+  // POST /fhir/ServiceRequest: a referral from the caller's team (its
+  // Task has the same id). 201 with the ServiceRequest and its Location.
+  HttpReply Create(absl::string_view type, absl::string_view body,
+                   const FhirWrite& write, const std::string& base,
+                   const CallHeaders& headers) const;
+  // PUT (a whole Task) or PATCH (JSON Patch) /fhir/Task/{id}: the
+  // referral's answer moved through the same state machine as over gRPC.
+  HttpReply UpdateTask(absl::string_view id, absl::string_view body, bool patch,
+                       const FhirWrite& write,
+                       const CallHeaders& headers) const;
   // An interaction this server does not offer (405 or 501).
   static HttpReply Unsupported(absl::string_view method,
                                absl::string_view path);

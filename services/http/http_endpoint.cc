@@ -19,6 +19,15 @@ CallHeaders HeadersOf(const httplib::Request& request) {
   return headers;
 }
 
+FhirWrite WriteOf(const httplib::Request& request) {
+  FhirWrite write;
+  write.content_type = request.get_header_value("Content-Type");
+  write.request_id = request.get_header_value("X-Request-ID");
+  write.if_none_exist = request.get_header_value("If-None-Exist");
+  write.if_match = request.get_header_value("If-Match");
+  return write;
+}
+
 void Write(const HttpReply& reply, httplib::Response& response) {
   response.status = reply.status;
   for (const auto& [name, value] : reply.headers) {
@@ -137,17 +146,29 @@ void HttpEndpoint::AddRoutes() {
                        BaseOf(request), HeadersOf(request)),
           response);
   });
-  for (const char* method : {"POST", "PUT", "PATCH", "DELETE"}) {
-    auto unsupported = [method](const httplib::Request& request,
-                                httplib::Response& response) {
-      Write(FhirFront::Unsupported(method, request.path), response);
-    };
-    const char* pattern = R"(/fhir/.*)";
-    if (std::string(method) == "POST") server_->Post(pattern, unsupported);
-    if (std::string(method) == "PUT") server_->Put(pattern, unsupported);
-    if (std::string(method) == "PATCH") server_->Patch(pattern, unsupported);
-    if (std::string(method) == "DELETE") server_->Delete(pattern, unsupported);
-  }
+  server_->Post(R"(/fhir/([A-Za-z]+))", [this](const httplib::Request& request,
+                                               httplib::Response& response) {
+    Write(fhir_.Create(request.matches[1].str(), request.body, WriteOf(request),
+                       BaseOf(request), HeadersOf(request)),
+          response);
+  });
+  auto update = [this](const httplib::Request& request,
+                       httplib::Response& response) {
+    Write(fhir_.UpdateTask(request.matches[1].str(), request.body,
+                           request.method == "PATCH", WriteOf(request),
+                           HeadersOf(request)),
+          response);
+  };
+  server_->Put(R"(/fhir/Task/([A-Za-z0-9\-\.]{1,64}))", update);
+  server_->Patch(R"(/fhir/Task/([A-Za-z0-9\-\.]{1,64}))", update);
+  auto unsupported = [](const httplib::Request& request,
+                        httplib::Response& response) {
+    Write(FhirFront::Unsupported(request.method, request.path), response);
+  };
+  server_->Post(R"(/fhir/.*)", unsupported);
+  server_->Put(R"(/fhir/.*)", unsupported);
+  server_->Patch(R"(/fhir/.*)", unsupported);
+  server_->Delete(R"(/fhir/.*)", unsupported);
   // What no route answered (404, 413 for a body too large, ...): an error
   // body saying so.
   server_->set_error_handler(

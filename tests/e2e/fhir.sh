@@ -144,6 +144,101 @@ status=$(curl -s -o "$OUT/e405.json" -w '%{http_code}' -X DELETE \
   -H "Authorization: Bearer $T_SAM" "$HTTP/fhir/Patient/$(id "$PERSON")")
 expect_eq "$status" 405 "DELETE is not offered"
 
+step "an EHR refers in: POST ServiceRequest, retried safely"
+# send FILE TOKEN METHOD PATH CONTENT_TYPE BODY [HEADER...]: the request's
+# HTTP status; the reply in $OUT/FILE, its headers in $OUT/FILE.headers.
+send() {
+  local file=$1 token=$2 method=$3 path=$4 type=$5 body=$6
+  shift 6
+  local extra=() h
+  for h in "$@"; do extra+=(-H "$h"); done
+  curl -s -o "$OUT/$file" -D "$OUT/$file.headers" -w '%{http_code}' \
+    -X "$method" -H "Authorization: Bearer $token" -H "Content-Type: $type" \
+    "${extra[@]}" --data-binary "$body" "$HTTP/fhir/$path"
+}
+SR=$(cat <<JSON
+{"resourceType":"ServiceRequest","status":"active","intent":"order",
+ "priority":"urgent","subject":{"reference":"Patient/$(id "$PERSON")"},
+ "performer":[{"reference":"HealthcareService/$(id "$TO")"}],
+ "reasonCode":[{"text":"Discharged from the ward; needs follow-up in 72h"}],
+ "note":[{"text":"Would rather be seen at home"}],
+ "authoredOn":"2026-12-06T09:00:00Z"}
+JSON
+)
+SENT_BEFORE=$(get count.json "$T_SAM" "ServiceRequest?requester=Organization/$(id "$FROM")" >/dev/null; field count.json 'd["total"]')
+expect_eq "$(send created.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" "X-Request-ID: ehr-42")" \
+  201 "POST ServiceRequest"
+CREATED=$(field created.json 'd["id"]')
+grep -qi "^Location: $HTTP/fhir/ServiceRequest/$CREATED/_history/" "$OUT/created.json.headers" ||
+  fail "no Location for the new ServiceRequest"
+expect_eq "$(field created.json 'd["status"], d["priority"], d["requester"]["reference"], d["note"][0]["text"]')" \
+  "active urgent Organization/$(id "$FROM") What the person wants: Would rather be seen at home" \
+  "the referral made from the ServiceRequest"
+expect_eq "$(send retried.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" "X-Request-ID: ehr-42")" \
+  201 "the retry"
+expect_eq "$(field retried.json 'd["id"]')" "$CREATED" "a retry makes no second referral"
+send conditional.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
+  "If-None-Exist: identifier=https://ehr.example/orders|42" >/dev/null
+send conditional2.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
+  "If-None-Exist: identifier=https://ehr.example/orders|42" >/dev/null
+expect_eq "$(field conditional2.json 'd["id"]')" "$(field conditional.json 'd["id"]')" \
+  "If-None-Exist makes one referral"
+fhir_ok newtask.json "$T_KIM" "Task/$CREATED"
+expect_eq "$(field newtask.json 'd["status"]')" requested "its Task"
+
+step "bad ServiceRequests are OperationOutcomes and store nothing"
+# bad FILE STATUS TEXT BODY [CONTENT_TYPE]
+bad() {
+  expect_eq "$(send "$1" "$T_SAM" POST ServiceRequest "${5:-application/fhir+json}" "$4")" \
+    "$2" "HTTP status of $1"
+  field "$1" 'd["issue"][0]["diagnostics"]' | grep -qF "$3" ||
+    fail "$1: expected '$3' in: $(cat "$OUT/$1")"
+}
+bad bad-json.json 400 "not a JSON object" '{"resourceType":'
+bad bad-type.json 400 "resourceType must be ServiceRequest" '{"resourceType":"Patient"}'
+bad bad-element.json 400 "ServiceRequest.colour is not supported" \
+  "${SR%\}}, \"colour\":\"red\"}"
+bad bad-subject.json 400 "ServiceRequest.subject: required" \
+  '{"resourceType":"ServiceRequest","intent":"order","priority":"routine","performer":[{"reference":"HealthcareService/x"}],"reasonCode":[{"text":"x"}]}'
+bad bad-performer.json 400 "ServiceRequest.performer: required" \
+  "{\"resourceType\":\"ServiceRequest\",\"intent\":\"order\",\"priority\":\"routine\",\"subject\":{\"reference\":\"Patient/$(id "$PERSON")\"},\"reasonCode\":[{\"text\":\"x\"}]}"
+bad bad-team.json 404 "teams/nosuchteam" \
+  "{\"resourceType\":\"ServiceRequest\",\"intent\":\"order\",\"priority\":\"routine\",\"subject\":{\"reference\":\"Patient/$(id "$PERSON")\"},\"performer\":[{\"reference\":\"HealthcareService/nosuchteam\"}],\"reasonCode\":[{\"text\":\"x\"}]}"
+bad bad-ctype.json 415 "Content-Type must be application/fhir+json" "$SR" text/plain
+expect_eq "$(send bad-kind.json "$T_SAM" POST Patient application/fhir+json '{}')" 405 \
+  "POST Patient"
+get count.json "$T_SAM" "ServiceRequest?requester=Organization/$(id "$FROM")" >/dev/null
+expect_eq "$(field count.json 'd["total"]')" "$((SENT_BEFORE + 2))" \
+  "only the two good POSTs made referrals"
+
+step "the receiving team answers: PATCH and PUT Task through the state machine"
+PATCH_RECEIVED='[{"op":"replace","path":"/status","value":"received"}]'
+expect_eq "$(send received.json "$T_KIM" PATCH "Task/$CREATED" application/json-patch+json "$PATCH_RECEIVED")" \
+  200 "PATCH Task received"
+expect_eq "$(field received.json 'd["status"], d["businessStatus"]["text"]')" \
+  "received Acknowledged" "acknowledged"
+STALE=$(field newtask.json 'd["meta"]["versionId"]')
+PATCH_ACCEPTED='[{"op":"replace","path":"/status","value":"accepted"}]'
+expect_eq "$(send stale.json "$T_KIM" PATCH "Task/$CREATED" application/json-patch+json "$PATCH_ACCEPTED" "If-Match: W/\"$STALE\"")" \
+  412 "a stale If-Match"
+FRESH=$(field received.json 'd["meta"]["versionId"]')
+# The whole Task back, rejected, but without saying why.
+REJECT=$(/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["status"] = "rejected"; print(json.dumps(d))' \
+  "$OUT/received.json")
+expect_eq "$(send noreason.json "$T_KIM" PUT "Task/$CREATED" application/fhir+json "$REJECT")" \
+  400 "a decline without its reason"
+field noreason.json 'd["issue"][0]["diagnostics"]' | grep -q "Task.statusReason.text: required" ||
+  fail "the decline's missing reason is named: $(cat "$OUT/noreason.json")"
+expect_eq "$(send accepted.json "$T_KIM" PATCH "Task/$CREATED" application/json-patch+json "$PATCH_ACCEPTED" "If-Match: W/\"$FRESH\"")" \
+  200 "PATCH Task accepted"
+expect_eq "$(field accepted.json 'd["status"]')" accepted "accepted"
+expect_eq "$(send backwards.json "$T_KIM" PATCH "Task/$CREATED" application/json-patch+json '[{"op":"replace","path":"/status","value":"requested"}]')" \
+  400 "a step backwards"
+expect_eq "$(send owner.json "$T_KIM" PATCH "Task/$CREATED" application/json-patch+json '[{"op":"replace","path":"/owner","value":{"reference":"HealthcareService/x"}}]')" \
+  400 "changing the owner"
+rm -f "$OUT"/*.headers
+
 step "an independent FHIR validator accepts every resource and outcome"
 node "$FHIR_DIR/validate.js" "$OUT"/*.json || fail "FHIR validation"
 echo "PASS"

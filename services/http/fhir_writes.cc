@@ -1,0 +1,353 @@
+// FHIR writes: a referral made from a ServiceRequest, and its Task's status
+// moved through the referral's state machine. Each is the gRPC method's
+// call, so its rules and errors are the service's own.
+#include <set>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "carebridge/referral/v1/referral.pb.h"
+#include "services/common/fingerprint.h"
+#include "services/http/fhir_front.h"
+
+namespace carebridge::http {
+namespace {
+
+namespace ref = ::carebridge::referral::v1;
+using fhir::Json;
+
+constexpr char kReferral[] = "carebridge.referral.v1.ReferralService.";
+constexpr char kRiskPrefix[] = "Risk summary: ";
+constexpr char kWishesPrefix[] = "What the person wants: ";
+
+absl::Status Invalid(absl::string_view what) {
+  return absl::InvalidArgumentError(std::string(what));
+}
+
+bool FhirJson(absl::string_view content_type) {
+  return absl::StartsWith(content_type, "application/fhir+json") ||
+         absl::StartsWith(content_type, "application/json");
+}
+
+HttpReply Unsupported415(absl::string_view expected) {
+  HttpReply reply = FhirError(absl::InvalidArgumentError(
+      absl::StrCat("Content-Type must be ", expected)));
+  reply.status = 415;
+  return reply;
+}
+
+// The body as a JSON object of `type`, or INVALID_ARGUMENT saying why not.
+absl::StatusOr<Json> ParseResource(absl::string_view body,
+                                   absl::string_view type,
+                                   const std::set<std::string>& allowed) {
+  Json resource = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (resource.is_discarded() || !resource.is_object()) {
+    return Invalid("the body is not a JSON object");
+  }
+  if (!resource.contains("resourceType") ||
+      resource["resourceType"] != std::string(type)) {
+    return Invalid(absl::StrCat("resourceType must be ", type));
+  }
+  for (const auto& [key, value] : resource.items()) {
+    if (allowed.count(key) == 0) {
+      return Invalid(absl::StrCat(type, ".", key,
+                                  " is not supported here (supported: ",
+                                  absl::StrJoin(allowed, ", "), ")"));
+    }
+  }
+  return resource;
+}
+
+std::string StringAt(const Json& object, const char* key) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// The id a reference names when it is `type/{id}` (or a URL ending so).
+absl::StatusOr<std::string> ReferencedId(const Json& reference,
+                                         absl::string_view field,
+                                         std::vector<std::string> types) {
+  std::string value =
+      reference.is_object() ? StringAt(reference, "reference") : "";
+  std::vector<std::string> parts = absl::StrSplit(value, '/');
+  if (parts.size() >= 2 && !parts.back().empty()) {
+    for (const std::string& type : types) {
+      if (parts[parts.size() - 2] == type) return parts.back();
+    }
+  }
+  return Invalid(absl::StrCat(field, ": must be a reference to a ",
+                              absl::StrJoin(types, " or "), " ({type}/{id})"));
+}
+
+absl::StatusOr<ref::Urgency> UrgencyOf(const Json& resource) {
+  std::string priority = StringAt(resource, "priority");
+  if (priority == "routine") return ref::ROUTINE;
+  if (priority == "urgent" || priority == "asap") return ref::URGENT;
+  if (priority == "stat") return ref::CRISIS;
+  return Invalid(
+      "ServiceRequest.priority: required: routine, urgent, asap or stat "
+      "(crisis)");
+}
+
+// The retry key: X-Request-ID, or the conditional create's identifier
+// (digested to the 64 characters a request id may have).
+absl::StatusOr<std::string> RequestId(const FhirWrite& write) {
+  if (!write.request_id.empty()) return write.request_id;
+  if (write.if_none_exist.empty()) return std::string();
+  absl::string_view query = write.if_none_exist;
+  if (!absl::ConsumePrefix(&query, "identifier=") || query.empty()) {
+    return Invalid(
+        "If-None-Exist: only `identifier=system|value` is supported");
+  }
+  absl::StatusOr<std::string> digest = Sha256Hex(query);
+  if (!digest.ok()) return digest.status();
+  return absl::StrCat("fhir-", digest->substr(0, 40));
+}
+
+// A request answering a referral: its name, the etag it was read at and a
+// note.
+template <typename Request>
+Request Answer(const std::string& name, const std::string& etag,
+               const std::string& note) {
+  Request request;
+  request.set_name(name);
+  request.set_etag(etag);
+  request.set_note(note);
+  return request;
+}
+
+// W/"etag" or "etag" to etag.
+std::string EtagOf(absl::string_view if_match) {
+  absl::string_view etag = absl::StripAsciiWhitespace(if_match);
+  absl::ConsumePrefix(&etag, "W/");
+  absl::ConsumePrefix(&etag, "\"");
+  absl::ConsumeSuffix(&etag, "\"");
+  return std::string(etag);
+}
+
+}  // namespace
+
+HttpReply FhirFront::Create(absl::string_view type, absl::string_view body,
+                            const FhirWrite& write, const std::string& base,
+                            const CallHeaders& headers) const {
+  if (type != "ServiceRequest") {
+    return Unsupported("POST", absl::StrCat("/fhir/", type));
+  }
+  if (!FhirJson(write.content_type)) {
+    return Unsupported415("application/fhir+json");
+  }
+  absl::StatusOr<Json> resource = ParseResource(
+      body, "ServiceRequest",
+      {"resourceType", "id", "meta", "text", "identifier", "status", "intent",
+       "category", "code", "priority", "subject", "requester", "performer",
+       "reasonCode", "note", "authoredOn"});
+  if (!resource.ok()) return FhirError(resource.status());
+  const Json& sr = *resource;
+  std::string status = StringAt(sr, "status");
+  if (sr.contains("status") && status != "active") {
+    return FhirError(Invalid(
+        "ServiceRequest.status: a new referral is `active` (or leave it out)"));
+  }
+  if (StringAt(sr, "intent") != "order") {
+    return FhirError(Invalid("ServiceRequest.intent: must be `order`"));
+  }
+  ref::CreateReferralRequest request;
+  ref::Referral& referral = *request.mutable_referral();
+  if (!sr.contains("subject")) {
+    return FhirError(
+        Invalid("ServiceRequest.subject: required: the Patient referred "
+                "(Patient/{id})"));
+  }
+  absl::StatusOr<std::string> person =
+      ReferencedId(sr["subject"], "ServiceRequest.subject", {"Patient"});
+  if (!person.ok()) return FhirError(person.status());
+  referral.set_person(absl::StrCat("persons/", *person));
+  if (!sr.contains("performer") || !sr["performer"].is_array() ||
+      sr["performer"].size() != 1) {
+    return FhirError(Invalid(
+        "ServiceRequest.performer: required: exactly one team referred to "
+        "(HealthcareService/{id})"));
+  }
+  absl::StatusOr<std::string> team =
+      ReferencedId(sr["performer"][0], "ServiceRequest.performer[0]",
+                   {"HealthcareService", "Organization"});
+  if (!team.ok()) return FhirError(team.status());
+  referral.set_receiving_team(absl::StrCat("teams/", *team));
+  absl::StatusOr<ref::Urgency> urgency = UrgencyOf(sr);
+  if (!urgency.ok()) return FhirError(urgency.status());
+  referral.set_urgency(*urgency);
+  if (sr.contains("reasonCode") && sr["reasonCode"].is_array() &&
+      !sr["reasonCode"].empty() && sr["reasonCode"][0].is_object()) {
+    referral.set_reason(StringAt(sr["reasonCode"][0], "text"));
+  }
+  if (referral.reason().empty()) {
+    return FhirError(Invalid(
+        "ServiceRequest.reasonCode[0].text: required: why the person is "
+        "referred"));
+  }
+  std::vector<std::string> wishes;
+  if (sr.contains("note") && sr["note"].is_array()) {
+    for (const Json& note : sr["note"]) {
+      std::string text = note.is_object() ? StringAt(note, "text") : "";
+      absl::string_view view = text;
+      if (absl::ConsumePrefix(&view, kRiskPrefix)) {
+        referral.set_risk_summary(std::string(view));
+      } else {
+        absl::ConsumePrefix(&view, kWishesPrefix);
+        if (!view.empty()) wishes.emplace_back(view);
+      }
+    }
+  }
+  referral.set_person_wishes(absl::StrJoin(wishes, "\n"));
+  absl::StatusOr<std::string> request_id = RequestId(write);
+  if (!request_id.ok()) return FhirError(request_id.status());
+  request.set_request_id(*request_id);
+  ref::Referral created;
+  absl::Status called = bridge_->Call(absl::StrCat(kReferral, "CreateReferral"),
+                                      request, &created, headers);
+  if (!called.ok()) return FhirError(called);
+  HttpReply reply = FhirReply(fhir::ServiceRequest(created), 201);
+  reply.headers.emplace_back(
+      "Location",
+      absl::StrCat(base, "/ServiceRequest/", fhir::IdOf(created.name()),
+                   "/_history/", created.etag()));
+  return reply;
+}
+
+HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,
+                                bool patch, const FhirWrite& write,
+                                const CallHeaders& headers) const {
+  if (patch
+          ? !absl::StartsWith(write.content_type, "application/json-patch+json")
+          : !FhirJson(write.content_type)) {
+    return Unsupported415(patch ? "application/json-patch+json"
+                                : "application/fhir+json");
+  }
+  const std::string name = absl::StrCat("referrals/", id);
+  ref::GetReferralRequest get;
+  get.set_name(name);
+  ref::Referral current;
+  absl::Status read = bridge_->Call(absl::StrCat(kReferral, "GetReferral"), get,
+                                    &current, headers);
+  if (!read.ok()) return FhirError(read);
+  const Json task = fhir::Task(current);
+  Json wanted;
+  if (patch) {
+    Json operations = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+    if (operations.is_discarded() || !operations.is_array()) {
+      return FhirError(Invalid("the body is not a JSON Patch (an array)"));
+    }
+    for (const Json& op : operations) {
+      std::string path = op.is_object() ? StringAt(op, "path") : "";
+      if (path != "/status" && path != "/statusReason" &&
+          !absl::StartsWith(path, "/statusReason/") &&
+          !absl::StartsWith(path, "/output") &&
+          !absl::StartsWith(path, "/note")) {
+        return FhirError(Invalid(absl::StrCat(
+            "JSON Patch path `", path,
+            "`: only status, statusReason, output and note change")));
+      }
+    }
+    try {
+      wanted = task.patch(operations);
+    } catch (const Json::exception& e) {
+      return FhirError(Invalid(absl::StrCat("JSON Patch: ", e.what())));
+    }
+  } else {
+    absl::StatusOr<Json> put =
+        ParseResource(body, "Task",
+                      {"resourceType", "id", "meta", "text", "basedOn",
+                       "status", "statusReason", "businessStatus", "intent",
+                       "priority", "focus", "for", "authoredOn", "lastModified",
+                       "requester", "owner", "restriction", "output", "note"});
+    if (!put.ok()) return FhirError(put.status());
+    if (put->contains("id") && StringAt(*put, "id") != std::string(id)) {
+      return FhirError(Invalid("Task.id: must be the id in the URL"));
+    }
+    wanted = *std::move(put);
+  }
+  const std::string status = StringAt(wanted, "status");
+  if (status == StringAt(task, "status")) return FhirReply(task);
+  std::string reason;
+  if (wanted.contains("statusReason") && wanted["statusReason"].is_object()) {
+    reason = StringAt(wanted["statusReason"], "text");
+  }
+  std::string note;
+  if (wanted.contains("note") && wanted["note"].is_array() &&
+      !wanted["note"].empty() && wanted["note"].back().is_object()) {
+    note = StringAt(wanted["note"].back(), "text");
+  }
+  const std::string etag =
+      write.if_match.empty() ? current.etag() : EtagOf(write.if_match);
+  ref::Referral updated;
+  absl::Status called;
+  auto call = [&](const char* method, google::protobuf::Message& request) {
+    called = bridge_->Call(absl::StrCat(kReferral, method), request, &updated,
+                           headers);
+  };
+  if ((status == "rejected" || status == "cancelled") && reason.empty()) {
+    return FhirError(Invalid(
+        absl::StrCat("Task.statusReason.text: required to make the Task `",
+                     status, "` (why it is ",
+                     status == "rejected" ? "declined" : "withdrawn", ")")));
+  }
+  if (status == "received") {
+    auto request = Answer<ref::AcknowledgeReferralRequest>(name, etag, note);
+    call("AcknowledgeReferral", request);
+  } else if (status == "accepted") {
+    auto request = Answer<ref::AcceptReferralRequest>(name, etag, note);
+    call("AcceptReferral", request);
+  } else if (status == "completed") {
+    auto request = Answer<ref::CompleteReferralRequest>(name, etag, note);
+    call("CompleteReferral", request);
+  } else if (status == "rejected") {
+    ref::DeclineReferralRequest request;
+    request.set_name(name);
+    request.set_etag(etag);
+    request.set_reason(reason);
+    if (wanted.contains("output") && wanted["output"].is_array()) {
+      for (const Json& output : wanted["output"]) {
+        if (!output.is_object()) continue;
+        if (output.contains("valueString")) {
+          request.mutable_onward_route()->set_signposting(
+              StringAt(output, "valueString"));
+        } else if (output.contains("valueReference")) {
+          absl::StatusOr<std::string> team = ReferencedId(
+              output["valueReference"], "Task.output.valueReference",
+              {"HealthcareService", "Organization"});
+          if (!team.ok()) return FhirError(team.status());
+          request.mutable_onward_route()->set_suggested_team(
+              absl::StrCat("teams/", *team));
+        }
+      }
+    }
+    call("DeclineReferral", request);
+  } else if (status == "cancelled") {
+    ref::WithdrawReferralRequest request;
+    request.set_name(name);
+    request.set_etag(etag);
+    request.set_reason(reason);
+    call("WithdrawReferral", request);
+  } else {
+    return FhirError(Invalid(absl::StrCat(
+        "Task.status: `", status, "` is not a step from `",
+        StringAt(task, "status"),
+        "` (received, accepted, rejected, cancelled, completed)")));
+  }
+  if (!called.ok()) {
+    HttpReply reply = FhirError(called);
+    // A stale If-Match is a failed precondition of the HTTP request.
+    if (called.code() == absl::StatusCode::kAborted &&
+        !write.if_match.empty()) {
+      reply.status = 412;
+    }
+    return reply;
+  }
+  return FhirReply(fhir::Task(updated));
+}
+
+}  // namespace carebridge::http
