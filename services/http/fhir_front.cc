@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "carebridge/directory/v1/directory.pb.h"
 #include "carebridge/referral/v1/referral.pb.h"
+#include "services/http/fhir_search.h"
 
 namespace carebridge::http {
 namespace {
@@ -20,105 +21,8 @@ namespace dir = ::carebridge::directory::v1;
 namespace ref = ::carebridge::referral::v1;
 using fhir::Json;
 
-constexpr int kDefaultCount = 20;
-constexpr int kMaxCount = 100;
-
 constexpr char kDirectory[] = "carebridge.directory.v1.DirectoryService.";
 constexpr char kReferral[] = "carebridge.referral.v1.ReferralService.";
-
-// Every search parameter must be one this search knows (and _format, which
-// only ever says json here): a misspelt filter must not silently widen it.
-absl::Status CheckParams(absl::string_view type, const FhirParams& params,
-                         const std::set<std::string>& known) {
-  for (const auto& [name, value] : params) {
-    if (name == "_format" || known.count(name) > 0) continue;
-    return absl::InvalidArgumentError(
-        absl::StrCat("search parameter `", name, "` is not supported for ",
-                     type, " (supported: ", absl::StrJoin(known, ", "), ")"));
-  }
-  return absl::OkStatus();
-}
-
-std::string Param(const FhirParams& params, const std::string& name) {
-  auto it = params.find(name);
-  return it == params.end() ? "" : it->second;
-}
-
-absl::StatusOr<int> Count(const FhirParams& params) {
-  std::string count = Param(params, "_count");
-  if (count.empty()) return kDefaultCount;
-  int value = 0;
-  if (!absl::SimpleAtoi(count, &value) || value < 1 || value > kMaxCount) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("_count: must be a whole number from 1 to ", kMaxCount));
-  }
-  return value;
-}
-
-// The reference `value` (Type/id, or a full URL ending so) to a resource
-// of `type`; its id.
-absl::StatusOr<std::string> ReferenceId(absl::string_view param,
-                                        absl::string_view value,
-                                        absl::string_view type) {
-  std::vector<absl::string_view> parts = absl::StrSplit(value, '/');
-  if (parts.size() >= 2 && parts[parts.size() - 2] == type &&
-      !parts.back().empty()) {
-    return std::string(parts.back());
-  }
-  if (parts.size() == 1 && !value.empty()) return std::string(value);
-  return absl::InvalidArgumentError(absl::StrCat(param, ": `", value,
-                                                 "` is not a reference to a ",
-                                                 type, " (", type, "/{id})"));
-}
-
-std::string QueryOf(const FhirParams& params, absl::string_view skip) {
-  std::vector<std::string> parts;
-  for (const auto& [name, value] : params) {
-    if (name == skip) continue;
-    parts.push_back(absl::StrCat(name, "=", value));
-  }
-  return absl::StrJoin(parts, "&");
-}
-
-// A searchset Bundle of `resources`, with self and (when there is more)
-// next links.
-Json Searchset(const std::string& base, absl::string_view type,
-               const FhirParams& params, const std::vector<Json>& resources,
-               const std::string& next_page_token) {
-  Json bundle{
-      {"resourceType", "Bundle"},
-      {"meta",
-       {{"lastUpdated", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
-                                         absl::UTCTimeZone())}}},
-      {"type", "searchset"}};
-  if (next_page_token.empty()) {
-    bundle["total"] = resources.size();
-  }
-  std::string self = absl::StrCat(base, "/", type);
-  std::string query = QueryOf(params, "");
-  Json links = Json::array(
-      {{{"relation", "self"},
-        {"url", query.empty() ? self : absl::StrCat(self, "?", query)}}});
-  if (!next_page_token.empty()) {
-    std::string rest = QueryOf(params, "_page_token");
-    links.push_back(
-        {{"relation", "next"},
-         {"url", absl::StrCat(self, "?", rest, rest.empty() ? "" : "&",
-                              "_page_token=", next_page_token)}});
-  }
-  bundle["link"] = links;
-  Json entries = Json::array();
-  for (const Json& resource : resources) {
-    entries.push_back(
-        {{"fullUrl",
-          absl::StrCat(base, "/", resource["resourceType"].get<std::string>(),
-                       "/", resource["id"].get<std::string>())},
-         {"resource", resource},
-         {"search", {{"mode", "match"}}}});
-  }
-  bundle["entry"] = entries;
-  return bundle;
-}
 
 Json SearchParam(const char* name, const char* type, const char* doc) {
   return Json{{"name", name}, {"type", type}, {"documentation", doc}};
@@ -174,7 +78,8 @@ HttpReply FhirFront::Metadata(const std::string& base) const {
        {{"description", "carebridge: one continuous view of a person's care"},
         {"url", base}}},
       {"fhirVersion", "4.0.1"},
-      {"format", Json::array({"application/fhir+json"})}};
+      {"format", Json::array({"application/fhir+json"})},
+      {"patchFormat", Json::array({"application/json-patch+json"})}};
   Json resources = Json::array();
   resources.push_back(ReadAndSearch(
       "Patient",
@@ -209,6 +114,38 @@ HttpReply FhirFront::Metadata(const std::string& base) const {
       "requested, received, accepted, rejected, cancelled, completed"));
   resources.push_back(ReadAndSearch("ServiceRequest", service_request_params));
   resources.push_back(ReadAndSearch("Task", task_params));
+  Json care_plan{{"type", "CarePlan"},
+                 {"interaction", Json::array({{{"code", "read"}},
+                                              {{"code", "vread"}},
+                                              {{"code", "history-instance"}}})},
+                 {"versioning", "versioned"},
+                 {"readHistory", true}};
+  resources.push_back(care_plan);
+  resources.push_back({{"type", "CareTeam"},
+                       {"interaction", Json::array({{{"code", "read"}}})}});
+  resources.push_back(ReadAndSearch(
+      "Communication",
+      Json::array(
+          {SearchParam("recipient", "reference",
+                       "HealthcareService/{your team}: handovers to it"),
+           SearchParam("sender", "reference",
+                       "HealthcareService/{your team}: handovers it sent"),
+           SearchParam("patient", "reference", "Patient/{id}"),
+           SearchParam("_count", "number", "page size, 1 to 100")})));
+  Json provenance{
+      {"type", "Provenance"},
+      {"interaction", Json::array({{{"code", "search-type"}}})},
+      {"searchParam",
+       Json::array({SearchParam("target", "reference",
+                                "CarePlan/{id}: who changed the plan, when "
+                                "and why, version by version"),
+                    SearchParam("_count", "number", "page size, 1 to 100")})}};
+  resources.push_back(provenance);
+  // Patient/{id}/$everything.
+  resources[0]["operation"] = Json::array(
+      {{{"name", "everything"},
+        {"definition",
+         "http://hl7.org/fhir/OperationDefinition/Patient-everything"}}});
   capability["rest"] = Json::array(
       {{{"mode", "server"},
         {"documentation",
@@ -250,6 +187,9 @@ HttpReply FhirFront::Read(absl::string_view type, absl::string_view id,
     return FhirReply(type == "Task" ? fhir::Task(referral)
                                     : fhir::ServiceRequest(referral));
   }
+  if (type == "CarePlan" || type == "CareTeam" || type == "Communication") {
+    return ReadCare(type, id, headers);
+  }
   return FhirError(absl::NotFoundError(
       absl::StrCat("resource type `", type,
                    "` is not served here; GET /fhir/metadata lists those that "
@@ -266,6 +206,10 @@ HttpReply FhirFront::Search(absl::string_view type, const FhirParams& params,
   if (type == "ServiceRequest" || type == "Task") {
     return SearchReferrals(type, params, base, headers);
   }
+  if (type == "Communication") {
+    return SearchCommunications(params, base, headers);
+  }
+  if (type == "Provenance") return SearchProvenance(params, base, headers);
   return FhirError(absl::NotFoundError(
       absl::StrCat("resource type `", type,
                    "` is not served here; GET /fhir/metadata lists those that "

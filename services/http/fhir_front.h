@@ -58,6 +58,15 @@ class FhirFront {
   HttpReply UpdateTask(absl::string_view id, absl::string_view body, bool patch,
                        const FhirWrite& write,
                        const CallHeaders& headers) const;
+  // GET /fhir/CarePlan/{id}/_history (a history Bundle, newest first,
+  // paged) and /_history/{vid} (one version).
+  HttpReply History(absl::string_view id, absl::string_view version,
+                    const FhirParams& params, const std::string& base,
+                    const CallHeaders& headers) const;
+  // GET /fhir/Patient/{id}/$everything: the Patient and all of their care
+  // the caller may see, as a Bundle.
+  HttpReply Everything(absl::string_view id, const std::string& base,
+                       const CallHeaders& headers) const;
   // An interaction this server does not offer (405 or 501).
   static HttpReply Unsupported(absl::string_view method,
                                absl::string_view path);
@@ -68,6 +77,14 @@ class FhirFront {
   HttpReply SearchTeams(absl::string_view type, const FhirParams& params,
                         const std::string& base,
                         const CallHeaders& headers) const;
+  // CarePlan, CareTeam and Communication (fhir_care_front.cc).
+  HttpReply ReadCare(absl::string_view type, absl::string_view id,
+                     const CallHeaders& headers) const;
+  HttpReply SearchCommunications(const FhirParams& params,
+                                 const std::string& base,
+                                 const CallHeaders& headers) const;
+  HttpReply SearchProvenance(const FhirParams& params, const std::string& base,
+                             const CallHeaders& headers) const;
   HttpReply SearchReferrals(absl::string_view type, const FhirParams& params,
                             const std::string& base,
                             const CallHeaders& headers) const;

@@ -134,6 +134,21 @@ void HttpEndpoint::AddRoutes() {
     Write(fhir_.Metadata(BaseOf(request)), response);
   });
   server_->Get(
+      R"(/fhir/CarePlan/([A-Za-z0-9\-\.]{1,64})/_history(?:/([0-9]{1,18}))?)",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Write(
+            fhir_.History(request.matches[1].str(), request.matches[2].str(),
+                          request.params, BaseOf(request), HeadersOf(request)),
+            response);
+      });
+  server_->Get(
+      R"(/fhir/Patient/([A-Za-z0-9\-\.]{1,64})/\$everything)",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Write(fhir_.Everything(request.matches[1].str(), BaseOf(request),
+                               HeadersOf(request)),
+              response);
+      });
+  server_->Get(
       R"(/fhir/([A-Za-z]+)/([A-Za-z0-9\-\.]{1,64}))",
       [this](const httplib::Request& request, httplib::Response& response) {
         Write(fhir_.Read(request.matches[1].str(), request.matches[2].str(),

@@ -68,7 +68,7 @@ id() { echo "${1##*/}"; }
 step "the CapabilityStatement"
 fhir_ok metadata.json "" metadata
 expect_eq "$(field metadata.json 'd["fhirVersion"], sorted(r["type"] for r in d["rest"][0]["resource"])')" \
-  "4.0.1 ['HealthcareService', 'Organization', 'Patient', 'ServiceRequest', 'Task']" \
+  "4.0.1 ['CarePlan', 'CareTeam', 'Communication', 'HealthcareService', 'Organization', 'Patient', 'Provenance', 'ServiceRequest', 'Task']" \
   "what the CapabilityStatement lists"
 
 step "Patient: read, by NHS number, by family name and birth date"
@@ -143,6 +143,57 @@ expect_outcome e404b.json 404 not-found "$T_SAM" "Observation/o1"
 status=$(curl -s -o "$OUT/e405.json" -w '%{http_code}' -X DELETE \
   -H "Authorization: Bearer $T_SAM" "$HTTP/fhir/Patient/$(id "$PERSON")")
 expect_eq "$status" 405 "DELETE is not offered"
+
+step "the care plan, its history and provenance, the care team"
+as "$T_SAM" careplan update "$PERSON" --reason="First plan with Alex" \
+  --what_helps="Her sister Jo; walking the dog" --early_warning_signs="Stops eating" \
+  --crisis_contact="Jo Morgan|sister|07700 900123|any time" \
+  --contact_methods=phone_call,text_message --review_date=2027-03-01 \
+  --add_goal="Back to work part-time" --goal_target_date=2027-06-30 \
+  --add_action="Weekly check-in call|$FROM|2027-01-15" >/dev/null
+ETAG=$(as "$T_SAM" --json careplan show "$PERSON" | py 'd["etag"]')
+as "$T_SAM" careplan update "$PERSON" --etag="$ETAG" \
+  --reason="Alex asked to add what to avoid" --what_to_avoid="Loud places" >/dev/null
+PID=$(id "$PERSON")
+fhir_ok careplan.json "$T_SAM" "CarePlan/$PID"
+expect_eq "$(field careplan.json 'd["meta"]["versionId"], d["subject"]["reference"], d["contained"][0]["description"]["text"], d["activity"][0]["detail"]["performer"][0]["reference"]')" \
+  "2 Patient/$PID Back to work part-time HealthcareService/$(id "$FROM")" \
+  "the CarePlan"
+field careplan.json '"\n".join(n["text"] for n in d["note"])' |
+  grep -q "Crisis plan: what helps: Her sister Jo" || fail "the crisis plan is in the CarePlan"
+fhir_ok careteam.json "$T_SAM" "CareTeam/$PID"
+expect_eq "$(field careteam.json 'd["participant"][0]["role"][0]["text"], d["managingOrganization"][0]["reference"]')" \
+  "Lead team: care coordination Organization/$(id "$FROM")" "the CareTeam"
+fhir_ok history.json "$T_SAM" "CarePlan/$PID/_history"
+expect_eq "$(field history.json 'd["type"], [e["resource"]["meta"]["versionId"] for e in d["entry"]], [e["request"]["method"] for e in d["entry"]]')" \
+  "history ['2', '1'] ['PUT', 'POST']" "the plan's history"
+fhir_ok version1.json "$T_SAM" "CarePlan/$PID/_history/1"
+expect_eq "$(field version1.json 'd["meta"]["versionId"]')" 1 "version 1"
+fhir_ok provenance.json "$T_SAM" "Provenance?target=CarePlan/$PID"
+expect_eq "$(field provenance.json '[e["resource"]["reason"][0]["text"] for e in d["entry"]]')" \
+  "['Alex asked to add what to avoid', 'First plan with Alex']" "who changed the plan and why"
+expect_eq "$(field provenance.json 'd["entry"][0]["resource"]["agent"][0]["onBehalfOf"]["reference"]')" \
+  "Organization/$(id "$FROM")" "on behalf of the team"
+
+step "a handover as Communication, and the person's \$everything"
+H=$(as "$T_SAM" --name_only handover create --person="$PERSON" --to="$TO" \
+  --kind=transfer --urgency=urgent --severity=unstable \
+  --situation="Alex is in crisis after an eviction notice" \
+  --assessment="Risk of self-harm; Jo helps" \
+  --recommendation="Home treatment for two weeks" \
+  --action="Daily visits|$TO|" --contingency="If Alex stops answering|Call Jo")
+as "$T_KIM" handover accept "$H" --summary="Alex in crisis; Jo helps" \
+  --taking_on="Daily visits" >/dev/null
+fhir_ok communication.json "$T_KIM" "Communication/$(id "$H")"
+expect_eq "$(field communication.json 'd["status"], d["payload"][0]["contentString"], d["note"][0]["text"]')" \
+  "completed Situation: Alex is in crisis after an eviction notice Read back: Alex in crisis; Jo helps" \
+  "the handover"
+fhir_ok handovers.json "$T_KIM" "Communication?recipient=HealthcareService/$(id "$TO")"
+expect_eq "$(field handovers.json 'd["total"]')" 1 "the crisis team's handovers"
+fhir_ok everything.json "$T_SAM" "Patient/$PID/\$everything"
+expect_eq "$(field everything.json 'sorted(set(e["resource"]["resourceType"] for e in d["entry"]))')" \
+  "['CarePlan', 'CareTeam', 'Communication', 'Patient', 'ServiceRequest', 'Task']" \
+  "everything about Alex that North may see"
 
 step "an EHR refers in: POST ServiceRequest, retried safely"
 # send FILE TOKEN METHOD PATH CONTENT_TYPE BODY [HEADER...]: the request's

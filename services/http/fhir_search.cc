@@ -1,0 +1,116 @@
+#include "services/http/fhir_search.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+
+namespace carebridge::http {
+namespace {
+
+using fhir::Json;
+
+std::string QueryOf(const FhirParams& params, absl::string_view skip) {
+  std::vector<std::string> parts;
+  for (const auto& [name, value] : params) {
+    if (name == skip) continue;
+    parts.push_back(absl::StrCat(name, "=", value));
+  }
+  return absl::StrJoin(parts, "&");
+}
+
+}  // namespace
+
+absl::Status CheckParams(absl::string_view type, const FhirParams& params,
+                         const std::set<std::string>& known) {
+  for (const auto& [name, value] : params) {
+    if (name == "_format" || known.count(name) > 0) continue;
+    return absl::InvalidArgumentError(
+        absl::StrCat("search parameter `", name, "` is not supported for ",
+                     type, " (supported: ", absl::StrJoin(known, ", "), ")"));
+  }
+  return absl::OkStatus();
+}
+
+std::string Param(const FhirParams& params, const std::string& name) {
+  auto it = params.find(name);
+  return it == params.end() ? "" : it->second;
+}
+
+absl::StatusOr<int> Count(const FhirParams& params) {
+  std::string count = Param(params, "_count");
+  if (count.empty()) return kDefaultCount;
+  int value = 0;
+  if (!absl::SimpleAtoi(count, &value) || value < 1 || value > kMaxCount) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("_count: must be a whole number from 1 to ", kMaxCount));
+  }
+  return value;
+}
+
+absl::StatusOr<std::string> ReferenceId(absl::string_view param,
+                                        absl::string_view value,
+                                        absl::string_view type) {
+  std::vector<absl::string_view> parts = absl::StrSplit(value, '/');
+  if (parts.size() >= 2 && parts[parts.size() - 2] == type &&
+      !parts.back().empty()) {
+    return std::string(parts.back());
+  }
+  if (parts.size() == 1 && !value.empty()) return std::string(value);
+  return absl::InvalidArgumentError(absl::StrCat(param, ": `", value,
+                                                 "` is not a reference to a ",
+                                                 type, " (", type, "/{id})"));
+}
+
+Json Searchset(const std::string& base, absl::string_view type,
+               const FhirParams& params, const std::vector<Json>& resources,
+               const std::string& next_page_token,
+               absl::string_view bundle_type) {
+  Json bundle{
+      {"resourceType", "Bundle"},
+      {"meta",
+       {{"lastUpdated", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
+                                         absl::UTCTimeZone())}}},
+      {"type", std::string(bundle_type)}};
+  if (next_page_token.empty()) {
+    bundle["total"] = resources.size();
+  }
+  std::string self = absl::StrCat(base, "/", type);
+  std::string query = QueryOf(params, "");
+  Json links = Json::array(
+      {{{"relation", "self"},
+        {"url", query.empty() ? self : absl::StrCat(self, "?", query)}}});
+  if (!next_page_token.empty()) {
+    std::string rest = QueryOf(params, "_page_token");
+    links.push_back(
+        {{"relation", "next"},
+         {"url", absl::StrCat(self, "?", rest, rest.empty() ? "" : "&",
+                              "_page_token=", next_page_token)}});
+  }
+  bundle["link"] = links;
+  Json entries = Json::array();
+  for (const Json& resource : resources) {
+    entries.push_back(
+        {{"fullUrl",
+          absl::StrCat(base, "/", resource["resourceType"].get<std::string>(),
+                       "/", resource["id"].get<std::string>())},
+         {"resource", resource}});
+    if (bundle_type == "history") {
+      // Each version as the write that made it.
+      const std::string url =
+          absl::StrCat(resource["resourceType"].get<std::string>(), "/",
+                       resource["id"].get<std::string>());
+      const bool first = resource["meta"]["versionId"] == "1";
+      entries.back()["request"] = {{"method", first ? "POST" : "PUT"},
+                                   {"url", url}};
+      entries.back()["response"] = {{"status", first ? "201" : "200"}};
+    } else {
+      entries.back()["search"] = {{"mode", "match"}};
+    }
+  }
+  bundle["entry"] = entries;
+  return bundle;
+}
+
+}  // namespace carebridge::http

@@ -1,0 +1,44 @@
+#ifndef CAREBRIDGE_SERVICES_HTTP_FHIR_SEARCH_H_
+#define CAREBRIDGE_SERVICES_HTTP_FHIR_SEARCH_H_
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/http/fhir_front.h"
+#include "services/http/fhir_resources.h"
+
+// What FHIR searches share: their parameters, page size, references and
+// the searchset Bundle.
+namespace carebridge::http {
+
+inline constexpr int kDefaultCount = 20;
+inline constexpr int kMaxCount = 100;
+
+// Every search parameter must be one this search knows (and _format, which
+// only ever says json here): a misspelt filter must not silently widen it.
+absl::Status CheckParams(absl::string_view type, const FhirParams& params,
+                         const std::set<std::string>& known);
+// The first value of `name`; empty when absent.
+std::string Param(const FhirParams& params, const std::string& name);
+// _count: 1 to kMaxCount, default kDefaultCount.
+absl::StatusOr<int> Count(const FhirParams& params);
+// The reference `value` (Type/id, or a full URL ending so) to a resource
+// of `type`; its id.
+absl::StatusOr<std::string> ReferenceId(absl::string_view param,
+                                        absl::string_view value,
+                                        absl::string_view type);
+// A Bundle of `type` (searchset or history) of `resources`, with self and
+// (when there is more) next links.
+fhir::Json Searchset(const std::string& base, absl::string_view type,
+                     const FhirParams& params,
+                     const std::vector<fhir::Json>& resources,
+                     const std::string& next_page_token,
+                     absl::string_view bundle_type = "searchset");
+
+}  // namespace carebridge::http
+
+#endif  // CAREBRIDGE_SERVICES_HTTP_FHIR_SEARCH_H_
