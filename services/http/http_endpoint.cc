@@ -88,6 +88,8 @@ absl::Status HttpEndpoint::Start(const HttpEndpointOptions& options) {
   server_->new_task_queue = [threads] {
     return new httplib::ThreadPool(static_cast<size_t>(threads));
   };
+  // Small replies go out at once, not after the peer's delayed ACK.
+  server_->set_tcp_nodelay(true);
   server_->set_payload_max_length(options.max_body_bytes);
   max_body_bytes_ = options.max_body_bytes;
   AddRoutes();
