@@ -9,13 +9,16 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/deploy/local/install-deps.sh"
 # Node.js runs the independent FHIR validator (tests/fhir, versions pinned
 # in its package-lock.json) that tests/e2e/fhir.sh checks every resource
-# with.
+# with ...
 if ! command -v npm >/dev/null; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     nodejs npm
 fi
-npm ci --prefix "$root/tests/fhir" --no-audit --no-fund --loglevel=error
+# ... and the Node.js client example (clients/node).
+for dir in tests/fhir clients/node; do
+  npm ci --prefix "$root/$dir" --no-audit --no-fund --loglevel=error
+done
 
 echo "=== build and test (${BUILD_DIR:-$root/build})"
 BUILD_DIR=${BUILD_DIR:-$root/build} "$root/deploy/local/build.sh"
