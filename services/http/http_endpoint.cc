@@ -109,27 +109,35 @@ void HttpEndpoint::Stop() {
 }
 
 void HttpEndpoint::AddRoutes() {
-  server_->Post(
-      R"(/v1/([^/]+)/([^/]+))",
-      [this](const httplib::Request& request, httplib::Response& response) {
-        if (!request.body.empty() &&
-            !absl::StartsWith(request.get_header_value("Content-Type"),
-                              "application/json")) {
-          HttpReply reply = ErrorReply(absl::InvalidArgumentError(
-              "Content-Type must be application/json"));
-          reply.status = 415;
-          Write(reply, response);
-          return;
-        }
-        Write(gateway_.Post(absl::StrCat(request.matches[1].str(), "/",
-                                         request.matches[2].str()),
-                            request.body, HeadersOf(request)),
-              response);
-      });
-  server_->Get(R"(/v1/(.+))", [this](const httplib::Request& request,
-                                     httplib::Response& response) {
-    Write(gateway_.Get(request.matches[1].str(), HeadersOf(request)), response);
-  });
+  // The JSON API: /v1/{package.Service}/{Method} (a name with dots), and
+  // the AIP paths of resources.
+  auto json = [this](const httplib::Request& request,
+                     httplib::Response& response) {
+    if (!request.body.empty() &&
+        !absl::StartsWith(request.get_header_value("Content-Type"),
+                          "application/json")) {
+      HttpReply reply = ErrorReply(
+          absl::InvalidArgumentError("Content-Type must be application/json"));
+      reply.status = 415;
+      Write(reply, response);
+      return;
+    }
+    const std::string path = request.matches[1].str();
+    const size_t slash = path.find('/');
+    if (request.method == "POST" && slash != std::string::npos &&
+        path.substr(0, slash).find('.') != std::string::npos) {
+      Write(gateway_.Post(path, request.body, HeadersOf(request)), response);
+    } else if (request.method == "GET" && slash != std::string::npos) {
+      Write(gateway_.Get(path, HeadersOf(request)), response);
+    } else {
+      Write(gateway_.Rest(request.method, path, request.params, request.body,
+                          HeadersOf(request)),
+            response);
+    }
+  };
+  server_->Get(R"(/v1/(.+))", json);
+  server_->Post(R"(/v1/(.+))", json);
+  server_->Patch(R"(/v1/(.+))", json);
   // FHIR R4.
   server_->Get("/fhir/metadata", [this](const httplib::Request& request,
                                         httplib::Response& response) {

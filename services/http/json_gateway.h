@@ -6,6 +6,7 @@
 #include <grpcpp/channel.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -75,6 +76,21 @@ class JsonGateway {
                  const CallHeaders& headers) const;
   // `name`: "referrals/r1".
   HttpReply Get(absl::string_view name, const CallHeaders& headers) const;
+
+  // The AIP paths (resource-oriented design, AIP-131 to 136) for teams,
+  // members, persons, referrals and handovers:
+  //   GET   /v1/{collection}?field=value...  List{Resources}
+  //   POST  /v1/{collection}?requestId=...   Create{Resource}, body the
+  //                                          resource
+  //   PATCH /v1/{name}?updateMask=a,b&etag=  Update{Resource}, body the
+  //                                          resource
+  //   POST  /v1/{name}:{verb}                {Verb}{Resource} (accept,
+  //                                          decline, deactivate, ...),
+  //                                          body the rest of the request
+  // `params`: the query string's, by name (a field's JSON or proto name).
+  HttpReply Rest(absl::string_view http_method, absl::string_view path,
+                 const std::multimap<std::string, std::string>& params,
+                 absl::string_view body, const CallHeaders& headers) const;
 
  private:
   HttpReply Invoke(const google::protobuf::MethodDescriptor& method,

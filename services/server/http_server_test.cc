@@ -153,6 +153,89 @@ TEST_P(HttpServerTest, BadRequestsAreRefusedSayingWhyAndStoreNothing) {
   EXPECT_EQ(Teams(), before);
 }
 
+// The AIP paths: create with a request id (a retry returns the first),
+// list with query parameters and paging, update with a mask and etag, and
+// a custom method on a resource.
+TEST_P(HttpServerTest, TheAipPathsOfResources) {
+  const std::string body =
+      R"({"displayName":"North CMHT","sector":"COMMUNITY_MENTAL_HEALTH"})";
+  httplib::Result created =
+      client_->Post("/v1/teams?requestId=north-1", As(admin_), body, kJson);
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  google::protobuf::Struct team = Parse(created->body);
+  httplib::Result again =
+      client_->Post("/v1/teams?requestId=north-1", As(admin_), body, kJson);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(Field(Parse(again->body), "name"), Field(team, "name"));
+  ASSERT_TRUE(client_->Post("/v1/teams", As(admin_),
+                            R"({"displayName":"Crisis","sector":"CRISIS"})",
+                            kJson));
+
+  httplib::Result page = client_->Get("/v1/teams?pageSize=1", As(admin_));
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200) << page->body;
+  google::protobuf::Struct first = Parse(page->body);
+  EXPECT_EQ(first.fields().at("teams").list_value().values_size(), 1);
+  EXPECT_FALSE(Field(first, "nextPageToken").empty());
+
+  const std::string path = absl::StrCat(
+      "/v1/", Field(team, "name"),
+      "?updateMask=displayName,serviceDescription&etag=", Field(team, "etag"));
+  httplib::Result updated = client_->Patch(
+      path.c_str(), As(admin_),
+      R"json({"displayName":"North CMHT (East)","serviceDescription":"Adults 18+"})json",
+      kJson);
+  ASSERT_TRUE(updated);
+  ASSERT_EQ(updated->status, 200) << updated->body;
+  EXPECT_EQ(Field(Parse(updated->body), "displayName"), "North CMHT (East)");
+  EXPECT_EQ(Field(Parse(updated->body), "serviceDescription"), "Adults 18+");
+  // The same etag again is stale: 409 (ABORTED).
+  httplib::Result stale =
+      client_->Patch(path.c_str(), As(admin_), R"({"displayName":"x"})", kJson);
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(stale->status, 409) << stale->body;
+
+  // A team manager, appointed and then deactivated by a custom method.
+  httplib::Result manager = client_->Post(
+      "/v1/members", As(admin_),
+      absl::StrCat(R"({"displayName":"Manager","team":")", Field(team, "name"),
+                   R"(","role":"TEAM_MANAGER"})"),
+      kJson);
+  ASSERT_TRUE(manager);
+  ASSERT_EQ(manager->status, 200) << manager->body;
+  httplib::Result deactivated = client_->Post(
+      absl::StrCat("/v1/", Field(Parse(manager->body), "name"), ":deactivate")
+          .c_str(),
+      As(admin_), R"({"reason":"left the trust"})", kJson);
+  ASSERT_TRUE(deactivated);
+  ASSERT_EQ(deactivated->status, 200) << deactivated->body;
+  EXPECT_EQ(Field(Parse(deactivated->body), "state"), "DEACTIVATED");
+
+  // Bad paths and parameters say what is wrong.
+  struct Case {
+    httplib::Result result;
+    int status;
+    std::string says;
+  };
+  Case cases[] = {
+      {client_->Get("/v1/teams?colour=red", As(admin_)), 400,
+       "query parameter `colour` is not a field"},
+      {client_->Get("/v1/teams?pageSize=many", As(admin_)), 400,
+       "`many` is not a whole number"},
+      {client_->Get("/v1/teams?sector=MOON", As(admin_)), 400,
+       "is not a Sector"},
+      {client_->Get("/v1/persons", As(admin_)), 404, "ListPersons"},
+      {client_->Post("/v1/teams/x:fly", As(admin_), "{}", kJson), 404,
+       "FlyTeam"},
+  };
+  for (Case& c : cases) {
+    ASSERT_TRUE(c.result) << c.says;
+    EXPECT_EQ(c.result->status, c.status) << c.says << ": " << c.result->body;
+    EXPECT_THAT(ErrorOf(c.result->body), HasSubstr(c.says));
+  }
+}
+
 // The rules are the gRPC services' own: an admin reads no clinical record
 // over HTTP either.
 TEST_P(HttpServerTest, TheRulesAreTheServicesOwn) {
