@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "carebridge/directory/v1/directory.pb.h"
 #include "carebridge/referral/v1/referral.pb.h"
+#include "services/common/time_util.h"
 #include "services/http/fhir_search.h"
 
 namespace carebridge::http {
@@ -100,6 +101,9 @@ HttpReply FhirFront::Metadata(const std::string& base) const {
       {SearchParam("requester", "reference",
                    "Organization/{your team}: referrals your team sent"),
        SearchParam("patient", "reference", "Patient/{id}"),
+       SearchParam("_lastUpdated", "date",
+                   "ge, gt, le, lt or eq and a date or instant; repeat for a "
+                   "range (filters each page)"),
        SearchParam("_count", "number", "page size, 1 to 100")});
   Json service_request_params = referral_params;
   service_request_params.push_back(
@@ -286,13 +290,15 @@ HttpReply FhirFront::SearchReferrals(absl::string_view type,
                                      const CallHeaders& headers) const {
   const bool task = type == "Task";
   const std::string receiver = task ? "owner" : "performer";
-  std::set<std::string> allowed = {receiver, "requester", "patient", "_count",
-                                   "_page_token"};
+  std::set<std::string> allowed = {receiver, "requester",   "patient",
+                                   "_count", "_page_token", "_lastUpdated"};
   if (task) allowed.insert("status");
   absl::Status known = CheckParams(type, params, allowed);
   if (!known.ok()) return FhirError(known);
   absl::StatusOr<int> count = Count(params);
   if (!count.ok()) return FhirError(count.status());
+  absl::StatusOr<LastUpdated> last_updated = LastUpdated::FromParams(params);
+  if (!last_updated.ok()) return FhirError(last_updated.status());
   const std::string owner = Param(params, receiver);
   const std::string requester = Param(params, "requester");
   if (owner.empty() == requester.empty()) {
@@ -339,7 +345,10 @@ HttpReply FhirFront::SearchReferrals(absl::string_view type,
   for (const ref::Referral& referral : response.referrals()) {
     const std::string& of =
         owner.empty() ? referral.sending_team() : referral.receiving_team();
-    if (of != team_name) continue;
+    if (of != team_name ||
+        !last_updated->Matches(FromProtoTimestamp(referral.update_time()))) {
+      continue;
+    }
     resources.push_back(task ? fhir::Task(referral)
                              : fhir::ServiceRequest(referral));
   }

@@ -1,9 +1,11 @@
 #include "services/http/fhir_search.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 
 namespace carebridge::http {
@@ -111,6 +113,47 @@ Json Searchset(const std::string& base, absl::string_view type,
   }
   bundle["entry"] = entries;
   return bundle;
+}
+
+absl::StatusOr<LastUpdated> LastUpdated::FromParams(const FhirParams& params) {
+  LastUpdated out;
+  auto range = params.equal_range("_lastUpdated");
+  for (auto it = range.first; it != range.second; ++it) {
+    absl::string_view value = it->second;
+    Bound bound{"eq", absl::InfinitePast()};
+    for (const char* prefix : {"ge", "gt", "le", "lt", "eq"}) {
+      if (absl::ConsumePrefix(&value, prefix)) {
+        bound.prefix = prefix;
+        break;
+      }
+    }
+    std::string error;
+    if (!absl::ParseTime("%Y-%m-%d", value, absl::UTCTimeZone(), &bound.time,
+                         &error) &&
+        !absl::ParseTime(absl::RFC3339_full, value, &bound.time, &error)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "_lastUpdated: `", it->second,
+          "` is not a prefix (ge, gt, le, lt, eq) and a date (YYYY-MM-DD) or "
+          "an instant (2026-12-06T09:00:00Z)"));
+    }
+    out.bounds_.push_back(bound);
+  }
+  return out;
+}
+
+bool LastUpdated::Matches(absl::Time time) const {
+  for (const Bound& bound : bounds_) {
+    if (bound.prefix == "ge" && !(time >= bound.time)) return false;
+    if (bound.prefix == "gt" && !(time > bound.time)) return false;
+    if (bound.prefix == "le" && !(time <= bound.time)) return false;
+    if (bound.prefix == "lt" && !(time < bound.time)) return false;
+    // eq: the same second (a date: the same day).
+    if (bound.prefix == "eq" &&
+        absl::ToUnixSeconds(time) != absl::ToUnixSeconds(bound.time)) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace carebridge::http

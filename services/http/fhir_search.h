@@ -8,6 +8,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "services/http/fhir_front.h"
 #include "services/http/fhir_resources.h"
 
@@ -31,6 +32,22 @@ absl::StatusOr<int> Count(const FhirParams& params);
 absl::StatusOr<std::string> ReferenceId(absl::string_view param,
                                         absl::string_view value,
                                         absl::string_view type);
+// A `_lastUpdated` search: every bound its values give (ge, gt, le, lt or
+// eq, then a date YYYY-MM-DD or an instant), all of which a time must meet.
+class LastUpdated {
+ public:
+  // INVALID_ARGUMENT naming the value that is not a prefix and a time.
+  static absl::StatusOr<LastUpdated> FromParams(const FhirParams& params);
+  bool Matches(absl::Time time) const;
+
+ private:
+  struct Bound {
+    std::string prefix;
+    absl::Time time;
+  };
+  std::vector<Bound> bounds_;
+};
+
 // A Bundle of `type` (searchset or history) of `resources`, with self and
 // (when there is more) next links.
 fhir::Json Searchset(const std::string& base, absl::string_view type,

@@ -122,6 +122,11 @@ fhir_ok sent.json "$T_SAM" \
   "ServiceRequest?requester=Organization/$(id "$FROM")&patient=Patient/$(id "$PERSON")"
 expect_eq "$(field sent.json 'd["total"]')" 4 \
   "the referrals North sent for Alex (the redirected one's successor too)"
+fhir_ok recent.json "$T_KIM" \
+  "Task?owner=HealthcareService/$(id "$TO")&_lastUpdated=ge2020-01-01&_lastUpdated=lt2099-01-01"
+expect_eq "$(field recent.json 'd["total"]')" 3 "the crisis team's Tasks updated since 2020"
+fhir_ok future.json "$T_KIM" "Task?owner=HealthcareService/$(id "$TO")&_lastUpdated=gt2099-01-01"
+expect_eq "$(field future.json 'd["total"]')" 0 "none updated after 2099"
 fhir_ok elsewhere.json "$T_KIM" "Task?owner=HealthcareService/$(id "$FROM")"
 expect_eq "$(field elsewhere.json 'd["total"]')" 0 "another team's worklist"
 
@@ -139,6 +144,7 @@ expect_outcome e403.json 403 forbidden "$ADMIN" "Task/$(id "$SENT")"
 expect_outcome e404.json 404 not-found "$T_SAM" "Patient/nosuchperson"
 expect_outcome e400.json 400 invalid "$T_SAM" "Task?owner=HealthcareService/x&colour=red"
 expect_outcome e400b.json 400 invalid "$T_SAM" "Task?status=requested"
+expect_outcome e400c.json 400 invalid "$T_KIM" "Task?owner=HealthcareService/$(id "$TO")&_lastUpdated=yesterday"
 expect_outcome e404b.json 404 not-found "$T_SAM" "Observation/o1"
 status=$(curl -s -o "$OUT/e405.json" -w '%{http_code}' -X DELETE \
   -H "Authorization: Bearer $T_SAM" "$HTTP/fhir/Patient/$(id "$PERSON")")
