@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "services/common/errors.h"
@@ -106,12 +107,34 @@ absl::StatusOr<OidcSignIn::Verified> OidcSignIn::VerifyUncached(
         "it has no issue time (iat), which carebridge needs so that signing "
         "a member out ends it");
   }
+  // Issued in the future (beyond the clock leeway) would stretch the
+  // session and outlive a sign-out said before it.
+  if (claims->issue_time > now + settings_.token.leeway) {
+    return Refused(
+        absl::StrCat("it says it was issued at ", Rfc3339(claims->issue_time),
+                     ", later than now; check the provider's clock"));
+  }
   Verified verified;
   if (!jwt::StringClaim(claims->claims, settings_.member_claim,
                         &verified.member_id) ||
       verified.member_id.empty()) {
     return Refused(absl::StrCat("it has no `", settings_.member_claim,
                                 "` claim, which names the carebridge member"));
+  }
+  if (settings_.member_claim == "email") {
+    // An email claim names a member by email only (never by resource name),
+    // and only an address the provider verified.
+    if (absl::StartsWith(verified.member_id, "members/")) {
+      return Refused("its email claim is not an email address");
+    }
+    const google::protobuf::Value* verified_claim =
+        jwt::Field(claims->claims, "email_verified");
+    if (verified_claim != nullptr &&
+        !(verified_claim->has_bool_value() && verified_claim->bool_value())) {
+      return Refused(
+          "its email is not verified by the identity provider "
+          "(email_verified is not true)");
+    }
   }
   verified.issue_time = claims->issue_time;
   // The provider's expiry (with the leeway it was checked with), but no

@@ -19,8 +19,9 @@ namespace carebridge {
 struct OidcSignInSettings {
   // Issuer, audience and leeway the tokens must meet.
   OidcSettings token;
-  // The claim naming the member: its value is their email (or their
-  // resource name `members/{id}`).
+  // The claim naming the member: its value is their email (or, for a claim
+  // other than `email`, their resource name `members/{id}`). With `email`,
+  // a token whose `email_verified` is present and not true is refused.
   std::string member_claim = "email";
   // The longest a signed-in session lasts, whatever the provider's token
   // says (carebridge-server --max_token_lifetime): from its `iat`.

@@ -138,6 +138,30 @@ TEST_F(OidcSignInTest, SomeoneWhoIsNoMemberIsRefusedNamingTheirEmail) {
       StatusIs(kUnauthenticated, HasSubstr("several active")));
 }
 
+// The email claim names members by a verified email only: not by resource
+// name, not when the provider says the address is unverified, and not
+// when the token claims to be issued in the future.
+TEST_F(OidcSignInTest, OnlyAVerifiedEmailIssuedByNowSignsIn) {
+  OidcSignIn sign_in = SignIn();
+  EXPECT_THAT(sign_in.Authenticate(key_.Sign(Claims("members/max")), kNow),
+              StatusIs(kUnauthenticated, HasSubstr("not an email address")));
+  EXPECT_THAT(
+      sign_in.Authenticate(
+          key_.Sign(Claims("ada@example.nhs.uk", R"(,"email_verified":false)")),
+          kNow),
+      StatusIs(kUnauthenticated, HasSubstr("email is not verified")));
+  EXPECT_THAT(
+      sign_in.Authenticate(
+          key_.Sign(Claims("ada@example.nhs.uk", R"(,"email_verified":true)")),
+          kNow),
+      IsOk());
+  EXPECT_THAT(sign_in.Authenticate(key_.Sign(Claims("ada@example.nhs.uk", "",
+                                                    kNow + absl::Minutes(10),
+                                                    kNow + absl::Hours(2))),
+                                   kNow),
+              StatusIs(kUnauthenticated, HasSubstr("later than now")));
+}
+
 TEST_F(OidcSignInTest, ATokenWithoutAnIssueTimeIsRefused) {
   OidcSignIn sign_in = SignIn();
   std::string claims =

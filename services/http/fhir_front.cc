@@ -43,7 +43,9 @@ HttpReply FhirReply(const Json& resource, int status) {
   HttpReply reply;
   reply.status = status;
   reply.content_type = fhir::kFhirJson;
-  reply.body = resource.dump();
+  // Text from the request (a bad parameter named in an error) may not be
+  // UTF-8: replaced, not thrown.
+  reply.body = resource.dump(-1, ' ', false, Json::error_handler_t::replace);
   if (resource.contains("meta") && resource["meta"].contains("versionId")) {
     reply.headers.emplace_back(
         "ETag",

@@ -1,8 +1,10 @@
 #include "services/http/fhir_search.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -13,11 +15,25 @@ namespace {
 
 using fhir::Json;
 
+// Percent-encodes all but RFC 3986's unreserved characters.
+std::string UrlEncoded(absl::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += c;
+    } else {
+      out += absl::StrFormat("%%%02X", static_cast<unsigned char>(c));
+    }
+  }
+  return out;
+}
+
 std::string QueryOf(const FhirParams& params, absl::string_view skip) {
   std::vector<std::string> parts;
   for (const auto& [name, value] : params) {
     if (name == skip) continue;
-    parts.push_back(absl::StrCat(name, "=", value));
+    parts.push_back(absl::StrCat(UrlEncoded(name), "=", UrlEncoded(value)));
   }
   return absl::StrJoin(parts, "&");
 }
@@ -88,7 +104,7 @@ Json Searchset(const std::string& base, absl::string_view type,
     links.push_back(
         {{"relation", "next"},
          {"url", absl::StrCat(self, "?", rest, rest.empty() ? "" : "&",
-                              "_page_token=", next_page_token)}});
+                              "_page_token=", UrlEncoded(next_page_token))}});
   }
   bundle["link"] = links;
   Json entries = Json::array();
@@ -120,7 +136,7 @@ absl::StatusOr<LastUpdated> LastUpdated::FromParams(const FhirParams& params) {
   auto range = params.equal_range("_lastUpdated");
   for (auto it = range.first; it != range.second; ++it) {
     absl::string_view value = it->second;
-    Bound bound{"eq", absl::InfinitePast()};
+    Bound bound{"eq", absl::InfinitePast(), absl::Hours(24)};
     for (const char* prefix : {"ge", "gt", "le", "lt", "eq"}) {
       if (absl::ConsumePrefix(&value, prefix)) {
         bound.prefix = prefix;
@@ -128,9 +144,10 @@ absl::StatusOr<LastUpdated> LastUpdated::FromParams(const FhirParams& params) {
       }
     }
     std::string error;
-    if (!absl::ParseTime("%Y-%m-%d", value, absl::UTCTimeZone(), &bound.time,
-                         &error) &&
-        !absl::ParseTime(absl::RFC3339_full, value, &bound.time, &error)) {
+    if (absl::ParseTime(absl::RFC3339_full, value, &bound.start, &error)) {
+      bound.precision = absl::Seconds(1);
+    } else if (!absl::ParseTime("%Y-%m-%d", value, absl::UTCTimeZone(),
+                                &bound.start, &error)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "_lastUpdated: `", it->second,
           "` is not a prefix (ge, gt, le, lt, eq) and a date (YYYY-MM-DD) or "
@@ -143,13 +160,12 @@ absl::StatusOr<LastUpdated> LastUpdated::FromParams(const FhirParams& params) {
 
 bool LastUpdated::Matches(absl::Time time) const {
   for (const Bound& bound : bounds_) {
-    if (bound.prefix == "ge" && !(time >= bound.time)) return false;
-    if (bound.prefix == "gt" && !(time > bound.time)) return false;
-    if (bound.prefix == "le" && !(time <= bound.time)) return false;
-    if (bound.prefix == "lt" && !(time < bound.time)) return false;
-    // eq: the same second (a date: the same day).
-    if (bound.prefix == "eq" &&
-        absl::ToUnixSeconds(time) != absl::ToUnixSeconds(bound.time)) {
+    const absl::Time end = bound.start + bound.precision;
+    if (bound.prefix == "ge" && time < bound.start) return false;
+    if (bound.prefix == "gt" && time < end) return false;
+    if (bound.prefix == "le" && time >= end) return false;
+    if (bound.prefix == "lt" && time >= bound.start) return false;
+    if (bound.prefix == "eq" && (time < bound.start || time >= end)) {
       return false;
     }
   }

@@ -43,7 +43,10 @@ class LastUpdated {
  private:
   struct Bound {
     std::string prefix;
-    absl::Time time;
+    absl::Time start;
+    // A day for a date, a second for an instant: `eq` is within it, `gt`
+    // after it, `le` up to its end.
+    absl::Duration precision;
   };
   std::vector<Bound> bounds_;
 };

@@ -1,6 +1,7 @@
 // FHIR writes: a referral made from a ServiceRequest, and its Task's status
 // moved through the referral's state machine. Each is the gRPC method's
 // call, so its rules and errors are the service's own.
+#include <algorithm>
 #include <set>
 #include <vector>
 
@@ -40,10 +41,45 @@ HttpReply Unsupported415(absl::string_view expected) {
   return reply;
 }
 
+// The deepest nesting of arrays and objects in `body` (outside strings).
+int JsonDepth(absl::string_view body) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : body) {
+    if (in_string) {
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == '}' || c == ']') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// FHIR resources nest a handful of levels; far deeper is refused before
+// parsing (copying such a value would recurse that deep).
+constexpr int kMaxJsonDepth = 32;
+
+absl::Status CheckDepth(absl::string_view body) {
+  if (JsonDepth(body) <= kMaxJsonDepth) return absl::OkStatus();
+  return Invalid(
+      absl::StrCat("the body nests deeper than ", kMaxJsonDepth, " levels"));
+}
+
 // The body as a JSON object of `type`, or INVALID_ARGUMENT saying why not.
 absl::StatusOr<Json> ParseResource(absl::string_view body,
                                    absl::string_view type,
                                    const std::set<std::string>& allowed) {
+  if (absl::Status deep = CheckDepth(body); !deep.ok()) return deep;
   Json resource = Json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (resource.is_discarded() || !resource.is_object()) {
     return Invalid("the body is not a JSON object");
@@ -237,6 +273,9 @@ HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,
   const Json task = fhir::Task(current);
   Json wanted;
   if (patch) {
+    if (absl::Status deep = CheckDepth(body); !deep.ok()) {
+      return FhirError(deep);
+    }
     Json operations = Json::parse(body, nullptr, /*allow_exceptions=*/false);
     if (operations.is_discarded() || !operations.is_array()) {
       return FhirError(Invalid("the body is not a JSON Patch (an array)"));

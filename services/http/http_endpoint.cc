@@ -2,8 +2,10 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -57,8 +59,17 @@ HttpEndpoint::HttpEndpoint(const RpcBridge* bridge)
     : bridge_(bridge), gateway_(bridge), fhir_(bridge) {}
 
 std::string HttpEndpoint::BaseOf(const httplib::Request& request) const {
-  return absl::StrCat(tls_ ? "https://" : "http://",
-                      request.get_header_value("Host"), "/fhir");
+  // Links are built from the Host the client used; one that is not a host
+  // name, address and port is not echoed.
+  std::string host = request.get_header_value("Host");
+  const bool plain =
+      !host.empty() && host.size() <= 255 &&
+      std::all_of(host.begin(), host.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+               c == '-' || c == ':' || c == '[' || c == ']';
+      });
+  if (!plain) host = absl::StrCat("localhost:", port_);
+  return absl::StrCat(tls_ ? "https://" : "http://", host, "/fhir");
 }
 
 HttpEndpoint::~HttpEndpoint() { Stop(); }

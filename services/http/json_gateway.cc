@@ -51,6 +51,26 @@ const char* GetMethodFor(absl::string_view name) {
 absl::Status RpcBridge::Call(const MethodDescriptor& method,
                              const Message& request, Message* response,
                              const CallHeaders& headers) const {
+  if (headers.authorization.empty()) {
+    return absl::UnauthenticatedError(
+        "no credentials: send `Authorization: Bearer <token>`");
+  }
+  // gRPC metadata takes printable ASCII only (a control byte would abort
+  // the call in the client library).
+  for (char c : headers.authorization) {
+    if (c < 0x20 || c > 0x7e) {
+      return absl::UnauthenticatedError(
+          "the Authorization header is malformed: printable ASCII only");
+    }
+  }
+  absl::StatusOr<Principal> caller =
+      authenticator_->AuthenticateHeader(headers.authorization);
+  if (!caller.ok()) return caller.status();
+  if (caller->is_service()) {
+    return absl::PermissionDeniedError(
+        "service identities do not call over HTTP; services call each other "
+        "over gRPC");
+  }
   std::shared_ptr<grpc::Channel> channel = channels_(*method.service());
   if (channel == nullptr) {
     return absl::UnavailableError(

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "services/common/authenticator.h"
 #include "services/http/http_reply.h"
 
 namespace carebridge::http {
@@ -33,7 +34,13 @@ class RpcBridge {
   using ChannelFor = std::function<std::shared_ptr<grpc::Channel>(
       const google::protobuf::ServiceDescriptor& service)>;
 
-  explicit RpcBridge(ChannelFor channels) : channels_(std::move(channels)) {}
+  // `authenticator` (outlives this): every request's token is checked
+  // before its call, so a request without one, or with a service
+  // identity's, is refused here: the process's own channels to its peers
+  // present its service certificate, which must never stand in for a
+  // caller over HTTP.
+  RpcBridge(ChannelFor channels, const Authenticator* authenticator)
+      : channels_(std::move(channels)), authenticator_(authenticator) {}
 
   // Calls `method` with `request` as the caller `headers` names; the gRPC
   // status as an absl::Status.
@@ -58,6 +65,7 @@ class RpcBridge {
 
  private:
   ChannelFor channels_;
+  const Authenticator* const authenticator_;
 };
 
 // The gRPC API in JSON (the proto3 JSON mapping: lowerCamelCase fields,

@@ -248,6 +248,10 @@ HttpReply JsonGateway::Rest(
   }
   if (!status.ok()) return ErrorReply(status);
   for (const auto& [param, value] : params) {
+    if (param == "name") {
+      return ErrorReply(absl::InvalidArgumentError(
+          "query parameter `name`: the path names the resource"));
+    }
     status = SetParam(*request, param, value);
     if (!status.ok()) return ErrorReply(status);
   }

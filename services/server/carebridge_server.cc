@@ -316,7 +316,8 @@ absl::Status CarebridgeServer::StartHttp() {
           return host_->InProcessChannel();
         }
         return PeerChannel(package[1]);
-      });
+      },
+      authenticator_.get());
   http_ = std::make_unique<http::HttpEndpoint>(rpc_bridge_.get());
   http::HttpEndpointOptions options;
   options.listen = config_.http_listen;

@@ -12,6 +12,8 @@
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "services/common/token.h"
+#include "services/common/token_keys.h"
 #include "services/server/test_deployment.h"
 
 namespace carebridge::server {
@@ -234,6 +236,38 @@ TEST_P(HttpServerTest, TheAipPathsOfResources) {
     EXPECT_EQ(c.result->status, c.status) << c.says << ": " << c.result->body;
     EXPECT_THAT(ErrorOf(c.result->body), HasSubstr(c.says));
   }
+}
+
+// Over HTTP only people call: a service identity's token is refused (the
+// process's own channels present its service certificate, which must not
+// stand in for a caller), as is a header gRPC could not carry.
+TEST_P(HttpServerTest, ServiceIdentitiesAndMalformedHeadersAreRefused) {
+  TokenKeyDirectory keys(deployment_.dir + "/directory/token-keys",
+                         absl::Hours(24 * 90));
+  absl::StatusOr<std::shared_ptr<const TokenKeySet>> loaded =
+      keys.Load(absl::Now());
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  TokenSigner signer(*loaded);
+  Principal service;
+  service.subject = "services/referral";
+  service.role = Role::kService;
+  service.expire_time = absl::Now() + absl::Hours(1);
+  const std::string token = signer.Sign(service);
+  ASSERT_FALSE(token.empty());
+  httplib::Result refused = client_->Get("/v1/teams", As(token));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  EXPECT_THAT(ErrorOf(refused->body),
+              HasSubstr("service identities do not call over HTTP"));
+  httplib::Result fhir = client_->Get("/fhir/Organization/x", As(token));
+  ASSERT_TRUE(fhir);
+  EXPECT_EQ(fhir->status, 403) << fhir->body;
+
+  httplib::Result malformed = client_->Get(
+      "/v1/teams", {{"Authorization", "Bearer \xc3\xa9t\xc3\xa9"}});
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 401) << malformed->body;
+  EXPECT_THAT(ErrorOf(malformed->body), HasSubstr("printable ASCII only"));
 }
 
 // The rules are the gRPC services' own: an admin reads no clinical record

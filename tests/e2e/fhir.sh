@@ -299,6 +299,9 @@ expect_eq "$(send accepted.json "$T_KIM" PATCH "Task/$CREATED" application/json-
 expect_eq "$(field accepted.json 'd["status"]')" accepted "accepted"
 expect_eq "$(send backwards.json "$T_KIM" PATCH "Task/$CREATED" application/json-patch+json '[{"op":"replace","path":"/status","value":"requested"}]')" \
   400 "a step backwards"
+DEEP="[{\"op\":\"add\",\"path\":\"/note\",\"value\":$(printf '[%.0s' $(seq 100))$(printf ']%.0s' $(seq 100))}]"
+expect_eq "$(send deep.json "$T_KIM" PATCH "Task/$CREATED" application/json-patch+json "$DEEP")" \
+  400 "a body nested 100 deep"
 expect_eq "$(send owner.json "$T_KIM" PATCH "Task/$CREATED" application/json-patch+json '[{"op":"replace","path":"/owner","value":{"reference":"HealthcareService/x"}}]')" \
   400 "changing the owner"
 rm -f "$OUT"/*.headers

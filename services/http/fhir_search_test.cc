@@ -1,0 +1,73 @@
+#include "services/http/fhir_search.h"
+
+#include <gtest/gtest.h>
+
+namespace carebridge::http {
+namespace {
+
+absl::Time At(const char* rfc3339) {
+  absl::Time time;
+  std::string error;
+  EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, rfc3339, &time, &error))
+      << error;
+  return time;
+}
+
+LastUpdated Bounds(std::initializer_list<const char*> values) {
+  FhirParams params;
+  for (const char* value : values) params.emplace("_lastUpdated", value);
+  absl::StatusOr<LastUpdated> bounds = LastUpdated::FromParams(params);
+  EXPECT_TRUE(bounds.ok()) << bounds.status();
+  return bounds.ok() ? *bounds : LastUpdated();
+}
+
+// A date is the whole day: eq within it, gt after it, le up to its end.
+TEST(LastUpdatedTest, ADateMeansTheWholeDay) {
+  const absl::Time noon = At("2026-12-06T12:00:00Z");
+  EXPECT_TRUE(Bounds({"eq2026-12-06"}).Matches(noon));
+  EXPECT_TRUE(Bounds({"2026-12-06"}).Matches(noon));
+  EXPECT_FALSE(Bounds({"eq2026-12-07"}).Matches(noon));
+  EXPECT_TRUE(Bounds({"le2026-12-06"}).Matches(noon));
+  EXPECT_FALSE(Bounds({"lt2026-12-06"}).Matches(noon));
+  EXPECT_TRUE(Bounds({"ge2026-12-06"}).Matches(noon));
+  EXPECT_FALSE(Bounds({"gt2026-12-06"}).Matches(noon));
+  EXPECT_TRUE(Bounds({"gt2026-12-05"}).Matches(noon));
+  // A range: both bounds hold.
+  EXPECT_TRUE(Bounds({"ge2026-12-01", "lt2026-12-07"}).Matches(noon));
+  EXPECT_FALSE(Bounds({"ge2026-12-01", "lt2026-12-06"}).Matches(noon));
+}
+
+TEST(LastUpdatedTest, AnInstantMeansItsSecond) {
+  const absl::Time time = At("2026-12-06T12:00:00.500Z");
+  EXPECT_TRUE(Bounds({"eq2026-12-06T12:00:00Z"}).Matches(time));
+  EXPECT_TRUE(Bounds({"gt2026-12-06T11:59:59Z"}).Matches(time));
+  EXPECT_FALSE(Bounds({"gt2026-12-06T12:00:00Z"}).Matches(time));
+  // +01:00: 12:00 UTC, not after it.
+  EXPECT_FALSE(Bounds({"lt2026-12-06T13:00:00+01:00"}).Matches(time));
+}
+
+TEST(LastUpdatedTest, NotATimeIsRefusedNamingIt) {
+  FhirParams params = {{"_lastUpdated", "yesterday"}};
+  absl::Status status = LastUpdated::FromParams(params).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(status));
+  EXPECT_NE(status.message().find("`yesterday`"), absl::string_view::npos);
+}
+
+// Links carry the query encoded, so a `+` or `&` in a value survives.
+TEST(SearchsetTest, LinksEncodeTheQuery) {
+  FhirParams params = {{"_lastUpdated", "ge2026-12-06T00:00:00+01:00"},
+                       {"patient", "Patient/a&b"}};
+  fhir::Json bundle =
+      Searchset("http://h/fhir", "Task", params, {}, "next/token+1");
+  const std::string self = bundle["link"][0]["url"];
+  EXPECT_NE(self.find("_lastUpdated=ge2026-12-06T00%3A00%3A00%2B01%3A00"),
+            std::string::npos)
+      << self;
+  EXPECT_NE(self.find("patient=Patient%2Fa%26b"), std::string::npos) << self;
+  const std::string next = bundle["link"][1]["url"];
+  EXPECT_NE(next.find("_page_token=next%2Ftoken%2B1"), std::string::npos)
+      << next;
+}
+
+}  // namespace
+}  // namespace carebridge::http
