@@ -5,7 +5,7 @@
 # and the typed helper, from Debian's python3-grpcio.
 # usage: example_test.sh SERVER_BIN CARECTL_BIN PYTHON_STUBS_DIR
 
-# shellcheck source=../../tests/e2e/lib.sh
+# shellcheck source=../../tests/e2e/lib.sh source-path=SCRIPTDIR
 . "$(dirname "$0")/../../tests/e2e/lib.sh"
 STUBS=${3:?usage: $0 SERVER_BIN CARECTL_BIN PYTHON_STUBS_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -14,18 +14,8 @@ step "a server and a care network"
 # shellcheck disable=SC2119  # no flags: the defaults
 start_server
 ADMIN=$(cat "$DATA/bootstrap-admin.token")
-FROM=$(as "$ADMIN" --name_only team create --display_name="North CMHT" \
-  --sector=community_mental_health)
-TO=$(as "$ADMIN" --name_only team create --display_name="Crisis team" \
-  --sector=crisis)
-SAM=$(as "$(manager_of "$FROM")" --name_only member create \
-  --display_name="Sam" --team="$FROM" --role=clinician)
-KIM=$(as "$(manager_of "$TO")" --name_only member create \
-  --display_name="Kim" --team="$TO" --role=clinician)
-T_SAM=$(issue_token "$SAM")
-T_KIM=$(issue_token "$KIM")
-PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
-  --family_name=Morgan --birth_date=1990-04-12)
+# shellcheck disable=SC2119  # no person flags
+care_network
 
 step "the Python example: refer, answer, read the plan"
 OUT=$(PYTHONPATH="$STUBS:$HERE" /usr/bin/python3 "$HERE/refer_answer_read.py" \

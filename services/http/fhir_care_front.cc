@@ -35,6 +35,25 @@ bool NotVisible(const absl::Status& status) {
   return absl::IsNotFound(status) || absl::IsPermissionDenied(status);
 }
 
+// Reads every page of a List method's answer for `request` (at most
+// kEverythingLimit items), handing each page to `take`, which returns how
+// many items it held. A list the caller may not see is read as empty.
+template <typename Response, typename Request, typename Take>
+absl::Status ReadPages(const RpcBridge& bridge, const std::string& method,
+                       Request request, const CallHeaders& headers, Take take) {
+  request.set_page_size(500);
+  int read = 0;
+  do {
+    Response page;
+    absl::Status status = bridge.Call(method, request, &page, headers);
+    if (NotVisible(status)) return absl::OkStatus();
+    if (!status.ok()) return status;
+    read += take(page);
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty() && read < kEverythingLimit);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 HttpReply FhirFront::ReadCare(absl::string_view type, absl::string_view id,
@@ -198,40 +217,30 @@ HttpReply FhirFront::Everything(absl::string_view id, const std::string& base,
     ref::ListReferralsRequest request;
     request.set_mailbox(mailbox);
     request.set_person(person);
-    request.set_page_size(500);
-    int read = 0;
-    do {
-      ref::ListReferralsResponse response;
-      status = bridge_->Call(absl::StrCat(kReferral, "ListReferrals"), request,
-                             &response, headers);
-      if (NotVisible(status)) break;
-      if (!status.ok()) return FhirError(status);
-      for (const ref::Referral& referral : response.referrals()) {
-        resources.push_back(fhir::ServiceRequest(referral));
-        resources.push_back(fhir::Task(referral));
-      }
-      read += response.referrals_size();
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty() && read < kEverythingLimit);
+    status = ReadPages<ref::ListReferralsResponse>(
+        *bridge_, absl::StrCat(kReferral, "ListReferrals"), request, headers,
+        [&](const ref::ListReferralsResponse& page) {
+          for (const ref::Referral& referral : page.referrals()) {
+            resources.push_back(fhir::ServiceRequest(referral));
+            resources.push_back(fhir::Task(referral));
+          }
+          return page.referrals_size();
+        });
+    if (!status.ok()) return FhirError(status);
   }
   for (ho::Mailbox mailbox : {ho::INBOX, ho::SENT_BY_TEAM}) {
     ho::ListHandoversRequest request;
     request.set_mailbox(mailbox);
     request.set_person(person);
-    request.set_page_size(500);
-    int read = 0;
-    do {
-      ho::ListHandoversResponse response;
-      status = bridge_->Call(absl::StrCat(kHandover, "ListHandovers"), request,
-                             &response, headers);
-      if (NotVisible(status)) break;
-      if (!status.ok()) return FhirError(status);
-      for (const ho::Handover& handover : response.handovers()) {
-        resources.push_back(fhir::Communication(handover));
-      }
-      read += response.handovers_size();
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty() && read < kEverythingLimit);
+    status = ReadPages<ho::ListHandoversResponse>(
+        *bridge_, absl::StrCat(kHandover, "ListHandovers"), request, headers,
+        [&](const ho::ListHandoversResponse& page) {
+          for (const ho::Handover& handover : page.handovers()) {
+            resources.push_back(fhir::Communication(handover));
+          }
+          return page.handovers_size();
+        });
+    if (!status.ok()) return FhirError(status);
   }
   return FhirReply(Searchset(base, absl::StrCat("Patient/", id, "/$everything"),
                              {}, resources, ""));

@@ -38,21 +38,10 @@ fhir_ok() {
 field() { py "$2" <"$OUT/$1"; }
 
 step "a care network: two teams, a clinician each, a person, referrals"
-FROM=$(as "$ADMIN" --name_only team create --display_name="North CMHT" \
-  --sector=community_mental_health)
-TO=$(as "$ADMIN" --name_only team create --display_name="Crisis team" \
-  --sector=crisis)
+care_network --nhs_number=9434765919 --preferred_name=Al \
+  --local_id=https://trust.example/mrn=MRN123
 OTHER=$(as "$ADMIN" --name_only team create --display_name="Recovery college" \
   --sector=voluntary_sector)
-SAM=$(as "$(manager_of "$FROM")" --name_only member create \
-  --display_name="Sam" --team="$FROM" --role=clinician)
-KIM=$(as "$(manager_of "$TO")" --name_only member create \
-  --display_name="Kim" --team="$TO" --role=clinician)
-T_SAM=$(issue_token "$SAM")
-T_KIM=$(issue_token "$KIM")
-PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
-  --family_name=Morgan --birth_date=1990-04-12 --nhs_number=9434765919 \
-  --preferred_name=Al --local_id=https://trust.example/mrn=MRN123)
 SENT=$(as "$T_SAM" --name_only referral create --person="$PERSON" --to="$TO" \
   --urgency=crisis --reason="Escalating distress" --wishes="Prefers calls")
 DECLINED=$(as "$T_SAM" --name_only referral create --person="$PERSON" \

@@ -159,6 +159,26 @@ issue_token() {
     token issue "$member" "$@"
 }
 
+# care_network [PERSON_REGISTER_FLAGS...]: as $ADMIN at $ADDR, a community
+# team FROM and a crisis team TO with a clinician each (SAM, KIM; tokens
+# T_SAM, T_KIM, issued by each team's manager) and a person PERSON (Alex
+# Morgan) registered by Sam with the flags given.
+# shellcheck disable=SC2034  # the variables are read by the callers
+care_network() {
+  FROM=$(as "$ADMIN" --name_only team create --display_name="North CMHT" \
+    --sector=community_mental_health)
+  TO=$(as "$ADMIN" --name_only team create --display_name="Crisis team" \
+    --sector=crisis)
+  SAM=$(as "$(manager_of "$FROM")" --name_only member create \
+    --display_name="Sam" --team="$FROM" --role=clinician)
+  KIM=$(as "$(manager_of "$TO")" --name_only member create \
+    --display_name="Kim" --team="$TO" --role=clinician)
+  T_SAM=$(issue_token "$SAM")
+  T_KIM=$(issue_token "$KIM")
+  PERSON=$(as "$T_SAM" --name_only person register --given_name=Alex \
+    --family_name=Morgan --birth_date=1990-04-12 "$@")
+}
+
 # py EXPR: evaluates a Python expression over the JSON on stdin, bound to d.
 py() {
   /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"
