@@ -173,6 +173,18 @@ expect_eq "$(field provenance.json '[e["resource"]["reason"][0]["text"] for e in
 expect_eq "$(field provenance.json 'd["entry"][0]["resource"]["agent"][0]["onBehalfOf"]["reference"]')" \
   "Organization/$(id "$FROM")" "on behalf of the team"
 
+step "a plan at full size: 20 goals and 20 actions of nearly 2,000 characters (their limit), a 4,000-character crisis plan field"
+LONG=$(printf 'x%.0s' $(seq 2000))
+BIG=()
+for i in $(seq 19); do BIG+=(--add_goal="Goal $i: ${LONG:0:1990}"); done
+for i in $(seq 19); do BIG+=(--add_action="Action $i: ${LONG:0:1900}|$FROM|2027-02-01"); done
+ETAG=$(as "$T_SAM" --json careplan show "$PERSON" | py 'd["etag"]')
+as "$T_SAM" careplan update "$PERSON" --etag="$ETAG" --reason="The whole plan" \
+  --advance_statements="$(printf 'y%.0s' $(seq 4000))" "${BIG[@]}" >/dev/null
+fhir_ok bigplan.json "$T_SAM" "CarePlan/$PID"
+expect_eq "$(field bigplan.json 'len(d["contained"]), len(d["activity"]), max(len(n["text"]) for n in d["note"])')" \
+  "20 20 4033" "the full plan as FHIR"
+
 step "a handover as Communication, and the person's \$everything"
 H=$(as "$T_SAM" --name_only handover create --person="$PERSON" --to="$TO" \
   --kind=transfer --urgency=urgent --severity=unstable \
@@ -215,6 +227,20 @@ SR=$(cat <<JSON
 JSON
 )
 SENT_BEFORE=$(get count.json "$T_SAM" "ServiceRequest?requester=Organization/$(id "$FROM")" >/dev/null; field count.json 'd["total"]')
+LONG_SR=$(cat <<JSON
+{"resourceType":"ServiceRequest","intent":"order","priority":"routine",
+ "subject":{"reference":"Patient/$(id "$PERSON")"},
+ "performer":[{"reference":"HealthcareService/$(id "$TO")"}],
+ "reasonCode":[{"text":"$(printf 'r%.0s' $(seq 4000))"}],
+ "note":[{"text":"$(printf 'w%.0s' $(seq 4000))"}]}
+JSON
+)
+expect_eq "$(send longest.json "$T_SAM" POST ServiceRequest application/fhir+json "$LONG_SR")" \
+  201 "a referral with the longest reason and wishes"
+expect_eq "$(field longest.json 'len(d["reasonCode"][0]["text"])')" 4000 "the whole reason"
+TOO_LONG=${LONG_SR/\"reasonCode\":\[\{\"text\":\"/\"reasonCode\":[{\"text\":\"r}
+expect_eq "$(send toolong.json "$T_SAM" POST ServiceRequest application/fhir+json "$TOO_LONG")" \
+  400 "a reason of 4,001 characters"
 expect_eq "$(send created.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" "X-Request-ID: ehr-42")" \
   201 "POST ServiceRequest"
 CREATED=$(field created.json 'd["id"]')
@@ -259,8 +285,8 @@ bad bad-ctype.json 415 "Content-Type must be application/fhir+json" "$SR" text/p
 expect_eq "$(send bad-kind.json "$T_SAM" POST Patient application/fhir+json '{}')" 405 \
   "POST Patient"
 get count.json "$T_SAM" "ServiceRequest?requester=Organization/$(id "$FROM")" >/dev/null
-expect_eq "$(field count.json 'd["total"]')" "$((SENT_BEFORE + 2))" \
-  "only the two good POSTs made referrals"
+expect_eq "$(field count.json 'd["total"]')" "$((SENT_BEFORE + 3))" \
+  "only the three good POSTs made referrals"
 
 step "the receiving team answers: PATCH and PUT Task through the state machine"
 PATCH_RECEIVED='[{"op":"replace","path":"/status","value":"received"}]'
