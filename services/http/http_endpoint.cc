@@ -11,6 +11,7 @@
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
 #include "services/common/log.h"
+#include "services/http/console_assets.h"
 
 namespace carebridge::http {
 namespace {
@@ -51,6 +52,20 @@ bool ParseListen(absl::string_view listen, std::string* host, int* port) {
   *host = std::string(h);
   return !host->empty() && absl::SimpleAtoi(listen.substr(colon + 1), port) &&
          *port >= 0 && *port <= 65535;
+}
+
+HttpReply SessionReply(const Principal& caller) {
+  HttpReply reply;
+  reply.body = absl::StrCat(
+      R"({"subject":")", caller.subject, R"(","team":")", caller.team,
+      R"(","role":")", RoleName(caller.role), R"(","expireTime":")",
+      caller.expire_time == absl::InfiniteFuture() ||
+              caller.expire_time == absl::InfinitePast()
+          ? ""
+          : absl::FormatTime(absl::RFC3339_sec, caller.expire_time,
+                             absl::UTCTimeZone()),
+      R"("})");
+  return reply;
 }
 
 }  // namespace
@@ -103,6 +118,8 @@ absl::Status HttpEndpoint::Start(const HttpEndpointOptions& options) {
   server_->set_tcp_nodelay(true);
   server_->set_payload_max_length(options.max_body_bytes);
   max_body_bytes_ = options.max_body_bytes;
+  keep_alive_ = options.keep_alive;
+  streams_ = std::make_unique<InboxStreams>(bridge_, options.max_streams);
   AddRoutes();
   port_ = port == 0 ? server_->bind_to_any_port(host)
                     : (server_->bind_to_port(host, port) ? port : -1);
@@ -115,11 +132,65 @@ absl::Status HttpEndpoint::Start(const HttpEndpointOptions& options) {
 }
 
 void HttpEndpoint::Stop() {
+  // Open streams end first: the server waits for every request it serves.
+  if (streams_ != nullptr) streams_->CloseAll();
   if (server_ != nullptr) server_->stop();
   if (thread_.joinable()) thread_.join();
 }
 
 void HttpEndpoint::AddRoutes() {
+  // The web console, and the address people type.
+  server_->Get("/", [](const httplib::Request&, httplib::Response& response) {
+    response.set_redirect("/console/");
+  });
+  server_->Get("/console",
+               [](const httplib::Request&, httplib::Response& response) {
+                 response.set_redirect("/console/");
+               });
+  server_->Get(R"(/console/(.*))", [](const httplib::Request& request,
+                                      httplib::Response& response) {
+    Write(ConsoleFile(request.matches[1].str(),
+                      request.get_header_value("If-None-Match")),
+          response);
+  });
+  // Who the token names, for the console's header.
+  server_->Get("/v1/session", [this](const httplib::Request& request,
+                                     httplib::Response& response) {
+    absl::StatusOr<Principal> caller =
+        bridge_->Authenticate(HeadersOf(request));
+    Write(caller.ok() ? SessionReply(*caller) : ErrorReply(caller.status()),
+          response);
+  });
+  // The team inbox, live (server-sent events).
+  server_->Get("/v1/inbox:stream", [this](const httplib::Request& request,
+                                          httplib::Response& response) {
+    absl::StatusOr<std::shared_ptr<InboxStream>> stream =
+        streams_->Open(HeadersOf(request), request.get_param_value("after"));
+    if (!stream.ok()) {
+      Write(ErrorReply(stream.status()), response);
+      return;
+    }
+    response.set_header("Cache-Control", "no-store");
+    response.set_chunked_content_provider(
+        "text/event-stream",
+        [stream = *stream, wait = keep_alive_](size_t,
+                                               httplib::DataSink& sink) {
+          std::string chunk;
+          switch (stream->Read(wait, &chunk)) {
+            case InboxStream::Next::kChunk:
+              return sink.write(chunk.data(), chunk.size());
+            case InboxStream::Next::kIdle:
+              // A comment: keeps proxies from closing the connection, and
+              // fails once the client has gone.
+              return sink.write(": keep-alive\n\n", 15);
+            case InboxStream::Next::kEnd:
+              sink.done();
+              return true;
+          }
+          return false;
+        },
+        [stream = *stream](bool) { stream->Close(); });
+  });
   // The JSON API: /v1/{package.Service}/{Method} (a name with dots), and
   // the AIP paths of resources.
   auto json = [this](const httplib::Request& request,

@@ -6,7 +6,9 @@
 #include <thread>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "services/http/fhir_front.h"
+#include "services/http/inbox_stream.h"
 #include "services/http/json_gateway.h"
 
 namespace httplib {
@@ -24,13 +26,18 @@ struct HttpEndpointOptions {
   std::string tls_key_file;
   // Bodies larger are refused (413) before they are read.
   size_t max_body_bytes = 4 << 20;
-  // Requests served at once.
-  int threads = 16;
+  // Requests served at once, of which at most `max_streams` are open
+  // inbox streams (each holds a thread while open).
+  int threads = 32;
+  int max_streams = 16;
+  // How often an idle inbox stream sends a keep-alive.
+  absl::Duration keep_alive = absl::Seconds(15);
 };
 
 // carebridge-server's HTTP listener (cpp-httplib): the gRPC API in JSON
-// (JsonGateway) and FHIR R4, every request a call of the same gRPC
-// services with the caller's bearer token. One log line per request.
+// (JsonGateway), the team inbox as server-sent events (InboxStreams), FHIR
+// R4, and the web console (/console), every request a call of the same
+// gRPC services with the caller's bearer token. One log line per request.
 class HttpEndpoint {
  public:
   // `bridge` outlives this.
@@ -55,11 +62,13 @@ class HttpEndpoint {
   const RpcBridge* const bridge_;
   JsonGateway gateway_;
   FhirFront fhir_;
+  std::unique_ptr<InboxStreams> streams_;
   bool tls_ = false;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = 0;
   size_t max_body_bytes_ = 0;
+  absl::Duration keep_alive_;
 };
 
 }  // namespace carebridge::http

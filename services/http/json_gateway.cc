@@ -48,9 +48,8 @@ const char* GetMethodFor(absl::string_view name) {
 
 }  // namespace
 
-absl::Status RpcBridge::Call(const MethodDescriptor& method,
-                             const Message& request, Message* response,
-                             const CallHeaders& headers) const {
+absl::StatusOr<Principal> RpcBridge::Authenticate(
+    const CallHeaders& headers) const {
   if (headers.authorization.empty()) {
     return absl::UnauthenticatedError(
         "no credentials: send `Authorization: Bearer <token>`");
@@ -71,19 +70,35 @@ absl::Status RpcBridge::Call(const MethodDescriptor& method,
         "service identities do not call over HTTP; services call each other "
         "over gRPC");
   }
-  std::shared_ptr<grpc::Channel> channel = channels_(*method.service());
+  return caller;
+}
+
+absl::StatusOr<RpcBridge::Opened> RpcBridge::Open(
+    const google::protobuf::ServiceDescriptor& service,
+    const CallHeaders& headers) const {
+  absl::StatusOr<Principal> caller = Authenticate(headers);
+  if (!caller.ok()) return caller.status();
+  std::shared_ptr<grpc::Channel> channel = channels_(service);
   if (channel == nullptr) {
     return absl::UnavailableError(
-        absl::StrCat(method.service()->full_name(),
+        absl::StrCat(service.full_name(),
                      " is neither hosted by this process nor configured "
                      "as a peer; call the process that hosts it"));
   }
+  return Opened{*std::move(caller), std::move(channel)};
+}
+
+absl::Status RpcBridge::Call(const MethodDescriptor& method,
+                             const Message& request, Message* response,
+                             const CallHeaders& headers) const {
+  absl::StatusOr<Opened> opened = Open(*method.service(), headers);
+  if (!opened.ok()) return opened.status();
   grpc::ClientContext context;
   if (!headers.authorization.empty()) {
     context.AddMetadata("authorization", headers.authorization);
   }
   context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-  grpc::TemplatedGenericStub<Message, Message> stub(channel);
+  grpc::TemplatedGenericStub<Message, Message> stub(opened->channel);
   absl::Notification done;
   grpc::Status status;
   stub.UnaryCall(

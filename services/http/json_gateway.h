@@ -11,6 +11,7 @@
 #include <string>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/common/authenticator.h"
 #include "services/http/http_reply.h"
@@ -41,6 +42,21 @@ class RpcBridge {
   // caller over HTTP.
   RpcBridge(ChannelFor channels, const Authenticator* authenticator)
       : channels_(std::move(channels)), authenticator_(authenticator) {}
+
+  // The caller `headers` names: UNAUTHENTICATED without a good token,
+  // PERMISSION_DENIED for a service identity.
+  absl::StatusOr<Principal> Authenticate(const CallHeaders& headers) const;
+
+  // The caller `headers` names, and the channel to `service` for its call:
+  // UNAUTHENTICATED without a good token, PERMISSION_DENIED for a service
+  // identity, UNAVAILABLE when this process can reach no such service.
+  struct Opened {
+    Principal caller;
+    std::shared_ptr<grpc::Channel> channel;
+  };
+  absl::StatusOr<Opened> Open(
+      const google::protobuf::ServiceDescriptor& service,
+      const CallHeaders& headers) const;
 
   // Calls `method` with `request` as the caller `headers` names; the gRPC
   // status as an absl::Status.

@@ -323,10 +323,14 @@ absl::Status CarebridgeServer::StartHttp() {
   options.listen = config_.http_listen;
   options.tls_cert_file = config_.tls_cert_file;
   options.tls_key_file = config_.tls_key_file;
+  options.max_streams = config_.http_max_streams;
+  options.keep_alive = config_.http_keep_alive;
+  // Streams hold a thread each; requests keep at least 16 of their own.
+  options.threads = config_.http_max_streams + 16;
   RETURN_IF_ERROR(http_->Start(options));
   LogLine(
-      absl::StrCat("HTTP (JSON API, FHIR R4) on ", config_.http_listen,
-                   " (port ", http_->port(),
+      absl::StrCat("HTTP (web console, JSON API, FHIR R4) on ",
+                   config_.http_listen, " (port ", http_->port(),
                    config_.tls_cert_file.empty() ? ", plaintext)" : ", TLS)"));
   if (!config_.http_port_file.empty()) {
     RETURN_IF_ERROR(WriteFileAtomically(

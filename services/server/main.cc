@@ -107,9 +107,14 @@ ABSL_FLAG(std::string, oidc_member_claim, "email",
           "the identity provider token's claim that names the carebridge "
           "member: its value is the member's email (or `members/{id}`)");
 ABSL_FLAG(std::string, http_listen, "",
-          "HTTP listener (host:port; off when empty): the gRPC API in JSON "
-          "under /v1/ and FHIR R4 under /fhir/, with the same tokens and "
-          "rules; TLS with --tls_cert_file/--tls_key_file");
+          "HTTP listener (host:port; off when empty): the web console under "
+          "/console/, the gRPC API in JSON under /v1/ and FHIR R4 under "
+          "/fhir/, with the same tokens and rules; TLS with "
+          "--tls_cert_file/--tls_key_file");
+ABSL_FLAG(int, http_max_streams, 16,
+          "live team inbox streams (web consoles open on an inbox) served at "
+          "once on the HTTP listener; more are refused (429) until one "
+          "closes");
 ABSL_FLAG(std::string, http_port_file, "",
           "write the HTTP listener's bound port here once serving");
 ABSL_FLAG(bool, rotate_token_key, false,
@@ -177,6 +182,7 @@ int main(int argc, char** argv) {
   config.oidc_member_claim = absl::GetFlag(FLAGS_oidc_member_claim);
   config.http_listen = absl::GetFlag(FLAGS_http_listen);
   config.http_port_file = absl::GetFlag(FLAGS_http_port_file);
+  config.http_max_streams = absl::GetFlag(FLAGS_http_max_streams);
 
   if (absl::GetFlag(FLAGS_rotate_token_key)) {
     absl::StatusOr<std::string> kid = carebridge::server::RotateTokenKey(

@@ -118,6 +118,10 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
         "tokens; give the identity provider's (e.g. "
         "https://login.example.nhs.uk)");
   }
+  if (config.http_max_streams < 1 || config.http_max_streams > 1000) {
+    return absl::InvalidArgumentError(
+        "--http_max_streams: must be from 1 to 1000");
+  }
   if (!config.http_port_file.empty() && config.http_listen.empty()) {
     return absl::InvalidArgumentError(
         "--http_port_file: needs --http_listen (the HTTP listener)");

@@ -88,6 +88,12 @@ struct ServerConfig {
   std::string http_listen;
   // When set, the HTTP listener's bound port is written here once serving.
   std::string http_port_file;
+  // Team inbox streams (the web console's live inbox) open at once on the
+  // HTTP listener; each holds one of its threads while open.
+  int http_max_streams = 16;
+  // How often an idle inbox stream sends a keep-alive (which is also how a
+  // stream whose client has gone is noticed and closed).
+  absl::Duration http_keep_alive = absl::Seconds(15);
 };
 
 // Checks the config and fills in defaults: unknown or repeated service names,

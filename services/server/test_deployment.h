@@ -105,13 +105,14 @@ struct TestDeployment {
     dir.clear();
   }
 
-  // A team the bootstrap admin creates; its name.
+  // A team the bootstrap admin creates, accepting referrals; its name.
   absl::StatusOr<std::string> CreateTeam(const std::string& display_name) {
     grpc::ClientContext context;
     AuthorizeForTest(context, admin_token);
     directory::v1::CreateTeamRequest request;
     request.mutable_team()->set_display_name(display_name);
     request.mutable_team()->set_sector(directory::v1::COMMUNITY_MENTAL_HEALTH);
+    request.mutable_team()->set_accepting_referrals(true);
     directory::v1::Team team;
     grpc::Status status = directory_stub->CreateTeam(&context, request, &team);
     if (!status.ok()) {

@@ -1,0 +1,189 @@
+// The team inbox: what needs the team now (referrals and handovers to it,
+// care gaps), and answers to what it sent; overdue first, then the most
+// urgent, then the newest. Live: the record service's inbox stream says
+// when something changed, and the lists are read again.
+import { call, followInbox } from './api.js';
+import {
+  h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, urgencyRank,
+  words, timeElement, span, announce, nodes, nameOf,
+} from './ui.js';
+import { onLeave } from './app.js';
+
+const RECENT_ANSWERS = 10;
+
+// What each kind of inbox item says, before the person's name.
+const PHRASES = {
+  'inbox.referral_received': 'New referral for',
+  'inbox.referral_withdrawn': 'Referral withdrawn for',
+  'inbox.referral_answered': 'Answer to your referral for',
+  'inbox.handover_received': 'New handover of',
+  'inbox.handover_cancelled': 'Handover cancelled for',
+  'inbox.handover_answered': 'Answer to your handover of',
+  'inbox.escalated': 'Overdue, escalated:',
+  'inbox.gap_opened': 'Care gap opened for',
+  'inbox.gap_closed': 'Care gap closed for',
+};
+
+function byNeed(a, b) {
+  if (Boolean(a.overdue) !== Boolean(b.overdue)) return a.overdue ? -1 : 1;
+  const urgency = urgencyRank(b.urgency) - urgencyRank(a.urgency);
+  if (urgency !== 0) return urgency;
+  return (b.createTime || '').localeCompare(a.createTime || '');
+}
+
+function dueLine(item) {
+  if (!item.responseDueTime) return null;
+  const left = new Date(item.responseDueTime) - Date.now();
+  if (item.overdue || left < 0) {
+    return h('p', { class: 'overdue-line' },
+        h('span', { class: 'badge overdue' }, 'Overdue'),
+        ` by ${span(left)}: an answer was due `, timeElement(item.responseDueTime));
+  }
+  return h('p', { class: 'due' }, `Answer due in ${span(left)} (`,
+      timeElement(item.responseDueTime), ')');
+}
+
+function referralItem(referral) {
+  return h('li', {
+    class: `item${referral.overdue ? ' is-overdue' : ''}`,
+    'data-resource': referral.name,
+  },
+  h('h3', {}, link(`#/referrals/${idOf(referral.name)}`,
+      'Referral for ', nameSpan(referral.person))),
+  h('p', {}, urgencyBadge(referral.urgency), ' from ', nameSpan(referral.sendingTeam),
+      ', sent ', timeElement(referral.createTime), ' · ', words(referral.state)),
+  dueLine(referral),
+  h('p', { class: 'excerpt' }, referral.reason));
+}
+
+function handoverItem(handover) {
+  return h('li', {
+    class: `item${handover.overdue ? ' is-overdue' : ''}`,
+    'data-resource': handover.name,
+  },
+  h('h3', {}, link(`#/handovers/${idOf(handover.name)}`,
+      'Handover of ', nameSpan(handover.person))),
+  h('p', {}, urgencyBadge(handover.urgency), ` ${words(handover.kind)} from `,
+      nameSpan(handover.sendingTeam), ', sent ', timeElement(handover.createTime)),
+  dueLine(handover),
+  h('p', { class: 'excerpt' }, handover.situation));
+}
+
+function answerItem(answer) {
+  const isReferral = answer.name.startsWith('referrals/');
+  const route = answer.onwardRoute || {};
+  return h('li', { class: 'item', 'data-resource': answer.name },
+      h('h3', {}, link(`#/${isReferral ? 'referrals' : 'handovers'}/${idOf(answer.name)}`,
+          isReferral ? 'Referral for ' : 'Handover of ', nameSpan(answer.person))),
+      h('p', {}, h('strong', {}, words(answer.state)), ' by ', nameSpan(answer.receivingTeam),
+          ', ', timeElement(answer.updateTime)),
+      route.signposting ? h('p', {}, 'Signposted to: ', route.signposting) : null,
+      route.suggestedTeam ? h('p', {}, 'Suggested team: ', nameSpan(route.suggestedTeam)) : null);
+}
+
+function gapItem(gap) {
+  return h('li', { class: 'item gap', 'data-resource': gap.name },
+      h('h3', {}, link(`#/persons/${idOf(gap.person)}`, nameSpan(gap.person))),
+      h('p', {}, h('strong', {}, words(gap.kind)), ': ', gap.detail),
+      h('p', {}, 'Since ', timeElement(gap.openTime)));
+}
+
+function section(title, id, items, render, empty) {
+  return h('section', { 'aria-labelledby': id, class: 'inbox-section' },
+      h('h2', { id }, `${title} `, h('span', { class: 'count' }, `(${items.length})`)),
+      items.length ? h('ul', { class: 'items' }, items.map(render)) : h('p', { class: 'empty' }, empty));
+}
+
+async function readInbox(team) {
+  const [referrals, handovers, sent, sentHandovers, gaps] = await Promise.all([
+    call('referral.v1.ReferralService', 'ListReferrals',
+        { mailbox: 'INBOX', states: ['SENT', 'ACKNOWLEDGED'], pageSize: 200 }),
+    call('handover.v1.HandoverService', 'ListHandovers',
+        { mailbox: 'INBOX', states: ['PENDING'], pageSize: 200 }),
+    call('referral.v1.ReferralService', 'ListReferrals',
+        { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED', 'REDIRECTED'], pageSize: 50 }),
+    call('handover.v1.HandoverService', 'ListHandovers',
+        { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED'], pageSize: 50 }),
+    call('record.v1.RecordService', 'ListCareGaps', { parent: team, pageSize: 100 })
+        .catch(() => ({ gaps: [] })),
+  ]);
+  const answers = [...(sent.referrals || []), ...(sentHandovers.handovers || [])]
+      .sort((a, b) => (b.updateTime || '').localeCompare(a.updateTime || ''))
+      .slice(0, RECENT_ANSWERS);
+  return {
+    referrals: (referrals.referrals || []).sort(byNeed),
+    handovers: (handovers.handovers || []).sort(byNeed),
+    answers,
+    gaps: gaps.gaps || [],
+  };
+}
+
+export async function showInbox(me) {
+  if (!me.team) {
+    show(h('h1', {}, 'Inbox'), h('p', {}, 'You are not on a team, so there is no team inbox. ' +
+        'Administrators manage teams and members with carectl.'));
+    return;
+  }
+  const live = h('p', { class: 'live', id: 'live-state' }, 'Connecting…');
+  const body = h('div', { id: 'inbox-body' }, loading('the inbox'));
+  const latest = h('ul', { class: 'latest', 'aria-label': 'Just arrived' });
+  const title = h('h1', {}, 'Inbox: ', nameSpan(me.team));
+  show(title, live, latest, body);
+
+  let pending = null;
+  let stale = false;
+  async function refresh() {
+    if (pending) {
+      stale = true;
+      return;
+    }
+    pending = readInbox(me.team);
+    try {
+      render(await pending);
+    } catch (e) {
+      body.replaceChildren(errorBox(e));
+    } finally {
+      pending = null;
+      if (stale) {
+        stale = false;
+        refresh();
+      }
+    }
+  }
+
+  function render(inbox) {
+    const overdue = [...inbox.referrals, ...inbox.handovers].filter((i) => i.overdue);
+    body.replaceChildren(...nodes(
+        overdue.length ? h('div', { class: 'overdue-banner', role: 'alert' },
+            h('strong', {}, `${overdue.length} overdue`),
+            overdue.length === 1 ? ': an answer is past its deadline. ' :
+                ': answers are past their deadline. ',
+            'They are at the top of the list.') : null,
+        section('Referrals to answer', 'referrals-heading', inbox.referrals, referralItem,
+            'No referrals are waiting for an answer.'),
+        section('Handovers to answer', 'handovers-heading', inbox.handovers, handoverItem,
+            'No handovers are waiting for an answer.'),
+        section('Care gaps', 'gaps-heading', inbox.gaps, gapItem,
+            'Nobody your team works with is at risk of falling between services.'),
+        section('Answers to what we sent', 'answers-heading', inbox.answers, answerItem,
+            'No answers yet.')));
+    body.setAttribute('data-ready', 'true');
+    performance.mark('inbox-rendered');
+  }
+
+  const stop = followInbox((event) => {
+    const phrase = PHRASES[event.type] || 'Changed:';
+    latest.prepend(h('li', {}, timeElement(event.time), ` ${phrase} `, nameSpan(event.person)));
+    while (latest.children.length > 5) latest.lastChild.remove();
+    nameOf(event.person).then((name) => announce(`${phrase} ${name}`));
+    refresh();
+  }, (state, detail) => {
+    live.textContent = state === 'live' ? 'Live: changes appear as they happen.' :
+        state === 'reconnecting' ? 'Reconnecting… the list may be out of date.' :
+            `Not live: ${detail}.`;
+    live.className = `live ${state}`;
+    if (state === 'live') refresh();
+  });
+  onLeave(stop);
+  await refresh();
+}
