@@ -15,8 +15,15 @@ if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     nodejs npm
 fi
-# ... and the Node.js client example (clients/node).
-for dir in tests/fhir clients/node; do
+# ... and the Node.js client example (clients/node), and the web console's
+# browser tests (tests/console: puppeteer-core driving Debian's chromium,
+# axe-core; no browser is downloaded).
+if ! command -v chromium >/dev/null; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+    fonts-dejavu-core
+fi
+for dir in tests/fhir clients/node tests/console; do
   npm ci --prefix "$root/$dir" --no-audit --no-fund --loglevel=error
 done
 

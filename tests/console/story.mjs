@@ -1,0 +1,410 @@
+// The web console in Debian's chromium, through the README walk-through's
+// story: Sam (North CMHT) refers Alex to the Crisis team; Kim (Crisis team)
+// declines one referral with an onward route and accepts another, writes
+// the care plan with Alex (a stale edit is shown, never overwritten),
+// records Alex's agreement and hands over to North CMHT, where Sam accepts
+// with a read-back; the team report; Alex's own view. Every page is
+// checked with axe-core (WCAG 2.1 AA; any violation fails), the pages work
+// at 360 px, sign-in works from the keyboard alone, and screenshots are
+// saved. Prints two figures: the inbox's first meaningful paint and how
+// long a referral made elsewhere takes to appear in an open inbox.
+// usage: node story.mjs CONFIG.json (written by tests/e2e/console.sh)
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import puppeteer from 'puppeteer-core';
+
+const require = createRequire(import.meta.url);
+const AXE = require.resolve('axe-core/axe.min.js');
+const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const { http, tokens, teams, person } = config;
+const personId = person.split('/')[1];
+const figures = {};
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+function step(text) {
+  console.log(`--- ${text}`);
+}
+
+// The JSON API as `token`.
+async function api(token, service, method, body = {}) {
+  const response = await fetch(`${http}/v1/carebridge.${service}/${method}`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  const answer = await response.json();
+  if (!response.ok) throw new Error(`${method}: ${JSON.stringify(answer)}`);
+  return answer;
+}
+
+async function getAs(token, name) {
+  const response = await fetch(`${http}/v1/${name}`, { headers: { Authorization: `Bearer ${token}` } });
+  return response.json();
+}
+
+async function eventually(what, probe, seconds = 10) {
+  const deadline = Date.now() + seconds * 1000;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// axe-core on the page as it is: any WCAG 2.1 A/AA violation fails.
+async function accessible(page, where) {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  if (result.violations.length) {
+    const detail = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${
+      v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n    ')}`).join('\n  ');
+    throw new Error(`axe-core found WCAG violations on ${where}:\n  ${detail}`);
+  }
+  console.log(`    axe-core: no violations on ${where} (${result.passes.length} rules passed)`);
+}
+
+// Names are fetched after the page shows; wait for them before looking.
+async function settled(page) {
+  await page.waitForFunction(() => ![...document.querySelectorAll('.name')]
+      .some((e) => e.textContent === '…'), { timeout: 10000 });
+}
+
+async function shot(page, name) {
+  await settled(page);
+  await page.screenshot({ path: path.join(config.screenshots, `${name}.png`), fullPage: true });
+}
+
+async function textOf(page, selector) {
+  await page.waitForSelector(selector, { timeout: 10000 });
+  return page.$eval(selector, (e) => e.innerText);
+}
+
+async function waitText(page, selector, text, timeout = 10000) {
+  await page.waitForFunction((s, t) => [...document.querySelectorAll(s)]
+      .some((e) => e.innerText.includes(t)), { timeout }, selector, text);
+}
+
+async function clickText(page, selector, text) {
+  await waitText(page, selector, text);
+  await page.evaluate((s, t) => [...document.querySelectorAll(s)]
+      .find((e) => e.innerText.includes(t)).click(), selector, text);
+}
+
+async function go(page, hash) {
+  await page.evaluate((h) => { location.hash = h; }, hash);
+}
+
+async function fill(page, selector, text) {
+  await page.waitForSelector(selector, { visible: true });
+  await page.$eval(selector, (e) => { e.value = ''; });
+  await page.type(selector, text);
+}
+
+// Types into the last of the controls `selector` finds (a row just added).
+async function typeLast(page, selector, text) {
+  const all = await page.$$(selector);
+  await all[all.length - 1].type(text);
+}
+
+async function selectLast(page, selector, value) {
+  const all = await page.$$(selector);
+  await all[all.length - 1].select(value);
+}
+
+async function signIn(page, token) {
+  await page.goto(`${http}/console/`);
+  await fill(page, 'textarea[name=token]', token);
+  await clickText(page, 'button', 'Sign in');
+  await page.waitForSelector('#who .me');
+}
+
+async function noSidewaysScroll(page, where) {
+  const width = await page.evaluate(() => document.documentElement.scrollWidth);
+  check(width <= 360, `${where} fits 360 px (scroll width ${width})`);
+}
+
+const browser = await puppeteer.launch({
+  executablePath: config.chromium,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+});
+try {
+  const samContext = await browser.createBrowserContext();
+  const sam = await samContext.newPage();
+  await sam.setBypassCSP(true); // so axe-core can be added to the page
+  await sam.setViewport({ width: 1100, height: 900 });
+
+  step('sign-in page, then signing in with the keyboard alone');
+  await sam.goto(`${http}/console/`);
+  await sam.waitForSelector('textarea[name=token]');
+  await accessible(sam, 'the sign-in page');
+  await shot(sam, 'sign-in');
+  for (let i = 0; i < 10; i++) {
+    if (await sam.evaluate(() => document.activeElement.name === 'token')) break;
+    await sam.keyboard.press('Tab');
+  }
+  check(await sam.evaluate(() => document.activeElement.name === 'token'),
+      'Tab reaches the token field');
+  await sam.keyboard.type(tokens.sam);
+  await sam.keyboard.press('Tab');
+  await sam.keyboard.press('Enter');
+  await sam.waitForSelector('#inbox-body[data-ready]');
+  await waitText(sam, '#who', 'Sam');
+  await accessible(sam, 'an empty inbox');
+
+  step('a wrong token is refused with a message');
+  const strangerContext = await browser.createBrowserContext();
+  const stranger = await strangerContext.newPage();
+  await stranger.goto(`${http}/console/`);
+  await fill(stranger, 'textarea[name=token]', 'not-a-token');
+  await clickText(stranger, 'button', 'Sign in');
+  await stranger.waitForSelector('.error-summary');
+  await strangerContext.close();
+
+  step('Sam refers Alex to the Crisis team');
+  await clickText(sam, 'nav a', 'Refer');
+  await fill(sam, 'input[name=nhs-number]', config.nhsNumber);
+  await clickText(sam, 'button', 'Find');
+  await clickText(sam, 'button.choice', 'Alex Morgan');
+  await sam.waitForSelector('select[name=team]');
+  await accessible(sam, 'the referral form');
+  await clickText(sam, 'button', 'Send the referral');
+  await sam.waitForSelector('.error-summary');
+  check((await textOf(sam, '.error-summary')).includes('Choose the team to refer to'),
+      'a referral without a team is refused on the page');
+  await sam.select('select[name=team]', teams.crisis);
+  await sam.click('#urgency-URGENT');
+  await fill(sam, 'textarea[name=reason]', 'Alex has been in crisis twice this month and asked for help at night.');
+  await fill(sam, 'textarea[name=wishes]', 'To be seen at home, not in hospital.');
+  await clickText(sam, 'button', 'Send the referral');
+  await waitText(sam, 'dd', 'Waiting for an answer');
+  const firstReferral = `referrals/${await sam.evaluate(() => location.hash.split('/')[2])}`;
+  await accessible(sam, 'a sent referral');
+  await shot(sam, 'referral-sent');
+
+  step('Kim opens the Crisis team inbox');
+  const kimContext = await browser.createBrowserContext();
+  const kim = await kimContext.newPage();
+  await kim.setBypassCSP(true);
+  await kim.setViewport({ width: 1100, height: 900 });
+  await signIn(kim, tokens.kim);
+  await kim.reload();
+  await kim.waitForSelector(`#inbox-body[data-ready] [data-resource="${firstReferral}"]`);
+  figures.inboxFirstPaintMs = await kim.evaluate(() => {
+    const mark = performance.getEntriesByName('inbox-rendered')[0];
+    return Math.round(mark.startTime);
+  });
+  await kim.waitForSelector('#live-state.live.live');
+  await accessible(kim, 'the inbox with a referral');
+  await shot(kim, 'inbox');
+
+  step('a referral made by another team appears in the open inbox');
+  const started = Date.now();
+  const second = await api(tokens.sam, 'referral.v1.ReferralService', 'CreateReferral', {
+    referral: { person, receivingTeam: teams.crisis, urgency: 'ROUTINE', reason: 'Follow-up after a difficult week.' },
+    requestId: 'console-story-second',
+  });
+  await kim.waitForSelector(`[data-resource="${second.name}"]`, { timeout: 10000 });
+  figures.newReferralVisibleMs = Date.now() - started;
+  check((await textOf(kim, '#inbox-body')).indexOf('Referral for Alex Morgan') >= 0, 'the inbox names the person');
+
+  step('Kim declines: not without a reason and an onward route');
+  await go(kim, `#/${firstReferral}`);
+  await clickText(kim, 'button', 'Decline the referral');
+  await kim.waitForSelector('.error-summary');
+  const problems = await textOf(kim, '.error-summary');
+  check(problems.includes('Enter the reason for declining'), 'the reason is asked for');
+  check(problems.includes('Choose an onward route'), 'an onward route is asked for');
+  await accessible(kim, 'the decline form with errors');
+  check((await getAs(tokens.kim, firstReferral)).state === 'SENT', 'nothing changed');
+  await fill(kim, 'textarea[name=decline-reason]', 'Alex needs evening support nearer home rather than crisis care.');
+  await kim.click('#route-team');
+  await kim.select('select[name=suggested-team]', teams.voluntary);
+  await waitText(kim, '.team-about', 'Adults in distress');
+  await shot(kim, 'decline-with-onward-route');
+  await clickText(kim, 'button', 'Decline the referral');
+  await waitText(kim, 'dd', 'Declined');
+  const declined = await getAs(tokens.kim, firstReferral);
+  check(declined.state === 'DECLINED' && declined.onwardRoute.suggestedTeam === teams.voluntary,
+      'declined with the suggested team');
+
+  step('Sam sees the answer, with the onward route');
+  await go(sam, '#/inbox');
+  await waitText(sam, `[data-resource="${firstReferral}"]`, 'Declined');
+  await waitText(sam, `[data-resource="${firstReferral}"]`, 'Safe Haven');
+
+  step('Kim accepts the second referral');
+  await go(kim, `#/${second.name}`);
+  await fill(kim, 'textarea[name=accept-note]', 'Kim will call Alex tomorrow morning.');
+  await clickText(kim, 'button', 'Accept the referral');
+  await waitText(kim, 'dd', 'Accepted');
+  await eventually('the Crisis team on the care team', async () => {
+    const plan = await getAs(tokens.kim, `${person}/carePlan`);
+    return (plan.careTeam || []).some((m) => m.team === teams.crisis && !m.endTime);
+  });
+
+  step('Kim writes the care plan with Alex');
+  await go(kim, `#/persons/${personId}`);
+  await clickText(kim, 'a', 'Edit the care plan');
+  await fill(kim, 'textarea[name=crisis-whatHelps]', 'A quiet room, and talking to my sister Jo.');
+  await fill(kim, 'textarea[name=crisis-earlyWarningSigns]', 'Not sleeping, stopping seeing friends.');
+  await clickText(kim, 'button', 'Add a goal');
+  await typeLast(kim, 'textarea[name=goal-description]', 'I want to get back to my allotment.');
+  await clickText(kim, 'button', 'Add an action');
+  await typeLast(kim, 'textarea[name=action-description]', 'Evening check-in calls for two weeks.');
+  await selectLast(kim, 'select[name=action-team]', teams.crisis);
+  await accessible(kim, 'the care plan editor');
+  await fill(kim, 'input[name=reason]', 'First plan, written with Alex.');
+  await clickText(kim, 'button', 'Save the plan');
+  await waitText(kim, '#crisis-plan', 'talking to my sister Jo');
+  check((await kim.$eval('#main', (m) => [...m.querySelectorAll('section.card')]
+      .findIndex((s) => s.id === 'crisis-plan'))) <= 1, 'the crisis plan is first after the summary');
+  await accessible(kim, 'the person page');
+  await shot(kim, 'person');
+
+  step('a stale edit shows what changed and is saved only when redone');
+  await clickText(kim, 'a', 'Edit the care plan');
+  await clickText(kim, 'button', 'Add a goal');
+  await typeLast(kim, 'textarea[name=goal-description]', 'Sleep better.');
+  await fill(kim, 'input[name=reason]', 'Adding a goal.');
+  const current = await getAs(tokens.kim, `${person}/carePlan`);
+  await api(tokens.kim, 'careplan.v1.CarePlanService', 'UpdateCarePlan', {
+    carePlan: { name: current.name, crisisPlan: { ...current.crisisPlan, triggers: 'Loud, crowded places.' } },
+    updateMask: 'crisisPlan', etag: current.etag, reason: 'Triggers added on the phone with Alex.',
+  });
+  await clickText(kim, 'button', 'Save the plan');
+  await kim.waitForSelector('#stale-notice');
+  const notice = await textOf(kim, '#stale-notice');
+  check(notice.includes('Someone changed the plan'), 'the stale edit is explained');
+  check(notice.includes('Loud, crowded places.'), 'the other change is shown');
+  const untouched = await getAs(tokens.kim, `${person}/carePlan`);
+  check(!(untouched.goals || []).some((g) => g.description === 'Sleep better.'), 'the stale edit was not saved');
+  await accessible(kim, 'the stale-edit notice');
+  await shot(kim, 'stale-edit');
+  await fill(kim, 'input[name=reason]', 'Adding a goal, redone on the latest version.');
+  await clickText(kim, 'button', 'Save the plan');
+  await waitText(kim, 'section', 'Sleep better.');
+  const redone = await getAs(tokens.kim, `${person}/carePlan`);
+  check(redone.crisisPlan.triggers === 'Loud, crowded places.', 'the other change is kept');
+  check(redone.goals.some((g) => g.description === 'Sleep better.'),
+      `the redone edit is saved: ${JSON.stringify(redone.goals)}`);
+
+  step('Alex agrees with the plan');
+  await clickText(kim, 'a', 'Record the person');
+  await kim.waitForSelector('#agree-confirm');
+  await accessible(kim, 'the agreement form');
+  await clickText(kim, 'button', 'Record agreement');
+  await kim.waitForSelector('.error-summary');
+  await kim.click('#agree-confirm');
+  await fill(kim, 'textarea[name=person-comment]', 'I am happy with this.');
+  await clickText(kim, 'button', 'Record agreement');
+  await waitText(kim, '.summary', 'agreed with the person', 15000);
+
+  step('Kim hands over to North CMHT; Sam accepts with a read-back');
+  await clickText(kim, 'a', 'Write a handover');
+  await kim.waitForSelector('select[name=team]');
+  await kim.select('select[name=team]', teams.north);
+  await kim.click('#kind-SHARED_CARE');
+  await fill(kim, 'textarea[name=situation]', 'Alex is settling after two crises this month.');
+  await fill(kim, 'textarea[name=background]', 'Known to North CMHT; evening calls from the Crisis team.');
+  await fill(kim, 'textarea[name=assessment]', 'Lower risk now; sleep is the early sign to watch.');
+  await fill(kim, 'textarea[name=recommendation]', 'Care coordinator visit within a week.');
+  await kim.click('#severity-WATCHER');
+  await clickText(kim, 'button', 'Add an action');
+  await fill(kim, 'input[name=action-description]', 'Visit Alex at home within 7 days.');
+  await kim.select('select[name=action-team]', teams.north);
+  await clickText(kim, 'button', 'Add a contingency');
+  await fill(kim, 'input[name=if-this]', 'Alex stops sleeping');
+  await fill(kim, 'input[name=then-do]', 'call the Crisis team the same day');
+  await accessible(kim, 'the handover form');
+  await clickText(kim, 'button', 'Send the handover');
+  await waitText(kim, 'dd', 'Waiting for an answer');
+  const handover = `handovers/${await kim.evaluate(() => location.hash.split('/')[2])}`;
+  await go(sam, '#/inbox');
+  await sam.waitForSelector(`[data-resource="${handover}"]`);
+  await go(sam, `#/${handover}`);
+  await clickText(sam, 'button', 'Accept the handover');
+  await sam.waitForSelector('.error-summary');
+  check((await getAs(tokens.sam, handover)).state === 'PENDING', 'no accept without a read-back');
+  await fill(sam, 'textarea[name=read-back]', 'We take over care coordination and visit Alex at home this week.');
+  await sam.click('input[name=taken]');
+  await accessible(sam, 'the handover with the read-back form');
+  await clickText(sam, 'button', 'Accept the handover');
+  await sam.waitForSelector('.readback');
+  check((await textOf(sam, '.readback')).includes('Visit Alex at home within 7 days.'), 'the read-back lists the action');
+  await shot(sam, 'handover-read-back');
+
+  step('the team report');
+  await go(kim, '#/report');
+  await kim.waitForSelector('.chart-card .chart');
+  await waitText(kim, '.figures', 'evening support nearer home');
+  await waitText(kim, '.figures', 'Safe Haven');
+  await accessible(kim, 'the team report');
+  await shot(kim, 'team-report');
+
+  step('360 px wide');
+  await kim.setViewport({ width: 360, height: 780 });
+  await go(kim, `#/persons/${personId}`);
+  await kim.waitForSelector('#crisis-plan');
+  await settled(kim);
+  await noSidewaysScroll(kim, 'the person page');
+  await shot(kim, 'person-360px');
+  await go(kim, '#/inbox');
+  await kim.waitForSelector('#inbox-body[data-ready]');
+  await noSidewaysScroll(kim, 'the inbox');
+  await go(kim, `#/${firstReferral}`);
+  await kim.waitForSelector('.facts');
+  await noSidewaysScroll(kim, 'a referral');
+
+  step("Alex's own view");
+  const issued = await api(tokens.sam, 'careplan.v1.CarePlanService', 'IssuePersonToken',
+      { name: `${person}/carePlan` }).catch(() => null) ||
+    await api(tokens.kim, 'careplan.v1.CarePlanService', 'IssuePersonToken', { name: `${person}/carePlan` });
+  const alexContext = await browser.createBrowserContext();
+  const alex = await alexContext.newPage();
+  await alex.setBypassCSP(true);
+  await alex.setViewport({ width: 360, height: 780 });
+  await signIn(alex, issued.token);
+  await waitText(alex, 'section', 'I want to get back to my allotment.');
+  await waitText(alex, '.crisis', 'talking to my sister Jo');
+  await waitText(alex, 'section', 'Who has looked at your record');
+  await alex.waitForSelector('section ul li time');
+  await fill(alex, 'textarea[name=comment]', 'Thank you for writing this with me.');
+  await clickText(alex, 'button', 'I agree with my plan');
+  await waitText(alex, 'form', 'You agreed with it');
+  const agreed = await getAs(tokens.kim, `${person}/carePlan`);
+  check(agreed.agreed && agreed.agreement.personComment === 'Thank you for writing this with me.',
+      "Alex's agreement and comment are recorded");
+  check(!(await alex.$('#nav:not([hidden])')), 'the person sees no team navigation');
+  await noSidewaysScroll(alex, "the person's own view");
+  await accessible(alex, "the person's own view");
+  await shot(alex, 'own-view-360px');
+
+  step('signing out forgets the token');
+  await clickText(alex, 'button', 'Sign out');
+  await alex.waitForSelector('textarea[name=token]');
+  check(await alex.evaluate(() => sessionStorage.length === 0), 'nothing is left in the tab');
+
+  console.log(`FIGURE inbox first meaningful paint: ${figures.inboxFirstPaintMs} ms`);
+  console.log(`FIGURE referral from another team visible in the open inbox: ${figures.newReferralVisibleMs} ms`);
+  console.log('PASS: the console story');
+} catch (e) {
+  // What each page showed when it failed.
+  for (const context of browser.browserContexts()) {
+    for (const page of await context.pages()) {
+      const shown = await page.evaluate(() => document.getElementById('main')?.innerText || '')
+          .catch(() => '');
+      console.error(`--- ${page.url()}\n${shown.slice(0, 3000)}`);
+    }
+  }
+  throw e;
+} finally {
+  await browser.close();
+}
