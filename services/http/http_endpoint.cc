@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -54,17 +55,23 @@ bool ParseListen(absl::string_view listen, std::string* host, int* port) {
          *port >= 0 && *port <= 65535;
 }
 
+// An SSE comment: ignored by clients, written when a stream is idle.
+constexpr absl::string_view kKeepAlive = ": keep-alive\n\n";
+
 HttpReply SessionReply(const Principal& caller) {
+  nlohmann::ordered_json session = {
+      {"subject", caller.subject},
+      {"team", caller.team},
+      {"role", std::string(RoleName(caller.role))},
+      {"expireTime",
+       caller.expire_time == absl::InfiniteFuture() ||
+               caller.expire_time == absl::InfinitePast()
+           ? ""
+           : absl::FormatTime(absl::RFC3339_sec, caller.expire_time,
+                              absl::UTCTimeZone())}};
   HttpReply reply;
-  reply.body = absl::StrCat(
-      R"({"subject":")", caller.subject, R"(","team":")", caller.team,
-      R"(","role":")", RoleName(caller.role), R"(","expireTime":")",
-      caller.expire_time == absl::InfiniteFuture() ||
-              caller.expire_time == absl::InfinitePast()
-          ? ""
-          : absl::FormatTime(absl::RFC3339_sec, caller.expire_time,
-                             absl::UTCTimeZone()),
-      R"("})");
+  reply.body =
+      session.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   return reply;
 }
 
@@ -182,7 +189,7 @@ void HttpEndpoint::AddRoutes() {
             case InboxStream::Next::kIdle:
               // A comment: keeps proxies from closing the connection, and
               // fails once the client has gone.
-              return sink.write(": keep-alive\n\n", 15);
+              return sink.write(kKeepAlive.data(), kKeepAlive.size());
             case InboxStream::Next::kEnd:
               sink.done();
               return true;

@@ -89,11 +89,17 @@ class InboxStreams::Stream : public InboxStream {
   // Makes `context` the one Close cancels; false when already closed.
   bool Use(grpc::ClientContext* context) {
     absl::MutexLock lock(&mu_);
+    if (closed_) {
+      // Never keep a context Close could no longer cancel (it is about to
+      // go out of scope).
+      context_ = nullptr;
+      return false;
+    }
     context_ = context;
     if (context != nullptr) {
       context->AddMetadata("authorization", authorization_);
     }
-    return !closed_;
+    return true;
   }
 
   void Push(std::string chunk, bool last = false) {
@@ -122,14 +128,18 @@ class InboxStreams::Stream : public InboxStream {
     return FromGrpc(status);
   }
 
+  // Runs the stream; whatever ends it, the last chunk says why, so Read
+  // reports the end rather than waiting on a stream nobody feeds.
   void Run() {
+    absl::Status ended = Follow();
+    Push(ErrorEvent(ended), /*last=*/true);
+  }
+
+  absl::Status Follow() {
     int64_t after = after_;
     if (from_now_) {
       absl::StatusOr<int64_t> head = Head();
-      if (!head.ok()) {
-        Push(ErrorEvent(head.status()), /*last=*/true);
-        return;
-      }
+      if (!head.ok()) return Closed() ? Stopping() : head.status();
       after = *head;
     }
     // Reconnect after 2 s; the position the stream starts from.
@@ -138,7 +148,7 @@ class InboxStreams::Stream : public InboxStream {
         SseEvent("ready", after,
                  absl::StrCat(R"({"afterSequence":")", after, R"("})"))));
     grpc::ClientContext context;
-    if (!Use(&context)) return;
+    if (!Use(&context)) return Stopping();
     events::SubscribeRequest request;
     request.set_after_sequence(after);
     request.add_type_prefixes("inbox.");
@@ -155,9 +165,19 @@ class InboxStreams::Stream : public InboxStream {
     }
     grpc::Status status = reader->Finish();
     Use(nullptr);
-    Push(ErrorEvent(status.ok() ? absl::UnavailableError("the stream ended")
-                                : FromGrpc(status)),
-         /*last=*/true);
+    if (Closed()) return Stopping();
+    return status.ok() ? absl::UnavailableError("the stream ended")
+                       : FromGrpc(status);
+  }
+
+  bool Closed() {
+    absl::MutexLock lock(&mu_);
+    return closed_;
+  }
+
+  static absl::Status Stopping() {
+    return absl::UnavailableError(
+        "the stream was closed (the server is stopping); reconnect");
   }
 
   InboxStreams* const owner_;

@@ -261,6 +261,12 @@ TEST_F(HttpConsoleTest, TheInboxStreamIsLiveResumableAndNeedToKnow) {
   }));
   EXPECT_EQ(kim.status(), 200);
   EXPECT_EQ(kim.content_type(), "text/event-stream");
+  // Idle streams carry keep-alive comments (every 100 ms here), exactly
+  // ": keep-alive" and a blank line, nothing more.
+  ASSERT_TRUE(Eventually([&] {
+    return kim.text().find(": keep-alive\n\n") != std::string::npos;
+  }));
+  EXPECT_EQ(kim.text().find('\0'), std::string::npos);
   const std::string start = ReadyId(kim.text());
   int64_t position = -1;
   ASSERT_TRUE(absl::SimpleAtoi(start, &position)) << kim.text();
@@ -273,6 +279,9 @@ TEST_F(HttpConsoleTest, TheInboxStreamIsLiveResumableAndNeedToKnow) {
   EXPECT_THAT(text, HasSubstr("event: inbox\n"));
   EXPECT_THAT(text, HasSubstr(R"("type":"inbox.referral_received")"));
   EXPECT_THAT(text, HasSubstr("carebridge.record.v1.InboxItem"));
+  // Every event is a whole block: its lines start with a field name.
+  EXPECT_EQ(text.find('\0'), std::string::npos);
+  EXPECT_THAT(text, HasSubstr("\n\nid: "));
 
   // Resuming from where the first stream started gives the same item.
   StreamReader resumed(port_, kim_, absl::StrCat("?after=", start));

@@ -215,6 +215,45 @@ try {
   figures.newReferralVisibleMs = Date.now() - started;
   check((await textOf(kim, '#inbox-body')).indexOf('Referral for Alex Morgan') >= 0, 'the inbox names the person');
 
+  step('an overdue referral cannot be missed: first, flagged, announced');
+  // Deadlines are 15 minutes at the least, so the inbox is shown one
+  // answer in which the routine referral is past its deadline.
+  const overdueContext = await browser.createBrowserContext();
+  const overdue = await overdueContext.newPage();
+  await overdue.setBypassCSP(true);
+  await overdue.setViewport({ width: 1100, height: 900 });
+  await overdue.setRequestInterception(true);
+  overdue.on('request', async (request) => {
+    if (!request.url().endsWith('.ReferralService/ListReferrals') ||
+        !(request.postData() || '').includes('"INBOX"')) {
+      request.continue();
+      return;
+    }
+    const real = await fetch(request.url(), {
+      method: 'POST', headers: request.headers(), body: request.postData(),
+    });
+    const answer = await real.json();
+    for (const referral of answer.referrals || []) {
+      if (referral.name === second.name) {
+        referral.overdue = true;
+        referral.responseDueTime = new Date(Date.now() - 2 * 3600 * 1000).toISOString();
+      }
+    }
+    request.respond({ status: real.status, contentType: 'application/json', body: JSON.stringify(answer) });
+  });
+  await signIn(overdue, tokens.kim);
+  await overdue.waitForSelector('#inbox-body[data-ready] .overdue-banner');
+  check((await textOf(overdue, '.overdue-banner')).includes('1 overdue'), 'the banner counts it');
+  const order = await overdue.$$eval('#inbox-body .items li', (items) => items.map((i) => i.dataset.resource));
+  check(order[0] === second.name && order[1] === firstReferral,
+      `the overdue routine referral comes before the urgent one in time: ${order}`);
+  check((await textOf(overdue, `[data-resource="${second.name}"]`)).includes('Overdue by 2 h'),
+      'the item says how late it is');
+  await waitText(overdue, '#status', '1 overdue');
+  await accessible(overdue, 'an inbox with an overdue referral');
+  await shot(overdue, 'inbox-overdue');
+  await overdueContext.close();
+
   step('Kim declines: not without a reason and an onward route');
   await go(kim, `#/${firstReferral}`);
   await clickText(kim, 'button', 'Decline the referral');
@@ -273,6 +312,7 @@ try {
   await clickText(kim, 'a', 'Edit the care plan');
   await clickText(kim, 'button', 'Add a goal');
   await typeLast(kim, 'textarea[name=goal-description]', 'Sleep better.');
+  await fill(kim, 'textarea[name=crisis-whatHelps]', 'A quiet room, talking to my sister Jo, and my dog.');
   await fill(kim, 'input[name=reason]', 'Adding a goal.');
   const current = await getAs(tokens.kim, `${person}/carePlan`);
   await api(tokens.kim, 'careplan.v1.CarePlanService', 'UpdateCarePlan', {
@@ -292,7 +332,10 @@ try {
   await clickText(kim, 'button', 'Save the plan');
   await waitText(kim, 'section', 'Sleep better.');
   const redone = await getAs(tokens.kim, `${person}/carePlan`);
-  check(redone.crisisPlan.triggers === 'Loud, crowded places.', 'the other change is kept');
+  check(redone.crisisPlan.triggers === 'Loud, crowded places.',
+      "the colleague's change to the same section (another field) is kept");
+  check(redone.crisisPlan.whatHelps === 'A quiet room, talking to my sister Jo, and my dog.',
+      "Kim's change to the same section is saved");
   check(redone.goals.some((g) => g.description === 'Sleep better.'),
       `the redone edit is saved: ${JSON.stringify(redone.goals)}`);
 
@@ -375,7 +418,8 @@ try {
   await waitText(alex, 'section', 'I want to get back to my allotment.');
   await waitText(alex, '.crisis', 'talking to my sister Jo');
   await waitText(alex, 'section', 'Who has looked at your record');
-  await alex.waitForSelector('section ul li time');
+  await waitText(alex, 'section table', 'Crisis team');
+  await waitText(alex, 'section table', 'read your care plan');
   await fill(alex, 'textarea[name=comment]', 'Thank you for writing this with me.');
   await clickText(alex, 'button', 'I agree with my plan');
   await waitText(alex, 'form', 'You agreed with it');

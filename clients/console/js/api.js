@@ -48,6 +48,10 @@ async function send(method, path, body) {
   }
   if (!response.ok) {
     const error = parsed.error || {};
+    // The token expired or was revoked: back to sign-in, saying why.
+    if (response.status === 401 && path !== '/v1/session') {
+      window.dispatchEvent(new CustomEvent('carebridge:signed-out', { detail: error.message }));
+    }
     throw new ApiError(response.status, error.status || 'UNKNOWN',
         error.message || `the server answered ${response.status}`);
   }
@@ -83,6 +87,17 @@ export async function listAll(service, method, body, field, limit = 1000) {
   return items;
 }
 
+// A person's care plan; one not written yet reads as an empty version 0,
+// which the editor can start.
+export async function carePlan(person) {
+  try {
+    return await get(`${person}/carePlan`);
+  } catch (e) {
+    if (e.code !== 'NOT_FOUND') throw e;
+    return { name: `${person}/carePlan`, person, version: '0' };
+  }
+}
+
 // A fresh id for a create's request_id, so a retried create is not made
 // twice.
 export function requestId() {
@@ -114,6 +129,13 @@ export function followInbox(onEvent, onState) {
         if (response.status === 401 || response.status === 403) {
           onState('stopped', 'your sign-in is no longer valid');
           return;
+        }
+        if (response.status === 429) {
+          // The server has as many live inboxes open as it serves: the
+          // page refreshes on each retry instead.
+          onState('busy');
+          await new Promise((resolve) => setTimeout(resolve, 30000));
+          continue;
         }
         if (!response.ok || !response.body) throw new Error(`${response.status}`);
         await read(response.body.getReader());

@@ -1,7 +1,7 @@
 // The console: who is signed in, the header, and which page the address
 // names (#/inbox, #/referrals/{id}, #/persons/{id}, ...).
 import { session, setToken, token } from './api.js';
-import { h, nameOf, errorBox, show } from './ui.js';
+import { h, nameOf, errorBox, show, announce } from './ui.js';
 import { showSignIn } from './signin.js';
 import { showInbox } from './inbox.js';
 import { showReferral, showRefer } from './referral.js';
@@ -76,7 +76,8 @@ async function route() {
 
 function markCurrent(hash) {
   document.querySelectorAll('#nav a').forEach((a) => {
-    if (hash.startsWith(a.getAttribute('href'))) a.setAttribute('aria-current', 'page');
+    const href = a.getAttribute('href');
+    if (hash === href || hash.startsWith(`${href}?`)) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   });
 }
@@ -96,6 +97,12 @@ function signOut() {
   route();
 }
 
+window.addEventListener('carebridge:signed-out', (event) => {
+  if (!me) return;
+  signOut();
+  announce(`You have been signed out: ${event.detail || 'your sign-in is no longer valid'}. Sign in again.`);
+});
+
 function renderWho() {
   const who = document.getElementById('who');
   const nav = document.getElementById('nav');
@@ -104,9 +111,10 @@ function renderWho() {
     who.replaceChildren();
     return;
   }
-  const person = h('span', { class: 'me' }, me.subject);
+  const person = h('span', { class: 'me' },
+      me.role === 'person' ? 'you, to your own record' : me.subject);
   const team = h('span', { class: 'team' }, me.team || '');
-  nameOf(me.subject).then((name) => { person.textContent = name; });
+  if (me.role !== 'person') nameOf(me.subject).then((name) => { person.textContent = name; });
   if (me.team) nameOf(me.team).then((name) => { team.textContent = name; });
   who.replaceChildren(
       h('p', {}, 'Signed in as ', person, me.team ? [' · ', team] : []),

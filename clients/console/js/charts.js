@@ -16,9 +16,9 @@ function svg(tag, attrs = {}, ...children) {
 
 // `rows`: [{ label, value, text? }]; `unit`: what the values count.
 export function barChart(title, rows, { unit = '', format = (v) => String(v) } = {}) {
-  const width = 320;
-  const labelWidth = 120;
-  const barHeight = 22;
+  const width = 640;
+  const labelWidth = 210;
+  const barHeight = 24;
   const gap = 8;
   const height = Math.max(1, rows.length) * (barHeight + gap);
   const max = Math.max(1, ...rows.map((r) => r.value));
@@ -28,12 +28,13 @@ export function barChart(title, rows, { unit = '', format = (v) => String(v) } =
   });
   rows.forEach((row, i) => {
     const y = i * (barHeight + gap);
-    const barWidth = ((width - labelWidth - 60) * row.value) / max;
+    const barWidth = ((width - labelWidth - 90) * row.value) / max;
+    const label = row.label.length > 26 ? `${row.label.slice(0, 25)}…` : row.label;
     chart.append(
-        svg('text', { x: 0, y: y + barHeight * 0.7, class: 'chart-label' }, row.label.slice(0, 18)),
+        svg('text', { x: 0, y: y + barHeight * 0.7, class: 'chart-label' }, label),
         svg('rect', { x: labelWidth, y, width: Math.max(barWidth, row.value ? 2 : 0), height: barHeight, class: 'bar' }),
         svg('text', { x: labelWidth + barWidth + 6, y: y + barHeight * 0.7, class: 'chart-value' },
-            row.text || format(row.value)));
+            format(row.value)));
   });
   const id = `chart-${title.replace(/\W+/g, '-').toLowerCase()}`;
   return h('figure', { class: 'card chart-card', 'aria-labelledby': id },

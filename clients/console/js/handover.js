@@ -42,7 +42,11 @@ export async function showHandoverForm(me, id) {
     const row = h('li', { class: 'edit-row handover-action' },
         field('Action', input('', { name: 'action-description' })),
         field('Owning team', select([['', 'Choose a team'], ...teamOptions], '', { name: 'action-team' })),
-        button('Remove', () => row.remove(), { class: 'link' }));
+        button('Remove', () => {
+          row.remove();
+          announce('Action removed');
+          addActionButton.focus();
+        }, { class: 'link' }));
     actionList.append(row);
     row.querySelector('input').focus();
   };
@@ -51,10 +55,16 @@ export async function showHandoverForm(me, id) {
     const row = h('li', { class: 'edit-row contingency' },
         field('If this happens', input('', { name: 'if-this' })),
         field('Then do this', input('', { name: 'then-do' })),
-        button('Remove', () => row.remove(), { class: 'link' }));
+        button('Remove', () => {
+          row.remove();
+          announce('Contingency removed');
+          addContingencyButton.focus();
+        }, { class: 'link' }));
     contingencyList.append(row);
     row.querySelector('input').focus();
   };
+  const addActionButton = button('Add an action', addAction);
+  const addContingencyButton = button('Add a contingency', addContingency);
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Send the handover');
   const key = requestId();
   const form = h('form', { class: 'card', novalidate: true },
@@ -64,9 +74,9 @@ export async function showHandoverForm(me, id) {
       SBAR.map(([k, label, hint]) => field(label, texts[k], hint)),
       radios('Illness severity', 'severity', ['STABLE', 'WATCHER', 'UNSTABLE'], 'STABLE'),
       h('fieldset', {}, h('legend', {}, 'Actions for the receiving side'), actionList,
-          button('Add an action', addAction)),
+          addActionButton),
       h('fieldset', {}, h('legend', {}, 'Contingencies: if this, then that'), contingencyList,
-          button('Add a contingency', addContingency)),
+          addContingencyButton),
       submit);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -131,7 +141,7 @@ function handoverFacts(handover) {
         h('p', { class: 'prose' }, handover.readBack.summary),
         (handover.readBack.actionsTakenOn || []).length ? h('p', {}, 'Actions taken on: ',
             handover.readBack.actionsTakenOn.map((aid) => (handover.actions || []).find((a) => a.id === aid)?.description || aid).join('; ')) : null,
-        h('p', {}, 'Recorded by ', nameSpan(handover.readBack.recordedBy), ', ', timeElement(handover.readBack.recordTime))) : null,
+        h('p', {}, 'Recorded by ', nameSpan(handover.readBack.recordedBy, 'a colleague'), ', ', timeElement(handover.readBack.recordTime))) : null,
     handover.answerNote ? h('p', {}, h('strong', {}, 'Note with the answer: '), handover.answerNote) : null,
   ];
 }

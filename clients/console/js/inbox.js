@@ -2,7 +2,7 @@
 // care gaps), and answers to what it sent; overdue first, then the most
 // urgent, then the newest. Live: the record service's inbox stream says
 // when something changed, and the lists are read again.
-import { call, followInbox } from './api.js';
+import { call, listAll, followInbox } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, urgencyRank,
   words, timeElement, span, announce, nodes, nameOf,
@@ -10,6 +10,7 @@ import {
 import { onLeave } from './app.js';
 
 const RECENT_ANSWERS = 10;
+const ANSWERS_READ = 1000;
 
 // What each kind of inbox item says, before the person's name.
 const PHRASES = {
@@ -100,14 +101,15 @@ async function readInbox(team) {
         { mailbox: 'INBOX', states: ['SENT', 'ACKNOWLEDGED'], pageSize: 200 }),
     call('handover.v1.HandoverService', 'ListHandovers',
         { mailbox: 'INBOX', states: ['PENDING'], pageSize: 200 }),
-    call('referral.v1.ReferralService', 'ListReferrals',
-        { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED', 'REDIRECTED'], pageSize: 50 }),
-    call('handover.v1.HandoverService', 'ListHandovers',
-        { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED'], pageSize: 50 }),
+    // Lists come oldest first: read them through for the newest answers.
+    listAll('referral.v1.ReferralService', 'ListReferrals',
+        { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED', 'REDIRECTED'] }, 'referrals', ANSWERS_READ),
+    listAll('handover.v1.HandoverService', 'ListHandovers',
+        { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED'] }, 'handovers', ANSWERS_READ),
     call('record.v1.RecordService', 'ListCareGaps', { parent: team, pageSize: 100 })
         .catch(() => ({ gaps: [] })),
   ]);
-  const answers = [...(sent.referrals || []), ...(sentHandovers.handovers || [])]
+  const answers = [...sent, ...sentHandovers]
       .sort((a, b) => (b.updateTime || '').localeCompare(a.updateTime || ''))
       .slice(0, RECENT_ANSWERS);
   return {
@@ -124,7 +126,7 @@ export async function showInbox(me) {
         'Administrators manage teams and members with carectl.'));
     return;
   }
-  const live = h('p', { class: 'live', id: 'live-state' }, 'Connecting…');
+  const live = h('p', { class: 'live', id: 'live-state', role: 'status' }, 'Connecting…');
   const body = h('div', { id: 'inbox-body' }, loading('the inbox'));
   const latest = h('ul', { class: 'latest', 'aria-label': 'Just arrived' });
   const title = h('h1', {}, 'Inbox: ', nameSpan(me.team));
@@ -151,10 +153,19 @@ export async function showInbox(me) {
     }
   }
 
+  let overdueBefore = 0;
   function render(inbox) {
     const overdue = [...inbox.referrals, ...inbox.handovers].filter((i) => i.overdue);
+    // A refresh must not take the keyboard user's place away: the focused
+    // link is focused again in the new list.
+    const focused = document.activeElement && body.contains(document.activeElement) ?
+      document.activeElement.getAttribute('href') : null;
+    if (overdue.length > overdueBefore) {
+      announce(`${overdue.length} overdue: ${overdue.length === 1 ? 'an answer is' : 'answers are'} past the deadline`);
+    }
+    overdueBefore = overdue.length;
     body.replaceChildren(...nodes(
-        overdue.length ? h('div', { class: 'overdue-banner', role: 'alert' },
+        overdue.length ? h('div', { class: 'overdue-banner' },
             h('strong', {}, `${overdue.length} overdue`),
             overdue.length === 1 ? ': an answer is past its deadline. ' :
                 ': answers are past their deadline. ',
@@ -167,10 +178,12 @@ export async function showInbox(me) {
             'Nobody your team works with is at risk of falling between services.'),
         section('Answers to what we sent', 'answers-heading', inbox.answers, answerItem,
             'No answers yet.')));
+    if (focused) body.querySelector(`a[href="${focused}"]`)?.focus();
     body.setAttribute('data-ready', 'true');
     performance.mark('inbox-rendered');
   }
 
+  let connectedBefore = false;
   const stop = followInbox((event) => {
     const phrase = PHRASES[event.type] || 'Changed:';
     latest.prepend(h('li', {}, timeElement(event.time), ` ${phrase} `, nameSpan(event.person)));
@@ -180,9 +193,13 @@ export async function showInbox(me) {
   }, (state, detail) => {
     live.textContent = state === 'live' ? 'Live: changes appear as they happen.' :
         state === 'reconnecting' ? 'Reconnecting… the list may be out of date.' :
-            `Not live: ${detail}.`;
+          state === 'busy' ? 'Not live: the server has as many live inboxes open as it serves. ' +
+            'The list is read again every 30 seconds.' : `Not live: ${detail}.`;
     live.className = `live ${state}`;
-    if (state === 'live') refresh();
+    // Back after a gap (or polling while busy): read the lists again for
+    // anything missed. The first connection needs no second read.
+    if (state === 'busy' || (state === 'live' && connectedBefore)) refresh();
+    if (state === 'live') connectedBefore = true;
   });
   onLeave(stop);
   await refresh();

@@ -4,8 +4,41 @@
 import { call, get, ApiError } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, words, timeElement, dateText, field, textarea,
-  busy, announce,
+  busy, announce, nodes,
 } from './ui.js';
+
+// What each kind of call did, in plain words.
+const DID = {
+  GetCarePlan: 'read your care plan', UpdateCarePlan: 'changed your care plan',
+  RecordAgreement: 'recorded your agreement', GetCareSummary: 'read your care summary',
+  ListTimelineEntries: 'read your timeline', ListCarePlanVersions: 'read earlier versions of your plan',
+  GetCarePlanVersion: 'read an earlier version of your plan', DiffCarePlanVersions: 'compared versions of your plan',
+  BreakGlass: 'opened your crisis plan in an emergency', GetPerson: 'read your registration details',
+  GetReferral: 'read a referral about you', GetHandover: 'read a handover about you',
+  CreateReferral: 'referred you', CreateHandover: 'handed over your care',
+};
+
+// Accesses newest first, the same who-did-what in a row counted once.
+function grouped(accesses, me) {
+  const rows = [];
+  for (const access of accesses) {
+    const method = (access.method || '').split(/[./]/).pop();
+    const what = DID[method] || method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+    const key = `${access.actor}|${access.team}|${what}`;
+    const last = rows[rows.length - 1];
+    if (last && last.key === key && !access.reason) {
+      last.times += 1;
+      continue;
+    }
+    rows.push({
+      key, what, time: access.time, times: 1, reason: access.reason,
+      who: access.actor === me.subject ? 'You' :
+        access.actor && access.actor.startsWith('services/') ? 'carebridge itself (automatic)' :
+          nameSpan(access.team || access.actor, 'a care team'),
+    });
+  }
+  return rows;
+}
 
 export async function showOwnView(me) {
   if (me.role !== 'person') {
@@ -42,12 +75,18 @@ export async function showOwnView(me) {
   });
   const accesses = h('section', { class: 'card', 'aria-labelledby': 'viewed-heading' },
       h('h2', { id: 'viewed-heading' }, 'Who has looked at your record'), loading('the list'));
-  call('audit.v1.AuditService', 'ListAccesses', { person: me.subject, pageSize: 50 })
+  call('audit.v1.AuditService', 'ListAccesses', { person: me.subject, pageSize: 200 })
       .then((answer) => {
-        const list = answer.accesses || [];
-        accesses.replaceChildren(accesses.firstChild, list.length ? h('ul', {}, list.map((a) => h('li', {},
-            timeElement(a.time), ' ', a.actor === me.subject ? 'You' : nameSpan(a.team || a.actor),
-            a.reason ? ` (emergency access: ${a.reason})` : ''))) : h('p', {}, 'Nobody yet.'));
+        const rows = grouped(answer.accesses || [], me);
+        accesses.replaceChildren(...nodes(accesses.firstChild, rows.length ? h('table', {},
+            h('caption', { class: 'visually-hidden' }, 'Who looked at or changed your record, newest first'),
+            h('thead', {}, h('tr', {}, ['When', 'Who', 'What'].map((t) => h('th', { scope: 'col' }, t)))),
+            h('tbody', {}, rows.map((row) => h('tr', {},
+                h('td', {}, timeElement(row.time)),
+                h('td', {}, row.who),
+                h('td', {}, row.what, row.times > 1 ? ` (${row.times} times)` : '',
+                    row.reason ? h('p', {}, h('strong', {}, 'Emergency access: '), row.reason) : null))))) :
+          h('p', {}, 'Nobody yet.')));
       })
       .catch((e) => accesses.replaceChildren(accesses.firstChild, errorBox(e)));
   show(
@@ -60,7 +99,7 @@ export async function showOwnView(me) {
       h('section', { class: 'card', 'aria-labelledby': 'actions-heading' },
           h('h2', { id: 'actions-heading' }, 'What will happen, and who does it'),
           (plan.actions || []).length ? h('ul', {}, plan.actions.map((a) => h('li', {}, a.description,
-              a.owningTeam ? [': ', nameSpan(a.owningTeam)] : '',
+              a.owningTeam ? [' (', nameSpan(a.owningTeam, 'one of your care teams'), ')'] : '',
               a.dueDate ? `, by ${dateText(a.dueDate)}` : ''))) : h('p', {}, 'Nothing written yet.')),
       h('section', { class: 'card crisis', 'aria-labelledby': 'crisis-heading' },
           h('h2', { id: 'crisis-heading' }, 'If things get hard'),

@@ -1,7 +1,7 @@
 // The person's page: where their care stands (who leads, open loops,
 // agreed or not), the crisis plan where someone at 3 am finds it first,
 // the care plan by section, the timeline, and the care team with history.
-import { call, get, ApiError } from './api.js';
+import { call, get, carePlan, ApiError } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, words, timeElement,
   dateText, button, named,
@@ -139,7 +139,7 @@ export async function showPerson(me, id) {
   const [person, summary, plan] = await Promise.all([
     get(name).catch(() => null),
     call(RECORD, 'GetCareSummary', { name: `${name}/careSummary` }).catch((e) => e),
-    get(`${name}/carePlan`).catch((e) => e),
+    carePlan(name).catch((e) => e),
   ]);
   const planReadable = !(plan instanceof Error);
   const actions = h('div', { class: 'actions' },

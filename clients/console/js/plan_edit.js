@@ -4,7 +4,7 @@
 // server refuses it (ABORTED), and the page shows what they changed and
 // lets the user redo their edits on the latest version. Nothing is ever
 // overwritten unseen. Also recording the person's agreement.
-import { call, get, requestId, ApiError } from './api.js';
+import { call, get, carePlan, requestId, ApiError } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, words, timeElement, field, textarea, input,
   button, busy, announce, select, dateText, dateOf, clearErrors, errorSummary, fieldError,
@@ -99,13 +99,42 @@ function clean(value) {
   if (Array.isArray(value)) return value.map(clean);
   if (!value || typeof value !== 'object') return value;
   const kept = {};
-  for (const [key, v] of Object.entries(value)) {
+  for (const [key, raw] of Object.entries(value)) {
+    const v = typeof raw === 'string' ? raw.trim() : raw;
     const c = clean(v);
     const empty = c === '' || c === undefined || c === null || (Array.isArray(c) && !c.length) ||
       (typeof c === 'object' && !Array.isArray(c) && !Object.keys(c).length);
     if (!empty) kept[key] = c;
   }
   return kept;
+}
+
+// The user's edits to one section (`original` -> `mine`) applied to the
+// latest version of it, so a colleague's change to another field or item
+// is kept: the crisis plan field by field; goals and actions by id (edited
+// ones replaced, removed ones left out, new ones added).
+function mergeSection(path, original, mine, latest) {
+  if (path === 'crisisPlan') {
+    const result = { ...(latest || {}) };
+    const keys = new Set([...Object.keys(original || {}), ...Object.keys(mine || {})]);
+    for (const key of keys) {
+      if (!same(original?.[key], mine?.[key])) result[key] = mine?.[key];
+    }
+    return clean(result);
+  }
+  if (path === 'goals' || path === 'actions') {
+    const before = new Map((original || []).map((item) => [item.id, item]));
+    const edited = new Map((mine || []).filter((item) => item.id).map((item) => [item.id, item]));
+    const result = [];
+    for (const item of latest || []) {
+      if (before.has(item.id) && !edited.has(item.id)) continue;
+      const mineItem = edited.get(item.id);
+      result.push(mineItem && !same(mineItem, before.get(item.id)) ? mineItem : item);
+    }
+    result.push(...(mine || []).filter((item) => !item.id));
+    return result;
+  }
+  return mine;
 }
 
 class Editor {
@@ -169,7 +198,34 @@ class Editor {
     show(h('h1', {}, 'Care plan: ', nameSpan(this.person)), this.form);
   }
 
+  // Rows left half-written: said, never silently dropped.
+  problems() {
+    const problems = [];
+    const row = (selector, name, message) => this.form.querySelectorAll(selector).forEach((r) => {
+      const control = r.querySelector(`[name=${name}]`);
+      const filled = [...r.querySelectorAll('input[type=text], textarea')].some((c) => c.value.trim());
+      if (!control.value.trim() && (filled || r.dataset.id !== undefined)) {
+        problems.push(fieldError(control, message));
+      }
+    });
+    row('.goal', 'goal-description', 'Write the goal, or remove it');
+    row('.action', 'action-description', 'Write the action, or remove it');
+    row('.contact', 'contact-name', 'Enter the contact’s name, or remove the contact');
+    this.form.querySelectorAll('.action').forEach((r) => {
+      const team = r.querySelector('[name=action-team]');
+      if (r.querySelector('[name=action-description]').value.trim() && !team.value) {
+        problems.push(fieldError(team, 'Choose the team that owns this action'));
+      }
+    });
+    return problems;
+  }
+
   async save(saveButton, reason) {
+    const rowProblems = this.problems();
+    if (rowProblems.length) {
+      errorSummary(this.form, rowProblems);
+      return;
+    }
     const draft = this.draft();
     const paths = this.changedSections(draft, this.base);
     if (!paths.length) {
@@ -204,7 +260,7 @@ class Editor {
   // Someone saved first: show what they changed, keep the user's edits,
   // and let the user save them again on the latest version.
   async stale(draft, paths) {
-    const latest = await get(`${this.person}/carePlan`);
+    const latest = await carePlan(this.person);
     let diff = { sections: [] };
     if (this.base.version && this.base.version !== '0') {
       diff = await call(CAREPLAN, 'DiffCarePlanVersions', {
@@ -213,23 +269,28 @@ class Editor {
     }
     const theirs = (diff.sections || []).filter((s) => s.changes && s.changes.length);
     const clashes = paths.filter((p) => theirs.some((s) => s.section === SECTIONS[p]));
+    const original = clean({ goals: this.base.goals, actions: this.base.actions,
+      crisisPlan: this.base.crisisPlan, reviewDate: this.base.reviewDate });
+    const newest = clean({ goals: latest.goals, actions: latest.actions,
+      crisisPlan: latest.crisisPlan, reviewDate: latest.reviewDate });
     const notice = h('div', { class: 'stale', role: 'alert', tabindex: '-1', id: 'stale-notice' },
         h('h2', {}, 'Someone changed the plan while you were editing'),
         h('p', {}, `Your changes were not saved. The plan is now version ${latest.version}. ` +
           'This is what changed since you opened it:'),
         h('ul', {}, theirs.map((section) => h('li', {},
             h('strong', {}, words(section.section)),
-            section.lastChanged ? [' by ', nameSpan(section.lastChanged.updatedBy), ' (',
+            section.lastChanged ? [' by ', nameSpan(section.lastChanged.updatedBy, 'a colleague'), ' (',
               nameSpan(section.lastChanged.updatedByTeam), ')'] : '',
             h('ul', {}, section.changes.slice(0, 20).map((c) => h('li', {},
                 `${c.path}: `, c.before ? h('del', {}, c.before) : '', c.before && c.after ? ' → ' : '',
                 c.after ? h('ins', {}, c.after) : '')))))),
         clashes.length ? h('p', {}, h('strong', {}, 'You both changed: '), clashes.map((p) => words(SECTIONS[p])).join(', '),
-            '. Check their change above before you save yours over it.') : null,
-        h('p', {}, 'Your edits are kept below, on the latest version. Other sections show the latest plan.'));
-    // The latest plan, with the user's edits in the sections they changed.
+            '. Your edits are put on top of theirs, item by item: check the form before you save.') : null,
+        h('p', {}, 'Below is the latest plan with your edits applied to it. Nothing is saved until you save again.'));
+    // The latest plan, with the user's own edits (what they changed from
+    // the version they opened) applied field by field and item by item.
     const merged = { ...latest };
-    for (const path of paths) merged[path] = draft[path];
+    for (const path of paths) merged[path] = mergeSection(path, original[path], draft[path], newest[path]);
     this.base = latest;
     this.render(notice, merged);
     notice.focus();
@@ -239,7 +300,7 @@ class Editor {
 export async function showPlanEditor(me, id) {
   const person = `persons/${id}`;
   show(h('h1', {}, 'Care plan'), loading('the care plan'));
-  const [plan, teams] = await Promise.all([get(`${person}/carePlan`), directoryTeams()]);
+  const [plan, teams] = await Promise.all([carePlan(person), directoryTeams()]);
   new Editor(me, person, plan, teams).render();
 }
 
@@ -247,7 +308,7 @@ export async function showPlanEditor(me, id) {
 export async function showAgreement(me, id) {
   const person = `persons/${id}`;
   show(h('h1', {}, 'Agreement'), loading('the care plan'));
-  const [plan, who] = await Promise.all([get(`${person}/carePlan`), get(person).catch(() => null)]);
+  const [plan, who] = await Promise.all([carePlan(person), get(person).catch(() => null)]);
   const comment = textarea('', { name: 'person-comment', rows: 4 });
   const confirm = h('input', { type: 'checkbox', id: 'agree-confirm', name: 'confirm' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Record agreement');

@@ -47,7 +47,7 @@ function history(referral) {
       h('h2', { id: 'history-heading' }, 'History'),
       h('ol', { class: 'history' }, (referral.history || []).map((event) => h('li', {},
           timeElement(event.time), ' ', h('strong', {}, words(event.action)), ' by ',
-          nameSpan(event.actor), event.actorTeam ? [' (', nameSpan(event.actorTeam), ')'] : '',
+          nameSpan(event.actor, 'a colleague'), event.actorTeam ? [' (', nameSpan(event.actorTeam), ')'] : '',
           event.note ? [': ', event.note] : ''))));
 }
 
@@ -122,7 +122,9 @@ async function answerForms(me, referral, reload) {
         const problems = [];
         if (!reason.value.trim()) problems.push(fieldError(reason, 'Enter the reason for declining'));
         if (!signpost.checked && !suggest.checked) {
-          problems.push(fieldError(signpost, 'Choose an onward route: signpost elsewhere or suggest a team'));
+          problems.push(fieldError(signpost, 'Choose an onward route: signpost elsewhere or suggest a team',
+              signpost.parentElement));
+          routes.setAttribute('aria-describedby', `${signpost.id}-error`);
         } else if (signpost.checked && !signposting.value.trim()) {
           problems.push(fieldError(signposting, 'Enter where to signpost the person'));
         } else if (suggest.checked && !picker.select.value) {

@@ -2,7 +2,7 @@
 // and why, where declined people were sent, and people declined by team
 // after team (evidence of unmet need). No person is named.
 import { call } from './api.js';
-import { h, show, loading, errorBox, nameSpan, words, durationSeconds, field, select } from './ui.js';
+import { h, show, loading, errorBox, nameSpan, nameOf, words, durationSeconds, field, select } from './ui.js';
 import { barChart } from './charts.js';
 
 const DAY = 24 * 3600 * 1000;
@@ -16,8 +16,9 @@ export async function showReport(me, days = 30) {
       String(days), { name: 'period' });
   period.addEventListener('change', () => showReport(me, Number(period.value)));
   const title = h('h1', {}, 'Team report: ', nameSpan(me.team));
-  show(title, field('Period', period), loading('the report'));
-  period.focus();
+  const body = h('div', { 'aria-live': 'polite' }, loading('the report'));
+  show(title, field('Period', period), body);
+  if (days !== 30) period.focus();
   const end = new Date();
   const start = new Date(end - days * DAY);
   let report;
@@ -25,14 +26,18 @@ export async function showReport(me, days = 30) {
     report = await call('record.v1.RecordService', 'GetTeamReport',
         { team: me.team, startTime: start.toISOString(), endTime: end.toISOString() });
   } catch (e) {
-    document.getElementById('main').append(errorBox(e));
+    body.replaceChildren(errorBox(e));
     return;
   }
   const n = (v) => Number(v || 0);
   const responses = report.responses || [];
-  const main = document.getElementById('main');
-  main.querySelector('.loading')?.remove();
-  main.append(
+  // Onward routes name teams by id: chart them by name.
+  const routes = await Promise.all((report.onwardRoutes || []).map(async (c) => ({
+    label: c.value === 'signposting' ? 'Signposted elsewhere' : await nameOf(c.value), value: n(c.count),
+  })));
+  // The person may have moved on (another page, another period) meanwhile.
+  if (!body.isConnected) return;
+  body.replaceChildren(
       h('div', { class: 'tiles' },
           tile('Referrals received', n(report.referralsReceived)),
           tile('Still to answer', n(report.unanswered)),
@@ -41,24 +46,18 @@ export async function showReport(me, days = 30) {
       barChart('Time to answer (median)', responses.map((r) => ({
         label: words(r.urgency), value: durationSeconds(r.p50),
         text: `${hours(durationSeconds(r.p50))} median, ${hours(durationSeconds(r.p90))} for 9 in 10; ${n(r.late)} late of ${n(r.received)}`,
-      })), { unit: 'Time' }),
+      })), { unit: 'Time', format: hours }),
       barChart('What happened to referrals', [
         ['Accepted', report.accepted], ['Declined', report.declined], ['Redirected', report.redirected],
         ['Withdrawn', report.withdrawn], ['Still to answer', report.unanswered],
       ].map(([label, value]) => ({ label, value: n(value) })), { unit: 'Referrals' }),
       barChart('Reasons for declining', (report.declineReasons || []).map((c) => ({ label: c.value, value: n(c.count) })),
           { unit: 'Referrals' }),
-      barChart('Where declined people were sent', (report.onwardRoutes || []).map((c) => ({
-        label: c.value === 'signposting' ? 'Signposted' : c.value, value: n(c.count),
-      })), { unit: 'Referrals' }),
+      barChart('Where declined people were sent', routes, { unit: 'Referrals' }),
       barChart('Handovers', [
         ['Received', report.handoversReceived], ['Accepted', report.handoversAccepted],
         ['Declined', report.handoversDeclined],
       ].map(([label, value]) => ({ label, value: n(value) })), { unit: 'Handovers' }));
-  // Onward routes name teams by id: show their names once known.
-  main.querySelectorAll('.figures th[scope=row]').forEach((th) => {
-    if (th.textContent.startsWith('teams/')) th.replaceChildren(nameSpan(th.textContent));
-  });
 }
 
 function tile(label, value) {

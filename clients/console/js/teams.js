@@ -1,7 +1,7 @@
 // Picking a team from the directory, with what the person choosing needs
 // to see: its sector, who it is for (eligibility) and what it offers.
 import { listAll } from './api.js';
-import { h, field, words } from './ui.js';
+import { h, field, words, nodes } from './ui.js';
 
 let teams = null;
 
@@ -37,7 +37,7 @@ export async function teamPicker(label, { hint, acceptingOnly = true, exclude = 
   const about = h('div', { class: 'team-about', 'aria-live': 'polite' });
   function describe() {
     const team = all.find((t) => t.name === select.value);
-    about.replaceChildren(...(team ? [
+    about.replaceChildren(...nodes(team ? [
       h('p', {}, h('strong', {}, team.displayName), ` · ${words(team.sector || 'OTHER')}`,
           team.acceptingReferrals ? '' : ' · not taking referrals now'),
       team.eligibility ? h('p', {}, h('strong', {}, 'Who it is for: '), team.eligibility) : null,

@@ -155,10 +155,13 @@ export async function nameOf(name) {
   return names.get(name);
 }
 
-// A span that shows the name once it is known (the id until then).
-export function nameSpan(name) {
+// A span that shows the name once it is known; `fallback` when the caller
+// may not read it (a member of another team: "a colleague"), else the id.
+export function nameSpan(name, fallback) {
   const element = h('span', { class: 'name', 'data-name': name }, name ? '…' : '');
-  nameOf(name).then((text) => { element.textContent = text; });
+  nameOf(name).then((text) => {
+    element.textContent = text === name && fallback ? fallback : text;
+  });
   return element;
 }
 
@@ -195,13 +198,13 @@ export function field(label, control, hint) {
 
 // Marks `control` as wrong with `message` (read with the field), and
 // returns the message for an error summary.
-export function fieldError(control, message) {
+export function fieldError(control, message, before = control) {
   control.setAttribute('aria-invalid', 'true');
   const id = `${control.id}-error`;
   let error = document.getElementById(id);
   if (!error) {
     error = h('p', { class: 'field-error', id });
-    control.before(error);
+    before.before(error);
   }
   error.textContent = message;
   const described = (control.getAttribute('aria-describedby') || '').split(' ');
