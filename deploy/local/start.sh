@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Quick start: installs what is needed, builds, and starts the whole system
-# (every service in one process, SQLite under ./data) on 127.0.0.1:50051.
-# Environment: LISTEN (host:port), DATA_DIR, BUILD_DIR. Arguments are more
+# (every service in one process, SQLite under ./data) on 127.0.0.1:50051,
+# with the web console, the JSON API and FHIR on http://127.0.0.1:8080.
+# Environment: LISTEN (host:port), HTTP_LISTEN (host:port; empty: no HTTP
+# listener), DATA_DIR, BUILD_DIR. Arguments are more
 # carebridge-server flags (e.g. --oidc_issuer=... for sign-in with the
 # organisation's identity provider).
 set -euo pipefail
@@ -9,5 +11,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 "$root/deploy/local/install-deps.sh"
 "$root/deploy/local/build.sh"
 build=${BUILD_DIR:-$root/build}
+http=()
+[ -n "${HTTP_LISTEN-127.0.0.1:8080}" ] && http=(--http_listen="${HTTP_LISTEN-127.0.0.1:8080}")
 exec "$build/services/server/carebridge-server" \
-  --listen="${LISTEN:-127.0.0.1:50051}" --data_dir="${DATA_DIR:-$root/data}" "$@"
+  --listen="${LISTEN:-127.0.0.1:50051}" --data_dir="${DATA_DIR:-$root/data}" \
+  "${http[@]}" "$@"
