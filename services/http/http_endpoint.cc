@@ -126,6 +126,14 @@ absl::Status HttpEndpoint::Start(const HttpEndpointOptions& options) {
   server_->set_payload_max_length(options.max_body_bytes);
   max_body_bytes_ = options.max_body_bytes;
   keep_alive_ = options.keep_alive;
+  nlohmann::ordered_json sign_in = nlohmann::ordered_json::object();
+  if (!options.sign_in.authorization_endpoint.empty()) {
+    sign_in["identityProvider"] = {
+        {"issuer", options.sign_in.issuer},
+        {"authorizationEndpoint", options.sign_in.authorization_endpoint},
+        {"clientId", options.sign_in.client_id}};
+  }
+  sign_in_json_ = sign_in.dump();
   streams_ = std::make_unique<InboxStreams>(bridge_, options.max_streams);
   AddRoutes();
   port_ = port == 0 ? server_->bind_to_any_port(host)
@@ -160,6 +168,14 @@ void HttpEndpoint::AddRoutes() {
                       request.get_header_value("If-None-Match")),
           response);
   });
+  // How the console may sign people in (no token needed: it is what the
+  // sign-in page shows).
+  server_->Get("/v1/sign-in",
+               [this](const httplib::Request&, httplib::Response& response) {
+                 HttpReply reply;
+                 reply.body = sign_in_json_;
+                 Write(reply, response);
+               });
   // Who the token names, for the console's header.
   server_->Get("/v1/session", [this](const httplib::Request& request,
                                      httplib::Response& response) {

@@ -18,6 +18,15 @@ struct Request;
 
 namespace carebridge::http {
 
+// Browser sign-in with the organisation's identity provider (OpenID
+// Connect), which the web console offers when set: what GET /v1/sign-in
+// tells it.
+struct BrowserSignIn {
+  std::string issuer;
+  std::string authorization_endpoint;
+  std::string client_id;
+};
+
 struct HttpEndpointOptions {
   // "host:port" ("[::1]:0"; port 0 picks a free one).
   std::string listen;
@@ -32,6 +41,8 @@ struct HttpEndpointOptions {
   int max_streams = 16;
   // How often an idle inbox stream sends a keep-alive.
   absl::Duration keep_alive = absl::Seconds(15);
+  // Empty authorization_endpoint: sign-in with a token only.
+  BrowserSignIn sign_in;
 };
 
 // carebridge-server's HTTP listener (cpp-httplib): the gRPC API in JSON
@@ -69,6 +80,7 @@ class HttpEndpoint {
   int port_ = 0;
   size_t max_body_bytes_ = 0;
   absl::Duration keep_alive_;
+  std::string sign_in_json_;
 };
 
 }  // namespace carebridge::http

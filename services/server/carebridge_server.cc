@@ -325,6 +325,11 @@ absl::Status CarebridgeServer::StartHttp() {
   options.tls_key_file = config_.tls_key_file;
   options.max_streams = config_.http_max_streams;
   options.keep_alive = config_.http_keep_alive;
+  options.sign_in.issuer = config_.oidc_issuer;
+  options.sign_in.authorization_endpoint = config_.oidc_authorization_endpoint;
+  options.sign_in.client_id = config_.oidc_client_id.empty()
+                                  ? config_.oidc_audience
+                                  : config_.oidc_client_id;
   // Streams hold a thread each; requests keep at least 16 of their own.
   options.threads = config_.http_max_streams + 16;
   RETURN_IF_ERROR(http_->Start(options));

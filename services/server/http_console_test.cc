@@ -231,6 +231,15 @@ TEST_F(HttpConsoleTest, TheConsoleIsServedFromTheBinaryKeptToItsOrigin) {
   }
 }
 
+// Without sign-in with an identity provider configured, the console
+// offers tokens only; the answer needs no token.
+TEST_F(HttpConsoleTest, SignInOptionsWithoutAProvider) {
+  httplib::Result options = client_->Get("/v1/sign-in");
+  ASSERT_TRUE(options);
+  EXPECT_EQ(options->status, 200);
+  EXPECT_EQ(options->body, "{}");
+}
+
 TEST_F(HttpConsoleTest, TheSessionSaysWhoTheTokenNames) {
   httplib::Result none = client_->Get("/v1/session");
   ASSERT_TRUE(none);

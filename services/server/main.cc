@@ -106,6 +106,13 @@ ABSL_FLAG(std::string, oidc_jwks_file, "",
 ABSL_FLAG(std::string, oidc_member_claim, "email",
           "the identity provider token's claim that names the carebridge "
           "member: its value is the member's email (or `members/{id}`)");
+ABSL_FLAG(std::string, oidc_authorization_endpoint, "",
+          "the identity provider's authorization endpoint (https://...), for "
+          "the web console's \"Sign in with your organisation\" button; "
+          "needs --oidc_issuer");
+ABSL_FLAG(std::string, oidc_client_id, "",
+          "the client id the web console is registered under at the identity "
+          "provider (default: --oidc_audience)");
 ABSL_FLAG(std::string, http_listen, "",
           "HTTP listener (host:port; off when empty): the web console under "
           "/console/, the gRPC API in JSON under /v1/ and FHIR R4 under "
@@ -180,6 +187,9 @@ int main(int argc, char** argv) {
   config.oidc_audience = absl::GetFlag(FLAGS_oidc_audience);
   config.oidc_jwks_file = absl::GetFlag(FLAGS_oidc_jwks_file);
   config.oidc_member_claim = absl::GetFlag(FLAGS_oidc_member_claim);
+  config.oidc_authorization_endpoint =
+      absl::GetFlag(FLAGS_oidc_authorization_endpoint);
+  config.oidc_client_id = absl::GetFlag(FLAGS_oidc_client_id);
   config.http_listen = absl::GetFlag(FLAGS_http_listen);
   config.http_port_file = absl::GetFlag(FLAGS_http_port_file);
   config.http_max_streams = absl::GetFlag(FLAGS_http_max_streams);

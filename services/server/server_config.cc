@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -117,6 +118,30 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
         "--oidc_issuer: `carebridge` is the issuer of carebridge's own "
         "tokens; give the identity provider's (e.g. "
         "https://login.example.nhs.uk)");
+  }
+  if (!config.oidc_authorization_endpoint.empty()) {
+    if (config.oidc_issuer.empty()) {
+      return absl::InvalidArgumentError(
+          "--oidc_authorization_endpoint: needs --oidc_issuer (sign-in with "
+          "the identity provider)");
+    }
+    const absl::string_view endpoint = config.oidc_authorization_endpoint;
+    const bool local = absl::StartsWith(endpoint, "http://127.0.0.1:") ||
+                       absl::StartsWith(endpoint, "http://localhost:") ||
+                       absl::StartsWith(endpoint, "http://[::1]:");
+    if (!absl::StartsWith(endpoint, "https://") && !local) {
+      return absl::InvalidArgumentError(
+          "--oidc_authorization_endpoint: must be an https:// URL (plain "
+          "http only on this machine, for tests)");
+    }
+    for (char c : endpoint) {
+      if (c <= ' ' || c == '"' || c == '<' || c == '>' || c == '\\' ||
+          c == '#' || static_cast<unsigned char>(c) > 0x7e) {
+        return absl::InvalidArgumentError(
+            "--oidc_authorization_endpoint: not a plain URL (no spaces, "
+            "quotes or fragment)");
+      }
+    }
   }
   if (config.http_max_streams < 1 || config.http_max_streams > 1000) {
     return absl::InvalidArgumentError(

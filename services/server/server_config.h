@@ -83,6 +83,12 @@ struct ServerConfig {
   std::string oidc_audience;
   std::string oidc_jwks_file;
   std::string oidc_member_claim = "email";
+  // Browser sign-in for the web console (OpenID Connect, implicit flow
+  // for an ID token): the provider's authorization endpoint, and the
+  // client id the console is registered under (default: oidc_audience).
+  // Needs oidc_issuer.
+  std::string oidc_authorization_endpoint;
+  std::string oidc_client_id;
   // The HTTP listener (the gRPC API in JSON, FHIR R4): "host:port"; empty
   // (the default): none. TLS with tls_cert_file/tls_key_file when given.
   std::string http_listen;

@@ -182,6 +182,41 @@ TEST(ServerConfigTest, HalfATlsPairIsRejected) {
               HasSubstr("--tls_key_file"));
 }
 
+// The console's "Sign in with your organisation" sends browsers to the
+// provider: only an https:// address (plain http on this machine, for
+// tests), and only with the provider's tokens accepted.
+TEST(ServerConfigTest, TheProvidersAuthorizationEndpointIsChecked) {
+  ServerConfig config;
+  config.oidc_authorization_endpoint = "https://login.trust.example/authorize";
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("needs --oidc_issuer"));
+  config.oidc_issuer = "https://login.trust.example";
+  config.oidc_audience = "carebridge";
+  config.oidc_jwks_file = "jwks.json";
+  EXPECT_TRUE(Normalize(config).ok()) << Normalize(config).status();
+  config.oidc_authorization_endpoint = "http://127.0.0.1:9000/authorize";
+  EXPECT_TRUE(Normalize(config).ok()) << Normalize(config).status();
+  for (const char* bad :
+       {"http://login.trust.example/authorize", "javascript:alert(1)",
+        "https://login.trust.example/a b", "https://x.example/#frag"}) {
+    config.oidc_authorization_endpoint = bad;
+    EXPECT_THAT(Normalize(config).status().message(),
+                HasSubstr("--oidc_authorization_endpoint"))
+        << bad;
+  }
+}
+
+TEST(ServerConfigTest, InboxStreamsAreBounded) {
+  ServerConfig config;
+  config.http_max_streams = 0;
+  EXPECT_THAT(Normalize(config).status().message(),
+              HasSubstr("--http_max_streams"));
+  config.http_max_streams = 1001;
+  EXPECT_FALSE(Normalize(config).ok());
+  config.http_max_streams = 1;
+  EXPECT_TRUE(Normalize(config).ok());
+}
+
 TEST(ServerConfigTest, PublicKeysOnlyAreRefusedWhereTheDirectoryIsHosted) {
   ServerConfig config;
   config.token_jwks_file = "/etc/carebridge/jwks.json";

@@ -121,7 +121,7 @@ async function selectLast(page, selector, value) {
 async function signIn(page, token) {
   await page.goto(`${http}/console/`);
   await fill(page, 'textarea[name=token]', token);
-  await clickText(page, 'button', 'Sign in');
+  await clickText(page, 'form button[type=submit]', 'Sign in');
   await page.waitForSelector('#who .me');
 }
 
@@ -164,9 +164,30 @@ try {
   const stranger = await strangerContext.newPage();
   await stranger.goto(`${http}/console/`);
   await fill(stranger, 'textarea[name=token]', 'not-a-token');
-  await clickText(stranger, 'button', 'Sign in');
+  await clickText(stranger, 'form button[type=submit]', 'Sign in');
   await stranger.waitForSelector('.error-summary');
   await strangerContext.close();
+
+  step("signing in with the organisation's identity provider");
+  const priyaContext = await browser.createBrowserContext();
+  const priya = await priyaContext.newPage();
+  await priya.setBypassCSP(true);
+  await priya.goto(`${http}/console/`);
+  await priya.waitForSelector('#provider-sign-in');
+  await accessible(priya, 'the sign-in page with the provider');
+  await Promise.all([priya.waitForNavigation(), priya.click('#provider-sign-in')]);
+  await priya.waitForSelector('#inbox-body[data-ready]');
+  await waitText(priya, '#who', 'Priya');
+  await waitText(priya, '#who', 'Crisis team');
+  check(!(await priya.evaluate(() => location.href)).includes('id_token'),
+      'the token does not stay in the address');
+  // An answer not asked for from this page is refused.
+  const forged = await priyaContext.newPage();
+  await forged.goto(`${http}/console/#id_token=x.eyJub25jZSI6Im4ifQ.y&state=forged`);
+  await forged.waitForSelector('textarea[name=token]');
+  await waitText(forged, '#main', 'does not match a sign-in started here');
+  check(await forged.evaluate(() => sessionStorage.length === 0), 'the forged token is not kept');
+  await priyaContext.close();
 
   step('Sam refers Alex to the Crisis team');
   await clickText(sam, 'nav a', 'Refer');

@@ -7,6 +7,16 @@
 //   carebridge-test-idp jwks --key=FILE --kid=KID
 //   carebridge-test-idp sign --key=FILE --kid=KID --issuer=URL
 //       --audience=AUD --email=EMAIL [--ttl=1h]
+//   carebridge-test-idp serve --key=FILE --kid=KID --issuer=URL
+//       --audience=AUD --email=EMAIL --port_file=FILE
+//
+// `serve` is the provider's authorization endpoint for browser sign-in
+// (GET /authorize, the implicit flow for an ID token): it signs EMAIL in at
+// once, as if they had typed their password, and sends the browser back to
+// the redirect_uri (loopback addresses only) with
+// #id_token=...&state=...; the token carries the request's nonce.
+#include <httplib.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -14,6 +24,8 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -27,6 +39,8 @@ ABSL_FLAG(std::string, issuer, "", "sign: the token's iss");
 ABSL_FLAG(std::string, audience, "", "sign: the token's aud");
 ABSL_FLAG(std::string, email, "", "sign: the token's email claim");
 ABSL_FLAG(absl::Duration, ttl, absl::Hours(1), "sign: how long it lasts");
+ABSL_FLAG(std::string, port_file, "",
+          "serve: write the port it listens on (127.0.0.1) here");
 
 namespace {
 
@@ -35,13 +49,70 @@ int Fail(const std::string& why) {
   return 1;
 }
 
+// The claims of a token for --email, with `nonce` when given.
+std::string Claims(absl::string_view nonce) {
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  return absl::StrCat(
+      R"({"iss":")", absl::GetFlag(FLAGS_issuer), R"(","aud":")",
+      absl::GetFlag(FLAGS_audience), R"(","sub":"test-)",
+      absl::GetFlag(FLAGS_email), R"(","email":")", absl::GetFlag(FLAGS_email),
+      nonce.empty() ? "" : absl::StrCat(R"(","nonce":")", nonce), R"(","iat":)",
+      now, R"(,"exp":)", now + absl::ToInt64Seconds(absl::GetFlag(FLAGS_ttl)),
+      "}");
+}
+
+bool Plain(absl::string_view value) {
+  for (char c : value) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
+        c != '_' && c != '.') {
+      return false;
+    }
+  }
+  return !value.empty() && value.size() <= 200;
+}
+
+int Serve(const carebridge::testing::TestIdpKey& key) {
+  httplib::Server server;
+  server.Get("/authorize", [&key](const httplib::Request& request,
+                                  httplib::Response& response) {
+    const std::string redirect = request.get_param_value("redirect_uri");
+    const std::string state = request.get_param_value("state");
+    const std::string nonce = request.get_param_value("nonce");
+    std::string problem;
+    if (request.get_param_value("response_type") != "id_token") {
+      problem = "response_type must be id_token";
+    } else if (request.get_param_value("client_id") !=
+               absl::GetFlag(FLAGS_audience)) {
+      problem = "unknown client_id";
+    } else if (!absl::StartsWith(redirect, "http://127.0.0.1:") &&
+               !absl::StartsWith(redirect, "http://[::1]:")) {
+      problem = "redirect_uri must be on this machine";
+    } else if (!Plain(state) || !Plain(nonce)) {
+      problem = "state and nonce are required (letters, digits, - _ .)";
+    }
+    if (!problem.empty()) {
+      response.status = 400;
+      response.set_content(problem, "text/plain");
+      return;
+    }
+    response.set_redirect(absl::StrCat(
+        redirect, "#id_token=", key.Sign(Claims(nonce)), "&state=", state));
+  });
+  const int port = server.bind_to_any_port("127.0.0.1");
+  if (port <= 0) return Fail("cannot listen on 127.0.0.1");
+  absl::Status written = carebridge::WriteFileAtomically(
+      absl::GetFlag(FLAGS_port_file), absl::StrCat(port, "\n"), 0644);
+  if (!written.ok()) return Fail(written.ToString());
+  return server.listen_after_bind() ? 0 : Fail("serving stopped");
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
-      "carebridge-test-idp keygen|jwks|sign --key=FILE [flags]");
+      "carebridge-test-idp keygen|jwks|sign|serve --key=FILE [flags]");
   std::vector<char*> args = absl::ParseCommandLine(argc, argv);
-  if (args.size() != 2) return Fail("say keygen, jwks or sign");
+  if (args.size() != 2) return Fail("say keygen, jwks, sign or serve");
   const std::string command = args[1];
   const std::string path = absl::GetFlag(FLAGS_key);
   if (path.empty()) return Fail("--key is required");
@@ -61,14 +132,13 @@ int main(int argc, char** argv) {
     std::printf("%s\n", carebridge::testing::TestJwks({&*key}).c_str());
     return 0;
   }
-  if (command != "sign") return Fail("say keygen, jwks or sign");
-  const int64_t now = absl::ToUnixSeconds(absl::Now());
-  std::string claims =
-      absl::StrCat(R"({"iss":")", absl::GetFlag(FLAGS_issuer), R"(","aud":")",
-                   absl::GetFlag(FLAGS_audience), R"(","sub":"test-)",
-                   absl::GetFlag(FLAGS_email), R"(","email":")",
-                   absl::GetFlag(FLAGS_email), R"(","iat":)", now, R"(,"exp":)",
-                   now + absl::ToInt64Seconds(absl::GetFlag(FLAGS_ttl)), "}");
-  std::printf("%s\n", key->Sign(claims).c_str());
+  if (command == "serve") {
+    if (absl::GetFlag(FLAGS_port_file).empty()) {
+      return Fail("serve: --port_file is required");
+    }
+    return Serve(*key);
+  }
+  if (command != "sign") return Fail("say keygen, jwks, sign or serve");
+  std::printf("%s\n", key->Sign(Claims("")).c_str());
   return 0;
 }

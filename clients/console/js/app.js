@@ -2,7 +2,7 @@
 // names (#/inbox, #/referrals/{id}, #/persons/{id}, ...).
 import { session, setToken, token } from './api.js';
 import { h, nameOf, errorBox, show, announce } from './ui.js';
-import { showSignIn } from './signin.js';
+import { showSignIn, providerAnswer } from './signin.js';
 import { showInbox } from './inbox.js';
 import { showReferral, showRefer } from './referral.js';
 import { showPerson } from './person.js';
@@ -41,6 +41,17 @@ async function route() {
     leaving();
     leaving = null;
   }
+  // Back from the organisation's sign-in.
+  let problem = null;
+  try {
+    const fromProvider = providerAnswer();
+    if (fromProvider) {
+      setToken(fromProvider);
+      me = null;
+    }
+  } catch (e) {
+    problem = e;
+  }
   if (!token() || !me) {
     if (token()) {
       try {
@@ -48,11 +59,12 @@ async function route() {
       } catch (e) {
         setToken('');
         me = null;
+        problem = problem || e;
       }
     }
     if (!me) {
       renderWho();
-      showSignIn(signedIn);
+      showSignIn(signedIn, problem);
       return;
     }
     renderWho();
