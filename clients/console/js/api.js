@@ -80,7 +80,7 @@ export async function listAll(service, method, body, field, limit = 1000) {
   let pageToken = '';
   do {
     const page = await call(service, method,
-        { ...body, pageToken, pageSize: Math.min(100, limit - items.length) });
+        { ...body, pageToken, pageSize: Math.min(500, limit - items.length) });
     items.push(...(page[field] || []));
     pageToken = page.nextPageToken || '';
   } while (pageToken && items.length < limit);

@@ -5,12 +5,14 @@
 import { call, listAll, followInbox } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, urgencyRank,
-  words, timeElement, span, announce, nodes, nameOf,
+  words, timeElement, span, announce, nodes, nameOf, button,
 } from './ui.js';
 import { onLeave } from './app.js';
 
 const RECENT_ANSWERS = 10;
 const ANSWERS_READ = 1000;
+// Everything waiting is shown, up to this many of each kind.
+const WAITING_READ = 10000;
 
 // What each kind of inbox item says, before the person's name.
 const PHRASES = {
@@ -89,34 +91,46 @@ function gapItem(gap) {
       h('p', {}, 'Since ', timeElement(gap.openTime)));
 }
 
-function section(title, id, items, render, empty) {
+// Items shown in a section before "Show all": the most pressing come first,
+// and a page of thousands would be slow to draw and to read.
+const SHOWN_FIRST = 100;
+
+function section(title, id, items, render, empty, expanded) {
+  const list = h('ul', { class: 'items' }, items.slice(0, expanded.has(id) ? items.length : SHOWN_FIRST).map(render));
+  const rest = items.length - list.children.length;
+  const more = rest > 0 ? button(`Show all ${items.length}`, () => {
+    expanded.add(id);
+    list.append(...items.slice(list.children.length).map(render));
+    more.remove();
+    announce(`Showing all ${items.length}`);
+  }) : null;
   return h('section', { 'aria-labelledby': id, class: 'inbox-section' },
       h('h2', { id }, `${title} `, h('span', { class: 'count' }, `(${items.length})`)),
-      items.length ? h('ul', { class: 'items' }, items.map(render)) : h('p', { class: 'empty' }, empty));
+      items.length ? [list, more] : h('p', { class: 'empty' }, empty));
 }
 
 async function readInbox(team) {
   const [referrals, handovers, sent, sentHandovers, gaps] = await Promise.all([
-    call('referral.v1.ReferralService', 'ListReferrals',
-        { mailbox: 'INBOX', states: ['SENT', 'ACKNOWLEDGED'], pageSize: 200 }),
-    call('handover.v1.HandoverService', 'ListHandovers',
-        { mailbox: 'INBOX', states: ['PENDING'], pageSize: 200 }),
+    listAll('referral.v1.ReferralService', 'ListReferrals',
+        { mailbox: 'INBOX', states: ['SENT', 'ACKNOWLEDGED'] }, 'referrals', WAITING_READ),
+    listAll('handover.v1.HandoverService', 'ListHandovers',
+        { mailbox: 'INBOX', states: ['PENDING'] }, 'handovers', WAITING_READ),
     // Lists come oldest first: read them through for the newest answers.
     listAll('referral.v1.ReferralService', 'ListReferrals',
         { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED', 'REDIRECTED'] }, 'referrals', ANSWERS_READ),
     listAll('handover.v1.HandoverService', 'ListHandovers',
         { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED'] }, 'handovers', ANSWERS_READ),
-    call('record.v1.RecordService', 'ListCareGaps', { parent: team, pageSize: 100 })
-        .catch(() => ({ gaps: [] })),
+    listAll('record.v1.RecordService', 'ListCareGaps', { parent: team }, 'gaps', WAITING_READ)
+        .catch(() => []),
   ]);
   const answers = [...sent, ...sentHandovers]
       .sort((a, b) => (b.updateTime || '').localeCompare(a.updateTime || ''))
       .slice(0, RECENT_ANSWERS);
   return {
-    referrals: (referrals.referrals || []).sort(byNeed),
-    handovers: (handovers.handovers || []).sort(byNeed),
+    referrals: referrals.sort(byNeed),
+    handovers: handovers.sort(byNeed),
     answers,
-    gaps: gaps.gaps || [],
+    gaps,
   };
 }
 
@@ -154,6 +168,8 @@ export async function showInbox(me) {
   }
 
   let overdueBefore = 0;
+  // Sections the user opened in full stay open across live refreshes.
+  const expanded = new Set();
   function render(inbox) {
     const overdue = [...inbox.referrals, ...inbox.handovers].filter((i) => i.overdue);
     // A refresh must not take the keyboard user's place away: the focused
@@ -171,13 +187,13 @@ export async function showInbox(me) {
                 ': answers are past their deadline. ',
             'They are at the top of the list.') : null,
         section('Referrals to answer', 'referrals-heading', inbox.referrals, referralItem,
-            'No referrals are waiting for an answer.'),
+            'No referrals are waiting for an answer.', expanded),
         section('Handovers to answer', 'handovers-heading', inbox.handovers, handoverItem,
-            'No handovers are waiting for an answer.'),
+            'No handovers are waiting for an answer.', expanded),
         section('Care gaps', 'gaps-heading', inbox.gaps, gapItem,
-            'Nobody your team works with is at risk of falling between services.'),
+            'Nobody your team works with is at risk of falling between services.', expanded),
         section('Answers to what we sent', 'answers-heading', inbox.answers, answerItem,
-            'No answers yet.')));
+            'No answers yet.', expanded)));
     if (focused) body.querySelector(`a[href="${focused}"]`)?.focus();
     body.setAttribute('data-ready', 'true');
     performance.mark('inbox-rendered');

@@ -16,6 +16,14 @@ const DID = {
   BreakGlass: 'opened your crisis plan in an emergency', GetPerson: 'read your registration details',
   GetReferral: 'read a referral about you', GetHandover: 'read a handover about you',
   CreateReferral: 'referred you', CreateHandover: 'handed over your care',
+  ListAccesses: 'looked at who has seen your record', IssuePersonToken: 'gave you access to your record',
+  GetSharingChoices: 'read your sharing choices', UpdateSharingChoices: 'changed your sharing choices',
+  AcceptHandover: 'accepted a handover of your care', DeclineHandover: 'declined a handover of your care',
+  AcceptReferral: 'accepted a referral for you', DeclineReferral: 'declined a referral for you',
+  AcknowledgeReferral: 'acknowledged a referral for you', RedirectReferral: 'redirected a referral for you',
+  AddCareTeamMember: 'joined your care team', EndCareTeamInvolvement: 'left your care team',
+  SetLeadTeam: 'changed who leads your care', ListBreakGlassAccesses: 'looked at emergency accesses',
+  FindPersons: 'looked you up', ListReferrals: 'listed referrals about you', ListHandovers: 'listed handovers about you',
 };
 
 // Accesses newest first, the same who-did-what in a row counted once.
