@@ -26,24 +26,28 @@ const DID = {
   FindPersons: 'looked you up', ListReferrals: 'listed referrals about you', ListHandovers: 'listed handovers about you',
 };
 
-// Accesses newest first, the same who-did-what in a row counted once.
+// Accesses as who did what, each once with how many times and when last
+// (newest first); an emergency access always on its own line, with why.
 function grouped(accesses, me) {
   const rows = [];
+  const byKey = new Map();
   for (const access of accesses) {
     const method = (access.method || '').split(/[./]/).pop();
     const what = DID[method] || method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-    const key = `${access.actor}|${access.team}|${what}`;
-    const last = rows[rows.length - 1];
-    if (last && last.key === key && !access.reason) {
-      last.times += 1;
+    const key = `${access.actor.startsWith('services/') ? 'services' : access.team || access.actor}|${what}`;
+    const seen = byKey.get(key);
+    if (seen && !access.reason) {
+      seen.times += 1;
       continue;
     }
-    rows.push({
+    const row = {
       key, what, time: access.time, times: 1, reason: access.reason,
       who: access.actor === me.subject ? 'You' :
         access.actor && access.actor.startsWith('services/') ? 'carebridge itself (automatic)' :
           nameSpan(access.team || access.actor, 'a care team'),
-    });
+    };
+    if (!access.reason) byKey.set(key, row);
+    rows.push(row);
   }
   return rows;
 }
@@ -90,7 +94,7 @@ export async function showOwnView(me) {
             h('caption', { class: 'visually-hidden' }, 'Who looked at or changed your record, newest first'),
             h('thead', {}, h('tr', {}, ['When', 'Who', 'What'].map((t) => h('th', { scope: 'col' }, t)))),
             h('tbody', {}, rows.map((row) => h('tr', {},
-                h('td', {}, timeElement(row.time)),
+                h('td', {}, row.times > 1 ? 'Last ' : '', timeElement(row.time)),
                 h('td', {}, row.who),
                 h('td', {}, row.what, row.times > 1 ? ` (${row.times} times)` : '',
                     row.reason ? h('p', {}, h('strong', {}, 'Emergency access: '), row.reason) : null))))) :
