@@ -160,14 +160,17 @@ bool RevocationFollower::FollowOnce(int64_t* after, std::string* epoch) {
       {
         absl::MutexLock lock(&mu_);
         first = !caught_up_;
-        caught_up_ = true;
       }
       if (first) {
+        // Known first, then caught up: whoever AwaitCaughtUp wakes finds
+        // the revocations known (only this thread sets caught_up_).
         revocations_->FeedCaughtUp();
         LogLine(absl::StrCat(
             "token revocations: following the directory's feed (through "
             "sequence ",
             *after, ")"));
+        absl::MutexLock lock(&mu_);
+        caught_up_ = true;
       }
     }
   }

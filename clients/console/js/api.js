@@ -115,6 +115,7 @@ export function followInbox(onEvent, onState) {
   let after = '';
   let controller = null;
   let delay = 1000;
+  let readyAt = 0;
 
   async function connect() {
     while (!stopped) {
@@ -143,8 +144,10 @@ export function followInbox(onEvent, onState) {
         if (stopped) return;
       }
       onState('reconnecting');
+      if (readyAt && Date.now() - readyAt > 10000) delay = 1000;
+      readyAt = 0;
       await new Promise((resolve) => setTimeout(resolve, delay));
-      delay = Math.min(delay * 2, 15000);
+      delay = Math.min(delay * 2, 30000);
     }
   }
 
@@ -174,9 +177,12 @@ export function followInbox(onEvent, onState) {
     }
     if (id) after = id;
     if (type === 'ready') {
-      delay = 1000;
+      // Back off until the stream has shown it works (an event, or 10 s
+      // up): a stream that opens and fails at once must not loop.
+      readyAt = Date.now();
       onState('live');
     } else if (type === 'inbox') {
+      delay = 1000;
       onEvent(JSON.parse(data.join('\n')));
     } else if (type === 'error') {
       onState('reconnecting');

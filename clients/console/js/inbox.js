@@ -10,7 +10,7 @@ import {
 import { onLeave } from './app.js';
 
 const RECENT_ANSWERS = 10;
-const ANSWERS_READ = 1000;
+const ANSWERS_READ = 10000;
 // Everything waiting is shown, up to this many of each kind.
 const WAITING_READ = 10000;
 

@@ -1,7 +1,7 @@
 // The person's own view, signed in with their own token: their plan in
 // plain words, their agreement and comment, and who has looked at their
 // record.
-import { call, get, ApiError } from './api.js';
+import { call, get, listAll, ApiError } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, words, timeElement, dateText, field, textarea,
   busy, announce, nodes,
@@ -87,9 +87,9 @@ export async function showOwnView(me) {
   });
   const accesses = h('section', { class: 'card', 'aria-labelledby': 'viewed-heading' },
       h('h2', { id: 'viewed-heading' }, 'Who has looked at your record'), loading('the list'));
-  call('audit.v1.AuditService', 'ListAccesses', { person: me.subject, pageSize: 200 })
-      .then((answer) => {
-        const rows = grouped(answer.accesses || [], me);
+  listAll('audit.v1.AuditService', 'ListAccesses', { person: me.subject }, 'accesses', 5000)
+      .then((list) => {
+        const rows = grouped(list, me);
         accesses.replaceChildren(...nodes(accesses.firstChild, rows.length ? h('table', {},
             h('caption', { class: 'visually-hidden' }, 'Who looked at or changed your record, newest first'),
             h('thead', {}, h('tr', {}, ['When', 'Who', 'What'].map((t) => h('th', { scope: 'col' }, t)))),

@@ -4,7 +4,7 @@
 import { call, get, carePlan, ApiError } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, words, timeElement,
-  dateText, button, named,
+  dateText, button, named, busy,
 } from './ui.js';
 
 const RECORD = 'record.v1.RecordService';
@@ -126,7 +126,7 @@ function timelineSection(person) {
     pageToken = page.nextPageToken || '';
     more.hidden = !pageToken;
   }
-  more.addEventListener('click', load);
+  more.addEventListener('click', () => busy(more, section, load));
   const section = h('section', { 'aria-labelledby': 'timeline-heading', class: 'card' },
       h('h2', { id: 'timeline-heading' }, 'Timeline'), list, more);
   load().catch((e) => section.append(errorBox(e)));

@@ -73,7 +73,9 @@ function actionRow(teamOptions) {
   return (action) => h('div', { class: 'action', 'data-id': action.id || '' },
       field('Action', textarea(action.description, { name: 'action-description' })),
       h('div', { class: 'row' },
-          field('Owning team', select([['', 'Choose a team'], ...teamOptions], action.owningTeam || '', { name: 'action-team' })),
+          field('Owning team', select([['', 'Choose a team'], ...teamOptions,
+            ...(action.owningTeam && !teamOptions.some(([t]) => t === action.owningTeam) ?
+              [[action.owningTeam, action.owningTeam]] : [])], action.owningTeam || '', { name: 'action-team' })),
           field('Status', select(ACTION_STATUSES.map((s) => [s, words(s)]), action.status || 'NOT_STARTED', { name: 'action-status' })),
           field('Due', h('input', { type: 'date', name: 'action-due', value: dateText(action.dueDate) }))));
 }
@@ -118,23 +120,48 @@ function mergeSection(path, original, mine, latest) {
     const result = { ...(latest || {}) };
     const keys = new Set([...Object.keys(original || {}), ...Object.keys(mine || {})]);
     for (const key of keys) {
-      if (!same(original?.[key], mine?.[key])) result[key] = mine?.[key];
+      if (key === 'contacts') {
+        result.contacts = mergeByContent(original?.contacts, mine?.contacts, latest?.contacts);
+      } else if (!same(original?.[key], mine?.[key])) {
+        result[key] = mine?.[key];
+      }
     }
     return clean(result);
   }
   if (path === 'goals' || path === 'actions') {
     const before = new Map((original || []).map((item) => [item.id, item]));
     const edited = new Map((mine || []).filter((item) => item.id).map((item) => [item.id, item]));
+    const now = new Map((latest || []).map((item) => [item.id, item]));
     const result = [];
     for (const item of latest || []) {
-      if (before.has(item.id) && !edited.has(item.id)) continue;
       const mineItem = edited.get(item.id);
+      const changedByThem = before.has(item.id) && !same(item, before.get(item.id));
+      // Removed by the user: gone, unless a colleague changed it meanwhile.
+      if (before.has(item.id) && !mineItem && !changedByThem) continue;
       result.push(mineItem && !same(mineItem, before.get(item.id)) ? mineItem : item);
     }
-    result.push(...(mine || []).filter((item) => !item.id));
-    return result;
+    // Edited by the user but removed by a colleague: kept, as a new item.
+    for (const [id, item] of edited) {
+      if (!now.has(id) && !same(item, before.get(id))) result.push({ ...item, id: undefined });
+    }
+    // Added by the user, unless already there (a save whose answer was
+    // lost).
+    const theirsNew = (latest || []).filter((item) => !before.has(item.id));
+    for (const item of (mine || []).filter((i) => !i.id)) {
+      if (!theirsNew.some((t) => t.description === item.description)) result.push(item);
+    }
+    return clean({ list: result }).list || [];
   }
   return mine;
+}
+
+// A list without ids (crisis contacts) merged by content: the latest, less
+// what the user removed, plus what the user added.
+function mergeByContent(original, mine, latest) {
+  const has = (list, item) => (list || []).some((x) => same(x, item));
+  const kept = (latest || []).filter((item) => !has(original, item) || has(mine, item));
+  const added = (mine || []).filter((item) => !has(original, item) && !has(kept, item));
+  return [...kept, ...added];
 }
 
 class Editor {
@@ -174,13 +201,16 @@ class Editor {
   }
 
   // The form showing `plan` (by default the version edits are made on).
-  render(notice, plan = this.base) {
+  render(notice, plan = this.base, reasonText = '') {
+    // One request id per draft: a save retried after a lost answer is not
+    // applied twice.
+    this.requestId = requestId();
     const teamOptions = this.teams.map((t) => [t.name, t.displayName]);
     const goals = rows('Goals', 'goals', plan.goals || [], goalRow, 'Add a goal');
     const actions = rows('Actions', 'actions', plan.actions || [], actionRow(teamOptions), 'Add an action');
     const crisis = plan.crisisPlan || {};
     const contacts = rows('Who to contact in a crisis', 'contacts', crisis.contacts || [], contactRow, 'Add a contact');
-    const reason = input('', { name: 'reason' });
+    const reason = input(reasonText, { name: 'reason' });
     const save = h('button', { type: 'submit', class: 'primary' }, 'Save the plan');
     this.form = h('form', { class: 'plan-editor', novalidate: true },
         notice || null,
@@ -204,7 +234,7 @@ class Editor {
     const row = (selector, name, message) => this.form.querySelectorAll(selector).forEach((r) => {
       const control = r.querySelector(`[name=${name}]`);
       const filled = [...r.querySelectorAll('input[type=text], textarea')].some((c) => c.value.trim());
-      if (!control.value.trim() && (filled || r.dataset.id !== undefined)) {
+      if (!control.value.trim() && (filled || r.dataset.id)) {
         problems.push(fieldError(control, message));
       }
     });
@@ -236,20 +266,37 @@ class Editor {
       errorSummary(this.form, [fieldError(reason, 'Say what changed and why')]);
       return;
     }
+    // Sections whole, but the crisis plan field by field: a team the person
+    // shares only some of it with may write those, and a colleague's other
+    // fields are never written over.
     const carePlan = { name: `${this.person}/carePlan` };
-    for (const path of paths) carePlan[path] = draft[path] || (path === 'reviewDate' ? undefined : []);
-    if (paths.includes('crisisPlan')) carePlan.crisisPlan = draft.crisisPlan || {};
+    const mask = [];
+    for (const path of paths) {
+      if (path === 'crisisPlan') {
+        const before = clean(this.base.crisisPlan || {});
+        const after = draft.crisisPlan || {};
+        carePlan.crisisPlan = {};
+        for (const key of [...CRISIS_FIELDS.map(([k]) => k), 'contacts']) {
+          if (same(before[key], after[key])) continue;
+          mask.push(`crisisPlan.${key}`);
+          if (after[key] !== undefined) carePlan.crisisPlan[key] = after[key];
+        }
+      } else {
+        mask.push(path);
+        if (draft[path] !== undefined) carePlan[path] = draft[path];
+      }
+    }
     await busy(saveButton, this.form, async () => {
       try {
         const saved = await call(CAREPLAN, 'UpdateCarePlan', {
-          carePlan, updateMask: paths.join(','), reason: reason.value.trim(), requestId: requestId(),
+          carePlan, updateMask: mask.join(','), reason: reason.value.trim(), requestId: this.requestId,
           etag: this.base.version && this.base.version !== '0' ? this.base.etag : '',
         });
         announce(`Saved: version ${saved.version}`);
         location.hash = `#/persons/${this.person.split('/')[1]}`;
       } catch (e) {
         if (e instanceof ApiError && e.code === 'ABORTED') {
-          await this.stale(draft, paths);
+          await this.stale(draft, paths, reason.value);
           return;
         }
         throw e;
@@ -259,7 +306,7 @@ class Editor {
 
   // Someone saved first: show what they changed, keep the user's edits,
   // and let the user save them again on the latest version.
-  async stale(draft, paths) {
+  async stale(draft, paths, reasonText) {
     const latest = await carePlan(this.person);
     let diff = { sections: [] };
     if (this.base.version && this.base.version !== '0') {
@@ -292,7 +339,7 @@ class Editor {
     const merged = { ...latest };
     for (const path of paths) merged[path] = mergeSection(path, original[path], draft[path], newest[path]);
     this.base = latest;
-    this.render(notice, merged);
+    this.render(notice, merged, reasonText);
     notice.focus();
   }
 }

@@ -52,13 +52,15 @@ export function providerAnswer() {
   const pending = JSON.parse(sessionStorage.getItem(PENDING_KEY) || '{}');
   sessionStorage.removeItem(PENDING_KEY);
   history.replaceState(null, '', `${location.pathname}#/`);
+  // Nothing in the address is believed, not even an error's words, unless
+  // it answers a sign-in started here.
+  if (!pending.state || answer.get('state') !== pending.state) {
+    throw new Error('the sign-in answer does not match a sign-in started here; start again');
+  }
   if (answer.get('error')) {
     throw new Error(`your organisation's sign-in said: ${answer.get('error_description') || answer.get('error')}`);
   }
   const token = answer.get('id_token');
-  if (!pending.state || answer.get('state') !== pending.state) {
-    throw new Error('the sign-in answer does not match a sign-in started here; start again');
-  }
   let claims;
   try {
     claims = payloadOf(token);
