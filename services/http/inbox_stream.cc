@@ -12,6 +12,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "carebridge/record/v1/record.grpc.pb.h"
+#include "services/common/status.h"
 #include "services/http/http_reply.h"
 
 namespace carebridge::http {
@@ -30,11 +31,6 @@ std::string SseEvent(absl::string_view type, int64_t id,
 
 std::string ErrorEvent(const absl::Status& status) {
   return absl::StrCat("event: error\ndata: ", ErrorReply(status).body, "\n\n");
-}
-
-absl::Status FromGrpc(const grpc::Status& status) {
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
 }
 
 }  // namespace
@@ -125,7 +121,7 @@ class InboxStreams::Stream : public InboxStream {
     grpc::Status status = reader->Finish();
     Use(nullptr);
     if (got) return response.head_sequence();
-    return FromGrpc(status);
+    return FromGrpcStatus(status);
   }
 
   // Runs the stream; whatever ends it, the last chunk says why, so Read
@@ -167,7 +163,7 @@ class InboxStreams::Stream : public InboxStream {
     Use(nullptr);
     if (Closed()) return Stopping();
     return status.ok() ? absl::UnavailableError("the stream ended")
-                       : FromGrpc(status);
+                       : FromGrpcStatus(status);
   }
 
   bool Closed() {

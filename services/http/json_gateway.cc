@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "services/common/status.h"
 
 namespace carebridge::http {
 namespace {
@@ -109,9 +110,7 @@ absl::Status RpcBridge::Call(const MethodDescriptor& method,
         done.Notify();
       });
   done.WaitForNotification();
-  if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return FromGrpcStatus(status);
 }
 
 HttpReply JsonGateway::Post(absl::string_view method_path,
