@@ -6,7 +6,7 @@ import { call, get, requestId } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, words, timeElement,
   span, field, textarea, input, select, button, busy, announce, clearErrors, errorSummary,
-  fieldError,
+  fieldError, actionForm,
 } from './ui.js';
 import { teamPicker, directoryTeams } from './teams.js';
 import { personLine } from './person.js';
@@ -152,47 +152,35 @@ function answerForms(handover, reload) {
       h('input', { type: 'checkbox', id: `take-${a.id}`, value: a.id, name: 'taken' }),
       h('label', { for: `take-${a.id}` }, a.description)));
   const note = input('', { name: 'accept-note' });
-  const accept = h('button', { type: 'submit', class: 'primary' }, 'Accept the handover');
-  const acceptForm = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'accept-heading' },
-      h('h2', { id: 'accept-heading' }, 'Accept, with a read-back'),
-      field('Read-back: in your own words, what you are taking on', summary,
-          'The sending team sees this, so both sides know the same thing was understood.'),
-      taken.length ? h('fieldset', {}, h('legend', {}, 'Actions you take on'), taken) : null,
-      field('Note (optional)', note), accept);
-  acceptForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    clearErrors(acceptForm);
+  const acceptForm = actionForm('Accept, with a read-back', 'accept-heading', [
+    field('Read-back: in your own words, what you are taking on', summary,
+        'The sending team sees this, so both sides know the same thing was understood.'),
+    taken.length ? h('fieldset', {}, h('legend', {}, 'Actions you take on'), taken) : null,
+    field('Note (optional)', note),
+  ], 'Accept the handover', async (form) => {
     if (!summary.value.trim()) {
-      errorSummary(acceptForm, [fieldError(summary, 'Write the read-back: what you are taking on')]);
+      errorSummary(form, [fieldError(summary, 'Write the read-back: what you are taking on')]);
       return;
     }
-    busy(accept, acceptForm, async () => {
-      await call(HANDOVERS, 'AcceptHandover', {
-        name: handover.name, etag: handover.etag, note: note.value.trim(),
-        readBack: { summary: summary.value.trim(),
-          actionsTakenOn: [...acceptForm.querySelectorAll('input[name=taken]:checked')].map((c) => c.value) },
-      });
-      announce('Handover accepted');
-      await reload();
+    await call(HANDOVERS, 'AcceptHandover', {
+      name: handover.name, etag: handover.etag, note: note.value.trim(),
+      readBack: { summary: summary.value.trim(),
+        actionsTakenOn: [...form.querySelectorAll('input[name=taken]:checked')].map((c) => c.value) },
     });
+    announce('Handover accepted');
+    await reload();
   });
   const reason = textarea('', { name: 'decline-reason' });
-  const decline = h('button', { type: 'submit', class: 'danger' }, 'Decline the handover');
-  const declineForm = h('form', { class: 'card', novalidate: true, 'aria-labelledby': 'hdecline-heading' },
-      h('h2', { id: 'hdecline-heading' }, 'Decline'), field('Reason', reason), decline);
-  declineForm.addEventListener('submit', (event) => {
-    event.preventDefault();
-    clearErrors(declineForm);
-    if (!reason.value.trim()) {
-      errorSummary(declineForm, [fieldError(reason, 'Enter the reason for declining')]);
-      return;
-    }
-    busy(decline, declineForm, async () => {
-      await call(HANDOVERS, 'DeclineHandover', { name: handover.name, etag: handover.etag, reason: reason.value.trim() });
-      announce('Handover declined');
-      await reload();
-    });
-  });
+  const declineForm = actionForm('Decline', 'hdecline-heading', [field('Reason', reason)],
+      'Decline the handover', async (form) => {
+        if (!reason.value.trim()) {
+          errorSummary(form, [fieldError(reason, 'Enter the reason for declining')]);
+          return;
+        }
+        await call(HANDOVERS, 'DeclineHandover', { name: handover.name, etag: handover.etag, reason: reason.value.trim() });
+        announce('Handover declined');
+        await reload();
+      }, 'danger');
   return [acceptForm, declineForm];
 }
 

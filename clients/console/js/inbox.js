@@ -2,7 +2,7 @@
 // care gaps), and answers to what it sent; overdue first, then the most
 // urgent, then the newest. Live: the record service's inbox stream says
 // when something changed, and the lists are read again.
-import { call, listAll, followInbox } from './api.js';
+import { listAll, followInbox } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, urgencyRank,
   words, timeElement, span, announce, nodes, nameOf, button,
@@ -109,29 +109,46 @@ function section(title, id, items, render, empty, expanded) {
       items.length ? [list, more] : h('p', { class: 'empty' }, empty));
 }
 
-async function readInbox(team) {
-  const [referrals, handovers, sent, sentHandovers, gaps] = await Promise.all([
-    listAll('referral.v1.ReferralService', 'ListReferrals',
-        { mailbox: 'INBOX', states: ['SENT', 'ACKNOWLEDGED'] }, 'referrals', WAITING_READ),
-    listAll('handover.v1.HandoverService', 'ListHandovers',
-        { mailbox: 'INBOX', states: ['PENDING'] }, 'handovers', WAITING_READ),
-    // Lists come oldest first: read them through for the newest answers.
+// The inbox's lists, each read through in full.
+const LISTS = {
+  referrals: () => listAll('referral.v1.ReferralService', 'ListReferrals',
+      { mailbox: 'INBOX', states: ['SENT', 'ACKNOWLEDGED'] }, 'referrals', WAITING_READ)
+      .then((list) => list.sort(byNeed)),
+  handovers: () => listAll('handover.v1.HandoverService', 'ListHandovers',
+      { mailbox: 'INBOX', states: ['PENDING'] }, 'handovers', WAITING_READ)
+      .then((list) => list.sort(byNeed)),
+  // Lists come oldest first: read them through for the newest answers.
+  answers: () => Promise.all([
     listAll('referral.v1.ReferralService', 'ListReferrals',
         { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED', 'REDIRECTED'] }, 'referrals', ANSWERS_READ),
     listAll('handover.v1.HandoverService', 'ListHandovers',
         { mailbox: 'SENT_BY_TEAM', states: ['ACCEPTED', 'DECLINED'] }, 'handovers', ANSWERS_READ),
-    listAll('record.v1.RecordService', 'ListCareGaps', { parent: team }, 'gaps', WAITING_READ)
-        .catch(() => []),
-  ]);
-  const answers = [...sent, ...sentHandovers]
+  ]).then(([sent, sentHandovers]) => [...sent, ...sentHandovers]
       .sort((a, b) => (b.updateTime || '').localeCompare(a.updateTime || ''))
-      .slice(0, RECENT_ANSWERS);
-  return {
-    referrals: referrals.sort(byNeed),
-    handovers: handovers.sort(byNeed),
-    answers,
-    gaps,
-  };
+      .slice(0, RECENT_ANSWERS)),
+  gaps: (team) => listAll('record.v1.RecordService', 'ListCareGaps', { parent: team }, 'gaps', WAITING_READ)
+      .catch(() => []),
+};
+
+// Which lists an inbox event can change (every list for one not known).
+const CHANGES = {
+  'inbox.referral_received': ['referrals'],
+  'inbox.referral_withdrawn': ['referrals'],
+  'inbox.referral_answered': ['answers'],
+  'inbox.handover_received': ['handovers'],
+  'inbox.handover_cancelled': ['handovers'],
+  'inbox.handover_answered': ['answers'],
+  'inbox.escalated': ['referrals', 'handovers'],
+  'inbox.gap_opened': ['gaps'],
+  'inbox.gap_closed': ['gaps'],
+};
+
+// `inbox` with the lists named in `which` read again.
+async function readInbox(team, inbox, which) {
+  const read = await Promise.all(which.map((list) => LISTS[list](team)));
+  const next = { ...inbox };
+  which.forEach((list, i) => { next[list] = read[i]; });
+  return next;
 }
 
 export async function showInbox(me) {
@@ -146,24 +163,25 @@ export async function showInbox(me) {
   const title = h('h1', {}, 'Inbox: ', nameSpan(me.team));
   show(title, live, latest, body);
 
+  const ALL = Object.keys(LISTS);
+  let inbox = null;
   let pending = null;
-  let stale = false;
-  async function refresh() {
-    if (pending) {
-      stale = true;
-      return;
-    }
-    pending = readInbox(me.team);
+  // Lists to read again once the read under way is done.
+  const waiting = new Set();
+  async function refresh(which = ALL) {
+    which.forEach((list) => waiting.add(list));
+    if (pending) return;
+    const now = inbox ? [...waiting] : ALL;
+    waiting.clear();
+    pending = readInbox(me.team, inbox || {}, now);
     try {
-      render(await pending);
+      inbox = await pending;
+      render(inbox);
     } catch (e) {
       body.replaceChildren(errorBox(e));
     } finally {
       pending = null;
-      if (stale) {
-        stale = false;
-        refresh();
-      }
+      if (waiting.size) refresh([]);
     }
   }
 
@@ -205,7 +223,7 @@ export async function showInbox(me) {
     latest.prepend(h('li', {}, timeElement(event.time), ` ${phrase} `, nameSpan(event.person)));
     while (latest.children.length > 5) latest.lastChild.remove();
     nameOf(event.person).then((name) => announce(`${phrase} ${name}`));
-    refresh();
+    refresh(CHANGES[event.type] || ALL);
   }, (state, detail) => {
     live.textContent = state === 'live' ? 'Live: changes appear as they happen.' :
         state === 'reconnecting' ? 'Reconnecting… the list may be out of date.' :

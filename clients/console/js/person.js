@@ -3,7 +3,7 @@
 // the care plan by section, the timeline, and the care team with history.
 import { call, get, carePlan, ApiError } from './api.js';
 import {
-  h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, words, timeElement,
+  h, show, loading, errorBox, nameSpan, link, urgencyBadge, words, timeElement,
   dateText, button, named, busy,
 } from './ui.js';
 

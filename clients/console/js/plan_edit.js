@@ -6,7 +6,7 @@
 // overwritten unseen. Also recording the person's agreement.
 import { call, get, carePlan, requestId, ApiError } from './api.js';
 import {
-  h, show, loading, errorBox, nameSpan, words, timeElement, field, textarea, input,
+  h, show, loading, nameSpan, words, timeElement, field, textarea, input,
   button, busy, announce, select, dateText, dateOf, clearErrors, errorSummary, fieldError,
 } from './ui.js';
 import { directoryTeams } from './teams.js';

@@ -5,7 +5,7 @@ import { call, get, requestId } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, link, idOf, urgencyBadge, words, timeElement,
   span, field, textarea, input, button, busy, announce, clearErrors, errorSummary,
-  fieldError,
+  fieldError, actionForm,
 } from './ui.js';
 import { teamPicker } from './teams.js';
 
@@ -51,20 +51,6 @@ function history(referral) {
           event.note ? [': ', event.note] : ''))));
 }
 
-// A form with one submit button that runs `action(form)` (which returns
-// problems, or performs the call).
-function answerForm(title, id, fields, submitText, action, extraClass = '') {
-  const submit = h('button', { type: 'submit', class: `primary ${extraClass}` }, submitText);
-  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': id },
-      h('h2', { id }, title), fields, submit);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    clearErrors(form);
-    busy(submit, form, () => action(form));
-  });
-  return form;
-}
-
 async function answerForms(me, referral, reload) {
   const name = referral.name;
   const etag = referral.etag;
@@ -75,7 +61,7 @@ async function answerForms(me, referral, reload) {
   const forms = [];
   if (referral.state === 'SENT') {
     const note = input('', { name: 'note' });
-    forms.push(answerForm('Acknowledge', 'ack-heading',
+    forms.push(actionForm('Acknowledge', 'ack-heading',
         [h('p', {}, 'Tell the sending team you have it and are looking at it.'),
           field('Note (optional)', note)],
         'Acknowledge', async () => {
@@ -84,7 +70,7 @@ async function answerForms(me, referral, reload) {
         }));
   }
   const acceptNote = textarea('', { name: 'accept-note' });
-  forms.push(answerForm('Accept', 'accept-heading',
+  forms.push(actionForm('Accept', 'accept-heading',
       [field('Note to the sending team (optional)', acceptNote,
           'For example, who will make contact and when.')],
       'Accept the referral', async () => {
@@ -116,7 +102,7 @@ async function answerForms(me, referral, reload) {
       signpostDetail,
       h('div', { class: 'radio' }, suggest, h('label', { for: 'route-team' }, 'Suggest another team')),
       teamDetail);
-  forms.push(answerForm('Decline', 'decline-heading',
+  forms.push(actionForm('Decline', 'decline-heading',
       [field('Reason', reason, 'The sending team and the person will read this.'), routes],
       'Decline the referral', async (form) => {
         const problems = [];
@@ -144,7 +130,7 @@ async function answerForms(me, referral, reload) {
     name: 'redirect-team', exclude: [referral.receivingTeam],
   });
   const redirectReason = textarea('', { name: 'redirect-reason' });
-  forms.push(answerForm('Redirect', 'redirect-heading',
+  forms.push(actionForm('Redirect', 'redirect-heading',
       [h('p', {}, 'Send the referral on to the team that can help; the sending team is told.'),
         redirectPicker.element, field('Why', redirectReason)],
       'Redirect the referral', async (form) => {
@@ -179,25 +165,20 @@ export async function showReferral(me, id) {
     parts.push(h('div', { class: 'answers' }, await answerForms(me, referral, reload)));
   } else if (referral.sendingTeam === me.team && OPEN.includes(referral.state)) {
     const reason = input('', { name: 'withdraw-reason' });
-    const go = button('Withdraw the referral', null, { class: 'danger' });
-    const form = h('div', { class: 'card' }, h('h2', {}, 'Withdraw'), field('Why', reason), go);
-    go.addEventListener('click', () => busy(go, form, async () => {
-      await call(REFERRALS, 'WithdrawReferral', { name: referral.name, etag: referral.etag, reason: reason.value });
-      announce('Referral withdrawn');
-      await reload();
-    }));
-    parts.push(form);
+    parts.push(actionForm('Withdraw', 'withdraw-heading', [field('Why', reason)], 'Withdraw the referral',
+        async () => {
+          await call(REFERRALS, 'WithdrawReferral', { name: referral.name, etag: referral.etag, reason: reason.value });
+          announce('Referral withdrawn');
+          await reload();
+        }, 'danger'));
   } else if (referral.receivingTeam === me.team && referral.state === 'ACCEPTED') {
     const note = input('', { name: 'complete-note' });
-    const go = button('Mark complete', null, { class: 'primary' });
-    const form = h('div', { class: 'card' }, h('h2', {}, 'Complete'),
-        field('Note (optional)', note), go);
-    go.addEventListener('click', () => busy(go, form, async () => {
-      await call(REFERRALS, 'CompleteReferral', { name: referral.name, etag: referral.etag, note: note.value });
-      announce('Referral completed');
-      await reload();
-    }));
-    parts.push(form);
+    parts.push(actionForm('Complete', 'complete-heading', [field('Note (optional)', note)], 'Mark complete',
+        async () => {
+          await call(REFERRALS, 'CompleteReferral', { name: referral.name, etag: referral.etag, note: note.value });
+          announce('Referral completed');
+          await reload();
+        }));
   }
   parts.push(history(referral));
   show(...parts);

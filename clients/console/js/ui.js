@@ -253,6 +253,22 @@ export function button(text, onclick, attrs = {}) {
   return h('button', { type: 'button', ...attrs, onclick }, text);
 }
 
+// A form that does one thing: a heading, its fields, one submit button.
+// On submit `action(form)` runs with the button busy (errors shown in the
+// form); it checks its own fields first and returns early, with an error
+// summary, when they are wrong.
+export function actionForm(title, id, fields, submitText, action, extraClass = '') {
+  const submit = h('button', { type: 'submit', class: `primary ${extraClass}` }, submitText);
+  const form = h('form', { class: 'card', novalidate: true, 'aria-labelledby': id },
+      h('h2', { id }, title), fields, submit);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    clearErrors(form);
+    busy(submit, form, () => action(form));
+  });
+  return form;
+}
+
 // Runs `action` with the button busy (no double submit), showing an error
 // in `where` if it fails. Returns its result, or undefined on failure.
 export async function busy(buttonElement, where, action) {
