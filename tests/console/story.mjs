@@ -130,16 +130,26 @@ async function noSidewaysScroll(page, where) {
   check(width <= 360, `${where} fits 360 px (scroll width ${width})`);
 }
 
+const WIDE = { width: 1100, height: 900 };
+const NARROW = { width: 360, height: 780 };
+
+// A browser tab of its own (its own sessionStorage, so its own sign-in),
+// `size` wide, where axe-core may be added despite the page's CSP.
+async function newTab(size = WIDE) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  await page.setBypassCSP(true);
+  await page.setViewport(size);
+  return { context, page };
+}
+
 const browser = await puppeteer.launch({
   executablePath: config.chromium,
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
 });
 try {
-  const samContext = await browser.createBrowserContext();
-  const sam = await samContext.newPage();
-  await sam.setBypassCSP(true); // so axe-core can be added to the page
-  await sam.setViewport({ width: 1100, height: 900 });
+  const { page: sam } = await newTab();
 
   step('sign-in page, then signing in with the keyboard alone');
   await sam.goto(`${http}/console/`);
@@ -160,8 +170,7 @@ try {
   await accessible(sam, 'an empty inbox');
 
   step('a wrong token is refused with a message');
-  const strangerContext = await browser.createBrowserContext();
-  const stranger = await strangerContext.newPage();
+  const { context: strangerContext, page: stranger } = await newTab();
   await stranger.goto(`${http}/console/`);
   await fill(stranger, 'textarea[name=token]', 'not-a-token');
   await clickText(stranger, 'form button[type=submit]', 'Sign in');
@@ -169,9 +178,7 @@ try {
   await strangerContext.close();
 
   step("signing in with the organisation's identity provider");
-  const priyaContext = await browser.createBrowserContext();
-  const priya = await priyaContext.newPage();
-  await priya.setBypassCSP(true);
+  const { context: priyaContext, page: priya } = await newTab();
   await priya.goto(`${http}/console/`);
   await priya.waitForSelector('#provider-sign-in');
   await accessible(priya, 'the sign-in page with the provider');
@@ -211,10 +218,7 @@ try {
   await shot(sam, 'referral-sent');
 
   step('Kim opens the Crisis team inbox');
-  const kimContext = await browser.createBrowserContext();
-  const kim = await kimContext.newPage();
-  await kim.setBypassCSP(true);
-  await kim.setViewport({ width: 1100, height: 900 });
+  const { page: kim } = await newTab();
   await signIn(kim, tokens.kim);
   await kim.reload();
   await kim.waitForSelector(`#inbox-body[data-ready] [data-resource="${firstReferral}"]`);
@@ -239,10 +243,7 @@ try {
   step('an overdue referral cannot be missed: first, flagged, announced');
   // Deadlines are 15 minutes at the least, so the inbox is shown one
   // answer in which the routine referral is past its deadline.
-  const overdueContext = await browser.createBrowserContext();
-  const overdue = await overdueContext.newPage();
-  await overdue.setBypassCSP(true);
-  await overdue.setViewport({ width: 1100, height: 900 });
+  const { context: overdueContext, page: overdue } = await newTab();
   await overdue.setRequestInterception(true);
   overdue.on('request', async (request) => {
     if (!request.url().endsWith('.ReferralService/ListReferrals') ||
@@ -414,7 +415,7 @@ try {
   await shot(kim, 'team-report');
 
   step('360 px wide');
-  await kim.setViewport({ width: 360, height: 780 });
+  await kim.setViewport(NARROW);
   await go(kim, `#/persons/${personId}`);
   await kim.waitForSelector('#crisis-plan');
   await settled(kim);
@@ -431,10 +432,7 @@ try {
   const issued = await api(tokens.sam, 'careplan.v1.CarePlanService', 'IssuePersonToken',
       { name: `${person}/carePlan` }).catch(() => null) ||
     await api(tokens.kim, 'careplan.v1.CarePlanService', 'IssuePersonToken', { name: `${person}/carePlan` });
-  const alexContext = await browser.createBrowserContext();
-  const alex = await alexContext.newPage();
-  await alex.setBypassCSP(true);
-  await alex.setViewport({ width: 360, height: 780 });
+  const { page: alex } = await newTab(NARROW);
   await signIn(alex, issued.token);
   await waitText(alex, 'section', 'I want to get back to my allotment.');
   await waitText(alex, '.crisis', 'talking to my sister Jo');
@@ -476,16 +474,16 @@ try {
     reason: 'The whole plan, written with Robin.',
   });
   const robinId = robin.name.split('/')[1];
-  await kim.setViewport({ width: 1100, height: 900 });
+  await kim.setViewport(WIDE);
   await go(kim, `#/persons/${robinId}`);
   await waitText(kim, '#crisis-plan', long(4000, 'e'));
   check(await kim.$$eval('#goals-heading + ul > li', (l) => l.length) === 50, 'all 50 goals shown');
   check(await kim.$$eval('#actions-heading + ul > li', (l) => l.length) === 100, 'all 100 actions shown');
   await accessible(kim, 'the person page with a full plan');
-  await kim.setViewport({ width: 360, height: 780 });
+  await kim.setViewport(NARROW);
   await settled(kim);
   await noSidewaysScroll(kim, 'the person page with a full plan');
-  await kim.setViewport({ width: 1100, height: 900 });
+  await kim.setViewport(WIDE);
   await clickText(kim, 'a', 'Edit the care plan');
   await kim.waitForSelector('textarea[name=goal-description]');
   check((await kim.$$('.goal')).length === 50 && (await kim.$$('.action')).length === 100 &&
