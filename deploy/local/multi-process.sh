@@ -47,7 +47,8 @@ fi
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null; wait' EXIT INT TERM
 "$server" --services=directory --listen="127.0.0.1:$dport" \
-  --data_dir="$data/directory" --token_keys_dir="$keys" $(tls directory) "$@" &
+  --data_dir="$data/directory" --token_keys_dir="$keys" $(tls directory) \
+  --record_address="127.0.0.1:$xport" "$@" &
 pids+=($!)
 # The directory creates the keys on first start; wait for them.
 for _ in $(seq 100); do [ -s "$keys/jwks.json" ] && break; sleep 0.1; done
@@ -60,7 +61,8 @@ pids+=($!)
   --data_dir="$data/careplan" $(key_flags) $(tls careplan) \
   --directory_address="127.0.0.1:$dport" \
   --referral_address="127.0.0.1:$rport" \
-  --handover_address="127.0.0.1:$hport" "$@" &
+  --handover_address="127.0.0.1:$hport" \
+  --record_address="127.0.0.1:$xport" "$@" &
 pids+=($!)
 "$server" --services=handover --listen="127.0.0.1:$hport" \
   --data_dir="$data/handover" $(key_flags) $(tls handover) \

@@ -29,32 +29,6 @@ constexpr absl::Duration kBreakGlassWindow = absl::Hours(4);
 
 }  // namespace
 
-absl::Status CarePlanDomain::RequireReadable(const Principal& caller,
-                                             const v1::CarePlan& plan,
-                                             absl::string_view action) {
-  const bool involved = IsInvolved(plan, caller.team);
-  absl::Status allowed =
-      policy::RequireCarePlanRead(caller, plan.person(), involved);
-  if (allowed.ok() || !caller.is_clinical() || involved ||
-      break_glass_ == nullptr || action != "GetCarePlan") {
-    return allowed;
-  }
-  const std::string person_id = PersonIdOf(plan);
-  ASSIGN_OR_RETURN(std::optional<v1::BreakGlassAccess> access,
-                   break_glass_->Latest(person_id, caller.subject));
-  if (!access.has_value()) return allowed;
-  const absl::Time ends = FromProtoTimestamp(access->expire_time());
-  if (clock_->Now() >= ends) {
-    return carebridge::errors::PermissionDenied(absl::StrCat(
-        caller.subject, "'s break-glass access to ", plan.person(),
-        " ended at ",
-        absl::FormatTime(absl::RFC3339_sec, ends, absl::UTCTimeZone()),
-        "; break glass again with a reason if it is still needed"));
-  }
-  NoteAuditReason(absl::StrCat("break-glass: ", access->reason()));
-  return absl::OkStatus();
-}
-
 absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::BreakGlass(
     const Principal& caller, const v1::BreakGlassRequest& request) {
   ASSIGN_OR_RETURN(std::string person_id,
@@ -80,7 +54,8 @@ absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::BreakGlass(
   }
   // Refused when the person's choices keep the crisis plan from the team.
   ASSIGN_OR_RETURN(SharedParts parts,
-                   ReadableParts(caller, plan, RemoteCalls::kAllowed));
+                   ReadableParts(caller, plan, RemoteCalls::kAllowed,
+                                 OutsideRead::kBreakGlass));
   const absl::Time now = clock_->Now();
   v1::BreakGlassAccess access;
   access.set_person(plan.person());

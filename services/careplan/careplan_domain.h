@@ -14,6 +14,7 @@
 #include "services/careplan/break_glass_store.h"
 #include "services/careplan/careplan_sharing.h"
 #include "services/careplan/careplan_store.h"
+#include "services/careplan/incoming_transfers.h"
 #include "services/careplan/sharing_store.h"
 #include "services/common/clock.h"
 #include "services/common/principal.h"
@@ -38,17 +39,22 @@ class CarePlanDomain {
   // are issued (UNAVAILABLE). `sharing` keeps the persons' sharing choices;
   // null: none can be made and every team sees its sector's default.
   // `break_glass` keeps break-glass accesses; null: none can be made.
+  // `incoming` tells which referrals and handovers await a team's answer;
+  // null: a team asked to take a person on reads nothing of their plan
+  // before it answers.
   CarePlanDomain(const Clock* clock,
                  directory_client::DirectoryLookup* directory,
                  CarePlanStore* store, const TokenSigner* signer = nullptr,
                  SharingStore* sharing = nullptr,
-                 BreakGlassStore* break_glass = nullptr)
+                 BreakGlassStore* break_glass = nullptr,
+                 IncomingTransfers* incoming = nullptr)
       : clock_(clock),
         directory_(directory),
         store_(store),
         signer_(signer),
         sharing_(sharing),
-        break_glass_(break_glass) {}
+        break_glass_(break_glass),
+        incoming_(incoming) {}
 
   absl::StatusOr<v1::CarePlan> GetCarePlan(
       const Principal& caller, const v1::GetCarePlanRequest& request,
@@ -193,32 +199,56 @@ class CarePlanDomain {
   // directory.
   absl::StatusOr<v1::CarePlan> LoadForRead(absl::string_view person_id,
                                            RemoteCalls remote);
-  // The current plan, after the role and relationship checks for reading.
+  // How a clinician whose team is not on the care team reads the current
+  // plan (GetCarePlan alone; no versions, diffs or sharing choices).
+  enum class OutsideRead {
+    // On the care team, the person, or a service: PartsShownTo.
+    kNone,
+    // An open break-glass access: the crisis plan.
+    kBreakGlass,
+    // A referral or handover about the person awaits the team's answer:
+    // the crisis plan and communication preferences.
+    kAwaitingAnswer,
+  };
+  // The current plan, after the role and relationship checks for reading;
+  // `how`, when given, is set to how the caller reads it.
   absl::StatusOr<v1::CarePlan> LoadReadable(const Principal& caller,
                                             absl::string_view person_id,
                                             absl::string_view action,
-                                            RemoteCalls remote);
+                                            RemoteCalls remote,
+                                            OutsideRead* how = nullptr);
   // `plan` (a version of the plan whose current version is `current`) as
   // `caller` may see it (PartsShownTo, Withhold).
   absl::StatusOr<v1::CarePlan> ShownTo(const Principal& caller,
                                        const v1::CarePlan& current,
                                        v1::CarePlan plan, RemoteCalls remote);
   // What a read lets `caller` see of the plan whose current version is
-  // `current`: PartsShownTo, or the crisis plan alone for staff not on the
-  // care team (who read only through break-glass); PERMISSION_DENIED for
-  // them when the person's choices keep even what helps from their team.
-  absl::StatusOr<SharedParts> ReadableParts(const Principal& caller,
-                                            const v1::CarePlan& current,
-                                            RemoteCalls remote);
+  // `current`: PartsShownTo, or for staff not on the care team no more than
+  // `how` opens (the crisis plan; with a referral or handover awaiting their
+  // answer, also the communication preferences), and no more of that than
+  // the person's choices share with their team; PERMISSION_DENIED when the
+  // choices keep all of it from them.
+  absl::StatusOr<SharedParts> ReadableParts(
+      const Principal& caller, const v1::CarePlan& current, RemoteCalls remote,
+      OutsideRead how = OutsideRead::kBreakGlass);
   // policy::RequireCarePlanRead for `plan`, or, for clinical staff not on
-  // the care team, a break-glass access of theirs still open (its reason
-  // then goes in the call's audit record) when `action` is GetCarePlan:
-  // break-glass opens the current crisis plan, nothing else (no versions,
-  // diffs or sharing choices). PERMISSION_DENIED saying when theirs ended
-  // otherwise.
-  absl::Status RequireReadable(const Principal& caller,
-                               const v1::CarePlan& plan,
-                               absl::string_view action);
+  // the care team when `action` is GetCarePlan: a referral or handover
+  // about the person awaiting their team's answer, else a break-glass
+  // access of theirs still open (either goes in the call's audit record as
+  // the reason). PERMISSION_DENIED saying when a break-glass access ended;
+  // UNAVAILABLE when whether an answer is awaited cannot be told and
+  // nothing else opens the plan. With RemoteCalls::kDeferred,
+  // RemoteCallDeferred() before the record service would be asked.
+  absl::StatusOr<OutsideRead> RequireReadable(const Principal& caller,
+                                              const v1::CarePlan& plan,
+                                              absl::string_view action,
+                                              RemoteCalls remote);
+  // OK when `caller` holds a break-glass access to `plan` still open (its
+  // reason noted for the audit); `refused` when they hold none;
+  // PERMISSION_DENIED saying when the last one ended.
+  absl::Status RequireOpenBreakGlass(const Principal& caller,
+                                     const v1::CarePlan& plan,
+                                     absl::Status refused);
   // The newest sharing choices; nullopt when none were made.
   absl::StatusOr<std::optional<v1::SharingChoices>> CurrentSharing(
       absl::string_view person_id);
@@ -248,6 +278,7 @@ class CarePlanDomain {
   const TokenSigner* const signer_;
   SharingStore* const sharing_;
   BreakGlassStore* const break_glass_;
+  IncomingTransfers* const incoming_;
 };
 
 }  // namespace carebridge::careplan

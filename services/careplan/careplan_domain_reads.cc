@@ -52,7 +52,7 @@ absl::Status CarePlanDomain::NoPlan(absl::string_view person_id,
 
 absl::StatusOr<v1::CarePlan> CarePlanDomain::LoadReadable(
     const Principal& caller, absl::string_view person_id,
-    absl::string_view action, RemoteCalls remote) {
+    absl::string_view action, RemoteCalls remote, OutsideRead* how) {
   RETURN_IF_ERROR(policy::RequireCarePlanRole(caller, /*services_may=*/true,
                                               action, /*persons_may=*/true));
   // A person learns nothing of anyone else's plan, not even whether it
@@ -62,7 +62,9 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::LoadReadable(
         policy::RequireOwnRecord(caller, PersonName(person_id), action));
   }
   ASSIGN_OR_RETURN(v1::CarePlan plan, LoadForRead(person_id, remote));
-  RETURN_IF_ERROR(RequireReadable(caller, plan, action));
+  ASSIGN_OR_RETURN(OutsideRead read,
+                   RequireReadable(caller, plan, action, remote));
+  if (how != nullptr) *how = read;
   return plan;
 }
 
@@ -86,9 +88,11 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::GetCarePlan(
   RETURN_IF_ERROR(ValidateGet(request));
   ASSIGN_OR_RETURN(std::string person_id,
                    ParseCarePlanName("name", request.name()));
-  ASSIGN_OR_RETURN(v1::CarePlan plan,
-                   LoadReadable(caller, person_id, "GetCarePlan", remote));
-  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote));
+  OutsideRead how = OutsideRead::kNone;
+  ASSIGN_OR_RETURN(
+      v1::CarePlan plan,
+      LoadReadable(caller, person_id, "GetCarePlan", remote, &how));
+  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote, how));
   v1::CarePlan shown = PresentCurrent(std::move(plan));
   Withhold(parts, caller.team, shown);
   return shown;
@@ -112,8 +116,9 @@ absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
   if (absl::IsNotFound(current.status())) return NoPlan(person_id, remote);
   if (!current.ok()) return current.status();
   const v1::CarePlan& plan = (*current)->plan;
-  RETURN_IF_ERROR(RequireReadable(caller, plan, "GetCarePlan"));
-  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote));
+  ASSIGN_OR_RETURN(OutsideRead how,
+                   RequireReadable(caller, plan, "GetCarePlan", remote));
+  ASSIGN_OR_RETURN(SharedParts parts, ReadableParts(caller, plan, remote, how));
   if (!parts.HasWholePlan()) {
     v1::CarePlan shown = PresentCurrent(plan);
     Withhold(parts, caller.team, shown);

@@ -83,30 +83,6 @@ absl::StatusOr<SharedParts> CarePlanDomain::PartsShownTo(
                   sector);
 }
 
-absl::StatusOr<SharedParts> CarePlanDomain::ReadableParts(
-    const Principal& caller, const v1::CarePlan& current, RemoteCalls remote) {
-  ASSIGN_OR_RETURN(SharedParts parts, PartsShownTo(caller, current, remote));
-  // Staff not on the care team read only through break-glass
-  // (RequireReadable): the crisis plan alone, and no more of it than the
-  // person shares with their team (break-glass does not override the
-  // person's choices: a team they keep the crisis plan from gets what helps
-  // at most, or nothing).
-  if (caller.is_clinical() && !IsInvolved(current, caller.team)) {
-    SharedParts crisis_plan;
-    crisis_plan.Add(v1::SHARED_CRISIS_PLAN);
-    SharedParts shown = parts.Intersect(crisis_plan);
-    if (!shown.Has(v1::SHARED_WHAT_HELPS)) {
-      return carebridge::errors::PermissionDenied(absl::StrCat(
-          current.person(), "'s sharing choices keep the crisis plan from ",
-          caller.team,
-          ", and break-glass does not override them; ask the person's care "
-          "team for what is needed"));
-    }
-    return shown;
-  }
-  return parts;
-}
-
 absl::StatusOr<v1::CarePlan> CarePlanDomain::ShownTo(
     const Principal& caller, const v1::CarePlan& current, v1::CarePlan plan,
     RemoteCalls remote) {

@@ -8,6 +8,7 @@
 #include "services/careplan/careplan_domain.h"
 #include "services/careplan/careplan_event_access.h"
 #include "services/careplan/careplan_grpc.h"
+#include "services/careplan/record_incoming_transfers.h"
 #include "services/careplan/sqlite_break_glass_store.h"
 #include "services/careplan/sqlite_careplan_store.h"
 #include "services/careplan/sqlite_sharing_store.h"
@@ -35,7 +36,8 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
 
 absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
     const Environment& env, const std::string& sqlite_path,
-    directory_client::DirectoryChannelProvider directory_channel_provider) {
+    directory_client::DirectoryChannelProvider directory_channel_provider,
+    ChannelProvider record) {
   std::unique_ptr<CarePlanModule> module(new CarePlanModule());
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteCarePlanStore> sqlite,
                    SqliteCarePlanStore::Open(sqlite_path, env.audit_key));
@@ -61,9 +63,14 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
       std::make_unique<SqliteSharingStore>(audited, module->event_log_);
   module->break_glass_ =
       std::make_unique<SqliteBreakGlassStore>(audited, module->event_log_);
+  if (record != nullptr) {
+    module->incoming_ = std::make_unique<RecordIncomingTransfers>(
+        std::move(record), env.signer, env.clock);
+  }
   module->domain_ = std::make_unique<CarePlanDomain>(
       env.clock, module->directory_.get(), module->store_.get(), env.signer,
-      module->sharing_.get(), module->break_glass_.get());
+      module->sharing_.get(), module->break_glass_.get(),
+      module->incoming_.get());
   auto event_access =
       std::make_unique<CarePlanEventAccess>(module->store_.get(), durable);
   event_access->SetSharing(
@@ -83,7 +90,8 @@ absl::StatusOr<std::unique_ptr<ServiceModule>> CarePlanModule::OpenModule(
     const ModuleContext& context) {
   return Open(
       context.env, absl::StrCat(context.data_dir, "/careplan.db"),
-      directory_client::DirectoryChannelProvider(context.peer("directory")));
+      directory_client::DirectoryChannelProvider(context.peer("directory")),
+      context.peer("record"));
 }
 
 void CarePlanModule::StartBackgroundWork(const ModuleContext& context) {

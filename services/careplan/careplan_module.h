@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
+#include "services/careplan/incoming_transfers.h"
 #include "services/common/channel_provider.h"
 #include "services/common/consumer_ledger.h"
 #include "services/common/environment.h"
@@ -53,11 +54,15 @@ class CarePlanModule : public ServiceModule {
       std::shared_ptr<grpc::Channel> directory_channel);
   // As above, with the channel obtained on the first call to the directory:
   // for a server that hosts the directory itself and only has a channel to
-  // it once it has started.
+  // it once it has started. `record`, when given, reaches the record
+  // service, which tells which referrals and handovers await a team's
+  // answer (that team then reads the crisis plan before it answers).
   static absl::StatusOr<std::unique_ptr<CarePlanModule>> Open(
       const Environment& env, const std::string& sqlite_path,
-      directory_client::DirectoryChannelProvider directory_channel_provider);
-  // Open with `{data_dir}/careplan.db` and the `directory` peer.
+      directory_client::DirectoryChannelProvider directory_channel_provider,
+      ChannelProvider record = nullptr);
+  // Open with `{data_dir}/careplan.db` and the `directory` and `record`
+  // peers.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   // Stops the background work.
@@ -101,6 +106,7 @@ class CarePlanModule : public ServiceModule {
   // On the database store_ owns.
   std::unique_ptr<SharingStore> sharing_;
   std::unique_ptr<BreakGlassStore> break_glass_;
+  std::unique_ptr<IncomingTransfers> incoming_;
   // store_'s database, which keeps the audit log.
   SqliteDb* audit_log_ = nullptr;
   EventLog* event_log_ = nullptr;

@@ -1,17 +1,12 @@
 #ifndef CAREBRIDGE_SERVICES_DIRECTORY_RECORD_CARE_RELATIONSHIPS_H_
 #define CAREBRIDGE_SERVICES_DIRECTORY_RECORD_CARE_RELATIONSHIPS_H_
 
-#include <memory>
-
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "carebridge/record/v1/record.grpc.pb.h"
 #include "services/common/channel_provider.h"
 #include "services/common/clock.h"
-#include "services/common/service_credentials.h"
 #include "services/common/token.h"
 #include "services/directory/care_relationships.h"
+#include "services/record_client/care_summary_reader.h"
 
 namespace carebridge::directory {
 
@@ -26,24 +21,16 @@ namespace carebridge::directory {
 // This class is thread-safe.
 class RecordCareRelationships : public CareRelationships {
  public:
-  static constexpr absl::Duration kDefaultCallDeadline = absl::Seconds(2);
-
-  RecordCareRelationships(ChannelProvider record, const TokenSigner* signer,
-                          const Clock* clock,
-                          absl::Duration call_deadline = kDefaultCallDeadline);
+  RecordCareRelationships(
+      ChannelProvider record, const TokenSigner* signer, const Clock* clock,
+      absl::Duration call_deadline =
+          record_client::CareSummaryReader::kDefaultCallDeadline);
 
   absl::StatusOr<bool> Related(absl::string_view person,
                                absl::string_view team) override;
 
  private:
-  absl::StatusOr<record::v1::RecordService::Stub*> Stub()
-      ABSL_LOCKS_EXCLUDED(mu_);
-
-  const ChannelProvider record_;
-  const absl::Duration call_deadline_;
-  ServiceCredentials credentials_;
-  absl::Mutex mu_;
-  std::unique_ptr<record::v1::RecordService::Stub> stub_ ABSL_GUARDED_BY(mu_);
+  record_client::CareSummaryReader reader_;
 };
 
 }  // namespace carebridge::directory

@@ -38,7 +38,10 @@ ABSL_FLAG(std::string, handover_address, "",
 ABSL_FLAG(std::string, record_address, "",
           "host:port of the record service when it is not hosted here (the "
           "directory asks it which teams have a care relationship with a "
-          "person; without it, GetPerson gives clinical staff the minimum)");
+          "person; without it, GetPerson gives clinical staff the minimum; "
+          "the care plan service asks it which referrals and handovers await "
+          "a team's answer; without it, that team reads no crisis plan "
+          "before it answers)");
 ABSL_FLAG(absl::Duration, deadline_scan_interval, absl::Seconds(30),
           "how often referral and handover look for answers past their "
           "deadline and escalate them");
