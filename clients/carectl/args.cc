@@ -29,6 +29,16 @@ const FlagSpec* FindSpec(const std::vector<FlagSpec>& specs,
 
 }  // namespace
 
+absl::Status UnknownFlag(absl::string_view name,
+                         const std::vector<FlagSpec>& specs) {
+  std::vector<std::string> names;
+  for (const FlagSpec& spec : specs) names.push_back(spec.name);
+  std::string closest = ClosestMatch(name, names);
+  if (closest.empty()) return FlagError(name, "unknown flag");
+  return FlagError(
+      name, absl::StrCat("unknown flag (did you mean --", closest, "?)"));
+}
+
 absl::Status FlagError(absl::string_view name, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat("--", name, ": ", problem));
 }
@@ -37,34 +47,69 @@ absl::StatusOr<CommandLine> Tokenize(const std::vector<std::string>& args) {
   CommandLine line;
   bool flags_ended = false;
   for (const std::string& arg : args) {
+    Token token;
     if (flags_ended || arg == "-" || arg.empty() || arg[0] != '-') {
-      line.positional.push_back(arg);
+      token.word = arg;
+      token.literal = flags_ended;
+      line.tokens.push_back(std::move(token));
       continue;
     }
     if (arg == "--") {
       flags_ended = true;
       continue;
     }
-    if (arg.size() < 3 || arg[1] != '-') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("unknown option ", arg, " (flags are written --name)"));
-    }
-    absl::string_view body = absl::string_view(arg).substr(2);
     RawFlag flag;
-    size_t eq = body.find('=');
-    if (eq == absl::string_view::npos) {
-      flag.name = NormalizeName(body);
+    if (arg == "-h") {
+      flag.name = "help";
+    } else if (arg[1] == 'o') {
+      flag.name = "output";
+      if (arg.size() > 2) flag.value = arg.substr(arg[2] == '=' ? 3 : 2);
+    } else if (arg.size() < 3 || arg[1] != '-') {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown option ", arg,
+                       " (flags are written --name; the only short options "
+                       "are -h and -o)"));
     } else {
-      flag.name = NormalizeName(body.substr(0, eq));
-      flag.value = std::string(body.substr(eq + 1));
+      absl::string_view body = absl::string_view(arg).substr(2);
+      size_t eq = body.find('=');
+      if (eq == absl::string_view::npos) {
+        flag.name = NormalizeName(body);
+      } else {
+        flag.name = NormalizeName(body.substr(0, eq));
+        flag.value = std::string(body.substr(eq + 1));
+      }
     }
     if (flag.name.empty()) {
       return absl::InvalidArgumentError(
           absl::StrCat("flag without a name: ", arg));
     }
-    line.flags.push_back(std::move(flag));
+    token.flag = std::move(flag);
+    line.tokens.push_back(std::move(token));
   }
-  return line;
+  return AttachValues(line, {});
+}
+
+CommandLine AttachValues(const CommandLine& line,
+                         const std::vector<FlagSpec>& specs) {
+  CommandLine out;
+  out.tokens = line.tokens;
+  for (size_t i = 0; i < out.tokens.size(); ++i) {
+    Token& token = out.tokens[i];
+    if (!token.flag.has_value()) {
+      out.positional.push_back(token.word);
+      continue;
+    }
+    RawFlag& flag = *token.flag;
+    const FlagSpec* spec = FindSpec(specs, flag.name);
+    if (!flag.value.has_value() && spec != nullptr &&
+        spec->kind != FlagKind::kBool && i + 1 < out.tokens.size() &&
+        !out.tokens[i + 1].flag.has_value() && !out.tokens[i + 1].literal) {
+      flag.value = out.tokens[i + 1].word;
+      out.tokens.erase(out.tokens.begin() + i + 1);
+    }
+    out.flags.push_back(flag);
+  }
+  return out;
 }
 
 absl::StatusOr<Flags> Flags::Bind(const std::vector<RawFlag>& raw,
@@ -74,7 +119,7 @@ absl::StatusOr<Flags> Flags::Bind(const std::vector<RawFlag>& raw,
   for (const RawFlag& flag : raw) {
     const FlagSpec* spec = FindSpec(specs, flag.name);
     if (spec == nullptr) {
-      if (unknown == nullptr) return FlagError(flag.name, "unknown flag");
+      if (unknown == nullptr) return UnknownFlag(flag.name, specs);
       unknown->push_back(flag);
       continue;
     }
@@ -91,8 +136,9 @@ absl::StatusOr<Flags> Flags::Bind(const std::vector<RawFlag>& raw,
       values.push_back(value);
     } else {
       if (!flag.value.has_value()) {
-        return FlagError(
-            flag.name, absl::StrCat("needs a value (--", flag.name, "=VALUE)"));
+        return FlagError(flag.name,
+                         absl::StrCat("needs a value (--", flag.name,
+                                      "=VALUE or --", flag.name, " VALUE)"));
       }
       // A required flag stands for a required field: an empty value would
       // only be refused by the server.
@@ -211,6 +257,41 @@ std::string ShortDuration(absl::Duration d) {
     }
   }
   return absl::StrCat(absl::ToDoubleSeconds(d), "s");
+}
+
+namespace {
+
+// Levenshtein distance: insertions, deletions and substitutions.
+size_t EditDistance(absl::string_view a, absl::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1,
+                         diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+std::string ClosestMatch(absl::string_view typed,
+                         const std::vector<std::string>& candidates) {
+  std::string best;
+  size_t best_distance = 3;
+  for (const std::string& candidate : candidates) {
+    size_t d = EditDistance(typed, candidate);
+    if (d < best_distance && 2 * d < typed.size() + 1 && d > 0) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best;
 }
 
 std::vector<std::string> SplitList(absl::string_view text) {

@@ -20,14 +20,27 @@ struct RawFlag {
   std::optional<std::string> value;
 };
 
+// One word or flag of the command line, in the order written.
+struct Token {
+  // Set for a flag; empty for a word.
+  std::optional<RawFlag> flag;
+  std::string word;
+  // A word after `--`: never taken as a flag's value.
+  bool literal = false;
+};
+
 // The command line split into words and flags; flags may appear anywhere.
+// `positional` and `flags` are views of `tokens`.
 struct CommandLine {
   std::vector<std::string> positional;
   std::vector<RawFlag> flags;
+  std::vector<Token> tokens;
 };
 
 // Splits `args` (without the program name). `--` ends flags; a single `-`
-// is a word. Fails on short options (`-x`), which carectl does not have.
+// is a word. The short options are `-h` (--help) and `-o` (--output, as
+// `-o json` or `-ojson`); any other `-x` fails. A flag written without `=`
+// has no value yet: see AttachValues.
 absl::StatusOr<CommandLine> Tokenize(const std::vector<std::string>& args);
 
 enum class FlagKind {
@@ -45,6 +58,19 @@ struct FlagSpec {
   // Must be given, and (for kValue and kRepeated) with a non-empty value.
   bool required = false;
 };
+
+// Reads `--name VALUE` as `--name=VALUE` for the flags in `specs` that take
+// a value (kValue, kRepeated): the word after such a flag, written without
+// `=`, becomes its value instead of a positional word. Bool flags and flags
+// `specs` does not know never take the next word; a flag never takes
+// another flag (`--reason --json` leaves --reason without a value).
+CommandLine AttachValues(const CommandLine& line,
+                         const std::vector<FlagSpec>& specs);
+
+// `--name: unknown flag`, with `(did you mean --other?)` when one of
+// `specs` is a likely typo of it.
+absl::Status UnknownFlag(absl::string_view name,
+                         const std::vector<FlagSpec>& specs);
 
 // The flags of one command, checked against its specs. Every error is a
 // usage error that names the flag.
@@ -85,6 +111,12 @@ absl::StatusOr<absl::Duration> ParseDuration(absl::string_view text);
 // Formats a duration in the largest unit that divides it: 14d, 72h -> 3d,
 // 90m -> 90m, 45s. Sub-second remainders are shown in seconds with decimals.
 std::string ShortDuration(absl::Duration d);
+
+// The closest of `candidates` to `typed` by edit distance, or "" when none
+// is close enough to be a likely typo (at most 2 edits, and fewer than
+// half of `typed`).
+std::string ClosestMatch(absl::string_view typed,
+                         const std::vector<std::string>& candidates);
 
 // Splits "a,b,,c" into {"a", "b", "c"}.
 std::vector<std::string> SplitList(absl::string_view text);

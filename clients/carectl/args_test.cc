@@ -50,6 +50,20 @@ TEST(TokenizeTest, ShortOptionsAreRejected) {
   auto line = Tokenize({"-v"});
   ASSERT_FALSE(line.ok());
   EXPECT_THAT(line.status().message(), HasSubstr("-v"));
+  EXPECT_THAT(line.status().message(),
+              HasSubstr("the only short options are -h and -o"));
+}
+
+TEST(TokenizeTest, DashHIsHelpAndDashOIsOutput) {
+  auto line = Tokenize({"-h", "-ojson", "-o", "name"});
+  ASSERT_TRUE(line.ok()) << line.status();
+  ASSERT_EQ(line->flags.size(), 3u);
+  EXPECT_EQ(line->flags[0].name, "help");
+  EXPECT_EQ(line->flags[1].name, "output");
+  EXPECT_EQ(*line->flags[1].value, "json");
+  EXPECT_EQ(line->flags[2].name, "output");
+  EXPECT_FALSE(line->flags[2].value.has_value());
+  EXPECT_THAT(line->positional, ElementsAre("name"));
 }
 
 std::vector<FlagSpec> Specs() {
@@ -63,6 +77,80 @@ absl::StatusOr<Flags> BindArgs(const std::vector<std::string>& args) {
   auto line = Tokenize(args);
   if (!line.ok()) return line.status();
   return Flags::Bind(line->flags, Specs());
+}
+
+CommandLine Attached(const std::vector<std::string>& args) {
+  auto line = Tokenize(args);
+  EXPECT_TRUE(line.ok()) << line.status();
+  return AttachValues(*line, Specs());
+}
+
+TEST(AttachValuesTest, ValueFlagTakesTheNextWord) {
+  CommandLine line = Attached({"team", "--name", "x", "get", "--must", "1"});
+  EXPECT_THAT(line.positional, ElementsAre("team", "get"));
+  auto flags = Flags::Bind(line.flags, Specs());
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_EQ(flags->Get("name"), "x");
+  EXPECT_EQ(flags->Get("must"), "1");
+}
+
+TEST(AttachValuesTest, RepeatedFlagTakesTheWordAfterEachUse) {
+  CommandLine line =
+      Attached({"--local_id", "a=1", "--local_id=b=2", "--local_id", "c=3"});
+  EXPECT_TRUE(line.positional.empty());
+  auto flags = Flags::Bind(line.flags, {{"local_id", FlagKind::kRepeated}});
+  ASSERT_TRUE(flags.ok()) << flags.status();
+  EXPECT_THAT(flags->GetAll("local_id"), ElementsAre("a=1", "b=2", "c=3"));
+}
+
+TEST(AttachValuesTest, BoolAndUnknownFlagsDoNotTakeTheNextWord) {
+  CommandLine line = Attached({"--all", "team", "--colour", "get"});
+  EXPECT_THAT(line.positional, ElementsAre("team", "get"));
+  EXPECT_FALSE(line.flags[0].value.has_value());
+  EXPECT_FALSE(line.flags[1].value.has_value());
+}
+
+TEST(AttachValuesTest, AFlagIsNeverAValue) {
+  CommandLine line = Attached({"--must=1", "--name", "--all"});
+  auto flags = Flags::Bind(line.flags, Specs());
+  ASSERT_FALSE(flags.ok());
+  EXPECT_THAT(
+      flags.status().message(),
+      HasSubstr("--name: needs a value (--name=VALUE or --name VALUE)"));
+}
+
+TEST(AttachValuesTest, ValueFlagLastNeedsAValue) {
+  CommandLine line = Attached({"--must=1", "--name"});
+  auto flags = Flags::Bind(line.flags, Specs());
+  ASSERT_FALSE(flags.ok());
+  EXPECT_THAT(flags.status().message(), HasSubstr("--name: needs a value"));
+}
+
+TEST(AttachValuesTest, WordAfterDoubleDashIsNeverAValue) {
+  CommandLine line = Attached({"--must=1", "--name", "--", "x"});
+  EXPECT_THAT(line.positional, ElementsAre("x"));
+  EXPECT_FALSE(Flags::Bind(line.flags, Specs()).ok());
+}
+
+TEST(ClosestMatchTest, SuggestsALikelyTypo) {
+  EXPECT_EQ(ClosestMatch("refferal", {"team", "referral", "careplan"}),
+            "referral");
+  EXPECT_EQ(ClosestMatch("displayname", {"display_name", "sector"}),
+            "display_name");
+  EXPECT_EQ(ClosestMatch("gett", {"get", "list"}), "get");
+}
+
+TEST(ClosestMatchTest, SuggestsNothingFarOffOrExact) {
+  EXPECT_EQ(ClosestMatch("colour", {"team", "referral"}), "");
+  EXPECT_EQ(ClosestMatch("x", {"y", "ab"}), "");
+  EXPECT_EQ(ClosestMatch("team", {"team"}), "");
+}
+
+TEST(FlagsTest, UnknownFlagSuggestsTheClosest) {
+  auto flags = BindArgs({"--must=1", "--nmae=x"});
+  ASSERT_FALSE(flags.ok());
+  EXPECT_EQ(flags.status().message(),
+            "--nmae: unknown flag (did you mean --name?)");
 }
 
 TEST(FlagsTest, BindsKnownFlags) {

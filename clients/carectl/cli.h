@@ -14,6 +14,9 @@ int RunCarectl(const std::vector<std::string>& args,
                const std::map<std::string, std::string>& env, std::ostream& out,
                std::ostream& err);
 
+// `carectl 0.9.0 (carebridge)`: `carectl version` and `carectl --version`.
+std::string VersionLine();
+
 }  // namespace carebridge::carectl
 
 #endif  // CAREBRIDGE_CLIENTS_CARECTL_CLI_H_

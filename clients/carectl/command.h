@@ -30,6 +30,9 @@ struct Command {
   std::function<int(Session&, const Invocation&)> run;
   // Names of optional words after the required ones, e.g. {"TO"}.
   std::vector<std::string> optional_args = {};
+  // Runs without a server: no token or context is read and no channel made
+  // (`config`, `completion`, `version`).
+  bool offline = false;
 };
 
 std::vector<Command> DirectoryCommands();
@@ -42,6 +45,8 @@ std::vector<Command> RecordCommands();
 std::vector<Command> AuditCommands();
 std::vector<Command> SharingCommands();
 std::vector<Command> HealthCommands();
+std::vector<Command> ConfigCommands();
+std::vector<Command> WhoamiCommands();
 
 // Paging flags shared by every list command.
 inline std::vector<FlagSpec> PagingFlags() {

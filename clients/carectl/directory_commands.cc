@@ -4,6 +4,7 @@
 #include "clients/carectl/directory_requests.h"
 #include "clients/carectl/format.h"
 #include "clients/carectl/names.h"
+#include "clients/carectl/private_file.h"
 
 namespace carebridge::carectl {
 namespace {
@@ -175,9 +176,21 @@ int TokenIssue(Session& s, const Invocation& in) {
   dir::IssueTokenResponse response;
   grpc::Status status =
       s.directory().IssueToken(s.NewContext().get(), *request, &response);
+  if (status.ok() && in.flags.Has("out")) {
+    // Straight to an owner-only file, never through a shell redirect that
+    // would create it world-readable.
+    absl::Status written =
+        WritePrivateFile(in.flags.Get("out"), response.token() + "\n");
+    if (!written.ok()) return s.UsageError(FlagError("out", written.message()));
+    response.clear_token();
+  }
   // Only the token, so that TOKEN=$(carectl token issue …) works.
-  return s.Finish(status, response, [&response](std::ostream& out) {
-    out << response.token() << "\n";
+  return s.Finish(status, response, [&response, &in](std::ostream& out) {
+    if (in.flags.Has("out")) {
+      out << "token written to " << in.flags.Get("out") << " (mode 0600)\n";
+    } else {
+      out << response.token() << "\n";
+    }
   });
 }
 
@@ -330,13 +343,14 @@ std::vector<Command> DirectoryCommands() {
        TokenRevokeAll},
       {"token",
        "issue",
-       "token issue MEMBER [--ttl=12h]",
+       "token issue MEMBER [--ttl=12h] [--out=FILE]",
        "Issue a bearer token for a member (admins for admins and team "
        "managers, a team's manager for its clinical staff). Prints only the "
        "token: "
-       "TOKEN=$(carectl token issue members/ID).",
+       "TOKEN=$(carectl token issue members/ID); --out=FILE writes it to "
+       "FILE instead, readable by you only (mode 0600).",
        {"MEMBER"},
-       {{"ttl", FlagKind::kValue}},
+       {{"ttl", FlagKind::kValue}, {"out", FlagKind::kValue}},
        TokenIssue},
       {"person",
        "register",

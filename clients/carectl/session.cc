@@ -6,7 +6,9 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "clients/carectl/config.h"
 #include "clients/carectl/format.h"
+#include "clients/carectl/hints.h"
 #include "services/common/file_util.h"
 
 namespace carebridge::carectl {
@@ -28,6 +30,56 @@ std::string Lookup(const std::map<std::string, std::string>& env,
   return it == env.end() ? "" : it->second;
 }
 
+// The first non-empty of `values`.
+std::string FirstOf(std::initializer_list<std::string> values) {
+  for (const std::string& value : values) {
+    if (!value.empty()) return value;
+  }
+  return "";
+}
+
+// --json, --name_only and -o/--output=json|name.
+absl::Status ResolveOutput(const Flags& flags, GlobalOptions& options) {
+  options.json = flags.GetBool("json");
+  options.name_only = flags.GetBool("name_only");
+  if (flags.Has("output")) {
+    std::string output = flags.Get("output");
+    if (output == "json") {
+      options.json = true;
+    } else if (output == "name") {
+      options.name_only = true;
+    } else {
+      return FlagError(
+          "output", absl::StrCat("must be json or name, not '", output, "'"));
+    }
+  }
+  if (options.json && options.name_only) {
+    return absl::InvalidArgumentError(
+        "--json and --name_only: give at most one (-o/--output sets one)");
+  }
+  return absl::OkStatus();
+}
+
+// The context named by --context, else the config file's current one; an
+// empty Context when there is neither.
+absl::StatusOr<Context> ResolveContext(
+    const Flags& flags, const std::map<std::string, std::string>& env,
+    GlobalOptions& options) {
+  options.config_path = ConfigPath(env);
+  absl::StatusOr<Config> config = LoadConfig(options.config_path);
+  if (!config.ok()) return config.status();
+  options.context = flags.Get("context", config->current_context);
+  if (options.context.empty()) return Context();
+  const Context* context = config->Find(options.context);
+  if (context == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flags.Has("context") ? "--context" : "current-context",
+        ": no context '", options.context, "' in ", options.config_path,
+        " (`carectl config get-contexts` lists them)"));
+  }
+  return *context;
+}
+
 }  // namespace
 
 const std::vector<FlagSpec>& GlobalFlagSpecs() {
@@ -36,6 +88,7 @@ const std::vector<FlagSpec>& GlobalFlagSpecs() {
       {"token_file", FlagKind::kValue},  {"json", FlagKind::kBool},
       {"name_only", FlagKind::kBool},    {"timeout", FlagKind::kValue},
       {"tls_ca_file", FlagKind::kValue}, {"help", FlagKind::kBool},
+      {"output", FlagKind::kValue},      {"context", FlagKind::kValue},
   };
   return *specs;
 }
@@ -43,20 +96,20 @@ const std::vector<FlagSpec>& GlobalFlagSpecs() {
 absl::StatusOr<GlobalOptions> ResolveGlobalOptions(
     const Flags& flags, const std::map<std::string, std::string>& env) {
   GlobalOptions options;
-  options.server = flags.Get("server", Lookup(env, "CAREBRIDGE_SERVER"));
-  if (options.server.empty()) options.server = GlobalOptions().server;
-  options.json = flags.GetBool("json");
-  options.name_only = flags.GetBool("name_only");
-  if (options.json && options.name_only) {
-    return absl::InvalidArgumentError(
-        "--json and --name_only: give at most one");
-  }
+  absl::Status output = ResolveOutput(flags, options);
+  if (!output.ok()) return output;
+  absl::StatusOr<Context> context = ResolveContext(flags, env, options);
+  if (!context.ok()) return context.status();
+  options.server =
+      FirstOf({flags.Get("server"), Lookup(env, "CAREBRIDGE_SERVER"),
+               context->server, options.server});
   absl::StatusOr<absl::Duration> timeout =
       flags.GetDuration("timeout", options.timeout);
   if (!timeout.ok()) return timeout.status();
   options.timeout = *timeout;
   options.tls_ca_file =
-      flags.Get("tls_ca_file", Lookup(env, "CAREBRIDGE_TLS_CA_FILE"));
+      FirstOf({flags.Get("tls_ca_file"), Lookup(env, "CAREBRIDGE_TLS_CA_FILE"),
+               context->tls_ca_file});
 
   if (flags.Has("token") && flags.Has("token_file")) {
     return absl::InvalidArgumentError(
@@ -65,12 +118,20 @@ absl::StatusOr<GlobalOptions> ResolveGlobalOptions(
   std::string token_file;
   if (flags.Has("token")) {
     options.token = flags.Get("token");
+    options.token_source = "--token";
   } else if (flags.Has("token_file")) {
     token_file = flags.Get("token_file");
+    options.token_source = absl::StrCat("--token_file=", token_file);
   } else if (!Lookup(env, "CAREBRIDGE_TOKEN").empty()) {
     options.token = Lookup(env, "CAREBRIDGE_TOKEN");
-  } else {
+    options.token_source = "CAREBRIDGE_TOKEN";
+  } else if (!Lookup(env, "CAREBRIDGE_TOKEN_FILE").empty()) {
     token_file = Lookup(env, "CAREBRIDGE_TOKEN_FILE");
+    options.token_source = absl::StrCat("CAREBRIDGE_TOKEN_FILE=", token_file);
+  } else if (!context->token_file.empty()) {
+    token_file = context->token_file;
+    options.token_source =
+        absl::StrCat("context ", options.context, " (", token_file, ")");
   }
   if (!token_file.empty()) {
     absl::StatusOr<std::string> text = ReadFile("token_file", token_file);
@@ -78,6 +139,16 @@ absl::StatusOr<GlobalOptions> ResolveGlobalOptions(
     options.token = *text;
   }
   options.token = std::string(absl::StripAsciiWhitespace(options.token));
+  return options;
+}
+
+absl::StatusOr<GlobalOptions> ResolveOfflineOptions(
+    const Flags& flags, const std::map<std::string, std::string>& env) {
+  GlobalOptions options;
+  absl::Status output = ResolveOutput(flags, options);
+  if (!output.ok()) return output;
+  options.config_path = ConfigPath(env);
+  options.context = flags.Get("context");
   return options;
 }
 
@@ -125,6 +196,8 @@ int Session::RpcError(const grpc::Status& status) {
        << absl::StatusCodeToString(
               static_cast<absl::StatusCode>(status.error_code()))
        << ": " << status.error_message() << "\n";
+  std::string hint = HintFor(status, options_);
+  if (!hint.empty()) err_ << "carectl: " << hint << "\n";
   return kExitRpcError;
 }
 

@@ -44,15 +44,27 @@ struct GlobalOptions {
   bool name_only = false;
   absl::Duration timeout = absl::Seconds(10);
   std::string tls_ca_file;  // empty: plaintext
+  // The config file's context in use ("" for none) and the file.
+  std::string context;
+  std::string config_path;
+  // Where the token came from, e.g. "--token_file=/x" or "context prod".
+  std::string token_source;
 };
 
 // The flags every command accepts, before or after the command words.
 const std::vector<FlagSpec>& GlobalFlagSpecs();
 
 // Flags win over the environment (CAREBRIDGE_SERVER, CAREBRIDGE_TOKEN,
-// CAREBRIDGE_TOKEN_FILE, CAREBRIDGE_TLS_CA_FILE). A token file is read here,
+// CAREBRIDGE_TOKEN_FILE, CAREBRIDGE_TLS_CA_FILE), which wins over the
+// config file's context (--context, else its current-context; see
+// config.h), which wins over the defaults. A token file is read here,
 // surrounding whitespace trimmed. Errors are usage errors.
 absl::StatusOr<GlobalOptions> ResolveGlobalOptions(
+    const Flags& flags, const std::map<std::string, std::string>& env);
+
+// For offline commands: the output flags and the config file's path, and
+// --context as given; no file is read.
+absl::StatusOr<GlobalOptions> ResolveOfflineOptions(
     const Flags& flags, const std::map<std::string, std::string>& env);
 
 // One carectl run against one server: the stubs, per-call contexts with the
@@ -89,12 +101,14 @@ class Session {
   carebridge::record::v1::RecordService::Stub& record() { return *record_; }
   carebridge::audit::v1::AuditService::Stub& audit() { return *audit_; }
 
+  const GlobalOptions& options() const { return options_; }
   bool json() const { return options_.json; }
   bool name_only() const { return options_.name_only; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
 
-  // Prints `carectl: <CODE>: <message>` and returns kExitRpcError.
+  // Prints `carectl: <CODE>: <message>` and returns kExitRpcError; when the
+  // error is one a flag fixes, a second line says which (see hints.h).
   int RpcError(const grpc::Status& status);
   // Prints `carectl: usage: <message>` and returns kExitUsage.
   int UsageError(const absl::Status& status);
