@@ -230,6 +230,7 @@ absl::StatusOr<dir::CreatePersonRequest> BuildCreatePersonRequest(
     id->set_value(local_id.substr(eq + 1));
   }
   request.set_request_id(flags.Get("request_id"));
+  request.set_allow_possible_duplicate(flags.GetBool("allow_duplicate"));
   return request;
 }
 

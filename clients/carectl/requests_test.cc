@@ -191,11 +191,14 @@ TEST(IssueTokenRequestTest, TtlIsOptional) {
 }
 
 std::vector<FlagSpec> PersonSpecs() {
-  return {
-      {"given_name", FlagKind::kValue},     {"family_name", FlagKind::kValue},
-      {"birth_date", FlagKind::kValue},     {"nhs_number", FlagKind::kValue},
-      {"preferred_name", FlagKind::kValue}, {"local_id", FlagKind::kRepeated},
-      {"request_id", FlagKind::kValue}};
+  return {{"given_name", FlagKind::kValue},
+          {"family_name", FlagKind::kValue},
+          {"birth_date", FlagKind::kValue},
+          {"nhs_number", FlagKind::kValue},
+          {"preferred_name", FlagKind::kValue},
+          {"local_id", FlagKind::kRepeated},
+          {"request_id", FlagKind::kValue},
+          {"allow_duplicate", FlagKind::kBool}};
 }
 
 TEST(CreatePersonRequestTest, LocalIdsSplitAtTheLastEquals) {
@@ -212,6 +215,13 @@ TEST(CreatePersonRequestTest, LocalIdsSplitAtTheLastEquals) {
   EXPECT_EQ(p.local_identifiers(0).value(), "123");
   EXPECT_EQ(p.local_identifiers(1).system(), "https://q.example/?s=a");
   EXPECT_EQ(p.local_identifiers(1).value(), "X9");
+  EXPECT_FALSE(request->allow_possible_duplicate());
+  auto confirmed = BuildCreatePersonRequest(
+      MakeFlags({"--given_name=Alex", "--family_name=Smith",
+                 "--birth_date=1990-01-02", "--allow_duplicate"},
+                PersonSpecs()));
+  ASSERT_TRUE(confirmed.ok());
+  EXPECT_TRUE(confirmed->allow_possible_duplicate());
 }
 
 TEST(CreatePersonRequestTest, LocalIdWithoutValueFails) {

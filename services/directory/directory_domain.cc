@@ -468,10 +468,22 @@ absl::StatusOr<v1::Person> DirectoryDomain::CreatePerson(
   ASSIGN_OR_RETURN(
       IdempotencyKey key,
       KeyFor(caller, "CreatePerson", request.request_id(), request.person()));
-  return store_->CreatePerson(
+  std::vector<v1::Person> possible_duplicates;
+  absl::StatusOr<v1::Person> created = store_->CreatePerson(
       person, key,
       MakeEvent("person.created", person.name(), person.name(),
-                CreatingTeams(caller), caller.subject, now, person));
+                CreatingTeams(caller), caller.subject, now, person),
+      request.allow_possible_duplicate() ? nullptr : &possible_duplicates);
+  if (!possible_duplicates.empty()) {
+    // The caller is shown who they may be: an access to each, as a lookup.
+    std::vector<std::string> shown;
+    for (const v1::Person& match : possible_duplicates) {
+      shown.push_back(match.name());
+    }
+    NoteAuditedPersons(shown);
+    return errors::PossibleDuplicates(possible_duplicates);
+  }
+  return created;
 }
 
 absl::StatusOr<v1::Person> DirectoryDomain::GetPerson(

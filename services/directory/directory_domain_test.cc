@@ -74,8 +74,9 @@ class InterleavingStore : public DirectoryStore {
   }
   absl::StatusOr<v1::Person> CreatePerson(
       const v1::Person& person, const IdempotencyKey& key,
-      const events::v1::Event& event) override {
-    return base_->CreatePerson(person, key, event);
+      const events::v1::Event& event,
+      std::vector<v1::Person>* possible_duplicates) override {
+    return base_->CreatePerson(person, key, event, possible_duplicates);
   }
   absl::StatusOr<v1::Person> GetPerson(absl::string_view name) override {
     return base_->GetPerson(name);

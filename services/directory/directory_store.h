@@ -45,6 +45,13 @@ struct TeamFilter {
 std::string SortKey(absl::string_view display_name);
 // The search key of a family name: trimmed and folded to lower case.
 std::string FamilyNameKey(absl::string_view family_name);
+// Whether `registered` may be the same person as `incoming` (both with
+// FamilyNameKey and birth date equal): the given name of `incoming` matches
+// the given or preferred name of `registered` (trimmed, ignoring ASCII
+// case), and they do not both have NHS numbers (different NHS numbers are
+// different persons; the same one is refused by the NHS number's rule).
+bool IsPossibleDuplicate(const v1::Person& incoming,
+                         const v1::Person& registered);
 
 // Persistence of the directory. Resources are stored whole; the store
 // enforces what must hold under concurrency (unique NHS numbers,
@@ -110,10 +117,17 @@ class DirectoryStore {
 
   // As CreateTeam, for persons. A person whose NHS number is already
   // registered fails with ALREADY_EXISTS naming the existing person; this
-  // holds under concurrent creates.
+  // holds under concurrent creates. With `possible_duplicates` non-null, a
+  // new person who may be registered already (IsPossibleDuplicate) is not
+  // created: FAILED_PRECONDITION, with the persons it may be appended to
+  // `possible_duplicates`; decided in the create's transaction, so two
+  // concurrent registrations of one person cannot both pass. A retry of a
+  // create (its request id) answers as before, whatever was registered
+  // since.
   virtual absl::StatusOr<v1::Person> CreatePerson(
       const v1::Person& person, const IdempotencyKey& key,
-      const events::v1::Event& event) = 0;
+      const events::v1::Event& event,
+      std::vector<v1::Person>* possible_duplicates = nullptr) = 0;
   virtual absl::StatusOr<v1::Person> GetPerson(absl::string_view name) = 0;
   // Persons with this (normalised) NHS number: none or one.
   virtual absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(

@@ -1,6 +1,9 @@
 #include "services/directory/errors.h"
 
+#include <string>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace carebridge::directory::errors {
 
@@ -24,6 +27,21 @@ absl::Status MemberTeamNotFound(absl::string_view team) {
 absl::Status NhsNumberTaken(absl::string_view existing_person) {
   return absl::AlreadyExistsError(absl::StrCat(
       "person.nhs_number: already registered as ", existing_person));
+}
+
+absl::Status PossibleDuplicates(const std::vector<v1::Person>& registered) {
+  std::vector<std::string> described;
+  described.reserve(registered.size());
+  for (const v1::Person& person : registered) {
+    described.push_back(absl::StrCat(person.name(), " (", person.given_name(),
+                                     " ", person.family_name(), ", born ",
+                                     person.birth_date(), ")"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "person: may be registered already as ", absl::StrJoin(described, ", "),
+      "; use that record if it is this person (FindPersons by family name "
+      "and birth date shows it), or set allow_possible_duplicate to "
+      "register someone else"));
 }
 
 absl::Status RequestIdReused(absl::string_view request_id,

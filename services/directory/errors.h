@@ -5,9 +5,12 @@
 // services/common/errors.h are re-exported, so directory code writes
 // `errors::MustBeSet(...)` and `errors::NhsNumberTaken(...)` alike.
 
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "carebridge/directory/v1/directory.pb.h"
 #include "services/common/errors.h"
 
 namespace carebridge::directory::errors {
@@ -31,6 +34,9 @@ absl::Status UnknownUpdatePath(absl::string_view path);
 absl::Status MemberTeamNotFound(absl::string_view team);
 // ALREADY_EXISTS naming the person who already has the NHS number.
 absl::Status NhsNumberTaken(absl::string_view existing_person);
+// FAILED_PRECONDITION naming each person a new registration may duplicate
+// (name, given and family name, birth date), and how to go on.
+absl::Status PossibleDuplicates(const std::vector<v1::Person>& registered);
 // ALREADY_EXISTS: `caller` used `request_id` for the `kind` of resource
 // `existing` (a team, member or person), and this request asks for a
 // different one, so it is not a retry.

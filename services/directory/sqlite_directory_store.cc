@@ -67,6 +67,13 @@ ALTER TABLE request_ids ADD COLUMN request_fingerprint TEXT;
 constexpr char kSelectTeam[] = "SELECT resource FROM teams WHERE name = ?1";
 constexpr char kSelectMember[] = "SELECT resource FROM members WHERE name = ?1";
 constexpr char kSelectPerson[] = "SELECT resource FROM persons WHERE name = ?1";
+// Persons by FamilyNameKey (?1) and birth date (?2), at most ?3.
+constexpr char kSelectPersonsNamedAndBorn[] =
+    "SELECT resource FROM persons WHERE family_name_key = ?1 AND "
+    "birth_date = ?2 ORDER BY name LIMIT ?3";
+// Persons of one family name and birth date a create compares with: more
+// than any real register holds of one name and day.
+constexpr int kMaxPossibleDuplicates = 200;
 
 template <typename Proto>
 absl::StatusOr<Proto> Parse(const std::string& blob, absl::string_view name) {
@@ -180,6 +187,27 @@ absl::StatusOr<Proto> IdempotentCreate(
   }));
   if (appended) event_log.NotifyCommitted();
   return result;
+}
+
+// FAILED_PRECONDITION, with the persons appended to `possible_duplicates`,
+// when `person` (inserted in this transaction) may be someone registered
+// before (IsPossibleDuplicate).
+absl::Status CheckPossibleDuplicates(
+    Connection& conn, const v1::Person& person,
+    std::vector<v1::Person>* possible_duplicates) {
+  ASSIGN_OR_RETURN(Statement same, conn.Prepare(kSelectPersonsNamedAndBorn));
+  same.Bind(1, FamilyNameKey(person.family_name()))
+      .Bind(2, person.birth_date())
+      .Bind(3, int64_t{kMaxPossibleDuplicates});
+  ASSIGN_OR_RETURN(std::vector<v1::Person> registered,
+                   LoadAll<v1::Person>(same));
+  for (v1::Person& other : registered) {
+    if (other.name() != person.name() && IsPossibleDuplicate(person, other)) {
+      possible_duplicates->push_back(std::move(other));
+    }
+  }
+  if (possible_duplicates->empty()) return absl::OkStatus();
+  return absl::FailedPreconditionError("person: may be registered already");
 }
 
 // Binds a cursor's (sort_key, name) at `index` and `index + 1`.
@@ -391,7 +419,8 @@ absl::StatusOr<std::vector<v1::Member>> SqliteDirectoryStore::ListMembers(
 
 absl::StatusOr<v1::Person> SqliteDirectoryStore::CreatePerson(
     const v1::Person& person, const IdempotencyKey& key,
-    const events::v1::Event& event) {
+    const events::v1::Event& event,
+    std::vector<v1::Person>* possible_duplicates) {
   return IdempotentCreate<v1::Person>(
       *db_, event_log_, person, key, event, "person", kSelectPerson,
       [&](Connection& conn) -> absl::Status {
@@ -415,7 +444,14 @@ absl::StatusOr<v1::Person> SqliteDirectoryStore::CreatePerson(
               .BindBlob(5, person.SerializeAsString());
           RETURN_IF_ERROR(stmt.Run());
         }
-        if (conn.Changes() == 1) return absl::OkStatus();
+        if (conn.Changes() == 1) {
+          // A taken NHS number is the surer answer, so it is checked first;
+          // a possible duplicate rolls the insert back.
+          return possible_duplicates == nullptr
+                     ? absl::OkStatus()
+                     : CheckPossibleDuplicates(conn, person,
+                                               possible_duplicates);
+        }
         ASSIGN_OR_RETURN(
             Statement existing,
             conn.Prepare("SELECT name FROM persons WHERE nhs_number = ?1"));
@@ -444,15 +480,12 @@ absl::StatusOr<std::vector<v1::Person>>
 SqliteDirectoryStore::FindPersonsByNameAndBirth(
     absl::string_view family_name_key, absl::string_view birth_date,
     int limit) {
-  return ReadAll<v1::Person>(
-      *db_,
-      "SELECT resource FROM persons WHERE family_name_key = ?1 AND "
-      "birth_date = ?2 ORDER BY name LIMIT ?3",
-      [&](Statement& stmt) {
-        stmt.Bind(1, family_name_key)
-            .Bind(2, birth_date)
-            .Bind(3, static_cast<int64_t>(limit));
-      });
+  return ReadAll<v1::Person>(*db_, kSelectPersonsNamedAndBorn,
+                             [&](Statement& stmt) {
+                               stmt.Bind(1, family_name_key)
+                                   .Bind(2, birth_date)
+                                   .Bind(3, static_cast<int64_t>(limit));
+                             });
 }
 
 }  // namespace carebridge::directory

@@ -53,7 +53,8 @@ class SqliteDirectoryStore : public DirectoryStore {
 
   absl::StatusOr<v1::Person> CreatePerson(
       const v1::Person& person, const IdempotencyKey& key,
-      const events::v1::Event& event) override;
+      const events::v1::Event& event,
+      std::vector<v1::Person>* possible_duplicates = nullptr) override;
   absl::StatusOr<v1::Person> GetPerson(absl::string_view name) override;
   absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
       absl::string_view nhs_number) override;

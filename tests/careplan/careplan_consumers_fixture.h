@@ -138,6 +138,8 @@ class CarePlanConsumersTest : public ::testing::Test {
     request.mutable_person()->set_given_name("Ada");
     request.mutable_person()->set_family_name("Okafor");
     request.mutable_person()->set_birth_date("1990-04-01");
+    // Each call is another person who happens to share the name.
+    request.set_allow_possible_duplicate(true);
     dir::Person person;
     auto context = server_.ContextAs(alice_);
     grpc::Status status =

@@ -79,9 +79,89 @@ TEST_F(PersonTest, CreatePersonIgnoresOutputOnlyFields) {
 
 TEST_F(PersonTest, NhsNumberIsOptional) {
   v1::Person first = Register(PersonRequest(""));
-  v1::Person second = Register(PersonRequest(""));
+  // Someone else of the same name and birth date, confirmed as such.
+  v1::CreatePersonRequest again = PersonRequest("");
+  again.set_allow_possible_duplicate(true);
+  v1::Person second = Register(again);
   EXPECT_NE(first.name(), second.name());
   EXPECT_TRUE(first.nhs_number().empty());
+}
+
+TEST_F(PersonTest, APossibleDuplicateIsRefusedNamingTheMatch) {
+  v1::Person existing = Register(PersonRequest(""));
+  // The same person typed again, differently cased, without NHS number.
+  v1::CreatePersonRequest again = PersonRequest("");
+  again.mutable_person()->set_given_name(" ada ");
+  again.mutable_person()->set_family_name("OKAFOR");
+  v1::Person created;
+  EXPECT_THAT(
+      Call(&Stub::CreatePerson, clinician_, again, &created),
+      HasCodeAndMessage(
+          grpc::StatusCode::FAILED_PRECONDITION,
+          HasSubstr("person: may be registered already as " + existing.name() +
+                    " (Ada Okafor, born 1990-04-01); use that record if it "
+                    "is this person (FindPersons by family name and birth "
+                    "date shows it), or set allow_possible_duplicate")));
+  // The preferred name is a name too; an NHS number on only one of the two
+  // says nothing.
+  v1::CreatePersonRequest by_preferred = PersonRequest("943 476 5919");
+  by_preferred.mutable_person()->set_given_name("Addy");
+  EXPECT_THAT(Call(&Stub::CreatePerson, clinician_, by_preferred, &created),
+              HasCode(grpc::StatusCode::FAILED_PRECONDITION));
+  v1::FindPersonsRequest find;
+  find.set_family_name("okafor");
+  find.set_birth_date("1990-04-01");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  EXPECT_EQ(found.persons_size(), 1) << "a refused create wrote nothing";
+
+  // Confirmed: someone else after all.
+  again.set_allow_possible_duplicate(true);
+  ASSERT_GRPC_OK(Call(&Stub::CreatePerson, clinician_, again, &created));
+  EXPECT_NE(created.name(), existing.name());
+}
+
+TEST_F(PersonTest, DifferentPersonsOfOneNameAndBirthDateAreNotDuplicates) {
+  Register(PersonRequest("9434765919"));
+  // Twins: another given name.
+  v1::CreatePersonRequest twin = PersonRequest("");
+  twin.mutable_person()->set_given_name("Obi");
+  twin.mutable_person()->set_preferred_name("");
+  Register(twin);
+  // Another NHS number is another person.
+  Register(PersonRequest("401 023 2137"));
+  // Another birth date.
+  v1::CreatePersonRequest older = PersonRequest("");
+  older.mutable_person()->set_birth_date("1970-04-01");
+  Register(older);
+}
+
+TEST_F(PersonTest, ARetryIsAnsweredAsBeforeNotAsADuplicate) {
+  v1::CreatePersonRequest request = PersonRequest("");
+  request.set_request_id("ada-1");
+  v1::Person first = Register(request);
+  v1::Person retried = Register(request);
+  EXPECT_EQ(retried.name(), first.name());
+}
+
+TEST_F(PersonTest, ConcurrentRegistrationsOfOnePersonCreateOne) {
+  std::atomic<int> created{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      v1::Person person;
+      grpc::Status status =
+          Call(&Stub::CreatePerson, clinician_, PersonRequest(""), &person);
+      if (status.ok()) ++created;
+      if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+        ++refused;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(created.load(), 1);
+  EXPECT_EQ(refused.load(), 7);
 }
 
 TEST_F(PersonTest, PersonHasNoDiagnosisField) {
@@ -180,6 +260,7 @@ TEST_F(PersonTest, SameRequestIdFromAnotherCallerIsAnotherRequest) {
   // neither return their person nor stop this registration.
   v1::CreatePersonRequest request = PersonRequest("");
   request.set_request_id("register-1");
+  request.set_allow_possible_duplicate(true);
   v1::Person mine = Register(request);
   v1::Person theirs;
   ASSERT_GRPC_OK(Call(&Stub::CreatePerson,
@@ -191,6 +272,7 @@ TEST_F(PersonTest, SameRequestIdFromAnotherCallerIsAnotherRequest) {
   // says so, rather than quietly handing back the first caller's record.
   request = PersonRequest("9434765919");
   request.set_request_id("register-2");
+  request.set_allow_possible_duplicate(true);
   Register(request);
   EXPECT_THAT(Call(&Stub::CreatePerson,
                    Staff(team_.name(), Role::kClinician, "members/other"),
@@ -316,6 +398,7 @@ TEST_F(PersonTest, OnlyClinicalStaffRegisterPersons) {
   for (Role role :
        {Role::kCareCoordinator, Role::kTeamLead, Role::kPeerSupportWorker}) {
     v1::CreatePersonRequest request = PersonRequest("");
+    request.set_allow_possible_duplicate(true);
     ASSERT_GRPC_OK(
         Call(&Stub::CreatePerson, Staff(team_.name(), role), request, &person));
   }
@@ -427,7 +510,11 @@ TEST_F(PersonTest, FindPersonsReturnsAtMostFifty) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 5; ++t) {
     threads.emplace_back([&] {
-      for (int i = 0; i < 11; ++i) Register(PersonRequest("", "Smith"));
+      for (int i = 0; i < 11; ++i) {
+        v1::CreatePersonRequest smith = PersonRequest("", "Smith");
+        smith.set_allow_possible_duplicate(true);
+        Register(smith);
+      }
     });
   }
   for (std::thread& thread : threads) thread.join();

@@ -65,6 +65,8 @@ class HandoverClient {
     request.mutable_person()->set_given_name("Ada");
     request.mutable_person()->set_family_name("Okafor");
     request.mutable_person()->set_birth_date("1990-04-01");
+    // Each call is another person who happens to share the name.
+    request.set_allow_possible_duplicate(true);
     dir::Person person;
     auto context = server.ContextAs(as);
     grpc::Status status = stub->CreatePerson(context.get(), request, &person);
