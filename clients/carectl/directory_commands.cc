@@ -4,7 +4,7 @@
 #include "clients/carectl/directory_requests.h"
 #include "clients/carectl/format.h"
 #include "clients/carectl/names.h"
-#include "clients/carectl/private_file.h"
+#include "clients/carectl/token_out.h"
 
 namespace carebridge::carectl {
 namespace {
@@ -176,22 +176,7 @@ int TokenIssue(Session& s, const Invocation& in) {
   dir::IssueTokenResponse response;
   grpc::Status status =
       s.directory().IssueToken(s.NewContext().get(), *request, &response);
-  if (status.ok() && in.flags.Has("out")) {
-    // Straight to an owner-only file, never through a shell redirect that
-    // would create it world-readable.
-    absl::Status written =
-        WritePrivateFile(in.flags.Get("out"), response.token() + "\n");
-    if (!written.ok()) return s.UsageError(FlagError("out", written.message()));
-    response.clear_token();
-  }
-  // Only the token, so that TOKEN=$(carectl token issue …) works.
-  return s.Finish(status, response, [&response, &in](std::ostream& out) {
-    if (in.flags.Has("out")) {
-      out << "token written to " << in.flags.Get("out") << " (mode 0600)\n";
-    } else {
-      out << response.token() << "\n";
-    }
-  });
+  return FinishIssuedToken(s, status, response, response.mutable_token(), in);
 }
 
 int PersonRegister(Session& s, const Invocation& in) {
@@ -350,7 +335,7 @@ std::vector<Command> DirectoryCommands() {
        "TOKEN=$(carectl token issue members/ID); --out=FILE writes it to "
        "FILE instead, readable by you only (mode 0600).",
        {"MEMBER"},
-       {{"ttl", FlagKind::kValue}, {"out", FlagKind::kValue}},
+       {{"ttl", FlagKind::kValue}, TokenOutFlag()},
        TokenIssue},
       {"person",
        "register",

@@ -42,6 +42,7 @@ std::string FirstOf(std::initializer_list<std::string> values) {
 absl::Status ResolveOutput(const Flags& flags, GlobalOptions& options) {
   options.json = flags.GetBool("json");
   options.name_only = flags.GetBool("name_only");
+  options.utc = flags.GetBool("utc");
   if (flags.Has("output")) {
     std::string output = flags.Get("output");
     if (output == "json") {
@@ -88,6 +89,7 @@ const std::vector<FlagSpec>& GlobalFlagSpecs() {
       {"token_file", FlagKind::kValue},  {"json", FlagKind::kBool},
       {"name_only", FlagKind::kBool},    {"timeout", FlagKind::kValue},
       {"tls_ca_file", FlagKind::kValue}, {"help", FlagKind::kBool},
+      {"utc", FlagKind::kBool},
       {"output", FlagKind::kValue},      {"context", FlagKind::kValue},
   };
   return *specs;

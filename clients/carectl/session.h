@@ -22,6 +22,7 @@
 #include "carebridge/record/v1/record.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "clients/carectl/args.h"
+#include "clients/carectl/format.h"
 #include "google/protobuf/message.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
@@ -44,6 +45,8 @@ struct GlobalOptions {
   bool name_only = false;
   absl::Duration timeout = absl::Seconds(10);
   std::string tls_ca_file;  // empty: plaintext
+  // Times in RFC 3339 UTC instead of the local time zone (see format.h).
+  bool utc = false;
   // The config file's context in use ("" for none) and the file.
   std::string context;
   std::string config_path;
@@ -72,7 +75,9 @@ absl::StatusOr<GlobalOptions> ResolveOfflineOptions(
 class Session {
  public:
   Session(GlobalOptions options, std::ostream& out, std::ostream& err)
-      : options_(std::move(options)), out_(out), err_(err) {}
+      : options_(std::move(options)), out_(out), err_(err) {
+    ShowTimesInUtc(options_.utc);
+  }
 
   // Creates the channel; fails (a usage error) if the CA file is unreadable.
   absl::Status Connect();
@@ -104,6 +109,7 @@ class Session {
   const GlobalOptions& options() const { return options_; }
   bool json() const { return options_.json; }
   bool name_only() const { return options_.name_only; }
+  bool utc() const { return options_.utc; }
   std::ostream& out() { return out_; }
   std::ostream& err() { return err_; }
 

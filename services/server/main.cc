@@ -9,10 +9,12 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/log.h"
+#include "services/common/version.h"
 #include "services/server/bootstrap.h"
 #include "services/server/carebridge_server.h"
 
@@ -140,6 +142,14 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "carebridge-server [--listen=HOST:PORT] [--data_dir=DIR] "
       "[--services=a,b] ...");
+  // --version: the project's version, not Abseil's default (the program
+  // name and whether NDEBUG was defined).
+  absl::FlagsUsageConfig usage_config;
+  usage_config.version_string = [] {
+    return absl::StrCat("carebridge-server ", carebridge::kCarebridgeVersion,
+                        "\n");
+  };
+  absl::SetFlagsUsageConfig(usage_config);
   absl::ParseCommandLine(argc, argv);
   // Debian builds Abseil without NDEBUG, which turns on deadlock-cycle
   // bookkeeping in every absl::Mutex (gRPC's included): a debugging aid with
