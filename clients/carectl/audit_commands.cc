@@ -10,6 +10,7 @@
 #include "clients/carectl/command.h"
 #include "clients/carectl/format.h"
 #include "clients/carectl/names.h"
+#include "clients/carectl/token_out.h"
 
 namespace carebridge::carectl {
 namespace {
@@ -101,10 +102,7 @@ int PersonToken(Session& s, const Invocation& in) {
   careplan::v1::IssuePersonTokenResponse response;
   grpc::Status status =
       s.careplan().IssuePersonToken(s.NewContext().get(), request, &response);
-  // Only the token, so that TOKEN=$(carectl person token …) works.
-  return s.Finish(status, response, [&response](std::ostream& out) {
-    out << response.token() << "\n";
-  });
+  return FinishIssuedToken(s, status, response, response.mutable_token(), in);
 }
 
 }  // namespace
@@ -135,14 +133,15 @@ std::vector<Command> AuditCommands() {
        Accesses},
       {"person",
        "token",
-       "person token PERSON [--ttl=720h]",
+       "person token PERSON [--ttl=720h] [--out=FILE]",
        "Give a person access to their own record (their lead team only): "
        "prints a token with which they read their care plan, its versions "
        "and their care summary, record their own agreement and comment, and "
        "see who accessed their record, and nothing else. Hand it to them; it "
-       "is not stored. Default 30 days, at most 90.",
+       "is not stored. Default 30 days, at most 90. --out=FILE writes it "
+       "to FILE, readable by you only (mode 0600).",
        {"PERSON"},
-       {{"ttl", FlagKind::kValue}},
+       {{"ttl", FlagKind::kValue}, TokenOutFlag()},
        PersonToken},
   };
 }

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "clients/carectl/cli.h"
@@ -115,6 +116,16 @@ class FakeReferral : public ref::ReferralService::Service {
   }
 };
 
+class FakeCarePlan : public careplan::v1::CarePlanService::Service {
+ public:
+  grpc::Status IssuePersonToken(
+      grpc::ServerContext*, const careplan::v1::IssuePersonTokenRequest*,
+      careplan::v1::IssuePersonTokenResponse* response) override {
+    response->set_token("person-tok");
+    return grpc::Status::OK;
+  }
+};
+
 class HabitsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -124,6 +135,7 @@ class HabitsTest : public ::testing::Test {
                              &port);
     builder.RegisterService(&directory_);
     builder.RegisterService(&referral_);
+    builder.RegisterService(&careplan_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     address_ = absl::StrCat("127.0.0.1:", port);
@@ -143,6 +155,7 @@ class HabitsTest : public ::testing::Test {
 
   FakeDirectory directory_;
   FakeReferral referral_;
+  FakeCarePlan careplan_;
   std::unique_ptr<grpc::Server> server_;
   std::string address_;
   std::string dir_;
@@ -347,6 +360,20 @@ TEST_F(HabitsTest, TokenIssueOutWritesAnOwnerOnlyFile) {
   ASSERT_EQ(r.code, 0) << r.err;
   ASSERT_EQ(stat(fresh.c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
+}
+
+TEST_F(HabitsTest, PersonTokenOutWritesAnOwnerOnlyFile) {
+  std::string path = dir_ + "/alex.token";
+  Result r = Carectl({"--server=" + address_, "--token=t", "person", "token",
+                      "p1", "--out=" + path});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, Not(HasSubstr("person-tok")));
+  struct stat info;
+  ASSERT_EQ(stat(path.c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0600u);
+  std::stringstream text;
+  text << std::ifstream(path).rdbuf();
+  EXPECT_EQ(text.str(), "person-tok\n");
 }
 
 // --- config contexts

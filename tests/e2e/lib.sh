@@ -140,8 +140,8 @@ manager_of() {
       member create --display_name="Manager" --team="$team" \
       --role=team_manager) || fail "appointing the manager of $team"
     "$CARECTL_BIN" "${CARECTL_EXTRA[@]}" --server="$addr" --token="$ADMIN" \
-      token issue "$member" \
-      >"$file" || fail "issuing the manager of $team a token"
+      token issue "$member" --out="$file" \
+      >/dev/null || fail "issuing the manager of $team a token"
   fi
   cat "$file"
 }
