@@ -9,6 +9,7 @@
 #include "clients/carectl/careplan_requests.h"
 #include "clients/carectl/careplan_update.h"
 #include "clients/carectl/command.h"
+#include "clients/carectl/name_resolver.h"
 #include "services/common/file_util.h"
 
 namespace carebridge::carectl {
@@ -22,13 +23,19 @@ using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
                                       Response*);
 
 // Calls `method` with the request the words and flags made, or reports why
-// they made none.
+// they made none. People read persons, teams and members by name.
 template <typename Request, typename Response>
 int Call(Session& s, Method<Request, Response> method,
          const absl::StatusOr<Request>& request,
          void (*print)(std::ostream&, const Response&)) {
   if (!request.ok()) return s.UsageError(request.status());
-  return CallAndFinish(s, s.careplan(), method, *request, print);
+  return CallAndFinishNamed(s, s.careplan(), method, *request,
+                            [print](std::ostream& out, const Response& response,
+                                    const NameLabels& names) {
+                              Response labelled = response;
+                              LabelNames(&labelled, names);
+                              print(out, labelled);
+                            });
 }
 
 void PrintWithCareTeam(std::ostream& out, const cp::CarePlan& plan) {

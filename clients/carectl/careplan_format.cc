@@ -319,8 +319,13 @@ std::string StampText(const cp::SectionStamp& stamp) {
 
 void PrintCarePlanSummary(std::ostream& out, const cp::CarePlan& plan) {
   constexpr size_t kWidth = 11;
-  out << Labelled("", kWidth, "plan", plan.name())
-      << Labelled("", kWidth, "version", absl::StrCat(plan.version()));
+  out << Labelled("", kWidth, "plan", plan.name());
+  // The plan's name holds the person's id; a label says who they are.
+  if (!plan.person().empty() &&
+      !absl::StartsWith(plan.name(), absl::StrCat(plan.person(), "/"))) {
+    out << Labelled("", kWidth, "person", plan.person());
+  }
+  out << Labelled("", kWidth, "version", absl::StrCat(plan.version()));
   if (!plan.etag().empty()) out << Labelled("", kWidth, "etag", plan.etag());
   out << Labelled("", kWidth, "agreement", AgreementStatus(plan))
       << Labelled("", kWidth, "lead team",

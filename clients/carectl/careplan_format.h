@@ -31,7 +31,8 @@ std::string StampText(const careplan::v1::SectionStamp& stamp);
 void PrintCarePlan(std::ostream& out, const careplan::v1::CarePlan& plan);
 
 // What a write answers with: name, version, etag, the change and the
-// agreement status.
+// agreement status; the person too when `plan.person` holds a label (see
+// LabelNames) rather than the id the plan's name already shows.
 void PrintCarePlanSummary(std::ostream& out,
                           const careplan::v1::CarePlan& plan);
 

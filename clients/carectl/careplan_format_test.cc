@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "clients/carectl/utc_times.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -191,7 +192,18 @@ cp::CarePlanDiff SampleDiff() {
   )pb");
 }
 
-TEST(FormatDateTest, ZeroPaddedOrEmpty) {
+// These read times as --utc prints them.
+class FormatDateTest : public UtcTimesTest {};
+class AgreementStatusTest : public UtcTimesTest {};
+class StampTextTest : public UtcTimesTest {};
+class PrintCarePlanTest : public UtcTimesTest {};
+class PrintCarePlanSummaryTest : public UtcTimesTest {};
+class PrintCareTeamTest : public UtcTimesTest {};
+class PrintCarePlanVersionsTest : public UtcTimesTest {};
+class PrintCarePlanVersionsInFullTest : public UtcTimesTest {};
+class PrintCarePlanDiffTest : public UtcTimesTest {};
+
+TEST_F(FormatDateTest, ZeroPaddedOrEmpty) {
   cp::Date date;
   EXPECT_EQ(FormatDate(date), "");
   date.set_year(2026);
@@ -200,12 +212,12 @@ TEST(FormatDateTest, ZeroPaddedOrEmpty) {
   EXPECT_EQ(FormatDate(date), "2026-03-05");
 }
 
-TEST(AgreementStatusTest, NeverAgreed) {
+TEST_F(AgreementStatusTest, NeverAgreed) {
   EXPECT_EQ(AgreementStatus(cp::CarePlan()),
             "NOT agreed: the person has not agreed any version");
 }
 
-TEST(AgreementStatusTest, AgreedSaysWhenByWhomAndThePersonsWords) {
+TEST_F(AgreementStatusTest, AgreedSaysWhenByWhomAndThePersonsWords) {
   cp::CarePlan plan = FullPlan();
   plan.set_agreed(true);
   plan.mutable_agreement()->set_person_comment("Happy with\nthis");
@@ -218,12 +230,12 @@ TEST(AgreementStatusTest, AgreedSaysWhenByWhomAndThePersonsWords) {
             "recorded by members/m1 (teams/cmht))");
 }
 
-TEST(AgreementStatusTest, ChangedSinceAgreementIsNotAgreed) {
+TEST_F(AgreementStatusTest, ChangedSinceAgreementIsNotAgreed) {
   EXPECT_EQ(AgreementStatus(FullPlan()),
             "NOT agreed: changed since the person agreed version 5");
 }
 
-TEST(StampTextTest, VersionTimeAndWho) {
+TEST_F(StampTextTest, VersionTimeAndWho) {
   cp::SectionStamp stamp = FullPlan().section_stamps(0);
   EXPECT_EQ(StampText(stamp),
             "version 3, 2026-01-02T09:00:00Z, by members/m1 (teams/cmht)");
@@ -233,7 +245,7 @@ TEST(StampTextTest, VersionTimeAndWho) {
             "version 3, 2026-01-02T09:00:00Z, by services/referral");
 }
 
-TEST(PrintCarePlanTest, SectionBySectionWithWhoChangedEach) {
+TEST_F(PrintCarePlanTest, SectionBySectionWithWhoChangedEach) {
   std::ostringstream out;
   PrintCarePlan(out, FullPlan());
   EXPECT_EQ(out.str(),
@@ -306,7 +318,7 @@ TEST(PrintCarePlanTest, SectionBySectionWithWhoChangedEach) {
             "  2026-09-01\n");
 }
 
-TEST(PrintCarePlanTest, EmptySectionsSaySo) {
+TEST_F(PrintCarePlanTest, EmptySectionsSaySo) {
   cp::CarePlan plan;
   plan.set_name("persons/p2/carePlan/versions/1");
   plan.set_version(1);
@@ -332,7 +344,7 @@ TEST(PrintCarePlanTest, EmptySectionsSaySo) {
               HasSubstr("\nREVIEW DATE  (not written yet)\n  (not set)\n"));
 }
 
-TEST(PrintCarePlanTest, MultiLineCommunicationValuesLineUp) {
+TEST_F(PrintCarePlanTest, MultiLineCommunicationValuesLineUp) {
   cp::CarePlan plan;
   plan.mutable_communication_preferences()->set_accessibility_needs(
       "Large print\nStep-free access");
@@ -345,7 +357,7 @@ TEST(PrintCarePlanTest, MultiLineCommunicationValuesLineUp) {
   EXPECT_THAT(out.str(), HasSubstr("      1. Bo; may be contacted: no\n"));
 }
 
-TEST(PrintCarePlanSummaryTest, VersionEtagAgreementAndChange) {
+TEST_F(PrintCarePlanSummaryTest, VersionEtagAgreementAndChange) {
   cp::CarePlan plan = FullPlan();
   plan.set_agreed(true);
   plan.mutable_agreement()->clear_person_comment();
@@ -363,13 +375,13 @@ TEST(PrintCarePlanSummaryTest, VersionEtagAgreementAndChange) {
             "review\"\n");
 }
 
-TEST(PrintCareTeamTest, EmptyTeamIsNone) {
+TEST_F(PrintCareTeamTest, EmptyTeamIsNone) {
   std::ostringstream out;
   PrintCareTeam(out, cp::CarePlan());
   EXPECT_EQ(out.str(), "  (none)\n");
 }
 
-TEST(PrintCarePlanVersionsTest, HistoryTableAndNextPage) {
+TEST_F(PrintCarePlanVersionsTest, HistoryTableAndNextPage) {
   std::ostringstream out;
   PrintCarePlanVersions(out, SampleDiff().versions(), "tok");
   EXPECT_EQ(out.str(),
@@ -382,7 +394,7 @@ TEST(PrintCarePlanVersionsTest, HistoryTableAndNextPage) {
             "next page: tok\n");
 }
 
-TEST(PrintCarePlanVersionsTest, SeveralSectionsAndNoVersions) {
+TEST_F(PrintCarePlanVersionsTest, SeveralSectionsAndNoVersions) {
   google::protobuf::RepeatedPtrField<cp::CarePlan> versions;
   cp::CarePlan* v = versions.Add();
   v->set_version(1);
@@ -396,7 +408,7 @@ TEST(PrintCarePlanVersionsTest, SeveralSectionsAndNoVersions) {
   EXPECT_EQ(none.str(), "(none)\n");
 }
 
-TEST(PrintCarePlanVersionsInFullTest, EachVersionWholeThenNextPage) {
+TEST_F(PrintCarePlanVersionsInFullTest, EachVersionWholeThenNextPage) {
   google::protobuf::RepeatedPtrField<cp::CarePlan> versions;
   cp::CarePlan* newer = versions.Add();
   newer->set_name("persons/p1/carePlan/versions/2");
@@ -422,7 +434,7 @@ TEST(PrintCarePlanVersionsInFullTest, EachVersionWholeThenNextPage) {
   EXPECT_EQ(none.str(), "(none)\n");
 }
 
-TEST(PrintCarePlanDiffTest, ChangesBySectionThenTheVersionsBetween) {
+TEST_F(PrintCarePlanDiffTest, ChangesBySectionThenTheVersionsBetween) {
   std::ostringstream out;
   PrintCarePlanDiff(out, SampleDiff());
   EXPECT_EQ(out.str(),
@@ -450,7 +462,7 @@ TEST(PrintCarePlanDiffTest, ChangesBySectionThenTheVersionsBetween) {
             "agreement_recorded  agreement                   yes\n");
 }
 
-TEST(PrintCarePlanDiffTest, MultiLineAddedAndRemovedValuesGoBelow) {
+TEST_F(PrintCarePlanDiffTest, MultiLineAddedAndRemovedValuesGoBelow) {
   cp::CarePlanDiff diff;
   cp::SectionDiff* section = diff.add_sections();
   section->set_section(cp::CRISIS_PLAN);
@@ -472,7 +484,7 @@ TEST(PrintCarePlanDiffTest, MultiLineAddedAndRemovedValuesGoBelow) {
                                    "      07700\n"));
 }
 
-TEST(PrintCarePlanDiffTest, SameContentSaysNoDifferences) {
+TEST_F(PrintCarePlanDiffTest, SameContentSaysNoDifferences) {
   cp::CarePlanDiff diff;
   diff.set_from_version("persons/p1/carePlan/versions/2");
   diff.set_to_version("persons/p1/carePlan/versions/2");

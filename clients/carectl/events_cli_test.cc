@@ -228,7 +228,8 @@ class EventsCliTest : public ::testing::Test {
 
 TEST_F(EventsCliTest, EachFeedIsReadFromItsOwnService) {
   for (const char* feed : {"directory", "referral", "careplan", "handover"}) {
-    Result r = Carectl({server_flag_, "events", std::string("--feed=") + feed});
+    Result r = Carectl(
+        {server_flag_, "--utc", "events", std::string("--feed=") + feed});
     ASSERT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, absl::StrCat("1  2026-12-01T00:00:01Z  ", feed,
                                   ".created  things/", feed,

@@ -13,6 +13,7 @@
 #include "clients/carectl/events_requests.h"
 #include "clients/carectl/format.h"
 #include "clients/carectl/interrupt.h"
+#include "clients/carectl/name_resolver.h"
 
 namespace carebridge::carectl {
 namespace {
@@ -31,7 +32,7 @@ std::unique_ptr<Reader> Subscribe(Session& s, const std::string& feed,
   return s.handover().Subscribe(context, request);
 }
 
-void PrintEvent(Session& s, const ev::Event& event) {
+void PrintEvent(Session& s, const ev::Event& event, const NameLabels& names) {
   if (s.json()) {
     std::string warning;
     s.out() << EventJsonLine(event, &warning);
@@ -39,26 +40,29 @@ void PrintEvent(Session& s, const ev::Event& event) {
   } else if (s.name_only()) {
     s.out() << event.subject() << "\n";
   } else {
-    s.out() << EventLine(event);
+    s.out() << EventLine(event, names);
   }
 }
 
 // One inbox item a line: sequence, time, what, the person, the resource.
-void PrintInboxItem(Session& s, const ev::Event& event) {
+void PrintInboxItem(Session& s, const ev::Event& event,
+                    const NameLabels& names) {
   record::v1::InboxItem item;
   if (s.json() || s.name_only() || !event.payload().UnpackTo(&item)) {
-    PrintEvent(s, event);
+    PrintEvent(s, event, names);
     return;
   }
   absl::string_view type = event.type();
   absl::ConsumePrefix(&type, "inbox.");
   s.out() << event.sequence() << "  " << FormatTimestamp(event.time()) << "  "
-          << type << "  " << item.person() << "  " << item.summary() << "  "
-          << item.resource() << "\n";
+          << type << "  " << names.Label(item.person()) << "  "
+          << names.InText(item.summary()) << "  " << item.resource() << "\n";
 }
 
-int Follow(Session& s, absl::StatusOr<EventsCall> call,
-           void (*print)(Session&, const ev::Event&));
+// Prints an event with the labels of the names in its batch.
+using EventPrinter = void (*)(Session&, const ev::Event&, const NameLabels&);
+
+int Follow(Session& s, absl::StatusOr<EventsCall> call, EventPrinter print);
 
 int Events(Session& s, const Invocation& in) {
   return Follow(s, BuildEventsCall(in.flags), PrintEvent);
@@ -83,8 +87,7 @@ int Inbox(Session& s, const Invocation& in) {
   return Follow(s, call, PrintInboxItem);
 }
 
-int Follow(Session& s, absl::StatusOr<EventsCall> call,
-           void (*print)(Session&, const ev::Event&)) {
+int Follow(Session& s, absl::StatusOr<EventsCall> call, EventPrinter print) {
   if (!call.ok()) return s.UsageError(call.status());
   // Following has no deadline: it lasts until interrupted, unless it waits
   // for a number of events, which it does within --timeout.
@@ -99,11 +102,23 @@ int Follow(Session& s, absl::StatusOr<EventsCall> call,
   int64_t through = call->request.after_sequence();
   int64_t printed = 0;
   bool reached_limit = false;
+  NameResolver resolver = DirectoryNames(s);
   ev::SubscribeResponse batch;
   while (!reached_limit && reader->Read(&batch)) {
     through = batch.through_sequence();
+    std::vector<std::string> wanted = ResourceNamesIn(batch);
     for (const ev::Event& event : batch.events()) {
-      print(s, event);
+      record::v1::InboxItem item;
+      if (event.payload().Is<record::v1::InboxItem>() &&
+          event.payload().UnpackTo(&item)) {
+        for (std::string& name : ResourceNamesIn(item)) {
+          wanted.push_back(std::move(name));
+        }
+      }
+    }
+    const NameLabels& names = resolver.For(wanted);
+    for (const ev::Event& event : batch.events()) {
+      print(s, event, names);
       through = event.sequence();
       if (call->limit > 0 && ++printed == call->limit) {
         reached_limit = true;

@@ -18,15 +18,19 @@ std::string Cell(absl::string_view text) {
 
 }  // namespace
 
-std::string EventLine(const events::v1::Event& event) {
+std::string EventLine(const events::v1::Event& event, const NameLabels& names) {
+  std::vector<std::string> teams;
+  for (const std::string& team : event.teams()) {
+    teams.push_back(names.Label(team));
+  }
   std::vector<std::string> cells = {
       absl::StrCat(event.sequence()),
       Cell(event.has_time() ? FormatTimestamp(event.time()) : ""),
       Cell(event.type()),
       Cell(event.subject()),
-      Cell(event.person()),
-      Cell(event.actor()),
-      Cell(absl::StrJoin(event.teams(), ",")),
+      Cell(names.Label(event.person())),
+      Cell(names.Label(event.actor())),
+      Cell(absl::StrJoin(teams, ",")),
   };
   return absl::StrCat(absl::StrJoin(cells, "  "), "\n");
 }

@@ -155,7 +155,7 @@ class FeedsCliTest : public ::testing::Test {
 };
 
 TEST_F(FeedsCliTest, FeedsListsEachConsumerWithItsLagAndProblems) {
-  Result result = Run({"admin", "feeds"});
+  Result result = Run({"--utc", "admin", "feeds"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("CONSUMER"));
   EXPECT_THAT(result.out, HasSubstr("careplan.handover  following  42"));
@@ -197,7 +197,8 @@ TEST_F(FeedsCliTest, ParkedAsksEveryConsumerOrOneAndPrintsWhy) {
 }
 
 TEST_F(FeedsCliTest, RetryTakesTheShortOrTheFullNameAndShowsTheOutcome) {
-  Result result = Run({"admin", "feeds", "retry", "careplan.referral/8"});
+  Result result =
+      Run({"--utc", "admin", "feeds", "retry", "careplan.referral/8"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(service_.last_request(),
             "name: \"consumers/careplan.referral/parkedEvents/8\"");

@@ -1,6 +1,7 @@
 #include "clients/carectl/format.h"
 
 #include <algorithm>
+#include <atomic>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -23,6 +24,17 @@ using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
+
+std::atomic<bool>& TimesInUtc() {
+  static std::atomic<bool> utc{false};
+  return utc;
+}
+
+std::string Rfc3339Utc(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ",
+                          absl::FromUnixSeconds(ts.seconds()),
+                          absl::UTCTimeZone());
+}
 
 bool IsTimestamp(const Descriptor* d) {
   return d->full_name() ==
@@ -148,7 +160,7 @@ struct Block {
 };
 
 void CollectBlock(const Message& message, const std::string& prefix,
-                  Block* block) {
+                  const NameLabels& names, Block* block) {
   const Descriptor* d = message.GetDescriptor();
   const Reflection* r = message.GetReflection();
   for (int i = 0; i < d->field_count(); ++i) {
@@ -158,7 +170,12 @@ void CollectBlock(const Message& message, const std::string& prefix,
     if (field->is_repeated() && !IsAtomic(field) && prefix.empty()) {
       block->tables.emplace_back(key, field);
     } else if (!field->is_repeated() && !IsAtomic(field)) {
-      CollectBlock(r->GetMessage(message, field), key + ".", block);
+      CollectBlock(r->GetMessage(message, field), key + ".", names, block);
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_STRING) {
+      block->lines.emplace_back(
+          key, field->is_repeated()
+                   ? names.InText(FieldText(message, field))
+                   : names.LabelOverName(FieldText(message, field)));
     } else {
       block->lines.emplace_back(key, FieldText(message, field));
     }
@@ -171,9 +188,22 @@ std::string OneLine(absl::string_view text) {
 
 }  // namespace
 
+void ShowTimesInUtc(bool utc) { TimesInUtc().store(utc); }
+
 std::string FormatTimestamp(const google::protobuf::Timestamp& ts) {
-  absl::Time t = absl::FromUnixSeconds(ts.seconds());
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", t, absl::UTCTimeZone());
+  if (TimesInUtc().load()) return Rfc3339Utc(ts);
+  return FormatTimestampIn(ts, absl::LocalTimeZone());
+}
+
+std::string FormatTimestampIn(const google::protobuf::Timestamp& ts,
+                              absl::TimeZone zone) {
+  return absl::FormatTime("%Y-%m-%d %H:%M:%S %Z",
+                          absl::FromUnixSeconds(ts.seconds()), zone);
+}
+
+std::string FormatUtcDate(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime("%Y-%m-%d", absl::FromUnixSeconds(ts.seconds()),
+                          absl::UTCTimeZone());
 }
 
 std::string ValueAt(const Message& message, const std::string& path) {
@@ -217,9 +247,10 @@ bool PrintNames(std::ostream& out, const Message& message) {
   return printed;
 }
 
-void PrintResource(std::ostream& out, const Message& message) {
+void PrintResource(std::ostream& out, const Message& message,
+                   const NameLabels& names) {
   Block block;
-  CollectBlock(message, "", &block);
+  CollectBlock(message, "", names, &block);
   size_t width = 0;
   for (const auto& [key, value] : block.lines) {
     width = std::max(width, key.size());
@@ -244,13 +275,13 @@ void PrintResource(std::ostream& out, const Message& message) {
       columns.push_back(d->field(i)->name());
     }
     out << "\n" << key << ":\n";
-    PrintTable(out, rows, columns, "  ");
+    PrintTable(out, rows, columns, "  ", names);
   }
 }
 
 void PrintTable(std::ostream& out, const std::vector<const Message*>& rows,
                 const std::vector<std::string>& columns,
-                const std::string& indent) {
+                const std::string& indent, const NameLabels& names) {
   std::vector<std::string> header;
   for (const std::string& column : columns) {
     std::string title = absl::AsciiStrToUpper(column);
@@ -262,7 +293,7 @@ void PrintTable(std::ostream& out, const std::vector<const Message*>& rows,
   for (const Message* row : rows) {
     std::vector<std::string> line;
     for (const std::string& column : columns) {
-      line.push_back(ValueAt(*row, column));
+      line.push_back(names.Label(ValueAt(*row, column)));
     }
     cells.push_back(std::move(line));
   }

@@ -1,9 +1,14 @@
 #include "clients/carectl/format.h"
 
+#include <cstdlib>
+#include <ctime>
+#include <optional>
 #include <sstream>
+#include <string>
 
 #include "carebridge/directory/v1/directory.pb.h"
 #include "carebridge/referral/v1/referral.pb.h"
+#include "clients/carectl/utc_times.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -21,12 +26,67 @@ google::protobuf::Timestamp At(int64_t seconds) {
   return ts;
 }
 
-TEST(FormatTimestampTest, IsRfc3339Utc) {
+// These read times as --utc prints them.
+class PrintNamesTest : public UtcTimesTest {};
+class PrintResourceTest : public UtcTimesTest {};
+class PrintTableTest : public UtcTimesTest {};
+class ValueAtTest : public UtcTimesTest {};
+class ToJsonTest : public UtcTimesTest {};
+
+// Sets TZ for one test (absl::LocalTimeZone reads it), then restores it.
+class LocalTimeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* tz = std::getenv("TZ");
+    saved_ = tz == nullptr ? std::nullopt : std::optional<std::string>(tz);
+  }
+  void TearDown() override {
+    if (saved_) {
+      setenv("TZ", saved_->c_str(), 1);
+    } else {
+      unsetenv("TZ");
+    }
+    tzset();
+    ShowTimesInUtc(false);
+  }
+  void UseZone(const char* zone) {
+    setenv("TZ", zone, 1);
+    tzset();
+  }
+  std::optional<std::string> saved_;
+};
+
+TEST_F(LocalTimeTest, LocalTimeWithTheZonesAbbreviation) {
+  UseZone("Europe/London");
+  EXPECT_EQ(FormatTimestamp(At(1796083200)), "2026-12-01 00:00:00 GMT");
+  EXPECT_EQ(FormatTimestamp(At(1714555800)), "2024-05-01 10:30:00 BST");
+  UseZone("America/New_York");
+  EXPECT_EQ(FormatTimestamp(At(1796083200)), "2026-11-30 19:00:00 EST");
+}
+
+TEST_F(LocalTimeTest, UtcFlagKeepsRfc3339Utc) {
+  UseZone("America/New_York");
+  ShowTimesInUtc(true);
   EXPECT_EQ(FormatTimestamp(At(0)), "1970-01-01T00:00:00Z");
   EXPECT_EQ(FormatTimestamp(At(1714555800)), "2024-05-01T09:30:00Z");
 }
 
-TEST(PrintNamesTest, ResourceListAndPairOfResources) {
+TEST(FormatTimestampTest, InAGivenZone) {
+  absl::TimeZone new_york;
+  ASSERT_TRUE(absl::LoadTimeZone("America/New_York", &new_york));
+  EXPECT_EQ(FormatTimestampIn(At(1714555800), new_york),
+            "2024-05-01 05:30:00 EDT");
+  EXPECT_EQ(FormatTimestampIn(At(0), absl::UTCTimeZone()),
+            "1970-01-01 00:00:00 UTC");
+}
+
+// A date sent as midnight UTC is that date in every zone.
+TEST_F(LocalTimeTest, DatesStayTheDateSent) {
+  UseZone("America/New_York");
+  EXPECT_EQ(FormatUtcDate(At(1796083200)), "2026-12-01");
+}
+
+TEST_F(PrintNamesTest, ResourceListAndPairOfResources) {
   dir::Team team;
   team.set_name("teams/t1");
   team.set_display_name("North CMHT");
@@ -48,7 +108,7 @@ TEST(PrintNamesTest, ResourceListAndPairOfResources) {
   EXPECT_EQ(none.str(), "");
 }
 
-TEST(PrintResourceTest, TeamAsKeyValueBlock) {
+TEST_F(PrintResourceTest, TeamAsKeyValueBlock) {
   dir::Team team;
   team.set_name("teams/t1");
   team.set_display_name("North CMHT");
@@ -69,7 +129,7 @@ TEST(PrintResourceTest, TeamAsKeyValueBlock) {
             "create_time:                 2024-05-01T09:30:00Z\n");
 }
 
-TEST(PrintResourceTest, MultiLineTextIsIndented) {
+TEST_F(PrintResourceTest, MultiLineTextIsIndented) {
   dir::Team team;
   team.set_name("teams/t1");
   team.set_eligibility("Adults\nin the north");
@@ -79,7 +139,7 @@ TEST(PrintResourceTest, MultiLineTextIsIndented) {
                                    "                      in the north\n"));
 }
 
-TEST(PrintResourceTest, ReferralHistoryIsATable) {
+TEST_F(PrintResourceTest, ReferralHistoryIsATable) {
   ref::Referral referral;
   referral.set_name("referrals/r1");
   referral.set_state(ref::ACCEPTED);
@@ -115,7 +175,7 @@ TEST(PrintResourceTest, ReferralHistoryIsATable) {
   EXPECT_THAT(out.str(), Not(HasSubstr("onward_route")));
 }
 
-TEST(PrintResourceTest, LocalIdentifiersAsTable) {
+TEST_F(PrintResourceTest, LocalIdentifiersAsTable) {
   dir::Person person;
   person.set_name("persons/p");
   dir::LocalIdentifier* id = person.add_local_identifiers();
@@ -127,7 +187,7 @@ TEST(PrintResourceTest, LocalIdentifiersAsTable) {
                                    "  mrn     42\n"));
 }
 
-TEST(PrintTableTest, AlignsColumns) {
+TEST_F(PrintTableTest, AlignsColumns) {
   dir::Team a;
   a.set_name("teams/a");
   a.set_display_name("Crisis");
@@ -147,13 +207,13 @@ TEST(PrintTableTest, AlignsColumns) {
             "next page: tok\n");
 }
 
-TEST(PrintTableTest, EmptyListSaysNone) {
+TEST_F(PrintTableTest, EmptyListSaysNone) {
   std::ostringstream out;
   PrintList(out, {}, {"name"}, "");
   EXPECT_EQ(out.str(), "(none)\n");
 }
 
-TEST(ValueAtTest, FollowsNestedPaths) {
+TEST_F(ValueAtTest, FollowsNestedPaths) {
   ref::Referral referral;
   referral.mutable_onward_route()->set_signposting("Call 111");
   EXPECT_EQ(ValueAt(referral, "onward_route.signposting"), "Call 111");
@@ -161,7 +221,7 @@ TEST(ValueAtTest, FollowsNestedPaths) {
   EXPECT_EQ(ValueAt(referral, "response_due_time"), "");
 }
 
-TEST(ToJsonTest, UsesProtoNamesAndPrintsDefaults) {
+TEST_F(ToJsonTest, UsesProtoNamesAndPrintsDefaults) {
   ref::Referral referral;
   referral.set_name("referrals/r1");
   referral.set_state(ref::SENT);
@@ -171,6 +231,28 @@ TEST(ToJsonTest, UsesProtoNamesAndPrintsDefaults) {
   EXPECT_THAT(json, HasSubstr("\"overdue\": false"));
   EXPECT_THAT(json, HasSubstr("\"receiving_team\": \"\""));
   EXPECT_EQ(json.back(), '\n');
+}
+
+// A show screen puts the name first and keeps the id under it; its tables
+// show the name alone.
+TEST_F(PrintResourceTest, LabelledNamesShowTheLabelAndKeepTheId) {
+  ref::Referral referral;
+  referral.set_name("referrals/r1");
+  referral.set_person("persons/p1");
+  referral.set_sending_team("teams/unknown");
+  ref::ReferralEvent& created = *referral.add_history();
+  created.set_action(ref::ReferralEvent::CREATED);
+  created.set_actor("members/kim");
+  NameLabels names;
+  names.Set("persons/p1", "Ada Lovelace (NHS 943 476 5919)");
+  names.Set("members/kim", "Kim Jones");
+  std::ostringstream out;
+  PrintResource(out, referral, names);
+  EXPECT_THAT(out.str(), HasSubstr("person:        Ada Lovelace (NHS 943 476 "
+                                   "5919)\n"
+                                   "               persons/p1\n"
+                                   "sending_team:  teams/unknown\n"));
+  EXPECT_THAT(out.str(), HasSubstr("  created        Kim Jones\n"));
 }
 
 }  // namespace

@@ -259,8 +259,8 @@ TEST_F(HandoverCliTest, UsageErrorsExitOneBeforeAnyCall) {
 }
 
 TEST_F(HandoverCliTest, InboxListsWithMarkersAndFilters) {
-  Result r =
-      Run({"handover", "inbox", "--state=pending", "--overdue", "--person=p1"});
+  Result r = Run({"--utc", "handover", "inbox", "--state=pending", "--overdue",
+                  "--person=p1"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(service_.list().mailbox(), hv::INBOX);
   EXPECT_THAT(service_.list().states(), ElementsAre(hv::PENDING));

@@ -9,6 +9,7 @@
 #include "clients/carectl/command.h"
 #include "clients/carectl/handover_format.h"
 #include "clients/carectl/handover_requests.h"
+#include "clients/carectl/name_resolver.h"
 #include "services/common/file_util.h"
 
 namespace carebridge::carectl {
@@ -21,9 +22,13 @@ template <typename Request>
 using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&,
                                       hv::Handover*);
 
+void Print(std::ostream& out, const hv::Handover& h, const NameLabels& names) {
+  PrintHandover(out, h, names);
+}
+
 template <typename Request>
 int Call(Session& s, Method<Request> method, const Request& request) {
-  return CallAndFinish(s, s.handover(), method, request, PrintHandover);
+  return CallAndFinishNamed(s, s.handover(), method, request, Print);
 }
 
 int Create(Session& s, const Invocation& in) {
@@ -58,9 +63,12 @@ int List(Session& s, const Invocation& in, hv::Mailbox mailbox) {
         return s.handover().ListHandovers(c, r, out);
       },
       &response);
-  return s.Finish(status, response, [&](std::ostream& out) {
-    PrintHandoverList(out, response, mailbox);
-  });
+  return FinishNamed(
+      s, status, response,
+      [mailbox](std::ostream& out, const hv::ListHandoversResponse& response,
+                const NameLabels& names) {
+        PrintHandoverList(out, response, mailbox, names);
+      });
 }
 
 int Accept(Session& s, const Invocation& in) {
@@ -78,8 +86,7 @@ int Accept(Session& s, const Invocation& in) {
                "--taking_on=TEXT for each action you take on\n";
     return code;
   }
-  return s.Finish(status, handover,
-                  [&](std::ostream& out) { PrintHandover(out, handover); });
+  return FinishNamed(s, status, handover, Print);
 }
 
 std::vector<FlagSpec> ListFlags() {

@@ -39,7 +39,8 @@ std::string Indented(absl::string_view text, absl::string_view indent) {
   return out;
 }
 
-// `label:` and value lines, the values lined up; empty values are left out.
+// `label:` and value lines, the values (and their further lines) lined up;
+// empty values are left out.
 void PrintFields(
     std::ostream& out,
     const std::vector<std::pair<std::string, std::string>>& fields) {
@@ -47,10 +48,15 @@ void PrintFields(
   for (const auto& [label, value] : fields) {
     if (!value.empty()) width = std::max(width, label.size());
   }
+  const std::string continuation(width + 3, ' ');
   for (const auto& [label, value] : fields) {
     if (value.empty()) continue;
-    out << label << ":" << std::string(width - label.size() + 2, ' ') << value
-        << "\n";
+    std::vector<absl::string_view> lines = absl::StrSplit(value, '\n');
+    out << label << ":" << std::string(width - label.size() + 2, ' ')
+        << lines[0] << "\n";
+    for (size_t i = 1; i < lines.size(); ++i) {
+      out << continuation << lines[i] << "\n";
+    }
   }
 }
 
@@ -64,10 +70,19 @@ std::string WhoWhen(const std::string& who, const std::string& by,
   return absl::StrCat(who, " (", absl::StrJoin(parts, ", "), ")");
 }
 
+// `text` about `name`, then the name on its own line when `text` shows
+// its label instead.
+std::string WithId(const std::string& text, const std::string& name,
+                   const NameLabels& names) {
+  if (names.Label(name) == name) return text;
+  return absl::StrCat(text, "\n", name);
+}
+
 // Where the loop stands, in words.
-std::string AnswerText(const hv::Handover& h) {
-  std::string by =
-      h.answered_by().empty() ? "" : absl::StrCat(" by ", h.answered_by());
+std::string AnswerText(const hv::Handover& h, const NameLabels& names) {
+  std::string by = h.answered_by().empty()
+                       ? ""
+                       : absl::StrCat(" by ", names.Label(h.answered_by()));
   std::string at = TimeText(h.answer_time()).empty()
                        ? ""
                        : absl::StrCat(" at ", TimeText(h.answer_time()));
@@ -75,12 +90,13 @@ std::string AnswerText(const hv::Handover& h) {
       h.answer_note().empty() ? "" : absl::StrCat(": ", h.answer_note());
   switch (h.state()) {
     case hv::PENDING:
-      return absl::StrCat("awaiting ", h.receiving_team());
+      return absl::StrCat("awaiting ", names.Label(h.receiving_team()));
     case hv::ACCEPTED:
       return absl::StrCat("accepted", by, at, note);
     case hv::DECLINED:
       return absl::StrCat("declined", by, at, note,
-                          "; responsibility stays with ", h.sending_team());
+                          "; responsibility stays with ",
+                          names.Label(h.sending_team()));
     case hv::CANCELLED:
       return absl::StrCat("cancelled", by, at, note);
     default:
@@ -95,7 +111,8 @@ std::string DeadlineText(const hv::Handover& h) {
   return absl::StrCat(due, "  ", markers);
 }
 
-void PrintSbar(std::ostream& out, const hv::Handover& h) {
+void PrintSbar(std::ostream& out, const hv::Handover& h,
+               const NameLabels& names) {
   const std::pair<const char*, const std::string*> sections[] = {
       {"situation", &h.situation()},
       {"background", &h.background()},
@@ -115,17 +132,18 @@ void PrintSbar(std::ostream& out, const hv::Handover& h) {
     }
     out << (text->empty() ? "  (none)\n" : Indented(*text, "  "));
     if (withheld) {
-      out << "  (withheld from " << h.receiving_team()
+      out << "  (withheld from " << names.Label(h.receiving_team())
           << " by the person's sharing choices)\n";
     }
   }
 }
 
-void PrintActions(std::ostream& out, const hv::Handover& h) {
+void PrintActions(std::ostream& out, const hv::Handover& h,
+                  const NameLabels& names) {
   std::vector<std::vector<std::string>> rows;
   for (const hv::HandoverAction& a : h.actions()) {
-    rows.push_back(
-        {a.id(), a.description(), a.owning_team(), DueText(a.due_time())});
+    rows.push_back({a.id(), a.description(), names.Label(a.owning_team()),
+                    DueText(a.due_time())});
   }
   out << "\nactions:\n";
   PrintTextTable(out, {"ID", "WHAT", "OWNING TEAM", "DUE"}, rows, "  ");
@@ -140,11 +158,13 @@ void PrintContingencies(std::ostream& out, const hv::Handover& h) {
   PrintTextTable(out, {"IF THIS", "THEN DO"}, rows, "  ");
 }
 
-void PrintReadBack(std::ostream& out, const hv::Handover& h) {
+void PrintReadBack(std::ostream& out, const hv::Handover& h,
+                   const NameLabels& names) {
   if (!h.has_read_back()) return;
   const hv::ReadBack& rb = h.read_back();
   out << "\nread-back";
-  std::string who = WhoWhen("", rb.recorded_by(), rb.record_time());
+  std::string who =
+      WhoWhen("", names.Label(rb.recorded_by()), rb.record_time());
   if (!who.empty()) out << " " << absl::StripAsciiWhitespace(who);
   out << ":\n  summary:\n"
       << (rb.summary().empty() ? "    (none)\n"
@@ -181,12 +201,12 @@ std::string DueText(const google::protobuf::Timestamp& due) {
 
 void PrintHandoverList(std::ostream& out,
                        const hv::ListHandoversResponse& response,
-                       hv::Mailbox mailbox) {
+                       hv::Mailbox mailbox, const NameLabels& names) {
   const bool inbox = mailbox == hv::INBOX;
   std::vector<std::vector<std::string>> rows;
   for (const hv::Handover& h : response.handovers()) {
-    rows.push_back({h.name(), h.person(),
-                    inbox ? h.sending_team() : h.receiving_team(),
+    rows.push_back({h.name(), names.Label(h.person()),
+                    names.Label(inbox ? h.sending_team() : h.receiving_team()),
                     HandoverKindWord(h.kind()), Word(h.illness_severity()),
                     Word(h.state()), TimeText(h.response_due_time()),
                     DeadlineMarkers(h.overdue(), h.has_escalate_time())});
@@ -200,30 +220,33 @@ void PrintHandoverList(std::ostream& out,
   }
 }
 
-void PrintHandover(std::ostream& out, const hv::Handover& h) {
+void PrintHandover(std::ostream& out, const hv::Handover& h,
+                   const NameLabels& names) {
   std::string version =
       h.care_plan_version() == 0 ? "" : absl::StrCat(h.care_plan_version());
   PrintFields(
       out,
       {
           {"name", h.name()},
-          {"person", h.person()},
+          {"person", names.LabelOverName(h.person())},
           {"kind", Word(h.kind())},
-          {"from", WhoWhen(h.sending_team(), h.created_by(), h.create_time())},
-          {"to", h.receiving_team()},
+          {"from", WithId(WhoWhen(names.Label(h.sending_team()),
+                                  names.Label(h.created_by()), h.create_time()),
+                          h.sending_team(), names)},
+          {"to", names.LabelOverName(h.receiving_team())},
           {"urgency", Word(h.urgency())},
           {"illness severity", Word(h.illness_severity())},
           {"state", Word(h.state())},
-          {"answer", AnswerText(h)},
+          {"answer", AnswerText(h, names)},
           {"response due", DeadlineText(h)},
           {"escalated", TimeText(h.escalate_time())},
           {"care plan version", version},
           {"etag", h.etag()},
       });
-  PrintSbar(out, h);
-  PrintActions(out, h);
+  PrintSbar(out, h, names);
+  PrintActions(out, h, names);
   PrintContingencies(out, h);
-  PrintReadBack(out, h);
+  PrintReadBack(out, h, names);
 }
 
 }  // namespace carebridge::carectl

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "carebridge/handover/v1/handover.pb.h"
+#include "clients/carectl/name_labels.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace carebridge::carectl {
@@ -22,14 +23,19 @@ std::string DueText(const google::protobuf::Timestamp& due);
 
 // One line per handover: name, person, the other team (FROM in the inbox,
 // TO in the sent list), kind, severity, state, due, OVERDUE / ESCALATED;
-// then `next page: TOKEN` when there is more.
+// then `next page: TOKEN` when there is more. Persons and teams by their
+// labels.
 void PrintHandoverList(std::ostream& out,
                        const handover::v1::ListHandoversResponse& response,
-                       handover::v1::Mailbox mailbox);
+                       handover::v1::Mailbox mailbox,
+                       const NameLabels& names = NameLabels());
 
 // The whole handover: who handed what to whom and where it stands, the
 // SBAR paragraphs, actions, contingencies, the read-back and the answer.
-void PrintHandover(std::ostream& out, const handover::v1::Handover& handover);
+// Persons, teams and members by their labels; the person's and the teams'
+// ids stay on the line under them.
+void PrintHandover(std::ostream& out, const handover::v1::Handover& handover,
+                   const NameLabels& names = NameLabels());
 
 }  // namespace carebridge::carectl
 

@@ -7,6 +7,7 @@
 #include "clients/carectl/events_format.h"
 #include "clients/carectl/format.h"
 #include "clients/carectl/referral_format.h"
+#include "clients/carectl/utc_times.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
@@ -62,14 +63,21 @@ hv::Handover PendingTransfer() {
   )pb");
 }
 
-TEST(HandoverFormatTest, KindWordsAreTheOnesCreateTakes) {
+// These read times as --utc prints them.
+class HandoverFormatTest : public UtcTimesTest {};
+class DeadlineMarkersTest : public UtcTimesTest {};
+class ReferralListFormatTest : public UtcTimesTest {};
+class ReferralShowFormatTest : public UtcTimesTest {};
+class EventFormatTest : public UtcTimesTest {};
+
+TEST_F(HandoverFormatTest, KindWordsAreTheOnesCreateTakes) {
   EXPECT_EQ(HandoverKindWord(hv::TRANSFER_OF_RESPONSIBILITY), "transfer");
   EXPECT_EQ(HandoverKindWord(hv::SHARED_CARE), "shared");
   EXPECT_EQ(HandoverKindWord(hv::INFORMATION_ONLY), "info");
   EXPECT_EQ(HandoverKindWord(hv::KIND_UNSPECIFIED), "");
 }
 
-TEST(HandoverFormatTest, DueIsADateAtMidnightElseATime) {
+TEST_F(HandoverFormatTest, DueIsADateAtMidnightElseATime) {
   google::protobuf::Timestamp due;
   EXPECT_EQ(DueText(due), "");
   due.set_seconds(kDec1);
@@ -78,7 +86,7 @@ TEST(HandoverFormatTest, DueIsADateAtMidnightElseATime) {
   EXPECT_EQ(DueText(due), "2026-12-01T01:00:00Z");
 }
 
-TEST(HandoverFormatTest, ShowPrintsWhereTheLoopStandsAndTheSbar) {
+TEST_F(HandoverFormatTest, ShowPrintsWhereTheLoopStandsAndTheSbar) {
   std::ostringstream out;
   PrintHandover(out, PendingTransfer());
   EXPECT_EQ(out.str(),
@@ -122,7 +130,7 @@ TEST(HandoverFormatTest, ShowPrintsWhereTheLoopStandsAndTheSbar) {
 
 // The person's sharing choices keep the assessment from the receiving
 // team: it reads why it is empty, the sender that the receiver does not.
-TEST(HandoverFormatTest, AWithheldAssessmentSaysWhy) {
+TEST_F(HandoverFormatTest, AWithheldAssessmentSaysWhy) {
   hv::Handover received = PendingTransfer();
   received.clear_assessment();
   received.add_withheld_from_receiving_team("assessment");
@@ -146,7 +154,7 @@ TEST(HandoverFormatTest, AWithheldAssessmentSaysWhy) {
   EXPECT_THAT(out.str(), Not(HasSubstr("withheld")));
 }
 
-TEST(HandoverFormatTest, AcceptedShowsTheReadBackAndTheAnswer) {
+TEST_F(HandoverFormatTest, AcceptedShowsTheReadBackAndTheAnswer) {
   hv::Handover h = PendingTransfer();
   h.set_state(hv::ACCEPTED);
   h.set_overdue(false);
@@ -175,7 +183,7 @@ TEST(HandoverFormatTest, AcceptedShowsTheReadBackAndTheAnswer) {
                         "    - Weekly calls\n"));
 }
 
-TEST(HandoverFormatTest, DeclineSaysResponsibilityStaysWithTheSender) {
+TEST_F(HandoverFormatTest, DeclineSaysResponsibilityStaysWithTheSender) {
   hv::Handover h = PendingTransfer();
   h.set_state(hv::DECLINED);
   h.set_answered_by("members/priya");
@@ -189,7 +197,7 @@ TEST(HandoverFormatTest, DeclineSaysResponsibilityStaysWithTheSender) {
   EXPECT_THAT(out.str(), Not(HasSubstr("read-back")));
 }
 
-TEST(HandoverFormatTest, InboxShowsSenderAndMarkers) {
+TEST_F(HandoverFormatTest, InboxShowsSenderAndMarkers) {
   hv::ListHandoversResponse response;
   *response.add_handovers() = PendingTransfer();
   hv::Handover* calm = response.add_handovers();
@@ -212,7 +220,7 @@ TEST(HandoverFormatTest, InboxShowsSenderAndMarkers) {
             "next page: tok\n");
 }
 
-TEST(HandoverFormatTest, SentListShowsTheReceivingTeam) {
+TEST_F(HandoverFormatTest, SentListShowsTheReceivingTeam) {
   hv::ListHandoversResponse response;
   *response.add_handovers() = PendingTransfer();
   std::ostringstream out;
@@ -224,7 +232,7 @@ TEST(HandoverFormatTest, SentListShowsTheReceivingTeam) {
   EXPECT_EQ(none.str(), "(none)\n");
 }
 
-TEST(DeadlineMarkersTest, OverdueEscalatedBothOrNothing) {
+TEST_F(DeadlineMarkersTest, OverdueEscalatedBothOrNothing) {
   EXPECT_EQ(DeadlineMarkers(false, false), "");
   EXPECT_EQ(DeadlineMarkers(true, false), "OVERDUE");
   EXPECT_EQ(DeadlineMarkers(false, true), "ESCALATED");
@@ -245,7 +253,7 @@ ref::Referral EscalatedReferral() {
   )pb");
 }
 
-TEST(ReferralListFormatTest, EscalatedReferralIsMarked) {
+TEST_F(ReferralListFormatTest, EscalatedReferralIsMarked) {
   ref::ListReferralsResponse response;
   *response.add_referrals() = EscalatedReferral();
   ref::Referral* answered = response.add_referrals();
@@ -271,7 +279,7 @@ TEST(ReferralListFormatTest, EscalatedReferralIsMarked) {
             "2026-11-30T04:00:00Z\n");
 }
 
-TEST(ReferralListFormatTest, SentListNamesTheReceivingTeam) {
+TEST_F(ReferralListFormatTest, SentListNamesTheReceivingTeam) {
   ref::ListReferralsResponse response;
   *response.add_referrals() = EscalatedReferral();
   std::ostringstream out;
@@ -280,7 +288,46 @@ TEST(ReferralListFormatTest, SentListNamesTheReceivingTeam) {
   EXPECT_THAT(out.str(), HasSubstr("teams/crisis"));
 }
 
-TEST(ReferralShowFormatTest, ShowsWhenTheReferralWasEscalated) {
+// The inbox reads who and from whom, not ids.
+TEST_F(ReferralListFormatTest, PersonAndTeamByName) {
+  ref::ListReferralsResponse response;
+  *response.add_referrals() = EscalatedReferral();
+  NameLabels names;
+  names.Set("persons/p1", "Ada Lovelace (NHS 943 476 5919)");
+  names.Set("teams/cmht", "CMHT North");
+  std::ostringstream out;
+  PrintReferralList(out, response, ref::INBOX, names);
+  EXPECT_THAT(out.str(), HasSubstr("referrals/r1  sent   crisis   Ada Lovelace "
+                                   "(NHS 943 476 5919)  CMHT North    "));
+}
+
+TEST_F(HandoverFormatTest, ListAndShowByName) {
+  hv::ListHandoversResponse response;
+  hv::Handover& h = *response.add_handovers();
+  h.set_name("handovers/h1");
+  h.set_person("persons/p1");
+  h.set_sending_team("teams/crisis");
+  h.set_receiving_team("teams/cmht");
+  h.set_created_by("members/kim");
+  h.set_state(hv::PENDING);
+  NameLabels names;
+  names.Set("persons/p1", "Ada Lovelace (NHS 943 476 5919)");
+  names.Set("teams/crisis", "Crisis Team");
+  names.Set("members/kim", "Kim Jones");
+  std::ostringstream list;
+  PrintHandoverList(list, response, hv::INBOX, names);
+  EXPECT_THAT(list.str(), HasSubstr("handovers/h1  Ada Lovelace (NHS 943 476 "
+                                    "5919)  Crisis Team"));
+  std::ostringstream show;
+  PrintHandover(show, h, names);
+  EXPECT_THAT(show.str(), HasSubstr("person:  Ada Lovelace (NHS 943 476 5919)\n"
+                                    "         persons/p1\n"
+                                    "from:    Crisis Team (Kim Jones)\n"
+                                    "         teams/crisis\n"
+                                    "to:      teams/cmht\n"));
+}
+
+TEST_F(ReferralShowFormatTest, ShowsWhenTheReferralWasEscalated) {
   std::ostringstream out;
   PrintResource(out, EscalatedReferral());
   EXPECT_THAT(out.str(), HasSubstr("escalate_time:      "
@@ -305,13 +352,13 @@ ev::Event AcceptedEvent() {
   return event;
 }
 
-TEST(EventFormatTest, OneLineWithEveryField) {
+TEST_F(EventFormatTest, OneLineWithEveryField) {
   EXPECT_EQ(EventLine(AcceptedEvent()),
             "42  2026-12-01T00:00:00Z  referral.accepted  referrals/r1  "
             "persons/p1  members/jon  teams/cmht,teams/crisis\n");
 }
 
-TEST(EventFormatTest, EmptyFieldsAreDashes) {
+TEST_F(EventFormatTest, EmptyFieldsAreDashes) {
   ev::Event event;
   event.set_sequence(7);
   event.set_type("team.created");
@@ -319,7 +366,7 @@ TEST(EventFormatTest, EmptyFieldsAreDashes) {
   EXPECT_EQ(EventLine(event), "7  -  team.created  teams/t1  -  -  -\n");
 }
 
-TEST(EventFormatTest, JsonIsOneLineWithThePayloadResolved) {
+TEST_F(EventFormatTest, JsonIsOneLineWithThePayloadResolved) {
   std::string warning = "stale";
   std::string json = EventJsonLine(AcceptedEvent(), &warning);
   EXPECT_EQ(warning, "");
@@ -333,7 +380,7 @@ TEST(EventFormatTest, JsonIsOneLineWithThePayloadResolved) {
   EXPECT_THAT(json, HasSubstr("\"escalate_time\":\"2026-11-30T05:00:00Z\""));
 }
 
-TEST(EventFormatTest, JsonLeavesOutAPayloadOfAnUnknownType) {
+TEST_F(EventFormatTest, JsonLeavesOutAPayloadOfAnUnknownType) {
   ev::Event event = AcceptedEvent();
   event.mutable_payload()->set_type_url("type.googleapis.com/example.Future");
   std::string warning;

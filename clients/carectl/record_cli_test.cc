@@ -4,12 +4,14 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
+#include <cstdlib>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "carebridge/record/v1/record.grpc.pb.h"
 #include "clients/carectl/cli.h"
+#include "clients/carectl/fake_directory.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -178,6 +180,7 @@ class RecordCliTest : public ::testing::Test {
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
                              &port);
     builder.RegisterService(&service_);
+    if (with_directory_) builder.RegisterService(&directory_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     server_flag_ = absl::StrCat("--server=127.0.0.1:", port);
@@ -192,13 +195,16 @@ class RecordCliTest : public ::testing::Test {
   }
 
   FakeRecord service_;
+  // Without a directory every name shows as its id.
+  bool with_directory_ = false;
+  FakeDirectory directory_;
   std::unique_ptr<grpc::Server> server_;
   std::string server_flag_;
 };
 
 TEST_F(RecordCliTest, TimelineSendsTheFiltersAndPrintsEachStep) {
   Result result =
-      Run({"person", "timeline", "p1", "--kind=referral,care_team",
+      Run({"--utc", "person", "timeline", "p1", "--kind=referral,care_team",
            "--since=2026-11-01", "--newest_first", "--page_size=20"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(service_.last_request(),
@@ -217,7 +223,7 @@ TEST_F(RecordCliTest, TimelineSendsTheFiltersAndPrintsEachStep) {
 }
 
 TEST_F(RecordCliTest, SummaryShowsLeadTeamLoopsAndContacts) {
-  Result result = Run({"person", "summary", "persons/p1"});
+  Result result = Run({"--utc", "person", "summary", "persons/p1"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(service_.last_request(), "name: \"persons/p1/careSummary\"");
   EXPECT_THAT(result.out,
@@ -254,8 +260,8 @@ TEST_F(RecordCliTest, SummaryAsJsonIsTheResponse) {
 }
 
 TEST_F(RecordCliTest, GapsAsksForATeamsWorkListAndSaysWhy) {
-  Result result =
-      Run({"gaps", "--team=cmht", "--kind=bounced,no_lead", "--closed"});
+  Result result = Run(
+      {"--utc", "gaps", "--team=cmht", "--kind=bounced,no_lead", "--closed"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(service_.last_request(),
             "parent: \"teams/cmht\" kinds: BOUNCED kinds: NO_LEAD "
@@ -274,7 +280,7 @@ TEST_F(RecordCliTest, GapsAsksForATeamsWorkListAndSaysWhy) {
 }
 
 TEST_F(RecordCliTest, InboxPrintsTheTeamsItemsAndWhereItStopped) {
-  Result result = Run({"inbox", "--after=3"});
+  Result result = Run({"--utc", "inbox", "--after=3"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_EQ(service_.last_request(),
             "after_sequence: 3 type_prefixes: \"inbox.\" "
@@ -312,6 +318,85 @@ TEST_F(RecordCliTest, BadFlagsAreUsageErrorsAndMakeNoCall) {
   EXPECT_NE(result.code, 0);
   EXPECT_THAT(result.err, HasSubstr("--since"));
   EXPECT_EQ(service_.last_request(), "");
+}
+
+// The same screens with a directory to look names up in.
+class RecordNamesCliTest : public RecordCliTest {
+ protected:
+  RecordNamesCliTest() { with_directory_ = true; }
+};
+
+TEST_F(RecordNamesCliTest, SummaryNamesThePersonAndTeamsOncePerScreen) {
+  Result result = Run({"--utc", "person", "summary", "p1"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("Ada Lovelace (NHS 943 476 5919)\n"
+                                    "persons/p1\n"));
+  EXPECT_THAT(result.out,
+              HasSubstr("lead: CMHT North since 2026-12-01T00:00:00Z"));
+  EXPECT_THAT(result.out, HasSubstr("CMHT North  care coordination  lead"));
+  // A team the directory does not know keeps its id.
+  EXPECT_THAT(result.out, HasSubstr("referrals/r9  CMHT North  teams/housing"));
+  EXPECT_EQ(directory_.lookups("persons/p1"), 1);
+  EXPECT_EQ(directory_.lookups("teams/cmht"), 1);
+}
+
+TEST_F(RecordNamesCliTest, TimelineNamesTeamsInWhatHappened) {
+  Result result = Run({"--utc", "person", "timeline", "p1"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  // members/bob is another team's: the directory does not name him.
+  EXPECT_THAT(result.out,
+              HasSubstr("2026-12-01T00:00:00Z  referral  Referral declined by "
+                        "Crisis Team  members/bob"));
+}
+
+TEST_F(RecordNamesCliTest, GapsAndInboxNameThePerson) {
+  Result result = Run({"--utc", "gaps", "--team=cmht"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out,
+              HasSubstr("2026-12-01T00:00:00Z  bounced  Ada Lovelace (NHS 943 "
+                        "476 5919)  Ada Lovelace (NHS 943 476 5919)  open"));
+  result = Run({"--utc", "inbox"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out,
+              HasSubstr("7  2026-12-01T00:00:00Z  referral_received  Ada "
+                        "Lovelace (NHS 943 476 5919)  Referral sent by CMHT "
+                        "North to Crisis Team (urgent)  referrals/r1\n"));
+}
+
+TEST_F(RecordNamesCliTest, TeamReportHeaderNamesTheTeam) {
+  Result result = Run({"--utc", "team", "report", "crisis",
+                       "--since=2026-11-01", "--until=2026-12-01"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("Crisis Team: 2026-11-01T00:00:00Z to "
+                                    "2026-12-01T00:00:00Z\n"));
+}
+
+// Scripts read ids: --json and --name_only look nothing up.
+TEST_F(RecordNamesCliTest, JsonKeepsIdsAndAsksTheDirectoryNothing) {
+  Result result = Run({"--json", "person", "summary", "p1"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out, HasSubstr("\"lead_team\": \"teams/cmht\""));
+  EXPECT_THAT(result.out, Not(HasSubstr("CMHT North")));
+  EXPECT_EQ(directory_.total_lookups(), 0);
+}
+
+// Without --utc a clinician reads the time where they are, zone named.
+TEST_F(RecordCliTest, TimesAreLocalWithTheZoneUnlessUtc) {
+  const char* tz = std::getenv("TZ");
+  std::string saved = tz == nullptr ? "" : tz;
+  setenv("TZ", "Europe/London", 1);
+  Result result = Run({"person", "summary", "p1"});
+  Result utc = Run({"--utc", "person", "summary", "p1"});
+  if (tz == nullptr) {
+    unsetenv("TZ");
+  } else {
+    setenv("TZ", saved.c_str(), 1);
+  }
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_THAT(result.out,
+              HasSubstr("lead: teams/cmht since 2026-12-01 00:00:00 GMT"));
+  EXPECT_THAT(utc.out,
+              HasSubstr("lead: teams/cmht since 2026-12-01T00:00:00Z"));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 
 #include "absl/time/clock.h"
 #include "clients/carectl/command.h"
+#include "clients/carectl/name_resolver.h"
 #include "clients/carectl/record_format.h"
 #include "clients/carectl/record_requests.h"
 
@@ -15,12 +16,20 @@ using Stub = rv::RecordService::Stub;
 // How long --wait_caught_up waits for the record to have every step.
 constexpr absl::Duration kCatchUpWait = absl::Seconds(30);
 
+// A printer of record_format.h as FinishNamed takes it.
+template <typename Response>
+using Printer = void (*)(std::ostream&, const Response&, const NameLabels&);
+template <typename Response>
+Printer<Response> Print(Printer<Response> print) {
+  return print;
+}
+
 int Timeline(Session& s, const Invocation& in) {
   auto request = BuildTimelineRequest(in.args[0], in.flags);
   if (!request.ok()) return s.UsageError(request.status());
   if (!in.flags.GetBool("wait_caught_up")) {
-    return CallAndFinish(s, s.record(), &Stub::ListTimelineEntries, *request,
-                         PrintTimeline);
+    return CallAndFinishNamed(s, s.record(), &Stub::ListTimelineEntries,
+                              *request, Print(PrintTimeline));
   }
   // The record is eventually consistent: ask again (a person it has not
   // heard of yet is NOT_FOUND) until it says it has every feed's events.
@@ -32,9 +41,7 @@ int Timeline(Session& s, const Invocation& in) {
     const bool retry = (status.ok() && !response.freshness().caught_up()) ||
                        status.error_code() == grpc::StatusCode::NOT_FOUND;
     if (!retry || absl::Now() >= deadline) {
-      return s.Finish(status, response, [&response](std::ostream& out) {
-        PrintTimeline(out, response);
-      });
+      return FinishNamed(s, status, response, Print(PrintTimeline));
     }
     absl::SleepFor(absl::Milliseconds(50));
   }
@@ -43,20 +50,21 @@ int Timeline(Session& s, const Invocation& in) {
 int Gaps(Session& s, const Invocation& in) {
   auto request = BuildGapsRequest(in.flags);
   if (!request.ok()) return s.UsageError(request.status());
-  return CallAndFinish(s, s.record(), &Stub::ListCareGaps, *request,
-                       PrintCareGaps);
+  return CallAndFinishNamed(s, s.record(), &Stub::ListCareGaps, *request,
+                            Print(PrintCareGaps));
 }
 
 int TeamReport(Session& s, const Invocation& in) {
   auto request = BuildTeamReportRequest(in.args[0], in.flags);
   if (!request.ok()) return s.UsageError(request.status());
-  return CallAndFinish(s, s.record(), &Stub::GetTeamReport, *request,
-                       PrintTeamReport);
+  return CallAndFinishNamed(s, s.record(), &Stub::GetTeamReport, *request,
+                            Print(PrintTeamReport));
 }
 
 int Summary(Session& s, const Invocation& in) {
-  return CallAndFinish(s, s.record(), &Stub::GetCareSummary,
-                       BuildSummaryRequest(in.args[0]), PrintCareSummary);
+  return CallAndFinishNamed(s, s.record(), &Stub::GetCareSummary,
+                            BuildSummaryRequest(in.args[0]),
+                            Print(PrintCareSummary));
 }
 
 }  // namespace

@@ -33,12 +33,13 @@ void PrintFreshness(std::ostream& out, const rv::Freshness& freshness) {
 }  // namespace
 
 void PrintTimeline(std::ostream& out,
-                   const rv::ListTimelineEntriesResponse& response) {
+                   const rv::ListTimelineEntriesResponse& response,
+                   const NameLabels& names) {
   std::vector<std::vector<std::string>> rows;
   for (const rv::TimelineEntry& entry : response.entries()) {
     rows.push_back({FormatTimestamp(entry.time()),
                     EnumWord(rv::EntryKind_descriptor(), entry.kind()),
-                    entry.summary(), entry.actor()});
+                    names.InText(entry.summary()), names.Label(entry.actor())});
   }
   PrintTextTable(out, {"TIME", "KIND", "WHAT", "WHO"}, rows);
   for (const rv::TimelineEntry& entry : response.entries()) {
@@ -52,21 +53,21 @@ void PrintTimeline(std::ostream& out,
   PrintFreshness(out, response.freshness());
 }
 
-void PrintCareGaps(std::ostream& out,
-                   const rv::ListCareGapsResponse& response) {
+void PrintCareGaps(std::ostream& out, const rv::ListCareGapsResponse& response,
+                   const NameLabels& names) {
   std::vector<std::vector<std::string>> rows;
   for (const rv::CareGap& gap : response.gaps()) {
     rows.push_back(
         {FormatTimestamp(gap.open_time()),
-         EnumWord(rv::GapKind_descriptor(), gap.kind()), gap.person(),
-         gap.subject(),
+         EnumWord(rv::GapKind_descriptor(), gap.kind()),
+         names.Label(gap.person()), names.Label(gap.subject()),
          gap.has_close_time()
              ? absl::StrCat("closed ", FormatTimestamp(gap.close_time()))
              : std::string("open")});
   }
   PrintTextTable(out, {"SINCE", "GAP", "PERSON", "ABOUT", "STATE"}, rows);
   for (const rv::CareGap& gap : response.gaps()) {
-    out << gap.name() << ": " << gap.detail();
+    out << gap.name() << ": " << names.InText(gap.detail());
     if (gap.has_close_time()) out << "; closed: " << gap.close_reason();
     out << "\n";
   }
@@ -76,8 +77,10 @@ void PrintCareGaps(std::ostream& out,
   PrintFreshness(out, response.freshness());
 }
 
-void PrintTeamReport(std::ostream& out, const rv::TeamReport& report) {
-  out << report.team() << ": " << FormatTimestamp(report.start_time()) << " to "
+void PrintTeamReport(std::ostream& out, const rv::TeamReport& report,
+                     const NameLabels& names) {
+  out << names.Label(report.team()) << ": "
+      << FormatTimestamp(report.start_time()) << " to "
       << FormatTimestamp(report.end_time()) << "\n";
   out << "referrals received: " << report.referrals_received() << "; accepted "
       << report.accepted() << ", declined " << report.declined()
@@ -120,8 +123,9 @@ void PrintTeamReport(std::ostream& out, const rv::TeamReport& report) {
   PrintFreshness(out, report.freshness());
 }
 
-void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
-  out << summary.person() << "\n";
+void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary,
+                      const NameLabels& names) {
+  out << names.LabelOverName(summary.person()) << "\n";
   if (!summary.care_plan_visible()) {
     out << "care plan: not shown (your team is not on the care team)\n";
   } else if (summary.care_plan_version() == 0) {
@@ -136,7 +140,7 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
     out << "lead: "
         << (summary.lead_team().empty()
                 ? std::string("nobody")
-                : absl::StrCat(summary.lead_team(), " since ",
+                : absl::StrCat(names.Label(summary.lead_team()), " since ",
                                FormatTimestamp(summary.lead_since())))
         << "\n";
     out << "care plan: version " << summary.care_plan_version() << ", "
@@ -151,8 +155,7 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
             : withheld(careplan::v1::SHARED_WHAT_HELPS) ? "not shared"
                                                         : "none")
         << "; review: "
-        << (summary.has_review_time()
-                ? FormatTimestamp(summary.review_time()).substr(0, 10)
+        << (summary.has_review_time() ? FormatUtcDate(summary.review_time())
             : withheld(careplan::v1::SHARED_REVIEW_DATE)
                 ? std::string("not shared")
                 : std::string("not set"))
@@ -165,7 +168,8 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
     }
     std::vector<std::vector<std::string>> team;
     for (const rv::CareTeamMember& member : summary.care_team()) {
-      team.push_back({member.team(), member.role(), member.lead() ? "lead" : "",
+      team.push_back({names.Label(member.team()), member.role(),
+                      member.lead() ? "lead" : "",
                       FormatTimestamp(member.since())});
     }
     out << "\ncare team:\n";
@@ -177,7 +181,8 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
   std::vector<std::vector<std::string>> loops;
   for (const rv::OpenLoop& loop : summary.open_loops()) {
     loops.push_back(
-        {loop.resource(), loop.sending_team(), loop.receiving_team(),
+        {loop.resource(), names.Label(loop.sending_team()),
+         names.Label(loop.receiving_team()),
          EnumWord(referral::v1::Urgency_descriptor(), loop.urgency()),
          FormatTimestamp(loop.due_time()),
          DeadlineMarkers(loop.overdue(), loop.has_escalate_time())});
@@ -191,8 +196,8 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
   out << "\n";
   std::vector<std::vector<std::string>> contacts;
   for (const rv::LastContact& contact : summary.last_contacts()) {
-    contacts.push_back(
-        {contact.team(), FormatTimestamp(contact.time()), contact.type()});
+    contacts.push_back({names.Label(contact.team()),
+                        FormatTimestamp(contact.time()), contact.type()});
   }
   if (!contacts.empty()) {
     PrintTextTable(out, {"TEAM", "WHEN", "WHAT"}, contacts, "  ");
@@ -201,7 +206,8 @@ void PrintCareSummary(std::ostream& out, const rv::CareSummary& summary) {
     out << "\ncare gaps:\n";
     for (const rv::CareGap& gap : summary.gaps()) {
       out << "  " << EnumWord(rv::GapKind_descriptor(), gap.kind()) << " since "
-          << FormatTimestamp(gap.open_time()) << ": " << gap.detail() << "\n";
+          << FormatTimestamp(gap.open_time()) << ": "
+          << names.InText(gap.detail()) << "\n";
     }
   }
   PrintFreshness(out, summary.freshness());

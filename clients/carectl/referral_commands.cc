@@ -2,6 +2,7 @@
 
 #include "clients/carectl/command.h"
 #include "clients/carectl/format.h"
+#include "clients/carectl/name_resolver.h"
 #include "clients/carectl/names.h"
 #include "clients/carectl/referral_format.h"
 #include "clients/carectl/referral_requests.h"
@@ -30,7 +31,10 @@ int Create(Session& s, const Invocation& in) {
 int Get(Session& s, const Invocation& in) {
   ref::GetReferralRequest request;
   request.set_name(ResourceName("referrals", in.args[0]));
-  return Call(s, &Stub::GetReferral, request);
+  return CallAndFinishNamed(
+      s, s.referral(), &Stub::GetReferral, request,
+      [](std::ostream& out, const ref::Referral& referral,
+         const NameLabels& names) { PrintResource(out, referral, names); });
 }
 
 int List(Session& s, const Invocation& in, ref::Mailbox mailbox) {
@@ -44,9 +48,12 @@ int List(Session& s, const Invocation& in, ref::Mailbox mailbox) {
         return s.referral().ListReferrals(c, r, out);
       },
       &response);
-  return s.Finish(status, response, [&](std::ostream& out) {
-    PrintReferralList(out, response, mailbox);
-  });
+  return FinishNamed(
+      s, status, response,
+      [mailbox](std::ostream& out, const ref::ListReferralsResponse& response,
+                const NameLabels& names) {
+        PrintReferralList(out, response, mailbox, names);
+      });
 }
 
 template <typename Request>

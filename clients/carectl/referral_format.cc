@@ -11,7 +11,7 @@ namespace ref = ::carebridge::referral::v1;
 
 void PrintReferralList(std::ostream& out,
                        const ref::ListReferralsResponse& response,
-                       ref::Mailbox mailbox) {
+                       ref::Mailbox mailbox, const NameLabels& names) {
   const bool inbox = mailbox == ref::INBOX;
   const std::string team = inbox ? "sending_team" : "receiving_team";
   const std::vector<std::string> columns = {
@@ -20,7 +20,7 @@ void PrintReferralList(std::ostream& out,
   for (const ref::Referral& referral : response.referrals()) {
     std::vector<std::string> row;
     for (const std::string& column : columns) {
-      row.push_back(ValueAt(referral, column));
+      row.push_back(names.Label(ValueAt(referral, column)));
     }
     row.push_back(
         DeadlineMarkers(referral.overdue(), referral.has_escalate_time()));
