@@ -312,8 +312,18 @@ TEST_F(EventsCliTest, LimitStopsAfterThatManyEvents) {
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("careplan.created"));
   EXPECT_THAT(r.out, Not(HasSubstr("careplan.changed")));
+  // Not "caught up": the feed holds more than the limit let through.
   EXPECT_EQ(r.err,
-            "carectl: caught up at sequence 1 (continue with --after=1)\n");
+            "carectl: stopped at --limit=1 (sequence 1); more events may "
+            "follow: --after=1\n");
+}
+
+TEST_F(EventsCliTest, AFeedEndingBeforeTheLimitIsCaughtUp) {
+  Result r = Carectl({server_flag_, "events", "--feed=careplan", "--limit=5"});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("careplan.changed"));
+  EXPECT_EQ(r.err,
+            "carectl: caught up at sequence 2 (continue with --after=2)\n");
 }
 
 TEST_F(EventsCliTest, FollowWithALimitWaitsForTheEventsWithinTheTimeout) {

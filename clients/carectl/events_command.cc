@@ -148,6 +148,15 @@ int Follow(Session& s, absl::StatusOr<EventsCall> call, EventPrinter print) {
     }
     return code;
   }
+  if (reached_limit) {
+    // Not "caught up": the feed may hold more than the limit let through.
+    if (human) {
+      s.err() << "carectl: stopped at --limit=" << call->limit << " (sequence "
+              << through << "); more events may follow: --after=" << through
+              << "\n";
+    }
+    return kExitOk;
+  }
   if (human) {
     s.err() << "carectl: caught up at sequence " << through
             << " (continue with --after=" << through << ")\n";
@@ -172,7 +181,8 @@ std::vector<Command> EventsCommands() {
        "event's subject. Without --follow it stops once caught up and says "
        "where (on stderr); with --follow it keeps printing new events as "
        "they commit until interrupted (Ctrl-C), then exits 0. --limit=N stops "
-       "after N events; with --follow it waits for them within --timeout "
+       "after N events and says so, with where to continue; with --follow it "
+       "waits for them within --timeout "
        "(how a script waits for an effect in another service). Teams see "
        "events about their own teams; admins see every event without its "
        "payload.",
