@@ -1,5 +1,6 @@
 // `carectl team|member|token|person …`: the directory.
 
+#include "absl/strings/match.h"
 #include "clients/carectl/command.h"
 #include "clients/carectl/directory_requests.h"
 #include "clients/carectl/format.h"
@@ -183,9 +184,16 @@ int PersonRegister(Session& s, const Invocation& in) {
   auto request = BuildCreatePersonRequest(in.flags);
   if (!request.ok()) return s.UsageError(request.status());
   dir::Person person;
-  return s.Finish(
-      s.directory().CreatePerson(s.NewContext().get(), *request, &person),
-      person);
+  grpc::Status status =
+      s.directory().CreatePerson(s.NewContext().get(), *request, &person);
+  int code = s.Finish(status, person);
+  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+      absl::StrContains(status.error_message(), "may be registered already")) {
+    s.err() << "carectl: the same person? use their record (carectl person "
+               "get NAME); someone else? register again with "
+               "--allow_duplicate\n";
+  }
+  return code;
 }
 
 int PersonGet(Session& s, const Invocation& in) {
@@ -194,6 +202,15 @@ int PersonGet(Session& s, const Invocation& in) {
   dir::Person person;
   return s.Finish(
       s.directory().GetPerson(s.NewContext().get(), request, &person), person);
+}
+
+int PersonUpdate(Session& s, const Invocation& in) {
+  auto request = BuildUpdatePersonRequest(in.args[0], in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::Person person;
+  return s.Finish(
+      s.directory().UpdatePerson(s.NewContext().get(), *request, &person),
+      person);
 }
 
 int PersonFind(Session& s, const Invocation& in) {
@@ -342,8 +359,11 @@ std::vector<Command> DirectoryCommands() {
        "person register --given_name=TEXT --family_name=TEXT "
        "--birth_date=YYYY-MM-DD [--nhs_number=NUMBER] "
        "[--preferred_name=TEXT] [--local_id=SYSTEM=VALUE]... "
-       "[--request_id=ID]",
-       "Register a person (clinical staff).",
+       "[--request_id=ID] [--allow_duplicate]",
+       "Register a person (clinical staff). A person with the same given "
+       "(or preferred) and family name and birth date, where either has no "
+       "NHS number, may be registered already: refused, naming them, unless "
+       "--allow_duplicate confirms this is someone else.",
        {},
        {{"given_name", FlagKind::kValue, true},
         {"family_name", FlagKind::kValue, true},
@@ -351,7 +371,8 @@ std::vector<Command> DirectoryCommands() {
         {"nhs_number", FlagKind::kValue},
         {"preferred_name", FlagKind::kValue},
         {"local_id", FlagKind::kRepeated},
-        {"request_id", FlagKind::kValue}},
+        {"request_id", FlagKind::kValue},
+        {"allow_duplicate", FlagKind::kBool}},
        PersonRegister},
       {"person",
        "get",
@@ -370,6 +391,26 @@ std::vector<Command> DirectoryCommands() {
         {"family_name", FlagKind::kValue},
         {"birth_date", FlagKind::kValue}},
        PersonFind},
+      {"person",
+       "update",
+       "person update NAME --etag=ETAG [--given_name=TEXT] "
+       "[--family_name=TEXT] [--preferred_name=TEXT] "
+       "[--birth_date=YYYY-MM-DD] [--nhs_number=NUMBER] "
+       "[--local_id=SYSTEM=VALUE]... [--clear_local_ids]",
+       "Correct a person's registered details (clinical staff of a team "
+       "caring for them). Only the details given change; --local_id "
+       "replaces every local identifier. --etag is the one `person get` "
+       "shows (a stale one is ABORTED: read again).",
+       {"NAME"},
+       {{"etag", FlagKind::kValue, true},
+        {"given_name", FlagKind::kValue},
+        {"family_name", FlagKind::kValue},
+        {"preferred_name", FlagKind::kValue},
+        {"birth_date", FlagKind::kValue},
+        {"nhs_number", FlagKind::kValue},
+        {"local_id", FlagKind::kRepeated},
+        {"clear_local_ids", FlagKind::kBool}},
+       PersonUpdate},
   };
 }
 

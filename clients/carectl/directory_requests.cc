@@ -210,15 +210,10 @@ absl::StatusOr<dir::IssueTokenRequest> BuildIssueTokenRequest(
   return request;
 }
 
-absl::StatusOr<dir::CreatePersonRequest> BuildCreatePersonRequest(
-    const Flags& flags) {
-  dir::CreatePersonRequest request;
-  dir::Person* person = request.mutable_person();
-  person->set_given_name(flags.Get("given_name"));
-  person->set_family_name(flags.Get("family_name"));
-  person->set_birth_date(flags.Get("birth_date"));
-  person->set_nhs_number(flags.Get("nhs_number"));
-  person->set_preferred_name(flags.Get("preferred_name"));
+namespace {
+
+// --local_id=SYSTEM=VALUE flags as the person's local identifiers.
+absl::Status AddLocalIds(const Flags& flags, dir::Person* person) {
   for (const std::string& local_id : flags.GetAll("local_id")) {
     size_t eq = local_id.rfind('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == local_id.size()) {
@@ -229,6 +224,55 @@ absl::StatusOr<dir::CreatePersonRequest> BuildCreatePersonRequest(
     id->set_system(local_id.substr(0, eq));
     id->set_value(local_id.substr(eq + 1));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<dir::UpdatePersonRequest> BuildUpdatePersonRequest(
+    const std::string& person, const Flags& flags) {
+  dir::UpdatePersonRequest request;
+  dir::Person* patch = request.mutable_person();
+  patch->set_name(ResourceName("persons", person));
+  request.set_etag(flags.Get("etag"));
+  google::protobuf::FieldMask* mask = request.mutable_update_mask();
+  const std::pair<const char*, void (dir::Person::*)(const std::string&)>
+      texts[] = {{"given_name", &dir::Person::set_given_name},
+                 {"family_name", &dir::Person::set_family_name},
+                 {"preferred_name", &dir::Person::set_preferred_name},
+                 {"birth_date", &dir::Person::set_birth_date},
+                 {"nhs_number", &dir::Person::set_nhs_number}};
+  for (const auto& [flag, set] : texts) {
+    if (!flags.Has(flag)) continue;
+    (patch->*set)(flags.Get(flag));
+    mask->add_paths(flag);
+  }
+  if (flags.Has("local_id") && flags.GetBool("clear_local_ids")) {
+    return FlagError("clear_local_ids", "cannot be given with --local_id");
+  }
+  if (flags.Has("local_id") || flags.GetBool("clear_local_ids")) {
+    RETURN_IF_ERROR(AddLocalIds(flags, patch));
+    mask->add_paths("local_identifiers");
+  }
+  if (mask->paths().empty()) {
+    return absl::InvalidArgumentError(
+        "person update: give at least one of --given_name, --family_name, "
+        "--preferred_name, --birth_date, --nhs_number, --local_id, "
+        "--clear_local_ids");
+  }
+  return request;
+}
+
+absl::StatusOr<dir::CreatePersonRequest> BuildCreatePersonRequest(
+    const Flags& flags) {
+  dir::CreatePersonRequest request;
+  dir::Person* person = request.mutable_person();
+  person->set_given_name(flags.Get("given_name"));
+  person->set_family_name(flags.Get("family_name"));
+  person->set_birth_date(flags.Get("birth_date"));
+  person->set_nhs_number(flags.Get("nhs_number"));
+  person->set_preferred_name(flags.Get("preferred_name"));
+  RETURN_IF_ERROR(AddLocalIds(flags, person));
   request.set_request_id(flags.Get("request_id"));
   request.set_allow_possible_duplicate(flags.GetBool("allow_duplicate"));
   return request;

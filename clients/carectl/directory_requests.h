@@ -51,6 +51,13 @@ absl::StatusOr<directory::v1::IssueTokenRequest> BuildIssueTokenRequest(
 absl::StatusOr<directory::v1::CreatePersonRequest> BuildCreatePersonRequest(
     const Flags& flags);
 
+// The details given as flags (--given_name, --family_name,
+// --preferred_name, --birth_date, --nhs_number, --local_id..., or
+// --clear_local_ids) make the update mask; at least one is needed.
+// --local_id replaces every local identifier.
+absl::StatusOr<directory::v1::UpdatePersonRequest> BuildUpdatePersonRequest(
+    const std::string& person, const Flags& flags);
+
 // --nhs_number, or --family_name with --birth_date.
 absl::StatusOr<directory::v1::FindPersonsRequest> BuildFindPersonsRequest(
     const Flags& flags);

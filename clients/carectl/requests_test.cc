@@ -233,6 +233,52 @@ TEST(CreatePersonRequestTest, LocalIdWithoutValueFails) {
   }
 }
 
+std::vector<FlagSpec> PersonUpdateSpecs() {
+  std::vector<FlagSpec> specs = PersonSpecs();
+  specs.push_back({"etag", FlagKind::kValue});
+  specs.push_back({"clear_local_ids", FlagKind::kBool});
+  return specs;
+}
+
+TEST(UpdatePersonRequestTest, TheFlagsGivenMakeTheMask) {
+  auto request = BuildUpdatePersonRequest(
+      "p1", MakeFlags({"--family_name=Okafor-Reid", "--nhs_number=9434765919",
+                       "--etag=e1"},
+                      PersonUpdateSpecs()));
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->person().name(), "persons/p1");
+  EXPECT_EQ(request->etag(), "e1");
+  EXPECT_THAT(request->update_mask().paths(),
+              ::testing::ElementsAre("family_name", "nhs_number"));
+  EXPECT_EQ(request->person().family_name(), "Okafor-Reid");
+
+  auto ids = BuildUpdatePersonRequest(
+      "persons/p1",
+      MakeFlags({"--local_id=https://gp.example/id=G-7"}, PersonUpdateSpecs()));
+  ASSERT_TRUE(ids.ok()) << ids.status();
+  EXPECT_THAT(ids->update_mask().paths(),
+              ::testing::ElementsAre("local_identifiers"));
+  EXPECT_EQ(ids->person().local_identifiers(0).value(), "G-7");
+  auto cleared = BuildUpdatePersonRequest(
+      "p1", MakeFlags({"--clear_local_ids"}, PersonUpdateSpecs()));
+  ASSERT_TRUE(cleared.ok());
+  EXPECT_EQ(cleared->person().local_identifiers_size(), 0);
+  EXPECT_THAT(cleared->update_mask().paths(),
+              ::testing::ElementsAre("local_identifiers"));
+}
+
+TEST(UpdatePersonRequestTest, NothingToChangeOrBothListFlagsIsAUsageError) {
+  auto none = BuildUpdatePersonRequest(
+      "p1", MakeFlags({"--etag=e1"}, PersonUpdateSpecs()));
+  ASSERT_FALSE(none.ok());
+  EXPECT_THAT(none.status().message(), HasSubstr("give at least one of"));
+  auto both = BuildUpdatePersonRequest(
+      "p1",
+      MakeFlags({"--local_id=a=b", "--clear_local_ids"}, PersonUpdateSpecs()));
+  ASSERT_FALSE(both.ok());
+  EXPECT_THAT(both.status().message(), HasSubstr("--clear_local_ids"));
+}
+
 TEST(FindPersonsRequestTest, ExactlyOneWayToSearch) {
   std::vector<FlagSpec> specs = {{"nhs_number", FlagKind::kValue},
                                  {"family_name", FlagKind::kValue},

@@ -516,6 +516,50 @@ absl::StatusOr<v1::Person> DirectoryDomain::GetPerson(
   return MinimalPerson(person, /*with_nhs_number=*/false);
 }
 
+absl::StatusOr<v1::Person> DirectoryDomain::UpdatePerson(
+    const Principal& caller, const v1::UpdatePersonRequest& request) {
+  if (!request.has_person()) return errors::MustBeSet("person");
+  const std::string& name = request.person().name();
+  RETURN_IF_ERROR(ParseResourceName("person.name", name, "persons").status());
+  RETURN_IF_ERROR(CheckPersonUpdateMask(request.update_mask()));
+  const std::string& etag =
+      request.etag().empty() ? request.person().etag() : request.etag();
+  if (etag.empty()) return errors::MustBeSet("etag");
+  RETURN_IF_ERROR(policy::RequireClinical(caller, "UpdatePerson"));
+  ASSIGN_OR_RETURN(v1::Person person, store_->GetPerson(name));
+  // Only a team caring for the person now corrects their details (asked
+  // before the etag, which tells others nothing).
+  absl::StatusOr<bool> related =
+      relationships_ == nullptr
+          ? absl::StatusOr<bool>(false)
+          : relationships_->Related(person.name(), caller.team);
+  if (!related.ok()) {
+    return absl::UnavailableError(
+        absl::StrCat("UpdatePerson: cannot tell whether ", caller.team,
+                     " has a care relationship with ", name, ": ",
+                     related.status().message()));
+  }
+  if (!*related) {
+    return errors::PermissionDenied(absl::StrCat(
+        "UpdatePerson: only a team with a care relationship with ", name,
+        " (on their care team, or sending or receiving a referral or "
+        "handover about them) corrects their details; ",
+        caller.team, " has none"));
+  }
+  if (person.etag() != etag) return errors::StaleEtag(name);
+  const std::string read_etag = person.etag();
+  ApplyPersonUpdate(request.update_mask(), request.person(), &person);
+  const absl::Time now = clock_->Now();
+  RETURN_IF_ERROR(ValidateAndNormalizePerson(&person, now));
+  *person.mutable_update_time() = ToProtoTimestamp(now);
+  person.set_etag(ids_->NewId());
+  RETURN_IF_ERROR(store_->ReplacePerson(
+      person, read_etag,
+      MakeEvent("person.updated", person.name(), person.name(),
+                CreatingTeams(caller), caller.subject, now, person)));
+  return person;
+}
+
 absl::StatusOr<v1::FindPersonsResponse> DirectoryDomain::FindPersons(
     const Principal& caller, const v1::FindPersonsRequest& request) {
   RETURN_IF_ERROR(

@@ -95,6 +95,10 @@ class DirectoryDomain {
   // lookup is filed under each person it found in the audit log.
   absl::StatusOr<v1::FindPersonsResponse> FindPersons(
       const Principal& caller, const v1::FindPersonsRequest& request);
+  // Clinical staff of a team with a care relationship with the person
+  // (asks CareRelationships: call off gRPC's own thread).
+  absl::StatusOr<v1::Person> UpdatePerson(
+      const Principal& caller, const v1::UpdatePersonRequest& request);
 
  private:
   // Reads member `name`, checks `etag` when one is given, lets `change`

@@ -81,6 +81,11 @@ class InterleavingStore : public DirectoryStore {
   absl::StatusOr<v1::Person> GetPerson(absl::string_view name) override {
     return base_->GetPerson(name);
   }
+  absl::Status ReplacePerson(const v1::Person& person,
+                             absl::string_view expected_etag,
+                             const events::v1::Event& event) override {
+    return base_->ReplacePerson(person, expected_etag, event);
+  }
   absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
       absl::string_view nhs_number) override {
     return base_->FindPersonsByNhsNumber(nhs_number);

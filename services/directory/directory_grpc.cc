@@ -145,6 +145,17 @@ grpc::ServerUnaryReactor* DirectoryGrpcService::CreatePerson(
       });
 }
 
+grpc::ServerUnaryReactor* DirectoryGrpcService::UpdatePerson(
+    grpc::CallbackServerContext* context,
+    const v1::UpdatePersonRequest* request, v1::Person* response) {
+  // Waits on the record service (the care relationship): blocking executor.
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::UpdatePersonRequest& r) {
+        return domain_->UpdatePerson(caller, r);
+      });
+}
+
 grpc::ServerUnaryReactor* DirectoryGrpcService::GetPerson(
     grpc::CallbackServerContext* context, const v1::GetPersonRequest* request,
     v1::Person* response) {

@@ -75,6 +75,9 @@ class DirectoryGrpcService final
   grpc::ServerUnaryReactor* CreatePerson(grpc::CallbackServerContext* context,
                                          const v1::CreatePersonRequest* request,
                                          v1::Person* response) override;
+  grpc::ServerUnaryReactor* UpdatePerson(grpc::CallbackServerContext* context,
+                                         const v1::UpdatePersonRequest* request,
+                                         v1::Person* response) override;
   grpc::ServerUnaryReactor* GetPerson(grpc::CallbackServerContext* context,
                                       const v1::GetPersonRequest* request,
                                       v1::Person* response) override;

@@ -129,6 +129,12 @@ class DirectoryStore {
       const events::v1::Event& event,
       std::vector<v1::Person>* possible_duplicates = nullptr) = 0;
   virtual absl::StatusOr<v1::Person> GetPerson(absl::string_view name) = 0;
+  // Replaces a person with `person` and commits `event`, if the stored
+  // etag is still `expected_etag` (else ABORTED); an NHS number registered
+  // to another person fails with ALREADY_EXISTS naming them.
+  virtual absl::Status ReplacePerson(const v1::Person& person,
+                                     absl::string_view expected_etag,
+                                     const events::v1::Event& event) = 0;
   // Persons with this (normalised) NHS number: none or one.
   virtual absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
       absl::string_view nhs_number) = 0;

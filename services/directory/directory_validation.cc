@@ -202,6 +202,37 @@ absl::Status CheckReason(absl::string_view field, absl::string_view reason) {
   return CheckRequiredText(field, reason, kMaxReasonChars);
 }
 
+absl::Status CheckPersonUpdateMask(const google::protobuf::FieldMask& mask) {
+  if (mask.paths().empty()) return errors::MustBeSet("update_mask");
+  for (const std::string& path : mask.paths()) {
+    if (path != "given_name" && path != "family_name" &&
+        path != "preferred_name" && path != "birth_date" &&
+        path != "nhs_number" && path != "local_identifiers") {
+      return errors::UnknownUpdatePath(path);
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ApplyPersonUpdate(const google::protobuf::FieldMask& mask,
+                       const v1::Person& patch, v1::Person* person) {
+  for (const std::string& path : mask.paths()) {
+    if (path == "given_name") {
+      person->set_given_name(patch.given_name());
+    } else if (path == "family_name") {
+      person->set_family_name(patch.family_name());
+    } else if (path == "preferred_name") {
+      person->set_preferred_name(patch.preferred_name());
+    } else if (path == "birth_date") {
+      person->set_birth_date(patch.birth_date());
+    } else if (path == "nhs_number") {
+      person->set_nhs_number(patch.nhs_number());
+    } else if (path == "local_identifiers") {
+      *person->mutable_local_identifiers() = patch.local_identifiers();
+    }
+  }
+}
+
 absl::Status ValidateAndNormalizePerson(v1::Person* person, absl::Time now) {
   if (!person->nhs_number().empty()) {
     ASSIGN_OR_RETURN(

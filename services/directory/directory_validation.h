@@ -65,6 +65,12 @@ absl::Status CheckReason(absl::string_view field, absl::string_view reason);
 // Checks a person and puts its NHS number in stored form. `now` bounds the
 // date of birth.
 absl::Status ValidateAndNormalizePerson(v1::Person* person, absl::Time now);
+// UpdatePerson's mask: required, paths among the person's own details.
+absl::Status CheckPersonUpdateMask(const google::protobuf::FieldMask& mask);
+// Copies the fields `mask` names from `patch` into `person`; `mask` must
+// have passed CheckPersonUpdateMask.
+void ApplyPersonUpdate(const google::protobuf::FieldMask& mask,
+                       const v1::Person& patch, v1::Person* person);
 
 // Parses a date written YYYY-MM-DD that exists in the calendar.
 absl::StatusOr<absl::CivilDay> ParseDate(absl::string_view field,

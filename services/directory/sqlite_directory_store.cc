@@ -469,6 +469,46 @@ absl::StatusOr<v1::Person> SqliteDirectoryStore::GetPerson(
   return ReadOne<v1::Person>(*db_, kSelectPerson, name);
 }
 
+absl::Status SqliteDirectoryStore::ReplacePerson(
+    const v1::Person& person, absl::string_view expected_etag,
+    const events::v1::Event& event) {
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(v1::Person stored,
+                     Load<v1::Person>(conn, kSelectPerson, person.name()));
+    if (stored.etag() != expected_etag) return errors::StaleEtag(person.name());
+    if (!person.nhs_number().empty()) {
+      // The unique index would refuse it too; asking first names the
+      // person who holds the number.
+      ASSIGN_OR_RETURN(
+          Statement holder,
+          conn.Prepare("SELECT name FROM persons WHERE nhs_number = ?1 AND "
+                       "name != ?2"));
+      holder.Bind(1, person.nhs_number()).Bind(2, person.name());
+      ASSIGN_OR_RETURN(bool taken, holder.Step());
+      if (taken) return errors::NhsNumberTaken(holder.ColumnText(0));
+    }
+    {
+      ASSIGN_OR_RETURN(
+          Statement stmt,
+          conn.Prepare("UPDATE persons SET nhs_number = ?2, family_name_key = "
+                       "?3, birth_date = ?4, resource = ?5 WHERE name = ?1"));
+      stmt.Bind(1, person.name());
+      if (person.nhs_number().empty()) {
+        stmt.BindNull(2);
+      } else {
+        stmt.Bind(2, person.nhs_number());
+      }
+      stmt.Bind(3, FamilyNameKey(person.family_name()))
+          .Bind(4, person.birth_date())
+          .BindBlob(5, person.SerializeAsString());
+      RETURN_IF_ERROR(stmt.Run());
+    }
+    return SqliteEventLog::Append(conn, event).status();
+  }));
+  event_log_.NotifyCommitted();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<v1::Person>>
 SqliteDirectoryStore::FindPersonsByNhsNumber(absl::string_view nhs_number) {
   return ReadAll<v1::Person>(

@@ -56,6 +56,9 @@ class SqliteDirectoryStore : public DirectoryStore {
       const events::v1::Event& event,
       std::vector<v1::Person>* possible_duplicates = nullptr) override;
   absl::StatusOr<v1::Person> GetPerson(absl::string_view name) override;
+  absl::Status ReplacePerson(const v1::Person& person,
+                             absl::string_view expected_etag,
+                             const events::v1::Event& event) override;
   absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
       absl::string_view nhs_number) override;
   absl::StatusOr<std::vector<v1::Person>> FindPersonsByNameAndBirth(

@@ -627,5 +627,129 @@ TEST_F(PersonTest, BulkLookupsAreRefused) {
             grpc::StatusCode::RESOURCE_EXHAUSTED);
 }
 
+// --- UpdatePerson ---
+
+class UpdatePersonTest : public PersonTest {
+ protected:
+  void SetUp() override {
+    PersonTest::SetUp();
+    person_ = Register(PersonRequest(""));
+    relationships_->Relate(person_.name(), team_.name());
+  }
+
+  // An update of `paths` from `patch` (named person_), at person_'s etag.
+  v1::UpdatePersonRequest Update(std::initializer_list<const char*> paths,
+                                 v1::Person patch) const {
+    v1::UpdatePersonRequest request;
+    patch.set_name(person_.name());
+    *request.mutable_person() = std::move(patch);
+    for (const char* path : paths)
+      request.mutable_update_mask()->add_paths(path);
+    request.set_etag(person_.etag());
+    return request;
+  }
+
+  v1::Person Read() {
+    v1::GetPersonRequest get;
+    get.set_name(person_.name());
+    v1::Person read;
+    grpc::Status status = Call(&Stub::GetPerson, Service(), get, &read);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return read;
+  }
+
+  v1::Person person_;
+};
+
+TEST_F(UpdatePersonTest, TheCaringTeamCorrectsTheRegisteredDetails) {
+  v1::Person patch;
+  patch.set_family_name("Okafor-Reid");
+  patch.set_nhs_number("943 476 5919");
+  patch.set_given_name("ignored: not in the mask");
+  v1::Person updated;
+  ASSERT_GRPC_OK(Call(&Stub::UpdatePerson, clinician_,
+                      Update({"family_name", "nhs_number"}, patch), &updated));
+  EXPECT_EQ(updated.family_name(), "Okafor-Reid");
+  EXPECT_EQ(updated.nhs_number(), "9434765919") << "normalised";
+  EXPECT_EQ(updated.given_name(), "Ada");
+  EXPECT_NE(updated.etag(), person_.etag());
+  EXPECT_THAT(Read(), EqualsProto(updated));
+  // Found by the new details, not the old.
+  v1::FindPersonsRequest find;
+  find.set_family_name("okafor-reid");
+  find.set_birth_date("1990-04-01");
+  v1::FindPersonsResponse found;
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  ASSERT_EQ(found.persons_size(), 1);
+  EXPECT_EQ(found.persons(0).name(), person_.name());
+  find.set_family_name("okafor");
+  ASSERT_GRPC_OK(Call(&Stub::FindPersons, clinician_, find, &found));
+  EXPECT_EQ(found.persons_size(), 0);
+  // A whole list is replaced whole.
+  v1::Person ids;
+  ids.add_local_identifiers()->set_system("https://gp.example/id");
+  ids.mutable_local_identifiers(0)->set_value("G-7");
+  v1::UpdatePersonRequest replace = Update({"local_identifiers"}, ids);
+  replace.set_etag(updated.etag());
+  ASSERT_GRPC_OK(Call(&Stub::UpdatePerson, clinician_, replace, &updated));
+  ASSERT_EQ(updated.local_identifiers_size(), 1);
+  EXPECT_EQ(updated.local_identifiers(0).value(), "G-7");
+}
+
+TEST_F(UpdatePersonTest, OnlyATeamCaringForThePersonNow) {
+  v1::Team other = MakeTeam("South");
+  v1::Person patch;
+  patch.set_family_name("Changed");
+  v1::Person updated;
+  EXPECT_THAT(Call(&Stub::UpdatePerson,
+                   Staff(other.name(), Role::kClinician, "members/south"),
+                   Update({"family_name"}, patch), &updated),
+              HasCodeAndMessage(grpc::StatusCode::PERMISSION_DENIED,
+                                HasSubstr(other.name() + " has none")));
+  EXPECT_THAT(Call(&Stub::UpdatePerson, Admin(), Update({"family_name"}, patch),
+                   &updated),
+              HasCode(grpc::StatusCode::PERMISSION_DENIED));
+  relationships_->Fail(absl::UnavailableError("record: connection refused"));
+  EXPECT_THAT(Call(&Stub::UpdatePerson, clinician_,
+                   Update({"family_name"}, patch), &updated),
+              HasCodeAndMessage(grpc::StatusCode::UNAVAILABLE,
+                                HasSubstr("record: connection refused")));
+  EXPECT_THAT(Read(), EqualsProto(person_)) << "nothing changed";
+}
+
+TEST_F(UpdatePersonTest, BadUpdatesNameTheProblemAndChangeNothing) {
+  v1::Person holder = Register(PersonRequest("9434765919", "Mensah"));
+  v1::Person patch;
+  patch.set_nhs_number("9434765919");
+  v1::Person updated;
+  EXPECT_THAT(Call(&Stub::UpdatePerson, clinician_,
+                   Update({"nhs_number"}, patch), &updated),
+              HasCodeAndMessage(grpc::StatusCode::ALREADY_EXISTS,
+                                HasSubstr(holder.name())));
+  EXPECT_THAT(Call(&Stub::UpdatePerson, clinician_,
+                   Update({"diagnosis"}, patch), &updated),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("diagnosis")));
+  EXPECT_THAT(Call(&Stub::UpdatePerson, clinician_,
+                   Update({"given_name"}, patch), &updated),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("person.given_name")));
+  v1::Person future;
+  future.set_birth_date("2999-01-01");
+  EXPECT_THAT(Call(&Stub::UpdatePerson, clinician_,
+                   Update({"birth_date"}, future), &updated),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("person.birth_date")));
+  v1::UpdatePersonRequest no_mask = Update({}, patch);
+  EXPECT_THAT(Call(&Stub::UpdatePerson, clinician_, no_mask, &updated),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("update_mask")));
+  v1::UpdatePersonRequest stale = Update({"preferred_name"}, patch);
+  stale.set_etag("not-the-etag");
+  EXPECT_THAT(Call(&Stub::UpdatePerson, clinician_, stale, &updated),
+              HasCode(grpc::StatusCode::ABORTED));
+  EXPECT_THAT(Read(), EqualsProto(person_)) << "nothing changed";
+}
+
 }  // namespace
 }  // namespace carebridge::directory

@@ -70,6 +70,21 @@ TOKEN=$T_CMHT expect_rpc_error ALREADY_EXISTS person register --given_name=A \
 case "$ERR" in *"$PERSON"*) ;; *) fail "ALREADY_EXISTS does not name $PERSON: $ERR" ;; esac
 TOKEN=$T_CMHT expect_rpc_error INVALID_ARGUMENT person register --given_name=A \
   --family_name=B --birth_date=1990-01-01 --nhs_number=9434765918
+# The same person typed again without the NHS number: refused, naming the
+# record to use; confirmed as someone else, registered.
+TOKEN=$T_CMHT expect_rpc_error FAILED_PRECONDITION person register \
+  --given_name=lex --family_name=MORGAN --birth_date=1990-04-12
+case "$ERR" in *"$PERSON (Alex Morgan, born 1990-04-12)"*"--allow_duplicate"*) ;;
+  *) fail "a possible duplicate does not name $PERSON and --allow_duplicate: $ERR" ;; esac
+expect_eq "$(as "$T_CMHT" --json person find --family_name=morgan --birth_date=1990-04-12 | py 'len(d["persons"])')" \
+  1 "a refused registration wrote nothing"
+OTHER_ALEX=$(as "$T_CMHT" --name_only person register --given_name=Alex \
+  --family_name=Morgan --birth_date=1990-04-12 --allow_duplicate)
+[ "$OTHER_ALEX" != "$PERSON" ] || fail "--allow_duplicate did not register another person"
+
+# No team cares for the other Alex: nobody may change the details.
+TOKEN=$T_CMHT expect_rpc_error PERMISSION_DENIED person update "$OTHER_ALEX" \
+  --etag=any --preferred_name=Al
 
 refer() {  # refer TEAM REQUEST_ID -> prints the referral name
   as "$T_CMHT" --json referral create --person="$PERSON" --to="$1" \
@@ -108,6 +123,20 @@ HUMAN=$(as "$T_CMHT" referral get "$R1")
 for want in "state:" "accepted" "history:" "Home visit today"; do
   case "$HUMAN" in *"$want"*) ;; *) fail "referral get lacks '$want': $HUMAN" ;; esac
 done
+
+step "the crisis team, now caring for Alex, corrects her registered details"
+# The record learns of the accepted referral within moments.
+correct_preferred_name() {
+  local etag
+  etag=$(as "$T_CRISIS" --json person get "$PERSON" | py 'd.get("etag", "")')
+  [ -n "$etag" ] && as "$T_CRISIS" --json person update "$PERSON" \
+    --etag="$etag" --preferred_name=Lexi >"$WORK/person.json" 2>/dev/null
+}
+wait_until 10 "the crisis team corrects Alex's preferred name" correct_preferred_name
+expect_eq "$(py 'd["preferred_name"], d["nhs_number"]' <"$WORK/person.json")" \
+  "Lexi 9434765919" "corrected details"
+TOKEN=$T_CRISIS expect_rpc_error ABORTED person update "$PERSON" --etag=stale \
+  --preferred_name=Lex
 
 step "referral 2: a wrong-team accept is refused; declined with an onward route"
 R2=$(refer "$CRISIS" walk-2)
