@@ -141,6 +141,11 @@ class FakeCarePlanService : public cp::CarePlanService::Service {
     change->set_path("goals[g1-1].status");
     change->set_before("active");
     change->set_after("achieved");
+    // Version 2 only recorded the person's agreement.
+    cp::CarePlan* agreed = response->add_versions();
+    agreed->set_version(2);
+    agreed->mutable_change()->set_kind(cp::Change::AGREEMENT_RECORDED);
+    agreed->mutable_change()->add_sections(cp::AGREEMENT);
     return grpc::Status::OK;
   }
   grpc::Status RecordAgreement(grpc::ServerContext*,
@@ -550,6 +555,22 @@ TEST_F(CarePlanCliTest, DiffToIsOptional) {
   ASSERT_EQ(r.code, 0) << r.err;
   absl::MutexLock lock(&service_.mu_);
   EXPECT_EQ(service_.diff_.to_version(), 3);
+}
+
+TEST_F(CarePlanCliTest, DiffLeavesOutAgreementOnlyChangesUnlessAsked) {
+  Result r = Run({"careplan", "diff", "p1", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  ~ goals[g1-1].status"));
+  EXPECT_THAT(r.out, Not(HasSubstr("agreement_recorded")));
+  EXPECT_THAT(r.out, HasSubstr("1 version that only recorded an agreement; "
+                               "--with_agreement shows them"));
+  Result all = Run({"careplan", "diff", "p1", "1", "--with_agreement"});
+  ASSERT_EQ(all.code, 0) << all.err;
+  EXPECT_THAT(all.out, HasSubstr("agreement_recorded"));
+  EXPECT_THAT(all.out, Not(HasSubstr("not shown")));
+  // Scripts get the whole diff.
+  Result json = Run({"--json", "careplan", "diff", "p1", "1"});
+  EXPECT_THAT(json.out, HasSubstr("AGREEMENT_RECORDED"));
 }
 
 TEST_F(CarePlanCliTest, AgreeRecordsVersionAndComment) {

@@ -135,10 +135,17 @@ int Version(Session& s, const Invocation& in) {
 int Diff(Session& s, const Invocation& in) {
   std::optional<std::string> to;
   if (in.args.size() > 2) to = in.args[2];
-  return Call<cp::DiffCarePlanVersionsRequest, cp::CarePlanDiff>(
-      s, &Stub::DiffCarePlanVersions,
-      BuildDiffCarePlanVersionsRequest(in.args[0], in.args[1], to),
-      PrintCarePlanDiff);
+  auto request = BuildDiffCarePlanVersionsRequest(in.args[0], in.args[1], to);
+  if (!request.ok()) return s.UsageError(request.status());
+  const bool with_agreement = in.flags.GetBool("with_agreement");
+  return CallAndFinishNamed(
+      s, s.careplan(), &Stub::DiffCarePlanVersions, *request,
+      [with_agreement](std::ostream& out, const cp::CarePlanDiff& diff,
+                       const NameLabels& names) {
+        cp::CarePlanDiff labelled = diff;
+        LabelNames(&labelled, names);
+        PrintCarePlanDiff(out, labelled, with_agreement);
+      });
 }
 
 int Agree(Session& s, const Invocation& in) {
@@ -265,12 +272,15 @@ std::vector<Command> CarePlanCommands() {
        Version},
       {"careplan",
        "diff",
-       "careplan diff PLAN FROM [TO]",
+       "careplan diff PLAN FROM [TO] [--with_agreement]",
        "What changed from version FROM to version TO (default: the current "
        "version), section by section, with who changed each section last, "
-       "then the versions in between.",
+       "then the versions in between. Changes to the record of the person's "
+       "agreement, and versions that only recorded one, are counted but not "
+       "shown unless --with_agreement; whether the plan is agreed always "
+       "shows.",
        {"PLAN", "FROM"},
-       {},
+       {{"with_agreement", FlagKind::kBool}},
        Diff,
        {"TO"}},
       {"careplan",

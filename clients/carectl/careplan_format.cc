@@ -413,19 +413,61 @@ void PrintCarePlanVersionsInFull(
   }
 }
 
-void PrintCarePlanDiff(std::ostream& out, const cp::CarePlanDiff& diff) {
+namespace {
+
+// Whether a change only touched the record of the person's agreement.
+bool AgreementOnly(const cp::FieldChange& change) {
+  return absl::StartsWith(change.path(), "agreement.");
+}
+bool AgreementOnly(const cp::CarePlan& version) {
+  return version.change().kind() == cp::Change::AGREEMENT_RECORDED;
+}
+
+std::string Counted(int n, absl::string_view one, absl::string_view many) {
+  return absl::StrCat(n, " ", n == 1 ? one : many);
+}
+
+}  // namespace
+
+void PrintCarePlanDiff(std::ostream& out, const cp::CarePlanDiff& diff,
+                       bool with_agreement) {
   out << "from " << diff.from_version() << " to " << diff.to_version() << "\n";
-  if (diff.sections().empty()) out << "\nno differences\n";
+  int hidden_changes = 0;
+  bool printed = false;
   for (const cp::SectionDiff& section : diff.sections()) {
+    std::string changes;
+    for (const cp::FieldChange& change : section.changes()) {
+      if (!with_agreement && AgreementOnly(change)) {
+        ++hidden_changes;
+        continue;
+      }
+      changes += FieldChangeText(change);
+    }
+    if (changes.empty() && !section.changes().empty()) continue;
     PrintHeading(out, section.section(),
                  section.has_last_changed() ? &section.last_changed() : nullptr,
                  /*unstamped=*/"");
-    for (const cp::FieldChange& change : section.changes()) {
-      out << FieldChangeText(change);
+    out << changes;
+    printed = true;
+  }
+  if (!printed) out << "\nno differences\n";
+  google::protobuf::RepeatedPtrField<cp::CarePlan> versions;
+  int hidden_versions = 0;
+  for (const cp::CarePlan& version : diff.versions()) {
+    if (!with_agreement && AgreementOnly(version)) {
+      ++hidden_versions;
+    } else {
+      *versions.Add() = version;
     }
   }
+  if (hidden_changes + hidden_versions > 0) {
+    out << "\nnot shown: " << Counted(hidden_changes, "change", "changes")
+        << " to the record of the person's agreement, "
+        << Counted(hidden_versions, "version", "versions")
+        << " that only recorded an agreement; --with_agreement shows them\n";
+  }
   out << "\nVERSIONS IN BETWEEN (newest first)\n";
-  PrintCarePlanVersions(out, diff.versions(), "", "  ");
+  PrintCarePlanVersions(out, versions, "", "  ");
 }
 
 void PrintBreakGlassAccess(std::ostream& out,

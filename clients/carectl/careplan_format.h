@@ -56,9 +56,13 @@ void PrintCarePlanVersionsInFull(
 
 // Each differing section with its changes (`+ path: after`, `- path:
 // before`, `~ path: before → after`) and who changed it last, then the
-// versions in between.
+// versions in between. Without `with_agreement` it leaves out what only
+// touched the record of the person's agreement (`agreement.*` changes and
+// versions that only recorded an agreement), keeps `agreed` (a changed plan
+// the person has not agreed stays visible), and says how much it left out.
 void PrintCarePlanDiff(std::ostream& out,
-                       const careplan::v1::CarePlanDiff& diff);
+                       const careplan::v1::CarePlanDiff& diff,
+                       bool with_agreement = true);
 
 // An access just opened: who, until when, why, then the crisis plan it
 // opens (as much as the person shares with the team).

@@ -484,6 +484,49 @@ TEST_F(PrintCarePlanDiffTest, MultiLineAddedAndRemovedValuesGoBelow) {
                                    "      07700\n"));
 }
 
+// What only touched the record of the agreement is counted, not shown,
+// unless asked for; whether the plan is agreed always shows.
+TEST_F(PrintCarePlanDiffTest, AgreementOnlyChangesAreCountedUnlessAsked) {
+  cp::CarePlanDiff diff = SampleDiff();
+  cp::SectionDiff* agreement = diff.add_sections();
+  agreement->set_section(cp::AGREEMENT);
+  cp::FieldChange* version = agreement->add_changes();
+  version->set_kind(cp::FieldChange::MODIFIED);
+  version->set_path("agreement.agreed_version");
+  version->set_before("persons/p1/carePlan/versions/2");
+  version->set_after("persons/p1/carePlan/versions/5");
+  cp::FieldChange* comment = agreement->add_changes();
+  comment->set_kind(cp::FieldChange::ADDED);
+  comment->set_path("agreement.person_comment");
+  comment->set_after("Happy with this");
+  std::ostringstream hidden;
+  PrintCarePlanDiff(hidden, diff, /*with_agreement=*/false);
+  EXPECT_THAT(hidden.str(), Not(HasSubstr("agreement.agreed_version")));
+  EXPECT_THAT(hidden.str(), Not(HasSubstr("AGREEMENT")));
+  EXPECT_THAT(hidden.str(), Not(HasSubstr("agreement_recorded")));
+  EXPECT_THAT(hidden.str(), HasSubstr("  ~ goals[g1-1].status"));
+  EXPECT_THAT(hidden.str(),
+              HasSubstr("\nnot shown: 2 changes to the record of the person's "
+                        "agreement, 1 version that only recorded an "
+                        "agreement; --with_agreement shows them\n"));
+
+  cp::FieldChange* agreed = agreement->add_changes();
+  agreed->set_kind(cp::FieldChange::MODIFIED);
+  agreed->set_path("agreed");
+  agreed->set_before("true");
+  agreed->set_after("false");
+  std::ostringstream status;
+  PrintCarePlanDiff(status, diff, /*with_agreement=*/false);
+  EXPECT_THAT(status.str(), HasSubstr("AGREEMENT\n  ~ agreed: true \u2192 "
+                                      "false\n"));
+
+  std::ostringstream shown;
+  PrintCarePlanDiff(shown, diff, /*with_agreement=*/true);
+  EXPECT_THAT(shown.str(), HasSubstr("  ~ agreement.agreed_version"));
+  EXPECT_THAT(shown.str(), HasSubstr("agreement_recorded"));
+  EXPECT_THAT(shown.str(), Not(HasSubstr("not shown")));
+}
+
 TEST_F(PrintCarePlanDiffTest, SameContentSaysNoDifferences) {
   cp::CarePlanDiff diff;
   diff.set_from_version("persons/p1/carePlan/versions/2");
