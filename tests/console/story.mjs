@@ -394,6 +394,13 @@ try {
   const handover = `handovers/${await kim.evaluate(() => location.hash.split('/')[2])}`;
   await go(sam, '#/inbox');
   await sam.waitForSelector(`[data-resource="${handover}"]`);
+  // Before North CMHT answers, it reads Alex's crisis plan and how Alex
+  // likes to be contacted; the rest of the plan stays with the care team.
+  await go(sam, `#/persons/${personId}`);
+  await waitText(sam, '#crisis-plan', 'talking to my sister Jo');
+  await waitText(sam, 'section[aria-labelledby=goals-heading]', 'Not shown to your team');
+  check(!(await textOf(sam, '#main')).includes('allotment'), 'no goal is shown before the answer');
+  await accessible(sam, 'the crisis plan before answering');
   await go(sam, `#/${handover}`);
   await clickText(sam, 'button', 'Accept the handover');
   await sam.waitForSelector('.error-summary');

@@ -10,6 +10,17 @@ import {
 const RECORD = 'record.v1.RecordService';
 const TIMELINE_PAGE = 30;
 
+// What the plan leaves out for the reader's team (the person's sharing
+// choices, or a team not yet on the care team reading before it answers a
+// referral or handover): said so, never shown as empty.
+function withheld(plan, part) {
+  return (plan.withheld || []).includes(part);
+}
+const NOT_SHOWN = 'Not shown to your team: the person shares this with their care team only.';
+function notShown() {
+  return h('p', { class: 'not-shown' }, NOT_SHOWN);
+}
+
 export function personLine(person) {
   if (!person || !person.name) return null;
   return h('p', { class: 'person-line' },
@@ -65,7 +76,11 @@ function crisisSection(plan) {
         contacts.length ? [h('h3', {}, 'Who to contact'), h('ul', {}, contacts.map((c) => h('li', {},
             h('strong', {}, c.name), c.relationship ? ` (${c.relationship})` : '',
             c.howToContact ? `: ${c.howToContact}` : '', c.whenToContact ? `. When: ${c.whenToContact}` : '')))] : null,
-      ] : h('p', {}, 'No crisis plan has been written yet.'));
+        withheld(plan, 'SHARED_CRISIS_PLAN') ?
+          h('p', { class: 'not-shown' }, 'The person shares part of their crisis plan with your team: ' +
+              'what helps, what to avoid and how they would like us to respond.') : null,
+      ] : withheld(plan, 'SHARED_CRISIS_PLAN') ? notShown() :
+        h('p', {}, 'No crisis plan has been written yet.'));
 }
 
 function planSections(plan) {
@@ -77,12 +92,14 @@ function planSections(plan) {
         h('h2', { id: 'goals-heading' }, 'Goals, in the person’s words'),
         goals.length ? h('ul', {}, goals.map((g) => h('li', {}, g.description, ' ',
             h('span', { class: 'tag' }, words(g.status || 'ACTIVE')),
-            g.targetDate ? ` · by ${dateText(g.targetDate)}` : ''))) : h('p', {}, 'No goals yet.')),
+            g.targetDate ? ` · by ${dateText(g.targetDate)}` : ''))) :
+          withheld(plan, 'SHARED_GOALS') ? notShown() : h('p', {}, 'No goals yet.')),
     h('section', { 'aria-labelledby': 'actions-heading', class: 'card' },
         h('h2', { id: 'actions-heading' }, 'Actions'),
         actions.length ? h('ul', {}, actions.map((a) => h('li', {}, a.description, ' · ',
             nameSpan(a.owningTeam), ' ', h('span', { class: 'tag' }, words(a.status || 'NOT_STARTED')),
-            a.dueDate ? ` · due ${dateText(a.dueDate)}` : ''))) : h('p', {}, 'No actions yet.')),
+            a.dueDate ? ` · due ${dateText(a.dueDate)}` : ''))) :
+          withheld(plan, 'SHARED_ALL_ACTIONS') ? notShown() : h('p', {}, 'No actions yet.')),
     h('section', { 'aria-labelledby': 'prefs-heading', class: 'card' },
         h('h2', { id: 'prefs-heading' }, 'How the person likes to be contacted'),
         (prefs.contactMethods || []).length || prefs.contactTimes || prefs.interpreterLanguage ||
@@ -91,7 +108,7 @@ function planSections(plan) {
             prefs.contactTimes ? h('li', {}, 'When: ', prefs.contactTimes) : null,
             prefs.interpreterLanguage ? h('li', {}, 'Interpreter: ', prefs.interpreterLanguage) : null,
             prefs.accessibilityNeeds ? h('li', {}, 'Access needs: ', prefs.accessibilityNeeds) : null) :
-          h('p', {}, 'Not recorded yet.'),
+          withheld(plan, 'SHARED_COMMUNICATION_PREFERENCES') ? notShown() : h('p', {}, 'Not recorded yet.'),
         plan.reviewDate ? h('p', {}, `Next review: ${dateText(plan.reviewDate)}`) : null),
   ];
 }
@@ -108,7 +125,7 @@ function careTeamSection(plan) {
               h('td', {}, nameSpan(m.team), m.lead ? [' ', h('span', { class: 'tag' }, 'Leads')] : ''),
               h('td', {}, m.role || ''), h('td', {}, timeElement(m.startTime)),
               h('td', {}, m.endTime ? timeElement(m.endTime) : 'Now'))))) :
-        h('p', {}, 'No team is on the care team yet.'));
+        withheld(plan, 'SHARED_CARE_TEAM') ? notShown() : h('p', {}, 'No team is on the care team yet.'));
 }
 
 function timelineSection(person) {
