@@ -50,7 +50,9 @@ values:
 output:
   One resource prints as `key: value` lines, lists as tables followed by
   `next page: TOKEN` when there is more (--all reads every page). Times are
-  RFC 3339 UTC. Referral and handover lists mark an item OVERDUE while it
+  local with the zone (2026-12-06 10:44:49 GMT; --utc: RFC 3339 UTC).
+  Persons, teams and members show by name (--json and --name_only keep
+  ids). Referral and handover lists mark an item OVERDUE while it
   awaits an answer past its deadline, and ESCALATED once the deadline scan
   raised an escalation.
 
