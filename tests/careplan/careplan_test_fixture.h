@@ -132,6 +132,9 @@ class CarePlanTest : public ::testing::Test {
     request.mutable_person()->set_given_name(given_name);
     request.mutable_person()->set_family_name(family_name);
     request.mutable_person()->set_birth_date("1990-04-01");
+    // Tests make one person per case, often with the same name: each is
+    // someone else.
+    request.set_allow_possible_duplicate(true);
     dir::Person person;
     auto context = server_.ContextAs(
         testing::TestServer::Member("members/registrar", community_.name()));
