@@ -89,8 +89,8 @@ const std::vector<FlagSpec>& GlobalFlagSpecs() {
       {"token_file", FlagKind::kValue},  {"json", FlagKind::kBool},
       {"name_only", FlagKind::kBool},    {"timeout", FlagKind::kValue},
       {"tls_ca_file", FlagKind::kValue}, {"help", FlagKind::kBool},
-      {"utc", FlagKind::kBool},
       {"output", FlagKind::kValue},      {"context", FlagKind::kValue},
+      {"utc", FlagKind::kBool},
   };
   return *specs;
 }
