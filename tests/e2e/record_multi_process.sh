@@ -2,6 +2,8 @@
 # The record service in its own process, following the directory, referral,
 # care plan and handover services of the split deployment:
 # - a person's timeline and care summary across services, per team;
+# - a team a referral awaits reads the person's crisis plan before it
+#   answers (the care plan service asks the record), and no more after;
 # - with the record stopped, work goes on; started again it catches up;
 # - killed with SIGKILL in the middle of catching up on a backlog, it
 #   resumes from its cursors and loses and duplicates nothing;
@@ -62,9 +64,43 @@ SUMMARY=$(at "$RECORD" "$T_JON" --json person summary "$ALEX")
 expect_eq "$(echo "$SUMMARY" | py 'd["lead_team"]')" "$CMHT" "lead team"
 expect_eq "$(echo "$SUMMARY" | py 'len(d["care_team"])')" 2 "teams on the care team"
 
+step "a team a referral awaits reads the crisis plan before it answers"
+# The care plan service asks the record which answers are awaited: started
+# again knowing where the record is (the documented split deployment).
+kill -TERM "$CAREPLAN_PID"
+wait_for_exit "$CAREPLAN_PID" 30
+CAREPLAN_FLAGS+=(--record_address="$RECORD")
+start_named careplan "${CAREPLAN_FLAGS[@]}"
+CAREPLAN_PID=$LAST_PID
+BEA=$(at "$DIRECTORY" "$T_PRIYA" --name_only person register \
+  --given_name=Bea --family_name=Okoro --birth_date=1988-07-21)
+at "$CAREPLAN_ADDR" "$T_PRIYA" careplan update "$BEA" \
+  --what_helps="A call from her brother Tom" --add_goal="Back to college" \
+  --reason="First plan with Bea" >/dev/null
+# bea_plan: the crisis team reads Bea's plan (into bea.json).
+bea_plan() {
+  at "$CAREPLAN_ADDR" "$T_JON" --json careplan show "$BEA" >"$WORK/bea.json" 2>/dev/null
+}
+bea_plan && fail "the crisis team read Bea's plan with nothing asked of it"
+R2=$(at "$REFERRAL" "$T_PRIYA" --name_only referral create --person="$BEA" \
+  --to="$CRISIS" --urgency=crisis --reason="Bea rang in distress")
+wait_until 15 "the crisis team reads Bea's crisis plan while R2 waits" bea_plan
+expect_eq "$(py 'd["crisis_plan"]["what_helps"], len(d.get("goals", [])), "SHARED_GOALS" in d["withheld"]' <"$WORK/bea.json")" \
+  "A call from her brother Tom 0 True" "the crisis plan, not the goals"
+at "$REFERRAL" "$T_JON" referral decline "$R2" --reason="Not in crisis tonight" \
+  --signpost="Samaritans, 116 123" >/dev/null
+bea_closed() { ! bea_plan; }
+wait_until 15 "Bea's plan closes to the crisis team once it answered" bea_closed
+
 step "with the record stopped work goes on; started again it catches up"
 kill -TERM "$RECORD_PID"
 wait_for_exit "$RECORD_PID" 30
+# timeline_rows: the record's timeline entries, read from its database
+# (the process is gone).
+timeline_rows() {
+  /usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from timeline").fetchone()[0])' "$WORK/record/record.db"
+}
+BEFORE_BACKLOG=$(timeline_rows)
 BACKLOG=40
 PERSONS=()
 for i in $(seq "$BACKLOG"); do
@@ -90,11 +126,11 @@ done
 kill -9 "$RECORD_PID"
 wait_for_exit "$RECORD_PID" 30
 LAST=${PERSONS[$((BACKLOG - 1))]}
-# Read the record's database directly (the process is gone): how far it got.
-APPLIED=$(/usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from timeline").fetchone()[0])' "$WORK/record/record.db")
-[ "$APPLIED" -lt $((5 + 4 * BACKLOG)) ] ||
+# How far it got.
+APPLIED=$(timeline_rows)
+[ "$APPLIED" -lt $((BEFORE_BACKLOG + 4 * BACKLOG)) ] ||
   fail "the whole backlog was applied before the kill"
-echo "    killed with $APPLIED of $((5 + 4 * BACKLOG)) timeline entries applied"
+echo "    killed with $APPLIED of $((BEFORE_BACKLOG + 4 * BACKLOG)) timeline entries applied"
 start_named record "${RECORD_FLAGS[@]}"
 RECORD_PID=$LAST_PID
 last_complete() { [ "$(entries "$T_JON" "$LAST")" = 4 ]; }
