@@ -235,9 +235,9 @@ class CarePlanDomain {
   // the care team when `action` is GetCarePlan: a referral or handover
   // about the person awaiting their team's answer, else a break-glass
   // access of theirs still open (either goes in the call's audit record as
-  // the reason). PERMISSION_DENIED saying when a break-glass access ended;
-  // UNAVAILABLE when whether an answer is awaited cannot be told and
-  // nothing else opens the plan. With RemoteCalls::kDeferred,
+  // the reason). PERMISSION_DENIED saying when a break-glass access ended,
+  // or, when whether an answer is awaited cannot be told and nothing else
+  // opens the plan, saying so. With RemoteCalls::kDeferred,
   // RemoteCallDeferred() before the record service would be asked.
   absl::StatusOr<OutsideRead> RequireReadable(const Principal& caller,
                                               const v1::CarePlan& plan,

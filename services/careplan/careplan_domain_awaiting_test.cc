@@ -7,12 +7,14 @@
 #include <vector>
 
 #include "services/careplan/careplan_domain_test_fixture.h"
+#include "services/careplan/record_incoming_transfers.h"
 
 namespace carebridge::careplan {
 namespace {
 
 using ::carebridge::testing::StatusIs;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class FakeIncomingTransfers : public IncomingTransfers {
  public:
@@ -66,14 +68,27 @@ TEST_F(CarePlanAwaitingAnswerTest, TheCareTeamIsNeverAskedAbout) {
   EXPECT_EQ(incoming_.calls, before);
 }
 
-TEST_F(CarePlanAwaitingAnswerTest, ARecordThatCannotTellIsUnavailable) {
+TEST_F(CarePlanAwaitingAnswerTest, ARecordThatCannotTellRefusesSayingWhy) {
   incoming_.fail = absl::UnavailableError("record: connection refused");
   EXPECT_THAT(
       Get(kBob),
-      StatusIs(absl::StatusCode::kUnavailable,
-               HasSubstr("cannot tell whether a referral or handover about "
-                         "persons/p1 awaits teams/crisis's answer (record: "
-                         "connection refused)")));
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               HasSubstr("whether a referral or handover about persons/p1 "
+                         "awaits teams/crisis's answer cannot be told now "
+                         "(record: connection refused)")));
+}
+
+TEST_F(CarePlanAwaitingAnswerTest, NoRecordServiceConfiguredOpensNothing) {
+  // A care plan process told of no record service: nothing is known to be
+  // awaited, so the read is refused as before, not an outage.
+  RecordIncomingTransfers none([] { return nullptr; }, /*signer=*/nullptr,
+                               &clock_);
+  domain_ = std::make_unique<CarePlanDomain>(&clock_, &directory_, store_.get(),
+                                             /*signer=*/nullptr, sharing_.get(),
+                                             /*break_glass=*/nullptr, &none);
+  absl::StatusOr<v1::CarePlan> read = Get(kBob);
+  EXPECT_THAT(read, StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(read.status().message(), Not(HasSubstr("cannot be told")));
 }
 
 TEST_F(CarePlanAwaitingAnswerTest, GrpcsThreadDefersTheRecordCall) {

@@ -45,11 +45,13 @@ absl::StatusOr<CarePlanDomain::OutsideRead> CarePlanDomain::RequireReadable(
     if (!awaiting.ok()) unknown = awaiting.status();
   }
   if (!unknown.ok()) {
-    allowed = absl::UnavailableError(absl::StrCat(
-        action, ": cannot tell whether a referral or handover about ",
-        plan.person(), " awaits ", caller.team, "'s answer (",
-        unknown.message(),
-        "); try again, or break glass with a reason if the crisis plan is "
+    // Refused, as with nothing awaited (never opened on a guess), saying
+    // why it may be only for now.
+    allowed = carebridge::errors::PermissionDenied(absl::StrCat(
+        allowed.message(), "; whether a referral or handover about ",
+        plan.person(), " awaits ", caller.team,
+        "'s answer cannot be told now (", unknown.message(),
+        "): try again, or break glass with a reason if the crisis plan is "
         "needed now"));
   }
   RETURN_IF_ERROR(RequireOpenBreakGlass(caller, plan, allowed));

@@ -15,7 +15,8 @@ namespace carebridge::careplan {
 // IncomingTransfers as the record service knows them: the open loops of the
 // person's care summary, read as `services/careplan`, whose receiving team
 // is the team asked about. Asked afresh each time, so an answered referral
-// opens nothing more. This class is thread-safe.
+// opens nothing more. With no record service configured, none is awaited.
+// This class is thread-safe.
 class RecordIncomingTransfers : public IncomingTransfers {
  public:
   RecordIncomingTransfers(ChannelProvider record, const TokenSigner* signer,

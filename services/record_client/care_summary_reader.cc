@@ -24,7 +24,8 @@ absl::StatusOr<record::v1::RecordService::Stub*> CareSummaryReader::Stub() {
     std::shared_ptr<grpc::Channel> channel =
         record_ == nullptr ? nullptr : record_();
     if (channel == nullptr) {
-      return absl::UnavailableError("record: no channel to the record service");
+      return absl::FailedPreconditionError(
+          "record: no record service is configured (--record_address)");
     }
     stub_ = record::v1::RecordService::NewStub(channel);
   }

@@ -35,7 +35,8 @@ class CareSummaryReader {
 
   // The care summary of `person` (`persons/{id}`); nullopt when the record
   // has not seen the person (nothing has happened in their care). An error
-  // prefixed `record: ` when the record service cannot answer.
+  // prefixed `record: ` when the record service cannot answer;
+  // FAILED_PRECONDITION when this process has no record service to ask.
   absl::StatusOr<std::optional<record::v1::CareSummary>> Read(
       absl::string_view person) ABSL_LOCKS_EXCLUDED(mu_);
 
