@@ -475,7 +475,10 @@ absl::StatusOr<v1::Person> DirectoryDomain::CreatePerson(
                 CreatingTeams(caller), caller.subject, now, person),
       request.allow_possible_duplicate() ? nullptr : &possible_duplicates);
   if (!possible_duplicates.empty()) {
-    // The caller is shown who they may be: an access to each, as a lookup.
+    // The caller is shown who they may be: a lookup, counted as
+    // FindPersons counts them (no walking the register by registering),
+    // and an access to each.
+    RETURN_IF_ERROR(lookups_.Admit(caller.subject));
     std::vector<std::string> shown;
     for (const v1::Person& match : possible_duplicates) {
       shown.push_back(match.name());

@@ -17,10 +17,16 @@ bool IsPossibleDuplicate(const v1::Person& incoming,
   if (!incoming.nhs_number().empty() && !registered.nhs_number().empty()) {
     return false;
   }
-  const std::string given = FamilyNameKey(incoming.given_name());
-  return given == FamilyNameKey(registered.given_name()) ||
-         (!registered.preferred_name().empty() &&
-          given == FamilyNameKey(registered.preferred_name()));
+  // Each is called by their given or preferred name: any in common.
+  for (const std::string* a :
+       {&incoming.given_name(), &incoming.preferred_name()}) {
+    if (FamilyNameKey(*a).empty()) continue;
+    for (const std::string* b :
+         {&registered.given_name(), &registered.preferred_name()}) {
+      if (FamilyNameKey(*a) == FamilyNameKey(*b)) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace carebridge::directory

@@ -46,9 +46,9 @@ std::string SortKey(absl::string_view display_name);
 // The search key of a family name: trimmed and folded to lower case.
 std::string FamilyNameKey(absl::string_view family_name);
 // Whether `registered` may be the same person as `incoming` (both with
-// FamilyNameKey and birth date equal): the given name of `incoming` matches
-// the given or preferred name of `registered` (trimmed, ignoring ASCII
-// case), and they do not both have NHS numbers (different NHS numbers are
+// FamilyNameKey and birth date equal): a given or preferred name of one is a
+// given or preferred name of the other (trimmed, ignoring ASCII case), and
+// they do not both have NHS numbers (different NHS numbers are
 // different persons; the same one is refused by the NHS number's rule).
 bool IsPossibleDuplicate(const v1::Person& incoming,
                          const v1::Person& registered);

@@ -121,6 +121,42 @@ TEST_F(PersonTest, APossibleDuplicateIsRefusedNamingTheMatch) {
   EXPECT_NE(created.name(), existing.name());
 }
 
+TEST_F(PersonTest, APreferredNameMatchesEitherWay) {
+  // Registered as Bob; Robert, known as Bob, arrives.
+  v1::CreatePersonRequest bob = PersonRequest("");
+  bob.mutable_person()->set_given_name("Bob");
+  bob.mutable_person()->set_preferred_name("");
+  v1::Person registered = Register(bob);
+  v1::CreatePersonRequest robert = PersonRequest("");
+  robert.mutable_person()->set_given_name("Robert");
+  robert.mutable_person()->set_preferred_name("bob");
+  v1::Person created;
+  EXPECT_THAT(Call(&Stub::CreatePerson, clinician_, robert, &created),
+              HasCodeAndMessage(grpc::StatusCode::FAILED_PRECONDITION,
+                                HasSubstr(registered.name())));
+}
+
+TEST_F(PersonTest, ShowingPossibleDuplicatesCountsAsALookup) {
+  Register(PersonRequest(""));
+  v1::FindPersonsRequest find;
+  find.set_family_name("Okafor");
+  find.set_birth_date("1990-04-01");
+  v1::FindPersonsResponse found;
+  for (int i = 0; i < LookupLimiter::kDefaultMaxLookups; ++i) {
+    ASSERT_TRUE(Call(&Stub::FindPersons, clinician_, find, &found).ok()) << i;
+  }
+  // Registering someone new is not a lookup; being shown who a new
+  // registration may be is.
+  v1::CreatePersonRequest someone_else = PersonRequest("");
+  someone_else.mutable_person()->set_given_name("Obi");
+  someone_else.mutable_person()->set_preferred_name("");
+  Register(someone_else);
+  v1::Person created;
+  EXPECT_THAT(
+      Call(&Stub::CreatePerson, clinician_, PersonRequest(""), &created),
+      HasCode(grpc::StatusCode::RESOURCE_EXHAUSTED));
+}
+
 TEST_F(PersonTest, DifferentPersonsOfOneNameAndBirthDateAreNotDuplicates) {
   Register(PersonRequest("9434765919"));
   // Twins: another given name.
