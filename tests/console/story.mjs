@@ -400,6 +400,8 @@ try {
   await waitText(sam, '#crisis-plan', 'talking to my sister Jo');
   await waitText(sam, 'section[aria-labelledby=goals-heading]', 'Not shown to your team');
   check(!(await textOf(sam, '#main')).includes('allotment'), 'no goal is shown before the answer');
+  await waitText(sam, '#before-answering', 'While a referral or handover waits for your answer');
+  check(!(await textOf(sam, '.actions')).includes('Edit the care plan'), 'no plan editing before the answer');
   await accessible(sam, 'the crisis plan before answering');
   await go(sam, `#/${handover}`);
   await clickText(sam, 'button', 'Accept the handover');

@@ -16,7 +16,7 @@ const TIMELINE_PAGE = 30;
 function withheld(plan, part) {
   return (plan.withheld || []).includes(part);
 }
-const NOT_SHOWN = 'Not shown to your team: the person shares this with their care team only.';
+const NOT_SHOWN = 'Not shown to your team.';
 function notShown() {
   return h('p', { class: 'not-shown' }, NOT_SHOWN);
 }
@@ -159,9 +159,14 @@ export async function showPerson(me, id) {
     carePlan(name).catch((e) => e),
   ]);
   const planReadable = !(plan instanceof Error);
+  // A team not on the care team reads the crisis plan while a referral or
+  // handover waits for its answer; it does not write the plan.
+  const onCareTeam = planReadable && (plan.leadTeam === me.team ||
+      (plan.careTeam || []).some((m) => m.team === me.team && !m.endTime) ||
+      (withheld(plan, 'SHARED_CARE_TEAM') && !withheld(plan, 'SHARED_GOALS')));
   const actions = h('div', { class: 'actions' },
-      planReadable ? link(`#/persons/${id}/plan`, 'Edit the care plan') : null,
-      planReadable && plan.version && plan.version !== '0' ? link(`#/persons/${id}/agreement`, 'Record the person’s agreement') : null,
+      onCareTeam ? link(`#/persons/${id}/plan`, 'Edit the care plan') : null,
+      onCareTeam && plan.version && plan.version !== '0' ? link(`#/persons/${id}/agreement`, 'Record the person’s agreement') : null,
       link(`#/persons/${id}/handover`, 'Write a handover'),
       link(`#/refer?person=${id}`, 'Refer'));
   actions.querySelectorAll('a').forEach((a) => a.classList.add('button'));
@@ -170,6 +175,10 @@ export async function showPerson(me, id) {
       personLine(person),
       actions,
       summary instanceof Error ? errorBox(summary) : summarySection(summary),
+      planReadable && !onCareTeam ? h('p', { class: 'note', id: 'before-answering' },
+          'Your team is not on this person’s care team. While a referral or handover waits for your ' +
+          'answer you see their crisis plan and how they like to be contacted; the rest stays with ' +
+          'their care team.') : null,
       planReadable ? [crisisSection(plan), planSections(plan), careTeamSection(plan)] :
         h('div', { class: 'card' }, h('h2', {}, 'Care plan'),
             plan instanceof ApiError && plan.code === 'PERMISSION_DENIED' ?
