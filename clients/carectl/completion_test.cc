@@ -71,6 +71,14 @@ TEST(CompletionTest, CompletesVerbsAndTwoWordVerbs) {
   EXPECT_EQ(Complete("carectl --server h:1 config use"), "use-context");
 }
 
+TEST(CompletionTest, CompletesPersonMergeAndItsFlags) {
+  EXPECT_EQ(Complete("carectl person mer"), "merge");
+  EXPECT_EQ(Complete("carectl person merge p2 --in"), "--into=");
+  // --into takes the next word as its value, not as a command word.
+  EXPECT_THAT(Complete("carectl person merge p2 --into p1 --e"),
+              HasSubstr("--etag="));
+}
+
 TEST(CompletionTest, CompletesTheCommandsAndGlobalFlags) {
   std::string offered = Complete("carectl referral decline r1 --s");
   EXPECT_THAT(offered, HasSubstr("--signpost="));

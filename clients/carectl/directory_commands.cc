@@ -2,8 +2,10 @@
 
 #include "absl/strings/match.h"
 #include "clients/carectl/command.h"
+#include "clients/carectl/directory_format.h"
 #include "clients/carectl/directory_requests.h"
 #include "clients/carectl/format.h"
+#include "clients/carectl/name_resolver.h"
 #include "clients/carectl/names.h"
 #include "clients/carectl/token_out.h"
 
@@ -200,8 +202,17 @@ int PersonGet(Session& s, const Invocation& in) {
   dir::GetPersonRequest request;
   request.set_name(ResourceName("persons", in.args[0]));
   dir::Person person;
-  return s.Finish(
-      s.directory().GetPerson(s.NewContext().get(), request, &person), person);
+  grpc::Status status =
+      s.directory().GetPerson(s.NewContext().get(), request, &person);
+  return s.Finish(status, person, [&](std::ostream& out) {
+    if (person.merged_into().empty()) {
+      PrintPerson(out, person);
+      return;
+    }
+    // Only the person kept is looked up: the one to use instead.
+    NameResolver names = DirectoryNames(s);
+    PrintPerson(out, person, names.For({person.merged_into()}));
+  });
 }
 
 int PersonUpdate(Session& s, const Invocation& in) {
@@ -211,6 +222,19 @@ int PersonUpdate(Session& s, const Invocation& in) {
   return s.Finish(
       s.directory().UpdatePerson(s.NewContext().get(), *request, &person),
       person);
+}
+
+int PersonMerge(Session& s, const Invocation& in) {
+  auto request = BuildMergePersonsRequest(in.args[0], in.flags);
+  if (!request.ok()) return s.UsageError(request.status());
+  dir::Person kept;
+  grpc::Status status =
+      s.directory().MergePersons(s.NewContext().get(), *request, &kept);
+  return s.Finish(status, kept, [&](std::ostream& out) {
+    out << "merged " << request->duplicate() << " into " << kept.name()
+        << ", the person kept (cannot be undone)\n\n";
+    PrintPerson(out, kept);
+  });
 }
 
 int PersonFind(Session& s, const Invocation& in) {
@@ -377,7 +401,8 @@ std::vector<Command> DirectoryCommands() {
       {"person",
        "get",
        "person get NAME",
-       "Show one person.",
+       "Show one person; one merged into another (registered twice) says "
+       "so first, naming the person to use instead.",
        {"NAME"},
        {},
        PersonGet},
@@ -411,6 +436,21 @@ std::vector<Command> DirectoryCommands() {
         {"local_id", FlagKind::kRepeated},
         {"clear_local_ids", FlagKind::kBool}},
        PersonUpdate},
+      {"person",
+       "merge",
+       "person merge DUPLICATE --into=PERSON --etag=ETAG",
+       "Merge a person registered twice into the one kept (--into): "
+       "DUPLICATE stays readable, pointing to PERSON, and is no longer "
+       "found. Clinical staff of the lead team of the person kept who also "
+       "care for the duplicate. Cannot be undone. Refused when the two have "
+       "different NHS numbers or birth dates, when only the duplicate has an "
+       "NHS number (keep that one instead), or while the duplicate has a "
+       "care plan or a referral or handover awaiting an answer (close or "
+       "move it first). --etag is the duplicate's, as `person get "
+       "DUPLICATE` shows it (a stale one is ABORTED: read again).",
+       {"DUPLICATE"},
+       {{"into", FlagKind::kValue}, {"etag", FlagKind::kValue}},
+       PersonMerge},
   };
 }
 

@@ -278,6 +278,29 @@ absl::StatusOr<dir::CreatePersonRequest> BuildCreatePersonRequest(
   return request;
 }
 
+absl::StatusOr<dir::MergePersonsRequest> BuildMergePersonsRequest(
+    const std::string& duplicate, const Flags& flags) {
+  dir::MergePersonsRequest request;
+  request.set_duplicate(ResourceName("persons", duplicate));
+  request.set_person(ResourceName("persons", flags.Get("into")));
+  request.set_duplicate_etag(flags.Get("etag"));
+  if (request.person().empty()) {
+    return FlagError("into", "required: give --into=PERSON, the person kept");
+  }
+  if (request.person() == request.duplicate()) {
+    return FlagError("into", absl::StrCat("is ", request.duplicate(),
+                                          " itself: give the person kept"));
+  }
+  if (request.duplicate_etag().empty()) {
+    // A merge cannot be undone, so it is made on the duplicate as read.
+    return FlagError("etag",
+                     absl::StrCat("required: read the duplicate first and give "
+                                  "--etag=ETAG from `carectl person get ",
+                                  request.duplicate(), "`"));
+  }
+  return request;
+}
+
 absl::StatusOr<dir::FindPersonsRequest> BuildFindPersonsRequest(
     const Flags& flags) {
   dir::FindPersonsRequest request;

@@ -58,6 +58,12 @@ absl::StatusOr<directory::v1::CreatePersonRequest> BuildCreatePersonRequest(
 absl::StatusOr<directory::v1::UpdatePersonRequest> BuildUpdatePersonRequest(
     const std::string& person, const Flags& flags);
 
+// `person merge DUPLICATE --into=PERSON --etag=ETAG`: DUPLICATE is merged
+// into PERSON, which is kept. Both flags are required, each error saying
+// what to give; the etag is the duplicate's, as `person get` shows it.
+absl::StatusOr<directory::v1::MergePersonsRequest> BuildMergePersonsRequest(
+    const std::string& duplicate, const Flags& flags);
+
 // --nhs_number, or --family_name with --birth_date.
 absl::StatusOr<directory::v1::FindPersonsRequest> BuildFindPersonsRequest(
     const Flags& flags);

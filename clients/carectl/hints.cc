@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "clients/carectl/name_labels.h"
 
 namespace carebridge::carectl {
 
@@ -29,6 +30,19 @@ std::string HintFor(const grpc::Status& status, const GlobalOptions& options) {
                "--suggest_team=TEAM";
       }
       return "";
+    case grpc::StatusCode::FAILED_PRECONDITION: {
+      size_t merged = message.find("was merged into");
+      if (merged == std::string::npos) return "";
+      std::vector<std::string> kept =
+          ResourceNamesInText(absl::string_view(message).substr(merged));
+      if (kept.empty() || !absl::StartsWith(kept.front(), "persons/")) {
+        return "use the person it was merged into (`carectl person get` of "
+               "the merged person names it)";
+      }
+      return absl::StrCat(
+          "use the person it was merged into: carectl person get ",
+          kept.front());
+    }
     default:
       return "";
   }

@@ -11,7 +11,8 @@ namespace carebridge::carectl {
 
 // What the user can change on carectl's own command line to get past a
 // server error, naming carectl's flags where the server names its fields
-// ("give --signpost=TEXT or --suggest_team=TEAM"); "" when nothing fits.
+// ("give --signpost=TEXT or --suggest_team=TEAM") or the person to name
+// instead of one merged into another; "" when nothing fits.
 std::string HintFor(const grpc::Status& status, const GlobalOptions& options);
 
 }  // namespace carebridge::carectl

@@ -279,6 +279,48 @@ TEST(UpdatePersonRequestTest, NothingToChangeOrBothListFlagsIsAUsageError) {
   EXPECT_THAT(both.status().message(), HasSubstr("--clear_local_ids"));
 }
 
+std::vector<FlagSpec> PersonMergeSpecs() {
+  return {{"into", FlagKind::kValue}, {"etag", FlagKind::kValue}};
+}
+
+TEST(MergePersonsRequestTest, DuplicateIsMergedIntoThePersonKept) {
+  auto request = BuildMergePersonsRequest(
+      "p2", MakeFlags({"--into=p1", "--etag=e7"}, PersonMergeSpecs()));
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->duplicate(), "persons/p2");
+  EXPECT_EQ(request->person(), "persons/p1");
+  EXPECT_EQ(request->duplicate_etag(), "e7");
+}
+
+TEST(MergePersonsRequestTest, WithoutIntoNamesIt) {
+  auto request = BuildMergePersonsRequest(
+      "p2", MakeFlags({"--etag=e7"}, PersonMergeSpecs()));
+  ASSERT_FALSE(request.ok());
+  EXPECT_THAT(request.status().message(),
+              HasSubstr("--into: required: give --into=PERSON"));
+}
+
+TEST(MergePersonsRequestTest, WithoutEtagSaysToReadTheDuplicateFirst) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--into=p1"},
+                                             {"--into=p1", "--etag="}}) {
+    auto request =
+        BuildMergePersonsRequest("p2", MakeFlags(args, PersonMergeSpecs()));
+    ASSERT_FALSE(request.ok());
+    EXPECT_THAT(request.status().message(),
+                HasSubstr("--etag: required: read the duplicate first and "
+                          "give --etag=ETAG from `carectl person get "
+                          "persons/p2`"));
+  }
+}
+
+TEST(MergePersonsRequestTest, IntoItselfIsAUsageError) {
+  auto request = BuildMergePersonsRequest(
+      "p2", MakeFlags({"--into=persons/p2", "--etag=e7"}, PersonMergeSpecs()));
+  ASSERT_FALSE(request.ok());
+  EXPECT_THAT(request.status().message(), HasSubstr("--into: is persons/p2"));
+}
+
 TEST(FindPersonsRequestTest, ExactlyOneWayToSearch) {
   std::vector<FlagSpec> specs = {{"nhs_number", FlagKind::kValue},
                                  {"family_name", FlagKind::kValue},
