@@ -18,6 +18,7 @@
 #include "services/common/policy.h"
 #include "services/common/time_util.h"
 #include "services/common/validation.h"
+#include "services/record/errors.h"
 #include "services/record/record_gaps.h"
 #include "services/record/record_visibility.h"
 
@@ -70,7 +71,7 @@ absl::StatusOr<absl::Time> OptionalTime(absl::string_view field,
   if (!set) return unset;
   if (time.seconds() < -62135596800 || time.seconds() > 253402300799 ||
       time.nanos() < 0 || time.nanos() > 999999999) {
-    return errors::Invalid(field, "is not a valid time");
+    return carebridge::errors::Invalid(field, "is not a valid time");
   }
   return FromProtoTimestamp(time);
 }
@@ -119,8 +120,17 @@ absl::StatusOr<std::string> RecordDomain::KnownPerson(const Principal& caller,
   } else {
     RETURN_IF_ERROR(policy::RequirePersonAccess(caller, person, action));
   }
+  // A person registered twice reads nothing of their own: the merged
+  // history is the kept person's, read there.
+  ASSIGN_OR_RETURN(std::optional<std::string> into,
+                   store_->MergedInto(person_id));
+  if (into.has_value()) {
+    return errors::PersonMerged(absl::StrCat("persons/", person_id),
+                                absl::StrCat("persons/", *into));
+  }
   ASSIGN_OR_RETURN(bool known, store_->PersonKnown(person_id));
-  if (!known) return errors::NotFound(absl::StrCat("persons/", person_id));
+  if (!known)
+    return carebridge::errors::NotFound(absl::StrCat("persons/", person_id));
   return person_id;
 }
 
@@ -148,7 +158,8 @@ RecordDomain::ListTimelineEntries(const Principal& caller,
   query.newest_first = request.newest_first();
   for (int kind : request.kinds()) {
     if (kind == v1::ENTRY_KIND_UNSPECIFIED || !v1::EntryKind_IsValid(kind)) {
-      return errors::Invalid("kinds", absl::StrCat(kind, " is not a kind"));
+      return carebridge::errors::Invalid("kinds",
+                                         absl::StrCat(kind, " is not a kind"));
     }
     query.kinds.push_back(static_cast<v1::EntryKind>(kind));
   }
@@ -159,7 +170,7 @@ RecordDomain::ListTimelineEntries(const Principal& caller,
       query.end, OptionalTime("end_time", request.end_time(),
                               request.has_end_time(), absl::InfiniteFuture()));
   if (query.end <= query.start) {
-    return errors::Invalid("end_time", "must be after start_time");
+    return carebridge::errors::Invalid("end_time", "must be after start_time");
   }
   const std::string filters =
       absl::StrCat(request.parent(), "|", KindsFingerprint(request), "|",
@@ -171,7 +182,7 @@ RecordDomain::ListTimelineEntries(const Principal& caller,
     TimelineCursor cursor;
     if (token.size() != 3 || !absl::SimpleAtoi(token[0], &cursor.time_us) ||
         !absl::SimpleAtoi(token[2], &cursor.sequence)) {
-      return errors::BadPageToken();
+      return carebridge::errors::BadPageToken();
     }
     cursor.feed = token[1];
     query.after = cursor;
@@ -230,8 +241,8 @@ absl::StatusOr<v1::CareSummary> RecordDomain::GetCareSummary(
     RemoteCalls remote) {
   absl::string_view person = request.name();
   if (!person.empty() && !absl::ConsumeSuffix(&person, kSummarySuffix)) {
-    return errors::BadResourceName("name", request.name(),
-                                   "persons/{person_id}/careSummary");
+    return carebridge::errors::BadResourceName(
+        "name", request.name(), "persons/{person_id}/careSummary");
   }
   ASSIGN_OR_RETURN(std::string person_id,
                    KnownPerson(caller, "name", person, "GetCareSummary",
@@ -343,7 +354,7 @@ absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
   GapQuery query;
   if (request.parent() == "teams/-") {
     if (!caller.is_service()) {
-      return errors::PermissionDenied(absl::StrCat(
+      return carebridge::errors::PermissionDenied(absl::StrCat(
           "ListCareGaps: every team's gaps are for service identities; ",
           caller.subject, " may list its own team's (teams/{team_id})"));
     }
@@ -357,13 +368,20 @@ absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
   }
   for (int kind : request.kinds()) {
     if (kind == v1::GAP_KIND_UNSPECIFIED || !v1::GapKind_IsValid(kind)) {
-      return errors::Invalid("kinds", absl::StrCat(kind, " is not a kind"));
+      return carebridge::errors::Invalid("kinds",
+                                         absl::StrCat(kind, " is not a kind"));
     }
     query.kinds.push_back(static_cast<v1::GapKind>(kind));
   }
   if (!request.person().empty()) {
     ASSIGN_OR_RETURN(query.person_id,
                      ParseResourceName("person", request.person(), "persons"));
+    ASSIGN_OR_RETURN(std::optional<std::string> into,
+                     store_->MergedInto(query.person_id));
+    if (into.has_value()) {
+      return errors::PersonMerged(request.person(),
+                                  absl::StrCat("persons/", *into));
+    }
   }
   ASSIGN_OR_RETURN(int page_size,
                    CheckPageSize("page_size", request.page_size(),
@@ -378,7 +396,7 @@ absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
   if (!token.empty()) {
     GapQuery::Cursor cursor;
     if (token.size() != 3 || !absl::SimpleAtoi(token[0], &cursor.open_us)) {
-      return errors::BadPageToken();
+      return carebridge::errors::BadPageToken();
     }
     cursor.person_id = token[1];
     cursor.key = token[2];
@@ -452,17 +470,19 @@ absl::StatusOr<v1::TeamReport> RecordDomain::GetTeamReport(
   if (!caller.is_service() && !caller.is_admin()) {
     RETURN_IF_ERROR(policy::RequireTeam(caller, team, "GetTeamReport"));
   }
-  if (!request.has_start_time()) return errors::MustBeSet("start_time");
-  if (!request.has_end_time()) return errors::MustBeSet("end_time");
+  if (!request.has_start_time())
+    return carebridge::errors::MustBeSet("start_time");
+  if (!request.has_end_time()) return carebridge::errors::MustBeSet("end_time");
   ASSIGN_OR_RETURN(absl::Time start,
                    OptionalTime("start_time", request.start_time(), true,
                                 absl::InfinitePast()));
   ASSIGN_OR_RETURN(absl::Time end, OptionalTime("end_time", request.end_time(),
                                                 true, absl::InfiniteFuture()));
   if (end <= start)
-    return errors::Invalid("end_time", "must be after start_time");
+    return carebridge::errors::Invalid("end_time", "must be after start_time");
   if (end - start > kMaxReportPeriod) {
-    return errors::Invalid("end_time", "the period may be at most 366 days");
+    return carebridge::errors::Invalid("end_time",
+                                       "the period may be at most 366 days");
   }
   ASSIGN_OR_RETURN(std::vector<HandOffFacts> received,
                    store_->ReadReceived(team, start, end));

@@ -483,10 +483,35 @@ absl::StatusOr<RecordChange> ProjectSharingChange(
 
 // --- directory ---
 
+// `person.merged`: the payload is the duplicate, merged into the person
+// kept. The entry goes on the kept person's timeline; the store moves the
+// duplicate's history there.
+absl::StatusOr<RecordChange> ProjectMerge(const events::v1::Event& event,
+                                          const directory::v1::Person& person) {
+  absl::string_view duplicate = person.name();
+  absl::string_view into = person.merged_into();
+  if (!absl::ConsumePrefix(&duplicate, "persons/") || duplicate.empty() ||
+      !absl::ConsumePrefix(&into, "persons/") || into.empty()) {
+    return NotA(event, "Person with merged_into");
+  }
+  RecordChange change;
+  change.person_id = std::string(into);
+  change.merge = PersonMerge{std::string(duplicate), std::string(into)};
+  TimelineRow row = RowFor(event, change.person_id, v1::PERSON);
+  row.resource = person.name();
+  row.summary =
+      absl::StrCat("Registered twice: ", person.name(), " (",
+                   person.given_name(), " ", person.family_name(), ", born ",
+                   person.birth_date(), ") merged into this record");
+  change.entry = std::move(row);
+  return change;
+}
+
 absl::StatusOr<RecordChange> ProjectPerson(const events::v1::Event& event,
                                            const std::string& person_id) {
   directory::v1::Person person;
   if (!event.payload().UnpackTo(&person)) return NotA(event, "Person");
+  if (event.type() == "person.merged") return ProjectMerge(event, person);
   RecordChange change;
   change.person_id = person_id;
   TimelineRow row = RowFor(event, person_id, v1::PERSON);
@@ -505,6 +530,10 @@ absl::StatusOr<RecordChange> ProjectEvent(const events::v1::Event& event) {
     RecordChange change;
     change.team = TeamSector{team.name(), static_cast<int>(team.sector())};
     return change;
+  }
+  // The payload names both persons of a merge, whoever the event names.
+  if (event.feed() == "directory" && event.type() == "person.merged") {
+    return ProjectPerson(event, "");
   }
   absl::StatusOr<std::string> person_id = PersonId(event);
   if (!person_id.ok()) return person_id.status();
@@ -537,6 +566,30 @@ bool TimelineRow::operator==(const TimelineRow& other) const {
          actor_team == other.actor_team && summary == other.summary &&
          reason == other.reason && teams == other.teams &&
          ended_teams == other.ended_teams && sections == other.sections;
+}
+
+void Readdress(RecordChange& change, const std::string& person_id) {
+  const std::string was = change.person_id;
+  const std::string person = absl::StrCat("persons/", person_id);
+  std::string old_entry;
+  std::string new_entry;
+  change.person_id = person_id;
+  if (change.entry.has_value()) {
+    old_entry = EntryName(*change.entry);
+    change.entry->person_id = person_id;
+    new_entry = EntryName(*change.entry);
+  }
+  if (change.plan.has_value()) change.plan->person_id = person_id;
+  if (change.loop.has_value()) change.loop->person_id = person_id;
+  if (change.facts.has_value()) change.facts->person_id = person_id;
+  if (change.merge.has_value()) change.merge->into_id = person_id;
+  for (InboxNote& note : change.inbox) {
+    if (note.item.person() != absl::StrCat("persons/", was)) continue;
+    note.item.set_person(person);
+    if (!old_entry.empty() && note.item.entry() == old_entry) {
+      note.item.set_entry(new_entry);
+    }
+  }
 }
 
 std::vector<std::string> FollowedTypes(const std::string& feed) {

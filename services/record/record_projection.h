@@ -95,6 +95,13 @@ struct TeamSector {
   int sector = 0;
 };
 
+// A person registered twice: everything the record holds about
+// `duplicate_id` moves to `into_id` (both without `persons/`).
+struct PersonMerge {
+  std::string duplicate_id;
+  std::string into_id;
+};
+
 // What one event changes in the record. Every field is optional.
 struct RecordChange {
   // When the event happened (the source service's clock).
@@ -108,7 +115,13 @@ struct RecordChange {
   // What it puts in teams' inboxes.
   std::vector<InboxNote> inbox;
   std::optional<HandOffFacts> facts;
+  // Set for `person.merged` (then `person_id` is the person kept).
+  std::optional<PersonMerge> merge;
 };
+
+// `change` moved to `person_id` (a person another was merged into): every
+// person it names, and its inbox items' entry names.
+void Readdress(RecordChange& change, const std::string& person_id);
 
 // The event types the record follows, per feed (SubscribeRequest
 // type_prefixes).

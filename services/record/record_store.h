@@ -68,7 +68,8 @@ class RecordStore {
 
   // Applies what events change, in feed order and in ONE transaction, each
   // with its position (MarkApplied); an event no longer pending
-  // (IsPending) changes nothing. All of it commits or none of it does.
+  // (IsPending) changes nothing. All of it commits or none of it does. A
+  // change about a person merged into another applies to that other.
   virtual absl::Status Apply(absl::Span<const PositionedChange> changes) = 0;
   // Announces (inbox.gap_opened in each of its teams' inboxes, as of `now`)
   // every gap not yet announced whose open time is at or before `now`: its
@@ -76,6 +77,11 @@ class RecordStore {
   virtual absl::StatusOr<int> AnnounceDueGaps(absl::Time now) = 0;
   // True once any event about the person was applied.
   virtual absl::StatusOr<bool> PersonKnown(absl::string_view person_id) = 0;
+  // The person `person_id` was merged into (`person.merged`; the last of a
+  // chain of merges), whose record holds its history; nullopt when it was
+  // not merged.
+  virtual absl::StatusOr<std::optional<std::string>> MergedInto(
+      absl::string_view person_id) = 0;
   // Entries in (time, FeedRank(feed), sequence) order (reversed newest
   // first).
   virtual absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(

@@ -113,23 +113,6 @@ bool IsGap(absl::string_view key, absl::string_view base) {
           key[base.size()] == '-');
 }
 
-// The key for a new gap named `base`: `base` itself, unless a closed gap
-// of the same cause has it (its history stays), then `{base}-2`, `-3`...
-absl::StatusOr<std::string> FreshKey(Connection& conn,
-                                     const std::string& person_id,
-                                     const std::string& base) {
-  std::string key = base;
-  for (int n = 2;; ++n) {
-    ASSIGN_OR_RETURN(Statement taken,
-                     conn.Prepare("SELECT 1 FROM gaps WHERE person_id = ? AND "
-                                  "key = ?"));
-    taken.Bind(1, person_id).Bind(2, key);
-    ASSIGN_OR_RETURN(bool row, taken.Step());
-    if (!row) return key;
-    key = absl::StrCat(base, "-", n);
-  }
-}
-
 absl::Status InsertGap(Connection& conn, const std::string& person_id,
                        const std::string& key, const WantedGap& gap,
                        bool announced) {
@@ -240,6 +223,21 @@ void NotifyGap(std::vector<InboxNote>& inbox, const std::string& type,
 
 }  // namespace
 
+absl::StatusOr<std::string> FreshGapKey(Connection& conn,
+                                        const std::string& person_id,
+                                        const std::string& base) {
+  std::string key = base;
+  for (int n = 2;; ++n) {
+    ASSIGN_OR_RETURN(Statement taken,
+                     conn.Prepare("SELECT 1 FROM gaps WHERE person_id = ? AND "
+                                  "key = ?"));
+    taken.Bind(1, person_id).Bind(2, key);
+    ASSIGN_OR_RETURN(bool row, taken.Step());
+    if (!row) return key;
+    key = absl::StrCat(base, "-", n);
+  }
+}
+
 absl::StatusOr<int> SqliteRecordStore::AnnounceDueGaps(absl::Time now) {
   // In transactions of a bounded size, so the consumers' writes go on
   // between them.
@@ -287,7 +285,8 @@ absl::StatusOr<int> SqliteRecordStore::AnnounceDueGaps(absl::Time now) {
 absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
                                               const std::string& person_id,
                                               absl::Time time,
-                                              std::vector<InboxNote>& inbox) {
+                                              std::vector<InboxNote>& inbox,
+                                              absl::string_view close_reason) {
   ASSIGN_OR_RETURN(GapInputs inputs, ReadGapInputs(conn, person_id));
   std::vector<WantedGap> wanted = WantedGaps(inputs, settings_);
   std::vector<bool> present(wanted.size(), false);
@@ -344,25 +343,26 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
       RETURN_IF_ERROR(DropGap(conn, person_id, gap.key));
       continue;
     }
+    const std::string why = close_reason.empty() ? CloseReason(gap.gap.kind())
+                                                 : std::string(close_reason);
     ASSIGN_OR_RETURN(Statement close,
                      conn.Prepare("UPDATE gaps SET close_us = ?, "
                                   "close_reason = ?, announced = 1 WHERE "
                                   "person_id = ? AND key = ?"));
     close.Bind(1, std::max(now_us, gap.open_us))
-        .Bind(2, CloseReason(gap.gap.kind()))
+        .Bind(2, why)
         .Bind(3, person_id)
         .Bind(4, gap.key);
     RETURN_IF_ERROR(close.Run());
     v1::CareGap closed = gap.gap;
-    closed.set_detail(absl::StrCat("Closed (", CloseReason(gap.gap.kind()),
-                                   "): ", gap.gap.detail()));
+    closed.set_detail(absl::StrCat("Closed (", why, "): ", gap.gap.detail()));
     NotifyGap(inbox, "inbox.gap_closed", closed, time);
   }
   for (size_t i = 0; i < wanted.size(); ++i) {
     if (present[i]) continue;
     const bool open_now = absl::ToUnixMicros(wanted[i].open_time) <= now_us;
     ASSIGN_OR_RETURN(std::string key,
-                     FreshKey(conn, person_id, GapKey(wanted[i])));
+                     FreshGapKey(conn, person_id, GapKey(wanted[i])));
     RETURN_IF_ERROR(InsertGap(conn, person_id, key, wanted[i], open_now));
     if (open_now) {
       NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, key, wanted[i]),

@@ -58,6 +58,7 @@ absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
 bool MayChangeGaps(const RecordChange& change) {
   if (change.person_id.empty()) return false;
   return change.plan.has_value() || change.loop.has_value() ||
+         change.merge.has_value() ||
          (change.entry.has_value() && change.entry->kind == v1::REFERRAL);
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "services/common/sqlite_db.h"
 #include "services/record/record_store.h"
@@ -30,6 +31,18 @@ TimelineRow RowFrom(const Statement& select);
 // Puts the items in the record's feed (the team inboxes), as of `time`.
 absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
                          absl::Time time);
+
+// The key for a new gap of `person_id` named `base`: `base` itself, unless
+// a gap of the person has it (a closed one keeps its history), then
+// `{base}-2`, `-3`...
+absl::StatusOr<std::string> FreshGapKey(Connection& conn,
+                                        const std::string& person_id,
+                                        const std::string& base);
+
+// The person `person_id`'s events now apply to: the one it was merged into,
+// or itself.
+absl::StatusOr<std::string> ResolvePerson(Connection& conn,
+                                          const std::string& person_id);
 
 // Whether `change` touches what gaps are judged on (GapInputs): a referral
 // step, the plan or an open loop. Gaps whose threshold passes between

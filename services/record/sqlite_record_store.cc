@@ -12,6 +12,10 @@
 namespace carebridge::record {
 namespace {
 
+// Why a gap the merged record no longer calls for closed.
+constexpr char kMergedCloseReason[] =
+    "the person's two registrations were merged";
+
 const std::vector<Migration>& Migrations() {
   static const auto* const migrations = new std::vector<Migration>{
       {1, kConsumerCursorSchemaSql},
@@ -113,6 +117,16 @@ CREATE INDEX handoffs_received ON handoffs (receiving_team, create_us);
       // team the choices show part of the plan reads why it changed when
       // the change touched nothing withheld from it.
       {12, "ALTER TABLE timeline ADD COLUMN sections TEXT"},
+      // Persons registered twice (person.merged): where each duplicate's
+      // history went, so events about it that come later follow it.
+      {13, R"sql(
+CREATE TABLE merged_persons (
+  person_id TEXT PRIMARY KEY,
+  into_id TEXT NOT NULL,
+  merge_us INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX merged_persons_into ON merged_persons (into_id);
+)sql"},
   };
   return *migrations;
 }
@@ -289,11 +303,24 @@ absl::Status SqliteRecordStore::Apply(
 }
 
 absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
-                                         const RecordChange& change,
+                                         const RecordChange& projected,
                                          const FeedPosition& position,
                                          bool* appended) {
   ASSIGN_OR_RETURN(bool pending, IsPending(conn, position));
   if (!pending) return absl::OkStatus();
+  // An event about a person merged into another (its feed behind the
+  // directory's) applies to the person kept.
+  std::optional<RecordChange> readdressed;
+  if (!projected.person_id.empty()) {
+    ASSIGN_OR_RETURN(std::string person_id,
+                     ResolvePerson(conn, projected.person_id));
+    if (person_id != projected.person_id) {
+      readdressed = projected;
+      Readdress(*readdressed, person_id);
+    }
+  }
+  const RecordChange& change =
+      readdressed.has_value() ? *readdressed : projected;
   std::vector<InboxNote> inbox = change.inbox;
   if (!change.person_id.empty()) {
     ASSIGN_OR_RETURN(Statement person,
@@ -311,8 +338,13 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
   if (change.facts.has_value()) {
     RETURN_IF_ERROR(ApplyFacts(conn, *change.facts));
   }
+  if (change.merge.has_value()) {
+    RETURN_IF_ERROR(ApplyMerge(conn, *change.merge, change.time));
+  }
   if (MayChangeGaps(change)) {
-    RETURN_IF_ERROR(ReconcileGaps(conn, change.person_id, change.time, inbox));
+    RETURN_IF_ERROR(
+        ReconcileGaps(conn, change.person_id, change.time, inbox,
+                      change.merge.has_value() ? kMergedCloseReason : ""));
   }
   RETURN_IF_ERROR(AppendInbox(conn, inbox, change.time));
   *appended = *appended || !inbox.empty();

@@ -24,6 +24,8 @@ class SqliteRecordStore : public RecordStore {
   absl::Status Apply(absl::Span<const PositionedChange> changes) override;
   absl::StatusOr<int> AnnounceDueGaps(absl::Time now) override;
   absl::StatusOr<bool> PersonKnown(absl::string_view person_id) override;
+  absl::StatusOr<std::optional<std::string>> MergedInto(
+      absl::string_view person_id) override;
   absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(
       const TimelineQuery& query) override;
   absl::StatusOr<std::optional<v1::CareSummary>> ReadPlan(
@@ -50,13 +52,19 @@ class SqliteRecordStore : public RecordStore {
 
   // One event's change within Apply's transaction; `*appended` when it put
   // items in the inbox.
-  absl::Status ApplyOne(Connection& conn, const RecordChange& change,
+  absl::Status ApplyOne(Connection& conn, const RecordChange& projected,
                         const FeedPosition& position, bool* appended);
+  // Moves everything the record holds about `merge.duplicate_id` to
+  // `merge.into_id` and remembers where it went (sqlite_record_merges.cc).
+  absl::Status ApplyMerge(Connection& conn, const PersonMerge& merge,
+                          absl::Time time);
   // Brings the person's gaps in line with what the record now says, as of
   // `time` (the event's): new ones opened, gone ones closed (or dropped,
-  // if they had not opened yet).
+  // if they had not opened yet). Those closed say why as their kind's
+  // cause does, or `close_reason` when given.
   absl::Status ReconcileGaps(Connection& conn, const std::string& person_id,
-                             absl::Time time, std::vector<InboxNote>& inbox);
+                             absl::Time time, std::vector<InboxNote>& inbox,
+                             absl::string_view close_reason = "");
 
   std::unique_ptr<SqliteDb> db_;
   const GapSettings settings_;

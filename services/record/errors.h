@@ -1,0 +1,19 @@
+#ifndef CAREBRIDGE_SERVICES_RECORD_ERRORS_H_
+#define CAREBRIDGE_SERVICES_RECORD_ERRORS_H_
+
+// Error text of the record service, in one place so messages stay
+// consistent and tests can match them.
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace carebridge::record::errors {
+
+// FAILED_PRECONDITION: the person was registered twice and merged; their
+// history is read on the person kept:
+// `persons/d was merged into persons/k: read that record`.
+absl::Status PersonMerged(absl::string_view person, absl::string_view into);
+
+}  // namespace carebridge::record::errors
+
+#endif  // CAREBRIDGE_SERVICES_RECORD_ERRORS_H_
