@@ -99,6 +99,8 @@ absl::StatusOr<CarePlanDomain::Loaded> CarePlanDomain::LoadForWrite(
   const std::string person = PersonName(person_id);
   absl::Status known = directory_->CheckPersonExists(person);
   if (absl::IsNotFound(known)) return errors::PersonNotFound(person);
+  // Merged into another person: the message says which to use.
+  if (absl::IsFailedPrecondition(known)) return known;
   if (!known.ok()) return errors::DirectoryFailed(known);
   loaded.plan.set_person(person);
   return loaded;

@@ -46,6 +46,8 @@ absl::Status CarePlanDomain::NoPlan(absl::string_view person_id,
   const std::string person = PersonName(person_id);
   absl::Status known = directory_->CheckPersonExists(person);
   if (absl::IsNotFound(known)) return errors::PersonNotFound(person);
+  // Merged into another person: the message says which to use.
+  if (absl::IsFailedPrecondition(known)) return known;
   if (!known.ok()) return errors::DirectoryFailed(known);
   return errors::NoPlanYet(person);
 }

@@ -1,10 +1,25 @@
 #ifndef CAREBRIDGE_SERVICES_DIRECTORY_CARE_RELATIONSHIPS_H_
 #define CAREBRIDGE_SERVICES_DIRECTORY_CARE_RELATIONSHIPS_H_
 
+#include <string>
+#include <vector>
+
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 
 namespace carebridge::directory {
+
+// What the record knows of a person's care now, as far as the directory
+// needs it (MergePersons).
+struct PersonCare {
+  // `teams/{id}` of the team leading the person's care; empty when none.
+  std::string lead_team;
+  // Whether the person has a care plan.
+  bool has_care_plan = false;
+  // Referrals and handovers about the person still awaiting an answer
+  // (resource names).
+  std::vector<std::string> awaiting_answer;
+};
 
 // Whether a team has a care relationship with a person now: what decides
 // how much of the person its members read (GetPerson). The directory does
@@ -18,6 +33,10 @@ class CareRelationships {
   // them still awaiting an answer. An error when it cannot be told.
   virtual absl::StatusOr<bool> Related(absl::string_view person,
                                        absl::string_view team) = 0;
+  // The person's lead team, care plan and unanswered referrals and
+  // handovers (none of them for a person the record has not seen). An
+  // error when it cannot be told.
+  virtual absl::StatusOr<PersonCare> Care(absl::string_view person) = 0;
 };
 
 }  // namespace carebridge::directory

@@ -28,8 +28,8 @@ namespace carebridge::directory {
 namespace {
 
 // The minimum needed to refer: the name, given and family name and birth
-// date; no local identifiers, no preferred name, and the NHS number only
-// when `with_nhs_number`.
+// date (with the etag and any merge); no local identifiers, no preferred
+// name, and the NHS number only when `with_nhs_number`.
 v1::Person MinimalPerson(const v1::Person& person, bool with_nhs_number) {
   v1::Person minimal;
   minimal.set_name(person.name());
@@ -37,6 +37,13 @@ v1::Person MinimalPerson(const v1::Person& person, bool with_nhs_number) {
   minimal.set_family_name(person.family_name());
   minimal.set_birth_date(person.birth_date());
   if (with_nhs_number) minimal.set_nhs_number(person.nhs_number());
+  // Which version was read (to merge a duplicate nobody else cares for),
+  // and which record to use instead, are never withheld.
+  minimal.set_etag(person.etag());
+  minimal.set_merged_into(person.merged_into());
+  if (person.has_merge_time()) {
+    *minimal.mutable_merge_time() = person.merge_time();
+  }
   return minimal;
 }
 
@@ -504,10 +511,13 @@ absl::StatusOr<v1::Person> DirectoryDomain::GetPerson(
   if (relationships_ != nullptr && remote == RemoteCalls::kDeferred) {
     return RemoteCallDeferred();
   }
+  // A person merged into another is cared for under the one kept.
+  const std::string& cared_for =
+      person.merged_into().empty() ? person.name() : person.merged_into();
   absl::StatusOr<bool> related =
       relationships_ == nullptr
           ? absl::StatusOr<bool>(false)
-          : relationships_->Related(person.name(), caller.team);
+          : relationships_->Related(cared_for, caller.team);
   if (!related.ok()) {
     LogLine(absl::StrCat("directory: GetPerson ", person.name(), " for ",
                          caller.team,
@@ -530,6 +540,9 @@ absl::StatusOr<v1::Person> DirectoryDomain::UpdatePerson(
   if (etag.empty()) return errors::MustBeSet("etag");
   RETURN_IF_ERROR(policy::RequireClinical(caller, "UpdatePerson"));
   ASSIGN_OR_RETURN(v1::Person person, store_->GetPerson(name));
+  if (!person.merged_into().empty()) {
+    return errors::PersonMerged(name, person.merged_into());
+  }
   // Only a team caring for the person now corrects their details (asked
   // before the etag, which tells others nothing).
   absl::StatusOr<bool> related =

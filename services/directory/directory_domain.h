@@ -99,6 +99,11 @@ class DirectoryDomain {
   // (asks CareRelationships: call off gRPC's own thread).
   absl::StatusOr<v1::Person> UpdatePerson(
       const Principal& caller, const v1::UpdatePersonRequest& request);
+  // Clinical staff of the lead team of the person kept, with a care
+  // relationship with the duplicate (asks CareRelationships: call off
+  // gRPC's own thread). See MergePersons in directory.proto.
+  absl::StatusOr<v1::Person> MergePersons(
+      const Principal& caller, const v1::MergePersonsRequest& request);
 
  private:
   // Reads member `name`, checks `etag` when one is given, lets `change`

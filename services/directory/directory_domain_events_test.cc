@@ -11,6 +11,7 @@
 #include "services/common/event_log.h"
 #include "services/common/time_util.h"
 #include "services/directory/directory_domain.h"
+#include "services/directory/fake_care_relationships.h"
 #include "services/directory/sqlite_directory_store.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
@@ -35,7 +36,7 @@ class DirectoryDomainEventsTest : public ::testing::Test {
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     domain_ = std::make_unique<DirectoryDomain>(&clock_, &ids_, &signer_,
-                                                store_.get());
+                                                store_.get(), &relationships_);
   }
 
   static Principal Clinician(const std::string& team) {
@@ -102,6 +103,7 @@ class DirectoryDomainEventsTest : public ::testing::Test {
   FakeClock clock_;
   IdGenerator ids_;
   TokenSigner signer_;
+  FakeCareRelationships relationships_;
   std::unique_ptr<SqliteDirectoryStore> store_;
   std::unique_ptr<DirectoryDomain> domain_;
   Principal admin_;
@@ -174,6 +176,38 @@ TEST_F(DirectoryDomainEventsTest, CreatePersonWritesPersonCreatedForTheTeam) {
   ASSERT_EQ(events.size(), 1u);
   EXPECT_THAT(Unnumbered(events[0]),
               EqualsProto(Expected("person.created", *person, person->name(),
+                                   {"teams/crisis"}, clinician)));
+}
+
+TEST_F(DirectoryDomainEventsTest, MergePersonsWritesPersonMergedWithTheMerged) {
+  const Principal clinician = Clinician("teams/crisis");
+  auto kept = domain_->CreatePerson(clinician, PersonRequest("9434765919"));
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  v1::CreatePersonRequest again = PersonRequest("");
+  again.set_allow_possible_duplicate(true);
+  auto duplicate = domain_->CreatePerson(clinician, again);
+  ASSERT_TRUE(duplicate.ok()) << duplicate.status();
+  relationships_.Lead(kept->name(), "teams/crisis");
+  relationships_.Relate(duplicate->name(), "teams/crisis");
+  v1::MergePersonsRequest merge;
+  merge.set_person(kept->name());
+  merge.set_duplicate(duplicate->name());
+  merge.set_duplicate_etag(duplicate->etag());
+  // Refused (a stale etag): nothing written.
+  merge.set_duplicate_etag("stale");
+  ASSERT_FALSE(domain_->MergePersons(clinician, merge).ok());
+  EXPECT_EQ(Events().size(), 2u);
+
+  merge.set_duplicate_etag(duplicate->etag());
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(domain_->MergePersons(clinician, merge).ok());
+  auto merged = store_->GetPerson(duplicate->name());
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->merged_into(), kept->name());
+  std::vector<events::v1::Event> events = Events();
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_THAT(Unnumbered(events[2]),
+              EqualsProto(Expected("person.merged", *merged, merged->name(),
                                    {"teams/crisis"}, clinician)));
 }
 

@@ -86,6 +86,11 @@ class InterleavingStore : public DirectoryStore {
                              const events::v1::Event& event) override {
     return base_->ReplacePerson(person, expected_etag, event);
   }
+  absl::Status MergePerson(const v1::Person& duplicate,
+                           absl::string_view expected_etag,
+                           const events::v1::Event& event) override {
+    return base_->MergePerson(duplicate, expected_etag, event);
+  }
   absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
       absl::string_view nhs_number) override {
     return base_->FindPersonsByNhsNumber(nhs_number);

@@ -156,6 +156,18 @@ grpc::ServerUnaryReactor* DirectoryGrpcService::UpdatePerson(
       });
 }
 
+grpc::ServerUnaryReactor* DirectoryGrpcService::MergePersons(
+    grpc::CallbackServerContext* context,
+    const v1::MergePersonsRequest* request, v1::Person* response) {
+  // Waits on the record service (lead team, what is in flight): blocking
+  // executor.
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::MergePersonsRequest& r) {
+        return domain_->MergePersons(caller, r);
+      });
+}
+
 grpc::ServerUnaryReactor* DirectoryGrpcService::GetPerson(
     grpc::CallbackServerContext* context, const v1::GetPersonRequest* request,
     v1::Person* response) {

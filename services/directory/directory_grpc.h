@@ -75,6 +75,9 @@ class DirectoryGrpcService final
   grpc::ServerUnaryReactor* CreatePerson(grpc::CallbackServerContext* context,
                                          const v1::CreatePersonRequest* request,
                                          v1::Person* response) override;
+  grpc::ServerUnaryReactor* MergePersons(grpc::CallbackServerContext* context,
+                                         const v1::MergePersonsRequest* request,
+                                         v1::Person* response) override;
   grpc::ServerUnaryReactor* UpdatePerson(grpc::CallbackServerContext* context,
                                          const v1::UpdatePersonRequest* request,
                                          v1::Person* response) override;

@@ -135,6 +135,16 @@ class DirectoryStore {
   virtual absl::Status ReplacePerson(const v1::Person& person,
                                      absl::string_view expected_etag,
                                      const events::v1::Event& event) = 0;
+  // Stores `duplicate`, its `merged_into` naming the person kept, and
+  // commits `event`, if its stored etag is still `expected_etag` (else
+  // ABORTED) and neither it nor the person kept has been merged already
+  // (else FAILED_PRECONDITION naming what it was merged into; decided in the
+  // transaction, so two merges of one pair cannot both pass). A merged
+  // person is no longer found by the finds below nor compared by
+  // CreatePerson.
+  virtual absl::Status MergePerson(const v1::Person& duplicate,
+                                   absl::string_view expected_etag,
+                                   const events::v1::Event& event) = 0;
   // Persons with this (normalised) NHS number: none or one.
   virtual absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
       absl::string_view nhs_number) = 0;

@@ -29,6 +29,17 @@ absl::Status NhsNumberTaken(absl::string_view existing_person) {
       "person.nhs_number: already registered as ", existing_person));
 }
 
+absl::Status PersonMerged(absl::string_view person, absl::string_view into) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      person, " was merged into ", into, " (registered twice): use ", into));
+}
+
+absl::Status CannotMerge(absl::string_view duplicate, absl::string_view person,
+                         absl::string_view why) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "MergePersons: cannot merge ", duplicate, " into ", person, ": ", why));
+}
+
 absl::Status PossibleDuplicates(const std::vector<v1::Person>& registered) {
   std::vector<std::string> described;
   described.reserve(registered.size());

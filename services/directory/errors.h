@@ -37,6 +37,13 @@ absl::Status NhsNumberTaken(absl::string_view existing_person);
 // FAILED_PRECONDITION naming each person a new registration may duplicate
 // (name, given and family name, birth date), and how to go on.
 absl::Status PossibleDuplicates(const std::vector<v1::Person>& registered);
+// FAILED_PRECONDITION: `person` was merged into `into` (MergePersons), so
+// it cannot be updated or merged again: use `into`.
+absl::Status PersonMerged(absl::string_view person, absl::string_view into);
+// FAILED_PRECONDITION: MergePersons cannot merge `duplicate` into `person`,
+// `why` (and what to do).
+absl::Status CannotMerge(absl::string_view duplicate, absl::string_view person,
+                         absl::string_view why);
 // ALREADY_EXISTS: `caller` used `request_id` for the `kind` of resource
 // `existing` (a team, member or person), and this request asks for a
 // different one, so it is not a retry.

@@ -83,6 +83,7 @@ class PersonRelationshipTest : public ::testing::Test {
     expected.set_given_name(whole.given_name());
     expected.set_family_name(whole.family_name());
     expected.set_birth_date(whole.birth_date());
+    expected.set_etag(whole.etag());
     EXPECT_THAT(shown, EqualsProto(expected));
   }
 

@@ -30,4 +30,19 @@ absl::StatusOr<bool> RecordCareRelationships::Related(absl::string_view person,
   return false;
 }
 
+absl::StatusOr<PersonCare> RecordCareRelationships::Care(
+    absl::string_view person) {
+  absl::StatusOr<std::optional<record::v1::CareSummary>> summary =
+      reader_.Read(person);
+  if (!summary.ok()) return summary.status();
+  PersonCare care;
+  if (!summary->has_value()) return care;
+  care.lead_team = (*summary)->lead_team();
+  care.has_care_plan = (*summary)->care_plan_version() > 0;
+  for (const record::v1::OpenLoop& loop : (*summary)->open_loops()) {
+    care.awaiting_answer.push_back(loop.resource());
+  }
+  return care;
+}
+
 }  // namespace carebridge::directory

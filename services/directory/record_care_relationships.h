@@ -28,6 +28,7 @@ class RecordCareRelationships : public CareRelationships {
 
   absl::StatusOr<bool> Related(absl::string_view person,
                                absl::string_view team) override;
+  absl::StatusOr<PersonCare> Care(absl::string_view person) override;
 
  private:
   record_client::CareSummaryReader reader_;

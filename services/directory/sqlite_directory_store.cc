@@ -64,13 +64,19 @@ constexpr char kSchemaV2[] = R"sql(
 ALTER TABLE request_ids ADD COLUMN request_fingerprint TEXT;
 )sql";
 
+// Version 5 marks persons merged into another (MergePersons): they stay,
+// but are no longer found or compared with new registrations.
+constexpr char kSchemaV5[] = R"sql(
+ALTER TABLE persons ADD COLUMN merged_into TEXT;
+)sql";
+
 constexpr char kSelectTeam[] = "SELECT resource FROM teams WHERE name = ?1";
 constexpr char kSelectMember[] = "SELECT resource FROM members WHERE name = ?1";
 constexpr char kSelectPerson[] = "SELECT resource FROM persons WHERE name = ?1";
 // Persons by FamilyNameKey (?1) and birth date (?2), at most ?3.
 constexpr char kSelectPersonsNamedAndBorn[] =
     "SELECT resource FROM persons WHERE family_name_key = ?1 AND "
-    "birth_date = ?2 ORDER BY name LIMIT ?3";
+    "birth_date = ?2 AND merged_into IS NULL ORDER BY name LIMIT ?3";
 // Persons of one family name and birth date a create compares with: more
 // than any real register holds of one name and day.
 constexpr int kMaxPossibleDuplicates = 200;
@@ -265,7 +271,8 @@ const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
                                  // committed with the changes they describe.
                                  {/*version=*/3, kOutboxSchemaSql},
                                  // The feed's epoch and event times.
-                                 {/*version=*/4, kOutboxEpochSchemaSql}};
+                                 {/*version=*/4, kOutboxEpochSchemaSql},
+                                 {/*version=*/5, kSchemaV5}};
   return *migrations;
 }
 
@@ -509,10 +516,43 @@ absl::Status SqliteDirectoryStore::ReplacePerson(
   return absl::OkStatus();
 }
 
+absl::Status SqliteDirectoryStore::MergePerson(const v1::Person& duplicate,
+                                               absl::string_view expected_etag,
+                                               const events::v1::Event& event) {
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(v1::Person stored,
+                     Load<v1::Person>(conn, kSelectPerson, duplicate.name()));
+    if (!stored.merged_into().empty()) {
+      return errors::PersonMerged(stored.name(), stored.merged_into());
+    }
+    if (stored.etag() != expected_etag) {
+      return errors::StaleEtag(duplicate.name());
+    }
+    ASSIGN_OR_RETURN(
+        v1::Person kept,
+        Load<v1::Person>(conn, kSelectPerson, duplicate.merged_into()));
+    if (!kept.merged_into().empty()) {
+      return errors::PersonMerged(kept.name(), kept.merged_into());
+    }
+    ASSIGN_OR_RETURN(Statement stmt,
+                     conn.Prepare("UPDATE persons SET merged_into = ?2, "
+                                  "resource = ?3 WHERE name = ?1"));
+    stmt.Bind(1, duplicate.name())
+        .Bind(2, duplicate.merged_into())
+        .BindBlob(3, duplicate.SerializeAsString());
+    RETURN_IF_ERROR(stmt.Run());
+    return SqliteEventLog::Append(conn, event).status();
+  }));
+  event_log_.NotifyCommitted();
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<v1::Person>>
 SqliteDirectoryStore::FindPersonsByNhsNumber(absl::string_view nhs_number) {
   return ReadAll<v1::Person>(
-      *db_, "SELECT resource FROM persons WHERE nhs_number = ?1",
+      *db_,
+      "SELECT resource FROM persons WHERE nhs_number = ?1 AND merged_into IS "
+      "NULL",
       [&](Statement& stmt) { stmt.Bind(1, nhs_number); });
 }
 

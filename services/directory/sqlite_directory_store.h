@@ -59,6 +59,9 @@ class SqliteDirectoryStore : public DirectoryStore {
   absl::Status ReplacePerson(const v1::Person& person,
                              absl::string_view expected_etag,
                              const events::v1::Event& event) override;
+  absl::Status MergePerson(const v1::Person& duplicate,
+                           absl::string_view expected_etag,
+                           const events::v1::Event& event) override;
   absl::StatusOr<std::vector<v1::Person>> FindPersonsByNhsNumber(
       absl::string_view nhs_number) override;
   absl::StatusOr<std::vector<v1::Person>> FindPersonsByNameAndBirth(

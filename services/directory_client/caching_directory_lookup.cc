@@ -30,15 +30,19 @@ absl::StatusOr<TeamInfo> CachingDirectoryLookup::GetTeam(
 
 absl::Status CachingDirectoryLookup::CheckPersonExists(
     absl::string_view person_name) {
+  const absl::Time now = clock_->Now();
   {
     absl::MutexLock lock(&mu_);
-    if (persons_.contains(person_name)) return absl::OkStatus();
+    auto it = persons_.find(person_name);
+    if (it != persons_.end() && now - it->second < team_ttl_) {
+      return absl::OkStatus();
+    }
   }
   absl::Status status = inner_->CheckPersonExists(person_name);
   if (status.ok()) {
     absl::MutexLock lock(&mu_);
     if (persons_.size() >= max_entries_) persons_.clear();
-    persons_.insert(std::string(person_name));
+    persons_[person_name] = now;
   }
   return status;
 }

@@ -6,7 +6,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
-#include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
@@ -18,7 +17,9 @@ namespace carebridge::directory_client {
 // per team and per person:
 // - a team's settings (accepting referrals, deadlines) for `team_ttl`, so a
 //   change in the directory reaches new referrals within that time;
-// - that a person is registered, for good: persons are never removed.
+// - that a person is registered, for the same `team_ttl`: persons are never
+//   removed, but one may be merged into another (the directory's
+//   MergePersons), and new work for it is then refused within that time.
 // Failures (NOT_FOUND, UNAVAILABLE) are never remembered, so a team or
 // person created a moment ago is found on the next call. Each cache holds
 // at most `max_entries`; when full it is emptied and refilled (simple and
@@ -59,7 +60,8 @@ class CachingDirectoryLookup : public DirectoryLookup {
 
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, CachedTeam> teams_ ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_set<std::string> persons_ ABSL_GUARDED_BY(mu_);
+  // When each person was found registered.
+  absl::flat_hash_map<std::string, absl::Time> persons_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace carebridge::directory_client

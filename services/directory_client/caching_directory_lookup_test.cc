@@ -104,12 +104,30 @@ TEST_F(CachingDirectoryLookupTest, FailuresAreNeverRemembered) {
   EXPECT_TRUE(cache_->GetTeam("teams/crisis").ok());
 }
 
-TEST_F(CachingDirectoryLookupTest, RegisteredPersonIsRememberedForGood) {
+TEST_F(CachingDirectoryLookupTest, RegisteredPersonIsAskedOncePerTtl) {
   ASSERT_TRUE(cache_->CheckPersonExists("persons/alex").ok());
-  clock_.Advance(absl::Hours(24 * 365));
-  fake_.FailWith(absl::UnavailableError("directory down"));
-  EXPECT_TRUE(cache_->CheckPersonExists("persons/alex").ok());
+  ASSERT_TRUE(cache_->CheckPersonExists("persons/alex").ok());
   EXPECT_EQ(counting_->person_calls, 1);
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_TRUE(cache_->CheckPersonExists("persons/alex").ok());
+  EXPECT_EQ(counting_->person_calls, 2);
+}
+
+TEST_F(CachingDirectoryLookupTest, AMergedPersonIsRefusedOnceTheTtlHasPassed) {
+  ASSERT_TRUE(cache_->CheckPersonExists("persons/alex").ok());
+  fake_.AddPerson("persons/alex-kept");
+  fake_.MergePerson("persons/alex", "persons/alex-kept");
+  clock_.Advance(absl::Seconds(4));
+  EXPECT_TRUE(cache_->CheckPersonExists("persons/alex").ok());
+  clock_.Advance(absl::Seconds(1));
+  absl::Status merged = cache_->CheckPersonExists("persons/alex");
+  EXPECT_EQ(merged.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(merged.message(),
+            "persons/alex was merged into persons/alex-kept (registered "
+            "twice): use persons/alex-kept");
+  // Refused every time after, never remembered as registered.
+  EXPECT_EQ(cache_->CheckPersonExists("persons/alex").code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 TEST_F(CachingDirectoryLookupTest, StaysWithinItsBound) {

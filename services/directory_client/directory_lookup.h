@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "carebridge/directory/v1/directory.pb.h"
@@ -40,6 +41,14 @@ struct TeamInfo {
   }
 };
 
+// FAILED_PRECONDITION: `person` was merged into `into` (the directory's
+// MergePersons), saying to use `into`.
+inline absl::Status PersonMergedError(absl::string_view person,
+                                      absl::string_view into) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      person, " was merged into ", into, " (registered twice): use ", into));
+}
+
 // A service's view of the directory. Services other than the directory own
 // no team or person data: they ask the directory, which may be in this
 // process or another. Implementations must be thread-safe.
@@ -49,7 +58,9 @@ class DirectoryLookup {
 
   // The team `teams/{id}`; NOT_FOUND (naming the team) when there is none.
   virtual absl::StatusOr<TeamInfo> GetTeam(absl::string_view team_name) = 0;
-  // OK when `persons/{id}` is registered; NOT_FOUND naming it otherwise.
+  // OK when `persons/{id}` is registered; NOT_FOUND naming it otherwise;
+  // FAILED_PRECONDITION (PersonMergedError) when it was merged into another
+  // person, who is to be used instead: no new work is addressed to it.
   virtual absl::Status CheckPersonExists(absl::string_view person_name) = 0;
 
   // The team as GetTeam would answer now, when that is known without

@@ -29,6 +29,13 @@ class FakeDirectoryLookup : public DirectoryLookup {
     absl::MutexLock lock(&mu_);
     persons_.insert(person);
   }
+  // `person` was merged into `into`: CheckPersonExists refuses it, as the
+  // directory lookup does.
+  void MergePerson(const std::string& person, const std::string& into)
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    merged_[person] = into;
+  }
   // Every call fails with `status` while it is not OK.
   void FailWith(absl::Status status) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
@@ -48,6 +55,10 @@ class FakeDirectoryLookup : public DirectoryLookup {
     absl::MutexLock lock(&mu_);
     if (!failure_.ok()) return failure_;
     if (!persons_.contains(person_name)) return errors::NotFound(person_name);
+    auto merged = merged_.find(person_name);
+    if (merged != merged_.end()) {
+      return PersonMergedError(person_name, merged->second);
+    }
     return absl::OkStatus();
   }
 
@@ -55,6 +66,7 @@ class FakeDirectoryLookup : public DirectoryLookup {
   absl::Mutex mu_;
   absl::flat_hash_map<std::string, TeamInfo> teams_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_set<std::string> persons_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::string> merged_ ABSL_GUARDED_BY(mu_);
   absl::Status failure_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -107,6 +107,9 @@ absl::Status GrpcDirectoryLookup::CheckPersonExists(
   dir::Person person;
   grpc::Status status = (*stub)->GetPerson(&context, request, &person);
   if (!status.ok()) return FromDirectory(status, person_name);
+  if (!person.merged_into().empty()) {
+    return PersonMergedError(person_name, person.merged_into());
+  }
   return absl::OkStatus();
 }
 

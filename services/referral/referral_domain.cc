@@ -89,6 +89,11 @@ absl::Status NameField(absl::string_view field, absl::string_view resource,
   if (absl::IsNotFound(status)) {
     return errors::ReferencedNotFound(field, resource);
   }
+  if (absl::IsFailedPrecondition(status)) {
+    // A person merged into another: the message says which to use.
+    return absl::FailedPreconditionError(
+        absl::StrCat(field, ": ", status.message()));
+  }
   return status;
 }
 

@@ -481,6 +481,7 @@ TEST_F(PersonTest, StaffWithoutACareRelationshipReadTheMinimum) {
   minimal.set_given_name(person.given_name());
   minimal.set_family_name(person.family_name());
   minimal.set_birth_date(person.birth_date());
+  minimal.set_etag(person.etag());
   EXPECT_THAT(read, EqualsProto(minimal));
   // Once in a relationship (a referral received, say), the whole person;
   // once it ends, the minimum again.
@@ -613,6 +614,7 @@ TEST_F(PersonTest, ALookupGivesStaffOnlyWhatAReferralNeeds) {
   expected.set_given_name("Ada");
   expected.set_family_name("Okafor");
   expected.set_birth_date("1990-04-01");
+  expected.set_etag(full.etag());
   // Found by name and birth date: not the NHS number, the preferred name
   // or the local identifiers.
   EXPECT_THAT(found.persons(0), EqualsProto(expected));

@@ -51,6 +51,7 @@ class PersonRelationshipTest : public RecordTest {
     minimal.set_given_name(whole_.given_name());
     minimal.set_family_name(whole_.family_name());
     minimal.set_birth_date(whole_.birth_date());
+    minimal.set_etag(whole_.etag());
     return minimal;
   }
 
