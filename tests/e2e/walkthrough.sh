@@ -138,6 +138,31 @@ expect_eq "$(py 'd["preferred_name"], d["nhs_number"]' <"$WORK/person.json")" \
 TOKEN=$T_CRISIS expect_rpc_error ABORTED person update "$PERSON" --etag=stale \
   --preferred_name=Lex
 
+step "registered again in a hurry, merged by the team leading Alex's care"
+DUP=$(as "$T_CMHT" --name_only person register --given_name=Lex \
+  --family_name=Morgan --birth_date=1990-04-12 --allow_duplicate)
+DUP_ETAG=$(as "$T_CRISIS" --json person get "$DUP" | py 'd["etag"]')
+TOKEN=$T_CMHT expect_rpc_error PERMISSION_DENIED person merge "$DUP" \
+  --into="$PERSON" --etag="$DUP_ETAG"
+merge_dup() {  # the record learns who leads Alex's care within moments
+  as "$T_CRISIS" person merge "$DUP" --into="$PERSON" --etag="$DUP_ETAG" \
+    >"$WORK/merge.txt" 2>/dev/null
+}
+wait_until 10 "the crisis team merges the second registration" merge_dup
+grep -q "merged $DUP into $PERSON" "$WORK/merge.txt" || fail "merge output: $(cat "$WORK/merge.txt")"
+expect_eq "$(as "$T_CMHT" --json person get "$DUP" | py 'd["merged_into"]')" "$PERSON" \
+  "the duplicate names the person kept"
+case "$(as "$T_CMHT" person get "$DUP")" in *"Merged into: "*"$PERSON"*) ;;
+  *) fail "person get of the duplicate does not say which record to use" ;; esac
+expect_eq "$(as "$T_CMHT" --json person find --family_name=morgan --birth_date=1990-04-12 | py 'len(d["persons"])')" \
+  2 "the merged registration is no longer found (Alex and the other Alex)"
+TOKEN=$T_CRISIS expect_rpc_error FAILED_PRECONDITION person merge "$OTHER_ALEX" \
+  --into="$DUP" --etag=any
+case "$ERR" in *"$DUP was merged into $PERSON"*) ;; *) fail "merge into a merged person: $ERR" ;; esac
+TOKEN=$T_CMHT expect_rpc_error FAILED_PRECONDITION referral create --person="$DUP" \
+  --to="$CRISIS" --urgency=routine --reason="Low mood"
+case "$ERR" in *"was merged into $PERSON"*) ;; *) fail "new referral for the duplicate: $ERR" ;; esac
+
 step "referral 2: a wrong-team accept is refused; declined with an onward route"
 R2=$(refer "$CRISIS" walk-2)
 TOKEN=$T_CMHT expect_rpc_error PERMISSION_DENIED referral accept "$R2"
