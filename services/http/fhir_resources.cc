@@ -126,6 +126,14 @@ Json Patient(const dir::Person& person) {
   }
   patient["name"] = names;
   if (!person.birth_date().empty()) patient["birthDate"] = person.birth_date();
+  if (!person.merged_into().empty()) {
+    // Registered twice and merged (MergePersons): this record is no longer
+    // in use, and names the one that replaced it.
+    patient["active"] = false;
+    patient["link"] =
+        Json::array({{{"other", Reference("Patient", person.merged_into())},
+                      {"type", "replaced-by"}}});
+  }
   return patient;
 }
 

@@ -123,6 +123,22 @@ TEST(FhirResourcesTest, APatientHasItsNhsNumberAndNames) {
   EXPECT_FALSE(Patient(person).contains("identifier"));
 }
 
+TEST(FhirResourcesTest, AMergedPatientIsInactiveAndLinksToTheOneKept) {
+  dir::Person person;
+  person.set_name("persons/p2");
+  person.set_given_name("Alex");
+  person.set_family_name("Morgan");
+  person.set_birth_date("1990-04-12");
+  EXPECT_FALSE(Patient(person).contains("link"));
+  EXPECT_FALSE(Patient(person).contains("active"));
+  person.set_merged_into("persons/p1");
+  Json patient = Patient(person);
+  EXPECT_EQ(patient["active"], false);
+  ASSERT_EQ(patient["link"].size(), 1u);
+  EXPECT_EQ(patient["link"][0]["other"]["reference"], "Patient/p1");
+  EXPECT_EQ(patient["link"][0]["type"], "replaced-by");
+}
+
 TEST(FhirResourcesTest, OutcomesNameTheIssueTypeForTheCode) {
   EXPECT_EQ(
       OperationOutcome(absl::InvalidArgumentError("x"))["issue"][0]["code"],
