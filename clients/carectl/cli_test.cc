@@ -44,6 +44,23 @@ TEST(CliUsageTest, HelpListsCommandsGlobalFlagsAndExitCodes) {
   EXPECT_EQ(Carectl({"--help"}).code, 0);
 }
 
+// `person` commands come from four services; help lists each noun once.
+TEST(CliUsageTest, HelpListsEachNounOnce) {
+  Result r = Carectl({"help"});
+  ASSERT_EQ(r.code, 0);
+  for (const char* noun : {"person", "team", "admin", "careplan"}) {
+    const std::string line = absl::StrCat("\n  ", noun, " ");
+    size_t first = r.out.find(line);
+    ASSERT_NE(first, std::string::npos) << noun;
+    EXPECT_EQ(r.out.find(line, first + 1), std::string::npos)
+        << noun << " listed twice:\n"
+        << r.out;
+  }
+  EXPECT_THAT(r.out, HasSubstr("  person register|get|find|update|merge|"
+                               "timeline|summary|accesses|token|sharing|"
+                               "share\n"));
+}
+
 TEST(CliUsageTest, NoCommandIsAUsageError) {
   Result r = Carectl({});
   EXPECT_EQ(r.code, 1);

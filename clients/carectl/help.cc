@@ -2,6 +2,8 @@
 
 #include "clients/carectl/help.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -98,18 +100,18 @@ void PrintHelp(std::ostream& out, const std::vector<Command>& commands) {
   out << "carectl: the carebridge command-line client for teams and admins.\n"
          "\nusage: carectl [global flags] NOUN VERB [ARGS] [--flag=value ...]"
          "\n\ncommands:\n";
-  std::string noun;
+  // A noun's commands come from more than one service (person: directory,
+  // record, audit, sharing): one line each, where it first appears.
+  std::set<std::string> listed;
   for (const Command& c : commands) {
-    if (c.noun != noun) {
-      noun = c.noun;
-      std::vector<std::string> verbs;
-      for (const Command& d : commands) {
-        if (d.noun == noun && !d.verb.empty()) verbs.push_back(d.verb);
-      }
-      out << "  " << noun;
-      if (!verbs.empty()) out << " " << absl::StrJoin(verbs, "|");
-      out << "\n";
+    if (!listed.insert(c.noun).second) continue;
+    std::vector<std::string> verbs;
+    for (const Command& d : commands) {
+      if (d.noun == c.noun && !d.verb.empty()) verbs.push_back(d.verb);
     }
+    out << "  " << c.noun;
+    if (!verbs.empty()) out << " " << absl::StrJoin(verbs, "|");
+    out << "\n";
   }
   out << "\nRun `carectl NOUN help` for each command's flags.\n\n"
       << kGlobalHelp;
