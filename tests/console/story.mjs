@@ -372,6 +372,24 @@ try {
   await clickText(kim, 'button', 'Record agreement');
   await waitText(kim, '.summary', 'agreed with the person', 15000);
 
+  step('Alex registered again in a hurry: Kim, leading her care, merges it; its page points to her record');
+  const { birthDate } = await getAs(tokens.kim, person);
+  const again = await api(tokens.sam, 'directory.v1.DirectoryService', 'CreatePerson', {
+    person: { givenName: 'Alex', familyName: 'Morgan', birthDate },
+    allowPossibleDuplicate: true,
+  });
+  const seen = await getAs(tokens.kim, again.name);
+  await api(tokens.kim, 'directory.v1.DirectoryService', 'MergePersons',
+      { person, duplicate: again.name, duplicateEtag: seen.etag });
+  await go(kim, `#/persons/${again.name.split('/')[1]}`);
+  await waitText(kim, '#merged', 'This registration was merged into');
+  check(!(await textOf(kim, '#main')).includes('Edit the care plan'),
+      'a merged registration offers no work');
+  await accessible(kim, 'a merged registration');
+  await clickText(kim, '#merged a', 'Open the record in use');
+  await kim.waitForFunction((id) => location.hash === `#/persons/${id}`, {}, personId);
+  await waitText(kim, '.summary', 'agreed with the person');
+
   step('Kim hands over to North CMHT; Sam accepts with a read-back');
   await clickText(kim, 'a', 'Write a handover');
   await kim.waitForSelector('select[name=team]');

@@ -158,6 +158,21 @@ export async function showPerson(me, id) {
     call(RECORD, 'GetCareSummary', { name: `${name}/careSummary` }).catch((e) => e),
     carePlan(name).catch((e) => e),
   ]);
+  if (person && person.mergedInto) {
+    // Registered twice and merged: nothing is done here any more; the page
+    // says where the person's record is.
+    const kept = person.mergedInto.split('/')[1];
+    show(
+        h('h1', {}, nameSpan(name)),
+        personLine(person),
+        h('div', { class: 'card', id: 'merged', role: 'status' },
+            h('h2', {}, 'Registered twice'),
+            h('p', {}, 'This registration was merged into ', nameSpan(person.mergedInto),
+                person.mergeTime ? [' on ', timeElement(person.mergeTime)] : '',
+                '. Their care is recorded there.'),
+            link(`#/persons/${kept}`, 'Open the record in use')));
+    return;
+  }
   const planReadable = !(plan instanceof Error);
   // A team not on the care team reads the crisis plan while a referral or
   // handover waits for its answer; it does not write the plan.
