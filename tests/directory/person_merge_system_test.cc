@@ -22,21 +22,6 @@ using ::testing::HasSubstr;
 
 class PersonMergeSystemTest : public RecordTest {
  protected:
-  // Ada Okafor registered a second time, knowingly, by the community team.
-  std::string RegisterAgain() {
-    dir::CreatePersonRequest request;
-    request.mutable_person()->set_given_name("Ada");
-    request.mutable_person()->set_family_name("Okafor");
-    request.mutable_person()->set_birth_date("1990-04-01");
-    request.set_allow_possible_duplicate(true);
-    dir::Person person;
-    auto context = server_.ContextAs(alice_);
-    grpc::Status status =
-        directory_->CreatePerson(context.get(), request, &person);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return person.name();
-  }
-
   dir::Person Read(const Principal& as, const std::string& person) {
     dir::GetPersonRequest get;
     get.set_name(person);
@@ -77,7 +62,8 @@ TEST_F(PersonMergeSystemTest, TheKeptRecordShowsTheDuplicatesHistory) {
   }));
 
   // At 3 am the community team registers Ada again and refers her.
-  const std::string again = RegisterAgain();
+  const std::string again =
+      MakePerson("Ada", /*allow_possible_duplicate=*/true);
   const ref::Referral referral = ReferAs(alice_, again, crisis_);
   ASSERT_TRUE(Eventually([&] { return !NothingAwaited(again); }));
   EXPECT_THAT(Merge(bob_, again, ada),

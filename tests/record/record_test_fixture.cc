@@ -42,8 +42,10 @@ std::string RecordTest::MakeTeam(const std::string& display_name,
   return team.name();
 }
 
-std::string RecordTest::MakePerson(const std::string& given_name) {
+std::string RecordTest::MakePerson(const std::string& given_name,
+                                   bool allow_possible_duplicate) {
   dir::CreatePersonRequest request;
+  request.set_allow_possible_duplicate(allow_possible_duplicate);
   request.mutable_person()->set_given_name(given_name);
   request.mutable_person()->set_family_name("Okafor");
   request.mutable_person()->set_birth_date("1990-04-01");

@@ -44,7 +44,11 @@ class RecordTest : public ::testing::Test {
   static Principal Service();
 
   std::string MakeTeam(const std::string& display_name, dir::Sector sector);
-  std::string MakePerson(const std::string& given_name);
+  // Registers `given_name` Okafor, born 1990-04-01; with
+  // `allow_possible_duplicate`, also when someone of that name is
+  // registered already.
+  std::string MakePerson(const std::string& given_name,
+                         bool allow_possible_duplicate = false);
   ref::Referral Refer(const std::string& person, const std::string& team,
                       ref::Urgency urgency = ref::URGENT);
   // A routine referral sent by `as` (Refer sends as alice).
