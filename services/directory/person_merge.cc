@@ -157,11 +157,12 @@ absl::StatusOr<v1::Person> DirectoryDomain::MergePersons(
   duplicate.set_etag(ids_->NewId());
   std::vector<std::string> teams;
   if (!caller.team.empty()) teams.push_back(caller.team);
+  // Noted before the write: a write's audit records commit with it.
+  NoteAuditedPersons({kept.name(), duplicate.name()});
   RETURN_IF_ERROR(store_->MergePerson(
       duplicate, request.duplicate_etag(),
       MakeEvent("person.merged", duplicate.name(), duplicate.name(), teams,
                 caller.subject, now, duplicate)));
-  NoteAuditedPersons({kept.name(), duplicate.name()});
   return kept;
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "carebridge/audit/v1/audit.grpc.pb.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "tests/record/record_test_fixture.h"
 #include "tests/support/proto_matchers.h"
@@ -16,8 +17,10 @@
 namespace carebridge::record::testing {
 namespace {
 
+namespace au = ::carebridge::audit::v1;
 namespace cp = ::carebridge::careplan::v1;
 using ::carebridge::testing::HasCodeAndMessage;
+using ::carebridge::testing::TestServer;
 using ::testing::HasSubstr;
 
 class PersonMergeSystemTest : public RecordTest {
@@ -80,6 +83,25 @@ TEST_F(PersonMergeSystemTest, TheKeptRecordShowsTheDuplicatesHistory) {
   ASSERT_TRUE(Eventually([&] { return NothingAwaited(again); }));
   ASSERT_GRPC_OK(Merge(bob_, again, ada));
   EXPECT_EQ(Read(alice_, again).merged_into(), ada);
+  // Audited under both persons.
+  auto audit = au::AuditService::NewStub(server_.Channel());
+  for (const std::string& person : {ada, again}) {
+    au::ListAccessesRequest request;
+    request.set_person(person);
+    request.set_page_size(500);
+    au::ListAccessesResponse accesses;
+    auto context = server_.ContextAs(TestServer::Admin());
+    ASSERT_GRPC_OK(audit->ListAccesses(context.get(), request, &accesses));
+    int merges = 0;
+    for (const au::Access& access : accesses.accesses()) {
+      if (access.actor() == bob_.subject &&
+          access.method() == "carebridge.directory.v1.MergePersons" &&
+          access.outcome() == "OK") {
+        ++merges;
+      }
+    }
+    EXPECT_EQ(merges, 1) << person;
+  }
 
   // Ada's timeline holds the duplicate's referral, sent and declined, and
   // says the two records became one.
