@@ -9,6 +9,7 @@
 #include "absl/strings/str_format.h"
 #include "clients/carectl/command.h"
 #include "clients/carectl/format.h"
+#include "clients/carectl/name_resolver.h"
 #include "clients/carectl/names.h"
 #include "clients/carectl/token_out.h"
 
@@ -85,9 +86,13 @@ int Accesses(Session& s, const Invocation& in) {
         return s.audit().ListAccesses(c, r, out);
       },
       &response);
-  return s.Finish(status, response, [&response](std::ostream& out) {
-    PrintAccesses(out, response);
-  });
+  return FinishNamed(s, status, response,
+                     [](std::ostream& out, const au::ListAccessesResponse& r,
+                        const NameLabels& names) {
+                       au::ListAccessesResponse labelled = r;
+                       LabelNames(&labelled, names);
+                       PrintAccesses(out, labelled);
+                     });
 }
 
 int PersonToken(Session& s, const Invocation& in) {

@@ -95,12 +95,17 @@ int Update(Session& s, const Invocation& in) {
   }
   // The etag sent coming back means no version was made.
   bool unchanged = !request->etag().empty() && plan.etag() == request->etag();
-  return s.Finish(status, plan, [&](std::ostream& out) {
-    if (unchanged) {
-      out << "no change: the plan already says this; no new version\n";
-    }
-    PrintCarePlanSummary(out, plan);
-  });
+  return FinishNamed(s, status, plan,
+                     [unchanged](std::ostream& out, const cp::CarePlan& written,
+                                 const NameLabels& names) {
+                       if (unchanged) {
+                         out << "no change: the plan already says this; no "
+                                "new version\n";
+                       }
+                       cp::CarePlan labelled = written;
+                       LabelNames(&labelled, names);
+                       PrintCarePlanSummary(out, labelled);
+                     });
 }
 
 int Versions(Session& s, const Invocation& in) {
@@ -115,15 +120,20 @@ int Versions(Session& s, const Invocation& in) {
       },
       &response);
   const bool full = in.flags.GetBool("full");
-  return s.Finish(status, response, [&response, full](std::ostream& out) {
-    if (full) {
-      PrintCarePlanVersionsInFull(out, response.versions(),
-                                  response.next_page_token());
-    } else {
-      PrintCarePlanVersions(out, response.versions(),
-                            response.next_page_token());
-    }
-  });
+  return FinishNamed(
+      s, status, response,
+      [full](std::ostream& out, const cp::ListCarePlanVersionsResponse& page,
+             const NameLabels& names) {
+        cp::ListCarePlanVersionsResponse labelled = page;
+        LabelNames(&labelled, names);
+        if (full) {
+          PrintCarePlanVersionsInFull(out, labelled.versions(),
+                                      labelled.next_page_token());
+        } else {
+          PrintCarePlanVersions(out, labelled.versions(),
+                                labelled.next_page_token());
+        }
+      });
 }
 
 int Version(Session& s, const Invocation& in) {
@@ -190,9 +200,14 @@ int BreakGlassList(Session& s, const Invocation& in) {
         return s.careplan().ListBreakGlassAccesses(c, r, out);
       },
       &response);
-  return s.Finish(status, response, [&response](std::ostream& out) {
-    PrintBreakGlassAccesses(out, response);
-  });
+  return FinishNamed(
+      s, status, response,
+      [](std::ostream& out, const cp::ListBreakGlassAccessesResponse& page,
+         const NameLabels& names) {
+        cp::ListBreakGlassAccessesResponse labelled = page;
+        LabelNames(&labelled, names);
+        PrintBreakGlassAccesses(out, labelled);
+      });
 }
 
 int TeamLead(Session& s, const Invocation& in) {

@@ -4,6 +4,7 @@
 
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "clients/carectl/command.h"
+#include "clients/carectl/name_resolver.h"
 #include "clients/carectl/names.h"
 #include "clients/carectl/sharing_requests.h"
 
@@ -12,15 +13,21 @@ namespace {
 
 namespace cp = ::carebridge::careplan::v1;
 
+// Teams, members and the person by name.
+void PrintLabelled(std::ostream& out, const cp::SharingChoices& choices,
+                   const NameLabels& names) {
+  cp::SharingChoices labelled = choices;
+  LabelNames(&labelled, names);
+  PrintSharingChoices(out, labelled);
+}
+
 int ShowSharing(Session& s, const Invocation& in) {
   cp::GetSharingChoicesRequest request;
   request.set_name(ResourceName("persons", in.args[0]) + "/sharingChoices");
   cp::SharingChoices response;
   grpc::Status status =
       s.careplan().GetSharingChoices(s.NewContext().get(), request, &response);
-  return s.Finish(status, response, [&response](std::ostream& out) {
-    PrintSharingChoices(out, response);
-  });
+  return FinishNamed(s, status, response, PrintLabelled);
 }
 
 int Share(Session& s, const Invocation& in) {
@@ -30,9 +37,7 @@ int Share(Session& s, const Invocation& in) {
   cp::SharingChoices response;
   grpc::Status status = s.careplan().UpdateSharingChoices(s.NewContext().get(),
                                                           *request, &response);
-  return s.Finish(status, response, [&response](std::ostream& out) {
-    PrintSharingChoices(out, response);
-  });
+  return FinishNamed(s, status, response, PrintLabelled);
 }
 
 }  // namespace

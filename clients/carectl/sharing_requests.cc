@@ -120,6 +120,11 @@ std::string SharedPartsText(const cp::SharingRule& rule) {
 void PrintSharingChoices(std::ostream& out, const cp::SharingChoices& choices) {
   out << choices.name() << "  version " << choices.version() << " (etag "
       << choices.etag() << ")\n";
+  // The name holds the person's id; a label says who they are.
+  if (!choices.person().empty() &&
+      !absl::StartsWith(choices.name(), absl::StrCat(choices.person(), "/"))) {
+    out << "person: " << choices.person() << "\n";
+  }
   // Only the person, their lead team and services are given the rules
   // (every sector has a line in `effective` for them).
   const bool outline = choices.effective().empty();

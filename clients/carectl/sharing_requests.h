@@ -31,7 +31,8 @@ BuildUpdateSharingChoicesRequest(absl::string_view person, const Flags& flags);
 std::string SharedPartsText(const careplan::v1::SharingRule& rule);
 
 // Who changed the choices last and why, the person's rules, and what each
-// sector sees under them.
+// sector sees under them; the person too when `choices.person` holds a
+// label (see LabelNames) rather than the id the name already shows.
 void PrintSharingChoices(std::ostream& out,
                          const careplan::v1::SharingChoices& choices);
 

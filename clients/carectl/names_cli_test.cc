@@ -1,0 +1,258 @@
+// The care plan's history, break-glass and sharing screens and `person
+// accesses` name persons, teams and members, against fake care plan and
+// audit services and a fake directory: labels in place of ids, and the ids
+// kept in --json.
+
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "carebridge/audit/v1/audit.grpc.pb.h"
+#include "carebridge/careplan/v1/careplan.grpc.pb.h"
+#include "clients/carectl/cli.h"
+#include "clients/carectl/fake_directory.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "gtest/gtest.h"
+
+namespace carebridge::carectl {
+namespace {
+
+namespace au = ::carebridge::audit::v1;
+namespace cp = ::carebridge::careplan::v1;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+template <typename T>
+T Parse(const std::string& text) {
+  T message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message));
+  return message;
+}
+
+// Version 4 of persons/p1's plan: Kim Jones of CMHT North (teams/cmht)
+// leads it and made the last change.
+cp::CarePlan Plan() {
+  return Parse<cp::CarePlan>(R"pb(
+    name: "persons/p1/carePlan"
+    person: "persons/p1"
+    version: 4
+    etag: "4"
+    care_team {
+      team: "teams/cmht"
+      role: "care coordination"
+      lead: true
+      start_time { seconds: 1767258000 }
+    }
+    lead_team: "teams/cmht"
+    change {
+      kind: CONTENT_UPDATED
+      sections: GOALS
+      actor: "members/kim"
+      actor_team: "teams/cmht"
+      reason: "As agreed with teams/crisis"
+      time { seconds: 1767258000 }
+    }
+  )pb");
+}
+
+// Answers each screen's call with ids the fake directory knows.
+class FakeCarePlan final : public cp::CarePlanService::Service {
+ public:
+  grpc::Status UpdateCarePlan(grpc::ServerContext*,
+                              const cp::UpdateCarePlanRequest*,
+                              cp::CarePlan* response) override {
+    *response = Plan();
+    return grpc::Status::OK;
+  }
+  grpc::Status ListCarePlanVersions(
+      grpc::ServerContext*, const cp::ListCarePlanVersionsRequest*,
+      cp::ListCarePlanVersionsResponse* response) override {
+    *response->add_versions() = Plan();
+    return grpc::Status::OK;
+  }
+  grpc::Status ListBreakGlassAccesses(
+      grpc::ServerContext*, const cp::ListBreakGlassAccessesRequest*,
+      cp::ListBreakGlassAccessesResponse* response) override {
+    *response = Parse<cp::ListBreakGlassAccessesResponse>(R"pb(
+      accesses {
+        name: "persons/p1/breakGlassAccesses/3"
+        person: "persons/p1"
+        member: "members/kim"
+        team: "teams/crisis"
+        reason: "Found in distress"
+        start_time { seconds: 1767258000 }
+        expire_time { seconds: 1767272400 }
+        lead_team: "teams/cmht"
+      }
+    )pb");
+    return grpc::Status::OK;
+  }
+  grpc::Status GetSharingChoices(grpc::ServerContext*,
+                                 const cp::GetSharingChoicesRequest*,
+                                 cp::SharingChoices* response) override {
+    *response = Choices();
+    return grpc::Status::OK;
+  }
+  grpc::Status UpdateSharingChoices(grpc::ServerContext*,
+                                    const cp::UpdateSharingChoicesRequest*,
+                                    cp::SharingChoices* response) override {
+    *response = Choices();
+    return grpc::Status::OK;
+  }
+
+ private:
+  // Set by the person themselves: Crisis Team sees the goals only.
+  static cp::SharingChoices Choices() {
+    return Parse<cp::SharingChoices>(R"pb(
+      name: "persons/p1/sharingChoices"
+      person: "persons/p1"
+      rules { team: "teams/crisis" parts: SHARED_GOALS }
+      effective { sector: CRISIS parts: SHARED_GOALS }
+      version: 2
+      etag: "2"
+      updated_by: "persons/p1"
+      updated_by_team: ""
+      reason: "Only my goals"
+      update_time { seconds: 1767258000 }
+      lead_team: "teams/cmht"
+    )pb");
+  }
+};
+
+class FakeAudit final : public au::AuditService::Service {
+ public:
+  grpc::Status ListAccesses(grpc::ServerContext*,
+                            const au::ListAccessesRequest*,
+                            au::ListAccessesResponse* response) override {
+    *response = Parse<au::ListAccessesResponse>(R"pb(
+      accesses {
+        time { seconds: 1767258000 }
+        actor: "members/kim"
+        team: "teams/cmht"
+        role: "CLINICIAN"
+        method: "carebridge.careplan.v1.GetCarePlan"
+        resource: "persons/p1/carePlan"
+        outcome: "OK"
+      }
+    )pb");
+    return grpc::Status::OK;
+  }
+};
+
+struct Result {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+class NamesCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    grpc::ServerBuilder builder;
+    int port = 0;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&careplan_);
+    builder.RegisterService(&audit_);
+    builder.RegisterService(&directory_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    server_flag_ = absl::StrCat("--server=127.0.0.1:", port);
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  Result Run(std::vector<std::string> args) {
+    args.insert(args.begin(), {server_flag_, "--utc"});
+    std::ostringstream out, err;
+    int code = RunCarectl(args, {}, out, err);
+    return {code, out.str(), err.str()};
+  }
+
+  FakeCarePlan careplan_;
+  FakeAudit audit_;
+  FakeDirectory directory_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string server_flag_;
+};
+
+constexpr char kAda[] = "Ada Lovelace (NHS 943 476 5919)";
+
+TEST_F(NamesCliTest, VersionsNameWhoChangedThePlan) {
+  Result r = Run({"careplan", "versions", "p1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("2026-01-01T09:00:00Z  Kim Jones  CMHT North  "
+                               "content_updated"));
+  // The reason is the writer's own words, kept as written.
+  EXPECT_THAT(r.out, HasSubstr("As agreed with teams/crisis"));
+  EXPECT_THAT(r.out, Not(HasSubstr("members/kim")));
+}
+
+TEST_F(NamesCliTest, VersionsInFullNameTheCareTeamAndThePerson) {
+  Result r = Run({"careplan", "versions", "p1", "--full"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr(absl::StrCat("person:       ", kAda, "\n")));
+  EXPECT_THAT(r.out, HasSubstr("lead team:    CMHT North\n"));
+  EXPECT_THAT(r.out, HasSubstr("  CMHT North  care coordination  lead"));
+  EXPECT_THAT(r.out, HasSubstr("by Kim Jones (CMHT North)"));
+}
+
+TEST_F(NamesCliTest, UpdateNamesTheLeadTeamAndWhoChangedIt) {
+  Result r = Run({"careplan", "update", "p1", "--what_helps=Music",
+                  "--reason=x", "--etag=3"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("lead team:    CMHT North\n"));
+  EXPECT_THAT(r.out, HasSubstr("by Kim Jones (CMHT North)"));
+}
+
+TEST_F(NamesCliTest, BreakGlassListNamesWhoOpenedIt) {
+  Result r = Run({"careplan", "break-glass", "list", "p1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  Kim Jones  Crisis Team  Found in distress"));
+}
+
+TEST_F(NamesCliTest, AccessesNameWhoAndTheirTeam) {
+  Result r = Run({"person", "accesses", "p1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  Kim Jones  CMHT North  CLINICIAN  "
+                               "carebridge.careplan.v1.GetCarePlan  "
+                               "persons/p1/carePlan  OK"));
+}
+
+TEST_F(NamesCliTest, SharingNamesThePersonAndTheTeamsInTheRules) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{
+           {"person", "sharing", "p1"},
+           {"person", "share", "p1", "--rules=teams/crisis=goals",
+            "--reason=Only my goals"}}) {
+    Result r = Run(args);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, HasSubstr(absl::StrCat(
+                           "persons/p1/sharingChoices  version 2 (etag 2)\n"
+                           "person: ",
+                           kAda, "\n")));
+    EXPECT_THAT(r.out, HasSubstr(absl::StrCat("by ", kAda, ": Only my goals")));
+    EXPECT_THAT(r.out, HasSubstr("Crisis Team  goals\n"));
+  }
+}
+
+// Scripts read ids: --json looks nothing up.
+TEST_F(NamesCliTest, JsonKeepsIdsAndAsksTheDirectoryNothing) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"careplan", "versions", "p1"},
+                                             {"person", "accesses", "p1"},
+                                             {"person", "sharing", "p1"}}) {
+    std::vector<std::string> json = args;
+    json.insert(json.begin(), "--json");
+    Result r = Run(json);
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_THAT(r.out, Not(HasSubstr("Crisis Team")));
+    EXPECT_THAT(r.out, Not(HasSubstr("CMHT North")));
+  }
+  EXPECT_EQ(directory_.total_lookups(), 0);
+}
+
+}  // namespace
+}  // namespace carebridge::carectl
