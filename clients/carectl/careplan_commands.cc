@@ -142,6 +142,19 @@ int Version(Session& s, const Invocation& in) {
       BuildGetCarePlanVersionRequest(in.args[0], in.args[1]), PrintCarePlan);
 }
 
+// A change's path and values are the server's rendering of the plan, with
+// ids inside ("care_team[teams/ID]", "owning_team: teams/ID; ..."): each
+// reads as its label.
+void LabelChangeLines(cp::CarePlanDiff* diff, const NameLabels& names) {
+  for (cp::SectionDiff& section : *diff->mutable_sections()) {
+    for (cp::FieldChange& change : *section.mutable_changes()) {
+      change.set_path(names.InText(change.path()));
+      change.set_before(names.InText(change.before()));
+      change.set_after(names.InText(change.after()));
+    }
+  }
+}
+
 int Diff(Session& s, const Invocation& in) {
   std::optional<std::string> to;
   if (in.args.size() > 2) to = in.args[2];
@@ -154,6 +167,7 @@ int Diff(Session& s, const Invocation& in) {
                        const NameLabels& names) {
         cp::CarePlanDiff labelled = diff;
         LabelNames(&labelled, names);
+        LabelChangeLines(&labelled, names);
         PrintCarePlanDiff(out, labelled, with_agreement);
       });
 }

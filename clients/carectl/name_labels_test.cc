@@ -29,6 +29,28 @@ TEST(NameLabelsTest, InTextReplacesWholeNamesOnly) {
             "5919)");
 }
 
+// How servers write ids into text: first or last, in brackets, quotes,
+// parentheses, before a colon or semicolon.
+TEST(NameLabelsTest, InTextReplacesNamesWhereverTheyStandInTheText) {
+  NameLabels names;
+  names.Set("teams/crisis", "Crisis Team");
+  names.Set("members/kim", "Kim Jones");
+  EXPECT_EQ(names.InText("teams/crisis"), "Crisis Team");
+  EXPECT_EQ(names.InText("teams/crisis took the lead"),
+            "Crisis Team took the lead");
+  EXPECT_EQ(names.InText("care_team[teams/crisis]"), "care_team[Crisis Team]");
+  EXPECT_EQ(names.InText("owner: teams/crisis; by: members/kim"),
+            "owner: Crisis Team; by: Kim Jones");
+  EXPECT_EQ(names.InText("(members/kim), \"teams/crisis\": teams/crisis"),
+            "(Kim Jones), \"Crisis Team\": Crisis Team");
+  // Names without a label, and text without names, stay as they are.
+  EXPECT_EQ(names.InText("from teams/unknown to teams/crisis"),
+            "from teams/unknown to Crisis Team");
+  EXPECT_EQ(names.InText("no names here: teams, persons/"),
+            "no names here: teams, persons/");
+  EXPECT_EQ(NameLabels().InText("by teams/crisis"), "by teams/crisis");
+}
+
 TEST(NameLabelsTest, FindsPersonsTeamsAndMembersOnceEach) {
   EXPECT_THAT(ResourceNamesInText("teams/a to teams/b (members/m1) teams/a "
                                   "referrals/r1 persons/p1/careSummary "

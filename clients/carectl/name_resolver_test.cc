@@ -54,6 +54,18 @@ TEST(NameResolverTest, AsksEachNameOnceAndAPageAtOnce) {
             "label of teams/b");
 }
 
+// A screen whose text names nobody asks the directory nothing.
+TEST(NameResolverTest, AsksNothingForTextWithoutNames) {
+  int lookups = 0;
+  NameResolver resolver([&](const std::vector<std::string>&) {
+    ++lookups;
+    return std::map<std::string, std::string>();
+  });
+  resolver.For(ResourceNamesInText("Referral declined (no onward route)"));
+  resolver.For(std::vector<std::string>{});
+  EXPECT_EQ(lookups, 0);
+}
+
 class DirectoryNamesTest : public ::testing::Test {
  protected:
   void SetUp() override {

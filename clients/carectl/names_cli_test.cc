@@ -1,7 +1,8 @@
 // The care plan's history, break-glass and sharing screens and `person
 // accesses` name persons, teams and members, against fake care plan and
-// audit services and a fake directory: labels in place of ids, and the ids
-// kept in --json.
+// audit services and a fake directory: labels in place of ids (also inside
+// the lines a diff is made of), each name looked up once a screen, and the
+// ids kept in --json.
 
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
@@ -71,6 +72,49 @@ class FakeCarePlan final : public cp::CarePlanService::Service {
       grpc::ServerContext*, const cp::ListCarePlanVersionsRequest*,
       cp::ListCarePlanVersionsResponse* response) override {
     *response->add_versions() = Plan();
+    return grpc::Status::OK;
+  }
+  // Crisis Team (teams/crisis) joins, takes the lead and an action, the
+  // lines written by the server with ids inside.
+  grpc::Status DiffCarePlanVersions(grpc::ServerContext*,
+                                    const cp::DiffCarePlanVersionsRequest*,
+                                    cp::CarePlanDiff* response) override {
+    *response = Parse<cp::CarePlanDiff>(R"pb(
+      from_version: "persons/p1/carePlan/versions/3"
+      to_version: "persons/p1/carePlan/versions/4"
+      sections {
+        section: ACTIONS
+        changes {
+          kind: REMOVED
+          path: "actions[a1]"
+          before: "description: Letter; owning_team: teams/unknown"
+        }
+        changes {
+          kind: ADDED
+          path: "actions[a2]"
+          after: "description: Call weekly; owning_team: teams/crisis"
+        }
+      }
+      sections {
+        section: CARE_TEAM
+        last_changed {
+          version: 4
+          updated_by: "members/kim"
+          updated_by_team: "teams/cmht"
+        }
+        changes {
+          kind: ADDED
+          path: "care_team[teams/crisis]"
+          after: "role: crisis support"
+        }
+        changes {
+          kind: MODIFIED
+          path: "lead_team"
+          before: "teams/cmht"
+          after: "teams/crisis"
+        }
+      }
+    )pb");
     return grpc::Status::OK;
   }
   grpc::Status ListBreakGlassAccesses(
@@ -207,6 +251,24 @@ TEST_F(NamesCliTest, UpdateNamesTheLeadTeamAndWhoChangedIt) {
   EXPECT_THAT(r.out, HasSubstr("by Kim Jones (CMHT North)"));
 }
 
+// A diff's lines are the server's words with ids inside them; each id is
+// looked up once for the whole screen, and an unknown one stays an id.
+TEST_F(NamesCliTest, DiffNamesTeamsInsideItsLines) {
+  Result r = Run({"careplan", "diff", "p1", "3"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("  + actions[a2]: description: Call weekly; "
+                               "owning_team: Crisis Team\n"));
+  EXPECT_THAT(r.out,
+              HasSubstr("  + care_team[Crisis Team]: role: crisis support\n"));
+  EXPECT_THAT(r.out, HasSubstr("  ~ lead_team: CMHT North → Crisis Team\n"));
+  EXPECT_THAT(r.out, HasSubstr("  - actions[a1]: description: Letter; "
+                               "owning_team: teams/unknown\n"));
+  EXPECT_THAT(r.out, HasSubstr("last changed: version 4, "));
+  EXPECT_THAT(r.out, HasSubstr("by Kim Jones (CMHT North)"));
+  EXPECT_EQ(directory_.lookups("teams/crisis"), 1);
+  EXPECT_EQ(directory_.lookups("teams/unknown"), 1);
+}
+
 TEST_F(NamesCliTest, BreakGlassListNamesWhoOpenedIt) {
   Result r = Run({"careplan", "break-glass", "list", "p1"});
   ASSERT_EQ(r.code, 0) << r.err;
@@ -242,6 +304,7 @@ TEST_F(NamesCliTest, SharingNamesThePersonAndTheTeamsInTheRules) {
 TEST_F(NamesCliTest, JsonKeepsIdsAndAsksTheDirectoryNothing) {
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"careplan", "versions", "p1"},
+                                             {"careplan", "diff", "p1", "3"},
                                              {"person", "accesses", "p1"},
                                              {"person", "sharing", "p1"}}) {
     std::vector<std::string> json = args;
