@@ -19,6 +19,11 @@ struct PersonCare {
   // Referrals and handovers about the person still awaiting an answer
   // (resource names).
   std::vector<std::string> awaiting_answer;
+  // Whether anything has happened in the person's care: a team's step
+  // about them (a referral answered, say) or an open care gap.
+  bool has_history = false;
+  // The teams that took a step about the person (`teams/{id}`).
+  std::vector<std::string> involved_teams;
 };
 
 // Whether a team has a care relationship with a person now: what decides

@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
@@ -31,6 +32,14 @@ class FakeCareRelationships : public CareRelationships {
   void Lead(const std::string& person, const std::string& team) {
     absl::MutexLock lock(&mu_);
     care_[person].lead_team = team;
+  }
+  // Something has happened in `person`'s care (an answered referral),
+  // with a step by each of `teams`.
+  void GiveHistory(const std::string& person,
+                   std::vector<std::string> teams = {}) {
+    absl::MutexLock lock(&mu_);
+    care_[person].has_history = true;
+    care_[person].involved_teams = std::move(teams);
   }
   // Gives `person` a care plan.
   void GivePlan(const std::string& person) {

@@ -1,5 +1,6 @@
 // MergePersons: one person registered twice becomes one record again.
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 #include "services/common/time_util.h"
 #include "services/common/validation.h"
 #include "services/directory/directory_domain.h"
+#include "services/directory/directory_store.h"
 #include "services/directory/errors.h"
 
 namespace carebridge::directory {
@@ -22,10 +24,17 @@ namespace {
 absl::Status CheckOnePerson(const v1::Person& kept,
                             const v1::Person& duplicate) {
   if (!kept.nhs_number().empty() && !duplicate.nhs_number().empty()) {
+    return errors::CannotMerge(duplicate.name(), kept.name(),
+                               "they have different NHS numbers: two people");
+  }
+  if (FamilyNameKey(kept.family_name()) !=
+          FamilyNameKey(duplicate.family_name()) ||
+      !IsPossibleDuplicate(duplicate, kept)) {
     return errors::CannotMerge(
         duplicate.name(), kept.name(),
-        absl::StrCat("they have different NHS numbers (", kept.nhs_number(),
-                     ", ", duplicate.nhs_number(), "): two people"));
+        "they have different names (a family name, and a given or preferred "
+        "name, in common are needed): if one is wrong, correct it first "
+        "(UpdatePerson)");
   }
   if (kept.birth_date() != duplicate.birth_date()) {
     return errors::CannotMerge(
@@ -89,9 +98,14 @@ absl::StatusOr<v1::Person> DirectoryDomain::MergePersons(
   ASSIGN_OR_RETURN(v1::Person kept, store_->GetPerson(request.person()));
   ASSIGN_OR_RETURN(v1::Person duplicate,
                    store_->GetPerson(request.duplicate()));
+  // Every attempt, refused or not, is an access to both.
+  NoteAuditedPersons({kept.name(), duplicate.name()});
+  // A retry of a merge made (its answer lost) is answered as before, once
+  // the caller is known to lead the kept person's care (below).
+  const bool retry = duplicate.merged_into() == kept.name();
   // Anyone reading either is told this already.
   for (const v1::Person* person : {&duplicate, &kept}) {
-    if (!person->merged_into().empty()) {
+    if (!person->merged_into().empty() && !(retry && person == &duplicate)) {
       return errors::PersonMerged(person->name(), person->merged_into());
     }
   }
@@ -115,6 +129,7 @@ absl::StatusOr<v1::Person> DirectoryDomain::MergePersons(
         kept_care->lead_team.empty() ? "nobody leads it" : kept_care->lead_team,
         ") merges a person into them; ", caller.team, " does not"));
   }
+  if (retry) return kept;
   absl::StatusOr<bool> related =
       relationships_->Related(duplicate.name(), caller.team);
   if (!related.ok()) {
@@ -132,15 +147,21 @@ absl::StatusOr<v1::Person> DirectoryDomain::MergePersons(
   }
   // A duplicate nobody has done anything about yet (registered, never
   // referred) is merged by the lead team on sight.
-  const bool untouched = duplicate_care->lead_team.empty() &&
-                         !duplicate_care->has_care_plan &&
-                         duplicate_care->awaiting_answer.empty();
-  if (!*related && !untouched) {
-    return errors::PermissionDenied(
-        absl::StrCat("MergePersons: ", caller.team,
-                     " has no care relationship with ", duplicate.name(),
-                     " (on their care team, or sending or receiving a "
-                     "referral or handover about them)"));
+  const bool untouched =
+      duplicate_care->lead_team.empty() && !duplicate_care->has_care_plan &&
+      duplicate_care->awaiting_answer.empty() && !duplicate_care->has_history;
+  // A team that took a step about the duplicate (answered its referral,
+  // say) knows them too.
+  const bool involved =
+      std::find(duplicate_care->involved_teams.begin(),
+                duplicate_care->involved_teams.end(),
+                caller.team) != duplicate_care->involved_teams.end();
+  if (!*related && !involved && !untouched) {
+    return errors::PermissionDenied(absl::StrCat(
+        "MergePersons: ", caller.team, " has no care relationship with ",
+        duplicate.name(),
+        " (on their care team, sending or receiving a referral or handover "
+        "about them, or having taken a step about them)"));
   }
 
   if (duplicate.etag() != request.duplicate_etag()) {
@@ -157,8 +178,6 @@ absl::StatusOr<v1::Person> DirectoryDomain::MergePersons(
   duplicate.set_etag(ids_->NewId());
   std::vector<std::string> teams;
   if (!caller.team.empty()) teams.push_back(caller.team);
-  // Noted before the write: a write's audit records commit with it.
-  NoteAuditedPersons({kept.name(), duplicate.name()});
   RETURN_IF_ERROR(store_->MergePerson(
       duplicate, request.duplicate_etag(),
       MakeEvent("person.merged", duplicate.name(), duplicate.name(), teams,

@@ -39,6 +39,12 @@ absl::StatusOr<PersonCare> RecordCareRelationships::Care(
   if (!summary->has_value()) return care;
   care.lead_team = (*summary)->lead_team();
   care.has_care_plan = (*summary)->care_plan_version() > 0;
+  for (const record::v1::LastContact& contact : (*summary)->last_contacts()) {
+    care.involved_teams.push_back(contact.team());
+  }
+  care.has_history =
+      care.has_care_plan || !(*summary)->last_contacts().empty() ||
+      !(*summary)->gaps().empty() || !(*summary)->open_loops().empty();
   for (const record::v1::OpenLoop& loop : (*summary)->open_loops()) {
     care.awaiting_answer.push_back(loop.resource());
   }

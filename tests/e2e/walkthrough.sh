@@ -139,7 +139,7 @@ TOKEN=$T_CRISIS expect_rpc_error ABORTED person update "$PERSON" --etag=stale \
   --preferred_name=Lex
 
 step "registered again in a hurry, merged by the team leading Alex's care"
-DUP=$(as "$T_CMHT" --name_only person register --given_name=Lex \
+DUP=$(as "$T_CMHT" --name_only person register --given_name=Alex \
   --family_name=Morgan --birth_date=1990-04-12 --allow_duplicate)
 DUP_ETAG=$(as "$T_CRISIS" --json person get "$DUP" | py 'd["etag"]')
 TOKEN=$T_CMHT expect_rpc_error PERMISSION_DENIED person merge "$DUP" \
