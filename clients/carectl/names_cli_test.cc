@@ -13,6 +13,7 @@
 #include "carebridge/audit/v1/audit.grpc.pb.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "clients/carectl/cli.h"
+#include "clients/carectl/cli_test_server.h"
 #include "clients/carectl/fake_directory.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
@@ -186,40 +187,20 @@ class FakeAudit final : public au::AuditService::Service {
   }
 };
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Result = CliResult;
 
 class NamesCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&careplan_);
-    builder.RegisterService(&audit_);
-    builder.RegisterService(&directory_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    server_flag_ = absl::StrCat("--server=127.0.0.1:", port);
-  }
-  void TearDown() override { server_->Shutdown(); }
+  void SetUp() override { ASSERT_TRUE(server_.started()); }
 
   Result Run(std::vector<std::string> args) {
-    args.insert(args.begin(), {server_flag_, "--utc"});
-    std::ostringstream out, err;
-    int code = RunCarectl(args, {}, out, err);
-    return {code, out.str(), err.str()};
+    return server_.Run(std::move(args), {"--utc"});
   }
 
   FakeCarePlan careplan_;
   FakeAudit audit_;
   FakeDirectory directory_;
-  std::unique_ptr<grpc::Server> server_;
-  std::string server_flag_;
+  CliTestServer server_{&careplan_, &audit_, &directory_};
 };
 
 constexpr char kAda[] = "Ada Lovelace (NHS 943 476 5919)";

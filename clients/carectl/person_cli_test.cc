@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "clients/carectl/cli.h"
+#include "clients/carectl/cli_test_server.h"
 #include "clients/carectl/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -99,40 +100,18 @@ class FakePersons final : public dir::DirectoryService::Service {
   std::map<std::string, int> lookups_ ABSL_GUARDED_BY(mu_);
 };
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
-
-Result Carectl(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  int code = RunCarectl(args, {}, out, err);
-  return {code, out.str(), err.str()};
-}
+using Result = CliResult;
 
 class PersonCliTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
-                             &port);
-    builder.RegisterService(&directory_);
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    server_flag_ = absl::StrCat("--server=127.0.0.1:", port);
-  }
-  void TearDown() override { server_->Shutdown(); }
+  void SetUp() override { ASSERT_TRUE(server_.started()); }
 
   Result Run(std::vector<std::string> args) {
-    args.insert(args.begin(), server_flag_);
-    return Carectl(args);
+    return server_.Run(std::move(args));
   }
 
   FakePersons directory_;
-  std::unique_ptr<grpc::Server> server_;
-  std::string server_flag_;
+  CliTestServer server_{&directory_};
 };
 
 TEST_F(PersonCliTest, MergeSendsTheDuplicateItsEtagAndThePersonKept) {
@@ -226,7 +205,7 @@ TEST_F(PersonCliTest, RefusalForAMergedPersonNamesThePersonToUse) {
 }
 
 TEST(PersonHelpTest, HelpExplainsMerge) {
-  Result noun = Carectl({"person", "-h"});
+  Result noun = RunCli({"person", "-h"});
   ASSERT_EQ(noun.code, 0);
   std::string text = noun.out;
   // Help wraps lines; read it as one.
@@ -243,15 +222,15 @@ TEST(PersonHelpTest, HelpExplainsMerge) {
   EXPECT_THAT(text, HasSubstr("only the duplicate has an NHS number"));
   EXPECT_THAT(text, HasSubstr("care plan or a referral or handover awaiting "
                               "an answer"));
-  Result all = Carectl({"help"});
+  Result all = RunCli({"help"});
   EXPECT_THAT(all.out, HasSubstr("person register|get|find|update|merge"));
 }
 
 TEST(PersonHelpTest, TyposSuggestMergeAndInto) {
-  Result verb = Carectl({"person", "merg", "p2"});
+  Result verb = RunCli({"person", "merg", "p2"});
   EXPECT_EQ(verb.code, 1);
   EXPECT_THAT(verb.err, HasSubstr("did you mean 'person merge'?"));
-  Result flag = Carectl({"person", "merge", "p2", "--int=p1", "--etag=e7"});
+  Result flag = RunCli({"person", "merge", "p2", "--int=p1", "--etag=e7"});
   EXPECT_EQ(flag.code, 1);
   EXPECT_THAT(flag.err,
               HasSubstr("--int: unknown flag (did you mean --into?)"));
