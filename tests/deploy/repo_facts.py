@@ -45,10 +45,13 @@ class RepoFacts:
             run = subprocess.run([server, "--helpfull"], capture_output=True,
                                  text=True, timeout=60, check=False)
             text = run.stdout + run.stderr
-            for match in re.finditer(
-                    r"^\s+--(\w+) \((.*?)\); default: (.*?);",
-                    text, re.MULTILINE | re.DOTALL):
-                flags[match.group(1)] = match.group(3) in ("true", "false")
+            # One block per flag: "    --name (help, wrapped); default: X;"
+            for block in re.split(r"\n(?=    --\w)", text):
+                name = re.match(r"\s*--(\w+) \(", block)
+                default = re.search(r"\);\s+default: (.*?);", block, re.S)
+                if name and default:
+                    flags[name.group(1)] = default.group(1) in ("true",
+                                                                "false")
             if "listen" not in flags:
                 sys.exit(f"{server} --helpfull listed no --listen flag:\n"
                          f"{text[:2000]}")
