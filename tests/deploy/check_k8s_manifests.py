@@ -12,8 +12,10 @@ patches) and its objects checked:
   with the right types; field names are known (a typo such as
   `readinesProbe` is an error, not a silently ignored field);
 - every container has named ports, resources (requests and limits) and a
-  locked-down securityContext; every main container has readiness and
-  liveness probes that point at its own ports and services;
+  locked-down securityContext, runs as the image's user and calls the
+  binaries where the image has them (deploy/docker/Dockerfile); every main
+  container has readiness and liveness probes that point at its own ports
+  and services;
 - every flag given to carebridge-server is one of its flags, each value that
   names a port, file, directory, service or peer is consistent with the rest:
   ports declared, files inside mounted Secrets that hold that key, peers at a
@@ -70,6 +72,8 @@ class Checker:
         self.needs = facts.needs
         self.grpc_names = facts.grpc_names
         self.version = facts.version
+        self.image_uid = facts.image_uid
+        self.image_binaries = facts.image_binaries
 
     # -- reporting ----------------------------------------------------------
     def problem(self, where, message):
@@ -493,8 +497,11 @@ class Checker:
             self.problem(where, "securityContext.capabilities.add: none")
         if sc.get("runAsNonRoot", psc.get("runAsNonRoot")) is not True:
             self.problem(where, "runAsNonRoot must be true (pod or container)")
-        if sc.get("runAsUser", psc.get("runAsUser")) == 0:
-            self.problem(where, "runAsUser 0 is root")
+        user = sc.get("runAsUser", psc.get("runAsUser"))
+        if user != self.image_uid:
+            self.problem(where, f"runAsUser {user}: the image's user is "
+                         f"{self.image_uid} (deploy/docker/Dockerfile), "
+                         "who owns its data folder")
         seccomp = sc.get("seccompProfile", psc.get("seccompProfile")) or {}
         if seccomp.get("type") not in ("RuntimeDefault", "Localhost"):
             self.problem(where, "seccompProfile.type must be RuntimeDefault "
@@ -526,6 +533,15 @@ class Checker:
 
     def check_server(self, where, deployment, container, volumes, context):
         """The carebridge-server flags of one container."""
+        for command in [container.get("command") or []] + [
+                (container.get(probe) or {}).get("exec", {}).get("command")
+                or [] for probe in ("startupProbe", "readinessProbe",
+                                    "livenessProbe")]:
+            if command and os.path.basename(command[0]) in (
+                    "carebridge-server", "carectl") and \
+                    command[0] not in self.image_binaries:
+                self.problem(where, f"{command[0]}: the image installs "
+                             + " and ".join(sorted(self.image_binaries)))
         pending = context["pending"]
         flags = {}
         for arg in container.get("args") or []:

@@ -1,6 +1,6 @@
 """What the repository says about carebridge-server, for the manifest check:
 its flags, the services it can host, which peers each needs, their gRPC
-service names and the project's version."""
+service names, the project's version and the image's user and binaries."""
 
 import os
 import re
@@ -26,6 +26,7 @@ class RepoFacts:
         self.needs = self._peer_needs()
         self.grpc_names = self._grpc_service_names()
         self.version = self._project_version()
+        self.image_uid, self.image_binaries = self._image()
 
     def _read(self, *parts):
         with open(os.path.join(self.root, *parts), encoding="utf-8") as f:
@@ -100,6 +101,19 @@ class RepoFacts:
             if service not in names:
                 sys.exit(f"{folder}: no service {service}Service")
         return names
+
+    def _image(self):
+        """deploy/docker/Dockerfile's user id and the paths of the binaries
+        it installs."""
+        where = "deploy/docker/Dockerfile"
+        text = self._read("deploy", "docker", "Dockerfile")
+        uid = int(self._search(r"useradd [^\n]*--uid (\d+)", text, where)
+                  .group(1))
+        copy = self._search(r"^COPY --from=build (.*) (/\S+/)$", text, where,
+                            re.M)
+        binaries = {os.path.join(copy.group(2), os.path.basename(path))
+                    for path in copy.group(1).split()}
+        return uid, binaries
 
     def _project_version(self):
         text = self._read("CMakeLists.txt")
