@@ -264,6 +264,10 @@ TEST(FeedsFormatTest, AProducerResetSaysWhatToCompareAndHowToReset) {
                         "epoch old"));
   EXPECT_THAT(out.str(), HasSubstr("carectl admin feeds reset "
                                    "careplan.referral --after=N --epoch=new"));
+  EXPECT_THAT(out.str(),
+              HasSubstr("after a restore from a backup, N is the smaller of 7 "
+                        "and the feed's head in the restore's report "
+                        "(docs/backup.md)"));
 }
 
 TEST(FeedsRequestsTest, NamesExpand) {

@@ -60,7 +60,10 @@ void PrintConsumer(std::ostream& out, const Consumer& consumer) {
         << " belongs to epoch " << consumer.epoch()
         << ". Compare the databases, then `carectl admin feeds reset "
         << Short(consumer.name())
-        << " --after=N --epoch=" << consumer.producer_epoch() << "`\n";
+        << " --after=N --epoch=" << consumer.producer_epoch()
+        << "`; after a restore from a backup, N is the smaller of "
+        << consumer.cursor()
+        << " and the feed's head in the restore's report (docs/backup.md)\n";
   }
   if (consumer.parked_count() > 0) {
     out << Short(consumer.name()) << ": " << consumer.parked_count()
