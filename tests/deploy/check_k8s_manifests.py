@@ -43,11 +43,13 @@ from k8s_schema import (CONFIG_KEY, DNS_LABEL, KINDS, KNOWN_FIELDS, PORT_NAME,
                         mount_for, port_of, selects)
 from repo_facts import RepoFacts
 
-# Flags announced for carebridge-server but not defined yet, with the one
-# kustomization (relative to the manifest directory) each may be used in
-# before then; a warning is printed while one is missing. Once the flag is
-# defined, drop it from here.
+# Flags announced for carebridge-server but perhaps not defined yet, with
+# the kustomization (relative to the manifest directory) each may be used in
+# before then, None for any; a warning is printed while one is missing. Once
+# the flag is defined (the check then says so), drop it from here.
 PENDING_FLAGS = {
+    "metrics_listen": (None, "Prometheus /metrics over HTTP (issue 15)"),
+    "log_format": (None, "JSON log lines (issue 15)"),
     "database": ("overlays/postgresql", "PostgreSQL (issue 15)"),
 }
 # Flags whose value is a file the process reads, and a directory it writes.

@@ -43,6 +43,10 @@ class RepoFacts:
         """Flag name -> whether it is a bool (so --noNAME is valid too)."""
         flags = dict(ABSL_BUILTIN_FLAGS)
         if server:
+            if not os.access(server, os.X_OK):
+                sys.exit(f"{server}: not there; build carebridge-server "
+                         "first, or leave out --server to read the flags "
+                         "from the sources")
             run = subprocess.run([server, "--helpfull"], capture_output=True,
                                  text=True, timeout=60, check=False)
             text = run.stdout + run.stderr
