@@ -110,6 +110,11 @@ absl::StatusOr<Manifest> BackUpInto(const std::string& data_dir,
   auto make_parent = [&](const std::string& path) -> absl::Status {
     std::error_code error;
     fs::create_directories(fs::path(path).parent_path(), error);
+    // Folders as private as the data directory's.
+    if (!error) {
+      fs::permissions(fs::path(path).parent_path(), fs::perms::owner_all,
+                      error);
+    }
     if (error) {
       return absl::FailedPreconditionError(absl::StrCat(
           "cannot create the folder of ", path, ": ", error.message()));

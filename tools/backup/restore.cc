@@ -70,6 +70,10 @@ absl::StatusOr<RestoreReport> RestoreInto(const Manifest& manifest,
     const std::string to = absl::StrCat(staging, "/", file.path);
     std::error_code error;
     fs::create_directories(fs::path(to).parent_path(), error);
+    // Folders as private as the data directory.
+    if (!error) {
+      fs::permissions(fs::path(to).parent_path(), fs::perms::owner_all, error);
+    }
     if (error) {
       return absl::FailedPreconditionError(absl::StrCat(
           "cannot create the folder of ", to, ": ", error.message()));

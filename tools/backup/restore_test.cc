@@ -94,6 +94,8 @@ TEST_F(RestoreTest, RestoresEveryFileAndGivesTheFeedANewEpoch) {
   struct stat info;
   ASSERT_EQ(stat(absl::StrCat(target(), "/audit.key").c_str(), &info), 0);
   EXPECT_EQ(info.st_mode & 0777, 0600u);
+  ASSERT_EQ(stat(absl::StrCat(target(), "/token-keys").c_str(), &info), 0);
+  EXPECT_EQ(info.st_mode & 0777, 0700u);
   EXPECT_FALSE(
       std::filesystem::exists(absl::StrCat(target(), "/", kManifestName)));
   // A server opening it: the backup's head, the new epoch, and the next
