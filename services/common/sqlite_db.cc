@@ -22,95 +22,81 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what) {
   return absl::InternalError(message);
 }
 
-// --- Statement ---
+// --- SqliteStatement ---
 
-Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_) {}
+SqliteStatement::~SqliteStatement() { sqlite3_finalize(stmt_); }
 
-Statement::~Statement() {
-  if (stmt_ != nullptr) {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-  }
+void SqliteStatement::Release() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
 }
 
-Statement& Statement::Bind(int index, int64_t value) {
+void SqliteStatement::BindInt64(int index, int64_t value) {
   sqlite3_bind_int64(stmt_, index, value);
-  return *this;
 }
 
-Statement& Statement::Bind(int index, absl::string_view text) {
+void SqliteStatement::BindText(int index, absl::string_view text) {
   sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
                     SQLITE_TRANSIENT);
-  return *this;
 }
 
-Statement& Statement::BindBlob(int index, absl::string_view bytes) {
+void SqliteStatement::BindBlob(int index, absl::string_view bytes) {
   sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
                     SQLITE_TRANSIENT);
-  return *this;
 }
 
-Statement& Statement::BindNull(int index) {
-  sqlite3_bind_null(stmt_, index);
-  return *this;
-}
+void SqliteStatement::BindNull(int index) { sqlite3_bind_null(stmt_, index); }
 
-absl::StatusOr<bool> Statement::Step() {
+absl::StatusOr<bool> SqliteStatement::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
   return SqliteError(db_, rc, "sqlite step");
 }
 
-absl::Status Statement::Run() {
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, Step());
-    if (!row) return absl::OkStatus();
-  }
-}
-
-int64_t Statement::ColumnInt64(int index) const {
+int64_t SqliteStatement::ColumnInt64(int index) const {
   return sqlite3_column_int64(stmt_, index);
 }
 
-std::string Statement::ColumnText(int index) const {
+std::string SqliteStatement::ColumnText(int index) const {
   const unsigned char* text = sqlite3_column_text(stmt_, index);
   if (text == nullptr) return "";
   return std::string(reinterpret_cast<const char*>(text),
                      sqlite3_column_bytes(stmt_, index));
 }
 
-std::string Statement::ColumnBlob(int index) const {
+std::string SqliteStatement::ColumnBlob(int index) const {
   const void* blob = sqlite3_column_blob(stmt_, index);
   if (blob == nullptr) return "";
   return std::string(static_cast<const char*>(blob),
                      sqlite3_column_bytes(stmt_, index));
 }
 
-bool Statement::ColumnIsNull(int index) const {
+bool SqliteStatement::ColumnIsNull(int index) const {
   return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }
 
-// --- Connection ---
+// --- SqliteConnection ---
 
-Connection::~Connection() {
-  for (auto& [sql, stmt] : cache_) sqlite3_finalize(stmt);
+SqliteConnection::~SqliteConnection() {
+  cache_.clear();
   sqlite3_close_v2(db_);
 }
 
-absl::StatusOr<Statement> Connection::Prepare(absl::string_view sql) {
+absl::StatusOr<Statement> SqliteConnection::Prepare(absl::string_view sql) {
   auto it = cache_.find(sql);
-  if (it != cache_.end()) return Statement(it->second, db_);
+  if (it != cache_.end()) return Statement(it->second.get());
   sqlite3_stmt* stmt = nullptr;
   int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
                               SQLITE_PREPARE_PERSISTENT, &stmt, nullptr);
   if (rc != SQLITE_OK) return SqliteError(db_, rc, "sqlite prepare");
-  cache_.emplace(std::string(sql), stmt);
-  return Statement(stmt, db_);
+  auto cached = std::make_unique<SqliteStatement>(stmt, db_);
+  Statement statement(cached.get());
+  cache_.emplace(std::string(sql), std::move(cached));
+  return statement;
 }
 
-absl::Status Connection::Exec(absl::string_view sql) {
+absl::Status SqliteConnection::Exec(absl::string_view sql) {
   std::string owned(sql);
   char* error = nullptr;
   int rc = sqlite3_exec(db_, owned.c_str(), nullptr, nullptr, &error);
@@ -124,12 +110,7 @@ absl::Status Connection::Exec(absl::string_view sql) {
   return absl::OkStatus();
 }
 
-absl::Status Connection::Run(absl::string_view sql) {
-  ASSIGN_OR_RETURN(Statement statement, Prepare(sql));
-  return statement.Run();
-}
-
-int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
+int64_t SqliteConnection::Changes() const { return sqlite3_changes64(db_); }
 
 // --- SqliteDb ---
 
@@ -153,7 +134,7 @@ struct SqliteDb::PendingWrite {
 
 namespace {
 
-absl::StatusOr<std::unique_ptr<Connection>> OpenConnection(
+absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenConnection(
     const std::string& path, int busy_timeout_ms, bool read_only,
     bool durable_commits) {
   sqlite3* db = nullptr;
@@ -167,7 +148,7 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenConnection(
     sqlite3_close_v2(db);
     return status;
   }
-  auto conn = std::make_unique<Connection>(db);
+  auto conn = std::make_unique<SqliteConnection>(db);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
   if (!read_only) {
@@ -238,7 +219,8 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
   {
     absl::MutexLock lock(&db->pool_mu_);
     for (int i = 0; i < options.read_connections; ++i) {
-      ASSIGN_OR_RETURN(std::unique_ptr<Connection> reader, db->OpenReader());
+      ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> reader,
+                       db->OpenReader());
       db->idle_readers_.push_back(std::move(reader));
     }
   }
@@ -251,9 +233,9 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
 SqliteDb::SqliteDb(std::string path, Options options)
     : path_(std::move(path)), options_(options) {}
 
-absl::StatusOr<std::unique_ptr<Connection>> SqliteDb::OpenReader() {
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteDb::OpenReader() {
   ASSIGN_OR_RETURN(
-      std::unique_ptr<Connection> reader,
+      std::unique_ptr<SqliteConnection> reader,
       OpenConnection(path_, options_.busy_timeout_ms,
                      /*read_only=*/true, options_.durable_commits));
   if (audit_ != nullptr) {
@@ -401,7 +383,7 @@ void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
 }
 
 void SqliteDb::RunBatchInTransaction(const std::vector<PendingWrite*>& batch) {
-  Connection& conn = *writer_;
+  SqliteConnection& conn = *writer_;
   absl::Status begin = conn.Run("BEGIN IMMEDIATE");
   if (!begin.ok()) {
     for (PendingWrite* pending : batch) pending->result = begin;
@@ -449,11 +431,11 @@ void SqliteDb::RunBatchInTransaction(const std::vector<PendingWrite*>& batch) {
 }
 
 absl::Status SqliteDb::Read(absl::FunctionRef<absl::Status(Connection&)> fn) {
-  std::unique_ptr<Connection> conn;
+  std::unique_ptr<SqliteConnection> conn;
   {
     absl::MutexLock lock(&pool_mu_);
     pool_mu_.Await(absl::Condition(
-        +[](std::vector<std::unique_ptr<Connection>>* idle) {
+        +[](std::vector<std::unique_ptr<SqliteConnection>>* idle) {
           return !idle->empty();
         },
         &idle_readers_));

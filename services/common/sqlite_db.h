@@ -20,6 +20,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/audit_record.h"
+#include "services/common/database.h"
 
 namespace carebridge {
 
@@ -28,68 +29,48 @@ class HmacSha256;
 struct AuditVerification;
 struct CallAudit;
 
-// One versioned schema step. Versions start at 1 and increase by one; each
-// runs once, in its own transaction, and the database's `user_version`
-// records the last one applied.
-struct Migration {
-  int version;
-  std::string sql;
-};
-
-// A prepared statement borrowed from a connection's cache. Binds are
-// 1-based, columns 0-based (as in SQLite). Reset on destruction.
-class Statement {
+// A prepared SQLite statement, cached by its connection and lent out as a
+// Statement (reset and unbound when the Statement is done with it).
+class SqliteStatement : public StatementImpl {
  public:
-  Statement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
-  Statement(Statement&& other) noexcept;
-  Statement(const Statement&) = delete;
-  Statement& operator=(const Statement&) = delete;
-  ~Statement();
+  SqliteStatement(sqlite3_stmt* stmt, sqlite3* db) : stmt_(stmt), db_(db) {}
+  SqliteStatement(const SqliteStatement&) = delete;
+  SqliteStatement& operator=(const SqliteStatement&) = delete;
+  ~SqliteStatement() override;
 
-  Statement& Bind(int index, int64_t value);
-  Statement& Bind(int index, absl::string_view text);
-  Statement& BindBlob(int index, absl::string_view bytes);
-  Statement& BindNull(int index);
-
-  // Advances to the next row: true when a row is available, false when done.
-  absl::StatusOr<bool> Step();
-  // Steps to completion, for statements that return no rows.
-  absl::Status Run();
-
-  int64_t ColumnInt64(int index) const;
-  std::string ColumnText(int index) const;
-  std::string ColumnBlob(int index) const;
-  bool ColumnIsNull(int index) const;
+  void BindInt64(int index, int64_t value) override;
+  void BindText(int index, absl::string_view text) override;
+  void BindBlob(int index, absl::string_view bytes) override;
+  void BindNull(int index) override;
+  absl::StatusOr<bool> Step() override;
+  int64_t ColumnInt64(int index) const override;
+  std::string ColumnText(int index) const override;
+  std::string ColumnBlob(int index) const override;
+  bool ColumnIsNull(int index) const override;
+  void Release() override;
 
  private:
-  sqlite3_stmt* stmt_;
-  sqlite3* db_;
+  sqlite3_stmt* const stmt_;
+  sqlite3* const db_;
 };
 
 // One SQLite connection with a statement cache. Not thread-safe; SqliteDb
 // hands a connection to one caller at a time.
-class Connection {
+class SqliteConnection : public Connection {
  public:
-  explicit Connection(sqlite3* db) : db_(db) {}
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
-  ~Connection();
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  ~SqliteConnection() override;
 
-  // Prepares (or reuses) `sql`. Binds from a previous use are cleared.
-  absl::StatusOr<Statement> Prepare(absl::string_view sql);
-  // Runs one or more statements that return no rows.
-  absl::Status Exec(absl::string_view sql);
-  // Runs one statement that returns no rows through the statement cache:
-  // for the transaction control run on every call (BEGIN, SAVEPOINT, ...).
-  absl::Status Run(absl::string_view sql);
-  // Rows changed by the last INSERT/UPDATE/DELETE.
-  int64_t Changes() const;
+  absl::StatusOr<Statement> Prepare(absl::string_view sql) override;
+  absl::Status Exec(absl::string_view sql) override;
+  int64_t Changes() const override;
+  absl::string_view engine() const override { return "sqlite"; }
 
   sqlite3* raw() { return db_; }
 
  private:
   sqlite3* db_;
-  absl::flat_hash_map<std::string, sqlite3_stmt*> cache_;
+  absl::flat_hash_map<std::string, std::unique_ptr<SqliteStatement>> cache_;
 };
 
 // Converts a SQLite result code into a status: BUSY/LOCKED are UNAVAILABLE
@@ -104,7 +85,7 @@ absl::Status SqliteError(sqlite3* db, int rc, absl::string_view what);
 // connections, each in its own snapshot, concurrently with writes.
 //
 // This class is thread-safe.
-class SqliteDb {
+class SqliteDb : public Database {
  public:
   struct Options {
     // Read connections. Reads beyond this many wait.
@@ -141,11 +122,13 @@ class SqliteDb {
   // if it returns OK (and the commit succeeds). `fn` must not call Write or
   // Read itself. It may run on another caller's thread (the batch leader),
   // so it must not take locks its own caller holds.
-  absl::Status Write(absl::FunctionRef<absl::Status(Connection&)> fn)
+  // SqliteDb runs each `fn` once (Database::Write allows more).
+  absl::Status Write(absl::FunctionRef<absl::Status(Connection&)> fn) override
       ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Runs `fn` on a read-only snapshot.
-  absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> fn)
+  absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> fn) override
       ABSL_LOCKS_EXCLUDED(pool_mu_);
+  absl::string_view engine() const override { return "sqlite"; }
 
   // Audited databases: appends `record` in a transaction of its own,
   // durably (a call that wrote nothing). FAILED_PRECONDITION when not
@@ -191,7 +174,7 @@ class SqliteDb {
   bool audited() const { return audit_ != nullptr; }
 
   // The last migration applied.
-  int schema_version() const { return schema_version_; }
+  int schema_version() const override { return schema_version_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -212,7 +195,7 @@ class SqliteDb {
   // beside the database, with the log attached as `log`.
   absl::Status OpenAuditIndex() ABSL_LOCKS_EXCLUDED(index_mu_);
   // Opens a read connection (with the audit index attached when audited).
-  absl::StatusOr<std::unique_ptr<Connection>> OpenReader();
+  absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenReader();
   void RunBatchInTransaction(const std::vector<PendingWrite*>& batch);
 
   const std::string path_;
@@ -221,14 +204,14 @@ class SqliteDb {
   std::unique_ptr<AuditChain> audit_;
 
   // Only the current batch leader touches writer_.
-  std::unique_ptr<Connection> writer_;
+  std::unique_ptr<SqliteConnection> writer_;
 
   absl::Mutex queue_mu_;
   std::vector<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   absl::Mutex pool_mu_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_
+  std::vector<std::unique_ptr<SqliteConnection>> idle_readers_
       ABSL_GUARDED_BY(pool_mu_);
 
   struct QueuedAudit {
@@ -247,7 +230,7 @@ class SqliteDb {
   std::atomic<bool> audit_indexing_{false};
   absl::Mutex index_mu_;
   // The per-person index's own file, the log attached (audited only).
-  std::unique_ptr<Connection> audit_index_ ABSL_GUARDED_BY(index_mu_);
+  std::unique_ptr<SqliteConnection> audit_index_ ABSL_GUARDED_BY(index_mu_);
 };
 
 // Default options with an audit log under `audit_key` (none when null).

@@ -36,6 +36,54 @@ CREATE TABLE consumer_cursors (
 ) WITHOUT ROWID;
 )sql";
 
+// BIGINT where SQLite has INTEGER (64 bits either way), BYTEA for BLOB;
+// feed_head's single row (only_row can only be true) holds the last
+// sequence handed out.
+const char kPgOutboxSchemaSql[] = R"sql(
+CREATE TABLE outbox_events (
+  sequence BIGINT PRIMARY KEY,
+  type TEXT NOT NULL,
+  event BYTEA NOT NULL,
+  time_micros BIGINT
+);
+CREATE TABLE feed_head (
+  only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+  sequence BIGINT NOT NULL
+);
+INSERT INTO feed_head (sequence) VALUES (0);
+CREATE TABLE feed_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+INSERT INTO feed_meta (key, value)
+  VALUES ('epoch', replace(gen_random_uuid()::text, '-', ''));
+)sql";
+
+const char kPgConsumerCursorSchemaSql[] = R"sql(
+CREATE TABLE consumer_cursors (
+  feed TEXT PRIMARY KEY,
+  sequence BIGINT NOT NULL
+);
+)sql";
+
+namespace {
+
+// The next sequence of a PostgreSQL feed. The row stays locked until the
+// transaction ends: a concurrent appender waits for it, then (its
+// SERIALIZABLE snapshot being older than the change) fails with
+// serialization_failure and PgDb runs its write again after this one
+// committed.
+absl::StatusOr<int64_t> TakePgSequence(Connection& conn) {
+  ASSIGN_OR_RETURN(Statement next,
+                   conn.Prepare("UPDATE feed_head SET sequence = sequence + 1 "
+                                "RETURNING sequence"));
+  ASSIGN_OR_RETURN(bool row, next.Step());
+  if (!row) return absl::InternalError("outbox: feed_head has no row");
+  return next.ColumnInt64(0);
+}
+
+}  // namespace
+
 absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
                                                const events::v1::Event& event) {
   events::v1::Event stored = event;
@@ -52,14 +100,31 @@ absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
                      " bytes, more than the ", kMaxEventBytes,
                      " bytes one change may hold; make it smaller"));
   }
+  const int64_t time_micros =
+      absl::ToUnixMicros(FromProtoTimestamp(event.time()));
+  if (conn.engine() == "postgresql") {
+    ASSIGN_OR_RETURN(int64_t sequence, TakePgSequence(conn));
+    ASSIGN_OR_RETURN(Statement insert,
+                     conn.Prepare("INSERT INTO outbox_events (sequence, type, "
+                                  "event, time_micros) VALUES (?, ?, ?, ?)"));
+    insert.Bind(1, sequence)
+        .Bind(2, event.type())
+        .BindBlob(3, bytes)
+        .Bind(4, time_micros);
+    RETURN_IF_ERROR(insert.Run());
+    return sequence;
+  }
   ASSIGN_OR_RETURN(Statement insert,
                    conn.Prepare("INSERT INTO outbox_events (type, event, "
-                                "time_micros) VALUES (?, ?, ?)"));
-  insert.Bind(1, event.type())
-      .BindBlob(2, bytes)
-      .Bind(3, absl::ToUnixMicros(FromProtoTimestamp(event.time())));
+                                "time_micros) VALUES (?, ?, ?) "
+                                "RETURNING sequence"));
+  insert.Bind(1, event.type()).BindBlob(2, bytes).Bind(3, time_micros);
+  ASSIGN_OR_RETURN(bool row, insert.Step());
+  if (!row) return absl::InternalError("outbox: the insert returned no row");
+  const int64_t sequence = insert.ColumnInt64(0);
+  // To completion, so the statement is done before the caller's next.
   RETURN_IF_ERROR(insert.Run());
-  return static_cast<int64_t>(sqlite3_last_insert_rowid(conn.raw()));
+  return sequence;
 }
 
 absl::StatusOr<EventLog::Slice> SqliteEventLog::ReadSlice(int64_t after,

@@ -10,6 +10,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "carebridge/events/v1/events.pb.h"
+#include "services/common/database.h"
 #include "services/common/event_log.h"
 #include "services/common/sqlite_db.h"
 
@@ -26,18 +27,30 @@ extern const char kOutboxEpochSchemaSql[];
 // service that consumes other services' feeds. The ledger's own step
 // (kConsumerLedgerSchemaSql in consumer_ledger.h) follows it.
 extern const char kConsumerCursorSchemaSql[];
+// kOutboxSchemaSql and kOutboxEpochSchemaSql for PostgreSQL, as one
+// migration step: the outbox (sequences from the one-row table feed_head,
+// see SqliteEventLog) and the feed's epoch.
+extern const char kPgOutboxSchemaSql[];
+// kConsumerCursorSchemaSql for PostgreSQL (a consumer with no outbox).
+extern const char kPgConsumerCursorSchemaSql[];
 
-// A service's outbox in its own SQLite database. Sequences are SQLite's
-// AUTOINCREMENT row ids: SQLite has one writer at a time, so sequence order
-// is commit order and a reader never sees a sequence before a smaller one
-// that is still to commit (a PostgreSQL outbox must serialise sequence
-// assignment with its commit for the same guarantee).
+// A service's outbox in its own database (SQLite or PostgreSQL). A reader
+// never sees a sequence before a smaller one that is still to commit, and
+// sequences have no gaps: on SQLite they are AUTOINCREMENT row ids and
+// SQLite has one writer at a time, so sequence order is commit order; on
+// PostgreSQL, where several writers (and replicas) commit concurrently, an
+// append takes the next sequence by updating the one-row table feed_head
+// in the writing transaction, which holds the row until that transaction
+// ends, so appenders to the feed commit one after another, in sequence
+// order (a BIGSERIAL would hand out 5 and 6 to two transactions and let 6
+// commit first; a reader at 6 would then never see 5).
 //
 // This class is thread-safe.
 class SqliteEventLog : public EventLog {
  public:
-  // `db` must have the outbox table (kOutboxSchemaSql) and outlive this.
-  SqliteEventLog(std::string feed, SqliteDb* db)
+  // `db` must have the outbox tables (kOutboxSchemaSql and
+  // kOutboxEpochSchemaSql, or kPgOutboxSchemaSql) and outlive this.
+  SqliteEventLog(std::string feed, Database* db)
       : EventLog(std::move(feed)), db_(db) {}
 
   // Inside a store's write transaction: appends `event` to the outbox and
@@ -54,7 +67,7 @@ class SqliteEventLog : public EventLog {
   absl::StatusOr<std::string> Epoch() override;
 
  private:
-  SqliteDb* const db_;
+  Database* const db_;
   absl::Mutex epoch_mu_;
   std::string epoch_ ABSL_GUARDED_BY(epoch_mu_);
 };

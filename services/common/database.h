@@ -1,0 +1,160 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_DATABASE_H_
+#define CAREBRIDGE_SERVICES_COMMON_DATABASE_H_
+
+#include <cstdint>
+#include <string>
+#include <utility>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+// The SQL access every store is written against, whatever the engine
+// (SqliteDb, PgDb). Stores write `?` (or `?N`) placeholders; binds are
+// 1-based and columns 0-based on every engine.
+
+namespace carebridge {
+
+// One versioned schema step. Versions start at 1 and increase by one; each
+// runs once, in its own transaction. The SQL is the engine's own: a store
+// keeps one list per engine.
+struct Migration {
+  int version;
+  std::string sql;
+};
+
+// What an engine implements behind a Statement.
+class StatementImpl {
+ public:
+  virtual ~StatementImpl() = default;
+
+  virtual void BindInt64(int index, int64_t value) = 0;
+  virtual void BindText(int index, absl::string_view text) = 0;
+  virtual void BindBlob(int index, absl::string_view bytes) = 0;
+  virtual void BindNull(int index) = 0;
+  virtual absl::StatusOr<bool> Step() = 0;
+  virtual int64_t ColumnInt64(int index) const = 0;
+  virtual std::string ColumnText(int index) const = 0;
+  virtual std::string ColumnBlob(int index) const = 0;
+  virtual bool ColumnIsNull(int index) const = 0;
+  // The handle is done with the statement: the engine resets a cached one
+  // or frees it.
+  virtual void Release() = 0;
+};
+
+// A prepared statement, valid while its connection is (inside the Read or
+// Write that lent the connection). Move-only.
+class Statement {
+ public:
+  explicit Statement(StatementImpl* impl) : impl_(impl) {}
+  Statement(Statement&& other) noexcept
+      : impl_(std::exchange(other.impl_, nullptr)) {}
+  Statement& operator=(Statement&& other) noexcept {
+    if (this != &other) {
+      if (impl_ != nullptr) impl_->Release();
+      impl_ = std::exchange(other.impl_, nullptr);
+    }
+    return *this;
+  }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() {
+    if (impl_ != nullptr) impl_->Release();
+  }
+
+  Statement& Bind(int index, int64_t value) {
+    impl_->BindInt64(index, value);
+    return *this;
+  }
+  Statement& Bind(int index, absl::string_view text) {
+    impl_->BindText(index, text);
+    return *this;
+  }
+  Statement& BindBlob(int index, absl::string_view bytes) {
+    impl_->BindBlob(index, bytes);
+    return *this;
+  }
+  Statement& BindNull(int index) {
+    impl_->BindNull(index);
+    return *this;
+  }
+
+  // Advances to the next row: true when a row is available, false when done.
+  absl::StatusOr<bool> Step() { return impl_->Step(); }
+  // Steps to completion, for statements that return no rows.
+  absl::Status Run() {
+    while (true) {
+      absl::StatusOr<bool> row = impl_->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return absl::OkStatus();
+    }
+  }
+
+  int64_t ColumnInt64(int index) const { return impl_->ColumnInt64(index); }
+  // "" for NULL.
+  std::string ColumnText(int index) const { return impl_->ColumnText(index); }
+  // "" for NULL.
+  std::string ColumnBlob(int index) const { return impl_->ColumnBlob(index); }
+  bool ColumnIsNull(int index) const { return impl_->ColumnIsNull(index); }
+
+ private:
+  StatementImpl* impl_;
+};
+
+// One connection, lent to one caller at a time by its Database. Not
+// thread-safe.
+class Connection {
+ public:
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+  virtual ~Connection() = default;
+
+  // Prepares (or reuses) `sql`. Binds from a previous use are cleared.
+  virtual absl::StatusOr<Statement> Prepare(absl::string_view sql) = 0;
+  // Runs one or more statements that return no rows.
+  virtual absl::Status Exec(absl::string_view sql) = 0;
+  // Runs one statement that returns no rows through the statement cache:
+  // for the transaction control run on every call (BEGIN, SAVEPOINT, ...).
+  virtual absl::Status Run(absl::string_view sql) {
+    absl::StatusOr<Statement> statement = Prepare(sql);
+    if (!statement.ok()) return statement.status();
+    return statement->Run();
+  }
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  virtual int64_t Changes() const = 0;
+  // "sqlite" or "postgresql", for the few statements whose dialects differ.
+  virtual absl::string_view engine() const = 0;
+};
+
+// A store's database. Errors: UNAVAILABLE is retryable (busy, connection
+// lost); a constraint violation is INTERNAL on every engine (stores check
+// before they insert, inside the write).
+//
+// Implementations are thread-safe.
+class Database {
+ public:
+  virtual ~Database() = default;
+
+  // Runs `fn` in a write transaction; its changes commit durably if and only
+  // if it returns OK (and the commit succeeds). `fn` must not call Write or
+  // Read itself, may run on another caller's thread, and must be
+  // re-runnable: an engine may run it again, from the start, in a fresh
+  // transaction when the first attempt lost a conflict with another writer
+  // (PostgreSQL), so its only effects are through the connection and
+  // outputs it overwrites.
+  virtual absl::Status Write(
+      absl::FunctionRef<absl::Status(Connection&)> fn) = 0;
+  // Runs `fn` on a read-only snapshot.
+  virtual absl::Status Read(
+      absl::FunctionRef<absl::Status(Connection&)> fn) = 0;
+  // "sqlite" or "postgresql".
+  virtual absl::string_view engine() const = 0;
+  // The last migration applied.
+  virtual int schema_version() const = 0;
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_DATABASE_H_
