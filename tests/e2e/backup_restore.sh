@@ -6,9 +6,11 @@
 # - a restore refuses a data directory that is not empty and a damaged
 #   backup;
 # - restored into a fresh data directory, the server has every referral
-#   acknowledged before the backup began, its tokens still work, its
-#   referral feed's head is the one backup.json recorded, with a NEW epoch,
-#   and its own record service (restored with it) follows on;
+#   acknowledged before the backup began, its tokens still work, its audit
+#   logs verify and list who accessed the person (the audit indexes, left
+#   out of the backup, rebuilt), its referral feed's head is the one
+#   backup.json recorded, with a NEW epoch, and its own record service
+#   (restored with it) follows on;
 # - a record service in another process, that had applied events the backup
 #   lacks, comes back after the restored feed's new events have reused those
 #   sequence numbers and gone past its cursor: it does not skip them as
@@ -187,6 +189,12 @@ assert not lost, f"acknowledged before the backup but missing: {lost}"
 assert all(len(v) == 1 for v in by_request.values()), "a duplicate"
 print(f"    {len(acked)} acknowledged before the backup, {len(referrals)} restored")
 PY
+
+step "the restored audit logs verify; their per-person index, rebuilt, answers"
+as "$ADMIN" admin audit verify >/dev/null || fail "the restored audit logs do not verify"
+ACCESSES=$(as "$ADMIN" --json person accesses "$PERSON" --all | py 'len(d["accesses"])')
+[ "$ACCESSES" -ge "$BEFORE" ] ||
+  fail "$ACCESSES accesses to $PERSON listed, fewer than the $BEFORE referrals"
 
 step "the restored feed: the backup's head, a new epoch, its record following"
 own_record_follows() {
