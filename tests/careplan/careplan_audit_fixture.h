@@ -23,7 +23,7 @@ class CarePlanAuditTest : public CarePlanTest {
     EXPECT_EQ(sqlite3_open_v2(server_.DataPath("careplan.db").c_str(), &raw,
                               SQLITE_OPEN_READONLY, nullptr),
               SQLITE_OK);
-    Connection conn(raw);
+    SqliteConnection conn(raw);
     absl::StatusOr<Statement> select = conn.Prepare(
         "SELECT seq, actor, team, role, method, resource, "
         "person, outcome, reason FROM audit_log ORDER BY seq");
@@ -52,7 +52,7 @@ class CarePlanAuditTest : public CarePlanTest {
     EXPECT_EQ(sqlite3_open_v2(server_.DataPath("careplan.db").c_str(), &raw,
                               SQLITE_OPEN_READONLY, nullptr),
               SQLITE_OK);
-    Connection conn(raw);
+    SqliteConnection conn(raw);
     // With its per-person index beside it, as the server reads it.
     EXPECT_TRUE(conn.Exec(absl::StrCat("ATTACH DATABASE '",
                                        SqliteDb::AuditIndexPath(
