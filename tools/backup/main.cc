@@ -25,6 +25,10 @@ ABSL_FLAG(bool, restore, false, "restore the backup in --from into --data_dir");
 ABSL_FLAG(bool, verify, false,
           "check the backup in --from (sizes, SHA-256, SQLite integrity) "
           "without restoring it");
+ABSL_FLAG(bool, renew_epochs, false,
+          "give every feed in --data_dir a new epoch, in place, after it was "
+          "put back by other means than --restore (a volume snapshot, a file "
+          "copy); the server must be stopped");
 ABSL_FLAG(std::string, from, "", "the backup to restore or verify");
 ABSL_FLAG(bool, json, false, "print the result as JSON");
 
@@ -78,9 +82,13 @@ int RunVerify() {
 }
 
 void PrintRestore(const RestoreReport& report, const std::string& data_dir) {
-  std::cout << "restored the backup of " << report.manifest.created << " ("
-            << report.manifest.files.size() << " files) into " << data_dir
-            << "\n";
+  if (report.manifest.created.empty()) {
+    std::cout << "renewed the epochs of the feeds in " << data_dir << "\n";
+  } else {
+    std::cout << "restored the backup of " << report.manifest.created << " ("
+              << report.manifest.files.size() << " files) into " << data_dir
+              << "\n";
+  }
   if (!report.feeds.empty()) {
     std::cout << "feeds (each has a NEW epoch; its head is the backup's):\n";
     for (const RestoredFeed& feed : report.feeds) {
@@ -139,10 +147,11 @@ json RestoreJson(const RestoreReport& report, const std::string& data_dir) {
           {"cursors", cursors}};
 }
 
-int RunRestore() {
+int RunRestore(bool in_place) {
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   absl::StatusOr<RestoreReport> report =
-      Restore(absl::GetFlag(FLAGS_from), data_dir);
+      in_place ? RenewEpochs(data_dir)
+               : Restore(absl::GetFlag(FLAGS_from), data_dir);
   if (!report.ok()) return Fail(report.status());
   if (absl::GetFlag(FLAGS_json)) {
     std::cout << RestoreJson(*report, data_dir).dump(2) << "\n";
@@ -160,6 +169,7 @@ int main(int argc, char** argv) {
       "carebridge-backup --data_dir=DIR --out=NEW_DIR\n"
       "  carebridge-backup --restore --from=BACKUP --data_dir=NEW_DIR\n"
       "  carebridge-backup --verify --from=BACKUP\n"
+      "  carebridge-backup --renew_epochs --data_dir=DIR (server stopped)\n"
       "Backs up a carebridge server's data directory while it runs, and "
       "restores it (docs/backup.md).");
   absl::FlagsUsageConfig usage_config;
@@ -169,11 +179,19 @@ int main(int argc, char** argv) {
   };
   absl::SetFlagsUsageConfig(usage_config);
   absl::ParseCommandLine(argc, argv);
-  if (absl::GetFlag(FLAGS_restore) && absl::GetFlag(FLAGS_verify)) {
-    std::cerr << "carebridge-backup: give --restore or --verify, not both\n";
+  if (absl::GetFlag(FLAGS_restore) + absl::GetFlag(FLAGS_verify) +
+          absl::GetFlag(FLAGS_renew_epochs) >
+      1) {
+    std::cerr << "carebridge-backup: give one of --restore, --verify and "
+                 "--renew_epochs\n";
     return 2;
   }
-  if (absl::GetFlag(FLAGS_restore)) return carebridge::backup::RunRestore();
+  if (absl::GetFlag(FLAGS_restore)) {
+    return carebridge::backup::RunRestore(/*in_place=*/false);
+  }
+  if (absl::GetFlag(FLAGS_renew_epochs)) {
+    return carebridge::backup::RunRestore(/*in_place=*/true);
+  }
   if (absl::GetFlag(FLAGS_verify)) return carebridge::backup::RunVerify();
   if (!absl::GetFlag(FLAGS_from).empty()) {
     std::cerr << "carebridge-backup: --from goes with --restore or --verify\n";

@@ -61,6 +61,62 @@ absl::Status Reanchor(SqliteFile& db, const std::string& feed,
   return db.Exec("COMMIT");
 }
 
+// Gives every feed among the databases `files` (relative to `dir`, with the
+// facts they had) a new epoch, and moves the cursors on those feeds that
+// are within their head to the new epochs.
+absl::Status RenewFeedEpochs(const std::string& dir,
+                             const std::vector<BackupFile>& files,
+                             RestoreReport* report) {
+  // Every feed: a new epoch.
+  struct Producer {
+    std::string path;
+    int64_t head = 0;
+    std::string new_epoch;
+  };
+  absl::flat_hash_map<std::string, Producer> by_old_epoch;
+  for (const BackupFile& file : files) {
+    if (!file.sqlite || !file.facts.feed.has_value()) continue;
+    ASSIGN_OR_RETURN(SqliteFile db,
+                     SqliteFile::Open(absl::StrCat(dir, "/", file.path),
+                                      /*read_only=*/false));
+    ASSIGN_OR_RETURN(std::string epoch, NewEpoch(db));
+    const FeedFacts& feed = *file.facts.feed;
+    report->feeds.push_back({file.path, feed.head_sequence, feed.epoch, epoch});
+    if (!feed.epoch.empty()) {
+      by_old_epoch[feed.epoch] = {file.path, feed.head_sequence, epoch};
+    }
+  }
+  // Consumers put back with their producers.
+  for (const BackupFile& file : files) {
+    if (!file.sqlite) continue;
+    std::optional<SqliteFile> db;
+    for (const CursorFacts& cursor : file.facts.cursors) {
+      auto producer = by_old_epoch.find(cursor.epoch);
+      if (cursor.epoch.empty() || producer == by_old_epoch.end()) continue;
+      RestoredCursor restored{file.path,
+                              cursor.feed,
+                              cursor.sequence,
+                              producer->second.path,
+                              producer->second.head,
+                              producer->second.new_epoch,
+                              /*reanchored=*/false};
+      if (cursor.sequence <= producer->second.head &&
+          !producer->second.new_epoch.empty()) {
+        if (!db.has_value()) {
+          ASSIGN_OR_RETURN(db,
+                           SqliteFile::Open(absl::StrCat(dir, "/", file.path),
+                                            /*read_only=*/false));
+        }
+        RETURN_IF_ERROR(Reanchor(*db, cursor.feed, cursor.epoch,
+                                 producer->second.new_epoch));
+        restored.reanchored = true;
+      }
+      report->cursors.push_back(std::move(restored));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<RestoreReport> RestoreInto(const Manifest& manifest,
                                           const std::string& from,
                                           const std::string& staging) {
@@ -81,53 +137,7 @@ absl::StatusOr<RestoreReport> RestoreInto(const Manifest& manifest,
     RETURN_IF_ERROR(
         CopyFile(absl::StrCat(from, "/", file.path), to, file.mode));
   }
-  // Every restored feed: a new epoch.
-  struct Producer {
-    std::string path;
-    int64_t head = 0;
-    std::string new_epoch;
-  };
-  absl::flat_hash_map<std::string, Producer> by_old_epoch;
-  for (const BackupFile& file : manifest.files) {
-    if (!file.sqlite || !file.facts.feed.has_value()) continue;
-    ASSIGN_OR_RETURN(SqliteFile db,
-                     SqliteFile::Open(absl::StrCat(staging, "/", file.path),
-                                      /*read_only=*/false));
-    ASSIGN_OR_RETURN(std::string epoch, NewEpoch(db));
-    const FeedFacts& feed = *file.facts.feed;
-    report.feeds.push_back({file.path, feed.head_sequence, feed.epoch, epoch});
-    if (!feed.epoch.empty()) {
-      by_old_epoch[feed.epoch] = {file.path, feed.head_sequence, epoch};
-    }
-  }
-  // Consumers restored with their producers.
-  for (const BackupFile& file : manifest.files) {
-    if (!file.sqlite) continue;
-    std::optional<SqliteFile> db;
-    for (const CursorFacts& cursor : file.facts.cursors) {
-      auto producer = by_old_epoch.find(cursor.epoch);
-      if (cursor.epoch.empty() || producer == by_old_epoch.end()) continue;
-      RestoredCursor restored{file.path,
-                              cursor.feed,
-                              cursor.sequence,
-                              producer->second.path,
-                              producer->second.head,
-                              producer->second.new_epoch,
-                              /*reanchored=*/false};
-      if (cursor.sequence <= producer->second.head &&
-          !producer->second.new_epoch.empty()) {
-        if (!db.has_value()) {
-          ASSIGN_OR_RETURN(
-              db, SqliteFile::Open(absl::StrCat(staging, "/", file.path),
-                                   /*read_only=*/false));
-        }
-        RETURN_IF_ERROR(Reanchor(*db, cursor.feed, cursor.epoch,
-                                 producer->second.new_epoch));
-        restored.reanchored = true;
-      }
-      report.cursors.push_back(std::move(restored));
-    }
-  }
+  RETURN_IF_ERROR(RenewFeedEpochs(staging, manifest.files, &report));
   for (const auto& entry : fs::recursive_directory_iterator(staging)) {
     if (entry.is_directory()) RETURN_IF_ERROR(SyncPath(entry.path().string()));
   }
@@ -183,6 +193,31 @@ absl::StatusOr<Manifest> VerifyBackup(const std::string& from) {
     }
   }
   return manifest;
+}
+
+absl::StatusOr<RestoreReport> RenewEpochs(const std::string& data_dir) {
+  if (data_dir.empty()) {
+    return absl::InvalidArgumentError("--data_dir: must be set");
+  }
+  ASSIGN_OR_RETURN(std::vector<DataFile> listed, ListDataFiles(data_dir));
+  std::vector<BackupFile> databases;
+  for (const DataFile& file : listed) {
+    if (!file.sqlite) continue;
+    ASSIGN_OR_RETURN(SqliteFile db,
+                     SqliteFile::Open(absl::StrCat(data_dir, "/", file.path),
+                                      /*read_only=*/true));
+    RETURN_IF_ERROR(db.CheckIntegrity());
+    BackupFile entry;
+    entry.path = file.path;
+    entry.sqlite = true;
+    ASSIGN_OR_RETURN(entry.facts, ReadFacts(db));
+    databases.push_back(std::move(entry));
+  }
+  RestoreReport report;
+  report.manifest.data_dir = data_dir;
+  report.manifest.files = databases;
+  RETURN_IF_ERROR(RenewFeedEpochs(data_dir, databases, &report));
+  return report;
 }
 
 absl::StatusOr<RestoreReport> Restore(const std::string& from,

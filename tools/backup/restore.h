@@ -64,6 +64,13 @@ struct RestoreReport {
 absl::StatusOr<RestoreReport> Restore(const std::string& from,
                                       const std::string& data_dir);
 
+// For a data directory put back by other means (a volume snapshot, a copy
+// of the files), with no server running on it: checks each database's
+// integrity, gives every feed in it a new epoch and moves the cursors of
+// its consumers there that are within their feed's head, as Restore does.
+// A server still running would go on serving the old epoch until restarted.
+absl::StatusOr<RestoreReport> RenewEpochs(const std::string& data_dir);
+
 }  // namespace carebridge::backup
 
 #endif  // CAREBRIDGE_TOOLS_BACKUP_RESTORE_H_

@@ -226,6 +226,26 @@ TEST_F(RestoreTest, RefusesAManifestNamingAPathOutsideTheBackup) {
                        HasSubstr("not a path inside the backup")));
 }
 
+TEST_F(RestoreTest, RenewsTheEpochsOfADataDirPutBackByOtherMeans) {
+  for (int i = 0; i < 5; ++i) dir_.Append();
+  dir_.Follow(3);
+  const std::string old_epoch = dir_.Epoch();
+  dir_.Close();
+
+  absl::StatusOr<RestoreReport> report = RenewEpochs(dir_.data());
+
+  ASSERT_THAT(report.status(), IsOk());
+  ASSERT_THAT(report->feeds, SizeIs(1));
+  EXPECT_EQ(report->feeds[0].old_epoch, old_epoch);
+  EXPECT_NE(report->feeds[0].new_epoch, old_epoch);
+  ASSERT_THAT(report->cursors, SizeIs(1));
+  EXPECT_TRUE(report->cursors[0].reanchored);
+  Reopened producer = OpenProducer(dir_.data());
+  ASSERT_NE(producer.feed, nullptr);
+  EXPECT_EQ(producer.feed->Epoch().value_or(""), report->feeds[0].new_epoch);
+  EXPECT_EQ(CursorIn(dir_.data()).epoch, report->feeds[0].new_epoch);
+}
+
 TEST_F(RestoreTest, VerifyAcceptsAGoodBackup) {
   BackUpWithCursor(5);
   absl::StatusOr<Manifest> manifest = VerifyBackup(backup());
