@@ -9,6 +9,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "services/common/version.h"
@@ -176,6 +177,10 @@ int main(int argc, char** argv) {
   usage_config.version_string = [] {
     return absl::StrCat("carebridge-backup ", carebridge::kCarebridgeVersion,
                         "\n");
+  };
+  // --help lists this tool's flags (Abseil's default matches none here).
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return absl::StrContains(path, "tools/backup/");
   };
   absl::SetFlagsUsageConfig(usage_config);
   absl::ParseCommandLine(argc, argv);
