@@ -1,0 +1,213 @@
+// The outbox feed and consumer cursors on PostgreSQL (SqliteEventLog over a
+// PgDb): sequences without gaps, in commit order, with several writers in
+// several processes' worth of PgDb.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "carebridge/directory/v1/directory.pb.h"
+#include "services/common/event_log.h"
+#include "services/common/macros.h"
+#include "services/common/pg_db.h"
+#include "services/common/sqlite_event_log.h"
+#include "tests/support/pg_test_database.h"
+#include "tests/support/status_matchers.h"
+
+namespace carebridge {
+namespace {
+
+using ::carebridge::testing::CreateTestPostgresDatabase;
+using ::carebridge::testing::DropTestPostgresDatabase;
+using ::carebridge::testing::IsOk;
+using ::carebridge::testing::IsOkAndHolds;
+using ::carebridge::testing::StatusIs;
+using ::testing::SizeIs;
+
+const std::vector<Migration> kSchema = {
+    {1, "CREATE TABLE items (key TEXT PRIMARY KEY)"},
+    {2, kPgOutboxSchemaSql},
+    {3, kPgConsumerCursorSchemaSql},
+};
+
+events::v1::Event TeamEvent(absl::string_view team) {
+  directory::v1::Team payload;
+  payload.set_name(std::string(team));
+  return MakeEvent("directory.team.created", team, /*person=*/"",
+                   {std::string(team)}, "members/m1",
+                   absl::FromUnixSeconds(1767225600), payload);
+}
+
+class PgEventLogTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::string> url = CreateTestPostgresDatabase("pg_feed");
+    ASSERT_THAT(url, IsOk());
+    url_ = *url;
+  }
+  void TearDown() override {
+    if (!url_.empty()) {
+      EXPECT_THAT(DropTestPostgresDatabase(url_), IsOk());
+    }
+  }
+
+  std::unique_ptr<PgDb> Open() {
+    absl::StatusOr<std::unique_ptr<PgDb>> db =
+        PgDb::Open(url_, kSchema, {.max_connections = 4});
+    EXPECT_THAT(db, IsOk());
+    return db.ok() ? std::move(*db) : nullptr;
+  }
+
+  // Writes the item `key` and its event in one transaction; `linger`: and
+  // then holds the transaction open a moment, as a slower change would.
+  static absl::StatusOr<int64_t> Create(Database& db, const std::string& key,
+                                        bool linger = false) {
+    int64_t sequence = 0;
+    RETURN_IF_ERROR(db.Write([&](Connection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(Statement insert,
+                       conn.Prepare("INSERT INTO items (key) VALUES (?)"));
+      insert.Bind(1, key);
+      RETURN_IF_ERROR(insert.Run());
+      ASSIGN_OR_RETURN(sequence, SqliteEventLog::Append(conn, TeamEvent(key)));
+      if (linger) return conn.Exec("SELECT pg_sleep(0.002)");
+      return absl::OkStatus();
+    }));
+    return sequence;
+  }
+
+  std::string url_;
+};
+
+TEST_F(PgEventLogTest, AppendsReadBackInOrderWithHeadAndEpoch) {
+  std::unique_ptr<PgDb> db = Open();
+  ASSERT_NE(db, nullptr);
+  SqliteEventLog log("directory", db.get());
+  EXPECT_THAT(Create(*db, "teams/a"), IsOkAndHolds(1));
+  EXPECT_THAT(Create(*db, "teams/b"), IsOkAndHolds(2));
+  absl::StatusOr<EventLog::Slice> slice = log.ReadSlice(0, 10, 1 << 20);
+  ASSERT_THAT(slice, IsOk());
+  ASSERT_THAT(slice->events, SizeIs(2));
+  EXPECT_EQ(slice->events[1].sequence(), 2);
+  EXPECT_EQ(slice->events[1].subject(), "teams/b");
+  EXPECT_EQ(slice->events[1].id(), "directory/2");
+  absl::StatusOr<FeedHead> head = log.ReadHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(head->sequence, 2);
+  EXPECT_EQ(head->time, absl::FromUnixSeconds(1767225600));
+  absl::StatusOr<std::string> epoch = log.Epoch();
+  ASSERT_THAT(epoch, IsOk());
+  EXPECT_EQ(epoch->size(), 32u);
+  // Another replica of the service serves the same feed.
+  std::unique_ptr<PgDb> replica = Open();
+  ASSERT_NE(replica, nullptr);
+  SqliteEventLog replica_log("directory", replica.get());
+  EXPECT_THAT(replica_log.Epoch(), IsOkAndHolds(*epoch));
+}
+
+TEST_F(PgEventLogTest, RolledBackAppendLeavesNoGap) {
+  std::unique_ptr<PgDb> db = Open();
+  ASSERT_NE(db, nullptr);
+  ASSERT_THAT(Create(*db, "teams/a"), IsOkAndHolds(1));
+  EXPECT_THAT(db->Write([&](Connection& conn) -> absl::Status {
+    RETURN_IF_ERROR(SqliteEventLog::Append(conn, TeamEvent("x")).status());
+    return absl::AbortedError("the change failed after its event");
+  }),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(Create(*db, "teams/b"), IsOkAndHolds(2));
+}
+
+TEST_F(PgEventLogTest, ConcurrentReplicasAppendWithoutGapsInCommitOrder) {
+  // Two replicas of one service, several writers each, and a consumer
+  // polling the feed the whole time: every sequence is handed out once,
+  // and the consumer, moving its cursor to the last event it read, never
+  // meets a gap or a sequence behind one it read (an event committed
+  // after a larger sequence would be skipped for good).
+  std::unique_ptr<PgDb> first = Open();
+  std::unique_ptr<PgDb> second = Open();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  SqliteEventLog log("directory", first.get());
+  constexpr int kWritersPerReplica = 4;
+  constexpr int kEach = 40;
+  constexpr int kTotal = 2 * kWritersPerReplica * kEach;
+  std::atomic<int> writers_left{2 * kWritersPerReplica};
+  absl::Mutex mu;
+  std::vector<int64_t> handed_out;
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2 * kWritersPerReplica; ++w) {
+    PgDb* db = w % 2 == 0 ? first.get() : second.get();
+    threads.emplace_back([&, db, w] {
+      for (int i = 0; i < kEach; ++i) {
+        absl::StatusOr<int64_t> sequence =
+            Create(*db, absl::StrCat("teams/w", w, "-", i), /*linger=*/true);
+        EXPECT_THAT(sequence, IsOk());
+        if (sequence.ok()) {
+          absl::MutexLock lock(&mu);
+          handed_out.push_back(*sequence);
+        }
+      }
+      --writers_left;
+    });
+  }
+  int64_t cursor = 0;
+  int reads = 0;
+  bool in_order = true;
+  while (cursor < kTotal && in_order) {
+    const bool writers_done = writers_left == 0;
+    absl::StatusOr<EventLog::Slice> slice = log.ReadSlice(cursor, 7, 1 << 20);
+    ASSERT_THAT(slice, IsOk());
+    ++reads;
+    for (const events::v1::Event& event : slice->events) {
+      if (event.sequence() != cursor + 1) {
+        ADD_FAILURE() << "after " << cursor << " the feed served "
+                      << event.sequence();
+        in_order = false;
+        break;
+      }
+      cursor = event.sequence();
+    }
+    if (writers_done && slice->events.empty()) break;
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(cursor, kTotal);
+  EXPECT_GT(reads, 1);
+  absl::flat_hash_set<int64_t> distinct(handed_out.begin(), handed_out.end());
+  EXPECT_EQ(distinct.size(), static_cast<size_t>(kTotal));
+  for (int64_t sequence = 1; sequence <= kTotal; ++sequence) {
+    EXPECT_TRUE(distinct.contains(sequence)) << sequence;
+  }
+}
+
+TEST_F(PgEventLogTest, ConsumerCursorsMoveWithTheTransaction) {
+  std::unique_ptr<PgDb> db = Open();
+  ASSERT_NE(db, nullptr);
+  auto advance = [&](int64_t sequence) {
+    return db->Write([&](Connection& conn) {
+      return AdvanceConsumerCursor(conn, "referral", sequence);
+    });
+  };
+  EXPECT_THAT(advance(3), IsOk());
+  EXPECT_THAT(advance(3), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(advance(4), IsOk());
+  ASSERT_THAT(db->Write([&](Connection& conn) {
+    return SetConsumerCursor(conn, "referral", 1);
+  }),
+              IsOk());
+  int64_t cursor = -1;
+  ASSERT_THAT(db->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(cursor, ReadConsumerCursor(conn, "referral"));
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_EQ(cursor, 1);
+}
+
+}  // namespace
+}  // namespace carebridge

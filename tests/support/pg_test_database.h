@@ -1,0 +1,36 @@
+#ifndef CAREBRIDGE_TESTS_SUPPORT_PG_TEST_DATABASE_H_
+#define CAREBRIDGE_TESTS_SUPPORT_PG_TEST_DATABASE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace carebridge::testing {
+
+// The URL of the test cluster's maintenance database: the environment
+// variable CAREBRIDGE_TEST_POSTGRESQL_URL, else the contents of the file
+// CAREBRIDGE_TEST_POSTGRESQL_URL_FILE names (the ctest fixture
+// `postgresql` sets that). FAILED_PRECONDITION when neither is there: a
+// PostgreSQL test fails, never skips, without its cluster.
+absl::StatusOr<std::string> TestPostgresUrl();
+
+// `url` with its database name replaced by `dbname`.
+std::string WithDatabase(absl::string_view url, absl::string_view dbname);
+
+// A new, empty database on the test cluster with a name of its own
+// (`prefix`, the process and a counter), so tests run in parallel; returns
+// its URL.
+absl::StatusOr<std::string> CreateTestPostgresDatabase(
+    absl::string_view prefix);
+
+// Runs `sql` (no rows) against `url`, for tests that act as an
+// administrator (terminating backends, dropping databases).
+absl::Status RunPostgresAdmin(const std::string& url, const std::string& sql);
+
+// Drops the database `url` names (terminating its connections first).
+absl::Status DropTestPostgresDatabase(const std::string& url);
+
+}  // namespace carebridge::testing
+
+#endif  // CAREBRIDGE_TESTS_SUPPORT_PG_TEST_DATABASE_H_
