@@ -7,7 +7,7 @@ packages=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   grpc-proto libabsl-dev libgtest-dev libgmock-dev libsqlite3-dev libssl-dev
   postgresql libpq-dev
-  libcpp-httplib-dev nlohmann-json3-dev
+  libcpp-httplib-dev nlohmann-json3-dev prometheus-cpp-dev
   python3 python3-grpcio python3-protobuf python3-yaml procps openssl curl
 )
 missing=()

@@ -74,7 +74,7 @@ class CarePlanModule : public ServiceModule {
   // For in-process callers that act on plans directly.
   CarePlanDomain* domain();
   // The `careplan` feed.
-  EventLog* event_log();
+  EventLog* event_log() override;
 
   // Starts the consumers of the referral and handover feeds: `referral`
   // and `handover` yield channels to those services (in-process when

@@ -31,6 +31,9 @@ struct CallAudit {
   // gets a record of its own, the same but for `person`, so each person's
   // accesses list the call.
   std::vector<std::string> more_persons;
+  // The id that follows the request across services (x-request-id), sent
+  // on each call this one makes to another service; "" when none.
+  std::string request_id;
 };
 
 // The records `audit` makes: its record, and one more per `more_persons`.

@@ -30,6 +30,11 @@ absl::Status BlockingExecutor::Post(std::function<void()> task) {
   return absl::OkStatus();
 }
 
+size_t BlockingExecutor::queued() {
+  absl::MutexLock lock(&mu_);
+  return queue_.size();
+}
+
 void BlockingExecutor::Loop() {
   while (true) {
     std::function<void()> task;

@@ -32,6 +32,8 @@ class BlockingExecutor {
   // `max_queued` tasks are already waiting: shed load rather than queue
   // without bound.
   absl::Status Post(std::function<void()> task) ABSL_LOCKS_EXCLUDED(mu_);
+  // Tasks waiting for a thread now.
+  size_t queued() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   void Loop() ABSL_LOCKS_EXCLUDED(mu_);

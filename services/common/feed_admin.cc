@@ -162,6 +162,38 @@ absl::StatusOr<ListConsumersResponse> FeedAdmin::ListConsumers(
   return response;
 }
 
+void FeedAdmin::CollectMetrics(MetricSink& sink) {
+  absl::ReaderMutexLock lock(&mu_);
+  for (EventConsumer* consumer : consumers_) {
+    absl::StatusOr<ConsumerState> state = consumer->State();
+    if (!state.ok()) continue;
+    const MetricLabels labels = {{"consumer", consumer->name()},
+                                 {"feed", consumer->options().feed}};
+    sink.Gauge("carebridge_consumer_cursor_sequence",
+               "The last event of the feed the consumer applied (or parked).",
+               labels, static_cast<double>(state->cursor));
+    sink.Gauge("carebridge_consumer_head_sequence",
+               "The feed's head as the consumer last saw it.", labels,
+               static_cast<double>(state->head_sequence));
+    sink.Gauge("carebridge_consumer_lag_events",
+               "Events of the feed the consumer has not considered yet.",
+               labels, static_cast<double>(state->lag_events));
+    sink.Gauge("carebridge_consumer_lag_seconds",
+               "Age of the oldest event the consumer has not applied yet (0 "
+               "when caught up).",
+               labels, absl::ToDoubleSeconds(state->lag));
+    sink.Gauge("carebridge_consumer_parked_events",
+               "Events the consumer parked (they wait for an administrator).",
+               labels, static_cast<double>(state->parked_count));
+    sink.Gauge("carebridge_consumer_following",
+               "1 while the consumer follows its feed; 0 while it connects, "
+               "retries, is stopped or waits for a reset after the producer "
+               "was reset.",
+               labels,
+               state->phase == ConsumerState::Phase::kFollowing ? 1 : 0);
+  }
+}
+
 absl::StatusOr<ListParkedEventsResponse> FeedAdmin::ListParkedEvents(
     const Principal& caller, const ListParkedEventsRequest& request) {
   RETURN_IF_ERROR(policy::RequireAdmin(caller, "ListParkedEvents"));

@@ -10,6 +10,7 @@
 #include "carebridge/events/v1/feed_admin.pb.h"
 #include "services/common/clock.h"
 #include "services/common/event_consumer.h"
+#include "services/common/metrics.h"
 #include "services/common/principal.h"
 
 namespace carebridge {
@@ -44,6 +45,10 @@ class FeedAdmin {
   absl::StatusOr<events::v1::Consumer> ResetConsumer(
       const Principal& caller, const events::v1::ResetConsumerRequest& request)
       ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Each consumer's cursor, lag (events and seconds), parked events and
+  // whether it is following, for a metrics scrape.
+  void CollectMetrics(MetricSink& sink) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
   // The consumer named `consumers/{name}`; NOT_FOUND naming `field`.

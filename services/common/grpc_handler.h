@@ -28,6 +28,7 @@
 #include "google/protobuf/message.h"
 #include "services/common/authenticator.h"
 #include "services/common/call_audit.h"
+#include "services/common/call_log.h"
 #include "services/common/executor.h"
 #include "services/common/principal.h"
 #include "services/common/remote_calls.h"
@@ -102,6 +103,7 @@ void AuthenticateCallAndFinish(const Authenticator& authenticator,
     return;
   }
   CallAudit audit = BeginAudit(authenticator, *caller, request);
+  audit.request_id = RequestIdOf(context);
   absl::StatusOr<Response> result;
   {
     ScopedCallAudit scope(&audit);
@@ -168,6 +170,7 @@ grpc::ServerUnaryReactor* HandleInlineOrBlocking(
   }
   // Audited unless deferred: then the blocking run is the call.
   CallAudit audit = BeginAudit(authenticator, *caller, *request);
+  audit.request_id = RequestIdOf(*context);
   absl::StatusOr<Response> result;
   {
     ScopedCallAudit scope(&audit);

@@ -40,13 +40,14 @@ absl::Status ServerHost::Start(
       GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
       kPeerKeepaliveTimeMs / 2);
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
-  if (log_calls) {
-    std::vector<
-        std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
-        interceptors;
-    interceptors.push_back(std::make_unique<CallLogFactory>(authenticator_));
-    builder.experimental().SetInterceptorCreators(std::move(interceptors));
-  }
+  // Every call gets its request id and is counted; its line is written
+  // when asked.
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
+  interceptors.push_back(
+      std::make_unique<CallLogFactory>(authenticator_, metrics_, log_calls));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
     server_.reset();
@@ -60,7 +61,8 @@ absl::Status ServerHost::Start(
 }
 
 std::shared_ptr<grpc::Channel> ServerHost::InProcessChannel() {
-  return server_->InProcessChannel(grpc::ChannelArguments());
+  return server_->experimental().InProcessChannelWithInterceptors(
+      grpc::ChannelArguments(), RequestIdPropagation());
 }
 
 void ServerHost::Shutdown(absl::Duration grace) {

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "services/common/authenticator.h"
+#include "services/common/metrics.h"
 
 namespace carebridge {
 
@@ -29,6 +30,9 @@ class ServerHost {
   // `health_name` is the fully-qualified service name,
   // e.g. "carebridge.referral.v1.ReferralService". Before Start() only.
   void AddService(grpc::Service* service, std::string health_name);
+  // Where each call is counted (method, code, latency); none when null.
+  // Before Start() only.
+  void SetMetrics(MetricsRecorder* metrics) { metrics_ = metrics; }
 
   // Binds `listen` ("host:port"; port 0 picks a free one) and starts serving.
   // Health reports SERVING for every added service.
@@ -37,7 +41,8 @@ class ServerHost {
                      bool log_calls = true);
   // The bound port, after Start().
   int port() const { return port_; }
-  // A channel to this server that skips the network.
+  // A channel to this server that skips the network (carrying the request
+  // id of the call being served, see RequestIdPropagation).
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
   // Health goes NOT_SERVING, new calls are refused, calls in flight get up
@@ -48,6 +53,7 @@ class ServerHost {
 
  private:
   const Authenticator* authenticator_;
+  MetricsRecorder* metrics_ = nullptr;
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -18,6 +18,8 @@
 namespace carebridge {
 
 class EventConsumer;
+class EventLog;
+class MetricSink;
 class SqliteDb;
 
 // What a hosting process gives each service it hosts, besides the
@@ -65,6 +67,13 @@ class ServiceModule {
   // The database keeping the audit log of calls to this service (null when
   // it keeps none): AuditService verifies and searches it.
   virtual SqliteDb* audit_log() { return nullptr; }
+  // The feed it produces (its outbox), named after the service; null when
+  // it produces none.
+  virtual EventLog* event_log() { return nullptr; }
+  // Writes its own figures for operators at each metrics scrape (e.g.
+  // escalations raised, care gaps open); the process adds calls, feeds,
+  // consumers and its executor. Called from the scraping thread.
+  virtual void CollectMetrics(MetricSink& /*sink*/) {}
 };
 
 // Opens a module (its store, running migrations) from the context.

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "services/common/audit_chain.h"
 #include "services/common/call_audit.h"
 #include "services/common/log.h"
@@ -376,7 +377,11 @@ void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
       return;
     }
   }
+  const absl::Time start = absl::Now();
   RunBatchInTransaction(batch);
+  if (metrics_ != nullptr) {
+    metrics_->ObserveCommit(metrics_name_, absl::Now() - start);
+  }
   if (sync_this_commit) {
     conn.Exec("PRAGMA synchronous=NORMAL").IgnoreError();
   }

@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "services/common/audit_record.h"
 #include "services/common/database.h"
+#include "services/common/metrics.h"
 
 namespace carebridge {
 
@@ -173,6 +174,13 @@ class SqliteDb : public Database {
   absl::StatusOr<AuditVerification> VerifyAudit() ABSL_LOCKS_EXCLUDED(pool_mu_);
   bool audited() const { return audit_ != nullptr; }
 
+  // Each write transaction's time, begin to durable commit, goes to
+  // `metrics` as database `name` (none when null). Before the first Write.
+  void SetMetrics(MetricsRecorder* metrics, std::string name) {
+    metrics_ = metrics;
+    metrics_name_ = std::move(name);
+  }
+
   // The last migration applied.
   int schema_version() const override { return schema_version_; }
   const std::string& path() const { return path_; }
@@ -200,6 +208,8 @@ class SqliteDb : public Database {
 
   const std::string path_;
   const Options options_;
+  MetricsRecorder* metrics_ = nullptr;
+  std::string metrics_name_;
   int schema_version_ = 0;
   std::unique_ptr<AuditChain> audit_;
 

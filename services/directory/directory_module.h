@@ -51,7 +51,7 @@ class DirectoryModule : public ServiceModule {
   // Nothing runs in the background.
   void StartBackgroundWork(const ModuleContext&) override {}
   // The `directory` feed (what Subscribe serves).
-  EventLog* event_log();
+  EventLog* event_log() override;
   // Shuts the event log down, so Subscribe streams end (UNAVAILABLE, resume
   // later) instead of holding up the server's shutdown. Call before
   // stopping the server. Idempotent.

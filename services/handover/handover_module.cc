@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/careplan_client/careplan_peer.h"
 #include "services/common/macros.h"
+#include "services/common/metrics.h"
 #include "services/common/periodic_task.h"
 #include "services/common/service_credentials.h"
 #include "services/directory_client/caching_directory_lookup.h"
@@ -56,7 +57,16 @@ grpc::Service* HandoverModule::service() { return service_.get(); }
 EventLog* HandoverModule::event_log() { return store_->event_log(); }
 
 absl::StatusOr<int> HandoverModule::ScanDeadlines() {
-  return domain_->EscalateOverdue(clock_->Now());
+  absl::StatusOr<int> escalated = domain_->EscalateOverdue(clock_->Now());
+  if (escalated.ok()) escalations_raised_ += *escalated;
+  return escalated;
+}
+
+void HandoverModule::CollectMetrics(MetricSink& sink) {
+  sink.Counter("carebridge_escalations_total",
+               "Overdue referrals and handovers escalated by this process's "
+               "deadline scans.",
+               {{"service", "handover"}}, escalations_raised_.load());
 }
 
 absl::StatusOr<std::unique_ptr<ServiceModule>> HandoverModule::OpenModule(

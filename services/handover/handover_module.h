@@ -3,6 +3,7 @@
 
 #include <grpcpp/impl/service_type.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -62,11 +63,13 @@ class HandoverModule : public ServiceModule {
   // The care plan service as this service asks it (null without one).
   careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The `handover` feed.
-  EventLog* event_log();
+  EventLog* event_log() override;
 
   // One deadline scan now, at the environment clock's now: returns how many
   // handovers it escalated.
   absl::StatusOr<int> ScanDeadlines();
+  // Escalations raised (carebridge_escalations_total).
+  void CollectMetrics(MetricSink& sink) override;
   // Runs the deadline scan every `scan_interval` of real time. Once.
   void StartBackgroundWork(absl::Duration scan_interval)
       ABSL_LOCKS_EXCLUDED(mu_);
@@ -91,6 +94,8 @@ class HandoverModule : public ServiceModule {
 
   absl::Mutex mu_;
   std::unique_ptr<PeriodicTask> scan_ ABSL_GUARDED_BY(mu_);
+  // Escalated by ScanDeadlines since the process started.
+  std::atomic<int64_t> escalations_raised_{0};
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
 };
 

@@ -11,15 +11,25 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "services/common/call_log.h"
 #include "services/common/log.h"
 #include "services/http/console_assets.h"
 
 namespace carebridge::http {
 namespace {
 
+// The request this thread serves (httplib serves each on one thread, from
+// the pre-routing handler to the logger): its id and when it arrived.
+struct ServedRequest {
+  std::string id;
+  absl::Time start;
+};
+thread_local ServedRequest served_request;
+
 CallHeaders HeadersOf(const httplib::Request& request) {
   CallHeaders headers;
   headers.authorization = request.get_header_value("Authorization");
+  headers.request_id = served_request.id;
   return headers;
 }
 
@@ -124,6 +134,16 @@ absl::Status HttpEndpoint::Start(const HttpEndpointOptions& options) {
   // Small replies go out at once, not after the peer's delayed ACK.
   server_->set_tcp_nodelay(true);
   server_->set_payload_max_length(options.max_body_bytes);
+  // Each request's id (the caller's X-Request-ID when usable, else a new
+  // one), given back in the reply and carried on every call it makes.
+  server_->set_pre_routing_handler(
+      [](const httplib::Request& request, httplib::Response& response) {
+        std::string id = request.get_header_value("X-Request-ID");
+        served_request = {UsableRequestId(id) ? std::move(id) : NewRequestId(),
+                          absl::Now()};
+        response.set_header("X-Request-ID", served_request.id);
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   max_body_bytes_ = options.max_body_bytes;
   keep_alive_ = options.keep_alive;
   nlohmann::ordered_json sign_in = nlohmann::ordered_json::object();
@@ -316,11 +336,11 @@ void HttpEndpoint::AddRoutes() {
         reply.status = response.status;
         Write(reply, response);
       });
-  server_->set_logger([](const httplib::Request& request,
-                         const httplib::Response& response) {
-    LogLine(absl::StrCat("http method=", request.method, " path=", request.path,
-                         " status=", response.status));
-  });
+  server_->set_logger(
+      [](const httplib::Request& request, const httplib::Response& response) {
+        LogHttp({request.method, request.path, response.status,
+                 absl::Now() - served_request.start, served_request.id});
+      });
 }
 
 }  // namespace carebridge::http

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/notification.h"
+#include "services/common/call_log.h"
 #include "services/common/status.h"
 
 namespace carebridge::http {
@@ -97,6 +98,9 @@ absl::Status RpcBridge::Call(const MethodDescriptor& method,
   grpc::ClientContext context;
   if (!headers.authorization.empty()) {
     context.AddMetadata("authorization", headers.authorization);
+  }
+  if (!headers.request_id.empty()) {
+    context.AddMetadata(kRequestIdHeader, headers.request_id);
   }
   context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   grpc::TemplatedGenericStub<Message, Message> stub(opened->channel);

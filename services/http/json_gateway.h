@@ -22,6 +22,9 @@ namespace carebridge::http {
 struct CallHeaders {
   // The `Authorization` header as sent (`Bearer <token>`); empty: none.
   std::string authorization;
+  // The request's id (X-Request-ID, else made up), sent on each call it
+  // makes (x-request-id) so the services' log lines carry it.
+  std::string request_id;
 };
 
 // Calls one of carebridge's unary gRPC methods for an HTTP request: the

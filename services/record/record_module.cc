@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
@@ -11,6 +12,7 @@
 #include "services/careplan_client/careplan_peer.h"
 #include "services/common/feed_opener.h"
 #include "services/common/macros.h"
+#include "services/common/metrics.h"
 #include "services/common/time_util.h"
 #include "services/directory_client/caching_directory_lookup.h"
 #include "services/directory_client/grpc_directory_lookup.h"
@@ -91,6 +93,25 @@ void RecordModule::StartBackgroundWork(const ModuleContext& context) {
       "record gap sweep", context.deadline_scan_interval,
       [this]() { return AnnounceDueGaps().status(); });
   sweep_->Start();
+}
+
+void RecordModule::CollectMetrics(MetricSink& sink) {
+  absl::StatusOr<std::vector<std::pair<v1::GapKind, int64_t>>> open =
+      store_->CountOpenGaps(clock_->Now());
+  if (!open.ok()) return;  // a scrape without them, not a made-up zero
+  absl::flat_hash_map<int, int64_t> by_kind;
+  for (const auto& [kind, count] : *open) by_kind[kind] = count;
+  const google::protobuf::EnumDescriptor* kinds = v1::GapKind_descriptor();
+  for (int i = 0; i < kinds->value_count(); ++i) {
+    const int kind = kinds->value(i)->number();
+    if (kind == v1::GAP_KIND_UNSPECIFIED) continue;
+    auto it = by_kind.find(kind);
+    sink.Gauge("carebridge_care_gaps_open",
+               "Care gaps open now (persons who may be falling between "
+               "services), by kind.",
+               {{"kind", kinds->value(i)->name()}},
+               it == by_kind.end() ? 0 : it->second);
+  }
 }
 
 absl::StatusOr<int> RecordModule::AnnounceDueGaps() {

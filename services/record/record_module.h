@@ -70,12 +70,14 @@ class RecordModule : public ServiceModule {
   // The gap sweep: announces in the teams' inboxes the gaps whose threshold
   // passed (now, by the clock) since the person's last change. How many.
   absl::StatusOr<int> AnnounceDueGaps();
+  // Care gaps open now, by kind (carebridge_care_gaps_open).
+  void CollectMetrics(MetricSink& sink) override;
 
   RecordDomain* domain() { return domain_.get(); }
   // The care plan service as this service asks it (null without one).
   careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The `record` feed: the team inbox items.
-  EventLog* event_log() { return event_log_; }
+  EventLog* event_log() override { return event_log_; }
   // How far behind each feed the record is.
   v1::Freshness Freshness() ABSL_LOCKS_EXCLUDED(mu_);
 

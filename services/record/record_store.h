@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -102,6 +103,9 @@ class RecordStore {
   virtual absl::StatusOr<int> CountBounced(
       const std::vector<std::string>& person_ids, absl::Time start,
       absl::Time end) = 0;
+  // How many gaps are open at `now`, by kind (kinds with none left out).
+  virtual absl::StatusOr<std::vector<std::pair<v1::GapKind, int64_t>>>
+  CountOpenGaps(absl::Time now) = 0;
   // Care gaps (see GapQuery); each with its cursor key (`name` ends in it).
   virtual absl::StatusOr<std::vector<v1::CareGap>> ListGaps(
       const GapQuery& query) = 0;

@@ -503,4 +503,24 @@ absl::StatusOr<int> SqliteRecordStore::CountBounced(
   return count;
 }
 
+absl::StatusOr<std::vector<std::pair<v1::GapKind, int64_t>>>
+SqliteRecordStore::CountOpenGaps(absl::Time now) {
+  std::vector<std::pair<v1::GapKind, int64_t>> counts;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT kind, count(*) FROM gaps WHERE "
+                                  "close_us IS NULL AND open_us <= ? GROUP BY "
+                                  "kind ORDER BY kind"));
+    select.Bind(1, absl::ToUnixMicros(now));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      counts.emplace_back(static_cast<v1::GapKind>(select.ColumnInt64(0)),
+                          select.ColumnInt64(1));
+    }
+    return absl::OkStatus();
+  }));
+  return counts;
+}
+
 }  // namespace carebridge::record

@@ -38,6 +38,8 @@ class SqliteRecordStore : public RecordStore {
       absl::string_view team, absl::Time start, absl::Time end) override;
   absl::StatusOr<int> CountBounced(const std::vector<std::string>& person_ids,
                                    absl::Time start, absl::Time end) override;
+  absl::StatusOr<std::vector<std::pair<v1::GapKind, int64_t>>> CountOpenGaps(
+      absl::Time now) override;
   ConsumerLedger* ledger() override { return &ledger_; }
   // The record's own feed: the team inbox items (RecordService.Subscribe).
   EventLog* event_log() { return &event_log_; }

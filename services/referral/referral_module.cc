@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
+#include "services/common/metrics.h"
 #include "services/directory_client/caching_directory_lookup.h"
 #include "services/referral/referral_domain.h"
 #include "services/referral/referral_events.h"
@@ -63,7 +64,16 @@ grpc::Service* ReferralModule::service() { return service_.get(); }
 EventLog* ReferralModule::event_log() { return store_->event_log(); }
 
 absl::StatusOr<int> ReferralModule::ScanDeadlines() {
-  return domain_->EscalateOverdue(clock_->Now());
+  absl::StatusOr<int> escalated = domain_->EscalateOverdue(clock_->Now());
+  if (escalated.ok()) escalations_raised_ += *escalated;
+  return escalated;
+}
+
+void ReferralModule::CollectMetrics(MetricSink& sink) {
+  sink.Counter("carebridge_escalations_total",
+               "Overdue referrals and handovers escalated by this process's "
+               "deadline scans.",
+               {{"service", "referral"}}, escalations_raised_.load());
 }
 
 absl::StatusOr<std::unique_ptr<ServiceModule>> ReferralModule::OpenModule(

@@ -4,6 +4,7 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/impl/service_type.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -65,13 +66,15 @@ class ReferralModule : public ServiceModule {
   // The care plan service as this service asks it (null without one).
   careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The outbox, feed `referral`.
-  EventLog* event_log();
+  EventLog* event_log() override;
 
   // One deadline scan at the environment clock's now (see
   // ReferralDomain::EscalateOverdue); returns how many referrals it
   // escalated. Tests move a FakeClock and call this instead of starting the
   // background scan.
   absl::StatusOr<int> ScanDeadlines();
+  // Escalations raised (carebridge_escalations_total).
+  void CollectMetrics(MetricSink& sink) override;
   // Runs ScanDeadlines every `scan_interval` of real time. Once; later calls
   // do nothing.
   void StartBackgroundWork(absl::Duration scan_interval)
@@ -100,6 +103,8 @@ class ReferralModule : public ServiceModule {
   bool started_ ABSL_GUARDED_BY(mu_) = false;
   bool stopped_ ABSL_GUARDED_BY(mu_) = false;
   std::unique_ptr<PeriodicTask> scan_ ABSL_GUARDED_BY(mu_);
+  // Escalated by ScanDeadlines since the process started.
+  std::atomic<int64_t> escalations_raised_{0};
 };
 
 }  // namespace carebridge::referral

@@ -10,9 +10,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "services/common/call_log.h"
+#include "services/common/event_log.h"
 #include "services/common/file_util.h"
 #include "services/common/log.h"
 #include "services/common/macros.h"
+#include "services/common/sqlite_db.h"
+#include "services/common/version.h"
 #include "services/server/bootstrap.h"
 #include "services/server/modules.h"
 
@@ -83,6 +87,7 @@ absl::StatusOr<std::unique_ptr<CarebridgeServer>> CarebridgeServer::Start(
 }
 
 absl::Status CarebridgeServer::Init() {
+  metrics_ = std::make_unique<metrics::PrometheusMetrics>();
   RETURN_IF_ERROR(EnsureDataDir(config_.data_dir));
   if (config_.token_jwks_file.empty()) {
     key_dir_ = std::make_unique<TokenKeyDirectory>(config_.token_keys_dir,
@@ -111,6 +116,7 @@ absl::Status CarebridgeServer::Init() {
   }
 
   host_ = std::make_unique<ServerHost>(authenticator_.get());
+  host_->SetMetrics(metrics_.get());
   feed_admin_ = std::make_unique<FeedAdmin>(&clock_);
   feed_admin_service_ = std::make_unique<FeedAdminGrpcService>(
       authenticator_.get(), executor_.get(), feed_admin_.get());
@@ -132,6 +138,12 @@ absl::Status CarebridgeServer::Init() {
     host_->AddService(module->service(), module->service_name());
     modules_.push_back(std::move(module));
     names_.push_back(hosted.name);
+  }
+  // Each service's commits are timed (carebridge_db_commit_duration_seconds).
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    if (SqliteDb* db = modules_[i]->audit_log()) {
+      db->SetMetrics(metrics_.get(), names_[i]);
+    }
   }
   ASSIGN_OR_RETURN(audit_, audit::AuditModule::Open(context_, [this] {
                      return audit::AuditLogsOf(names_, modules_);
@@ -196,6 +208,8 @@ absl::Status CarebridgeServer::Init() {
                            : absl::StrCat("; bootstrap admin token in ",
                                           bootstrap_token_path_)));
   RETURN_IF_ERROR(StartHttp());
+  metrics_->AddCollector([this](MetricSink& sink) { CollectMetrics(sink); });
+  RETURN_IF_ERROR(StartMetrics());
   if (!config_.port_file.empty()) {
     RETURN_IF_ERROR(WriteFileAtomically(
         config_.port_file, absl::StrCat(host_->port(), "\n"), 0644));
@@ -211,9 +225,9 @@ std::shared_ptr<grpc::Channel> CarebridgeServer::PeerChannel(
     if (Hosts(config_, service)) {
       channel = host_->InProcessChannel();
     } else if (!PeerAddress(config_, service).empty()) {
-      channel =
-          grpc::CreateCustomChannel(PeerAddress(config_, service),
-                                    peer_credentials_, PeerChannelArguments());
+      channel = grpc::experimental::CreateCustomChannelWithInterceptors(
+          PeerAddress(config_, service), peer_credentials_,
+          PeerChannelArguments(), RequestIdPropagation());
     }
     // Else none: only an optional peer (the record, for the directory) may
     // be missing; Normalize refused the rest.
@@ -363,6 +377,8 @@ void CarebridgeServer::StopBackgroundWork() {
 
 CarebridgeServer::~CarebridgeServer() {
   if (http_ != nullptr) http_->Stop();
+  // No scrape reads what is going.
+  if (metrics_ != nullptr) metrics_->Stop();
   StopBackgroundWork();
   {
     absl::MutexLock lock(&channel_mu_);
@@ -382,5 +398,42 @@ void CarebridgeServer::Shutdown() {
 }
 
 void CarebridgeServer::Wait() { host_->Wait(); }
+
+absl::Status CarebridgeServer::StartMetrics() {
+  if (config_.metrics_listen.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(metrics_->Listen(config_.metrics_listen));
+  LogLine(absl::StrCat("metrics on http://", config_.metrics_listen,
+                       "/metrics (port ", metrics_->port(), ")"));
+  if (!config_.metrics_port_file.empty()) {
+    RETURN_IF_ERROR(WriteFileAtomically(
+        config_.metrics_port_file, absl::StrCat(metrics_->port(), "\n"), 0644));
+  }
+  return absl::OkStatus();
+}
+
+void CarebridgeServer::CollectMetrics(MetricSink& sink) {
+  sink.Gauge("carebridge_build_info",
+             "Always 1: the version and the services this process hosts.",
+             {{"version", kCarebridgeVersion},
+              {"services", absl::StrJoin(config_.services, ",")}},
+             1);
+  sink.Gauge("carebridge_executor_queued_tasks",
+             "Calls and other blocking work waiting for one of the "
+             "executor's threads (past 10000 calls are refused).",
+             {}, static_cast<double>(executor_->queued()));
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    EventLog* log = modules_[i]->event_log();
+    if (log == nullptr) continue;
+    absl::StatusOr<int64_t> head = log->Head();
+    if (!head.ok()) continue;
+    sink.Gauge("carebridge_feed_head_sequence",
+               "The last sequence of each feed this process produces.",
+               {{"feed", names_[i]}}, static_cast<double>(*head));
+  }
+  feed_admin_->CollectMetrics(sink);
+  for (const std::unique_ptr<ServiceModule>& module : modules_) {
+    module->CollectMetrics(sink);
+  }
+}
 
 }  // namespace carebridge::server

@@ -27,6 +27,7 @@
 #include "services/common/token.h"
 #include "services/directory_client/revocations_peer.h"
 #include "services/http/http_endpoint.h"
+#include "services/metrics/prometheus_metrics.h"
 #include "services/server/server_config.h"
 
 namespace carebridge::server {
@@ -46,6 +47,10 @@ class CarebridgeServer {
   int port() const { return host_->port(); }
   // The HTTP listener's port; 0 when there is none.
   int http_port() const { return http_ == nullptr ? 0 : http_->port(); }
+  // The metrics listener's port; 0 when there is none.
+  int metrics_port() const { return metrics_->port(); }
+  // What a scrape of /metrics reads now (also without a listener).
+  std::string RenderMetrics() const { return metrics_->Render(); }
   const std::string& bootstrap_token_path() const {
     return bootstrap_token_path_;
   }
@@ -80,6 +85,11 @@ class CarebridgeServer {
   absl::Status ReloadIdpKeys();
   // The HTTP listener, when configured: after the gRPC one is up.
   absl::Status StartHttp();
+  // The metrics listener, when configured.
+  absl::Status StartMetrics();
+  // What the process knows at a scrape: its executor's queue, each hosted
+  // feed's head, each consumer, and each module's own figures.
+  void CollectMetrics(MetricSink& sink);
 
   const ServerConfig config_;
   RealClock clock_;
@@ -94,6 +104,9 @@ class CarebridgeServer {
   std::unique_ptr<Authenticator> authenticator_;
   Environment env_;
   std::string bootstrap_token_path_;
+  // Calls and commits counted, and the collectors of the rest; outlives
+  // host_ and the modules, whose calls count in it.
+  std::unique_ptr<metrics::PrometheusMetrics> metrics_;
   // Outlives host_: calls still on the executor finish before the server
   // is gone.
   std::unique_ptr<BlockingExecutor> executor_;

@@ -17,140 +17,15 @@
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/common/channel_provider.h"
+#include "services/server/server_test_fixture.h"
 
 namespace carebridge::server {
 namespace {
 
 namespace cp = ::carebridge::careplan::v1;
-namespace dir = ::carebridge::directory::v1;
 namespace ref = ::carebridge::referral::v1;
-using ::grpc::health::v1::Health;
-using ::grpc::health::v1::HealthCheckRequest;
-using ::grpc::health::v1::HealthCheckResponse;
 
-class CarebridgeServerTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "cb-server-XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-
-  ServerConfig Config(const std::string& name) {
-    ServerConfig config;
-    config.listen = "127.0.0.1:0";
-    config.data_dir = absl::StrCat(dir_, "/", name);
-    config.shutdown_grace = absl::Milliseconds(200);
-    return config;
-  }
-
-  static std::shared_ptr<grpc::Channel> ChannelTo(const CarebridgeServer& s) {
-    return grpc::CreateChannel(absl::StrCat("127.0.0.1:", s.port()),
-                               grpc::InsecureChannelCredentials());
-  }
-
-  static std::string ReadToken(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return std::string(absl::StripAsciiWhitespace(buffer.str()));
-  }
-
-  static void Authorize(grpc::ClientContext& context,
-                        const std::string& token) {
-    context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
-    context.set_deadline(std::chrono::system_clock::now() +
-                         std::chrono::seconds(10));
-  }
-
-  static HealthCheckResponse::ServingStatus HealthOf(
-      grpc::Channel& channel, const std::string& service,
-      grpc::StatusCode* code = nullptr) {
-    auto stub = Health::NewStub(
-        std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
-    grpc::ClientContext context;
-    HealthCheckRequest request;
-    request.set_service(service);
-    HealthCheckResponse response;
-    grpc::Status status = stub->Check(&context, request, &response);
-    if (code != nullptr) *code = status.error_code();
-    return response.status();
-  }
-
-  static dir::Team CreateTeam(grpc::Channel& channel, const std::string& token,
-                              const std::string& display_name,
-                              grpc::Status* status_out = nullptr) {
-    auto stub = dir::DirectoryService::NewStub(
-        std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
-    grpc::ClientContext context;
-    Authorize(context, token);
-    dir::CreateTeamRequest request;
-    request.mutable_team()->set_display_name(display_name);
-    request.mutable_team()->set_sector(dir::CRISIS);
-    request.mutable_team()->set_accepting_referrals(true);
-    dir::Team team;
-    grpc::Status status = stub->CreateTeam(&context, request, &team);
-    if (status_out != nullptr) *status_out = status;
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return team;
-  }
-
-  // A clinician of `team` and their token, made by `admin`.
-  static std::string ClinicianToken(grpc::Channel& channel,
-                                    const std::string& admin,
-                                    const std::string& team) {
-    // The admin appoints the team's manager, who adds the clinician.
-    return MemberToken(channel,
-                       MemberToken(channel, admin, team, dir::TEAM_MANAGER),
-                       team, dir::CLINICIAN);
-  }
-
-  // A member of `team` with `role`, added by `by`, and their token.
-  static std::string MemberToken(grpc::Channel& channel, const std::string& by,
-                                 const std::string& team, dir::Role role) {
-    auto stub = dir::DirectoryService::NewStub(
-        std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
-    dir::Member member;
-    {
-      grpc::ClientContext context;
-      Authorize(context, by);
-      dir::CreateMemberRequest request;
-      request.mutable_member()->set_display_name("Sam Clinician");
-      request.mutable_member()->set_team(team);
-      request.mutable_member()->set_role(role);
-      grpc::Status status = stub->CreateMember(&context, request, &member);
-      EXPECT_TRUE(status.ok()) << status.error_message();
-    }
-    grpc::ClientContext context;
-    Authorize(context, by);
-    dir::IssueTokenRequest request;
-    request.set_member(member.name());
-    dir::IssueTokenResponse response;
-    grpc::Status status = stub->IssueToken(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.token();
-  }
-
-  static dir::Person CreatePerson(grpc::Channel& channel,
-                                  const std::string& token) {
-    auto stub = dir::DirectoryService::NewStub(
-        std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
-    grpc::ClientContext context;
-    Authorize(context, token);
-    dir::CreatePersonRequest request;
-    request.mutable_person()->set_given_name("Alex");
-    request.mutable_person()->set_family_name("Morgan");
-    request.mutable_person()->set_birth_date("1990-04-01");
-    dir::Person person;
-    grpc::Status status = stub->CreatePerson(&context, request, &person);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return person;
-  }
-
-  std::string dir_;
-};
+class CarebridgeServerTest : public ServerTestFixture {};
 
 TEST_F(CarebridgeServerTest, ReportsHealthPerHostedService) {
   auto server = CarebridgeServer::Start(Config("all"));

@@ -8,13 +8,16 @@
 
 #include <string>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/common/token.h"
 #include "services/common/token_keys.h"
 #include "services/server/test_deployment.h"
+#include "tests/support/stderr_capture.h"
 
 namespace carebridge::server {
 namespace {
@@ -241,6 +244,44 @@ TEST_P(HttpServerTest, TheAipPathsOfResources) {
 // Over HTTP only people call: a service identity's token is refused (the
 // process's own channels present its service certificate, which must not
 // stand in for a caller), as is a header gRPC could not carry.
+TEST_P(HttpServerTest, TheRequestIdIsGivenBackAndCarriedToTheCalls) {
+  StderrCapture capture;
+  httplib::Headers headers = As(admin_);
+  headers.emplace("X-Request-ID", "http-trace-77");
+  httplib::Result listed = client_->Post(
+      absl::StrCat(kDirectory, "ListTeams").c_str(), headers, "{}", kJson);
+  ASSERT_TRUE(listed);
+  EXPECT_EQ(listed->get_header_value("X-Request-ID"), "http-trace-77");
+  // The HTTP line is written once the reply is out: wait for it.
+  bool http_line = false;
+  bool call_line = false;
+  const absl::Time deadline = absl::Now() + absl::Seconds(5);
+  while (!(http_line && call_line) && absl::Now() < deadline) {
+    for (const std::string& line : capture.Lines()) {
+      if (!absl::StrContains(line, "trace_id=http-trace-77")) continue;
+      http_line |= absl::StrContains(
+          line,
+          "http method=POST path=/v1/carebridge.directory.v1."
+          "DirectoryService/ListTeams status=200 latency_ms=");
+      call_line |= absl::StrContains(
+          line,
+          "call method=/carebridge.directory.v1.DirectoryService/"
+          "ListTeams principal=");
+    }
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_TRUE(http_line);
+  // The gRPC call the request made (in this process or the directory's)
+  // carries the same id.
+  EXPECT_TRUE(call_line);
+
+  httplib::Result anonymous = client_->Post(
+      absl::StrCat(kDirectory, "ListTeams").c_str(), As(admin_), "{}", kJson);
+  ASSERT_TRUE(anonymous);
+  EXPECT_THAT(anonymous->get_header_value("X-Request-ID"),
+              ::testing::MatchesRegex("^[0-9a-f]{16}$"));
+}
+
 TEST_P(HttpServerTest, ServiceIdentitiesAndMalformedHeadersAreRefused) {
   TokenKeyDirectory keys(deployment_.dir + "/directory/token-keys",
                          absl::Hours(24 * 90));

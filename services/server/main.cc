@@ -129,6 +129,16 @@ ABSL_FLAG(int, http_max_streams, 16,
           "closes");
 ABSL_FLAG(std::string, http_port_file, "",
           "write the HTTP listener's bound port here once serving");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Prometheus metrics listener (host:port; off when empty): GET "
+          "/metrics over plain HTTP, for the cluster's scraper only (it "
+          "carries no personal data but keep it off public networks)");
+ABSL_FLAG(std::string, metrics_port_file, "",
+          "write the metrics listener's bound port here once serving");
+ABSL_FLAG(std::string, log_format, "text",
+          "text (a time, then the line) or json (one object per line: "
+          "time, severity, message; calls with method, principal, code, "
+          "latency_ms and trace_id)");
 ABSL_FLAG(bool, rotate_token_key, false,
           "add a new signing key to --token_keys_dir (starting to sign after "
           "--token_key_activate_in), publish the key set, print its kid and "
@@ -163,6 +173,16 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const std::string log_format = absl::GetFlag(FLAGS_log_format);
+  if (log_format == "json") {
+    carebridge::SetLogFormat(carebridge::LogFormat::kJson);
+  } else if (log_format != "text") {
+    carebridge::LogLine(absl::StrCat("carebridge-server: --log_format: \"",
+                                     log_format,
+                                     "\" is not a format; use text or json"));
+    return 2;
+  }
 
   carebridge::server::ServerConfig config;
   config.listen = absl::GetFlag(FLAGS_listen);
@@ -206,6 +226,8 @@ int main(int argc, char** argv) {
   config.http_listen = absl::GetFlag(FLAGS_http_listen);
   config.http_port_file = absl::GetFlag(FLAGS_http_port_file);
   config.http_max_streams = absl::GetFlag(FLAGS_http_max_streams);
+  config.metrics_listen = absl::GetFlag(FLAGS_metrics_listen);
+  config.metrics_port_file = absl::GetFlag(FLAGS_metrics_port_file);
 
   if (absl::GetFlag(FLAGS_rotate_token_key)) {
     absl::StatusOr<std::string> kid = carebridge::server::RotateTokenKey(

@@ -147,6 +147,10 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
     return absl::InvalidArgumentError(
         "--http_max_streams: must be from 1 to 1000");
   }
+  if (!config.metrics_port_file.empty() && config.metrics_listen.empty()) {
+    return absl::InvalidArgumentError(
+        "--metrics_port_file: needs --metrics_listen (the metrics listener)");
+  }
   if (!config.http_port_file.empty() && config.http_listen.empty()) {
     return absl::InvalidArgumentError(
         "--http_port_file: needs --http_listen (the HTTP listener)");

@@ -94,6 +94,11 @@ struct ServerConfig {
   std::string http_listen;
   // When set, the HTTP listener's bound port is written here once serving.
   std::string http_port_file;
+  // Prometheus metrics on GET /metrics over plain HTTP: "host:port"; empty
+  // (the default): none.
+  std::string metrics_listen;
+  // When set, the metrics listener's bound port is written here.
+  std::string metrics_port_file;
   // Team inbox streams (the web console's live inbox) open at once on the
   // HTTP listener; each holds one of its threads while open.
   int http_max_streams = 16;

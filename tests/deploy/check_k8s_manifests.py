@@ -48,8 +48,6 @@ from repo_facts import RepoFacts
 # before then, None for any; a warning is printed while one is missing. Once
 # the flag is defined (the check then says so), drop it from here.
 PENDING_FLAGS = {
-    "metrics_listen": (None, "Prometheus /metrics over HTTP (issue 15)"),
-    "log_format": (None, "JSON log lines (issue 15)"),
     "database": ("overlays/postgresql", "PostgreSQL (issue 15)"),
 }
 # Flags whose value is a file the process reads, and a directory it writes.

@@ -6,12 +6,14 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "services/common/time_util.h"
 #include "services/record/record_module.h"
 #include "tests/record/record_test_fixture.h"
+#include "tests/support/recording_metric_sink.h"
 #include "tests/support/status_matchers.h"
 
 namespace carebridge::record::testing {
@@ -48,6 +50,12 @@ class RecordGapSweepTest : public RecordTest {
       : RecordTest(care_gaps) {}
 
   RecordModule* record() { return modules_.As<RecordModule>("record"); }
+  // What a metrics scrape says is open of `kind`.
+  std::optional<double> OpenGapsCounted(const std::string& kind) {
+    ::carebridge::testing::RecordingMetricSink scraped;
+    record()->CollectMetrics(scraped);
+    return scraped.Value("carebridge_care_gaps_open", {{"kind", kind}});
+  }
 };
 
 TEST_F(RecordGapSweepTest, AGapWhoseThresholdPassesQuietlyIsAnnouncedOnce) {
@@ -56,6 +64,7 @@ TEST_F(RecordGapSweepTest, AGapWhoseThresholdPassesQuietlyIsAnnouncedOnce) {
   ASSERT_TRUE(RecordShows(dee, 2));
   // Nothing is due yet.
   EXPECT_THAT(record()->AnnounceDueGaps(), IsOkAndHolds(0));
+  EXPECT_EQ(OpenGapsCounted("ANSWER_OVERDUE"), 0);
 
   // The referral waits past its deadline and nothing else happens (no
   // deadline scan runs here, so no event says so).
@@ -64,6 +73,8 @@ TEST_F(RecordGapSweepTest, AGapWhoseThresholdPassesQuietlyIsAnnouncedOnce) {
   ASSERT_TRUE(Gaps(alice_, community_, &gaps).ok());
   ASSERT_THAT(gaps.gaps(), SizeIs(1));
   EXPECT_EQ(gaps.gaps(0).kind(), v1::ANSWER_OVERDUE);
+  EXPECT_EQ(OpenGapsCounted("ANSWER_OVERDUE"), 1);
+  EXPECT_EQ(OpenGapsCounted("BOUNCED"), 0);
   // Listed, but nobody's inbox has said so yet.
   EXPECT_THAT(GapsOpened(Inbox(alice_)), IsEmpty());
   EXPECT_THAT(GapsOpened(Inbox(bob_)), IsEmpty());
@@ -93,6 +104,7 @@ TEST_F(RecordGapSweepTest, AGapWhoseThresholdPassesQuietlyIsAnnouncedOnce) {
   }));
   EXPECT_THAT(record()->AnnounceDueGaps(), IsOkAndHolds(0));
   EXPECT_THAT(GapsOpened(Inbox(alice_)), SizeIs(1));
+  EXPECT_EQ(OpenGapsCounted("ANSWER_OVERDUE"), 0);
 }
 
 TEST_F(RecordGapSweepTest, DefaultThresholdsTwoRefusalsAreNotABounce) {

@@ -8,6 +8,7 @@
 
 #include "absl/time/clock.h"
 #include "tests/referral/referral_test_fixture.h"
+#include "tests/support/recording_metric_sink.h"
 
 namespace carebridge::referral {
 namespace {
@@ -238,6 +239,12 @@ TEST_F(ReferralEventsTest, ScanEscalatesOnceIntoBothTeamsOverdueLists) {
   EXPECT_EQ(escalated, 1);
   ASSERT_OK_AND_ASSIGN(int again, referral_->ScanDeadlines());
   EXPECT_EQ(again, 0);
+  // Counted once for operators (carebridge_escalations_total).
+  testing::RecordingMetricSink scraped;
+  referral_->CollectMetrics(scraped);
+  EXPECT_EQ(
+      scraped.Value("carebridge_escalations_total", {{"service", "referral"}}),
+      1);
 
   for (const auto& [as, mailbox] :
        {std::pair(bob_, v1::INBOX), std::pair(alice_, v1::SENT_BY_TEAM)}) {

@@ -1,0 +1,50 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_METRICS_H_
+#define CAREBRIDGE_SERVICES_COMMON_METRICS_H_
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+
+namespace carebridge {
+
+// The labels of one sample, as (name, value) pairs.
+using MetricLabels = std::vector<std::pair<std::string, std::string>>;
+
+// Where a service writes what it knows about itself when metrics are
+// scraped: values read at that moment (feed heads, care gaps open) and
+// totals it keeps (escalations raised). Names follow Prometheus' rules
+// (`carebridge_...`, totals ending in `_total`); `help` is one line.
+class MetricSink {
+ public:
+  virtual ~MetricSink() = default;
+  // A value that goes up and down.
+  virtual void Gauge(absl::string_view name, absl::string_view help,
+                     const MetricLabels& labels, double value) = 0;
+  // A total since the process started; never goes down.
+  virtual void Counter(absl::string_view name, absl::string_view help,
+                       const MetricLabels& labels, double value) = 0;
+};
+
+// What is observed as it happens: each call served and each database
+// commit. The kernel's side of the metrics (no exporter here); the process
+// gives one to what it hosts, null when nobody collects. Implementations
+// are thread-safe.
+class MetricsRecorder {
+ public:
+  virtual ~MetricsRecorder() = default;
+  // A call to `method` (`/carebridge.referral.v1.ReferralService/...`)
+  // ended with `code` (`OK`, `NOT_FOUND`, ...) after `latency`.
+  virtual void ObserveCall(absl::string_view method, absl::string_view code,
+                           absl::Duration latency) = 0;
+  // A write transaction on `database` (the file's base name, e.g.
+  // `referral`) committed after `latency` (from BEGIN to durable).
+  virtual void ObserveCommit(absl::string_view database,
+                             absl::Duration latency) = 0;
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_METRICS_H_

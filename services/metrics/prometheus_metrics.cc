@@ -1,0 +1,192 @@
+#include "services/metrics/prometheus_metrics.h"
+
+#include <exception>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+#include "prometheus/text_serializer.h"
+
+namespace carebridge::metrics {
+namespace {
+
+// From half a millisecond (a read from memory) to ten seconds (a call
+// waiting on a peer that is down).
+const prometheus::Histogram::BucketBoundaries kCallBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+    0.1,    0.25,  0.5,    1,     2.5,  5,     10};
+// From a tenth of a millisecond (a commit sharing another's fsync) to a
+// second (a disk in trouble).
+const prometheus::Histogram::BucketBoundaries kCommitBuckets = {
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+    0.025,  0.05,    0.1,    0.25,  0.5,    1};
+
+// Gathers what the collectors write into families, one per name, in the
+// order first written.
+class FamilySink : public MetricSink {
+ public:
+  void Gauge(absl::string_view name, absl::string_view help,
+             const MetricLabels& labels, double value) override {
+    Add(name, help, prometheus::MetricType::Gauge, labels).gauge.value = value;
+  }
+  void Counter(absl::string_view name, absl::string_view help,
+               const MetricLabels& labels, double value) override {
+    Add(name, help, prometheus::MetricType::Counter, labels).counter.value =
+        value;
+  }
+  std::vector<prometheus::MetricFamily> Take() { return std::move(families_); }
+
+ private:
+  prometheus::ClientMetric& Add(absl::string_view name, absl::string_view help,
+                                prometheus::MetricType type,
+                                const MetricLabels& labels) {
+    auto [it, added] = index_.emplace(std::string(name), families_.size());
+    if (added) {
+      prometheus::MetricFamily family;
+      family.name = std::string(name);
+      family.help = std::string(help);
+      family.type = type;
+      families_.push_back(std::move(family));
+    }
+    prometheus::ClientMetric& metric =
+        families_[it->second].metric.emplace_back();
+    for (const auto& [label, value] : labels) {
+      metric.label.push_back({label, value});
+    }
+    return metric;
+  }
+
+  std::vector<prometheus::MetricFamily> families_;
+  std::map<std::string, size_t> index_;
+};
+
+}  // namespace
+
+// The collectors, run at each scrape.
+class ScrapeCollectable : public prometheus::Collectable {
+ public:
+  void Add(std::function<void(MetricSink&)> collect) ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    collectors_.push_back(std::move(collect));
+  }
+  std::vector<prometheus::MetricFamily> Collect() const override
+      ABSL_LOCKS_EXCLUDED(mu_) {
+    FamilySink sink;
+    absl::MutexLock lock(&mu_);
+    for (const auto& collect : collectors_) collect(sink);
+    return sink.Take();
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  std::vector<std::function<void(MetricSink&)>> collectors_
+      ABSL_GUARDED_BY(mu_);
+};
+
+PrometheusMetrics::PrometheusMetrics()
+    : registry_(std::make_shared<prometheus::Registry>()),
+      scraped_(std::make_shared<ScrapeCollectable>()),
+      calls_(&prometheus::BuildCounter()
+                  .Name("carebridge_rpc_calls_total")
+                  .Help("Calls served, by gRPC method and status code.")
+                  .Register(*registry_)),
+      call_seconds_(&prometheus::BuildHistogram()
+                         .Name("carebridge_rpc_duration_seconds")
+                         .Help("Time from a call's arrival to its status, by "
+                               "gRPC method.")
+                         .Register(*registry_)),
+      commit_seconds_(&prometheus::BuildHistogram()
+                           .Name("carebridge_db_commit_duration_seconds")
+                           .Help("Time from a write transaction's start to "
+                                 "its durable commit, by database.")
+                           .Register(*registry_)) {}
+
+PrometheusMetrics::~PrometheusMetrics() { Stop(); }
+
+void PrometheusMetrics::ObserveCall(absl::string_view method,
+                                    absl::string_view code,
+                                    absl::Duration latency) {
+  const std::string key = absl::StrCat(method, " ", code);
+  prometheus::Counter* counter = nullptr;
+  prometheus::Histogram* histogram = nullptr;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto c = call_counters_.find(key);
+    if (c != call_counters_.end()) counter = c->second;
+    auto h = call_histograms_.find(method);
+    if (h != call_histograms_.end()) histogram = h->second;
+  }
+  if (counter == nullptr || histogram == nullptr) {
+    absl::MutexLock lock(&mu_);
+    prometheus::Counter*& c = call_counters_[key];
+    if (c == nullptr) {
+      c = &calls_->Add(
+          {{"method", std::string(method)}, {"code", std::string(code)}});
+    }
+    counter = c;
+    prometheus::Histogram*& h = call_histograms_[method];
+    if (h == nullptr) {
+      h = &call_seconds_->Add({{"method", std::string(method)}}, kCallBuckets);
+    }
+    histogram = h;
+  }
+  counter->Increment();
+  histogram->Observe(absl::ToDoubleSeconds(latency));
+}
+
+void PrometheusMetrics::ObserveCommit(absl::string_view database,
+                                      absl::Duration latency) {
+  prometheus::Histogram* histogram = nullptr;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    auto h = commit_histograms_.find(database);
+    if (h != commit_histograms_.end()) histogram = h->second;
+  }
+  if (histogram == nullptr) {
+    absl::MutexLock lock(&mu_);
+    prometheus::Histogram*& h = commit_histograms_[database];
+    if (h == nullptr) {
+      h = &commit_seconds_->Add({{"database", std::string(database)}},
+                                kCommitBuckets);
+    }
+    histogram = h;
+  }
+  histogram->Observe(absl::ToDoubleSeconds(latency));
+}
+
+void PrometheusMetrics::AddCollector(std::function<void(MetricSink&)> collect) {
+  scraped_->Add(std::move(collect));
+}
+
+absl::Status PrometheusMetrics::Listen(const std::string& address) {
+  try {
+    exposer_ = std::make_unique<prometheus::Exposer>(address, 2);
+  } catch (const std::exception& e) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "--metrics_listen ", address, ": cannot listen there (", e.what(),
+        "); give a free host:port, e.g. 127.0.0.1:9464"));
+  }
+  exposer_->RegisterCollectable(registry_);
+  exposer_->RegisterCollectable(scraped_);
+  return absl::OkStatus();
+}
+
+int PrometheusMetrics::port() const {
+  if (exposer_ == nullptr) return 0;
+  std::vector<int> ports = exposer_->GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+void PrometheusMetrics::Stop() { exposer_.reset(); }
+
+std::string PrometheusMetrics::Render() const {
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  for (prometheus::MetricFamily& family : scraped_->Collect()) {
+    families.push_back(std::move(family));
+  }
+  return prometheus::TextSerializer().Serialize(families);
+}
+
+}  // namespace carebridge::metrics

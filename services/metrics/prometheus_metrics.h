@@ -1,0 +1,80 @@
+#ifndef CAREBRIDGE_SERVICES_METRICS_PROMETHEUS_METRICS_H_
+#define CAREBRIDGE_SERVICES_METRICS_PROMETHEUS_METRICS_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+#include "prometheus/counter.h"
+#include "prometheus/exposer.h"
+#include "prometheus/family.h"
+#include "prometheus/histogram.h"
+#include "prometheus/registry.h"
+#include "services/common/metrics.h"
+
+namespace carebridge::metrics {
+
+class ScrapeCollectable;
+
+// One process's metrics in Prometheus' exposition format: what is observed
+// as it happens (calls by method and code with their latency, database
+// commit latency) and what the collectors added here read at each scrape
+// (feed heads, consumer lag, executor queue, care gaps open, escalations
+// raised). Served on /metrics once Listen is called. This class is
+// thread-safe.
+class PrometheusMetrics : public MetricsRecorder {
+ public:
+  PrometheusMetrics();
+  ~PrometheusMetrics() override;
+  PrometheusMetrics(const PrometheusMetrics&) = delete;
+  PrometheusMetrics& operator=(const PrometheusMetrics&) = delete;
+
+  void ObserveCall(absl::string_view method, absl::string_view code,
+                   absl::Duration latency) override ABSL_LOCKS_EXCLUDED(mu_);
+  void ObserveCommit(absl::string_view database,
+                     absl::Duration latency) override ABSL_LOCKS_EXCLUDED(mu_);
+
+  // Adds what writes values read at each scrape. What it reads must outlive
+  // this object or the listener (whichever goes first).
+  void AddCollector(std::function<void(MetricSink&)> collect);
+
+  // Serves GET /metrics on `address` (`host:port`; port 0 picks a free
+  // one). FAILED_PRECONDITION naming the address when it cannot be bound.
+  absl::Status Listen(const std::string& address);
+  // The bound port; 0 before Listen.
+  int port() const;
+  // Stops serving (before what the collectors read goes). Idempotent.
+  void Stop();
+
+  // Everything, as a scrape would read it.
+  std::string Render() const;
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::shared_ptr<ScrapeCollectable> scraped_;
+  prometheus::Family<prometheus::Counter>* calls_;
+  prometheus::Family<prometheus::Histogram>* call_seconds_;
+  prometheus::Family<prometheus::Histogram>* commit_seconds_;
+  std::unique_ptr<prometheus::Exposer> exposer_;
+
+  absl::Mutex mu_;
+  // Each (method, code) counter and each method's (or database's)
+  // histogram, found once: a call then costs a map lookup, not the
+  // family's label matching.
+  absl::flat_hash_map<std::string, prometheus::Counter*> call_counters_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, prometheus::Histogram*> call_histograms_
+      ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, prometheus::Histogram*> commit_histograms_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace carebridge::metrics
+
+#endif  // CAREBRIDGE_SERVICES_METRICS_PROMETHEUS_METRICS_H_

@@ -1,0 +1,107 @@
+#include "services/metrics/prometheus_metrics.h"
+
+#include <httplib.h>
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace carebridge::metrics {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+TEST(PrometheusMetricsTest, CountsCallsByMethodAndCodeWithLatency) {
+  PrometheusMetrics metrics;
+  const std::string method = "/carebridge.referral.v1.ReferralService/Get";
+  metrics.ObserveCall(method, "OK", absl::Milliseconds(2));
+  metrics.ObserveCall(method, "OK", absl::Milliseconds(3));
+  metrics.ObserveCall(method, "NOT_FOUND", absl::Seconds(20));
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr(absl::StrCat(
+                        "carebridge_rpc_calls_total{code=\"OK\",method=\"",
+                        method, "\"} 2")));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat("carebridge_rpc_calls_total{code="
+                                           "\"NOT_FOUND\",method=\"",
+                                           method, "\"} 1")));
+  // 2 ms and 3 ms fall at or under 5 ms; 20 s only in +Inf.
+  EXPECT_THAT(text, HasSubstr(absl::StrCat(
+                        "carebridge_rpc_duration_seconds_bucket{method=\"",
+                        method, "\",le=\"0.005\"} 2")));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat(
+                        "carebridge_rpc_duration_seconds_bucket{method=\"",
+                        method, "\",le=\"+Inf\"} 3")));
+  EXPECT_THAT(text, HasSubstr(absl::StrCat(
+                        "carebridge_rpc_duration_seconds_count{method=\"",
+                        method, "\"} 3")));
+}
+
+TEST(PrometheusMetricsTest, CommitLatencyByDatabase) {
+  PrometheusMetrics metrics;
+  metrics.ObserveCommit("referral", absl::Microseconds(800));
+  metrics.ObserveCommit("careplan", absl::Milliseconds(30));
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("carebridge_db_commit_duration_seconds_bucket{"
+                              "database=\"referral\",le=\"0.001\"} 1"));
+  EXPECT_THAT(text, HasSubstr("carebridge_db_commit_duration_seconds_bucket{"
+                              "database=\"careplan\",le=\"0.025\"} 0"));
+  EXPECT_THAT(text, HasSubstr("carebridge_db_commit_duration_seconds_bucket{"
+                              "database=\"careplan\",le=\"0.05\"} 1"));
+}
+
+TEST(PrometheusMetricsTest, CollectorsAreReadAtEachScrape) {
+  PrometheusMetrics metrics;
+  double head = 7;
+  metrics.AddCollector([&head](MetricSink& sink) {
+    sink.Gauge("carebridge_feed_head_sequence", "The feed's last sequence.",
+               {{"feed", "referral"}}, head);
+    sink.Counter("carebridge_escalations_total", "Escalations raised.",
+                 {{"service", "referral"}}, 3);
+  });
+  metrics.AddCollector([](MetricSink& sink) {
+    sink.Gauge("carebridge_feed_head_sequence", "The feed's last sequence.",
+               {{"feed", "careplan"}}, 11);
+  });
+  std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("# TYPE carebridge_feed_head_sequence gauge"));
+  EXPECT_THAT(text,
+              HasSubstr("carebridge_feed_head_sequence{feed=\"referral\"} 7"));
+  EXPECT_THAT(text,
+              HasSubstr("carebridge_feed_head_sequence{feed=\"careplan\"} 11"));
+  EXPECT_THAT(text, HasSubstr("# TYPE carebridge_escalations_total counter"));
+  head = 8;
+  text = metrics.Render();
+  EXPECT_THAT(text,
+              HasSubstr("carebridge_feed_head_sequence{feed=\"referral\"} 8"));
+  EXPECT_THAT(text, Not(HasSubstr("{feed=\"referral\"} 7")));
+}
+
+TEST(PrometheusMetricsTest, ServesMetricsOverHttp) {
+  PrometheusMetrics metrics;
+  metrics.ObserveCall("/x.Y/Z", "OK", absl::Milliseconds(1));
+  ASSERT_TRUE(metrics.Listen("127.0.0.1:0").ok());
+  ASSERT_GT(metrics.port(), 0);
+  httplib::Client client("127.0.0.1", metrics.port());
+  httplib::Result result = client.Get("/metrics");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_THAT(result->body, HasSubstr("carebridge_rpc_calls_total{code=\"OK\","
+                                      "method=\"/x.Y/Z\"} 1"));
+  metrics.Stop();
+  EXPECT_EQ(metrics.port(), 0);
+}
+
+TEST(PrometheusMetricsTest, AnAddressInUseIsAClearError) {
+  PrometheusMetrics first;
+  ASSERT_TRUE(first.Listen("127.0.0.1:0").ok());
+  PrometheusMetrics second;
+  absl::Status status = second.Listen(absl::StrCat("127.0.0.1:", first.port()));
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("--metrics_listen"));
+}
+
+}  // namespace
+}  // namespace carebridge::metrics
