@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Configures and builds carebridge into BUILD_DIR (default ./build).
 # Extra arguments go to cmake's configure step, e.g. -DCAREBRIDGE_SANITIZE=ON.
+# TARGETS: what to build, space-separated (default: everything, tests and
+# benchmark included), e.g. TARGETS="carebridge-server carectl".
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -12,4 +14,6 @@ if command -v ccache >/dev/null; then
   export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 fi
 cmake -S "$root" -B "$build" -G Ninja "${launcher[@]}" "$@" >/dev/null
-cmake --build "$build" -j"${JOBS:-2}"
+targets=()
+for target in ${TARGETS:-}; do targets+=(--target "$target"); done
+cmake --build "$build" -j"${JOBS:-2}" "${targets[@]}"

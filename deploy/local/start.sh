@@ -9,7 +9,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 "$root/deploy/local/install-deps.sh"
-"$root/deploy/local/build.sh"
+# Only what runs: the server and carectl (the tests and the benchmark are
+# the test command's).
+TARGETS="carebridge-server carectl" "$root/deploy/local/build.sh"
 build=${BUILD_DIR:-$root/build}
 http=()
 [ -n "${HTTP_LISTEN-127.0.0.1:8080}" ] && http=(--http_listen="${HTTP_LISTEN-127.0.0.1:8080}")
