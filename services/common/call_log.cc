@@ -69,11 +69,12 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       const absl::Duration latency = absl::Now() - start_;
-      const std::string code = absl::StatusCodeToString(
-          static_cast<absl::StatusCode>(methods->GetSendStatus().error_code()));
+      const auto code =
+          static_cast<absl::StatusCode>(methods->GetSendStatus().error_code());
       if (metrics_ != nullptr) metrics_->ObserveCall(method_, code, latency);
       if (log_calls_) {
-        LogCall({method_, principal_, code, latency, request_id_});
+        LogCall({method_, principal_, absl::StatusCodeToString(code), latency,
+                 request_id_});
       }
     }
     methods->Proceed();

@@ -33,10 +33,57 @@ void SetLogFormat(LogFormat format) { log_format.store(format); }
 
 LogFormat CurrentLogFormat() { return log_format.load(); }
 
+// The length of the well-formed UTF-8 sequence at the start of `text`
+// (1 to 4), or 0 when it is not one (a stray continuation byte, an overlong
+// form, a surrogate, past U+10FFFF, cut short).
+static size_t Utf8SequenceLength(absl::string_view text) {
+  const auto byte = [&](size_t i) {
+    return static_cast<unsigned char>(text[i]);
+  };
+  const unsigned char lead = byte(0);
+  size_t length;
+  unsigned char min = 0x80, max = 0xBF;  // the second byte's range
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    if (lead == 0xE0) min = 0xA0;
+    if (lead == 0xED) max = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    if (lead == 0xF0) min = 0x90;
+    if (lead == 0xF4) max = 0x8F;
+  } else {
+    return 0;
+  }
+  if (text.size() < length) return 0;
+  if (byte(1) < min || byte(1) > max) return 0;
+  for (size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return length;
+}
+
 std::string JsonQuote(absl::string_view text) {
   std::string out = "\"";
   out.reserve(text.size() + 2);
-  for (unsigned char c : text) {
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x80) {
+      // JSON is UTF-8: a byte that is not part of a well-formed sequence
+      // (from a percent-decoded path, say) becomes U+FFFD.
+      const size_t length = Utf8SequenceLength(text.substr(i));
+      if (length == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(text.data() + i, length);
+        i += length;
+      }
+      continue;
+    }
+    ++i;
     switch (c) {
       case '"':
         out += "\\\"";

@@ -89,6 +89,13 @@ TEST_F(LogTest, JsonQuoteEscapesWhatJsonRequires) {
   EXPECT_EQ(JsonQuote(std::string("\x1f", 1)), "\"\\u001f\"");
   // UTF-8 passes through unchanged.
   EXPECT_EQ(JsonQuote("Zoë"), "\"Zoë\"");
+  EXPECT_EQ(JsonQuote("家 🙂"), "\"家 🙂\"");
+  // Bytes that are not UTF-8 (a percent-decoded path) become U+FFFD, so the
+  // line stays JSON.
+  EXPECT_EQ(JsonQuote("/%\xff/a\xc3"), "\"/%\\ufffd/a\\ufffd\"");
+  EXPECT_EQ(JsonQuote("\xed\xa0\x80"),
+            "\"\\ufffd\\ufffd\\ufffd\"");                  // a surrogate
+  EXPECT_EQ(JsonQuote("\xc0\xaf"), "\"\\ufffd\\ufffd\"");  // overlong
 }
 
 }  // namespace

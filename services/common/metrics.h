@@ -5,6 +5,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 
@@ -36,11 +37,12 @@ class MetricsRecorder {
  public:
   virtual ~MetricsRecorder() = default;
   // A call to `method` (`/carebridge.referral.v1.ReferralService/...`)
-  // ended with `code` (`OK`, `NOT_FOUND`, ...) after `latency`.
-  virtual void ObserveCall(absl::string_view method, absl::string_view code,
+  // ended with `code` after `latency`.
+  virtual void ObserveCall(absl::string_view method, absl::StatusCode code,
                            absl::Duration latency) = 0;
   // A write transaction on `database` (the file's base name, e.g.
-  // `referral`) committed after `latency` (from BEGIN to durable).
+  // `referral`) committed after `latency` (from BEGIN to durable; one
+  // group commit may carry several writes).
   virtual void ObserveCommit(absl::string_view database,
                              absl::Duration latency) = 0;
 };

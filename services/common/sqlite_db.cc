@@ -379,7 +379,11 @@ void SqliteDb::RunBatch(const std::vector<PendingWrite*>& batch) {
   }
   const absl::Time start = absl::Now();
   RunBatchInTransaction(batch);
-  if (metrics_ != nullptr) {
+  // Timed only when something committed (a batch that failed or rolled
+  // back is not a commit).
+  if (metrics_ != nullptr &&
+      std::any_of(batch.begin(), batch.end(),
+                  [](const PendingWrite* p) { return p->result.ok(); })) {
     metrics_->ObserveCommit(metrics_name_, absl::Now() - start);
   }
   if (sync_this_commit) {

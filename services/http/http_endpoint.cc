@@ -22,7 +22,7 @@ namespace {
 // the pre-routing handler to the logger): its id and when it arrived.
 struct ServedRequest {
   std::string id;
-  absl::Time start;
+  absl::Time start = absl::InfinitePast();
 };
 thread_local ServedRequest served_request;
 
@@ -336,11 +336,18 @@ void HttpEndpoint::AddRoutes() {
         reply.status = response.status;
         Write(reply, response);
       });
-  server_->set_logger(
-      [](const httplib::Request& request, const httplib::Response& response) {
-        LogHttp({request.method, request.path, response.status,
-                 absl::Now() - served_request.start, served_request.id});
-      });
+  server_->set_logger([](const httplib::Request& request,
+                         const httplib::Response& response) {
+    // A request refused before routing (a malformed request line, a
+    // URI too long) never set served_request: no id and no latency,
+    // rather than the previous request's.
+    const bool routed = served_request.start != absl::InfinitePast();
+    const std::string id = response.get_header_value("X-Request-ID");
+    LogHttp({request.method, request.path, response.status,
+             routed ? absl::Now() - served_request.start : absl::ZeroDuration(),
+             id});
+    served_request = {"", absl::InfinitePast()};
+  });
 }
 
 }  // namespace carebridge::http

@@ -105,35 +105,47 @@ PrometheusMetrics::PrometheusMetrics()
 
 PrometheusMetrics::~PrometheusMetrics() { Stop(); }
 
-void PrometheusMetrics::ObserveCall(absl::string_view method,
-                                    absl::string_view code,
-                                    absl::Duration latency) {
-  const std::string key = absl::StrCat(method, " ", code);
-  prometheus::Counter* counter = nullptr;
-  prometheus::Histogram* histogram = nullptr;
+PrometheusMetrics::MethodSeries& PrometheusMetrics::SeriesOf(
+    absl::string_view method) {
   {
     absl::ReaderMutexLock lock(&mu_);
-    auto c = call_counters_.find(key);
-    if (c != call_counters_.end()) counter = c->second;
-    auto h = call_histograms_.find(method);
-    if (h != call_histograms_.end()) histogram = h->second;
+    auto it = methods_.find(method);
+    if (it != methods_.end()) return *it->second;
   }
-  if (counter == nullptr || histogram == nullptr) {
-    absl::MutexLock lock(&mu_);
-    prometheus::Counter*& c = call_counters_[key];
-    if (c == nullptr) {
-      c = &calls_->Add(
-          {{"method", std::string(method)}, {"code", std::string(code)}});
-    }
-    counter = c;
-    prometheus::Histogram*& h = call_histograms_[method];
-    if (h == nullptr) {
-      h = &call_seconds_->Add({{"method", std::string(method)}}, kCallBuckets);
-    }
-    histogram = h;
+  absl::MutexLock lock(&mu_);
+  if (methods_.size() >= kMaxMethods && !methods_.contains(method)) {
+    method = "other";
+  }
+  std::unique_ptr<MethodSeries>& series = methods_[method];
+  if (series == nullptr) {
+    series = std::make_unique<MethodSeries>();
+    series->method = std::string(method);
+    series->latency =
+        &call_seconds_->Add({{"method", std::string(method)}}, kCallBuckets);
+  }
+  return *series;
+}
+
+void PrometheusMetrics::ObserveCall(absl::string_view method,
+                                    absl::StatusCode code,
+                                    absl::Duration latency) {
+  MethodSeries& series = SeriesOf(method);
+  const size_t index = static_cast<size_t>(code) < series.by_code.size()
+                           ? static_cast<size_t>(code)
+                           : static_cast<size_t>(absl::StatusCode::kUnknown);
+  prometheus::Counter* counter =
+      series.by_code[index].load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Add gives the one counter of these labels however often asked. The
+    // method label is the series' (which may be "other").
+    counter = &calls_->Add(
+        {{"method", series.method},
+         {"code",
+          absl::StatusCodeToString(static_cast<absl::StatusCode>(index))}});
+    series.by_code[index].store(counter, std::memory_order_release);
   }
   counter->Increment();
-  histogram->Observe(absl::ToDoubleSeconds(latency));
+  series.latency->Observe(absl::ToDoubleSeconds(latency));
 }
 
 void PrometheusMetrics::ObserveCommit(absl::string_view database,

@@ -1,6 +1,8 @@
 #ifndef CAREBRIDGE_SERVICES_METRICS_PROMETHEUS_METRICS_H_
 #define CAREBRIDGE_SERVICES_METRICS_PROMETHEUS_METRICS_H_
 
+#include <array>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -35,8 +37,11 @@ class PrometheusMetrics : public MetricsRecorder {
   PrometheusMetrics(const PrometheusMetrics&) = delete;
   PrometheusMetrics& operator=(const PrometheusMetrics&) = delete;
 
-  void ObserveCall(absl::string_view method, absl::string_view code,
+  // Methods beyond kMaxMethods distinct ones (a client calling made-up
+  // paths) are counted as method "other", so the series stay bounded.
+  void ObserveCall(absl::string_view method, absl::StatusCode code,
                    absl::Duration latency) override ABSL_LOCKS_EXCLUDED(mu_);
+  static constexpr size_t kMaxMethods = 512;
   void ObserveCommit(absl::string_view database,
                      absl::Duration latency) override ABSL_LOCKS_EXCLUDED(mu_);
 
@@ -63,13 +68,21 @@ class PrometheusMetrics : public MetricsRecorder {
   prometheus::Family<prometheus::Histogram>* commit_seconds_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 
+  // One method's series: its histogram and a counter per code, made on
+  // first use.
+  struct MethodSeries {
+    // The label: the method, or "other".
+    std::string method;
+    prometheus::Histogram* latency = nullptr;
+    std::array<std::atomic<prometheus::Counter*>, 17> by_code{};
+  };
+  // The method's series (made on first use; "other" past kMaxMethods).
+  MethodSeries& SeriesOf(absl::string_view method) ABSL_LOCKS_EXCLUDED(mu_);
+
   absl::Mutex mu_;
-  // Each (method, code) counter and each method's (or database's)
-  // histogram, found once: a call then costs a map lookup, not the
-  // family's label matching.
-  absl::flat_hash_map<std::string, prometheus::Counter*> call_counters_
-      ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, prometheus::Histogram*> call_histograms_
+  // Found once per method: a call then costs one lookup without
+  // allocating, not the family's label matching.
+  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> methods_
       ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, prometheus::Histogram*> commit_histograms_
       ABSL_GUARDED_BY(mu_);

@@ -17,9 +17,9 @@ using ::testing::Not;
 TEST(PrometheusMetricsTest, CountsCallsByMethodAndCodeWithLatency) {
   PrometheusMetrics metrics;
   const std::string method = "/carebridge.referral.v1.ReferralService/Get";
-  metrics.ObserveCall(method, "OK", absl::Milliseconds(2));
-  metrics.ObserveCall(method, "OK", absl::Milliseconds(3));
-  metrics.ObserveCall(method, "NOT_FOUND", absl::Seconds(20));
+  metrics.ObserveCall(method, absl::StatusCode::kOk, absl::Milliseconds(2));
+  metrics.ObserveCall(method, absl::StatusCode::kOk, absl::Milliseconds(3));
+  metrics.ObserveCall(method, absl::StatusCode::kNotFound, absl::Seconds(20));
   const std::string text = metrics.Render();
   EXPECT_THAT(text, HasSubstr(absl::StrCat(
                         "carebridge_rpc_calls_total{code=\"OK\",method=\"",
@@ -37,6 +37,27 @@ TEST(PrometheusMetricsTest, CountsCallsByMethodAndCodeWithLatency) {
   EXPECT_THAT(text, HasSubstr(absl::StrCat(
                         "carebridge_rpc_duration_seconds_count{method=\"",
                         method, "\"} 3")));
+}
+
+TEST(PrometheusMetricsTest, MadeUpMethodsBeyondTheCapCountAsOther) {
+  PrometheusMetrics metrics;
+  const size_t made_up = PrometheusMetrics::kMaxMethods + 100;
+  for (size_t i = 0; i < made_up; ++i) {
+    metrics.ObserveCall(absl::StrCat("/no.Such/Method", i),
+                        absl::StatusCode::kUnimplemented,
+                        absl::Milliseconds(1));
+  }
+  const std::string text = metrics.Render();
+  size_t series = 0;
+  for (size_t at = text.find("carebridge_rpc_calls_total{");
+       at != std::string::npos;
+       at = text.find("carebridge_rpc_calls_total{", at + 1)) {
+    ++series;
+  }
+  EXPECT_EQ(series, PrometheusMetrics::kMaxMethods + 1);
+  EXPECT_THAT(text,
+              HasSubstr("carebridge_rpc_calls_total{code=\"UNIMPLEMENTED\","
+                        "method=\"other\"} 100"));
 }
 
 TEST(PrometheusMetricsTest, CommitLatencyByDatabase) {
@@ -81,7 +102,7 @@ TEST(PrometheusMetricsTest, CollectorsAreReadAtEachScrape) {
 
 TEST(PrometheusMetricsTest, ServesMetricsOverHttp) {
   PrometheusMetrics metrics;
-  metrics.ObserveCall("/x.Y/Z", "OK", absl::Milliseconds(1));
+  metrics.ObserveCall("/x.Y/Z", absl::StatusCode::kOk, absl::Milliseconds(1));
   ASSERT_TRUE(metrics.Listen("127.0.0.1:0").ok());
   ASSERT_GT(metrics.port(), 0);
   httplib::Client client("127.0.0.1", metrics.port());
