@@ -112,42 +112,20 @@ TEST_F(CarebridgeServerTest, ReferralServiceReachesARemoteDirectory) {
   // The one-service-per-process topology, in one test process: the
   // directory in one server, the referral service in another that finds it
   // through --directory_address. Both share the token keys.
-  ServerConfig directory_config = Config("directory");
-  directory_config.services = {"directory"};
-  auto directory = CarebridgeServer::Start(directory_config);
-  ASSERT_TRUE(directory.ok()) << directory.status();
+  std::unique_ptr<CarebridgeServer> directory;
+  std::unique_ptr<CarebridgeServer> referral;
+  ASSERT_NO_FATAL_FAILURE(StartDirectoryAndReferral(&directory, &referral));
+  ReferralParties parties = MakeReferralParties(*directory);
+  ASSERT_FALSE(parties.person.name().empty());
 
-  ServerConfig referral_config = Config("referral");
-  referral_config.services = {"referral"};
-  referral_config.directory_address =
-      absl::StrCat("127.0.0.1:", (*directory)->port());
-  referral_config.token_keys_dir = directory_config.data_dir + "/token-keys";
-  auto referral = CarebridgeServer::Start(referral_config);
-  ASSERT_TRUE(referral.ok()) << referral.status();
-
-  std::string admin = ReadToken((*directory)->bootstrap_token_path());
-  auto directory_channel = ChannelTo(**directory);
-  dir::Team from = CreateTeam(*directory_channel, admin, "Community team");
-  dir::Team to = CreateTeam(*directory_channel, admin, "Crisis team");
-
-  std::string clinician =
-      ClinicianToken(*directory_channel, admin, from.name());
-  dir::Person person = CreatePerson(*directory_channel, clinician);
-  ASSERT_FALSE(person.name().empty());
-
-  auto referral_stub = ref::ReferralService::NewStub(ChannelTo(**referral));
+  auto referral_stub = ref::ReferralService::NewStub(ChannelTo(*referral));
   grpc::ClientContext context;
-  Authorize(context, clinician);
-  ref::CreateReferralRequest request;
-  request.mutable_referral()->set_person(person.name());
-  request.mutable_referral()->set_receiving_team(to.name());
-  request.mutable_referral()->set_urgency(ref::CRISIS);
-  request.mutable_referral()->set_reason("Escalating distress this week");
+  Authorize(context, parties.clinician);
   ref::Referral created;
-  grpc::Status status =
-      referral_stub->CreateReferral(&context, request, &created);
+  grpc::Status status = referral_stub->CreateReferral(
+      &context, CrisisReferral(parties), &created);
   ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(created.sending_team(), from.name());
+  EXPECT_EQ(created.sending_team(), parties.from.name());
   EXPECT_EQ(created.state(), ref::SENT);
 }
 

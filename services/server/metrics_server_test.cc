@@ -156,38 +156,19 @@ TEST_F(MetricsServerTest, EveryCallHasARequestIdGivenBackToTheCaller) {
 }
 
 TEST_F(MetricsServerTest, TheRequestIdFollowsTheCallToAnotherService) {
-  ServerConfig directory_config = Config("directory");
-  directory_config.services = {"directory"};
-  auto directory = CarebridgeServer::Start(directory_config);
-  ASSERT_TRUE(directory.ok()) << directory.status();
-  ServerConfig referral_config = Config("referral");
-  referral_config.services = {"referral"};
-  referral_config.directory_address =
-      absl::StrCat("127.0.0.1:", (*directory)->port());
-  referral_config.token_keys_dir = directory_config.data_dir + "/token-keys";
-  auto referral = CarebridgeServer::Start(referral_config);
-  ASSERT_TRUE(referral.ok()) << referral.status();
-
-  const std::string admin = ReadToken((*directory)->bootstrap_token_path());
-  auto directory_channel = ChannelTo(**directory);
-  dir::Team from = CreateTeam(*directory_channel, admin, "Community team");
-  dir::Team to = CreateTeam(*directory_channel, admin, "Crisis team");
-  const std::string clinician =
-      ClinicianToken(*directory_channel, admin, from.name());
-  dir::Person person = CreatePerson(*directory_channel, clinician);
+  std::unique_ptr<CarebridgeServer> directory;
+  std::unique_ptr<CarebridgeServer> referral;
+  ASSERT_NO_FATAL_FAILURE(StartDirectoryAndReferral(&directory, &referral));
+  ReferralParties parties = MakeReferralParties(*directory);
 
   StderrCapture capture;
-  auto stub = ref::ReferralService::NewStub(ChannelTo(**referral));
+  auto stub = ref::ReferralService::NewStub(ChannelTo(*referral));
   grpc::ClientContext context;
-  Authorize(context, clinician);
+  Authorize(context, parties.clinician);
   context.AddMetadata("x-request-id", "cross-service-1");
-  ref::CreateReferralRequest request;
-  request.mutable_referral()->set_person(person.name());
-  request.mutable_referral()->set_receiving_team(to.name());
-  request.mutable_referral()->set_urgency(ref::CRISIS);
-  request.mutable_referral()->set_reason("Escalating distress this week");
   ref::Referral created;
-  grpc::Status status = stub->CreateReferral(&context, request, &created);
+  grpc::Status status =
+      stub->CreateReferral(&context, CrisisReferral(parties), &created);
   ASSERT_TRUE(status.ok()) << status.error_message();
 
   bool referral_line = false;

@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/server/carebridge_server.h"
 
@@ -146,6 +147,61 @@ class ServerTestFixture : public ::testing::Test {
     grpc::Status status = stub->CreatePerson(&context, request, &person);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return person;
+  }
+
+  // The one-service-per-process topology in one test process: the
+  // directory in one server, the referral service in another that finds it
+  // through --directory_address, both sharing the token keys. Fails the
+  // test (leaving them null) when either does not start.
+  void StartDirectoryAndReferral(std::unique_ptr<CarebridgeServer>* directory,
+                                 std::unique_ptr<CarebridgeServer>* referral) {
+    ServerConfig directory_config = Config("directory");
+    directory_config.services = {"directory"};
+    auto started_directory = CarebridgeServer::Start(directory_config);
+    ASSERT_TRUE(started_directory.ok()) << started_directory.status();
+    ServerConfig referral_config = Config("referral");
+    referral_config.services = {"referral"};
+    referral_config.directory_address =
+        absl::StrCat("127.0.0.1:", (*started_directory)->port());
+    referral_config.token_keys_dir = directory_config.data_dir + "/token-keys";
+    auto started_referral = CarebridgeServer::Start(referral_config);
+    ASSERT_TRUE(started_referral.ok()) << started_referral.status();
+    *directory = *std::move(started_directory);
+    *referral = *std::move(started_referral);
+  }
+
+  // Who a referral needs, made through `directory` by its bootstrap admin:
+  // the sending and receiving teams, a clinician of the sender and their
+  // token, and the person.
+  struct ReferralParties {
+    std::string admin;
+    dir::Team from;
+    dir::Team to;
+    std::string clinician;
+    dir::Person person;
+  };
+  static ReferralParties MakeReferralParties(
+      const CarebridgeServer& directory) {
+    ReferralParties parties;
+    parties.admin = ReadToken(directory.bootstrap_token_path());
+    auto channel = ChannelTo(directory);
+    parties.from = CreateTeam(*channel, parties.admin, "Community team");
+    parties.to = CreateTeam(*channel, parties.admin, "Crisis team");
+    parties.clinician =
+        ClinicianToken(*channel, parties.admin, parties.from.name());
+    parties.person = CreatePerson(*channel, parties.clinician);
+    return parties;
+  }
+
+  // A crisis referral of the parties' person to their receiving team.
+  static referral::v1::CreateReferralRequest CrisisReferral(
+      const ReferralParties& parties) {
+    referral::v1::CreateReferralRequest request;
+    request.mutable_referral()->set_person(parties.person.name());
+    request.mutable_referral()->set_receiving_team(parties.to.name());
+    request.mutable_referral()->set_urgency(referral::v1::CRISIS);
+    request.mutable_referral()->set_reason("Escalating distress this week");
+    return request;
   }
 
   std::string dir_;
