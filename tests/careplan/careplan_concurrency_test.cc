@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -73,7 +74,15 @@ class CarePlanConcurrencyTest : public CarePlanTest {
       threads.emplace_back([&, c] {
         const Principal& as = clients[c];
         const Target& target = targets[c % targets.size()];
-        auto stub = v1::CarePlanService::NewStub(NewChannel());
+        std::shared_ptr<grpc::Channel> channel = NewChannel();
+        // Connected before the race starts (the race is the writes; a first
+        // connection attempt refused under load is retried by the channel).
+        if (!channel->WaitForConnected(std::chrono::system_clock::now() +
+                                       std::chrono::seconds(30))) {
+          Fail(absl::StrCat("client ", c, ": could not connect"));
+          return;
+        }
+        auto stub = v1::CarePlanService::NewStub(channel);
         while (!go.load()) std::this_thread::yield();
         for (int n = 0; n < kUpdatesPerClient; ++n) {
           const std::string marker = absl::StrCat("client ", c, " update ", n);
