@@ -18,8 +18,6 @@
 namespace carebridge {
 namespace {
 
-using ::carebridge::testing::CreateTestPostgresDatabase;
-using ::carebridge::testing::DropTestPostgresDatabase;
 using ::carebridge::testing::IsOk;
 using ::carebridge::testing::IsOkAndHolds;
 using ::carebridge::testing::RunPostgresAdmin;
@@ -49,19 +47,9 @@ TEST(TranslatePlaceholdersTest, NumbersAnonymousAndExplicitOutsideQuotes) {
             "SELECT '?', \"a?\", 'it''s ?', $1 -- ?\n/* ? */ $2");
 }
 
-class PgDbTest : public ::testing::Test {
+class PgDbTest : public testing::PostgresDatabaseTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::string> url = CreateTestPostgresDatabase("pg_db_test");
-    // No cluster is a failure, never a skip.
-    ASSERT_THAT(url, IsOk());
-    url_ = *url;
-  }
-  void TearDown() override {
-    if (!url_.empty()) {
-      EXPECT_THAT(DropTestPostgresDatabase(url_), IsOk());
-    }
-  }
+  PgDbTest() : PostgresDatabaseTest("pg_db_test") {}
 
   std::unique_ptr<PgDb> OpenOrDie(const std::vector<Migration>& migrations,
                                   PgDb::Options options = {}) {
@@ -85,8 +73,6 @@ class PgDbTest : public ::testing::Test {
     }));
     return values;
   }
-
-  std::string url_;
 };
 
 TEST_F(PgDbTest, BindsAndColumnsRoundTrip) {

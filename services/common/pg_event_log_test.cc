@@ -24,8 +24,6 @@
 namespace carebridge {
 namespace {
 
-using ::carebridge::testing::CreateTestPostgresDatabase;
-using ::carebridge::testing::DropTestPostgresDatabase;
 using ::carebridge::testing::IsOk;
 using ::carebridge::testing::IsOkAndHolds;
 using ::carebridge::testing::StatusIs;
@@ -45,18 +43,9 @@ events::v1::Event TeamEvent(absl::string_view team) {
                    absl::FromUnixSeconds(1767225600), payload);
 }
 
-class PgEventLogTest : public ::testing::Test {
+class PgEventLogTest : public testing::PostgresDatabaseTest {
  protected:
-  void SetUp() override {
-    absl::StatusOr<std::string> url = CreateTestPostgresDatabase("pg_feed");
-    ASSERT_THAT(url, IsOk());
-    url_ = *url;
-  }
-  void TearDown() override {
-    if (!url_.empty()) {
-      EXPECT_THAT(DropTestPostgresDatabase(url_), IsOk());
-    }
-  }
+  PgEventLogTest() : PostgresDatabaseTest("pg_feed") {}
 
   std::unique_ptr<PgDb> Open() {
     absl::StatusOr<std::unique_ptr<PgDb>> db =
@@ -81,8 +70,6 @@ class PgEventLogTest : public ::testing::Test {
     }));
     return sequence;
   }
-
-  std::string url_;
 };
 
 TEST_F(PgEventLogTest, AppendsReadBackInOrderWithHeadAndEpoch) {

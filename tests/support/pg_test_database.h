@@ -1,7 +1,10 @@
 #ifndef CAREBRIDGE_TESTS_SUPPORT_PG_TEST_DATABASE_H_
 #define CAREBRIDGE_TESTS_SUPPORT_PG_TEST_DATABASE_H_
 
+#include <gtest/gtest.h>
+
 #include <string>
+#include <utility>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -30,6 +33,31 @@ absl::Status RunPostgresAdmin(const std::string& url, const std::string& sql);
 
 // Drops the database `url` names (terminating its connections first).
 absl::Status DropTestPostgresDatabase(const std::string& url);
+
+// A test with a database of its own on the test cluster (named after
+// `prefix`), dropped after it; `url_` is its URL. No cluster is a failure,
+// never a skip.
+class PostgresDatabaseTest : public ::testing::Test {
+ protected:
+  explicit PostgresDatabaseTest(std::string prefix)
+      : prefix_(std::move(prefix)) {}
+  void SetUp() override {
+    absl::StatusOr<std::string> url = CreateTestPostgresDatabase(prefix_);
+    ASSERT_TRUE(url.ok()) << url.status();
+    url_ = *url;
+  }
+  void TearDown() override {
+    if (!url_.empty()) {
+      absl::Status dropped = DropTestPostgresDatabase(url_);
+      EXPECT_TRUE(dropped.ok()) << dropped;
+    }
+  }
+
+  std::string url_;
+
+ private:
+  const std::string prefix_;
+};
 
 }  // namespace carebridge::testing
 
