@@ -83,6 +83,19 @@ TEST_F(LogTest, HttpRequestsInBothFormats) {
   EXPECT_EQ(object["trace_id"], "def");
 }
 
+TEST_F(LogTest, AMessageOfThousandsOfCharactersStaysOneJsonLine) {
+  // A 4,000-character reason with quotes, new lines and multi-byte text,
+  // as a refusal message might quote it.
+  std::string text;
+  while (text.size() < 4000) text += "Zoë said \"I can't\"\n家 ";
+  SetLogFormat(LogFormat::kJson);
+  StderrCapture capture;
+  LogLine(text);
+  std::vector<std::string> lines = capture.Lines();
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(nlohmann::json::parse(lines[0])["message"], text);
+}
+
 TEST_F(LogTest, JsonQuoteEscapesWhatJsonRequires) {
   EXPECT_EQ(JsonQuote("plain"), "\"plain\"");
   EXPECT_EQ(JsonQuote("a\"b\\c\nd\re\tf"), "\"a\\\"b\\\\c\\nd\\re\\tf\"");

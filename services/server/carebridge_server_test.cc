@@ -132,34 +132,28 @@ TEST_F(CarebridgeServerTest, ReferralServiceReachesARemoteDirectory) {
 TEST_F(CarebridgeServerTest, CarePlanServiceReachesARemoteDirectory) {
   // As above for the care plan service: it asks the remote directory whether
   // the person exists before creating their plan, as services/careplan.
-  ServerConfig directory_config = Config("directory");
-  directory_config.services = {"directory"};
-  auto directory = CarebridgeServer::Start(directory_config);
-  ASSERT_TRUE(directory.ok()) << directory.status();
-
   ServerConfig careplan_config = Config("careplan");
   careplan_config.services = {"careplan"};
-  careplan_config.directory_address =
-      absl::StrCat("127.0.0.1:", (*directory)->port());
   // Feeds it follows; nobody serves them here, so its consumers wait and
   // retry, which must not get in the way of its own calls.
   careplan_config.referral_address = "127.0.0.1:1";
   careplan_config.handover_address = "127.0.0.1:1";
-  careplan_config.token_keys_dir = directory_config.data_dir + "/token-keys";
-  auto careplan = CarebridgeServer::Start(careplan_config);
-  ASSERT_TRUE(careplan.ok()) << careplan.status();
+  std::unique_ptr<CarebridgeServer> directory;
+  std::unique_ptr<CarebridgeServer> careplan;
+  ASSERT_NO_FATAL_FAILURE(
+      StartBesideDirectory(careplan_config, &directory, &careplan));
   EXPECT_TRUE(
       std::filesystem::exists(careplan_config.data_dir + "/careplan.db"));
 
-  std::string admin = ReadToken((*directory)->bootstrap_token_path());
-  auto directory_channel = ChannelTo(**directory);
+  std::string admin = ReadToken(directory->bootstrap_token_path());
+  auto directory_channel = ChannelTo(*directory);
   dir::Team team = CreateTeam(*directory_channel, admin, "Community team");
   std::string clinician =
       ClinicianToken(*directory_channel, admin, team.name());
   dir::Person person = CreatePerson(*directory_channel, clinician);
   ASSERT_FALSE(person.name().empty());
 
-  auto stub = cp::CarePlanService::NewStub(ChannelTo(**careplan));
+  auto stub = cp::CarePlanService::NewStub(ChannelTo(*careplan));
   {
     grpc::ClientContext context;
     Authorize(context, clinician);

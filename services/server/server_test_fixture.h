@@ -150,24 +150,31 @@ class ServerTestFixture : public ::testing::Test {
   }
 
   // The one-service-per-process topology in one test process: the
-  // directory in one server, the referral service in another that finds it
-  // through --directory_address, both sharing the token keys. Fails the
-  // test (leaving them null) when either does not start.
-  void StartDirectoryAndReferral(std::unique_ptr<CarebridgeServer>* directory,
-                                 std::unique_ptr<CarebridgeServer>* referral) {
+  // directory in one server, and `peer` (a config naming the services it
+  // hosts) in another that finds it through --directory_address, both
+  // sharing the token keys. Fails the test (leaving them null) when either
+  // does not start.
+  void StartBesideDirectory(ServerConfig peer,
+                            std::unique_ptr<CarebridgeServer>* directory,
+                            std::unique_ptr<CarebridgeServer>* started) {
     ServerConfig directory_config = Config("directory");
     directory_config.services = {"directory"};
     auto started_directory = CarebridgeServer::Start(directory_config);
     ASSERT_TRUE(started_directory.ok()) << started_directory.status();
-    ServerConfig referral_config = Config("referral");
-    referral_config.services = {"referral"};
-    referral_config.directory_address =
+    peer.directory_address =
         absl::StrCat("127.0.0.1:", (*started_directory)->port());
-    referral_config.token_keys_dir = directory_config.data_dir + "/token-keys";
-    auto started_referral = CarebridgeServer::Start(referral_config);
-    ASSERT_TRUE(started_referral.ok()) << started_referral.status();
+    peer.token_keys_dir = directory_config.data_dir + "/token-keys";
+    auto started_peer = CarebridgeServer::Start(peer);
+    ASSERT_TRUE(started_peer.ok()) << started_peer.status();
     *directory = *std::move(started_directory);
-    *referral = *std::move(started_referral);
+    *started = *std::move(started_peer);
+  }
+  // The same with the referral service as the peer.
+  void StartDirectoryAndReferral(std::unique_ptr<CarebridgeServer>* directory,
+                                 std::unique_ptr<CarebridgeServer>* referral) {
+    ServerConfig config = Config("referral");
+    config.services = {"referral"};
+    StartBesideDirectory(std::move(config), directory, referral);
   }
 
   // Who a referral needs, made through `directory` by its bootstrap admin:
