@@ -154,13 +154,9 @@ absl::StatusOr<v1::ListAccessesResponse> AuditDomain::ListAccesses(
     auto it = cursor.find(log.name);
     const int64_t before = it == cursor.end() ? 0 : it->second;
     if (before == kFinished) continue;
-    std::vector<AuditRecord> records;
-    RETURN_IF_ERROR(log.db->Read([&](Connection& conn) -> absl::Status {
-      ASSIGN_OR_RETURN(records,
-                       AuditChain::ListForPerson(conn, request.person(), before,
-                                                 page_size + 1));
-      return absl::OkStatus();
-    }));
+    ASSIGN_OR_RETURN(
+        std::vector<AuditRecord> records,
+        log.db->ListAuditForPerson(request.person(), before, page_size + 1));
     read[log.name] = records.size();
     for (AuditRecord& record : records) {
       found.push_back(Found{&log, std::move(record)});

@@ -8,8 +8,8 @@
 #include "absl/status/statusor.h"
 #include "carebridge/audit/v1/audit.pb.h"
 #include "services/careplan_client/careplan_lookup.h"
+#include "services/common/database.h"
 #include "services/common/principal.h"
-#include "services/common/sqlite_db.h"
 
 namespace carebridge::audit {
 
@@ -17,7 +17,7 @@ namespace carebridge::audit {
 // database holding it.
 struct AuditLogRef {
   std::string name;
-  SqliteDb* db = nullptr;
+  Database* db = nullptr;
 };
 
 // The rules of AuditService: only admins verify; the accesses to a person
@@ -33,7 +33,7 @@ class AuditDomain {
   // services hosted, and `own_log`); `own_log` records the calls to this
   // service, denied ones too; `lookup` answers who leads a person's care.
   // All outlive this.
-  AuditDomain(std::function<std::vector<AuditLogRef>()> logs, SqliteDb* own_log,
+  AuditDomain(std::function<std::vector<AuditLogRef>()> logs, Database* own_log,
               careplan_client::CarePlanLookup* lookup)
       : logs_(std::move(logs)), own_log_(own_log), lookup_(lookup) {}
 
@@ -47,7 +47,7 @@ class AuditDomain {
                                        const std::string& person);
 
   const std::function<std::vector<AuditLogRef>()> logs_;
-  SqliteDb* const own_log_;
+  Database* const own_log_;
   careplan_client::CarePlanLookup* const lookup_;
 };
 

@@ -12,7 +12,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "services/careplan/careplan_store.h"
-#include "services/common/sqlite_db.h"
+#include "services/common/database.h"
 
 namespace carebridge::careplan {
 
@@ -38,7 +38,7 @@ class CachingCarePlanStore : public CarePlanStore {
   // `audited`: the database whose audit log records the calls this store
   // serves (a read from memory included); may be null.
   CachingCarePlanStore(std::unique_ptr<CarePlanStore> inner,
-                       size_t max_entries = 4096, SqliteDb* audited = nullptr)
+                       size_t max_entries = 4096, Database* audited = nullptr)
       : inner_(std::move(inner)),
         max_entries_(max_entries),
         audited_(audited) {}
@@ -81,7 +81,7 @@ class CachingCarePlanStore : public CarePlanStore {
 
   const std::unique_ptr<CarePlanStore> inner_;
   const size_t max_entries_;
-  SqliteDb* const audited_;
+  Database* const audited_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, std::shared_ptr<const CurrentPlan>> plans_
       ABSL_GUARDED_BY(mu_);

@@ -70,7 +70,7 @@ class CarePlanModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
-  SqliteDb* audit_log() override { return audit_log_; }
+  Database* audit_log() override { return audit_log_; }
   // For in-process callers that act on plans directly.
   CarePlanDomain* domain();
   // The `careplan` feed.
@@ -108,7 +108,7 @@ class CarePlanModule : public ServiceModule {
   std::unique_ptr<BreakGlassStore> break_glass_;
   std::unique_ptr<IncomingTransfers> incoming_;
   // store_'s database, which keeps the audit log.
-  SqliteDb* audit_log_ = nullptr;
+  Database* audit_log_ = nullptr;
   EventLog* event_log_ = nullptr;
   ConsumerLedger* ledger_ = nullptr;
   const Clock* clock_ = nullptr;

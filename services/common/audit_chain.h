@@ -72,20 +72,6 @@ CREATE TABLE IF NOT EXISTS audit_indexed (
 );
 )sql";
 
-// What Verify found.
-struct AuditVerification {
-  int64_t records = 0;
-  int64_t checkpoints = 0;
-  // The newest record as the head says (a value to note down outside the
-  // database: a log cut back to an older state would show another).
-  int64_t head_seq = 0;
-  std::string head_hash_hex;
-  // Each problem found, worded for an administrator (`record 17: its
-  // contents do not match its hash (edited)`); at most kMaxProblems.
-  std::vector<std::string> problems;
-  bool intact() const { return problems.empty(); }
-};
-
 // An append-only log of AuditRecords in a service's own database,
 // hash-chained: each record's hash is an HMAC-SHA256, under a key kept
 // outside the database, over the previous record's hash and the record's

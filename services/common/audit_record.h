@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -24,6 +25,21 @@ struct AuditRecord {
   std::string sections;
   std::string reason;
   std::string outcome;
+};
+
+// What verifying an audit log found (AuditChain::Verify).
+struct AuditVerification {
+  int64_t records = 0;
+  int64_t checkpoints = 0;
+  // The newest record as the head says (a value to note down outside the
+  // database: a log cut back to an older state would show another).
+  int64_t head_seq = 0;
+  std::string head_hash_hex;
+  // Each problem found, worded for an administrator (`record 17: its
+  // contents do not match its hash (edited)`); at most
+  // AuditChain::kMaxProblems.
+  std::vector<std::string> problems;
+  bool intact() const { return problems.empty(); }
 };
 
 }  // namespace carebridge

@@ -17,7 +17,7 @@
 
 namespace carebridge {
 
-class SqliteDb;
+class Database;
 
 // The metadata key and scheme clients present tokens with.
 inline constexpr char kAuthorizationHeader[] = "authorization";
@@ -87,11 +87,11 @@ class Authenticator {
   // database first, so a refusal before anything is read, or a token that
   // does not verify, is recorded too. Set while the process is set up,
   // before it serves; not thread-safe against calls.
-  void SetAuditLog(std::string package, SqliteDb* log) {
+  void SetAuditLog(std::string package, Database* log) {
     audit_logs_[std::move(package)] = log;
   }
   // Null when none was set.
-  SqliteDb* AuditLogFor(absl::string_view package) const {
+  Database* AuditLogFor(absl::string_view package) const {
     auto it = audit_logs_.find(package);
     return it == audit_logs_.end() ? nullptr : it->second;
   }
@@ -102,7 +102,7 @@ class Authenticator {
   const TokenRevocations* revocations_ = nullptr;
   const OidcSignIn* oidc_ = nullptr;
   bool require_service_certificates_ = false;
-  absl::flat_hash_map<std::string, SqliteDb*> audit_logs_;
+  absl::flat_hash_map<std::string, Database*> audit_logs_;
 };
 
 }  // namespace carebridge

@@ -9,7 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
-#include "services/common/sqlite_db.h"
+#include "services/common/database.h"
 
 namespace carebridge {
 namespace {
@@ -48,7 +48,7 @@ ScopedCallAudit::ScopedCallAudit(CallAudit* audit)
 
 ScopedCallAudit::~ScopedCallAudit() { current_call_audit = previous_; }
 
-void NoteAuditedAccess(SqliteDb* db) {
+void NoteAuditedAccess(Database* db) {
   CallAudit* audit = CurrentCallAudit();
   if (db == nullptr || audit == nullptr || audit->sink != nullptr ||
       !db->audited()) {

@@ -12,7 +12,7 @@
 
 namespace carebridge {
 
-class SqliteDb;
+class Database;
 
 // The audit of the call a thread is serving: who and what, the database it
 // belongs in, and whether a write already carried it. The RPC edge begins
@@ -24,7 +24,7 @@ struct CallAudit {
   AuditRecord record;
   // The first audited database the call read or wrote: where a read's
   // record goes.
-  SqliteDb* sink = nullptr;
+  Database* sink = nullptr;
   // A committed write transaction carried the record.
   bool written = false;
   // Further persons the call was about (a lookup that found several): each
@@ -57,7 +57,7 @@ class ScopedCallAudit {
 // The call (if any) touched `db`'s data without reading the database (from
 // a cache in front of it): its record belongs in `db`'s audit log. No-op
 // when `db` is null or not audited, or outside a call.
-void NoteAuditedAccess(SqliteDb* db);
+void NoteAuditedAccess(Database* db);
 
 // The call (if any) is about `person` (`persons/{id}`) though its request
 // named only a resource of theirs (`referrals/{id}`): its audit record names

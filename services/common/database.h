@@ -4,17 +4,22 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/common/audit_record.h"
 
 // The SQL access every store is written against, whatever the engine
 // (SqliteDb, PgDb). Stores write `?` (or `?N`) placeholders; binds are
 // 1-based and columns 0-based on every engine.
 
 namespace carebridge {
+
+class MetricsRecorder;
 
 // One versioned schema step. Versions start at 1 and increase by one; each
 // runs once, in its own transaction. The SQL is the engine's own: a store
@@ -153,6 +158,33 @@ class Database {
   virtual absl::string_view engine() const = 0;
   // The last migration applied.
   virtual int schema_version() const = 0;
+  // Each write transaction's time, begin to durable commit, goes to
+  // `metrics` as database `name` (none when null). Before the first Write.
+  virtual void SetMetrics(MetricsRecorder* metrics, std::string name) {
+    (void)metrics;
+    (void)name;
+  }
+
+  // An audited database keeps an audit log (AuditChain) beside its data:
+  // each write transaction made while a call is being served
+  // (CurrentCallAudit) carries the call's record in that transaction, and
+  // a call that wrote nothing has its record appended before it answers
+  // (FinishCallAudit). The rest of this section fails FAILED_PRECONDITION
+  // on a database that is not audited.
+  virtual bool audited() const { return false; }
+  // Appends `records` durably, in one transaction of their own.
+  virtual absl::Status AppendAudit(const std::vector<AuditRecord>& records);
+  // The same without holding the caller while the records reach the disk
+  // where the engine can: `done` gets the outcome, perhaps on another
+  // caller's thread, perhaps before this returns.
+  virtual void AppendAuditAsync(std::vector<AuditRecord> records,
+                                absl::AnyInvocable<void(absl::Status)> done);
+  // The records about `person` (`persons/{id}`), newest first, with seq
+  // below `before_seq` (from the newest when 0), at most `limit`.
+  virtual absl::StatusOr<std::vector<AuditRecord>> ListAuditForPerson(
+      absl::string_view person, int64_t before_seq, int limit);
+  // Walks the whole log, recomputing its chain (AuditChain::Verify).
+  virtual absl::StatusOr<AuditVerification> VerifyAudit();
 };
 
 }  // namespace carebridge

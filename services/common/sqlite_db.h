@@ -138,7 +138,7 @@ class SqliteDb : public Database {
       ABSL_LOCKS_EXCLUDED(queue_mu_);
   // The same for several records (one call about several persons), in one
   // transaction.
-  absl::Status AppendAudit(const std::vector<AuditRecord>& records)
+  absl::Status AppendAudit(const std::vector<AuditRecord>& records) override
       ABSL_LOCKS_EXCLUDED(queue_mu_);
   // Audited databases: appends `record` durably without holding most
   // callers. Records queue; the caller that finds nobody committing
@@ -154,7 +154,7 @@ class SqliteDb : public Database {
       ABSL_LOCKS_EXCLUDED(audit_mu_);
   // The same for several records, committed together.
   void AppendAuditAsync(std::vector<AuditRecord> records,
-                        absl::AnyInvocable<void(absl::Status)> done)
+                        absl::AnyInvocable<void(absl::Status)> done) override
       ABSL_LOCKS_EXCLUDED(audit_mu_);
   // Lists every record not yet in the audit log's per-person index there
   // (AuditChain::IndexPersons), in transactions of a bounded size. Open does
@@ -171,12 +171,18 @@ class SqliteDb : public Database {
     return path + ".audit-index";
   }
   // Verifies the audit log (AuditChain::Verify).
-  absl::StatusOr<AuditVerification> VerifyAudit() ABSL_LOCKS_EXCLUDED(pool_mu_);
-  bool audited() const { return audit_ != nullptr; }
+  absl::StatusOr<AuditVerification> VerifyAudit() override
+      ABSL_LOCKS_EXCLUDED(pool_mu_);
+  // The per-person index, then the records not yet in it
+  // (AuditChain::ListForPerson), on one read snapshot.
+  absl::StatusOr<std::vector<AuditRecord>> ListAuditForPerson(
+      absl::string_view person, int64_t before_seq, int limit) override
+      ABSL_LOCKS_EXCLUDED(pool_mu_);
+  bool audited() const override { return audit_ != nullptr; }
 
   // Each write transaction's time, begin to durable commit, goes to
   // `metrics` as database `name` (none when null). Before the first Write.
-  void SetMetrics(MetricsRecorder* metrics, std::string name) {
+  void SetMetrics(MetricsRecorder* metrics, std::string name) override {
     metrics_ = metrics;
     metrics_name_ = std::move(name);
   }

@@ -150,4 +150,19 @@ absl::StatusOr<AuditVerification> SqliteDb::VerifyAudit() {
   return result;
 }
 
+absl::StatusOr<std::vector<AuditRecord>> SqliteDb::ListAuditForPerson(
+    absl::string_view person, int64_t before_seq, int limit) {
+  if (audit_ == nullptr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path_, " keeps no audit log"));
+  }
+  std::vector<AuditRecord> records;
+  RETURN_IF_ERROR(Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(
+        records, AuditChain::ListForPerson(conn, person, before_seq, limit));
+    return absl::OkStatus();
+  }));
+  return records;
+}
+
 }  // namespace carebridge
