@@ -17,6 +17,7 @@
 
 namespace carebridge {
 
+class HmacSha256;
 class PgConnection;
 
 // `?` and `?N` placeholders in `sql` as PostgreSQL's `$N` (an anonymous `?`
@@ -56,6 +57,14 @@ class PgDb : public Database {
     // Gives up connecting after this long (libpq connect_timeout, unless
     // the URL sets it).
     absl::Duration connect_timeout = absl::Seconds(10);
+    // The schema holding the database's tables (created when missing; every
+    // connection's search_path): one database serves several services, each
+    // in a schema of its own, since their tables share names
+    // (schema_migrations, outbox_events, ...). Empty: the URL's default.
+    std::string schema;
+    // When set, the database keeps an audit log (AuditChain under this key,
+    // which outlives the database), as SqliteDb::Options::audit_key.
+    const HmacSha256* audit_key = nullptr;
   };
 
   // Connects to `url` (postgresql://user:password@host:port/dbname?...)

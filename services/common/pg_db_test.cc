@@ -338,9 +338,9 @@ TEST_F(PgDbTest, ReplicasMigratingTogetherApplyEachStepOnce) {
 }
 
 TEST_F(PgDbTest, UnreachableDatabaseNamesHostAndPortNotPassword) {
-  absl::StatusOr<std::unique_ptr<PgDb>> db = PgDb::Open(
-      "postgresql://carebridge:s3cr3t-pw@127.0.0.1:1/referral", kSteps,
-      {.max_connections = 1, .connect_timeout = absl::Seconds(2)});
+  absl::StatusOr<std::unique_ptr<PgDb>> db =
+      PgDb::Open("postgresql://carebridge:s3cr3t-pw@127.0.0.1:1/referral",
+                 kSteps, ::carebridge::testing::PgOptions(1, absl::Seconds(2)));
   EXPECT_THAT(db, StatusIs(absl::StatusCode::kUnavailable,
                            AllOf(HasSubstr("127.0.0.1:1/referral"),
                                  Not(HasSubstr("s3cr3t-pw")))));
@@ -362,7 +362,8 @@ TEST_F(PgDbTest, NotAPostgresUrlIsInvalidArgument) {
 }
 
 TEST_F(PgDbTest, LostConnectionFailsUnavailableThenRecovers) {
-  std::unique_ptr<PgDb> db = OpenOrDie(kItemsSchema, {.max_connections = 1});
+  std::unique_ptr<PgDb> db =
+      OpenOrDie(kItemsSchema, ::carebridge::testing::PgOptions(1));
   ASSERT_NE(db, nullptr);
   // The server ends the connection in the middle of a write.
   EXPECT_THAT(db->Write([&](Connection& conn) -> absl::Status {
@@ -387,7 +388,8 @@ TEST_F(PgDbTest, LostConnectionFailsUnavailableThenRecovers) {
 }
 
 TEST_F(PgDbTest, ConnectionLostWhileIdleIsReplacedUnnoticed) {
-  std::unique_ptr<PgDb> db = OpenOrDie(kItemsSchema, {.max_connections = 2});
+  std::unique_ptr<PgDb> db =
+      OpenOrDie(kItemsSchema, ::carebridge::testing::PgOptions(2));
   ASSERT_NE(db, nullptr);
   ASSERT_THAT(Column(*db, "SELECT 1"), IsOk());
   ASSERT_THAT(
@@ -401,7 +403,8 @@ TEST_F(PgDbTest, ConnectionLostWhileIdleIsReplacedUnnoticed) {
 }
 
 TEST_F(PgDbTest, ServerDownIsUnavailableNamingTheHost) {
-  std::unique_ptr<PgDb> db = OpenOrDie(kItemsSchema, {.max_connections = 1});
+  std::unique_ptr<PgDb> db =
+      OpenOrDie(kItemsSchema, ::carebridge::testing::PgOptions(1));
   ASSERT_NE(db, nullptr);
   // Connections refused for this database from now on.
   ASSERT_THAT(RunPostgresAdmin(testing::WithDatabase(url_, "postgres"),

@@ -49,7 +49,7 @@ class PgEventLogTest : public testing::PostgresDatabaseTest {
 
   std::unique_ptr<PgDb> Open() {
     absl::StatusOr<std::unique_ptr<PgDb>> db =
-        PgDb::Open(url_, kSchema, {.max_connections = 4});
+        PgDb::Open(url_, kSchema, ::carebridge::testing::PgOptions(4));
     EXPECT_THAT(db, IsOk());
     return db.ok() ? std::move(*db) : nullptr;
   }

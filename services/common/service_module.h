@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "services/common/care_gap_thresholds.h"
 #include "services/common/channel_provider.h"
+#include "services/common/database_opener.h"
 #include "services/common/environment.h"
 
 namespace carebridge {
@@ -20,7 +21,7 @@ namespace carebridge {
 class EventConsumer;
 class EventLog;
 class MetricSink;
-class SqliteDb;
+class Database;
 
 // What a hosting process gives each service it hosts, besides the
 // Environment.
@@ -28,6 +29,9 @@ struct ModuleContext {
   Environment env;
   // Where the service keeps its database (`{data_dir}/{service}.db`).
   std::string data_dir;
+  // `--database`: empty for SQLite files in data_dir, else a postgresql://
+  // URL; each service keeps its tables in a schema named after it.
+  std::string database_url;
   // A channel to another service by its short name (`directory`, ...):
   // in-process when this process hosts it, else its configured address.
   // Asked on first use.
@@ -42,6 +46,14 @@ struct ModuleContext {
   // applied (see ServerConfig::testing_consumer_apply_delay).
   absl::Duration testing_consumer_apply_delay = absl::ZeroDuration();
 };
+
+// Where the service named `service` (`referral`) keeps its data under
+// `context`.
+inline DatabaseLocation DatabaseLocationOf(const ModuleContext& context,
+                                           const std::string& service) {
+  return DatabaseLocation{context.data_dir + "/" + service + ".db",
+                          context.database_url, service};
+}
 
 // A service as a unit a process hosts, all of one shape: opened from a
 // ModuleContext, its gRPC service added to the listener, its background
@@ -64,9 +76,10 @@ class ServiceModule {
   // The feed consumers it runs (for FeedAdminService); empty before
   // StartBackgroundWork and after StopBackgroundWork.
   virtual std::vector<EventConsumer*> consumers() { return {}; }
-  // The database keeping the audit log of calls to this service (null when
-  // it keeps none): AuditService verifies and searches it.
-  virtual SqliteDb* audit_log() { return nullptr; }
+  // The service's database, which keeps the audit log of calls to it when
+  // audited (null when it keeps none): AuditService verifies and searches
+  // it, and the process checks it answers (health NOT_SERVING while not).
+  virtual Database* audit_log() { return nullptr; }
   // The feed it produces (its outbox), named after the service; null when
   // it produces none.
   virtual EventLog* event_log() { return nullptr; }

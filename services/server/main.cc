@@ -22,6 +22,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "host:port to listen on; port 0 picks a free port");
 ABSL_FLAG(std::string, data_dir, "data",
           "directory for the SQLite files, token key and bootstrap token");
+ABSL_FLAG(std::string, database, "",
+          "where the services keep their data: empty for SQLite files in "
+          "--data_dir, or postgresql://USER:PASSWORD@HOST:PORT/DBNAME (each "
+          "service in a schema named after it)");
 ABSL_FLAG(std::string, services, "",
           "comma-separated services to host "
           "(directory,referral,careplan,handover,record); default all");
@@ -74,6 +78,9 @@ ABSL_FLAG(absl::Duration, testing_consumer_apply_delay, absl::ZeroDuration(),
 ABSL_FLAG(std::string, port_file, "", "write the bound port here once serving");
 ABSL_FLAG(absl::Duration, shutdown_grace, absl::Seconds(10),
           "how long calls in flight get to finish on SIGTERM/SIGINT");
+ABSL_FLAG(absl::Duration, database_check_interval, absl::Seconds(2),
+          "how often each service's database is checked; health is "
+          "NOT_SERVING for a service while its database cannot be reached");
 ABSL_FLAG(std::string, tls_cert_file, "", "PEM certificate chain for TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key for TLS");
 ABSL_FLAG(std::string, tls_ca_file, "",
@@ -187,6 +194,7 @@ int main(int argc, char** argv) {
   carebridge::server::ServerConfig config;
   config.listen = absl::GetFlag(FLAGS_listen);
   config.data_dir = absl::GetFlag(FLAGS_data_dir);
+  config.database = absl::GetFlag(FLAGS_database);
   for (absl::string_view service :
        absl::StrSplit(absl::GetFlag(FLAGS_services), ',', absl::SkipEmpty())) {
     config.services.emplace_back(service);
@@ -208,6 +216,7 @@ int main(int argc, char** argv) {
   config.max_token_lifetime = absl::GetFlag(FLAGS_max_token_lifetime);
   config.port_file = absl::GetFlag(FLAGS_port_file);
   config.shutdown_grace = absl::GetFlag(FLAGS_shutdown_grace);
+  config.database_check_interval = absl::GetFlag(FLAGS_database_check_interval);
   config.tls_cert_file = absl::GetFlag(FLAGS_tls_cert_file);
   config.tls_key_file = absl::GetFlag(FLAGS_tls_key_file);
   config.tls_ca_file = absl::GetFlag(FLAGS_tls_ca_file);

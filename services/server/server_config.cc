@@ -5,6 +5,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "services/common/database_opener.h"
+#include "services/common/macros.h"
 
 namespace carebridge::server {
 
@@ -30,6 +32,7 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
   if (config.listen.empty()) {
     return absl::InvalidArgumentError("--listen: must be set");
   }
+  RETURN_IF_ERROR(ValidateDatabaseUrl("--database", config.database));
   if (config.data_dir.empty()) {
     return absl::InvalidArgumentError("--data_dir: must be set");
   }

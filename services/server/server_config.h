@@ -19,6 +19,10 @@ inline constexpr const char* kKnownServices[] = {
 struct ServerConfig {
   std::string listen = "127.0.0.1:50051";
   std::string data_dir = "data";
+  // Where the services keep their data: empty for SQLite files in data_dir,
+  // else a postgresql:// URL (each service in a schema named after it).
+  // The token keys, audit key and bootstrap token stay in data_dir.
+  std::string database;
   std::vector<std::string> services;  // empty: every known service
   // Where each peer is when this process does not host it: the directory
   // (asked by referral, care plan and handover), the referral and handover
@@ -49,6 +53,9 @@ struct ServerConfig {
   // When set, the bound port is written here once serving.
   std::string port_file;
   absl::Duration shutdown_grace = absl::Seconds(10);
+  // How often each service's database is checked: a service whose database
+  // cannot be reached reports NOT_SERVING until it can again.
+  absl::Duration database_check_interval = absl::Seconds(2);
   // TLS for the listener: both or neither.
   std::string tls_cert_file;
   std::string tls_key_file;

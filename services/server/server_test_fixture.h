@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -19,6 +20,7 @@
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/server/carebridge_server.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::server {
 
@@ -27,7 +29,11 @@ using ::grpc::health::v1::Health;
 using ::grpc::health::v1::HealthCheckRequest;
 using ::grpc::health::v1::HealthCheckResponse;
 
-// A temporary data directory per test, and calls to a started server.
+// A temporary data directory per test, and calls to a started server. Under
+// CAREBRIDGE_TEST_DATABASE=postgresql (ctest's *_postgresql entries) each
+// configuration name also gets a database of its own on the test cluster,
+// as --database: a restart under the same name finds its data again, two
+// names are two deployments.
 class ServerTestFixture : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -36,14 +42,32 @@ class ServerTestFixture : public ::testing::Test {
     ASSERT_NE(mkdtemp(pattern.data()), nullptr);
     dir_ = pattern;
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void TearDown() override {
+    databases_.clear();
+    std::filesystem::remove_all(dir_);
+  }
 
   ServerConfig Config(const std::string& name) {
     ServerConfig config;
     config.listen = "127.0.0.1:0";
     config.data_dir = absl::StrCat(dir_, "/", name);
     config.shutdown_grace = absl::Milliseconds(200);
+    config.database = DatabaseUrl(name);
     return config;
+  }
+
+  // The --database of the configuration `name`: "" on SQLite.
+  std::string DatabaseUrl(const std::string& name) {
+    if (!::carebridge::testing::TestOnPostgresql()) return "";
+    auto it = databases_.find(name);
+    if (it == databases_.end()) {
+      absl::StatusOr<::carebridge::testing::TestDatabase> database =
+          ::carebridge::testing::TestDatabase::Create(dir_);
+      EXPECT_TRUE(database.ok()) << database.status();
+      if (!database.ok()) return "postgresql://unavailable-test-database";
+      it = databases_.emplace(name, *std::move(database)).first;
+    }
+    return it->second.url();
   }
 
   static std::shared_ptr<grpc::Channel> ChannelTo(const CarebridgeServer& s) {
@@ -212,6 +236,7 @@ class ServerTestFixture : public ::testing::Test {
   }
 
   std::string dir_;
+  std::map<std::string, ::carebridge::testing::TestDatabase> databases_;
 };
 
 }  // namespace carebridge::server

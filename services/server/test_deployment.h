@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -26,6 +27,7 @@
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "services/common/macros.h"
 #include "services/server/carebridge_server.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::server {
 
@@ -47,6 +49,9 @@ struct TestDeployment {
   std::string admin_token;
   std::unique_ptr<directory::v1::DirectoryService::Stub> directory_stub;
   std::unique_ptr<referral::v1::ReferralService::Stub> referral_stub;
+  // Under CAREBRIDGE_TEST_DATABASE=postgresql: each process's --database
+  // on the test cluster, by name; dropped by Stop.
+  std::map<std::string, ::carebridge::testing::TestDatabase> databases;
 
   ~TestDeployment() { Stop(); }
 
@@ -69,6 +74,16 @@ struct TestDeployment {
       config.listen = "127.0.0.1:0";
       config.data_dir = absl::StrCat(dir, "/", name);
       config.shutdown_grace = absl::Milliseconds(200);
+      if (::carebridge::testing::TestOnPostgresql()) {
+        absl::StatusOr<::carebridge::testing::TestDatabase> database =
+            ::carebridge::testing::TestDatabase::Create(dir);
+        if (database.ok()) {
+          config.database = database->url();
+          databases.emplace(name, *std::move(database));
+        } else {
+          config.database = "postgresql://unavailable-test-database";
+        }
+      }
       if (customize) customize(name, &config);
       return config;
     };
@@ -101,6 +116,7 @@ struct TestDeployment {
   void Stop() {
     referral.reset();
     directory.reset();
+    databases.clear();
     if (!dir.empty()) std::filesystem::remove_all(dir);
     dir.clear();
   }

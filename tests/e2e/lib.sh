@@ -17,9 +17,37 @@ STARTED_PIDS=()
 # Flags every carectl call gets (e.g. --tls_ca_file against TLS listeners).
 CARECTL_EXTRA=()
 
+# Under CAREBRIDGE_TEST_DATABASE=postgresql (ctest's e2e_*_postgresql
+# entries) each server keeps its data in a database of its own on the test
+# cluster (--database; one per NAME, so a restart finds its data again),
+# created on first use and dropped on exit.
+PG_ADMIN_URL=""
+PG_DATABASES=()
+if [ "${CAREBRIDGE_TEST_DATABASE:-}" = postgresql ]; then
+  PG_ADMIN_URL=$(cat "${CAREBRIDGE_TEST_POSTGRESQL_URL_FILE:?no test cluster}")
+fi
+
+# database_flags NAME: sets DATABASE_FLAGS to --database=URL of NAME's
+# database on the test cluster, or to nothing on SQLite.
+DATABASE_FLAGS=()
+database_flags() {
+  DATABASE_FLAGS=()
+  [ -n "$PG_ADMIN_URL" ] || return 0
+  local db
+  db="e2e_$(basename "$WORK")_$1"
+  db=${db,,}
+  db=${db//[^a-z0-9_]/_}
+  if [[ " ${PG_DATABASES[*]} " != *" $db "* ]]; then
+    psql -q "$PG_ADMIN_URL" -c "CREATE DATABASE $db" >/dev/null ||
+      fail "cannot create the test database $db"
+    PG_DATABASES+=("$db")
+  fi
+  DATABASE_FLAGS=(--database="${PG_ADMIN_URL%/*}/$db")
+}
+
 cleanup() {
   local status=$?
-  local pid
+  local pid db
   # Output may go to a closed pipe by now; clean up regardless.
   trap '' PIPE INT TERM HUP
   for pid in "${STARTED_PIDS[@]}"; do
@@ -27,6 +55,10 @@ cleanup() {
     pkill -9 -P "$pid" 2>/dev/null || true
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+  done
+  for db in "${PG_DATABASES[@]}"; do
+    psql -q "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
+      >/dev/null 2>&1 || true
   done
   if [ "$status" -ne 0 ] && [ -f "$WORK/server.log" ]; then
     echo "--- last lines of the server log ---" >&2 || true
@@ -59,8 +91,10 @@ start_server() {
   local listen=127.0.0.1:0
   [ -n "$ADDR" ] && listen=$ADDR
   rm -f "$WORK/port"
+  database_flags main
   "$SERVER_BIN" --listen="$listen" --data_dir="$DATA" \
-    --port_file="$WORK/port" "$@" >>"$WORK/server.log" 2>&1 &
+    --port_file="$WORK/port" "${DATABASE_FLAGS[@]}" "$@" \
+    >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   STARTED_PIDS+=("$SERVER_PID")
   local deadline=$((SECONDS + 30))
@@ -87,8 +121,9 @@ start_named() {
   mkdir -p "$WORK/$name"
   local keys=(--token_keys_dir="$WORK/token-keys")
   case " $* " in *" --token_jwks_file="*) keys=() ;; esac
+  database_flags "$name"
   "$SERVER_BIN" --listen="$listen" --data_dir="$WORK/$name" \
-    --port_file="$WORK/$name.port" "${keys[@]}" "$@" \
+    --port_file="$WORK/$name.port" "${keys[@]}" "${DATABASE_FLAGS[@]}" "$@" \
     >>"$WORK/server.log" 2>&1 &
   STARTED_PIDS+=("$!")
   local pid=$! deadline=$((SECONDS + 30))

@@ -8,6 +8,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "services/common/pg_db.h"
 
 namespace carebridge::testing {
 
@@ -33,6 +35,15 @@ absl::Status RunPostgresAdmin(const std::string& url, const std::string& sql);
 
 // Drops the database `url` names (terminating its connections first).
 absl::Status DropTestPostgresDatabase(const std::string& url);
+
+// PgDb options with `connections` connections (and a connect timeout).
+inline PgDb::Options PgOptions(
+    int connections, absl::Duration connect_timeout = absl::Seconds(10)) {
+  PgDb::Options options;
+  options.max_connections = connections;
+  options.connect_timeout = connect_timeout;
+  return options;
+}
 
 // A test with a database of its own on the test cluster (named after
 // `prefix`), dropped after it; `url_` is its URL. No cluster is a failure,

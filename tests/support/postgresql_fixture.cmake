@@ -27,3 +27,27 @@ function(carebridge_requires_postgresql name)
   set_property(TEST ${name} APPEND PROPERTY ENVIRONMENT
     "CAREBRIDGE_TEST_POSTGRESQL_URL_FILE=${CAREBRIDGE_TEST_POSTGRESQL_DIR}/url")
 endfunction()
+
+# carebridge_test_on_postgresql(TEST [GTEST_FILTER F]): TEST also runs as
+# TEST_postgresql, the same binary with CAREBRIDGE_TEST_DATABASE=postgresql,
+# so what it stores goes to the test cluster (tests/support/test_database.h)
+# instead of SQLite files: the suite runs against both engines.
+# GTEST_FILTER leaves out the cases only SQLite has (e.g. `-*SqliteFile*`).
+function(carebridge_test_on_postgresql name)
+  if(NOT CAREBRIDGE_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "GTEST_FILTER" "" ${ARGN})
+  get_test_property(${name} TIMEOUT timeout)
+  # A carebridge_test: the test runs the binary of the same name.
+  set(command ${name})
+  if(ARG_GTEST_FILTER)
+    list(APPEND command "--gtest_filter=${ARG_GTEST_FILTER}")
+  endif()
+  add_test(NAME ${name}_postgresql COMMAND ${command})
+  set_tests_properties(${name}_postgresql PROPERTIES
+    TIMEOUT ${timeout}
+    LABELS postgresql
+    ENVIRONMENT "CAREBRIDGE_TEST_DATABASE=postgresql")
+  carebridge_requires_postgresql(${name}_postgresql)
+endfunction()
