@@ -11,6 +11,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::careplan {
 
@@ -114,8 +116,11 @@ class RacingStore : public CarePlanStore {
 class CarePlanDomainTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(sqlite_,
-                         SqliteCarePlanStore::Open(dir_.File("careplan.db")));
+    // SQLite, or PostgreSQL under CAREBRIDGE_TEST_DATABASE=postgresql.
+    ASSERT_OK_AND_ASSIGN(
+        database_, ::carebridge::testing::TestDatabase::Create(dir_.path()));
+    ASSERT_OK_AND_ASSIGN(
+        sqlite_, SqliteCarePlanStore::Open(database_->location("careplan")));
     store_ = std::make_unique<RacingStore>(sqlite_.get());
     const std::pair<const char*, directory::v1::Sector> teams[] = {
         {kCmht, directory::v1::COMMUNITY_MENTAL_HEALTH},
@@ -262,6 +267,7 @@ class CarePlanDomainTest : public ::testing::Test {
   }
 
   ::carebridge::testing::TempDir dir_;
+  std::optional<::carebridge::testing::TestDatabase> database_;
   FakeClock clock_;
   directory_client::FakeDirectoryLookup directory_;
   std::unique_ptr<SqliteCarePlanStore> sqlite_;

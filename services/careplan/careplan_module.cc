@@ -38,19 +38,34 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
     const Environment& env, const std::string& sqlite_path,
     directory_client::DirectoryChannelProvider directory_channel_provider,
     ChannelProvider record) {
+  return Open(env,
+              DatabaseLocation{sqlite_path, /*postgresql_url=*/"", "careplan"},
+              std::move(directory_channel_provider), std::move(record));
+}
+
+absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
+    const Environment& env, const DatabaseLocation& location,
+    directory_client::DirectoryChannelProvider directory_channel_provider,
+    ChannelProvider record) {
   std::unique_ptr<CarePlanModule> module(new CarePlanModule());
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteCarePlanStore> sqlite,
-                   SqliteCarePlanStore::Open(sqlite_path, env.audit_key));
-  module->audit_log_ = sqlite->db();
-  module->event_log_ = sqlite->event_log();
-  module->ledger_ = sqlite->consumer_ledger();
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteCarePlanStore> durable,
+                   SqliteCarePlanStore::Open(location, env.audit_key));
+  Database* const audited = durable->db();
+  module->audit_log_ = audited;
+  module->event_log_ = durable->event_log();
+  module->ledger_ = durable->consumer_ledger();
   module->clock_ = env.clock;
-  CarePlanStore* const durable = sqlite.get();
-  SqliteDb* const audited = sqlite->db();
-  // This process owns the SQLite file, so it may keep current plans in
-  // memory (see CachingCarePlanStore).
-  module->store_ = std::make_unique<CachingCarePlanStore>(
-      std::move(sqlite), /*max_entries=*/4096, audited);
+  CarePlanStore* cached = nullptr;
+  if (audited->engine() == "sqlite") {
+    // This process owns the SQLite file, so it may keep current plans in
+    // memory (see CachingCarePlanStore). Replicas sharing a PostgreSQL
+    // database each write it, so there every read goes to the database.
+    cached = durable.get();
+    module->store_ = std::make_unique<CachingCarePlanStore>(
+        std::move(durable), /*max_entries=*/4096, audited);
+  } else {
+    module->store_ = std::move(durable);
+  }
   module->credentials_ = std::make_unique<ServiceCredentials>(
       "services/careplan", env.signer, env.clock);
   module->directory_ =
@@ -72,7 +87,7 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
       module->sharing_.get(), module->break_glass_.get(),
       module->incoming_.get());
   auto event_access =
-      std::make_unique<CarePlanEventAccess>(module->store_.get(), durable);
+      std::make_unique<CarePlanEventAccess>(module->store_.get(), cached);
   event_access->SetSharing(
       [domain = module->domain_.get()](
           const Principal& caller,
@@ -89,7 +104,7 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
 absl::StatusOr<std::unique_ptr<ServiceModule>> CarePlanModule::OpenModule(
     const ModuleContext& context) {
   return Open(
-      context.env, absl::StrCat(context.data_dir, "/careplan.db"),
+      context.env, DatabaseLocationOf(context, "careplan"),
       directory_client::DirectoryChannelProvider(context.peer("directory")),
       context.peer("record"));
 }
@@ -111,6 +126,12 @@ void CarePlanModule::StartConsumers(ChannelProvider referral,
   absl::MutexLock lock(&mu_);
   if (consumers_started_ || stopped_) return;
   consumers_started_ = true;
+  if (ledger_ == nullptr) {
+    LogLine(
+        "careplan: accepted referrals and handovers are not applied to care "
+        "teams: this database keeps no consumer ledger");
+    return;
+  }
   ConsumerDeps deps;
   deps.credentials = credentials_.get();
   deps.clock = clock_;

@@ -61,8 +61,15 @@ class CarePlanModule : public ServiceModule {
       const Environment& env, const std::string& sqlite_path,
       directory_client::DirectoryChannelProvider directory_channel_provider,
       ChannelProvider record = nullptr);
-  // Open with `{data_dir}/careplan.db` and the `directory` and `record`
-  // peers.
+  // As above, the data at `location`: an SQLite file, or the `careplan`
+  // schema of a PostgreSQL database that replicas may share (current plans
+  // are then not kept in memory; see CachingCarePlanStore).
+  static absl::StatusOr<std::unique_ptr<CarePlanModule>> Open(
+      const Environment& env, const DatabaseLocation& location,
+      directory_client::DirectoryChannelProvider directory_channel_provider,
+      ChannelProvider record = nullptr);
+  // Open with DatabaseLocationOf(context, "careplan") (`--database`, else
+  // `{data_dir}/careplan.db`) and the `directory` and `record` peers.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   // Stops the background work.
@@ -96,7 +103,8 @@ class CarePlanModule : public ServiceModule {
   // The consumers started (for FeedAdmin); empty before StartConsumers and
   // after StopBackgroundWork.
   std::vector<EventConsumer*> consumers() override ABSL_LOCKS_EXCLUDED(mu_);
-  // The consumers' ledger in careplan.db.
+  // The consumers' ledger in the care plan database (null on PostgreSQL
+  // until the ledger runs there).
   ConsumerLedger* consumer_ledger() { return ledger_; }
 
  private:

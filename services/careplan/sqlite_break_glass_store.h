@@ -5,12 +5,13 @@
 #include <vector>
 
 #include "services/careplan/break_glass_store.h"
+#include "services/common/database.h"
 #include "services/common/event_log.h"
-#include "services/common/sqlite_db.h"
 
 namespace carebridge::careplan {
 
-// The table SqliteBreakGlassStore keeps, a migration of careplan.db.
+// The table SqliteBreakGlassStore keeps, a migration of the care plan
+// database.
 inline constexpr char kBreakGlassSchemaSql[] = R"sql(
 CREATE TABLE break_glass_accesses (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -22,16 +23,33 @@ CREATE INDEX break_glass_by_person ON break_glass_accesses (person_id, seq);
 CREATE INDEX break_glass_by_member
   ON break_glass_accesses (person_id, member, seq);
 )sql";
+// kBreakGlassSchemaSql for PostgreSQL. `seq` comes from an identity, so
+// numbers may skip (a rolled-back insert) and, between concurrent inserts,
+// need not follow commit order; they only order and page a person's
+// accesses.
+inline constexpr char kPgBreakGlassSchemaSql[] = R"sql(
+CREATE TABLE break_glass_accesses (
+  seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  person_id TEXT COLLATE "C" NOT NULL,
+  member TEXT COLLATE "C" NOT NULL,
+  body BYTEA NOT NULL
+);
+CREATE INDEX break_glass_by_person ON break_glass_accesses (person_id, seq);
+CREATE INDEX break_glass_by_member
+  ON break_glass_accesses (person_id, member, seq);
+)sql";
 
-// BreakGlassStore in the care plan service's SQLite file, so an access
+// BreakGlassStore in the care plan service's database, SQLite or
+// PostgreSQL (the name is historical), so an access
 // commits with its audit record (reason included). This class is
 // thread-safe.
 class SqliteBreakGlassStore : public BreakGlassStore {
  public:
-  // `db` outlives this and has run kBreakGlassSchemaSql. With `events`
-  // (the careplan feed in the same file, which outlives this) each access
+  // `db` outlives this and has run kBreakGlassSchemaSql
+  // (kPgBreakGlassSchemaSql). With `events` (the careplan feed in the same
+  // database, which outlives this) each access
   // commits with its careplan.break_glass event.
-  explicit SqliteBreakGlassStore(SqliteDb* db, EventLog* events = nullptr)
+  explicit SqliteBreakGlassStore(Database* db, EventLog* events = nullptr)
       : db_(db), events_(events) {}
 
   absl::StatusOr<int64_t> Insert(absl::string_view person_id,
@@ -42,7 +60,7 @@ class SqliteBreakGlassStore : public BreakGlassStore {
       absl::string_view person_id, int64_t before, int limit) override;
 
  private:
-  SqliteDb* const db_;
+  Database* const db_;
   EventLog* const events_;
 };
 

@@ -7,55 +7,15 @@
 #include "absl/strings/str_cat.h"
 #include "services/careplan/care_team.h"
 #include "services/careplan/careplan_events.h"
+#include "services/careplan/careplan_migrations.h"
 #include "services/careplan/careplan_names.h"
 #include "services/careplan/careplan_size.h"
-#include "services/careplan/sqlite_break_glass_store.h"
-#include "services/careplan/sqlite_sharing_store.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
+#include "services/common/sqlite_db.h"
 
 namespace carebridge::careplan {
 namespace {
-
-// A version's row is never updated or deleted. The unique index makes
-// "newest version of a person" one backwards seek, and backs up the
-// compare-and-swap in Append should two writers ever get past it. Version 2
-// adds the outbox (the `careplan` feed), version 3 the cursors of the feeds
-// this service applies.
-const std::vector<Migration>& Migrations() {
-  static const auto* migrations = new std::vector<Migration>{
-      {1, R"sql(
-CREATE TABLE care_plan_versions (
-  person_id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  body BLOB NOT NULL
-);
-CREATE UNIQUE INDEX care_plan_versions_by_person
-  ON care_plan_versions (person_id, version);
-CREATE TABLE care_plan_requests (
-  person_id TEXT NOT NULL,
-  team TEXT NOT NULL,
-  request_id TEXT NOT NULL,
-  version INTEGER NOT NULL,
-  fingerprint BLOB NOT NULL,
-  PRIMARY KEY (person_id, team, request_id)
-) WITHOUT ROWID;
-)sql"},
-      {2, kOutboxSchemaSql},
-      {3, kConsumerCursorSchemaSql},
-      // The feed's epoch and event times; the consumers' ledger (epochs
-      // followed, parked events).
-      {4, kOutboxEpochSchemaSql},
-      {5, kConsumerLedgerSchemaSql},
-      // Parked events get ids and keep their producer's epoch.
-      {6, kParkedEventIdSchemaSql},
-      // The persons' sharing choices (SqliteSharingStore).
-      {7, kSharingSchemaSql},
-      // Break-glass accesses (SqliteBreakGlassStore).
-      {8, kBreakGlassSchemaSql},
-  };
-  return *migrations;
-}
 
 // The name and etag depend on how the plan is read, so they are never
 // stored.
@@ -126,13 +86,28 @@ absl::StatusOr<std::optional<PlanRequestRecord>> SelectRequest(
 
 }  // namespace
 
+SqliteCarePlanStore::SqliteCarePlanStore(std::unique_ptr<Database> db)
+    : db_(std::move(db)), event_log_("careplan", db_.get()) {
+  // TODO(issue 15): the ledger on PostgreSQL once it runs on Database.
+  if (auto* sqlite = dynamic_cast<SqliteDb*>(db_.get())) {
+    ledger_ = std::make_unique<SqliteConsumerLedger>(sqlite);
+  }
+}
+
 absl::StatusOr<std::unique_ptr<SqliteCarePlanStore>> SqliteCarePlanStore::Open(
-    const std::string& path, const HmacSha256* audit_key) {
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteDb> db,
-      SqliteDb::Open(path, Migrations(), AuditedOptions(audit_key)));
+    const DatabaseLocation& location, const HmacSha256* audit_key) {
+  DatabaseOptions options;
+  options.audit_key = audit_key;
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
+                   OpenDatabase(location, CarePlanMigrations(), options));
   return std::unique_ptr<SqliteCarePlanStore>(
       new SqliteCarePlanStore(std::move(db)));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteCarePlanStore>> SqliteCarePlanStore::Open(
+    const std::string& path, const HmacSha256* audit_key) {
+  return Open(DatabaseLocation{path, /*postgresql_url=*/"", "careplan"},
+              audit_key);
 }
 
 absl::StatusOr<v1::CarePlan> SqliteCarePlanStore::GetCurrent(

@@ -12,26 +12,35 @@
 #include "absl/strings/string_view.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "services/careplan/careplan_store.h"
+#include "services/common/consumer_ledger.h"
+#include "services/common/database.h"
+#include "services/common/database_opener.h"
 #include "services/common/event_log.h"
-#include "services/common/sqlite_db.h"
 #include "services/common/sqlite_event_log.h"
 
 namespace carebridge::careplan {
 
-// CarePlanStore on an SQLite file: each version is a serialized proto BLOB
+// CarePlanStore on a Database, an SQLite file or a PostgreSQL schema (the
+// name is historical): each version is a serialized proto BLOB (BYTEA)
 // keyed by (person_id, version), so the current plan is one index seek.
 // Request keys sit in their own table, written in the same transaction as
-// the version they made. Writes go through SqliteDb's group commit, so an OK
-// return is on disk. Append refuses a plan whose care team breaks the lead
+// the version they made. An OK write is durable (SqliteDb's group commit,
+// PostgreSQL's commit); two writers of the same version, in one process or
+// in replicas sharing a PostgreSQL database, have exactly one winner (the
+// other ABORTED). Append refuses a plan whose care team breaks the lead
 // invariant (INTERNAL), so no stored version ever does. A PlanRequestKey
 // with an empty request_id records nothing. The outbox (the `careplan` feed,
-// event_log()) and the consumer cursors live in the same file, so a
+// event_log()) and the consumer cursors live in the same database, so a
 // version, its event and the cursor of the event that made it commit
 // together. This class is thread-safe.
 class SqliteCarePlanStore : public CarePlanStore {
  public:
-  // Opens (creating and migrating if needed) the database at `path`.
-  // `audit_key`: the audit log's key (SqliteDb::Options::audit_key).
+  // Opens (creating and migrating if needed) the database at `location`
+  // (CarePlanMigrations()). `audit_key`: the audit log's key
+  // (DatabaseOptions::audit_key).
+  static absl::StatusOr<std::unique_ptr<SqliteCarePlanStore>> Open(
+      const DatabaseLocation& location, const HmacSha256* audit_key = nullptr);
+  // The same for the SQLite file at `path`.
   static absl::StatusOr<std::unique_ptr<SqliteCarePlanStore>> Open(
       const std::string& path, const HmacSha256* audit_key = nullptr);
 
@@ -54,17 +63,15 @@ class SqliteCarePlanStore : public CarePlanStore {
 
   // The database (its audit log receives the records of calls this store
   // serves, also from a cache in front of it).
-  SqliteDb* db() { return db_.get(); }
+  Database* db() { return db_.get(); }
   // The `careplan` feed: the events appended with the versions.
   EventLog* event_log() { return &event_log_; }
-  // The consumers' ledger (cursors, epochs, parked events) in this file.
-  ConsumerLedger* consumer_ledger() { return &ledger_; }
+  // The consumers' ledger (cursors, epochs, parked events) in this
+  // database. Null on PostgreSQL until the ledger runs there.
+  ConsumerLedger* consumer_ledger() { return ledger_.get(); }
 
  private:
-  explicit SqliteCarePlanStore(std::unique_ptr<SqliteDb> db)
-      : db_(std::move(db)),
-        event_log_("careplan", db_.get()),
-        ledger_(db_.get()) {}
+  explicit SqliteCarePlanStore(std::unique_ptr<Database> db);
 
   // Append and AppendApplied: checks, then the write, then wakes the feed.
   absl::Status AppendVersion(absl::string_view person_id,
@@ -82,9 +89,9 @@ class SqliteCarePlanStore : public CarePlanStore {
       absl::string_view body, const PlanRequestKey* request,
       const events::v1::Event& event, const FeedPosition* applied);
 
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<Database> db_;
   SqliteEventLog event_log_;
-  SqliteConsumerLedger ledger_;
+  std::unique_ptr<ConsumerLedger> ledger_;
 };
 
 }  // namespace carebridge::careplan

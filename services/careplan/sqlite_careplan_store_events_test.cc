@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -60,9 +62,11 @@ v1::CarePlan Version(int64_t version,
 class SqliteCarePlanStoreEventsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(store_,
-                         SqliteCarePlanStore::Open(dir_.File("careplan.db")));
+    ASSERT_OK_AND_ASSIGN(
+        database_, ::carebridge::testing::TestDatabase::Create(dir_.path()));
+    ASSERT_OK_AND_ASSIGN(store_, SqliteCarePlanStore::Open(Location()));
   }
+  DatabaseLocation Location() const { return database_->location("careplan"); }
 
   std::vector<events::v1::Event> Events() {
     absl::StatusOr<std::vector<events::v1::Event>> events =
@@ -83,6 +87,7 @@ class SqliteCarePlanStoreEventsTest : public ::testing::Test {
   }
 
   ::carebridge::testing::TempDir dir_;
+  std::optional<::carebridge::testing::TestDatabase> database_;
   std::unique_ptr<SqliteCarePlanStore> store_;
 };
 
@@ -188,8 +193,7 @@ TEST_F(SqliteCarePlanStoreEventsTest, EventsSurviveReopening) {
   ASSERT_THAT(store_->Append("p1", Version(1), nullptr), IsOk());
   ASSERT_THAT(store_->Append("p1", Version(2), nullptr), IsOk());
   store_.reset();
-  ASSERT_OK_AND_ASSIGN(store_,
-                       SqliteCarePlanStore::Open(dir_.File("careplan.db")));
+  ASSERT_OK_AND_ASSIGN(store_, SqliteCarePlanStore::Open(Location()));
   EXPECT_EQ(Head(), 2);
   ASSERT_THAT(store_->Append("p1", Version(3), nullptr), IsOk());
   EXPECT_EQ(Events().back().sequence(), 3);
@@ -248,8 +252,7 @@ TEST_F(SqliteCarePlanStoreEventsTest, CursorsSurviveReopening) {
   ASSERT_THAT(store_->AppendApplied("p1", Version(1), {"referral", 8}), IsOk());
   ASSERT_THAT(store_->RecordApplied({"handover", 2}), IsOk());
   store_.reset();
-  ASSERT_OK_AND_ASSIGN(store_,
-                       SqliteCarePlanStore::Open(dir_.File("careplan.db")));
+  ASSERT_OK_AND_ASSIGN(store_, SqliteCarePlanStore::Open(Location()));
   EXPECT_THAT(store_->AppliedThrough("referral"), IsOkAndHolds(8));
   EXPECT_THAT(store_->AppliedThrough("handover"), IsOkAndHolds(2));
 }

@@ -2,17 +2,19 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/macros.h"
 #include "services/common/time_util.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -21,6 +23,7 @@ using ::carebridge::testing::EqualsProto;
 using ::carebridge::testing::IsOk;
 using ::carebridge::testing::IsOkAndHolds;
 using ::carebridge::testing::StatusIs;
+using ::carebridge::testing::TestDatabase;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
@@ -73,12 +76,15 @@ MATCHER_P2(IsRecord, version, fingerprint, "") {
 
 MATCHER(NoRecord, "") { return !arg.has_value(); }
 
+// On SQLite, or on PostgreSQL under CAREBRIDGE_TEST_DATABASE=postgresql
+// (sqlite_careplan_store_test_postgresql).
 class SqliteCarePlanStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(store_, SqliteCarePlanStore::Open(Path()));
+    ASSERT_OK_AND_ASSIGN(database_, TestDatabase::Create(dir_.path()));
+    ASSERT_OK_AND_ASSIGN(store_, SqliteCarePlanStore::Open(Location()));
   }
-  std::string Path() const { return dir_.File("careplan.db"); }
+  DatabaseLocation Location() const { return database_->location("careplan"); }
 
   // Appends versions 1..n of persons/p1's plan.
   void AppendVersions(int n) {
@@ -88,6 +94,7 @@ class SqliteCarePlanStoreTest : public ::testing::Test {
   }
 
   ::carebridge::testing::TempDir dir_;
+  std::optional<TestDatabase> database_;
   std::unique_ptr<SqliteCarePlanStore> store_;
 };
 
@@ -136,8 +143,10 @@ TEST_F(SqliteCarePlanStoreTest, OnlyTheNextVersionCanBeAppended) {
        }) {
     SCOPED_TRACE(c.name);
     ::carebridge::testing::TempDir dir;
-    ASSERT_OK_AND_ASSIGN(auto store,
-                         SqliteCarePlanStore::Open(dir.File("careplan.db")));
+    ASSERT_OK_AND_ASSIGN(TestDatabase database,
+                         TestDatabase::Create(dir.path()));
+    ASSERT_OK_AND_ASSIGN(
+        auto store, SqliteCarePlanStore::Open(database.location("careplan")));
     for (int v = 1; v <= c.existing; ++v) {
       ASSERT_THAT(store->Append("p1", Version(v), nullptr), IsOk());
     }
@@ -355,7 +364,7 @@ TEST_F(SqliteCarePlanStoreTest, VersionsAndRequestKeysSurviveReopening) {
   PlanRequestKey key = Key("r1");
   ASSERT_THAT(store_->Append("p1", Version(2), &key), IsOk());
   store_.reset();
-  ASSERT_OK_AND_ASSIGN(store_, SqliteCarePlanStore::Open(Path()));
+  ASSERT_OK_AND_ASSIGN(store_, SqliteCarePlanStore::Open(Location()));
   EXPECT_THAT(store_->GetCurrent("p1"), IsOkAndHolds(EqualsProto(Version(2))));
   EXPECT_THAT(store_->GetVersion("p1", 1),
               IsOkAndHolds(EqualsProto(Version(1))));
@@ -369,14 +378,13 @@ TEST_F(SqliteCarePlanStoreTest, VersionsAndRequestKeysSurviveReopening) {
 
 TEST_F(SqliteCarePlanStoreTest, UndecodableRecordIsInternalNamingTheVersion) {
   AppendVersions(1);
-  store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(Path().c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db, "UPDATE care_plan_versions SET body = x'ffff'",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(db);
-  ASSERT_OK_AND_ASSIGN(store_, SqliteCarePlanStore::Open(Path()));
+  ASSERT_THAT(store_->db()->Write([](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement damage,
+                     conn.Prepare("UPDATE care_plan_versions SET body = ?1"));
+    damage.BindBlob(1, "\xff\xff");
+    return damage.Run();
+  }),
+              IsOk());
   EXPECT_THAT(store_->GetCurrent("p1"),
               StatusIs(absl::StatusCode::kInternal,
                        "persons/p1/carePlan/versions/1: stored record cannot "
