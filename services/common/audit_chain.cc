@@ -125,16 +125,26 @@ absl::StatusOr<int64_t> AuditChain::Append(
     }
     prev = std::move(hash);
   }
-  // The head once, after the last record.
-  ASSIGN_OR_RETURN(Statement upsert,
-                   conn.Prepare("INSERT OR REPLACE INTO audit_head (id, seq, "
-                                "hash, mac) VALUES (1, ?, ?, ?)"));
+  // The head once, after the last record (an upsert both engines know).
+  ASSIGN_OR_RETURN(
+      Statement upsert,
+      conn.Prepare("INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?, "
+                   "?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
+                   "hash = excluded.hash, mac = excluded.mac"));
   upsert.Bind(1, seq).BindBlob(2, prev).BindBlob(3, HeadMac(seq, prev));
   RETURN_IF_ERROR(upsert.Run());
   return seq;
 }
 
 namespace {
+
+// Records read per query while walking the whole log: PostgreSQL buffers a
+// query's rows, so the walk pages to keep its memory constant.
+constexpr int kVerifyPage = 1000;
+
+bool OnPostgresql(const Connection& conn) {
+  return conn.engine() == "postgresql";
+}
 
 // The last record the per-person index lists (0: none).
 absl::StatusOr<int64_t> IndexedThrough(Connection& conn) {
@@ -150,7 +160,6 @@ absl::StatusOr<std::vector<AuditRecord>> AuditChain::ListForPerson(
     Connection& conn, absl::string_view person, int64_t before_seq, int limit) {
   const int64_t before =
       before_seq > 0 ? before_seq : std::numeric_limits<int64_t>::max();
-  ASSIGN_OR_RETURN(const int64_t indexed, IndexedThrough(conn));
   std::vector<AuditRecord> records;
   auto read = [&](Statement& select) -> absl::Status {
     for (;;) {
@@ -159,6 +168,18 @@ absl::StatusOr<std::vector<AuditRecord>> AuditChain::ListForPerson(
       records.push_back(RecordFrom(select));
     }
   };
+  if (OnPostgresql(conn)) {
+    // The per-person index is an SQL index on (person, seq) there.
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare(absl::StrCat("SELECT ", kRecordColumns,
+                                  " FROM audit_log WHERE person = ? AND seq < "
+                                  "? ORDER BY seq DESC LIMIT ?")));
+    select.Bind(1, person).Bind(2, before).Bind(3, static_cast<int64_t>(limit));
+    RETURN_IF_ERROR(read(select));
+    return records;
+  }
+  ASSIGN_OR_RETURN(const int64_t indexed, IndexedThrough(conn));
   // The newest records, not indexed yet: the log's end, walked by seq.
   ASSIGN_OR_RETURN(
       Statement tail,
@@ -220,8 +241,12 @@ absl::StatusOr<AuditVerification> AuditChain::Verify(Connection& conn) const {
   AuditVerification result;
   // The index's end first: with the index in a file of its own, this read
   // fixes its snapshot before the log's, so it lists nothing newer than
-  // the log read below.
-  ASSIGN_OR_RETURN(const int64_t indexed, IndexedThrough(conn));
+  // the log read below. (PostgreSQL's is an SQL index: nothing to check.)
+  const bool postgresql = OnPostgresql(conn);
+  int64_t indexed = 0;
+  if (!postgresql) {
+    ASSIGN_OR_RETURN(indexed, IndexedThrough(conn));
+  }
   auto problem = [&result](std::string text) {
     if (result.problems.size() < static_cast<size_t>(kMaxProblems)) {
       result.problems.push_back(std::move(text));
@@ -252,13 +277,18 @@ absl::StatusOr<AuditVerification> AuditChain::Verify(Connection& conn) const {
   std::string prev;
   int64_t expected = 1;
   int64_t last_seq = 0;
-  {
-    ASSIGN_OR_RETURN(Statement select, conn.Prepare(absl::StrCat(
-                                           "SELECT ", kRecordColumns,
-                                           " FROM audit_log ORDER BY seq")));
+  for (int page_rows = kVerifyPage; page_rows == kVerifyPage;) {
+    page_rows = 0;
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare(absl::StrCat("SELECT ", kRecordColumns,
+                                  " FROM audit_log WHERE seq > ? ORDER BY seq "
+                                  "LIMIT ?")));
+    select.Bind(1, last_seq).Bind(2, static_cast<int64_t>(kVerifyPage));
     while (true) {
       ASSIGN_OR_RETURN(bool row, select.Step());
       if (!row) break;
+      ++page_rows;
       const AuditRecord record = RecordFrom(select);
       const std::string stored_prev = select.ColumnBlob(12);
       const std::string stored_hash = select.ColumnBlob(13);
@@ -294,7 +324,7 @@ absl::StatusOr<AuditVerification> AuditChain::Verify(Connection& conn) const {
   }
   // The per-person index: every record up to its end under its person,
   // and no other entry.
-  {
+  if (!postgresql) {
     ASSIGN_OR_RETURN(
         Statement missing,
         conn.Prepare("SELECT COUNT(*), MIN(l.seq) FROM audit_log l WHERE "

@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "carebridge/events/v1/events.pb.h"
+#include "services/common/database.h"
 #include "services/common/sqlite_db.h"
 
 namespace carebridge {
@@ -23,6 +24,11 @@ extern const char kConsumerLedgerSchemaSql[];
 // its own and the producer epoch it came from, so an event of a reset
 // producer's new database never overwrites one parked from the old.
 extern const char kParkedEventIdSchemaSql[];
+// kConsumerLedgerSchemaSql and kParkedEventIdSchemaSql for PostgreSQL, as
+// one migration step after kPgConsumerCursorSchemaSql (or
+// kPgOutboxSchemaSql's cursor table): the cursors' epochs and the parked
+// events, feed names in byte order (COLLATE "C") as on SQLite.
+extern const char kPgConsumerLedgerSchemaSql[];
 
 // Which event an apply is for, and so what its transaction records: the
 // consumer's cursor moves to `sequence`, or, for an administrator's retry of
@@ -139,14 +145,15 @@ class ConsumerLedger {
                              absl::string_view epoch) = 0;
 };
 
-// ConsumerLedger on the consumer's SQLite database, which must have the
-// cursor and ledger tables (kConsumerCursorSchemaSql, then
-// kConsumerLedgerSchemaSql, then kParkedEventIdSchemaSql). This class is
-// thread-safe.
+// ConsumerLedger on the consumer's own database, SQLite or PostgreSQL,
+// which must have the cursor and ledger tables (kConsumerCursorSchemaSql,
+// then kConsumerLedgerSchemaSql, then kParkedEventIdSchemaSql; on
+// PostgreSQL kPgConsumerCursorSchemaSql, then kPgConsumerLedgerSchemaSql).
+// This class is thread-safe.
 class SqliteConsumerLedger : public ConsumerLedger {
  public:
   // `db` outlives this.
-  explicit SqliteConsumerLedger(SqliteDb* db) : db_(db) {}
+  explicit SqliteConsumerLedger(Database* db) : db_(db) {}
 
   absl::StatusOr<ConsumerPosition> Position(absl::string_view feed) override;
   absl::Status RecordEpoch(absl::string_view feed,
@@ -169,7 +176,7 @@ class SqliteConsumerLedger : public ConsumerLedger {
                      absl::string_view epoch) override;
 
  private:
-  SqliteDb* const db_;
+  Database* const db_;
 };
 
 }  // namespace carebridge

@@ -12,7 +12,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/audit_chain.h"
+#include "services/common/call_audit.h"
 #include "services/common/macros.h"
+#include "services/common/metrics.h"
 
 namespace carebridge {
 
@@ -23,8 +26,67 @@ constexpr Oid kInt8Oid = 20;
 constexpr Oid kTextOid = 25;
 constexpr Oid kByteaOid = 17;
 
-// Serialises schema_migrations between processes ("carebri").
+// Serialises schema_migrations between processes ("carebri"), mixed with
+// the schema's name so each schema migrates under a lock of its own.
 constexpr int64_t kMigrationLockKey = 0x63617265627269;
+
+int64_t MigrationLockKey(absl::string_view schema) {
+  if (schema.empty()) return kMigrationLockKey;
+  // FNV-1a: stable across processes and builds.
+  uint64_t hash = 14695981039346656037ULL;
+  for (char c : schema) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return static_cast<int64_t>(hash ^ static_cast<uint64_t>(kMigrationLockKey));
+}
+
+absl::Status ValidateSchemaName(absl::string_view schema) {
+  bool valid =
+      !schema.empty() && schema.size() <= 63 && !absl::ascii_isdigit(schema[0]);
+  for (char c : schema) {
+    valid =
+        valid && (absl::ascii_islower(c) || absl::ascii_isdigit(c) || c == '_');
+  }
+  if (valid) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "schema: \"", schema,
+      "\" is not a schema name (lower-case letters, digits and _, not "
+      "starting with a digit, at most 63)"));
+}
+
+// A schema name ValidateSchemaName accepted, as an SQL identifier.
+std::string QuotedSchema(absl::string_view schema) {
+  return absl::StrCat("\"", schema, "\"");
+}
+
+// Statements whose conflicts are on the feed's sequence row.
+bool TouchesFeedHead(absl::string_view sql) {
+  return absl::StrContains(sql, "feed_head");
+}
+
+// `$n` appears in `sql` only as `$n IS ...` (`IS NULL`, `IS NOT NULL`,
+// `IS DISTINCT FROM`): nothing gives a NULL bound there a type.
+bool OnlyTestedForNull(absl::string_view sql, int n) {
+  const std::string name = absl::StrCat("$", n);
+  bool found = false;
+  for (size_t at = sql.find(name); at != absl::string_view::npos;
+       at = sql.find(name, at + 1)) {
+    size_t end = at + name.size();
+    if (end < sql.size() && absl::ascii_isdigit(sql[end])) continue;
+    while (end < sql.size() && absl::ascii_isspace(sql[end])) ++end;
+    if (!absl::StartsWithIgnoreCase(sql.substr(end), "is") ||
+        (end + 2 < sql.size() && !absl::ascii_isspace(sql[end + 2]))) {
+      return false;
+    }
+    found = true;
+  }
+  return found;
+}
+
+// How long after a conflict on feed_head writes queue on its lock from
+// their first attempt.
+constexpr absl::Duration kFeedBusyFor = absl::Seconds(2);
 
 bool IsConflict(absl::string_view sqlstate) {
   return sqlstate == "40001" || sqlstate == "40P01";
@@ -129,7 +191,27 @@ class PgConnection : public Connection {
 
   bool lost() const { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
   bool conflicted() const { return conflicted_; }
-  void StartTransaction() { conflicted_ = false; }
+  // The transaction's conflict may be on feed_head: a statement of it used
+  // the table.
+  bool feed_conflict() const { return conflicted_ && touched_feed_head_; }
+  void StartTransaction() {
+    conflicted_ = false;
+    touched_feed_head_ = false;
+  }
+  // Outside any transaction, ready for the next caller: rolls back what a
+  // caller left open; false when the connection is unusable (mid-command or
+  // broken), so the pool drops it.
+  bool Reset() {
+    if (lost()) return false;
+    PGTransactionStatusType status = PQtransactionStatus(conn_);
+    if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {
+      Exec("ROLLBACK").IgnoreError();
+      status = PQtransactionStatus(conn_);
+    }
+    return !lost() && status == PQTRANS_IDLE;
+  }
+  // For tests of the pool: the connection's server process.
+  int backend_pid() const { return PQbackendPID(conn_); }
 
  private:
   // As SQLite's changes(): rows of the last INSERT, UPDATE or DELETE (a
@@ -154,6 +236,7 @@ class PgConnection : public Connection {
   int64_t changes_ = 0;
   bool lost_ = false;
   bool conflicted_ = false;
+  bool touched_feed_head_ = false;
 };
 
 absl::Status PgConnection::ErrorOf(const PGresult* result,
@@ -187,6 +270,7 @@ absl::StatusOr<PGresult*> PgConnection::Execute(
     const std::string& sql, const std::vector<Oid>& types,
     const std::vector<std::string>& values, const std::vector<bool>& nulls,
     const std::vector<int>& formats) {
+  if (TouchesFeedHead(sql)) touched_feed_head_ = true;
   std::vector<const char*> pointers(values.size());
   std::vector<int> lengths(values.size());
   for (size_t i = 0; i < values.size(); ++i) {
@@ -208,6 +292,7 @@ absl::StatusOr<PGresult*> PgConnection::Execute(
 }
 
 absl::Status PgConnection::Exec(absl::string_view sql) {
+  if (TouchesFeedHead(sql)) touched_feed_head_ = true;
   PGresult* result = PQexec(conn_, std::string(sql).c_str());
   const ExecStatusType status =
       result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
@@ -250,19 +335,34 @@ class PgStatement : public StatementImpl {
     Set(index, kInt8Oid, absl::StrCat(value), /*binary=*/false);
   }
   void BindText(int index, absl::string_view text) override {
+    if (text.find('\0') != absl::string_view::npos && bind_error_.ok()) {
+      bind_error_ = absl::InvalidArgumentError(absl::StrCat(
+          "bind ?", index,
+          ": the text holds a NUL byte, which PostgreSQL text cannot "
+          "store (bind bytes as a blob)"));
+    }
     Set(index, kTextOid, std::string(text), /*binary=*/false);
   }
   void BindBlob(int index, absl::string_view bytes) override {
     Set(index, kByteaOid, std::string(bytes), /*binary=*/true);
   }
   void BindNull(int index) override {
-    // Unknown type: the server infers it from where the parameter stands.
+    // Unknown type: the server infers it from where the parameter stands
+    // (text where nothing says, see Step).
     Set(index, 0, "", /*binary=*/false);
     nulls_[index - 1] = true;
   }
 
   absl::StatusOr<bool> Step() override {
     if (result_ == nullptr) {
+      RETURN_IF_ERROR(bind_error_);
+      for (size_t i = 0; i < types_.size(); ++i) {
+        // `? IS NULL` alone cannot type its parameter; text can be NULL.
+        if (nulls_[i] && types_[i] == 0 &&
+            OnlyTestedForNull(sql_, static_cast<int>(i) + 1)) {
+          types_[i] = kTextOid;
+        }
+      }
       ASSIGN_OR_RETURN(result_,
                        conn_->Execute(sql_, types_, values_, nulls_, formats_));
       row_ = 0;
@@ -330,6 +430,7 @@ class PgStatement : public StatementImpl {
   std::vector<std::string> values_;
   std::vector<bool> nulls_;
   std::vector<int> formats_;
+  absl::Status bind_error_;
   PGresult* result_ = nullptr;
   int row_ = 0;
 };
@@ -342,9 +443,19 @@ absl::StatusOr<Statement> PgConnection::Prepare(absl::string_view sql) {
 
 namespace {
 
-// "host:port/dbname" from what libpq makes of `url`, or why it cannot.
+// Connection settings PgDb adds unless the URL sets them: the connect
+// timeout (from Options) and TCP keepalives, so a server or network that
+// vanished mid-call fails the call in about 30 s instead of hanging it.
+constexpr std::pair<const char*, const char*> kKeepalives[] = {
+    {"keepalives", "1"},           {"keepalives_idle", "10"},
+    {"keepalives_interval", "5"},  {"keepalives_count", "3"},
+    {"tcp_user_timeout", "30000"},
+};
+
+// "host:port/dbname" from what libpq makes of `url`, or why it cannot;
+// `set`: the keywords the URL sets.
 absl::StatusOr<std::string> TargetOf(const std::string& url,
-                                     bool& sets_timeout) {
+                                     std::vector<std::string>& set) {
   char* error = nullptr;
   PQconninfoOption* options = PQconninfoParse(url.c_str(), &error);
   if (options == nullptr) {
@@ -358,7 +469,6 @@ absl::StatusOr<std::string> TargetOf(const std::string& url,
   std::string port = "5432";
   std::string dbname;
   std::string user;
-  sets_timeout = false;
   for (PQconninfoOption* option = options; option->keyword != nullptr;
        ++option) {
     if (option->val == nullptr || *option->val == '\0') continue;
@@ -367,7 +477,7 @@ absl::StatusOr<std::string> TargetOf(const std::string& url,
     if (keyword == "port") port = option->val;
     if (keyword == "dbname") dbname = option->val;
     if (keyword == "user") user = option->val;
-    if (keyword == "connect_timeout") sets_timeout = true;
+    set.emplace_back(keyword);
   }
   PQconninfoFree(options);
   if (dbname.empty()) dbname = user;
@@ -384,25 +494,52 @@ absl::StatusOr<std::unique_ptr<PgDb>> PgDb::Open(
     return absl::InvalidArgumentError(
         "--database: a PostgreSQL URL starts postgresql://");
   }
-  bool sets_timeout = false;
-  ASSIGN_OR_RETURN(std::string target, TargetOf(url, sets_timeout));
-  std::string connect_url = url;
-  if (!sets_timeout) {
-    absl::StrAppend(
-        &connect_url, absl::StrContains(url, "?") ? "&" : "?",
-        "connect_timeout=",
-        std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout)));
+  if (!options.schema.empty()) {
+    RETURN_IF_ERROR(ValidateSchemaName(options.schema));
   }
+  std::string target;
+  ASSIGN_OR_RETURN(std::string connect_url,
+                   PgConnectUrl(url, options, &target));
   std::unique_ptr<PgDb> db(
       new PgDb(std::move(connect_url), std::move(target), options));
   RETURN_IF_ERROR(db->Migrate(migrations));
   return db;
 }
 
+absl::StatusOr<std::string> PgConnectUrl(const std::string& url,
+                                         const PgDb::Options& options,
+                                         std::string* target) {
+  std::vector<std::string> set;
+  ASSIGN_OR_RETURN(std::string described, TargetOf(url, set));
+  if (target != nullptr) *target = std::move(described);
+  std::string connect_url = url;
+  auto add = [&](absl::string_view keyword, absl::string_view value) {
+    if (std::find(set.begin(), set.end(), keyword) != set.end()) return;
+    absl::StrAppend(&connect_url,
+                    absl::StrContains(connect_url, "?") ? "&" : "?", keyword,
+                    "=", value);
+  };
+  add("connect_timeout",
+      absl::StrCat(
+          std::max<int64_t>(1, absl::ToInt64Seconds(options.connect_timeout))));
+  for (const auto& [keyword, value] : kKeepalives) add(keyword, value);
+  return connect_url;
+}
+
 PgDb::PgDb(std::string url, std::string target, Options options)
-    : url_(std::move(url)), target_(std::move(target)), options_(options) {}
+    : url_(std::move(url)), target_(std::move(target)), options_(options) {
+  if (options_.audit_key != nullptr) {
+    audit_ = std::make_unique<AuditChain>(options_.audit_key);
+  }
+}
 
 PgDb::~PgDb() {
+  {
+    // A caller still flushing queued audit records finishes first.
+    absl::MutexLock lock(&audit_mu_);
+    audit_mu_.Await(absl::Condition(
+        +[](int* flushers) { return *flushers == 0; }, &audit_flushers_));
+  }
   absl::MutexLock lock(&pool_mu_);
   idle_.clear();
 }
@@ -425,17 +562,30 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Connect() {
   auto connection = std::make_unique<PgConnection>(conn, target_);
   RETURN_IF_ERROR(connection->Exec(
       "SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
+  if (!options_.schema.empty()) {
+    // Only the service's schema: its tables never fall through to another.
+    RETURN_IF_ERROR(connection->Exec(
+        absl::StrCat("SET search_path TO ", QuotedSchema(options_.schema))));
+  }
   return connection;
 }
 
 absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Acquire() {
   {
     absl::MutexLock lock(&pool_mu_);
-    pool_mu_.Await(absl::Condition(
-        +[](PgDb* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->pool_mu_) {
-          return !db->idle_.empty() || db->open_ < db->options_.max_connections;
-        },
-        this));
+    if (!pool_mu_.AwaitWithTimeout(
+            absl::Condition(
+                +[](PgDb* db) ABSL_EXCLUSIVE_LOCKS_REQUIRED(db->pool_mu_) {
+                  return !db->idle_.empty() ||
+                         db->open_ < db->options_.max_connections;
+                },
+                this),
+            options_.acquire_timeout)) {
+      return absl::UnavailableError(absl::StrCat(
+          "postgresql (", target_, "): all ", options_.max_connections,
+          " connections busy for ",
+          absl::FormatDuration(options_.acquire_timeout), "; retry"));
+    }
     while (!idle_.empty()) {
       std::unique_ptr<PgConnection> conn = std::move(idle_.back());
       idle_.pop_back();
@@ -453,8 +603,10 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Acquire() {
 }
 
 void PgDb::Release(std::unique_ptr<PgConnection> conn) {
+  // Outside the lock: it may talk to the server.
+  const bool usable = conn->Reset();
   absl::MutexLock lock(&pool_mu_);
-  if (conn->lost()) {
+  if (!usable) {
     conn.reset();
     --open_;
     return;
@@ -478,28 +630,86 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Begin(
 }
 
 absl::Status PgDb::RunTransaction(
-    absl::string_view begin, absl::FunctionRef<absl::Status(Connection&)> fn,
-    bool& conflicted) {
+    absl::string_view begin, absl::string_view locks,
+    absl::FunctionRef<absl::Status(Connection&)> fn, bool& conflicted,
+    bool& feed_conflict) {
   conflicted = false;
+  feed_conflict = false;
   ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Begin(begin));
-  absl::Status status = fn(*conn);
+  absl::Status status = locks.empty() ? absl::OkStatus() : conn->Exec(locks);
+  if (status.ok()) status = fn(*conn);
   if (status.ok()) status = conn->Commit();
   if (!status.ok() && !conn->lost()) conn->Exec("ROLLBACK").IgnoreError();
   // A conflict seen anywhere in the transaction, even one `fn` turned into
   // another status, means the transaction is void.
   conflicted = conn->conflicted() && !conn->lost();
+  feed_conflict = conflicted && conn->feed_conflict();
   Release(std::move(conn));
   return status;
 }
 
 absl::Status PgDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
+  CallAudit* audit = nullptr;
+  if (audit_ != nullptr) {
+    audit = CurrentCallAudit();
+    if (audit != nullptr && audit->sink == nullptr) audit->sink = this;
+  }
+  return WriteAudited(fn, audit, /*appends_audit=*/false);
+}
+
+absl::Status PgDb::WriteAudited(absl::FunctionRef<absl::Status(Connection&)> fn,
+                                CallAudit* audit, bool appends_audit) {
   thread_local std::minstd_rand jitter(std::random_device{}());
+  // The call's records, in the transaction of the change they describe.
+  bool carried = false;
+  auto run = [&](Connection& conn) -> absl::Status {
+    carried = false;
+    RETURN_IF_ERROR(fn(conn));
+    if (audit == nullptr) return absl::OkStatus();
+    std::vector<AuditRecord> records = AuditRecordsOf(*audit);
+    for (AuditRecord& record : records) record.outcome = "OK";
+    RETURN_IF_ERROR(audit_->Append(conn, records).status());
+    carried = true;
+    return absl::OkStatus();
+  };
+  // The audit log's head first, then the feed's: one order for every
+  // writer, so two writers never wait on each other's lock.
+  const bool appends = audit != nullptr || appends_audit;
+  // While the feed is busy (a write lost a conflict on it lately), every
+  // write queues on its lock from the first attempt: nearly every write of
+  // a store appends an event, and one that does not waits a moment behind
+  // the appenders rather than making them run again.
+  bool lock_feed = options_.queue_busy_feed_appenders &&
+                   absl::ToUnixMicros(absl::Now()) <
+                       feed_busy_until_us_.load(std::memory_order_relaxed);
   absl::Status status;
   for (int attempt = 1; attempt <= options_.max_write_attempts; ++attempt) {
+    std::string locks;
+    if (appends) locks = "LOCK TABLE audit_head IN EXCLUSIVE MODE";
+    if (lock_feed) {
+      absl::StrAppend(&locks, locks.empty() ? "" : "; ",
+                      "LOCK TABLE feed_head IN EXCLUSIVE MODE");
+    }
     bool conflicted = false;
-    status =
-        RunTransaction("BEGIN ISOLATION LEVEL SERIALIZABLE", fn, conflicted);
-    if (!conflicted) return status;
+    bool feed_conflict = false;
+    const absl::Time start = absl::Now();
+    status = RunTransaction("BEGIN ISOLATION LEVEL SERIALIZABLE", locks, run,
+                            conflicted, feed_conflict);
+    if (!conflicted) {
+      if (status.ok() && metrics_ != nullptr) {
+        metrics_->ObserveCommit(metrics_name_, absl::Now() - start);
+      }
+      if (status.ok() && carried) audit->written = true;
+      return status;
+    }
+    write_retries_.fetch_add(1, std::memory_order_relaxed);
+    if (feed_conflict && options_.queue_busy_feed_appenders) {
+      // The lock queues it behind the other appenders: no wait needed.
+      lock_feed = true;
+      feed_busy_until_us_.store(absl::ToUnixMicros(absl::Now() + kFeedBusyFor),
+                                std::memory_order_relaxed);
+      continue;
+    }
     // Apart, so the writers that collided do not collide again: a random
     // wait, its bound doubling from 1 ms to 100 ms.
     const int64_t bound_us = std::min<int64_t>(100000, 500LL << attempt);
@@ -512,9 +722,15 @@ absl::Status PgDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
 }
 
 absl::Status PgDb::Read(absl::FunctionRef<absl::Status(Connection&)> fn) {
+  if (audit_ != nullptr) {
+    // A call that only reads has its record appended here (FinishCallAudit).
+    CallAudit* audit = CurrentCallAudit();
+    if (audit != nullptr && audit->sink == nullptr) audit->sink = this;
+  }
   bool conflicted = false;
-  return RunTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", fn,
-                        conflicted);
+  bool feed_conflict = false;
+  return RunTransaction("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+                        /*locks=*/"", fn, conflicted, feed_conflict);
 }
 
 absl::Status PgDb::Migrate(const std::vector<Migration>& migrations) {
@@ -535,10 +751,19 @@ absl::Status PgDb::Migrate(const std::vector<Migration>& migrations) {
     RETURN_IF_ERROR(conn->Exec("BEGIN"));
     absl::Status status = [&]() -> absl::Status {
       RETURN_IF_ERROR(conn->Exec(
-          absl::StrCat("SELECT pg_advisory_xact_lock(", kMigrationLockKey,
-                       "); CREATE TABLE IF NOT EXISTS schema_migrations ("
+          absl::StrCat("SELECT pg_advisory_xact_lock(",
+                       MigrationLockKey(options_.schema), "); ",
+                       options_.schema.empty()
+                           ? ""
+                           : absl::StrCat("CREATE SCHEMA IF NOT EXISTS ",
+                                          QuotedSchema(options_.schema), "; "),
+                       "CREATE TABLE IF NOT EXISTS schema_migrations ("
                        "version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ "
                        "NOT NULL DEFAULT now())")));
+      // The audit log's tables, at every open, as SqliteDb's.
+      if (migration == nullptr && audit_ != nullptr) {
+        RETURN_IF_ERROR(CreateAuditLog(*conn));
+      }
       ASSIGN_OR_RETURN(Statement select,
                        conn->Prepare("SELECT COALESCE(MAX(version), 0) FROM "
                                      "schema_migrations"));

@@ -1,24 +1,30 @@
 #ifndef CAREBRIDGE_SERVICES_COMMON_PG_DB_H_
 #define CAREBRIDGE_SERVICES_COMMON_PG_DB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/common/audit_record.h"
 #include "services/common/database.h"
 
 namespace carebridge {
 
+class AuditChain;
 class HmacSha256;
 class PgConnection;
+struct CallAudit;
 
 // `?` and `?N` placeholders in `sql` as PostgreSQL's `$N` (an anonymous `?`
 // numbered one past the largest so far, as SQLite does), leaving string
@@ -40,10 +46,26 @@ std::string TranslatePlaceholders(absl::string_view sql);
 // UNAVAILABLE and may or may not have committed (as with any network
 // database); stores make writes idempotent with request ids.
 //
+// A write that lost a conflict on the feed's sequence row (feed_head, see
+// SqliteEventLog) takes `LOCK TABLE feed_head IN EXCLUSIVE MODE` before
+// anything else when it runs again, and for two seconds after such a
+// conflict every write takes it from its first attempt, so busy appenders
+// queue on the lock instead of conflicting again and again. An audited
+// database's writes that will append to the audit log take `audit_head` the
+// same way (always first, before feed_head: one lock order), so replicas
+// appending to one chain queue rather than retry.
+//
+// Connections use TCP keepalives (a server that vanished is noticed in
+// about 30 s, unless the URL sets its own keepalive settings). Text binds
+// cannot hold NUL on PostgreSQL: such a bind fails the statement
+// INVALID_ARGUMENT (bind bytes as blobs). A NULL bound where nothing else
+// gives its type (`? IS NULL`) is sent as text.
+//
 // Errors: connection failures and admin shutdown are UNAVAILABLE, conflicts
-// that outlast the retries UNAVAILABLE, constraint violations INTERNAL (as
-// SqliteDb's), others INTERNAL; messages carry the SQLSTATE and never the
-// password.
+// that outlast the retries UNAVAILABLE, all connections busy for longer
+// than Options::acquire_timeout UNAVAILABLE, constraint violations INTERNAL
+// (as SqliteDb's), others INTERNAL; messages carry the SQLSTATE and never
+// the password.
 //
 // This class is thread-safe.
 class PgDb : public Database {
@@ -57,10 +79,17 @@ class PgDb : public Database {
     // Gives up connecting after this long (libpq connect_timeout, unless
     // the URL sets it).
     absl::Duration connect_timeout = absl::Seconds(10);
+    // A call waits at most this long for a connection when all
+    // max_connections are lent (then UNAVAILABLE).
+    absl::Duration acquire_timeout = absl::Seconds(30);
+    // A write that lost a conflict on feed_head takes the table's lock when
+    // it runs again (see above). Off only to measure what it saves.
+    bool queue_busy_feed_appenders = true;
     // The schema holding the database's tables (created when missing; every
     // connection's search_path): one database serves several services, each
     // in a schema of its own, since their tables share names
     // (schema_migrations, outbox_events, ...). Empty: the URL's default.
+    // Lower-case letters, digits and `_`, not starting with a digit.
     std::string schema;
     // When set, the database keeps an audit log (AuditChain under this key,
     // which outlives the database), as SqliteDb::Options::audit_key.
@@ -70,9 +99,9 @@ class PgDb : public Database {
   // Connects to `url` (postgresql://user:password@host:port/dbname?...)
   // and applies `migrations` not yet applied, recorded in the table
   // schema_migrations and serialised between processes by an advisory
-  // lock. FAILED_PRECONDITION if the database was migrated by a newer
-  // schema than `migrations` knows; UNAVAILABLE naming the host and port
-  // when it cannot connect.
+  // lock (one per schema). FAILED_PRECONDITION if the database was migrated
+  // by a newer schema than `migrations` knows; UNAVAILABLE naming the host
+  // and port when it cannot connect; INVALID_ARGUMENT for a bad schema name.
   static absl::StatusOr<std::unique_ptr<PgDb>> Open(
       const std::string& url, const std::vector<Migration>& migrations,
       Options options);
@@ -88,12 +117,43 @@ class PgDb : public Database {
       ABSL_LOCKS_EXCLUDED(pool_mu_);
   absl::string_view engine() const override { return "postgresql"; }
   int schema_version() const override { return schema_version_; }
+  void SetMetrics(MetricsRecorder* metrics, std::string name) override {
+    metrics_ = metrics;
+    metrics_name_ = std::move(name);
+  }
+
+  // The audit log (Options::audit_key): as SqliteDb's, in tables of this
+  // database (schema), with a SQL index on (person, seq) for
+  // ListAuditForPerson. Appends from every replica join one chain.
+  bool audited() const override { return audit_ != nullptr; }
+  absl::Status AppendAudit(const std::vector<AuditRecord>& records) override;
+  // Records queue; the caller that finds nobody committing commits what is
+  // queued in one transaction and tells each `done` (as SqliteDb's).
+  void AppendAuditAsync(std::vector<AuditRecord> records,
+                        absl::AnyInvocable<void(absl::Status)> done) override
+      ABSL_LOCKS_EXCLUDED(audit_mu_);
+  absl::StatusOr<std::vector<AuditRecord>> ListAuditForPerson(
+      absl::string_view person, int64_t before_seq, int limit) override;
+  absl::StatusOr<AuditVerification> VerifyAudit() override;
 
   // "host:port/dbname" (no user or password), for messages.
   const std::string& target() const { return target_; }
+  // Write attempts run again after losing a conflict, since open (for
+  // tests and metrics).
+  int64_t write_retries() const {
+    return write_retries_.load(std::memory_order_relaxed);
+  }
 
  private:
   PgDb(std::string url, std::string target, Options options);
+  // Write's body: `audit` is the call whose records the transaction
+  // carries (null: none); `appends_audit`: `fn` appends to the audit log.
+  absl::Status WriteAudited(absl::FunctionRef<absl::Status(Connection&)> fn,
+                            CallAudit* audit, bool appends_audit)
+      ABSL_LOCKS_EXCLUDED(pool_mu_);
+  // Creates the audit log's tables when missing (under the migration lock).
+  absl::Status CreateAuditLog(Connection& conn);
+  absl::Status NotAudited() const;
 
   // An idle connection, or a new one when fewer than max_connections are
   // open; waits otherwise.
@@ -108,20 +168,48 @@ class PgDb : public Database {
   absl::StatusOr<std::unique_ptr<PgConnection>> Begin(absl::string_view begin);
   // One run of `fn` between `begin` and COMMIT (ROLLBACK when it fails);
   // `conflicted`: it lost a conflict and may be run again.
-  absl::Status RunTransaction(absl::string_view begin,
+  // `locks`: run right after `begin` (LOCK TABLE ...), before any snapshot.
+  // `feed_conflict`: the conflict was on feed_head.
+  absl::Status RunTransaction(absl::string_view begin, absl::string_view locks,
                               absl::FunctionRef<absl::Status(Connection&)> fn,
-                              bool& conflicted);
+                              bool& conflicted, bool& feed_conflict);
 
   const std::string url_;
   const std::string target_;
   const Options options_;
   int schema_version_ = 0;
+  std::unique_ptr<AuditChain> audit_;
+  MetricsRecorder* metrics_ = nullptr;
+  std::string metrics_name_;
+  std::atomic<int64_t> write_retries_{0};
+  // Until when (Unix µs) writes take feed_head's lock from their first
+  // attempt (see WriteAudited).
+  std::atomic<int64_t> feed_busy_until_us_{0};
+
+  struct QueuedAudit {
+    std::vector<AuditRecord> records;
+    absl::AnyInvocable<void(absl::Status)> done;
+  };
+  absl::Mutex audit_mu_;
+  std::vector<QueuedAudit> audit_queue_ ABSL_GUARDED_BY(audit_mu_);
+  // A caller of AppendAuditAsync is committing the queue.
+  bool audit_flushing_ ABSL_GUARDED_BY(audit_mu_) = false;
+  // Callers of AppendAuditAsync committing or telling what they committed.
+  int audit_flushers_ ABSL_GUARDED_BY(audit_mu_) = 0;
 
   absl::Mutex pool_mu_;
   std::vector<std::unique_ptr<PgConnection>> idle_ ABSL_GUARDED_BY(pool_mu_);
   // Connections open, idle or lent.
   int open_ ABSL_GUARDED_BY(pool_mu_) = 0;
 };
+
+// `url` with what PgDb adds unless the URL sets it: connect_timeout (from
+// `options`) and TCP keepalives (keepalives, keepalives_idle=10,
+// keepalives_interval=5, keepalives_count=3, tcp_user_timeout=30000 ms).
+// `target`, when not null, gets "host:port/dbname".
+absl::StatusOr<std::string> PgConnectUrl(const std::string& url,
+                                         const PgDb::Options& options,
+                                         std::string* target = nullptr);
 
 }  // namespace carebridge
 

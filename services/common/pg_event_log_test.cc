@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -47,9 +48,13 @@ class PgEventLogTest : public testing::PostgresDatabaseTest {
  protected:
   PgEventLogTest() : PostgresDatabaseTest("pg_feed") {}
 
-  std::unique_ptr<PgDb> Open() {
+  std::unique_ptr<PgDb> Open(absl::string_view schema = "",
+                             bool queue_busy_feed_appenders = true) {
+    PgDb::Options options = ::carebridge::testing::PgOptions(4);
+    options.schema = std::string(schema);
+    options.queue_busy_feed_appenders = queue_busy_feed_appenders;
     absl::StatusOr<std::unique_ptr<PgDb>> db =
-        PgDb::Open(url_, kSchema, ::carebridge::testing::PgOptions(4));
+        PgDb::Open(url_, kSchema, options);
     EXPECT_THAT(db, IsOk());
     return db.ok() ? std::move(*db) : nullptr;
   }
@@ -110,14 +115,20 @@ TEST_F(PgEventLogTest, RolledBackAppendLeavesNoGap) {
   EXPECT_THAT(Create(*db, "teams/b"), IsOkAndHolds(2));
 }
 
-TEST_F(PgEventLogTest, ConcurrentReplicasAppendWithoutGapsInCommitOrder) {
-  // Two replicas of one service, several writers each, and a consumer
-  // polling the feed the whole time: every sequence is handed out once,
-  // and the consumer, moving its cursor to the last event it read, never
-  // meets a gap or a sequence behind one it read (an event committed
-  // after a larger sequence would be skipped for good).
-  std::unique_ptr<PgDb> first = Open();
-  std::unique_ptr<PgDb> second = Open();
+// Two replicas of one service, several writers each, and a consumer
+// polling the feed the whole time: every sequence is handed out once, and
+// the consumer, moving its cursor to the last event it read, never meets a
+// gap or a sequence behind one it read (an event committed after a larger
+// sequence would be skipped for good). Returns the writes run again after
+// a conflict.
+class PgEventLogReplicaTest : public PgEventLogTest,
+                              public ::testing::WithParamInterface<bool> {};
+
+TEST_P(PgEventLogReplicaTest,
+       ConcurrentReplicasAppendWithoutGapsInCommitOrder) {
+  const bool queue = GetParam();
+  std::unique_ptr<PgDb> first = Open("", queue);
+  std::unique_ptr<PgDb> second = Open("", queue);
   ASSERT_NE(first, nullptr);
   ASSERT_NE(second, nullptr);
   SqliteEventLog log("directory", first.get());
@@ -172,6 +183,44 @@ TEST_F(PgEventLogTest, ConcurrentReplicasAppendWithoutGapsInCommitOrder) {
   for (int64_t sequence = 1; sequence <= kTotal; ++sequence) {
     EXPECT_TRUE(distinct.contains(sequence)) << sequence;
   }
+  const int64_t retries = first->write_retries() + second->write_retries();
+  std::cout << "[ retries  ] " << kTotal << " appends, " << retries
+            << " attempts run again after a conflict ("
+            << (queue ? "queued on feed_head's lock" : "no lock") << ")\n";
+  // Queued on the lock once the feed is busy, few writes run again
+  // (measured: about 15 of 320, against 290 to 460 without the lock).
+  if (queue) {
+    EXPECT_LE(retries, kTotal / 4);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(FeedLock, PgEventLogReplicaTest,
+                         ::testing::Values(true, false),
+                         [](const ::testing::TestParamInfo<bool>& info) {
+                           return info.param ? "QueuedOnTheLock" : "Retried";
+                         });
+
+TEST_F(PgEventLogTest, EachSchemaKeepsAFeedOfItsOwn) {
+  std::unique_ptr<PgDb> referral = Open("referral");
+  std::unique_ptr<PgDb> careplan = Open("careplan");
+  ASSERT_NE(referral, nullptr);
+  ASSERT_NE(careplan, nullptr);
+  EXPECT_THAT(Create(*referral, "teams/a"), IsOkAndHolds(1));
+  EXPECT_THAT(Create(*referral, "teams/b"), IsOkAndHolds(2));
+  EXPECT_THAT(Create(*careplan, "teams/a"), IsOkAndHolds(1));
+  SqliteEventLog referral_log("referral", referral.get());
+  SqliteEventLog careplan_log("careplan", careplan.get());
+  absl::StatusOr<FeedHead> head = referral_log.ReadHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(head->sequence, 2);
+  head = careplan_log.ReadHead();
+  ASSERT_THAT(head, IsOk());
+  EXPECT_EQ(head->sequence, 1);
+  absl::StatusOr<std::string> referral_epoch = referral_log.Epoch();
+  absl::StatusOr<std::string> careplan_epoch = careplan_log.Epoch();
+  ASSERT_THAT(referral_epoch, IsOk());
+  ASSERT_THAT(careplan_epoch, IsOk());
+  EXPECT_NE(*referral_epoch, *careplan_epoch);
 }
 
 TEST_F(PgEventLogTest, ConsumerCursorsMoveWithTheTransaction) {
