@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Configures and builds carebridge into BUILD_DIR (default ./build).
 # Extra arguments go to cmake's configure step, e.g. -DCAREBRIDGE_SANITIZE=ON.
+# A folder the quick start configured (start.sh: a unity build without debug
+# information) becomes a development build again (RelWithDebInfo, one
+# translation unit per source) unless the arguments say otherwise.
 # TARGETS: what to build, space-separated (default: everything, tests and
 # benchmark included), e.g. TARGETS="carebridge-server carectl".
 set -euo pipefail
@@ -13,7 +16,12 @@ if command -v ccache >/dev/null; then
   # another clone of the same sources (CI's) reuses what was compiled here.
   export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=true
 fi
-cmake -S "$root" -B "$build" -G Ninja "${launcher[@]}" "$@" >/dev/null
+config=()
+if grep -qs '^CAREBRIDGE_UNITY_BUILD:BOOL=ON$' "$build/CMakeCache.txt"; then
+  config=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAREBRIDGE_UNITY_BUILD=OFF)
+fi
+cmake -S "$root" -B "$build" -G Ninja "${launcher[@]}" "${config[@]}" "$@" \
+  >/dev/null
 targets=()
 for target in ${TARGETS:-}; do targets+=(--target "$target"); done
 cmake --build "$build" -j"${JOBS:-2}" "${targets[@]}"

@@ -1,0 +1,121 @@
+# CAREBRIDGE_UNITY_BUILD: the quick start's build (deploy/local/start.sh).
+# Each of our static libraries under services/ and clients/ is compiled in
+# batches of CAREBRIDGE_UNITY_BATCH_SIZE sources per translation unit, so
+# the gRPC, protobuf and Abseil headers every file includes are parsed once
+# per batch instead of once per file: carebridge-server and carectl take
+# 115 build steps instead of 251, of which 68 compiles instead of ~200.
+#
+# Left out on purpose (each compiles one file at a time as always):
+# - the tests, the test support libraries and the benchmark (tests/, and
+#   every executable): their anonymous-namespace fixtures and helpers share
+#   names, and they keep the flags they are debugged with;
+# - the generated .pb.cc files: protobuf gives each file-static tables of the
+#   same names (proto/CMakeLists.txt batches only the .grpc.pb.cc files).
+#
+# One batch is one C++ file, so two sources of one library that each define
+# the same name at file scope (an anonymous-namespace helper, a `using Stub
+# = ...`, a `constexpr int kMaxAttempts`) break only this build, with a
+# "redefinition" error; so does `errors::X` meaning carebridge::errors in a
+# batch where services/<service>/errors.h declared <service>::errors. Such
+# a source is listed below and then compiled on its own; renaming the clash
+# in the source is the other cure. Which batch a file lands in follows the
+# order of the library's source list, so adding a file can bring two old
+# ones together: the ctest unity_build_names (cmake/check_unity_names.py)
+# looks for these clashes between any two sources of a library, in every
+# build with tests, so the test command reports them before the quick start
+# fails on them. To compile the quick start's build itself:
+#   BUILD_DIR=build-quick TARGETS="carebridge-server carectl" \
+#     deploy/local/build.sh -DCMAKE_BUILD_TYPE=Release \
+#     "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DCAREBRIDGE_UNITY_BUILD=ON
+
+# Sources (relative to the project root) compiled on their own, with the
+# name they share with another source of their library.
+set(CAREBRIDGE_UNITY_EXCLUDED
+  # `Refused`, `Rfc3339`, `kMaxRemembered` (oidc_token.cc, token.cc,
+  # token_revocations.cc)
+  services/common/oidc_sign_in.cc
+  # `kMaxTokenBytes` (token.cc)
+  services/common/oidc_token.cc
+  # `kMaxAttempts` (referral_domain.cc)
+  services/referral/referral_escalation.cc
+  # `Decode` (sqlite_careplan_store.cc)
+  services/careplan/sqlite_sharing_store.cc
+  # `kMaxAttempts` (careplan_domain.cc)
+  services/careplan/careplan_domain_events.cc
+  # `errors::` is carebridge::errors in it; careplan/errors.h (included by
+  # others) declares careplan::errors, which would hide it
+  services/careplan/careplan_person_access.cc
+  # `Instant` (fhir_care_resources.cc)
+  services/http/fhir_resources.cc
+  # `kReferral` (fhir_front.cc)
+  services/http/fhir_care_front.cc
+  services/http/fhir_writes.cc
+  # `using Stub`, `using Method`, `Show`, `Create`, `ListFlags`: each
+  # *_commands.cc's own (careplan_commands.cc's stay in its batch)
+  clients/carectl/feeds_commands.cc
+  clients/carectl/handover_commands.cc
+  clients/carectl/record_commands.cc
+  clients/carectl/referral_commands.cc
+  # `Word`, `Indented` (careplan_format.cc)
+  clients/carectl/handover_format.cc
+  # `StatusText` (careplan_update.cc)
+  clients/carectl/handover_requests.cc
+  # `OneLine` (careplan_format.cc)
+  clients/carectl/format.cc
+  # `Lookup` (config.cc)
+  clients/carectl/session.cc
+)
+
+# carebridge_unity_build(): call once, after every add_subdirectory. With
+# CAREBRIDGE_UNITY_BUILD it turns the unity build on for the libraries; in
+# any build with tests it registers unity_build_names, which finds the
+# clashes above without a unity build (cmake/check_unity_names.py), so the
+# development build and CI report them before the quick start trips on them.
+function(carebridge_unity_build)
+  foreach(file IN LISTS CAREBRIDGE_UNITY_EXCLUDED)
+    get_filename_component(dir ${PROJECT_SOURCE_DIR}/${file} DIRECTORY)
+    set_source_files_properties(${PROJECT_SOURCE_DIR}/${file}
+      DIRECTORY ${dir} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+  endforeach()
+  set(lists "")
+  set(dirs ${PROJECT_SOURCE_DIR}/services ${PROJECT_SOURCE_DIR}/clients)
+  while(dirs)
+    list(POP_FRONT dirs dir)
+    get_property(subdirs DIRECTORY ${dir} PROPERTY SUBDIRECTORIES)
+    list(APPEND dirs ${subdirs})
+    get_property(targets DIRECTORY ${dir} PROPERTY BUILDSYSTEM_TARGETS)
+    foreach(target IN LISTS targets)
+      get_target_property(type ${target} TYPE)
+      if(NOT type STREQUAL "STATIC_LIBRARY")
+        continue()
+      endif()
+      if(CAREBRIDGE_UNITY_BUILD)
+        set_target_properties(${target} PROPERTIES UNITY_BUILD ON
+          UNITY_BUILD_BATCH_SIZE ${CAREBRIDGE_UNITY_BATCH_SIZE})
+      endif()
+      # The sources that go into batches, for unity_build_names.
+      get_target_property(sources ${target} SOURCES)
+      set(batched ${target})
+      foreach(source IN LISTS sources)
+        if(NOT source MATCHES "\\.cc$")
+          continue()
+        endif()
+        cmake_path(ABSOLUTE_PATH source BASE_DIRECTORY ${dir})
+        get_source_file_property(skip ${source} DIRECTORY ${dir}
+          SKIP_UNITY_BUILD_INCLUSION)
+        if(NOT skip)
+          list(APPEND batched ${source})
+        endif()
+      endforeach()
+      string(APPEND lists "${batched}\n")
+    endforeach()
+  endwhile()
+  if(CAREBRIDGE_BUILD_TESTS)
+    set(lists_file ${PROJECT_BINARY_DIR}/unity_build_sources.txt)
+    file(WRITE ${lists_file} "${lists}")
+    find_package(Python3 REQUIRED COMPONENTS Interpreter)
+    add_test(NAME unity_build_names
+      COMMAND Python3::Interpreter
+              ${PROJECT_SOURCE_DIR}/cmake/check_unity_names.py ${lists_file})
+  endif()
+endfunction()
