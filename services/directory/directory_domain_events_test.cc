@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,7 @@
 #include "services/directory/sqlite_directory_store.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::directory {
 namespace {
@@ -31,8 +33,10 @@ class DirectoryDomainEventsTest : public ::testing::Test {
     admin_.role = Role::kAdmin;
   }
 
+  // The store on the engine the run tests (TestDatabase).
   void SetUp() override {
-    auto store = SqliteDirectoryStore::Open(dir_.File("directory.db"));
+    ASSERT_OK_AND_ASSIGN(database_, testing::TestDatabase::Create(dir_.path()));
+    auto store = SqliteDirectoryStore::Open(database_->location("directory"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     domain_ = std::make_unique<DirectoryDomain>(&clock_, &ids_, &signer_,
@@ -100,6 +104,7 @@ class DirectoryDomainEventsTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::optional<testing::TestDatabase> database_;
   FakeClock clock_;
   IdGenerator ids_;
   TokenSigner signer_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "services/common/clock.h"
@@ -12,7 +13,9 @@
 #include "services/common/token.h"
 #include "services/directory/directory_domain.h"
 #include "services/directory/sqlite_directory_store.h"
+#include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::directory::testing {
 
@@ -27,7 +30,10 @@ class DirectoryDomainFixture : public ::testing::Test {
   }
 
   void SetUp() override {
-    auto store = SqliteDirectoryStore::Open(dir_.File("directory.db"));
+    // On the engine the run tests (TestDatabase).
+    ASSERT_OK_AND_ASSIGN(
+        database_, carebridge::testing::TestDatabase::Create(dir_.path()));
+    auto store = SqliteDirectoryStore::Open(database_->location("directory"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     domain_ = std::make_unique<DirectoryDomain>(&clock_, &ids_, &signer_,
@@ -59,6 +65,7 @@ class DirectoryDomainFixture : public ::testing::Test {
   }
 
   carebridge::testing::TempDir dir_;
+  std::optional<carebridge::testing::TestDatabase> database_;
   FakeClock clock_;
   IdGenerator ids_;
   TokenSigner signer_;

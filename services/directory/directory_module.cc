@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
 #include "services/directory/directory_domain.h"
 #include "services/directory/directory_grpc.h"
@@ -15,9 +14,18 @@ absl::StatusOr<std::unique_ptr<DirectoryModule>> DirectoryModule::Open(
     const Environment& env, const std::string& sqlite_path,
     std::unique_ptr<CareRelationships> relationships,
     std::optional<absl::Duration> max_token_ttl) {
+  return Open(env,
+              DatabaseLocation{sqlite_path, /*postgresql_url=*/"", "directory"},
+              std::move(relationships), max_token_ttl);
+}
+
+absl::StatusOr<std::unique_ptr<DirectoryModule>> DirectoryModule::Open(
+    const Environment& env, const DatabaseLocation& location,
+    std::unique_ptr<CareRelationships> relationships,
+    std::optional<absl::Duration> max_token_ttl) {
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteDirectoryStore> store,
-                   SqliteDirectoryStore::Open(sqlite_path, env.audit_key));
-  SqliteDb* audit_log = store->db();
+                   SqliteDirectoryStore::Open(location, env.audit_key));
+  Database* audit_log = store->db();
   auto module = std::unique_ptr<DirectoryModule>(new DirectoryModule(
       std::move(store), std::move(relationships), env, max_token_ttl));
   module->audit_log_ = audit_log;
@@ -42,7 +50,7 @@ DirectoryModule::~DirectoryModule() { StopBackgroundWork(); }
 absl::StatusOr<std::unique_ptr<ServiceModule>> DirectoryModule::OpenModule(
     const ModuleContext& context) {
   return Open(
-      context.env, absl::StrCat(context.data_dir, "/directory.db"),
+      context.env, DatabaseLocationOf(context, "directory"),
       std::make_unique<RecordCareRelationships>(
           context.peer("record"), context.env.signer, context.env.clock),
       context.max_token_lifetime);

@@ -30,16 +30,23 @@ class DirectoryModule : public ServiceModule {
       "carebridge.directory.v1.DirectoryService";
 
   // Opens (creating and migrating if needed) the directory database at
-  // `sqlite_path`. `env`'s pointees must outlive the module.
-  // `relationships` (null: none known) says which teams have a care
-  // relationship with a person (GetPerson). IssueToken issues tokens of at
-  // most `max_token_ttl` (default DirectoryDomain::kDefaultMaxTokenTtl).
+  // `location` (an SQLite file or a PostgreSQL schema). `env`'s pointees
+  // must outlive the module. `relationships` (null: none known) says which
+  // teams have a care relationship with a person (GetPerson). IssueToken
+  // issues tokens of at most `max_token_ttl` (default
+  // DirectoryDomain::kDefaultMaxTokenTtl).
+  static absl::StatusOr<std::unique_ptr<DirectoryModule>> Open(
+      const Environment& env, const DatabaseLocation& location,
+      std::unique_ptr<CareRelationships> relationships = nullptr,
+      std::optional<absl::Duration> max_token_ttl = std::nullopt);
+  // The same for the SQLite file at `sqlite_path`.
   static absl::StatusOr<std::unique_ptr<DirectoryModule>> Open(
       const Environment& env, const std::string& sqlite_path,
       std::unique_ptr<CareRelationships> relationships = nullptr,
       std::optional<absl::Duration> max_token_ttl = std::nullopt);
-  // Open with `{data_dir}/directory.db`, asking the record service (its
-  // peer `record`) about care relationships.
+  // Open at DatabaseLocationOf(context, "directory") (`--database`, else
+  // `{data_dir}/directory.db`), asking the record service (its peer
+  // `record`) about care relationships.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   // Stops background work first (StopBackgroundWork()).
@@ -47,7 +54,7 @@ class DirectoryModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
-  SqliteDb* audit_log() override { return audit_log_; }
+  Database* audit_log() override { return audit_log_; }
   // Nothing runs in the background.
   void StartBackgroundWork(const ModuleContext&) override {}
   // The `directory` feed (what Subscribe serves).
@@ -63,11 +70,11 @@ class DirectoryModule : public ServiceModule {
                   const Environment& env,
                   std::optional<absl::Duration> max_token_ttl);
 
-  // Only Open() knows the store is SQLite; a PostgreSQL store slots in here.
+  // Only Open() knows which store and engine.
   std::unique_ptr<DirectoryStore> store_;
   std::unique_ptr<CareRelationships> relationships_;
   // store_'s database, which keeps the audit log.
-  SqliteDb* audit_log_ = nullptr;
+  Database* audit_log_ = nullptr;
   std::unique_ptr<DirectoryDomain> domain_;
   std::unique_ptr<DirectoryGrpcService> service_;
   std::atomic<bool> stopped_{false};

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -18,6 +19,7 @@
 #include "services/directory/sqlite_directory_store.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::directory {
 namespace {
@@ -47,7 +49,9 @@ class PersonRelationshipTest : public ::testing::Test {
   PersonRelationshipTest() : ids_(/*seed=*/11), signer_(std::string(32, 's')) {}
 
   void SetUp() override {
-    auto store = SqliteDirectoryStore::Open(dir_.File("directory.db"));
+    // On the engine the run tests (TestDatabase).
+    ASSERT_OK_AND_ASSIGN(database_, testing::TestDatabase::Create(dir_.path()));
+    auto store = SqliteDirectoryStore::Open(database_->location("directory"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     domain_ = std::make_unique<DirectoryDomain>(&clock_, &ids_, &signer_,
@@ -88,6 +92,7 @@ class PersonRelationshipTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::optional<testing::TestDatabase> database_;
   FakeClock clock_;
   IdGenerator ids_;
   TokenSigner signer_;

@@ -70,6 +70,51 @@ constexpr char kSchemaV5[] = R"sql(
 ALTER TABLE persons ADD COLUMN merged_into TEXT;
 )sql";
 
+// Today's whole schema on PostgreSQL (version 2 adds the outbox): BYTEA for
+// BLOB, BIGINT for 64-bit times, and COLLATE "C" on the columns listings
+// sort by, so pages come in SQLite's byte order (page tokens carry the sort
+// key and name). Request ids keep their fingerprint column from the start.
+constexpr char kPgSchemaV1[] = R"sql(
+CREATE TABLE teams (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  sort_key TEXT COLLATE "C" NOT NULL,
+  sector INTEGER NOT NULL,
+  accepting_referrals INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  resource BYTEA NOT NULL
+);
+CREATE INDEX teams_by_sort_key ON teams (sort_key, name);
+
+CREATE TABLE members (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  team TEXT COLLATE "C" NOT NULL,
+  sort_key TEXT COLLATE "C" NOT NULL,
+  resource BYTEA NOT NULL
+);
+CREATE INDEX members_by_team ON members (team, sort_key, name);
+
+CREATE TABLE persons (
+  name TEXT COLLATE "C" PRIMARY KEY,
+  nhs_number TEXT,
+  family_name_key TEXT COLLATE "C" NOT NULL,
+  birth_date TEXT COLLATE "C" NOT NULL,
+  merged_into TEXT,
+  resource BYTEA NOT NULL
+);
+CREATE UNIQUE INDEX persons_by_nhs_number ON persons (nhs_number);
+CREATE INDEX persons_by_family_name ON persons (family_name_key, birth_date);
+
+CREATE TABLE request_ids (
+  subject TEXT NOT NULL,
+  method TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  resource_name TEXT NOT NULL,
+  create_time_micros BIGINT NOT NULL,
+  request_fingerprint TEXT,
+  PRIMARY KEY (subject, method, request_id)
+);
+)sql";
+
 constexpr char kSelectTeam[] = "SELECT resource FROM teams WHERE name = ?1";
 constexpr char kSelectMember[] = "SELECT resource FROM members WHERE name = ?1";
 constexpr char kSelectPerson[] = "SELECT resource FROM persons WHERE name = ?1";
@@ -136,36 +181,52 @@ absl::StatusOr<std::optional<EarlierCreate>> FindEarlierCreate(
   return std::optional<EarlierCreate>(std::move(earlier));
 }
 
+// Records `key` as having made `name`; FindEarlierCreate found nothing in
+// this transaction. ON CONFLICT rather than a plain INSERT: on PostgreSQL a
+// concurrent transaction may have recorded the same key after this one's
+// snapshot, which DO NOTHING turns into a serialization failure (the
+// write runs again and finds it), where a plain INSERT would fail on the
+// unique index.
 absl::Status RecordCreate(Connection& conn, const IdempotencyKey& key,
                           absl::string_view name, int64_t create_time_micros) {
-  ASSIGN_OR_RETURN(Statement stmt,
-                   conn.Prepare("INSERT INTO request_ids (subject, method, "
-                                "request_id, resource_name, "
-                                "create_time_micros, request_fingerprint) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
-  stmt.Bind(1, key.subject)
-      .Bind(2, key.method)
-      .Bind(3, key.request_id)
-      .Bind(4, name)
-      .Bind(5, create_time_micros)
-      .Bind(6, key.request_fingerprint);
-  return stmt.Run();
+  {
+    ASSIGN_OR_RETURN(
+        Statement stmt,
+        conn.Prepare("INSERT INTO request_ids (subject, method, request_id, "
+                     "resource_name, create_time_micros, request_fingerprint) "
+                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (subject, "
+                     "method, request_id) DO NOTHING"));
+    stmt.Bind(1, key.subject)
+        .Bind(2, key.method)
+        .Bind(3, key.request_id)
+        .Bind(4, name)
+        .Bind(5, create_time_micros)
+        .Bind(6, key.request_fingerprint);
+    RETURN_IF_ERROR(stmt.Run());
+  }
+  if (conn.Changes() != 1) {
+    return absl::InternalError(
+        absl::StrCat("request id ", key.request_id, " recorded twice"));
+  }
+  return absl::OkStatus();
 }
 
 // One idempotent create in one transaction: for a reused key, the earlier
 // result if this request matches the one that made it, or ALREADY_EXISTS
 // naming that `kind` of resource if not; otherwise `insert` followed by
-// recording the key and appending `event`. Writes are serialised, so a
-// concurrent create with the same key sees the row this one records.
+// recording the key and appending `event`. Of concurrent creates with the
+// same key one commits first and the others see its row (SQLite runs one
+// writer at a time; PostgreSQL runs the others again, see RecordCreate).
 template <typename Proto>
 absl::StatusOr<Proto> IdempotentCreate(
-    SqliteDb& db, EventLog& event_log, const Proto& resource,
+    Database& db, EventLog& event_log, const Proto& resource,
     const IdempotencyKey& key, const events::v1::Event& event,
     absl::string_view kind, absl::string_view select_sql,
     absl::FunctionRef<absl::Status(Connection&)> insert) {
   Proto result;
   bool appended = false;
   RETURN_IF_ERROR(db.Write([&](Connection& conn) -> absl::Status {
+    appended = false;
     if (!key.request_id.empty()) {
       ASSIGN_OR_RETURN(std::optional<EarlierCreate> earlier,
                        FindEarlierCreate(conn, key));
@@ -235,7 +296,7 @@ void BindTeamColumns(Statement& stmt, const v1::Team& team) {
 
 // The resource `sql` selects for `name`, read on a snapshot.
 template <typename Proto>
-absl::StatusOr<Proto> ReadOne(SqliteDb& db, absl::string_view sql,
+absl::StatusOr<Proto> ReadOne(Database& db, absl::string_view sql,
                               absl::string_view name) {
   Proto resource;
   RETURN_IF_ERROR(db.Read([&](Connection& conn) -> absl::Status {
@@ -249,7 +310,7 @@ absl::StatusOr<Proto> ReadOne(SqliteDb& db, absl::string_view sql,
 // on a snapshot.
 template <typename Proto>
 absl::StatusOr<std::vector<Proto>> ReadAll(
-    SqliteDb& db, absl::string_view sql,
+    Database& db, absl::string_view sql,
     absl::FunctionRef<void(Statement&)> bind) {
   std::vector<Proto> resources;
   RETURN_IF_ERROR(db.Read([&](Connection& conn) -> absl::Status {
@@ -276,14 +337,32 @@ const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
   return *migrations;
 }
 
+const std::vector<Migration>& SqliteDirectoryStore::PostgresqlMigrations() {
+  static const auto* migrations =
+      new std::vector<Migration>{{/*version=*/1, kPgSchemaV1},
+                                 // The `directory` feed's outbox and epoch.
+                                 {/*version=*/2, kPgOutboxSchemaSql}};
+  return *migrations;
+}
+
+absl::StatusOr<std::unique_ptr<SqliteDirectoryStore>>
+SqliteDirectoryStore::Open(const DatabaseLocation& location,
+                           const HmacSha256* audit_key) {
+  DatabaseOptions options;
+  options.audit_key = audit_key;
+  ASSIGN_OR_RETURN(
+      std::unique_ptr<Database> db,
+      OpenDatabase(location, {&Migrations(), &PostgresqlMigrations()},
+                   options));
+  return std::unique_ptr<SqliteDirectoryStore>(
+      new SqliteDirectoryStore(std::move(db)));
+}
+
 absl::StatusOr<std::unique_ptr<SqliteDirectoryStore>>
 SqliteDirectoryStore::Open(const std::string& path,
                            const HmacSha256* audit_key) {
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteDb> db,
-      SqliteDb::Open(path, Migrations(), AuditedOptions(audit_key)));
-  return std::unique_ptr<SqliteDirectoryStore>(
-      new SqliteDirectoryStore(std::move(db)));
+  return Open(DatabaseLocation{path, /*postgresql_url=*/"", "directory"},
+              audit_key);
 }
 
 // --- Teams ---
@@ -428,9 +507,16 @@ absl::StatusOr<v1::Person> SqliteDirectoryStore::CreatePerson(
     const v1::Person& person, const IdempotencyKey& key,
     const events::v1::Event& event,
     std::vector<v1::Person>* possible_duplicates) {
+  // What the caller passed in: a write run again starts from it.
+  const size_t given =
+      possible_duplicates == nullptr ? 0 : possible_duplicates->size();
   return IdempotentCreate<v1::Person>(
       *db_, event_log_, person, key, event, "person", kSelectPerson,
       [&](Connection& conn) -> absl::Status {
+        if (possible_duplicates != nullptr) {
+          possible_duplicates->erase(possible_duplicates->begin() + given,
+                                     possible_duplicates->end());
+        }
         {
           // The unique index on nhs_number decides, not a prior read: two
           // concurrent registrations cannot both succeed.

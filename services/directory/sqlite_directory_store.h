@@ -5,28 +5,36 @@
 #include <string>
 #include <vector>
 
-#include "services/common/sqlite_db.h"
+#include "absl/status/statusor.h"
+#include "services/common/database.h"
+#include "services/common/database_opener.h"
 #include "services/common/sqlite_event_log.h"
 #include "services/directory/directory_store.h"
 
 namespace carebridge::directory {
 
-// DirectoryStore on one SQLite file: each resource is a serialized proto
-// BLOB beside the columns it is looked up and sorted by. This class is
-// thread-safe (SqliteDb serialises writes and pools readers).
+// DirectoryStore on a Database, either engine (the name predates
+// PostgreSQL): each resource is a serialized proto (BLOB, BYTEA) beside the
+// columns it is looked up and sorted by. This class is thread-safe (the
+// Database is).
 class SqliteDirectoryStore : public DirectoryStore {
  public:
-  // The schema steps, oldest first.
+  // The schema steps on SQLite, oldest first.
   static const std::vector<Migration>& Migrations();
+  // The same schema on PostgreSQL, in fewer steps.
+  static const std::vector<Migration>& PostgresqlMigrations();
 
-  // Opens or creates the database at `path` and migrates it. Fails with
-  // FAILED_PRECONDITION if the file has a newer schema than this binary.
-  // `audit_key`: the audit log's key (SqliteDb::Options::audit_key).
+  // Opens or creates the database at `location` and migrates it. Fails
+  // with FAILED_PRECONDITION if it has a newer schema than this binary.
+  // `audit_key`: the audit log's key (DatabaseOptions::audit_key).
+  static absl::StatusOr<std::unique_ptr<SqliteDirectoryStore>> Open(
+      const DatabaseLocation& location, const HmacSha256* audit_key = nullptr);
+  // The same for the SQLite file at `path`.
   static absl::StatusOr<std::unique_ptr<SqliteDirectoryStore>> Open(
       const std::string& path, const HmacSha256* audit_key = nullptr);
 
   EventLog* event_log() override { return &event_log_; }
-  SqliteDb* db() { return db_.get(); }
+  Database* db() { return db_.get(); }
 
   absl::StatusOr<v1::Team> CreateTeam(const v1::Team& team,
                                       const IdempotencyKey& key,
@@ -71,10 +79,10 @@ class SqliteDirectoryStore : public DirectoryStore {
   int schema_version() const { return db_->schema_version(); }
 
  private:
-  explicit SqliteDirectoryStore(std::unique_ptr<SqliteDb> db)
+  explicit SqliteDirectoryStore(std::unique_ptr<Database> db)
       : db_(std::move(db)), event_log_("directory", db_.get()) {}
 
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<Database> db_;
   // The outbox in db_; declared after it so it goes first.
   SqliteEventLog event_log_;
 };

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "services/directory/sqlite_directory_store.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::directory {
 namespace {
@@ -24,10 +26,14 @@ using ::testing::IsEmpty;
 
 class SqliteDirectoryStoreEventsTest : public ::testing::Test {
  protected:
-  void SetUp() override { store_ = Open(); }
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(database_, testing::TestDatabase::Create(dir_.path()));
+    store_ = Open();
+  }
 
+  // On the engine the run tests (TestDatabase).
   std::unique_ptr<SqliteDirectoryStore> Open() {
-    auto store = SqliteDirectoryStore::Open(dir_.File("directory.db"));
+    auto store = SqliteDirectoryStore::Open(database_->location("directory"));
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? *std::move(store) : nullptr;
   }
@@ -82,6 +88,7 @@ class SqliteDirectoryStoreEventsTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  std::optional<testing::TestDatabase> database_;
   std::unique_ptr<SqliteDirectoryStore> store_;
   const IdempotencyKey no_key_{};
 };

@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -13,7 +14,9 @@
 #include "services/common/macros.h"
 #include "services/common/sqlite_db.h"
 #include "services/common/time_util.h"
+#include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::directory {
 namespace {
@@ -21,14 +24,27 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
+// The store on the engine the run tests (TestDatabase): an SQLite file, or
+// a database of its own on the test PostgreSQL cluster.
 class SqliteDirectoryStoreTest : public ::testing::Test {
  protected:
   SqliteDirectoryStoreTest() : path_(dir_.File("directory.db")) {}
 
+  void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(database_, testing::TestDatabase::Create(dir_.path()));
+  }
+
   std::unique_ptr<SqliteDirectoryStore> OpenStore() {
-    auto store = SqliteDirectoryStore::Open(path_);
+    auto store = SqliteDirectoryStore::Open(database_->location("directory"));
     EXPECT_TRUE(store.ok()) << store.status();
     return store.ok() ? *std::move(store) : nullptr;
+  }
+
+  // The schema version a migrated store has on this run's engine.
+  static int LatestSchemaVersion() {
+    return testing::TestOnPostgresql()
+               ? SqliteDirectoryStore::PostgresqlMigrations().back().version
+               : SqliteDirectoryStore::Migrations().back().version;
   }
 
   static v1::Team Team(const std::string& id, const std::string& display_name,
@@ -61,7 +77,9 @@ class SqliteDirectoryStoreTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
+  // The SQLite file (SqliteFile tests: the engine's own file).
   const std::string path_;
+  std::optional<testing::TestDatabase> database_;
   const IdempotencyKey no_key_{};
   // What every write here appends; sqlite_directory_store_events_test.cc
   // checks the outbox itself.
@@ -70,11 +88,14 @@ class SqliteDirectoryStoreTest : public ::testing::Test {
                 "members/admin", absl::FromUnixSeconds(1), v1::Team());
 };
 
+// Cases about the SQLite file itself (its schema history, its pragmas):
+// they run on SQLite only (GTEST_FILTER in CMakeLists.txt).
+using SqliteFileDirectoryStoreTest = SqliteDirectoryStoreTest;
+
 TEST_F(SqliteDirectoryStoreTest, FreshOpenCreatesSchema) {
   auto store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(store->schema_version(),
-            SqliteDirectoryStore::Migrations().back().version);
+  EXPECT_EQ(store->schema_version(), LatestSchemaVersion());
   ASSERT_TRUE(store->CreateTeam(Team("a", "North CMHT"), no_key_, event_).ok());
   auto team = store->GetTeam("teams/a");
   ASSERT_TRUE(team.ok()) << team.status();
@@ -106,7 +127,7 @@ TEST_F(SqliteDirectoryStoreTest, ReopenKeepsData) {
   EXPECT_EQ((*found)[0].name(), "persons/p");
 }
 
-TEST_F(SqliteDirectoryStoreTest, NewerSchemaIsRefused) {
+TEST_F(SqliteFileDirectoryStoreTest, NewerSchemaIsRefused) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(
@@ -119,7 +140,8 @@ TEST_F(SqliteDirectoryStoreTest, NewerSchemaIsRefused) {
   EXPECT_THAT(store.status().message(), HasSubstr("newer"));
 }
 
-TEST_F(SqliteDirectoryStoreTest, UpgradesAFileFromEveryEarlierSchemaVersion) {
+TEST_F(SqliteFileDirectoryStoreTest,
+       UpgradesAFileFromEveryEarlierSchemaVersion) {
   const std::vector<Migration>& all = SqliteDirectoryStore::Migrations();
   for (size_t applied = 0; applied <= all.size(); ++applied) {
     const std::string path = dir_.File(absl::StrCat("v", applied, ".db"));
@@ -254,7 +276,8 @@ TEST_F(SqliteDirectoryStoreTest, RacingCreatesWithOneRequestIdMakeOneResource) {
   EXPECT_EQ(found->size(), 1u);
 }
 
-TEST_F(SqliteDirectoryStoreTest, RequestIdsFromBeforeFingerprintsAnswerFirst) {
+TEST_F(SqliteFileDirectoryStoreTest,
+       RequestIdsFromBeforeFingerprintsAnswerFirst) {
   // A schema-1 file knows only which resource a request id made, not what
   // was asked; after the upgrade, reusing such an id still answers with
   // that resource rather than refusing a retry it cannot recognise.
@@ -279,14 +302,14 @@ TEST_F(SqliteDirectoryStoreTest, RequestIdsFromBeforeFingerprintsAnswerFirst) {
         });
     ASSERT_TRUE(written.ok()) << written;
   }
-  auto store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  auto again = store->CreateTeam(
+  auto store = SqliteDirectoryStore::Open(path_);
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto again = (*store)->CreateTeam(
       Team("new", "New"), {"members/admin", "CreateTeam", "r1", "anything"},
       event_);
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->name(), "teams/old");
-  EXPECT_EQ(store->GetTeam("teams/new").status().code(),
+  EXPECT_EQ((*store)->GetTeam("teams/new").status().code(),
             absl::StatusCode::kNotFound);
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,19 +13,24 @@
 #include "services/directory/directory_module.h"
 #include "services/directory/fake_care_relationships.h"
 #include "tests/support/proto_matchers.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::directory {
 
 // A directory service on a real TCP channel, with helpers to call it as a
-// given principal and to set up teams, members and persons.
+// given principal and to set up teams, members and persons. It stores on
+// the engine the run tests (TestDatabase).
 class DirectoryTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    ASSERT_OK_AND_ASSIGN(database_,
+                         testing::TestDatabase::Create(data_dir_.path()));
     auto relationships = std::make_unique<FakeCareRelationships>();
     relationships_ = relationships.get();
     auto module =
-        DirectoryModule::Open(server_.env(), server_.DataPath("directory.db"),
+        DirectoryModule::Open(server_.env(), database_->location("directory"),
                               std::move(relationships));
     ASSERT_TRUE(module.ok()) << module.status();
     module_ = *std::move(module);
@@ -161,6 +167,9 @@ class DirectoryTest : public ::testing::Test {
     return request;
   }
 
+  // Declared before module_, which stores there.
+  testing::TempDir data_dir_;
+  std::optional<testing::TestDatabase> database_;
   // Declared before server_ so the service outlives the server hosting it.
   std::unique_ptr<DirectoryModule> module_;
   // Which teams have a care relationship with which persons (owned by
