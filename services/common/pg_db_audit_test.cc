@@ -19,6 +19,7 @@
 #include "services/common/macros.h"
 #include "services/common/metrics.h"
 #include "services/common/pg_db.h"
+#include "services/common/sqlite_event_log.h"
 #include "tests/support/pg_test_database.h"
 #include "tests/support/status_matchers.h"
 
@@ -199,6 +200,62 @@ TEST_F(PgDbAuditTest, ReplicasAppendingConcurrentlyKeepOneIntactChain) {
   }
   // The head's lock queues appenders: none ran again after a conflict.
   EXPECT_EQ(first->write_retries() + second->write_retries(), 0);
+}
+
+TEST_F(PgDbAuditTest, AuditedAndUnauditedAppendersToOneFeedNeverDeadlock) {
+  // Calls' writes take audit_head then feed_head; other writes (a
+  // consumer's) only feed_head: one order, so replicas mixing both finish,
+  // with one intact chain and a feed without gaps.
+  const std::vector<Migration> schema = {
+      {1, "CREATE TABLE items (key TEXT PRIMARY KEY)"},
+      {2, kPgOutboxSchemaSql},
+  };
+  std::vector<std::unique_ptr<PgDb>> replicas;
+  for (int r = 0; r < 2; ++r) {
+    PgDb::Options options = testing::PgOptions(4);
+    options.audit_key = &key_;
+    absl::StatusOr<std::unique_ptr<PgDb>> db =
+        PgDb::Open(url_, schema, options);
+    ASSERT_THAT(db, IsOk());
+    replicas.push_back(std::move(*db));
+  }
+  constexpr int kThreads = 8;
+  constexpr int kEach = 25;
+  std::atomic<int> audited{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      PgDb& db = *replicas[t % 2];
+      for (int i = 0; i < kEach; ++i) {
+        const std::string key = absl::StrCat("t", t, "-", i);
+        auto write = [&](Connection& conn) -> absl::Status {
+          RETURN_IF_ERROR(Insert(conn, key));
+          events::v1::Event event;
+          event.set_type("test.item.created");
+          event.set_subject(key);
+          return SqliteEventLog::Append(conn, event).status();
+        };
+        if ((t + i) % 2 == 0) {
+          CallAudit audit = Call(absl::StrCat("persons/", key));
+          ScopedCallAudit scope(&audit);
+          EXPECT_THAT(db.Write(write), IsOk());
+          if (audit.written) ++audited;
+        } else {
+          EXPECT_THAT(db.Write(write), IsOk());
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(audited, kThreads * kEach / 2);
+  absl::StatusOr<AuditVerification> verified = replicas[0]->VerifyAudit();
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_THAT(verified->problems, IsEmpty());
+  EXPECT_EQ(verified->records, kThreads * kEach / 2);
+  EXPECT_THAT(Count(*replicas[1], "SELECT count(*) FROM outbox_events"),
+              IsOkAndHolds(kThreads * kEach));
+  EXPECT_THAT(Count(*replicas[1], "SELECT max(sequence) FROM outbox_events"),
+              IsOkAndHolds(kThreads * kEach));
 }
 
 TEST_F(PgDbAuditTest, AFailedWriteLeavesNoRecordAndASuccessfulOneCarriesIt) {

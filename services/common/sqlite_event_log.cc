@@ -72,7 +72,9 @@ namespace {
 // transaction ends: a concurrent appender waits for it, then (its
 // SERIALIZABLE snapshot being older than the change) fails with
 // serialization_failure and PgDb runs its write again after this one
-// committed.
+// committed, that time (and while the feed stays busy, every write) taking
+// the table's lock before its snapshot, so appenders queue rather than
+// conflict again.
 absl::StatusOr<int64_t> TakePgSequence(Connection& conn) {
   ASSIGN_OR_RETURN(Statement next,
                    conn.Prepare("UPDATE feed_head SET sequence = sequence + 1 "
