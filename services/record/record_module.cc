@@ -3,7 +3,6 @@
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
-#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
@@ -46,11 +45,21 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
     const Environment& env, const std::string& sqlite_path,
     const CareGapThresholds& care_gaps, ChannelProvider directory,
     ChannelProvider careplan) {
+  DatabaseLocation location;
+  location.sqlite_path = sqlite_path;
+  location.schema = "record";
+  return Open(env, location, care_gaps, std::move(directory),
+              std::move(careplan));
+}
+
+absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
+    const Environment& env, const DatabaseLocation& location,
+    const CareGapThresholds& care_gaps, ChannelProvider directory,
+    ChannelProvider careplan) {
   std::unique_ptr<RecordModule> module(new RecordModule());
   module->clock_ = env.clock;
-  ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteRecordStore> sqlite,
-      SqliteRecordStore::Open(sqlite_path, care_gaps, env.audit_key));
+  ASSIGN_OR_RETURN(std::unique_ptr<SqliteRecordStore> sqlite,
+                   SqliteRecordStore::Open(location, care_gaps, env.audit_key));
   module->event_log_ = sqlite->event_log();
   module->audit_log_ = sqlite->db();
   module->store_ = std::move(sqlite);
@@ -78,7 +87,7 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
 
 absl::StatusOr<std::unique_ptr<ServiceModule>> RecordModule::OpenModule(
     const ModuleContext& context) {
-  return Open(context.env, absl::StrCat(context.data_dir, "/record.db"),
+  return Open(context.env, DatabaseLocationOf(context, "record"),
               context.care_gaps, context.peer("directory"),
               context.peer("careplan"));
 }

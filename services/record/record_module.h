@@ -27,7 +27,7 @@ class RecordDomain;
 class RecordGrpcService;
 class RecordStore;
 
-// The record service as a unit a server hosts: its store (`record.db`), its
+// The record service as a unit a server hosts: its store, its
 // domain, its gRPC service and the consumers of the directory, referral,
 // care plan and handover feeds (asked as `services/record`) that build it.
 // Its views ask the care plan service and the directory what the person's
@@ -44,18 +44,24 @@ class RecordModule : public ServiceModule {
   // answers apply the person's sharing choices to the views; without them
   // the views show what the record holds (a record opened on its own).
   static absl::StatusOr<std::unique_ptr<RecordModule>> Open(
+      const Environment& env, const DatabaseLocation& location,
+      const CareGapThresholds& care_gaps = CareGapThresholds(),
+      ChannelProvider directory = nullptr, ChannelProvider careplan = nullptr);
+  // The same with the store in the SQLite file `sqlite_path`.
+  static absl::StatusOr<std::unique_ptr<RecordModule>> Open(
       const Environment& env, const std::string& sqlite_path,
       const CareGapThresholds& care_gaps = CareGapThresholds(),
       ChannelProvider directory = nullptr, ChannelProvider careplan = nullptr);
-  // Open with `{data_dir}/record.db`, the context's care gap thresholds and
-  // its `directory` and `careplan` peers.
+  // Open at the context's location for `record` (`{data_dir}/record.db`, or
+  // schema `record` of `--database`), with its care gap thresholds and its
+  // `directory` and `careplan` peers.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   ~RecordModule() override;
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
-  SqliteDb* audit_log() override { return audit_log_; }
+  Database* audit_log() override { return audit_log_; }
   // Starts the consumers, following each feed's peer (context.peer), and
   // the gap sweep (every context.deadline_scan_interval).
   void StartBackgroundWork(const ModuleContext& context) override;
@@ -87,7 +93,7 @@ class RecordModule : public ServiceModule {
   const Clock* clock_ = nullptr;
   std::unique_ptr<RecordStore> store_;
   // store_'s database, which keeps the audit log.
-  SqliteDb* audit_log_ = nullptr;
+  Database* audit_log_ = nullptr;
   // The record's feed (team inbox items), in store_.
   EventLog* event_log_ = nullptr;
   std::unique_ptr<ServiceCredentials> credentials_;

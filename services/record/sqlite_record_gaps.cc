@@ -119,23 +119,27 @@ absl::Status InsertGap(Connection& conn, const std::string& person_id,
   const int64_t open_us = absl::ToUnixMicros(gap.open_time);
   ASSIGN_OR_RETURN(
       Statement insert,
-      conn.Prepare("INSERT OR REPLACE INTO gaps (person_id, key, kind, "
-                   "subject, detail, open_us, close_us, close_reason, teams, "
-                   "announced) VALUES (?, ?, ?, ?, ?, ?, NULL, '', ?, ?)"));
+      conn.Prepare(UpsertSql("gaps",
+                             "person_id, key, kind, subject, detail, open_us, "
+                             "close_us, close_reason, teams, announced",
+                             "person_id, key")));
   insert.Bind(1, person_id)
       .Bind(2, key)
       .Bind(3, static_cast<int64_t>(gap.kind))
       .Bind(4, gap.subject)
       .Bind(5, gap.detail)
       .Bind(6, open_us)
-      .Bind(7, JoinTeams(gap.teams))
-      .Bind(8, static_cast<int64_t>(announced));
+      .BindNull(7)
+      .Bind(8, std::string())
+      .Bind(9, JoinTeams(gap.teams))
+      .Bind(10, static_cast<int64_t>(announced));
   RETURN_IF_ERROR(insert.Run());
   for (const std::string& team : gap.teams) {
     ASSIGN_OR_RETURN(Statement link,
-                     conn.Prepare("INSERT OR IGNORE INTO gap_teams (team, "
-                                  "open_us, person_id, key) VALUES (?, ?, ?, "
-                                  "?)"));
+                     conn.Prepare("INSERT INTO gap_teams (team, open_us, "
+                                  "person_id, key) VALUES (?, ?, ?, ?) ON "
+                                  "CONFLICT (team, open_us, person_id, key) "
+                                  "DO NOTHING"));
     link.Bind(1, team).Bind(2, open_us).Bind(3, person_id).Bind(4, key);
     RETURN_IF_ERROR(link.Run());
   }
@@ -399,8 +403,8 @@ absl::StatusOr<std::vector<v1::CareGap>> SqliteRecordStore::ListGaps(
         Statement select,
         conn.Prepare(absl::StrCat(
             "SELECT ", kGapColumns, " FROM ", from,
-            "(?3 OR g.close_us IS NULL) AND (?5 = 0 OR ((1 << g.kind) & ?5) "
-            "!= 0) AND (?6 = 0 OR (",
+            "(?3 != 0 OR g.close_us IS NULL) AND (?5 = 0 OR "
+            "((CAST(1 AS BIGINT) << g.kind) & ?5) != 0) AND (?6 = 0 OR (",
             order, ".open_us, ", order, ".person_id, ", order,
             ".key) > (?7, ?8, ?9)) ORDER BY ", order, ".open_us, ", order,
             ".person_id, ", order, ".key LIMIT ?10")));

@@ -122,8 +122,12 @@ absl::Status SqliteRecordStore::ApplyMerge(Connection& conn,
   // other person's row has; one left behind would be the same event
   // recorded twice.
   RETURN_IF_ERROR(Run(conn,
-                      "UPDATE OR IGNORE timeline SET person_id = ?1 WHERE "
-                      "person_id = ?2",
+                      "UPDATE timeline SET person_id = ?1 WHERE person_id = "
+                      "?2 AND NOT EXISTS (SELECT 1 FROM timeline kept WHERE "
+                      "kept.person_id = ?1 AND kept.time_us = "
+                      "timeline.time_us AND kept.feed_rank = "
+                      "timeline.feed_rank AND kept.sequence = "
+                      "timeline.sequence)",
                       {into, from}));
   RETURN_IF_ERROR(
       Run(conn, "DELETE FROM timeline WHERE person_id = ?1", {from}));
@@ -135,9 +139,11 @@ absl::Status SqliteRecordStore::ApplyMerge(Connection& conn,
   RETURN_IF_ERROR(
       Run(conn, "UPDATE open_loops SET person_id = ?1 WHERE person_id = ?2",
           {into, from}));
-  RETURN_IF_ERROR(Run(
-      conn, "UPDATE OR IGNORE plans SET person_id = ?1 WHERE person_id = ?2",
-      {into, from}));
+  RETURN_IF_ERROR(Run(conn,
+                      "UPDATE plans SET person_id = ?1 WHERE person_id = ?2 "
+                      "AND NOT EXISTS (SELECT 1 FROM plans kept WHERE "
+                      "kept.person_id = ?1)",
+                      {into, from}));
   RETURN_IF_ERROR(Run(conn, "DELETE FROM plans WHERE person_id = ?1", {from}));
   return MoveGaps(conn, from, into);
 }

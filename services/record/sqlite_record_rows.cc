@@ -1,6 +1,8 @@
 #include "services/record/sqlite_record_rows.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "services/common/macros.h"
@@ -15,6 +17,27 @@ std::string JoinTeams(const std::vector<std::string>& teams) {
 std::vector<std::string> SplitTeams(const std::string& joined) {
   if (joined.empty()) return {};
   return absl::StrSplit(joined, '\n');
+}
+
+std::string UpsertSql(absl::string_view table, absl::string_view columns,
+                      absl::string_view key) {
+  const std::vector<std::string> keys =
+      absl::StrSplit(key, ',', absl::SkipWhitespace());
+  std::vector<std::string> marks;
+  std::vector<std::string> updates;
+  for (absl::string_view name :
+       absl::StrSplit(columns, ',', absl::SkipWhitespace())) {
+    name = absl::StripAsciiWhitespace(name);
+    marks.push_back("?");
+    bool is_key = false;
+    for (const std::string& one : keys) {
+      is_key = is_key || absl::StripAsciiWhitespace(one) == name;
+    }
+    if (!is_key) updates.push_back(absl::StrCat(name, " = excluded.", name));
+  }
+  return absl::StrCat("INSERT INTO ", table, " (", columns, ") VALUES (",
+                      absl::StrJoin(marks, ", "), ") ON CONFLICT (", key,
+                      ") DO UPDATE SET ", absl::StrJoin(updates, ", "));
 }
 
 TimelineRow RowFrom(const Statement& select) {

@@ -10,8 +10,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
-#include "services/common/sqlite_db.h"
+#include "services/common/database.h"
 #include "services/record/record_store.h"
 
 namespace carebridge::record {
@@ -24,6 +25,14 @@ std::vector<std::string> SplitTeams(const std::string& joined);
 inline constexpr char kTimelineColumns[] =
     "person_id, time_us, feed, sequence, kind, type, resource, actor, "
     "actor_team, summary, reason, teams, ended_teams, feed_rank, sections";
+
+// `INSERT INTO {table} ({columns}) VALUES (?, ...)` that, when a row with
+// the same `key` (some of `columns`, comma-separated) exists, overwrites
+// its other columns instead: SQLite's INSERT OR REPLACE in the
+// form both engines accept (each table here has no unique key but its
+// primary key, so the two agree).
+std::string UpsertSql(absl::string_view table, absl::string_view columns,
+                      absl::string_view key);
 
 // The timeline row `select` (of kTimelineColumns) is on.
 TimelineRow RowFrom(const Statement& select);

@@ -8,6 +8,7 @@
 #include "services/common/sqlite_event_log.h"
 #include "services/common/time_util.h"
 #include "services/record/sqlite_record_rows.h"
+#include "services/record/sqlite_record_schema.h"
 
 namespace carebridge::record {
 namespace {
@@ -16,127 +17,11 @@ namespace {
 constexpr char kMergedCloseReason[] =
     "the person's two registrations were merged";
 
-const std::vector<Migration>& Migrations() {
-  static const auto* const migrations = new std::vector<Migration>{
-      {1, kConsumerCursorSchemaSql},
-      {2, kConsumerLedgerSchemaSql},
-      {3, kParkedEventIdSchemaSql},
-      {4, R"sql(
-CREATE TABLE persons (person_id TEXT PRIMARY KEY) WITHOUT ROWID;
-CREATE TABLE timeline (
-  person_id TEXT NOT NULL,
-  time_us INTEGER NOT NULL,
-  feed_rank INTEGER NOT NULL,
-  feed TEXT NOT NULL,
-  sequence INTEGER NOT NULL,
-  kind INTEGER NOT NULL,
-  type TEXT NOT NULL,
-  resource TEXT NOT NULL,
-  actor TEXT NOT NULL,
-  actor_team TEXT NOT NULL,
-  summary TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  teams TEXT NOT NULL,
-  ended_teams TEXT NOT NULL,
-  PRIMARY KEY (person_id, time_us, feed_rank, sequence)
-) WITHOUT ROWID;
-CREATE TABLE plans (
-  person_id TEXT PRIMARY KEY,
-  version INTEGER NOT NULL,
-  summary BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE open_loops (
-  resource TEXT PRIMARY KEY,
-  person_id TEXT NOT NULL,
-  since_us INTEGER NOT NULL,
-  loop BLOB NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX open_loops_by_person ON open_loops (person_id, since_us, resource);
-)sql"},
-      // Care gaps, and what they are judged on beyond the timeline.
-      {5, R"sql(
-ALTER TABLE plans ADD COLUMN unagreed_since_us INTEGER;
-ALTER TABLE plans ADD COLUMN no_lead_since_us INTEGER;
-CREATE TABLE teams (team TEXT PRIMARY KEY, sector INTEGER NOT NULL)
-  WITHOUT ROWID;
-CREATE TABLE gaps (
-  person_id TEXT NOT NULL,
-  key TEXT NOT NULL,
-  kind INTEGER NOT NULL,
-  subject TEXT NOT NULL,
-  detail TEXT NOT NULL,
-  open_us INTEGER NOT NULL,
-  close_us INTEGER,
-  close_reason TEXT NOT NULL DEFAULT '',
-  teams TEXT NOT NULL,
-  PRIMARY KEY (person_id, key)
-) WITHOUT ROWID;
-CREATE INDEX gaps_current ON gaps (person_id, kind, subject)
-  WHERE close_us IS NULL;
-CREATE INDEX gaps_by_open ON gaps (open_us, person_id, key);
-CREATE TABLE gap_teams (
-  team TEXT NOT NULL,
-  open_us INTEGER NOT NULL,
-  person_id TEXT NOT NULL,
-  key TEXT NOT NULL,
-  PRIMARY KEY (team, open_us, person_id, key)
-) WITHOUT ROWID;
-)sql"},
-      // The record's own feed (team inbox items), and whether a gap's
-      // opening has been put in the inboxes.
-      {6, kOutboxSchemaSql},
-      {7, kOutboxEpochSchemaSql},
-      {8, "ALTER TABLE gaps ADD COLUMN announced INTEGER NOT NULL DEFAULT 0"},
-      // What team reports count: each referral and handover, as it stands.
-      {9, R"sql(
-CREATE TABLE handoffs (
-  resource TEXT PRIMARY KEY,
-  handover INTEGER NOT NULL,
-  person_id TEXT NOT NULL,
-  sending_team TEXT NOT NULL,
-  receiving_team TEXT NOT NULL,
-  urgency INTEGER NOT NULL,
-  create_us INTEGER NOT NULL,
-  due_us INTEGER,
-  answer_us INTEGER,
-  outcome TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  onward TEXT NOT NULL,
-  escalated INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX handoffs_received ON handoffs (receiving_team, create_us);
-)sql"},
-      // Dropping or re-keeping a gap finds its team links by gap, not by a
-      // scan of every link (the scale benchmark found the scan).
-      {10, "CREATE INDEX gap_teams_by_gap ON gap_teams (person_id, key)"},
-      // The gap sweep's work: open gaps not yet announced, by open time.
-      {11,
-       "CREATE INDEX gaps_to_announce ON gaps (open_us) WHERE announced = 0 "
-       "AND close_us IS NULL"},
-      // The sections each care plan step touched (NULL: not known), so a
-      // team the choices show part of the plan reads why it changed when
-      // the change touched nothing withheld from it.
-      {12, "ALTER TABLE timeline ADD COLUMN sections TEXT"},
-      // Persons registered twice (person.merged): where each duplicate's
-      // history went, so events about it that come later follow it.
-      {13, R"sql(
-CREATE TABLE merged_persons (
-  person_id TEXT PRIMARY KEY,
-  into_id TEXT NOT NULL,
-  merge_us INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE INDEX merged_persons_into ON merged_persons (into_id);
-)sql"},
-  };
-  return *migrations;
-}
-
 absl::Status InsertEntry(Connection& conn, const TimelineRow& row) {
   ASSIGN_OR_RETURN(Statement insert,
-                   conn.Prepare(absl::StrCat(
-                       "INSERT OR REPLACE INTO timeline (", kTimelineColumns,
-                       ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                       "?, ?, ?)")));
+                   conn.Prepare(UpsertSql("timeline", kTimelineColumns,
+                                          "person_id, time_us, feed_rank, "
+                                          "sequence")));
   insert.Bind(1, row.person_id)
       .Bind(2, absl::ToUnixMicros(row.time))
       .Bind(3, row.feed)
@@ -202,27 +87,35 @@ absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
   } else if (exists && !before.lead_team().empty()) {
     no_lead_since = now_us;
   }
-  ASSIGN_OR_RETURN(
-      Statement upsert,
-      conn.Prepare("INSERT OR REPLACE INTO plans (person_id, version, "
-                   "summary, unagreed_since_us, no_lead_since_us) VALUES (?, "
-                   "?, ?, ?, ?)"));
+  ASSIGN_OR_RETURN(Statement upsert,
+                   conn.Prepare(UpsertSql("plans",
+                                          "person_id, version, summary, "
+                                          "unagreed_since_us, no_lead_since_us",
+                                          "person_id")));
   upsert.Bind(1, state.person_id)
       .Bind(2, plan.care_plan_version())
       .BindBlob(3, plan.SerializeAsString());
-  if (unagreed_since >= 0) upsert.Bind(4, unagreed_since);
-  if (no_lead_since >= 0) upsert.Bind(5, no_lead_since);
+  if (unagreed_since >= 0) {
+    upsert.Bind(4, unagreed_since);
+  } else {
+    upsert.BindNull(4);
+  }
+  if (no_lead_since >= 0) {
+    upsert.Bind(5, no_lead_since);
+  } else {
+    upsert.BindNull(5);
+  }
   return upsert.Run();
 }
 
 absl::Status ApplyFacts(Connection& conn, const HandOffFacts& facts) {
   ASSIGN_OR_RETURN(
       Statement upsert,
-      conn.Prepare("INSERT OR REPLACE INTO handoffs (resource, handover, "
-                   "person_id, sending_team, receiving_team, urgency, "
-                   "create_us, due_us, answer_us, outcome, reason, onward, "
-                   "escalated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                   "?)"));
+      conn.Prepare(UpsertSql("handoffs",
+                             "resource, handover, person_id, sending_team, "
+                             "receiving_team, urgency, create_us, due_us, "
+                             "answer_us, outcome, reason, onward, escalated",
+                             "resource")));
   upsert.Bind(1, facts.resource)
       .Bind(2, static_cast<int64_t>(facts.handover))
       .Bind(3, facts.person_id)
@@ -236,17 +129,20 @@ absl::Status ApplyFacts(Connection& conn, const HandOffFacts& facts) {
       .Bind(13, static_cast<int64_t>(facts.escalated));
   if (facts.due_time != absl::InfinitePast()) {
     upsert.Bind(8, absl::ToUnixMicros(facts.due_time));
+  } else {
+    upsert.BindNull(8);
   }
   if (facts.answer_time != absl::InfinitePast()) {
     upsert.Bind(9, absl::ToUnixMicros(facts.answer_time));
+  } else {
+    upsert.BindNull(9);
   }
   return upsert.Run();
 }
 
 absl::Status ApplyTeam(Connection& conn, const TeamSector& team) {
   ASSIGN_OR_RETURN(Statement upsert,
-                   conn.Prepare("INSERT OR REPLACE INTO teams (team, sector) "
-                                "VALUES (?, ?)"));
+                   conn.Prepare(UpsertSql("teams", "team, sector", "team")));
   upsert.Bind(1, team.team).Bind(2, static_cast<int64_t>(team.sector));
   return upsert.Run();
 }
@@ -260,8 +156,8 @@ absl::Status ApplyLoop(Connection& conn, const LoopChange& loop) {
   }
   ASSIGN_OR_RETURN(
       Statement upsert,
-      conn.Prepare("INSERT OR REPLACE INTO open_loops (resource, person_id, "
-                   "since_us, loop) VALUES (?, ?, ?, ?)"));
+      conn.Prepare(UpsertSql(
+          "open_loops", "resource, person_id, since_us, loop", "resource")));
   upsert.Bind(1, loop.resource)
       .Bind(2, loop.person_id)
       .Bind(3, absl::ToUnixMicros(FromProtoTimestamp(loop.loop.since())))
@@ -272,19 +168,28 @@ absl::Status ApplyLoop(Connection& conn, const LoopChange& loop) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
-    const std::string& path, GapSettings settings,
+    const DatabaseLocation& location, GapSettings settings,
     const HmacSha256* audit_key) {
   // The record is rebuilt from the feeds, and its cursors commit with its
   // projections: a commit lost with the machine's power is applied again
   // from the feeds, so commits need not wait for the disk (which every
   // service's durable writes share).
-  SqliteDb::Options options;
+  DatabaseOptions options;
   options.durable_commits = false;
   options.audit_key = audit_key;
-  ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db,
-                   SqliteDb::Open(path, Migrations(), options));
+  ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
+                   OpenDatabase(location, RecordMigrations(), options));
   return std::unique_ptr<SqliteRecordStore>(
       new SqliteRecordStore(std::move(db), settings));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
+    const std::string& sqlite_path, GapSettings settings,
+    const HmacSha256* audit_key) {
+  DatabaseLocation location;
+  location.sqlite_path = sqlite_path;
+  location.schema = "record";
+  return Open(location, settings, audit_key);
 }
 
 absl::Status SqliteRecordStore::Apply(
@@ -324,8 +229,8 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
   std::vector<InboxNote> inbox = change.inbox;
   if (!change.person_id.empty()) {
     ASSIGN_OR_RETURN(Statement person,
-                     conn.Prepare("INSERT OR IGNORE INTO persons "
-                                  "(person_id) VALUES (?)"));
+                     conn.Prepare("INSERT INTO persons (person_id) VALUES "
+                                  "(?) ON CONFLICT (person_id) DO NOTHING"));
     person.Bind(1, change.person_id);
     RETURN_IF_ERROR(person.Run());
   }
@@ -379,7 +284,8 @@ absl::StatusOr<std::vector<TimelineRow>> SqliteRecordStore::ReadTimeline(
             " FROM timeline WHERE person_id = ?1 AND time_us >= ?2 AND "
             "time_us < ?3 AND (?4 = 0 OR (time_us, feed_rank, sequence) ",
             after,
-            " (?5, ?6, ?7)) AND (?8 = 0 OR ((1 << kind) & ?8) != 0) ORDER BY "
+            " (?5, ?6, ?7)) AND (?8 = 0 OR ((CAST(1 AS BIGINT) << kind) & ?8) "
+            "!= 0) ORDER BY "
             "time_us ",
             order, ", feed_rank ", order, ", sequence ", order, " LIMIT ?9")));
     select.Bind(1, query.person_id)

@@ -4,21 +4,29 @@
 #include <memory>
 #include <string>
 
-#include "services/common/sqlite_db.h"
+#include "services/common/consumer_ledger.h"
+#include "services/common/database.h"
+#include "services/common/database_opener.h"
 #include "services/common/sqlite_event_log.h"
 #include "services/record/record_store.h"
 
 namespace carebridge::record {
 
-// RecordStore on SQLite (`record.db`): the timeline, the care plan part of
-// each summary and the open loops, with the cursors and parked events of
-// the feeds the record follows, in one file, so an event's projection and
-// its cursor commit together. This class is thread-safe.
+// RecordStore on a Database, SQLite (`record.db`) or PostgreSQL (schema
+// `record`); the name is from when SQLite was the only engine. The
+// timeline, the care plan part of each summary and the open loops, with
+// the cursors and parked events of the feeds the record follows, in one
+// database, so an event's projection and its cursor commit together.
+// This class is thread-safe.
 class SqliteRecordStore : public RecordStore {
  public:
-  // Opens (creating and migrating if needed) the database at `path`.
+  // Opens (creating and migrating if needed) the database at `location`.
   static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(
-      const std::string& path, GapSettings settings = GapSettings(),
+      const DatabaseLocation& location, GapSettings settings = GapSettings(),
+      const HmacSha256* audit_key = nullptr);
+  // The same for the SQLite file at `sqlite_path`.
+  static absl::StatusOr<std::unique_ptr<SqliteRecordStore>> Open(
+      const std::string& sqlite_path, GapSettings settings = GapSettings(),
       const HmacSha256* audit_key = nullptr);
 
   absl::Status Apply(absl::Span<const PositionedChange> changes) override;
@@ -43,10 +51,10 @@ class SqliteRecordStore : public RecordStore {
   ConsumerLedger* ledger() override { return &ledger_; }
   // The record's own feed: the team inbox items (RecordService.Subscribe).
   EventLog* event_log() { return &event_log_; }
-  SqliteDb* db() { return db_.get(); }
+  Database* db() { return db_.get(); }
 
  private:
-  SqliteRecordStore(std::unique_ptr<SqliteDb> db, GapSettings settings)
+  SqliteRecordStore(std::unique_ptr<Database> db, GapSettings settings)
       : db_(std::move(db)),
         settings_(settings),
         ledger_(db_.get()),
@@ -68,7 +76,7 @@ class SqliteRecordStore : public RecordStore {
                              absl::Time time, std::vector<InboxNote>& inbox,
                              absl::string_view close_reason = "");
 
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<Database> db_;
   const GapSettings settings_;
   SqliteConsumerLedger ledger_;
   SqliteEventLog event_log_;

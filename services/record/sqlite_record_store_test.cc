@@ -1,5 +1,6 @@
-// SqliteRecordStore's care gaps over a real database: a gap whose cause
-// goes and comes back is a new gap, and the closed one stays as history.
+// SqliteRecordStore's care gaps over a real database (SQLite, or
+// PostgreSQL in the _postgresql run): a gap whose cause goes and comes back
+// is a new gap, and the closed one stays as history.
 
 #include "services/record/sqlite_record_store.h"
 
@@ -7,12 +8,14 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/time_util.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::record {
 namespace {
@@ -24,8 +27,12 @@ const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 class SqliteRecordStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    absl::StatusOr<carebridge::testing::TestDatabase> database =
+        carebridge::testing::TestDatabase::Create(dir_.path());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
     absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open(dir_.File("record.db"));
+        SqliteRecordStore::Open(database_->location("record"));
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -65,6 +72,8 @@ class SqliteRecordStoreTest : public ::testing::Test {
   }
 
   carebridge::testing::TempDir dir_;
+  // Before store_, so the store closes its connections first.
+  std::optional<carebridge::testing::TestDatabase> database_;
   std::unique_ptr<SqliteRecordStore> store_;
   int64_t sequence_ = 0;
 };

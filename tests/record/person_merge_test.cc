@@ -3,8 +3,8 @@
 // later events about the duplicate land there too, and reads of the
 // duplicate say which record to read. Events are applied as the record's
 // consumers apply them (RecordDomain::ApplyEvent, one feed position each),
-// in the orders the feeds can deliver them, over a real database and a
-// fake clock.
+// in the orders the feeds can deliver them, over a real database (SQLite,
+// or PostgreSQL in the _postgresql run) and a fake clock.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "services/record/sqlite_record_store.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::record {
 namespace {
@@ -58,8 +60,12 @@ class PersonMergeTest : public ::testing::Test {
     GapSettings settings;
     // One decline is a bounce, so a single referral leaves a BOUNCED gap.
     settings.bounce_teams = 1;
+    absl::StatusOr<carebridge::testing::TestDatabase> database =
+        carebridge::testing::TestDatabase::Create(dir_.path());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
     absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open(dir_.File("record.db"), settings);
+        SqliteRecordStore::Open(database_->location("record"), settings);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
     domain_ = std::make_unique<RecordDomain>(&clock_, store_.get(),
@@ -231,6 +237,8 @@ class PersonMergeTest : public ::testing::Test {
 
   carebridge::testing::TempDir dir_;
   FakeClock clock_{kStart + absl::Hours(24)};
+  // Before store_, so the store closes its connections first.
+  std::optional<carebridge::testing::TestDatabase> database_;
   std::unique_ptr<SqliteRecordStore> store_;
   std::unique_ptr<RecordDomain> domain_;
   std::map<std::string, int64_t> sequences_;

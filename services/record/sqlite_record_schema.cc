@@ -1,0 +1,231 @@
+#include "services/record/sqlite_record_schema.h"
+
+#include <vector>
+
+#include "services/common/consumer_ledger.h"
+#include "services/common/sqlite_event_log.h"
+
+namespace carebridge::record {
+namespace {
+
+const std::vector<Migration>& SqliteMigrations() {
+  static const auto* const migrations = new std::vector<Migration>{
+      {1, kConsumerCursorSchemaSql},
+      {2, kConsumerLedgerSchemaSql},
+      {3, kParkedEventIdSchemaSql},
+      {4, R"sql(
+CREATE TABLE persons (person_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE timeline (
+  person_id TEXT NOT NULL,
+  time_us INTEGER NOT NULL,
+  feed_rank INTEGER NOT NULL,
+  feed TEXT NOT NULL,
+  sequence INTEGER NOT NULL,
+  kind INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  actor_team TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  teams TEXT NOT NULL,
+  ended_teams TEXT NOT NULL,
+  PRIMARY KEY (person_id, time_us, feed_rank, sequence)
+) WITHOUT ROWID;
+CREATE TABLE plans (
+  person_id TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  summary BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE open_loops (
+  resource TEXT PRIMARY KEY,
+  person_id TEXT NOT NULL,
+  since_us INTEGER NOT NULL,
+  loop BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX open_loops_by_person ON open_loops (person_id, since_us, resource);
+)sql"},
+      // Care gaps, and what they are judged on beyond the timeline.
+      {5, R"sql(
+ALTER TABLE plans ADD COLUMN unagreed_since_us INTEGER;
+ALTER TABLE plans ADD COLUMN no_lead_since_us INTEGER;
+CREATE TABLE teams (team TEXT PRIMARY KEY, sector INTEGER NOT NULL)
+  WITHOUT ROWID;
+CREATE TABLE gaps (
+  person_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  subject TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  open_us INTEGER NOT NULL,
+  close_us INTEGER,
+  close_reason TEXT NOT NULL DEFAULT '',
+  teams TEXT NOT NULL,
+  PRIMARY KEY (person_id, key)
+) WITHOUT ROWID;
+CREATE INDEX gaps_current ON gaps (person_id, kind, subject)
+  WHERE close_us IS NULL;
+CREATE INDEX gaps_by_open ON gaps (open_us, person_id, key);
+CREATE TABLE gap_teams (
+  team TEXT NOT NULL,
+  open_us INTEGER NOT NULL,
+  person_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  PRIMARY KEY (team, open_us, person_id, key)
+) WITHOUT ROWID;
+)sql"},
+      // The record's own feed (team inbox items), and whether a gap's
+      // opening has been put in the inboxes.
+      {6, kOutboxSchemaSql},
+      {7, kOutboxEpochSchemaSql},
+      {8, "ALTER TABLE gaps ADD COLUMN announced INTEGER NOT NULL DEFAULT 0"},
+      // What team reports count: each referral and handover, as it stands.
+      {9, R"sql(
+CREATE TABLE handoffs (
+  resource TEXT PRIMARY KEY,
+  handover INTEGER NOT NULL,
+  person_id TEXT NOT NULL,
+  sending_team TEXT NOT NULL,
+  receiving_team TEXT NOT NULL,
+  urgency INTEGER NOT NULL,
+  create_us INTEGER NOT NULL,
+  due_us INTEGER,
+  answer_us INTEGER,
+  outcome TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  onward TEXT NOT NULL,
+  escalated INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX handoffs_received ON handoffs (receiving_team, create_us);
+)sql"},
+      // Dropping or re-keeping a gap finds its team links by gap, not by a
+      // scan of every link (the scale benchmark found the scan).
+      {10, "CREATE INDEX gap_teams_by_gap ON gap_teams (person_id, key)"},
+      // The gap sweep's work: open gaps not yet announced, by open time.
+      {11,
+       "CREATE INDEX gaps_to_announce ON gaps (open_us) WHERE announced = 0 "
+       "AND close_us IS NULL"},
+      // The sections each care plan step touched (NULL: not known), so a
+      // team the choices show part of the plan reads why it changed when
+      // the change touched nothing withheld from it.
+      {12, "ALTER TABLE timeline ADD COLUMN sections TEXT"},
+      // Persons registered twice (person.merged): where each duplicate's
+      // history went, so events about it that come later follow it.
+      {13, R"sql(
+CREATE TABLE merged_persons (
+  person_id TEXT PRIMARY KEY,
+  into_id TEXT NOT NULL,
+  merge_us INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX merged_persons_into ON merged_persons (into_id);
+)sql"},
+  };
+  return *migrations;
+}
+
+// Text keys and the columns lists page by are COLLATE "C", so their order
+// is byte order as on SQLite (page tokens carry them). Enum columns (kind)
+// stay INTEGER: ListTimelineEntries and ListCareGaps filter on
+// `1 << kind`, which PostgreSQL shifts by an INTEGER only.
+constexpr char kPgRecordSchemaSql[] = R"sql(
+CREATE TABLE persons (person_id TEXT COLLATE "C" PRIMARY KEY);
+CREATE TABLE timeline (
+  person_id TEXT COLLATE "C" NOT NULL,
+  time_us BIGINT NOT NULL,
+  feed_rank INTEGER NOT NULL,
+  feed TEXT NOT NULL,
+  sequence BIGINT NOT NULL,
+  kind INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  actor_team TEXT NOT NULL,
+  summary TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  teams TEXT NOT NULL,
+  ended_teams TEXT NOT NULL,
+  sections TEXT,
+  PRIMARY KEY (person_id, time_us, feed_rank, sequence)
+);
+CREATE TABLE plans (
+  person_id TEXT COLLATE "C" PRIMARY KEY,
+  version BIGINT NOT NULL,
+  summary BYTEA NOT NULL,
+  unagreed_since_us BIGINT,
+  no_lead_since_us BIGINT
+);
+CREATE TABLE open_loops (
+  resource TEXT COLLATE "C" PRIMARY KEY,
+  person_id TEXT COLLATE "C" NOT NULL,
+  since_us BIGINT NOT NULL,
+  loop BYTEA NOT NULL
+);
+CREATE INDEX open_loops_by_person ON open_loops (person_id, since_us, resource);
+CREATE TABLE teams (team TEXT COLLATE "C" PRIMARY KEY, sector INTEGER NOT NULL);
+CREATE TABLE gaps (
+  person_id TEXT COLLATE "C" NOT NULL,
+  key TEXT COLLATE "C" NOT NULL,
+  kind INTEGER NOT NULL,
+  subject TEXT COLLATE "C" NOT NULL,
+  detail TEXT NOT NULL,
+  open_us BIGINT NOT NULL,
+  close_us BIGINT,
+  close_reason TEXT NOT NULL DEFAULT '',
+  teams TEXT NOT NULL,
+  announced INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (person_id, key)
+);
+CREATE INDEX gaps_current ON gaps (person_id, kind, subject)
+  WHERE close_us IS NULL;
+CREATE INDEX gaps_by_open ON gaps (open_us, person_id, key);
+CREATE INDEX gaps_to_announce ON gaps (open_us)
+  WHERE announced = 0 AND close_us IS NULL;
+CREATE TABLE gap_teams (
+  team TEXT COLLATE "C" NOT NULL,
+  open_us BIGINT NOT NULL,
+  person_id TEXT COLLATE "C" NOT NULL,
+  key TEXT COLLATE "C" NOT NULL,
+  PRIMARY KEY (team, open_us, person_id, key)
+);
+CREATE INDEX gap_teams_by_gap ON gap_teams (person_id, key);
+CREATE TABLE handoffs (
+  resource TEXT COLLATE "C" PRIMARY KEY,
+  handover INTEGER NOT NULL,
+  person_id TEXT COLLATE "C" NOT NULL,
+  sending_team TEXT NOT NULL,
+  receiving_team TEXT COLLATE "C" NOT NULL,
+  urgency INTEGER NOT NULL,
+  create_us BIGINT NOT NULL,
+  due_us BIGINT,
+  answer_us BIGINT,
+  outcome TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  onward TEXT NOT NULL,
+  escalated INTEGER NOT NULL
+);
+CREATE INDEX handoffs_received ON handoffs (receiving_team, create_us);
+CREATE TABLE merged_persons (
+  person_id TEXT COLLATE "C" PRIMARY KEY,
+  into_id TEXT COLLATE "C" NOT NULL,
+  merge_us BIGINT NOT NULL
+);
+CREATE INDEX merged_persons_into ON merged_persons (into_id);
+)sql";
+
+const std::vector<Migration>& PgMigrations() {
+  static const auto* const migrations = new std::vector<Migration>{
+      {1, kPgConsumerCursorSchemaSql},
+      {2, kPgConsumerLedgerSchemaSql},
+      {3, kPgOutboxSchemaSql},
+      {4, kPgRecordSchemaSql},
+  };
+  return *migrations;
+}
+
+}  // namespace
+
+SchemaMigrations RecordMigrations() {
+  return SchemaMigrations{&SqliteMigrations(), &PgMigrations()};
+}
+
+}  // namespace carebridge::record
