@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -25,6 +26,7 @@
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::handover {
 
@@ -110,8 +112,11 @@ class RacingStore : public HandoverStore {
 class HandoverDomainTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(sqlite_,
-                         SqliteHandoverStore::Open(dir_.File("handover.db")));
+    // On the engine the run tests (TestDatabase).
+    ASSERT_OK_AND_ASSIGN(
+        database_, ::carebridge::testing::TestDatabase::Create(dir_.path()));
+    ASSERT_OK_AND_ASSIGN(
+        sqlite_, SqliteHandoverStore::Open(database_->location("handover")));
     store_ = std::make_unique<RacingStore>(sqlite_.get());
     directory_client::TeamInfo cmht{kCmht, "North CMHT", true,
                                     directory::v1::COMMUNITY_MENTAL_HEALTH};
@@ -255,6 +260,7 @@ class HandoverDomainTest : public ::testing::Test {
   }
 
   ::carebridge::testing::TempDir dir_;
+  std::optional<::carebridge::testing::TestDatabase> database_;
   FakeClock clock_;
   IdGenerator ids_{/*seed=*/11};
   directory_client::FakeDirectoryLookup directory_;

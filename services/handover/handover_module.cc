@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "services/careplan_client/careplan_peer.h"
 #include "services/common/macros.h"
 #include "services/common/metrics.h"
@@ -23,6 +22,14 @@ HandoverModule::~HandoverModule() { StopBackgroundWork(); }
 absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
     const Environment& env, const std::string& sqlite_path,
     ChannelProvider directory, ChannelProvider careplan) {
+  return Open(env,
+              DatabaseLocation{sqlite_path, /*postgresql_url=*/"", "handover"},
+              std::move(directory), std::move(careplan));
+}
+
+absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
+    const Environment& env, const DatabaseLocation& location,
+    ChannelProvider directory, ChannelProvider careplan) {
   if (directory == nullptr || careplan == nullptr) {
     return absl::InvalidArgumentError(
         "handover service: channels to the directory and the care plan "
@@ -31,7 +38,7 @@ absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
   std::unique_ptr<HandoverModule> module(new HandoverModule());
   module->clock_ = env.clock;
   ASSIGN_OR_RETURN(module->store_,
-                   SqliteHandoverStore::Open(sqlite_path, env.audit_key));
+                   SqliteHandoverStore::Open(location, env.audit_key));
   module->audit_log_ = module->store_->db();
   module->credentials_ = std::make_unique<ServiceCredentials>(
       HandoverDomain::kServiceActor, env.signer, env.clock);
@@ -71,7 +78,7 @@ void HandoverModule::CollectMetrics(MetricSink& sink) {
 
 absl::StatusOr<std::unique_ptr<ServiceModule>> HandoverModule::OpenModule(
     const ModuleContext& context) {
-  return Open(context.env, absl::StrCat(context.data_dir, "/handover.db"),
+  return Open(context.env, DatabaseLocationOf(context, "handover"),
               context.peer("directory"), context.peer("careplan"));
 }
 

@@ -46,12 +46,17 @@ class HandoverModule : public ServiceModule {
   // `directory` reaches carebridge.directory.v1.DirectoryService and
   // `careplan` carebridge.careplan.v1.CarePlanService (in this process or
   // another); each is called on first use, so either may be a server that
-  // is not listening yet.
+  // is not listening yet. The handovers are kept at `location` (an SQLite
+  // file or a PostgreSQL schema).
+  static absl::StatusOr<std::unique_ptr<HandoverModule>> Open(
+      const Environment& env, const DatabaseLocation& location,
+      ChannelProvider directory, ChannelProvider careplan);
+  // The same in the SQLite file at `sqlite_path`.
   static absl::StatusOr<std::unique_ptr<HandoverModule>> Open(
       const Environment& env, const std::string& sqlite_path,
       ChannelProvider directory, ChannelProvider careplan);
-  // Open with `{data_dir}/handover.db` and the `directory` and `careplan`
-  // peers.
+  // Open at DatabaseLocationOf(context, "handover") (`--database`, else
+  // `{data_dir}/handover.db`) with the `directory` and `careplan` peers.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   // Stops the background work.
@@ -59,7 +64,7 @@ class HandoverModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
-  SqliteDb* audit_log() override { return audit_log_; }
+  Database* audit_log() override { return audit_log_; }
   // The care plan service as this service asks it (null without one).
   careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The `handover` feed.
@@ -85,7 +90,7 @@ class HandoverModule : public ServiceModule {
   const Clock* clock_ = nullptr;
   std::unique_ptr<SqliteHandoverStore> store_;
   // store_'s database, which keeps the audit log.
-  SqliteDb* audit_log_ = nullptr;
+  Database* audit_log_ = nullptr;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<careplan_client::CarePlanPeer> careplan_;

@@ -18,11 +18,25 @@ namespace {
 constexpr absl::string_view kNamePrefix = "handovers/";
 constexpr char kFeed[] = "handover";
 
-// `seq` is SQLite's rowid: rows are never deleted, so it grows with every
-// insert and orders handovers that share a create time. The partial unique
-// index on pending transfers backs the one-pending-transfer-per-person rule
+// The partial indexes on `handovers`, the same on both engines: the unique
+// one on pending transfers backs the one-pending-transfer-per-person rule
 // the insert transaction checks (and makes that check an index lookup).
-const std::vector<Migration>& Migrations() {
+std::string PartialIndexesSql() {
+  return absl::StrCat(
+      "CREATE UNIQUE INDEX handovers_pending_transfer ON handovers (person) "
+      "WHERE kind = ",
+      static_cast<int>(v1::TRANSFER_OF_RESPONSIBILITY),
+      " AND state = ", static_cast<int>(v1::PENDING), ";\n",
+      "CREATE INDEX handovers_unescalated_overdue ON handovers "
+      "(response_due_time_us, seq) WHERE state = ",
+      static_cast<int>(v1::PENDING), " AND escalate_time_us IS NULL;\n");
+}
+
+}  // namespace
+
+// `seq` is SQLite's rowid: rows are never deleted, so it grows with every
+// insert and orders handovers that share a create time.
+const std::vector<Migration>& SqliteHandoverStore::Migrations() {
   static const auto* migrations = new std::vector<Migration>{
       {1, absl::StrCat(R"sql(
 CREATE TABLE handovers (
@@ -49,14 +63,7 @@ CREATE INDEX handovers_sent
   ON handovers (sending_team, create_time_us, seq);
 CREATE INDEX handovers_by_create_time ON handovers (create_time_us);
 )sql",
-                       "CREATE UNIQUE INDEX handovers_pending_transfer ON "
-                       "handovers (person) WHERE kind = ",
-                       static_cast<int>(v1::TRANSFER_OF_RESPONSIBILITY),
-                       " AND state = ", static_cast<int>(v1::PENDING), ";\n",
-                       "CREATE INDEX handovers_unescalated_overdue ON "
-                       "handovers (response_due_time_us, seq) WHERE state = ",
-                       static_cast<int>(v1::PENDING),
-                       " AND escalate_time_us IS NULL;\n")},
+                       PartialIndexesSql())},
       {2, kOutboxSchemaSql},
       // A person's handovers, for the check that a team's last accepted
       // transfer has reached the care plan before it transfers again.
@@ -68,6 +75,46 @@ CREATE INDEX handovers_by_create_time ON handovers (create_time_us);
   };
   return *migrations;
 }
+
+// Today's schema in one step, then the outbox. `seq` is the feed sequence
+// of the handover's create event (see SeqFor); BIGINT for times and
+// versions, BYTEA for the body.
+const std::vector<Migration>& SqliteHandoverStore::PostgresqlMigrations() {
+  static const auto* migrations = new std::vector<Migration>{
+      {1, absl::StrCat(R"sql(
+CREATE TABLE handovers (
+  seq BIGINT PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  person TEXT NOT NULL,
+  sending_team TEXT NOT NULL,
+  receiving_team TEXT NOT NULL,
+  kind INTEGER NOT NULL,
+  state INTEGER NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  response_due_time_us BIGINT NOT NULL,
+  escalate_time_us BIGINT,
+  request_id TEXT,
+  request_fingerprint TEXT,
+  version BIGINT NOT NULL,
+  body BYTEA NOT NULL
+);
+CREATE UNIQUE INDEX handovers_by_request_id
+  ON handovers (sending_team, request_id) WHERE request_id IS NOT NULL;
+CREATE INDEX handovers_inbox
+  ON handovers (receiving_team, create_time_us, seq);
+CREATE INDEX handovers_sent
+  ON handovers (sending_team, create_time_us, seq);
+CREATE INDEX handovers_by_create_time ON handovers (create_time_us);
+CREATE INDEX handovers_by_person
+  ON handovers (person, sending_team, kind, state);
+)sql",
+                       PartialIndexesSql())},
+      {2, kPgOutboxSchemaSql},
+  };
+  return *migrations;
+}
+
+namespace {
 
 absl::string_view IdOf(absl::string_view name) {
   if (name.substr(0, kNamePrefix.size()) == kNamePrefix) {
@@ -158,6 +205,22 @@ void RaiseCreateTime(v1::Handover& handover, int64_t create_time_us) {
   }
 }
 
+// The `seq` a new handover gets, bound at `index` of its insert; its create
+// event, appended first in the same transaction, has feed sequence
+// `event_sequence`. On SQLite, NULL: the next rowid, in commit order since
+// SQLite has one writer. On PostgreSQL, where writers (and replicas)
+// commit concurrently, a sequence of its own would be handed out out of
+// commit order (see HandoverCursor); the feed's is in commit order, as
+// SqliteEventLog::Append serialises appenders.
+void BindSeq(Connection& conn, Statement& insert, int index,
+             int64_t event_sequence) {
+  if (conn.engine() == "postgresql") {
+    insert.Bind(index, event_sequence);
+  } else {
+    insert.BindNull(index);
+  }
+}
+
 absl::StatusOr<StoredHandover> Insert(Connection& conn,
                                       const v1::Handover& handover,
                                       const HandoverRequestKey& key,
@@ -174,14 +237,16 @@ absl::StatusOr<StoredHandover> Insert(Connection& conn,
       appended.mutable_payload()->PackFrom(payload);
     }
   }
+  ASSIGN_OR_RETURN(const int64_t event_sequence,
+                   SqliteEventLog::Append(conn, appended));
   ASSIGN_OR_RETURN(
       Statement insert,
       conn.Prepare("INSERT INTO handovers (id, person, sending_team, "
                    "receiving_team, kind, state, create_time_us, "
                    "response_due_time_us, escalate_time_us, request_id, "
-                   "request_fingerprint, version, body) "
+                   "request_fingerprint, version, body, seq) "
                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, 1, "
-                   "?11)"));
+                   "?11, ?12)"));
   const v1::Handover& h = stored.handover;
   insert.Bind(1, IdOf(h.name()))
       .Bind(2, h.person())
@@ -197,8 +262,8 @@ absl::StatusOr<StoredHandover> Insert(Connection& conn,
     insert.Bind(9, key.request_id).Bind(10, key.fingerprint);
   }
   insert.BindBlob(11, Serialize(h));
+  BindSeq(conn, insert, 12, event_sequence);
   RETURN_IF_ERROR(insert.Run());
-  RETURN_IF_ERROR(SqliteEventLog::Append(conn, appended).status());
   if (key.request_id.empty()) stored.request_fingerprint.clear();
   return stored;
 }
@@ -252,17 +317,26 @@ std::string ListSql(HandoverQuery::Mailbox mailbox) {
 
 }  // namespace
 
-SqliteHandoverStore::SqliteHandoverStore(std::unique_ptr<SqliteDb> db)
+SqliteHandoverStore::SqliteHandoverStore(std::unique_ptr<Database> db)
     : db_(std::move(db)),
       event_log_(std::make_unique<SqliteEventLog>(kFeed, db_.get())) {}
 
 absl::StatusOr<std::unique_ptr<SqliteHandoverStore>> SqliteHandoverStore::Open(
-    const std::string& path, const HmacSha256* audit_key) {
+    const DatabaseLocation& location, const HmacSha256* audit_key) {
+  DatabaseOptions options;
+  options.audit_key = audit_key;
   ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteDb> db,
-      SqliteDb::Open(path, Migrations(), AuditedOptions(audit_key)));
+      std::unique_ptr<Database> db,
+      OpenDatabase(location, {&Migrations(), &PostgresqlMigrations()},
+                   options));
   return std::unique_ptr<SqliteHandoverStore>(
       new SqliteHandoverStore(std::move(db)));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteHandoverStore>> SqliteHandoverStore::Open(
+    const std::string& path, const HmacSha256* audit_key) {
+  return Open(DatabaseLocation{path, /*postgresql_url=*/"", "handover"},
+              audit_key);
 }
 
 absl::StatusOr<StoredHandover> SqliteHandoverStore::Create(

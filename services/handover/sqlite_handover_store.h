@@ -3,23 +3,32 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "services/common/sqlite_db.h"
+#include "services/common/database.h"
+#include "services/common/database_opener.h"
 #include "services/common/sqlite_event_log.h"
 #include "services/handover/handover_store.h"
 
 namespace carebridge::handover {
 
-// HandoverStore on an SQLite file: each handover is a serialized proto BLOB
-// beside the columns listings filter and sort by, and the outbox table of
-// the `handover` feed in the same file. Writes go through SqliteDb's group
-// commit, so an OK return is on disk (with its event). This class is
-// thread-safe.
+// HandoverStore on a Database, either engine (the name predates
+// PostgreSQL): each handover is a serialized proto (BLOB, BYTEA) beside the
+// columns listings filter and sort by, and the outbox table of the
+// `handover` feed in the same database. An OK write is durable, with its
+// event. This class is thread-safe.
 class SqliteHandoverStore : public HandoverStore {
  public:
-  // Opens (creating and migrating if needed) the database at `path`.
-  // `audit_key`: the audit log's key (SqliteDb::Options::audit_key).
+  // The schema steps on each engine, oldest first.
+  static const std::vector<Migration>& Migrations();
+  static const std::vector<Migration>& PostgresqlMigrations();
+
+  // Opens (creating and migrating if needed) the database at `location`.
+  // `audit_key`: the audit log's key (DatabaseOptions::audit_key).
+  static absl::StatusOr<std::unique_ptr<SqliteHandoverStore>> Open(
+      const DatabaseLocation& location, const HmacSha256* audit_key = nullptr);
+  // The same for the SQLite file at `path`.
   static absl::StatusOr<std::unique_ptr<SqliteHandoverStore>> Open(
       const std::string& path, const HmacSha256* audit_key = nullptr);
 
@@ -38,12 +47,12 @@ class SqliteHandoverStore : public HandoverStore {
   absl::StatusOr<std::optional<StoredHandover>> LatestAcceptedTransferFrom(
       absl::string_view person, absl::string_view sending_team) override;
   EventLog* event_log() override { return event_log_.get(); }
-  SqliteDb* db() { return db_.get(); }
+  Database* db() { return db_.get(); }
 
  private:
-  explicit SqliteHandoverStore(std::unique_ptr<SqliteDb> db);
+  explicit SqliteHandoverStore(std::unique_ptr<Database> db);
 
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<Database> db_;
   std::unique_ptr<SqliteEventLog> event_log_;
 };
 

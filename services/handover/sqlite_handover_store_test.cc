@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::handover {
 namespace {
@@ -73,12 +75,16 @@ std::vector<std::string> Names(const std::vector<StoredHandover>& list) {
   return names;
 }
 
+// The store on the engine the run tests (TestDatabase): an SQLite file, or
+// a database of its own on the test PostgreSQL cluster.
 class SqliteHandoverStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(store_, SqliteHandoverStore::Open(Path()));
+    ASSERT_OK_AND_ASSIGN(
+        database_, ::carebridge::testing::TestDatabase::Create(dir_.path()));
+    ASSERT_OK_AND_ASSIGN(store_, SqliteHandoverStore::Open(Location()));
   }
-  std::string Path() const { return dir_.File("handover.db"); }
+  DatabaseLocation Location() const { return database_->location("handover"); }
 
   StoredHandover MustCreate(const v1::Handover& handover,
                             const HandoverRequestKey& key = {}) {
@@ -114,6 +120,7 @@ class SqliteHandoverStoreTest : public ::testing::Test {
   }
 
   ::carebridge::testing::TempDir dir_;
+  std::optional<::carebridge::testing::TestDatabase> database_;
   std::unique_ptr<SqliteHandoverStore> store_;
 };
 
@@ -385,7 +392,7 @@ TEST_F(SqliteHandoverStoreTest, UnescalatedOverdueSkipsAnsweredAndEscalated) {
 TEST_F(SqliteHandoverStoreTest, ReopenedStoreKeepsHandoversAndEvents) {
   MustCreate(MakeHandover("h1", kStart), {"req-1", "fp"});
   store_.reset();
-  ASSERT_OK_AND_ASSIGN(store_, SqliteHandoverStore::Open(Path()));
+  ASSERT_OK_AND_ASSIGN(store_, SqliteHandoverStore::Open(Location()));
   ASSERT_OK_AND_ASSIGN(StoredHandover read, store_->Get("handovers/h1"));
   EXPECT_EQ(read.version, 1);
   EXPECT_EQ(Events().size(), 1u);
