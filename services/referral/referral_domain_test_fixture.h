@@ -1,15 +1,18 @@
 #ifndef CAREBRIDGE_SERVICES_REFERRAL_REFERRAL_DOMAIN_TEST_FIXTURE_H_
 #define CAREBRIDGE_SERVICES_REFERRAL_REFERRAL_DOMAIN_TEST_FIXTURE_H_
 
-// The domain with a fake directory and a real SQLite store in a temporary
-// directory: three accepting teams (the crisis team with its own deadlines),
-// one that is not accepting, one person, a clinician in each team.
+// The domain with a fake directory and a real store on the test run's
+// engine (an SQLite file in a temporary directory, or a PostgreSQL database
+// of its own: tests/support/test_database.h): three accepting teams (the crisis
+// team with its own deadlines), one that is not accepting, one person, a
+// clinician in each team.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -21,6 +24,7 @@
 #include "services/referral/sqlite_referral_store.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::referral {
 
@@ -99,8 +103,10 @@ class RacingStore : public ReferralStore {
 class ReferralDomainTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(sqlite_,
-                         SqliteReferralStore::Open(dir_.File("referral.db")));
+    ASSERT_OK_AND_ASSIGN(database_, ::carebridge::testing::TestDatabase::Create(
+                                        std::string(dir_.path())));
+    ASSERT_OK_AND_ASSIGN(
+        sqlite_, SqliteReferralStore::Open(database_->location("referral")));
     store_ = std::make_unique<RacingStore>(sqlite_.get());
     AddTeam(kCmht, true, directory::v1::COMMUNITY_MENTAL_HEALTH);
     directory_client::TeamInfo crisis{kCrisis, "Crisis team", true,
@@ -200,6 +206,7 @@ class ReferralDomainTest : public ::testing::Test {
   }
 
   ::carebridge::testing::TempDir dir_;
+  std::optional<::carebridge::testing::TestDatabase> database_;
   FakeClock clock_;
   IdGenerator ids_{/*seed=*/7};
   directory_client::FakeDirectoryLookup directory_;

@@ -2,7 +2,6 @@
 
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
 #include "services/common/metrics.h"
 #include "services/directory_client/caching_directory_lookup.h"
@@ -33,9 +32,18 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
     const Environment& env, const std::string& sqlite_path,
     directory_client::DirectoryChannelProvider directory_channel_provider,
     ChannelProvider careplan) {
+  return Open(env,
+              DatabaseLocation{sqlite_path, /*postgresql_url=*/"", "referral"},
+              std::move(directory_channel_provider), std::move(careplan));
+}
+
+absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
+    const Environment& env, const DatabaseLocation& location,
+    directory_client::DirectoryChannelProvider directory_channel_provider,
+    ChannelProvider careplan) {
   std::unique_ptr<ReferralModule> module(new ReferralModule());
   ASSIGN_OR_RETURN(module->store_,
-                   SqliteReferralStore::Open(sqlite_path, env.audit_key));
+                   SqliteReferralStore::Open(location, env.audit_key));
   module->audit_log_ = module->store_->db();
   module->directory_ =
       std::make_unique<directory_client::CachingDirectoryLookup>(
@@ -79,7 +87,7 @@ void ReferralModule::CollectMetrics(MetricSink& sink) {
 absl::StatusOr<std::unique_ptr<ServiceModule>> ReferralModule::OpenModule(
     const ModuleContext& context) {
   return Open(
-      context.env, absl::StrCat(context.data_dir, "/referral.db"),
+      context.env, DatabaseLocationOf(context, "referral"),
       directory_client::DirectoryChannelProvider(context.peer("directory")),
       context.peer("careplan"));
 }

@@ -15,6 +15,7 @@
 #include "services/careplan_client/careplan_peer.h"
 #include "services/common/channel_provider.h"
 #include "services/common/clock.h"
+#include "services/common/database_opener.h"
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
 #include "services/common/periodic_task.h"
@@ -53,8 +54,15 @@ class ReferralModule : public ServiceModule {
       const Environment& env, const std::string& sqlite_path,
       directory_client::DirectoryChannelProvider directory_channel_provider,
       ChannelProvider careplan = nullptr);
-  // Open with `{data_dir}/referral.db` and the `directory` and `careplan`
-  // peers.
+  // As above, with the store at `location` (an SQLite file or a PostgreSQL
+  // schema).
+  static absl::StatusOr<std::unique_ptr<ReferralModule>> Open(
+      const Environment& env, const DatabaseLocation& location,
+      directory_client::DirectoryChannelProvider directory_channel_provider,
+      ChannelProvider careplan = nullptr);
+  // Open at DatabaseLocationOf(context, "referral") (`{data_dir}/referral.db`
+  // or, with `--database`, schema `referral`) with the `directory` and
+  // `careplan` peers.
   static absl::StatusOr<std::unique_ptr<ServiceModule>> OpenModule(
       const ModuleContext& context);
   // Stops the background work.
@@ -62,7 +70,7 @@ class ReferralModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
-  SqliteDb* audit_log() override { return audit_log_; }
+  Database* audit_log() override { return audit_log_; }
   // The care plan service as this service asks it (null without one).
   careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The outbox, feed `referral`.
@@ -91,7 +99,7 @@ class ReferralModule : public ServiceModule {
 
   std::unique_ptr<SqliteReferralStore> store_;
   // store_'s database, which keeps the audit log.
-  SqliteDb* audit_log_ = nullptr;
+  Database* audit_log_ = nullptr;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<careplan_client::CarePlanPeer> careplan_;

@@ -18,9 +18,9 @@ namespace {
 
 constexpr absl::string_view kNamePrefix = "referrals/";
 
-// `seq` is SQLite's rowid: rows are never deleted, so it grows with every
-// insert and orders referrals that share a create time.
-const std::vector<Migration>& Migrations() {
+// `seq` orders referrals that share a create time: TakeSeq hands it out,
+// in commit order. On SQLite it is the rowid.
+const std::vector<Migration>& SqliteMigrations() {
   static const auto* migrations = new std::vector<Migration>{
       {1, R"sql(
 CREATE TABLE referrals (
@@ -58,6 +58,72 @@ CREATE INDEX referrals_awaiting_escalation
       {4, kOutboxEpochSchemaSql},
   };
   return *migrations;
+}
+
+// SqliteMigrations' schema as of version 4, in one step: BIGINT for times,
+// sequences and versions, BYTEA for the body, text keys in byte order
+// (COLLATE "C", as SQLite compares). referral_head's one row holds the last
+// seq handed out (TakeSeq).
+const std::vector<Migration>& PgMigrations() {
+  static const auto* migrations = new std::vector<Migration>{
+      {1, absl::StrCat(R"sql(
+CREATE TABLE referrals (
+  seq BIGINT PRIMARY KEY,
+  id TEXT COLLATE "C" NOT NULL UNIQUE,
+  person TEXT COLLATE "C" NOT NULL,
+  sending_team TEXT COLLATE "C" NOT NULL,
+  receiving_team TEXT COLLATE "C" NOT NULL,
+  state INTEGER NOT NULL,
+  create_time_us BIGINT NOT NULL,
+  response_due_time_us BIGINT NOT NULL,
+  request_id TEXT COLLATE "C",
+  version BIGINT NOT NULL,
+  body BYTEA NOT NULL,
+  escalate_time_us BIGINT
+);
+CREATE UNIQUE INDEX referrals_by_request_id
+  ON referrals (sending_team, request_id) WHERE request_id IS NOT NULL;
+CREATE INDEX referrals_inbox
+  ON referrals (receiving_team, create_time_us, seq);
+CREATE INDEX referrals_sent
+  ON referrals (sending_team, create_time_us, seq);
+CREATE INDEX referrals_by_create_time ON referrals (create_time_us);
+CREATE INDEX referrals_awaiting_escalation
+  ON referrals (response_due_time_us)
+  WHERE escalate_time_us IS NULL AND state IN ()sql",
+                       static_cast<int>(v1::SENT), ", ",
+                       static_cast<int>(v1::ACKNOWLEDGED), R"sql();
+CREATE TABLE referral_head (
+  only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+  seq BIGINT NOT NULL
+);
+INSERT INTO referral_head (seq) VALUES (0);
+)sql",
+                       kPgOutboxSchemaSql)},
+  };
+  return *migrations;
+}
+
+// The next referral's seq, which must be handed out in commit order (see
+// ReferralCursor). SQLite has one writer at a time, so the largest seq plus
+// one (what it would pick for the rowid) is. On PostgreSQL, where writers
+// and replicas commit concurrently, updating referral_head's one row holds
+// it until the transaction ends: a concurrent creator waits, then (its
+// SERIALIZABLE snapshot older than the change) fails with
+// serialization_failure and PgDb runs its write again, after this one
+// committed. Its create-time check (Insert) then sees this referral too.
+absl::StatusOr<int64_t> TakeSeq(Connection& conn) {
+  ASSIGN_OR_RETURN(
+      Statement next,
+      conn.Prepare(conn.engine() == "postgresql"
+                       ? "UPDATE referral_head SET seq = seq + 1 RETURNING seq"
+                       : "SELECT COALESCE(MAX(seq), 0) + 1 FROM referrals"));
+  ASSIGN_OR_RETURN(bool row, next.Step());
+  if (!row) return absl::InternalError("referral store: no next seq");
+  const int64_t seq = next.ColumnInt64(0);
+  // To completion, so the statement is done before the caller's next.
+  RETURN_IF_ERROR(next.Run());
+  return seq;
 }
 
 absl::string_view IdOf(absl::string_view name) {
@@ -113,10 +179,13 @@ absl::StatusOr<std::optional<StoredReferral>> SelectByRequestId(
 
 // Inserts at version 1. A create time earlier than one already stored is
 // raised to it, so listings (oldest first) only ever grow at the end, even
-// when a slower writer's clock reading lost the race to the commit.
+// when a slower writer's clock reading lost the race to the commit. The seq
+// is taken first: on PostgreSQL that serialises creators, so the latest
+// create time read here cannot be overtaken before this commits.
 absl::StatusOr<StoredReferral> Insert(Connection& conn,
                                       const v1::Referral& referral,
                                       absl::string_view request_id) {
+  ASSIGN_OR_RETURN(int64_t seq, TakeSeq(conn));
   StoredReferral stored{referral, 1};
   int64_t create_time_us =
       ToUnixMicrosUtc(FromProtoTimestamp(referral.create_time()));
@@ -136,8 +205,8 @@ absl::StatusOr<StoredReferral> Insert(Connection& conn,
       conn.Prepare("INSERT INTO referrals (id, person, sending_team, "
                    "receiving_team, state, create_time_us, "
                    "response_due_time_us, request_id, version, body, "
-                   "escalate_time_us) "
-                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10)"));
+                   "escalate_time_us, seq) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, ?9, ?10, ?11)"));
   const v1::Referral& r = stored.referral;
   insert.Bind(1, IdOf(r.name()))
       .Bind(2, r.person())
@@ -153,6 +222,7 @@ absl::StatusOr<StoredReferral> Insert(Connection& conn,
   }
   insert.BindBlob(9, Serialize(r));
   BindEscalateTime(insert, 10, r);
+  insert.Bind(11, seq);
   RETURN_IF_ERROR(insert.Run());
   return stored;
 }
@@ -213,7 +283,7 @@ std::string ListSql(ReferralQuery::Mailbox mailbox) {
       "SELECT create_time_us, seq, id, version, body FROM referrals WHERE ",
       team_column,
       " = ?1 AND (create_time_us, seq) > (?2, ?3) "
-      "AND (?4 = 0 OR ((1 << state) & ?4) != 0) "
+      "AND (?4 = 0 OR ((?4 >> state) & 1) = 1) "
       "AND (?5 = '' OR person = ?5) "
       "AND (?6 = 0 OR (state IN (",
       static_cast<int>(v1::SENT), ", ", static_cast<int>(v1::ACKNOWLEDGED),
@@ -224,12 +294,20 @@ std::string ListSql(ReferralQuery::Mailbox mailbox) {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
-    const std::string& path, const HmacSha256* audit_key) {
+    const DatabaseLocation& location, const HmacSha256* audit_key) {
+  DatabaseOptions options;
+  options.audit_key = audit_key;
   ASSIGN_OR_RETURN(
-      std::unique_ptr<SqliteDb> db,
-      SqliteDb::Open(path, Migrations(), AuditedOptions(audit_key)));
+      std::unique_ptr<Database> db,
+      OpenDatabase(location, {&SqliteMigrations(), &PgMigrations()}, options));
   return std::unique_ptr<SqliteReferralStore>(
       new SqliteReferralStore(std::move(db)));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteReferralStore>> SqliteReferralStore::Open(
+    const std::string& path, const HmacSha256* audit_key) {
+  return Open(DatabaseLocation{path, /*postgresql_url=*/"", "referral"},
+              audit_key);
 }
 
 absl::StatusOr<StoredReferral> SqliteReferralStore::Create(
@@ -312,8 +390,11 @@ SqliteReferralStore::Redirect(const v1::Referral& redirected,
     result.first.referral = redirected;
     ASSIGN_OR_RETURN(result.first.version,
                      CompareAndSwap(conn, redirected, expected_version));
-    RETURN_IF_ERROR(SqliteEventLog::Append(conn, redirected_event).status());
+    // Inserted before the events are appended: every write takes
+    // PostgreSQL's row locks in one order (the referral, referral_head,
+    // the outbox's feed_head), so two writers never deadlock.
     ASSIGN_OR_RETURN(result.second, Insert(conn, created, /*request_id=*/""));
+    RETURN_IF_ERROR(SqliteEventLog::Append(conn, redirected_event).status());
     return AppendCreated(conn, created, result.second, created_event);
   }));
   event_log_.NotifyCommitted();

@@ -5,20 +5,27 @@
 #include <string>
 
 #include "absl/status/statusor.h"
-#include "services/common/sqlite_db.h"
+#include "services/common/database.h"
+#include "services/common/database_opener.h"
 #include "services/common/sqlite_event_log.h"
 #include "services/referral/referral_store.h"
 
 namespace carebridge::referral {
 
-// ReferralStore on an SQLite file: each referral is a serialized proto BLOB
-// beside the columns listings filter and sort by, and the outbox (feed
-// `referral`) in the same file. Writes go through SqliteDb's group commit,
-// so an OK return is on disk, event included. This class is thread-safe.
+// ReferralStore on a Database of either engine (the name is older than
+// PostgreSQL support): an SQLite file, or schema `referral` of a
+// PostgreSQL database shared with other replicas. Each referral is a
+// serialized proto (BLOB/BYTEA) beside the columns listings filter and sort
+// by, and the outbox (feed `referral`) in the same database and
+// transactions. An OK write is durable, event included. This class is
+// thread-safe.
 class SqliteReferralStore : public ReferralStore {
  public:
-  // Opens (creating and migrating if needed) the database at `path`.
-  // `audit_key`: the audit log's key (SqliteDb::Options::audit_key).
+  // Opens (creating and migrating if needed) the database at `location`.
+  // `audit_key`: the audit log's key (DatabaseOptions::audit_key).
+  static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(
+      const DatabaseLocation& location, const HmacSha256* audit_key = nullptr);
+  // The SQLite file at `path`.
   static absl::StatusOr<std::unique_ptr<SqliteReferralStore>> Open(
       const std::string& path, const HmacSha256* audit_key = nullptr);
 
@@ -39,13 +46,13 @@ class SqliteReferralStore : public ReferralStore {
   absl::StatusOr<std::vector<StoredReferral>> ListUnescalatedOverdue(
       absl::Time now, int limit) override;
   EventLog* event_log() override { return &event_log_; }
-  SqliteDb* db() { return db_.get(); }
+  Database* db() { return db_.get(); }
 
  private:
-  explicit SqliteReferralStore(std::unique_ptr<SqliteDb> db)
+  explicit SqliteReferralStore(std::unique_ptr<Database> db)
       : db_(std::move(db)), event_log_("referral", db_.get()) {}
 
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<Database> db_;
   SqliteEventLog event_log_;
 };
 

@@ -146,7 +146,7 @@ TEST_F(SqliteReferralStoreTest, RaisedCreateTimeShowsInTheEventPayload) {
 TEST_F(SqliteReferralStoreTest, EventsSurviveReopening) {
   ASSERT_OK(Create(MakeReferral("r1", kStart)).status());
   store_.reset();
-  ASSERT_OK_AND_ASSIGN(store_, SqliteReferralStore::Open(Path()));
+  ASSERT_OK_AND_ASSIGN(store_, SqliteReferralStore::Open(Location()));
   EXPECT_THAT(Types(Events()), ElementsAre("referral.created"));
 }
 
@@ -213,7 +213,8 @@ CREATE TABLE referrals (
 );
 )sql";
 
-TEST_F(SqliteReferralStoreTest, VersionOneDatabaseIsMigratedAndScanned) {
+// SQLite only: PostgreSQL databases start at today's schema.
+TEST_F(SqliteReferralStoreTest, SqliteFileAtVersionOneIsMigratedAndScanned) {
   store_.reset();
   const std::string path = dir_.File("old.db");
   {

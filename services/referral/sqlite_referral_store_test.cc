@@ -252,7 +252,7 @@ TEST_F(SqliteReferralStoreTest, CreateTimeNeverGoesBackwards) {
 TEST_F(SqliteReferralStoreTest, ReferralsSurviveReopening) {
   ASSERT_OK(Create(MakeReferral("r1", kStart), "req").status());
   store_.reset();
-  ASSERT_OK_AND_ASSIGN(store_, SqliteReferralStore::Open(Path()));
+  ASSERT_OK_AND_ASSIGN(store_, SqliteReferralStore::Open(Location()));
   ASSERT_OK_AND_ASSIGN(StoredReferral read, store_->Get("referrals/r1"));
   EXPECT_EQ(read.referral.reason(), "needs support");
   ASSERT_OK_AND_ASSIGN(auto found,

@@ -1,13 +1,16 @@
 #ifndef CAREBRIDGE_SERVICES_REFERRAL_SQLITE_REFERRAL_STORE_TEST_FIXTURE_H_
 #define CAREBRIDGE_SERVICES_REFERRAL_SQLITE_REFERRAL_STORE_TEST_FIXTURE_H_
 
-// SqliteReferralStore in a temporary directory, with writers that pass each
-// change the event a domain would (type, the referral as payload).
+// SqliteReferralStore on the test run's engine (tests/support/
+// test_database.h: an SQLite file in a temporary directory, or a PostgreSQL
+// database of its own), with writers that pass each change the event a
+// domain would (type, the referral as payload).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -19,6 +22,7 @@
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 
 namespace carebridge::referral {
 
@@ -62,9 +66,11 @@ inline std::vector<std::string> Names(const ReferralPage& page) {
 class SqliteReferralStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(store_, SqliteReferralStore::Open(Path()));
+    ASSERT_OK_AND_ASSIGN(database_, ::carebridge::testing::TestDatabase::Create(
+                                        std::string(dir_.path())));
+    ASSERT_OK_AND_ASSIGN(store_, SqliteReferralStore::Open(Location()));
   }
-  std::string Path() const { return dir_.File("referral.db"); }
+  DatabaseLocation Location() const { return database_->location("referral"); }
 
   ReferralQuery Inbox(absl::string_view team = "teams/crisis") const {
     ReferralQuery query;
@@ -101,6 +107,7 @@ class SqliteReferralStoreTest : public ::testing::Test {
   }
 
   ::carebridge::testing::TempDir dir_;
+  std::optional<::carebridge::testing::TestDatabase> database_;
   std::unique_ptr<SqliteReferralStore> store_;
 };
 

@@ -5,6 +5,8 @@
 #include <grpcpp/security/credentials.h>
 
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -347,11 +349,19 @@ TEST_F(ReferralTest, DirectoryIsStillReachedAfterTheServiceTokenLifetime) {
 // A referral service whose directory is down: creates fail UNAVAILABLE
 // (retryable) and store nothing.
 TEST(ReferralWithoutDirectoryTest, CreateIsUnavailableWhenDirectoryIsDown) {
+  // The database outlives the module, the module the server.
+  std::optional<testing::TestDatabase> database;
   std::unique_ptr<ReferralModule> module;
   testing::TestServer server;
-  auto opened = ReferralModule::Open(
-      server.env(), server.DataPath("referral.db"),
-      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials()));
+  auto created = testing::TestDatabase::Create(server.DataPath("."));
+  ASSERT_TRUE(created.ok()) << created.status();
+  database = *std::move(created);
+  std::shared_ptr<grpc::Channel> nowhere =
+      grpc::CreateChannel("127.0.0.1:1", grpc::InsecureChannelCredentials());
+  auto opened =
+      ReferralModule::Open(server.env(), database->location("referral"),
+                           directory_client::DirectoryChannelProvider(
+                               [nowhere] { return nowhere; }));
   ASSERT_TRUE(opened.ok()) << opened.status();
   module = *std::move(opened);
   server.host().AddService(module->service(), ReferralModule::kServiceName);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,7 @@
 #include "services/directory/directory_module.h"
 #include "services/referral/referral_module.h"
 #include "tests/support/proto_matchers.h"
+#include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::referral {
@@ -25,7 +27,8 @@ namespace dir = ::carebridge::directory::v1;
 // the server's in-process channel, and tests talk to both over TCP.
 // Three accepting teams (a CMHT, a crisis team with its own deadlines, a
 // voluntary-sector organisation), one that is not accepting, a person, and
-// a clinician in each team.
+// a clinician in each team. The referral service stores on the test run's
+// engine (tests/support/test_database.h).
 class ReferralTest : public ::testing::Test {
  protected:
   using Stub = v1::ReferralService::Stub;
@@ -35,8 +38,11 @@ class ReferralTest : public ::testing::Test {
         server_.env(), server_.DataPath("directory.db"));
     ASSERT_TRUE(directory.ok()) << directory.status();
     directory_ = *std::move(directory);
+    auto database = testing::TestDatabase::Create(server_.DataPath("."));
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
     auto referral =
-        ReferralModule::Open(server_.env(), server_.DataPath("referral.db"),
+        ReferralModule::Open(server_.env(), database_->location("referral"),
                              directory_client::DirectoryChannelProvider([this] {
                                return server_.host().InProcessChannel();
                              }));
@@ -161,7 +167,8 @@ class ReferralTest : public ::testing::Test {
   }
 
   // Declared before server_ so both services outlive the server hosting
-  // them.
+  // them, and the database before them.
+  std::optional<testing::TestDatabase> database_;
   std::unique_ptr<directory::DirectoryModule> directory_;
   std::unique_ptr<ReferralModule> referral_;
   testing::TestServer server_;
