@@ -76,6 +76,8 @@ CREATE TABLE care_plan_requests (
       {3, kPgConsumerCursorSchemaSql},
       {4, kPgSharingSchemaSql},
       {5, kPgBreakGlassSchemaSql},
+      // The consumers' ledger (epochs followed, parked events).
+      {6, kPgConsumerLedgerSchemaSql},
   };
   return *migrations;
 }

@@ -126,12 +126,6 @@ void CarePlanModule::StartConsumers(ChannelProvider referral,
   absl::MutexLock lock(&mu_);
   if (consumers_started_ || stopped_) return;
   consumers_started_ = true;
-  if (ledger_ == nullptr) {
-    LogLine(
-        "careplan: accepted referrals and handovers are not applied to care "
-        "teams: this database keeps no consumer ledger");
-    return;
-  }
   ConsumerDeps deps;
   deps.credentials = credentials_.get();
   deps.clock = clock_;

@@ -103,8 +103,7 @@ class CarePlanModule : public ServiceModule {
   // The consumers started (for FeedAdmin); empty before StartConsumers and
   // after StopBackgroundWork.
   std::vector<EventConsumer*> consumers() override ABSL_LOCKS_EXCLUDED(mu_);
-  // The consumers' ledger in the care plan database (null on PostgreSQL
-  // until the ledger runs there).
+  // The consumers' ledger in the care plan database.
   ConsumerLedger* consumer_ledger() { return ledger_; }
 
  private:

@@ -12,7 +12,6 @@
 #include "services/careplan/careplan_size.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
-#include "services/common/sqlite_db.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -85,14 +84,6 @@ absl::StatusOr<std::optional<PlanRequestRecord>> SelectRequest(
 }
 
 }  // namespace
-
-SqliteCarePlanStore::SqliteCarePlanStore(std::unique_ptr<Database> db)
-    : db_(std::move(db)), event_log_("careplan", db_.get()) {
-  // TODO(issue 15): the ledger on PostgreSQL once it runs on Database.
-  if (auto* sqlite = dynamic_cast<SqliteDb*>(db_.get())) {
-    ledger_ = std::make_unique<SqliteConsumerLedger>(sqlite);
-  }
-}
 
 absl::StatusOr<std::unique_ptr<SqliteCarePlanStore>> SqliteCarePlanStore::Open(
     const DatabaseLocation& location, const HmacSha256* audit_key) {

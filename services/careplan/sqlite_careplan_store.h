@@ -67,11 +67,14 @@ class SqliteCarePlanStore : public CarePlanStore {
   // The `careplan` feed: the events appended with the versions.
   EventLog* event_log() { return &event_log_; }
   // The consumers' ledger (cursors, epochs, parked events) in this
-  // database. Null on PostgreSQL until the ledger runs there.
-  ConsumerLedger* consumer_ledger() { return ledger_.get(); }
+  // database.
+  ConsumerLedger* consumer_ledger() { return &ledger_; }
 
  private:
-  explicit SqliteCarePlanStore(std::unique_ptr<Database> db);
+  explicit SqliteCarePlanStore(std::unique_ptr<Database> db)
+      : db_(std::move(db)),
+        event_log_("careplan", db_.get()),
+        ledger_(db_.get()) {}
 
   // Append and AppendApplied: checks, then the write, then wakes the feed.
   absl::Status AppendVersion(absl::string_view person_id,
@@ -91,7 +94,7 @@ class SqliteCarePlanStore : public CarePlanStore {
 
   std::unique_ptr<Database> db_;
   SqliteEventLog event_log_;
-  std::unique_ptr<ConsumerLedger> ledger_;
+  SqliteConsumerLedger ledger_;
 };
 
 }  // namespace carebridge::careplan
