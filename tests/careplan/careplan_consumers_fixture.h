@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "services/common/feed_admin_grpc.h"
 #include "services/directory/directory_module.h"
 #include "services/referral/referral_module.h"
+#include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::careplan::consumers_fixture {
@@ -57,6 +59,11 @@ class CarePlanConsumersTest : public ::testing::Test {
         server_.env(), server_.DataPath("referral.db"), InProcess());
     ASSERT_TRUE(referral.ok()) << referral.status();
     referral_ = *std::move(referral);
+    // The care plan data in SQLite, or on PostgreSQL under
+    // CAREBRIDGE_TEST_DATABASE=postgresql.
+    auto database = testing::TestDatabase::Create(server_.DataPath("."));
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
     careplan_ = OpenCarePlan();
     ASSERT_NE(careplan_, nullptr);
     server_.host().AddService(directory_->service(),
@@ -115,7 +122,7 @@ class CarePlanConsumersTest : public ::testing::Test {
 
   std::unique_ptr<CarePlanModule> OpenCarePlan() {
     auto careplan = CarePlanModule::Open(
-        server_.env(), server_.DataPath("careplan.db"), InProcess());
+        server_.env(), database_->location("careplan"), InProcess());
     EXPECT_TRUE(careplan.ok()) << careplan.status();
     return careplan.ok() ? *std::move(careplan) : nullptr;
   }
@@ -216,6 +223,8 @@ class CarePlanConsumersTest : public ::testing::Test {
     return {response->versions().begin(), response->versions().end()};
   }
 
+  // Declared before the services, which it outlives.
+  std::optional<testing::TestDatabase> database_;
   // Declared before server_ so the services outlive the server hosting
   // them.
   std::unique_ptr<directory::DirectoryModule> directory_;

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@
 #include "services/directory/directory_module.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/sample_care_plan.h"
+#include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::careplan {
@@ -76,8 +78,14 @@ class CarePlanTest : public ::testing::Test {
         server_.env(), server_.DataPath("directory.db"));
     ASSERT_TRUE(directory.ok()) << directory.status();
     directory_ = *std::move(directory);
+    // The care plan data in SQLite, or on PostgreSQL under
+    // CAREBRIDGE_TEST_DATABASE=postgresql
+    // (careplan_integration_test_postgresql).
+    auto database = testing::TestDatabase::Create(server_.DataPath("."));
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = *std::move(database);
     auto careplan =
-        CarePlanModule::Open(server_.env(), server_.DataPath("careplan.db"),
+        CarePlanModule::Open(server_.env(), database_->location("careplan"),
                              directory_client::DirectoryChannelProvider([this] {
                                return server_.host().InProcessChannel();
                              }));
@@ -544,6 +552,8 @@ class CarePlanTest : public ::testing::Test {
 
   absl::Time Now() { return server_.clock().Now(); }
 
+  // Declared before the services, which it outlives.
+  std::optional<testing::TestDatabase> database_;
   // Declared before server_ so both services outlive the server hosting
   // them.
   std::unique_ptr<directory::DirectoryModule> directory_;
