@@ -1,10 +1,11 @@
 #include "services/audit/audit_module.h"
 
 #include <utility>
+#include <vector>
 
-#include "absl/strings/str_cat.h"
 #include "services/audit/audit_grpc.h"
 #include "services/careplan_client/grpc_careplan_lookup.h"
+#include "services/common/database_opener.h"
 #include "services/common/macros.h"
 #include "services/common/service_credentials.h"
 
@@ -19,15 +20,19 @@ absl::StatusOr<std::unique_ptr<AuditModule>> AuditModule::Open(
   std::unique_ptr<AuditModule> module(new AuditModule());
   const Environment& env = context.env;
   if (env.audit_key != nullptr) {
+    // No tables of its own: the engine keeps the audit log's.
+    static const auto* const kNoMigrations = new std::vector<Migration>();
+    DatabaseOptions options;
+    options.audit_key = env.audit_key;
     ASSIGN_OR_RETURN(module->db_,
-                     SqliteDb::Open(absl::StrCat(context.data_dir, "/audit.db"),
-                                    {}, AuditedOptions(env.audit_key)));
+                     OpenDatabase(DatabaseLocationOf(context, "audit"),
+                                  {kNoMigrations, kNoMigrations}, options));
   }
   module->credentials_ = std::make_unique<ServiceCredentials>(
       "services/audit", env.signer, env.clock);
   module->careplan_ = std::make_unique<careplan_client::GrpcCarePlanLookup>(
       context.peer("careplan"), module->credentials_.get());
-  SqliteDb* own = module->db_.get();
+  Database* own = module->db_.get();
   module->domain_ = std::make_unique<AuditDomain>(
       [hosted_logs = std::move(hosted_logs), own] {
         std::vector<AuditLogRef> logs = hosted_logs();
@@ -47,7 +52,7 @@ std::vector<AuditLogRef> AuditLogsOf(
     const std::vector<std::unique_ptr<ServiceModule>>& modules) {
   std::vector<AuditLogRef> logs;
   for (size_t i = 0; i < modules.size() && i < names.size(); ++i) {
-    SqliteDb* db = modules[i]->audit_log();
+    Database* db = modules[i]->audit_log();
     if (db != nullptr && db->audited()) logs.push_back({names[i], db});
   }
   return logs;
@@ -56,7 +61,7 @@ std::vector<AuditLogRef> AuditLogsOf(
 namespace {
 
 void Register(ServiceModule& module, Authenticator& authenticator) {
-  SqliteDb* log = module.audit_log();
+  Database* log = module.audit_log();
   if (log == nullptr || !log->audited()) return;
   absl::string_view name = module.service_name();
   // `carebridge.careplan.v1.CarePlanService` -> `carebridge.careplan.v1`.

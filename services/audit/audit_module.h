@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "services/audit/audit_domain.h"
+#include "services/common/database.h"
 #include "services/common/service_module.h"
 
 namespace carebridge {
@@ -24,17 +25,18 @@ class AuditGrpcService;
 // AuditService as a unit every carebridge-server process hosts, whatever
 // services it was told to host (like FeedAdminService): it verifies and
 // searches the audit logs of the services hosted with it, and keeps its own
-// log of the calls made to it (`audit.db`). It asks the care plan service
+// log of the calls made to it (`audit.db`, or schema `audit` under
+// `--database`). It asks the care plan service
 // (as `services/audit`) who leads a person's care. This class is
 // thread-safe.
 class AuditModule : public ServiceModule {
  public:
   static constexpr char kServiceName[] = "carebridge.audit.v1.AuditService";
 
-  // Opens `{data_dir}/audit.db`. `hosted_logs` lists the other services'
-  // logs (asked on each call); this module's own is added to them. Without
-  // an audit key (context.env.audit_key) there are no logs to serve: the
-  // service answers with none.
+  // Opens its log at DatabaseLocationOf(context, "audit"). `hosted_logs` lists
+  // the other services' logs (asked on each call); this module's own is added
+  // to them. Without an audit key (context.env.audit_key) there are no logs to
+  // serve: the service answers with none.
   static absl::StatusOr<std::unique_ptr<AuditModule>> Open(
       const ModuleContext& context,
       std::function<std::vector<AuditLogRef>()> hosted_logs);
@@ -42,14 +44,14 @@ class AuditModule : public ServiceModule {
 
   const char* service_name() const override { return kServiceName; }
   grpc::Service* service() override;
-  SqliteDb* audit_log() override { return db_.get(); }
+  Database* audit_log() override { return db_.get(); }
   void StartBackgroundWork(const ModuleContext&) override {}
   void StopBackgroundWork() override {}
 
  private:
   AuditModule();
 
-  std::unique_ptr<SqliteDb> db_;
+  std::unique_ptr<Database> db_;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<careplan_client::CarePlanLookup> careplan_;
   std::unique_ptr<AuditDomain> domain_;
