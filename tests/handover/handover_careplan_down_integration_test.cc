@@ -15,13 +15,15 @@ namespace {
 class CarePlanDownTest : public ::testing::Test, public HandoverClient {
  protected:
   void OpenHandoverServer() {
+    ASSERT_OK_AND_ASSIGN(database_,
+                         testing::TestDatabase::Create(data_dir_.path()));
     auto in_process = [this] { return server_.host().InProcessChannel(); };
     auto directory = directory::DirectoryModule::Open(
-        server_.env(), server_.DataPath("directory.db"));
+        server_.env(), database_->location("directory"));
     ASSERT_TRUE(directory.ok()) << directory.status();
     directory_ = *std::move(directory);
     auto handover = HandoverModule::Open(
-        server_.env(), server_.DataPath("handover.db"), in_process,
+        server_.env(), database_->location("handover"), in_process,
         [this] { return careplan_channel_(); });
     ASSERT_TRUE(handover.ok()) << handover.status();
     handover_ = *std::move(handover);
@@ -62,6 +64,9 @@ class CarePlanDownTest : public ::testing::Test, public HandoverClient {
   }
 
   std::function<std::shared_ptr<grpc::Channel>()> careplan_channel_;
+  // Where the services store (TestDatabase), declared before them.
+  testing::TempDir data_dir_;
+  std::optional<testing::TestDatabase> database_;
   // Declared before the servers so the services outlive them.
   std::unique_ptr<directory::DirectoryModule> directory_;
   std::unique_ptr<HandoverModule> handover_;

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@
 #include "services/handover/handover_module.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/status_matchers.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::handover {
@@ -126,18 +129,21 @@ class HandoverClient {
 class HandoverTest : public ::testing::Test, public HandoverClient {
  protected:
   void SetUp() override {
+    // Each service in its own file, or schema, on the engine the run tests.
+    ASSERT_OK_AND_ASSIGN(database_,
+                         testing::TestDatabase::Create(data_dir_.path()));
     auto in_process = [this] { return server_.host().InProcessChannel(); };
     auto directory = directory::DirectoryModule::Open(
-        server_.env(), server_.DataPath("directory.db"));
+        server_.env(), database_->location("directory"));
     ASSERT_TRUE(directory.ok()) << directory.status();
     directory_ = *std::move(directory);
     auto careplan = careplan::CarePlanModule::Open(
-        server_.env(), server_.DataPath("careplan.db"),
+        server_.env(), database_->location("careplan"),
         directory_client::DirectoryChannelProvider(in_process));
     ASSERT_TRUE(careplan.ok()) << careplan.status();
     careplan_ = *std::move(careplan);
     auto handover = HandoverModule::Open(
-        server_.env(), server_.DataPath("handover.db"), in_process, in_process);
+        server_.env(), database_->location("handover"), in_process, in_process);
     ASSERT_TRUE(handover.ok()) << handover.status();
     handover_ = *std::move(handover);
     server_.host().AddService(directory_->service(),
@@ -280,6 +286,9 @@ class HandoverTest : public ::testing::Test, public HandoverClient {
 
   // Declared before server_ so the services outlive the server hosting
   // them.
+  // Declared before the modules, which store there.
+  testing::TempDir data_dir_;
+  std::optional<testing::TestDatabase> database_;
   std::unique_ptr<directory::DirectoryModule> directory_;
   std::unique_ptr<careplan::CarePlanModule> careplan_;
   std::unique_ptr<HandoverModule> handover_;
