@@ -60,6 +60,17 @@ absl::Status ServerHost::Start(
   return absl::OkStatus();
 }
 
+void ServerHost::SetServing(const std::string& health_name, bool serving) {
+  absl::MutexLock lock(&health_mu_);
+  if (server_ == nullptr) return;
+  const bool changed = serving ? not_serving_.erase(health_name) > 0
+                               : not_serving_.insert(health_name).second;
+  if (!changed) return;
+  auto* health = server_->GetHealthCheckService();
+  health->SetServingStatus(health_name, serving);
+  health->SetServingStatus("", not_serving_.empty());
+}
+
 std::shared_ptr<grpc::Channel> ServerHost::InProcessChannel() {
   return server_->experimental().InProcessChannelWithInterceptors(
       grpc::ChannelArguments(), RequestIdPropagation());

@@ -9,7 +9,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/common/authenticator.h"
 #include "services/common/metrics.h"
@@ -45,6 +48,13 @@ class ServerHost {
   // id of the call being served, see RequestIdPropagation).
   std::shared_ptr<grpc::Channel> InProcessChannel();
 
+  // Health for the service `health_name` (as given to AddService): SERVING
+  // or NOT_SERVING, e.g. while the database it keeps its data in cannot be
+  // reached; the whole server ("") serves when every service does. After
+  // Start(); ignored after Shutdown(). Thread-safe.
+  void SetServing(const std::string& health_name, bool serving)
+      ABSL_LOCKS_EXCLUDED(health_mu_);
+
   // Health goes NOT_SERVING, new calls are refused, calls in flight get up
   // to `grace` to finish and are then cancelled.
   void Shutdown(absl::Duration grace);
@@ -57,6 +67,9 @@ class ServerHost {
   std::vector<std::pair<grpc::Service*, std::string>> services_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
+  absl::Mutex health_mu_;
+  // The services SetServing took out of service.
+  absl::flat_hash_set<std::string> not_serving_ ABSL_GUARDED_BY(health_mu_);
 };
 
 }  // namespace carebridge

@@ -124,6 +124,7 @@ absl::Status CarebridgeServer::Init() {
                     FeedAdminGrpcService::kServiceName);
   context_.env = env_;
   context_.data_dir = config_.data_dir;
+  context_.database_url = config_.database;
   context_.peer = [this](const std::string& service) {
     return PeerProvider(service);
   };
@@ -141,7 +142,7 @@ absl::Status CarebridgeServer::Init() {
   }
   // Each service's commits are timed (carebridge_db_commit_duration_seconds).
   for (size_t i = 0; i < modules_.size(); ++i) {
-    if (SqliteDb* db = modules_[i]->audit_log()) {
+    if (Database* db = modules_[i]->audit_log()) {
       db->SetMetrics(metrics_.get(), names_[i]);
     }
   }
@@ -188,6 +189,11 @@ absl::Status CarebridgeServer::Init() {
         return absl::OkStatus();
       });
   memory_trim_->Start();
+  database_lost_.assign(modules_.size(), false);
+  database_check_ = std::make_unique<PeriodicTask>(
+      "database check", config_.database_check_interval,
+      [this] { return CheckDatabases(); });
+  database_check_->Start();
   // Ready (the port file) once ended tokens are known; a directory that is
   // not up yet keeps staff calls UNAVAILABLE until it is, not the start.
   if (!revocations_->AwaitCaughtUp(kRevocationsWait)) {
@@ -358,7 +364,31 @@ absl::Status CarebridgeServer::StartHttp() {
   return absl::OkStatus();
 }
 
+absl::Status CarebridgeServer::CheckDatabases() {
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    Database* db = modules_[i]->audit_log();
+    if (db == nullptr) continue;
+    absl::Status answered = db->Read([](Connection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(Statement statement, conn.Prepare("SELECT 1"));
+      return statement.Run();
+    });
+    const bool lost = !answered.ok();
+    if (lost == database_lost_[i]) continue;
+    database_lost_[i] = lost;
+    host_->SetServing(modules_[i]->service_name(), !lost);
+    LogLine(lost ? absl::StrCat("the ", names_[i],
+                                " service's database does not answer (",
+                                answered.message(),
+                                "): health NOT_SERVING until it does")
+                 : absl::StrCat("the ", names_[i],
+                                " service's database answers again: health "
+                                "SERVING"));
+  }
+  return absl::OkStatus();
+}
+
 void CarebridgeServer::StopBackgroundWork() {
+  if (database_check_ != nullptr) database_check_->Stop();
   if (memory_trim_ != nullptr) memory_trim_->Stop();
   if (idp_keys_ != nullptr) idp_keys_->Stop();
   if (token_keys_ != nullptr) token_keys_->Stop();

@@ -71,6 +71,9 @@ class CarebridgeServer {
   // Stops what runs in the background (deadline scans, feed consumers) and
   // ends event streams, so calls drain without waiting on open feeds.
   void StopBackgroundWork();
+  // Asks each service's database for a trivial read; health NOT_SERVING
+  // for a service whose database fails it, SERVING again once it answers.
+  absl::Status CheckDatabases();
   // The keys tokens are signed and verified with: the key directory's, or
   // the public key set file's.
   absl::StatusOr<std::shared_ptr<const TokenKeySet>> LoadTokenKeys();
@@ -120,6 +123,10 @@ class CarebridgeServer {
   std::unique_ptr<audit::AuditModule> audit_;
   // Gives memory a burst needed back to the system (see Init).
   std::unique_ptr<PeriodicTask> memory_trim_;
+  // Each service's health follows whether its database answers.
+  std::unique_ptr<PeriodicTask> database_check_;
+  // The services whose database did not answer at the last check.
+  std::vector<bool> database_lost_;
   // Ended tokens, from the directory's feed, for every service here.
   std::unique_ptr<directory_client::RevocationsPeer> revocations_;
   // The HTTP listener (null when not configured) and the calls it makes.
