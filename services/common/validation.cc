@@ -51,6 +51,11 @@ absl::Status CheckText(absl::string_view field, absl::string_view value,
   if (value.size() > max_chars * 4) return errors::TooLong(field, max_chars);
   long length = Utf8Length(value);
   if (length < 0) return errors::Invalid(field, "must be valid UTF-8");
+  // Valid UTF-8, but no text a person writes, and PostgreSQL's TEXT cannot
+  // hold it: refused on every engine alike.
+  if (value.find('\0') != absl::string_view::npos) {
+    return errors::Invalid(field, "must not contain NUL characters (U+0000)");
+  }
   if (static_cast<size_t>(length) > max_chars) {
     return errors::TooLong(field, max_chars);
   }

@@ -52,6 +52,16 @@ TEST(CheckTextTest, MixedWidthTextAtTheLimitPasses) {
   EXPECT_THAT(CheckText("wants", text, 11), StatusIs(kInvalid));
 }
 
+TEST(CheckTextTest, NulCharacterFailsNamingTheField) {
+  EXPECT_THAT(
+      CheckText("team.display_name", std::string("Crisis\0team", 12), 100),
+      StatusIs(kInvalid,
+               "team.display_name: must not contain NUL "
+               "characters (U+0000)"));
+  EXPECT_THAT(CheckRequiredText("reason", std::string(1, '\0'), 10),
+              StatusIs(kInvalid, HasSubstr("reason: must not contain NUL")));
+}
+
 TEST(CheckTextTest, EmptyTextIsAllowed) {
   EXPECT_THAT(CheckText("note", "", 10), IsOk());
 }
