@@ -13,6 +13,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/audit_record.h"
+#include "services/common/hmac.h"
 #include "services/common/time_util.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_database.h"
@@ -169,6 +171,51 @@ TEST_F(SqliteRecordStoreTest, TheSweepAnnouncesThousandsOfDueGapsOnce) {
   absl::StatusOr<FeedHead> head = store_->event_log()->ReadHead();
   ASSERT_TRUE(head.ok()) << head.status();
   EXPECT_EQ(head->sequence, kPersons);
+}
+
+// The record keeps the audit log of the calls to it in its own database,
+// beside the projections, on either engine: the records of reads of a
+// person come back newest first, and the chain verifies.
+TEST(SqliteRecordStoreAuditTest, TheAuditLogSitsBesideTheRecord) {
+  carebridge::testing::TempDir dir;
+  absl::StatusOr<carebridge::testing::TestDatabase> database =
+      carebridge::testing::TestDatabase::Create(dir.path());
+  ASSERT_TRUE(database.ok()) << database.status();
+  const HmacSha256 key(std::string(32, 'k'));
+  absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
+      SqliteRecordStore::Open(database->location("record"), GapSettings(),
+                              &key);
+  ASSERT_TRUE(store.ok()) << store.status();
+  ASSERT_TRUE((*store)->db()->audited());
+
+  PositionedChange change;
+  change.change.time = kStart;
+  change.change.person_id = "p1";
+  change.position = FeedPosition("directory", 1);
+  ASSERT_TRUE((*store)->Apply(absl::MakeConstSpan(&change, 1)).ok());
+  std::vector<AuditRecord> records;
+  for (int i = 0; i < 3; ++i) {
+    AuditRecord& record = records.emplace_back();
+    record.time = kStart + absl::Seconds(i);
+    record.actor = "members/alice";
+    record.team = "teams/a";
+    record.role = "clinician";
+    record.method = "/carebridge.record.v1.RecordService/ListTimelineEntries";
+    record.resource = "persons/p1";
+    record.person = "persons/p1";
+    record.outcome = "OK";
+  }
+  ASSERT_TRUE((*store)->db()->AppendAudit(records).ok());
+  absl::StatusOr<std::vector<AuditRecord>> listed =
+      (*store)->db()->ListAuditForPerson("persons/p1", 0, 10);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  ASSERT_THAT(*listed, SizeIs(3));
+  EXPECT_EQ((*listed)[0].time, kStart + absl::Seconds(2));
+  absl::StatusOr<AuditVerification> verified = (*store)->db()->VerifyAudit();
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->intact());
+  EXPECT_EQ(verified->records, 3);
+  store->reset();
 }
 
 }  // namespace
