@@ -47,9 +47,7 @@ from repo_facts import RepoFacts
 # the kustomization (relative to the manifest directory) each may be used in
 # before then, None for any; a warning is printed while one is missing. Once
 # the flag is defined (the check then says so), drop it from here.
-PENDING_FLAGS = {
-    "database": ("overlays/postgresql", "PostgreSQL (issue 15)"),
-}
+PENDING_FLAGS = {}
 # Flags whose value is a file the process reads, and a directory it writes.
 FILE_FLAGS = ("tls_cert_file", "tls_key_file", "tls_ca_file",
               "token_jwks_file", "oidc_jwks_file")
