@@ -45,6 +45,18 @@ database_flags() {
   DATABASE_FLAGS=(--database="${PG_ADMIN_URL%/*}/$db")
 }
 
+# count_rows NAME SERVICE TABLE: the rows of TABLE in the data SERVICE keeps
+# for the server NAME (start_named): its SQLite file, or its schema in
+# NAME's PostgreSQL database.
+count_rows() {
+  if [ -n "$PG_ADMIN_URL" ]; then
+    database_flags "$1"
+    psql -qAt "${DATABASE_FLAGS[0]#--database=}" -c "SELECT count(*) FROM $2.$3"
+  else
+    /usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from " + sys.argv[2]).fetchone()[0])' "$WORK/$1/$2.db" "$3"
+  fi
+}
+
 cleanup() {
   local status=$?
   local pid db

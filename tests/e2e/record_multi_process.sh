@@ -97,9 +97,7 @@ kill -TERM "$RECORD_PID"
 wait_for_exit "$RECORD_PID" 30
 # timeline_rows: the record's timeline entries, read from its database
 # (the process is gone).
-timeline_rows() {
-  /usr/bin/python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from timeline").fetchone()[0])' "$WORK/record/record.db"
-}
+timeline_rows() { count_rows record record timeline; }
 BEFORE_BACKLOG=$(timeline_rows)
 BACKLOG=40
 PERSONS=()
