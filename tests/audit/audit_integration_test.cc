@@ -3,7 +3,6 @@
 // service's log, newest first and paged; nobody else may; the logs verify,
 // and tampering with one database's log is found.
 
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <iterator>
@@ -13,6 +12,7 @@
 #include <vector>
 
 #include "carebridge/audit/v1/audit.grpc.pb.h"
+#include "services/common/database.h"
 #include "tests/record/record_test_fixture.h"
 
 namespace carebridge::record::testing {
@@ -329,16 +329,17 @@ TEST_F(AuditServiceTest, EveryLogVerifiesAndTamperingWithOneIsFound) {
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 
-  // Someone with the file (not the key) rewrites who read the plan.
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(server_.DataPath("careplan.db").c_str(), &raw),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "UPDATE audit_log SET actor = 'members/nobody' "
-                         "WHERE actor = 'members/bob'",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
+  // Someone with the database (not the key) rewrites who read the plan:
+  // the SQLite file or the PostgreSQL schema, whichever the test runs on.
+  Database* careplan_db = modules_.Get("careplan")->audit_log();
+  ASSERT_NE(careplan_db, nullptr);
+  ASSERT_TRUE(careplan_db
+                  ->Write([](Connection& conn) {
+                    return conn.Exec(
+                        "UPDATE audit_log SET actor = 'members/nobody' "
+                        "WHERE actor = 'members/bob'");
+                  })
+                  .ok());
   verified = Verify();
   EXPECT_FALSE(verified.intact());
   for (const au::AuditLogVerification& log : verified.logs()) {

@@ -24,6 +24,14 @@ HostedModules::HostedModules(TestServer* server,
   if (!context_.data_dir.empty() && context_.data_dir.back() == '/') {
     context_.data_dir.pop_back();
   }
+  absl::StatusOr<TestDatabase> database =
+      TestDatabase::Create(context_.data_dir);
+  if (!database.ok()) {
+    ADD_FAILURE() << "the test database: " << database.status();
+    std::abort();
+  }
+  database_ = *std::move(database);
+  context_.database_url = database_->url();
   context_.peer = [server](const std::string&) -> ChannelProvider {
     return [server] { return server->host().InProcessChannel(); };
   };

@@ -2,6 +2,7 @@
 #define CAREBRIDGE_TESTS_SUPPORT_HOSTED_MODULES_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "services/common/feed_admin_grpc.h"
 #include "services/common/service_module.h"
 #include "services/directory_client/revocations_peer.h"
+#include "tests/support/test_database.h"
 #include "tests/support/test_server.h"
 
 namespace carebridge::testing {
@@ -63,6 +65,10 @@ class HostedModules {
 
  private:
   TestServer* const server_;
+  // Where the services keep their data: SQLite files in the server's
+  // directory, or (CAREBRIDGE_TEST_DATABASE=postgresql) a database of their
+  // own on the test cluster, each service in its schema.
+  std::optional<TestDatabase> database_;
   ModuleContext context_;
   std::vector<std::string> names_;
   std::vector<std::unique_ptr<ServiceModule>> modules_;
