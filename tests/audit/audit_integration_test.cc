@@ -3,7 +3,6 @@
 // service's log, newest first and paged; nobody else may; the logs verify,
 // and tampering with one database's log is found.
 
-
 #include <algorithm>
 #include <iterator>
 #include <set>
