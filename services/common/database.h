@@ -2,6 +2,8 @@
 #define CAREBRIDGE_SERVICES_COMMON_DATABASE_H_
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -131,6 +133,38 @@ class Connection {
   virtual int64_t Changes() const = 0;
   // "sqlite" or "postgresql", for the few statements whose dialects differ.
   virtual absl::string_view engine() const = 0;
+  // Inside a Write: once this transaction commits, every process watching
+  // `channel` on this database (Database::Watch) is told. Nothing happens
+  // if it rolls back. A no-op where one process owns the database (SQLite:
+  // its stores wake their own listeners).
+  virtual absl::Status Announce(absl::string_view channel) {
+    (void)channel;
+    return absl::OkStatus();
+  }
+};
+
+// A lock named across every process using one database (Database::TryLock).
+// Released when destroyed.
+class DatabaseLock {
+ public:
+  DatabaseLock() = default;
+  DatabaseLock(const DatabaseLock&) = delete;
+  DatabaseLock& operator=(const DatabaseLock&) = delete;
+  virtual ~DatabaseLock() = default;
+  // Still held. False once the session that held it was lost (another
+  // process may hold it now): the holder stops what the lock guards and
+  // tries TryLock again.
+  virtual bool held() = 0;
+};
+
+// Calls from Database::Watch; they stop when this is destroyed (and none is
+// running once the destructor returns).
+class DatabaseWatch {
+ public:
+  DatabaseWatch() = default;
+  DatabaseWatch(const DatabaseWatch&) = delete;
+  DatabaseWatch& operator=(const DatabaseWatch&) = delete;
+  virtual ~DatabaseWatch() = default;
 };
 
 // A store's database. Errors: UNAVAILABLE is retryable (busy, connection
@@ -164,6 +198,24 @@ class Database {
     (void)metrics;
     (void)name;
   }
+
+  // Coordination between processes sharing this database (replicas of one
+  // service on PostgreSQL).
+  //
+  // Takes the lock `name` when no session holds it: the lock, or null when
+  // another holder has it (in this process or another). UNAVAILABLE when
+  // the database cannot be reached. Where one process owns the database
+  // (SQLite) the lock is only this process's.
+  virtual absl::StatusOr<std::unique_ptr<DatabaseLock>> TryLock(
+      absl::string_view name);
+  // Calls `on_notice`, on a thread of the database's own, after another
+  // process commits a transaction that announced `channel`
+  // (Connection::Announce), and whenever notices may have been missed
+  // (e.g. the listening session was lost and is back): the watcher then
+  // looks for itself. Null where one process owns the database (SQLite:
+  // nothing to watch). `on_notice` must be quick and must not block.
+  virtual absl::StatusOr<std::unique_ptr<DatabaseWatch>> Watch(
+      absl::string_view channel, std::function<void()> on_notice);
 
   // An audited database keeps an audit log (AuditChain) beside its data:
   // each write transaction made while a call is being served
