@@ -3,6 +3,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -34,26 +36,44 @@ std::string TranslatePlaceholders(absl::string_view sql);
 // A PostgreSQL database (libpq) shared by any number of processes: a
 // service's replicas each open one against the same database.
 //
-// Write runs `fn` in one SERIALIZABLE transaction, so a store's
-// read-check-then-write is as safe as on SqliteDb's single writer; when it
+// Write runs `fn` in a SERIALIZABLE transaction, so a store's
+// read-check-then-write is as safe as on SqliteDb's single writer. Writes
+// made at once are committed together (group commit, as SqliteDb's): they
+// queue, and one of their callers runs up to Options::max_batch of them in
+// one transaction, each in a SAVEPOINT, so a `fn` that fails rolls back only
+// its own changes and only its caller gets the error. When the transaction
 // loses a conflict with another writer (serialization_failure,
-// deadlock_detected) the whole transaction is run again, `fn` included, up
-// to Options::max_write_attempts times (Database::Write's contract says `fn`
-// is re-runnable). Read runs `fn` in a REPEATABLE READ READ ONLY
-// transaction (one snapshot). Connections come from a small pool; one that
-// is lost (server restart, pg_terminate_backend) fails its call UNAVAILABLE
-// and is replaced on the next call. A write whose COMMIT was cut off is
-// UNAVAILABLE and may or may not have committed (as with any network
-// database); stores make writes idempotent with request ids.
+// deadlock_detected, at any statement or at COMMIT) the whole batch runs
+// again, every `fn` included, up to Options::max_write_attempts times
+// (Database::Write's contract says `fn` is re-runnable). A connection lost
+// during a batch fails every write of it UNAVAILABLE, nothing of it
+// committed. Read runs `fn` in a REPEATABLE READ READ ONLY transaction (one
+// snapshot). Connections come from a small pool; one that is lost (server
+// restart, pg_terminate_backend) fails its call UNAVAILABLE and is replaced
+// on the next call. A write whose COMMIT was cut off is UNAVAILABLE and may
+// or may not have committed (as with any network database); stores make
+// writes idempotent with request ids.
 //
-// A write that lost a conflict on the feed's sequence row (feed_head, see
-// SqliteEventLog) takes `LOCK TABLE feed_head IN EXCLUSIVE MODE` before
-// anything else when it runs again, and for two seconds after such a
-// conflict every write takes it from its first attempt, so busy appenders
-// queue on the lock instead of conflicting again and again. An audited
-// database's writes that will append to the audit log take `audit_head` the
-// same way (always first, before feed_head: one lock order), so replicas
-// appending to one chain queue rather than retry.
+// A batch that lost a conflict while appending to the feed (a write in it
+// announced "feed", as SqliteEventLog::Append does before taking the
+// sequence from feed_head) takes `LOCK TABLE feed_head IN EXCLUSIVE MODE`
+// before anything else when it runs again, and for two seconds after such
+// a conflict every batch takes it from its first attempt, so busy
+// appenders queue on the lock instead of conflicting again and again. An
+// audited database's batches that will append to the audit log take
+// `audit_head` the same way (always first, before feed_head: one lock
+// order), so replicas appending to one chain queue rather than retry.
+//
+// Coordination between replicas: Connection::Announce sends a NOTIFY (on a
+// channel named after the schema and the channel, so services sharing a
+// database do not hear each other) at the commit of the transaction;
+// TryLock takes a session advisory lock on a connection of its own, which
+// the lock keeps (held() asks the server, at most every 250 ms, whether
+// that session is still alive); Watch listens on one connection of its
+// own, shared by every watch of this database, on a thread that calls the
+// watchers, reconnects (with backoff) when that connection is lost and then
+// calls every watcher once. Locks and watches may outlive the database (a
+// watch is no longer called once the database is destroyed).
 //
 // Connections use TCP keepalives (a server that vanished is noticed in
 // about 30 s, unless the URL sets its own keepalive settings). Text binds
@@ -73,9 +93,11 @@ class PgDb : public Database {
   struct Options {
     // Most connections open at once; calls beyond wait.
     int max_connections = 4;
-    // Attempts of one Write that keeps losing conflicts (with waits
-    // growing to 100 ms between them).
+    // Attempts of one batch of writes that keeps losing conflicts (with
+    // waits growing to 100 ms between them).
     int max_write_attempts = 40;
+    // Most writes committed in one transaction.
+    int max_batch = 32;
     // Gives up connecting after this long (libpq connect_timeout, unless
     // the URL sets it).
     absl::Duration connect_timeout = absl::Seconds(10);
@@ -115,6 +137,11 @@ class PgDb : public Database {
       ABSL_LOCKS_EXCLUDED(pool_mu_);
   absl::Status Read(absl::FunctionRef<absl::Status(Connection&)> fn) override
       ABSL_LOCKS_EXCLUDED(pool_mu_);
+  absl::StatusOr<std::unique_ptr<DatabaseLock>> TryLock(
+      absl::string_view name) override;
+  absl::StatusOr<std::unique_ptr<DatabaseWatch>> Watch(
+      absl::string_view channel, std::function<void()> on_notice) override
+      ABSL_LOCKS_EXCLUDED(listener_mu_);
   absl::string_view engine() const override { return "postgresql"; }
   int schema_version() const override { return schema_version_; }
   void SetMetrics(MetricsRecorder* metrics, std::string name) override {
@@ -139,17 +166,37 @@ class PgDb : public Database {
   // "host:port/dbname" (no user or password), for messages.
   const std::string& target() const { return target_; }
   // Write attempts run again after losing a conflict, since open (for
-  // tests and metrics).
+  // tests and metrics): each write of a batch that ran again counts.
   int64_t write_retries() const {
     return write_retries_.load(std::memory_order_relaxed);
   }
+  // Write transactions committed since open (a batch of writes is one).
+  int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+  // Writes waiting for the batch being committed to finish (for tests).
+  int queued_writes() ABSL_LOCKS_EXCLUDED(queue_mu_) {
+    absl::MutexLock lock(&queue_mu_);
+    return static_cast<int>(queue_.size());
+  }
 
  private:
+  struct PendingWrite;
+  class Listener;  // pg_db_coordination.cc
+
   PgDb(std::string url, std::string target, Options options);
   // Write's body: `audit` is the call whose records the transaction
   // carries (null: none); `appends_audit`: `fn` appends to the audit log.
   absl::Status WriteAudited(absl::FunctionRef<absl::Status(Connection&)> fn,
                             CallAudit* audit, bool appends_audit)
+      ABSL_LOCKS_EXCLUDED(pool_mu_, queue_mu_);
+  // Commits `batch` in one transaction, again while it loses conflicts;
+  // sets each write's result.
+  void RunBatch(const std::vector<PendingWrite*>& batch)
+      ABSL_LOCKS_EXCLUDED(pool_mu_, queue_mu_);
+  // One attempt of RunBatch, `locks` run first (LOCK TABLE ..., before any
+  // snapshot); true when it lost a conflict (nothing committed), with
+  // `feed_conflict` when the batch was appending to the feed.
+  bool RunBatchOnce(const std::vector<PendingWrite*>& batch,
+                    absl::string_view locks, bool& feed_conflict)
       ABSL_LOCKS_EXCLUDED(pool_mu_);
   // Creates the audit log's tables when missing (under the migration lock).
   absl::Status CreateAuditLog(Connection& conn);
@@ -164,15 +211,10 @@ class PgDb : public Database {
       ABSL_LOCKS_EXCLUDED(pool_mu_);
   absl::StatusOr<std::unique_ptr<PgConnection>> Connect();
   absl::Status Migrate(const std::vector<Migration>& migrations);
-  // A connection with the transaction `begin` started on it.
-  absl::StatusOr<std::unique_ptr<PgConnection>> Begin(absl::string_view begin);
-  // One run of `fn` between `begin` and COMMIT (ROLLBACK when it fails);
-  // `conflicted`: it lost a conflict and may be run again.
-  // `locks`: run right after `begin` (LOCK TABLE ...), before any snapshot.
-  // `feed_conflict`: the conflict was on feed_head.
-  absl::Status RunTransaction(absl::string_view begin, absl::string_view locks,
-                              absl::FunctionRef<absl::Status(Connection&)> fn,
-                              bool& conflicted, bool& feed_conflict);
+  // A connection with the transaction `begin` started on it; `writing`:
+  // it may announce.
+  absl::StatusOr<std::unique_ptr<PgConnection>> Begin(absl::string_view begin,
+                                                      bool writing);
 
   const std::string url_;
   const std::string target_;
@@ -182,6 +224,7 @@ class PgDb : public Database {
   MetricsRecorder* metrics_ = nullptr;
   std::string metrics_name_;
   std::atomic<int64_t> write_retries_{0};
+  std::atomic<int64_t> commits_{0};
   // Until when (Unix µs) writes take feed_head's lock from their first
   // attempt (see WriteAudited).
   std::atomic<int64_t> feed_busy_until_us_{0};
@@ -196,6 +239,15 @@ class PgDb : public Database {
   bool audit_flushing_ ABSL_GUARDED_BY(audit_mu_) = false;
   // Callers of AppendAuditAsync committing or telling what they committed.
   int audit_flushers_ ABSL_GUARDED_BY(audit_mu_) = 0;
+
+  // Writes waiting for a batch; one caller at a time (the leader) commits.
+  absl::Mutex queue_mu_;
+  std::deque<PendingWrite*> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool leader_active_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  // Watch's connection and thread, from the first Watch.
+  absl::Mutex listener_mu_;
+  std::shared_ptr<Listener> listener_ ABSL_GUARDED_BY(listener_mu_);
 
   absl::Mutex pool_mu_;
   std::vector<std::unique_ptr<PgConnection>> idle_ ABSL_GUARDED_BY(pool_mu_);

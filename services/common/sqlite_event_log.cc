@@ -104,6 +104,8 @@ absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
   }
   const int64_t time_micros =
       absl::ToUnixMicros(FromProtoTimestamp(event.time()));
+  // Other processes' feeds learn of the event once it commits.
+  RETURN_IF_ERROR(conn.Announce("feed"));
   if (conn.engine() == "postgresql") {
     ASSIGN_OR_RETURN(int64_t sequence, TakePgSequence(conn));
     ASSIGN_OR_RETURN(Statement insert,

@@ -1,0 +1,384 @@
+// PgConnection and its statements (libpq): binds, results, errors as
+// statuses, announcements. PgDb (pg_db.cc) pools them.
+
+#include "services/common/pg_connection.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/macros.h"
+#include "services/common/pg_db.h"
+
+namespace carebridge {
+
+namespace {
+
+// Type OIDs (pg_type.h is a server header).
+constexpr Oid kInt8Oid = 20;
+constexpr Oid kTextOid = 25;
+constexpr Oid kByteaOid = 17;
+
+// `$n` appears in `sql` only as `$n IS ...` (`IS NULL`, `IS NOT NULL`,
+// `IS DISTINCT FROM`): nothing gives a NULL bound there a type.
+bool OnlyTestedForNull(absl::string_view sql, int n) {
+  const std::string name = absl::StrCat("$", n);
+  bool found = false;
+  for (size_t at = sql.find(name); at != absl::string_view::npos;
+       at = sql.find(name, at + 1)) {
+    size_t end = at + name.size();
+    if (end < sql.size() && absl::ascii_isdigit(sql[end])) continue;
+    while (end < sql.size() && absl::ascii_isspace(sql[end])) ++end;
+    if (!absl::StartsWithIgnoreCase(sql.substr(end), "is") ||
+        (end + 2 < sql.size() && !absl::ascii_isspace(sql[end + 2]))) {
+      return false;
+    }
+    found = true;
+  }
+  return found;
+}
+
+}  // namespace
+
+bool IsPgConflict(absl::string_view sqlstate) {
+  return sqlstate == "40001" || sqlstate == "40P01";
+}
+
+bool IsPgConnectionLoss(absl::string_view sqlstate) {
+  return absl::StartsWith(sqlstate, "08") || sqlstate == "57P01" ||
+         sqlstate == "57P02" || sqlstate == "57P03";
+}
+
+std::string TrimmedPgMessage(const char* message) {
+  return std::string(
+      absl::StripAsciiWhitespace(message != nullptr ? message : ""));
+}
+
+std::string QuotedSchema(absl::string_view schema) {
+  return absl::StrCat("\"", schema, "\"");
+}
+
+uint64_t StableHash(absl::string_view text) {
+  uint64_t hash = 14695981039346656037ULL;
+  for (char c : text) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 1099511628211ULL;
+  }
+  return hash;
+}
+
+std::string PgChannelName(absl::string_view schema, absl::string_view channel) {
+  std::string name = absl::StrCat("cb:", schema, ":", channel);
+  if (name.size() <= 63) return name;
+  // Too long for an identifier: hashed, with as much of the name as fits
+  // for whoever reads pg_listening_channels().
+  return absl::StrCat(name.substr(0, 63 - 17), "#",
+                      absl::Hex(StableHash(name), absl::kZeroPad16));
+}
+
+std::string TranslatePlaceholders(absl::string_view sql) {
+  std::string out;
+  out.reserve(sql.size() + 8);
+  int largest = 0;
+  size_t i = 0;
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (c == '\'' || c == '"') {
+      // A literal or quoted identifier; a doubled quote stays inside.
+      size_t end = i + 1;
+      while (end < sql.size()) {
+        if (sql[end] == c) {
+          if (end + 1 < sql.size() && sql[end + 1] == c) {
+            end += 2;
+            continue;
+          }
+          break;
+        }
+        ++end;
+      }
+      end = std::min(end + 1, sql.size());
+      out.append(sql.data() + i, end - i);
+      i = end;
+    } else if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      size_t end = sql.find('\n', i);
+      end = end == absl::string_view::npos ? sql.size() : end;
+      out.append(sql.data() + i, end - i);
+      i = end;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      size_t end = sql.find("*/", i + 2);
+      end = end == absl::string_view::npos ? sql.size() : end + 2;
+      out.append(sql.data() + i, end - i);
+      i = end;
+    } else if (c == '?') {
+      size_t digits = i + 1;
+      while (digits < sql.size() && absl::ascii_isdigit(sql[digits])) {
+        ++digits;
+      }
+      int number = 0;
+      if (digits > i + 1 &&
+          absl::SimpleAtoi(sql.substr(i + 1, digits - i - 1), &number)) {
+        largest = std::max(largest, number);
+      } else {
+        number = ++largest;
+      }
+      absl::StrAppend(&out, "$", number);
+      i = digits;
+    } else {
+      out.push_back(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+// --- PgConnection ---
+
+absl::Status PgConnection::ErrorOf(const PGresult* result,
+                                   absl::string_view what) {
+  const char* state = result != nullptr
+                          ? PQresultErrorField(result, PG_DIAG_SQLSTATE)
+                          : nullptr;
+  const std::string sqlstate = state != nullptr ? state : "";
+  std::string message = TrimmedPgMessage(
+      result != nullptr ? PQresultErrorMessage(result) : nullptr);
+  if (message.empty()) message = TrimmedPgMessage(PQerrorMessage(conn_));
+  message = absl::StrCat("postgresql ", what, " (", target_, "): ", message,
+                         sqlstate.empty() ? "" : " [SQLSTATE ", sqlstate,
+                         sqlstate.empty() ? "" : "]");
+  if (IsPgConflict(sqlstate)) {
+    conflicted_ = true;
+    return absl::AbortedError(message);
+  }
+  if (IsPgConnectionLoss(sqlstate) || PQstatus(conn_) != CONNECTION_OK) {
+    lost_ = true;
+    return absl::UnavailableError(message);
+  }
+  // Out of connections, memory or disk, a lock not available: retry later.
+  if (absl::StartsWith(sqlstate, "53") || sqlstate == "55P03") {
+    return absl::UnavailableError(message);
+  }
+  return absl::InternalError(message);
+}
+
+void PgConnection::NoteChanges(const PGresult* result) {
+  const absl::string_view command = PQcmdStatus(const_cast<PGresult*>(result));
+  int64_t changes = 0;
+  if ((absl::StartsWith(command, "INSERT") ||
+       absl::StartsWith(command, "UPDATE") ||
+       absl::StartsWith(command, "DELETE")) &&
+      absl::SimpleAtoi(PQcmdTuples(const_cast<PGresult*>(result)), &changes)) {
+    changes_ = changes;
+  }
+}
+
+bool PgConnection::Reset() {
+  if (lost()) return false;
+  PGTransactionStatusType status = PQtransactionStatus(conn_);
+  if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {
+    Exec("ROLLBACK").IgnoreError();
+    status = PQtransactionStatus(conn_);
+  }
+  return !lost() && status == PQTRANS_IDLE;
+}
+
+absl::StatusOr<PGresult*> PgConnection::Execute(
+    const std::string& sql, const std::vector<Oid>& types,
+    const std::vector<std::string>& values, const std::vector<bool>& nulls,
+    const std::vector<int>& formats) {
+  std::vector<const char*> pointers(values.size());
+  std::vector<int> lengths(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    pointers[i] = nulls[i] ? nullptr : values[i].data();
+    lengths[i] = static_cast<int>(values[i].size());
+  }
+  PGresult* result = PQexecParams(
+      conn_, sql.c_str(), static_cast<int>(values.size()), types.data(),
+      pointers.data(), lengths.data(), formats.data(), /*resultFormat=*/0);
+  const ExecStatusType status =
+      result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    absl::Status error = ErrorOf(result, "statement");
+    PQclear(result);
+    return error;
+  }
+  NoteChanges(result);
+  return result;
+}
+
+absl::Status PgConnection::Exec(absl::string_view sql) {
+  PGresult* result = PQexec(conn_, std::string(sql).c_str());
+  const ExecStatusType status =
+      result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  absl::Status outcome = absl::OkStatus();
+  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+    outcome = ErrorOf(result, "exec");
+  } else {
+    NoteChanges(result);
+  }
+  PQclear(result);
+  return outcome;
+}
+
+absl::Status PgConnection::Announce(absl::string_view channel) {
+  if (!writing_) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("postgresql (", target_, "): Announce(\"", channel,
+                     "\") outside a write transaction"));
+  }
+  if (channel == "feed") appends_to_feed_ = true;
+  write_announced_.insert(PgChannelName(schema_, channel));
+  return absl::OkStatus();
+}
+
+absl::Status PgConnection::Commit() {
+  KeepAnnounced(/*keep=*/true);
+  for (const std::string& channel : announced_) {
+    const char* values[] = {channel.c_str()};
+    PGresult* result =
+        PQexecParams(conn_, "SELECT pg_notify($1, '')", 1, nullptr, values,
+                     nullptr, nullptr, /*resultFormat=*/0);
+    absl::Status notified = PQresultStatus(result) == PGRES_TUPLES_OK
+                                ? absl::OkStatus()
+                                : ErrorOf(result, "notify");
+    PQclear(result);
+    RETURN_IF_ERROR(notified);
+  }
+  announced_.clear();
+  PGresult* result = PQexec(conn_, "COMMIT");
+  absl::Status outcome = absl::OkStatus();
+  if (PQresultStatus(result) != PGRES_COMMAND_OK) {
+    outcome = ErrorOf(result, "commit");
+  } else if (absl::string_view(PQcmdStatus(result)) != "COMMIT") {
+    outcome = absl::InternalError(absl::StrCat(
+        "postgresql commit (", target_,
+        "): the transaction was rolled back, as a statement in it had "
+        "failed"));
+  }
+  PQclear(result);
+  return outcome;
+}
+
+// --- PgStatement ---
+
+// A statement with its parameters, run at the first Step; the rows are
+// buffered in the result. Freed when its handle is done.
+class PgStatement : public StatementImpl {
+ public:
+  PgStatement(PgConnection* conn, std::string sql)
+      : conn_(conn), sql_(std::move(sql)) {}
+  ~PgStatement() override { PQclear(result_); }
+
+  void BindInt64(int index, int64_t value) override {
+    Set(index, kInt8Oid, absl::StrCat(value), /*binary=*/false);
+  }
+  void BindText(int index, absl::string_view text) override {
+    if (text.find('\0') != absl::string_view::npos && bind_error_.ok()) {
+      bind_error_ = absl::InvalidArgumentError(absl::StrCat(
+          "bind ?", index,
+          ": the text holds a NUL byte, which PostgreSQL text cannot "
+          "store (bind bytes as a blob)"));
+    }
+    Set(index, kTextOid, std::string(text), /*binary=*/false);
+  }
+  void BindBlob(int index, absl::string_view bytes) override {
+    Set(index, kByteaOid, std::string(bytes), /*binary=*/true);
+  }
+  void BindNull(int index) override {
+    // Unknown type: the server infers it from where the parameter stands
+    // (text where nothing says, see Step).
+    Set(index, 0, "", /*binary=*/false);
+    nulls_[index - 1] = true;
+  }
+
+  absl::StatusOr<bool> Step() override {
+    if (result_ == nullptr) {
+      RETURN_IF_ERROR(bind_error_);
+      for (size_t i = 0; i < types_.size(); ++i) {
+        // `? IS NULL` alone cannot type its parameter; text can be NULL.
+        if (nulls_[i] && types_[i] == 0 &&
+            OnlyTestedForNull(sql_, static_cast<int>(i) + 1)) {
+          types_[i] = kTextOid;
+        }
+      }
+      ASSIGN_OR_RETURN(result_,
+                       conn_->Execute(sql_, types_, values_, nulls_, formats_));
+      row_ = 0;
+    } else {
+      ++row_;
+    }
+    return row_ < PQntuples(result_);
+  }
+
+  int64_t ColumnInt64(int index) const override {
+    const char* value = Value(index);
+    if (value == nullptr) return 0;
+    if (std::strcmp(value, "t") == 0) return 1;
+    return std::strtoll(value, nullptr, 10);
+  }
+  std::string ColumnText(int index) const override { return Bytes(index); }
+  std::string ColumnBlob(int index) const override { return Bytes(index); }
+  bool ColumnIsNull(int index) const override {
+    return PQgetisnull(result_, row_, index) != 0;
+  }
+  void Release() override { delete this; }
+
+ private:
+  void Set(int index, Oid type, std::string value, bool binary) {
+    const size_t at = static_cast<size_t>(index - 1);
+    if (values_.size() <= at) {
+      types_.resize(at + 1, 0);
+      values_.resize(at + 1);
+      nulls_.resize(at + 1, true);
+      formats_.resize(at + 1, 0);
+    }
+    types_[at] = type;
+    values_[at] = std::move(value);
+    nulls_[at] = false;
+    formats_[at] = binary ? 1 : 0;
+  }
+
+  // Null for NULL (and past the row).
+  const char* Value(int index) const {
+    if (result_ == nullptr || row_ >= PQntuples(result_) ||
+        PQgetisnull(result_, row_, index)) {
+      return nullptr;
+    }
+    return PQgetvalue(result_, row_, index);
+  }
+
+  std::string Bytes(int index) const {
+    const char* value = Value(index);
+    if (value == nullptr) return "";
+    if (PQftype(result_, index) != kByteaOid) {
+      return std::string(value, PQgetlength(result_, row_, index));
+    }
+    size_t length = 0;
+    unsigned char* bytes =
+        PQunescapeBytea(reinterpret_cast<const unsigned char*>(value), &length);
+    if (bytes == nullptr) return "";
+    std::string out(reinterpret_cast<const char*>(bytes), length);
+    PQfreemem(bytes);
+    return out;
+  }
+
+  PgConnection* const conn_;
+  const std::string sql_;
+  std::vector<Oid> types_;
+  std::vector<std::string> values_;
+  std::vector<bool> nulls_;
+  std::vector<int> formats_;
+  absl::Status bind_error_;
+  PGresult* result_ = nullptr;
+  int row_ = 0;
+};
+
+absl::StatusOr<Statement> PgConnection::Prepare(absl::string_view sql) {
+  return Statement(new PgStatement(this, TranslatePlaceholders(sql)));
+}
+
+}  // namespace carebridge

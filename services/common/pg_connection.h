@@ -1,0 +1,118 @@
+#ifndef CAREBRIDGE_SERVICES_COMMON_PG_CONNECTION_H_
+#define CAREBRIDGE_SERVICES_COMMON_PG_CONNECTION_H_
+
+// PgDb's internals (libpq): one connection and what PgDb's files share.
+// Included only by pg_*.cc, so libpq's include path reaches nothing else.
+
+#include <libpq-fe.h>
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "services/common/database.h"
+
+namespace carebridge {
+
+// serialization_failure or deadlock_detected: the transaction may run again.
+bool IsPgConflict(absl::string_view sqlstate);
+// The connection is gone or going: class 08 (connection exception), admin
+// or crash shutdown, cannot connect now.
+bool IsPgConnectionLoss(absl::string_view sqlstate);
+// libpq's message without its trailing newline ("" for null).
+std::string TrimmedPgMessage(const char* message);
+// A schema name ValidateSchemaName accepted, as an SQL identifier.
+std::string QuotedSchema(absl::string_view schema);
+// FNV-1a of `text`: stable across processes and builds.
+uint64_t StableHash(absl::string_view text);
+// The NOTIFY channel for `channel` of the database in `schema`: one
+// PostgreSQL database serves several services, each announcing in its own
+// names (at most 63 bytes, PostgreSQL's identifier length).
+std::string PgChannelName(absl::string_view schema, absl::string_view channel);
+
+// One libpq connection. Remembers whether it was lost (the pool drops it),
+// whether the current transaction lost a conflict (Write runs again) and
+// what it announced, whatever `fn` did with the status.
+class PgConnection : public Connection {
+ public:
+  PgConnection(PGconn* conn, std::string target, std::string schema)
+      : conn_(conn), target_(std::move(target)), schema_(std::move(schema)) {}
+  ~PgConnection() override { PQfinish(conn_); }
+
+  absl::StatusOr<Statement> Prepare(absl::string_view sql) override;
+  absl::Status Exec(absl::string_view sql) override;
+  // Sends this transaction's announcements (pg_notify, delivered by
+  // PostgreSQL at commit), then COMMIT, failing when PostgreSQL rolled back
+  // instead (a statement in the transaction had failed and was not rolled
+  // back to a savepoint).
+  absl::Status Commit();
+  int64_t Changes() const override { return changes_; }
+  absl::string_view engine() const override { return "postgresql"; }
+  // Remembered until the write's savepoint is released (KeepAnnounced);
+  // "feed" also marks the transaction as an appender to the feed (its
+  // conflicts are on feed_head, see PgDb).
+  absl::Status Announce(absl::string_view channel) override;
+
+  // Runs `sql` with these parameters; the caller owns the result (null on a
+  // failure, which is returned).
+  absl::StatusOr<PGresult*> Execute(const std::string& sql,
+                                    const std::vector<Oid>& types,
+                                    const std::vector<std::string>& values,
+                                    const std::vector<bool>& nulls,
+                                    const std::vector<int>& formats);
+
+  bool lost() const { return lost_ || PQstatus(conn_) != CONNECTION_OK; }
+  bool conflicted() const { return conflicted_; }
+  // The transaction's conflict may be on feed_head: it appends to the feed.
+  bool feed_conflict() const { return conflicted_ && appends_to_feed_; }
+  // A new transaction: `writing` when it may announce.
+  void StartTransaction(bool writing) {
+    conflicted_ = false;
+    appends_to_feed_ = false;
+    writing_ = writing;
+    announced_.clear();
+    write_announced_.clear();
+  }
+  // One write of a batch is over: what it announced is the transaction's
+  // (`keep`, its savepoint released) or forgotten (rolled back).
+  void KeepAnnounced(bool keep) {
+    if (keep)
+      announced_.insert(write_announced_.begin(), write_announced_.end());
+    write_announced_.clear();
+  }
+  // Outside any transaction, ready for the next caller: rolls back what a
+  // caller left open; false when the connection is unusable (mid-command or
+  // broken), so the pool drops it.
+  bool Reset();
+  // For tests of the pool: the connection's server process.
+  int backend_pid() const { return PQbackendPID(conn_); }
+  PGconn* raw() const { return conn_; }
+
+ private:
+  // As SQLite's changes(): rows of the last INSERT, UPDATE or DELETE (a
+  // SELECT's count is not a change).
+  void NoteChanges(const PGresult* result);
+  // The status of a result that is not a success (or of no result).
+  absl::Status ErrorOf(const PGresult* result, absl::string_view what);
+
+  PGconn* const conn_;
+  const std::string target_;
+  const std::string schema_;
+  int64_t changes_ = 0;
+  bool lost_ = false;
+  bool conflicted_ = false;
+  bool appends_to_feed_ = false;
+  bool writing_ = false;
+  // Channels (PgChannelName) announced by the writes committed so far in
+  // this transaction, and by the write running now.
+  std::set<std::string> announced_;
+  std::set<std::string> write_announced_;
+};
+
+}  // namespace carebridge
+
+#endif  // CAREBRIDGE_SERVICES_COMMON_PG_CONNECTION_H_

@@ -1,0 +1,230 @@
+// PgDb's writes: group commit (writes made at once share one transaction,
+// each in a savepoint), conflicts run the batch again, the feed's and the
+// audit log's locks. Connections and reads are in pg_db.cc.
+
+#include <algorithm>
+#include <random>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "services/common/audit_chain.h"
+#include "services/common/call_audit.h"
+#include "services/common/macros.h"
+#include "services/common/metrics.h"
+#include "services/common/pg_connection.h"
+#include "services/common/pg_db.h"
+
+namespace carebridge {
+
+namespace {
+
+// How long after a conflict on feed_head batches queue on its lock from
+// their first attempt.
+constexpr absl::Duration kFeedBusyFor = absl::Seconds(2);
+
+}  // namespace
+
+struct PgDb::PendingWrite {
+  explicit PendingWrite(absl::FunctionRef<absl::Status(Connection&)> f)
+      : fn(f) {}
+  absl::FunctionRef<absl::Status(Connection&)> fn;
+  // The call whose records the transaction carries (audited databases).
+  CallAudit* audit = nullptr;
+  // Appends to the audit log (its records, or `fn` itself).
+  bool appends_audit = false;
+  // The call's records are in the attempt that committed.
+  bool audited = false;
+  absl::Status result;
+  bool done = false;
+  // Signalled when this write is done, or when it should lead the next
+  // batch: finishing a batch wakes only its own writers and the next
+  // leader.
+  absl::CondVar wake;
+};
+
+absl::Status PgDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
+  CallAudit* audit = nullptr;
+  if (audit_ != nullptr) {
+    audit = CurrentCallAudit();
+    if (audit != nullptr && audit->sink == nullptr) audit->sink = this;
+  }
+  return WriteAudited(fn, audit, /*appends_audit=*/false);
+}
+
+absl::Status PgDb::WriteAudited(absl::FunctionRef<absl::Status(Connection&)> fn,
+                                CallAudit* audit, bool appends_audit) {
+  PendingWrite write(fn);
+  write.audit = audit;
+  write.appends_audit = audit != nullptr || appends_audit;
+  {
+    absl::MutexLock lock(&queue_mu_);
+    queue_.push_back(&write);
+    while (!write.done) {
+      if (leader_active_) {
+        write.wake.Wait(&queue_mu_);
+        continue;
+      }
+      // Lead: take what is queued, this write included, as one batch.
+      leader_active_ = true;
+      const size_t take = std::min(
+          queue_.size(), static_cast<size_t>(std::max(1, options_.max_batch)));
+      auto own = std::find(queue_.begin(), queue_.end(), &write);
+      if (static_cast<size_t>(own - queue_.begin()) >= take) {
+        std::iter_swap(queue_.begin(), own);
+      }
+      std::vector<PendingWrite*> batch(queue_.begin(), queue_.begin() + take);
+      queue_.erase(queue_.begin(), queue_.begin() + take);
+      queue_mu_.Unlock();
+      RunBatch(batch);
+      queue_mu_.Lock();
+      // Still under queue_mu_: a woken writer cannot return (and destroy its
+      // PendingWrite) before this loop is over.
+      for (PendingWrite* pending : batch) {
+        pending->done = true;
+        if (pending != &write) pending->wake.Signal();
+      }
+      leader_active_ = false;
+      if (!queue_.empty()) queue_.front()->wake.Signal();
+    }
+  }
+  if (write.result.ok() && write.audited) write.audit->written = true;
+  return write.result;
+}
+
+void PgDb::RunBatch(const std::vector<PendingWrite*>& batch) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  // The audit log's head first, then the feed's: one order for every
+  // writer, so two writers never wait on each other's lock.
+  const bool appends_audit =
+      std::any_of(batch.begin(), batch.end(),
+                  [](const PendingWrite* p) { return p->appends_audit; });
+  // While the feed is busy (a batch lost a conflict on it lately), every
+  // batch queues on its lock from the first attempt: nearly every write of
+  // a store appends an event, and one that does not waits a moment behind
+  // the appenders rather than making them run again.
+  bool lock_feed = options_.queue_busy_feed_appenders &&
+                   absl::ToUnixMicros(absl::Now()) <
+                       feed_busy_until_us_.load(std::memory_order_relaxed);
+  for (int attempt = 1; attempt <= options_.max_write_attempts; ++attempt) {
+    std::string locks;
+    if (appends_audit) locks = "LOCK TABLE audit_head IN EXCLUSIVE MODE";
+    if (lock_feed) {
+      absl::StrAppend(&locks, locks.empty() ? "" : "; ",
+                      "LOCK TABLE feed_head IN EXCLUSIVE MODE");
+    }
+    bool feed_conflict = false;
+    const absl::Time start = absl::Now();
+    if (!RunBatchOnce(batch, locks, feed_conflict)) {
+      // Timed only when something committed.
+      if (metrics_ != nullptr &&
+          std::any_of(batch.begin(), batch.end(),
+                      [](const PendingWrite* p) { return p->result.ok(); })) {
+        metrics_->ObserveCommit(metrics_name_, absl::Now() - start);
+      }
+      return;
+    }
+    write_retries_.fetch_add(static_cast<int64_t>(batch.size()),
+                             std::memory_order_relaxed);
+    if (feed_conflict && options_.queue_busy_feed_appenders) {
+      // The lock queues it behind the other appenders: no wait needed.
+      lock_feed = true;
+      feed_busy_until_us_.store(absl::ToUnixMicros(absl::Now() + kFeedBusyFor),
+                                std::memory_order_relaxed);
+      continue;
+    }
+    // Apart, so the writers that collided do not collide again: a random
+    // wait, its bound doubling from 1 ms to 100 ms.
+    const int64_t bound_us = std::min<int64_t>(100000, 500LL << attempt);
+    absl::SleepFor(absl::Microseconds(
+        std::uniform_int_distribution<int64_t>(0, bound_us)(jitter)));
+  }
+  const absl::Status gave_up = absl::UnavailableError(
+      absl::StrCat("the write kept conflicting with other writers (",
+                   options_.max_write_attempts, " attempts); retry"));
+  for (PendingWrite* pending : batch) pending->result = gave_up;
+}
+
+bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
+                        absl::string_view locks, bool& feed_conflict) {
+  feed_conflict = false;
+  for (PendingWrite* pending : batch) {
+    pending->result = absl::OkStatus();
+    pending->audited = false;
+  }
+  absl::StatusOr<std::unique_ptr<PgConnection>> begun =
+      Begin("BEGIN ISOLATION LEVEL SERIALIZABLE", /*writing=*/true);
+  if (!begun.ok()) {
+    for (PendingWrite* pending : batch) pending->result = begun.status();
+    return false;
+  }
+  std::unique_ptr<PgConnection> conn = *std::move(begun);
+  // What fails the whole batch (a lost connection, a conflict, a lock or
+  // the commit failing); each write's own failure is its result alone.
+  absl::Status status = locks.empty() ? absl::OkStatus() : conn->Exec(locks);
+  bool any_ok = false;
+  for (PendingWrite* pending : batch) {
+    if (!status.ok()) break;
+    status = conn->Exec("SAVEPOINT cb_write");
+    if (!status.ok()) break;
+    absl::Status own = pending->fn(*conn);
+    if (own.ok() && pending->audit != nullptr) {
+      // The call's records, in the transaction of the change they describe.
+      std::vector<AuditRecord> records = AuditRecordsOf(*pending->audit);
+      for (AuditRecord& record : records) record.outcome = "OK";
+      own = audit_->Append(*conn, records).status();
+    }
+    if (own.ok()) {
+      own = conn->Exec("RELEASE SAVEPOINT cb_write");
+      if (!own.ok() && !conn->lost() && !conn->conflicted()) {
+        // Unlike SQLite, a failed statement dooms what follows it until
+        // rolled back, even when `fn` carried on.
+        own = absl::InternalError(absl::StrCat(
+            "postgresql (", target_,
+            "): the write was rolled back, as a statement in it had "
+            "failed: ",
+            own.message()));
+      }
+    }
+    // A conflict seen anywhere in the transaction, even one `fn` turned
+    // into another status (or hid), means the whole batch is void.
+    if (conn->lost()) {
+      status = own.ok() || !absl::IsUnavailable(own)
+                   ? absl::UnavailableError(absl::StrCat(
+                         "postgresql (", target_,
+                         "): the connection was lost during the write"))
+                   : own;
+      break;
+    }
+    if (conn->conflicted()) {
+      status = absl::AbortedError("the write transaction lost a conflict");
+      break;
+    }
+    if (!own.ok()) {
+      status = conn->Exec(
+          "ROLLBACK TO SAVEPOINT cb_write; RELEASE SAVEPOINT cb_write");
+      if (!status.ok()) break;
+    }
+    conn->KeepAnnounced(own.ok());
+    pending->audited = own.ok() && pending->audit != nullptr;
+    pending->result = std::move(own);
+    any_ok = any_ok || pending->result.ok();
+  }
+  if (status.ok()) status = any_ok ? conn->Commit() : conn->Exec("ROLLBACK");
+  if (status.ok() && any_ok) commits_.fetch_add(1, std::memory_order_relaxed);
+  const bool conflicted = conn->conflicted() && !conn->lost();
+  feed_conflict = conflicted && conn->feed_conflict();
+  if (!status.ok()) {
+    if (!conn->lost()) conn->Exec("ROLLBACK").IgnoreError();
+    // Nothing of the batch committed: the writes that had succeeded (or
+    // had not run) fail with it.
+    for (PendingWrite* pending : batch) {
+      if (pending->result.ok()) pending->result = status;
+      pending->audited = false;
+    }
+  }
+  Release(std::move(conn));
+  return conflicted;
+}
+
+}  // namespace carebridge

@@ -1,0 +1,297 @@
+// PgDb's group commit: writes made at once share a transaction, each in a
+// savepoint of its own.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "services/common/macros.h"
+#include "services/common/pg_db.h"
+#include "tests/support/eventually.h"
+#include "tests/support/pg_test_database.h"
+#include "tests/support/status_matchers.h"
+
+namespace carebridge {
+namespace {
+
+using ::carebridge::testing::Eventually;
+using ::carebridge::testing::IsOk;
+using ::carebridge::testing::IsOkAndHolds;
+using ::carebridge::testing::RunPostgresAdmin;
+using ::carebridge::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const std::vector<Migration> kItemsSchema = {
+    {1,
+     "CREATE TABLE items (key TEXT PRIMARY KEY, n BIGINT); CREATE TABLE "
+     "feed_head (sequence BIGINT NOT NULL); INSERT INTO feed_head VALUES (0)"},
+};
+
+using WriteFn = std::function<absl::Status(Connection&)>;
+
+absl::Status Insert(Connection& conn, absl::string_view key, int64_t n = 0) {
+  ASSIGN_OR_RETURN(Statement insert,
+                   conn.Prepare("INSERT INTO items (key, n) VALUES (?, ?)"));
+  insert.Bind(1, key).Bind(2, n);
+  return insert.Run();
+}
+
+absl::StatusOr<int64_t> Number(Connection& conn, absl::string_view key) {
+  ASSIGN_OR_RETURN(Statement select,
+                   conn.Prepare("SELECT n FROM items WHERE key = ?"));
+  select.Bind(1, key);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return absl::NotFoundError(key);
+  return select.ColumnInt64(0);
+}
+
+class PgDbWriteTest : public testing::PostgresDatabaseTest {
+ protected:
+  PgDbWriteTest() : PostgresDatabaseTest("pg_db_write") {}
+
+  void SetUp() override {
+    PostgresDatabaseTest::SetUp();
+    absl::StatusOr<std::unique_ptr<PgDb>> db =
+        PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(3));
+    ASSERT_THAT(db, IsOk());
+    db_ = *std::move(db);
+  }
+  void TearDown() override {
+    db_.reset();
+    PostgresDatabaseTest::TearDown();
+  }
+
+  // Runs `writes` as one batch, in this order: a write holds the leader's
+  // place while they queue one by one. Their results, in the same order.
+  std::vector<absl::Status> RunAsOneBatch(std::vector<WriteFn> writes) {
+    absl::Notification leading;
+    absl::Notification release;
+    std::thread holder([&] {
+      EXPECT_THAT(db_->Write([&](Connection&) {
+        leading.Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      }),
+                  IsOk());
+    });
+    leading.WaitForNotification();
+    std::vector<absl::Status> results(writes.size());
+    std::vector<std::thread> writers;
+    for (size_t i = 0; i < writes.size(); ++i) {
+      writers.emplace_back([&, i] { results[i] = db_->Write(writes[i]); });
+      EXPECT_TRUE(Eventually(
+          [&] { return db_->queued_writes() == static_cast<int>(i) + 1; }));
+    }
+    const int64_t commits = db_->commits();
+    release.Notify();
+    holder.join();
+    for (std::thread& writer : writers) writer.join();
+    // The holder's transaction and the batch's, at most.
+    EXPECT_LE(db_->commits() - commits, 2);
+    return results;
+  }
+
+  absl::StatusOr<std::vector<std::string>> Keys() {
+    std::vector<std::string> keys;
+    RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+      keys.clear();
+      ASSIGN_OR_RETURN(Statement select,
+                       conn.Prepare("SELECT key FROM items ORDER BY key"));
+      for (;;) {
+        ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) return absl::OkStatus();
+        keys.push_back(select.ColumnText(0));
+      }
+    }));
+    return keys;
+  }
+
+  std::unique_ptr<PgDb> db_;
+};
+
+TEST_F(PgDbWriteTest, ConcurrentWritesCommitInFewerTransactions) {
+  constexpr int kThreads = 8;
+  constexpr int kEach = 20;
+  const int64_t commits = db_->commits();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        EXPECT_THAT(db_->Write([&](Connection& conn) {
+          return Insert(conn, absl::StrCat("t", t, "-", i));
+        }),
+                    IsOk());
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  absl::StatusOr<std::vector<std::string>> keys = Keys();
+  ASSERT_THAT(keys, IsOk());
+  EXPECT_EQ(keys->size(), kThreads * kEach);
+  EXPECT_LT(db_->commits() - commits, kThreads * kEach);
+}
+
+TEST_F(PgDbWriteTest, AFailingWriteFailsAloneInItsBatch) {
+  std::vector<absl::Status> results = RunAsOneBatch({
+      [](Connection& conn) { return Insert(conn, "a"); },
+      [](Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(Insert(conn, "b"));
+        return absl::NotFoundError("changed my mind");
+      },
+      // A statement that fails (the key is the first write's).
+      [](Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(Insert(conn, "c"));
+        return Insert(conn, "a");
+      },
+      // A failed statement `fn` carries on from still voids its write.
+      [](Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(Insert(conn, "d"));
+        Insert(conn, "a").IgnoreError();
+        return absl::OkStatus();
+      },
+      [](Connection& conn) { return Insert(conn, "e"); },
+  });
+  ASSERT_EQ(results.size(), 5);
+  EXPECT_THAT(results[0], IsOk());
+  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(results[2],
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("23505")));
+  EXPECT_THAT(results[3],
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("rolled back")));
+  EXPECT_THAT(results[4], IsOk());
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "e")));
+}
+
+TEST_F(PgDbWriteTest, BatchThatLosesAConflictRunsAgainEachWriteOnce) {
+  ASSERT_THAT(db_->Write([](Connection& conn) -> absl::Status {
+    RETURN_IF_ERROR(Insert(conn, "counter", 0));
+    return Insert(conn, "contended", 0);
+  }),
+              IsOk());
+  constexpr int kWrites = 4;
+  std::atomic<int> attempts[kWrites] = {};
+  std::vector<WriteFn> writes;
+  for (int i = 0; i < kWrites; ++i) {
+    writes.push_back([&, i](Connection& conn) -> absl::Status {
+      const int attempt = ++attempts[i];
+      RETURN_IF_ERROR(Insert(conn, absl::StrCat("w", i)));
+      ASSIGN_OR_RETURN(int64_t n, Number(conn, "counter"));
+      ASSIGN_OR_RETURN(Statement update,
+                       conn.Prepare("UPDATE items SET n = ? WHERE key = ?"));
+      update.Bind(1, n + 1).Bind(2, "counter");
+      RETURN_IF_ERROR(update.Run());
+      if (i != 1) return absl::OkStatus();
+      // The second write reads a row another writer then changes: its own
+      // change to it cannot serialise, and it hides the error.
+      ASSIGN_OR_RETURN(int64_t contended, Number(conn, "contended"));
+      if (attempt == 1) {
+        EXPECT_THAT(
+            RunPostgresAdmin(
+                url_, "UPDATE items SET n = n + 100 WHERE key = 'contended'"),
+            IsOk());
+      }
+      ASSIGN_OR_RETURN(Statement change,
+                       conn.Prepare("UPDATE items SET n = ? WHERE key = ?"));
+      change.Bind(1, contended + 1).Bind(2, "contended");
+      change.Run().IgnoreError();
+      return absl::OkStatus();
+    });
+  }
+  const int64_t retries = db_->write_retries();
+  std::vector<absl::Status> results = RunAsOneBatch(writes);
+  for (const absl::Status& result : results) EXPECT_THAT(result, IsOk());
+  // The writes before the conflict ran again; those after it had not run.
+  EXPECT_EQ(attempts[0], 2);
+  EXPECT_EQ(attempts[1], 2);
+  EXPECT_EQ(attempts[2], 1);
+  EXPECT_EQ(attempts[3], 1);
+  EXPECT_EQ(db_->write_retries() - retries, kWrites);
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("contended", "counter", "w0",
+                                               "w1", "w2", "w3")));
+  EXPECT_THAT(db_->Read([](Connection& conn) -> absl::Status {
+    EXPECT_THAT(Number(conn, "counter"), IsOkAndHolds(kWrites));
+    EXPECT_THAT(Number(conn, "contended"), IsOkAndHolds(101));
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
+TEST_F(PgDbWriteTest, ConnectionLostDuringABatchFailsEveryWriteOfIt) {
+  std::vector<absl::Status> results = RunAsOneBatch({
+      [](Connection& conn) { return Insert(conn, "a"); },
+      [&](Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(Insert(conn, "b"));
+        ASSIGN_OR_RETURN(Statement pid,
+                         conn.Prepare("SELECT pg_backend_pid()"));
+        ASSIGN_OR_RETURN(bool row, pid.Step());
+        EXPECT_TRUE(row);
+        EXPECT_THAT(
+            RunPostgresAdmin(url_, absl::StrCat("SELECT pg_terminate_backend(",
+                                                pid.ColumnInt64(0), ")")),
+            IsOk());
+        absl::SleepFor(absl::Milliseconds(200));
+        return Insert(conn, "after");
+      },
+      [](Connection& conn) { return Insert(conn, "c"); },
+  });
+  for (const absl::Status& result : results) {
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kUnavailable));
+  }
+  EXPECT_THAT(Keys(), IsOkAndHolds(::testing::IsEmpty()));
+  // The next write gets a new connection.
+  EXPECT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "z"); }),
+              IsOk());
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("z")));
+}
+
+// A write that announced "feed" (as an appender to the feed does) and lost
+// a conflict runs again holding feed_head's lock, so appenders queue; what
+// its SQL mentions does not matter.
+TEST_F(PgDbWriteTest, OnlyAFeedAppendersConflictQueuesOnFeedHeadsLock) {
+  ASSERT_THAT(
+      db_->Write([](Connection& conn) { return Insert(conn, "contended", 0); }),
+      IsOk());
+  auto run = [&](bool announce) -> absl::StatusOr<bool> {
+    int attempts = 0;
+    bool locked_on_retry = false;
+    RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+      ++attempts;
+      if (announce) RETURN_IF_ERROR(conn.Announce("feed"));
+      RETURN_IF_ERROR(conn.Exec("SELECT count(*) FROM feed_head"));
+      ASSIGN_OR_RETURN(Statement locks,
+                       conn.Prepare("SELECT count(*) FROM pg_locks WHERE pid "
+                                    "= pg_backend_pid() AND relation = "
+                                    "'feed_head'::regclass AND mode = "
+                                    "'ExclusiveLock'"));
+      ASSIGN_OR_RETURN(bool row, locks.Step());
+      if (attempts == 2) locked_on_retry = row && locks.ColumnInt64(0) == 1;
+      ASSIGN_OR_RETURN(int64_t n, Number(conn, "contended"));
+      if (attempts == 1) {
+        RETURN_IF_ERROR(RunPostgresAdmin(
+            url_, "UPDATE items SET n = n + 1 WHERE key = 'contended'"));
+      }
+      ASSIGN_OR_RETURN(Statement update,
+                       conn.Prepare("UPDATE items SET n = ? WHERE key = ?"));
+      update.Bind(1, n + 1).Bind(2, "contended");
+      return update.Run();
+    }));
+    EXPECT_EQ(attempts, 2);
+    return locked_on_retry;
+  };
+  // First the write that only reads feed_head: the feed is not busy after.
+  EXPECT_THAT(run(/*announce=*/false), IsOkAndHolds(false));
+  EXPECT_THAT(run(/*announce=*/true), IsOkAndHolds(true));
+}
+
+}  // namespace
+}  // namespace carebridge
