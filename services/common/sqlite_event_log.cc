@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/log.h"
 #include "services/common/macros.h"
 #include "services/common/time_util.h"
 
@@ -86,6 +87,44 @@ absl::StatusOr<int64_t> TakePgSequence(Connection& conn) {
 
 }  // namespace
 
+SqliteEventLog::SqliteEventLog(std::string feed, Database* db)
+    : EventLog(std::move(feed)), db_(db) {
+  EnsureWatching();
+}
+
+SqliteEventLog::~SqliteEventLog() {
+  // Once destroyed, the watch calls NotifyCommitted no more.
+  std::unique_ptr<DatabaseWatch> watch;
+  absl::MutexLock lock(&watch_mu_);
+  watch = std::move(watch_);
+}
+
+void SqliteEventLog::EnsureWatching() {
+  absl::MutexLock lock(&watch_mu_);
+  if (watch_ != nullptr || nothing_to_watch_) return;
+  absl::StatusOr<std::unique_ptr<DatabaseWatch>> watch =
+      db_->Watch(kFeedChannel, [this] { NotifyCommitted(); });
+  if (!watch.ok()) {
+    if (watch_failure_logged_) return;
+    watch_failure_logged_ = true;
+    LogLine(absl::StrCat(feed(),
+                         " feed: cannot watch other processes' commits yet "
+                         "(tried again on the next read): ",
+                         watch.status().ToString()));
+    return;
+  }
+  watch_ = *std::move(watch);
+  watch_failure_logged_ = false;
+  nothing_to_watch_ = watch_ == nullptr;
+  // A commit of another process before the watch began is found by the
+  // feeds' own reads, which follow.
+}
+
+bool SqliteEventLog::watching_other_processes() {
+  absl::MutexLock lock(&watch_mu_);
+  return watch_ != nullptr;
+}
+
 absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
                                                const events::v1::Event& event) {
   events::v1::Event stored = event;
@@ -105,7 +144,7 @@ absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
   const int64_t time_micros =
       absl::ToUnixMicros(FromProtoTimestamp(event.time()));
   // Other processes' feeds learn of the event once it commits.
-  RETURN_IF_ERROR(conn.Announce("feed"));
+  RETURN_IF_ERROR(conn.Announce(kFeedChannel));
   if (conn.engine() == "postgresql") {
     ASSIGN_OR_RETURN(int64_t sequence, TakePgSequence(conn));
     ASSIGN_OR_RETURN(Statement insert,
@@ -134,6 +173,7 @@ absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
 absl::StatusOr<EventLog::Slice> SqliteEventLog::ReadSlice(int64_t after,
                                                           int limit,
                                                           size_t max_bytes) {
+  EnsureWatching();
   Slice slice;
   RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
     // One row past the limit says whether there is more.
@@ -170,6 +210,7 @@ absl::StatusOr<EventLog::Slice> SqliteEventLog::ReadSlice(int64_t after,
 }
 
 absl::StatusOr<FeedHead> SqliteEventLog::ReadHead() {
+  EnsureWatching();
   FeedHead head;
   RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(Statement select,

@@ -2,6 +2,7 @@
 #define CAREBRIDGE_SERVICES_COMMON_SQLITE_EVENT_LOG_H_
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,18 +46,30 @@ extern const char kPgConsumerCursorSchemaSql[];
 // order (a BIGSERIAL would hand out 5 and 6 to two transactions and let 6
 // commit first; a reader at 6 would then never see 5).
 //
+// Replicas of a service (several processes on one PostgreSQL) append to the
+// same feed: each append announces channel kFeedChannel, and every log
+// watches it (Database::Watch), so a feed served by one replica wakes for
+// events another committed, as it does for its own process's commits.
+//
 // This class is thread-safe.
 class SqliteEventLog : public EventLog {
  public:
+  // The channel appends announce (Connection::Announce).
+  static constexpr char kFeedChannel[] = "feed";
+
   // `db` must have the outbox tables (kOutboxSchemaSql and
   // kOutboxEpochSchemaSql, or kPgOutboxSchemaSql) and outlive this.
-  SqliteEventLog(std::string feed, Database* db)
-      : EventLog(std::move(feed)), db_(db) {}
+  // Starts watching other processes' appends where the database has them
+  // (if it cannot now, the next read tries again).
+  SqliteEventLog(std::string feed, Database* db);
+  // Stops watching before the log goes.
+  ~SqliteEventLog() override;
 
   // Inside a store's write transaction: appends `event` to the outbox and
   // returns its sequence. The event commits (or rolls back) with the change
   // it describes. The caller calls NotifyCommitted() once the write
-  // returned OK. An event larger than kMaxEventBytes is INVALID_ARGUMENT
+  // returned OK; other processes' logs on the database are woken by the
+  // commit itself. An event larger than kMaxEventBytes is INVALID_ARGUMENT
   // (the transaction must roll back): no feed could deliver it.
   static absl::StatusOr<int64_t> Append(Connection& conn,
                                         const events::v1::Event& event);
@@ -66,10 +79,23 @@ class SqliteEventLog : public EventLog {
   absl::StatusOr<FeedHead> ReadHead() override;
   absl::StatusOr<std::string> Epoch() override;
 
+  // Whether commits of other processes wake this log's listeners (false on
+  // SQLite, where there are none, and while the watch could not start).
+  bool watching_other_processes() ABSL_LOCKS_EXCLUDED(watch_mu_);
+
  private:
+  // Starts the watch unless it runs, or the database has nothing to watch.
+  void EnsureWatching() ABSL_LOCKS_EXCLUDED(watch_mu_);
+
   Database* const db_;
   absl::Mutex epoch_mu_;
   std::string epoch_ ABSL_GUARDED_BY(epoch_mu_);
+  absl::Mutex watch_mu_;
+  // Watch() said there is nothing to watch (one process owns the database).
+  bool nothing_to_watch_ ABSL_GUARDED_BY(watch_mu_) = false;
+  // A failure to start is logged once, not on every read.
+  bool watch_failure_logged_ ABSL_GUARDED_BY(watch_mu_) = false;
+  std::unique_ptr<DatabaseWatch> watch_ ABSL_GUARDED_BY(watch_mu_);
 };
 
 // A consumer's position in another service's feed, kept in the consumer's
