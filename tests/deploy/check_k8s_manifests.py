@@ -20,6 +20,10 @@ patches) and its objects checked:
   names a port, file, directory, service or peer is consistent with the rest:
   ports declared, files inside mounted Secrets that hold that key, peers at a
   Service and port that reach the process hosting that service;
+- the audit log key (DATA_DIR/audit.key) and, where tokens are signed, the
+  bootstrap token are files of Secrets mounted read-only, never kept on a
+  pod's volume; a Deployment of several replicas is on PostgreSQL, rolls
+  one pod at a time and has a PodDisruptionBudget that allows drains;
 - every Secret, ConfigMap, PersistentVolumeClaim and Service referred to is
   in the kustomization; every manifest file is listed in it.
 
@@ -216,9 +220,20 @@ class Checker:
         except yaml.YAMLError as error:
             self.problem(where, f"patch is not valid YAML: {error}")
             return
+        if isinstance(ops, dict) and ops.get("$patch") == "delete":
+            # A strategic merge patch that deletes its target (kustomize's
+            # way to drop an object of a base).
+            if ops.get("kind") != target.get("kind") or \
+                    dig(ops, "metadata.name") != target.get("name"):
+                self.problem(where, "a $patch: delete names another object "
+                             "than its target")
+                return
+            objects[:] = [(source, doc) for source, doc in objects
+                          if doc is not matches[0]]
+            return
         if not isinstance(ops, list):
             self.problem(where, "only JSON 6902 patches (a list of "
-                         "operations) are checked")
+                         "operations) and $patch: delete are checked")
             return
         for op in ops:
             error = json_patch(matches[0], op)
@@ -345,6 +360,35 @@ class Checker:
                          dig(spec, "strategy.type") != "Recreate"):
             self.problem(where, "SQLite on a ReadWriteOnce volume has one "
                          "writer: replicas 1 and strategy Recreate")
+        if isinstance(spec.get("replicas"), int) and spec["replicas"] > 1:
+            self.check_replicated(where, doc, context)
+
+    def check_replicated(self, where, doc, context):
+        """A Deployment of several replicas: rolled one pod at a time and
+        kept available by a PodDisruptionBudget that does not block
+        drains."""
+        spec = doc["spec"]
+        if dig(spec, "strategy.type") != "RollingUpdate":
+            self.problem(where, f"{spec['replicas']} replicas: strategy "
+                         "RollingUpdate (Recreate stops them all at once)")
+        budgets = [d for (kind, _), d in context["names"].items()
+                   if kind == "PodDisruptionBudget" and
+                   selects(dig(d, "spec.selector.matchLabels") or {}, doc)]
+        if not budgets:
+            self.problem(where, f"{spec['replicas']} replicas and no "
+                         "PodDisruptionBudget selects its pods")
+        for budget in budgets:
+            least = dig(budget, "spec.minAvailable")
+            if not isinstance(least, int) and \
+                    dig(budget, "spec.maxUnavailable") is None:
+                self.problem(where, f"PodDisruptionBudget "
+                             f"{budget['metadata']['name']}: minAvailable "
+                             "(a number) or maxUnavailable")
+            elif isinstance(least, int) and least >= spec["replicas"]:
+                self.problem(where, f"PodDisruptionBudget "
+                             f"{budget['metadata']['name']}: minAvailable "
+                             f"{least} of {spec['replicas']} replicas blocks "
+                             "every node drain")
 
     def check_volume_source(self, where, volume, context):
         names = context["names"]
@@ -612,11 +656,23 @@ class Checker:
         for flag in WRITABLE_DIR_FLAGS:
             if flags.get(flag):
                 self.check_dir(where, flag, flags[flag], mounts, volumes)
-        data_volume = mount_for((flags.get("data_dir") or "") + "/x", mounts)
-        if data_volume is None or "persistentVolumeClaim" not in \
-                volumes.get(data_volume[1].get("name"), {}):
+        data_dir = flags.get("data_dir") or ""
+        data_volume = mount_for(data_dir + "/x", mounts)
+        if not flags.get("database") and (
+                data_volume is None or "persistentVolumeClaim" not in
+                volumes.get(data_volume[1].get("name"), {})):
             self.problem(where, "--data_dir must be on a "
                          "PersistentVolumeClaim (the SQLite files)")
+        # What the server reads from the data folder but must not keep on a
+        # pod's volume: the same for every replica, a Secret's file.
+        if data_dir:
+            self.check_secret_file(where, f"{data_dir}/audit.key",
+                                   "the audit log key", mounts, volumes,
+                                   context)
+            if flags.get("token_keys_dir"):
+                self.check_secret_file(
+                    where, f"{data_dir}/bootstrap-admin.token",
+                    "the bootstrap admin token", mounts, volumes, context)
         # The rules the server itself enforces at start-up.
         if bool(flags.get("tls_cert_file")) != bool(flags.get("tls_key_file")):
             self.problem(where, "--tls_cert_file and --tls_key_file: both or "
@@ -707,6 +763,41 @@ class Checker:
                 self.problem(where, f"--{flag}={path}: {kind} {ref} (mounted "
                              f"at {mount_path}) has no key "
                              f"{os.path.relpath(path, mount_path)}")
+
+    def check_secret_file(self, where, path, what, mounts, volumes,
+                          context):
+        """`path` is one key of a Secret, mounted read-only on its own
+        (subPath) over the data folder, so every replica reads the same and
+        the pod's volume never holds it."""
+        mount = next((m for mount_path, m in mounts
+                      if mount_path.rstrip("/") == path), None)
+        rule = (f"{path} ({what}) must be mounted read-only from a Secret "
+                "with subPath, not kept on the pod's volume (the same in "
+                "every replica; docs/kubernetes.md)")
+        if mount is None:
+            self.problem(where, rule)
+            return
+        volume = volumes.get(mount.get("name"), {})
+        if "secret" not in volume:
+            self.problem(where, f"{rule}: volume {mount.get('name')} is not "
+                         "a Secret")
+            return
+        if mount.get("readOnly") is not True:
+            self.problem(where, f"{rule}: the mount is not readOnly")
+        key = mount.get("subPath")
+        if not key:
+            self.problem(where, f"{rule}: no subPath (the Secret's folder "
+                         "would hide the data folder's file)")
+            return
+        ref = volume["secret"].get("secretName")
+        items = volume["secret"].get("items")
+        if items:
+            key = next((i.get("key") for i in items
+                        if i.get("path") == key), None)
+        keys = self.keys_of("Secret", ref, context)
+        if keys is not None and key not in keys:
+            self.problem(where, f"{path}: Secret {ref} has no key "
+                         f"{mount.get('subPath')}")
 
     def check_dir(self, where, flag, path, mounts, volumes):
         found = mount_for(path + "/x", mounts)
