@@ -238,9 +238,9 @@ absl::Status PgConnection::Announce(absl::string_view channel) {
 absl::Status PgConnection::Commit() {
   KeepAnnounced(/*keep=*/true);
   for (const std::string& channel : announced_) {
-    const char* values[] = {channel.c_str()};
+    const char* values[] = {channel.c_str(), origin_.c_str()};
     PGresult* result =
-        PQexecParams(conn_, "SELECT pg_notify($1, '')", 1, nullptr, values,
+        PQexecParams(conn_, "SELECT pg_notify($1, $2)", 2, nullptr, values,
                      nullptr, nullptr, /*resultFormat=*/0);
     absl::Status notified = PQresultStatus(result) == PGRES_TUPLES_OK
                                 ? absl::OkStatus()

@@ -39,8 +39,14 @@ std::string PgChannelName(absl::string_view schema, absl::string_view channel);
 // what it announced, whatever `fn` did with the status.
 class PgConnection : public Connection {
  public:
-  PgConnection(PGconn* conn, std::string target, std::string schema)
-      : conn_(conn), target_(std::move(target)), schema_(std::move(schema)) {}
+  // `origin`: the payload of this database's notices, so its own
+  // listener passes them over (see PgDb::Watch).
+  PgConnection(PGconn* conn, std::string target, std::string schema,
+               std::string origin)
+      : conn_(conn),
+        target_(std::move(target)),
+        schema_(std::move(schema)),
+        origin_(std::move(origin)) {}
   ~PgConnection() override { PQfinish(conn_); }
 
   absl::StatusOr<Statement> Prepare(absl::string_view sql) override;
@@ -102,6 +108,7 @@ class PgConnection : public Connection {
   PGconn* const conn_;
   const std::string target_;
   const std::string schema_;
+  const std::string origin_;
   int64_t changes_ = 0;
   bool lost_ = false;
   bool conflicted_ = false;

@@ -1,8 +1,10 @@
 #include "services/common/pg_db.h"
 
 #include <libpq-fe.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <random>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -126,7 +128,12 @@ absl::StatusOr<std::string> PgConnectUrl(const std::string& url,
 }
 
 PgDb::PgDb(std::string url, std::string target, Options options)
-    : url_(std::move(url)), target_(std::move(target)), options_(options) {
+    : url_(std::move(url)),
+      target_(std::move(target)),
+      options_(options),
+      origin_(absl::StrCat(absl::Hex(std::random_device{}(), absl::kZeroPad8),
+                           absl::Hex(std::random_device{}(), absl::kZeroPad8),
+                           "-", getpid())) {
   if (options_.audit_key != nullptr) {
     audit_ = std::make_unique<AuditChain>(options_.audit_key);
   }
@@ -166,7 +173,7 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Connect() {
   PQsetNoticeProcessor(
       conn, +[](void*, const char*) {}, nullptr);
   auto connection =
-      std::make_unique<PgConnection>(conn, target_, options_.schema);
+      std::make_unique<PgConnection>(conn, target_, options_.schema, origin_);
   RETURN_IF_ERROR(connection->Exec(
       "SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
   if (!options_.schema.empty()) {

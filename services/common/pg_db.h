@@ -66,7 +66,9 @@ std::string TranslatePlaceholders(absl::string_view sql);
 //
 // Coordination between replicas: Connection::Announce sends a NOTIFY (on a
 // channel named after the schema and the channel, so services sharing a
-// database do not hear each other) at the commit of the transaction;
+// database do not hear each other) at the commit of the transaction, which
+// watches of every other PgDb hear (not this one's: its stores wake their
+// own listeners);
 // TryLock takes a session advisory lock on a connection of its own, which
 // the lock keeps (held() asks the server, at most every 250 ms, whether
 // that session is still alive); Watch listens on one connection of its
@@ -219,6 +221,9 @@ class PgDb : public Database {
   const std::string url_;
   const std::string target_;
   const Options options_;
+  // The payload of this database's notices (random): Watch passes over
+  // the commits of this database, whose stores wake their own listeners.
+  const std::string origin_;
   int schema_version_ = 0;
   std::unique_ptr<AuditChain> audit_;
   MetricsRecorder* metrics_ = nullptr;

@@ -287,7 +287,8 @@ void PgDb::Listener::Loop() {
         listening_.clear();
       } else {
         while (PGnotify* notice = PQnotifies(raw)) {
-          notified.insert(notice->relname);
+          // This database's own commits: its stores woke their listeners.
+          if (db_->origin_ != notice->extra) notified.insert(notice->relname);
           PQfreemem(notice);
         }
       }
