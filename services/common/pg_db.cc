@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/audit_batcher.h"
 #include "services/common/audit_chain.h"
 #include "services/common/call_audit.h"
 #include "services/common/macros.h"
@@ -136,6 +137,10 @@ PgDb::PgDb(std::string url, std::string target, Options options)
                            "-", getpid())) {
   if (options_.audit_key != nullptr) {
     audit_ = std::make_unique<AuditChain>(options_.audit_key);
+    audit_batcher_ = std::make_unique<AuditBatcher>(
+        [this](std::vector<AuditRecord>& records) {
+          return AppendAudit(records);
+        });
   }
 }
 
@@ -147,12 +152,8 @@ PgDb::~PgDb() {
     if (listener_ != nullptr) listener_->Stop();
     listener_.reset();
   }
-  {
-    // A caller still flushing queued audit records finishes first.
-    absl::MutexLock lock(&audit_mu_);
-    audit_mu_.Await(absl::Condition(
-        +[](int* flushers) { return *flushers == 0; }, &audit_flushers_));
-  }
+  // A caller still flushing queued audit records finishes first.
+  audit_batcher_.reset();
   absl::MutexLock lock(&pool_mu_);
   idle_.clear();
 }

@@ -23,6 +23,7 @@
 
 namespace carebridge {
 
+class AuditBatcher;
 class AuditChain;
 class HmacSha256;
 class PgConnection;
@@ -157,10 +158,9 @@ class PgDb : public Database {
   bool audited() const override { return audit_ != nullptr; }
   absl::Status AppendAudit(const std::vector<AuditRecord>& records) override;
   // Records queue; the caller that finds nobody committing commits what is
-  // queued in one transaction and tells each `done` (as SqliteDb's).
+  // queued in one transaction and tells each `done` (AuditBatcher).
   void AppendAuditAsync(std::vector<AuditRecord> records,
-                        absl::AnyInvocable<void(absl::Status)> done) override
-      ABSL_LOCKS_EXCLUDED(audit_mu_);
+                        absl::AnyInvocable<void(absl::Status)> done) override;
   absl::StatusOr<std::vector<AuditRecord>> ListAuditForPerson(
       absl::string_view person, int64_t before_seq, int limit) override;
   absl::StatusOr<AuditVerification> VerifyAudit() override;
@@ -234,16 +234,8 @@ class PgDb : public Database {
   // attempt (see WriteAudited).
   std::atomic<int64_t> feed_busy_until_us_{0};
 
-  struct QueuedAudit {
-    std::vector<AuditRecord> records;
-    absl::AnyInvocable<void(absl::Status)> done;
-  };
-  absl::Mutex audit_mu_;
-  std::vector<QueuedAudit> audit_queue_ ABSL_GUARDED_BY(audit_mu_);
-  // A caller of AppendAuditAsync is committing the queue.
-  bool audit_flushing_ ABSL_GUARDED_BY(audit_mu_) = false;
-  // Callers of AppendAuditAsync committing or telling what they committed.
-  int audit_flushers_ ABSL_GUARDED_BY(audit_mu_) = 0;
+  // AppendAuditAsync's queue (audited databases).
+  std::unique_ptr<AuditBatcher> audit_batcher_;
 
   // Writes waiting for a batch; one caller at a time (the leader) commits.
   absl::Mutex queue_mu_;

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/audit_batcher.h"
 #include "services/common/audit_chain.h"
 #include "services/common/macros.h"
 #include "services/common/pg_db.h"
@@ -71,48 +72,11 @@ absl::Status PgDb::AppendAudit(const std::vector<AuditRecord>& records) {
 
 void PgDb::AppendAuditAsync(std::vector<AuditRecord> records,
                             absl::AnyInvocable<void(absl::Status)> done) {
-  if (audit_ == nullptr) {
+  if (audit_batcher_ == nullptr) {
     std::move(done)(NotAudited());
     return;
   }
-  {
-    absl::MutexLock lock(&audit_mu_);
-    audit_queue_.push_back(QueuedAudit{std::move(records), std::move(done)});
-    // Someone is committing: what they did not take, they or the next
-    // caller will.
-    if (audit_flushing_) return;
-    audit_flushing_ = true;
-    ++audit_flushers_;
-  }
-  // This caller commits what is queued, in one transaction, then tells each
-  // of those callers; meanwhile the next caller may commit what queued
-  // since. Once done it commits again if records wait and nobody is.
-  for (;;) {
-    std::vector<QueuedAudit> batch;
-    {
-      absl::MutexLock lock(&audit_mu_);
-      batch.swap(audit_queue_);
-    }
-    std::vector<AuditRecord> all;
-    for (QueuedAudit& queued : batch) {
-      for (AuditRecord& record : queued.records) {
-        all.push_back(std::move(record));
-      }
-    }
-    absl::Status status = absl::OkStatus();
-    if (!all.empty()) status = AppendAudit(all);
-    {
-      absl::MutexLock lock(&audit_mu_);
-      audit_flushing_ = false;
-    }
-    for (QueuedAudit& queued : batch) std::move(queued.done)(status);
-    absl::MutexLock lock(&audit_mu_);
-    if (audit_queue_.empty() || audit_flushing_) {
-      --audit_flushers_;
-      return;
-    }
-    audit_flushing_ = true;
-  }
+  audit_batcher_->Append(std::move(records), std::move(done));
 }
 
 absl::StatusOr<std::vector<AuditRecord>> PgDb::ListAuditForPerson(
