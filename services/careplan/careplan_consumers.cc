@@ -20,6 +20,7 @@ std::unique_ptr<EventConsumer> MakeConsumer(const std::string& feed,
   options.consumer = "careplan";
   options.feed = feed;
   options.type_prefixes = {type};
+  options.coordination = deps.coordination;
   return std::make_unique<EventConsumer>(
       std::move(options), deps.credentials, deps.clock, deps.ledger,
       OpenFeedOf<Service>(std::move(provider)),

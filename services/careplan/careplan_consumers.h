@@ -18,12 +18,16 @@ inline constexpr char kHandoverFeed[] = "handover";
 // What every consumer of the care plan service needs: `ledger` (cursors,
 // epochs, parked events, in careplan.db), the clock, and `domain`, which
 // applies events (CarePlanDomain::ApplyEvent records the position).
+// `coordination` is the ledger's database: replicas of the care plan
+// service on one PostgreSQL follow each feed one at a time through its
+// locks (EventConsumer::Options::coordination).
 // `apply_delay` is for fault-injection tests only: a pause before each
 // event, so a test can kill the process part-way through a backlog.
 struct ConsumerDeps {
   ServiceCredentials* credentials = nullptr;
   const Clock* clock = nullptr;
   ConsumerLedger* ledger = nullptr;
+  Database* coordination = nullptr;
   CarePlanDomain* domain = nullptr;
   absl::Duration apply_delay = absl::ZeroDuration();
 };

@@ -130,6 +130,8 @@ void CarePlanModule::StartConsumers(ChannelProvider referral,
   deps.credentials = credentials_.get();
   deps.clock = clock_;
   deps.ledger = ledger_;
+  // The ledger lives in the store's database, which the audit log shares.
+  deps.coordination = audit_log_;
   deps.domain = domain_.get();
   deps.apply_delay = apply_delay;
   consumers_.push_back(MakeReferralConsumer(std::move(referral), deps));

@@ -43,7 +43,8 @@ EventConsumer::EventConsumer(Options options, ServiceCredentials* credentials,
       ledger_(ledger),
       open_(std::move(open)),
       apply_(std::move(apply)),
-      apply_batch_(std::move(apply_batch)) {}
+      apply_batch_(std::move(apply_batch)),
+      role_(options_.coordination, absl::StrCat("consumer.", name_)) {}
 
 EventConsumer::~EventConsumer() { Stop(); }
 
@@ -51,10 +52,14 @@ void EventConsumer::Start() {
   absl::MutexLock lock(&mu_);
   if (thread_.joinable() || stopping_) return;
   thread_ = std::thread([this] { Run(); });
+  if (options_.coordination != nullptr) {
+    lock_watch_thread_ = std::thread([this] { WatchLock(); });
+  }
 }
 
 void EventConsumer::Stop() {
   std::thread thread;
+  std::thread lock_watch_thread;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
@@ -63,17 +68,76 @@ void EventConsumer::Stop() {
     // it under mu_ before it goes out of scope).
     if (active_context_ != nullptr) active_context_->TryCancel();
     thread = std::move(thread_);
+    lock_watch_thread = std::move(lock_watch_thread_);
   }
   if (thread.joinable()) thread.join();
+  if (lock_watch_thread.joinable()) lock_watch_thread.join();
+  // Another replica takes over at once.
+  role_.Release();
 }
 
 void EventConsumer::Log(absl::string_view text) const {
   LogLine(absl::StrCat(options_.consumer, "<-", options_.feed, ": ", text));
 }
 
-bool EventConsumer::Current(int64_t generation) const {
-  absl::MutexLock lock(&mu_);
-  return !stopping_ && generation_ == generation;
+bool EventConsumer::Current(int64_t generation) {
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_ || generation_ != generation) return false;
+  }
+  return role_.Held();
+}
+
+void EventConsumer::WatchLock() {
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_),
+                               options_.standby_retry)) {
+        return;
+      }
+      // Only a subscription needs ending; the lock is checked outside mu_
+      // (it may ask the database).
+      if (active_context_ == nullptr) continue;
+    }
+    if (role_.Held()) continue;
+    absl::MutexLock lock(&mu_);
+    // The context is alive while it is published here.
+    if (active_context_ != nullptr) active_context_->TryCancel();
+  }
+}
+
+bool EventConsumer::ClaimFollowing(int64_t generation) {
+  absl::StatusOr<bool> claimed = role_.Claim();
+  if (claimed.ok() && *claimed) {
+    if (standing_by_logged_) {
+      Log("took over following the feed (no other replica holds it now)");
+      standing_by_logged_ = false;
+    }
+    return true;
+  }
+  if (!claimed.ok()) {
+    NoteProblem(absl::Status(claimed.status().code(),
+                             absl::StrCat("taking the consumer's lock: ",
+                                          claimed.status().message())),
+                ConsumerState::Phase::kRetrying);
+  } else {
+    {
+      absl::MutexLock lock(&mu_);
+      if (phase_ != ConsumerState::Phase::kStopped) {
+        phase_ = ConsumerState::Phase::kStandingBy;
+      }
+    }
+    if (!standing_by_logged_) {
+      Log(
+          absl::StrCat("standing by: another replica follows the feed (it "
+                       "holds the lock ",
+                       role_.name(), ")"));
+      standing_by_logged_ = true;
+    }
+  }
+  Pause(options_.standby_retry, generation);
+  return false;
 }
 
 bool EventConsumer::Pause(absl::Duration delay, int64_t generation) {
@@ -99,11 +163,14 @@ void EventConsumer::Run() {
       if (stopping_) return;
       generation = generation_;
     }
+    if (!ClaimFollowing(generation)) continue;
     bool progressed = false;
     // Problems are recorded (and logged once) by FollowOnce; whatever ended
     // the subscription, the consumer subscribes again from its cursor.
     FollowOnce(generation, &progressed).IgnoreError();
     if (progressed) backoff = options_.min_backoff;
+    // The lock was lost: stand by at once rather than back off.
+    if (!role_.Held()) continue;
     // A producer that stays down, or reset, is retried ever more slowly; an
     // administrator's reset starts again at once.
     if (!Pause(backoff, generation)) {
@@ -182,6 +249,13 @@ absl::Status EventConsumer::FollowOnce(int64_t generation, bool* progressed) {
         left = true;
         break;
       }
+    }
+    if (!role_.Held()) {
+      left = true;
+      break;
+    }
+    {
+      absl::MutexLock lock(&mu_);
       head_sequence_ = response.head_sequence();
       producer_epoch_ = response.epoch();
       head_time_ = response.has_head_time()
@@ -259,6 +333,8 @@ absl::Status EventConsumer::FollowOnce(int64_t generation, bool* progressed) {
     active_context_ = nullptr;
     if (stopping_ || generation_ != generation) return absl::OkStatus();
   }
+  // Another replica follows now; Run stands by.
+  if (!role_.Held()) return absl::OkStatus();
   absl::Status status = failed;
   if (status.ok() && !finished.ok()) {
     absl::Status grpc_status = FromGrpcStatus(finished);

@@ -21,6 +21,8 @@
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/clock.h"
 #include "services/common/consumer_ledger.h"
+#include "services/common/database.h"
+#include "services/common/exclusive_role.h"
 #include "services/common/service_credentials.h"
 
 namespace carebridge {
@@ -41,6 +43,9 @@ struct ConsumerState {
     // an administrator re-anchors the consumer (Reset).
     kProducerReset,
     kStopped,
+    // Another replica of the consuming service follows the feed (it holds
+    // the consumer's lock); this one takes over when that one goes.
+    kStandingBy,
   };
   Phase phase = Phase::kConnecting;
   // The durable cursor: every event up to it applied or parked.
@@ -87,9 +92,20 @@ struct ConsumerState {
 //
 // On start, and after every disconnect or error, the consumer reads its
 // position from the ledger and resubscribes after it, so what is applied is
-// decided only by the consumer's database. It checks the producer's epoch
-// (recorded on first sight) and head: a producer whose database changed or
-// went back below the cursor is reported (kProducerReset), not followed.
+// decided only by the consumer's database.
+//
+// Replicas of the consuming service (several processes on one database)
+// each run the consumer; one follows the feed at a time: the one holding
+// the lock `consumer.{consumer}.{feed}` on Options::coordination, the
+// ledger's database. The others stand by (kStandingBy) and try for the
+// lock every Options::standby_retry; one that loses it (its session went)
+// stops applying before its next event and stands by. The cursor they
+// share is the ledger's, so the replica taking over goes on from the last
+// event applied, and an event a replica that just lost the lock was still
+// applying is refused by the ledger (its position is no longer pending). It
+// checks the producer's epoch (recorded on first sight) and head: a producer
+// whose database changed or went back below the cursor is reported
+// (kProducerReset), not followed.
 //
 // This class is thread-safe.
 class EventConsumer {
@@ -128,6 +144,11 @@ class EventConsumer {
     // The most events given to one ApplyBatch call (one transaction): more
     // would hold the consumer's database longer than a commit should.
     int max_batch = 64;
+    // The ledger's database, where replicas take the consumer's lock; null:
+    // this process always follows (nothing shares the ledger).
+    Database* coordination = nullptr;
+    // How often a replica standing by tries for the lock.
+    absl::Duration standby_retry = absl::Seconds(1);
   };
 
   // `apply_batch` may be empty: then every event goes through `apply`.
@@ -176,6 +197,14 @@ class EventConsumer {
 
  private:
   void Run();
+  // True when this process holds the consumer's lock (or took it now);
+  // otherwise notes standing by (or the problem) and waits standby_retry.
+  bool ClaimFollowing(int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
+  // While the consumer runs (with a coordination database): every
+  // standby_retry, checks the lock is still held, and when it was lost ends
+  // the subscription, so a follower waiting for events stands by at once
+  // rather than at its next event.
+  void WatchLock() ABSL_LOCKS_EXCLUDED(mu_);
   // One subscription, from the stored position until the stream ends, an
   // event keeps failing transiently, the producer looks reset, or the
   // consumer is reset (the generation moves on). OK when stopped or reset.
@@ -199,8 +228,9 @@ class EventConsumer {
   absl::Status AttemptOrPark(const events::v1::Event& event, int64_t generation,
                              const std::string* park_reason, int attempts)
       ABSL_LOCKS_EXCLUDED(mu_, apply_mu_);
-  // True while neither stopping nor reset since `generation`.
-  bool Current(int64_t generation) const ABSL_LOCKS_EXCLUDED(mu_);
+  // True while neither stopping nor reset since `generation`, and still
+  // holding the consumer's lock.
+  bool Current(int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
   // Waits `delay`; false at once when stopping or reset since `generation`.
   bool Pause(absl::Duration delay, int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
   void NoteProblem(const absl::Status& status, ConsumerState::Phase phase)
@@ -217,6 +247,8 @@ class EventConsumer {
   const StreamOpener open_;
   const Apply apply_;
   const ApplyBatch apply_batch_;
+  // Following the feed, among replicas sharing the ledger.
+  ExclusiveRole role_;
 
   // Held across each apply and park, and by Reset and RetryParked: a reset
   // never lands in the middle of one, and an apply checks under it that no
@@ -229,6 +261,7 @@ class EventConsumer {
   int64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::ClientContext* active_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
+  std::thread lock_watch_thread_;
   // What operators see (the durable parts are read on demand).
   ConsumerState::Phase phase_ ABSL_GUARDED_BY(mu_) =
       ConsumerState::Phase::kConnecting;
@@ -245,6 +278,7 @@ class EventConsumer {
   // Only the consumer thread touches these: a problem is logged once, not
   // once per retry.
   std::string last_logged_;
+  bool standing_by_logged_ = false;
 
   std::atomic<int64_t> applied_through_{0};
   std::atomic<int64_t> connections_{0};

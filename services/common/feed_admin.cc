@@ -40,6 +40,8 @@ Consumer::State StateOf(ConsumerState::Phase phase) {
       return Consumer::PRODUCER_RESET;
     case ConsumerState::Phase::kStopped:
       return Consumer::STOPPED;
+    case ConsumerState::Phase::kStandingBy:
+      return Consumer::STANDING_BY;
   }
   return Consumer::STATE_UNSPECIFIED;
 }
@@ -187,10 +189,15 @@ void FeedAdmin::CollectMetrics(MetricSink& sink) {
                labels, static_cast<double>(state->parked_count));
     sink.Gauge("carebridge_consumer_following",
                "1 while the consumer follows its feed; 0 while it connects, "
-               "retries, is stopped or waits for a reset after the producer "
-               "was reset.",
+               "retries, stands by for another replica, is stopped or waits "
+               "for a reset after the producer was reset.",
                labels,
                state->phase == ConsumerState::Phase::kFollowing ? 1 : 0);
+    sink.Gauge("carebridge_consumer_standing_by",
+               "1 while another replica of the consuming service follows "
+               "the feed and this one stands by to take over.",
+               labels,
+               state->phase == ConsumerState::Phase::kStandingBy ? 1 : 0);
   }
 }
 

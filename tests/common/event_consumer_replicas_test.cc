@@ -1,0 +1,245 @@
+// Two replicas of a consuming service, their ledgers on one database, each
+// running the consumer of one feed: one follows at a time and the other
+// stands by; when the follower stops (or, on PostgreSQL, loses its session)
+// the other goes on from the shared cursor, nothing applied twice and
+// nothing skipped. Runs on SQLite (both replicas in this process on one
+// Database, whose locks are the process's) and, as
+// common_event_consumer_replicas_test_postgresql, with a Database each on
+// the test cluster.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "services/common/database_opener.h"
+#include "services/common/event_consumer.h"
+#include "tests/common/event_consumer_fixture.h"
+#include "tests/support/pg_test_database.h"
+#include "tests/support/status_matchers.h"
+#include "tests/support/test_database.h"
+
+namespace carebridge::testing {
+namespace {
+
+using ::testing::ElementsAreArray;
+
+const std::vector<Migration> kSqliteLedger = {
+    {1, kConsumerCursorSchemaSql},
+    {2, kConsumerLedgerSchemaSql},
+    {3, kParkedEventIdSchemaSql},
+    {4,
+     "CREATE TABLE applied (n INTEGER PRIMARY KEY AUTOINCREMENT, "
+     "sequence INTEGER NOT NULL)"}};
+const std::vector<Migration> kPgLedger = {
+    {1, kPgConsumerCursorSchemaSql},
+    {2, kPgConsumerLedgerSchemaSql},
+    {3,
+     "CREATE TABLE applied (n BIGSERIAL PRIMARY KEY, "
+     "sequence BIGINT NOT NULL)"}};
+
+// One replica of the consuming service: its Database on the shared
+// location, its ledger there, and what it applied, counted.
+struct Replica {
+  explicit Replica(Database* db) : db(db), ledger(db) {}
+
+  absl::Status Apply(const Event& event, const FeedPosition& position) {
+    return db->Write([&](Connection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(bool pending, IsPending(conn, position));
+      if (!pending) return absl::OkStatus();
+      ASSIGN_OR_RETURN(
+          Statement insert,
+          conn.Prepare("INSERT INTO applied (sequence) VALUES (?)"));
+      insert.Bind(1, event.sequence());
+      RETURN_IF_ERROR(insert.Run());
+      RETURN_IF_ERROR(MarkApplied(conn, position));
+      applied.fetch_add(1);
+      return absl::OkStatus();
+    });
+  }
+
+  Database* const db;
+  SqliteConsumerLedger ledger;
+  // Events this replica applied (committed).
+  std::atomic<int> applied{0};
+  std::unique_ptr<EventConsumer> consumer;
+};
+
+class EventConsumerReplicasTest : public EventConsumerTest {
+ protected:
+  void SetUp() override {
+    EventConsumerTest::SetUp();
+    absl::StatusOr<TestDatabase> database = TestDatabase::Create(dir_.path());
+    ASSERT_TRUE(database.ok()) << database.status();
+    database_ = std::make_unique<TestDatabase>(*std::move(database));
+    first_db_ = Open();
+    ASSERT_NE(first_db_, nullptr);
+    // Two processes on PostgreSQL; one process (one Database) on SQLite.
+    if (TestOnPostgresql()) {
+      second_db_ = Open();
+      ASSERT_NE(second_db_, nullptr);
+    }
+    first_ = std::make_unique<Replica>(first_db_.get());
+    second_ = std::make_unique<Replica>(
+        second_db_ != nullptr ? second_db_.get() : first_db_.get());
+  }
+
+  void TearDown() override {
+    for (Replica* replica : {first_.get(), second_.get()}) {
+      if (replica != nullptr && replica->consumer != nullptr) {
+        replica->consumer->Stop();
+      }
+    }
+    EventConsumerTest::TearDown();
+  }
+
+  std::unique_ptr<Database> Open() {
+    absl::StatusOr<std::unique_ptr<Database>> db = OpenDatabase(
+        database_->location("careplan"),
+        SchemaMigrations{&kSqliteLedger, &kPgLedger}, DatabaseOptions());
+    EXPECT_TRUE(db.ok()) << db.status();
+    return db.ok() ? *std::move(db) : nullptr;
+  }
+
+  void StartReplica(Replica& replica) {
+    EventConsumer::Options options = FastOptions();
+    options.consumer = "careplan";
+    options.coordination = replica.db;
+    options.standby_retry = absl::Milliseconds(20);
+    replica.consumer = std::make_unique<EventConsumer>(
+        std::move(options), &credentials_, &clock_, &replica.ledger,
+        [this](grpc::ClientContext* context,
+               const events::v1::SubscribeRequest& request) {
+          return std::unique_ptr<
+              grpc::ClientReaderInterface<events::v1::SubscribeResponse>>(
+              Subscribe(context, request));
+        },
+        [&replica](const Event& event, const FeedPosition& position) {
+          return replica.Apply(event, position);
+        });
+    replica.consumer->Start();
+  }
+
+  static ConsumerState::Phase PhaseOf(Replica& replica) {
+    absl::StatusOr<ConsumerState> state = replica.consumer->State();
+    return state.ok() ? state->phase : ConsumerState::Phase::kConnecting;
+  }
+
+  // The shared cursor.
+  int64_t Cursor() {
+    absl::StatusOr<ConsumerPosition> position =
+        first_->ledger.Position("referral");
+    return position.ok() ? position->sequence : -1;
+  }
+
+  // Every effect, in the order applied (by either replica).
+  std::vector<int64_t> Applied() {
+    std::vector<int64_t> sequences;
+    absl::Status status =
+        first_db_->Read([&](Connection& conn) -> absl::Status {
+          ASSIGN_OR_RETURN(
+              Statement select,
+              conn.Prepare("SELECT sequence FROM applied ORDER BY n"));
+          while (true) {
+            ASSIGN_OR_RETURN(bool row, select.Step());
+            if (!row) return absl::OkStatus();
+            sequences.push_back(select.ColumnInt64(0));
+          }
+        });
+    EXPECT_TRUE(status.ok()) << status;
+    return sequences;
+  }
+
+  static std::vector<int64_t> OneTo(int64_t n) {
+    std::vector<int64_t> sequences;
+    for (int64_t i = 1; i <= n; ++i) sequences.push_back(i);
+    return sequences;
+  }
+
+  std::unique_ptr<TestDatabase> database_;
+  std::unique_ptr<Database> first_db_;
+  std::unique_ptr<Database> second_db_;
+  std::unique_ptr<Replica> first_;
+  std::unique_ptr<Replica> second_;
+};
+
+TEST_F(EventConsumerReplicasTest, OneReplicaFollowsAndTheOtherStandsBy) {
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 5; }));
+  StartReplica(*second_);
+  ASSERT_TRUE(Eventually([&] {
+    return PhaseOf(*second_) == ConsumerState::Phase::kStandingBy;
+  })) << "the second replica does not stand by";
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 10; }));
+  EXPECT_EQ(PhaseOf(*first_), ConsumerState::Phase::kFollowing);
+  EXPECT_EQ(PhaseOf(*second_), ConsumerState::Phase::kStandingBy);
+  EXPECT_EQ(first_->applied.load(), 10);
+  EXPECT_EQ(second_->applied.load(), 0);
+  EXPECT_EQ(second_->consumer->connections(), 0)
+      << "a replica standing by subscribed";
+  EXPECT_THAT(Applied(), ElementsAreArray(OneTo(10)));
+}
+
+TEST_F(EventConsumerReplicasTest,
+       WhenTheFollowerStopsTheOtherGoesOnFromTheCursor) {
+  StartReplica(*first_);
+  StartReplica(*second_);
+  for (int i = 0; i < 6; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 6; }));
+  // Whichever took the lock first follows; the other stands by.
+  Replica& follower = first_->applied.load() > 0 ? *first_ : *second_;
+  Replica& standby = &follower == first_.get() ? *second_ : *first_;
+  ASSERT_EQ(follower.applied.load(), 6);
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(standby) == ConsumerState::Phase::kStandingBy; }));
+
+  follower.consumer->Stop();
+  for (int i = 0; i < 6; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 12; }))
+      << "the replica standing by did not take over";
+  EXPECT_EQ(standby.applied.load(), 6);
+  EXPECT_EQ(PhaseOf(standby), ConsumerState::Phase::kFollowing);
+  EXPECT_THAT(Applied(), ElementsAreArray(OneTo(12)));
+}
+
+TEST_F(EventConsumerReplicasTest, AFollowerThatLosesItsSessionStandsBy) {
+  if (!TestOnPostgresql()) {
+    GTEST_SKIP() << "sessions are PostgreSQL's (SQLite's locks are the "
+                    "process's)";
+  }
+  for (int i = 0; i < 3; ++i) Commit("referral.accepted");
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 3; }));
+  StartReplica(*second_);
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(*second_) == ConsumerState::Phase::kStandingBy; }));
+  // The follower's lock session goes (its connection cut): the other
+  // replica takes the lock, and the follower, waiting for events, notices
+  // and stands by.
+  ASSERT_TRUE(
+      RunPostgresAdmin(
+          database_->url(),
+          "SELECT pg_terminate_backend(pid) FROM pg_locks "
+          "WHERE locktype = 'advisory' AND granted AND database = "
+          "(SELECT oid FROM pg_database WHERE datname = current_database())")
+          .ok());
+  ASSERT_TRUE(Eventually([&] {
+    return PhaseOf(*second_) == ConsumerState::Phase::kFollowing;
+  })) << "the replica standing by did not take over";
+  ASSERT_TRUE(Eventually([&] {
+    return PhaseOf(*first_) == ConsumerState::Phase::kStandingBy;
+  })) << "the replica that lost the lock still says it follows";
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 8; }));
+  EXPECT_EQ(first_->applied.load(), 3);
+  EXPECT_EQ(second_->applied.load(), 5);
+  EXPECT_THAT(Applied(), ElementsAreArray(OneTo(8)));
+}
+
+}  // namespace
+}  // namespace carebridge::testing
