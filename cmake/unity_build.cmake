@@ -1,9 +1,10 @@
 # CAREBRIDGE_UNITY_BUILD: the quick start's build (deploy/local/start.sh).
 # Each of our static libraries under services/ and clients/ is compiled in
-# batches of CAREBRIDGE_UNITY_BATCH_SIZE sources per translation unit, so
-# the gRPC, protobuf and Abseil headers every file includes are parsed once
-# per batch instead of once per file: carebridge-server and carectl take
-# 115 build steps instead of 251, of which 68 compiles instead of ~200.
+# batches of CAREBRIDGE_UNITY_BATCH_SIZE sources per translation unit (0, the
+# default: all of a library's sources in one), so the gRPC, protobuf and
+# Abseil headers every file includes are parsed once per batch instead of
+# once per file (with CAREBRIDGE_PRECOMPILED_HEADERS, cmake/
+# precompiled_headers.cmake, not even that).
 #
 # Left out on purpose (each compiles one file at a time as always):
 # - the tests, the test support libraries and the benchmark (tests/, and
@@ -17,45 +18,40 @@
 # = ...`, a `constexpr int kMaxAttempts`) break only this build, with a
 # "redefinition" error; so does `errors::X` meaning carebridge::errors in a
 # batch where services/<service>/errors.h declared <service>::errors. Such
-# a source is listed below and then compiled on its own; renaming the clash
-# in the source is the other cure. Which batch a file lands in follows the
-# order of the library's source list, so adding a file can bring two old
-# ones together: the ctest unity_build_names (cmake/check_unity_names.py)
-# looks for these clashes between any two sources of a library, in every
-# build with tests, so the test command reports them before the quick start
-# fails on them. To compile the quick start's build itself:
+# a source is listed below: in CAREBRIDGE_UNITY_EXCLUDED it goes to a second
+# batch of its library (with the library's other listed sources, which must
+# not clash with each other), in CAREBRIDGE_UNITY_ALONE it compiles on its
+# own; renaming the clash in the source is the other cure. The ctest
+# unity_build_names (cmake/check_unity_names.py) looks for these clashes
+# between any two sources of one batch (the main one taken whole, whatever
+# the batch size), in every build with tests, so the test command reports
+# them before the quick start fails on them. To compile the quick start's
+# build itself:
 #   BUILD_DIR=build-quick TARGETS="carebridge-server carectl" \
 #     deploy/local/build.sh -DCMAKE_BUILD_TYPE=Release \
-#     "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DCAREBRIDGE_UNITY_BUILD=ON
+#     "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG" -DCAREBRIDGE_UNITY_BUILD=ON \
+#     -DCAREBRIDGE_PRECOMPILED_HEADERS=ON
 
-# Sources (relative to the project root) compiled on their own, with the
-# name they share with another source of their library.
+# Sources (relative to the project root) kept out of their library's main
+# batch, with the name they share with another source of their library: each
+# library's listed sources form a second batch of their own.
 set(CAREBRIDGE_UNITY_EXCLUDED
   # `Refused`, `Rfc3339`, `kMaxRemembered` (oidc_token.cc, token.cc,
   # token_revocations.cc)
   services/common/oidc_sign_in.cc
-  # `kMaxTokenBytes` (token.cc)
-  services/common/oidc_token.cc
   # `kMaxAttempts` (referral_domain.cc)
   services/referral/referral_escalation.cc
   # `Decode` (sqlite_careplan_store.cc)
   services/careplan/sqlite_sharing_store.cc
   # `kMaxAttempts` (careplan_domain.cc)
   services/careplan/careplan_domain_events.cc
-  # `errors::` is carebridge::errors in it; careplan/errors.h (included by
-  # others) declares careplan::errors, which would hide it
-  services/careplan/careplan_person_access.cc
   # `Instant` (fhir_care_resources.cc)
   services/http/fhir_resources.cc
   # `kReferral` (fhir_front.cc)
   services/http/fhir_care_front.cc
-  services/http/fhir_writes.cc
   # `using Stub`, `using Method`, `Show`, `Create`, `ListFlags`: each
-  # *_commands.cc's own (careplan_commands.cc's stay in its batch)
+  # *_commands.cc's own (careplan_commands.cc's stay in the main batch)
   clients/carectl/feeds_commands.cc
-  clients/carectl/handover_commands.cc
-  clients/carectl/record_commands.cc
-  clients/carectl/referral_commands.cc
   # `Word`, `Indented` (careplan_format.cc)
   clients/carectl/handover_format.cc
   # `StatusText` (careplan_update.cc)
@@ -66,16 +62,35 @@ set(CAREBRIDGE_UNITY_EXCLUDED
   clients/carectl/session.cc
 )
 
+# Sources that clash with a source of the main batch and with one of the
+# second (CAREBRIDGE_UNITY_EXCLUDED): each compiles on its own.
+set(CAREBRIDGE_UNITY_ALONE
+  # `kMaxTokenBytes` (token.cc), `Refused` (oidc_sign_in.cc)
+  services/common/oidc_token.cc
+  # `errors::` is carebridge::errors in it; careplan/errors.h (included by
+  # others) declares careplan::errors, which would hide it
+  services/careplan/careplan_person_access.cc
+  # `kReferral` (fhir_front.cc, fhir_care_front.cc)
+  services/http/fhir_writes.cc
+  # `using Stub` and the rest, as feeds_commands.cc
+  clients/carectl/handover_commands.cc
+  clients/carectl/record_commands.cc
+  clients/carectl/referral_commands.cc
+)
+
 # carebridge_unity_build(): call once, after every add_subdirectory. With
 # CAREBRIDGE_UNITY_BUILD it turns the unity build on for the libraries; in
 # any build with tests it registers unity_build_names, which finds the
 # clashes above without a unity build (cmake/check_unity_names.py), so the
 # development build and CI report them before the quick start trips on them.
 function(carebridge_unity_build)
+  set(excluded "")
   foreach(file IN LISTS CAREBRIDGE_UNITY_EXCLUDED)
-    get_filename_component(dir ${PROJECT_SOURCE_DIR}/${file} DIRECTORY)
-    set_source_files_properties(${PROJECT_SOURCE_DIR}/${file}
-      DIRECTORY ${dir} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+    list(APPEND excluded ${PROJECT_SOURCE_DIR}/${file})
+  endforeach()
+  set(alone "")
+  foreach(file IN LISTS CAREBRIDGE_UNITY_ALONE)
+    list(APPEND alone ${PROJECT_SOURCE_DIR}/${file})
   endforeach()
   set(lists "")
   set(dirs ${PROJECT_SOURCE_DIR}/services ${PROJECT_SOURCE_DIR}/clients)
@@ -90,24 +105,44 @@ function(carebridge_unity_build)
         continue()
       endif()
       if(CAREBRIDGE_UNITY_BUILD)
+        # GROUP: the batches are the UNITY_GROUPs set below; a source
+        # without one compiles on its own.
         set_target_properties(${target} PROPERTIES UNITY_BUILD ON
-          UNITY_BUILD_BATCH_SIZE ${CAREBRIDGE_UNITY_BATCH_SIZE})
+          UNITY_BUILD_MODE GROUP)
       endif()
-      # The sources that go into batches, for unity_build_names.
+      # The batches, for unity_build_names: the main one whole (the check
+      # then holds at any batch size) and the second.
       get_target_property(sources ${target} SOURCES)
-      set(batched ${target})
+      set(main ${target})
+      set(second "${target} (second batch)")
+      set(index 0)
       foreach(source IN LISTS sources)
         if(NOT source MATCHES "\\.cc$")
           continue()
         endif()
         cmake_path(ABSOLUTE_PATH source BASE_DIRECTORY ${dir})
-        get_source_file_property(skip ${source} DIRECTORY ${dir}
-          SKIP_UNITY_BUILD_INCLUSION)
-        if(NOT skip)
-          list(APPEND batched ${source})
+        if(source IN_LIST alone)
+          continue()
+        elseif(source IN_LIST excluded)
+          set(group ${target}_second)
+          list(APPEND second ${source})
+        else()
+          set(group ${target}_0)
+          if(CAREBRIDGE_UNITY_BATCH_SIZE GREATER 0)
+            math(EXPR batch "${index} / ${CAREBRIDGE_UNITY_BATCH_SIZE}")
+            set(group ${target}_${batch})
+          endif()
+          math(EXPR index "${index} + 1")
+          list(APPEND main ${source})
         endif()
+        set_source_files_properties(${source} DIRECTORY ${dir}
+          PROPERTIES UNITY_GROUP ${group})
       endforeach()
-      string(APPEND lists "${batched}\n")
+      string(APPEND lists "${main}\n")
+      list(LENGTH second length)
+      if(length GREATER 2)
+        string(APPEND lists "${second}\n")
+      endif()
     endforeach()
   endwhile()
   if(CAREBRIDGE_BUILD_TESTS)

@@ -13,15 +13,16 @@ build=${BUILD_DIR:-$root/build}
 # Only what runs: the server and carectl (the tests and the benchmark are
 # the test command's). A new build folder gets the configuration that
 # compiles them quickest from nothing: a unity build of the libraries
-# (CAREBRIDGE_UNITY_BUILD, cmake/unity_build.cmake) at the development
-# build's -O2 (the server runs as fast) without debug information (a third
-# of each compile). A folder the test command built keeps its development
-# build: switching would compile everything again.
+# (CAREBRIDGE_UNITY_BUILD, cmake/unity_build.cmake) with one precompiled
+# header (CAREBRIDGE_PRECOMPILED_HEADERS, cmake/precompiled_headers.cmake)
+# at the development build's -O2 (the server runs as fast) without debug
+# information (a third of each compile). A folder the test command built
+# keeps its development build: switching would compile everything again.
 quick=()
 if [ ! -f "$build/CMakeCache.txt" ] ||
    grep -qs '^CAREBRIDGE_UNITY_BUILD:BOOL=ON$' "$build/CMakeCache.txt"; then
   quick=(-DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
-         -DCAREBRIDGE_UNITY_BUILD=ON)
+         -DCAREBRIDGE_UNITY_BUILD=ON -DCAREBRIDGE_PRECOMPILED_HEADERS=ON)
 fi
 BUILD_DIR=$build TARGETS="carebridge-server carectl" \
   "$root/deploy/local/build.sh" "${quick[@]}"
