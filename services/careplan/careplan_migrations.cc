@@ -46,6 +46,8 @@ CREATE TABLE care_plan_requests (
       {7, kSharingSchemaSql},
       // Break-glass accesses (SqliteBreakGlassStore).
       {8, kBreakGlassSchemaSql},
+      // Break-glass numbers from a head row, as on PostgreSQL.
+      {9, kBreakGlassHeadSchemaSql},
   };
   return *migrations;
 }
@@ -78,6 +80,9 @@ CREATE TABLE care_plan_requests (
       {5, kPgBreakGlassSchemaSql},
       // The consumers' ledger (epochs followed, parked events).
       {6, kPgConsumerLedgerSchemaSql},
+      // Break-glass numbers gap-free and in commit order (the identity
+      // could skip and need not follow commits).
+      {7, kPgBreakGlassHeadSchemaSql},
   };
   return *migrations;
 }

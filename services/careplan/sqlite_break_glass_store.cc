@@ -20,6 +20,25 @@ absl::StatusOr<v1::BreakGlassAccess> Decode(int64_t seq,
   return access;
 }
 
+// The next access's number. Updating break_glass_head's one row holds it
+// until the transaction ends: on PostgreSQL a concurrent access waits, then
+// (its SERIALIZABLE snapshot older than the change) fails with
+// serialization_failure and PgDb runs its write again after this one
+// committed, so no number is skipped or seen before a smaller one. It is
+// taken before the event is appended: every writer locks break_glass_head
+// before the outbox's feed_head, so two never deadlock.
+absl::StatusOr<int64_t> TakeNumber(Connection& conn) {
+  ASSIGN_OR_RETURN(
+      Statement next,
+      conn.Prepare("UPDATE break_glass_head SET seq = seq + 1 RETURNING seq"));
+  ASSIGN_OR_RETURN(bool row, next.Step());
+  if (!row) return absl::InternalError("break_glass_head has no row");
+  const int64_t seq = next.ColumnInt64(0);
+  // To completion, so the statement is done before the caller's next.
+  RETURN_IF_ERROR(next.Run());
+  return seq;
+}
+
 }  // namespace
 
 absl::StatusOr<int64_t> SqliteBreakGlassStore::Insert(
@@ -30,16 +49,16 @@ absl::StatusOr<int64_t> SqliteBreakGlassStore::Insert(
   const std::string body = stored.SerializeAsString();
   int64_t seq = 0;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(seq, TakeNumber(conn));
     ASSIGN_OR_RETURN(Statement insert,
                      conn.Prepare("INSERT INTO break_glass_accesses "
-                                  "(person_id, member, body) VALUES "
-                                  "(?1, ?2, ?3) RETURNING seq"));
-    insert.Bind(1, person_id).Bind(2, access.member()).BindBlob(3, body);
-    ASSIGN_OR_RETURN(bool row, insert.Step());
-    if (!row) return absl::InternalError("break-glass access: no number");
-    seq = insert.ColumnInt64(0);
-    ASSIGN_OR_RETURN(bool more, insert.Step());
-    (void)more;
+                                  "(seq, person_id, member, body) VALUES "
+                                  "(?1, ?2, ?3, ?4)"));
+    insert.Bind(1, seq)
+        .Bind(2, person_id)
+        .Bind(3, access.member())
+        .BindBlob(4, body);
+    RETURN_IF_ERROR(insert.Run());
     if (events_ == nullptr) return absl::OkStatus();
     return SqliteEventLog::Append(conn, BreakGlassEvent(person_id, seq, access))
         .status();

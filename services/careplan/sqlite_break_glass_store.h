@@ -23,10 +23,9 @@ CREATE INDEX break_glass_by_person ON break_glass_accesses (person_id, seq);
 CREATE INDEX break_glass_by_member
   ON break_glass_accesses (person_id, member, seq);
 )sql";
-// kBreakGlassSchemaSql for PostgreSQL. `seq` comes from an identity, so
-// numbers may skip (a rolled-back insert) and, between concurrent inserts,
-// need not follow commit order; they only order and page a person's
-// accesses.
+// kBreakGlassSchemaSql for PostgreSQL. Its identity numbers could skip (a
+// write run again after a conflict) and, between concurrent inserts, need
+// not follow commit order; kPgBreakGlassHeadSchemaSql replaces them.
 inline constexpr char kPgBreakGlassSchemaSql[] = R"sql(
 CREATE TABLE break_glass_accesses (
   seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -39,15 +38,40 @@ CREATE INDEX break_glass_by_member
   ON break_glass_accesses (person_id, member, seq);
 )sql";
 
+// break_glass_head's one row holds the last number handed out: each access
+// takes the next in its own transaction (Insert), so numbers run 1, 2, 3...
+// without a gap and in commit order on both engines, as referral_head does
+// for referrals. Existing accesses keep their numbers; the next follows the
+// largest.
+inline constexpr char kBreakGlassHeadSchemaSql[] = R"sql(
+CREATE TABLE break_glass_head (
+  only_row INTEGER PRIMARY KEY CHECK (only_row = 1),
+  seq INTEGER NOT NULL
+);
+INSERT INTO break_glass_head (only_row, seq)
+  SELECT 1, COALESCE(MAX(seq), 0) FROM break_glass_accesses;
+)sql";
+// kBreakGlassHeadSchemaSql for PostgreSQL; `seq` loses its identity, so
+// nothing but break_glass_head numbers an access.
+inline constexpr char kPgBreakGlassHeadSchemaSql[] = R"sql(
+ALTER TABLE break_glass_accesses ALTER COLUMN seq DROP IDENTITY;
+CREATE TABLE break_glass_head (
+  only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row),
+  seq BIGINT NOT NULL
+);
+INSERT INTO break_glass_head (seq)
+  SELECT COALESCE(MAX(seq), 0) FROM break_glass_accesses;
+)sql";
+
 // BreakGlassStore in the care plan service's database, SQLite or
 // PostgreSQL (the name is historical), so an access
 // commits with its audit record (reason included). This class is
 // thread-safe.
 class SqliteBreakGlassStore : public BreakGlassStore {
  public:
-  // `db` outlives this and has run kBreakGlassSchemaSql
-  // (kPgBreakGlassSchemaSql). With `events` (the careplan feed in the same
-  // database, which outlives this) each access
+  // `db` outlives this and has run kBreakGlassSchemaSql and
+  // kBreakGlassHeadSchemaSql (their kPg... forms on PostgreSQL). With `events`
+  // (the careplan feed in the same database, which outlives this) each access
   // commits with its careplan.break_glass event.
   explicit SqliteBreakGlassStore(Database* db, EventLog* events = nullptr)
       : db_(db), events_(events) {}
