@@ -15,8 +15,9 @@ namespace carebridge::testing {
 bool TestOnPostgresql();
 
 // A database for a test of its own: on SQLite, the file
-// `{dir}/{service}.db`; on PostgreSQL, a new database on the test cluster
-// (dropped by ~TestDatabase), the service's tables in schema `service`.
+// `{dir}/{service}.db`; on PostgreSQL, an empty database on the test cluster
+// (emptied again by ~TestDatabase for the process's next TestDatabase, and
+// dropped when the process exits), the service's tables in schema `service`.
 // Open stores with `location()`; several services may share one
 // TestDatabase (each its own schema), as a whole server does.
 class TestDatabase {
