@@ -42,8 +42,14 @@ ctest --test-dir "${BUILD_DIR:-$root/build}" -j2 --output-on-failure \
 if [ "${SANITIZE:-1}" != 0 ]; then
   asan=${ASAN_BUILD_DIR:-$root/build-asan}
   echo "=== build and test with ASan+UBSan ($asan)"
+  # The libraries as a unity build, with one precompiled header for them and
+  # one for the tests (as the quick start's build; cmake/unity_build.cmake,
+  # cmake/precompiled_headers.cmake): the same code under the sanitizers for
+  # less compile time; the plain pass above keeps the development build,
+  # which checks that every source includes what it uses.
   BUILD_DIR=$asan "$root/deploy/local/build.sh" -DCAREBRIDGE_SANITIZE=ON \
-    -DCAREBRIDGE_BUILD_BENCHMARKS=OFF
+    -DCAREBRIDGE_BUILD_BENCHMARKS=OFF -DCAREBRIDGE_UNITY_BUILD=ON \
+    -DCAREBRIDGE_PRECOMPILED_HEADERS=ON
   # The suite's second run against PostgreSQL (label postgresql) runs once,
   # in the plain pass: it exercises the same code on another engine, and
   # the PostgreSQL engine's own tests stay in this pass.
