@@ -40,6 +40,8 @@ absl::StatusOr<std::unique_ptr<HandoverModule>> HandoverModule::Open(
   ASSIGN_OR_RETURN(module->store_,
                    SqliteHandoverStore::Open(location, env.audit_key));
   module->audit_log_ = module->store_->db();
+  module->scanner_ = std::make_unique<ExclusiveRole>(module->audit_log_,
+                                                     "handover.deadline_scan");
   module->credentials_ = std::make_unique<ServiceCredentials>(
       HandoverDomain::kServiceActor, env.signer, env.clock);
   module->directory_ =
@@ -64,6 +66,8 @@ grpc::Service* HandoverModule::service() { return service_.get(); }
 EventLog* HandoverModule::event_log() { return store_->event_log(); }
 
 absl::StatusOr<int> HandoverModule::ScanDeadlines() {
+  ASSIGN_OR_RETURN(bool mine, scanner_->Claim());
+  if (!mine) return 0;
   absl::StatusOr<int> escalated = domain_->EscalateOverdue(clock_->Now());
   if (escalated.ok()) escalations_raised_ += *escalated;
   return escalated;
@@ -106,6 +110,8 @@ void HandoverModule::StopBackgroundWork() {
   }
   // Outside the lock: Stop waits for a scan in progress.
   if (scan != nullptr) scan->Stop();
+  // Another replica takes the scan over on its next turn.
+  if (scanner_ != nullptr) scanner_->Release();
   // Null only when Open failed before it was made.
   if (careplan_ != nullptr) careplan_->StopFollowing();
   if (store_ != nullptr) store_->event_log()->Shutdown();

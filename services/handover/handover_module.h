@@ -14,6 +14,7 @@
 #include "services/common/channel_provider.h"
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
+#include "services/common/exclusive_role.h"
 #include "services/common/service_module.h"
 
 namespace carebridge {
@@ -71,8 +72,12 @@ class HandoverModule : public ServiceModule {
   EventLog* event_log() override;
 
   // One deadline scan now, at the environment clock's now: returns how many
-  // handovers it escalated.
+  // handovers it escalated. As ReferralModule's: only in the replica
+  // holding the lock `handover.deadline_scan` (elsewhere 0, trying again
+  // on the next call).
   absl::StatusOr<int> ScanDeadlines();
+  // Whether this process holds the deadline scan's lock (as of now).
+  bool deadline_scanner() { return scanner_->Held(); }
   // Escalations raised (carebridge_escalations_total).
   void CollectMetrics(MetricSink& sink) override;
   // Runs the deadline scan every `scan_interval` of real time. Once.
@@ -91,6 +96,8 @@ class HandoverModule : public ServiceModule {
   std::unique_ptr<SqliteHandoverStore> store_;
   // store_'s database, which keeps the audit log.
   Database* audit_log_ = nullptr;
+  // The deadline scan, one replica at a time (on audit_log_'s database).
+  std::unique_ptr<ExclusiveRole> scanner_;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<careplan_client::CarePlanPeer> careplan_;

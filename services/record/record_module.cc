@@ -1,5 +1,6 @@
 #include "services/record/record_module.h"
 
+#include <memory>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -9,6 +10,7 @@
 #include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "services/careplan_client/careplan_peer.h"
+#include "services/common/exclusive_role.h"
 #include "services/common/feed_opener.h"
 #include "services/common/macros.h"
 #include "services/common/metrics.h"
@@ -98,9 +100,17 @@ void RecordModule::StartBackgroundWork(const ModuleContext& context) {
   StartConsumers(context.peer, context.testing_consumer_apply_delay);
   absl::MutexLock lock(&mu_);
   if (sweep_ != nullptr || stopped_) return;
+  // One replica sweeps at a time (the others try on their next turn).
+  auto sweeper =
+      std::make_shared<ExclusiveRole>(audit_log_, "record.gap_sweep");
   sweep_ = std::make_unique<PeriodicTask>(
       "record gap sweep", context.deadline_scan_interval,
-      [this]() { return AnnounceDueGaps().status(); });
+      [this, sweeper]() -> absl::Status {
+        absl::StatusOr<bool> mine = sweeper->Claim();
+        if (!mine.ok()) return mine.status();
+        if (!*mine) return absl::OkStatus();
+        return AnnounceDueGaps().status();
+      });
   sweep_->Start();
 }
 
@@ -138,6 +148,8 @@ void RecordModule::StartConsumers(
     options.consumer = "record";
     options.feed = feed;
     options.type_prefixes = FollowedTypes(feed);
+    // Replicas on one PostgreSQL follow each feed one at a time.
+    options.coordination = audit_log_;
     EventConsumer::ApplyBatch batch =
         [domain = domain_.get()](
             absl::Span<const events::v1::Event* const> events,

@@ -45,6 +45,8 @@ absl::StatusOr<std::unique_ptr<ReferralModule>> ReferralModule::Open(
   ASSIGN_OR_RETURN(module->store_,
                    SqliteReferralStore::Open(location, env.audit_key));
   module->audit_log_ = module->store_->db();
+  module->scanner_ = std::make_unique<ExclusiveRole>(module->audit_log_,
+                                                     "referral.deadline_scan");
   module->directory_ =
       std::make_unique<directory_client::CachingDirectoryLookup>(
           std::make_unique<directory_client::GrpcDirectoryLookup>(
@@ -72,6 +74,8 @@ grpc::Service* ReferralModule::service() { return service_.get(); }
 EventLog* ReferralModule::event_log() { return store_->event_log(); }
 
 absl::StatusOr<int> ReferralModule::ScanDeadlines() {
+  ASSIGN_OR_RETURN(bool mine, scanner_->Claim());
+  if (!mine) return 0;
   absl::StatusOr<int> escalated = domain_->EscalateOverdue(clock_->Now());
   if (escalated.ok()) escalations_raised_ += *escalated;
   return escalated;
@@ -117,6 +121,8 @@ void ReferralModule::StopBackgroundWork() {
   }
   // Outside the lock: Stop waits for a scan in progress.
   if (scan != nullptr) scan->Stop();
+  // Another replica takes the scan over on its next turn.
+  if (scanner_ != nullptr) scanner_->Release();
   if (careplan_ != nullptr) careplan_->StopFollowing();
   // Null only when Open failed before the store opened.
   if (store_ != nullptr) event_log()->Shutdown();

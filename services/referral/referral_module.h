@@ -18,6 +18,7 @@
 #include "services/common/database_opener.h"
 #include "services/common/environment.h"
 #include "services/common/event_log.h"
+#include "services/common/exclusive_role.h"
 #include "services/common/periodic_task.h"
 #include "services/common/service_credentials.h"
 #include "services/common/service_module.h"
@@ -79,8 +80,13 @@ class ReferralModule : public ServiceModule {
   // One deadline scan at the environment clock's now (see
   // ReferralDomain::EscalateOverdue); returns how many referrals it
   // escalated. Tests move a FakeClock and call this instead of starting the
-  // background scan.
+  // background scan. Replicas on one database scan one at a time: the scan
+  // runs only in the process holding the lock `referral.deadline_scan`
+  // (taken here when free); elsewhere it escalates nothing (0), and tries
+  // for the lock again on the next call.
   absl::StatusOr<int> ScanDeadlines();
+  // Whether this process holds the deadline scan's lock (as of now).
+  bool deadline_scanner() { return scanner_->Held(); }
   // Escalations raised (carebridge_escalations_total).
   void CollectMetrics(MetricSink& sink) override;
   // Runs ScanDeadlines every `scan_interval` of real time. Once; later calls
@@ -100,6 +106,8 @@ class ReferralModule : public ServiceModule {
   std::unique_ptr<SqliteReferralStore> store_;
   // store_'s database, which keeps the audit log.
   Database* audit_log_ = nullptr;
+  // The deadline scan, one replica at a time (on audit_log_'s database).
+  std::unique_ptr<ExclusiveRole> scanner_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<careplan_client::CarePlanPeer> careplan_;
