@@ -39,6 +39,10 @@
 
 ABSL_FLAG(std::string, server, "127.0.0.1:50051",
           "host:port of the carebridge-server to load");
+ABSL_FLAG(std::vector<std::string>, referral_servers, {},
+          "host:port of referral service replicas, comma-separated: each "
+          "connection's ReferralService calls go to one of them in turn "
+          "(the rest to --server); empty: --server serves them too");
 ABSL_FLAG(std::string, admin_token_file, "",
           "the server's DATA_DIR/bootstrap-admin.token; required");
 ABSL_FLAG(std::vector<std::string>, rpcs,
@@ -245,12 +249,21 @@ int Run() {
   Load load;
   load.run_id = absl::StrFormat("%x", absl::ToUnixMicros(absl::Now()));
   const int connections = std::max(1, absl::GetFlag(FLAGS_connections));
+  const std::vector<std::string> referral_servers =
+      absl::GetFlag(FLAGS_referral_servers);
   for (int c = 0; c < connections; ++c) {
     auto channel = NewChannel(server, c);
-    load.stubs.push_back({health::Health::NewStub(channel),
-                          directory::v1::DirectoryService::NewStub(channel),
-                          referral::v1::ReferralService::NewStub(channel),
-                          careplan::v1::CarePlanService::NewStub(channel)});
+    // Replicas of the referral service share its load, as behind a load
+    // balancer.
+    auto referral_channel =
+        referral_servers.empty()
+            ? channel
+            : NewChannel(referral_servers[c % referral_servers.size()], c);
+    load.stubs.push_back(
+        {health::Health::NewStub(channel),
+         directory::v1::DirectoryService::NewStub(channel),
+         referral::v1::ReferralService::NewStub(referral_channel),
+         careplan::v1::CarePlanService::NewStub(channel)});
   }
   absl::StatusOr<Fixture> fixture =
       CreateFixture(NewChannel(server, -1), *admin_token, load.run_id);
@@ -260,6 +273,12 @@ int Run() {
   }
   load.fixture = *std::move(fixture);
 
+  if (!referral_servers.empty()) {
+    absl::PrintF(
+        "carebridge-bench: ReferralService calls spread over %d "
+        "replica(s): %s\n",
+        referral_servers.size(), absl::StrJoin(referral_servers, ", "));
+  }
   absl::PrintF(
       "carebridge-bench: server %s, %d calls outstanding over %d "
       "connection(s) from %d client thread(s), %s warm-up + %s per RPC\n",
