@@ -60,10 +60,13 @@ class SqliteRecordStore : public RecordStore {
         ledger_(db_.get()),
         event_log_("record", db_.get()) {}
 
+  // What one Apply transaction has learnt so far (sqlite_record_store.cc).
+  struct Batch;
   // One event's change within Apply's transaction; `*appended` when it put
   // items in the inbox.
   absl::Status ApplyOne(Connection& conn, const RecordChange& projected,
-                        const FeedPosition& position, bool* appended);
+                        const FeedPosition& position, Batch& batch,
+                        bool* appended);
   // Moves everything the record holds about `merge.duplicate_id` to
   // `merge.into_id` and remembers where it went (sqlite_record_merges.cc).
   absl::Status ApplyMerge(Connection& conn, const PersonMerge& merge,
