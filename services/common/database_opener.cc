@@ -48,6 +48,7 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
     PgDb::Options pg;
     pg.schema = location.schema;
     pg.audit_key = options.audit_key;
+    pg.durable_commits = options.durable_commits;
     ASSIGN_OR_RETURN(std::unique_ptr<PgDb> db,
                      PgDb::Open(location.postgresql_url, *migrations.postgresql,
                                 std::move(pg)));

@@ -38,8 +38,9 @@ struct SchemaMigrations {
 struct DatabaseOptions {
   // The audit log's key; null: no audit log.
   const HmacSha256* audit_key = nullptr;
-  // SQLite only (SqliteDb::Options::durable_commits): false for a database
-  // rebuilt from elsewhere. PostgreSQL commits are always durable.
+  // False for a database rebuilt from elsewhere: commits need not wait for
+  // the disk (SqliteDb::Options::durable_commits, PgDb::Options's: there
+  // only writes that carry no audit record).
   bool durable_commits = true;
 };
 

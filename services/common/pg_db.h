@@ -110,6 +110,13 @@ class PgDb : public Database {
     // A write that lost a conflict on feed_head takes the table's lock when
     // it runs again (see above). Off only to measure what it saves.
     bool queue_busy_feed_appenders = true;
+    // False for a database rebuilt from elsewhere (the record, from the
+    // feeds): a write that appends nothing to the audit log commits without
+    // waiting for the disk (synchronous_commit off). A crash may lose its
+    // last such commits, never a later durable one (PostgreSQL's log is in
+    // commit order), so a consumer's cursor never runs ahead of what it
+    // applied. Writes carrying audit records always wait.
+    bool durable_commits = true;
     // The schema holding the database's tables (created when missing; every
     // connection's search_path): one database serves several services, each
     // in a schema of its own, since their tables share names

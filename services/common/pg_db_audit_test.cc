@@ -77,9 +77,10 @@ class PgDbAuditTest : public testing::PostgresDatabaseTest {
  protected:
   PgDbAuditTest() : PostgresDatabaseTest("pg_audit") {}
 
-  std::unique_ptr<PgDb> Open(int connections = 4) {
+  std::unique_ptr<PgDb> Open(int connections = 4, bool durable = true) {
     PgDb::Options options = testing::PgOptions(connections);
     options.audit_key = &key_;
+    options.durable_commits = durable;
     absl::StatusOr<std::unique_ptr<PgDb>> db =
         PgDb::Open(url_, kSchema, options);
     EXPECT_THAT(db, IsOk());
@@ -424,6 +425,42 @@ TEST_F(PgDbAuditTest, ADatabaseWithoutAKeyKeepsNoLog) {
               IsOk());
   EXPECT_FALSE(audit.written);
   EXPECT_EQ(audit.sink, nullptr);
+}
+
+// A database rebuilt from elsewhere (the record) commits its own writes
+// without waiting for the disk, but never a write that carries a call's
+// audit record: that one's commit, and every commit before it, reach the
+// disk before the call is answered.
+TEST_F(PgDbAuditTest, NonDurableCommitsWaitForTheDiskOnlyWhenTheyCarryAudit) {
+  auto setting = [](PgDb& db, std::string* value) {
+    return db.Write([value](Connection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(Statement show, conn.Prepare("SHOW synchronous_commit"));
+      ASSIGN_OR_RETURN(bool row, show.Step());
+      if (!row) return absl::InternalError("no setting");
+      *value = show.ColumnText(0);
+      return absl::OkStatus();
+    });
+  };
+  std::unique_ptr<PgDb> rebuilt = Open(4, /*durable=*/false);
+  ASSERT_NE(rebuilt, nullptr);
+  std::string value;
+  ASSERT_THAT(setting(*rebuilt, &value), IsOk());
+  EXPECT_EQ(value, "off");
+  CallAudit audit = Call("persons/p1");
+  {
+    ScopedCallAudit scope(&audit);
+    ASSERT_THAT(setting(*rebuilt, &value), IsOk());
+  }
+  EXPECT_TRUE(audit.written);
+  EXPECT_EQ(value, "on");
+  // The setting was the transaction's own.
+  ASSERT_THAT(setting(*rebuilt, &value), IsOk());
+  EXPECT_EQ(value, "off");
+
+  std::unique_ptr<PgDb> durable = Open();
+  ASSERT_NE(durable, nullptr);
+  ASSERT_THAT(setting(*durable, &value), IsOk());
+  EXPECT_EQ(value, "on");
 }
 
 }  // namespace

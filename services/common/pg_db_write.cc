@@ -108,7 +108,11 @@ void PgDb::RunBatch(const std::vector<PendingWrite*>& batch) {
                        feed_busy_until_us_.load(std::memory_order_relaxed);
   for (int attempt = 1; attempt <= options_.max_write_attempts; ++attempt) {
     std::string locks;
-    if (appends_audit) locks = "LOCK TABLE audit_head IN EXCLUSIVE MODE";
+    if (appends_audit) {
+      locks = "LOCK TABLE audit_head IN EXCLUSIVE MODE";
+    } else if (!options_.durable_commits) {
+      locks = "SET LOCAL synchronous_commit = off";
+    }
     if (lock_feed) {
       absl::StrAppend(&locks, locks.empty() ? "" : "; ",
                       "LOCK TABLE feed_head IN EXCLUSIVE MODE");
