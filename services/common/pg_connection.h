@@ -75,6 +75,8 @@ class PgConnection : public Connection {
   bool conflicted() const { return conflicted_; }
   // The transaction's conflict may be on feed_head: it appends to the feed.
   bool feed_conflict() const { return conflicted_ && appends_to_feed_; }
+  // The transaction announced "feed" (appends events others may read).
+  bool appends_to_feed() const { return appends_to_feed_; }
   // A new transaction: `writing` when it may announce.
   void StartTransaction(bool writing) {
     conflicted_ = false;

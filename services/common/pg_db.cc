@@ -175,8 +175,14 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Connect() {
       conn, +[](void*, const char*) {}, nullptr);
   auto connection =
       std::make_unique<PgConnection>(conn, target_, options_.schema, origin_);
+  // The server, too, notices a client that vanished (a node lost power, a
+  // partition) within about 30 s rather than the system's two hours: until
+  // then it would keep that session's advisory locks (TryLock), so no other
+  // replica could take over the roles they elect.
   RETURN_IF_ERROR(connection->Exec(
-      "SET client_min_messages = warning; SET TIME ZONE 'UTC'"));
+      "SET client_min_messages = warning; SET TIME ZONE 'UTC'; "
+      "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5; "
+      "SET tcp_keepalives_count = 3; SET tcp_user_timeout = 30000"));
   if (!options_.schema.empty()) {
     // Only the service's schema: its tables never fall through to another.
     RETURN_IF_ERROR(connection->Exec(

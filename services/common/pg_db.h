@@ -111,11 +111,11 @@ class PgDb : public Database {
     // it runs again (see above). Off only to measure what it saves.
     bool queue_busy_feed_appenders = true;
     // False for a database rebuilt from elsewhere (the record, from the
-    // feeds): a write that appends nothing to the audit log commits without
-    // waiting for the disk (synchronous_commit off). A crash may lose its
-    // last such commits, never a later durable one (PostgreSQL's log is in
-    // commit order), so a consumer's cursor never runs ahead of what it
-    // applied. Writes carrying audit records always wait.
+    // feeds): a transaction that appends neither audit records nor events
+    // commits without waiting for the disk (synchronous_commit off). A
+    // crash may lose its last such commits, never a later durable one
+    // (PostgreSQL's log is in commit order), so a consumer's cursor never
+    // runs ahead of what it applied. Events wait: others may have read them.
     bool durable_commits = true;
     // The schema holding the database's tables (created when missing; every
     // connection's search_path): one database serves several services, each
@@ -181,6 +181,11 @@ class PgDb : public Database {
   }
   // Write transactions committed since open (a batch of writes is one).
   int64_t commits() const { return commits_.load(std::memory_order_relaxed); }
+  // Of those, the ones that did not wait for the disk (durable_commits
+  // false, no audit records, no events).
+  int64_t unsynced_commits() const {
+    return unsynced_commits_.load(std::memory_order_relaxed);
+  }
   // Writes waiting for the batch being committed to finish (for tests).
   int queued_writes() ABSL_LOCKS_EXCLUDED(queue_mu_) {
     absl::MutexLock lock(&queue_mu_);
@@ -237,6 +242,7 @@ class PgDb : public Database {
   std::string metrics_name_;
   std::atomic<int64_t> write_retries_{0};
   std::atomic<int64_t> commits_{0};
+  std::atomic<int64_t> unsynced_commits_{0};
   // Until when (Unix µs) writes take feed_head's lock from their first
   // attempt (see WriteAudited).
   std::atomic<int64_t> feed_busy_until_us_{0};

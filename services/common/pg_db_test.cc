@@ -519,6 +519,28 @@ TEST_F(PgDbTest, ConnectionsUseKeepalivesUnlessTheUrlSetsThem) {
   EXPECT_THAT(RunPostgresAdmin(*ours, "SELECT 1"), IsOk());
 }
 
+// The server's side of each session probes a silent client too, so the
+// advisory locks of a replica whose node vanished are freed in about 30 s
+// (every session comes from one Connect: the pool's, TryLock's, Watch's).
+TEST_F(PgDbTest, TheServerProbesEachSessionsClient) {
+  std::unique_ptr<PgDb> db = OpenOrDie(kSteps);
+  ASSERT_NE(db, nullptr);
+  std::vector<std::string> settings;
+  ASSERT_THAT(db->Read([&](Connection& conn) -> absl::Status {
+    for (const char* name : {"tcp_keepalives_idle", "tcp_keepalives_interval",
+                             "tcp_keepalives_count", "tcp_user_timeout"}) {
+      ASSIGN_OR_RETURN(Statement show,
+                       conn.Prepare(absl::StrCat("SHOW ", name)));
+      ASSIGN_OR_RETURN(bool row, show.Step());
+      if (!row) return absl::InternalError(name);
+      settings.push_back(show.ColumnText(0));
+    }
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(settings, ElementsAre("10", "5", "3", "30000"));
+}
+
 TEST_F(PgDbTest, TextHoldingNulIsInvalidArgumentAndBlobsKeepIt) {
   std::unique_ptr<PgDb> db = OpenOrDie(kItemsSchema);
   ASSERT_NE(db, nullptr);

@@ -108,11 +108,7 @@ void PgDb::RunBatch(const std::vector<PendingWrite*>& batch) {
                        feed_busy_until_us_.load(std::memory_order_relaxed);
   for (int attempt = 1; attempt <= options_.max_write_attempts; ++attempt) {
     std::string locks;
-    if (appends_audit) {
-      locks = "LOCK TABLE audit_head IN EXCLUSIVE MODE";
-    } else if (!options_.durable_commits) {
-      locks = "SET LOCAL synchronous_commit = off";
-    }
+    if (appends_audit) locks = "LOCK TABLE audit_head IN EXCLUSIVE MODE";
     if (lock_feed) {
       absl::StrAppend(&locks, locks.empty() ? "" : "; ",
                       "LOCK TABLE feed_head IN EXCLUSIVE MODE");
@@ -214,16 +210,33 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
     pending->result = std::move(own);
     any_ok = any_ok || pending->result.ok();
   }
+  // A database rebuilt from elsewhere need not wait for the disk, unless
+  // the batch carries audit records or appends events: PostgreSQL shows an
+  // asynchronous commit before it is on disk, and a crash could then take
+  // back events a subscriber already read (their numbers given again to
+  // others).
+  bool unsynced = false;
+  if (status.ok() && any_ok && !options_.durable_commits &&
+      !conn->appends_to_feed() &&
+      std::none_of(batch.begin(), batch.end(),
+                   [](const PendingWrite* p) { return p->appends_audit; })) {
+    status = conn->Exec("SET LOCAL synchronous_commit = off");
+    unsynced = status.ok();
+  }
   if (status.ok()) status = any_ok ? conn->Commit() : conn->Exec("ROLLBACK");
-  if (status.ok() && any_ok) commits_.fetch_add(1, std::memory_order_relaxed);
+  if (status.ok() && any_ok) {
+    commits_.fetch_add(1, std::memory_order_relaxed);
+    if (unsynced) unsynced_commits_.fetch_add(1, std::memory_order_relaxed);
+  }
   const bool conflicted = conn->conflicted() && !conn->lost();
   feed_conflict = conflicted && conn->feed_conflict();
   if (!status.ok()) {
     if (!conn->lost()) conn->Exec("ROLLBACK").IgnoreError();
-    // Nothing of the batch committed: the writes that had succeeded (or
-    // had not run) fail with it.
+    // Nothing of the batch committed: every write fails with it, also one
+    // that had failed on its own, since it may have failed on what a
+    // batch-mate wrote and never committed (it finds out again on retry).
     for (PendingWrite* pending : batch) {
-      if (pending->result.ok()) pending->result = status;
+      pending->result = status;
       pending->audited = false;
     }
   }

@@ -226,9 +226,17 @@ TEST_F(PgDbWriteTest, BatchThatLosesAConflictRunsAgainEachWriteOnce) {
               IsOk());
 }
 
+// Every write of it: also one that had failed on its own before the
+// connection went, since it may have failed on what a batch-mate wrote and
+// never committed (here: "a" already there); told UNAVAILABLE, its caller
+// retries and finds out.
 TEST_F(PgDbWriteTest, ConnectionLostDuringABatchFailsEveryWriteOfIt) {
   std::vector<absl::Status> results = RunAsOneBatch({
       [](Connection& conn) { return Insert(conn, "a"); },
+      [](Connection& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(int64_t n, Number(conn, "a"));
+        return absl::AlreadyExistsError(absl::StrCat("a is there: ", n));
+      },
       [&](Connection& conn) -> absl::Status {
         RETURN_IF_ERROR(Insert(conn, "b"));
         ASSIGN_OR_RETURN(Statement pid,
