@@ -531,6 +531,18 @@ absl::Status EventConsumer::RetryParked(int64_t parked_id,
 }
 
 absl::Status EventConsumer::Reset(int64_t sequence, absl::string_view epoch) {
+  {
+    // The follower, in another process, would go on from where it is and
+    // move the cursor past the reset: the reset is the follower's to make.
+    absl::MutexLock lock(&mu_);
+    if (phase_ == ConsumerState::Phase::kStandingBy) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "another replica follows the ", options_.feed, " feed for ",
+          options_.consumer,
+          "; reset it through that replica (`carectl admin feeds` there "
+          "says FOLLOWING)"));
+    }
+  }
   // No apply or park is under way, and none started before this point
   // writes after it (each checks the generation under apply_mu_).
   absl::MutexLock apply_lock(&apply_mu_);

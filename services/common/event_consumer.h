@@ -184,7 +184,8 @@ class EventConsumer {
   // restoring the producer from a backup. It waits for an apply in
   // progress; nothing delivered before the reset is applied after it, and
   // the stream restarts from the new position at once. Backwards, the
-  // events after `sequence` are applied again.
+  // events after `sequence` are applied again. FAILED_PRECONDITION on a
+  // replica standing by (the follower, elsewhere, would not notice).
   absl::Status Reset(int64_t sequence, absl::string_view epoch)
       ABSL_LOCKS_EXCLUDED(mu_, apply_mu_);
 

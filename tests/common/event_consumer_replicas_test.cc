@@ -185,6 +185,29 @@ TEST_F(EventConsumerReplicasTest, OneReplicaFollowsAndTheOtherStandsBy) {
   EXPECT_THAT(Applied(), ElementsAreArray(OneTo(10)));
 }
 
+// A reset moves the shared cursor, but only the follower would notice: a
+// replica standing by refuses it (naming where to send it) and changes
+// nothing; the follower takes it.
+TEST_F(EventConsumerReplicasTest, AResetIsTheFollowersNotAStandbys) {
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 5; }));
+  StartReplica(*second_);
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(*second_) == ConsumerState::Phase::kStandingBy; }));
+  absl::Status refused = second_->consumer->Reset(2, "");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::HasSubstr("another replica follows"));
+  EXPECT_EQ(Cursor(), 5);
+
+  ASSERT_TRUE(first_->consumer->Reset(2, "").ok());
+  // Events 3..5 are applied again, by the follower.
+  ASSERT_TRUE(Eventually([&] { return first_->applied.load() == 8; }));
+  EXPECT_EQ(Cursor(), 5);
+  EXPECT_EQ(second_->applied.load(), 0);
+}
+
 TEST_F(EventConsumerReplicasTest,
        WhenTheFollowerStopsTheOtherGoesOnFromTheCursor) {
   StartReplica(*first_);
