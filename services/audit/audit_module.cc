@@ -1,8 +1,11 @@
 #include "services/audit/audit_module.h"
 
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/audit/audit_grpc.h"
 #include "services/careplan_client/grpc_careplan_lookup.h"
 #include "services/common/database_opener.h"
@@ -16,7 +19,8 @@ AuditModule::~AuditModule() = default;
 
 absl::StatusOr<std::unique_ptr<AuditModule>> AuditModule::Open(
     const ModuleContext& context,
-    std::function<std::vector<AuditLogRef>()> hosted_logs) {
+    std::function<std::vector<AuditLogRef>()> hosted_logs,
+    const std::string& pg_schema) {
   std::unique_ptr<AuditModule> module(new AuditModule());
   const Environment& env = context.env;
   if (env.audit_key != nullptr) {
@@ -24,9 +28,11 @@ absl::StatusOr<std::unique_ptr<AuditModule>> AuditModule::Open(
     static const auto* const kNoMigrations = new std::vector<Migration>();
     DatabaseOptions options;
     options.audit_key = env.audit_key;
-    ASSIGN_OR_RETURN(module->db_,
-                     OpenDatabase(DatabaseLocationOf(context, "audit"),
-                                  {kNoMigrations, kNoMigrations}, options));
+    DatabaseLocation location = DatabaseLocationOf(context, "audit");
+    location.schema = pg_schema;
+    ASSIGN_OR_RETURN(
+        module->db_,
+        OpenDatabase(location, {kNoMigrations, kNoMigrations}, options));
   }
   module->credentials_ = std::make_unique<ServiceCredentials>(
       "services/audit", env.signer, env.clock);
@@ -43,6 +49,12 @@ absl::StatusOr<std::unique_ptr<AuditModule>> AuditModule::Open(
   module->service_ = std::make_unique<AuditGrpcService>(
       env.authenticator, env.executor, module->domain_.get());
   return module;
+}
+
+std::string AuditModule::AuditSchemaFor(
+    const std::vector<std::string>& services, size_t all) {
+  if (services.size() >= all) return "audit";
+  return absl::StrCat("audit_", absl::StrJoin(services, "_"));
 }
 
 grpc::Service* AuditModule::service() { return service_.get(); }

@@ -146,9 +146,11 @@ absl::Status CarebridgeServer::Init() {
       db->SetMetrics(metrics_.get(), names_[i]);
     }
   }
-  ASSIGN_OR_RETURN(audit_, audit::AuditModule::Open(context_, [this] {
-                     return audit::AuditLogsOf(names_, modules_);
-                   }));
+  ASSIGN_OR_RETURN(
+      audit_,
+      audit::AuditModule::Open(
+          context_, [this] { return audit::AuditLogsOf(names_, modules_); },
+          audit::AuditModule::AuditSchemaFor(names_, HostedServices().size())));
   host_->AddService(audit_->service(), audit_->service_name());
   audit::RegisterAuditLogs(modules_, *audit_, *authenticator_);
   // Every service here refuses a token the directory has ended, once this

@@ -79,6 +79,16 @@ expect_eq "$(as "$ADMIN" --json member get "$KIM" | py 'd["state"]')" \
   DEACTIVATED "Kim's state"
 ADDR=$REFERRAL
 
+# Each process keys its audit logs with its own audit.key: on one PostgreSQL
+# database the two must not write one chain (each would find the other's
+# records altered).
+step "each process's audit logs verify, the other process's calls apart"
+for addr in "$DIRECTORY" "$REFERRAL" "$DIRECTORY" "$REFERRAL"; do
+  ADDR=$addr as "$ADMIN" admin audit verify >/dev/null ||
+    fail "the audit logs of the process at $addr do not verify"
+done
+ADDR=$REFERRAL
+
 step "with the directory down, creates fail UNAVAILABLE and store nothing"
 kill -TERM "$DIRECTORY_PID"
 wait_for_exit "$DIRECTORY_PID" 30
