@@ -88,6 +88,36 @@ struct Counter {
   }
 };
 
+// Watches "feed" on a replica, with "marker" beside it as the control:
+// notices arrive in commit order, so once a marker announced after a feed
+// announcement is in, the feed's would have been.
+class FeedAndMarker {
+ public:
+  explicit FeedAndMarker(PgDb& db) {
+    absl::StatusOr<std::unique_ptr<DatabaseWatch>> feed =
+        db.Watch("feed", feed_.Fn());
+    absl::StatusOr<std::unique_ptr<DatabaseWatch>> marker =
+        db.Watch("marker", marker_.Fn());
+    EXPECT_THAT(feed, IsOk());
+    EXPECT_THAT(marker, IsOk());
+    if (feed.ok()) feed_watch_ = *std::move(feed);
+    if (marker.ok()) marker_watch_ = *std::move(marker);
+  }
+
+  // The marker's notice came and the feed's did not.
+  void ExpectMarkerOnly() {
+    ASSERT_TRUE(
+        Eventually([&] { return marker_.calls >= 1; }, absl::Seconds(5)));
+    EXPECT_EQ(feed_.calls, 0);
+  }
+
+ private:
+  Counter feed_;
+  Counter marker_;
+  std::unique_ptr<DatabaseWatch> feed_watch_;
+  std::unique_ptr<DatabaseWatch> marker_watch_;
+};
+
 TEST_F(PgCoordinationTest, LockIsExclusiveAcrossReplicasUntilDestroyed) {
   std::unique_ptr<PgDb> a = Replica();
   std::unique_ptr<PgDb> b = Replica();
@@ -179,19 +209,11 @@ TEST_F(PgCoordinationTest, AReplicasOwnCommitsDoNotWakeItsWatchers) {
   std::unique_ptr<PgDb> other = Replica();
   ASSERT_NE(writer, nullptr);
   ASSERT_NE(other, nullptr);
-  Counter feed;
-  Counter marker;
-  absl::StatusOr<std::unique_ptr<DatabaseWatch>> feed_watch =
-      writer->Watch("feed", feed.Fn());
-  absl::StatusOr<std::unique_ptr<DatabaseWatch>> marker_watch =
-      writer->Watch("marker", marker.Fn());
-  ASSERT_THAT(feed_watch, IsOk());
-  ASSERT_THAT(marker_watch, IsOk());
+  FeedAndMarker watched(*writer);
   // Its stores wake their own listeners; the watch is for other processes.
   ASSERT_THAT(Announce(*writer, {"feed"}), IsOk());
   ASSERT_THAT(Announce(*other, {"marker"}), IsOk());
-  ASSERT_TRUE(Eventually([&] { return marker.calls >= 1; }, absl::Seconds(5)));
-  EXPECT_EQ(feed.calls, 0);
+  watched.ExpectMarkerOnly();
 }
 
 TEST_F(PgCoordinationTest, RolledBackAnnouncementWakesNobody) {
@@ -199,24 +221,14 @@ TEST_F(PgCoordinationTest, RolledBackAnnouncementWakesNobody) {
   std::unique_ptr<PgDb> reader = Replica();
   ASSERT_NE(writer, nullptr);
   ASSERT_NE(reader, nullptr);
-  Counter feed;
-  Counter marker;
-  absl::StatusOr<std::unique_ptr<DatabaseWatch>> feed_watch =
-      reader->Watch("feed", feed.Fn());
-  absl::StatusOr<std::unique_ptr<DatabaseWatch>> marker_watch =
-      reader->Watch("marker", marker.Fn());
-  ASSERT_THAT(feed_watch, IsOk());
-  ASSERT_THAT(marker_watch, IsOk());
+  FeedAndMarker watched(*reader);
   EXPECT_THAT(writer->Write([](Connection& conn) -> absl::Status {
     RETURN_IF_ERROR(conn.Announce("feed"));
     return absl::AbortedError("changed my mind");
   }),
               StatusIs(absl::StatusCode::kAborted));
-  // Notices arrive in commit order: once the marker's is in, the rolled
-  // back write's would have been.
   ASSERT_THAT(Announce(*writer, {"marker"}), IsOk());
-  ASSERT_TRUE(Eventually([&] { return marker.calls >= 1; }, absl::Seconds(5)));
-  EXPECT_EQ(feed.calls, 0);
+  watched.ExpectMarkerOnly();
 }
 
 TEST_F(PgCoordinationTest, AnotherSchemasAnnouncementWakesNobodyHere) {
@@ -226,18 +238,10 @@ TEST_F(PgCoordinationTest, AnotherSchemasAnnouncementWakesNobodyHere) {
   ASSERT_NE(svc, nullptr);
   ASSERT_NE(other_writer, nullptr);
   ASSERT_NE(other_reader, nullptr);
-  Counter feed;
-  Counter marker;
-  absl::StatusOr<std::unique_ptr<DatabaseWatch>> feed_watch =
-      other_reader->Watch("feed", feed.Fn());
-  absl::StatusOr<std::unique_ptr<DatabaseWatch>> marker_watch =
-      other_reader->Watch("marker", marker.Fn());
-  ASSERT_THAT(feed_watch, IsOk());
-  ASSERT_THAT(marker_watch, IsOk());
+  FeedAndMarker watched(*other_reader);
   ASSERT_THAT(Announce(*svc, {"feed"}), IsOk());
   ASSERT_THAT(Announce(*other_writer, {"marker"}), IsOk());
-  ASSERT_TRUE(Eventually([&] { return marker.calls >= 1; }, absl::Seconds(5)));
-  EXPECT_EQ(feed.calls, 0);
+  watched.ExpectMarkerOnly();
 }
 
 TEST_F(PgCoordinationTest, AnnouncingOutsideAWriteIsFailedPrecondition) {
