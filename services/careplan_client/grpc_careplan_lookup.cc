@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
+#include "services/common/peer_call.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 
@@ -89,12 +90,14 @@ absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
     absl::string_view person) {
   auto stub = Stub();
   if (!stub.ok()) return stub.status();
-  grpc::ClientContext context;
-  Prepare(context);
   cp::GetCarePlanRequest request;
   request.set_name(absl::StrCat(person, "/carePlan"));
   cp::CarePlan plan;
-  grpc::Status status = (*stub)->GetCarePlan(&context, request, &plan);
+  grpc::Status status =
+      CallPeer([this](grpc::ClientContext& context) { Prepare(context); },
+               [&](grpc::ClientContext* context) {
+                 return (*stub)->GetCarePlan(context, request, &plan);
+               });
   if (status.ok()) return CareTeamViewOf(plan);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND &&
       absl::StrContains(status.error_message(), kNoPlanYet)) {
@@ -107,12 +110,14 @@ absl::StatusOr<sharing::PersonSharing> GrpcCarePlanLookup::GetSharing(
     absl::string_view person) {
   auto stub = Stub();
   if (!stub.ok()) return stub.status();
-  grpc::ClientContext context;
-  Prepare(context);
   cp::GetSharingChoicesRequest request;
   request.set_name(absl::StrCat(person, "/sharingChoices"));
   cp::SharingChoices choices;
-  grpc::Status status = (*stub)->GetSharingChoices(&context, request, &choices);
+  grpc::Status status =
+      CallPeer([this](grpc::ClientContext& context) { Prepare(context); },
+               [&](grpc::ClientContext* context) {
+                 return (*stub)->GetSharingChoices(context, request, &choices);
+               });
   sharing::PersonSharing found;
   if (status.ok()) {
     found.lead_team = choices.lead_team();

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
+#include "services/common/peer_call.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
 
@@ -73,12 +74,14 @@ absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
     absl::string_view team_name) {
   auto stub = Stub();
   if (!stub.ok()) return stub.status();
-  grpc::ClientContext context;
-  PrepareContext(context);
   dir::GetTeamRequest request;
   request.set_name(std::string(team_name));
   dir::Team team;
-  grpc::Status status = (*stub)->GetTeam(&context, request, &team);
+  grpc::Status status = CallPeer(
+      [this](grpc::ClientContext& context) { PrepareContext(context); },
+      [&](grpc::ClientContext* context) {
+        return (*stub)->GetTeam(context, request, &team);
+      });
   if (!status.ok()) return FromDirectory(status, team_name);
 
   TeamInfo info;
@@ -100,12 +103,14 @@ absl::Status GrpcDirectoryLookup::CheckPersonExists(
     absl::string_view person_name) {
   auto stub = Stub();
   if (!stub.ok()) return stub.status();
-  grpc::ClientContext context;
-  PrepareContext(context);
   dir::GetPersonRequest request;
   request.set_name(std::string(person_name));
   dir::Person person;
-  grpc::Status status = (*stub)->GetPerson(&context, request, &person);
+  grpc::Status status = CallPeer(
+      [this](grpc::ClientContext& context) { PrepareContext(context); },
+      [&](grpc::ClientContext* context) {
+        return (*stub)->GetPerson(context, request, &person);
+      });
   if (!status.ok()) return FromDirectory(status, person_name);
   if (!person.merged_into().empty()) {
     return PersonMergedError(person_name, person.merged_into());

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/peer_call.h"
 #include "services/common/status.h"
 
 namespace carebridge::record_client {
@@ -36,14 +37,18 @@ absl::StatusOr<std::optional<record::v1::CareSummary>> CareSummaryReader::Read(
     absl::string_view person) {
   absl::StatusOr<record::v1::RecordService::Stub*> stub = Stub();
   if (!stub.ok()) return stub.status();
-  grpc::ClientContext context;
-  // A network deadline is real time, not domain time.
-  context.set_deadline(absl::ToChronoTime(absl::Now() + call_deadline_));
-  credentials_.Apply(context);
   record::v1::GetCareSummaryRequest request;
   request.set_name(absl::StrCat(person, "/careSummary"));
   record::v1::CareSummary summary;
-  grpc::Status status = (*stub)->GetCareSummary(&context, request, &summary);
+  grpc::Status status = CallPeer(
+      [this](grpc::ClientContext& context) {
+        // A network deadline is real time, not domain time.
+        context.set_deadline(absl::ToChronoTime(absl::Now() + call_deadline_));
+        credentials_.Apply(context);
+      },
+      [&](grpc::ClientContext* context) {
+        return (*stub)->GetCareSummary(context, request, &summary);
+      });
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
   if (!status.ok()) {
     absl::Status failed = FromGrpcStatus(status);

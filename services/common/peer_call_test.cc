@@ -1,0 +1,179 @@
+#include "services/common/peer_call.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "gtest/gtest.h"
+#include "services/common/channel_provider.h"
+
+namespace carebridge {
+namespace {
+
+namespace health = ::grpc::health::v1;
+
+// A peer that answers every health check SERVING.
+class ServingPeer final : public health::Health::Service {
+  grpc::Status Check(grpc::ServerContext*, const health::HealthCheckRequest*,
+                     health::HealthCheckResponse* response) override {
+    response->set_status(health::HealthCheckResponse::SERVING);
+    return grpc::Status::OK;
+  }
+};
+
+// A server with the peer on `port` (0: any).
+std::unique_ptr<grpc::Server> StartServer(int port, int* bound) {
+  static ServingPeer* const peer = new ServingPeer();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(absl::StrCat("127.0.0.1:", port),
+                           grpc::InsecureServerCredentials(), bound);
+  builder.RegisterService(peer);
+  return builder.BuildAndStart();
+}
+
+class PeerCallTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    server_ = StartServer(0, &port_);
+    ASSERT_NE(server_, nullptr);
+    grpc::ChannelArguments args = PeerChannelArguments();
+    // The channel waits the longest backoff after its first failed connect,
+    // so a peer back within it is still refused by a plain call.
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
+                kPeerMaxReconnectBackoffMs);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, kPeerMaxReconnectBackoffMs);
+    channel_ =
+        grpc::CreateCustomChannel(absl::StrCat("127.0.0.1:", port_),
+                                  grpc::InsecureChannelCredentials(), args);
+    stub_ = health::Health::NewStub(channel_);
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+  }
+
+  static void Prepare(grpc::ClientContext& context) {
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+  }
+
+  grpc::Status PlainCheck() {
+    grpc::ClientContext context;
+    Prepare(context);
+    health::HealthCheckResponse response;
+    return stub_->Check(&context, health::HealthCheckRequest(), &response);
+  }
+
+  grpc::Status PeerCheck() {
+    health::HealthCheckResponse response;
+    return CallPeer(Prepare, [&](grpc::ClientContext* context) {
+      return stub_->Check(context, health::HealthCheckRequest(), &response);
+    });
+  }
+
+  // Stops the peer and lets the channel fail to reach it, so that the
+  // channel is waiting out its reconnect backoff.
+  void StopPeerAndFailOnce() {
+    server_->Shutdown();
+    server_.reset();
+    grpc::Status refused = PlainCheck();
+    ASSERT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << refused.error_message();
+  }
+
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<health::Health::Stub> stub_;
+};
+
+TEST_F(PeerCallTest, ReachesAPeerThatCameBackWhileTheChannelBacksOff) {
+  ASSERT_TRUE(PeerCheck().ok());
+  StopPeerAndFailOnce();
+
+  int bound = 0;
+  server_ = StartServer(port_, &bound);
+  ASSERT_EQ(bound, port_);
+
+  // The control: the peer is back, but a plain call still fails at once.
+  grpc::Status plain = PlainCheck();
+  EXPECT_EQ(plain.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  grpc::Status status = PeerCheck();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+TEST_F(PeerCallTest, APeerStillDownFailsUnavailableWithTheConnectError) {
+  StopPeerAndFailOnce();
+
+  auto started = std::chrono::steady_clock::now();
+  grpc::Status status = PeerCheck();
+  auto took = std::chrono::steady_clock::now() - started;
+
+  // Not DEADLINE_EXCEEDED from the wait: the first answer, which says why.
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_NE(status.error_message().find("connect"), std::string::npos)
+      << status.error_message();
+  // Bounded by the reconnect window, well inside the call's 10 s deadline.
+  EXPECT_LT(took, std::chrono::seconds(6));
+}
+
+TEST(CallPeerTest, OtherFailuresAreNotRepeated) {
+  int attempts = 0;
+  grpc::Status status = CallPeer(
+      [](grpc::ClientContext&) {},
+      [&](grpc::ClientContext*) {
+        ++attempts;
+        return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such team");
+      });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(attempts, 1);
+}
+
+TEST(CallPeerTest, TheRepeatKeepsAnEarlierDeadline) {
+  const auto deadline =
+      std::chrono::system_clock::now() + std::chrono::milliseconds(500);
+  int attempts = 0;
+  grpc::Status status = CallPeer(
+      [&](grpc::ClientContext& context) { context.set_deadline(deadline); },
+      [&](grpc::ClientContext* context) {
+        ++attempts;
+        EXPECT_EQ(context->deadline(), deadline);
+        if (attempts == 1) {
+          return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+        }
+        return grpc::Status::OK;
+      });
+  EXPECT_TRUE(status.ok());
+  EXPECT_EQ(attempts, 2);
+}
+
+TEST(CallPeerTest, TheRepeatWaitsNoLongerThanTheReconnectWindow) {
+  int attempts = 0;
+  std::chrono::system_clock::time_point repeat_deadline;
+  grpc::Status status = CallPeer(
+      [](grpc::ClientContext& context) {
+        context.set_deadline(std::chrono::system_clock::now() +
+                             std::chrono::minutes(5));
+      },
+      [&](grpc::ClientContext* context) {
+        ++attempts;
+        repeat_deadline = context->deadline();
+        return grpc::Status(grpc::StatusCode::UNAVAILABLE, "down");
+      });
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(attempts, 2);
+  EXPECT_LT(repeat_deadline,
+            std::chrono::system_clock::now() + std::chrono::seconds(5));
+}
+
+}  // namespace
+}  // namespace carebridge
