@@ -196,9 +196,15 @@ absl::StatusOr<PGresult*> PgConnection::Execute(
     pointers[i] = nulls[i] ? nullptr : values[i].data();
     lengths[i] = static_cast<int>(values[i].size());
   }
-  PGresult* result = PQexecParams(
-      conn_, sql.c_str(), static_cast<int>(values.size()), types.data(),
-      pointers.data(), lengths.data(), formats.data(), /*resultFormat=*/0);
+  ASSIGN_OR_RETURN(const std::string name, PreparedName(sql, types));
+  PGresult* result =
+      name.empty()
+          ? PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()),
+                         types.data(), pointers.data(), lengths.data(),
+                         formats.data(), /*resultFormat=*/0)
+          : PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
+                           pointers.data(), lengths.data(), formats.data(),
+                           /*resultFormat=*/0);
   const ExecStatusType status =
       result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
@@ -208,6 +214,28 @@ absl::StatusOr<PGresult*> PgConnection::Execute(
   }
   NoteChanges(result);
   return result;
+}
+
+absl::StatusOr<std::string> PgConnection::PreparedName(
+    const std::string& sql, const std::vector<Oid>& types) {
+  std::string key = sql;
+  key.push_back('\0');
+  for (Oid type : types) absl::StrAppend(&key, type, ",");
+  auto found = prepared_.find(key);
+  if (found != prepared_.end()) return found->second;
+  if (prepared_.size() >= PgDb::kMaxPreparedStatements) return std::string();
+  std::string name = absl::StrCat("cb_", prepared_.size() + 1);
+  PGresult* result = PQprepare(conn_, name.c_str(), sql.c_str(),
+                               static_cast<int>(types.size()), types.data());
+  const bool prepared =
+      result != nullptr && PQresultStatus(result) == PGRES_COMMAND_OK;
+  // A statement PostgreSQL cannot parse fails here as it would have run.
+  absl::Status error =
+      prepared ? absl::OkStatus() : ErrorOf(result, "statement");
+  PQclear(result);
+  RETURN_IF_ERROR(error);
+  prepared_.emplace(std::move(key), name);
+  return name;
 }
 
 absl::Status PgConnection::Exec(absl::string_view sql) {

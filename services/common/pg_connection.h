@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -106,6 +107,12 @@ class PgConnection : public Connection {
   void NoteChanges(const PGresult* result);
   // The status of a result that is not a success (or of no result).
   absl::Status ErrorOf(const PGresult* result, absl::string_view what);
+  // The name of this connection's server-side prepared statement for `sql`
+  // with these parameter types, prepared now if it is new; "" once
+  // PgDb::kMaxPreparedStatements are prepared (the statement then runs
+  // unnamed).
+  absl::StatusOr<std::string> PreparedName(const std::string& sql,
+                                           const std::vector<Oid>& types);
 
   PGconn* const conn_;
   const std::string target_;
@@ -120,6 +127,13 @@ class PgConnection : public Connection {
   // this transaction, and by the write running now.
   std::set<std::string> announced_;
   std::set<std::string> write_announced_;
+  // Statements prepared on this connection (PreparedName), by SQL and
+  // parameter types. A statement run again skips PostgreSQL's parse and,
+  // once its generic plan is chosen, its planning: most of the server's
+  // work for the one-row reads and writes the stores make. Prepared
+  // statements outlive transactions and rollbacks; they end with the
+  // connection.
+  absl::flat_hash_map<std::string, std::string> prepared_;
 };
 
 }  // namespace carebridge

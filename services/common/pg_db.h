@@ -93,6 +93,12 @@ std::string TranslatePlaceholders(absl::string_view sql);
 // This class is thread-safe.
 class PgDb : public Database {
  public:
+  // The most statements one connection prepares (server-side, so a
+  // statement run again skips PostgreSQL's parse and plan). The stores'
+  // statements are a fixed set, a few hundred at most across a process's
+  // services; any beyond run unnamed.
+  static constexpr size_t kMaxPreparedStatements = 512;
+
   struct Options {
     // Most connections open at once; calls beyond wait.
     int max_connections = 4;

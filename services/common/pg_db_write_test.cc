@@ -301,5 +301,124 @@ TEST_F(PgDbWriteTest, OnlyAFeedAppendersConflictQueuesOnFeedHeadsLock) {
   EXPECT_THAT(run(/*announce=*/true), IsOkAndHolds(true));
 }
 
+// How many statements this connection has prepared whose SQL starts with
+// `prefix`.
+absl::StatusOr<int64_t> PreparedCount(Connection& conn,
+                                      absl::string_view prefix) {
+  ASSIGN_OR_RETURN(Statement count,
+                   conn.Prepare("SELECT count(*) FROM pg_prepared_statements "
+                                "WHERE starts_with(statement, ?)"));
+  count.Bind(1, prefix);
+  ASSIGN_OR_RETURN(bool row, count.Step());
+  if (!row) return absl::InternalError("no count");
+  return count.ColumnInt64(0);
+}
+
+// A statement run again on a connection is prepared there once, not parsed
+// and planned each time.
+TEST_F(PgDbWriteTest, AStatementRunAgainIsPreparedOnceOnItsConnection) {
+  absl::StatusOr<int64_t> prepared;
+  ASSERT_THAT(db_->Write([&](Connection& conn) -> absl::Status {
+    for (int i = 0; i < 5; ++i) {
+      RETURN_IF_ERROR(Insert(conn, absl::StrCat("once-", i), i));
+    }
+    prepared = PreparedCount(conn, "INSERT INTO items");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(prepared, IsOkAndHolds(1));
+  EXPECT_THAT(db_->Read([](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(int64_t n, Number(conn, "once-4"));
+    return n == 4 ? absl::OkStatus() : absl::InternalError("wrong row");
+  }),
+              IsOk());
+}
+
+// One SQL bound once with a NULL (no type) and once with a value (typed):
+// each runs as prepared for its own parameter types.
+TEST_F(PgDbWriteTest, OneStatementBoundWithNullAndWithAValueBothRun) {
+  ASSERT_THAT(db_->Write([](Connection& conn) -> absl::Status {
+    for (int i = 0; i < 4; ++i) {
+      ASSIGN_OR_RETURN(Statement insert,
+                       conn.Prepare("INSERT INTO items "
+                                    "(key, n) VALUES (?, ?)"));
+      insert.Bind(1, absl::StrCat("mixed-", i));
+      if (i % 2 == 0) {
+        insert.BindNull(2);
+      } else {
+        insert.Bind(2, int64_t{i});
+      }
+      RETURN_IF_ERROR(insert.Run());
+    }
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(db_->Read([](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement count,
+                     conn.Prepare("SELECT count(n), count(*) FROM items WHERE "
+                                  "starts_with(key, 'mixed-')"));
+    ASSIGN_OR_RETURN(bool row, count.Step());
+    if (!row || count.ColumnInt64(0) != 2 || count.ColumnInt64(1) != 4) {
+      return absl::InternalError("expected 2 values and 2 NULLs in 4 rows");
+    }
+    return absl::OkStatus();
+  }),
+              IsOk());
+}
+
+// Prepared statements are not transactional: one prepared in a write that
+// rolled back is still there, and the next write on that connection uses
+// it. A statement that cannot be parsed fails as it always did.
+TEST_F(PgDbWriteTest, PreparedStatementsOutliveRollbacksAndBadSql) {
+  absl::StatusOr<std::unique_ptr<PgDb>> db =
+      PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));
+  ASSERT_THAT(db, IsOk());
+  EXPECT_THAT((*db)->Write([](Connection& conn) -> absl::Status {
+    RETURN_IF_ERROR(Insert(conn, "rolled-back"));
+    return absl::AbortedError("the caller changed its mind");
+  }),
+              StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT((*db)->Write([](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement bad, conn.Prepare("SELEC n FROM items"));
+    return bad.Run();
+  }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("syntax error")));
+  absl::StatusOr<int64_t> prepared;
+  ASSERT_THAT((*db)->Write([&](Connection& conn) -> absl::Status {
+    RETURN_IF_ERROR(Insert(conn, "kept"));
+    prepared = PreparedCount(conn, "INSERT INTO items");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(prepared, IsOkAndHolds(1));
+  EXPECT_THAT((*db)->Read([](Connection& conn) {
+    return Number(conn, "rolled-back").status();
+  }),
+              StatusIs(absl::StatusCode::kNotFound));
+}
+
+// Past the most a connection prepares, statements still run (unnamed).
+TEST_F(PgDbWriteTest, StatementsPastTheMostPreparedStillRun) {
+  const int distinct = static_cast<int>(PgDb::kMaxPreparedStatements) + 20;
+  absl::StatusOr<int64_t> prepared;
+  ASSERT_THAT(db_->Read([&](Connection& conn) -> absl::Status {
+    for (int i = 0; i < distinct; ++i) {
+      ASSIGN_OR_RETURN(Statement select,
+                       conn.Prepare(absl::StrCat("SELECT ? + ", i)));
+      select.Bind(1, int64_t{1000});
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row || select.ColumnInt64(0) != 1000 + i) {
+        return absl::InternalError(absl::StrCat("statement ", i));
+      }
+    }
+    prepared = PreparedCount(conn, "SELECT $1 + ");
+    return absl::OkStatus();
+  }),
+              IsOk());
+  ASSERT_THAT(prepared, IsOk());
+  EXPECT_LE(*prepared, static_cast<int64_t>(PgDb::kMaxPreparedStatements));
+  EXPECT_GE(*prepared, static_cast<int64_t>(PgDb::kMaxPreparedStatements) - 5);
+}
+
 }  // namespace
 }  // namespace carebridge
