@@ -3,8 +3,11 @@
 // (AnnounceDueGaps), and listed (ListGaps).
 
 #include <algorithm>
+#include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -294,6 +297,34 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
   ASSIGN_OR_RETURN(GapInputs inputs, ReadGapInputs(conn, person_id));
   std::vector<WantedGap> wanted = WantedGaps(inputs, settings_);
   std::vector<bool> present(wanted.size(), false);
+  // Each wanted gap's key (GapKey), once, and where each key is wanted: a
+  // person with many referrals has many gaps wanted and stored, and
+  // matching every stored gap against every wanted one made applying an
+  // event quadratic in them.
+  std::vector<std::string> wanted_keys;
+  wanted_keys.reserve(wanted.size());
+  absl::flat_hash_map<std::string, std::vector<size_t>> wanted_at;
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    wanted_keys.push_back(GapKey(wanted[i]));
+    wanted_at[wanted_keys.back()].push_back(i);
+  }
+  // The wanted gaps stored `key` is (IsGap), in order: those whose key it
+  // is, or, for `{base}-{n}`, whose key is the base.
+  auto wanted_as = [&](const std::string& key) {
+    std::vector<size_t> found;
+    const size_t dash = key.rfind('-');
+    for (const std::string& base :
+         {key,
+          dash == std::string::npos ? std::string() : key.substr(0, dash)}) {
+      auto at = wanted_at.find(base);
+      if (at == wanted_at.end()) continue;
+      for (size_t i : at->second) {
+        if (IsGap(key, wanted_keys[i])) found.push_back(i);
+      }
+    }
+    std::sort(found.begin(), found.end());
+    return found;
+  };
   ASSIGN_OR_RETURN(
       Statement select,
       conn.Prepare(absl::StrCat("SELECT ", kGapColumns,
@@ -316,8 +347,8 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
   const int64_t now_us = absl::ToUnixMicros(time);
   for (const Current& gap : current) {
     bool still = false;
-    for (size_t i = 0; i < wanted.size(); ++i) {
-      if (present[i] || !IsGap(gap.key, GapKey(wanted[i]))) continue;
+    for (size_t i : wanted_as(gap.key)) {
+      if (present[i]) continue;
       present[i] = true;
       still = true;
       // The same gap: keep its detail and teams current (rewritten only
@@ -366,7 +397,7 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
     if (present[i]) continue;
     const bool open_now = absl::ToUnixMicros(wanted[i].open_time) <= now_us;
     ASSIGN_OR_RETURN(std::string key,
-                     FreshGapKey(conn, person_id, GapKey(wanted[i])));
+                     FreshGapKey(conn, person_id, wanted_keys[i]));
     RETURN_IF_ERROR(InsertGap(conn, person_id, key, wanted[i], open_now));
     if (open_now) {
       NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, key, wanted[i]),
