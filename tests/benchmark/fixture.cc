@@ -139,16 +139,20 @@ absl::StatusOr<Fixture> CreateFixture(
 
   // Persons are registered by clinical staff, not admins. No NHS number, so
   // repeated runs never collide on it.
-  dir::CreatePersonRequest person_request;
-  dir::Person* person = person_request.mutable_person();
-  person->set_given_name("Alex");
-  person->set_family_name(absl::StrCat("Bench-", run_id));
-  person->set_birth_date("1990-04-01");
-  ASSIGN_OR_RETURN(dir::Person created,
-                   (Call<dir::CreatePersonRequest, dir::Person>(
-                       *stub, &dir::DirectoryService::Stub::CreatePerson,
-                       "CreatePerson", fixture.sender_token, person_request)));
-  fixture.person = created.name();
+  for (int i = 0; i < kReferredPersons; ++i) {
+    dir::CreatePersonRequest person_request;
+    dir::Person* person = person_request.mutable_person();
+    person->set_given_name(i == 0 ? "Alex" : absl::StrCat("Alex ", i + 1));
+    person->set_family_name(absl::StrCat("Bench-", run_id));
+    person->set_birth_date("1990-04-01");
+    ASSIGN_OR_RETURN(
+        dir::Person created,
+        (Call<dir::CreatePersonRequest, dir::Person>(
+            *stub, &dir::DirectoryService::Stub::CreatePerson, "CreatePerson",
+            fixture.sender_token, person_request)));
+    fixture.referred_persons.push_back(created.name());
+  }
+  fixture.person = fixture.referred_persons.front();
   return fixture;
 }
 

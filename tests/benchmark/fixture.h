@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -14,16 +15,25 @@ namespace carebridge::bench {
 
 // What the benchmark creates on the server before loading it, through the
 // public API as the bootstrap admin: a sending team and a receiving team
-// (accepting referrals), a clinician in each with a token, one person, and a
-// voluntary-sector team that owns some care plan actions.
+// (accepting referrals), a clinician in each with a token, the persons
+// referred, and a voluntary-sector team that owns some care plan actions.
 struct Fixture {
   std::string sending_team;    // teams/{id}, a community mental health team
   std::string receiving_team;  // teams/{id}, a crisis team
   std::string voluntary_team;  // teams/{id}
-  std::string person;          // persons/{id}
+  std::string person;          // persons/{id}, the first referred
+  // persons/{id} of kReferredPersons people, whom CreateReferral calls
+  // refer in turn. A region's referrals spread over many people; all of
+  // them for one person (tens of thousands in a run) made the record's
+  // work for that one person, which reads the person's whole history at
+  // each change, the figure.
+  std::vector<std::string> referred_persons;
   std::string sender_token;    // a clinician of the sending team
   std::string receiver_token;  // a clinician of the receiving team
 };
+
+// How many persons the fixture registers for referrals.
+inline constexpr int kReferredPersons = 100;
 
 // Creates the fixture. `run_id` makes names and request ids unique, so the
 // benchmark can run repeatedly against one server.

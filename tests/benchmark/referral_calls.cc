@@ -41,7 +41,9 @@ std::unique_ptr<PendingCall> NewCreateReferral(const Load& load,
                                                CreateCall::Done done) {
   ref::CreateReferralRequest request;
   ref::Referral* referral = request.mutable_referral();
-  referral->set_person(load.fixture.person);
+  referral->set_person(
+      load.fixture
+          .referred_persons[sequence % load.fixture.referred_persons.size()]);
   referral->set_receiving_team(load.fixture.receiving_team);
   referral->set_urgency(ref::URGENT);
   referral->set_reason(
