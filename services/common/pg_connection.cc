@@ -197,6 +197,7 @@ absl::StatusOr<PGresult*> PgConnection::Execute(
     lengths[i] = static_cast<int>(values[i].size());
   }
   ASSIGN_OR_RETURN(const std::string name, PreparedName(sql, types));
+  ++round_trips_;
   PGresult* result =
       name.empty()
           ? PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()),
@@ -225,6 +226,7 @@ absl::StatusOr<std::string> PgConnection::PreparedName(
   if (found != prepared_.end()) return found->second;
   if (prepared_.size() >= PgDb::kMaxPreparedStatements) return std::string();
   std::string name = absl::StrCat("cb_", prepared_.size() + 1);
+  ++round_trips_;
   PGresult* result = PQprepare(conn_, name.c_str(), sql.c_str(),
                                static_cast<int>(types.size()), types.data());
   const bool prepared =
@@ -239,6 +241,7 @@ absl::StatusOr<std::string> PgConnection::PreparedName(
 }
 
 absl::Status PgConnection::Exec(absl::string_view sql) {
+  ++round_trips_;
   PGresult* result = PQexec(conn_, std::string(sql).c_str());
   const ExecStatusType status =
       result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
@@ -267,6 +270,7 @@ absl::Status PgConnection::Commit() {
   KeepAnnounced(/*keep=*/true);
   for (const std::string& channel : announced_) {
     const char* values[] = {channel.c_str(), origin_.c_str()};
+    ++round_trips_;
     PGresult* result =
         PQexecParams(conn_, "SELECT pg_notify($1, $2)", 2, nullptr, values,
                      nullptr, nullptr, /*resultFormat=*/0);
@@ -277,6 +281,7 @@ absl::Status PgConnection::Commit() {
     RETURN_IF_ERROR(notified);
   }
   announced_.clear();
+  ++round_trips_;
   PGresult* result = PQexec(conn_, "COMMIT");
   absl::Status outcome = absl::OkStatus();
   if (PQresultStatus(result) != PGRES_COMMAND_OK) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
@@ -97,6 +98,9 @@ class PgConnection : public Connection {
   // caller left open; false when the connection is unusable (mid-command or
   // broken), so the pool drops it.
   bool Reset();
+  // Round trips to the server since the last call (each wait for the
+  // server's answer to what was sent), for PgDb::round_trips().
+  int64_t TakeRoundTrips() { return std::exchange(round_trips_, 0); }
   // For tests of the pool: the connection's server process.
   int backend_pid() const { return PQbackendPID(conn_); }
   PGconn* raw() const { return conn_; }
@@ -119,6 +123,7 @@ class PgConnection : public Connection {
   const std::string schema_;
   const std::string origin_;
   int64_t changes_ = 0;
+  int64_t round_trips_ = 0;
   bool lost_ = false;
   bool conflicted_ = false;
   bool appends_to_feed_ = false;

@@ -188,6 +188,8 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Connect() {
     RETURN_IF_ERROR(connection->Exec(
         absl::StrCat("SET search_path TO ", QuotedSchema(options_.schema))));
   }
+  // Setting up is not a call's work (round_trips()).
+  connection->TakeRoundTrips();
   return connection;
 }
 
@@ -226,6 +228,7 @@ absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Acquire() {
 void PgDb::Release(std::unique_ptr<PgConnection> conn) {
   // Outside the lock: it may talk to the server.
   const bool usable = conn->Reset();
+  round_trips_.fetch_add(conn->TakeRoundTrips(), std::memory_order_relaxed);
   absl::MutexLock lock(&pool_mu_);
   if (!usable) {
     conn.reset();

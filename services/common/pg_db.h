@@ -192,6 +192,12 @@ class PgDb : public Database {
   int64_t unsynced_commits() const {
     return unsynced_commits_.load(std::memory_order_relaxed);
   }
+  // Round trips to the server (each wait for its answer) made by this
+  // database's reads, writes and migrations since open, counted when their
+  // connection goes back to the pool; not connecting, locks or watches.
+  int64_t round_trips() const {
+    return round_trips_.load(std::memory_order_relaxed);
+  }
   // Writes waiting for the batch being committed to finish (for tests).
   int queued_writes() ABSL_LOCKS_EXCLUDED(queue_mu_) {
     absl::MutexLock lock(&queue_mu_);
@@ -249,6 +255,7 @@ class PgDb : public Database {
   std::atomic<int64_t> write_retries_{0};
   std::atomic<int64_t> commits_{0};
   std::atomic<int64_t> unsynced_commits_{0};
+  std::atomic<int64_t> round_trips_{0};
   // Until when (Unix µs) writes take feed_head's lock from their first
   // attempt (see WriteAudited).
   std::atomic<int64_t> feed_busy_until_us_{0};
