@@ -77,7 +77,10 @@ function(carebridge_precompiled_headers)
   if(CAREBRIDGE_BUILD_TESTS AND tests)
     add_library(carebridge_test_pch STATIC
       ${PROJECT_BINARY_DIR}/carebridge_pch.cc)
-    target_compile_options(carebridge_test_pch PRIVATE ${CAREBRIDGE_WARNINGS})
+    # The tests' flags (CAREBRIDGE_TEST_COMPILE_OPTIONS): GCC takes a
+    # precompiled header only where it was built with the same -O.
+    target_compile_options(carebridge_test_pch PRIVATE ${CAREBRIDGE_WARNINGS}
+      ${CAREBRIDGE_TEST_COMPILE_OPTIONS})
     target_link_libraries(carebridge_test_pch PRIVATE ${libraries}
       GTest::gtest GTest::gmock)
     target_precompile_headers(carebridge_test_pch PRIVATE ${headers}
