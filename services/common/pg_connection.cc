@@ -176,85 +176,6 @@ void PgConnection::NoteChanges(const PGresult* result) {
   }
 }
 
-bool PgConnection::Reset() {
-  if (lost()) return false;
-  PGTransactionStatusType status = PQtransactionStatus(conn_);
-  if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {
-    Exec("ROLLBACK").IgnoreError();
-    status = PQtransactionStatus(conn_);
-  }
-  return !lost() && status == PQTRANS_IDLE;
-}
-
-absl::StatusOr<PGresult*> PgConnection::Execute(
-    const std::string& sql, const std::vector<Oid>& types,
-    const std::vector<std::string>& values, const std::vector<bool>& nulls,
-    const std::vector<int>& formats) {
-  std::vector<const char*> pointers(values.size());
-  std::vector<int> lengths(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    pointers[i] = nulls[i] ? nullptr : values[i].data();
-    lengths[i] = static_cast<int>(values[i].size());
-  }
-  ASSIGN_OR_RETURN(const std::string name, PreparedName(sql, types));
-  ++round_trips_;
-  PGresult* result =
-      name.empty()
-          ? PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()),
-                         types.data(), pointers.data(), lengths.data(),
-                         formats.data(), /*resultFormat=*/0)
-          : PQexecPrepared(conn_, name.c_str(), static_cast<int>(values.size()),
-                           pointers.data(), lengths.data(), formats.data(),
-                           /*resultFormat=*/0);
-  const ExecStatusType status =
-      result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    absl::Status error = ErrorOf(result, "statement");
-    PQclear(result);
-    return error;
-  }
-  NoteChanges(result);
-  return result;
-}
-
-absl::StatusOr<std::string> PgConnection::PreparedName(
-    const std::string& sql, const std::vector<Oid>& types) {
-  std::string key = sql;
-  key.push_back('\0');
-  for (Oid type : types) absl::StrAppend(&key, type, ",");
-  auto found = prepared_.find(key);
-  if (found != prepared_.end()) return found->second;
-  if (prepared_.size() >= PgDb::kMaxPreparedStatements) return std::string();
-  std::string name = absl::StrCat("cb_", prepared_.size() + 1);
-  ++round_trips_;
-  PGresult* result = PQprepare(conn_, name.c_str(), sql.c_str(),
-                               static_cast<int>(types.size()), types.data());
-  const bool prepared =
-      result != nullptr && PQresultStatus(result) == PGRES_COMMAND_OK;
-  // A statement PostgreSQL cannot parse fails here as it would have run.
-  absl::Status error =
-      prepared ? absl::OkStatus() : ErrorOf(result, "statement");
-  PQclear(result);
-  RETURN_IF_ERROR(error);
-  prepared_.emplace(std::move(key), name);
-  return name;
-}
-
-absl::Status PgConnection::Exec(absl::string_view sql) {
-  ++round_trips_;
-  PGresult* result = PQexec(conn_, std::string(sql).c_str());
-  const ExecStatusType status =
-      result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  absl::Status outcome = absl::OkStatus();
-  if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
-    outcome = ErrorOf(result, "exec");
-  } else {
-    NoteChanges(result);
-  }
-  PQclear(result);
-  return outcome;
-}
-
 absl::Status PgConnection::Announce(absl::string_view channel) {
   if (!writing_) {
     return absl::FailedPreconditionError(
@@ -264,36 +185,6 @@ absl::Status PgConnection::Announce(absl::string_view channel) {
   if (channel == "feed") appends_to_feed_ = true;
   write_announced_.insert(PgChannelName(schema_, channel));
   return absl::OkStatus();
-}
-
-absl::Status PgConnection::Commit() {
-  KeepAnnounced(/*keep=*/true);
-  for (const std::string& channel : announced_) {
-    const char* values[] = {channel.c_str(), origin_.c_str()};
-    ++round_trips_;
-    PGresult* result =
-        PQexecParams(conn_, "SELECT pg_notify($1, $2)", 2, nullptr, values,
-                     nullptr, nullptr, /*resultFormat=*/0);
-    absl::Status notified = PQresultStatus(result) == PGRES_TUPLES_OK
-                                ? absl::OkStatus()
-                                : ErrorOf(result, "notify");
-    PQclear(result);
-    RETURN_IF_ERROR(notified);
-  }
-  announced_.clear();
-  ++round_trips_;
-  PGresult* result = PQexec(conn_, "COMMIT");
-  absl::Status outcome = absl::OkStatus();
-  if (PQresultStatus(result) != PGRES_COMMAND_OK) {
-    outcome = ErrorOf(result, "commit");
-  } else if (absl::string_view(PQcmdStatus(result)) != "COMMIT") {
-    outcome = absl::InternalError(absl::StrCat(
-        "postgresql commit (", target_,
-        "): the transaction was rolled back, as a statement in it had "
-        "failed"));
-  }
-  PQclear(result);
-  return outcome;
 }
 
 // --- PgStatement ---

@@ -7,6 +7,7 @@
 #include <libpq-fe.h>
 
 #include <cstdint>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -36,9 +37,21 @@ uint64_t StableHash(absl::string_view text);
 // names (at most 63 bytes, PostgreSQL's identifier length).
 std::string PgChannelName(absl::string_view schema, absl::string_view channel);
 
+// Frees a PGresult.
+struct PgResultFree {
+  void operator()(PGresult* result) const { PQclear(result); }
+};
+using PgResult = std::unique_ptr<PGresult, PgResultFree>;
+
 // One libpq connection. Remembers whether it was lost (the pool drops it),
 // whether the current transaction lost a conflict (Write runs again) and
 // what it announced, whatever `fn` did with the status.
+//
+// A transaction's control commands (BEGIN, LOCK TABLE, SAVEPOINT, RELEASE
+// SAVEPOINT, ...) wait (Defer) and go with its next statement, Exec or
+// Commit in one pipeline (libpq's pipeline mode): one round trip for all
+// rather than one each, since for the stores' short transactions most of
+// PostgreSQL's time is per round trip, not execution (pg_pipeline.cc).
 class PgConnection : public Connection {
  public:
   // `origin`: the payload of this database's notices, so its own
@@ -52,12 +65,38 @@ class PgConnection : public Connection {
   ~PgConnection() override { PQfinish(conn_); }
 
   absl::StatusOr<Statement> Prepare(absl::string_view sql) override;
+  // The deferred commands first (a round trip of their own: a string of
+  // several statements cannot go in a pipeline), then `sql`.
   absl::Status Exec(absl::string_view sql) override;
-  // Sends this transaction's announcements (pg_notify, delivered by
-  // PostgreSQL at commit), then COMMIT, failing when PostgreSQL rolled back
-  // instead (a statement in the transaction had failed and was not rolled
-  // back to a savepoint).
+  // Sends the deferred commands, this transaction's announcements
+  // (pg_notify, delivered by PostgreSQL at commit) and COMMIT in one
+  // pipeline, failing at the first that fails, and when PostgreSQL rolled
+  // back instead of committing (a statement in the transaction had failed
+  // and was not rolled back to a savepoint). Sends nothing when nothing
+  // reached the server (the BEGIN still deferred) and nothing is announced.
   absl::Status Commit();
+  // Ends the transaction without committing; sends nothing when the server
+  // never saw it begin.
+  absl::Status Rollback();
+
+  // Queues `command` (one statement, no parameters, no rows) to go with
+  // the next statement, Exec or Commit. A command that fails fails that
+  // statement with the command's status, and every statement after it
+  // (control_status()): what follows a BEGIN or SAVEPOINT that did not
+  // happen must not run.
+  void Defer(std::string command) { pending_.push_back(std::move(command)); }
+  // Takes back the command deferred last if it is `command` (nothing was
+  // sent since): true when it did. A SAVEPOINT with nothing after it needs
+  // neither sending nor rolling back to.
+  bool TakeBackDeferred(absl::string_view command);
+  // The status of the deferred command that failed; OK while none has.
+  const absl::Status& control_status() const { return control_status_; }
+  // The server's transaction is aborted: a statement failed and was not
+  // rolled back to a savepoint. As of the last round trip (the deferred
+  // commands are not sent yet).
+  bool in_failed_transaction() const {
+    return PQtransactionStatus(conn_) == PQTRANS_INERROR;
+  }
   int64_t Changes() const override { return changes_; }
   absl::string_view engine() const override { return "postgresql"; }
   // Remembered until the write's savepoint is released (KeepAnnounced);
@@ -81,6 +120,8 @@ class PgConnection : public Connection {
   bool appends_to_feed() const { return appends_to_feed_; }
   // A new transaction: `writing` when it may announce.
   void StartTransaction(bool writing) {
+    pending_.clear();
+    control_status_ = absl::OkStatus();
     conflicted_ = false;
     appends_to_feed_ = false;
     writing_ = writing;
@@ -94,10 +135,16 @@ class PgConnection : public Connection {
       announced_.insert(write_announced_.begin(), write_announced_.end());
     write_announced_.clear();
   }
-  // Outside any transaction, ready for the next caller: rolls back what a
-  // caller left open; false when the connection is unusable (mid-command or
-  // broken), so the pool drops it.
+  // Outside any transaction, ready for the next caller: forgets deferred
+  // commands and rolls back what a caller left open; false when the
+  // connection is unusable (mid-command, in a pipeline or broken), so the
+  // pool drops it.
   bool Reset();
+  // Reads what the server sent while the connection was idle, without
+  // waiting: a session the server ended (restart, pg_terminate_backend)
+  // is lost() now, before a call's BEGIN (sent with its first statement)
+  // would fail on it. True when lost.
+  bool LostWhileIdle();
   // Round trips to the server since the last call (each wait for the
   // server's answer to what was sent), for PgDb::round_trips().
   int64_t TakeRoundTrips() { return std::exchange(round_trips_, 0); }
@@ -106,17 +153,47 @@ class PgConnection : public Connection {
   PGconn* raw() const { return conn_; }
 
  private:
+  // One command of a pipeline (RunPipeline).
+  struct PipelineCommand {
+    enum Kind { kQuery, kPrepare, kPrepared };
+    Kind kind = kQuery;
+    // What a failure is called in its status: "exec" (a deferred command),
+    // "statement", "notify" or "commit".
+    absl::string_view what;
+    // kQuery, kPrepare.
+    std::string sql;
+    // kPrepare, kPrepared: the server-side statement's name.
+    std::string name;
+    // Parameters: types for kQuery and kPrepare (null: the server infers
+    // them), values for kQuery and kPrepared.
+    int count = 0;
+    const Oid* types = nullptr;
+    const char* const* values = nullptr;
+    const int* lengths = nullptr;
+    const int* formats = nullptr;
+  };
+
+  // The deferred commands, as the start of a pipeline; none deferred after.
+  std::vector<PipelineCommand> TakeDeferred();
+  // Sends `commands` in one pipeline (one round trip) and reads their
+  // results back in order into `results` (null for one that failed or that
+  // the server skipped after a failure). The status of the first that
+  // failed, its index in `failed`.
+  absl::Status RunPipeline(const std::vector<PipelineCommand>& commands,
+                           std::vector<PgResult>& results, size_t& failed);
+  bool Send(const PipelineCommand& command);
+  // Sends the deferred commands alone.
+  absl::Status Flush();
+  // PQexec, whatever is deferred or failed.
+  absl::Status ExecNow(const std::string& sql);
   // As SQLite's changes(): rows of the last INSERT, UPDATE or DELETE (a
   // SELECT's count is not a change).
   void NoteChanges(const PGresult* result);
   // The status of a result that is not a success (or of no result).
   absl::Status ErrorOf(const PGresult* result, absl::string_view what);
-  // The name of this connection's server-side prepared statement for `sql`
-  // with these parameter types, prepared now if it is new; "" once
-  // PgDb::kMaxPreparedStatements are prepared (the statement then runs
-  // unnamed).
-  absl::StatusOr<std::string> PreparedName(const std::string& sql,
-                                           const std::vector<Oid>& types);
+  // The key of `sql` with these parameter types in prepared_.
+  static std::string PreparedKey(const std::string& sql,
+                                 const std::vector<Oid>& types);
 
   PGconn* const conn_;
   const std::string target_;
@@ -132,8 +209,12 @@ class PgConnection : public Connection {
   // this transaction, and by the write running now.
   std::set<std::string> announced_;
   std::set<std::string> write_announced_;
-  // Statements prepared on this connection (PreparedName), by SQL and
-  // parameter types. A statement run again skips PostgreSQL's parse and,
+  // Commands waiting for the next round trip (Defer).
+  std::vector<std::string> pending_;
+  absl::Status control_status_;
+  // Statements prepared on this connection (PreparedKey: name), in the
+  // pipeline of their first run; once PgDb::kMaxPreparedStatements are,
+  // others run unnamed. A statement run again skips PostgreSQL's parse and,
   // once its generic plan is chosen, its planning: most of the server's
   // work for the one-row reads and writes the stores make. Prepared
   // statements outlive transactions and rollbacks; they end with the

@@ -240,16 +240,18 @@ void PgDb::Release(std::unique_ptr<PgConnection> conn) {
 
 absl::StatusOr<std::unique_ptr<PgConnection>> PgDb::Begin(
     absl::string_view begin, bool writing) {
-  // A connection the server closed while it was idle says so only now; as
-  // nothing has run on it, another one takes its place.
+  // A connection the server closed while it was idle says so only now
+  // (without a round trip); as nothing has run on it, another one takes
+  // its place.
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(std::unique_ptr<PgConnection> conn, Acquire());
-    conn->StartTransaction(writing);
-    absl::Status begun = conn->Exec(begin);
-    if (begun.ok()) return conn;
-    const bool lost = conn->lost();
+    if (!conn->LostWhileIdle() || attempt >= options_.max_connections) {
+      conn->StartTransaction(writing);
+      // Sent with the first statement (or not at all when there is none).
+      conn->Defer(std::string(begin));
+      return conn;
+    }
     Release(std::move(conn));
-    if (!lost || attempt >= options_.max_connections) return begun;
   }
 }
 
@@ -263,8 +265,11 @@ absl::Status PgDb::Read(absl::FunctionRef<absl::Status(Connection&)> fn) {
                    Begin("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
                          /*writing=*/false));
   absl::Status status = fn(*conn);
+  // A BEGIN that failed is the call's failure, as when it went alone before
+  // `fn` ran, whatever `fn` made of its statements failing with it.
+  if (!conn->control_status().ok()) status = conn->control_status();
   if (status.ok()) status = conn->Commit();
-  if (!status.ok() && !conn->lost()) conn->Exec("ROLLBACK").IgnoreError();
+  if (!status.ok() && !conn->lost()) conn->Rollback().IgnoreError();
   Release(std::move(conn));
   return status;
 }
@@ -329,7 +334,7 @@ absl::Status PgDb::Migrate(const std::vector<Migration>& migrations) {
       return absl::OkStatus();
     }();
     if (status.ok()) status = conn->Commit();
-    if (!status.ok() && !conn->lost()) conn->Exec("ROLLBACK").IgnoreError();
+    if (!status.ok() && !conn->lost()) conn->Rollback().IgnoreError();
     return status;
   };
   absl::Status status = step(nullptr);

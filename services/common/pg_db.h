@@ -55,6 +55,13 @@ std::string TranslatePlaceholders(absl::string_view sql);
 // or may not have committed (as with any network database); stores make
 // writes idempotent with request ids.
 //
+// Round trips: a transaction's BEGIN (and a batch's LOCK TABLE and first
+// SAVEPOINT) go with its first statement, the RELEASE SAVEPOINT of one
+// write with the next one's SAVEPOINT and first statement, and the last
+// RELEASE, the announcements and COMMIT together: a read or a write of n
+// statements takes n + 1 round trips, a batch one per statement and one to
+// commit, a call that runs no statement none (round_trips()).
+//
 // A batch that lost a conflict while appending to the feed (a write in it
 // announced "feed", as SqliteEventLog::Append does before taking the
 // sequence from feed_head) takes `LOCK TABLE feed_head IN EXCLUSIVE MODE`
@@ -222,7 +229,7 @@ class PgDb : public Database {
   // snapshot); true when it lost a conflict (nothing committed), with
   // `feed_conflict` when the batch was appending to the feed.
   bool RunBatchOnce(const std::vector<PendingWrite*>& batch,
-                    absl::string_view locks, bool& feed_conflict)
+                    const std::vector<std::string>& locks, bool& feed_conflict)
       ABSL_LOCKS_EXCLUDED(pool_mu_);
   // Creates the audit log's tables when missing (under the migration lock).
   absl::Status CreateAuditLog(Connection& conn);
@@ -237,8 +244,8 @@ class PgDb : public Database {
       ABSL_LOCKS_EXCLUDED(pool_mu_);
   absl::StatusOr<std::unique_ptr<PgConnection>> Connect();
   absl::Status Migrate(const std::vector<Migration>& migrations);
-  // A connection with the transaction `begin` started on it; `writing`:
-  // it may announce.
+  // A connection with the transaction `begin` started on it (deferred: it
+  // goes with the first statement); `writing`: it may announce.
   absl::StatusOr<std::unique_ptr<PgConnection>> Begin(absl::string_view begin,
                                                       bool writing);
 

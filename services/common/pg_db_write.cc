@@ -107,12 +107,11 @@ void PgDb::RunBatch(const std::vector<PendingWrite*>& batch) {
                    absl::ToUnixMicros(absl::Now()) <
                        feed_busy_until_us_.load(std::memory_order_relaxed);
   for (int attempt = 1; attempt <= options_.max_write_attempts; ++attempt) {
-    std::string locks;
-    if (appends_audit) locks = "LOCK TABLE audit_head IN EXCLUSIVE MODE";
-    if (lock_feed) {
-      absl::StrAppend(&locks, locks.empty() ? "" : "; ",
-                      "LOCK TABLE feed_head IN EXCLUSIVE MODE");
+    std::vector<std::string> locks;
+    if (appends_audit) {
+      locks.push_back("LOCK TABLE audit_head IN EXCLUSIVE MODE");
     }
+    if (lock_feed) locks.push_back("LOCK TABLE feed_head IN EXCLUSIVE MODE");
     bool feed_conflict = false;
     const absl::Time start = absl::Now();
     if (!RunBatchOnce(batch, locks, feed_conflict)) {
@@ -146,7 +145,8 @@ void PgDb::RunBatch(const std::vector<PendingWrite*>& batch) {
 }
 
 bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
-                        absl::string_view locks, bool& feed_conflict) {
+                        const std::vector<std::string>& locks,
+                        bool& feed_conflict) {
   feed_conflict = false;
   for (PendingWrite* pending : batch) {
     pending->result = absl::OkStatus();
@@ -159,14 +159,17 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
     return false;
   }
   std::unique_ptr<PgConnection> conn = *std::move(begun);
+  // The control commands are deferred: each goes with the next statement
+  // (or the commit), in one round trip with it. The locks go after the
+  // BEGIN, before any snapshot.
+  for (const std::string& lock : locks) conn->Defer(lock);
   // What fails the whole batch (a lost connection, a conflict, a lock or
-  // the commit failing); each write's own failure is its result alone.
-  absl::Status status = locks.empty() ? absl::OkStatus() : conn->Exec(locks);
+  // savepoint failing, the commit failing); each write's own failure is
+  // its result alone.
+  absl::Status status;
   bool any_ok = false;
   for (PendingWrite* pending : batch) {
-    if (!status.ok()) break;
-    status = conn->Exec("SAVEPOINT cb_write");
-    if (!status.ok()) break;
+    conn->Defer("SAVEPOINT cb_write");
     absl::Status own = pending->fn(*conn);
     if (own.ok() && pending->audit != nullptr) {
       // The call's records, in the transaction of the change they describe.
@@ -174,16 +177,23 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
       for (AuditRecord& record : records) record.outcome = "OK";
       own = audit_->Append(*conn, records).status();
     }
-    if (own.ok()) {
-      own = conn->Exec("RELEASE SAVEPOINT cb_write");
-      if (!own.ok() && !conn->lost() && !conn->conflicted()) {
+    // A savepoint with nothing after it: neither sent nor released.
+    if (own.ok() && !conn->TakeBackDeferred("SAVEPOINT cb_write")) {
+      if (conn->in_failed_transaction() || !conn->control_status().ok()) {
         // Unlike SQLite, a failed statement dooms what follows it until
-        // rolled back, even when `fn` carried on.
-        own = absl::InternalError(absl::StrCat(
-            "postgresql (", target_,
-            "): the write was rolled back, as a statement in it had "
-            "failed: ",
-            own.message()));
+        // rolled back, even when `fn` carried on: RELEASE fails, sent now
+        // as it always was (only a failed statement or a lost connection
+        // fails it, so one deferred fails only with the batch).
+        own = conn->Exec("RELEASE SAVEPOINT cb_write");
+        if (!own.ok() && !conn->lost() && !conn->conflicted()) {
+          own = absl::InternalError(absl::StrCat(
+              "postgresql (", target_,
+              "): the write was rolled back, as a statement in it had "
+              "failed: ",
+              own.message()));
+        }
+      } else {
+        conn->Defer("RELEASE SAVEPOINT cb_write");
       }
     }
     // A conflict seen anywhere in the transaction, even one `fn` turned
@@ -200,10 +210,17 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
       status = absl::AbortedError("the write transaction lost a conflict");
       break;
     }
-    if (!own.ok()) {
-      status = conn->Exec(
-          "ROLLBACK TO SAVEPOINT cb_write; RELEASE SAVEPOINT cb_write");
-      if (!status.ok()) break;
+    // A BEGIN, LOCK TABLE or SAVEPOINT that failed: the batch fails with
+    // it, as when it went alone before `fn` ran.
+    if (!conn->control_status().ok()) {
+      status = conn->control_status();
+      break;
+    }
+    // Rolled back with the next statement sent; not at all when nothing
+    // was sent since the savepoint.
+    if (!own.ok() && !conn->TakeBackDeferred("SAVEPOINT cb_write")) {
+      conn->Defer("ROLLBACK TO SAVEPOINT cb_write");
+      conn->Defer("RELEASE SAVEPOINT cb_write");
     }
     conn->KeepAnnounced(own.ok());
     pending->audited = own.ok() && pending->audit != nullptr;
@@ -220,10 +237,10 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
       !conn->appends_to_feed() &&
       std::none_of(batch.begin(), batch.end(),
                    [](const PendingWrite* p) { return p->appends_audit; })) {
-    status = conn->Exec("SET LOCAL synchronous_commit = off");
-    unsynced = status.ok();
+    conn->Defer("SET LOCAL synchronous_commit = off");
+    unsynced = true;
   }
-  if (status.ok()) status = any_ok ? conn->Commit() : conn->Exec("ROLLBACK");
+  if (status.ok()) status = any_ok ? conn->Commit() : conn->Rollback();
   if (status.ok() && any_ok) {
     commits_.fetch_add(1, std::memory_order_relaxed);
     if (unsynced) unsynced_commits_.fetch_add(1, std::memory_order_relaxed);
@@ -231,7 +248,7 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
   const bool conflicted = conn->conflicted() && !conn->lost();
   feed_conflict = conflicted && conn->feed_conflict();
   if (!status.ok()) {
-    if (!conn->lost()) conn->Exec("ROLLBACK").IgnoreError();
+    if (!conn->lost()) conn->Rollback().IgnoreError();
     // Nothing of the batch committed: every write fails with it, also one
     // that had failed on its own, since it may have failed on what a
     // batch-mate wrote and never committed (it finds out again on retry).

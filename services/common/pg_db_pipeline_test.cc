@@ -1,0 +1,378 @@
+// PgDb's round trips: a transaction's control commands (BEGIN, LOCK TABLE,
+// SAVEPOINT, RELEASE SAVEPOINT, pg_notify, COMMIT) travel with its
+// statements in pipelines instead of one round trip each, and fail as they
+// did when each went alone.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "services/common/macros.h"
+#include "services/common/pg_db.h"
+#include "tests/support/eventually.h"
+#include "tests/support/pg_test_database.h"
+#include "tests/support/status_matchers.h"
+
+namespace carebridge {
+namespace {
+
+using ::carebridge::testing::Eventually;
+using ::carebridge::testing::IsOk;
+using ::carebridge::testing::IsOkAndHolds;
+using ::carebridge::testing::RunPostgresAdmin;
+using ::carebridge::testing::StatusIs;
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// No feed_head: a batch that takes its lock fails at the LOCK TABLE.
+const std::vector<Migration> kItemsSchema = {
+    {1, "CREATE TABLE items (key TEXT PRIMARY KEY, n BIGINT)"},
+};
+
+using WriteFn = std::function<absl::Status(Connection&)>;
+
+absl::Status Insert(Connection& conn, absl::string_view key, int64_t n = 0) {
+  ASSIGN_OR_RETURN(Statement insert,
+                   conn.Prepare("INSERT INTO items (key, n) VALUES (?, ?)"));
+  insert.Bind(1, key).Bind(2, n);
+  return insert.Run();
+}
+
+absl::StatusOr<int64_t> Number(Connection& conn, absl::string_view key) {
+  ASSIGN_OR_RETURN(Statement select,
+                   conn.Prepare("SELECT n FROM items WHERE key = ?"));
+  select.Bind(1, key);
+  ASSIGN_OR_RETURN(bool row, select.Step());
+  if (!row) return absl::NotFoundError(key);
+  return select.ColumnInt64(0);
+}
+
+absl::StatusOr<int64_t> BackendPid(Connection& conn) {
+  ASSIGN_OR_RETURN(Statement pid, conn.Prepare("SELECT pg_backend_pid()"));
+  ASSIGN_OR_RETURN(bool row, pid.Step());
+  if (!row) return absl::InternalError("no pid");
+  return pid.ColumnInt64(0);
+}
+
+class PgDbPipelineTest : public testing::PostgresDatabaseTest {
+ protected:
+  PgDbPipelineTest() : PostgresDatabaseTest("pg_db_pipeline") {}
+
+  void SetUp() override {
+    PostgresDatabaseTest::SetUp();
+    // One connection, opened by the migration: each call's round trips are
+    // its own, none of them connecting.
+    absl::StatusOr<std::unique_ptr<PgDb>> db =
+        PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));
+    ASSERT_THAT(db, IsOk());
+    db_ = *std::move(db);
+  }
+  void TearDown() override {
+    db_.reset();
+    PostgresDatabaseTest::TearDown();
+  }
+
+  // Round trips `call` made.
+  int64_t RoundTripsOf(const std::function<void()>& call) {
+    const int64_t before = db_->round_trips();
+    call();
+    return db_->round_trips() - before;
+  }
+
+  // Runs `writes` as one batch, in this order, behind a holder write that
+  // runs no statement. Their results, in the same order.
+  std::vector<absl::Status> RunAsOneBatch(std::vector<WriteFn> writes) {
+    absl::Notification leading;
+    absl::Notification release;
+    std::thread holder([&] {
+      EXPECT_THAT(db_->Write([&](Connection&) {
+        leading.Notify();
+        release.WaitForNotification();
+        return absl::OkStatus();
+      }),
+                  IsOk());
+    });
+    leading.WaitForNotification();
+    std::vector<absl::Status> results(writes.size());
+    std::vector<std::thread> writers;
+    for (size_t i = 0; i < writes.size(); ++i) {
+      writers.emplace_back([&, i] { results[i] = db_->Write(writes[i]); });
+      EXPECT_TRUE(Eventually(
+          [&] { return db_->queued_writes() == static_cast<int>(i) + 1; }));
+    }
+    release.Notify();
+    holder.join();
+    for (std::thread& writer : writers) writer.join();
+    return results;
+  }
+
+  absl::StatusOr<std::vector<std::string>> Keys() {
+    std::vector<std::string> keys;
+    RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+      keys.clear();
+      ASSIGN_OR_RETURN(Statement select,
+                       conn.Prepare("SELECT key FROM items ORDER BY key"));
+      for (;;) {
+        ASSIGN_OR_RETURN(bool row, select.Step());
+        if (!row) return absl::OkStatus();
+        keys.push_back(select.ColumnText(0));
+      }
+    }));
+    return keys;
+  }
+
+  std::unique_ptr<PgDb> db_;
+};
+
+// BEGIN, the statement's prepare and the statement go in one round trip;
+// COMMIT in another. Sent one by one they took four (three once prepared).
+TEST_F(PgDbPipelineTest, AOneStatementReadTakesOneRoundTripAndItsCommit) {
+  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "a", 7); }),
+              IsOk());
+  for (int run = 0; run < 2; ++run) {
+    absl::StatusOr<int64_t> n;
+    EXPECT_EQ(RoundTripsOf([&] {
+                EXPECT_THAT(db_->Read([&](Connection& conn) -> absl::Status {
+                  n = Number(conn, "a");
+                  return n.status();
+                }),
+                            IsOk());
+              }),
+              2)
+        << "run " << run;
+    EXPECT_THAT(n, IsOkAndHolds(7));
+  }
+}
+
+// Nothing reached the server, so there is nothing to end; the connection
+// is as good as before.
+TEST_F(PgDbPipelineTest, ACallRunningNoStatementSendsNothing) {
+  absl::StatusOr<int64_t> pid;
+  ASSERT_THAT(db_->Read([&](Connection& conn) {
+    pid = BackendPid(conn);
+    return pid.status();
+  }),
+              IsOk());
+  const int64_t commits = db_->commits();
+  EXPECT_EQ(
+      RoundTripsOf([&] {
+        EXPECT_THAT(db_->Read([](Connection&) { return absl::OkStatus(); }),
+                    IsOk());
+        EXPECT_THAT(db_->Read([](Connection&) {
+          return absl::NotFoundError("nothing to read");
+        }),
+                    StatusIs(absl::StatusCode::kNotFound, "nothing to read"));
+        EXPECT_THAT(db_->Write([](Connection&) { return absl::OkStatus(); }),
+                    IsOk());
+        EXPECT_THAT(
+            db_->Write([](Connection&) {
+              return absl::FailedPreconditionError("no change");
+            }),
+            StatusIs(absl::StatusCode::kFailedPrecondition, "no change"));
+      }),
+      0);
+  EXPECT_EQ(db_->commits() - commits, 1);
+  // The same session, and a read's BEGIN sent with its first statement
+  // still makes it read only.
+  EXPECT_THAT(db_->Read([&](Connection& conn) -> absl::Status {
+    EXPECT_THAT(BackendPid(conn), IsOkAndHolds(*pid));
+    return Insert(conn, "read-only");
+  }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("25006")));
+  EXPECT_THAT(Keys(), IsOkAndHolds(IsEmpty()));
+}
+
+// Each write: its SAVEPOINT (and the RELEASE of the write before) with its
+// statement; the last RELEASE, the announcements and COMMIT together. One
+// by one: BEGIN, SAVEPOINT + INSERT + RELEASE each, a pg_notify, COMMIT.
+TEST_F(PgDbPipelineTest, ABatchTakesARoundTripPerStatementAndOneToCommit) {
+  constexpr int kWrites = 4;
+  std::vector<WriteFn> writes;
+  for (int i = 0; i < kWrites; ++i) {
+    writes.push_back([i](Connection& conn) -> absl::Status {
+      RETURN_IF_ERROR(Insert(conn, absl::StrCat("w", i), i));
+      return conn.Announce("items");
+    });
+  }
+  const int64_t commits = db_->commits();
+  std::vector<absl::Status> results;
+  // The holder's write ran no statement: nothing of it is sent.
+  EXPECT_EQ(RoundTripsOf([&] { results = RunAsOneBatch(writes); }),
+            kWrites + 1);
+  for (const absl::Status& result : results) EXPECT_THAT(result, IsOk());
+  EXPECT_EQ(db_->commits() - commits, 2);
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("w0", "w1", "w2", "w3")));
+}
+
+// A write that fails rolls back to its savepoint with the next statement
+// sent (or not at all when it ran none), and alone.
+TEST_F(PgDbPipelineTest, FailingWritesRollBackAloneWithNoRoundTripOfTheirOwn) {
+  std::vector<absl::Status> results;
+  EXPECT_EQ(RoundTripsOf([&] {
+              results = RunAsOneBatch({
+                  [](Connection& conn) { return Insert(conn, "a"); },
+                  [](Connection&) {
+                    return absl::NotFoundError("before any statement");
+                  },
+                  [](Connection& conn) -> absl::Status {
+                    RETURN_IF_ERROR(Insert(conn, "b"));
+                    return absl::AbortedError("after a statement");
+                  },
+                  [](Connection& conn) { return Insert(conn, "c"); },
+              });
+            }),
+            4);
+  ASSERT_EQ(results.size(), 4);
+  EXPECT_THAT(results[0], IsOk());
+  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(results[2], StatusIs(absl::StatusCode::kAborted));
+  EXPECT_THAT(results[3], IsOk());
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "c")));
+}
+
+// The first statement fails after the BEGIN sent with it succeeded: the
+// statement's own error, as when BEGIN went alone, and the connection is
+// fine for the next call.
+TEST_F(PgDbPipelineTest, AFailingFirstStatementFailsAsWhenBeginWentAlone) {
+  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "a"); }),
+              IsOk());
+  EXPECT_THAT(
+      db_->Read([](Connection& conn) -> absl::Status {
+        ASSIGN_OR_RETURN(Statement bad,
+                         conn.Prepare("SELECT missing_column FROM items"));
+        return bad.Run();
+      }),
+      StatusIs(absl::StatusCode::kInternal,
+               AllOf(HasSubstr("postgresql statement"), HasSubstr("42703"))));
+  EXPECT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "a"); }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("23505")));
+  EXPECT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "b"); }),
+              IsOk());
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "b")));
+}
+
+// A deferred command that fails (here LOCK TABLE feed_head, taken when an
+// appender to the feed runs again after a conflict, on a database without
+// that table) fails the batch with its own status, as when it went alone;
+// and no statement runs after it, so nothing runs outside the transaction.
+TEST_F(PgDbPipelineTest, AFailedDeferredCommandFailsTheBatchAndStopsTheRest) {
+  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "x"); }),
+              IsOk());
+  int attempts = 0;
+  absl::Status first;
+  absl::Status stray;
+  EXPECT_THAT(db_->Write([&](Connection& conn) -> absl::Status {
+    ++attempts;
+    RETURN_IF_ERROR(conn.Announce("feed"));
+    if (attempts == 2) {
+      first = Number(conn, "x").status();
+      stray = Insert(conn, "stray");
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(int64_t n, Number(conn, "x"));
+    RETURN_IF_ERROR(
+        RunPostgresAdmin(url_, "UPDATE items SET n = n + 1 WHERE key = 'x'"));
+    ASSIGN_OR_RETURN(Statement update,
+                     conn.Prepare("UPDATE items SET n = ? WHERE key = ?"));
+    update.Bind(1, n + 1).Bind(2, "x");
+    return update.Run();
+  }),
+              StatusIs(absl::StatusCode::kInternal,
+                       AllOf(HasSubstr("feed_head"), HasSubstr("42P01"))));
+  // Sent alone, the LOCK failed before `fn` ran again; sent with its first
+  // statement, `fn` runs and each of its statements fails as the LOCK did.
+  EXPECT_LE(attempts, 2);
+  if (attempts == 2) {
+    EXPECT_THAT(first,
+                StatusIs(absl::StatusCode::kInternal,
+                         AllOf(HasSubstr("feed_head"), HasSubstr("42P01"))));
+    EXPECT_EQ(stray, first);
+  }
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("x")));
+}
+
+// Lost in the pipeline that carries the previous write's RELEASE and the
+// next one's SAVEPOINT, or the one that commits: UNAVAILABLE, nothing
+// committed, and the next call gets a new session.
+TEST_F(PgDbPipelineTest, AConnectionLostMidPipelineIsUnavailableAndDropped) {
+  absl::StatusOr<int64_t> pid;
+  auto end_own_session = [&](Connection& conn) -> absl::Status {
+    RETURN_IF_ERROR(Insert(conn, absl::StrCat("before-", pid.ok())));
+    pid = BackendPid(conn);
+    RETURN_IF_ERROR(pid.status());
+    RETURN_IF_ERROR(RunPostgresAdmin(
+        url_, absl::StrCat("SELECT pg_terminate_backend(", *pid, ")")));
+    absl::SleepFor(absl::Milliseconds(200));
+    return absl::OkStatus();
+  };
+  std::vector<absl::Status> results = RunAsOneBatch({
+      end_own_session,
+      [](Connection& conn) { return Insert(conn, "next"); },
+  });
+  for (const absl::Status& result : results) {
+    EXPECT_THAT(result, StatusIs(absl::StatusCode::kUnavailable));
+  }
+  // Lost in the commit's pipeline.
+  EXPECT_THAT(db_->Write(end_own_session),
+              StatusIs(absl::StatusCode::kUnavailable));
+  ASSERT_THAT(pid, IsOk());
+  // A read that loses its session between statements.
+  EXPECT_THAT(db_->Read([&](Connection& conn) -> absl::Status {
+    RETURN_IF_ERROR(RunPostgresAdmin(
+        url_,
+        absl::StrCat("SELECT pg_terminate_backend(", *BackendPid(conn), ")")));
+    absl::SleepFor(absl::Milliseconds(200));
+    return Number(conn, "next").status();
+  }),
+              StatusIs(absl::StatusCode::kUnavailable));
+  absl::StatusOr<int64_t> new_pid;
+  EXPECT_THAT(db_->Write([&](Connection& conn) -> absl::Status {
+    new_pid = BackendPid(conn);
+    return Insert(conn, "after");
+  }),
+              IsOk());
+  EXPECT_THAT(new_pid, IsOk());
+  EXPECT_NE(*new_pid, *pid);
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("after")));
+}
+
+// A write that only announces still sends its notice, at its commit.
+TEST_F(PgDbPipelineTest, AWriteThatOnlyAnnouncesStillNotifies) {
+  absl::StatusOr<std::unique_ptr<PgDb>> other =
+      PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));
+  ASSERT_THAT(other, IsOk());
+  std::atomic<int> heard{0};
+  absl::StatusOr<std::unique_ptr<DatabaseWatch>> watch =
+      (*other)->Watch("items", [&] { ++heard; });
+  ASSERT_THAT(watch, IsOk());
+  // Its connection and LISTEN are up once a first notice gets through.
+  ASSERT_TRUE(Eventually([&] {
+    EXPECT_THAT(
+        db_->Write([](Connection& conn) { return conn.Announce("items"); }),
+        IsOk());
+    return heard.load() > 0;
+  }));
+  const int before = heard.load();
+  EXPECT_EQ(RoundTripsOf([&] {
+              EXPECT_THAT(db_->Write([](Connection& conn) {
+                return conn.Announce("items");
+              }),
+                          IsOk());
+            }),
+            1);
+  EXPECT_TRUE(Eventually([&] { return heard.load() > before; }));
+}
+
+}  // namespace
+}  // namespace carebridge
