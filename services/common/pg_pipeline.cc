@@ -64,21 +64,24 @@ absl::Status PgConnection::RunPipeline(
                      "): ", TrimmedPgMessage(PQerrorMessage(conn_))));
   };
   if (PQenterPipelineMode(conn_) != 1) return out_of_step(0);
-  absl::Status status;
+  // A command not sent (no connection, a bad parameter count) fails as it
+  // would have alone, unless one sent before it failed first; what was
+  // sent is read back all the same.
+  absl::Status unsent;
   size_t sent = 0;
   for (; sent < commands.size(); ++sent) {
     if (!Send(commands[sent])) {
-      // Not sent (no connection, a bad parameter count): what was is still
-      // read back, and this one fails as it would have sent alone.
-      status = ErrorOf(nullptr, commands[sent].what);
-      failed = sent;
+      unsent = ErrorOf(nullptr, commands[sent].what);
       break;
     }
   }
   if (PQpipelineSync(conn_) != 1) {
     lost_ = true;
-    return status.ok() ? out_of_step(0) : status;
+    if (unsent.ok()) return out_of_step(0);
+    failed = sent;
+    return unsent;
   }
+  absl::Status status;
   for (size_t i = 0; i < sent; ++i) {
     PgResult result(PQgetResult(conn_));
     if (result == nullptr) return status.ok() ? out_of_step(i) : status;
@@ -106,6 +109,10 @@ absl::Status PgConnection::RunPipeline(
   if (sync == nullptr || PQresultStatus(sync.get()) != PGRES_PIPELINE_SYNC ||
       PQexitPipelineMode(conn_) != 1) {
     return status.ok() ? out_of_step(commands.size() - 1) : status;
+  }
+  if (status.ok() && !unsent.ok()) {
+    status = unsent;
+    failed = sent;
   }
   return status;
 }
