@@ -104,8 +104,9 @@ class PgConnection : public Connection {
   // conflicts are on feed_head, see PgDb).
   absl::Status Announce(absl::string_view channel) override;
 
-  // Runs `sql` with these parameters; the caller owns the result (null on a
-  // failure, which is returned).
+  // Runs `sql` with these parameters, in one round trip with the deferred
+  // commands (and its prepare, when new on this connection); the caller
+  // owns the result (null on a failure, which is returned).
   absl::StatusOr<PGresult*> Execute(const std::string& sql,
                                     const std::vector<Oid>& types,
                                     const std::vector<std::string>& values,

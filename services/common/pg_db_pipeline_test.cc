@@ -302,6 +302,58 @@ TEST_F(PgDbPipelineTest, AFailedDeferredCommandFailsTheBatchAndStopsTheRest) {
   EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("x")));
 }
 
+// Two writers each read what the other then writes (write skew): the
+// second's serialization failure, at its INSERT or at the COMMIT sent with
+// its RELEASE, still runs its batch again.
+TEST_F(PgDbPipelineTest, AWriteSkewStillRunsTheLosingBatchAgain) {
+  absl::StatusOr<std::unique_ptr<PgDb>> other =
+      PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));
+  ASSERT_THAT(other, IsOk());
+  auto count_skew = [](Connection& conn) -> absl::StatusOr<int64_t> {
+    ASSIGN_OR_RETURN(Statement count,
+                     conn.Prepare("SELECT count(*) FROM items WHERE "
+                                  "starts_with(key, 'skew')"));
+    ASSIGN_OR_RETURN(bool row, count.Step());
+    if (!row) return absl::InternalError("no count");
+    return count.ColumnInt64(0);
+  };
+  absl::Notification first_read;
+  absl::Notification second_read;
+  absl::Notification first_committed;
+  std::atomic<int> first_attempts{0};
+  std::atomic<int> second_attempts{0};
+  const int64_t retries = (*other)->write_retries();
+  std::thread first([&] {
+    EXPECT_THAT(db_->Write([&](Connection& conn) -> absl::Status {
+      ++first_attempts;
+      RETURN_IF_ERROR(count_skew(conn).status());
+      if (!first_read.HasBeenNotified()) first_read.Notify();
+      second_read.WaitForNotification();
+      return Insert(conn, "skew-1");
+    }),
+                IsOk());
+    first_committed.Notify();
+  });
+  absl::StatusOr<int64_t> seen;
+  EXPECT_THAT((*other)->Write([&](Connection& conn) -> absl::Status {
+    const int attempt = ++second_attempts;
+    if (attempt == 1) first_read.WaitForNotification();
+    seen = count_skew(conn);
+    RETURN_IF_ERROR(seen.status());
+    if (attempt == 1) {
+      second_read.Notify();
+      first_committed.WaitForNotification();
+    }
+    return Insert(conn, absl::StrCat("skew-2 saw ", *seen));
+  }),
+              IsOk());
+  first.join();
+  EXPECT_EQ(first_attempts, 1);
+  EXPECT_EQ(second_attempts, 2);
+  EXPECT_EQ((*other)->write_retries() - retries, 1);
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("skew-1", "skew-2 saw 1")));
+}
+
 // Lost in the pipeline that carries the previous write's RELEASE and the
 // next one's SAVEPOINT, or the one that commits: UNAVAILABLE, nothing
 // committed, and the next call gets a new session.
