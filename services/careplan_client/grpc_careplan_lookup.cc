@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
+#include "services/common/macros.h"
 #include "services/common/peer_call.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
@@ -66,17 +67,14 @@ CareTeamView CareTeamViewOf(const cp::CarePlan& plan) {
   return view;
 }
 
-absl::StatusOr<cp::CarePlanService::Stub*> GrpcCarePlanLookup::Stub() {
-  absl::MutexLock lock(&mu_);
-  if (stub_ == nullptr) {
-    std::shared_ptr<grpc::Channel> channel = channel_provider_();
-    if (channel == nullptr) {
-      return absl::UnavailableError(
-          "careplan: no channel to the care plan service yet");
-    }
-    stub_ = cp::CarePlanService::NewStub(channel);
+absl::StatusOr<PeerStub<cp::CarePlanService>::Handle>
+GrpcCarePlanLookup::Peer() {
+  PeerStub<cp::CarePlanService>::Handle peer = peer_.Get();
+  if (peer.stub == nullptr) {
+    return absl::UnavailableError(
+        "careplan: no channel to the care plan service yet");
   }
-  return stub_.get();
+  return peer;
 }
 
 void GrpcCarePlanLookup::Prepare(grpc::ClientContext& context) {
@@ -88,16 +86,15 @@ void GrpcCarePlanLookup::Prepare(grpc::ClientContext& context) {
 
 absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
     absl::string_view person) {
-  auto stub = Stub();
-  if (!stub.ok()) return stub.status();
+  ASSIGN_OR_RETURN(auto peer, Peer());
   cp::GetCarePlanRequest request;
   request.set_name(absl::StrCat(person, "/carePlan"));
   cp::CarePlan plan;
-  grpc::Status status =
-      CallPeer([this](grpc::ClientContext& context) { Prepare(context); },
-               [&](grpc::ClientContext* context) {
-                 return (*stub)->GetCarePlan(context, request, &plan);
-               });
+  grpc::Status status = CallPeer(
+      *peer.peer, [this](grpc::ClientContext& context) { Prepare(context); },
+      [&](grpc::ClientContext* context) {
+        return peer.stub->GetCarePlan(context, request, &plan);
+      });
   if (status.ok()) return CareTeamViewOf(plan);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND &&
       absl::StrContains(status.error_message(), kNoPlanYet)) {
@@ -108,16 +105,15 @@ absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
 
 absl::StatusOr<sharing::PersonSharing> GrpcCarePlanLookup::GetSharing(
     absl::string_view person) {
-  auto stub = Stub();
-  if (!stub.ok()) return stub.status();
+  ASSIGN_OR_RETURN(auto peer, Peer());
   cp::GetSharingChoicesRequest request;
   request.set_name(absl::StrCat(person, "/sharingChoices"));
   cp::SharingChoices choices;
-  grpc::Status status =
-      CallPeer([this](grpc::ClientContext& context) { Prepare(context); },
-               [&](grpc::ClientContext* context) {
-                 return (*stub)->GetSharingChoices(context, request, &choices);
-               });
+  grpc::Status status = CallPeer(
+      *peer.peer, [this](grpc::ClientContext& context) { Prepare(context); },
+      [&](grpc::ClientContext* context) {
+        return peer.stub->GetSharingChoices(context, request, &choices);
+      });
   sharing::PersonSharing found;
   if (status.ok()) {
     found.lead_team = choices.lead_team();

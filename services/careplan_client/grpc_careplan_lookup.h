@@ -9,6 +9,7 @@
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "services/careplan_client/careplan_lookup.h"
 #include "services/common/channel_provider.h"
+#include "services/common/peer_call.h"
 #include "services/common/service_credentials.h"
 
 namespace carebridge::careplan_client {
@@ -25,7 +26,7 @@ class GrpcCarePlanLookup : public CarePlanLookup {
   GrpcCarePlanLookup(ChannelProvider channel_provider,
                      ServiceCredentials* credentials,
                      absl::Duration call_deadline = absl::Seconds(5))
-      : channel_provider_(std::move(channel_provider)),
+      : peer_(std::move(channel_provider)),
         credentials_(credentials),
         call_deadline_(call_deadline) {}
 
@@ -36,17 +37,12 @@ class GrpcCarePlanLookup : public CarePlanLookup {
  private:
   // A context with the deadline and this service's credentials.
   void Prepare(grpc::ClientContext& context);
-  // A stub on the provider's channel, created once.
-  absl::StatusOr<careplan::v1::CarePlanService::Stub*> Stub()
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // The stub and its channel; UNAVAILABLE while there is no channel yet.
+  absl::StatusOr<PeerStub<careplan::v1::CarePlanService>::Handle> Peer();
 
-  const ChannelProvider channel_provider_;
+  PeerStub<careplan::v1::CarePlanService> peer_;
   ServiceCredentials* const credentials_;
   const absl::Duration call_deadline_;
-
-  absl::Mutex mu_;
-  std::unique_ptr<careplan::v1::CarePlanService::Stub> stub_
-      ABSL_GUARDED_BY(mu_);
 };
 
 // The view of `plan` (a current care plan as GetCarePlan returns it).

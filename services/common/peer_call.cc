@@ -1,14 +1,14 @@
 #include "services/common/peer_call.h"
 
 #include <algorithm>
-#include <chrono>
 
-#include "services/common/channel_provider.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace carebridge {
 
 grpc::Status CallPeer(
-    absl::FunctionRef<void(grpc::ClientContext&)> prepare,
+    PeerChannel& peer, absl::FunctionRef<void(grpc::ClientContext&)> prepare,
     absl::FunctionRef<grpc::Status(grpc::ClientContext*)> call) {
   grpc::Status first;
   {
@@ -16,21 +16,28 @@ grpc::Status CallPeer(
     prepare(context);
     first = call(&context);
   }
-  if (first.error_code() != grpc::StatusCode::UNAVAILABLE) return first;
-
-  // The longest a channel can be waiting to try again (the backoff and
-  // gRPC's 20% jitter on it), and a connect.
-  constexpr auto kReconnectWindow =
-      std::chrono::milliseconds(kPeerMaxReconnectBackoffMs * 6 / 5 + 1000);
+  if (first.error_code() != grpc::StatusCode::UNAVAILABLE ||
+      peer.channel->GetState(/*try_to_connect=*/false) !=
+          GRPC_CHANNEL_TRANSIENT_FAILURE ||
+      absl::GetCurrentTimeNanos() / 1000 <
+          peer.down_until_us.load(std::memory_order_relaxed)) {
+    return first;
+  }
+  // The channel could not connect when it last tried: try now.
+  grpc::experimental::ChannelResetConnectionBackoff(peer.channel.get());
   grpc::ClientContext context;
   prepare(context);
   context.set_deadline(std::min(
-      context.deadline(), std::chrono::system_clock::now() + kReconnectWindow));
+      context.deadline(), std::chrono::system_clock::now() + kPeerConnectWait));
   context.set_wait_for_ready(true);
   grpc::Status again = call(&context);
-  // Still not connected: the first answer says why (the connect error).
-  if (again.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) return first;
-  return again;
+  if (again.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) return again;
+  // Still down: the first answer says why (the connect error).
+  peer.down_until_us.store(
+      absl::ToUnixMicros(absl::Now() +
+                         absl::Milliseconds(kPeerMaxReconnectBackoffMs)),
+      std::memory_order_relaxed);
+  return first;
 }
 
 }  // namespace carebridge

@@ -1,30 +1,87 @@
 #ifndef CAREBRIDGE_SERVICES_COMMON_PEER_CALL_H_
 #define CAREBRIDGE_SERVICES_COMMON_PEER_CALL_H_
 
+#include <grpcpp/channel.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/support/status.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <utility>
+
+#include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
+#include "absl/synchronization/mutex.h"
+#include "services/common/channel_provider.h"
 
 namespace carebridge {
 
-// Makes one unary read from another service.
+// The longest CallPeer waits for a connection to a peer that was down:
+// ample for a connect and a TLS handshake to a peer that is up.
+inline constexpr auto kPeerConnectWait = std::chrono::milliseconds(250);
+
+// A channel to a peer, and what CallPeer learned of it.
+struct PeerChannel {
+  std::shared_ptr<grpc::Channel> channel;
+  // Until when (microseconds since the epoch) calls fail at once, without
+  // waiting to connect: a wait found the peer down.
+  std::atomic<int64_t> down_until_us{0};
+};
+
+// Makes one unary read from another service on `peer`.
 //
 // A channel to a peer that was down waits out a reconnect backoff (up to
 // kPeerMaxReconnectBackoffMs) before it tries again, and meanwhile fails
 // every call at once with UNAVAILABLE and the last connect error, although
 // the peer may already be back: a handover created a second after the care
-// plan service restarted was refused "careplan: failed to connect". So a
-// call that fails UNAVAILABLE is sent once more, waiting for the channel to
-// connect (wait_for_ready) for at most the backoff and a connect attempt,
-// inside the call's own deadline. A peer that is back is reached; one still
-// down fails with the first UNAVAILABLE within about 3.5 seconds.
+// plan service restarted was refused "careplan: failed to connect". So when
+// a call fails UNAVAILABLE on a channel that could not connect, the backoff
+// is cut short and the call made again, waiting up to kPeerConnectWait (and
+// no longer than its own deadline) for the connection. A peer still down
+// fails with the first answer; for the next kPeerMaxReconnectBackoffMs
+// calls to it fail at once, so callers that carry on without the peer (a
+// handover accepted while the care plan service is away) are not slowed by
+// more than one wait. A peer that answered UNAVAILABLE itself is not asked
+// again.
 //
 // `prepare` readies each attempt's context (deadline, credentials); `call`
 // makes the call with it. Only for calls that are safe to repeat (reads).
 grpc::Status CallPeer(
-    absl::FunctionRef<void(grpc::ClientContext&)> prepare,
+    PeerChannel& peer, absl::FunctionRef<void(grpc::ClientContext&)> prepare,
     absl::FunctionRef<grpc::Status(grpc::ClientContext*)> call);
+
+// A stub of a peer's `Service` on the provider's channel, made at first use
+// (the provider may have no channel yet), with the channel for CallPeer.
+template <typename Service>
+class PeerStub {
+ public:
+  struct Handle {
+    typename Service::Stub* stub = nullptr;  // null: no channel yet
+    PeerChannel* peer = nullptr;
+  };
+
+  explicit PeerStub(ChannelProvider provider)
+      : provider_(std::move(provider)) {}
+
+  Handle Get() ABSL_LOCKS_EXCLUDED(mu_) {
+    absl::MutexLock lock(&mu_);
+    if (stub_ == nullptr) {
+      peer_.channel = provider_ == nullptr ? nullptr : provider_();
+      if (peer_.channel == nullptr) return Handle();
+      stub_ = Service::NewStub(peer_.channel);
+    }
+    return Handle{stub_.get(), &peer_};
+  }
+
+ private:
+  const ChannelProvider provider_;
+  absl::Mutex mu_;
+  // Set once, with stub_; then only read.
+  PeerChannel peer_;
+  std::unique_ptr<typename Service::Stub> stub_ ABSL_GUARDED_BY(mu_);
+};
 
 }  // namespace carebridge
 

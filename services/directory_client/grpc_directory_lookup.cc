@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
+#include "services/common/macros.h"
 #include "services/common/peer_call.h"
 #include "services/common/status.h"
 #include "services/common/time_util.h"
@@ -46,21 +47,18 @@ absl::Duration DeadlineOr(bool has, const google::protobuf::Duration& value,
 GrpcDirectoryLookup::GrpcDirectoryLookup(
     std::string subject, DirectoryChannelProvider channel_provider,
     const TokenSigner* signer, const Clock* clock, absl::Duration call_deadline)
-    : channel_provider_(std::move(channel_provider)),
+    : peer_(std::move(channel_provider)),
       call_deadline_(call_deadline),
       credentials_(std::move(subject), signer, clock) {}
 
-absl::StatusOr<dir::DirectoryService::Stub*> GrpcDirectoryLookup::Stub() {
-  absl::MutexLock lock(&mu_);
-  if (stub_ == nullptr) {
-    std::shared_ptr<grpc::Channel> channel = channel_provider_();
-    if (channel == nullptr) {
-      return absl::UnavailableError(
-          "directory: no channel to the directory service yet");
-    }
-    stub_ = dir::DirectoryService::NewStub(channel);
+absl::StatusOr<PeerStub<dir::DirectoryService>::Handle>
+GrpcDirectoryLookup::Peer() {
+  PeerStub<dir::DirectoryService>::Handle peer = peer_.Get();
+  if (peer.stub == nullptr) {
+    return absl::UnavailableError(
+        "directory: no channel to the directory service yet");
   }
-  return stub_.get();
+  return peer;
 }
 
 void GrpcDirectoryLookup::PrepareContext(grpc::ClientContext& context) {
@@ -72,15 +70,15 @@ void GrpcDirectoryLookup::PrepareContext(grpc::ClientContext& context) {
 
 absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
     absl::string_view team_name) {
-  auto stub = Stub();
-  if (!stub.ok()) return stub.status();
+  ASSIGN_OR_RETURN(auto peer, Peer());
   dir::GetTeamRequest request;
   request.set_name(std::string(team_name));
   dir::Team team;
   grpc::Status status = CallPeer(
+      *peer.peer,
       [this](grpc::ClientContext& context) { PrepareContext(context); },
       [&](grpc::ClientContext* context) {
-        return (*stub)->GetTeam(context, request, &team);
+        return peer.stub->GetTeam(context, request, &team);
       });
   if (!status.ok()) return FromDirectory(status, team_name);
 
@@ -101,15 +99,15 @@ absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
 
 absl::Status GrpcDirectoryLookup::CheckPersonExists(
     absl::string_view person_name) {
-  auto stub = Stub();
-  if (!stub.ok()) return stub.status();
+  ASSIGN_OR_RETURN(auto peer, Peer());
   dir::GetPersonRequest request;
   request.set_name(std::string(person_name));
   dir::Person person;
   grpc::Status status = CallPeer(
+      *peer.peer,
       [this](grpc::ClientContext& context) { PrepareContext(context); },
       [&](grpc::ClientContext* context) {
-        return (*stub)->GetPerson(context, request, &person);
+        return peer.stub->GetPerson(context, request, &person);
       });
   if (!status.ok()) return FromDirectory(status, person_name);
   if (!person.merged_into().empty()) {

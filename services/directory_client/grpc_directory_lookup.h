@@ -12,6 +12,7 @@
 #include "carebridge/directory/v1/directory.grpc.pb.h"
 #include "services/common/channel_provider.h"
 #include "services/common/clock.h"
+#include "services/common/peer_call.h"
 #include "services/common/service_credentials.h"
 #include "services/common/token.h"
 #include "services/directory_client/directory_lookup.h"
@@ -36,18 +37,13 @@ class GrpcDirectoryLookup : public DirectoryLookup {
   absl::Status CheckPersonExists(absl::string_view person_name) override;
 
  private:
-  // A stub on the provider's channel, created once.
-  absl::StatusOr<directory::v1::DirectoryService::Stub*> Stub()
-      ABSL_LOCKS_EXCLUDED(mu_);
+  // The stub and its channel; UNAVAILABLE while there is no channel yet.
+  absl::StatusOr<PeerStub<directory::v1::DirectoryService>::Handle> Peer();
   void PrepareContext(grpc::ClientContext& context);
 
-  const DirectoryChannelProvider channel_provider_;
+  PeerStub<directory::v1::DirectoryService> peer_;
   const absl::Duration call_deadline_;
   ServiceCredentials credentials_;
-
-  absl::Mutex mu_;
-  std::unique_ptr<directory::v1::DirectoryService::Stub> stub_
-      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace carebridge::directory_client

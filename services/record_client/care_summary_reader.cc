@@ -19,35 +19,25 @@ CareSummaryReader::CareSummaryReader(ChannelProvider record,
       call_deadline_(call_deadline),
       credentials_(std::move(subject), signer, clock) {}
 
-absl::StatusOr<record::v1::RecordService::Stub*> CareSummaryReader::Stub() {
-  absl::MutexLock lock(&mu_);
-  if (stub_ == nullptr) {
-    std::shared_ptr<grpc::Channel> channel =
-        record_ == nullptr ? nullptr : record_();
-    if (channel == nullptr) {
-      return absl::FailedPreconditionError(
-          "record: no record service is configured (--record_address)");
-    }
-    stub_ = record::v1::RecordService::NewStub(channel);
-  }
-  return stub_.get();
-}
-
 absl::StatusOr<std::optional<record::v1::CareSummary>> CareSummaryReader::Read(
     absl::string_view person) {
-  absl::StatusOr<record::v1::RecordService::Stub*> stub = Stub();
-  if (!stub.ok()) return stub.status();
+  PeerStub<record::v1::RecordService>::Handle peer = record_.Get();
+  if (peer.stub == nullptr) {
+    return absl::FailedPreconditionError(
+        "record: no record service is configured (--record_address)");
+  }
   record::v1::GetCareSummaryRequest request;
   request.set_name(absl::StrCat(person, "/careSummary"));
   record::v1::CareSummary summary;
   grpc::Status status = CallPeer(
+      *peer.peer,
       [this](grpc::ClientContext& context) {
         // A network deadline is real time, not domain time.
         context.set_deadline(absl::ToChronoTime(absl::Now() + call_deadline_));
         credentials_.Apply(context);
       },
       [&](grpc::ClientContext* context) {
-        return (*stub)->GetCareSummary(context, request, &summary);
+        return peer.stub->GetCareSummary(context, request, &summary);
       });
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
   if (!status.ok()) {

@@ -13,6 +13,7 @@
 #include "carebridge/record/v1/record.grpc.pb.h"
 #include "services/common/channel_provider.h"
 #include "services/common/clock.h"
+#include "services/common/peer_call.h"
 #include "services/common/service_credentials.h"
 #include "services/common/token.h"
 
@@ -38,17 +39,12 @@ class CareSummaryReader {
   // prefixed `record: ` when the record service cannot answer;
   // FAILED_PRECONDITION when this process has no record service to ask.
   absl::StatusOr<std::optional<record::v1::CareSummary>> Read(
-      absl::string_view person) ABSL_LOCKS_EXCLUDED(mu_);
+      absl::string_view person);
 
  private:
-  absl::StatusOr<record::v1::RecordService::Stub*> Stub()
-      ABSL_LOCKS_EXCLUDED(mu_);
-
-  const ChannelProvider record_;
+  PeerStub<record::v1::RecordService> record_;
   const absl::Duration call_deadline_;
   ServiceCredentials credentials_;
-  absl::Mutex mu_;
-  std::unique_ptr<record::v1::RecordService::Stub> stub_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace carebridge::record_client
