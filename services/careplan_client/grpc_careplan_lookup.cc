@@ -67,16 +67,6 @@ CareTeamView CareTeamViewOf(const cp::CarePlan& plan) {
   return view;
 }
 
-absl::StatusOr<PeerStub<cp::CarePlanService>::Handle>
-GrpcCarePlanLookup::Peer() {
-  PeerStub<cp::CarePlanService>::Handle peer = peer_.Get();
-  if (peer.stub == nullptr) {
-    return absl::UnavailableError(
-        "careplan: no channel to the care plan service yet");
-  }
-  return peer;
-}
-
 void GrpcCarePlanLookup::Prepare(grpc::ClientContext& context) {
   // A network deadline is real time, not domain time: a fake clock that
   // never moves must not make calls wait forever.
@@ -86,7 +76,9 @@ void GrpcCarePlanLookup::Prepare(grpc::ClientContext& context) {
 
 absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
     absl::string_view person) {
-  ASSIGN_OR_RETURN(auto peer, Peer());
+  ASSIGN_OR_RETURN(auto peer,
+                   peer_.Get(absl::UnavailableError(
+                       "careplan: no channel to the care plan service yet")));
   cp::GetCarePlanRequest request;
   request.set_name(absl::StrCat(person, "/carePlan"));
   cp::CarePlan plan;
@@ -105,7 +97,9 @@ absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
 
 absl::StatusOr<sharing::PersonSharing> GrpcCarePlanLookup::GetSharing(
     absl::string_view person) {
-  ASSIGN_OR_RETURN(auto peer, Peer());
+  ASSIGN_OR_RETURN(auto peer,
+                   peer_.Get(absl::UnavailableError(
+                       "careplan: no channel to the care plan service yet")));
   cp::GetSharingChoicesRequest request;
   request.set_name(absl::StrCat(person, "/sharingChoices"));
   cp::SharingChoices choices;

@@ -37,9 +37,6 @@ class GrpcCarePlanLookup : public CarePlanLookup {
  private:
   // A context with the deadline and this service's credentials.
   void Prepare(grpc::ClientContext& context);
-  // The stub and its channel; UNAVAILABLE while there is no channel yet.
-  absl::StatusOr<PeerStub<careplan::v1::CarePlanService>::Handle> Peer();
-
   PeerStub<careplan::v1::CarePlanService> peer_;
   ServiceCredentials* const credentials_;
   const absl::Duration call_deadline_;

@@ -13,6 +13,8 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "services/common/channel_provider.h"
 
@@ -58,18 +60,19 @@ template <typename Service>
 class PeerStub {
  public:
   struct Handle {
-    typename Service::Stub* stub = nullptr;  // null: no channel yet
-    PeerChannel* peer = nullptr;
+    typename Service::Stub* stub;
+    PeerChannel* peer;
   };
 
   explicit PeerStub(ChannelProvider provider)
       : provider_(std::move(provider)) {}
 
-  Handle Get() ABSL_LOCKS_EXCLUDED(mu_) {
+  // The stub and its channel; `no_channel` while the provider has none.
+  absl::StatusOr<Handle> Get(absl::Status no_channel) ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     if (stub_ == nullptr) {
       peer_.channel = provider_ == nullptr ? nullptr : provider_();
-      if (peer_.channel == nullptr) return Handle();
+      if (peer_.channel == nullptr) return no_channel;
       stub_ = Service::NewStub(peer_.channel);
     }
     return Handle{stub_.get(), &peer_};

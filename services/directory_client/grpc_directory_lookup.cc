@@ -51,16 +51,6 @@ GrpcDirectoryLookup::GrpcDirectoryLookup(
       call_deadline_(call_deadline),
       credentials_(std::move(subject), signer, clock) {}
 
-absl::StatusOr<PeerStub<dir::DirectoryService>::Handle>
-GrpcDirectoryLookup::Peer() {
-  PeerStub<dir::DirectoryService>::Handle peer = peer_.Get();
-  if (peer.stub == nullptr) {
-    return absl::UnavailableError(
-        "directory: no channel to the directory service yet");
-  }
-  return peer;
-}
-
 void GrpcDirectoryLookup::PrepareContext(grpc::ClientContext& context) {
   // A network deadline is real time, not domain time: a fake clock that
   // never moves must not make calls wait forever.
@@ -70,7 +60,9 @@ void GrpcDirectoryLookup::PrepareContext(grpc::ClientContext& context) {
 
 absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
     absl::string_view team_name) {
-  ASSIGN_OR_RETURN(auto peer, Peer());
+  ASSIGN_OR_RETURN(auto peer,
+                   peer_.Get(absl::UnavailableError(
+                       "directory: no channel to the directory service yet")));
   dir::GetTeamRequest request;
   request.set_name(std::string(team_name));
   dir::Team team;
@@ -99,7 +91,9 @@ absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
 
 absl::Status GrpcDirectoryLookup::CheckPersonExists(
     absl::string_view person_name) {
-  ASSIGN_OR_RETURN(auto peer, Peer());
+  ASSIGN_OR_RETURN(auto peer,
+                   peer_.Get(absl::UnavailableError(
+                       "directory: no channel to the directory service yet")));
   dir::GetPersonRequest request;
   request.set_name(std::string(person_name));
   dir::Person person;

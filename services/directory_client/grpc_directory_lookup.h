@@ -37,8 +37,6 @@ class GrpcDirectoryLookup : public DirectoryLookup {
   absl::Status CheckPersonExists(absl::string_view person_name) override;
 
  private:
-  // The stub and its channel; UNAVAILABLE while there is no channel yet.
-  absl::StatusOr<PeerStub<directory::v1::DirectoryService>::Handle> Peer();
   void PrepareContext(grpc::ClientContext& context);
 
   PeerStub<directory::v1::DirectoryService> peer_;

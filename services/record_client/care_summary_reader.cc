@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/macros.h"
 #include "services/common/peer_call.h"
 #include "services/common/status.h"
 
@@ -21,11 +22,10 @@ CareSummaryReader::CareSummaryReader(ChannelProvider record,
 
 absl::StatusOr<std::optional<record::v1::CareSummary>> CareSummaryReader::Read(
     absl::string_view person) {
-  PeerStub<record::v1::RecordService>::Handle peer = record_.Get();
-  if (peer.stub == nullptr) {
-    return absl::FailedPreconditionError(
-        "record: no record service is configured (--record_address)");
-  }
+  ASSIGN_OR_RETURN(
+      auto peer,
+      record_.Get(absl::FailedPreconditionError(
+          "record: no record service is configured (--record_address)")));
   record::v1::GetCareSummaryRequest request;
   request.set_name(absl::StrCat(person, "/careSummary"));
   record::v1::CareSummary summary;
