@@ -6,7 +6,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "services/common/file_util.h"
+#include "services/common/log.h"
 
 namespace carebridge::server {
 
@@ -55,8 +57,25 @@ absl::StatusOr<std::string> EnsureBootstrapToken(const std::string& data_dir,
   admin.expire_time = clock.Now() + kBootstrapTokenTtl;
   absl::Status status =
       WriteFileAtomically(path, signer.Sign(admin) + "\n", 0600);
-  if (!status.ok()) return status;
-  return path;
+  if (status.ok()) return path;
+  if (!existing.ok()) return status;
+  const std::string token(absl::StripAsciiWhitespace(*existing));
+  absl::StatusOr<Principal> valid = signer.Verify(token, clock.Now());
+  if (valid.ok()) {
+    LogLine(
+        absl::StrCat("bootstrap admin token: ", path, " expires at ",
+                     absl::FormatTime(valid->expire_time, absl::UTCTimeZone()),
+                     " and cannot be rewritten (", status.message(),
+                     "); renew it where it comes from (a Kubernetes Secret: "
+                     "docs/kubernetes.md)"));
+    return path;
+  }
+  LogLine(absl::StrCat(
+      "bootstrap admin token: ", path, " is no longer valid (",
+      valid.status().message(), ") and cannot be rewritten (", status.message(),
+      "); serving without a bootstrap admin token until it is renewed where "
+      "it comes from (a Kubernetes Secret: docs/kubernetes.md)"));
+  return std::string();
 }
 
 }  // namespace carebridge::server

@@ -15,7 +15,15 @@ inline constexpr char kBootstrapAdmin[] = "members/bootstrap-admin";
 inline constexpr absl::Duration kBootstrapTokenTtl = absl::Hours(24 * 30);
 
 // Makes sure DATA_DIR/bootstrap-admin.token holds a valid admin token (mode
-// 0600), writing a new one when it is missing or expired. Returns its path.
+// 0600), writing a new one when it is missing, expired or within a day of
+// expiring. Returns its path.
+//
+// A token provided from elsewhere may not be writable (a Kubernetes Secret
+// mounted over the file): then one still valid is kept, with a warning to
+// renew it where it comes from, and one no longer valid (expired, or signed
+// with a key since retired) is left out, logged, and "" returned: the
+// server starts without a bootstrap admin token rather than not at all.
+// Failing to write where no token is stays an error.
 absl::StatusOr<std::string> EnsureBootstrapToken(const std::string& data_dir,
                                                  const TokenSigner& signer,
                                                  const Clock& clock);
