@@ -308,15 +308,14 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
     wanted_keys.push_back(GapKey(wanted[i]));
     wanted_at[wanted_keys.back()].push_back(i);
   }
-  // The wanted gaps stored `key` is (IsGap), in order: those whose key it
-  // is, or, for `{base}-{n}`, whose key is the base.
-  auto wanted_as = [&](const std::string& key) {
+  // The wanted gaps stored `key` is (IsGap), in order: those whose key is
+  // the stored key or any part of it before a dash (`{base}-{n}`, and a
+  // gap moved by a merge onto a taken key, `{base}-{n}-{m}`).
+  auto wanted_as = [&](absl::string_view key) {
     std::vector<size_t> found;
-    const size_t dash = key.rfind('-');
-    for (const std::string& base :
-         {key,
-          dash == std::string::npos ? std::string() : key.substr(0, dash)}) {
-      auto at = wanted_at.find(base);
+    for (size_t end = key.size(); end != absl::string_view::npos && end > 0;
+         end = key.rfind('-', end - 1)) {
+      auto at = wanted_at.find(key.substr(0, end));
       if (at == wanted_at.end()) continue;
       for (size_t i : at->second) {
         if (IsGap(key, wanted_keys[i])) found.push_back(i);

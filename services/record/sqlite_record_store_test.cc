@@ -120,6 +120,39 @@ TEST_F(SqliteRecordStoreTest, AGapThatComesBackIsNewAndTheClosedOneStays) {
   EXPECT_THAT(ReviewGaps(review + absl::Hours(120)), SizeIs(2));
 }
 
+// A gap a merge moved onto a key its new person already had is named
+// `{base}-{n}-{m}` (FreshGapKey on the moved key); later changes still find
+// it as the same gap rather than closing it and opening another.
+TEST_F(SqliteRecordStoreTest, AGapMovedOntoATakenKeyIsStillTheSameGap) {
+  const absl::Time review = kStart + absl::Hours(24 * 10);
+  ASSERT_TRUE(Plan(1, kStart, review).ok());
+  ASSERT_TRUE(Plan(2, review + absl::Hours(48), review).ok());
+  std::vector<v1::CareGap> gaps = ReviewGaps(review + absl::Hours(48));
+  ASSERT_THAT(gaps, SizeIs(1));
+  const std::string key = gaps[0].name().substr(gaps[0].name().rfind('/') + 1);
+  const std::string moved = key + "-2-2";
+  ASSERT_TRUE(store_->db()
+                  ->Write([&](Connection& conn) -> absl::Status {
+                    for (const char* table : {"gaps", "gap_teams"}) {
+                      absl::StatusOr<Statement> rename =
+                          conn.Prepare(absl::StrCat(
+                              "UPDATE ", table, " SET key = ? WHERE key = ?"));
+                      if (!rename.ok()) return rename.status();
+                      rename->Bind(1, moved).Bind(2, key);
+                      absl::Status renamed = rename->Run();
+                      if (!renamed.ok()) return renamed;
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+
+  ASSERT_TRUE(Plan(3, review + absl::Hours(72), review).ok());
+  gaps = ReviewGaps(review + absl::Hours(72));
+  ASSERT_THAT(gaps, SizeIs(1));
+  EXPECT_EQ(gaps[0].name(), absl::StrCat("persons/p1/careGaps/", moved));
+  EXPECT_FALSE(gaps[0].has_close_time());
+}
+
 // A care plan step keeps the sections its change touched (none is not
 // unknown); a step without them (recorded before they were kept) reads
 // back as unknown.
