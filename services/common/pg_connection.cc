@@ -158,6 +158,17 @@ absl::Status PgConnection::ErrorOf(const PGresult* result,
     lost_ = true;
     return absl::UnavailableError(message);
   }
+  // A statement prepared on this connection before its table changed the
+  // type of a column it returns (a migration run by a newer replica): its
+  // prepared statements are stale, so the pool drops the connection, and
+  // the call succeeds on a fresh one when retried.
+  if (sqlstate == "0A000" && absl::StrContains(message, "cached plan")) {
+    lost_ = true;
+    return absl::UnavailableError(
+        absl::StrCat(message,
+                     "; a table changed under this connection's "
+                     "prepared statements: retry"));
+  }
   // Out of connections, memory or disk, a lock not available: retry later.
   if (absl::StartsWith(sqlstate, "53") || sqlstate == "55P03") {
     return absl::UnavailableError(message);

@@ -397,6 +397,33 @@ TEST_F(PgDbWriteTest, PreparedStatementsOutliveRollbacksAndBadSql) {
               StatusIs(absl::StatusCode::kNotFound));
 }
 
+// A table that changed a column's type under a connection's prepared
+// statement (a newer replica's migration): the call fails UNAVAILABLE, the
+// connection is dropped, and the call succeeds again at once on a fresh one.
+TEST_F(PgDbWriteTest, AStatementPreparedBeforeItsTableChangedIsRetriable) {
+  absl::StatusOr<std::unique_ptr<PgDb>> db =
+      PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));
+  ASSERT_THAT(db, IsOk());
+  ASSERT_THAT(
+      (*db)->Write([](Connection& conn) { return Insert(conn, "typed", 5); }),
+      IsOk());
+  auto read = [&]() -> absl::StatusOr<int64_t> {
+    int64_t n = 0;
+    RETURN_IF_ERROR((*db)->Read([&](Connection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(n, Number(conn, "typed"));
+      return absl::OkStatus();
+    }));
+    return n;
+  };
+  ASSERT_THAT(read(), IsOkAndHolds(5));
+  ASSERT_THAT(
+      RunPostgresAdmin(url_, "ALTER TABLE items ALTER COLUMN n TYPE TEXT"),
+      IsOk());
+  EXPECT_THAT(read(),
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("retry")));
+  EXPECT_THAT(read(), IsOkAndHolds(5));
+}
+
 // Past the most a connection prepares, statements still run (unnamed).
 TEST_F(PgDbWriteTest, StatementsPastTheMostPreparedStillRun) {
   const int distinct = static_cast<int>(PgDb::kMaxPreparedStatements) + 20;
