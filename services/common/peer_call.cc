@@ -11,9 +11,11 @@ grpc::Status CallPeer(
     PeerChannel& peer, absl::FunctionRef<void(grpc::ClientContext&)> prepare,
     absl::FunctionRef<grpc::Status(grpc::ClientContext*)> call) {
   grpc::Status first;
+  std::chrono::system_clock::time_point deadline;
   {
     grpc::ClientContext context;
     prepare(context);
+    deadline = context.deadline();
     first = call(&context);
   }
   if (first.error_code() != grpc::StatusCode::UNAVAILABLE ||
@@ -23,21 +25,22 @@ grpc::Status CallPeer(
           peer.down_until_us.load(std::memory_order_relaxed)) {
     return first;
   }
-  // The channel could not connect when it last tried: try now.
+  // The channel could not connect when it last tried: try now, and wait
+  // for the connection alone, so a peer that is back answers within the
+  // call's own deadline however long it takes.
   grpc::experimental::ChannelResetConnectionBackoff(peer.channel.get());
+  if (!peer.channel->WaitForConnected(std::min(
+          deadline, std::chrono::system_clock::now() + kPeerConnectWait))) {
+    // Still down: the first answer says why (the connect error).
+    peer.down_until_us.store(
+        absl::ToUnixMicros(absl::Now() +
+                           absl::Milliseconds(kPeerMaxReconnectBackoffMs)),
+        std::memory_order_relaxed);
+    return first;
+  }
   grpc::ClientContext context;
   prepare(context);
-  context.set_deadline(std::min(
-      context.deadline(), std::chrono::system_clock::now() + kPeerConnectWait));
-  context.set_wait_for_ready(true);
-  grpc::Status again = call(&context);
-  if (again.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) return again;
-  // Still down: the first answer says why (the connect error).
-  peer.down_until_us.store(
-      absl::ToUnixMicros(absl::Now() +
-                         absl::Milliseconds(kPeerMaxReconnectBackoffMs)),
-      std::memory_order_relaxed);
-  return first;
+  return call(&context);
 }
 
 }  // namespace carebridge

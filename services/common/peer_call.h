@@ -40,8 +40,9 @@ struct PeerChannel {
 // the peer may already be back: a handover created a second after the care
 // plan service restarted was refused "careplan: failed to connect". So when
 // a call fails UNAVAILABLE on a channel that could not connect, the backoff
-// is cut short and the call made again, waiting up to kPeerConnectWait (and
-// no longer than its own deadline) for the connection. A peer still down
+// is cut short, the connection waited for up to kPeerConnectWait (and no
+// longer than the call's deadline), and the call made again if it
+// connected, with its whole deadline. A peer still down
 // fails with the first answer; for the next kPeerMaxReconnectBackoffMs
 // calls to it fail at once, so callers that carry on without the peer (a
 // handover accepted while the care plan service is away) are not slowed by

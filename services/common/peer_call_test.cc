@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -20,18 +21,30 @@ namespace {
 
 namespace health = ::grpc::health::v1;
 
-// A peer that answers every health check SERVING.
+// A peer that answers every health check SERVING, after `delay`.
 class ServingPeer final : public health::Health::Service {
+ public:
+  explicit ServingPeer(std::chrono::milliseconds delay) : delay_(delay) {}
+
+ private:
   grpc::Status Check(grpc::ServerContext*, const health::HealthCheckRequest*,
                      health::HealthCheckResponse* response) override {
+    std::this_thread::sleep_for(delay_);
     response->set_status(health::HealthCheckResponse::SERVING);
     return grpc::Status::OK;
   }
+  const std::chrono::milliseconds delay_;
 };
 
-// A server with the peer on `port` (0: any).
-std::unique_ptr<grpc::Server> StartServer(int port, int* bound) {
-  static ServingPeer* const peer = new ServingPeer();
+// A server with a peer on `port` (0: any) that answers at once, or after
+// 600 ms when `slow` (a peer just back and busy opening its database).
+std::unique_ptr<grpc::Server> StartServer(int port, int* bound,
+                                          bool slow = false) {
+  static ServingPeer* const fast =
+      new ServingPeer(std::chrono::milliseconds(0));
+  static ServingPeer* const busy =
+      new ServingPeer(std::chrono::milliseconds(600));
+  ServingPeer* const peer = slow ? busy : fast;
   grpc::ServerBuilder builder;
   builder.AddListeningPort(absl::StrCat("127.0.0.1:", port),
                            grpc::InsecureServerCredentials(), bound);
@@ -108,6 +121,18 @@ TEST_F(PeerCallTest, ReachesAPeerThatCameBackWhileTheChannelBacksOff) {
   // The control: the peer is back, but a plain call still fails at once.
   grpc::Status plain = PlainCheck();
   EXPECT_EQ(plain.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  grpc::Status status = PeerCheck();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// The wait is for the connection only: a peer back but slow to answer
+// (longer than kPeerConnectWait) is answered within the call's deadline.
+TEST_F(PeerCallTest, APeerBackButSlowToAnswerIsWaitedForToTheDeadline) {
+  StopPeerAndFailOnce();
+  int bound = 0;
+  server_ = StartServer(port_, &bound, /*slow=*/true);
+  ASSERT_EQ(bound, port_);
 
   grpc::Status status = PeerCheck();
   EXPECT_TRUE(status.ok()) << status.error_message();
