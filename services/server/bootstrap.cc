@@ -2,6 +2,8 @@
 
 #include <sys/stat.h>
 
+#include <atomic>
+#include <cstdint>
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
@@ -59,22 +61,37 @@ absl::StatusOr<std::string> EnsureBootstrapToken(const std::string& data_dir,
       WriteFileAtomically(path, signer.Sign(admin) + "\n", 0600);
   if (status.ok()) return path;
   if (!existing.ok()) return status;
+  // The token keys are reloaded every 30 s, and this with them: each of
+  // the two warnings is said once an hour, not at every reload.
+  static std::atomic<int64_t> near_said_us{0};
+  static std::atomic<int64_t> invalid_said_us{0};
+  auto say = [](std::atomic<int64_t>& said_us) {
+    const int64_t now_us = absl::ToUnixMicros(absl::Now());
+    if (now_us - said_us.load() < int64_t{3600} * 1000000) return false;
+    said_us.store(now_us);
+    return true;
+  };
   const std::string token(absl::StripAsciiWhitespace(*existing));
   absl::StatusOr<Principal> valid = signer.Verify(token, clock.Now());
   if (valid.ok()) {
-    LogLine(
-        absl::StrCat("bootstrap admin token: ", path, " expires at ",
-                     absl::FormatTime(valid->expire_time, absl::UTCTimeZone()),
-                     " and cannot be rewritten (", status.message(),
-                     "); renew it where it comes from (a Kubernetes Secret: "
-                     "docs/kubernetes.md)"));
+    if (say(near_said_us)) {
+      LogLine(absl::StrCat(
+          "bootstrap admin token: ", path, " expires at ",
+          absl::FormatTime(valid->expire_time, absl::UTCTimeZone()),
+          " and cannot be rewritten (", status.message(),
+          "); renew it where it comes from (a Kubernetes Secret: "
+          "docs/kubernetes.md)"));
+    }
     return path;
   }
-  LogLine(absl::StrCat(
-      "bootstrap admin token: ", path, " is no longer valid (",
-      valid.status().message(), ") and cannot be rewritten (", status.message(),
-      "); serving without a bootstrap admin token until it is renewed where "
-      "it comes from (a Kubernetes Secret: docs/kubernetes.md)"));
+  if (say(invalid_said_us)) {
+    LogLine(absl::StrCat(
+        "bootstrap admin token: ", path, " is no longer valid (",
+        valid.status().message(), ") and cannot be rewritten (",
+        status.message(),
+        "); serving without a bootstrap admin token until it is renewed "
+        "where it comes from (a Kubernetes Secret: docs/kubernetes.md)"));
+  }
   return std::string();
 }
 

@@ -204,17 +204,18 @@ absl::Status CarebridgeServer::Init() {
         absl::FormatDuration(kRevocationsWait),
         "; staff calls are UNAVAILABLE until it is (service calls go on)"));
   }
-  LogLine(absl::StrCat("carebridge-server serving ",
-                       absl::StrJoin(config_.services, ","), " on ",
-                       config_.listen, " (port ", host_->port(),
-                       config_.tls_cert_file.empty() ? ", plaintext"
-                       : config_.tls_ca_file.empty() ? ", TLS"
-                                                     : ", mutual TLS",
-                       "); data in ", config_.data_dir,
-                       bootstrap_token_path_.empty()
-                           ? "; verifying tokens only (no signing key here)"
-                           : absl::StrCat("; bootstrap admin token in ",
-                                          bootstrap_token_path_)));
+  LogLine(absl::StrCat(
+      "carebridge-server serving ", absl::StrJoin(config_.services, ","),
+      " on ", config_.listen, " (port ", host_->port(),
+      config_.tls_cert_file.empty() ? ", plaintext"
+      : config_.tls_ca_file.empty() ? ", TLS"
+                                    : ", mutual TLS",
+      "); data in ", config_.data_dir,
+      !signer_->can_sign() ? "; verifying tokens only (no signing key here)"
+      : bootstrap_token_path_.empty()
+          ? "; no bootstrap admin token (see above)"
+          : absl::StrCat("; bootstrap admin token in ",
+                         bootstrap_token_path_)));
   RETURN_IF_ERROR(StartHttp());
   metrics_->AddCollector([this](MetricSink& sink) { CollectMetrics(sink); });
   RETURN_IF_ERROR(StartMetrics());
