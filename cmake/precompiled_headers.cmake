@@ -14,8 +14,9 @@
 # with -Werror makes that an error rather than a quiet slow build.
 #
 # On in the quick start (deploy/local/start.sh) and the test command's
-# sanitizer pass (tests/run_all.sh); off in the development build, which the
-# plain pass builds: there every source must include what it uses (a header
+# sanitizer build (tests/run_all.sh); off in the development build
+# (deploy/local/build.sh, SANITIZE=0 tests/run_all.sh): there every source
+# must include what it uses (a header
 # the precompiled one brought in would hide a missing #include), and a change
 # to a .proto recompiles only what includes it. GCC's precompiled header is
 # not the same bytes from one compile to the next, so ccache keeps a user's
