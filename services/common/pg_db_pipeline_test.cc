@@ -18,6 +18,7 @@
 #include "absl/time/clock.h"
 #include "services/common/macros.h"
 #include "services/common/pg_db.h"
+#include "services/common/pg_items_test_util.h"
 #include "tests/support/eventually.h"
 #include "tests/support/pg_test_database.h"
 #include "tests/support/status_matchers.h"
@@ -40,23 +41,9 @@ const std::vector<Migration> kItemsSchema = {
     {1, "CREATE TABLE items (key TEXT PRIMARY KEY, n BIGINT)"},
 };
 
-using WriteFn = std::function<absl::Status(Connection&)>;
-
-absl::Status Insert(Connection& conn, absl::string_view key, int64_t n = 0) {
-  ASSIGN_OR_RETURN(Statement insert,
-                   conn.Prepare("INSERT INTO items (key, n) VALUES (?, ?)"));
-  insert.Bind(1, key).Bind(2, n);
-  return insert.Run();
-}
-
-absl::StatusOr<int64_t> Number(Connection& conn, absl::string_view key) {
-  ASSIGN_OR_RETURN(Statement select,
-                   conn.Prepare("SELECT n FROM items WHERE key = ?"));
-  select.Bind(1, key);
-  ASSIGN_OR_RETURN(bool row, select.Step());
-  if (!row) return absl::NotFoundError(key);
-  return select.ColumnInt64(0);
-}
+using ::carebridge::testing::Insert;
+using ::carebridge::testing::Number;
+using ::carebridge::testing::WriteFn;
 
 absl::StatusOr<int64_t> BackendPid(Connection& conn) {
   ASSIGN_OR_RETURN(Statement pid, conn.Prepare("SELECT pg_backend_pid()"));
@@ -93,43 +80,11 @@ class PgDbPipelineTest : public testing::PostgresDatabaseTest {
   // Runs `writes` as one batch, in this order, behind a holder write that
   // runs no statement. Their results, in the same order.
   std::vector<absl::Status> RunAsOneBatch(std::vector<WriteFn> writes) {
-    absl::Notification leading;
-    absl::Notification release;
-    std::thread holder([&] {
-      EXPECT_THAT(db_->Write([&](Connection&) {
-        leading.Notify();
-        release.WaitForNotification();
-        return absl::OkStatus();
-      }),
-                  IsOk());
-    });
-    leading.WaitForNotification();
-    std::vector<absl::Status> results(writes.size());
-    std::vector<std::thread> writers;
-    for (size_t i = 0; i < writes.size(); ++i) {
-      writers.emplace_back([&, i] { results[i] = db_->Write(writes[i]); });
-      EXPECT_TRUE(Eventually(
-          [&] { return db_->queued_writes() == static_cast<int>(i) + 1; }));
-    }
-    release.Notify();
-    holder.join();
-    for (std::thread& writer : writers) writer.join();
-    return results;
+    return ::carebridge::testing::RunAsOneBatch(*db_, std::move(writes));
   }
 
   absl::StatusOr<std::vector<std::string>> Keys() {
-    std::vector<std::string> keys;
-    RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-      keys.clear();
-      ASSIGN_OR_RETURN(Statement select,
-                       conn.Prepare("SELECT key FROM items ORDER BY key"));
-      for (;;) {
-        ASSIGN_OR_RETURN(bool row, select.Step());
-        if (!row) return absl::OkStatus();
-        keys.push_back(select.ColumnText(0));
-      }
-    }));
-    return keys;
+    return ::carebridge::testing::Keys(*db_);
   }
 
   std::unique_ptr<PgDb> db_;

@@ -16,6 +16,7 @@
 #include "absl/time/clock.h"
 #include "services/common/macros.h"
 #include "services/common/pg_db.h"
+#include "services/common/pg_items_test_util.h"
 #include "tests/support/eventually.h"
 #include "tests/support/pg_test_database.h"
 #include "tests/support/status_matchers.h"
@@ -37,23 +38,9 @@ const std::vector<Migration> kItemsSchema = {
      "feed_head (sequence BIGINT NOT NULL); INSERT INTO feed_head VALUES (0)"},
 };
 
-using WriteFn = std::function<absl::Status(Connection&)>;
-
-absl::Status Insert(Connection& conn, absl::string_view key, int64_t n = 0) {
-  ASSIGN_OR_RETURN(Statement insert,
-                   conn.Prepare("INSERT INTO items (key, n) VALUES (?, ?)"));
-  insert.Bind(1, key).Bind(2, n);
-  return insert.Run();
-}
-
-absl::StatusOr<int64_t> Number(Connection& conn, absl::string_view key) {
-  ASSIGN_OR_RETURN(Statement select,
-                   conn.Prepare("SELECT n FROM items WHERE key = ?"));
-  select.Bind(1, key);
-  ASSIGN_OR_RETURN(bool row, select.Step());
-  if (!row) return absl::NotFoundError(key);
-  return select.ColumnInt64(0);
-}
+using ::carebridge::testing::Insert;
+using ::carebridge::testing::Number;
+using ::carebridge::testing::WriteFn;
 
 class PgDbWriteTest : public testing::PostgresDatabaseTest {
  protected:
@@ -74,46 +61,16 @@ class PgDbWriteTest : public testing::PostgresDatabaseTest {
   // Runs `writes` as one batch, in this order: a write holds the leader's
   // place while they queue one by one. Their results, in the same order.
   std::vector<absl::Status> RunAsOneBatch(std::vector<WriteFn> writes) {
-    absl::Notification leading;
-    absl::Notification release;
-    std::thread holder([&] {
-      EXPECT_THAT(db_->Write([&](Connection&) {
-        leading.Notify();
-        release.WaitForNotification();
-        return absl::OkStatus();
-      }),
-                  IsOk());
-    });
-    leading.WaitForNotification();
-    std::vector<absl::Status> results(writes.size());
-    std::vector<std::thread> writers;
-    for (size_t i = 0; i < writes.size(); ++i) {
-      writers.emplace_back([&, i] { results[i] = db_->Write(writes[i]); });
-      EXPECT_TRUE(Eventually(
-          [&] { return db_->queued_writes() == static_cast<int>(i) + 1; }));
-    }
     const int64_t commits = db_->commits();
-    release.Notify();
-    holder.join();
-    for (std::thread& writer : writers) writer.join();
+    std::vector<absl::Status> results =
+        ::carebridge::testing::RunAsOneBatch(*db_, std::move(writes));
     // The holder's transaction and the batch's, at most.
     EXPECT_LE(db_->commits() - commits, 2);
     return results;
   }
 
   absl::StatusOr<std::vector<std::string>> Keys() {
-    std::vector<std::string> keys;
-    RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-      keys.clear();
-      ASSIGN_OR_RETURN(Statement select,
-                       conn.Prepare("SELECT key FROM items ORDER BY key"));
-      for (;;) {
-        ASSIGN_OR_RETURN(bool row, select.Step());
-        if (!row) return absl::OkStatus();
-        keys.push_back(select.ColumnText(0));
-      }
-    }));
-    return keys;
+    return ::carebridge::testing::Keys(*db_);
   }
 
   std::unique_ptr<PgDb> db_;
