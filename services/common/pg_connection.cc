@@ -160,10 +160,12 @@ absl::Status PgConnection::ErrorOf(const PGresult* result,
   }
   // A statement prepared on this connection before its table changed the
   // type of a column it returns (a migration run by a newer replica): its
-  // prepared statements are stale, so the pool drops the connection, and
-  // the call succeeds on a fresh one when retried.
+  // prepared statements are stale, so the pool drops the connection when
+  // the call is over (the connection itself is sound: the rest of the
+  // pipeline is read as usual), and the call succeeds on a fresh one when
+  // retried.
   if (sqlstate == "0A000" && absl::StrContains(message, "cached plan")) {
-    lost_ = true;
+    stale_prepared_ = true;
     return absl::UnavailableError(
         absl::StrCat(message,
                      "; a table changed under this connection's "

@@ -138,8 +138,8 @@ class PgConnection : public Connection {
   }
   // Outside any transaction, ready for the next caller: forgets deferred
   // commands and rolls back what a caller left open; false when the
-  // connection is unusable (mid-command, in a pipeline or broken), so the
-  // pool drops it.
+  // connection is unusable (mid-command, in a pipeline, broken, or its
+  // prepared statements stale), so the pool drops it.
   bool Reset();
   // Reads what the server sent while the connection was idle, without
   // waiting: a session the server ended (restart, pg_terminate_backend)
@@ -203,6 +203,9 @@ class PgConnection : public Connection {
   int64_t changes_ = 0;
   int64_t round_trips_ = 0;
   bool lost_ = false;
+  // A prepared statement's plan no longer fits its table (ErrorOf): Reset
+  // drops the connection.
+  bool stale_prepared_ = false;
   bool conflicted_ = false;
   bool appends_to_feed_ = false;
   bool writing_ = false;

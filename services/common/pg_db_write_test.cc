@@ -379,6 +379,27 @@ TEST_F(PgDbWriteTest, AStatementPreparedBeforeItsTableChangedIsRetriable) {
   EXPECT_THAT(read(),
               StatusIs(absl::StatusCode::kUnavailable, HasSubstr("retry")));
   EXPECT_THAT(read(), IsOkAndHolds(5));
+
+  // In a batch, only the write that met the stale statement fails; its
+  // batch-mate commits on the same connection, which is dropped after.
+  ASSERT_THAT(read(), IsOkAndHolds(5));  // prepared on the fresh connection
+  ASSERT_THAT(
+      RunPostgresAdmin(url_,
+                       "ALTER TABLE items ALTER COLUMN n TYPE BIGINT USING "
+                       "n::BIGINT"),
+      IsOk());
+  std::vector<absl::Status> results = ::carebridge::testing::RunAsOneBatch(
+      **db, {[](Connection& conn) { return Number(conn, "typed").status(); },
+             [](Connection& conn) { return Insert(conn, "after", 6); }});
+  ASSERT_EQ(results.size(), 2u);
+  EXPECT_THAT(results[0],
+              StatusIs(absl::StatusCode::kUnavailable, HasSubstr("retry")));
+  EXPECT_THAT(results[1], IsOk());
+  EXPECT_THAT(read(), IsOkAndHolds(5));
+  EXPECT_THAT((*db)->Read([](Connection& conn) {
+    return Number(conn, "after").status();
+  }),
+              IsOk());
 }
 
 // Past the most a connection prepares, statements still run (unnamed).

@@ -269,7 +269,9 @@ absl::Status PgConnection::Rollback() {
 bool PgConnection::Reset() {
   pending_.clear();
   control_status_ = absl::OkStatus();
-  if (lost() || PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) return false;
+  if (lost() || stale_prepared_ || PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
+    return false;
+  }
   PGTransactionStatusType status = PQtransactionStatus(conn_);
   if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {
     ExecNow("ROLLBACK").IgnoreError();
