@@ -76,9 +76,7 @@ void GrpcCarePlanLookup::Prepare(grpc::ClientContext& context) {
 
 absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
     absl::string_view person) {
-  ASSIGN_OR_RETURN(auto peer,
-                   peer_.Get(absl::UnavailableError(
-                       "careplan: no channel to the care plan service yet")));
+  ASSIGN_OR_RETURN(auto peer, peer_.Get());
   cp::GetCarePlanRequest request;
   request.set_name(absl::StrCat(person, "/carePlan"));
   cp::CarePlan plan;
@@ -97,9 +95,7 @@ absl::StatusOr<CareTeamView> GrpcCarePlanLookup::GetCareTeam(
 
 absl::StatusOr<sharing::PersonSharing> GrpcCarePlanLookup::GetSharing(
     absl::string_view person) {
-  ASSIGN_OR_RETURN(auto peer,
-                   peer_.Get(absl::UnavailableError(
-                       "careplan: no channel to the care plan service yet")));
+  ASSIGN_OR_RETURN(auto peer, peer_.Get());
   cp::GetSharingChoicesRequest request;
   request.set_name(absl::StrCat(person, "/sharingChoices"));
   cp::SharingChoices choices;

@@ -26,7 +26,8 @@ class GrpcCarePlanLookup : public CarePlanLookup {
   GrpcCarePlanLookup(ChannelProvider channel_provider,
                      ServiceCredentials* credentials,
                      absl::Duration call_deadline = absl::Seconds(5))
-      : peer_(std::move(channel_provider)),
+      : peer_(std::move(channel_provider), absl::StatusCode::kUnavailable,
+              "careplan: no channel to the care plan service yet"),
         credentials_(credentials),
         call_deadline_(call_deadline) {}
 

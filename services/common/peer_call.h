@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <utility>
 
 #include "absl/base/thread_annotations.h"
@@ -61,19 +62,24 @@ template <typename Service>
 class PeerStub {
  public:
   struct Handle {
-    typename Service::Stub* stub;
-    PeerChannel* peer;
+    typename Service::Stub* stub = nullptr;
+    PeerChannel* peer = nullptr;
   };
 
-  explicit PeerStub(ChannelProvider provider)
-      : provider_(std::move(provider)) {}
+  // Get answers `code` and `message` while `provider` has no channel.
+  PeerStub(ChannelProvider provider, absl::StatusCode code, std::string message)
+      : provider_(std::move(provider)),
+        no_channel_code_(code),
+        no_channel_message_(std::move(message)) {}
 
-  // The stub and its channel; `no_channel` while the provider has none.
-  absl::StatusOr<Handle> Get(absl::Status no_channel) ABSL_LOCKS_EXCLUDED(mu_) {
+  // The stub and its channel.
+  absl::StatusOr<Handle> Get() ABSL_LOCKS_EXCLUDED(mu_) {
     absl::MutexLock lock(&mu_);
     if (stub_ == nullptr) {
       peer_.channel = provider_ == nullptr ? nullptr : provider_();
-      if (peer_.channel == nullptr) return no_channel;
+      if (peer_.channel == nullptr) {
+        return absl::Status(no_channel_code_, no_channel_message_);
+      }
       stub_ = Service::NewStub(peer_.channel);
     }
     return Handle{stub_.get(), &peer_};
@@ -81,6 +87,8 @@ class PeerStub {
 
  private:
   const ChannelProvider provider_;
+  const absl::StatusCode no_channel_code_;
+  const std::string no_channel_message_;
   absl::Mutex mu_;
   // Set once, with stub_; then only read.
   PeerChannel peer_;

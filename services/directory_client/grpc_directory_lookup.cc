@@ -47,7 +47,8 @@ absl::Duration DeadlineOr(bool has, const google::protobuf::Duration& value,
 GrpcDirectoryLookup::GrpcDirectoryLookup(
     std::string subject, DirectoryChannelProvider channel_provider,
     const TokenSigner* signer, const Clock* clock, absl::Duration call_deadline)
-    : peer_(std::move(channel_provider)),
+    : peer_(std::move(channel_provider), absl::StatusCode::kUnavailable,
+            "directory: no channel to the directory service yet"),
       call_deadline_(call_deadline),
       credentials_(std::move(subject), signer, clock) {}
 
@@ -60,9 +61,7 @@ void GrpcDirectoryLookup::PrepareContext(grpc::ClientContext& context) {
 
 absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
     absl::string_view team_name) {
-  ASSIGN_OR_RETURN(auto peer,
-                   peer_.Get(absl::UnavailableError(
-                       "directory: no channel to the directory service yet")));
+  ASSIGN_OR_RETURN(auto peer, peer_.Get());
   dir::GetTeamRequest request;
   request.set_name(std::string(team_name));
   dir::Team team;
@@ -91,9 +90,7 @@ absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
 
 absl::Status GrpcDirectoryLookup::CheckPersonExists(
     absl::string_view person_name) {
-  ASSIGN_OR_RETURN(auto peer,
-                   peer_.Get(absl::UnavailableError(
-                       "directory: no channel to the directory service yet")));
+  ASSIGN_OR_RETURN(auto peer, peer_.Get());
   dir::GetPersonRequest request;
   request.set_name(std::string(person_name));
   dir::Person person;

@@ -16,16 +16,14 @@ CareSummaryReader::CareSummaryReader(ChannelProvider record,
                                      const TokenSigner* signer,
                                      const Clock* clock,
                                      absl::Duration call_deadline)
-    : record_(std::move(record)),
+    : record_(std::move(record), absl::StatusCode::kFailedPrecondition,
+              "record: no record service is configured (--record_address)"),
       call_deadline_(call_deadline),
       credentials_(std::move(subject), signer, clock) {}
 
 absl::StatusOr<std::optional<record::v1::CareSummary>> CareSummaryReader::Read(
     absl::string_view person) {
-  ASSIGN_OR_RETURN(
-      auto peer,
-      record_.Get(absl::FailedPreconditionError(
-          "record: no record service is configured (--record_address)")));
+  ASSIGN_OR_RETURN(auto peer, record_.Get());
   record::v1::GetCareSummaryRequest request;
   request.set_name(absl::StrCat(person, "/careSummary"));
   record::v1::CareSummary summary;
