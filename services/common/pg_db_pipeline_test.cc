@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "services/common/event_log.h"
 #include "services/common/macros.h"
 #include "services/common/pg_db.h"
 #include "services/common/pg_items_test_util.h"
@@ -38,7 +39,9 @@ using ::testing::IsEmpty;
 
 // No feed_head: a batch that takes its lock fails at the LOCK TABLE.
 const std::vector<Migration> kItemsSchema = {
-    {1, "CREATE TABLE items (key TEXT PRIMARY KEY, n BIGINT)"},
+    {1,
+     "CREATE TABLE items (key TEXT PRIMARY KEY, n BIGINT); CREATE TABLE "
+     "blobs (key TEXT PRIMARY KEY, note TEXT, body BYTEA)"},
 };
 
 using ::carebridge::testing::Insert;
@@ -355,6 +358,58 @@ TEST_F(PgDbPipelineTest, AConnectionLostMidPipelineIsUnavailableAndDropped) {
 }
 
 // A write that only announces still sends its notice, at its commit.
+// At real sizes: a batch of the most writes group commit takes (32), each
+// the largest event a feed carries (kMaxEventBytes, every byte value, NULs
+// included) and a 4,000-character text, through pipelines, with one write
+// failing in the middle; what committed reads back byte for byte.
+TEST_F(PgDbPipelineTest, ABatchOfTheLargestWritesCommitsWhole) {
+  constexpr int kWrites = 32;
+  std::string body(kMaxEventBytes, '\0');
+  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7);
+  const std::string note(4000, 'n');
+  std::vector<WriteFn> writes;
+  for (int i = 0; i < kWrites; ++i) {
+    writes.push_back([&, i](Connection& conn) -> absl::Status {
+      ASSIGN_OR_RETURN(
+          Statement insert,
+          conn.Prepare("INSERT INTO blobs (key, note, body) VALUES (?, ?, ?)"));
+      // Write 16 takes write 15's key: it fails alone.
+      insert.Bind(1, absl::StrCat("blob-", i == 16 ? 15 : i))
+          .Bind(2, note)
+          .BindBlob(3, absl::StrCat(i, ":", body));
+      RETURN_IF_ERROR(insert.Run());
+      return conn.Announce("feed");
+    });
+  }
+  std::vector<absl::Status> results = RunAsOneBatch(std::move(writes));
+  ASSERT_EQ(results.size(), static_cast<size_t>(kWrites));
+  for (int i = 0; i < kWrites; ++i) {
+    if (i == 16) {
+      EXPECT_THAT(results[i], StatusIs(absl::StatusCode::kInternal,
+                                       HasSubstr("duplicate key")));
+    } else {
+      EXPECT_THAT(results[i], IsOk()) << "write " << i;
+    }
+  }
+  int rows = 0;
+  ASSERT_THAT(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT key, note, body FROM blobs"));
+    for (;;) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) return absl::OkStatus();
+      ++rows;
+      const std::string key = select.ColumnText(0);
+      EXPECT_EQ(select.ColumnText(1), note) << key;
+      EXPECT_TRUE(select.ColumnBlob(2) ==
+                  absl::StrCat(key.substr(5), ":", body))
+          << key;
+    }
+  }),
+              IsOk());
+  EXPECT_EQ(rows, kWrites - 1);
+}
+
 TEST_F(PgDbPipelineTest, AWriteThatOnlyAnnouncesStillNotifies) {
   absl::StatusOr<std::unique_ptr<PgDb>> other =
       PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));
