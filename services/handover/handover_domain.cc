@@ -226,18 +226,21 @@ absl::StatusOr<v1::Handover> HandoverDomain::CreateHandover(
     return errors::HandoverToOwnTeam(caller.team);
   }
   HandoverRequestKey key{request.request_id(), ""};
-  // A retry is answered before the other services are asked again, so it
-  // returns the first handover even if the care team has changed since.
   if (!key.request_id.empty()) {
     ASSIGN_OR_RETURN(key.fingerprint, CreateFingerprint(input));
-    ASSIGN_OR_RETURN(std::optional<StoredHandover> existing,
-                     store_->FindByRequestId(caller.team, key.request_id));
-    if (existing.has_value()) return AnswerRetry(caller, key, *existing);
   }
-  ASSIGN_OR_RETURN(const int64_t care_plan_version,
-                   CheckCareTeam(caller, input));
-  ASSIGN_OR_RETURN(const directory_client::TeamInfo receiving,
-                   CheckTeams(input));
+  // A retry whose checks pass is answered by Create, which finds the
+  // request_id in its own transaction; only one whose checks fail (the care
+  // team changed since, a service is away) looks it up first, so a create
+  // is one transaction, with no read before it.
+  absl::StatusOr<int64_t> on_care_team = CheckCareTeam(caller, input);
+  if (!on_care_team.ok()) {
+    return AnswerRetryOr(caller, key, on_care_team.status());
+  }
+  const int64_t care_plan_version = *on_care_team;
+  absl::StatusOr<directory_client::TeamInfo> teams = CheckTeams(input);
+  if (!teams.ok()) return AnswerRetryOr(caller, key, teams.status());
+  const directory_client::TeamInfo& receiving = *teams;
 
   const absl::Time now = clock_->Now();
   v1::Handover handover = NewHandover(
@@ -263,6 +266,16 @@ absl::StatusOr<v1::Handover> HandoverDomain::AnswerRetry(
   }
   return Shown(caller,
                Present(existing.handover, existing.version, clock_->Now()));
+}
+
+absl::StatusOr<v1::Handover> HandoverDomain::AnswerRetryOr(
+    const Principal& caller, const HandoverRequestKey& key,
+    absl::Status failed) {
+  if (key.request_id.empty()) return failed;
+  ASSIGN_OR_RETURN(std::optional<StoredHandover> existing,
+                   store_->FindByRequestId(caller.team, key.request_id));
+  if (!existing.has_value()) return failed;
+  return AnswerRetry(caller, key, *existing);
 }
 
 absl::Status HandoverDomain::ShowTo(

@@ -87,6 +87,12 @@ class HandoverDomain {
   absl::StatusOr<v1::Handover> AnswerRetry(const Principal& caller,
                                            const HandoverRequestKey& key,
                                            const StoredHandover& existing);
+  // A create whose checks failed with `failed`: answered as a retry when
+  // the caller's team already stored a handover under its request_id,
+  // `failed` otherwise.
+  absl::StatusOr<v1::Handover> AnswerRetryOr(const Principal& caller,
+                                             const HandoverRequestKey& key,
+                                             absl::Status failed);
   // The care plan version the handover is written against, after checking
   // the caller's team is on the person's care team (and leads it, for a
   // transfer of responsibility).

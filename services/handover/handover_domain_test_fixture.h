@@ -72,6 +72,8 @@ class RacingStore : public HandoverStore {
   explicit RacingStore(HandoverStore* inner) : inner_(inner) {}
   std::function<void()> before_write;
   std::function<void()> before_create;
+  // FindByRequestId calls so far.
+  int request_id_lookups = 0;
 
   absl::StatusOr<StoredHandover> Create(
       const v1::Handover& handover, const HandoverRequestKey& key,
@@ -81,6 +83,7 @@ class RacingStore : public HandoverStore {
   }
   absl::StatusOr<std::optional<StoredHandover>> FindByRequestId(
       absl::string_view team, absl::string_view request_id) override {
+    ++request_id_lookups;
     return inner_->FindByRequestId(team, request_id);
   }
   absl::StatusOr<StoredHandover> Get(absl::string_view name) override {

@@ -146,19 +146,19 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
   if (input.receiving_team() == caller.team) {
     return errors::ReferralToOwnTeam("referral.receiving_team", caller.team);
   }
-  // A retry is answered before the directory is asked again, so it returns
-  // the first referral even if the team has since stopped accepting.
-  if (!request.request_id().empty()) {
-    ASSIGN_OR_RETURN(
-        std::optional<StoredReferral> existing,
-        store_->FindByRequestId(caller.team, request.request_id()));
-    if (existing.has_value()) return AnswerRetry(caller, request, *existing);
+  // A retry whose checks pass is answered by Create, which finds the
+  // request_id in its own transaction; only one whose checks fail looks it
+  // up first, so a create is one transaction, with no read before it.
+  absl::Status exists =
+      NameField("referral.person", input.person(),
+                directory_->CheckPersonExists(input.person()));
+  if (!exists.ok()) return AnswerRetryOr(caller, request, std::move(exists));
+  absl::StatusOr<directory_client::TeamInfo> accepting =
+      AcceptingTeam("referral.receiving_team", input.receiving_team());
+  if (!accepting.ok()) {
+    return AnswerRetryOr(caller, request, accepting.status());
   }
-  RETURN_IF_ERROR(NameField("referral.person", input.person(),
-                            directory_->CheckPersonExists(input.person())));
-  ASSIGN_OR_RETURN(
-      directory_client::TeamInfo team,
-      AcceptingTeam("referral.receiving_team", input.receiving_team()));
+  const directory_client::TeamInfo& team = *accepting;
 
   const absl::Time now = clock_->Now();
   v1::Referral referral =
@@ -189,6 +189,16 @@ absl::StatusOr<v1::Referral> ReferralDomain::AnswerRetry(
                                    existing.referral.name());
   }
   return Shown(caller, Present(existing, clock_->Now()));
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::AnswerRetryOr(
+    const Principal& caller, const v1::CreateReferralRequest& request,
+    absl::Status failed) {
+  if (request.request_id().empty()) return failed;
+  ASSIGN_OR_RETURN(std::optional<StoredReferral> existing,
+                   store_->FindByRequestId(caller.team, request.request_id()));
+  if (!existing.has_value()) return failed;
+  return AnswerRetry(caller, request, *existing);
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::GetReferral(

@@ -91,6 +91,13 @@ class ReferralDomain {
   absl::StatusOr<v1::Referral> AnswerRetry(
       const Principal& caller, const v1::CreateReferralRequest& request,
       const StoredReferral& existing);
+  // A create whose checks failed with `failed`: answered as a retry when
+  // the caller's team already stored a referral under its request_id (the
+  // team may have stopped accepting since, or the directory be away),
+  // `failed` otherwise.
+  absl::StatusOr<v1::Referral> AnswerRetryOr(
+      const Principal& caller, const v1::CreateReferralRequest& request,
+      absl::Status failed);
   absl::StatusOr<v1::RedirectReferralResponse> RedirectOnce(
       const Principal& caller, const v1::RedirectReferralRequest& request);
   // `referral` (as presented) as `reader`'s caller reads it under the

@@ -87,6 +87,46 @@ TEST_F(ReferralDomainTest, RetryWithSameRequestIdReturnsTheFirstReferral) {
   EXPECT_THAT(SentNames(), ElementsAre(first.name()));
 }
 
+// A create is one transaction: the request_id is found (or not) in the
+// write itself, with no read before it, for a first create and for a retry
+// alike (on PostgreSQL that read was a transaction of its own per create).
+TEST_F(ReferralDomainTest, ACreateWithARequestIdReadsNothingBeforeItsWrite) {
+  v1::CreateReferralRequest request = CreateRequest();
+  request.set_request_id("retry-2");
+  ASSERT_OK_AND_ASSIGN(v1::Referral first,
+                       domain_->CreateReferral(kAlice, request));
+  ASSERT_OK_AND_ASSIGN(v1::Referral retry,
+                       domain_->CreateReferral(kAlice, request));
+  EXPECT_EQ(retry.name(), first.name());
+  EXPECT_EQ(store_->request_id_lookups, 0);
+  EXPECT_THAT(SentNames(), ElementsAre(first.name()));
+}
+
+// With the directory away, a retry is still answered from what was stored;
+// a create that is not a retry fails with the directory's error.
+TEST_F(ReferralDomainTest, RetryIsAnsweredWhileTheDirectoryIsAway) {
+  v1::CreateReferralRequest request = CreateRequest();
+  request.set_request_id("retry-3");
+  ASSERT_OK_AND_ASSIGN(v1::Referral first,
+                       domain_->CreateReferral(kAlice, request));
+  directory_.FailWith(absl::UnavailableError("directory: failed to connect"));
+  ASSERT_OK_AND_ASSIGN(v1::Referral retry,
+                       domain_->CreateReferral(kAlice, request));
+  EXPECT_EQ(retry.name(), first.name());
+  v1::CreateReferralRequest another = request;
+  another.set_request_id("retry-4");
+  absl::Status status = domain_->CreateReferral(kAlice, another).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(std::string(status.message()), HasSubstr("directory"));
+  // Reused for another referral while the directory is away: still refused.
+  v1::CreateReferralRequest reused = request;
+  reused.mutable_referral()->set_reason("Another reason.");
+  EXPECT_EQ(domain_->CreateReferral(kAlice, reused).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  directory_.FailWith(absl::OkStatus());
+  EXPECT_THAT(SentNames(), ElementsAre(first.name()));
+}
+
 TEST_F(ReferralDomainTest, SameRequestIdFromAnotherTeamIsAnotherReferral) {
   v1::CreateReferralRequest request = CreateRequest(kVoluntary);
   request.set_request_id("shared");

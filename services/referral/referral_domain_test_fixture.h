@@ -56,6 +56,8 @@ class RacingStore : public ReferralStore {
   explicit RacingStore(ReferralStore* inner) : inner_(inner) {}
   std::function<void()> before_write;
   std::function<void()> before_create;
+  // FindByRequestId calls so far.
+  int request_id_lookups = 0;
 
   absl::StatusOr<StoredReferral> Create(
       const v1::Referral& referral, absl::string_view request_id,
@@ -65,6 +67,7 @@ class RacingStore : public ReferralStore {
   }
   absl::StatusOr<std::optional<StoredReferral>> FindByRequestId(
       absl::string_view team, absl::string_view request_id) override {
+    ++request_id_lookups;
     return inner_->FindByRequestId(team, request_id);
   }
   absl::StatusOr<StoredReferral> Get(absl::string_view name) override {
