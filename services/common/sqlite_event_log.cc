@@ -69,20 +69,28 @@ CREATE TABLE consumer_cursors (
 
 namespace {
 
-// The next sequence of a PostgreSQL feed. The row stays locked until the
-// transaction ends: a concurrent appender waits for it, then (its
-// SERIALIZABLE snapshot being older than the change) fails with
+// Appends to a PostgreSQL feed in one statement (one round trip): the next
+// sequence from feed_head, and the event under it. feed_head's row stays
+// locked until the transaction ends: a concurrent appender waits for it,
+// then (its SERIALIZABLE snapshot being older than the change) fails with
 // serialization_failure and PgDb runs its write again after this one
 // committed, that time (and while the feed stays busy, every write) taking
 // the table's lock before its snapshot, so appenders queue rather than
 // conflict again.
-absl::StatusOr<int64_t> TakePgSequence(Connection& conn) {
-  ASSIGN_OR_RETURN(Statement next,
-                   conn.Prepare("UPDATE feed_head SET sequence = sequence + 1 "
-                                "RETURNING sequence"));
-  ASSIGN_OR_RETURN(bool row, next.Step());
+absl::StatusOr<int64_t> AppendPg(Connection& conn, absl::string_view type,
+                                 absl::string_view bytes, int64_t time_micros) {
+  ASSIGN_OR_RETURN(
+      Statement insert,
+      conn.Prepare("WITH head AS (UPDATE feed_head SET sequence = sequence + "
+                   "1 RETURNING sequence) INSERT INTO outbox_events "
+                   "(sequence, type, event, time_micros) SELECT sequence, ?, "
+                   "?, ? FROM head RETURNING sequence"));
+  insert.Bind(1, type).BindBlob(2, bytes).Bind(3, time_micros);
+  ASSIGN_OR_RETURN(bool row, insert.Step());
   if (!row) return absl::InternalError("outbox: feed_head has no row");
-  return next.ColumnInt64(0);
+  const int64_t sequence = insert.ColumnInt64(0);
+  RETURN_IF_ERROR(insert.Run());
+  return sequence;
 }
 
 }  // namespace
@@ -146,16 +154,7 @@ absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
   // Other processes' feeds learn of the event once it commits.
   RETURN_IF_ERROR(conn.Announce(kFeedChannel));
   if (conn.engine() == "postgresql") {
-    ASSIGN_OR_RETURN(int64_t sequence, TakePgSequence(conn));
-    ASSIGN_OR_RETURN(Statement insert,
-                     conn.Prepare("INSERT INTO outbox_events (sequence, type, "
-                                  "event, time_micros) VALUES (?, ?, ?, ?)"));
-    insert.Bind(1, sequence)
-        .Bind(2, event.type())
-        .BindBlob(3, bytes)
-        .Bind(4, time_micros);
-    RETURN_IF_ERROR(insert.Run());
-    return sequence;
+    return AppendPg(conn, event.type(), bytes, time_micros);
   }
   ASSIGN_OR_RETURN(Statement insert,
                    conn.Prepare("INSERT INTO outbox_events (type, event, "
