@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -105,25 +106,37 @@ INSERT INTO referral_head (seq) VALUES (0);
 }
 
 // The next referral's seq, which must be handed out in commit order (see
-// ReferralCursor). SQLite has one writer at a time, so the largest seq plus
-// one (what it would pick for the rowid) is. On PostgreSQL, where writers
-// and replicas commit concurrently, updating referral_head's one row holds
-// it until the transaction ends: a concurrent creator waits, then (its
-// SERIALIZABLE snapshot older than the change) fails with
-// serialization_failure and PgDb runs its write again, after this one
-// committed. Its create-time check (Insert) then sees this referral too.
-absl::StatusOr<int64_t> TakeSeq(Connection& conn) {
+// ReferralCursor), and the latest create time stored (none when empty),
+// read in the same statement: one round trip on PostgreSQL. SQLite has one
+// writer at a time, so the largest seq plus one (what it would pick for the
+// rowid) is. On PostgreSQL, where writers and replicas commit concurrently,
+// updating referral_head's one row holds it until the transaction ends: a
+// concurrent creator waits, then (its SERIALIZABLE snapshot older than the
+// change) fails with serialization_failure and PgDb runs its write again,
+// after this one committed, when its latest create time includes this
+// referral's.
+struct NextSlot {
+  int64_t seq = 0;
+  std::optional<int64_t> latest_create_us;
+};
+absl::StatusOr<NextSlot> TakeSeq(Connection& conn) {
+  // Each MAX a subquery of its own, so SQLite reads each from its index.
   ASSIGN_OR_RETURN(
       Statement next,
       conn.Prepare(conn.engine() == "postgresql"
-                       ? "UPDATE referral_head SET seq = seq + 1 RETURNING seq"
-                       : "SELECT COALESCE(MAX(seq), 0) + 1 FROM referrals"));
+                       ? "UPDATE referral_head SET seq = seq + 1 RETURNING "
+                         "seq, (SELECT MAX(create_time_us) FROM referrals)"
+                       : "SELECT (SELECT COALESCE(MAX(seq), 0) + 1 FROM "
+                         "referrals), (SELECT MAX(create_time_us) FROM "
+                         "referrals)"));
   ASSIGN_OR_RETURN(bool row, next.Step());
   if (!row) return absl::InternalError("referral store: no next seq");
-  const int64_t seq = next.ColumnInt64(0);
+  NextSlot slot;
+  slot.seq = next.ColumnInt64(0);
+  if (!next.ColumnIsNull(1)) slot.latest_create_us = next.ColumnInt64(1);
   // To completion, so the statement is done before the caller's next.
   RETURN_IF_ERROR(next.Run());
-  return seq;
+  return slot;
 }
 
 absl::string_view IdOf(absl::string_view name) {
@@ -185,20 +198,16 @@ absl::StatusOr<std::optional<StoredReferral>> SelectByRequestId(
 absl::StatusOr<StoredReferral> Insert(Connection& conn,
                                       const v1::Referral& referral,
                                       absl::string_view request_id) {
-  ASSIGN_OR_RETURN(int64_t seq, TakeSeq(conn));
+  ASSIGN_OR_RETURN(const NextSlot slot, TakeSeq(conn));
+  const int64_t seq = slot.seq;
   StoredReferral stored{referral, 1};
   int64_t create_time_us =
       ToUnixMicrosUtc(FromProtoTimestamp(referral.create_time()));
-  {
-    ASSIGN_OR_RETURN(Statement latest,
-                     conn.Prepare("SELECT MAX(create_time_us) FROM referrals"));
-    ASSIGN_OR_RETURN(bool row, latest.Step());
-    if (row && !latest.ColumnIsNull(0) &&
-        latest.ColumnInt64(0) > create_time_us) {
-      create_time_us = latest.ColumnInt64(0);
-      *stored.referral.mutable_create_time() =
-          ToProtoTimestamp(absl::FromUnixMicros(create_time_us));
-    }
+  if (slot.latest_create_us.has_value() &&
+      *slot.latest_create_us > create_time_us) {
+    create_time_us = *slot.latest_create_us;
+    *stored.referral.mutable_create_time() =
+        ToProtoTimestamp(absl::FromUnixMicros(create_time_us));
   }
   ASSIGN_OR_RETURN(
       Statement insert,
