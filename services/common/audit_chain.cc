@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "services/common/macros.h"
 
 namespace carebridge {
@@ -79,61 +83,141 @@ absl::StatusOr<int64_t> AuditChain::Append(Connection& conn,
   return Append(conn, absl::MakeConstSpan(&record, 1));
 }
 
+namespace {
+
+// Binds `record` (its seq set) with its chain fields at `first`..`first`+13,
+// in kRecordColumns' order.
+void BindRecord(Statement& insert, int first, const AuditRecord& record,
+                const std::string& prev, const std::string& hash) {
+  insert.Bind(first, record.seq)
+      .Bind(first + 1, absl::ToUnixMicros(record.time))
+      .Bind(first + 2, record.actor)
+      .Bind(first + 3, record.team)
+      .Bind(first + 4, record.role)
+      .Bind(first + 5, record.on_behalf_of)
+      .Bind(first + 6, record.method)
+      .Bind(first + 7, record.resource)
+      .Bind(first + 8, record.person)
+      .Bind(first + 9, record.sections)
+      .Bind(first + 10, record.reason)
+      .Bind(first + 11, record.outcome)
+      .BindBlob(first + 12, prev)
+      .BindBlob(first + 13, hash);
+}
+
+}  // namespace
+
+std::optional<AuditChain::Head> AuditChain::LastAppended() const {
+  absl::MutexLock lock(&last_mu_);
+  return last_appended_;
+}
+
 absl::StatusOr<int64_t> AuditChain::Append(
     Connection& conn, absl::Span<const AuditRecord> records) const {
+  if (!records.empty() && conn.engine() == "postgresql") {
+    // After this process's own append the head is most likely still what
+    // it wrote: append after it in one statement that also checks it (one
+    // round trip instead of three); when another replica appended since,
+    // or that transaction never committed, the check fails, nothing is
+    // written, and the head is read as below.
+    if (std::optional<Head> last = LastAppended(); last.has_value()) {
+      ASSIGN_OR_RETURN(bool appended, AppendAfter(conn, records, *last,
+                                                  /*head_known=*/true));
+      if (appended) {
+        return last->seq + static_cast<int64_t>(records.size());
+      }
+    }
+  }
   ASSIGN_OR_RETURN(Statement head,
                    conn.Prepare("SELECT seq, hash FROM audit_head"));
   ASSIGN_OR_RETURN(bool has_head, head.Step());
-  int64_t seq = has_head ? head.ColumnInt64(0) : 0;
-  std::string prev = has_head ? head.ColumnBlob(1) : std::string();
-  if (records.empty()) return seq;
-  for (const AuditRecord& record : records) {
-    AuditRecord stored = record;
-    stored.seq = ++seq;
-    std::string hash = RecordHash(prev, stored);
+  Head current;
+  current.seq = has_head ? head.ColumnInt64(0) : 0;
+  current.hash = has_head ? head.ColumnBlob(1) : std::string();
+  if (records.empty()) return current.seq;
+  ASSIGN_OR_RETURN(bool appended, AppendAfter(conn, records, current,
+                                              /*head_known=*/false));
+  if (!appended) return absl::InternalError("audit: the append wrote nothing");
+  return current.seq + static_cast<int64_t>(records.size());
+}
+
+absl::StatusOr<bool> AuditChain::AppendAfter(
+    Connection& conn, absl::Span<const AuditRecord> records, const Head& after,
+    bool head_known) const {
+  std::vector<AuditRecord> stored(records.begin(), records.end());
+  std::vector<std::string> prevs;
+  std::vector<std::string> hashes;
+  std::string prev = after.hash;
+  int64_t seq = after.seq;
+  for (AuditRecord& record : stored) {
+    record.seq = ++seq;
+    std::string hash = RecordHash(prev, record);
     if (hash.empty()) return absl::InternalError("audit: HMAC failed");
+    prevs.push_back(std::move(prev));
+    hashes.push_back(hash);
+    prev = std::move(hash);
+  }
+  const std::string& last_hash = hashes.back();
+  size_t next = 0;
+  if (head_known) {
+    // The head moves only if it is still `after` (seq and hash: a head
+    // rolled back and written again by another has the seq, not the hash),
+    // and the first record goes in only if the head moved.
+    ASSIGN_OR_RETURN(
+        Statement insert,
+        conn.Prepare(absl::StrCat(
+            "WITH head AS (UPDATE audit_head SET seq = ?1, hash = ?2, mac = "
+            "?3 WHERE id = 1 AND seq = ?4 AND hash = ?5 RETURNING seq) "
+            "INSERT INTO audit_log (",
+            kRecordColumns,
+            ") SELECT ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+            "?18, ?19 FROM head")));
+    insert.Bind(1, seq)
+        .BindBlob(2, last_hash)
+        .BindBlob(3, HeadMac(seq, last_hash))
+        .Bind(4, after.seq)
+        .BindBlob(5, after.hash);
+    BindRecord(insert, 6, stored[0], prevs[0], hashes[0]);
+    RETURN_IF_ERROR(insert.Run());
+    if (conn.Changes() != 1) return false;
+    next = 1;
+  }
+  for (size_t i = next; i < stored.size(); ++i) {
     ASSIGN_OR_RETURN(
         Statement insert,
         conn.Prepare(absl::StrCat("INSERT INTO audit_log (", kRecordColumns,
                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
                                   "?, ?, ?)")));
-    insert.Bind(1, stored.seq)
-        .Bind(2, absl::ToUnixMicros(stored.time))
-        .Bind(3, stored.actor)
-        .Bind(4, stored.team)
-        .Bind(5, stored.role)
-        .Bind(6, stored.on_behalf_of)
-        .Bind(7, stored.method)
-        .Bind(8, stored.resource)
-        .Bind(9, stored.person)
-        .Bind(10, stored.sections)
-        .Bind(11, stored.reason)
-        .Bind(12, stored.outcome)
-        .BindBlob(13, prev)
-        .BindBlob(14, hash);
+    BindRecord(insert, 1, stored[i], prevs[i], hashes[i]);
     RETURN_IF_ERROR(insert.Run());
-    if (stored.seq % checkpoint_every_ == 0) {
-      const int64_t time_us = absl::ToUnixMicros(stored.time);
-      ASSIGN_OR_RETURN(Statement checkpoint,
-                       conn.Prepare("INSERT INTO audit_checkpoints (seq, "
-                                    "time_us, hash, mac) VALUES (?, ?, ?, ?)"));
-      checkpoint.Bind(1, stored.seq)
-          .Bind(2, time_us)
-          .BindBlob(3, hash)
-          .BindBlob(4, CheckpointMac(stored.seq, time_us, hash));
-      RETURN_IF_ERROR(checkpoint.Run());
-    }
-    prev = std::move(hash);
   }
-  // The head once, after the last record (an upsert both engines know).
-  ASSIGN_OR_RETURN(
-      Statement upsert,
-      conn.Prepare("INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, ?, "
-                   "?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
-                   "hash = excluded.hash, mac = excluded.mac"));
-  upsert.Bind(1, seq).BindBlob(2, prev).BindBlob(3, HeadMac(seq, prev));
-  RETURN_IF_ERROR(upsert.Run());
-  return seq;
+  for (size_t i = 0; i < stored.size(); ++i) {
+    if (stored[i].seq % checkpoint_every_ != 0) continue;
+    const int64_t time_us = absl::ToUnixMicros(stored[i].time);
+    ASSIGN_OR_RETURN(Statement checkpoint,
+                     conn.Prepare("INSERT INTO audit_checkpoints (seq, "
+                                  "time_us, hash, mac) VALUES (?, ?, ?, ?)"));
+    checkpoint.Bind(1, stored[i].seq)
+        .Bind(2, time_us)
+        .BindBlob(3, hashes[i])
+        .BindBlob(4, CheckpointMac(stored[i].seq, time_us, hashes[i]));
+    RETURN_IF_ERROR(checkpoint.Run());
+  }
+  if (!head_known) {
+    // The head once, after the last record (an upsert both engines know).
+    ASSIGN_OR_RETURN(
+        Statement upsert,
+        conn.Prepare("INSERT INTO audit_head (id, seq, hash, mac) VALUES (1, "
+                     "?, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = "
+                     "excluded.seq, hash = excluded.hash, mac = excluded.mac"));
+    upsert.Bind(1, seq)
+        .BindBlob(2, last_hash)
+        .BindBlob(3, HeadMac(seq, last_hash));
+    RETURN_IF_ERROR(upsert.Run());
+  }
+  absl::MutexLock lock(&last_mu_);
+  last_appended_ = Head{seq, last_hash};
+  return true;
 }
 
 namespace {

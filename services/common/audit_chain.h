@@ -3,10 +3,13 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "services/common/audit_record.h"
@@ -79,7 +82,8 @@ CREATE TABLE IF NOT EXISTS audit_indexed (
 // cutting the log short, breaks the chain or disagrees with the keyed head
 // and checkpoints; without the key nobody can write a chain that verifies.
 // This class is thread-safe; Append runs inside the caller's write
-// transaction (SqliteDb serialises writers).
+// transaction (SqliteDb serialises writers; PgDb's writers hold
+// audit_head's lock).
 class AuditChain {
  public:
   static constexpr int kMaxProblems = 20;
@@ -93,6 +97,10 @@ class AuditChain {
   absl::StatusOr<int64_t> Append(Connection& conn,
                                  const AuditRecord& record) const;
   // Appends `records` in order (one head update); returns the last seq.
+  // Reads the head, writes the records, then the head; on PostgreSQL, when
+  // the head is still what this chain last wrote (no other replica
+  // appended since), the first record and the head go in one statement
+  // that checks it, and nothing is read.
   absl::StatusOr<int64_t> Append(Connection& conn,
                                  absl::Span<const AuditRecord> records) const;
   // The records about `person` (`persons/{id}`) in `conn`'s log, newest
@@ -118,6 +126,21 @@ class AuditChain {
   absl::StatusOr<AuditVerification> Verify(Connection& conn) const;
 
  private:
+  // The chain's end: the last record's seq and hash.
+  struct Head {
+    int64_t seq = 0;
+    std::string hash;
+  };
+  // The head this chain's last append wrote (committed or not).
+  std::optional<Head> LastAppended() const ABSL_LOCKS_EXCLUDED(last_mu_);
+  // Appends `records` (not empty) after `after`. With `head_known` the head
+  // is moved only if it is still `after` (PostgreSQL: in the statement
+  // that inserts the first record), false when it is not (nothing
+  // written); else the head is written after the records.
+  absl::StatusOr<bool> AppendAfter(Connection& conn,
+                                   absl::Span<const AuditRecord> records,
+                                   const Head& after, bool head_known) const
+      ABSL_LOCKS_EXCLUDED(last_mu_);
   std::string RecordHash(const std::string& prev,
                          const AuditRecord& record) const;
   std::string HeadMac(int64_t seq, const std::string& hash) const;
@@ -126,6 +149,8 @@ class AuditChain {
 
   const HmacSha256* const key_;
   const int checkpoint_every_;
+  mutable absl::Mutex last_mu_;
+  mutable std::optional<Head> last_appended_ ABSL_GUARDED_BY(last_mu_);
 };
 
 }  // namespace carebridge

@@ -293,6 +293,69 @@ TEST_F(PgDbAuditTest, AFailedWriteLeavesNoRecordAndASuccessfulOneCarriesIt) {
             "/carebridge.careplan.v1.CarePlanService/Update");
 }
 
+// After a database's own append the head is most likely what it wrote: the
+// next append checks that in the statement that writes it, reading
+// nothing. After another replica's append the check fails, writes
+// nothing, and the head is read; the chain stays whole either way.
+TEST_F(PgDbAuditTest, AnAppendAfterItsOwnReadsNothingAndAReplicasIsNoticed) {
+  std::unique_ptr<PgDb> first = Open();
+  std::unique_ptr<PgDb> second = Open();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  ASSERT_THAT(first->AppendAudit({Record(1, "persons/a")}), IsOk());
+  int64_t before = first->round_trips();
+  ASSERT_THAT(first->AppendAudit({Record(2, "persons/a")}), IsOk());
+  // The record with the head's check (and the transaction's start), then
+  // the commit; reading the head first made it four.
+  EXPECT_EQ(first->round_trips() - before, 2);
+  ASSERT_THAT(second->AppendAudit({Record(3, "persons/b")}), IsOk());
+  before = first->round_trips();
+  ASSERT_THAT(
+      first->AppendAudit({Record(4, "persons/a"), Record(5, "persons/a")}),
+      IsOk());
+  // The failed check, the head read, two records, the head, the commit.
+  EXPECT_EQ(first->round_trips() - before, 6);
+  before = first->round_trips();
+  ASSERT_THAT(
+      first->AppendAudit({Record(6, "persons/a"), Record(7, "persons/a")}),
+      IsOk());
+  EXPECT_EQ(first->round_trips() - before, 3);
+  absl::StatusOr<AuditVerification> verified = second->VerifyAudit();
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_THAT(verified->problems, IsEmpty());
+  EXPECT_EQ(verified->records, 7);
+  EXPECT_EQ(verified->head_seq, 7);
+  EXPECT_THAT(first->ListAuditForPerson("persons/a", 0, 10),
+              IsOkAndHolds(SizeIs(6)));
+}
+
+// An append rolled back leaves its head unwritten; another replica then
+// writes a head with the same seq and another hash. Appending after the
+// seq alone would chain onto a record that does not exist.
+TEST_F(PgDbAuditTest, AHeadRolledBackAndWrittenAgainByAnotherIsReadAgain) {
+  std::unique_ptr<PgDb> db = Open();
+  ASSERT_NE(db, nullptr);
+  const AuditChain mine(&key_);
+  const AuditChain other(&key_);
+  auto append = [&](const AuditChain& chain, int i, bool commit) {
+    return db->Write([&](Connection& conn) -> absl::Status {
+      RETURN_IF_ERROR(chain.Append(conn, Record(i, "persons/a")).status());
+      return commit ? absl::OkStatus()
+                    : absl::FailedPreconditionError("rolled back");
+    });
+  };
+  ASSERT_THAT(append(mine, 1, true), IsOk());
+  EXPECT_THAT(append(mine, 2, false),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(append(other, 3, true), IsOk());
+  ASSERT_THAT(append(mine, 4, true), IsOk());
+  absl::StatusOr<AuditVerification> verified = db->VerifyAudit();
+  ASSERT_THAT(verified, IsOk());
+  EXPECT_THAT(verified->problems, IsEmpty());
+  EXPECT_EQ(verified->records, 3);
+  EXPECT_EQ(verified->head_seq, 3);
+}
+
 TEST_F(PgDbAuditTest, ACallAboutSeveralPersonsIsListedUnderEach) {
   std::unique_ptr<PgDb> db = Open();
   ASSERT_NE(db, nullptr);
