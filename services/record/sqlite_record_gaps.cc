@@ -116,37 +116,83 @@ bool IsGap(absl::string_view key, absl::string_view base) {
           key[base.size()] == '-');
 }
 
-absl::Status InsertGap(Connection& conn, const std::string& person_id,
-                       const std::string& key, const WantedGap& gap,
-                       bool announced) {
-  const int64_t open_us = absl::ToUnixMicros(gap.open_time);
-  ASSIGN_OR_RETURN(
-      Statement insert,
-      conn.Prepare(UpsertSql("gaps",
-                             "person_id, key, kind, subject, detail, open_us, "
-                             "close_us, close_reason, teams, announced",
-                             "person_id, key")));
+// Lists the gap under each of its teams (one statement for them all).
+absl::Status LinkGapTeams(Connection& conn, const std::string& person_id,
+                          const std::string& key, int64_t open_us,
+                          const std::vector<std::string>& teams) {
+  if (teams.empty()) return absl::OkStatus();
+  std::string sql =
+      "INSERT INTO gap_teams (team, open_us, person_id, key) VALUES ";
+  for (size_t i = 0; i < teams.size(); ++i) {
+    absl::StrAppend(&sql, i == 0 ? "" : ", ", "(?, ?, ?, ?)");
+  }
+  absl::StrAppend(&sql,
+                  " ON CONFLICT (team, open_us, person_id, key) DO NOTHING");
+  ASSIGN_OR_RETURN(Statement link, conn.Prepare(sql));
+  int at = 1;
+  for (const std::string& team : teams) {
+    link.Bind(at, team)
+        .Bind(at + 1, open_us)
+        .Bind(at + 2, person_id)
+        .Bind(at + 3, key);
+    at += 4;
+  }
+  return link.Run();
+}
+
+void BindGap(Statement& insert, const std::string& person_id,
+             const std::string& key, const WantedGap& gap, bool announced) {
   insert.Bind(1, person_id)
       .Bind(2, key)
       .Bind(3, static_cast<int64_t>(gap.kind))
       .Bind(4, gap.subject)
       .Bind(5, gap.detail)
-      .Bind(6, open_us)
+      .Bind(6, absl::ToUnixMicros(gap.open_time))
       .BindNull(7)
       .Bind(8, std::string())
       .Bind(9, JoinTeams(gap.teams))
       .Bind(10, static_cast<int64_t>(announced));
+}
+
+constexpr char kGapInsertColumns[] =
+    "person_id, key, kind, subject, detail, open_us, close_us, close_reason, "
+    "teams, announced";
+
+absl::Status InsertGap(Connection& conn, const std::string& person_id,
+                       const std::string& key, const WantedGap& gap,
+                       bool announced) {
+  ASSIGN_OR_RETURN(
+      Statement insert,
+      conn.Prepare(UpsertSql("gaps", kGapInsertColumns, "person_id, key")));
+  BindGap(insert, person_id, key, gap, announced);
   RETURN_IF_ERROR(insert.Run());
-  for (const std::string& team : gap.teams) {
-    ASSIGN_OR_RETURN(Statement link,
-                     conn.Prepare("INSERT INTO gap_teams (team, open_us, "
-                                  "person_id, key) VALUES (?, ?, ?, ?) ON "
-                                  "CONFLICT (team, open_us, person_id, key) "
-                                  "DO NOTHING"));
-    link.Bind(1, team).Bind(2, open_us).Bind(3, person_id).Bind(4, key);
-    RETURN_IF_ERROR(link.Run());
+  return LinkGapTeams(conn, person_id, key, absl::ToUnixMicros(gap.open_time),
+                      gap.teams);
+}
+
+// Inserts `gap` as a new gap of the person under the first key FreshGapKey
+// would give (`base`, `{base}-2`, ...), found by inserting rather than by
+// reading first: one statement when `base` is free, as it nearly always is.
+absl::StatusOr<std::string> InsertNewGap(Connection& conn,
+                                         const std::string& person_id,
+                                         const std::string& base,
+                                         const WantedGap& gap, bool announced) {
+  std::string key = base;
+  for (int n = 2;; ++n) {
+    ASSIGN_OR_RETURN(
+        Statement insert,
+        conn.Prepare(absl::StrCat(
+            "INSERT INTO gaps (", kGapInsertColumns,
+            ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (person_id, "
+            "key) DO NOTHING")));
+    BindGap(insert, person_id, key, gap, announced);
+    RETURN_IF_ERROR(insert.Run());
+    if (conn.Changes() == 1) break;
+    key = absl::StrCat(base, "-", n);
   }
-  return absl::OkStatus();
+  RETURN_IF_ERROR(LinkGapTeams(conn, person_id, key,
+                               absl::ToUnixMicros(gap.open_time), gap.teams));
+  return key;
 }
 
 absl::Status MarkAnnounced(Connection& conn, const std::string& person_id,
@@ -395,9 +441,9 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
   for (size_t i = 0; i < wanted.size(); ++i) {
     if (present[i]) continue;
     const bool open_now = absl::ToUnixMicros(wanted[i].open_time) <= now_us;
-    ASSIGN_OR_RETURN(std::string key,
-                     FreshGapKey(conn, person_id, wanted_keys[i]));
-    RETURN_IF_ERROR(InsertGap(conn, person_id, key, wanted[i], open_now));
+    ASSIGN_OR_RETURN(
+        std::string key,
+        InsertNewGap(conn, person_id, wanted_keys[i], wanted[i], open_now));
     if (open_now) {
       NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, key, wanted[i]),
                 time);
