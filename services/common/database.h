@@ -13,6 +13,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "services/common/audit_record.h"
 
 // The SQL access every store is written against, whatever the engine
@@ -104,6 +105,8 @@ class Statement {
   // "" for NULL.
   std::string ColumnBlob(int index) const { return impl_->ColumnBlob(index); }
   bool ColumnIsNull(int index) const { return impl_->ColumnIsNull(index); }
+  // The engine's statement (Connection::Fetch).
+  StatementImpl* impl() const { return impl_; }
 
  private:
   StatementImpl* impl_;
@@ -128,6 +131,16 @@ class Connection {
     absl::StatusOr<Statement> statement = Prepare(sql);
     if (!statement.ok()) return statement.status();
     return statement->Run();
+  }
+  // Runs `statements` (prepared and bound on this connection, none stepped
+  // yet) now, together where the engine can: PostgreSQL sends them in one
+  // round trip instead of one each at its first Step. Each then steps
+  // through its rows as usual. Fails with the first that fails (those
+  // after it are not run). SQLite, in the process, runs each at its first
+  // Step, as without this.
+  virtual absl::Status Fetch(absl::Span<Statement* const> statements) {
+    (void)statements;
+    return absl::OkStatus();
   }
   // Rows changed by the last INSERT/UPDATE/DELETE.
   virtual int64_t Changes() const = 0;

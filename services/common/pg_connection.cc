@@ -234,14 +234,7 @@ class PgStatement : public StatementImpl {
 
   absl::StatusOr<bool> Step() override {
     if (result_ == nullptr) {
-      RETURN_IF_ERROR(bind_error_);
-      for (size_t i = 0; i < types_.size(); ++i) {
-        // `? IS NULL` alone cannot type its parameter; text can be NULL.
-        if (nulls_[i] && types_[i] == 0 &&
-            OnlyTestedForNull(sql_, static_cast<int>(i) + 1)) {
-          types_[i] = kTextOid;
-        }
-      }
+      RETURN_IF_ERROR(ReadyToRun());
       ASSIGN_OR_RETURN(result_,
                        conn_->Execute(sql_, types_, values_, nulls_, formats_));
       row_ = 0;
@@ -249,6 +242,35 @@ class PgStatement : public StatementImpl {
       ++row_;
     }
     return row_ < PQntuples(result_);
+  }
+
+  // For Fetch: whether it ran; its parameters typed, or its bind error.
+  bool started() const { return result_ != nullptr; }
+  absl::Status ReadyToRun() {
+    RETURN_IF_ERROR(bind_error_);
+    for (size_t i = 0; i < types_.size(); ++i) {
+      // `? IS NULL` alone cannot type its parameter; text can be NULL.
+      if (nulls_[i] && types_[i] == 0 &&
+          OnlyTestedForNull(sql_, static_cast<int>(i) + 1)) {
+        types_[i] = kTextOid;
+      }
+    }
+    return absl::OkStatus();
+  }
+  PgConnection::Invocation invocation() const {
+    PgConnection::Invocation run;
+    run.sql = &sql_;
+    run.types = &types_;
+    run.values = &values_;
+    run.nulls = &nulls_;
+    run.formats = &formats_;
+    return run;
+  }
+  // Its result, run by Fetch: the first Step reads the first row.
+  void TakeFetched(PGresult* result) {
+    PQclear(result_);
+    result_ = result;
+    row_ = -1;
   }
 
   int64_t ColumnInt64(int index) const override {
@@ -316,6 +338,25 @@ class PgStatement : public StatementImpl {
 
 absl::StatusOr<Statement> PgConnection::Prepare(absl::string_view sql) {
   return Statement(new PgStatement(this, TranslatePlaceholders(sql)));
+}
+
+absl::Status PgConnection::Fetch(absl::Span<Statement* const> statements) {
+  std::vector<PgStatement*> fetching;
+  std::vector<Invocation> runs;
+  for (Statement* statement : statements) {
+    // Only this connection's statements are PgStatements.
+    auto* pg = static_cast<PgStatement*>(statement->impl());
+    if (pg->started()) continue;
+    RETURN_IF_ERROR(pg->ReadyToRun());
+    fetching.push_back(pg);
+    runs.push_back(pg->invocation());
+  }
+  if (runs.empty()) return absl::OkStatus();
+  RETURN_IF_ERROR(ExecuteAll(runs));
+  for (size_t i = 0; i < runs.size(); ++i) {
+    fetching[i]->TakeFetched(runs[i].result);
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace carebridge

@@ -17,6 +17,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "services/common/database.h"
 
 namespace carebridge {
@@ -97,6 +98,8 @@ class PgConnection : public Connection {
   bool in_failed_transaction() const {
     return PQtransactionStatus(conn_) == PQTRANS_INERROR;
   }
+  // The statements in one pipeline, with the deferred commands.
+  absl::Status Fetch(absl::Span<Statement* const> statements) override;
   int64_t Changes() const override { return changes_; }
   absl::string_view engine() const override { return "postgresql"; }
   // Remembered until the write's savepoint is released (KeepAnnounced);
@@ -104,9 +107,21 @@ class PgConnection : public Connection {
   // conflicts are on feed_head, see PgDb).
   absl::Status Announce(absl::string_view channel) override;
 
-  // Runs `sql` with these parameters, in one round trip with the deferred
-  // commands (and its prepare, when new on this connection); the caller
-  // owns the result (null on a failure, which is returned).
+  // One statement to run with its parameters (ExecuteAll), and its result
+  // once run (owned by the caller).
+  struct Invocation {
+    const std::string* sql = nullptr;
+    const std::vector<Oid>* types = nullptr;
+    const std::vector<std::string>* values = nullptr;
+    const std::vector<bool>* nulls = nullptr;
+    const std::vector<int>* formats = nullptr;
+    PGresult* result = nullptr;
+  };
+  // Runs `runs` in order, in one round trip with the deferred commands (and
+  // the prepare of each new on this connection), setting each's result.
+  // On a failure, returned, no result is set.
+  absl::Status ExecuteAll(std::vector<Invocation>& runs);
+  // ExecuteAll of one statement; the caller owns the result.
   absl::StatusOr<PGresult*> Execute(const std::string& sql,
                                     const std::vector<Oid>& types,
                                     const std::vector<std::string>& values,

@@ -410,6 +410,92 @@ TEST_F(PgDbPipelineTest, ABatchOfTheLargestWritesCommitsWhole) {
   EXPECT_EQ(rows, kWrites - 1);
 }
 
+// Connection::Fetch: reads that do not depend on each other go in one
+// round trip (with the BEGIN), each then stepped as usual: several rows,
+// none, bytes, the same statement twice (prepared once).
+TEST_F(PgDbPipelineTest, FetchedStatementsGoInOneRoundTrip) {
+  ASSERT_THAT(db_->Write([](Connection& conn) -> absl::Status {
+    for (int i = 1; i <= 3; ++i) {
+      RETURN_IF_ERROR(Insert(conn, absl::StrCat("k", i), i));
+    }
+    ASSIGN_OR_RETURN(Statement blob,
+                     conn.Prepare("INSERT INTO blobs (key, note, body) "
+                                  "VALUES ('b', 'n', ?)"));
+    blob.BindBlob(1, std::string("\0\xff\x01", 3));
+    return blob.Run();
+  }),
+              IsOk());
+  for (int run = 0; run < 2; ++run) {
+    std::vector<std::string> keys;
+    std::vector<int64_t> picked;
+    bool found_missing = true;
+    std::string body;
+    EXPECT_EQ(
+        RoundTripsOf([&] {
+          EXPECT_THAT(db_->Read([&](Connection& conn) -> absl::Status {
+            ASSIGN_OR_RETURN(
+                Statement all,
+                conn.Prepare("SELECT key FROM items ORDER BY key"));
+            ASSIGN_OR_RETURN(Statement missing,
+                             conn.Prepare("SELECT n FROM items WHERE key = ?"));
+            missing.Bind(1, "nope");
+            ASSIGN_OR_RETURN(
+                Statement blob,
+                conn.Prepare("SELECT body FROM blobs WHERE key = 'b'"));
+            ASSIGN_OR_RETURN(Statement two,
+                             conn.Prepare("SELECT n FROM items WHERE key = ?"));
+            two.Bind(1, "k2");
+            RETURN_IF_ERROR(conn.Fetch({&all, &missing, &blob, &two}));
+            while (true) {
+              ASSIGN_OR_RETURN(bool row, all.Step());
+              if (!row) break;
+              keys.push_back(all.ColumnText(0));
+            }
+            ASSIGN_OR_RETURN(found_missing, missing.Step());
+            ASSIGN_OR_RETURN(bool row, blob.Step());
+            if (row) body = blob.ColumnBlob(0);
+            ASSIGN_OR_RETURN(row, two.Step());
+            if (row) picked.push_back(two.ColumnInt64(0));
+            ASSIGN_OR_RETURN(row, two.Step());
+            EXPECT_FALSE(row);
+            return absl::OkStatus();
+          }),
+                      IsOk());
+        }),
+        2)
+        << "run " << run;
+    EXPECT_THAT(keys, ElementsAre("k1", "k2", "k3"));
+    EXPECT_FALSE(found_missing);
+    EXPECT_EQ(body, std::string("\0\xff\x01", 3));
+    EXPECT_THAT(picked, ElementsAre(2));
+  }
+}
+
+// A fetched statement that fails fails the Fetch (those after it do not
+// run) and its write, which commits nothing; the connection serves on.
+TEST_F(PgDbPipelineTest, AFailingFetchedStatementFailsTheWriteAlone) {
+  absl::Status fetched;
+  EXPECT_THAT(
+      db_->Write([&](Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(Insert(conn, "before", 1));
+        ASSIGN_OR_RETURN(Statement fine,
+                         conn.Prepare("SELECT count(*) FROM items"));
+        ASSIGN_OR_RETURN(Statement bad, conn.Prepare("SELECT 1 / (n - n) FROM "
+                                                     "items"));
+        ASSIGN_OR_RETURN(Statement after,
+                         conn.Prepare("INSERT INTO items (key, n) VALUES "
+                                      "('after', 2)"));
+        fetched = conn.Fetch({&fine, &bad, &after});
+        return fetched;
+      }),
+      StatusIs(absl::StatusCode::kInternal, HasSubstr("division by zero")));
+  EXPECT_THAT(fetched, StatusIs(absl::StatusCode::kInternal));
+  EXPECT_THAT(Keys(), IsOkAndHolds(IsEmpty()));
+  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "b", 3); }),
+              IsOk());
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("b")));
+}
+
 TEST_F(PgDbPipelineTest, AWriteThatOnlyAnnouncesStillNotifies) {
   absl::StatusOr<std::unique_ptr<PgDb>> other =
       PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));

@@ -3,8 +3,10 @@
 // mode), each read back in order with the errors a command sent alone
 // would have had. PgStatement and the rest are in pg_connection.cc.
 
+#include <algorithm>
 #include <array>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/common/macros.h"
@@ -117,66 +119,102 @@ absl::Status PgConnection::RunPipeline(
   return status;
 }
 
-absl::StatusOr<PGresult*> PgConnection::Execute(
-    const std::string& sql, const std::vector<Oid>& types,
-    const std::vector<std::string>& values, const std::vector<bool>& nulls,
-    const std::vector<int>& formats) {
+absl::Status PgConnection::ExecuteAll(std::vector<Invocation>& runs) {
   RETURN_IF_ERROR(control_status_);
-  std::vector<const char*> pointers(values.size());
-  std::vector<int> lengths(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    pointers[i] = nulls[i] ? nullptr : values[i].data();
-    lengths[i] = static_cast<int>(values[i].size());
-  }
+  // Each statement's parameters as libpq takes them, alive until read back.
+  std::vector<std::vector<const char*>> pointers(runs.size());
+  std::vector<std::vector<int>> lengths(runs.size());
   std::vector<PipelineCommand> commands = TakeDeferred();
   const size_t deferred = commands.size();
-  std::string key = PreparedKey(sql, types);
-  std::string name;
-  bool fresh = false;
-  if (auto found = prepared_.find(key); found != prepared_.end()) {
-    name = found->second;
-  } else if (prepared_.size() < PgDb::kMaxPreparedStatements) {
-    name = absl::StrCat("cb_", prepared_.size() + 1);
-    fresh = true;
+  // Statements new on this connection, prepared in this pipeline (once
+  // each, however many times they run in it): where their prepare is, and
+  // their key and name for prepared_.
+  struct Fresh {
+    size_t at;
+    std::string key;
+    std::string name;
+  };
+  std::vector<Fresh> fresh;
+  std::vector<size_t> run_at(runs.size());
+  for (size_t r = 0; r < runs.size(); ++r) {
+    const Invocation& run = runs[r];
+    const std::vector<std::string>& values = *run.values;
+    pointers[r].resize(values.size());
+    lengths[r].resize(values.size());
+    for (size_t i = 0; i < values.size(); ++i) {
+      pointers[r][i] = (*run.nulls)[i] ? nullptr : values[i].data();
+      lengths[r][i] = static_cast<int>(values[i].size());
+    }
+    std::string key = PreparedKey(*run.sql, *run.types);
+    std::string name;
+    if (auto found = prepared_.find(key); found != prepared_.end()) {
+      name = found->second;
+    } else if (auto same = std::find_if(
+                   fresh.begin(), fresh.end(),
+                   [&](const Fresh& one) { return one.key == key; });
+               same != fresh.end()) {
+      name = same->name;
+    } else if (prepared_.size() + fresh.size() < PgDb::kMaxPreparedStatements) {
+      // A pipeline stops at its first failure, so the prepares that
+      // succeed are a prefix of these: the names stay dense.
+      name = absl::StrCat("cb_", prepared_.size() + fresh.size() + 1);
+      PipelineCommand prepare;
+      prepare.kind = PipelineCommand::kPrepare;
+      prepare.what = "statement";
+      prepare.sql = *run.sql;
+      prepare.name = name;
+      prepare.count = static_cast<int>(values.size());
+      prepare.types = run.types->data();
+      commands.push_back(std::move(prepare));
+      fresh.push_back({commands.size() - 1, std::move(key), name});
+    }
+    PipelineCommand command;
+    command.kind =
+        name.empty() ? PipelineCommand::kQuery : PipelineCommand::kPrepared;
+    command.what = "statement";
+    if (name.empty()) command.sql = *run.sql;
+    command.name = std::move(name);
+    command.count = static_cast<int>(values.size());
+    command.types = run.types->data();
+    command.values = pointers[r].data();
+    command.lengths = lengths[r].data();
+    command.formats = run.formats->data();
+    commands.push_back(std::move(command));
+    run_at[r] = commands.size() - 1;
   }
-  const int count = static_cast<int>(values.size());
-  if (fresh) {
-    PipelineCommand prepare;
-    prepare.kind = PipelineCommand::kPrepare;
-    prepare.what = "statement";
-    prepare.sql = sql;
-    prepare.name = name;
-    prepare.count = count;
-    prepare.types = types.data();
-    commands.push_back(std::move(prepare));
-  }
-  PipelineCommand run;
-  run.kind =
-      name.empty() ? PipelineCommand::kQuery : PipelineCommand::kPrepared;
-  run.what = "statement";
-  if (name.empty()) run.sql = sql;
-  run.name = name;
-  run.count = count;
-  run.types = types.data();
-  run.values = pointers.data();
-  run.lengths = lengths.data();
-  run.formats = formats.data();
-  commands.push_back(std::move(run));
   std::vector<PgResult> results;
   size_t failed = 0;
   absl::Status status = RunPipeline(commands, results, failed);
   // Prepared statements outlive the transaction, even one that then
   // failed; one the server refused or skipped is not there.
-  if (fresh && results[deferred] != nullptr) {
-    prepared_.emplace(std::move(key), name);
+  for (Fresh& one : fresh) {
+    if (results[one.at] != nullptr) {
+      prepared_.emplace(std::move(one.key), std::move(one.name));
+    }
   }
   if (!status.ok()) {
     if (failed < deferred) control_status_ = status;
     return status;
   }
-  PGresult* result = results.back().release();
-  NoteChanges(result);
-  return result;
+  for (size_t r = 0; r < runs.size(); ++r) {
+    runs[r].result = results[run_at[r]].release();
+  }
+  if (!runs.empty()) NoteChanges(runs.back().result);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PGresult*> PgConnection::Execute(
+    const std::string& sql, const std::vector<Oid>& types,
+    const std::vector<std::string>& values, const std::vector<bool>& nulls,
+    const std::vector<int>& formats) {
+  std::vector<Invocation> runs(1);
+  runs[0].sql = &sql;
+  runs[0].types = &types;
+  runs[0].values = &values;
+  runs[0].nulls = &nulls;
+  runs[0].formats = &formats;
+  RETURN_IF_ERROR(ExecuteAll(runs));
+  return runs[0].result;
 }
 
 std::string PgConnection::PreparedKey(const std::string& sql,
