@@ -43,55 +43,53 @@ std::string CloseReason(v1::GapKind kind) {
   }
 }
 
+// What gaps are judged on for `person_id`. `also` (prepared and bound) is
+// run with its reads, in one round trip on PostgreSQL.
 absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
-                                        const std::string& person_id) {
+                                        const std::string& person_id,
+                                        Statement& also) {
   GapInputs in;
   in.person_id = person_id;
-  {
-    ASSIGN_OR_RETURN(
-        Statement select,
-        conn.Prepare(absl::StrCat(
-            "SELECT ", kTimelineColumns,
-            " FROM timeline WHERE person_id = ? AND kind = ? ORDER BY "
-            "time_us, feed_rank, sequence")));
-    select.Bind(1, person_id).Bind(2, static_cast<int64_t>(v1::REFERRAL));
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, select.Step());
-      if (!row) break;
-      in.referral_steps.push_back(RowFrom(select));
+  ASSIGN_OR_RETURN(
+      Statement steps,
+      conn.Prepare(absl::StrCat(
+          "SELECT ", kTimelineColumns,
+          " FROM timeline WHERE person_id = ? AND kind = ? ORDER BY "
+          "time_us, feed_rank, sequence")));
+  steps.Bind(1, person_id).Bind(2, static_cast<int64_t>(v1::REFERRAL));
+  ASSIGN_OR_RETURN(Statement loops,
+                   conn.Prepare("SELECT loop FROM open_loops WHERE "
+                                "person_id = ? ORDER BY since_us, resource"));
+  loops.Bind(1, person_id);
+  ASSIGN_OR_RETURN(Statement plan,
+                   conn.Prepare("SELECT summary, unagreed_since_us, "
+                                "no_lead_since_us FROM plans WHERE "
+                                "person_id = ?"));
+  plan.Bind(1, person_id);
+  RETURN_IF_ERROR(conn.Fetch({&steps, &loops, &plan, &also}));
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, steps.Step());
+    if (!row) break;
+    in.referral_steps.push_back(RowFrom(steps));
+  }
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, loops.Step());
+    if (!row) break;
+    if (!in.open_loops.emplace_back().ParseFromString(loops.ColumnBlob(0))) {
+      return absl::DataLossError("record: a stored open loop is corrupt");
     }
   }
-  {
-    ASSIGN_OR_RETURN(Statement select,
-                     conn.Prepare("SELECT loop FROM open_loops WHERE "
-                                  "person_id = ? ORDER BY since_us, resource"));
-    select.Bind(1, person_id);
-    while (true) {
-      ASSIGN_OR_RETURN(bool row, select.Step());
-      if (!row) break;
-      if (!in.open_loops.emplace_back().ParseFromString(select.ColumnBlob(0))) {
-        return absl::DataLossError("record: a stored open loop is corrupt");
-      }
+  ASSIGN_OR_RETURN(bool row, plan.Step());
+  if (row) {
+    in.plan.emplace();
+    if (!in.plan->ParseFromString(plan.ColumnBlob(0))) {
+      return absl::DataLossError("record: a stored care plan is corrupt");
     }
-  }
-  {
-    ASSIGN_OR_RETURN(Statement select,
-                     conn.Prepare("SELECT summary, unagreed_since_us, "
-                                  "no_lead_since_us FROM plans WHERE "
-                                  "person_id = ?"));
-    select.Bind(1, person_id);
-    ASSIGN_OR_RETURN(bool row, select.Step());
-    if (row) {
-      in.plan.emplace();
-      if (!in.plan->ParseFromString(select.ColumnBlob(0))) {
-        return absl::DataLossError("record: a stored care plan is corrupt");
-      }
-      if (!select.ColumnIsNull(1)) {
-        in.unagreed_since = absl::FromUnixMicros(select.ColumnInt64(1));
-      }
-      if (!select.ColumnIsNull(2)) {
-        in.no_lead_since = absl::FromUnixMicros(select.ColumnInt64(2));
-      }
+    if (!plan.ColumnIsNull(1)) {
+      in.unagreed_since = absl::FromUnixMicros(plan.ColumnInt64(1));
+    }
+    if (!plan.ColumnIsNull(2)) {
+      in.no_lead_since = absl::FromUnixMicros(plan.ColumnInt64(2));
     }
   }
   if (in.plan.has_value()) {
@@ -340,7 +338,14 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
                                               absl::Time time,
                                               std::vector<InboxNote>& inbox,
                                               absl::string_view close_reason) {
-  ASSIGN_OR_RETURN(GapInputs inputs, ReadGapInputs(conn, person_id));
+  // The person's open gaps, read with the inputs (one round trip).
+  ASSIGN_OR_RETURN(
+      Statement select,
+      conn.Prepare(absl::StrCat("SELECT ", kGapColumns,
+                                " FROM gaps g WHERE g.person_id = ? AND "
+                                "g.close_us IS NULL")));
+  select.Bind(1, person_id);
+  ASSIGN_OR_RETURN(GapInputs inputs, ReadGapInputs(conn, person_id, select));
   std::vector<WantedGap> wanted = WantedGaps(inputs, settings_);
   std::vector<bool> present(wanted.size(), false);
   // Each wanted gap's key (GapKey), once, and where each key is wanted: a
@@ -370,12 +375,6 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
     std::sort(found.begin(), found.end());
     return found;
   };
-  ASSIGN_OR_RETURN(
-      Statement select,
-      conn.Prepare(absl::StrCat("SELECT ", kGapColumns,
-                                " FROM gaps g WHERE g.person_id = ? AND "
-                                "g.close_us IS NULL")));
-  select.Bind(1, person_id);
   struct Current {
     v1::CareGap gap;
     std::string key;
