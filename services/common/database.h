@@ -142,6 +142,13 @@ class Connection {
     (void)statements;
     return absl::OkStatus();
   }
+  // Runs `statement` (prepared and bound on this connection; its rows and
+  // Changes() are not wanted) with this connection's next round trip:
+  // PostgreSQL sends it ahead of the next statement, Fetch or commit (and
+  // a Write sends what its function left queued when it returns), instead
+  // of waiting for it alone. Its failure is that next call's, and fails the
+  // write. SQLite runs it now.
+  virtual absl::Status RunLater(Statement statement) { return statement.Run(); }
   // Rows changed by the last INSERT/UPDATE/DELETE.
   virtual int64_t Changes() const = 0;
   // "sqlite" or "postgresql", for the few statements whose dialects differ.

@@ -340,6 +340,15 @@ absl::StatusOr<Statement> PgConnection::Prepare(absl::string_view sql) {
   return Statement(new PgStatement(this, TranslatePlaceholders(sql)));
 }
 
+absl::Status PgConnection::RunLater(Statement statement) {
+  auto* pg = static_cast<PgStatement*>(statement.impl());
+  if (pg->started()) return statement.Run();
+  RETURN_IF_ERROR(pg->ReadyToRun());
+  later_runs_.push_back(pg->invocation());
+  later_.push_back(std::move(statement));
+  return absl::OkStatus();
+}
+
 absl::Status PgConnection::Fetch(absl::Span<Statement* const> statements) {
   std::vector<PgStatement*> fetching;
   std::vector<Invocation> runs;

@@ -100,6 +100,18 @@ class PgConnection : public Connection {
   }
   // The statements in one pipeline, with the deferred commands.
   absl::Status Fetch(absl::Span<Statement* const> statements) override;
+  // Queued (bind errors returned at once) to go after the deferred
+  // commands in the next pipeline.
+  absl::Status RunLater(Statement statement) override;
+  // Sends what RunLater queued and the deferred commands now (a failed
+  // deferred command fails what follows, control_status()).
+  absl::Status FlushLater();
+  bool has_later() const { return !later_.empty(); }
+  // Forgets what RunLater queued (the write that queued it failed).
+  void DropLater() {
+    later_runs_.clear();
+    later_.clear();
+  }
   int64_t Changes() const override { return changes_; }
   absl::string_view engine() const override { return "postgresql"; }
   // Remembered until the write's savepoint is released (KeepAnnounced);
@@ -120,6 +132,8 @@ class PgConnection : public Connection {
   // Runs `runs` in order, in one round trip with the deferred commands (and
   // the prepare of each new on this connection), setting each's result.
   // On a failure, returned, no result is set.
+  // What RunLater queued goes first (after the deferred commands); a
+  // failure of one of those is returned as the call's.
   absl::Status ExecuteAll(std::vector<Invocation>& runs);
   // ExecuteAll of one statement; the caller owns the result.
   absl::StatusOr<PGresult*> Execute(const std::string& sql,
@@ -137,6 +151,7 @@ class PgConnection : public Connection {
   // A new transaction: `writing` when it may announce.
   void StartTransaction(bool writing) {
     pending_.clear();
+    DropLater();
     control_status_ = absl::OkStatus();
     conflicted_ = false;
     appends_to_feed_ = false;
@@ -198,8 +213,6 @@ class PgConnection : public Connection {
   absl::Status RunPipeline(const std::vector<PipelineCommand>& commands,
                            std::vector<PgResult>& results, size_t& failed);
   bool Send(const PipelineCommand& command);
-  // Sends the deferred commands alone.
-  absl::Status Flush();
   // PQexec, whatever is deferred or failed.
   absl::Status ExecNow(const std::string& sql);
   // As SQLite's changes(): rows of the last INSERT, UPDATE or DELETE (a
@@ -230,6 +243,10 @@ class PgConnection : public Connection {
   std::set<std::string> write_announced_;
   // Commands waiting for the next round trip (Defer).
   std::vector<std::string> pending_;
+  // Statements waiting for the next round trip, after pending_ (RunLater),
+  // and how each runs (pointing into its PgStatement, which later_ keeps).
+  std::vector<Statement> later_;
+  std::vector<Invocation> later_runs_;
   absl::Status control_status_;
   // Statements prepared on this connection (PreparedKey: name), in the
   // pipeline of their first run; once PgDb::kMaxPreparedStatements are,

@@ -496,6 +496,64 @@ TEST_F(PgDbPipelineTest, AFailingFetchedStatementFailsTheWriteAlone) {
   EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("b")));
 }
 
+absl::Status InsertLater(Connection& conn, absl::string_view key,
+                         int64_t n = 0) {
+  ASSIGN_OR_RETURN(Statement insert,
+                   conn.Prepare("INSERT INTO items (key, n) VALUES (?, ?)"));
+  insert.Bind(1, key).Bind(2, n);
+  return conn.RunLater(std::move(insert));
+}
+
+// Connection::RunLater: writes whose results are not wanted wait for the
+// next statement and go in its round trip, in order, ahead of it (it sees
+// them); the commit takes what is left.
+TEST_F(PgDbPipelineTest, StatementsRunLaterGoWithTheNextRoundTrip) {
+  absl::StatusOr<int64_t> seen;
+  EXPECT_EQ(RoundTripsOf([&] {
+              EXPECT_THAT(db_->Write([&](Connection& conn) -> absl::Status {
+                for (int i = 1; i <= 3; ++i) {
+                  RETURN_IF_ERROR(InsertLater(conn, absl::StrCat("k", i), i));
+                }
+                seen = Number(conn, "k3");
+                RETURN_IF_ERROR(seen.status());
+                return InsertLater(conn, "k4", 4);
+              }),
+                          IsOk());
+            }),
+            // The three, the read (and BEGIN, SAVEPOINT); the fourth; the
+            // commit. One by one it was six.
+            3);
+  EXPECT_THAT(seen, IsOkAndHolds(3));
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("k1", "k2", "k3", "k4")));
+}
+
+// A statement run later that fails fails the write that queued it, alone
+// in its batch, even when nothing after it in that write was sent; a write
+// that fails on its own sends what it queued not at all.
+TEST_F(PgDbPipelineTest, AStatementRunLaterThatFailsFailsItsWriteAlone) {
+  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "x"); }),
+              IsOk());
+  std::vector<absl::Status> results = RunAsOneBatch({
+      [](Connection& conn) { return InsertLater(conn, "a"); },
+      [](Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(InsertLater(conn, "b"));
+        return InsertLater(conn, "x");  // a key already taken
+      },
+      [](Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(InsertLater(conn, "c"));
+        return absl::FailedPreconditionError("refused");
+      },
+      [](Connection& conn) { return InsertLater(conn, "d"); },
+  });
+  ASSERT_EQ(results.size(), 4);
+  EXPECT_THAT(results[0], IsOk());
+  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kInternal,
+                                   HasSubstr("duplicate key")));
+  EXPECT_THAT(results[2], StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(results[3], IsOk());
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "d", "x")));
+}
+
 TEST_F(PgDbPipelineTest, AWriteThatOnlyAnnouncesStillNotifies) {
   absl::StatusOr<std::unique_ptr<PgDb>> other =
       PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));

@@ -177,6 +177,10 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
       for (AuditRecord& record : records) record.outcome = "OK";
       own = audit_->Append(*conn, records).status();
     }
+    // What `fn` left queued (RunLater) is this write's: sent now, unless a
+    // statement after it took it, so its failure is this write's alone.
+    if (own.ok() && conn->has_later()) own = conn->FlushLater();
+    if (!own.ok()) conn->DropLater();
     // A savepoint with nothing after it: neither sent nor released.
     if (own.ok() && !conn->TakeBackDeferred("SAVEPOINT cb_write")) {
       if (conn->in_failed_transaction() || !conn->control_status().ok()) {

@@ -121,9 +121,15 @@ absl::Status PgConnection::RunPipeline(
 
 absl::Status PgConnection::ExecuteAll(std::vector<Invocation>& runs) {
   RETURN_IF_ERROR(control_status_);
+  // What RunLater queued, then `runs`; the queued statements (and the
+  // parameters their invocations point into) live until this returns.
+  const std::vector<Statement> later = std::exchange(later_, {});
+  std::vector<Invocation> all = std::exchange(later_runs_, {});
+  const size_t queued = all.size();
+  all.insert(all.end(), runs.begin(), runs.end());
   // Each statement's parameters as libpq takes them, alive until read back.
-  std::vector<std::vector<const char*>> pointers(runs.size());
-  std::vector<std::vector<int>> lengths(runs.size());
+  std::vector<std::vector<const char*>> pointers(all.size());
+  std::vector<std::vector<int>> lengths(all.size());
   std::vector<PipelineCommand> commands = TakeDeferred();
   const size_t deferred = commands.size();
   // Statements new on this connection, prepared in this pipeline (once
@@ -135,9 +141,9 @@ absl::Status PgConnection::ExecuteAll(std::vector<Invocation>& runs) {
     std::string name;
   };
   std::vector<Fresh> fresh;
-  std::vector<size_t> run_at(runs.size());
-  for (size_t r = 0; r < runs.size(); ++r) {
-    const Invocation& run = runs[r];
+  std::vector<size_t> run_at(all.size());
+  for (size_t r = 0; r < all.size(); ++r) {
+    const Invocation& run = all[r];
     const std::vector<std::string>& values = *run.values;
     pointers[r].resize(values.size());
     lengths[r].resize(values.size());
@@ -197,10 +203,15 @@ absl::Status PgConnection::ExecuteAll(std::vector<Invocation>& runs) {
     return status;
   }
   for (size_t r = 0; r < runs.size(); ++r) {
-    runs[r].result = results[run_at[r]].release();
+    runs[r].result = results[run_at[queued + r]].release();
   }
   if (!runs.empty()) NoteChanges(runs.back().result);
   return absl::OkStatus();
+}
+
+absl::Status PgConnection::FlushLater() {
+  std::vector<Invocation> none;
+  return ExecuteAll(none);
 }
 
 absl::StatusOr<PGresult*> PgConnection::Execute(
@@ -225,17 +236,9 @@ std::string PgConnection::PreparedKey(const std::string& sql,
   return key;
 }
 
-absl::Status PgConnection::Flush() {
-  std::vector<PgResult> results;
-  size_t failed = 0;
-  absl::Status status = RunPipeline(TakeDeferred(), results, failed);
-  if (!status.ok()) control_status_ = status;
-  return status;
-}
-
 absl::Status PgConnection::Exec(absl::string_view sql) {
   RETURN_IF_ERROR(control_status_);
-  if (!pending_.empty()) RETURN_IF_ERROR(Flush());
+  if (!pending_.empty() || !later_.empty()) RETURN_IF_ERROR(FlushLater());
   return ExecNow(std::string(sql));
 }
 
@@ -254,6 +257,7 @@ absl::Status PgConnection::ExecNow(const std::string& sql) {
 absl::Status PgConnection::Commit() {
   KeepAnnounced(/*keep=*/true);
   RETURN_IF_ERROR(control_status_);
+  if (!later_.empty()) RETURN_IF_ERROR(FlushLater());
   const std::set<std::string> announced = std::move(announced_);
   announced_.clear();
   if (announced.empty() && !pending_.empty() &&
@@ -299,6 +303,7 @@ absl::Status PgConnection::Commit() {
 
 absl::Status PgConnection::Rollback() {
   pending_.clear();
+  DropLater();
   // A BEGIN still deferred never reached the server.
   if (PQtransactionStatus(conn_) == PQTRANS_IDLE) return absl::OkStatus();
   return ExecNow("ROLLBACK");
@@ -306,6 +311,7 @@ absl::Status PgConnection::Rollback() {
 
 bool PgConnection::Reset() {
   pending_.clear();
+  DropLater();
   control_status_ = absl::OkStatus();
   if (lost() || stale_prepared_ || PQpipelineStatus(conn_) != PQ_PIPELINE_OFF) {
     return false;
