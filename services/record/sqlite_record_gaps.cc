@@ -135,7 +135,7 @@ absl::Status LinkGapTeams(Connection& conn, const std::string& person_id,
         .Bind(at + 3, key);
     at += 4;
   }
-  return link.Run();
+  return conn.RunLater(std::move(link));
 }
 
 void BindGap(Statement& insert, const std::string& person_id,

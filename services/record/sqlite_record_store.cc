@@ -44,7 +44,7 @@ absl::Status InsertEntry(Connection& conn, const TimelineRow& row) {
   } else {
     insert.BindNull(15);
   }
-  return insert.Run();
+  return conn.RunLater(std::move(insert));
 }
 
 absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
@@ -108,7 +108,7 @@ absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
   } else {
     upsert.BindNull(5);
   }
-  return upsert.Run();
+  return conn.RunLater(std::move(upsert));
 }
 
 absl::Status ApplyFacts(Connection& conn, const HandOffFacts& facts) {
@@ -140,14 +140,14 @@ absl::Status ApplyFacts(Connection& conn, const HandOffFacts& facts) {
   } else {
     upsert.BindNull(9);
   }
-  return upsert.Run();
+  return conn.RunLater(std::move(upsert));
 }
 
 absl::Status ApplyTeam(Connection& conn, const TeamSector& team) {
   ASSIGN_OR_RETURN(Statement upsert,
                    conn.Prepare(UpsertSql("teams", "team, sector", "team")));
   upsert.Bind(1, team.team).Bind(2, static_cast<int64_t>(team.sector));
-  return upsert.Run();
+  return conn.RunLater(std::move(upsert));
 }
 
 absl::Status ApplyLoop(Connection& conn, const LoopChange& loop) {
@@ -155,7 +155,7 @@ absl::Status ApplyLoop(Connection& conn, const LoopChange& loop) {
     ASSIGN_OR_RETURN(Statement remove,
                      conn.Prepare("DELETE FROM open_loops WHERE resource = ?"));
     remove.Bind(1, loop.resource);
-    return remove.Run();
+    return conn.RunLater(std::move(remove));
   }
   ASSIGN_OR_RETURN(
       Statement upsert,
@@ -165,7 +165,7 @@ absl::Status ApplyLoop(Connection& conn, const LoopChange& loop) {
       .Bind(2, loop.person_id)
       .Bind(3, absl::ToUnixMicros(FromProtoTimestamp(loop.loop.since())))
       .BindBlob(4, loop.loop.SerializeAsString());
-  return upsert.Run();
+  return conn.RunLater(std::move(upsert));
 }
 
 }  // namespace
@@ -195,6 +195,10 @@ absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
   return Open(location, settings, audit_key);
 }
 
+// Writes whose results are not read (the timeline entry, the plan, hand-off
+// facts, open loops, teams, the person's row) go by RunLater: on
+// PostgreSQL they ride with the next statement's round trip.
+//
 // On PostgreSQL every statement is a round trip, and the record's writes
 // run one at a time, so under a steady flow of events its writer is what
 // the record waits for. Asked per event, the cursor (three reads and a
@@ -277,7 +281,7 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
                      conn.Prepare("INSERT INTO persons (person_id) VALUES "
                                   "(?) ON CONFLICT (person_id) DO NOTHING"));
     person.Bind(1, change.person_id);
-    RETURN_IF_ERROR(person.Run());
+    RETURN_IF_ERROR(conn.RunLater(std::move(person)));
   }
   if (change.entry.has_value()) {
     RETURN_IF_ERROR(InsertEntry(conn, *change.entry));
