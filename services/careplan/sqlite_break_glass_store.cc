@@ -60,8 +60,8 @@ absl::StatusOr<int64_t> SqliteBreakGlassStore::Insert(
         .BindBlob(4, body);
     RETURN_IF_ERROR(insert.Run());
     if (events_ == nullptr) return absl::OkStatus();
-    return SqliteEventLog::Append(conn, BreakGlassEvent(person_id, seq, access))
-        .status();
+    return SqliteEventLog::AppendLater(conn,
+                                       BreakGlassEvent(person_id, seq, access));
   }));
   if (events_ != nullptr) events_->NotifyCommitted();
   return seq;

@@ -192,7 +192,7 @@ absl::Status SqliteCarePlanStore::AppendInTransaction(
                                 "version, body) VALUES (?1, ?2, ?3)"));
   insert.Bind(1, person_id).Bind(2, version).BindBlob(3, body);
   RETURN_IF_ERROR(insert.Run());
-  return SqliteEventLog::Append(conn, event).status();
+  return SqliteEventLog::AppendLater(conn, event);
 }
 
 absl::Status SqliteCarePlanStore::RecordApplied(const FeedPosition& applied) {

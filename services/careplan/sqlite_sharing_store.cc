@@ -77,7 +77,7 @@ absl::Status SqliteSharingStore::Append(absl::string_view person_id,
     insert.Bind(1, person_id).Bind(2, choices.version()).BindBlob(3, body);
     RETURN_IF_ERROR(insert.Run());
     if (events_ == nullptr) return absl::OkStatus();
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }));
   if (events_ != nullptr) events_->NotifyCommitted();
   return absl::OkStatus();

@@ -77,8 +77,10 @@ namespace {
 // committed, that time (and while the feed stays busy, every write) taking
 // the table's lock before its snapshot, so appenders queue rather than
 // conflict again.
+// With `later`, the statement goes by RunLater and 0 is returned.
 absl::StatusOr<int64_t> AppendPg(Connection& conn, absl::string_view type,
-                                 absl::string_view bytes, int64_t time_micros) {
+                                 absl::string_view bytes, int64_t time_micros,
+                                 bool later) {
   ASSIGN_OR_RETURN(
       Statement insert,
       conn.Prepare("WITH head AS (UPDATE feed_head SET sequence = sequence + "
@@ -86,6 +88,10 @@ absl::StatusOr<int64_t> AppendPg(Connection& conn, absl::string_view type,
                    "(sequence, type, event, time_micros) SELECT sequence, ?, "
                    "?, ? FROM head RETURNING sequence"));
   insert.Bind(1, type).BindBlob(2, bytes).Bind(3, time_micros);
+  if (later) {
+    RETURN_IF_ERROR(conn.RunLater(std::move(insert)));
+    return 0;
+  }
   ASSIGN_OR_RETURN(bool row, insert.Step());
   if (!row) return absl::InternalError("outbox: feed_head has no row");
   const int64_t sequence = insert.ColumnInt64(0);
@@ -135,6 +141,16 @@ bool SqliteEventLog::watching_other_processes() {
 
 absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
                                                const events::v1::Event& event) {
+  return AppendEvent(conn, event, /*later=*/false);
+}
+
+absl::Status SqliteEventLog::AppendLater(Connection& conn,
+                                         const events::v1::Event& event) {
+  return AppendEvent(conn, event, /*later=*/true).status();
+}
+
+absl::StatusOr<int64_t> SqliteEventLog::AppendEvent(
+    Connection& conn, const events::v1::Event& event, bool later) {
   events::v1::Event stored = event;
   stored.clear_sequence();
   stored.clear_id();
@@ -154,7 +170,7 @@ absl::StatusOr<int64_t> SqliteEventLog::Append(Connection& conn,
   // Other processes' feeds learn of the event once it commits.
   RETURN_IF_ERROR(conn.Announce(kFeedChannel));
   if (conn.engine() == "postgresql") {
-    return AppendPg(conn, event.type(), bytes, time_micros);
+    return AppendPg(conn, event.type(), bytes, time_micros, later);
   }
   ASSIGN_OR_RETURN(Statement insert,
                    conn.Prepare("INSERT INTO outbox_events (type, event, "

@@ -73,6 +73,11 @@ class SqliteEventLog : public EventLog {
   // (the transaction must roll back): no feed could deliver it.
   static absl::StatusOr<int64_t> Append(Connection& conn,
                                         const events::v1::Event& event);
+  // As Append, for a caller that does not want the sequence: on PostgreSQL
+  // the event goes with the transaction's next round trip
+  // (Connection::RunLater), not in one of its own.
+  static absl::Status AppendLater(Connection& conn,
+                                  const events::v1::Event& event);
 
   absl::StatusOr<Slice> ReadSlice(int64_t after, int limit,
                                   size_t max_bytes) override;
@@ -84,6 +89,10 @@ class SqliteEventLog : public EventLog {
   bool watching_other_processes() ABSL_LOCKS_EXCLUDED(watch_mu_);
 
  private:
+  // Append and AppendLater (0 for the sequence with `later`).
+  static absl::StatusOr<int64_t> AppendEvent(Connection& conn,
+                                             const events::v1::Event& event,
+                                             bool later);
   // Starts the watch unless it runs, or the database has nothing to watch.
   void EnsureWatching() ABSL_LOCKS_EXCLUDED(watch_mu_);
 

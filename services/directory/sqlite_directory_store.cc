@@ -146,7 +146,7 @@ absl::StatusOr<Proto> IdempotentCreate(
           conn, key, resource.name(),
           ToUnixMicrosUtc(FromProtoTimestamp(resource.create_time()))));
     }
-    RETURN_IF_ERROR(SqliteEventLog::Append(conn, event).status());
+    RETURN_IF_ERROR(SqliteEventLog::AppendLater(conn, event));
     appended = true;
     result = resource;
     return absl::OkStatus();
@@ -284,7 +284,7 @@ absl::Status SqliteDirectoryStore::ReplaceTeam(const v1::Team& team,
       RETURN_IF_ERROR(Load<v1::Team>(conn, kSelectTeam, team.name()).status());
       return errors::StaleEtag(team.name());
     }
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }));
   event_log_.NotifyCommitted();
   return absl::OkStatus();
@@ -352,7 +352,7 @@ absl::Status SqliteDirectoryStore::ReplaceMember(
           .BindBlob(4, member.SerializeAsString());
       RETURN_IF_ERROR(stmt.Run());
     }
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }));
   event_log_.NotifyCommitted();
   return absl::OkStatus();
@@ -360,7 +360,7 @@ absl::Status SqliteDirectoryStore::ReplaceMember(
 
 absl::Status SqliteDirectoryStore::AppendEvent(const events::v1::Event& event) {
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }));
   event_log_.NotifyCommitted();
   return absl::OkStatus();
@@ -474,7 +474,7 @@ absl::Status SqliteDirectoryStore::ReplacePerson(
           .BindBlob(5, person.SerializeAsString());
       RETURN_IF_ERROR(stmt.Run());
     }
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }));
   event_log_.NotifyCommitted();
   return absl::OkStatus();
@@ -505,7 +505,7 @@ absl::Status SqliteDirectoryStore::MergePerson(const v1::Person& duplicate,
         .Bind(2, duplicate.merged_into())
         .BindBlob(3, duplicate.SerializeAsString());
     RETURN_IF_ERROR(stmt.Run());
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }));
   event_log_.NotifyCommitted();
   return absl::OkStatus();

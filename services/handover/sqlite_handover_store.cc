@@ -432,7 +432,7 @@ absl::StatusOr<int64_t> SqliteHandoverStore::Update(
   int64_t version = 0;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(version, CompareAndSwap(conn, handover, expected_version));
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }));
   event_log_->NotifyCommitted();
   return version;

@@ -69,11 +69,10 @@ TimelineRow RowFrom(const Statement& select) {
 absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
                          absl::Time time) {
   for (const InboxNote& note : inbox) {
-    RETURN_IF_ERROR(SqliteEventLog::Append(
-                        conn, MakeEvent(note.type, note.item.resource(),
-                                        note.item.person(), {note.item.team()},
-                                        "services/record", time, note.item))
-                        .status());
+    RETURN_IF_ERROR(SqliteEventLog::AppendLater(
+        conn,
+        MakeEvent(note.type, note.item.resource(), note.item.person(),
+                  {note.item.team()}, "services/record", time, note.item)));
   }
   return absl::OkStatus();
 }

@@ -232,7 +232,8 @@ absl::StatusOr<StoredReferral> Insert(Connection& conn,
   insert.BindBlob(9, Serialize(r));
   BindEscalateTime(insert, 10, r);
   insert.Bind(11, seq);
-  RETURN_IF_ERROR(insert.Run());
+  // Nothing of it is read back: it goes with the next round trip.
+  RETURN_IF_ERROR(conn.RunLater(std::move(insert)));
   return stored;
 }
 
@@ -247,12 +248,12 @@ absl::Status AppendCreated(Connection& conn, const v1::Referral& referral,
           FromProtoTimestamp(stored.referral.create_time()) ||
       !event.payload().UnpackTo(&payload) ||
       payload.name() != stored.referral.name()) {
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }
   *payload.mutable_create_time() = stored.referral.create_time();
   events::v1::Event patched = event;
   patched.mutable_payload()->PackFrom(payload);
-  return SqliteEventLog::Append(conn, patched).status();
+  return SqliteEventLog::AppendLater(conn, patched);
 }
 
 absl::StatusOr<int64_t> CompareAndSwap(Connection& conn,
@@ -380,7 +381,7 @@ absl::StatusOr<int64_t> SqliteReferralStore::Update(
   int64_t version = 0;
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(version, CompareAndSwap(conn, referral, expected_version));
-    return SqliteEventLog::Append(conn, event).status();
+    return SqliteEventLog::AppendLater(conn, event);
   }));
   event_log_.NotifyCommitted();
   return version;
@@ -403,7 +404,7 @@ SqliteReferralStore::Redirect(const v1::Referral& redirected,
     // PostgreSQL's row locks in one order (the referral, referral_head,
     // the outbox's feed_head), so two writers never deadlock.
     ASSIGN_OR_RETURN(result.second, Insert(conn, created, /*request_id=*/""));
-    RETURN_IF_ERROR(SqliteEventLog::Append(conn, redirected_event).status());
+    RETURN_IF_ERROR(SqliteEventLog::AppendLater(conn, redirected_event));
     return AppendCreated(conn, created, result.second, created_event);
   }));
   event_log_.NotifyCommitted();
