@@ -117,15 +117,19 @@ absl::StatusOr<int64_t> AuditChain::Append(
   if (!records.empty() && conn.engine() == "postgresql") {
     // After this process's own append the head is most likely still what
     // it wrote: append after it in one statement that also checks it (one
-    // round trip instead of three); when another replica appended since,
-    // or that transaction never committed, the check fails, nothing is
-    // written, and the head is read as below.
-    if (std::optional<Head> last = LastAppended(); last.has_value()) {
-      ASSIGN_OR_RETURN(bool appended, AppendAfter(conn, records, *last,
-                                                  /*head_known=*/true));
-      if (appended) {
-        return last->seq + static_cast<int64_t>(records.size());
-      }
+    // round trip instead of three). When another replica appended since,
+    // or that transaction never committed, the check writes nothing and
+    // the same statement returns the head as it is, after which the append
+    // is tried once more (the head's lock is held: it holds). Only an
+    // empty log, or a process's first append, reads the head first.
+    std::optional<Head> after = LastAppended();
+    for (int attempt = 0; attempt < 2 && after.has_value(); ++attempt) {
+      std::optional<Head> current;
+      ASSIGN_OR_RETURN(bool appended,
+                       AppendAfter(conn, records, *after,
+                                   /*head_known=*/true, &current));
+      if (appended) return after->seq + static_cast<int64_t>(records.size());
+      after = std::move(current);
     }
   }
   ASSIGN_OR_RETURN(Statement head,
@@ -136,14 +140,14 @@ absl::StatusOr<int64_t> AuditChain::Append(
   current.hash = has_head ? head.ColumnBlob(1) : std::string();
   if (records.empty()) return current.seq;
   ASSIGN_OR_RETURN(bool appended, AppendAfter(conn, records, current,
-                                              /*head_known=*/false));
+                                              /*head_known=*/false, nullptr));
   if (!appended) return absl::InternalError("audit: the append wrote nothing");
   return current.seq + static_cast<int64_t>(records.size());
 }
 
 absl::StatusOr<bool> AuditChain::AppendAfter(
     Connection& conn, absl::Span<const AuditRecord> records, const Head& after,
-    bool head_known) const {
+    bool head_known, std::optional<Head>* current) const {
   std::vector<AuditRecord> stored(records.begin(), records.end());
   std::vector<std::string> prevs;
   std::vector<std::string> hashes;
@@ -162,24 +166,34 @@ absl::StatusOr<bool> AuditChain::AppendAfter(
   if (head_known) {
     // The head moves only if it is still `after` (seq and hash: a head
     // rolled back and written again by another has the seq, not the hash),
-    // and the first record goes in only if the head moved.
+    // and the first record goes in only if the head moved. The outer
+    // SELECT sees the head as it was before this statement: what to append
+    // after when the check failed (no row: an empty log).
     ASSIGN_OR_RETURN(
         Statement insert,
         conn.Prepare(absl::StrCat(
             "WITH head AS (UPDATE audit_head SET seq = ?1, hash = ?2, mac = "
-            "?3 WHERE id = 1 AND seq = ?4 AND hash = ?5 RETURNING seq) "
-            "INSERT INTO audit_log (",
+            "?3 WHERE id = 1 AND seq = ?4 AND hash = ?5 RETURNING seq), "
+            "appended AS (INSERT INTO audit_log (",
             kRecordColumns,
             ") SELECT ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-            "?18, ?19 FROM head")));
+            "?18, ?19 FROM head RETURNING seq) SELECT (SELECT count(*) FROM "
+            "appended), (SELECT seq FROM audit_head WHERE id = 1), (SELECT "
+            "hash FROM audit_head WHERE id = 1)")));
     insert.Bind(1, seq)
         .BindBlob(2, last_hash)
         .BindBlob(3, HeadMac(seq, last_hash))
         .Bind(4, after.seq)
         .BindBlob(5, after.hash);
     BindRecord(insert, 6, stored[0], prevs[0], hashes[0]);
+    ASSIGN_OR_RETURN(bool row, insert.Step());
+    if (!row) return absl::InternalError("audit: the append returned no row");
+    const bool appended = insert.ColumnInt64(0) == 1;
+    if (!appended && current != nullptr && !insert.ColumnIsNull(1)) {
+      *current = Head{insert.ColumnInt64(1), insert.ColumnBlob(2)};
+    }
     RETURN_IF_ERROR(insert.Run());
-    if (conn.Changes() != 1) return false;
+    if (!appended) return false;
     next = 1;
   }
   for (size_t i = next; i < stored.size(); ++i) {

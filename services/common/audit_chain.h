@@ -136,10 +136,12 @@ class AuditChain {
   // Appends `records` (not empty) after `after`. With `head_known` the head
   // is moved only if it is still `after` (PostgreSQL: in the statement
   // that inserts the first record), false when it is not (nothing
-  // written); else the head is written after the records.
+  // written, and `current` set to the head as it is, unless the log is
+  // empty); else the head is written after the records.
   absl::StatusOr<bool> AppendAfter(Connection& conn,
                                    absl::Span<const AuditRecord> records,
-                                   const Head& after, bool head_known) const
+                                   const Head& after, bool head_known,
+                                   std::optional<Head>* current) const
       ABSL_LOCKS_EXCLUDED(last_mu_);
   std::string RecordHash(const std::string& prev,
                          const AuditRecord& record) const;
