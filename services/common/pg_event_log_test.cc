@@ -28,6 +28,7 @@ namespace {
 using ::carebridge::testing::IsOk;
 using ::carebridge::testing::IsOkAndHolds;
 using ::carebridge::testing::StatusIs;
+using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
 const std::vector<Migration> kSchema = {
@@ -113,6 +114,52 @@ TEST_F(PgEventLogTest, RolledBackAppendLeavesNoGap) {
   }),
               StatusIs(absl::StatusCode::kAborted));
   EXPECT_THAT(Create(*db, "teams/b"), IsOkAndHolds(2));
+}
+
+// An append is one statement (the feed's next sequence and the event);
+// AppendLater rides with the write's next statement. Either fails loudly
+// when the feed has no head row, never leaving the event out.
+TEST_F(PgEventLogTest, AnAppendIsOneStatementAndALaterOneRidesWithTheNext) {
+  std::unique_ptr<PgDb> db = Open();
+  ASSERT_NE(db, nullptr);
+  ASSERT_THAT(Create(*db, "teams/a"), IsOkAndHolds(1));
+  int64_t before = db->round_trips();
+  ASSERT_THAT(db->Write([&](Connection& conn) {
+    return SqliteEventLog::Append(conn, TeamEvent("teams/b")).status();
+  }),
+              IsOk());
+  // The append (with the BEGIN), the commit; taking the sequence first
+  // made it three.
+  EXPECT_EQ(db->round_trips() - before, 2);
+  before = db->round_trips();
+  ASSERT_THAT(db->Write([&](Connection& conn) -> absl::Status {
+    RETURN_IF_ERROR(SqliteEventLog::AppendLater(conn, TeamEvent("teams/c")));
+    ASSIGN_OR_RETURN(Statement insert,
+                     conn.Prepare("INSERT INTO items (key) VALUES (?)"));
+    insert.Bind(1, "teams/c");
+    return insert.Run();
+  }),
+              IsOk());
+  EXPECT_EQ(db->round_trips() - before, 2);
+  SqliteEventLog log("directory", db.get());
+  absl::StatusOr<EventLog::Slice> slice = log.ReadSlice(0, 10, 1 << 20);
+  ASSERT_THAT(slice, IsOk());
+  ASSERT_THAT(slice->events, SizeIs(3));
+  EXPECT_EQ(slice->events[2].subject(), "teams/c");
+  EXPECT_EQ(slice->events[2].sequence(), 3);
+
+  ASSERT_THAT(testing::RunPostgresAdmin(url_, "DELETE FROM feed_head"), IsOk());
+  EXPECT_THAT(db->Write([&](Connection& conn) {
+    return SqliteEventLog::AppendLater(conn, TeamEvent("teams/d"));
+  }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("sequence")));
+  EXPECT_THAT(db->Write([&](Connection& conn) {
+    return SqliteEventLog::Append(conn, TeamEvent("teams/e")).status();
+  }),
+              StatusIs(absl::StatusCode::kInternal, HasSubstr("sequence")));
+  slice = log.ReadSlice(0, 10, 1 << 20);
+  ASSERT_THAT(slice, IsOk());
+  EXPECT_THAT(slice->events, SizeIs(3));
 }
 
 // Two replicas of one service, several writers each, and a consumer

@@ -77,7 +77,9 @@ namespace {
 // committed, that time (and while the feed stays busy, every write) taking
 // the table's lock before its snapshot, so appenders queue rather than
 // conflict again.
-// With `later`, the statement goes by RunLater and 0 is returned.
+// With `later`, the statement goes by RunLater and 0 is returned. Without
+// a feed_head row the sequence is NULL and the insert fails (never an event
+// silently left out).
 absl::StatusOr<int64_t> AppendPg(Connection& conn, absl::string_view type,
                                  absl::string_view bytes, int64_t time_micros,
                                  bool later) {
@@ -85,8 +87,8 @@ absl::StatusOr<int64_t> AppendPg(Connection& conn, absl::string_view type,
       Statement insert,
       conn.Prepare("WITH head AS (UPDATE feed_head SET sequence = sequence + "
                    "1 RETURNING sequence) INSERT INTO outbox_events "
-                   "(sequence, type, event, time_micros) SELECT sequence, ?, "
-                   "?, ? FROM head RETURNING sequence"));
+                   "(sequence, type, event, time_micros) VALUES ((SELECT "
+                   "sequence FROM head), ?, ?, ?) RETURNING sequence"));
   insert.Bind(1, type).BindBlob(2, bytes).Bind(3, time_micros);
   if (later) {
     RETURN_IF_ERROR(conn.RunLater(std::move(insert)));
