@@ -134,20 +134,24 @@ class Connection {
   }
   // Runs `statements` (prepared and bound on this connection, none stepped
   // yet) now, together where the engine can: PostgreSQL sends them in one
-  // round trip instead of one each at its first Step. Each then steps
-  // through its rows as usual. Fails with the first that fails (those
-  // after it are not run). SQLite, in the process, runs each at its first
-  // Step, as without this.
+  // round trip (with what RunLater queued) instead of one each at its first
+  // Step. Each then steps through its rows as usual. Fails with the first
+  // that fails (those after it are not run). SQLite, in the process, runs
+  // each at its first Step, as without this; and there one SQL text
+  // prepared twice is one cached statement, so the statements must differ.
+  // For reads: Changes() after it is engine-dependent.
   virtual absl::Status Fetch(absl::Span<Statement* const> statements) {
     (void)statements;
     return absl::OkStatus();
   }
   // Runs `statement` (prepared and bound on this connection; its rows and
   // Changes() are not wanted) with this connection's next round trip:
-  // PostgreSQL sends it ahead of the next statement, Fetch or commit (and
-  // a Write sends what its function left queued when it returns), instead
-  // of waiting for it alone. Its failure is that next call's, and fails the
-  // write. SQLite runs it now.
+  // PostgreSQL sends it in the pipeline of the next statement or Fetch,
+  // ahead of it, instead of in a round trip of its own. What a Write's
+  // function left queued when it returns goes in a round trip of its own
+  // then (before the commit), so a failure is that write's alone. A
+  // failure is reported by the call that carried it, as a "queued
+  // statement", and fails the write. SQLite runs it now.
   virtual absl::Status RunLater(Statement statement) { return statement.Run(); }
   // Rows changed by the last INSERT/UPDATE/DELETE.
   virtual int64_t Changes() const = 0;

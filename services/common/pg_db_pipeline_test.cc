@@ -472,28 +472,36 @@ TEST_F(PgDbPipelineTest, FetchedStatementsGoInOneRoundTrip) {
 }
 
 // A fetched statement that fails fails the Fetch (those after it do not
-// run) and its write, which commits nothing; the connection serves on.
-TEST_F(PgDbPipelineTest, AFailingFetchedStatementFailsTheWriteAlone) {
+// run) and its write, alone in its batch: the writes around it commit; the
+// connection serves on.
+TEST_F(PgDbPipelineTest, AFailingFetchedStatementFailsItsWriteAlone) {
   absl::Status fetched;
-  EXPECT_THAT(
-      db_->Write([&](Connection& conn) -> absl::Status {
-        RETURN_IF_ERROR(Insert(conn, "before", 1));
+  std::vector<absl::Status> results = RunAsOneBatch({
+      [](Connection& conn) { return Insert(conn, "a", 1); },
+      [&](Connection& conn) -> absl::Status {
+        RETURN_IF_ERROR(Insert(conn, "b", 2));
         ASSIGN_OR_RETURN(Statement fine,
                          conn.Prepare("SELECT count(*) FROM items"));
-        ASSIGN_OR_RETURN(Statement bad, conn.Prepare("SELECT 1 / (n - n) FROM "
-                                                     "items"));
+        ASSIGN_OR_RETURN(Statement bad,
+                         conn.Prepare("SELECT 1 / (n - n) FROM items"));
         ASSIGN_OR_RETURN(Statement after,
                          conn.Prepare("INSERT INTO items (key, n) VALUES "
-                                      "('after', 2)"));
+                                      "('after', 3)"));
         fetched = conn.Fetch({&fine, &bad, &after});
         return fetched;
-      }),
-      StatusIs(absl::StatusCode::kInternal, HasSubstr("division by zero")));
+      },
+      [](Connection& conn) { return Insert(conn, "c", 4); },
+  });
+  ASSERT_EQ(results.size(), 3);
+  EXPECT_THAT(results[0], IsOk());
+  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kInternal,
+                                   HasSubstr("division by zero")));
   EXPECT_THAT(fetched, StatusIs(absl::StatusCode::kInternal));
-  EXPECT_THAT(Keys(), IsOkAndHolds(IsEmpty()));
-  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "b", 3); }),
+  EXPECT_THAT(results[2], IsOk());
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "c")));
+  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "d"); }),
               IsOk());
-  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("b")));
+  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "c", "d")));
 }
 
 absl::Status InsertLater(Connection& conn, absl::string_view key,
@@ -506,7 +514,8 @@ absl::Status InsertLater(Connection& conn, absl::string_view key,
 
 // Connection::RunLater: writes whose results are not wanted wait for the
 // next statement and go in its round trip, in order, ahead of it (it sees
-// them); the commit takes what is left.
+// them); what is left when the write's function returns goes in a round
+// trip of its own, before the commit.
 TEST_F(PgDbPipelineTest, StatementsRunLaterGoWithTheNextRoundTrip) {
   absl::StatusOr<int64_t> seen;
   EXPECT_EQ(RoundTripsOf([&] {
@@ -548,7 +557,8 @@ TEST_F(PgDbPipelineTest, AStatementRunLaterThatFailsFailsItsWriteAlone) {
   ASSERT_EQ(results.size(), 4);
   EXPECT_THAT(results[0], IsOk());
   EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kInternal,
-                                   HasSubstr("duplicate key")));
+                                   AllOf(HasSubstr("queued statement"),
+                                         HasSubstr("duplicate key"))));
   EXPECT_THAT(results[2], StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(results[3], IsOk());
   EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "d", "x")));

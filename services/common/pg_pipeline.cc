@@ -166,7 +166,7 @@ absl::Status PgConnection::ExecuteAll(std::vector<Invocation>& runs) {
       name = absl::StrCat("cb_", prepared_.size() + fresh.size() + 1);
       PipelineCommand prepare;
       prepare.kind = PipelineCommand::kPrepare;
-      prepare.what = "statement";
+      prepare.what = r < queued ? "queued statement" : "statement";
       prepare.sql = *run.sql;
       prepare.name = name;
       prepare.count = static_cast<int>(values.size());
@@ -177,7 +177,8 @@ absl::Status PgConnection::ExecuteAll(std::vector<Invocation>& runs) {
     PipelineCommand command;
     command.kind =
         name.empty() ? PipelineCommand::kQuery : PipelineCommand::kPrepared;
-    command.what = "statement";
+    // A queued statement's failure is reported by the call carrying it.
+    command.what = r < queued ? "queued statement" : "statement";
     if (name.empty()) command.sql = *run.sql;
     command.name = std::move(name);
     command.count = static_cast<int>(values.size());
