@@ -73,6 +73,9 @@ ABSL_FLAG(bool, half_peak, true,
           "after GetReferral's and GetCarePlan's closed-loop phase, measure "
           "each again as an open loop offered half the throughput just "
           "measured: the latency at half of peak");
+ABSL_FLAG(int, referred_persons, carebridge::bench::kReferredPersons,
+          "persons the CreateReferral calls refer in turn (registered before "
+          "the load; each person's record grows with their referrals)");
 ABSL_FLAG(int, closed_loop_concurrency, 8,
           "closed loops run at once (each one call at a time, as a team "
           "works)");
@@ -266,7 +269,8 @@ int Run() {
          careplan::v1::CarePlanService::NewStub(channel)});
   }
   absl::StatusOr<Fixture> fixture =
-      CreateFixture(NewChannel(server, -1), *admin_token, load.run_id);
+      CreateFixture(NewChannel(server, -1), *admin_token, load.run_id,
+                    absl::GetFlag(FLAGS_referred_persons));
   if (!fixture.ok()) {
     std::cerr << fixture.status() << "\n";
     return 1;

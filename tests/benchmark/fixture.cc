@@ -1,5 +1,6 @@
 #include "tests/benchmark/fixture.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -110,7 +111,7 @@ void AddBearer(grpc::ClientContext& context, absl::string_view token) {
 
 absl::StatusOr<Fixture> CreateFixture(
     const std::shared_ptr<grpc::Channel>& channel,
-    absl::string_view admin_token, absl::string_view run_id) {
+    absl::string_view admin_token, absl::string_view run_id, int persons) {
   auto stub = dir::DirectoryService::NewStub(channel);
   Fixture fixture;
   ASSIGN_OR_RETURN(dir::Team sending,
@@ -139,7 +140,7 @@ absl::StatusOr<Fixture> CreateFixture(
 
   // Persons are registered by clinical staff, not admins. No NHS number, so
   // repeated runs never collide on it.
-  for (int i = 0; i < kReferredPersons; ++i) {
+  for (int i = 0; i < std::max(1, persons); ++i) {
     dir::CreatePersonRequest person_request;
     dir::Person* person = person_request.mutable_person();
     person->set_given_name(i == 0 ? "Alex" : absl::StrCat("Alex ", i + 1));

@@ -22,24 +22,26 @@ struct Fixture {
   std::string receiving_team;  // teams/{id}, a crisis team
   std::string voluntary_team;  // teams/{id}
   std::string person;          // persons/{id}, the first referred
-  // persons/{id} of kReferredPersons people, whom CreateReferral calls
-  // refer in turn. A region's referrals spread over many people; all of
-  // them for one person (tens of thousands in a run) made the record's
-  // work for that one person, which reads the person's whole history at
-  // each change, the figure.
+  // persons/{id} of the people CreateReferral calls refer in turn
+  // (CreateFixture's `persons`, at least one). A region's referrals spread over
+  // many people; all of them for one person (tens of thousands in a run) made
+  // the record's work for that one person, which reads the person's whole
+  // history at each change, the figure.
   std::vector<std::string> referred_persons;
   std::string sender_token;    // a clinician of the sending team
   std::string receiver_token;  // a clinician of the receiving team
 };
 
-// How many persons the fixture registers for referrals.
+// How many persons the benchmark registers for referrals by default.
 inline constexpr int kReferredPersons = 100;
 
-// Creates the fixture. `run_id` makes names and request ids unique, so the
-// benchmark can run repeatedly against one server.
+// Creates the fixture, registering `persons` persons (at least one; a
+// benchmark that refers nobody needs one). `run_id` makes names and
+// request ids unique, so the benchmark can run repeatedly against one
+// server.
 absl::StatusOr<Fixture> CreateFixture(
     const std::shared_ptr<grpc::Channel>& channel,
-    absl::string_view admin_token, absl::string_view run_id);
+    absl::string_view admin_token, absl::string_view run_id, int persons = 1);
 
 // The bootstrap admin token in the file at `path` (--admin_token_file).
 absl::StatusOr<std::string> ReadAdminToken(const std::string& path);
