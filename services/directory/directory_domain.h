@@ -45,7 +45,7 @@ class DirectoryDomain {
         store_(store),
         relationships_(relationships),
         max_token_ttl_(max_token_ttl),
-        lookups_(clock) {}
+        lookups_(clock, store) {}
 
   absl::StatusOr<v1::Team> CreateTeam(const Principal& caller,
                                       const v1::CreateTeamRequest& request);

@@ -32,6 +32,12 @@ class InterleavingStore : public DirectoryStore {
   explicit InterleavingStore(DirectoryStore* base) : base_(base) {}
   std::function<void()> after_get_team;
 
+  absl::StatusOr<std::optional<absl::Time>> CountLookup(
+      absl::string_view subject, absl::Time now, absl::Time since,
+      int max) override {
+    return base_->CountLookup(subject, now, since, max);
+  }
+
   absl::StatusOr<v1::Team> GetTeam(absl::string_view name) override {
     absl::StatusOr<v1::Team> team = base_->GetTeam(name);
     if (after_get_team) std::exchange(after_get_team, nullptr)();

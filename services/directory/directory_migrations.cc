@@ -67,6 +67,17 @@ constexpr char kSchemaV5[] = R"sql(
 ALTER TABLE persons ADD COLUMN merged_into TEXT;
 )sql";
 
+// Person lookups counted per member (LookupLimiter), shared by the
+// directory's replicas and kept across restarts; a member's lookups older
+// than the window are forgotten at their next lookup.
+constexpr char kLookupsSql[] = R"sql(
+CREATE TABLE person_lookups (
+  subject TEXT NOT NULL,
+  time_us BIGINT NOT NULL
+);
+CREATE INDEX person_lookups_by_subject ON person_lookups (subject, time_us);
+)sql";
+
 // Today's whole schema on PostgreSQL (version 2 adds the outbox): BYTEA for
 // BLOB, BIGINT for 64-bit times, and COLLATE "C" on the columns listings
 // sort by, so pages come in SQLite's byte order (page tokens carry the sort
@@ -123,7 +134,8 @@ const std::vector<Migration>& SqliteDirectoryStore::Migrations() {
                                  {/*version=*/3, kOutboxSchemaSql},
                                  // The feed's epoch and event times.
                                  {/*version=*/4, kOutboxEpochSchemaSql},
-                                 {/*version=*/5, kSchemaV5}};
+                                 {/*version=*/5, kSchemaV5},
+                                 {/*version=*/6, kLookupsSql}};
   return *migrations;
 }
 
@@ -131,7 +143,8 @@ const std::vector<Migration>& SqliteDirectoryStore::PostgresqlMigrations() {
   static const auto* migrations =
       new std::vector<Migration>{{/*version=*/1, kPgSchemaV1},
                                  // The `directory` feed's outbox and epoch.
-                                 {/*version=*/2, kPgOutboxSchemaSql}};
+                                 {/*version=*/2, kPgOutboxSchemaSql},
+                                 {/*version=*/3, kLookupsSql}};
   return *migrations;
 }
 

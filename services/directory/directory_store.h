@@ -12,6 +12,7 @@
 #include "carebridge/directory/v1/directory.pb.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/event_log.h"
+#include "services/directory/lookup_limiter.h"
 
 namespace carebridge::directory {
 
@@ -65,9 +66,9 @@ bool IsPossibleDuplicate(const v1::Person& incoming,
 // the event the domain built and appends it in the same transaction as the
 // change, and wakes event_log() once that transaction has committed. A
 // write that fails, or a retry that stores nothing, appends nothing.
-class DirectoryStore {
+class DirectoryStore : public LookupLedger {
  public:
-  virtual ~DirectoryStore() = default;
+  ~DirectoryStore() override = default;
 
   // The `directory` feed: the events this store committed. Owned by the
   // store.

@@ -2,11 +2,13 @@
 #define CAREBRIDGE_SERVICES_DIRECTORY_LOOKUP_LIMITER_H_
 
 #include <deque>
+#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -14,28 +16,49 @@
 
 namespace carebridge::directory {
 
+// Where lookups are counted when they must outlive a process and be shared
+// by the directory's replicas: its database (DirectoryStore).
+class LookupLedger {
+ public:
+  virtual ~LookupLedger() = default;
+  // Counts a lookup by `subject` at `now`, unless `max` of theirs are
+  // counted after `since` (older ones may be forgotten): nullopt when
+  // counted, else the earliest of those, counting nothing.
+  virtual absl::StatusOr<std::optional<absl::Time>> CountLookup(
+      absl::string_view subject, absl::Time now, absl::Time since, int max) = 0;
+};
+
 // How many person lookups one member may make: at most `max_lookups` in
 // any `window`. A clinician looks people up to refer them, a few an hour;
 // walking the register by NHS number or by name and birth date is bulk
-// enumeration and is refused. Kept in memory per process (a restart starts
-// every count again). This class is thread-safe.
+// enumeration and is refused. Counted in `ledger` when given (every
+// replica of the directory, and a restart, see the same count), else in
+// memory in this process. This class is thread-safe.
 class LookupLimiter {
  public:
   static constexpr int kDefaultMaxLookups = 60;
   static constexpr absl::Duration kDefaultWindow = absl::Hours(1);
 
-  // `clock` outlives this.
-  explicit LookupLimiter(const Clock* clock,
+  // `clock` and `ledger` (may be null) outlive this.
+  explicit LookupLimiter(const Clock* clock, LookupLedger* ledger = nullptr,
                          int max_lookups = kDefaultMaxLookups,
                          absl::Duration window = kDefaultWindow)
-      : clock_(clock), max_lookups_(max_lookups), window_(window) {}
+      : clock_(clock),
+        ledger_(ledger),
+        max_lookups_(max_lookups),
+        window_(window) {}
 
   // Counts a lookup by `subject`, or RESOURCE_EXHAUSTED (counting nothing)
   // naming the subject, the limit and when the next lookup is allowed.
   absl::Status Admit(absl::string_view subject) ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
+  // RESOURCE_EXHAUSTED for `subject`, whose earliest lookup in the window
+  // was at `earliest`.
+  absl::Status Refused(absl::string_view subject, absl::Time earliest) const;
+
   const Clock* const clock_;
+  LookupLedger* const ledger_;
   const int max_lookups_;
   const absl::Duration window_;
   absl::Mutex mu_;

@@ -11,7 +11,8 @@ using ::testing::HasSubstr;
 
 TEST(LookupLimiterTest, RefusesTheLookupPastTheLimitUntilTheWindowMoves) {
   FakeClock clock;
-  LookupLimiter limiter(&clock, /*max_lookups=*/3, absl::Hours(1));
+  LookupLimiter limiter(&clock, /*ledger=*/nullptr, /*max_lookups=*/3,
+                        absl::Hours(1));
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(limiter.Admit("members/m1").ok()) << i;
     clock.Advance(absl::Minutes(10));

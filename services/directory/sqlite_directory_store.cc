@@ -7,6 +7,7 @@
 
 #include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
+#include "services/common/call_audit.h"
 #include "services/common/macros.h"
 #include "services/common/time_util.h"
 #include "services/directory/errors.h"
@@ -530,6 +531,35 @@ SqliteDirectoryStore::FindPersonsByNameAndBirth(
                                    .Bind(2, birth_date)
                                    .Bind(3, static_cast<int64_t>(limit));
                              });
+}
+
+absl::StatusOr<std::optional<absl::Time>> SqliteDirectoryStore::CountLookup(
+    absl::string_view subject, absl::Time now, absl::Time since, int max) {
+  std::optional<absl::Time> earliest;
+  ScopedCallAudit not_this_write(nullptr);
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    earliest.reset();
+    ASSIGN_OR_RETURN(Statement forget,
+                     conn.Prepare("DELETE FROM person_lookups WHERE subject = "
+                                  "?1 AND time_us <= ?2"));
+    forget.Bind(1, subject).Bind(2, absl::ToUnixMicros(since));
+    RETURN_IF_ERROR(forget.Run());
+    ASSIGN_OR_RETURN(Statement counted,
+                     conn.Prepare("SELECT count(*), MIN(time_us) FROM "
+                                  "person_lookups WHERE subject = ?1"));
+    counted.Bind(1, subject);
+    ASSIGN_OR_RETURN(bool row, counted.Step());
+    if (row && counted.ColumnInt64(0) >= max) {
+      earliest = absl::FromUnixMicros(counted.ColumnInt64(1));
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(Statement count,
+                     conn.Prepare("INSERT INTO person_lookups (subject, "
+                                  "time_us) VALUES (?1, ?2)"));
+    count.Bind(1, subject).Bind(2, absl::ToUnixMicros(now));
+    return count.Run();
+  }));
+  return earliest;
 }
 
 }  // namespace carebridge::directory

@@ -10,10 +10,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "services/common/clock.h"
 #include "services/common/event_log.h"
 #include "services/common/macros.h"
 #include "services/common/sqlite_db.h"
 #include "services/common/time_util.h"
+#include "services/directory/lookup_limiter.h"
 #include "tests/support/proto_matchers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_database.h"
@@ -100,6 +102,44 @@ TEST_F(SqliteDirectoryStoreTest, FreshOpenCreatesSchema) {
   auto team = store->GetTeam("teams/a");
   ASSERT_TRUE(team.ok()) << team.status();
   EXPECT_EQ(team->display_name(), "North CMHT");
+}
+
+// Person lookups are counted in the database: the directory's other
+// replicas (another store on the same database) and a restart see the same
+// count, where a count in each process's memory let N replicas allow N
+// times the limit and a restart start it again.
+TEST_F(SqliteDirectoryStoreTest, LookupsAreCountedForEveryReplicaAndRestart) {
+  FakeClock clock;
+  const absl::Time start = clock.Now();
+  {
+    auto replica = OpenStore();
+    ASSERT_NE(replica, nullptr);
+    LookupLimiter limiter(&clock, replica.get(), /*max_lookups=*/3,
+                          absl::Hours(1));
+    EXPECT_TRUE(limiter.Admit("members/m1").ok());
+    clock.Advance(absl::Minutes(10));
+    EXPECT_TRUE(limiter.Admit("members/m1").ok());
+    EXPECT_TRUE(limiter.Admit("members/m2").ok());
+  }
+  auto other = OpenStore();
+  ASSERT_NE(other, nullptr);
+  LookupLimiter limiter(&clock, other.get(), /*max_lookups=*/3, absl::Hours(1));
+  clock.Advance(absl::Minutes(10));
+  EXPECT_TRUE(limiter.Admit("members/m1").ok());
+  absl::Status refused = limiter.Admit("members/m1");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::HasSubstr(absl::StrCat(
+                  "The next is allowed at ",
+                  absl::FormatTime(absl::RFC3339_sec, start + absl::Hours(1),
+                                   absl::UTCTimeZone()))));
+  // Another member's count is theirs.
+  EXPECT_TRUE(limiter.Admit("members/m2").ok());
+  // Past the first lookup's hour, one more.
+  clock.Advance(absl::Minutes(41));
+  EXPECT_TRUE(limiter.Admit("members/m1").ok());
+  EXPECT_EQ(limiter.Admit("members/m1").code(),
+            absl::StatusCode::kResourceExhausted);
 }
 
 TEST_F(SqliteDirectoryStoreTest, ReopenKeepsData) {

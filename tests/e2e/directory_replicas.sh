@@ -21,8 +21,8 @@
 #   either replica is the same and gap-free with one person.created for each
 #   person stored, and the directory's audit log (written by both) verifies
 #   through either.
-# Not checked: the person lookup limit (60 an hour per member), which each
-# process counts in memory, so two replicas allow a member twice as many.
+# - a member's person lookups (60 an hour) are counted once across both
+#   replicas: the 61st is refused by either.
 # Needs the test cluster: run as e2e_directory_replicas_postgresql.
 # usage: directory_replicas.sh SERVER_BIN CARECTL_BIN [SECONDS_OF_LOAD]
 
@@ -422,6 +422,26 @@ while read -r rid person family birth; do
     --birth_date="$birth" | py '" ".join(p["name"] for p in d.get("persons", []))')
   expect_eq "$found" "$person" "persons found through the hub for $rid"
 done <"$WORK/sample"
+
+step "a member's person lookups are counted once across both replicas"
+# Ash made one per sampled person above, through the hub; the rest of the
+# hour's 60 alternate between the replicas, then the 61st is refused by
+# either (counted in each process's memory, two replicas allowed 120).
+made=$(wc -l <"$WORK/sample")
+for ((i = made + 1; i <= 60; i++)); do
+  target=$HUB
+  ((i % 2)) && target=$DIR2
+  at "$target" "$T_ASH" person find --family_name=Nobody \
+    --birth_date=1970-01-01 >/dev/null || fail "lookup $i of 60 was refused"
+done
+for target in "$DIR2" "$HUB"; do
+  if err=$(at "$target" "$T_ASH" person find --family_name=Nobody \
+    --birth_date=1970-01-01 2>&1 >/dev/null); then
+    fail "a 61st lookup within the hour was allowed at $target"
+  fi
+  [[ $err == *RESOURCE_EXHAUSTED* ]] ||
+    fail "the 61st lookup at $target failed otherwise: $err"
+done
 
 step "the directory feed is the same through either replica, gap-free"
 at "$HUB" "$ADMIN" --json events --feed=directory >"$WORK/feed-hub.jsonl"
