@@ -31,37 +31,7 @@
 
 PHASE=${3:-3} # seconds of load before and after the kill
 CLIENTS=4
-[ -n "$PG_ADMIN_URL" ] ||
-  fail "replicas share a PostgreSQL database: run with CAREBRIDGE_TEST_DATABASE=postgresql"
-database_flags replicas
-SHARED=("${DATABASE_FLAGS[@]}")
-DB_URL=${SHARED[0]#--database=}
-
-# start_process NAME FLAG...: one carebridge-server on the shared database,
-# data in $WORK/NAME, listening on the port reserved for NAME (so it comes
-# back on it after a kill). Sets PID_<NAME>.
-start_process() {
-  local name=$1
-  shift
-  mkdir -p "$WORK/$name"
-  # Replicas of a service must share the audit log's key.
-  [ -s "$WORK/audit.key" ] && [ ! -e "$WORK/$name/audit.key" ] &&
-    cp "$WORK/audit.key" "$WORK/$name/audit.key"
-  rm -f "$WORK/$name.ready"
-  "$SERVER_BIN" --listen="127.0.0.1:$(cat "$WORK/$name.port")" \
-    --data_dir="$WORK/$name" --port_file="$WORK/$name.ready" \
-    --token_keys_dir="$WORK/token-keys" "${SHARED[@]}" "$@" \
-    >>"$WORK/server.log" 2>&1 &
-  local pid=$!
-  STARTED_PIDS+=("$pid")
-  printf -v "PID_$name" '%s' "$pid"
-  local deadline=$((SECONDS + 30))
-  until [ -s "$WORK/$name.ready" ]; do
-    exited "$pid" && fail "$name exited during start-up"
-    [ "$SECONDS" -lt "$deadline" ] || fail "$name not listening after 30s"
-    sleep 0.05
-  done
-}
+use_shared_database
 
 for name in hub dir2; do reserve_port "$name"; done
 HUB=127.0.0.1:$(cat "$WORK/hub.port")

@@ -45,6 +45,46 @@ database_flags() {
   DATABASE_FLAGS=(--database="${PG_ADMIN_URL%/*}/$db")
 }
 
+# Replicas (replicas.sh, directory_replicas.sh): every process on one
+# PostgreSQL database of the test cluster; SHARED holds its --database flag
+# and DB_URL its URL. Fails on SQLite, where replicas cannot share one.
+use_shared_database() {
+  [ -n "$PG_ADMIN_URL" ] ||
+    fail "replicas share a PostgreSQL database: run with CAREBRIDGE_TEST_DATABASE=postgresql"
+  database_flags replicas
+  SHARED=("${DATABASE_FLAGS[@]}")
+  # shellcheck disable=SC2034 # read by the scripts sourcing this
+  DB_URL=${SHARED[0]#--database=}
+}
+
+# start_process NAME FLAG...: one carebridge-server on the shared database
+# (use_shared_database), data (keys) in $WORK/NAME, listening on the port
+# reserved for NAME (so it comes back on it after a kill), token keys in
+# $WORK/token-keys and the audit key $WORK/audit.key (once there) shared by
+# all. Sets PID_<NAME>.
+start_process() {
+  local name=$1
+  shift
+  mkdir -p "$WORK/$name"
+  # Replicas of a service must share the audit log's key.
+  [ -s "$WORK/audit.key" ] && [ ! -e "$WORK/$name/audit.key" ] &&
+    cp "$WORK/audit.key" "$WORK/$name/audit.key"
+  rm -f "$WORK/$name.ready"
+  "$SERVER_BIN" --listen="127.0.0.1:$(cat "$WORK/$name.port")" \
+    --data_dir="$WORK/$name" --port_file="$WORK/$name.ready" \
+    --token_keys_dir="$WORK/token-keys" "${SHARED[@]}" "$@" \
+    >>"$WORK/server.log" 2>&1 &
+  local pid=$!
+  STARTED_PIDS+=("$pid")
+  printf -v "PID_$name" '%s' "$pid"
+  local deadline=$((SECONDS + 30))
+  until [ -s "$WORK/$name.ready" ]; do
+    exited "$pid" && fail "$name exited during start-up"
+    [ "$SECONDS" -lt "$deadline" ] || fail "$name not listening after 30s"
+    sleep 0.05
+  done
+}
+
 # count_rows NAME SERVICE TABLE: the rows of TABLE in the data SERVICE keeps
 # for the server NAME (start_named): its SQLite file, or its schema in
 # NAME's PostgreSQL database.
