@@ -142,6 +142,47 @@ TEST_F(SqliteDirectoryStoreTest, LookupsAreCountedForEveryReplicaAndRestart) {
             absl::StatusCode::kResourceExhausted);
 }
 
+// Two replicas counting one member's lookups at once (PostgreSQL, where
+// replicas share the database): exactly the limit is admitted, however
+// the counts interleave (SERIALIZABLE: a count that raced another runs
+// again).
+TEST_F(SqliteDirectoryStoreTest, ReplicasCountingAtOnceAdmitExactlyTheLimit) {
+  if (!testing::TestOnPostgresql()) {
+    GTEST_SKIP() << "replicas share a database on PostgreSQL only";
+  }
+  constexpr int kLimit = 20;
+  constexpr int kThreadsPerReplica = 4;
+  constexpr int kTriesPerThread = 10;
+  FakeClock clock;
+  auto first = OpenStore();
+  auto second = OpenStore();
+  ASSERT_NE(first, nullptr);
+  ASSERT_NE(second, nullptr);
+  LookupLimiter at_first(&clock, first.get(), kLimit, absl::Hours(1));
+  LookupLimiter at_second(&clock, second.get(), kLimit, absl::Hours(1));
+  std::atomic<int> admitted{0};
+  std::atomic<int> refused{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2 * kThreadsPerReplica; ++t) {
+    LookupLimiter* limiter = t % 2 == 0 ? &at_first : &at_second;
+    threads.emplace_back([&, limiter] {
+      for (int i = 0; i < kTriesPerThread; ++i) {
+        absl::Status status = limiter->Admit("members/m1");
+        if (status.ok()) {
+          ++admitted;
+        } else {
+          EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted)
+              << status;
+          ++refused;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(admitted.load(), kLimit);
+  EXPECT_EQ(refused.load(), 2 * kThreadsPerReplica * kTriesPerThread - kLimit);
+}
+
 TEST_F(SqliteDirectoryStoreTest, ReopenKeepsData) {
   {
     auto store = OpenStore();

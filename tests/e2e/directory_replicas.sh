@@ -396,7 +396,8 @@ done <"$WORK/sample"
 step "a member's person lookups are counted once across both replicas"
 # Ash made one per sampled person above, through the hub; the rest of the
 # hour's 60 alternate between the replicas, then the 61st is refused by
-# either (counted in each process's memory, two replicas allowed 120).
+# either (before, each process counted them in its own memory, so two
+# replicas allowed 120).
 made=$(wc -l <"$WORK/sample")
 for ((i = made + 1; i <= 60; i++)); do
   target=$HUB
