@@ -258,40 +258,6 @@ for k in 1 2 3; do
     1 "persons stored by request both-$k"
 done
 
-# call_any FIRST OTHER CARECTL_ARGS...: the call as Sam at replica FIRST,
-# then (while no replica answers) at each in turn with the same arguments;
-# prints its output. Fails on any other error.
-call_any() {
-  local first=$1 other=$2 out status err
-  local errors="$WORK/call.$BASHPID.err"
-  shift 2
-  local targets=("$first" "$other") turn=0 deadline=$((SECONDS + 60))
-  while :; do
-    status=0
-    out=$(at "${targets[$((turn % 2))]}" "$T_SAM" --timeout=5s "$@" \
-      2>"$errors") || status=$?
-    [ "$status" -eq 0 ] && {
-      echo "$out"
-      return 0
-    }
-    err=$(cat "$errors")
-    case "$err" in
-      "carectl: UNAVAILABLE: "* | "carectl: DEADLINE_EXCEEDED: "*)
-        echo "$*" >>"$WORK/failovers"
-        ;;
-      *)
-        echo "carectl $*: $err" >&2
-        return 1
-        ;;
-    esac
-    [ "$SECONDS" -lt "$deadline" ] || {
-      echo "carectl $*: no replica answered for 60s: $err" >&2
-      return 1
-    }
-    turn=$((turn + 1))
-    sleep 0.05
-  done
-}
 
 # load CLIENT: until $WORK/stop-load appears, registers a person (request
 # id load-CLIENT-I) through its replica (dir2 for odd clients, the hub for
@@ -304,7 +270,7 @@ load() {
     i=$((i + 1))
     rid=load-$c-$i
     birth=$(date -u -d "1940-01-01 +$i days" +%F)
-    person=$(call_any "$mine" "$other" --name_only person register \
+    person=$(call_any "$mine" "$other" "$T_SAM" --name_only person register \
       --given_name=Alex --family_name="Client$c" --birth_date="$birth" \
       --request_id="$rid") || exit 1
     echo "$rid $person Client$c $birth" >>"$WORK/acked.$c"

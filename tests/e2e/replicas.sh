@@ -64,41 +64,6 @@ KIM=$(at "$HUB" "$(manager_of "$TO" "$HUB")" --name_only member create \
 T_SAM=$(issue_token "$SAM" "$HUB")
 T_KIM=$(issue_token "$KIM" "$HUB")
 
-# call_any FIRST OTHER TOKEN CARECTL_ARGS...: the call at replica FIRST,
-# then (while no replica answers) at each in turn, with the same
-# arguments; prints its output. Fails on any other error, except that
-# FAILED_PRECONDITION saying ACCEPTED (an accept whose answer was lost)
-# prints nothing and succeeds.
-call_any() {
-  local first=$1 other=$2 token=$3 out status err
-  local errors="$WORK/call.$BASHPID.err"
-  shift 3
-  local targets=("$first" "$other") turn=0 deadline=$((SECONDS + 60))
-  while :; do
-    status=0
-    out=$(at "${targets[$((turn % 2))]}" "$token" --timeout=5s "$@" \
-      2>"$errors") || status=$?
-    [ "$status" -eq 0 ] && {
-      echo "$out"
-      return 0
-    }
-    err=$(cat "$errors")
-    case "$err" in
-      "carectl: UNAVAILABLE: "* | "carectl: DEADLINE_EXCEEDED: "*) ;;
-      "carectl: FAILED_PRECONDITION: "*ACCEPTED*) return 0 ;;
-      *)
-        echo "carectl $*: $err" >&2
-        return 1
-        ;;
-    esac
-    [ "$SECONDS" -lt "$deadline" ] || {
-      echo "carectl $*: no replica answered for 60s: $err" >&2
-      return 1
-    }
-    turn=$((turn + 1))
-    sleep 0.05
-  done
-}
 
 # load CLIENT: until $WORK/stop-load appears, registers a person, refers
 # them (request id load-CLIENT-I) through one referral replica and accepts
