@@ -277,18 +277,6 @@ load() {
   done
 }
 
-acked() { cat "$WORK"/acked.* 2>/dev/null | wc -l; }
-# wait_acked N: until N more persons are acknowledged.
-wait_acked() {
-  local target=$(($(acked) + $1)) deadline=$((SECONDS + 30)) pid
-  until [ "$(acked)" -ge "$target" ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "fewer than $1 persons in 30s"
-    for pid in "${LOAD_PIDS[@]}"; do
-      exited "$pid" && fail "a load client failed (see above)"
-    done
-    sleep 0.1
-  done
-}
 
 step "$CLIENTS clients register persons, half through each replica"
 LOAD_PIDS=()
@@ -299,7 +287,7 @@ for c in $(seq 1 "$CLIENTS"); do
   STARTED_PIDS+=("$!")
 done
 sleep "$PHASE"
-wait_acked 8
+wait_acked 8 30
 
 step "kill -9 dir2 under load (its clients go to the hub), then start it again"
 DIR2_PID_VAR=PID_dir2
@@ -307,7 +295,7 @@ DIR2_PID_VAR=PID_dir2
   kill -9 "${!DIR2_PID_VAR}"
   wait_for_exit "${!DIR2_PID_VAR}" 10
 } 2>/dev/null
-wait_acked 12
+wait_acked 12 30
 start_process dir2 "${DIR2_FLAGS[@]}"
 wait_until 10 "dir2 answers after its restart" answers "$DIR2" "$T_SAM"
 # It learnt the ended tokens again from the feed before it listened.
@@ -315,7 +303,7 @@ refused "$DIR2" "$FIRST_REVOKED" || fail "dir2 accepts a revoked token after its
 refused "$DIR2" "$T_LEE_HUB" ||
   fail "dir2 accepts a token from before a deactivation after its restart"
 sleep "$PHASE"
-wait_acked 8
+wait_acked 8 30
 touch "$WORK/stop-load"
 for pid in "${LOAD_PIDS[@]}"; do
   wait_for_exit "$pid" 60

@@ -124,6 +124,25 @@ call_any() {
   done
 }
 
+# What the load clients (pids in LOAD_PIDS) acknowledged so far: one line
+# each in $WORK/acked.CLIENT.
+acked() { cat "$WORK"/acked.* 2>/dev/null | wc -l; }
+# wait_acked N [SECONDS]: until N more are acknowledged; fails after
+# SECONDS (60) or when a load client failed.
+wait_acked() {
+  local target=$(($(acked) + $1)) limit=${2:-60} pid
+  local deadline=$((SECONDS + limit))
+  until [ "$(acked)" -ge "$target" ]; do
+    [ "$SECONDS" -lt "$deadline" ] ||
+      fail "fewer than $1 acknowledged in ${limit}s"
+    # shellcheck disable=SC2153 # set by the scripts running load clients
+    for pid in "${LOAD_PIDS[@]}"; do
+      exited "$pid" && fail "a load client failed (see above)"
+    done
+    sleep 0.1
+  done
+}
+
 # count_rows NAME SERVICE TABLE: the rows of TABLE in the data SERVICE keeps
 # for the server NAME (start_named): its SQLite file, or its schema in
 # NAME's PostgreSQL database.

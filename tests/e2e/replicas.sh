@@ -88,18 +88,6 @@ load() {
   done
 }
 
-acked() { cat "$WORK"/acked.* 2>/dev/null | wc -l; }
-# wait_acked N: until N more referrals are acknowledged (and accepted).
-wait_acked() {
-  local target=$(($(acked) + $1)) deadline=$((SECONDS + 60)) pid
-  until [ "$(acked)" -ge "$target" ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "fewer than $1 referrals in 60s"
-    for pid in "${LOAD_PIDS[@]}"; do
-      exited "$pid" && fail "a load client failed (see above)"
-    done
-    sleep 0.1
-  done
-}
 # consumer_state ADDRESS: the care plan replica's careplan.referral state.
 consumer_state() {
   at "$1" "$ADMIN" --json admin feeds 2>/dev/null |
