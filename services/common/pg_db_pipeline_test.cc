@@ -19,6 +19,7 @@
 #include "services/common/event_log.h"
 #include "services/common/macros.h"
 #include "services/common/pg_db.h"
+#include "services/common/pg_db_pipeline_test_fixture.h"
 #include "services/common/pg_items_test_util.h"
 #include "tests/support/eventually.h"
 #include "tests/support/pg_test_database.h"
@@ -26,6 +27,15 @@
 
 namespace carebridge {
 namespace {
+
+using ::carebridge::testing::Insert;
+using ::carebridge::testing::Number;
+using ::carebridge::testing::WriteFn;
+using pipeline_test::BackendPid;
+using pipeline_test::ExpectBlobs;
+using pipeline_test::kItemsSchema;
+using pipeline_test::LargestBody;
+using pipeline_test::PgDbPipelineTest;
 
 using ::carebridge::testing::Eventually;
 using ::carebridge::testing::IsOk;
@@ -36,62 +46,6 @@ using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-// No feed_head: a batch that takes its lock fails at the LOCK TABLE.
-const std::vector<Migration> kItemsSchema = {
-    {1,
-     "CREATE TABLE items (key TEXT PRIMARY KEY, n BIGINT); CREATE TABLE "
-     "blobs (key TEXT PRIMARY KEY, note TEXT, body BYTEA)"},
-};
-
-using ::carebridge::testing::Insert;
-using ::carebridge::testing::Number;
-using ::carebridge::testing::WriteFn;
-
-absl::StatusOr<int64_t> BackendPid(Connection& conn) {
-  ASSIGN_OR_RETURN(Statement pid, conn.Prepare("SELECT pg_backend_pid()"));
-  ASSIGN_OR_RETURN(bool row, pid.Step());
-  if (!row) return absl::InternalError("no pid");
-  return pid.ColumnInt64(0);
-}
-
-class PgDbPipelineTest : public testing::PostgresDatabaseTest {
- protected:
-  PgDbPipelineTest() : PostgresDatabaseTest("pg_db_pipeline") {}
-
-  void SetUp() override {
-    PostgresDatabaseTest::SetUp();
-    // One connection, opened by the migration: each call's round trips are
-    // its own, none of them connecting.
-    absl::StatusOr<std::unique_ptr<PgDb>> db =
-        PgDb::Open(url_, kItemsSchema, ::carebridge::testing::PgOptions(1));
-    ASSERT_THAT(db, IsOk());
-    db_ = *std::move(db);
-  }
-  void TearDown() override {
-    db_.reset();
-    PostgresDatabaseTest::TearDown();
-  }
-
-  // Round trips `call` made.
-  int64_t RoundTripsOf(const std::function<void()>& call) {
-    const int64_t before = db_->round_trips();
-    call();
-    return db_->round_trips() - before;
-  }
-
-  // Runs `writes` as one batch, in this order, behind a holder write that
-  // runs no statement. Their results, in the same order.
-  std::vector<absl::Status> RunAsOneBatch(std::vector<WriteFn> writes) {
-    return ::carebridge::testing::RunAsOneBatch(*db_, std::move(writes));
-  }
-
-  absl::StatusOr<std::vector<std::string>> Keys() {
-    return ::carebridge::testing::Keys(*db_);
-  }
-
-  std::unique_ptr<PgDb> db_;
-};
 
 // BEGIN, the statement's prepare and the statement go in one round trip;
 // COMMIT in another. Sent one by one they took four (three once prepared).
@@ -364,8 +318,7 @@ TEST_F(PgDbPipelineTest, AConnectionLostMidPipelineIsUnavailableAndDropped) {
 // failing in the middle; what committed reads back byte for byte.
 TEST_F(PgDbPipelineTest, ABatchOfTheLargestWritesCommitsWhole) {
   constexpr int kWrites = 32;
-  std::string body(kMaxEventBytes, '\0');
-  for (size_t i = 0; i < body.size(); ++i) body[i] = static_cast<char>(i * 7);
+  const std::string body = LargestBody(7);
   const std::string note(4000, 'n');
   std::vector<WriteFn> writes;
   for (int i = 0; i < kWrites; ++i) {
@@ -395,173 +348,11 @@ TEST_F(PgDbPipelineTest, ABatchOfTheLargestWritesCommitsWhole) {
   ASSERT_THAT(db_->Read([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(Statement select,
                      conn.Prepare("SELECT key, note, body FROM blobs"));
-    for (;;) {
-      ASSIGN_OR_RETURN(bool row, select.Step());
-      if (!row) return absl::OkStatus();
-      ++rows;
-      const std::string key = select.ColumnText(0);
-      EXPECT_EQ(select.ColumnText(1), note) << key;
-      EXPECT_TRUE(select.ColumnBlob(2) ==
-                  absl::StrCat(key.substr(5), ":", body))
-          << key;
-    }
+    ASSIGN_OR_RETURN(rows, ExpectBlobs(select, note, body));
+    return absl::OkStatus();
   }),
               IsOk());
   EXPECT_EQ(rows, kWrites - 1);
-}
-
-// Connection::Fetch: reads that do not depend on each other go in one
-// round trip (with the BEGIN), each then stepped as usual: several rows,
-// none, bytes, the same statement twice (prepared once).
-TEST_F(PgDbPipelineTest, FetchedStatementsGoInOneRoundTrip) {
-  ASSERT_THAT(db_->Write([](Connection& conn) -> absl::Status {
-    for (int i = 1; i <= 3; ++i) {
-      RETURN_IF_ERROR(Insert(conn, absl::StrCat("k", i), i));
-    }
-    ASSIGN_OR_RETURN(Statement blob,
-                     conn.Prepare("INSERT INTO blobs (key, note, body) "
-                                  "VALUES ('b', 'n', ?)"));
-    blob.BindBlob(1, std::string("\0\xff\x01", 3));
-    return blob.Run();
-  }),
-              IsOk());
-  for (int run = 0; run < 2; ++run) {
-    std::vector<std::string> keys;
-    std::vector<int64_t> picked;
-    bool found_missing = true;
-    std::string body;
-    EXPECT_EQ(
-        RoundTripsOf([&] {
-          EXPECT_THAT(db_->Read([&](Connection& conn) -> absl::Status {
-            ASSIGN_OR_RETURN(
-                Statement all,
-                conn.Prepare("SELECT key FROM items ORDER BY key"));
-            ASSIGN_OR_RETURN(Statement missing,
-                             conn.Prepare("SELECT n FROM items WHERE key = ?"));
-            missing.Bind(1, "nope");
-            ASSIGN_OR_RETURN(
-                Statement blob,
-                conn.Prepare("SELECT body FROM blobs WHERE key = 'b'"));
-            ASSIGN_OR_RETURN(Statement two,
-                             conn.Prepare("SELECT n FROM items WHERE key = ?"));
-            two.Bind(1, "k2");
-            RETURN_IF_ERROR(conn.Fetch({&all, &missing, &blob, &two}));
-            while (true) {
-              ASSIGN_OR_RETURN(bool row, all.Step());
-              if (!row) break;
-              keys.push_back(all.ColumnText(0));
-            }
-            ASSIGN_OR_RETURN(found_missing, missing.Step());
-            ASSIGN_OR_RETURN(bool row, blob.Step());
-            if (row) body = blob.ColumnBlob(0);
-            ASSIGN_OR_RETURN(row, two.Step());
-            if (row) picked.push_back(two.ColumnInt64(0));
-            ASSIGN_OR_RETURN(row, two.Step());
-            EXPECT_FALSE(row);
-            return absl::OkStatus();
-          }),
-                      IsOk());
-        }),
-        2)
-        << "run " << run;
-    EXPECT_THAT(keys, ElementsAre("k1", "k2", "k3"));
-    EXPECT_FALSE(found_missing);
-    EXPECT_EQ(body, std::string("\0\xff\x01", 3));
-    EXPECT_THAT(picked, ElementsAre(2));
-  }
-}
-
-// A fetched statement that fails fails the Fetch (those after it do not
-// run) and its write, alone in its batch: the writes around it commit; the
-// connection serves on.
-TEST_F(PgDbPipelineTest, AFailingFetchedStatementFailsItsWriteAlone) {
-  absl::Status fetched;
-  std::vector<absl::Status> results = RunAsOneBatch({
-      [](Connection& conn) { return Insert(conn, "a", 1); },
-      [&](Connection& conn) -> absl::Status {
-        RETURN_IF_ERROR(Insert(conn, "b", 2));
-        ASSIGN_OR_RETURN(Statement fine,
-                         conn.Prepare("SELECT count(*) FROM items"));
-        ASSIGN_OR_RETURN(Statement bad,
-                         conn.Prepare("SELECT 1 / (n - n) FROM items"));
-        ASSIGN_OR_RETURN(Statement after,
-                         conn.Prepare("INSERT INTO items (key, n) VALUES "
-                                      "('after', 3)"));
-        fetched = conn.Fetch({&fine, &bad, &after});
-        return fetched;
-      },
-      [](Connection& conn) { return Insert(conn, "c", 4); },
-  });
-  ASSERT_EQ(results.size(), 3);
-  EXPECT_THAT(results[0], IsOk());
-  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kInternal,
-                                   HasSubstr("division by zero")));
-  EXPECT_THAT(fetched, StatusIs(absl::StatusCode::kInternal));
-  EXPECT_THAT(results[2], IsOk());
-  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "c")));
-  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "d"); }),
-              IsOk());
-  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "c", "d")));
-}
-
-absl::Status InsertLater(Connection& conn, absl::string_view key,
-                         int64_t n = 0) {
-  ASSIGN_OR_RETURN(Statement insert,
-                   conn.Prepare("INSERT INTO items (key, n) VALUES (?, ?)"));
-  insert.Bind(1, key).Bind(2, n);
-  return conn.RunLater(std::move(insert));
-}
-
-// Connection::RunLater: writes whose results are not wanted wait for the
-// next statement and go in its round trip, in order, ahead of it (it sees
-// them); what is left when the write's function returns goes in a round
-// trip of its own, before the commit.
-TEST_F(PgDbPipelineTest, StatementsRunLaterGoWithTheNextRoundTrip) {
-  absl::StatusOr<int64_t> seen;
-  EXPECT_EQ(RoundTripsOf([&] {
-              EXPECT_THAT(db_->Write([&](Connection& conn) -> absl::Status {
-                for (int i = 1; i <= 3; ++i) {
-                  RETURN_IF_ERROR(InsertLater(conn, absl::StrCat("k", i), i));
-                }
-                seen = Number(conn, "k3");
-                RETURN_IF_ERROR(seen.status());
-                return InsertLater(conn, "k4", 4);
-              }),
-                          IsOk());
-            }),
-            // The three, the read (and BEGIN, SAVEPOINT); the fourth; the
-            // commit. One by one it was six.
-            3);
-  EXPECT_THAT(seen, IsOkAndHolds(3));
-  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("k1", "k2", "k3", "k4")));
-}
-
-// A statement run later that fails fails the write that queued it, alone
-// in its batch, even when nothing after it in that write was sent; a write
-// that fails on its own sends what it queued not at all.
-TEST_F(PgDbPipelineTest, AStatementRunLaterThatFailsFailsItsWriteAlone) {
-  ASSERT_THAT(db_->Write([](Connection& conn) { return Insert(conn, "x"); }),
-              IsOk());
-  std::vector<absl::Status> results = RunAsOneBatch({
-      [](Connection& conn) { return InsertLater(conn, "a"); },
-      [](Connection& conn) -> absl::Status {
-        RETURN_IF_ERROR(InsertLater(conn, "b"));
-        return InsertLater(conn, "x");  // a key already taken
-      },
-      [](Connection& conn) -> absl::Status {
-        RETURN_IF_ERROR(InsertLater(conn, "c"));
-        return absl::FailedPreconditionError("refused");
-      },
-      [](Connection& conn) { return InsertLater(conn, "d"); },
-  });
-  ASSERT_EQ(results.size(), 4);
-  EXPECT_THAT(results[0], IsOk());
-  EXPECT_THAT(results[1], StatusIs(absl::StatusCode::kInternal,
-                                   AllOf(HasSubstr("queued statement"),
-                                         HasSubstr("duplicate key"))));
-  EXPECT_THAT(results[2], StatusIs(absl::StatusCode::kFailedPrecondition));
-  EXPECT_THAT(results[3], IsOk());
-  EXPECT_THAT(Keys(), IsOkAndHolds(ElementsAre("a", "d", "x")));
 }
 
 TEST_F(PgDbPipelineTest, AWriteThatOnlyAnnouncesStillNotifies) {
