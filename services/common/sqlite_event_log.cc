@@ -95,7 +95,7 @@ absl::StatusOr<int64_t> AppendPg(Connection& conn, absl::string_view type,
     return 0;
   }
   ASSIGN_OR_RETURN(bool row, insert.Step());
-  if (!row) return absl::InternalError("outbox: feed_head has no row");
+  if (!row) return absl::InternalError("outbox: the insert returned no row");
   const int64_t sequence = insert.ColumnInt64(0);
   RETURN_IF_ERROR(insert.Run());
   return sequence;
