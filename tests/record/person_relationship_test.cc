@@ -77,6 +77,12 @@ TEST_F(PersonRelationshipTest, TheTeamsOnAReferralAndTheCareTeamReadTheWhole) {
   Accept(referral, bob_);
   ASSERT_TRUE(Eventually([&] { return !ReadsWhole(alice_); }));
   EXPECT_THAT(Read(alice_), EqualsProto(Minimal()));
+  // The loop closes with the referral feed's event and the crisis team
+  // joins the care team with the care plan feed's: the record may apply
+  // the first before the second, and for that moment the accepting team
+  // reads the minimum (a known gap, noted on issue 15). Once both are
+  // applied it reads the whole.
+  ASSERT_TRUE(Eventually([&] { return ReadsWhole(bob_); }));
   EXPECT_THAT(Read(bob_), EqualsProto(whole_));
   EXPECT_THAT(Read(val_), EqualsProto(Minimal()));
   // Services read the whole person.
