@@ -12,7 +12,9 @@
 
 #include "carebridge/audit/v1/audit.grpc.pb.h"
 #include "services/common/database.h"
+#include "services/directory/lookup_limiter.h"
 #include "tests/record/record_test_fixture.h"
+#include "tests/support/proto_matchers.h"
 
 namespace carebridge::record::testing {
 namespace {
@@ -197,6 +199,43 @@ TEST_F(AuditServiceTest, ALookupIsListedUnderEveryPersonFound) {
   }
   // The records are chained like any others.
   EXPECT_TRUE(Verify().intact());
+}
+
+// A lookup refused as bulk enumeration is recorded with its outcome like
+// any refusal: it names nobody, so it is in the directory's log under no
+// person.
+TEST_F(AuditServiceTest, ALookupRefusedAsBulkIsRecordedAsRefused) {
+  directory::v1::FindPersonsRequest find;
+  find.set_family_name("Okafor");
+  find.set_birth_date("1990-04-01");
+  directory::v1::FindPersonsResponse found;
+  for (int i = 0; i < directory::LookupLimiter::kDefaultMaxLookups; ++i) {
+    auto context = server_.ContextAs(otto_);
+    ASSERT_TRUE(directory_->FindPersons(context.get(), find, &found).ok()) << i;
+  }
+  auto context = server_.ContextAs(otto_);
+  ASSERT_EQ(directory_->FindPersons(context.get(), find, &found).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  Database* directory_log = modules_.Get("directory")->audit_log();
+  ASSERT_NE(directory_log, nullptr);
+  ASSERT_OK_AND_ASSIGN(std::vector<AuditRecord> unnamed,
+                       directory_log->ListAuditForPerson(
+                           /*person=*/"", /*before_seq=*/0, /*limit=*/1000));
+  std::vector<AuditRecord> refused;
+  std::copy_if(unnamed.begin(), unnamed.end(), std::back_inserter(refused),
+               [](const AuditRecord& record) {
+                 return record.actor == "members/otto" &&
+                        record.method == "carebridge.directory.v1.FindPersons";
+               });
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].team, housing_);
+  EXPECT_EQ(refused[0].outcome, "RESOURCE_EXHAUSTED");
+  // The lookups admitted are each listed under the person found.
+  EXPECT_EQ(By(AllAccesses(bob_, 100), "members/otto",
+               "carebridge.directory.v1.FindPersons")
+                .size(),
+            static_cast<size_t>(directory::LookupLimiter::kDefaultMaxLookups));
 }
 
 TEST_F(AuditServiceTest, OnlyTheLeadTeamAndAdminsMayListAndAskingIsRecorded) {
