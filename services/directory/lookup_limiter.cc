@@ -1,18 +1,23 @@
 #include "services/directory/lookup_limiter.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "services/common/macros.h"
 
 namespace carebridge::directory {
 
 absl::Status LookupLimiter::Refused(absl::string_view subject,
                                     absl::Time earliest) const {
+  // The message names whole seconds: rounded up, so a client that waits
+  // until the moment named is admitted then.
+  const absl::Time allowed =
+      absl::UnixEpoch() +
+      absl::Ceil(earliest + window_ - absl::UnixEpoch(), absl::Seconds(1));
   return absl::ResourceExhaustedError(absl::StrCat(
       "FindPersons: ", subject, " has looked up persons ", max_lookups_,
       " times in the last ", absl::FormatDuration(window_),
       "; bulk lookups are refused. The next is allowed at ",
-      absl::FormatTime(absl::RFC3339_sec, earliest + window_,
-                       absl::UTCTimeZone())));
+      absl::FormatTime(absl::RFC3339_sec, allowed, absl::UTCTimeZone())));
 }
 
 absl::Status LookupLimiter::Admit(absl::string_view subject) {
