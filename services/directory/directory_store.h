@@ -12,7 +12,7 @@
 #include "carebridge/directory/v1/directory.pb.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/event_log.h"
-#include "services/directory/lookup_limiter.h"
+#include "services/directory/lookup_ledger.h"
 
 namespace carebridge::directory {
 

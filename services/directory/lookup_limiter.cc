@@ -1,5 +1,7 @@
 #include "services/directory/lookup_limiter.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "services/common/macros.h"

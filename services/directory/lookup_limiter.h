@@ -2,31 +2,18 @@
 #define CAREBRIDGE_SERVICES_DIRECTORY_LOOKUP_LIMITER_H_
 
 #include <deque>
-#include <optional>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
-#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/common/clock.h"
+#include "services/directory/lookup_ledger.h"
 
 namespace carebridge::directory {
-
-// Where lookups are counted when they must outlive a process and be shared
-// by the directory's replicas: its database (DirectoryStore).
-class LookupLedger {
- public:
-  virtual ~LookupLedger() = default;
-  // Counts a lookup by `subject` at `now`, unless `max` of theirs are
-  // counted after `since` (older ones may be forgotten): nullopt when
-  // counted, else the earliest of those, counting nothing.
-  virtual absl::StatusOr<std::optional<absl::Time>> CountLookup(
-      absl::string_view subject, absl::Time now, absl::Time since, int max) = 0;
-};
 
 // How many person lookups one member may make: at most `max_lookups` in
 // any `window`. A clinician looks people up to refer them, a few an hour;
