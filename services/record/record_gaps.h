@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "carebridge/record/v1/record.pb.h"
 #include "services/common/care_gap_thresholds.h"
@@ -43,6 +44,31 @@ struct WantedGap {
   std::vector<std::string> teams;
 
   bool operator==(const WantedGap& other) const;
+};
+
+// Which of a person's gaps one change can alter, so that only those are
+// judged again. Each kind is judged on one part of GapInputs alone (the
+// referral steps, the open loops, the plan), so a change that leaves a part
+// as it was leaves its kinds' gaps as they were; and an overdue answer is
+// judged on its own loop. Applying an event then costs what it changed: a
+// person with hundreds of referrals had every step, loop and gap of theirs
+// read back for each new one.
+struct GapScope {
+  // Every kind (a merge brings another person's history in).
+  bool all = false;
+  // BOUNCED and ONWARD_ROUTE_NOT_TAKEN: judged on the referral steps.
+  bool referral_steps = false;
+  // The plan's kinds (NO_LEAD, JOIN_NOT_REVIEWED, PLAN_NOT_AGREED,
+  // REVIEW_OVERDUE, NO_CRISIS_PLAN).
+  bool plan = false;
+  // ANSWER_OVERDUE of these referrals and handovers (their open loops).
+  std::vector<std::string> loops;
+
+  bool empty() const {
+    return !all && !referral_steps && !plan && loops.empty();
+  }
+  // Whether a gap of `kind` about `subject` is judged again.
+  bool Covers(v1::GapKind kind, absl::string_view subject) const;
 };
 
 // The gaps `inputs` call for, by the rules in record.proto (GapKind).

@@ -11,7 +11,6 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "carebridge/directory/v1/directory.pb.h"
 #include "services/common/macros.h"
 #include "services/common/time_util.h"
 #include "services/record/sqlite_record_rows.h"
@@ -41,69 +40,6 @@ std::string CloseReason(v1::GapKind kind) {
     default:
       return "its cause went";
   }
-}
-
-// What gaps are judged on for `person_id`. `also` (prepared and bound) is
-// run with its reads, in one round trip on PostgreSQL.
-absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
-                                        const std::string& person_id,
-                                        Statement& also) {
-  GapInputs in;
-  in.person_id = person_id;
-  ASSIGN_OR_RETURN(
-      Statement steps,
-      conn.Prepare(absl::StrCat(
-          "SELECT ", kTimelineColumns,
-          " FROM timeline WHERE person_id = ? AND kind = ? ORDER BY "
-          "time_us, feed_rank, sequence")));
-  steps.Bind(1, person_id).Bind(2, static_cast<int64_t>(v1::REFERRAL));
-  ASSIGN_OR_RETURN(Statement loops,
-                   conn.Prepare("SELECT loop FROM open_loops WHERE "
-                                "person_id = ? ORDER BY since_us, resource"));
-  loops.Bind(1, person_id);
-  ASSIGN_OR_RETURN(Statement plan,
-                   conn.Prepare("SELECT summary, unagreed_since_us, "
-                                "no_lead_since_us FROM plans WHERE "
-                                "person_id = ?"));
-  plan.Bind(1, person_id);
-  RETURN_IF_ERROR(conn.Fetch({&steps, &loops, &plan, &also}));
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, steps.Step());
-    if (!row) break;
-    in.referral_steps.push_back(RowFrom(steps));
-  }
-  while (true) {
-    ASSIGN_OR_RETURN(bool row, loops.Step());
-    if (!row) break;
-    if (!in.open_loops.emplace_back().ParseFromString(loops.ColumnBlob(0))) {
-      return absl::DataLossError("record: a stored open loop is corrupt");
-    }
-  }
-  ASSIGN_OR_RETURN(bool row, plan.Step());
-  if (row) {
-    in.plan.emplace();
-    if (!in.plan->ParseFromString(plan.ColumnBlob(0))) {
-      return absl::DataLossError("record: a stored care plan is corrupt");
-    }
-    if (!plan.ColumnIsNull(1)) {
-      in.unagreed_since = absl::FromUnixMicros(plan.ColumnInt64(1));
-    }
-    if (!plan.ColumnIsNull(2)) {
-      in.no_lead_since = absl::FromUnixMicros(plan.ColumnInt64(2));
-    }
-  }
-  if (in.plan.has_value()) {
-    for (const v1::CareTeamMember& member : in.plan->care_team()) {
-      ASSIGN_OR_RETURN(Statement select,
-                       conn.Prepare("SELECT sector FROM teams WHERE team = ?"));
-      select.Bind(1, member.team());
-      ASSIGN_OR_RETURN(bool row, select.Step());
-      if (row && select.ColumnInt64(0) == directory::v1::CRISIS) {
-        in.crisis_teams.insert(member.team());
-      }
-    }
-  }
-  return in;
 }
 
 // Whether stored `key` is the gap `base` (GapKey) names: itself, or, when
@@ -335,18 +271,24 @@ absl::StatusOr<int> SqliteRecordStore::AnnounceDueGaps(absl::Time now) {
 
 absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
                                               const std::string& person_id,
+                                              const GapScope& scope,
                                               absl::Time time,
                                               std::vector<InboxNote>& inbox,
                                               absl::string_view close_reason) {
   // The person's open gaps, read with the inputs (one round trip).
   ASSIGN_OR_RETURN(
       Statement select,
-      conn.Prepare(absl::StrCat("SELECT ", kGapColumns,
-                                " FROM gaps g WHERE g.person_id = ? AND "
-                                "g.close_us IS NULL")));
-  select.Bind(1, person_id);
-  ASSIGN_OR_RETURN(GapInputs inputs, ReadGapInputs(conn, person_id, select));
+      conn.Prepare(absl::StrCat("SELECT ", kGapColumns, " FROM gaps g WHERE ",
+                                OpenGapsWhere(scope))));
+  BindOpenGaps(select, person_id, scope, time);
+  ASSIGN_OR_RETURN(GapInputs inputs,
+                   ReadGapInputs(conn, person_id, scope, select));
   std::vector<WantedGap> wanted = WantedGaps(inputs, settings_);
+  wanted.erase(std::remove_if(wanted.begin(), wanted.end(),
+                              [&](const WantedGap& gap) {
+                                return !scope.Covers(gap.kind, gap.subject);
+                              }),
+               wanted.end());
   std::vector<bool> present(wanted.size(), false);
   // Each wanted gap's key (GapKey), once, and where each key is wanted: a
   // person with many referrals has many gaps wanted and stored, and
@@ -390,6 +332,16 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
   }
   const int64_t now_us = absl::ToUnixMicros(time);
   for (const Current& gap : current) {
+    if (!scope.Covers(gap.gap.kind(), gap.gap.subject())) {
+      // What it is judged on did not change, so it is as judged before,
+      // and it was read because its threshold passed: announced now, as
+      // judging everything would.
+      if (!gap.announced && gap.open_us <= now_us) {
+        RETURN_IF_ERROR(MarkAnnounced(conn, person_id, gap.key));
+        NotifyGap(inbox, "inbox.gap_opened", gap.gap, time);
+      }
+      continue;
+    }
     bool still = false;
     for (size_t i : wanted_as(gap.key)) {
       if (present[i]) continue;

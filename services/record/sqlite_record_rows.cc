@@ -77,11 +77,18 @@ absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
   return absl::OkStatus();
 }
 
-bool MayChangeGaps(const RecordChange& change) {
-  if (change.person_id.empty()) return false;
-  return change.plan.has_value() || change.loop.has_value() ||
-         change.merge.has_value() ||
-         (change.entry.has_value() && change.entry->kind == v1::REFERRAL);
+GapScope GapScopeOf(const RecordChange& change) {
+  GapScope scope;
+  if (change.person_id.empty()) return scope;
+  if (change.merge.has_value()) {
+    scope.all = true;
+    return scope;
+  }
+  scope.referral_steps =
+      change.entry.has_value() && change.entry->kind == v1::REFERRAL;
+  scope.plan = change.plan.has_value();
+  if (change.loop.has_value()) scope.loops.push_back(change.loop->resource);
+  return scope;
 }
 
 }  // namespace carebridge::record

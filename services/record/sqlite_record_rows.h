@@ -53,10 +53,27 @@ absl::StatusOr<std::string> FreshGapKey(Connection& conn,
 absl::StatusOr<std::string> ResolvePerson(Connection& conn,
                                           const std::string& person_id);
 
-// Whether `change` touches what gaps are judged on (GapInputs): a referral
-// step, the plan or an open loop. Gaps whose threshold passes between
-// events are announced by AnnounceDueGaps.
-bool MayChangeGaps(const RecordChange& change);
+// What the gaps `scope` covers of `person_id` are judged on: with
+// everything in scope all of GapInputs, else only the parts its kinds read
+// (sqlite_record_gap_inputs.cc). `also` (prepared and bound) is run with
+// its reads, in one round trip on PostgreSQL.
+absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
+                                        const std::string& person_id,
+                                        const GapScope& scope, Statement& also);
+
+// The WHERE clause (over `gaps g`) of the person's open gaps judging
+// `scope` compares with: those it covers, and any not yet announced whose
+// threshold passed (announced with the event, as judging everything
+// would). Bound by BindOpenGaps.
+std::string OpenGapsWhere(const GapScope& scope);
+void BindOpenGaps(Statement& select, const std::string& person_id,
+                  const GapScope& scope, absl::Time now);
+
+// The gaps `change` may alter (GapScope): a referral step's, the plan's, an
+// open loop's; every kind for a merge; none for a change about no person.
+// Gaps whose threshold passes between events are announced by
+// AnnounceDueGaps.
+GapScope GapScopeOf(const RecordChange& change);
 
 }  // namespace carebridge::record
 

@@ -296,9 +296,10 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
     RETURN_IF_ERROR(ApplyMerge(conn, *change.merge, change.time));
     batch.resolved.clear();
   }
-  if (MayChangeGaps(change)) {
+  const GapScope scope = GapScopeOf(change);
+  if (!scope.empty()) {
     RETURN_IF_ERROR(
-        ReconcileGaps(conn, change.person_id, change.time, inbox,
+        ReconcileGaps(conn, change.person_id, scope, change.time, inbox,
                       change.merge.has_value() ? kMergedCloseReason : ""));
   }
   RETURN_IF_ERROR(AppendInbox(conn, inbox, change.time));

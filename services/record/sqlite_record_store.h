@@ -75,8 +75,12 @@ class SqliteRecordStore : public RecordStore {
   // `time` (the event's): new ones opened, gone ones closed (or dropped,
   // if they had not opened yet). Those closed say why as their kind's
   // cause does, or `close_reason` when given.
+  // Only the gaps `scope` covers are judged (the others cannot have
+  // changed); any other not yet announced whose threshold passed is
+  // announced.
   absl::Status ReconcileGaps(Connection& conn, const std::string& person_id,
-                             absl::Time time, std::vector<InboxNote>& inbox,
+                             const GapScope& scope, absl::Time time,
+                             std::vector<InboxNote>& inbox,
                              absl::string_view close_reason = "");
 
   std::unique_ptr<Database> db_;

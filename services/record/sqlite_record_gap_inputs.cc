@@ -1,0 +1,184 @@
+// SqliteRecordStore: what a person's gaps are judged on (GapInputs), read
+// for the kinds a change may alter (GapScope), and the person's stored open
+// gaps that judging compares with.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "carebridge/directory/v1/directory.pb.h"
+#include "services/common/macros.h"
+#include "services/record/sqlite_record_rows.h"
+
+namespace carebridge::record {
+namespace {
+
+// `?, ?, ...`: `n` placeholders.
+std::string Marks(size_t n) {
+  std::vector<std::string> marks(n, "?");
+  return absl::StrJoin(marks, ", ");
+}
+
+// The referral steps gaps are judged on. Every step, with everything in
+// scope; otherwise only those the rules read: acceptances, declines and
+// redirects (BOUNCED, and which declines' onward routes are due), and the
+// latest new referral (whether a decline was acted on: any referral made
+// after it, so the latest one tells). A person referred hundreds of times
+// has few answers of those kinds, and one latest referral.
+absl::StatusOr<Statement> PrepareSteps(Connection& conn,
+                                       const std::string& person_id,
+                                       bool every_step) {
+  std::string where = "person_id = ?1 AND kind = ?2";
+  if (!every_step) {
+    absl::StrAppend(
+        &where,
+        " AND (type IN ('referral.accepted', 'referral.declined', "
+        "'referral.redirected') OR (time_us, feed_rank, sequence) = (SELECT "
+        "time_us, feed_rank, sequence FROM timeline WHERE person_id = ?1 AND "
+        "kind = ?2 AND type = 'referral.created' ORDER BY time_us DESC, "
+        "feed_rank DESC, sequence DESC LIMIT 1))");
+  }
+  ASSIGN_OR_RETURN(Statement steps,
+                   conn.Prepare(absl::StrCat(
+                       "SELECT ", kTimelineColumns, " FROM timeline WHERE ",
+                       where, " ORDER BY time_us, feed_rank, sequence")));
+  steps.Bind(1, person_id).Bind(2, static_cast<int64_t>(v1::REFERRAL));
+  return steps;
+}
+
+// The person's open loops: every one, or those named.
+absl::StatusOr<Statement> PrepareLoops(Connection& conn,
+                                       const std::string& person_id,
+                                       const GapScope& scope) {
+  std::string where = "person_id = ?";
+  if (!scope.all) {
+    absl::StrAppend(&where, " AND resource IN (", Marks(scope.loops.size()),
+                    ")");
+  }
+  ASSIGN_OR_RETURN(
+      Statement loops,
+      conn.Prepare(absl::StrCat("SELECT loop FROM open_loops WHERE ", where,
+                                " ORDER BY since_us, resource")));
+  loops.Bind(1, person_id);
+  if (!scope.all) {
+    int at = 2;
+    for (const std::string& resource : scope.loops) loops.Bind(at++, resource);
+  }
+  return loops;
+}
+
+// Which of `plan`'s care team are crisis teams (directory sector CRISIS):
+// one statement for them all.
+absl::Status ReadCrisisTeams(Connection& conn, const v1::CareSummary& plan,
+                             absl::flat_hash_set<std::string>& crisis_teams) {
+  if (plan.care_team().empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(
+      Statement select,
+      conn.Prepare(absl::StrCat("SELECT team FROM teams WHERE sector = ? AND "
+                                "team IN (",
+                                Marks(plan.care_team_size()), ")")));
+  select.Bind(1, static_cast<int64_t>(directory::v1::CRISIS));
+  int at = 2;
+  for (const v1::CareTeamMember& member : plan.care_team()) {
+    select.Bind(at++, member.team());
+  }
+  while (true) {
+    ASSIGN_OR_RETURN(bool row, select.Step());
+    if (!row) return absl::OkStatus();
+    crisis_teams.insert(select.ColumnText(0));
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
+                                        const std::string& person_id,
+                                        const GapScope& scope,
+                                        Statement& also) {
+  GapInputs in;
+  in.person_id = person_id;
+  std::vector<Statement*> reads;
+  std::optional<Statement> steps;
+  if (scope.all || scope.referral_steps) {
+    ASSIGN_OR_RETURN(steps, PrepareSteps(conn, person_id, scope.all));
+    reads.push_back(&*steps);
+  }
+  std::optional<Statement> loops;
+  if (scope.all || !scope.loops.empty()) {
+    ASSIGN_OR_RETURN(loops, PrepareLoops(conn, person_id, scope));
+    reads.push_back(&*loops);
+  }
+  std::optional<Statement> plan;
+  if (scope.all || scope.plan) {
+    ASSIGN_OR_RETURN(plan, conn.Prepare("SELECT summary, unagreed_since_us, "
+                                        "no_lead_since_us FROM plans WHERE "
+                                        "person_id = ?"));
+    plan->Bind(1, person_id);
+    reads.push_back(&*plan);
+  }
+  reads.push_back(&also);
+  RETURN_IF_ERROR(conn.Fetch(reads));
+  while (steps.has_value()) {
+    ASSIGN_OR_RETURN(bool row, steps->Step());
+    if (!row) break;
+    in.referral_steps.push_back(RowFrom(*steps));
+  }
+  while (loops.has_value()) {
+    ASSIGN_OR_RETURN(bool row, loops->Step());
+    if (!row) break;
+    if (!in.open_loops.emplace_back().ParseFromString(loops->ColumnBlob(0))) {
+      return absl::DataLossError("record: a stored open loop is corrupt");
+    }
+  }
+  if (!plan.has_value()) return in;
+  ASSIGN_OR_RETURN(bool row, plan->Step());
+  if (!row) return in;
+  in.plan.emplace();
+  if (!in.plan->ParseFromString(plan->ColumnBlob(0))) {
+    return absl::DataLossError("record: a stored care plan is corrupt");
+  }
+  if (!plan->ColumnIsNull(1)) {
+    in.unagreed_since = absl::FromUnixMicros(plan->ColumnInt64(1));
+  }
+  if (!plan->ColumnIsNull(2)) {
+    in.no_lead_since = absl::FromUnixMicros(plan->ColumnInt64(2));
+  }
+  RETURN_IF_ERROR(ReadCrisisTeams(conn, *in.plan, in.crisis_teams));
+  return in;
+}
+
+std::string OpenGapsWhere(const GapScope& scope) {
+  std::string where = "g.person_id = ? AND g.close_us IS NULL";
+  if (scope.all) return where;
+  std::vector<std::string> covered;
+  if (scope.referral_steps) {
+    covered.push_back(absl::StrCat("g.kind IN (", v1::BOUNCED, ", ",
+                                   v1::ONWARD_ROUTE_NOT_TAKEN, ")"));
+  }
+  if (scope.plan) {
+    covered.push_back(absl::StrCat("g.kind IN (", v1::PLAN_NOT_AGREED, ", ",
+                                   v1::REVIEW_OVERDUE, ", ", v1::NO_CRISIS_PLAN,
+                                   ", ", v1::NO_LEAD, ", ",
+                                   v1::JOIN_NOT_REVIEWED, ")"));
+  }
+  if (!scope.loops.empty()) {
+    covered.push_back(absl::StrCat("(g.kind = ", v1::ANSWER_OVERDUE,
+                                   " AND g.subject IN (",
+                                   Marks(scope.loops.size()), "))"));
+  }
+  covered.push_back("(g.announced = 0 AND g.open_us <= ?)");
+  return absl::StrCat(where, " AND (", absl::StrJoin(covered, " OR "), ")");
+}
+
+void BindOpenGaps(Statement& select, const std::string& person_id,
+                  const GapScope& scope, absl::Time now) {
+  select.Bind(1, person_id);
+  if (scope.all) return;
+  int at = 2;
+  for (const std::string& resource : scope.loops) select.Bind(at++, resource);
+  select.Bind(at, absl::ToUnixMicros(now));
+}
+
+}  // namespace carebridge::record
