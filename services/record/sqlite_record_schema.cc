@@ -8,6 +8,17 @@
 namespace carebridge::record {
 namespace {
 
+// The answers to referrals (acceptances, declines, redirects) of a person,
+// which BOUNCED and ONWARD_ROUTE_NOT_TAKEN are judged on: found without
+// walking the person's every step. The kind is REFERRAL (1) as a literal,
+// so that a query naming it can use the index on either engine.
+constexpr char kAnswersIndexSql[] = R"sql(
+CREATE INDEX timeline_referral_answers
+  ON timeline (person_id, time_us, feed_rank, sequence)
+  WHERE kind = 1 AND type IN ('referral.accepted', 'referral.declined',
+                              'referral.redirected');
+)sql";
+
 const std::vector<Migration>& SqliteMigrations() {
   static const auto* const migrations = new std::vector<Migration>{
       {1, kConsumerCursorSchemaSql},
@@ -119,6 +130,7 @@ CREATE TABLE merged_persons (
 ) WITHOUT ROWID;
 CREATE INDEX merged_persons_into ON merged_persons (into_id);
 )sql"},
+      {14, kAnswersIndexSql},
   };
   return *migrations;
 }
@@ -214,10 +226,9 @@ CREATE INDEX merged_persons_into ON merged_persons (into_id);
 
 const std::vector<Migration>& PgMigrations() {
   static const auto* const migrations = new std::vector<Migration>{
-      {1, kPgConsumerCursorSchemaSql},
-      {2, kPgConsumerLedgerSchemaSql},
-      {3, kPgOutboxSchemaSql},
-      {4, kPgRecordSchemaSql},
+      {1, kPgConsumerCursorSchemaSql}, {2, kPgConsumerLedgerSchemaSql},
+      {3, kPgOutboxSchemaSql},         {4, kPgRecordSchemaSql},
+      {5, kAnswersIndexSql},
   };
   return *migrations;
 }
