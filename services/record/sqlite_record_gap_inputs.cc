@@ -160,36 +160,46 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
   return in;
 }
 
-std::string OpenGapsWhere(const GapScope& scope) {
-  std::string where = "g.person_id = ? AND g.close_us IS NULL";
-  if (scope.all) return where;
-  std::vector<std::string> covered;
-  if (scope.referral_steps) {
-    covered.push_back(absl::StrCat("g.kind IN (", v1::BOUNCED, ", ",
-                                   v1::ONWARD_ROUTE_NOT_TAKEN, ")"));
+absl::StatusOr<Statement> PrepareOpenGaps(Connection& conn,
+                                          const std::string& person_id,
+                                          const GapScope& scope,
+                                          absl::Time now) {
+  const std::string open = absl::StrCat(
+      "SELECT ", kGapColumns,
+      " FROM gaps g WHERE g.person_id = ?1 AND g.close_us IS NULL");
+  std::vector<std::string> branches;
+  if (scope.all) {
+    branches.push_back(open);
+  } else {
+    // One branch per part of the scope, each a range of gaps_current
+    // (person_id, kind, subject): on PostgreSQL a single statement ORing
+    // them walked every open gap of the person.
+    static_assert(v1::BOUNCED == 1 && v1::ONWARD_ROUTE_NOT_TAKEN == 2 &&
+                      v1::ANSWER_OVERDUE == 3 && v1::PLAN_NOT_AGREED == 4 &&
+                      v1::JOIN_NOT_REVIEWED == 8 && v1::GapKind_ARRAYSIZE == 9,
+                  "the kinds judged on the referral steps are 1 and 2, on "
+                  "the plan 4 to 8");
+    if (scope.referral_steps) {
+      branches.push_back(absl::StrCat(open, " AND g.kind BETWEEN 1 AND 2"));
+    }
+    if (scope.plan) {
+      branches.push_back(absl::StrCat(open, " AND g.kind BETWEEN 4 AND 8"));
+    }
+    for (size_t i = 0; i < scope.loops.size(); ++i) {
+      branches.push_back(
+          absl::StrCat(open, " AND g.kind = 3 AND g.subject = ?", i + 3));
+    }
+    branches.push_back(
+        absl::StrCat(open, " AND g.announced = 0 AND g.open_us <= ?2"));
   }
-  if (scope.plan) {
-    covered.push_back(absl::StrCat("g.kind IN (", v1::PLAN_NOT_AGREED, ", ",
-                                   v1::REVIEW_OVERDUE, ", ", v1::NO_CRISIS_PLAN,
-                                   ", ", v1::NO_LEAD, ", ",
-                                   v1::JOIN_NOT_REVIEWED, ")"));
-  }
-  if (!scope.loops.empty()) {
-    covered.push_back(absl::StrCat("(g.kind = ", v1::ANSWER_OVERDUE,
-                                   " AND g.subject IN (",
-                                   Marks(scope.loops.size()), "))"));
-  }
-  covered.push_back("(g.announced = 0 AND g.open_us <= ?)");
-  return absl::StrCat(where, " AND (", absl::StrJoin(covered, " OR "), ")");
-}
-
-void BindOpenGaps(Statement& select, const std::string& person_id,
-                  const GapScope& scope, absl::Time now) {
+  ASSIGN_OR_RETURN(Statement select,
+                   conn.Prepare(absl::StrJoin(branches, " UNION ALL ")));
   select.Bind(1, person_id);
-  if (scope.all) return;
-  int at = 2;
+  if (scope.all) return select;
+  select.Bind(2, absl::ToUnixMicros(now));
+  int at = 3;
   for (const std::string& resource : scope.loops) select.Bind(at++, resource);
-  select.Bind(at, absl::ToUnixMicros(now));
+  return select;
 }
 
 }  // namespace carebridge::record

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -189,10 +190,6 @@ v1::CareGap GapOf(const std::string& person_id, const std::string& key,
   return gap;
 }
 
-constexpr char kGapColumns[] =
-    "g.person_id, g.key, g.kind, g.subject, g.detail, g.open_us, g.close_us, "
-    "g.close_reason, g.teams, g.announced";
-
 // Puts a gap's opening or closing in each of its teams' inboxes.
 void NotifyGap(std::vector<InboxNote>& inbox, const std::string& type,
                const v1::CareGap& gap, absl::Time time) {
@@ -276,11 +273,8 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
                                               std::vector<InboxNote>& inbox,
                                               absl::string_view close_reason) {
   // The person's open gaps, read with the inputs (one round trip).
-  ASSIGN_OR_RETURN(
-      Statement select,
-      conn.Prepare(absl::StrCat("SELECT ", kGapColumns, " FROM gaps g WHERE ",
-                                OpenGapsWhere(scope))));
-  BindOpenGaps(select, person_id, scope, time);
+  ASSIGN_OR_RETURN(Statement select,
+                   PrepareOpenGaps(conn, person_id, scope, time));
   ASSIGN_OR_RETURN(GapInputs inputs,
                    ReadGapInputs(conn, person_id, scope, select));
   std::vector<WantedGap> wanted = WantedGaps(inputs, settings_);
@@ -324,9 +318,12 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
     bool announced;
   };
   std::vector<Current> current;
+  absl::flat_hash_set<std::string> read;
   while (true) {
     ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) break;
+    // A gap both covered and due comes twice (PrepareOpenGaps).
+    if (!read.insert(select.ColumnText(1)).second) continue;
     current.push_back({GapFrom(select), select.ColumnText(1),
                        select.ColumnInt64(5), select.ColumnInt64(9) != 0});
   }

@@ -61,13 +61,19 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
                                         const std::string& person_id,
                                         const GapScope& scope, Statement& also);
 
-// The WHERE clause (over `gaps g`) of the person's open gaps judging
-// `scope` compares with: those it covers, and any not yet announced whose
-// threshold passed (announced with the event, as judging everything
-// would). Bound by BindOpenGaps.
-std::string OpenGapsWhere(const GapScope& scope);
-void BindOpenGaps(Statement& select, const std::string& person_id,
-                  const GapScope& scope, absl::Time now);
+// The columns a gap is read by (`gaps g`).
+inline constexpr char kGapColumns[] =
+    "g.person_id, g.key, g.kind, g.subject, g.detail, g.open_us, g.close_us, "
+    "g.close_reason, g.teams, g.announced";
+
+// The person's open gaps (kGapColumns) judging `scope` compares with: those
+// it covers, and any not yet announced whose threshold passed at `now`
+// (announced with the event, as judging everything would); a gap that is
+// both comes twice.
+absl::StatusOr<Statement> PrepareOpenGaps(Connection& conn,
+                                          const std::string& person_id,
+                                          const GapScope& scope,
+                                          absl::Time now);
 
 // The gaps `change` may alter (GapScope): a referral step's, the plan's, an
 // open loop's; every kind for a merge; none for a change about no person.
