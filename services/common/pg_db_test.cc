@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "absl/time/clock.h"
 #include "services/common/macros.h"
 #include "services/common/pg_db_test_fixture.h"
 #include "tests/support/pg_test_database.h"
