@@ -67,6 +67,7 @@ void EventConsumer::Stop() {
     // The context is alive while it is published here (FollowOnce clears
     // it under mu_ before it goes out of scope).
     if (active_context_ != nullptr) active_context_->TryCancel();
+    if (standby_context_ != nullptr) standby_context_->TryCancel();
     thread = std::move(thread_);
     lock_watch_thread = std::move(lock_watch_thread_);
   }
@@ -86,58 +87,6 @@ bool EventConsumer::Current(int64_t generation) {
     if (stopping_ || generation_ != generation) return false;
   }
   return role_.Held();
-}
-
-void EventConsumer::WatchLock() {
-  while (true) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stopping_),
-                               options_.standby_retry)) {
-        return;
-      }
-      // Only a subscription needs ending; the lock is checked outside mu_
-      // (it may ask the database).
-      if (active_context_ == nullptr) continue;
-    }
-    if (role_.Held()) continue;
-    absl::MutexLock lock(&mu_);
-    // The context is alive while it is published here.
-    if (active_context_ != nullptr) active_context_->TryCancel();
-  }
-}
-
-bool EventConsumer::ClaimFollowing(int64_t generation) {
-  absl::StatusOr<bool> claimed = role_.Claim();
-  if (claimed.ok() && *claimed) {
-    if (standing_by_logged_) {
-      Log("took over following the feed (no other replica holds it now)");
-      standing_by_logged_ = false;
-    }
-    return true;
-  }
-  if (!claimed.ok()) {
-    NoteProblem(absl::Status(claimed.status().code(),
-                             absl::StrCat("taking the consumer's lock: ",
-                                          claimed.status().message())),
-                ConsumerState::Phase::kRetrying);
-  } else {
-    {
-      absl::MutexLock lock(&mu_);
-      if (phase_ != ConsumerState::Phase::kStopped) {
-        phase_ = ConsumerState::Phase::kStandingBy;
-      }
-    }
-    if (!standing_by_logged_) {
-      Log(
-          absl::StrCat("standing by: another replica follows the feed (it "
-                       "holds the lock ",
-                       role_.name(), ")"));
-      standing_by_logged_ = true;
-    }
-  }
-  Pause(options_.standby_retry, generation);
-  return false;
 }
 
 bool EventConsumer::Pause(absl::Duration delay, int64_t generation) {
@@ -471,12 +420,30 @@ absl::StatusOr<ConsumerState> EventConsumer::State() {
   state.head_sequence = head_sequence_;
   state.producer_epoch = producer_epoch_;
   state.head_time = head_time_;
-  state.lag_events = std::max<int64_t>(
-      0, head_sequence_ - std::max(state.cursor, considered_through_));
+  absl::Time since = oldest_pending_time_;
+  if (phase_ == ConsumerState::Phase::kStandingBy) {
+    state.live = standby_live_;
+    // The cursor is the follower's. The oldest event the watch delivered
+    // above it is the first the follower has still to apply (those between
+    // are of types it does not follow: considered); with none, it has
+    // applied all the watch has delivered.
+    auto pending = std::upper_bound(
+        standby_pending_.begin(), standby_pending_.end(), state.cursor,
+        [](int64_t cursor, const std::pair<int64_t, absl::Time>& event) {
+          return cursor < event.first;
+        });
+    const bool waiting = pending != standby_pending_.end();
+    const int64_t considered =
+        waiting ? pending->first - 1 : std::max(state.cursor, standby_through_);
+    state.lag_events = std::max<int64_t>(0, head_sequence_ - considered);
+    since = waiting ? pending->second : absl::InfinitePast();
+  } else {
+    state.live = phase_ == ConsumerState::Phase::kFollowing;
+    state.lag_events = std::max<int64_t>(
+        0, head_sequence_ - std::max(state.cursor, considered_through_));
+  }
   if (state.lag_events > 0) {
-    absl::Time since = oldest_pending_time_ != absl::InfinitePast()
-                           ? oldest_pending_time_
-                           : head_time_;
+    if (since == absl::InfinitePast()) since = head_time_;
     if (since != absl::InfinitePast()) {
       state.lag = std::max(now - since, absl::ZeroDuration());
     }

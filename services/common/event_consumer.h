@@ -6,10 +6,12 @@
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -44,7 +46,8 @@ struct ConsumerState {
     kProducerReset,
     kStopped,
     // Another replica of the consuming service follows the feed (it holds
-    // the consumer's lock); this one takes over when that one goes.
+    // the consumer's lock); this one watches the feed to tell how far
+    // behind that one is, and takes over when that one goes.
     kStandingBy,
   };
   Phase phase = Phase::kConnecting;
@@ -63,6 +66,12 @@ struct ConsumerState {
   // How long ago the oldest event not yet applied happened; zero when
   // caught up.
   absl::Duration lag = absl::ZeroDuration();
+  // Whether head_sequence, lag_events and lag are current: the subscription
+  // is up (kFollowing), or, standing by, this replica's watch of the feed
+  // (it applies nothing) has answered and not failed since. Standing by,
+  // the cursor is the one the replicas share, so lag_events and lag say
+  // how far behind the replica that follows is.
+  bool live = false;
   std::string last_error;
   absl::Time last_error_time = absl::InfinitePast();
   int64_t parked_count = 0;
@@ -99,7 +108,12 @@ struct ConsumerState {
 // the lock `consumer.{consumer}.{feed}` on Options::coordination, the
 // ledger's database. The others stand by (kStandingBy) and try for the
 // lock every Options::standby_retry; one that loses it (its session went)
-// stops applying before its next event and stands by. The cursor they
+// stops applying before its next event and stands by. A replica standing
+// by subscribes too, from the shared cursor, and applies nothing: what it
+// is sent tells it the head and which events the follower has still to
+// apply, so its State() says how far behind the follower is, and a replica
+// serving reads of what the consumer builds can say how fresh they are
+// (it costs the producer a second stream of the same events). The cursor they
 // share is the ledger's, so the replica taking over goes on from the last
 // event applied, and an event a replica that just lost the lock was still
 // applying is refused by the ledger (its position is no longer pending). It
@@ -204,8 +218,17 @@ class EventConsumer {
   // While the consumer runs (with a coordination database): every
   // standby_retry, checks the lock is still held, and when it was lost ends
   // the subscription, so a follower waiting for events stands by at once
-  // rather than at its next event.
+  // rather than at its next event. Standing by, it tries for the lock, and
+  // when it took it ends the watch (Run then follows).
   void WatchLock() ABSL_LOCKS_EXCLUDED(mu_);
+  // Standing by: watches the feed after the shared cursor, applying
+  // nothing, and notes the head and the events of the followed types it
+  // delivers (for State), until stopped, WatchLock took the lock, the
+  // follower falls too far behind to note more, or the watch fails (then
+  // after a pause of standby_retry).
+  void WatchWhileStandingBy(int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
+  // Standing by, the watch failed: State() is not live, and says why.
+  void NoteStandbyProblem(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
   // One subscription, from the stored position until the stream ends, an
   // event keeps failing transiently, the producer looks reset, or the
   // consumer is reset (the generation moves on). OK when stopped or reset.
@@ -261,6 +284,8 @@ class EventConsumer {
   // stops applying and is replaced.
   int64_t generation_ ABSL_GUARDED_BY(mu_) = 0;
   grpc::ClientContext* active_context_ ABSL_GUARDED_BY(mu_) = nullptr;
+  // The watch of a replica standing by, while open.
+  grpc::ClientContext* standby_context_ ABSL_GUARDED_BY(mu_) = nullptr;
   std::thread thread_;
   std::thread lock_watch_thread_;
   // What operators see (the durable parts are read on demand).
@@ -276,6 +301,17 @@ class EventConsumer {
   absl::Time last_error_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time connected_since_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
   absl::Time last_applied_time_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+  // Standing by: the watch answered since this replica began standing by,
+  // and has not failed since.
+  bool standby_live_ ABSL_GUARDED_BY(mu_) = false;
+  // Standing by: the events of the followed types the watch delivered
+  // (sequence, time), in feed order. Those above the shared cursor are the
+  // follower's still to apply; the oldest of them tells the lag.
+  std::deque<std::pair<int64_t, absl::Time>> standby_pending_
+      ABSL_GUARDED_BY(mu_);
+  // Standing by: the watch delivered every event of the followed types up
+  // to here.
+  int64_t standby_through_ ABSL_GUARDED_BY(mu_) = 0;
   // Only the consumer thread touches these: a problem is logged once, not
   // once per retry.
   std::string last_logged_;

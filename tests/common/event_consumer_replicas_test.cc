@@ -47,6 +47,8 @@ struct Replica {
   explicit Replica(Database* db) : db(db), ledger(db) {}
 
   absl::Status Apply(const Event& event, const FeedPosition& position) {
+    // A follower held up (a slow or stuck apply): it keeps the lock.
+    while (hold.load()) absl::SleepFor(absl::Milliseconds(1));
     return db->Write([&](Connection& conn) -> absl::Status {
       ASSIGN_OR_RETURN(bool pending, IsPending(conn, position));
       if (!pending) return absl::OkStatus();
@@ -65,6 +67,8 @@ struct Replica {
   SqliteConsumerLedger ledger;
   // Events this replica applied (committed).
   std::atomic<int> applied{0};
+  // While true, an apply waits before it starts.
+  std::atomic<bool> hold{false};
   std::unique_ptr<EventConsumer> consumer;
 };
 
@@ -90,6 +94,7 @@ class EventConsumerReplicasTest : public EventConsumerTest {
   void TearDown() override {
     for (Replica* replica : {first_.get(), second_.get()}) {
       if (replica != nullptr && replica->consumer != nullptr) {
+        replica->hold = false;
         replica->consumer->Stop();
       }
     }
@@ -104,9 +109,13 @@ class EventConsumerReplicasTest : public EventConsumerTest {
     return db.ok() ? *std::move(db) : nullptr;
   }
 
-  void StartReplica(Replica& replica) {
+  // `type_prefixes`: the event types the consumer follows (every type when
+  // empty).
+  void StartReplica(Replica& replica,
+                    std::vector<std::string> type_prefixes = {}) {
     EventConsumer::Options options = FastOptions();
     options.consumer = "careplan";
+    options.type_prefixes = std::move(type_prefixes);
     options.coordination = replica.db;
     options.standby_retry = absl::Milliseconds(20);
     replica.consumer = std::make_unique<EventConsumer>(
@@ -126,6 +135,31 @@ class EventConsumerReplicasTest : public EventConsumerTest {
   static ConsumerState::Phase PhaseOf(Replica& replica) {
     absl::StatusOr<ConsumerState> state = replica.consumer->State();
     return state.ok() ? state->phase : ConsumerState::Phase::kConnecting;
+  }
+
+  static ConsumerState StateOf(Replica& replica) {
+    absl::StatusOr<ConsumerState> state = replica.consumer->State();
+    EXPECT_TRUE(state.ok()) << state.status();
+    return state.value_or(ConsumerState());
+  }
+
+  // Waits until `replica`, standing by, sees the feed at `head` with the
+  // shared cursor at `cursor` and `lag_events` events not yet applied by
+  // the follower. False (with the state it saw) after the usual wait.
+  bool StandbySees(Replica& replica, int64_t cursor, int64_t head,
+                   int64_t lag_events) {
+    ConsumerState state;
+    bool seen = Eventually([&] {
+      state = StateOf(replica);
+      return state.phase == ConsumerState::Phase::kStandingBy && state.live &&
+             state.cursor == cursor && state.head_sequence == head &&
+             state.lag_events == lag_events;
+    });
+    EXPECT_TRUE(seen) << "standing by: live " << state.live << ", cursor "
+                      << state.cursor << ", head " << state.head_sequence
+                      << ", lag_events " << state.lag_events << ", error "
+                      << state.last_error;
+    return seen;
   }
 
   // The shared cursor.
@@ -181,8 +215,89 @@ TEST_F(EventConsumerReplicasTest, OneReplicaFollowsAndTheOtherStandsBy) {
   EXPECT_EQ(first_->applied.load(), 10);
   EXPECT_EQ(second_->applied.load(), 0);
   EXPECT_EQ(second_->consumer->connections(), 0)
-      << "a replica standing by subscribed";
+      << "a replica standing by followed the feed";
   EXPECT_THAT(Applied(), ElementsAreArray(OneTo(10)));
+}
+
+// A replica standing by says how far behind the follower is, as the
+// follower itself would: the shared cursor, the feed's head, how many
+// events and how long. A replica serving reads of what the consumer builds
+// (the record) tells its readers so.
+TEST_F(EventConsumerReplicasTest,
+       AReplicaStandingBySaysHowFarBehindTheFollowerIs) {
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 5; }));
+  StartReplica(*second_);
+  ASSERT_TRUE(StandbySees(*second_, 5, 5, 0)) << "caught up";
+  EXPECT_EQ(StateOf(*second_).lag, absl::ZeroDuration());
+
+  // The follower is held up: three events wait for it.
+  first_->hold = true;
+  for (int i = 0; i < 3; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(StandbySees(*second_, 5, 8, 3)) << "three behind";
+  clock_.Advance(absl::Seconds(90));
+  EXPECT_EQ(StateOf(*second_).lag, absl::Seconds(90))
+      << "the oldest event the follower has not applied happened 90 s ago";
+  EXPECT_EQ(PhaseOf(*first_), ConsumerState::Phase::kFollowing);
+
+  first_->hold = false;
+  ASSERT_TRUE(StandbySees(*second_, 8, 8, 0)) << "caught up again";
+  EXPECT_EQ(StateOf(*second_).lag, absl::ZeroDuration());
+  EXPECT_EQ(second_->applied.load(), 0);
+  EXPECT_EQ(second_->consumer->connections(), 0);
+}
+
+// Events of types the consumer does not follow never move the cursor: a
+// replica standing by counts them as the follower does (considered, not
+// pending), so a feed ending in them is still caught up.
+TEST_F(EventConsumerReplicasTest,
+       AStandbyCountsEventsOfOtherTypesAsTheFollowerDoes) {
+  StartReplica(*first_, {"referral.accepted"});
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(*first_) == ConsumerState::Phase::kFollowing; }));
+  StartReplica(*second_, {"referral.accepted"});
+  for (int i = 0; i < 3; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 3; }));
+  for (int i = 0; i < 4; ++i) Commit("referral.declined");
+  ASSERT_TRUE(StandbySees(*second_, 3, 7, 0))
+      << "four events of another type after the last applied";
+
+  first_->hold = true;
+  Commit("referral.declined");
+  Commit("referral.accepted");
+  Commit("referral.declined");
+  // 4..8 are of another type (considered); the follower waits on 9, and 9
+  // and 10 are still to consider.
+  ASSERT_TRUE(StandbySees(*second_, 3, 10, 2));
+  first_->hold = false;
+  ASSERT_TRUE(StandbySees(*second_, 9, 10, 0));
+}
+
+// With the feed down a replica standing by cannot tell how fresh the
+// follower is, and says so; it can again once the feed is back.
+TEST_F(EventConsumerReplicasTest, AStandbyCutOffFromTheFeedIsNotLive) {
+  for (int i = 0; i < 2; ++i) Commit("referral.accepted");
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 2; }));
+  StartReplica(*second_);
+  ASSERT_TRUE(StandbySees(*second_, 2, 2, 0));
+
+  StopProducer();
+  ConsumerState state;
+  ASSERT_TRUE(Eventually([&] {
+    state = StateOf(*second_);
+    return !state.live;
+  })) << "a replica standing by still says it sees the feed";
+  EXPECT_EQ(state.phase, ConsumerState::Phase::kStandingBy);
+  EXPECT_THAT(state.last_error,
+              ::testing::HasSubstr("cannot tell how far the replica that "
+                                   "follows is"));
+
+  StartProducer();
+  Commit("referral.accepted");
+  ASSERT_TRUE(StandbySees(*second_, 3, 3, 0));
+  EXPECT_EQ(StateOf(*second_).last_error, "");
 }
 
 // A reset moves the shared cursor, but only the follower would notice: a
@@ -219,8 +334,7 @@ TEST_F(EventConsumerReplicasTest,
   Replica& follower = first_->applied.load() > 0 ? *first_ : *second_;
   Replica& standby = &follower == first_.get() ? *second_ : *first_;
   ASSERT_EQ(follower.applied.load(), 6);
-  ASSERT_TRUE(Eventually(
-      [&] { return PhaseOf(standby) == ConsumerState::Phase::kStandingBy; }));
+  ASSERT_TRUE(StandbySees(standby, 6, 6, 0));
 
   follower.consumer->Stop();
   for (int i = 0; i < 6; ++i) Commit("referral.accepted");
