@@ -221,18 +221,19 @@ v1::Freshness RecordModule::Freshness() {
       caught_up = false;
       continue;
     }
+    // On a replica standing by the cursor, head and lag are those of the
+    // replica that follows, which writes the record both serve.
     feed.set_applied_through(state->cursor);
     feed.set_head_sequence(state->head_sequence);
     *feed.mutable_lag() = ToProtoDuration(state->lag);
-    if (state->phase != ConsumerState::Phase::kFollowing) {
-      feed.set_problem(state->last_error.empty()
-                           ? std::string("not connected yet")
-                           : state->last_error);
+    if (!state->live) {
+      feed.set_problem(
+          !state->last_error.empty() ? state->last_error
+          : state->phase == ConsumerState::Phase::kStandingBy
+              ? std::string("standing by; the feed has not answered yet")
+              : std::string("not connected yet"));
     }
-    if (state->phase != ConsumerState::Phase::kFollowing ||
-        state->lag_events > 0) {
-      caught_up = false;
-    }
+    if (!state->live || state->lag_events > 0) caught_up = false;
   }
   freshness.set_caught_up(caught_up);
   return freshness;

@@ -84,7 +84,10 @@ class RecordModule : public ServiceModule {
   careplan_client::CarePlanPeer* careplan_peer() { return careplan_.get(); }
   // The `record` feed: the team inbox items.
   EventLog* event_log() override { return event_log_; }
-  // How far behind each feed the record is.
+  // How far behind each feed the record is. On a replica whose consumers
+  // stand by (the record run as several processes on one PostgreSQL) that
+  // is how far the replica that follows is: it writes the record both
+  // serve.
   v1::Freshness Freshness() ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
