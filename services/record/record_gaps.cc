@@ -202,23 +202,9 @@ void PlanGaps(const GapInputs& in, const GapSettings& settings,
 }  // namespace
 
 bool GapScope::Covers(v1::GapKind kind, absl::string_view subject) const {
-  if (all) return true;
-  switch (kind) {
-    case v1::BOUNCED:
-    case v1::ONWARD_ROUTE_NOT_TAKEN:
-      return referral_steps;
-    case v1::ANSWER_OVERDUE:
-      return std::find(loops.begin(), loops.end(), subject) != loops.end();
-    case v1::PLAN_NOT_AGREED:
-    case v1::REVIEW_OVERDUE:
-    case v1::NO_CRISIS_PLAN:
-    case v1::NO_LEAD:
-    case v1::JOIN_NOT_REVIEWED:
-      return plan;
-    default:
-      // A kind this build does not know: judged only with everything.
-      return false;
-  }
+  if (!judged) return false;
+  if (kind != v1::ANSWER_OVERDUE || all_loops) return true;
+  return std::find(loops.begin(), loops.end(), subject) != loops.end();
 }
 
 bool WantedGap::operator==(const WantedGap& other) const {

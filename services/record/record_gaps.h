@@ -46,27 +46,23 @@ struct WantedGap {
   bool operator==(const WantedGap& other) const;
 };
 
-// Which of a person's gaps one change can alter, so that only those are
-// judged again. Each kind is judged on one part of GapInputs alone (the
-// referral steps, the open loops, the plan), so a change that leaves a part
-// as it was leaves its kinds' gaps as they were; and an overdue answer is
-// judged on its own loop. Applying an event then costs what it changed: a
-// person with hundreds of referrals had every step, loop and gap of theirs
-// read back for each new one.
+// Which of a person's gaps are judged again after a change. Every kind but
+// one is judged on little (the person's answers to referrals, their plan,
+// the crisis teams), so it is judged at each change that may alter gaps,
+// which also brings in new thresholds and a team's new sector then. An
+// overdue answer is judged on its own open loop alone, with no threshold,
+// and a person may have hundreds of loops: only those of the loops the
+// change touched are judged again (all of them for a merge). Applying an
+// event then costs what it changed: a person with hundreds of referrals had
+// every loop and open gap of theirs read back for each new one.
 struct GapScope {
-  // Every kind (a merge brings another person's history in).
-  bool all = false;
-  // BOUNCED and ONWARD_ROUTE_NOT_TAKEN: judged on the referral steps.
-  bool referral_steps = false;
-  // The plan's kinds (NO_LEAD, JOIN_NOT_REVIEWED, PLAN_NOT_AGREED,
-  // REVIEW_OVERDUE, NO_CRISIS_PLAN).
-  bool plan = false;
-  // ANSWER_OVERDUE of these referrals and handovers (their open loops).
+  // Whether the change may alter gaps at all.
+  bool judged = false;
+  // Every open loop's overdue answer (a merge brings another person's in).
+  bool all_loops = false;
+  // The referrals and handovers whose overdue answer is judged again.
   std::vector<std::string> loops;
 
-  bool empty() const {
-    return !all && !referral_steps && !plan && loops.empty();
-  }
   // Whether a gap of `kind` about `subject` is judged again.
   bool Covers(v1::GapKind kind, absl::string_view subject) const;
 };

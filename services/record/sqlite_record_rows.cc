@@ -80,13 +80,11 @@ absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
 GapScope GapScopeOf(const RecordChange& change) {
   GapScope scope;
   if (change.person_id.empty()) return scope;
-  if (change.merge.has_value()) {
-    scope.all = true;
-    return scope;
-  }
-  scope.referral_steps =
-      change.entry.has_value() && change.entry->kind == v1::REFERRAL;
-  scope.plan = change.plan.has_value();
+  scope.judged =
+      change.plan.has_value() || change.loop.has_value() ||
+      change.merge.has_value() ||
+      (change.entry.has_value() && change.entry->kind == v1::REFERRAL);
+  scope.all_loops = change.merge.has_value();
   if (change.loop.has_value()) scope.loops.push_back(change.loop->resource);
   return scope;
 }

@@ -53,10 +53,9 @@ absl::StatusOr<std::string> FreshGapKey(Connection& conn,
 absl::StatusOr<std::string> ResolvePerson(Connection& conn,
                                           const std::string& person_id);
 
-// What the gaps `scope` covers of `person_id` are judged on: with
-// everything in scope all of GapInputs, else only the parts its kinds read
-// (sqlite_record_gap_inputs.cc). `also` (prepared and bound) is run with
-// its reads, in one round trip on PostgreSQL.
+// What the gaps `scope` covers of `person_id` are judged on: GapInputs
+// with the open loops `scope` names (sqlite_record_gap_inputs.cc). `also`
+// (prepared and bound) is run with its reads, in one round trip on PostgreSQL.
 absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
                                         const std::string& person_id,
                                         const GapScope& scope, Statement& also);
@@ -75,9 +74,10 @@ absl::StatusOr<Statement> PrepareOpenGaps(Connection& conn,
                                           const GapScope& scope,
                                           absl::Time now);
 
-// The gaps `change` may alter (GapScope): a referral step's, the plan's, an
-// open loop's; every kind for a merge; none for a change about no person.
-// Gaps whose threshold passes between events are announced by
+// The gaps judged again after `change` (GapScope): none unless it is about
+// a person and brings a referral step, a plan, an open loop or a merge; then
+// every kind, overdue answers only of the loop it touched (of every loop
+// for a merge). Gaps whose threshold passes between events are announced by
 // AnnounceDueGaps.
 GapScope GapScopeOf(const RecordChange& change);
 

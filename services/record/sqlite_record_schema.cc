@@ -19,6 +19,14 @@ CREATE INDEX timeline_referral_answers
                               'referral.redirected');
 )sql";
 
+// A person's gaps not yet announced, by open time: judging a change
+// announces those whose threshold passed without walking the person's
+// other gaps (each open referral has one, not open before its deadline).
+constexpr char kDueGapsIndexSql[] = R"sql(
+CREATE INDEX gaps_due_by_person ON gaps (person_id, open_us)
+  WHERE announced = 0 AND close_us IS NULL;
+)sql";
+
 const std::vector<Migration>& SqliteMigrations() {
   static const auto* const migrations = new std::vector<Migration>{
       {1, kConsumerCursorSchemaSql},
@@ -131,6 +139,7 @@ CREATE TABLE merged_persons (
 CREATE INDEX merged_persons_into ON merged_persons (into_id);
 )sql"},
       {14, kAnswersIndexSql},
+      {15, kDueGapsIndexSql},
   };
   return *migrations;
 }
@@ -228,7 +237,7 @@ const std::vector<Migration>& PgMigrations() {
   static const auto* const migrations = new std::vector<Migration>{
       {1, kPgConsumerCursorSchemaSql}, {2, kPgConsumerLedgerSchemaSql},
       {3, kPgOutboxSchemaSql},         {4, kPgRecordSchemaSql},
-      {5, kAnswersIndexSql},
+      {5, kAnswersIndexSql},           {6, kDueGapsIndexSql},
   };
   return *migrations;
 }

@@ -297,7 +297,7 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
     batch.resolved.clear();
   }
   const GapScope scope = GapScopeOf(change);
-  if (!scope.empty()) {
+  if (scope.judged) {
     RETURN_IF_ERROR(
         ReconcileGaps(conn, change.person_id, scope, change.time, inbox,
                       change.merge.has_value() ? kMergedCloseReason : ""));
