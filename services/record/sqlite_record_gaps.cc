@@ -361,6 +361,20 @@ absl::Status SqliteRecordStore::ReconcileGaps(Connection& conn,
       if (!gap.announced && open_now) {
         NotifyGap(inbox, "inbox.gap_opened",
                   GapOf(person_id, gap.key, wanted[i]), time);
+      } else if (gap.announced && !same) {
+        // Open and said so to its teams then; a team it is now on the list
+        // of besides (one more referrer of a bounced person, a new lead or
+        // care team member) is told it is open.
+        WantedGap joined = wanted[i];
+        joined.teams.clear();
+        for (const std::string& team : wanted[i].teams) {
+          if (std::find(gap.gap.teams().begin(), gap.gap.teams().end(), team) ==
+              gap.gap.teams().end()) {
+            joined.teams.push_back(team);
+          }
+        }
+        NotifyGap(inbox, "inbox.gap_opened", GapOf(person_id, gap.key, joined),
+                  time);
       }
     }
     if (still) continue;
