@@ -163,6 +163,10 @@ class EventConsumer {
     Database* coordination = nullptr;
     // How often a replica standing by tries for the lock.
     absl::Duration standby_retry = absl::Seconds(1);
+    // The most events a replica standing by notes as still to be applied by
+    // the follower (to tell the lag): past that it reads no further until
+    // the follower has applied some.
+    size_t standby_max_noted = 4096;
   };
 
   // `apply_batch` may be empty: then every event goes through `apply`.
@@ -223,9 +227,10 @@ class EventConsumer {
   void WatchLock() ABSL_LOCKS_EXCLUDED(mu_);
   // Standing by: watches the feed after the shared cursor, applying
   // nothing, and notes the head and the events of the followed types it
-  // delivers (for State), until stopped, WatchLock took the lock, the
-  // follower falls too far behind to note more, or the watch fails (then
-  // after a pause of standby_retry).
+  // delivers (for State), until stopped, WatchLock took the lock, or the
+  // watch fails (then after a pause of standby_retry). With
+  // Options::standby_max_noted events noted it reads no further until the
+  // follower has applied some.
   void WatchWhileStandingBy(int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
   // Standing by, the watch failed: State() is not live, and says why.
   void NoteStandbyProblem(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);

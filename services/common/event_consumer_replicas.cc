@@ -18,14 +18,6 @@ using events::v1::Event;
 using events::v1::SubscribeRequest;
 using events::v1::SubscribeResponse;
 
-namespace {
-
-// Standing by, the most events a watch notes: past that the follower is far
-// behind, and the watch ends until the cursor moves on.
-constexpr size_t kMaxStandbyPending = 4096;
-
-}  // namespace
-
 void EventConsumer::WatchLock() {
   while (true) {
     bool watching = false;
@@ -139,10 +131,8 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
       open_(&context, request);
 
   absl::Status failed;
-  // Left before the stream ended: stopped, failed, or the follower too far
-  // behind to note more.
+  // Left before the stream ended: stopped, failed, or the lock taken.
   bool left = false;
-  bool full = false;
   bool answered = false;
   SubscribeResponse response;
   while (reader->Read(&response)) {
@@ -183,20 +173,25 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
       last_error_.clear();
       noted = standby_pending_.size();
     }
-    if (noted < kMaxStandbyPending) continue;
-    // What the follower applied since needs noting no more.
-    absl::StatusOr<ConsumerPosition> now = ledger_->Position(options_.feed);
-    if (!now.ok()) continue;
-    absl::MutexLock lock(&mu_);
-    while (!standby_pending_.empty() &&
-           standby_pending_.front().first <= now->sequence) {
-      standby_pending_.pop_front();
+    // The follower is far behind: read no more (the producer holds one
+    // response for this stream meanwhile) until it has applied some of what
+    // is noted, which then needs noting no more. The view is not updated
+    // meanwhile; it says the follower is behind.
+    while (!left && noted >= options_.standby_max_noted) {
+      if (!Pause(options_.standby_retry, generation) || role_.Held()) {
+        left = true;
+        break;
+      }
+      absl::StatusOr<ConsumerPosition> now = ledger_->Position(options_.feed);
+      if (!now.ok()) continue;
+      absl::MutexLock lock(&mu_);
+      while (!standby_pending_.empty() &&
+             standby_pending_.front().first <= now->sequence) {
+        standby_pending_.pop_front();
+      }
+      noted = standby_pending_.size();
     }
-    if (standby_pending_.size() >= kMaxStandbyPending) {
-      full = true;
-      left = true;
-      break;
-    }
+    if (left) break;
   }
   if (left) {
     context.TryCancel();
@@ -210,17 +205,12 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
     if (stopping_ || generation_ != generation) return;
   }
   // WatchLock took the lock: follow at once.
-  if (!full && failed.ok() && role_.Held()) return;
-  if (!full) {
-    if (failed.ok()) {
-      failed = finished.ok()
-                   ? absl::UnavailableError("the feed ended the stream")
-                   : FromGrpcStatus(finished);
-    }
-    NoteStandbyProblem(failed);
+  if (failed.ok() && role_.Held()) return;
+  if (failed.ok()) {
+    failed = finished.ok() ? absl::UnavailableError("the feed ended the stream")
+                           : FromGrpcStatus(finished);
   }
-  // Full: the view stays as it is (its events are still the oldest the
-  // follower has to apply); the next watch starts from the cursor then.
+  NoteStandbyProblem(failed);
   Pause(options_.standby_retry, generation);
 }
 

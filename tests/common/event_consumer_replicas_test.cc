@@ -112,10 +112,12 @@ class EventConsumerReplicasTest : public EventConsumerTest {
   // `type_prefixes`: the event types the consumer follows (every type when
   // empty).
   void StartReplica(Replica& replica,
-                    std::vector<std::string> type_prefixes = {}) {
+                    std::vector<std::string> type_prefixes = {},
+                    size_t standby_max_noted = 4096) {
     EventConsumer::Options options = FastOptions();
     options.consumer = "careplan";
     options.type_prefixes = std::move(type_prefixes);
+    options.standby_max_noted = standby_max_noted;
     options.coordination = replica.db;
     options.standby_retry = absl::Milliseconds(20);
     replica.consumer = std::make_unique<EventConsumer>(
@@ -272,6 +274,37 @@ TEST_F(EventConsumerReplicasTest,
   ASSERT_TRUE(StandbySees(*second_, 3, 10, 2));
   first_->hold = false;
   ASSERT_TRUE(StandbySees(*second_, 9, 10, 0));
+}
+
+// A replica standing by notes at most standby_max_noted events the follower
+// has still to apply; past that it reads no further (and still says the
+// follower is behind) until the follower has applied some, then goes on
+// reading the same watch.
+TEST_F(EventConsumerReplicasTest,
+       AStandbyFarBehindReadsOnOnceTheFollowerApplies) {
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(*first_) == ConsumerState::Phase::kFollowing; }));
+  StartReplica(*second_, {}, /*standby_max_noted=*/4);
+  ASSERT_TRUE(StandbySees(*second_, 0, 0, 0));
+  first_->hold = true;
+  for (int i = 0; i < 10; ++i) Commit("referral.accepted");
+  // It stops reading once four are noted: behind by four at least.
+  ConsumerState state;
+  ASSERT_TRUE(Eventually([&] {
+    state = StateOf(*second_);
+    return state.live && state.cursor == 0 && state.head_sequence >= 4 &&
+           state.lag_events == state.head_sequence;
+  })) << "head "
+      << state.head_sequence << ", lag_events " << state.lag_events;
+  first_->hold = false;
+  ASSERT_TRUE(StandbySees(*second_, 10, 10, 0));
+  first_->hold = true;
+  for (int i = 0; i < 3; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(StandbySees(*second_, 10, 13, 3))
+      << "the watch read on after its pause";
+  first_->hold = false;
+  ASSERT_TRUE(StandbySees(*second_, 13, 13, 0));
 }
 
 // With the feed down a replica standing by cannot tell how fresh the
