@@ -498,9 +498,13 @@ absl::Status EventConsumer::RetryParked(int64_t parked_id,
 }
 
 absl::Status EventConsumer::Reset(int64_t sequence, absl::string_view epoch) {
-  {
-    // The follower, in another process, would go on from where it is and
-    // move the cursor past the reset: the reset is the follower's to make.
+  // No apply or park is under way, and none started before this point
+  // writes after it (each checks the generation under apply_mu_).
+  absl::MutexLock apply_lock(&apply_mu_);
+  // The follower, in another process, would go on from where it is and
+  // move the cursor past the reset: the reset is for the replica holding
+  // the consumer's lock to make, whatever its phase.
+  if (!role_.Held()) {
     absl::MutexLock lock(&mu_);
     if (phase_ == ConsumerState::Phase::kStandingBy) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -509,10 +513,12 @@ absl::Status EventConsumer::Reset(int64_t sequence, absl::string_view epoch) {
           "; reset it through that replica (`carectl admin feeds` there "
           "says FOLLOWING)"));
     }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "this replica does not follow the ", options_.feed, " feed for ",
+        options_.consumer, " now (it does not hold the lock ", role_.name(),
+        "): reset it through the replica that follows (`carectl admin "
+        "feeds` there says FOLLOWING), or here once this one does"));
   }
-  // No apply or park is under way, and none started before this point
-  // writes after it (each checks the generation under apply_mu_).
-  absl::MutexLock apply_lock(&apply_mu_);
   absl::Status reset = ledger_->Reset(options_.feed, sequence, epoch);
   if (!reset.ok()) return reset;
   Log(absl::StrCat("reset by an administrator to sequence ", sequence,
@@ -526,8 +532,10 @@ absl::Status EventConsumer::Reset(int64_t sequence, absl::string_view epoch) {
   if (phase_ != ConsumerState::Phase::kStopped) {
     phase_ = ConsumerState::Phase::kConnecting;
   }
-  // The subscription in progress ends; a backoff under way ends at once.
+  // The subscription (or a watch of a replica that took the lock just now)
+  // ends; a backoff under way ends at once.
   if (active_context_ != nullptr) active_context_->TryCancel();
+  if (standby_context_ != nullptr) standby_context_->TryCancel();
   return absl::OkStatus();
 }
 

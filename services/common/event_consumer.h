@@ -202,8 +202,10 @@ class EventConsumer {
   // restoring the producer from a backup. It waits for an apply in
   // progress; nothing delivered before the reset is applied after it, and
   // the stream restarts from the new position at once. Backwards, the
-  // events after `sequence` are applied again. FAILED_PRECONDITION on a
-  // replica standing by (the follower, elsewhere, would not notice).
+  // events after `sequence` are applied again. Among replicas only the one
+  // holding the consumer's lock resets: FAILED_PRECONDITION on any other
+  // (standing by, or connecting or retrying without the lock), since the
+  // follower, elsewhere, would not notice and would move the cursor on.
   absl::Status Reset(int64_t sequence, absl::string_view epoch)
       ABSL_LOCKS_EXCLUDED(mu_, apply_mu_);
 

@@ -111,7 +111,7 @@ class EventConsumerReplicasTest : public EventConsumerTest {
 
   // `type_prefixes`: the event types the consumer follows (every type when
   // empty).
-  void StartReplica(Replica& replica,
+  void MakeConsumer(Replica& replica,
                     std::vector<std::string> type_prefixes = {},
                     size_t standby_max_noted = 4096) {
     EventConsumer::Options options = FastOptions();
@@ -131,6 +131,11 @@ class EventConsumerReplicasTest : public EventConsumerTest {
         [&replica](const Event& event, const FeedPosition& position) {
           return replica.Apply(event, position);
         });
+  }
+  void StartReplica(Replica& replica,
+                    std::vector<std::string> type_prefixes = {},
+                    size_t standby_max_noted = 4096) {
+    MakeConsumer(replica, std::move(type_prefixes), standby_max_noted);
     replica.consumer->Start();
   }
 
@@ -355,6 +360,26 @@ TEST_F(EventConsumerReplicasTest, AResetIsTheFollowersNotAStandbys) {
   ASSERT_TRUE(
       Eventually([&] { return first_->applied.load() == 8 && Cursor() == 5; }));
   EXPECT_EQ(second_->applied.load(), 0);
+}
+
+// Only the replica holding the consumer's lock resets: one that has not
+// taken it (connecting, or retrying) would move the cursor under the
+// follower's feet just as a standby would.
+TEST_F(EventConsumerReplicasTest, AReplicaWithoutTheLockCannotReset) {
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 5; }));
+  MakeConsumer(*second_);  // not started: connecting
+  ASSERT_EQ(PhaseOf(*second_), ConsumerState::Phase::kConnecting);
+  absl::Status refused = second_->consumer->Reset(2, "");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_THAT(std::string(refused.message()),
+              ::testing::HasSubstr("does not hold the lock "
+                                   "consumer.careplan.referral"));
+  EXPECT_EQ(Cursor(), 5);
+  Commit("referral.accepted");
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 6; }));
+  EXPECT_THAT(Applied(), ElementsAreArray(OneTo(6)));
 }
 
 TEST_F(EventConsumerReplicasTest,
