@@ -421,22 +421,18 @@ absl::StatusOr<ConsumerState> EventConsumer::State() {
   state.producer_epoch = producer_epoch_;
   state.head_time = head_time_;
   absl::Time since = oldest_pending_time_;
+  state.last_error = last_error_;
   if (phase_ == ConsumerState::Phase::kStandingBy) {
-    state.live = standby_live_;
-    // The cursor is the follower's. The oldest event the watch delivered
-    // above it is the first the follower has still to apply (those between
-    // are of types it does not follow: considered); with none, it has
-    // applied all the watch has delivered.
-    auto pending = std::upper_bound(
-        standby_pending_.begin(), standby_pending_.end(), state.cursor,
-        [](int64_t cursor, const std::pair<int64_t, absl::Time>& event) {
-          return cursor < event.first;
-        });
-    const bool waiting = pending != standby_pending_.end();
-    const int64_t considered =
-        waiting ? pending->first - 1 : std::max(state.cursor, standby_through_);
+    // The cursor is the follower's.
+    state.live = standby_live_ && state.cursor >= standby_from_;
+    const int64_t considered = StandbyConsidered(state.cursor, &since);
     state.lag_events = std::max<int64_t>(0, head_sequence_ - considered);
-    since = waiting ? pending->second : absl::InfinitePast();
+    if (state.cursor < standby_from_ && state.last_error.empty()) {
+      state.last_error = absl::StrCat(
+          "standing by; the shared cursor went back to ", state.cursor,
+          " (a reset), below what the watch of the feed noted (from ",
+          standby_from_, "): watching again from the cursor");
+    }
   } else {
     state.live = phase_ == ConsumerState::Phase::kFollowing;
     state.lag_events = std::max<int64_t>(
@@ -448,7 +444,6 @@ absl::StatusOr<ConsumerState> EventConsumer::State() {
       state.lag = std::max(now - since, absl::ZeroDuration());
     }
   }
-  state.last_error = last_error_;
   state.last_error_time = last_error_time_;
   state.connected_since = connected_since_;
   state.last_applied_time = last_applied_time_;

@@ -68,9 +68,12 @@ struct ConsumerState {
   absl::Duration lag = absl::ZeroDuration();
   // Whether head_sequence, lag_events and lag are current: the subscription
   // is up (kFollowing), or, standing by, this replica's watch of the feed
-  // (it applies nothing) has answered and not failed since. Standing by,
-  // the cursor is the one the replicas share, so lag_events and lag say
-  // how far behind the replica that follows is.
+  // (it applies nothing) has answered and not failed since, and covers the
+  // shared cursor (a reset that took it back reopens the watch). Standing
+  // by, the cursor is the one the replicas share, so lag_events and lag say
+  // how far behind the replica that follows is; with the follower
+  // Options::standby_max_noted events behind, the watch reads no further
+  // and head_sequence and lag_events are a floor (lag is exact).
   bool live = false;
   std::string last_error;
   absl::Time last_error_time = absl::InfinitePast();
@@ -161,11 +164,14 @@ class EventConsumer {
     // The ledger's database, where replicas take the consumer's lock; null:
     // this process always follows (nothing shares the ledger).
     Database* coordination = nullptr;
-    // How often a replica standing by tries for the lock.
+    // How often a replica standing by tries for the lock (and checks that
+    // the shared cursor has not gone back below what its watch noted).
     absl::Duration standby_retry = absl::Seconds(1);
     // The most events a replica standing by notes as still to be applied by
-    // the follower (to tell the lag): past that it reads no further until
-    // the follower has applied some.
+    // the follower (to tell the lag). When that many are noted it forgets
+    // those the follower has applied since; if that leaves as many, it
+    // reads no further until the follower has applied some (looking again
+    // every standby_retry). 0 is taken as 1.
     size_t standby_max_noted = 4096;
   };
 
@@ -218,22 +224,40 @@ class EventConsumer {
 
  private:
   void Run();
-  // True when this process holds the consumer's lock (or took it now);
-  // otherwise notes standing by (or the problem) and waits standby_retry.
+  // True when this process holds the consumer's lock (or took it now; a
+  // replica that stood by then counts its lag from the shared cursor and
+  // what its watch noted). Otherwise false once it has stood by, watching
+  // the feed (WatchWhileStandingBy) until the watch ends, or, when the lock
+  // cannot be asked for, noted the problem and waited standby_retry.
   bool ClaimFollowing(int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
   // While the consumer runs (with a coordination database): every
   // standby_retry, checks the lock is still held, and when it was lost ends
   // the subscription, so a follower waiting for events stands by at once
   // rather than at its next event. Standing by, it tries for the lock, and
-  // when it took it ends the watch (Run then follows).
+  // when it took it ends the watch (Run then follows); otherwise, when the
+  // shared cursor went back below what the watch noted (a reset by the
+  // follower), it ends the watch too (Run watches again from the cursor).
   void WatchLock() ABSL_LOCKS_EXCLUDED(mu_);
   // Standing by: watches the feed after the shared cursor, applying
   // nothing, and notes the head and the events of the followed types it
-  // delivers (for State), until stopped, WatchLock took the lock, or the
-  // watch fails (then after a pause of standby_retry). With
-  // Options::standby_max_noted events noted it reads no further until the
-  // follower has applied some.
+  // delivers (for State), until stopped, WatchLock ended it, or the
+  // watch fails (then after a pause of standby_retry).
   void WatchWhileStandingBy(int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
+  // Standing by, Options::standby_max_noted events noted: forgets those the
+  // follower has applied, and while as many are left reads no further,
+  // looking again every standby_retry. False when the watch is to end
+  // meanwhile (stopped, reset, or ended by WatchLock).
+  bool WaitForFollower(int64_t generation, size_t max_noted)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Waits standby_retry; false at once when stopping, reset since
+  // `generation`, or WatchLock ends the watch.
+  bool PauseWatching(int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
+  // Standing by, with the shared cursor at `cursor`: the last event the
+  // follower has considered as far as the watch knows (the events of other
+  // types after the cursor count), and in `*oldest_pending` the time of the
+  // first it has still to apply (InfinitePast when none is noted).
+  int64_t StandbyConsidered(int64_t cursor, absl::Time* oldest_pending) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Standing by, the watch failed: State() is not live, and says why.
   void NoteStandbyProblem(const absl::Status& status) ABSL_LOCKS_EXCLUDED(mu_);
   // One subscription, from the stored position until the stream ends, an
@@ -316,9 +340,15 @@ class EventConsumer {
   // follower's still to apply; the oldest of them tells the lag.
   std::deque<std::pair<int64_t, absl::Time>> standby_pending_
       ABSL_GUARDED_BY(mu_);
-  // Standing by: the watch delivered every event of the followed types up
-  // to here.
+  // Standing by: the events noted are every one of the followed types the
+  // watch delivered after standby_from_ (where it began, or the cursor the
+  // follower had passed when those at or below it were forgotten) up to
+  // standby_through_. A cursor below standby_from_ (a reset) is not covered.
+  int64_t standby_from_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t standby_through_ ABSL_GUARDED_BY(mu_) = 0;
+  // Standing by: WatchLock ends the watch (it took the lock, or the cursor
+  // went below standby_from_); reset as each watch opens.
+  bool standby_ending_ ABSL_GUARDED_BY(mu_) = false;
   // Only the consumer thread touches these: a problem is logged once, not
   // once per retry.
   std::string last_logged_;

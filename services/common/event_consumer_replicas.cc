@@ -36,9 +36,24 @@ void EventConsumer::WatchLock() {
       // Standing by: once the follower lets the lock go, this replica takes
       // it and ends its watch, and Run follows from the shared cursor.
       absl::StatusOr<bool> claimed = role_.Claim();
-      if (!claimed.ok() || !*claimed) continue;
+      if (claimed.ok() && *claimed) {
+        absl::MutexLock lock(&mu_);
+        standby_ending_ = true;
+        // The context is alive while it is published here.
+        if (standby_context_ != nullptr) standby_context_->TryCancel();
+        continue;
+      }
+      absl::StatusOr<ConsumerPosition> position =
+          ledger_->Position(options_.feed);
+      if (!position.ok()) continue;
       absl::MutexLock lock(&mu_);
-      // The context is alive while it is published here.
+      if (position->sequence >= standby_from_) continue;
+      // A reset by the follower took the cursor back below what the watch
+      // noted: the events between were never delivered to it, so it cannot
+      // tell which the follower applies again. It ends, and Run watches
+      // again from the cursor.
+      standby_live_ = false;
+      standby_ending_ = true;
       if (standby_context_ != nullptr) standby_context_->TryCancel();
       continue;
     }
@@ -52,6 +67,26 @@ void EventConsumer::WatchLock() {
 bool EventConsumer::ClaimFollowing(int64_t generation) {
   absl::StatusOr<bool> claimed = role_.Claim();
   if (claimed.ok() && *claimed) {
+    bool was_standing_by = false;
+    {
+      absl::MutexLock lock(&mu_);
+      was_standing_by = phase_ == ConsumerState::Phase::kStandingBy;
+    }
+    if (was_standing_by) {
+      // Until its subscription answers, this replica's lag is what its
+      // watch said of the follower's, from the shared cursor.
+      absl::StatusOr<ConsumerPosition> position =
+          ledger_->Position(options_.feed);
+      absl::MutexLock lock(&mu_);
+      if (phase_ == ConsumerState::Phase::kStandingBy) {
+        oldest_pending_time_ = absl::InfinitePast();
+        considered_through_ =
+            position.ok()
+                ? StandbyConsidered(position->sequence, &oldest_pending_time_)
+                : 0;
+        phase_ = ConsumerState::Phase::kConnecting;
+      }
+    }
     if (standing_by_logged_) {
       Log("took over following the feed (no other replica holds it now)");
       standing_by_logged_ = false;
@@ -70,11 +105,17 @@ bool EventConsumer::ClaimFollowing(int64_t generation) {
     absl::MutexLock lock(&mu_);
     if (phase_ != ConsumerState::Phase::kStopped) {
       // What this replica saw while it followed says nothing of the
-      // follower: nothing is live until the watch answers.
+      // follower (whose reset may have taken the cursor back below what
+      // this one considered): nothing is live until the watch answers, and
+      // an error from then is no problem of a standby's.
       if (phase_ != ConsumerState::Phase::kStandingBy) {
         standby_live_ = false;
         standby_pending_.clear();
+        standby_from_ = 0;
         standby_through_ = 0;
+        considered_through_ = 0;
+        oldest_pending_time_ = absl::InfinitePast();
+        last_error_.clear();
       }
       phase_ = ConsumerState::Phase::kStandingBy;
     }
@@ -105,6 +146,69 @@ void EventConsumer::NoteStandbyProblem(const absl::Status& status) {
   Log(text);
 }
 
+bool EventConsumer::PauseWatching(int64_t generation) {
+  struct Waiting {
+    const EventConsumer* consumer;
+    int64_t generation;
+  };
+  Waiting waiting{this, generation};
+  bool (*ending)(Waiting*) = [](Waiting* w) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+    return w->consumer->stopping_ ||
+           w->consumer->generation_ != w->generation ||
+           w->consumer->standby_ending_;
+  };
+  absl::MutexLock lock(&mu_);
+  return !mu_.AwaitWithTimeout(absl::Condition(ending, &waiting),
+                               options_.standby_retry);
+}
+
+bool EventConsumer::WaitForFollower(int64_t generation, size_t max_noted) {
+  while (true) {
+    absl::StatusOr<ConsumerPosition> position =
+        ledger_->Position(options_.feed);
+    if (position.ok()) {
+      absl::MutexLock lock(&mu_);
+      if (position->sequence >= standby_from_) {
+        while (!standby_pending_.empty() &&
+               standby_pending_.front().first <= position->sequence) {
+          standby_pending_.pop_front();
+        }
+        standby_from_ = position->sequence;
+      }
+      if (standby_pending_.size() < max_noted) return true;
+    }
+    // The follower is far behind: the producer holds one response for this
+    // watch meanwhile, and the view says the follower is behind.
+    if (!PauseWatching(generation)) return false;
+  }
+}
+
+int64_t EventConsumer::StandbyConsidered(int64_t cursor,
+                                         absl::Time* oldest_pending) const {
+  if (cursor < standby_from_) {
+    // The events between the cursor and what was noted are not known: all
+    // count as still to apply.
+    *oldest_pending = standby_pending_.empty()
+                          ? absl::InfinitePast()
+                          : standby_pending_.front().second;
+    return cursor;
+  }
+  // The oldest event noted above the cursor is the first the follower has
+  // still to apply (those between are of types it does not follow:
+  // considered); with none, it has applied all the watch delivered.
+  auto pending = std::upper_bound(
+      standby_pending_.begin(), standby_pending_.end(), cursor,
+      [](int64_t sequence, const std::pair<int64_t, absl::Time>& event) {
+        return sequence < event.first;
+      });
+  if (pending == standby_pending_.end()) {
+    *oldest_pending = absl::InfinitePast();
+    return std::max(cursor, standby_through_);
+  }
+  *oldest_pending = pending->second;
+  return pending->first - 1;
+}
+
 void EventConsumer::WatchWhileStandingBy(int64_t generation) {
   absl::StatusOr<ConsumerPosition> position = ledger_->Position(options_.feed);
   if (!position.ok()) {
@@ -121,6 +225,16 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
     if (stopping_ || generation_ != generation) return;
     // Stop and WatchLock cancel it from here on.
     standby_context_ = &context;
+    standby_ending_ = false;
+    // What was noted does not reach down to the cursor (a reset took it
+    // back): it tells nothing now. Otherwise it stands until this watch
+    // answers (a replica taking over meanwhile starts from it).
+    if (position->sequence < standby_from_) {
+      standby_live_ = false;
+      standby_pending_.clear();
+      standby_from_ = position->sequence;
+      standby_through_ = position->sequence;
+    }
   }
   SubscribeRequest request;
   request.set_after_sequence(position->sequence);
@@ -130,8 +244,9 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
   std::unique_ptr<grpc::ClientReaderInterface<SubscribeResponse>> reader =
       open_(&context, request);
 
+  const size_t max_noted = std::max<size_t>(1, options_.standby_max_noted);
   absl::Status failed;
-  // Left before the stream ended: stopped, failed, or the lock taken.
+  // Left before the stream ended: stopped, failed, or ended by WatchLock.
   bool left = false;
   bool answered = false;
   SubscribeResponse response;
@@ -152,12 +267,15 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
     size_t noted = 0;
     {
       absl::MutexLock lock(&mu_);
-      if (stopping_ || generation_ != generation) {
+      if (stopping_ || generation_ != generation || standby_ending_) {
         left = true;
         break;
       }
       // A new watch delivers again what is above the cursor now.
-      if (!answered) standby_pending_.clear();
+      if (!answered) {
+        standby_pending_.clear();
+        standby_from_ = position->sequence;
+      }
       answered = true;
       head_sequence_ = response.head_sequence();
       producer_epoch_ = response.epoch();
@@ -173,25 +291,10 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
       last_error_.clear();
       noted = standby_pending_.size();
     }
-    // The follower is far behind: read no more (the producer holds one
-    // response for this stream meanwhile) until it has applied some of what
-    // is noted, which then needs noting no more. The view is not updated
-    // meanwhile; it says the follower is behind.
-    while (!left && noted >= options_.standby_max_noted) {
-      if (!Pause(options_.standby_retry, generation) || role_.Held()) {
-        left = true;
-        break;
-      }
-      absl::StatusOr<ConsumerPosition> now = ledger_->Position(options_.feed);
-      if (!now.ok()) continue;
-      absl::MutexLock lock(&mu_);
-      while (!standby_pending_.empty() &&
-             standby_pending_.front().first <= now->sequence) {
-        standby_pending_.pop_front();
-      }
-      noted = standby_pending_.size();
+    if (noted >= max_noted && !WaitForFollower(generation, max_noted)) {
+      left = true;
+      break;
     }
-    if (left) break;
   }
   if (left) {
     context.TryCancel();
@@ -199,13 +302,16 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
     }
   }
   grpc::Status finished = reader->Finish();
+  bool ended = false;
   {
     absl::MutexLock lock(&mu_);
     standby_context_ = nullptr;
     if (stopping_ || generation_ != generation) return;
+    ended = standby_ending_;
   }
-  // WatchLock took the lock: follow at once.
-  if (failed.ok() && role_.Held()) return;
+  // WatchLock took the lock (Run follows at once) or saw the cursor go back
+  // (Run watches again from it).
+  if (failed.ok() && (ended || role_.Held())) return;
   if (failed.ok()) {
     failed = finished.ok() ? absl::UnavailableError("the feed ended the stream")
                            : FromGrpcStatus(finished);

@@ -13,6 +13,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "services/common/database_opener.h"
@@ -69,6 +70,8 @@ struct Replica {
   std::atomic<int> applied{0};
   // While true, an apply waits before it starts.
   std::atomic<bool> hold{false};
+  // Streams of the feed this replica opened (following or watching).
+  std::atomic<int> opens{0};
   std::unique_ptr<EventConsumer> consumer;
 };
 
@@ -113,17 +116,19 @@ class EventConsumerReplicasTest : public EventConsumerTest {
   // empty).
   void MakeConsumer(Replica& replica,
                     std::vector<std::string> type_prefixes = {},
-                    size_t standby_max_noted = 4096) {
+                    size_t standby_max_noted = 4096,
+                    absl::Duration standby_retry = absl::Milliseconds(20)) {
     EventConsumer::Options options = FastOptions();
     options.consumer = "careplan";
     options.type_prefixes = std::move(type_prefixes);
     options.standby_max_noted = standby_max_noted;
     options.coordination = replica.db;
-    options.standby_retry = absl::Milliseconds(20);
+    options.standby_retry = standby_retry;
     replica.consumer = std::make_unique<EventConsumer>(
         std::move(options), &credentials_, &clock_, &replica.ledger,
-        [this](grpc::ClientContext* context,
-               const events::v1::SubscribeRequest& request) {
+        [this, &replica](grpc::ClientContext* context,
+                         const events::v1::SubscribeRequest& request) {
+          replica.opens.fetch_add(1);
           return std::unique_ptr<
               grpc::ClientReaderInterface<events::v1::SubscribeResponse>>(
               Subscribe(context, request));
@@ -134,9 +139,37 @@ class EventConsumerReplicasTest : public EventConsumerTest {
   }
   void StartReplica(Replica& replica,
                     std::vector<std::string> type_prefixes = {},
-                    size_t standby_max_noted = 4096) {
-    MakeConsumer(replica, std::move(type_prefixes), standby_max_noted);
+                    size_t standby_max_noted = 4096,
+                    absl::Duration standby_retry = absl::Milliseconds(20)) {
+    MakeConsumer(replica, std::move(type_prefixes), standby_max_noted,
+                 standby_retry);
     replica.consumer->Start();
+  }
+
+  // Stops the follower `replica`, held up in an apply: it finishes that
+  // apply and applies nothing after it.
+  static void StopHeld(Replica& replica) {
+    std::thread stopping([&replica] { replica.consumer->Stop(); });
+    EXPECT_TRUE(Eventually(
+        [&] { return PhaseOf(replica) == ConsumerState::Phase::kStopped; }));
+    replica.hold = false;
+    stopping.join();
+  }
+
+  // Commits one event of `type` that happened now (the test clock's time;
+  // Commit's events all happened at its start).
+  void CommitNow(absl::string_view type) {
+    referral::v1::Referral referral;
+    referral.set_name(absl::StrCat("referrals/r", ++commits_));
+    referral.set_person("persons/p1");
+    const Event event =
+        MakeEvent(type, referral.name(), referral.person(), {kTeamA, kTeamB},
+                  "members/m1", clock_.Now(), referral);
+    absl::Status status = db_->Write([&](Connection& conn) -> absl::Status {
+      return SqliteEventLog::Append(conn, event).status();
+    });
+    ASSERT_TRUE(status.ok()) << status;
+    log_->NotifyCommitted();
   }
 
   static ConsumerState::Phase PhaseOf(Replica& replica) {
@@ -239,13 +272,17 @@ TEST_F(EventConsumerReplicasTest,
   ASSERT_TRUE(StandbySees(*second_, 5, 5, 0)) << "caught up";
   EXPECT_EQ(StateOf(*second_).lag, absl::ZeroDuration());
 
-  // The follower is held up: three events wait for it.
+  // The follower is held up: three events, 30 s apart, wait for it.
   first_->hold = true;
-  for (int i = 0; i < 3; ++i) Commit("referral.accepted");
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) clock_.Advance(absl::Seconds(30));
+    CommitNow("referral.accepted");
+  }
   ASSERT_TRUE(StandbySees(*second_, 5, 8, 3)) << "three behind";
-  clock_.Advance(absl::Seconds(90));
+  clock_.Advance(absl::Seconds(30));
   EXPECT_EQ(StateOf(*second_).lag, absl::Seconds(90))
-      << "the oldest event the follower has not applied happened 90 s ago";
+      << "the oldest event the follower has not applied happened 90 s ago "
+         "(the newest 30 s ago)";
   EXPECT_EQ(PhaseOf(*first_), ConsumerState::Phase::kFollowing);
 
   first_->hold = false;
@@ -283,8 +320,8 @@ TEST_F(EventConsumerReplicasTest,
 
 // A replica standing by notes at most standby_max_noted events the follower
 // has still to apply; past that it reads no further (and still says the
-// follower is behind) until the follower has applied some, then goes on
-// reading the same watch.
+// follower is behind by as many) until the follower has applied some, then
+// goes on reading the same watch.
 TEST_F(EventConsumerReplicasTest,
        AStandbyFarBehindReadsOnOnceTheFollowerApplies) {
   StartReplica(*first_);
@@ -293,15 +330,16 @@ TEST_F(EventConsumerReplicasTest,
   StartReplica(*second_, {}, /*standby_max_noted=*/4);
   ASSERT_TRUE(StandbySees(*second_, 0, 0, 0));
   first_->hold = true;
-  for (int i = 0; i < 10; ++i) Commit("referral.accepted");
-  // It stops reading once four are noted: behind by four at least.
-  ConsumerState state;
-  ASSERT_TRUE(Eventually([&] {
-    state = StateOf(*second_);
-    return state.live && state.cursor == 0 && state.head_sequence >= 4 &&
-           state.lag_events == state.head_sequence;
-  })) << "head "
-      << state.head_sequence << ", lag_events " << state.lag_events;
+  for (int i = 0; i < 4; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(StandbySees(*second_, 0, 4, 4)) << "four noted";
+  for (int i = 0; i < 6; ++i) Commit("referral.accepted");
+  // Four noted and none applied: it reads no further, for ten of its
+  // pauses.
+  absl::SleepFor(absl::Milliseconds(200));
+  ConsumerState state = StateOf(*second_);
+  EXPECT_TRUE(state.live);
+  EXPECT_EQ(state.head_sequence, 4) << "the standby read on past four noted";
+  EXPECT_EQ(state.lag_events, 4);
   first_->hold = false;
   ASSERT_TRUE(StandbySees(*second_, 10, 10, 0));
   first_->hold = true;
@@ -310,6 +348,60 @@ TEST_F(EventConsumerReplicasTest,
       << "the watch read on after its pause";
   first_->hold = false;
   ASSERT_TRUE(StandbySees(*second_, 13, 13, 0));
+  EXPECT_EQ(second_->opens.load(), 1) << "the standby watched in one stream";
+}
+
+// A paused standby (the follower far behind) takes over when the follower
+// goes, from the shared cursor, nothing applied twice.
+TEST_F(EventConsumerReplicasTest,
+       AStandbyFarBehindTakesOverWhenTheFollowerGoes) {
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(*first_) == ConsumerState::Phase::kFollowing; }));
+  StartReplica(*second_, {}, /*standby_max_noted=*/4);
+  ASSERT_TRUE(StandbySees(*second_, 0, 0, 0));
+  first_->hold = true;
+  for (int i = 0; i < 4; ++i) Commit("referral.accepted");
+  ASSERT_TRUE(StandbySees(*second_, 0, 4, 4));
+  for (int i = 0; i < 6; ++i) Commit("referral.accepted");
+  StopHeld(*first_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 10; }))
+      << "the paused standby did not take over";
+  EXPECT_EQ(PhaseOf(*second_), ConsumerState::Phase::kFollowing);
+  EXPECT_EQ(first_->applied.load() + second_->applied.load(), 10);
+  EXPECT_THAT(Applied(), ElementsAreArray(OneTo(10)));
+}
+
+// standby_max_noted 0 would have a standby stop reading at once, for ever:
+// it is taken as 1.
+TEST_F(EventConsumerReplicasTest, AStandbyNotingAtMostNoneNotesOne) {
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(*first_) == ConsumerState::Phase::kFollowing; }));
+  StartReplica(*second_, {}, /*standby_max_noted=*/0);
+  ASSERT_TRUE(StandbySees(*second_, 0, 0, 0));
+  first_->hold = true;
+  Commit("referral.accepted");
+  ASSERT_TRUE(StandbySees(*second_, 0, 1, 1));
+  first_->hold = false;
+  ASSERT_TRUE(StandbySees(*second_, 1, 1, 0));
+}
+
+// A replica standing by whose follower keeps up forgets what the follower
+// applied as it goes: it never stops reading, however many events pass
+// (were it to pause, it would for a minute).
+TEST_F(EventConsumerReplicasTest, AStandbyOfAFollowerKeepingUpReadsOn) {
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(*first_) == ConsumerState::Phase::kFollowing; }));
+  StartReplica(*second_, {}, /*standby_max_noted=*/4,
+               /*standby_retry=*/absl::Minutes(1));
+  ASSERT_TRUE(StandbySees(*second_, 0, 0, 0));
+  for (int i = 1; i <= 12; ++i) {
+    Commit("referral.accepted");
+    ASSERT_TRUE(StandbySees(*second_, i, i, 0)) << "event " << i;
+  }
+  EXPECT_EQ(second_->opens.load(), 1);
 }
 
 // With the feed down a replica standing by cannot tell how fresh the
@@ -340,25 +432,36 @@ TEST_F(EventConsumerReplicasTest, AStandbyCutOffFromTheFeedIsNotLive) {
 
 // A reset moves the shared cursor, but only the follower would notice: a
 // replica standing by refuses it (naming where to send it) and changes
-// nothing; the follower takes it.
+// nothing; the follower takes it, and the standby, which had watched from
+// the old cursor, says the follower is behind by the events it applies
+// again.
 TEST_F(EventConsumerReplicasTest, AResetIsTheFollowersNotAStandbys) {
   for (int i = 0; i < 5; ++i) Commit("referral.accepted");
   StartReplica(*first_);
   ASSERT_TRUE(Eventually([&] { return Cursor() == 5; }));
   StartReplica(*second_);
-  ASSERT_TRUE(Eventually(
-      [&] { return PhaseOf(*second_) == ConsumerState::Phase::kStandingBy; }));
+  ASSERT_TRUE(StandbySees(*second_, 5, 5, 0));
   absl::Status refused = second_->consumer->Reset(2, "");
   EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
   EXPECT_THAT(std::string(refused.message()),
               ::testing::HasSubstr("another replica follows"));
   EXPECT_EQ(Cursor(), 5);
 
+  first_->hold = true;
   ASSERT_TRUE(first_->consumer->Reset(2, "").ok());
+  ConsumerState state = StateOf(*second_);
+  EXPECT_EQ(state.cursor, 2);
+  EXPECT_EQ(state.lag_events, 3) << "the standby says the follower is caught "
+                                    "up while it applies 3..5 again";
+  ASSERT_TRUE(StandbySees(*second_, 2, 5, 3)) << "watching again from 2";
+  EXPECT_TRUE(StateOf(*second_).last_error.empty());
+
+  first_->hold = false;
   // Events 3..5 are applied again, by the follower (the count moves inside
   // each apply's transaction, the cursor at its commit).
   ASSERT_TRUE(
       Eventually([&] { return first_->applied.load() == 8 && Cursor() == 5; }));
+  ASSERT_TRUE(StandbySees(*second_, 5, 5, 0));
   EXPECT_EQ(second_->applied.load(), 0);
 }
 
@@ -380,6 +483,51 @@ TEST_F(EventConsumerReplicasTest, AReplicaWithoutTheLockCannotReset) {
   Commit("referral.accepted");
   ASSERT_TRUE(Eventually([&] { return Cursor() == 6; }));
   EXPECT_THAT(Applied(), ElementsAreArray(OneTo(6)));
+}
+
+// A replica that takes over says how far behind it is from the shared
+// cursor and what its watch noted, before its subscription answers (here
+// the feed is down) and while it applies.
+TEST_F(EventConsumerReplicasTest, AReplicaTakingOverCountsItsLagFromTheCursor) {
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 5; }));
+  StartReplica(*second_);
+  ASSERT_TRUE(StandbySees(*second_, 5, 5, 0));
+  first_->hold = true;
+  for (int i = 0; i < 3; ++i) {
+    if (i > 0) clock_.Advance(absl::Seconds(30));
+    CommitNow("referral.accepted");
+  }
+  ASSERT_TRUE(StandbySees(*second_, 5, 8, 3));
+  StopProducer();
+  ASSERT_TRUE(Eventually([&] { return !StateOf(*second_).live; }));
+  // The follower goes after applying 6; 7 happened 60 s ago, 8 30 s ago.
+  second_->hold = true;
+  StopHeld(*first_);
+  ASSERT_EQ(Cursor(), 6);
+  clock_.Advance(absl::Seconds(30));
+  ConsumerState state;
+  ASSERT_TRUE(Eventually([&] {
+    state = StateOf(*second_);
+    return state.phase == ConsumerState::Phase::kRetrying;
+  })) << "the replica standing by did not take over";
+  EXPECT_EQ(state.cursor, 6);
+  EXPECT_EQ(state.head_sequence, 8);
+  EXPECT_EQ(state.lag_events, 2);
+  EXPECT_EQ(state.lag, absl::Seconds(60));
+
+  StartProducer();
+  ASSERT_TRUE(Eventually([&] {
+    state = StateOf(*second_);
+    return state.phase == ConsumerState::Phase::kFollowing;
+  }));
+  EXPECT_EQ(state.lag_events, 2);
+  EXPECT_EQ(state.lag, absl::Seconds(60));
+  second_->hold = false;
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 8; }));
+  EXPECT_EQ(StateOf(*second_).lag_events, 0);
+  EXPECT_THAT(Applied(), ElementsAreArray(OneTo(8)));
 }
 
 TEST_F(EventConsumerReplicasTest,
@@ -435,6 +583,54 @@ TEST_F(EventConsumerReplicasTest, AFollowerThatLosesItsSessionStandsBy) {
   EXPECT_EQ(first_->applied.load(), 3);
   EXPECT_EQ(second_->applied.load(), 5);
   EXPECT_THAT(Applied(), ElementsAreArray(OneTo(8)));
+}
+
+// A replica that followed, then stood by while the other reset the cursor
+// back, counts its lag from the shared cursor when it takes over, not from
+// what it had applied when it followed.
+TEST_F(EventConsumerReplicasTest,
+       AReplicaTakingOverAfterAResetElsewhereCountsTheReplay) {
+  if (!TestOnPostgresql()) {
+    GTEST_SKIP() << "a follower loses the lock with its session "
+                    "(PostgreSQL's; SQLite's locks are the process's)";
+  }
+  for (int i = 0; i < 5; ++i) Commit("referral.accepted");
+  StartReplica(*second_);
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 5; }));
+  StartReplica(*first_);
+  ASSERT_TRUE(Eventually(
+      [&] { return PhaseOf(*first_) == ConsumerState::Phase::kStandingBy; }));
+  ASSERT_TRUE(
+      RunPostgresAdmin(
+          database_->url(),
+          "SELECT pg_terminate_backend(pid) FROM pg_locks "
+          "WHERE locktype = 'advisory' AND granted AND database = "
+          "(SELECT oid FROM pg_database WHERE datname = current_database())")
+          .ok());
+  ASSERT_TRUE(Eventually([&] {
+    return PhaseOf(*first_) == ConsumerState::Phase::kFollowing &&
+           PhaseOf(*second_) == ConsumerState::Phase::kStandingBy;
+  })) << "the replicas did not swap";
+
+  first_->hold = true;
+  ASSERT_TRUE(first_->consumer->Reset(2, "").ok());
+  ASSERT_TRUE(StandbySees(*second_, 2, 5, 3));
+  // The follower goes after applying 3 again; the other replays 4 and 5.
+  second_->hold = true;
+  StopHeld(*first_);
+  ConsumerState state;
+  ASSERT_TRUE(Eventually([&] {
+    state = StateOf(*second_);
+    return state.phase == ConsumerState::Phase::kFollowing;
+  })) << "the replica standing by did not take over";
+  EXPECT_EQ(state.cursor, 3);
+  EXPECT_EQ(state.head_sequence, 5);
+  EXPECT_EQ(state.lag_events, 2)
+      << "the replica replaying 4 and 5 says it is caught up";
+  second_->hold = false;
+  ASSERT_TRUE(Eventually([&] { return Cursor() == 5; }));
+  EXPECT_EQ(StateOf(*second_).lag_events, 0);
+  EXPECT_THAT(Applied(), ElementsAreArray({1, 2, 3, 4, 5, 3, 4, 5}));
 }
 
 }  // namespace
