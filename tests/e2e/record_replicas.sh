@@ -110,18 +110,9 @@ wait_until 15 "the hub's record stands by" all_record "$HUB" STANDING_BY
 wait_until 15 "rec2 follows the four feeds again" all_record "$REC2" FOLLOWING
 
 step "set up two teams, a clinician in each, and a referral"
-FROM=$(at "$HUB" "$ADMIN" --name_only team create --display_name="North CMHT" \
-  --sector=community_mental_health)
-TO=$(at "$HUB" "$ADMIN" --name_only team create --display_name="Crisis team" \
-  --sector=crisis)
-SAM=$(at "$HUB" "$(manager_of "$FROM" "$HUB")" --name_only member create \
-  --display_name="Sam" --team="$FROM" --role=clinician)
-KIM=$(at "$HUB" "$(manager_of "$TO" "$HUB")" --name_only member create \
-  --display_name="Kim" --team="$TO" --role=clinician)
-T_SAM=$(issue_token "$SAM" "$HUB")
-T_KIM=$(issue_token "$KIM" "$HUB")
-ALEX=$(at "$HUB" "$T_SAM" --name_only person register --given_name=Alex \
-  --family_name=Morgan --birth_date=1990-04-12)
+# shellcheck disable=SC2119  # care_network takes person flags, not ours
+ADDR=$HUB care_network
+ALEX=$PERSON
 FIRST=$(at "$HUB" "$T_SAM" --name_only referral create --person="$ALEX" \
   --to="$TO" --urgency=urgent --reason="first")
 echo "first $FIRST $ALEX" >"$WORK/acked.first"
