@@ -142,7 +142,11 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
   if (!plan.ColumnIsNull(2)) {
     in.no_lead_since = absl::FromUnixMicros(plan.ColumnInt64(2));
   }
-  RETURN_IF_ERROR(ReadCrisisTeams(conn, *in.plan, in.crisis_teams));
+  // Only a plan without a crisis plan asks which of its teams are crisis
+  // teams (NO_CRISIS_PLAN).
+  if (in.plan->care_plan_version() > 0 && !in.plan->has_crisis_plan()) {
+    RETURN_IF_ERROR(ReadCrisisTeams(conn, *in.plan, in.crisis_teams));
+  }
   return in;
 }
 
