@@ -96,9 +96,10 @@ SOLO=$(at "$DIRECTORY" "$T_PRIYA" --name_only person register \
 at "$CAREPLAN_ADDR" "$T_PRIYA" careplan update "$SOLO" --what_helps="Music" \
   --reason="First plan with Noa" >/dev/null
 # The handover service checks the care team with the care plan service,
-# which it last saw go away: its channel reconnects within 2 s of the
-# restart (kPeerMaxReconnectBackoffMs), and until then the create is
-# UNAVAILABLE, which a client retries with the same request id.
+# which it last saw go away: for a moment after the restart it may still
+# find it unreachable (CallPeer then fails calls to it at once for up to
+# kPeerMaxReconnectBackoffMs, 2 s), and the create is UNAVAILABLE, which a
+# client retries with the same request id.
 create_solo_handover() {
   H=$(at "$HANDOVER" "$T_PRIYA" --name_only handover create --person="$SOLO" \
     --to="$PEER" --kind=shared --urgency=routine --severity=stable \
