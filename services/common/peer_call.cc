@@ -20,22 +20,27 @@ grpc::Status CallPeer(
   }
   if (first.error_code() != grpc::StatusCode::UNAVAILABLE ||
       peer.channel->GetState(/*try_to_connect=*/false) !=
-          GRPC_CHANNEL_TRANSIENT_FAILURE ||
-      absl::GetCurrentTimeNanos() / 1000 <
-          peer.down_until_us.load(std::memory_order_relaxed)) {
+          GRPC_CHANNEL_TRANSIENT_FAILURE) {
     return first;
   }
   // The channel could not connect when it last tried: try now, and wait
   // for the connection alone, so a peer that is back answers within the
-  // call's own deadline however long it takes.
+  // call's own deadline however long it takes. Found down moments ago, it
+  // is given only a moment.
+  const bool found_down = absl::GetCurrentTimeNanos() / 1000 <
+                          peer.down_until_us.load(std::memory_order_relaxed);
   grpc::experimental::ChannelResetConnectionBackoff(peer.channel.get());
   if (!peer.channel->WaitForConnected(std::min(
-          deadline, std::chrono::system_clock::now() + kPeerConnectWait))) {
+          deadline,
+          std::chrono::system_clock::now() +
+              (found_down ? kPeerDownConnectWait : kPeerConnectWait)))) {
     // Still down: the first answer says why (the connect error).
-    peer.down_until_us.store(
-        absl::ToUnixMicros(absl::Now() +
-                           absl::Milliseconds(kPeerMaxReconnectBackoffMs)),
-        std::memory_order_relaxed);
+    if (!found_down) {
+      peer.down_until_us.store(
+          absl::ToUnixMicros(absl::Now() +
+                             absl::Milliseconds(kPeerMaxReconnectBackoffMs)),
+          std::memory_order_relaxed);
+    }
     return first;
   }
   grpc::ClientContext context;

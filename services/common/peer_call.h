@@ -25,6 +25,12 @@ namespace carebridge {
 // ample for a connect and a TLS handshake to a peer that is up.
 inline constexpr auto kPeerConnectWait = std::chrono::milliseconds(250);
 
+// How long a call waits to connect to a peer found down moments ago
+// (PeerChannel::down_until_us): long enough for a peer on the same network
+// that has just come back, short enough not to slow callers that carry on
+// without a peer that is still down.
+inline constexpr auto kPeerDownConnectWait = std::chrono::milliseconds(25);
+
 // A channel to a peer, and what CallPeer learned of it.
 struct PeerChannel {
   std::shared_ptr<grpc::Channel> channel;
@@ -45,10 +51,12 @@ struct PeerChannel {
 // longer than the call's deadline), and the call made again if it
 // connected, with its whole deadline. A peer still down
 // fails with the first answer; for the next kPeerMaxReconnectBackoffMs
-// calls to it fail at once, so callers that carry on without the peer (a
-// handover accepted while the care plan service is away) are not slowed by
-// more than one wait. A peer that answered UNAVAILABLE itself is not asked
-// again.
+// calls to it wait only kPeerDownConnectWait to connect (the peer may have
+// come back meanwhile: a handover created a second after the care plan
+// service's restart was refused while the one before had found it down),
+// so callers that carry on without the peer (a handover accepted while the
+// care plan service is away) are not slowed by more than one wait. A peer
+// that answered UNAVAILABLE itself is not asked again.
 //
 // `prepare` readies each attempt's context (deadline, credentials); `call`
 // makes the call with it. Only for calls that are safe to repeat (reads).

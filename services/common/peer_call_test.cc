@@ -158,6 +158,21 @@ TEST_F(PeerCallTest, APeerStillDownFailsAtOnceWithTheConnectError) {
   }
 }
 
+// A peer found down moments ago that is back by the next call is reached:
+// a handover created just after the care plan service restarted was refused
+// because the call before had found it down.
+TEST_F(PeerCallTest, APeerFoundDownMomentsAgoThatIsBackIsReached) {
+  StopPeerAndFailOnce();
+  grpc::Status down = PeerCheck();
+  ASSERT_EQ(down.error_code(), grpc::StatusCode::UNAVAILABLE);
+
+  int bound = 0;
+  server_ = StartServer(port_, &bound);
+  ASSERT_EQ(bound, port_);
+  grpc::Status status = PeerCheck();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 TEST_F(PeerCallTest, OtherFailuresAreNotRepeated) {
   StopPeerAndFailOnce();
   int attempts = 0;
