@@ -203,6 +203,16 @@ class EventConsumerReplicasTest : public EventConsumerTest {
   }
 
   // The shared cursor.
+  // Ends the database sessions holding advisory locks (PostgreSQL): the
+  // follower's lock goes with its session, as when its node vanishes.
+  absl::Status CutLockSessions() {
+    return RunPostgresAdmin(
+        database_->url(),
+        "SELECT pg_terminate_backend(pid) FROM pg_locks "
+        "WHERE locktype = 'advisory' AND granted AND database = "
+        "(SELECT oid FROM pg_database WHERE datname = current_database())");
+  }
+
   int64_t Cursor() {
     absl::StatusOr<ConsumerPosition> position =
         first_->ledger.Position("referral");
@@ -565,13 +575,7 @@ TEST_F(EventConsumerReplicasTest, AFollowerThatLosesItsSessionStandsBy) {
   // The follower's lock session goes (its connection cut): the other
   // replica takes the lock, and the follower, waiting for events, notices
   // and stands by.
-  ASSERT_TRUE(
-      RunPostgresAdmin(
-          database_->url(),
-          "SELECT pg_terminate_backend(pid) FROM pg_locks "
-          "WHERE locktype = 'advisory' AND granted AND database = "
-          "(SELECT oid FROM pg_database WHERE datname = current_database())")
-          .ok());
+  ASSERT_TRUE(CutLockSessions().ok());
   ASSERT_TRUE(Eventually([&] {
     return PhaseOf(*second_) == ConsumerState::Phase::kFollowing;
   })) << "the replica standing by did not take over";
@@ -600,13 +604,7 @@ TEST_F(EventConsumerReplicasTest,
   StartReplica(*first_);
   ASSERT_TRUE(Eventually(
       [&] { return PhaseOf(*first_) == ConsumerState::Phase::kStandingBy; }));
-  ASSERT_TRUE(
-      RunPostgresAdmin(
-          database_->url(),
-          "SELECT pg_terminate_backend(pid) FROM pg_locks "
-          "WHERE locktype = 'advisory' AND granted AND database = "
-          "(SELECT oid FROM pg_database WHERE datname = current_database())")
-          .ok());
+  ASSERT_TRUE(CutLockSessions().ok());
   ASSERT_TRUE(Eventually([&] {
     return PhaseOf(*first_) == ConsumerState::Phase::kFollowing &&
            PhaseOf(*second_) == ConsumerState::Phase::kStandingBy;
