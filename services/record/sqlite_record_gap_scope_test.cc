@@ -383,6 +383,47 @@ TEST_P(GapScopeTest, JudgingWhatChangedLeavesWhatJudgingEverythingWould) {
   EXPECT_GT(closed, 20);
 }
 
+// At real size: one person referred 1,500 times (batches of 64, as a
+// consumer applies a backlog), each step with a 4,000-character reason and
+// summary, half the deadlines passed and a third of the referrals
+// answered. Judging what changed leaves what judging everything would, and
+// every overdue answer still open is said once to both its teams.
+TEST_P(GapScopeTest,
+       AtRealSizeJudgingWhatChangedLeavesWhatJudgingEverythingWould) {
+  if (GetParam() != 1) GTEST_SKIP() << "one seed is enough at this size";
+  const std::string text(4000, 'x');
+  std::map<std::string, absl::Time> judged;
+  for (int made = 0; made < 1500;) {
+    std::vector<PositionedChange> batch;
+    for (int n = 0; n < 64 && made < 1500; ++n, ++made) {
+      now_ += absl::Minutes(5);
+      batch.push_back(made % 3 == 2 ? Answer() : Open("p1", false));
+      batch.back().change.entry->reason = text;
+      batch.back().change.entry->summary = text;
+    }
+    judged["p1"] = now_;
+    ASSERT_TRUE(Apply(std::move(batch)).ok()) << made;
+  }
+  CheckInbox(judged, {"persons/p1"});
+  if (HasFatalFailure()) return;
+  const std::vector<std::string> gaps = Printed(Gaps("p1"));
+  const int64_t inbox = InboxHead();
+  PositionedChange merge = Change("directory", "p1");
+  merge.change.time = judged["p1"];
+  merge.change.merge = PersonMerge{"dup-real-size", "p1"};
+  ASSERT_TRUE(Apply({merge}).ok());
+  EXPECT_EQ(Printed(Gaps("p1")), gaps);
+  EXPECT_EQ(InboxHead(), inbox);
+  int overdue_open = 0;
+  for (const v1::CareGap& gap : Gaps("p1")) {
+    if (gap.kind() == v1::ANSWER_OVERDUE && !gap.has_close_time() &&
+        FromProtoTimestamp(gap.open_time()) <= now_) {
+      ++overdue_open;
+    }
+  }
+  EXPECT_GT(overdue_open, 100);
+}
+
 INSTANTIATE_TEST_SUITE_P(Seeds, GapScopeTest, ::testing::Values(1, 2, 3));
 
 }  // namespace
