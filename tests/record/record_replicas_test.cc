@@ -19,6 +19,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "services/record/record_domain.h"
 #include "services/record/record_module.h"
+#include "tests/record/record_test_fixture.h"
 #include "tests/support/eventually.h"
 #include "tests/support/hosted_modules.h"
 #include "tests/support/test_database.h"
@@ -90,50 +91,21 @@ class RecordReplicasTest : public ::testing::Test {
     return !consumers.empty();
   }
 
-  static Principal Service() {
-    Principal service;
-    service.subject = "services/test";
-    service.role = Role::kService;
-    return service;
-  }
+  static Principal Service() { return TestService(); }
 
   std::string MakeTeam(const std::string& display_name, dir::Sector sector) {
-    dir::CreateTeamRequest request;
-    request.mutable_team()->set_display_name(display_name);
-    request.mutable_team()->set_sector(sector);
-    request.mutable_team()->set_accepting_referrals(true);
-    dir::Team team;
-    auto context = server_.ContextAs(TestServer::Admin());
-    grpc::Status status = directory_->CreateTeam(context.get(), request, &team);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return team.name();
+    return CreateTestTeam(server_, *directory_, display_name, sector);
   }
 
   std::string MakePerson(const std::string& given_name) {
-    dir::CreatePersonRequest request;
-    request.mutable_person()->set_given_name(given_name);
-    request.mutable_person()->set_family_name("Replica");
-    request.mutable_person()->set_birth_date("1990-04-01");
-    dir::Person person;
-    auto context = server_.ContextAs(alice_);
-    grpc::Status status =
-        directory_->CreatePerson(context.get(), request, &person);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return person.name();
+    return CreateTestPerson(server_, *directory_, alice_, given_name,
+                            "Replica");
   }
 
   std::string Refer(const std::string& person) {
-    ref::CreateReferralRequest create;
-    create.mutable_referral()->set_person(person);
-    create.mutable_referral()->set_receiving_team(to_);
-    create.mutable_referral()->set_urgency(ref::URGENT);
-    create.mutable_referral()->set_reason("Needs support in the evenings.");
-    ref::Referral referral;
-    auto context = server_.ContextAs(alice_);
-    grpc::Status status =
-        referral_->CreateReferral(context.get(), create, &referral);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return referral.name();
+    return CreateTestReferral(server_, *referral_, alice_, person, to_,
+                              ref::URGENT)
+        .name();
   }
 
   absl::StatusOr<v1::ListTimelineEntriesResponse> Timeline(

@@ -22,39 +22,74 @@ void RecordTest::SetUp() {
   otto_ = TestServer::Member("members/otto", housing_);
 }
 
-Principal RecordTest::Service() {
+Principal TestService() {
   Principal service;
   service.subject = "services/test";
   service.role = Role::kService;
   return service;
 }
 
-std::string RecordTest::MakeTeam(const std::string& display_name,
-                                 dir::Sector sector) {
+std::string CreateTestTeam(::carebridge::testing::TestServer& server,
+                           dir::DirectoryService::Stub& directory,
+                           const std::string& display_name,
+                           dir::Sector sector) {
   dir::CreateTeamRequest request;
   request.mutable_team()->set_display_name(display_name);
   request.mutable_team()->set_sector(sector);
   request.mutable_team()->set_accepting_referrals(true);
   dir::Team team;
-  auto context = server_.ContextAs(TestServer::Admin());
-  grpc::Status status = directory_->CreateTeam(context.get(), request, &team);
+  auto context = server.ContextAs(TestServer::Admin());
+  grpc::Status status = directory.CreateTeam(context.get(), request, &team);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return team.name();
 }
 
-std::string RecordTest::MakePerson(const std::string& given_name,
-                                   bool allow_possible_duplicate) {
+std::string CreateTestPerson(::carebridge::testing::TestServer& server,
+                             dir::DirectoryService::Stub& directory,
+                             const Principal& as, const std::string& given_name,
+                             const std::string& family_name,
+                             bool allow_possible_duplicate) {
   dir::CreatePersonRequest request;
   request.set_allow_possible_duplicate(allow_possible_duplicate);
   request.mutable_person()->set_given_name(given_name);
-  request.mutable_person()->set_family_name("Okafor");
+  request.mutable_person()->set_family_name(family_name);
   request.mutable_person()->set_birth_date("1990-04-01");
   dir::Person person;
-  auto context = server_.ContextAs(alice_);
-  grpc::Status status =
-      directory_->CreatePerson(context.get(), request, &person);
+  auto context = server.ContextAs(as);
+  grpc::Status status = directory.CreatePerson(context.get(), request, &person);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return person.name();
+}
+
+ref::Referral CreateTestReferral(::carebridge::testing::TestServer& server,
+                                 ref::ReferralService::Stub& referral,
+                                 const Principal& as, const std::string& person,
+                                 const std::string& team,
+                                 ref::Urgency urgency) {
+  ref::CreateReferralRequest create;
+  create.mutable_referral()->set_person(person);
+  create.mutable_referral()->set_receiving_team(team);
+  create.mutable_referral()->set_urgency(urgency);
+  create.mutable_referral()->set_reason("Needs support in the evenings.");
+  ref::Referral created;
+  auto context = server.ContextAs(as);
+  grpc::Status status =
+      referral.CreateReferral(context.get(), create, &created);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return created;
+}
+
+Principal RecordTest::Service() { return TestService(); }
+
+std::string RecordTest::MakeTeam(const std::string& display_name,
+                                 dir::Sector sector) {
+  return CreateTestTeam(server_, *directory_, display_name, sector);
+}
+
+std::string RecordTest::MakePerson(const std::string& given_name,
+                                   bool allow_possible_duplicate) {
+  return CreateTestPerson(server_, *directory_, alice_, given_name, "Okafor",
+                          allow_possible_duplicate);
 }
 
 ref::Referral RecordTest::Refer(const std::string& person,
@@ -66,17 +101,7 @@ ref::Referral RecordTest::ReferAs(const Principal& as,
                                   const std::string& person,
                                   const std::string& team,
                                   ref::Urgency urgency) {
-  ref::CreateReferralRequest create;
-  create.mutable_referral()->set_person(person);
-  create.mutable_referral()->set_receiving_team(team);
-  create.mutable_referral()->set_urgency(urgency);
-  create.mutable_referral()->set_reason("Needs support in the evenings.");
-  ref::Referral referral;
-  auto context = server_.ContextAs(as);
-  grpc::Status status =
-      referral_->CreateReferral(context.get(), create, &referral);
-  EXPECT_TRUE(status.ok()) << status.error_message();
-  return referral;
+  return CreateTestReferral(server_, *referral_, as, person, team, urgency);
 }
 
 void RecordTest::Accept(const std::string& referral, const Principal& by) {

@@ -26,6 +26,24 @@ namespace ref = ::carebridge::referral::v1;
 // record follows the other four over the in-process channel. Alice
 // (community team) refers; bob (crisis), val (voluntary) and otto
 // (housing) answer.
+// Calls record tests make of the directory and referral services through
+// `server` (RecordTest's, or another fixture's): each expects success.
+Principal TestService();
+std::string CreateTestTeam(::carebridge::testing::TestServer& server,
+                           dir::DirectoryService::Stub& directory,
+                           const std::string& display_name, dir::Sector sector);
+// Registers `given_name` `family_name`, born 1990-04-01, as `as`.
+std::string CreateTestPerson(::carebridge::testing::TestServer& server,
+                             dir::DirectoryService::Stub& directory,
+                             const Principal& as, const std::string& given_name,
+                             const std::string& family_name,
+                             bool allow_possible_duplicate = false);
+// A referral of `person` to `team` sent by `as`.
+ref::Referral CreateTestReferral(::carebridge::testing::TestServer& server,
+                                 ref::ReferralService::Stub& referral,
+                                 const Principal& as, const std::string& person,
+                                 const std::string& team, ref::Urgency urgency);
+
 class RecordTest : public ::testing::Test {
  protected:
   RecordTest() : RecordTest(CareGapThresholds()) {}
