@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
 #include "services/common/status.h"
+#include "services/common/thread_name.h"
 #include "services/common/time_util.h"
 
 namespace carebridge {
@@ -51,9 +52,16 @@ EventConsumer::~EventConsumer() { Stop(); }
 void EventConsumer::Start() {
   absl::MutexLock lock(&mu_);
   if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    // "record.referral": the record's consumer of the referral feed.
+    NameThisThread(name_);
+    Run();
+  });
   if (options_.coordination != nullptr) {
-    lock_watch_thread_ = std::thread([this] { WatchLock(); });
+    lock_watch_thread_ = std::thread([this] {
+      NameThisThread(absl::StrCat("lock ", name_));
+      WatchLock();
+    });
   }
 }
 

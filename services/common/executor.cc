@@ -2,12 +2,19 @@
 
 #include <utility>
 
+#include "services/common/thread_name.h"
+
 namespace carebridge {
 
 BlockingExecutor::BlockingExecutor(int threads, size_t max_queued)
     : max_queued_(max_queued) {
   threads_.reserve(threads);
-  for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { Loop(); });
+  for (int i = 0; i < threads; ++i) {
+    threads_.emplace_back([this] {
+      NameThisThread("executor");
+      Loop();
+    });
+  }
 }
 
 BlockingExecutor::~BlockingExecutor() {

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/log.h"
+#include "services/common/thread_name.h"
 
 namespace carebridge {
 
@@ -16,7 +17,10 @@ PeriodicTask::~PeriodicTask() { Stop(); }
 void PeriodicTask::Start() {
   absl::MutexLock lock(&mu_);
   if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { Loop(); });
+  thread_ = std::thread([this] {
+    NameThisThread(name_);
+    Loop();
+  });
 }
 
 void PeriodicTask::Stop() {
