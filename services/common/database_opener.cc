@@ -57,6 +57,7 @@ absl::StatusOr<std::unique_ptr<Database>> OpenDatabase(
   SqliteDb::Options sqlite;
   sqlite.audit_key = options.audit_key;
   sqlite.durable_commits = options.durable_commits;
+  sqlite.page_size = options.sqlite_page_size;
   static const std::vector<Migration>* const kNone =
       new std::vector<Migration>();
   ASSIGN_OR_RETURN(

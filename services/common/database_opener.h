@@ -42,6 +42,9 @@ struct DatabaseOptions {
   // the disk (SqliteDb::Options::durable_commits, PgDb::Options's: there
   // only writes that carry no audit record).
   bool durable_commits = true;
+  // SQLite: the page size of a database this creates
+  // (SqliteDb::Options::page_size; 0: SQLite's).
+  int sqlite_page_size = 0;
 };
 
 // Opens (creating when needed) the database at `location` and applies the

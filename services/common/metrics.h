@@ -45,6 +45,12 @@ class MetricsRecorder {
   // group commit may carry several writes).
   virtual void ObserveCommit(absl::string_view database,
                              absl::Duration latency) = 0;
+  // A checkpoint of `database`'s write-ahead log took `latency`: `where`
+  // "beside" the commits (SqliteCheckpointer's thread) or "in_commit" (a
+  // commit that found the log at its limit, and waited).
+  virtual void ObserveCheckpoint(absl::string_view /*database*/,
+                                 absl::string_view /*where*/,
+                                 absl::Duration /*latency*/) {}
 };
 
 }  // namespace carebridge

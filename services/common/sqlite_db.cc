@@ -137,7 +137,7 @@ namespace {
 
 absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenConnection(
     const std::string& path, int busy_timeout_ms, bool read_only,
-    bool durable_commits) {
+    bool durable_commits, int page_size = 0) {
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_NOMUTEX |
               (read_only ? SQLITE_OPEN_READONLY
@@ -152,6 +152,11 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> OpenConnection(
   auto conn = std::make_unique<SqliteConnection>(db);
   sqlite3_busy_timeout(db, busy_timeout_ms);
   RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys=ON"));
+  if (!read_only && page_size != 0) {
+    // Before the log: a new database takes it; an existing one keeps its
+    // own.
+    RETURN_IF_ERROR(conn->Exec(absl::StrCat("PRAGMA page_size=", page_size)));
+  }
   if (!read_only) {
     RETURN_IF_ERROR(conn->Exec("PRAGMA journal_mode=WAL"));
   }
@@ -208,9 +213,10 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
     const std::string& path, const std::vector<Migration>& migrations,
     Options options) {
   std::unique_ptr<SqliteDb> db(new SqliteDb(path, options));
-  ASSIGN_OR_RETURN(db->writer_, OpenConnection(path, options.busy_timeout_ms,
-                                               /*read_only=*/false,
-                                               options.durable_commits));
+  ASSIGN_OR_RETURN(db->writer_,
+                   OpenConnection(path, options.busy_timeout_ms,
+                                  /*read_only=*/false, options.durable_commits,
+                                  options.page_size));
   RETURN_IF_ERROR(Migrate(*db->writer_, migrations, db->schema_version_));
   if (options.audit_key != nullptr) {
     RETURN_IF_ERROR(db->writer_->Exec(kAuditLogSchemaSql));
@@ -224,6 +230,17 @@ absl::StatusOr<std::unique_ptr<SqliteDb>> SqliteDb::Open(
                        db->OpenReader());
       db->idle_readers_.push_back(std::move(reader));
     }
+  }
+  if (!options.durable_commits) {
+    // Commits that need not wait for the disk should not wait for a
+    // checkpoint's syncs either.
+    ASSIGN_OR_RETURN(std::unique_ptr<SqliteConnection> checkpoints,
+                     OpenConnection(path, options.busy_timeout_ms,
+                                    /*read_only=*/false,
+                                    /*durable_commits=*/false));
+    db->checkpointer_ = std::make_unique<SqliteCheckpointer>(
+        std::move(checkpoints), options.checkpoints);
+    db->checkpointer_->Attach(db->writer_->raw());
   }
   // What the last run appended and did not index (or a log from before the
   // index was kept apart).

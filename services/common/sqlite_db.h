@@ -22,6 +22,7 @@
 #include "services/common/audit_record.h"
 #include "services/common/database.h"
 #include "services/common/metrics.h"
+#include "services/common/sqlite_checkpointer.h"
 
 namespace carebridge {
 
@@ -101,6 +102,14 @@ class SqliteDb : public Database {
     // the machine losing power, and the database stays consistent either
     // way (the record service's projections, rebuilt from the feeds).
     bool durable_commits = true;
+    // Without durable commits, the write-ahead log is checkpointed beside
+    // the commits, within these limits (SqliteCheckpointer).
+    SqliteCheckpointer::Limits checkpoints;
+    // The page size of a database this creates, in bytes (a power of two
+    // from 512 to 65,536); 0: SQLite's (4,096). An existing database keeps
+    // its own. Smaller pages write fewer bytes per commit where each commit
+    // touches many small rows in many indexes (the record's projections).
+    int page_size = 0;
     // When set, the database keeps an audit log (AuditChain under this
     // key, which outlives the database): each write transaction made while
     // a call is being served (CurrentCallAudit) carries the call's record.
@@ -182,9 +191,20 @@ class SqliteDb : public Database {
 
   // Each write transaction's time, begin to durable commit, goes to
   // `metrics` as database `name` (none when null). Before the first Write.
+  // So do its checkpoints' times, without durable commits.
   void SetMetrics(MetricsRecorder* metrics, std::string name) override {
     metrics_ = metrics;
     metrics_name_ = std::move(name);
+    if (checkpointer_ != nullptr) {
+      checkpointer_->SetMetrics(metrics, metrics_name_);
+    }
+  }
+
+  // Checkpoints of the write-ahead log run beside the commits, and in them
+  // (none: SQLite checkpoints in the commits, durable databases).
+  std::optional<SqliteCheckpointer::Counts> checkpoint_counts() const {
+    if (checkpointer_ == nullptr) return std::nullopt;
+    return checkpointer_->counts();
   }
 
   // The last migration applied.
@@ -247,6 +267,8 @@ class SqliteDb : public Database {
   absl::Mutex index_mu_;
   // The per-person index's own file, the log attached (audited only).
   std::unique_ptr<SqliteConnection> audit_index_ ABSL_GUARDED_BY(index_mu_);
+  // Without durable commits; destroyed before the connections.
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;
 };
 
 // Default options with an audit log under `audit_key` (none when null).

@@ -101,7 +101,14 @@ PrometheusMetrics::PrometheusMetrics()
                            .Name("carebridge_db_commit_duration_seconds")
                            .Help("Time from a write transaction's start to "
                                  "its durable commit, by database.")
-                           .Register(*registry_)) {}
+                           .Register(*registry_)),
+      checkpoint_seconds_(
+          &prometheus::BuildHistogram()
+               .Name("carebridge_db_checkpoint_duration_seconds")
+               .Help("Time to copy a database's write-ahead log into it and "
+                     "sync it, by database and where: beside the commits, "
+                     "or in a commit, which waited.")
+               .Register(*registry_)) {}
 
 PrometheusMetrics::~PrometheusMetrics() { Stop(); }
 
@@ -148,24 +155,34 @@ void PrometheusMetrics::ObserveCall(absl::string_view method,
   series.latency->Observe(absl::ToDoubleSeconds(latency));
 }
 
-void PrometheusMetrics::ObserveCommit(absl::string_view database,
-                                      absl::Duration latency) {
-  prometheus::Histogram* histogram = nullptr;
+prometheus::Histogram& PrometheusMetrics::HistogramOf(
+    prometheus::Family<prometheus::Histogram>& family,
+    const prometheus::Labels& labels) {
+  std::string key = family.GetName();
+  for (const auto& [name, value] : labels) absl::StrAppend(&key, " ", value);
   {
     absl::ReaderMutexLock lock(&mu_);
-    auto h = commit_histograms_.find(database);
-    if (h != commit_histograms_.end()) histogram = h->second;
+    auto found = histograms_.find(key);
+    if (found != histograms_.end()) return *found->second;
   }
-  if (histogram == nullptr) {
-    absl::MutexLock lock(&mu_);
-    prometheus::Histogram*& h = commit_histograms_[database];
-    if (h == nullptr) {
-      h = &commit_seconds_->Add({{"database", std::string(database)}},
-                                kCommitBuckets);
-    }
-    histogram = h;
-  }
-  histogram->Observe(absl::ToDoubleSeconds(latency));
+  absl::MutexLock lock(&mu_);
+  prometheus::Histogram*& histogram = histograms_[key];
+  if (histogram == nullptr) histogram = &family.Add(labels, kCommitBuckets);
+  return *histogram;
+}
+
+void PrometheusMetrics::ObserveCommit(absl::string_view database,
+                                      absl::Duration latency) {
+  HistogramOf(*commit_seconds_, {{"database", std::string(database)}})
+      .Observe(absl::ToDoubleSeconds(latency));
+}
+
+void PrometheusMetrics::ObserveCheckpoint(absl::string_view database,
+                                          absl::string_view where,
+                                          absl::Duration latency) {
+  HistogramOf(*checkpoint_seconds_, {{"database", std::string(database)},
+                                     {"where", std::string(where)}})
+      .Observe(absl::ToDoubleSeconds(latency));
 }
 
 void PrometheusMetrics::AddCollector(std::function<void(MetricSink&)> collect) {

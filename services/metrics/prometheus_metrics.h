@@ -44,6 +44,9 @@ class PrometheusMetrics : public MetricsRecorder {
   static constexpr size_t kMaxMethods = 512;
   void ObserveCommit(absl::string_view database,
                      absl::Duration latency) override ABSL_LOCKS_EXCLUDED(mu_);
+  void ObserveCheckpoint(absl::string_view database, absl::string_view where,
+                         absl::Duration latency) override
+      ABSL_LOCKS_EXCLUDED(mu_);
 
   // Adds what writes values read at each scrape. What it reads must outlive
   // this object or the listener (whichever goes first).
@@ -66,6 +69,7 @@ class PrometheusMetrics : public MetricsRecorder {
   prometheus::Family<prometheus::Counter>* calls_;
   prometheus::Family<prometheus::Histogram>* call_seconds_;
   prometheus::Family<prometheus::Histogram>* commit_seconds_;
+  prometheus::Family<prometheus::Histogram>* checkpoint_seconds_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 
   // One method's series: its histogram and a counter per code, made on
@@ -78,13 +82,19 @@ class PrometheusMetrics : public MetricsRecorder {
   };
   // The method's series (made on first use; "other" past kMaxMethods).
   MethodSeries& SeriesOf(absl::string_view method) ABSL_LOCKS_EXCLUDED(mu_);
+  // `family`'s histogram of `labels` (kCommitBuckets), made on first use.
+  prometheus::Histogram& HistogramOf(
+      prometheus::Family<prometheus::Histogram>& family,
+      const prometheus::Labels& labels) ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::Mutex mu_;
   // Found once per method: a call then costs one lookup without
   // allocating, not the family's label matching.
   absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> methods_
       ABSL_GUARDED_BY(mu_);
-  absl::flat_hash_map<std::string, prometheus::Histogram*> commit_histograms_
+  // Database histograms (commits, checkpoints), found once per family and
+  // labels ("{family} {label values}").
+  absl::flat_hash_map<std::string, prometheus::Histogram*> histograms_
       ABSL_GUARDED_BY(mu_);
 };
 

@@ -112,6 +112,26 @@ TEST(PrometheusMetricsTest, CommitLatencyByDatabase) {
                               "database=\"careplan\",le=\"0.05\"} 1"));
 }
 
+TEST(PrometheusMetricsTest, CheckpointTimeByDatabaseAndWhere) {
+  PrometheusMetrics metrics;
+  metrics.ObserveCheckpoint("record", "beside", absl::Milliseconds(3));
+  metrics.ObserveCheckpoint("record", "beside", absl::Milliseconds(40));
+  metrics.ObserveCheckpoint("record", "in_commit", absl::Milliseconds(8));
+  // The commit histogram of the same database is its own.
+  metrics.ObserveCommit("record", absl::Microseconds(200));
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("carebridge_db_checkpoint_duration_seconds_count{"
+                              "database=\"record\",where=\"beside\"} 2"));
+  EXPECT_THAT(text,
+              HasSubstr("carebridge_db_checkpoint_duration_seconds_bucket{"
+                        "database=\"record\",where=\"beside\",le="
+                        "\"0.005\"} 1"));
+  EXPECT_THAT(text, HasSubstr("carebridge_db_checkpoint_duration_seconds_count{"
+                              "database=\"record\",where=\"in_commit\"} 1"));
+  EXPECT_THAT(text, HasSubstr("carebridge_db_commit_duration_seconds_count{"
+                              "database=\"record\"} 1"));
+}
+
 TEST(PrometheusMetricsTest, CollectorsAreReadAtEachScrape) {
   PrometheusMetrics metrics;
   double head = 7;

@@ -180,6 +180,12 @@ absl::StatusOr<std::unique_ptr<SqliteRecordStore>> SqliteRecordStore::Open(
   DatabaseOptions options;
   options.durable_commits = false;
   options.audit_key = audit_key;
+  // Each event touches a few small rows in many indexes (timeline, loops,
+  // gaps, inbox): with 1 KB pages a commit writes a quarter of the bytes.
+  // In the closed-loop benchmark the record kept up with 15-20% more loops
+  // a second, and showed each answer sooner (README, the record during the
+  // closed loop).
+  options.sqlite_page_size = 1024;
   ASSIGN_OR_RETURN(std::unique_ptr<Database> db,
                    OpenDatabase(location, RecordMigrations(), options));
   return std::unique_ptr<SqliteRecordStore>(
