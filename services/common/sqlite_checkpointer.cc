@@ -66,17 +66,50 @@ void SqliteCheckpointer::SetMetrics(MetricsRecorder* metrics,
   metrics_name_ = std::move(name);
 }
 
-bool SqliteCheckpointer::Note(int rc, int copied, int64_t restarts,
-                              absl::Duration took, bool in_commit) {
-  if (rc != SQLITE_OK) return false;
-  ++(in_commit ? counts_.in_commit : counts_.beside);
-  // A log that started again meanwhile has nothing of this copy.
-  if (restarts == restarts_) copied_pages_ = copied;
-  if (metrics_ != nullptr) {
-    metrics_->ObserveCheckpoint(metrics_name_,
-                                in_commit ? "in_commit" : "beside", took);
+void SqliteCheckpointer::Checkpoint(sqlite3* db, const char* name,
+                                    int64_t restarts, bool in_commit) {
+  int log = 0;
+  int copied = 0;
+  const absl::Time start = absl::Now();
+  const int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
+                                           &log, &copied);
+  const absl::Duration took = absl::Now() - start;
+  MetricsRecorder* metrics = nullptr;
+  std::string database;
+  std::string error;
+  {
+    absl::MutexLock lock(&mu_);
+    if (rc == SQLITE_OK) {
+      last_error_.clear();
+      // Counted when it copied something: with a reader on an old snapshot
+      // every commit may wake a checkpoint that can copy nothing. A log
+      // that started again meanwhile has nothing of this copy.
+      const bool same_log = restarts == restarts_;
+      if (!same_log || copied > copied_pages_) {
+        ++(in_commit ? counts_.in_commit : counts_.beside);
+        metrics = metrics_;
+        database = metrics_name_;
+      }
+      if (same_log) copied_pages_ = copied;
+    } else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
+      // BUSY: another checkpoint is copying (this thread's, or a
+      // commit's); the next commit tries again.
+      error = SqliteError(db, rc, "checkpointing").ToString();
+      if (error == last_error_) {
+        error.clear();
+      } else {
+        last_error_ = error;
+      }
+    }
   }
-  return true;
+  // Outside mu_, which each commit takes.
+  if (metrics != nullptr) {
+    metrics->ObserveCheckpoint(database, in_commit ? "in_commit" : "beside",
+                               took);
+  }
+  // Said once until it changes or a checkpoint succeeds; past the limit the
+  // commits try again meanwhile.
+  if (!error.empty()) LogLine(absl::StrCat("checkpoint failed: ", error));
 }
 
 int SqliteCheckpointer::OnCommit(void* self, sqlite3* db, const char* name,
@@ -90,8 +123,10 @@ void SqliteCheckpointer::Committed(sqlite3* db, const char* name, int pages) {
   int64_t restarts = 0;
   {
     absl::MutexLock lock(&mu_);
-    if (pages < last_pages_) {
-      // The log started again: nothing of it is copied yet.
+    if (pages < last_pages_ || pages < copied_pages_) {
+      // The log started again: nothing of it is copied yet. (A first
+      // commit into the new log as long as the old one is taken for the
+      // old log going on; the limit bounds what that misjudges.)
       ++restarts_;
       copied_pages_ = 0;
     }
@@ -103,15 +138,8 @@ void SqliteCheckpointer::Committed(sqlite3* db, const char* name, int pages) {
     restarts = restarts_;
   }
   // The log is at its limit: copy the rest here, as SQLite's own
-  // checkpoint would (BUSY: this thread is copying; the next commit tries
-  // again).
-  int log = 0;
-  int copied = 0;
-  const absl::Time start = absl::Now();
-  const int rc = sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE,
-                                           &log, &copied);
-  absl::MutexLock lock(&mu_);
-  Note(rc, copied, restarts, absl::Now() - start, /*in_commit=*/true);
+  // checkpoint would.
+  Checkpoint(db, name, restarts, /*in_commit=*/true);
 }
 
 void SqliteCheckpointer::Loop() {
@@ -127,28 +155,7 @@ void SqliteCheckpointer::Loop() {
       wake_ = false;
       restarts = restarts_;
     }
-    int log = 0;
-    int copied = 0;
-    const absl::Time start = absl::Now();
-    const int rc = sqlite3_wal_checkpoint_v2(
-        connection_->raw(), "main", SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
-    std::string error;
-    {
-      absl::MutexLock lock(&mu_);
-      if (Note(rc, copied, restarts, absl::Now() - start,
-               /*in_commit=*/false)) {
-        last_error_.clear();
-      } else if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED) {
-        error = SqliteError(connection_->raw(), rc, "checkpointing").ToString();
-        if (error == last_error_)
-          error.clear();
-        else
-          last_error_ = error;
-      }
-    }
-    // Said once until it changes or a checkpoint succeeds; the writer's
-    // commits checkpoint themselves at the limit meanwhile.
-    if (!error.empty()) LogLine(absl::StrCat("checkpoint failed: ", error));
+    Checkpoint(connection_->raw(), "main", restarts, /*in_commit=*/false);
   }
 }
 

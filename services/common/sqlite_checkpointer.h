@@ -28,11 +28,13 @@ class SqliteConnection;
 // notes how long the log is (OnCommit, SQLite's WAL hook on the writer);
 // past Limits::wake_bytes not yet copied, this thread copies what it can (a
 // PASSIVE checkpoint on its own connection, which never waits for or holds up
-// the writer or readers). The log starts again from its beginning at the
-// first commit that finds it all copied. Should the log reach
-// Limits::limit_bytes all the same (this thread behind, or a reader holding
-// an old snapshot), the commit that finds it so checkpoints itself, as
-// SQLite would have, so the log stays bounded.
+// the writer or readers). The log starts again from its beginning only at
+// a commit that begins when it is all copied: under steady writing, commits
+// land during each copy, so that waits for a pause in the writes. Should the
+// log reach Limits::limit_bytes first (steady writing; this thread behind;
+// a reader holding an old snapshot), the commit that finds it so
+// checkpoints itself, as SQLite would have: by then little is left to copy,
+// and the log starts again at the next commit.
 //
 // Databases whose commits wait for the disk anyway keep SQLite's checkpoint:
 // measured there, a second thread syncing the database file beside the
@@ -83,11 +85,11 @@ class SqliteCheckpointer {
   // SQLite's WAL hook: after each commit on the writer, with the log's
   // length in pages.
   static int OnCommit(void* self, sqlite3* db, const char* name, int pages);
-  // Counts a checkpoint that finished with `rc` after `took`, begun when the
-  // log had started again `restarts` times, that copied the log to page
-  // `copied`; true when it succeeded.
-  bool Note(int rc, int copied, int64_t restarts, absl::Duration took,
-            bool in_commit) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Runs a PASSIVE checkpoint of `name` on `db` (this thread's connection,
+  // or the writer's in a commit), begun when the log had started again
+  // `restarts` times, and counts, times and logs it.
+  void Checkpoint(sqlite3* db, const char* name, int64_t restarts,
+                  bool in_commit) ABSL_LOCKS_EXCLUDED(mu_);
   void Committed(sqlite3* db, const char* name, int pages)
       ABSL_LOCKS_EXCLUDED(mu_);
   void Loop() ABSL_LOCKS_EXCLUDED(mu_);

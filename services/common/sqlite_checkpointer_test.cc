@@ -6,12 +6,15 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/common/macros.h"
 #include "services/common/sqlite_db.h"
@@ -120,6 +123,7 @@ TEST_F(SqliteCheckpointerTest, AProjectionIsCheckpointedBesideItsCommits) {
   // The log is copied into the database file while the database is open,
   // by the checkpointer's thread: no commit did it (the log never came near
   // its limit), and SQLite's own checkpoint would have run in a commit.
+  ASSERT_TRUE(db->checkpoint_counts().has_value());
   const absl::Time deadline = absl::Now() + absl::Seconds(20);
   while (absl::Now() < deadline &&
          (db->checkpoint_counts()->beside == 0 ||
@@ -163,6 +167,50 @@ TEST_F(SqliteCheckpointerTest, TheLogStaysWithinItsLimitWhenTheThreadLags) {
   const int64_t commit_bytes = 2 * kRowsPerCommit * (kRowBytes + 100);
   EXPECT_LE(FileSize(path_ + "-wal"), limits.limit_bytes + commit_bytes);
   EXPECT_EQ(CountRows(*db), kCommits * kRowsPerCommit);
+}
+
+TEST_F(SqliteCheckpointerTest, ACheckpointThatCopiedNothingIsNotCounted) {
+  SqliteCheckpointer::Limits limits;
+  limits.wake_bytes = 64 << 10;
+  limits.limit_bytes = 64 << 20;
+  std::unique_ptr<SqliteDb> db = OpenProjection(limits);
+  ASSERT_NE(db, nullptr);
+  CheckpointRecorder metrics;
+  db->SetMetrics(&metrics, "projection");
+  // A reader on an old snapshot: nothing written after it can be copied
+  // into the database file while it reads, however often commits wake the
+  // thread.
+  absl::Notification reading;
+  absl::Notification done;
+  std::thread reader([&] {
+    EXPECT_TRUE(db->Read([&](Connection& conn) -> absl::Status {
+                    ASSIGN_OR_RETURN(Statement select,
+                                     conn.Prepare("SELECT COUNT(*) FROM rows"));
+                    RETURN_IF_ERROR(select.Step().status());
+                    reading.Notify();
+                    done.WaitForNotification();
+                    return absl::OkStatus();
+                  }).ok());
+  });
+  reading.WaitForNotification();
+  WriteRows(*db);
+  absl::SleepFor(absl::Milliseconds(200));
+  // At most the copy of what the log held before the reader began (the
+  // table's creation); the wakes of the 40 commits since copied nothing.
+  const int64_t while_reading = db->checkpoint_counts()->beside;
+  EXPECT_LE(while_reading, 1);
+  done.Notify();
+  reader.join();
+
+  // Once it is gone, the next commit's wake copies the log.
+  WriteRows(*db);
+  const absl::Time deadline = absl::Now() + absl::Seconds(20);
+  while (absl::Now() < deadline &&
+         db->checkpoint_counts()->beside == while_reading) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_GT(db->checkpoint_counts()->beside, while_reading);
+  EXPECT_EQ(metrics.seen(), std::set<std::string>{"projection beside"});
 }
 
 TEST_F(SqliteCheckpointerTest, ADurableDatabaseKeepsSqlitesCheckpoint) {

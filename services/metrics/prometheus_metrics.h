@@ -11,6 +11,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "prometheus/counter.h"
@@ -82,20 +83,23 @@ class PrometheusMetrics : public MetricsRecorder {
   };
   // The method's series (made on first use; "other" past kMaxMethods).
   MethodSeries& SeriesOf(absl::string_view method) ABSL_LOCKS_EXCLUDED(mu_);
-  // `family`'s histogram of `labels` (kCommitBuckets), made on first use.
+  using HistogramMap = absl::flat_hash_map<std::string, prometheus::Histogram*>;
+  // The histogram found under `key` in `map`, else made in `family` with
+  // `labels` (kCommitBuckets) and kept there.
   prometheus::Histogram& HistogramOf(
+      HistogramMap PrometheusMetrics::*map, absl::string_view key,
       prometheus::Family<prometheus::Histogram>& family,
-      const prometheus::Labels& labels) ABSL_LOCKS_EXCLUDED(mu_);
+      absl::FunctionRef<prometheus::Labels()> labels) ABSL_LOCKS_EXCLUDED(mu_);
 
   absl::Mutex mu_;
   // Found once per method: a call then costs one lookup without
   // allocating, not the family's label matching.
   absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> methods_
       ABSL_GUARDED_BY(mu_);
-  // Database histograms (commits, checkpoints), found once per family and
-  // labels ("{family} {label values}").
-  absl::flat_hash_map<std::string, prometheus::Histogram*> histograms_
-      ABSL_GUARDED_BY(mu_);
+  // Found once per database (commits) and per "{database} {where}"
+  // (checkpoints).
+  HistogramMap commit_histograms_ ABSL_GUARDED_BY(mu_);
+  HistogramMap checkpoint_histograms_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace carebridge::metrics
