@@ -36,6 +36,7 @@ ev::Consumer Following() {
   consumer.set_state(ev::Consumer::FOLLOWING);
   consumer.set_cursor(42);
   consumer.set_head_sequence(42);
+  consumer.set_lag_current(true);
   consumer.mutable_last_applied_time()->set_seconds(1796083200);
   return consumer;
 }
@@ -51,6 +52,14 @@ ev::Consumer Behind() {
   consumer.set_parked_count(1);
   consumer.set_last_error("UNAVAILABLE: cannot subscribe: connection refused");
   consumer.mutable_last_error_time()->set_seconds(1796083200);
+  return consumer;
+}
+
+// Started, and not yet answered by its feed.
+ev::Consumer Connecting() {
+  ev::Consumer consumer;
+  consumer.set_name("consumers/record.handover");
+  consumer.set_state(ev::Consumer::CONNECTING);
   return consumer;
 }
 
@@ -76,6 +85,7 @@ class FakeFeedAdmin : public ev::FeedAdminService::Service {
                              ev::ListConsumersResponse* response) override {
     *response->add_consumers() = Following();
     *response->add_consumers() = Behind();
+    *response->add_consumers() = Connecting();
     return grpc::Status::OK;
   }
   grpc::Status ListParkedEvents(
@@ -158,10 +168,15 @@ TEST_F(FeedsCliTest, FeedsListsEachConsumerWithItsLagAndProblems) {
   Result result = Run({"--utc", "admin", "feeds"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("CONSUMER"));
-  EXPECT_THAT(result.out, HasSubstr("careplan.handover  following  42"));
-  EXPECT_THAT(result.out, HasSubstr("caught up"));
-  EXPECT_THAT(result.out, HasSubstr("careplan.referral  retrying   7"));
-  EXPECT_THAT(result.out, HasSubstr("3 events, 1m12s behind"));
+  EXPECT_THAT(result.out, HasSubstr("careplan.handover  following   42"));
+  EXPECT_THAT(result.out, HasSubstr("caught up  "));
+  EXPECT_THAT(result.out, HasSubstr("careplan.referral  retrying    7"));
+  // Retrying: the lag is what it was when the consumer last heard from the
+  // feed.
+  EXPECT_THAT(result.out, HasSubstr("3 events, 1m12s behind, as last seen"));
+  EXPECT_THAT(
+      result.out,
+      HasSubstr("record.handover    connecting  0       0     not known yet"));
   EXPECT_THAT(result.out,
               HasSubstr("careplan.referral: last error at "
                         "2026-12-01T00:00:00Z: UNAVAILABLE: cannot subscribe"));

@@ -38,14 +38,20 @@ std::string Time(const google::protobuf::Timestamp& time) {
 }  // namespace
 
 std::string FormatLag(const Consumer& consumer) {
-  if (consumer.lag_events() == 0) return "caught up";
+  if (!consumer.lag_current() && consumer.head_sequence() == 0) {
+    return "not known yet";
+  }
+  // Connecting, retrying or stopped, the figures are the last seen.
+  const absl::string_view when = consumer.lag_current() ? "" : ", as last seen";
+  if (consumer.lag_events() == 0) return absl::StrCat("caught up", when);
   const absl::Duration lag =
       absl::Trunc(FromProtoDuration(consumer.lag()), absl::Seconds(1));
   return absl::StrCat(
       consumer.lag_events(), consumer.lag_events() == 1 ? " event" : " events",
       lag > absl::ZeroDuration()
           ? absl::StrCat(", ", absl::FormatDuration(lag), " behind")
-          : "");
+          : "",
+      when);
 }
 
 void PrintConsumer(std::ostream& out, const Consumer& consumer) {

@@ -31,13 +31,22 @@ bool IsTransient(const absl::Status& status) {
   }
 }
 
+// The shortest wait between a standby's tries for the lock: without one, a
+// standby_retry of zero would spin on the database.
+constexpr absl::Duration kMinStandbyRetry = absl::Milliseconds(10);
+
+EventConsumer::Options WithValidWaits(EventConsumer::Options options) {
+  options.standby_retry = std::max(options.standby_retry, kMinStandbyRetry);
+  return options;
+}
+
 }  // namespace
 
 EventConsumer::EventConsumer(Options options, ServiceCredentials* credentials,
                              const Clock* clock, ConsumerLedger* ledger,
                              StreamOpener open, Apply apply,
                              ApplyBatch apply_batch)
-    : options_(std::move(options)),
+    : options_(WithValidWaits(std::move(options))),
       name_(absl::StrCat(options_.consumer, ".", options_.feed)),
       credentials_(credentials),
       clock_(clock),
@@ -185,13 +194,8 @@ absl::Status EventConsumer::FollowOnce(int64_t generation, bool* progressed) {
     // Stop and Reset cancel it from here on.
     active_context_ = &context;
   }
-  SubscribeRequest request;
-  request.set_after_sequence(position->sequence);
-  for (const std::string& prefix : options_.type_prefixes) {
-    request.add_type_prefixes(prefix);
-  }
   std::unique_ptr<grpc::ClientReaderInterface<SubscribeResponse>> reader =
-      open_(&context, request);
+      open_(&context, SubscribeAfter(position->sequence));
 
   absl::Status failed;
   ConsumerState::Phase failed_phase = ConsumerState::Phase::kRetrying;
@@ -322,6 +326,15 @@ absl::Status EventConsumer::AttemptOrPark(const Event& event,
   }
   return ledger_->Park(options_.feed, event, *park_reason, attempts,
                        clock_->Now());
+}
+
+SubscribeRequest EventConsumer::SubscribeAfter(int64_t sequence) const {
+  SubscribeRequest request;
+  request.set_after_sequence(sequence);
+  for (const std::string& prefix : options_.type_prefixes) {
+    request.add_type_prefixes(prefix);
+  }
+  return request;
 }
 
 bool EventConsumer::TryBatch(absl::Span<const Event* const> events,

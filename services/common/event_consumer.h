@@ -165,7 +165,8 @@ class EventConsumer {
     // this process always follows (nothing shares the ledger).
     Database* coordination = nullptr;
     // How often a replica standing by tries for the lock (and checks that
-    // the shared cursor has not gone back below what its watch noted).
+    // the shared cursor has not gone back below what its watch noted); at
+    // least 10 ms (less is taken as 10 ms).
     absl::Duration standby_retry = absl::Seconds(1);
     // The most events a replica standing by notes as still to be applied by
     // the follower (to tell the lag). When that many are noted it forgets
@@ -288,6 +289,9 @@ class EventConsumer {
   bool Current(int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
   // Waits `delay`; false at once when stopping or reset since `generation`.
   bool Pause(absl::Duration delay, int64_t generation) ABSL_LOCKS_EXCLUDED(mu_);
+  // What this consumer asks of the feed: its event types after `sequence`
+  // (the follower's subscription and a standby's watch alike).
+  events::v1::SubscribeRequest SubscribeAfter(int64_t sequence) const;
   void NoteProblem(const absl::Status& status, ConsumerState::Phase phase)
       ABSL_LOCKS_EXCLUDED(mu_);
   void NoteApplied(const events::v1::Event& event, int64_t generation)

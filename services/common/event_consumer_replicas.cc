@@ -15,7 +15,6 @@
 namespace carebridge {
 
 using events::v1::Event;
-using events::v1::SubscribeRequest;
 using events::v1::SubscribeResponse;
 
 void EventConsumer::WatchLock() {
@@ -236,13 +235,8 @@ void EventConsumer::WatchWhileStandingBy(int64_t generation) {
       standby_through_ = position->sequence;
     }
   }
-  SubscribeRequest request;
-  request.set_after_sequence(position->sequence);
-  for (const std::string& prefix : options_.type_prefixes) {
-    request.add_type_prefixes(prefix);
-  }
   std::unique_ptr<grpc::ClientReaderInterface<SubscribeResponse>> reader =
-      open_(&context, request);
+      open_(&context, SubscribeAfter(position->sequence));
 
   const size_t max_noted = std::max<size_t>(1, options_.standby_max_noted);
   absl::Status failed;

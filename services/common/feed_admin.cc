@@ -138,6 +138,7 @@ absl::StatusOr<Consumer> FeedAdmin::Describe(EventConsumer* consumer) {
   SetTime(state.head_time, out.mutable_head_time());
   out.set_lag_events(state.lag_events);
   *out.mutable_lag() = ToProtoDuration(state.lag);
+  out.set_lag_current(state.live);
   out.set_last_error(state.last_error);
   SetTime(state.last_error_time, out.mutable_last_error_time());
   out.set_parked_count(state.parked_count);
@@ -193,6 +194,11 @@ void FeedAdmin::CollectMetrics(MetricSink& sink) {
                "for a reset after the producer was reset.",
                labels,
                state->phase == ConsumerState::Phase::kFollowing ? 1 : 0);
+    sink.Gauge("carebridge_consumer_lag_current",
+               "1 while the consumer's head and lag figures are current (it "
+               "follows, or stands by with a watch of the feed that "
+               "answers); 0 while they are as last seen.",
+               labels, state->live ? 1 : 0);
     sink.Gauge("carebridge_consumer_standing_by",
                "1 while another replica of the consuming service follows "
                "the feed and this one stands by to take over.",

@@ -103,6 +103,9 @@ TEST_F(MetricsServerTest, ScrapeShowsCallsFeedsConsumersGapsAndQueue) {
         << feed;
   }
   EXPECT_THAT(text, ContainsRegex("carebridge_consumer_following\\{"));
+  EXPECT_THAT(text,
+              ContainsRegex("carebridge_consumer_lag_current\\{consumer="
+                            "\"record.referral\",feed=\"referral\"\\} [01]"));
   EXPECT_THAT(text, HasSubstr("carebridge_care_gaps_open{kind=\"BOUNCED\"} 0"));
   EXPECT_THAT(text, HasSubstr("carebridge_care_gaps_open{kind=\"NO_LEAD\"} 0"));
   EXPECT_THAT(

@@ -134,6 +134,7 @@ TEST_F(CarePlanParkedTest,
   EXPECT_EQ(from_referral.state(), Consumer::FOLLOWING);
   EXPECT_EQ(from_referral.parked_count(), 1);
   EXPECT_EQ(from_referral.lag_events(), 0);
+  EXPECT_TRUE(from_referral.lag_current());
   EXPECT_EQ(from_referral.cursor(), from_referral.head_sequence());
 
   events::v1::ListParkedEventsRequest list;

@@ -46,6 +46,17 @@ TEST_F(EventConsumerTest, AppliesEventsInOrderAndStoresTheCursor) {
   EXPECT_EQ(consumer_->connections(), 1);
 }
 
+TEST_F(EventConsumerTest, AStandbyRetryOfZeroIsTakenAsTenMilliseconds) {
+  // Zero would have a replica standing by try for the lock without pause.
+  EventConsumer::Options options = FastOptions();
+  options.standby_retry = absl::ZeroDuration();
+  StartConsumer(options);
+  EXPECT_EQ(consumer_->options().standby_retry, absl::Milliseconds(10));
+  options.standby_retry = absl::Milliseconds(250);
+  StartConsumer(options);
+  EXPECT_EQ(consumer_->options().standby_retry, absl::Milliseconds(250));
+}
+
 TEST_F(EventConsumerTest, DeliversOnlyTheTypesAskedFor) {
   Commit("referral.created");
   Commit("referral.accepted");
