@@ -9,6 +9,7 @@
 #include <thread>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
@@ -74,7 +75,27 @@ class SqliteCheckpointerTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<SqliteDb>> db =
         SqliteDb::Open(path_, Schema(), options);
     EXPECT_TRUE(db.ok()) << db.status();
-    return db.ok() ? *std::move(db) : nullptr;
+    if (!db.ok()) return nullptr;
+    (*db)->SetMetrics(&metrics_, "projection");
+    return *std::move(db);
+  }
+
+  static SqliteCheckpointer::Limits LimitsOf(int64_t wake_bytes,
+                                             int64_t limit_bytes) {
+    SqliteCheckpointer::Limits limits;
+    limits.wake_bytes = wake_bytes;
+    limits.limit_bytes = limit_bytes;
+    return limits;
+  }
+
+  // Polls `done` for up to 20 s (the checkpointer's thread at work).
+  static bool Eventually(absl::FunctionRef<bool()> done) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(20);
+    while (!done()) {
+      if (absl::Now() >= deadline) return false;
+      absl::SleepFor(absl::Milliseconds(10));
+    }
+    return true;
   }
 
   // kCommits commits of kRowsPerCommit rows of kRowBytes: about 2.6 MB.
@@ -108,34 +129,28 @@ class SqliteCheckpointerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   const std::string path_ = dir_.File("projection.db");
+  // What the databases opened here tell the metrics.
+  CheckpointRecorder metrics_;
 };
 
 TEST_F(SqliteCheckpointerTest, AProjectionIsCheckpointedBesideItsCommits) {
-  SqliteCheckpointer::Limits limits;
-  limits.wake_bytes = 64 << 10;
-  limits.limit_bytes = 64 << 20;
+  const SqliteCheckpointer::Limits limits = LimitsOf(64 << 10, 64 << 20);
   std::unique_ptr<SqliteDb> db = OpenProjection(limits);
   ASSERT_NE(db, nullptr);
-  CheckpointRecorder metrics;
-  db->SetMetrics(&metrics, "projection");
   WriteRows(*db);
 
   // The log is copied into the database file while the database is open,
   // by the checkpointer's thread: no commit did it (the log never came near
   // its limit), and SQLite's own checkpoint would have run in a commit.
   ASSERT_TRUE(db->checkpoint_counts().has_value());
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (absl::Now() < deadline &&
-         (db->checkpoint_counts()->beside == 0 ||
-          FileSize(path_) < kCommits * kRowsPerCommit * kRowBytes / 2)) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  ASSERT_TRUE(db->checkpoint_counts().has_value());
-  EXPECT_GE(db->checkpoint_counts()->beside, 1);
+  EXPECT_TRUE(Eventually([&] {
+    return db->checkpoint_counts()->beside >= 1 &&
+           FileSize(path_) >= kCommits * kRowsPerCommit * kRowBytes / 2;
+  }));
   EXPECT_EQ(db->checkpoint_counts()->in_commit, 0);
   EXPECT_GE(FileSize(path_), kCommits * kRowsPerCommit * kRowBytes / 2);
   EXPECT_EQ(CountRows(*db), kCommits * kRowsPerCommit);
-  EXPECT_EQ(metrics.seen(), std::set<std::string>{"projection beside"});
+  EXPECT_EQ(metrics_.seen(), std::set<std::string>{"projection beside"});
 
   // Everything committed is there after the database is closed and opened
   // again.
@@ -149,17 +164,14 @@ TEST_F(SqliteCheckpointerTest, TheLogStaysWithinItsLimitWhenTheThreadLags) {
   // The thread is never woken (as if it could not keep up): the commits
   // that find the log at its limit copy it themselves, and the log starts
   // again, cut back to the limit.
-  SqliteCheckpointer::Limits limits;
-  limits.wake_bytes = int64_t{1} << 40;
-  limits.limit_bytes = 256 << 10;
+  const SqliteCheckpointer::Limits limits =
+      LimitsOf(int64_t{1} << 40, 256 << 10);
   std::unique_ptr<SqliteDb> db = OpenProjection(limits);
   ASSERT_NE(db, nullptr);
-  CheckpointRecorder metrics;
-  db->SetMetrics(&metrics, "projection");
   WriteRows(*db);
 
   ASSERT_TRUE(db->checkpoint_counts().has_value());
-  EXPECT_EQ(metrics.seen(), std::set<std::string>{"projection in_commit"});
+  EXPECT_EQ(metrics_.seen(), std::set<std::string>{"projection in_commit"});
   EXPECT_EQ(db->checkpoint_counts()->beside, 0);
   EXPECT_GE(db->checkpoint_counts()->in_commit, 2);
   // Past the limit by at most the commit that found it there (about 70
@@ -170,13 +182,9 @@ TEST_F(SqliteCheckpointerTest, TheLogStaysWithinItsLimitWhenTheThreadLags) {
 }
 
 TEST_F(SqliteCheckpointerTest, ACheckpointThatCopiedNothingIsNotCounted) {
-  SqliteCheckpointer::Limits limits;
-  limits.wake_bytes = 64 << 10;
-  limits.limit_bytes = 64 << 20;
+  const SqliteCheckpointer::Limits limits = LimitsOf(64 << 10, 64 << 20);
   std::unique_ptr<SqliteDb> db = OpenProjection(limits);
   ASSERT_NE(db, nullptr);
-  CheckpointRecorder metrics;
-  db->SetMetrics(&metrics, "projection");
   // A reader on an old snapshot: nothing written after it can be copied
   // into the database file while it reads, however often commits wake the
   // thread.
@@ -204,13 +212,9 @@ TEST_F(SqliteCheckpointerTest, ACheckpointThatCopiedNothingIsNotCounted) {
 
   // Once it is gone, the next commit's wake copies the log.
   WriteRows(*db);
-  const absl::Time deadline = absl::Now() + absl::Seconds(20);
-  while (absl::Now() < deadline &&
-         db->checkpoint_counts()->beside == while_reading) {
-    absl::SleepFor(absl::Milliseconds(10));
-  }
-  EXPECT_GT(db->checkpoint_counts()->beside, while_reading);
-  EXPECT_EQ(metrics.seen(), std::set<std::string>{"projection beside"});
+  EXPECT_TRUE(Eventually(
+      [&] { return db->checkpoint_counts()->beside > while_reading; }));
+  EXPECT_EQ(metrics_.seen(), std::set<std::string>{"projection beside"});
 }
 
 TEST_F(SqliteCheckpointerTest, ADurableDatabaseKeepsSqlitesCheckpoint) {
