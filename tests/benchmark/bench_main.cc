@@ -31,6 +31,7 @@
 #include "absl/time/clock.h"
 #include "tests/benchmark/careplan_calls.h"
 #include "tests/benchmark/closed_loop.h"
+#include "tests/benchmark/consumer_lag.h"
 #include "tests/benchmark/fixture.h"
 #include "tests/benchmark/load.h"
 #include "tests/benchmark/load_driver.h"
@@ -143,7 +144,8 @@ void MeasureAtHalfPeak(const PhaseOptions& options, const CallFactory& factory,
 
 // Measures the referral RPCs selected; false if a set-up step failed.
 bool MeasureReferrals(const Load& load, const PhaseOptions& options,
-                      const RpcSelection& rpcs, std::vector<ReportRow>& rows) {
+                      const RpcSelection& rpcs, ConsumerLag& lag,
+                      std::vector<ReportRow>& rows) {
   if (rpcs.Runs("create_referral")) {
     rows.push_back({"CreateReferral",
                     RunPhase(options,
@@ -153,6 +155,7 @@ bool MeasureReferrals(const Load& load, const PhaseOptions& options,
                                    absl::StrCat(load.run_id, "-", sequence));
                              }),
                     0.25});
+    lag.Note(rows.back().rpc);
   }
   if (!rpcs.Runs("get_referral")) return true;
   absl::StatusOr<std::vector<std::string>> pool = CreateReferralPool(
@@ -173,7 +176,8 @@ bool MeasureReferrals(const Load& load, const PhaseOptions& options,
 // Measures the care plan RPCs selected over one pool of plans (reads first,
 // as updates change them); false if a set-up step failed.
 bool MeasureCarePlans(const Load& load, const PhaseOptions& options,
-                      const RpcSelection& rpcs, std::vector<ReportRow>& rows) {
+                      const RpcSelection& rpcs, ConsumerLag& lag,
+                      std::vector<ReportRow>& rows) {
   if (!rpcs.Runs("get_care_plan") && !rpcs.Runs("update_care_plan")) {
     return true;
   }
@@ -211,6 +215,7 @@ bool MeasureCarePlans(const Load& load, const PhaseOptions& options,
                                return updater.NewUpdate(sequence, rng);
                              }),
                     0, /*reports_aborted=*/true});
+    lag.Note(rows.back().rpc);
     if (updater.failed_rereads() > 0) {
       absl::PrintF("UpdateCarePlan: %d re-reads after a failed update failed\n",
                    updater.failed_rereads());
@@ -296,9 +301,11 @@ int Run() {
                              return NewHealthCheck(load, sequence);
                            }),
                   0});
-  const bool set_up = MeasureReferrals(load, options, *rpcs, rows) &&
-                      MeasureCarePlans(load, options, *rpcs, rows);
+  ConsumerLag lag(NewChannel(server, -1), *admin_token);
+  const bool set_up = MeasureReferrals(load, options, *rpcs, lag, rows) &&
+                      MeasureCarePlans(load, options, *rpcs, lag, rows);
   PrintReport(rows);
+  lag.Print();
   if (!set_up) return 1;
   if (rpcs->Runs("closed_loop")) {
     ClosedLoopOptions loop_options;
