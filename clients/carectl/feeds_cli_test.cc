@@ -19,6 +19,7 @@ namespace carebridge::carectl {
 namespace {
 
 namespace ev = ::carebridge::events::v1;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -63,6 +64,18 @@ ev::Consumer Connecting() {
   return consumer;
 }
 
+// Its producer's database was replaced: the head is the new one's.
+ev::Consumer Reset() {
+  ev::Consumer consumer;
+  consumer.set_name("consumers/record.referral");
+  consumer.set_state(ev::Consumer::PRODUCER_RESET);
+  consumer.set_cursor(9);
+  consumer.set_head_sequence(0);
+  consumer.set_epoch("e-old");
+  consumer.set_producer_epoch("e-new");
+  return consumer;
+}
+
 ev::ParkedEvent Parked() {
   ev::ParkedEvent parked;
   parked.set_name("consumers/careplan.referral/parkedEvents/8");
@@ -86,6 +99,7 @@ class FakeFeedAdmin : public ev::FeedAdminService::Service {
     *response->add_consumers() = Following();
     *response->add_consumers() = Behind();
     *response->add_consumers() = Connecting();
+    *response->add_consumers() = Reset();
     return grpc::Status::OK;
   }
   grpc::Status ListParkedEvents(
@@ -168,15 +182,18 @@ TEST_F(FeedsCliTest, FeedsListsEachConsumerWithItsLagAndProblems) {
   Result result = Run({"--utc", "admin", "feeds"});
   ASSERT_EQ(result.code, 0) << result.err;
   EXPECT_THAT(result.out, HasSubstr("CONSUMER"));
-  EXPECT_THAT(result.out, HasSubstr("careplan.handover  following   42"));
+  EXPECT_THAT(result.out, ContainsRegex("careplan.handover +following +42 "));
   EXPECT_THAT(result.out, HasSubstr("caught up  "));
-  EXPECT_THAT(result.out, HasSubstr("careplan.referral  retrying    7"));
+  EXPECT_THAT(result.out, ContainsRegex("careplan.referral +retrying +7 "));
   // Retrying: the lag is what it was when the consumer last heard from the
   // feed.
   EXPECT_THAT(result.out, HasSubstr("3 events, 1m12s behind, as last seen"));
   EXPECT_THAT(
       result.out,
-      HasSubstr("record.handover    connecting  0       0     not known yet"));
+      ContainsRegex("record.handover +connecting +0 +0 +not known yet"));
+  // The head is the new database's: no lag to tell.
+  EXPECT_THAT(result.out, ContainsRegex("record.referral +producer_reset +9 +0 "
+                                        "+- \\(producer reset\\)"));
   EXPECT_THAT(result.out,
               HasSubstr("careplan.referral: last error at "
                         "2026-12-01T00:00:00Z: UNAVAILABLE: cannot subscribe"));

@@ -38,7 +38,10 @@ std::string Time(const google::protobuf::Timestamp& time) {
 }  // namespace
 
 std::string FormatLag(const Consumer& consumer) {
-  if (!consumer.lag_current() && consumer.head_sequence() == 0) {
+  // The head is the new producer's, the cursor the old one's: no lag
+  // between them means anything.
+  if (consumer.state() == Consumer::PRODUCER_RESET) return "- (producer reset)";
+  if (consumer.state() == Consumer::CONNECTING && !consumer.lag_current()) {
     return "not known yet";
   }
   // Connecting, retrying or stopped, the figures are the last seen.

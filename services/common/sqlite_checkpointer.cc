@@ -85,7 +85,7 @@ void SqliteCheckpointer::Checkpoint(sqlite3* db, const char* name,
       // every commit may wake a checkpoint that can copy nothing. A log
       // that started again meanwhile has nothing of this copy.
       const bool same_log = restarts == restarts_;
-      if (!same_log || copied > copied_pages_) {
+      if (copied > (same_log ? copied_pages_ : 0)) {
         ++(in_commit ? counts_.in_commit : counts_.beside);
         metrics = metrics_;
         database = metrics_name_;

@@ -52,7 +52,8 @@ class SqliteCheckpointer {
     // log's file is cut back to it when the log starts again.
     int64_t limit_bytes = int64_t{32} << 20;
   };
-  // How many checkpoints ran, and where.
+  // How many checkpoints copied something, and where (one that could copy
+  // nothing, a reader holding an old snapshot, is not counted).
   struct Counts {
     // On this thread, beside the commits.
     int64_t beside = 0;
@@ -76,7 +77,8 @@ class SqliteCheckpointer {
   void Attach(sqlite3* writer);
 
   Counts counts() const ABSL_LOCKS_EXCLUDED(mu_);
-  // Each checkpoint's time goes to `metrics` as database `name`
+  // The time of each checkpoint counted in counts() goes to `metrics` as
+  // database `name`
   // (MetricsRecorder::ObserveCheckpoint); none when null.
   void SetMetrics(MetricsRecorder* metrics, std::string name)
       ABSL_LOCKS_EXCLUDED(mu_);

@@ -32,11 +32,19 @@ std::string ConsumerLag::Describe() const {
   for (const events::v1::Consumer& consumer : response.consumers()) {
     const std::string name = consumer.name().substr(consumer.name().find('/') +
                                                     1);  // consumers/{name}
-    parts.push_back(
-        consumer.lag_events() == 0
-            ? absl::StrCat(name, " caught up")
-            : absl::StrCat(name, " ", consumer.lag_events(), " events behind",
-                           consumer.lag_current() ? "" : " (as last seen)"));
+    const char* when = consumer.lag_current() ? "" : " (as last seen)";
+    if (consumer.state() == events::v1::Consumer::PRODUCER_RESET) {
+      parts.push_back(absl::StrCat(name, " stopped: its producer was reset"));
+    } else if (consumer.state() == events::v1::Consumer::CONNECTING &&
+               !consumer.lag_current()) {
+      parts.push_back(absl::StrCat(name, " not connected yet"));
+    } else if (consumer.lag_events() == 0) {
+      parts.push_back(absl::StrCat(name, " caught up", when));
+    } else {
+      parts.push_back(absl::StrCat(
+          name, " ", consumer.lag_events(),
+          consumer.lag_events() == 1 ? " event" : " events", " behind", when));
+    }
   }
   if (parts.empty()) return "this server runs no consumers";
   return absl::StrJoin(parts, "; ");
