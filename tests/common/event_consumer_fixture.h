@@ -22,6 +22,23 @@
 
 namespace carebridge::testing {
 
+// The sequences in `db`'s `applied` table (what a test consumer applied),
+// in the order they were applied.
+inline std::vector<int64_t> AppliedSequences(Database& db) {
+  std::vector<int64_t> sequences;
+  absl::Status status = db.Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(Statement select,
+                     conn.Prepare("SELECT sequence FROM applied ORDER BY n"));
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) return absl::OkStatus();
+      sequences.push_back(select.ColumnInt64(0));
+    }
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  return sequences;
+}
+
 using events::v1::Event;
 
 // A consumer's database the way a real consumer keeps it: each effect (a
@@ -88,20 +105,7 @@ class ConsumerStore {
   }
 
   // The effects, in the order they were applied.
-  std::vector<int64_t> Applied() {
-    std::vector<int64_t> sequences;
-    absl::Status status = db_->Read([&](Connection& conn) -> absl::Status {
-      ASSIGN_OR_RETURN(Statement select,
-                       conn.Prepare("SELECT sequence FROM applied ORDER BY n"));
-      while (true) {
-        ASSIGN_OR_RETURN(bool row, select.Step());
-        if (!row) return absl::OkStatus();
-        sequences.push_back(select.ColumnInt64(0));
-      }
-    });
-    EXPECT_TRUE(status.ok()) << status;
-    return sequences;
-  }
+  std::vector<int64_t> Applied() { return AppliedSequences(*db_); }
 
  private:
   std::unique_ptr<SqliteDb> db_;

@@ -199,6 +199,21 @@ class EventConsumerReplicasTest : public EventConsumerTest {
     return seen;
   }
 
+  // The first replica follows, holding its applies; the second stands by
+  // noting at most four of the follower's events, and has noted four when
+  // ten are committed (the far-behind pause).
+  void HoldTheFollowerTenBehindAStandbyNotingFour() {
+    StartReplica(*first_);
+    ASSERT_TRUE(Eventually(
+        [&] { return PhaseOf(*first_) == ConsumerState::Phase::kFollowing; }));
+    StartReplica(*second_, {}, /*standby_max_noted=*/4);
+    ASSERT_TRUE(StandbySees(*second_, 0, 0, 0));
+    first_->hold = true;
+    for (int i = 0; i < 4; ++i) Commit("referral.accepted");
+    ASSERT_TRUE(StandbySees(*second_, 0, 4, 4)) << "four noted";
+    for (int i = 0; i < 6; ++i) Commit("referral.accepted");
+  }
+
   // The shared cursor.
   // Ends the database sessions holding advisory locks (PostgreSQL): the
   // follower's lock goes with its session, as when its node vanishes.
@@ -217,22 +232,7 @@ class EventConsumerReplicasTest : public EventConsumerTest {
   }
 
   // Every effect, in the order applied (by either replica).
-  std::vector<int64_t> Applied() {
-    std::vector<int64_t> sequences;
-    absl::Status status =
-        first_db_->Read([&](Connection& conn) -> absl::Status {
-          ASSIGN_OR_RETURN(
-              Statement select,
-              conn.Prepare("SELECT sequence FROM applied ORDER BY n"));
-          while (true) {
-            ASSIGN_OR_RETURN(bool row, select.Step());
-            if (!row) return absl::OkStatus();
-            sequences.push_back(select.ColumnInt64(0));
-          }
-        });
-    EXPECT_TRUE(status.ok()) << status;
-    return sequences;
-  }
+  std::vector<int64_t> Applied() { return AppliedSequences(*first_db_); }
 
   static std::vector<int64_t> OneTo(int64_t n) {
     std::vector<int64_t> sequences;

@@ -79,15 +79,7 @@ TEST_F(EventConsumerReplicasTest,
 // goes on reading the same watch.
 TEST_F(EventConsumerReplicasTest,
        AStandbyFarBehindReadsOnOnceTheFollowerApplies) {
-  StartReplica(*first_);
-  ASSERT_TRUE(Eventually(
-      [&] { return PhaseOf(*first_) == ConsumerState::Phase::kFollowing; }));
-  StartReplica(*second_, {}, /*standby_max_noted=*/4);
-  ASSERT_TRUE(StandbySees(*second_, 0, 0, 0));
-  first_->hold = true;
-  for (int i = 0; i < 4; ++i) Commit("referral.accepted");
-  ASSERT_TRUE(StandbySees(*second_, 0, 4, 4)) << "four noted";
-  for (int i = 0; i < 6; ++i) Commit("referral.accepted");
+  ASSERT_NO_FATAL_FAILURE(HoldTheFollowerTenBehindAStandbyNotingFour());
   // Four noted and none applied: it reads no further, for ten of its
   // pauses.
   absl::SleepFor(absl::Milliseconds(200));
@@ -110,15 +102,7 @@ TEST_F(EventConsumerReplicasTest,
 // goes, from the shared cursor, nothing applied twice.
 TEST_F(EventConsumerReplicasTest,
        AStandbyFarBehindTakesOverWhenTheFollowerGoes) {
-  StartReplica(*first_);
-  ASSERT_TRUE(Eventually(
-      [&] { return PhaseOf(*first_) == ConsumerState::Phase::kFollowing; }));
-  StartReplica(*second_, {}, /*standby_max_noted=*/4);
-  ASSERT_TRUE(StandbySees(*second_, 0, 0, 0));
-  first_->hold = true;
-  for (int i = 0; i < 4; ++i) Commit("referral.accepted");
-  ASSERT_TRUE(StandbySees(*second_, 0, 4, 4));
-  for (int i = 0; i < 6; ++i) Commit("referral.accepted");
+  ASSERT_NO_FATAL_FAILURE(HoldTheFollowerTenBehindAStandbyNotingFour());
   StopHeld(*first_);
   ASSERT_TRUE(Eventually([&] { return Cursor() == 10; }))
       << "the paused standby did not take over";
