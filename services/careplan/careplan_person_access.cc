@@ -16,13 +16,6 @@ namespace {
 constexpr absl::Duration kDefaultPersonTokenTtl = absl::Hours(24 * 30);
 constexpr absl::Duration kMaxPersonTokenTtl = absl::Hours(24 * 90);
 
-// Tokens carry whole seconds; round up so a token never expires before the
-// lifetime asked for.
-absl::Time WholeSecondAtOrAfter(absl::Time t) {
-  absl::Time floor = absl::FromUnixSeconds(absl::ToUnixSeconds(t));
-  return floor < t ? floor + absl::Seconds(1) : floor;
-}
-
 }  // namespace
 
 absl::StatusOr<v1::IssuePersonTokenResponse> CarePlanDomain::IssuePersonToken(

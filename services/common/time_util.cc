@@ -29,4 +29,10 @@ absl::Duration FromProtoDuration(const google::protobuf::Duration& d) {
 
 int64_t ToUnixMicrosUtc(absl::Time t) { return absl::ToUnixMicros(t); }
 
+absl::Time WholeSecondAtOrAfter(absl::Time t) {
+  // ToUnixSeconds rounds toward the infinite past, so this is the floor.
+  const absl::Time floor = absl::FromUnixSeconds(absl::ToUnixSeconds(t));
+  return floor < t ? floor + absl::Seconds(1) : floor;
+}
+
 }  // namespace carebridge

@@ -19,6 +19,11 @@ absl::Duration FromProtoDuration(const google::protobuf::Duration& d);
 // columns (sortable, exact).
 int64_t ToUnixMicrosUtc(absl::Time t);
 
+// `t` rounded up to a whole second (itself when it is one): tokens carry
+// whole seconds, and rounding up means a token never expires, nor a cut-off
+// falls, before the moment asked for.
+absl::Time WholeSecondAtOrAfter(absl::Time t);
+
 }  // namespace carebridge
 
 #endif  // CAREBRIDGE_SERVICES_COMMON_TIME_UTIL_H_

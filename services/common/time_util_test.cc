@@ -81,5 +81,26 @@ TEST(UnixMicrosTest, IsExactAndOrdered) {
   EXPECT_EQ(ToUnixMicrosUtc(kEpoch - absl::Microseconds(1)), -1);
 }
 
+TEST(WholeSecondTest, RoundsUpToTheNextWholeSecond) {
+  const absl::Time second = absl::FromUnixSeconds(1767225600);
+  EXPECT_EQ(WholeSecondAtOrAfter(second + absl::Nanoseconds(1)),
+            second + absl::Seconds(1));
+  EXPECT_EQ(WholeSecondAtOrAfter(second + absl::Milliseconds(999)),
+            second + absl::Seconds(1));
+}
+
+TEST(WholeSecondTest, AWholeSecondIsItself) {
+  const absl::Time second = absl::FromUnixSeconds(1767225600);
+  EXPECT_EQ(WholeSecondAtOrAfter(second), second);
+  EXPECT_EQ(WholeSecondAtOrAfter(kEpoch), kEpoch);
+}
+
+TEST(WholeSecondTest, BeforeTheEpochRoundsTowardTheEpoch) {
+  // Half a second before the epoch is rounded up to the epoch, not down.
+  EXPECT_EQ(WholeSecondAtOrAfter(kEpoch - absl::Milliseconds(500)), kEpoch);
+  EXPECT_EQ(WholeSecondAtOrAfter(kEpoch - absl::Milliseconds(1500)),
+            kEpoch - absl::Seconds(1));
+}
+
 }  // namespace
 }  // namespace carebridge

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "services/common/errors.h"
+#include "services/common/time_util.h"
 
 namespace carebridge {
 namespace {
@@ -155,8 +156,7 @@ absl::Time TokenRevocations::IssueTimeFor(absl::Time now,
     return issued;
   }
   // The second after: a token of the change's own second stands.
-  absl::Time after = absl::FromUnixSeconds(absl::ToUnixSeconds(revoked_before));
-  return after < revoked_before ? after + absl::Seconds(1) : after;
+  return WholeSecondAtOrAfter(revoked_before);
 }
 
 void TokenRevocations::ForgetExpired() {

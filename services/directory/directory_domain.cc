@@ -83,13 +83,6 @@ absl::StatusOr<IdempotencyKey> KeyFor(const Principal& caller,
   return key;
 }
 
-// Tokens carry whole seconds; round up so a token never expires before the
-// lifetime asked for.
-absl::Time ToWholeSecondAtOrAfter(absl::Time t) {
-  absl::Time floor = absl::FromUnixSeconds(absl::ToUnixSeconds(t));
-  return floor < t ? floor + absl::Seconds(1) : floor;
-}
-
 // The teams a member's events concern: the member's team (admins may have
 // none).
 std::vector<std::string> TeamsOf(const v1::Member& member) {
@@ -442,7 +435,7 @@ absl::StatusOr<v1::IssueTokenResponse> DirectoryDomain::IssueToken(
   principal.team = member.team();
   principal.role = FromProtoRole(member.role());
   const absl::Time now = clock_->Now();
-  principal.expire_time = ToWholeSecondAtOrAfter(now + ttl);
+  principal.expire_time = WholeSecondAtOrAfter(now + ttl);
   // Whole seconds, by the rule revocations judge tokens by: after the
   // member's tokens_valid_after, so the new token stands.
   principal.issue_time = TokenRevocations::IssueTimeFor(
