@@ -130,6 +130,14 @@ REFERRAL_PID=$(pgrep -f -- "--data_dir=$WORK/referral " | head -1)
 kill -TERM "$REFERRAL_PID"
 wait_for_exit "$REFERRAL_PID" 30
 mv "$WORK/referral" "$WORK/referral.old"
+# On PostgreSQL the new database is the referral's, dropped and made again.
+if [ -n "$PG_ADMIN_URL" ]; then
+  database_flags referral
+  REFERRAL_DB=${DATABASE_FLAGS[0]##*/}
+  psql -q "$PG_ADMIN_URL" -c "DROP DATABASE $REFERRAL_DB WITH (FORCE)" \
+    -c "CREATE DATABASE $REFERRAL_DB" >/dev/null ||
+    fail "cannot make the referral's database again"
+fi
 start_named referral --services=referral --directory_address="$DIRECTORY"
 producer_reset() {
   CONSUMERS=$(at "$CAREPLAN_ADDR" "$ADMIN" --json admin feeds)
