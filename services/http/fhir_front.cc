@@ -29,10 +29,15 @@ Json SearchParam(const char* name, const char* type, const char* doc) {
   return Json{{"name", name}, {"type", type}, {"documentation", doc}};
 }
 
+// Read (and vread of the current version) and search: every resource but
+// CarePlan, CareTeam and Provenance.
 Json ReadAndSearch(const char* type, Json params) {
   Json resource{{"type", type},
-                {"interaction",
-                 Json::array({{{"code", "read"}}, {{"code", "search-type"}}})}};
+                {"interaction", Json::array({{{"code", "read"}},
+                                             {{"code", "vread"}},
+                                             {{"code", "search-type"}}})},
+                {"versioning", "versioned"},
+                {"readHistory", false}};
   if (!params.empty()) resource["searchParam"] = params;
   return resource;
 }
@@ -118,8 +123,22 @@ HttpReply FhirFront::Metadata(const std::string& base) const {
   task_params.push_back(SearchParam(
       "status", "token",
       "requested, received, accepted, rejected, cancelled, completed"));
-  resources.push_back(ReadAndSearch("ServiceRequest", service_request_params));
-  resources.push_back(ReadAndSearch("Task", task_params));
+  Json service_request =
+      ReadAndSearch("ServiceRequest", service_request_params);
+  // POST makes a referral; If-None-Exist (identifier=system|value) or
+  // X-Request-ID makes a retry return the first.
+  service_request["interaction"].push_back({{"code", "create"}});
+  service_request["conditionalCreate"] = true;
+  resources.push_back(service_request);
+  Json task = ReadAndSearch("Task", task_params);
+  // PUT (the Task as read, its status changed) or PATCH (JSON Patch of
+  // status, statusReason, output and note) moves the referral a step;
+  // If-Match makes it conditional on the version read.
+  task["interaction"].push_back({{"code", "update"}});
+  task["interaction"].push_back({{"code", "patch"}});
+  task["updateCreate"] = false;
+  task["conditionalUpdate"] = false;
+  resources.push_back(task);
   Json care_plan{{"type", "CarePlan"},
                  {"interaction", Json::array({{{"code", "read"}},
                                               {{"code", "vread"}},
@@ -200,6 +219,22 @@ HttpReply FhirFront::Read(absl::string_view type, absl::string_view id,
       absl::StrCat("resource type `", type,
                    "` is not served here; GET /fhir/metadata lists those that "
                    "are")));
+}
+
+HttpReply FhirFront::VRead(absl::string_view type, absl::string_view id,
+                           absl::string_view version,
+                           const CallHeaders& headers) const {
+  HttpReply reply = Read(type, id, headers);
+  if (reply.status != 200) return reply;
+  const std::string etag = absl::StrCat("W/\"", version, "\"");
+  for (const auto& [name, value] : reply.headers) {
+    if (name == "ETag" && value == etag) return reply;
+  }
+  return FhirError(absl::NotFoundError(absl::StrCat(
+      type, "/", id, "/_history/", version,
+      ": not the current version; only a ", type,
+      "'s current version is kept as FHIR (its earlier steps are on the "
+      "person's timeline)")));
 }
 
 HttpReply FhirFront::Search(absl::string_view type, const FhirParams& params,

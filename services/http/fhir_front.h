@@ -46,6 +46,11 @@ class FhirFront {
   HttpReply Metadata(const std::string& base) const;
   HttpReply Read(absl::string_view type, absl::string_view id,
                  const CallHeaders& headers) const;
+  // GET /fhir/{type}/{id}/_history/{vid} for a resource that keeps only its
+  // current version (all but CarePlan): the read when `version` is the
+  // current one (the ETag and Location a write returned), else 404.
+  HttpReply VRead(absl::string_view type, absl::string_view id,
+                  absl::string_view version, const CallHeaders& headers) const;
   HttpReply Search(absl::string_view type, const FhirParams& params,
                    const std::string& base, const CallHeaders& headers) const;
   // POST /fhir/ServiceRequest: a referral from the caller's team (its

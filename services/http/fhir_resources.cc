@@ -253,8 +253,12 @@ Json Task(const ref::Referral& referral) {
   task["meta"] = Meta(referral.update_time(), referral.etag());
   task["basedOn"] = Json::array({Reference("ServiceRequest", referral.name())});
   task["status"] = TaskStatus(referral.state());
-  if (referral.state() == ref::DECLINED) {
-    std::string reason = LastNote(referral, ref::ReferralEvent::DECLINED);
+  // Why it was declined or withdrawn (each needs a reason).
+  if (referral.state() == ref::DECLINED || referral.state() == ref::WITHDRAWN) {
+    std::string reason =
+        LastNote(referral, referral.state() == ref::DECLINED
+                               ? ref::ReferralEvent::DECLINED
+                               : ref::ReferralEvent::WITHDRAWN);
     if (!reason.empty()) task["statusReason"] = {{"text", reason}};
   }
   task["businessStatus"] = {{"text", StateText(referral.state())}};

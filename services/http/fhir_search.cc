@@ -91,7 +91,10 @@ Json Searchset(const std::string& base, absl::string_view type,
        {{"lastUpdated", absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(),
                                          absl::UTCTimeZone())}}},
       {"type", std::string(bundle_type)}};
-  if (next_page_token.empty()) {
+  // The total is known only when this page is the whole result: on a later
+  // page, or with more to come, it is left out (FHIR makes it optional)
+  // rather than miscounted.
+  if (next_page_token.empty() && Param(params, "_page_token").empty()) {
     bundle["total"] = resources.size();
   }
   std::string self = absl::StrCat(base, "/", type);

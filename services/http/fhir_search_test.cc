@@ -69,5 +69,26 @@ TEST(SearchsetTest, LinksEncodeTheQuery) {
       << next;
 }
 
+fhir::Json Entry(const char* id) {
+  return fhir::Json{{"resourceType", "Task"}, {"id", id}};
+}
+
+// The total is the result's size only when one page is the whole result:
+// the last page of several holds only its own entries, and a first page
+// with more to come does not know the rest.
+TEST(SearchsetTest, TotalOnlyWhenOnePageIsTheWholeResult) {
+  fhir::Json whole = Searchset("http://h/fhir", "Task", {{"_count", "5"}},
+                               {Entry("a"), Entry("b")}, "");
+  EXPECT_EQ(whole["total"], 2);
+  fhir::Json first = Searchset("http://h/fhir", "Task", {{"_count", "2"}},
+                               {Entry("a"), Entry("b")}, "more");
+  EXPECT_FALSE(first.contains("total")) << first.dump();
+  fhir::Json last =
+      Searchset("http://h/fhir", "Task",
+                {{"_count", "2"}, {"_page_token", "more"}}, {Entry("c")}, "");
+  EXPECT_FALSE(last.contains("total")) << last.dump();
+  EXPECT_EQ(last["entry"].size(), 1u);
+}
+
 }  // namespace
 }  // namespace carebridge::http

@@ -3,6 +3,7 @@
 // call, so its rules and errors are the service's own.
 #include <algorithm>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -129,11 +130,12 @@ absl::StatusOr<ref::Urgency> UrgencyOf(const Json& resource) {
       "(crisis)");
 }
 
-// The retry key: X-Request-ID, or the conditional create's identifier
-// (digested to the 64 characters a request id may have).
+// The retry key: the conditional create's identifier (digested to the 64
+// characters a request id may have), else X-Request-ID. The identifier
+// wins: a client that sends a fresh X-Request-ID with each attempt and the
+// same If-None-Exist still makes one referral.
 absl::StatusOr<std::string> RequestId(const FhirWrite& write) {
-  if (!write.request_id.empty()) return write.request_id;
-  if (write.if_none_exist.empty()) return std::string();
+  if (write.if_none_exist.empty()) return write.request_id;
   absl::string_view query = write.if_none_exist;
   if (!absl::ConsumePrefix(&query, "identifier=") || query.empty()) {
     return Invalid(
@@ -154,6 +156,56 @@ Request Answer(const std::string& name, const std::string& etag,
   request.set_etag(etag);
   request.set_note(note);
   return request;
+}
+
+// The service's refusal of one of its request's fields, named as the Task
+// element the field came from (the rule itself stays the service's).
+absl::Status AsTaskElements(absl::Status status) {
+  static constexpr std::pair<absl::string_view, absl::string_view> kFields[] = {
+      {"reason", "Task.statusReason.text"},
+      {"note", "Task.note.text"},
+      {"onward_route.signposting", "Task.output.valueString"},
+      {"onward_route.suggested_team", "Task.output.valueReference"},
+      {"onward_route", "Task.output (valueString or valueReference)"}};
+  if (status.code() != absl::StatusCode::kInvalidArgument) return status;
+  for (const auto& [field, element] : kFields) {
+    absl::string_view rest = status.message();
+    if (absl::ConsumePrefix(&rest, field) && absl::StartsWith(rest, ":")) {
+      return absl::InvalidArgumentError(absl::StrCat(element, rest));
+    }
+  }
+  return status;
+}
+
+// What a Task write may change: its status and what is said with the
+// step. meta, text and lastModified are the server's to set.
+const std::set<std::string>& TaskStepElements() {
+  static const auto* elements =
+      new std::set<std::string>{"status", "statusReason", "output", "note"};
+  return *elements;
+}
+
+// A PUT's Task against the stored one: the first element outside the step
+// (and the server's own meta, text and lastModified) that differs.
+absl::Status CheckOnlyTheStepChanges(const Json& stored, const Json& put) {
+  std::set<std::string> keys;
+  for (const auto& [key, value] : stored.items()) keys.insert(key);
+  for (const auto& [key, value] : put.items()) keys.insert(key);
+  for (const std::string& key : keys) {
+    if (TaskStepElements().count(key) > 0 || key == "meta" || key == "text" ||
+        key == "lastModified" || key == "resourceType") {
+      continue;
+    }
+    auto was = stored.find(key);
+    auto now = put.find(key);
+    if (was == stored.end() || now == put.end() || *was != *now) {
+      return Invalid(absl::StrCat(
+          "Task.", key,
+          ": differs from the stored Task; only status, statusReason, output "
+          "and note change (send the Task as read, with those changed)"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 // W/"etag" or "etag" to etag.
@@ -307,10 +359,37 @@ HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,
     if (put->contains("id") && StringAt(*put, "id") != std::string(id)) {
       return FhirError(Invalid("Task.id: must be the id in the URL"));
     }
+    if (absl::Status only = CheckOnlyTheStepChanges(task, *put); !only.ok()) {
+      return FhirError(only);
+    }
     wanted = *std::move(put);
   }
   const std::string status = StringAt(wanted, "status");
-  if (status == StringAt(task, "status")) return FhirReply(task);
+  if (status == StringAt(task, "status")) {
+    // No step: what is said with one (a reason, a note, an output) is
+    // recorded only with a step, so a change to it alone is refused, not
+    // dropped.
+    for (const std::string& element : TaskStepElements()) {
+      if (element == "status") continue;
+      auto was = task.find(element);
+      auto now = wanted.find(element);
+      if ((was == task.end()) != (now == wanted.end()) ||
+          (was != task.end() && *was != *now)) {
+        return FhirError(Invalid(absl::StrCat(
+            "Task.", element, ": is recorded with a change of Task.status (`",
+            status, "` is the status now); nothing changed")));
+      }
+    }
+    if (!write.if_match.empty() && EtagOf(write.if_match) != current.etag()) {
+      HttpReply reply = FhirError(absl::FailedPreconditionError(
+          absl::StrCat("If-Match: the Task has changed since version ",
+                       EtagOf(write.if_match), " (now ", current.etag(),
+                       "); read it again")));
+      reply.status = 412;
+      return reply;
+    }
+    return FhirReply(task);
+  }
   std::string reason;
   if (wanted.contains("statusReason") && wanted["statusReason"].is_object()) {
     reason = StringAt(wanted["statusReason"], "text");
@@ -328,12 +407,6 @@ HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,
     called = bridge_->Call(absl::StrCat(kReferral, method), request, &updated,
                            headers);
   };
-  if ((status == "rejected" || status == "cancelled") && reason.empty()) {
-    return FhirError(Invalid(
-        absl::StrCat("Task.statusReason.text: required to make the Task `",
-                     status, "` (why it is ",
-                     status == "rejected" ? "declined" : "withdrawn", ")")));
-  }
   if (status == "received") {
     auto request = Answer<ref::AcknowledgeReferralRequest>(name, etag, note);
     call("AcknowledgeReferral", request);
@@ -378,7 +451,7 @@ HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,
         "` (received, accepted, rejected, cancelled, completed)")));
   }
   if (!called.ok()) {
-    HttpReply reply = FhirError(called);
+    HttpReply reply = FhirError(AsTaskElements(called));
     // A stale If-Match is a failed precondition of the HTTP request.
     if (called.code() == absl::StatusCode::kAborted &&
         !write.if_match.empty()) {

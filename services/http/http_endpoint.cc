@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
@@ -277,6 +278,13 @@ void HttpEndpoint::AddRoutes() {
             response);
       });
   server_->Get(
+      R"(/fhir/(Patient|Organization|HealthcareService|ServiceRequest|Task|Communication)/([A-Za-z0-9\-\.]{1,64})/_history/([A-Za-z0-9\-\.]{1,64}))",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Write(fhir_.VRead(request.matches[1].str(), request.matches[2].str(),
+                          request.matches[3].str(), HeadersOf(request)),
+              response);
+      });
+  server_->Get(
       R"(/fhir/Patient/([A-Za-z0-9\-\.]{1,64})/\$everything)",
       [this](const httplib::Request& request, httplib::Response& response) {
         Write(fhir_.Everything(request.matches[1].str(), BaseOf(request),
@@ -320,7 +328,7 @@ void HttpEndpoint::AddRoutes() {
   server_->Patch(R"(/fhir/.*)", unsupported);
   server_->Delete(R"(/fhir/.*)", unsupported);
   // What no route answered (404, 413 for a body too large, ...): an error
-  // body saying so.
+  // body saying so, an OperationOutcome under /fhir.
   server_->set_error_handler(
       [max = max_body_bytes_](const httplib::Request& request,
                               httplib::Response& response) {
@@ -332,7 +340,10 @@ void HttpEndpoint::AddRoutes() {
                                    " bytes this server accepts"))
                 : absl::NotFoundError(absl::StrCat(
                       "no route for ", request.method, " ", request.path));
-        HttpReply reply = ErrorReply(status);
+        HttpReply reply =
+            absl::StartsWith(request.path, "/fhir/") || request.path == "/fhir"
+                ? FhirError(status)
+                : ErrorReply(status);
         reply.status = response.status;
         Write(reply, response);
       });

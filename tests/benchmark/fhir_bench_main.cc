@@ -113,11 +113,17 @@ int Run() {
   const int http_port = (*server)->http_port();
   absl::StatusOr<std::string> admin =
       ReadAdminToken((*server)->bootstrap_token_path());
+  if (!admin.ok()) {
+    std::fprintf(stderr, "the admin token: %s\n",
+                 admin.status().ToString().c_str());
+    return 1;
+  }
   auto channel =
       grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   absl::StatusOr<Fixture> fixture = CreateFixture(channel, *admin, "fhir");
-  if (!admin.ok() || !fixture.ok()) {
-    std::fprintf(stderr, "set-up failed\n");
+  if (!fixture.ok()) {
+    std::fprintf(stderr, "set-up failed: %s\n",
+                 fixture.status().ToString().c_str());
     return 1;
   }
   // A full plan for the person, written by the sending team (so it leads).
