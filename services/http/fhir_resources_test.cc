@@ -3,6 +3,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+
+#include "absl/time/time.h"
 #include "services/common/time_util.h"
 
 namespace carebridge::http::fhir {
@@ -27,6 +31,27 @@ ref::Referral Sent() {
   *referral.mutable_response_due_time() =
       ToProtoTimestamp(absl::FromUnixSeconds(1765249200));
   return referral;
+}
+
+dir::Team CrisisTeam() {
+  dir::Team team;
+  team.set_name("teams/crisis");
+  team.set_display_name("Crisis team");
+  team.set_sector(dir::CRISIS);
+  team.set_accepting_referrals(true);
+  dir::ResponseDeadlines* deadlines = team.mutable_response_deadlines();
+  *deadlines->mutable_crisis() = ToProtoDuration(absl::Hours(4));
+  *deadlines->mutable_urgent() = ToProtoDuration(absl::Hours(3 * 24));
+  *deadlines->mutable_routine() = ToProtoDuration(absl::Hours(14 * 24));
+  team.set_service_description("Home treatment and crisis assessment");
+  team.set_eligibility("Adults 18+ registered with a GP in the borough");
+  team.set_contact("0300 555 0100 (24 hours)");
+  team.set_etag("t1");
+  *team.mutable_create_time() =
+      ToProtoTimestamp(absl::FromUnixMillis(1764900000000));
+  *team.mutable_update_time() =
+      ToProtoTimestamp(absl::FromUnixMillis(1764990000123));
+  return team;
 }
 
 TEST(FhirResourcesTest, EveryReferralStateHasATaskStatusAndBack) {
@@ -137,6 +162,104 @@ TEST(FhirResourcesTest, AMergedPatientIsInactiveAndLinksToTheOneKept) {
   ASSERT_EQ(patient["link"].size(), 1u);
   EXPECT_EQ(patient["link"][0]["other"]["reference"], "Patient/p1");
   EXPECT_EQ(patient["link"][0]["type"], "replaced-by");
+}
+
+// Compared as plain JSON: FHIR gives element order no meaning.
+nlohmann::json Plain(const Json& resource) {
+  return nlohmann::json::parse(resource.dump());
+}
+
+TEST(FhirResourcesTest, AHealthcareServiceSaysWhatAReferrerNeedsToKnow) {
+  EXPECT_EQ(Plain(HealthcareService(CrisisTeam())),
+            nlohmann::json::parse(R"json({
+    "resourceType": "HealthcareService",
+    "id": "crisis",
+    "meta": {"versionId": "t1", "lastUpdated": "2025-12-06T03:00:00.123Z"},
+    "active": true,
+    "providedBy": {"reference": "Organization/crisis"},
+    "category": [{"text": "Crisis"}],
+    "name": "Crisis team",
+    "comment": "Home treatment and crisis assessment",
+    "extraDetails":
+        "Answers referrals within: crisis 4h, urgent 72h, routine 336h.",
+    "telecom": [{"system": "other", "value": "0300 555 0100 (24 hours)"}],
+    "eligibility": [
+      {"comment": "Adults 18+ registered with a GP in the borough"}
+    ],
+    "referralMethod": [{"text": "carebridge referral (FHIR ServiceRequest)"}]
+})json"));
+}
+
+TEST(FhirResourcesTest, EachUrgencysResponseTimeIsItsOwn) {
+  dir::Team team = CrisisTeam();
+  dir::ResponseDeadlines* deadlines = team.mutable_response_deadlines();
+  *deadlines->mutable_crisis() = ToProtoDuration(absl::Minutes(15));
+  *deadlines->mutable_urgent() = ToProtoDuration(absl::Minutes(90));
+  *deadlines->mutable_routine() = ToProtoDuration(absl::Hours(90 * 24));
+  EXPECT_EQ(HealthcareService(team)["extraDetails"],
+            "Answers referrals within: crisis 15m, urgent 1h30m, "
+            "routine 2160h.");
+}
+
+TEST(FhirResourcesTest, AServiceNotAcceptingReferralsIsInactiveAndSaysSo) {
+  dir::Team team = CrisisTeam();
+  team.set_accepting_referrals(false);
+  Json service = HealthcareService(team);
+  EXPECT_EQ(service["active"], false);
+  EXPECT_EQ(service["extraDetails"],
+            "Answers referrals within: crisis 4h, urgent 72h, routine 336h. "
+            "Not accepting referrals now.");
+  // The organization behind it still exists.
+  EXPECT_EQ(Organization(team)["active"], true);
+}
+
+TEST(FhirResourcesTest, AServiceLeavesOutWhatTheTeamDidNotSay) {
+  dir::Team team = CrisisTeam();
+  team.clear_service_description();
+  team.clear_eligibility();
+  team.clear_contact();
+  team.clear_etag();
+  team.clear_update_time();
+  Json service = HealthcareService(team);
+  EXPECT_FALSE(service.contains("comment"));
+  EXPECT_FALSE(service.contains("eligibility"));
+  EXPECT_FALSE(service.contains("telecom"));
+  EXPECT_FALSE(service["meta"].contains("versionId"));
+  EXPECT_FALSE(service["meta"].contains("lastUpdated"));
+  EXPECT_EQ(service["name"], "Crisis team");
+  EXPECT_EQ(service["category"][0]["text"], "Crisis");
+}
+
+TEST(FhirResourcesTest, ATeamIsTheOrganizationThatProvidesItsService) {
+  EXPECT_EQ(Plain(Organization(CrisisTeam())), nlohmann::json::parse(R"json({
+    "resourceType": "Organization",
+    "id": "crisis",
+    "meta": {"versionId": "t1", "lastUpdated": "2025-12-06T03:00:00.123Z"},
+    "active": true,
+    "type": [{"text": "Crisis"}],
+    "name": "Crisis team"
+  })json"));
+}
+
+TEST(FhirResourcesTest, EverySectorHasItsOwnWords) {
+  const std::pair<dir::Sector, std::string> kWords[] = {
+      {dir::COMMUNITY_MENTAL_HEALTH, "Community mental health"},
+      {dir::CRISIS, "Crisis"},
+      {dir::VOLUNTARY_SECTOR, "Voluntary sector"},
+      {dir::PRIMARY_CARE, "Primary care"},
+      {dir::INPATIENT, "Inpatient"},
+      {dir::SOCIAL_CARE, "Social care"},
+      {dir::OTHER, "Other"},
+  };
+  for (const auto& [sector, words] : kWords) {
+    dir::Team team = CrisisTeam();
+    team.set_sector(sector);
+    EXPECT_EQ(HealthcareService(team)["category"],
+              Json::array({{{"text", words}}}))
+        << dir::Sector_Name(sector);
+    EXPECT_EQ(Organization(team)["type"], Json::array({{{"text", words}}}))
+        << dir::Sector_Name(sector);
+  }
 }
 
 TEST(FhirResourcesTest, OutcomesNameTheIssueTypeForTheCode) {
