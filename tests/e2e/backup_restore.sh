@@ -17,6 +17,12 @@
 #   applied but stops with PRODUCER_RESET in `carectl admin feeds` and
 #   applies nothing; reset as docs/backup.md says, it catches up on every
 #   one of them.
+# On PostgreSQL (e2e_backup_restore_postgresql: the server's services in
+# one database, a schema each; the record process in another) the backup is
+# PostgreSQL's own, as docs/backup.md says: pg_dump under load, pg_restore
+# into a new, empty database, then the SQL docs/backup.md gives, read from
+# it and run as written in psql (where no service has set the search_path):
+# a new epoch for each feed's schema, the restored record's cursors moved.
 #
 # usage: backup_restore.sh SERVER_BIN CARECTL_BIN BACKUP_BIN
 
@@ -24,11 +30,20 @@
 . "$(dirname "$0")/lib.sh"
 
 BACKUP_BIN=${3:?usage: $0 SERVER_BIN CARECTL_BIN BACKUP_BIN}
+DOCS=$(dirname "$0")/../../docs/backup.md
 MAX_CREATES=400  # the load loop's bound
 
 start_server
 ADMIN=$(cat "$DATA/bootstrap-admin.token")
 ORIGINAL=$DATA
+# The schemas holding a feed, as docs/backup.md lists them.
+FEED_SCHEMAS=(directory referral careplan handover record)
+if [ -n "$PG_ADMIN_URL" ]; then
+  database_flags main
+  MAIN_URL=${DATABASE_FLAGS[0]#--database=}
+fi
+# shellcheck source=backup_restore_steps.sh source-path=SCRIPTDIR
+. "$(dirname "$0")/backup_restore_steps.sh"
 
 step "set-up: two teams, a sender, a person"
 SENDER_TEAM=$(as "$ADMIN" --name_only team create --display_name="North CMHT" \
@@ -80,31 +95,12 @@ wait_until 120 "20 referrals acknowledged" at_least 20
 
 cp "$ACKED" "$WORK/acked-before-backup"
 BEFORE=$(wc -l <"$WORK/acked-before-backup")
-"$BACKUP_BIN" --data_dir="$DATA" --out="$WORK/backup" >"$WORK/backup.out" ||
-  fail "carebridge-backup failed: $(cat "$WORK/backup.out")"
+if [ -n "$PG_ADMIN_URL" ]; then backup_postgresql; else backup_sqlite; fi
 AFTER=$(acked)
 exited "$LOOP_PID" && fail "the load loop ended before the backup did"
-sed 's/^/    /' "$WORK/backup.out"
 echo "    acknowledged: $BEFORE when the backup began, $AFTER when it ended"
-"$BACKUP_BIN" --verify --from="$WORK/backup" >/dev/null ||
-  fail "the backup does not verify"
-# manifest EXPR: a Python expression over backup.json (d), with f the
-# referral database's entry.
-manifest() {
-  py "(lambda f: $1)([x for x in d['files'] if x['path'] == 'referral.db'][0])" \
-    <"$WORK/backup/backup.json"
-}
-HEAD=$(manifest "f['feed']['head_sequence']")
-OLD_EPOCH=$(manifest "f['feed']['epoch']")
 [ "$HEAD" -ge "$BEFORE" ] || fail "the backup's referral head $HEAD < $BEFORE acknowledged"
-for f in referral.db directory.db record.db token-keys audit.key \
-  bootstrap-admin.token; do
-  grep -q "\"path\": \"$f" "$WORK/backup/backup.json" ||
-    fail "the backup lacks $f"
-done
-if grep -q -e '-wal"' -e '-shm"' -e 'audit-index' "$WORK/backup/backup.json"; then
-  fail "the backup copied a -wal, -shm or audit index file"
-fi
+[ -n "$OLD_EPOCH" ] || fail "no epoch of the referral feed in the backup"
 
 # More referrals after the backup: acknowledged, then lost by the restore,
 # and applied by the record process (whose cursor goes past the backup).
@@ -128,39 +124,18 @@ kill -TERM "$SERVER_PID" "$RECORD_PID"
 wait_for_exit "$SERVER_PID" 30
 wait_for_exit "$RECORD_PID" 30
 
-step "a restore refuses a data directory that is not empty"
-SUM=$(sha256sum "$ORIGINAL/referral.db")
-status=0
-"$BACKUP_BIN" --restore --from="$WORK/backup" --data_dir="$ORIGINAL" \
-  >/dev/null 2>"$WORK/err" || status=$?
-expect_eq "$status" 1 "exit code of a restore into a data directory in use"
-grep -q "is not empty" "$WORK/err" || fail "unexpected error: $(cat "$WORK/err")"
-expect_eq "$(sha256sum "$ORIGINAL/referral.db")" "$SUM" "the data left alone"
+if [ -n "$PG_ADMIN_URL" ]; then
+  REFERRAL_PATH=referral RECORD_PATH=record
+else
+  REFERRAL_PATH=referral.db RECORD_PATH=record.db
+  refusals_sqlite
+fi
 
-step "a restore refuses a damaged backup, writing nothing"
-cp -a "$WORK/backup" "$WORK/damaged"
-/usr/bin/python3 - "$WORK/damaged/referral.db" <<'PY'
-import os, sys
-with open(sys.argv[1], "r+b") as f:
-    f.seek(os.path.getsize(sys.argv[1]) // 2)
-    byte = f.read(1)
-    f.seek(-1, 1)
-    f.write(bytes([byte[0] ^ 0xFF]))
-PY
-status=0
-"$BACKUP_BIN" --restore --from="$WORK/damaged" --data_dir="$WORK/never" \
-  >/dev/null 2>"$WORK/err" || status=$?
-expect_eq "$status" 1 "exit code of a restore of a damaged backup"
-grep -q "referral.db: differs" "$WORK/err" ||
-  fail "unexpected error: $(cat "$WORK/err")"
-[ ! -e "$WORK/never" ] || fail "a refused restore left $WORK/never"
-
-step "restore into a fresh data directory and start the server on it"
-"$BACKUP_BIN" --restore --from="$WORK/backup" --data_dir="$WORK/restored" \
-  --json >"$WORK/restore.json" || fail "the restore failed"
+step "restore into a fresh data directory (on PostgreSQL a new database too) and start the server on it"
+if [ -n "$PG_ADMIN_URL" ]; then restore_postgresql; else restore_sqlite; fi
 # restored EXPR: over the restore's report (d), with f the referral feed.
 restored() {
-  py "(lambda f: $1)([x for x in d['feeds'] if x['path'] == 'referral.db'][0])" \
+  py "(lambda f: $1)([x for x in d['feeds'] if x['path'] == '$REFERRAL_PATH'][0])" \
     <"$WORK/restore.json"
 }
 NEW_EPOCH=$(restored "f['new_epoch']")
@@ -169,7 +144,7 @@ expect_eq "$(restored "f['old_epoch']")" "$OLD_EPOCH" "the old epoch"
 if [ -z "$NEW_EPOCH" ] || [ "$NEW_EPOCH" = "$OLD_EPOCH" ]; then
   fail "the restored feed kept its epoch $OLD_EPOCH"
 fi
-expect_eq "$(py "[c['reanchored'] for c in d['cursors'] if c['path'] == 'record.db' and c['producer_path'] == 'referral.db']" \
+expect_eq "$(py "[c['reanchored'] for c in d['cursors'] if c['path'] == '$RECORD_PATH' and c['producer_path'] == '$REFERRAL_PATH']" \
   <"$WORK/restore.json")" "[True]" \
   "the restored record's cursor moved to the restored feed's new epoch"
 DATA=$WORK/restored
@@ -258,17 +233,15 @@ step "reset as docs/backup.md says: each to min(cursor, restored head), new epoc
 # Each stopped consumer's producer is the restored feed whose OLD epoch its
 # cursor belongs to.
 at "$RECORD" "$ADMIN" --json admin feeds >"$WORK/record-feeds.json"
-/usr/bin/python3 - "$WORK/record-feeds.json" "$WORK/backup/backup.json" \
-  "$WORK/restore.json" >"$WORK/resets" <<'PY'
+/usr/bin/python3 - "$WORK/record-feeds.json" "$WORK/restore.json" \
+  >"$WORK/resets" <<'PY'
 import json, sys
 consumers = json.load(open(sys.argv[1]))["consumers"]
-feeds = {f["feed"]["epoch"]: f["path"]
-         for f in json.load(open(sys.argv[2]))["files"] if "feed" in f}
-restored = {f["path"]: f for f in json.load(open(sys.argv[3]))["feeds"]}
+restored = {f["old_epoch"]: f for f in json.load(open(sys.argv[2]))["feeds"]}
 for c in consumers:
     if c["state"] != "PRODUCER_RESET":
         continue
-    feed = restored[feeds[c["epoch"]]]
+    feed = restored[c["epoch"]]
     after = min(int(c["cursor"]), int(feed["head_sequence"]))
     print(c["name"].removeprefix("consumers/"), after, feed["new_epoch"])
 PY
