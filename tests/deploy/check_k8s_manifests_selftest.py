@@ -165,6 +165,18 @@ BREAKAGES = [
      "      app.kubernetes.io/component: handovers\n", 1,
      "Deployment/carebridge-handover: 2 replicas and no "
      "PodDisruptionBudget selects its pods"),
+    ("the directory's replicas without a PodDisruptionBudget",
+     "overlays/postgresql/pdb.yaml",
+     "      app.kubernetes.io/component: directory\n",
+     "      app.kubernetes.io/component: directories\n", 1,
+     "Deployment/carebridge-directory: 2 replicas and no "
+     "PodDisruptionBudget selects its pods"),
+    ("the record's replicas without a PodDisruptionBudget",
+     "overlays/postgresql/pdb.yaml",
+     "      app.kubernetes.io/component: record\n",
+     "      app.kubernetes.io/component: records\n", 1,
+     "Deployment/carebridge-record: 2 replicas and no "
+     "PodDisruptionBudget selects its pods"),
     ("a budget that blocks node drains", "overlays/postgresql/pdb.yaml",
      "minAvailable: 1", "minAvailable: 2", ALL, "blocks every node drain"),
     ("replicas stopped all at once", "overlays/postgresql/kustomization.yaml",
