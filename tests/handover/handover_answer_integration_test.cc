@@ -140,12 +140,15 @@ TEST_F(HandoverTest, OverdueHandoverIsEscalatedOnceAndShownToBothTeams) {
               ::carebridge::testing::IsOkAndHolds(0));
   EXPECT_THAT(ListAll(alice_, Mailbox(v1::INBOX, /*overdue_only=*/true)),
               IsEmpty());
+  EXPECT_EQ(EscalationsCounted(*handover_), 0);
 
   server_.clock().Advance(absl::Hours(2));
   EXPECT_THAT(handover_->ScanDeadlines(),
               ::carebridge::testing::IsOkAndHolds(1));
   EXPECT_THAT(handover_->ScanDeadlines(),
               ::carebridge::testing::IsOkAndHolds(0));
+  // Counted once for operators (carebridge_escalations_total).
+  EXPECT_EQ(EscalationsCounted(*handover_), 1);
   EXPECT_THAT(ListAll(alice_, Mailbox(v1::INBOX, /*overdue_only=*/true)),
               ElementsAre(handover.name()));
   EXPECT_THAT(ListAll(bob_, Mailbox(v1::SENT_BY_TEAM, /*overdue_only=*/true)),

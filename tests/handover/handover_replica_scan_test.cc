@@ -50,6 +50,7 @@ TEST_F(HandoverReplicaScanTest,
   v1::Handover read;
   ASSERT_GRPC_OK(Get(alice_, handover.name(), &read));
   EXPECT_FALSE(read.has_escalate_time());
+  EXPECT_EQ(EscalationsCounted(*replica_), 0);
 
   // A stopping process gives the scan up at once.
   handover_->StopBackgroundWork();
@@ -57,6 +58,10 @@ TEST_F(HandoverReplicaScanTest,
   EXPECT_TRUE(replica_->deadline_scanner());
   ASSERT_GRPC_OK(Get(alice_, handover.name(), &read));
   EXPECT_TRUE(read.has_escalate_time());
+  // Counted by the replica that escalated it, and only there: summed over
+  // replicas, each escalation once.
+  EXPECT_EQ(EscalationsCounted(*replica_), 1);
+  EXPECT_EQ(EscalationsCounted(*handover_), 0);
 }
 
 }  // namespace

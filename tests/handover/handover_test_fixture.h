@@ -17,6 +17,7 @@
 #include "services/directory/directory_module.h"
 #include "services/handover/handover_module.h"
 #include "tests/support/proto_matchers.h"
+#include "tests/support/recording_metric_sink.h"
 #include "tests/support/status_matchers.h"
 #include "tests/support/temp_dir.h"
 #include "tests/support/test_database.h"
@@ -271,6 +272,15 @@ class HandoverTest : public ::testing::Test, public HandoverClient {
     std::vector<std::string> types;
     for (const auto& event : events) types.push_back(event.type());
     return types;
+  }
+
+  // carebridge_escalations_total{service="handover"} as a scrape of
+  // `module` reads it; nullopt when it writes none.
+  static std::optional<double> EscalationsCounted(HandoverModule& module) {
+    testing::RecordingMetricSink scraped;
+    module.CollectMetrics(scraped);
+    return scraped.Value("carebridge_escalations_total",
+                         {{"service", "handover"}});
   }
 
   cp::CarePlan CurrentPlan() {
