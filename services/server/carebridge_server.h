@@ -51,6 +51,10 @@ class CarebridgeServer {
   int metrics_port() const { return metrics_->port(); }
   // What a scrape of /metrics reads now (also without a listener).
   std::string RenderMetrics() const { return metrics_->Render(); }
+  // The pool blocking calls and feed reads run on
+  // (carebridge_executor_queued_tasks): tests hold its threads to see work
+  // queue.
+  BlockingExecutor& executor() { return *executor_; }
   const std::string& bootstrap_token_path() const {
     return bootstrap_token_path_;
   }

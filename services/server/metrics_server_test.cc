@@ -2,13 +2,22 @@
 // through a started server.
 #include <httplib.h>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/cleanup/cleanup.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/util/json_util.h"
 #include "services/server/server_test_fixture.h"
 #include "tests/support/stderr_capture.h"
 
@@ -22,6 +31,29 @@ using ::testing::MatchesRegex;
 
 constexpr char kCreateTeam[] =
     "/carebridge.directory.v1.DirectoryService/CreateTeam";
+constexpr char kGetTeam[] = "/carebridge.directory.v1.DirectoryService/GetTeam";
+constexpr char kQueuedTasks[] = "carebridge_executor_queued_tasks";
+
+// The value of `series` (its name and labels as exposed) in a scrape's
+// `text`; nullopt when the scrape has no such series.
+std::optional<double> SampleOf(absl::string_view text,
+                               absl::string_view series) {
+  for (absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (!absl::ConsumePrefix(&line, series) ||
+        !absl::ConsumePrefix(&line, " ")) {
+      continue;
+    }
+    double value;
+    if (absl::SimpleAtod(line, &value)) return value;
+  }
+  return std::nullopt;
+}
+
+// carebridge_rpc_calls_total's series for `method` answered OK.
+std::string CallsAnsweredOk(absl::string_view method) {
+  return absl::StrCat("carebridge_rpc_calls_total{code=\"OK\",method=\"",
+                      method, "\"}");
+}
 
 class MetricsServerTest : public ServerTestFixture {
  protected:
@@ -118,6 +150,131 @@ TEST_F(MetricsServerTest, ScrapeShowsCallsFeedsConsumersGapsAndQueue) {
   // The team's write committed in the directory's database.
   EXPECT_THAT(text, ContainsRegex("carebridge_db_commit_duration_seconds_count"
                                   "\\{database=\"directory\"\\} [1-9]"));
+}
+
+// Calls made through the HTTP front, in JSON or FHIR, are the services'
+// own calls and counted as any other.
+TEST_F(MetricsServerTest, CallsThroughTheHttpFrontAreCounted) {
+  ServerConfig config = Config("all");
+  config.metrics_listen = "127.0.0.1:0";
+  config.http_listen = "127.0.0.1:0";
+  auto server = CarebridgeServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int metrics_port = (*server)->metrics_port();
+  const std::string before = Scrape(metrics_port);
+  EXPECT_EQ(SampleOf(before, CallsAnsweredOk(kCreateTeam)), std::nullopt);
+  EXPECT_EQ(SampleOf(before, CallsAnsweredOk(kGetTeam)), std::nullopt);
+
+  httplib::Client http("127.0.0.1", (*server)->http_port());
+  const httplib::Headers as_admin = {
+      {"Authorization",
+       absl::StrCat("Bearer ", ReadToken((*server)->bootstrap_token_path()))}};
+  httplib::Result created = http.Post(
+      "/v1/teams", as_admin,
+      R"({"displayName":"North CMHT","sector":"COMMUNITY_MENTAL_HEALTH"})",
+      "application/json");
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  dir::Team team;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(created->body, &team).ok())
+      << created->body;
+  // teams/{id} is FHIR's Organization/{id}.
+  absl::string_view id = team.name();
+  ASSERT_TRUE(absl::ConsumePrefix(&id, "teams/")) << team.name();
+  httplib::Result organization =
+      http.Get(absl::StrCat("/fhir/Organization/", id), as_admin);
+  ASSERT_TRUE(organization);
+  ASSERT_EQ(organization->status, 200) << organization->body;
+
+  const std::string after = Scrape(metrics_port);
+  EXPECT_EQ(SampleOf(after, CallsAnsweredOk(kCreateTeam)), 1);
+  EXPECT_EQ(SampleOf(after, CallsAnsweredOk(kGetTeam)), 1);
+  EXPECT_EQ(
+      SampleOf(after,
+               absl::StrCat("carebridge_rpc_duration_seconds_count{method=\"",
+                            kGetTeam, "\"}")),
+      1);
+}
+
+// The gauge reads the executor the process's calls run on: with each of its
+// threads held, what is posted after waits and is counted; once they are
+// let go, it drains to 0.
+TEST_F(MetricsServerTest, TheExecutorQueueGaugeCountsWorkWaitingForAThread) {
+  ServerConfig config = Config("directory");
+  config.services = {"directory"};
+  config.metrics_listen = "127.0.0.1:0";
+  auto server = CarebridgeServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->metrics_port();
+  const std::string idle = Scrape(port);
+  EXPECT_THAT(idle, HasSubstr(absl::StrCat("# TYPE ", kQueuedTasks, " gauge")));
+  EXPECT_EQ(SampleOf(idle, kQueuedTasks), 0);
+
+  // Shared with the tasks, which may run after this test's locals are gone
+  // (the executor runs what it holds when the server goes).
+  struct Held {
+    absl::Mutex mu;
+    int started ABSL_GUARDED_BY(mu) = 0;
+    int finished ABSL_GUARDED_BY(mu) = 0;
+    absl::Notification release;
+  };
+  auto held = std::make_shared<Held>();
+  absl::Cleanup release_however_this_ends = [held] {
+    if (!held->release.HasBeenNotified()) held->release.Notify();
+  };
+  // BlockingExecutor's default number of threads, each held by a task, and
+  // three tasks more, which wait.
+  constexpr int kThreads = 64;
+  constexpr int kWaiting = 3;
+  BlockingExecutor& executor = (*server)->executor();
+  for (int i = 0; i < kThreads + kWaiting; ++i) {
+    ASSERT_TRUE(executor
+                    .Post([held] {
+                      {
+                        absl::MutexLock lock(&held->mu);
+                        ++held->started;
+                      }
+                      held->release.WaitForNotification();
+                      absl::MutexLock lock(&held->mu);
+                      ++held->finished;
+                    })
+                    .ok());
+  }
+  {
+    absl::MutexLock lock(&held->mu);
+    ASSERT_TRUE(held->mu.AwaitWithTimeout(
+        absl::Condition(
+            +[](int* started) { return *started >= kThreads; }, &held->started),
+        absl::Seconds(60)))
+        << "not every executor thread took a task (fewer than " << kThreads
+        << "?)";
+  }
+  // Nothing leaves the queue while every thread is held; anything else the
+  // process posts meanwhile only adds to it.
+  const size_t queued_before = executor.queued();
+  const std::optional<double> gauge = SampleOf(Scrape(port), kQueuedTasks);
+  const size_t queued_after = executor.queued();
+  EXPECT_GE(queued_before, kWaiting)
+      << "the executor has more than " << kThreads << " threads?";
+  ASSERT_TRUE(gauge.has_value());
+  EXPECT_GE(*gauge, queued_before);
+  EXPECT_LE(*gauge, queued_after);
+
+  held->release.Notify();
+  {
+    absl::MutexLock lock(&held->mu);
+    ASSERT_TRUE(held->mu.AwaitWithTimeout(
+        absl::Condition(
+            +[](int* finished) { return *finished == kThreads + kWaiting; },
+            &held->finished),
+        absl::Seconds(60)));
+  }
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (SampleOf(Scrape(port), kQueuedTasks) != 0 && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  EXPECT_EQ(SampleOf(Scrape(port), kQueuedTasks), 0);
 }
 
 TEST_F(MetricsServerTest, AMetricsAddressInUseStopsTheStartWithAClearError) {
