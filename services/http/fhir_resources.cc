@@ -2,7 +2,13 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/time.h"
 #include "services/common/time_util.h"
 
@@ -22,11 +28,14 @@ Json Reference(absl::string_view type, absl::string_view name) {
   return Json{{"reference", absl::StrCat(type, "/", IdOf(name))}};
 }
 
-Json Meta(const google::protobuf::Timestamp& updated, const std::string& etag) {
+// The resource's meta: its version and when it last changed, each when
+// known (left out when neither is: FHIR JSON has no empty objects).
+void SetMeta(Json& resource, const google::protobuf::Timestamp& updated,
+             const std::string& etag) {
   Json meta = Json::object();
   if (!etag.empty()) meta["versionId"] = etag;
   if (updated.seconds() != 0) meta["lastUpdated"] = Instant(updated);
-  return meta;
+  if (!meta.empty()) resource["meta"] = std::move(meta);
 }
 
 std::string SectorText(dir::Sector sector) {
@@ -91,8 +100,23 @@ std::string LastNote(const ref::Referral& referral,
   return "";
 }
 
+// "3 days", "4 hours", "1 hour 30 minutes": a deadline as a referrer
+// reads it (whole seconds; days when it is a whole number of them).
 std::string DurationText(const google::protobuf::Duration& duration) {
-  return absl::FormatDuration(absl::Seconds(duration.seconds()));
+  int64_t seconds = std::max<int64_t>(0, duration.seconds());
+  auto unit = [](int64_t n, const char* name) {
+    return absl::StrCat(n, " ", name, n == 1 ? "" : "s");
+  };
+  constexpr int64_t kDay = 24 * 3600;
+  if (seconds > 0 && seconds % kDay == 0) return unit(seconds / kDay, "day");
+  std::vector<std::string> parts;
+  if (seconds >= 3600) parts.push_back(unit(seconds / 3600, "hour"));
+  if (seconds % 3600 >= 60)
+    parts.push_back(unit(seconds % 3600 / 60, "minute"));
+  if (seconds % 60 > 0 || parts.empty()) {
+    parts.push_back(unit(seconds % 60, "second"));
+  }
+  return absl::StrJoin(parts, " ");
 }
 
 }  // namespace
@@ -105,7 +129,7 @@ std::string IdOf(absl::string_view name) {
 
 Json Patient(const dir::Person& person) {
   Json patient{{"resourceType", "Patient"}, {"id", IdOf(person.name())}};
-  patient["meta"] = Meta(person.update_time(), person.etag());
+  SetMeta(patient, person.update_time(), person.etag());
   Json identifiers = Json::array();
   if (!person.nhs_number().empty()) {
     identifiers.push_back(
@@ -140,7 +164,7 @@ Json Patient(const dir::Person& person) {
 Json Organization(const dir::Team& team) {
   Json organization{{"resourceType", "Organization"},
                     {"id", IdOf(team.name())}};
-  organization["meta"] = Meta(team.update_time(), team.etag());
+  SetMeta(organization, team.update_time(), team.etag());
   organization["active"] = true;
   organization["type"] = Json::array({{{"text", SectorText(team.sector())}}});
   organization["name"] = team.display_name();
@@ -150,8 +174,11 @@ Json Organization(const dir::Team& team) {
 Json HealthcareService(const dir::Team& team) {
   Json service{{"resourceType", "HealthcareService"},
                {"id", IdOf(team.name())}};
-  service["meta"] = Meta(team.update_time(), team.etag());
-  service["active"] = team.accepting_referrals();
+  SetMeta(service, team.update_time(), team.etag());
+  // A team that has paused referrals still exists and is still reached:
+  // `active` false would tell an EHR not to use the record at all (R4
+  // keeps closures to the availability elements).
+  service["active"] = true;
   service["providedBy"] = Reference("Organization", team.name());
   service["category"] = Json::array({{{"text", SectorText(team.sector())}}});
   service["name"] = team.display_name();
@@ -165,6 +192,9 @@ Json HealthcareService(const dir::Team& team) {
       ", urgent ", DurationText(deadlines.urgent()), ", routine ",
       DurationText(deadlines.routine()), ".",
       team.accepting_referrals() ? "" : " Not accepting referrals now.");
+  if (!team.accepting_referrals()) {
+    service["availabilityExceptions"] = "Not accepting referrals now.";
+  }
   if (!team.contact().empty()) {
     service["telecom"] =
         Json::array({{{"system", "other"}, {"value", team.contact()}}});
@@ -210,7 +240,7 @@ std::vector<ref::State> StatesForTaskStatus(absl::string_view status) {
 Json ServiceRequest(const ref::Referral& referral) {
   Json request{{"resourceType", "ServiceRequest"},
                {"id", IdOf(referral.name())}};
-  request["meta"] = Meta(referral.update_time(), referral.etag());
+  SetMeta(request, referral.update_time(), referral.etag());
   if (!referral.redirected_from().empty()) {
     request["replaces"] =
         Json::array({Reference("ServiceRequest", referral.redirected_from())});
@@ -250,7 +280,7 @@ Json ServiceRequest(const ref::Referral& referral) {
 
 Json Task(const ref::Referral& referral) {
   Json task{{"resourceType", "Task"}, {"id", IdOf(referral.name())}};
-  task["meta"] = Meta(referral.update_time(), referral.etag());
+  SetMeta(task, referral.update_time(), referral.etag());
   task["basedOn"] = Json::array({Reference("ServiceRequest", referral.name())});
   task["status"] = TaskStatus(referral.state());
   // Why it was declined or withdrawn (each needs a reason).

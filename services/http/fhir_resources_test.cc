@@ -180,8 +180,7 @@ TEST(FhirResourcesTest, AHealthcareServiceSaysWhatAReferrerNeedsToKnow) {
     "category": [{"text": "Crisis"}],
     "name": "Crisis team",
     "comment": "Home treatment and crisis assessment",
-    "extraDetails":
-        "Answers referrals within: crisis 4h, urgent 72h, routine 336h.",
+    "extraDetails": "Answers referrals within: crisis 4 hours, urgent 3 days, routine 14 days.",
     "telecom": [{"system": "other", "value": "0300 555 0100 (24 hours)"}],
     "eligibility": [
       {"comment": "Adults 18+ registered with a GP in the borough"}
@@ -197,18 +196,30 @@ TEST(FhirResourcesTest, EachUrgencysResponseTimeIsItsOwn) {
   *deadlines->mutable_urgent() = ToProtoDuration(absl::Minutes(90));
   *deadlines->mutable_routine() = ToProtoDuration(absl::Hours(90 * 24));
   EXPECT_EQ(HealthcareService(team)["extraDetails"],
-            "Answers referrals within: crisis 15m, urgent 1h30m, "
-            "routine 2160h.");
+            "Answers referrals within: crisis 15 minutes, urgent 1 hour 30 "
+            "minutes, routine 90 days.");
+  *deadlines->mutable_crisis() =
+      ToProtoDuration(absl::Hours(1) + absl::Seconds(30));
+  *deadlines->mutable_urgent() = ToProtoDuration(absl::Hours(36));
+  *deadlines->mutable_routine() = ToProtoDuration(absl::Hours(24));
+  EXPECT_EQ(HealthcareService(team)["extraDetails"],
+            "Answers referrals within: crisis 1 hour 30 seconds, urgent 36 "
+            "hours, routine 1 day.");
 }
 
-TEST(FhirResourcesTest, AServiceNotAcceptingReferralsIsInactiveAndSaysSo) {
+// Paused referrals are an availability exception, not a retired record
+// (an EHR filtering on active=true must still find the team).
+TEST(FhirResourcesTest, AServiceNotAcceptingReferralsStaysActiveAndSaysSo) {
   dir::Team team = CrisisTeam();
   team.set_accepting_referrals(false);
   Json service = HealthcareService(team);
-  EXPECT_EQ(service["active"], false);
+  EXPECT_EQ(service["active"], true);
+  EXPECT_EQ(service["availabilityExceptions"], "Not accepting referrals now.");
+  EXPECT_FALSE(
+      HealthcareService(CrisisTeam()).contains("availabilityExceptions"));
   EXPECT_EQ(service["extraDetails"],
-            "Answers referrals within: crisis 4h, urgent 72h, routine 336h. "
-            "Not accepting referrals now.");
+            "Answers referrals within: crisis 4 hours, urgent 3 days, routine "
+            "14 days. Not accepting referrals now.");
   // The organization behind it still exists.
   EXPECT_EQ(Organization(team)["active"], true);
 }
@@ -224,8 +235,8 @@ TEST(FhirResourcesTest, AServiceLeavesOutWhatTheTeamDidNotSay) {
   EXPECT_FALSE(service.contains("comment"));
   EXPECT_FALSE(service.contains("eligibility"));
   EXPECT_FALSE(service.contains("telecom"));
-  EXPECT_FALSE(service["meta"].contains("versionId"));
-  EXPECT_FALSE(service["meta"].contains("lastUpdated"));
+  // No version and no time: no meta at all (FHIR JSON has no empty objects).
+  EXPECT_FALSE(service.contains("meta")) << service.dump();
   EXPECT_EQ(service["name"], "Crisis team");
   EXPECT_EQ(service["category"][0]["text"], "Crisis");
 }
