@@ -374,14 +374,12 @@ absl::StatusOr<v1::ListCareGapsResponse> RecordDomain::ListCareGaps(
     query.kinds.push_back(static_cast<v1::GapKind>(kind));
   }
   if (!request.person().empty()) {
-    ASSIGN_OR_RETURN(query.person_id,
-                     ParseResourceName("person", request.person(), "persons"));
-    ASSIGN_OR_RETURN(std::optional<std::string> into,
-                     store_->MergedInto(query.person_id));
-    if (into.has_value()) {
-      return errors::PersonMerged(request.person(),
-                                  absl::StrCat("persons/", *into));
-    }
+    // Checked as every record call naming a person checks it: a person the
+    // record does not know is NOT_FOUND, not an empty work list that reads
+    // as "nothing to do for them".
+    ASSIGN_OR_RETURN(
+        query.person_id,
+        KnownPerson(caller, "person", request.person(), "ListCareGaps"));
   }
   ASSIGN_OR_RETURN(int page_size,
                    CheckPageSize("page_size", request.page_size(),
