@@ -1,17 +1,14 @@
 // The record service end to end in one server: the timeline and care
 // summary built from the other services' feeds, need to know per entry,
-// paging and filters, bad input, and a rebuild from the feeds' start that
-// equals what was built incrementally.
+// paging and filters, bad input, care gaps and the inbox stream. (The team
+// report, escalation, more of the inbox, bad input to gaps and reports, and
+// a rebuild from the feeds' start: record_*_integration_test.cc.)
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "carebridge/events/v1/events.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
-#include "google/protobuf/util/message_differencer.h"
-#include "services/common/time_util.h"
-#include "services/record/record_domain.h"
-#include "services/record/record_module.h"
 #include "tests/record/record_test_fixture.h"
 #include "tests/support/status_matchers.h"
 
@@ -503,72 +500,6 @@ TEST_F(RecordTest, TheInboxStreamBringsEachTeamItsOwnItems) {
                           "inbox.gap_opened"));
 }
 
-// The crisis team's report for a period: what it received, how fast it
-// answered per urgency, why it declined, and whom it saw who had been
-// declined by team after team. No person is named.
-TEST_F(RecordTest, ATeamReportCountsWhatTheTeamReceivedAndHowItAnswered) {
-  const absl::Time start = server_.clock().Now();
-  const std::string cy = MakePerson("Cy");
-  // Cy is refused by voluntary and housing first.
-  Decline(Refer(cy, voluntary_).name(), val_, housing_);
-  Decline(Refer(cy, housing_).name(), otto_);
-  const std::string first = Refer(cy, crisis_, ref::URGENT).name();
-  server_.clock().Advance(absl::Hours(2));
-  Decline(first, bob_, housing_);  // the third team: Cy has bounced
-  const std::string second = Refer(cy, crisis_, ref::URGENT).name();
-  server_.clock().Advance(absl::Hours(10));
-  Accept(second, bob_);
-  Refer(MakePerson("Di"), crisis_, ref::ROUTINE);  // unanswered
-  ASSERT_TRUE(RecordShows(cy, 10));
-
-  v1::GetTeamReportRequest request;
-  request.set_team(crisis_);
-  *request.mutable_start_time() = ToProtoTimestamp(start);
-  *request.mutable_end_time() =
-      ToProtoTimestamp(server_.clock().Now() + absl::Hours(1));
-  v1::TeamReport report;
-  auto context = server_.ContextAs(bob_);
-  grpc::Status status = record_->GetTeamReport(context.get(), request, &report);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(report.referrals_received(), 3);
-  EXPECT_EQ(report.accepted(), 1);
-  EXPECT_EQ(report.declined(), 1);
-  EXPECT_EQ(report.unanswered(), 1);
-  // By urgency: routine, then urgent.
-  ASSERT_THAT(report.responses(), SizeIs(2));
-  const v1::TeamReport::Responses& urgent = report.responses(1);
-  EXPECT_EQ(urgent.urgency(), ref::URGENT);
-  EXPECT_EQ(urgent.received(), 2);
-  EXPECT_EQ(urgent.answered(), 2);
-  EXPECT_EQ(urgent.p50().seconds(), 2 * 3600);
-  EXPECT_EQ(urgent.p90().seconds(), 10 * 3600);
-  EXPECT_EQ(report.responses(0).urgency(), ref::ROUTINE);
-  EXPECT_EQ(report.responses(0).answered(), 0);
-  ASSERT_THAT(report.decline_reasons(), SizeIs(1));
-  EXPECT_THAT(report.decline_reasons(0).value(), HasSubstr("Not in crisis"));
-  ASSERT_THAT(report.onward_routes(), SizeIs(1));
-  EXPECT_EQ(report.onward_routes(0).value(), housing_);
-  EXPECT_EQ(report.bounced_persons_seen(), 1);
-  EXPECT_EQ(report.DebugString().find(cy), std::string::npos)
-      << "the report names a person";
-
-  // Admins may read it (no person in it), without the decline reasons
-  // (clinicians' words about particular people); another team may not.
-  context = server_.ContextAs(carebridge::testing::TestServer::Admin());
-  EXPECT_TRUE(record_->GetTeamReport(context.get(), request, &report).ok());
-  EXPECT_EQ(report.declined(), 1);
-  EXPECT_THAT(report.decline_reasons(), IsEmpty());
-  context = server_.ContextAs(val_);
-  EXPECT_EQ(
-      record_->GetTeamReport(context.get(), request, &report).error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
-  request.clear_end_time();
-  context = server_.ContextAs(bob_);
-  status = record_->GetTeamReport(context.get(), request, &report);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(status.error_message(), HasSubstr("end_time"));
-}
-
 // The longest texts the services take (a 4,000-character referral reason, a
 // 2,000-character decline reason and signposting, in multi-byte
 // characters) reach the timeline and the inbox whole.
@@ -609,57 +540,6 @@ TEST_F(RecordTest, TheLongestTextsReachTheTimelineWhole) {
   v1::CareSummary summary;
   ASSERT_TRUE(Summary(alice_, ev, &summary).ok());
   EXPECT_THAT(summary.last_contacts(), SizeIs(2));
-}
-
-// The record rebuilt from the feeds' start (a new record.db) equals the one
-// built step by step.
-TEST_F(RecordTimelineTest, ARebuildFromTheFeedsEqualsTheIncrementalRecord) {
-  // One more step after the first build, so the live record applied them
-  // one by one while the rebuild reads a backlog.
-  Accept(to_housing_, otto_);
-  ASSERT_TRUE(RecordShows(ada_, 9));
-
-  // With the same peers, so its views apply the person's sharing choices
-  // as the live record's do.
-  absl::StatusOr<std::unique_ptr<RecordModule>> rebuilt = RecordModule::Open(
-      server_.env(), server_.DataPath("record-rebuilt.db"), CareGapThresholds(),
-      modules_.context().peer("directory"),
-      modules_.context().peer("careplan"));
-  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status();
-  (*rebuilt)->StartConsumers(modules_.context().peer);
-  RecordDomain* live = modules_.As<RecordModule>("record")->domain();
-  RecordDomain* fresh = (*rebuilt)->domain();
-  ASSERT_TRUE(Eventually([&] { return (*rebuilt)->Freshness().caught_up(); }));
-
-  for (const Principal& as : {Service(), alice_, bob_, val_, otto_}) {
-    v1::ListTimelineEntriesRequest request;
-    request.set_parent(ada_);
-    request.set_page_size(1000);
-    absl::StatusOr<v1::ListTimelineEntriesResponse> want =
-        live->ListTimelineEntries(as, request);
-    absl::StatusOr<v1::ListTimelineEntriesResponse> got =
-        fresh->ListTimelineEntries(as, request);
-    ASSERT_TRUE(want.ok() && got.ok());
-    want->clear_freshness();
-    got->clear_freshness();
-    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*want, *got))
-        << as.subject << "\nwant " << want->DebugString() << "\ngot "
-        << got->DebugString();
-
-    v1::GetCareSummaryRequest summary;
-    summary.set_name(ada_ + "/careSummary");
-    absl::StatusOr<v1::CareSummary> want_summary =
-        live->GetCareSummary(as, summary);
-    absl::StatusOr<v1::CareSummary> got_summary =
-        fresh->GetCareSummary(as, summary);
-    ASSERT_TRUE(want_summary.ok() && got_summary.ok());
-    want_summary->clear_freshness();
-    got_summary->clear_freshness();
-    EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
-        *want_summary, *got_summary))
-        << as.subject;
-  }
-  (*rebuilt)->StopBackgroundWork();
 }
 
 }  // namespace

@@ -1,5 +1,8 @@
 #include "tests/record/record_test_fixture.h"
 
+#include "services/common/time_util.h"
+#include "services/handover/handover_module.h"
+#include "services/referral/referral_module.h"
 #include "tests/support/eventually.h"
 
 namespace carebridge::record::testing {
@@ -148,6 +151,116 @@ void RecordTest::Decline(const std::string& referral, const Principal& by,
   grpc::Status status =
       referral_->DeclineReferral(context.get(), decline, &answered);
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+ref::Referral RecordTest::Redirect(const std::string& referral,
+                                   const Principal& by, const std::string& to) {
+  ref::RedirectReferralRequest redirect;
+  redirect.set_name(referral);
+  redirect.set_new_receiving_team(to);
+  redirect.set_reason("Better placed with a team that visits at home.");
+  ref::RedirectReferralResponse redirected;
+  auto context = server_.ContextAs(by);
+  grpc::Status status =
+      referral_->RedirectReferral(context.get(), redirect, &redirected);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return redirected.created();
+}
+
+void RecordTest::Withdraw(const std::string& referral, const Principal& by) {
+  ref::WithdrawReferralRequest withdraw;
+  withdraw.set_name(referral);
+  withdraw.set_reason("Support was found closer to home.");
+  ref::Referral withdrawn;
+  auto context = server_.ContextAs(by);
+  grpc::Status status =
+      referral_->WithdrawReferral(context.get(), withdraw, &withdrawn);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+ho::Handover RecordTest::HandOver(const Principal& as,
+                                  const std::string& person,
+                                  const std::string& team,
+                                  ref::Urgency urgency) {
+  ho::CreateHandoverRequest create;
+  ho::Handover& handover = *create.mutable_handover();
+  handover.set_person(person);
+  handover.set_receiving_team(team);
+  handover.set_kind(ho::SHARED_CARE);
+  handover.set_urgency(urgency);
+  handover.set_situation("Evenings are hard again since the anniversary.");
+  handover.set_assessment("Sleeping badly; her sister helps.");
+  handover.set_recommendation("Evening check-ins for two weeks.");
+  handover.set_illness_severity(ho::WATCHER);
+  ho::Handover created;
+  auto context = server_.ContextAs(as);
+  grpc::Status status = ho::HandoverService::NewStub(server_.Channel())
+                            ->CreateHandover(context.get(), create, &created);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return created;
+}
+
+void RecordTest::AcceptHandover(const std::string& handover,
+                                const Principal& by) {
+  ho::AcceptHandoverRequest accept;
+  accept.set_name(handover);
+  accept.mutable_read_back()->set_summary("Evenings hard; sister helps.");
+  accept.mutable_read_back()->add_actions_taken_on("Evening calls");
+  ho::Handover accepted;
+  auto context = server_.ContextAs(by);
+  grpc::Status status = ho::HandoverService::NewStub(server_.Channel())
+                            ->AcceptHandover(context.get(), accept, &accepted);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+void RecordTest::DeclineHandover(const std::string& handover,
+                                 const Principal& by) {
+  ho::DeclineHandoverRequest decline;
+  decline.set_name(handover);
+  decline.set_reason("No evening capacity this month.");
+  ho::Handover declined;
+  auto context = server_.ContextAs(by);
+  grpc::Status status =
+      ho::HandoverService::NewStub(server_.Channel())
+          ->DeclineHandover(context.get(), decline, &declined);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+void RecordTest::CancelHandover(const std::string& handover,
+                                const Principal& by) {
+  ho::CancelHandoverRequest cancel;
+  cancel.set_name(handover);
+  cancel.set_reason("Her sister is staying for the month.");
+  ho::Handover cancelled;
+  auto context = server_.ContextAs(by);
+  grpc::Status status = ho::HandoverService::NewStub(server_.Channel())
+                            ->CancelHandover(context.get(), cancel, &cancelled);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+int RecordTest::ScanReferralDeadlines() {
+  absl::StatusOr<int> escalated =
+      modules_.As<referral::ReferralModule>("referral")->ScanDeadlines();
+  EXPECT_TRUE(escalated.ok()) << escalated.status();
+  return escalated.value_or(-1);
+}
+
+int RecordTest::ScanHandoverDeadlines() {
+  absl::StatusOr<int> escalated =
+      modules_.As<handover::HandoverModule>("handover")->ScanDeadlines();
+  EXPECT_TRUE(escalated.ok()) << escalated.status();
+  return escalated.value_or(-1);
+}
+
+grpc::Status RecordTest::Report(const Principal& as, const std::string& team,
+                                absl::Time start, absl::Time end,
+                                v1::TeamReport* report) {
+  v1::GetTeamReportRequest request;
+  request.set_team(team);
+  *request.mutable_start_time() = ToProtoTimestamp(start);
+  *request.mutable_end_time() = ToProtoTimestamp(end);
+  auto context = server_.ContextAs(as);
+  return record_->GetTeamReport(context.get(), request, report);
 }
 
 bool RecordTest::Eventually(const std::function<bool()>& done) {

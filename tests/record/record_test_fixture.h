@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "carebridge/careplan/v1/careplan.grpc.pb.h"
 #include "carebridge/directory/v1/directory.grpc.pb.h"
+#include "carebridge/handover/v1/handover.grpc.pb.h"
 #include "carebridge/record/v1/record.grpc.pb.h"
 #include "carebridge/referral/v1/referral.grpc.pb.h"
 #include "tests/support/hosted_modules.h"
@@ -20,6 +21,7 @@
 namespace carebridge::record::testing {
 
 namespace dir = ::carebridge::directory::v1;
+namespace ho = ::carebridge::handover::v1;
 namespace ref = ::carebridge::referral::v1;
 
 // Every service hosted in one server, as the all-in-one binary does: the
@@ -78,6 +80,30 @@ class RecordTest : public ::testing::Test {
   // voluntary team).
   void Decline(const std::string& referral, const Principal& by,
                const std::string& suggested = "");
+  // `by` (the receiving team) redirects `referral` to `to`; the new
+  // referral.
+  ref::Referral Redirect(const std::string& referral, const Principal& by,
+                         const std::string& to);
+  // `by` (the sending team) withdraws `referral`.
+  void Withdraw(const std::string& referral, const Principal& by);
+  // A shared-care handover of `person` from `as`'s team (on the care team)
+  // to `team`.
+  ho::Handover HandOver(const Principal& as, const std::string& person,
+                        const std::string& team,
+                        ref::Urgency urgency = ref::URGENT);
+  // The receiving team (`by`) accepts or declines `handover`; the sending
+  // team (`by`) cancels it.
+  void AcceptHandover(const std::string& handover, const Principal& by);
+  void DeclineHandover(const std::string& handover, const Principal& by);
+  void CancelHandover(const std::string& handover, const Principal& by);
+  // The referral and handover services' deadline scans, as their periodic
+  // tasks run them (HostedModules runs them only when asked): how many
+  // each escalated.
+  int ScanReferralDeadlines();
+  int ScanHandoverDeadlines();
+  // `team`'s report for [start, end) as `as` sees it.
+  grpc::Status Report(const Principal& as, const std::string& team,
+                      absl::Time start, absl::Time end, v1::TeamReport* report);
   // `as` (the person or their lead team) records the person's choice that
   // `team` sees `parts` alone.
   void ShareWithTeam(const Principal& as, const std::string& person,
