@@ -54,18 +54,22 @@ int Verify(Session& s, const Invocation&) {
   return response.intact() ? kExitOk : kExitAuditBroken;
 }
 
-void PrintAccesses(std::ostream& out,
-                   const au::ListAccessesResponse& response) {
+// `response` with its names labelled (LabelNames); `names` labels the
+// member and team inside each `on_behalf_of` as well.
+void PrintAccesses(std::ostream& out, const au::ListAccessesResponse& response,
+                   const NameLabels& names) {
   std::vector<std::vector<std::string>> rows;
   for (const au::Access& access : response.accesses()) {
     rows.push_back({FormatTimestamp(access.time()), access.actor(),
-                    access.team(), access.role(), access.method(),
-                    access.resource(), access.outcome(), access.reason()});
+                    access.team(), access.role(),
+                    names.InText(access.on_behalf_of()), access.method(),
+                    access.resource(), access.sections(), access.outcome(),
+                    access.reason()});
   }
-  PrintTextTable(
-      out,
-      {"TIME", "WHO", "TEAM", "ROLE", "WHAT", "RESOURCE", "OUTCOME", "WHY"},
-      rows);
+  PrintTextTable(out,
+                 {"TIME", "WHO", "TEAM", "ROLE", "FOR", "WHAT", "RESOURCE",
+                  "SECTIONS", "OUTCOME", "WHY"},
+                 rows);
   if (!response.next_page_token().empty()) {
     out << "next page: " << response.next_page_token() << "\n";
   }
@@ -91,7 +95,7 @@ int Accesses(Session& s, const Invocation& in) {
                         const NameLabels& names) {
                        au::ListAccessesResponse labelled = r;
                        LabelNames(&labelled, names);
-                       PrintAccesses(out, labelled);
+                       PrintAccesses(out, labelled, names);
                      });
 }
 
@@ -130,9 +134,10 @@ std::vector<Command> AuditCommands() {
        "accesses",
        "person accesses PERSON [--all] [--page_size=N] [--page_token=TOKEN]",
        "Who accessed a person's record, newest first: who, which team and "
-       "role, what they read or changed, why (break-glass), and whether it "
-       "was allowed. For the person's lead team and admins; no clinical "
-       "content is shown.",
+       "role, for whom (a service reading on a member's behalf), what they "
+       "read or changed and which sections of the care plan it returned, "
+       "why (break-glass), and whether it was allowed. For the person's "
+       "lead team and admins; no clinical content is shown.",
        {"PERSON"},
        PagingFlags(),
        Accesses},

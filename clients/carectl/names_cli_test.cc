@@ -24,6 +24,7 @@ namespace {
 
 namespace au = ::carebridge::audit::v1;
 namespace cp = ::carebridge::careplan::v1;
+using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -180,6 +181,17 @@ class FakeAudit final : public au::AuditService::Service {
         role: "CLINICIAN"
         method: "carebridge.careplan.v1.GetCarePlan"
         resource: "persons/p1/carePlan"
+        sections: "goals,what_helps"
+        outcome: "OK"
+      }
+      accesses {
+        time { seconds: 1767258000 }
+        actor: "services/audit"
+        role: "service"
+        on_behalf_of: "members/kim (teams/cmht, clinician)"
+        method: "carebridge.careplan.v1.GetCarePlan"
+        resource: "persons/p1/carePlan"
+        sections: "whole plan"
         outcome: "OK"
       }
     )pb");
@@ -256,12 +268,22 @@ TEST_F(NamesCliTest, BreakGlassListNamesWhoOpenedIt) {
   EXPECT_THAT(r.out, HasSubstr("  Kim Jones  Crisis Team  Found in distress"));
 }
 
+// Also whom a service read for (its member and team labelled inside the
+// text) and the sections a read returned.
 TEST_F(NamesCliTest, AccessesNameWhoAndTheirTeam) {
   Result r = Run({"person", "accesses", "p1"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("  Kim Jones  CMHT North  CLINICIAN  "
-                               "carebridge.careplan.v1.GetCarePlan  "
-                               "persons/p1/carePlan  OK"));
+  EXPECT_THAT(r.out,
+              ContainsRegex("WHO +TEAM +ROLE +FOR +WHAT +RESOURCE +SECTIONS +"
+                            "OUTCOME +WHY\n"));
+  EXPECT_THAT(r.out, ContainsRegex("  Kim Jones +CMHT North +CLINICIAN +"
+                                   "carebridge.careplan.v1.GetCarePlan +"
+                                   "persons/p1/carePlan +goals,what_helps +"
+                                   "OK\n"));
+  EXPECT_THAT(r.out, ContainsRegex("  services/audit +service +"
+                                   "Kim Jones \\(CMHT North, clinician\\) +"
+                                   "carebridge.careplan.v1.GetCarePlan +"
+                                   "persons/p1/carePlan +whole plan +OK\n"));
 }
 
 TEST_F(NamesCliTest, SharingNamesThePersonAndTheTeamsInTheRules) {

@@ -56,6 +56,8 @@ absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::BreakGlass(
   ASSIGN_OR_RETURN(SharedParts parts,
                    ReadableParts(caller, plan, RemoteCalls::kAllowed,
                                  OutsideRead::kBreakGlass));
+  // Before the access is stored: its record is written with it.
+  NoteSectionsShown(parts);
   const absl::Time now = clock_->Now();
   v1::BreakGlassAccess access;
   access.set_person(plan.person());

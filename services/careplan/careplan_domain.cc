@@ -175,6 +175,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::Write(
                   now, draft.next);
     ASSIGN_OR_RETURN(SharedParts parts,
                      PartsShownTo(caller, draft.next, RemoteCalls::kAllowed));
+    NoteSectionsShown(parts);
     absl::Status appended = store_->Append(person_id, draft.next, request);
     if (appended.ok()) {
       v1::CarePlan shown = PresentCurrent(std::move(draft.next));

@@ -126,6 +126,7 @@ absl::StatusOr<std::string> CarePlanDomain::GetCarePlanWire(
     Withhold(parts, caller.team, shown);
     return shown.SerializeAsString();
   }
+  NoteSectionsShown(parts);
   // Serialized messages concatenate as a merge: the stored plan has no name
   // or etag, so appending them gives exactly what PresentCurrent shows.
   v1::CarePlan presentation;

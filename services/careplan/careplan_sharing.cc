@@ -3,9 +3,14 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "services/careplan/careplan_names.h"
+#include "services/common/call_audit.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
 #include "services/common/validation.h"
@@ -34,8 +39,27 @@ void ListWithheld(const SharedParts& parts,
   parts.AppendMissingPlanPartsTo(withheld);
 }
 
+std::string SectionsShown(const SharedParts& parts) {
+  if (parts.HasWholePlan()) return "whole plan";
+  v1::SharingRule shown;
+  parts.AppendTo(shown);
+  std::vector<std::string> names;
+  for (int part : shown.parts()) {
+    // A referral's or handover's, not the plan's.
+    if (part == v1::SHARED_RISK) continue;
+    names.push_back(absl::AsciiStrToLower(absl::StripPrefix(
+        v1::SharedPart_Name(static_cast<v1::SharedPart>(part)), "SHARED_")));
+  }
+  return names.empty() ? "none" : absl::StrJoin(names, ",");
+}
+
+void NoteSectionsShown(const SharedParts& parts) {
+  NoteAuditedSections(SectionsShown(parts));
+}
+
 void Withhold(const SharedParts& parts, absl::string_view team,
               v1::CarePlan& plan) {
+  NoteSectionsShown(parts);
   if (parts.HasWholePlan()) {
     plan.clear_withheld();
     return;

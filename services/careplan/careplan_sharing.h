@@ -3,10 +3,12 @@
 
 // The person's sharing choices as rules: what each team sees of the care
 // plan (its own rule, else its sector's, else the sector's default), and the
-// plan as a team may see it. Pure functions over protos, for the domain, the
-// feed and tests alike.
+// plan as a team may see it. Functions over protos, for the domain, the
+// feed and tests alike; the one side effect is the sections noted in the
+// audit record of the call being served, if any.
 
 #include <cstdint>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -30,8 +32,21 @@ using sharing::SharedParts;
 // The lead team is kept in `lead_team` whatever the parts; a version's
 // change keeps its kind, sections, who and when, and loses its reason when
 // it changed a section that is withheld (the reason may tell what changed).
+// The call being served (if any) returns `plan`: its audit record names
+// the sections shown (NoteSectionsShown).
 void Withhold(const SharedParts& parts, absl::string_view team,
               v1::CarePlan& plan);
+
+// The parts of the plan `parts` show, as an audit record's `sections`:
+// `whole plan`, else the parts' names in SharedPart order without the
+// `SHARED_` prefix and the parts others imply
+// (`goals,own_actions,what_helps,communication_preferences`), or `none`.
+std::string SectionsShown(const SharedParts& parts);
+
+// The call being served (if any) returns what `parts` show of a plan
+// (NoteAuditedSections). A read notes it as it withholds; a write before
+// it commits, so its record carries it in the write's transaction.
+void NoteSectionsShown(const SharedParts& parts);
 
 // The SharedParts of the plan whose absence makes `parts` leave something
 // out, in SharedPart order (what `withheld` lists; never SHARED_RISK, which

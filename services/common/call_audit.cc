@@ -82,6 +82,26 @@ std::vector<AuditRecord> AuditRecordsOf(const CallAudit& audit) {
   return records;
 }
 
+void NoteAuditedSections(absl::string_view sections) {
+  CallAudit* audit = CurrentCallAudit();
+  if (audit == nullptr || audit->written) return;
+  audit->record.sections = std::string(sections);
+}
+
+std::string OnBehalfOfText(const Requester& requester) {
+  if (requester.subject.empty()) return std::string();
+  if (requester.team.empty()) {
+    return absl::StrCat(requester.subject, " (", requester.role, ")");
+  }
+  return absl::StrCat(requester.subject, " (", requester.team, ", ",
+                      requester.role, ")");
+}
+
+void SetOnBehalfOf(CallAudit& audit, Requester requester) {
+  audit.record.on_behalf_of = OnBehalfOfText(requester);
+  audit.requester = std::move(requester);
+}
+
 void NoteAuditReason(absl::string_view reason) {
   CallAudit* audit = CurrentCallAudit();
   if (audit == nullptr) return;
@@ -102,6 +122,9 @@ CallAudit BeginCallAudit(const Principal& caller, absl::Time now,
   record.actor = caller.subject;
   record.team = caller.team;
   record.role = std::string(RoleName(caller.role));
+  if (!caller.is_service() && caller.role != Role::kUnspecified) {
+    audit.requester = Requester{caller.subject, caller.team, record.role};
+  }
   const google::protobuf::Descriptor* type = request.GetDescriptor();
   record.method = absl::StrCat(type->file()->package(), ".",
                                absl::StripSuffix(type->name(), "Request"));

@@ -14,6 +14,23 @@ namespace carebridge {
 
 class Database;
 
+// Whom a service's call to another service is made for: the member (or
+// person) whose call to the first service needed it. Empty `subject`:
+// nobody but the calling service itself (a feed consumer, a periodic task).
+struct Requester {
+  // `members/{id}` or `persons/{id}`.
+  std::string subject;
+  // `teams/{id}`; empty for a person, and for an admin without a team.
+  std::string team;
+  // RoleName of their role (`clinician`).
+  std::string role;
+};
+
+// How a requester is written in an audit record's `on_behalf_of`:
+// `members/{id} (teams/{id}, clinician)`, `persons/{id} (person)`, or ""
+// for nobody.
+std::string OnBehalfOfText(const Requester& requester);
+
 // The audit of the call a thread is serving: who and what, the database it
 // belongs in, and whether a write already carried it. The RPC edge begins
 // it; each audited database's write transaction made during the call
@@ -34,7 +51,17 @@ struct CallAudit {
   // The id that follows the request across services (x-request-id), sent
   // on each call this one makes to another service; "" when none.
   std::string request_id;
+  // Whom the calls this call makes to other services are for (sent with
+  // each, see on_behalf_of.h): the member or person who made it; for a
+  // service's call, whom that service said it was for (SetOnBehalfOf);
+  // nobody for a service's own call.
+  Requester requester;
 };
+
+// Records that `audit`'s call, by a service identity, is made for
+// `requester` (what that service said): its record's `on_behalf_of`, and
+// whom the calls it makes in turn are for.
+void SetOnBehalfOf(CallAudit& audit, Requester requester);
 
 // The records `audit` makes: its record, and one more per `more_persons`.
 std::vector<AuditRecord> AuditRecordsOf(const CallAudit& audit);
@@ -70,6 +97,13 @@ void NoteAuditedPerson(absl::string_view person);
 // names someone already), every other one gets a record of its own. No-op
 // outside a call.
 void NoteAuditedPersons(const std::vector<std::string>& persons);
+
+// The call (if any) returns these sections of the resource to its caller
+// (the parts of a care plan the person's sharing choices show the
+// caller's team, `goals,own_actions,what_helps`): its record keeps them. A
+// later note replaces an earlier one; once a write has carried the record,
+// a note changes nothing. No-op outside a call.
+void NoteAuditedSections(absl::string_view sections);
 
 // The call (if any) gives a reason its record must keep (the stated reason
 // of a break-glass access). No-op outside a call.

@@ -10,6 +10,7 @@
 #include "absl/time/clock.h"
 #include "services/common/call_audit.h"
 #include "services/common/log.h"
+#include "services/common/on_behalf_of.h"
 
 namespace carebridge {
 namespace {
@@ -123,7 +124,8 @@ class CallLogInterceptor : public grpc::experimental::Interceptor {
   std::string request_id_;
 };
 
-// Adds the request id of the call being served on this thread.
+// Adds the request id of the call being served on this thread, and whom
+// that call is for.
 class RequestIdInterceptor : public grpc::experimental::Interceptor {
  public:
   void Intercept(
@@ -136,6 +138,9 @@ class RequestIdInterceptor : public grpc::experimental::Interceptor {
         if (metadata->find(kRequestIdHeader) == metadata->end()) {
           metadata->emplace(kRequestIdHeader, call->request_id);
         }
+      }
+      if (call != nullptr) {
+        AddOnBehalfOf(call->requester, methods->GetSendInitialMetadata());
       }
     }
     methods->Proceed();

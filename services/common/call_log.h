@@ -55,7 +55,7 @@ class CallLogFactory
 
 // Interceptors for a channel to another service: each call made while a
 // call is being served on the thread (CurrentCallAudit) carries that call's
-// request id.
+// request id and whom it is for (on_behalf_of.h).
 std::vector<
     std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>>
 RequestIdPropagation();

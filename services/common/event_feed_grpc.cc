@@ -18,6 +18,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "services/common/errors.h"
+#include "services/common/feed_audit.h"
 #include "services/common/macros.h"
 #include "services/common/principal.h"
 #include "services/common/status.h"
@@ -89,10 +90,17 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
              const SubscribeRequest& request,
              const Authenticator& authenticator) {
     absl::StatusOr<Principal> caller = authenticator.Authenticate(context);
+    audit_.emplace(authenticator, context, caller.ok() ? &*caller : nullptr,
+                   request, log_->feed());
     absl::Status valid =
         caller.ok() ? ValidateSubscribeRequest(request) : caller.status();
     if (!valid.ok()) {
-      Finish(ToGrpcStatus(valid));
+      {
+        // Nothing else may finish the call while its refusal is recorded.
+        absl::MutexLock lock(&mu_);
+        finished_ = true;
+      }
+      FinishRecorded(ToGrpcStatus(valid));
       return;
     }
     principal_ = *std::move(caller);
@@ -311,7 +319,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
           absl::MutexLock lock(&mu_);
           status = *finish_with_;
         }
-        Finish(std::move(status));
+        FinishRecorded(std::move(status));
         return;
       }
       case Next::kRead: {
@@ -329,6 +337,13 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     }
   }
 
+  // Finishes the call with `status` once the subscription has its audit
+  // record (FeedAudit::Finish).
+  void FinishRecorded(grpc::Status status) {
+    audit_->Finish(
+        status, [this](grpc::Status recorded) { Finish(std::move(recorded)); });
+  }
+
   // On the executor.
   void Read() {
     int64_t after;
@@ -337,6 +352,11 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
       after = through_;
     }
     Batch batch = ReadBatch(after);
+    // What the batch holds may leave only once its audit records are
+    // durable.
+    if (batch.status.ok() && !batch.shutting_down) {
+      batch.status = audit_->BeforeSending(batch.response);
+    }
     bool write = false;
     Next next = Next::kNothing;
     {
@@ -471,6 +491,9 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   const bool stop_when_caught_up_;
   // Set in Begin, before any read.
   Principal principal_;
+  // Set in Begin; then used by the read in flight, and by the finish (never
+  // both at once: the finish comes only when no read is in flight).
+  std::optional<FeedAudit> audit_;
   EventLog::ListenerId listener_id_ = 0;
   // Set in Begin: the process's revocations (null: none) and this
   // stream's listener on them (-1: none).

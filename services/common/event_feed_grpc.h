@@ -18,7 +18,11 @@ namespace carebridge {
 //   return ServeEventFeed(context, request, *authenticator_, log_, executor_);
 //
 // The stream authenticates the caller, validates the request
-// (INVALID_ARGUMENT naming the field), then sends batches of events after
+// (INVALID_ARGUMENT naming the field), and is audited in the feed's
+// service's audit log (feed_audit.h: one record per subscription, durable
+// before its first response or its refusal; and, for a subscriber other
+// than a service, one per person it is sent events about, durable before
+// the batch that first names them). It then sends batches of events after
 // `after_sequence`, each event filtered by the type prefixes and by
 // `access` (need to know at the moment of delivery; nullptr for
 // policy::EventVisibilityFor alone). A batch holds at most

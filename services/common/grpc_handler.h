@@ -12,7 +12,8 @@
 //   sometimes another service: inline first, and on the executor when the
 //   domain says it needs a remote call (see remote_calls.h).
 //
-// Every authenticated call is audited (call_audit.h): a call that writes
+// Every authenticated call is audited (call_audit.h), naming whom a
+// service's call is for (on_behalf_of.h): a call that writes
 // carries its record in its own transaction; one that only reads has its
 // record written durably before the response leaves, by the database's
 // audit writer, which commits many calls' records together while no gRPC
@@ -21,6 +22,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -30,6 +32,7 @@
 #include "services/common/call_audit.h"
 #include "services/common/call_log.h"
 #include "services/common/executor.h"
+#include "services/common/on_behalf_of.h"
 #include "services/common/principal.h"
 #include "services/common/remote_calls.h"
 #include "services/common/status.h"
@@ -73,6 +76,20 @@ CallAudit BeginAudit(const Authenticator& authenticator,
   return audit;
 }
 
+// BeginAudit for an authenticated call made through `context`: with its
+// request id, and whom it is for when a service says (on_behalf_of.h).
+template <typename Request>
+CallAudit BeginAudit(const Authenticator& authenticator,
+                     const grpc::ServerContextBase& context,
+                     const Principal& caller, const Request& request) {
+  CallAudit audit = BeginAudit(authenticator, caller, request);
+  audit.request_id = RequestIdOf(context);
+  std::optional<Requester> requester =
+      OnBehalfOfIn(caller, context.client_metadata());
+  if (requester.has_value()) SetOnBehalfOf(audit, *std::move(requester));
+  return audit;
+}
+
 // Finishes `reactor` with `refused` (the caller could not be
 // authenticated) once that attempt is recorded, as `unauthenticated`.
 template <typename Request>
@@ -102,8 +119,7 @@ void AuthenticateCallAndFinish(const Authenticator& authenticator,
     FinishUnauthenticated(authenticator, request, caller.status(), reactor);
     return;
   }
-  CallAudit audit = BeginAudit(authenticator, *caller, request);
-  audit.request_id = RequestIdOf(context);
+  CallAudit audit = BeginAudit(authenticator, context, *caller, request);
   absl::StatusOr<Response> result;
   {
     ScopedCallAudit scope(&audit);
@@ -169,8 +185,7 @@ grpc::ServerUnaryReactor* HandleInlineOrBlocking(
     return reactor;
   }
   // Audited unless deferred: then the blocking run is the call.
-  CallAudit audit = BeginAudit(authenticator, *caller, *request);
-  audit.request_id = RequestIdOf(*context);
+  CallAudit audit = BeginAudit(authenticator, *context, *caller, *request);
   absl::StatusOr<Response> result;
   {
     ScopedCallAudit scope(&audit);

@@ -466,6 +466,11 @@ try {
   await waitText(alex, 'section', 'Who has looked at your record');
   await waitText(alex, 'section table', 'Crisis team');
   await waitText(alex, 'section table', 'read your care plan');
+  // The directory read Alex's care summary to show Kim her registration:
+  // listed as Kim's team's read, not as carebridge's own.
+  check(!(await alex.$$eval('section table tbody tr', (rows) => rows.some((row) =>
+      row.innerText.includes('carebridge itself') && row.innerText.includes('care summary')))),
+  "a service's read made for a team is listed as that team's");
   await fill(alex, 'textarea[name=comment]', 'Thank you for writing this with me.');
   await clickText(alex, 'button', 'I agree with my plan');
   await waitText(alex, '#status', 'Your agreement is recorded');

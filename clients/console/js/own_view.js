@@ -24,17 +24,48 @@ const DID = {
   AddCareTeamMember: 'joined your care team', EndCareTeamInvolvement: 'left your care team',
   SetLeadTeam: 'changed who leads your care', ListBreakGlassAccesses: 'looked at emergency accesses',
   FindPersons: 'looked you up', ListReferrals: 'listed referrals about you', ListHandovers: 'listed handovers about you',
+  Subscribe: 'received updates about you',
 };
 
+// The parts of the plan a read returned when it was not all of it (the
+// access's `sections`: `goals,what_helps`), in plain words.
+const PARTS = {
+  goals: 'your goals', all_actions: 'the actions', own_actions: "their team's actions",
+  crisis_plan: 'your crisis plan', what_helps: 'what helps you',
+  communication_preferences: 'how you like to be contacted', review_date: 'the review date',
+  care_team: 'who is in your care team', agreement: 'your agreement',
+};
+function partsShown(sections) {
+  if (!sections || sections === 'whole plan' || sections.startsWith('events')) return '';
+  if (sections === 'none') return ' (only that it exists)';
+  return ` (only ${sections.split(',').map((part) => PARTS[part] || part.replace(/_/g, ' ')).join(', ')})`;
+}
+
+// Whom a service's access was for (`members/m1 (teams/t1, clinician)`):
+// their team, or the person themselves.
+function requesterOf(access) {
+  const [subject, detail] = (access.onBehalfOf || '').split(' (');
+  if (!subject) return null;
+  const team = (detail || '').split(/[,)]/)[0];
+  return { subject, team: team.startsWith('teams/') ? team : '' };
+}
+
 // Accesses as who did what, each once with how many times and when last
-// (newest first); an emergency access always on its own line, with why.
+// (newest first); an emergency access always on its own line, with why. A
+// service's access made for a team (the directory reading your care
+// summary to answer a clinician) is that team's.
 function grouped(accesses, me) {
   const rows = [];
   const byKey = new Map();
   for (const access of accesses) {
     const method = (access.method || '').split(/[./]/).pop();
-    const what = DID[method] || method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
-    const key = `${access.actor.startsWith('services/') ? 'services' : access.team || access.actor}|${what}`;
+    const what = (DID[method] || method.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()) +
+      partsShown(access.sections);
+    const service = (access.actor || '').startsWith('services/');
+    const requester = service ? requesterOf(access) : null;
+    const actor = requester ? requester.subject : access.actor;
+    const team = requester ? requester.team : access.team;
+    const key = `${service && !requester ? 'services' : team || actor}|${what}`;
     const seen = byKey.get(key);
     if (seen && !access.reason) {
       seen.times += 1;
@@ -42,9 +73,9 @@ function grouped(accesses, me) {
     }
     const row = {
       key, what, time: access.time, times: 1, reason: access.reason,
-      who: access.actor === me.subject ? 'You' :
-        access.actor && access.actor.startsWith('services/') ? 'carebridge itself (automatic)' :
-          nameSpan(access.team || access.actor, 'a care team'),
+      who: actor === me.subject ? 'You' :
+        service && !requester ? 'carebridge itself (automatic)' :
+          nameSpan(team || actor, 'a care team'),
     };
     if (!access.reason) byKey.set(key, row);
     rows.push(row);
