@@ -3,9 +3,11 @@
 // hours, shows the crisis plan alone, is audited with its reason, and is
 // listed for the lead team and the person to review.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "tests/careplan/careplan_audit_fixture.h"
 
 namespace carebridge::careplan {
@@ -55,6 +57,26 @@ class CarePlanBreakGlassTest : public CarePlanAuditTest {
     grpc::Status status = List(alice_, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return response.accesses_size();
+  }
+
+  // The newest event on the care plan feed (0: none yet).
+  int64_t FeedHead() {
+    const std::vector<events::v1::Event> feed = ReadFeed(service_);
+    return feed.empty() ? 0 : feed.back().sequence();
+  }
+
+  // Each audit record of `method` since the log held `from` records, as
+  // "actor person outcome".
+  std::vector<std::string> Recorded(const std::string& method, size_t from) {
+    const std::vector<AuditRecord> log = AuditLog();
+    std::vector<std::string> found;
+    for (size_t i = from; i < log.size(); ++i) {
+      if (log[i].method != method) continue;
+      EXPECT_EQ(log[i].resource, PlanName(log[i].person)) << log[i].seq;
+      found.push_back(
+          absl::StrCat(log[i].actor, " ", log[i].person, " ", log[i].outcome));
+    }
+    return found;
   }
 
   v1::CarePlan full_;
@@ -120,14 +142,25 @@ TEST_F(CarePlanBreakGlassTest, OpensTheCrisisPlanAloneForFourHours) {
 
   // Past its window it is closed, and says so.
   server_.clock().Advance(absl::Minutes(1));
+  const size_t logged = AuditLog().size();
+  const int64_t head = FeedHead();
   grpc::Status ended = TryGet(nina_, plan_, &out);
   EXPECT_EQ(ended.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(ended.error_message(),
               HasSubstr("break-glass access to " + person_ + " ended at"));
+  // The refused read is audited with its outcome, and changes nothing: no
+  // access renewed, nothing on the feed.
+  EXPECT_THAT(
+      Recorded("carebridge.careplan.v1.GetCarePlan", logged),
+      ElementsAre(nina_.subject + " " + person_ + " PERMISSION_DENIED"));
+  EXPECT_THAT(ReadFeed(service_, head), IsEmpty());
+  EXPECT_EQ(Listed(), 1);
   EXPECT_THAT(Get(), EqualsProto(full_));
 }
 
 TEST_F(CarePlanBreakGlassTest, WithoutAReasonOrByTheWrongCallerItIsRefused) {
+  const size_t logged = AuditLog().size();
+  const int64_t head = FeedHead();
   v1::BreakGlassAccess access;
   grpc::Status status = Break(nina_, "", &access);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
@@ -149,10 +182,29 @@ TEST_F(CarePlanBreakGlassTest, WithoutAReasonOrByTheWrongCallerItIsRefused) {
             grpc::StatusCode::PERMISSION_DENIED);
   // A person with no plan has nothing to open.
   v1::BreakGlassRequest request;
-  request.set_name(PlanName(MakePerson("Bea", "Adeyemi")));
+  const std::string bea = MakePerson("Bea", "Adeyemi");
+  request.set_name(PlanName(bea));
   request.set_reason(kReason);
   EXPECT_EQ(Call(&Stub::BreakGlass, nina_, request, &access).error_code(),
             grpc::StatusCode::NOT_FOUND);
+
+  // Every refusal is audited, under the person, with its outcome...
+  const std::string refused_as = " " + person_ + " PERMISSION_DENIED";
+  EXPECT_THAT(
+      Recorded("carebridge.careplan.v1.BreakGlass", logged),
+      ElementsAre(nina_.subject + " " + person_ + " INVALID_ARGUMENT",
+                  nina_.subject + " " + person_ + " INVALID_ARGUMENT",
+                  admin_.subject + refused_as, service_.subject + refused_as,
+                  ada_.subject + refused_as,
+                  alice_.subject + " " + person_ + " FAILED_PRECONDITION",
+                  nina_.subject + " " + bea + " NOT_FOUND"));
+  EXPECT_THAT(Recorded("carebridge.careplan.v1.GetCarePlan", logged),
+              ElementsAre(nina_.subject + refused_as));
+  EXPECT_TRUE(Verify().intact());
+  // ...and changes nothing: no access listed, no break-glass event (nor any
+  // other) on the feed.
+  EXPECT_EQ(Listed(), 0);
+  EXPECT_THAT(ReadFeed(service_, head), IsEmpty());
 }
 
 TEST_F(CarePlanBreakGlassTest, ListedForTheLeadTeamAndThePersonAndAudited) {
