@@ -35,12 +35,14 @@ absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::BreakGlass(
                    ParseCarePlanName("name", request.name()));
   RETURN_IF_ERROR(
       CheckRequiredText("reason", request.reason(), kMaxReasonChars));
+  // Noted before any refusal, so the audit record of a refused attempt
+  // (an admin, a service, the person) keeps why it was asked.
+  NoteAuditReason(absl::StrCat("break-glass: ", request.reason()));
   if (!caller.is_clinical()) {
     return carebridge::errors::PermissionDenied(absl::StrCat(
         "BreakGlass: only clinical staff of a team may break glass; ",
         caller.subject, " may not"));
   }
-  NoteAuditReason(absl::StrCat("break-glass: ", request.reason()));
   if (break_glass_ == nullptr) {
     return absl::UnavailableError(
         "BreakGlass: this server keeps no break-glass accesses");

@@ -200,6 +200,20 @@ TEST_F(CarePlanBreakGlassTest, WithoutAReasonOrByTheWrongCallerItIsRefused) {
                   nina_.subject + " " + bea + " NOT_FOUND"));
   EXPECT_THAT(Recorded("carebridge.careplan.v1.GetCarePlan", logged),
               ElementsAre(nina_.subject + refused_as));
+  // A refused attempt with a good reason keeps why it was asked, whoever
+  // asked (the admin, the service and the person too).
+  const std::vector<AuditRecord> log = AuditLog();
+  int refused_with_reason = 0;
+  for (size_t i = logged; i < log.size(); ++i) {
+    if (log[i].method != "carebridge.careplan.v1.BreakGlass" ||
+        log[i].outcome == "INVALID_ARGUMENT") {
+      continue;
+    }
+    EXPECT_EQ(log[i].reason, absl::StrCat("break-glass: ", kReason))
+        << log[i].actor;
+    ++refused_with_reason;
+  }
+  EXPECT_EQ(refused_with_reason, 5);
   EXPECT_TRUE(Verify().intact());
   // ...and changes nothing: no access listed, no break-glass event (nor any
   // other) on the feed.
