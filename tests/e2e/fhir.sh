@@ -88,12 +88,23 @@ fhir_ok organization.json "$T_SAM" "Organization/$(id "$TO")"
 fhir_ok service.json "$T_SAM" "HealthcareService/$(id "$TO")"
 expect_eq "$(field service.json 'd["name"], d["providedBy"]["reference"]')" \
   "Crisis team Organization/$(id "$TO")" "the HealthcareService"
+# A team that says everything a referrer reads, and has paused referrals:
+# every element of its HealthcareService goes past the validator too.
+PAUSED=$(as "$ADMIN" --name_only team create --display_name="Eating disorders service" \
+  --sector=community_mental_health --accepting_referrals=false --routine=28d \
+  --urgent=36h --crisis=4h --service_description="Assessment and family-based treatment" \
+  --eligibility="Adults 18+ registered with a GP in the borough" \
+  --contact="0300 555 0199 (weekdays 9-5)")
+fhir_ok paused.json "$T_SAM" "HealthcareService/$(id "$PAUSED")"
+expect_eq "$(field paused.json 'd["active"], d["availabilityExceptions"], d["extraDetails"], d["eligibility"][0]["comment"], d["telecom"][0]["value"], d["comment"]')" \
+  "True Not accepting referrals now. Answers referrals within: crisis 4 hours, urgent 36 hours, routine 28 days. Not accepting referrals now. Adults 18+ registered with a GP in the borough 0300 555 0199 (weekdays 9-5) Assessment and family-based treatment" \
+  "a team that paused referrals, as HealthcareService"
 fhir_ok services1.json "$T_SAM" "HealthcareService?_count=2"
 NEXT=$(field services1.json '[l["url"] for l in d["link"] if l["relation"] == "next"][0]')
 expect_eq "$(field services1.json 'len(d["entry"])')" 2 "first page"
 fhir_ok services2.json "$T_SAM" "${NEXT#"$HTTP/fhir/"}"
 expect_eq "$(field services1.json '"total" in d') $(field services2.json 'len(d["entry"]), "total" in d')" \
-  "False 1 False" "paged: no page claims a total it does not know"
+  "False 2 False" "paged: no page claims a total it does not know"
 
 step "a referral as ServiceRequest and Task"
 fhir_ok request.json "$T_KIM" "ServiceRequest/$(id "$SENT")"
