@@ -294,6 +294,16 @@ const FieldDescriptor* PlanField(int number) {
   return CarePlan::descriptor()->FindFieldByNumber(number);
 }
 
+// The care team as a diff compares it: without each team's sector, which
+// the service stamps from the directory on every version (a team's change of
+// sector is no change of the person's care team).
+RepeatedPtrField<v1::CareTeamMember> AsChanged(
+    const RepeatedPtrField<v1::CareTeamMember>& care_team) {
+  RepeatedPtrField<v1::CareTeamMember> members = care_team;
+  for (v1::CareTeamMember& member : members) member.clear_sector();
+  return members;
+}
+
 template <typename T>
 bool SameItems(const RepeatedPtrField<T>& from, const RepeatedPtrField<T>& to) {
   if (from.size() != to.size()) return false;
@@ -333,7 +343,7 @@ Changes SectionChanges(v1::Section section, const CarePlan& from,
       break;
     case v1::CARE_TEAM:
       DiffKeyed<v1::CareTeamMember>(
-          from.care_team(), to.care_team(), "care_team",
+          AsChanged(from.care_team()), AsChanged(to.care_team()), "care_team",
           {&TeamAndStart, &TeamLabel, {"team"}}, changes);
       DiffField(from, to, PlanField(CarePlan::kLeadTeamFieldNumber),
                 "lead_team", changes);
@@ -373,7 +383,8 @@ bool SectionDiffers(v1::Section section, const CarePlan& from,
       return !MessageDifferencer::Equivalent(from.review_date(),
                                              to.review_date());
     case v1::CARE_TEAM:
-      return !SameItems(from.care_team(), to.care_team()) ||
+      return !SameItems(AsChanged(from.care_team()),
+                        AsChanged(to.care_team())) ||
              from.lead_team() != to.lead_team();
     case v1::AGREEMENT:
       return !MessageDifferencer::Equivalent(from.agreement(),

@@ -146,6 +146,15 @@ absl::Status CarePlanDomain::CheckOwningTeams(
   return absl::OkStatus();
 }
 
+void CarePlanDomain::StampSectors(v1::CarePlan& next) {
+  for (v1::CareTeamMember& member : *next.mutable_care_team()) {
+    if (member.has_end_time()) continue;
+    absl::StatusOr<directory_client::TeamInfo> team =
+        directory_->GetTeam(member.team());
+    if (team.ok()) member.set_sector(team->sector);
+  }
+}
+
 absl::StatusOr<v1::CarePlan> CarePlanDomain::Write(
     const Principal& caller, absl::string_view person_id,
     const PlanRequestKey* request, Build build) {
@@ -173,6 +182,7 @@ absl::StatusOr<v1::CarePlan> CarePlanDomain::Write(
     }
     FinishVersion(loaded.plan, draft.kind, draft.sections, draft.reason, caller,
                   now, draft.next);
+    StampSectors(draft.next);
     ASSIGN_OR_RETURN(SharedParts parts,
                      PartsShownTo(caller, draft.next, RemoteCalls::kAllowed));
     NoteSectionsShown(parts);

@@ -151,6 +151,13 @@ class CarePlanDomain {
   absl::StatusOr<int64_t> AppliedThrough(absl::string_view feed);
 
  private:
+  // Stamps each member of the care team in `next` (a version about to be
+  // written) with its team's sector as the directory says now (a cached
+  // answer mostly): the feed's events carry it to those following them. A
+  // team the directory cannot answer for keeps the sector it had, so a
+  // directory outage never fails a write.
+  void StampSectors(v1::CarePlan& next);
+
   // The plan a write starts from: the current version, or for a registered
   // person without a plan an empty one (version 0).
   struct Loaded {

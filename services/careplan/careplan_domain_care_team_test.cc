@@ -43,6 +43,37 @@ TEST_F(CarePlanDomainTest, AddingATeamIsACareTeamVersion) {
   EXPECT_EQ(plan.section_stamps(1).version(), 2);
 }
 
+// Each version written carries each involved team's sector as the
+// directory says then, in what is stored and so in the feed's event: the
+// record judges "a crisis team is involved" from the event itself. A
+// team's change of sector reaches the next version, and is no change of
+// the care team.
+TEST_F(CarePlanDomainTest, EachVersionCarriesItsTeamsSectors) {
+  WriteGoals(kAlice, {"One"});
+  ASSERT_OK(Add(kAlice, kCrisis, "1").status());
+  ASSERT_OK_AND_ASSIGN(v1::CarePlan stored, sqlite_->GetCurrent("p1"));
+  ASSERT_THAT(stored.care_team(), SizeIs(2));
+  EXPECT_EQ(stored.care_team(0).sector(),
+            directory::v1::COMMUNITY_MENTAL_HEALTH);
+  EXPECT_EQ(stored.care_team(1).sector(), directory::v1::CRISIS);
+
+  directory_client::TeamInfo renamed{kCrisis, "Team crisis", true};
+  renamed.sector = directory::v1::OTHER;
+  directory_.AddTeam(std::move(renamed));
+  v1::CarePlan written = WriteGoals(kAlice, {"Two"});
+  EXPECT_THAT(written.change().sections(), ElementsAre(v1::GOALS));
+  ASSERT_OK_AND_ASSIGN(stored, sqlite_->GetCurrent("p1"));
+  EXPECT_EQ(stored.care_team(1).sector(), directory::v1::OTHER);
+  v1::DiffCarePlanVersionsRequest diff_request;
+  diff_request.set_name(kPlan);
+  diff_request.set_from_version(2);
+  diff_request.set_to_version(3);
+  ASSERT_OK_AND_ASSIGN(v1::CarePlanDiff diff,
+                       domain_->DiffCarePlanVersions(kAlice, diff_request));
+  ASSERT_THAT(diff.sections(), SizeIs(1));
+  EXPECT_EQ(diff.sections(0).section(), v1::GOALS);
+}
+
 TEST_F(CarePlanDomainTest, AddingATeamAlreadyInvolvedIsAlreadyExists) {
   WriteGoals(kAlice, {"One"});
   EXPECT_THAT(Add(kAlice, kCmht),

@@ -81,6 +81,7 @@ absl::Status CarePlanDomain::ApplyEvent(const events::v1::Event& event,
     }
     FinishVersion(plan, effect.kind, {v1::CARE_TEAM}, effect.reason,
                   ServiceActor(), now, effect.next);
+    StampSectors(effect.next);
     absl::Status appended =
         store_->AppendApplied(accepted.person_id, effect.next, position);
     if (appended.ok()) {
