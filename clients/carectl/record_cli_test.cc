@@ -152,18 +152,58 @@ class FakeRecord final : public rv::RecordService::Service {
     return grpc::Status::OK;
   }
 
+  // The first stream sends a step and breaks off (the server restarting);
+  // the second, resumed, sends the next and ends as a revoked token does.
+  grpc::Status WatchTimeline(
+      grpc::ServerContext*, const rv::WatchTimelineRequest* request,
+      grpc::ServerWriter<rv::WatchTimelineResponse>* writer) override {
+    Keep(*request);
+    int watch;
+    {
+      absl::MutexLock lock(&mu_);
+      watch = ++watches_;
+    }
+    rv::WatchTimelineResponse response;
+    rv::TimelineEntry& entry = *response.add_entries();
+    entry.set_name(absl::StrCat("persons/p1/timeline/referral-", watch));
+    entry.set_kind(rv::REFERRAL);
+    entry.mutable_time()->set_seconds(kDec1 + 60 * watch);
+    entry.set_actor("members/bob");
+    entry.set_resource("referrals/r1");
+    response.set_cursor(absl::StrCat("c", watch));
+    response.set_caught_up(true);
+    if (watch == 1) {
+      entry.set_summary("Referral sent by teams/cmht to teams/crisis");
+      writer->Write(response);
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the record is shutting down");
+    }
+    entry.set_summary("Referral declined by teams/crisis");
+    entry.set_reason("Not in crisis now");
+    writer->Write(response);
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                        "the token was revoked");
+  }
+
   std::string last_request() {
     absl::MutexLock lock(&mu_);
     return last_request_;
+  }
+  std::vector<std::string> requests() {
+    absl::MutexLock lock(&mu_);
+    return requests_;
   }
 
  private:
   void Keep(const google::protobuf::Message& request) {
     absl::MutexLock lock(&mu_);
     last_request_ = request.ShortDebugString();
+    requests_.push_back(last_request_);
   }
   absl::Mutex mu_;
   std::string last_request_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> requests_ ABSL_GUARDED_BY(mu_);
+  int watches_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 struct Result {
@@ -290,6 +330,51 @@ TEST_F(RecordCliTest, InboxPrintsTheTeamsItemsAndWhereItStopped) {
                         "persons/p1  Referral sent by teams/cmht to "
                         "teams/crisis (urgent)  referrals/r1"));
   EXPECT_THAT(result.err, HasSubstr("--after=7"));
+}
+
+// --follow prints each step as it comes; a stream that breaks off is
+// opened again after the last cursor (nothing printed twice); any other
+// end says where to resume.
+TEST_F(RecordCliTest, FollowResumesAfterABreakAndSaysWhereItStopped) {
+  Result result =
+      Run({"--utc", "person", "timeline", "p1", "--follow", "--kind=referral"});
+  EXPECT_EQ(result.code, 2) << result.err;
+  EXPECT_THAT(service_.requests(),
+              ::testing::ElementsAre(
+                  "parent: \"persons/p1\" kinds: REFERRAL",
+                  "parent: \"persons/p1\" kinds: REFERRAL cursor: \"c1\""));
+  EXPECT_EQ(result.out,
+            "2026-12-01T00:01:00Z  referral  Referral sent by teams/cmht to "
+            "teams/crisis  members/bob\n"
+            "2026-12-01T00:02:00Z  referral  Referral declined by "
+            "teams/crisis  members/bob\n"
+            "  referrals/r1: Not in crisis now\n");
+  EXPECT_THAT(result.err,
+              HasSubstr("the stream broke off (the record is shutting down); "
+                        "opening it again in 200ms, from the last cursor"));
+  EXPECT_THAT(result.err, HasSubstr("UNAUTHENTICATED: the token was revoked"));
+  EXPECT_THAT(result.err, HasSubstr("resume with --after=c2"));
+}
+
+TEST_F(RecordCliTest, FollowResumesFromTheCursorGiven) {
+  Result result = Run(
+      {"--name_only", "person", "timeline", "p1", "--follow", "--after=c7"});
+  EXPECT_EQ(service_.requests().front(),
+            "parent: \"persons/p1\" cursor: \"c7\"");
+  EXPECT_THAT(result.out, HasSubstr("persons/p1/timeline/referral-1\n"));
+}
+
+TEST_F(RecordCliTest, FollowRefusesThePagedFlags) {
+  for (const char* flag : {"--since=2026-11-01", "--newest_first",
+                           "--page_size=5", "--page_token=x"}) {
+    Result result = Run({"person", "timeline", "p1", "--follow", flag});
+    EXPECT_NE(result.code, 0) << flag;
+    EXPECT_THAT(result.err, HasSubstr(std::string(flag).substr(0, 6))) << flag;
+  }
+  Result result = Run({"person", "timeline", "p1", "--after=c1"});
+  EXPECT_NE(result.code, 0);
+  EXPECT_THAT(result.err, HasSubstr("--follow"));
+  EXPECT_THAT(service_.requests(), ::testing::IsEmpty());
 }
 
 TEST_F(RecordCliTest, TeamReportAsksForThePeriodAndPrintsTheFigures) {

@@ -53,6 +53,17 @@ void PrintTimeline(std::ostream& out,
   PrintFreshness(out, response.freshness());
 }
 
+void PrintTimelineEntry(std::ostream& out, const rv::TimelineEntry& entry,
+                        const NameLabels& names) {
+  out << FormatTimestamp(entry.time()) << "  "
+      << EnumWord(rv::EntryKind_descriptor(), entry.kind()) << "  "
+      << names.InText(entry.summary()) << "  " << names.Label(entry.actor())
+      << "\n";
+  if (!entry.reason().empty()) {
+    out << "  " << entry.resource() << ": " << entry.reason() << "\n";
+  }
+}
+
 void PrintCareGaps(std::ostream& out, const rv::ListCareGapsResponse& response,
                    const NameLabels& names) {
   std::vector<std::vector<std::string>> rows;

@@ -16,6 +16,12 @@ namespace carebridge::carectl {
 void PrintTimeline(std::ostream& out,
                    const record::v1::ListTimelineEntriesResponse& response,
                    const NameLabels& names = NameLabels());
+// One timeline entry as a stream prints it: time, kind, what happened,
+// who (two spaces between), and its reason on an indented line under it
+// (`  RESOURCE: REASON`) when it has one.
+void PrintTimelineEntry(std::ostream& out,
+                        const record::v1::TimelineEntry& entry,
+                        const NameLabels& names = NameLabels());
 // One line per gap (since, kind, person, subject), why under the table.
 void PrintCareGaps(std::ostream& out,
                    const record::v1::ListCareGapsResponse& response,

@@ -15,10 +15,11 @@ namespace carebridge::carectl {
 
 namespace rv = ::carebridge::record::v1;
 
-absl::StatusOr<rv::ListTimelineEntriesRequest> BuildTimelineRequest(
-    absl::string_view person, const Flags& flags) {
-  rv::ListTimelineEntriesRequest request;
-  request.set_parent(ResourceName("persons", person));
+namespace {
+
+// --kind=KIND,... (may repeat).
+template <typename Request>
+absl::Status AddKinds(const Flags& flags, Request& request) {
   for (const std::string& words : flags.GetAll("kind")) {
     for (absl::string_view word :
          absl::StrSplit(words, ',', absl::SkipWhitespace())) {
@@ -26,6 +27,19 @@ absl::StatusOr<rv::ListTimelineEntriesRequest> BuildTimelineRequest(
                        ParseEnumFlag<rv::EntryKind>("kind", word));
       request.add_kinds(kind);
     }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<rv::ListTimelineEntriesRequest> BuildTimelineRequest(
+    absl::string_view person, const Flags& flags) {
+  rv::ListTimelineEntriesRequest request;
+  request.set_parent(ResourceName("persons", person));
+  RETURN_IF_ERROR(AddKinds(flags, request));
+  if (flags.Has("after")) {
+    return FlagError("after", "resumes a stream: give it with --follow");
   }
   if (flags.Has("since")) {
     ASSIGN_OR_RETURN(*request.mutable_start_time(),
@@ -39,6 +53,23 @@ absl::StatusOr<rv::ListTimelineEntriesRequest> BuildTimelineRequest(
   ASSIGN_OR_RETURN(int page_size, flags.GetPositiveInt("page_size"));
   request.set_page_size(page_size);
   request.set_page_token(flags.Get("page_token"));
+  return request;
+}
+
+absl::StatusOr<rv::WatchTimelineRequest> BuildWatchTimelineRequest(
+    absl::string_view person, const Flags& flags) {
+  for (const char* paged : {"since", "until", "newest_first", "page_size",
+                            "page_token", "wait_caught_up"}) {
+    if (flags.Has(paged)) {
+      return FlagError(paged,
+                       "pages the timeline; --follow streams it from the "
+                       "start (or --after=CURSOR), filtered by --kind only");
+    }
+  }
+  rv::WatchTimelineRequest request;
+  request.set_parent(ResourceName("persons", person));
+  RETURN_IF_ERROR(AddKinds(flags, request));
+  request.set_cursor(flags.Get("after"));
   return request;
 }
 

@@ -13,6 +13,13 @@ namespace carebridge::carectl {
 absl::StatusOr<record::v1::ListTimelineEntriesRequest> BuildTimelineRequest(
     absl::string_view person, const Flags& flags);
 
+// `person timeline PERSON --follow [--kind=KIND,...] [--after=CURSOR]`:
+// the stream of the person's timeline, after CURSOR (a cursor carectl
+// printed) or from the start. The paged call's other flags are usage
+// errors with --follow.
+absl::StatusOr<record::v1::WatchTimelineRequest> BuildWatchTimelineRequest(
+    absl::string_view person, const Flags& flags);
+
 // `gaps [--team=TEAM | --all_teams] [--kind=KIND,...] [--person=PERSON]
 // [--closed] [--page_size=N] [--page_token=TOKEN]`; the caller's own team
 // when neither --team nor --all_teams is given (`my_team`, from the token).

@@ -9,4 +9,11 @@ absl::Status PersonMerged(absl::string_view person, absl::string_view into) {
       absl::StrCat(person, " was merged into ", into, ": read that record"));
 }
 
+absl::Status BadTimelineCursor(absl::string_view person) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "cursor: is not a cursor of ", person,
+      "'s timeline stream; give the cursor of a WatchTimeline response about ",
+      person, ", or none to start from the beginning"));
+}
+
 }  // namespace carebridge::record::errors

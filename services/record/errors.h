@@ -14,6 +14,10 @@ namespace carebridge::record::errors {
 // `persons/d was merged into persons/k: read that record`.
 absl::Status PersonMerged(absl::string_view person, absl::string_view into);
 
+// INVALID_ARGUMENT: `cursor` is not one a WatchTimeline response about
+// `person` gave (garbled, or another person's).
+absl::Status BadTimelineCursor(absl::string_view person);
+
 }  // namespace carebridge::record::errors
 
 #endif  // CAREBRIDGE_SERVICES_RECORD_ERRORS_H_

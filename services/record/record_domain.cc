@@ -35,28 +35,6 @@ constexpr int kMaxEntriesScanned = 5000;
 constexpr int kLastContactScan = 2000;
 constexpr char kSummarySuffix[] = "/careSummary";
 
-void Fill(const TimelineRow& row, policy::EventVisibility visibility,
-          v1::TimelineEntry* entry) {
-  entry->set_name(EntryName(row));
-  entry->set_kind(row.kind);
-  entry->set_type(row.type);
-  *entry->mutable_time() = ToProtoTimestamp(row.time);
-  entry->set_actor(row.actor);
-  entry->set_actor_team(row.actor_team);
-  entry->set_resource(row.resource);
-  const bool detailed = visibility == policy::EventVisibility::kFull;
-  // Without the detail, only what the event's metadata says: a care team
-  // change's summary is made from the plan's content (who else joined, who
-  // leads now); a sharing change's says only which version, and who.
-  entry->set_summary(detailed || row.kind == v1::SHARING_CHOICES ? row.summary
-                     : row.kind == v1::CARE_PLAN ? "Care plan changed"
-                                                 : "Care team changed");
-  for (const std::string& team : row.teams) entry->add_teams(team);
-  entry->set_event(absl::StrCat(row.feed, "/", row.sequence));
-  entry->set_detailed(detailed);
-  if (detailed) entry->set_reason(row.reason);
-}
-
 // What a caller sees of a gap: a clinical caller sees its own team on it,
 // not the other teams whose lists it is on (other referrers' business).
 void ForCaller(const Principal& caller, v1::CareGap& gap) {
@@ -143,6 +121,24 @@ absl::StatusOr<sharing::SharedParts> RecordDomain::PartsShown(
   return sharing_.ReaderFor(caller, remote).CallerParts(person);
 }
 
+absl::StatusOr<TimelineView> RecordDomain::ViewFor(const Principal& caller,
+                                                   absl::string_view person,
+                                                   absl::string_view person_id,
+                                                   RemoteCalls remote) {
+  ASSIGN_OR_RETURN(std::optional<v1::CareSummary> plan,
+                   store_->ReadPlan(person_id));
+  bool involved = false;
+  if (plan.has_value() && caller.is_clinical()) {
+    for (const v1::CareTeamMember& member : plan->care_team()) {
+      if (member.team() == caller.team) involved = true;
+    }
+  }
+  ASSIGN_OR_RETURN(const sharing::SharedParts parts,
+                   PartsShown(caller, person, involved, remote));
+  return TimelineView(caller, involved, parts,
+                      plan.has_value() ? plan->lead_team() : "");
+}
+
 absl::StatusOr<v1::ListTimelineEntriesResponse>
 RecordDomain::ListTimelineEntries(const Principal& caller,
                                   const v1::ListTimelineEntriesRequest& request,
@@ -187,17 +183,8 @@ RecordDomain::ListTimelineEntries(const Principal& caller,
     cursor.feed = token[1];
     query.after = cursor;
   }
-  ASSIGN_OR_RETURN(std::optional<v1::CareSummary> plan,
-                   store_->ReadPlan(person_id));
-  bool involved = false;
-  if (plan.has_value() && caller.is_clinical()) {
-    for (const v1::CareTeamMember& member : plan->care_team()) {
-      if (member.team() == caller.team) involved = true;
-    }
-  }
-  ASSIGN_OR_RETURN(const sharing::SharedParts parts,
-                   PartsShown(caller, request.parent(), involved, remote));
-  const std::string lead_team = plan.has_value() ? plan->lead_team() : "";
+  ASSIGN_OR_RETURN(const TimelineView view,
+                   ViewFor(caller, request.parent(), person_id, remote));
 
   v1::ListTimelineEntriesResponse response;
   std::optional<TimelineCursor> resume;
@@ -220,11 +207,7 @@ RecordDomain::ListTimelineEntries(const Principal& caller,
       query.after =
           TimelineCursor{absl::ToUnixMicros(row.time), row.feed, row.sequence};
       resume = query.after;
-      const policy::EventVisibility visibility =
-          ShareEntry(caller, parts, lead_team,
-                     EntryVisibility(caller, row, involved), row);
-      if (visibility == policy::EventVisibility::kHidden) continue;
-      Fill(row, visibility, response.add_entries());
+      view.Show(row, response.mutable_entries());
     }
   }
   if (more && resume.has_value()) {

@@ -1,7 +1,11 @@
 #ifndef CAREBRIDGE_SERVICES_RECORD_RECORD_DOMAIN_H_
 #define CAREBRIDGE_SERVICES_RECORD_RECORD_DOMAIN_H_
 
+#include <array>
+#include <cstdint>
 #include <functional>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "carebridge/events/v1/events.pb.h"
@@ -13,8 +17,21 @@
 #include "services/common/principal.h"
 #include "services/common/remote_calls.h"
 #include "services/record/record_store.h"
+#include "services/record/record_visibility.h"
 
 namespace carebridge::record {
+
+// A timeline stream (WatchTimeline) as the domain follows it: whose
+// timeline, which kinds, and how far it has read each source feed.
+struct TimelineWatch {
+  // `persons/{id}`, and the id.
+  std::string person;
+  std::string person_id;
+  // Every kind when empty.
+  std::vector<v1::EntryKind> kinds;
+  // The last sequence read of each source feed, by FeedRank.
+  std::array<int64_t, kTimelineFeeds> after = {};
+};
 
 // The record service's rules: what each event changes (applied by the
 // consumers of the four feeds) and what a caller may read (timeline, care
@@ -70,6 +87,20 @@ class RecordDomain {
   absl::StatusOr<v1::TeamReport> GetTeamReport(
       const Principal& caller, const v1::GetTeamReportRequest& request);
 
+  // A timeline stream (record_timeline_watch.cc), read on the executor
+  // (the person's sharing choices may be asked). OpenTimelineWatch makes
+  // ListTimelineEntries' checks of the person and `kinds`, reads `cursor`,
+  // and says where the stream starts.
+  absl::StatusOr<TimelineWatch> OpenTimelineWatch(
+      const Principal& caller, const v1::WatchTimelineRequest& request);
+  // The stream's next response: the entries after `watch`'s position that
+  // the caller may see now (oldest first, about 128 KB at most), with the
+  // cursor after them; `watch` moves past every entry read, shown or not.
+  // caught_up when it holds every entry the record has now. The person is
+  // checked again (merged meanwhile: FAILED_PRECONDITION).
+  absl::StatusOr<v1::WatchTimelineResponse> ReadTimelineWatch(
+      const Principal& caller, TimelineWatch& watch);
+
   // Whether the caller is told of `person`'s gap `gap_name` (its inbox
   // items): GapShown under what the person's sharing choices show the
   // caller's team now (asked of the care plan service when not
@@ -87,6 +118,12 @@ class RecordDomain {
                                           absl::string_view person,
                                           absl::string_view action,
                                           bool person_may = false);
+  // How `caller` sees `person`'s (`persons/{id}`, id `person_id`) timeline
+  // entries now: its care relationship and the person's sharing choices.
+  absl::StatusOr<TimelineView> ViewFor(const Principal& caller,
+                                       absl::string_view person,
+                                       absl::string_view person_id,
+                                       RemoteCalls remote);
   // What the person's sharing choices show the caller's team of the care
   // plan (everything without a care plan service, for a caller not on the
   // care team, who sees no plan part anyway, and for services and the

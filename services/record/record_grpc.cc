@@ -4,6 +4,7 @@
 #include "services/common/event_feed_grpc.h"
 #include "services/common/grpc_handler.h"
 #include "services/common/macros.h"
+#include "services/record/timeline_watch_grpc.h"
 
 namespace carebridge::record {
 
@@ -79,6 +80,13 @@ RecordGrpcService::Subscribe(grpc::CallbackServerContext* context,
                              const events::v1::SubscribeRequest* request) {
   return ServeEventFeed(context, request, *authenticator_, event_log_,
                         executor_, &inbox_access_);
+}
+
+grpc::ServerWriteReactor<v1::WatchTimelineResponse>*
+RecordGrpcService::WatchTimeline(grpc::CallbackServerContext* context,
+                                 const v1::WatchTimelineRequest* request) {
+  return ServeTimelineWatch(context, request, *authenticator_, executor_,
+                            domain_, timeline_changes_);
 }
 
 }  // namespace carebridge::record

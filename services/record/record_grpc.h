@@ -7,6 +7,7 @@
 #include "services/common/event_log.h"
 #include "services/common/executor.h"
 #include "services/record/record_domain.h"
+#include "services/record/timeline_changes.h"
 
 namespace carebridge::record {
 
@@ -29,17 +30,19 @@ class InboxAccess : public EventAccess {
 
 // carebridge.record.v1.RecordService over gRPC's callback API. Every method
 // reads the record's own store, inline unless the person's sharing choices
-// must be asked; Subscribe serves the
-// record's feed (the team inbox items). This class is thread-safe.
+// must be asked; Subscribe serves the record's feed (the team inbox items),
+// WatchTimeline a person's timeline as it grows. This class is thread-safe.
 class RecordGrpcService final : public v1::RecordService::CallbackService {
  public:
+  // `timeline_changes` wakes the timeline streams (WatchTimeline).
   RecordGrpcService(const Authenticator* authenticator,
                     BlockingExecutor* executor, RecordDomain* domain,
-                    EventLog* event_log)
+                    EventLog* event_log, TimelineChanges* timeline_changes)
       : authenticator_(authenticator),
         executor_(executor),
         domain_(domain),
         event_log_(event_log),
+        timeline_changes_(timeline_changes),
         inbox_access_(domain) {}
 
   grpc::ServerUnaryReactor* ListTimelineEntries(
@@ -61,12 +64,16 @@ class RecordGrpcService final : public v1::RecordService::CallbackService {
   grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
       const events::v1::SubscribeRequest* request) override;
+  grpc::ServerWriteReactor<v1::WatchTimelineResponse>* WatchTimeline(
+      grpc::CallbackServerContext* context,
+      const v1::WatchTimelineRequest* request) override;
 
  private:
   const Authenticator* const authenticator_;
   BlockingExecutor* const executor_;
   RecordDomain* const domain_;
   EventLog* const event_log_;
+  TimelineChanges* const timeline_changes_;
   InboxAccess inbox_access_;
 };
 

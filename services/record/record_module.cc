@@ -83,7 +83,7 @@ absl::StatusOr<std::unique_ptr<RecordModule>> RecordModule::Open(
       module->directory_.get());
   module->service_ = std::make_unique<RecordGrpcService>(
       env.authenticator, env.executor, module->domain_.get(),
-      module->event_log_);
+      module->event_log_, module->store_->timeline_changes());
   return module;
 }
 
@@ -191,8 +191,9 @@ void RecordModule::StopBackgroundWork() {
   }
   consumers_.clear();
   if (careplan_ != nullptr) careplan_->StopFollowing();
-  // The inbox streams end (UNAVAILABLE, resume later).
+  // The inbox and timeline streams end (UNAVAILABLE, resume later).
   if (event_log_ != nullptr) event_log_->Shutdown();
+  if (store_ != nullptr) store_->timeline_changes()->Shutdown();
 }
 
 std::vector<EventConsumer*> RecordModule::consumers() {

@@ -1,6 +1,7 @@
 #ifndef CAREBRIDGE_SERVICES_RECORD_RECORD_STORE_H_
 #define CAREBRIDGE_SERVICES_RECORD_RECORD_STORE_H_
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,6 +15,7 @@
 #include "services/common/consumer_ledger.h"
 #include "services/record/record_gaps.h"
 #include "services/record/record_projection.h"
+#include "services/record/timeline_changes.h"
 
 namespace carebridge::record {
 
@@ -55,6 +57,25 @@ struct TimelineQuery {
   int limit = 100;
 };
 
+// The source feeds timeline entries come from, by FeedRank: directory,
+// referral, handover, careplan.
+inline constexpr int kTimelineFeeds = 4;
+
+// What a timeline stream reads next: a person's entries after where it
+// stands in each source feed. Each feed's entries are applied in sequence
+// order, so "after sequence N of each feed" misses none the record applies
+// later, whatever their time.
+struct TimelineSinceQuery {
+  std::string person_id;
+  // Kinds wanted; every kind when empty.
+  std::vector<v1::EntryKind> kinds;
+  // The last sequence read of each feed, by FeedRank.
+  std::array<int64_t, kTimelineFeeds> after = {};
+  // Entries read per feed at most (one more is read to tell there are
+  // more).
+  int limit_per_feed = 100;
+};
+
 // What one event changes, and its place in its feed.
 struct PositionedChange {
   RecordChange change;
@@ -87,6 +108,14 @@ class RecordStore {
   // first).
   virtual absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(
       const TimelineQuery& query) = 0;
+  // Per feed (by FeedRank), the entries after the query's position, in
+  // sequence order, at most limit_per_feed + 1 each; all read from one
+  // snapshot.
+  virtual absl::StatusOr<std::array<std::vector<TimelineRow>, kTimelineFeeds>>
+  ReadTimelineSince(const TimelineSinceQuery& query) = 0;
+  // Wakes the timeline streams after each commit that adds to a person's
+  // timeline.
+  virtual TimelineChanges* timeline_changes() = 0;
   // The care plan part of the summary (with lead_since); nullopt when the
   // person has no plan.
   virtual absl::StatusOr<std::optional<v1::CareSummary>> ReadPlan(

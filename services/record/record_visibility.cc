@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/time_util.h"
 
 namespace carebridge::record {
 
@@ -143,6 +145,35 @@ void ShareSummary(const sharing::SharedParts& parts, absl::string_view team,
   if (!parts.Has(cp::SHARED_WHAT_HELPS)) summary.clear_has_crisis_plan();
   if (!parts.Has(cp::SHARED_AGREEMENT)) summary.clear_agree_time();
   parts.AppendMissingPlanPartsTo(summary.mutable_withheld());
+}
+
+bool TimelineView::Show(
+    TimelineRow& row,
+    google::protobuf::RepeatedPtrField<v1::TimelineEntry>* entries) const {
+  const policy::EventVisibility visibility =
+      ShareEntry(caller_, parts_, lead_team_,
+                 EntryVisibility(caller_, row, involved_), row);
+  if (visibility == policy::EventVisibility::kHidden) return false;
+  v1::TimelineEntry* entry = entries->Add();
+  entry->set_name(EntryName(row));
+  entry->set_kind(row.kind);
+  entry->set_type(row.type);
+  *entry->mutable_time() = ToProtoTimestamp(row.time);
+  entry->set_actor(row.actor);
+  entry->set_actor_team(row.actor_team);
+  entry->set_resource(row.resource);
+  const bool detailed = visibility == policy::EventVisibility::kFull;
+  // Without the detail, only what the event's metadata says: a care team
+  // change's summary is made from the plan's content (who else joined, who
+  // leads now); a sharing change's says only which version, and who.
+  entry->set_summary(detailed || row.kind == v1::SHARING_CHOICES ? row.summary
+                     : row.kind == v1::CARE_PLAN ? "Care plan changed"
+                                                 : "Care team changed");
+  for (const std::string& team : row.teams) entry->add_teams(team);
+  entry->set_event(absl::StrCat(row.feed, "/", row.sequence));
+  entry->set_detailed(detailed);
+  if (detailed) entry->set_reason(row.reason);
+  return true;
 }
 
 bool GapShown(v1::GapKind kind, const sharing::SharedParts& parts) {

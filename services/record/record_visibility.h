@@ -1,6 +1,9 @@
 #ifndef CAREBRIDGE_SERVICES_RECORD_RECORD_VISIBILITY_H_
 #define CAREBRIDGE_SERVICES_RECORD_RECORD_VISIBILITY_H_
 
+#include <string>
+#include <utility>
+
 #include "absl/strings/string_view.h"
 #include "carebridge/record/v1/record.pb.h"
 #include "services/common/policy.h"
@@ -35,6 +38,36 @@ policy::EventVisibility ShareEntry(const Principal& caller,
                                    absl::string_view lead_team,
                                    policy::EventVisibility visibility,
                                    TimelineRow& row);
+
+// What one caller sees of one person's timeline, judged once for a read
+// from the care relationship and the person's sharing choices at that
+// moment (RecordDomain::ViewFor): EntryVisibility, then ShareEntry, then
+// the entry shaped to what they allow. Every read of timeline entries
+// shows them through this (ListTimelineEntries and WatchTimeline), so the
+// rules have one copy. Not thread-safe; immutable once made.
+class TimelineView {
+ public:
+  // `involved`: the caller's team is on the care team now; `parts`: what
+  // the person's choices show it of the plan; `lead_team`: who leads now.
+  TimelineView(const Principal& caller, bool involved,
+               const sharing::SharedParts& parts, std::string lead_team)
+      : caller_(caller),
+        involved_(involved),
+        parts_(parts),
+        lead_team_(std::move(lead_team)) {}
+
+  // Appends `row` to `entries` as the caller may see it; false (and
+  // nothing appended) when it may not. `row` may be narrowed (ShareEntry).
+  bool Show(
+      TimelineRow& row,
+      google::protobuf::RepeatedPtrField<v1::TimelineEntry>* entries) const;
+
+ private:
+  const Principal caller_;
+  const bool involved_;
+  const sharing::SharedParts parts_;
+  const std::string lead_team_;
+};
 
 // The summary's care plan part as the person's sharing choices show it to
 // `team` (`parts`), with what is left out named in `withheld`: the care

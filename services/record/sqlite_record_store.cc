@@ -221,11 +221,14 @@ struct SqliteRecordStore::Batch {
   std::map<std::string, std::string> resolved;
   // Persons known to be in `persons` in this transaction.
   std::set<std::string> known;
+  // Persons whose timeline grew (or moved, a merge): their streams wake.
+  std::set<std::string> grown;
 };
 
 absl::Status SqliteRecordStore::Apply(
     absl::Span<const PositionedChange> changes) {
   bool appended = false;
+  std::vector<std::string> grown;
   absl::Status written = db_->Write([&](Connection& conn) -> absl::Status {
     appended = false;
     Batch batch;
@@ -238,10 +241,16 @@ absl::Status SqliteRecordStore::Apply(
     for (const auto& [feed, sequence] : batch.applied_through) {
       RETURN_IF_ERROR(MarkApplied(conn, FeedPosition(feed, sequence)));
     }
+    // Timeline streams served by other processes (replicas) wake too.
+    if (!batch.grown.empty()) {
+      RETURN_IF_ERROR(conn.Announce(TimelineChanges::kChannel));
+    }
+    grown.assign(batch.grown.begin(), batch.grown.end());
     return absl::OkStatus();
   });
-  // Wakes the inbox streams once the items are durable.
+  // Wakes the inbox and timeline streams once the changes are durable.
   if (written.ok() && appended) event_log_.NotifyCommitted();
+  if (written.ok() && !grown.empty()) timeline_changes_.Changed(grown);
   return written;
 }
 
@@ -291,6 +300,7 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
   }
   if (change.entry.has_value()) {
     RETURN_IF_ERROR(InsertEntry(conn, *change.entry));
+    batch.grown.insert(change.entry->person_id);
   }
   if (change.plan.has_value()) RETURN_IF_ERROR(ApplyPlan(conn, *change.plan));
   if (change.loop.has_value()) RETURN_IF_ERROR(ApplyLoop(conn, *change.loop));
@@ -301,6 +311,9 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
   if (change.merge.has_value()) {
     RETURN_IF_ERROR(ApplyMerge(conn, *change.merge, change.time));
     batch.resolved.clear();
+    // The duplicate's streams learn it was merged.
+    batch.grown.insert(change.merge->duplicate_id);
+    batch.grown.insert(change.merge->into_id);
   }
   const GapScope scope = GapScopeOf(change);
   if (scope.judged) {

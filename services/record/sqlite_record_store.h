@@ -36,6 +36,9 @@ class SqliteRecordStore : public RecordStore {
       absl::string_view person_id) override;
   absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(
       const TimelineQuery& query) override;
+  absl::StatusOr<std::array<std::vector<TimelineRow>, kTimelineFeeds>>
+  ReadTimelineSince(const TimelineSinceQuery& query) override;
+  TimelineChanges* timeline_changes() override { return &timeline_changes_; }
   absl::StatusOr<std::optional<v1::CareSummary>> ReadPlan(
       absl::string_view person_id) override;
   absl::StatusOr<std::vector<v1::OpenLoop>> ReadOpenLoops(
@@ -58,7 +61,8 @@ class SqliteRecordStore : public RecordStore {
       : db_(std::move(db)),
         settings_(settings),
         ledger_(db_.get()),
-        event_log_("record", db_.get()) {}
+        event_log_("record", db_.get()),
+        timeline_changes_(db_.get()) {}
 
   // What one Apply transaction has learnt so far (sqlite_record_store.cc).
   struct Batch;
@@ -87,6 +91,7 @@ class SqliteRecordStore : public RecordStore {
   const GapSettings settings_;
   SqliteConsumerLedger ledger_;
   SqliteEventLog event_log_;
+  TimelineChanges timeline_changes_;
 };
 
 }  // namespace carebridge::record

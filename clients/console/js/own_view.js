@@ -11,7 +11,8 @@ import {
 const DID = {
   GetCarePlan: 'read your care plan', UpdateCarePlan: 'changed your care plan',
   RecordAgreement: 'recorded your agreement', GetCareSummary: 'read your care summary',
-  ListTimelineEntries: 'read your timeline', ListCarePlanVersions: 'read earlier versions of your plan',
+  ListTimelineEntries: 'read your timeline', WatchTimeline: 'followed your timeline',
+  ListCarePlanVersions: 'read earlier versions of your plan',
   GetCarePlanVersion: 'read an earlier version of your plan', DiffCarePlanVersions: 'compared versions of your plan',
   BreakGlass: 'opened your crisis plan in an emergency', GetPerson: 'read your registration details',
   GetReferral: 'read a referral about you', GetHandover: 'read a handover about you',
