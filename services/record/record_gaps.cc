@@ -141,6 +141,13 @@ void PlanGaps(const GapInputs& in, const GapSettings& settings,
     gap.detail = absl::StrCat(
         "The lead team ended its involvement on ", Day(gap.open_time),
         " without handing over; no team is looking after the plan");
+    // On the list of the team that led (the lead's involvement ends last,
+    // so it is the team that knew the person) and of any team still
+    // involved, which may take the lead.
+    if (!in.former_lead.empty()) gap.teams.push_back(in.former_lead);
+    for (const std::string& team : care_team) {
+      if (team != in.former_lead) gap.teams.push_back(team);
+    }
     out.push_back(std::move(gap));
   }
   if (care_team.empty()) return;

@@ -30,6 +30,9 @@ struct GapInputs {
   // nobody leads after the lead left (unset when someone leads).
   std::optional<absl::Time> unagreed_since;
   std::optional<absl::Time> no_lead_since;
+  // The team that led until then (empty when not known: a record built
+  // before it was kept), whose list NO_LEAD is on with the care team's.
+  std::string former_lead;
   // The teams known to be crisis teams (directory sector CRISIS).
   absl::flat_hash_set<std::string> crisis_teams;
 };

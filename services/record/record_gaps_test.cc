@@ -163,6 +163,26 @@ TEST(RecordGapsTest, NobodyLeadingAfterTheLeadLeftIsAGap) {
   EXPECT_THAT(WantedGaps(in, GapSettings()), IsEmpty());
 }
 
+// Nobody leading is the work of the team that led (the lead leaves last,
+// so it may be the only team that knew the person) and of any team still
+// involved, which may take the lead.
+TEST(RecordGapsTest, NobodyLeadingIsOnTheFormerLeadsListAndTheCareTeams) {
+  GapInputs in = Inputs();
+  in.plan.emplace();
+  in.plan->set_care_plan_version(5);
+  in.plan->set_agreed(true);
+  in.plan->set_has_crisis_plan(true);
+  in.no_lead_since = kStart + 2 * kDay;
+  in.former_lead = "teams/cmht";
+  std::vector<WantedGap> gaps = WantedGaps(in, GapSettings());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_THAT(gaps[0].teams, ElementsAre("teams/cmht"));
+  in.plan->add_care_team()->set_team("teams/recovery");
+  gaps = WantedGaps(in, GapSettings());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_THAT(gaps[0].teams, ElementsAre("teams/cmht", "teams/recovery"));
+}
+
 TEST(RecordGapsTest, AJoinFromOutsideTheCareTeamIsOnTheLeadsListUntilReviewed) {
   GapInputs in = Inputs();
   in.plan.emplace();

@@ -420,6 +420,7 @@ absl::StatusOr<RecordChange> ProjectCarePlan(const events::v1::Event& event,
     *now.mutable_since() = member.start_time();
     now.set_unreviewed(member.unreviewed());
     now.set_joined_through(member.joined_through());
+    now.set_sector(member.sector());
   }
   summary.set_agreed(plan.agreed());
   if (plan.has_agreement() && plan.agreement().has_agree_time()) {

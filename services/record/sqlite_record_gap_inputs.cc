@@ -74,19 +74,30 @@ absl::StatusOr<Statement> PrepareLoops(Connection& conn,
 
 // Which of `plan`'s care team are crisis teams (directory sector CRISIS):
 // one statement for them all.
+// Which of the plan's teams are crisis teams: as the care plan service
+// stamped each on the version (so the judgement does not depend on whether
+// the directory's feed was read first, and a rebuild judges as the live
+// record did), or for a member of a version written before stamping, as
+// the directory's feed last said.
 absl::Status ReadCrisisTeams(Connection& conn, const v1::CareSummary& plan,
                              absl::flat_hash_set<std::string>& crisis_teams) {
-  if (plan.care_team().empty()) return absl::OkStatus();
+  std::vector<const std::string*> unstamped;
+  for (const v1::CareTeamMember& member : plan.care_team()) {
+    if (member.sector() == directory::v1::SECTOR_UNSPECIFIED) {
+      unstamped.push_back(&member.team());
+    } else if (member.sector() == directory::v1::CRISIS) {
+      crisis_teams.insert(member.team());
+    }
+  }
+  if (unstamped.empty()) return absl::OkStatus();
   ASSIGN_OR_RETURN(
       Statement select,
       conn.Prepare(absl::StrCat("SELECT team FROM teams WHERE sector = ? AND "
                                 "team IN (",
-                                Marks(plan.care_team_size()), ")")));
+                                Marks(unstamped.size()), ")")));
   select.Bind(1, static_cast<int64_t>(directory::v1::CRISIS));
   int at = 2;
-  for (const v1::CareTeamMember& member : plan.care_team()) {
-    select.Bind(at++, member.team());
-  }
+  for (const std::string* team : unstamped) select.Bind(at++, *team);
   while (true) {
     ASSIGN_OR_RETURN(bool row, select.Step());
     if (!row) return absl::OkStatus();
@@ -112,8 +123,8 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
   }
   ASSIGN_OR_RETURN(Statement plan,
                    conn.Prepare("SELECT summary, unagreed_since_us, "
-                                "no_lead_since_us FROM plans WHERE "
-                                "person_id = ?"));
+                                "no_lead_since_us, former_lead FROM plans "
+                                "WHERE person_id = ?"));
   plan.Bind(1, person_id);
   reads.push_back(&plan);
   reads.push_back(&also);
@@ -142,6 +153,7 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
   if (!plan.ColumnIsNull(2)) {
     in.no_lead_since = absl::FromUnixMicros(plan.ColumnInt64(2));
   }
+  if (!plan.ColumnIsNull(3)) in.former_lead = plan.ColumnText(3);
   // Only a plan without a crisis plan asks which of its teams are crisis
   // teams (NO_CRISIS_PLAN).
   if (in.plan->care_plan_version() > 0 && !in.plan->has_crisis_plan()) {

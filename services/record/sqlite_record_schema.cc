@@ -27,6 +27,12 @@ CREATE INDEX gaps_due_by_person ON gaps (person_id, open_us)
   WHERE announced = 0 AND close_us IS NULL;
 )sql";
 
+// The team that led until nobody did (plans.no_lead_since_us), on whose
+// list the NO_LEAD gap is: the lead's involvement ends last, so without it
+// the gap was on no team's list.
+constexpr char kFormerLeadSql[] =
+    "ALTER TABLE plans ADD COLUMN former_lead TEXT";
+
 const std::vector<Migration>& SqliteMigrations() {
   static const auto* const migrations = new std::vector<Migration>{
       {1, kConsumerCursorSchemaSql},
@@ -140,6 +146,8 @@ CREATE INDEX merged_persons_into ON merged_persons (into_id);
 )sql"},
       {14, kAnswersIndexSql},
       {15, kDueGapsIndexSql},
+      // The team that led before nobody did: NO_LEAD's list.
+      {16, kFormerLeadSql},
   };
   return *migrations;
 }
@@ -235,9 +243,13 @@ CREATE INDEX merged_persons_into ON merged_persons (into_id);
 
 const std::vector<Migration>& PgMigrations() {
   static const auto* const migrations = new std::vector<Migration>{
-      {1, kPgConsumerCursorSchemaSql}, {2, kPgConsumerLedgerSchemaSql},
-      {3, kPgOutboxSchemaSql},         {4, kPgRecordSchemaSql},
-      {5, kAnswersIndexSql},           {6, kDueGapsIndexSql},
+      {1, kPgConsumerCursorSchemaSql},
+      {2, kPgConsumerLedgerSchemaSql},
+      {3, kPgOutboxSchemaSql},
+      {4, kPgRecordSchemaSql},
+      {5, kAnswersIndexSql},
+      {6, kDueGapsIndexSql},
+      {7, kFormerLeadSql},
   };
   return *migrations;
 }

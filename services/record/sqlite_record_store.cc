@@ -50,8 +50,8 @@ absl::Status InsertEntry(Connection& conn, const TimelineRow& row) {
 absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
   ASSIGN_OR_RETURN(Statement select,
                    conn.Prepare("SELECT version, summary, unagreed_since_us, "
-                                "no_lead_since_us FROM plans WHERE "
-                                "person_id = ?"));
+                                "no_lead_since_us, former_lead FROM plans "
+                                "WHERE person_id = ?"));
   select.Bind(1, state.person_id);
   ASSIGN_OR_RETURN(bool exists, select.Step());
   v1::CareSummary plan = state.plan;
@@ -60,6 +60,8 @@ absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
   // maybe-uninitialized.
   int64_t unagreed_since = -1;
   int64_t no_lead_since = -1;
+  // The team that led before nobody did (empty: none, or not known).
+  std::string former_lead;
   v1::CareSummary before;
   if (exists) {
     if (select.ColumnInt64(0) >= plan.care_plan_version()) {
@@ -73,6 +75,7 @@ absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
     }
     if (!select.ColumnIsNull(2)) unagreed_since = select.ColumnInt64(2);
     if (!select.ColumnIsNull(3)) no_lead_since = select.ColumnInt64(3);
+    if (!select.ColumnIsNull(4)) former_lead = select.ColumnText(4);
   }
   if (!plan.has_lead_since() && !plan.lead_team().empty()) {
     *plan.mutable_lead_since() = ToProtoTimestamp(state.time);
@@ -87,14 +90,17 @@ absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
   }
   if (!plan.lead_team().empty()) {
     no_lead_since = -1;
+    former_lead.clear();
   } else if (exists && !before.lead_team().empty()) {
     no_lead_since = now_us;
+    former_lead = before.lead_team();
   }
-  ASSIGN_OR_RETURN(Statement upsert,
-                   conn.Prepare(UpsertSql("plans",
-                                          "person_id, version, summary, "
-                                          "unagreed_since_us, no_lead_since_us",
-                                          "person_id")));
+  ASSIGN_OR_RETURN(Statement upsert, conn.Prepare(UpsertSql(
+                                         "plans",
+                                         "person_id, version, summary, "
+                                         "unagreed_since_us, no_lead_since_us, "
+                                         "former_lead",
+                                         "person_id")));
   upsert.Bind(1, state.person_id)
       .Bind(2, plan.care_plan_version())
       .BindBlob(3, plan.SerializeAsString());
@@ -107,6 +113,11 @@ absl::Status ApplyPlan(Connection& conn, const PlanState& state) {
     upsert.Bind(5, no_lead_since);
   } else {
     upsert.BindNull(5);
+  }
+  if (!former_lead.empty()) {
+    upsert.Bind(6, former_lead);
+  } else {
+    upsert.BindNull(6);
   }
   return conn.RunLater(std::move(upsert));
 }

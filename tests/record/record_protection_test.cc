@@ -183,6 +183,72 @@ TEST_F(RecordProtectionTest, ThePersonObjectsAndTheTeamsAccessEnds) {
   EXPECT_NE(Entry(Plan(bob_), crisis_), nullptr);
 }
 
+// The lead team, the only one involved, ends its involvement without
+// handing over: nobody looks after Cy's plan. That is on the list of the
+// team that led (before, it was on no team's list, as the lead leaves
+// last), in its inbox, and on no other team's; it closes when a team leads
+// again.
+TEST_F(RecordProtectionTest, NobodyLeadingIsOnTheListOfTheTeamThatLed) {
+  auto no_lead = [&](const Principal& as, const std::string& team) {
+    v1::ListCareGapsResponse response;
+    grpc::Status status = Gaps(as, team, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<v1::CareGap> found;
+    for (const v1::CareGap& gap : response.gaps()) {
+      if (gap.kind() == v1::NO_LEAD) found.push_back(gap);
+    }
+    return found;
+  };
+  const int64_t inbox_before =
+      Inbox(bob_).empty() ? 0 : Inbox(bob_).back().sequence();
+  cp::EndCareTeamInvolvementRequest end;
+  end.set_name(cy_ + "/carePlan");
+  end.set_team(crisis_);
+  end.set_reason("Crisis resolved; discharged");
+  cp::CarePlan ended;
+  auto context = server_.ContextAs(bob_);
+  grpc::Status status =
+      careplan_->EndCareTeamInvolvement(context.get(), end, &ended);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(ended.lead_team(), "");
+
+  std::vector<v1::CareGap> gaps;
+  ASSERT_TRUE(Eventually([&] {
+    gaps = no_lead(bob_, crisis_);
+    return !gaps.empty();
+  }));
+  ASSERT_THAT(gaps, SizeIs(1));
+  EXPECT_EQ(gaps[0].person(), cy_);
+  EXPECT_THAT(gaps[0].detail(), HasSubstr("without handing over"));
+  EXPECT_THAT(no_lead(otto_, housing_), IsEmpty());
+  EXPECT_THAT(no_lead(alice_, community_), IsEmpty());
+  bool told = false;
+  ASSERT_TRUE(Eventually([&] {
+    for (const events::v1::Event& item : Inbox(bob_, inbox_before)) {
+      if (item.type() == "inbox.gap_opened") told = true;
+    }
+    return told;
+  }));
+
+  // The crisis team picks the plan up again: the gap closes, as history.
+  cp::SetLeadTeamRequest lead;
+  lead.set_name(cy_ + "/carePlan");
+  lead.set_team(crisis_);
+  lead.set_reason("Cy called again; we take the lead back");
+  cp::CarePlan led;
+  context = server_.ContextAs(bob_);
+  status = careplan_->SetLeadTeam(context.get(), lead, &led);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_TRUE(Eventually([&] { return no_lead(bob_, crisis_).empty(); }));
+  v1::ListCareGapsResponse history;
+  ASSERT_TRUE(Gaps(bob_, crisis_, &history, /*include_closed=*/true).ok());
+  bool closed = false;
+  for (const v1::CareGap& gap : history.gaps()) {
+    if (gap.kind() == v1::NO_LEAD && gap.has_close_time()) closed = true;
+  }
+  EXPECT_TRUE(closed);
+}
+
 TEST_F(RecordProtectionTest, BreakGlassIsOnTheTimelineAndInTheLeadsInbox) {
   const int64_t inbox_before =
       Inbox(bob_).empty() ? 0 : Inbox(bob_).back().sequence();

@@ -188,10 +188,9 @@ TEST_F(RecordRebuildTest, ARebuildFromTheFeedsEqualsTheIncrementalRecord) {
   Accept(to_housing_, otto_);
   ASSERT_TRUE(RecordShows(ada_, 11));
 
-  // The directory first, as the record starts its consumers: the gaps a
-  // team's sector decides (NO_CRISIS_PLAN) are judged on the sector the
-  // directory feed gave. (With the directory feed behind, see
-  // DISABLED_ARebuildWithTheDirectoryFeedBehindFindsTheSameGaps.)
+  // The directory first, as the record starts its consumers. (With the
+  // directory feed behind, see
+  // ARebuildWithTheDirectoryFeedBehindFindsTheSameGaps.)
   std::unique_ptr<RecordModule> rebuilt = Rebuild({"directory"});
   ASSERT_NE(rebuilt, nullptr);
   RecordDomain* live = &this->live();
@@ -293,14 +292,12 @@ TEST_F(RecordRebuildTest, ARebuildFromTheFeedsEqualsTheIncrementalRecord) {
 
 // With the directory feed behind the others (a rebuild whose directory
 // consumer starts late, or a directory service down while care plans
-// change), the record learns the crisis team's sector only after the care
-// plans that put it on Bo's and Dee's care teams were applied: Bo's open
-// NO_CRISIS_PLAN gap and Dee's closed one are missing from the rebuild.
-// Disabled until the store judges a person's gaps again when it learns
-// the sector of a team on their care team (and keeps the gaps such a team
-// opened and closed meanwhile): the record store's ApplyTeam does not.
-TEST_F(RecordRebuildTest,
-       DISABLED_ARebuildWithTheDirectoryFeedBehindFindsTheSameGaps) {
+// change), the record has not learnt the crisis team's sector from the
+// directory when it applies the care plans that put it on Bo's and Dee's
+// care teams. Each version carries its teams' sectors (stamped by the care
+// plan service), so Bo's open NO_CRISIS_PLAN gap and Dee's closed one are
+// judged as the live record judged them; before, both were missing.
+TEST_F(RecordRebuildTest, ARebuildWithTheDirectoryFeedBehindFindsTheSameGaps) {
   std::unique_ptr<RecordModule> rebuilt =
       Rebuild({"referral", "careplan", "handover"});
   ASSERT_NE(rebuilt, nullptr);
