@@ -136,6 +136,8 @@ HttpReply FhirFront::Metadata(const std::string& base) const {
   // If-Match makes it conditional on the version read.
   task["interaction"].push_back({{"code", "update"}});
   task["interaction"].push_back({{"code", "patch"}});
+  // Updates take If-Match (a stale version is 412).
+  task["versioning"] = "versioned-update";
   task["updateCreate"] = false;
   task["conditionalUpdate"] = false;
   resources.push_back(task);

@@ -185,17 +185,24 @@ const std::set<std::string>& TaskStepElements() {
   return *elements;
 }
 
+// Elements the server derives from the referral's state and history
+// (meta, text, lastModified, businessStatus, authoredOn, restriction): a
+// PUT may carry them as read before the step, or leave them out.
+bool ServerDerived(const std::string& element) {
+  static const auto* elements = new std::set<std::string>{
+      "resourceType",   "meta",       "text",       "lastModified",
+      "businessStatus", "authoredOn", "restriction"};
+  return elements->count(element) > 0;
+}
+
 // A PUT's Task against the stored one: the first element outside the step
-// (and the server's own meta, text and lastModified) that differs.
+// and the server's own that differs.
 absl::Status CheckOnlyTheStepChanges(const Json& stored, const Json& put) {
   std::set<std::string> keys;
   for (const auto& [key, value] : stored.items()) keys.insert(key);
   for (const auto& [key, value] : put.items()) keys.insert(key);
   for (const std::string& key : keys) {
-    if (TaskStepElements().count(key) > 0 || key == "meta" || key == "text" ||
-        key == "lastModified" || key == "resourceType") {
-      continue;
-    }
+    if (TaskStepElements().count(key) > 0 || ServerDerived(key)) continue;
     auto was = stored.find(key);
     auto now = put.find(key);
     if (was == stored.end() || now == put.end() || *was != *now) {
@@ -206,6 +213,56 @@ absl::Status CheckOnlyTheStepChanges(const Json& stored, const Json& put) {
     }
   }
   return absl::OkStatus();
+}
+
+// The text of `element` (statusReason) or of its last entry (note).
+std::string TextOf(const Json& resource, const char* element) {
+  auto it = resource.find(element);
+  if (it == resource.end()) return "";
+  if (it->is_object()) return StringAt(*it, "text");
+  if (it->is_array() && !it->empty() && it->back().is_object()) {
+    return StringAt(it->back(), "text");
+  }
+  return "";
+}
+
+// Whether `wanted`, at the status the Task has already, says only what its
+// last step said (a client sending its step again after a lost response):
+// the same reason, the same note as the referral's last step, outputs the
+// Task shows. Anything else would be dropped, so it is refused instead.
+bool SameStepAgain(const Json& task, const ref::Referral& current,
+                   const Json& wanted) {
+  if (wanted.contains("statusReason") &&
+      TextOf(wanted, "statusReason") != TextOf(task, "statusReason")) {
+    return false;
+  }
+  const std::string note = TextOf(wanted, "note");
+  if (!note.empty() &&
+      (current.history().empty() ||
+       current.history(current.history_size() - 1).note() != note)) {
+    return false;
+  }
+  auto outputs = wanted.find("output");
+  if (outputs == wanted.end()) return true;
+  if (!outputs->is_array()) return false;
+  std::set<std::string> shown;
+  if (auto stored = task.find("output"); stored != task.end()) {
+    for (const Json& output : *stored) {
+      shown.insert(StringAt(output, "valueString"));
+      if (output.contains("valueReference")) {
+        shown.insert(StringAt(output["valueReference"], "reference"));
+      }
+    }
+  }
+  for (const Json& output : *outputs) {
+    if (!output.is_object()) return false;
+    const std::string value =
+        output.contains("valueReference")
+            ? StringAt(output["valueReference"], "reference")
+            : StringAt(output, "valueString");
+    if (shown.count(value) == 0) return false;
+  }
+  return true;
 }
 
 // W/"etag" or "etag" to etag.
@@ -322,6 +379,15 @@ HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,
   absl::Status read = bridge_->Call(absl::StrCat(kReferral, "GetReferral"), get,
                                     &current, headers);
   if (!read.ok()) return FhirError(read);
+  // A write from a copy read before the Task last changed is a failed
+  // precondition, told as such before anything in its body is judged.
+  if (!write.if_match.empty() && EtagOf(write.if_match) != current.etag()) {
+    HttpReply reply = FhirError(absl::FailedPreconditionError(absl::StrCat(
+        "If-Match: the Task has changed since version ", EtagOf(write.if_match),
+        " (now ", current.etag(), "); read it again")));
+    reply.status = 412;
+    return reply;
+  }
   const Json task = fhir::Task(current);
   Json wanted;
   if (patch) {
@@ -356,8 +422,14 @@ HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,
                        "priority", "focus", "for", "authoredOn", "lastModified",
                        "requester", "owner", "restriction", "output", "note"});
     if (!put.ok()) return FhirError(put.status());
-    if (put->contains("id") && StringAt(*put, "id") != std::string(id)) {
-      return FhirError(Invalid("Task.id: must be the id in the URL"));
+    if (StringAt(*put, "id") != std::string(id)) {
+      return FhirError(Invalid(absl::StrCat(
+          "Task.id: required, and must be the id in the URL (", id, ")")));
+    }
+    if (StringAt(*put, "status").empty()) {
+      return FhirError(Invalid(
+          "Task.status: required (received, accepted, rejected, cancelled, "
+          "completed)"));
     }
     if (absl::Status only = CheckOnlyTheStepChanges(task, *put); !only.ok()) {
       return FhirError(only);
@@ -367,28 +439,30 @@ HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,
   const std::string status = StringAt(wanted, "status");
   if (status == StringAt(task, "status")) {
     // No step: what is said with one (a reason, a note, an output) is
-    // recorded only with a step, so a change to it alone is refused, not
-    // dropped.
-    for (const std::string& element : TaskStepElements()) {
-      if (element == "status") continue;
-      auto was = task.find(element);
-      auto now = wanted.find(element);
-      if ((was == task.end()) != (now == wanted.end()) ||
-          (was != task.end() && *was != *now)) {
-        return FhirError(Invalid(absl::StrCat(
-            "Task.", element, ": is recorded with a change of Task.status (`",
-            status, "` is the status now); nothing changed")));
-      }
-    }
-    if (!write.if_match.empty() && EtagOf(write.if_match) != current.etag()) {
-      HttpReply reply = FhirError(absl::FailedPreconditionError(
-          absl::StrCat("If-Match: the Task has changed since version ",
-                       EtagOf(write.if_match), " (now ", current.etag(),
-                       "); read it again")));
-      reply.status = 412;
-      return reply;
+    // recorded only with a step, so a new one alone is refused, not dropped;
+    // the last step's own, sent again, is that step done already.
+    if (!SameStepAgain(task, current, wanted)) {
+      return FhirError(Invalid(absl::StrCat(
+          "Task.status: `", status,
+          "` already; a reason, note or output is recorded with a change of "
+          "status, so nothing changed")));
     }
     return FhirReply(task);
+  }
+  // What only a decline or a withdrawal carries is refused with another
+  // step rather than dropped.
+  if (status != "rejected" && status != "cancelled" &&
+      TextOf(wanted, "statusReason") != TextOf(task, "statusReason")) {
+    return FhirError(
+        Invalid(absl::StrCat("Task.statusReason: goes with a decline "
+                             "(rejected) or a withdrawal (cancelled), not `",
+                             status, "`; use note")));
+  }
+  if (status != "rejected" && wanted.value("output", Json::array()) !=
+                                  task.value("output", Json::array())) {
+    return FhirError(Invalid(absl::StrCat(
+        "Task.output: an onward route goes with a decline (rejected), not `",
+        status, "`")));
   }
   std::string reason;
   if (wanted.contains("statusReason") && wanted["statusReason"].is_object()) {

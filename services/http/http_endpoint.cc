@@ -329,24 +329,31 @@ void HttpEndpoint::AddRoutes() {
   server_->Delete(R"(/fhir/.*)", unsupported);
   // What no route answered (404, 413 for a body too large, ...): an error
   // body saying so, an OperationOutcome under /fhir.
-  server_->set_error_handler(
-      [max = max_body_bytes_](const httplib::Request& request,
-                              httplib::Response& response) {
-        if (!response.body.empty()) return;
-        absl::Status status =
-            response.status == 413
-                ? absl::InvalidArgumentError(
-                      absl::StrCat("the body is larger than the ", max,
-                                   " bytes this server accepts"))
-                : absl::NotFoundError(absl::StrCat(
-                      "no route for ", request.method, " ", request.path));
-        HttpReply reply =
-            absl::StartsWith(request.path, "/fhir/") || request.path == "/fhir"
-                ? FhirError(status)
-                : ErrorReply(status);
-        reply.status = response.status;
-        Write(reply, response);
-      });
+  server_->set_error_handler([max = max_body_bytes_](
+                                 const httplib::Request& request,
+                                 httplib::Response& response) {
+    if (!response.body.empty()) return;
+    absl::Status status;
+    if (response.status == 413) {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "the body is larger than the ", max, " bytes this server accepts"));
+    } else if (response.status == 404) {
+      status = absl::NotFoundError(
+          absl::StrCat("no route for ", request.method, " ", request.path));
+    } else if (response.status >= 500) {
+      status = absl::InternalError(
+          absl::StrCat("the request failed (HTTP ", response.status, ")"));
+    } else {
+      status = absl::InvalidArgumentError(absl::StrCat(
+          "the request could not be read (HTTP ", response.status, ")"));
+    }
+    HttpReply reply =
+        absl::StartsWith(request.path, "/fhir/") || request.path == "/fhir"
+            ? FhirError(status)
+            : ErrorReply(status);
+    reply.status = response.status;
+    Write(reply, response);
+  });
   server_->set_logger([](const httplib::Request& request,
                          const httplib::Response& response) {
     // A request refused before routing (a malformed request line, a

@@ -69,6 +69,8 @@ expect_eq "$(field metadata.json "[r.get('conditionalCreate') for r in d['rest']
   True "a conditional create (If-None-Exist)"
 expect_eq "$(interactions Task)" "['patch', 'read', 'search-type', 'update', 'vread']" \
   "Task: moved by PUT or PATCH"
+expect_eq "$(field metadata.json "[r['versioning'] for r in d['rest'][0]['resource'] if r['type'] == 'Task'][0]")" \
+  versioned-update "Task updates take If-Match"
 expect_eq "$(interactions CarePlan)" "['history-instance', 'read', 'vread']" \
   "CarePlan: read with its history"
 
@@ -388,8 +390,23 @@ DONE=$(/usr/bin/python3 -c 'import json, sys
 d = json.load(open(sys.argv[1])); d["status"] = "completed"
 d["note"] = [{"text": "Seen for six weeks; discharged to the GP"}]; print(json.dumps(d))' \
   "$OUT/accepted.json")
+expect_eq "$(send accepted-out.json "$T_KIM" PUT "Task/$CREATED" application/fhir+json "$(/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["status"] = "completed"
+d["output"] = [{"type": {"text": "x"}, "valueString": "Talking therapies"}]; print(json.dumps(d))' "$OUT/accepted.json")")" \
+  400 "an onward route with a step other than a decline"
+# From a copy read two steps ago (its businessStatus out of date), with
+# If-Match: the precondition fails first.
+expect_eq "$(send oldcopy.json "$T_KIM" PUT "Task/$CREATED" application/fhir+json "$(/usr/bin/python3 -c 'import json, sys
+d = json.load(open(sys.argv[1])); d["status"] = "completed"; print(json.dumps(d))' "$OUT/received.json")" "If-Match: W/\"$FRESH\"")" \
+  412 "a PUT from an out-of-date copy"
 expect_eq "$(send completed.json "$T_KIM" PUT "Task/$CREATED" application/fhir+json "$DONE")" \
   200 "PUT Task completed"
+# The response was lost; the EHR sends the same PUT again: the step is
+# done already, nothing changes.
+expect_eq "$(send completed-again.json "$T_KIM" PUT "Task/$CREATED" application/fhir+json "$DONE")" \
+  200 "the same PUT again"
+expect_eq "$(field completed-again.json 'd["status"], d["meta"]["versionId"]')" \
+  "completed $(field completed.json 'd["meta"]["versionId"]')" "one completion"
 expect_eq "$(field completed.json 'd["status"], d["businessStatus"]["text"]')" \
   "completed Completed" "completed"
 TO_DECLINE=$(as "$T_SAM" --name_only referral create --person="$PERSON" --to="$TO" \
@@ -403,6 +420,8 @@ DECLINE="[{\"op\":\"replace\",\"path\":\"/status\",\"value\":\"rejected\"},
    {\"type\":{\"text\":\"Suggested team\"},\"valueReference\":{\"reference\":\"HealthcareService/$(id "$OTHER")\"}}]}]"
 expect_eq "$(send rejected.json "$T_KIM" PATCH "Task/$(id "$TO_DECLINE")" application/json-patch+json "$DECLINE")" \
   200 "PATCH Task rejected with an onward route"
+expect_eq "$(send rejected-again.json "$T_KIM" PATCH "Task/$(id "$TO_DECLINE")" application/json-patch+json "$DECLINE")" \
+  200 "the same decline again (its reason and onward route as the Task shows them)"
 fhir_ok rejected2.json "$T_SAM" "Task/$(id "$TO_DECLINE")"
 expect_eq "$(field rejected2.json 'd["status"], d["statusReason"]["text"], d["output"][0]["valueString"], d["output"][1]["valueReference"]["reference"]')" \
   "rejected Not a crisis need Talking therapies self-referral HealthcareService/$(id "$OTHER")" \
