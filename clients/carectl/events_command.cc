@@ -14,6 +14,7 @@
 #include "clients/carectl/format.h"
 #include "clients/carectl/interrupt.h"
 #include "clients/carectl/name_resolver.h"
+#include "clients/carectl/names.h"
 
 namespace carebridge::carectl {
 namespace {
@@ -68,12 +69,16 @@ int Events(Session& s, const Invocation& in) {
   return Follow(s, BuildEventsCall(in.flags), PrintEvent);
 }
 
-// `inbox [--watch] [--after=N]`: the record feed's inbox items the caller's
-// team receives.
+// `inbox [--team=TEAM] [--watch] [--after=N]`: the record feed's inbox
+// items the caller's team receives (--team names it; the server refuses
+// another team's).
 int Inbox(Session& s, const Invocation& in) {
   EventsCall call;
   call.feed = "record";
   call.request.add_type_prefixes("inbox.");
+  if (in.flags.Has("team")) {
+    call.request.set_team(ResourceName("teams", in.flags.Get("team")));
+  }
   if (in.flags.Has("after")) {
     int64_t after = 0;
     if (!absl::SimpleAtoi(in.flags.Get("after"), &after) || after < 0) {
@@ -191,14 +196,17 @@ std::vector<Command> EventsCommands() {
        Events},
       {"inbox",
        "",
-       "inbox [--watch] [--after=N]",
+       "inbox [--team=TEAM] [--watch] [--after=N]",
        "What needs your team's attention, one item a line: new referrals and "
        "handovers to it, answers to what it sent, escalations, care gaps "
-       "opening and closing (from the record service). --watch keeps "
+       "opening and closing (from the record service). --team names the "
+       "team (your own: another team's inbox is refused). --watch keeps "
        "printing items as they happen until interrupted; --after=N resumes "
        "after item N (carectl says where it stopped).",
        {},
-       {{"watch", FlagKind::kBool}, {"after", FlagKind::kValue}},
+       {{"team", FlagKind::kValue},
+        {"watch", FlagKind::kBool},
+        {"after", FlagKind::kValue}},
        Inbox},
   };
 }

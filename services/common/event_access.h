@@ -1,6 +1,7 @@
 #ifndef CAREBRIDGE_SERVICES_COMMON_EVENT_ACCESS_H_
 #define CAREBRIDGE_SERVICES_COMMON_EVENT_ACCESS_H_
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/policy.h"
@@ -18,6 +19,18 @@ class EventAccess {
 
   virtual absl::StatusOr<policy::EventVisibility> VisibilityNow(
       const Principal& caller, const events::v1::Event& event) = 0;
+
+  // Whether `caller` may open the subscription `request` asks for (a valid
+  // one): OK or why not, before anything is sent. Only a feed of team
+  // inboxes is read by team (SubscribeRequest.team); the others refuse it.
+  virtual absl::Status Admit(const Principal& caller,
+                             const events::v1::SubscribeRequest& request) {
+    (void)caller;
+    if (request.team().empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(
+        "team: only the record's team inbox (RecordService.Subscribe) is "
+        "read by team; this feed has no inboxes");
+  }
 
   // `event` as `caller` receives it, shaped in place: VisibilityNow, and
   // without its payload when that says kMetadataOnly. A feed may narrow

@@ -94,6 +94,7 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
                    request, log_->feed());
     absl::Status valid =
         caller.ok() ? ValidateSubscribeRequest(request) : caller.status();
+    if (valid.ok()) valid = access_->Admit(*caller, request);
     if (!valid.ok()) {
       {
         // Nothing else may finish the call while its refusal is recorded.

@@ -1,9 +1,12 @@
 #include "services/record/record_grpc.h"
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "services/common/errors.h"
 #include "services/common/event_feed_grpc.h"
 #include "services/common/grpc_handler.h"
 #include "services/common/macros.h"
+#include "services/common/validation.h"
 #include "services/record/timeline_watch_grpc.h"
 
 namespace carebridge::record {
@@ -73,6 +76,21 @@ absl::StatusOr<policy::EventVisibility> InboxAccess::VisibilityNow(
     if (!told) return policy::EventVisibility::kHidden;
   }
   return visibility;
+}
+
+absl::Status InboxAccess::Admit(const Principal& caller,
+                                const events::v1::SubscribeRequest& request) {
+  if (request.team().empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(std::string team_id,
+                   ParseResourceName("team", request.team(), "teams"));
+  const std::string team = absl::StrCat("teams/", team_id);
+  // The staff who receive a team's items (InboxAccess::VisibilityNow):
+  // its clinical members.
+  if (caller.is_clinical() && caller.team == team) return absl::OkStatus();
+  return carebridge::errors::PermissionDenied(absl::StrCat(
+      "Subscribe: ", team, "'s inbox is its own staff's; ", caller.subject,
+      caller.team.empty() ? std::string(" is on no team")
+                          : absl::StrCat(" is on ", caller.team)));
 }
 
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>*

@@ -24,6 +24,11 @@ class InboxAccess : public EventAccess {
   absl::StatusOr<policy::EventVisibility> VisibilityNow(
       const Principal& caller, const events::v1::Event& event) override;
 
+  // A team named (SubscribeRequest.team) must be the caller's own: a
+  // team's inbox is its own staff's.
+  absl::Status Admit(const Principal& caller,
+                     const events::v1::SubscribeRequest& request) override;
+
  private:
   RecordDomain* const domain_;
 };

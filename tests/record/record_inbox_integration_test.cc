@@ -108,5 +108,70 @@ TEST_F(RecordInboxTest, HandoverStepsAndWithdrawalsReachTheTeamThatActs) {
   EXPECT_THAT(Types(InboxOf(alice_)), ElementsAre("inbox.referral_answered"));
 }
 
+// A team's inbox is its own staff's: naming their own team reads it as
+// leaving it out does; another team's is refused, as is any team for an
+// admin or a service, and a malformed team; other feeds have no inboxes.
+TEST_F(RecordInboxTest, ATeamsInboxIsReadByItsOwnStaffOnly) {
+  const std::string gus = MakePerson("Gus");
+  Refer(gus, crisis_);
+  ASSERT_TRUE(RecordShows(gus, 2));
+  auto subscribe = [&](const Principal& as, const std::string& team,
+                       std::vector<events::v1::Event>* items) {
+    events::v1::SubscribeRequest request;
+    request.add_type_prefixes("inbox.");
+    request.set_stop_when_caught_up(true);
+    request.set_team(team);
+    auto context = server_.ContextAs(as);
+    auto reader = record_->Subscribe(context.get(), request);
+    events::v1::SubscribeResponse response;
+    while (reader->Read(&response)) {
+      for (const events::v1::Event& event : response.events()) {
+        items->push_back(event);
+      }
+    }
+    return reader->Finish();
+  };
+  std::vector<events::v1::Event> named;
+  grpc::Status status = subscribe(bob_, crisis_, &named);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const std::vector<events::v1::Event> own = Inbox(bob_);
+  ASSERT_EQ(named.size(), own.size());
+  ASSERT_FALSE(named.empty());
+  for (size_t i = 0; i < own.size(); ++i) {
+    EXPECT_EQ(named[i].sequence(), own[i].sequence());
+  }
+
+  std::vector<events::v1::Event> none;
+  status = subscribe(alice_, crisis_, &none);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr(crisis_ + "'s inbox is its own staff's"));
+  EXPECT_THAT(status.error_message(), HasSubstr(community_));
+  for (const Principal& as :
+       {Service(), carebridge::testing::TestServer::Admin()}) {
+    status = subscribe(as, crisis_, &none);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+        << as.subject;
+  }
+  status = subscribe(bob_, "crisis", &none);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("team"));
+  EXPECT_TRUE(none.empty());
+
+  // The care plan feed has no inboxes.
+  auto careplans = careplan::v1::CarePlanService::NewStub(server_.Channel());
+  events::v1::SubscribeRequest request;
+  request.set_team(crisis_);
+  request.set_stop_when_caught_up(true);
+  auto context = server_.ContextAs(bob_);
+  auto reader = careplans->Subscribe(context.get(), request);
+  events::v1::SubscribeResponse response;
+  while (reader->Read(&response)) {
+  }
+  status = reader->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("team: only the record's"));
+}
+
 }  // namespace
 }  // namespace carebridge::record::testing
