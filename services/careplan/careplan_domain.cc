@@ -151,7 +151,13 @@ void CarePlanDomain::StampSectors(v1::CarePlan& next) {
     if (member.has_end_time()) continue;
     absl::StatusOr<directory_client::TeamInfo> team =
         directory_->GetTeam(member.team());
-    if (team.ok()) member.set_sector(team->sector);
+    if (team.ok()) {
+      member.set_sector(team->sector);
+    } else if (!absl::IsNotFound(team.status())) {
+      // The directory is not answering: the others keep their stamps too,
+      // rather than the write waiting out a timeout for each team.
+      return;
+    }
   }
 }
 

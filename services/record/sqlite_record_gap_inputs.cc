@@ -72,13 +72,11 @@ absl::StatusOr<Statement> PrepareLoops(Connection& conn,
   return loops;
 }
 
-// Which of `plan`'s care team are crisis teams (directory sector CRISIS):
-// one statement for them all.
 // Which of the plan's teams are crisis teams: as the care plan service
 // stamped each on the version (so the judgement does not depend on whether
 // the directory's feed was read first, and a rebuild judges as the live
 // record did), or for a member of a version written before stamping, as
-// the directory's feed last said.
+// the directory's feed last said (one statement for them all).
 absl::Status ReadCrisisTeams(Connection& conn, const v1::CareSummary& plan,
                              absl::flat_hash_set<std::string>& crisis_teams) {
   std::vector<const std::string*> unstamped;

@@ -169,9 +169,9 @@ step "the same inbox items and care gaps as a record never interrupted"
 # A second record on a database of its own reads every feed from the start
 # without a kill. It follows the directory first (its other peers are
 # unreachable until it has), as the first record did, having started before
-# anyone was referred: with the directory feed behind, the record judges a
-# team's gaps before it knows the team's sector (a known fault: gaps that
-# need a crisis team go missing).
+# anyone was referred. (Since 2026-12-07 the gaps that need a team's sector
+# come out the same in either order, from the sectors the care plan stamps
+# on its versions: tests/record/record_rebuild_integration_test.cc.)
 NOWHERE=127.0.0.1:$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 start_named record-ref --services=record --directory_address="$DIRECTORY" \
   --referral_address="$NOWHERE" --careplan_address="$NOWHERE" \

@@ -225,7 +225,10 @@ TEST_F(RecordProtectionTest, NobodyLeadingIsOnTheListOfTheTeamThatLed) {
   bool told = false;
   ASSERT_TRUE(Eventually([&] {
     for (const events::v1::Event& item : Inbox(bob_, inbox_before)) {
-      if (item.type() == "inbox.gap_opened") told = true;
+      if (item.type() == "inbox.gap_opened" &&
+          absl::StrContains(item.subject(), "/careGaps/no_lead-")) {
+        told = true;
+      }
     }
     return told;
   }));
