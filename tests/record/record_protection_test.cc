@@ -50,18 +50,19 @@ class RecordProtectionTest : public RecordTest {
     return nullptr;
   }
 
-  // The open JOIN_NOT_REVIEWED gaps on `team`'s list (a crisis team
-  // without a crisis plan puts others there too).
+  // The open gaps of `kind` on `team`'s list (by default JOIN_NOT_REVIEWED:
+  // a crisis team without a crisis plan puts others there too).
   std::vector<v1::CareGap> OpenGaps(const Principal& as,
-                                    const std::string& team) {
+                                    const std::string& team,
+                                    v1::GapKind kind = v1::JOIN_NOT_REVIEWED) {
     v1::ListCareGapsResponse response;
     grpc::Status status = Gaps(as, team, &response);
     EXPECT_TRUE(status.ok()) << status.error_message();
-    std::vector<v1::CareGap> joins;
+    std::vector<v1::CareGap> found;
     for (const v1::CareGap& gap : response.gaps()) {
-      if (gap.kind() == v1::JOIN_NOT_REVIEWED) joins.push_back(gap);
+      if (gap.kind() == kind) found.push_back(gap);
     }
-    return joins;
+    return found;
   }
 
   // `team` joins through a referral the voluntary team (not on the care
@@ -190,14 +191,7 @@ TEST_F(RecordProtectionTest, ThePersonObjectsAndTheTeamsAccessEnds) {
 // again.
 TEST_F(RecordProtectionTest, NobodyLeadingIsOnTheListOfTheTeamThatLed) {
   auto no_lead = [&](const Principal& as, const std::string& team) {
-    v1::ListCareGapsResponse response;
-    grpc::Status status = Gaps(as, team, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    std::vector<v1::CareGap> found;
-    for (const v1::CareGap& gap : response.gaps()) {
-      if (gap.kind() == v1::NO_LEAD) found.push_back(gap);
-    }
-    return found;
+    return OpenGaps(as, team, v1::NO_LEAD);
   };
   const int64_t inbox_before =
       Inbox(bob_).empty() ? 0 : Inbox(bob_).back().sequence();
