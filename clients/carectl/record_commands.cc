@@ -203,7 +203,8 @@ std::vector<Command> RecordCommands() {
        "why and since when: your team's work list (--team=your team), or "
        "every team's (--all_teams, services). KIND: bounced, "
        "onward_route_not_taken, answer_overdue, plan_not_agreed, "
-       "review_overdue, no_crisis_plan, no_lead. --closed also lists gaps "
+       "review_overdue, no_crisis_plan, no_lead, join_not_reviewed. --closed "
+       "also lists gaps "
        "that have closed, with why.",
        {},
        gaps_flags,
@@ -215,9 +216,10 @@ std::vector<Command> RecordCommands() {
        "[--page_token=TOKEN] | --follow [--kind=KIND,...] [--after=CURSOR]",
        "Everything that happened in a person's care across services, in time "
        "order: referral and handover steps, care plan versions, care team "
-       "changes, escalations, registration; each with who and why, as far as "
-       "your team may see it. KIND: referral, handover, care_plan, care_team, "
-       "escalation, person. WHEN: YYYY-MM-DD or an RFC 3339 time. "
+       "changes, escalations, registration, break-glass, sharing choices; "
+       "each with who and why, as far as your team may see it. KIND: "
+       "referral, handover, care_plan, care_team, escalation, person, "
+       "break_glass, sharing_choices. WHEN: YYYY-MM-DD or an RFC 3339 time. "
        "--wait_caught_up waits (up to 30 s) until the record has every "
        "service's latest steps. --follow prints the timeline one step a "
        "line, then each new step as the record learns of it, until "
