@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "services/common/call_audit.h"
 #include "services/common/database.h"
+#include "services/common/log.h"
 #include "services/common/on_behalf_of.h"
 #include "services/common/status.h"
 
@@ -32,6 +33,10 @@ absl::Status NotRecorded(const absl::Status& written) {
                    written.message(), "); nothing was sent; subscribe again"));
 }
 
+// What a service stream's late record says of itself.
+constexpr absl::string_view kRecordedLate =
+    "; recorded after events were sent (the audit log could not be appended)";
+
 }  // namespace
 
 FeedAudit::FeedAudit(const Authenticator& authenticator,
@@ -40,7 +45,8 @@ FeedAudit::FeedAudit(const Authenticator& authenticator,
                      const events::v1::SubscribeRequest& request,
                      absl::string_view feed)
     : log_(AuditLogOf(authenticator, feed)),
-      per_person_(caller != nullptr && !caller->is_service()) {
+      per_person_(caller != nullptr && !caller->is_service()),
+      service_(caller != nullptr && caller->is_service()) {
   if (log_ == nullptr) return;
   record_.time = authenticator.clock()->Now();
   if (caller == nullptr) {
@@ -73,6 +79,9 @@ absl::Status FeedAudit::BeforeSending(
   if (!subscription_recorded_) {
     records.push_back(record_);
     records.back().outcome = "OK";
+    if (sent_unrecorded_) {
+      absl::StrAppend(&records.back().sections, kRecordedLate);
+    }
   }
   absl::flat_hash_set<std::string> named;
   if (per_person_) {
@@ -91,6 +100,18 @@ absl::Status FeedAudit::BeforeSending(
   }
   if (records.empty()) return absl::OkStatus();
   absl::Status written = log_->AppendAudit(records);
+  if (!written.ok() && service_) {
+    // Not held back (see the class comment); tried again before the next
+    // batch and at the finish. A service records no persons.
+    if (!sent_unrecorded_) {
+      LogLine(absl::StrCat(
+          "warning: ", record_.actor, "'s subscription to ", record_.resource,
+          " could not be recorded in the audit log (", written.message(),
+          "); its events are sent anyway and the record is tried again"));
+    }
+    sent_unrecorded_ = true;
+    return absl::OkStatus();
+  }
   if (!written.ok()) return NotRecorded(written);
   subscription_recorded_ = true;
   // Bounded: a person forgotten is recorded again, never missed.
@@ -111,11 +132,25 @@ void FeedAudit::Finish(const grpc::Status& status,
   AuditRecord record = record_;
   record.outcome = absl::StatusCodeToString(
       static_cast<absl::StatusCode>(status.error_code()));
+  if (sent_unrecorded_) absl::StrAppend(&record.sections, kRecordedLate);
   log_->AppendAuditAsync(
       {std::move(record)},
-      [status, finish = std::move(finish)](absl::Status written) mutable {
-        std::move(finish)(written.ok() ? status
-                                       : ToGrpcStatus(NotRecorded(written)));
+      [status, service = service_, actor = record_.actor,
+       resource = record_.resource,
+       finish = std::move(finish)](absl::Status written) mutable {
+        if (written.ok()) {
+          std::move(finish)(status);
+        } else if (service) {
+          // Its events may have left already; "nothing was sent" would be
+          // untrue, and the service's own outcome says more.
+          LogLine(absl::StrCat("warning: ", actor, "'s subscription to ",
+                               resource,
+                               " ended without a record in the audit log (",
+                               written.message(), ")"));
+          std::move(finish)(status);
+        } else {
+          std::move(finish)(ToGrpcStatus(NotRecorded(written)));
+        }
       });
 }
 

@@ -40,6 +40,17 @@ class Database;
 // person they pass would put a durable write in the feeds' hot path for
 // nothing a person could be told.
 //
+// A service identity's stream is not held back when its record cannot be
+// written (the audit log's disk full or unreachable): the batch leaves,
+// the failure is logged once, and the record is tried again before each
+// later batch and at the finish (marked as written late). Service streams
+// only feed other services, which audit what they serve from their copy;
+// and the directory's feed is how every process learns of revoked tokens,
+// so an audit outage that stopped it would keep revoked tokens working
+// (fail open) and refuse every staff call in a process started meanwhile.
+// Anyone else's stream still fails closed: nothing leaves before its
+// record is durable.
+//
 // Not thread-safe: the feed's reactor calls it from one thread at a time
 // (Begin, then the read in flight, then the finish).
 class FeedAudit {
@@ -54,13 +65,15 @@ class FeedAudit {
 
   // Makes durable what must be before `batch` leaves: the subscription's
   // record the first time, and a record for each person not named before.
-  // UNAVAILABLE when they could not be written: the batch must not leave.
+  // UNAVAILABLE when they could not be written: the batch must not leave
+  // (OK for a service identity, whose record is tried again later).
   absl::Status BeforeSending(const events::v1::SubscribeResponse& batch);
 
   // Calls `finish(status)` once the subscription has a record: at once when
   // it has one, else after writing it with `status` as its outcome (or
-  // with UNAVAILABLE when that could not be written). `finish` may run on
-  // another thread, perhaps before this returns.
+  // with UNAVAILABLE when that could not be written; a service identity
+  // keeps `status`, its events perhaps sent). `finish` may run on another
+  // thread, perhaps before this returns.
   void Finish(const grpc::Status& status,
               absl::AnyInvocable<void(grpc::Status)> finish);
 
@@ -69,7 +82,12 @@ class FeedAudit {
   AuditRecord record_;
   // Records per person (a subscriber other than a service).
   const bool per_person_;
+  // A service identity: its batches leave even when unrecorded.
+  const bool service_;
   bool subscription_recorded_ = false;
+  // A batch left before the subscription's record was written (a service's
+  // stream during an audit outage); the failure has been logged.
+  bool sent_unrecorded_ = false;
   absl::flat_hash_set<std::string> persons_recorded_;
 };
 

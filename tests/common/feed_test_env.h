@@ -105,12 +105,17 @@ class FeedTestEnv : public ::testing::Test {
         std::make_unique<FeedTestingServiceImpl>(server_->env(), log_.get());
     server_->host().AddService(service_.get(),
                                "carebridge.testing.v1.FeedTestingService");
+    BeforeStart(*server_);
     server_->Start();
     absl::MutexLock lock(&mu_);
     // Old channels stay alive: a consumer's stream may still be on one.
     channels_.push_back(server_->Channel());
     stub_ = testing::v1::FeedTestingService::NewStub(channels_.back());
   }
+
+  // Called with each new server before it starts (its authenticator set
+  // up, say).
+  virtual void BeforeStart(TestServer& server) { (void)server; }
 
   static std::vector<Migration> ProducerMigrations() {
     return {{1, kOutboxSchemaSql}, {2, kOutboxEpochSchemaSql}};
