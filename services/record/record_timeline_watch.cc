@@ -3,11 +3,13 @@
 // (RecordDomain::ViewFor, TimelineView).
 
 #include <array>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "services/common/errors.h"
 #include "services/common/macros.h"
 #include "services/common/page_token.h"
@@ -27,14 +29,29 @@ constexpr size_t kResponseBudgetBytes = 128 * 1024;
 using FeedRows = std::array<std::vector<TimelineRow>, kTimelineFeeds>;
 
 // A cursor is a page token (page_token.h) carrying each feed's position,
-// issued for one person's timeline.
+// then the kinds it was issued for, issued for one person's timeline. The
+// kinds are bound (as page tokens bind their filters): a position read
+// with some kinds skipped the others' entries before it, so the same
+// cursor with other kinds would silently miss them.
 std::string CursorFingerprint(absl::string_view person) {
   return absl::StrCat("WatchTimeline|", person);
+}
+
+// The stream's kinds, in one spelling whatever the request's order: names
+// in number order, each once; empty for every kind.
+std::string KindsPart(const std::vector<v1::EntryKind>& kinds) {
+  std::set<int> sorted(kinds.begin(), kinds.end());
+  std::vector<std::string> names;
+  for (int kind : sorted) {
+    names.push_back(v1::EntryKind_Name(static_cast<v1::EntryKind>(kind)));
+  }
+  return absl::StrJoin(names, ",");
 }
 
 std::string EncodeCursor(const TimelineWatch& watch) {
   std::vector<std::string> parts;
   for (int64_t after : watch.after) parts.push_back(absl::StrCat(after));
+  parts.push_back(KindsPart(watch.kinds));
   return EncodePageToken(CursorFingerprint(watch.person), parts);
 }
 
@@ -43,7 +60,7 @@ absl::Status DecodeCursor(absl::string_view cursor, TimelineWatch& watch) {
       DecodePageToken(cursor, CursorFingerprint(watch.person));
   if (!parts.ok()) return errors::BadTimelineCursor(watch.person);
   if (parts->empty()) return absl::OkStatus();
-  if (parts->size() != kTimelineFeeds) {
+  if (parts->size() != kTimelineFeeds + 1) {
     return errors::BadTimelineCursor(watch.person);
   }
   for (int rank = 0; rank < kTimelineFeeds; ++rank) {
@@ -51,6 +68,21 @@ absl::Status DecodeCursor(absl::string_view cursor, TimelineWatch& watch) {
         watch.after[rank] < 0) {
       return errors::BadTimelineCursor(watch.person);
     }
+  }
+  const std::string& issued_for = (*parts)[kTimelineFeeds];
+  const std::string asked_for = KindsPart(watch.kinds);
+  if (issued_for != asked_for) {
+    auto spelt = [](const std::string& kinds) {
+      return kinds.empty() ? std::string("every kind")
+                           : absl::StrCat("kinds ", kinds);
+    };
+    return carebridge::errors::Invalid(
+        "cursor",
+        absl::StrCat("was issued for a stream of ", spelt(issued_for),
+                     ", not of ", spelt(asked_for),
+                     " (it would skip entries); give it with the kinds it "
+                     "was issued for, or watch these kinds without a "
+                     "cursor"));
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,10 @@
 #include "services/record/timeline_watch_grpc.h"
 
+#include <grpcpp/alarm.h>
+
+#include <algorithm>
+#include <atomic>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -21,11 +26,17 @@ using v1::WatchTimelineResponse;
 
 constexpr char kResume[] = "; watch again with the last cursor received";
 
+// How often at most an idle stream looks at its token's expiry (as the
+// event feeds do): a clock moved meanwhile is noticed too.
+constexpr absl::Duration kExpiryCheckInterval = absl::Seconds(10);
+
 // One stream. States: reading (the opening, or a read, queued or running
 // on the executor), writing (one response in flight), idle (caught up,
-// waiting for the person's timeline to grow), finished. Never reading and
-// writing at once; Finish is called only from idle, so no read still uses
-// the reactor when gRPC is done with it (OnDone deletes it).
+// waiting for the person's timeline to grow, a revocation or the expiry
+// alarm), finished. Never reading and writing at once; Finish is called
+// only from idle, so no read still uses the reactor when gRPC is done with
+// it. It is deleted once gRPC is done with it (OnDone) and no alarm's
+// callback is still to run, whichever is last.
 class TimelineWatchReactor
     : public grpc::ServerWriteReactor<WatchTimelineResponse> {
  public:
@@ -35,6 +46,7 @@ class TimelineWatchReactor
                        TimelineChanges* changes)
       : request_(request),
         authenticator_(authenticator),
+        clock_(authenticator.clock()),
         executor_(executor),
         domain_(domain),
         changes_(changes) {}
@@ -57,6 +69,18 @@ class TimelineWatchReactor
       FinishCallAuditAsync(audit_, caller.status(), nullptr,
                            [this](absl::Status audited) { Opened(audited); });
       return;
+    }
+    // An idle stream ends as soon as its token is revoked or expires, not
+    // at the next step (which may never come). A revocation before the
+    // listener is found by the opening's own check (StoppedLocked).
+    revocations_ = authenticator_.revocations();
+    if (revocations_ != nullptr) {
+      revocation_listener_ =
+          revocations_->AddListener([this] { OnRevocations(); });
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      ArmExpiryLocked();
     }
     absl::Status posted = executor_->Post([this] { Open(); });
     if (!posted.ok()) {
@@ -93,13 +117,31 @@ class TimelineWatchReactor
   }
 
   void OnDone() override {
-    // After Unwatch returns the callback cannot be running.
+    // After Unwatch and RemoveListener return the callbacks cannot be
+    // running.
     if (watch_id_ != 0) changes_->Unwatch(watch_id_);
-    delete this;
+    if (revocation_listener_ >= 0) {
+      revocations_->RemoveListener(revocation_listener_);
+    }
+    std::unique_ptr<grpc::Alarm> alarm;
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+      if (alarm_pending_) alarm = std::move(alarm_);
+    }
+    // The alarm's callback (ok=false once cancelled, on a gRPC thread)
+    // drops its reference, maybe before Cancel returns. The alarm is ours,
+    // so it outlives the call.
+    if (alarm != nullptr) alarm->Cancel();
+    Unref();
   }
 
  private:
   enum class Next { kNothing, kRead, kFinish };
+  // Where Perform runs: a listener's thread (a committing thread holding
+  // TimelineChanges' lock, or the revocations' notifying thread holding
+  // theirs) must not finish the call itself.
+  enum class On { kOwnThread, kListener };
 
   // On the executor: the request's checks, the listener, the first read,
   // all under the call's audit.
@@ -149,7 +191,8 @@ class TimelineWatchReactor
   }
 
   // TimelineChanges' callback: on a committing thread with its lock held,
-  // so it only marks the wake-up and queues a read when idle.
+  // so it only marks the wake-up and queues a read when idle (a read the
+  // executor refuses ends the stream from an alarm, never here).
   void OnTimelineGrew() {
     {
       absl::MutexLock lock(&mu_);
@@ -159,7 +202,71 @@ class TimelineWatchReactor
       wake_pending_ = false;
       reading_ = true;
     }
-    Perform(Next::kRead);
+    Perform(Next::kRead, On::kListener);
+  }
+
+  // The process's revocations changed (the directory's feed said so): an
+  // idle stream whose caller's token no longer stands ends now; a busy one
+  // when its read or write completes (StoppedLocked).
+  void OnRevocations() {
+    Next next;
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+      next = DecideLocked();
+    }
+    Perform(next, On::kListener);
+  }
+
+  // Sets the alarm for the token's expiry (at most kExpiryCheckInterval
+  // ahead, so a moved clock is noticed too). Never after OnDone.
+  void ArmExpiryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (done_ || finished_ || principal_.expire_time == absl::InfiniteFuture())
+      return;
+    const absl::Duration left =
+        std::max(principal_.expire_time - clock_->Now(), absl::ZeroDuration());
+    alarm_pending_ = true;
+    // The alarm's callback holds a reference until it has run.
+    refs_.fetch_add(1, std::memory_order_relaxed);
+    // A new alarm each time: an alarm is not set again from its own
+    // callback (gRPC keeps the one running alive until it returns).
+    alarm_ = std::make_unique<grpc::Alarm>();
+    alarm_->Set(
+        absl::ToChronoTime(absl::Now() + std::min(left, kExpiryCheckInterval) +
+                           absl::Milliseconds(1)),
+        [this](bool ok) { OnExpiryAlarm(ok); });
+  }
+
+  void OnExpiryAlarm(bool ok) {
+    // Cancelled (OnDone, or gRPC shutting down, which runs pending alarms'
+    // callbacks holding its executor's lock): no lock of ours is taken,
+    // as Set (under mu_) orders the locks the other way.
+    if (!ok) {
+      Unref();
+      return;
+    }
+    Next next = Next::kNothing;
+    {
+      absl::MutexLock lock(&mu_);
+      alarm_pending_ = false;
+      if (!done_ && !finished_) {
+        if (clock_->Now() >= principal_.expire_time) {
+          // Finishes when idle; a read or write in flight decides again
+          // when it completes, and finds the token expired.
+          next = DecideLocked();
+        } else {
+          ArmExpiryLocked();
+        }
+      }
+    }
+    Perform(next);
+    Unref();
+  }
+
+  // Deletes the reactor once the call is done (OnDone) and no alarm
+  // callback is still to run.
+  void Unref() {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
   }
 
   // On the executor.
@@ -262,8 +369,12 @@ class TimelineWatchReactor
   }
 
   // Outside mu_. After Finish the reactor may go at any moment (OnDone on
-  // another thread): nothing touches it afterwards.
-  void Perform(Next next) {
+  // another thread): nothing touches it afterwards. From a listener's
+  // thread Finish is left to an alarm: Finish there would run gRPC's work
+  // on a committing thread holding TimelineChanges' lock (stalling every
+  // commit), or on the revocations' thread holding theirs, which OnDone
+  // takes to stop listening.
+  void Perform(Next next, On on = On::kOwnThread) {
     switch (next) {
       case Next::kNothing:
         return;
@@ -272,6 +383,10 @@ class TimelineWatchReactor
         {
           absl::MutexLock lock(&mu_);
           status = *finish_with_;
+          if (on == On::kListener) {
+            FinishSoonLocked(std::move(status));
+            return;
+          }
         }
         Finish(std::move(status));
         return;
@@ -285,14 +400,31 @@ class TimelineWatchReactor
           SetFinishLocked(ToGrpcStatus(posted));
           next = DecideLocked();
         }
-        Perform(next);
+        Perform(next, on);
         return;
       }
     }
   }
 
+  // Finishes the call from an alarm due now, on a gRPC thread. Once, as
+  // finished_ is set: gRPC cannot be done with the call (OnDone) before
+  // Finish, so the alarm always runs before the reactor goes.
+  void FinishSoonLocked(grpc::Status status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    refs_.fetch_add(1, std::memory_order_relaxed);
+    finish_alarm_ = std::make_unique<grpc::Alarm>();
+    finish_alarm_->Set(absl::ToChronoTime(absl::Now()),
+                       [this, status = std::move(status)](bool) {
+                         // Even cancelled (gRPC shutting down): the call
+                         // must still be finished.
+                         Finish(status);
+                         Unref();
+                       });
+  }
+
   const WatchTimelineRequest request_;
   const Authenticator& authenticator_;
+  const Clock* const clock_;
   BlockingExecutor* const executor_;
   RecordDomain* const domain_;
   TimelineChanges* const changes_;
@@ -304,6 +436,11 @@ class TimelineWatchReactor
   WatchTimelineResponse first_;
   // Set by the opening; 0: not listening.
   TimelineChanges::WatchId watch_id_ = 0;
+  // Set in Begin; -1: not listening.
+  const TokenRevocations* revocations_ = nullptr;
+  int revocation_listener_ = -1;
+  // The call's (dropped in OnDone) and each pending alarm callback's.
+  std::atomic<int> refs_{1};
 
   absl::Mutex mu_;
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
@@ -314,6 +451,10 @@ class TimelineWatchReactor
   bool sent_caught_up_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   std::optional<grpc::Status> finish_with_ ABSL_GUARDED_BY(mu_);
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
+  std::unique_ptr<grpc::Alarm> alarm_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<grpc::Alarm> finish_alarm_ ABSL_GUARDED_BY(mu_);
   // The response in flight; written only while no write is.
   WatchTimelineResponse response_;
 };

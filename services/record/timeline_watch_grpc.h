@@ -25,10 +25,11 @@ namespace carebridge::record {
 // thread while it waits), and sends it when it holds entries the caller
 // may see (or first says caught_up). It ends CANCELLED when the client
 // goes, UNAVAILABLE when `changes` shuts down, UNAUTHENTICATED (or the
-// revocation's code) at the first wake-up after the caller's token expired
-// or was revoked, and with the domain's error (a merged person:
-// FAILED_PRECONDITION). Reads never run on a gRPC thread or on the
-// committing thread that woke them.
+// revocation's code) as soon as the caller's token expires or is revoked,
+// idle or not (an alarm and the revocations' listener, as the event feeds
+// do), and with the domain's error (a merged person: FAILED_PRECONDITION).
+// Reads never run on a gRPC thread or on the committing thread that woke
+// them, and the call is never finished there either.
 grpc::ServerWriteReactor<v1::WatchTimelineResponse>* ServeTimelineWatch(
     grpc::CallbackServerContext* context,
     const v1::WatchTimelineRequest* request, const Authenticator& authenticator,

@@ -2,7 +2,8 @@
 // step made after the stream opened arrives; a stream resumed from a
 // cursor gets what came after it, once; each caller streams exactly what
 // ListTimelineEntries shows it; bad input is refused as the paged call
-// refuses it; the stream ends when the record stops or the token expires;
+// refuses it (a cursor with other kinds too); the stream ends when the
+// record stops, and when the token expires or is revoked, idle or not;
 // opening one is audited.
 
 #include <gmock/gmock.h>
@@ -372,6 +373,74 @@ TEST_F(TimelineWatchTest, AnExpiredTokenEndsTheStreamAtTheNextStep) {
   EXPECT_THAT(watch.End(), HasCodeAndMessage(grpc::StatusCode::UNAUTHENTICATED,
                                              HasSubstr("expired")));
   EXPECT_THAT(watch.entries(), SizeIs(1));
+}
+
+// An idle stream (no step comes) ends when its token expires: the expiry
+// alarm ends it, not a wake-up. Before, it stayed open until the client
+// went.
+TEST_F(TimelineWatchTest, AnIdleStreamEndsWhenItsTokenExpires) {
+  const std::string ada = MakePerson("Ada");
+  ASSERT_TRUE(RecordShows(ada, 1));
+  Principal expiring = bob_;
+  expiring.expire_time = server_.clock().Now() + absl::Seconds(1);
+  Watch watch(server_, *record_, expiring, ada);
+  v1::WatchTimelineResponse first;
+  ASSERT_TRUE(watch.Next(&first));
+  server_.clock().Advance(absl::Seconds(2));
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(watch.End(), HasCodeAndMessage(grpc::StatusCode::UNAUTHENTICATED,
+                                             HasSubstr("expired")));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_THAT(watch.entries(), SizeIs(1));
+}
+
+// An idle stream ends as soon as its member's tokens stop standing (here
+// the member is deactivated, as the directory's feed would say), without
+// waiting for a step.
+TEST_F(TimelineWatchTest, AnIdleStreamEndsWhenItsTokenIsRevoked) {
+  const std::string ada = MakePerson("Ada");
+  ASSERT_TRUE(RecordShows(ada, 1));
+  Watch watch(server_, *record_, bob_, ada);
+  v1::WatchTimelineResponse first;
+  ASSERT_TRUE(watch.Next(&first));
+  ASSERT_NE(modules_.revocations(), nullptr);
+  // What the RevocationsPeer does when the directory's feed says so (Bob
+  // is no member of the hosted directory, so the test says it itself).
+  const_cast<TokenRevocations&>(modules_.revocations()->revocations())
+      .Deactivate(bob_.subject, "suspended pending review");
+  const absl::Time start = absl::Now();
+  EXPECT_THAT(watch.End(), HasCodeAndMessage(grpc::StatusCode::UNAUTHENTICATED,
+                                             HasSubstr("deactivated")));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_THAT(watch.entries(), SizeIs(1));
+}
+
+// A cursor read with some kinds has passed the other kinds' entries
+// unsent: given with other kinds it would skip them, so it is refused.
+TEST_F(TimelineWatchTest, ACursorIsForTheKindsItWasIssuedWith) {
+  const std::string ada = MakePerson("Ada");
+  Accept(Refer(ada, voluntary_).name(), val_);
+  ASSERT_TRUE(RecordShows(ada, 4));
+  std::string referrals_cursor;
+  {
+    Watch watch(server_, *record_, val_, ada, "", {v1::REFERRAL});
+    v1::WatchTimelineResponse first;
+    ASSERT_TRUE(watch.Next(&first));
+    referrals_cursor = first.cursor();
+  }
+  EXPECT_THAT(Refusal(val_, ada, referrals_cursor),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("cursor: was issued for a stream "
+                                          "of kinds REFERRAL")));
+  EXPECT_THAT(Refusal(val_, ada, referrals_cursor, {v1::CARE_PLAN}),
+              HasCodeAndMessage(grpc::StatusCode::INVALID_ARGUMENT,
+                                HasSubstr("cursor")));
+  // The same kinds (even listed twice) resume it.
+  Watch resumed(server_, *record_, val_, ada, referrals_cursor,
+                {v1::REFERRAL, v1::REFERRAL});
+  v1::WatchTimelineResponse response;
+  ASSERT_TRUE(resumed.Next(&response)) << resumed.Finish().error_message();
+  EXPECT_THAT(response.entries(), IsEmpty());
 }
 
 // Opening a stream reads the person's record: it leaves a trace, as the
