@@ -11,9 +11,9 @@ namespace {
 
 // The longest id a name in the metadata may carry (ids are 20 characters;
 // test fixtures use words).
-constexpr size_t kMaxIdChars = 64;
+constexpr size_t kMaxOnBehalfIdChars = 64;
 
-std::optional<std::string> Find(
+std::optional<std::string> MetadataValue(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
     absl::string_view key) {
   auto it = metadata.find(grpc::string_ref(key.data(), key.size()));
@@ -21,12 +21,12 @@ std::optional<std::string> Find(
   return std::string(it->second.data(), it->second.size());
 }
 
-// `kind/id`, the id 1 to kMaxIdChars of [A-Za-z0-9_-].
-bool IsNameOf(absl::string_view name, absl::string_view kind) {
+// `kind/id`, the id 1 to kMaxOnBehalfIdChars of [A-Za-z0-9_-].
+bool IsResourceNameOf(absl::string_view name, absl::string_view kind) {
   std::vector<absl::string_view> parts =
       absl::StrSplit(name, absl::MaxSplits('/', 1));
   if (parts.size() != 2 || parts[0] != kind || parts[1].empty() ||
-      parts[1].size() > kMaxIdChars) {
+      parts[1].size() > kMaxOnBehalfIdChars) {
     return false;
   }
   for (char c : parts[1]) {
@@ -44,18 +44,19 @@ std::optional<Requester> OnBehalfOfIn(
     const Principal& caller,
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata) {
   if (!caller.is_service()) return std::nullopt;
-  std::optional<std::string> subject = Find(metadata, kOnBehalfOfHeader);
-  if (!subject.has_value() ||
-      !(IsNameOf(*subject, "members") || IsNameOf(*subject, "persons"))) {
+  std::optional<std::string> subject =
+      MetadataValue(metadata, kOnBehalfOfHeader);
+  if (!subject.has_value() || !(IsResourceNameOf(*subject, "members") ||
+                                IsResourceNameOf(*subject, "persons"))) {
     return std::nullopt;
   }
   Requester requester;
   requester.subject = *std::move(subject);
-  requester.team = Find(metadata, kOnBehalfOfTeamHeader).value_or("");
-  if (!requester.team.empty() && !IsNameOf(requester.team, "teams")) {
+  requester.team = MetadataValue(metadata, kOnBehalfOfTeamHeader).value_or("");
+  if (!requester.team.empty() && !IsResourceNameOf(requester.team, "teams")) {
     return std::nullopt;
   }
-  requester.role = Find(metadata, kOnBehalfOfRoleHeader).value_or("");
+  requester.role = MetadataValue(metadata, kOnBehalfOfRoleHeader).value_or("");
   Role role = Role::kUnspecified;
   if (!RoleFromName(requester.role, &role) || role == Role::kService ||
       role == Role::kUnspecified) {
