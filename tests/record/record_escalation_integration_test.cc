@@ -20,12 +20,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-std::vector<std::string> Types(const std::vector<v1::TimelineEntry>& entries) {
-  std::vector<std::string> types;
-  for (const v1::TimelineEntry& entry : entries) types.push_back(entry.type());
-  return types;
-}
-
 // The inbox.escalated items among `items`.
 std::vector<v1::InboxItem> Escalated(
     const std::vector<events::v1::Event>& items) {

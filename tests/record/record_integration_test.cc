@@ -20,12 +20,6 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-std::vector<std::string> Types(const std::vector<v1::TimelineEntry>& entries) {
-  std::vector<std::string> types;
-  for (const v1::TimelineEntry& entry : entries) types.push_back(entry.type());
-  return types;
-}
-
 // Ada: registered; referred to crisis (declined with an onward route), to
 // the voluntary team (accepted: it joins her care team and leads), and to
 // housing (still waiting). A minute passes between steps.

@@ -64,6 +64,12 @@ std::string CreateTestPerson(::carebridge::testing::TestServer& server,
   return person.name();
 }
 
+std::vector<std::string> Types(const std::vector<v1::TimelineEntry>& entries) {
+  std::vector<std::string> types;
+  for (const v1::TimelineEntry& entry : entries) types.push_back(entry.type());
+  return types;
+}
+
 ref::Referral CreateTestReferral(::carebridge::testing::TestServer& server,
                                  ref::ReferralService::Stub& referral,
                                  const Principal& as, const std::string& person,

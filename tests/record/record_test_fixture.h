@@ -46,6 +46,9 @@ ref::Referral CreateTestReferral(::carebridge::testing::TestServer& server,
                                  const Principal& as, const std::string& person,
                                  const std::string& team, ref::Urgency urgency);
 
+// The types of `entries` (`referral.created`, ...), in order.
+std::vector<std::string> Types(const std::vector<v1::TimelineEntry>& entries);
+
 class RecordTest : public ::testing::Test {
  protected:
   RecordTest() : RecordTest(CareGapThresholds()) {}

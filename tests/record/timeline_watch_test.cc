@@ -42,12 +42,6 @@ std::vector<std::string> Names(const std::vector<v1::TimelineEntry>& entries) {
   return names;
 }
 
-std::vector<std::string> Types(const std::vector<v1::TimelineEntry>& entries) {
-  std::vector<std::string> types;
-  for (const v1::TimelineEntry& entry : entries) types.push_back(entry.type());
-  return types;
-}
-
 // One WatchTimeline stream (reads wait up to 30 s from its opening).
 class Watch {
  public:
