@@ -215,6 +215,21 @@ class FakeCarePlanService : public cp::CarePlanService::Service {
     if (request->page_token().empty()) response->set_next_page_token("more");
     return grpc::Status::OK;
   }
+  grpc::Status ReviewBreakGlassAccess(
+      grpc::ServerContext*, const cp::ReviewBreakGlassAccessRequest* request,
+      cp::BreakGlassAccess* response) override {
+    absl::MutexLock lock(&mu_);
+    ++calls_;
+    review_break_glass_ = *request;
+    *response = Access();
+    cp::BreakGlassReview* review = response->mutable_review();
+    review->set_outcome(request->outcome());
+    review->set_reason(request->reason());
+    review->set_reviewer("members/alice");
+    review->set_reviewer_team("teams/cmht");
+    review->mutable_review_time()->set_seconds(1767279600);
+    return grpc::Status::OK;
+  }
   static cp::BreakGlassAccess Access() {
     cp::BreakGlassAccess access;
     access.set_name("persons/p1/breakGlassAccesses/3");
@@ -246,6 +261,7 @@ class FakeCarePlanService : public cp::CarePlanService::Service {
   cp::ReviewCareTeamJoinRequest review_ ABSL_GUARDED_BY(mu_);
   cp::BreakGlassRequest break_glass_ ABSL_GUARDED_BY(mu_);
   cp::ListBreakGlassAccessesRequest list_break_glass_ ABSL_GUARDED_BY(mu_);
+  cp::ReviewBreakGlassAccessRequest review_break_glass_ ABSL_GUARDED_BY(mu_);
 };
 
 class CarePlanCliTest : public ::testing::Test {
@@ -464,6 +480,16 @@ TEST_F(CarePlanCliTest, UsageErrorsComeBeforeAnyCall) {
       {"careplan", "break-glass", "open", "p1", "--reason="},
       {"careplan", "break-glass", "open", "teams/t1", "--reason=R"},
       {"careplan", "break-glass", "list", "p1", "--page_size=0"},
+      {"careplan", "break-glass", "review", "persons/p1/breakGlassAccesses/3",
+       "--outcome=maybe", "--reason=R"},
+      {"careplan", "break-glass", "review", "persons/p1/breakGlassAccesses/3",
+       "--outcome=justified"},
+      {"careplan", "break-glass", "review", "persons/p1/breakGlassAccesses/3",
+       "--outcome=justified", "--reason="},
+      {"careplan", "break-glass", "review", "persons/p1", "--outcome=justified",
+       "--reason=R"},
+      {"careplan", "break-glass", "review", "3", "--outcome=justified",
+       "--reason=R"},
       {"careplan", "update", "p1", "--add_action=Call|persons/p2|",
        "--reason=R"},
   };
@@ -663,11 +689,47 @@ TEST_F(CarePlanCliTest, BreakGlassOpensAndListsAccesses) {
   EXPECT_THAT(r.out, Not(HasSubstr("next page")));
 }
 
+TEST_F(CarePlanCliTest, BreakGlassReviewAndTheReviewQueue) {
+  Result r = Run({"careplan", "break-glass", "review",
+                  "persons/p1/breakGlassAccesses/3", "--outcome=Not_Justified",
+                  "--reason=No emergency: raised with their manager"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("review:       NOT justified by members/alice "
+                               "(teams/cmht), 2026-01-01"));
+  EXPECT_THAT(r.out, HasSubstr("found:        No emergency: raised with their "
+                               "manager"));
+  {
+    absl::MutexLock lock(&service_.mu_);
+    EXPECT_EQ(service_.review_break_glass_.name(),
+              "persons/p1/breakGlassAccesses/3");
+    EXPECT_EQ(service_.review_break_glass_.outcome(),
+              cp::BreakGlassReview::NOT_JUSTIFIED);
+    EXPECT_EQ(service_.review_break_glass_.reason(),
+              "No emergency: raised with their manager");
+  }
+  r = Run({"careplan", "break-glass", "list", "-", "--unreviewed"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ACCESS"));
+  EXPECT_THAT(r.out, HasSubstr("persons/p1/breakGlassAccesses/3"));
+  EXPECT_THAT(r.out, HasSubstr("not reviewed"));
+  {
+    absl::MutexLock lock(&service_.mu_);
+    EXPECT_EQ(service_.list_break_glass_.parent(), "persons/-");
+    EXPECT_TRUE(service_.list_break_glass_.unreviewed_only());
+  }
+  r = Run({"careplan", "break-glass", "list", "p1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  absl::MutexLock lock(&service_.mu_);
+  EXPECT_EQ(service_.list_break_glass_.parent(), "persons/p1");
+  EXPECT_FALSE(service_.list_break_glass_.unreviewed_only());
+}
+
 TEST(CarePlanHelpTest, HelpListsTheCarePlanCommands) {
   Result r = Carectl({"help"});
   EXPECT_THAT(r.out, HasSubstr("careplan show|update|versions|version|diff|"
                                "agree|team add|team end|team review|team "
-                               "lead|break-glass open|break-glass list"));
+                               "lead|break-glass open|break-glass list|"
+                               "break-glass review"));
   r = Carectl({"careplan", "help"});
   EXPECT_EQ(r.code, 0);
   EXPECT_THAT(r.out, HasSubstr("carectl careplan team lead PLAN --team=TEAM"));

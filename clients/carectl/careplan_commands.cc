@@ -224,6 +224,13 @@ int BreakGlassList(Session& s, const Invocation& in) {
       });
 }
 
+int BreakGlassReviewCommand(Session& s, const Invocation& in) {
+  return Call<cp::ReviewBreakGlassAccessRequest, cp::BreakGlassAccess>(
+      s, &Stub::ReviewBreakGlassAccess,
+      BuildReviewBreakGlassAccessRequest(in.args[0], in.flags),
+      PrintBreakGlassAccess);
+}
+
 int TeamLead(Session& s, const Invocation& in) {
   return Call<cp::SetLeadTeamRequest, cp::CarePlan>(
       s, &Stub::SetLeadTeam, BuildSetLeadTeamRequest(in.args[0], in.flags),
@@ -235,6 +242,8 @@ int TeamLead(Session& s, const Invocation& in) {
 std::vector<Command> CarePlanCommands() {
   std::vector<FlagSpec> versions_flags = {{"full", FlagKind::kBool}};
   for (FlagSpec& f : PagingFlags()) versions_flags.push_back(f);
+  std::vector<FlagSpec> break_glass_list_flags = PagingFlags();
+  break_glass_list_flags.push_back({"unreviewed", FlagKind::kBool});
   return {
       {"careplan",
        "show",
@@ -378,13 +387,25 @@ std::vector<Command> CarePlanCommands() {
        BreakGlassOpen},
       {"careplan",
        "break-glass list",
-       "careplan break-glass list PERSON [--page_size=N] [--page_token=T] "
-       "[--all]",
-       "Break-glass accesses to a person's crisis plan, newest first, for "
-       "review (the person, their lead team and admins).",
+       "careplan break-glass list PERSON|- [--unreviewed] [--page_size=N] "
+       "[--page_token=T] [--all]",
+       "Break-glass accesses to a person's crisis plan, newest first, with "
+       "their reviews (the person, their lead team and admins); `-` lists "
+       "every person's, for admins: with --unreviewed, the review queue.",
        {"PERSON"},
-       PagingFlags(),
+       break_glass_list_flags,
        BreakGlassList},
+      {"careplan",
+       "break-glass review",
+       "careplan break-glass review ACCESS --outcome=justified|not_justified "
+       "--reason=TEXT",
+       "Record, once, whether a break-glass access was justified and what "
+       "the review found (the lead team or an admin; never whoever opened "
+       "it).",
+       {"ACCESS"},
+       {{"outcome", FlagKind::kValue, true},
+        {"reason", FlagKind::kValue, true}},
+       BreakGlassReviewCommand},
   };
 }
 

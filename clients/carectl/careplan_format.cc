@@ -470,6 +470,21 @@ void PrintCarePlanDiff(std::ostream& out, const cp::CarePlanDiff& diff,
   PrintCarePlanVersions(out, versions, "", "  ");
 }
 
+namespace {
+
+std::string ReviewOutcome(const cp::BreakGlassReview& review) {
+  switch (review.outcome()) {
+    case cp::BreakGlassReview::JUSTIFIED:
+      return "justified";
+    case cp::BreakGlassReview::NOT_JUSTIFIED:
+      return "NOT justified";
+    default:
+      return absl::StrCat("outcome ", review.outcome());
+  }
+}
+
+}  // namespace
+
 void PrintBreakGlassAccess(std::ostream& out,
                            const cp::BreakGlassAccess& access) {
   constexpr size_t kWidth = 11;
@@ -482,6 +497,14 @@ void PrintBreakGlassAccess(std::ostream& out,
                                                           : access.lead_team(),
                                " and the person are shown it)"))
       << Labelled("", kWidth, "reason", access.reason());
+  if (access.has_review()) {
+    const cp::BreakGlassReview& review = access.review();
+    out << Labelled("", kWidth, "review",
+                    absl::StrCat(ReviewOutcome(review), " by ",
+                                 Who(review.reviewer(), review.reviewer_team()),
+                                 ", ", FormatTimestamp(review.review_time())))
+        << Labelled("", kWidth, "found", review.reason());
+  }
   if (access.withheld_size() > 0) {
     out << Labelled("", kWidth, "not shared",
                     "the crisis plan beyond what helps (the person's sharing "
@@ -499,14 +522,18 @@ void PrintBreakGlassAccesses(
     std::ostream& out, const cp::ListBreakGlassAccessesResponse& response) {
   std::vector<std::vector<std::string>> rows;
   for (const cp::BreakGlassAccess& access : response.accesses()) {
-    rows.push_back({FormatTimestamp(access.start_time()),
-                    FormatTimestamp(access.expire_time()), access.member(),
-                    access.team(), OneLine(access.reason())});
+    rows.push_back({access.name(), FormatTimestamp(access.start_time()),
+                    access.member(), access.team(), OneLine(access.reason()),
+                    access.has_review()
+                        ? absl::StrCat(ReviewOutcome(access.review()), " (",
+                                       access.review().reviewer(), ")")
+                        : "not reviewed"});
   }
   if (rows.empty()) {
     out << "no break-glass accesses\n";
   } else {
-    PrintTextTable(out, {"OPENED", "UNTIL", "BY", "TEAM", "REASON"}, rows, "");
+    PrintTextTable(out, {"ACCESS", "OPENED", "BY", "TEAM", "REASON", "REVIEW"},
+                   rows, "");
   }
   if (!response.next_page_token().empty()) {
     out << "next page: " << response.next_page_token() << "\n";

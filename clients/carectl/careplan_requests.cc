@@ -1,10 +1,14 @@
 #include "clients/carectl/careplan_requests.h"
 
+#include <string>
+#include <vector>
+
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "clients/carectl/names.h"
 #include "services/common/macros.h"
@@ -210,12 +214,47 @@ absl::StatusOr<cp::ListBreakGlassAccessesRequest>
 BuildListBreakGlassAccessesRequest(absl::string_view person,
                                    const Flags& flags) {
   cp::ListBreakGlassAccessesRequest request;
-  ASSIGN_OR_RETURN(std::string plan, CarePlanName(person));
-  request.set_parent(
-      plan.substr(0, plan.size() - absl::string_view(kPlanSuffix).size()));
+  if (person == "-" || person == "persons/-") {
+    request.set_parent("persons/-");
+  } else {
+    ASSIGN_OR_RETURN(std::string plan, CarePlanName(person));
+    request.set_parent(
+        plan.substr(0, plan.size() - absl::string_view(kPlanSuffix).size()));
+  }
+  request.set_unreviewed_only(flags.GetBool("unreviewed"));
   ASSIGN_OR_RETURN(int page_size, flags.GetPositiveInt("page_size"));
   request.set_page_size(page_size);
   request.set_page_token(flags.Get("page_token"));
+  return request;
+}
+
+absl::StatusOr<cp::ReviewBreakGlassAccessRequest>
+BuildReviewBreakGlassAccessRequest(absl::string_view access,
+                                   const Flags& flags) {
+  cp::ReviewBreakGlassAccessRequest request;
+  std::vector<absl::string_view> parts = absl::StrSplit(access, '/');
+  if (parts.size() != 4 || parts[0] != "persons" || parts[1].empty() ||
+      parts[2] != "breakGlassAccesses" || parts[3].empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "ACCESS: ", access,
+        " is not persons/{id}/breakGlassAccesses/{n} (as `careplan "
+        "break-glass list` shows)"));
+  }
+  request.set_name(std::string(access));
+  const std::string outcome = absl::AsciiStrToLower(flags.Get("outcome"));
+  if (outcome == "justified") {
+    request.set_outcome(cp::BreakGlassReview::JUSTIFIED);
+  } else if (outcome == "not_justified" || outcome == "not-justified") {
+    request.set_outcome(cp::BreakGlassReview::NOT_JUSTIFIED);
+  } else {
+    return absl::InvalidArgumentError(
+        "--outcome: required: justified or not_justified");
+  }
+  if (flags.Get("reason").empty()) {
+    return absl::InvalidArgumentError(
+        "--reason: required: say what the review found");
+  }
+  request.set_reason(flags.Get("reason"));
   return request;
 }
 

@@ -73,10 +73,17 @@ BuildReviewCareTeamJoinRequest(absl::string_view plan, const Flags& flags);
 absl::StatusOr<careplan::v1::BreakGlassRequest> BuildBreakGlassRequest(
     absl::string_view plan, const Flags& flags);
 
-// `careplan break-glass list PERSON [--page_size=N] [--page_token=T]`;
-// PERSON is persons/ID, ID or the plan's name.
+// `careplan break-glass list PERSON [--unreviewed] [--page_size=N]
+// [--page_token=T]`; PERSON is persons/ID, ID or the plan's name, or `-`
+// (persons/-) for every person's.
 absl::StatusOr<careplan::v1::ListBreakGlassAccessesRequest>
 BuildListBreakGlassAccessesRequest(absl::string_view person,
+                                   const Flags& flags);
+
+// `careplan break-glass review ACCESS --outcome=justified|not_justified
+// --reason=WHY`; ACCESS is persons/ID/breakGlassAccesses/N.
+absl::StatusOr<careplan::v1::ReviewBreakGlassAccessRequest>
+BuildReviewBreakGlassAccessRequest(absl::string_view access,
                                    const Flags& flags);
 
 absl::StatusOr<careplan::v1::SetLeadTeamRequest> BuildSetLeadTeamRequest(

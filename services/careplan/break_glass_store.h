@@ -13,7 +13,8 @@ namespace carebridge::careplan {
 
 // Keeps every break-glass access to a person's plan, never changed or
 // removed, numbered in the order they were made (the number is the access's
-// id). Stored without `name` or `crisis_plan`. Implementations must be
+// id), and its review, once made. Stored without `name` or `crisis_plan`;
+// read back with `review` when reviewed. Implementations must be
 // thread-safe.
 class BreakGlassStore {
  public:
@@ -27,10 +28,25 @@ class BreakGlassStore {
   virtual absl::StatusOr<std::optional<v1::BreakGlassAccess>> Latest(
       absl::string_view person_id, absl::string_view member) = 0;
 
+  // Access number `seq` to the person's plan; NOT_FOUND when the person has
+  // none of that number.
+  virtual absl::StatusOr<v1::BreakGlassAccess> Get(absl::string_view person_id,
+                                                   int64_t seq) = 0;
+
+  // Records `review` of access `seq` to the person's plan unless it has
+  // one, in one transaction; returns the access with the review it has
+  // then: `review`, or the earlier one (the caller tells which).
+  // NOT_FOUND as Get.
+  virtual absl::StatusOr<v1::BreakGlassAccess> Review(
+      absl::string_view person_id, int64_t seq,
+      const v1::BreakGlassReview& review) = 0;
+
   // Up to `limit` accesses with their numbers, newest first, numbered below
-  // `before` (0: from the newest).
+  // `before` (0: from the newest): the person's, or every person's when
+  // `person_id` is empty; only those with no review when `unreviewed_only`.
   virtual absl::StatusOr<std::vector<std::pair<int64_t, v1::BreakGlassAccess>>>
-  List(absl::string_view person_id, int64_t before, int limit) = 0;
+  List(absl::string_view person_id, int64_t before, int limit,
+       bool unreviewed_only) = 0;
 };
 
 }  // namespace carebridge::careplan

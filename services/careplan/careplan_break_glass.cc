@@ -1,13 +1,17 @@
 // CarePlanDomain: break-glass, a clinician outside the care team opening a
 // person's crisis plan in an emergency, for a stated reason, for 4 hours,
-// audited and listed for the lead team and the person to review.
+// audited and listed for the lead team and the person to see, and reviewed
+// once by the lead team or an admin.
 
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "services/careplan/care_team.h"
 #include "services/careplan/careplan_domain.h"
 #include "services/careplan/careplan_names.h"
@@ -88,43 +92,137 @@ CarePlanDomain::ListBreakGlassAccesses(
   ASSIGN_OR_RETURN(int page_size,
                    CheckPageSize("page_size", request.page_size()));
   const std::string fingerprint =
-      absl::StrCat("ListBreakGlassAccesses|", request.parent());
+      absl::StrCat("ListBreakGlassAccesses|", request.parent(), "|",
+                   request.unreviewed_only() ? "unreviewed" : "all");
   ASSIGN_OR_RETURN(int64_t before, DecodeBelowNumberPageToken(
                                        request.page_token(), fingerprint));
-  const std::string person = PersonName(person_id);
-  // The person, admins and services; staff only of the lead team.
-  if (caller.is_person()) {
-    RETURN_IF_ERROR(
-        policy::RequireOwnRecord(caller, person, "ListBreakGlassAccesses"));
-  } else if (!caller.is_admin() && !caller.is_service()) {
-    ASSIGN_OR_RETURN(v1::CarePlan plan,
-                     LoadForRead(person_id, RemoteCalls::kAllowed));
-    if (!caller.is_clinical() || plan.lead_team().empty() ||
-        plan.lead_team() != caller.team) {
+  const bool every_person = person_id == "-";
+  if (every_person) {
+    // The review queue across persons: whoever oversees access.
+    if (!caller.is_admin() && !caller.is_service()) {
       return carebridge::errors::PermissionDenied(absl::StrCat(
-          "ListBreakGlassAccesses: only ", person,
-          ", their lead team's clinical staff and admins review break-glass "
-          "accesses; ",
-          caller.subject, " may not"));
+          "ListBreakGlassAccesses: only admins list every person's "
+          "break-glass accesses (parent persons/-); ",
+          caller.subject, " may list those of a person they lead"));
     }
+    person_id.clear();
+  } else {
+    RETURN_IF_ERROR(RequireBreakGlassOverseer(caller, person_id,
+                                              "ListBreakGlassAccesses",
+                                              /*person_may=*/true));
   }
   v1::ListBreakGlassAccessesResponse response;
   if (break_glass_ == nullptr) return response;
   // Numbers are shared by every person's accesses: one more than the page
   // says whether another page holds any.
   ASSIGN_OR_RETURN(auto accesses,
-                   break_glass_->List(person_id, before, page_size + 1));
+                   break_glass_->List(person_id, before, page_size + 1,
+                                      request.unreviewed_only()));
   const bool more = static_cast<int>(accesses.size()) > page_size;
   if (more) accesses.pop_back();
+  std::vector<std::string> persons;
   for (auto& [seq, access] : accesses) {
-    access.set_name(BreakGlassAccessName(person_id, seq));
+    absl::string_view id = access.person();
+    if (every_person) {
+      persons.push_back(access.person());
+      absl::ConsumePrefix(&id, "persons/");
+    } else {
+      id = person_id;
+    }
+    access.set_name(BreakGlassAccessName(id, seq));
     *response.add_accesses() = std::move(access);
   }
+  // Listed across persons, each person's record says who looked at it.
+  if (every_person) NoteAuditedPersons(persons);
   if (more) {
     response.set_next_page_token(
         EncodePageToken(fingerprint, {absl::StrCat(accesses.back().first)}));
   }
   return response;
+}
+
+absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::ReviewBreakGlassAccess(
+    const Principal& caller, const v1::ReviewBreakGlassAccessRequest& request) {
+  ASSIGN_OR_RETURN(BreakGlassAccessRef ref,
+                   ParseBreakGlassAccessName("name", request.name()));
+  if (request.outcome() == v1::BreakGlassReview::OUTCOME_UNSPECIFIED) {
+    return carebridge::errors::MustBeSet("outcome");
+  }
+  if (!v1::BreakGlassReview::Outcome_IsValid(request.outcome())) {
+    return carebridge::errors::Invalid(
+        "outcome",
+        absl::StrCat(request.outcome(), " is not JUSTIFIED or NOT_JUSTIFIED"));
+  }
+  RETURN_IF_ERROR(
+      CheckRequiredText("reason", request.reason(), kMaxReasonChars));
+  NoteAuditReason(
+      absl::StrCat("break-glass review, ",
+                   v1::BreakGlassReview::Outcome_Name(request.outcome()), ": ",
+                   request.reason()));
+  RETURN_IF_ERROR(RequireBreakGlassOverseer(caller, ref.person_id,
+                                            "ReviewBreakGlassAccess",
+                                            /*person_may=*/false));
+  if (break_glass_ == nullptr) {
+    return absl::UnavailableError(
+        "ReviewBreakGlassAccess: this server keeps no break-glass accesses");
+  }
+  ASSIGN_OR_RETURN(v1::BreakGlassAccess access,
+                   break_glass_->Get(ref.person_id, ref.seq));
+  if (access.member() == caller.subject) {
+    return carebridge::errors::PermissionDenied(absl::StrCat(
+        "ReviewBreakGlassAccess: ", caller.subject, " opened ", request.name(),
+        " and may not review it; another member of the lead team or an admin "
+        "does"));
+  }
+  v1::BreakGlassReview review;
+  review.set_outcome(request.outcome());
+  review.set_reason(request.reason());
+  review.set_reviewer(caller.subject);
+  if (!caller.is_admin()) review.set_reviewer_team(caller.team);
+  *review.mutable_review_time() = ToProtoTimestamp(clock_->Now());
+  if (!access.has_review()) {
+    ASSIGN_OR_RETURN(access,
+                     break_glass_->Review(ref.person_id, ref.seq, review));
+  }
+  // Reviewed before (or meanwhile): the same review by the same reviewer
+  // is a retry, answered with the review kept.
+  const v1::BreakGlassReview& kept = access.review();
+  if (kept.reviewer() != review.reviewer() ||
+      kept.outcome() != review.outcome() || kept.reason() != review.reason()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        request.name(), " was reviewed already by ", kept.reviewer(), " at ",
+        absl::FormatTime(absl::RFC3339_sec,
+                         FromProtoTimestamp(kept.review_time()),
+                         absl::UTCTimeZone()),
+        " (", v1::BreakGlassReview::Outcome_Name(kept.outcome()),
+        "); a review is made once"));
+  }
+  access.set_name(request.name());
+  return access;
+}
+
+absl::Status CarePlanDomain::RequireBreakGlassOverseer(
+    const Principal& caller, absl::string_view person_id,
+    absl::string_view action, bool person_may) {
+  const std::string person = PersonName(person_id);
+  if (caller.is_person() && person_may) {
+    return policy::RequireOwnRecord(caller, person, action);
+  }
+  if (caller.is_admin() || (caller.is_service() && person_may)) {
+    return absl::OkStatus();
+  }
+  if (caller.is_clinical()) {
+    ASSIGN_OR_RETURN(v1::CarePlan plan,
+                     LoadForRead(person_id, RemoteCalls::kAllowed));
+    if (!plan.lead_team().empty() && plan.lead_team() == caller.team) {
+      return absl::OkStatus();
+    }
+  }
+  return carebridge::errors::PermissionDenied(
+      absl::StrCat(action, ": only ", person,
+                   person_may ? ", their lead team's" : "'s lead team's",
+                   " clinical staff and admins review break-glass accesses; ",
+                   caller.subject, " may not"));
 }
 
 }  // namespace carebridge::careplan

@@ -110,6 +110,9 @@ class CarePlanDomain {
   absl::StatusOr<v1::ListBreakGlassAccessesResponse> ListBreakGlassAccesses(
       const Principal& caller,
       const v1::ListBreakGlassAccessesRequest& request);
+  absl::StatusOr<v1::BreakGlassAccess> ReviewBreakGlassAccess(
+      const Principal& caller,
+      const v1::ReviewBreakGlassAccessRequest& request);
 
   // What `caller` sees of the plan whose current version is `current`: all
   // of it for the person, services and the lead team; for another team, its
@@ -256,6 +259,13 @@ class CarePlanDomain {
   absl::Status RequireOpenBreakGlass(const Principal& caller,
                                      const v1::CarePlan& plan,
                                      absl::Status refused);
+  // OK when `caller` oversees break-glass accesses to the person: their
+  // lead team's clinical staff and admins, and with `person_may` the person
+  // themself and services; PERMISSION_DENIED naming `action` otherwise.
+  absl::Status RequireBreakGlassOverseer(const Principal& caller,
+                                         absl::string_view person_id,
+                                         absl::string_view action,
+                                         bool person_may);
   // The newest sharing choices; nullopt when none were made.
   absl::StatusOr<std::optional<v1::SharingChoices>> CurrentSharing(
       absl::string_view person_id);

@@ -39,16 +39,36 @@ bool IsVersionEvent(const events::v1::Event& event) {
   return absl::StrContains(event.subject(), "/carePlan/versions/");
 }
 
-events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
-                                  const v1::BreakGlassAccess& access) {
+namespace {
+
+events::v1::Event BreakGlassEventOf(absl::string_view type,
+                                    absl::string_view person_id, int64_t seq,
+                                    const v1::BreakGlassAccess& access,
+                                    const std::string& actor, absl::Time time) {
   std::vector<std::string> teams;
   if (!access.lead_team().empty()) teams.push_back(access.lead_team());
   v1::BreakGlassAccess presented = access;
   presented.set_name(BreakGlassAccessName(person_id, seq));
   presented.clear_crisis_plan();
-  return MakeEvent(kBreakGlassEventType, presented.name(),
-                   PersonName(person_id), std::move(teams), access.member(),
-                   FromProtoTimestamp(access.start_time()), presented);
+  return MakeEvent(type, presented.name(), PersonName(person_id),
+                   std::move(teams), actor, time, presented);
+}
+
+}  // namespace
+
+events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
+                                  const v1::BreakGlassAccess& access) {
+  return BreakGlassEventOf(kBreakGlassEventType, person_id, seq, access,
+                           access.member(),
+                           FromProtoTimestamp(access.start_time()));
+}
+
+events::v1::Event BreakGlassReviewedEvent(absl::string_view person_id,
+                                          int64_t seq,
+                                          const v1::BreakGlassAccess& access) {
+  return BreakGlassEventOf(kBreakGlassReviewedEventType, person_id, seq, access,
+                           access.review().reviewer(),
+                           FromProtoTimestamp(access.review().review_time()));
 }
 
 events::v1::Event SharingChangedEvent(absl::string_view person_id,

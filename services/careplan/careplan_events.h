@@ -26,6 +26,8 @@ events::v1::Event VersionEvent(absl::string_view person_id,
 
 // Events about a person's plan that are not versions of it.
 inline constexpr char kBreakGlassEventType[] = "careplan.break_glass";
+inline constexpr char kBreakGlassReviewedEventType[] =
+    "careplan.break_glass_reviewed";
 inline constexpr char kSharingChangedEventType[] = "careplan.sharing_changed";
 
 // True when `event` is a version of a plan (VersionEvent), not one of the
@@ -38,6 +40,13 @@ bool IsVersionEvent(const events::v1::Event& event);
 // access (named, without the crisis plan).
 events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
                                   const v1::BreakGlassAccess& access);
+
+// The event the review of access number `seq` commits with: as
+// BreakGlassEvent, with actor the reviewer, time the review's and the
+// review in the payload.
+events::v1::Event BreakGlassReviewedEvent(absl::string_view person_id,
+                                          int64_t seq,
+                                          const v1::BreakGlassAccess& access);
 
 // The event a new version of the person's sharing choices commits with:
 // subject the choices' name, teams `teams` (the care team then), actor and

@@ -201,6 +201,17 @@ grpc::ServerUnaryReactor* CarePlanGrpcService::ListBreakGlassAccesses(
                         });
 }
 
+grpc::ServerUnaryReactor* CarePlanGrpcService::ReviewBreakGlassAccess(
+    grpc::CallbackServerContext* context,
+    const v1::ReviewBreakGlassAccessRequest* request,
+    v1::BreakGlassAccess* response) {
+  return HandleBlocking(*authenticator_, *executor_, context, request, response,
+                        [this](const Principal& caller,
+                               const v1::ReviewBreakGlassAccessRequest& r) {
+                          return domain_->ReviewBreakGlassAccess(caller, r);
+                        });
+}
+
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>*
 CarePlanGrpcService::Subscribe(grpc::CallbackServerContext* context,
                                const events::v1::SubscribeRequest* request) {

@@ -98,6 +98,10 @@ class CarePlanGrpcService final
       grpc::CallbackServerContext* context,
       const v1::ListBreakGlassAccessesRequest* request,
       v1::ListBreakGlassAccessesResponse* response) override;
+  grpc::ServerUnaryReactor* ReviewBreakGlassAccess(
+      grpc::CallbackServerContext* context,
+      const v1::ReviewBreakGlassAccessRequest* request,
+      v1::BreakGlassAccess* response) override;
   grpc::ServerWriteReactor<events::v1::SubscribeResponse>* Subscribe(
       grpc::CallbackServerContext* context,
       const events::v1::SubscribeRequest* request) override;

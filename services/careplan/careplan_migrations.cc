@@ -48,6 +48,8 @@ CREATE TABLE care_plan_requests (
       {8, kBreakGlassSchemaSql},
       // Break-glass numbers from a head row, as on PostgreSQL.
       {9, kBreakGlassHeadSchemaSql},
+      // Break-glass reviews (SqliteBreakGlassStore::Review).
+      {10, kBreakGlassReviewSchemaSql},
   };
   return *migrations;
 }
@@ -83,6 +85,7 @@ CREATE TABLE care_plan_requests (
       // Break-glass numbers gap-free and in commit order (the identity
       // could skip and need not follow commits).
       {7, kPgBreakGlassHeadSchemaSql},
+      {8, kPgBreakGlassReviewSchemaSql},
   };
   return *migrations;
 }

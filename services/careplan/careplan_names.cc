@@ -14,6 +14,8 @@ namespace {
 constexpr char kPlanPattern[] = "persons/{person_id}/carePlan";
 constexpr char kSharingPattern[] = "persons/{person_id}/sharingChoices";
 constexpr char kVersionPattern[] = "persons/{person_id}/carePlan/versions/{n}";
+constexpr char kBreakGlassPattern[] =
+    "persons/{person_id}/breakGlassAccesses/{n}";
 
 // Person ids as the directory makes them (see ParseResourceName).
 bool IsPersonId(absl::string_view id) {
@@ -91,6 +93,20 @@ absl::StatusOr<CarePlanVersionRef> ParseCarePlanVersionName(
       parts[2] != "carePlan" || parts[3] != "versions" ||
       !ParseVersionNumber(parts[4], &ref.version)) {
     return carebridge::errors::BadResourceName(field, name, kVersionPattern);
+  }
+  ref.person_id = std::string(parts[1]);
+  return ref;
+}
+
+absl::StatusOr<BreakGlassAccessRef> ParseBreakGlassAccessName(
+    absl::string_view field, absl::string_view name) {
+  if (name.empty()) return carebridge::errors::MustBeSet(field);
+  std::vector<absl::string_view> parts = absl::StrSplit(name, '/');
+  BreakGlassAccessRef ref;
+  if (parts.size() != 4 || parts[0] != "persons" || !IsPersonId(parts[1]) ||
+      parts[2] != "breakGlassAccesses" ||
+      !ParseVersionNumber(parts[3], &ref.seq)) {
+    return carebridge::errors::BadResourceName(field, name, kBreakGlassPattern);
   }
   ref.person_id = std::string(parts[1]);
   return ref;

@@ -4,6 +4,7 @@
 // Resource names of care plans and their versions, and etags:
 //   persons/{person_id}/carePlan
 //   persons/{person_id}/carePlan/versions/{n}     (n >= 1, no leading zero)
+//   persons/{person_id}/breakGlassAccesses/{n}    (n >= 1, no leading zero)
 // The etag of a plan is its version number in decimal ("7").
 
 #include <cstdint>
@@ -35,12 +36,22 @@ struct CarePlanVersionRef {
 
 // Parses `persons/{person_id}/carePlan/versions/{n}`; INVALID_ARGUMENT
 // naming `field` otherwise.
+absl::StatusOr<CarePlanVersionRef> ParseCarePlanVersionName(
+    absl::string_view field, absl::string_view name);
+
 // The person id of `persons/{person_id}/sharingChoices`; INVALID_ARGUMENT
 // naming `field` otherwise.
 absl::StatusOr<std::string> ParseSharingChoicesName(absl::string_view field,
                                                     absl::string_view name);
 
-absl::StatusOr<CarePlanVersionRef> ParseCarePlanVersionName(
+struct BreakGlassAccessRef {
+  std::string person_id;
+  int64_t seq = 0;
+};
+
+// Parses `persons/{person_id}/breakGlassAccesses/{n}` (n >= 1, no leading
+// zero); INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<BreakGlassAccessRef> ParseBreakGlassAccessName(
     absl::string_view field, absl::string_view name);
 
 }  // namespace carebridge::careplan

@@ -226,7 +226,8 @@ TEST_F(CarePlanStoreScaleTest, ThousandsOfBreakGlassAccessesPageNewestFirst) {
   std::vector<std::pair<int64_t, std::string>> listed;
   int64_t before = 0;
   while (true) {
-    ASSERT_OK_AND_ASSIGN(auto page, accesses.List("p1", before, 128));
+    ASSERT_OK_AND_ASSIGN(
+        auto page, accesses.List("p1", before, 128, /*unreviewed_only=*/false));
     if (page.empty()) break;
     for (const auto& [seq, access] : page) {
       listed.emplace_back(seq, access.reason());

@@ -20,6 +20,42 @@ absl::StatusOr<v1::BreakGlassAccess> Decode(int64_t seq,
   return access;
 }
 
+// Every read names the access's columns, then its review's (NULL when it
+// has none).
+constexpr char kAccessWithReview[] =
+    "SELECT a.seq, a.body, r.body FROM break_glass_accesses a "
+    "LEFT JOIN break_glass_reviews r ON r.seq = a.seq ";
+
+// The access at the statement's row (kAccessWithReview's columns), with
+// its review.
+absl::StatusOr<v1::BreakGlassAccess> AccessAt(const Statement& stmt) {
+  const int64_t seq = stmt.ColumnInt64(0);
+  ASSIGN_OR_RETURN(v1::BreakGlassAccess access,
+                   Decode(seq, stmt.ColumnBlob(1)));
+  if (!stmt.ColumnIsNull(2) &&
+      !access.mutable_review()->ParseFromString(stmt.ColumnBlob(2))) {
+    return absl::InternalError(absl::StrCat(
+        "break-glass access ", seq, ": stored review cannot be decoded"));
+  }
+  return access;
+}
+
+absl::StatusOr<v1::BreakGlassAccess> ReadAccess(Connection& conn,
+                                                absl::string_view person_id,
+                                                int64_t seq) {
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      conn.Prepare(absl::StrCat(kAccessWithReview,
+                                "WHERE a.seq = ?1 AND a.person_id = ?2")));
+  stmt.Bind(1, seq).Bind(2, person_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) {
+    return absl::NotFoundError(absl::StrCat(
+        "persons/", person_id, " has no break-glass access ", seq));
+  }
+  return AccessAt(stmt);
+}
+
 // The next access's number. Updating break_glass_head's one row holds it
 // until the transaction ends: on PostgreSQL a concurrent access waits, then
 // (its SERIALIZABLE snapshot older than the change) fails with
@@ -85,26 +121,65 @@ SqliteBreakGlassStore::Latest(absl::string_view person_id,
   return result;
 }
 
+absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Get(
+    absl::string_view person_id, int64_t seq) {
+  v1::BreakGlassAccess access;
+  RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
+    ASSIGN_OR_RETURN(access, ReadAccess(conn, person_id, seq));
+    return absl::OkStatus();
+  }));
+  return access;
+}
+
+absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Review(
+    absl::string_view person_id, int64_t seq,
+    const v1::BreakGlassReview& review) {
+  v1::BreakGlassAccess access;
+  bool reviewed_now = false;
+  // On PostgreSQL two concurrent reviews of one access conflict
+  // (serialization_failure) and the later runs again, finding the first.
+  RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
+    reviewed_now = false;
+    ASSIGN_OR_RETURN(access, ReadAccess(conn, person_id, seq));
+    if (access.has_review()) return absl::OkStatus();
+    ASSIGN_OR_RETURN(Statement insert,
+                     conn.Prepare("INSERT INTO break_glass_reviews (seq, body) "
+                                  "VALUES (?1, ?2)"));
+    insert.Bind(1, seq).BindBlob(2, review.SerializeAsString());
+    RETURN_IF_ERROR(insert.Run());
+    *access.mutable_review() = review;
+    reviewed_now = true;
+    if (events_ == nullptr) return absl::OkStatus();
+    return SqliteEventLog::AppendLater(
+        conn, BreakGlassReviewedEvent(person_id, seq, access));
+  }));
+  if (reviewed_now && events_ != nullptr) events_->NotifyCommitted();
+  return access;
+}
+
 absl::StatusOr<std::vector<std::pair<int64_t, v1::BreakGlassAccess>>>
 SqliteBreakGlassStore::List(absl::string_view person_id, int64_t before,
-                            int limit) {
+                            int limit, bool unreviewed_only) {
   std::vector<std::pair<int64_t, v1::BreakGlassAccess>> result;
   if (limit <= 0) return result;
   const int64_t below =
       before <= 0 ? std::numeric_limits<int64_t>::max() : before;
+  // The person's accesses by break_glass_by_person; every person's by the
+  // primary key.
+  const std::string sql =
+      absl::StrCat(kAccessWithReview, "WHERE a.seq < ?1",
+                   person_id.empty() ? "" : " AND a.person_id = ?3",
+                   unreviewed_only ? " AND r.seq IS NULL" : "",
+                   " ORDER BY a.seq DESC LIMIT ?2");
   RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
-    ASSIGN_OR_RETURN(Statement stmt,
-                     conn.Prepare("SELECT seq, body FROM break_glass_accesses "
-                                  "WHERE person_id = ?1 AND seq < ?2 "
-                                  "ORDER BY seq DESC LIMIT ?3"));
-    stmt.Bind(1, person_id).Bind(2, below).Bind(3, int64_t{limit});
+    ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql));
+    stmt.Bind(1, below).Bind(2, int64_t{limit});
+    if (!person_id.empty()) stmt.Bind(3, person_id);
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
-      const int64_t seq = stmt.ColumnInt64(0);
-      ASSIGN_OR_RETURN(v1::BreakGlassAccess access,
-                       Decode(seq, stmt.ColumnBlob(1)));
-      result.emplace_back(seq, std::move(access));
+      ASSIGN_OR_RETURN(v1::BreakGlassAccess access, AccessAt(stmt));
+      result.emplace_back(stmt.ColumnInt64(0), std::move(access));
     }
     return absl::OkStatus();
   }));

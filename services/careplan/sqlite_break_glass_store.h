@@ -63,16 +63,33 @@ INSERT INTO break_glass_head (seq)
   SELECT COALESCE(MAX(seq), 0) FROM break_glass_accesses;
 )sql";
 
+// Each access's review, at most one (its primary key), beside the access,
+// which stays as it was made.
+inline constexpr char kBreakGlassReviewSchemaSql[] = R"sql(
+CREATE TABLE break_glass_reviews (
+  seq INTEGER PRIMARY KEY REFERENCES break_glass_accesses (seq),
+  body BLOB NOT NULL
+);
+)sql";
+inline constexpr char kPgBreakGlassReviewSchemaSql[] = R"sql(
+CREATE TABLE break_glass_reviews (
+  seq BIGINT PRIMARY KEY REFERENCES break_glass_accesses (seq),
+  body BYTEA NOT NULL
+);
+)sql";
+
 // BreakGlassStore in the care plan service's database, SQLite or
 // PostgreSQL (the name is historical), so an access
 // commits with its audit record (reason included). This class is
 // thread-safe.
 class SqliteBreakGlassStore : public BreakGlassStore {
  public:
-  // `db` outlives this and has run kBreakGlassSchemaSql and
-  // kBreakGlassHeadSchemaSql (their kPg... forms on PostgreSQL). With `events`
-  // (the careplan feed in the same database, which outlives this) each access
-  // commits with its careplan.break_glass event.
+  // `db` outlives this and has run kBreakGlassSchemaSql,
+  // kBreakGlassHeadSchemaSql (their kPg... forms on PostgreSQL) and
+  // kBreakGlassReviewSchemaSql (kPg... on PostgreSQL too). With `events` (the
+  // careplan feed in the same database, which outlives this) each access
+  // commits with its careplan.break_glass event, each review with its
+  // careplan.break_glass_reviewed.
   explicit SqliteBreakGlassStore(Database* db, EventLog* events = nullptr)
       : db_(db), events_(events) {}
 
@@ -80,8 +97,14 @@ class SqliteBreakGlassStore : public BreakGlassStore {
                                  const v1::BreakGlassAccess& access) override;
   absl::StatusOr<std::optional<v1::BreakGlassAccess>> Latest(
       absl::string_view person_id, absl::string_view member) override;
+  absl::StatusOr<v1::BreakGlassAccess> Get(absl::string_view person_id,
+                                           int64_t seq) override;
+  absl::StatusOr<v1::BreakGlassAccess> Review(
+      absl::string_view person_id, int64_t seq,
+      const v1::BreakGlassReview& review) override;
   absl::StatusOr<std::vector<std::pair<int64_t, v1::BreakGlassAccess>>> List(
-      absl::string_view person_id, int64_t before, int limit) override;
+      absl::string_view person_id, int64_t before, int limit,
+      bool unreviewed_only) override;
 
  private:
   Database* const db_;

@@ -46,7 +46,8 @@ v1::BreakGlassAccess Access(absl::string_view member, absl::string_view why) {
 // Every number `store` lists for persons/p1, newest first.
 absl::StatusOr<std::vector<int64_t>> Numbers(SqliteBreakGlassStore& store) {
   std::vector<int64_t> numbers;
-  ASSIGN_OR_RETURN(auto page, store.List("p1", /*before=*/0, /*limit=*/10000));
+  ASSIGN_OR_RETURN(auto page, store.List("p1", /*before=*/0, /*limit=*/10000,
+                                         /*unreviewed_only=*/false));
   for (const auto& [seq, access] : page) numbers.push_back(seq);
   return numbers;
 }
@@ -179,6 +180,124 @@ TEST_F(BreakGlassNumberingTest,
   EXPECT_THAT(accesses.Insert("p2", Access("members/d", "after")),
               IsOkAndHolds(5));
   EXPECT_THAT(Numbers(accesses), IsOkAndHolds(ElementsAre(4, 3, 2, 1)));
+}
+
+v1::BreakGlassReview ReviewBy(absl::string_view reviewer,
+                              v1::BreakGlassReview::Outcome outcome) {
+  v1::BreakGlassReview review;
+  review.set_reviewer(std::string(reviewer));
+  review.set_outcome(outcome);
+  review.set_reason(absl::StrCat("reviewed by ", reviewer));
+  return review;
+}
+
+// Each access's number and person, as listed.
+std::vector<std::pair<int64_t, std::string>> Listed(
+    const std::vector<std::pair<int64_t, v1::BreakGlassAccess>>& page) {
+  std::vector<std::pair<int64_t, std::string>> listed;
+  for (const auto& [seq, access] : page) {
+    listed.emplace_back(seq, access.member());
+  }
+  return listed;
+}
+
+class BreakGlassReviewStoreTest : public BreakGlassNumberingTest {
+ protected:
+  void SetUp() override {
+    BreakGlassNumberingTest::SetUp();
+    ASSERT_OK_AND_ASSIGN(
+        store_, SqliteCarePlanStore::Open(database_->location("careplan")));
+    accesses_.emplace(store_->db(), store_->event_log());
+  }
+
+  std::unique_ptr<SqliteCarePlanStore> store_;
+  std::optional<SqliteBreakGlassStore> accesses_;
+};
+
+TEST_F(BreakGlassReviewStoreTest,
+       ConcurrentReviewsOfOneAccessKeepOneAndCommitOneEvent) {
+  ASSERT_THAT(accesses_->Insert("p1", Access("members/a", "crisis")),
+              IsOkAndHolds(1));
+  constexpr int kReviewers = 3;  // under PgDb's pool of 4
+  std::vector<absl::StatusOr<v1::BreakGlassAccess>> answers(
+      kReviewers, absl::UnknownError("not run"));
+  std::vector<std::thread> reviewers;
+  for (int r = 0; r < kReviewers; ++r) {
+    reviewers.emplace_back([&, r] {
+      answers[r] = accesses_->Review("p1", 1,
+                                     ReviewBy(absl::StrCat("members/r", r),
+                                              v1::BreakGlassReview::JUSTIFIED));
+    });
+  }
+  for (std::thread& reviewer : reviewers) reviewer.join();
+  ASSERT_OK_AND_ASSIGN(v1::BreakGlassAccess kept, accesses_->Get("p1", 1));
+  ASSERT_TRUE(kept.has_review());
+  EXPECT_EQ(kept.member(), "members/a");
+  EXPECT_EQ(kept.reason(), "crisis");
+  for (const auto& answer : answers) {
+    // Every reviewer is told the one review kept: theirs or the first.
+    ASSERT_THAT(answer.status(), IsOk());
+    EXPECT_THAT(*answer, ::carebridge::testing::EqualsProto(kept));
+  }
+  // The access's event and one review's.
+  EXPECT_THAT(store_->event_log()->Head(), IsOkAndHolds(2));
+  // A review kept stays: another is not recorded over it.
+  ASSERT_OK_AND_ASSIGN(
+      v1::BreakGlassAccess again,
+      accesses_->Review(
+          "p1", 1,
+          ReviewBy("members/late", v1::BreakGlassReview::NOT_JUSTIFIED)));
+  EXPECT_THAT(again, ::carebridge::testing::EqualsProto(kept));
+  EXPECT_THAT(store_->event_log()->Head(), IsOkAndHolds(2));
+}
+
+TEST_F(BreakGlassReviewStoreTest, ListsUnreviewedAndEveryPersonsNewestFirst) {
+  ASSERT_THAT(accesses_->Insert("p1", Access("members/a", "1")),
+              IsOkAndHolds(1));
+  ASSERT_THAT(accesses_->Insert("p2", Access("members/b", "2")),
+              IsOkAndHolds(2));
+  ASSERT_THAT(accesses_->Insert("p1", Access("members/c", "3")),
+              IsOkAndHolds(3));
+  ASSERT_THAT(
+      accesses_->Review("p2", 2,
+                        ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED)),
+      IsOk());
+  using Row = std::pair<int64_t, std::string>;
+  ASSERT_OK_AND_ASSIGN(auto all, accesses_->List("", 0, 10, false));
+  EXPECT_THAT(Listed(all), ElementsAre(Row{3, "members/c"}, Row{2, "members/b"},
+                                       Row{1, "members/a"}));
+  EXPECT_FALSE(all[0].second.has_review());
+  EXPECT_EQ(all[1].second.review().reviewer(), "members/r");
+  EXPECT_EQ(all[1].second.review().outcome(), v1::BreakGlassReview::JUSTIFIED);
+  ASSERT_OK_AND_ASSIGN(auto unreviewed, accesses_->List("", 0, 10, true));
+  EXPECT_THAT(Listed(unreviewed),
+              ElementsAre(Row{3, "members/c"}, Row{1, "members/a"}));
+  ASSERT_OK_AND_ASSIGN(auto below, accesses_->List("", 3, 1, true));
+  EXPECT_THAT(Listed(below), ElementsAre(Row{1, "members/a"}));
+  ASSERT_OK_AND_ASSIGN(auto p1, accesses_->List("p1", 0, 10, true));
+  EXPECT_THAT(Listed(p1),
+              ElementsAre(Row{3, "members/c"}, Row{1, "members/a"}));
+  ASSERT_OK_AND_ASSIGN(auto p2, accesses_->List("p2", 0, 10, true));
+  EXPECT_THAT(p2, ::testing::IsEmpty());
+}
+
+TEST_F(BreakGlassReviewStoreTest,
+       AnotherPersonsNumberIsNotFoundAndNotReviewed) {
+  ASSERT_THAT(accesses_->Insert("p1", Access("members/a", "crisis")),
+              IsOkAndHolds(1));
+  EXPECT_EQ(accesses_->Get("p2", 1).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(accesses_
+                ->Review("p2", 1,
+                         ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED))
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(accesses_->Get("p1", 2).status().code(),
+            absl::StatusCode::kNotFound);
+  ASSERT_OK_AND_ASSIGN(v1::BreakGlassAccess access, accesses_->Get("p1", 1));
+  EXPECT_FALSE(access.has_review());
+  EXPECT_THAT(store_->event_log()->Head(), IsOkAndHolds(1));
 }
 
 }  // namespace

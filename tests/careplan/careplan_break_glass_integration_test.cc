@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "tests/careplan/careplan_audit_fixture.h"
+#include "tests/careplan/careplan_break_glass_fixture.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -17,72 +17,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
-
-constexpr char kReason[] =
-    "Found by police in distress at 3am; crisis line needs her crisis plan";
-
-class CarePlanBreakGlassTest : public CarePlanAuditTest {
- protected:
-  void SetUp() override {
-    CarePlanAuditTest::SetUp();
-    full_ = CreateRealisticPlan();
-    out_of_hours_ = MakeTeam("Out-of-hours crisis line", dir::CRISIS);
-    nina_ = Member("members/nina", out_of_hours_.name());
-    omar_ = Member("members/omar", out_of_hours_.name());
-    ada_.subject = person_;
-    ada_.role = Role::kPerson;
-    ada_.expire_time = server_.clock().Now() + absl::Hours(24 * 365);
-  }
-
-  grpc::Status Break(const Principal& as, const std::string& reason,
-                     v1::BreakGlassAccess* out) {
-    v1::BreakGlassRequest request;
-    request.set_name(plan_);
-    request.set_reason(reason);
-    return Call(&Stub::BreakGlass, as, request, out);
-  }
-
-  grpc::Status List(const Principal& as,
-                    v1::ListBreakGlassAccessesResponse* out, int page_size = 0,
-                    const std::string& token = "") {
-    v1::ListBreakGlassAccessesRequest request;
-    request.set_parent(person_);
-    request.set_page_size(page_size);
-    request.set_page_token(token);
-    return Call(&Stub::ListBreakGlassAccesses, as, request, out);
-  }
-
-  int Listed() {
-    v1::ListBreakGlassAccessesResponse response;
-    grpc::Status status = List(alice_, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response.accesses_size();
-  }
-
-  // The newest event on the care plan feed (0: none yet).
-  int64_t FeedHead() {
-    const std::vector<events::v1::Event> feed = ReadFeed(service_);
-    return feed.empty() ? 0 : feed.back().sequence();
-  }
-
-  // Each audit record of `method` since the log held `from` records, as
-  // "actor person outcome".
-  std::vector<std::string> Recorded(const std::string& method, size_t from) {
-    const std::vector<AuditRecord> log = AuditLog();
-    std::vector<std::string> found;
-    for (size_t i = from; i < log.size(); ++i) {
-      if (log[i].method != method) continue;
-      EXPECT_EQ(log[i].resource, PlanName(log[i].person)) << log[i].seq;
-      found.push_back(
-          absl::StrCat(log[i].actor, " ", log[i].person, " ", log[i].outcome));
-    }
-    return found;
-  }
-
-  v1::CarePlan full_;
-  dir::Team out_of_hours_;
-  Principal nina_, omar_, ada_;
-};
 
 TEST_F(CarePlanBreakGlassTest, OpensTheCrisisPlanAloneForFourHours) {
   v1::CarePlan out;

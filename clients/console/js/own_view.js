@@ -24,6 +24,7 @@ const DID = {
   AcknowledgeReferral: 'acknowledged a referral for you', RedirectReferral: 'redirected a referral for you',
   AddCareTeamMember: 'joined your care team', EndCareTeamInvolvement: 'left your care team',
   SetLeadTeam: 'changed who leads your care', ListBreakGlassAccesses: 'looked at emergency accesses',
+  ReviewBreakGlassAccess: 'reviewed an emergency access to your crisis plan',
   FindPersons: 'looked you up', ListReferrals: 'listed referrals about you', ListHandovers: 'listed handovers about you',
   Subscribe: 'received updates about you',
 };
