@@ -62,6 +62,13 @@ std::optional<Requester> OnBehalfOfIn(
       role == Role::kUnspecified) {
     return std::nullopt;
   }
+  // A person is `persons/{id}` in the role person, with no team; a member
+  // is never in that role. A claim mixing them is not believed.
+  const bool person = IsResourceNameOf(requester.subject, "persons");
+  if (person != (role == Role::kPerson) ||
+      (person && !requester.team.empty())) {
+    return std::nullopt;
+  }
   return requester;
 }
 

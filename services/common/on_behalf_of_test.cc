@@ -90,7 +90,14 @@ TEST_F(OnBehalfOfTest, AMalformedClaimIsNotBelieved) {
            {"members/b b", "teams/crisis", "clinician"},
            {"members/" + std::string(65, 'b'), "teams/crisis", "clinician"},
            {"members/bob", "members/bob", "clinician"},
-           {"members/bob", "teams/", "clinician"}}) {
+           {"members/bob", "teams/", "clinician"},
+           // A person is in the role person, with no team, and only a
+           // person is.
+           {"persons/p1", "", "clinician"},
+           {"persons/p1", "teams/crisis", "clinician"},
+           {"persons/p1", "teams/crisis", "person"},
+           {"members/bob", "teams/crisis", "person"},
+           {"members/bob", "", "person"}}) {
     metadata_.clear();
     Claim(c.subject, c.team, c.role);
     EXPECT_FALSE(OnBehalfOfIn(Caller(Role::kService), metadata_).has_value())
