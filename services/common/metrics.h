@@ -5,8 +5,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace carebridge {
@@ -29,10 +31,10 @@ class MetricSink {
                        const MetricLabels& labels, double value) = 0;
 };
 
-// What is observed as it happens: each call served and each database
-// commit. The kernel's side of the metrics (no exporter here); the process
-// gives one to what it hosts, null when nobody collects. Implementations
-// are thread-safe.
+// What is observed as it happens: each call served, each database commit
+// and each audit append. The kernel's side of the metrics (no exporter
+// here); the process gives one to what it hosts, null when nobody collects.
+// Implementations are thread-safe.
 class MetricsRecorder {
  public:
   virtual ~MetricsRecorder() = default;
@@ -51,7 +53,39 @@ class MetricsRecorder {
   virtual void ObserveCheckpoint(absl::string_view /*database*/,
                                  absl::string_view /*where*/,
                                  absl::Duration /*latency*/) {}
+  // An append to `database`'s audit log (the records of one call, or of
+  // one feed subscription's batch) ended with `code` (OK: durable) after
+  // `latency`, from when it was asked for: carried by a write's own
+  // transaction (the write's time, queue included), or appended on its
+  // own (a read's record, queued with others').
+  virtual void ObserveAuditAppend(absl::string_view /*database*/,
+                                  absl::StatusCode /*code*/,
+                                  absl::Duration /*latency*/) {}
 };
+
+// Tells `metrics` (nobody when null) that an append to `database`'s audit
+// log asked for at `asked` ended with `written` (ObserveAuditAppend).
+inline void ObserveAuditAppendSince(MetricsRecorder* metrics,
+                                    absl::string_view database,
+                                    absl::Time asked,
+                                    const absl::Status& written) {
+  if (metrics == nullptr) return;
+  metrics->ObserveAuditAppend(database, written.code(), absl::Now() - asked);
+}
+
+// `done`, which first tells `metrics` how the append to `database`'s
+// audit log asked for now ended (ObserveAuditAppendSince); `done` itself
+// when `metrics` is null. `database` outlives the returned function.
+inline absl::AnyInvocable<void(absl::Status)> TimedAuditAppend(
+    MetricsRecorder* metrics, absl::string_view database,
+    absl::AnyInvocable<void(absl::Status)> done) {
+  if (metrics == nullptr) return done;
+  return [metrics, database, asked = absl::Now(),
+          done = std::move(done)](absl::Status written) mutable {
+    ObserveAuditAppendSince(metrics, database, asked, written);
+    std::move(done)(std::move(written));
+  };
+}
 
 }  // namespace carebridge
 

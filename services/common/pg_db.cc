@@ -139,7 +139,7 @@ PgDb::PgDb(std::string url, std::string target, Options options)
     audit_ = std::make_unique<AuditChain>(options_.audit_key);
     audit_batcher_ = std::make_unique<AuditBatcher>(
         [this](std::vector<AuditRecord>& records) {
-          return AppendAudit(records);
+          return AppendAuditRecords(records);
         });
   }
 }

@@ -233,6 +233,9 @@ class PgDb : public Database {
       ABSL_LOCKS_EXCLUDED(pool_mu_);
   // Creates the audit log's tables when missing (under the migration lock).
   absl::Status CreateAuditLog(Connection& conn);
+  // AppendAudit's append, not observed (AppendAuditAsync's batches, whose
+  // callers are, each).
+  absl::Status AppendAuditRecords(const std::vector<AuditRecord>& records);
   absl::Status NotAudited() const;
 
   // An idle connection, or a new one when fewer than max_connections are

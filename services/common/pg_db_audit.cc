@@ -9,6 +9,7 @@
 #include "services/common/audit_batcher.h"
 #include "services/common/audit_chain.h"
 #include "services/common/macros.h"
+#include "services/common/metrics.h"
 #include "services/common/pg_db.h"
 
 namespace carebridge {
@@ -63,11 +64,18 @@ absl::Status PgDb::NotAudited() const {
       options_.schema, " keeps no audit log"));
 }
 
-absl::Status PgDb::AppendAudit(const std::vector<AuditRecord>& records) {
-  if (audit_ == nullptr) return NotAudited();
+absl::Status PgDb::AppendAuditRecords(const std::vector<AuditRecord>& records) {
   return WriteAudited(
       [&](Connection& conn) { return audit_->Append(conn, records).status(); },
       /*audit=*/nullptr, /*appends_audit=*/true);
+}
+
+absl::Status PgDb::AppendAudit(const std::vector<AuditRecord>& records) {
+  if (audit_ == nullptr) return NotAudited();
+  const absl::Time asked = absl::Now();
+  absl::Status written = AppendAuditRecords(records);
+  ObserveAuditAppendSince(metrics_, metrics_name_, asked, written);
+  return written;
 }
 
 void PgDb::AppendAuditAsync(std::vector<AuditRecord> records,
@@ -76,7 +84,9 @@ void PgDb::AppendAuditAsync(std::vector<AuditRecord> records,
     std::move(done)(NotAudited());
     return;
   }
-  audit_batcher_->Append(std::move(records), std::move(done));
+  audit_batcher_->Append(
+      std::move(records),
+      TimedAuditAppend(metrics_, metrics_name_, std::move(done)));
 }
 
 absl::StatusOr<std::vector<AuditRecord>> PgDb::ListAuditForPerson(

@@ -33,6 +33,8 @@ struct PgDb::PendingWrite {
   CallAudit* audit = nullptr;
   // Appends to the audit log (its records, or `fn` itself).
   bool appends_audit = false;
+  // The last attempt appended the call's records (`fn` had succeeded).
+  bool audit_tried = false;
   // The call's records are in the attempt that committed.
   bool audited = false;
   absl::Status result;
@@ -54,6 +56,7 @@ absl::Status PgDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
 
 absl::Status PgDb::WriteAudited(absl::FunctionRef<absl::Status(Connection&)> fn,
                                 CallAudit* audit, bool appends_audit) {
+  const absl::Time asked = metrics_ != nullptr ? absl::Now() : absl::Time();
   PendingWrite write(fn);
   write.audit = audit;
   write.appends_audit = audit != nullptr || appends_audit;
@@ -87,6 +90,9 @@ absl::Status PgDb::WriteAudited(absl::FunctionRef<absl::Status(Connection&)> fn,
       leader_active_ = false;
       if (!queue_.empty()) queue_.front()->wake.Signal();
     }
+  }
+  if (write.audit_tried) {
+    ObserveAuditAppendSince(metrics_, metrics_name_, asked, write.result);
   }
   if (write.result.ok() && write.audited) write.audit->written = true;
   return write.result;
@@ -150,6 +156,7 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
   feed_conflict = false;
   for (PendingWrite* pending : batch) {
     pending->result = absl::OkStatus();
+    pending->audit_tried = false;
     pending->audited = false;
   }
   absl::StatusOr<std::unique_ptr<PgConnection>> begun =
@@ -175,6 +182,7 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
       // The call's records, in the transaction of the change they describe.
       std::vector<AuditRecord> records = AuditRecordsOf(*pending->audit);
       for (AuditRecord& record : records) record.outcome = "OK";
+      pending->audit_tried = true;
       own = audit_->Append(*conn, records).status();
     }
     // What `fn` left queued (RunLater) is this write's: sent now, unless a

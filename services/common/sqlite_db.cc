@@ -10,6 +10,7 @@
 #include "services/common/call_audit.h"
 #include "services/common/log.h"
 #include "services/common/macros.h"
+#include "services/common/metrics.h"
 
 namespace carebridge {
 
@@ -121,6 +122,8 @@ struct SqliteDb::PendingWrite {
   absl::FunctionRef<absl::Status(Connection&)> fn;
   // The call whose record the transaction carries (audited databases).
   CallAudit* audit = nullptr;
+  // The call's records were appended (`fn` had succeeded).
+  bool audit_tried = false;
   bool audited = false;
   // Carries audit records: committed durably even where commits need not
   // be (Options::durable_commits false).
@@ -333,6 +336,7 @@ absl::Status SqliteDb::Write(absl::FunctionRef<absl::Status(Connection&)> fn) {
 absl::Status SqliteDb::WriteAudited(
     absl::FunctionRef<absl::Status(Connection&)> fn, CallAudit* audit,
     bool appends_audit) {
+  const absl::Time asked = metrics_ != nullptr ? absl::Now() : absl::Time();
   PendingWrite write(fn);
   write.audit = audit;
   write.carries_audit = audit != nullptr || appends_audit;
@@ -371,6 +375,9 @@ absl::Status SqliteDb::WriteAudited(
   }
   // The leader is done with `write` (it let go of queue_mu_ after the
   // batch).
+  if (write.audit_tried) {
+    ObserveAuditAppendSince(metrics_, metrics_name_, asked, write.result);
+  }
   if (write.result.ok() && write.audited) {
     write.audit->written = true;
     NoteAuditAppended(1 + static_cast<int64_t>(audit->more_persons.size()));
@@ -423,6 +430,7 @@ void SqliteDb::RunBatchInTransaction(const std::vector<PendingWrite*>& batch) {
       // The call's record, in the transaction of the change it describes.
       std::vector<AuditRecord> records = AuditRecordsOf(*pending->audit);
       for (AuditRecord& record : records) record.outcome = "OK";
+      pending->audit_tried = true;
       status = audit_->Append(conn, records).status();
       pending->audited = status.ok();
     }

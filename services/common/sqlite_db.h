@@ -191,7 +191,8 @@ class SqliteDb : public Database {
 
   // Each write transaction's time, begin to durable commit, goes to
   // `metrics` as database `name` (none when null). Before the first Write.
-  // So do its checkpoints' times, without durable commits.
+  // So do its checkpoints' times, without durable commits, and each audit
+  // append's outcome and time (ObserveAuditAppend).
   void SetMetrics(MetricsRecorder* metrics, std::string name) override {
     metrics_ = metrics;
     metrics_name_ = std::move(name);

@@ -9,6 +9,7 @@
 #include "services/common/audit_chain.h"
 #include "services/common/log.h"
 #include "services/common/macros.h"
+#include "services/common/metrics.h"
 #include "services/common/sqlite_db.h"
 
 namespace carebridge {
@@ -68,9 +69,11 @@ absl::Status SqliteDb::AppendAudit(const std::vector<AuditRecord>& records) {
     return absl::FailedPreconditionError(
         absl::StrCat(path_, " keeps no audit log"));
   }
+  const absl::Time asked = absl::Now();
   absl::Status written = WriteAudited(
       [&](Connection& conn) { return audit_->Append(conn, records).status(); },
       nullptr, /*appends_audit=*/true);
+  ObserveAuditAppendSince(metrics_, metrics_name_, asked, written);
   if (written.ok()) NoteAuditAppended(static_cast<int64_t>(records.size()));
   return written;
 }
@@ -89,6 +92,7 @@ void SqliteDb::AppendAuditAsync(std::vector<AuditRecord> records,
         absl::StrCat(path_, " keeps no audit log")));
     return;
   }
+  done = TimedAuditAppend(metrics_, metrics_name_, std::move(done));
   {
     absl::MutexLock lock(&audit_mu_);
     audit_queue_.push_back(QueuedAudit{std::move(records), std::move(done)});

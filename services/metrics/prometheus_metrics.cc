@@ -108,35 +108,54 @@ PrometheusMetrics::PrometheusMetrics()
                .Help("Time to copy a database's write-ahead log into it and "
                      "sync it, by database and where: beside the commits, "
                      "or in a commit, which waited.")
+               .Register(*registry_)),
+      audit_appends_(
+          &prometheus::BuildCounter()
+               .Name("carebridge_audit_appends_total")
+               .Help("Appends to a service's audit log (the records of one "
+                     "call, or of a feed subscription), by log and status "
+                     "code: OK made them durable; any other failed the call "
+                     "they were for (DATA_LOSS: the log was altered; run "
+                     "carectl admin audit verify).")
+               .Register(*registry_)),
+      audit_append_seconds_(
+          &prometheus::BuildHistogram()
+               .Name("carebridge_audit_append_duration_seconds")
+               .Help("Time from an audit append being asked for to its "
+                     "records being durable (or the append failing), by "
+                     "log.")
                .Register(*registry_)) {}
 
 PrometheusMetrics::~PrometheusMetrics() { Stop(); }
 
-PrometheusMetrics::MethodSeries& PrometheusMetrics::SeriesOf(
-    absl::string_view method) {
+PrometheusMetrics::CodedSeries& PrometheusMetrics::SeriesOf(
+    SeriesMap PrometheusMetrics::*map, absl::string_view key, size_t max_keys,
+    prometheus::Family<prometheus::Histogram>& histograms,
+    absl::string_view label_name,
+    const prometheus::Histogram::BucketBoundaries& buckets) {
   {
     absl::ReaderMutexLock lock(&mu_);
-    auto it = methods_.find(method);
-    if (it != methods_.end()) return *it->second;
+    auto it = (this->*map).find(key);
+    if (it != (this->*map).end()) return *it->second;
   }
   absl::MutexLock lock(&mu_);
-  if (methods_.size() >= kMaxMethods && !methods_.contains(method)) {
-    method = "other";
+  if ((this->*map).size() >= max_keys && !(this->*map).contains(key)) {
+    key = "other";
   }
-  std::unique_ptr<MethodSeries>& series = methods_[method];
+  std::unique_ptr<CodedSeries>& series = (this->*map)[key];
   if (series == nullptr) {
-    series = std::make_unique<MethodSeries>();
-    series->method = std::string(method);
+    series = std::make_unique<CodedSeries>();
+    series->label = std::string(key);
     series->latency =
-        &call_seconds_->Add({{"method", std::string(method)}}, kCallBuckets);
+        &histograms.Add({{std::string(label_name), series->label}}, buckets);
   }
   return *series;
 }
 
-void PrometheusMetrics::ObserveCall(absl::string_view method,
-                                    absl::StatusCode code,
-                                    absl::Duration latency) {
-  MethodSeries& series = SeriesOf(method);
+void PrometheusMetrics::Observe(
+    CodedSeries& series, prometheus::Family<prometheus::Counter>& counters,
+    absl::string_view label_name, absl::StatusCode code,
+    absl::Duration latency) {
   const size_t index = static_cast<size_t>(code) < series.by_code.size()
                            ? static_cast<size_t>(code)
                            : static_cast<size_t>(absl::StatusCode::kUnknown);
@@ -144,15 +163,33 @@ void PrometheusMetrics::ObserveCall(absl::string_view method,
       series.by_code[index].load(std::memory_order_acquire);
   if (counter == nullptr) {
     // Add gives the one counter of these labels however often asked. The
-    // method label is the series' (which may be "other").
-    counter = &calls_->Add(
-        {{"method", series.method},
+    // label is the series' (which may be "other").
+    counter = &counters.Add(
+        {{std::string(label_name), series.label},
          {"code",
           absl::StatusCodeToString(static_cast<absl::StatusCode>(index))}});
     series.by_code[index].store(counter, std::memory_order_release);
   }
   counter->Increment();
   series.latency->Observe(absl::ToDoubleSeconds(latency));
+}
+
+void PrometheusMetrics::ObserveCall(absl::string_view method,
+                                    absl::StatusCode code,
+                                    absl::Duration latency) {
+  Observe(SeriesOf(&PrometheusMetrics::methods_, method, kMaxMethods,
+                   *call_seconds_, "method", kCallBuckets),
+          *calls_, "method", code, latency);
+}
+
+void PrometheusMetrics::ObserveAuditAppend(absl::string_view database,
+                                           absl::StatusCode code,
+                                           absl::Duration latency) {
+  // A call waits as long for its record: the calls' buckets. The logs are
+  // the hosted services' (a handful), never "other".
+  Observe(SeriesOf(&PrometheusMetrics::audit_logs_, database, kMaxMethods,
+                   *audit_append_seconds_, "log", kCallBuckets),
+          *audit_appends_, "log", code, latency);
 }
 
 prometheus::Histogram& PrometheusMetrics::HistogramOf(

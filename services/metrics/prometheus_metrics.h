@@ -27,10 +27,10 @@ class ScrapeCollectable;
 
 // One process's metrics in Prometheus' exposition format: what is observed
 // as it happens (calls by method and code with their latency, database
-// commit latency) and what the collectors added here read at each scrape
-// (feed heads, consumer lag, executor queue, care gaps open, escalations
-// raised). Served on /metrics once Listen is called. This class is
-// thread-safe.
+// commit latency, audit appends by log and code with their latency) and
+// what the collectors added here read at each scrape (feed heads, consumer
+// lag, executor queue, care gaps open, escalations raised). Served on
+// /metrics once Listen is called. This class is thread-safe.
 class PrometheusMetrics : public MetricsRecorder {
  public:
   PrometheusMetrics();
@@ -47,6 +47,9 @@ class PrometheusMetrics : public MetricsRecorder {
                      absl::Duration latency) override ABSL_LOCKS_EXCLUDED(mu_);
   void ObserveCheckpoint(absl::string_view database, absl::string_view where,
                          absl::Duration latency) override
+      ABSL_LOCKS_EXCLUDED(mu_);
+  void ObserveAuditAppend(absl::string_view database, absl::StatusCode code,
+                          absl::Duration latency) override
       ABSL_LOCKS_EXCLUDED(mu_);
 
   // Adds what writes values read at each scrape. What it reads must outlive
@@ -71,18 +74,34 @@ class PrometheusMetrics : public MetricsRecorder {
   prometheus::Family<prometheus::Histogram>* call_seconds_;
   prometheus::Family<prometheus::Histogram>* commit_seconds_;
   prometheus::Family<prometheus::Histogram>* checkpoint_seconds_;
+  prometheus::Family<prometheus::Counter>* audit_appends_;
+  prometheus::Family<prometheus::Histogram>* audit_append_seconds_;
   std::unique_ptr<prometheus::Exposer> exposer_;
 
-  // One method's series: its histogram and a counter per code, made on
-  // first use.
-  struct MethodSeries {
-    // The label: the method, or "other".
-    std::string method;
+  // One method's (or audit log's) series: its histogram and a counter per
+  // code, made on first use.
+  struct CodedSeries {
+    // The label: the method ("other" past kMaxMethods), or the log.
+    std::string label;
     prometheus::Histogram* latency = nullptr;
     std::array<std::atomic<prometheus::Counter*>, 17> by_code{};
   };
-  // The method's series (made on first use; "other" past kMaxMethods).
-  MethodSeries& SeriesOf(absl::string_view method) ABSL_LOCKS_EXCLUDED(mu_);
+  using SeriesMap =
+      absl::flat_hash_map<std::string, std::unique_ptr<CodedSeries>>;
+  // The series of `key` in `map`, made on first use with its histogram in
+  // `histograms` (`label_name` its label); past `max_keys` keys, "other"'s.
+  CodedSeries& SeriesOf(SeriesMap PrometheusMetrics::*map,
+                        absl::string_view key, size_t max_keys,
+                        prometheus::Family<prometheus::Histogram>& histograms,
+                        absl::string_view label_name,
+                        const prometheus::Histogram::BucketBoundaries& buckets)
+      ABSL_LOCKS_EXCLUDED(mu_);
+  // Counts one with `code` in `series` (its counter made in `counters` on
+  // first use, `label_name` the series' label) and observes `latency`.
+  static void Observe(CodedSeries& series,
+                      prometheus::Family<prometheus::Counter>& counters,
+                      absl::string_view label_name, absl::StatusCode code,
+                      absl::Duration latency);
   using HistogramMap = absl::flat_hash_map<std::string, prometheus::Histogram*>;
   // The histogram found under `key` in `map`, else made in `family` with
   // `labels` (kCommitBuckets) and kept there.
@@ -94,8 +113,9 @@ class PrometheusMetrics : public MetricsRecorder {
   absl::Mutex mu_;
   // Found once per method: a call then costs one lookup without
   // allocating, not the family's label matching.
-  absl::flat_hash_map<std::string, std::unique_ptr<MethodSeries>> methods_
-      ABSL_GUARDED_BY(mu_);
+  SeriesMap methods_ ABSL_GUARDED_BY(mu_);
+  // Found once per audit log.
+  SeriesMap audit_logs_ ABSL_GUARDED_BY(mu_);
   // Found once per database (commits) and per "{database} {where}"
   // (checkpoints).
   HistogramMap commit_histograms_ ABSL_GUARDED_BY(mu_);

@@ -132,6 +132,36 @@ TEST(PrometheusMetricsTest, CheckpointTimeByDatabaseAndWhere) {
                               "database=\"record\"} 1"));
 }
 
+TEST(PrometheusMetricsTest, AuditAppendsByLogAndCodeWithLatency) {
+  PrometheusMetrics metrics;
+  metrics.ObserveAuditAppend("directory", absl::StatusCode::kOk,
+                             absl::Milliseconds(2));
+  metrics.ObserveAuditAppend("directory", absl::StatusCode::kOk,
+                             absl::Milliseconds(3));
+  metrics.ObserveAuditAppend("directory", absl::StatusCode::kDataLoss,
+                             absl::Microseconds(300));
+  metrics.ObserveAuditAppend("careplan", absl::StatusCode::kUnavailable,
+                             absl::Seconds(20));
+  const std::string text = metrics.Render();
+  EXPECT_THAT(text, HasSubstr("# TYPE carebridge_audit_appends_total counter"));
+  EXPECT_THAT(text, HasSubstr("carebridge_audit_appends_total{code=\"OK\","
+                              "log=\"directory\"} 2"));
+  EXPECT_THAT(text, HasSubstr("carebridge_audit_appends_total{code="
+                              "\"DATA_LOSS\",log=\"directory\"} 1"));
+  EXPECT_THAT(text, HasSubstr("carebridge_audit_appends_total{code="
+                              "\"UNAVAILABLE\",log=\"careplan\"} 1"));
+  EXPECT_THAT(text, Not(HasSubstr("carebridge_audit_appends_total{code="
+                                  "\"OK\",log=\"careplan\"}")));
+  EXPECT_THAT(text, HasSubstr("carebridge_audit_append_duration_seconds_bucket{"
+                              "log=\"directory\",le=\"0.0025\"} 2"));
+  EXPECT_THAT(text, HasSubstr("carebridge_audit_append_duration_seconds_count{"
+                              "log=\"directory\"} 3"));
+  EXPECT_THAT(text, HasSubstr("carebridge_audit_append_duration_seconds_bucket{"
+                              "log=\"careplan\",le=\"10\"} 0"));
+  // The calls' own series are apart.
+  EXPECT_THAT(text, Not(HasSubstr("carebridge_rpc_calls_total{")));
+}
+
 TEST(PrometheusMetricsTest, CollectorsAreReadAtEachScrape) {
   PrometheusMetrics metrics;
   double head = 7;

@@ -140,7 +140,8 @@ absl::Status CarebridgeServer::Init() {
     modules_.push_back(std::move(module));
     names_.push_back(hosted.name);
   }
-  // Each service's commits are timed (carebridge_db_commit_duration_seconds).
+  // Each service's commits are timed (carebridge_db_commit_duration_seconds)
+  // and its audit appends counted (carebridge_audit_appends_total).
   for (size_t i = 0; i < modules_.size(); ++i) {
     if (Database* db = modules_[i]->audit_log()) {
       db->SetMetrics(metrics_.get(), names_[i]);
@@ -152,6 +153,10 @@ absl::Status CarebridgeServer::Init() {
           context_, [this] { return audit::AuditLogsOf(names_, modules_); },
           audit::AuditModule::AuditSchemaFor(names_, HostedServices().size())));
   host_->AddService(audit_->service(), audit_->service_name());
+  // Its own log's appends and commits are counted too, as `audit`.
+  if (Database* own = audit_->audit_log()) {
+    own->SetMetrics(metrics_.get(), "audit");
+  }
   audit::RegisterAuditLogs(modules_, *audit_, *authenticator_);
   // Every service here refuses a token the directory has ended, once this
   // process has read the directory's feed.
