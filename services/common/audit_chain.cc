@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "services/common/errors.h"
 #include "services/common/macros.h"
 
 namespace carebridge {
@@ -40,6 +41,15 @@ AuditRecord RecordFrom(const Statement& row) {
   record.reason = row.ColumnText(10);
   record.outcome = row.ColumnText(11);
   return record;
+}
+
+// A record numbered `seq` is in the log already, though its head says it
+// ends at `head_seq`: written outside carebridge (an insert, or the head or
+// the records edited), since carebridge moves the head with each append.
+absl::Status RecordPastHead(int64_t seq, int64_t head_seq) {
+  return errors::AuditLogAltered(absl::StrCat(
+      "record ", seq, " is there already, past the log's head at record ",
+      head_seq, head_seq == 0 ? " (or its head is missing)" : ""));
 }
 
 }  // namespace
@@ -177,9 +187,10 @@ absl::StatusOr<bool> AuditChain::AppendAfter(
             "appended AS (INSERT INTO audit_log (",
             kRecordColumns,
             ") SELECT ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-            "?18, ?19 FROM head RETURNING seq) SELECT (SELECT count(*) FROM "
-            "appended), (SELECT seq FROM audit_head WHERE id = 1), (SELECT "
-            "hash FROM audit_head WHERE id = 1)")));
+            "?18, ?19 FROM head ON CONFLICT (seq) DO NOTHING RETURNING seq) "
+            "SELECT (SELECT count(*) FROM appended), (SELECT seq FROM "
+            "audit_head WHERE id = 1), (SELECT hash FROM audit_head WHERE id "
+            "= 1), (SELECT count(*) FROM head)")));
     insert.Bind(1, seq)
         .BindBlob(2, last_hash)
         .BindBlob(3, HeadMac(seq, last_hash))
@@ -189,10 +200,15 @@ absl::StatusOr<bool> AuditChain::AppendAfter(
     ASSIGN_OR_RETURN(bool row, insert.Step());
     if (!row) return absl::InternalError("audit: the append returned no row");
     const bool appended = insert.ColumnInt64(0) == 1;
+    const bool head_moved = insert.ColumnInt64(3) == 1;
     if (!appended && current != nullptr && !insert.ColumnIsNull(1)) {
       *current = Head{insert.ColumnInt64(1), insert.ColumnBlob(2)};
     }
     RETURN_IF_ERROR(insert.Run());
+    // The head was `after`, yet its next record is there already.
+    if (head_moved && !appended) {
+      return RecordPastHead(stored[0].seq, after.seq);
+    }
     if (!appended) return false;
     next = 1;
   }
@@ -201,21 +217,28 @@ absl::StatusOr<bool> AuditChain::AppendAfter(
         Statement insert,
         conn.Prepare(absl::StrCat("INSERT INTO audit_log (", kRecordColumns,
                                   ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                                  "?, ?, ?)")));
+                                  "?, ?, ?) ON CONFLICT (seq) DO NOTHING")));
     BindRecord(insert, 1, stored[i], prevs[i], hashes[i]);
     RETURN_IF_ERROR(insert.Run());
+    if (conn.Changes() != 1) return RecordPastHead(stored[i].seq, after.seq);
   }
   for (size_t i = 0; i < stored.size(); ++i) {
     if (stored[i].seq % checkpoint_every_ != 0) continue;
     const int64_t time_us = absl::ToUnixMicros(stored[i].time);
     ASSIGN_OR_RETURN(Statement checkpoint,
                      conn.Prepare("INSERT INTO audit_checkpoints (seq, "
-                                  "time_us, hash, mac) VALUES (?, ?, ?, ?)"));
+                                  "time_us, hash, mac) VALUES (?, ?, ?, ?) ON "
+                                  "CONFLICT (seq) DO NOTHING"));
     checkpoint.Bind(1, stored[i].seq)
         .Bind(2, time_us)
         .BindBlob(3, hashes[i])
         .BindBlob(4, CheckpointMac(stored[i].seq, time_us, hashes[i]));
     RETURN_IF_ERROR(checkpoint.Run());
+    if (conn.Changes() != 1) {
+      return errors::AuditLogAltered(absl::StrCat(
+          "a checkpoint of record ", stored[i].seq,
+          " is there already, past the log's head at record ", after.seq));
+    }
   }
   if (!head_known) {
     // The head once, after the last record (an upsert both engines know).

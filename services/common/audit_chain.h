@@ -94,6 +94,10 @@ class AuditChain {
 
   // Appends `record` (its seq is the next) in `conn`'s open transaction:
   // it commits or rolls back with what it describes. Returns the seq.
+  // DATA_LOSS (errors::AuditLogAltered; the transaction must roll back)
+  // when the log already holds a record or checkpoint numbered past its
+  // head: only a change made outside carebridge leaves one, and no retry
+  // gets past it.
   absl::StatusOr<int64_t> Append(Connection& conn,
                                  const AuditRecord& record) const;
   // Appends `records` in order (one head update); returns the last seq.

@@ -54,4 +54,26 @@ absl::Status PermissionDenied(absl::string_view problem) {
   return absl::PermissionDeniedError(problem);
 }
 
+absl::Status AuditLogAltered(absl::string_view found) {
+  return absl::DataLossError(absl::StrCat(
+      "the audit log was altered outside carebridge (", found,
+      "): nothing more can be recorded in it, so every call it must record "
+      "fails until it is put right; retrying will not help. An "
+      "administrator should run `carectl admin audit verify` to see what "
+      "was changed"));
+}
+
+absl::Status AuditRecordNotWritten(absl::string_view what,
+                                   absl::string_view withheld,
+                                   absl::string_view retry,
+                                   const absl::Status& written) {
+  if (absl::IsDataLoss(written)) {
+    return absl::DataLossError(absl::StrCat(what, " could not be recorded, so ",
+                                            withheld, ": ", written.message()));
+  }
+  return absl::UnavailableError(
+      absl::StrCat(what, " could not be recorded in the audit log (",
+                   written.message(), "); ", withheld, "; ", retry));
+}
+
 }  // namespace carebridge::errors

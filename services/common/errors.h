@@ -21,6 +21,19 @@ absl::Status StaleEtag(absl::string_view resource_name);
 absl::Status BadPageToken();
 absl::Status Unauthenticated(absl::string_view problem);
 absl::Status PermissionDenied(absl::string_view problem);
+// An audit log that cannot take another record because it was changed
+// outside carebridge (`found`: what the append found, e.g. `record 125 is
+// already there, past the log's head at record 124`). DATA_LOSS: no retry
+// can succeed until an administrator has looked and put the log right.
+absl::Status AuditLogAltered(absl::string_view found);
+// What a caller is told when `what` ("this access") could not be recorded
+// in the audit log (`written`), so `withheld` ("nothing was returned"):
+// DATA_LOSS when the log can take no record (AuditLogAltered: a retry
+// cannot succeed), else UNAVAILABLE, suggesting `retry` ("try again").
+absl::Status AuditRecordNotWritten(absl::string_view what,
+                                   absl::string_view withheld,
+                                   absl::string_view retry,
+                                   const absl::Status& written);
 
 }  // namespace carebridge::errors
 

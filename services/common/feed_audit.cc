@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "services/common/call_audit.h"
 #include "services/common/database.h"
+#include "services/common/errors.h"
 #include "services/common/log.h"
 #include "services/common/on_behalf_of.h"
 #include "services/common/status.h"
@@ -28,9 +29,8 @@ Database* AuditLogOf(const Authenticator& authenticator,
 }
 
 absl::Status NotRecorded(const absl::Status& written) {
-  return absl::UnavailableError(
-      absl::StrCat("this subscription could not be recorded in the audit log (",
-                   written.message(), "); nothing was sent; subscribe again"));
+  return errors::AuditRecordNotWritten("this subscription", "nothing was sent",
+                                       "subscribe again", written);
 }
 
 // What a service stream's late record says of itself.

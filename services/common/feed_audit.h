@@ -65,15 +65,17 @@ class FeedAudit {
 
   // Makes durable what must be before `batch` leaves: the subscription's
   // record the first time, and a record for each person not named before.
-  // UNAVAILABLE when they could not be written: the batch must not leave
-  // (OK for a service identity, whose record is tried again later).
+  // UNAVAILABLE, or DATA_LOSS when the log was altered
+  // (errors::AuditRecordNotWritten), when they could not be written: the
+  // batch must not leave (OK for a service identity, whose record is tried
+  // again later).
   absl::Status BeforeSending(const events::v1::SubscribeResponse& batch);
 
   // Calls `finish(status)` once the subscription has a record: at once when
   // it has one, else after writing it with `status` as its outcome (or
-  // with UNAVAILABLE when that could not be written; a service identity
-  // keeps `status`, its events perhaps sent). `finish` may run on another
-  // thread, perhaps before this returns.
+  // with errors::AuditRecordNotWritten when that could not be written; a
+  // service identity keeps `status`, its events perhaps sent). `finish`
+  // may run on another thread, perhaps before this returns.
   void Finish(const grpc::Status& status,
               absl::AnyInvocable<void(grpc::Status)> finish);
 

@@ -50,8 +50,9 @@ const google::protobuf::Message* AsMessage(const Response& response) {
 }
 
 // Finishes `reactor` with `result` once the call's audit record is durable
-// (without holding this thread meanwhile), or with UNAVAILABLE when the
-// record could not be written: then nothing of the result leaves.
+// (without holding this thread meanwhile), or with UNAVAILABLE (DATA_LOSS
+// when the log was altered) when the record could not be written: then
+// nothing of the result leaves.
 template <typename Response>
 void FinishAudited(CallAudit& audit, absl::StatusOr<Response> result,
                    Response* response, grpc::ServerUnaryReactor* reactor) {

@@ -1,6 +1,7 @@
 // The process's metrics (--metrics_listen) and request ids, end to end
 // through a started server.
 #include <httplib.h>
+#include <sqlite3.h>
 
 #include <memory>
 #include <optional>
@@ -19,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/server/server_test_fixture.h"
+#include "tests/support/pg_test_database.h"
 #include "tests/support/stderr_capture.h"
 
 namespace carebridge::server {
@@ -28,6 +30,7 @@ namespace ref = ::carebridge::referral::v1;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
 using ::testing::MatchesRegex;
+using ::testing::Not;
 
 constexpr char kCreateTeam[] =
     "/carebridge.directory.v1.DirectoryService/CreateTeam";
@@ -64,6 +67,14 @@ class MetricsServerTest : public ServerTestFixture {
     if (!result) return "";
     EXPECT_EQ(result->status, 200);
     return result->body;
+  }
+
+  // A process hosting the directory alone, its metrics on a free port.
+  ServerConfig DirectoryWithMetrics() {
+    ServerConfig config = Config("directory");
+    config.services = {"directory"};
+    config.metrics_listen = "127.0.0.1:0";
+    return config;
   }
 
   // CreateTeam with an empty display name (INVALID_ARGUMENT) and `metadata`
@@ -152,6 +163,98 @@ TEST_F(MetricsServerTest, ScrapeShowsCallsFeedsConsumersGapsAndQueue) {
                                   "\\{database=\"directory\"\\} [1-9]"));
 }
 
+// A copy of the directory's newest audit record put after it, in its
+// SQLite file or PostgreSQL schema, as someone with the database (not the
+// audit key) could: the log's head is left behind it.
+void InsertPastTheDirectoryLogsHead(const ServerConfig& config) {
+  const std::string log = config.database.empty() ? "" : "directory.";
+  const std::string sql = absl::StrCat(
+      "INSERT INTO ", log,
+      "audit_log SELECT seq + 1, time_us, actor, team, role, on_behalf_of, "
+      "method, resource, person, sections, reason, outcome, prev, hash FROM ",
+      log, "audit_log WHERE seq = (SELECT MAX(seq) FROM ", log, "audit_log)");
+  if (!config.database.empty()) {
+    ASSERT_TRUE(
+        ::carebridge::testing::RunPostgresAdmin(config.database, sql).ok());
+    return;
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((config.data_dir + "/directory.db").c_str(), &db),
+            SQLITE_OK);
+  sqlite3_busy_timeout(db, 10000);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+  EXPECT_EQ(rc, SQLITE_OK) << (error != nullptr ? error : "");
+  sqlite3_free(error);
+  sqlite3_close(db);
+}
+
+// Every audit append is counted by log and code, and timed: a call's
+// record written with its change, a read's on its own. When the log was
+// altered so that it takes no more records, the calls fail DATA_LOSS
+// saying so (not "try again"), and the appends are counted as such.
+TEST_F(MetricsServerTest, AuditAppendsAreCountedAndAnAlteredLogsFailures) {
+  const ServerConfig config = DirectoryWithMetrics();
+  auto server = CarebridgeServer::Start(config);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->metrics_port();
+  auto channel = ChannelTo(**server);
+  const std::string admin = ReadToken((*server)->bootstrap_token_path());
+  auto stub = dir::DirectoryService::NewStub(channel);
+  auto get_team = [&](const std::string& name) {
+    grpc::ClientContext context;
+    Authorize(context, admin);
+    dir::GetTeamRequest request;
+    request.set_name(name);
+    dir::Team team;
+    return stub->GetTeam(&context, request, &team);
+  };
+  const std::string appended_ok =
+      "carebridge_audit_appends_total{code=\"OK\",log=\"directory\"}";
+  const std::string altered =
+      "carebridge_audit_appends_total{code=\"DATA_LOSS\",log=\"directory\"}";
+  const std::string timed =
+      "carebridge_audit_append_duration_seconds_count{log=\"directory\"}";
+
+  const dir::Team team = CreateTeam(*channel, admin, "Crisis team");
+  ASSERT_TRUE(get_team(team.name()).ok());
+  std::string text = Scrape(port);
+  // The team's creation and the read, at least (the process's own
+  // subscriptions to the directory's feed are recorded too).
+  const std::optional<double> ok_before = SampleOf(text, appended_ok);
+  ASSERT_TRUE(ok_before.has_value()) << text;
+  EXPECT_GE(*ok_before, 2);
+  EXPECT_GE(SampleOf(text, timed).value_or(0), *ok_before);
+  EXPECT_EQ(SampleOf(text, altered), std::nullopt);
+
+  ASSERT_NO_FATAL_FAILURE(InsertPastTheDirectoryLogsHead(config));
+  grpc::Status read = get_team(team.name());
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_THAT(read.error_message(),
+              HasSubstr("this access could not be recorded, so nothing was "
+                        "returned: the audit log was altered"));
+  EXPECT_THAT(read.error_message(), HasSubstr("carectl admin audit verify"));
+  EXPECT_THAT(read.error_message(), Not(HasSubstr("try again")));
+  grpc::ClientContext context;
+  Authorize(context, admin);
+  dir::CreateTeamRequest create;
+  create.mutable_team()->set_display_name("Night team");
+  create.mutable_team()->set_sector(dir::CRISIS);
+  dir::Team night;
+  grpc::Status write = stub->CreateTeam(&context, create, &night);
+  EXPECT_EQ(write.error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_THAT(write.error_message(), HasSubstr("the audit log was altered"));
+
+  text = Scrape(port);
+  // The read's record; the write's, with its change, and then the record
+  // of its failure.
+  EXPECT_GE(SampleOf(text, altered).value_or(0), 3) << text;
+  EXPECT_EQ(SampleOf(text, absl::StrCat("carebridge_rpc_calls_total{code="
+                                        "\"DATA_LOSS\",method=\"",
+                                        kGetTeam, "\"}")),
+            1);
+}
+
 // Calls made through the HTTP front, in JSON or FHIR, are the services'
 // own calls and counted as any other.
 TEST_F(MetricsServerTest, CallsThroughTheHttpFrontAreCounted) {
@@ -201,9 +304,7 @@ TEST_F(MetricsServerTest, CallsThroughTheHttpFrontAreCounted) {
 // threads held, what is posted after waits and is counted; once they are
 // let go, it drains to 0.
 TEST_F(MetricsServerTest, TheExecutorQueueGaugeCountsWorkWaitingForAThread) {
-  ServerConfig config = Config("directory");
-  config.services = {"directory"};
-  config.metrics_listen = "127.0.0.1:0";
+  const ServerConfig config = DirectoryWithMetrics();
   auto server = CarebridgeServer::Start(config);
   ASSERT_TRUE(server.ok()) << server.status();
   const int port = (*server)->metrics_port();
