@@ -1,24 +1,21 @@
 #include "services/common/event_feed_grpc.h"
 
-#include <grpcpp/alarm.h>
-
 #include <algorithm>
 #include <atomic>
-#include <chrono>
-#include <memory>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/time/clock.h"
+#include "absl/strings/string_view.h"
 #include "services/common/errors.h"
 #include "services/common/feed_audit.h"
+#include "services/common/live_stream_reactor.h"
 #include "services/common/macros.h"
 #include "services/common/principal.h"
 #include "services/common/status.h"
@@ -38,9 +35,6 @@ constexpr int kMaxBatchEvents = 100;
 constexpr int kMaxScannedPerBatch = 1000;
 constexpr int kMaxTypePrefixes = 20;
 constexpr size_t kMaxTypePrefixChars = 100;
-// How often at most an idle stream looks at its token's expiry: the token
-// is checked against the injected clock, which a test may move.
-constexpr absl::Duration kExpiryCheckInterval = absl::Seconds(10);
 
 absl::Status ValidateSubscribeRequest(const SubscribeRequest& request) {
   if (request.after_sequence() < 0) {
@@ -58,343 +52,96 @@ absl::Status ValidateSubscribeRequest(const SubscribeRequest& request) {
   return absl::OkStatus();
 }
 
-// One subscription. States: reading (a read of the log is queued or running
-// on the executor), writing (one response in flight), idle (caught up,
-// waiting for the log's listener or the expiry alarm), finished. The
-// reactor is never reading and writing at once, and Finish is called only
-// from idle, so no read can still be using it when it goes. It is deleted
-// once gRPC is done with it (OnDone) and the expiry alarm has fired or been
-// cancelled, whichever is last.
 // The access a feed given none uses: policy::EventVisibilityFor alone.
 EventAccess* StaticAccess() {
   static EventAccess* const access = new StaticEventAccess();
   return access;
 }
 
-class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
+// What one subscription reads: the log's events after a sequence, as the
+// subscriber may see them (LiveStreamReactor's Source).
+class FeedSource {
  public:
-  FeedReactor(const SubscribeRequest& request, EventLog* log,
-              BlockingExecutor* executor, EventAccess* access,
-              const Clock* clock)
+  static constexpr char kPeer[] = "subscriber";
+
+  FeedSource(const SubscribeRequest& request, EventLog* log,
+             EventAccess* access)
       : log_(log),
-        executor_(executor),
         access_(access != nullptr ? access : StaticAccess()),
-        clock_(clock),
         type_prefixes_(request.type_prefixes().begin(),
                        request.type_prefixes().end()),
         stop_when_caught_up_(request.stop_when_caught_up()),
         through_(request.after_sequence()),
         delivered_through_(request.after_sequence()) {}
 
-  void Begin(const grpc::CallbackServerContext& context,
-             const SubscribeRequest& request,
-             const Authenticator& authenticator) {
+  absl::StatusOr<Principal> Admit(const grpc::CallbackServerContext& context,
+                                  const SubscribeRequest& request,
+                                  const Authenticator& authenticator) {
     absl::StatusOr<Principal> caller = authenticator.Authenticate(context);
     audit_.emplace(authenticator, context, caller.ok() ? &*caller : nullptr,
                    request, log_->feed());
-    absl::Status valid =
-        caller.ok() ? ValidateSubscribeRequest(request) : caller.status();
-    if (valid.ok()) valid = access_->Admit(*caller, request);
-    if (!valid.ok()) {
-      {
-        // Nothing else may finish the call while its refusal is recorded.
-        absl::MutexLock lock(&mu_);
-        finished_ = true;
-      }
-      FinishRecorded(ToGrpcStatus(valid));
-      return;
-    }
-    principal_ = *std::move(caller);
-    listener_id_ = log_->AddListener([this] { OnCommit(); });
-    revocations_ = authenticator.revocations();
-    if (revocations_ != nullptr) {
-      revocation_listener_ =
-          revocations_->AddListener([this] { OnRevocations(); });
-    }
-    Next next;
-    {
-      absl::MutexLock lock(&mu_);
-      ArmExpiryLocked();
-      // A revocation between Authenticate and AddListener is not missed.
-      RevokedLocked();
-      next = DecideLocked();
-    }
-    Perform(next);
+    RETURN_IF_ERROR(caller.status());
+    RETURN_IF_ERROR(ValidateSubscribeRequest(request));
+    RETURN_IF_ERROR(access_->Admit(*caller, request));
+    return caller;
   }
 
-  void OnWriteDone(bool ok) override {
-    Next next;
-    {
-      absl::MutexLock lock(&mu_);
-      writing_ = false;
-      // The response is not kept while idle: an idle subscriber costs only
-      // this object.
-      SubscribeResponse().Swap(&response_);
-      if (!ok)
-        SetFinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
-                                     "the subscriber went away"));
-      next = DecideLocked();
-    }
-    Perform(next);
+  // The log's listeners run on the committing thread, with its lock held.
+  void Listen(std::function<void()> wake) {
+    listener_id_ = log_->AddListener(std::move(wake));
   }
-
-  void OnCancel() override {
-    Next next;
-    {
-      absl::MutexLock lock(&mu_);
-      SetFinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
-                                   "the subscriber cancelled"));
-      next = DecideLocked();
-    }
-    Perform(next);
-  }
-
-  void OnDone() override {
-    // After RemoveListener returns the listener cannot be running.
+  void StopListening() {
     if (listener_id_ != 0) log_->RemoveListener(listener_id_);
-    if (revocation_listener_ >= 0) {
-      revocations_->RemoveListener(revocation_listener_);
+  }
+
+  // Reads the next batch; what it holds may leave only once its audit
+  // records are durable.
+  void Read(const Principal& caller,
+            absl::AnyInvocable<void(LiveStreamRead<SubscribeResponse>)> done) {
+    LiveStreamRead<SubscribeResponse> batch;
+    if (log_->shutting_down()) {
+      // The reactor ends the stream once it sees ShuttingDown.
+      shutting_down_.store(true);
+    } else {
+      batch = ReadBatch(caller, through_);
+      if (batch.status.ok()) {
+        batch.status = audit_->BeforeSending(batch.response);
+      }
+      if (batch.status.ok()) through_ = batch.response.through_sequence();
     }
-    std::unique_ptr<grpc::Alarm> alarm;
-    {
-      absl::MutexLock lock(&mu_);
-      done_ = true;
-      if (alarm_pending_) alarm = std::move(alarm_);
+    done(std::move(batch));
+  }
+
+  // Once the subscription has its audit record (FeedAudit::Finish).
+  void Finish(grpc::Status status,
+              absl::AnyInvocable<void(grpc::Status)> finish) {
+    audit_->Finish(status, std::move(finish));
+  }
+
+  bool ShuttingDown() const { return shutting_down_.load(); }
+  bool stop_when_caught_up() const { return stop_when_caught_up_; }
+
+  bool SendsLocked(const SubscribeResponse& batch, bool first) {
+    if (!first && batch.events_size() == 0 &&
+        batch.through_sequence() <= last_sent_through_) {
+      return false;
     }
-    // The alarm's callback (with ok=false once cancelled, on a gRPC thread)
-    // drops the alarm's reference, maybe before Cancel returns. The alarm
-    // is ours, so it outlives the call.
-    if (alarm != nullptr) alarm->Cancel();
-    Unref();
+    last_sent_through_ = batch.through_sequence();
+    delivered_through_ = batch.through_sequence();
+    return true;
+  }
+
+  std::string ResumeLocked(absl::string_view with_token) const {
+    return absl::StrCat("; subscribe again with ", with_token,
+                        " after sequence ", delivered_through_);
+  }
+  std::string ShuttingDownLocked() const {
+    return absl::StrCat("the ", log_->feed(),
+                        " feed is shutting down; resume after sequence ",
+                        delivered_through_);
   }
 
  private:
-  enum class Next { kNothing, kRead, kFinish };
-
-  struct Batch {
-    absl::Status status;
-    bool shutting_down = false;
-    bool caught_up = false;
-    SubscribeResponse response;
-  };
-
-  // The log's listener: runs on a committing thread with the log's lock
-  // held, so it only marks the wake-up and queues a read when idle.
-  void OnCommit() {
-    Next next;
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_) return;
-      wake_pending_ = true;
-      next = DecideLocked();
-    }
-    Perform(next);
-  }
-
-  // The process's revocations changed (the directory's feed said so): a
-  // stream whose caller's token no longer stands ends.
-  void OnRevocations() {
-    Next next = Next::kNothing;
-    {
-      absl::MutexLock lock(&mu_);
-      if (finished_ || !RevokedLocked()) return;
-      next = DecideLocked();
-    }
-    Perform(next);
-  }
-
-  // True (and the stream set to end) once the caller's token no longer
-  // stands: revoked, or its member changed or deactivated.
-  bool RevokedLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (revocations_ == nullptr) return false;
-    absl::Status stands = revocations_->Check(principal_);
-    if (stands.ok()) return false;
-    SetFinishLocked(
-        grpc::Status(static_cast<grpc::StatusCode>(stands.code()),
-                     absl::StrCat(stands.message(),
-                                  "; subscribe again with a new token "
-                                  "after sequence ",
-                                  delivered_through_)));
-    return true;
-  }
-
-  // Sets the alarm for the token's expiry (at most kExpiryCheckInterval
-  // ahead, so a moved clock is noticed too). Never after OnDone.
-  void ArmExpiryLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (done_ || finished_ || principal_.expire_time == absl::InfiniteFuture())
-      return;
-    absl::Duration left =
-        std::max(principal_.expire_time - clock_->Now(), absl::ZeroDuration());
-    alarm_pending_ = true;
-    // The alarm's callback holds a reference until it has run.
-    refs_.fetch_add(1, std::memory_order_relaxed);
-    // A new alarm each time: an alarm is not set again from its own
-    // callback. Replacing the one whose callback is running is safe (gRPC
-    // keeps it alive until the callback returns).
-    alarm_ = std::make_unique<grpc::Alarm>();
-    alarm_->Set(
-        absl::ToChronoTime(absl::Now() + std::min(left, kExpiryCheckInterval) +
-                           absl::Milliseconds(1)),
-        [this](bool ok) { OnAlarm(ok); });
-  }
-
-  void OnAlarm(bool ok) {
-    // A cancelled alarm (OnDone, or gRPC shutting down, which runs the
-    // callbacks of pending alarms while holding its executor's lock) takes
-    // no lock of ours: taking mu_ there would order gRPC's lock before mu_,
-    // while Set (under mu_) orders them the other way.
-    if (!ok) {
-      Unref();
-      return;
-    }
-    Next next = Next::kNothing;
-    {
-      absl::MutexLock lock(&mu_);
-      alarm_pending_ = false;
-      if (!done_ && !finished_) {
-        if (ExpiredLocked()) {
-          next = DecideLocked();
-        } else {
-          ArmExpiryLocked();
-        }
-      }
-    }
-    Perform(next);
-    Unref();
-  }
-
-  // Deletes the reactor once the call is done (OnDone) and no alarm
-  // callback is still to run.
-  void Unref() {
-    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
-  }
-
-  // True (and the stream set to end) once the caller's token has expired.
-  bool ExpiredLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (clock_->Now() < principal_.expire_time) return false;
-    SetFinishLocked(grpc::Status(
-        grpc::StatusCode::UNAUTHENTICATED,
-        absl::StrCat("the token expired at ",
-                     absl::FormatTime(principal_.expire_time),
-                     "; subscribe again with a fresh token after sequence ",
-                     delivered_through_)));
-    return true;
-  }
-
-  void SetFinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (!finish_with_.has_value()) finish_with_ = std::move(status);
-  }
-
-  // What to do next, from idle; nothing while a read or write is in flight
-  // (its completion decides again).
-  Next DecideLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || reading_ || writing_) return Next::kNothing;
-    if (stop_when_caught_up_ && sent_first_ && caught_up_) {
-      SetFinishLocked(grpc::Status::OK);
-    }
-    ExpiredLocked();
-    if (finish_with_.has_value()) {
-      finished_ = true;
-      return Next::kFinish;
-    }
-    // A commit notification that arrives while a read is in flight sets
-    // wake_pending_, so a commit after that read's view of the head is
-    // never missed.
-    if (!caught_up_ || wake_pending_) {
-      wake_pending_ = false;
-      reading_ = true;
-      return Next::kRead;
-    }
-    return Next::kNothing;
-  }
-
-  // Runs outside mu_. After Finish the reactor may be deleted at any moment
-  // (OnDone on another thread), so nothing touches it afterwards.
-  void Perform(Next next) {
-    switch (next) {
-      case Next::kNothing:
-        return;
-      case Next::kFinish: {
-        grpc::Status status;
-        {
-          absl::MutexLock lock(&mu_);
-          status = *finish_with_;
-        }
-        FinishRecorded(std::move(status));
-        return;
-      }
-      case Next::kRead: {
-        absl::Status posted = executor_->Post([this] { Read(); });
-        if (posted.ok()) return;
-        {
-          absl::MutexLock lock(&mu_);
-          reading_ = false;
-          SetFinishLocked(ToGrpcStatus(posted));
-          next = DecideLocked();
-        }
-        Perform(next);
-        return;
-      }
-    }
-  }
-
-  // Finishes the call with `status` once the subscription has its audit
-  // record (FeedAudit::Finish).
-  void FinishRecorded(grpc::Status status) {
-    audit_->Finish(
-        status, [this](grpc::Status recorded) { Finish(std::move(recorded)); });
-  }
-
-  // On the executor.
-  void Read() {
-    int64_t after;
-    {
-      absl::MutexLock lock(&mu_);
-      after = through_;
-    }
-    Batch batch = ReadBatch(after);
-    // What the batch holds may leave only once its audit records are
-    // durable.
-    if (batch.status.ok() && !batch.shutting_down) {
-      batch.status = audit_->BeforeSending(batch.response);
-    }
-    bool write = false;
-    Next next = Next::kNothing;
-    {
-      absl::MutexLock lock(&mu_);
-      reading_ = false;
-      if (batch.shutting_down) {
-        SetFinishLocked(grpc::Status(
-            grpc::StatusCode::UNAVAILABLE,
-            absl::StrCat("the ", log_->feed(),
-                         " feed is shutting down; resume after sequence ",
-                         delivered_through_)));
-      } else if (!batch.status.ok()) {
-        SetFinishLocked(ToGrpcStatus(batch.status));
-      } else {
-        through_ = batch.response.through_sequence();
-        caught_up_ = batch.caught_up;
-        bool news = !sent_first_ || batch.response.events_size() > 0 ||
-                    through_ > last_sent_through_;
-        // Nothing is delivered once the token has expired.
-        if (news && !ExpiredLocked() && !finish_with_.has_value()) {
-          response_ = std::move(batch.response);
-          sent_first_ = true;
-          last_sent_through_ = through_;
-          delivered_through_ = through_;
-          writing_ = true;
-          write = true;
-        }
-      }
-      if (!write) next = DecideLocked();
-    }
-    if (write) {
-      StartWrite(&response_);
-      return;
-    }
-    Perform(next);
-  }
-
   bool Wanted(const Event& event) const {
     if (type_prefixes_.empty()) return true;
     for (const std::string& prefix : type_prefixes_) {
@@ -403,20 +150,12 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
     return false;
   }
 
-  // What the subscriber may see of `event`, which is shaped to it in place.
-  absl::StatusOr<policy::EventVisibility> Present(Event& event) {
-    return access_->Present(principal_, event);
-  }
-
-  // Reads the next batch after `after`: no lock held, and no member but the
-  // immutable ones touched. The batch stops before the event that would
-  // take it past the byte budget (the first event always goes in).
-  Batch ReadBatch(int64_t after) {
-    Batch batch;
-    if (log_->shutting_down()) {
-      batch.shutting_down = true;
-      return batch;
-    }
+  // Reads the next batch after `after`. The batch stops before the event
+  // that would take it past the byte budget (the first event always goes
+  // in).
+  LiveStreamRead<SubscribeResponse> ReadBatch(const Principal& caller,
+                                              int64_t after) {
+    LiveStreamRead<SubscribeResponse> batch;
     int64_t through = after;
     int scanned = 0;
     size_t bytes = 0;
@@ -441,7 +180,8 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
           ++scanned;
           continue;
         }
-        absl::StatusOr<policy::EventVisibility> visibility = Present(event);
+        absl::StatusOr<policy::EventVisibility> visibility =
+            access_->Present(caller, event);
         if (!visibility.ok()) {
           batch.status = visibility.status();
           return batch;
@@ -485,44 +225,26 @@ class FeedReactor : public grpc::ServerWriteReactor<SubscribeResponse> {
   }
 
   EventLog* const log_;
-  BlockingExecutor* const executor_;
   EventAccess* const access_;
-  const Clock* const clock_;
   const std::vector<std::string> type_prefixes_;
   const bool stop_when_caught_up_;
-  // Set in Begin, before any read.
-  Principal principal_;
-  // Set in Begin; then used by the read in flight, and by the finish (never
+  // Set in Admit; then used by the read in flight, and by the finish (never
   // both at once: the finish comes only when no read is in flight).
   std::optional<FeedAudit> audit_;
   EventLog::ListenerId listener_id_ = 0;
-  // Set in Begin: the process's revocations (null: none) and this
-  // stream's listener on them (-1: none).
-  const TokenRevocations* revocations_ = nullptr;
-  int revocation_listener_ = -1;
-
-  absl::Mutex mu_;
-  int64_t through_ ABSL_GUARDED_BY(mu_);
-  int64_t last_sent_through_ ABSL_GUARDED_BY(mu_) = -1;
-  // Where a client resumes: the request's position, then the last response
-  // handed to gRPC (a batch read but withheld, e.g. after the token
-  // expired, does not count).
-  int64_t delivered_through_ ABSL_GUARDED_BY(mu_);
-  bool sent_first_ ABSL_GUARDED_BY(mu_) = false;
-  bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
-  bool wake_pending_ ABSL_GUARDED_BY(mu_) = false;
-  bool reading_ ABSL_GUARDED_BY(mu_) = false;
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  bool alarm_pending_ ABSL_GUARDED_BY(mu_) = false;
-  std::unique_ptr<grpc::Alarm> alarm_ ABSL_GUARDED_BY(mu_);
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  // One for the call (until OnDone) and one per alarm set and not yet run.
-  std::atomic<int> refs_{1};
-  std::optional<grpc::Status> finish_with_ ABSL_GUARDED_BY(mu_);
-  // The response in flight; written only while no write is.
-  SubscribeResponse response_;
+  // Where the next read starts; only reads use it, one at a time.
+  int64_t through_;
+  // A read found the log shutting down.
+  std::atomic<bool> shutting_down_{false};
+  // Under the reactor's lock. Where a client resumes: the request's
+  // position, then the last response handed to gRPC (a batch read but
+  // withheld, e.g. after the token expired, does not count).
+  int64_t last_sent_through_ = -1;
+  int64_t delivered_through_;
 };
+
+using FeedReactor =
+    LiveStreamReactor<SubscribeRequest, SubscribeResponse, FeedSource>;
 
 }  // namespace
 
@@ -531,7 +253,7 @@ grpc::ServerWriteReactor<SubscribeResponse>* ServeEventFeed(
     const Authenticator& authenticator, EventLog* log,
     BlockingExecutor* executor, EventAccess* access) {
   auto* reactor =
-      new FeedReactor(*request, log, executor, access, authenticator.clock());
+      new FeedReactor(authenticator, executor, *request, log, access);
   reactor->Begin(*context, *request, authenticator);
   return reactor;
 }

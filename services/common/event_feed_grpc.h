@@ -35,8 +35,9 @@ namespace carebridge {
 // commit notifications — it holds no thread while it waits — and sends new
 // events as they commit. It ends with OK when `stop_when_caught_up`,
 // CANCELLED when the client goes away, UNAVAILABLE when the log shuts down,
-// UNAUTHENTICATED when the caller's token expires. Reads of the log run on
-// `executor`, never on a gRPC thread or a committing writer's thread.
+// UNAUTHENTICATED when the caller's token expires or is revoked. Reads of
+// the log run on `executor`, never on a gRPC thread or a committing
+// writer's thread (LiveStreamReactor, live_stream_reactor.h).
 grpc::ServerWriteReactor<events::v1::SubscribeResponse>* ServeEventFeed(
     grpc::CallbackServerContext* context,
     const events::v1::SubscribeRequest* request,
