@@ -146,6 +146,20 @@ absl::StatusOr<RecordChange> ProjectBreakGlass(const events::v1::Event& event,
   RecordChange change;
   change.person_id = person_id;
   TimelineRow row = RowFor(event, person_id, v1::BREAK_GLASS);
+  if (event.type() == "careplan.break_glass_reviewed") {
+    // Its review, on the timeline as the access is (for the lead team
+    // named); the reviewer acted, often the lead team itself: no inbox.
+    const cp::BreakGlassReview& review = access.review();
+    row.actor_team = review.reviewer_team();
+    row.reason = review.reason();
+    row.summary = absl::StrCat(
+        "Break-glass access by ", access.member(), " of ", access.team(),
+        " reviewed: ",
+        review.outcome() == cp::BreakGlassReview::JUSTIFIED ? "justified"
+                                                            : "not justified");
+    change.entry = std::move(row);
+    return change;
+  }
   row.actor_team = access.team();
   row.reason = access.reason();
   row.summary =
@@ -184,7 +198,8 @@ absl::StatusOr<RecordChange> ProjectSharingChange(
 
 absl::StatusOr<RecordChange> ProjectCarePlanFeed(const events::v1::Event& event,
                                                  const std::string& person_id) {
-  if (event.type() == "careplan.break_glass") {
+  if (event.type() == "careplan.break_glass" ||
+      event.type() == "careplan.break_glass_reviewed") {
     return ProjectBreakGlass(event, person_id);
   }
   if (event.type() == "careplan.sharing_changed") {

@@ -102,4 +102,9 @@ case "$(echo "$accesses" | py 'd["accesses"][0]["reason"]')" in
 esac
 grep -q "open until:.*audited; the lead team" "$WORK/walkthrough.out" ||
   fail "break-glass did not show the crisis plan"
+step "Priya's team reviewed the access once: justified, by her, and nothing is left to review"
+expect_eq "$(echo "$accesses" | py 'd["accesses"][0].get("review", {}).get("outcome", "none")')" \
+  JUSTIFIED "the break-glass review"
+expect_eq "$(as "$TOKEN" --json careplan break-glass list "$person" --unreviewed |
+  py 'len(d.get("accesses", []))')" 0 "unreviewed break-glass accesses"
 echo "PASS"

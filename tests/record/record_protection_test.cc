@@ -299,6 +299,48 @@ TEST_F(RecordProtectionTest, BreakGlassIsOnTheTimelineAndInTheLeadsInbox) {
   }
 }
 
+TEST_F(RecordProtectionTest, ABreakGlassReviewIsOnTheLeadTeamsTimeline) {
+  cp::BreakGlassRequest request;
+  request.set_name(cy_ + "/carePlan");
+  request.set_reason("Cy called the housing line in crisis at 2am");
+  cp::BreakGlassAccess access;
+  auto context = server_.ContextAs(otto_);
+  grpc::Status status = careplan_->BreakGlass(context.get(), request, &access);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  cp::ReviewBreakGlassAccessRequest review;
+  review.set_name(access.name());
+  review.set_outcome(cp::BreakGlassReview::NOT_JUSTIFIED);
+  review.set_reason("No emergency: a routine enquiry");
+  cp::BreakGlassAccess reviewed;
+  context = server_.ContextAs(bob_);
+  status = careplan_->ReviewBreakGlassAccess(context.get(), review, &reviewed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+
+  // The record takes the review in (a care plan event whose payload is an
+  // access, not a plan) and shows it after the access.
+  std::vector<v1::TimelineEntry> entries;
+  ASSERT_TRUE(Eventually([&] {
+    entries.clear();
+    for (const v1::TimelineEntry& e : Timeline(bob_, cy_)) {
+      if (e.kind() == v1::BREAK_GLASS) entries.push_back(e);
+    }
+    return entries.size() == 2;
+  }));
+  const v1::TimelineEntry& entry =
+      entries[0].type() == "careplan.break_glass_reviewed" ? entries[0]
+                                                           : entries[1];
+  EXPECT_EQ(entry.resource(), access.name());
+  EXPECT_EQ(entry.actor(), bob_.subject);
+  EXPECT_EQ(entry.actor_team(), crisis_);
+  EXPECT_EQ(entry.reason(), "No emergency: a routine enquiry");
+  EXPECT_EQ(entry.summary(), "Break-glass access by members/otto of " +
+                                 housing_ + " reviewed: not justified");
+  // The team that broke glass reads neither.
+  for (const v1::TimelineEntry& e : Timeline(otto_, cy_)) {
+    EXPECT_NE(e.kind(), v1::BREAK_GLASS);
+  }
+}
+
 TEST_F(RecordProtectionTest, ASharingChangeIsOnTheCareTeamsTimeline) {
   cp::UpdateSharingChoicesRequest request;
   request.mutable_sharing_choices()->set_name(cy_ + "/sharingChoices");
