@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,13 +17,15 @@
 #include "services/common/clock.h"
 #include "services/record/record_domain.h"
 #include "services/record/sqlite_record_store.h"
+#include "tests/record/test_record_store.h"
 #include "tests/support/eventually.h"
-#include "tests/support/temp_dir.h"
+#include "tests/support/status_matchers.h"
 #include "tests/support/test_database.h"
 
 namespace carebridge::record {
 namespace {
 
+using ::carebridge::testing::IsOk;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
@@ -50,14 +51,7 @@ std::vector<std::string> Names(const v1::WatchTimelineResponse& response) {
 class RecordTimelineWatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<carebridge::testing::TestDatabase> database =
-        carebridge::testing::TestDatabase::Create(dir_.path());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-    absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open(database_->location("record"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    ASSERT_THAT(store_.Open(), IsOk());
     domain_ = std::make_unique<RecordDomain>(&clock_, store_.get(),
                                              [] { return v1::Freshness(); });
   }
@@ -125,10 +119,7 @@ class RecordTimelineWatchTest : public ::testing::Test {
   }
 
   FakeClock clock_;
-  carebridge::testing::TempDir dir_;
-  // Before store_, so the store closes its connections first.
-  std::optional<carebridge::testing::TestDatabase> database_;
-  std::unique_ptr<SqliteRecordStore> store_;
+  TestRecordStore store_;
   std::unique_ptr<RecordDomain> domain_;
   int64_t sequences_[kTimelineFeeds] = {};
 };
@@ -212,7 +203,7 @@ TEST_F(RecordTimelineWatchTest, AnotherReplicasCommitWakesTheStream) {
   }
   ASSERT_TRUE(Step("directory", kStart).ok());
   absl::StatusOr<std::unique_ptr<SqliteRecordStore>> other =
-      SqliteRecordStore::Open(database_->location("record"));
+      SqliteRecordStore::Open(store_.location());
   ASSERT_TRUE(other.ok()) << other.status();
   std::atomic<int> wakes{0};
   TimelineChanges::WatchId id =

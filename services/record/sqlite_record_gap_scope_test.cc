@@ -12,8 +12,6 @@
 #include <gtest/gtest.h>
 
 #include <map>
-#include <memory>
-#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -25,12 +23,13 @@
 #include "carebridge/record/v1/record.pb.h"
 #include "services/common/time_util.h"
 #include "services/record/sqlite_record_store.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_database.h"
+#include "tests/record/test_record_store.h"
+#include "tests/support/status_matchers.h"
 
 namespace carebridge::record {
 namespace {
 
+using ::carebridge::testing::IsOk;
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 constexpr char kCrisisTeam[] = "teams/crisis";
 // A team whose sector changes during the walk (crisis or not).
@@ -40,20 +39,13 @@ const std::vector<std::string> kPersons = {"p1", "p2"};
 class GapScopeTest : public ::testing::TestWithParam<int> {
  protected:
   void SetUp() override {
-    absl::StatusOr<carebridge::testing::TestDatabase> database =
-        carebridge::testing::TestDatabase::Create(dir_.path());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
     // Thresholds small enough that bounces and unanswered onward routes
     // happen within the walk.
     GapSettings settings;
     settings.bounce_teams = 2;
     settings.onward_route_grace = absl::Hours(24);
     settings.agreement_grace = absl::Hours(48);
-    absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open(database_->location("record"), settings);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    ASSERT_THAT(store_.Open(settings), IsOk());
     random_.seed(GetParam());
   }
 
@@ -278,9 +270,7 @@ class GapScopeTest : public ::testing::TestWithParam<int> {
     }
   }
 
-  carebridge::testing::TempDir dir_;
-  std::optional<carebridge::testing::TestDatabase> database_;
-  std::unique_ptr<SqliteRecordStore> store_;
+  TestRecordStore store_;
   std::mt19937 random_;
   std::map<std::string, int64_t> sequences_;
   absl::Time now_ = kStart;

@@ -6,7 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,12 +14,13 @@
 #include "services/common/event_log.h"
 #include "services/common/time_util.h"
 #include "services/record/sqlite_record_store.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_database.h"
+#include "tests/record/test_record_store.h"
+#include "tests/support/status_matchers.h"
 
 namespace carebridge::record {
 namespace {
 
+using ::carebridge::testing::IsOk;
 using ::testing::ElementsAre;
 
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
@@ -67,16 +67,7 @@ PositionedChange Merge(int64_t sequence, const std::string& duplicate,
 
 class RecordStoreBatchTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    absl::StatusOr<carebridge::testing::TestDatabase> database =
-        carebridge::testing::TestDatabase::Create(dir_.path());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-    absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open(database_->location("record"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-  }
+  void SetUp() override { ASSERT_THAT(store_.Open(), IsOk()); }
 
   absl::Status Apply(const std::vector<PositionedChange>& changes) {
     return store_->Apply(changes);
@@ -108,10 +99,7 @@ class RecordStoreBatchTest : public ::testing::Test {
     return head.value_or(-1);
   }
 
-  carebridge::testing::TempDir dir_;
-  // Before store_, so the store closes its connections first.
-  std::optional<carebridge::testing::TestDatabase> database_;
-  std::unique_ptr<SqliteRecordStore> store_;
+  TestRecordStore store_;
 };
 
 TEST_F(RecordStoreBatchTest, ABatchAppliesOnlyWhatItsCursorHasNotPassed) {

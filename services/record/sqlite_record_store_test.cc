@@ -7,7 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,28 +15,20 @@
 #include "services/common/audit_record.h"
 #include "services/common/hmac.h"
 #include "services/common/time_util.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_database.h"
+#include "tests/record/test_record_store.h"
+#include "tests/support/status_matchers.h"
 
 namespace carebridge::record {
 namespace {
 
+using ::carebridge::testing::IsOk;
 using ::testing::SizeIs;
 
 const absl::Time kStart = absl::FromUnixSeconds(1767225600);  // 2026-01-01
 
 class SqliteRecordStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    absl::StatusOr<carebridge::testing::TestDatabase> database =
-        carebridge::testing::TestDatabase::Create(dir_.path());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-    absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open(database_->location("record"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
-  }
+  void SetUp() override { ASSERT_THAT(store_.Open(), IsOk()); }
 
   // Care plan version `version` of persons/p1 at `time`: led by teams/a,
   // agreed, review on `review` (a day).
@@ -73,10 +64,7 @@ class SqliteRecordStoreTest : public ::testing::Test {
     return gaps.ok() ? *gaps : std::vector<v1::CareGap>();
   }
 
-  carebridge::testing::TempDir dir_;
-  // Before store_, so the store closes its connections first.
-  std::optional<carebridge::testing::TestDatabase> database_;
-  std::unique_ptr<SqliteRecordStore> store_;
+  TestRecordStore store_;
   int64_t sequence_ = 0;
 };
 
@@ -210,22 +198,16 @@ TEST_F(SqliteRecordStoreTest, TheSweepAnnouncesThousandsOfDueGapsOnce) {
 // beside the projections, on either engine: the records of reads of a
 // person come back newest first, and the chain verifies.
 TEST(SqliteRecordStoreAuditTest, TheAuditLogSitsBesideTheRecord) {
-  carebridge::testing::TempDir dir;
-  absl::StatusOr<carebridge::testing::TestDatabase> database =
-      carebridge::testing::TestDatabase::Create(dir.path());
-  ASSERT_TRUE(database.ok()) << database.status();
   const HmacSha256 key(std::string(32, 'k'));
-  absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-      SqliteRecordStore::Open(database->location("record"), GapSettings(),
-                              &key);
-  ASSERT_TRUE(store.ok()) << store.status();
-  ASSERT_TRUE((*store)->db()->audited());
+  TestRecordStore store;
+  ASSERT_THAT(store.Open(GapSettings(), &key), IsOk());
+  ASSERT_TRUE(store->db()->audited());
 
   PositionedChange change;
   change.change.time = kStart;
   change.change.person_id = "p1";
   change.position = FeedPosition("directory", 1);
-  ASSERT_TRUE((*store)->Apply(absl::MakeConstSpan(&change, 1)).ok());
+  ASSERT_TRUE(store->Apply(absl::MakeConstSpan(&change, 1)).ok());
   std::vector<AuditRecord> records;
   for (int i = 0; i < 3; ++i) {
     AuditRecord& record = records.emplace_back();
@@ -238,17 +220,16 @@ TEST(SqliteRecordStoreAuditTest, TheAuditLogSitsBesideTheRecord) {
     record.person = "persons/p1";
     record.outcome = "OK";
   }
-  ASSERT_TRUE((*store)->db()->AppendAudit(records).ok());
+  ASSERT_TRUE(store->db()->AppendAudit(records).ok());
   absl::StatusOr<std::vector<AuditRecord>> listed =
-      (*store)->db()->ListAuditForPerson("persons/p1", 0, 10);
+      store->db()->ListAuditForPerson("persons/p1", 0, 10);
   ASSERT_TRUE(listed.ok()) << listed.status();
   ASSERT_THAT(*listed, SizeIs(3));
   EXPECT_EQ((*listed)[0].time, kStart + absl::Seconds(2));
-  absl::StatusOr<AuditVerification> verified = (*store)->db()->VerifyAudit();
+  absl::StatusOr<AuditVerification> verified = store->db()->VerifyAudit();
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_TRUE(verified->intact());
   EXPECT_EQ(verified->records, 3);
-  store->reset();
 }
 
 }  // namespace

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,9 +27,8 @@
 #include "services/common/time_util.h"
 #include "services/record/record_domain.h"
 #include "services/record/sqlite_record_store.h"
+#include "tests/record/test_record_store.h"
 #include "tests/support/status_matchers.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_database.h"
 
 namespace carebridge::record {
 namespace {
@@ -60,14 +58,7 @@ class PersonMergeTest : public ::testing::Test {
     GapSettings settings;
     // One decline is a bounce, so a single referral leaves a BOUNCED gap.
     settings.bounce_teams = 1;
-    absl::StatusOr<carebridge::testing::TestDatabase> database =
-        carebridge::testing::TestDatabase::Create(dir_.path());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-    absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open(database_->location("record"), settings);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    ASSERT_THAT(store_.Open(settings), IsOk());
     domain_ = std::make_unique<RecordDomain>(&clock_, store_.get(),
                                              [] { return v1::Freshness(); });
   }
@@ -235,11 +226,8 @@ class PersonMergeTest : public ::testing::Test {
     return items.ok() ? *items : std::vector<events::v1::Event>();
   }
 
-  carebridge::testing::TempDir dir_;
   FakeClock clock_{kStart + absl::Hours(24)};
-  // Before store_, so the store closes its connections first.
-  std::optional<carebridge::testing::TestDatabase> database_;
-  std::unique_ptr<SqliteRecordStore> store_;
+  TestRecordStore store_;
   std::unique_ptr<RecordDomain> domain_;
   std::map<std::string, int64_t> sequences_;
 };

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -29,9 +28,8 @@
 #include "services/record/record_domain.h"
 #include "services/record/record_projection.h"
 #include "services/record/sqlite_record_store.h"
+#include "tests/record/test_record_store.h"
 #include "tests/support/status_matchers.h"
-#include "tests/support/temp_dir.h"
-#include "tests/support/test_database.h"
 
 namespace carebridge::record {
 namespace {
@@ -67,14 +65,7 @@ std::string LongTeam(absl::string_view tag) {
 class RecordStoreScaleTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    absl::StatusOr<carebridge::testing::TestDatabase> database =
-        carebridge::testing::TestDatabase::Create(dir_.path());
-    ASSERT_TRUE(database.ok()) << database.status();
-    database_ = *std::move(database);
-    absl::StatusOr<std::unique_ptr<SqliteRecordStore>> store =
-        SqliteRecordStore::Open(database_->location("record"));
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    ASSERT_THAT(store_.Open(), IsOk());
     domain_ = std::make_unique<RecordDomain>(&clock_, store_.get(),
                                              [] { return v1::Freshness(); });
   }
@@ -196,11 +187,8 @@ class RecordStoreScaleTest : public ::testing::Test {
     return gaps;
   }
 
-  carebridge::testing::TempDir dir_;
   FakeClock clock_{kStart};
-  // Before store_, so the store closes its connections first.
-  std::optional<carebridge::testing::TestDatabase> database_;
-  std::unique_ptr<SqliteRecordStore> store_;
+  TestRecordStore store_;
   std::unique_ptr<RecordDomain> domain_;
   std::map<std::string, int64_t> sequences_;
 };
