@@ -411,6 +411,12 @@ TEST_F(ReferralDomainTest, PageTokenOnlyWorksWithTheSameFilters) {
   EXPECT_THAT(
       std::string(domain_->ListReferrals(kAlice, request).status().message()),
       HasSubstr("page_token"));
+  request.set_overdue_only(false);
+  request.mutable_identifier()->set_system("https://trust.example/ref");
+  request.mutable_identifier()->set_value("R-1");
+  EXPECT_THAT(
+      std::string(domain_->ListReferrals(kAlice, request).status().message()),
+      HasSubstr("page_token"));
 }
 
 TEST_F(ReferralDomainTest, ListOverdueOnlyFollowsTheClock) {

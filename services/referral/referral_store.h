@@ -45,6 +45,8 @@ struct ReferralQuery {
   std::vector<v1::State> states;
   // Only this person, when not empty.
   std::string person;
+  // Only referrals carrying this identifier, when set.
+  std::optional<v1::ReferralIdentifier> identifier;
   // Only SENT or ACKNOWLEDGED referrals whose response_due_time < now.
   bool overdue_only = false;
   absl::Time now;
@@ -69,7 +71,8 @@ class ReferralStore {
  public:
   virtual ~ReferralStore() = default;
 
-  // Stores a new referral at version 1 and appends `event`. When
+  // Stores a new referral at version 1 (its identifiers indexed for
+  // List's `identifier`) and appends `event`. When
   // `request_id` is not empty and the same sending team already created a
   // referral with it, returns that referral instead and stores nothing (no
   // event either): the check and the insert are one transaction, so

@@ -26,6 +26,48 @@ absl::Status CheckNamedStep(absl::string_view name, absl::string_view etag,
   return CheckText("note", note, kMaxShortTextChars);
 }
 
+// A referral's business identifiers, as a directory person's local ones
+// are bounded.
+constexpr size_t kMaxIdentifiers = 10;
+constexpr size_t kMaxIdentifierSystemChars = 200;
+constexpr size_t kMaxIdentifierValueChars = 100;
+
+// A system is a URI: a `|` would make `system|value` (how FHIR searches
+// name an identifier) ambiguous, and white space is no part of one.
+absl::Status CheckIdentifier(absl::string_view field,
+                             const v1::ReferralIdentifier& identifier) {
+  const std::string system = absl::StrCat(field, ".system");
+  RETURN_IF_ERROR(CheckRequiredText(system, identifier.system(),
+                                    kMaxIdentifierSystemChars));
+  for (char c : identifier.system()) {
+    if (c == '|' || absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      return carebridge::errors::Invalid(system,
+                                         "a URI, without `|` or white space");
+    }
+  }
+  return CheckRequiredText(absl::StrCat(field, ".value"), identifier.value(),
+                           kMaxIdentifierValueChars);
+}
+
+absl::Status CheckIdentifiers(const v1::Referral& referral) {
+  const auto& identifiers = referral.identifiers();
+  if (static_cast<size_t>(identifiers.size()) > kMaxIdentifiers) {
+    return carebridge::errors::TooMany("referral.identifiers", kMaxIdentifiers);
+  }
+  for (int i = 0; i < identifiers.size(); ++i) {
+    const std::string field = absl::StrCat("referral.identifiers[", i, "]");
+    RETURN_IF_ERROR(CheckIdentifier(field, identifiers[i]));
+    for (int j = 0; j < i; ++j) {
+      if (identifiers[j].system() == identifiers[i].system() &&
+          identifiers[j].value() == identifiers[i].value()) {
+        return carebridge::errors::Invalid(
+            field, absl::StrCat("repeats referral.identifiers[", j, "]"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status ValidateCreate(const v1::CreateReferralRequest& request) {
@@ -51,6 +93,7 @@ absl::Status ValidateCreate(const v1::CreateReferralRequest& request) {
                             kMaxLongTextChars));
   RETURN_IF_ERROR(CheckText("referral.risk_summary", referral.risk_summary(),
                             kMaxLongTextChars));
+  RETURN_IF_ERROR(CheckIdentifiers(referral));
   return CheckRequestId("request_id", request.request_id());
 }
 
@@ -82,6 +125,9 @@ absl::Status ValidateList(const v1::ListReferralsRequest& request) {
   if (!request.person().empty()) {
     RETURN_IF_ERROR(
         ParseResourceName("person", request.person(), "persons").status());
+  }
+  if (request.has_identifier()) {
+    RETURN_IF_ERROR(CheckIdentifier("identifier", request.identifier()));
   }
   return CheckPageSize("page_size", request.page_size()).status();
 }

@@ -93,6 +93,78 @@ TEST_F(SqliteReferralStoreTest, CreatesWithoutRequestIdAreNeverMerged) {
   EXPECT_THAT(Names(page), ElementsAre("referrals/r1", "referrals/r2"));
 }
 
+// Identifiers are kept with the referral and found by List, in the
+// query's mailbox, paged, a change of the referral keeping them.
+TEST_F(SqliteReferralStoreTest, IdentifiersAreStoredAndListedBy) {
+  auto identified = [](v1::Referral referral,
+                       std::vector<std::pair<std::string, std::string>> ids) {
+    for (const auto& [system, value] : ids) {
+      v1::ReferralIdentifier* identifier = referral.add_identifiers();
+      identifier->set_system(system);
+      identifier->set_value(value);
+    }
+    return referral;
+  };
+  const std::string trust = "https://trust.example/ref";
+  v1::Referral r1 = identified(MakeReferral("r1", kStart),
+                               {{trust, "R-1"}, {"urn:other", "R-2"}});
+  ASSERT_OK(Create(r1).status());
+  ASSERT_OK(Create(identified(MakeReferral("r2", kStart + absl::Seconds(1)),
+                              {{trust, "R-1"}}))
+                .status());
+  ASSERT_OK(Create(identified(MakeReferral("r3", kStart), {{trust, "R-2"}}))
+                .status());
+  ASSERT_OK(Create(identified(MakeReferral("r4", kStart, "teams/other"),
+                              {{trust, "R-1"}}))
+                .status());
+  ASSERT_OK(Create(MakeReferral("r5", kStart)).status());
+  ASSERT_OK_AND_ASSIGN(StoredReferral read, store_->Get("referrals/r1"));
+  EXPECT_THAT(read.referral, EqualsProto(r1));
+
+  auto carrying = [&](ReferralQuery query, const std::string& system,
+                      const std::string& value) {
+    query.identifier.emplace();
+    query.identifier->set_system(system);
+    query.identifier->set_value(value);
+    return query;
+  };
+  ReferralQuery sent = Inbox();
+  sent.mailbox = ReferralQuery::Mailbox::kSentByTeam;
+  sent.team = "teams/cmht";
+  ASSERT_OK_AND_ASSIGN(ReferralPage page,
+                       store_->List(carrying(sent, trust, "R-1")));
+  EXPECT_THAT(Names(page), ElementsAre("referrals/r1", "referrals/r2"));
+  ASSERT_OK_AND_ASSIGN(page, store_->List(carrying(Inbox(), trust, "R-1")));
+  EXPECT_THAT(Names(page),
+              ElementsAre("referrals/r1", "referrals/r2", "referrals/r4"));
+  ASSERT_OK_AND_ASSIGN(page, store_->List(carrying(sent, trust, "R-2")));
+  EXPECT_THAT(Names(page), ElementsAre("referrals/r3"));
+  ASSERT_OK_AND_ASSIGN(page, store_->List(carrying(sent, "urn:other", "R-1")));
+  EXPECT_THAT(Names(page), IsEmpty());
+
+  // Paged: one at a time.
+  ReferralQuery first = carrying(sent, trust, "R-1");
+  first.page_size = 1;
+  ASSERT_OK_AND_ASSIGN(page, store_->List(first));
+  EXPECT_THAT(Names(page), ElementsAre("referrals/r1"));
+  ASSERT_TRUE(page.next.has_value());
+  first.after = page.next;
+  ASSERT_OK_AND_ASSIGN(page, store_->List(first));
+  EXPECT_THAT(Names(page), ElementsAre("referrals/r2"));
+
+  // With the other filters.
+  ReferralQuery accepted = carrying(sent, trust, "R-1");
+  accepted.states = {v1::ACCEPTED};
+  ASSERT_OK_AND_ASSIGN(page, store_->List(accepted));
+  EXPECT_THAT(Names(page), IsEmpty());
+  v1::Referral changed = r1;
+  changed.set_state(v1::ACCEPTED);
+  ASSERT_OK(Update(changed, 1).status());
+  ASSERT_OK_AND_ASSIGN(page, store_->List(accepted));
+  EXPECT_THAT(Names(page), ElementsAre("referrals/r1"));
+  EXPECT_EQ(page.referrals[0].referral.identifiers_size(), 2);
+}
+
 TEST_F(SqliteReferralStoreTest, UpdateAtCurrentVersionBumpsIt) {
   ASSERT_OK(Create(MakeReferral("r1", kStart)).status());
   v1::Referral changed = MakeReferral("r1", kStart);
