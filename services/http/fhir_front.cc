@@ -57,6 +57,18 @@ HttpReply FhirReply(const Json& resource, int status) {
         absl::StrCat("W/\"", resource["meta"]["versionId"].get<std::string>(),
                      "\""));
   }
+  // A resource's (not a Bundle's, whose time is the search's) last change
+  // as an HTTP date, as FHIR asks of reads and writes.
+  absl::Time updated;
+  if (resource.contains("meta") && resource["meta"].contains("lastUpdated") &&
+      resource.value("resourceType", std::string()) != "Bundle" &&
+      absl::ParseTime(absl::RFC3339_full,
+                      resource["meta"]["lastUpdated"].get<std::string>(),
+                      &updated, nullptr)) {
+    reply.headers.emplace_back(
+        "Last-Modified", absl::FormatTime("%a, %d %b %Y %H:%M:%S GMT", updated,
+                                          absl::UTCTimeZone()));
+  }
   return reply;
 }
 
@@ -116,6 +128,11 @@ HttpReply FhirFront::Metadata(const std::string& base) const {
   service_request_params.push_back(
       SearchParam("performer", "reference",
                   "HealthcareService/{your team}: referrals to your team"));
+  service_request_params.push_back(SearchParam(
+      "identifier", "token",
+      "system|value, both: the referrals carrying the sending system's "
+      "identifier (alone: those your team sent; or with requester or "
+      "performer)"));
   Json task_params = referral_params;
   task_params.push_back(
       SearchParam("owner", "reference",
@@ -125,8 +142,9 @@ HttpReply FhirFront::Metadata(const std::string& base) const {
       "requested, received, accepted, rejected, cancelled, completed"));
   Json service_request =
       ReadAndSearch("ServiceRequest", service_request_params);
-  // POST makes a referral; If-None-Exist (identifier=system|value) or
-  // X-Request-ID makes a retry return the first.
+  // POST makes a referral; X-Request-ID makes a retry return the first,
+  // and If-None-Exist (identifier=system|value, FHIR's conditional create)
+  // answers 200 with the referral the team sent with that identifier.
   service_request["interaction"].push_back({{"code", "create"}});
   service_request["conditionalCreate"] = true;
   resources.push_back(service_request);
@@ -331,7 +349,7 @@ HttpReply FhirFront::SearchReferrals(absl::string_view type,
   const std::string receiver = task ? "owner" : "performer";
   std::set<std::string> allowed = {receiver, "requester",   "patient",
                                    "_count", "_page_token", "_lastUpdated"};
-  if (task) allowed.insert("status");
+  allowed.insert(task ? "status" : "identifier");
   absl::Status known = CheckParams(type, params, allowed);
   if (!known.ok()) return FhirError(known);
   absl::StatusOr<int> count = Count(params);
@@ -340,17 +358,30 @@ HttpReply FhirFront::SearchReferrals(absl::string_view type,
   if (!last_updated.ok()) return FhirError(last_updated.status());
   const std::string owner = Param(params, receiver);
   const std::string requester = Param(params, "requester");
-  if (owner.empty() == requester.empty()) {
+  const std::string identifier = Param(params, "identifier");
+  // An identifier alone searches the referrals the caller's team sent (the
+  // sending system's identifiers are on those).
+  const bool own_sent =
+      owner.empty() && requester.empty() && !identifier.empty();
+  if (owner.empty() == requester.empty() && !own_sent) {
     return FhirError(absl::InvalidArgumentError(absl::StrCat(
         "search ", type, " by ", receiver,
         "=HealthcareService/{your team} (referrals to your team) or "
-        "requester=Organization/{your team} (referrals it sent), not both")));
+        "requester=Organization/{your team} (referrals it sent), not both",
+        task ? "" : ", or by identifier=system|value (referrals it sent)")));
   }
   ref::ListReferralsRequest request;
   request.set_mailbox(owner.empty() ? ref::SENT_BY_TEAM : ref::INBOX);
+  if (!identifier.empty()) {
+    absl::StatusOr<ref::ReferralIdentifier> token =
+        IdentifierToken("identifier", identifier);
+    if (!token.ok()) return FhirError(token.status());
+    *request.mutable_identifier() = *std::move(token);
+  }
   absl::StatusOr<std::string> team =
-      owner.empty() ? ReferenceId("requester", requester, "Organization")
-                    : ReferenceId(receiver, owner, "HealthcareService");
+      own_sent        ? std::string()
+      : owner.empty() ? ReferenceId("requester", requester, "Organization")
+                      : ReferenceId(receiver, owner, "HealthcareService");
   if (!team.ok()) return FhirError(team.status());
   std::string patient = Param(params, "patient");
   if (!patient.empty()) {
@@ -384,7 +415,7 @@ HttpReply FhirFront::SearchReferrals(absl::string_view type,
   for (const ref::Referral& referral : response.referrals()) {
     const std::string& of =
         owner.empty() ? referral.sending_team() : referral.receiving_team();
-    if (of != team_name ||
+    if ((!own_sent && of != team_name) ||
         !last_updated->Matches(FromProtoTimestamp(referral.update_time()))) {
       continue;
     }

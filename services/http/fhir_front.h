@@ -2,6 +2,7 @@
 #define CAREBRIDGE_SERVICES_HTTP_FHIR_FRONT_H_
 
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"
@@ -16,8 +17,10 @@ struct FhirWrite {
   std::string content_type;
   // X-Request-ID: a retry with the same one returns what the first made.
   std::string request_id;
-  // If-None-Exist (conditional create): `identifier=system|value`, kept as
-  // the retry key when there is no X-Request-ID.
+  // If-None-Exist (conditional create): `identifier=system|value`,
+  // percent-encoded or not. The referral the caller's team sent with that
+  // identifier is the answer (200); with none, it is the new one's
+  // identifier and retry key (over X-Request-ID).
   std::string if_none_exist;
   // If-Match: W/"{versionId}"; a stale one is 412.
   std::string if_match;
@@ -54,7 +57,9 @@ class FhirFront {
   HttpReply Search(absl::string_view type, const FhirParams& params,
                    const std::string& base, const CallHeaders& headers) const;
   // POST /fhir/ServiceRequest: a referral from the caller's team (its
-  // Task has the same id). 201 with the ServiceRequest and its Location.
+  // Task has the same id). 201 with the ServiceRequest and its Location;
+  // with If-None-Exist, 200 and the referral the team already sent with
+  // that identifier (nothing made), 412 when several have it.
   HttpReply Create(absl::string_view type, absl::string_view body,
                    const FhirWrite& write, const std::string& base,
                    const CallHeaders& headers) const;
@@ -93,6 +98,22 @@ class FhirFront {
   HttpReply SearchReferrals(absl::string_view type, const FhirParams& params,
                             const std::string& base,
                             const CallHeaders& headers) const;
+  // fhir_conditional_create.cc: ServiceRequest.identifier into
+  // `referral.identifiers` (each needs a system and a value; R4's other
+  // Identifier elements are accepted and not kept).
+  static absl::Status ReadIdentifiers(const fhir::Json& service_request,
+                                      referral::v1::Referral& referral);
+  // A conditional create's search for `if_none_exist`: the reply when it
+  // decides the request (an error, the one match as 200, 412 for several),
+  // else nothing, and `request` carries the identifier and its retry key.
+  std::optional<HttpReply> ConditionalCreate(
+      absl::string_view if_none_exist,
+      referral::v1::CreateReferralRequest& request, const std::string& base,
+      const CallHeaders& headers) const;
+  // The ServiceRequest a create made (201) or found (200), with its
+  // Location.
+  static HttpReply WrittenServiceRequest(const referral::v1::Referral& referral,
+                                         int status, const std::string& base);
 
   const RpcBridge* const bridge_;
 };

@@ -241,6 +241,14 @@ Json ServiceRequest(const ref::Referral& referral) {
   Json request{{"resourceType", "ServiceRequest"},
                {"id", IdOf(referral.name())}};
   SetMeta(request, referral.update_time(), referral.etag());
+  if (!referral.identifiers().empty()) {
+    Json identifiers = Json::array();
+    for (const ref::ReferralIdentifier& identifier : referral.identifiers()) {
+      identifiers.push_back(
+          {{"system", identifier.system()}, {"value", identifier.value()}});
+    }
+    request["identifier"] = std::move(identifiers);
+  }
   if (!referral.redirected_from().empty()) {
     request["replaces"] =
         Json::array({Reference("ServiceRequest", referral.redirected_from())});

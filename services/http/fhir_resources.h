@@ -34,7 +34,8 @@ Json HealthcareService(const directory::v1::Team& team);
 // A referral as the ServiceRequest it asks for and the Task that tracks
 // its answer (the Booking and Referral Standard's pairing): status and
 // business status from its state, the decline reason and onward route,
-// a redirect as the Task of the referral it became.
+// a redirect as the Task of the referral it became. The ServiceRequest's
+// identifiers are the sending system's (Referral.identifiers).
 Json ServiceRequest(const referral::v1::Referral& referral);
 Json Task(const referral::v1::Referral& referral);
 

@@ -92,6 +92,20 @@ TEST(FhirResourcesTest, ASentReferralIsAnActiveRequestAndARequestedTask) {
   EXPECT_FALSE(task.contains("output"));
 }
 
+TEST(FhirResourcesTest, AServiceRequestCarriesTheSendersIdentifiers) {
+  ref::Referral referral = Sent();
+  EXPECT_FALSE(ServiceRequest(referral).contains("identifier"));
+  ref::ReferralIdentifier* first = referral.add_identifiers();
+  first->set_system("https://trust.example/ref");
+  first->set_value("R-123");
+  ref::ReferralIdentifier* second = referral.add_identifiers();
+  second->set_system("urn:oid:2.16.840.1.113883.2.1.4.1");
+  second->set_value("000123");
+  EXPECT_EQ(ServiceRequest(referral)["identifier"], Json::parse(R"([
+    {"system": "https://trust.example/ref", "value": "R-123"},
+    {"system": "urn:oid:2.16.840.1.113883.2.1.4.1", "value": "000123"}])"));
+}
+
 TEST(FhirResourcesTest, ADeclineCarriesItsReasonAndOnwardRoute) {
   ref::Referral referral = Sent();
   referral.set_state(ref::DECLINED);

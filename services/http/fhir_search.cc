@@ -9,6 +9,8 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "services/common/macros.h"
+#include "services/common/validation.h"
 
 namespace carebridge::http {
 namespace {
@@ -38,7 +40,91 @@ std::string QueryOf(const FhirParams& params, absl::string_view skip) {
   return absl::StrJoin(parts, "&");
 }
 
+constexpr char kIfNoneExist[] = "If-None-Exist";
+
 }  // namespace
+
+absl::StatusOr<std::string> QueryDecoded(absl::string_view field,
+                                         absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+      continue;
+    }
+    if (text[i] != '%') {
+      out += text[i];
+      continue;
+    }
+    int byte = 0;
+    const absl::string_view escape = text.substr(i, 3);
+    if (escape.size() < 3 ||
+        !absl::ascii_isxdigit(static_cast<unsigned char>(escape[1])) ||
+        !absl::ascii_isxdigit(static_cast<unsigned char>(escape[2])) ||
+        !absl::SimpleHexAtoi(escape.substr(1), &byte)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": `", escape,
+                       "` is not a percent-encoded byte (% and two hex "
+                       "digits; a literal % is %25)"));
+    }
+    out += static_cast<char>(byte);
+    i += 2;
+  }
+  RETURN_IF_ERROR(CheckText(field, out, kMaxLongTextChars));
+  return out;
+}
+
+absl::StatusOr<referral::v1::ReferralIdentifier> IdentifierToken(
+    absl::string_view field, absl::string_view token) {
+  referral::v1::ReferralIdentifier identifier;
+  std::string part;
+  bool in_value = false;
+  for (size_t i = 0; i < token.size(); ++i) {
+    char c = token[i];
+    if (c == '\\') {
+      if (i + 1 == token.size() || !absl::StrContains("\\|,$", token[i + 1])) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, ": a `\\` escapes only `\\`, `|`, `,` or `$` (`", token,
+            "`)"));
+      }
+      part += token[++i];
+    } else if (c == ',') {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": one identifier only (`", token,
+                       "` lists several; a `,` in a value is `\\,`)"));
+    } else if (c == '|' && !in_value) {
+      identifier.set_system(std::exchange(part, ""));
+      in_value = true;
+    } else {
+      part += c;
+    }
+  }
+  identifier.set_value(part);
+  if (!in_value || identifier.system().empty() || identifier.value().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": `", token,
+                     "` is not `system|value` with both given (e.g. "
+                     "https://trust.example/referrals|R-123)"));
+  }
+  return identifier;
+}
+
+absl::StatusOr<referral::v1::ReferralIdentifier> IfNoneExistIdentifier(
+    absl::string_view header) {
+  std::pair<absl::string_view, absl::string_view> param =
+      absl::StrSplit(header, absl::MaxSplits('=', 1));
+  ASSIGN_OR_RETURN(const std::string name,
+                   QueryDecoded(kIfNoneExist, param.first));
+  if (name != "identifier" || absl::StrContains(param.second, '&')) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        kIfNoneExist, ": only `identifier=system|value` is supported (`",
+        header, "`)"));
+  }
+  ASSIGN_OR_RETURN(const std::string token,
+                   QueryDecoded(kIfNoneExist, param.second));
+  return IdentifierToken(absl::StrCat(kIfNoneExist, ": identifier"), token);
+}
 
 absl::Status CheckParams(absl::string_view type, const FhirParams& params,
                          const std::set<std::string>& known) {

@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "carebridge/referral/v1/referral.pb.h"
 #include "services/http/fhir_front.h"
 #include "services/http/fhir_resources.h"
 
@@ -32,6 +33,21 @@ absl::StatusOr<int> Count(const FhirParams& params);
 absl::StatusOr<std::string> ReferenceId(absl::string_view param,
                                         absl::string_view value,
                                         absl::string_view type);
+// `text` from a query string, decoded: %XX escapes and `+` for a space.
+// INVALID_ARGUMENT naming `field` when an escape is malformed or the bytes
+// are not UTF-8.
+absl::StatusOr<std::string> QueryDecoded(absl::string_view field,
+                                         absl::string_view text);
+// A token search's `system|value` (FHIR search escapes `\|`, `\,`, `\$`
+// and `\\` taken literally), both parts required, one value only (no
+// unescaped `,`). INVALID_ARGUMENT naming `field` otherwise.
+absl::StatusOr<referral::v1::ReferralIdentifier> IdentifierToken(
+    absl::string_view field, absl::string_view token);
+// A conditional create's If-None-Exist header, a query string that must be
+// `identifier=system|value` (percent-encoded or not): its identifier.
+absl::StatusOr<referral::v1::ReferralIdentifier> IfNoneExistIdentifier(
+    absl::string_view header);
+
 // A `_lastUpdated` search: every bound its values give (ge, gt, le, lt or
 // eq, then a date YYYY-MM-DD or an instant), all of which a time must meet.
 class LastUpdated {

@@ -1,6 +1,9 @@
 #include "services/http/fhir_search.h"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
 
 namespace carebridge::http {
 namespace {
@@ -88,6 +91,64 @@ TEST(SearchsetTest, TotalOnlyWhenOnePageIsTheWholeResult) {
                 {{"_count", "2"}, {"_page_token", "more"}}, {Entry("c")}, "");
   EXPECT_FALSE(last.contains("total")) << last.dump();
   EXPECT_EQ(last["entry"].size(), 1u);
+}
+
+// If-None-Exist is a query string: percent-encoded or not, `+` a space.
+TEST(IfNoneExistTest, EncodedOrNotTheSameIdentifier) {
+  for (const char* header :
+       {"identifier=https://trust.example/ref|R-123",
+        "identifier=https%3A%2F%2Ftrust.example%2Fref%7CR-123",
+        "identifier=https%3a%2f%2ftrust.example%2fref%7cR%2D123",
+        "%69dentifier=https://trust.example/ref%7CR-123"}) {
+    absl::StatusOr<referral::v1::ReferralIdentifier> identifier =
+        IfNoneExistIdentifier(header);
+    ASSERT_TRUE(identifier.ok()) << header << ": " << identifier.status();
+    EXPECT_EQ(identifier->system(), "https://trust.example/ref") << header;
+    EXPECT_EQ(identifier->value(), "R-123") << header;
+  }
+  absl::StatusOr<referral::v1::ReferralIdentifier> spaced =
+      IfNoneExistIdentifier("identifier=urn:ehr|R+1%2B2");
+  ASSERT_TRUE(spaced.ok()) << spaced.status();
+  EXPECT_EQ(spaced->value(), "R 1+2");
+}
+
+TEST(IfNoneExistTest, MalformedEscapesAreRefusedNamingTheHeader) {
+  for (const char* header :
+       {"identifier=https://trust.example/ref|R-%zz",
+        "identifier=https://trust.example/ref|R-%4", "identifier=urn:a|b%",
+        "identifier=urn:a|%C3%28"}) {
+    absl::Status status = IfNoneExistIdentifier(header).status();
+    EXPECT_TRUE(absl::IsInvalidArgument(status)) << header << ": " << status;
+    EXPECT_TRUE(absl::StartsWith(status.message(), "If-None-Exist: "))
+        << header << ": " << status;
+  }
+  EXPECT_THAT(
+      std::string(
+          IfNoneExistIdentifier("identifier=urn:a|R-%zz").status().message()),
+      ::testing::HasSubstr("`%zz` is not a percent-encoded byte"));
+}
+
+TEST(IfNoneExistTest, OnlyOneIdentifierWithSystemAndValue) {
+  for (const char* header :
+       {"identifier=R-123", "identifier=|R-123", "identifier=urn:a|",
+        "status=active", "identifier=urn:a|1&status=active",
+        "identifier=urn:a|1,urn:a|2", ""}) {
+    absl::Status status = IfNoneExistIdentifier(header).status();
+    EXPECT_TRUE(absl::IsInvalidArgument(status)) << header << ": " << status;
+    EXPECT_TRUE(absl::StartsWith(status.message(), "If-None-Exist"))
+        << header << ": " << status;
+  }
+}
+
+// FHIR search escapes: `\|`, `\,`, `\$` and `\\` stand for themselves.
+TEST(IdentifierTokenTest, EscapesAreTakenLiterally) {
+  absl::StatusOr<referral::v1::ReferralIdentifier> token =
+      IdentifierToken("identifier", R"(urn:ehr|a\,b\|c\\d\$)");
+  ASSERT_TRUE(token.ok()) << token.status();
+  EXPECT_EQ(token->system(), "urn:ehr");
+  EXPECT_EQ(token->value(), R"(a,b|c\d$)");
+  EXPECT_FALSE(IdentifierToken("identifier", R"(urn:ehr|a\b)").ok());
+  EXPECT_FALSE(IdentifierToken("identifier", "urn:ehr|a,b").ok());
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // moved through the referral's state machine. Each is the gRPC method's
 // call, so its rules and errors are the service's own.
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <utility>
 #include <vector>
@@ -13,7 +14,6 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "carebridge/referral/v1/referral.pb.h"
-#include "services/common/fingerprint.h"
 #include "services/http/fhir_front.h"
 
 namespace carebridge::http {
@@ -130,22 +130,6 @@ absl::StatusOr<ref::Urgency> UrgencyOf(const Json& resource) {
       "(crisis)");
 }
 
-// The retry key: the conditional create's identifier (digested to the 64
-// characters a request id may have), else X-Request-ID. The identifier
-// wins: a client that sends a fresh X-Request-ID with each attempt and the
-// same If-None-Exist still makes one referral.
-absl::StatusOr<std::string> RequestId(const FhirWrite& write) {
-  if (write.if_none_exist.empty()) return write.request_id;
-  absl::string_view query = write.if_none_exist;
-  if (!absl::ConsumePrefix(&query, "identifier=") || query.empty()) {
-    return Invalid(
-        "If-None-Exist: only `identifier=system|value` is supported");
-  }
-  absl::StatusOr<std::string> digest = Sha256Hex(query);
-  if (!digest.ok()) return digest.status();
-  return absl::StrCat("fhir-", digest->substr(0, 40));
-}
-
 // A request answering a referral: its name, the etag it was read at and a
 // note.
 template <typename Request>
@@ -175,6 +159,18 @@ absl::Status AsTaskElements(absl::Status status) {
     }
   }
   return status;
+}
+
+// The service's refusal of a referral's identifier, named as the
+// ServiceRequest element it came from.
+absl::Status AsServiceRequestElements(absl::Status status) {
+  absl::string_view rest = status.message();
+  if (status.code() != absl::StatusCode::kInvalidArgument ||
+      !absl::ConsumePrefix(&rest, "referral.identifiers[")) {
+    return status;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("ServiceRequest.identifier[", rest));
 }
 
 // What a Task write may change: its status and what is said with the
@@ -302,6 +298,9 @@ HttpReply FhirFront::Create(absl::string_view type, absl::string_view body,
   }
   ref::CreateReferralRequest request;
   ref::Referral& referral = *request.mutable_referral();
+  if (absl::Status read = ReadIdentifiers(sr, referral); !read.ok()) {
+    return FhirError(read);
+  }
   if (!sr.contains("subject")) {
     return FhirError(
         Invalid("ServiceRequest.subject: required: the Patient referred "
@@ -348,19 +347,17 @@ HttpReply FhirFront::Create(absl::string_view type, absl::string_view body,
     }
   }
   referral.set_person_wishes(absl::StrJoin(wishes, "\n"));
-  absl::StatusOr<std::string> request_id = RequestId(write);
-  if (!request_id.ok()) return FhirError(request_id.status());
-  request.set_request_id(*request_id);
+  if (write.if_none_exist.empty()) {
+    request.set_request_id(write.request_id);
+  } else if (std::optional<HttpReply> answered = ConditionalCreate(
+                 write.if_none_exist, request, base, headers)) {
+    return *std::move(answered);
+  }
   ref::Referral created;
   absl::Status called = bridge_->Call(absl::StrCat(kReferral, "CreateReferral"),
                                       request, &created, headers);
-  if (!called.ok()) return FhirError(called);
-  HttpReply reply = FhirReply(fhir::ServiceRequest(created), 201);
-  reply.headers.emplace_back(
-      "Location",
-      absl::StrCat(base, "/ServiceRequest/", fhir::IdOf(created.name()),
-                   "/_history/", created.etag()));
-  return reply;
+  if (!called.ok()) return FhirError(AsServiceRequestElements(called));
+  return WrittenServiceRequest(created, 201, base);
 }
 
 HttpReply FhirFront::UpdateTask(absl::string_view id, absl::string_view body,

@@ -295,11 +295,14 @@ expect_eq "$(send retried.json "$T_SAM" POST ServiceRequest application/fhir+jso
   201 "the retry"
 expect_eq "$(field retried.json 'd["id"]')" "$CREATED" "a retry makes no second referral"
 # Each attempt with its own X-Request-ID (as NHS APIs ask), the same
-# If-None-Exist: the identifier decides.
-send conditional.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
-  "If-None-Exist: identifier=https://ehr.example/orders|42" "X-Request-ID: try-1" >/dev/null
-send conditional2.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
-  "If-None-Exist: identifier=https://ehr.example/orders|42" "X-Request-ID: try-2" >/dev/null
+# If-None-Exist: the identifier decides. FHIR's conditional create: the
+# first makes the referral (201), the replay finds it (200) and makes none.
+expect_eq "$(send conditional.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
+  "If-None-Exist: identifier=https://ehr.example/orders|42" "X-Request-ID: try-1")" \
+  201 "a conditional create that matches nothing"
+expect_eq "$(send conditional2.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
+  "If-None-Exist: identifier=https://ehr.example/orders|42" "X-Request-ID: try-2")" \
+  200 "the same conditional create again: it matches the first"
 expect_eq "$(field conditional2.json 'd["id"]')" "$(field conditional.json 'd["id"]')" \
   "If-None-Exist makes one referral"
 fhir_ok newtask.json "$T_KIM" "Task/$CREATED"
@@ -325,12 +328,105 @@ bad bad-performer.json 400 "ServiceRequest.performer: required" \
   "{\"resourceType\":\"ServiceRequest\",\"intent\":\"order\",\"priority\":\"routine\",\"subject\":{\"reference\":\"Patient/$(id "$PERSON")\"},\"reasonCode\":[{\"text\":\"x\"}]}"
 bad bad-team.json 404 "teams/nosuchteam" \
   "{\"resourceType\":\"ServiceRequest\",\"intent\":\"order\",\"priority\":\"routine\",\"subject\":{\"reference\":\"Patient/$(id "$PERSON")\"},\"performer\":[{\"reference\":\"HealthcareService/nosuchteam\"}],\"reasonCode\":[{\"text\":\"x\"}]}"
+bad bad-identifier.json 400 "ServiceRequest.identifier[0].system: required" \
+  "${SR%\}}, \"identifier\":[{\"value\":\"7\"}]}"
+bad bad-identifier2.json 400 "ServiceRequest.identifier[0].system: a URI, without" \
+  "${SR%\}}, \"identifier\":[{\"system\":\"urn:a b\",\"value\":\"7\"}]}"
 bad bad-ctype.json 415 "Content-Type must be application/fhir+json" "$SR" text/plain
 expect_eq "$(send bad-kind.json "$T_SAM" POST Patient application/fhir+json '{}')" 405 \
   "POST Patient"
 get count.json "$T_SAM" "ServiceRequest?requester=Organization/$(id "$FROM")" >/dev/null
 expect_eq "$(field count.json 'd["total"]')" "$((SENT_BEFORE + 3))" \
   "only the three good POSTs made referrals"
+
+step "conditional create: the sending system's identifier, kept, searched, matched"
+# header FILE NAME: the value of response header NAME saved with FILE.
+header() {
+  tr -d '\r' <"$OUT/$1.headers" | sed -n "s/^$2: //Ip"
+}
+# written FILE: the reply's Location, ETag and Last-Modified must name the
+# ServiceRequest in it: its version, and when it last changed.
+written() {
+  local id version modified
+  id=$(field "$1" 'd["id"]')
+  version=$(field "$1" 'd["meta"]["versionId"]')
+  expect_eq "$(header "$1" Location)" \
+    "$HTTP/fhir/ServiceRequest/$id/_history/$version" "the Location of $1"
+  expect_eq "$(header "$1" ETag)" "W/\"$version\"" "the ETag of $1"
+  modified=$(header "$1" Last-Modified)
+  expect_eq "$(/usr/bin/python3 -c 'import email.utils, sys
+print(email.utils.parsedate_to_datetime(sys.argv[1]).strftime("%Y-%m-%dT%H:%M:%S"))' \
+    "$modified" 2>/dev/null)" \
+    "$(field "$1" 'd["meta"]["lastUpdated"][:19]')" \
+    "the Last-Modified of $1 ('$modified')"
+}
+written conditional.json
+written conditional2.json
+ORDER42=$(field conditional.json 'd["id"]')
+expect_eq "$(field conditional.json 'd["identifier"]')" \
+  "[{'system': 'https://ehr.example/orders', 'value': '42'}]" \
+  "the If-None-Exist identifier is the new ServiceRequest's"
+fhir_ok order42.json "$T_SAM" "ServiceRequest/$ORDER42"
+expect_eq "$(field order42.json 'd["identifier"]')" \
+  "[{'system': 'https://ehr.example/orders', 'value': '42'}]" \
+  "the identifier, read back"
+fhir_ok by-identifier.json "$T_SAM" \
+  "ServiceRequest?identifier=https%3A%2F%2Fehr.example%2Forders%7C42"
+expect_eq "$(field by-identifier.json 'd["total"], [e["resource"]["id"] for e in d["entry"]]')" \
+  "1 ['$ORDER42']" "ServiceRequest by identifier"
+fhir_ok by-identifier2.json "$T_KIM" \
+  "ServiceRequest?performer=HealthcareService/$(id "$TO")&identifier=https://ehr.example/orders|42"
+expect_eq "$(field by-identifier2.json 'd["total"]')" 1 \
+  "the receiving team finds it by the sender's identifier too"
+fhir_ok by-identifier3.json "$T_SAM" "ServiceRequest?identifier=https://ehr.example/orders|41"
+expect_eq "$(field by-identifier3.json 'd["total"]')" 0 "another identifier finds none"
+# Percent-encoded, as a query string is: the same identifier.
+expect_eq "$(send encoded.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
+  "If-None-Exist: identifier=https%3A%2F%2Fehr.example%2Forders%7C42")" \
+  200 "an encoded If-None-Exist matches the decoded one"
+expect_eq "$(field encoded.json 'd["id"]')" "$ORDER42" "the same referral"
+written encoded.json
+# Made by a plain POST with the identifier in its body: matched all the same.
+WITH_ID=${SR%\}}', "identifier":[{"use":"official","system":"https://ehr.example/orders","value":"43"}]}'
+expect_eq "$(send plain43.json "$T_SAM" POST ServiceRequest application/fhir+json "$WITH_ID")" \
+  201 "a ServiceRequest with an identifier in its body"
+expect_eq "$(send conditional43.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
+  "If-None-Exist: identifier=https://ehr.example/orders|43")" \
+  200 "a conditional create finds what a plain POST made"
+expect_eq "$(field conditional43.json 'd["id"]')" "$(field plain43.json 'd["id"]')" \
+  "the plain POST's referral"
+# Two referrals with one identifier (nothing stops a plain POST): a
+# conditional create cannot choose, 412.
+WITH_46=${SR%\}}', "identifier":[{"system":"https://ehr.example/orders","value":"46"}]}'
+send dup46a.json "$T_SAM" POST ServiceRequest application/fhir+json "$WITH_46" >/dev/null
+send dup46b.json "$T_SAM" POST ServiceRequest application/fhir+json "$WITH_46" >/dev/null
+get count.json "$T_SAM" "ServiceRequest?requester=Organization/$(id "$FROM")" >/dev/null
+MADE=$(field count.json 'd["total"]')
+expect_eq "$(send several.json "$T_SAM" POST ServiceRequest application/fhir+json "$SR" \
+  "If-None-Exist: identifier=https://ehr.example/orders|46")" \
+  412 "a conditional create matching two referrals"
+case "$(field several.json 'd["issue"][0]["diagnostics"]')" in
+  *"If-None-Exist: identifier \`https://ehr.example/orders|46\` matches more than one"*) ;;
+  *) fail "the 412 says why: $(cat "$OUT/several.json")" ;;
+esac
+# Refused, storing nothing: a malformed escape, an identifier the body does
+# not carry, a search that is not an identifier's.
+bad_conditional() {
+  expect_eq "$(send "$1" "$T_SAM" POST ServiceRequest application/fhir+json "$3" \
+    "If-None-Exist: $2")" 400 "If-None-Exist: $2"
+  case "$(field "$1" 'd["resourceType"], d["issue"][0]["diagnostics"]')" in
+    "OperationOutcome If-None-Exist: "*) ;;
+    *) fail "$1 names If-None-Exist: $(cat "$OUT/$1")" ;;
+  esac
+}
+bad_conditional bad-escape.json "identifier=https://ehr.example/orders|4%2" "$SR"
+bad_conditional bad-escape2.json "identifier=https%3A%2F%2Fehr.example%2Forders%7C%ZZ" "$SR"
+bad_conditional bad-disagree.json "identifier=https://ehr.example/orders|45" "$WITH_ID"
+bad_conditional bad-search.json "status=active" "$SR"
+bad_conditional bad-nosystem.json "identifier=45" "$SR"
+get count.json "$T_SAM" "ServiceRequest?requester=Organization/$(id "$FROM")" >/dev/null
+expect_eq "$(field count.json 'd["total"]')" "$MADE" \
+  "the refused conditional creates made nothing"
 
 step "the receiving team answers: PATCH and PUT Task through the state machine"
 PATCH_RECEIVED='[{"op":"replace","path":"/status","value":"received"}]'
