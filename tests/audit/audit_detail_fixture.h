@@ -23,16 +23,25 @@ class AuditDetailTest : public RecordTest {
     audit_ = audit::v1::AuditService::NewStub(server_.Channel());
     careplan_ = careplan::v1::CarePlanService::NewStub(server_.Channel());
     ada_ = MakePerson("Ada");
-    Accept(Refer(ada_, crisis_).name(), bob_);
+    ASSERT_NO_FATAL_FAILURE(TakenOnByCrisis(ada_));
+  }
+
+  // The crisis team takes `person` on (alice refers, bob accepts), and so
+  // leads their care.
+  void TakenOnByCrisis(const std::string& person) {
+    Accept(Refer(person, crisis_).name(), bob_);
     ASSERT_TRUE(Eventually([&] {
       careplan::v1::CarePlan plan;
-      return GetPlan(Service(), &plan).ok() && plan.lead_team() == crisis_;
+      return GetPlan(Service(), &plan, person).ok() &&
+             plan.lead_team() == crisis_;
     }));
   }
 
-  grpc::Status GetPlan(const Principal& as, careplan::v1::CarePlan* plan) {
+  // `person`'s care plan (default: Ada's) as `as` reads it.
+  grpc::Status GetPlan(const Principal& as, careplan::v1::CarePlan* plan,
+                       const std::string& person = "") {
     careplan::v1::GetCarePlanRequest request;
-    request.set_name(ada_ + "/carePlan");
+    request.set_name((person.empty() ? ada_ : person) + "/carePlan");
     auto context = server_.ContextAs(as);
     return careplan_->GetCarePlan(context.get(), request, plan);
   }

@@ -113,6 +113,49 @@ ref::Referral RecordTest::ReferAs(const Principal& as,
   return CreateTestReferral(server_, *referral_, as, person, team, urgency);
 }
 
+ref::Referral RecordTest::ReferWithRisk(const Principal& as,
+                                        const std::string& person,
+                                        const std::string& team,
+                                        const std::string& risk) {
+  ref::CreateReferralRequest create;
+  create.mutable_referral()->set_person(person);
+  create.mutable_referral()->set_receiving_team(team);
+  create.mutable_referral()->set_urgency(ref::ROUTINE);
+  create.mutable_referral()->set_reason("Evening peer support.");
+  create.mutable_referral()->set_risk_summary(risk);
+  ref::Referral referral;
+  auto context = server_.ContextAs(as);
+  grpc::Status status =
+      referral_->CreateReferral(context.get(), create, &referral);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return referral;
+}
+
+ref::Referral RecordTest::GetReferral(const Principal& as,
+                                      const std::string& referral) {
+  ref::GetReferralRequest request;
+  request.set_name(referral);
+  ref::Referral got;
+  auto context = server_.ContextAs(as);
+  grpc::Status status = referral_->GetReferral(context.get(), request, &got);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return got;
+}
+
+ref::ListReferralsResponse RecordTest::ListReferralsAs(
+    const Principal& as, ref::Mailbox box, const std::string& person) {
+  ref::ListReferralsRequest request;
+  request.set_mailbox(box);
+  request.set_person(person);
+  request.set_page_size(500);
+  ref::ListReferralsResponse response;
+  auto context = server_.ContextAs(as);
+  grpc::Status status =
+      referral_->ListReferrals(context.get(), request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response;
+}
+
 void RecordTest::Accept(const std::string& referral, const Principal& by) {
   ref::AcceptReferralRequest accept;
   accept.set_name(referral);

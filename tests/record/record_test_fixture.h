@@ -78,6 +78,17 @@ class RecordTest : public ::testing::Test {
   ref::Referral ReferAs(const Principal& as, const std::string& person,
                         const std::string& team,
                         ref::Urgency urgency = ref::ROUTINE);
+  // A routine referral sent by `as` with a risk summary of `risk` (which the
+  // person's sharing choices decide who reads).
+  ref::Referral ReferWithRisk(const Principal& as, const std::string& person,
+                              const std::string& team, const std::string& risk);
+  // `referral` as `as` reads it.
+  ref::Referral GetReferral(const Principal& as, const std::string& referral);
+  // The first page (up to 500) of `as`'s team's `box`, only `person`'s when
+  // given.
+  ref::ListReferralsResponse ListReferralsAs(const Principal& as,
+                                             ref::Mailbox box,
+                                             const std::string& person = "");
   void Accept(const std::string& referral, const Principal& by);
   // Declines with an onward route suggesting `suggested` (default: the
   // voluntary team).

@@ -40,46 +40,6 @@ class RiskSharingTest : public RecordTest {
     return plan.lead_team();
   }
 
-  // Alice's referral of Cy to `team` with a risk summary of `risk`.
-  ref::Referral ReferWithRisk(const std::string& team,
-                              const std::string& risk) {
-    ref::CreateReferralRequest create;
-    create.mutable_referral()->set_person(cy_);
-    create.mutable_referral()->set_receiving_team(team);
-    create.mutable_referral()->set_urgency(ref::ROUTINE);
-    create.mutable_referral()->set_reason("Evening peer support.");
-    create.mutable_referral()->set_risk_summary(risk);
-    ref::Referral referral;
-    auto context = server_.ContextAs(alice_);
-    grpc::Status status =
-        referral_->CreateReferral(context.get(), create, &referral);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return referral;
-  }
-
-  ref::Referral Get(const Principal& as, const std::string& name) {
-    ref::GetReferralRequest request;
-    request.set_name(name);
-    ref::Referral referral;
-    auto context = server_.ContextAs(as);
-    grpc::Status status =
-        referral_->GetReferral(context.get(), request, &referral);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return referral;
-  }
-
-  ref::ListReferralsResponse ListAs(const Principal& as, ref::Mailbox box) {
-    ref::ListReferralsRequest request;
-    request.set_mailbox(box);
-    request.set_page_size(500);
-    ref::ListReferralsResponse response;
-    auto context = server_.ContextAs(as);
-    grpc::Status status =
-        referral_->ListReferrals(context.get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    return response;
-  }
-
   // The lead team records Cy's choice: the peer café sees `parts` alone.
   void ShareWithVoluntaryTeam(std::initializer_list<cp::SharedPart> parts) {
     ShareWithTeam(bob_, cy_, voluntary_, parts);
@@ -111,19 +71,19 @@ class RiskSharingTest : public RecordTest {
 
 TEST_F(RiskSharingTest, TheVoluntarySectorReadsRiskOnlyWhenThePersonSaysSo) {
   const std::string risk(4000, 'r');  // the longest risk summary
-  const std::string name = ReferWithRisk(voluntary_, risk).name();
+  const std::string name = ReferWithRisk(alice_, cy_, voluntary_, risk).name();
 
   // By default the peer café reads the referral without the risk summary,
   // and is told it is withheld; alice wrote it, reads it, and is told.
-  ref::Referral to_val = Get(val_, name);
+  ref::Referral to_val = GetReferral(val_, name);
   EXPECT_EQ(to_val.risk_summary(), "");
   EXPECT_THAT(to_val.withheld_from_receiving_team(), ElementsAre(kRisk));
   EXPECT_EQ(to_val.reason(), "Evening peer support.");
-  ref::Referral to_alice = Get(alice_, name);
+  ref::Referral to_alice = GetReferral(alice_, name);
   EXPECT_EQ(to_alice.risk_summary(), risk);
   EXPECT_THAT(to_alice.withheld_from_receiving_team(), ElementsAre(kRisk));
   // The inbox, and the answer to an acknowledgement, alike.
-  ref::ListReferralsResponse inbox = ListAs(val_, ref::INBOX);
+  ref::ListReferralsResponse inbox = ListReferralsAs(val_, ref::INBOX);
   ASSERT_EQ(inbox.referrals_size(), 1);
   EXPECT_EQ(inbox.referrals(0).risk_summary(), "");
   EXPECT_THAT(inbox.referrals(0).withheld_from_receiving_team(),
@@ -138,24 +98,27 @@ TEST_F(RiskSharingTest, TheVoluntarySectorReadsRiskOnlyWhenThePersonSaysSo) {
 
   // Cy shares risk with the peer café: from that commit on, it reads it.
   ShareWithVoluntaryTeam({cp::SHARED_GOALS, cp::SHARED_RISK});
-  to_val = Get(val_, name);
+  to_val = GetReferral(val_, name);
   EXPECT_EQ(to_val.risk_summary(), risk);
   EXPECT_THAT(to_val.withheld_from_receiving_team(), IsEmpty());
-  EXPECT_THAT(Get(alice_, name).withheld_from_receiving_team(), IsEmpty());
+  EXPECT_THAT(GetReferral(alice_, name).withheld_from_receiving_team(),
+              IsEmpty());
 
   // And takes it back: withheld again at the next read.
   ShareWithVoluntaryTeam({cp::SHARED_GOALS});
-  EXPECT_EQ(Get(val_, name).risk_summary(), "");
-  EXPECT_EQ(ListAs(val_, ref::INBOX).referrals(0).risk_summary(), "");
-  EXPECT_EQ(Get(alice_, name).risk_summary(), risk);
+  EXPECT_EQ(GetReferral(val_, name).risk_summary(), "");
+  EXPECT_EQ(ListReferralsAs(val_, ref::INBOX).referrals(0).risk_summary(), "");
+  EXPECT_EQ(GetReferral(alice_, name).risk_summary(), risk);
 }
 
 TEST_F(RiskSharingTest, TeamsSharedRiskByDefaultReadItUnlessThePersonSaysNot) {
   const std::string name =
-      ReferWithRisk(housing_, "Calls a friend when it gets bad.").name();
-  EXPECT_EQ(Get(otto_, name).risk_summary(),
+      ReferWithRisk(alice_, cy_, housing_, "Calls a friend when it gets bad.")
+          .name();
+  EXPECT_EQ(GetReferral(otto_, name).risk_summary(),
             "Calls a friend when it gets bad.");
-  EXPECT_THAT(Get(otto_, name).withheld_from_receiving_team(), IsEmpty());
+  EXPECT_THAT(GetReferral(otto_, name).withheld_from_receiving_team(),
+              IsEmpty());
 
   cp::UpdateSharingChoicesRequest request;
   request.mutable_sharing_choices()->set_name(cy_ + "/sharingChoices");
@@ -168,8 +131,8 @@ TEST_F(RiskSharingTest, TeamsSharedRiskByDefaultReadItUnlessThePersonSaysNot) {
   ASSERT_TRUE(
       careplan_->UpdateSharingChoices(context.get(), request, &choices).ok());
   ASSERT_TRUE(modules_.CarePlanChangesDelivered());
-  EXPECT_EQ(Get(otto_, name).risk_summary(), "");
-  EXPECT_THAT(Get(otto_, name).withheld_from_receiving_team(),
+  EXPECT_EQ(GetReferral(otto_, name).risk_summary(), "");
+  EXPECT_THAT(GetReferral(otto_, name).withheld_from_receiving_team(),
               ElementsAre(kRisk));
 }
 
@@ -185,13 +148,15 @@ TEST_F(RiskSharingTest, TheLeadTeamReadsRiskWhateverItsSectorsRule) {
   ASSERT_TRUE(
       careplan_->UpdateSharingChoices(context.get(), request, &choices).ok());
   ASSERT_TRUE(modules_.CarePlanChangesDelivered());
-  const std::string name = ReferWithRisk(crisis_, "Risk is low.").name();
-  EXPECT_EQ(Get(bob_, name).risk_summary(), "Risk is low.");
+  const std::string name =
+      ReferWithRisk(alice_, cy_, crisis_, "Risk is low.").name();
+  EXPECT_EQ(GetReferral(bob_, name).risk_summary(), "Risk is low.");
 }
 
 TEST_F(RiskSharingTest, FeedsNeverCarryTheRiskSummary) {
-  const std::string name = ReferWithRisk(crisis_, "Risk is low.").name();
-  ASSERT_EQ(Get(bob_, name).risk_summary(), "Risk is low.");
+  const std::string name =
+      ReferWithRisk(alice_, cy_, crisis_, "Risk is low.").name();
+  ASSERT_EQ(GetReferral(bob_, name).risk_summary(), "Risk is low.");
   for (const Principal& as : {alice_, bob_}) {
     std::vector<events::v1::Event> events = Feed(referral_.get(), as);
     ASSERT_FALSE(events.empty());
