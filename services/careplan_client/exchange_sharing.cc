@@ -36,16 +36,16 @@ absl::StatusOr<sharing::SharedParts> ExchangeSharing::Reader::CallerParts(
   return PartsFor(person, caller_->team);
 }
 
-absl::Status ExchangeSharing::Reader::Show(
+absl::StatusOr<bool> ExchangeSharing::Reader::Show(
     const Exchange& exchange, careplan::v1::SharedPart part,
     absl::string_view field_name, std::string& field,
     google::protobuf::RepeatedPtrField<std::string>& withheld) {
-  if (field.empty()) return absl::OkStatus();
+  if (field.empty()) return false;
   absl::StatusOr<Verdict> verdict = Judge(exchange, part);
   if (!verdict.ok()) return verdict.status();
   if (!verdict->receiver_reads) withheld.Add(std::string(field_name));
   if (!verdict->caller_reads) field.clear();
-  return absl::OkStatus();
+  return !verdict->caller_reads;
 }
 
 absl::StatusOr<sharing::SharedParts> ExchangeSharing::Reader::PartsFor(

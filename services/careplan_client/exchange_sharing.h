@@ -76,8 +76,10 @@ class ExchangeSharing {
 
     // Judges `field` (named `field_name`) of an exchange: empties it when
     // the caller does not read it, and names it in `withheld` when the
-    // receiving team does not (nothing to judge when it is empty).
-    absl::Status Show(
+    // receiving team does not (nothing to judge when it is empty). Returns
+    // whether it emptied the field (what the call's audit record says the
+    // caller was not shown: ShownExchanges).
+    absl::StatusOr<bool> Show(
         const Exchange& exchange, careplan::v1::SharedPart part,
         absl::string_view field_name, std::string& field,
         google::protobuf::RepeatedPtrField<std::string>& withheld);

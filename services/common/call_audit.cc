@@ -10,6 +10,7 @@
 #include "absl/strings/strip.h"
 #include "google/protobuf/descriptor.h"
 #include "services/common/database.h"
+#include "services/common/errors.h"
 
 namespace carebridge {
 namespace {
@@ -79,6 +80,10 @@ std::vector<AuditRecord> AuditRecordsOf(const CallAudit& audit) {
     records.push_back(audit.record);
     records.back().person = person;
   }
+  for (AuditRecord& record : records) {
+    auto own = audit.sections_of_person.find(record.person);
+    if (own != audit.sections_of_person.end()) record.sections = own->second;
+  }
   return records;
 }
 
@@ -86,6 +91,14 @@ void NoteAuditedSections(absl::string_view sections) {
   CallAudit* audit = CurrentCallAudit();
   if (audit == nullptr || audit->written) return;
   audit->record.sections = std::string(sections);
+}
+
+void NoteAuditedSectionsOf(absl::string_view person,
+                           absl::string_view sections) {
+  CallAudit* audit = CurrentCallAudit();
+  if (audit == nullptr || audit->written) return;
+  NoteAuditedPersons({std::string(person)});
+  audit->sections_of_person[std::string(person)] = std::string(sections);
 }
 
 std::string OnBehalfOfText(const Requester& requester) {
@@ -155,22 +168,27 @@ CallAudit BeginCallAudit(const Principal& caller, absl::Time now,
 
 namespace {
 
-// Completes the record of a call that ended with `status`.
-void CompleteRecord(AuditRecord& record, const absl::Status& status,
+// Completes the record of a call that ended with `status`: one that
+// failed returned none of the sections it may have noted on the way.
+void CompleteRecord(CallAudit& audit, const absl::Status& status,
                     const google::protobuf::Message* response) {
+  AuditRecord& record = audit.record;
   if (record.person.empty() && response != nullptr) {
     record.person = PersonOf(StringField(*response, "person"));
+  }
+  if (!status.ok()) {
+    record.sections.clear();
+    audit.sections_of_person.clear();
   }
   record.outcome = absl::StatusCodeToString(status.code());
 }
 
-// What the caller gets: `status`, or UNAVAILABLE when `written` failed.
+// What the caller gets: `status`, or errors::AuditRecordNotWritten.
 absl::Status AfterWrite(const absl::Status& status,
                         const absl::Status& written) {
   if (written.ok()) return status;
-  return absl::UnavailableError(
-      absl::StrCat("this access could not be recorded in the audit log (",
-                   written.message(), "); nothing was returned; try again"));
+  return errors::AuditRecordNotWritten("this access", "nothing was returned",
+                                       "try again", written);
 }
 
 }  // namespace
@@ -178,7 +196,7 @@ absl::Status AfterWrite(const absl::Status& status,
 absl::Status FinishCallAudit(CallAudit& audit, const absl::Status& status,
                              const google::protobuf::Message* response) {
   if (audit.written || audit.sink == nullptr) return status;
-  CompleteRecord(audit.record, status, response);
+  CompleteRecord(audit, status, response);
   absl::Status written = audit.sink->AppendAudit(AuditRecordsOf(audit));
   audit.written = written.ok();
   return AfterWrite(status, written);
@@ -191,7 +209,7 @@ void FinishCallAuditAsync(CallAudit& audit, const absl::Status& status,
     std::move(done)(status);
     return;
   }
-  CompleteRecord(audit.record, status, response);
+  CompleteRecord(audit, status, response);
   audit.sink->AppendAuditAsync(
       AuditRecordsOf(audit),
       [status, done = std::move(done)](absl::Status written) mutable {

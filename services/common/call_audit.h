@@ -1,6 +1,7 @@
 #ifndef CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
 #define CAREBRIDGE_SERVICES_COMMON_CALL_AUDIT_H_
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,10 @@ struct CallAudit {
   // gets a record of its own, the same but for `person`, so each person's
   // accesses list the call.
   std::vector<std::string> more_persons;
+  // What the call returned that concerns one person in particular (a
+  // list's: what it showed of that person's resources), kept in the record
+  // naming that person in place of `record.sections`.
+  std::map<std::string, std::string> sections_of_person;
   // The id that follows the request across services (x-request-id), sent
   // on each call this one makes to another service; "" when none.
   std::string request_id;
@@ -63,7 +68,8 @@ struct CallAudit {
 // whom the calls it makes in turn are for.
 void SetOnBehalfOf(CallAudit& audit, Requester requester);
 
-// The records `audit` makes: its record, and one more per `more_persons`.
+// The records `audit` makes: its record, and one more per `more_persons`,
+// each with its person's `sections_of_person` when the call noted some.
 std::vector<AuditRecord> AuditRecordsOf(const CallAudit& audit);
 
 // The call being served on this thread; null outside a call.
@@ -105,6 +111,15 @@ void NoteAuditedPersons(const std::vector<std::string>& persons);
 // a note changes nothing. No-op outside a call.
 void NoteAuditedSections(absl::string_view sections);
 
+// The call (if any) returns `sections` of what concerns `person`
+// (`persons/{id}`), e.g. what a list showed of that person's referrals:
+// the person is noted as by NoteAuditedPersons, and the record naming them
+// keeps these sections rather than the call's (NoteAuditedSections). A
+// later note for the person replaces an earlier one; once a write has
+// carried the records, a note changes nothing. No-op outside a call.
+void NoteAuditedSectionsOf(absl::string_view person,
+                           absl::string_view sections);
+
 // The call (if any) gives a reason its record must keep (the stated reason
 // of a break-glass access). No-op outside a call.
 void NoteAuditReason(absl::string_view reason);
@@ -117,10 +132,11 @@ CallAudit BeginCallAudit(const Principal& caller, absl::Time now,
                          const google::protobuf::Message& request);
 
 // Ends the call's audit with `status` (the person from `response`'s
-// `person` field when the request did not name one): when no write carried
+// `person` field when the request did not name one; no sections when the
+// call failed, as it returned nothing): when no write carried
 // it and the call touched an audited database, the record is written now,
-// durably. Returns `status`, or UNAVAILABLE when the record could not be
-// written: nothing leaves without its audit record.
+// durably. Returns `status`, or errors::AuditRecordNotWritten when the
+// record could not be written: nothing leaves without its audit record.
 absl::Status FinishCallAudit(CallAudit& audit, const absl::Status& status,
                              const google::protobuf::Message* response);
 

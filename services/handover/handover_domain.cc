@@ -35,6 +35,10 @@ v1::Handover ForFeed(v1::Handover handover) {
   return handover;
 }
 
+// What a handover is called in its audit records' sections
+// (`whole handover`).
+constexpr char kHandoverKind[] = "handover";
+
 // A state change that lost a race with another writer is re-run on a fresh
 // read when the caller gave no etag (they asked to act on whatever is
 // current); with an etag the conflict is theirs to resolve.
@@ -249,12 +253,18 @@ absl::StatusOr<v1::Handover> HandoverDomain::CreateHandover(
   const events::v1::Event event = MakeEvent(
       "handover.created", handover.name(), handover.person(), TeamsOf(handover),
       caller.subject, now, ForFeed(Present(handover, 1, now)));
+  // What the answer shows is noted before the create commits (its
+  // transaction carries the record), and judged again by the same reader
+  // on the handover as stored.
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, RemoteCalls::kAllowed);
+  RETURN_IF_ERROR(Shown(reader, Present(handover, 1, now)).status());
   ASSIGN_OR_RETURN(StoredHandover stored, store_->Create(handover, key, event));
   // Another request with the same request_id was stored first.
   if (stored.handover.name() != handover.name()) {
     return AnswerRetry(caller, key, stored);
   }
-  return Shown(caller, Present(stored.handover, stored.version, now));
+  return Shown(reader, Present(stored.handover, stored.version, now));
 }
 
 absl::StatusOr<v1::Handover> HandoverDomain::AnswerRetry(
@@ -279,12 +289,23 @@ absl::StatusOr<v1::Handover> HandoverDomain::AnswerRetryOr(
 }
 
 absl::Status HandoverDomain::ShowTo(
-    careplan_client::ExchangeSharing::Reader& reader, v1::Handover& handover) {
+    careplan_client::ExchangeSharing::Reader& reader, v1::Handover& handover,
+    careplan_client::ShownExchanges& shown) {
   handover.clear_withheld_from_receiving_team();
-  return reader.Show(
+  return shown.Show(
+      reader,
       {handover.person(), handover.sending_team(), handover.receiving_team()},
-      careplan::v1::SHARED_RISK, "assessment", *handover.mutable_assessment(),
+      handover.name(), careplan::v1::SHARED_RISK, "assessment",
+      *handover.mutable_assessment(),
       *handover.mutable_withheld_from_receiving_team());
+}
+
+absl::StatusOr<v1::Handover> HandoverDomain::Shown(
+    careplan_client::ExchangeSharing::Reader& reader, v1::Handover handover) {
+  careplan_client::ShownExchanges shown(kHandoverKind);
+  RETURN_IF_ERROR(ShowTo(reader, handover, shown));
+  shown.NoteOne();
+  return handover;
 }
 
 absl::StatusOr<v1::Handover> HandoverDomain::Shown(const Principal& caller,
@@ -292,8 +313,7 @@ absl::StatusOr<v1::Handover> HandoverDomain::Shown(const Principal& caller,
                                                    RemoteCalls remote) {
   careplan_client::ExchangeSharing::Reader reader =
       sharing_.ReaderFor(caller, remote);
-  RETURN_IF_ERROR(ShowTo(reader, handover));
-  return handover;
+  return Shown(reader, std::move(handover));
 }
 
 absl::StatusOr<v1::Handover> HandoverDomain::GetHandover(
@@ -338,11 +358,13 @@ absl::StatusOr<v1::ListHandoversResponse> HandoverDomain::ListHandovers(
   // One read of each person's choices for the page.
   careplan_client::ExchangeSharing::Reader reader =
       sharing_.ReaderFor(caller, remote);
+  careplan_client::ShownExchanges listed(kHandoverKind);
   for (const StoredHandover& stored : page.handovers) {
     v1::Handover* shown = response.add_handovers();
     *shown = Present(stored.handover, stored.version, query.now);
-    RETURN_IF_ERROR(ShowTo(reader, *shown));
+    RETURN_IF_ERROR(ShowTo(reader, *shown, listed));
   }
+  listed.NoteEach();
   if (page.next.has_value()) {
     response.set_next_page_token(
         EncodeCreateOrderPageToken(fingerprint, *page.next));
@@ -379,9 +401,11 @@ absl::StatusOr<v1::Handover> HandoverDomain::Transition(
     const events::v1::Event event =
         MakeEvent(EventType(action), handover.name(), handover.person(),
                   TeamsOf(handover), caller.subject, now, ForFeed(presented));
+    // Judged (and noted) before the write carries the call's record.
+    ASSIGN_OR_RETURN(v1::Handover shown, Shown(caller, presented));
     absl::StatusOr<int64_t> version =
         store_->Update(handover, stored.version, event);
-    if (version.ok()) return Shown(caller, presented);
+    if (version.ok()) return shown;
     if (!absl::IsAborted(version.status()) || !etag.empty() ||
         attempt == kMaxAttempts) {
       return version.status();

@@ -11,6 +11,7 @@
 #include "carebridge/handover/v1/handover.pb.h"
 #include "services/careplan_client/careplan_lookup.h"
 #include "services/careplan_client/exchange_sharing.h"
+#include "services/careplan_client/shown_exchanges.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
@@ -115,9 +116,15 @@ class HandoverDomain {
   v1::Handover Present(const v1::Handover& handover, int64_t version,
                        absl::Time now) const;
   // `handover` (as presented) as `reader`'s caller reads it under the
-  // person's sharing choices now.
+  // person's sharing choices now; `shown` learns what that left of it.
   static absl::Status ShowTo(careplan_client::ExchangeSharing::Reader& reader,
-                             v1::Handover& handover);
+                             v1::Handover& handover,
+                             careplan_client::ShownExchanges& shown);
+  // ShowTo for a call returning `handover` alone, noting what it returns in
+  // the call's audit record (a write: before it commits, so the record
+  // its transaction carries says it).
+  static absl::StatusOr<v1::Handover> Shown(
+      careplan_client::ExchangeSharing::Reader& reader, v1::Handover handover);
   absl::StatusOr<v1::Handover> Shown(
       const Principal& caller, v1::Handover handover,
       RemoteCalls remote = RemoteCalls::kAllowed);

@@ -67,6 +67,15 @@ v1::Referral NewReferral(const v1::Referral& content, std::string name,
   return referral;
 }
 
+bool SameIdentifiers(const v1::Referral& a, const v1::Referral& b) {
+  return std::equal(
+      a.identifiers().begin(), a.identifiers().end(), b.identifiers().begin(),
+      b.identifiers().end(),
+      [](const v1::ReferralIdentifier& x, const v1::ReferralIdentifier& y) {
+        return x.system() == y.system() && x.value() == y.value();
+      });
+}
+
 // Whether a create reusing a request_id asks for the referral stored under
 // it. Only what the sender writes counts; output-only fields are ignored on
 // create anyway.
@@ -77,8 +86,13 @@ bool AsksForTheSameReferral(const v1::Referral& input,
          input.urgency() == stored.urgency() &&
          input.reason() == stored.reason() &&
          input.person_wishes() == stored.person_wishes() &&
-         input.risk_summary() == stored.risk_summary();
+         input.risk_summary() == stored.risk_summary() &&
+         SameIdentifiers(input, stored);
 }
+
+// What a referral is called in its audit records' sections
+// (`whole referral`).
+constexpr char kReferralKind[] = "referral";
 
 // For steps that record only the event and the new state.
 absl::Status NoChange(v1::Referral&) { return absl::OkStatus(); }
@@ -104,7 +118,13 @@ std::string ListFingerprint(const Principal& caller,
   states.erase(std::unique(states.begin(), states.end()), states.end());
   return absl::StrCat(request.mailbox(), "|", caller.team, "|",
                       absl::StrJoin(states, ","), "|", request.person(), "|",
-                      request.overdue_only() ? 1 : 0);
+                      request.overdue_only() ? 1 : 0,
+                      // Appended only when set: tokens issued before the
+                      // identifier filter existed stay good.
+                      request.has_identifier()
+                          ? absl::StrCat("|", request.identifier().system(),
+                                         "|", request.identifier().value())
+                          : "");
 }
 
 }  // namespace
@@ -120,13 +140,23 @@ absl::StatusOr<directory_client::TeamInfo> ReferralDomain::AcceptingTeam(
 }
 
 absl::Status ReferralDomain::ShowTo(
-    careplan_client::ExchangeSharing::Reader& reader, v1::Referral& referral) {
+    careplan_client::ExchangeSharing::Reader& reader, v1::Referral& referral,
+    careplan_client::ShownExchanges& shown) {
   referral.clear_withheld_from_receiving_team();
-  return reader.Show(
+  return shown.Show(
+      reader,
       {referral.person(), referral.sending_team(), referral.receiving_team()},
-      careplan::v1::SHARED_RISK, "risk_summary",
+      referral.name(), careplan::v1::SHARED_RISK, "risk_summary",
       *referral.mutable_risk_summary(),
       *referral.mutable_withheld_from_receiving_team());
+}
+
+absl::StatusOr<v1::Referral> ReferralDomain::Shown(
+    careplan_client::ExchangeSharing::Reader& reader, v1::Referral referral) {
+  careplan_client::ShownExchanges shown(kReferralKind);
+  RETURN_IF_ERROR(ShowTo(reader, referral, shown));
+  shown.NoteOne();
+  return referral;
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::Shown(const Principal& caller,
@@ -134,8 +164,7 @@ absl::StatusOr<v1::Referral> ReferralDomain::Shown(const Principal& caller,
                                                    RemoteCalls remote) {
   careplan_client::ExchangeSharing::Reader reader =
       sharing_.ReaderFor(caller, remote);
-  RETURN_IF_ERROR(ShowTo(reader, referral));
-  return referral;
+  return Shown(reader, std::move(referral));
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
@@ -165,9 +194,16 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
       NewReferral(input, absl::StrCat("referrals/", ids_->NewId()), caller.team,
                   input.receiving_team(), team.DeadlineFor(input.urgency()),
                   caller.subject, now);
+  *referral.mutable_identifiers() = input.identifiers();
   *referral.add_history() =
       HistoryEntry(v1::ReferralEvent::CREATED, now, caller,
                    v1::STATE_UNSPECIFIED, v1::SENT, /*note=*/"");
+  // What the answer shows is noted before the create commits (its
+  // transaction carries the record), and judged again by the same reader
+  // on the referral as stored.
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, RemoteCalls::kAllowed);
+  RETURN_IF_ERROR(Shown(reader, Present({referral, 1}, now)).status());
   ASSIGN_OR_RETURN(
       StoredReferral stored,
       store_->Create(
@@ -178,7 +214,7 @@ absl::StatusOr<v1::Referral> ReferralDomain::CreateReferral(
   if (stored.referral.name() != referral.name()) {
     return AnswerRetry(caller, request, stored);
   }
-  return Shown(caller, Present(stored, now));
+  return Shown(reader, Present(stored, now));
 }
 
 absl::StatusOr<v1::Referral> ReferralDomain::AnswerRetry(
@@ -239,6 +275,7 @@ absl::StatusOr<v1::ListReferralsResponse> ReferralDomain::ListReferrals(
   }
   query.person = request.person();
   query.overdue_only = request.overdue_only();
+  if (request.has_identifier()) query.identifier = request.identifier();
   query.now = clock_->Now();
   ASSIGN_OR_RETURN(ReferralPage page, store_->List(query));
 
@@ -246,11 +283,13 @@ absl::StatusOr<v1::ListReferralsResponse> ReferralDomain::ListReferrals(
   // One read of each person's choices for the page.
   careplan_client::ExchangeSharing::Reader reader =
       sharing_.ReaderFor(caller, remote);
+  careplan_client::ShownExchanges listed(kReferralKind);
   for (const StoredReferral& stored : page.referrals) {
     v1::Referral* shown = response.add_referrals();
     *shown = Present(stored, query.now);
-    RETURN_IF_ERROR(ShowTo(reader, *shown));
+    RETURN_IF_ERROR(ShowTo(reader, *shown, listed));
   }
+  listed.NoteEach();
   if (page.next.has_value()) {
     response.set_next_page_token(
         EncodeCreateOrderPageToken(fingerprint, *page.next));
@@ -291,10 +330,12 @@ absl::StatusOr<v1::Referral> ReferralDomain::Transition(
     referral.set_state(next);
     *referral.mutable_update_time() = ToProtoTimestamp(now);
     v1::Referral after = Present({referral, stored.version + 1}, now);
+    // Judged (and noted) before the write carries the call's record.
+    ASSIGN_OR_RETURN(v1::Referral shown, Shown(caller, after));
     absl::StatusOr<int64_t> version = store_->Update(
         referral, stored.version,
         ReferralChangeEvent(EventTypeFor(action), after, caller.subject, now));
-    if (version.ok()) return Shown(caller, std::move(after));
+    if (version.ok()) return shown;
     if (!absl::IsAborted(version.status()) || !etag.empty() ||
         attempt == kMaxAttempts) {
       return version.status();
@@ -400,6 +441,23 @@ absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectOnce(
   old.set_redirected_to(created.name());
   *old.mutable_update_time() = ToProtoTimestamp(now);
 
+  // Both referrals as the answer shows them, noted before the write carries
+  // the call's record, and judged again by the same reader as stored.
+  careplan_client::ExchangeSharing::Reader reader =
+      sharing_.ReaderFor(caller, RemoteCalls::kAllowed);
+  auto show_both =
+      [&](StoredReferral redirected,
+          StoredReferral made) -> absl::StatusOr<v1::RedirectReferralResponse> {
+    v1::RedirectReferralResponse response;
+    *response.mutable_redirected() = Present(redirected, now);
+    *response.mutable_created() = Present(made, now);
+    careplan_client::ShownExchanges shown(kReferralKind);
+    RETURN_IF_ERROR(ShowTo(reader, *response.mutable_redirected(), shown));
+    RETURN_IF_ERROR(ShowTo(reader, *response.mutable_created(), shown));
+    shown.NoteEach();
+    return response;
+  };
+  RETURN_IF_ERROR(show_both({old, stored.version + 1}, {created, 1}).status());
   ASSIGN_OR_RETURN(
       auto both,
       store_->Redirect(
@@ -410,14 +468,7 @@ absl::StatusOr<v1::RedirectReferralResponse> ReferralDomain::RedirectOnce(
           created,
           ReferralChangeEvent(kReferralCreated, Present({created, 1}, now),
                               caller.subject, now)));
-  v1::RedirectReferralResponse response;
-  *response.mutable_redirected() = Present(both.first, now);
-  *response.mutable_created() = Present(both.second, now);
-  careplan_client::ExchangeSharing::Reader reader =
-      sharing_.ReaderFor(caller, RemoteCalls::kAllowed);
-  RETURN_IF_ERROR(ShowTo(reader, *response.mutable_redirected()));
-  RETURN_IF_ERROR(ShowTo(reader, *response.mutable_created()));
-  return response;
+  return show_both(std::move(both.first), std::move(both.second));
 }
 
 absl::StatusOr<int> ReferralDomain::EscalateOverdue(absl::Time now) {

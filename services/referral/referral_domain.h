@@ -10,6 +10,7 @@
 #include "carebridge/referral/v1/referral.pb.h"
 #include "services/careplan_client/careplan_lookup.h"
 #include "services/careplan_client/exchange_sharing.h"
+#include "services/careplan_client/shown_exchanges.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
@@ -101,9 +102,15 @@ class ReferralDomain {
   absl::StatusOr<v1::RedirectReferralResponse> RedirectOnce(
       const Principal& caller, const v1::RedirectReferralRequest& request);
   // `referral` (as presented) as `reader`'s caller reads it under the
-  // person's sharing choices now.
+  // person's sharing choices now; `shown` learns what that left of it.
   static absl::Status ShowTo(careplan_client::ExchangeSharing::Reader& reader,
-                             v1::Referral& referral);
+                             v1::Referral& referral,
+                             careplan_client::ShownExchanges& shown);
+  // ShowTo for a call returning `referral` alone, noting what it returns in
+  // the call's audit record (a write: before it commits, so the record
+  // its transaction carries says it).
+  static absl::StatusOr<v1::Referral> Shown(
+      careplan_client::ExchangeSharing::Reader& reader, v1::Referral referral);
   absl::StatusOr<v1::Referral> Shown(
       const Principal& caller, v1::Referral referral,
       RemoteCalls remote = RemoteCalls::kAllowed);
