@@ -698,6 +698,8 @@ TEST_F(CarePlanCliTest, BreakGlassReviewAndTheReviewQueue) {
                                "(teams/cmht), 2026-01-01"));
   EXPECT_THAT(r.out, HasSubstr("found:        No emergency: raised with their "
                                "manager"));
+  // A review's answer carries no crisis plan, and does not print one.
+  EXPECT_THAT(r.out, Not(HasSubstr("CRISIS PLAN")));
   {
     absl::MutexLock lock(&service_.mu_);
     EXPECT_EQ(service_.review_break_glass_.name(),

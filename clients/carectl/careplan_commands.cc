@@ -228,7 +228,7 @@ int BreakGlassReviewCommand(Session& s, const Invocation& in) {
   return Call<cp::ReviewBreakGlassAccessRequest, cp::BreakGlassAccess>(
       s, &Stub::ReviewBreakGlassAccess,
       BuildReviewBreakGlassAccessRequest(in.args[0], in.flags),
-      PrintBreakGlassAccess);
+      PrintBreakGlassReviewed);
 }
 
 int TeamLead(Session& s, const Invocation& in) {

@@ -485,8 +485,8 @@ std::string ReviewOutcome(const cp::BreakGlassReview& review) {
 
 }  // namespace
 
-void PrintBreakGlassAccess(std::ostream& out,
-                           const cp::BreakGlassAccess& access) {
+void PrintBreakGlassReviewed(std::ostream& out,
+                             const cp::BreakGlassAccess& access) {
   constexpr size_t kWidth = 11;
   out << Labelled("", kWidth, "access", access.name())
       << Labelled("", kWidth, "by", Who(access.member(), access.team()))
@@ -505,6 +505,12 @@ void PrintBreakGlassAccess(std::ostream& out,
                                  ", ", FormatTimestamp(review.review_time())))
         << Labelled("", kWidth, "found", review.reason());
   }
+}
+
+void PrintBreakGlassAccess(std::ostream& out,
+                           const cp::BreakGlassAccess& access) {
+  constexpr size_t kWidth = 11;
+  PrintBreakGlassReviewed(out, access);
   if (access.withheld_size() > 0) {
     out << Labelled("", kWidth, "not shared",
                     "the crisis plan beyond what helps (the person's sharing "

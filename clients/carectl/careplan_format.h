@@ -68,6 +68,10 @@ void PrintCarePlanDiff(std::ostream& out,
 // opens (as much as the person shares with the team).
 void PrintBreakGlassAccess(std::ostream& out,
                            const careplan::v1::BreakGlassAccess& access);
+// The same without the crisis plan (a review's answer carries none): who
+// opened it, until when, why, and its review.
+void PrintBreakGlassReviewed(std::ostream& out,
+                             const careplan::v1::BreakGlassAccess& access);
 
 // Break-glass accesses for review, newest first, one row each with its
 // reason; then `next page: TOKEN` when there is more.
