@@ -11,6 +11,11 @@
 
 namespace carebridge::careplan {
 
+// Whether two reviews are the same review: one reviewer, outcome and reason
+// (a retry sends the same; its time is the retry's own).
+bool SameBreakGlassReview(const v1::BreakGlassReview& a,
+                          const v1::BreakGlassReview& b);
+
 // Keeps every break-glass access to a person's plan, never changed or
 // removed, numbered in the order they were made (the number is the access's
 // id), and its review, once made. Stored without `name` or `crisis_plan`;
@@ -33,10 +38,12 @@ class BreakGlassStore {
   virtual absl::StatusOr<v1::BreakGlassAccess> Get(absl::string_view person_id,
                                                    int64_t seq) = 0;
 
-  // Records `review` of access `seq` to the person's plan unless it has
-  // one, in one transaction; returns the access with the review it has
-  // then: `review`, or the earlier one (the caller tells which).
-  // NOT_FOUND as Get.
+  // Records `review` of access `seq` to the person's plan, in one
+  // transaction, and returns the access with it. When the access has a
+  // review already: the same review (SameBreakGlassReview: a retry) returns
+  // it, with nothing written; another is FAILED_PRECONDITION naming who
+  // reviewed it and when, and nothing commits (nor the call's audit record
+  // as a success). NOT_FOUND as Get.
   virtual absl::StatusOr<v1::BreakGlassAccess> Review(
       absl::string_view person_id, int64_t seq,
       const v1::BreakGlassReview& review) = 0;

@@ -3,9 +3,12 @@
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "services/careplan/careplan_events.h"
+#include "services/careplan/careplan_names.h"
 #include "services/common/macros.h"
 #include "services/common/sqlite_event_log.h"
+#include "services/common/time_util.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -18,6 +21,18 @@ absl::StatusOr<v1::BreakGlassAccess> Decode(int64_t seq,
         "break-glass access ", seq, ": stored record cannot be decoded"));
   }
   return access;
+}
+
+// FAILED_PRECONDITION: `name` has `kept` already, and is reviewed once.
+absl::Status ReviewedAlready(const std::string& name,
+                             const v1::BreakGlassReview& kept) {
+  return absl::FailedPreconditionError(
+      absl::StrCat(name, " was reviewed already by ", kept.reviewer(), " at ",
+                   absl::FormatTime(absl::RFC3339_sec,
+                                    FromProtoTimestamp(kept.review_time()),
+                                    absl::UTCTimeZone()),
+                   " (", v1::BreakGlassReview::Outcome_Name(kept.outcome()),
+                   "); a review is made once"));
 }
 
 // Every read names the access's columns, then its review's (NULL when it
@@ -76,6 +91,12 @@ absl::StatusOr<int64_t> TakeNumber(Connection& conn) {
 }
 
 }  // namespace
+
+bool SameBreakGlassReview(const v1::BreakGlassReview& a,
+                          const v1::BreakGlassReview& b) {
+  return a.reviewer() == b.reviewer() && a.outcome() == b.outcome() &&
+         a.reason() == b.reason();
+}
 
 absl::StatusOr<int64_t> SqliteBreakGlassStore::Insert(
     absl::string_view person_id, const v1::BreakGlassAccess& access) {
@@ -141,7 +162,14 @@ absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Review(
   RETURN_IF_ERROR(db_->Write([&](Connection& conn) -> absl::Status {
     reviewed_now = false;
     ASSIGN_OR_RETURN(access, ReadAccess(conn, person_id, seq));
-    if (access.has_review()) return absl::OkStatus();
+    if (access.has_review()) {
+      // Refused inside the transaction, so the call's audit record is not
+      // committed with it as a success.
+      return SameBreakGlassReview(access.review(), review)
+                 ? absl::OkStatus()
+                 : ReviewedAlready(BreakGlassAccessName(person_id, seq),
+                                   access.review());
+    }
     ASSIGN_OR_RETURN(Statement insert,
                      conn.Prepare("INSERT INTO break_glass_reviews (seq, body) "
                                   "VALUES (?1, ?2)"));

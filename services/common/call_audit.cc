@@ -34,7 +34,11 @@ std::string PersonOf(absl::string_view resource) {
   if (!absl::StartsWith(resource, "persons/")) return std::string();
   std::vector<absl::string_view> parts =
       absl::StrSplit(resource, absl::MaxSplits('/', 2));
-  if (parts.size() < 2 || parts[1].empty()) return std::string();
+  // `persons/-` (every person's, AIP-159) is nobody's: a call naming it
+  // notes the persons it returned.
+  if (parts.size() < 2 || parts[1].empty() || parts[1] == "-") {
+    return std::string();
+  }
   return absl::StrCat(parts[0], "/", parts[1]);
 }
 
