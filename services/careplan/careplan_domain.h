@@ -17,10 +17,12 @@
 #include "services/careplan/incoming_transfers.h"
 #include "services/careplan/sharing_store.h"
 #include "services/common/clock.h"
+#include "services/common/ids.h"
 #include "services/common/principal.h"
 #include "services/common/remote_calls.h"
 #include "services/common/token.h"
 #include "services/directory_client/directory_lookup.h"
+#include "services/directory_client/person_tokens.h"
 
 namespace carebridge::careplan {
 
@@ -41,20 +43,24 @@ class CarePlanDomain {
   // `break_glass` keeps break-glass accesses; null: none can be made.
   // `incoming` tells which referrals and handovers await a team's answer;
   // null: a team asked to take a person on reads nothing of their plan
-  // before it answers.
+  // before it answers. `person_tokens` is the directory's part in the
+  // persons' own tokens (what ended them); null: none are ended
+  // (UNAVAILABLE) and each is issued as if none ever were.
   CarePlanDomain(const Clock* clock,
                  directory_client::DirectoryLookup* directory,
                  CarePlanStore* store, const TokenSigner* signer = nullptr,
                  SharingStore* sharing = nullptr,
                  BreakGlassStore* break_glass = nullptr,
-                 IncomingTransfers* incoming = nullptr)
+                 IncomingTransfers* incoming = nullptr,
+                 directory_client::PersonTokens* person_tokens = nullptr)
       : clock_(clock),
         directory_(directory),
         store_(store),
         signer_(signer),
         sharing_(sharing),
         break_glass_(break_glass),
-        incoming_(incoming) {}
+        incoming_(incoming),
+        person_tokens_(person_tokens) {}
 
   absl::StatusOr<v1::CarePlan> GetCarePlan(
       const Principal& caller, const v1::GetCarePlanRequest& request,
@@ -78,8 +84,13 @@ class CarePlanDomain {
       RemoteCalls remote = RemoteCalls::kAllowed);
   absl::StatusOr<v1::CarePlan> RecordAgreement(
       const Principal& caller, const v1::RecordAgreementRequest& request);
+  // The person's own tokens (careplan_person_access.cc): issued by their
+  // lead team, ended by the person, their lead team or an admin (kept by
+  // the directory, asked as this service for the caller).
   absl::StatusOr<v1::IssuePersonTokenResponse> IssuePersonToken(
       const Principal& caller, const v1::IssuePersonTokenRequest& request);
+  absl::StatusOr<directory::v1::PersonTokenRevocation> RevokePersonTokens(
+      const Principal& caller, const v1::RevokePersonTokensRequest& request);
   absl::StatusOr<v1::CarePlan> AddCareTeamMember(
       const Principal& caller, const v1::AddCareTeamMemberRequest& request);
   absl::StatusOr<v1::CarePlan> EndCareTeamInvolvement(
@@ -296,6 +307,9 @@ class CarePlanDomain {
   SharingStore* const sharing_;
   BreakGlassStore* const break_glass_;
   IncomingTransfers* const incoming_;
+  directory_client::PersonTokens* const person_tokens_;
+  // The persons' tokens' ids (random).
+  IdGenerator token_ids_;
 };
 
 }  // namespace carebridge::careplan

@@ -108,6 +108,17 @@ grpc::ServerUnaryReactor* CarePlanGrpcService::IssuePersonToken(
       });
 }
 
+grpc::ServerUnaryReactor* CarePlanGrpcService::RevokePersonTokens(
+    grpc::CallbackServerContext* context,
+    const v1::RevokePersonTokensRequest* request,
+    directory::v1::PersonTokenRevocation* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::RevokePersonTokensRequest& r) {
+        return domain_->RevokePersonTokens(caller, r);
+      });
+}
+
 grpc::ServerUnaryReactor* CarePlanGrpcService::AddCareTeamMember(
     grpc::CallbackServerContext* context,
     const v1::AddCareTeamMemberRequest* request, v1::CarePlan* response) {

@@ -64,6 +64,10 @@ class CarePlanGrpcService final
       grpc::CallbackServerContext* context,
       const v1::IssuePersonTokenRequest* request,
       v1::IssuePersonTokenResponse* response) override;
+  grpc::ServerUnaryReactor* RevokePersonTokens(
+      grpc::CallbackServerContext* context,
+      const v1::RevokePersonTokensRequest* request,
+      directory::v1::PersonTokenRevocation* response) override;
   grpc::ServerUnaryReactor* AddCareTeamMember(
       grpc::CallbackServerContext* context,
       const v1::AddCareTeamMemberRequest* request,

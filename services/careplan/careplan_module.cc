@@ -68,12 +68,14 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   }
   module->credentials_ = std::make_unique<ServiceCredentials>(
       "services/careplan", env.signer, env.clock);
+  auto directory = std::make_unique<directory_client::GrpcDirectoryLookup>(
+      "services/careplan", std::move(directory_channel_provider), env.signer,
+      env.clock);
+  // Persons' own tokens are asked of the directory itself, never a cache.
+  module->person_tokens_ = directory.get();
   module->directory_ =
       std::make_unique<directory_client::CachingDirectoryLookup>(
-          std::make_unique<directory_client::GrpcDirectoryLookup>(
-              "services/careplan", std::move(directory_channel_provider),
-              env.signer, env.clock),
-          env.clock);
+          std::move(directory), env.clock);
   module->sharing_ =
       std::make_unique<SqliteSharingStore>(audited, module->event_log_);
   module->break_glass_ =
@@ -85,7 +87,7 @@ absl::StatusOr<std::unique_ptr<CarePlanModule>> CarePlanModule::Open(
   module->domain_ = std::make_unique<CarePlanDomain>(
       env.clock, module->directory_.get(), module->store_.get(), env.signer,
       module->sharing_.get(), module->break_glass_.get(),
-      module->incoming_.get());
+      module->incoming_.get(), module->person_tokens_);
   auto event_access =
       std::make_unique<CarePlanEventAccess>(module->store_.get(), cached);
   event_access->SetSharing(

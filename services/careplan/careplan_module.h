@@ -23,6 +23,7 @@
 #include "services/common/service_credentials.h"
 #include "services/common/service_module.h"
 #include "services/directory_client/grpc_directory_lookup.h"
+#include "services/directory_client/person_tokens.h"
 
 namespace carebridge::careplan {
 
@@ -122,6 +123,8 @@ class CarePlanModule : public ServiceModule {
   std::unique_ptr<EventAccess> event_access_;
   std::unique_ptr<ServiceCredentials> credentials_;
   std::unique_ptr<directory_client::DirectoryLookup> directory_;
+  // The gRPC lookup directory_ owns, behind its cache.
+  directory_client::PersonTokens* person_tokens_ = nullptr;
   std::unique_ptr<CarePlanDomain> domain_;
   std::unique_ptr<CarePlanGrpcService> service_;
 

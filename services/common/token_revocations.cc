@@ -29,7 +29,8 @@ std::string Because(const std::string& reason) {
 
 void TokenRevocations::RevokeToken(const std::string& token_id,
                                    absl::Time expire_time, std::string reason,
-                                   absl::Time revoke_time) {
+                                   absl::Time revoke_time,
+                                   std::string subject) {
   {
     absl::MutexLock lock(&mu_);
     ForgetExpired();
@@ -37,7 +38,8 @@ void TokenRevocations::RevokeToken(const std::string& token_id,
     if (revoke_time == absl::InfinitePast()) revoke_time = now;
     if (expire_time > now &&
         revoked_tokens_
-            .try_emplace(token_id, Said{revoke_time, std::move(reason)})
+            .try_emplace(token_id, Said{revoke_time, std::move(reason),
+                                        std::move(subject)})
             .second) {
       expiries_.emplace(expire_time, token_id);
     }
@@ -123,7 +125,9 @@ absl::Status TokenRevocations::Check(const Principal& principal) const {
   }
   if (!principal.token_id.empty()) {
     if (auto it = revoked_tokens_.find(principal.token_id);
-        it != revoked_tokens_.end()) {
+        it != revoked_tokens_.end() &&
+        (it->second.subject.empty() ||
+         it->second.subject == principal.subject)) {
       return errors::Unauthenticated(
           absl::StrCat("bearer token ", principal.token_id, " was revoked at ",
                        Rfc3339(it->second.time), Because(it->second.reason)));

@@ -38,11 +38,13 @@ class TokenRevocations {
   // The token `token_id` stands no more. Remembered until `expire_time`
   // (the token's own expiry: after it the token does not verify anyway).
   // `revoke_time`: when it was revoked (as the feed says; now when not
-  // given), which refusals name.
+  // given), which refusals name. `subject`, when given, is whose token it
+  // is: a token of another subject with that id still stands (nobody ends
+  // someone else's token by naming its id as their own).
   void RevokeToken(const std::string& token_id, absl::Time expire_time,
                    std::string reason,
-                   absl::Time revoke_time = absl::InfinitePast())
-      ABSL_LOCKS_EXCLUDED(mu_);
+                   absl::Time revoke_time = absl::InfinitePast(),
+                   std::string subject = "") ABSL_LOCKS_EXCLUDED(mu_);
   // No token of `subject` issued before `when` stands. A later call with
   // an earlier moment changes nothing.
   void RevokeIssuedBefore(const std::string& subject, absl::Time when,
@@ -93,6 +95,8 @@ class TokenRevocations {
   struct Said {
     absl::Time time;
     std::string reason;
+    // A revoked token's subject; empty: whoever holds it.
+    std::string subject = {};
   };
   // Forgets revoked tokens past their expiry.
   void ForgetExpired() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

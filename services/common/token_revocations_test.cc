@@ -67,6 +67,17 @@ TEST_F(TokenRevocationsTest, ARevokedTokenStopsAndOnlyIt) {
   EXPECT_EQ(revocations_.revoked_tokens(), 1u);
 }
 
+// A revocation naming whose token it is ends that subject's token alone:
+// naming a token id as one's own ends nobody else's token of that id.
+TEST_F(TokenRevocationsTest, ARevokedTokenOfOneSubjectLeavesAnothersStanding) {
+  const Principal theirs = Token("persons/p1", "t1");
+  revocations_.RevokeToken("t1", theirs.expire_time, "signed out", clock_.Now(),
+                           "persons/p1");
+  EXPECT_THAT(revocations_.Check(theirs),
+              StatusIs(kUnauthenticated, HasSubstr("(signed out)")));
+  EXPECT_THAT(revocations_.Check(Token("members/sam", "t1")), IsOk());
+}
+
 // A revoked token is remembered until it would have expired anyway, then
 // forgotten (the list does not grow for ever).
 TEST_F(TokenRevocationsTest, RevokedTokensAreForgottenOnceExpired) {

@@ -461,6 +461,8 @@ absl::StatusOr<v1::Person> DirectoryDomain::CreatePerson(
   v1::Person person = request.person();
   const absl::Time now = clock_->Now();
   RETURN_IF_ERROR(ValidateAndNormalizePerson(&person, now));
+  person.clear_tokens_valid_after();  // output only
+  person.clear_tokens_valid_after_reason();
   person.set_name(absl::StrCat("persons/", ids_->NewId()));
   *person.mutable_create_time() = ToProtoTimestamp(now);
   *person.mutable_update_time() = ToProtoTimestamp(now);

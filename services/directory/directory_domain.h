@@ -4,6 +4,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "carebridge/directory/v1/directory.pb.h"
+#include "carebridge/directory/v1/person_tokens.pb.h"
 #include "services/common/clock.h"
 #include "services/common/ids.h"
 #include "services/common/principal.h"
@@ -78,6 +79,12 @@ class DirectoryDomain {
       const Principal& caller, const v1::RevokeTokenRequest& request);
   absl::StatusOr<v1::IssueTokenResponse> IssueToken(
       const Principal& caller, const v1::IssueTokenRequest& request);
+  // A person's own tokens ended (person_tokens.cc): by the person, an
+  // admin or a service (the care plan service, for the person's lead
+  // team), all at once (Person.tokens_valid_after) or one by its id (the
+  // event alone, as RevokeToken).
+  absl::StatusOr<v1::PersonTokenRevocation> RevokePersonTokens(
+      const Principal& caller, const v1::RevokePersonTokensRequest& request);
 
   absl::StatusOr<v1::Person> CreatePerson(
       const Principal& caller, const v1::CreatePersonRequest& request);

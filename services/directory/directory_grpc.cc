@@ -135,6 +135,17 @@ grpc::ServerUnaryReactor* DirectoryGrpcService::IssueToken(
       });
 }
 
+grpc::ServerUnaryReactor* DirectoryGrpcService::RevokePersonTokens(
+    grpc::CallbackServerContext* context,
+    const v1::RevokePersonTokensRequest* request,
+    v1::PersonTokenRevocation* response) {
+  return HandleBlocking(
+      *authenticator_, *executor_, context, request, response,
+      [this](const Principal& caller, const v1::RevokePersonTokensRequest& r) {
+        return domain_->RevokePersonTokens(caller, r);
+      });
+}
+
 grpc::ServerUnaryReactor* DirectoryGrpcService::CreatePerson(
     grpc::CallbackServerContext* context,
     const v1::CreatePersonRequest* request, v1::Person* response) {

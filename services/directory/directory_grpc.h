@@ -72,6 +72,10 @@ class DirectoryGrpcService final
       grpc::CallbackServerContext* context,
       const v1::IssueTokenRequest* request,
       v1::IssueTokenResponse* response) override;
+  grpc::ServerUnaryReactor* RevokePersonTokens(
+      grpc::CallbackServerContext* context,
+      const v1::RevokePersonTokensRequest* request,
+      v1::PersonTokenRevocation* response) override;
   grpc::ServerUnaryReactor* CreatePerson(grpc::CallbackServerContext* context,
                                          const v1::CreatePersonRequest* request,
                                          v1::Person* response) override;

@@ -20,6 +20,15 @@ absl::Status UnknownUpdatePath(absl::string_view path) {
       "service_description, eligibility, contact"));
 }
 
+absl::Status PersonTokensNotTheirs(absl::string_view caller,
+                                   absl::string_view person) {
+  return PermissionDenied(absl::StrCat(
+      "RevokePersonTokens: only ", person,
+      " themself or an admin may end their tokens here; their lead team "
+      "ends them through CarePlanService.RevokePersonTokens; ",
+      caller, " may not"));
+}
+
 absl::Status MemberTeamNotFound(absl::string_view team) {
   return absl::NotFoundError(absl::StrCat("member.team: ", team, " not found"));
 }

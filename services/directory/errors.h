@@ -65,6 +65,10 @@ absl::Status MemberDeactivated(absl::string_view member,
                                absl::string_view what);
 // FAILED_PRECONDITION: ReactivateMember of an active member.
 absl::Status MemberActive(absl::string_view member);
+// PERMISSION_DENIED: `caller` may not end `person`'s own tokens (only the
+// person, an admin, or their lead team through the care plan service).
+absl::Status PersonTokensNotTheirs(absl::string_view caller,
+                                   absl::string_view person);
 // INVALID_ARGUMENT: the token lifetime is not positive or too long.
 absl::Status TtlNotPositive();
 // `max`: the deployment's longest token lifetime.

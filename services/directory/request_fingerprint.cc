@@ -39,6 +39,8 @@ absl::StatusOr<std::string> CreateFingerprint(const v1::Person& person) {
   input.clear_create_time();
   input.clear_update_time();
   input.clear_etag();
+  input.clear_tokens_valid_after();
+  input.clear_tokens_valid_after_reason();
   return Digest(input);
 }
 

@@ -88,7 +88,7 @@ absl::StatusOr<TeamInfo> GrpcDirectoryLookup::GetTeam(
   return info;
 }
 
-absl::Status GrpcDirectoryLookup::CheckPersonExists(
+absl::StatusOr<dir::Person> GrpcDirectoryLookup::GetPerson(
     absl::string_view person_name) {
   ASSIGN_OR_RETURN(auto peer, peer_.Get());
   dir::GetPersonRequest request;
@@ -101,10 +101,38 @@ absl::Status GrpcDirectoryLookup::CheckPersonExists(
         return peer.stub->GetPerson(context, request, &person);
       });
   if (!status.ok()) return FromDirectory(status, person_name);
+  return person;
+}
+
+absl::Status GrpcDirectoryLookup::CheckPersonExists(
+    absl::string_view person_name) {
+  ASSIGN_OR_RETURN(dir::Person person, GetPerson(person_name));
   if (!person.merged_into().empty()) {
     return PersonMergedError(person_name, person.merged_into());
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Time> GrpcDirectoryLookup::TokensValidAfter(
+    absl::string_view person) {
+  ASSIGN_OR_RETURN(dir::Person found, GetPerson(person));
+  if (!found.has_tokens_valid_after()) return absl::InfinitePast();
+  return FromProtoTimestamp(found.tokens_valid_after());
+}
+
+absl::StatusOr<dir::PersonTokenRevocation> GrpcDirectoryLookup::Revoke(
+    const dir::RevokePersonTokensRequest& request) {
+  ASSIGN_OR_RETURN(auto peer, peer_.Get());
+  dir::PersonTokenRevocation revocation;
+  // Made again only when the first attempt never reached the directory.
+  grpc::Status status = CallPeer(
+      *peer.peer,
+      [this](grpc::ClientContext& context) { PrepareContext(context); },
+      [&](grpc::ClientContext* context) {
+        return peer.stub->RevokePersonTokens(context, request, &revocation);
+      });
+  if (!status.ok()) return FromDirectory(status, request.name());
+  return revocation;
 }
 
 }  // namespace carebridge::directory_client

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -50,6 +51,25 @@ class FakeDirectoryService : public dir::DirectoryService::Service {
       return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such person");
     }
     response->set_name(request->name());
+    if (tokens_valid_after.has_value()) {
+      *response->mutable_tokens_valid_after() =
+          ToProtoTimestamp(*tokens_valid_after);
+    }
+    return grpc::Status::OK;
+  }
+  grpc::Status RevokePersonTokens(
+      grpc::ServerContext* context, const dir::RevokePersonTokensRequest* r,
+      dir::PersonTokenRevocation* revocation) override {
+    grpc::Status auth = Authenticate(*context);
+    if (!auth.ok()) return auth;
+    if (!refusal.ok()) return refusal;
+    if (r->reason().empty()) {
+      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                          "reason: must be set");
+    }
+    revocation->set_person(r->name());
+    revocation->set_token_id(r->token_id());
+    revocation->set_reason(r->reason());
     return grpc::Status::OK;
   }
 
@@ -59,6 +79,8 @@ class FakeDirectoryService : public dir::DirectoryService::Service {
   }
 
   std::map<std::string, dir::Team> teams;
+  // persons/known's (Person.tokens_valid_after), when set.
+  std::optional<absl::Time> tokens_valid_after;
   grpc::Status refusal = grpc::Status::OK;
 
  private:
@@ -163,6 +185,40 @@ TEST_F(GrpcDirectoryLookupTest, RefusedCredentialsAreInternalNotTheCallers) {
   absl::Status status = lookup_->GetTeam("teams/crisis").status();
   EXPECT_EQ(status.code(), absl::StatusCode::kInternal);
   EXPECT_THAT(std::string(status.message()), HasSubstr("services may not"));
+}
+
+// The directory's part in a person's own tokens: when they were last all
+// ended, and ending them, asked as the service.
+TEST_F(GrpcDirectoryLookupTest, PersonTokensAreAskedOfTheDirectory) {
+  ASSERT_OK_AND_ASSIGN(absl::Time never,
+                       lookup_->TokensValidAfter("persons/known"));
+  EXPECT_EQ(never, absl::InfinitePast());
+  const absl::Time revoked = absl::FromUnixSeconds(1767225600);
+  directory_.tokens_valid_after = revoked;
+  ASSERT_OK_AND_ASSIGN(absl::Time valid_after,
+                       lookup_->TokensValidAfter("persons/known"));
+  EXPECT_EQ(valid_after, revoked);
+  EXPECT_EQ(lookup_->TokensValidAfter("persons/ghost").status().code(),
+            absl::StatusCode::kNotFound);
+
+  dir::RevokePersonTokensRequest request;
+  request.set_name("persons/known");
+  request.set_token_id("t1");
+  request.set_reason("phone lost");
+  ASSERT_OK_AND_ASSIGN(dir::PersonTokenRevocation revocation,
+                       lookup_->Revoke(request));
+  EXPECT_EQ(revocation.token_id(), "t1");
+  EXPECT_EQ(directory_.last_caller().subject, "services/referral");
+  // The directory's refusal of the request is passed on, naming it.
+  request.clear_reason();
+  absl::Status invalid = lookup_->Revoke(request).status();
+  EXPECT_EQ(invalid.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(invalid.message()), HasSubstr("reason"));
+  // A refusal of the service itself is its own misconfiguration.
+  directory_.refusal =
+      grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "services may not");
+  EXPECT_EQ(lookup_->Revoke(request).status().code(),
+            absl::StatusCode::kInternal);
 }
 
 TEST_F(GrpcDirectoryLookupTest, AsksForTheChannelOnFirstUseOnly) {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "carebridge/directory/v1/directory.pb.h"
+#include "carebridge/directory/v1/person_tokens.pb.h"
 #include "services/common/log.h"
 #include "services/common/time_util.h"
 #include "services/directory/roles.h"
@@ -17,8 +18,8 @@ using events::v1::Event;
 using events::v1::SubscribeRequest;
 using events::v1::SubscribeResponse;
 
-const char* const RevocationFollower::kTypePrefixes[2] = {"member.",
-                                                          "token.revoked"};
+const char* const RevocationFollower::kTypePrefixes[3] = {
+    "member.", "token.revoked", "person_tokens.revoked"};
 
 RevocationFollower::RevocationFollower(EventConsumer::StreamOpener open,
                                        ServiceCredentials* credentials,
@@ -72,7 +73,23 @@ void RevocationFollower::Apply(const Event& event,
     if (!event.payload().UnpackTo(&revoked)) return;
     revocations->RevokeToken(
         revoked.token_id(), FromProtoTimestamp(revoked.expire_time()),
-        revoked.reason(), FromProtoTimestamp(revoked.revoke_time()));
+        revoked.reason(), FromProtoTimestamp(revoked.revoke_time()),
+        revoked.member());
+    return;
+  }
+  if (event.type() == "person_tokens.revoked") {
+    directory::v1::PersonTokenRevocation revoked;
+    if (!event.payload().UnpackTo(&revoked)) return;
+    if (revoked.token_id().empty()) {
+      revocations->RevokeIssuedBefore(
+          revoked.person(), FromProtoTimestamp(revoked.tokens_valid_after()),
+          revoked.reason());
+    } else {
+      revocations->RevokeToken(
+          revoked.token_id(), FromProtoTimestamp(revoked.expire_time()),
+          revoked.reason(), FromProtoTimestamp(revoked.revoke_time()),
+          revoked.person());
+    }
     return;
   }
   directory::v1::Member member;

@@ -21,7 +21,8 @@ namespace carebridge::directory_client {
 
 // Follows the directory's feed for what ends tokens -- a member updated
 // (new role or team), deactivated, reactivated or signed out everywhere
-// (member.*), one token revoked (token.revoked) -- and tells a process's
+// (member.*), one token revoked (token.revoked), a person's own tokens
+// ended, all or one (person_tokens.revoked) -- and tells a process's
 // TokenRevocations, so every service refuses those tokens within moments
 // of the change, in a split deployment too. The same member events keep
 // the process's MemberIndex (who signs in with the identity provider as
@@ -46,7 +47,7 @@ class RevocationFollower {
   };
 
   // The event types followed.
-  static const char* const kTypePrefixes[2];
+  static const char* const kTypePrefixes[3];
 
   // `credentials`, `revocations` and `members` (may be null) outlive this.
   // Marks `revocations` not known until the feed is caught up.

@@ -10,6 +10,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "carebridge/directory/v1/directory.pb.h"
+#include "carebridge/directory/v1/person_tokens.pb.h"
 #include "services/common/time_util.h"
 #include "services/common/token.h"
 #include "tests/support/eventually.h"
@@ -99,6 +100,70 @@ TEST_F(ApplyTest, ATokenRevokedByIdIsRefusedNamingWhenAndWhy) {
   EXPECT_THAT(refused.message(), HasSubstr("left on a shared PC"));
   EXPECT_THAT(refused.message(), HasSubstr("2026-01-01T00:00:00Z"));
   EXPECT_EQ(revocations_.revoked_tokens(), 1u);
+}
+
+Event PersonTokensEvent(const directory::v1::PersonTokenRevocation& revoked) {
+  Event event;
+  event.set_type("person_tokens.revoked");
+  event.set_subject(revoked.person());
+  event.mutable_payload()->PackFrom(revoked);
+  return event;
+}
+
+Principal PersonToken(const std::string& person, const std::string& id,
+                      absl::Time issued) {
+  Principal principal;
+  principal.subject = person;
+  principal.role = Role::kPerson;
+  principal.issue_time = issued;
+  principal.expire_time = issued + absl::Hours(24 * 30);
+  principal.token_id = id;
+  return principal;
+}
+
+// A person's own tokens ended all at once: those issued before stop, with
+// the reason; one issued after stands, and nobody else is touched.
+TEST_F(ApplyTest, APersonsTokensEndedAllAtOnce) {
+  const absl::Time t0 = clock_.Now();
+  directory::v1::PersonTokenRevocation revoked;
+  revoked.set_person("persons/p1");
+  revoked.set_reason("phone lost");
+  *revoked.mutable_revoke_time() = ToProtoTimestamp(t0);
+  *revoked.mutable_tokens_valid_after() = ToProtoTimestamp(t0);
+  clock_.Advance(absl::Hours(1));
+  RevocationFollower::Apply(PersonTokensEvent(revoked), &revocations_);
+  absl::Status refused =
+      revocations_.Check(PersonToken("persons/p1", "a", t0 - absl::Seconds(1)));
+  EXPECT_TRUE(absl::IsUnauthenticated(refused)) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("phone lost"));
+  EXPECT_TRUE(revocations_.Check(PersonToken("persons/p1", "b", t0)).ok());
+  EXPECT_TRUE(
+      revocations_.Check(PersonToken("persons/p2", "c", t0 - absl::Hours(1)))
+          .ok());
+}
+
+// One token of a person ended by its id: that token of that person alone.
+TEST_F(ApplyTest, OnePersonTokenEndedByItsId) {
+  const absl::Time t0 = clock_.Now();
+  directory::v1::PersonTokenRevocation revoked;
+  revoked.set_person("persons/p1");
+  revoked.set_token_id("phone");
+  revoked.set_reason("the person signed out");
+  *revoked.mutable_revoke_time() = ToProtoTimestamp(t0);
+  *revoked.mutable_expire_time() = ToProtoTimestamp(t0 + absl::Hours(24));
+  RevocationFollower::Apply(PersonTokensEvent(revoked), &revocations_);
+  const absl::Time issued = t0 - absl::Hours(1);
+  absl::Status refused =
+      revocations_.Check(PersonToken("persons/p1", "phone", issued));
+  EXPECT_TRUE(absl::IsUnauthenticated(refused)) << refused;
+  EXPECT_THAT(refused.message(), HasSubstr("the person signed out"));
+  EXPECT_TRUE(
+      revocations_.Check(PersonToken("persons/p1", "laptop", issued)).ok());
+  // Another subject's token of the same id is not theirs to end.
+  EXPECT_TRUE(revocations_.Check(Staff("members/sam", issued)).ok());
+  Principal same_id = Staff("members/sam", issued);
+  same_id.token_id = "phone";
+  EXPECT_TRUE(revocations_.Check(same_id).ok());
 }
 
 // The member events keep who signs in as whom: created with an email, a
@@ -225,7 +290,8 @@ TEST(RevocationFollowerTest, StaffWaitUntilCaughtUpThenThePlaceIsKept) {
   EXPECT_EQ(asked[0].after_sequence(), 0);
   EXPECT_EQ(asked[1].after_sequence(), 10);
   EXPECT_THAT(asked[0].type_prefixes(),
-              ::testing::ElementsAre("member.", "token.revoked"));
+              ::testing::ElementsAre("member.", "token.revoked",
+                                     "person_tokens.revoked"));
   // Later reconnects go on from where it stood.
   if (asked.size() > 2) {
     EXPECT_EQ(asked[2].after_sequence(), 20);
