@@ -1,7 +1,8 @@
 // `carectl admin audit verify` and `carectl person accesses`
 // (carebridge.audit.v1.AuditService: proof that no audit log was rewritten,
-// and who accessed a person's record), and `carectl person token`
-// (CarePlanService.IssuePersonToken: the person's own access).
+// and who accessed a person's record), and `carectl person token` and
+// `carectl person revoke-tokens` (CarePlanService.IssuePersonToken and
+// RevokePersonTokens: the person's own access, given and ended).
 
 #include <algorithm>
 
@@ -114,6 +115,16 @@ int PersonToken(Session& s, const Invocation& in) {
   return FinishIssuedToken(s, status, response, response.mutable_token(), in);
 }
 
+int PersonRevokeTokens(Session& s, const Invocation& in) {
+  careplan::v1::RevokePersonTokensRequest request;
+  request.set_name(ResourceName("persons", in.args[0]) + "/carePlan");
+  request.set_token_id(in.flags.Get("token_id"));
+  request.set_reason(in.flags.Get("reason"));
+  return CallAndFinish(s, s.careplan(),
+                       &careplan::v1::CarePlanService::Stub::RevokePersonTokens,
+                       request);
+}
+
 }  // namespace
 
 std::vector<Command> AuditCommands() {
@@ -149,10 +160,23 @@ std::vector<Command> AuditCommands() {
        "and their care summary, record their own agreement and comment, and "
        "see who accessed their record, and nothing else. Hand it to them; it "
        "is not stored. Default 30 days, at most 90. --out=FILE writes it "
-       "to FILE, readable by you only (mode 0600).",
+       "to FILE, readable by you only (mode 0600). Its id (to end it "
+       "alone): `carectl --output=json person token`.",
        {"PERSON"},
        {{"ttl", FlagKind::kValue}, TokenOutFlag()},
        PersonToken},
+      {"person",
+       "revoke-tokens",
+       "person revoke-tokens PERSON [--reason=TEXT] [--token_id=ID]",
+       "End a person's own tokens in every service within 5 seconds: every "
+       "one issued before now (a lost phone, a token someone else has "
+       "seen), or with --token_id only that one (the device they are on). "
+       "The person themself (sign out; no reason needed), their lead "
+       "team's clinical staff, or an admin (--reason required, at most 500 "
+       "characters). A token issued afterwards works.",
+       {"PERSON"},
+       {{"reason", FlagKind::kValue}, {"token_id", FlagKind::kValue}},
+       PersonRevokeTokens},
   };
 }
 

@@ -57,8 +57,8 @@ TEST(CliUsageTest, HelpListsEachNounOnce) {
         << r.out;
   }
   EXPECT_THAT(r.out, HasSubstr("  person register|get|find|update|merge|"
-                               "timeline|summary|accesses|token|sharing|"
-                               "share\n"));
+                               "timeline|summary|accesses|token|"
+                               "revoke-tokens|sharing|share\n"));
 }
 
 TEST(CliUsageTest, NoCommandIsAUsageError) {

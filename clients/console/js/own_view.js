@@ -18,6 +18,7 @@ const DID = {
   GetReferral: 'read a referral about you', GetHandover: 'read a handover about you',
   CreateReferral: 'referred you', CreateHandover: 'handed over your care',
   ListAccesses: 'looked at who has seen your record', IssuePersonToken: 'gave you access to your record',
+  RevokePersonTokens: 'ended your access to your record (a new one can be given)',
   GetSharingChoices: 'read your sharing choices', UpdateSharingChoices: 'changed your sharing choices',
   AcceptHandover: 'accepted a handover of your care', DeclineHandover: 'declined a handover of your care',
   AcceptReferral: 'accepted a referral for you', DeclineReferral: 'declined a referral for you',
