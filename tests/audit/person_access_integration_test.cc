@@ -12,7 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "carebridge/audit/v1/audit.grpc.pb.h"
 #include "carebridge/handover/v1/handover.grpc.pb.h"
-#include "tests/record/record_test_fixture.h"
+#include "tests/audit/person_access_fixture.h"
 
 namespace carebridge::record::testing {
 namespace {
@@ -23,82 +23,7 @@ using carebridge::testing::TestServer;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
-class PersonAccessTest : public RecordTest {
- protected:
-  void SetUp() override {
-    RecordTest::SetUp();
-    audit_ = au::AuditService::NewStub(server_.Channel());
-    careplan_ = cp::CarePlanService::NewStub(server_.Channel());
-    ada_ = MakePerson("Ada");
-    bea_ = MakePerson("Bea");
-    // The crisis team accepts each referral and so leads each one's care.
-    for (const std::string& person : {ada_, bea_}) {
-      Accept(Refer(person, crisis_).name(), bob_);
-      ASSERT_TRUE(Eventually([&] {
-        cp::CarePlan plan;
-        return GetPlanWith(server_.ContextAs(Service()), person, &plan).ok() &&
-               plan.lead_team() == crisis_;
-      }));
-    }
-    cp::IssuePersonTokenResponse issued;
-    ASSERT_TRUE(Issue(bob_, ada_, &issued).ok());
-    ada_token_ = issued.token();
-  }
-
-  grpc::Status Issue(const Principal& as, const std::string& person,
-                     cp::IssuePersonTokenResponse* response,
-                     absl::Duration ttl = absl::ZeroDuration()) {
-    cp::IssuePersonTokenRequest request;
-    request.set_name(person + "/carePlan");
-    if (ttl != absl::ZeroDuration()) {
-      request.mutable_ttl()->set_seconds(absl::ToInt64Seconds(ttl));
-    }
-    auto context = server_.ContextAs(as);
-    return careplan_->IssuePersonToken(context.get(), request, response);
-  }
-
-  // A context presenting `token` as it is.
-  static std::unique_ptr<grpc::ClientContext> WithToken(
-      const std::string& token) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", "Bearer " + token);
-    context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(10)));
-    return context;
-  }
-  std::unique_ptr<grpc::ClientContext> AsAda() { return WithToken(ada_token_); }
-
-  grpc::Status GetPlanWith(std::unique_ptr<grpc::ClientContext> context,
-                           const std::string& person, cp::CarePlan* plan) {
-    cp::GetCarePlanRequest request;
-    request.set_name(person + "/carePlan");
-    return careplan_->GetCarePlan(context.get(), request, plan);
-  }
-
-  // How many of `person`'s accesses (as an admin sees them) are by `actor`
-  // calling `method` with `outcome`.
-  int Accesses(const std::string& person, const std::string& actor,
-               const std::string& method, const std::string& outcome) {
-    au::ListAccessesRequest request;
-    request.set_person(person);
-    request.set_page_size(500);
-    au::ListAccessesResponse response;
-    grpc::Status status = audit_->ListAccesses(
-        server_.ContextAs(TestServer::Admin()).get(), request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    int found = 0;
-    for (const au::Access& access : response.accesses()) {
-      if (access.actor() == actor && access.method() == method &&
-          access.outcome() == outcome) {
-        ++found;
-      }
-    }
-    return found;
-  }
-
-  std::unique_ptr<au::AuditService::Stub> audit_;
-  std::unique_ptr<cp::CarePlanService::Stub> careplan_;
-  std::string ada_, bea_, ada_token_;
-};
+using PersonAccessTest = PersonAccessFixture;
 
 TEST_F(PersonAccessTest, ThePersonReadsTheirOwnPlanSummaryAndAccesses) {
   cp::CarePlan plan;

@@ -6,7 +6,8 @@
 # directory stopped, a write that needs an answer the care plan process has
 # not cached (a person it never looked up, a team it never looked up) fails
 # UNAVAILABLE and stores nothing; once the directory is back the same write
-# succeeds.
+# succeeds. A person's own token their lead team ends is refused by the
+# care plan process within 5 seconds; one issued afterwards works.
 # usage: careplan_multi_process.sh SERVER_BIN CARECTL_BIN
 
 # shellcheck source=lib.sh source-path=SCRIPTDIR
@@ -79,6 +80,28 @@ case "$ERR" in
   *"teams/nosuchteam does not exist"*) ;;
   *) fail "an unknown owning team is not named: $ERR" ;;
 esac
+
+step "a person's own token, ended by their lead team, is refused within 5 s"
+# Sam's team leads Alex's care: it gives Alex a token, then ends it. The
+# directory process keeps the revocation; the care plan process learns of
+# it from the directory's feed.
+T_ALEX=$(as "$T_SAM" person token "$ALEX")
+as "$T_ALEX" careplan show "$ALEX" >/dev/null ||
+  fail "Alex's own token refused before it was ended"
+as "$T_SAM" person revoke-tokens "$ALEX" --reason="phone lost" >/dev/null ||
+  fail "person revoke-tokens"
+# alex_refused: the care plan process refuses Alex's first token, saying why.
+alex_refused() {
+  ERR=$(as "$T_ALEX" careplan show "$ALEX" 2>&1 >/dev/null) && return 1
+  case "$ERR" in
+    "carectl: UNAUTHENTICATED: "*"phone lost"*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+wait_until 5 "Alex's ended token refused by the care plan process" alex_refused
+T_ALEX=$(as "$T_SAM" person token "$ALEX")
+as "$T_ALEX" careplan show "$ALEX" >/dev/null ||
+  fail "a token issued after the revocation was refused"
 
 step "with the directory down, writes needing it fail UNAVAILABLE"
 kill -TERM "$DIRECTORY_PID"
