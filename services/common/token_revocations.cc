@@ -51,9 +51,10 @@ void TokenRevocations::RevokeIssuedBefore(const std::string& subject,
                                           absl::Time when, std::string reason) {
   {
     absl::MutexLock lock(&mu_);
-    auto [it, added] =
-        issued_before_.try_emplace(subject, Said{when, std::move(reason)});
-    if (!added && it->second.time < when) {
+    // The reason is moved once, into whichever entry stands: a later
+    // revocation's refusals say its own reason.
+    auto [it, added] = issued_before_.try_emplace(subject);
+    if (added || it->second.time < when) {
       it->second = Said{when, std::move(reason)};
     }
   }

@@ -124,6 +124,20 @@ TEST_F(TokenRevocationsTest, TokensIssuedBeforeAChangeStop) {
   EXPECT_THAT(revocations_.Check(Token("members/jo", "t3")), IsOk());
 }
 
+// A second, later revocation of a subject's tokens is told with its own
+// reason, not the first's (nor none).
+TEST_F(TokenRevocationsTest, ALaterRevocationSaysItsOwnReason) {
+  revocations_.RevokeIssuedBefore("persons/p1", clock_.Now(), "phone lost");
+  clock_.Advance(absl::Hours(1));
+  const Principal token = Token("persons/p1", "t1");
+  revocations_.RevokeIssuedBefore("persons/p1", clock_.Now(),
+                                  "the person signed out");
+  EXPECT_THAT(
+      revocations_.Check(token),
+      StatusIs(kUnauthenticated,
+               HasSubstr("(the person signed out); ask for a new one")));
+}
+
 // A deactivated member's tokens all stop, even one issued later; once
 // reactivated, only tokens issued since stand.
 TEST_F(TokenRevocationsTest, ADeactivatedMembersTokensAllStop) {
