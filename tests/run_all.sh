@@ -31,6 +31,18 @@ if ! command -v ld.lld >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
     lld
 fi
+# promtool checks and unit-tests the alerting rules in deploy/prometheus
+# (tests/deploy/check_alert_rules.py). It is taken out of Debian's
+# prometheus package without installing it: installing would start a
+# Prometheus server where nothing stops services starting.
+if ! command -v promtool >/dev/null; then
+  apt-get update -qq
+  deb_dir=$(mktemp -d) && chmod 755 "$deb_dir"
+  (cd "$deb_dir" && apt-get download -qq prometheus &&
+    dpkg-deb -x prometheus_*.deb root &&
+    install -m 0755 root/usr/bin/promtool /usr/local/bin/promtool)
+  rm -rf "$deb_dir"
+fi
 for dir in tests/fhir clients/node tests/console; do
   npm ci --prefix "$root/$dir" --no-audit --no-fund --loglevel=error
 done

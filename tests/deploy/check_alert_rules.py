@@ -3,8 +3,11 @@ Prometheus): each file is a rule file of the shape Prometheus loads; every
 carebridge_ metric an expression reads is one carebridge-server exposes
 (named in its sources), every status code it compares with is a canonical
 one, and every label an annotation prints survives the expression's
-aggregation. Runs `promtool check rules` too when promtool is installed.
-Then checks itself: a copy broken in each of those ways must fail.
+aggregation. Runs `promtool check rules` on each, and `promtool test rules`
+on tests/deploy/alert_rules_test.yaml, which must test every alert (that
+it fires on what should raise it, with its labels and annotations, and not
+otherwise). promtool is Debian's prometheus package, which the test command
+installs. Then checks itself: a copy broken in each of those ways must fail.
 
 usage: check_alert_rules.py --root=REPO
 """
@@ -163,6 +166,30 @@ def self_check(document, known):
     return failures
 
 
+def alert_names(document):
+    """The alerts a rule file defines."""
+    return {rule.get("alert") for group in document.get("groups") or []
+            for rule in group.get("rules") or [] if isinstance(rule, dict)}
+
+
+def unit_test_problems(root, alerts):
+    """Runs the rules' unit tests; every alert must have one."""
+    path = os.path.join(root, "tests", "deploy", "alert_rules_test.yaml")
+    with open(path, encoding="utf-8") as f:
+        tests = yaml.safe_load(f)
+    tested = {case.get("alertname") for test in tests.get("tests") or []
+              for case in test.get("alert_rule_test") or []}
+    found = [f"{path}: alert {name} has no test" for name in
+             sorted(alerts - tested)]
+    found += [f"{path}: tests alert {name}, which no rule file defines"
+              for name in sorted(tested - alerts)]
+    run = subprocess.run(["promtool", "test", "rules", path],
+                         capture_output=True, text=True, check=False)
+    if run.returncode != 0:
+        found.append(f"{path}: promtool test rules: {run.stdout}{run.stderr}")
+    return found
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--root", required=True)
@@ -174,16 +201,21 @@ def main():
         sys.exit(f"{args.root}/deploy/prometheus: no rule files")
     failures = []
     first = None
+    alerts = set()
     for path in files:
         with open(path, encoding="utf-8") as f:
             document = yaml.safe_load(f)
         failures += problems_of_file(document, path, known)
         first = first or document
-        if shutil.which("promtool"):
-            run = subprocess.run(["promtool", "check", "rules", path],
-                                 capture_output=True, text=True, check=False)
-            if run.returncode != 0:
-                failures.append(f"{path}: promtool: {run.stdout}{run.stderr}")
+        if not shutil.which("promtool"):
+            sys.exit("promtool is not installed (Debian's prometheus package; "
+                     "tests/run_all.sh installs it)")
+        run = subprocess.run(["promtool", "check", "rules", path],
+                             capture_output=True, text=True, check=False)
+        if run.returncode != 0:
+            failures.append(f"{path}: promtool: {run.stdout}{run.stderr}")
+        alerts.update(alert_names(document))
+    failures += unit_test_problems(args.root, alerts)
     failures += self_check(first, known)
     for failure in failures:
         print(failure)
