@@ -22,7 +22,8 @@ from typing import Iterator
 import grpc
 from google.protobuf import field_mask_pb2
 
-from carebridge.careplan.v1 import careplan_pb2, careplan_pb2_grpc
+from carebridge.careplan.v1 import (careplan_pb2, careplan_pb2_grpc,
+                                     crisis_plan_pb2)
 from carebridge.directory.v1 import directory_pb2, directory_pb2_grpc
 from carebridge.referral.v1 import referral_pb2, referral_pb2_grpc
 
@@ -169,7 +170,7 @@ class Client:
         """
         plan = careplan_pb2.CarePlan(
             name=f"{person}/carePlan",
-            crisis_plan=careplan_pb2.CrisisPlan(**fields))
+            crisis_plan=crisis_plan_pb2.CrisisPlan(**fields))
         mask = field_mask_pb2.FieldMask(
             paths=[f"crisis_plan.{field}" for field in fields])
         return self._do(self.care_plans.UpdateCarePlan,
