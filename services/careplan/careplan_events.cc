@@ -44,9 +44,10 @@ namespace {
 events::v1::Event BreakGlassEventOf(absl::string_view type,
                                     absl::string_view person_id, int64_t seq,
                                     const v1::BreakGlassAccess& access,
+                                    absl::string_view lead_team,
                                     const std::string& actor, absl::Time time) {
   std::vector<std::string> teams;
-  if (!access.lead_team().empty()) teams.push_back(access.lead_team());
+  if (!lead_team.empty()) teams.emplace_back(lead_team);
   v1::BreakGlassAccess presented = access;
   presented.set_name(BreakGlassAccessName(person_id, seq));
   presented.clear_crisis_plan();
@@ -59,15 +60,16 @@ events::v1::Event BreakGlassEventOf(absl::string_view type,
 events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
                                   const v1::BreakGlassAccess& access) {
   return BreakGlassEventOf(kBreakGlassEventType, person_id, seq, access,
-                           access.member(),
+                           access.lead_team(), access.member(),
                            FromProtoTimestamp(access.start_time()));
 }
 
 events::v1::Event BreakGlassReviewedEvent(absl::string_view person_id,
                                           int64_t seq,
-                                          const v1::BreakGlassAccess& access) {
+                                          const v1::BreakGlassAccess& access,
+                                          absl::string_view lead_team) {
   return BreakGlassEventOf(kBreakGlassReviewedEventType, person_id, seq, access,
-                           access.review().reviewer(),
+                           lead_team, access.review().reviewer(),
                            FromProtoTimestamp(access.review().review_time()));
 }
 

@@ -42,11 +42,14 @@ events::v1::Event BreakGlassEvent(absl::string_view person_id, int64_t seq,
                                   const v1::BreakGlassAccess& access);
 
 // The event the review of access number `seq` commits with: as
-// BreakGlassEvent, with actor the reviewer, time the review's and the
-// review in the payload.
+// BreakGlassEvent, with actor the reviewer, time the review's, the review
+// in the payload, and teams `lead_team`, the lead team when it was
+// reviewed (when there is one): the team now answerable for who sees the
+// person's plan hears the outcome, not a lead that has handed over since.
 events::v1::Event BreakGlassReviewedEvent(absl::string_view person_id,
                                           int64_t seq,
-                                          const v1::BreakGlassAccess& access);
+                                          const v1::BreakGlassAccess& access,
+                                          absl::string_view lead_team);
 
 // The event a new version of the person's sharing choices commits with:
 // subject the choices' name, teams `teams` (the care team then), actor and

@@ -154,7 +154,7 @@ absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Get(
 
 absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Review(
     absl::string_view person_id, int64_t seq,
-    const v1::BreakGlassReview& review) {
+    const v1::BreakGlassReview& review, absl::string_view lead_team) {
   v1::BreakGlassAccess access;
   bool reviewed_now = false;
   // On PostgreSQL two concurrent reviews of one access conflict
@@ -179,7 +179,7 @@ absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Review(
     reviewed_now = true;
     if (events_ == nullptr) return absl::OkStatus();
     return SqliteEventLog::AppendLater(
-        conn, BreakGlassReviewedEvent(person_id, seq, access));
+        conn, BreakGlassReviewedEvent(person_id, seq, access, lead_team));
   }));
   if (reviewed_now && events_ != nullptr) events_->NotifyCommitted();
   return access;

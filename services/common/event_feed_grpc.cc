@@ -145,7 +145,7 @@ class FeedSource {
   bool Wanted(const Event& event) const {
     if (type_prefixes_.empty()) return true;
     for (const std::string& prefix : type_prefixes_) {
-      if (absl::StartsWith(event.type(), prefix)) return true;
+      if (EventTypeMatchesPrefix(event.type(), prefix)) return true;
     }
     return false;
   }
@@ -247,6 +247,13 @@ using FeedReactor =
     LiveStreamReactor<SubscribeRequest, SubscribeResponse, FeedSource>;
 
 }  // namespace
+
+bool EventTypeMatchesPrefix(absl::string_view type, absl::string_view prefix) {
+  if (!absl::StartsWith(type, prefix)) return false;
+  // Ends where a segment does: the whole type, after a dot, or before one.
+  return prefix.empty() || type.size() == prefix.size() ||
+         prefix.back() == '.' || type[prefix.size()] == '.';
+}
 
 grpc::ServerWriteReactor<SubscribeResponse>* ServeEventFeed(
     grpc::CallbackServerContext* context, const SubscribeRequest* request,

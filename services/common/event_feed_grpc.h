@@ -4,6 +4,7 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/server_callback.h>
 
+#include "absl/strings/string_view.h"
 #include "carebridge/events/v1/events.pb.h"
 #include "services/common/authenticator.h"
 #include "services/common/event_access.h"
@@ -43,6 +44,16 @@ grpc::ServerWriteReactor<events::v1::SubscribeResponse>* ServeEventFeed(
     const events::v1::SubscribeRequest* request,
     const Authenticator& authenticator, EventLog* log,
     BlockingExecutor* executor, EventAccess* access = nullptr);
+
+// Whether an event of type `type` is one SubscribeRequest.type_prefixes'
+// `prefix` asks for, segment by segment (types are dot-separated,
+// `referral.accepted`): the type itself and the types under it
+// (`referral`, `referral.` and `referral.accepted` each match
+// `referral.accepted`), every type when empty; never a type that merely
+// begins with the same characters (`careplan.break_glass` does not match
+// `careplan.break_glass_reviewed`, nor `referral.accept` match
+// `referral.accepted`).
+bool EventTypeMatchesPrefix(absl::string_view type, absl::string_view prefix);
 
 // The events one feed response holds at most (serialized), unless a single
 // event is larger.

@@ -263,6 +263,91 @@ TEST_F(BreakGlassReviewTest, TheFeedTellsTheLeadTeamOfTheReview) {
   EXPECT_THAT(ReadFeed(bob_, head), IsEmpty());
 }
 
+// The lead team when the access is reviewed is told, not the one it was
+// opened under: after a handover the new lead answers for who sees the
+// person's plan, and the team that handed over (still on the care team)
+// hears no more of it.
+TEST_F(BreakGlassReviewTest, TheReviewIsToldToTheLeadTeamAtTheReview) {
+  const v1::BreakGlassAccess access = Opened();
+  EXPECT_EQ(access.lead_team(), community_.name());
+  MustAddTeam(alice_, crisis_.name(), "crisis support");
+  const v1::CarePlan handed = MustSetLead(alice_, crisis_.name());
+  bool community_stays = false;
+  for (const v1::CareTeamMember& member : handed.care_team()) {
+    community_stays |=
+        member.team() == community_.name() && !member.has_end_time();
+  }
+  ASSERT_TRUE(community_stays) << "the old lead stays on the care team";
+  const int64_t head = FeedHead();
+
+  v1::BreakGlassAccess reviewed;
+  ASSERT_GRPC_OK(Review(bob_, access.name(), v1::BreakGlassReview::JUSTIFIED,
+                        kFound, &reviewed));
+  std::vector<events::v1::Event> told = ReadFeed(bob_, head);
+  ASSERT_THAT(told, SizeIs(1));
+  EXPECT_EQ(told[0].type(), "careplan.break_glass_reviewed");
+  EXPECT_THAT(told[0].teams(), ElementsAre(crisis_.name()));
+  v1::BreakGlassAccess carried;
+  ASSERT_TRUE(told[0].payload().UnpackTo(&carried));
+  // The access still says whom it was opened under.
+  EXPECT_EQ(carried.lead_team(), community_.name());
+  EXPECT_THAT(ReadFeed(alice_, head), IsEmpty());
+  EXPECT_THAT(ReadFeed(nina_, head), IsEmpty());
+}
+
+TEST_F(BreakGlassReviewTest, AnAdminsReviewIsToldToTheLeadTeamAtTheReview) {
+  const v1::BreakGlassAccess access = Opened();
+  MustAddTeam(alice_, crisis_.name(), "crisis support");
+  MustSetLead(alice_, crisis_.name());
+  const int64_t head = FeedHead();
+  v1::BreakGlassAccess reviewed;
+  ASSERT_GRPC_OK(Review(admin_, access.name(),
+                        v1::BreakGlassReview::NOT_JUSTIFIED,
+                        "Routine enquiry, not an emergency.", &reviewed));
+  std::vector<events::v1::Event> told = ReadFeed(service_, head);
+  ASSERT_THAT(told, SizeIs(1));
+  EXPECT_THAT(told[0].teams(), ElementsAre(crisis_.name()));
+  EXPECT_THAT(ReadFeed(bob_, head), SizeIs(1));
+  EXPECT_THAT(ReadFeed(alice_, head), IsEmpty());
+}
+
+// Subscribing to `careplan.break_glass` asks for accesses, not their
+// reviews: a prefix matches whole segments of the type.
+TEST_F(BreakGlassReviewTest, ATypePrefixTellsAccessesFromReviews) {
+  const int64_t head = FeedHead();
+  const v1::BreakGlassAccess access = Opened();
+  v1::BreakGlassAccess reviewed;
+  ASSERT_GRPC_OK(Review(alice_, access.name(), v1::BreakGlassReview::JUSTIFIED,
+                        kFound, &reviewed));
+  auto types_read = [&](const std::vector<std::string>& prefixes) {
+    events::v1::SubscribeRequest request;
+    request.set_after_sequence(head);
+    request.set_stop_when_caught_up(true);
+    for (const std::string& prefix : prefixes) {
+      request.add_type_prefixes(prefix);
+    }
+    auto context = server_.ContextAs(alice_);
+    auto reader = stub_->Subscribe(context.get(), request);
+    std::vector<std::string> types;
+    events::v1::SubscribeResponse response;
+    while (reader->Read(&response)) {
+      for (const events::v1::Event& event : response.events()) {
+        types.push_back(event.type());
+      }
+    }
+    grpc::Status status = reader->Finish();
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return types;
+  };
+  EXPECT_THAT(types_read({"careplan.break_glass"}),
+              ElementsAre("careplan.break_glass"));
+  EXPECT_THAT(types_read({"careplan.break_glass_reviewed"}),
+              ElementsAre("careplan.break_glass_reviewed"));
+  EXPECT_THAT(
+      types_read({"careplan."}),
+      ElementsAre("careplan.break_glass", "careplan.break_glass_reviewed"));
+}
+
 TEST_F(BreakGlassReviewTest, AdminsListWhatIsUnreviewedAcrossPersons) {
   const v1::BreakGlassAccess ada_access = Opened();
   const std::string ben = SecondPersonOpened();

@@ -178,6 +178,36 @@ TEST_F(EventFeedTest, TypePrefixesFilterEventsButThroughSequenceAdvances) {
   EXPECT_EQ(stream.responses.back().head_sequence(), 5);
 }
 
+// A prefix is matched segment by segment: `careplan.break_glass` asks for
+// break-glass accesses, not their reviews (careplan.break_glass_reviewed).
+TEST_F(EventFeedTest, TypePrefixesMatchWholeSegments) {
+  Commit("careplan.break_glass");
+  Commit("careplan.break_glass_reviewed");
+  Commit("careplan.break_glass.extra");
+  Commit("referral.accepted");
+  Commit("referral.acknowledged");
+  SubscribeRequest request = CaughtUpRequest();
+  request.add_type_prefixes("careplan.break_glass");
+  request.add_type_prefixes("referral.accept");
+  Stream stream = ReadAll(Service(), request);
+  ASSERT_GRPC_OK(stream.status);
+  EXPECT_THAT(stream.Sequences(), ElementsAre(1, 3));
+  EXPECT_EQ(stream.responses.back().through_sequence(), 5);
+
+  // A whole segment with or without its dot, and the empty prefix.
+  for (const char* prefix : {"referral", "referral.", ""}) {
+    SubscribeRequest whole = CaughtUpRequest();
+    whole.add_type_prefixes(prefix);
+    whole.add_type_prefixes("careplan.break_glass_reviewed");
+    Stream read = ReadAll(Service(), whole);
+    ASSERT_GRPC_OK(read.status);
+    const std::vector<int64_t> wanted =
+        *prefix == '\0' ? std::vector<int64_t>{1, 2, 3, 4, 5}
+                        : std::vector<int64_t>{2, 4, 5};
+    EXPECT_EQ(read.Sequences(), wanted) << "`" << prefix << "`";
+  }
+}
+
 TEST_F(EventFeedTest, LiveEventsLeftOutByTheFilterStillMoveThroughSequence) {
   auto context = server_->ContextAs(Service());
   SubscribeRequest request;
