@@ -10,6 +10,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "carebridge/referral/v1/referral.pb.h"
 #include "services/common/fingerprint.h"
 #include "services/http/fhir_front.h"
@@ -23,6 +24,8 @@ using fhir::Json;
 
 constexpr char kListReferralsMethod[] =
     "carebridge.referral.v1.ReferralService.ListReferrals";
+constexpr char kGetReferralMethod[] =
+    "carebridge.referral.v1.ReferralService.GetReferral";
 
 absl::Status IdentifierElementError(size_t index, absl::string_view problem) {
   return absl::InvalidArgumentError(
@@ -42,6 +45,23 @@ bool Carries(const ref::Referral& referral,
     }
   }
   return false;
+}
+
+// The referral an ALREADY_EXISTS from CreateReferral names as made under
+// `request_id` (`request_id: "{id}" was already used by {team} for
+// referrals/{rid}, which differs ...`); empty when it names none.
+std::string ReferralNamedBy(absl::string_view message,
+                            absl::string_view request_id) {
+  if (!absl::ConsumePrefix(&message,
+                           absl::StrCat("request_id: \"", request_id, "\""))) {
+    return "";
+  }
+  const size_t at = message.find(" for referrals/");
+  if (at == absl::string_view::npos) return "";
+  absl::string_view id = message.substr(at + sizeof(" for referrals/") - 1);
+  id = id.substr(0, id.find_first_of(", "));
+  if (id.empty()) return "";
+  return absl::StrCat("referrals/", id);
 }
 
 }  // namespace
@@ -99,6 +119,20 @@ HttpReply FhirFront::WrittenServiceRequest(const ref::Referral& referral,
   return reply;
 }
 
+std::optional<HttpReply> FhirFront::MadeUnderKey(
+    const absl::Status& refused, absl::string_view request_id,
+    const std::string& base, const CallHeaders& headers) const {
+  const std::string name = ReferralNamedBy(refused.message(), request_id);
+  if (name.empty()) return std::nullopt;
+  ref::GetReferralRequest get;
+  get.set_name(name);
+  ref::Referral made;
+  if (!bridge_->Call(kGetReferralMethod, get, &made, headers).ok()) {
+    return std::nullopt;
+  }
+  return WrittenServiceRequest(made, 200, base);
+}
+
 std::optional<HttpReply> FhirFront::ConditionalCreate(
     absl::string_view if_none_exist, ref::CreateReferralRequest& request,
     const std::string& base, const CallHeaders& headers) const {
@@ -152,9 +186,11 @@ std::optional<HttpReply> FhirFront::ConditionalCreate(
   }
   // None: the identifier is the create's retry key (digested to the 64
   // characters a request id may have), so concurrent attempts that all
-  // found none still make one referral (each answered 201 with it: the
-  // service does not say which attempt made it). It wins over X-Request-ID:
-  // a client that sends a fresh one with each attempt still makes one.
+  // found none still make one referral (each answered 201 with it when
+  // they sent the same ServiceRequest: the service does not say which
+  // attempt made it; 200 with it, the match, when they differ:
+  // MadeUnderKey). It wins over X-Request-ID: a client that sends a fresh
+  // one with each attempt still makes one.
   absl::StatusOr<std::string> digest = Sha256Hex(TokenOf(*wanted));
   if (!digest.ok()) return FhirError(digest.status());
   request.set_request_id(absl::StrCat("fhir-", digest->substr(0, 40)));

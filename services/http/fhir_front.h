@@ -110,6 +110,16 @@ class FhirFront {
       absl::string_view if_none_exist,
       referral::v1::CreateReferralRequest& request, const std::string& base,
       const CallHeaders& headers) const;
+  // A conditional create refused ALREADY_EXISTS (`refused`) under its key
+  // `request_id`: another referral was made under the key first (one made
+  // before identifiers were kept, whose identifier the search cannot find,
+  // or a concurrent create with a different body that won the key). The
+  // referral the refusal names, read as the caller, as the match (200);
+  // nothing when it names none or the caller may not read it.
+  std::optional<HttpReply> MadeUnderKey(const absl::Status& refused,
+                                        absl::string_view request_id,
+                                        const std::string& base,
+                                        const CallHeaders& headers) const;
   // The ServiceRequest a create made (201) or found (200), with its
   // Location.
   static HttpReply WrittenServiceRequest(const referral::v1::Referral& referral,

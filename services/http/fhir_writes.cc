@@ -356,6 +356,14 @@ HttpReply FhirFront::Create(absl::string_view type, absl::string_view body,
   ref::Referral created;
   absl::Status called = bridge_->Call(absl::StrCat(kReferral, "CreateReferral"),
                                       request, &created, headers);
+  if (absl::IsAlreadyExists(called) && !write.if_none_exist.empty()) {
+    // The conditional create's key made a referral its search did not
+    // find: the match it promises (200).
+    if (std::optional<HttpReply> matched =
+            MadeUnderKey(called, request.request_id(), base, headers)) {
+      return *std::move(matched);
+    }
+  }
   if (!called.ok()) return FhirError(AsServiceRequestElements(called));
   return WrittenServiceRequest(created, 201, base);
 }
