@@ -345,7 +345,14 @@ TEST_F(AuditChainTest, ACallAboutSeveralPersonsIsListedUnderEach) {
   CallAudit written = call(3);
   {
     ScopedCallAudit scope(&written);
-    ASSERT_TRUE(log.Write([](Connection&) { return absl::OkStatus(); }).ok());
+    ASSERT_TRUE(log.Write([](Connection& conn) {
+                     // A change: a write that changed nothing leaves the
+                     // records to FinishCallAudit.
+                     return conn.Exec(
+                         "CREATE TABLE items (key TEXT); "
+                         "INSERT INTO items VALUES ('x')");
+                   })
+                    .ok());
   }
   EXPECT_TRUE(written.written);
 

@@ -91,6 +91,14 @@ std::vector<AuditRecord> AuditRecordsOf(const CallAudit& audit) {
   return records;
 }
 
+std::vector<AuditRecord> RecordsCarriedByWrite(const CallAudit& audit,
+                                               bool changed) {
+  if (!changed) return {};
+  std::vector<AuditRecord> records = AuditRecordsOf(audit);
+  for (AuditRecord& record : records) record.outcome = "OK";
+  return records;
+}
+
 void NoteAuditedSections(absl::string_view sections) {
   CallAudit* audit = CurrentCallAudit();
   if (audit == nullptr || audit->written) return;

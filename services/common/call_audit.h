@@ -34,10 +34,10 @@ std::string OnBehalfOfText(const Requester& requester);
 
 // The audit of the call a thread is serving: who and what, the database it
 // belongs in, and whether a write already carried it. The RPC edge begins
-// it; each audited database's write transaction made during the call
-// appends the record in that same transaction (SqliteDb::Write); a call
-// that wrote nothing gets its record written, durably, before its response
-// leaves (FinishCallAudit).
+// it; each audited database's write transaction made during the call that
+// changes data appends the record in that same transaction
+// (RecordsCarriedByWrite); a call that changed nothing gets its record
+// written, durably, before its response leaves (FinishCallAudit).
 struct CallAudit {
   AuditRecord record;
   // The first audited database the call read or wrote: where a read's
@@ -71,6 +71,17 @@ void SetOnBehalfOf(CallAudit& audit, Requester requester);
 // The records `audit` makes: its record, and one more per `more_persons`,
 // each with its person's `sections_of_person` when the call noted some.
 std::vector<AuditRecord> AuditRecordsOf(const CallAudit& audit);
+
+// The records a write transaction made during `audit`'s call carries, in
+// that transaction, marked OK: the call's, when the write changed data
+// (`changed`), as that change is what the call did. None when it changed
+// nothing (a retry answered from what is stored, a request refused on what
+// the transaction read, e.g. a request_id reused for other content): how
+// the call ends is not known yet, so the call's end writes its records,
+// with its outcome and what it returned, durably before the response
+// leaves (FinishCallAudit). Every engine's Write asks this.
+std::vector<AuditRecord> RecordsCarriedByWrite(const CallAudit& audit,
+                                               bool changed);
 
 // The call being served on this thread; null outside a call.
 CallAudit* CurrentCallAudit();

@@ -242,11 +242,13 @@ class Database {
       absl::string_view channel, std::function<void()> on_notice);
 
   // An audited database keeps an audit log (AuditChain) beside its data:
-  // each write transaction made while a call is being served
-  // (CurrentCallAudit) carries the call's record in that transaction, and
-  // a call that wrote nothing has its record appended before it answers
-  // (FinishCallAudit). The rest of this section fails FAILED_PRECONDITION
-  // on a database that is not audited.
+  // each write transaction that changes data while a call is being served
+  // (CurrentCallAudit) carries the call's record in that transaction
+  // (RecordsCarriedByWrite), and a call that changed nothing (it only read,
+  // its write failed and rolled back, or found nothing to change: a retry
+  // answered, a request refused on what it read) has its record, with how
+  // the call ended, appended before it answers (FinishCallAudit). The rest of
+  // this section fails FAILED_PRECONDITION on a database that is not audited.
   virtual bool audited() const { return false; }
   // Appends `records` durably, in one transaction of their own.
   virtual absl::Status AppendAudit(const std::vector<AuditRecord>& records);

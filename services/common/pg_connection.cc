@@ -189,6 +189,27 @@ void PgConnection::NoteChanges(const PGresult* result) {
   }
 }
 
+void PgConnection::NotePossibleChange(absl::string_view sql,
+                                      const PGresult* result) {
+  const absl::string_view command = PQcmdStatus(const_cast<PGresult*>(result));
+  const absl::string_view text = absl::StripLeadingAsciiWhitespace(sql);
+  // The statement's own verb (not a WITH's), reported for it.
+  auto is = [&](absl::string_view verb) {
+    return absl::StartsWithIgnoreCase(text, verb) &&
+           (text.size() == verb.size() ||
+            !absl::ascii_isalnum(text[verb.size()])) &&
+           absl::StartsWith(command, verb);
+  };
+  if (is("SELECT") && text.find(';') == absl::string_view::npos) return;
+  int64_t rows = 0;
+  if ((is("INSERT") || is("UPDATE") || is("DELETE")) &&
+      absl::SimpleAtoi(PQcmdTuples(const_cast<PGresult*>(result)), &rows) &&
+      rows == 0 && text.find(';') == absl::string_view::npos) {
+    return;
+  }
+  ++possible_changes_;
+}
+
 absl::Status PgConnection::Announce(absl::string_view channel) {
   if (!writing_) {
     return absl::FailedPreconditionError(

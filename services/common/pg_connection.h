@@ -113,6 +113,11 @@ class PgConnection : public Connection {
     later_.clear();
   }
   int64_t Changes() const override { return changes_; }
+  // Grows with each statement run on this connection that may have changed
+  // data: an INSERT, UPDATE or DELETE that changed rows, and anything but a
+  // plain SELECT (a WITH may hide a change, Exec runs several). Unchanged
+  // across a span of work: it changed nothing.
+  int64_t possible_changes() const { return possible_changes_; }
   absl::string_view engine() const override { return "postgresql"; }
   // Remembered until the write's savepoint is released (KeepAnnounced);
   // "feed" also marks the transaction as an appender to the feed (its
@@ -218,6 +223,9 @@ class PgConnection : public Connection {
   // As SQLite's changes(): rows of the last INSERT, UPDATE or DELETE (a
   // SELECT's count is not a change).
   void NoteChanges(const PGresult* result);
+  // Counts `sql`'s run (its `result`) in possible_changes() when it may
+  // have changed data.
+  void NotePossibleChange(absl::string_view sql, const PGresult* result);
   // The status of a result that is not a success (or of no result).
   absl::Status ErrorOf(const PGresult* result, absl::string_view what);
   // The key of `sql` with these parameter types in prepared_.
@@ -229,6 +237,7 @@ class PgConnection : public Connection {
   const std::string schema_;
   const std::string origin_;
   int64_t changes_ = 0;
+  int64_t possible_changes_ = 0;
   int64_t round_trips_ = 0;
   bool lost_ = false;
   // A prepared statement's plan no longer fits its table (ErrorOf): Reset

@@ -33,7 +33,8 @@ struct PgDb::PendingWrite {
   CallAudit* audit = nullptr;
   // Appends to the audit log (its records, or `fn` itself).
   bool appends_audit = false;
-  // The last attempt appended the call's records (`fn` had succeeded).
+  // The last attempt appended the call's records (`fn` had succeeded and
+  // changed data).
   bool audit_tried = false;
   // The call's records are in the attempt that committed.
   bool audited = false;
@@ -177,13 +178,20 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
   bool any_ok = false;
   for (PendingWrite* pending : batch) {
     conn->Defer("SAVEPOINT cb_write");
+    const int64_t changes_before = conn->possible_changes();
     absl::Status own = pending->fn(*conn);
     if (own.ok() && pending->audit != nullptr) {
-      // The call's records, in the transaction of the change they describe.
-      std::vector<AuditRecord> records = AuditRecordsOf(*pending->audit);
-      for (AuditRecord& record : records) record.outcome = "OK";
-      pending->audit_tried = true;
-      own = audit_->Append(*conn, records).status();
+      // The call's records, in the transaction of the change they describe
+      // (none when it changed nothing: the call's end writes them). What
+      // `fn` queued (RunLater) is a change not yet run.
+      std::vector<AuditRecord> records = RecordsCarriedByWrite(
+          *pending->audit,
+          /*changed=*/conn->possible_changes() != changes_before ||
+              conn->has_later());
+      if (!records.empty()) {
+        pending->audit_tried = true;
+        own = audit_->Append(*conn, records).status();
+      }
     }
     // What `fn` left queued (RunLater) is this write's: sent now, unless a
     // statement after it took it, so its failure is this write's alone.
@@ -235,7 +243,7 @@ bool PgDb::RunBatchOnce(const std::vector<PendingWrite*>& batch,
       conn->Defer("RELEASE SAVEPOINT cb_write");
     }
     conn->KeepAnnounced(own.ok());
-    pending->audited = own.ok() && pending->audit != nullptr;
+    pending->audited = own.ok() && pending->audit_tried;
     pending->result = std::move(own);
     any_ok = any_ok || pending->result.ok();
   }

@@ -203,6 +203,9 @@ absl::Status PgConnection::ExecuteAll(std::vector<Invocation>& runs) {
     if (failed < deferred) control_status_ = status;
     return status;
   }
+  for (size_t r = 0; r < all.size(); ++r) {
+    NotePossibleChange(*all[r].sql, results[run_at[r]].get());
+  }
   for (size_t r = 0; r < runs.size(); ++r) {
     runs[r].result = results[run_at[queued + r]].release();
   }
@@ -252,6 +255,7 @@ absl::Status PgConnection::ExecNow(const std::string& sql) {
     return ErrorOf(result.get(), "exec");
   }
   NoteChanges(result.get());
+  NotePossibleChange(sql, result.get());
   return absl::OkStatus();
 }
 

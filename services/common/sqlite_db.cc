@@ -122,7 +122,8 @@ struct SqliteDb::PendingWrite {
   absl::FunctionRef<absl::Status(Connection&)> fn;
   // The call whose record the transaction carries (audited databases).
   CallAudit* audit = nullptr;
-  // The call's records were appended (`fn` had succeeded).
+  // The call's records were appended (`fn` had succeeded and changed
+  // data).
   bool audit_tried = false;
   bool audited = false;
   // Carries audit records: committed durably even where commits need not
@@ -425,14 +426,21 @@ void SqliteDb::RunBatchInTransaction(const std::vector<PendingWrite*>& batch) {
   bool any_ok = false;
   for (PendingWrite* pending : batch) {
     absl::Status status = conn.Run("SAVEPOINT cb_write");
+    // Rows changed by every INSERT, UPDATE and DELETE so far, triggers'
+    // too: whether `fn` changed anything.
+    const int64_t changes_before = sqlite3_total_changes64(conn.raw());
     if (status.ok()) status = pending->fn(conn);
     if (status.ok() && pending->audit != nullptr) {
-      // The call's record, in the transaction of the change it describes.
-      std::vector<AuditRecord> records = AuditRecordsOf(*pending->audit);
-      for (AuditRecord& record : records) record.outcome = "OK";
-      pending->audit_tried = true;
-      status = audit_->Append(conn, records).status();
-      pending->audited = status.ok();
+      // The call's records, in the transaction of the change they describe
+      // (none when it changed nothing: the call's end writes them).
+      std::vector<AuditRecord> records = RecordsCarriedByWrite(
+          *pending->audit,
+          /*changed=*/sqlite3_total_changes64(conn.raw()) != changes_before);
+      if (!records.empty()) {
+        pending->audit_tried = true;
+        status = audit_->Append(conn, records).status();
+        pending->audited = status.ok();
+      }
     }
     if (status.ok()) {
       status = conn.Run("RELEASE cb_write");
