@@ -94,6 +94,21 @@ class FakeRecord final : public rv::RecordService::Service {
                             const rv::ListCareGapsRequest* request,
                             rv::ListCareGapsResponse* response) override {
     Keep(*request);
+    if (request->kinds_size() == 1 &&
+        request->kinds(0) == rv::BREAK_GLASS_NOT_REVIEWED) {
+      rv::CareGap& gap = *response->add_gaps();
+      gap.set_name("persons/p1/careGaps/break_glass_not_reviewed-1-0a1b2c3d");
+      gap.set_person("persons/p1");
+      gap.set_kind(rv::BREAK_GLASS_NOT_REVIEWED);
+      gap.set_subject("persons/p1/breakGlassAccesses/3");
+      gap.set_detail(
+          "Crisis plan opened by break-glass by members/otto of teams/housing "
+          "on 2026-12-01 00:00 UTC, not yet reviewed: review it with `carectl "
+          "careplan break-glass review`");
+      gap.mutable_open_time()->set_seconds(kDec1);
+      response->mutable_freshness()->set_caught_up(true);
+      return grpc::Status::OK;
+    }
     rv::CareGap& gap = *response->add_gaps();
     gap.set_name("persons/p1/careGaps/bounced-1-00000000");
     gap.set_person("persons/p1");
@@ -317,6 +332,23 @@ TEST_F(RecordCliTest, GapsAsksForATeamsWorkListAndSaysWhy) {
   result = Run({"gaps"});
   EXPECT_NE(result.code, 0);
   EXPECT_THAT(result.err, HasSubstr("--team"));
+}
+
+TEST_F(RecordCliTest, GapsListsUnreviewedBreakGlassAccesses) {
+  Result result =
+      Run({"--utc", "gaps", "--team=cmht", "--kind=break_glass_not_reviewed"});
+  ASSERT_EQ(result.code, 0) << result.err;
+  EXPECT_EQ(service_.last_request(),
+            "parent: \"teams/cmht\" kinds: BREAK_GLASS_NOT_REVIEWED");
+  EXPECT_THAT(result.out,
+              HasSubstr("2026-12-01T00:00:00Z  break_glass_not_reviewed  "
+                        "persons/p1  persons/p1/breakGlassAccesses/3  open"));
+  EXPECT_THAT(result.out,
+              HasSubstr("break_glass_not_reviewed-1-0a1b2c3d: Crisis plan "
+                        "opened by break-glass by members/otto of "
+                        "teams/housing"));
+  result = Run({"gaps", "--help"});
+  EXPECT_THAT(result.out + result.err, HasSubstr("break_glass_not_reviewed"));
 }
 
 TEST_F(RecordCliTest, InboxPrintsTheTeamsItemsAndWhereItStopped) {

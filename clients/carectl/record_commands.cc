@@ -203,9 +203,9 @@ std::vector<Command> RecordCommands() {
        "why and since when: your team's work list (--team=your team), or "
        "every team's (--all_teams, services). KIND: bounced, "
        "onward_route_not_taken, answer_overdue, plan_not_agreed, "
-       "review_overdue, no_crisis_plan, no_lead, join_not_reviewed. --closed "
-       "also lists gaps "
-       "that have closed, with why.",
+       "review_overdue, no_crisis_plan, no_lead, join_not_reviewed, "
+       "break_glass_not_reviewed. --closed also lists gaps that have closed, "
+       "with why.",
        {},
        gaps_flags,
        Gaps},

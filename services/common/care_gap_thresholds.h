@@ -17,6 +17,9 @@ struct CareGapThresholds {
   absl::Duration onward_route_grace = absl::Hours(24 * 14);
   // PLAN_NOT_AGREED: the plan not agreed for this long.
   absl::Duration agreement_grace = absl::Hours(24 * 28);
+  // BREAK_GLASS_NOT_REVIEWED: a break-glass access not reviewed this long
+  // after it was opened (zero: at once, as every access is to be reviewed).
+  absl::Duration break_glass_review_grace = absl::ZeroDuration();
 };
 
 }  // namespace carebridge

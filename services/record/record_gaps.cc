@@ -4,6 +4,7 @@
 #include <map>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -206,10 +207,44 @@ void PlanGaps(const GapInputs& in, const GapSettings& settings,
   }
 }
 
+// Every access opened and not reviewed, on the list of the lead team now
+// (an access to the plan is the lead's to account for, whoever led when it
+// was opened). The reason given is not repeated: the list is a work list,
+// the reason is read with the access when reviewing it.
+void BreakGlassNotReviewed(const GapInputs& in, const GapSettings& settings,
+                           std::vector<WantedGap>& out) {
+  absl::flat_hash_set<std::string> reviewed;
+  for (const TimelineRow& row : in.break_glass_steps) {
+    if (Is(row, "careplan.break_glass_reviewed")) reviewed.insert(row.resource);
+  }
+  const std::string lead =
+      in.plan.has_value() ? in.plan->lead_team() : std::string();
+  for (const TimelineRow& row : in.break_glass_steps) {
+    if (!Is(row, "careplan.break_glass") || reviewed.contains(row.resource)) {
+      continue;
+    }
+    WantedGap gap;
+    gap.kind = v1::BREAK_GLASS_NOT_REVIEWED;
+    gap.subject = row.resource;
+    gap.open_time = row.time + settings.break_glass_review_grace;
+    gap.detail = absl::StrCat(
+        "Crisis plan opened by break-glass by ", row.actor, " of ",
+        row.actor_team, " on ",
+        absl::FormatTime("%Y-%m-%d %H:%M UTC", row.time, absl::UTCTimeZone()),
+        ", not yet reviewed: review it with `carectl careplan break-glass "
+        "review`");
+    if (!lead.empty()) gap.teams = {lead};
+    out.push_back(std::move(gap));
+  }
+}
+
 }  // namespace
 
 bool GapScope::Covers(v1::GapKind kind, absl::string_view subject) const {
   if (!judged) return false;
+  if (kind == v1::BREAK_GLASS_NOT_REVIEWED) {
+    return break_glass != BreakGlass::kNo;
+  }
   if (kind != v1::ANSWER_OVERDUE || all_loops) return true;
   return std::find(loops.begin(), loops.end(), subject) != loops.end();
 }
@@ -227,6 +262,7 @@ std::vector<WantedGap> WantedGaps(const GapInputs& inputs,
   OnwardRoutes(inputs, settings, gaps);
   Overdue(inputs, gaps);
   PlanGaps(inputs, settings, gaps);
+  BreakGlassNotReviewed(inputs, settings, gaps);
   return gaps;
 }
 

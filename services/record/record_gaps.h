@@ -35,6 +35,9 @@ struct GapInputs {
   std::string former_lead;
   // The teams known to be crisis teams (directory sector CRISIS).
   absl::flat_hash_set<std::string> crisis_teams;
+  // The person's break-glass steps (BREAK_GLASS entries: accesses opened
+  // and reviewed), oldest first; read only when GapScope::break_glass asks.
+  std::vector<TimelineRow> break_glass_steps;
 };
 
 // A gap the inputs say should exist (it is open once `open_time` has
@@ -50,21 +53,36 @@ struct WantedGap {
 };
 
 // Which of a person's gaps are judged again after a change. Every kind but
-// one is judged on little (the person's answers to referrals, their plan,
+// two is judged on little (the person's answers to referrals, their plan,
 // the crisis teams), so it is judged at each change that may alter gaps,
 // which also brings in new thresholds and a team's new sector then. An
 // overdue answer is judged on its own open loop alone, with no threshold,
 // and a person may have hundreds of loops: only those of the loops the
 // change touched are judged again (all of them for a merge). Applying an
 // event then costs what it changed: a person with hundreds of referrals had
-// every loop and open gap of theirs read back for each new one.
+// every loop and open gap of theirs read back for each new one. An
+// unreviewed break-glass access is judged on the person's break-glass
+// steps, which no index finds (the person's whole timeline is walked), and
+// on the lead: only at a break-glass step or a merge, and at a new plan
+// version (the lead may have changed) only while one of the person's
+// accesses is still unreviewed (it has an open gap).
 struct GapScope {
+  // When BREAK_GLASS_NOT_REVIEWED is judged again.
+  enum class BreakGlass {
+    kNo,
+    // Only while the person has an open gap of that kind (else none is
+    // wanted either): the steps are read only then.
+    kWhileUnreviewed,
+    kYes,
+  };
+
   // Whether the change may alter gaps at all.
   bool judged = false;
   // Every open loop's overdue answer (a merge brings another person's in).
   bool all_loops = false;
   // The referrals and handovers whose overdue answer is judged again.
   std::vector<std::string> loops;
+  BreakGlass break_glass = BreakGlass::kNo;
 
   // Whether a gap of `kind` about `subject` is judged again.
   bool Covers(v1::GapKind kind, absl::string_view subject) const;

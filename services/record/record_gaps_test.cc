@@ -15,6 +15,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 const absl::Time kStart = absl::FromUnixSeconds(1796083200);
 const absl::Duration kDay = absl::Hours(24);
@@ -208,10 +209,126 @@ TEST(RecordGapsTest, AJoinFromOutsideTheCareTeamIsOnTheLeadsListUntilReviewed) {
   EXPECT_THAT(WantedGaps(in, GapSettings()), IsEmpty());
 }
 
+// A break-glass step of p1's: an access opened (by members/otto of the
+// housing team, for a reason) or reviewed, `hours` after kStart.
+TimelineRow BreakGlassStep(const std::string& type, int hours,
+                           const std::string& access) {
+  TimelineRow row;
+  row.person_id = "p1";
+  row.time = kStart + absl::Hours(hours);
+  row.feed = "careplan";
+  row.kind = v1::BREAK_GLASS;
+  row.type = type;
+  row.resource = access;
+  const bool opened = type == "careplan.break_glass";
+  row.actor = opened ? "members/otto" : "members/bob";
+  row.actor_team = opened ? "teams/housing" : "teams/cmht";
+  row.reason = opened ? "Found in crisis at the hostel at 2am" : "Justified";
+  row.teams = {"teams/cmht"};
+  return row;
+}
+
+// A plan p1's care team (`lead` leading, when set) looks after.
+GapInputs WithPlanLedBy(const std::string& lead) {
+  GapInputs in = Inputs();
+  in.plan.emplace();
+  in.plan->set_care_plan_version(2);
+  in.plan->set_lead_team(lead);
+  in.plan->set_agreed(true);
+  in.plan->set_has_crisis_plan(true);
+  if (!lead.empty()) in.plan->add_care_team()->set_team(lead);
+  return in;
+}
+
+std::vector<WantedGap> BreakGlassGaps(const GapInputs& in,
+                                      const GapSettings& settings) {
+  std::vector<WantedGap> found;
+  for (const WantedGap& gap : WantedGaps(in, settings)) {
+    if (gap.kind == v1::BREAK_GLASS_NOT_REVIEWED) found.push_back(gap);
+  }
+  return found;
+}
+
+TEST(RecordGapsTest, AnUnreviewedBreakGlassAccessIsOnTheLeadsListAtOnce) {
+  GapInputs in = WithPlanLedBy("teams/cmht");
+  const std::string access = "persons/p1/breakGlassAccesses/7";
+  in.break_glass_steps = {BreakGlassStep("careplan.break_glass", 26, access)};
+  std::vector<WantedGap> gaps = BreakGlassGaps(in, GapSettings());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].subject, access);
+  EXPECT_EQ(gaps[0].open_time, kStart + absl::Hours(26));
+  EXPECT_THAT(gaps[0].teams, ElementsAre("teams/cmht"));
+  // Who opened it, for which team and when; how to review it.
+  EXPECT_EQ(gaps[0].detail,
+            "Crisis plan opened by break-glass by members/otto of "
+            "teams/housing on 2026-12-02 02:00 UTC, not yet reviewed: review "
+            "it with `carectl careplan break-glass review`");
+  EXPECT_THAT(gaps[0].detail, Not(HasSubstr("hostel"))) << "no reason";
+
+  // Reviewed: no gap (the steps stay on the timeline).
+  in.break_glass_steps.push_back(
+      BreakGlassStep("careplan.break_glass_reviewed", 30, access));
+  EXPECT_THAT(BreakGlassGaps(in, GapSettings()), IsEmpty());
+  // Another access after it is a gap of its own.
+  in.break_glass_steps.push_back(BreakGlassStep(
+      "careplan.break_glass", 40, "persons/p1/breakGlassAccesses/9"));
+  gaps = BreakGlassGaps(in, GapSettings());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].subject, "persons/p1/breakGlassAccesses/9");
+}
+
+TEST(RecordGapsTest, ABreakGlassGapIsOnTheListOfWhoeverLeadsNow) {
+  GapInputs in = WithPlanLedBy("teams/recovery");
+  in.break_glass_steps = {BreakGlassStep("careplan.break_glass", 1,
+                                         "persons/p1/breakGlassAccesses/1")};
+  // Opened while the community team led (the step names it); the recovery
+  // team leads now.
+  std::vector<WantedGap> gaps = BreakGlassGaps(in, GapSettings());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_THAT(gaps[0].teams, ElementsAre("teams/recovery"));
+  // Nobody leads: still a gap, on no team's list until a team leads.
+  in.plan->set_lead_team("");
+  gaps = BreakGlassGaps(in, GapSettings());
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_THAT(gaps[0].teams, IsEmpty());
+  in.plan.reset();
+  EXPECT_EQ(BreakGlassGaps(in, GapSettings()).size(), 1u);
+}
+
+TEST(RecordGapsTest, ADeploymentMayGiveTheLeadTeamTimeToReview) {
+  GapInputs in = WithPlanLedBy("teams/cmht");
+  in.break_glass_steps = {BreakGlassStep("careplan.break_glass", 5,
+                                         "persons/p1/breakGlassAccesses/2")};
+  GapSettings settings;
+  settings.break_glass_review_grace = absl::Hours(72);
+  std::vector<WantedGap> gaps = BreakGlassGaps(in, settings);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].open_time, kStart + absl::Hours(5 + 72));
+  // The detail still says when it was opened.
+  EXPECT_THAT(gaps[0].detail, HasSubstr("on 2026-12-01 05:00 UTC"));
+}
+
+// Break-glass gaps are judged again only when the scope says so; the other
+// kinds as before.
+TEST(RecordGapsTest, BreakGlassGapsAreJudgedOnlyWhenTheScopeSaysSo) {
+  GapScope scope;
+  scope.judged = true;
+  EXPECT_FALSE(scope.Covers(v1::BREAK_GLASS_NOT_REVIEWED, "persons/p1/x/1"));
+  EXPECT_TRUE(scope.Covers(v1::NO_LEAD, "persons/p1/carePlan"));
+  scope.all_loops = true;
+  EXPECT_FALSE(scope.Covers(v1::BREAK_GLASS_NOT_REVIEWED, "persons/p1/x/1"));
+  scope.break_glass = GapScope::BreakGlass::kWhileUnreviewed;
+  EXPECT_TRUE(scope.Covers(v1::BREAK_GLASS_NOT_REVIEWED, "persons/p1/x/1"));
+  scope.break_glass = GapScope::BreakGlass::kYes;
+  EXPECT_TRUE(scope.Covers(v1::BREAK_GLASS_NOT_REVIEWED, "persons/p1/x/1"));
+  scope.judged = false;
+  EXPECT_FALSE(scope.Covers(v1::BREAK_GLASS_NOT_REVIEWED, "persons/p1/x/1"));
+}
+
 // A gap's name says its kind (what the inbox judges an item by).
 TEST(RecordGapsTest, AGapsNameSaysItsKind) {
   for (v1::GapKind kind : {v1::BOUNCED, v1::REVIEW_OVERDUE, v1::PLAN_NOT_AGREED,
-                           v1::NO_CRISIS_PLAN}) {
+                           v1::NO_CRISIS_PLAN, v1::BREAK_GLASS_NOT_REVIEWED}) {
     WantedGap gap;
     gap.kind = kind;
     gap.subject = "persons/p1/carePlan";

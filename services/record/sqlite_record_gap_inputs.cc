@@ -72,6 +72,34 @@ absl::StatusOr<Statement> PrepareLoops(Connection& conn,
   return loops;
 }
 
+// The person's break-glass steps (accesses opened and reviewed). No index
+// has them (that is a schema change), so the person's timeline is walked:
+// at a break-glass step or a merge, and at a plan's new version only while
+// an access of theirs is unreviewed (an open gap of the kind). That
+// condition is the person the walk seeks, NULL (no row) without such a gap:
+// as an EXISTS, SQLite walked the timeline all the same.
+absl::StatusOr<Statement> PrepareBreakGlassSteps(Connection& conn,
+                                                 const std::string& person_id,
+                                                 const GapScope& scope) {
+  static_assert(v1::BREAK_GLASS == 7 && v1::BREAK_GLASS_NOT_REVIEWED == 9,
+                "the statement names kinds 7 and 9");
+  std::string person = "?1";
+  if (scope.break_glass == GapScope::BreakGlass::kWhileUnreviewed) {
+    person = absl::StrCat(
+        "(SELECT person_id FROM gaps",
+        conn.engine() == "sqlite" ? " INDEXED BY gaps_current" : "",
+        " WHERE person_id = ?1 AND kind = 9 AND close_us IS NULL LIMIT 1)");
+  }
+  ASSIGN_OR_RETURN(
+      Statement steps,
+      conn.Prepare(absl::StrCat("SELECT ", kTimelineColumns,
+                                " FROM timeline WHERE person_id = ", person,
+                                " AND kind = 7 ORDER BY time_us, feed_rank, "
+                                "sequence")));
+  steps.Bind(1, person_id);
+  return steps;
+}
+
 // Which of the plan's teams are crisis teams: as the care plan service
 // stamped each on the version (so the judgement does not depend on whether
 // the directory's feed was read first, and a rebuild judges as the live
@@ -119,6 +147,12 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
     ASSIGN_OR_RETURN(loops, PrepareLoops(conn, person_id, scope));
     reads.push_back(&*loops);
   }
+  std::optional<Statement> break_glass;
+  if (scope.break_glass != GapScope::BreakGlass::kNo) {
+    ASSIGN_OR_RETURN(break_glass,
+                     PrepareBreakGlassSteps(conn, person_id, scope));
+    reads.push_back(&*break_glass);
+  }
   ASSIGN_OR_RETURN(Statement plan,
                    conn.Prepare("SELECT summary, unagreed_since_us, "
                                 "no_lead_since_us, former_lead FROM plans "
@@ -131,6 +165,11 @@ absl::StatusOr<GapInputs> ReadGapInputs(Connection& conn,
     ASSIGN_OR_RETURN(bool row, steps.Step());
     if (!row) break;
     in.referral_steps.push_back(RowFrom(steps));
+  }
+  while (break_glass.has_value()) {
+    ASSIGN_OR_RETURN(bool row, break_glass->Step());
+    if (!row) break;
+    in.break_glass_steps.push_back(RowFrom(*break_glass));
   }
   while (loops.has_value()) {
     ASSIGN_OR_RETURN(bool row, loops->Step());

@@ -2,7 +2,8 @@
 // judging every gap would: after each of many random changes to two persons
 // (referrals made, declined, redirected, accepted; handovers; deadlines
 // moved; plans led or not, agreed or not, reviewed, with a crisis team or
-// not; a team's sector changed; time passing), a merge of an unknown
+// not; break-glass accesses opened and reviewed; a team's sector changed;
+// time passing), a merge of an unknown
 // duplicate into each, which judges every gap again, changes no gap and
 // announces nothing; and the inbox says each gap opened once per team,
 // once its threshold passed, and never of a gap not kept. SQLite, or
@@ -45,6 +46,7 @@ class GapScopeTest : public ::testing::TestWithParam<int> {
     settings.bounce_teams = 2;
     settings.onward_route_grace = absl::Hours(24);
     settings.agreement_grace = absl::Hours(48);
+    settings.break_glass_review_grace = absl::Hours(12);
     ASSERT_THAT(store_.Open(settings), IsOk());
     random_.seed(GetParam());
   }
@@ -180,6 +182,28 @@ class GapScopeTest : public ::testing::TestWithParam<int> {
     return change;
   }
 
+  // A break-glass step of `person`'s: one of their accesses not yet
+  // reviewed is reviewed, or a team opens a new one.
+  PositionedChange BreakGlass(const std::string& person) {
+    PositionedChange change = Change("careplan", person);
+    std::vector<std::string>& unreviewed = unreviewed_[person];
+    std::string type = "careplan.break_glass";
+    std::string access;
+    if (!unreviewed.empty() && Pick(2) == 0) {
+      const int at = Pick(static_cast<int>(unreviewed.size()));
+      access = unreviewed[at];
+      unreviewed.erase(unreviewed.begin() + at);
+      type = "careplan.break_glass_reviewed";
+    } else {
+      access = absl::StrCat("persons/", person, "/breakGlassAccesses/",
+                            ++resources_);
+      unreviewed.push_back(access);
+    }
+    change.change.entry = Step("careplan", v1::BREAK_GLASS, person, type,
+                               access, Team(), {Team()});
+    return change;
+  }
+
   PositionedChange Sector(const std::string& team, bool crisis) {
     PositionedChange change = Change("directory", "");
     change.change.team =
@@ -279,6 +303,8 @@ class GapScopeTest : public ::testing::TestWithParam<int> {
   int merges_ = 0;
   int joins_ = 0;
   std::vector<LoopChange> open_;
+  // Each person's break-glass accesses not yet reviewed.
+  std::map<std::string, std::vector<std::string>> unreviewed_;
   // What CheckInbox has read of the inbox: up to `seen_`, which gaps were
   // said to open to which teams, and the teams on each open gap's list.
   int64_t seen_ = 0;
@@ -306,8 +332,10 @@ TEST_P(GapScopeTest, JudgingWhatChangedLeavesWhatJudgingEverythingWould) {
     }
     for (int n = 1 + Pick(3); n > 0; --n) {
       const std::string& person = kPersons[Pick(2)];
-      const int what = Pick(12);
-      if (what < 4 || open_.empty()) {
+      const int what = Pick(14);
+      if (what >= 12) {
+        batch.push_back(BreakGlass(person));
+      } else if (what < 4 || open_.empty()) {
         batch.push_back(Open(person, what == 0));
       } else if (what < 9) {
         batch.push_back(Answer());

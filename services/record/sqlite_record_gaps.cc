@@ -38,6 +38,8 @@ std::string CloseReason(v1::GapKind kind) {
       return "a team leads the care again";
     case v1::JOIN_NOT_REVIEWED:
       return "the join was reviewed, or the team left the care team";
+    case v1::BREAK_GLASS_NOT_REVIEWED:
+      return "the access was reviewed";
     default:
       return "its cause went";
   }

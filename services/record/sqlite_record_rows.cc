@@ -80,12 +80,19 @@ absl::Status AppendInbox(Connection& conn, const std::vector<InboxNote>& inbox,
 GapScope GapScopeOf(const RecordChange& change) {
   GapScope scope;
   if (change.person_id.empty()) return scope;
+  const bool break_glass =
+      change.entry.has_value() && change.entry->kind == v1::BREAK_GLASS;
   scope.judged =
       change.plan.has_value() || change.loop.has_value() ||
-      change.merge.has_value() ||
+      change.merge.has_value() || break_glass ||
       (change.entry.has_value() && change.entry->kind == v1::REFERRAL);
   scope.all_loops = change.merge.has_value();
   if (change.loop.has_value()) scope.loops.push_back(change.loop->resource);
+  if (break_glass || change.merge.has_value()) {
+    scope.break_glass = GapScope::BreakGlass::kYes;
+  } else if (change.plan.has_value()) {
+    scope.break_glass = GapScope::BreakGlass::kWhileUnreviewed;
+  }
   return scope;
 }
 

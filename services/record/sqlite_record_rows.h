@@ -75,10 +75,11 @@ absl::StatusOr<Statement> PrepareOpenGaps(Connection& conn,
                                           absl::Time now);
 
 // The gaps judged again after `change` (GapScope): none unless it is about
-// a person and brings a referral step, a plan, an open loop or a merge; then
-// every kind, overdue answers only of the loop it touched (of every loop
-// for a merge). Gaps whose threshold passes between events are announced by
-// AnnounceDueGaps.
+// a person and brings a referral step, a plan, an open loop, a break-glass
+// step or a merge; then every kind, overdue answers only of the loop it
+// touched (of every loop for a merge), unreviewed break-glass accesses at a
+// break-glass step or a merge, and at a plan only while one is open. Gaps
+// whose threshold passes between events are announced by AnnounceDueGaps.
 GapScope GapScopeOf(const RecordChange& change);
 
 }  // namespace carebridge::record

@@ -72,6 +72,9 @@ ABSL_FLAG(absl::Duration, gap_onward_route_grace, absl::Hours(24 * 14),
 ABSL_FLAG(absl::Duration, gap_agreement_grace, absl::Hours(24 * 28),
           "care gaps: a care plan not agreed by the person for this long "
           "(default 28 days)");
+ABSL_FLAG(absl::Duration, gap_break_glass_review_grace, absl::ZeroDuration(),
+          "care gaps: a break-glass access to a crisis plan not reviewed by "
+          "the lead team this long after it was opened (default 0: at once)");
 ABSL_FLAG(absl::Duration, testing_consumer_apply_delay, absl::ZeroDuration(),
           "fault-injection tests only: pause before each event the care "
           "plan service applies");
@@ -211,6 +214,8 @@ int main(int argc, char** argv) {
   config.care_gaps.onward_route_grace =
       absl::GetFlag(FLAGS_gap_onward_route_grace);
   config.care_gaps.agreement_grace = absl::GetFlag(FLAGS_gap_agreement_grace);
+  config.care_gaps.break_glass_review_grace =
+      absl::GetFlag(FLAGS_gap_break_glass_review_grace);
   config.testing_consumer_apply_delay =
       absl::GetFlag(FLAGS_testing_consumer_apply_delay);
   config.max_token_lifetime = absl::GetFlag(FLAGS_max_token_lifetime);

@@ -78,6 +78,12 @@ absl::StatusOr<ServerConfig> Normalize(ServerConfig config) {
                        "years, e.g. 336h for 14 days"));
     }
   }
+  if (config.care_gaps.break_glass_review_grace < absl::ZeroDuration() ||
+      config.care_gaps.break_glass_review_grace > absl::Hours(24 * 3660)) {
+    return absl::InvalidArgumentError(
+        "--gap_break_glass_review_grace: must be from 0 (at once) to 10 "
+        "years, e.g. 72h for 3 days");
+  }
   if (config.max_token_lifetime < absl::Minutes(5) ||
       config.max_token_lifetime > absl::Hours(24 * 90)) {
     return absl::InvalidArgumentError(

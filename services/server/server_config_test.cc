@@ -175,6 +175,25 @@ TEST(ServerConfigTest, CareGapThresholdsAreCheckedNamingTheFlag) {
               HasSubstr("--gap_agreement_grace"));
 }
 
+// An unreviewed break-glass access is a gap at once by default; a
+// deployment may give the lead team some days, never a negative time.
+TEST(ServerConfigTest, TheBreakGlassReviewGraceMayBeZeroNotNegative) {
+  ServerConfig config;
+  EXPECT_EQ(config.care_gaps.break_glass_review_grace, absl::ZeroDuration());
+  ASSERT_TRUE(Normalize(config).ok()) << Normalize(config).status();
+  config.care_gaps.break_glass_review_grace = absl::Hours(72);
+  absl::StatusOr<ServerConfig> normalized = Normalize(config);
+  ASSERT_TRUE(normalized.ok()) << normalized.status();
+  EXPECT_EQ(normalized->care_gaps.break_glass_review_grace, absl::Hours(72));
+  for (absl::Duration bad : {-absl::Seconds(1), absl::Hours(24 * 365 * 11)}) {
+    config.care_gaps.break_glass_review_grace = bad;
+    EXPECT_EQ(Normalize(config).status().code(),
+              absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(Normalize(config).status().message(),
+                HasSubstr("--gap_break_glass_review_grace: must be from 0"));
+  }
+}
+
 TEST(ServerConfigTest, HalfATlsPairIsRejected) {
   ServerConfig config;
   config.tls_cert_file = "cert.pem";

@@ -50,7 +50,9 @@ std::vector<std::string> GapLines(const v1::ListCareGapsResponse& gaps) {
 //   voluntary team answers late (an overdue answer, closed), housing never
 //   (open, escalated).
 // - Dee: taken on by the crisis team, which then writes her crisis plan
-//   (the gap opened by the crisis team's joining closes).
+//   (the gap opened by the crisis team's joining closes); the community
+//   and housing teams open it by break-glass, the crisis team reviews the
+//   first access (closed), not the second (open).
 class RecordRebuildTest : public RecordTest {
  protected:
   void SetUp() override {
@@ -98,6 +100,18 @@ class RecordRebuildTest : public RecordTest {
     // Cy: registered, two sent, one accepted (the voluntary team joining),
     // one escalated.
     ASSERT_TRUE(RecordShows(cy_, 6));
+
+    // Dee's crisis plan opened by break-glass twice, by teams not on her
+    // care team: the community team's access reviewed, the housing
+    // team's not (an unreviewed access open, a reviewed one closed).
+    Step();
+    const std::string reviewed = BreakGlass(alice_, dee_);
+    Step();
+    BreakGlass(otto_, dee_);
+    Step();
+    ReviewBreakGlass(bob_, reviewed);
+    // Dee: and the two accesses and the review.
+    ASSERT_TRUE(RecordShows(dee_, 8));
   }
 
   void Step() { server_.clock().Advance(absl::Minutes(1)); }
@@ -121,6 +135,33 @@ class RecordRebuildTest : public RecordTest {
     context = server_.ContextAs(bob_);
     status = careplans->UpdateCarePlan(context.get(), update, &plan);
     ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+
+  // `as` opens `person`'s crisis plan by break-glass; the access's name.
+  std::string BreakGlass(const Principal& as, const std::string& person) {
+    auto careplans = cp::CarePlanService::NewStub(server_.Channel());
+    cp::BreakGlassRequest request;
+    request.set_name(person + "/carePlan");
+    request.set_reason("Found in crisis; the plan says what helps");
+    cp::BreakGlassAccess access;
+    auto context = server_.ContextAs(as);
+    grpc::Status status =
+        careplans->BreakGlass(context.get(), request, &access);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return access.name();
+  }
+
+  void ReviewBreakGlass(const Principal& as, const std::string& access) {
+    auto careplans = cp::CarePlanService::NewStub(server_.Channel());
+    cp::ReviewBreakGlassAccessRequest review;
+    review.set_name(access);
+    review.set_outcome(cp::BreakGlassReview::JUSTIFIED);
+    review.set_reason("Dee was in crisis; justified");
+    cp::BreakGlassAccess reviewed;
+    auto context = server_.ContextAs(as);
+    grpc::Status status =
+        careplans->ReviewBreakGlassAccess(context.get(), review, &reviewed);
+    EXPECT_TRUE(status.ok()) << status.error_message();
   }
 
   // A record rebuilt from sequence 0 into a new database, with the same
@@ -239,11 +280,13 @@ TEST_F(RecordRebuildTest, ARebuildFromTheFeedsEqualsTheIncrementalRecord) {
     kinds.push_back(absl::StrCat(v1::GapKind_Name(gap.kind()),
                                  gap.has_close_time() ? " closed" : " open"));
   }
-  EXPECT_THAT(kinds, UnorderedElementsAre(
-                         "BOUNCED closed", "NO_CRISIS_PLAN open",
-                         "NO_CRISIS_PLAN closed", "ANSWER_OVERDUE closed",
-                         "ANSWER_OVERDUE open", "ANSWER_OVERDUE open",
-                         "JOIN_NOT_REVIEWED open"));
+  EXPECT_THAT(
+      kinds,
+      UnorderedElementsAre(
+          "BOUNCED closed", "NO_CRISIS_PLAN open", "NO_CRISIS_PLAN closed",
+          "ANSWER_OVERDUE closed", "ANSWER_OVERDUE open", "ANSWER_OVERDUE open",
+          "JOIN_NOT_REVIEWED open", "BREAK_GLASS_NOT_REVIEWED open",
+          "BREAK_GLASS_NOT_REVIEWED closed"));
   EXPECT_EQ(GapLines(got), GapLines(want));
   EXPECT_TRUE(MessageDifferencer::Equals(want, got))
       << "want " << want.DebugString() << "\ngot " << got.DebugString();

@@ -79,6 +79,8 @@ const WORDS = {
   BOUNCED: 'Declined by team after team', ONWARD_ROUTE_NOT_TAKEN: 'Onward route not taken up',
   ANSWER_OVERDUE: 'Answer overdue', PLAN_NOT_AGREED: 'Plan not agreed with the person',
   REVIEW_OVERDUE: 'Review overdue', NO_CRISIS_PLAN: 'No crisis plan', NO_LEAD: 'Nobody leads care',
+  JOIN_NOT_REVIEWED: 'Team joined, not reviewed',
+  BREAK_GLASS_NOT_REVIEWED: 'Break-glass access not reviewed',
 };
 
 export function words(code) {
