@@ -22,6 +22,15 @@ const prometheus::Histogram::BucketBoundaries kCallBuckets = {
 const prometheus::Histogram::BucketBoundaries kCommitBuckets = {
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
     0.025,  0.05,    0.1,    0.25,  0.5,    1};
+// The codes whose counters exist from a series' first call, at 0: OK (the
+// denominator of a failure rate) and those deploy/prometheus's alerts count
+// as the server failing. A counter made at its first increment is first
+// scraped at 1, which rate() and increase() do not count: a short outage
+// that failed a few calls would raise no alert.
+constexpr absl::StatusCode kAlertedCodes[] = {
+    absl::StatusCode::kOk, absl::StatusCode::kUnknown,
+    absl::StatusCode::kInternal, absl::StatusCode::kUnavailable,
+    absl::StatusCode::kDataLoss};
 
 // Gathers what the collectors write into families, one per name, in the
 // order first written.
@@ -131,6 +140,7 @@ PrometheusMetrics::~PrometheusMetrics() { Stop(); }
 PrometheusMetrics::CodedSeries& PrometheusMetrics::SeriesOf(
     SeriesMap PrometheusMetrics::*map, absl::string_view key, size_t max_keys,
     prometheus::Family<prometheus::Histogram>& histograms,
+    prometheus::Family<prometheus::Counter>& counters,
     absl::string_view label_name,
     const prometheus::Histogram::BucketBoundaries& buckets) {
   {
@@ -148,8 +158,28 @@ PrometheusMetrics::CodedSeries& PrometheusMetrics::SeriesOf(
     series->label = std::string(key);
     series->latency =
         &histograms.Add({{std::string(label_name), series->label}}, buckets);
+    for (absl::StatusCode code : kAlertedCodes) {
+      CounterOf(*series, counters, label_name, static_cast<size_t>(code));
+    }
   }
   return *series;
+}
+
+prometheus::Counter& PrometheusMetrics::CounterOf(
+    CodedSeries& series, prometheus::Family<prometheus::Counter>& counters,
+    absl::string_view label_name, size_t code_index) {
+  prometheus::Counter* counter =
+      series.by_code[code_index].load(std::memory_order_acquire);
+  if (counter == nullptr) {
+    // Add gives the one counter of these labels however often asked. The
+    // label is the series' (which may be "other").
+    counter = &counters.Add(
+        {{std::string(label_name), series.label},
+         {"code", absl::StatusCodeToString(
+                      static_cast<absl::StatusCode>(code_index))}});
+    series.by_code[code_index].store(counter, std::memory_order_release);
+  }
+  return *counter;
 }
 
 void PrometheusMetrics::Observe(
@@ -159,18 +189,7 @@ void PrometheusMetrics::Observe(
   const size_t index = static_cast<size_t>(code) < series.by_code.size()
                            ? static_cast<size_t>(code)
                            : static_cast<size_t>(absl::StatusCode::kUnknown);
-  prometheus::Counter* counter =
-      series.by_code[index].load(std::memory_order_acquire);
-  if (counter == nullptr) {
-    // Add gives the one counter of these labels however often asked. The
-    // label is the series' (which may be "other").
-    counter = &counters.Add(
-        {{std::string(label_name), series.label},
-         {"code",
-          absl::StatusCodeToString(static_cast<absl::StatusCode>(index))}});
-    series.by_code[index].store(counter, std::memory_order_release);
-  }
-  counter->Increment();
+  CounterOf(series, counters, label_name, index).Increment();
   series.latency->Observe(absl::ToDoubleSeconds(latency));
 }
 
@@ -178,7 +197,7 @@ void PrometheusMetrics::ObserveCall(absl::string_view method,
                                     absl::StatusCode code,
                                     absl::Duration latency) {
   Observe(SeriesOf(&PrometheusMetrics::methods_, method, kMaxMethods,
-                   *call_seconds_, "method", kCallBuckets),
+                   *call_seconds_, *calls_, "method", kCallBuckets),
           *calls_, "method", code, latency);
 }
 
@@ -187,9 +206,10 @@ void PrometheusMetrics::ObserveAuditAppend(absl::string_view database,
                                            absl::Duration latency) {
   // A call waits as long for its record: the calls' buckets. The logs are
   // the hosted services' (a handful), never "other".
-  Observe(SeriesOf(&PrometheusMetrics::audit_logs_, database, kMaxMethods,
-                   *audit_append_seconds_, "log", kCallBuckets),
-          *audit_appends_, "log", code, latency);
+  Observe(
+      SeriesOf(&PrometheusMetrics::audit_logs_, database, kMaxMethods,
+               *audit_append_seconds_, *audit_appends_, "log", kCallBuckets),
+      *audit_appends_, "log", code, latency);
 }
 
 prometheus::Histogram& PrometheusMetrics::HistogramOf(

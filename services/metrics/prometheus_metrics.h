@@ -79,7 +79,9 @@ class PrometheusMetrics : public MetricsRecorder {
   std::unique_ptr<prometheus::Exposer> exposer_;
 
   // One method's (or audit log's) series: its histogram and a counter per
-  // code, made on first use.
+  // code. The counters of OK and of the codes that mean the server failed
+  // (kAlertedCodes) are made with the series, at 0, so that the first
+  // failure is an increase an alert's rate() sees; the others on first use.
   struct CodedSeries {
     // The label: the method ("other" past kMaxMethods), or the log.
     std::string label;
@@ -89,15 +91,20 @@ class PrometheusMetrics : public MetricsRecorder {
   using SeriesMap =
       absl::flat_hash_map<std::string, std::unique_ptr<CodedSeries>>;
   // The series of `key` in `map`, made on first use with its histogram in
-  // `histograms` (`label_name` its label); past `max_keys` keys, "other"'s.
+  // `histograms` and kAlertedCodes' counters in `counters` (`label_name`
+  // its label); past `max_keys` keys, "other"'s.
   CodedSeries& SeriesOf(SeriesMap PrometheusMetrics::*map,
                         absl::string_view key, size_t max_keys,
                         prometheus::Family<prometheus::Histogram>& histograms,
+                        prometheus::Family<prometheus::Counter>& counters,
                         absl::string_view label_name,
                         const prometheus::Histogram::BucketBoundaries& buckets)
       ABSL_LOCKS_EXCLUDED(mu_);
   // Counts one with `code` in `series` (its counter made in `counters` on
   // first use, `label_name` the series' label) and observes `latency`.
+  static prometheus::Counter& CounterOf(
+      CodedSeries& series, prometheus::Family<prometheus::Counter>& counters,
+      absl::string_view label_name, size_t code_index);
   static void Observe(CodedSeries& series,
                       prometheus::Family<prometheus::Counter>& counters,
                       absl::string_view label_name, absl::StatusCode code,

@@ -32,6 +32,13 @@ TEST(PrometheusMetricsTest, CountsCallsByMethodAndCodeWithLatency) {
   EXPECT_THAT(text, HasSubstr(absl::StrCat("carebridge_rpc_calls_total{code="
                                            "\"NOT_FOUND\",method=\"",
                                            method, "\"} 1")));
+  // The failures alerts count are there at 0 before any happens.
+  for (const char* code : {"UNKNOWN", "INTERNAL", "UNAVAILABLE", "DATA_LOSS"}) {
+    EXPECT_THAT(text,
+                HasSubstr(absl::StrCat("carebridge_rpc_calls_total{code="
+                                       "\"",
+                                       code, "\",method=\"", method, "\"} 0")));
+  }
   // 2 ms and 3 ms fall at or under 5 ms; 20 s only in +Inf.
   EXPECT_THAT(text, HasSubstr(absl::StrCat(
                         "carebridge_rpc_duration_seconds_bucket{method=\"",
@@ -87,13 +94,21 @@ TEST(PrometheusMetricsTest, MadeUpMethodsBeyondTheCapCountAsOther) {
                         absl::Milliseconds(1));
   }
   const std::string text = metrics.Render();
-  size_t series = 0;
-  for (size_t at = text.find("carebridge_rpc_calls_total{");
-       at != std::string::npos;
-       at = text.find("carebridge_rpc_calls_total{", at + 1)) {
-    ++series;
-  }
-  EXPECT_EQ(series, PrometheusMetrics::kMaxMethods + 1);
+  auto count = [&text](const std::string& prefix) {
+    size_t found = 0;
+    for (size_t at = text.find(prefix); at != std::string::npos;
+         at = text.find(prefix, at + 1)) {
+      ++found;
+    }
+    return found;
+  };
+  // kMaxMethods methods and "other", each with its UNIMPLEMENTED counter
+  // and the five made with it (OK, UNKNOWN, INTERNAL, UNAVAILABLE,
+  // DATA_LOSS): no more series however many names callers make up.
+  EXPECT_EQ(count("carebridge_rpc_calls_total{code=\"UNIMPLEMENTED\""),
+            PrometheusMetrics::kMaxMethods + 1);
+  EXPECT_EQ(count("carebridge_rpc_calls_total{"),
+            6 * (PrometheusMetrics::kMaxMethods + 1));
   EXPECT_THAT(text,
               HasSubstr("carebridge_rpc_calls_total{code=\"UNIMPLEMENTED\","
                         "method=\"other\"} 100"));
@@ -150,8 +165,15 @@ TEST(PrometheusMetricsTest, AuditAppendsByLogAndCodeWithLatency) {
                               "\"DATA_LOSS\",log=\"directory\"} 1"));
   EXPECT_THAT(text, HasSubstr("carebridge_audit_appends_total{code="
                               "\"UNAVAILABLE\",log=\"careplan\"} 1"));
+  // OK and the codes alerts count as failures are there from the first
+  // append, at 0 (a counter first seen at 1 is no increase to rate()); the
+  // others only once counted.
+  EXPECT_THAT(text, HasSubstr("carebridge_audit_appends_total{code=\"OK\","
+                              "log=\"careplan\"} 0"));
+  EXPECT_THAT(text, HasSubstr("carebridge_audit_appends_total{code="
+                              "\"UNAVAILABLE\",log=\"directory\"} 0"));
   EXPECT_THAT(text, Not(HasSubstr("carebridge_audit_appends_total{code="
-                                  "\"OK\",log=\"careplan\"}")));
+                                  "\"ABORTED\"")));
   EXPECT_THAT(text, HasSubstr("carebridge_audit_append_duration_seconds_bucket{"
                               "log=\"directory\",le=\"0.0025\"} 2"));
   EXPECT_THAT(text, HasSubstr("carebridge_audit_append_duration_seconds_count{"
