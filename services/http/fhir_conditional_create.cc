@@ -127,8 +127,20 @@ std::optional<HttpReply> FhirFront::MadeUnderKey(
   ref::GetReferralRequest get;
   get.set_name(name);
   ref::Referral made;
-  if (!bridge_->Call(kGetReferralMethod, get, &made, headers).ok()) {
+  const absl::Status read =
+      bridge_->Call(kGetReferralMethod, get, &made, headers);
+  // The caller may not read it (or it is gone): the refusal stands (409).
+  if (absl::IsPermissionDenied(read) || absl::IsNotFound(read)) {
     return std::nullopt;
+  }
+  // Else the read failed, not the create: its error (UNAVAILABLE: 503,
+  // retry), never 409, which would tell the client its key is spent.
+  if (!read.ok()) {
+    return FhirError(absl::Status(
+        read.code(), absl::StrCat("reading ", name,
+                                  ", made under this conditional create's "
+                                  "identifier: ",
+                                  read.message())));
   }
   return WrittenServiceRequest(made, 200, base);
 }

@@ -5,14 +5,17 @@
 // ALREADY_EXISTS (409). Both engines (CAREBRIDGE_TEST_DATABASE).
 
 #include <gmock/gmock.h>
+#include <grpcpp/server_builder.h>
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -57,6 +60,32 @@ class SearchesFirst {
   std::map<std::thread::id, int> calls_ ABSL_GUARDED_BY(mu_);
 };
 
+// A referral service whose every GetReferral fails with `answer` (its
+// other methods are unimplemented): the service the referral a key names
+// is read from, down or refusing.
+class FailingGets final : public ref::ReferralService::Service {
+ public:
+  explicit FailingGets(grpc::Status answer) : answer_(std::move(answer)) {
+    grpc::ServerBuilder builder;
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+  }
+  ~FailingGets() override { server_->Shutdown(); }
+
+  grpc::Status GetReferral(grpc::ServerContext*, const ref::GetReferralRequest*,
+                           ref::Referral*) override {
+    return answer_;
+  }
+
+  std::shared_ptr<grpc::Channel> Channel() {
+    return server_->InProcessChannel(grpc::ChannelArguments());
+  }
+
+ private:
+  const grpc::Status answer_;
+  std::unique_ptr<grpc::Server> server_;
+};
+
 class FhirConditionalCreateTest : public referral::ReferralTest {
  protected:
   void SetUp() override {
@@ -64,6 +93,11 @@ class FhirConditionalCreateTest : public referral::ReferralTest {
     bridge_.emplace(
         [this](const google::protobuf::ServiceDescriptor&) {
           if (searches_first_ != nullptr) searches_first_->BeforeCall();
+          // A conditional create calls ListReferrals, CreateReferral, then
+          // GetReferral of the referral its key names.
+          if (failing_gets_ != nullptr && ++calls_ % 3 == 0) {
+            return failing_gets_->Channel();
+          }
           return server_.Channel();
         },
         &server_.authenticator());
@@ -125,6 +159,9 @@ class FhirConditionalCreateTest : public referral::ReferralTest {
   }
 
   std::unique_ptr<SearchesFirst> searches_first_;
+  // Set: each third call through the bridge goes to it.
+  std::unique_ptr<FailingGets> failing_gets_;
+  std::atomic<int> calls_{0};
   std::optional<RpcBridge> bridge_;
   std::optional<FhirFront> front_;
 };
@@ -146,6 +183,46 @@ TEST_F(FhirConditionalCreateTest, AMatchByItsKeyAloneAnswers200) {
               HasSubstr(absl::StrCat("/ServiceRequest/",
                                      fhir::IdOf(made.name()), "/_history/")));
   EXPECT_THAT(ListAll(alice_, Mailbox(ref::SENT_BY_TEAM)), SizeIs(1));
+}
+
+// The match made under the key cannot be read for a reason that passes
+// (the referral service down, slow, failing): the client is told that
+// error (503: retry later), not 409 (its request_id reused), which would
+// have it give up or make the referral again under another identifier.
+// One it may not read, or that is not there, is still refused 409.
+TEST_F(FhirConditionalCreateTest, AMatchThatCannotBeReadNowIsNotAConflict) {
+  ref::CreateReferralRequest before = CreateRequest(crisis_.name());
+  before.set_request_id(KeyOfIdentifier());
+  ref::Referral made;
+  ASSERT_TRUE(Call(&Stub::CreateReferral, alice_, before, &made).ok());
+
+  const std::pair<grpc::StatusCode, int> answers[] = {
+      {grpc::StatusCode::UNAVAILABLE, 503},
+      {grpc::StatusCode::DEADLINE_EXCEEDED, 504},
+      {grpc::StatusCode::INTERNAL, 500},
+      {grpc::StatusCode::PERMISSION_DENIED, 409},
+      {grpc::StatusCode::NOT_FOUND, 409}};
+  for (const auto& [code, http_status] : answers) {
+    SCOPED_TRACE(code);
+    failing_gets_ = std::make_unique<FailingGets>(
+        grpc::Status(code, "the referral service says no"));
+    calls_ = 0;
+    const HttpReply reply = Post(ServiceRequest("Distress rising."));
+    EXPECT_EQ(calls_, 3);
+    EXPECT_EQ(reply.status, http_status) << reply.body;
+    EXPECT_EQ(fhir::Json::parse(reply.body)["resourceType"],
+              "OperationOutcome");
+    if (http_status != 409) {
+      EXPECT_THAT(reply.body, HasSubstr(made.name()));
+      EXPECT_THAT(reply.body, HasSubstr("the referral service says no"));
+    }
+  }
+  failing_gets_.reset();
+  EXPECT_THAT(ListAll(alice_, Mailbox(ref::SENT_BY_TEAM)), SizeIs(1));
+  // Once it can be read, it is the match.
+  const HttpReply reply = Post(ServiceRequest("Distress rising."));
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(IdIn(reply), fhir::IdOf(made.name())) << reply.body;
 }
 
 // Two creates with one If-None-Exist and different bodies, both searching

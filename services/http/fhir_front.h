@@ -115,7 +115,9 @@ class FhirFront {
   // before identifiers were kept, whose identifier the search cannot find,
   // or a concurrent create with a different body that won the key). The
   // referral the refusal names, read as the caller, as the match (200);
-  // nothing when it names none or the caller may not read it.
+  // nothing when it names none or the caller may not read it
+  // (PERMISSION_DENIED, NOT_FOUND); the read's error when it fails
+  // otherwise (UNAVAILABLE: 503).
   std::optional<HttpReply> MadeUnderKey(const absl::Status& refused,
                                         absl::string_view request_id,
                                         const std::string& base,
