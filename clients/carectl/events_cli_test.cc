@@ -246,12 +246,12 @@ TEST_F(EventsCliTest, EachFeedIsReadFromItsOwnService) {
 
 TEST_F(EventsCliTest, AsksForWhatTheFlagsSay) {
   Result r = Carectl({server_flag_, "events", "--feed=handover", "--after=1",
-                      "--type=handover.accepted", "--type=handover.esc"});
+                      "--type=handover.accepted", "--type=handover.escalated"});
   ASSERT_EQ(r.code, 0) << r.err;
   ev::SubscribeRequest request = feeds_.last_request();
   EXPECT_EQ(request.after_sequence(), 1);
   EXPECT_THAT(request.type_prefixes(),
-              ElementsAre("handover.accepted", "handover.esc"));
+              ElementsAre("handover.accepted", "handover.escalated"));
   EXPECT_TRUE(request.stop_when_caught_up());
   EXPECT_THAT(r.out, Not(HasSubstr("handover.created")));
   EXPECT_THAT(r.out, HasSubstr("handover.changed"));
@@ -359,6 +359,10 @@ TEST(EventsCliHelpTest, HelpDescribesTheCommand) {
   EXPECT_THAT(r.out, HasSubstr("carectl events "
                                "--feed=directory|referral|careplan|handover"));
   EXPECT_THAT(r.out, HasSubstr("--follow"));
+  // A type prefix matches whole segments (EventTypeMatchesPrefix), not the
+  // first characters of a type.
+  EXPECT_THAT(r.out, HasSubstr("matched by whole dot-separated segments"));
+  EXPECT_THAT(r.out, Not(HasSubstr("starts with PREFIX")));
   r = Carectl({"help"});
   EXPECT_THAT(r.out, HasSubstr("\n  events\n"));
 }

@@ -180,9 +180,10 @@ std::vector<Command> EventsCommands() {
        "[--type=PREFIX]... [--follow] [--limit=N]",
        "Print a service's event feed, one event a line: sequence, time, type, "
        "subject, person, actor, teams (`-` for none). --after=N starts after "
-       "sequence N (default: the start); --type keeps the events whose type "
-       "starts with PREFIX (referral.accepted, handover.); --json prints each "
-       "event as one line of JSON with its payload, --name_only each "
+       "sequence N (default: the start); --type keeps the types PREFIX names, "
+       "matched by whole dot-separated segments: `referral.accepted`, or "
+       "every type under `handover.`; --json prints each event as one line of "
+       "JSON with its payload, --name_only each "
        "event's subject. Without --follow it stops once caught up and says "
        "where (on stderr); with --follow it keeps printing new events as "
        "they commit until interrupted (Ctrl-C), then exits 0. --limit=N stops "
