@@ -1,153 +1,28 @@
 // The web console in Debian's chromium, through the README walk-through's
 // story: Sam (North CMHT) refers Alex to the Crisis team; Kim (Crisis team)
 // declines one referral with an onward route and accepts another, writes
-// the care plan with Alex (a stale edit is shown, never overwritten),
-// records Alex's agreement and hands over to North CMHT, where Sam accepts
-// with a read-back; the team report; Alex's own view. Every page is
-// checked with axe-core (WCAG 2.1 AA; any violation fails), the pages work
-// at 360 px, sign-in works from the keyboard alone, and screenshots are
-// saved. Prints two figures: the inbox's first meaningful paint and how
-// long a referral made elsewhere takes to appear in an open inbox.
+// the care plan with Alex (a stale edit is shown, never overwritten) and
+// records Alex's agreement; Sam, not on her care team, opens her crisis
+// plan in an emergency and Kim's team reviews it (record_access.mjs); Kim
+// hands over to North CMHT, where Sam accepts with a read-back; the team
+// report; Kim gives Alex access to her record, Alex's own view, and Kim
+// ends that access. Every page is checked with axe-core (WCAG 2.1 AA; any
+// violation fails), the pages work at 360 px, sign-in works from the
+// keyboard alone, and screenshots are saved. Prints two figures: the
+// inbox's first meaningful paint and how long a referral made elsewhere
+// takes to appear in an open inbox. The helpers are in lib.mjs.
 // usage: node story.mjs CONFIG.json (written by tests/e2e/console.sh)
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import puppeteer from 'puppeteer-core';
+import {
+  config, http, tokens, teams, person, personId, check, step, api, getAs, eventually, accessible,
+  settled, shot, textOf, waitText, clickText, go, fill, typeLast, selectLast, signIn,
+  noSidewaysScroll, NARROW, WIDE, newTab, browser,
+} from './lib.mjs';
+import {
+  emergencyAccess, personSeesEmergencyAccess, reviewEmergencyAccess, givePersonAccess, endPersonAccess,
+} from './record_access.mjs';
 
-const require = createRequire(import.meta.url);
-const AXE = require.resolve('axe-core/axe.min.js');
-const config = JSON.parse(readFileSync(process.argv[2], 'utf8'));
-const { http, tokens, teams, person } = config;
-const personId = person.split('/')[1];
 const figures = {};
 
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-}
-
-function step(text) {
-  console.log(`--- ${text}`);
-}
-
-// The JSON API as `token`.
-async function api(token, service, method, body = {}) {
-  const response = await fetch(`${http}/v1/carebridge.${service}/${method}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const answer = await response.json();
-  if (!response.ok) throw new Error(`${method}: ${JSON.stringify(answer)}`);
-  return answer;
-}
-
-async function getAs(token, name) {
-  const response = await fetch(`${http}/v1/${name}`, { headers: { Authorization: `Bearer ${token}` } });
-  return response.json();
-}
-
-async function eventually(what, probe, seconds = 10) {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-// axe-core on the page as it is: any WCAG 2.1 A/AA violation fails.
-async function accessible(page, where) {
-  await page.addScriptTag({ path: AXE });
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  if (result.violations.length) {
-    const detail = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${
-      v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('\n    ')}`).join('\n  ');
-    throw new Error(`axe-core found WCAG violations on ${where}:\n  ${detail}`);
-  }
-  console.log(`    axe-core: no violations on ${where} (${result.passes.length} rules passed)`);
-}
-
-// Names are fetched after the page shows; wait for them before looking.
-async function settled(page) {
-  await page.waitForFunction(() => ![...document.querySelectorAll('.name')]
-      .some((e) => e.textContent === '…'), { timeout: 10000 });
-}
-
-async function shot(page, name) {
-  await settled(page);
-  await page.screenshot({ path: path.join(config.screenshots, `${name}.png`), fullPage: true });
-}
-
-async function textOf(page, selector) {
-  await page.waitForSelector(selector, { timeout: 10000 });
-  return page.$eval(selector, (e) => e.innerText);
-}
-
-async function waitText(page, selector, text, timeout = 10000) {
-  await page.waitForFunction((s, t) => [...document.querySelectorAll(s)]
-      .some((e) => e.innerText.includes(t)), { timeout }, selector, text);
-}
-
-async function clickText(page, selector, text) {
-  await waitText(page, selector, text);
-  await page.evaluate((s, t) => [...document.querySelectorAll(s)]
-      .find((e) => e.innerText.includes(t)).click(), selector, text);
-}
-
-async function go(page, hash) {
-  await page.evaluate((h) => { location.hash = h; }, hash);
-}
-
-async function fill(page, selector, text) {
-  await page.waitForSelector(selector, { visible: true });
-  await page.$eval(selector, (e) => { e.value = ''; });
-  await page.type(selector, text);
-}
-
-// Types into the last of the controls `selector` finds (a row just added).
-async function typeLast(page, selector, text) {
-  const all = await page.$$(selector);
-  await all[all.length - 1].type(text);
-}
-
-async function selectLast(page, selector, value) {
-  const all = await page.$$(selector);
-  await all[all.length - 1].select(value);
-}
-
-async function signIn(page, token) {
-  await page.goto(`${http}/console/`);
-  await fill(page, 'textarea[name=token]', token);
-  await clickText(page, 'form button[type=submit]', 'Sign in');
-  await page.waitForSelector('#who .me');
-}
-
-async function noSidewaysScroll(page, where) {
-  const width = await page.evaluate(() => document.documentElement.scrollWidth);
-  check(width <= 360, `${where} fits 360 px (scroll width ${width})`);
-}
-
-const WIDE = { width: 1100, height: 900 };
-const NARROW = { width: 360, height: 780 };
-
-// A browser tab of its own (its own sessionStorage, so its own sign-in),
-// `size` wide, where axe-core may be added despite the page's CSP.
-async function newTab(size = WIDE) {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  await page.setBypassCSP(true);
-  await page.setViewport(size);
-  return { context, page };
-}
-
-const browser = await puppeteer.launch({
-  executablePath: config.chromium,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-});
 try {
   const { page: sam } = await newTab();
 
@@ -390,6 +265,9 @@ try {
   await kim.waitForFunction((id) => location.hash === `#/persons/${id}`, {}, personId);
   await waitText(kim, '.summary', 'agreed with the person');
 
+  const emergency = await emergencyAccess(sam);
+  await reviewEmergencyAccess(kim, emergency);
+
   step('Kim hands over to North CMHT; Sam accepts with a read-back');
   await clickText(kim, 'a', 'Write a handover');
   await kim.waitForSelector('select[name=team]');
@@ -456,16 +334,15 @@ try {
   await noSidewaysScroll(kim, 'a referral');
 
   step("Alex's own view");
-  const issued = await api(tokens.sam, 'careplan.v1.CarePlanService', 'IssuePersonToken',
-      { name: `${person}/carePlan` }).catch(() => null) ||
-    await api(tokens.kim, 'careplan.v1.CarePlanService', 'IssuePersonToken', { name: `${person}/carePlan` });
+  const alexToken = await givePersonAccess(kim);
   const { page: alex } = await newTab(NARROW);
-  await signIn(alex, issued.token);
+  await signIn(alex, alexToken);
   await waitText(alex, 'section', 'I want to get back to my allotment.');
   await waitText(alex, '.crisis', 'talking to my sister Jo');
   await waitText(alex, 'section', 'Who has looked at your record');
   await waitText(alex, 'section table', 'Crisis team');
   await waitText(alex, 'section table', 'read your care plan');
+  await personSeesEmergencyAccess(alex);
   // The directory read Alex's care summary to show Kim her registration:
   // listed as Kim's team's read, not as carebridge's own.
   check(!(await alex.$$eval('section table tbody tr', (rows) => rows.some((row) =>
@@ -557,6 +434,7 @@ try {
   await clickText(alex, 'button', 'Sign out');
   await alex.waitForSelector('textarea[name=token]');
   check(await alex.evaluate(() => sessionStorage.length === 0), 'nothing is left in the tab');
+  await endPersonAccess(kim, alex, alexToken);
 
   console.log(`FIGURE inbox first meaningful paint: ${figures.inboxFirstPaintMs} ms`);
   console.log(`FIGURE referral from another team visible in the open inbox: ${figures.newReferralVisibleMs} ms`);

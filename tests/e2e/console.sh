@@ -56,7 +56,7 @@ cat >"$WORK/console.json" <<JSON
   "http": "$HTTP",
   "chromium": "$CHROMIUM",
   "screenshots": "$SHOTS",
-  "tokens": { "sam": "$T_SAM", "kim": "$T_KIM" },
+  "tokens": { "sam": "$T_SAM", "kim": "$T_KIM", "admin": "$ADMIN" },
   "teams": { "north": "$FROM", "crisis": "$TO", "voluntary": "$VOLUNTARY" },
   "person": "$PERSON",
   "nhsNumber": "9434765919"

@@ -4,7 +4,7 @@
 import { call, get, listAll, ApiError } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, words, timeElement, dateText, field, textarea,
-  busy, announce, nodes,
+  busy, announce, nodes, named,
 } from './ui.js';
 
 // What each kind of call did, in plain words.
@@ -53,10 +53,22 @@ function requesterOf(access) {
   return { subject, team: team.startsWith('teams/') ? team : '' };
 }
 
+// Why, as the audit log keeps it, in plain words: an emergency access
+// (break-glass) and its review said so; any other reason as it is.
+function why(reason) {
+  if (reason.startsWith('break-glass: ')) {
+    return [h('strong', {}, 'Emergency access: '), reason.slice('break-glass: '.length)];
+  }
+  const review = reason.match(/^break-glass review, (JUSTIFIED|NOT_JUSTIFIED): ([\s\S]*)$/);
+  if (review) return [h('strong', {}, `Reviewed, ${words(review[1]).toLowerCase()}: `), review[2]];
+  return [h('strong', {}, 'Why: '), named(reason)];
+}
+
 // Accesses as who did what, each once with how many times and when last
-// (newest first); an emergency access always on its own line, with why. A
-// service's access made for a team (the directory reading your care
-// summary to answer a clinician) is that team's.
+// (newest first); one with a reason (an emergency access) always on its
+// own line, with why; one refused said so. A service's access made for a
+// team (the directory reading your care summary to answer a clinician) is
+// that team's.
 function grouped(accesses, me) {
   const rows = [];
   const byKey = new Map();
@@ -68,14 +80,15 @@ function grouped(accesses, me) {
     const requester = service ? requesterOf(access) : null;
     const actor = requester ? requester.subject : access.actor;
     const team = requester ? requester.team : access.team;
-    const key = `${service && !requester ? 'services' : team || actor}|${what}`;
+    const refused = Boolean(access.outcome) && access.outcome !== 'OK';
+    const key = `${service && !requester ? 'services' : team || actor}|${what}|${refused}`;
     const seen = byKey.get(key);
     if (seen && !access.reason) {
       seen.times += 1;
       continue;
     }
     const row = {
-      key, what, time: access.time, times: 1, reason: access.reason,
+      key, what, time: access.time, times: 1, reason: access.reason, refused,
       who: actor === me.subject ? 'You' :
         service && !requester ? 'carebridge itself (automatic)' :
           nameSpan(team || actor, 'a care team'),
@@ -131,7 +144,8 @@ export async function showOwnView(me) {
                 h('td', {}, row.times > 1 ? 'Last ' : '', timeElement(row.time)),
                 h('td', {}, row.who),
                 h('td', {}, row.what, row.times > 1 ? ` (${row.times} times)` : '',
-                    row.reason ? h('p', {}, h('strong', {}, 'Emergency access: '), row.reason) : null))))) :
+                    row.reason ? h('p', {}, why(row.reason)) : null,
+                    row.refused ? h('p', {}, h('strong', {}, 'Refused:'), ' nothing was shown or changed.') : null))))) :
           h('p', {}, 'Nobody yet.')));
       })
       .catch((e) => accesses.replaceChildren(accesses.firstChild, errorBox(e)));

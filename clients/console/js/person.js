@@ -1,11 +1,14 @@
 // The person's page: where their care stands (who leads, open loops,
-// agreed or not), the crisis plan where someone at 3 am finds it first,
-// the care plan by section, the timeline, and the care team with history.
+// agreed or not), the crisis plan where someone at 3 am finds it first
+// (opened in an emergency by a team not on the care team), the care plan
+// by section, the care team with history, protecting the record
+// (record_access.js), and the timeline.
 import { call, get, carePlan, ApiError } from './api.js';
 import {
   h, show, loading, errorBox, nameSpan, link, urgencyBadge, words, timeElement,
   dateText, button, named, busy,
 } from './ui.js';
+import { emergencyAccess, recordProtection } from './record_access.js';
 
 const RECORD = 'record.v1.RecordService';
 const TIMELINE_PAGE = 30;
@@ -32,7 +35,11 @@ function summarySection(summary) {
   const loops = summary.openLoops || [];
   return h('section', { 'aria-labelledby': 'summary-heading', class: 'card summary' },
       h('h2', { id: 'summary-heading' }, 'Where care stands'),
-      h('dl', { class: 'facts' },
+      // The care plan part is for teams on the care team: said so, never
+      // shown as nobody leading and no crisis plan.
+      summary.carePlanVisible ? null : h('p', { class: 'not-shown', id: 'summary-not-shown' },
+          'Who leads and where the care plan stands are shown to the person’s care team only.'),
+      summary.carePlanVisible && h('dl', { class: 'facts' },
           h('dt', {}, 'Who leads'),
           h('dd', {}, summary.leadTeam ? [nameSpan(summary.leadTeam), ' since ', timeElement(summary.leadSince)] :
             h('strong', { class: 'warning' }, 'Nobody leads care')),
@@ -174,6 +181,7 @@ export async function showPerson(me, id) {
     return;
   }
   const planReadable = !(plan instanceof Error);
+  const refused = plan instanceof ApiError && plan.code === 'PERMISSION_DENIED';
   // A team not on the care team reads the crisis plan while a referral or
   // handover waits for its answer; it does not write the plan.
   const onCareTeam = planReadable && (plan.leadTeam === me.team ||
@@ -193,11 +201,13 @@ export async function showPerson(me, id) {
       planReadable && !onCareTeam ? h('p', { class: 'note', id: 'before-answering' },
           'Your team is not on this person’s care team. While a referral or handover waits for your ' +
           'answer you see their crisis plan and how they like to be contacted; the rest stays with ' +
-          'their care team.') : null,
+          'their care team. After you open their crisis plan in an emergency, you see it for 4 hours.') : null,
       planReadable ? [crisisSection(plan), planSections(plan), careTeamSection(plan)] :
         h('div', { class: 'card' }, h('h2', {}, 'Care plan'),
-            plan instanceof ApiError && plan.code === 'PERMISSION_DENIED' ?
+            refused ?
               h('p', {}, 'Your team is not on this person’s care team, so the care plan is not shown. ' +
                 'A team with a pending referral or handover sees the crisis plan.') : errorBox(plan)),
+      refused ? emergencyAccess(me, name, crisisSection) : null,
+      recordProtection(me, name, planReadable ? plan.leadTeam : summary.leadTeam),
       timelineSection(name));
 }
