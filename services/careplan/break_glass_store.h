@@ -39,17 +39,18 @@ class BreakGlassStore {
                                                    int64_t seq) = 0;
 
   // Records `review` of access `seq` to the person's plan, in one
-  // transaction, and returns the access with it. `lead_team` is the
-  // person's lead team now (empty: none), the team told of the review:
-  // not the access's `lead_team`, the lead when it was opened, which may
-  // have handed over since. When the access has a review already: the same
-  // review (SameBreakGlassReview: a retry) returns it, with nothing
-  // written; another is FAILED_PRECONDITION naming who reviewed it and
-  // when, and nothing commits (nor the call's audit record as a success).
-  // NOT_FOUND as Get.
+  // transaction, and returns the access with it. The team told of the
+  // review is the person's lead team when it commits (none when nobody
+  // leads), decided in that transaction: not the access's `lead_team`, the
+  // lead when it was opened, which may have handed over since, nor a lead
+  // read before a handover that commits first. When the access has a
+  // review already: the same review (SameBreakGlassReview: a retry) returns
+  // it, with nothing written; another is FAILED_PRECONDITION naming who
+  // reviewed it and when, and nothing commits (nor the call's audit record
+  // as a success). NOT_FOUND as Get.
   virtual absl::StatusOr<v1::BreakGlassAccess> Review(
       absl::string_view person_id, int64_t seq,
-      const v1::BreakGlassReview& review, absl::string_view lead_team) = 0;
+      const v1::BreakGlassReview& review) = 0;
 
   // Up to `limit` accesses with their numbers, newest first, numbered below
   // `before` (0: from the newest): the person's, or every person's when

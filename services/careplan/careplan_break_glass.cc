@@ -182,18 +182,17 @@ absl::StatusOr<v1::BreakGlassAccess> CarePlanDomain::ReviewBreakGlassAccess(
   review.set_reviewer(caller.subject);
   if (!caller.is_admin()) review.set_reviewer_team(caller.team);
   *review.mutable_review_time() = ToProtoTimestamp(clock_->Now());
-  // The review is told to the lead team now, not the one the access was
-  // opened under: after a handover the team answerable for who sees the
-  // person's plan is the new lead, and a team that handed over hears no
-  // more of how the person's record was used than anyone else outside
-  // the lead (need to know; it was told of the access when it led).
-  ASSIGN_OR_RETURN(const v1::CarePlan plan,
-                   LoadForRead(ref.person_id, RemoteCalls::kAllowed));
-  // Reviewed already: the same review is a retry, another is refused
-  // (the store decides within its transaction, so a reviewer who lost a
+  // The review is told to the lead team when it commits (the store reads
+  // it in the review's transaction), not the one the access was opened
+  // under nor one read before a handover that commits first: the team
+  // answerable for who sees the person's plan is the lead, and a team that
+  // handed over hears no more of how the person's record was used than
+  // anyone else outside the lead (need to know; it was told of the access
+  // when it led). Reviewed already: the same review is a retry, another is
+  // refused (decided in the same transaction, so a reviewer who lost a
   // race commits nothing).
-  ASSIGN_OR_RETURN(access, break_glass_->Review(ref.person_id, ref.seq, review,
-                                                plan.lead_team()));
+  ASSIGN_OR_RETURN(access,
+                   break_glass_->Review(ref.person_id, ref.seq, review));
   access.set_name(request.name());
   return access;
 }

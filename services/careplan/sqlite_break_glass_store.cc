@@ -1,6 +1,8 @@
 #include "services/careplan/sqlite_break_glass_store.h"
 
 #include <limits>
+#include <string>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
@@ -69,6 +71,31 @@ absl::StatusOr<v1::BreakGlassAccess> ReadAccess(Connection& conn,
         "persons/", person_id, " has no break-glass access ", seq));
   }
   return AccessAt(stmt);
+}
+
+// The person's lead team as this transaction sees it: their plan's newest
+// version's (empty when nobody leads or they have no plan). Read in the
+// review's transaction, so the team told is the lead when the review
+// commits: a handover committed first is seen, and one committing
+// meanwhile cannot slip between this read and the commit (SQLite has one
+// writer at a time; on PostgreSQL, SERIALIZABLE, one of the two fails with
+// serialization_failure and PgDb runs it again after the other).
+absl::StatusOr<std::string> LeadTeamNow(Connection& conn,
+                                        absl::string_view person_id) {
+  ASSIGN_OR_RETURN(
+      Statement stmt,
+      conn.Prepare("SELECT version, body FROM care_plan_versions "
+                   "WHERE person_id = ?1 ORDER BY version DESC LIMIT 1"));
+  stmt.Bind(1, person_id);
+  ASSIGN_OR_RETURN(bool row, stmt.Step());
+  if (!row) return std::string();
+  v1::CarePlan plan;
+  if (!plan.ParseFromString(stmt.ColumnBlob(1))) {
+    return absl::InternalError(
+        absl::StrCat(CarePlanVersionName(person_id, stmt.ColumnInt64(0)),
+                     ": stored record cannot be decoded"));
+  }
+  return std::move(*plan.mutable_lead_team());
 }
 
 // The next access's number. Updating break_glass_head's one row holds it
@@ -154,7 +181,7 @@ absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Get(
 
 absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Review(
     absl::string_view person_id, int64_t seq,
-    const v1::BreakGlassReview& review, absl::string_view lead_team) {
+    const v1::BreakGlassReview& review) {
   v1::BreakGlassAccess access;
   bool reviewed_now = false;
   // On PostgreSQL two concurrent reviews of one access conflict
@@ -178,6 +205,7 @@ absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Review(
     *access.mutable_review() = review;
     reviewed_now = true;
     if (events_ == nullptr) return absl::OkStatus();
+    ASSIGN_OR_RETURN(const std::string lead_team, LeadTeamNow(conn, person_id));
     return SqliteEventLog::AppendLater(
         conn, BreakGlassReviewedEvent(person_id, seq, access, lead_team));
   }));

@@ -89,7 +89,9 @@ class SqliteBreakGlassStore : public BreakGlassStore {
   // kBreakGlassReviewSchemaSql (kPg... on PostgreSQL too). With `events` (the
   // careplan feed in the same database, which outlives this) each access
   // commits with its careplan.break_glass event, each review with its
-  // careplan.break_glass_reviewed (for the lead team at the review).
+  // careplan.break_glass_reviewed for the lead team at the review, read from
+  // the care plan's versions (care_plan_versions, CarePlanMigrations) in the
+  // review's transaction.
   explicit SqliteBreakGlassStore(Database* db, EventLog* events = nullptr)
       : db_(db), events_(events) {}
 
@@ -101,7 +103,7 @@ class SqliteBreakGlassStore : public BreakGlassStore {
                                            int64_t seq) override;
   absl::StatusOr<v1::BreakGlassAccess> Review(
       absl::string_view person_id, int64_t seq,
-      const v1::BreakGlassReview& review, absl::string_view lead_team) override;
+      const v1::BreakGlassReview& review) override;
   absl::StatusOr<std::vector<std::pair<int64_t, v1::BreakGlassAccess>>> List(
       absl::string_view person_id, int64_t before, int limit,
       bool unreviewed_only) override;

@@ -226,8 +226,7 @@ TEST_F(BreakGlassReviewStoreTest,
     reviewers.emplace_back([&, r] {
       answers[r] = accesses_->Review("p1", 1,
                                      ReviewBy(absl::StrCat("members/r", r),
-                                              v1::BreakGlassReview::JUSTIFIED),
-                                     "teams/lead");
+                                              v1::BreakGlassReview::JUSTIFIED));
     });
   }
   for (std::thread& reviewer : reviewers) reviewer.join();
@@ -254,38 +253,16 @@ TEST_F(BreakGlassReviewStoreTest,
   EXPECT_THAT(store_->event_log()->Head(), IsOkAndHolds(2));
   // The same review again is a retry; another is refused; neither writes.
   ASSERT_OK_AND_ASSIGN(v1::BreakGlassAccess again,
-                       accesses_->Review("p1", 1, kept.review(), "teams/lead"));
+                       accesses_->Review("p1", 1, kept.review()));
   EXPECT_THAT(again, ::carebridge::testing::EqualsProto(kept));
   EXPECT_EQ(accesses_
                 ->Review("p1", 1,
                          ReviewBy("members/late",
-                                  v1::BreakGlassReview::NOT_JUSTIFIED),
-                         "teams/lead")
+                                  v1::BreakGlassReview::NOT_JUSTIFIED))
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(store_->event_log()->Head(), IsOkAndHolds(2));
-}
-
-TEST_F(BreakGlassReviewStoreTest, TheReviewIsToldToTheLeadTeamItIsGiven) {
-  v1::BreakGlassAccess opened = Access("members/a", "crisis");
-  opened.set_lead_team("teams/was-lead");
-  ASSERT_THAT(accesses_->Insert("p1", opened), IsOkAndHolds(1));
-  ASSERT_THAT(
-      accesses_->Review("p1", 1,
-                        ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED),
-                        "teams/lead-now"),
-      IsOk());
-  ASSERT_OK_AND_ASSIGN(std::vector<events::v1::Event> events,
-                       store_->event_log()->ReadAfter(0, 10));
-  ASSERT_THAT(events, ::testing::SizeIs(2));
-  EXPECT_THAT(events[0].teams(), ElementsAre("teams/was-lead"));
-  EXPECT_EQ(events[1].type(), "careplan.break_glass_reviewed");
-  EXPECT_THAT(events[1].teams(), ElementsAre("teams/lead-now"));
-  // The access keeps the lead it was opened under.
-  v1::BreakGlassAccess carried;
-  ASSERT_TRUE(events[1].payload().UnpackTo(&carried));
-  EXPECT_EQ(carried.lead_team(), "teams/was-lead");
 }
 
 TEST_F(BreakGlassReviewStoreTest, ListsUnreviewedAndEveryPersonsNewestFirst) {
@@ -297,8 +274,7 @@ TEST_F(BreakGlassReviewStoreTest, ListsUnreviewedAndEveryPersonsNewestFirst) {
               IsOkAndHolds(3));
   ASSERT_THAT(
       accesses_->Review("p2", 2,
-                        ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED),
-                        "teams/lead"),
+                        ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED)),
       IsOk());
   using Row = std::pair<int64_t, std::string>;
   ASSERT_OK_AND_ASSIGN(auto all, accesses_->List("", 0, 10, false));
@@ -327,8 +303,7 @@ TEST_F(BreakGlassReviewStoreTest,
             absl::StatusCode::kNotFound);
   EXPECT_EQ(accesses_
                 ->Review("p2", 1,
-                         ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED),
-                         "teams/lead")
+                         ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED))
                 .status()
                 .code(),
             absl::StatusCode::kNotFound);
