@@ -16,4 +16,14 @@ absl::Status BadTimelineCursor(absl::string_view person) {
       person, ", or none to start from the beginning"));
 }
 
+absl::Status TimelineCursorOfRebuiltRecord(absl::string_view person) {
+  return absl::InvalidArgumentError(absl::StrCat(
+      "cursor: was given by the record service before its database was "
+      "rebuilt from the source services' feeds, and no longer says where a "
+      "stream of ",
+      person,
+      "'s timeline stood; watch again without a cursor (the whole timeline "
+      "comes first)"));
+}
+
 }  // namespace carebridge::record::errors

@@ -18,6 +18,11 @@ absl::Status PersonMerged(absl::string_view person, absl::string_view into);
 // `person` gave (garbled, or another person's).
 absl::Status BadTimelineCursor(absl::string_view person);
 
+// INVALID_ARGUMENT: `cursor` was given by the record before it was rebuilt
+// from the feeds; the rebuilt record's stream positions are not the ones
+// it counted.
+absl::Status TimelineCursorOfRebuiltRecord(absl::string_view person);
+
 }  // namespace carebridge::record::errors
 
 #endif  // CAREBRIDGE_SERVICES_RECORD_ERRORS_H_

@@ -29,8 +29,12 @@ struct TimelineWatch {
   std::string person_id;
   // Every kind when empty.
   std::vector<v1::EntryKind> kinds;
-  // The last sequence read of each source feed, by FeedRank.
+  // The last position (AppliedRow::position) read of each source feed, by
+  // FeedRank.
   std::array<int64_t, kTimelineFeeds> after = {};
+  // The record database the positions belong to (RecordStore::
+  // TimelineEpoch).
+  std::string epoch;
 };
 
 // The record service's rules: what each event changes (applied by the

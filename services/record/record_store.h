@@ -62,18 +62,30 @@ struct TimelineQuery {
 inline constexpr int kTimelineFeeds = 4;
 
 // What a timeline stream reads next: a person's entries after where it
-// stands in each source feed. Each feed's entries are applied in sequence
-// order, so "after sequence N of each feed" misses none the record applies
-// later, whatever their time.
+// stands in each source feed's positions (AppliedRow::position).
 struct TimelineSinceQuery {
   std::string person_id;
   // Kinds wanted; every kind when empty.
   std::vector<v1::EntryKind> kinds;
-  // The last sequence read of each feed, by FeedRank.
+  // The last position read of each feed, by FeedRank.
   std::array<int64_t, kTimelineFeeds> after = {};
   // Entries read per feed at most (one more is read to tell there are
   // more).
   int limit_per_feed = 100;
+};
+
+// A timeline entry with its position: the record's own count of the
+// entries it put on timelines from the entry's source feed. The one
+// transaction that puts an entry on a person's timeline gives it the next
+// position of its feed: a step applied (in feed order, or late: a parked
+// event retried, a step of a re-anchored feed) and every step a merge
+// moves to the person kept. Positions of one feed commit in order, so a
+// reader that has seen position N of a feed never sees a lower one of that
+// feed appear later: "after position N of each feed" misses nothing the
+// record applies later, whatever its time or source sequence.
+struct AppliedRow {
+  TimelineRow row;
+  int64_t position = 0;
 };
 
 // What one event changes, and its place in its feed.
@@ -109,10 +121,23 @@ class RecordStore {
   virtual absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(
       const TimelineQuery& query) = 0;
   // Per feed (by FeedRank), the entries after the query's position, in
-  // sequence order, at most limit_per_feed + 1 each; all read from one
+  // position order, at most limit_per_feed + 1 each; all read from one
   // snapshot.
-  virtual absl::StatusOr<std::array<std::vector<TimelineRow>, kTimelineFeeds>>
+  virtual absl::StatusOr<std::array<std::vector<AppliedRow>, kTimelineFeeds>>
   ReadTimelineSince(const TimelineSinceQuery& query) = 0;
+  // Where a timeline stream cursor issued before the record gave entries
+  // positions stands; such a cursor counted source sequences. The upgrade
+  // numbered the entries it found in each feed's sequence order, so the
+  // person's entries at or below `sequences` are exactly those up to the
+  // returned position (0: none) of each feed; entries applied since have
+  // higher positions.
+  virtual absl::StatusOr<std::array<int64_t, kTimelineFeeds>>
+  PositionsOfSequences(
+      absl::string_view person_id,
+      const std::array<int64_t, kTimelineFeeds>& sequences) = 0;
+  // The database positions belong to: an id fixed when it was created, so
+  // a record rebuilt from the feeds (whose positions differ) has another.
+  virtual absl::StatusOr<std::string> TimelineEpoch() = 0;
   // Wakes the timeline streams after each commit that adds to a person's
   // timeline.
   virtual TimelineChanges* timeline_changes() = 0;

@@ -26,13 +26,21 @@ constexpr int kEntriesPerFeed = 100;
 // entry is larger: as a feed response (kFeedResponseBudgetBytes).
 constexpr size_t kResponseBudgetBytes = 128 * 1024;
 
-using FeedRows = std::array<std::vector<TimelineRow>, kTimelineFeeds>;
+using FeedRows = std::array<std::vector<AppliedRow>, kTimelineFeeds>;
 
-// A cursor is a page token (page_token.h) carrying each feed's position,
-// then the kinds it was issued for, issued for one person's timeline. The
-// kinds are bound (as page tokens bind their filters): a position read
-// with some kinds skipped the others' entries before it, so the same
-// cursor with other kinds would silently miss them.
+// What a cursor carries first since entries have positions; a cursor
+// without it (issued before) carries each feed's source sequence.
+constexpr char kPositionsPart[] = "p";
+// The record database's epoch, as much of it as a cursor carries.
+constexpr size_t kEpochChars = 16;
+
+// A cursor is a page token (page_token.h) carrying kPositionsPart, the
+// record database's epoch (positions are that database's: a record rebuilt
+// from the feeds numbers its entries anew), each feed's position, then the
+// kinds it was issued for, issued for one person's timeline. The kinds are
+// bound (as page tokens bind their filters): a position read with some
+// kinds skipped the others' entries before it, so the same cursor with
+// other kinds would silently miss them.
 std::string CursorFingerprint(absl::string_view person) {
   return absl::StrCat("WatchTimeline|", person);
 }
@@ -48,28 +56,45 @@ std::string KindsPart(const std::vector<v1::EntryKind>& kinds) {
   return absl::StrJoin(names, ",");
 }
 
+std::string EpochPart(const std::string& epoch) {
+  return epoch.substr(0, kEpochChars);
+}
+
 std::string EncodeCursor(const TimelineWatch& watch) {
-  std::vector<std::string> parts;
+  std::vector<std::string> parts = {kPositionsPart, EpochPart(watch.epoch)};
   for (int64_t after : watch.after) parts.push_back(absl::StrCat(after));
   parts.push_back(KindsPart(watch.kinds));
   return EncodePageToken(CursorFingerprint(watch.person), parts);
 }
 
-absl::Status DecodeCursor(absl::string_view cursor, TimelineWatch& watch) {
+// Reads `cursor` into watch.after: positions, or, for a cursor issued
+// before entries had positions (`*sequences` set), each feed's source
+// sequence.
+absl::Status DecodeCursor(absl::string_view cursor, TimelineWatch& watch,
+                          bool* sequences) {
+  *sequences = false;
   absl::StatusOr<std::vector<std::string>> parts =
       DecodePageToken(cursor, CursorFingerprint(watch.person));
   if (!parts.ok()) return errors::BadTimelineCursor(watch.person);
   if (parts->empty()) return absl::OkStatus();
-  if (parts->size() != kTimelineFeeds + 1) {
+  size_t first = 0;
+  if (parts->size() == kTimelineFeeds + 3 && (*parts)[0] == kPositionsPart) {
+    if ((*parts)[1] != EpochPart(watch.epoch)) {
+      return errors::TimelineCursorOfRebuiltRecord(watch.person);
+    }
+    first = 2;
+  } else if (parts->size() == kTimelineFeeds + 1) {
+    *sequences = true;
+  } else {
     return errors::BadTimelineCursor(watch.person);
   }
   for (int rank = 0; rank < kTimelineFeeds; ++rank) {
-    if (!absl::SimpleAtoi((*parts)[rank], &watch.after[rank]) ||
+    if (!absl::SimpleAtoi((*parts)[first + rank], &watch.after[rank]) ||
         watch.after[rank] < 0) {
       return errors::BadTimelineCursor(watch.person);
     }
   }
-  const std::string& issued_for = (*parts)[kTimelineFeeds];
+  const std::string& issued_for = parts->back();
   const std::string asked_for = KindsPart(watch.kinds);
   if (issued_for != asked_for) {
     auto spelt = [](const std::string& kinds) {
@@ -89,11 +114,10 @@ absl::Status DecodeCursor(absl::string_view cursor, TimelineWatch& watch) {
 
 // Orders the next of each feed's rows by time (feed rank and sequence for
 // the same instant), as ListTimelineEntries does.
-bool Before(const TimelineRow& a, int a_rank, const TimelineRow& b,
-            int b_rank) {
-  if (a.time != b.time) return a.time < b.time;
+bool Before(const AppliedRow& a, int a_rank, const AppliedRow& b, int b_rank) {
+  if (a.row.time != b.row.time) return a.row.time < b.row.time;
   if (a_rank != b_rank) return a_rank < b_rank;
-  return a.sequence < b.sequence;
+  return a.row.sequence < b.row.sequence;
 }
 
 }  // namespace
@@ -112,7 +136,13 @@ absl::StatusOr<TimelineWatch> RecordDomain::OpenTimelineWatch(
     }
     watch.kinds.push_back(static_cast<v1::EntryKind>(kind));
   }
-  RETURN_IF_ERROR(DecodeCursor(request.cursor(), watch));
+  ASSIGN_OR_RETURN(watch.epoch, store_->TimelineEpoch());
+  bool sequences = false;
+  RETURN_IF_ERROR(DecodeCursor(request.cursor(), watch, &sequences));
+  if (sequences) {
+    ASSIGN_OR_RETURN(watch.after, store_->PositionsOfSequences(watch.person_id,
+                                                               watch.after));
+  }
   return watch;
 }
 
@@ -130,10 +160,11 @@ absl::StatusOr<v1::WatchTimelineResponse> RecordDomain::ReadTimelineWatch(
   query.after = watch.after;
   query.limit_per_feed = kEntriesPerFeed;
   ASSIGN_OR_RETURN(FeedRows rows, store_->ReadTimelineSince(query));
-  // Each feed's rows are in the order the record applied them; merged by
-  // time, each feed's taken rows stay a prefix of its own, so the
-  // positions say exactly what was read. A feed cut at its limit may have
-  // older rows unread: the merge stops when it has none left to offer.
+  // Each feed's rows are in position order (the order the record put
+  // them on this timeline); merged by time, each feed's taken rows stay a
+  // prefix of its own, so the positions say exactly what was read. A feed
+  // cut at its limit may have older rows unread: the merge stops when it
+  // has none left to offer.
   std::array<bool, kTimelineFeeds> more = {};
   for (int rank = 0; rank < kTimelineFeeds; ++rank) {
     if (static_cast<int>(rows[rank].size()) > kEntriesPerFeed) {
@@ -159,8 +190,8 @@ absl::StatusOr<v1::WatchTimelineResponse> RecordDomain::ReadTimelineWatch(
       }
     }
     if (pick < 0 || blocked) break;
-    TimelineRow& row = rows[pick][next[pick]];
-    if (view.Show(row, response.mutable_entries())) {
+    AppliedRow& row = rows[pick][next[pick]];
+    if (view.Show(row.row, response.mutable_entries())) {
       const size_t size = response.entries().rbegin()->ByteSizeLong();
       // The first entry always goes in, so a stream always moves on.
       if (response.entries_size() > 1 && bytes + size > kResponseBudgetBytes) {
@@ -170,7 +201,7 @@ absl::StatusOr<v1::WatchTimelineResponse> RecordDomain::ReadTimelineWatch(
       }
       bytes += size;
     }
-    watch.after[pick] = row.sequence;
+    watch.after[pick] = row.position;
     ++next[pick];
   }
   bool caught_up = !full;

@@ -1,20 +1,26 @@
 // RecordDomain's timeline streams over a real store (SQLite, or PostgreSQL
-// in the _postgresql run): the cursor counts each source feed, so a step
-// the record applies late, older than steps already sent, is not skipped;
+// in the _postgresql run): the cursor counts the entries each source feed
+// put on the timeline, so a step the record applies late, older than steps
+// already sent, is not skipped, nor is a parked step applied on retry or a
+// step of a re-anchored feed, and a step applied again is not sent again;
 // a long history comes in several responses in time order, each entry
 // once; a stream's person's commits wake it, others' do not, and another
-// replica's commits wake it too.
+// replica's commits wake it too (and not streams of other persons' groups).
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "carebridge/events/v1/events.pb.h"
 #include "services/common/clock.h"
+#include "services/common/consumer_ledger.h"
 #include "services/record/record_domain.h"
 #include "services/record/sqlite_record_store.h"
 #include "tests/record/test_record_store.h"
@@ -40,6 +46,17 @@ Principal Service() {
   return service;
 }
 
+// A person whose streams another's group notice does not wake.
+std::string PersonOfAnotherGroup(const std::string& person_id) {
+  for (int i = 2;; ++i) {
+    std::string other = absl::StrCat("p", i);
+    if (TimelineChanges::GroupOf(other) !=
+        TimelineChanges::GroupOf(person_id)) {
+      return other;
+    }
+  }
+}
+
 std::vector<std::string> Names(const v1::WatchTimelineResponse& response) {
   std::vector<std::string> names;
   for (const v1::TimelineEntry& entry : response.entries()) {
@@ -61,6 +78,14 @@ class RecordTimelineWatchTest : public ::testing::Test {
                     const std::string& reason = "",
                     const std::string& person_id = "p1") {
     const int64_t sequence = ++sequences_[FeedRank(feed)];
+    PositionedChange change = Change(feed, sequence, time, reason, person_id);
+    return store_->Apply(absl::MakeConstSpan(&change, 1));
+  }
+
+  // The step of `feed` at `sequence`, as its consumer applies it.
+  PositionedChange Change(const std::string& feed, int64_t sequence,
+                          absl::Time time, const std::string& reason = "",
+                          const std::string& person_id = "p1") {
     PositionedChange change;
     change.change.time = time;
     change.change.person_id = person_id;
@@ -79,7 +104,7 @@ class RecordTimelineWatchTest : public ::testing::Test {
     row.teams = {"teams/a"};
     change.change.entry = row;
     change.position = FeedPosition(feed, sequence);
-    return store_->Apply(absl::MakeConstSpan(&change, 1));
+    return change;
   }
 
   TimelineWatch Open(const std::string& cursor = "") {
@@ -226,6 +251,161 @@ TEST_F(RecordTimelineWatchTest, ACursorIsForOnePersonsTimeline) {
   EXPECT_EQ(other.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(other.status().message()),
               ::testing::StartsWith("cursor: "));
+}
+
+// The record's consumer parked the referral service's step 2 (it could not
+// apply it yet) and went on; an administrator's retry applies it after step
+// 3 was sent. The open stream and one resumed from the cursor after step 3
+// each get it, once.
+TEST_F(RecordTimelineWatchTest, AParkedStepAppliedOnRetryReachesTheStream) {
+  ASSERT_THAT(Step("referral", kStart + absl::Minutes(1)), IsOk());
+  events::v1::Event parked;
+  parked.set_feed("referral");
+  parked.set_sequence(++sequences_[FeedRank("referral")]);
+  parked.set_id("referral/2");
+  ASSERT_THAT(store_->ledger()->Park("referral", parked, "INTERNAL: not yet",
+                                     /*attempts=*/5, kStart),
+              IsOk());
+  ASSERT_THAT(Step("referral", kStart + absl::Minutes(3)), IsOk());
+  TimelineWatch watch = Open();
+  v1::WatchTimelineResponse first = Read(watch);
+  EXPECT_THAT(Names(first), ElementsAre("persons/p1/timeline/referral-1",
+                                        "persons/p1/timeline/referral-3"));
+
+  absl::StatusOr<std::vector<ParkedEvent>> parked_events =
+      store_->ledger()->ListParked("referral", /*include_resolved=*/false,
+                                   /*after_feed=*/"", /*after_id=*/0,
+                                   /*limit=*/10);
+  ASSERT_THAT(parked_events, IsOk());
+  ASSERT_THAT(*parked_events, SizeIs(1));
+  PositionedChange retry = Change("referral", 2, kStart + absl::Minutes(2));
+  retry.position.parked_id = (*parked_events)[0].id;
+  retry.position.retried_by = "members/admin";
+  retry.position.retry_time = kStart + absl::Hours(1);
+  ASSERT_THAT(store_->Apply(absl::MakeConstSpan(&retry, 1)), IsOk());
+  EXPECT_THAT(Listed(), ElementsAre("persons/p1/timeline/referral-1",
+                                    "persons/p1/timeline/referral-2",
+                                    "persons/p1/timeline/referral-3"));
+
+  TimelineWatch resumed = Open(first.cursor());
+  for (TimelineWatch* stream : {&watch, &resumed}) {
+    v1::WatchTimelineResponse next = Read(*stream);
+    EXPECT_THAT(Names(next), ElementsAre("persons/p1/timeline/referral-2"));
+    EXPECT_TRUE(next.caught_up());
+    EXPECT_THAT(Read(*stream).entries(), IsEmpty());
+  }
+}
+
+// The referral service's database was restored from a backup and the
+// record re-anchored on it (FeedAdminService.ResetConsumer): its new steps
+// number from 1 again, below those the stream has read. They come, once.
+TEST_F(RecordTimelineWatchTest, StepsAfterAReanchoredFeedReachTheStream) {
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_THAT(Step("referral", kStart + absl::Minutes(i)), IsOk());
+  }
+  TimelineWatch watch = Open();
+  v1::WatchTimelineResponse first = Read(watch);
+  ASSERT_THAT(first.entries(), SizeIs(3));
+  ASSERT_THAT(store_->ledger()->Reset("referral", 0, "restored"), IsOk());
+  sequences_[FeedRank("referral")] = 0;
+  for (int i = 1; i <= 2; ++i) {
+    ASSERT_THAT(Step("referral", kStart + absl::Hours(i), "after the restore"),
+                IsOk());
+  }
+  ASSERT_THAT(Listed(), SizeIs(5));
+  TimelineWatch resumed = Open(first.cursor());
+  for (TimelineWatch* stream : {&watch, &resumed}) {
+    v1::WatchTimelineResponse next = Read(*stream);
+    ASSERT_THAT(next.entries(), SizeIs(2));
+    for (const v1::TimelineEntry& entry : next.entries()) {
+      EXPECT_EQ(entry.reason(), "after the restore");
+    }
+    EXPECT_THAT(Read(*stream).entries(), IsEmpty());
+  }
+}
+
+// Re-anchored backwards on the same database, the record applies steps it
+// had applied again: streams were sent them once, and are not sent them
+// again.
+TEST_F(RecordTimelineWatchTest, StepsAppliedAgainAreNotSentAgain) {
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_THAT(Step("referral", kStart + absl::Minutes(i)), IsOk());
+  }
+  TimelineWatch watch = Open();
+  ASSERT_THAT(Read(watch).entries(), SizeIs(3));
+  ASSERT_THAT(store_->ledger()->Reset("referral", 1, ""), IsOk());
+  for (int64_t sequence : {2, 3}) {
+    PositionedChange again =
+        Change("referral", sequence, kStart + absl::Minutes(sequence));
+    ASSERT_THAT(store_->Apply(absl::MakeConstSpan(&again, 1)), IsOk());
+  }
+  ASSERT_THAT(Step("referral", kStart + absl::Minutes(4)), IsOk());
+  EXPECT_THAT(Names(Read(watch)),
+              ElementsAre("persons/p1/timeline/referral-4"));
+}
+
+// A notice about a group of persons (another replica's commit) wakes the
+// streams of that group's persons only; one about every person wakes all.
+TEST_F(RecordTimelineWatchTest, AGroupsNoticeWakesOnlyThatGroupsStreams) {
+  const std::string other = PersonOfAnotherGroup("p1");
+  TimelineChanges changes(/*db=*/nullptr);
+  int p1_wakes = 0;
+  int other_wakes = 0;
+  TimelineChanges::WatchId p1_id = changes.Watch("p1", [&] { ++p1_wakes; });
+  TimelineChanges::WatchId other_id =
+      changes.Watch(other, [&] { ++other_wakes; });
+  changes.ChangedGroup(TimelineChanges::GroupOf("p1"));
+  EXPECT_EQ(p1_wakes, 1);
+  EXPECT_EQ(other_wakes, 0);
+  changes.ChangedAny();
+  EXPECT_EQ(p1_wakes, 2);
+  EXPECT_EQ(other_wakes, 1);
+  changes.Unwatch(p1_id);
+  changes.Unwatch(other_id);
+}
+
+// Two replicas on one PostgreSQL database: the follower's commit about p1
+// wakes the other replica's streams of p1, not those of a person of
+// another group. A commit about persons of more groups than are announced
+// one by one wakes every stream.
+TEST_F(RecordTimelineWatchTest, AnotherReplicasCommitWakesOnlyItsPersons) {
+  if (!carebridge::testing::TestOnPostgresql()) {
+    GTEST_SKIP() << "replicas share a PostgreSQL database";
+  }
+  const std::string other_person = PersonOfAnotherGroup("p1");
+  ASSERT_THAT(Step("directory", kStart), IsOk());
+  ASSERT_THAT(Step("directory", kStart, "", other_person), IsOk());
+  absl::StatusOr<std::unique_ptr<SqliteRecordStore>> other =
+      SqliteRecordStore::Open(store_.location());
+  ASSERT_THAT(other, IsOk());
+  std::atomic<int> p1_wakes{0};
+  std::atomic<int> other_wakes{0};
+  TimelineChanges* changes = (*other)->timeline_changes();
+  TimelineChanges::WatchId p1_id = changes->Watch("p1", [&] { ++p1_wakes; });
+  TimelineChanges::WatchId other_id =
+      changes->Watch(other_person, [&] { ++other_wakes; });
+
+  ASSERT_THAT(Step("referral", kStart + absl::Minutes(1)), IsOk());
+  EXPECT_TRUE(carebridge::testing::Eventually([&] { return p1_wakes > 0; }));
+  // Notices come in commit order on one session: a wake-up of the other
+  // person's stream would have come with p1's.
+  absl::SleepFor(absl::Milliseconds(300));
+  EXPECT_EQ(other_wakes.load(), 0);
+
+  std::vector<PositionedChange> many;
+  std::set<int> groups;
+  for (int i = 0; groups.size() <= TimelineChanges::kMostGroupsAnnounced; ++i) {
+    const std::string person_id = absl::StrCat("many", i);
+    const int group = TimelineChanges::GroupOf(person_id);
+    if (group == TimelineChanges::GroupOf(other_person)) continue;
+    groups.insert(group);
+    many.push_back(Change("referral", ++sequences_[FeedRank("referral")],
+                          kStart + absl::Minutes(2), "", person_id));
+  }
+  ASSERT_THAT(store_->Apply(many), IsOk());
+  EXPECT_TRUE(carebridge::testing::Eventually([&] { return other_wakes > 0; }));
+  changes->Unwatch(p1_id);
+  changes->Unwatch(other_id);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 // arrive in any order) land on the person kept.
 
 #include <initializer_list>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -85,6 +86,66 @@ absl::Status MoveGaps(Connection& conn, const std::string& from,
   return absl::OkStatus();
 }
 
+// Moves the duplicate's timeline to the person kept. The entries moved are
+// new on the kept person's timeline, so they get new positions, in time
+// order within each feed: the kept person's streams, which have passed
+// their old places, send them next (and a stream resumed from a cursor of
+// before the merge too). An entry of the same event as one the person kept
+// has (a row's key is its event's time, feed and sequence) stays behind
+// and goes: it would be the same event recorded twice. Each moves by its
+// key (PostgreSQL runs them with one round trip): one statement numbering
+// them all was planned as a scan per row.
+absl::Status MoveTimeline(Connection& conn, const std::string& from,
+                          const std::string& into,
+                          TimelinePositions& positions) {
+  struct Moving {
+    int rank;
+    int64_t time_us;
+    int64_t sequence;
+  };
+  std::vector<Moving> moving;
+  std::map<int, int64_t> counts;
+  {
+    ASSIGN_OR_RETURN(
+        Statement select,
+        conn.Prepare(
+            "SELECT moving.feed_rank, moving.time_us, moving.sequence FROM "
+            "timeline moving WHERE moving.person_id = ?2 AND NOT EXISTS "
+            "(SELECT 1 FROM timeline kept WHERE kept.person_id = ?1 AND "
+            "kept.time_us = moving.time_us AND kept.feed_rank = "
+            "moving.feed_rank AND kept.sequence = moving.sequence) ORDER BY "
+            "moving.feed_rank, moving.time_us, moving.sequence"));
+    select.Bind(1, into).Bind(2, from);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, select.Step());
+      if (!row) break;
+      moving.push_back({static_cast<int>(select.ColumnInt64(0)),
+                        select.ColumnInt64(1), select.ColumnInt64(2)});
+      ++counts[moving.back().rank];
+    }
+  }
+  std::map<int, int64_t> next;
+  for (const auto& [rank, count] : counts) {
+    ASSIGN_OR_RETURN(next[rank], positions.Reserve(conn, rank, count));
+  }
+  for (const Moving& row : moving) {
+    ASSIGN_OR_RETURN(Statement update,
+                     conn.Prepare("UPDATE timeline SET person_id = ?, applied "
+                                  "= ? WHERE person_id = ? AND time_us = ? "
+                                  "AND feed_rank = ? AND sequence = ?"));
+    int64_t& position = next[row.rank];
+    update.Bind(1, into)
+        .Bind(2, position)
+        .Bind(3, from)
+        .Bind(4, row.time_us)
+        .Bind(5, static_cast<int64_t>(row.rank))
+        .Bind(6, row.sequence);
+    ++position;
+    RETURN_IF_ERROR(conn.RunLater(std::move(update)));
+  }
+  return Run(conn, "DELETE FROM timeline WHERE person_id = ?1", {from});
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> ResolvePerson(Connection& conn,
@@ -99,7 +160,8 @@ absl::StatusOr<std::string> ResolvePerson(Connection& conn,
 
 absl::Status SqliteRecordStore::ApplyMerge(Connection& conn,
                                            const PersonMerge& merge,
-                                           absl::Time time) {
+                                           absl::Time time,
+                                           TimelinePositions& positions) {
   const std::string& from = merge.duplicate_id;
   const std::string& into = merge.into_id;
   // Merged already (the first merge stands), or into itself through
@@ -118,19 +180,7 @@ absl::Status SqliteRecordStore::ApplyMerge(Connection& conn,
   RETURN_IF_ERROR(
       Run(conn, "UPDATE merged_persons SET into_id = ?1 WHERE into_id = ?2",
           {into, from}));
-  // A timeline row's key is its event's (time, feed, sequence), which no
-  // other person's row has; one left behind would be the same event
-  // recorded twice.
-  RETURN_IF_ERROR(Run(conn,
-                      "UPDATE timeline SET person_id = ?1 WHERE person_id = "
-                      "?2 AND NOT EXISTS (SELECT 1 FROM timeline kept WHERE "
-                      "kept.person_id = ?1 AND kept.time_us = "
-                      "timeline.time_us AND kept.feed_rank = "
-                      "timeline.feed_rank AND kept.sequence = "
-                      "timeline.sequence)",
-                      {into, from}));
-  RETURN_IF_ERROR(
-      Run(conn, "DELETE FROM timeline WHERE person_id = ?1", {from}));
+  RETURN_IF_ERROR(MoveTimeline(conn, from, into, positions));
   RETURN_IF_ERROR(Run(conn,
                       "UPDATE handoffs SET person_id = ?1 WHERE person_id = ?2",
                       {into, from}));

@@ -1,9 +1,12 @@
 #include "services/record/sqlite_record_schema.h"
 
+#include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "services/common/consumer_ledger.h"
 #include "services/common/sqlite_event_log.h"
+#include "services/record/record_store.h"
 
 namespace carebridge::record {
 namespace {
@@ -32,6 +35,42 @@ CREATE INDEX gaps_due_by_person ON gaps (person_id, open_us)
 // the gap was on no team's list.
 constexpr char kFormerLeadSql[] =
     "ALTER TABLE plans ADD COLUMN former_lead TEXT";
+
+// Timeline entries get positions (AppliedRow::position), each feed's
+// counted in timeline_positions. The entries there already are numbered in
+// each feed's (sequence, time, person) order, so a stream cursor of source
+// sequences issued before resumes among them without a gap
+// (RecordStore::PositionsOfSequences: up to numbered_at_upgrade); each
+// feed's count goes on from there.
+std::string TimelinePositionsSql(bool postgresql) {
+  std::string sql = absl::StrCat(
+      "ALTER TABLE timeline ADD COLUMN applied BIGINT NOT NULL DEFAULT 0;\n"
+      "UPDATE timeline SET applied = numbered.position FROM (SELECT "
+      "person_id, time_us, feed_rank, sequence, ROW_NUMBER() OVER (PARTITION "
+      "BY feed_rank ORDER BY sequence, time_us, person_id) AS position FROM "
+      "timeline) AS numbered WHERE timeline.person_id = numbered.person_id "
+      "AND timeline.time_us = numbered.time_us AND timeline.feed_rank = "
+      "numbered.feed_rank AND timeline.sequence = numbered.sequence;\n"
+      "CREATE TABLE timeline_positions (\n"
+      "  feed_rank INTEGER PRIMARY KEY,\n"
+      "  last_applied BIGINT NOT NULL,\n"
+      "  numbered_at_upgrade BIGINT NOT NULL\n"
+      ")",
+      postgresql ? "" : " WITHOUT ROWID", ";\n");
+  for (int rank = 0; rank < kTimelineFeeds; ++rank) {
+    absl::StrAppend(&sql,
+                    "INSERT INTO timeline_positions (feed_rank, last_applied, "
+                    "numbered_at_upgrade) SELECT ",
+                    rank,
+                    ", COALESCE(MAX(applied), 0), COALESCE(MAX(applied), "
+                    "0) FROM timeline WHERE feed_rank = ",
+                    rank, ";\n");
+  }
+  absl::StrAppend(&sql,
+                  "CREATE INDEX timeline_by_position ON timeline (person_id, "
+                  "feed_rank, applied);\n");
+  return sql;
+}
 
 const std::vector<Migration>& SqliteMigrations() {
   static const auto* const migrations = new std::vector<Migration>{
@@ -148,6 +187,8 @@ CREATE INDEX merged_persons_into ON merged_persons (into_id);
       {15, kDueGapsIndexSql},
       // The team that led before nobody did: NO_LEAD's list.
       {16, kFormerLeadSql},
+      // Timeline entries' positions, for the timeline streams.
+      {17, TimelinePositionsSql(/*postgresql=*/false)},
   };
   return *migrations;
 }
@@ -250,6 +291,7 @@ const std::vector<Migration>& PgMigrations() {
       {5, kAnswersIndexSql},
       {6, kDueGapsIndexSql},
       {7, kFormerLeadSql},
+      {8, TimelinePositionsSql(/*postgresql=*/true)},
   };
   return *migrations;
 }

@@ -12,6 +12,7 @@
 #include "services/common/time_util.h"
 #include "services/record/sqlite_record_rows.h"
 #include "services/record/sqlite_record_schema.h"
+#include "services/record/timeline_positions.h"
 
 namespace carebridge::record {
 namespace {
@@ -20,11 +21,28 @@ namespace {
 constexpr char kMergedCloseReason[] =
     "the person's two registrations were merged";
 
-absl::Status InsertEntry(Connection& conn, const TimelineRow& row) {
-  ASSIGN_OR_RETURN(Statement insert,
-                   conn.Prepare(UpsertSql("timeline", kTimelineColumns,
-                                          "person_id, time_us, feed_rank, "
-                                          "sequence")));
+// The timeline's key: one event's step about one person.
+constexpr char kTimelineKey[] = "person_id, time_us, feed_rank, sequence";
+
+// UpsertSql's statement for a timeline row, with its position (the 16th
+// value) kept when the row is there already: the same event applied again
+// (a consumer re-anchored backwards) was sent to the streams once already.
+const std::string& InsertEntrySql() {
+  static const std::string* const sql = [] {
+    const std::string upsert =
+        UpsertSql("timeline", kTimelineColumns, kTimelineKey);
+    std::string marks;
+    for (int i = 0; i < 16; ++i) absl::StrAppend(&marks, i > 0 ? ", ?" : "?");
+    return new std::string(absl::StrCat(
+        "INSERT INTO timeline (", kTimelineColumns, ", applied) VALUES (",
+        marks, ")", upsert.substr(upsert.find(" ON CONFLICT"))));
+  }();
+  return *sql;
+}
+
+absl::Status InsertEntry(Connection& conn, const TimelineRow& row,
+                         int64_t position) {
+  ASSIGN_OR_RETURN(Statement insert, conn.Prepare(InsertEntrySql()));
   insert.Bind(1, row.person_id)
       .Bind(2, absl::ToUnixMicros(row.time))
       .Bind(3, row.feed)
@@ -38,7 +56,8 @@ absl::Status InsertEntry(Connection& conn, const TimelineRow& row) {
       .Bind(11, row.reason)
       .Bind(12, JoinTeams(row.teams))
       .Bind(13, JoinTeams(row.ended_teams))
-      .Bind(14, static_cast<int64_t>(FeedRank(row.feed)));
+      .Bind(14, static_cast<int64_t>(FeedRank(row.feed)))
+      .Bind(16, position);
   if (row.sections.has_value()) {
     insert.Bind(15, absl::StrJoin(*row.sections, ","));
   } else {
@@ -234,6 +253,8 @@ struct SqliteRecordStore::Batch {
   std::set<std::string> known;
   // Persons whose timeline grew (or moved, a merge): their streams wake.
   std::set<std::string> grown;
+  // The positions given to the entries written (AppliedRow::position).
+  TimelinePositions positions;
 };
 
 absl::Status SqliteRecordStore::Apply(
@@ -252,10 +273,9 @@ absl::Status SqliteRecordStore::Apply(
     for (const auto& [feed, sequence] : batch.applied_through) {
       RETURN_IF_ERROR(MarkApplied(conn, FeedPosition(feed, sequence)));
     }
+    RETURN_IF_ERROR(batch.positions.Store(conn));
     // Timeline streams served by other processes (replicas) wake too.
-    if (!batch.grown.empty()) {
-      RETURN_IF_ERROR(conn.Announce(TimelineChanges::kChannel));
-    }
+    RETURN_IF_ERROR(TimelineChanges::Announce(conn, batch.grown));
     grown.assign(batch.grown.begin(), batch.grown.end());
     return absl::OkStatus();
   });
@@ -310,7 +330,9 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
     RETURN_IF_ERROR(conn.RunLater(std::move(person)));
   }
   if (change.entry.has_value()) {
-    RETURN_IF_ERROR(InsertEntry(conn, *change.entry));
+    ASSIGN_OR_RETURN(const int64_t position,
+                     batch.positions.Next(conn, FeedRank(change.entry->feed)));
+    RETURN_IF_ERROR(InsertEntry(conn, *change.entry, position));
     batch.grown.insert(change.entry->person_id);
   }
   if (change.plan.has_value()) RETURN_IF_ERROR(ApplyPlan(conn, *change.plan));
@@ -320,7 +342,8 @@ absl::Status SqliteRecordStore::ApplyOne(Connection& conn,
     RETURN_IF_ERROR(ApplyFacts(conn, *change.facts));
   }
   if (change.merge.has_value()) {
-    RETURN_IF_ERROR(ApplyMerge(conn, *change.merge, change.time));
+    RETURN_IF_ERROR(
+        ApplyMerge(conn, *change.merge, change.time, batch.positions));
     batch.resolved.clear();
     // The duplicate's streams learn it was merged.
     batch.grown.insert(change.merge->duplicate_id);

@@ -9,6 +9,7 @@
 #include "services/common/database_opener.h"
 #include "services/common/sqlite_event_log.h"
 #include "services/record/record_store.h"
+#include "services/record/timeline_positions.h"
 
 namespace carebridge::record {
 
@@ -36,8 +37,14 @@ class SqliteRecordStore : public RecordStore {
       absl::string_view person_id) override;
   absl::StatusOr<std::vector<TimelineRow>> ReadTimeline(
       const TimelineQuery& query) override;
-  absl::StatusOr<std::array<std::vector<TimelineRow>, kTimelineFeeds>>
+  absl::StatusOr<std::array<std::vector<AppliedRow>, kTimelineFeeds>>
   ReadTimelineSince(const TimelineSinceQuery& query) override;
+  absl::StatusOr<std::array<int64_t, kTimelineFeeds>> PositionsOfSequences(
+      absl::string_view person_id,
+      const std::array<int64_t, kTimelineFeeds>& sequences) override;
+  absl::StatusOr<std::string> TimelineEpoch() override {
+    return event_log_.Epoch();
+  }
   TimelineChanges* timeline_changes() override { return &timeline_changes_; }
   absl::StatusOr<std::optional<v1::CareSummary>> ReadPlan(
       absl::string_view person_id) override;
@@ -72,9 +79,10 @@ class SqliteRecordStore : public RecordStore {
                         const FeedPosition& position, Batch& batch,
                         bool* appended);
   // Moves everything the record holds about `merge.duplicate_id` to
-  // `merge.into_id` and remembers where it went (sqlite_record_merges.cc).
+  // `merge.into_id` and remembers where it went (sqlite_record_merges.cc);
+  // the entries moved get new positions from `positions`.
   absl::Status ApplyMerge(Connection& conn, const PersonMerge& merge,
-                          absl::Time time);
+                          absl::Time time, TimelinePositions& positions);
   // Brings the person's gaps in line with what the record now says, as of
   // `time` (the event's): new ones opened, gone ones closed (or dropped,
   // if they had not opened yet). Those closed say why as their kind's

@@ -4,13 +4,15 @@
 // ListTimelineEntries shows it; bad input is refused as the paged call
 // refuses it (a cursor with other kinds too); the stream ends when the
 // record stops, and when the token expires or is revoked, idle or not;
-// opening one is audited.
+// opening one is audited; a merged duplicate's steps reach the kept
+// person's stream, open or resumed.
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <set>
 #include <string>
@@ -435,6 +437,73 @@ TEST_F(TimelineWatchTest, ACursorIsForTheKindsItWasIssuedWith) {
   v1::WatchTimelineResponse response;
   ASSERT_TRUE(resumed.Next(&response)) << resumed.Finish().error_message();
   EXPECT_THAT(response.entries(), IsEmpty());
+}
+
+// Ada was registered twice; the crisis team, leading her care, merges the
+// second registration into hers after her stream has read past the
+// duplicate's referral steps (a later referral of hers). The open stream,
+// and one resumed from before the merge, are sent the duplicate's steps
+// and the merge, each once.
+TEST_F(TimelineWatchTest, AMergedDuplicatesStepsArriveOnTheKeptPersonsStream) {
+  const std::string ada = MakePerson("Ada");
+  Accept(Refer(ada, crisis_).name(), bob_);
+  ASSERT_TRUE(Eventually([&] {
+    v1::CareSummary summary;
+    return Summary(Service(), ada, &summary).ok() &&
+           summary.lead_team() == crisis_;
+  }));
+  const std::string again =
+      MakePerson("Ada", /*allow_possible_duplicate=*/true);
+  const ref::Referral duplicates = ReferAs(alice_, again, crisis_);
+  ASSERT_TRUE(RecordShows(again, 2));
+  Decline(duplicates.name(), bob_);
+  ASSERT_TRUE(RecordShows(again, 3));
+  const int before = static_cast<int>(Timeline(Service(), ada).size());
+  Refer(ada, voluntary_);
+  ASSERT_TRUE(RecordShows(ada, before + 1));
+
+  Watch watch(server_, *record_, Service(), ada);
+  ASSERT_TRUE(CatchesUp(watch, Service(), ada));
+  const std::string before_merge = watch.cursor();
+  const size_t sent_before = watch.entries().size();
+
+  dir::GetPersonRequest get;
+  get.set_name(again);
+  dir::Person duplicate;
+  auto read = server_.ContextAs(bob_);
+  ASSERT_TRUE(directory_->GetPerson(read.get(), get, &duplicate).ok());
+  dir::MergePersonsRequest merge;
+  merge.set_person(ada);
+  merge.set_duplicate(again);
+  merge.set_duplicate_etag(duplicate.etag());
+  dir::Person kept;
+  auto merging = server_.ContextAs(bob_);
+  const grpc::Status merged =
+      directory_->MergePersons(merging.get(), merge, &kept);
+  ASSERT_TRUE(merged.ok()) << merged.error_message();
+  ASSERT_TRUE(RecordShows(ada, static_cast<int>(sent_before) + 4));
+
+  // The duplicate's registration, its referral sent and declined, the
+  // merge.
+  ASSERT_TRUE(CatchesUp(watch, Service(), ada));
+  std::vector<v1::TimelineEntry> arrived(
+      watch.entries().begin() + static_cast<std::ptrdiff_t>(sent_before),
+      watch.entries().end());
+  EXPECT_THAT(arrived, SizeIs(4));
+  EXPECT_EQ(std::count_if(arrived.begin(), arrived.end(),
+                          [&](const v1::TimelineEntry& entry) {
+                            return entry.resource() == duplicates.name();
+                          }),
+            2);
+  Watch resumed(server_, *record_, Service(), ada, before_merge);
+  v1::WatchTimelineResponse response;
+  ASSERT_TRUE(resumed.Next(&response)) << resumed.Finish().error_message();
+  EXPECT_TRUE(response.caught_up());
+  const std::vector<std::string> resent = Names(resumed.entries());
+  const std::vector<std::string> names = Names(arrived);
+  EXPECT_EQ(std::set<std::string>(resent.begin(), resent.end()),
+            std::set<std::string>(names.begin(), names.end()));
+  EXPECT_THAT(resent, SizeIs(4));
 }
 
 // Opening a stream reads the person's record: it leaves a trace, as the
