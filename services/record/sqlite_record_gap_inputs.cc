@@ -72,12 +72,13 @@ absl::StatusOr<Statement> PrepareLoops(Connection& conn,
   return loops;
 }
 
-// The person's break-glass steps (accesses opened and reviewed). No index
-// has them (that is a schema change), so the person's timeline is walked:
-// at a break-glass step or a merge, and at a plan's new version only while
-// an access of theirs is unreviewed (an open gap of the kind). That
-// condition is the person the walk seeks, NULL (no row) without such a gap:
-// as an EXISTS, SQLite walked the timeline all the same.
+// The person's break-glass steps (accesses opened and reviewed), found by
+// their own index (timeline_break_glass; SQLite is told, as it prefers the
+// primary key and would walk the person's whole timeline): at a
+// break-glass step or a merge, and at a plan's new version only while an
+// access of theirs is unreviewed (an open gap of the kind). That condition
+// is the person the read seeks, NULL (no row) without such a gap: as an
+// EXISTS, SQLite walked the timeline all the same.
 absl::StatusOr<Statement> PrepareBreakGlassSteps(Connection& conn,
                                                  const std::string& person_id,
                                                  const GapScope& scope) {
@@ -92,10 +93,12 @@ absl::StatusOr<Statement> PrepareBreakGlassSteps(Connection& conn,
   }
   ASSIGN_OR_RETURN(
       Statement steps,
-      conn.Prepare(absl::StrCat("SELECT ", kTimelineColumns,
-                                " FROM timeline WHERE person_id = ", person,
-                                " AND kind = 7 ORDER BY time_us, feed_rank, "
-                                "sequence")));
+      conn.Prepare(absl::StrCat(
+          "SELECT ", kTimelineColumns, " FROM timeline",
+          conn.engine() == "sqlite" ? " INDEXED BY timeline_break_glass" : "",
+          " WHERE person_id = ", person,
+          " AND kind = 7 ORDER BY time_us, feed_rank, "
+          "sequence")));
   steps.Bind(1, person_id);
   return steps;
 }

@@ -22,6 +22,16 @@ CREATE INDEX timeline_referral_answers
                               'referral.redirected');
 )sql";
 
+// A person's break-glass steps (accesses opened and reviewed), which
+// BREAK_GLASS_NOT_REVIEWED is judged on: found without walking the
+// person's every step (a person with years of history and an access nobody
+// reviewed was walked at each plan change). The kind is BREAK_GLASS (7) as
+// a literal, as above.
+constexpr char kBreakGlassIndexSql[] = R"sql(
+CREATE INDEX timeline_break_glass
+  ON timeline (person_id, time_us, feed_rank, sequence) WHERE kind = 7;
+)sql";
+
 // A person's gaps not yet announced, by open time: judging a change
 // announces those whose threshold passed without walking the person's
 // other gaps (each open referral has one, not open before its deadline).
@@ -189,6 +199,8 @@ CREATE INDEX merged_persons_into ON merged_persons (into_id);
       {16, kFormerLeadSql},
       // Timeline entries' positions, for the timeline streams.
       {17, TimelinePositionsSql(/*postgresql=*/false)},
+      // Break-glass steps by person: BREAK_GLASS_NOT_REVIEWED's inputs.
+      {18, kBreakGlassIndexSql},
   };
   return *migrations;
 }
@@ -292,6 +304,7 @@ const std::vector<Migration>& PgMigrations() {
       {6, kDueGapsIndexSql},
       {7, kFormerLeadSql},
       {8, TimelinePositionsSql(/*postgresql=*/true)},
+      {9, kBreakGlassIndexSql},
   };
   return *migrations;
 }
