@@ -50,6 +50,9 @@ CREATE TABLE care_plan_requests (
       {9, kBreakGlassHeadSchemaSql},
       // Break-glass reviews (SqliteBreakGlassStore::Review).
       {10, kBreakGlassReviewSchemaSql},
+      // The accesses awaiting review, so the review queue reads no
+      // reviewed access.
+      {11, kBreakGlassUnreviewedSchemaSql},
   };
   return *migrations;
 }
@@ -86,6 +89,7 @@ CREATE TABLE care_plan_requests (
       // could skip and need not follow commits).
       {7, kPgBreakGlassHeadSchemaSql},
       {8, kPgBreakGlassReviewSchemaSql},
+      {9, kPgBreakGlassUnreviewedSchemaSql},
   };
   return *migrations;
 }

@@ -119,6 +119,24 @@ absl::StatusOr<int64_t> TakeNumber(Connection& conn) {
 
 }  // namespace
 
+std::string BreakGlassListSql(bool every_person, bool unreviewed_only) {
+  if (unreviewed_only) {
+    // The queue walked newest first (every person's by its primary key, a
+    // person's by break_glass_unreviewed_by_person), each access fetched
+    // by its number; none has a review.
+    return absl::StrCat(
+        "SELECT a.seq, a.body, NULL FROM break_glass_unreviewed u "
+        "JOIN break_glass_accesses a ON a.seq = u.seq WHERE u.seq < ?1",
+        every_person ? "" : " AND u.person_id = ?3",
+        " ORDER BY u.seq DESC LIMIT ?2");
+  }
+  // The person's accesses by break_glass_by_person; every person's by the
+  // primary key.
+  return absl::StrCat(kAccessWithReview, "WHERE a.seq < ?1",
+                      every_person ? "" : " AND a.person_id = ?3",
+                      " ORDER BY a.seq DESC LIMIT ?2");
+}
+
 bool SameBreakGlassReview(const v1::BreakGlassReview& a,
                           const v1::BreakGlassReview& b) {
   return a.reviewer() == b.reviewer() && a.outcome() == b.outcome() &&
@@ -143,6 +161,12 @@ absl::StatusOr<int64_t> SqliteBreakGlassStore::Insert(
         .Bind(3, access.member())
         .BindBlob(4, body);
     RETURN_IF_ERROR(insert.Run());
+    // Awaiting review (sent with the event's round trip on PostgreSQL).
+    ASSIGN_OR_RETURN(Statement queue,
+                     conn.Prepare("INSERT INTO break_glass_unreviewed "
+                                  "(seq, person_id) VALUES (?1, ?2)"));
+    queue.Bind(1, seq).Bind(2, person_id);
+    RETURN_IF_ERROR(conn.RunLater(std::move(queue)));
     if (events_ == nullptr) return absl::OkStatus();
     return SqliteEventLog::AppendLater(conn,
                                        BreakGlassEvent(person_id, seq, access));
@@ -202,6 +226,11 @@ absl::StatusOr<v1::BreakGlassAccess> SqliteBreakGlassStore::Review(
                                   "VALUES (?1, ?2)"));
     insert.Bind(1, seq).BindBlob(2, review.SerializeAsString());
     RETURN_IF_ERROR(insert.Run());
+    ASSIGN_OR_RETURN(
+        Statement dequeue,
+        conn.Prepare("DELETE FROM break_glass_unreviewed WHERE seq = ?1"));
+    dequeue.Bind(1, seq);
+    RETURN_IF_ERROR(conn.RunLater(std::move(dequeue)));
     *access.mutable_review() = review;
     reviewed_now = true;
     if (events_ == nullptr) return absl::OkStatus();
@@ -220,13 +249,8 @@ SqliteBreakGlassStore::List(absl::string_view person_id, int64_t before,
   if (limit <= 0) return result;
   const int64_t below =
       before <= 0 ? std::numeric_limits<int64_t>::max() : before;
-  // The person's accesses by break_glass_by_person; every person's by the
-  // primary key.
   const std::string sql =
-      absl::StrCat(kAccessWithReview, "WHERE a.seq < ?1",
-                   person_id.empty() ? "" : " AND a.person_id = ?3",
-                   unreviewed_only ? " AND r.seq IS NULL" : "",
-                   " ORDER BY a.seq DESC LIMIT ?2");
+      BreakGlassListSql(/*every_person=*/person_id.empty(), unreviewed_only);
   RETURN_IF_ERROR(db_->Read([&](Connection& conn) -> absl::Status {
     ASSIGN_OR_RETURN(Statement stmt, conn.Prepare(sql));
     stmt.Bind(1, below).Bind(2, int64_t{limit});

@@ -1,6 +1,7 @@
 #ifndef CAREBRIDGE_SERVICES_CAREPLAN_SQLITE_BREAK_GLASS_STORE_H_
 #define CAREBRIDGE_SERVICES_CAREPLAN_SQLITE_BREAK_GLASS_STORE_H_
 
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -78,6 +79,41 @@ CREATE TABLE break_glass_reviews (
 );
 )sql";
 
+// The accesses awaiting review, each by its number and person, from its
+// Insert until its Review deletes it, in the same transactions: the review
+// queue (List's unreviewed_only) walks these alone, not every access with
+// the reviewed ones skipped (which read every reviewed access newer than
+// the oldest unreviewed, and all of them to end the queue). The accesses
+// themselves stay as they were made. Those of an older database are the
+// accesses it holds with no review.
+inline constexpr char kBreakGlassUnreviewedSchemaSql[] = R"sql(
+CREATE TABLE break_glass_unreviewed (
+  seq INTEGER PRIMARY KEY REFERENCES break_glass_accesses (seq),
+  person_id TEXT NOT NULL
+);
+CREATE INDEX break_glass_unreviewed_by_person
+  ON break_glass_unreviewed (person_id, seq);
+INSERT INTO break_glass_unreviewed (seq, person_id)
+  SELECT a.seq, a.person_id FROM break_glass_accesses a
+  WHERE NOT EXISTS (SELECT 1 FROM break_glass_reviews r WHERE r.seq = a.seq);
+)sql";
+inline constexpr char kPgBreakGlassUnreviewedSchemaSql[] = R"sql(
+CREATE TABLE break_glass_unreviewed (
+  seq BIGINT PRIMARY KEY REFERENCES break_glass_accesses (seq),
+  person_id TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX break_glass_unreviewed_by_person
+  ON break_glass_unreviewed (person_id, seq);
+INSERT INTO break_glass_unreviewed (seq, person_id)
+  SELECT a.seq, a.person_id FROM break_glass_accesses a
+  WHERE NOT EXISTS (SELECT 1 FROM break_glass_reviews r WHERE r.seq = a.seq);
+)sql";
+
+// The statement SqliteBreakGlassStore::List runs (binds: ?1 the number
+// listed below, ?2 the limit, ?3 the person's id unless `every_person`),
+// for tests to see how the engine plans it.
+std::string BreakGlassListSql(bool every_person, bool unreviewed_only);
+
 // BreakGlassStore in the care plan service's database, SQLite or
 // PostgreSQL (the name is historical), so an access
 // commits with its audit record (reason included). This class is
@@ -85,10 +121,10 @@ CREATE TABLE break_glass_reviews (
 class SqliteBreakGlassStore : public BreakGlassStore {
  public:
   // `db` outlives this and has run kBreakGlassSchemaSql,
-  // kBreakGlassHeadSchemaSql (their kPg... forms on PostgreSQL) and
-  // kBreakGlassReviewSchemaSql (kPg... on PostgreSQL too). With `events` (the
-  // careplan feed in the same database, which outlives this) each access
-  // commits with its careplan.break_glass event, each review with its
+  // kBreakGlassHeadSchemaSql, kBreakGlassReviewSchemaSql and
+  // kBreakGlassUnreviewedSchemaSql (their kPg... forms on PostgreSQL). With
+  // `events` (the careplan feed in the same database, which outlives this) each
+  // access commits with its careplan.break_glass event, each review with its
   // careplan.break_glass_reviewed for the lead team at the review, read from
   // the care plan's versions (care_plan_versions, CarePlanMigrations) in the
   // review's transaction.

@@ -295,6 +295,80 @@ TEST_F(BreakGlassReviewStoreTest, ListsUnreviewedAndEveryPersonsNewestFirst) {
   EXPECT_THAT(p2, ::testing::IsEmpty());
 }
 
+// A database made before the queue of unreviewed accesses (SQLite 10,
+// PostgreSQL 8) queues those it holds with no review, and the queue then
+// follows the reviews and accesses made.
+TEST_F(BreakGlassNumberingTest, AnOlderDatabasesUnreviewedAccessesAreQueued) {
+  const SchemaMigrations current = CarePlanMigrations();
+  const std::vector<Migration> sqlite_before(current.sqlite->begin(),
+                                             current.sqlite->begin() + 10);
+  const std::vector<Migration> pg_before(current.postgresql->begin(),
+                                         current.postgresql->begin() + 8);
+  ASSERT_EQ(sqlite_before.back().sql, kBreakGlassReviewSchemaSql);
+  ASSERT_EQ(pg_before.back().sql, kPgBreakGlassReviewSchemaSql);
+  {
+    ASSERT_OK_AND_ASSIGN(
+        std::unique_ptr<Database> old,
+        OpenDatabase(database_->location("careplan"),
+                     SchemaMigrations{&sqlite_before, &pg_before},
+                     DatabaseOptions()));
+    // Accesses 1-4, of p1 and p2; 1 and 3 reviewed.
+    ASSERT_THAT(old->Write([&](Connection& conn) -> absl::Status {
+      for (int64_t seq = 1; seq <= 4; ++seq) {
+        const std::string member = absl::StrCat("members/m", seq);
+        ASSIGN_OR_RETURN(Statement insert,
+                         conn.Prepare("INSERT INTO break_glass_accesses (seq, "
+                                      "person_id, member, body) VALUES "
+                                      "(?1, ?2, ?3, ?4)"));
+        insert.Bind(1, seq)
+            .Bind(2, seq % 2 == 0 ? "p2" : "p1")
+            .Bind(3, member)
+            .BindBlob(4, Access(member, "before").SerializeAsString());
+        RETURN_IF_ERROR(insert.Run());
+        if (seq % 2 == 0) continue;
+        ASSIGN_OR_RETURN(
+            Statement review,
+            conn.Prepare(
+                "INSERT INTO break_glass_reviews (seq, body) VALUES (?1, ?2)"));
+        review.Bind(1, seq).BindBlob(
+            2, ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED)
+                   .SerializeAsString());
+        RETURN_IF_ERROR(review.Run());
+      }
+      return conn.Exec("UPDATE break_glass_head SET seq = 4");
+    }),
+                IsOk());
+  }
+  ASSERT_OK_AND_ASSIGN(
+      std::unique_ptr<SqliteCarePlanStore> store,
+      SqliteCarePlanStore::Open(database_->location("careplan")));
+  SqliteBreakGlassStore accesses(store->db(), store->event_log());
+  using Row = std::pair<int64_t, std::string>;
+  ASSERT_OK_AND_ASSIGN(auto queued, accesses.List("", 0, 10, true));
+  EXPECT_THAT(Listed(queued),
+              ElementsAre(Row{4, "members/m4"}, Row{2, "members/m2"}));
+  ASSERT_OK_AND_ASSIGN(auto p2, accesses.List("p2", 0, 10, true));
+  EXPECT_THAT(Listed(p2),
+              ElementsAre(Row{4, "members/m4"}, Row{2, "members/m2"}));
+  EXPECT_THAT(accesses.List("p1", 0, 10, true),
+              IsOkAndHolds(::testing::IsEmpty()));
+
+  ASSERT_THAT(accesses.Insert("p1", Access("members/m5", "after")),
+              IsOkAndHolds(5));
+  ASSERT_THAT(
+      accesses.Review("p2", 4,
+                      ReviewBy("members/r", v1::BreakGlassReview::JUSTIFIED)),
+      IsOk());
+  ASSERT_OK_AND_ASSIGN(queued, accesses.List("", 0, 10, true));
+  EXPECT_THAT(Listed(queued),
+              ElementsAre(Row{5, "members/m5"}, Row{2, "members/m2"}));
+  // Every access is still listed, with its review.
+  ASSERT_OK_AND_ASSIGN(auto all, accesses.List("", 0, 10, false));
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_TRUE(all[1].second.has_review());
+  EXPECT_FALSE(all[3].second.has_review());
+}
+
 TEST_F(BreakGlassReviewStoreTest,
        AnotherPersonsNumberIsNotFoundAndNotReviewed) {
   ASSERT_THAT(accesses_->Insert("p1", Access("members/a", "crisis")),
