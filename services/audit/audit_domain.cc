@@ -13,6 +13,7 @@
 #include "services/common/errors.h"
 #include "services/common/macros.h"
 #include "services/common/page_token.h"
+#include "services/common/resource_size.h"
 #include "services/common/time_util.h"
 #include "services/common/validation.h"
 
@@ -166,9 +167,17 @@ absl::StatusOr<v1::ListAccessesResponse> AuditDomain::ListAccesses(
   v1::ListAccessesResponse response;
   Cursor next = cursor;
   std::map<std::string, size_t> taken;
+  // At most kMaxListPageBytes of them (at least one): a page of the
+  // largest records (a list's, naming every item it showed) fits a default
+  // client; the rest follow on the next.
+  size_t bytes = 0;
   for (size_t i = 0; i < found.size() && i < static_cast<size_t>(page_size);
        ++i) {
-    *response.add_accesses() = ToProto(found[i]);
+    v1::Access access = ToProto(found[i]);
+    const size_t size = access.ByteSizeLong();
+    if (i > 0 && bytes + size > kMaxListPageBytes) break;
+    bytes += size;
+    *response.add_accesses() = std::move(access);
     next[found[i].log->name] = found[i].record.seq;
     ++taken[found[i].log->name];
   }

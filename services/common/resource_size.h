@@ -17,6 +17,15 @@ namespace carebridge {
 // field can reach it.
 inline constexpr size_t kMaxResourceBytes = 768 * 1024;
 
+// The most a page of a list (a mailbox of referrals or handovers, the
+// accesses to a person's record) holds of its items, serialized: the page
+// ends before the one that would take it past this, with a
+// next_page_token, though page_size asks for more (it holds at least one).
+// So a page at the largest page_size of items with every text at its
+// longest fits, with what the service adds to each, the 4 MB a default
+// gRPC client accepts.
+inline constexpr size_t kMaxListPageBytes = 2 * 1024 * 1024;
+
 // INVALID_ARGUMENT when `resource` serializes to more than `max_bytes`,
 // naming its largest field as `{prefix}.{field}`: `care_plan.actions: the
 // care_plan would be 800000 bytes, more than the 786432 one version may

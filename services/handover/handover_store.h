@@ -105,7 +105,9 @@ class HandoverStore {
                                          int64_t expected_version,
                                          const events::v1::Event& event) = 0;
 
-  // One page of a mailbox, oldest first.
+  // One page of a mailbox, oldest first: up to `page_size` handovers and at
+  // most kMaxListPageBytes (resource_size.h) of them (at least one), `next`
+  // set when more may follow.
   virtual absl::StatusOr<HandoverPage> List(const HandoverQuery& query) = 0;
 
   // Up to `limit` PENDING handovers whose response_due_time is before `now`

@@ -107,7 +107,9 @@ class ReferralStore {
       const events::v1::Event& redirected_event, const v1::Referral& created,
       const events::v1::Event& created_event) = 0;
 
-  // One page of a mailbox, oldest first.
+  // One page of a mailbox, oldest first: up to `page_size` referrals and at
+  // most kMaxListPageBytes (resource_size.h) of them (at least one), `next`
+  // set when more may follow.
   virtual absl::StatusOr<ReferralPage> List(const ReferralQuery& query) = 0;
 
   // Up to `limit` referrals awaiting an answer (SENT or ACKNOWLEDGED) whose

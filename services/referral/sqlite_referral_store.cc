@@ -482,6 +482,7 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::List(
           .Bind(10, query.identifier->value());
     }
     ReferralCursor last;
+    size_t bytes = 0;
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -489,10 +490,18 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::List(
         page.next = last;
         break;
       }
-      last = ReferralCursor{stmt.ColumnInt64(0), stmt.ColumnInt64(1)};
+      const ReferralCursor cursor{stmt.ColumnInt64(0), stmt.ColumnInt64(1)};
       ASSIGN_OR_RETURN(
           StoredReferral stored,
           Decode(stmt.ColumnText(2), stmt.ColumnInt64(3), stmt.ColumnBlob(4)));
+      // A page of at most kMaxListPageBytes; the rest on the next.
+      const size_t size = stored.referral.ByteSizeLong();
+      if (!page.referrals.empty() && bytes + size > kMaxListPageBytes) {
+        page.next = last;
+        break;
+      }
+      bytes += size;
+      last = cursor;
       page.referrals.push_back(std::move(stored));
     }
     return absl::OkStatus();
