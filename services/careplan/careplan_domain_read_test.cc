@@ -1,8 +1,15 @@
 // CarePlanDomain: reading the plan, its versions and what changed, and
 // recording the person's agreement.
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
 #include "services/careplan/careplan_domain_test_fixture.h"
+#include "services/careplan/careplan_validation.h"
+#include "services/common/resource_size.h"
 #include "services/common/time_util.h"
+#include "services/common/validation.h"
 
 namespace carebridge::careplan {
 namespace {
@@ -13,6 +20,7 @@ using ::carebridge::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 constexpr absl::StatusCode kDenied = absl::StatusCode::kPermissionDenied;
@@ -129,6 +137,57 @@ TEST_F(CarePlanDomainTest, VersionsNewestFirstWithTheHistoryOnly) {
   EXPECT_EQ(response.versions(0).crisis_plan().what_helps(), "Music");
   EXPECT_THAT(response.versions(0).care_team(), SizeIs(2));
   EXPECT_EQ(response.versions(0).etag(), "");
+}
+
+// Found by the full-page audit tests: whole versions of the largest plan
+// (50 goals and a crisis plan at their longest, in 3-byte characters:
+// about 370 KB each) made a page of 50 larger than the 4 MB a default gRPC
+// client accepts, so a clinician could not list the plan's history at all.
+// A page now ends at kMaxListPageBytes, the rest on the next.
+TEST_F(CarePlanDomainTest,
+       FullVersionsOfTheLargestPlanComeInPagesAClientTakes) {
+  auto text = [](int version, size_t chars) {
+    std::string out = absl::StrCat(version, " ");
+    while (out.size() < chars * 3) out += "\u20ac";
+    return out;
+  };
+  constexpr int kVersions = 14;
+  for (int v = 1; v <= kVersions; ++v) {
+    v1::CarePlan content;
+    for (size_t i = 0; i < kMaxGoals; ++i) {
+      content.add_goals()->set_description(text(v, kMaxShortTextChars - 4));
+    }
+    v1::CrisisPlan& crisis = *content.mutable_crisis_plan();
+    crisis.set_what_helps(text(v, kMaxLongTextChars - 4));
+    crisis.set_triggers(text(v, kMaxLongTextChars - 4));
+    crisis.set_early_warning_signs(text(v, kMaxLongTextChars - 4));
+    ASSERT_OK(
+        domain_
+            ->UpdateCarePlan(kAlice, UpdateRequest({"goals", "crisis_plan"},
+                                                   content, CurrentEtag()))
+            .status());
+  }
+  v1::ListCarePlanVersionsRequest request;
+  request.set_parent(kPlan);
+  request.set_view(v1::FULL);
+  std::vector<int64_t> listed;
+  int pages = 0;
+  do {
+    ASSERT_OK_AND_ASSIGN(v1::ListCarePlanVersionsResponse response,
+                         domain_->ListCarePlanVersions(kAlice, request));
+    ++pages;
+    EXPECT_LE(response.ByteSizeLong(), kMaxListPageBytes + 64 * 1024);
+    ASSERT_THAT(response.versions(), Not(IsEmpty()));
+    for (const v1::CarePlan& version : response.versions()) {
+      listed.push_back(version.version());
+      EXPECT_EQ(version.goals_size(), static_cast<int>(kMaxGoals));
+    }
+    request.set_page_token(response.next_page_token());
+  } while (!request.page_token().empty());
+  std::vector<int64_t> expected;
+  for (int v = kVersions; v >= 1; --v) expected.push_back(v);
+  EXPECT_EQ(listed, expected);
+  EXPECT_GE(pages, 3);
 }
 
 TEST_F(CarePlanDomainTest, VersionsComeInPagesBoundToParentAndView) {

@@ -17,6 +17,7 @@
 #include "services/common/macros.h"
 #include "services/common/page_token.h"
 #include "services/common/policy.h"
+#include "services/common/resource_size.h"
 #include "services/common/validation.h"
 
 namespace carebridge::careplan {
@@ -161,17 +162,32 @@ CarePlanDomain::ListCarePlanVersions(
   ASSIGN_OR_RETURN(std::vector<v1::CarePlan> versions,
                    store_->ListVersions(person_id, before, page_size));
   v1::ListCarePlanVersionsResponse response;
+  // At most kMaxListPageBytes of versions (at least one): whole versions of
+  // the largest plans (each up to kMaxPlanBytes) would pass the 4 MB a
+  // default gRPC client accepts well within a page of 50.
+  size_t bytes = 0;
+  bool cut = false;
   for (const v1::CarePlan& version : versions) {
-    v1::CarePlan* shown = response.add_versions();
-    *shown = PresentVersion(version, view);
-    Withhold(parts, caller.team, *shown);
+    v1::CarePlan shown = PresentVersion(version, view);
+    Withhold(parts, caller.team, shown);
+    const size_t size = shown.ByteSizeLong();
+    if (response.versions_size() > 0 && bytes + size > kMaxListPageBytes) {
+      cut = true;
+      break;
+    }
+    bytes += size;
+    *response.add_versions() = std::move(shown);
   }
-  // Versions run 1..current without gaps, so a full page that did not
-  // reach version 1 has more after it.
-  if (static_cast<int>(versions.size()) == page_size &&
-      versions.back().version() > 1) {
-    response.set_next_page_token(EncodePageToken(
-        fingerprint, {absl::StrCat(versions.back().version())}));
+  // Versions run 1..current without gaps, so a full or cut page that did
+  // not reach version 1 has more after it.
+  if (response.versions_size() > 0 &&
+      (cut || static_cast<int>(versions.size()) == page_size)) {
+    const int64_t last =
+        response.versions(response.versions_size() - 1).version();
+    if (last > 1) {
+      response.set_next_page_token(
+          EncodePageToken(fingerprint, {absl::StrCat(last)}));
+    }
   }
   return response;
 }
