@@ -170,13 +170,11 @@ absl::StatusOr<v1::ListAccessesResponse> AuditDomain::ListAccesses(
   // At most kMaxListPageBytes of them (at least one): a page of the
   // largest records (a list's, naming every item it showed) fits a default
   // client; the rest follow on the next.
-  size_t bytes = 0;
+  ListPageBudget budget;
   for (size_t i = 0; i < found.size() && i < static_cast<size_t>(page_size);
        ++i) {
     v1::Access access = ToProto(found[i]);
-    const size_t size = access.ByteSizeLong();
-    if (i > 0 && bytes + size > kMaxListPageBytes) break;
-    bytes += size;
+    if (!budget.Takes(access.ByteSizeLong())) break;
     *response.add_accesses() = std::move(access);
     next[found[i].log->name] = found[i].record.seq;
     ++taken[found[i].log->name];

@@ -165,17 +165,15 @@ CarePlanDomain::ListCarePlanVersions(
   // At most kMaxListPageBytes of versions (at least one): whole versions of
   // the largest plans (each up to kMaxPlanBytes) would pass the 4 MB a
   // default gRPC client accepts well within a page of 50.
-  size_t bytes = 0;
+  ListPageBudget budget;
   bool cut = false;
   for (const v1::CarePlan& version : versions) {
     v1::CarePlan shown = PresentVersion(version, view);
     Withhold(parts, caller.team, shown);
-    const size_t size = shown.ByteSizeLong();
-    if (response.versions_size() > 0 && bytes + size > kMaxListPageBytes) {
+    if (!budget.Takes(shown.ByteSizeLong())) {
       cut = true;
       break;
     }
-    bytes += size;
     *response.add_versions() = std::move(shown);
   }
   // Versions run 1..current without gaps, so a full or cut page that did

@@ -26,6 +26,25 @@ inline constexpr size_t kMaxResourceBytes = 768 * 1024;
 // gRPC client accepts.
 inline constexpr size_t kMaxListPageBytes = 2 * 1024 * 1024;
 
+// What one list page has taken of kMaxListPageBytes: every list ends its
+// page by this one rule.
+class ListPageBudget {
+ public:
+  // Whether an item of `size` bytes (serialized) goes on the page, counting
+  // it when it does: the first always does, any other while the page stays
+  // within kMaxListPageBytes.
+  bool Takes(size_t size) {
+    if (taken_ > 0 && bytes_ + size > kMaxListPageBytes) return false;
+    bytes_ += size;
+    ++taken_;
+    return true;
+  }
+
+ private:
+  size_t bytes_ = 0;
+  size_t taken_ = 0;
+};
+
 // INVALID_ARGUMENT when `resource` serializes to more than `max_bytes`,
 // naming its largest field as `{prefix}.{field}`: `care_plan.actions: the
 // care_plan would be 800000 bytes, more than the 786432 one version may

@@ -465,7 +465,7 @@ absl::StatusOr<HandoverPage> SqliteHandoverStore::List(
         .Bind(7, ToUnixMicrosUtc(query.now))
         .Bind(8, int64_t{query.page_size} + 1);
     HandoverCursor last;
-    size_t bytes = 0;
+    ListPageBudget budget;
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -476,12 +476,10 @@ absl::StatusOr<HandoverPage> SqliteHandoverStore::List(
       const HandoverCursor cursor{stmt.ColumnInt64(0), stmt.ColumnInt64(1)};
       ASSIGN_OR_RETURN(StoredHandover stored, Decode(stmt, /*first=*/2));
       // A page of at most kMaxListPageBytes; the rest on the next.
-      const size_t size = stored.handover.ByteSizeLong();
-      if (!page.handovers.empty() && bytes + size > kMaxListPageBytes) {
+      if (!budget.Takes(stored.handover.ByteSizeLong())) {
         page.next = last;
         break;
       }
-      bytes += size;
       last = cursor;
       page.handovers.push_back(std::move(stored));
     }

@@ -482,7 +482,7 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::List(
           .Bind(10, query.identifier->value());
     }
     ReferralCursor last;
-    size_t bytes = 0;
+    ListPageBudget budget;
     while (true) {
       ASSIGN_OR_RETURN(bool row, stmt.Step());
       if (!row) break;
@@ -495,12 +495,10 @@ absl::StatusOr<ReferralPage> SqliteReferralStore::List(
           StoredReferral stored,
           Decode(stmt.ColumnText(2), stmt.ColumnInt64(3), stmt.ColumnBlob(4)));
       // A page of at most kMaxListPageBytes; the rest on the next.
-      const size_t size = stored.referral.ByteSizeLong();
-      if (!page.referrals.empty() && bytes + size > kMaxListPageBytes) {
+      if (!budget.Takes(stored.referral.ByteSizeLong())) {
         page.next = last;
         break;
       }
-      bytes += size;
       last = cursor;
       page.referrals.push_back(std::move(stored));
     }
